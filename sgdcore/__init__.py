@@ -1,0 +1,62 @@
+"""sgdcore: minibatch SGD for linear regression, as the Dive into Deep Learning lesson teaches it.
+
+A library first: NumPy arrays in, frozen dataclasses out, no plotting and no UI.
+"""
+
+from sgdcore.analysis import (
+    Curvature,
+    LossSurface,
+    QuadraticLoss,
+    contraction_factor,
+    curvature,
+    gradient_noise,
+    learning_rate_advice,
+    loss_surface,
+    quadratic_loss,
+    stability_limit,
+)
+from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
+from sgdcore.errors import ConfigError, DataError, SGDCoreError
+from sgdcore.model import gradient, init_params, predict, squared_loss
+from sgdcore.optim import penalty_gradient, sgd_step
+from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
+from sgdcore.schedules import SCHEDULES, Schedule
+from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train
+
+__all__ = [
+    "SCHEDULES",
+    "ClosedForm",
+    "Comparison",
+    "ConfigError",
+    "Curvature",
+    "DataError",
+    "Dataset",
+    "LossSurface",
+    "Progress",
+    "QuadraticLoss",
+    "SGDCoreError",
+    "Schedule",
+    "Standardizer",
+    "TrainConfig",
+    "TrainState",
+    "closed_form",
+    "compare",
+    "contraction_factor",
+    "curvature",
+    "full_loss",
+    "gradient",
+    "gradient_noise",
+    "init_params",
+    "learning_rate_advice",
+    "loss_surface",
+    "minibatches",
+    "penalty_gradient",
+    "predict",
+    "quadratic_loss",
+    "sgd_step",
+    "squared_loss",
+    "stability_limit",
+    "synthetic",
+    "train",
+    "train_test_split",
+]

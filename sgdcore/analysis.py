@@ -1,0 +1,181 @@
+"""Why a learning rate works or not: the loss is a quadratic, and its Hessian says everything.
+
+With ``θ = [w, b]`` and ``A = [X 1]``, the training loss is exactly
+``L(θ) = ½θᵀHθ − cᵀθ + k`` with ``H = AᵀA/n``, ``c = Aᵀy/n``, ``k = ½·mean(y²)``.
+Full-batch gradient descent multiplies the error along each eigenvector of ``H`` by ``1 − ηλ``
+per step, so it is stable exactly when ``η < 2/λ_max``, and slow when ``λ_min`` is small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sgdcore.data import Dataset
+
+
+@dataclass(frozen=True, eq=False)
+class QuadraticLoss:
+    """The training loss of a dataset as a quadratic in ``θ = [w, b]`` (exact, not an approximation)."""
+
+    hessian: np.ndarray
+    linear: np.ndarray
+    constant: float
+
+    def loss(self, params: np.ndarray) -> np.ndarray | float:
+        """``L(θ)`` for one ``θ`` (shape ``(d+1,)``) or many (shape ``(..., d+1)``)."""
+        params = np.asarray(params, dtype=np.float64)
+        quadratic = 0.5 * np.einsum("...i,ij,...j->...", params, self.hessian, params)
+        value = quadratic - params @ self.linear + self.constant
+        return float(value) if np.ndim(value) == 0 else value
+
+    def gradient(self, params: np.ndarray) -> np.ndarray:
+        """``∇L(θ) = Hθ − c``, for one ``θ`` or many."""
+        return np.asarray(params) @ self.hessian - self.linear
+
+
+def quadratic_loss(data: Dataset) -> QuadraticLoss:
+    """Build :class:`QuadraticLoss` in one pass over the data."""
+    n = data.n_rows
+    A = np.hstack((data.X, np.ones((n, 1))))
+    return QuadraticLoss(A.T @ A / n, A.T @ data.y / n, 0.5 * float(data.y @ data.y) / n)
+
+
+@dataclass(frozen=True, eq=False)
+class Curvature:
+    """Eigenvalues of the Hessian (bias column included) and what they imply for the learning rate."""
+
+    eigenvalues: np.ndarray
+
+    @property
+    def lambda_max(self) -> float:
+        return float(self.eigenvalues[-1])
+
+    @property
+    def lambda_min(self) -> float:
+        return float(self.eigenvalues[0])
+
+    @property
+    def condition_number(self) -> float:
+        """``λ_max / λ_min``; infinite when the problem is singular (a constant or duplicated column)."""
+        tiny = self.lambda_max * np.finfo(np.float64).eps * len(self.eigenvalues)
+        return self.lambda_max / self.lambda_min if self.lambda_min > tiny else float("inf")
+
+    def stability_limit(self, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> float:
+        """The largest stable full-batch learning rate (``2/λ_max`` for plain gradient descent)."""
+        return stability_limit(self.lambda_max, momentum, dampening, nesterov)
+
+
+def curvature(hessian: np.ndarray, weight_decay: float = 0.0) -> Curvature:
+    """Eigenvalues of ``H`` plus weight decay on the weights (not the bias), smallest first."""
+    penalised = hessian + weight_decay * np.diag(np.r_[np.ones(len(hessian) - 1), 0.0])
+    return Curvature(np.linalg.eigvalsh(penalised))
+
+
+def stability_limit(lambda_max: float, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> float:
+    """Largest ``η`` for which full-batch descent does not blow up along ``λ_max``.
+
+    Plain: ``2/λ``. Heavy-ball momentum (PyTorch's form): ``2(1+μ) / ((1−dampening)·λ)``.
+    Nesterov: ``2(1+μ) / ((1+2μ)·λ)``. Each follows from the 2×2 linear recurrence of
+    (velocity, parameter) along one eigenvector having both roots inside the unit circle.
+    """
+    if lambda_max <= 0:
+        return float("inf")
+    if momentum == 0.0:
+        return 2.0 / lambda_max
+    if nesterov:
+        return 2.0 * (1.0 + momentum) / ((1.0 + 2.0 * momentum) * lambda_max)
+    return 2.0 * (1.0 + momentum) / ((1.0 - dampening) * lambda_max) if dampening < 1 else float("inf")
+
+
+def contraction_factor(
+    eigenvalues: np.ndarray, learning_rate: float, momentum: float = 0.0, dampening: float = 0.0,
+    nesterov: bool = False,
+) -> float:
+    """Per-step factor by which the distance to the optimum shrinks in the slowest direction.
+
+    ``max|1 − ηλ|`` for plain descent; with momentum, the spectral radius of the recurrence.
+    Below 1 the full-batch iteration converges; above 1 it diverges.
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    if momentum == 0.0:
+        return float(np.max(np.abs(1.0 - learning_rate * lam)))
+    mu, gain = momentum, 1.0 - dampening
+    # Along eigenvalue λ the pair (v, θ) evolves by a 2×2 matrix; its roots solve z² − tz + det = 0.
+    if nesterov:
+        trace = mu + 1.0 - learning_rate * lam * (1.0 + mu)
+        det = mu * (1.0 - learning_rate * lam)
+    else:
+        trace = mu + 1.0 - learning_rate * gain * lam
+        det = np.full_like(lam, mu)
+    roots = np.stack([np.roots([1.0, -t, d]) for t, d in zip(trace, det, strict=True)])
+    return float(np.max(np.abs(roots)))
+
+
+def learning_rate_advice(learning_rate: float, limit: float) -> str:
+    """One sentence that places the learning rate against the stability limit."""
+    ratio = learning_rate / limit
+    if ratio > 1.0:
+        return (f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: expect divergence. "
+                f"Choose a rate below {limit:.3g}.")
+    if ratio > 0.9:
+        return (f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: it may oscillate "
+                "before it settles.")
+    if ratio < 0.01:
+        return (f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: safe, but training "
+                "will be slow.")
+    return f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: stable."
+
+
+@dataclass(frozen=True, eq=False)
+class LossSurface:
+    """The loss on a grid over two parameters (the others held fixed), for a contour plot."""
+
+    index_a: int
+    index_b: int
+    values_a: np.ndarray
+    values_b: np.ndarray
+    loss: np.ndarray  # shape (len(values_b), len(values_a))
+    gradient_a: np.ndarray
+    gradient_b: np.ndarray
+
+
+def loss_surface(
+    quadratic: QuadraticLoss, center: np.ndarray, index_a: int, index_b: int,
+    range_a: tuple[float, float], range_b: tuple[float, float], resolution: int = 60,
+) -> LossSurface:
+    """Evaluate the loss and its gradient over ``range_a × range_b`` for parameters ``a``, ``b``."""
+    values_a = np.linspace(*range_a, resolution)
+    values_b = np.linspace(*range_b, resolution)
+    grid = np.broadcast_to(np.asarray(center, dtype=np.float64), (resolution, resolution, len(center))).copy()
+    grid[..., index_a] = values_a[None, :]
+    grid[..., index_b] = values_b[:, None]
+    gradient = quadratic.gradient(grid)
+    return LossSurface(index_a, index_b, values_a, values_b, quadratic.loss(grid),
+                       gradient[..., index_a], gradient[..., index_b])
+
+
+def gradient_noise(
+    data: Dataset, params: np.ndarray, batch_sizes: list[int], rng: np.random.Generator, samples: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How far minibatch gradients stray from the full gradient, per batch size.
+
+    Returns ``(predicted, measured)`` root-mean-square distances ``√E‖g_B − g‖²``. The prediction
+    is exact for batches drawn without replacement: ``E‖g_B − g‖² = tr(Σ)/B · (n − B)/(n − 1)``,
+    ``Σ`` the covariance of the per-example gradients; the measurement samples ``samples`` batches.
+    """
+    n = data.n_rows
+    residual = data.X @ params[:-1] + params[-1] - data.y
+    per_example = np.hstack((data.X * residual[:, None], residual[:, None]))
+    full = per_example.mean(axis=0)
+    spread = float(np.mean(np.sum((per_example - full) ** 2, axis=1))) * n / (n - 1) if n > 1 else 0.0
+    predicted, measured = [], []
+    for batch_size in batch_sizes:
+        predicted.append(np.sqrt(spread / batch_size * (n - batch_size) / max(n - 1, 1) * (n - 1) / n))
+        squared = [
+            np.sum((per_example[rng.choice(n, batch_size, replace=False)].mean(axis=0) - full) ** 2)
+            for _ in range(samples)
+        ]
+        measured.append(np.sqrt(np.mean(squared)))
+    return np.array(predicted), np.array(measured)

@@ -1,0 +1,180 @@
+"""Datasets: the D2L synthetic generator, train/test split, standardisation and minibatches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sgdcore.errors import ConfigError, DataError
+
+D2L_WEIGHTS = (2.0, -3.4)
+D2L_BIAS = 4.2
+D2L_NOISE = 0.01
+D2L_ROWS = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features ``X`` (n × d), target ``y`` (n,), and the names that go with them.
+
+    ``true_weights``/``true_bias`` are known only for synthetic data.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    target_name: str = "y"
+    true_weights: np.ndarray | None = None
+    true_bias: float | None = None
+    notices: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.X.ndim != 2:
+            raise DataError(f"X must be a 2-D array (rows × features); got {self.X.ndim}-D.")
+        if self.y.shape != (self.X.shape[0],):
+            raise DataError(
+                f"y must have one value per row of X: X has {self.X.shape[0]} rows, "
+                f"y has shape {self.y.shape}."
+            )
+        if len(self.feature_names) != self.X.shape[1]:
+            raise DataError(
+                f"{len(self.feature_names)} feature names for {self.X.shape[1]} feature columns."
+            )
+
+    @property
+    def n_rows(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    def subset(self, rows: np.ndarray) -> Dataset:
+        """The same dataset restricted to ``rows`` (indices or a boolean mask)."""
+        return Dataset(
+            self.X[rows], self.y[rows], self.feature_names, self.target_name,
+            self.true_weights, self.true_bias, self.notices,
+        )
+
+
+def synthetic(
+    n: int = D2L_ROWS,
+    w: Sequence[float] = D2L_WEIGHTS,
+    b: float = D2L_BIAS,
+    noise: float = D2L_NOISE,
+    seed: int = 0,
+    *,
+    feature_scales: Sequence[float] | None = None,
+) -> Dataset:
+    """D2L's ``synthetic_data``: ``y = Xw + b + ε`` with ``X ~ N(0, 1)`` and ``ε ~ N(0, noise²)``.
+
+    ``feature_scales`` multiplies each column of X, which makes the problem ill-conditioned on
+    purpose (condition number of XᵀX ≈ (max scale / min scale)²).
+    """
+    w = np.asarray(w, dtype=np.float64)
+    if w.ndim != 1 or w.size == 0:
+        raise ConfigError(f"w must be a non-empty list of weights; got {w.tolist()!r}.")
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ConfigError(f"n must be an integer ≥ 2 rows; got {n!r}.")
+    if not np.isfinite(noise) or noise < 0:
+        raise ConfigError(f"noise must be a standard deviation ≥ 0; got {noise!r}.")
+    if not np.all(np.isfinite(w)) or not np.isfinite(b):
+        raise ConfigError("The true weights and bias must be finite numbers.")
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0.0, 1.0, size=(n, w.size))
+    if feature_scales is not None:
+        scales = np.asarray(feature_scales, dtype=np.float64)
+        if scales.shape != w.shape or np.any(scales <= 0):
+            raise ConfigError(f"feature_scales needs {w.size} positive numbers; got {scales.tolist()!r}.")
+        X *= scales
+    y = X @ w + b + rng.normal(0.0, noise, size=n)
+    names = tuple(f"x{i + 1}" for i in range(w.size))
+    return Dataset(X, y, names, "y", true_weights=w.copy(), true_bias=float(b))
+
+
+def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset | None]:
+    """Shuffle the rows once with ``seed`` and hold out ``test_fraction`` of them.
+
+    Returns ``(train, None)`` when ``test_fraction`` is 0.
+    """
+    if not 0.0 <= test_fraction < 1.0:
+        raise ConfigError(f"test_fraction must be in [0, 1); got {test_fraction!r}.")
+    if test_fraction == 0.0:
+        return data, None
+    n_test = round(data.n_rows * test_fraction)
+    n_train = data.n_rows - n_test
+    if n_test < 1 or n_train < 2:
+        raise DataError(
+            f"A test fraction of {test_fraction:g} leaves {n_train} training and {n_test} test rows "
+            f"out of {data.n_rows}; use a fraction that keeps at least 2 training rows and 1 test row, "
+            "or 0 for no test set."
+        )
+    order = np.random.default_rng(seed).permutation(data.n_rows)
+    return data.subset(np.sort(order[:n_train])), data.subset(np.sort(order[n_train:]))
+
+
+@dataclass(frozen=True, eq=False)
+class Standardizer:
+    """Column means and standard deviations of the training data, and the way back.
+
+    Training on standardised data and mapping the learned ``(w', b')`` back with
+    :meth:`to_original_units` gives coefficients for the raw features, so users read them in the
+    units of their own columns.
+    """
+
+    feature_mean: np.ndarray
+    feature_std: np.ndarray
+    target_mean: float = 0.0
+    target_std: float = 1.0
+
+    @classmethod
+    def fit(cls, data: Dataset, *, target: bool = False) -> Standardizer:
+        std = data.X.std(axis=0)
+        constant = [name for name, s in zip(data.feature_names, std, strict=True) if s == 0]
+        if constant:
+            raise DataError(
+                f"Cannot standardise constant feature column(s) {', '.join(map(repr, constant))}: "
+                "every value is the same. Drop them; they carry no information."
+            )
+        target_std = float(data.y.std()) if target else 1.0
+        if target and target_std == 0:
+            raise DataError(f"Cannot standardise the target {data.target_name!r}: it is constant.")
+        return cls(
+            data.X.mean(axis=0), std,
+            float(data.y.mean()) if target else 0.0, target_std,
+        )
+
+    def transform(self, data: Dataset) -> Dataset:
+        X = (data.X - self.feature_mean) / self.feature_std
+        y = (data.y - self.target_mean) / self.target_std
+        true_w, true_b = data.true_weights, data.true_bias
+        if true_w is not None and true_b is not None:
+            true_w, true_b = self.to_model_units(true_w, true_b)
+        return Dataset(X, y, data.feature_names, data.target_name, true_w, true_b, data.notices)
+
+    def to_original_units(self, weights: np.ndarray, bias: float) -> tuple[np.ndarray, float]:
+        """``(w', b')`` learned on standardised data → ``(w, b)`` for the raw features and target."""
+        scaled = np.asarray(weights) / self.feature_std
+        w = self.target_std * scaled
+        b = self.target_std * (bias - float(scaled @ self.feature_mean)) + self.target_mean
+        return w, float(b)
+
+    def to_model_units(self, weights: np.ndarray, bias: float) -> tuple[np.ndarray, float]:
+        """The inverse of :meth:`to_original_units`."""
+        w_model = np.asarray(weights) * self.feature_std / self.target_std
+        b_model = (bias - self.target_mean + float(np.asarray(weights) @ self.feature_mean)) / self.target_std
+        return w_model, float(b_model)
+
+
+def minibatches(
+    n_rows: int, batch_size: int, rng: np.random.Generator, *, shuffle: bool = True, drop_last: bool = False
+) -> Iterator[np.ndarray]:
+    """Row indices of each minibatch of one epoch, reshuffled every call (D2L's ``data_iter``)."""
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be an integer ≥ 1; got {batch_size!r}.")
+    order = rng.permutation(n_rows) if shuffle else np.arange(n_rows)
+    stop = n_rows - n_rows % batch_size if drop_last else n_rows
+    for start in range(0, stop, batch_size):
+        yield order[start:start + batch_size]

@@ -1,0 +1,68 @@
+"""The inner loop: run a chunk of SGD steps of one epoch over the arrays.
+
+:func:`run_steps` is the readable reference, one NumPy expression per line of the lesson.
+``sgdcore._compiled`` holds the same loop compiled with Numba; tests show they agree.
+Both update ``params``/``velocity`` in place and write per-step minibatch losses and the
+recorded trajectory into caller-owned buffers, so a chunk allocates nothing per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sgdcore.model import squared_loss
+from sgdcore.optim import sgd_step
+
+
+def run_steps(
+    X: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    rows_in_epoch: int,
+    params: np.ndarray,
+    velocity: np.ndarray,
+    first_batch: int,
+    batch_size: int,
+    learning_rates: np.ndarray,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    l1_penalty: float,
+    steps_before: int,
+    loss_limit: float,
+    losses_out: np.ndarray,
+    record_stride: int,
+    trajectory_out: np.ndarray,
+    n_recorded: int,
+) -> tuple[int, int]:
+    """Run ``len(learning_rates)`` steps starting at minibatch ``first_batch`` of the epoch.
+
+    Minibatch ``k`` is the rows ``order[k·batch_size : (k+1)·batch_size]`` (the last one may be
+    shorter), capped at ``rows_in_epoch``. After global step ``t`` (counted from 1), ``params``
+    is appended to ``trajectory_out`` when ``t`` is a multiple of ``record_stride``.
+    Stops early, without updating, at a minibatch whose loss is not finite or exceeds
+    ``loss_limit``. Returns ``(steps run, n_recorded)``.
+    """
+    n_params = params.shape[0]
+    for s in range(learning_rates.shape[0]):
+        start = (first_batch + s) * batch_size
+        rows = order[start:min(start + batch_size, rows_in_epoch)]
+        X_batch, y_batch = X[rows], y[rows]
+        residual = X_batch @ params[:-1] + params[-1] - y_batch
+        loss = squared_loss(residual, 0.0)
+        losses_out[s] = loss
+        if not np.isfinite(loss) or loss > loss_limit:
+            return s, n_recorded
+        grad = np.empty(n_params)
+        grad[:-1] = X_batch.T @ residual / len(rows)
+        grad[-1] = residual.mean()
+        params[:], velocity[:] = sgd_step(
+            params, grad, velocity, step=steps_before + s, learning_rate=learning_rates[s],
+            momentum=momentum, dampening=dampening, nesterov=nesterov,
+            weight_decay=weight_decay, l1_penalty=l1_penalty,
+        )
+        if (steps_before + s + 1) % record_stride == 0 and n_recorded < trajectory_out.shape[0]:
+            trajectory_out[n_recorded] = params
+            n_recorded += 1
+    return learning_rates.shape[0], n_recorded

@@ -1,0 +1,112 @@
+"""The exact answer SGD is heading for: scikit-learn's closed-form least squares, and a comparison."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+
+from sgdcore.data import Dataset
+from sgdcore.model import predict, squared_loss
+
+
+@dataclass(frozen=True, eq=False)
+class ClosedForm:
+    """The least-squares optimum ``(w*, b*)`` of a dataset, in the dataset's units."""
+
+    weights: np.ndarray
+    bias: float
+
+    @property
+    def params(self) -> np.ndarray:
+        return np.append(self.weights, self.bias)
+
+
+def closed_form(data: Dataset) -> ClosedForm:
+    """Fit ``LinearRegression`` (ordinary least squares with an intercept) on ``data``."""
+    model = LinearRegression().fit(data.X, data.y)
+    return ClosedForm(np.asarray(model.coef_, dtype=np.float64), float(model.intercept_))
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """SGD's parameters next to the closed form's, and how both do on training and test rows.
+
+    ``loss`` is the training objective ``½·mean(r²)``; ``mse`` is the plain mean squared error.
+    """
+
+    names: tuple[str, ...]
+    sgd: np.ndarray
+    closed_form: np.ndarray
+    truth: np.ndarray | None
+    train_loss_sgd: float
+    train_loss_closed_form: float
+    train_mse_sgd: float
+    train_mse_closed_form: float
+    train_r2_sgd: float
+    train_r2_closed_form: float
+    test_mse_sgd: float | None
+    test_mse_closed_form: float | None
+    test_r2_sgd: float | None
+    test_r2_closed_form: float | None
+
+    @property
+    def difference(self) -> np.ndarray:
+        return self.sgd - self.closed_form
+
+    @property
+    def distance(self) -> float:
+        """Euclidean distance ``‖θ_SGD − θ*‖`` to the optimum."""
+        return float(np.linalg.norm(self.difference))
+
+    @property
+    def relative_error(self) -> float:
+        """``‖θ_SGD − θ*‖ / ‖θ*‖`` (the plain distance when the optimum is 0)."""
+        scale = float(np.linalg.norm(self.closed_form))
+        return self.distance / scale if scale > 0 else self.distance
+
+    @property
+    def loss_gap(self) -> float:
+        """How far SGD's training loss is above the floor: ``L(θ_SGD) − L(θ*)`` (≥ 0 up to rounding)."""
+        return self.train_loss_sgd - self.train_loss_closed_form
+
+
+def compare(
+    sgd_weights: np.ndarray,
+    sgd_bias: float,
+    optimum: ClosedForm,
+    train: Dataset,
+    test: Dataset | None = None,
+) -> Comparison:
+    """Compare SGD's ``(w, b)`` with the closed form on the same (possibly standardised) data."""
+
+    def scores(data: Dataset, w: np.ndarray, b: float) -> tuple[float, float]:
+        with np.errstate(all="ignore"):
+            y_hat = predict(data.X, w, b)
+            if not np.all(np.isfinite(y_hat)):
+                return float("inf"), float("-inf")
+            return float(np.mean((y_hat - data.y) ** 2)), float(r2_score(data.y, y_hat))
+
+    train_mse_sgd, train_r2_sgd = scores(train, sgd_weights, sgd_bias)
+    train_mse_cf, train_r2_cf = scores(train, optimum.weights, optimum.bias)
+    test_mse_sgd = test_r2_sgd = test_mse_cf = test_r2_cf = None
+    if test is not None:
+        test_mse_sgd, test_r2_sgd = scores(test, sgd_weights, sgd_bias)
+        test_mse_cf, test_r2_cf = scores(test, optimum.weights, optimum.bias)
+    truth = None
+    if train.true_weights is not None and train.true_bias is not None:
+        truth = np.append(train.true_weights, train.true_bias)
+    return Comparison(
+        names=(*train.feature_names, "bias"),
+        sgd=np.append(sgd_weights, sgd_bias), closed_form=optimum.params, truth=truth,
+        train_loss_sgd=train_mse_sgd / 2, train_loss_closed_form=train_mse_cf / 2,
+        train_mse_sgd=train_mse_sgd, train_mse_closed_form=train_mse_cf,
+        train_r2_sgd=train_r2_sgd, train_r2_closed_form=train_r2_cf,
+        test_mse_sgd=test_mse_sgd, test_mse_closed_form=test_mse_cf,
+        test_r2_sgd=test_r2_sgd, test_r2_closed_form=test_r2_cf,
+    )
+
+
+__all__ = ["ClosedForm", "Comparison", "closed_form", "compare", "squared_loss"]

@@ -1,0 +1,77 @@
+"""Learning-rate schedules: plain functions of the step, so they can be plotted without training.
+
+A :class:`Schedule` returns the factor that multiplies the base learning rate at each step (as
+PyTorch's ``LambdaLR`` does), so one schedule reads the same for any base rate:
+``learning_rate_at(step) = learning_rate · schedule(step)``. Steps count from 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sgdcore.errors import ConfigError
+
+SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The shape of the learning rate over the steps of a run.
+
+    Parameters
+    ----------
+    kind
+        ``"constant"``; ``"step"``: multiply by ``gamma`` every ``step_size`` steps;
+        ``"exponential"``: ``gamma ** (t / step_size)``, a smooth version of ``"step"``;
+        ``"inverse_scaling"``: ``1 / (t + 1) ** power_t`` (scikit-learn's ``invscaling``, whose
+        ``t`` starts at 1); ``"cosine"``: from 1 down to ``min_factor`` over ``period_steps``
+        along half a cosine.
+    warmup_steps
+        A linear warm-up from ``1/warmup_steps`` to 1 over the first steps, on top of any kind.
+    period_steps
+        Length of the cosine; ``None`` means the whole run (filled in by :func:`sgdcore.train`).
+    """
+
+    kind: str = "constant"
+    gamma: float = 0.5
+    step_size: int = 100
+    power_t: float = 0.25
+    min_factor: float = 0.0
+    period_steps: int | None = None
+    warmup_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in SCHEDULES:
+            raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {self.kind!r}.")
+        if not 0.0 < self.gamma <= 1.0:
+            raise ConfigError(f"gamma must be in (0, 1]; got {self.gamma!r}.")
+        if self.step_size < 1:
+            raise ConfigError(f"step_size must be an integer ≥ 1 step; got {self.step_size!r}.")
+        if not 0.0 <= self.power_t <= 1.0:
+            raise ConfigError(f"power_t must be in [0, 1]; got {self.power_t!r}.")
+        if not 0.0 <= self.min_factor <= 1.0:
+            raise ConfigError(f"min_factor must be in [0, 1]; got {self.min_factor!r}.")
+        if self.period_steps is not None and self.period_steps < 1:
+            raise ConfigError(f"period_steps must be ≥ 1 or None; got {self.period_steps!r}.")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps must be ≥ 0; got {self.warmup_steps!r}.")
+
+    def __call__(self, step: np.ndarray | int) -> np.ndarray | float:
+        t = np.asarray(step, dtype=np.float64)
+        if self.kind == "constant":
+            factor = np.ones_like(t)
+        elif self.kind == "step":
+            factor = self.gamma ** np.floor(t / self.step_size)
+        elif self.kind == "exponential":
+            factor = self.gamma ** (t / self.step_size)
+        elif self.kind == "inverse_scaling":
+            factor = 1.0 / (t + 1.0) ** self.power_t
+        else:
+            period = self.period_steps if self.period_steps is not None else 1
+            progress = np.minimum(t, period) / period
+            factor = self.min_factor + (1.0 - self.min_factor) * 0.5 * (1.0 + np.cos(np.pi * progress))
+        if self.warmup_steps:
+            factor = factor * np.minimum(1.0, (t + 1.0) / self.warmup_steps)
+        return float(factor) if np.ndim(step) == 0 else factor

@@ -1,0 +1,510 @@
+"""The training loop: a generator of :class:`Progress` snapshots over chunks of SGD steps.
+
+The loop is split in two so that it can be both watched and fast: a kernel runs a chunk of steps
+over the arrays with no Python object per step, and this generator decides how long a chunk is
+(about ``report_every`` seconds of work), evaluates the full losses at each epoch's end, detects
+divergence and convergence, and keeps bounded histories for drawing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from sgdcore.data import Dataset
+from sgdcore.errors import ConfigError
+from sgdcore.model import init_params, predict, squared_loss
+from sgdcore.schedules import Schedule
+
+Status = Literal["running", "converged", "diverged", "finished", "stopped"]
+SHUFFLES = ("epoch", "blocks", "none")
+BACKENDS = ("auto", "numba", "numpy")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every setting of a run; validated once, here. The same config gives the same run."""
+
+    learning_rate: float = 0.03
+    batch_size: int = 10
+    epochs: int = 3
+    momentum: float = 0.0
+    dampening: float = 0.0
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    l1_penalty: float = 0.0
+    schedule: Schedule = field(default_factory=Schedule)
+    init: Literal["normal", "zeros"] = "normal"
+    init_scale: float = 0.01
+    shuffle: Literal["epoch", "blocks", "none"] = "epoch"
+    block_size: int = 1024
+    drop_last: bool = False
+    tol: float | None = None
+    n_iter_no_change: int = 5
+    seed: int = 0
+    divergence_factor: float = 1e6
+    backend: Literal["auto", "numba", "numpy"] = "auto"
+
+    def __post_init__(self) -> None:
+        def check(ok: bool, message: str) -> None:
+            if not ok:
+                raise ConfigError(message)
+
+        lr = self.learning_rate
+        check(_is_number(lr) and math.isfinite(lr) and lr > 0,
+              f"learning_rate must be a finite number > 0; got {lr!r}. Try 0.03, D2L's choice.")
+        check(_is_int(self.batch_size) and self.batch_size >= 1,
+              f"batch_size must be an integer ≥ 1; got {self.batch_size!r}.")
+        check(_is_int(self.epochs) and self.epochs >= 1,
+              f"epochs must be an integer ≥ 1; got {self.epochs!r}.")
+        check(_is_number(self.momentum) and 0.0 <= self.momentum < 1.0,
+              f"momentum must be in [0, 1); got {self.momentum!r}. 0.9 is the usual choice.")
+        check(_is_number(self.dampening) and 0.0 <= self.dampening <= 1.0,
+              f"dampening must be in [0, 1]; got {self.dampening!r}.")
+        check(not self.nesterov or (self.momentum > 0 and self.dampening == 0),
+              "Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD); "
+              f"got momentum={self.momentum!r}, dampening={self.dampening!r}.")
+        for name in ("weight_decay", "l1_penalty"):
+            value = getattr(self, name)
+            check(_is_number(value) and math.isfinite(value) and value >= 0,
+                  f"{name} must be a finite number ≥ 0; got {value!r}.")
+        check(isinstance(self.schedule, Schedule),
+              f"schedule must be a sgdcore.Schedule; got {type(self.schedule).__name__}.")
+        check(self.init in ("normal", "zeros"), f"init must be 'normal' or 'zeros'; got {self.init!r}.")
+        check(_is_number(self.init_scale) and self.init_scale >= 0,
+              f"init_scale must be ≥ 0; got {self.init_scale!r}.")
+        check(self.shuffle in SHUFFLES, f"shuffle must be one of {', '.join(SHUFFLES)}; got {self.shuffle!r}.")
+        check(_is_int(self.block_size) and self.block_size >= 1,
+              f"block_size must be an integer ≥ 1; got {self.block_size!r}.")
+        check(self.tol is None or (_is_number(self.tol) and self.tol >= 0),
+              f"tol must be None (run every epoch) or a number ≥ 0; got {self.tol!r}.")
+        check(_is_int(self.n_iter_no_change) and self.n_iter_no_change >= 1,
+              f"n_iter_no_change must be an integer ≥ 1; got {self.n_iter_no_change!r}.")
+        check(_is_int(self.seed), f"seed must be an integer; got {self.seed!r}.")
+        check(_is_number(self.divergence_factor) and self.divergence_factor > 1,
+              f"divergence_factor must be > 1; got {self.divergence_factor!r}.")
+        check(self.backend in BACKENDS, f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}.")
+
+    def steps_per_epoch(self, n_rows: int) -> int:
+        full, rest = divmod(n_rows, self.batch_size)
+        return full if self.drop_last or rest == 0 else full + 1
+
+    def learning_rate_at(self, step: np.ndarray | int) -> np.ndarray | float:
+        """The learning rate at each (0-based) step, schedule included."""
+        return self.learning_rate * self.schedule(step)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainState:
+    """Everything needed to resume a run exactly where it stopped (between two chunks)."""
+
+    params: np.ndarray
+    velocity: np.ndarray
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    epoch_rng_state: dict
+    initial_loss: float
+    best_loss: float
+    epochs_without_improvement: int
+    elapsed_seconds: float
+    loss_steps: np.ndarray
+    minibatch_loss: np.ndarray
+    pending_loss_sum: float
+    pending_loss_count: int
+    loss_bucket: int
+    trajectory_steps: np.ndarray
+    trajectory: np.ndarray
+    record_stride: int
+    epoch_train_loss: np.ndarray
+    epoch_test_loss: np.ndarray | None
+    epoch_seconds: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Progress:
+    """A snapshot of a run, yielded after each chunk of steps and at the end of each epoch.
+
+    Parameters are in model units (standardised, if the data was). Histories are bounded:
+    ``minibatch_loss`` holds means over buckets of consecutive steps ending at ``loss_steps``,
+    ``trajectory`` the parameters ``[w…, b]`` after the steps in ``trajectory_steps`` (the first
+    row is the starting point, step 0). ``epoch_train_loss[k]`` is the full training loss after
+    ``k`` epochs (``k = 0``: before training).
+    """
+
+    status: Status
+    message: str
+    step: int
+    epoch: int
+    batch_in_epoch: int
+    steps_per_epoch: int
+    epochs: int
+    weights: np.ndarray
+    bias: float
+    learning_rate: float
+    loss_steps: np.ndarray
+    minibatch_loss: np.ndarray
+    trajectory_steps: np.ndarray
+    trajectory: np.ndarray
+    epoch_train_loss: np.ndarray
+    epoch_test_loss: np.ndarray | None
+    epoch_seconds: np.ndarray
+    elapsed_seconds: float
+    diverged_at_step: int | None
+    backend: str
+    notices: tuple[str, ...]
+    state: TrainState
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps_per_epoch * self.epochs
+
+    @property
+    def fraction_done(self) -> float:
+        return min(1.0, self.step / max(1, self.total_steps))
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.step / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("converged", "diverged", "finished")
+
+    def stopped(self, message: str | None = None) -> Progress:
+        """This snapshot marked as stopped by the user (it can be resumed from ``state``)."""
+        return replace(
+            self, status="stopped",
+            message=message or f"stopped at step {self.step} (epoch {self.epoch} of {self.epochs}); "
+            "train again to continue from here",
+        )
+
+
+def select_kernel(backend: str) -> tuple[Callable[..., tuple[int, int]], str, str | None]:
+    """The chunk kernel to use: ``(kernel, name, notice)``; the notice says why Numba is not used."""
+    from sgdcore import kernels
+
+    if backend == "numpy":
+        return kernels.run_steps, "numpy", None
+    try:
+        from sgdcore import _compiled
+    except Exception as error:  # ImportError, or Numba failing to initialise on this platform
+        if backend == "numba":
+            raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}") from error
+        notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."
+        return kernels.run_steps, "numpy", notice
+    return _compiled.run_steps, "numba", None
+
+
+def epoch_order(n_rows: int, rng: np.random.Generator, shuffle: str, block_size: int) -> np.ndarray:
+    """The order in which an epoch visits the rows.
+
+    ``"epoch"``: a fresh permutation (D2L's ``data_iter``). ``"blocks"``: contiguous blocks of
+    ``block_size`` rows in a random order, rows shuffled within each block: nearly sequential
+    memory reads, at the price of minibatches drawn from one block instead of the whole data.
+    """
+    if shuffle == "none":
+        return np.arange(n_rows)
+    if shuffle == "epoch":
+        return rng.permutation(n_rows)
+    n_blocks = -(-n_rows // block_size)
+    order = np.empty(n_rows, dtype=np.int64)
+    position = 0
+    for block in rng.permutation(n_blocks):
+        start = block * block_size
+        stop = min(start + block_size, n_rows)
+        order[position:position + stop - start] = start + rng.permutation(stop - start)
+        position += stop - start
+    return order
+
+
+def full_loss(data: Dataset, params: np.ndarray) -> float:
+    """½·mean squared error of ``θ = [w, b]`` on a whole dataset (``inf`` when it overflows)."""
+    with np.errstate(all="ignore"):
+        loss = squared_loss(predict(data.X, params[:-1], params[-1]), data.y)
+    return loss if math.isfinite(loss) else math.inf
+
+
+MAX_HISTORY_POINTS = 1024
+
+
+def train(
+    data: Dataset,
+    config: TrainConfig,
+    *,
+    test: Dataset | None = None,
+    state: TrainState | None = None,
+    until_epoch: int | None = None,
+    report_every: float = 0.1,
+) -> Iterator[Progress]:
+    """Train ``config`` on ``data``, yielding a :class:`Progress` after each chunk of steps.
+
+    Parameters
+    ----------
+    data, test
+        Training rows, and optionally held-out rows whose loss is reported after each epoch.
+    state
+        A :attr:`Progress.state` to resume from; the run continues exactly as if never stopped.
+    until_epoch
+        Pause (status ``"stopped"``) once this many epochs are complete: one epoch at a time.
+    report_every
+        Seconds of work between two snapshots; the training itself does not depend on it.
+
+    Raises
+    ------
+    ConfigError
+        If the batch size is larger than the data, or the state does not fit the data.
+    """
+    n_rows, n_features = data.X.shape
+    if config.batch_size > n_rows:
+        raise ConfigError(
+            f"batch_size {config.batch_size} is larger than the {n_rows} training rows; "
+            f"use at most {n_rows} (that is full-batch gradient descent)."
+        )
+    steps_per_epoch = config.steps_per_epoch(n_rows)
+    rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:
+        config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
+    kernel, backend, notice = select_kernel(config.backend)
+    notices = data.notices + ((notice,) if notice else ())
+    X = np.ascontiguousarray(data.X)
+    y = np.ascontiguousarray(data.y, dtype=X.dtype)
+    if state is None:
+        state = _initial_state(data, test, config)
+    elif state.params.shape != (n_features + 1,):
+        raise ConfigError(
+            f"Cannot resume: the saved run has {state.params.size - 1} features, the data has {n_features}."
+        )
+    run = _Run(state)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state.epoch_rng_state
+    last_epoch = min(config.epochs, until_epoch) if until_epoch is not None else config.epochs
+    loss_limit = config.divergence_factor * max(state.initial_loss, 1e-300)
+    losses = np.empty(0)
+    chunk_steps = min(steps_per_epoch, 64)
+    clock = time.perf_counter() - run.elapsed
+
+    def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
+        run.elapsed = time.perf_counter() - clock
+        run_state = run.to_state(rng_state)
+        return Progress(
+            status=status, message=message, step=run.step, epoch=run.epoch,
+            batch_in_epoch=run.batch_in_epoch, steps_per_epoch=steps_per_epoch, epochs=config.epochs,
+            weights=run.params[:-1].copy(), bias=float(run.params[-1]),
+            learning_rate=float(config.learning_rate_at(max(run.step - 1, 0))),
+            loss_steps=run_state.loss_steps, minibatch_loss=run_state.minibatch_loss,
+            trajectory_steps=run_state.trajectory_steps, trajectory=run_state.trajectory,
+            epoch_train_loss=run_state.epoch_train_loss, epoch_test_loss=run_state.epoch_test_loss,
+            epoch_seconds=run_state.epoch_seconds, elapsed_seconds=run.elapsed,
+            diverged_at_step=diverged_at, backend=backend, notices=notices, state=run_state,
+        )
+
+    with np.errstate(all="ignore"):
+        while run.epoch < last_epoch:
+            rng_state = rng.bit_generator.state
+            order = epoch_order(n_rows, rng, config.shuffle, config.block_size)
+            while run.batch_in_epoch < steps_per_epoch:
+                n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps())
+                if losses.shape[0] < n_steps:
+                    losses = np.empty(max(n_steps, 2 * losses.shape[0]))
+                learning_rates = np.asarray(
+                    config.learning_rate_at(np.arange(run.step, run.step + n_steps)), dtype=np.float64
+                )
+                started = time.perf_counter()
+                done, run.n_recorded = kernel(
+                    X, y, order, rows_in_epoch, run.params, run.velocity, run.batch_in_epoch,
+                    config.batch_size, learning_rates, config.momentum, config.dampening,
+                    config.nesterov, config.weight_decay, config.l1_penalty, run.step, loss_limit,
+                    losses, run.record_stride, run.trajectory_buffer, run.n_recorded,
+                )
+                seconds = time.perf_counter() - started
+                run.record_losses(losses[:done])
+                run.step += done
+                run.batch_in_epoch += done
+                if done < n_steps:
+                    bad_loss = losses[done]
+                    run.record_losses(losses[done:done + 1])
+                    yield snapshot("diverged", _divergence_message(run.step + 1, bad_loss, config),
+                                   diverged_at=run.step + 1)
+                    return
+                chunk_steps = _next_chunk_size(chunk_steps, n_steps, seconds, report_every)
+                if run.batch_in_epoch < steps_per_epoch:
+                    yield snapshot("running", _running_message(run, config, steps_per_epoch))
+            run.epoch += 1
+            run.batch_in_epoch = 0
+            rng_state = rng.bit_generator.state
+            train_loss = full_loss(data, run.params)
+            run.epoch_train_loss.append(train_loss)
+            if test is not None:
+                run.epoch_test_loss.append(full_loss(test, run.params))
+            run.epoch_seconds.append(time.perf_counter() - clock)
+            if not math.isfinite(train_loss) or train_loss > loss_limit:
+                yield snapshot("diverged", _divergence_message(run.step, train_loss, config),
+                               diverged_at=run.step)
+                return
+            if config.tol is not None:
+                if train_loss > run.best_loss - config.tol:
+                    run.epochs_without_improvement += 1
+                else:
+                    run.epochs_without_improvement = 0
+                run.best_loss = min(run.best_loss, train_loss)
+                if run.epochs_without_improvement >= config.n_iter_no_change:
+                    yield snapshot("converged", (
+                        f"converged after {run.epoch} epoch{'s' if run.epoch != 1 else ''}: the training loss "
+                        f"improved by less than tol={config.tol:g} for {config.n_iter_no_change} epochs in a row"
+                    ))
+                    return
+            if run.epoch < last_epoch:
+                yield snapshot("running", _running_message(run, config, steps_per_epoch))
+        rng_state = rng.bit_generator.state
+        if run.epoch >= config.epochs:
+            yield snapshot("finished", f"finished {config.epochs} epoch{'s' if config.epochs != 1 else ''} "
+                           f"({run.step} steps)")
+        else:
+            yield snapshot("stopped", f"paused after epoch {run.epoch} of {config.epochs}; "
+                           "step or train again to continue")
+
+
+def _running_message(run: _Run, config: TrainConfig, steps_per_epoch: int) -> str:
+    return f"epoch {run.epoch + 1} of {config.epochs}, step {run.batch_in_epoch} of {steps_per_epoch}"
+
+
+def _divergence_message(step: int, loss: float, config: TrainConfig) -> str:
+    what = "the loss is no longer a finite number" if not math.isfinite(loss) else (
+        f"the loss reached {loss:.3g}, more than {config.divergence_factor:.0e} × the initial loss"
+    )
+    return (f"diverged at step {step}: {what}. Learning rate {config.learning_rate:g} is too large; "
+            "lower it (the stability limit is shown next to it).")
+
+
+def _next_chunk_size(current: int, ran: int, seconds: float, report_every: float) -> int:
+    """Aim at ``report_every`` seconds per chunk, growing at most 8× at a time."""
+    if ran < current or seconds <= 0:
+        return current
+    target = int(ran * report_every / seconds)
+    return max(1, min(target, 8 * current))
+
+
+def _initial_state(data: Dataset, test: Dataset | None, config: TrainConfig) -> TrainState:
+    rng = np.random.default_rng(config.seed)
+    w, b = init_params(data.n_features, rng, config.init, config.init_scale)
+    params = np.append(w, b)
+    initial_loss = full_loss(data, params)
+    return TrainState(
+        params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
+        epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,
+        epochs_without_improvement=0, elapsed_seconds=0.0,
+        loss_steps=np.empty(0, dtype=np.int64), minibatch_loss=np.empty(0),
+        pending_loss_sum=0.0, pending_loss_count=0, loss_bucket=1,
+        trajectory_steps=np.zeros(1, dtype=np.int64), trajectory=params[None, :].copy(), record_stride=1,
+        epoch_train_loss=np.array([initial_loss]),
+        epoch_test_loss=None if test is None else np.array([full_loss(test, params)]),
+        epoch_seconds=np.array([0.0]),
+    )
+
+
+class _Run:
+    """The mutable side of a run inside :func:`train`; :meth:`to_state` freezes it."""
+
+    def __init__(self, state: TrainState) -> None:
+        self.params = state.params.copy()
+        self.velocity = state.velocity.copy()
+        self.step, self.epoch, self.batch_in_epoch = state.step, state.epoch, state.batch_in_epoch
+        self.initial_loss, self.best_loss = state.initial_loss, state.best_loss
+        self.epochs_without_improvement = state.epochs_without_improvement
+        self.elapsed = state.elapsed_seconds
+        self.loss_steps = state.loss_steps.copy()
+        self.minibatch_loss = state.minibatch_loss.copy()
+        self.pending_sum, self.pending_count = state.pending_loss_sum, state.pending_loss_count
+        self.loss_bucket = state.loss_bucket
+        # Trajectory: the starting point, the recorded rows, and room for the kernel to write more.
+        self.trajectory_start = state.trajectory[:1].copy()
+        recorded = state.trajectory[1:]
+        self.trajectory_buffer = np.empty((MAX_HISTORY_POINTS, state.params.size))
+        self.trajectory_buffer[: len(recorded)] = recorded
+        self.n_recorded = len(recorded)
+        self.record_stride = state.record_stride
+        self.epoch_train_loss = list(state.epoch_train_loss)
+        self.epoch_test_loss = None if state.epoch_test_loss is None else list(state.epoch_test_loss)
+        self.epoch_seconds = list(state.epoch_seconds)
+
+    def room_for_steps(self) -> int:
+        """Steps the kernel may run before the trajectory buffer is full; thins it first if needed."""
+        if self.n_recorded == MAX_HISTORY_POINTS:
+            # Keep the points at multiples of the doubled stride: every second one.
+            kept = self.trajectory_buffer[1::2].copy()
+            self.trajectory_buffer[: len(kept)] = kept
+            self.n_recorded = len(kept)
+            self.record_stride *= 2
+        next_record = self.record_stride - self.step % self.record_stride
+        return next_record + (MAX_HISTORY_POINTS - self.n_recorded - 1) * self.record_stride
+
+    def record_losses(self, losses: np.ndarray) -> None:
+        """Add per-step minibatch losses to the bucketed history (a bucket = ``loss_bucket`` steps).
+
+        Buckets are averaged; when the history reaches its bound, neighbouring buckets merge and
+        the bucket doubles, so a run of any length keeps at most ``MAX_HISTORY_POINTS`` points.
+        """
+        step = self.step
+        while len(losses):
+            room = self.loss_bucket - self.pending_count
+            if len(losses) < room:
+                self.pending_sum += float(losses.sum())
+                self.pending_count += len(losses)
+                return
+            bucket_mean = (self.pending_sum + float(losses[:room].sum())) / self.loss_bucket
+            step += room
+            losses = losses[room:]
+            full = len(losses) // self.loss_bucket
+            means = losses[: full * self.loss_bucket].reshape(full, self.loss_bucket).mean(axis=1)
+            self.loss_steps = np.concatenate(
+                (self.loss_steps, [step], step + self.loss_bucket * np.arange(1, full + 1))
+            )
+            self.minibatch_loss = np.concatenate((self.minibatch_loss, [bucket_mean], means))
+            step += full * self.loss_bucket
+            losses = losses[full * self.loss_bucket:]
+            self.pending_sum, self.pending_count = 0.0, 0
+            while len(self.loss_steps) >= MAX_HISTORY_POINTS:
+                self._merge_loss_buckets()
+
+    def _merge_loss_buckets(self) -> None:
+        if len(self.loss_steps) % 2:
+            # An odd last bucket has no partner: it goes back to the pending sum of the wider bucket.
+            self.pending_sum += self.minibatch_loss[-1] * self.loss_bucket
+            self.pending_count += self.loss_bucket
+            self.loss_steps, self.minibatch_loss = self.loss_steps[:-1], self.minibatch_loss[:-1]
+        self.loss_steps = self.loss_steps[1::2]
+        self.minibatch_loss = self.minibatch_loss.reshape(-1, 2).mean(axis=1)
+        self.loss_bucket *= 2
+
+    def to_state(self, epoch_rng_state: dict) -> TrainState:
+        recorded = self.trajectory_buffer[: self.n_recorded]
+        # Records happen after every step that is a multiple of the stride, thinning keeps that true.
+        trajectory_steps = self.record_stride * np.arange(self.n_recorded + 1, dtype=np.int64)
+        return TrainState(
+            params=self.params.copy(), velocity=self.velocity.copy(), step=self.step, epoch=self.epoch,
+            batch_in_epoch=self.batch_in_epoch, epoch_rng_state=epoch_rng_state,
+            initial_loss=self.initial_loss, best_loss=self.best_loss,
+            epochs_without_improvement=self.epochs_without_improvement, elapsed_seconds=self.elapsed,
+            loss_steps=self.loss_steps.astype(np.int64), minibatch_loss=self.minibatch_loss.copy(),
+            pending_loss_sum=self.pending_sum, pending_loss_count=self.pending_count,
+            loss_bucket=self.loss_bucket, trajectory_steps=trajectory_steps,
+            trajectory=np.vstack((self.trajectory_start, recorded)), record_stride=self.record_stride,
+            epoch_train_loss=np.array(self.epoch_train_loss),
+            epoch_test_loss=None if self.epoch_test_loss is None else np.array(self.epoch_test_loss),
+            epoch_seconds=np.array(self.epoch_seconds),
+        )
