@@ -19,6 +19,7 @@ from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_te
 from sgdcore.errors import ConfigError, DataError, SGDCoreError
 from sgdcore.model import gradient, init_params, predict, squared_loss
 from sgdcore.optim import penalty_gradient, sgd_step
+from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train

@@ -1,0 +1,290 @@
+"""Altair charts of runs: pure functions from sgdcore results to charts, importable without a browser.
+
+Histories are already bounded by sgdcore (≤ 1024 points per series); data clouds are sampled here,
+so no chart comes near Altair's row limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+import sgdcore
+
+LOSS_TITLE = "loss ½·mean((Xw+b−y)²)"
+MAX_POINTS = 1500
+TINY = 1e-16  # log scales cannot show 0; a loss floor of exactly 0 is drawn here
+SIZE = 380
+
+
+def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame[np.isfinite(frame[column].to_numpy(dtype=float))]
+
+
+def _sample(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
+    """Row indices of at most ``limit`` rows, the same every time for the same ``n``."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
+
+
+def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
+    """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step."""
+    epoch_steps = np.arange(len(progress.epoch_train_loss)) * progress.steps_per_epoch
+    frames = [
+        pd.DataFrame({"step": progress.loss_steps, "loss": progress.minibatch_loss, "series": "minibatch"}),
+        pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_train_loss, "series": "train (full, per epoch)"}),
+    ]
+    if progress.epoch_test_loss is not None:
+        frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss,
+                                    "series": "test (per epoch)"}))
+    return _finite(pd.concat(frames, ignore_index=True), "loss")
+
+
+def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True) -> alt.LayerChart:
+    """Loss against step, with the closed-form loss as the floor SGD is heading for."""
+    data = loss_history(progress)
+    data["loss"] = data["loss"].clip(lower=TINY)
+    scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
+    colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)"],
+                        range=["#9ecae1", "#08519c", "#e6550d"])
+    base = alt.Chart(data).encode(
+        x=alt.X("step:Q", title="step"),
+        y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
+        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["series", "step", alt.Tooltip("loss:Q", format=".4g")],
+    )
+    layers = [
+        base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
+        base.transform_filter(alt.datum.series != "minibatch").mark_line(point=True, strokeWidth=2),
+    ]
+    if floor is not None and math.isfinite(floor):
+        rule = pd.DataFrame({"loss": [max(floor, TINY)], "label": [f"closed-form loss {floor:.3g}"]})
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="black").encode(
+            y="loss:Q", tooltip=["label"]))
+    return alt.layer(*layers).properties(height=300, title="Loss")
+
+
+def runs_loss_chart(
+    runs: Mapping[str, sgdcore.Progress], x: str = "step", *, floor: float | None = None, title: str = "Loss",
+    n_rows: int | None = None,
+) -> alt.LayerChart:
+    """Full training loss of several runs overlaid on a log scale.
+
+    ``x``: ``"step"``, ``"epoch"``, ``"examples"`` (rows processed; needs ``n_rows``) or ``"seconds"``.
+    """
+    frames = []
+    for label, progress in runs.items():
+        epochs = np.arange(len(progress.epoch_train_loss))
+        position = {
+            "step": epochs * progress.steps_per_epoch, "epoch": epochs,
+            "examples": epochs * (n_rows or 0), "seconds": progress.epoch_seconds,
+        }[x]
+        frame = pd.DataFrame({x: position, "loss": progress.epoch_train_loss, "run": label})
+        if progress.status == "diverged":
+            # The last finite point and a marker where it blew up, so a diverged run is visible.
+            frame = _finite(frame, "loss")
+        frames.append(frame)
+    data = _finite(pd.concat(frames, ignore_index=True), "loss")
+    data["loss"] = data["loss"].clip(lower=TINY)
+    titles = {"step": "step", "epoch": "epoch", "examples": "examples processed", "seconds": "wall time (s)"}
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X(f"{x}:Q", title=titles[x]),
+        y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
+        color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="bottom", columns=3)),
+        tooltip=["run", alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
+    )
+    layers = [lines]
+    if floor is not None and math.isfinite(floor):
+        layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
+            strokeDash=[6, 4], color="black").encode(y="loss:Q"))
+    return alt.layer(*layers).properties(height=280, title=title)
+
+
+def parameters_chart(
+    progress: sgdcore.Progress, names: Sequence[str], optimum: np.ndarray, truth: np.ndarray | None,
+    indices: Sequence[int],
+) -> alt.LayerChart:
+    """Each chosen parameter against step, converging to a dashed line at its closed-form value."""
+    steps = progress.trajectory_steps
+    paths = pd.concat([
+        pd.DataFrame({"step": steps, "value": progress.trajectory[:, i], "parameter": names[i]}) for i in indices
+    ], ignore_index=True)
+    paths = _finite(paths, "value")
+    targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
+    colour = alt.Color("parameter:N", sort=[names[i] for i in indices], title=None,
+                       legend=alt.Legend(orient="bottom", columns=6))
+    layers = [
+        alt.Chart(paths).mark_line().encode(
+            x=alt.X("step:Q"), y=alt.Y("value:Q", title="parameter value"), color=colour,
+            tooltip=["parameter", "step", alt.Tooltip("value:Q", format=".5g")]),
+        alt.Chart(targets).mark_rule(strokeDash=[6, 4]).encode(
+            y="closed form:Q", color=colour, tooltip=["parameter", alt.Tooltip("closed form:Q", format=".5g")]),
+    ]
+    if truth is not None:
+        true_values = pd.DataFrame({"parameter": [names[i] for i in indices], "truth": truth[list(indices)]})
+        layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
+            x=alt.value(SIZE * 1.6), y="truth:Q", color=colour,
+            tooltip=["parameter", alt.Tooltip("truth:Q", format=".5g")]))
+    return alt.layer(*layers).properties(height=300, title="Parameters (dashed: closed form)")
+
+
+def _view(points: np.ndarray, optimum: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A square-ish window around the optimum and the paths' starting points."""
+    span = np.abs(points - optimum).max(axis=0)
+    span = np.where(span > 0, span, 1.0) * 1.25
+    return ((optimum[0] - span[0], optimum[0] + span[0]), (optimum[1] - span[1], optimum[1] + span[1]))
+
+
+def _contours(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int,
+              view: tuple[tuple[float, float], tuple[float, float]], levels: int = 10) -> pd.DataFrame:
+    """Level sets of the loss over parameters ``a`` and ``b``: ellipses, drawn exactly."""
+    H2 = quadratic.hessian[np.ix_([a, b], [a, b])]
+    g2 = quadratic.gradient(center)[[a, b]]
+    eigenvalues, vectors = np.linalg.eigh(H2)
+    if eigenvalues[0] <= eigenvalues[1] * 1e-12:
+        return pd.DataFrame(columns=["x", "y", "level", "order"])
+    u_star = center[[a, b]] - np.linalg.solve(H2, g2)
+    corners = np.array([[x, y] for x in view[0] for y in view[1]]) - u_star
+    largest = 0.5 * np.max(np.einsum("ij,jk,ik->i", corners, H2, corners))
+    angles = np.linspace(0, 2 * np.pi, 121)
+    circle = np.stack((np.cos(angles), np.sin(angles)))
+    frames = []
+    for k in range(1, levels + 1):
+        delta = largest * (k / levels) ** 2
+        ellipse = u_star[:, None] + np.sqrt(2 * delta) * (vectors / np.sqrt(eigenvalues)) @ circle
+        frames.append(pd.DataFrame({"x": ellipse[0], "y": ellipse[1], "level": k, "order": np.arange(len(angles)),
+                                    "loss above the slice minimum": delta}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int,
+            view: tuple[tuple[float, float], tuple[float, float]], count: int = 8) -> pd.DataFrame:
+    """Negative-gradient arrows on a grid, equal length on screen, as in the lesson's figure."""
+    (x0, x1), (y0, y1) = view
+    xs = np.linspace(x0, x1, count + 2)[1:-1]
+    ys = np.linspace(y0, y1, count + 2)[1:-1]
+    grid = np.broadcast_to(center, (count, count, len(center))).copy()
+    grid[..., a] = xs[None, :]
+    grid[..., b] = ys[:, None]
+    gradient = quadratic.gradient(grid)
+    # Direction in pixels, so arrows point the way the eye expects whatever the axes' scales.
+    dx_px = -gradient[..., a] * SIZE / (x1 - x0)
+    dy_px = -gradient[..., b] * SIZE / (y1 - y0)
+    length = np.hypot(dx_px, dy_px)
+    length[length == 0] = 1.0
+    arrow_px = 0.45 * SIZE / count
+    frame = pd.DataFrame({
+        "x": grid[..., a].ravel(), "y": grid[..., b].ravel(),
+        "x2": (grid[..., a] + dx_px / length * arrow_px * (x1 - x0) / SIZE).ravel(),
+        "y2": (grid[..., b] + dy_px / length * arrow_px * (y1 - y0) / SIZE).ravel(),
+        "angle": np.degrees(np.arctan2(dx_px, dy_px)).ravel(),
+    })
+    return frame
+
+
+def landscape_chart(
+    problem: sgdcore.Problem, paths: Mapping[str, sgdcore.Progress], a: int, b: int, *,
+    arrows: bool = True, title: str | None = None,
+) -> alt.LayerChart:
+    """Contours of the loss over parameters ``a`` and ``b`` (the others at their closed-form values),
+    with each run's path, its start, the optimum, and negative-gradient arrows."""
+    names = problem.names
+    optimum = problem.optimum.params
+    starts = np.array([progress.trajectory[0, [a, b]] for progress in paths.values()]) if paths else optimum[None, [a, b]]
+    view = _view(starts, optimum[[a, b]])
+    x_scale = alt.Scale(domain=list(view[0]), nice=False, zero=False)
+    y_scale = alt.Scale(domain=list(view[1]), nice=False, zero=False)
+    x = alt.X("x:Q", title=names[a], scale=x_scale)
+    y = alt.Y("y:Q", title=names[b], scale=y_scale)
+    layers = []
+    contours = _contours(problem.quadratic, optimum, a, b, view)
+    if len(contours):
+        layers.append(alt.Chart(contours).mark_line(color="#bdbdbd", strokeWidth=1, clip=True).encode(
+            x=x, y=y, detail="level:N", order="order:Q"))
+    if arrows:
+        field = _arrows(problem.quadratic, optimum, a, b, view)
+        layers.append(alt.Chart(field).mark_rule(color="#fd8d3c", clip=True).encode(x=x, y=y, x2="x2:Q", y2="y2:Q"))
+        layers.append(alt.Chart(field).mark_point(shape="triangle-up", size=25, filled=True, color="#fd8d3c",
+                                                  clip=True).encode(
+            x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None)))
+    if paths:
+        path_frames = []
+        for label, progress in paths.items():
+            trajectory = progress.trajectory
+            keep = np.isfinite(trajectory[:, [a, b]]).all(axis=1)
+            path_frames.append(pd.DataFrame({"x": trajectory[keep, a], "y": trajectory[keep, b],
+                                             "step": progress.trajectory_steps[keep], "run": label}))
+        path_data = pd.concat(path_frames, ignore_index=True)
+        colour = alt.Color("run:N", sort=list(paths), title=None, legend=alt.Legend(orient="bottom", columns=3))
+        layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
+            x=x, y=y, order="step:Q", color=colour, tooltip=["run", "step", alt.Tooltip("x:Q", format=".4g"),
+                                                            alt.Tooltip("y:Q", format=".4g")]))
+        start = path_data.groupby("run", sort=False).head(1)
+        layers.append(alt.Chart(start).mark_point(shape="circle", size=70, filled=False, clip=True).encode(
+            x=x, y=y, color=colour))
+    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"]})
+    layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
+        x=x, y=y, tooltip=["label", alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]))
+    return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or "Loss landscape and SGD path")
+
+
+def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, feature: int) -> alt.LayerChart:
+    """Data against one feature, with SGD's line and the closed form's (other features at their means)."""
+    data = problem.raw_train
+    rows = _sample(data.n_rows)
+    x = data.X[rows, feature]
+    means = data.X.mean(axis=0)
+    cloud = pd.DataFrame({"x": x, "y": data.y[rows]})
+    grid = np.linspace(x.min(), x.max(), 2)
+    lines = []
+    optimum = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
+    for label, (w, b) in {"SGD": problem.to_original_units(weights, bias), "closed form": optimum}.items():
+        offset = b + float(w @ means) - w[feature] * means[feature]
+        lines.append(pd.DataFrame({"x": grid, "y": offset + w[feature] * grid, "model": label}))
+    line_data = pd.concat(lines, ignore_index=True)
+    name = data.feature_names[feature]
+    return alt.layer(
+        alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6").encode(
+            x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
+            y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False))),
+        alt.Chart(line_data).mark_line(strokeWidth=2).encode(
+            x="x:Q", y="y:Q", color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
+            strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
+    ).properties(height=300, title=f"Fit against {name}")
+
+
+def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) -> alt.LayerChart:
+    """Predicted against actual for SGD and the closed form; points on the diagonal are perfect."""
+    data = problem.raw_test if problem.raw_test is not None else problem.raw_train
+    rows = _sample(data.n_rows, 800)
+    w, b = problem.to_original_units(weights, bias)
+    w_star, b_star = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
+    with np.errstate(all="ignore"):
+        frame = pd.concat([
+            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w + b, "model": "SGD"}),
+            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w_star + b_star, "model": "closed form"}),
+        ], ignore_index=True)
+    frame = _finite(frame, "predicted")
+    low, high = float(data.y.min()), float(data.y.max())
+    diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high]})
+    which = "test" if problem.raw_test is not None else "training"
+    return alt.layer(
+        alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(x="actual:Q", y="predicted:Q"),
+        alt.Chart(frame).mark_circle(size=14, opacity=0.45).encode(
+            x=alt.X("actual:Q", scale=alt.Scale(zero=False)), y=alt.Y("predicted:Q", scale=alt.Scale(zero=False)),
+            color=alt.Color("model:N", scale=alt.Scale(domain=["SGD", "closed form"], range=["#e6550d", "black"]),
+                            title=None)),
+    ).properties(height=300, title=f"Predicted against actual ({which} rows)")
+
+
+def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
+    """The learning rate over the run, drawn from the schedule alone, without training."""
+    steps = np.unique(np.linspace(0, max(total_steps - 1, 0), min(total_steps, 400)).astype(int))
+    frame = pd.DataFrame({"step": steps, "learning rate": config.learning_rate_at(steps)})
+    return alt.Chart(frame).mark_line().encode(
+        x="step:Q", y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True))).properties(height=140)

@@ -1,0 +1,23 @@
+"""Compile the Numba kernel once per server process, off the request path."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+
+def _warm_up() -> None:
+    try:
+        from sgdcore import _compiled
+    except Exception:  # the NumPy path runs instead; the first run's notice tells the user
+        return
+    _compiled.warm_up()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background() -> threading.Thread:
+    """Start compiling (or loading the cached machine code) in a daemon thread, once per process."""
+    thread = threading.Thread(target=_warm_up, name="numba-warm-up", daemon=True)
+    thread.start()
+    return thread

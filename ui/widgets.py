@@ -1,0 +1,163 @@
+"""The shared sidebar: data source and hyperparameters, drawn by the router on every page.
+
+Widgets take their values from ``st.session_state`` (seeded from a share link on the session's
+first run), and the URL is rewritten after every run, so the address bar is always a share link.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import sgdcore
+from ui.datasets import CSV_KEY, Choice, current_problem
+from ui.settings import (
+    BY_KEY,
+    DATA_SOURCE_LABELS,
+    SCHEDULE_LABELS,
+    SETTINGS,
+    apply_query_params,
+    parse_numbers,
+    query_params,
+)
+
+LEARNING_RATE_GRID = sorted({
+    round(mantissa * 10.0**exponent, 12) for exponent in range(-5, 3) for mantissa in (1, 1.5, 2, 3, 5, 7)
+})
+
+
+def init_settings() -> None:
+    """Defaults, then the share link's values, once per session; problems with the link are kept to show."""
+    state = st.session_state
+    if state.get("_settings_ready"):
+        return
+    for setting in SETTINGS:
+        state.setdefault(setting.key, setting.default)
+    state["_link_problems"] = apply_query_params(state, st.query_params.to_dict())
+    state["_settings_ready"] = True
+
+
+def sync_query_params() -> None:
+    """Make the address bar carry every setting that differs from its default."""
+    wanted = query_params(st.session_state)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _resize_weights() -> None:
+    """Keep 'True weights' in step with 'Features': cut the list, or extend it with random weights."""
+    state = st.session_state
+    try:
+        weights = parse_numbers(state["true_weights"], "True weights")
+    except ValueError:
+        weights = []
+    wanted = int(state["_n_features"])
+    rng = np.random.default_rng(state["data_seed"] + len(weights))
+    extra = np.round(rng.uniform(-4, 4, size=max(0, wanted - len(weights))), 1)
+    state["true_weights"] = ", ".join(f"{w:g}" for w in [*weights[:wanted], *extra])
+
+
+def data_sidebar() -> Choice:
+    """The data section; returns the problem in use (``None`` only if no data ever worked)."""
+    state = st.session_state
+    sidebar = st.sidebar
+    sidebar.header("Data")
+    has_csv = state.get(CSV_KEY) is not None
+    sidebar.radio(
+        "Data source", BY_KEY["data_source"].choices, key="data_source",
+        format_func=lambda source: DATA_SOURCE_LABELS[source]
+        + ("" if source != "csv" or has_csv else " (upload on the Data page)"),
+    )
+    if state["data_source"] == "synthetic":
+        sidebar.number_input("Rows", min_value=10, max_value=2_000_000, step=100, key="n_rows")
+        try:
+            state["_n_features"] = len(parse_numbers(state["true_weights"], "True weights"))
+        except ValueError:
+            state.setdefault("_n_features", 2)
+        sidebar.number_input("Features", min_value=1, max_value=200, step=1, key="_n_features",
+                             on_change=_resize_weights)
+        sidebar.text_input("True weights w", key="true_weights", help="Comma-separated, one per feature.")
+        sidebar.number_input("True bias b", step=0.1, format="%g", key="true_bias")
+        sidebar.number_input("Noise (standard deviation)", min_value=0.0, step=0.01, format="%g", key="noise")
+        sidebar.number_input("Data seed", min_value=0, step=1, key="data_seed")
+    sidebar.toggle("Standardise features and target", key="standardize",
+                   help="Train on zero-mean, unit-variance columns; coefficients are reported in the original units.")
+    sidebar.slider("Test fraction", 0.0, 0.5, step=0.05, key="test_fraction",
+                   help="Rows held out to measure the test loss; 0 trains on everything.")
+    choice = current_problem(state)
+    if choice.error:
+        sidebar.error(choice.error, icon="⚠️")
+    return choice
+
+
+def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
+    """The optimiser section, with the stability limit of the current data beside the learning rate."""
+    state = st.session_state
+    sidebar = st.sidebar
+    sidebar.header("Optimiser")
+    n_train = problem.train.n_rows
+    if state["batch_size"] > n_train:
+        sidebar.info(f"Batch size lowered from {state['batch_size']} to {n_train}, the number of training rows "
+                     "(full-batch gradient descent).")
+        state["batch_size"] = n_train
+    if state["learning_rate"] not in LEARNING_RATE_GRID:
+        grid = sorted({*LEARNING_RATE_GRID, state["learning_rate"]})
+    else:
+        grid = LEARNING_RATE_GRID
+    sidebar.select_slider("Learning rate η (log scale)", options=grid, key="learning_rate", format_func=lambda v: f"{v:g}")
+    limit = problem.curvature.stability_limit(state["momentum"], 0.0, state["nesterov"] and state["momentum"] > 0)
+    advice = sgdcore.learning_rate_advice(state["learning_rate"], limit)
+    (sidebar.warning if state["learning_rate"] > limit else sidebar.caption)(
+        f"Stability limit {limit:.3g} (full batch{', with momentum' if state['momentum'] else ''}). {advice}"
+    )
+    sidebar.number_input("Batch size", min_value=1, max_value=n_train, step=1, key="batch_size",
+                         help=f"1 is pure SGD, {n_train} is full-batch gradient descent.")
+    sidebar.number_input("Epochs", min_value=1, max_value=10_000, step=1, key="epochs")
+    sidebar.slider("Momentum μ", 0.0, 0.99, step=0.01, key="momentum")
+    sidebar.toggle("Nesterov", key="nesterov", disabled=state["momentum"] == 0,
+                   help="Look-ahead momentum (needs μ > 0).")
+    sidebar.number_input("Weight decay (L2)", min_value=0.0, step=0.001, format="%g", key="weight_decay")
+    sidebar.selectbox("Learning-rate schedule", tuple(SCHEDULE_LABELS), key="schedule",
+                      format_func=SCHEDULE_LABELS.__getitem__)
+    schedule = state["schedule"]
+    if schedule in ("step", "exponential"):
+        sidebar.slider("Decay factor γ", 0.01, 1.0, step=0.01, key="decay_gamma")
+        sidebar.number_input("… every (epochs)", min_value=1, step=1, key="decay_epochs")
+    if schedule == "inverse_scaling":
+        sidebar.slider("power_t", 0.0, 1.0, step=0.05, key="power_t")
+    with sidebar.expander("More: warm-up, early stopping, seed"):
+        st.number_input("Linear warm-up (epochs)", min_value=0, step=1, key="warmup_epochs")
+        st.toggle("Stop early when the loss stops improving", key="early_stopping",
+                  help="As scikit-learn's SGDRegressor: stop after `patience` epochs that improve by less than tol.")
+        if state["early_stopping"]:
+            st.number_input("tol", min_value=0.0, format="%g", step=1e-4, key="tol")
+            st.number_input("patience (n_iter_no_change)", min_value=1, step=1, key="n_iter_no_change")
+        st.number_input("Seed (initialisation and shuffling)", min_value=0, step=1, key="seed")
+
+
+def shared_sidebar() -> Choice:
+    """Everything in the sidebar, for the router: data, then the optimiser for that data."""
+    init_settings()
+    for problem_text in st.session_state.pop("_link_problems", []):
+        st.toast(problem_text, icon="🔗")
+    choice = data_sidebar()
+    if choice.problem is not None:
+        hyperparameter_sidebar(choice.problem)
+    sync_query_params()
+    return choice
+
+
+def show_error(error: Exception | str) -> None:
+    """An sgdcore error as the user should see it: the message, never a traceback."""
+    st.error(str(error), icon="⚠️")
+
+
+def format_number(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float) and not math.isfinite(x):
+        return "∞" if x > 0 else ("−∞" if x < 0 else "NaN")
+    return f"{x:.{digits}g}"
