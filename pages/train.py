@@ -51,7 +51,8 @@ with st.expander("Chart options", expanded=False):
                               format_func=names.__getitem__, key="landscape_a")
     axis_b = right.selectbox("Landscape: vertical parameter", range(n_params), index=default_b,
                              format_func=names.__getitem__, key="landscape_b")
-    shown = st.multiselect("Parameters to plot", range(n_params), default=list(range(min(n_params - 1, 6))) + [n_params - 1],
+    default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
+    shown = st.multiselect("Parameters to plot", range(n_params), default=default_shown,
                            format_func=names.__getitem__, key="shown_params")
 
 status_slot = st.empty()
@@ -87,9 +88,8 @@ def save(progress: sgdcore.Progress) -> None:
 
 
 run = state.get(RUN)
-if stop_clicked:
-    if run is None or run["progress"].status != "stopped":
-        st.toast("Nothing is running." if run is None or run["progress"].done else "Stopped.")
+if stop_clicked and (run is None or run["progress"].status != "stopped"):
+    st.toast("Nothing is running." if run is None or run["progress"].done else "Stopped.")
 if train_clicked or step_clicked:
     resumable = run is not None and run["key"] == run_key and run["progress"].status == "stopped"
     resume_from = run["progress"] if resumable else None
@@ -126,8 +126,7 @@ table = pd.DataFrame({"coefficient": comparison.names, "SGD": comparison.sgd, "c
 if comparison.truth is not None:
     table["truth"] = comparison.truth
 table["SGD − closed form"] = comparison.difference
-st.dataframe(table, hide_index=True, column_config={
-    column: st.column_config.NumberColumn(format="%.6g") for column in table.columns[1:]})
+st.table(table.set_index("coefficient").map(lambda x: f"{x:.6g}"))
 units = " (original units)" if problem.scaler is not None else ""
 st.caption(f"Coefficients{units}. Distance to the optimum ‖θ − θ*‖ = {format_number(comparison.distance)}, "
            f"relative error {format_number(comparison.relative_error)}.")

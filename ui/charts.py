@@ -195,7 +195,10 @@ def landscape_chart(
     with each run's path, its start, the optimum, and negative-gradient arrows."""
     names = problem.names
     optimum = problem.optimum.params
-    starts = np.array([progress.trajectory[0, [a, b]] for progress in paths.values()]) if paths else optimum[None, [a, b]]
+    if paths:
+        starts = np.array([progress.trajectory[0, [a, b]] for progress in paths.values()])
+    else:
+        starts = optimum[None, [a, b]]
     view = _view(starts, optimum[[a, b]])
     x_scale = alt.Scale(domain=list(view[0]), nice=False, zero=False)
     y_scale = alt.Scale(domain=list(view[1]), nice=False, zero=False)

@@ -46,7 +46,8 @@ class Setting:
         except ValueError:
             raise ValueError(f"the link's value {text!r} for '{self.query}' is not valid") from None
         if self.choices is not None and value not in self.choices:
-            raise ValueError(f"the link's value {text!r} for '{self.query}' is not one of {', '.join(map(str, self.choices))}")
+            allowed = ", ".join(map(str, self.choices))
+            raise ValueError(f"the link's value {text!r} for '{self.query}' is not one of {allowed}")
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             raise ValueError(f"the link's value {text!r} for '{self.query}' is outside [{self.low:g}, {self.high:g}]")
         return value

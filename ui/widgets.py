@@ -107,7 +107,8 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
         grid = sorted({*LEARNING_RATE_GRID, state["learning_rate"]})
     else:
         grid = LEARNING_RATE_GRID
-    sidebar.select_slider("Learning rate η (log scale)", options=grid, key="learning_rate", format_func=lambda v: f"{v:g}")
+    sidebar.select_slider("Learning rate η (log scale)", options=grid, key="learning_rate",
+                          format_func=lambda v: f"{v:g}")
     limit = problem.curvature.stability_limit(state["momentum"], 0.0, state["nesterov"] and state["momentum"] > 0)
     advice = sgdcore.learning_rate_advice(state["learning_rate"], limit)
     (sidebar.warning if state["learning_rate"] > limit else sidebar.caption)(
