@@ -1,3 +1,104 @@
+"""Data: upload a CSV, look at it, choose the target and the features, and train on it everywhere."""
+
+import hashlib
+
 import streamlit as st
 
-st.title('data')
+import sgdcore
+from sgdcore.tabular import column_summary, dataset_from_frame, read_table
+from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.widgets import show_error
+
+TABLE = "data_table"  # session_state: the parsed upload {"file_id", "table", "digest"} or {"file_id", "error"}
+MISSING_LABELS = {"error": "Stop and tell me", "drop": "Drop those rows", "mean": "Fill with the column mean"}
+NON_NUMERIC_LABELS = {"error": "Stop and tell me", "drop": "Drop those columns", "onehot": "One-hot encode them"}
+state = st.session_state
+
+st.title("Data")
+st.caption("Upload a CSV, choose the column to predict and the columns to predict it from, and every page "
+           "trains on it. Delimiter (comma, semicolon, tab, pipe) and encoding (UTF-8, with or without BOM, or "
+           "Latin-1) are detected.")
+
+in_use = current_problem(state)
+if in_use.problem is not None:
+    st.caption(f"In use now: {in_use.description}.")
+
+uploaded = st.file_uploader("Upload a CSV file", type=["csv", "tsv", "txt"], key="csv_file")
+if uploaded is None:
+    if state.get(CSV_KEY) is not None:
+        st.info(f"**{state[CSV_KEY]['name']}** is loaded. Upload another file to replace it.")
+    else:
+        st.info("No file yet. Any table of numbers with a header row works: one column to predict, the others "
+                "as features. Text columns can be dropped or one-hot encoded, missing values dropped or filled.")
+    st.stop()
+
+# Parse each upload once: a million-row file takes seconds, and every click reruns this page.
+parsed = state.get(TABLE)
+if parsed is None or parsed["file_id"] != uploaded.file_id:
+    content = uploaded.getvalue()
+    try:
+        table = read_table(content, name=uploaded.name)
+        parsed = {"file_id": uploaded.file_id, "table": table, "digest": hashlib.sha1(content).hexdigest()[:16]}
+    except sgdcore.SGDCoreError as error:
+        parsed = {"file_id": uploaded.file_id, "error": str(error)}
+    state[TABLE] = parsed
+if "error" in parsed:
+    show_error(f"{uploaded.name}: {parsed['error']}")
+    if in_use.problem is not None:
+        st.caption(f"Nothing changed: still using {in_use.description}.")
+    st.stop()
+
+table = parsed["table"]
+frame = table.frame
+delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(table.delimiter, repr(table.delimiter))
+st.caption(f"**{table.name}**: {len(frame):,} rows × {frame.shape[1]} columns, {delimiter}-separated, "
+           f"{table.encoding}.")
+for notice in table.notices:
+    st.caption(notice)
+
+preview, summary = st.tabs(["Preview", "Column summary"])
+preview.dataframe(frame.head(200), width="stretch")
+summary.dataframe(column_summary(frame), width="stretch", hide_index=True)
+
+columns = list(frame.columns)
+# Widget keys carry the file's digest, so a new file starts afresh; the "keep_" prefix keeps the choices
+# when the user visits another page (see ui.widgets.keep_page_settings).
+target_key, features_key = f"keep_target_{parsed['digest']}", f"keep_features_{parsed['digest']}"
+missing_key, non_numeric_key = f"keep_missing_{parsed['digest']}", f"keep_non_numeric_{parsed['digest']}"
+state.setdefault(target_key, columns[-1])
+state.setdefault(features_key, columns[:-1])
+state.setdefault(missing_key, "error")
+state.setdefault(non_numeric_key, "error")
+left, right = st.columns([1, 2])
+target = left.selectbox("Target column", columns, key=target_key, help="The column to predict.")
+candidates = [column for column in columns if column != target]
+state[features_key] = [column for column in state[features_key] if column in candidates]
+features = right.multiselect("Feature columns", candidates, key=features_key,
+                             help="The columns to predict it from.")
+left, right = st.columns(2)
+missing = left.radio("Missing values", tuple(MISSING_LABELS), format_func=MISSING_LABELS.__getitem__,
+                     key=missing_key, horizontal=True)
+non_numeric = right.radio("Non-numeric feature columns", tuple(NON_NUMERIC_LABELS),
+                          format_func=NON_NUMERIC_LABELS.__getitem__, key=non_numeric_key, horizontal=True)
+
+try:
+    dataset = dataset_from_frame(frame, target, features, missing=missing, non_numeric=non_numeric)
+except sgdcore.SGDCoreError as error:
+    show_error(error)
+    if in_use.problem is not None:
+        st.caption(f"Nothing changed: still using {in_use.description}.")
+    st.stop()
+
+for notice in dataset.notices:
+    st.caption(notice)
+dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}"
+st.caption("Standardisation and the test fraction are set in the sidebar and apply to every data source.")
+current_csv = state.get(CSV_KEY)
+if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":
+    st.success(f"Using {table.name}: {dataset.n_rows:,} rows, {dataset.n_features} features "
+               f"({', '.join(dataset.feature_names[:8])}{', …' if dataset.n_features > 8 else ''}) "
+               f"to predict {dataset.target_name}. Every page trains on it now.", icon="✅")
+else:
+    st.button("Use this dataset", type="primary", icon=":material/check:",
+              on_click=use_csv, args=(dataset, table.name, dataset_key),
+              help=f"{dataset.n_rows:,} rows, {dataset.n_features} features → {dataset.target_name}")

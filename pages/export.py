@@ -1,3 +1,71 @@
+"""Export and share: the learned model, its history and its settings as files, and a link that restores them."""
+
 import streamlit as st
 
-st.title('export')
+from ui.datasets import CSV_KEY, current_problem
+from ui.export import (
+    PAGE_PATHS,
+    coefficients_frame,
+    coefficients_json,
+    config_json,
+    epoch_history_frame,
+    share_link,
+    step_history_frame,
+)
+from ui.runner import TRAIN_RUN
+from ui.settings import query_params, value
+from ui.widgets import show_error
+
+PAGE_TITLES = dict(zip(PAGE_PATHS, ("Train", "Learning rate", "Batch size", "Momentum", "Data", "Export and share"),
+                       strict=True))
+state = st.session_state
+
+st.title("Export and share")
+st.caption("Download what the last run on the Train page learned, how it got there and how it was set up, "
+           "or copy a link that opens the dashboard with every setting as it is now.")
+
+st.subheader("Share link")
+settings = query_params(state)
+page = st.selectbox("Open the link on", PAGE_PATHS, format_func=PAGE_TITLES.__getitem__, key="share_page")
+st.code(share_link(st.context.url, page, settings), language=None, wrap_lines=True)
+st.caption("Every setting that differs from its default is in the link, so opening it restores them; the address "
+           "bar always holds the same link. Results are not in the link: press Train to reproduce them, bit for "
+           "bit with the same seed." if settings else "All settings are at their defaults: the link is the "
+           "plain address.")
+if value(state, "data_source") == "csv":
+    name = state[CSV_KEY]["name"] if state.get(CSV_KEY) else "the CSV file"
+    st.warning(f"The link cannot carry your uploaded file: whoever opens it must upload {name} again on the "
+               "Data page and choose the same target and features.", icon="📎")
+
+st.subheader("Downloads")
+run = state.get(TRAIN_RUN)
+choice = current_problem(state)
+if run is None or choice.problem is None:
+    st.info("Nothing trained yet: press **Train** on the Train page, then come back for the coefficients and "
+            "the history.")
+    st.stop()
+if not run["key"].startswith(f"{choice.key}|"):
+    show_error("The last run was trained on other data than the data selected now: train again on the Train "
+               "page to export coefficients for this data.")
+    st.stop()
+problem, progress, config = choice.problem, run["progress"], run["config"]
+comparison = problem.compare(progress.weights, progress.bias)
+coefficients = coefficients_frame(comparison)
+st.caption(f"The last run: {run['description']}, {progress.message}. Coefficients in the data's original units.")
+st.dataframe(coefficients, hide_index=True)
+
+left, middle, right = st.columns(3)
+left.download_button("Coefficients (CSV)", coefficients.to_csv(index=False), "coefficients.csv", "text/csv",
+                     icon=":material/download:")
+left.download_button("Coefficients and metrics (JSON)", coefficients_json(
+    comparison, description=run["description"], target=problem.raw_train.target_name, progress=progress),
+    "coefficients.json", "application/json", icon=":material/download:")
+middle.download_button("Loss per epoch (CSV)", epoch_history_frame(progress).to_csv(index=False),
+                       "history_epochs.csv", "text/csv", icon=":material/download:")
+middle.download_button("Minibatch loss and parameters by step (CSV)",
+                       step_history_frame(progress, problem.names).to_csv(index=False), "history_steps.csv",
+                       "text/csv", icon=":material/download:",
+                       help="At most about a thousand points: long runs are recorded as means over buckets of steps; "
+                            "parameters in model units (standardised, if standardisation is on).")
+right.download_button("Configuration (JSON)", config_json(config, settings, run["description"]), "config.json",
+                      "application/json", icon=":material/download:")

@@ -1,3 +1,138 @@
+"""Learning rate: the same data and seed trained with several rates at once, against the stability limit."""
+
+import dataclasses
+
+import pandas as pd
 import streamlit as st
 
-st.title('learning_rate')
+import sgdcore
+from ui import charts
+from ui.datasets import current_problem
+from ui.runner import runs_interrupted, short_status, train_all
+from ui.settings import parse_numbers, train_config, value
+from ui.widgets import format_number, show_error
+
+RUNS = "learning_rate_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
+state = st.session_state
+
+st.title("Choosing the learning rate")
+st.markdown(
+    "Gradient descent steps against the gradient, **θ ← θ − η∇L(θ)**. On our squared loss the error along "
+    "each eigen-direction of the Hessian **H = XᵀX/n** is multiplied by **1 − ηλ** at every step. A rate far "
+    "below **1/λ_max** is safe but slow; between **1/λ_max** and the stability limit **2/λ_max** the steps "
+    "overshoot and the iterates oscillate across the valley while they converge; above **2/λ_max** every "
+    "step overshoots by more than it gains and the loss blows up. Train several rates at once and watch."
+)
+
+choice = current_problem(state)
+if choice.problem is None:
+    show_error(choice.error or "No data.")
+    st.stop()
+problem = choice.problem
+n_train = problem.train.n_rows
+
+left, middle, right = st.columns([2, 1, 1])
+RATE_MODES = {"multiples": "multiples of 1/λ_max (2 = the limit)", "absolute": "learning rates η"}
+mode = middle.radio("The rates are", tuple(RATE_MODES), key="lr_mode", format_func=RATE_MODES.__getitem__)
+left.text_input("Learning rates to compare", key="lr_multiples",
+                help="Comma-separated, e.g. 0.1, 0.5, 1, 1.9, 2.1 (multiples of 1/λ_max: 1 is the fastest rate for "
+                          "the steepest direction, 2 the stability limit) or 0.01, 0.1 (rates).")
+right.number_input("Epochs", min_value=1, max_value=10_000, step=1, key="lr_epochs")
+right.toggle("Full batch", key="lr_full_batch",
+             help=f"Gradient descent on all {n_train} training rows, where the limit 2/λ_max is exact. Off: the "
+                  f"sidebar's batch size ({value(state, 'batch_size')}), whose noise lowers the safe rate a little.")
+
+batch_size = n_train if value(state, "lr_full_batch") else min(value(state, "batch_size"), n_train)
+steps_per_epoch = -(-n_train // batch_size)
+try:
+    numbers = parse_numbers(value(state, "lr_multiples"), "Learning rates")
+    if any(number <= 0 for number in numbers):
+        raise ValueError("Learning rates: every entry must be greater than 0.")
+    if len(numbers) > 8:
+        raise ValueError(f"Learning rates: compare at most 8 at once; got {len(numbers)}.")
+    base = train_config(state, steps_per_epoch, batch_size=batch_size, epochs=value(state, "lr_epochs"))
+except (ValueError, sgdcore.SGDCoreError) as error:
+    show_error(error)
+    st.stop()
+
+limit = problem.curvature.stability_limit(base.momentum, base.dampening, base.nesterov)
+# Multiples of half the limit: 1/λ_max for plain descent, so 1 is the rate that zeroes the steepest
+# direction in one step, 1.9 oscillates but converges and 2.1 diverges, as in the lesson.
+unit = limit / 2
+rates = [number * unit for number in numbers] if mode == "multiples" else numbers
+configs = {}
+for rate in rates:
+    label = f"η = {rate:.3g} ({rate / unit:.2g}/λ_max)" if not base.momentum else f"η = {rate:.3g}"
+    configs.setdefault(label, dataclasses.replace(base, learning_rate=rate))
+st.caption(f"Stability limit for this data: 2/λ_max = **{limit:.4g}** (λ_max = {problem.curvature.lambda_max:.4g}, "
+           f"condition number {problem.curvature.condition_number:.3g}"
+           f"{', with the sidebar momentum' if base.momentum else ''}). Rates: "
+           + ", ".join(f"{rate:.3g}" for rate in rates) + f". Batch size {batch_size}, {base.epochs} epochs, "
+           f"seed {base.seed}; other settings from the sidebar.")
+
+run_key = f"{choice.key}|{sorted(configs.items())}"
+runs_interrupted(state, RUNS)
+train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
+
+names = problem.names
+with st.expander("Chart options"):
+    left, right = st.columns(2)
+    axis_a = left.selectbox("Landscape: horizontal parameter", range(len(names)), index=0,
+                            format_func=names.__getitem__, key="lr_landscape_a")
+    axis_b = right.selectbox("Landscape: vertical parameter", range(len(names)), index=min(1, len(names) - 1),
+                             format_func=names.__getitem__, key="lr_landscape_b")
+bar_slot = st.empty()
+loss_column, landscape_column = st.columns(2)
+loss_slot, landscape_slot = loss_column.empty(), landscape_column.empty()
+
+
+def draw(runs: dict[str, sgdcore.Progress]) -> None:
+    loss_slot.altair_chart(charts.runs_loss_chart(runs, "epoch", floor=problem.optimum_loss,
+                                                  title="Full training loss per epoch (log scale)"), width="stretch")
+    if axis_a != axis_b:
+        landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b,
+                                                           title="Paths on the loss landscape"))
+    else:
+        landscape_slot.info("Choose two different parameters for the landscape.")
+
+
+def save(runs: dict[str, sgdcore.Progress]) -> None:
+    state[RUNS] = {"key": run_key, "runs": runs, "configs": configs}
+
+
+if train_clicked:
+    try:
+        train_all(problem, configs, save=save, draw=draw,
+                  report=lambda label, index: bar_slot.progress(index / len(configs), text=f"Training {label}…"))
+    except sgdcore.SGDCoreError as error:
+        show_error(error)
+    bar_slot.empty()
+
+entry = state.get(RUNS)
+if entry is None:
+    st.info("Press **Train all** to train every rate on the same data from the same start.")
+    st.stop()
+if entry["key"] != run_key:
+    st.info("The settings changed since these runs: **Train all** trains with the new ones. Shown: the last runs.")
+runs = entry["runs"]
+draw(runs)
+
+rows = []
+for label, progress in runs.items():
+    comparison = problem.compare(progress.weights, progress.bias)
+    config = entry["configs"][label]
+    rate = config.learning_rate
+    contraction = sgdcore.contraction_factor(problem.curvature.eigenvalues, rate, config.momentum,
+                                             config.dampening, config.nesterov)
+    rows.append({
+        "learning rate η": f"{rate:.4g}", "η / stability limit": f"{rate / limit:.3g}",
+        "contraction per step": format_number(contraction),
+        "outcome": short_status(progress),
+        "final loss": format_number(progress.epoch_train_loss[-1]),
+        "gap to closed form": format_number(comparison.loss_gap),
+        "‖θ − θ*‖": format_number(comparison.distance),
+    })
+st.table(pd.DataFrame(rows).set_index("learning rate η"))
+st.caption("Contraction per step: max |1 − ηλ| over the Hessian's eigenvalues, the factor by which full-batch "
+           "gradient descent shrinks the distance to the optimum in its slowest direction (above 1: divergence). "
+           "The dashed line on the loss chart is the closed-form loss.")

@@ -7,11 +7,11 @@ import streamlit as st
 import sgdcore
 from ui import charts
 from ui.datasets import current_problem
+from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, status_text, train_live
 from ui.settings import train_config
 from ui.widgets import format_number, show_error
 
-RUN = "train_run"  # session_state: {"key": what the run was trained on, "progress": the last snapshot}
 state = st.session_state
 
 st.title("Train linear regression with minibatch SGD")
@@ -84,7 +84,7 @@ def draw(progress: sgdcore.Progress) -> None:
 
 
 def save(progress: sgdcore.Progress) -> None:
-    state[RUN] = {"key": run_key, "progress": progress}
+    state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description}
 
 
 run = state.get(RUN)

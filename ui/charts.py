@@ -291,3 +291,18 @@ def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     frame = pd.DataFrame({"step": steps, "learning rate": config.learning_rate_at(steps)})
     return alt.Chart(frame).mark_line().encode(
         x="step:Q", y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True))).properties(height=140)
+
+
+def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
+    """Spread of minibatch gradients against batch size, log–log: predicted lines, measured dots."""
+    data = noise[noise["spread"] > 0]  # the full batch has no spread, and a log scale cannot show 0
+    base = alt.Chart(data).encode(
+        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
+        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ (root mean square)"),
+        color=alt.Color("where:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["where", "how", "batch size", alt.Tooltip("spread:Q", format=".3g")],
+    )
+    return alt.layer(
+        base.transform_filter(alt.datum.how == "predicted").mark_line(),
+        base.transform_filter(alt.datum.how == "measured").mark_point(filled=True, size=50),
+    ).properties(height=300, title="Gradient noise: predicted (lines) and measured (dots)")

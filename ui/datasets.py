@@ -12,6 +12,7 @@ from collections.abc import MutableMapping
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from sklearn.datasets import load_diabetes
 
@@ -82,3 +83,37 @@ def current_problem(state: MutableMapping[str, Any]) -> Choice:
     choice = Choice(problem, f"{data_key}|{options}", description, None)
     state["_last_choice"] = choice
     return choice
+
+
+def use_csv(dataset: sgdcore.Dataset, name: str, key: str) -> None:
+    """Make an uploaded dataset the one every page uses (a button callback: it runs before the sidebar)."""
+    st.session_state[CSV_KEY] = {"dataset": dataset, "name": name, "key": key}
+    st.session_state["data_source"] = "csv"
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def ill_conditioned_problem(condition_number: float, seed: int) -> sgdcore.Problem:
+    """D2L's synthetic data with the second feature shrunk so that XᵀX/n has the given condition number.
+
+    The features are independent with variances 1 and 1/κ (the bias column adds an eigenvalue near 1),
+    so the loss is a valley κ times steeper across w1 than along w2.
+    """
+    data = sgdcore.synthetic(seed=seed, feature_scales=(1.0, 1.0 / np.sqrt(condition_number)))
+    return sgdcore.make_problem(data, test_fraction=0.0, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner="Measuring gradient noise…")
+def gradient_noise_table(_problem: sgdcore.Problem, problem_key: str, seed: int) -> pd.DataFrame:
+    """Spread of minibatch gradients around the full gradient, predicted and measured, for a range of
+    batch sizes, at D2L's starting point and at the optimum (long table for a chart)."""
+    data = _problem.train
+    sizes = [int(size) for size in np.unique(np.geomspace(1, data.n_rows, num=min(12, data.n_rows)).round())]
+    samples = 100 if data.n_rows <= 20_000 else 20  # each sample of a large batch costs O(n)
+    rng = np.random.default_rng(seed)
+    start = np.append(*sgdcore.init_params(data.n_features, np.random.default_rng(seed)))
+    frames = []
+    for where, params in (("at the start", start), ("at the optimum", _problem.optimum.params)):
+        predicted, measured = sgdcore.gradient_noise(data, params, sizes, rng, samples=samples)
+        frames.append(pd.DataFrame({"batch size": sizes, "spread": predicted, "where": where, "how": "predicted"}))
+        frames.append(pd.DataFrame({"batch size": sizes, "spread": measured, "where": where, "how": "measured"}))
+    return pd.concat(frames, ignore_index=True)

@@ -8,11 +8,14 @@ resumed from its state.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import sgdcore
 
+# session_state key of the Train page's run: {"key": what it was trained on, "progress": the last snapshot,
+# "config": its TrainConfig, "description": the data}; the Export page reads it.
+TRAIN_RUN = "train_run"
 FRAME_SECONDS = 0.1  # at most ~10 redraws a second, whatever the step rate
 
 
@@ -43,11 +46,66 @@ def train_live(
     return progress
 
 
+def train_all(
+    problem: sgdcore.Problem,
+    configs: Mapping[str, sgdcore.TrainConfig],
+    *,
+    save: Callable[[dict[str, sgdcore.Progress]], None],
+    draw: Callable[[dict[str, sgdcore.Progress]], None] | None = None,
+    report: Callable[[str, int], None] | None = None,
+    live: bool = True,
+) -> dict[str, sgdcore.Progress]:
+    """Train several configurations on the same problem, one after another, each to its end.
+
+    ``save`` gets the runs so far after every snapshot; ``draw`` redraws the overlaid charts at most
+    every ``FRAME_SECONDS`` when ``live`` (pass ``live=False`` when wall time is being compared:
+    drawing would be counted in it); ``report(label, index)`` announces each run as it starts.
+    """
+    runs: dict[str, sgdcore.Progress] = {}
+    last_drawn = 0.0
+    report_every = FRAME_SECONDS / 2 if live else 10.0
+    for index, (label, config) in enumerate(configs.items()):
+        if report is not None:
+            report(label, index)
+        for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every):
+            runs[label] = progress
+            save(dict(runs))
+            now = time.perf_counter()
+            if live and draw is not None and now - last_drawn >= FRAME_SECONDS:
+                draw(runs)
+                last_drawn = now
+    if draw is not None:
+        draw(runs)
+    return runs
+
+
 def interrupted(saved: MutableMapping[str, Any], key: str) -> None:
     """A run saved as 'running' at the start of a script run was interrupted by a click: mark it stopped."""
     run = saved.get(key)
     if run is not None and run["progress"].status == "running":
         run["progress"] = run["progress"].stopped()
+
+
+def runs_interrupted(saved: MutableMapping[str, Any], key: str) -> None:
+    """Like :func:`interrupted`, for a page's saved set of runs."""
+    entry = saved.get(key)
+    if entry is not None:
+        entry["runs"] = {label: progress.stopped() if progress.status == "running" else progress
+                         for label, progress in entry["runs"].items()}
+
+
+def short_status(progress: sgdcore.Progress) -> str:
+    """The outcome in a few words, for a table with one row per run."""
+    if progress.status == "diverged":
+        return f"diverged at step {progress.diverged_at_step}"
+    if progress.status == "converged":
+        return f"converged after {progress.epoch} epochs"
+    if progress.status == "stopped":
+        return f"stopped at step {progress.step}"
+    losses = progress.epoch_train_loss
+    if progress.status == "finished" and len(losses) > 1 and losses[-1] > losses[0]:
+        return "finished, but the loss grew: diverging"
+    return progress.status
 
 
 def status_text(progress: sgdcore.Progress, problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> str:

@@ -94,9 +94,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seed", "seed", 0, int, low=0, high=2**31 - 1),
     # Page-specific comparisons
     Setting("lr_multiples", "lrs", "0.1, 0.5, 1, 1.9, 2.1", str),
+    Setting("lr_mode", "lrmode", "multiples", str, ("multiples", "absolute")),
+    Setting("lr_epochs", "lrepochs", 20, int, low=1, high=10_000),
+    Setting("lr_full_batch", "lrfull", True, _parse_bool),
     Setting("batch_sizes", "bss", "1, 10, 100, full", str),
-    Setting("condition_number", "cond", 20.0, _parse_float, low=1, high=10_000),
+    Setting("bs_epochs", "bsepochs", 5, int, low=1, high=10_000),
+    Setting("condition_number", "cond", 100.0, _parse_float, low=1, high=10_000),
+    Setting("momentum_lr", "momlr", 1.0, _parse_float, low=0.01, high=4),
     Setting("compare_momentum", "cmom", 0.9, _parse_float, low=0, high=0.99),
+    Setting("momentum_epochs", "momepochs", 100, int, low=1, high=10_000),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

@@ -29,6 +29,9 @@ LEARNING_RATE_GRID = sorted({
 })
 
 
+PERSISTENT_PREFIXES = ("keep_",)  # other widget keys to keep across pages (e.g. the Data page's choices)
+
+
 def init_settings() -> None:
     """Defaults, then the share link's values, once per session; problems with the link are kept to show."""
     state = st.session_state
@@ -38,6 +41,19 @@ def init_settings() -> None:
         state.setdefault(setting.key, setting.default)
     state["_link_problems"] = apply_query_params(state, st.query_params.to_dict())
     state["_settings_ready"] = True
+
+
+def keep_page_settings() -> None:
+    """Keep every setting when the user changes page.
+
+    Streamlit forgets a widget's value in a run that does not draw the widget (the comparison
+    pages' own settings, on another page); writing the value back before any widget is drawn
+    marks it as the app's own state, which survives.
+    """
+    state = st.session_state
+    for key in [*BY_KEY, *(key for key in state if str(key).startswith(PERSISTENT_PREFIXES))]:
+        if key in state:
+            state[key] = state[key]
 
 
 def sync_query_params() -> None:
@@ -142,6 +158,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
 def shared_sidebar() -> Choice:
     """Everything in the sidebar, for the router: data, then the optimiser for that data."""
     init_settings()
+    keep_page_settings()
     for problem_text in st.session_state.pop("_link_problems", []):
         st.toast(problem_text, icon="🔗")
     choice = data_sidebar()
