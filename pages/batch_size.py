@@ -6,10 +6,10 @@ import streamlit as st
 
 import sgdcore
 from ui import charts
-from ui.datasets import current_problem, gradient_noise_table
+from ui.datasets import gradient_noise_table
 from ui.runner import runs_interrupted, short_status, train_all
 from ui.settings import train_config, value
-from ui.widgets import format_number, show_error
+from ui.widgets import format_number, page_problem, show_error
 
 RUNS = "batch_size_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
 state = st.session_state
@@ -23,10 +23,7 @@ st.markdown(
     "second. With a constant learning rate, the noise also leaves SGD hovering above the closed-form loss."
 )
 
-choice = current_problem(state)
-if choice.problem is None:
-    show_error(choice.error or "No data.")
-    st.stop()
+choice = page_problem()
 problem = choice.problem
 n_train = problem.train.n_rows
 

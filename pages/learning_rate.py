@@ -7,10 +7,9 @@ import streamlit as st
 
 import sgdcore
 from ui import charts
-from ui.datasets import current_problem
 from ui.runner import runs_interrupted, short_status, train_all
 from ui.settings import parse_numbers, train_config, value
-from ui.widgets import format_number, show_error
+from ui.widgets import format_number, page_problem, show_error
 
 RUNS = "learning_rate_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
 state = st.session_state
@@ -24,10 +23,7 @@ st.markdown(
     "step overshoots by more than it gains and the loss blows up. Train several rates at once and watch."
 )
 
-choice = current_problem(state)
-if choice.problem is None:
-    show_error(choice.error or "No data.")
-    st.stop()
+choice = page_problem()
 problem = choice.problem
 n_train = problem.train.n_rows
 

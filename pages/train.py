@@ -6,11 +6,10 @@ import streamlit as st
 
 import sgdcore
 from ui import charts
-from ui.datasets import current_problem
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, status_text, train_live
 from ui.settings import train_config
-from ui.widgets import format_number, show_error
+from ui.widgets import format_number, page_problem, show_error
 
 state = st.session_state
 
@@ -18,10 +17,7 @@ st.title("Train linear regression with minibatch SGD")
 st.caption("Set the data and the optimiser in the sidebar, press **Train**, and watch SGD head for the exact "
            "least-squares solution, drawn dashed on every chart.")
 
-choice = current_problem(state)
-if choice.problem is None:
-    show_error(choice.error or "No data.")
-    st.stop()
+choice = page_problem()
 problem = choice.problem
 n_train = problem.train.n_rows
 try:

@@ -95,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Page-specific comparisons
     Setting("lr_multiples", "lrs", "0.1, 0.5, 1, 1.9, 2.1", str),
     Setting("lr_mode", "lrmode", "multiples", str, ("multiples", "absolute")),
-    Setting("lr_epochs", "lrepochs", 20, int, low=1, high=10_000),
+    Setting("lr_epochs", "lrepochs", 50, int, low=1, high=10_000),
     Setting("lr_full_batch", "lrfull", True, _parse_bool),
     Setting("batch_sizes", "bss", "1, 10, 100, full", str),
     Setting("bs_epochs", "bsepochs", 5, int, low=1, high=10_000),

@@ -168,6 +168,21 @@ def shared_sidebar() -> Choice:
     return choice
 
 
+def page_problem() -> Choice:
+    """The problem a training page works on; stops the page with the reason when there is none.
+
+    When the settings describe data that cannot be used, the page says so above its content (the
+    sidebar may be collapsed) and goes on with the last data that worked.
+    """
+    choice = current_problem(st.session_state)
+    if choice.problem is None:
+        show_error(choice.error or "No data: choose a data source in the sidebar.")
+        st.stop()
+    if choice.error:
+        st.warning(choice.error, icon="⚠️")
+    return choice
+
+
 def show_error(error: Exception | str) -> None:
     """An sgdcore error as the user should see it: the message, never a traceback."""
     st.error(str(error), icon="⚠️")

@@ -1,0 +1,269 @@
+"""Page logic through streamlit.testing.v1.AppTest: set widgets, press buttons, read what is shown.
+
+AppTest runs the router (dashboard.py, which draws the shared sidebar) on the first run only; later
+runs execute the page alone, so sidebar settings are changed through ``session_state`` after the first
+run, as the sidebar's widgets would, and what the sidebar draws is checked on first runs. The browser
+tests cover the sidebar in a real session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from ui.datasets import CSV_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 120
+
+
+def app(**query: str) -> AppTest:
+    """The dashboard with the router and shared sidebar, opened with ``query`` as a share link's parameters."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    for name, text in query.items():
+        at.query_params[name] = text
+    return at.run()
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def comparison_table(at: AppTest):
+    """The Train page's SGD-vs-closed-form table as floats, indexed by coefficient."""
+    table = at.table[0].value
+    return table.astype(float)
+
+
+def test_train_page_trains_and_matches_the_closed_form() -> None:
+    at = app()
+    no_exceptions(at)
+    assert any("Ready" in info.value for info in at.info)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    assert at.success[0].value.startswith("Finished 3 epochs")
+    table = comparison_table(at)
+    assert list(table.index) == ["x1", "x2", "bias"]
+    assert np.allclose(table["SGD"], table["closed form"], atol=0.01)
+    assert np.allclose(table["truth"], [2.0, -3.4, 4.2])
+    assert np.allclose(table["SGD − closed form"], table["SGD"] - table["closed form"], atol=1e-5)
+    labels = [metric.label for metric in at.metric]
+    assert "Train R² (SGD)" in labels and "Loss gap L(θ) − L(θ*)" in labels
+    r2 = float(next(m for m in at.metric if m.label == "Train R² (SGD)").value)
+    assert r2 > 0.999
+
+
+def test_a_learning_rate_above_the_limit_warns_and_diverges_without_a_traceback() -> None:
+    at = app(lr="3")
+    assert at.session_state["learning_rate"] == 3.0
+    assert any("expect divergence" in warning.value for warning in at.sidebar.warning)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    errors = [error.value for error in at.error]
+    assert errors and errors[0].startswith("Diverged at step")
+    assert "the stability limit" in errors[0] and "Lower the learning rate below" in errors[0]
+
+
+def test_step_trains_one_epoch_at_a_time_and_reset_forgets() -> None:
+    at = app()
+    button(at, "Step").click().run()
+    no_exceptions(at)
+    first = at.session_state["train_run"]["progress"]
+    assert (first.epoch, first.step, first.status) == (1, 80, "stopped")
+    button(at, "Step").click().run()
+    second = at.session_state["train_run"]["progress"]
+    assert (second.epoch, second.step) == (2, 160)
+    button(at, "Train").click().run()
+    assert at.session_state["train_run"]["progress"].status == "finished"
+    assert at.session_state["train_run"]["progress"].step == 240
+    button(at, "Reset").click().run()
+    assert "train_run" not in at.session_state
+    assert any("Ready" in info.value for info in at.info)
+
+
+def test_stepping_then_finishing_equals_one_uninterrupted_run() -> None:
+    stepped = app()
+    button(stepped, "Step").click().run()
+    button(stepped, "Train").click().run()
+    straight = app()
+    button(straight, "Train").click().run()
+    a = stepped.session_state["train_run"]["progress"]
+    b = straight.session_state["train_run"]["progress"]
+    assert np.array_equal(a.weights, b.weights) and a.bias == b.bias
+
+
+def test_share_link_settings_fill_the_widgets_and_bad_values_are_reported() -> None:
+    at = app(lr="0.01", bs="32", epochs="5", mom="0.9", n="500", w="1, 2, 3")
+    no_exceptions(at)
+    assert at.sidebar.select_slider(key="learning_rate").value == 0.01
+    assert at.sidebar.number_input(key="batch_size").value == 32
+    assert at.sidebar.number_input(key="epochs").value == 5
+    assert at.sidebar.slider(key="momentum").value == 0.9
+    assert at.sidebar.number_input(key="_n_features").value == 3
+    assert at.query_params["lr"] == ["0.01"] or at.query_params["lr"] == "0.01"
+    button(at, "Train").click().run()
+    table = comparison_table(at)
+    assert list(table.index) == ["x1", "x2", "x3", "bias"]
+
+    bad = app(lr="fast", epochs="0")
+    no_exceptions(bad)
+    toasts = [toast.value for toast in bad.toast]
+    assert any("'lr'" in text and "not valid" in text for text in toasts)
+    assert any("'epochs'" in text and "outside" in text for text in toasts)
+    assert bad.session_state["learning_rate"] == 0.03 and bad.session_state["epochs"] == 3
+
+
+def test_bad_synthetic_weights_keep_the_previous_data() -> None:
+    at = app()
+    at.session_state["true_weights"] = "2, oops"
+    at.run()
+    no_exceptions(at)
+    message = at.warning[0].value
+    assert "'oops' is not a number" in message and "Still using the previous data" in message
+    button(at, "Train").click().run()
+    assert at.success[0].value.startswith("Finished")
+    assert list(comparison_table(at).index) == ["x1", "x2", "bias"]
+
+
+def test_bad_synthetic_weights_in_a_link_are_explained_in_the_sidebar_and_the_page() -> None:
+    at = app(w="2, oops")
+    no_exceptions(at)
+    assert "'oops' is not a number" in at.sidebar.error[0].value
+    assert "'oops' is not a number" in at.error[0].value
+
+
+def test_diabetes_sample_trains_standardised_and_reports_original_units() -> None:
+    # Full-batch gradient descent just below the stability limit (0.48 for this data), long enough for a
+    # condition number of about 500.
+    at = app(data="diabetes", std="1", epochs="4000", lr="0.3", bs="100000")
+    no_exceptions(at)
+    assert any("Batch size lowered" in info.value for info in at.sidebar.info)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    table = comparison_table(at)
+    assert list(table.index)[:3] == ["age", "sex", "bmi"] and len(table) == 11
+    assert "truth" not in table.columns
+    # Original units: the closed form's coefficients are those of LinearRegression on the raw rows.
+    relative = np.linalg.norm(table["SGD"] - table["closed form"]) / np.linalg.norm(table["closed form"])
+    assert relative < 1e-3
+
+
+def test_an_applied_csv_dataset_is_used_by_the_train_page() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 2))
+    y = X @ np.array([1.5, -2.0]) + 0.5 + rng.normal(0, 0.01, 300)
+    at = app()
+    at.session_state[CSV_KEY] = {"dataset": sgdcore.Dataset(X, y, ("height", "weight"), "score"),
+                                 "name": "people.csv", "key": "csv:test"}
+    at.session_state["data_source"] = "csv"
+    at.run()
+    no_exceptions(at)
+    button(at, "Train").click().run()
+    assert list(comparison_table(at).index) == ["height", "weight", "bias"]
+    assert "people.csv" in at.session_state["train_run"]["description"]
+
+
+def test_choosing_csv_without_an_upload_says_where_to_upload() -> None:
+    at = app(data="csv")
+    no_exceptions(at)
+    errors = [error.value for error in at.error]
+    assert any("upload one on the Data page" in error for error in errors)
+
+
+def test_learning_rate_page_trains_every_rate_and_shows_divergence() -> None:
+    at = open_page(app(), "learning_rate")
+    no_exceptions(at)
+    assert at.title[0].value == "Choosing the learning rate"
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    table = at.table[0].value
+    assert len(table) == 5
+    outcomes = list(table["outcome"])
+    assert outcomes[:3] == ["finished"] * 3
+    assert "diverg" in outcomes[-1]
+    ratios = table["η / stability limit"].astype(float).tolist()
+    assert ratios == pytest.approx([0.05, 0.25, 0.5, 0.95, 1.05], rel=1e-2)
+    contraction = table["contraction per step"].astype(float)
+    assert (contraction.iloc[:4] < 1).all() and contraction.iloc[4] > 1
+
+
+def test_learning_rate_page_absolute_rates_and_bad_input() -> None:
+    at = open_page(app(), "learning_rate")
+    at.radio(key="lr_mode").set_value("absolute").run()
+    at.text_input(key="lr_multiples").input("0.01, 0.1").run()
+    button(at, "Train all").click().run()
+    table = at.table[0].value
+    assert list(table.index) == ["0.01", "0.1"]
+    at.text_input(key="lr_multiples").input("0.1, fast").run()
+    no_exceptions(at)
+    assert "'fast' is not a number" in at.error[0].value
+    assert at.session_state["lr_multiples"] == "0.1, fast"  # the user's text stays for them to fix
+
+
+def test_batch_size_page_compares_batch_sizes_and_gradient_noise() -> None:
+    at = open_page(app(), "batch_size")
+    no_exceptions(at)
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    table = at.table[0].value
+    assert table.index.tolist() == [1, 10, 100, 800]
+    assert table["steps per epoch"].tolist() == [800, 80, 8, 1]
+    final = table["final loss"].astype(float)
+    assert final.iloc[0] < final.iloc[-1]  # per epoch, small batches get further
+    at.text_input(key="batch_sizes").input("10, zero").run()
+    assert "'zero' is not a whole number" in at.error[0].value
+
+
+def test_momentum_page_momentum_beats_plain_descent_on_an_ill_conditioned_valley() -> None:
+    at = open_page(app(), "momentum")
+    no_exceptions(at)
+    button(at, "Train all three").click().run()
+    no_exceptions(at)
+    table = at.table[0].value
+    assert table.index.tolist() == ["plain gradient descent", "momentum μ = 0.9", "Nesterov μ = 0.9"]
+    distance = table["‖θ − θ*‖"].astype(float)
+    assert distance.iloc[1] < distance.iloc[0] / 10 and distance.iloc[2] < distance.iloc[0] / 10
+    contraction = table["contraction per step"].astype(float)
+    assert contraction.iloc[1] < contraction.iloc[0]
+    at.number_input(key="condition_number").set_value(1.0).run()
+    caption = " ".join(c.value for c in at.caption)
+    assert "condition number **1" in caption
+
+
+def test_export_page_offers_downloads_after_a_run_and_a_share_link() -> None:
+    at = app(lr="0.05")
+    at = open_page(at, "export")
+    no_exceptions(at)
+    assert "lr=0.05" in at.code[0].value
+    assert any("Nothing trained yet" in info.value for info in at.info)
+    at = app(lr="0.05")
+    button(at, "Train").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Coefficients (CSV)", "Coefficients and metrics (JSON)", "Loss per epoch (CSV)",
+                      "Minibatch loss and parameters by step (CSV)", "Configuration (JSON)"]
+    coefficients = at.dataframe[0].value
+    assert coefficients["coefficient"].tolist() == ["x1", "x2", "bias"]
+    assert np.allclose(coefficients["sgd"], coefficients["closed_form"], atol=0.01)
+
+
+def test_data_page_without_an_upload_explains_what_to_do() -> None:
+    at = open_page(app(), "data")
+    no_exceptions(at)
+    assert at.title[0].value == "Data"
+    assert any("No file yet" in info.value for info in at.info)
