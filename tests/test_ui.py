@@ -1,0 +1,159 @@
+"""The dashboard's browser-free helpers: settings and share links, exports, and chart sizes."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pytest
+
+import sgdcore
+from ui import charts
+from ui.export import (
+    coefficients_frame,
+    coefficients_json,
+    config_json,
+    epoch_history_frame,
+    share_link,
+    step_history_frame,
+)
+from ui.settings import BY_KEY, SETTINGS, apply_query_params, parse_numbers, query_params, train_config, value
+
+
+def last(data: sgdcore.Dataset, config: sgdcore.TrainConfig, **kwargs) -> sgdcore.Progress:
+    *_, progress = sgdcore.train(data, config, **kwargs)
+    return progress
+
+
+@pytest.fixture(scope="module")
+def problem() -> sgdcore.Problem:
+    return sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+
+
+# Settings and share links
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda setting: setting.key)
+def test_every_default_survives_a_round_trip_through_the_url(setting) -> None:
+    assert setting.from_text(setting.to_text(setting.default)) == setting.default
+
+
+def test_query_params_carry_only_what_differs_from_the_defaults() -> None:
+    state = {setting.key: setting.default for setting in SETTINGS}
+    assert query_params(state) == {}
+    state.update(learning_rate=0.5, nesterov=True, schedule="cosine")
+    assert query_params(state) == {"lr": "0.5", "nesterov": "1", "sched": "cosine"}
+    restored: dict = {}
+    assert apply_query_params(restored, query_params(state)) == []
+    assert restored == {"learning_rate": 0.5, "nesterov": True, "schedule": "cosine"}
+
+
+def test_bad_link_values_are_ignored_with_a_message_each() -> None:
+    state: dict = {}
+    problems = apply_query_params(state, {"lr": "fast", "bs": "0", "sched": "sometimes", "epochs": "7"})
+    assert state == {"epochs": 7}
+    assert len(problems) == 3
+    assert any("'lr'" in text and "not valid" in text and "using 0.03 instead" in text for text in problems)
+    assert any("'bs'" in text and "outside" in text for text in problems)
+    assert any("'sched'" in text and "cosine" in text for text in problems)
+
+
+def test_value_falls_back_to_the_default_on_pages_without_the_widget() -> None:
+    assert value({}, "learning_rate") == BY_KEY["learning_rate"].default
+    assert value({"learning_rate": 0.2}, "learning_rate") == 0.2
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("2, x", "'x' is not a number"), ("", "at least one number"), ("1, inf", "not a finite number"),
+])
+def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_numbers(text, "True weights")
+    assert parse_numbers("2; -3.4,", "w") == [2.0, -3.4]
+
+
+def test_train_config_turns_schedule_epochs_into_steps() -> None:
+    state = {"schedule": "step", "decay_epochs": 2, "decay_gamma": 0.5, "warmup_epochs": 1, "batch_size": 10}
+    config = train_config(state, steps_per_epoch=80)
+    assert config.schedule.step_size == 160 and config.schedule.warmup_steps == 80
+    assert config.batch_size == 10 and config.learning_rate == 0.03
+    assert train_config({"early_stopping": True}, 80).tol == BY_KEY["tol"].default
+    assert train_config({}, 80).tol is None
+
+
+@pytest.mark.parametrize(("url", "page", "expected"), [
+    ("http://localhost:8501/export", "", "http://localhost:8501/?lr=0.1&bs=32"),
+    ("http://localhost:8501/", "learning-rate", "http://localhost:8501/learning-rate?lr=0.1&bs=32"),
+    ("https://me-sgd.streamlit.app/batch-size", "momentum", "https://me-sgd.streamlit.app/momentum?lr=0.1&bs=32"),
+    ("https://host/apps/sgd/data", "", "https://host/apps/sgd?lr=0.1&bs=32"),
+    (None, "", "http://localhost:8501/?lr=0.1&bs=32"),
+])
+def test_share_link_points_at_the_chosen_page_with_the_settings(url, page, expected) -> None:
+    assert share_link(url, page, {"lr": "0.1", "bs": "32"}) == expected
+
+
+# Exports
+
+
+def test_exports_hold_the_coefficients_history_and_config(problem) -> None:
+    config = sgdcore.TrainConfig(epochs=2)
+    progress = last(problem.train, config, test=problem.test)
+    comparison = problem.compare(progress.weights, progress.bias)
+    frame = coefficients_frame(comparison)
+    assert frame["coefficient"].tolist() == ["x1", "x2", "bias"]
+    assert np.allclose(frame["truth"], [2, -3.4, 4.2])
+    document = json.loads(coefficients_json(comparison, description="d", target="y", progress=progress))
+    assert document["sgd"]["weights"]["x1"] == pytest.approx(progress.weights[0])
+    assert document["closed_form"]["bias"] == pytest.approx(problem.optimum.bias)
+    assert document["metrics"]["train_r2"]["sgd"] > 0.99 and document["status"] == "finished"
+    history = epoch_history_frame(progress)
+    assert history["epoch"].tolist() == [0, 1, 2] and history["step"].tolist() == [0, 80, 160]
+    assert {"train_loss", "test_loss", "seconds"} <= set(history.columns)
+    steps = step_history_frame(progress, problem.names)
+    assert steps["step"].is_monotonic_increasing and steps["step"].iloc[-1] == 160
+    saved = json.loads(config_json(config, {"epochs": "2"}, "d"))
+    rebuilt = sgdcore.TrainConfig(**{**saved["train_config"],
+                                     "schedule": sgdcore.Schedule(**saved["train_config"]["schedule"])})
+    assert rebuilt == config
+
+
+def test_a_diverged_run_exports_valid_json_with_nulls(problem) -> None:
+    progress = last(problem.train, sgdcore.TrainConfig(learning_rate=50.0, batch_size=800, epochs=50))
+    assert progress.status == "diverged"
+    broken = problem.compare(progress.weights * np.inf, progress.bias)
+    document = json.loads(coefficients_json(broken, description="d", target="y", progress=progress))
+    assert document["sgd"]["weights"]["x1"] is None
+
+
+# Charts: bounded whatever the run length, and drawable when a run blew up
+
+
+def chart_rows(chart: alt.TopLevelMixin) -> int:
+    spec = chart.to_dict()  # raises MaxRowsError past Altair's row limit
+    return sum(len(rows) for rows in spec.get("datasets", {}).values())
+
+
+def test_charts_of_a_long_run_on_big_data_stay_under_the_row_limit() -> None:
+    big = sgdcore.make_problem(sgdcore.synthetic(n=100_000, w=[1.0, -2.0, 0.5]), test_fraction=0.1)
+    progress = last(big.train, sgdcore.TrainConfig(batch_size=1, epochs=1, learning_rate=0.01))
+    assert progress.step == 90_000
+    built = [
+        charts.loss_chart(progress, big.optimum_loss),
+        charts.parameters_chart(progress, big.names, big.optimum.params, None, [0, 1, 2, 3]),
+        charts.landscape_chart(big, {"SGD": progress}, 0, 3),
+        charts.fit_chart(big, progress.weights, progress.bias, 0),
+        charts.predicted_chart(big, progress.weights, progress.bias),
+        charts.runs_loss_chart({"a": progress, "b": progress}, "seconds", floor=big.optimum_loss),
+    ]
+    for chart in built:
+        assert chart_rows(chart) <= 5000
+
+
+def test_charts_draw_a_diverged_run(problem) -> None:
+    progress = last(problem.train, sgdcore.TrainConfig(learning_rate=50.0, batch_size=800, epochs=50))
+    assert progress.status == "diverged"
+    for chart in (charts.loss_chart(progress, problem.optimum_loss),
+                  charts.landscape_chart(problem, {"too fast": progress}, 0, 1),
+                  charts.runs_loss_chart({"too fast": progress}, "epoch")):
+        assert chart_rows(chart) > 0
