@@ -267,3 +267,11 @@ def test_data_page_without_an_upload_explains_what_to_do() -> None:
     no_exceptions(at)
     assert at.title[0].value == "Data"
     assert any("No file yet" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("page", ["train", "learning_rate", "batch_size", "momentum", "data", "export"])
+def test_every_page_file_runs_on_its_own(page: str) -> None:
+    """Each page also runs without the router (with the default settings), as Streamlit's own tools may run it."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=TIMEOUT).run()
+    no_exceptions(at)
+    assert at.title and at.title[0].value

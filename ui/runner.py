@@ -17,6 +17,28 @@ import sgdcore
 # "config": its TrainConfig, "description": the data}; the Export page reads it.
 TRAIN_RUN = "train_run"
 FRAME_SECONDS = 0.1  # at most ~10 redraws a second, whatever the step rate
+DRAW_SHARE = 0.15  # ... and fewer when the charts are slow to build, so drawing takes ≤ ~15% of the time
+
+
+class FrameClock:
+    """When to redraw the charts: every ``FRAME_SECONDS``, or less often if drawing is slow.
+
+    Drawing runs in the same thread as training, so a redraw that costs ``c`` seconds waits
+    ``c / DRAW_SHARE`` before the next one: live charts never cost training more than ~15% of its speed.
+    """
+
+    def __init__(self) -> None:
+        self.last_drawn = float("-inf")
+        self.interval = FRAME_SECONDS
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last_drawn >= self.interval
+
+    def draw(self, draw: Callable[[Any], None], what: Any) -> None:
+        started = time.perf_counter()
+        draw(what)
+        self.last_drawn = time.perf_counter()
+        self.interval = max(FRAME_SECONDS, (self.last_drawn - started) / DRAW_SHARE)
 
 
 def train_live(
@@ -30,18 +52,16 @@ def train_live(
     until_epoch: int | None = None,
 ) -> sgdcore.Progress:
     """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) on every
-    snapshot and ``draw`` (charts) at most every ``FRAME_SECONDS`` and on the last one."""
-    last_drawn = 0.0
+    snapshot and ``draw`` (charts) at a bounded rate and on the last one."""
+    frames = FrameClock()
     progress = None
     for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
                                   until_epoch=until_epoch, report_every=FRAME_SECONDS / 2):
         save(progress)
         if report is not None:
             report(progress)
-        now = time.perf_counter()
-        if progress.status != "running" or now - last_drawn >= FRAME_SECONDS:
-            draw(progress)
-            last_drawn = now
+        if progress.status != "running" or frames.due():
+            frames.draw(draw, progress)
     assert progress is not None  # sgdcore.train always yields at least once
     return progress
 
@@ -62,7 +82,7 @@ def train_all(
     drawing would be counted in it); ``report(label, index)`` announces each run as it starts.
     """
     runs: dict[str, sgdcore.Progress] = {}
-    last_drawn = 0.0
+    frames = FrameClock()
     report_every = FRAME_SECONDS / 2 if live else 10.0
     for index, (label, config) in enumerate(configs.items()):
         if report is not None:
@@ -70,10 +90,8 @@ def train_all(
         for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every):
             runs[label] = progress
             save(dict(runs))
-            now = time.perf_counter()
-            if live and draw is not None and now - last_drawn >= FRAME_SECONDS:
-                draw(runs)
-                last_drawn = now
+            if live and draw is not None and frames.due():
+                frames.draw(draw, runs)
     if draw is not None:
         draw(runs)
     return runs
