@@ -290,7 +290,9 @@ def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     steps = np.unique(np.linspace(0, max(total_steps - 1, 0), min(total_steps, 400)).astype(int))
     frame = pd.DataFrame({"step": steps, "learning rate": config.learning_rate_at(steps)})
     return alt.Chart(frame).mark_line().encode(
-        x="step:Q", y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True))).properties(height=140)
+        x="step:Q", y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True)),
+        tooltip=["step", alt.Tooltip("learning rate:Q", format=".4g")],
+    ).properties(height=140, title="Learning rate over the run")
 
 
 def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:

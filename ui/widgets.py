@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 import sgdcore
+from ui import charts
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.settings import (
     BY_KEY,
@@ -22,6 +23,7 @@ from ui.settings import (
     apply_query_params,
     parse_numbers,
     query_params,
+    train_config,
 )
 
 LEARNING_RATE_GRID = sorted({
@@ -145,6 +147,14 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
         sidebar.number_input("… every (epochs)", min_value=1, step=1, key="decay_epochs")
     if schedule == "inverse_scaling":
         sidebar.slider("power_t", 0.0, 1.0, step=0.05, key="power_t")
+    if schedule != "constant" or state["warmup_epochs"]:
+        steps_per_epoch = -(-n_train // state["batch_size"])
+        try:
+            config = train_config(state, steps_per_epoch)
+        except sgdcore.SGDCoreError as error:
+            sidebar.error(str(error), icon="⚠️")
+        else:
+            sidebar.altair_chart(charts.schedule_chart(config, steps_per_epoch * config.epochs), width="stretch")
     with sidebar.expander("More: warm-up, early stopping, seed"):
         st.number_input("Linear warm-up (epochs)", min_value=0, step=1, key="warmup_epochs")
         st.toggle("Stop early when the loss stops improving", key="early_stopping",
