@@ -28,7 +28,8 @@ class FrameClock:
     """
 
     def __init__(self) -> None:
-        self.last_drawn = float("-inf")
+        # The clock starts with the run: a run shorter than a frame is drawn once, when it ends.
+        self.last_drawn = time.perf_counter()
         self.interval = FRAME_SECONDS
 
     def due(self) -> bool:

@@ -1,0 +1,185 @@
+"""Does the dashboard slow training down? Training throughput with live charts against none.
+
+    python benchmarks/bench_dashboard.py            # AppTest and, if Chromium is there, a real browser
+    python benchmarks/bench_dashboard.py --no-browser
+
+Side by side, in one run, on the same synthetic data and settings (default: 100,000 × 10, batch size
+32, 20 epochs):
+
+* **sgdcore alone**: ``sgdcore.train`` consumed with nothing drawn.
+* **Train page, AppTest**: the real page script under ``streamlit.testing.v1.AppTest``, with its
+  live loss, parameter and landscape charts; throughput read from the run it saved.
+* **Train page, browser**: ``streamlit run dashboard.py`` driven by Playwright + Chromium, throughput
+  read from the status line the page shows; and the time from pressing Train on the default data to
+  the finished result drawn (the comparison table visible), the figure a user feels.
+
+Throughput is steps per wall-clock second of training, including everything the page does between
+chunks (saving, the progress bar, redrawing charts); the ratio to sgdcore alone is the issue's target
+(≥ 0.8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+import sgdcore  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def settings(args: argparse.Namespace) -> dict[str, str]:
+    """The share-link parameters that set the Train page up like the library run."""
+    weights = np.round(np.random.default_rng(0).uniform(-3, 3, args.features), 1)
+    return {"n": str(args.rows), "w": ", ".join(f"{w:g}" for w in weights), "bs": str(args.batch_size),
+            "epochs": str(args.epochs)}
+
+
+def library_throughput(args: argparse.Namespace, params: dict[str, str]) -> float:
+    weights = [float(w) for w in params["w"].split(",")]
+    data = sgdcore.synthetic(args.rows, weights, 4.2, 0.01, 0)
+    problem = sgdcore.make_problem(data, test_fraction=0.2, seed=0)
+    config = sgdcore.TrainConfig(batch_size=args.batch_size, epochs=args.epochs)
+    best = 0.0
+    for _ in range(args.repeat):
+        *_, progress = sgdcore.train(problem.train, config, test=problem.test)
+        assert progress.status == "finished", progress.message
+        best = max(best, progress.steps_per_second)
+    return best
+
+
+def apptest_throughput(args: argparse.Namespace, params: dict[str, str]) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+    for name, text in params.items():
+        at.query_params[name] = text
+    at.run()
+    best = 0.0
+    for _ in range(args.repeat):
+        next(b for b in at.button if b.label == "Reset").click().run()
+        next(b for b in at.button if b.label == "Train").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        progress = at.session_state["train_run"]["progress"]
+        assert progress.status == "finished", progress.message
+        best = max(best, progress.steps_per_second)
+    return best
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def browser_figures(args: argparse.Namespace, params: dict[str, str]) -> tuple[float, list[float]]:
+    """(steps/s on the benchmark data, seconds from pressing Train to the result on the default data)."""
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server") from None
+                time.sleep(0.2)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+            def train(url: str) -> tuple[float, str]:
+                page.goto(url)
+                button = page.get_by_role("button", name="Train", exact=True)
+                button.wait_for()
+                page.get_by_text("Press Train").first.wait_for()
+                started = time.perf_counter()
+                button.click()
+                status = page.get_by_text(re.compile(r"^Finished \d+ epochs"))
+                status.wait_for(timeout=600_000)
+                page.locator("table").first.wait_for()
+                page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()
+                return time.perf_counter() - started, status.inner_text()
+
+            train(base)  # the first run compiles and caches everything; not counted
+            first_result = [train(base)[0] for _ in range(args.repeat + 2)]
+            best = 0.0
+            for _ in range(args.repeat):
+                _, text = train(f"{base}/?{urlencode(params)}")
+                rate = float(re.search(r"\(([\d,]+) steps/s\)", text).group(1).replace(",", ""))
+                best = max(best, rate)
+            browser.close()
+        return best, first_result
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--features", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-browser", action="store_true", help="skip the real-browser measurements")
+    args = parser.parse_args()
+    params = settings(args)
+
+    import numba
+    import streamlit
+
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"numpy {np.__version__}, numba {numba.__version__}, streamlit {streamlit.__version__}")
+    print(f"data: {args.rows:,} × {args.features} synthetic, 80% training rows; batch size {args.batch_size}, "
+          f"{args.epochs} epochs; best of {args.repeat}\n")
+    alone = library_throughput(args, params)
+    rows = [("sgdcore alone (no UI)", alone)]
+    rows.append(("Train page, AppTest, live charts", apptest_throughput(args, params)))
+    first_result = None
+    if not args.no_browser and Path(CHROMIUM).exists():
+        rate, first_result = browser_figures(args, params)
+        rows.append(("Train page, Chromium, live charts", rate))
+    elif not args.no_browser:
+        print(f"({CHROMIUM} not found: skipping the browser measurements)\n")
+
+    print(f"{'':<36}{'steps/s':>12}{'vs alone':>10}  target ≥ 0.8")
+    for name, rate in rows:
+        ratio = rate / alone
+        verdict = "" if name.startswith("sgdcore") else ("met" if ratio >= 0.8 else "NOT met")
+        print(f"{name:<36}{rate:>12,.0f}{ratio:>9.2f}×  {verdict}")
+    if first_result is not None:
+        print(f"\npress Train → finished result drawn, default data (1000 rows, 3 epochs), Chromium: "
+              f"median {statistics.median(first_result):.2f} s, best {min(first_result):.2f} s, "
+              f"worst {max(first_result):.2f} s over {len(first_result)} runs (target < 1 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""Time one epoch of SGD: sgdcore (compiled and NumPy) against SGDRegressor, a naive NumPy loop and ``X @ w``.
+
+    python benchmarks/bench_epoch.py                 # 1,000,000×20 and 100,000×100, batch sizes 1, 32, 256
+    python benchmarks/bench_epoch.py --scale 0.05    # the same with 5% of the rows, for a quick look
+
+Every time is the best of ``--repeat`` runs of one shuffled epoch on float64 data, after the compiled
+kernel is warmed up; data generation is not timed. Loops that take minutes per epoch (the naive loop
+and our NumPy reference at small batch sizes) are timed over ``--steps`` steps and extrapolated to a
+full epoch; the table says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numba
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDRegressor
+
+import sgdcore
+from sgdcore import Dataset, TrainConfig, _compiled, kernels
+
+LEARNING_RATE = 1e-3  # small enough for batch size 1 on 100 standard-normal features
+
+
+@dataclass
+class Timing:
+    method: str
+    batch_size: int | None
+    seconds: float
+    how: str = "measured"
+
+
+def best_of(repeat: int, run: Callable[[int], object]) -> float:
+    """The shortest of ``repeat`` timed calls ``run(repetition)``."""
+    times = []
+    for repetition in range(repeat):
+        started = time.perf_counter()
+        run(repetition)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def make_data(n_rows: int, n_features: int, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    X = np.empty((n_rows, n_features))
+    rng.standard_normal(out=X)
+    y = X @ rng.uniform(-2, 2, size=n_features) + 4.2 + rng.normal(0.0, 0.01, size=n_rows)
+    return Dataset(X, y, tuple(f"x{i + 1}" for i in range(n_features)))
+
+
+def sgdcore_epoch(data: Dataset, batch_size: int, shuffle: str, backend: str, seed: int) -> None:
+    config = TrainConfig(learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=1, shuffle=shuffle,
+                         backend=backend, seed=seed)
+    *_, progress = sgdcore.train(data, config)
+    if progress.status != "finished" or progress.backend != backend:
+        raise RuntimeError(f"unexpected run: {progress.status}, {progress.backend}: {progress.message}")
+
+
+def sklearn_epoch(data: Dataset, seed: int) -> None:
+    model = SGDRegressor(max_iter=1, tol=None, learning_rate="constant", eta0=LEARNING_RATE, penalty=None,
+                         shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # one epoch is what we ask for
+        model.fit(data.X, data.y)
+
+
+def naive_steps(X: np.ndarray, y: np.ndarray, batch_size: int, max_steps: int, seed: int) -> int:
+    """D2L's loop: slice a permutation, gather the minibatch, one NumPy update. Returns the steps run."""
+    n_rows, n_features = X.shape
+    rng = np.random.default_rng(seed)
+    w, b = np.zeros(n_features), 0.0
+    perm = rng.permutation(n_rows)
+    steps = 0
+    for i in range(0, n_rows, batch_size):
+        if steps == max_steps:
+            break
+        idx = perm[i:i + batch_size]
+        Xb, yb = X[idx], y[idx]
+        residual = Xb @ w + b - yb
+        w -= LEARNING_RATE * Xb.T @ residual / len(idx)
+        b -= LEARNING_RATE * residual.mean()
+        steps += 1
+    return steps
+
+
+def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: int, seed: int) -> None:
+    """Our NumPy reference kernel over the first ``n_steps`` minibatches of a shuffled epoch."""
+    n_rows, n_features = X.shape
+    order = np.random.default_rng(seed).permutation(n_rows)
+    params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
+    kernels.run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE),
+                      0.0, 0.0, False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60,
+                      np.empty((1, n_features + 1)), 0)
+
+
+def extrapolated(repeat: int, steps_per_epoch: int, max_steps: int,
+                 run: Callable[[int, int], object]) -> tuple[float, str]:
+    """Time ``run(n_steps, repetition)``; if that is less than an epoch, scale it up to one."""
+    n_steps = min(steps_per_epoch, max_steps)
+    seconds = best_of(repeat, lambda repetition: run(n_steps, repetition))
+    if n_steps == steps_per_epoch:
+        return seconds, "measured"
+    return seconds * steps_per_epoch / n_steps, f"extrapolated from {n_steps:,} steps"
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.platform()} | {cpu} | {os.cpu_count()} logical cores\n"
+            f"Python {platform.python_version()} | NumPy {np.__version__} | Numba {numba.__version__} | "
+            f"scikit-learn {sklearn.__version__}")
+
+
+def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: int, max_steps: int) -> None:
+    data = make_data(n_rows, n_features)
+    X, y = data.X, data.y
+    w = np.ones(n_features)
+    print(f"\n## {n_rows:,} × {n_features} float64 ({X.nbytes / 1e6:.0f} MB), best of {repeat}")
+
+    x_at_w = best_of(repeat, lambda _: X @ w)
+    sklearn_time = best_of(repeat, lambda repetition: sklearn_epoch(data, repetition))
+    timings = [Timing("X @ w (one sequential read)", None, x_at_w),
+               Timing("SGDRegressor.fit, max_iter=1", 1, sklearn_time)]
+    naive_time: dict[int, float] = {}
+    compiled_time: dict[int, float] = {}
+    blocks_time: dict[int, float] = {}
+    for batch_size in batch_sizes:
+        steps_per_epoch = -(-n_rows // batch_size)
+        compiled_time[batch_size] = best_of(
+            repeat, lambda repetition, b=batch_size: sgdcore_epoch(data, b, "epoch", "numba", repetition))
+        blocks_time[batch_size] = best_of(
+            repeat, lambda repetition, b=batch_size: sgdcore_epoch(data, b, "blocks", "numba", repetition))
+        if steps_per_epoch <= max_steps:
+            numpy_seconds = best_of(
+                repeat, lambda repetition, b=batch_size: sgdcore_epoch(data, b, "epoch", "numpy", repetition))
+            numpy_how = "measured"
+        else:
+            numpy_seconds, numpy_how = extrapolated(
+                repeat, steps_per_epoch, max_steps,
+                lambda steps, repetition, b=batch_size: numpy_kernel_steps(X, y, b, steps, repetition))
+            numpy_how += " (kernel only)"
+        naive_time[batch_size], naive_how = extrapolated(
+            repeat, steps_per_epoch, max_steps,
+            lambda steps, repetition, b=batch_size: naive_steps(X, y, b, steps, repetition))
+        timings += [
+            Timing("sgdcore.train, numba, shuffle=epoch", batch_size, compiled_time[batch_size]),
+            Timing("sgdcore.train, numba, shuffle=blocks", batch_size, blocks_time[batch_size]),
+            Timing("sgdcore NumPy reference (backend=numpy)", batch_size, numpy_seconds, numpy_how),
+            Timing("naive D2L NumPy loop", batch_size, naive_time[batch_size], naive_how),
+        ]
+
+    print(f"{'method':<42}{'batch':>6}{'s/epoch':>10}{'× SGDReg':>10}{'naive ÷':>9}{'× X@w':>9}  how")
+    for timing in timings:
+        naive = naive_time.get(timing.batch_size) if timing.batch_size else None
+        speed_up = f"{naive / timing.seconds:8.1f}×" if naive else f"{'':9}"
+        batch = str(timing.batch_size) if timing.batch_size else "-"
+        print(f"{timing.method:<42}{batch:>6}{timing.seconds:>10.4f}{timing.seconds / sklearn_time:>10.2f}"
+              f"{speed_up}{timing.seconds / x_at_w:>9.1f}  {timing.how}")
+
+    print("targets:")
+
+    def target(text: str, value: float, limit: float, at_most: bool = True) -> None:
+        met = value <= limit if at_most else value >= limit
+        print(f"  [{'met' if met else 'NOT MET':>7}] {text}: {value:.2f} ({'≤' if at_most else '≥'} {limit:g})")
+
+    if 1 in compiled_time:
+        target("batch 1, compiled ÷ SGDRegressor", compiled_time[1] / sklearn_time, 0.7)
+    for batch_size in (32, 256):
+        if batch_size in compiled_time:
+            target(f"batch {batch_size}, compiled ÷ SGDRegressor", compiled_time[batch_size] / sklearn_time, 0.5)
+    if 32 in compiled_time:
+        target("batch 32, naive loop ÷ compiled", naive_time[32] / compiled_time[32], 8.0, at_most=False)
+    for batch_size in sorted(blocks_time):
+        if batch_size >= 256:
+            target(f"batch {batch_size}, shuffle=blocks ÷ X@w", blocks_time[batch_size] / x_at_w, 3.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of rows (e.g. 0.05)")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 256])
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions; the best is reported")
+    parser.add_argument("--steps", type=int, default=20_000,
+                        help="steps timed for the slow loops before extrapolating to an epoch")
+    args = parser.parse_args()
+
+    print("# One epoch of minibatch SGD on linear regression")
+    print(machine())
+    print(f"compiled kernel warm-up (compile or load from cache): {_compiled.warm_up():.2f} s, not timed below")
+    for n_rows, n_features in ((1_000_000, 20), (100_000, 100)):
+        bench_dataset(max(1000, round(n_rows * args.scale)), n_features, args.batch_sizes, args.repeat, args.steps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The chunk loop of :func:`sgdcore.kernels.run_steps`, compiled with Numba.
+
+Same arguments, same results (to rounding: sums run in a different order than BLAS's), same
+in-place updates. Instead of copying each minibatch out of ``X`` it reads the rows through
+``order`` one at a time, and keeps the residuals and the gradient in two small scratch arrays
+allocated once per chunk. No ``fastmath``: the compiler may not reorder or fuse the arithmetic,
+so every step is the lesson's formula, evaluated as :mod:`sgdcore.optim` writes it.
+
+Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.train.select_kernel`
+then falls back to the NumPy kernel and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# Rows are visited in a random order, so each one is a cache miss: ask for the row this many
+# positions ahead while working on the current one (a hint to the CPU; results do not change).
+PREFETCH_ROWS = 32
+CACHE_LINE_BYTES = 64
+
+
+@intrinsic
+def _prefetch(typingctx, address):
+    """LLVM's ``prefetch`` (read, keep in all cache levels) of the byte at an integer address."""
+
+    def codegen(context, builder, signature, args):
+        byte_pointer = ir.IntType(8).as_pointer()
+        int32 = ir.IntType(32)
+        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32])
+        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0i8")
+        builder.call(prefetch, [builder.inttoptr(args[0], byte_pointer), int32(0), int32(3), int32(1)])
+        return context.get_dummy_value()
+
+    return numba.types.void(numba.types.intp), codegen
+
+
+def _prefetch_row(X, y, row):
+    first = X.ctypes.data + row * X.strides[0]
+    last = first + (X.shape[1] - 1) * X.strides[1]
+    for line in range(first - first % CACHE_LINE_BYTES, last + 1, CACHE_LINE_BYTES):
+        _prefetch(line)
+    _prefetch(y.ctypes.data + row * y.strides[0])
+
+
+def _chunk(
+    X, y, order, rows_in_epoch, params, velocity, first_batch, batch_size, learning_rates,
+    momentum, dampening, nesterov, weight_decay, l1_penalty, steps_before, loss_limit,
+    losses_out, record_stride, trajectory_out, n_recorded,
+):
+    n_features = X.shape[1]
+    bias_index = n_features
+    residual = np.empty(batch_size)
+    grad = np.empty(n_features + 1)
+    for s in range(learning_rates.shape[0]):
+        start = (first_batch + s) * batch_size
+        n_rows = min(start + batch_size, rows_in_epoch) - start
+        bias = params[bias_index]
+
+        # residual = X_batch @ w + b - y_batch, and the minibatch loss ½·mean(residual²)
+        squares = 0.0
+        for i in range(n_rows):
+            if start + i + PREFETCH_ROWS < rows_in_epoch:
+                _prefetch_row(X, y, order[start + i + PREFETCH_ROWS])
+            row = order[start + i]
+            prediction = 0.0
+            for j in range(n_features):
+                prediction += X[row, j] * params[j]
+            residual[i] = prediction + bias - y[row]
+            squares += residual[i] * residual[i]
+        loss = 0.5 * (squares / n_rows)
+        losses_out[s] = loss
+        if not np.isfinite(loss) or loss > loss_limit:
+            return s, n_recorded
+
+        # gradient: (X_batch.T @ residual / B, mean(residual))
+        grad[:] = 0.0
+        for i in range(n_rows):
+            row = order[start + i]
+            r = residual[i]
+            for j in range(n_features):
+                grad[j] += X[row, j] * r
+            grad[bias_index] += r
+        for j in range(n_features + 1):
+            grad[j] = grad[j] / n_rows
+
+        # sgd_step, one parameter at a time: penalties on the weights only, then momentum
+        step = steps_before + s
+        learning_rate = learning_rates[s]
+        for j in range(n_features + 1):
+            penalty = weight_decay * params[j] + l1_penalty * np.sign(params[j]) if j < bias_index else 0.0
+            g = grad[j] + penalty
+            if momentum != 0.0:
+                if step == 0:
+                    velocity[j] = g
+                else:
+                    velocity[j] = momentum * velocity[j] + (1.0 - dampening) * g
+                g = g + momentum * velocity[j] if nesterov else velocity[j]
+            params[j] = params[j] - learning_rate * g
+
+        if (step + 1) % record_stride == 0 and n_recorded < trajectory_out.shape[0]:
+            trajectory_out[n_recorded, :] = params
+            n_recorded += 1
+    return learning_rates.shape[0], n_recorded
+
+
+def _cache_outside_the_package() -> None:
+    """Keep Numba's cache in the user's cache directory rather than next to this file.
+
+    A deployed app's directory should never be written to at run time (and may be read-only).
+    A ``NUMBA_CACHE_DIR`` the user set still wins.
+    """
+    if not numba.config.CACHE_DIR:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        numba.config.CACHE_DIR = os.path.join(base, "sgdcore", "numba")
+
+
+def _compile(function):
+    options = {"fastmath": False, "nogil": True, "error_model": "numpy"}
+    try:
+        return numba.njit(cache=True, **options)(function)
+    except RuntimeError:
+        # No writable cache directory anywhere (neither next to this file nor the user's cache):
+        # compile at every start-up instead of failing.
+        return numba.njit(cache=False, **options)(function)
+
+
+_cache_outside_the_package()
+_prefetch_row = _compile(_prefetch_row)
+_run_steps = _compile(_chunk)
+
+
+def run_steps(
+    X: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    rows_in_epoch: int,
+    params: np.ndarray,
+    velocity: np.ndarray,
+    first_batch: int,
+    batch_size: int,
+    learning_rates: np.ndarray,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    l1_penalty: float,
+    steps_before: int,
+    loss_limit: float,
+    losses_out: np.ndarray,
+    record_stride: int,
+    trajectory_out: np.ndarray,
+    n_recorded: int,
+) -> tuple[int, int]:
+    """:func:`sgdcore.kernels.run_steps`, compiled; see there for the arguments.
+
+    Scalars are converted to ``int``/``float``/``bool`` first, so that a setting given as
+    ``momentum=0`` instead of ``0.0`` reuses the compiled code instead of compiling again.
+    """
+    steps_run, n_recorded = _run_steps(
+        X, y, order, int(rows_in_epoch), params, velocity, int(first_batch), int(batch_size),
+        learning_rates, float(momentum), float(dampening), bool(nesterov), float(weight_decay),
+        float(l1_penalty), int(steps_before), float(loss_limit), losses_out, int(record_stride),
+        trajectory_out, int(n_recorded),
+    )
+    return int(steps_run), int(n_recorded)
+
+
+def warm_up() -> float:
+    """Compile the kernel (or load it from Numba's cache) for float64 and float32 ``X``.
+
+    Runs it on tiny arrays of the types :func:`sgdcore.train.train` passes. Returns the seconds
+    it took: a few seconds the first time on a machine, a fraction of a second from the cache.
+    """
+    started = time.perf_counter()
+    for dtype in (np.float64, np.float32):
+        X = np.zeros((2, 1), dtype=dtype)
+        y = np.zeros(2, dtype=dtype)
+        params, velocity = np.zeros(2), np.zeros(2)
+        run_steps(
+            X, y, np.arange(2), 2, params, velocity, 0, 1, np.full(2, 0.1), 0.0, 0.0, False, 0.0, 0.0,
+            0, 1.0, np.empty(2), 1, np.empty((2, 2)), 0,
+        )
+    return time.perf_counter() - started

@@ -1,0 +1,262 @@
+"""The compiled kernel against the NumPy reference: same steps, same results, and a clean fallback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sgdcore
+from sgdcore import ConfigError, Dataset, Schedule, TrainConfig, kernels
+from sgdcore.schedules import SCHEDULES
+from sgdcore.train import select_kernel
+
+_compiled = pytest.importorskip("sgdcore._compiled", reason="Numba is not installed")
+
+REPO = Path(__file__).resolve().parents[1]
+RTOL = 1e-10
+
+
+def dataset(n_rows: int, n_features: int, dtype: type, seed: int) -> Dataset:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, n_features)).astype(dtype)
+    y = (X @ rng.uniform(-2, 2, size=n_features) + 0.5 + 0.1 * rng.normal(size=n_rows)).astype(dtype)
+    return Dataset(X, y, tuple(f"x{i}" for i in range(n_features)))
+
+
+def last(data: Dataset, config: TrainConfig) -> sgdcore.Progress:
+    *_, progress = sgdcore.train(data, config, report_every=1e-4)
+    return progress
+
+
+@st.composite
+def optimisers(draw: st.DrawFn) -> dict:
+    momentum = draw(st.sampled_from([0.0, 0.5, 0.9]))
+    dampening = draw(st.sampled_from([0.0, 0.3]))
+    nesterov = momentum > 0 and dampening == 0 and draw(st.booleans())
+    return {
+        "momentum": momentum, "dampening": dampening, "nesterov": nesterov,
+        "weight_decay": draw(st.sampled_from([0.0, 0.01, 0.3])),
+        "l1_penalty": draw(st.sampled_from([0.0, 0.01, 0.2])),
+        "schedule": Schedule(
+            draw(st.sampled_from(SCHEDULES)), gamma=0.7, step_size=draw(st.integers(1, 5)),
+            power_t=0.5, min_factor=0.1, warmup_steps=draw(st.sampled_from([0, 3])),
+        ),
+    }
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    optimiser=optimisers(),
+    n_rows=st.integers(2, 40),
+    n_features=st.integers(1, 4),
+    batch_fraction=st.floats(0.0, 1.0),
+    drop_last=st.booleans(),
+    shuffle=st.sampled_from(["epoch", "blocks", "none"]),
+    block_size=st.integers(1, 8),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    epochs=st.integers(1, 3),
+    init=st.sampled_from(["normal", "zeros"]),
+    seed=st.integers(0, 2**16),
+)
+def test_training_on_numba_matches_numpy(
+    optimiser, n_rows, n_features, batch_fraction, drop_last, shuffle, block_size, dtype, epochs, init, seed
+) -> None:
+    batch_size = 1 + round(batch_fraction * (n_rows - 1))  # anything from 1 to every row, often leaving a remainder
+    data = dataset(n_rows, n_features, dtype, seed)
+    config = TrainConfig(
+        learning_rate=0.05, batch_size=batch_size, epochs=epochs, drop_last=drop_last, shuffle=shuffle,
+        block_size=block_size, init=init, seed=seed, **optimiser,
+    )
+    numpy_run = last(data, replace(config, backend="numpy"))
+    numba_run = last(data, replace(config, backend="numba"))
+
+    assert (numpy_run.backend, numba_run.backend) == ("numpy", "numba")
+    assert numba_run.status == numpy_run.status
+    assert numba_run.step == numpy_run.step
+    np.testing.assert_allclose(numba_run.weights, numpy_run.weights, rtol=RTOL, atol=1e-13)
+    np.testing.assert_allclose(numba_run.bias, numpy_run.bias, rtol=RTOL, atol=1e-13)
+    np.testing.assert_array_equal(numba_run.loss_steps, numpy_run.loss_steps)
+    np.testing.assert_allclose(numba_run.minibatch_loss, numpy_run.minibatch_loss, rtol=RTOL)
+    np.testing.assert_allclose(numba_run.epoch_train_loss, numpy_run.epoch_train_loss, rtol=RTOL)
+    np.testing.assert_array_equal(numba_run.trajectory_steps, numpy_run.trajectory_steps)
+    np.testing.assert_allclose(numba_run.trajectory, numpy_run.trajectory, rtol=RTOL, atol=1e-13)
+    np.testing.assert_allclose(numba_run.state.velocity, numpy_run.state.velocity, rtol=RTOL, atol=1e-13)
+
+
+def run_both(arguments: dict) -> tuple[tuple, tuple]:
+    """Call both kernels on copies of the same buffers; return each one's (result, buffers)."""
+    results = []
+    for kernel in (kernels.run_steps, _compiled.run_steps):
+        buffers = {name: arguments[name].copy() for name in ("params", "velocity", "losses_out", "trajectory_out")}
+        with np.errstate(all="ignore"):  # as in train(): overflow is the divergence being detected
+            returned = kernel(**{**arguments, **buffers})
+        results.append((returned, buffers))
+    return results[0], results[1]
+
+
+def kernel_arguments(rng: np.random.Generator, dtype: type, n_rows: int, n_features: int, **overrides) -> dict:
+    X = rng.normal(size=(n_rows, n_features)).astype(dtype)
+    y = (X @ rng.normal(size=n_features) + 1.0).astype(dtype)
+    n_steps = overrides.pop("n_steps", 6)
+    arguments = {
+        "X": X, "y": y, "order": rng.permutation(n_rows), "rows_in_epoch": n_rows,
+        "params": rng.normal(size=n_features + 1), "velocity": rng.normal(size=n_features + 1),
+        "first_batch": 0, "batch_size": 3, "learning_rates": np.linspace(0.1, 0.05, n_steps),
+        "momentum": 0.9, "dampening": 0.1, "nesterov": False, "weight_decay": 0.01, "l1_penalty": 0.02,
+        "steps_before": 0, "loss_limit": 1e6, "losses_out": np.full(n_steps, -1.0), "record_stride": 2,
+        "trajectory_out": np.zeros((3, n_features + 1)), "n_recorded": 0,
+    }
+    return {**arguments, **overrides}
+
+
+def assert_same(reference: tuple, compiled: tuple) -> None:
+    assert compiled[0] == reference[0]
+    for name, expected in reference[1].items():
+        np.testing.assert_allclose(compiled[1][name], expected, rtol=RTOL, atol=1e-13, err_msg=name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dtype=st.sampled_from([np.float32, np.float64]),
+    first_batch=st.integers(0, 3),
+    batch_size=st.integers(1, 7),
+    steps_before=st.sampled_from([0, 1, 5]),
+    record_stride=st.integers(1, 3),
+    n_recorded=st.integers(0, 3),
+    nesterov=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_kernels_agree_on_every_buffer(
+    dtype, first_batch, batch_size, steps_before, record_stride, n_recorded, nesterov, seed
+) -> None:
+    rng = np.random.default_rng(seed)
+    n_rows = 23
+    n_steps = min(5, -(-n_rows // batch_size) - first_batch)
+    arguments = kernel_arguments(
+        rng, dtype, n_rows, 3, n_steps=max(n_steps, 1), first_batch=first_batch, batch_size=batch_size,
+        steps_before=steps_before, record_stride=record_stride, n_recorded=n_recorded,
+        nesterov=nesterov, dampening=0.0 if nesterov else 0.1, rows_in_epoch=n_rows - 1,
+    )
+    assert_same(*run_both(arguments))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss_limit", [1e3, np.inf])
+def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit) -> None:
+    # Far past the stability limit the loss grows ~100× per step: over 1e3 within a few steps,
+    # and with no limit it overflows to inf, which must stop the run as well.
+    arguments = kernel_arguments(
+        np.random.default_rng(1), dtype, 200, 3, n_steps=200, batch_size=1, momentum=0.0,
+        learning_rates=np.full(200, 12.0), loss_limit=loss_limit, trajectory_out=np.zeros((300, 4)),
+        record_stride=1,
+    )
+    reference, compiled = run_both(arguments)
+    steps_run = reference[0][0]
+    assert 0 < steps_run < 200
+    assert compiled[0] == reference[0]
+    np.testing.assert_allclose(compiled[1]["params"], reference[1]["params"], rtol=1e-9)
+    np.testing.assert_allclose(
+        compiled[1]["losses_out"][: steps_run + 1], reference[1]["losses_out"][: steps_run + 1], rtol=1e-9
+    )
+
+
+def test_training_diverges_at_the_same_step_on_both_backends() -> None:
+    data = dataset(60, 2, np.float64, 0)
+    runs = [last(data, TrainConfig(learning_rate=8.0, batch_size=4, epochs=5, backend=backend))
+            for backend in ("numpy", "numba")]
+    assert [run.status for run in runs] == ["diverged", "diverged"]
+    assert runs[0].diverged_at_step == runs[1].diverged_at_step
+    assert runs[0].message == runs[1].message
+
+
+# Without Numba
+
+
+@pytest.fixture
+def no_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``from sgdcore import _compiled`` fail as it does where Numba is missing."""
+    monkeypatch.setitem(sys.modules, "sgdcore._compiled", None)
+    monkeypatch.delattr(sgdcore, "_compiled", raising=False)
+
+
+def test_auto_falls_back_to_numpy_with_a_notice(no_numba) -> None:
+    kernel, name, notice = select_kernel("auto")
+    assert kernel is kernels.run_steps
+    assert name == "numpy"
+    assert "NumPy" in notice
+
+
+def test_training_without_numba_works_and_says_so_once(no_numba) -> None:
+    data = dataset(50, 2, np.float64, 0)
+    snapshots = list(sgdcore.train(data, TrainConfig(batch_size=5, epochs=2), report_every=1e-4))
+    _, _, notice = select_kernel("auto")
+    assert snapshots[-1].status == "finished"
+    for progress in snapshots:
+        assert progress.backend == "numpy"
+        assert progress.notices.count(notice) == 1
+    expected = last(data, TrainConfig(batch_size=5, epochs=2, backend="numpy"))
+    np.testing.assert_array_equal(snapshots[-1].weights, expected.weights)
+
+
+def test_asking_for_numba_without_it_is_an_error(no_numba) -> None:
+    with pytest.raises(ConfigError, match="backend='numba'"):
+        list(sgdcore.train(dataset(50, 2, np.float64, 0), TrainConfig(backend="numba")))
+
+
+def test_numba_is_used_when_available_without_a_notice() -> None:
+    progress = last(dataset(50, 2, np.float64, 0), TrainConfig(batch_size=5, epochs=1))
+    assert progress.backend == "numba"
+    assert progress.notices == ()
+
+
+# Compiling
+
+
+def test_warm_up_returns_seconds_and_is_fast_the_second_time() -> None:
+    first = _compiled.warm_up()
+    assert isinstance(first, float) and first >= 0
+    started = time.perf_counter()
+    second = _compiled.warm_up()
+    assert 0 <= second <= time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("user_cache", ["writable", "unwritable"])
+def test_the_cache_lives_outside_the_package_and_its_absence_is_neither_an_error_nor_a_warning(
+    tmp_path: Path, user_cache
+) -> None:
+    # A deployed app's directory is never written to: Numba caches in the user's cache directory, and if
+    # that is unwritable too (here: a path below a file, which stops even root), compiles without a cache.
+    shutil.copytree(REPO / "sgdcore", tmp_path / "sgdcore", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "blocked").write_text("not a directory")
+    if user_cache == "unwritable":  # the package's own __pycache__ is unusable too
+        (tmp_path / "sgdcore" / "__pycache__").write_text("not a directory")
+    user_cache_dir = tmp_path / ("cache" if user_cache == "writable" else "blocked/cache")
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("NUMBA_")}
+    environment.update(PYTHONPATH=str(tmp_path), XDG_CACHE_HOME=str(user_cache_dir), PYTHONDONTWRITEBYTECODE="1")
+    script = textwrap.dedent("""
+        import numpy as np
+        from sgdcore import _compiled
+        print(_compiled.run_steps(np.ones((4, 1)), np.ones(4), np.arange(4), 4, np.zeros(2), np.zeros(2), 0, 2,
+                                  np.full(2, 0.1), 0.0, 0.0, False, 0.0, 0.0, 0, 1e9, np.empty(2), 1,
+                                  np.empty((2, 2)), 0))
+    """)
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script], cwd=tmp_path, env=environment,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout.strip(), result.stderr) == ("(2, 2)", "")
+    if user_cache == "writable":
+        assert any((user_cache_dir / "sgdcore" / "numba").rglob("*.nbi")), "Numba should cache in the user's directory"
+        assert not list((tmp_path / "sgdcore").rglob("*.nb*")), "nothing may be written into the package"
