@@ -47,19 +47,20 @@ class Schedule:
             raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {self.kind!r}.")
         if not 0.0 < self.gamma <= 1.0:
             raise ConfigError(f"gamma must be in (0, 1]; got {self.gamma!r}.")
-        if self.step_size < 1:
+        if not _is_int(self.step_size) or self.step_size < 1:
             raise ConfigError(f"step_size must be an integer ≥ 1 step; got {self.step_size!r}.")
         if not 0.0 <= self.power_t <= 1.0:
             raise ConfigError(f"power_t must be in [0, 1]; got {self.power_t!r}.")
         if not 0.0 <= self.min_factor <= 1.0:
             raise ConfigError(f"min_factor must be in [0, 1]; got {self.min_factor!r}.")
-        if self.period_steps is not None and self.period_steps < 1:
-            raise ConfigError(f"period_steps must be ≥ 1 or None; got {self.period_steps!r}.")
-        if self.warmup_steps < 0:
-            raise ConfigError(f"warmup_steps must be ≥ 0; got {self.warmup_steps!r}.")
+        if self.period_steps is not None and (not _is_int(self.period_steps) or self.period_steps < 1):
+            raise ConfigError(f"period_steps must be an integer ≥ 1 or None; got {self.period_steps!r}.")
+        if not _is_int(self.warmup_steps) or self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps must be an integer ≥ 0; got {self.warmup_steps!r}.")
 
     def __call__(self, step: np.ndarray | int) -> np.ndarray | float:
-        t = np.asarray(step, dtype=np.float64)
+        # Scalars go through the same array ufuncs as arrays: NumPy's scalar power differs in the last bit.
+        t = np.atleast_1d(np.asarray(step, dtype=np.float64))
         if self.kind == "constant":
             factor = np.ones_like(t)
         elif self.kind == "step":
@@ -74,4 +75,9 @@ class Schedule:
             factor = self.min_factor + (1.0 - self.min_factor) * 0.5 * (1.0 + np.cos(np.pi * progress))
         if self.warmup_steps:
             factor = factor * np.minimum(1.0, (t + 1.0) / self.warmup_steps)
-        return float(factor) if np.ndim(step) == 0 else factor
+        return float(factor[0]) if np.ndim(step) == 0 else factor
+
+
+def _is_int(value: object) -> bool:
+    # A NaN or fractional step count would silently turn every learning rate into NaN or a blur.
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)

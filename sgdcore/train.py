@@ -281,8 +281,11 @@ def train(
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
     kernel, backend, notice = select_kernel(config.backend)
     notices = data.notices + ((notice,) if notice else ())
-    X = np.ascontiguousarray(data.X)
-    y = np.ascontiguousarray(data.y, dtype=X.dtype)
+    # float32 data stays float32 (half the memory and bandwidth); anything else trains in float64, so
+    # integer features never turn the target into integers.
+    dtype = data.X.dtype if data.X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    X = np.ascontiguousarray(data.X, dtype=dtype)
+    y = np.ascontiguousarray(data.y, dtype=dtype)
     if state is None:
         state = _initial_state(data, test, config)
     elif state.params.shape != (n_features + 1,):
@@ -417,6 +420,11 @@ def _initial_state(data: Dataset, test: Dataset | None, config: TrainConfig) -> 
     )
 
 
+def _sum_in_order(start: float, values: np.ndarray) -> float:
+    """``start + values[0] + values[1] + …`` added left to right, so splitting ``values`` changes nothing."""
+    return float(np.cumsum(np.concatenate(([start], values)))[-1])
+
+
 class _Run:
     """The mutable side of a run inside :func:`train`; :meth:`to_state` freezes it."""
 
@@ -458,19 +466,22 @@ class _Run:
 
         Buckets are averaged; when the history reaches its bound, neighbouring buckets merge and
         the bucket doubles, so a run of any length keeps at most ``MAX_HISTORY_POINTS`` points.
+        Sums run left to right (``cumsum``) and merges happen exactly at the bound, so the history
+        is the same however the steps were split into chunks (chunk sizes depend on timing).
         """
         step = self.step
         while len(losses):
             room = self.loss_bucket - self.pending_count
             if len(losses) < room:
-                self.pending_sum += float(losses.sum())
+                self.pending_sum = _sum_in_order(self.pending_sum, losses)
                 self.pending_count += len(losses)
                 return
-            bucket_mean = (self.pending_sum + float(losses[:room].sum())) / self.loss_bucket
+            bucket_mean = _sum_in_order(self.pending_sum, losses[:room]) / self.loss_bucket
             step += room
             losses = losses[room:]
-            full = len(losses) // self.loss_bucket
-            means = losses[: full * self.loss_bucket].reshape(full, self.loss_bucket).mean(axis=1)
+            full = min(len(losses) // self.loss_bucket, max(0, MAX_HISTORY_POINTS - 1 - len(self.loss_steps)))
+            buckets = losses[: full * self.loss_bucket].reshape(full, self.loss_bucket)
+            means = np.cumsum(buckets, axis=1)[:, -1] / self.loss_bucket if full else np.empty(0)
             self.loss_steps = np.concatenate(
                 (self.loss_steps, [step], step + self.loss_bucket * np.arange(1, full + 1))
             )

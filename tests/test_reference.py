@@ -1,0 +1,104 @@
+"""sgdcore.reference: the closed form is least squares with a bias column; compare() reports it faithfully."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sgdcore import Dataset, closed_form, compare, synthetic, train_test_split
+
+
+def lstsq_with_bias(data: Dataset) -> np.ndarray:
+    A = np.column_stack((data.X, np.ones(data.n_rows)))
+    theta, *_ = np.linalg.lstsq(A, data.y, rcond=None)
+    return theta
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_closed_form_equals_lstsq_with_a_bias_column(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    d = 1 + seed
+    data = synthetic(n=60 + 10 * seed, w=rng.normal(size=d) * 3, b=float(rng.normal() * 5), noise=0.7, seed=seed,
+                     feature_scales=rng.uniform(0.1, 10, size=d))
+    optimum = closed_form(data)
+    theta = lstsq_with_bias(data)
+    np.testing.assert_allclose(optimum.weights, theta[:-1], rtol=1e-8, atol=1e-10)
+    assert optimum.bias == pytest.approx(theta[-1], rel=1e-8, abs=1e-10)
+    np.testing.assert_allclose(optimum.params, theta, rtol=1e-8, atol=1e-10)
+    assert optimum.params.shape == (d + 1,)
+
+
+def test_closed_form_recovers_noise_free_truth() -> None:
+    data = synthetic(n=20, w=[1.5, -0.5, 2.0], b=-3.0, noise=0.0, seed=1)
+    optimum = closed_form(data)
+    np.testing.assert_allclose(optimum.weights, [1.5, -0.5, 2.0], atol=1e-10)
+    assert optimum.bias == pytest.approx(-3.0, abs=1e-10)
+
+
+def test_compare_fields_against_direct_computation() -> None:
+    train, test = train_test_split(synthetic(n=300, noise=0.5, seed=2), 0.3)
+    optimum = closed_form(train)
+    weights, bias = np.array([1.9, -3.3]), 4.0
+    comparison = compare(weights, bias, optimum, train, test)
+    theta = np.array([1.9, -3.3, 4.0])
+    star = optimum.params
+
+    assert comparison.names == ("x1", "x2", "bias")
+    np.testing.assert_array_equal(comparison.sgd, theta)
+    np.testing.assert_array_equal(comparison.closed_form, star)
+    np.testing.assert_array_equal(comparison.truth, [2.0, -3.4, 4.2])
+    np.testing.assert_allclose(comparison.difference, theta - star)
+    assert comparison.distance == pytest.approx(np.sqrt(np.sum((theta - star) ** 2)))
+    assert comparison.relative_error == pytest.approx(np.sqrt(np.sum((theta - star) ** 2)) / np.sqrt(np.sum(star**2)))
+
+    def mse(data: Dataset, params: np.ndarray) -> float:
+        return float(np.mean((data.X @ params[:-1] + params[-1] - data.y) ** 2))
+
+    def r2(data: Dataset, params: np.ndarray) -> float:
+        residual = data.X @ params[:-1] + params[-1] - data.y
+        return 1 - float(np.sum(residual**2) / np.sum((data.y - data.y.mean()) ** 2))
+
+    assert comparison.train_mse_sgd == pytest.approx(mse(train, theta))
+    assert comparison.train_mse_closed_form == pytest.approx(mse(train, star))
+    assert comparison.train_loss_sgd == pytest.approx(mse(train, theta) / 2)
+    assert comparison.train_loss_closed_form == pytest.approx(mse(train, star) / 2)
+    assert comparison.loss_gap == pytest.approx((mse(train, theta) - mse(train, star)) / 2)
+    assert comparison.loss_gap > 0
+    assert comparison.train_r2_sgd == pytest.approx(r2(train, theta))
+    assert comparison.train_r2_closed_form == pytest.approx(r2(train, star))
+    assert comparison.train_r2_closed_form > comparison.train_r2_sgd
+    assert comparison.test_mse_sgd == pytest.approx(mse(test, theta))
+    assert comparison.test_mse_closed_form == pytest.approx(mse(test, star))
+    assert comparison.test_r2_sgd == pytest.approx(r2(test, theta))
+    assert comparison.test_r2_closed_form == pytest.approx(r2(test, star))
+
+
+def test_compare_without_test_rows_or_truth() -> None:
+    data = synthetic(n=50, seed=3)
+    plain = Dataset(data.X, data.y, data.feature_names)
+    optimum = closed_form(plain)
+    comparison = compare(optimum.weights, optimum.bias, optimum, plain)
+    assert comparison.truth is None
+    assert comparison.test_mse_sgd is None and comparison.test_r2_sgd is None
+    assert comparison.test_mse_closed_form is None and comparison.test_r2_closed_form is None
+    assert comparison.distance == 0.0
+    assert comparison.loss_gap == 0.0
+
+
+def test_relative_error_is_the_distance_when_the_optimum_is_zero() -> None:
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    X -= X.mean(axis=0)
+    data = Dataset(X, np.zeros(40), ("a", "b"))
+    optimum = closed_form(data)
+    np.testing.assert_allclose(optimum.params, 0.0, atol=1e-14)
+    optimum = type(optimum)(np.zeros(2), 0.0)
+    comparison = compare(np.array([3.0, 4.0]), 0.0, optimum, data)
+    assert comparison.relative_error == comparison.distance == 5.0
+
+
+def test_compare_survives_overflowing_parameters() -> None:
+    data = synthetic(n=30, seed=0)
+    optimum = closed_form(data)
+    comparison = compare(np.array([1e308, 1e308]), 1e308, optimum, data)
+    assert comparison.train_mse_sgd == np.inf
+    assert comparison.train_r2_sgd == -np.inf

@@ -1,0 +1,421 @@
+"""sgdcore.train: the D2L run, reproducibility, pause and resume, early stopping, bounded histories."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import sgdcore
+from sgdcore import (
+    ConfigError,
+    Dataset,
+    Progress,
+    TrainConfig,
+    closed_form,
+    full_loss,
+    synthetic,
+    train,
+    train_test_split,
+)
+from sgdcore.train import MAX_HISTORY_POINTS, epoch_order
+
+HISTORIES = ("loss_steps", "minibatch_loss", "trajectory_steps", "trajectory", "epoch_train_loss")
+
+
+def last(data: Dataset, config: TrainConfig, **kwargs) -> Progress:
+    *_, progress = train(data, config, **kwargs)
+    return progress
+
+
+def assert_same_run(first: Progress, second: Progress) -> None:
+    """Bit-identical parameters, velocity and histories (timings aside)."""
+    np.testing.assert_array_equal(first.weights, second.weights)
+    assert first.bias == second.bias
+    np.testing.assert_array_equal(first.state.velocity, second.state.velocity)
+    assert (first.step, first.epoch, first.status) == (second.step, second.epoch, second.status)
+    for name in HISTORIES:
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name), err_msg=name)
+    if first.epoch_test_loss is None:
+        assert second.epoch_test_loss is None
+    else:
+        np.testing.assert_array_equal(first.epoch_test_loss, second.epoch_test_loss)
+
+
+# The lesson's run
+
+
+def test_d2l_default_run_recovers_the_true_parameters() -> None:
+    data = synthetic()
+    progress = last(data, TrainConfig(learning_rate=0.03, batch_size=10, epochs=3))
+    assert progress.status == "finished"
+    assert progress.message == "finished 3 epochs (300 steps)"
+    np.testing.assert_allclose(progress.weights, [2.0, -3.4], atol=0.01)
+    assert progress.bias == pytest.approx(4.2, abs=0.01)
+    optimum = closed_form(data)
+    np.testing.assert_allclose(progress.weights, optimum.weights, atol=1e-3)
+    assert progress.bias == pytest.approx(optimum.bias, abs=1e-3)
+    # D2L prints a training loss near the noise floor ½·0.01² after three epochs.
+    assert progress.epoch_train_loss[-1] < 1e-4
+    assert progress.epoch_train_loss[0] > 1.0
+    assert progress.done
+
+
+def test_integer_features_train_like_their_float_copy() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 5, size=(200, 2))
+    y = X @ np.array([0.3, -0.2]) + 0.25 + rng.normal(0, 0.01, 200)
+    config = TrainConfig(learning_rate=0.05, batch_size=200, epochs=2000, backend="numpy")
+    progress = last(Dataset(X, y, ("a", "b")), config)
+    as_float = last(Dataset(X.astype(float), y, ("a", "b")), config)
+    np.testing.assert_array_equal(progress.weights, as_float.weights)
+    optimum = closed_form(Dataset(X.astype(float), y, ("a", "b")))
+    np.testing.assert_allclose(progress.weights, optimum.weights, atol=1e-6)
+
+
+# Reproducibility
+
+
+def test_same_config_and_seed_give_bit_identical_runs_however_they_are_chunked() -> None:
+    train_rows, test_rows = train_test_split(synthetic(n=1500, seed=1), 0.2)
+    config = TrainConfig(batch_size=1, epochs=4, momentum=0.5, backend="numpy", seed=5)
+    # report_every=0 runs one step per chunk; a long report_every runs whole epochs at once.
+    one_step_chunks = last(train_rows, config, test=test_rows, report_every=0.0)
+    long_chunks = last(train_rows, config, test=test_rows, report_every=60.0)
+    again = last(train_rows, config, test=test_rows)
+    assert one_step_chunks.step == 4800
+    assert one_step_chunks.state.loss_bucket >= 4  # the history had to merge buckets, twice
+    assert_same_run(one_step_chunks, long_chunks)
+    assert_same_run(one_step_chunks, again)
+
+
+def test_a_different_seed_gives_a_different_run() -> None:
+    data = synthetic(n=100, seed=1)
+    first = last(data, TrainConfig(batch_size=5, epochs=1, backend="numpy", seed=0))
+    other = last(data, TrainConfig(batch_size=5, epochs=1, backend="numpy", seed=1))
+    assert not np.array_equal(first.weights, other.weights)
+
+
+# Pause and resume
+
+
+def test_epoch_by_epoch_with_until_epoch_equals_an_uninterrupted_run() -> None:
+    data = synthetic(n=300, seed=2)
+    config = TrainConfig(batch_size=7, epochs=4, momentum=0.9, nesterov=True, backend="numpy", seed=3)
+    whole = last(data, config)
+    state = None
+    for epoch in range(1, 5):
+        progress = last(data, config, state=state, until_epoch=epoch)
+        assert progress.epoch == epoch
+        assert progress.status == ("finished" if epoch == 4 else "stopped")
+        if epoch < 4:
+            assert progress.message == f"paused after epoch {epoch} of 4; step or train again to continue"
+        state = progress.state
+    assert_same_run(progress, whole)
+
+
+def test_stopping_mid_epoch_and_resuming_from_state_equals_an_uninterrupted_run() -> None:
+    data, test = train_test_split(synthetic(n=1200, seed=4), 0.25)
+    config = TrainConfig(batch_size=1, epochs=5, momentum=0.8, dampening=0.2, weight_decay=0.01,
+                         backend="numpy", seed=9)
+    whole = last(data, config, test=test)
+    assert whole.step == 4500
+    assert whole.state.loss_bucket >= 4
+    paused = None
+    for progress in train(data, config, test=test, report_every=0.0):
+        if progress.step == 2777:
+            paused = progress.stopped()
+            break
+    assert paused is not None
+    assert paused.status == "stopped"
+    assert paused.batch_in_epoch == 2777 - 3 * 900
+    assert paused.message == "stopped at step 2777 (epoch 3 of 5); train again to continue from here"
+    # Resume twice more, stopping mid-epoch again, then run to the end.
+    for progress in train(data, config, test=test, state=paused.state, report_every=0.0):
+        if progress.step == 4111:
+            paused = progress
+            break
+    resumed = last(data, config, test=test, state=paused.state)
+    assert_same_run(resumed, whole)
+
+
+def test_resuming_with_data_of_another_shape_is_refused() -> None:
+    progress = last(synthetic(n=50), TrainConfig(epochs=1, backend="numpy"))
+    wider = synthetic(n=50, w=[1.0, 2.0, 3.0])
+    with pytest.raises(ConfigError, match=r"Cannot resume: the saved run has 2 features, the data has 3\."):
+        last(wider, TrainConfig(epochs=2, backend="numpy"), state=progress.state)
+
+
+# Early stopping
+
+
+def test_early_stopping_follows_scikit_learns_rule() -> None:
+    data = synthetic(n=200, seed=0)
+    base = TrainConfig(learning_rate=0.05, batch_size=20, epochs=40, backend="numpy")
+    full = last(data, base)
+    tol, patience = 1e-3, 3
+    # scikit-learn: an epoch without improvement is one whose loss > best − tol; stop after `patience` of them.
+    best, without, expected_epoch = np.inf, 0, None
+    for epoch, loss in enumerate(full.epoch_train_loss[1:], start=1):
+        without = without + 1 if loss > best - tol else 0
+        best = min(best, loss)
+        if without >= patience:
+            expected_epoch = epoch
+            break
+    assert expected_epoch is not None and expected_epoch < 40
+    stopped = last(data, TrainConfig(learning_rate=0.05, batch_size=20, epochs=40, backend="numpy",
+                                     tol=tol, n_iter_no_change=patience))
+    assert stopped.status == "converged"
+    assert stopped.epoch == expected_epoch
+    assert stopped.done
+    assert stopped.message == (f"converged after {expected_epoch} epochs: the training loss improved by less than "
+                               "tol=0.001 for 3 epochs in a row")
+    np.testing.assert_array_equal(stopped.epoch_train_loss, full.epoch_train_loss[: expected_epoch + 1])
+
+
+def test_without_tol_every_epoch_runs() -> None:
+    progress = last(synthetic(n=100), TrainConfig(batch_size=10, epochs=12, backend="numpy"))
+    assert progress.status == "finished"
+    assert progress.epoch == 12
+
+
+# Divergence
+
+
+def test_too_large_a_learning_rate_diverges_with_a_message_and_no_warnings() -> None:
+    data = synthetic(n=200, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        progress = last(data, TrainConfig(learning_rate=5.0, batch_size=200, epochs=500, backend="numpy"))
+    assert progress.status == "diverged"
+    assert progress.done
+    assert isinstance(progress.diverged_at_step, int)
+    assert 1 <= progress.diverged_at_step < 100
+    assert progress.message.startswith(f"diverged at step {progress.diverged_at_step}: ")
+    assert "Learning rate 5 is too large" in progress.message
+    assert "stability limit" in progress.message
+    assert progress.epoch < 500
+
+
+# Histories
+
+
+def test_histories_are_bounded_and_mean_what_they_say() -> None:
+    """Batch size 1, no shuffling: replay every step here and check the recorded history against it."""
+    data = synthetic(n=700, seed=3)
+    epochs, learning_rate = 4, 0.01
+    config = TrainConfig(learning_rate=learning_rate, batch_size=1, epochs=epochs, shuffle="none", init="zeros",
+                         backend="numpy")
+    progress = last(data, config)
+    total = 700 * epochs
+    assert progress.step == progress.total_steps == total
+    assert len(progress.trajectory) <= MAX_HISTORY_POINTS + 1
+    assert len(progress.minibatch_loss) <= MAX_HISTORY_POINTS
+    assert len(progress.loss_steps) == len(progress.minibatch_loss)
+    assert len(progress.trajectory_steps) == len(progress.trajectory)
+
+    params, losses, visited = np.zeros(3), np.empty(total), np.empty((total + 1, 3))
+    visited[0] = params
+    for step in range(total):
+        row = step % 700
+        residual = data.X[row] @ params[:-1] + params[-1] - data.y[row]
+        losses[step] = 0.5 * residual**2
+        params = params - learning_rate * residual * np.append(data.X[row], 1.0)
+        visited[step + 1] = params
+    np.testing.assert_allclose(np.append(progress.weights, progress.bias), params, rtol=1e-12)
+
+    bucket = progress.state.loss_bucket
+    assert bucket >= total // MAX_HISTORY_POINTS
+    np.testing.assert_array_equal(progress.loss_steps, bucket * np.arange(1, total // bucket + 1))
+    expected_means = losses[: total // bucket * bucket].reshape(-1, bucket).mean(axis=1)
+    np.testing.assert_allclose(progress.minibatch_loss, expected_means, rtol=1e-10)
+
+    stride = progress.state.record_stride
+    assert stride > 1
+    assert progress.trajectory_steps[0] == 0
+    np.testing.assert_array_equal(np.diff(progress.trajectory_steps), stride)
+    np.testing.assert_allclose(progress.trajectory, visited[progress.trajectory_steps], rtol=1e-12, atol=1e-15)
+
+
+def test_history_stays_bounded_for_a_long_run() -> None:
+    data = synthetic(n=5000, seed=0)
+    progress = last(data, TrainConfig(batch_size=1, epochs=4, backend="numpy"))
+    assert progress.step == 20000
+    assert len(progress.trajectory) <= MAX_HISTORY_POINTS + 1
+    assert len(progress.minibatch_loss) <= MAX_HISTORY_POINTS
+    assert len(progress.minibatch_loss) >= MAX_HISTORY_POINTS // 4  # still detailed enough to draw
+    assert progress.trajectory_steps[-1] <= 20000
+    assert progress.loss_steps[-1] <= 20000
+
+
+def test_epoch_losses_have_one_entry_per_epoch_and_match_full_loss() -> None:
+    train_rows, test_rows = train_test_split(synthetic(n=250, seed=6), 0.2)
+    progress = last(train_rows, TrainConfig(batch_size=10, epochs=6, backend="numpy"), test=test_rows)
+    params = np.append(progress.weights, progress.bias)
+    assert len(progress.epoch_train_loss) == 7  # before training, then after each epoch
+    assert len(progress.epoch_test_loss) == 7
+    assert len(progress.epoch_seconds) == 7
+    assert progress.epoch_train_loss[-1] == full_loss(train_rows, params)
+    assert progress.epoch_test_loss[-1] == full_loss(test_rows, params)
+    initial = progress.trajectory[0]
+    assert progress.epoch_train_loss[0] == full_loss(train_rows, initial)
+    assert progress.epoch_test_loss[0] == full_loss(test_rows, initial)
+    assert np.all(np.diff(progress.epoch_seconds) >= 0)
+    without_test = last(train_rows, TrainConfig(batch_size=10, epochs=6, backend="numpy"))
+    assert without_test.epoch_test_loss is None
+    np.testing.assert_array_equal(without_test.epoch_train_loss, progress.epoch_train_loss)
+
+
+def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
+    data = synthetic(n=30, seed=0)
+    params = np.array([1.0, 2.0, 3.0])
+    residual = data.X @ params[:-1] + params[-1] - data.y
+    assert full_loss(data, params) == pytest.approx(0.5 * np.mean(residual**2), rel=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert full_loss(data, np.array([1e300, 1e300, 0.0])) == np.inf
+
+
+# Progress
+
+
+def test_progress_fields_through_a_run() -> None:
+    data = synthetic(n=1000, seed=0)
+    config = TrainConfig(batch_size=3, epochs=2, backend="numpy")
+    snapshots = list(train(data, config, report_every=0.001))
+    assert len(snapshots) > 2
+    final = snapshots[-1]
+    assert final.steps_per_epoch == 334
+    assert final.total_steps == 668
+    assert final.step == 668
+    assert final.fraction_done == 1.0
+    assert final.steps_per_second == pytest.approx(final.step / final.elapsed_seconds)
+    assert final.steps_per_second > 0
+    assert final.backend == "numpy"
+    assert final.notices == ()
+    steps = [progress.step for progress in snapshots]
+    assert steps == sorted(steps)
+    for progress in snapshots[:-1]:
+        assert progress.status == "running"
+        assert not progress.done
+        assert progress.fraction_done == pytest.approx(progress.step / 668)
+        assert 0 < progress.fraction_done < 1 or progress.step == 668
+        assert progress.message.startswith(f"epoch {min(progress.epoch + 1, 2)} of 2")
+    assert [p.elapsed_seconds for p in snapshots] == sorted(p.elapsed_seconds for p in snapshots)
+
+
+def test_drop_last_skips_the_partial_batch() -> None:
+    data = synthetic(n=105, seed=0)
+    progress = last(data, TrainConfig(batch_size=10, epochs=3, drop_last=True, backend="numpy"))
+    assert progress.steps_per_epoch == 10
+    assert progress.step == 30
+    keep = last(data, TrainConfig(batch_size=10, epochs=3, backend="numpy"))
+    assert keep.steps_per_epoch == 11
+    assert keep.step == 33
+
+
+def test_epoch_orders() -> None:
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(epoch_order(10, rng, "none", 4), np.arange(10))
+    order = epoch_order(10, rng, "epoch", 4)
+    np.testing.assert_array_equal(np.sort(order), np.arange(10))
+    blocks = epoch_order(10, rng, "blocks", 4)
+    np.testing.assert_array_equal(np.sort(blocks), np.arange(10))
+    # Blocks [0-3], [4-7], [8-9] each appear contiguously, in some order.
+    pieces, position = [], 0
+    while position < 10:
+        block = blocks[position] // 4
+        size = 2 if block == 2 else 4
+        assert set(blocks[position:position + size]) == set(range(4 * block, min(4 * block + 4, 10)))
+        pieces.append(block)
+        position += size
+    assert sorted(pieces) == [0, 1, 2]
+
+
+def test_blocks_shuffle_trains_too() -> None:
+    data = synthetic(n=1000, seed=0)
+    progress = last(data, TrainConfig(batch_size=10, epochs=3, shuffle="blocks", block_size=100, backend="numpy"))
+    np.testing.assert_allclose(progress.weights, closed_form(data).weights, atol=2e-3)
+
+
+def test_data_notices_reach_the_progress() -> None:
+    data = synthetic(n=50)
+    noted = Dataset(data.X, data.y, data.feature_names, notices=("3 rows with missing values were dropped",))
+    progress = last(noted, TrainConfig(epochs=1, backend="numpy"))
+    assert progress.notices == ("3 rows with missing values were dropped",)
+
+
+def test_backend_falls_back_to_numpy_with_a_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Make `from sgdcore import _compiled` fail, whether or not the module exists.
+    monkeypatch.setitem(sys.modules, "sgdcore._compiled", None)
+    monkeypatch.delattr(sgdcore, "_compiled", raising=False)
+    data = synthetic(n=50)
+    progress = last(data, TrainConfig(epochs=1, backend="auto"))
+    assert progress.backend == "numpy"
+    assert len(progress.notices) == 1
+    assert progress.notices[0].startswith("The compiled kernel is unavailable (")
+    assert progress.notices[0].endswith("training runs on the slower NumPy path.")
+    with pytest.raises(ConfigError, match=r"backend='numba' was asked for but Numba is unavailable: "):
+        last(data, TrainConfig(epochs=1, backend="numba"))
+
+
+# Validation
+
+
+def test_batch_size_larger_than_the_data_is_an_error() -> None:
+    data = synthetic(n=10)
+    with pytest.raises(ConfigError, match=r"batch_size 11 is larger than the 10 training rows; use at most 10 "
+                                          r"\(that is full-batch gradient descent\)\."):
+        last(data, TrainConfig(batch_size=11, backend="numpy"))
+    assert last(data, TrainConfig(batch_size=10, epochs=2, backend="numpy")).step == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"learning_rate": 0.0}, r"learning_rate must be a finite number > 0; got 0\.0\. Try 0\.03"),
+        ({"learning_rate": -0.1}, r"learning_rate must be a finite number > 0; got -0\.1\."),
+        ({"learning_rate": float("nan")}, r"learning_rate must be a finite number > 0; got nan\."),
+        ({"learning_rate": float("inf")}, r"learning_rate must be a finite number > 0; got inf\."),
+        ({"learning_rate": "0.1"}, r"learning_rate must be a finite number > 0; got '0\.1'\."),
+        ({"batch_size": 0}, r"batch_size must be an integer ≥ 1; got 0\."),
+        ({"batch_size": -5}, r"batch_size must be an integer ≥ 1; got -5\."),
+        ({"batch_size": 2.5}, r"batch_size must be an integer ≥ 1; got 2\.5\."),
+        ({"batch_size": True}, r"batch_size must be an integer ≥ 1; got True\."),
+        ({"epochs": 0}, r"epochs must be an integer ≥ 1; got 0\."),
+        ({"epochs": -1}, r"epochs must be an integer ≥ 1; got -1\."),
+        ({"momentum": 1.0}, r"momentum must be in \[0, 1\); got 1\.0\."),
+        ({"momentum": -0.1}, r"momentum must be in \[0, 1\); got -0\.1\."),
+        ({"momentum": float("nan")}, r"momentum must be in \[0, 1\); got nan\."),
+        ({"dampening": 1.5, "momentum": 0.5}, r"dampening must be in \[0, 1\]; got 1\.5\."),
+        ({"nesterov": True}, r"Nesterov momentum requires momentum > 0 and dampening = 0 \(as in torch\.optim\.SGD\); "
+                             r"got momentum=0\.0, dampening=0\.0\."),
+        ({"nesterov": True, "momentum": 0.9, "dampening": 0.1},
+         r"Nesterov momentum requires momentum > 0 and dampening = 0.*got momentum=0\.9, dampening=0\.1\."),
+        ({"weight_decay": -0.01}, r"weight_decay must be a finite number ≥ 0; got -0\.01\."),
+        ({"weight_decay": float("inf")}, r"weight_decay must be a finite number ≥ 0; got inf\."),
+        ({"l1_penalty": -1.0}, r"l1_penalty must be a finite number ≥ 0; got -1\.0\."),
+        ({"schedule": "cosine"}, r"schedule must be a sgdcore\.Schedule; got str\."),
+        ({"init": "ones"}, r"init must be 'normal' or 'zeros'; got 'ones'\."),
+        ({"init_scale": -1.0}, r"init_scale must be ≥ 0; got -1\.0\."),
+        ({"shuffle": "random"}, r"shuffle must be one of epoch, blocks, none; got 'random'\."),
+        ({"block_size": 0}, r"block_size must be an integer ≥ 1; got 0\."),
+        ({"tol": -1e-3}, r"tol must be None \(run every epoch\) or a number ≥ 0; got -0\.001\."),
+        ({"n_iter_no_change": 0}, r"n_iter_no_change must be an integer ≥ 1; got 0\."),
+        ({"seed": 1.5}, r"seed must be an integer; got 1\.5\."),
+        ({"divergence_factor": 1.0}, r"divergence_factor must be > 1; got 1\.0\."),
+        ({"backend": "cuda"}, r"backend must be one of auto, numba, numpy; got 'cuda'\."),
+    ],
+)
+def test_invalid_settings_raise_config_error(kwargs: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_config_errors_are_value_errors_for_callers_that_catch_those() -> None:
+    with pytest.raises(ValueError, match="learning_rate"):
+        TrainConfig(learning_rate=0)
+    assert issubclass(ConfigError, sgdcore.SGDCoreError)
+    assert issubclass(sgdcore.DataError, sgdcore.SGDCoreError)
