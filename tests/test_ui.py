@@ -157,3 +157,22 @@ def test_charts_draw_a_diverged_run(problem) -> None:
                   charts.landscape_chart(problem, {"too fast": progress}, 0, 1),
                   charts.runs_loss_chart({"too fast": progress}, "epoch")):
         assert chart_rows(chart) > 0
+
+
+def test_charts_of_many_parameters_and_thousands_of_epochs_stay_under_the_row_limit() -> None:
+    wide = sgdcore.make_problem(sgdcore.synthetic(n=200, w=list(range(1, 11))), test_fraction=0.2)
+    progress = last(wide.train, sgdcore.TrainConfig(batch_size=160, epochs=6000, learning_rate=0.01))
+    assert len(progress.epoch_train_loss) == 6001
+    everything = list(range(11))
+    built = [
+        charts.loss_chart(progress, wide.optimum_loss),
+        charts.parameters_chart(progress, wide.names, wide.optimum.params, wide.optimum.params, everything),
+        charts.runs_loss_chart({f"run {k}": progress for k in range(8)}, "epoch"),
+        charts.landscape_chart(wide, {f"run {k}": progress for k in range(8)}, 0, 10),
+    ]
+    for chart in built:
+        assert 0 < chart_rows(chart) <= 5000
+    # Thinning keeps the ends: the last epoch's loss is on the chart.
+    epochs = charts.runs_loss_chart({"a": progress}, "epoch").to_dict()
+    rows = next(iter(epochs["datasets"].values()))
+    assert rows[-1]["epoch"] == 6000 and rows[-1]["loss"] == pytest.approx(progress.epoch_train_loss[-1])

@@ -16,13 +16,21 @@ import pandas as pd
 import sgdcore
 
 LOSS_TITLE = "loss ½·mean((Xw+b−y)²)"
-MAX_POINTS = 1500
+MAX_POINTS = 1500  # data points in a scatter
+SERIES_POINTS = 4000  # points over all the lines of one chart (Altair refuses more than 5000 rows)
 TINY = 1e-16  # log scales cannot show 0; a loss floor of exactly 0 is drawn here
 SIZE = 380
 
 
 def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame[np.isfinite(frame[column].to_numpy(dtype=float))]
+
+
+def _evenly(n: int, limit: int) -> np.ndarray:
+    """Indices of at most ``limit`` evenly spaced points of a series of ``n``, always with the first and last."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max(limit, 2)).round().astype(int))
 
 
 def _sample(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -34,13 +42,17 @@ def _sample(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
 
 def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
     """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step."""
-    epoch_steps = np.arange(len(progress.epoch_train_loss)) * progress.steps_per_epoch
+    kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
+    minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
+    epoch_steps = kept * progress.steps_per_epoch
     frames = [
-        pd.DataFrame({"step": progress.loss_steps, "loss": progress.minibatch_loss, "series": "minibatch"}),
-        pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_train_loss, "series": "train (full, per epoch)"}),
+        pd.DataFrame({"step": progress.loss_steps[minibatch], "loss": progress.minibatch_loss[minibatch],
+                      "series": "minibatch"}),
+        pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_train_loss[kept],
+                      "series": "train (full, per epoch)"}),
     ]
     if progress.epoch_test_loss is not None:
-        frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss,
+        frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss[kept],
                                     "series": "test (per epoch)"}))
     return _finite(pd.concat(frames, ignore_index=True), "loss")
 
@@ -79,12 +91,12 @@ def runs_loss_chart(
     """
     frames = []
     for label, progress in runs.items():
-        epochs = np.arange(len(progress.epoch_train_loss))
+        epochs = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // max(len(runs), 1))
         position = {
             "step": epochs * progress.steps_per_epoch, "epoch": epochs,
-            "examples": epochs * (n_rows or 0), "seconds": progress.epoch_seconds,
+            "examples": epochs * (n_rows or 0), "seconds": progress.epoch_seconds[epochs],
         }[x]
-        frame = pd.DataFrame({x: position, "loss": progress.epoch_train_loss, "run": label})
+        frame = pd.DataFrame({x: position, "loss": progress.epoch_train_loss[epochs], "run": label})
         if progress.status == "diverged":
             # The last finite point and a marker where it blew up, so a diverged run is visible.
             frame = _finite(frame, "loss")
@@ -110,9 +122,10 @@ def parameters_chart(
     indices: Sequence[int],
 ) -> alt.LayerChart:
     """Each chosen parameter against step, converging to a dashed line at its closed-form value."""
-    steps = progress.trajectory_steps
+    kept = _evenly(len(progress.trajectory_steps), SERIES_POINTS // max(len(indices), 1))
+    steps = progress.trajectory_steps[kept]
     paths = pd.concat([
-        pd.DataFrame({"step": steps, "value": progress.trajectory[:, i], "parameter": names[i]}) for i in indices
+        pd.DataFrame({"step": steps, "value": progress.trajectory[kept, i], "parameter": names[i]}) for i in indices
     ], ignore_index=True)
     paths = _finite(paths, "value")
     targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
@@ -218,10 +231,11 @@ def landscape_chart(
     if paths:
         path_frames = []
         for label, progress in paths.items():
-            trajectory = progress.trajectory
-            keep = np.isfinite(trajectory[:, [a, b]]).all(axis=1)
-            path_frames.append(pd.DataFrame({"x": trajectory[keep, a], "y": trajectory[keep, b],
-                                             "step": progress.trajectory_steps[keep], "run": label}))
+            kept = _evenly(len(progress.trajectory_steps), (SERIES_POINTS - 2000) // len(paths))
+            trajectory = progress.trajectory[kept]
+            finite = np.isfinite(trajectory[:, [a, b]]).all(axis=1)
+            path_frames.append(pd.DataFrame({"x": trajectory[finite, a], "y": trajectory[finite, b],
+                                             "step": progress.trajectory_steps[kept][finite], "run": label}))
         path_data = pd.concat(path_frames, ignore_index=True)
         colour = alt.Color("run:N", sort=list(paths), title=None, legend=alt.Legend(orient="bottom", columns=3))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(

@@ -17,6 +17,7 @@ import sgdcore
 # "config": its TrainConfig, "description": the data}; the Export page reads it.
 TRAIN_RUN = "train_run"
 FRAME_SECONDS = 0.1  # at most ~10 redraws a second, whatever the step rate
+REPORT_SECONDS = 0.05  # the progress bar moves (and Stop is heard) at least this often
 DRAW_SHARE = 0.15  # ... and fewer when the charts are slow to build, so drawing takes ≤ ~15% of the time
 
 
@@ -25,12 +26,15 @@ class FrameClock:
 
     Drawing runs in the same thread as training, so a redraw that costs ``c`` seconds waits
     ``c / DRAW_SHARE`` before the next one: live charts never cost training more than ~15% of its speed.
+    The first wait uses the cost of the last redraw in this process (a property of the machine, not of
+    anyone's data), so a run shorter than one redraw is drawn once, when it ends.
     """
 
+    expected_cost = 0.05  # seconds; updated after every redraw
+
     def __init__(self) -> None:
-        # The clock starts with the run: a run shorter than a frame is drawn once, when it ends.
         self.last_drawn = time.perf_counter()
-        self.interval = FRAME_SECONDS
+        self.interval = max(FRAME_SECONDS, FrameClock.expected_cost / DRAW_SHARE)
 
     def due(self) -> bool:
         return time.perf_counter() - self.last_drawn >= self.interval
@@ -39,7 +43,8 @@ class FrameClock:
         started = time.perf_counter()
         draw(what)
         self.last_drawn = time.perf_counter()
-        self.interval = max(FRAME_SECONDS, (self.last_drawn - started) / DRAW_SHARE)
+        FrameClock.expected_cost = self.last_drawn - started
+        self.interval = max(FRAME_SECONDS, FrameClock.expected_cost / DRAW_SHARE)
 
 
 def train_live(
@@ -55,12 +60,17 @@ def train_live(
     """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) on every
     snapshot and ``draw`` (charts) at a bounded rate and on the last one."""
     frames = FrameClock()
+    last_reported = time.perf_counter()
     progress = None
     for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
-                                  until_epoch=until_epoch, report_every=FRAME_SECONDS / 2):
+                                  until_epoch=until_epoch, report_every=REPORT_SECONDS):
         save(progress)
-        if report is not None:
+        # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
+        # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
+        now = time.perf_counter()
+        if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
             report(progress)
+            last_reported = now
         if progress.status != "running" or frames.due():
             frames.draw(draw, progress)
     assert progress is not None  # sgdcore.train always yields at least once
@@ -84,7 +94,7 @@ def train_all(
     """
     runs: dict[str, sgdcore.Progress] = {}
     frames = FrameClock()
-    report_every = FRAME_SECONDS / 2 if live else 10.0
+    report_every = REPORT_SECONDS if live else 10.0
     for index, (label, config) in enumerate(configs.items()):
         if report is not None:
             report(label, index)
