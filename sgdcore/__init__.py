@@ -22,6 +22,7 @@ from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
+from sgdcore.tabular import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train
 
 __all__ = [
@@ -39,23 +40,28 @@ __all__ = [
     "SGDCoreError",
     "Schedule",
     "Standardizer",
+    "Table",
     "TrainConfig",
     "TrainState",
     "closed_form",
+    "column_summary",
     "compare",
     "contraction_factor",
     "curvature",
+    "dataset_from_frame",
     "full_loss",
     "gradient",
     "gradient_noise",
     "init_params",
     "learning_rate_advice",
+    "load_csv",
     "loss_surface",
     "make_problem",
     "minibatches",
     "penalty_gradient",
     "predict",
     "quadratic_loss",
+    "read_table",
     "sgd_step",
     "squared_loss",
     "stability_limit",

@@ -275,3 +275,102 @@ def test_every_page_file_runs_on_its_own(page: str) -> None:
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=TIMEOUT).run()
     no_exceptions(at)
     assert at.title and at.title[0].value
+
+
+def people_csv(rows: int = 200, *, missing: int = 0) -> bytes:
+    """y = 1.5·height − 2·weight + 0.5 + noise, with a text column; ``missing`` blanks in 'weight'."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(rows, 2))
+    y = X @ np.array([1.5, -2.0]) + 0.5 + rng.normal(0, 0.01, rows)
+    lines = ["height,weight,city,score"]
+    for i, ((height, weight), target) in enumerate(zip(X, y, strict=True)):
+        weight_text = "" if i < missing else f"{weight:.17g}"
+        lines.append(f"{height:.17g},{weight_text},{'Paris' if i % 3 else 'Lyon'},{target:.17g}")
+    return "\n".join(lines).encode()
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    return at.file_uploader[0].set_value((name, content, "text/csv")).run()
+
+
+def choice_radio(at: AppTest, prefix: str):
+    return next(radio for radio in at.radio if radio.key and radio.key.startswith(prefix))
+
+
+def test_data_page_upload_choose_and_use_a_csv_everywhere() -> None:
+    at = open_page(app(), "data")
+    at = upload(at, "people.csv", people_csv())
+    no_exceptions(at)
+    assert "**people.csv**: 200 rows × 4 columns, comma-separated, utf-8." in [c.value for c in at.caption]
+    summary = at.dataframe[1].value
+    assert summary["column"].tolist() == ["height", "weight", "city", "score"]
+    assert summary.set_index("column").loc["city", "type"] == "text"
+    assert at.selectbox[0].value == "score"  # the target defaults to the last column
+    # A text feature: the message names it and the two ways out; nothing changes until the user picks one.
+    assert "'city'" in at.error[0].value and "one-hot" in at.error[0].value
+    assert not [b for b in at.button if b.label == "Use this dataset"]
+    choice_radio(at, "keep_non_numeric_").set_value("onehot").run()
+    assert any("One-hot encoded 'city'" in c.value for c in at.caption)
+    button(at, "Use this dataset").click().run()
+    no_exceptions(at)
+    assert at.success[0].value.startswith("Using people.csv: 200 rows, 3 features (height, weight, city=Paris)")
+    assert at.session_state["data_source"] == "csv"
+    at = open_page(at, "train")
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    table = comparison_table(at)
+    assert list(table.index) == ["height", "weight", "city=Paris", "bias"]
+    # The closed form recovers the generating coefficients; SGD is heading there.
+    assert np.allclose(table.loc[["height", "weight", "bias"], "closed form"], [1.5, -2.0, 0.5], atol=0.01)
+
+
+def test_data_page_missing_values_are_explained_then_dropped_or_filled() -> None:
+    at = open_page(app(), "data")
+    at = upload(at, "gaps.csv", people_csv(missing=4))
+    choice_radio(at, "keep_non_numeric_").set_value("drop").run()
+    message = at.error[0].value
+    assert "4 missing value" in message and "'weight' (4)" in message
+    choice_radio(at, "keep_missing_").set_value("drop").run()
+    no_exceptions(at)
+    assert any("4" in c.value and "row" in c.value for c in at.caption if "ropped" in c.value)
+    button(at, "Use this dataset").click().run()
+    assert "196 rows, 2 features" in at.success[0].value
+    choice_radio(at, "keep_missing_").set_value("mean").run()
+    button(at, "Use this dataset").click().run()
+    assert "200 rows, 2 features" in at.success[0].value
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("empty.csv", b"", "empty"),
+    ("header.csv", b"a,b,y\n", "no data rows"),
+    ("twins.csv", b"a,a,y\n1,2,3\n4,5,6\n", "'a'"),
+])
+def test_data_page_broken_files_are_explained_and_the_data_in_use_stays(name, content, message) -> None:
+    at = open_page(app(), "data")
+    at = upload(at, "people.csv", people_csv())
+    choice_radio(at, "keep_non_numeric_").set_value("drop").run()
+    button(at, "Use this dataset").click().run()
+    at = upload(at, name, content)
+    no_exceptions(at)
+    assert at.error[0].value.startswith(f"{name}: ") and message in at.error[0].value
+    assert any("Nothing changed: still using people.csv" in c.value for c in at.caption)
+    assert at.session_state[CSV_KEY]["name"] == "people.csv"
+
+
+def test_data_page_a_text_target_is_refused_with_the_reason() -> None:
+    at = open_page(app(), "data")
+    at = upload(at, "people.csv", people_csv())
+    at.selectbox[0].set_value("city").run()
+    no_exceptions(at)
+    assert "'city'" in at.error[0].value and "numeric" in at.error[0].value
+
+
+def test_data_page_reads_latin1_semicolon_files() -> None:
+    content = "température;pression;rendement\n" + "\n".join(
+        f"{t};{p};{2 * t - p + 1}" for t, p in [(1, 2), (3, 1), (2, 5), (4, 4), (5, 1), (0, 3)])
+    at = open_page(app(), "data")
+    at = upload(at, "usine.csv", content.encode("latin-1"))
+    no_exceptions(at)
+    assert "**usine.csv**: 6 rows × 3 columns, semicolon-separated, latin-1." in [c.value for c in at.caption]
+    button(at, "Use this dataset").click().run()
+    assert at.success[0].value.startswith("Using usine.csv: 6 rows, 2 features (température, pression)")

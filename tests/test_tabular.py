@@ -1,0 +1,433 @@
+"""sgdcore.tabular: reading CSV files (encodings, delimiters, errors) and turning columns into a Dataset."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sgdcore.errors import ConfigError, DataError
+from sgdcore.tabular import (
+    MISSING_CHOICES,
+    NON_NUMERIC_CHOICES,
+    Table,
+    column_summary,
+    dataset_from_frame,
+    load_csv,
+    read_table,
+)
+
+GOOD_CSV = "x1,x2,y\n1.5,-2,3.25\n0.1,4,-7\n2,0.5,1e3\n-3.75,1,0\n"
+
+
+def frame(**columns: list) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+# read_table and load_csv: the happy path
+
+
+def test_good_csv_round_trips_values_and_names(tmp_path) -> None:
+    path = tmp_path / "good.csv"
+    path.write_text(GOOD_CSV)
+    table = read_table(path)
+    assert isinstance(table, Table)
+    assert (table.name, table.encoding, table.delimiter, table.notices) == ("good.csv", "utf-8", ",", ())
+    data = dataset_from_frame(table.frame, "y")
+    assert data.feature_names == ("x1", "x2")
+    assert data.target_name == "y"
+    np.testing.assert_array_equal(data.X, [[1.5, -2.0], [0.1, 4.0], [2.0, 0.5], [-3.75, 1.0]])
+    np.testing.assert_array_equal(data.y, [3.25, -7.0, 1000.0, 0.0])
+    assert data.X.dtype == np.float64 and data.y.dtype == np.float64
+    assert data.X.flags.c_contiguous
+    assert data.notices == ()
+
+
+def test_load_csv_defaults_the_target_to_the_last_column(tmp_path) -> None:
+    path = tmp_path / "good.csv"
+    path.write_text(GOOD_CSV)
+    data = load_csv(path)
+    assert data.target_name == "y"
+    assert data.feature_names == ("x1", "x2")
+    chosen = load_csv(path, target="x1", features=["y"])
+    assert (chosen.target_name, chosen.feature_names) == ("x1", ("y",))
+    np.testing.assert_array_equal(chosen.y, [1.5, 0.1, 2.0, -3.75])
+
+
+def test_bytes_path_and_file_object_give_the_same_dataset(tmp_path) -> None:
+    path = tmp_path / "good.csv"
+    path.write_text(GOOD_CSV)
+    raw = GOOD_CSV.encode()
+    with open(path, "rb") as handle:
+        datasets = [load_csv(path), load_csv(raw), load_csv(io.BytesIO(raw)), load_csv(handle)]
+    for data in datasets[1:]:
+        np.testing.assert_array_equal(data.X, datasets[0].X)
+        np.testing.assert_array_equal(data.y, datasets[0].y)
+        assert data.feature_names == datasets[0].feature_names
+    assert read_table(raw, name="upload.csv").name == "upload.csv"
+    with open(path, "rb") as handle:
+        assert read_table(handle).name == "good.csv"
+
+
+def test_a_text_mode_file_is_refused_with_the_fix(tmp_path) -> None:
+    path = tmp_path / "good.csv"
+    path.write_text(GOOD_CSV)
+    with open(path) as handle, pytest.raises(TypeError, match=r"binary mode: use open\(path, 'rb'\)"):
+        read_table(handle)
+
+
+def test_column_names_are_stripped() -> None:
+    table = read_table(b" a , b\t,y \n1,2,3\n4,5,7\n")
+    assert list(table.frame.columns) == ["a", "b", "y"]
+
+
+# Encodings
+
+
+def test_utf8_text_is_read_as_utf8() -> None:
+    table = read_table("größe,y\n1,2\n3,4\n".encode())
+    assert table.encoding == "utf-8"
+    assert list(table.frame.columns) == ["größe", "y"]
+    assert table.notices == ()
+
+
+def test_utf8_with_bom_leaves_no_bom_in_the_first_column_name() -> None:
+    table = read_table("\ufeffx,y\n1,2\n3,4\n".encode())
+    assert table.encoding == "utf-8-sig"
+    assert list(table.frame.columns) == ["x", "y"]
+    assert "\ufeff" not in table.frame.columns[0]
+    np.testing.assert_array_equal(load_csv("\ufeffx,y\n1,2\n3,5\n".encode()).X, [[1.0], [3.0]])
+
+
+def test_latin1_is_detected_with_a_notice() -> None:
+    raw = "café,ville,y\n1,Orléans,2\n2,Besançon,4\n3,Orléans,5\n".encode("latin-1")
+    table = read_table(raw)
+    assert table.encoding == "latin-1"
+    assert list(table.frame.columns) == ["café", "ville", "y"]
+    assert table.frame["ville"].tolist() == ["Orléans", "Besançon", "Orléans"]
+    assert table.notices == ("Read as Latin-1 (the file is not UTF-8).",)
+    data = load_csv(raw, non_numeric="drop")
+    assert data.feature_names == ("café",)
+    assert data.notices[0] == "Read as Latin-1 (the file is not UTF-8)."
+    assert "Dropped 1 non-numeric feature column(s): 'ville'." in data.notices
+
+
+# Delimiters
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiter_is_detected(delimiter: str) -> None:
+    raw = GOOD_CSV.replace(",", delimiter).encode()
+    table = read_table(raw)
+    assert table.delimiter == delimiter
+    assert list(table.frame.columns) == ["x1", "x2", "y"]
+    np.testing.assert_array_equal(dataset_from_frame(table.frame, "y").X[:, 1], [-2.0, 4.0, 0.5, 1.0])
+
+
+def test_semicolon_file_with_commas_inside_text_values() -> None:
+    table = read_table(b"name;x;y\nSmith, J;1;2\nDoe, A;3;4\nRoe, B;5;7\n")
+    assert table.delimiter == ";"
+    assert table.frame["name"].tolist() == ["Smith, J", "Doe, A", "Roe, B"]
+
+
+def test_quoted_values_with_the_delimiter_and_newlines_are_read() -> None:
+    table = read_table(b'note,x,y\n"a, b",1,2\n"two\nlines",3,4\n')
+    assert table.frame["note"].tolist() == ["a, b", "two\nlines"]
+    assert table.frame["x"].tolist() == [1, 3]
+
+
+def test_the_pyarrow_and_c_engine_paths_read_the_same_frame() -> None:
+    raw = b"a,b,flag,city,y\n1.5,2,true,Paris,3\n-0.25,,false,Lyon,1e-3\n7,8,true,,9\n"
+    fast = read_table(raw).frame  # one row per line: pyarrow
+    slow = read_table(raw.replace(b"\n", b"\n\n", 1)).frame  # a blank line: the C engine
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_a_single_column_file_reads_and_then_has_no_features() -> None:
+    table = read_table(b"y\n1\n2\n3\n")
+    assert list(table.frame.columns) == ["y"]
+    with pytest.raises(DataError, match="No usable feature columns: choose at least one numeric feature"):
+        dataset_from_frame(table.frame, "y")
+
+
+# read_table errors
+
+
+@pytest.mark.parametrize("raw", [b"", b"   \n\n \t\n"])
+def test_empty_file(raw: bytes) -> None:
+    with pytest.raises(DataError, match=r"The file is empty: .*Upload a CSV with a header row and at least two rows"):
+        read_table(raw)
+
+
+def test_header_without_data_rows() -> None:
+    with pytest.raises(DataError, match=r"header row \('a', 'b', 'y'\) but no data rows: add at least two rows"):
+        read_table(b"a,b,y\n")
+
+
+def test_duplicate_column_names_are_named_with_their_counts() -> None:
+    with pytest.raises(DataError, match=r"Duplicate column names in the header: 'a' \(2 times\), 'b' \(3 times\)\. "
+                                        r"Rename them"):
+        read_table(b"a,b,a,b, b,y\n1,2,3,4,5,6\n")
+
+
+def test_a_row_with_too_many_fields_is_named_by_line() -> None:
+    raw = b"a,b,y\n1,2,3\n4,5,6\n7,8,9\n1,2,3\n4,5,6\n1,2,3,4\n7,8,9\n"
+    with pytest.raises(DataError, match=r"line 7 has 4 fields, the header has 3\. Check that line for an extra comma"):
+        read_table(raw)
+
+
+def test_a_first_data_row_with_too_many_fields_is_not_taken_as_an_index() -> None:
+    # Every row one field longer: pandas would quietly use the first column as the index.
+    with pytest.raises(DataError, match=r"line 2 has 4 fields, the header has 3"):
+        read_table(b"a,b,y\n1,2,3,4\n5,6,7,8\n")
+
+
+@pytest.mark.parametrize("raw", [
+    b'a,b,y\n1,2,3\n4,"5,6\n7,8,9\n',
+    b'a,y\n1,2\n3,"x\n4,5\n6,7\n',  # pyarrow alone reads this "successfully", the rest of the file in one cell
+])
+def test_an_unclosed_quote_is_named_by_line(raw: bytes) -> None:
+    with pytest.raises(DataError, match=r'quoted value that starts on line 3 has no closing quote \("\)'):
+        read_table(raw)
+
+
+# column_summary
+
+
+def test_column_summary_describes_each_column() -> None:
+    summary = column_summary(frame(
+        x=[1.0, np.nan, 3.0, 3.0], city=["Paris", None, "Lyon", "Paris"], flag=[True, False, True, True],
+    ))
+    assert list(summary.columns) == ["column", "type", "missing", "unique", "mean", "std", "min", "max", "example"]
+    rows = summary.set_index("column")
+    assert rows["type"].to_dict() == {"x": "numeric", "city": "text", "flag": "boolean"}
+    assert rows["missing"].to_dict() == {"x": 1, "city": 1, "flag": 0}
+    assert rows["unique"].to_dict() == {"x": 2, "city": 2, "flag": 2}
+    assert rows.loc["x", "mean"] == pytest.approx(7 / 3)
+    assert rows.loc["x", "std"] == pytest.approx(np.std([1.0, 3.0, 3.0], ddof=1))
+    assert (rows.loc["x", "min"], rows.loc["x", "max"]) == (1.0, 3.0)
+    assert rows.loc["flag", "mean"] == pytest.approx(0.75)
+    assert rows.loc["city", ["mean", "std", "min", "max"]].isna().all()
+    assert rows["example"].to_dict() == {"x": "1.0", "city": "Paris", "flag": "True"}
+
+
+def test_column_summary_of_an_all_missing_column() -> None:
+    row = column_summary(frame(empty=[np.nan, np.nan], y=[1.0, 2.0])).iloc[0]
+    assert (row["missing"], row["unique"], row["example"]) == (2, 0, "")
+    assert np.isnan(row["mean"])
+
+
+# dataset_from_frame: choosing columns
+
+
+def test_unknown_target_lists_the_columns() -> None:
+    with pytest.raises(DataError, match=r"target column 'price' is not in the table\. Available columns: 'a', 'y'\. "
+                                        r"Choose one of them"):
+        dataset_from_frame(frame(a=[1, 2, 3], y=[1, 2, 4]), "price")
+
+
+def test_non_numeric_target_shows_a_bad_value() -> None:
+    with pytest.raises(DataError, match=r"target column 'city' is not numeric: it holds values such as 'Lyon'\. "
+                                        r"Choose a numeric column as the target"):
+        dataset_from_frame(frame(a=[1, 2, 3], city=["12", "Lyon", "Paris"]), "city")
+
+
+def test_unknown_feature_is_named() -> None:
+    with pytest.raises(DataError, match=r"Feature column\(s\) 'b' not in the table\. Available columns: 'a', 'y'"):
+        dataset_from_frame(frame(a=[1, 2, 3], y=[1, 2, 4]), "y", ["a", "b"])
+
+
+def test_target_cannot_also_be_a_feature() -> None:
+    with pytest.raises(DataError, match=r"'y' is also listed as a feature: remove it"):
+        dataset_from_frame(frame(a=[1, 2, 3], y=[1, 2, 4]), "y", ["a", "y"])
+
+
+def test_empty_feature_list() -> None:
+    with pytest.raises(DataError, match=r"No usable feature columns: choose at least one numeric feature\."):
+        dataset_from_frame(frame(a=[1, 2, 3], y=[1, 2, 4]), "y", [])
+
+
+def test_features_as_a_bare_string_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"features must be a list of column names; got the string 'a'"):
+        dataset_from_frame(frame(a=[1, 2, 3], y=[1, 2, 4]), "y", "a")
+
+
+def test_chosen_features_keep_their_order_and_booleans_are_0_1() -> None:
+    data = dataset_from_frame(frame(a=[1, 2, 3], on=[True, False, True], b=[5, 3, 1], y=[1, 2, 4]), "y", ["b", "on"])
+    assert data.feature_names == ("b", "on")
+    np.testing.assert_array_equal(data.X, [[5, 1], [3, 0], [1, 1]])
+
+
+@pytest.mark.parametrize(("argument", "value", "allowed"), [
+    ("missing", "zero", MISSING_CHOICES), ("non_numeric", "encode", NON_NUMERIC_CHOICES),
+])
+def test_unknown_options_list_the_allowed_values(argument: str, value: str, allowed: tuple[str, ...]) -> None:
+    listed = ", ".join(f"'{choice}'" for choice in allowed)
+    with pytest.raises(ConfigError, match=rf"{argument} must be one of {listed}; got '{value}'\."):
+        dataset_from_frame(frame(a=[1, 2, 3], y=[1, 2, 4]), "y", **{argument: value})
+    with pytest.raises(ConfigError, match=rf"{argument} must be one of"):
+        load_csv(GOOD_CSV.encode(), **{argument: value})
+
+
+# Non-numeric features
+
+CITIES = frame(
+    x=[1.0, 2.0, 4.0, 3.0, 5.0, 7.0], city=["Paris", "Lyon", "Berlin", "Paris", "Lyon", "Paris"],
+    name=["ann", "bob", "cy", "di", "ed", "flo"], y=[1.0, 2.0, 3.0, 5.0, 8.0, 13.0],
+)
+
+
+def test_non_numeric_features_error_names_them_and_the_two_fixes() -> None:
+    with pytest.raises(DataError, match=r"2 feature column\(s\) are not numeric: 'city' \(e\.g\. 'Paris'\), "
+                                        r"'name' \(e\.g\. 'ann'\)\. Drop them or one-hot encode them"):
+        dataset_from_frame(CITIES, "y")
+
+
+def test_non_numeric_drop_drops_them_with_a_notice() -> None:
+    data = dataset_from_frame(CITIES, "y", non_numeric="drop")
+    assert data.feature_names == ("x",)
+    np.testing.assert_array_equal(data.X[:, 0], CITIES["x"])
+    assert data.notices == ("Dropped 2 non-numeric feature column(s): 'city', 'name'.",)
+
+
+def test_non_numeric_drop_with_nothing_left() -> None:
+    with pytest.raises(DataError, match=r"No usable feature columns: the chosen features 'city' are all non-numeric"):
+        dataset_from_frame(CITIES, "y", ["city"], non_numeric="drop")
+
+
+def test_onehot_encodes_with_the_first_value_as_baseline() -> None:
+    data = dataset_from_frame(CITIES, "y", ["x", "city"], non_numeric="onehot")
+    assert data.feature_names == ("x", "city=Lyon", "city=Paris")
+    np.testing.assert_array_equal(data.X[:, 1], [0, 1, 0, 0, 1, 0])
+    np.testing.assert_array_equal(data.X[:, 2], [1, 0, 0, 1, 0, 1])
+    assert data.notices == (
+        "One-hot encoded 'city': 3 value(s) → 2 column(s) ('city=Lyon', 'city=Paris'); 'Berlin' is the baseline, "
+        "left out.",
+    )
+
+
+def test_onehot_refuses_a_column_with_too_many_values() -> None:
+    many = frame(x=np.arange(300.0) % 7, id=[f"id{i}" for i in range(300)], y=np.arange(300.0))
+    with pytest.raises(DataError, match=r"'id' has 300 different values, more than the 100 .* deselect it"):
+        dataset_from_frame(many, "y", non_numeric="onehot")
+
+
+# Missing and infinite values
+
+GAPS = frame(
+    age=[20.0, np.nan, 40.0, np.nan, 60.0, 30.0, np.nan],
+    income=[1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 9.0],
+    y=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan],
+)
+
+
+def test_missing_values_error_counts_values_rows_and_columns() -> None:
+    with pytest.raises(DataError, match=r"Found 5 missing value\(s\) in 4 row\(s\), in column\(s\) "
+                                        r"'age' \(3\), 'income' \(1\), 'y' \(1, the target\)\. "
+                                        r"Drop those rows or impute the column mean"):
+        dataset_from_frame(GAPS, "y", ["age", "income"])
+
+
+def test_missing_drop_drops_the_rows_with_a_notice() -> None:
+    data = dataset_from_frame(GAPS, "y", ["age", "income"], missing="drop")
+    np.testing.assert_array_equal(data.X, [[20.0, 1.0], [60.0, 5.0], [30.0, 6.0]])
+    np.testing.assert_array_equal(data.y, [1.0, 5.0, 6.0])
+    assert data.notices == ("Dropped 4 of 7 row(s) with missing values: 'age' (3), 'income' (1), 'y' (1, the target).",)
+
+
+def test_missing_mean_imputes_features_and_drops_missing_targets() -> None:
+    data = dataset_from_frame(GAPS, "y", ["age", "income"], missing="mean")
+    age_mean = np.mean([20.0, 40.0, 60.0, 30.0])  # over the rows kept: the last row has no target
+    income_mean = np.mean([1.0, 2.0, 4.0, 5.0, 6.0])
+    np.testing.assert_allclose(data.X[:, 0], [20.0, age_mean, 40.0, age_mean, 60.0, 30.0])
+    np.testing.assert_allclose(data.X[:, 1], [1.0, 2.0, income_mean, 4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(data.y, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert data.notices == (
+        "Dropped 1 row(s) where the target 'y' is missing (a target cannot be imputed).",
+        "Filled 3 missing value(s) with the column mean: 'age' (2), 'income' (1).",
+    )
+
+
+def test_missing_text_values_with_onehot_are_dropped_or_imputed() -> None:
+    gappy = frame(city=["a", "b", None, "b", "a"], x=[1.0, 2.0, 3.0, 5.0, 4.0], y=[1.0, 2.0, 3.0, 4.0, 6.0])
+    with pytest.raises(DataError, match=r"'city' \(1\)"):
+        dataset_from_frame(gappy, "y", non_numeric="onehot")
+    dropped = dataset_from_frame(gappy, "y", non_numeric="onehot", missing="drop")
+    np.testing.assert_array_equal(dropped.X, [[0, 1], [1, 2], [1, 5], [0, 4]])
+    filled = dataset_from_frame(gappy, "y", non_numeric="onehot", missing="mean")
+    np.testing.assert_allclose(filled.X[:, 0], [0, 1, 0.5, 1, 0])  # the share of "b" among the others
+
+
+def test_infinite_values_are_named_with_counts() -> None:
+    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1\) contain infinite values .* Fix or remove"):
+        dataset_from_frame(frame(a=[np.inf, 1.0, -np.inf, 2.0], b=[1.0, 2.0, 3.0, 4.0], y=[1.0, 2.0, np.inf, 3.0]), "y")
+
+
+def test_infinite_values_from_a_file() -> None:
+    with pytest.raises(DataError, match=r"'x' \(1\) contain infinite values"):
+        load_csv(b"x,y\n1,2\ninf,3\n2,5\n")
+
+
+# After cleaning: is least squares solvable?
+
+
+def test_a_single_row_is_refused() -> None:
+    with pytest.raises(DataError, match=r"Need at least 2 rows; got 1\. Add rows"):
+        load_csv(b"x,y\n1,2\n")
+
+
+def test_a_single_row_left_after_dropping_says_why() -> None:
+    with pytest.raises(DataError, match=r"Need at least 2 rows; got 1 after dropping 2 row\(s\) with missing values"):
+        dataset_from_frame(frame(x=[1.0, np.nan, 3.0], y=[1.0, 2.0, np.nan]), "y", missing="drop")
+
+
+def test_constant_features_are_named() -> None:
+    with pytest.raises(DataError, match=r"Feature column\(s\) 'c', 'd' are constant .* non-unique\. Deselect them"):
+        dataset_from_frame(frame(a=[1.0, 2.0, 4.0, 3.0], c=[5, 5, 5, 5], d=[0.5] * 4, y=[1.0, 2.0, 3.0, 5.0]), "y")
+
+
+def test_more_features_than_rows() -> None:
+    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(3, 6)), columns=["a", "b", "c", "d", "e", "y"])
+    with pytest.raises(DataError, match=r"3 rows but 5 features: .* not unique; remove features or add rows"):
+        dataset_from_frame(wide, "y")
+
+
+def test_as_many_features_as_rows_is_also_not_unique_with_the_bias() -> None:
+    square = pd.DataFrame(np.random.default_rng(0).normal(size=(3, 4)), columns=["a", "b", "c", "y"])
+    with pytest.raises(DataError, match=r"3 rows but 3 features: with the bias that is 4 unknowns"):
+        dataset_from_frame(square, "y")
+    assert dataset_from_frame(square, "y", ["a", "b"]).X.shape == (3, 2)
+
+
+# Property: numbers survive the trip through a CSV file
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.integers(2, 30).flatmap(lambda rows: st.integers(1, min(4, rows - 1)).flatmap(
+        lambda columns: arrays(np.float64, (rows, columns + 1),
+                               elements=st.floats(-1e12, 1e12, allow_nan=False, allow_subnormal=False)))),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    blank_line=st.booleans(),
+)
+def test_random_floats_round_trip_through_csv(values: np.ndarray, delimiter: str, blank_line: bool) -> None:
+    names = [f"x{j}" for j in range(values.shape[1] - 1)] + ["target"]
+    original = pd.DataFrame(values, columns=names)
+    raw = original.to_csv(index=False, sep=delimiter, float_format="%.17g").encode()
+    if blank_line:  # one line that is not a row: read_table leaves pyarrow for the C engine
+        raw += b"\n"
+    table = read_table(raw)
+    assert table.delimiter == delimiter
+    assert list(table.frame.columns) == names
+    try:
+        data = dataset_from_frame(table.frame, "target")
+    except DataError as error:  # random columns can be constant; that is refused, and said so
+        assert "constant" in str(error)
+        return
+    np.testing.assert_allclose(data.X, values[:, :-1], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(data.y, values[:, -1], rtol=1e-12, atol=0)
