@@ -84,7 +84,7 @@ loss_slot, landscape_slot = loss_column.empty(), landscape_column.empty()
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:
     loss_slot.altair_chart(charts.runs_loss_chart(runs, "epoch", floor=problem.optimum_loss,
-                                                  title="Full training loss per epoch (log scale)"), width="stretch")
+                                                  title="Training loss per epoch"), width="stretch")
     if axis_a != axis_b:
         landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b,
                                                            title="Paths on the loss landscape"))

@@ -69,7 +69,7 @@ loss_slot, landscape_slot = loss_column.empty(), landscape_column.empty()
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:
     loss_slot.altair_chart(charts.runs_loss_chart(runs, "step", floor=problem.optimum_loss,
-                                                  title="Full training loss (log scale)"), width="stretch")
+                                                  title="Training loss per step"), width="stretch")
     landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley"))
 
 

@@ -107,7 +107,8 @@ def runs_loss_chart(
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=titles[x]),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
-        color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="bottom", columns=3)),
+        color=alt.Color("run:N", sort=list(runs), title=None,
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
         tooltip=["run", alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
     )
     layers = [lines]
@@ -139,11 +140,13 @@ def parameters_chart(
             y="closed form:Q", color=colour, tooltip=["parameter", alt.Tooltip("closed form:Q", format=".5g")]),
     ]
     if truth is not None:
-        true_values = pd.DataFrame({"parameter": [names[i] for i in indices], "truth": truth[list(indices)]})
+        # The true values as diamonds where the run will end.
+        true_values = pd.DataFrame({"parameter": [names[i] for i in indices], "truth": truth[list(indices)],
+                                    "step": max(progress.total_steps, int(steps[-1]))})
         layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
-            x=alt.value(SIZE * 1.6), y="truth:Q", color=colour,
-            tooltip=["parameter", alt.Tooltip("truth:Q", format=".5g")]))
-    return alt.layer(*layers).properties(height=300, title="Parameters (dashed: closed form)")
+            x="step:Q", y="truth:Q", color=colour, tooltip=["parameter", alt.Tooltip("truth:Q", format=".5g")]))
+    title = "Parameters (dashed: closed form" + ("; ◆ truth)" if truth is not None else ")")
+    return alt.layer(*layers).properties(height=300, title=title)
 
 
 def _view(points: np.ndarray, optimum: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -237,7 +240,8 @@ def landscape_chart(
             path_frames.append(pd.DataFrame({"x": trajectory[finite, a], "y": trajectory[finite, b],
                                              "step": progress.trajectory_steps[kept][finite], "run": label}))
         path_data = pd.concat(path_frames, ignore_index=True)
-        colour = alt.Color("run:N", sort=list(paths), title=None, legend=alt.Legend(orient="bottom", columns=3))
+        colour = alt.Color("run:N", sort=list(paths), title=None,
+                           legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
             x=x, y=y, order="step:Q", color=colour, tooltip=["run", "step", alt.Tooltip("x:Q", format=".4g"),
                                                             alt.Tooltip("y:Q", format=".4g")]))
