@@ -4,7 +4,6 @@ import streamlit as st
 
 from ui.datasets import CSV_KEY, current_problem
 from ui.export import (
-    PAGE_PATHS,
     coefficients_frame,
     coefficients_json,
     config_json,
@@ -12,12 +11,12 @@ from ui.export import (
     share_link,
     step_history_frame,
 )
+from ui.navigation import PAGES
 from ui.runner import TRAIN_RUN
 from ui.settings import query_params, value
 from ui.widgets import show_error
 
-PAGE_TITLES = dict(zip(PAGE_PATHS, ("Train", "Learning rate", "Batch size", "Momentum", "Data", "Export and share"),
-                       strict=True))
+PAGE_TITLES = {page.url_path: page.title for page in PAGES}
 state = st.session_state
 
 st.title("Export and share")
@@ -26,7 +25,7 @@ st.caption("Download what the last run on the Train page learned, how it got the
 
 st.subheader("Share link")
 settings = query_params(state)
-page = st.selectbox("Open the link on", PAGE_PATHS, format_func=PAGE_TITLES.__getitem__, key="share_page")
+page = st.selectbox("Open the link on", tuple(PAGE_TITLES), format_func=PAGE_TITLES.__getitem__, key="share_page")
 st.code(share_link(st.context.url, page, settings), language=None, wrap_lines=True)
 st.caption("Every setting that differs from its default is in the link, so opening it restores them; the address "
            "bar always holds the same link. Results are not in the link: press Train to reproduce them, bit for "

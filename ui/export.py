@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
-
-PAGE_PATHS = ("", "learning-rate", "batch-size", "momentum", "data", "export")  # "" is the Train page
+from ui.navigation import PAGE_PATHS
 
 
 def coefficients_frame(comparison: sgdcore.Comparison) -> pd.DataFrame:

@@ -1,0 +1,115 @@
+"""What the browser tests do on a page: wait for Streamlit, read tables and widgets, check for errors."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+TIMEOUT_MS = 60_000  # one script run, including training, must finish within this
+NUMBER = re.compile(r"[-−+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def wait_for_app(page: Page, timeout: float = TIMEOUT_MS) -> None:
+    """Wait until Streamlit is connected, has finished running the script, and shows no stale elements.
+
+    Right after a click the rerun may not have started yet: wait for what the click should show first,
+    then call this to let the run finish.
+    """
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    page.wait_for_selector('[data-testid="stStatusWidget"]:has-text("Running")', state="detached", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+
+
+def assert_no_exception(page: Page) -> None:
+    """No Python exception shown to the user: neither Streamlit's exception element nor a traceback."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"exception shown: {exceptions.all_inner_texts()}"
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body, body
+
+
+def wait_for_charts(page: Page, at_least: int = 1, timeout: float = TIMEOUT_MS) -> int:
+    """Wait until at least ``at_least`` Vega charts are drawn and every chart on the page has its canvas/svg."""
+    page.wait_for_function(
+        """n => {
+            const charts = document.querySelectorAll('.vega-embed');
+            const drawn = document.querySelectorAll('.vega-embed canvas, .vega-embed svg.marks');
+            return charts.length >= n && drawn.length >= charts.length;
+        }""",
+        arg=at_least, timeout=timeout,
+    )
+    return page.locator(".vega-embed canvas, .vega-embed svg.marks").count()
+
+
+def main(page: Page) -> Locator:
+    return page.locator('[data-testid="stMain"]')
+
+
+def sidebar(page: Page) -> Locator:
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def alert(scope: Page | Locator, kind: str) -> Locator:
+    """The message text (without the icon) of every st.``kind`` alert in ``scope``: success, info, warning, error."""
+    return scope.locator(f'[data-testid="stAlertContent{kind.capitalize()}"] [data-testid="stMarkdownContainer"]')
+
+
+def alerts(scope: Page | Locator) -> list[str]:
+    """The text of every st.success/info/warning/error in ``scope``."""
+    return [text.strip() for text in scope.locator('[data-testid="stAlert"] [data-testid="stMarkdownContainer"]')
+            .all_inner_texts()]
+
+
+def errors(scope: Page | Locator) -> list[str]:
+    """The text of every st.error in ``scope``."""
+    return [text.strip() for text in alert(scope, "error").all_inner_texts()]
+
+
+def read_table(table: Locator) -> dict[str, dict[str, str]]:
+    """An st.table as ``{row name: {column name: cell text}}`` (the index column's header is dropped)."""
+    header = [text.strip() for text in table.locator("thead th").all_inner_texts()][1:]
+    rows = {}
+    for row in table.locator("tbody tr").all():
+        name = row.locator("th").inner_text().strip()
+        cells = [text.strip() for text in row.locator("td").all_inner_texts()]
+        assert len(cells) == len(header), (name, cells, header)
+        rows[name] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+def to_float(text: str) -> float:
+    """A number as the app prints it (``-3.40001``, ``1.2e-05``, with a Unicode minus or ∞)."""
+    text = text.strip().replace("−", "-")
+    if text in ("∞", "-∞"):
+        return float(text.replace("∞", "inf"))
+    match = NUMBER.fullmatch(text)
+    assert match, f"not a number: {text!r}"
+    return float(text)
+
+
+def click_nav(page: Page, title: str) -> None:
+    """Go to another page by its link in the sidebar, as a person would (the session is kept)."""
+    nav = sidebar(page).locator('[data-testid="stSidebarNav"] a')
+    nav.filter(has=page.get_by_text(title, exact=True)).click()
+    expect(page.locator("h1").first).to_be_visible()
+    wait_for_app(page)
+
+
+def full_page_screenshot(page: Page, path: str) -> None:
+    """A screenshot of the whole page. Streamlit scrolls inside its main element, not the document, so
+    Playwright's ``full_page`` sees one screen: make the viewport as tall as the content instead."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    height = page.evaluate(
+        """() => Math.max(...['stMain', 'stSidebarContent'].map(
+            id => document.querySelector(`[data-testid="${id}"]`)?.scrollHeight ?? 0))"""
+    )
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], int(height))})
+    try:
+        wait_for_charts(page, at_least=0)
+        page.wait_for_timeout(300)  # let Vega finish redrawing after the resize (it has no "done" signal)
+        page.screenshot(path=path, full_page=True)
+    finally:
+        page.set_viewport_size(viewport)

@@ -1,0 +1,143 @@
+"""The Data page in a real browser: upload a CSV and train on it everywhere, or see what is wrong with it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_helpers import (
+    alert,
+    assert_no_exception,
+    click_nav,
+    errors,
+    main,
+    read_table,
+    sidebar,
+    to_float,
+    wait_for_app,
+)
+from playwright.sync_api import expect
+
+WEIGHTS, BIAS = (1.5, -2.0), 0.5
+# Enough steps for SGD to reach the closed form on 160 training rows (the default 3 epochs at 0.03 do not).
+TRAIN_SETTINGS = "?epochs=30&lr=0.1"
+
+
+@pytest.fixture
+def good_csv(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(200, 2))
+    y = x @ np.array(WEIGHTS) + BIAS + rng.normal(scale=0.01, size=200)
+    path = tmp_path / "good_data.csv"
+    lines = ["x1,x2,y", *(f"{a:.6f},{b:.6f},{c:.6f}" for (a, b), c in zip(x, y, strict=True))]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def upload(page, path: Path) -> None:
+    """Upload a file on the Data page and wait until the page shows either the table read or an error."""
+    body = main(page)
+    body.locator('input[type="file"]').set_input_files(path)
+    expect(body.get_by_role("region", name="Upload a CSV file")).to_contain_text(path.name)
+    read = body.get_by_text(re.compile(rf"^{re.escape(path.name)}: [\d,]+ rows × \d+ columns"))
+    failed = alert(body, "error").filter(has_text=path.name)
+    expect(read.or_(failed)).to_be_visible()
+    wait_for_app(page)
+
+
+def use_uploaded(page, path: Path) -> None:
+    """Upload a good file on the Data page, check what the page shows, and make it the data in use."""
+    upload(page, path)
+    body = main(page)
+    expect(body.get_by_role("tab", name="Preview")).to_be_visible()
+    expect(body.get_by_role("tab", name="Column summary")).to_be_visible()
+    expect(body.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    expect(body.get_by_role("combobox", name="Target column")).to_have_value("y")
+    features = body.locator('[data-testid="stMultiSelect"]').filter(has_text="Feature columns")
+    expect(features).to_contain_text("x1")
+    expect(features).to_contain_text("x2")
+    assert errors(body) == []
+
+    body.get_by_role("button", name="Use this dataset").click()
+    success = alert(body, "success")
+    expect(success).to_contain_text(re.compile(rf"^Using {re.escape(path.name)}"))
+    wait_for_app(page)
+    print(f"\nData page: {success.inner_text().strip()}")
+    expect(sidebar(page).get_by_role("radio", name="Uploaded CSV")).to_be_checked()
+    assert_no_exception(page)
+
+
+def train_and_read(page) -> dict[str, dict[str, str]]:
+    """On the Train page: press Train, wait for 'Finished', return the coefficient table."""
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(alert(main(page), "success")).to_contain_text(re.compile("^Finished"))
+    wait_for_app(page)
+    assert_no_exception(page)
+    return read_table(main(page).locator('[data-testid="stTable"]'))
+
+
+def assert_fits_upload(rows: dict[str, dict[str, str]]) -> None:
+    """The table is about the uploaded file: its columns, no truth column, and its coefficients."""
+    names = list(rows)
+    assert names[:2] == ["x1", "x2"] and names[2] in ("b", "bias") and len(names) == 3, rows
+    assert "truth" not in rows["x1"], rows  # synthetic data would have one
+    for name, expected in zip(names, (*WEIGHTS, BIAS), strict=True):
+        sgd, closed_form = to_float(rows[name]["SGD"]), to_float(rows[name]["closed form"])
+        assert abs(sgd - closed_form) <= 0.01, (name, rows[name])
+        assert abs(closed_form - expected) <= 0.01, (name, rows[name])
+
+
+@pytest.mark.browser
+def test_upload_good_csv_and_train_on_it(open_page, good_csv):
+    page = open_page("/your-data" + TRAIN_SETTINGS)
+    assert_no_exception(page)
+    use_uploaded(page, good_csv)
+
+    click_nav(page, "Train")
+    assert "epochs=30" in page.url and "lr=0.1" in page.url and "data=csv" in page.url, page.url
+    expect(main(page).get_by_text(re.compile(rf"^Ready: {re.escape(good_csv.name)} \(200 rows, 2 features\)"))
+           ).to_be_visible()
+    assert_fits_upload(train_and_read(page))
+
+
+@pytest.mark.browser
+def test_upload_header_only_csv_shows_error_and_keeps_data(open_page, tmp_path):
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("x1,x2,y\n")
+    page = open_page("/your-data")
+    upload(page, header_only)
+    shown = errors(main(page))
+    print(f"\nheader-only CSV: {shown}")
+    assert len(shown) == 1, shown
+    assert re.search(r"header|no data rows", shown[0], flags=re.IGNORECASE), shown
+    assert_no_exception(page)
+    expect(main(page).get_by_role("button", name="Use this dataset")).to_have_count(0)
+    expect(sidebar(page).get_by_role("radio", name=re.compile("^Synthetic"))).to_be_checked()
+
+    click_nav(page, "Train")
+    rows = train_and_read(page)
+    assert [to_float(row["truth"]) for row in rows.values()] == [2.0, -3.4, 4.2]  # still D2L's synthetic data
+
+
+@pytest.mark.browser
+def test_upload_text_target_shows_error_and_keeps_previous_upload(open_page, good_csv, tmp_path):
+    text_target = tmp_path / "text_target.csv"
+    text_target.write_text("x1,x2,y\n1,2,low\n2,3,high\n3,1,low\n4,4,high\n")
+    page = open_page("/your-data" + TRAIN_SETTINGS)
+    use_uploaded(page, good_csv)
+
+    upload(page, text_target)
+    shown = errors(main(page))
+    print(f"\ntext-target CSV: {shown}")
+    assert len(shown) == 1, shown
+    assert re.search(r"not numeric|non-numeric", shown[0], flags=re.IGNORECASE), shown
+    assert "y" in re.findall(r"\w+", shown[0]), shown  # names the column
+    assert_no_exception(page)
+    expect(main(page).get_by_role("button", name="Use this dataset")).to_have_count(0)
+    expect(sidebar(page).get_by_role("radio", name="Uploaded CSV")).to_be_checked()
+
+    click_nav(page, "Train")
+    expect(main(page).get_by_text(re.compile(rf"^Ready: {re.escape(good_csv.name)}"))).to_be_visible()
+    assert_fits_upload(train_and_read(page))

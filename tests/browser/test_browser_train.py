@@ -1,0 +1,104 @@
+"""The Train page in a real browser: train on the default data, and watch a too-large learning rate diverge."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from browser_helpers import (
+    assert_no_exception,
+    full_page_screenshot,
+    main,
+    read_table,
+    sidebar,
+    to_float,
+    wait_for_app,
+    wait_for_charts,
+)
+from playwright.sync_api import expect
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+TOLERANCE = 0.01
+
+
+def coefficient_table(page) -> dict[str, dict[str, str]]:
+    table = main(page).locator('[data-testid="stTable"]')
+    expect(table).to_have_count(1)
+    return read_table(table)
+
+
+def assert_sgd_matches_closed_form(rows: dict[str, dict[str, str]], tolerance: float = TOLERANCE) -> None:
+    for name, row in rows.items():
+        sgd, closed_form = to_float(row["SGD"]), to_float(row["closed form"])
+        assert abs(sgd - closed_form) <= tolerance, f"{name}: SGD {sgd} vs closed form {closed_form}"
+        assert abs(to_float(row["SGD − closed form"]) - (sgd - closed_form)) <= 1e-4, row
+
+
+@pytest.mark.browser
+def test_train_on_default_data_matches_closed_form(open_page):
+    page = open_page("/")
+    assert_no_exception(page)
+    expect(main(page).get_by_text(re.compile(r"^Ready: synthetic data, 1000 rows"))).to_be_visible()
+
+    status = main(page).locator('[data-testid="stAlertContentSuccess"]').filter(has_text=re.compile(r"^Finished"))
+    table = main(page).locator('[data-testid="stTable"]')
+    started = time.perf_counter()
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(status).to_be_visible()
+    expect(table).to_be_visible()
+    seconds = time.perf_counter() - started
+    print(f"\ntrain-to-result: {seconds:.2f} s")
+    wait_for_app(page)
+    assert_no_exception(page)
+
+    assert re.match(r"Finished 3 epochs\. [\d,]+ steps in ", status.inner_text().strip()), status.inner_text()
+    rows = coefficient_table(page)
+    assert list(rows)[:2] == ["x1", "x2"] and list(rows)[2] in ("b", "bias") and len(rows) == 3, rows
+    assert list(rows["x1"]) == ["SGD", "closed form", "truth", "SGD − closed form"]
+    assert_sgd_matches_closed_form(rows)
+    # D2L's data: w = [2, -3.4], b = 4.2 with noise 0.01, so the closed form is within a few hundredths of the truth.
+    for row in rows.values():
+        assert abs(to_float(row["closed form"]) - to_float(row["truth"])) < 0.05, row
+    assert [to_float(rows[name]["truth"]) for name in rows] == [2.0, -3.4, 4.2]
+
+    charts = wait_for_charts(page, at_least=4)  # loss, parameters, landscape, fit (and predicted vs actual)
+    assert charts >= 4
+    expect(main(page).get_by_text("Train MSE (SGD)")).to_be_visible()
+
+    DOCS.mkdir(exist_ok=True)
+    full_page_screenshot(page, str(DOCS / "train.png"))
+    timings_path = DOCS / "browser_timings.json"
+    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    timings["train_to_result_seconds"] = round(seconds, 2)
+    timings_path.write_text(json.dumps(timings, indent=2) + "\n")
+
+
+@pytest.mark.browser
+def test_learning_rate_above_stability_limit_diverges(open_page):
+    page = open_page("/?lr=3")
+    assert_no_exception(page)
+    slider = sidebar(page).get_by_role("slider", name="Learning rate η (log scale)")
+    expect(slider).to_have_attribute("aria-valuetext", "3")
+    warning = sidebar(page).locator('[data-testid="stAlertContentWarning"]')
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text(re.compile(r"Stability limit [\d.]+ \(full batch\)"))
+    expect(warning).to_contain_text("expect divergence")
+
+    page.get_by_role("button", name="Train", exact=True).click()
+    error = main(page).locator('[data-testid="stAlertContentError"]')
+    expect(error).to_be_visible()
+    wait_for_app(page)
+    text = error.inner_text().strip()
+    print(f"\ndiverged status: {text}")
+    match = re.match(r"diverged at step (\d+): learning rate 3 is ([\d.]+)× the stability limit ([\d.]+)\.", text,
+                     flags=re.IGNORECASE)
+    assert match, text
+    limit = float(match[3])
+    assert 0 < limit < 3 and float(match[2]) == pytest.approx(3 / limit, rel=0.05), text
+    assert f"below {match[3]}" in text, text
+    assert_no_exception(page)
+    # No coefficient comparison of a blown-up run with NaNs is shown as if it were a result.
+    expect(main(page).locator('[data-testid="stAlertContentSuccess"]')).to_have_count(0)
