@@ -7,9 +7,12 @@ import streamlit as st
 import sgdcore
 from ui import charts
 from ui.datasets import gradient_noise_table
+from ui.navigation import require_router
 from ui.runner import runs_interrupted, short_status, train_all
 from ui.settings import train_config, value
 from ui.widgets import format_number, page_problem, show_error
+
+require_router()  # first: on a fresh server this page may have been started without the router
 
 RUNS = "batch_size_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
 state = st.session_state
@@ -128,3 +131,4 @@ right.markdown(
     "full batch. At the optimum the full gradient is zero, so this noise is all SGD sees there: it is why a "
     "constant learning rate leaves SGD hovering instead of landing."
 )
+

@@ -7,7 +7,10 @@ import streamlit as st
 import sgdcore
 from sgdcore.tabular import column_summary, dataset_from_frame, read_table
 from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.navigation import require_router
 from ui.widgets import show_error
+
+require_router()  # first: on a fresh server this page may have been started without the router
 
 TABLE = "data_table"  # session_state: the parsed upload {"file_id", "table", "digest"} or {"file_id", "error"}
 MISSING_LABELS = {"error": "Stop and tell me", "drop": "Drop those rows", "mean": "Fill with the column mean"}

@@ -11,10 +11,12 @@ from ui.export import (
     share_link,
     step_history_frame,
 )
-from ui.navigation import PAGES
+from ui.navigation import PAGES, require_router
 from ui.runner import TRAIN_RUN
 from ui.settings import query_params, value
 from ui.widgets import show_error
+
+require_router()  # first: on a fresh server this page may have been started without the router
 
 PAGE_TITLES = {page.url_path: page.title for page in PAGES}
 state = st.session_state

@@ -7,9 +7,12 @@ import streamlit as st
 
 import sgdcore
 from ui import charts
+from ui.navigation import require_router
 from ui.runner import runs_interrupted, short_status, train_all
 from ui.settings import parse_numbers, train_config, value
 from ui.widgets import format_number, page_problem, show_error
+
+require_router()  # first: on a fresh server this page may have been started without the router
 
 RUNS = "learning_rate_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
 state = st.session_state
@@ -22,6 +25,7 @@ st.markdown(
     "overshoot and the iterates oscillate across the valley while they converge; above **2/λ_max** every "
     "step overshoots by more than it gains and the loss blows up. Train several rates at once and watch."
 )
+
 
 choice = page_problem()
 problem = choice.problem

@@ -8,9 +8,12 @@ import streamlit as st
 import sgdcore
 from ui import charts
 from ui.datasets import ill_conditioned_problem
+from ui.navigation import require_router
 from ui.runner import runs_interrupted, short_status, train_all
 from ui.settings import value
 from ui.widgets import format_number, show_error
+
+require_router()  # first: on a fresh server this page may have been started without the router
 
 RUNS = "momentum_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
 state = st.session_state
@@ -56,6 +59,7 @@ st.caption(
     + (f", momentum {curvature.stability_limit(mu):.3g}, Nesterov {curvature.stability_limit(mu, 0.0, True):.3g}."
        if mu > 0 else ".")
 )
+
 if mu == 0:
     st.info("With μ = 0 momentum and Nesterov are plain gradient descent: raise μ to compare.")
 

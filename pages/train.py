@@ -6,10 +6,13 @@ import streamlit as st
 
 import sgdcore
 from ui import charts
+from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, status_text, train_live
 from ui.settings import train_config
 from ui.widgets import format_number, page_problem, show_error
+
+require_router()  # first: on a fresh server this page may have been started without the router
 
 state = st.session_state
 

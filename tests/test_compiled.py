@@ -152,6 +152,23 @@ def test_kernels_agree_on_every_buffer(
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_features", [5, 8, 20, 33, 100])
+@pytest.mark.parametrize("batch_size", [1, 7, 32])
+def test_kernels_agree_with_many_features(dtype, n_features, batch_size) -> None:
+    # The compiled dot product runs in vector registers, with a remainder loop for the last few
+    # features; the tests above (≤ 4 features) only reach the remainder. These reach both.
+    rng = np.random.default_rng(n_features)
+    n_rows = 150
+    arguments = kernel_arguments(
+        rng, dtype, n_rows, n_features, n_steps=-(-n_rows // batch_size), batch_size=batch_size,
+        learning_rates=np.full(-(-n_rows // batch_size), 1e-3), trajectory_out=np.zeros((200, n_features + 1)),
+    )
+    reference, compiled = run_both(arguments)
+    assert reference[0][0] == -(-n_rows // batch_size)  # every step ran: the comparison covers a whole epoch
+    assert_same(reference, compiled)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("loss_limit", [1e3, np.inf])
 def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit) -> None:
     # Far past the stability limit the loss grows ~100× per step: over 1e3 within a few steps,

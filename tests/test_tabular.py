@@ -135,17 +135,17 @@ def test_semicolon_file_with_commas_inside_text_values() -> None:
     assert table.frame["name"].tolist() == ["Smith, J", "Doe, A", "Roe, B"]
 
 
+def test_windows_line_endings_and_a_quoted_header() -> None:
+    table = read_table(b'"x1";"x2";"y"\r\n1,5;2;3\r\n4;5;6\r\n')
+    assert table.delimiter == ";"
+    assert list(table.frame.columns) == ["x1", "x2", "y"]
+    assert table.frame["y"].tolist() == [3, 6]
+
+
 def test_quoted_values_with_the_delimiter_and_newlines_are_read() -> None:
     table = read_table(b'note,x,y\n"a, b",1,2\n"two\nlines",3,4\n')
     assert table.frame["note"].tolist() == ["a, b", "two\nlines"]
     assert table.frame["x"].tolist() == [1, 3]
-
-
-def test_the_pyarrow_and_c_engine_paths_read_the_same_frame() -> None:
-    raw = b"a,b,flag,city,y\n1.5,2,true,Paris,3\n-0.25,,false,Lyon,1e-3\n7,8,true,,9\n"
-    fast = read_table(raw).frame  # one row per line: pyarrow
-    slow = read_table(raw.replace(b"\n", b"\n\n", 1)).frame  # a blank line: the C engine
-    pd.testing.assert_frame_equal(fast, slow)
 
 
 def test_a_single_column_file_reads_and_then_has_no_features() -> None:
@@ -189,7 +189,7 @@ def test_a_first_data_row_with_too_many_fields_is_not_taken_as_an_index() -> Non
 
 @pytest.mark.parametrize("raw", [
     b'a,b,y\n1,2,3\n4,"5,6\n7,8,9\n',
-    b'a,y\n1,2\n3,"x\n4,5\n6,7\n',  # pyarrow alone reads this "successfully", the rest of the file in one cell
+    b'a,y\n1,2\n3,"x\n4,5\n6,7\n',  # pyarrow would read this "successfully": the rest of the file in one cell
 ])
 def test_an_unclosed_quote_is_named_by_line(raw: bytes) -> None:
     with pytest.raises(DataError, match=r'quoted value that starts on line 3 has no closing quote \("\)'):
@@ -416,11 +416,12 @@ def test_as_many_features_as_rows_is_also_not_unique_with_the_bias() -> None:
     blank_line=st.booleans(),
 )
 def test_random_floats_round_trip_through_csv(values: np.ndarray, delimiter: str, blank_line: bool) -> None:
+    """pandas 3 parses 17 significant digits exactly; rtol=1e-12 leaves room for other parsers."""
     names = [f"x{j}" for j in range(values.shape[1] - 1)] + ["target"]
     original = pd.DataFrame(values, columns=names)
     raw = original.to_csv(index=False, sep=delimiter, float_format="%.17g").encode()
-    if blank_line:  # one line that is not a row: read_table leaves pyarrow for the C engine
-        raw += b"\n"
+    if blank_line:  # blank lines are skipped
+        raw = raw.replace(b"\n", b"\n\n", 1)
     table = read_table(raw)
     assert table.delimiter == delimiter
     assert list(table.frame.columns) == names

@@ -107,15 +107,16 @@ def runs_loss_chart(
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=titles[x]),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
-        color=alt.Color("run:N", sort=list(runs), title=None,
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
+        # Legend on the right: the chart is sized to fit its column, and a tall legend below it would
+        # squeeze the plot to nothing.
+        color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="right", labelLimit=260)),
         tooltip=["run", alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
             strokeDash=[6, 4], color="black").encode(y="loss:Q"))
-    return alt.layer(*layers).properties(height=280, title=title)
+    return alt.layer(*layers).properties(height=320, title=title)
 
 
 def parameters_chart(

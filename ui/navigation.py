@@ -1,12 +1,17 @@
 """The dashboard's pages: file, title, icon and address, in one place for the router and the share links.
 
-No address equals a file name in ``pages/``: on a fresh server, Streamlit serves an address that
-matches a file there as a plain page of its directory, without ``dashboard.py``'s router and sidebar.
+Each page's address is its file name in ``pages/`` (``/learning_rate`` is ``pages/learning_rate.py``).
+That matters on a fresh server: until ``dashboard.py`` has called ``st.navigation`` once, Streamlit
+treats ``pages/`` the old way and serves an address that names a file there as that file alone, and any
+other address as "Page not found". With matching names the old way finds the page, and
+:func:`require_router` turns it into the new way at once.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+import streamlit as st
 
 
 class PageInfo(NamedTuple):
@@ -19,10 +24,44 @@ class PageInfo(NamedTuple):
 
 PAGES = (
     PageInfo("pages/train.py", "Train", "▶️", "", "Optimise"),
-    PageInfo("pages/learning_rate.py", "Learning rate", "📏", "learning-rate", "Optimise"),
-    PageInfo("pages/batch_size.py", "Batch size", "🧺", "batch-size", "Optimise"),
-    PageInfo("pages/momentum.py", "Momentum", "🎳", "momentum-and-nesterov", "Optimise"),
-    PageInfo("pages/data.py", "Data", "📄", "your-data", "Your data"),
-    PageInfo("pages/export.py", "Export and share", "🔗", "export-and-share", "Your data"),
+    PageInfo("pages/learning_rate.py", "Learning rate", "📏", "learning_rate", "Optimise"),
+    PageInfo("pages/batch_size.py", "Batch size", "🧺", "batch_size", "Optimise"),
+    PageInfo("pages/momentum.py", "Momentum", "🎳", "momentum", "Optimise"),
+    PageInfo("pages/data.py", "Data", "📄", "data", "Your data"),
+    PageInfo("pages/export.py", "Export and share", "🔗", "export", "Your data"),
 )
 PAGE_PATHS = tuple(page.url_path for page in PAGES)
+
+
+def run_router() -> None:
+    """The router: page config, the navigation between the pages, the shared sidebar, then the page."""
+    from ui.compile import warm_up_in_background
+    from ui.widgets import shared_sidebar
+
+    st.set_page_config(page_title="SGD dashboard", page_icon="📉", layout="wide")
+    warm_up_in_background()
+    sections: dict[str, list] = {}
+    for page in PAGES:
+        sections.setdefault(page.section, []).append(st.Page(
+            page.file, title=page.title, icon=page.icon, url_path=page.url_path or None,
+            default=not page.url_path))
+    navigation = st.navigation(sections)
+    shared_sidebar()
+    navigation.run()
+
+
+def require_router() -> None:
+    """Called first by every page: when Streamlit started the page without ``dashboard.py`` (the first
+    visit of a fresh server went straight to a page's address), run the router instead, which runs
+    the page again with its sidebar and settings, and end this bare run.
+
+    ``PagesManager.uses_pages_directory`` is Streamlit's own switch between the two ways; its first
+    ``st.navigation`` call clears it, so it is still set only when the router has not run.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the old way has nothing to switch
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        run_router()
+        st.stop()

@@ -139,7 +139,7 @@ def open_page(
     browser, server: Server, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable]:
     """``open_page(path="/")``: a page in a fresh browser context (its own Streamlit session), opened at
-    ``path`` and run to the end. ``page.goto("/your-data")`` works as well, but loads the page afresh (a new
+    ``path`` and run to the end. ``page.goto("/data")`` works as well, but loads the page afresh (a new
     Streamlit session): click the sidebar's links to keep the session. When the test fails, a screenshot of
     every page it opened is saved (the paths are printed) and so is the end of the server's log."""
     contexts = []

@@ -91,7 +91,7 @@ def assert_fits_upload(rows: dict[str, dict[str, str]]) -> None:
 
 @pytest.mark.browser
 def test_upload_good_csv_and_train_on_it(open_page, good_csv):
-    page = open_page("/your-data" + TRAIN_SETTINGS)
+    page = open_page("/data" + TRAIN_SETTINGS)
     assert_no_exception(page)
     use_uploaded(page, good_csv)
 
@@ -106,7 +106,7 @@ def test_upload_good_csv_and_train_on_it(open_page, good_csv):
 def test_upload_header_only_csv_shows_error_and_keeps_data(open_page, tmp_path):
     header_only = tmp_path / "header_only.csv"
     header_only.write_text("x1,x2,y\n")
-    page = open_page("/your-data")
+    page = open_page("/data")
     upload(page, header_only)
     shown = errors(main(page))
     print(f"\nheader-only CSV: {shown}")
@@ -125,7 +125,7 @@ def test_upload_header_only_csv_shows_error_and_keeps_data(open_page, tmp_path):
 def test_upload_text_target_shows_error_and_keeps_previous_upload(open_page, good_csv, tmp_path):
     text_target = tmp_path / "text_target.csv"
     text_target.write_text("x1,x2,y\n1,2,low\n2,3,high\n3,1,low\n4,4,high\n")
-    page = open_page("/your-data" + TRAIN_SETTINGS)
+    page = open_page("/data" + TRAIN_SETTINGS)
     use_uploaded(page, good_csv)
 
     upload(page, text_target)

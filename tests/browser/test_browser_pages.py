@@ -22,20 +22,20 @@ from playwright.sync_api import expect
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = {
     "/": "Train linear regression with minibatch SGD",
-    "/learning-rate": "Choosing the learning rate",
-    "/batch-size": "Choosing the batch size",
-    "/momentum-and-nesterov": "Why momentum helps",
-    "/your-data": "Data",
-    "/export-and-share": "Export and share",
+    "/learning_rate": "Choosing the learning rate",
+    "/batch_size": "Choosing the batch size",
+    "/momentum": "Why momentum helps",
+    "/data": "Data",
+    "/export": "Export and share",
 }
 # What each page says before anything was trained or uploaded.
 FIRST_MESSAGE = {
     "/": "Ready: synthetic data, 1000 rows",
-    "/learning-rate": "Press Train all",
-    "/batch-size": "Press Train all",
-    "/momentum-and-nesterov": "Press Train",
-    "/your-data": "No file yet.",
-    "/export-and-share": "Nothing trained yet",
+    "/learning_rate": "Press Train all",
+    "/batch_size": "Press Train all",
+    "/momentum": "Press Train",
+    "/data": "No file yet.",
+    "/export": "Nothing trained yet",
 }
 
 
@@ -60,9 +60,9 @@ def test_every_page_opens_without_error(open_page):
 @pytest.mark.browser
 def test_fresh_server_serves_a_page_link_with_the_router(browser, fresh_server):
     """A shared link to a page, opened by the first visitor after the server starts, gets the app's sidebar
-    (the router's navigation and settings), not the bare page file: Streamlit serves an address that is also a
-    file name in pages/ on its own until dashboard.py has run once, so no page's address may be one."""
-    path = "/your-data?epochs=30"
+    (the router's navigation and settings) and no "Page not found": until dashboard.py has run once, Streamlit
+    serves pages/ by file name without the router (see ui.navigation.require_router)."""
+    path = "/data?epochs=30"
     context = browser.new_context(base_url=fresh_server.url)
     try:
         page = context.new_page()
@@ -75,13 +75,14 @@ def test_fresh_server_serves_a_page_link_with_the_router(browser, fresh_server):
             f"sidebar links {nav}: the page ran without dashboard.py's st.navigation")
         expect(sidebar(page).get_by_role("radiogroup", name="Data source")).to_be_visible()
         expect(sidebar(page).get_by_role("spinbutton", name="Epochs", exact=True)).to_have_value("30")
+        expect(page.get_by_text("Page not found")).to_have_count(0)
     finally:
         context.close()
 
 
 @pytest.mark.browser
 def test_learning_rate_page_trains_one_run_per_rate(open_page):
-    page = open_page("/learning-rate")
+    page = open_page("/learning_rate")
     assert_no_exception(page)
     caption = main(page).get_by_text(re.compile(r"^Stability limit for this data: 2/λ_max = [\d.]+"))
     expect(caption).to_be_visible()
