@@ -41,7 +41,8 @@ if parsed is None or parsed["file_id"] != uploaded.file_id:
     content = uploaded.getvalue()
     try:
         table = read_table(content, name=uploaded.name)
-        parsed = {"file_id": uploaded.file_id, "table": table, "digest": hashlib.sha1(content).hexdigest()[:16]}
+        parsed = {"file_id": uploaded.file_id, "table": table, "digest": hashlib.sha1(content).hexdigest()[:16],
+                  "summary": column_summary(table.frame), "built": {}}
     except sgdcore.SGDCoreError as error:
         parsed = {"file_id": uploaded.file_id, "error": str(error)}
     state[TABLE] = parsed
@@ -61,7 +62,7 @@ for notice in table.notices:
 
 preview, summary = st.tabs(["Preview", "Column summary"])
 preview.dataframe(frame.head(200), width="stretch")
-summary.dataframe(column_summary(frame), width="stretch", hide_index=True)
+summary.dataframe(parsed["summary"], width="stretch", hide_index=True)
 
 columns = list(frame.columns)
 # Widget keys carry the file's digest, so a new file starts afresh; the "keep_" prefix keeps the choices
@@ -84,17 +85,24 @@ missing = left.radio("Missing values", tuple(MISSING_LABELS), format_func=MISSIN
 non_numeric = right.radio("Non-numeric feature columns", tuple(NON_NUMERIC_LABELS),
                           format_func=NON_NUMERIC_LABELS.__getitem__, key=non_numeric_key, horizontal=True)
 
-try:
-    dataset = dataset_from_frame(frame, target, features, missing=missing, non_numeric=non_numeric)
-except sgdcore.SGDCoreError as error:
-    show_error(error)
+dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}"
+# The last dataset built from this file is kept: building one from a million rows takes a while.
+built = parsed["built"]
+if dataset_key not in built:
+    try:
+        built.clear()
+        built[dataset_key] = dataset_from_frame(frame, target, features, missing=missing, non_numeric=non_numeric)
+    except sgdcore.SGDCoreError as error:
+        built[dataset_key] = error
+dataset = built[dataset_key]
+if isinstance(dataset, sgdcore.SGDCoreError):
+    show_error(dataset)
     if in_use.problem is not None:
         st.caption(f"Nothing changed: still using {in_use.description}.")
     st.stop()
 
 for notice in dataset.notices:
     st.caption(notice)
-dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}"
 st.caption("Standardisation and the test fraction are set in the sidebar and apply to every data source.")
 current_csv = state.get(CSV_KEY)
 if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":
