@@ -102,3 +102,36 @@ def test_learning_rate_above_stability_limit_diverges(open_page):
     assert_no_exception(page)
     # No coefficient comparison of a blown-up run with NaNs is shown as if it were a result.
     expect(main(page).locator('[data-testid="stAlertContentSuccess"]')).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_stop_interrupts_within_half_a_second_keeps_the_run_and_train_resumes_it(open_page):
+    # 160,000 training rows at batch size 1 for 40 epochs: millions of steps, many seconds of training.
+    page = open_page("/?n=200000&bs=1&epochs=40&lr=0.001")
+    bar = main(page).locator('[data-testid="stProgress"]')
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(bar.get_by_text(re.compile(r"^Epoch [2-9] of 40"))).to_be_visible(timeout=60_000)
+
+    stopped = main(page).locator('[data-testid="stAlertContentWarning"]').filter(has_text=re.compile(r"^Stopped"))
+    started = time.perf_counter()
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(stopped).to_be_visible()
+    seconds = time.perf_counter() - started
+    print(f"\nstop-to-stopped: {seconds:.2f} s")
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert seconds < 1.5, f"Stop took {seconds:.2f} s to show (the run itself stops within half a second)"
+    text = stopped.inner_text()
+    step = int(re.search(r"at step ([\d,]+)", text).group(1).replace(",", ""))
+    assert 160_000 <= step < 40 * 160_000, text
+    # What was trained is kept and shown: the comparison table of the stopped run.
+    assert list(read_table(main(page).locator('[data-testid="stTable"]'))) == ["x1", "x2", "bias"]
+
+    # Train continues from the stopped step (not from zero); stop it again to end the test.
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(bar.get_by_text(re.compile(r"^Epoch \d+ of 40"))).to_be_visible()
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(stopped).to_be_visible()
+    wait_for_app(page)
+    resumed = int(re.search(r"at step ([\d,]+)", stopped.inner_text()).group(1).replace(",", ""))
+    assert resumed > step, (step, resumed)
