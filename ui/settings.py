@@ -83,6 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("momentum", "mom", 0.0, _parse_float, low=0, high=0.99),
     Setting("nesterov", "nesterov", False, _parse_bool),
     Setting("weight_decay", "wd", 0.0, _parse_float, low=0, high=1e3),
+    Setting("l1_penalty", "l1", 0.0, _parse_float, low=0, high=1e3),
     Setting("schedule", "sched", "constant", str, tuple(SCHEDULE_LABELS)),
     Setting("decay_gamma", "gamma", 0.5, _parse_float, low=0.01, high=1),
     Setting("decay_epochs", "every", 1, int, low=1, high=10_000),
@@ -165,7 +166,8 @@ def train_config(state: Mapping[str, Any], steps_per_epoch: int, **overrides: An
     fields = dict(
         learning_rate=value(state, "learning_rate"), batch_size=value(state, "batch_size"),
         epochs=value(state, "epochs"), momentum=momentum, nesterov=value(state, "nesterov") and momentum > 0,
-        weight_decay=value(state, "weight_decay"), schedule=schedule, seed=value(state, "seed"),
+        weight_decay=value(state, "weight_decay"), l1_penalty=value(state, "l1_penalty"), schedule=schedule,
+        seed=value(state, "seed"),
         tol=value(state, "tol") if value(state, "early_stopping") else None,
         n_iter_no_change=value(state, "n_iter_no_change"),
     )

@@ -138,7 +138,10 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
     sidebar.slider("Momentum μ", 0.0, 0.99, step=0.01, key="momentum")
     sidebar.toggle("Nesterov", key="nesterov", disabled=state["momentum"] == 0,
                    help="Look-ahead momentum (needs μ > 0).")
-    sidebar.number_input("Weight decay (L2)", min_value=0.0, step=0.001, format="%g", key="weight_decay")
+    sidebar.number_input("Weight decay (L2)", min_value=0.0, step=0.001, format="%g", key="weight_decay",
+                         help="Adds weight_decay · w to the gradient, as torch.optim.SGD (the bias is not decayed).")
+    sidebar.number_input("L1 penalty", min_value=0.0, step=0.001, format="%g", key="l1_penalty",
+                         help="Adds l1 · sign(w) to the gradient (the subgradient of l1·‖w‖₁): pushes weights to 0.")
     sidebar.selectbox("Learning-rate schedule", tuple(SCHEDULE_LABELS), key="schedule",
                       format_func=SCHEDULE_LABELS.__getitem__)
     schedule = state["schedule"]
