@@ -1,5 +1,9 @@
 """Training on the page: run sgdcore's generator, keep each snapshot, redraw at a bounded rate.
 
+While a page trains, BLAS (the full loss at each epoch's end) runs on one thread: the kernel is
+single-threaded anyway, and a second BLAS thread spinning against the browser and the server's other
+threads on a small machine cost a third of the training speed (measured: benchmarks/bench_dashboard.py).
+
 Every snapshot is saved in ``st.session_state`` before anything is drawn, so when a click (Stop,
 or any widget) makes Streamlit interrupt the script, what was trained so far is kept and can be
 resumed from its state.
@@ -10,6 +14,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 import sgdcore
 
@@ -62,17 +68,18 @@ def train_live(
     frames = FrameClock()
     last_reported = time.perf_counter()
     progress = None
-    for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
-                                  until_epoch=until_epoch, report_every=REPORT_SECONDS):
-        save(progress)
-        # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
-        # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
-        now = time.perf_counter()
-        if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
-            report(progress)
-            last_reported = now
-        if progress.status != "running" or frames.due():
-            frames.draw(draw, progress)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
+                                      until_epoch=until_epoch, report_every=REPORT_SECONDS):
+            save(progress)
+            # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
+            # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
+            now = time.perf_counter()
+            if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
+                report(progress)
+                last_reported = now
+            if progress.status != "running" or frames.due():
+                frames.draw(draw, progress)
     assert progress is not None  # sgdcore.train always yields at least once
     return progress
 
@@ -95,14 +102,15 @@ def train_all(
     runs: dict[str, sgdcore.Progress] = {}
     frames = FrameClock()
     report_every = REPORT_SECONDS if live else 10.0
-    for index, (label, config) in enumerate(configs.items()):
-        if report is not None:
-            report(label, index)
-        for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every):
-            runs[label] = progress
-            save(dict(runs))
-            if live and draw is not None and frames.due():
-                frames.draw(draw, runs)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for index, (label, config) in enumerate(configs.items()):
+            if report is not None:
+                report(label, index)
+            for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every):
+                runs[label] = progress
+                save(dict(runs))
+                if live and draw is not None and frames.due():
+                    frames.draw(draw, runs)
     if draw is not None:
         draw(runs)
     return runs
