@@ -94,7 +94,8 @@ if train_clicked or step_clicked:
     resume_from = run["progress"] if resumable else None
     until_epoch = (resume_from.epoch if resume_from else 0) + 1 if step_clicked else None
     try:
-        train_live(problem, config, save=save, draw=draw, report=report,
+        # The page draws the finished run below, as on any rerun: no need to draw it twice.
+        train_live(problem, config, save=save, draw=draw, report=report, draw_last=False,
                    state=resume_from.state if resume_from else None, until_epoch=until_epoch)
     except sgdcore.SGDCoreError as error:
         show_error(error)

@@ -62,9 +62,11 @@ def train_live(
     report: Callable[[sgdcore.Progress], None] | None = None,
     state: sgdcore.TrainState | None = None,
     until_epoch: int | None = None,
+    draw_last: bool = True,
 ) -> sgdcore.Progress:
-    """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) on every
-    snapshot and ``draw`` (charts) at a bounded rate and on the last one."""
+    """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) at least every
+    ``REPORT_SECONDS`` and on the last one, and ``draw`` (charts) at a bounded rate and, unless the page
+    draws the result itself afterwards (``draw_last=False``), on the last one."""
     frames = FrameClock()
     last_reported = time.perf_counter()
     progress = None
@@ -78,7 +80,7 @@ def train_live(
             if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
                 report(progress)
                 last_reported = now
-            if progress.status != "running" or frames.due():
+            if (progress.status != "running" and draw_last) or (progress.status == "running" and frames.due()):
                 frames.draw(draw, progress)
     assert progress is not None  # sgdcore.train always yields at least once
     return progress
