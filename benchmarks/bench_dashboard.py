@@ -129,6 +129,9 @@ def browser_figures(args: argparse.Namespace, params: dict[str, str]) -> tuple[f
                 button = page.get_by_role("button", name="Train", exact=True)
                 button.wait_for()
                 page.get_by_text("Press Train").first.wait_for()
+                # Let the browser finish drawing the freshly loaded page, as it has by the time a person
+                # clicks: on 2 cores its layout work would otherwise compete with the training measured.
+                page.wait_for_timeout(1000)
                 started = time.perf_counter()
                 button.click()
                 status = page.get_by_text(re.compile(r"^Finished \d+ epochs"))
