@@ -5,7 +5,7 @@ import hashlib
 import streamlit as st
 
 import sgdcore
-from sgdcore.tabular import column_summary, dataset_from_frame, read_table
+from sgdcore.tabular import DELIMITER_NAMES, column_summary, dataset_from_frame, read_table
 from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.navigation import require_router
 from ui.widgets import show_error
@@ -46,16 +46,23 @@ if parsed is None or parsed["file_id"] != uploaded.file_id:
     except sgdcore.SGDCoreError as error:
         parsed = {"file_id": uploaded.file_id, "error": str(error)}
     state[TABLE] = parsed
-if "error" in parsed:
-    show_error(f"{uploaded.name}: {parsed['error']}")
+
+
+def refuse(message: str) -> None:
+    """Say what is wrong with the file, and that the data in use has not changed; end the page here."""
+    show_error(message)
     if in_use.problem is not None:
         st.caption(f"Nothing changed: still using {in_use.description}.")
     st.stop()
 
+
+if "error" in parsed:
+    refuse(f"{uploaded.name}: {parsed['error']}")
+
 table = parsed["table"]
 frame = table.frame
-delimiter = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(table.delimiter, repr(table.delimiter))
-st.caption(f"**{table.name}**: {len(frame):,} rows × {frame.shape[1]} columns, {delimiter}-separated, "
+st.caption(f"**{table.name}**: {len(frame):,} rows × {frame.shape[1]} columns, "
+           f"{DELIMITER_NAMES[table.delimiter]}-separated, "
            f"{table.encoding}.")
 for notice in table.notices:
     st.caption(notice)
@@ -96,10 +103,7 @@ if dataset_key not in built:
         built[dataset_key] = error
 dataset = built[dataset_key]
 if isinstance(dataset, sgdcore.SGDCoreError):
-    show_error(dataset)
-    if in_use.problem is not None:
-        st.caption(f"Nothing changed: still using {in_use.description}.")
-    st.stop()
+    refuse(str(dataset))
 
 for notice in dataset.notices:
     st.caption(notice)

@@ -69,6 +69,7 @@ def errors(scope: Page | Locator) -> list[str]:
 
 def read_table(table: Locator) -> dict[str, dict[str, str]]:
     """An st.table as ``{row name: {column name: cell text}}`` (the index column's header is dropped)."""
+    expect(table.locator("tbody tr").first).to_be_visible()  # drawn, not only its frame
     header = [text.strip() for text in table.locator("thead th").all_inner_texts()][1:]
     rows = {}
     for row in table.locator("tbody tr").all():
