@@ -225,7 +225,7 @@ def epoch_order(n_rows: int, rng: np.random.Generator, shuffle: str, block_size:
     The rows of a block are sorted by random 16-bit keys, all blocks in one vectorised sort (one
     ``rng.permutation`` per block cost ten times more); equal keys, a few pairs per block, are
     ordered by one random permutation of the positions, so every block's order is uniformly
-    random. Changed in this version: the same seed gives another order than before.
+    random.
     """
     if shuffle == "none":
         return np.arange(n_rows)
