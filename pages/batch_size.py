@@ -120,7 +120,7 @@ else:
         })
     st.table(pd.DataFrame(rows).set_index("batch size"))
 
-st.subheader("Gradient noise against batch size")
+st.subheader("Gradient noise against batch size: predicted (lines) and measured (dots)")
 left, right = st.columns([3, 2])
 noise = gradient_noise_table(problem, choice.key, value(state, "seed"))
 left.altair_chart(charts.gradient_noise_chart(noise), width="stretch")

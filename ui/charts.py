@@ -316,7 +316,8 @@ def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
 
 def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
     """Spread of minibatch gradients against batch size, log–log: predicted lines, measured dots."""
-    data = noise[noise["spread"] > 0]  # the full batch has no spread, and a log scale cannot show 0
+    # The full batch has no spread (0, or rounding noise around 1e-18), which a log scale cannot show.
+    data = noise[noise["spread"] > 1e-9 * noise["spread"].max()]
     base = alt.Chart(data).encode(
         x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
         y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ (root mean square)"),
@@ -326,4 +327,4 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(
         base.transform_filter(alt.datum.how == "predicted").mark_line(),
         base.transform_filter(alt.datum.how == "measured").mark_point(filled=True, size=50),
-    ).properties(height=300, title="Gradient noise: predicted (lines) and measured (dots)")
+    ).properties(height=300)
