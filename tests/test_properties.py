@@ -40,14 +40,14 @@ class RandomProblem:
 
 
 @st.composite
-def problems(draw: st.DrawFn) -> RandomProblem:
+def problems(draw: st.DrawFn, noise_free: bool = False) -> RandomProblem:
     """Random d, n, w, b and a well-conditioned X (column scales within 2×, offsets within ±1)."""
     d = draw(st.integers(1, 5))
     n = draw(st.integers(50, 400))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     weights = np.array(draw(st.lists(st.floats(-5, 5), min_size=d, max_size=d)))
     bias = draw(st.floats(-5, 5))
-    noise = draw(st.floats(0, 1))
+    noise = 0.0 if noise_free else draw(st.floats(0, 1))
     X = rng.normal(size=(n, d)) * rng.uniform(0.5, 1.5, size=d) + rng.uniform(-1, 1, size=d)
     y = X @ weights + bias + noise * rng.normal(size=n)
     A = np.column_stack((X, np.ones(n)))
@@ -79,6 +79,29 @@ def test_full_batch_gradient_descent_below_the_limit_converges_to_the_closed_for
     assert solved.curvature.stability_limit() == np.float64(2.0 / solved.curvature.lambda_max)
     assert learning_rate_advice(learning_rate, solved.curvature.stability_limit()).endswith(": stable.")
     assert contraction_factor(solved.curvature.eigenvalues, learning_rate) < 1
+
+
+@SLOW
+@given(problems(noise_free=True), st.integers(1, 32), st.integers(0, 1000))
+def test_minibatch_sgd_converges_to_the_closed_form_when_the_model_fits_exactly(
+    problem: RandomProblem, batch_size: int, seed: int
+) -> None:
+    # Without noise every example is fitted exactly at the optimum, so minibatch gradients vanish there
+    # and SGD at a constant rate converges to it, not only near it, once each minibatch step is stable:
+    # η = 1/max‖(x, 1)‖² is below 2/λ_max of every minibatch's Hessian.
+    rows = np.column_stack((problem.data.X, np.ones(problem.data.n_rows)))
+    learning_rate = 1.0 / float(np.max(np.sum(rows**2, axis=1)))
+    steps_per_epoch = -(-problem.data.n_rows // batch_size)
+    # The expected error shrinks by about 1 − η·λ_min per step.
+    steps = math.log(1e-10) / math.log1p(-learning_rate * problem.lambda_min)
+    config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, epochs=math.ceil(steps / steps_per_epoch),
+                         seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        *_, progress = train(problem.data, config)
+    assert progress.status == "finished"
+    found = np.append(progress.weights, progress.bias)
+    assert np.linalg.norm(found - problem.optimum) <= 1e-4 * (1 + np.linalg.norm(problem.optimum))
 
 
 @SLOW
