@@ -201,7 +201,9 @@ def select_kernel(backend: str) -> tuple[Callable[..., tuple[int, int]], str, st
         return kernels.run_steps, "numpy", None
     try:
         from sgdcore import _compiled
-    except Exception as error:  # ImportError, or Numba failing to initialise on this platform
+
+        _compiled.warm_up()  # compiles on first use (then costs nothing): a Numba that cannot compile falls back too
+    except Exception as error:  # ImportError, or Numba failing to initialise or compile on this platform
         if backend == "numba":
             raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}") from error
         notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."

@@ -207,6 +207,20 @@ def no_numba(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(sgdcore, "_compiled", raising=False)
 
 
+def test_a_numba_that_imports_but_cannot_compile_falls_back_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> float:
+        raise RuntimeError("LLVM ERROR: cannot select intrinsic")
+
+    monkeypatch.setattr(_compiled, "warm_up", broken)
+    kernel, name, notice = select_kernel("auto")
+    assert (kernel, name) == (kernels.run_steps, "numpy")
+    assert "cannot select intrinsic" in notice and "NumPy" in notice
+    progress = last(dataset(50, 2, np.float64, 0), TrainConfig(batch_size=5, epochs=1))
+    assert progress.backend == "numpy" and progress.status == "finished"
+    with pytest.raises(ConfigError, match="Numba is unavailable"):
+        select_kernel("numba")
+
+
 def test_auto_falls_back_to_numpy_with_a_notice(no_numba) -> None:
     kernel, name, notice = select_kernel("auto")
     assert kernel is kernels.run_steps
