@@ -8,9 +8,9 @@ import sgdcore
 from ui import charts
 from ui.datasets import gradient_noise_table
 from ui.navigation import require_router
-from ui.runner import runs_interrupted, short_status, train_all
+from ui.runner import short_status
 from ui.settings import train_config, value
-from ui.widgets import format_number, page_problem, show_error
+from ui.widgets import format_number, page_problem, show_error, train_comparison
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -76,30 +76,15 @@ st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / li
            f"{base.epochs} epochs, seed {base.seed}.")
 
 run_key = f"{choice.key}|{sorted(configs.items())}"
-runs_interrupted(state, RUNS)
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
 
 
-def save(runs: dict[str, sgdcore.Progress]) -> None:
-    state[RUNS] = {"key": run_key, "runs": runs, "configs": configs}
-
-
-if train_clicked:
-    try:
-        # Not live: redrawing while training would be counted in the wall-time comparison.
-        train_all(problem, configs, save=save, live=False,
-                  report=lambda label, index: bar_slot.progress(index / len(configs), text=f"Training {label}…"))
-    except sgdcore.SGDCoreError as error:
-        show_error(error)
-    bar_slot.empty()
-
-entry = state.get(RUNS)
+# Not live: redrawing while training would be counted in the wall-time comparison.
+entry = train_comparison(RUNS, run_key, problem, configs, clicked=train_clicked, bar=bar_slot, live=False)
 if entry is None:
     st.info("Press **Train all** to train every batch size with the same learning rate from the same start.")
 else:
-    if entry["key"] != run_key:
-        st.info("The settings changed since these runs: **Train all** trains with the new ones. Shown: the last runs.")
     runs = entry["runs"]
     per_epoch, per_example, per_second = st.tabs(["per epoch", "per example processed", "per second"])
     for tab, x in ((per_epoch, "epoch"), (per_example, "examples"), (per_second, "seconds")):

@@ -8,9 +8,9 @@ import streamlit as st
 import sgdcore
 from ui import charts
 from ui.navigation import require_router
-from ui.runner import runs_interrupted, short_status, train_all
+from ui.runner import short_status
 from ui.settings import parse_numbers, train_config, value
-from ui.widgets import format_number, page_problem, show_error
+from ui.widgets import format_number, page_problem, show_error, train_comparison
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -71,7 +71,6 @@ st.caption(f"Stability limit for this data: 2/λ_max = **{limit:.4g}** (λ_max =
            f"seed {base.seed}; other settings from the sidebar.")
 
 run_key = f"{choice.key}|{sorted(configs.items())}"
-runs_interrupted(state, RUNS)
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
 
 names = problem.names
@@ -96,24 +95,10 @@ def draw(runs: dict[str, sgdcore.Progress]) -> None:
         landscape_slot.info("Choose two different parameters for the landscape.")
 
 
-def save(runs: dict[str, sgdcore.Progress]) -> None:
-    state[RUNS] = {"key": run_key, "runs": runs, "configs": configs}
-
-
-if train_clicked:
-    try:
-        train_all(problem, configs, save=save, draw=draw,
-                  report=lambda label, index: bar_slot.progress(index / len(configs), text=f"Training {label}…"))
-    except sgdcore.SGDCoreError as error:
-        show_error(error)
-    bar_slot.empty()
-
-entry = state.get(RUNS)
+entry = train_comparison(RUNS, run_key, problem, configs, clicked=train_clicked, bar=bar_slot, draw=draw)
 if entry is None:
     st.info("Press **Train all** to train every rate on the same data from the same start.")
     st.stop()
-if entry["key"] != run_key:
-    st.info("The settings changed since these runs: **Train all** trains with the new ones. Shown: the last runs.")
 runs = entry["runs"]
 draw(runs)
 

@@ -9,9 +9,9 @@ import sgdcore
 from ui import charts
 from ui.datasets import ill_conditioned_problem
 from ui.navigation import require_router
-from ui.runner import runs_interrupted, short_status, train_all
+from ui.runner import short_status
 from ui.settings import value
-from ui.widgets import format_number, show_error
+from ui.widgets import format_number, show_error, train_comparison
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -64,7 +64,6 @@ if mu == 0:
     st.info("With μ = 0 momentum and Nesterov are plain gradient descent: raise μ to compare.")
 
 run_key = f"{problem.names}|{curvature.eigenvalues.tolist()}|{sorted(configs.items())}"
-runs_interrupted(state, RUNS)
 train_clicked = st.button("Train all three" if mu > 0 else "Train", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
@@ -77,25 +76,11 @@ def draw(runs: dict[str, sgdcore.Progress]) -> None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley"))
 
 
-def save(runs: dict[str, sgdcore.Progress]) -> None:
-    state[RUNS] = {"key": run_key, "runs": runs, "configs": configs}
-
-
-if train_clicked:
-    try:
-        train_all(problem, configs, save=save, draw=draw,
-                  report=lambda label, index: bar_slot.progress(index / len(configs), text=f"Training {label}…"))
-    except sgdcore.SGDCoreError as error:
-        show_error(error)
-    bar_slot.empty()
-
-entry = state.get(RUNS)
+entry = train_comparison(RUNS, run_key, problem, configs, clicked=train_clicked, bar=bar_slot, draw=draw)
 if entry is None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, {}, 0, 1, title="The valley"))
     st.info("Press **Train** to run each optimiser from the same start.")
     st.stop()
-if entry["key"] != run_key:
-    st.info("The settings changed since these runs: train again to use them. Shown: the last runs.")
 runs = entry["runs"]
 draw(runs)
 

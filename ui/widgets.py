@@ -7,6 +7,7 @@ first run), and the URL is rewritten after every run, so the address bar is alwa
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import streamlit as st
 import sgdcore
 from ui import charts
 from ui.datasets import CSV_KEY, Choice, current_problem
+from ui.runner import runs_interrupted, train_all
 from ui.settings import (
     BY_KEY,
     DATA_SOURCE_LABELS,
@@ -194,6 +196,33 @@ def page_problem() -> Choice:
     if choice.error:
         st.warning(choice.error, icon="⚠️")
     return choice
+
+
+def train_comparison(
+    key: str, run_key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *,
+    clicked: bool, bar: Any, draw: Callable[[dict[str, sgdcore.Progress]], None] | None = None, live: bool = True,
+) -> dict[str, Any] | None:
+    """A comparison page's runs: trained one after another when ``clicked`` (progress in ``bar``), every
+    snapshot kept in ``st.session_state[key]`` as ``{"key": run_key, "runs": …, "configs": …}``.
+
+    Returns what is kept (``None`` before the first run), saying so when the settings changed since.
+    """
+    state = st.session_state
+    runs_interrupted(state, key)
+    if clicked:
+        def save(runs: dict[str, sgdcore.Progress]) -> None:
+            state[key] = {"key": run_key, "runs": runs, "configs": configs}
+
+        try:
+            train_all(problem, configs, save=save, draw=draw, live=live,
+                      report=lambda label, index: bar.progress(index / len(configs), text=f"Training {label}…"))
+        except sgdcore.SGDCoreError as error:
+            show_error(error)
+        bar.empty()
+    entry = state.get(key)
+    if entry is not None and entry["key"] != run_key:
+        st.info("The settings changed since these runs: train again to use them. Shown: the last runs.")
+    return entry
 
 
 def show_error(error: Exception | str) -> None:
