@@ -23,6 +23,9 @@ from sgdcore.schedules import Schedule
 
 Status = Literal["running", "converged", "diverged", "finished", "stopped"]
 SHUFFLES = ("epoch", "blocks", "none")
+# Rows of keys sorted at a time by the blocks shuffle: its temporaries (keys and ranks, 10 bytes a
+# row) then stay in a core's cache.
+SORT_ROWS = 1 << 16
 BACKENDS = ("auto", "numba", "numpy")
 
 
@@ -224,10 +227,11 @@ def epoch_order(n_rows: int, rng: np.random.Generator, shuffle: str, block_size:
     biased when the file is sorted (by time, by target, by class): each minibatch then sees a
     slice of the distribution, and ``"epoch"`` is the right choice.
 
-    The rows of a block are sorted by random 16-bit keys, all blocks in one vectorised sort (one
-    ``rng.permutation`` per block cost ten times more); equal keys, a few pairs per block, are
+    The rows of a block are sorted by random 16-bit keys, a few hundred blocks per vectorised sort
+    (one ``rng.permutation`` per block cost ten times more; one sort of all blocks at once, whose
+    temporaries do not fit in cache, twice as much). Equal keys, a few pairs per block, are
     ordered by one random permutation of the positions, so every block's order is uniformly
-    random.
+    random. The only O(n) array is the order itself.
     """
     if shuffle == "none":
         return np.arange(n_rows)
@@ -237,15 +241,22 @@ def epoch_order(n_rows: int, rng: np.random.Generator, shuffle: str, block_size:
     n_full_blocks, last_block_size = divmod(n_rows, block_size)
     block_order = rng.permutation(n_full_blocks + (last_block_size > 0))
     tie_break = rng.permutation(block_size)
-    keys = rng.integers(0, 1 << 16, size=(n_full_blocks, block_size), dtype=np.uint16)
-    # Row k of `order` is the k-th block visited: its start plus its positions in shuffled order.
-    order = tie_break[np.argsort(keys, axis=1, kind="stable")]
-    order += (block_order[block_order < n_full_blocks] * block_size)[:, None]
-    order = order.ravel()
+    order = np.empty(n_rows, dtype=np.intp)
+    # The short last block sits wherever its turn comes; the full blocks fill the rest in turn.
+    position = block_size * int(np.flatnonzero(block_order == n_full_blocks)[0]) if last_block_size else 0
+    full_block_rows = [order[:position].reshape(-1, block_size),
+                       order[position + last_block_size:].reshape(-1, block_size)]
+    starts = block_order[block_order < n_full_blocks] * block_size
+    blocks_per_sort = max(1, SORT_ROWS // block_size)
+    for out in full_block_rows:
+        out_starts, starts = starts[:out.shape[0]], starts[out.shape[0]:]
+        for first in range(0, out.shape[0], blocks_per_sort):
+            rows = out[first:first + blocks_per_sort]
+            keys = rng.integers(0, 1 << 16, size=rows.shape, dtype=np.uint16)
+            np.take(tie_break, np.argsort(keys, axis=1, kind="stable"), out=rows)
+            rows += out_starts[first:first + blocks_per_sort, None]
     if last_block_size:
-        last_rows = n_full_blocks * block_size + rng.permutation(last_block_size)
-        position = block_size * int(np.flatnonzero(block_order == n_full_blocks)[0])
-        order = np.concatenate((order[:position], last_rows, order[position:]))
+        order[position:position + last_block_size] = n_full_blocks * block_size + rng.permutation(last_block_size)
     return order
 
 

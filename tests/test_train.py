@@ -316,22 +316,39 @@ def test_drop_last_skips_the_partial_batch() -> None:
     assert keep.step == 33
 
 
+def blocks_visited(order: np.ndarray, n_rows: int, block_size: int) -> list[int]:
+    """The blocks in the order ``order`` visits them, checking each is one contiguous run of its rows."""
+    np.testing.assert_array_equal(np.sort(order), np.arange(n_rows))
+    pieces, position = [], 0
+    while position < n_rows:
+        block = int(order[position]) // block_size
+        rows = range(block * block_size, min(block * block_size + block_size, n_rows))
+        assert set(order[position:position + len(rows)].tolist()) == set(rows)
+        pieces.append(block)
+        position += len(rows)
+    assert sorted(pieces) == list(range(-(-n_rows // block_size)))
+    return pieces
+
+
 def test_epoch_orders() -> None:
     rng = np.random.default_rng(0)
     np.testing.assert_array_equal(epoch_order(10, rng, "none", 4), np.arange(10))
     order = epoch_order(10, rng, "epoch", 4)
     np.testing.assert_array_equal(np.sort(order), np.arange(10))
-    blocks = epoch_order(10, rng, "blocks", 4)
-    np.testing.assert_array_equal(np.sort(blocks), np.arange(10))
     # Blocks [0-3], [4-7], [8-9] each appear contiguously, in some order.
-    pieces, position = [], 0
-    while position < 10:
-        block = blocks[position] // 4
-        size = 2 if block == 2 else 4
-        assert set(blocks[position:position + size]) == set(range(4 * block, min(4 * block + 4, 10)))
-        pieces.append(block)
-        position += size
-    assert sorted(pieces) == [0, 1, 2]
+    blocks_visited(epoch_order(10, rng, "blocks", 4), 10, 4)
+
+
+def test_blocks_sorted_a_few_at_a_time_still_visit_every_block_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules["sgdcore.train"], "SORT_ROWS", 12)  # three blocks of 4 per sort
+    rng = np.random.default_rng(1)
+    short_block_positions, first_rows = set(), set()
+    for _ in range(200):
+        pieces = blocks_visited(epoch_order(23, rng, "blocks", 4), 23, 4)
+        short_block_positions.add(pieces.index(5))
+        first_rows.add(int(epoch_order(8, rng, "blocks", 4)[0]))
+    assert short_block_positions == set(range(6))  # the short last block comes at every turn
+    assert first_rows == set(range(8))  # any row can come first: the rows of a block are shuffled
 
 
 def test_blocks_shuffle_trains_too() -> None:
