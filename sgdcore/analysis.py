@@ -14,6 +14,9 @@ import numpy as np
 
 from sgdcore.data import Dataset
 
+# Bytes of [X 1] formed at a time by quadratic_loss: a block that stays in cache.
+BLOCK_BYTES = 1 << 21
+
 
 @dataclass(frozen=True, eq=False)
 class QuadraticLoss:
@@ -36,10 +39,21 @@ class QuadraticLoss:
 
 
 def quadratic_loss(data: Dataset) -> QuadraticLoss:
-    """Build :class:`QuadraticLoss` in one pass over the data."""
-    n = data.n_rows
-    A = np.hstack((data.X, np.ones((n, 1))))
-    return QuadraticLoss(A.T @ A / n, A.T @ data.y / n, 0.5 * float(data.y @ data.y) / n)
+    """Build :class:`QuadraticLoss` in one pass over the data, in float64 whatever the data's dtype.
+
+    ``A = [X 1]`` is formed a block of rows at a time: the memory it takes is one block, not a
+    copy of ``X``.
+    """
+    n, d = data.X.shape
+    block = np.ones((min(n, max(1, BLOCK_BYTES // (8 * (d + 1)))), d + 1))
+    hessian, linear = np.zeros((d + 1, d + 1)), np.zeros(d + 1)
+    for start in range(0, n, len(block)):
+        A = block[:min(len(block), n - start)]
+        A[:, :-1] = data.X[start:start + len(A)]
+        hessian += A.T @ A
+        linear += A.T @ data.y[start:start + len(A)]
+    y = data.y.astype(np.float64, copy=False)
+    return QuadraticLoss(hessian / n, linear / n, 0.5 * float(y @ y) / n)
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import sys
 import warnings
 
@@ -20,7 +22,7 @@ from sgdcore import (
     train,
     train_test_split,
 )
-from sgdcore.train import MAX_HISTORY_POINTS, epoch_order
+from sgdcore.train import MAX_HISTORY_POINTS, epoch_loss_function, epoch_order, quadratic_setup_passes
 
 HISTORIES = ("loss_steps", "minibatch_loss", "trajectory_steps", "trajectory", "epoch_train_loss")
 
@@ -250,22 +252,51 @@ def test_history_stays_bounded_for_a_long_run() -> None:
     assert progress.loss_steps[-1] <= 20000
 
 
-def test_epoch_losses_have_one_entry_per_epoch_and_match_full_loss() -> None:
+@pytest.mark.parametrize("epochs", [4, 40])  # a pass over the data per epoch; the quadratic form
+def test_epoch_losses_have_one_entry_per_epoch_and_match_full_loss(epochs: int) -> None:
     train_rows, test_rows = train_test_split(synthetic(n=250, seed=6), 0.2)
-    progress = last(train_rows, TrainConfig(batch_size=10, epochs=6, backend="numpy"), test=test_rows)
+    direct = epochs <= quadratic_setup_passes(*train_rows.X.shape)
+    assert direct == (epochs == 4)
+    progress = last(train_rows, TrainConfig(batch_size=10, epochs=epochs, backend="numpy"), test=test_rows)
     params = np.append(progress.weights, progress.bias)
-    assert len(progress.epoch_train_loss) == 7  # before training, then after each epoch
-    assert len(progress.epoch_test_loss) == 7
-    assert len(progress.epoch_seconds) == 7
-    assert progress.epoch_train_loss[-1] == full_loss(train_rows, params)
-    assert progress.epoch_test_loss[-1] == full_loss(test_rows, params)
+    assert len(progress.epoch_train_loss) == epochs + 1  # before training, then after each epoch
+    assert len(progress.epoch_test_loss) == epochs + 1
+    assert len(progress.epoch_seconds) == epochs + 1
+    rounding = 0.0 if direct else 1e-12
+    assert progress.epoch_train_loss[-1] == pytest.approx(full_loss(train_rows, params), rel=rounding, abs=0)
+    assert progress.epoch_test_loss[-1] == pytest.approx(full_loss(test_rows, params), rel=rounding, abs=0)
     initial = progress.trajectory[0]
     assert progress.epoch_train_loss[0] == full_loss(train_rows, initial)
     assert progress.epoch_test_loss[0] == full_loss(test_rows, initial)
     assert np.all(np.diff(progress.epoch_seconds) >= 0)
-    without_test = last(train_rows, TrainConfig(batch_size=10, epochs=6, backend="numpy"))
+    without_test = last(train_rows, TrainConfig(batch_size=10, epochs=epochs, backend="numpy"))
     assert without_test.epoch_test_loss is None
     np.testing.assert_array_equal(without_test.epoch_train_loss, progress.epoch_train_loss)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.01, 1.0])
+def test_the_quadratic_epoch_loss_equals_the_direct_sum_near_and_far_from_the_minimum(noise: float) -> None:
+    data = synthetic(n=500, noise=noise, seed=2)
+    loss = epoch_loss_function(data, epochs=1000)
+    assert not isinstance(loss, functools.partial)  # the quadratic form, not full_loss
+    exact = closed_form(data)
+    optimum = np.append(exact.weights, exact.bias)
+    rng = np.random.default_rng(0)
+    for distance in (10.0, 1.0, 1e-2, 1e-4, 1e-6):
+        params = optimum + distance * rng.standard_normal(3)
+        # Noise-free data: the loss goes to zero with the distance, and stays accurate (no cancellation)
+        assert loss(params) == pytest.approx(full_loss(data, params), rel=1e-8 if noise == 0.0 else 1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert loss(np.array([1e300, 1e300, 0.0])) == math.inf
+        assert loss(np.array([np.nan, 0.0, 0.0])) == math.inf
+
+
+def test_short_runs_sum_the_loss_directly() -> None:
+    data = synthetic(n=500, seed=2)
+    loss = epoch_loss_function(data, epochs=3)
+    assert isinstance(loss, functools.partial) and loss.func is full_loss and loss.args == (data,)
+    assert quadratic_setup_passes(1_000_000, 20) < 10 < quadratic_setup_passes(100_000, 100) < 20
 
 
 def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
