@@ -1,13 +1,14 @@
-"""The chunk loop of :func:`sgdcore.kernels.run_steps`, compiled with Numba.
+"""The chunk loop of :func:`sgdcore.kernels.run_steps`, and the shuffle of
+:func:`sgdcore.kernels.permutation`, compiled with Numba.
 
 Same arguments, same results (to rounding: sums run in a different order than BLAS's), same
 in-place updates. Instead of copying each minibatch out of ``X`` it reads the rows through
-``order`` one at a time, in a single pass per minibatch: each row's residual, its share of the
+``order`` two at a time, in a single pass per minibatch: each row's residual, its share of the
 loss and its share of the gradient are computed while the row is in cache, into one small
 scratch array allocated once per chunk. The loss is still checked before any parameter changes.
 
-``fastmath`` is allowed in one place only, the dot product ``x·w`` of :func:`_dot_row`: the
-compiler may sum it in any order (partial sums in vector registers) and fuse multiply-adds,
+``fastmath`` is allowed in one place only, the dot products ``x·w`` of :func:`_dot_row` and
+:func:`_dot_rows`: the compiler may sum them in any order (partial sums in vector registers) and fuse multiply-adds,
 which changes the result by rounding only. Everything else, the gradient sums and the update,
 is evaluated exactly as written, so every step is the lesson's formula as :mod:`sgdcore.optim`
 writes it.
@@ -26,6 +27,8 @@ import numpy as np
 from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from sgdcore.kernels import UNIFORMS_PER_DRAW
 
 # Rows are visited in a random order, so each one is a cache miss: ask for the rows about this many
 # bytes ahead while working on the current one (a hint to the CPU; results do not change). Counted
@@ -65,14 +68,27 @@ def _prefetch_row(X, y, row):
 def _dot_row(X, row, params):
     """``X[row] · params[:n_features]``, summed in whatever order the compiler finds fastest.
 
-    The only function compiled with (some) ``fastmath``: a serial sum cannot use the CPU's vector
-    units, so the compiler may reassociate this one (several partial sums at once) and fuse each
-    multiply-add. It changes the result by rounding only, as BLAS's order would.
+    Compiled with (some) ``fastmath``, as :func:`_dot_rows` is, and nothing else: a serial sum
+    cannot use the CPU's vector units, so the compiler may reassociate this one (several partial
+    sums at once) and fuse each multiply-add. It changes the result by rounding only, as BLAS's order would.
     """
     total = 0.0
     for j in range(X.shape[1]):
         total += X[row, j] * params[j]
     return total
+
+
+def _dot_rows(X, row_a, row_b, params):
+    """``(X[row_a] · w, X[row_b] · w)`` in one loop: two independent sums the CPU overlaps.
+
+    Compiled with the same ``fastmath`` as :func:`_dot_row`, for the same reason.
+    """
+    total_a = 0.0
+    total_b = 0.0
+    for j in range(X.shape[1]):
+        total_a += X[row_a, j] * params[j]
+        total_b += X[row_b, j] * params[j]
+    return total_a, total_b
 
 
 def _chunk(
@@ -91,13 +107,25 @@ def _chunk(
 
         # One pass over the minibatch, each row read once while it is in cache: its residual
         # r = x·w + b − y, its share of the loss ½·mean(r²), and of the gradient (Σ x·r, Σ r)/B.
-        # The gradient is computed before the loss is checked, but used only if the loss is good.
+        # Rows go two at a time: their dot products overlap, and each entry of the gradient is
+        # loaded and stored once per pair. The gradient is computed before the loss is checked,
+        # but used only if the loss is good.
         squares = 0.0
         grad[:] = 0.0
-        for i in range(n_rows):
-            if start + i + prefetch_rows < rows_in_epoch:
-                _prefetch_row(X, y, order[start + i + prefetch_rows])
-            row = order[start + i]
+        for i in range(0, n_rows - 1, 2):
+            for ahead in range(start + i + prefetch_rows, min(start + i + prefetch_rows + 2, rows_in_epoch)):
+                _prefetch_row(X, y, order[ahead])
+            row_a = order[start + i]
+            row_b = order[start + i + 1]
+            dot_a, dot_b = _dot_rows(X, row_a, row_b, params)
+            r_a = dot_a + bias - y[row_a]
+            r_b = dot_b + bias - y[row_b]
+            squares += r_a * r_a + r_b * r_b
+            for j in range(n_features):
+                grad[j] += X[row_a, j] * r_a + X[row_b, j] * r_b
+            grad[bias_index] += r_a + r_b
+        if n_rows % 2 == 1:
+            row = order[start + n_rows - 1]
             r = _dot_row(X, row, params) + bias - y[row]
             squares += r * r
             for j in range(n_features):
@@ -130,6 +158,14 @@ def _chunk(
     return learning_rates.shape[0], n_recorded
 
 
+def _fisher_yates_swaps(order, uniforms, first_swap):
+    n_rows = order.shape[0]
+    for k in range(uniforms.shape[0]):
+        i = n_rows - 1 - (first_swap + k)
+        j = min(int(uniforms[k] * (i + 1)), i)
+        order[i], order[j] = order[j], order[i]
+
+
 def _cache_outside_the_package() -> None:
     """Keep Numba's cache in the user's cache directory rather than next to this file.
 
@@ -154,7 +190,18 @@ def _compile(function, fastmath=False):
 _cache_outside_the_package()
 _prefetch_row = _compile(_prefetch_row)
 _dot_row = _compile(_dot_row, fastmath={"reassoc", "contract"})
+_dot_rows = _compile(_dot_rows, fastmath={"reassoc", "contract"})
 _run_steps = _compile(_chunk)
+_fisher_yates_swaps = _compile(_fisher_yates_swaps)
+
+
+def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sgdcore.kernels.permutation` with its swaps compiled: the same order from the same ``rng``."""
+    order = np.arange(n_rows, dtype=np.intp)
+    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
+        uniforms = rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap))
+        _fisher_yates_swaps(order, uniforms, first_swap)
+    return order
 
 
 def run_steps(
@@ -208,4 +255,5 @@ def warm_up() -> float:
             X, y, np.arange(2), 2, params, velocity, 0, 1, np.full(2, 0.1), 0.0, 0.0, False, 0.0, 0.0,
             0, 1.0, np.empty(2), 1, np.empty((2, 2)), 0,
         )
+    permutation(2, np.random.default_rng(0))
     return time.perf_counter() - started

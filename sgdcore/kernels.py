@@ -1,7 +1,8 @@
-"""The inner loop: run a chunk of SGD steps of one epoch over the arrays.
+"""The inner loops: shuffle the rows for an epoch, and run a chunk of SGD steps of it over the arrays.
 
-:func:`run_steps` is the readable reference, one NumPy expression per line of the lesson.
-``sgdcore._compiled`` holds the same loop compiled with Numba; tests show they agree.
+:func:`permutation` and :func:`run_steps` are the readable references, one line of Python or
+NumPy per line of the lesson. ``sgdcore._compiled`` holds the same loops compiled with Numba;
+tests show they agree.
 Both update ``params``/``velocity`` in place and write per-step minibatch losses and the
 recorded trajectory into caller-owned buffers, so a chunk allocates nothing per step.
 """
@@ -12,6 +13,28 @@ import numpy as np
 
 from sgdcore.model import squared_loss
 from sgdcore.optim import sgd_step
+
+# Random numbers drawn at a time by permutation(): an O(n) array of them would be a second buffer.
+UNIFORMS_PER_DRAW = 1 << 16
+
+
+def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random order of ``0 … n_rows−1``: the Fisher–Yates shuffle of D2L's ``random.shuffle``.
+
+    Swap ``k`` exchanges position ``i = n_rows−1−k`` with ``j = ⌊uₖ·(i+1)⌋``, uniform on ``0 … i``,
+    where ``uₖ`` is the ``k``-th of ``rng.random()``'s numbers, drawn ``UNIFORMS_PER_DRAW`` at a time.
+    (NumPy's own ``rng.permutation`` costs four times as much as the compiled version of this.)
+    """
+    order = list(range(n_rows))
+    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
+        uniforms = rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap))
+        top = n_rows - 1 - first_swap
+        for i, u in zip(range(top, top - len(uniforms), -1), uniforms.tolist(), strict=True):
+            j = int(u * (i + 1))
+            if j > i:  # the product rounded up to i + 1
+                j = i
+            order[i], order[j] = order[j], order[i]
+    return np.array(order, dtype=np.intp)
 
 
 def run_steps(

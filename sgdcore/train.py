@@ -17,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 
+from sgdcore import kernels
 from sgdcore.analysis import quadratic_loss
 from sgdcore.data import Dataset
 from sgdcore.errors import ConfigError
@@ -198,12 +199,15 @@ class Progress:
         )
 
 
-def select_kernel(backend: str) -> tuple[Callable[..., tuple[int, int]], str, str | None]:
-    """The chunk kernel to use: ``(kernel, name, notice)``; the notice says why Numba is not used."""
-    from sgdcore import kernels
+def select_kernel(
+    backend: str,
+) -> tuple[Callable[..., tuple[int, int]], Callable[[int, np.random.Generator], np.ndarray], str, str | None]:
+    """The chunk kernel and the shuffle to use: ``(run_steps, permutation, name, notice)``.
 
+    The notice says why Numba is not used.
+    """
     if backend == "numpy":
-        return kernels.run_steps, "numpy", None
+        return kernels.run_steps, kernels.permutation, "numpy", None
     try:
         from sgdcore import _compiled
 
@@ -212,14 +216,20 @@ def select_kernel(backend: str) -> tuple[Callable[..., tuple[int, int]], str, st
         if backend == "numba":
             raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}") from error
         notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."
-        return kernels.run_steps, "numpy", notice
-    return _compiled.run_steps, "numba", None
+        return kernels.run_steps, kernels.permutation, "numpy", notice
+    return _compiled.run_steps, _compiled.permutation, "numba", None
 
 
-def epoch_order(n_rows: int, rng: np.random.Generator, shuffle: str, block_size: int) -> np.ndarray:
+def epoch_order(
+    n_rows: int,
+    rng: np.random.Generator,
+    shuffle: str,
+    block_size: int,
+    permutation: Callable[[int, np.random.Generator], np.ndarray] = kernels.permutation,
+) -> np.ndarray:
     """The order in which an epoch visits the rows.
 
-    ``"none"``: ``0, 1, 2, …``. ``"epoch"``: a fresh permutation (D2L's ``data_iter``).
+    ``"none"``: ``0, 1, 2, …``. ``"epoch"``: a fresh ``permutation`` (D2L's ``data_iter``).
 
     ``"blocks"``: the rows cut into contiguous blocks of ``block_size`` (the last one may be
     shorter), the blocks visited in a random order, the rows of each block in a random order of
@@ -238,7 +248,7 @@ def epoch_order(n_rows: int, rng: np.random.Generator, shuffle: str, block_size:
     if shuffle == "none":
         return np.arange(n_rows)
     if shuffle == "epoch":
-        return rng.permutation(n_rows)
+        return permutation(n_rows, rng)
     block_size = min(block_size, n_rows)
     n_full_blocks, last_block_size = divmod(n_rows, block_size)
     block_order = rng.permutation(n_full_blocks + (last_block_size > 0))
@@ -358,7 +368,7 @@ def train(
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
-    kernel, backend, notice = select_kernel(config.backend)
+    kernel, permutation, backend, notice = select_kernel(config.backend)
     notices = data.notices + ((notice,) if notice else ())
     # float32 data stays float32 (half the memory and bandwidth); anything else trains in float64, so
     # integer features never turn the target into integers.
@@ -400,7 +410,7 @@ def train(
     with np.errstate(all="ignore"):
         while run.epoch < last_epoch:
             rng_state = rng.bit_generator.state
-            order = epoch_order(n_rows, rng, config.shuffle, config.block_size)
+            order = epoch_order(n_rows, rng, config.shuffle, config.block_size, permutation)
             while run.batch_in_epoch < steps_per_epoch:
                 n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps())
                 if losses.shape[0] < n_steps:

@@ -197,6 +197,15 @@ def test_training_diverges_at_the_same_step_on_both_backends() -> None:
     assert runs[0].message == runs[1].message
 
 
+@pytest.mark.parametrize("n_rows", [0, 1, 2, 3, 17, kernels.UNIFORMS_PER_DRAW + 2, 2 * kernels.UNIFORMS_PER_DRAW + 1])
+def test_both_shuffles_give_the_same_order(n_rows: int) -> None:
+    reference = kernels.permutation(n_rows, np.random.default_rng(n_rows))
+    compiled = _compiled.permutation(n_rows, np.random.default_rng(n_rows))
+    np.testing.assert_array_equal(compiled, reference)
+    np.testing.assert_array_equal(np.sort(compiled), np.arange(n_rows))
+    assert compiled.dtype == np.intp
+
+
 # Without Numba
 
 
@@ -212,8 +221,8 @@ def test_a_numba_that_imports_but_cannot_compile_falls_back_too(monkeypatch: pyt
         raise RuntimeError("LLVM ERROR: cannot select intrinsic")
 
     monkeypatch.setattr(_compiled, "warm_up", broken)
-    kernel, name, notice = select_kernel("auto")
-    assert (kernel, name) == (kernels.run_steps, "numpy")
+    kernel, permutation, name, notice = select_kernel("auto")
+    assert (kernel, permutation, name) == (kernels.run_steps, kernels.permutation, "numpy")
     assert "cannot select intrinsic" in notice and "NumPy" in notice
     progress = last(dataset(50, 2, np.float64, 0), TrainConfig(batch_size=5, epochs=1))
     assert progress.backend == "numpy" and progress.status == "finished"
@@ -222,8 +231,8 @@ def test_a_numba_that_imports_but_cannot_compile_falls_back_too(monkeypatch: pyt
 
 
 def test_auto_falls_back_to_numpy_with_a_notice(no_numba) -> None:
-    kernel, name, notice = select_kernel("auto")
-    assert kernel is kernels.run_steps
+    kernel, permutation, name, notice = select_kernel("auto")
+    assert kernel is kernels.run_steps and permutation is kernels.permutation
     assert name == "numpy"
     assert "NumPy" in notice
 
@@ -231,7 +240,7 @@ def test_auto_falls_back_to_numpy_with_a_notice(no_numba) -> None:
 def test_training_without_numba_works_and_says_so_once(no_numba) -> None:
     data = dataset(50, 2, np.float64, 0)
     snapshots = list(sgdcore.train(data, TrainConfig(batch_size=5, epochs=2), report_every=1e-4))
-    _, _, notice = select_kernel("auto")
+    *_, notice = select_kernel("auto")
     assert snapshots[-1].status == "finished"
     for progress in snapshots:
         assert progress.backend == "numpy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import sys
@@ -368,6 +369,15 @@ def test_epoch_orders() -> None:
     np.testing.assert_array_equal(np.sort(order), np.arange(10))
     # Blocks [0-3], [4-7], [8-9] each appear contiguously, in some order.
     blocks_visited(epoch_order(10, rng, "blocks", 4), 10, 4)
+
+
+def test_the_epoch_shuffle_is_uniform_over_all_orders() -> None:
+    rng = np.random.default_rng(3)
+    draws = 24_000
+    counts = collections.Counter(tuple(epoch_order(4, rng, "epoch", 4).tolist()) for _ in range(draws))
+    assert len(counts) == 24  # every order of four rows turns up…
+    chi_square = sum((count - draws / 24) ** 2 / (draws / 24) for count in counts.values())
+    assert chi_square < 49.7  # …about equally often (99.9th percentile of χ² with 23 degrees of freedom)
 
 
 def test_blocks_sorted_a_few_at_a_time_still_visit_every_block_once(monkeypatch: pytest.MonkeyPatch) -> None:
