@@ -124,7 +124,9 @@ def _chunk(
             for j in range(n_features):
                 grad[j] += X[row_a, j] * r_a + X[row_b, j] * r_b
             grad[bias_index] += r_a + r_b
-        if n_rows % 2 == 1:
+        if n_rows % 2 == 1:  # the odd row out; at batch size 1, every row
+            if start + n_rows - 1 + prefetch_rows < rows_in_epoch:
+                _prefetch_row(X, y, order[start + n_rows - 1 + prefetch_rows])
             row = order[start + n_rows - 1]
             r = _dot_row(X, row, params) + bias - y[row]
             squares += r * r
