@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from sgdcore import kernels
-from sgdcore.analysis import quadratic_loss
+from sgdcore.analysis import BLOCK_BYTES, quadratic_loss
 from sgdcore.data import Dataset
 from sgdcore.errors import ConfigError
 from sgdcore.model import init_params
@@ -277,13 +277,19 @@ def full_loss(data: Dataset, params: np.ndarray) -> float:
 
     :func:`sgdcore.model.squared_loss` of :func:`sgdcore.model.predict`, to rounding, computed
     on one vector of residuals updated in place rather than on a new array per operation: it
-    runs on the whole data at every epoch's end, so each extra pass shows.
+    runs on the whole data at every epoch's end, so each extra pass shows. A float32 (or integer)
+    ``X`` is converted to float64 a block of rows at a time: ``X @ θ`` would convert all of it.
     """
+    X, n_rows = data.X, data.X.shape[0]
+    rows_per_block = n_rows if X.dtype == np.float64 else max(1, BLOCK_BYTES // (8 * max(X.shape[1], 1)))
+    squares = 0.0
     with np.errstate(all="ignore"):
-        residual = data.X @ params[:-1]
-        residual += params[-1]
-        residual -= data.y
-        loss = 0.5 * float(residual @ residual) / residual.shape[0]
+        for start in range(0, n_rows, rows_per_block):
+            residual = X[start:start + rows_per_block].astype(np.float64, copy=False) @ params[:-1]
+            residual += params[-1]
+            residual -= data.y[start:start + rows_per_block]
+            squares += float(residual @ residual)
+        loss = 0.5 * squares / n_rows
     return loss if math.isfinite(loss) else math.inf
 
 

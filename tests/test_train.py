@@ -6,6 +6,7 @@ import collections
 import functools
 import math
 import sys
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -298,6 +299,23 @@ def test_short_runs_sum_the_loss_directly() -> None:
     loss = epoch_loss_function(data, epochs=3)
     assert isinstance(loss, functools.partial) and loss.func is full_loss and loss.args == (data,)
     assert quadratic_setup_passes(1_000_000, 20) < 10 < quadratic_setup_passes(100_000, 100) < 20
+
+
+def test_full_loss_of_float32_data_is_computed_in_float64_without_converting_all_of_x() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100_000, 20)).astype(np.float32)
+    y = (X @ np.ones(20) + 1.0).astype(np.float32)
+    data = Dataset(X, y, tuple(f"x{i}" for i in range(20)))
+    params = np.r_[np.full(20, 0.9), 0.5]
+    tracemalloc.start()
+    try:
+        loss = full_loss(data, params)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    residual = X.astype(np.float64) @ params[:-1] + params[-1] - y.astype(np.float64)
+    assert loss == pytest.approx(0.5 * np.mean(residual**2), rel=1e-12)
+    assert peak < X.nbytes / 2  # a float64 copy of X would be twice its size
 
 
 def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
