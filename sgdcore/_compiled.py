@@ -8,10 +8,10 @@ loss and its share of the gradient are computed while the row is in cache, into 
 scratch array allocated once per chunk. The loss is still checked before any parameter changes.
 
 ``fastmath`` is allowed in one place only, the dot products ``x·w`` of :func:`_dot_row` and
-:func:`_dot_rows`: the compiler may sum them in any order (partial sums in vector registers) and fuse multiply-adds,
-which changes the result by rounding only. Everything else, the gradient sums and the update,
-is evaluated exactly as written, so every step is the lesson's formula as :mod:`sgdcore.optim`
-writes it.
+:func:`_dot_rows`: the compiler may sum them in any order (partial sums in vector registers) and
+fuse multiply-adds, which changes the result by rounding only. Everything else, the gradient sums
+and the update, is evaluated exactly as written, so every step is the lesson's formula as
+:mod:`sgdcore.optim` writes it.
 
 Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.train.select_kernel`
 then falls back to the NumPy kernel and says so.
@@ -70,7 +70,8 @@ def _dot_row(X, row, params):
 
     Compiled with (some) ``fastmath``, as :func:`_dot_rows` is, and nothing else: a serial sum
     cannot use the CPU's vector units, so the compiler may reassociate this one (several partial
-    sums at once) and fuse each multiply-add. It changes the result by rounding only, as BLAS's order would.
+    sums at once) and fuse each multiply-add. It changes the result by rounding only, as BLAS's
+    order would.
     """
     total = 0.0
     for j in range(X.shape[1]):

@@ -281,7 +281,7 @@ def full_loss(data: Dataset, params: np.ndarray) -> float:
     ``X`` is converted to float64 a block of rows at a time: ``X @ θ`` would convert all of it.
     """
     X, n_rows = data.X, data.X.shape[0]
-    rows_per_block = n_rows if X.dtype == np.float64 else max(1, BLOCK_BYTES // (8 * max(X.shape[1], 1)))
+    rows_per_block = max(n_rows, 1) if X.dtype == np.float64 else max(1, BLOCK_BYTES // (8 * max(X.shape[1], 1)))
     squares = 0.0
     with np.errstate(all="ignore"):
         for start in range(0, n_rows, rows_per_block):
