@@ -28,7 +28,7 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from sgdcore.kernels import UNIFORMS_PER_DRAW
+from sgdcore.kernels import swap_uniforms
 
 # Rows are visited in a random order, so each one is a cache miss: ask for the rows about this many
 # bytes ahead while working on the current one (a hint to the CPU; results do not change). Counted
@@ -201,8 +201,7 @@ _fisher_yates_swaps = _compile(_fisher_yates_swaps)
 def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
     """:func:`sgdcore.kernels.permutation` with its swaps compiled: the same order from the same ``rng``."""
     order = np.arange(n_rows, dtype=np.intp)
-    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
-        uniforms = rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap))
+    for first_swap, uniforms in swap_uniforms(n_rows, rng):
         _fisher_yates_swaps(order, uniforms, first_swap)
     return order
 

@@ -9,6 +9,8 @@ recorded trajectory into caller-owned buffers, so a chunk allocates nothing per 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from sgdcore.model import squared_loss
@@ -22,12 +24,11 @@ def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
     """A uniformly random order of ``0 … n_rows−1``: the Fisher–Yates shuffle of D2L's ``random.shuffle``.
 
     Swap ``k`` exchanges position ``i = n_rows−1−k`` with ``j = ⌊uₖ·(i+1)⌋``, uniform on ``0 … i``,
-    where ``uₖ`` is the ``k``-th of ``rng.random()``'s numbers, drawn ``UNIFORMS_PER_DRAW`` at a time.
+    where ``uₖ`` is the ``k``-th of the numbers :func:`swap_uniforms` draws.
     (NumPy's own ``rng.permutation`` costs three times as much as the compiled version of this.)
     """
     order = list(range(n_rows))
-    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
-        uniforms = rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap))
+    for first_swap, uniforms in swap_uniforms(n_rows, rng):
         top = n_rows - 1 - first_swap
         for i, u in zip(range(top, top - len(uniforms), -1), uniforms.tolist(), strict=True):
             j = int(u * (i + 1))
@@ -35,6 +36,16 @@ def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
                 j = i
             order[i], order[j] = order[j], order[i]
     return np.array(order, dtype=np.intp)
+
+
+def swap_uniforms(n_rows: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
+    """The random numbers of :func:`permutation`'s swaps, ``UNIFORMS_PER_DRAW`` at a time.
+
+    Yields ``(number of the first swap, the swaps' numbers from rng.random())``; both backends
+    draw through here, so they shuffle alike.
+    """
+    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
+        yield first_swap, rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap))
 
 
 def run_steps(
