@@ -15,6 +15,14 @@ also gives the steady cost of an epoch, "s/epoch in run": in a 20-epoch run, the
 epochs do: the shuffle, the steps, the snapshots, the full loss at the epoch's end (which a run this
 long takes from the loss's quadratic form; the one-time set-up of that form is in the first epoch,
 left out, and printed). The targets are checked on both figures, the one-epoch figure first.
+
+Two more kinds of row put the figures in proportion. "compiled kernel alone" is an epoch of our
+kernel with nothing else: the shuffle and the steps, the work the naive loop and ``SGDRegressor``
+do. The floors are what no epoch can beat on this machine: reading every row of ``X`` once in the
+epoch's order (prefetched as the kernel does, no arithmetic to speak of), and making that order.
+``X @ w`` runs BLAS on all cores (NumPy's default), our kernel on one; the one-thread ``X @ w`` is
+printed too. The last lines add the floors up for a one-epoch ``train()`` run (shuffle, read, and
+the two loss passes) and compare them with the targets.
 """
 
 from __future__ import annotations
@@ -38,10 +46,11 @@ import numba
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDRegressor
+from threadpoolctl import threadpool_limits
 
 import sgdcore
 from sgdcore import Dataset, TrainConfig, _compiled, kernels
-from sgdcore.train import epoch_loss_function, full_loss
+from sgdcore.train import epoch_loss_function, epoch_order, full_loss
 
 LEARNING_RATE = 1e-3  # small enough for batch size 1 on 100 standard-normal features
 RUN_EPOCHS = 20  # the run whose steady epochs give "s/epoch in run"
@@ -122,6 +131,37 @@ def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: i
                       np.empty((1, n_features + 1)), 0)
 
 
+def compiled_kernel_epoch(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: str, seed: int) -> None:
+    """An epoch of our compiled kernel alone: the shuffle and the steps, no loss evaluation, no snapshots.
+
+    The same work as the naive loop and ``SGDRegressor(max_iter=1)``; ``train()`` adds the rest.
+    """
+    n_rows, n_features = X.shape
+    n_steps = -(-n_rows // batch_size)
+    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, _compiled.permutation)
+    params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
+    _compiled.run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE),
+                        0.0, 0.0, False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60,
+                        np.empty((1, n_features + 1)), 0)
+
+
+@numba.njit(nogil=True, fastmath=True)
+def _read_rows(X: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
+    """Read every row of ``X`` once in ``order``, prefetching as the kernel does, and sum it all.
+
+    Column sums, so that the adds run in vector registers and memory, not arithmetic, sets the pace.
+    """
+    prefetch_rows = min(max(_compiled.PREFETCH_BYTES // max(X.strides[0], 1), 4), 256)
+    sums = np.zeros(X.shape[1])
+    for k in range(order.shape[0]):
+        if k + prefetch_rows < order.shape[0]:
+            _compiled._prefetch_row(X, y, order[k + prefetch_rows])
+        row = order[k]
+        for j in range(X.shape[1]):
+            sums[j] += X[row, j]
+    return sums.sum()
+
+
 def extrapolated(repeat: int, steps_per_epoch: int, max_steps: int,
                  run: Callable[[int, int], object]) -> tuple[float, str]:
     """Time ``run(n_steps, repetition)``; if that is less than an epoch, scale it up to one."""
@@ -153,13 +193,32 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
     print(f"\n## {n_rows:,} × {n_features} float64 ({X.nbytes / 1e6:.0f} MB), best of {repeat}")
 
     x_at_w = best_of(repeat, lambda _: X @ w)
-    print(f"full loss, one pass: {best_of(repeat, lambda _: full_loss(data, np.zeros(n_features + 1))):.4f} s; "
+    with threadpool_limits(limits=1, user_api="blas"):
+        x_at_w_one_thread = best_of(repeat, lambda _: X @ w)
+    loss_pass = best_of(repeat, lambda _: full_loss(data, np.zeros(n_features + 1)))
+    print(f"full loss, one pass: {loss_pass:.4f} s; "
           f"set-up of its quadratic form for a {RUN_EPOCHS}-epoch run: "
           f"{best_of(repeat, lambda _: epoch_loss_function(data, RUN_EPOCHS)):.4f} s, then O(d²) per epoch")
+    # The floors: reading every row once in an epoch's order (prefetched as the kernel does, no
+    # arithmetic) is the least any epoch visiting the rows in that order can cost on this machine.
+    shuffle_time, read_time = {}, {}
+    for shuffle in ("epoch", "blocks"):
+        shuffle_time[shuffle] = best_of(repeat, lambda repetition, s=shuffle: epoch_order(
+            n_rows, np.random.default_rng(repetition), s, TrainConfig.block_size, _compiled.permutation))
+        order = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size, _compiled.permutation)
+        _read_rows(X, y, order[:2])  # compile, not timed
+        read_time[shuffle] = best_of(repeat, lambda _, order=order: _read_rows(X, y, order))
     sklearn_time = best_of(repeat, lambda repetition: sklearn_epoch(data, repetition))
     timings = [Timing("X @ w (one sequential read)", None, x_at_w),
+               Timing("X @ w, BLAS on one thread", None, x_at_w_one_thread),
+               Timing("read X in a shuffled order (floor)", None, read_time["epoch"]),
+               Timing("read X in shuffle=blocks order (floor)", None, read_time["blocks"]),
+               Timing("shuffle: compiled Fisher–Yates", None, shuffle_time["epoch"]),
+               Timing("shuffle: blocks order", None, shuffle_time["blocks"]),
                Timing("SGDRegressor.fit, max_iter=1", 1, sklearn_time)]
     naive_time: dict[int, float] = {}
+    kernel_time: dict[int, float] = {}
+    kernel_blocks_time: dict[int, float] = {}
     compiled_time: dict[int, float] = {}
     blocks_time: dict[int, float] = {}
     compiled_in_run: dict[int, float] = {}
@@ -176,6 +235,10 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
 
     for batch_size in batch_sizes:
         steps_per_epoch = -(-n_rows // batch_size)
+        kernel_time[batch_size] = best_of(
+            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(X, y, b, "epoch", repetition))
+        kernel_blocks_time[batch_size] = best_of(
+            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(X, y, b, "blocks", repetition))
         compiled_time[batch_size], compiled_in_run[batch_size] = compiled_epochs(batch_size, "epoch")
         blocks_time[batch_size], blocks_in_run[batch_size] = compiled_epochs(batch_size, "blocks")
         if steps_per_epoch <= max_steps:
@@ -191,6 +254,8 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
             repeat, steps_per_epoch, max_steps,
             lambda steps, repetition, b=batch_size: naive_steps(X, y, b, steps, repetition))
         timings += [
+            Timing("compiled kernel alone, shuffle=epoch", batch_size, kernel_time[batch_size]),
+            Timing("compiled kernel alone, shuffle=blocks", batch_size, kernel_blocks_time[batch_size]),
             Timing("sgdcore.train, numba, shuffle=epoch", batch_size, compiled_time[batch_size],
                    seconds_in_run=compiled_in_run[batch_size]),
             Timing("sgdcore.train, numba, shuffle=blocks", batch_size, blocks_time[batch_size],
@@ -227,11 +292,24 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
         target("batch 32, naive loop ÷ compiled", naive_time[32] / compiled_time[32], 8.0, at_most=False)
         target("batch 32, naive loop ÷ compiled (s/epoch in run)", naive_time[32] / compiled_in_run[32], 8.0,
                at_most=False)
+        target("batch 32, naive loop ÷ compiled kernel alone", naive_time[32] / kernel_time[32], 8.0,
+               at_most=False)
     for batch_size in sorted(blocks_time):
         if batch_size >= 256:
             target(f"batch {batch_size}, shuffle=blocks ÷ X@w", blocks_time[batch_size] / x_at_w, 3.0)
             target(f"batch {batch_size}, shuffle=blocks ÷ X@w (s/epoch in run)", blocks_in_run[batch_size] / x_at_w,
                    3.0)
+            target(f"batch {batch_size}, shuffle=blocks ÷ X@w (kernel alone)", kernel_blocks_time[batch_size] / x_at_w,
+                   3.0)
+
+    # A one-epoch train() run evaluates the exact loss before and after its epoch: no such run can
+    # take less than its shuffle, a read of X in its order, and two loss passes.
+    print("floors of a one-epoch train() run (shuffle + read in order + 2 loss passes):")
+    for shuffle in ("epoch", "blocks"):
+        floor = shuffle_time[shuffle] + read_time[shuffle] + 2 * loss_pass
+        against = f"naive loop (batch 32) ÷ floor: {naive_time[32] / floor:.1f}×" if 32 in naive_time else ""
+        print(f"  shuffle={shuffle}: {shuffle_time[shuffle]:.4f} + {read_time[shuffle]:.4f} + 2 × {loss_pass:.4f} "
+              f"= {floor:.4f} s = {floor / x_at_w:.1f}× X@w; {against}")
 
 
 def main() -> None:

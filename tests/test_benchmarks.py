@@ -1,0 +1,78 @@
+"""The benchmark scripts run end to end on tiny data and print every row their README figures come from.
+
+No timing is asserted (machines are shared and noisy): only that each script works and reports what
+it promises, so that `python benchmarks/...` in the README keeps working.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+def run(script: str, *arguments: str) -> str:
+    finished = subprocess.run([sys.executable, str(BENCHMARKS / script), *arguments], capture_output=True,
+                              text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return finished.stdout
+
+
+def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
+    output = run("bench_epoch.py", "--scale", "0.001", "--repeat", "1", "--steps", "40")
+    for section in ("## 1,000 × 20", "## 1,000 × 100"):
+        assert section in output
+    methods = ["X @ w (one sequential read)", "X @ w, BLAS on one thread", "read X in a shuffled order (floor)",
+               "read X in shuffle=blocks order (floor)", "shuffle: compiled Fisher–Yates", "shuffle: blocks order",
+               "SGDRegressor.fit, max_iter=1", "compiled kernel alone, shuffle=epoch",
+               "compiled kernel alone, shuffle=blocks", "sgdcore.train, numba, shuffle=epoch",
+               "sgdcore.train, numba, shuffle=blocks", "sgdcore NumPy reference (backend=numpy)",
+               "naive D2L NumPy loop"]
+    for method in methods:
+        rows = [line for line in output.splitlines() if line.startswith(method)]
+        per_dataset = 1 if method.startswith(("X @ w", "read X", "shuffle:", "SGDRegressor")) else 3
+        assert len(rows) == 2 * per_dataset, (method, rows)
+        for row in rows:
+            seconds = float(row[len(method):].split()[1])  # printed to 0.1 ms: 0 on data this small
+            assert seconds >= 0, row
+    # The naive loop at batch size 1 takes minutes per epoch at full size: timed over --steps, extrapolated.
+    assert "extrapolated from 40 steps" in output
+    targets = re.findall(r"\[\s*(met|NOT MET)\] (.+): (" + NUMBER + r") \(([≤≥]) (" + NUMBER + r")\)", output)
+    assert len(targets) == 2 * 9, targets
+    for verdict, _, value, sign, limit in targets:
+        holds = float(value) <= float(limit) if sign == "≤" else float(value) >= float(limit)
+        assert (verdict == "met") == holds
+    floors = re.findall(r"shuffle=(epoch|blocks): (" + NUMBER + r") \+ (" + NUMBER + r") \+ 2 × (" + NUMBER
+                        + r") = (" + NUMBER + r") s", output)
+    assert [floor[0] for floor in floors] == ["epoch", "blocks"] * 2
+    for _, shuffle, read, loss_pass, total in floors:  # four figures, each rounded to 0.1 ms
+        assert float(total) == pytest.approx(float(shuffle) + float(read) + 2 * float(loss_pass), abs=2.5e-4)
+
+
+def test_bench_csv_compares_every_way_of_reading_the_same_file() -> None:
+    output = run("bench_csv.py", "--rows", "2000", "--cols", "5")
+    for way in "abcdef":
+        assert re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}× +-?\d+", output, re.MULTILINE), way
+
+
+def test_bench_memory_reports_the_peak_against_the_data_and_the_compile_times() -> None:
+    output = run("bench_memory.py", "--rows", "2000")
+    assert re.search(rf"peak resident during train\(\) +{NUMBER} MB", output)
+    assert re.search(r"\[(met|NOT MET)\] extra memory < 1 × data", output)
+    assert re.search(rf"cold \(empty NUMBA_CACHE_DIR\) +warm_up\(\) +{NUMBER} s", output)
+    assert re.search(rf"warm \(cache hit\) +warm_up\(\) +{NUMBER} s", output)
+
+
+def test_bench_dashboard_measures_the_train_page_against_the_library_alone() -> None:
+    output = run("bench_dashboard.py", "--rows", "2000", "--epochs", "2", "--repeat", "1", "--no-browser")
+    alone = re.search(r"sgdcore alone \(no UI\) +([\d,]+) +1\.00×", output)
+    page = re.search(r"Train page, AppTest, live charts +([\d,]+) +(" + NUMBER + r")× +(met|NOT met)", output)
+    assert alone and page, output
+    assert float(page.group(2)) == pytest.approx(
+        int(page.group(1).replace(",", "")) / int(alone.group(1).replace(",", "")), abs=0.01)
