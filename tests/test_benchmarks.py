@@ -46,8 +46,9 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
     targets = re.findall(r"\[\s*(met|NOT MET)\] (.+): (" + NUMBER + r") \(([≤≥]) (" + NUMBER + r")\)", output)
     assert len(targets) == 2 * 9, targets
     for verdict, _, value, sign, limit in targets:
-        holds = float(value) <= float(limit) if sign == "≤" else float(value) >= float(limit)
-        assert (verdict == "met") == holds
+        if abs(float(value) - float(limit)) > 0.005:  # the value is printed to two decimals
+            holds = float(value) <= float(limit) if sign == "≤" else float(value) >= float(limit)
+            assert (verdict == "met") == holds
     floors = re.findall(r"shuffle=(epoch|blocks): (" + NUMBER + r") \+ (" + NUMBER + r") \+ 2 × (" + NUMBER
                         + r") = (" + NUMBER + r") s", output)
     assert [floor[0] for floor in floors] == ["epoch", "blocks"] * 2
