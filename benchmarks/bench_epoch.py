@@ -121,14 +121,18 @@ def naive_steps(X: np.ndarray, y: np.ndarray, batch_size: int, max_steps: int, s
     return steps
 
 
+def kernel_steps(run_steps: Callable[..., object], X: np.ndarray, y: np.ndarray, order: np.ndarray,
+                 batch_size: int, n_steps: int) -> None:
+    """``run_steps`` (our NumPy or compiled kernel) over the first ``n_steps`` minibatches in ``order``: plain SGD."""
+    n_rows, n_features = X.shape
+    params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
+    run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE), 0.0, 0.0,
+              False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60, np.empty((1, n_features + 1)), 0)
+
+
 def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: int, seed: int) -> None:
     """Our NumPy reference kernel over the first ``n_steps`` minibatches of a shuffled epoch."""
-    n_rows, n_features = X.shape
-    order = np.random.default_rng(seed).permutation(n_rows)
-    params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
-    kernels.run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE),
-                      0.0, 0.0, False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60,
-                      np.empty((1, n_features + 1)), 0)
+    kernel_steps(kernels.run_steps, X, y, np.random.default_rng(seed).permutation(X.shape[0]), batch_size, n_steps)
 
 
 def compiled_kernel_epoch(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: str, seed: int) -> None:
@@ -136,13 +140,9 @@ def compiled_kernel_epoch(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle
 
     The same work as the naive loop and ``SGDRegressor(max_iter=1)``; ``train()`` adds the rest.
     """
-    n_rows, n_features = X.shape
-    n_steps = -(-n_rows // batch_size)
+    n_rows = X.shape[0]
     order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, _compiled.permutation)
-    params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
-    _compiled.run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE),
-                        0.0, 0.0, False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60,
-                        np.empty((1, n_features + 1)), 0)
+    kernel_steps(_compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size))
 
 
 @numba.njit(nogil=True, fastmath=True)
