@@ -50,7 +50,7 @@ from threadpoolctl import threadpool_limits
 
 import sgdcore
 from sgdcore import Dataset, TrainConfig, _compiled, kernels
-from sgdcore.train import epoch_loss_function, epoch_order, full_loss
+from sgdcore.train import Backend, epoch_loss_function, epoch_order, full_loss, select_kernel
 
 LEARNING_RATE = 1e-3  # small enough for batch size 1 on 100 standard-normal features
 RUN_EPOCHS = 20  # the run whose steady epochs give "s/epoch in run"
@@ -135,14 +135,15 @@ def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: i
     kernel_steps(kernels.run_steps, X, y, np.random.default_rng(seed).permutation(X.shape[0]), batch_size, n_steps)
 
 
-def compiled_kernel_epoch(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: str, seed: int) -> None:
+def compiled_kernel_epoch(compiled: Backend, X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: str,
+                          seed: int) -> None:
     """An epoch of our compiled kernel alone: the shuffle and the steps, no loss evaluation, no snapshots.
 
     The same work as the naive loop and ``SGDRegressor(max_iter=1)``; ``train()`` adds the rest.
     """
     n_rows = X.shape[0]
-    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, _compiled.permutation)
-    kernel_steps(_compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size))
+    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, compiled)
+    kernel_steps(compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size))
 
 
 @numba.njit(nogil=True, fastmath=True)
@@ -192,6 +193,7 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
     w = np.ones(n_features)
     print(f"\n## {n_rows:,} × {n_features} float64 ({X.nbytes / 1e6:.0f} MB), best of {repeat}")
 
+    compiled, _ = select_kernel("numba")
     x_at_w = best_of(repeat, lambda _: X @ w)
     with threadpool_limits(limits=1, user_api="blas"):
         x_at_w_one_thread = best_of(repeat, lambda _: X @ w)
@@ -204,8 +206,8 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
     shuffle_time, read_time = {}, {}
     for shuffle in ("epoch", "blocks"):
         shuffle_time[shuffle] = best_of(repeat, lambda repetition, s=shuffle: epoch_order(
-            n_rows, np.random.default_rng(repetition), s, TrainConfig.block_size, _compiled.permutation))
-        order = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size, _compiled.permutation)
+            n_rows, np.random.default_rng(repetition), s, TrainConfig.block_size, compiled))
+        order = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size, compiled)
         _read_rows(X, y, order[:2])  # compile, not timed
         read_time[shuffle] = best_of(repeat, lambda _, order=order: _read_rows(X, y, order))
     sklearn_time = best_of(repeat, lambda repetition: sklearn_epoch(data, repetition))
@@ -236,9 +238,9 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
     for batch_size in batch_sizes:
         steps_per_epoch = -(-n_rows // batch_size)
         kernel_time[batch_size] = best_of(
-            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(X, y, b, "epoch", repetition))
+            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(compiled, X, y, b, "epoch", repetition))
         kernel_blocks_time[batch_size] = best_of(
-            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(X, y, b, "blocks", repetition))
+            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(compiled, X, y, b, "blocks", repetition))
         compiled_time[batch_size], compiled_in_run[batch_size] = compiled_epochs(batch_size, "epoch")
         blocks_time[batch_size], blocks_in_run[batch_size] = compiled_epochs(batch_size, "blocks")
         if steps_per_epoch <= max_steps:

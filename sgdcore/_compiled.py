@@ -1,5 +1,5 @@
-"""The chunk loop of :func:`sgdcore.kernels.run_steps`, and the shuffle of
-:func:`sgdcore.kernels.permutation`, compiled with Numba.
+"""The chunk loop of :func:`sgdcore.kernels.run_steps`, and the shuffles of
+:func:`sgdcore.kernels.permutation` and :func:`sgdcore.kernels.block_order`, compiled with Numba.
 
 Same arguments, same results (to rounding: sums run in a different order than BLAS's), same
 in-place updates. Instead of copying each minibatch out of ``X`` it reads the rows through
@@ -28,7 +28,7 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from sgdcore.kernels import swap_uniforms
+from sgdcore.kernels import block_layout
 
 # Rows are visited in a random order, so each one is a cache miss: ask for the rows about this many
 # bytes ahead while working on the current one (a hint to the CPU; results do not change). Counted
@@ -161,12 +161,24 @@ def _chunk(
     return learning_rates.shape[0], n_recorded
 
 
-def _fisher_yates_swaps(order, uniforms, first_swap):
-    n_rows = order.shape[0]
-    for k in range(uniforms.shape[0]):
-        i = n_rows - 1 - (first_swap + k)
-        j = min(int(uniforms[k] * (i + 1)), i)
+def _fisher_yates(order, rng):
+    # rng.random() inside compiled code draws from the Generator's own bit generator: the same
+    # numbers, in the same order, as the reference's rng.random(size).
+    for i in range(order.shape[0] - 1, 0, -1):
+        j = min(int(rng.random() * (i + 1)), i)
         order[i], order[j] = order[j], order[i]
+
+
+def _fill_blocks(order, starts, lengths, rng):
+    position = 0
+    for block in range(starts.shape[0]):
+        start = starts[block]
+        order[position] = start
+        for i in range(1, lengths[block]):
+            j = min(int(rng.random() * (i + 1)), i)
+            order[position + i] = order[position + j]
+            order[position + j] = start + i
+        position += lengths[block]
 
 
 def _cache_outside_the_package() -> None:
@@ -195,14 +207,21 @@ _prefetch_row = _compile(_prefetch_row)
 _dot_row = _compile(_dot_row, fastmath={"reassoc", "contract"})
 _dot_rows = _compile(_dot_rows, fastmath={"reassoc", "contract"})
 _run_steps = _compile(_chunk)
-_fisher_yates_swaps = _compile(_fisher_yates_swaps)
+_fisher_yates = _compile(_fisher_yates)
+_fill_blocks = _compile(_fill_blocks)
 
 
 def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
-    """:func:`sgdcore.kernels.permutation` with its swaps compiled: the same order from the same ``rng``."""
+    """:func:`sgdcore.kernels.permutation`, compiled: the same order from the same ``rng``."""
     order = np.arange(n_rows, dtype=np.intp)
-    for first_swap, uniforms in swap_uniforms(n_rows, rng):
-        _fisher_yates_swaps(order, uniforms, first_swap)
+    _fisher_yates(order, rng)
+    return order
+
+
+def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sgdcore.kernels.block_order`, compiled: the same order from the same ``rng``."""
+    order = np.empty(n_rows, dtype=np.intp)
+    _fill_blocks(order, *block_layout(n_rows, block_size, rng), rng)
     return order
 
 
@@ -258,4 +277,5 @@ def warm_up() -> float:
             0, 1.0, np.empty(2), 1, np.empty((2, 2)), 0,
         )
     permutation(2, np.random.default_rng(0))
+    block_order(3, 2, np.random.default_rng(0))
     return time.perf_counter() - started

@@ -1,15 +1,13 @@
 """The inner loops: shuffle the rows for an epoch, and run a chunk of SGD steps of it over the arrays.
 
-:func:`permutation` and :func:`run_steps` are the readable references, one line of Python or
-NumPy per line of the lesson. ``sgdcore._compiled`` holds the same loops compiled with Numba;
-tests show they agree.
+:func:`permutation`, :func:`block_order` and :func:`run_steps` are the readable references, one
+line of Python or NumPy per line of the lesson. ``sgdcore._compiled`` holds the same loops compiled
+with Numba; tests show they agree.
 Both update ``params``/``velocity`` in place and write per-step minibatch losses and the
 recorded trajectory into caller-owned buffers, so a chunk allocates nothing per step.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -24,13 +22,15 @@ def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
     """A uniformly random order of ``0 … n_rows−1``: the Fisher–Yates shuffle of D2L's ``random.shuffle``.
 
     Swap ``k`` exchanges position ``i = n_rows−1−k`` with ``j = ⌊uₖ·(i+1)⌋``, uniform on ``0 … i``,
-    where ``uₖ`` is the ``k``-th of the numbers :func:`swap_uniforms` draws.
-    (NumPy's own ``rng.permutation`` costs three times as much as the compiled version of this.)
+    where ``uₖ`` is the ``k``-th number ``rng.random`` draws (here ``UNIFORMS_PER_DRAW`` at a time;
+    the compiled version draws the same numbers one at a time). NumPy's own ``rng.permutation``
+    costs three times as much as the compiled version of this.
     """
     order = list(range(n_rows))
-    for first_swap, uniforms in swap_uniforms(n_rows, rng):
+    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
+        uniforms = rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap)).tolist()
         top = n_rows - 1 - first_swap
-        for i, u in zip(range(top, top - len(uniforms), -1), uniforms.tolist(), strict=True):
+        for i, u in zip(range(top, top - len(uniforms), -1), uniforms, strict=True):
             j = int(u * (i + 1))
             if j > i:  # the product rounded up to i + 1
                 j = i
@@ -38,14 +38,39 @@ def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
     return np.array(order, dtype=np.intp)
 
 
-def swap_uniforms(n_rows: int, rng: np.random.Generator) -> Iterator[tuple[int, np.ndarray]]:
-    """The random numbers of :func:`permutation`'s swaps, ``UNIFORMS_PER_DRAW`` at a time.
+def block_layout(n_rows: int, block_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The blocks of a ``shuffle="blocks"`` epoch in the order it visits them: ``(first rows, lengths)``.
 
-    Yields ``(number of the first swap, the swaps' numbers from rng.random())``; both backends
-    draw through here, so they shuffle alike.
+    The rows are cut into contiguous blocks of ``block_size`` (the last one may be shorter), visited
+    in the order of ``rng.permutation``; the short block comes wherever its turn falls.
     """
-    for first_swap in range(0, n_rows - 1, UNIFORMS_PER_DRAW):
-        yield first_swap, rng.random(min(UNIFORMS_PER_DRAW, n_rows - 1 - first_swap))
+    block_size = max(1, min(block_size, n_rows))
+    starts = rng.permutation(-(-n_rows // block_size)) * block_size
+    return starts, np.minimum(starts + block_size, n_rows) - starts
+
+
+def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.ndarray:
+    """The order of a ``shuffle="blocks"`` epoch: the blocks of :func:`block_layout` one after another,
+    the rows of each in a uniformly random order of their own.
+
+    Each block is written by the "inside-out" Fisher–Yates shuffle, which fills and shuffles in one
+    pass: row ``i`` of the block goes to place ``i``, after whatever sat at place ``j = ⌊u·(i+1)⌋``
+    (uniform on ``0 … i``) moved there to make room. One ``u`` per row but the first, from
+    ``rng.random``; the compiled version draws the same numbers one at a time.
+    """
+    order = np.empty(n_rows, dtype=np.intp)
+    position = 0
+    for start, length in zip(*(part.tolist() for part in block_layout(n_rows, block_size, rng)), strict=True):
+        block = [start] * length
+        for i, u in zip(range(1, length), rng.random(length - 1).tolist(), strict=True):
+            j = int(u * (i + 1))
+            if j > i:  # the product rounded up to i + 1
+                j = i
+            block[i] = block[j]
+            block[j] = start + i
+        order[position:position + length] = block
+        position += length
+    return order
 
 
 def run_steps(

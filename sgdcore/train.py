@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -26,9 +26,6 @@ from sgdcore.schedules import Schedule
 
 Status = Literal["running", "converged", "diverged", "finished", "stopped"]
 SHUFFLES = ("epoch", "blocks", "none")
-# Rows of keys sorted at a time by the blocks shuffle: its temporaries (keys and ranks, 10 bytes a
-# row) then stay in a core's cache.
-SORT_ROWS = 1 << 16
 BACKENDS = ("auto", "numba", "numpy")
 
 
@@ -199,15 +196,22 @@ class Progress:
         )
 
 
-def select_kernel(
-    backend: str,
-) -> tuple[Callable[..., tuple[int, int]], Callable[[int, np.random.Generator], np.ndarray], str, str | None]:
-    """The chunk kernel and the shuffle to use: ``(run_steps, permutation, name, notice)``.
+class Backend(NamedTuple):
+    """One implementation of the inner loops: the NumPy references or the compiled versions."""
 
-    The notice says why Numba is not used.
-    """
+    name: str
+    run_steps: Callable[..., tuple[int, int]]
+    permutation: Callable[[int, np.random.Generator], np.ndarray]
+    block_order: Callable[[int, int, np.random.Generator], np.ndarray]
+
+
+NUMPY_BACKEND = Backend("numpy", kernels.run_steps, kernels.permutation, kernels.block_order)
+
+
+def select_kernel(backend: str) -> tuple[Backend, str | None]:
+    """The inner loops to use for ``TrainConfig.backend``, and a notice saying why Numba is not used."""
     if backend == "numpy":
-        return kernels.run_steps, kernels.permutation, "numpy", None
+        return NUMPY_BACKEND, None
     try:
         from sgdcore import _compiled
 
@@ -216,16 +220,12 @@ def select_kernel(
         if backend == "numba":
             raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}") from error
         notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."
-        return kernels.run_steps, kernels.permutation, "numpy", notice
-    return _compiled.run_steps, _compiled.permutation, "numba", None
+        return NUMPY_BACKEND, notice
+    return Backend("numba", _compiled.run_steps, _compiled.permutation, _compiled.block_order), None
 
 
 def epoch_order(
-    n_rows: int,
-    rng: np.random.Generator,
-    shuffle: str,
-    block_size: int,
-    permutation: Callable[[int, np.random.Generator], np.ndarray] = kernels.permutation,
+    n_rows: int, rng: np.random.Generator, shuffle: str, block_size: int, backend: Backend = NUMPY_BACKEND
 ) -> np.ndarray:
     """The order in which an epoch visits the rows.
 
@@ -233,43 +233,20 @@ def epoch_order(
 
     ``"blocks"``: the rows cut into contiguous blocks of ``block_size`` (the last one may be
     shorter), the blocks visited in a random order, the rows of each block in a random order of
-    their own. Memory is then read almost sequentially, several times faster on large data than
-    visiting rows at random. The price: a minibatch holds rows from one block of neighbouring
-    rows, not from the whole data. That is harmless when the rows are in random order already, and
-    biased when the file is sorted (by time, by target, by class): each minibatch then sees a
-    slice of the distribution, and ``"epoch"`` is the right choice.
+    their own (:func:`sgdcore.kernels.block_order`). Memory is then read almost sequentially,
+    faster on large data than visiting rows at random. The price: a minibatch holds rows from one
+    block of neighbouring rows, not from the whole data. That is harmless when the rows are in
+    random order already, and biased when the file is sorted (by time, by target, by class): each
+    minibatch then sees a slice of the distribution, and ``"epoch"`` is the right choice.
 
-    The rows of a block are sorted by random 16-bit keys, a few hundred blocks per vectorised sort
-    (one ``rng.permutation`` per block cost ten times more; one sort of all blocks at once, whose
-    temporaries do not fit in cache, twice as much). Equal keys, a few pairs per block, are
-    ordered by one random permutation of the positions, so every block's order is uniformly
-    random. The only O(n) array is the order itself.
+    Both shuffles come from ``backend``, whose versions give the same order for the same ``rng``.
+    The only O(n) array is the order itself.
     """
     if shuffle == "none":
         return np.arange(n_rows)
     if shuffle == "epoch":
-        return permutation(n_rows, rng)
-    block_size = min(block_size, n_rows)
-    n_full_blocks, last_block_size = divmod(n_rows, block_size)
-    block_order = rng.permutation(n_full_blocks + (last_block_size > 0))
-    tie_break = rng.permutation(block_size)
-    order = np.empty(n_rows, dtype=np.intp)
-    # The short last block sits wherever its turn comes; the full blocks fill the rest in turn.
-    position = block_size * int(np.flatnonzero(block_order == n_full_blocks)[0]) if last_block_size else 0
-    full_block_rows = [order[:position].reshape(-1, block_size),
-                       order[position + last_block_size:].reshape(-1, block_size)]
-    starts = block_order[block_order < n_full_blocks] * block_size
-    blocks_per_sort = max(1, SORT_ROWS // block_size)
-    for out in full_block_rows:
-        out_starts, starts = starts[:out.shape[0]], starts[out.shape[0]:]
-        for first in range(0, out.shape[0], blocks_per_sort):
-            rows = out[first:first + blocks_per_sort]
-            keys = rng.integers(0, 1 << 16, size=rows.shape, dtype=np.uint16)
-            np.take(tie_break, np.argsort(keys, axis=1, kind="stable"), out=rows)
-            rows += out_starts[first:first + blocks_per_sort, None]
-    if last_block_size:
-        order[position:position + last_block_size] = n_full_blocks * block_size + rng.permutation(last_block_size)
-    return order
+        return backend.permutation(n_rows, rng)
+    return backend.block_order(n_rows, block_size, rng)
 
 
 def full_loss(data: Dataset, params: np.ndarray) -> float:
@@ -374,7 +351,7 @@ def train(
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
-    kernel, permutation, backend, notice = select_kernel(config.backend)
+    backend, notice = select_kernel(config.backend)
     notices = data.notices + ((notice,) if notice else ())
     # float32 data stays float32 (half the memory and bandwidth); anything else trains in float64, so
     # integer features never turn the target into integers.
@@ -410,13 +387,13 @@ def train(
             trajectory_steps=run_state.trajectory_steps, trajectory=run_state.trajectory,
             epoch_train_loss=run_state.epoch_train_loss, epoch_test_loss=run_state.epoch_test_loss,
             epoch_seconds=run_state.epoch_seconds, elapsed_seconds=run.elapsed,
-            diverged_at_step=diverged_at, backend=backend, notices=notices, state=run_state,
+            diverged_at_step=diverged_at, backend=backend.name, notices=notices, state=run_state,
         )
 
     with np.errstate(all="ignore"):
         while run.epoch < last_epoch:
             rng_state = rng.bit_generator.state
-            order = epoch_order(n_rows, rng, config.shuffle, config.block_size, permutation)
+            order = epoch_order(n_rows, rng, config.shuffle, config.block_size, backend)
             while run.batch_in_epoch < steps_per_epoch:
                 n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps())
                 if losses.shape[0] < n_steps:
@@ -425,7 +402,7 @@ def train(
                     config.learning_rate_at(np.arange(run.step, run.step + n_steps)), dtype=np.float64
                 )
                 started = time.perf_counter()
-                done, run.n_recorded = kernel(
+                done, run.n_recorded = backend.run_steps(
                     X, y, order, rows_in_epoch, run.params, run.velocity, run.batch_in_epoch,
                     config.batch_size, learning_rates, config.momentum, config.dampening,
                     config.nesterov, config.weight_decay, config.l1_penalty, run.step, loss_limit,

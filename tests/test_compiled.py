@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import sgdcore
 from sgdcore import ConfigError, Dataset, Schedule, TrainConfig, kernels
 from sgdcore.schedules import SCHEDULES
-from sgdcore.train import select_kernel
+from sgdcore.train import NUMPY_BACKEND, select_kernel
 
 _compiled = pytest.importorskip("sgdcore._compiled", reason="Numba is not installed")
 
@@ -199,11 +199,25 @@ def test_training_diverges_at_the_same_step_on_both_backends() -> None:
 
 @pytest.mark.parametrize("n_rows", [0, 1, 2, 3, 17, kernels.UNIFORMS_PER_DRAW + 2, 2 * kernels.UNIFORMS_PER_DRAW + 1])
 def test_both_shuffles_give_the_same_order(n_rows: int) -> None:
-    reference = kernels.permutation(n_rows, np.random.default_rng(n_rows))
-    compiled = _compiled.permutation(n_rows, np.random.default_rng(n_rows))
+    reference_rng, compiled_rng = np.random.default_rng(n_rows), np.random.default_rng(n_rows)
+    reference = kernels.permutation(n_rows, reference_rng)
+    compiled = _compiled.permutation(n_rows, compiled_rng)
     np.testing.assert_array_equal(compiled, reference)
     np.testing.assert_array_equal(np.sort(compiled), np.arange(n_rows))
     assert compiled.dtype == np.intp
+    # The compiled shuffle draws from the caller's generator: the next epoch's order matches too.
+    assert compiled_rng.bit_generator.state == reference_rng.bit_generator.state
+
+
+@pytest.mark.parametrize(("n_rows", "block_size"), [(1, 1), (2, 5), (10, 4), (23, 4), (64, 8), (5000, 1024), (7, 1)])
+def test_both_blocks_orders_are_the_same(n_rows: int, block_size: int) -> None:
+    reference_rng, compiled_rng = np.random.default_rng(n_rows), np.random.default_rng(n_rows)
+    for _ in range(3):  # consecutive epochs from one generator
+        reference = kernels.block_order(n_rows, block_size, reference_rng)
+        compiled = _compiled.block_order(n_rows, block_size, compiled_rng)
+        np.testing.assert_array_equal(compiled, reference)
+        assert compiled.dtype == np.intp
+        assert compiled_rng.bit_generator.state == reference_rng.bit_generator.state
 
 
 # Without Numba
@@ -221,8 +235,10 @@ def test_a_numba_that_imports_but_cannot_compile_falls_back_too(monkeypatch: pyt
         raise RuntimeError("LLVM ERROR: cannot select intrinsic")
 
     monkeypatch.setattr(_compiled, "warm_up", broken)
-    kernel, permutation, name, notice = select_kernel("auto")
-    assert (kernel, permutation, name) == (kernels.run_steps, kernels.permutation, "numpy")
+    backend, notice = select_kernel("auto")
+    assert backend == NUMPY_BACKEND
+    assert (backend.name, backend.run_steps, backend.permutation, backend.block_order) == (
+        "numpy", kernels.run_steps, kernels.permutation, kernels.block_order)
     assert "cannot select intrinsic" in notice and "NumPy" in notice
     progress = last(dataset(50, 2, np.float64, 0), TrainConfig(batch_size=5, epochs=1))
     assert progress.backend == "numpy" and progress.status == "finished"
@@ -231,9 +247,10 @@ def test_a_numba_that_imports_but_cannot_compile_falls_back_too(monkeypatch: pyt
 
 
 def test_auto_falls_back_to_numpy_with_a_notice(no_numba) -> None:
-    kernel, permutation, name, notice = select_kernel("auto")
-    assert kernel is kernels.run_steps and permutation is kernels.permutation
-    assert name == "numpy"
+    backend, notice = select_kernel("auto")
+    assert backend.run_steps is kernels.run_steps and backend.permutation is kernels.permutation
+    assert backend.block_order is kernels.block_order
+    assert backend.name == "numpy"
     assert "NumPy" in notice
 
 

@@ -24,7 +24,13 @@ from sgdcore import (
     train,
     train_test_split,
 )
-from sgdcore.train import MAX_HISTORY_POINTS, epoch_loss_function, epoch_order, quadratic_setup_passes
+from sgdcore.train import (
+    MAX_HISTORY_POINTS,
+    epoch_loss_function,
+    epoch_order,
+    quadratic_setup_passes,
+    select_kernel,
+)
 
 HISTORIES = ("loss_steps", "minibatch_loss", "trajectory_steps", "trajectory", "epoch_train_loss")
 
@@ -398,16 +404,29 @@ def test_the_epoch_shuffle_is_uniform_over_all_orders() -> None:
     assert chi_square < 49.7  # …about equally often (99.9th percentile of χ² with 23 degrees of freedom)
 
 
-def test_blocks_sorted_a_few_at_a_time_still_visit_every_block_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules["sgdcore.train"], "SORT_ROWS", 12)  # three blocks of 4 per sort
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_blocks_visit_every_block_once_in_any_order(backend_name: str) -> None:
+    backend, _ = select_kernel(backend_name)
     rng = np.random.default_rng(1)
     short_block_positions, first_rows = set(), set()
     for _ in range(200):
-        pieces = blocks_visited(epoch_order(23, rng, "blocks", 4), 23, 4)
+        pieces = blocks_visited(epoch_order(23, rng, "blocks", 4, backend), 23, 4)
         short_block_positions.add(pieces.index(5))
-        first_rows.add(int(epoch_order(8, rng, "blocks", 4)[0]))
+        first_rows.add(int(epoch_order(8, rng, "blocks", 4, backend)[0]))
     assert short_block_positions == set(range(6))  # the short last block comes at every turn
     assert first_rows == set(range(8))  # any row can come first: the rows of a block are shuffled
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", "numba"])
+def test_the_rows_of_a_block_come_in_a_uniformly_random_order(backend_name: str) -> None:
+    backend, _ = select_kernel(backend_name)
+    rng = np.random.default_rng(4)
+    draws = 24_000
+    # One block of four rows: the blocks order is then the inside-out shuffle of that block alone.
+    counts = collections.Counter(tuple(epoch_order(4, rng, "blocks", 4, backend).tolist()) for _ in range(draws))
+    assert len(counts) == 24
+    chi_square = sum((count - draws / 24) ** 2 / (draws / 24) for count in counts.values())
+    assert chi_square < 49.7  # 99.9th percentile of χ² with 23 degrees of freedom
 
 
 def test_blocks_shuffle_trains_too() -> None:
