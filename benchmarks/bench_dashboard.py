@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 import sgdcore  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+TRAIN_PAGE_CHARTS = 5  # on the default data: loss, parameters, landscape, fit, predicted against actual
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -137,7 +138,12 @@ def browser_figures(args: argparse.Namespace, params: dict[str, str]) -> tuple[f
                 status = page.get_by_text(re.compile(r"^Finished \d+ epochs"))
                 status.wait_for(timeout=600_000)
                 page.locator("table").first.wait_for()
-                page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()
+                # The whole result: every chart of the finished run drawn (loss, parameters, landscape,
+                # fit, predicted against actual), none of the page left stale from before the click.
+                page.wait_for_function(
+                    """n => document.querySelectorAll('.vega-embed canvas, .vega-embed svg.marks').length >= n
+                           && !document.querySelector('[data-stale="true"]')""",
+                    arg=TRAIN_PAGE_CHARTS, timeout=600_000)
                 return time.perf_counter() - started, status.inner_text()
 
             train(base)  # the first run compiles and caches everything; not counted
