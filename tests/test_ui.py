@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
+from collections.abc import Iterator
 
 import altair as alt
 import numpy as np
@@ -188,3 +192,30 @@ def test_every_page_address_is_its_file_name_in_pages() -> None:
     assert {page.file for page in PAGES} == {f"pages/{stem}.py" for stem in stems}
     for page in PAGES[1:]:
         assert page.url_path == Path(page.file).stem
+
+
+def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import compile as ui_compile
+
+    compiled = threading.Event()
+
+    def slow_compile() -> None:
+        time.sleep(0.3)
+        compiled.set()
+
+    warm_up = threading.Thread(target=slow_compile)
+    warm_up.start()
+    monkeypatch.setattr(ui_compile, "warm_up_in_background", lambda: warm_up)
+    shown = []
+
+    @contextlib.contextmanager
+    def spinner(text: str) -> Iterator[None]:
+        shown.append(text)
+        yield
+
+    monkeypatch.setattr(ui_compile.st, "spinner", spinner)
+    ui_compile.wait_for_kernel()
+    assert compiled.is_set()  # training starts only once the kernel is ready…
+    assert shown == [ui_compile.COMPILING_MESSAGE]  # …and the page said why it waited
+    ui_compile.wait_for_kernel()
+    assert shown == [ui_compile.COMPILING_MESSAGE]  # compiled already: no message, no wait

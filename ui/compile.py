@@ -21,3 +21,15 @@ def warm_up_in_background() -> threading.Thread:
     thread = threading.Thread(target=_warm_up, name="numba-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+COMPILING_MESSAGE = "Compiling the training kernel: once per server start, a few seconds…"
+
+
+def wait_for_kernel() -> None:
+    """Before training: if the background compile has not finished (the first seconds of a fresh
+    server), say so while waiting for it, rather than leave a page that seems stuck."""
+    thread = warm_up_in_background()
+    if thread.is_alive():
+        with st.spinner(COMPILING_MESSAGE):
+            thread.join()

@@ -18,6 +18,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 import sgdcore
+from ui.compile import wait_for_kernel
 
 # session_state key of the Train page's run: {"key": what it was trained on, "progress": the last snapshot,
 # "config": its TrainConfig, "description": the data}; the Export page reads it.
@@ -67,6 +68,7 @@ def train_live(
     """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) at least every
     ``REPORT_SECONDS`` and on the last one, and ``draw`` (charts) at a bounded rate and, unless the page
     draws the result itself afterwards (``draw_last=False``), on the last one."""
+    wait_for_kernel()
     frames = FrameClock()
     last_reported = time.perf_counter()
     progress = None
@@ -101,6 +103,7 @@ def train_all(
     every ``FRAME_SECONDS`` when ``live`` (pass ``live=False`` when wall time is being compared:
     drawing would be counted in it); ``report(label, index)`` announces each run as it starts.
     """
+    wait_for_kernel()
     runs: dict[str, sgdcore.Progress] = {}
     frames = FrameClock()
     report_every = REPORT_SECONDS if live else 10.0

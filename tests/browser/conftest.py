@@ -66,15 +66,16 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_dir: Path) -> Iterator[Server]:
-    """`streamlit run dashboard.py` on a free port, healthy on entry, terminated on exit."""
+def streamlit_server(log_dir: Path, environment: dict[str, str] | None = None) -> Iterator[Server]:
+    """`streamlit run dashboard.py` on a free port, healthy on entry, terminated on exit; ``environment``
+    is added to the server's."""
     port = _free_port()
     log = log_dir / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(environment or {})},
         )
     running = Server(f"http://127.0.0.1:{port}", log)
     try:
@@ -109,6 +110,15 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of the test's own that no session has visited yet (a few seconds to start)."""
     _require_chromium()
     with streamlit_server(tmp_path_factory.mktemp("streamlit-fresh")) as running:
+        yield running
+
+
+@pytest.fixture
+def cold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A fresh server with an empty Numba cache, as a new deployment starts: compiling takes seconds."""
+    _require_chromium()
+    cache = tmp_path_factory.mktemp("numba-cache")
+    with streamlit_server(tmp_path_factory.mktemp("streamlit-cold"), {"NUMBA_CACHE_DIR": str(cache)}) as running:
         yield running
 
 

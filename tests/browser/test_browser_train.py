@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import (
+    TIMEOUT_MS,
     assert_no_exception,
     full_page_screenshot,
     main,
@@ -18,7 +19,10 @@ from browser_helpers import (
     wait_for_app,
     wait_for_charts,
 )
+from conftest import VIEWPORT
 from playwright.sync_api import expect
+
+from ui.compile import COMPILING_MESSAGE
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TOLERANCE = 0.01
@@ -145,3 +149,26 @@ def test_stop_interrupts_within_half_a_second_keeps_the_run_and_train_resumes_it
     wait_for_app(page)
     resumed = int(re.search(r"at step ([\d,]+)", stopped.inner_text()).group(1).replace(",", ""))
     assert resumed > step, (step, resumed)
+
+
+@pytest.mark.browser
+def test_training_on_a_new_deployment_says_it_is_compiling_then_trains(browser, cold_server):
+    # A new server with an empty Numba cache compiles the kernel in the background for several seconds;
+    # a first visitor who presses Train at once sees why it waits, then gets the ordinary result.
+    context = browser.new_context(viewport=VIEWPORT, base_url=cold_server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_role("button", name="Train", exact=True).click()
+        compiling = main(page).get_by_text(COMPILING_MESSAGE)
+        expect(compiling).to_be_visible()
+        status = main(page).locator('[data-testid="stAlertContentSuccess"]').filter(has_text=re.compile(r"^Finished"))
+        expect(status).to_be_visible(timeout=TIMEOUT_MS)
+        wait_for_app(page)
+        assert_no_exception(page)
+        expect(compiling).to_have_count(0)
+        assert_sgd_matches_closed_form(coefficient_table(page))
+        assert "compiled kernel is unavailable" not in main(page).inner_text()  # compiled, not the fallback
+    finally:
+        context.close()
