@@ -348,6 +348,10 @@ def train(
         )
     steps_per_epoch = config.steps_per_epoch(n_rows)
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
+    # One minibatch of every row (full-batch gradient descent) sums the same gradient in any order, to
+    # rounding: it reads the rows in memory order, several times faster on large data than a shuffled
+    # order, and draws no shuffle.
+    shuffle = "none" if steps_per_epoch == 1 and rows_in_epoch == n_rows else config.shuffle
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
@@ -393,7 +397,7 @@ def train(
     with np.errstate(all="ignore"):
         while run.epoch < last_epoch:
             rng_state = rng.bit_generator.state
-            order = epoch_order(n_rows, rng, config.shuffle, config.block_size, backend)
+            order = epoch_order(n_rows, rng, shuffle, config.block_size, backend)
             while run.batch_in_epoch < steps_per_epoch:
                 n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps())
                 if losses.shape[0] < n_steps:

@@ -26,6 +26,7 @@ from sgdcore import (
 )
 from sgdcore.train import (
     MAX_HISTORY_POINTS,
+    SHUFFLES,
     epoch_loss_function,
     epoch_order,
     quadratic_setup_passes,
@@ -514,3 +515,28 @@ def test_config_errors_are_value_errors_for_callers_that_catch_those() -> None:
         TrainConfig(learning_rate=0)
     assert issubclass(ConfigError, sgdcore.SGDCoreError)
     assert issubclass(sgdcore.DataError, sgdcore.SGDCoreError)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_full_batch_gradient_descent_reads_the_rows_in_memory_order_whatever_the_shuffle(backend: str) -> None:
+    data = synthetic(n=300, seed=2)
+    runs = [last(data, TrainConfig(learning_rate=0.1, batch_size=300, epochs=4, shuffle=shuffle, seed=5,
+                                   backend=backend)) for shuffle in SHUFFLES]
+    for run in runs[1:]:  # the same sums in the same order: the same run, to the last bit
+        np.testing.assert_array_equal(run.trajectory, runs[0].trajectory)
+        assert run.epoch_train_loss.tolist() == runs[0].epoch_train_loss.tolist()
+    # Plain gradient descent on every row: θ ← θ − η·Xᵀ(Xθ − y)/n, with X holding a column of ones.
+    X = np.column_stack((data.X, np.ones(data.n_rows)))
+    theta = runs[0].trajectory[0].copy()
+    for _ in range(4):
+        theta -= 0.1 * X.T @ (X @ theta - data.y) / data.n_rows
+    np.testing.assert_allclose(runs[0].trajectory[-1], theta, rtol=1e-12)
+
+
+def test_one_minibatch_that_leaves_rows_out_still_draws_them_at_random() -> None:
+    data = synthetic(n=10, seed=0)
+    # batch_size 6 with drop_last: each epoch is one step over 6 of the 10 rows, a new draw every epoch.
+    shuffled, in_order = (last(data, TrainConfig(learning_rate=0.01, batch_size=6, drop_last=True, epochs=30,
+                                                 shuffle=shuffle, backend="numpy")) for shuffle in ("epoch", "none"))
+    assert shuffled.steps_per_epoch == in_order.steps_per_epoch == 1
+    assert not np.array_equal(shuffled.trajectory, in_order.trajectory)
