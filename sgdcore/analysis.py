@@ -187,6 +187,9 @@ def gradient_noise(
     predicted, measured = [], []
     for batch_size in batch_sizes:
         predicted.append(np.sqrt(spread / batch_size * (n - batch_size) / max(n - 1, 1) * (n - 1) / n))
+        if batch_size >= n:  # every row, drawn in any order, is the full batch: no spread, nothing to sample
+            measured.append(0.0)
+            continue
         squared = [
             np.sum((per_example[rng.choice(n, batch_size, replace=False)].mean(axis=0) - full) ** 2)
             for _ in range(samples)

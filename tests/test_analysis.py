@@ -146,7 +146,12 @@ def test_gradient_noise_prediction_matches_measurement_and_falls_with_batch_size
     assert predicted[0] / predicted[2] == pytest.approx(4.0, rel=0.05)
     # The whole data set is the full gradient: no noise at all.
     assert predicted[-1] == 0.0
-    assert measured[-1] < 1e-12
+    assert measured[-1] == 0.0
+    # …so it is not sampled: on a million rows, each sample of the full batch would cost a pass over the data.
+    rng = np.random.default_rng(1)
+    before = rng.bit_generator.state
+    assert gradient_noise(data, params, [500], rng, samples=400)[1].tolist() == [0.0]
+    assert rng.bit_generator.state == before
 
     # The prediction from its definition: per-example gradients, population variance, finite-population factor.
     residual = data.X @ params[:-1] + params[-1] - data.y
