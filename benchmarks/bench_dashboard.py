@@ -24,25 +24,19 @@ import argparse
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import numpy as np
+from local_app import CHROMIUM, ROOT, chromium_page, served_dashboard, wait_until_drawn
+
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import sgdcore
 
-import sgdcore  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
 TRAIN_PAGE_CHARTS = 5  # on the default data: loss, parameters, landscape, fit, predicted against actual
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def settings(args: argparse.Namespace) -> dict[str, str]:
@@ -92,72 +86,38 @@ def expected_steps(args: argparse.Namespace) -> int:
     return -(-n_train // args.batch_size) * args.epochs
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def browser_figures(args: argparse.Namespace, params: dict[str, str]) -> tuple[float, list[float]]:
     """(steps/s on the benchmark data, seconds from pressing Train to the result on the default data)."""
     from urllib.parse import urlencode
 
-    from playwright.sync_api import sync_playwright
+    with served_dashboard() as base, chromium_page() as page:
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server") from None
-                time.sleep(0.2)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        def train(url: str) -> tuple[float, str]:
+            page.goto(url)
+            button = page.get_by_role("button", name="Train", exact=True)
+            button.wait_for()
+            page.get_by_text("Press Train").first.wait_for()
+            # Let the browser finish drawing the freshly loaded page, as it has by the time a person
+            # clicks: on 2 cores its layout work would otherwise compete with the training measured.
+            page.wait_for_timeout(1000)
+            started = time.perf_counter()
+            button.click()
+            status = page.get_by_text(re.compile(r"^Finished \d+ epochs"))
+            status.wait_for(timeout=600_000)
+            page.locator("table").first.wait_for()
+            # The whole result: every chart of the finished run drawn (loss, parameters, landscape, fit,
+            # predicted against actual), the script run ended, nothing left stale from before the click.
+            wait_until_drawn(page, TRAIN_PAGE_CHARTS)
+            return time.perf_counter() - started, status.inner_text()
 
-            def train(url: str) -> tuple[float, str]:
-                page.goto(url)
-                button = page.get_by_role("button", name="Train", exact=True)
-                button.wait_for()
-                page.get_by_text("Press Train").first.wait_for()
-                # Let the browser finish drawing the freshly loaded page, as it has by the time a person
-                # clicks: on 2 cores its layout work would otherwise compete with the training measured.
-                page.wait_for_timeout(1000)
-                started = time.perf_counter()
-                button.click()
-                status = page.get_by_text(re.compile(r"^Finished \d+ epochs"))
-                status.wait_for(timeout=600_000)
-                page.locator("table").first.wait_for()
-                # The whole result: every chart of the finished run drawn (loss, parameters, landscape,
-                # fit, predicted against actual), none of the page left stale from before the click.
-                page.wait_for_function(
-                    """n => document.querySelectorAll('.vega-embed canvas, .vega-embed svg.marks').length >= n
-                           && !document.querySelector('[data-stale="true"]')""",
-                    arg=TRAIN_PAGE_CHARTS, timeout=600_000)
-                return time.perf_counter() - started, status.inner_text()
-
-            train(base)  # the first run compiles and caches everything; not counted
-            first_result = [train(base)[0] for _ in range(args.repeat + 2)]
-            best = 0.0
-            for _ in range(args.repeat):
-                _, text = train(f"{base}/?{urlencode(params)}")
-                rate = float(re.search(r"\(([\d,]+) steps/s\)", text).group(1).replace(",", ""))
-                best = max(best, rate)
-            browser.close()
-        return best, first_result
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        train(base)  # the first run compiles and caches everything; not counted
+        first_result = [train(base)[0] for _ in range(args.repeat + 2)]
+        best = 0.0
+        for _ in range(args.repeat):
+            _, text = train(f"{base}/?{urlencode(params)}")
+            rate = float(re.search(r"\(([\d,]+) steps/s\)", text).group(1).replace(",", ""))
+            best = max(best, rate)
+    return best, first_result
 
 
 def main() -> None:

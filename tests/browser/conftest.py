@@ -114,6 +114,13 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium, for a test that launches it itself (through a benchmark script, say)."""
+    _require_chromium()
+    return CHROMIUM
+
+
+@pytest.fixture
 def cold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A fresh server with an empty Numba cache, as a new deployment starts: compiling takes seconds."""
     _require_chromium()

@@ -1,0 +1,74 @@
+"""Every page of the dashboard on a large dataset, in a real Chromium: the time to open it, and to train and draw.
+
+    python benchmarks/bench_pages.py                  # 1,000,000 synthetic rows (the sidebar's maximum is 2,000,000)
+    python benchmarks/bench_pages.py --rows 100000
+
+The dashboard runs under ``streamlit run`` on a free local port, as a user runs it. Each page is opened from a
+share link that sets the number of rows (a new session each time), and timed until the script has run to its
+end with every chart drawn; then its train button is pressed and timed until the runs are finished and drawn
+likewise. Before that, the Train page is opened once untimed: on a fresh server it pays for the imports, the
+synthetic data and its closed form (shared by every page and session afterwards, as on a deployed app) and the
+kernel's compilation; that first opening is printed on its own line. Each page is then opened ``--repeat``
+times: the first opening (which computes what the page caches for the data, such as the Batch-size page's
+gradient-noise table) and the best of the others are printed, with the best time to train and draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import time
+
+from local_app import chromium_page, served_dashboard, wait_until_drawn
+
+# (title, address, its train button). The Train page is the landing page, "/".
+PAGES = (
+    ("Train", "", "Train"),
+    ("Learning rate", "learning_rate", "Train all"),
+    ("Batch size", "batch_size", "Train all"),
+    ("Momentum", "momentum", "Train all three"),
+    ("Data", "data", None),
+    ("Export and share", "export", None),
+)
+
+
+def timed(action, page) -> float:
+    started = time.perf_counter()
+    action()
+    wait_until_drawn(page)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    link = f"?n={args.rows}"
+
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs")
+    print(f"data: {args.rows:,} synthetic rows (80% for training), every other setting at its default; "
+          f"{args.repeat} openings of each page\n")
+    with served_dashboard() as base, chromium_page() as page:
+        first = timed(lambda: page.goto(f"{base}/{link}", timeout=600_000), page)
+        print(f"first opening of the Train page on a fresh server (imports, data, closed form, compiling): "
+              f"{first:.2f} s\n")
+        print(f"{'page':<20}{'first open':>12}{'open again':>12}{'train → drawn':>16}")
+        for title, address, button in PAGES:
+            opened, trained = [], math.inf
+            for _ in range(args.repeat):
+                opened.append(timed(lambda a=address: page.goto(f"{base}/{a}{link}", timeout=600_000), page))
+                if button is not None:
+                    # The click's own run replaces the page's elements: wait for it to start before timing its end.
+                    press = page.get_by_role("button", name=button, exact=True)
+                    trained = min(trained, timed(
+                        lambda b=press: (b.click(), page.wait_for_selector('[data-stale="true"], [data-testid="stApp"]'
+                                                                            '[data-test-script-state="running"]')),
+                        page))
+            again = f"{min(opened[1:]):.2f}s" if len(opened) > 1 else "-"
+            print(f"{title:<20}{opened[0]:>11.2f}s{again:>12}{(f'{trained:.2f}s' if button else '-'):>16}")
+
+if __name__ == "__main__":
+    main()
