@@ -78,3 +78,20 @@ def wait_until_drawn(page, charts: int = 0, timeout_ms: float = 600_000) -> None
                 && charts >= n && drawn >= charts && !document.querySelector('[data-stale="true"]');
         }""",
         arg=charts, timeout=timeout_ms)
+
+
+def click_and_wait_for_run(page, button, timeout_ms: float = 600_000) -> None:
+    """Click ``button`` and wait for the script run the click starts to end with everything drawn.
+
+    A run on small data can start and end between two polls of the page, so an observer installed
+    before the click notes any change of Streamlit's script state, however brief.
+    """
+    page.evaluate("""() => {
+        window.__scriptStateChanged = false;
+        const app = document.querySelector('[data-testid="stApp"]');
+        new MutationObserver((_, observer) => { window.__scriptStateChanged = true; observer.disconnect(); })
+            .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    }""")
+    button.click()
+    page.wait_for_function("() => window.__scriptStateChanged", timeout=timeout_ms)
+    wait_until_drawn(page, timeout_ms=timeout_ms)
