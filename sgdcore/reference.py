@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,8 @@ class Comparison:
     """SGD's parameters next to the closed form's, and how both do on training and test rows.
 
     ``loss`` is the training objective ``½·mean(r²)``; ``mse`` is the plain mean squared error.
+    ``loss_gap`` is how far SGD's training loss is above the floor, ``L(θ_SGD) − L(θ*)``, computed to
+    its own precision rather than the losses' (≥ 0 up to the rounding of ``θ*``).
     """
 
     names: tuple[str, ...]
@@ -43,6 +46,7 @@ class Comparison:
     truth: np.ndarray | None
     train_loss_sgd: float
     train_loss_closed_form: float
+    loss_gap: float
     train_mse_sgd: float
     train_mse_closed_form: float
     train_r2_sgd: float
@@ -67,11 +71,6 @@ class Comparison:
         scale = float(np.linalg.norm(self.closed_form))
         return self.distance / scale if scale > 0 else self.distance
 
-    @property
-    def loss_gap(self) -> float:
-        """How far SGD's training loss is above the floor: ``L(θ_SGD) − L(θ*)`` (≥ 0 up to rounding)."""
-        return self.train_loss_sgd - self.train_loss_closed_form
-
 
 def compare(
     sgd_weights: np.ndarray,
@@ -90,6 +89,15 @@ def compare(
             return float(np.mean((y_hat - data.y) ** 2)), float(r2_score(data.y, y_hat))
 
     train_mse_sgd, train_r2_sgd = scores(train, sgd_weights, sgd_bias)
+    # L(θ) − L(θ*) = mean(r*·d) + ½·mean(d²), with r* the optimum's residuals and d = X(w − w*) + (b − b*):
+    # an identity, ½·mean((r* + d)²) − ½·mean(r*²), that adds the gap's own small terms instead of
+    # subtracting two nearly equal losses, whose rounding (a negative gap of 1e-20, say) would show.
+    with np.errstate(all="ignore"):
+        optimum_residual = predict(train.X, optimum.weights, optimum.bias) - train.y
+        step = train.X @ (sgd_weights - optimum.weights) + (sgd_bias - optimum.bias)
+        loss_gap = float(np.mean(optimum_residual * step) + 0.5 * np.mean(step**2))
+    if not math.isfinite(loss_gap):
+        loss_gap = math.inf
     train_mse_cf, train_r2_cf = scores(train, optimum.weights, optimum.bias)
     test_mse_sgd = test_r2_sgd = test_mse_cf = test_r2_cf = None
     if test is not None:
@@ -101,7 +109,7 @@ def compare(
     return Comparison(
         names=(*train.feature_names, "bias"),
         sgd=np.append(sgd_weights, sgd_bias), closed_form=optimum.params, truth=truth,
-        train_loss_sgd=train_mse_sgd / 2, train_loss_closed_form=train_mse_cf / 2,
+        train_loss_sgd=train_mse_sgd / 2, train_loss_closed_form=train_mse_cf / 2, loss_gap=loss_gap,
         train_mse_sgd=train_mse_sgd, train_mse_closed_form=train_mse_cf,
         train_r2_sgd=train_r2_sgd, train_r2_closed_form=train_r2_cf,
         test_mse_sgd=test_mse_sgd, test_mse_closed_form=test_mse_cf,

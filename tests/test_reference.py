@@ -102,3 +102,14 @@ def test_compare_survives_overflowing_parameters() -> None:
     comparison = compare(np.array([1e308, 1e308]), 1e308, optimum, data)
     assert comparison.train_mse_sgd == np.inf
     assert comparison.train_r2_sgd == -np.inf
+
+
+def test_the_loss_gap_near_the_optimum_is_accurate_to_its_own_size() -> None:
+    data = synthetic(n=800, seed=1)
+    optimum = closed_form(data)
+    delta = np.array([1e-11, -2e-11, 1e-11])  # a gap near 1e-22, far below the losses' rounding (~1e-20)
+    comparison = compare(optimum.weights + delta[:-1], optimum.bias + delta[-1], optimum, data)
+    X = np.column_stack((data.X, np.ones(data.n_rows)))
+    expected = 0.5 * delta @ (X.T @ X / data.n_rows) @ delta  # the quadratic's exact gap: ½·δᵀHδ
+    assert comparison.loss_gap > 0
+    assert comparison.loss_gap == pytest.approx(expected, rel=1e-2, abs=0)  # approx alone allows 1e-12
