@@ -37,7 +37,7 @@ class Comparison:
 
     ``loss`` is the training objective ``½·mean(r²)``; ``mse`` is the plain mean squared error.
     ``loss_gap`` is how far SGD's training loss is above the floor, ``L(θ_SGD) − L(θ*)``, computed to
-    its own precision rather than the losses' (≥ 0 up to the rounding of ``θ*``).
+    its own precision rather than the losses', and 0 where ``θ_SGD`` is as good as ``θ*`` to rounding.
     """
 
     names: tuple[str, ...]
@@ -96,8 +96,8 @@ def compare(
         optimum_residual = predict(train.X, optimum.weights, optimum.bias) - train.y
         step = train.X @ (sgd_weights - optimum.weights) + (sgd_bias - optimum.bias)
         loss_gap = float(np.mean(optimum_residual * step) + 0.5 * np.mean(step**2))
-    if not math.isfinite(loss_gap):
-        loss_gap = math.inf
+    # θ* is the minimum only to rounding, so a θ within rounding of it can score a hair below it: no gap.
+    loss_gap = max(loss_gap, 0.0) if math.isfinite(loss_gap) else math.inf
     train_mse_cf, train_r2_cf = scores(train, optimum.weights, optimum.bias)
     test_mse_sgd = test_r2_sgd = test_mse_cf = test_r2_cf = None
     if test is not None:

@@ -113,3 +113,9 @@ def test_the_loss_gap_near_the_optimum_is_accurate_to_its_own_size() -> None:
     expected = 0.5 * delta @ (X.T @ X / data.n_rows) @ delta  # the quadratic's exact gap: ½·δᵀHδ
     assert comparison.loss_gap > 0
     assert comparison.loss_gap == pytest.approx(expected, rel=1e-2, abs=0)  # approx alone allows 1e-12
+    # Within rounding of θ* (which is the minimum only to rounding), SGD may score a hair below it: no gap.
+    for index in range(3):
+        for sign in (1.0, -1.0):
+            params = optimum.params.copy()
+            params[index] += sign * np.spacing(params[index])  # one step of the last digit
+            assert 0.0 <= compare(params[:-1], params[-1], optimum, data).loss_gap < 1e-28, (index, sign)
