@@ -35,8 +35,8 @@ def test_step_decay_multiplies_by_gamma_every_step_size_steps() -> None:
 def test_exponential_is_the_smooth_step_decay() -> None:
     schedule = Schedule("exponential", gamma=0.1, step_size=50)
     for t in (0, 1, 25, 50, 100, 333):
-        assert schedule(t) == pytest.approx(0.1 ** (t / 50), rel=1e-13)
-    assert schedule(100) == pytest.approx(0.01, rel=1e-13)
+        assert schedule(t) == pytest.approx(0.1 ** (t / 50), rel=1e-13, abs=0)
+    assert schedule(100) == pytest.approx(0.01, rel=1e-13, abs=0)
 
 
 def test_inverse_scaling_is_scikit_learn_invscaling() -> None:
@@ -46,7 +46,7 @@ def test_inverse_scaling_is_scikit_learn_invscaling() -> None:
     config = TrainConfig(learning_rate=eta0, schedule=schedule)
     for step in (0, 1, 9, 99, 9999):
         t = step + 1
-        assert config.learning_rate_at(step) == pytest.approx(eta0 / t**power_t, rel=1e-13)
+        assert config.learning_rate_at(step) == pytest.approx(eta0 / t**power_t, rel=1e-13, abs=0)
     assert config.learning_rate_at(0) == eta0
     assert Schedule("inverse_scaling", power_t=0.5)(3) == pytest.approx(0.5)
 
@@ -54,10 +54,10 @@ def test_inverse_scaling_is_scikit_learn_invscaling() -> None:
 def test_cosine_goes_from_one_to_min_factor_along_half_a_cosine() -> None:
     schedule = Schedule("cosine", min_factor=0.1, period_steps=200)
     assert schedule(0) == 1.0
-    assert schedule(100) == pytest.approx(0.1 + 0.9 * 0.5, rel=1e-13)
-    assert schedule(50) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 4)), rel=1e-13)
-    assert schedule(200) == pytest.approx(0.1, rel=1e-13)
-    assert schedule(5000) == pytest.approx(0.1, rel=1e-13)  # stays at the floor after the period
+    assert schedule(100) == pytest.approx(0.1 + 0.9 * 0.5, rel=1e-13, abs=0)
+    assert schedule(50) == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 4)), rel=1e-13, abs=0)
+    assert schedule(200) == pytest.approx(0.1, rel=1e-13, abs=0)
+    assert schedule(5000) == pytest.approx(0.1, rel=1e-13, abs=0)  # stays at the floor after the period
 
 
 def test_warmup_ramps_linearly_then_hands_over() -> None:

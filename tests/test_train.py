@@ -294,7 +294,7 @@ def test_the_quadratic_epoch_loss_equals_the_direct_sum_near_and_far_from_the_mi
     for distance in (10.0, 1.0, 1e-2, 1e-4, 1e-6):
         params = optimum + distance * rng.standard_normal(3)
         # Noise-free data: the loss goes to zero with the distance, and stays accurate (no cancellation)
-        assert loss(params) == pytest.approx(full_loss(data, params), rel=1e-8 if noise == 0.0 else 1e-12)
+        assert loss(params) == pytest.approx(full_loss(data, params), rel=1e-8 if noise == 0.0 else 1e-12, abs=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert loss(np.array([1e300, 1e300, 0.0])) == math.inf
@@ -321,7 +321,7 @@ def test_full_loss_of_float32_data_is_computed_in_float64_without_converting_all
     finally:
         tracemalloc.stop()
     residual = X.astype(np.float64) @ params[:-1] + params[-1] - y.astype(np.float64)
-    assert loss == pytest.approx(0.5 * np.mean(residual**2), rel=1e-12)
+    assert loss == pytest.approx(0.5 * np.mean(residual**2), rel=1e-12, abs=0)
     assert peak < X.nbytes / 2  # a float64 copy of X would be twice its size
 
 
@@ -329,7 +329,7 @@ def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
     data = synthetic(n=30, seed=0)
     params = np.array([1.0, 2.0, 3.0])
     residual = data.X @ params[:-1] + params[-1] - data.y
-    assert full_loss(data, params) == pytest.approx(0.5 * np.mean(residual**2), rel=1e-14)
+    assert full_loss(data, params) == pytest.approx(0.5 * np.mean(residual**2), rel=1e-14, abs=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert full_loss(data, np.array([1e300, 1e300, 0.0])) == np.inf
