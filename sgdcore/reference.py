@@ -81,28 +81,31 @@ def compare(
 ) -> Comparison:
     """Compare SGD's ``(w, b)`` with the closed form on the same (possibly standardised) data."""
 
-    def scores(data: Dataset, w: np.ndarray, b: float) -> tuple[float, float]:
+    def fit(data: Dataset, w: np.ndarray, b: float) -> np.ndarray:
         with np.errstate(all="ignore"):
-            y_hat = predict(data.X, w, b)
-            if not np.all(np.isfinite(y_hat)):
-                return float("inf"), float("-inf")
+            return predict(data.X, w, b)
+
+    def scores(data: Dataset, y_hat: np.ndarray) -> tuple[float, float]:
+        if not np.all(np.isfinite(y_hat)):
+            return float("inf"), float("-inf")
+        with np.errstate(all="ignore"):
             return float(np.mean((y_hat - data.y) ** 2)), float(r2_score(data.y, y_hat))
 
-    train_mse_sgd, train_r2_sgd = scores(train, sgd_weights, sgd_bias)
+    closed_form_fit = fit(train, optimum.weights, optimum.bias)
+    train_mse_sgd, train_r2_sgd = scores(train, fit(train, sgd_weights, sgd_bias))
+    train_mse_cf, train_r2_cf = scores(train, closed_form_fit)
     # L(θ) − L(θ*) = mean(r*·d) + ½·mean(d²), with r* the optimum's residuals and d = X(w − w*) + (b − b*):
     # an identity, ½·mean((r* + d)²) − ½·mean(r*²), that adds the gap's own small terms instead of
     # subtracting two nearly equal losses, whose rounding (a negative gap of 1e-20, say) would show.
     with np.errstate(all="ignore"):
-        optimum_residual = predict(train.X, optimum.weights, optimum.bias) - train.y
         step = train.X @ (sgd_weights - optimum.weights) + (sgd_bias - optimum.bias)
-        loss_gap = float(np.mean(optimum_residual * step) + 0.5 * np.mean(step**2))
+        loss_gap = float(np.mean((closed_form_fit - train.y) * step) + 0.5 * np.mean(step**2))
     # θ* is the minimum only to rounding, so a θ within rounding of it can score a hair below it: no gap.
     loss_gap = max(loss_gap, 0.0) if math.isfinite(loss_gap) else math.inf
-    train_mse_cf, train_r2_cf = scores(train, optimum.weights, optimum.bias)
     test_mse_sgd = test_r2_sgd = test_mse_cf = test_r2_cf = None
     if test is not None:
-        test_mse_sgd, test_r2_sgd = scores(test, sgd_weights, sgd_bias)
-        test_mse_cf, test_r2_cf = scores(test, optimum.weights, optimum.bias)
+        test_mse_sgd, test_r2_sgd = scores(test, fit(test, sgd_weights, sgd_bias))
+        test_mse_cf, test_r2_cf = scores(test, fit(test, optimum.weights, optimum.bias))
     truth = None
     if train.true_weights is not None and train.true_bias is not None:
         truth = np.append(train.true_weights, train.true_bias)

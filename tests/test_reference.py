@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -102,6 +104,16 @@ def test_compare_survives_overflowing_parameters() -> None:
     comparison = compare(np.array([1e308, 1e308]), 1e308, optimum, data)
     assert comparison.train_mse_sgd == np.inf
     assert comparison.train_r2_sgd == -np.inf
+
+
+def test_compare_of_huge_but_finite_predictions_is_inf_without_a_warning() -> None:
+    data = synthetic(n=30, seed=0)
+    optimum = closed_form(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # predictions near 1e300 are finite; their squares overflow silently
+        comparison = compare(np.array([1e300, 1e300]), 0.0, optimum, data, data)
+    assert comparison.train_mse_sgd == comparison.test_mse_sgd == np.inf
+    assert comparison.loss_gap == np.inf
 
 
 def test_the_loss_gap_near_the_optimum_is_accurate_to_its_own_size() -> None:
