@@ -6,9 +6,9 @@
 The dashboard runs under ``streamlit run`` on a free local port, as a user runs it. Each page is opened from a
 share link that sets the number of rows (a new session each time), and timed until the script has run to its
 end with every chart drawn; then its train button is pressed and timed until the runs are finished and drawn
-likewise. Before that, the Train page is opened once untimed: on a fresh server it pays for the imports, the
-synthetic data and its closed form (shared by every page and session afterwards, as on a deployed app) and the
-kernel's compilation; that first opening is printed on its own line. Each page is then opened ``--repeat``
+likewise. Before that, the Train page is opened once on its own: on a fresh server it pays for the imports,
+the synthetic data and its closed form (shared by every page and session afterwards, as on a deployed app) and
+the kernel's compilation; that first opening is printed on its own line. Each page is then opened ``--repeat``
 times: the first opening (which computes what the page caches for the data, such as the Batch-size page's
 gradient-noise table) and the best of the others are printed, with the best time to train and draw.
 """
