@@ -80,6 +80,104 @@ def wait_until_drawn(page, charts: int = 0, timeout_ms: float = 600_000) -> None
         arg=charts, timeout=timeout_ms)
 
 
+# Installed in the page before a click: when did the page last change, and has every chart changed? A chart
+# counts as changed when its element is new, when anything in its SVG changes, or when its canvas's pixels
+# change. A chart that Streamlit updates in place keeps its elements, so "every chart has a canvas or an SVG"
+# (wait_until_drawn) cannot tell a redrawn chart from the old one. A change counts as shown once the frame
+# after it has been painted (a timeout queued from the next animation frame runs after that paint).
+_DRAW_CLOCK = """() => {
+    const pixelsHash = canvas => {
+        const context = canvas.getContext('2d');
+        if (!context || !canvas.width || !canvas.height) return 0;
+        const pixels = new Uint32Array(context.getImageData(0, 0, canvas.width, canvas.height).data.buffer);
+        let hash = 2166136261;
+        for (let i = 0; i < pixels.length; i++) hash = Math.imul(hash ^ pixels[i], 16777619) >>> 0;
+        return hash;
+    };
+    const app = document.querySelector('[data-testid="stApp"]');
+    const main = document.querySelector('[data-testid="stMain"]');
+    const charts = () => [...main.querySelectorAll('.vega-embed')];
+    const clock = {clicked: null, shown: null, runEnded: false, changed: new Set(), hashes: new WeakMap(),
+                   watching: true, observers: []};
+    for (const canvas of main.querySelectorAll('.vega-embed canvas')) clock.hashes.set(canvas, pixelsHash(canvas));
+    const changed = () => requestAnimationFrame(() => setTimeout(() => { clock.shown = performance.now(); }));
+    // A script run on small data can start and end between two callbacks: look at the state each change left.
+    const scriptState = new MutationObserver(records => {
+        if (clock.clicked === null) return;
+        if (records.some(record => record.oldValue === 'running')) { clock.runEnded = true; changed(); }
+    });
+    scriptState.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+    const content = new MutationObserver(records => {
+        if (clock.clicked === null) return;
+        for (const record of records) {
+            const element = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+            const chart = element && element.closest('.vega-embed');
+            if (chart) clock.changed.add(chart);
+            for (const node of record.addedNodes) {
+                if (node.nodeType !== 1) continue;
+                for (const added of node.matches('.vega-embed') ? [node] : node.querySelectorAll('.vega-embed')) {
+                    clock.changed.add(added);
+                }
+            }
+        }
+        changed();
+    });
+    content.observe(main, {subtree: true, childList: true, attributes: true, characterData: true});
+    clock.observers.push(scriptState, content);
+    const poll = () => {
+        if (!clock.watching) return;
+        if (clock.clicked !== null) {
+            for (const chart of charts()) for (const canvas of chart.querySelectorAll('canvas')) {
+                const hash = pixelsHash(canvas);
+                if (clock.hashes.get(canvas) === hash) continue;
+                clock.hashes.set(canvas, hash);
+                clock.changed.add(chart);
+                changed();
+            }
+        }
+        requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+    window.__drawClock = clock;
+}"""
+
+_DRAW_CLOCK_READING = """() => {
+    const clock = window.__drawClock;
+    const charts = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')];
+    const app = document.querySelector('[data-testid="stApp"]');
+    return {ended: clock.runEnded && app.dataset.testScriptState === 'notRunning'
+                   && !document.querySelector('[data-stale="true"]'),
+            redrawn: charts.filter(chart => clock.changed.has(chart)).length,
+            quietMs: clock.shown === null ? 0 : performance.now() - clock.shown,
+            seconds: clock.shown === null ? null : (clock.shown - clock.clicked) / 1000};
+}"""
+
+
+def click_and_time_drawing(page, button, redrawn: int, quiet_ms: float = 500, timeout_ms: float = 600_000) -> float:
+    """Click ``button``; seconds until the script run it starts has ended and the page shows its result, with at
+    least ``redrawn`` charts redrawn: the page's own clock, from just before the click to the painting of the
+    last change in the main area.
+
+    Done means: the run ended, nothing is stale, ``redrawn`` charts changed since the click, and nothing in
+    the main area has changed for ``quiet_ms`` (Vega draws after its data arrives and has no "done" event).
+    """
+    page.evaluate(_DRAW_CLOCK)
+    page.evaluate("() => { window.__drawClock.clicked = performance.now(); }")
+    button.click()
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        reading = page.evaluate(_DRAW_CLOCK_READING)
+        if reading["ended"] and reading["redrawn"] >= redrawn and reading["quietMs"] >= quiet_ms:
+            page.evaluate("""() => {
+                window.__drawClock.watching = false;
+                window.__drawClock.observers.forEach(observer => observer.disconnect());
+            }""")
+            return reading["seconds"]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page was not redrawn within {timeout_ms / 1000:g} s: {reading}")
+        page.wait_for_timeout(50)
+
+
 def click_and_wait_for_run(page, button, timeout_ms: float = 600_000) -> None:
     """Click ``button`` and wait for the script run the click starts to end with everything drawn.
 

@@ -10,6 +10,7 @@ from ui import charts
 from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import parse_numbers, train_config, value
+from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, train_comparison
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -82,7 +83,7 @@ with st.expander("Chart options"):
                              format_func=names.__getitem__, key="lr_landscape_b")
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
-loss_slot, landscape_slot = loss_column.empty(), landscape_column.empty()
+loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:

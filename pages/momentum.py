@@ -11,6 +11,7 @@ from ui.datasets import ill_conditioned_problem
 from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import value
+from ui.slots import ChartSlot
 from ui.widgets import format_number, show_error, train_comparison
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -67,7 +68,7 @@ run_key = f"{problem.names}|{curvature.eigenvalues.tolist()}|{sorted(configs.ite
 train_clicked = st.button("Train all three" if mu > 0 else "Train", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
-loss_slot, landscape_slot = loss_column.empty(), landscape_column.empty()
+loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:

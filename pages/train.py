@@ -1,5 +1,7 @@
 """Train: one run of minibatch SGD, live, next to the exact least-squares answer."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -10,6 +12,7 @@ from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, status_text, train_live
 from ui.settings import train_config
+from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -57,9 +60,9 @@ with st.expander("Chart options", expanded=False):
 status_slot = st.empty()
 bar_slot = st.empty()
 top_left, top_right = st.columns(2)
-loss_slot, params_slot = top_left.empty(), top_right.empty()
+loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
 bottom_left, bottom_right = st.columns(2)
-landscape_slot, fit_area = bottom_left.empty(), bottom_right.container()
+landscape_slot, fit_area = ChartSlot(bottom_left), bottom_right.container()
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)
@@ -102,23 +105,33 @@ if train_clicked or step_clicked:
     run = state.get(RUN)
 
 if run is None:
-    status_slot.info(f"Ready: {choice.description}. Press **Train**.")
-    st.stop()
-
-progress = run["progress"]
-if run["key"] != run_key:
-    st.info("The settings changed since this run: **Train** starts a new run with them. Shown: the last run.")
-message = status_text(progress, problem, config)
-{"diverged": status_slot.error, "stopped": status_slot.warning}.get(progress.status, status_slot.success)(message)
-for notice in progress.notices:
-    st.caption(notice)
-report(progress)
+    # Before the first run, the charts show where SGD starts (step 0), as TensorFlow Playground shows its
+    # untrained network; training then redraws them in place. No step is taken, so the kernel is not needed.
+    try:
+        *_, progress = sgdcore.train(problem.train, replace(config, backend="numpy"), test=problem.test,
+                                     until_epoch=0)
+    except sgdcore.SGDCoreError as error:
+        if not (train_clicked or step_clicked):  # else shown above already
+            show_error(error)
+        st.stop()
+    status_slot.info(f"Ready: {choice.description}. The charts show the starting point; press **Train**.")
+else:
+    progress = run["progress"]
+    if run["key"] != run_key:
+        st.info("The settings changed since this run: **Train** starts a new run with them. Shown: the last run.")
+    message = status_text(progress, problem, config)
+    {"diverged": status_slot.error, "stopped": status_slot.warning}.get(progress.status, status_slot.success)(message)
+    for notice in progress.notices:
+        st.caption(notice)
+    report(progress)
 draw(progress)
 feature = fit_area.selectbox("Fit against feature", range(problem.train.n_features),
                              format_func=problem.train.feature_names.__getitem__, key="fit_feature")
 fit_area.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
 if problem.train.n_features > 1:
     fit_area.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
+if run is None:
+    st.stop()
 
 st.subheader("SGD against the closed form")
 comparison = problem.compare(progress.weights, progress.bias)

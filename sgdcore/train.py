@@ -331,7 +331,8 @@ def train(
     state
         A :attr:`Progress.state` to resume from; the run continues exactly as if never stopped.
     until_epoch
-        Pause (status ``"stopped"``) once this many epochs are complete: one epoch at a time.
+        Pause (status ``"stopped"``) once this many epochs are complete: one epoch at a time. ``0`` gives
+        the starting point without a step.
     report_every
         Seconds of work between two snapshots; the training itself does not depend on it.
 
@@ -376,8 +377,9 @@ def train(
     losses = np.empty(0)
     chunk_steps = min(steps_per_epoch, 64)
     clock = time.perf_counter() - run.elapsed
-    train_loss_of = epoch_loss_function(data, config.epochs)
-    test_loss_of = None if test is None else epoch_loss_function(test, config.epochs)
+    if run.epoch < last_epoch:  # else the run pauses where it is (until_epoch=0: its starting point), no loss needed
+        train_loss_of = epoch_loss_function(data, config.epochs)
+        test_loss_of = None if test is None else epoch_loss_function(test, config.epochs)
 
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
         run.elapsed = time.perf_counter() - clock

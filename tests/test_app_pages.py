@@ -6,9 +6,12 @@ shared sidebar; ``at.switch_page`` moves between pages within the same session.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -63,6 +66,33 @@ def test_train_page_trains_and_matches_the_closed_form() -> None:
     assert "Train R² (SGD)" in labels and "Loss gap L(θ) − L(θ*)" in labels
     r2 = float(next(m for m in at.metric if m.label == "Train R² (SGD)").value)
     assert r2 > 0.999
+
+
+def chart_data(at: AppTest, title: str) -> list[pd.DataFrame]:
+    """The datasets of the chart titled ``title``, as sent to the browser."""
+    for chart in at.get("vega_lite_chart"):
+        if json.loads(chart.proto.spec).get("title") == title:
+            return [pa.ipc.open_stream(dataset.data.data).read_all().to_pandas() for dataset in chart.proto.datasets]
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def test_train_page_shows_the_starting_point_before_training() -> None:
+    at = app()
+    no_exceptions(at)
+    assert any(info.value.startswith("Ready") and "starting point" in info.value for info in at.info)
+    assert len(at.get("vega_lite_chart")) == 5 and not at.table  # no comparison before a run
+    assert "train_run" not in at.session_state
+    losses, _ = chart_data(at, "Loss")
+    assert list(losses["step"]) == [0, 0] and set(losses["series"]) == {"train (full, per epoch)", "test (per epoch)"}
+    paths = next(frame for frame in chart_data(at, "Loss landscape and SGD path") if "run" in frame)
+    start = paths[["x", "y"]].to_numpy()
+    assert start.shape == (1, 2) and np.abs(start).max() < 0.1  # D2L's start: w ~ N(0, 0.01²)
+
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    assert len(at.get("vega_lite_chart")) == 5 and len(at.table) == 1
+    losses, _ = chart_data(at, "Loss")
+    assert losses["step"].max() == 240
 
 
 def test_a_learning_rate_above_the_limit_warns_and_diverges_without_a_traceback() -> None:

@@ -8,6 +8,7 @@ import math
 import sys
 import tracemalloc
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -125,6 +126,23 @@ def test_epoch_by_epoch_with_until_epoch_equals_an_uninterrupted_run() -> None:
             assert progress.message == f"paused after epoch {epoch} of 4; step or train again to continue"
         state = progress.state
     assert_same_run(progress, whole)
+
+
+def test_until_epoch_zero_is_the_starting_point_and_evaluates_no_epoch_loss(monkeypatch: pytest.MonkeyPatch) -> None:
+    data, test = train_test_split(synthetic(n=500, seed=4), test_fraction=0.2, seed=0)
+    config = TrainConfig(epochs=500, backend="numpy", seed=5)  # so many epochs that a run builds the quadratic
+    first_step = last(data, replace(config, epochs=1), test=test, until_epoch=1)
+
+    def no_loss_needed(*args, **kwargs):
+        raise AssertionError("the starting point needs no epoch-end loss")
+
+    monkeypatch.setattr(sys.modules["sgdcore.train"], "epoch_loss_function", no_loss_needed)
+    start = last(data, config, test=test, until_epoch=0)
+    assert (start.step, start.epoch, start.status) == (0, 0, "stopped")
+    assert np.array_equal(start.trajectory, first_step.trajectory[:1])  # the same initial parameters
+    assert start.epoch_train_loss.tolist() == [full_loss(data, start.trajectory[0])]
+    assert start.epoch_test_loss.tolist() == [full_loss(test, start.trajectory[0])]
+    assert start.loss_steps.size == 0 and start.minibatch_loss.size == 0
 
 
 def test_stopping_mid_epoch_and_resuming_from_state_equals_an_uninterrupted_run() -> None:

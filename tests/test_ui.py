@@ -182,6 +182,73 @@ def test_charts_of_many_parameters_and_thousands_of_epochs_stay_under_the_row_li
     assert rows[-1]["epoch"] == 6000 and rows[-1]["loss"] == pytest.approx(progress.epoch_train_loss[-1])
 
 
+def spec_structure(chart: alt.TopLevelMixin) -> str:
+    """A chart's spec without its data, datasets named by position: what the browser compares, run to run,
+    to decide between swapping the data of the chart it shows and building a new one."""
+    spec = chart.to_dict()
+    names = list(spec.pop("datasets"))
+    text = json.dumps(spec, sort_keys=True)
+    for position, name in enumerate(names):
+        text = text.replace(name, f"dataset {position}")
+    return text
+
+
+def test_charts_keep_their_spec_from_the_starting_point_to_the_end_of_a_run(problem) -> None:
+    config = sgdcore.TrainConfig()
+    start = last(problem.train, config, test=problem.test, until_epoch=0)
+    end = last(problem.train, config, test=problem.test)
+    assert (start.step, start.status, end.status) == (0, "stopped", "finished")
+    truth = np.append(problem.train.true_weights, problem.train.true_bias)
+    for draw in (
+        lambda progress: charts.loss_chart(progress, problem.optimum_loss),
+        lambda progress: charts.parameters_chart(progress, problem.names, problem.optimum.params, truth, [0, 1, 2]),
+        lambda progress: charts.landscape_chart(problem, {"SGD": progress}, 0, 1),
+        lambda progress: charts.landscape_chart(problem, {"a": progress, "b": progress}, 0, 2),
+        lambda progress: charts.fit_chart(problem, progress.weights, progress.bias, 1),
+        lambda progress: charts.predicted_chart(problem, progress.weights, progress.bias),
+        lambda progress: charts.runs_loss_chart({"a": progress, "b": progress}, "epoch", floor=problem.optimum_loss),
+    ):
+        assert spec_structure(draw(start)) == spec_structure(draw(end))
+
+
+def _chart_slot_script() -> None:
+    import altair as alt
+    import pandas as pd
+    import streamlit as st
+
+    from ui.slots import ChartSlot
+
+    slot = ChartSlot(st)
+    st.write("after the slot")
+    for title in st.session_state.get("titles", []):
+        if title is None:
+            slot.info("no chart")
+        else:
+            line = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_line().encode(x="x:Q")
+            slot.altair_chart(line.properties(title=title))
+
+
+def test_a_chart_slot_sends_nothing_until_drawn_then_each_draw_replaces_the_last() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def shown(titles: list[str | None]) -> list:
+        at = AppTest.from_function(_chart_slot_script)
+        at.session_state["titles"] = titles
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        slot, after = at.main.children.values()
+        assert after.value == "after the slot"  # the slot keeps its place whenever it is drawn
+        return list(slot.children.values())
+
+    # Not drawn yet: nothing at all. (st.empty() would send an empty element, blanking the chart the browser
+    # shows from the previous run, which it would then have to rebuild instead of redrawing.)
+    assert shown([]) == []
+    (chart,) = shown(["first", "second"])
+    assert chart.type == "vega_lite_chart" and json.loads(chart.proto.spec)["title"] == "second"
+    (message,) = shown(["first", None])
+    assert message.type == "info" and message.value == "no chart"
+
+
 def test_every_page_address_is_its_file_name_in_pages() -> None:
     """On a fresh server Streamlit serves pages/ by file name until the router has run (ui.navigation)."""
     from pathlib import Path

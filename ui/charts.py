@@ -68,7 +68,7 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         x=alt.X("step:Q", title="step"),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
         color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["series", "step", alt.Tooltip("loss:Q", format=".4g")],
+        tooltip=[alt.Tooltip("series"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".4g")],
     )
     layers = [
         base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
@@ -77,7 +77,7 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
     if floor is not None and math.isfinite(floor):
         rule = pd.DataFrame({"loss": [max(floor, TINY)], "label": [f"closed-form loss {floor:.3g}"]})
         layers.append(alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="black").encode(
-            y="loss:Q", tooltip=["label"]))
+            y=alt.Y("loss:Q"), tooltip=[alt.Tooltip("label")]))
     return alt.layer(*layers).properties(height=300, title="Loss")
 
 
@@ -110,12 +110,12 @@ def runs_loss_chart(
         # Legend on the right: the chart is sized to fit its column, and a tall legend below it would
         # squeeze the plot to nothing.
         color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="right", labelLimit=260)),
-        tooltip=["run", alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
+        tooltip=[alt.Tooltip("run"), alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
-            strokeDash=[6, 4], color="black").encode(y="loss:Q"))
+            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q")))
     return alt.layer(*layers).properties(height=320, title=title)
 
 
@@ -136,16 +136,18 @@ def parameters_chart(
     layers = [
         alt.Chart(paths).mark_line().encode(
             x=alt.X("step:Q"), y=alt.Y("value:Q", title="parameter value"), color=colour,
-            tooltip=["parameter", "step", alt.Tooltip("value:Q", format=".5g")]),
+            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("step"), alt.Tooltip("value:Q", format=".5g")]),
         alt.Chart(targets).mark_rule(strokeDash=[6, 4]).encode(
-            y="closed form:Q", color=colour, tooltip=["parameter", alt.Tooltip("closed form:Q", format=".5g")]),
+            y=alt.Y("closed form:Q"), color=colour,
+            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("closed form:Q", format=".5g")]),
     ]
     if truth is not None:
         # The true values as diamonds where the run will end.
         true_values = pd.DataFrame({"parameter": [names[i] for i in indices], "truth": truth[list(indices)],
                                     "step": max(progress.total_steps, int(steps[-1]))})
         layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
-            x="step:Q", y="truth:Q", color=colour, tooltip=["parameter", alt.Tooltip("truth:Q", format=".5g")]))
+            x=alt.X("step:Q"), y=alt.Y("truth:Q"), color=colour,
+            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("truth:Q", format=".5g")]))
     title = "Parameters (dashed: closed form" + ("; ◆ truth)" if truth is not None else ")")
     return alt.layer(*layers).properties(height=300, title=title)
 
@@ -225,10 +227,11 @@ def landscape_chart(
     contours = _contours(problem.quadratic, optimum, a, b, view)
     if len(contours):
         layers.append(alt.Chart(contours).mark_line(color="#bdbdbd", strokeWidth=1, clip=True).encode(
-            x=x, y=y, detail="level:N", order="order:Q"))
+            x=x, y=y, detail=alt.Detail("level:N"), order=alt.Order("order:Q")))
     if arrows:
         field = _arrows(problem.quadratic, optimum, a, b, view)
-        layers.append(alt.Chart(field).mark_rule(color="#fd8d3c", clip=True).encode(x=x, y=y, x2="x2:Q", y2="y2:Q"))
+        layers.append(alt.Chart(field).mark_rule(color="#fd8d3c", clip=True).encode(
+            x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q")))
         layers.append(alt.Chart(field).mark_point(shape="triangle-up", size=25, filled=True, color="#fd8d3c",
                                                   clip=True).encode(
             x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None)))
@@ -244,14 +247,17 @@ def landscape_chart(
         colour = alt.Color("run:N", sort=list(paths), title=None,
                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
-            x=x, y=y, order="step:Q", color=colour, tooltip=["run", "step", alt.Tooltip("x:Q", format=".4g"),
-                                                            alt.Tooltip("y:Q", format=".4g")]))
-        start = path_data.groupby("run", sort=False).head(1)
-        layers.append(alt.Chart(start).mark_point(shape="circle", size=70, filled=False, clip=True).encode(
+            x=x, y=y, order=alt.Order("step:Q"), color=colour,
+            tooltip=[alt.Tooltip("run"), alt.Tooltip("step"), alt.Tooltip("x:Q", format=".4g"),
+                     alt.Tooltip("y:Q", format=".4g")]))
+        # The starting points filtered from the paths' own data: a table of them could equal the paths
+        # (before the first step), and the browser would then see one dataset fewer, a new chart.
+        starts = alt.Chart(path_data).transform_filter(alt.datum.step == 0)
+        layers.append(starts.mark_point(shape="circle", size=70, filled=False, clip=True).encode(
             x=x, y=y, color=colour))
     best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"]})
     layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
-        x=x, y=y, tooltip=["label", alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]))
+        x=x, y=y, tooltip=[alt.Tooltip("label"), alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]))
     return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or "Loss landscape and SGD path")
 
 
@@ -275,7 +281,8 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
             x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
             y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False))),
         alt.Chart(line_data).mark_line(strokeWidth=2).encode(
-            x="x:Q", y="y:Q", color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
+            x=alt.X("x:Q"), y=alt.Y("y:Q"),
+            color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
             strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
     ).properties(height=300, title=f"Fit against {name}")
 
@@ -296,7 +303,8 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
     diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high]})
     which = "test" if problem.raw_test is not None else "training"
     return alt.layer(
-        alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(x="actual:Q", y="predicted:Q"),
+        alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(
+            x=alt.X("actual:Q"), y=alt.Y("predicted:Q")),
         alt.Chart(frame).mark_circle(size=14, opacity=0.45).encode(
             x=alt.X("actual:Q", scale=alt.Scale(zero=False)), y=alt.Y("predicted:Q", scale=alt.Scale(zero=False)),
             color=alt.Color("model:N", scale=alt.Scale(domain=["SGD", "closed form"], range=["#e6550d", "black"]),
@@ -309,8 +317,8 @@ def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     steps = np.unique(np.linspace(0, max(total_steps - 1, 0), min(total_steps, 400)).astype(int))
     frame = pd.DataFrame({"step": steps, "learning rate": config.learning_rate_at(steps)})
     return alt.Chart(frame).mark_line().encode(
-        x="step:Q", y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True)),
-        tooltip=["step", alt.Tooltip("learning rate:Q", format=".4g")],
+        x=alt.X("step:Q"), y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("step"), alt.Tooltip("learning rate:Q", format=".4g")],
     ).properties(height=140, title="Learning rate over the run")
 
 
@@ -322,7 +330,8 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
         x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
         y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ (root mean square)"),
         color=alt.Color("where:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["where", "how", "batch size", alt.Tooltip("spread:Q", format=".3g")],
+        tooltip=[alt.Tooltip("where"), alt.Tooltip("how"), alt.Tooltip("batch size"),
+                 alt.Tooltip("spread:Q", format=".3g")],
     )
     return alt.layer(
         base.transform_filter(alt.datum.how == "predicted").mark_line(),

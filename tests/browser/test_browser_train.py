@@ -86,6 +86,42 @@ def test_train_on_default_data_matches_closed_form(open_page):
     record_timing("train_to_result_seconds", seconds)
 
 
+# Each chart's drawing (its SVG or canvas element) and what it shows.
+CHART_DRAWINGS = """() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')].map(chart => {
+    const drawing = chart.querySelector('svg.marks, canvas');
+    return {tag: drawing.__tag ?? null, image: drawing.tagName === 'CANVAS' ? drawing.toDataURL() : drawing.outerHTML};
+})"""
+
+
+@pytest.mark.browser
+def test_the_starting_point_is_drawn_then_training_redraws_the_same_charts(open_page):
+    # A run of a second or more (16 million steps), redrawn live: long enough that a chart blanked when the
+    # script reruns would be seen blank by the browser, and rebuilt.
+    page = open_page("/?n=1000000&bs=1&epochs=20")
+    expect(main(page).get_by_text(re.compile(r"^Ready: .* The charts show the starting point"))).to_be_visible()
+    assert wait_for_charts(page, at_least=5) == 5  # loss, parameters, landscape, fit, predicted: at step 0
+    page.wait_for_timeout(300)  # Vega draws after its data arrives
+    # Mark each drawing: a chart rebuilt from scratch (a new Vega view) would come back without the mark.
+    page.evaluate("""() => document.querySelectorAll('[data-testid="stMain"] .vega-embed')
+        .forEach((chart, index) => { chart.querySelector('svg.marks, canvas').__tag = index; })""")
+    before = page.evaluate(CHART_DRAWINGS)
+
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(main(page).locator('[data-testid="stAlertContentSuccess"]')).to_contain_text("Finished")
+    wait_for_app(page)
+    assert_no_exception(page)
+    # The same five drawings, each now showing the trained run (redrawn in place, so allow Vega a moment).
+    page.wait_for_function("""before => {
+        const charts = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')];
+        return charts.length === before.length && charts.every((chart, index) => {
+            const drawing = chart.querySelector('svg.marks, canvas');
+            const image = drawing.tagName === 'CANVAS' ? drawing.toDataURL() : drawing.outerHTML;
+            return drawing.__tag === index && image !== before[index].image;
+        });
+    }""", arg=before, timeout=TIMEOUT_MS)
+    assert [drawing["tag"] for drawing in page.evaluate(CHART_DRAWINGS)] == [0, 1, 2, 3, 4]
+
+
 @pytest.mark.browser
 def test_learning_rate_above_stability_limit_diverges(open_page):
     page = open_page("/?lr=3")
