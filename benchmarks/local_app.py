@@ -97,10 +97,15 @@ _DRAW_CLOCK = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const main = document.querySelector('[data-testid="stMain"]');
     const charts = () => [...main.querySelectorAll('.vega-embed')];
-    const clock = {clicked: null, shown: null, runEnded: false, changed: new Set(), hashes: new WeakMap(),
-                   watching: true, observers: []};
+    const clock = {clicked: null, lastChange: null, shown: null, runEnded: false, changed: new Set(),
+                   hashes: new WeakMap(), watching: true, observers: []};
     for (const canvas of main.querySelectorAll('.vega-embed canvas')) clock.hashes.set(canvas, pixelsHash(canvas));
-    const changed = () => requestAnimationFrame(() => setTimeout(() => { clock.shown = performance.now(); }));
+    const changed = () => {
+        const at = performance.now();
+        clock.lastChange = at;
+        const painted = () => { clock.shown = Math.max(clock.shown ?? at, performance.now()); };
+        requestAnimationFrame(() => setTimeout(painted));
+    };
     // A script run on small data can start and end between two callbacks: look at the state each change left.
     const scriptState = new MutationObserver(records => {
         if (clock.clicked === null) return;
@@ -148,7 +153,8 @@ _DRAW_CLOCK_READING = """() => {
     return {ended: clock.runEnded && app.dataset.testScriptState === 'notRunning'
                    && !document.querySelector('[data-stale="true"]'),
             redrawn: charts.filter(chart => clock.changed.has(chart)).length,
-            quietMs: clock.shown === null ? 0 : performance.now() - clock.shown,
+            // A change not painted yet (its frame still to come) is not quiet, however long ago it was made.
+            quietMs: clock.shown === null || clock.shown < clock.lastChange ? 0 : performance.now() - clock.shown,
             seconds: clock.shown === null ? null : (clock.shown - clock.clicked) / 1000};
 }"""
 
