@@ -97,7 +97,7 @@ _DRAW_CLOCK = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const main = document.querySelector('[data-testid="stMain"]');
     const charts = () => [...main.querySelectorAll('.vega-embed')];
-    const clock = {clicked: null, lastChange: null, shown: null, runEnded: false, changed: new Set(),
+    const clock = {clicked: null, lastChange: null, shown: null, runBegan: false, changed: new Set(),
                    hashes: new WeakMap(), watching: true, observers: []};
     for (const canvas of main.querySelectorAll('.vega-embed canvas')) clock.hashes.set(canvas, pixelsHash(canvas));
     const changed = () => {
@@ -106,12 +106,14 @@ _DRAW_CLOCK = """() => {
         const painted = () => { clock.shown = Math.max(clock.shown ?? at, performance.now()); };
         requestAnimationFrame(() => setTimeout(painted));
     };
-    // A script run on small data can start and end between two callbacks: look at the state each change left.
-    const scriptState = new MutationObserver(records => {
+    // A script run on small data can start and end between two polls: any change of the script's state after
+    // the click says the run began; it has ended when the state is back to notRunning.
+    const scriptState = new MutationObserver(() => {
         if (clock.clicked === null) return;
-        if (records.some(record => record.oldValue === 'running')) { clock.runEnded = true; changed(); }
+        clock.runBegan = true;
+        changed();
     });
-    scriptState.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+    scriptState.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
     const content = new MutationObserver(records => {
         if (clock.clicked === null) return;
         for (const record of records) {
@@ -150,8 +152,9 @@ _DRAW_CLOCK_READING = """() => {
     const clock = window.__drawClock;
     const charts = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')];
     const app = document.querySelector('[data-testid="stApp"]');
-    return {ended: clock.runEnded && app.dataset.testScriptState === 'notRunning'
-                   && !document.querySelector('[data-stale="true"]'),
+    const stale = document.querySelectorAll('[data-stale="true"]').length;
+    return {ended: clock.runBegan && app.dataset.testScriptState === 'notRunning' && stale === 0,
+            runBegan: clock.runBegan, scriptState: app.dataset.testScriptState, stale,
             redrawn: charts.filter(chart => clock.changed.has(chart)).length,
             // A change not painted yet (its frame still to come) is not quiet, however long ago it was made.
             quietMs: clock.shown === null || clock.shown < clock.lastChange ? 0 : performance.now() - clock.shown,

@@ -2,6 +2,11 @@
 
 Histories are already bounded by sgdcore (≤ 1024 points per series); data clouds are sampled here,
 so no chart comes near Altair's row limit.
+
+Encodings are channel objects (``alt.Y("loss:Q")``, ``alt.Tooltip("step")``), never bare strings: Altair
+wraps each string through a ``from_dict`` that hashes its whole schema, about 60 ms over the Train page's
+five charts on every rerun. A chart's spec depends on the settings only, never on the run's progress, so
+the browser redraws it in place (see ``ui.slots``).
 """
 
 from __future__ import annotations
