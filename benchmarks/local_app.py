@@ -185,20 +185,3 @@ def click_and_time_drawing(page, button, redrawn: int, quiet_ms: float = 500, ti
         if time.monotonic() > deadline:
             raise TimeoutError(f"the page was not redrawn within {timeout_ms / 1000:g} s: {reading}")
         page.wait_for_timeout(50)
-
-
-def click_and_wait_for_run(page, button, timeout_ms: float = 600_000) -> None:
-    """Click ``button`` and wait for the script run the click starts to end with everything drawn.
-
-    A run on small data can start and end between two polls of the page, so an observer installed
-    before the click notes any change of Streamlit's script state, however brief.
-    """
-    page.evaluate("""() => {
-        window.__scriptStateChanged = false;
-        const app = document.querySelector('[data-testid="stApp"]');
-        new MutationObserver((_, observer) => { window.__scriptStateChanged = true; observer.disconnect(); })
-            .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-    }""")
-    button.click()
-    page.wait_for_function("() => window.__scriptStateChanged", timeout=timeout_ms)
-    wait_until_drawn(page, timeout_ms=timeout_ms)
