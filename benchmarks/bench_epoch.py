@@ -2,6 +2,7 @@
 
     python benchmarks/bench_epoch.py                 # 1,000,000×20 and 100,000×100, batch sizes 1, 32, 256
     python benchmarks/bench_epoch.py --scale 0.05    # the same with 5% of the rows, for a quick look
+    python benchmarks/bench_epoch.py --threads 1      # our kernel on one thread only (default: 1 and 2)
 
 Every time is the best of ``--repeat`` runs of one shuffled epoch on float64 data, after the compiled
 kernel is warmed up; data generation is not timed. Loops that take minutes per epoch (the naive loop
@@ -18,11 +19,13 @@ left out, and printed). The targets are checked on both figures, the one-epoch f
 
 Two more kinds of row put the figures in proportion. "compiled kernel alone" is an epoch of our
 kernel with nothing else: the shuffle and the steps, the work the naive loop and ``SGDRegressor``
-do. The floors are what no epoch can beat on this machine: reading every row of ``X`` once in the
-epoch's order (prefetched as the kernel does, no arithmetic to speak of), and making that order.
-``X @ w`` runs BLAS on all cores (NumPy's default), our kernel on one; the one-thread ``X @ w`` is
-printed too. The last lines add the floors up for a one-epoch ``train()`` run (shuffle, read, and
-the two loss passes) and compare them with the targets.
+do. The floors are what no epoch can beat on one core of this machine: reading every row of ``X``
+once in the epoch's order (prefetched as the kernel does, no arithmetic to speak of), and making
+that order. ``X @ w`` runs BLAS on all cores (NumPy's default), our kernel on one
+(``TrainConfig``'s default); the one-thread ``X @ w`` is printed too, and our rows again with
+``n_threads=2`` (each minibatch split between two threads), whose targets are checked separately.
+The last lines add the floors up for a one-epoch ``train()`` run (shuffle, read, and the two loss
+passes) and compare them with the targets.
 """
 
 from __future__ import annotations
@@ -84,10 +87,10 @@ def make_data(n_rows: int, n_features: int, seed: int = 0) -> Dataset:
 
 
 def sgdcore_epoch(
-    data: Dataset, batch_size: int, shuffle: str, backend: str, seed: int, epochs: int = 1
+    data: Dataset, batch_size: int, shuffle: str, backend: str, seed: int, epochs: int = 1, n_threads: int = 1
 ) -> sgdcore.Progress:
     config = TrainConfig(learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=epochs, shuffle=shuffle,
-                         backend=backend, seed=seed)
+                         backend=backend, seed=seed, n_threads=n_threads)
     *_, progress = sgdcore.train(data, config)
     if progress.status != "finished" or progress.backend != backend:
         raise RuntimeError(f"unexpected run: {progress.status}, {progress.backend}: {progress.message}")
@@ -122,12 +125,13 @@ def naive_steps(X: np.ndarray, y: np.ndarray, batch_size: int, max_steps: int, s
 
 
 def kernel_steps(run_steps: Callable[..., object], X: np.ndarray, y: np.ndarray, order: np.ndarray,
-                 batch_size: int, n_steps: int) -> None:
+                 batch_size: int, n_steps: int, n_threads: int = 1) -> None:
     """``run_steps`` (our NumPy or compiled kernel) over the first ``n_steps`` minibatches in ``order``: plain SGD."""
     n_rows, n_features = X.shape
     params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
     run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE), 0.0, 0.0,
-              False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60, np.empty((1, n_features + 1)), 0)
+              False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60, np.empty((1, n_features + 1)), 0,
+              n_threads=n_threads)
 
 
 def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: int, seed: int) -> None:
@@ -136,14 +140,14 @@ def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: i
 
 
 def compiled_kernel_epoch(compiled: Backend, X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: str,
-                          seed: int) -> None:
+                          seed: int, n_threads: int = 1) -> None:
     """An epoch of our compiled kernel alone: the shuffle and the steps, no loss evaluation, no snapshots.
 
     The same work as the naive loop and ``SGDRegressor(max_iter=1)``; ``train()`` adds the rest.
     """
     n_rows = X.shape[0]
     order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, compiled)
-    kernel_steps(compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size))
+    kernel_steps(compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size), n_threads)
 
 
 @numba.njit(nogil=True, fastmath=True)
@@ -187,7 +191,8 @@ def machine() -> str:
             f"scikit-learn {sklearn.__version__}")
 
 
-def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: int, max_steps: int) -> None:
+def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: int, max_steps: int,
+                  threads: list[int]) -> None:
     data = make_data(n_rows, n_features)
     X, y = data.X, data.y
     w = np.ones(n_features)
@@ -219,30 +224,37 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
                Timing("shuffle: blocks order", None, shuffle_time["blocks"]),
                Timing("SGDRegressor.fit, max_iter=1", 1, sklearn_time)]
     naive_time: dict[int, float] = {}
-    kernel_time: dict[int, float] = {}
-    kernel_blocks_time: dict[int, float] = {}
-    compiled_time: dict[int, float] = {}
-    blocks_time: dict[int, float] = {}
-    compiled_in_run: dict[int, float] = {}
-    blocks_in_run: dict[int, float] = {}
+    # Our compiled rows, by (batch size, threads): the kernel alone, and train() runs (one epoch; per epoch in a run)
+    kernel_time: dict[tuple[int, int], float] = {}
+    kernel_blocks_time: dict[tuple[int, int], float] = {}
+    compiled_time: dict[tuple[int, int], float] = {}
+    blocks_time: dict[tuple[int, int], float] = {}
+    compiled_in_run: dict[tuple[int, int], float] = {}
+    blocks_in_run: dict[tuple[int, int], float] = {}
 
-    def compiled_epochs(batch_size: int, shuffle: str) -> tuple[float, float]:
+    def compiled_epochs(batch_size: int, shuffle: str, n_threads: int) -> tuple[float, float]:
         """Best time of a 1-epoch run, and best time per epoch of epochs 2… of a RUN_EPOCHS-epoch run."""
-        one = best_of(repeat, lambda repetition: sgdcore_epoch(data, batch_size, shuffle, "numba", repetition))
+        one = best_of(repeat, lambda repetition: sgdcore_epoch(
+            data, batch_size, shuffle, "numba", repetition, n_threads=n_threads))
         in_run = math.inf
         for repetition in range(repeat):
-            seconds = sgdcore_epoch(data, batch_size, shuffle, "numba", repetition, RUN_EPOCHS).epoch_seconds
+            seconds = sgdcore_epoch(data, batch_size, shuffle, "numba", repetition, RUN_EPOCHS, n_threads).epoch_seconds
             in_run = min(in_run, (seconds[-1] - seconds[1]) / (RUN_EPOCHS - 1))
         return one, in_run
 
+    def on(n_threads: int) -> str:
+        return "" if n_threads == 1 else f", {n_threads} threads"
+
     for batch_size in batch_sizes:
         steps_per_epoch = -(-n_rows // batch_size)
-        kernel_time[batch_size] = best_of(
-            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(compiled, X, y, b, "epoch", repetition))
-        kernel_blocks_time[batch_size] = best_of(
-            repeat, lambda repetition, b=batch_size: compiled_kernel_epoch(compiled, X, y, b, "blocks", repetition))
-        compiled_time[batch_size], compiled_in_run[batch_size] = compiled_epochs(batch_size, "epoch")
-        blocks_time[batch_size], blocks_in_run[batch_size] = compiled_epochs(batch_size, "blocks")
+        for n in threads:
+            key = (batch_size, n)
+            kernel_time[key] = best_of(repeat, lambda repetition, b=batch_size, n=n: compiled_kernel_epoch(
+                compiled, X, y, b, "epoch", repetition, n))
+            kernel_blocks_time[key] = best_of(repeat, lambda repetition, b=batch_size, n=n: compiled_kernel_epoch(
+                compiled, X, y, b, "blocks", repetition, n))
+            compiled_time[key], compiled_in_run[key] = compiled_epochs(batch_size, "epoch", n)
+            blocks_time[key], blocks_in_run[key] = compiled_epochs(batch_size, "blocks", n)
         if steps_per_epoch <= max_steps:
             numpy_seconds = best_of(
                 repeat, lambda repetition, b=batch_size: sgdcore_epoch(data, b, "epoch", "numpy", repetition))
@@ -255,18 +267,22 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
         naive_time[batch_size], naive_how = extrapolated(
             repeat, steps_per_epoch, max_steps,
             lambda steps, repetition, b=batch_size: naive_steps(X, y, b, steps, repetition))
+        for n in threads:
+            key = (batch_size, n)
+            timings += [
+                Timing(f"compiled kernel alone{on(n)}, shuffle=epoch", batch_size, kernel_time[key]),
+                Timing(f"compiled kernel alone{on(n)}, shuffle=blocks", batch_size, kernel_blocks_time[key]),
+                Timing(f"sgdcore.train, numba{on(n)}, shuffle=epoch", batch_size, compiled_time[key],
+                       seconds_in_run=compiled_in_run[key]),
+                Timing(f"sgdcore.train, numba{on(n)}, shuffle=blocks", batch_size, blocks_time[key],
+                       seconds_in_run=blocks_in_run[key]),
+            ]
         timings += [
-            Timing("compiled kernel alone, shuffle=epoch", batch_size, kernel_time[batch_size]),
-            Timing("compiled kernel alone, shuffle=blocks", batch_size, kernel_blocks_time[batch_size]),
-            Timing("sgdcore.train, numba, shuffle=epoch", batch_size, compiled_time[batch_size],
-                   seconds_in_run=compiled_in_run[batch_size]),
-            Timing("sgdcore.train, numba, shuffle=blocks", batch_size, blocks_time[batch_size],
-                   seconds_in_run=blocks_in_run[batch_size]),
             Timing("sgdcore NumPy reference (backend=numpy)", batch_size, numpy_seconds, numpy_how),
             Timing("naive D2L NumPy loop", batch_size, naive_time[batch_size], naive_how),
         ]
 
-    print(f"{'method':<42}{'batch':>6}{'s/epoch':>10}{'× SGDReg':>10}{'naive ÷':>9}{'× X@w':>9}"
+    print(f"{'method':<50}{'batch':>6}{'s/epoch':>10}{'× SGDReg':>10}{'naive ÷':>9}{'× X@w':>9}"
           f"{'s/epoch in run':>16}{'naive ÷':>9}{'× X@w':>9}  how")
     for timing in timings:
         naive = naive_time.get(timing.batch_size) if timing.batch_size else None
@@ -276,7 +292,7 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
         if timing.seconds_in_run is not None:
             in_run = (f"{timing.seconds_in_run:>16.4f}{naive / timing.seconds_in_run:8.1f}×"
                       f"{timing.seconds_in_run / x_at_w:>9.1f}")
-        print(f"{timing.method:<42}{batch:>6}{timing.seconds:>10.4f}{timing.seconds / sklearn_time:>10.2f}"
+        print(f"{timing.method:<50}{batch:>6}{timing.seconds:>10.4f}{timing.seconds / sklearn_time:>10.2f}"
               f"{speed_up}{timing.seconds / x_at_w:>9.1f}{in_run}  {timing.how}")
 
     print("targets:")
@@ -285,24 +301,28 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
         met = value <= limit if at_most else value >= limit
         print(f"  [{'met' if met else 'NOT MET':>7}] {text}: {value:.2f} ({'≤' if at_most else '≥'} {limit:g})")
 
-    if 1 in compiled_time:
-        target("batch 1, compiled ÷ SGDRegressor", compiled_time[1] / sklearn_time, 0.7)
-    for batch_size in (32, 256):
-        if batch_size in compiled_time:
-            target(f"batch {batch_size}, compiled ÷ SGDRegressor", compiled_time[batch_size] / sklearn_time, 0.5)
-    if 32 in compiled_time:
-        target("batch 32, naive loop ÷ compiled", naive_time[32] / compiled_time[32], 8.0, at_most=False)
-        target("batch 32, naive loop ÷ compiled (s/epoch in run)", naive_time[32] / compiled_in_run[32], 8.0,
-               at_most=False)
-        target("batch 32, naive loop ÷ compiled kernel alone", naive_time[32] / kernel_time[32], 8.0,
-               at_most=False)
-    for batch_size in sorted(blocks_time):
-        if batch_size >= 256:
-            target(f"batch {batch_size}, shuffle=blocks ÷ X@w", blocks_time[batch_size] / x_at_w, 3.0)
-            target(f"batch {batch_size}, shuffle=blocks ÷ X@w (s/epoch in run)", blocks_in_run[batch_size] / x_at_w,
-                   3.0)
-            target(f"batch {batch_size}, shuffle=blocks ÷ X@w (kernel alone)", kernel_blocks_time[batch_size] / x_at_w,
-                   3.0)
+    for n in threads:
+        if (1, n) in compiled_time and n == 1:  # more threads only slow batch size 1 down: no target for them
+            target("batch 1, compiled ÷ SGDRegressor", compiled_time[(1, n)] / sklearn_time, 0.7)
+        for batch_size in (32, 256):
+            if (batch_size, n) in compiled_time:
+                target(f"batch {batch_size}, compiled{on(n)} ÷ SGDRegressor",
+                       compiled_time[(batch_size, n)] / sklearn_time, 0.5)
+        if (32, n) in compiled_time:
+            target(f"batch 32, naive loop ÷ compiled{on(n)}", naive_time[32] / compiled_time[(32, n)], 8.0,
+                   at_most=False)
+            target(f"batch 32, naive loop ÷ compiled{on(n)} (s/epoch in run)",
+                   naive_time[32] / compiled_in_run[(32, n)], 8.0, at_most=False)
+            target(f"batch 32, naive loop ÷ compiled kernel alone{on(n)}", naive_time[32] / kernel_time[(32, n)], 8.0,
+                   at_most=False)
+        for batch_size in batch_sizes:
+            if batch_size >= 256:
+                key = (batch_size, n)
+                target(f"batch {batch_size}, shuffle=blocks{on(n)} ÷ X@w", blocks_time[key] / x_at_w, 3.0)
+                target(f"batch {batch_size}, shuffle=blocks{on(n)} ÷ X@w (s/epoch in run)", blocks_in_run[key] / x_at_w,
+                       3.0)
+                target(f"batch {batch_size}, shuffle=blocks{on(n)} ÷ X@w (kernel alone)",
+                       kernel_blocks_time[key] / x_at_w, 3.0)
 
     # A one-epoch train() run evaluates the exact loss before and after its epoch: no such run can
     # take less than its shuffle, a read of X in its order, and two loss passes.
@@ -318,6 +338,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of rows (e.g. 0.05)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 256])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="TrainConfig.n_threads values to time our compiled kernel with")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; the best is reported")
     parser.add_argument("--steps", type=int, default=20_000,
                         help="steps timed for the slow loops before extrapolating to an epoch")
@@ -327,7 +349,8 @@ def main() -> None:
     print(machine())
     print(f"compiled kernel warm-up (compile or load from cache): {_compiled.warm_up():.2f} s, not timed below")
     for n_rows, n_features in ((1_000_000, 20), (100_000, 100)):
-        bench_dataset(max(1000, round(n_rows * args.scale)), n_features, args.batch_sizes, args.repeat, args.steps)
+        bench_dataset(max(1000, round(n_rows * args.scale)), n_features, args.batch_sizes, args.repeat, args.steps,
+                      args.threads)
 
 
 if __name__ == "__main__":

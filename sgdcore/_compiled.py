@@ -13,6 +13,13 @@ fuse multiply-adds, which changes the result by rounding only. Everything else, 
 and the update, is evaluated exactly as written, so every step is the lesson's formula as
 :mod:`sgdcore.optim` writes it.
 
+The chunk loop can also split each minibatch between threads (``n_threads``), for large
+minibatches on large data, where one core cannot read memory as fast as two: each thread sums the
+gradient over its slice of the rows, they exchange their sums through two slots of shared memory
+once per step (atomic counters say when a slot is ready), and each adds them up in the same order
+and takes the same step on its own copy of the parameters. Nothing else is shared, so there is no
+lock and nothing to tear down.
+
 Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.train.select_kernel`
 then falls back to the NumPy kernel and says so.
 """
@@ -20,6 +27,7 @@ then falls back to the NumPy kernel and says so.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import numba
@@ -37,6 +45,12 @@ from sgdcore.kernels import block_layout
 # and than a fixed 32 rows, in a noisy benchmark).
 PREFETCH_BYTES = 8192
 CACHE_LINE_BYTES = 64
+# Each part's "ready" counter sits on cache lines of its own (two lines: adjacent-line prefetchers), so
+# that a part spinning on one counter does not pull another part's line back and forth.
+READY_STRIDE = 2 * CACHE_LINE_BYTES // 8
+# Polls of another part's counter before yielding the core between polls: a few microseconds, several
+# times the usual wait of a step, far less than an operating system's time slice.
+SPIN_POLLS = 2000
 
 
 @intrinsic
@@ -52,6 +66,56 @@ def _prefetch(typingctx, address):
         return context.get_dummy_value()
 
     return numba.types.void(numba.types.intp), codegen
+
+
+@intrinsic
+def _load_acquire(typingctx, array, index):
+    """``array[index]`` (int64) read atomically, after which the writes published before it are seen.
+
+    A plain read in a spin loop may be read once and kept in a register by the compiler; this one
+    is read from memory every time.
+    """
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), [args[1]]
+        )
+        return builder.load_atomic(pointer, "acquire", 8)
+
+    return numba.types.int64(array, numba.types.intp), codegen
+
+
+@intrinsic
+def _store_release(typingctx, array, index, value):
+    """``array[index] = value`` (int64) written atomically, after every write before it."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), [args[1]]
+        )
+        builder.store_atomic(args[2], pointer, "release", 8)
+        return context.get_dummy_value()
+
+    return numba.types.void(array, numba.types.intp, numba.types.int64), codegen
+
+
+@intrinsic
+def _yield_processor(typingctx):
+    """Let another thread run on this core (POSIX ``sched_yield``; nothing where there is none).
+
+    A part that has waited long for another is likely waiting for a thread that is not running
+    (more busy threads than cores): yielding lets that thread run instead of spinning out a time slice.
+    """
+
+    def codegen(context, builder, signature, args):
+        if os.name == "posix":
+            function_type = ir.FunctionType(ir.IntType(32), [])
+            builder.call(cgutils.get_or_insert_function(builder.module, function_type, "sched_yield"), [])
+        return context.get_dummy_value()
+
+    return numba.types.void(), codegen
 
 
 def _prefetch_row(X, y, row):
@@ -92,54 +156,101 @@ def _dot_rows(X, row_a, row_b, params):
     return total_a, total_b
 
 
+def _row_ahead(i, first_row, rows_per_step, batch_size, prefetch_rows):
+    """The place in the epoch's order of the row ``prefetch_rows`` after place ``i`` among a part's rows.
+
+    A part reads a slice of ``rows_per_step`` places of each minibatch: the rows ahead are later in
+    its slice, or in its slice of a later minibatch. With one part the slices are whole minibatches,
+    one after another, and no division is needed.
+    """
+    if rows_per_step == batch_size:
+        return i + prefetch_rows
+    later, position = divmod(i - first_row + prefetch_rows, rows_per_step)
+    return first_row + later * batch_size + position
+
+
 def _chunk(
     X, y, order, rows_in_epoch, params, velocity, first_batch, batch_size, learning_rates,
     momentum, dampening, nesterov, weight_decay, l1_penalty, steps_before, loss_limit,
-    losses_out, record_stride, trajectory_out, n_recorded,
+    losses_out, record_stride, trajectory_out, n_recorded, part, n_parts, shared_sums, ready,
 ):
     n_features = X.shape[1]
     bias_index = n_features
+    squares_index = n_features + 1
+    sums = np.empty(n_features + 2)  # this part's Σ x·r, Σ r and Σ r² over its rows of the minibatch
+    total = sums if n_parts == 1 else np.empty(n_features + 2)  # ... and over all parts' rows
     grad = np.empty(n_features + 1)
     prefetch_rows = min(max(PREFETCH_BYTES // max(X.strides[0], 1), 4), 256)
+    rows_per_step = max(batch_size * (part + 1) // n_parts - batch_size * part // n_parts, 1)  # in a full minibatch
     for s in range(learning_rates.shape[0]):
         start = (first_batch + s) * batch_size
         n_rows = min(start + batch_size, rows_in_epoch) - start
+        if n_parts == 1:
+            first_row, end_row = start, start + n_rows
+        else:  # part k of n_parts takes the k-th slice of the minibatch's rows
+            first_row = start + n_rows * part // n_parts
+            end_row = start + n_rows * (part + 1) // n_parts
         bias = params[bias_index]
 
-        # One pass over the minibatch, each row read once while it is in cache: its residual
+        # One pass over the part's rows, each row read once while it is in cache: its residual
         # r = x·w + b − y, its share of the loss ½·mean(r²), and of the gradient (Σ x·r, Σ r)/B.
         # Rows go two at a time: their dot products overlap, and each entry of the gradient is
         # loaded and stored once per pair. The gradient is computed before the loss is checked,
         # but used only if the loss is good.
         squares = 0.0
-        grad[:] = 0.0
-        for i in range(0, n_rows - 1, 2):
-            for ahead in range(start + i + prefetch_rows, min(start + i + prefetch_rows + 2, rows_in_epoch)):
-                _prefetch_row(X, y, order[ahead])
-            row_a = order[start + i]
-            row_b = order[start + i + 1]
+        sums[:] = 0.0
+        for i in range(first_row, end_row - 1, 2):
+            for ahead in range(i, i + 2):
+                row_ahead = _row_ahead(ahead, first_row, rows_per_step, batch_size, prefetch_rows)
+                if row_ahead < rows_in_epoch:
+                    _prefetch_row(X, y, order[row_ahead])
+            row_a = order[i]
+            row_b = order[i + 1]
             dot_a, dot_b = _dot_rows(X, row_a, row_b, params)
             r_a = dot_a + bias - y[row_a]
             r_b = dot_b + bias - y[row_b]
             squares += r_a * r_a + r_b * r_b
             for j in range(n_features):
-                grad[j] += X[row_a, j] * r_a + X[row_b, j] * r_b
-            grad[bias_index] += r_a + r_b
-        if n_rows % 2 == 1:  # the odd row out; at batch size 1, every row
-            if start + n_rows - 1 + prefetch_rows < rows_in_epoch:
-                _prefetch_row(X, y, order[start + n_rows - 1 + prefetch_rows])
-            row = order[start + n_rows - 1]
+                sums[j] += X[row_a, j] * r_a + X[row_b, j] * r_b
+            sums[bias_index] += r_a + r_b
+        if (end_row - first_row) % 2 == 1:  # the odd row out; at batch size 1, every row
+            row_ahead = _row_ahead(end_row - 1, first_row, rows_per_step, batch_size, prefetch_rows)
+            if row_ahead < rows_in_epoch:
+                _prefetch_row(X, y, order[row_ahead])
+            row = order[end_row - 1]
             r = _dot_row(X, row, params) + bias - y[row]
             squares += r * r
             for j in range(n_features):
-                grad[j] += X[row, j] * r
-            grad[bias_index] += r
-        loss = 0.5 * (squares / n_rows)
+                sums[j] += X[row, j] * r
+            sums[bias_index] += r
+        sums[squares_index] = squares
+
+        if n_parts > 1:
+            # Publish this part's sums, wait for every other part's, and add them up in part order:
+            # every part then holds the same total and takes the same step, bit for bit. Two slots,
+            # alternating by step: a part writes a slot again only after every part has published the
+            # step after, so every part has read it by then.
+            slot = s % 2
+            shared_sums[part, slot, :] = sums
+            ticket = steps_before + s + 1
+            _store_release(ready, part * READY_STRIDE, ticket)
+            for other in range(n_parts):
+                polls = 0
+                while _load_acquire(ready, other * READY_STRIDE) < ticket:
+                    polls += 1
+                    if polls > SPIN_POLLS:
+                        _yield_processor()
+            total[:] = shared_sums[0, slot]
+            for other in range(1, n_parts):
+                for j in range(n_features + 2):
+                    total[j] += shared_sums[other, slot, j]
+
+        loss = 0.5 * (total[squares_index] / n_rows)
         losses_out[s] = loss
         if not np.isfinite(loss) or loss > loss_limit:
             return s, n_recorded
         for j in range(n_features + 1):
-            grad[j] = grad[j] / n_rows
+            grad[j] = total[j] / n_rows
 
         # sgd_step, one parameter at a time: penalties on the weights only, then momentum
         step = steps_before + s
@@ -206,6 +317,7 @@ _cache_outside_the_package()
 _prefetch_row = _compile(_prefetch_row)
 _dot_row = _compile(_dot_row, fastmath={"reassoc", "contract"})
 _dot_rows = _compile(_dot_rows, fastmath={"reassoc", "contract"})
+_row_ahead = _compile(_row_ahead)
 _run_steps = _compile(_chunk)
 _fisher_yates = _compile(_fisher_yates)
 _fill_blocks = _compile(_fill_blocks)
@@ -246,18 +358,45 @@ def run_steps(
     record_stride: int,
     trajectory_out: np.ndarray,
     n_recorded: int,
+    n_threads: int = 1,
 ) -> tuple[int, int]:
     """:func:`sgdcore.kernels.run_steps`, compiled; see there for the arguments.
+
+    With ``n_threads`` > 1, each minibatch's rows are split between that many threads, each
+    summing its share of the gradient; they add up the shares in a fixed order and all take the
+    same step, so the result is the same on every run (and differs from one thread's by rounding
+    only). The threads meet once per step, which costs about a microsecond here: it pays when a
+    step reads a lot of data (large minibatches, many features), and makes batch size 1 slower.
 
     Scalars are converted to ``int``/``float``/``bool`` first, so that a setting given as
     ``momentum=0`` instead of ``0.0`` reuses the compiled code instead of compiling again.
     """
-    steps_run, n_recorded = _run_steps(
-        X, y, order, int(rows_in_epoch), params, velocity, int(first_batch), int(batch_size),
-        learning_rates, float(momentum), float(dampening), bool(nesterov), float(weight_decay),
-        float(l1_penalty), int(steps_before), float(loss_limit), losses_out, int(record_stride),
-        trajectory_out, int(n_recorded),
-    )
+    n_threads = max(int(n_threads), 1)
+    shared_sums = np.zeros((n_threads, 2, X.shape[1] + 2))
+    ready = np.zeros(n_threads * READY_STRIDE, dtype=np.int64)
+
+    def run_part(part, params, velocity, losses_out, trajectory_out):
+        return _run_steps(
+            X, y, order, int(rows_in_epoch), params, velocity, int(first_batch), int(batch_size),
+            learning_rates, float(momentum), float(dampening), bool(nesterov), float(weight_decay),
+            float(l1_penalty), int(steps_before), float(loss_limit), losses_out, int(record_stride),
+            trajectory_out, int(n_recorded), part, n_threads, shared_sums, ready,
+        )
+
+    # The other threads step copies of the parameters, equal to these at every step, and write
+    # histories nobody reads: everything they need is allocated here, before any of them starts.
+    helpers = [
+        threading.Thread(
+            target=run_part, daemon=True, name=f"sgdcore-kernel-{part}",
+            args=(part, params.copy(), velocity.copy(), np.empty_like(losses_out), np.empty_like(trajectory_out)),
+        )
+        for part in range(1, n_threads)
+    ]
+    for helper in helpers:
+        helper.start()
+    steps_run, n_recorded = run_part(0, params, velocity, losses_out, trajectory_out)
+    for helper in helpers:
+        helper.join()
     return int(steps_run), int(n_recorded)
 
 

@@ -94,6 +94,7 @@ def run_steps(
     record_stride: int,
     trajectory_out: np.ndarray,
     n_recorded: int,
+    n_threads: int = 1,
 ) -> tuple[int, int]:
     """Run ``len(learning_rates)`` steps starting at minibatch ``first_batch`` of the epoch.
 
@@ -102,6 +103,9 @@ def run_steps(
     is appended to ``trajectory_out`` when ``t`` is a multiple of ``record_stride``.
     Stops early, without updating, at a minibatch whose loss is not finite or exceeds
     ``loss_limit``. Returns ``(steps run, n_recorded)``.
+
+    ``n_threads`` is the compiled kernel's (it splits each minibatch's sum between threads, which
+    changes nothing but the order of the additions); this reference sums each minibatch at once.
     """
     n_params = params.shape[0]
     for s in range(learning_rates.shape[0]):

@@ -32,7 +32,9 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
                "read X in shuffle=blocks order (floor)", "shuffle: compiled Fisher–Yates", "shuffle: blocks order",
                "SGDRegressor.fit, max_iter=1", "compiled kernel alone, shuffle=epoch",
                "compiled kernel alone, shuffle=blocks", "sgdcore.train, numba, shuffle=epoch",
-               "sgdcore.train, numba, shuffle=blocks", "sgdcore NumPy reference (backend=numpy)",
+               "sgdcore.train, numba, shuffle=blocks", "compiled kernel alone, 2 threads, shuffle=epoch",
+               "compiled kernel alone, 2 threads, shuffle=blocks", "sgdcore.train, numba, 2 threads, shuffle=epoch",
+               "sgdcore.train, numba, 2 threads, shuffle=blocks", "sgdcore NumPy reference (backend=numpy)",
                "naive D2L NumPy loop"]
     for method in methods:
         rows = [line for line in output.splitlines() if line.startswith(method)]
@@ -44,7 +46,9 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
     # The naive loop at batch size 1 takes minutes per epoch at full size: timed over --steps, extrapolated.
     assert "extrapolated from 40 steps" in output
     targets = re.findall(r"\[\s*(met|NOT MET)\] (.+): (" + NUMBER + r") \(([≤≥]) (" + NUMBER + r")\)", output)
-    assert len(targets) == 2 * 9, targets
+    # per data set: 9 on one thread, 8 on two (none at batch size 1, which more threads only slow down)
+    assert len(targets) == 2 * (9 + 8), targets
+    assert sum(", 2 threads" in name for _, name, *_ in targets) == 2 * 8
     for verdict, _, value, sign, limit in targets:
         if abs(float(value) - float(limit)) > 0.005:  # the value is printed to two decimals
             holds = float(value) <= float(limit) if sign == "≤" else float(value) >= float(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -68,10 +69,12 @@ def optimisers(draw: st.DrawFn) -> dict:
     dtype=st.sampled_from([np.float32, np.float64]),
     epochs=st.integers(1, 3),
     init=st.sampled_from(["normal", "zeros"]),
+    n_threads=st.integers(1, 3),
     seed=st.integers(0, 2**16),
 )
 def test_training_on_numba_matches_numpy(
-    optimiser, n_rows, n_features, batch_fraction, drop_last, shuffle, block_size, dtype, epochs, init, seed
+    optimiser, n_rows, n_features, batch_fraction, drop_last, shuffle, block_size, dtype, epochs, init, n_threads,
+    seed,
 ) -> None:
     batch_size = 1 + round(batch_fraction * (n_rows - 1))  # anything from 1 to every row, often leaving a remainder
     data = dataset(n_rows, n_features, dtype, seed)
@@ -80,7 +83,7 @@ def test_training_on_numba_matches_numpy(
         block_size=block_size, init=init, seed=seed, **optimiser,
     )
     numpy_run = last(data, replace(config, backend="numpy"))
-    numba_run = last(data, replace(config, backend="numba"))
+    numba_run = last(data, replace(config, backend="numba", n_threads=n_threads))
 
     assert (numpy_run.backend, numba_run.backend) == ("numpy", "numba")
     assert numba_run.status == numpy_run.status
@@ -95,13 +98,14 @@ def test_training_on_numba_matches_numpy(
     np.testing.assert_allclose(numba_run.state.velocity, numpy_run.state.velocity, rtol=RTOL, atol=1e-13)
 
 
-def run_both(arguments: dict) -> tuple[tuple, tuple]:
-    """Call both kernels on copies of the same buffers; return each one's (result, buffers)."""
+def run_both(arguments: dict, n_threads: int = 1) -> tuple[tuple, tuple]:
+    """Call both kernels on copies of the same buffers, the compiled one on ``n_threads`` threads;
+    return each one's (result, buffers)."""
     results = []
-    for kernel in (kernels.run_steps, _compiled.run_steps):
+    for kernel, threads in ((kernels.run_steps, {}), (_compiled.run_steps, {"n_threads": n_threads})):
         buffers = {name: arguments[name].copy() for name in ("params", "velocity", "losses_out", "trajectory_out")}
         with np.errstate(all="ignore"):  # as in train(): overflow is the divergence being detected
-            returned = kernel(**{**arguments, **buffers})
+            returned = kernel(**{**arguments, **buffers}, **threads)
         results.append((returned, buffers))
     return results[0], results[1]
 
@@ -136,10 +140,11 @@ def assert_same(reference: tuple, compiled: tuple) -> None:
     record_stride=st.integers(1, 3),
     n_recorded=st.integers(0, 3),
     nesterov=st.booleans(),
+    n_threads=st.integers(1, 4),
     seed=st.integers(0, 2**16),
 )
 def test_kernels_agree_on_every_buffer(
-    dtype, first_batch, batch_size, steps_before, record_stride, n_recorded, nesterov, seed
+    dtype, first_batch, batch_size, steps_before, record_stride, n_recorded, nesterov, n_threads, seed
 ) -> None:
     rng = np.random.default_rng(seed)
     n_rows = 23
@@ -149,13 +154,14 @@ def test_kernels_agree_on_every_buffer(
         steps_before=steps_before, record_stride=record_stride, n_recorded=n_recorded,
         nesterov=nesterov, dampening=0.0 if nesterov else 0.1, rows_in_epoch=n_rows - 1,
     )
-    assert_same(*run_both(arguments))
+    assert_same(*run_both(arguments, n_threads))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_features", [5, 8, 20, 33, 100])
 @pytest.mark.parametrize("batch_size", [1, 7, 32])
-def test_kernels_agree_with_many_features(dtype, n_features, batch_size) -> None:
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_kernels_agree_with_many_features(dtype, n_features, batch_size, n_threads) -> None:
     # The compiled dot product runs in vector registers, with a remainder loop for the last few
     # features; the tests above (≤ 4 features) only reach the remainder. These reach both.
     rng = np.random.default_rng(n_features)
@@ -164,22 +170,23 @@ def test_kernels_agree_with_many_features(dtype, n_features, batch_size) -> None
         rng, dtype, n_rows, n_features, n_steps=-(-n_rows // batch_size), batch_size=batch_size,
         learning_rates=np.full(-(-n_rows // batch_size), 1e-3), trajectory_out=np.zeros((200, n_features + 1)),
     )
-    reference, compiled = run_both(arguments)
+    reference, compiled = run_both(arguments, n_threads)
     assert reference[0][0] == -(-n_rows // batch_size)  # every step ran: the comparison covers a whole epoch
     assert_same(reference, compiled)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("loss_limit", [1e3, np.inf])
-def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit) -> None:
+@pytest.mark.parametrize(("batch_size", "n_threads"), [(1, 1), (1, 2), (6, 2), (6, 3)])
+def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit, batch_size, n_threads) -> None:
     # Far past the stability limit the loss grows ~100× per step: over 1e3 within a few steps,
     # and with no limit it overflows to inf, which must stop the run as well.
     arguments = kernel_arguments(
-        np.random.default_rng(1), dtype, 200, 3, n_steps=200, batch_size=1, momentum=0.0,
+        np.random.default_rng(1), dtype, 200 * batch_size, 3, n_steps=200, batch_size=batch_size, momentum=0.0,
         learning_rates=np.full(200, 12.0), loss_limit=loss_limit, trajectory_out=np.zeros((300, 4)),
         record_stride=1,
     )
-    reference, compiled = run_both(arguments)
+    reference, compiled = run_both(arguments, n_threads)
     steps_run = reference[0][0]
     assert 0 < steps_run < 200
     assert compiled[0] == reference[0]
@@ -187,6 +194,29 @@ def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit) -> None:
     np.testing.assert_allclose(
         compiled[1]["losses_out"][: steps_run + 1], reference[1]["losses_out"][: steps_run + 1], rtol=1e-9
     )
+
+
+def test_threads_split_the_sums_and_give_the_same_run_every_time() -> None:
+    data = dataset(3000, 40, np.float64, 3)
+    config = TrainConfig(learning_rate=0.01, batch_size=64, epochs=2, momentum=0.9, seed=4, backend="numba")
+    one, two, two_again = (last(data, replace(config, n_threads=threads)) for threads in (1, 2, 2))
+    assert two.notices == ()
+    # The same config gives the same run, bit for bit...
+    np.testing.assert_array_equal(two.trajectory, two_again.trajectory)
+    assert two.epoch_train_loss.tolist() == two_again.epoch_train_loss.tolist()
+    # ... and two threads sum each minibatch in another order than one: equal to rounding, not to the bit.
+    assert not np.array_equal(two.trajectory, one.trajectory)
+    np.testing.assert_allclose(two.trajectory, one.trajectory, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(two.minibatch_loss, one.minibatch_loss, rtol=1e-12)
+
+
+def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.import_module("sgdcore.train"), "usable_cores", lambda: 1)
+    data = dataset(500, 5, np.float64, 0)
+    config = TrainConfig(batch_size=50, epochs=2, backend="numba")
+    asked_for_four = last(data, replace(config, n_threads=4))
+    assert asked_for_four.notices == ("n_threads=4 asked for, but this machine has 1 core: training on 1.",)
+    np.testing.assert_array_equal(asked_for_four.trajectory, last(data, config).trajectory)
 
 
 def test_training_diverges_at_the_same_step_on_both_backends() -> None:
