@@ -12,11 +12,13 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from typing import Literal, NamedTuple
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from sgdcore import kernels
 from sgdcore.analysis import BLOCK_BYTES, quadratic_loss
@@ -229,6 +231,13 @@ def select_kernel(backend: str) -> tuple[Backend, str | None]:
     return Backend("numba", _compiled.run_steps, _compiled.permutation, _compiled.block_order), None
 
 
+@cache
+def _blas_libraries() -> ThreadpoolController:
+    """The BLAS libraries loaded (NumPy's and SciPy's, loaded by the time anything trains), found once:
+    finding them costs milliseconds, limiting their threads then microseconds."""
+    return ThreadpoolController()
+
+
 def usable_cores() -> int:
     """The cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
     if hasattr(os, "sched_getaffinity"):
@@ -376,13 +385,19 @@ def train(
         # that is not running.
         notices += (f"n_threads={config.n_threads} asked for, but this machine has {n_threads} "
                     f"core{'s' if n_threads != 1 else ''}: training on {n_threads}.",)
+    # After each call, BLAS's worker threads keep spinning on their cores for a while (about 0.1 s with
+    # OpenBLAS): a kernel on several threads would then wait at every step for a thread that shares its
+    # core with one of them (measured: one-epoch runs 2-7× slower, at random). So with more than one
+    # thread, the full losses run BLAS on one thread and leave no worker spinning.
+    loss_threads = partial(_blas_libraries().limit, limits=1, user_api="blas") if n_threads > 1 else nullcontext
     # float32 data stays float32 (half the memory and bandwidth); anything else trains in float64, so
     # integer features never turn the target into integers.
     dtype = data.X.dtype if data.X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     X = np.ascontiguousarray(data.X, dtype=dtype)
     y = np.ascontiguousarray(data.y, dtype=dtype)
     if state is None:
-        state = _initial_state(data, test, config)
+        with loss_threads():
+            state = _initial_state(data, test, config)
     elif state.params.shape != (n_features + 1,):
         raise ConfigError(
             f"Cannot resume: the saved run has {state.params.size - 1} features, the data has {n_features}."
@@ -396,8 +411,9 @@ def train(
     chunk_steps = min(steps_per_epoch, 64)
     clock = time.perf_counter() - run.elapsed
     if run.epoch < last_epoch:  # else the run pauses where it is (until_epoch=0: its starting point), no loss needed
-        train_loss_of = epoch_loss_function(data, config.epochs)
-        test_loss_of = None if test is None else epoch_loss_function(test, config.epochs)
+        with loss_threads():
+            train_loss_of = epoch_loss_function(data, config.epochs)
+            test_loss_of = None if test is None else epoch_loss_function(test, config.epochs)
 
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
         run.elapsed = time.perf_counter() - clock
@@ -448,10 +464,11 @@ def train(
             run.epoch += 1
             run.batch_in_epoch = 0
             rng_state = rng.bit_generator.state
-            train_loss = train_loss_of(run.params)
-            run.epoch_train_loss.append(train_loss)
-            if test is not None:
-                run.epoch_test_loss.append(test_loss_of(run.params))
+            with loss_threads():
+                train_loss = train_loss_of(run.params)
+                run.epoch_train_loss.append(train_loss)
+                if test is not None:
+                    run.epoch_test_loss.append(test_loss_of(run.params))
             run.epoch_seconds.append(time.perf_counter() - clock)
             if not math.isfinite(train_loss) or train_loss > loss_limit:
                 yield snapshot("diverged", _divergence_message(run.step, train_loss, config),

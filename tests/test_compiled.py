@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import sgdcore
 from sgdcore import ConfigError, Dataset, Schedule, TrainConfig, kernels
@@ -217,6 +218,34 @@ def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: py
     asked_for_four = last(data, replace(config, n_threads=4))
     assert asked_for_four.notices == ("n_threads=4 asked for, but this machine has 1 core: training on 1.",)
     np.testing.assert_array_equal(asked_for_four.trajectory, last(data, config).trajectory)
+
+
+@pytest.mark.parametrize(("n_threads", "blas_threads_while_training"), [(1, "as they were"), (2, 1)])
+def test_with_several_threads_the_full_losses_leave_no_blas_worker_behind(
+    monkeypatch: pytest.MonkeyPatch, n_threads: int, blas_threads_while_training
+) -> None:
+    # A BLAS worker left spinning after a loss pass would share a core with a kernel thread: its losses
+    # then run BLAS on one thread. With one kernel thread, BLAS keeps its own setting.
+    def blas_threads() -> list[int]:
+        return [library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"]
+
+    train_module = importlib.import_module("sgdcore.train")
+    monkeypatch.setattr(train_module, "usable_cores", lambda: 2)
+    original_full_loss, seen = train_module.full_loss, []
+
+    def full_loss(data: Dataset, params: np.ndarray) -> float:
+        seen.append(blas_threads())
+        return original_full_loss(data, params)
+
+    monkeypatch.setattr(train_module, "full_loss", full_loss)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        progress = last(dataset(200, 3, np.float64, 0), TrainConfig(batch_size=20, epochs=2, n_threads=n_threads))
+        after = blas_threads()
+    assert progress.status == "finished" and before and len(seen) == 3  # the initial loss and one per epoch
+    expected = before if blas_threads_while_training == "as they were" else [1] * len(before)
+    assert seen == [expected] * 3
+    assert after == before
 
 
 def test_training_diverges_at_the_same_step_on_both_backends() -> None:
