@@ -55,7 +55,7 @@ class TrainConfig:
     seed: int = 0
     divergence_factor: float = 1e6
     backend: Literal["auto", "numba", "numpy"] = "auto"
-    n_threads: int = 1
+    n_threads: int = 1  # threads sharing each minibatch in the compiled kernel: for large minibatches on large data
 
     def __post_init__(self) -> None:
         def check(ok: bool, message: str) -> None:
