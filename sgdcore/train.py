@@ -379,12 +379,14 @@ def train(
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
     backend, notice = select_kernel(config.backend)
     notices = data.notices + ((notice,) if notice else ())
-    n_threads = min(config.n_threads, usable_cores())
-    if n_threads < config.n_threads:
-        # A thread waits for the others at every step: more threads than cores would wait for a thread
-        # that is not running.
-        notices += (f"n_threads={config.n_threads} asked for, but this machine has {n_threads} "
-                    f"core{'s' if n_threads != 1 else ''}: training on {n_threads}.",)
+    n_threads = 1  # the NumPy kernel sums each minibatch in one BLAS call: only the compiled one splits it
+    if backend.name == "numba":
+        n_threads = min(config.n_threads, usable_cores())
+        if n_threads < config.n_threads:
+            # A thread waits for the others at every step: more threads than cores would wait for a
+            # thread that is not running.
+            notices += (f"n_threads={config.n_threads} asked for, but this machine has {n_threads} "
+                        f"core{'s' if n_threads != 1 else ''}: training on {n_threads}.",)
     # After each call, BLAS's worker threads keep spinning on their cores for a while (about 0.1 s with
     # OpenBLAS): a kernel on several threads would then wait at every step for a thread that shares its
     # core with one of them (measured: one-epoch runs 2-7× slower, at random). So with more than one

@@ -220,12 +220,14 @@ def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: py
     np.testing.assert_array_equal(asked_for_four.trajectory, last(data, config).trajectory)
 
 
-@pytest.mark.parametrize(("n_threads", "blas_threads_while_training"), [(1, "as they were"), (2, 1)])
+@pytest.mark.parametrize(("backend", "n_threads", "blas_threads_while_training"),
+                         [("numba", 1, "as they were"), ("numba", 2, 1), ("numpy", 2, "as they were")])
 def test_with_several_threads_the_full_losses_leave_no_blas_worker_behind(
-    monkeypatch: pytest.MonkeyPatch, n_threads: int, blas_threads_while_training
+    monkeypatch: pytest.MonkeyPatch, backend: str, n_threads: int, blas_threads_while_training
 ) -> None:
     # A BLAS worker left spinning after a loss pass would share a core with a kernel thread: its losses
-    # then run BLAS on one thread. With one kernel thread, BLAS keeps its own setting.
+    # then run BLAS on one thread. With one kernel thread (the NumPy kernel always has one), BLAS keeps
+    # its own setting.
     def blas_threads() -> list[int]:
         return [library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"]
 
@@ -240,9 +242,11 @@ def test_with_several_threads_the_full_losses_leave_no_blas_worker_behind(
     monkeypatch.setattr(train_module, "full_loss", full_loss)
     with threadpool_limits(limits=2, user_api="blas"):
         before = blas_threads()
-        progress = last(dataset(200, 3, np.float64, 0), TrainConfig(batch_size=20, epochs=2, n_threads=n_threads))
+        progress = last(dataset(200, 3, np.float64, 0),
+                        TrainConfig(batch_size=20, epochs=2, n_threads=n_threads, backend=backend))
         after = blas_threads()
-    assert progress.status == "finished" and before and len(seen) == 3  # the initial loss and one per epoch
+    assert progress.status == "finished" and progress.backend == backend and progress.notices == ()
+    assert before and len(seen) == 3  # the initial loss and one per epoch
     expected = before if blas_threads_while_training == "as they were" else [1] * len(before)
     assert seen == [expected] * 3
     assert after == before
