@@ -17,8 +17,8 @@ The chunk loop can also split each minibatch between threads (``n_threads``), fo
 minibatches on large data, where one core cannot read memory as fast as two: each thread sums the
 gradient over its slice of the rows, they exchange their sums through two slots of shared memory
 once per step (atomic counters say when a slot is ready), and each adds them up in the same order
-and takes the same step on its own copy of the parameters. Nothing else is shared, so there is no
-lock and nothing to tear down.
+and takes the same step on its own copy of the parameters. Besides the data, which they only read,
+nothing else is shared: no lock, and nothing to tear down but the threads, which end with the chunk.
 
 Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.train.select_kernel`
 then falls back to the NumPy kernel and says so.
