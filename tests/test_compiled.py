@@ -197,7 +197,8 @@ def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit, batch_size, 
     )
 
 
-def test_threads_split_the_sums_and_give_the_same_run_every_time() -> None:
+def test_threads_split_the_sums_and_give_the_same_run_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.import_module("sgdcore.train"), "usable_cores", lambda: 2)  # on any machine
     data = dataset(3000, 40, np.float64, 3)
     config = TrainConfig(learning_rate=0.01, batch_size=64, epochs=2, momentum=0.9, seed=4, backend="numba")
     one, two, two_again = (last(data, replace(config, n_threads=threads)) for threads in (1, 2, 2))
