@@ -365,7 +365,7 @@ def run_steps(
     With ``n_threads`` > 1, each minibatch's rows are split between that many threads, each
     summing its share of the gradient; they add up the shares in a fixed order and all take the
     same step, so the result is the same on every run (and differs from one thread's by rounding
-    only). The threads meet once per step, which costs about a microsecond here: it pays when a
+    only). The threads meet once per step, which costs 0.3–0.5 µs here: it pays when a
     step reads a lot of data (large minibatches, many features), and makes batch size 1 slower.
 
     Scalars are converted to ``int``/``float``/``bool`` first, so that a setting given as
