@@ -23,7 +23,9 @@ do. The floors are what no epoch can beat on one core of this machine: reading e
 once in the epoch's order (prefetched as the kernel does, no arithmetic to speak of), and making
 that order. ``X @ w`` runs BLAS on all cores (NumPy's default), our kernel on one
 (``TrainConfig``'s default); the one-thread ``X @ w`` is printed too, and our rows again with
-``n_threads=2`` (each minibatch split between two threads), whose targets are checked separately.
+``n_threads=2`` (each minibatch split between two threads), whose targets are checked separately,
+with the floors of two cores (the order cut in two, a thread reading each half) and what the threads'
+meeting at every step costs (a step on data that stays in cache, on one thread and on two).
 The last lines add the floors up for a one-epoch ``train()`` run (shuffle, read, and the two loss
 passes) and compare them with the targets.
 """
@@ -35,6 +37,7 @@ import math
 import os
 import platform
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -167,6 +170,38 @@ def _read_rows(X: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
     return sums.sum()
 
 
+def read_rows_on_threads(X: np.ndarray, y: np.ndarray, order: np.ndarray, n_threads: int) -> None:
+    """:func:`_read_rows` with the order cut into ``n_threads`` consecutive parts, one thread each: the floor
+    of an epoch on that many cores."""
+    bounds = [len(order) * part // n_threads for part in range(n_threads + 1)]
+    helpers = [threading.Thread(target=_read_rows, args=(X, y, order[bounds[part]:bounds[part + 1]]))
+               for part in range(1, n_threads)]
+    for helper in helpers:
+        helper.start()
+    _read_rows(X, y, order[:bounds[1]])
+    for helper in helpers:
+        helper.join()
+
+
+def step_on_cached_data(n_features: int, n_threads: int, batch_size: int = 32, steps: int = 20_000
+                        ) -> tuple[float, float]:
+    """Seconds per step of the compiled kernel on data that stays in cache (64 rows), on one thread and on
+    ``n_threads``: memory aside, what the threads' meeting at every step costs."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, n_features))
+    y = X.sum(axis=1)
+    order = np.tile(np.arange(64), steps * batch_size // 64)  # the same 64 rows again and again
+
+    def run(threads: int) -> None:
+        params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
+        _compiled.run_steps(X, y, order, len(order), params, velocity, 0, batch_size, np.full(steps, LEARNING_RATE),
+                            0.0, 0.0, False, 0.0, 0.0, 0, np.inf, np.empty(steps), 1 << 60,
+                            np.empty((1, n_features + 1)), 0, n_threads=threads)
+
+    one, several = (best_of(5, lambda _, t=threads: run(t)) / steps for threads in (1, n_threads))
+    return one, several
+
+
 def extrapolated(repeat: int, steps_per_epoch: int, max_steps: int,
                  run: Callable[[int, int], object]) -> tuple[float, str]:
     """Time ``run(n_steps, repetition)``; if that is less than an epoch, scale it up to one."""
@@ -208,11 +243,12 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
           f"{best_of(repeat, lambda _: epoch_loss_function(data, RUN_EPOCHS)):.4f} s, then O(d²) per epoch")
     # The floors: reading every row once in an epoch's order (prefetched as the kernel does, no
     # arithmetic) is the least any epoch visiting the rows in that order can cost on this machine.
-    shuffle_time, read_time = {}, {}
+    shuffle_time, read_time, orders = {}, {}, {}
     for shuffle in ("epoch", "blocks"):
         shuffle_time[shuffle] = best_of(repeat, lambda repetition, s=shuffle: epoch_order(
             n_rows, np.random.default_rng(repetition), s, TrainConfig.block_size, compiled))
-        order = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size, compiled)
+        order = orders[shuffle] = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size,
+                                              compiled)
         _read_rows(X, y, order[:2])  # compile, not timed
         read_time[shuffle] = best_of(repeat, lambda _, order=order: _read_rows(X, y, order))
     sklearn_time = best_of(repeat, lambda repetition: sklearn_epoch(data, repetition))
@@ -220,6 +256,10 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
                Timing("X @ w, BLAS on one thread", None, x_at_w_one_thread),
                Timing("read X in a shuffled order (floor)", None, read_time["epoch"]),
                Timing("read X in shuffle=blocks order (floor)", None, read_time["blocks"]),
+               *(Timing(f"read X in {'a shuffled' if shuffle == 'epoch' else 'shuffle=blocks'} order, {n} threads",
+                        None, best_of(repeat, lambda _, order=order, n=n: read_rows_on_threads(X, y, order, n)))
+                 for n in threads if n > 1
+                 for shuffle, order in (("epoch", orders["epoch"]), ("blocks", orders["blocks"]))),
                Timing("shuffle: compiled Fisher–Yates", None, shuffle_time["epoch"]),
                Timing("shuffle: blocks order", None, shuffle_time["blocks"]),
                Timing("SGDRegressor.fit, max_iter=1", 1, sklearn_time)]
@@ -332,6 +372,12 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
         against = f"naive loop (batch 32) ÷ floor: {naive_time[32] / floor:.1f}×" if 32 in naive_time else ""
         print(f"  shuffle={shuffle}: {shuffle_time[shuffle]:.4f} + {read_time[shuffle]:.4f} + 2 × {loss_pass:.4f} "
               f"= {floor:.4f} s = {floor / x_at_w:.1f}× X@w; {against}")
+    for n in threads:
+        if n > 1:
+            one, several = step_on_cached_data(n_features, n)
+            # With the arithmetic split evenly, what a step takes beyond its share of one thread's work is the meeting.
+            print(f"a step on data in cache (batch 32, {n_features} features): {one * 1e6:.2f} µs on one thread, "
+                  f"{several * 1e6:.2f} µs on {n}: their meeting costs about {(several - one / n) * 1e6:.2f} µs a step")
 
 
 def main() -> None:

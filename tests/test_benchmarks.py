@@ -29,7 +29,8 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
     for section in ("## 1,000 × 20", "## 1,000 × 100"):
         assert section in output
     methods = ["X @ w (one sequential read)", "X @ w, BLAS on one thread", "read X in a shuffled order (floor)",
-               "read X in shuffle=blocks order (floor)", "shuffle: compiled Fisher–Yates", "shuffle: blocks order",
+               "read X in shuffle=blocks order (floor)", "read X in a shuffled order, 2 threads",
+               "read X in shuffle=blocks order, 2 threads", "shuffle: compiled Fisher–Yates", "shuffle: blocks order",
                "SGDRegressor.fit, max_iter=1", "compiled kernel alone, shuffle=epoch",
                "compiled kernel alone, shuffle=blocks", "sgdcore.train, numba, shuffle=epoch",
                "sgdcore.train, numba, shuffle=blocks", "compiled kernel alone, 2 threads, shuffle=epoch",
@@ -43,6 +44,12 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
         for row in rows:
             seconds = float(row[len(method):].split()[1])  # printed to 0.1 ms: 0 on data this small
             assert seconds >= 0, row
+    steps_in_cache = re.findall(
+        r"a step on data in cache \(batch 32, (\d+) features\): (" + NUMBER + r") µs on one thread, (" + NUMBER
+        + r") µs on 2: their meeting costs about (-?" + NUMBER + r") µs a step", output)
+    assert [features for features, *_ in steps_in_cache] == ["20", "100"], steps_in_cache
+    for _, one, two, meeting in steps_in_cache:  # three figures, each rounded to 0.01 µs
+        assert float(meeting) == pytest.approx(float(two) - float(one) / 2, abs=0.02)
     # The naive loop at batch size 1 takes minutes per epoch at full size: timed over --steps, extrapolated.
     assert "extrapolated from 40 steps" in output
     targets = re.findall(r"\[\s*(met|NOT MET)\] (.+): (" + NUMBER + r") \(([≤≥]) (" + NUMBER + r")\)", output)
