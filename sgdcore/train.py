@@ -291,7 +291,27 @@ def full_loss(data: Dataset, params: np.ndarray) -> float:
     return loss if math.isfinite(loss) else math.inf
 
 
-def epoch_loss_function(data: Dataset, epochs: int) -> Callable[[np.ndarray], float]:
+def _full_loss_on_threads(data: Dataset, params: np.ndarray, n_threads: int) -> float:
+    """:func:`full_loss` on ``n_threads`` threads of the compiled backend, for ``data`` as
+    :func:`_float_arrays` makes it."""
+    from sgdcore import _compiled  # loaded by select_kernel, which chose the compiled backend
+
+    return _compiled.full_loss(data.X, data.y, params, n_threads)
+
+
+def _float_arrays(data: Dataset) -> Dataset:
+    """``data`` with ``X`` and ``y`` as C-contiguous float arrays: what the compiled loops read.
+
+    float32 data stays float32 (half the memory and bandwidth); anything else trains in float64, so
+    integer features never turn the target into integers. Arrays that already fit are not copied.
+    """
+    dtype = data.X.dtype if data.X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    return replace(data, X=np.ascontiguousarray(data.X, dtype=dtype), y=np.ascontiguousarray(data.y, dtype=dtype))
+
+
+def epoch_loss_function(
+    data: Dataset, epochs: int, loss_pass: Callable[[Dataset, np.ndarray], float] = full_loss
+) -> Callable[[np.ndarray], float]:
     """How a run of ``epochs`` evaluates the full loss of ``data`` after each epoch.
 
     :func:`full_loss` reads all of ``X`` every time. But the loss is a quadratic in ``θ``
@@ -304,12 +324,15 @@ def epoch_loss_function(data: Dataset, epochs: int) -> Callable[[np.ndarray], fl
     (zero but for rounding). Near the minimum, where SGD spends its time, it adds small terms to
     an exact ``L*`` instead of cancelling large ones, so it agrees with :func:`full_loss` to
     rounding even on noise-free data whose loss goes to zero.
+
+    ``loss_pass`` is how a pass over the data is made: :func:`full_loss`, or its compiled version on
+    the threads of a run on several.
     """
     if epochs <= quadratic_setup_passes(*data.X.shape):
-        return partial(full_loss, data)
+        return partial(loss_pass, data)
     quadratic = quadratic_loss(data)
     centre = np.linalg.lstsq(quadratic.hessian, quadratic.linear, rcond=None)[0]
-    centre_loss = full_loss(data, centre)
+    centre_loss = loss_pass(data, centre)
     centre_gradient = quadratic.gradient(centre)
 
     def loss(params: np.ndarray) -> float:
@@ -390,16 +413,15 @@ def train(
     # After each call, BLAS's worker threads keep spinning on their cores for a while (about 0.1 s with
     # OpenBLAS): a kernel on several threads would then wait at every step for a thread that shares its
     # core with one of them (measured: one-epoch runs 2-7× slower, at random). So with more than one
-    # thread, the full losses run BLAS on one thread and leave no worker spinning.
+    # thread, the full losses run on the kernel's threads instead, and BLAS (the quadratic's set-up) on one.
     loss_threads = partial(_blas_libraries().limit, limits=1, user_api="blas") if n_threads > 1 else nullcontext
-    # float32 data stays float32 (half the memory and bandwidth); anything else trains in float64, so
-    # integer features never turn the target into integers.
-    dtype = data.X.dtype if data.X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    X = np.ascontiguousarray(data.X, dtype=dtype)
-    y = np.ascontiguousarray(data.y, dtype=dtype)
+    loss_pass = full_loss if n_threads == 1 else partial(_full_loss_on_threads, n_threads=n_threads)
+    data = _float_arrays(data)
+    test = None if test is None else _float_arrays(test)
+    X, y = data.X, data.y
     if state is None:
         with loss_threads():
-            state = _initial_state(data, test, config)
+            state = _initial_state(data, test, config, loss_pass)
     elif state.params.shape != (n_features + 1,):
         raise ConfigError(
             f"Cannot resume: the saved run has {state.params.size - 1} features, the data has {n_features}."
@@ -414,8 +436,8 @@ def train(
     clock = time.perf_counter() - run.elapsed
     if run.epoch < last_epoch:  # else the run pauses where it is (until_epoch=0: its starting point), no loss needed
         with loss_threads():
-            train_loss_of = epoch_loss_function(data, config.epochs)
-            test_loss_of = None if test is None else epoch_loss_function(test, config.epochs)
+            train_loss_of = epoch_loss_function(data, config.epochs, loss_pass)
+            test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_pass)
 
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
         run.elapsed = time.perf_counter() - clock
@@ -519,11 +541,13 @@ def _next_chunk_size(current: int, ran: int, seconds: float, report_every: float
     return max(1, min(target, 8 * current))
 
 
-def _initial_state(data: Dataset, test: Dataset | None, config: TrainConfig) -> TrainState:
+def _initial_state(
+    data: Dataset, test: Dataset | None, config: TrainConfig, loss_pass: Callable[[Dataset, np.ndarray], float]
+) -> TrainState:
     rng = np.random.default_rng(config.seed)
     w, b = init_params(data.n_features, rng, config.init, config.init_scale)
     params = np.append(w, b)
-    initial_loss = full_loss(data, params)
+    initial_loss = loss_pass(data, params)
     return TrainState(
         params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
         epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,
@@ -532,7 +556,7 @@ def _initial_state(data: Dataset, test: Dataset | None, config: TrainConfig) -> 
         pending_loss_sum=0.0, pending_loss_count=0, loss_bucket=1,
         trajectory_steps=np.zeros(1, dtype=np.int64), trajectory=params[None, :].copy(), record_stride=1,
         epoch_train_loss=np.array([initial_loss]),
-        epoch_test_loss=None if test is None else np.array([full_loss(test, params)]),
+        epoch_test_loss=None if test is None else np.array([loss_pass(test, params)]),
         epoch_seconds=np.array([0.0]),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import shutil
 import subprocess
@@ -221,36 +222,66 @@ def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: py
     np.testing.assert_array_equal(asked_for_four.trajectory, last(data, config).trajectory)
 
 
-@pytest.mark.parametrize(("backend", "n_threads", "blas_threads_while_training"),
-                         [("numba", 1, "as they were"), ("numba", 2, 1), ("numpy", 2, "as they were")])
-def test_with_several_threads_the_full_losses_leave_no_blas_worker_behind(
-    monkeypatch: pytest.MonkeyPatch, backend: str, n_threads: int, blas_threads_while_training
+@pytest.mark.parametrize("epochs", [2, 10])  # 10 is long enough to take the losses from the quadratic form
+@pytest.mark.parametrize(("backend", "n_threads"), [("numba", 1), ("numba", 2), ("numpy", 2)])
+def test_with_several_threads_no_blas_worker_is_left_spinning(
+    monkeypatch: pytest.MonkeyPatch, epochs: int, backend: str, n_threads: int
 ) -> None:
-    # A BLAS worker left spinning after a loss pass would share a core with a kernel thread: its losses
-    # then run BLAS on one thread. With one kernel thread (the NumPy kernel always has one), BLAS keeps
-    # its own setting.
+    # A BLAS worker left spinning after a call would share a core with a kernel thread. So on several
+    # threads the loss passes run on the kernel's own threads, and BLAS (the quadratic form's set-up) on
+    # one. With one kernel thread (the NumPy kernel always has one), BLAS passes as they were.
     def blas_threads() -> list[int]:
         return [library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"]
 
     train_module = importlib.import_module("sgdcore.train")
     monkeypatch.setattr(train_module, "usable_cores", lambda: 2)
-    original_full_loss, seen = train_module.full_loss, []
+    calls: dict[str, list] = {"full_loss": [], "quadratic_loss": []}
+    for name in calls:
+        original = getattr(train_module, name)
 
-    def full_loss(data: Dataset, params: np.ndarray) -> float:
-        seen.append(blas_threads())
-        return original_full_loss(data, params)
+        def record(*arguments, name=name, original=original):
+            calls[name].append(blas_threads())
+            return original(*arguments)
 
-    monkeypatch.setattr(train_module, "full_loss", full_loss)
+        monkeypatch.setattr(train_module, name, record)
+    data = dataset(200, 3, np.float64, 0)
+    config = TrainConfig(batch_size=20, epochs=epochs, n_threads=n_threads, backend=backend)
     with threadpool_limits(limits=2, user_api="blas"):
         before = blas_threads()
-        progress = last(dataset(200, 3, np.float64, 0),
-                        TrainConfig(batch_size=20, epochs=2, n_threads=n_threads, backend=backend))
+        progress = last(data, config)
         after = blas_threads()
     assert progress.status == "finished" and progress.backend == backend and progress.notices == ()
-    assert before and len(seen) == 3  # the initial loss and one per epoch
-    expected = before if blas_threads_while_training == "as they were" else [1] * len(before)
-    assert seen == [expected] * 3
-    assert after == before
+    assert before and after == before
+    quadratic = epochs > train_module.quadratic_setup_passes(200, 3)
+    assert calls["quadratic_loss"] == ([before if n_threads == 1 or backend == "numpy" else [1] * len(before)]
+                                       if quadratic else [])
+    if n_threads == 1 or backend == "numpy":  # the initial loss, then the centre's or one per epoch, with BLAS
+        assert calls["full_loss"] == [before] * (2 if quadratic else 1 + epochs)
+    else:
+        assert calls["full_loss"] == []
+        reference = last(data, replace(config, backend="numpy"))
+        np.testing.assert_allclose(progress.epoch_train_loss, reference.epoch_train_loss, rtol=RTOL)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_rows", [1, 2, 3, 7, 1000])
+@pytest.mark.parametrize("n_threads", [1, 2, 3, 4])
+def test_the_compiled_loss_pass_equals_full_loss(dtype: type, n_rows: int, n_threads: int) -> None:
+    data = dataset(n_rows, 5, dtype, n_rows)
+    params = np.random.default_rng(n_threads).normal(size=6)
+    expected = sgdcore.full_loss(data, params)
+    assert _compiled.full_loss(data.X, data.y, params, n_threads) == pytest.approx(expected, rel=1e-12, abs=0)
+    # the same every time: slices summed in order
+    assert _compiled.full_loss(data.X, data.y, params, n_threads) == _compiled.full_loss(data.X, data.y, params,
+                                                                                          n_threads)
+
+
+@pytest.mark.parametrize("bad", [1e200, np.nan])
+def test_the_compiled_loss_pass_is_inf_when_the_loss_is_not_a_number(bad: float) -> None:
+    data = dataset(50, 3, np.float64, 0)
+    params = np.array([bad, 1.0, 1.0, 0.0])
+    assert sgdcore.full_loss(data, params) == math.inf
+    assert _compiled.full_loss(data.X, data.y, params, 2) == math.inf
 
 
 def test_training_diverges_at_the_same_step_on_both_backends() -> None:
