@@ -30,6 +30,8 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numba
 import numpy as np
@@ -38,6 +40,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from sgdcore.kernels import block_layout
+
+T = TypeVar("T")
 
 # Rows are visited in a random order, so each one is a cache miss: ask for the rows about this many
 # bytes ahead while working on the current one (a hint to the CPU; results do not change). Counted
@@ -354,6 +358,19 @@ def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.nd
     return order
 
 
+def _on_threads(run_part: Callable[[int], T], n_parts: int) -> T:
+    """``run_part(0)`` on this thread and ``run_part(1 … n_parts − 1)`` each on a thread of its own, all at
+    once; returns part 0's result once every part is done."""
+    helpers = [threading.Thread(target=run_part, args=(part,), daemon=True, name=f"sgdcore-part-{part}")
+               for part in range(1, n_parts)]
+    for helper in helpers:
+        helper.start()
+    result = run_part(0)
+    for helper in helpers:
+        helper.join()
+    return result
+
+
 def run_steps(
     X: np.ndarray,
     y: np.ndarray,
@@ -402,26 +419,19 @@ def run_steps(
 
     # The other threads step copies of the parameters, equal to these at every step, and write
     # histories nobody reads: everything they need is allocated here, before any of them starts.
-    helpers = [
-        threading.Thread(
-            target=run_part, daemon=True, name=f"sgdcore-kernel-{part}",
-            args=(part, params.copy(), velocity.copy(), np.empty_like(losses_out), np.empty_like(trajectory_out)),
-        )
-        for part in range(1, n_threads)
+    buffers = [(params, velocity, losses_out, trajectory_out)] + [
+        (params.copy(), velocity.copy(), np.empty_like(losses_out), np.empty_like(trajectory_out))
+        for _ in range(1, n_threads)
     ]
-    for helper in helpers:
-        helper.start()
-    steps_run, n_recorded = run_part(0, params, velocity, losses_out, trajectory_out)
-    for helper in helpers:
-        helper.join()
+    steps_run, n_recorded = _on_threads(lambda part: run_part(part, *buffers[part]), n_threads)
     return int(steps_run), int(n_recorded)
 
 
 def full_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, n_threads: int) -> float:
     """:func:`sgdcore.train.full_loss` of a C-contiguous float ``X`` on ``n_threads`` threads, without BLAS.
 
-    Each thread sums the squared residuals of a contiguous slice of the rows; the sums are added in
-    slice order, so the result is the same every time, and equal to the BLAS one to rounding. It is
+    Each thread sums the squared residuals of a contiguous slice of the rows; the sums are added in a
+    fixed order, so the result is the same every time, and equal to the BLAS one to rounding. It is
     how a run on several threads evaluates its losses: as fast as BLAS on every core, and it leaves no
     BLAS worker spinning on a core the kernel's threads need.
     """
@@ -432,16 +442,9 @@ def full_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, n_threads: int) 
     def sum_part(part: int) -> None:
         sums[part] = _squared_residuals(X, y, params, bounds[part], bounds[part + 1])
 
-    helpers = [threading.Thread(target=sum_part, args=(part,), daemon=True) for part in range(1, n_threads)]
-    for helper in helpers:
-        helper.start()
-    sum_part(0)
-    for helper in helpers:
-        helper.join()
-    total = 0.0
-    for part_sum in sums.tolist():
-        total += part_sum
-    loss = 0.5 * total / n_rows
+    _on_threads(sum_part, n_threads)
+    with np.errstate(all="ignore"):  # overflow is reported as inf, as full_loss does
+        loss = 0.5 * float(np.sum(sums)) / n_rows
     return loss if math.isfinite(loss) else math.inf
 
 

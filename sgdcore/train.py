@@ -413,7 +413,8 @@ def train(
     # After each call, BLAS's worker threads keep spinning on their cores for a while (about 0.1 s with
     # OpenBLAS): a kernel on several threads would then wait at every step for a thread that shares its
     # core with one of them (measured: one-epoch runs 2-7× slower, at random). So with more than one
-    # thread, the full losses run on the kernel's threads instead, and BLAS (the quadratic's set-up) on one.
+    # thread, the loss passes run on the kernel's threads instead, and what BLAS remains (the quadratic
+    # form of long runs) on one thread.
     loss_threads = partial(_blas_libraries().limit, limits=1, user_api="blas") if n_threads > 1 else nullcontext
     loss_pass = full_loss if n_threads == 1 else partial(_full_loss_on_threads, n_threads=n_threads)
     data = _float_arrays(data)
