@@ -453,6 +453,8 @@ def warm_up() -> float:
 
     Runs it on tiny arrays of the types :func:`sgdcore.train.train` passes. Returns the seconds
     it took: a few seconds the first time on a machine, a fraction of a second from the cache.
+    The loss pass of runs on several threads (:func:`full_loss`) is left to compile on first use:
+    the dashboard, which compiles this at start-up, trains on one thread.
     """
     started = time.perf_counter()
     for dtype in (np.float64, np.float32):
@@ -463,7 +465,6 @@ def warm_up() -> float:
             X, y, np.arange(2), 2, params, velocity, 0, 1, np.full(2, 0.1), 0.0, 0.0, False, 0.0, 0.0,
             0, 1.0, np.empty(2), 1, np.empty((2, 2)), 0,
         )
-        full_loss(X, y, params, 1)
     permutation(2, np.random.default_rng(0))
     block_order(3, 2, np.random.default_rng(0))
     return time.perf_counter() - started
