@@ -37,7 +37,6 @@ import math
 import os
 import platform
 import sys
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -130,9 +129,9 @@ def naive_steps(X: np.ndarray, y: np.ndarray, batch_size: int, max_steps: int, s
 def kernel_steps(run_steps: Callable[..., object], X: np.ndarray, y: np.ndarray, order: np.ndarray,
                  batch_size: int, n_steps: int, n_threads: int = 1) -> None:
     """``run_steps`` (our NumPy or compiled kernel) over the first ``n_steps`` minibatches in ``order``: plain SGD."""
-    n_rows, n_features = X.shape
+    n_features = X.shape[1]
     params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
-    run_steps(X, y, order, n_rows, params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE), 0.0, 0.0,
+    run_steps(X, y, order, len(order), params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE), 0.0, 0.0,
               False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60, np.empty((1, n_features + 1)), 0,
               n_threads=n_threads)
 
@@ -174,13 +173,7 @@ def read_rows_on_threads(X: np.ndarray, y: np.ndarray, order: np.ndarray, n_thre
     """:func:`_read_rows` with the order cut into ``n_threads`` consecutive parts, one thread each: the floor
     of an epoch on that many cores."""
     bounds = [len(order) * part // n_threads for part in range(n_threads + 1)]
-    helpers = [threading.Thread(target=_read_rows, args=(X, y, order[bounds[part]:bounds[part + 1]]))
-               for part in range(1, n_threads)]
-    for helper in helpers:
-        helper.start()
-    _read_rows(X, y, order[:bounds[1]])
-    for helper in helpers:
-        helper.join()
+    _compiled._on_threads(lambda part: _read_rows(X, y, order[bounds[part]:bounds[part + 1]]), n_threads)
 
 
 def step_on_cached_data(n_features: int, n_threads: int, batch_size: int = 32, steps: int = 20_000
@@ -191,14 +184,10 @@ def step_on_cached_data(n_features: int, n_threads: int, batch_size: int = 32, s
     X = rng.standard_normal((64, n_features))
     y = X.sum(axis=1)
     order = np.tile(np.arange(64), steps * batch_size // 64)  # the same 64 rows again and again
-
-    def run(threads: int) -> None:
-        params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
-        _compiled.run_steps(X, y, order, len(order), params, velocity, 0, batch_size, np.full(steps, LEARNING_RATE),
-                            0.0, 0.0, False, 0.0, 0.0, 0, np.inf, np.empty(steps), 1 << 60,
-                            np.empty((1, n_features + 1)), 0, n_threads=threads)
-
-    one, several = (best_of(5, lambda _, t=threads: run(t)) / steps for threads in (1, n_threads))
+    one, several = (
+        best_of(5, lambda _, t=threads: kernel_steps(_compiled.run_steps, X, y, order, batch_size, steps, t)) / steps
+        for threads in (1, n_threads)
+    )
     return one, several
 
 
@@ -259,7 +248,7 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
                *(Timing(f"read X in {'a shuffled' if shuffle == 'epoch' else 'shuffle=blocks'} order, {n} threads",
                         None, best_of(repeat, lambda _, order=order, n=n: read_rows_on_threads(X, y, order, n)))
                  for n in threads if n > 1
-                 for shuffle, order in (("epoch", orders["epoch"]), ("blocks", orders["blocks"]))),
+                 for shuffle, order in orders.items()),
                Timing("shuffle: compiled Fisher–Yates", None, shuffle_time["epoch"]),
                Timing("shuffle: blocks order", None, shuffle_time["blocks"]),
                Timing("SGDRegressor.fit, max_iter=1", 1, sklearn_time)]
@@ -342,7 +331,7 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
         print(f"  [{'met' if met else 'NOT MET':>7}] {text}: {value:.2f} ({'≤' if at_most else '≥'} {limit:g})")
 
     for n in threads:
-        if (1, n) in compiled_time and n == 1:  # more threads only slow batch size 1 down: no target for them
+        if n == 1 and (1, 1) in compiled_time:  # more threads only slow batch size 1 down: no target for them
             target("batch 1, compiled ÷ SGDRegressor", compiled_time[(1, n)] / sklearn_time, 0.7)
         for batch_size in (32, 256):
             if (batch_size, n) in compiled_time:
