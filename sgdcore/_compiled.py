@@ -52,6 +52,9 @@ T = TypeVar("T")
 # of 20 features, 40 of 100) did as well as or better than 8-256 KiB, in a noisy benchmark.
 PREFETCH_BYTES = 32768
 CACHE_LINE_BYTES = 64
+# The compiled Fisher–Yates draws its random places this many swaps early, to prefetch them (16-64
+# did as well, and 30% faster than none, on 1,000,000 rows).
+SWAPS_AHEAD = 32
 # Each part's "ready" counter sits on cache lines of its own (two lines: adjacent-line prefetchers), so
 # that a part spinning on one counter does not pull another part's line back and forth.
 READY_STRIDE = 2 * CACHE_LINE_BYTES // 8
@@ -296,9 +299,21 @@ def _squared_residuals(X, y, params, first_row, end_row):
 
 def _fisher_yates(order, rng):
     # rng.random() inside compiled code draws from the Generator's own bit generator: the same
-    # numbers, in the same order, as the reference's rng.random(size).
-    for i in range(order.shape[0] - 1, 0, -1):
-        j = min(int(rng.random() * (i + 1)), i)
+    # numbers, in the same order, as the reference's rng.random(size). Each swap reads a random
+    # place j, a cache miss on a large order: the numbers are drawn SWAPS_AHEAD swaps early, in the
+    # same order, so that place j can be prefetched while the swaps before it run.
+    n_rows = order.shape[0]
+    places_ahead = np.empty(SWAPS_AHEAD, dtype=np.intp)  # j of swap i, at i % SWAPS_AHEAD
+    first = order.ctypes.data
+    for i in range(n_rows - 1, max(n_rows - 1 - SWAPS_AHEAD, 0), -1):
+        places_ahead[i % SWAPS_AHEAD] = j = min(int(rng.random() * (i + 1)), i)
+        _prefetch(first + j * order.strides[0])
+    for i in range(n_rows - 1, 0, -1):
+        j = places_ahead[i % SWAPS_AHEAD]
+        later = i - SWAPS_AHEAD
+        if later >= 1:
+            places_ahead[later % SWAPS_AHEAD] = place = min(int(rng.random() * (later + 1)), later)
+            _prefetch(first + place * order.strides[0])
         order[i], order[j] = order[j], order[i]
 
 

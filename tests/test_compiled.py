@@ -293,7 +293,12 @@ def test_training_diverges_at_the_same_step_on_both_backends() -> None:
     assert runs[0].message == runs[1].message
 
 
-@pytest.mark.parametrize("n_rows", [0, 1, 2, 3, 17, kernels.UNIFORMS_PER_DRAW + 2, 2 * kernels.UNIFORMS_PER_DRAW + 1])
+@pytest.mark.parametrize("n_rows", [
+    0, 1, 2, 3, 17,
+    # the compiled shuffle draws its numbers SWAPS_AHEAD swaps early: fewer swaps than that, exactly as many, more
+    _compiled.SWAPS_AHEAD, _compiled.SWAPS_AHEAD + 1, _compiled.SWAPS_AHEAD + 2,
+    kernels.UNIFORMS_PER_DRAW + 2, 2 * kernels.UNIFORMS_PER_DRAW + 1,
+])
 def test_both_shuffles_give_the_same_order(n_rows: int) -> None:
     reference_rng, compiled_rng = np.random.default_rng(n_rows), np.random.default_rng(n_rows)
     reference = kernels.permutation(n_rows, reference_rng)
