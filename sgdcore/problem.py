@@ -7,6 +7,7 @@ and setting, so every run on it (and every page of the dashboard) shares them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -28,6 +29,11 @@ class Problem:
     optimum: ClosedForm
     quadratic: QuadraticLoss
     curvature: Curvature
+
+    @cached_property
+    def test_quadratic(self) -> QuadraticLoss | None:
+        """The loss on the held-out rows as a quadratic (summed on first use), or None without them."""
+        return None if self.test is None else quadratic_loss(self.test)
 
     @property
     def optimum_loss(self) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from sgdcore import kernels
-from sgdcore.analysis import BLOCK_BYTES, quadratic_loss
+from sgdcore.analysis import BLOCK_BYTES, QuadraticLoss, quadratic_loss
 from sgdcore.data import Dataset
 from sgdcore.errors import ConfigError
 from sgdcore.model import init_params
@@ -310,7 +310,8 @@ def _float_arrays(data: Dataset) -> Dataset:
 
 
 def epoch_loss_function(
-    data: Dataset, epochs: int, loss_pass: Callable[[Dataset, np.ndarray], float] = full_loss
+    data: Dataset, epochs: int, loss_pass: Callable[[Dataset, np.ndarray], float] = full_loss,
+    quadratic: QuadraticLoss | None = None,
 ) -> Callable[[np.ndarray], float]:
     """How a run of ``epochs`` evaluates the full loss of ``data`` after each epoch.
 
@@ -326,11 +327,14 @@ def epoch_loss_function(
     rounding even on noise-free data whose loss goes to zero.
 
     ``loss_pass`` is how a pass over the data is made: :func:`full_loss`, or its compiled version on
-    the threads of a run on several.
+    the threads of a run on several. ``quadratic``, if given, is the quadratic form of ``data``'s loss,
+    already summed: it is used instead of summing it again, and the choice between the two ways stays the
+    same, so the losses do too.
     """
     if epochs <= quadratic_setup_passes(*data.X.shape):
         return partial(loss_pass, data)
-    quadratic = quadratic_loss(data)
+    if quadratic is None:
+        quadratic = quadratic_loss(data)
     centre = np.linalg.lstsq(quadratic.hessian, quadratic.linear, rcond=None)[0]
     centre_loss = loss_pass(data, centre)
     centre_gradient = quadratic.gradient(centre)
@@ -365,6 +369,8 @@ def train(
     state: TrainState | None = None,
     until_epoch: int | None = None,
     report_every: float = 0.1,
+    quadratic: QuadraticLoss | None = None,
+    test_quadratic: QuadraticLoss | None = None,
 ) -> Iterator[Progress]:
     """Train ``config`` on ``data``, yielding a :class:`Progress` after each chunk of steps.
 
@@ -379,13 +385,24 @@ def train(
         the starting point without a step.
     report_every
         Seconds of work between two snapshots; the training itself does not depend on it.
+    quadratic, test_quadratic
+        The quadratic form of the loss on ``data`` and on ``test`` (:func:`sgdcore.quadratic_loss`), if
+        already summed, as :class:`sgdcore.Problem` has them: a run long enough to take each epoch's loss
+        from it then does not sum it again (several passes over the data, each run).
 
     Raises
     ------
     ConfigError
-        If the batch size is larger than the data, or the state does not fit the data.
+        If the batch size is larger than the data, the state does not fit the data, or a quadratic form
+        is of another number of features.
     """
     n_rows, n_features = data.X.shape
+    for name, form in (("quadratic", quadratic), ("test_quadratic", test_quadratic)):
+        if form is not None and form.hessian.shape != (n_features + 1, n_features + 1):
+            raise ConfigError(
+                f"{name} is the loss of data with {form.hessian.shape[0] - 1} features, the data has {n_features}: "
+                "pass the quadratic_loss of the same data, or none."
+            )
     if config.batch_size > n_rows:
         raise ConfigError(
             f"batch_size {config.batch_size} is larger than the {n_rows} training rows; "
@@ -437,8 +454,8 @@ def train(
     clock = time.perf_counter() - run.elapsed
     if run.epoch < last_epoch:  # else the run pauses where it is (until_epoch=0: its starting point), no loss needed
         with loss_threads():
-            train_loss_of = epoch_loss_function(data, config.epochs, loss_pass)
-            test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_pass)
+            train_loss_of = epoch_loss_function(data, config.epochs, loss_pass, quadratic)
+            test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_pass, test_quadratic)
 
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
         run.elapsed = time.perf_counter() - clock

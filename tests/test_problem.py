@@ -7,7 +7,17 @@ import pytest
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 
-from sgdcore import DataError, Dataset, Standardizer, TrainConfig, closed_form, make_problem, synthetic, train
+from sgdcore import (
+    DataError,
+    Dataset,
+    Standardizer,
+    TrainConfig,
+    closed_form,
+    make_problem,
+    quadratic_loss,
+    synthetic,
+    train,
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +111,14 @@ def test_minibatch_sgd_on_standardised_data_mapped_back_equals_closed_form_on_ra
     reference = LinearRegression().fit(raw.X, raw.y)
     np.testing.assert_allclose(weights, reference.coef_, rtol=1e-3)
     assert bias == pytest.approx(reference.intercept_, rel=1e-3)
+
+
+def test_the_loss_forms_of_both_sets_are_those_of_their_rows() -> None:
+    problem = make_problem(synthetic(n=400, seed=1), standardize=True, test_fraction=0.25, seed=0)
+    for form, rows in ((problem.quadratic, problem.train), (problem.test_quadratic, problem.test)):
+        expected = quadratic_loss(rows)
+        np.testing.assert_array_equal(form.hessian, expected.hessian)
+        np.testing.assert_array_equal(form.linear, expected.linear)
+        assert form.constant == expected.constant
+    assert problem.test_quadratic is problem.test_quadratic  # summed once, on first use
+    assert make_problem(synthetic(n=400, seed=1)).test_quadratic is None

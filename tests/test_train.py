@@ -326,6 +326,37 @@ def test_short_runs_sum_the_loss_directly() -> None:
     assert quadratic_setup_passes(1_000_000, 20) < 10 < quadratic_setup_passes(100_000, 100) < 20
 
 
+@pytest.mark.parametrize("epochs", [3, 40])
+def test_given_quadratic_forms_are_used_instead_of_summing_them_again(
+    epochs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train_rows, test_rows = train_test_split(synthetic(n=600, noise=0.1, seed=3), 0.25, 0)
+    config = TrainConfig(batch_size=50, epochs=epochs, backend="numpy")
+    summed_in_the_run = last(train_rows, config, test=test_rows)
+    forms = {"quadratic": sgdcore.quadratic_loss(train_rows), "test_quadratic": sgdcore.quadratic_loss(test_rows)}
+
+    def summed_again(data: Dataset) -> None:
+        raise AssertionError("train() summed a quadratic form it was given")
+
+    monkeypatch.setattr(sys.modules["sgdcore.train"], "quadratic_loss", summed_again)
+    # A long run takes its epoch losses from the forms (a short one sums directly, as without them):
+    # the same losses either way, bit for bit.
+    assert (epochs > quadratic_setup_passes(*train_rows.X.shape)) == (epochs == 40)
+    assert_same_run(last(train_rows, config, test=test_rows, **forms), summed_in_the_run)
+    if epochs == 40:
+        with pytest.raises(AssertionError, match="summed a quadratic form"):
+            last(train_rows, config, test=test_rows)
+
+
+def test_a_quadratic_form_of_other_data_is_refused() -> None:
+    data = synthetic(n=200, seed=0)
+    other = synthetic(n=200, w=(1.0, 2.0, 3.0), seed=0)
+    with pytest.raises(ConfigError, match="quadratic is the loss of data with 3 features, the data has 2"):
+        last(data, TrainConfig(epochs=40), quadratic=sgdcore.quadratic_loss(other))
+    with pytest.raises(ConfigError, match="test_quadratic is the loss of data with 3 features"):
+        last(data, TrainConfig(epochs=40), test=data, test_quadratic=sgdcore.quadratic_loss(other))
+
+
 def test_full_loss_of_float32_data_is_computed_in_float64_without_converting_all_of_x() -> None:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((100_000, 20)).astype(np.float32)

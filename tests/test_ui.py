@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -286,3 +287,24 @@ def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytes
     assert shown == [ui_compile.COMPILING_MESSAGE]  # …and the page said why it waited
     ui_compile.wait_for_kernel()
     assert shown == [ui_compile.COMPILING_MESSAGE]  # compiled already: no message, no wait
+
+
+@pytest.mark.parametrize("live", [True, False])
+def test_the_pages_runs_reuse_the_problems_loss_forms(live: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import runner
+
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=2000, seed=4), test_fraction=0.2)
+    config = sgdcore.TrainConfig(batch_size=1600, epochs=50)  # the Learning-rate page's kind of run: long
+    expected = [*sgdcore.train(problem.train, config, test=problem.test)][-1]
+    assert problem.test_quadratic is not None  # summed here, once, as the first page run would
+
+    def summed_again(data: sgdcore.Dataset) -> None:
+        raise AssertionError("a page run summed the loss's quadratic form again")
+
+    monkeypatch.setattr(sys.modules["sgdcore.train"], "quadratic_loss", summed_again)
+    if live:
+        progress = runner.train_live(problem, config, save=lambda _: None, draw=lambda _: None)
+    else:
+        progress = runner.train_all(problem, {"run": config}, save=lambda _: None, live=False)["run"]
+    np.testing.assert_array_equal(progress.epoch_train_loss, expected.epoch_train_loss)
+    np.testing.assert_array_equal(progress.epoch_test_loss, expected.epoch_test_loss)

@@ -54,6 +54,12 @@ class FrameClock:
         self.interval = max(FRAME_SECONDS, FrameClock.expected_cost / DRAW_SHARE)
 
 
+def quadratics(problem: sgdcore.Problem) -> dict[str, sgdcore.QuadraticLoss | None]:
+    """The problem's loss forms, for ``sgdcore.train``: long runs (the Learning-rate and Momentum pages')
+    take their epoch losses from them instead of summing them again, run after run."""
+    return {"quadratic": problem.quadratic, "test_quadratic": problem.test_quadratic}
+
+
 def train_live(
     problem: sgdcore.Problem,
     config: sgdcore.TrainConfig,
@@ -74,7 +80,7 @@ def train_live(
     progress = None
     with threadpool_limits(limits=1, user_api="blas"):
         for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
-                                      until_epoch=until_epoch, report_every=REPORT_SECONDS):
+                                      until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem)):
             save(progress)
             # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
             # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
@@ -111,7 +117,8 @@ def train_all(
         for index, (label, config) in enumerate(configs.items()):
             if report is not None:
                 report(label, index)
-            for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every):
+            for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every,
+                                          **quadratics(problem)):
                 runs[label] = progress
                 save(dict(runs))
                 if live and draw is not None and frames.due():
