@@ -46,9 +46,9 @@ T = TypeVar("T")
 # Rows are visited in a random order, so each one is a cache miss: ask for the rows about this many
 # bytes ahead while working on the current one (a hint to the CPU; results do not change), into the
 # second-level cache. Counted in bytes, not rows, so that about as many cache lines are in flight
-# whatever the number of features. Into L2, because a core can wait for many more lines there than
-# for lines bound for L1 (a handful of fill buffers): on a 1,000,000 × 20 epoch, hints into L1 read
-# X in a shuffled order at about 2/3 the speed, whatever their distance (4-64 KiB). 32 KiB (204 rows
+# whatever the number of features. Into L2: on a 1,000,000 × 20 epoch, hints into L1 read X in a
+# shuffled order at about 2/3 the speed, whatever their distance (4-64 KiB), presumably because a core
+# can wait for many more lines bound for L2 than for L1 (a handful of fill buffers). 32 KiB (204 rows
 # of 20 features, 40 of 100) did as well as or better than 8-256 KiB, in a noisy benchmark.
 PREFETCH_BYTES = 32768
 CACHE_LINE_BYTES = 64
