@@ -27,8 +27,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_dashboard(environment: dict[str, str] | None = None) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free local port; yields its address once it answers."""
+def dashboard_server(environment: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run dashboard.py`` on a free local port; yields its address once it answers, and its process."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
@@ -46,10 +46,28 @@ def served_dashboard(environment: dict[str, str] | None = None) -> Iterator[str]
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def served_dashboard(environment: dict[str, str] | None = None) -> Iterator[str]:
+    """:func:`dashboard_server`, when only its address matters."""
+    with dashboard_server(environment) as (base, _):
+        yield base
+
+
+def resident_mb(pid: int) -> tuple[float, float] | None:
+    """A process's resident memory now and at its peak so far, in MB (Linux's /proc; None elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    kilobytes = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
+                 if line.startswith(("VmRSS:", "VmHWM:"))}
+    return kilobytes["VmRSS"] / 1024, kilobytes["VmHWM"] / 1024
 
 
 @contextlib.contextmanager
