@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 from bench_csv import write_csv
-from local_app import chromium_page, click_and_time_drawing, dashboard_server, resident_mb, wait_until_drawn
+from local_app import chromium_page, click_and_time_drawing, dashboard_server, wait_until_drawn
+from resident_memory import process_rss_bytes
 
 TRAIN_PAGE_CHARTS = 5
 
@@ -52,8 +53,8 @@ def main() -> None:
             page.set_default_timeout(timeout_ms)
 
             def memory() -> str:
-                reading = resident_mb(server.pid)
-                return "" if reading is None else f"{reading[0]:>9,.0f} MB {reading[1]:>9,.0f} MB"
+                reading = process_rss_bytes(server.pid)
+                return "" if reading is None else f"{reading[0] / 1e6:>9,.0f} MB {reading[1] / 1e6:>9,.0f} MB"
 
             def step(name: str, act, shown) -> None:
                 started = time.perf_counter()

@@ -59,17 +59,6 @@ def served_dashboard(environment: dict[str, str] | None = None) -> Iterator[str]
         yield base
 
 
-def resident_mb(pid: int) -> tuple[float, float] | None:
-    """A process's resident memory now and at its peak so far, in MB (Linux's /proc; None elsewhere)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    kilobytes = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
-                 if line.startswith(("VmRSS:", "VmHWM:"))}
-    return kilobytes["VmRSS"] / 1024, kilobytes["VmHWM"] / 1024
-
-
 @contextlib.contextmanager
 def chromium_page() -> Iterator:
     """A page of a headless Chromium (Playwright's ``Page``), closed on exit."""

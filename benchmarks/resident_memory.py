@@ -1,9 +1,11 @@
-"""Resident memory of this process on Linux, for the benchmarks that measure peaks in child processes."""
+"""Resident memory on Linux: of this process, for the benchmarks that measure peaks in child processes, and of
+another process (the dashboard's server)."""
 
 from __future__ import annotations
 
 import os
 import resource
+from pathlib import Path
 
 
 def rss_bytes() -> int:
@@ -23,3 +25,14 @@ def reset_peak_rss() -> bool:
         return True
     except OSError:
         return False
+
+
+def process_rss_bytes(pid: int) -> tuple[int, int] | None:
+    """Another process's resident size now and at its peak so far (``/proc/<pid>/status``); None where there is none."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    kib = {line.split(":")[0]: int(line.split()[1])
+           for line in status.splitlines() if line.startswith(("VmRSS:", "VmHWM:"))}
+    return kib["VmRSS"] * 1024, kib["VmHWM"] * 1024
