@@ -7,25 +7,15 @@ it promises, so that `python benchmarks/...` in the README keeps working.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 NUMBER = r"\d+(?:\.\d+)?"
 
 
-def run(script: str, *arguments: str) -> str:
-    finished = subprocess.run([sys.executable, str(BENCHMARKS / script), *arguments], capture_output=True,
-                              text=True, timeout=300)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    return finished.stdout
-
-
-def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
-    output = run("bench_epoch.py", "--scale", "0.001", "--repeat", "1", "--steps", "40")
+def test_bench_epoch_prints_every_method_the_targets_and_the_floors(run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_epoch.py", "--scale", "0.001", "--repeat", "1", "--steps", "40")
     for section in ("## 1,000 × 20", "## 1,000 × 100"):
         assert section in output
     methods = ["X @ w (one sequential read)", "X @ w, BLAS on one thread", "read X in a shuffled order (floor)",
@@ -67,22 +57,24 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors() -> None:
         assert float(total) == pytest.approx(float(shuffle) + float(read) + 2 * float(loss_pass), abs=2.5e-4)
 
 
-def test_bench_csv_compares_every_way_of_reading_the_same_file() -> None:
-    output = run("bench_csv.py", "--rows", "2000", "--cols", "5")
+def test_bench_csv_compares_every_way_of_reading_the_same_file(run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_csv.py", "--rows", "2000", "--cols", "5")
     for way in "abcdef":
         assert re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}× +-?\d+", output, re.MULTILINE), way
 
 
-def test_bench_memory_reports_the_peak_against_the_data_and_the_compile_times() -> None:
-    output = run("bench_memory.py", "--rows", "2000")
+def test_bench_memory_reports_the_peak_against_the_data_and_the_compile_times(
+    run_benchmark: Callable[..., str],
+) -> None:
+    output = run_benchmark("bench_memory.py", "--rows", "2000")
     assert re.search(rf"peak resident during train\(\) +{NUMBER} MB", output)
     assert re.search(r"\[(met|NOT MET)\] extra memory < 1 × data", output)
     assert re.search(rf"cold \(empty NUMBA_CACHE_DIR\) +warm_up\(\) +{NUMBER} s", output)
     assert re.search(rf"warm \(cache hit\) +warm_up\(\) +{NUMBER} s", output)
 
 
-def test_bench_dashboard_measures_the_train_page_against_the_library_alone() -> None:
-    output = run("bench_dashboard.py", "--rows", "2000", "--epochs", "2", "--repeat", "1", "--no-browser")
+def test_bench_dashboard_measures_the_train_page_against_the_library_alone(run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_dashboard.py", "--rows", "2000", "--epochs", "2", "--repeat", "1", "--no-browser")
     page = re.search(rf"Train page, AppTest, live charts +([\d,]+) +([\d,]+) +({NUMBER})× \(({NUMBER})–({NUMBER})\) +"
                      r"(met|NOT met)$", output, re.MULTILINE)
     assert page, output
