@@ -35,13 +35,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from local_app import CHROMIUM, ROOT, chromium_page, click_and_time_drawing, served_dashboard, wait_until_drawn
+from local_app import (
+    CHROMIUM,
+    ROOT,
+    TRAIN_PAGE_CHARTS,
+    chromium_page,
+    click_and_time_drawing,
+    served_dashboard,
+    wait_until_drawn,
+)
 
 sys.path.insert(0, str(ROOT))
 
 import sgdcore
-
-TRAIN_PAGE_CHARTS = 5  # on the default data: loss, parameters, landscape, fit, predicted against actual
 
 
 def settings(args: argparse.Namespace) -> dict[str, str]:

@@ -24,11 +24,11 @@ import os
 import platform
 import time
 
-from local_app import chromium_page, click_and_time_drawing, served_dashboard, wait_until_drawn
+from local_app import TRAIN_PAGE_CHARTS, chromium_page, click_and_time_drawing, served_dashboard, wait_until_drawn
 
 # (title, address, its train button, the charts training redraws). The Train page is the landing page, "/".
 PAGES = (
-    ("Train", "", "Train", 5),
+    ("Train", "", "Train", TRAIN_PAGE_CHARTS),
     ("Learning rate", "learning_rate", "Train all", 2),
     ("Batch size", "batch_size", "Train all", 1),  # its loss per epoch; the other two tabs draw when opened
     ("Momentum", "momentum", "Train all three", 2),

@@ -28,10 +28,8 @@ import time
 from pathlib import Path
 
 from bench_csv import write_csv
-from local_app import chromium_page, click_and_time_drawing, dashboard_server, wait_until_drawn
+from local_app import TRAIN_PAGE_CHARTS, chromium_page, click_and_time_drawing, dashboard_server, wait_until_drawn
 from resident_memory import process_rss_bytes
-
-TRAIN_PAGE_CHARTS = 5
 
 
 def main() -> None:

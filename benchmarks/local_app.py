@@ -18,6 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1000}
+TRAIN_PAGE_CHARTS = 5  # the Train page's charts: loss, parameters, landscape, fit, predicted against actual
 
 
 def free_port() -> int:
