@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -29,28 +30,39 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def dashboard_server(environment: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run dashboard.py`` on a free local port; yields its address once it answers, and its process."""
+    """``streamlit run dashboard.py`` on a free local port; yields its address once it answers, and its process.
+
+    The server's output goes to a temporary file, read if it fails to start: a pipe nobody reads while it runs
+    would stop it once full, and reading one from a server that is still running would wait forever.
+    """
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(environment or {})},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
+    with tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(environment or {})},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        output.seek(0)
+                        why = "exited" if server.poll() is not None else "did not answer within 60 s"
+                        raise RuntimeError(f"streamlit run {why}; its output:\n{output.read().decode()}") from None
+                    time.sleep(0.2)
+            yield base, server
+        finally:
+            server.terminate()
             try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server") from None
-                time.sleep(0.2)
-        yield base, server
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 @contextlib.contextmanager
@@ -115,7 +127,10 @@ _DRAW_CLOCK = """() => {
         requestAnimationFrame(() => setTimeout(painted));
     };
     // A script run on small data can start and end between two polls: any change of the script's state after
-    // the click says the run began; it has ended when the state is back to notRunning.
+    // the click says the run began; it has ended when the state is back to notRunning. The state may also never
+    // change at all: when the browser is busy, React can take "running" and "notRunning" in one render, and the
+    // attribute stays notRunning throughout (seen in about one run of bench_pages.py in fifteen). A chart that
+    // changed since the click says it too: charts change only in a run, and any render during one says running.
     const scriptState = new MutationObserver(() => {
         if (clock.clicked === null) return;
         clock.runBegan = true;
@@ -161,8 +176,9 @@ _DRAW_CLOCK_READING = """() => {
     const charts = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')];
     const app = document.querySelector('[data-testid="stApp"]');
     const stale = document.querySelectorAll('[data-stale="true"]').length;
-    return {ended: clock.runBegan && app.dataset.testScriptState === 'notRunning' && stale === 0,
-            runBegan: clock.runBegan, scriptState: app.dataset.testScriptState, stale,
+    const runBegan = clock.runBegan || clock.changed.size > 0;
+    return {ended: runBegan && app.dataset.testScriptState === 'notRunning' && stale === 0,
+            runBegan, scriptState: app.dataset.testScriptState, stale,
             redrawn: charts.filter(chart => clock.changed.has(chart)).length,
             // A change not painted yet (its frame still to come) is not quiet, however long ago it was made.
             quietMs: clock.shown === null || clock.shown < clock.lastChange ? 0 : performance.now() - clock.shown,

@@ -1,14 +1,37 @@
-"""The benchmarks that drive the dashboard in Chromium run end to end on small data (no timing asserted)."""
+"""The benchmarks that drive the dashboard in Chromium run end to end on small data (no timing asserted), and
+their clock (``local_app.click_and_time_drawing``) tells when a script run ends, whatever the page shows of it."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 SECONDS = r"(\d+\.\d\d)s"
+LOCAL_APP = Path(__file__).resolve().parents[2] / "benchmarks" / "local_app.py"
+# What the clock reads of a Streamlit page (the app's script state, the main area, a chart drawn as SVG), and a
+# button whose click plays ``window.scriptRun``: [milliseconds after the click, what happens then].
+FAKE_PAGE = """
+<div data-testid="stApp" data-test-connection-state="CONNECTED" data-test-script-state="notRunning">
+  <div data-testid="stMain">
+    <button>Train</button>
+    <div class="vega-embed"><svg class="marks"><rect width="10" height="10"></rect></svg></div>
+  </div>
+</div>
+<script>
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.running = () => { app.dataset.testScriptState = 'running'; };
+  window.notRunning = () => { app.dataset.testScriptState = 'notRunning'; };
+  window.redraw = () => { document.querySelector('rect').setAttribute('width', '20'); };
+  document.querySelector('button').addEventListener('click', () => {
+    for (const [at, action] of window.scriptRun) setTimeout(action, at);
+  });
+</script>
+"""
 
 
 @pytest.mark.browser
@@ -39,3 +62,42 @@ def test_bench_upload_uploads_a_csv_uses_it_and_trains_on_it(
         assert float(row.group(1)) > 0 and 0 < int(row.group(2).replace(",", "")) <= int(row.group(3).replace(",", ""))
     # The run trained on the upload (1,600 training rows at batch size 10), not on the synthetic data.
     assert re.search(r"^Finished 3 epochs\. 480 steps", output, re.MULTILINE), output
+
+
+@pytest.fixture(scope="module")
+def local_app() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("local_app", LOCAL_APP)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def fake_page(browser) -> Iterator:
+    page = browser.new_page()
+    page.set_content(FAKE_PAGE)
+    yield page
+    page.close()
+
+
+@pytest.mark.browser
+def test_draw_clock_sees_a_run_whose_script_state_never_showed(local_app: ModuleType, fake_page) -> None:
+    # A busy browser can render "running" and "notRunning" at once: the state never changes, the chart does.
+    fake_page.evaluate("() => { window.scriptRun = [[200, redraw]]; }")
+    seconds = local_app.click_and_time_drawing(fake_page, fake_page.locator("button"), redrawn=1, timeout_ms=20_000)
+    assert seconds >= 0.2
+
+
+@pytest.mark.browser
+def test_draw_clock_waits_for_a_run_that_says_it_is_running(local_app: ModuleType, fake_page) -> None:
+    # Drawn early, then quiet for longer than the clock waits for quiet, but still running until 1.2 s.
+    fake_page.evaluate("() => { window.scriptRun = [[0, running], [100, redraw], [1200, notRunning]]; }")
+    seconds = local_app.click_and_time_drawing(fake_page, fake_page.locator("button"), redrawn=1, timeout_ms=20_000)
+    assert seconds >= 1.2
+
+
+@pytest.mark.browser
+def test_draw_clock_gives_up_on_a_click_that_redraws_nothing(local_app: ModuleType, fake_page) -> None:
+    fake_page.evaluate("() => { window.scriptRun = [[0, running], [300, notRunning]]; }")
+    with pytest.raises(TimeoutError, match="not redrawn within 2 s"):
+        local_app.click_and_time_drawing(fake_page, fake_page.locator("button"), redrawn=1, timeout_ms=2_000)
