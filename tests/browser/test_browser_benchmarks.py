@@ -64,6 +64,24 @@ def test_bench_upload_uploads_a_csv_uses_it_and_trains_on_it(
     assert re.search(r"^Finished 3 epochs\. 480 steps", output, re.MULTILINE), output
 
 
+@pytest.mark.browser
+def test_bench_dashboard_trains_in_chromium_and_times_the_result(
+    chromium: Path, run_benchmark: Callable[..., str]
+) -> None:
+    output = run_benchmark("bench_dashboard.py", "--rows", "2000", "--epochs", "2", "--repeat", "2", timeout=480)
+    page = re.search(r"^Train page, Chromium, live charts +([\d,]+) +([\d,]+) +(\d+\.\d\d)× \((\d+\.\d\d)–(\d+\.\d\d)\)"
+                     r" +(met|NOT met)$", output, re.MULTILINE)
+    assert page, output
+    # the page's steps per second (read from its status line once the run is drawn) and the library's
+    assert int(page.group(1).replace(",", "")) > 0 and int(page.group(2).replace(",", "")) > 0
+    low, high = float(page.group(4)), float(page.group(5))
+    assert low <= float(page.group(3)) <= high
+    assert (page.group(6) == "met") == (float(page.group(3)) >= 0.8)
+    clicks = re.search(r"press Train → finished result drawn, default data \(1000 rows, 3 epochs\), Chromium: median "
+                       r"(\d+\.\d\d) s, best (\d+\.\d\d) s, worst (\d+\.\d\d) s over 4 runs", output)
+    assert clicks, output
+    assert 0 < float(clicks.group(2)) <= float(clicks.group(1)) <= float(clicks.group(3))
+
 @pytest.fixture(scope="module")
 def local_app() -> ModuleType:
     spec = importlib.util.spec_from_file_location("local_app", LOCAL_APP)
