@@ -81,7 +81,8 @@ bar_slot = st.empty()
 
 
 # Not live: redrawing while training would be counted in the wall-time comparison.
-entry = train_comparison(RUNS, run_key, problem, configs, clicked=train_clicked, bar=bar_slot, live=False)
+entry = train_comparison(RUNS, run_key, problem, configs, data_key=choice.key,
+                         clicked=train_clicked, bar=bar_slot, live=False)
 if entry is None:
     st.info("Press **Train all** to train every batch size with the same learning rate from the same start.")
 else:

@@ -14,7 +14,7 @@ from ui.export import (
 from ui.navigation import PAGES, require_router
 from ui.runner import TRAIN_RUN
 from ui.settings import query_params, value
-from ui.widgets import show_error
+from ui.widgets import show_error, trained_on
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -45,7 +45,7 @@ if run is None or choice.problem is None:
     st.info("Nothing trained yet: press **Train** on the Train page, then come back for the coefficients and "
             "the history.")
     st.stop()
-if not run["key"].startswith(f"{choice.key}|"):
+if not trained_on(run["key"], choice.key):
     show_error("The last run was trained on other data than the data selected now: train again on the Train "
                "page to export coefficients for this data.")
     st.stop()

@@ -96,7 +96,8 @@ def draw(runs: dict[str, sgdcore.Progress]) -> None:
         landscape_slot.info("Choose two different parameters for the landscape.")
 
 
-entry = train_comparison(RUNS, run_key, problem, configs, clicked=train_clicked, bar=bar_slot, draw=draw)
+entry = train_comparison(RUNS, run_key, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot,
+                         draw=draw)
 if entry is None:
     st.info("Press **Train all** to train every rate on the same data from the same start.")
     st.stop()

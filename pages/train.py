@@ -13,7 +13,7 @@ from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, status_text, train_live
 from ui.settings import train_config
 from ui.slots import ChartSlot
-from ui.widgets import format_number, page_problem, show_error
+from ui.widgets import format_number, page_problem, show_error, trained_on
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -104,7 +104,9 @@ if train_clicked or step_clicked:
         show_error(error)
     run = state.get(RUN)
 
-if run is None:
+# A run on other data (another number of features, another optimum) is kept for the Export page, not drawn here.
+run_on_this_data = run is not None and trained_on(run["key"], choice.key)
+if not run_on_this_data:
     # Before the first run, the charts show where SGD starts (step 0), as TensorFlow Playground shows its
     # untrained network; training then redraws them in place. No step is taken, so the kernel is not needed.
     try:
@@ -114,7 +116,9 @@ if run is None:
         if not (train_clicked or step_clicked):  # else shown above already
             show_error(error)
         st.stop()
-    status_slot.info(f"Ready: {choice.description}. The charts show the starting point; press **Train**.")
+    status_slot.info(f"Ready: {choice.description}. The charts show the starting point; press **Train**." if run is None
+                     else f"The data changed since the last run (on {run['description']}): the charts show the "
+                     f"starting point on {choice.description}; press **Train**.")
 else:
     progress = run["progress"]
     if run["key"] != run_key:
@@ -130,7 +134,7 @@ feature = fit_area.selectbox("Fit against feature", range(problem.train.n_featur
 fit_area.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
 if problem.train.n_features > 1:
     fit_area.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
-if run is None:
+if not run_on_this_data:
     st.stop()
 
 st.subheader("SGD against the closed form")

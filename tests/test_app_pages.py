@@ -167,6 +167,60 @@ def test_bad_synthetic_weights_keep_the_previous_data() -> None:
     assert list(comparison_table(at).index) == ["x1", "x2", "bias"]
 
 
+def test_synthetic_data_too_large_to_hold_is_refused_and_the_previous_data_kept() -> None:
+    at = app()
+    at.session_state["n_rows"] = 2_000_000
+    at.session_state["true_weights"] = ", ".join(["1"] * 200)  # 400 million values: 3.2 GB of X alone
+    at.run()
+    no_exceptions(at)
+    message = at.warning[0].value
+    assert "2,000,000 rows × 200 features is 400 million values (3.2 GB)" in message, message
+    assert "Use fewer rows or features" in message and "Still using the previous data" in message
+    assert at.sidebar.error[0].value == message
+    button(at, "Train").click().run()
+    assert at.success[0].value.startswith("Finished")
+    assert list(comparison_table(at).index) == ["x1", "x2", "bias"]
+    at.session_state["true_weights"] = ", ".join(["1"] * 20)  # 2,000,000 × 20: the most it holds
+    at.run()
+    no_exceptions(at)
+    assert not at.warning and not at.sidebar.error
+    assert "starting point on synthetic data, 2000000 rows" in at.info[0].value, at.info[0].value
+    assert at.sidebar.number_input(key="_n_features").value == 20
+
+
+def test_train_page_after_the_data_changes_shape_shows_the_new_starting_point() -> None:
+    at = app()
+    button(at, "Train").click().run()
+    at.session_state["true_weights"] = "1, 2, 3"  # three features instead of two: the last run does not fit
+    at.run()
+    no_exceptions(at)
+    assert "The data changed since the last run (on synthetic data, 1000 rows" in at.info[0].value
+    assert "starting point on synthetic data, 1000 rows, y = Xw + b + noise with w = [1.0, 2.0, 3.0]" in (
+        at.info[0].value)
+    assert not at.table  # no comparison of the last run with this data's closed form
+    open_page(at, "export")  # the last run is kept, and said to be on other data
+    assert "trained on other data" in at.error[0].value
+    open_page(at, "train")
+    button(at, "Train").click().run()
+    assert at.success[0].value.startswith("Finished")
+    assert list(comparison_table(at).index) == ["x1", "x2", "x3", "bias"]
+
+
+@pytest.mark.parametrize(("page", "press"), [("learning_rate", "Train all"), ("batch_size", "Train all")])
+def test_comparison_pages_after_the_data_changes_shape_ask_to_train_again(page: str, press: str) -> None:
+    at = open_page(app(), page)
+    button(at, press).click().run()
+    assert at.table or at.dataframe
+    at.session_state["true_weights"] = "1, 2, 3"
+    at.run()
+    no_exceptions(at)
+    assert at.info[0].value == "The data changed since the last runs: train again to compare on this data."
+    assert at.info[1].value.startswith(f"Press **{press}**")
+    button(at, press).click().run()
+    no_exceptions(at)
+    assert not any("changed" in info.value for info in at.info)
+
+
 def test_bad_synthetic_weights_in_a_link_are_explained_in_the_sidebar_and_the_page() -> None:
     at = app(w="2, oops")
     no_exceptions(at)

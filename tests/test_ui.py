@@ -308,3 +308,29 @@ def test_the_pages_runs_reuse_the_problems_loss_forms(live: bool, monkeypatch: p
         progress = runner.train_all(problem, {"run": config}, save=lambda _: None, live=False)["run"]
     np.testing.assert_array_equal(progress.epoch_train_loss, expected.epoch_train_loss)
     np.testing.assert_array_equal(progress.epoch_test_loss, expected.epoch_test_loss)
+
+
+def test_large_synthetic_datasets_are_cached_one_at_a_time_small_ones_eight() -> None:
+    from ui.datasets import selected_dataset
+
+    def dataset(n_rows: int, seed: int) -> sgdcore.Dataset:
+        return selected_dataset({"data_source": "synthetic", "n_rows": n_rows, "true_weights": "1, 2, 3",
+                                 "data_seed": seed})[0]
+
+    small = dataset(1000, 0)
+    for seed in range(1, 8):
+        dataset(1000, seed)
+    assert dataset(1000, 0) is small  # eight small ones stay cached
+    large = dataset(1_000_000, 0)  # 3 million values
+    assert dataset(1_000_000, 0) is large
+    dataset(1_000_000, 1)
+    assert dataset(1_000_000, 0) is not large  # made again: the other large one took its place
+
+
+def test_synthetic_data_beyond_the_cap_is_refused_before_it_is_made() -> None:
+    from ui.datasets import MAX_SYNTHETIC_VALUES, selected_dataset
+
+    weights = ", ".join(["1"] * 100)
+    with pytest.raises(ValueError, match=r"400,001 rows × 100 features is 40 million values \(0.3 GB\), more than"):
+        selected_dataset({"data_source": "synthetic", "n_rows": MAX_SYNTHETIC_VALUES // 100 + 1,
+                          "true_weights": weights})

@@ -20,10 +20,25 @@ import sgdcore
 from ui.settings import parse_numbers, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
+# A dataset in use costs 18-27 bytes a value (X, y, the problem's split and standardised rows) and 30-38 at the
+# peak of making its problem (measured at 1,000,000 × 20 and 200,000 × 100): at most 40 million values keeps
+# the peak near 1.5 GB, within a small machine or a Streamlit Community Cloud app, which an unchecked
+# 2,000,000 × 200 (15 GB) would stop.
+MAX_SYNTHETIC_VALUES = 40_000_000
+# Datasets and problems above this many values (16 MB of X) are cached one at a time: eight of them could
+# hold gigabytes. Smaller ones, eight each, so that going back to an earlier setting is instant.
+LARGE_VALUES = 2_000_000
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def synthetic_dataset(n_rows: int, weights: tuple[float, ...], bias: float, noise: float, seed: int) -> sgdcore.Dataset:
+    return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def large_synthetic_dataset(
+    n_rows: int, weights: tuple[float, ...], bias: float, noise: float, seed: int
+) -> sgdcore.Dataset:
     return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
 
 
@@ -42,6 +57,17 @@ def cached_problem(
     return sgdcore.make_problem(_data, standardize=standardize, test_fraction=test_fraction, seed=seed)
 
 
+@st.cache_resource(max_entries=1, show_spinner="Solving the least-squares problem…")
+def large_cached_problem(
+    _data: sgdcore.Dataset, data_key: str, standardize: bool, test_fraction: float, seed: int
+) -> sgdcore.Problem:
+    return sgdcore.make_problem(_data, standardize=standardize, test_fraction=test_fraction, seed=seed)
+
+
+def _is_large(n_rows: int, n_features: int) -> bool:
+    return n_rows * n_features > LARGE_VALUES
+
+
 def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, str, str]:
     """``(dataset, cache key, description)`` for the chosen source; raises ``SGDCoreError``/``ValueError``."""
     source = value(state, "data_source")
@@ -55,7 +81,15 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
         return data, upload["key"], f"{upload['name']} ({data.n_rows} rows, {data.n_features} features)"
     weights = tuple(parse_numbers(value(state, "true_weights"), "True weights"))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
-    data = synthetic_dataset(n_rows, weights, bias, noise, seed)
+    if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
+        raise ValueError(
+            f"{n_rows:,} rows × {len(weights)} features is {n_rows * len(weights) / 1e6:,.0f} million values "
+            f"({n_rows * len(weights) * 8 / 1e9:,.1f} GB), more than this dashboard holds: at most "
+            f"{MAX_SYNTHETIC_VALUES / 1e6:,.0f} million, such as 2,000,000 rows × 20 features or 200,000 × 200. "
+            "Use fewer rows or features."
+        )
+    cached = large_synthetic_dataset if _is_large(n_rows, len(weights)) else synthetic_dataset
+    data = cached(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
     return data, key, f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {list(weights)}, b = {bias:g}"
 
@@ -74,7 +108,8 @@ def current_problem(state: MutableMapping[str, Any]) -> Choice:
     try:
         data, data_key, description = selected_dataset(state)
         options = (value(state, "standardize"), value(state, "test_fraction"), value(state, "data_seed"))
-        problem = cached_problem(data, data_key, *options)
+        problem = (large_cached_problem if _is_large(data.n_rows, data.n_features) else cached_problem)(
+            data, data_key, *options)
     except (sgdcore.SGDCoreError, ValueError) as error:
         last = state.get("_last_choice")
         if last is None:

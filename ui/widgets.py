@@ -198,14 +198,21 @@ def page_problem() -> Choice:
     return choice
 
 
+def trained_on(run_key: str, data_key: str) -> bool:
+    """Whether a run saved under ``run_key`` was trained on the data ``data_key`` names: run keys start with it."""
+    return run_key.startswith(f"{data_key}|")
+
+
 def train_comparison(
-    key: str, run_key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *,
+    key: str, run_key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *, data_key: str,
     clicked: bool, bar: Any, draw: Callable[[dict[str, sgdcore.Progress]], None] | None = None, live: bool = True,
 ) -> dict[str, Any] | None:
     """A comparison page's runs: trained one after another when ``clicked`` (progress in ``bar``), every
-    snapshot kept in ``st.session_state[key]`` as ``{"key": run_key, "runs": …, "configs": …}``.
+    snapshot kept in ``st.session_state[key]`` as ``{"key": run_key, "runs": …, "configs": …}``; ``run_key``
+    starts with ``data_key``, the data they are trained on.
 
-    Returns what is kept (``None`` before the first run), saying so when the settings changed since.
+    Returns what is kept (``None`` before the first run), saying so when the settings changed since; runs on
+    other data than ``data_key`` (another number of features, another optimum) are kept but not returned.
     """
     state = st.session_state
     runs_interrupted(state, key)
@@ -220,6 +227,9 @@ def train_comparison(
             show_error(error)
         bar.empty()
     entry = state.get(key)
+    if entry is not None and not trained_on(entry["key"], data_key):
+        st.info("The data changed since the last runs: train again to compare on this data.")
+        return None
     if entry is not None and entry["key"] != run_key:
         st.info("The settings changed since these runs: train again to use them. Shown: the last runs.")
     return entry
