@@ -334,3 +334,11 @@ def test_synthetic_data_beyond_the_cap_is_refused_before_it_is_made() -> None:
     with pytest.raises(ValueError, match=r"400,001 rows × 100 features is 40 million values \(0.3 GB\), more than"):
         selected_dataset({"data_source": "synthetic", "n_rows": MAX_SYNTHETIC_VALUES // 100 + 1,
                           "true_weights": weights})
+
+
+def test_the_loss_chart_labels_whole_steps_even_with_only_the_starting_point(problem) -> None:
+    start = last(problem.train, sgdcore.TrainConfig(), test=problem.test, until_epoch=0)
+    layers = charts.loss_chart(start, problem.optimum_loss).to_dict()["layer"]
+    step_axes = [layer["encoding"]["x"]["axis"] for layer in layers
+                 if layer["encoding"].get("x", {}).get("field") == "step"]
+    assert step_axes and all(axis == {"format": ",d", "tickMinStep": 1} for axis in step_axes), step_axes

@@ -70,7 +70,8 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
     colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)"],
                         range=["#9ecae1", "#08519c", "#e6550d"])
     base = alt.Chart(data).encode(
-        x=alt.X("step:Q", title="step"),
+        # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
+        x=alt.X("step:Q", title="step", axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
         color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("series"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".4g")],
