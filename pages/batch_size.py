@@ -75,14 +75,12 @@ st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / li
            f"limit {limit:.3g}) and the other optimiser settings from the sidebar; {n_train} training rows, "
            f"{base.epochs} epochs, seed {base.seed}.")
 
-run_key = f"{choice.key}|{sorted(configs.items())}"
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
 
 
 # Not live: redrawing while training would be counted in the wall-time comparison.
-entry = train_comparison(RUNS, run_key, problem, configs, data_key=choice.key,
-                         clicked=train_clicked, bar=bar_slot, live=False)
+entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, live=False)
 if entry is None:
     st.info("Press **Train all** to train every batch size with the same learning rate from the same start.")
 else:

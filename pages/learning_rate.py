@@ -71,7 +71,6 @@ st.caption(f"Stability limit for this data: 2/λ_max = **{limit:.4g}** (λ_max =
            + ", ".join(f"{rate:.3g}" for rate in rates) + f". Batch size {batch_size}, {base.epochs} epochs, "
            f"seed {base.seed}; other settings from the sidebar.")
 
-run_key = f"{choice.key}|{sorted(configs.items())}"
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
 
 names = problem.names
@@ -96,8 +95,7 @@ def draw(runs: dict[str, sgdcore.Progress]) -> None:
         landscape_slot.info("Choose two different parameters for the landscape.")
 
 
-entry = train_comparison(RUNS, run_key, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot,
-                         draw=draw)
+entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, draw=draw)
 if entry is None:
     st.info("Press **Train all** to train every rate on the same data from the same start.")
     st.stop()

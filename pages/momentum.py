@@ -65,7 +65,6 @@ if mu == 0:
     st.info("With μ = 0 momentum and Nesterov are plain gradient descent: raise μ to compare.")
 
 data_key = f"{problem.names}|{curvature.eigenvalues.tolist()}"  # the valley: its condition number and seed
-run_key = f"{data_key}|{sorted(configs.items())}"
 train_clicked = st.button("Train all three" if mu > 0 else "Train", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
@@ -78,8 +77,7 @@ def draw(runs: dict[str, sgdcore.Progress]) -> None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley"))
 
 
-entry = train_comparison(RUNS, run_key, problem, configs, data_key=data_key, clicked=train_clicked, bar=bar_slot,
-                         draw=draw)
+entry = train_comparison(RUNS, problem, configs, data_key=data_key, clicked=train_clicked, bar=bar_slot, draw=draw)
 if entry is None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, {}, 0, 1, title="The valley"))
     st.info("Press **Train** to run each optimiser from the same start.")

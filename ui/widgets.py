@@ -204,17 +204,18 @@ def trained_on(run_key: str, data_key: str) -> bool:
 
 
 def train_comparison(
-    key: str, run_key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *, data_key: str,
+    key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *, data_key: str,
     clicked: bool, bar: Any, draw: Callable[[dict[str, sgdcore.Progress]], None] | None = None, live: bool = True,
 ) -> dict[str, Any] | None:
     """A comparison page's runs: trained one after another when ``clicked`` (progress in ``bar``), every
-    snapshot kept in ``st.session_state[key]`` as ``{"key": run_key, "runs": …, "configs": …}``; ``run_key``
-    starts with ``data_key``, the data they are trained on.
+    snapshot kept in ``st.session_state[key]`` as ``{"key": …, "runs": …, "configs": …}``, keyed on
+    ``data_key`` (the data they are trained on) and the configurations.
 
     Returns what is kept (``None`` before the first run), saying so when the settings changed since; runs on
     other data than ``data_key`` (another number of features, another optimum) are kept but not returned.
     """
     state = st.session_state
+    run_key = f"{data_key}|{sorted(configs.items())}"
     runs_interrupted(state, key)
     if clicked:
         def save(runs: dict[str, sgdcore.Progress]) -> None:
