@@ -190,9 +190,10 @@ def _check_header(header: list[str]) -> None:
 def _parse(raw: bytes, encoding: str, delimiter: str) -> pd.DataFrame:
     """Parse with pandas' C engine, straight from the bytes in memory.
 
-    Why not ``engine="pyarrow"``: ``benchmarks/bench_csv.py`` (1,000,000 × 20 floats, 2 CPUs) found it no
-    faster and about three times the peak memory; it also reads the rest of the file into one cell after an
-    unclosed quote, and reports a ragged row without its line number.
+    Why not ``engine="pyarrow"``: ``benchmarks/bench_csv.py`` (1,000,000 × 20 floats, 2 CPUs) found it up to
+    1.5× faster in some runs, as fast in others, and always about three times the peak memory; it also reads
+    the rest of the file into one cell after an unclosed quote, and reports a ragged row without its line
+    number.
     ``index_col=False``: a data row longer than the header is an error, not a silent index column.
     """
     with warnings.catch_warnings():
