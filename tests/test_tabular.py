@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,47 @@ def test_bytes_path_and_file_object_give_the_same_dataset(tmp_path) -> None:
     assert read_table(raw, name="upload.csv").name == "upload.csv"
     with open(path, "rb") as handle:
         assert read_table(handle).name == "good.csv"
+
+
+def large_csv(rows: int = 250_000, *, replace: dict[int, bytes] | None = None, bom: bool = False) -> bytes:
+    """A CSV of about 6.5 MB: above the 5 MB from which pandas 3.1 parses a file path on several threads."""
+    lines = [b"x1,x2,x3,x4,y"] + [b"%d,%d.25,-3.125,4e-2,%d.5" % (i % 97, i % 13, i % 7) for i in range(rows)]
+    for line_number, line in (replace or {}).items():
+        lines[line_number - 1] = line
+    return (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.parametrize("replace", [
+    None,
+    {90_001: b"1,,3,4,5", 200_001: b"1,2,text,4,5"},  # a missing value, and a column that turns to text late
+])
+@pytest.mark.parametrize("bom", [False, True])
+def test_a_large_file_reads_the_same_from_its_path_as_from_its_bytes(tmp_path, replace, bom) -> None:
+    raw = large_csv(replace=replace, bom=bom)
+    path = tmp_path / "large.csv"
+    path.write_bytes(raw)
+    from_path, from_bytes = read_table(path), read_table(raw)
+    assert (from_path.encoding, from_path.delimiter) == (from_bytes.encoding, from_bytes.delimiter)
+    assert from_path.encoding == ("utf-8-sig" if bom else "utf-8")
+    assert list(from_path.frame.columns) == ["x1", "x2", "x3", "x4", "y"]
+    assert len(from_path.frame) == 250_000
+    pd.testing.assert_frame_equal(from_path.frame, from_bytes.frame)
+
+
+@pytest.mark.parametrize("replace, message", [
+    ({200_001: b"1,2,3,4,5,6"}, r"line 200001 has 6 fields, the header has 5"),
+    ({3: b"1,2,3,4,5,6"}, r"line 3 has 6 fields, the header has 5"),
+    ({200_001: b'1,"2,3,4,5'}, r'the quoted value that starts on line 200001 has no closing quote'),
+])
+def test_a_bad_row_in_a_large_file_is_named_by_line_from_its_path_too(tmp_path, replace, message) -> None:
+    raw = large_csv(replace=replace)
+    path = tmp_path / "large.csv"
+    path.write_bytes(raw)
+    with pytest.raises(DataError, match=message) as from_path:
+        read_table(path)
+    with pytest.raises(DataError) as from_bytes:
+        read_table(raw)
+    assert str(from_path.value) == str(from_bytes.value)
 
 
 def test_a_text_mode_file_is_refused_with_the_fix(tmp_path) -> None:
@@ -194,6 +236,57 @@ def test_a_first_data_row_with_too_many_fields_is_not_taken_as_an_index() -> Non
 def test_an_unclosed_quote_is_named_by_line(raw: bytes) -> None:
     with pytest.raises(DataError, match=r'quoted value that starts on line 3 has no closing quote \("\)'):
         read_table(raw)
+
+
+
+@pytest.mark.parametrize("rows", [2, 20_000])  # 20,000 rows: beyond the ~64 KB sample, cut at a carriage return
+def test_carriage_returns_alone_end_lines_as_in_old_mac_csv(rows: int) -> None:
+    table = read_table(b"x1,x2,y\r" + b"1.5,2,3\r4,5,6\r" * (rows // 2))
+    assert list(table.frame.columns) == ["x1", "x2", "y"]
+    assert len(table.frame) == rows
+    np.testing.assert_array_equal(table.frame.iloc[:2].to_numpy(), [[1.5, 2, 3], [4, 5, 6]])
+
+
+def test_a_lone_carriage_return_before_the_header_is_a_data_error() -> None:
+    with pytest.raises(DataError, match=r"Cannot find the header row: the file's first line should name its columns"):
+        read_table(b"\r,")
+
+
+
+def test_a_byte_order_mark_on_a_file_that_is_not_utf8_is_a_data_error() -> None:
+    with pytest.raises(DataError, match=r"starts with the mark of a UTF-8 file .* save it again as UTF-8"):
+        read_table(b"\xef\xbb\xbfx,y\n1,2\n3,\xff\n")
+
+
+def test_features_that_one_hot_encode_to_no_columns_are_a_data_error() -> None:
+    # Each text column holds one value: one-hot encoding leaves no feature at all.
+    table = read_table(b"a,b,y\nred,x,1\nred,x,2\nred,,3\n")
+    with pytest.raises(DataError, match=r"No usable feature columns: one-hot encoding 'a', 'b' leaves none"):
+        dataset_from_frame(table.frame, "y", ["a", "b"], missing="mean", non_numeric="onehot")
+
+PIECES = [b"a", b"y", b"1", b"2.5", b"-3", b"1e400", b"nan", b"", b",", b";", b"\t", b"|", b"\n", b"\r", b"\r\n",
+          b'"', b"'", b" ", b"#", b"\\", b"\x00", b"\xff", b"\xc3\xa9", b"\xef\xbb\xbf"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_any_bytes_give_a_table_or_a_data_error(pieces: list[bytes]) -> None:
+    # The Data page shows an SGDCoreError's message; anything else would stop the page instead.
+    try:
+        table = read_table(b"".join(pieces))
+    except DataError as error:
+        assert str(error)
+        return
+    assert len(table.frame) > 0 and len(table.frame.columns) > 0
+    columns = list(table.frame.columns)
+    for missing, non_numeric in itertools.product(MISSING_CHOICES, NON_NUMERIC_CHOICES):
+        try:
+            data = dataset_from_frame(table.frame, columns[-1], columns[:-1], missing=missing, non_numeric=non_numeric)
+        except (DataError, ConfigError) as error:
+            assert str(error)
+            continue
+        assert data.X.shape == (data.y.size, data.n_features) and data.n_features > 0
+        assert np.isfinite(data.X).all() and np.isfinite(data.y).all()
 
 
 # column_summary

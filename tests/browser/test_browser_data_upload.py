@@ -141,3 +141,16 @@ def test_upload_text_target_shows_error_and_keeps_previous_upload(open_page, goo
     click_nav(page, "Train")
     expect(main(page).get_by_text(re.compile(rf"^Ready: {re.escape(good_csv.name)}"))).to_be_visible()
     assert_fits_upload(train_and_read(page))
+
+
+@pytest.mark.browser
+def test_upload_old_mac_csv_whose_lines_end_in_carriage_returns(open_page, good_csv, tmp_path):
+    # Excel for Mac's "CSV (Macintosh)" ends lines in a carriage return alone: it used to stop the page.
+    mac_csv = tmp_path / "mac_excel.csv"
+    mac_csv.write_bytes(good_csv.read_bytes().replace(b"\n", b"\r"))
+    page = open_page("/data" + TRAIN_SETTINGS)
+    use_uploaded(page, mac_csv)
+    expect(main(page).get_by_text(re.compile(r"^mac_excel\.csv: 200 rows × 3 columns"))).to_be_visible()
+
+    click_nav(page, "Train")
+    assert_fits_upload(train_and_read(page))
