@@ -8,12 +8,13 @@ in a fresh subprocess so that one run's memory cannot pollute the next:
 
 (a) ``pandas.read_csv(path)``, pandas' defaults (the C engine);
 (b) ``pandas.read_csv(path, engine="pyarrow")``;
-(c) ``read_table(path)`` then ``dataset_from_frame`` (all columns but the last as features);
+(c) ``read_table(path)`` then ``dataset_from_frame`` (all columns but the last as features): pandas
+    parses the file from its path, on every core with pandas 3.1 and later, as in (a);
 (d) ``read_table(bytes)`` then ``dataset_from_frame``: the upload path. The bytes are read before the
     measurement starts, as Streamlit's uploader already holds them.
 (e), (f) the two pandas engines on those same bytes: the choice inside ``read_table``. On a 2-CPU machine
-    pyarrow was no faster than the C engine and took about three times the peak memory, so ``read_table``
-    uses the C engine; run this on yours to check.
+    pyarrow was up to 1.5× faster than the C engine in some runs and slower in others, and took two and a
+    half to three times the peak memory, so ``read_table`` uses the C engine; run this on yours to check.
 
 Peak memory is the child's peak resident size (``ru_maxrss``) over its resident size just before the
 measurement (imports done, peak counter reset where Linux allows it).
