@@ -88,6 +88,7 @@ def large_csv(rows: int = 250_000, *, replace: dict[int, bytes] | None = None, b
     {90_001: b"1,,3,4,5", 200_001: b"1,2,text,4,5"},  # a missing value, and a column that turns to text late
 ])
 @pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.filterwarnings("ignore::pandas.errors.DtypeWarning")  # the late text column: pandas says so, both ways
 def test_a_large_file_reads_the_same_from_its_path_as_from_its_bytes(tmp_path, replace, bom) -> None:
     raw = large_csv(replace=replace, bom=bom)
     path = tmp_path / "large.csv"
