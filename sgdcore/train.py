@@ -372,7 +372,8 @@ def train(
     quadratic: QuadraticLoss | None = None,
     test_quadratic: QuadraticLoss | None = None,
 ) -> Iterator[Progress]:
-    """Train ``config`` on ``data``, yielding a :class:`Progress` after each chunk of steps.
+    """Train ``config`` on ``data``, yielding a :class:`Progress` about every ``report_every`` seconds (after a
+    chunk of steps or at an epoch's end) and a last one when the run ends, pauses or diverges.
 
     Parameters
     ----------
@@ -457,8 +458,12 @@ def train(
             train_loss_of = epoch_loss_function(data, config.epochs, loss_pass, quadratic)
             test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_pass, test_quadratic)
 
+    last_snapshot = time.perf_counter()
+
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
-        run.elapsed = time.perf_counter() - clock
+        nonlocal last_snapshot
+        last_snapshot = time.perf_counter()
+        run.elapsed = last_snapshot - clock
         run_state = run.to_state(rng_state)
         return Progress(
             status=status, message=message, step=run.step, epoch=run.epoch,
@@ -528,7 +533,10 @@ def train(
                         f"improved by less than tol={config.tol:g} for {config.n_iter_no_change} epochs in a row"
                     ))
                     return
-            if run.epoch < last_epoch:
+            # At an epoch's end too, but no more often than report_every: an epoch of small data takes
+            # microseconds, and a snapshot after each (it copies the per-epoch histories) made a long run's
+            # cost grow with the square of its epochs.
+            if run.epoch < last_epoch and time.perf_counter() - last_snapshot >= report_every:
                 yield snapshot("running", _running_message(run, config, steps_per_epoch))
         rng_state = rng.bit_generator.state
         if run.epoch >= config.epochs:

@@ -108,8 +108,8 @@ def test_train_fills_the_cosine_period_with_the_whole_run() -> None:
 def test_progress_reports_the_scheduled_learning_rate() -> None:
     data = synthetic(n=100, seed=0)
     config = TrainConfig(batch_size=10, epochs=3, schedule=Schedule("step", gamma=0.5, step_size=10), backend="numpy")
-    snapshots = list(train(data, config, until_epoch=None))
-    # Epoch-end snapshots after 10, 20 and 30 steps: the last step used factor 0.5**0, 0.5**1, 0.5**2.
+    snapshots = list(train(data, config, report_every=0.0))  # a snapshot after every step
+    # After 10, 20 and 30 steps: the last step used factor 0.5**0, 0.5**1, 0.5**2.
     by_step = {progress.step: progress.learning_rate for progress in snapshots}
     assert by_step[10] == pytest.approx(0.03)
     assert by_step[20] == pytest.approx(0.015)

@@ -387,6 +387,21 @@ def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
 # Progress
 
 
+def test_epoch_ends_yield_no_more_often_than_report_every() -> None:
+    # 2,000 epochs of one step each: a snapshot after each one copied the growing per-epoch histories,
+    # and a long run's cost grew with the square of its epochs.
+    data = synthetic(n=100, seed=0)
+    config = TrainConfig(batch_size=100, epochs=2000, learning_rate=0.1)
+    snapshots = list(train(data, config, report_every=60.0))
+    assert [progress.status for progress in snapshots] == ["finished"]
+    final = snapshots[0]
+    assert final.step == 2000 and final.epoch == 2000
+    assert final.epoch_train_loss.shape == (2001,)  # every epoch's loss is still kept
+    assert final.epoch_seconds.shape == (2001,)
+    every_epoch = list(train(data, replace(config, epochs=5), report_every=0.0))
+    assert [progress.epoch for progress in every_epoch] == [1, 2, 3, 4, 5]
+
+
 def test_progress_fields_through_a_run() -> None:
     data = synthetic(n=1000, seed=0)
     config = TrainConfig(batch_size=3, epochs=2, backend="numpy")
