@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sgdcore.errors import ConfigError, DataError
+from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number
 
 D2L_WEIGHTS = (2.0, -3.4)
 D2L_BIAS = 4.2
@@ -73,25 +74,35 @@ def synthetic(
     ``feature_scales`` multiplies each column of X, which makes the problem ill-conditioned on
     purpose (condition number of XᵀX ≈ (max scale / min scale)²).
     """
-    w = np.asarray(w, dtype=np.float64)
+    w = _numbers(w, f"w must be a non-empty list of weights; got {w!r}.")
     if w.ndim != 1 or w.size == 0:
         raise ConfigError(f"w must be a non-empty list of weights; got {w.tolist()!r}.")
-    if not isinstance(n, (int, np.integer)) or n < 2:
+    if not is_int(n) or n < 2:
         raise ConfigError(f"n must be an integer ≥ 2 rows; got {n!r}.")
-    if not np.isfinite(noise) or noise < 0:
+    if not (is_number(noise) and math.isfinite(noise) and noise >= 0):
         raise ConfigError(f"noise must be a standard deviation ≥ 0; got {noise!r}.")
-    if not np.all(np.isfinite(w)) or not np.isfinite(b):
+    if not np.all(np.isfinite(w)) or not (is_number(b) and math.isfinite(b)):
         raise ConfigError("The true weights and bias must be finite numbers.")
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     X = rng.normal(0.0, 1.0, size=(n, w.size))
     if feature_scales is not None:
-        scales = np.asarray(feature_scales, dtype=np.float64)
-        if scales.shape != w.shape or np.any(scales <= 0):
-            raise ConfigError(f"feature_scales needs {w.size} positive numbers; got {scales.tolist()!r}.")
+        message = f"feature_scales needs {w.size} positive numbers; got {feature_scales!r}."
+        scales = _numbers(feature_scales, message)
+        if scales.shape != w.shape or not np.all(scales > 0):
+            raise ConfigError(message)
         X *= scales
     y = X @ w + b + rng.normal(0.0, noise, size=n)
     names = tuple(f"x{i + 1}" for i in range(w.size))
     return Dataset(X, y, names, "y", true_weights=w.copy(), true_bias=float(b))
+
+
+def _numbers(values: object, message: str) -> np.ndarray:
+    """``values`` as a float64 array, or ``ConfigError(message)`` if they are not numbers."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(message) from None
 
 
 def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset | None]:
@@ -99,8 +110,9 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -
 
     Returns ``(train, None)`` when ``test_fraction`` is 0.
     """
-    if not 0.0 <= test_fraction < 1.0:
+    if not (is_number(test_fraction) and 0.0 <= test_fraction < 1.0):
         raise ConfigError(f"test_fraction must be in [0, 1); got {test_fraction!r}.")
+    check_seed(seed)
     if test_fraction == 0.0:
         return data, None
     n_test = round(data.n_rows * test_fraction)

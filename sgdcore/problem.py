@@ -13,7 +13,7 @@ import numpy as np
 
 from sgdcore.analysis import Curvature, QuadraticLoss, curvature, quadratic_loss
 from sgdcore.data import Dataset, Standardizer, train_test_split
-from sgdcore.errors import DataError
+from sgdcore.errors import ConfigError, DataError
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 
 
@@ -62,6 +62,8 @@ def make_problem(data: Dataset, *, standardize: bool = False, test_fraction: flo
     Standardisation scales features and target with the training rows' statistics only, so no
     information leaks from the test rows.
     """
+    if not isinstance(standardize, (bool, np.bool_)):
+        raise ConfigError(f"standardize must be True or False; got {standardize!r}.")
     raw_train, raw_test = train_test_split(data, test_fraction, seed)
     if raw_train.n_rows <= raw_train.n_features:
         raise DataError(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sgdcore.errors import ConfigError
+from sgdcore.errors import ConfigError, is_int, is_number
 
 SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
 
@@ -45,17 +45,17 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.kind not in SCHEDULES:
             raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {self.kind!r}.")
-        if not 0.0 < self.gamma <= 1.0:
+        if not (is_number(self.gamma) and 0.0 < self.gamma <= 1.0):
             raise ConfigError(f"gamma must be in (0, 1]; got {self.gamma!r}.")
-        if not _is_int(self.step_size) or self.step_size < 1:
+        if not is_int(self.step_size) or self.step_size < 1:
             raise ConfigError(f"step_size must be an integer ≥ 1 step; got {self.step_size!r}.")
-        if not 0.0 <= self.power_t <= 1.0:
+        if not (is_number(self.power_t) and 0.0 <= self.power_t <= 1.0):
             raise ConfigError(f"power_t must be in [0, 1]; got {self.power_t!r}.")
-        if not 0.0 <= self.min_factor <= 1.0:
+        if not (is_number(self.min_factor) and 0.0 <= self.min_factor <= 1.0):
             raise ConfigError(f"min_factor must be in [0, 1]; got {self.min_factor!r}.")
-        if self.period_steps is not None and (not _is_int(self.period_steps) or self.period_steps < 1):
+        if self.period_steps is not None and (not is_int(self.period_steps) or self.period_steps < 1):
             raise ConfigError(f"period_steps must be an integer ≥ 1 or None; got {self.period_steps!r}.")
-        if not _is_int(self.warmup_steps) or self.warmup_steps < 0:
+        if not is_int(self.warmup_steps) or self.warmup_steps < 0:
             raise ConfigError(f"warmup_steps must be an integer ≥ 0; got {self.warmup_steps!r}.")
 
     def __call__(self, step: np.ndarray | int) -> np.ndarray | float:
@@ -76,8 +76,3 @@ class Schedule:
         if self.warmup_steps:
             factor = factor * np.minimum(1.0, (t + 1.0) / self.warmup_steps)
         return float(factor[0]) if np.ndim(step) == 0 else factor
-
-
-def _is_int(value: object) -> bool:
-    # A NaN or fractional step count would silently turn every learning rate into NaN or a blur.
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)

@@ -23,7 +23,7 @@ from threadpoolctl import ThreadpoolController
 from sgdcore import kernels
 from sgdcore.analysis import BLOCK_BYTES, QuadraticLoss, quadratic_loss
 from sgdcore.data import Dataset
-from sgdcore.errors import ConfigError
+from sgdcore.errors import ConfigError, check_seed, is_int, is_number
 from sgdcore.model import init_params
 from sgdcore.schedules import Schedule
 
@@ -63,40 +63,40 @@ class TrainConfig:
                 raise ConfigError(message)
 
         lr = self.learning_rate
-        check(_is_number(lr) and math.isfinite(lr) and lr > 0,
+        check(is_number(lr) and math.isfinite(lr) and lr > 0,
               f"learning_rate must be a finite number > 0; got {lr!r}. Try 0.03, D2L's choice.")
-        check(_is_int(self.batch_size) and self.batch_size >= 1,
+        check(is_int(self.batch_size) and self.batch_size >= 1,
               f"batch_size must be an integer ≥ 1; got {self.batch_size!r}.")
-        check(_is_int(self.epochs) and self.epochs >= 1,
+        check(is_int(self.epochs) and self.epochs >= 1,
               f"epochs must be an integer ≥ 1; got {self.epochs!r}.")
-        check(_is_number(self.momentum) and 0.0 <= self.momentum < 1.0,
+        check(is_number(self.momentum) and 0.0 <= self.momentum < 1.0,
               f"momentum must be in [0, 1); got {self.momentum!r}. 0.9 is the usual choice.")
-        check(_is_number(self.dampening) and 0.0 <= self.dampening <= 1.0,
+        check(is_number(self.dampening) and 0.0 <= self.dampening <= 1.0,
               f"dampening must be in [0, 1]; got {self.dampening!r}.")
         check(not self.nesterov or (self.momentum > 0 and self.dampening == 0),
               "Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD); "
               f"got momentum={self.momentum!r}, dampening={self.dampening!r}.")
         for name in ("weight_decay", "l1_penalty"):
             value = getattr(self, name)
-            check(_is_number(value) and math.isfinite(value) and value >= 0,
+            check(is_number(value) and math.isfinite(value) and value >= 0,
                   f"{name} must be a finite number ≥ 0; got {value!r}.")
         check(isinstance(self.schedule, Schedule),
               f"schedule must be a sgdcore.Schedule; got {type(self.schedule).__name__}.")
         check(self.init in ("normal", "zeros"), f"init must be 'normal' or 'zeros'; got {self.init!r}.")
-        check(_is_number(self.init_scale) and self.init_scale >= 0,
-              f"init_scale must be ≥ 0; got {self.init_scale!r}.")
+        check(is_number(self.init_scale) and math.isfinite(self.init_scale) and self.init_scale >= 0,
+              f"init_scale must be a finite number ≥ 0; got {self.init_scale!r}.")
         check(self.shuffle in SHUFFLES, f"shuffle must be one of {', '.join(SHUFFLES)}; got {self.shuffle!r}.")
-        check(_is_int(self.block_size) and self.block_size >= 1,
+        check(is_int(self.block_size) and self.block_size >= 1,
               f"block_size must be an integer ≥ 1; got {self.block_size!r}.")
-        check(self.tol is None or (_is_number(self.tol) and self.tol >= 0),
+        check(self.tol is None or (is_number(self.tol) and self.tol >= 0),
               f"tol must be None (run every epoch) or a number ≥ 0; got {self.tol!r}.")
-        check(_is_int(self.n_iter_no_change) and self.n_iter_no_change >= 1,
+        check(is_int(self.n_iter_no_change) and self.n_iter_no_change >= 1,
               f"n_iter_no_change must be an integer ≥ 1; got {self.n_iter_no_change!r}.")
-        check(_is_int(self.seed), f"seed must be an integer; got {self.seed!r}.")
-        check(_is_number(self.divergence_factor) and self.divergence_factor > 1,
+        check_seed(self.seed)
+        check(is_number(self.divergence_factor) and self.divergence_factor > 1,
               f"divergence_factor must be > 1; got {self.divergence_factor!r}.")
         check(self.backend in BACKENDS, f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}.")
-        check(_is_int(self.n_threads) and self.n_threads >= 1,
+        check(is_int(self.n_threads) and self.n_threads >= 1,
               f"n_threads must be an integer ≥ 1; got {self.n_threads!r}. 1 is right for small minibatches; "
               "2 or more speeds up large ones (256 rows and up) on large data.")
 
@@ -107,14 +107,6 @@ class TrainConfig:
     def learning_rate_at(self, step: np.ndarray | int) -> np.ndarray | float:
         """The learning rate at each (0-based) step, schedule included."""
         return self.learning_rate * self.schedule(step)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, eq=False)

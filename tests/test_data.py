@@ -69,6 +69,14 @@ def test_synthetic_feature_scales_scale_the_columns() -> None:
         ({"b": float("inf")}, r"true weights and bias must be finite"),
         ({"feature_scales": [1.0]}, r"feature_scales needs 2 positive numbers; got \[1\.0\]\."),
         ({"feature_scales": [1.0, 0.0]}, r"feature_scales needs 2 positive numbers"),
+        # Types that NumPy would refuse with a message of its own, or that no comparison accepts:
+        ({"w": ["a", "b"]}, r"w must be a non-empty list of weights; got \['a', 'b'\]\."),
+        ({"noise": "0.1"}, r"noise must be a standard deviation ≥ 0; got '0\.1'\."),
+        ({"b": None}, r"true weights and bias must be finite"),
+        ({"seed": -1}, r"seed must be an integer ≥ 0; got -1\."),
+        ({"seed": 0.5}, r"seed must be an integer ≥ 0; got 0\.5\."),
+        ({"feature_scales": ["x", 1.0]}, r"feature_scales needs 2 positive numbers; got \['x', 1\.0\]\."),
+        ({"feature_scales": [1.0, float("nan")]}, r"feature_scales needs 2 positive numbers"),
     ],
 )
 def test_synthetic_rejects_bad_settings(kwargs: dict, message: str) -> None:
@@ -124,10 +132,16 @@ def test_split_with_zero_fraction_returns_no_test_set() -> None:
     assert test is None
 
 
-@pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5, float("nan")])
+@pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5, float("nan"), None, "0.2"])
 def test_split_rejects_fraction_out_of_range(fraction: float) -> None:
     with pytest.raises(ConfigError, match=r"test_fraction must be in \[0, 1\); got "):
         train_test_split(synthetic(n=10), fraction)
+
+
+@pytest.mark.parametrize("seed", [-1, 0.5, None])
+def test_split_rejects_seeds_numpy_would_refuse(seed) -> None:
+    with pytest.raises(ConfigError, match=r"seed must be an integer ≥ 0; got "):
+        train_test_split(synthetic(n=10), 0.2, seed)
 
 
 def test_split_rejects_fractions_that_leave_no_rows() -> None:

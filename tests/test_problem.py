@@ -8,6 +8,7 @@ from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 
 from sgdcore import (
+    ConfigError,
     DataError,
     Dataset,
     Standardizer,
@@ -71,6 +72,12 @@ def test_unstandardised_problem_keeps_the_data() -> None:
                                                   + np.outer(np.r_[data.X.mean(axis=0), 1.0],
                                                              np.r_[data.X.mean(axis=0), 1.0])),
                                rtol=1e-9)
+
+
+@pytest.mark.parametrize("standardize", [None, "yes", np.array([1.0, 2.0])])
+def test_standardize_must_be_a_bool(standardize) -> None:
+    with pytest.raises(ConfigError, match=r"standardize must be True or False; got "):
+        make_problem(synthetic(n=20), standardize=standardize)
 
 
 def test_too_few_training_rows_for_the_features() -> None:

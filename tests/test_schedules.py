@@ -130,6 +130,10 @@ def test_progress_reports_the_scheduled_learning_rate() -> None:
         ({"power_t": -0.1}, r"power_t must be in \[0, 1\]; got -0\.1\."),
         ({"power_t": 2.0}, r"power_t must be in \[0, 1\]; got 2\.0\."),
         ({"min_factor": 1.5}, r"min_factor must be in \[0, 1\]; got 1\.5\."),
+        ({"gamma": None}, r"gamma must be in \(0, 1\]; got None\."),  # a comparison would raise TypeError
+        ({"gamma": "0.5"}, r"gamma must be in \(0, 1\]; got '0\.5'\."),
+        ({"power_t": "x"}, r"power_t must be in \[0, 1\]; got 'x'\."),
+        ({"min_factor": None}, r"min_factor must be in \[0, 1\]; got None\."),
         ({"period_steps": 0}, r"period_steps must be an integer ≥ 1 or None; got 0\."),
         ({"period_steps": float("nan")}, r"period_steps must be an integer ≥ 1 or None; got nan\."),
         ({"warmup_steps": -1}, r"warmup_steps must be an integer ≥ 0; got -1\."),
