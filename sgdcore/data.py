@@ -44,6 +44,24 @@ class Dataset:
                 f"{len(self.feature_names)} feature names for {self.X.shape[1]} feature columns."
             )
 
+    def check_values(self) -> None:
+        """Raise ``DataError`` if X or y holds NaN or inf, or values so large that the loss's sum of squares
+        overflows: every loss and the least-squares solution would be NaN or inf."""
+        # The smallest and largest values say it all (a NaN makes both NaN), and copy nothing: X may be large.
+        bounds = [float(bound) for part in (self.X, self.y) if part.size for bound in (part.min(), part.max())]
+        if not all(map(math.isfinite, bounds)):
+            missing = int(np.count_nonzero(~np.isfinite(self.X))) + int(np.count_nonzero(~np.isfinite(self.y)))
+            raise DataError(
+                f"The data holds {missing} missing or infinite value(s) (NaN or inf): remove or fill them first "
+                "(for a table, dataset_from_frame does it: missing='drop' or missing='mean')."
+            )
+        largest = max(map(abs, bounds), default=0.0)
+        if largest * largest * max(self.n_rows, 1) > np.finfo(np.float64).max:
+            raise DataError(
+                f"Values up to {largest:.3g} are too large for the squared loss in floating point (a sum of "
+                f"their squares overflows): rescale the data, e.g. divide the largest columns by a power of ten."
+            )
+
     @property
     def n_rows(self) -> int:
         return self.X.shape[0]
@@ -92,9 +110,16 @@ def synthetic(
         if scales.shape != w.shape or not np.all(scales > 0):
             raise ConfigError(message)
         X *= scales
-    y = X @ w + b + rng.normal(0.0, noise, size=n)
+    with np.errstate(over="ignore"):  # said below, in words
+        y = X @ w + b + rng.normal(0.0, noise, size=n)
     names = tuple(f"x{i + 1}" for i in range(w.size))
-    return Dataset(X, y, names, "y", true_weights=w.copy(), true_bias=float(b))
+    data = Dataset(X, y, names, "y", true_weights=w.copy(), true_bias=float(b))
+    try:
+        data.check_values()
+    except DataError:
+        raise ConfigError("These settings make values too large for the squared loss in floating point (their "
+                          "squares overflow): use smaller weights, bias, noise or feature scales.") from None
+    return data
 
 
 def _numbers(values: object, message: str) -> np.ndarray:

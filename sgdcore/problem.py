@@ -64,6 +64,7 @@ def make_problem(data: Dataset, *, standardize: bool = False, test_fraction: flo
     """
     if not isinstance(standardize, (bool, np.bool_)):
         raise ConfigError(f"standardize must be True or False; got {standardize!r}.")
+    data.check_values()
     raw_train, raw_test = train_test_split(data, test_fraction, seed)
     if raw_train.n_rows <= raw_train.n_features:
         raise DataError(

@@ -23,7 +23,7 @@ from threadpoolctl import ThreadpoolController
 from sgdcore import kernels
 from sgdcore.analysis import BLOCK_BYTES, QuadraticLoss, quadratic_loss
 from sgdcore.data import Dataset
-from sgdcore.errors import ConfigError, check_seed, is_int, is_number
+from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number
 from sgdcore.model import init_params
 from sgdcore.schedules import Schedule
 
@@ -566,6 +566,10 @@ def _initial_state(
     w, b = init_params(data.n_features, rng, config.init, config.init_scale)
     params = np.append(w, b)
     initial_loss = loss_pass(data, params)
+    if not math.isfinite(initial_loss):  # not the learning rate's fault: no step is taken yet
+        data.check_values()
+        raise DataError("The loss at the starting point is not a finite number: check the data for NaN, inf or "
+                        "very large values.")
     return TrainState(
         params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
         epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,

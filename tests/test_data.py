@@ -77,6 +77,8 @@ def test_synthetic_feature_scales_scale_the_columns() -> None:
         ({"seed": 0.5}, r"seed must be an integer ≥ 0; got 0\.5\."),
         ({"feature_scales": ["x", 1.0]}, r"feature_scales needs 2 positive numbers; got \['x', 1\.0\]\."),
         ({"feature_scales": [1.0, float("nan")]}, r"feature_scales needs 2 positive numbers"),
+        ({"w": [1e308, 1e308]}, r"These settings make values too large for the squared loss .* use smaller weights"),
+        ({"w": [1e200]}, r"These settings make values too large for the squared loss"),  # finite, but not its square
     ],
 )
 def test_synthetic_rejects_bad_settings(kwargs: dict, message: str) -> None:

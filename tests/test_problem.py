@@ -74,6 +74,19 @@ def test_unstandardised_problem_keeps_the_data() -> None:
                                rtol=1e-9)
 
 
+@pytest.mark.parametrize(("where", "value", "message"), [
+    ("X", np.nan, r"The data holds 1 missing or infinite value\(s\) \(NaN or inf\): remove or fill them first"),
+    ("y", -np.inf, r"The data holds 1 missing or infinite value\(s\)"),
+    ("X", 1e160, r"Values up to 1e\+160 are too large for the squared loss in floating point .* rescale the data"),
+])
+def test_values_no_loss_can_square_are_a_data_error(where: str, value: float, message: str) -> None:
+    # sklearn's LinearRegression would raise a ValueError of its own, or every loss would be NaN.
+    data = synthetic(n=40)
+    getattr(data, where)[np.unravel_index(7, getattr(data, where).shape)] = value
+    with pytest.raises(DataError, match=message):
+        make_problem(data)
+
+
 @pytest.mark.parametrize("standardize", [None, "yes", np.array([1.0, 2.0])])
 def test_standardize_must_be_a_bool(standardize) -> None:
     with pytest.raises(ConfigError, match=r"standardize must be True or False; got "):

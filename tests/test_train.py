@@ -16,6 +16,7 @@ import pytest
 import sgdcore
 from sgdcore import (
     ConfigError,
+    DataError,
     Dataset,
     Progress,
     TrainConfig,
@@ -385,6 +386,18 @@ def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
 
 
 # Progress
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (np.nan, r"The data holds 1 missing or infinite value\(s\)"),
+    (1e160, r"Values up to 1e\+160 are too large for the squared loss"),
+])
+def test_data_no_loss_can_square_is_a_data_error_not_a_divergence(value: float, message: str) -> None:
+    # Before, the run "diverged at step 1" and blamed the learning rate.
+    data = synthetic(n=40)
+    data.X[3, 1] = value
+    with pytest.raises(DataError, match=message):
+        list(train(data, TrainConfig()))
 
 
 def test_epoch_ends_yield_no_more_often_than_report_every() -> None:
