@@ -406,7 +406,9 @@ def dataset_from_frame(
         notices += _impute_means(X, names, frame, features, keep)
     y = _values(frame[target])[keep].astype(np.float64)  # boolean indexing: a copy, never a view of frame
     _check_solvable(X, names, dropped=len(frame) - len(y))
-    return Dataset(X, y, names, str(target), notices=tuple(notices))
+    data = Dataset(X, y, names, str(target), notices=tuple(notices))
+    data.check_values()  # values whose squares overflow: said on the Data page, before "Use this dataset"
+    return data
 
 
 def load_csv(

@@ -265,6 +265,12 @@ def test_features_that_one_hot_encode_to_no_columns_are_a_data_error() -> None:
     with pytest.raises(DataError, match=r"No usable feature columns: one-hot encoding 'a', 'b' leaves none"):
         dataset_from_frame(table.frame, "y", ["a", "b"], missing="mean", non_numeric="onehot")
 
+
+def test_values_too_large_to_square_are_refused_before_the_data_is_used() -> None:
+    table = read_table(b"x,y\n1e200,1\n2e200,2\n3e200,4\n")
+    with pytest.raises(DataError, match=r"Values up to 3e\+200 are too large for the squared loss"):
+        dataset_from_frame(table.frame, "y")
+
 PIECES = [b"a", b"y", b"1", b"2.5", b"-3", b"1e400", b"nan", b"", b",", b";", b"\t", b"|", b"\n", b"\r", b"\r\n",
           b'"', b"'", b" ", b"#", b"\\", b"\x00", b"\xff", b"\xc3\xa9", b"\xef\xbb\xbf"]
 
