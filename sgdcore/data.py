@@ -32,6 +32,19 @@ class Dataset:
     notices: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        # Array-likes (lists, pandas objects) are taken as arrays, as scikit-learn takes them; an array is
+        # kept as it is, not copied.
+        for name in ("X", "y"):
+            try:
+                values = np.asarray(getattr(self, name))
+            except ValueError:  # ragged nested lists
+                raise DataError(f"{name} must be a table of numbers with the same length in every row.") from None
+            if not (np.issubdtype(values.dtype, np.number) or values.dtype == np.bool_) or np.iscomplexobj(values):
+                raise DataError(
+                    f"{name} must hold real numbers; got values of type {values.dtype}. Convert them first "
+                    "(for a table with text columns, dataset_from_frame drops or one-hot encodes them)."
+                )
+            object.__setattr__(self, name, values)
         if self.X.ndim != 2:
             raise DataError(f"X must be a 2-D array (rows × features); got {self.X.ndim}-D.")
         if self.y.shape != (self.X.shape[0],):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sgdcore import ConfigError, DataError, Dataset, Standardizer, minibatches, synthetic, train_test_split
@@ -87,6 +88,31 @@ def test_synthetic_rejects_bad_settings(kwargs: dict, message: str) -> None:
 
 
 # Dataset
+
+
+def test_dataset_takes_lists_and_pandas_objects_as_arrays_and_keeps_arrays_as_they_are() -> None:
+    from_lists = Dataset([[1.0, 2.0], [3.0, 4.0]], [5.0, 6.0], ("a", "b"))
+    assert isinstance(from_lists.X, np.ndarray) and from_lists.X.shape == (2, 2) and from_lists.y.shape == (2,)
+    frame = pd.DataFrame({"a": [1.0, 3.0], "b": [2.0, 4.0]})
+    from_pandas = Dataset(frame, frame["a"] + frame["b"], ("a", "b"))
+    np.testing.assert_array_equal(from_pandas.X, from_lists.X)
+    np.testing.assert_array_equal(from_pandas.y, [3.0, 7.0])
+    X, y = np.ones((3, 2)), np.zeros(3)
+    data = Dataset(X, y, ("a", "b"))
+    assert data.X is X and data.y is y  # no copy
+
+
+@pytest.mark.parametrize(("X", "y", "message"), [
+    (np.array([["a", 1], ["b", 2]], dtype=object), [1.0, 2.0],
+     r"X must hold real numbers; got values of type object\."),
+    (np.array([["1", "2"], ["3", "4"]]), [1.0, 2.0], r"X must hold real numbers; got values of type <U1\."),
+    (np.ones((2, 2)), np.array([1, 2], dtype=complex), r"y must hold real numbers; got values of type complex128\."),
+    ([[1.0, 2.0], [3.0]], [1.0, 2.0], r"X must be a table of numbers with the same length in every row\."),
+])
+def test_dataset_rejects_values_that_are_not_real_numbers(X, y, message: str) -> None:
+    # Before, each was a TypeError or AttributeError from deep inside the first computation.
+    with pytest.raises(DataError, match=message):
+        Dataset(X, y, ("a", "b"))
 
 
 def test_dataset_rejects_mismatched_shapes() -> None:
