@@ -72,7 +72,7 @@ class Dataset:
         if largest * largest * max(self.n_rows, 1) > np.finfo(np.float64).max:
             raise DataError(
                 f"Values up to {largest:.3g} are too large for the squared loss in floating point (a sum of "
-                f"their squares overflows): rescale the data, e.g. divide the largest columns by a power of ten."
+                "their squares overflows): rescale the data, e.g. divide the largest columns by a power of ten."
             )
 
     @property

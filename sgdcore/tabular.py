@@ -232,8 +232,10 @@ def _parse(content: bytes | Path, encoding: str, delimiter: str) -> pd.DataFrame
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
+            # compression=None: a path ending in .gz is read as the bytes it holds, as an upload is, not unpacked
+            # behind the back of the encoding and delimiter detection.
             source = io.BytesIO(content) if isinstance(content, bytes) else content
-            return pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False)
+            return pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raw = content if isinstance(content, bytes) else content.read_bytes()
             raise DataError(_parse_error_message(raw, encoding, delimiter, str(error))) from None
