@@ -255,7 +255,6 @@ def test_a_lone_carriage_return_before_the_header_is_a_data_error() -> None:
         read_table(b"\r,")
 
 
-
 def test_a_byte_order_mark_on_a_file_that_is_not_utf8_is_a_data_error() -> None:
     with pytest.raises(DataError, match=r"starts with the mark of a UTF-8 file .* save it again as UTF-8"):
         read_table(b"\xef\xbb\xbfx,y\n1,2\n3,\xff\n")
