@@ -241,7 +241,6 @@ def test_an_unclosed_quote_is_named_by_line(raw: bytes) -> None:
         read_table(raw)
 
 
-
 @pytest.mark.parametrize("rows", [2, 20_000])  # 20,000 rows: beyond the ~64 KB sample, cut at a carriage return
 def test_carriage_returns_alone_end_lines_as_in_old_mac_csv(rows: int) -> None:
     table = read_table(b"x1,x2,y\r" + b"1.5,2,3\r4,5,6\r" * (rows // 2))
