@@ -38,6 +38,7 @@ SAMPLE_BYTES = 64 * 1024  # what the delimiter sniffer and the header check look
 CHUNK_BYTES = 1 << 20  # how much of a file the encoding check reads at a time
 MAX_CATEGORIES = 100  # one-hot encoding a column with more values than this is almost surely a mistake (ids, names)
 LISTED_NAMES = 20  # how many column names a message lists before "… and N more"
+FILL_BLOCK_BYTES = 1 << 20  # X is filled this much at a time: 0.8-6.5 MB did as well at 20 and 100 features
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,14 +340,17 @@ def _summary_row(name: object, series: pd.Series) -> dict:
            "example": "" if first is None else str(series[first])}
     if kind == "text":
         return {**row, "unique": series.nunique(), **dict.fromkeys(("mean", "std", "min", "max"), np.nan)}
-    values = _values(series).astype(np.float64, copy=False)
-    present = values[~np.isnan(values)]
+    # Distinct values counted on a sorted copy (several times faster than pandas' nunique on floats), where
+    # NaN sorts last and the smallest and largest values come first and last.
+    ordered = np.sort(_values(series).astype(np.float64, copy=False))
+    present = ordered[:ordered.size - np.count_nonzero(np.isnan(ordered))]
     if present.size == 0:
         return {**row, "unique": 0, **dict.fromkeys(("mean", "std", "min", "max"), np.nan)}
+    with np.errstate(over="ignore", invalid="ignore"):  # a column holding inf or 1e300 has an inf or NaN mean
+        mean, std = present.mean(), present.std(ddof=1) if present.size > 1 else np.nan
     return {
-        **row, "unique": np.unique(present).size,  # sorting: several times faster than pandas' nunique on floats
-        "mean": present.mean(), "std": present.std(ddof=1) if present.size > 1 else np.nan,
-        "min": present.min(), "max": present.max(),
+        **row, "unique": 1 + int(np.count_nonzero(present[1:] != present[:-1])),
+        "mean": mean, "std": std, "min": present[0], "max": present[-1],
     }
 
 
@@ -545,7 +549,9 @@ def _feature_matrix(
 ) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
     """X (rows ``keep``, C-contiguous float64, NaN where missing), its column names, and one-hot notices.
 
-    Filled one column at a time into a single array, so a million-row file costs X and one column extra.
+    Filled into a single array, a block of rows at a time: each block of X stays in cache while every
+    column's share is copied in. A column at a time would write a value into every cache line of X for
+    each column (4× slower at 1,000,000 × 20). Beside X, only the indices of the rows kept, if some are not.
     """
     columns: list[tuple[str, np.ndarray]] = []
     notices = []
@@ -556,10 +562,14 @@ def _feature_matrix(
             notices.append(notice)
         else:
             columns.append((str(name), _values(frame[name])))
-    rows = slice(None) if keep.all() else keep  # a slice copies nothing
-    X = np.empty((int(keep.sum()), len(columns)), dtype=np.float64)
-    for j, (_, values) in enumerate(columns):
-        X[:, j] = values[rows]
+    kept = None if keep.all() else np.flatnonzero(keep)
+    X = np.empty((len(keep) if kept is None else len(kept), len(columns)), dtype=np.float64)
+    block_rows = max(FILL_BLOCK_BYTES // max(X.strides[0], 1), 1)
+    for start in range(0, len(X), block_rows):
+        block = slice(start, start + block_rows)
+        rows = block if kept is None else kept[block]
+        for j, (_, values) in enumerate(columns):
+            X[block, j] = values[rows]
     return X, tuple(name for name, _ in columns), notices
 
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from sgdcore import tabular
 from sgdcore.errors import ConfigError, DataError
 from sgdcore.tabular import (
     MISSING_CHOICES,
@@ -335,6 +336,23 @@ def test_column_summary_of_an_all_missing_column() -> None:
     assert np.isnan(row["mean"])
 
 
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.integers(0, 40), elements=st.sampled_from(
+    [0.0, -0.0, 1.5, -2.0, 1e300, np.inf, -np.inf, np.nan]) | st.floats(-1e6, 1e6)))
+def test_column_summary_counts_and_bounds_match_numpy(values: np.ndarray) -> None:
+    """Distinct values, min and max as NumPy gives them on the values that are not missing (0.0 and -0.0
+    are one value)."""
+    row = column_summary(frame(x=values)).iloc[0]
+    present = values[~np.isnan(values)]
+    with np.errstate(invalid="ignore", over="ignore"):  # inf − inf, as column_summary may meet
+        mean = present.mean() if present.size else np.nan
+    assert (row["missing"], row["unique"]) == (values.size - present.size, np.unique(present).size)
+    if present.size:
+        assert (row["min"], row["max"]) == (present.min(), present.max())
+        np.testing.assert_allclose(row["mean"], mean, rtol=1e-12)
+
+
 # dataset_from_frame: choosing columns
 
 
@@ -515,6 +533,38 @@ def test_as_many_features_as_rows_is_also_not_unique_with_the_bias() -> None:
     with pytest.raises(DataError, match=r"3 rows but 3 features: with the bias that is 4 unknowns"):
         dataset_from_frame(square, "y")
     assert dataset_from_frame(square, "y", ["a", "b"]).X.shape == (3, 2)
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.integers(2, 60).flatmap(lambda rows: arrays(
+        np.float64, (rows, 4), elements=st.floats(-100, 100) | st.just(np.nan))),
+    missing=st.sampled_from(["drop", "mean"]),
+    block_bytes=st.integers(1, 200),
+)
+def test_the_feature_matrix_is_the_chosen_columns_and_rows_whatever_the_block_size(
+    values: np.ndarray, missing: str, block_bytes: int
+) -> None:
+    """X is filled a block of rows at a time: with blocks of a few rows, every row and column must still land
+    where ``frame[features]`` (rows dropped, gaps filled with column means) puts them."""
+    table = pd.DataFrame(values, columns=["a", "b", "c", "y"])
+    table["flag"] = np.arange(len(table)) % 3 == 0  # a boolean feature, as 0/1
+    features = ["c", "flag", "a"]
+    rows = table.dropna(subset=["y", *features] if missing == "drop" else ["y"])
+    expected = rows[features].astype(np.float64)
+    if missing == "mean":
+        expected = expected.fillna(expected.mean())
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tabular, "FILL_BLOCK_BYTES", block_bytes)  # rows of 24 bytes: 1-8 rows a block
+            data = dataset_from_frame(table, "y", features, missing=missing)
+    except DataError as error:  # too few rows left, a constant or an empty column: refused, and said so
+        assert "rows" in str(error) or "constant" in str(error) or "no values" in str(error)
+        return
+    assert data.X.flags.c_contiguous
+    np.testing.assert_allclose(data.X, expected.to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(data.y, rows["y"].to_numpy())
 
 
 # Property: numbers survive the trip through a CSV file
