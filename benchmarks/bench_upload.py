@@ -8,8 +8,9 @@ afterwards, and serves the dashboard under ``streamlit run`` on a free local por
 chooses the file in the uploader and times each step a person waits for, from the action to the page's
 script run ended with everything drawn:
 
-1. choosing the file: the upload, parsing it, and the page with its preview and column summary;
-2. "Use this dataset": the float matrix, the split, the closed form and the curvature;
+1. choosing the file: the upload, parsing it, the float matrix of the default columns, and the page with
+   its preview and column summary;
+2. "Use this dataset": the split, the closed form and the curvature;
 3. opening the Train page from the sidebar: its five charts at the starting point;
 4. Train (the sidebar's defaults: 3 epochs at batch size 10): to the finished result drawn, on the
    page's own clock (``click_and_time_drawing``, as ``bench_pages.py``).
