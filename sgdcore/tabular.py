@@ -38,7 +38,7 @@ SAMPLE_BYTES = 64 * 1024  # what the delimiter sniffer and the header check look
 CHUNK_BYTES = 1 << 20  # how much of a file the encoding check reads at a time
 MAX_CATEGORIES = 100  # one-hot encoding a column with more values than this is almost surely a mistake (ids, names)
 LISTED_NAMES = 20  # how many column names a message lists before "… and N more"
-FILL_BLOCK_BYTES = 1 << 20  # X is filled this much at a time: 0.8-6.5 MB did as well at 20 and 100 features
+FILL_BLOCK_BYTES = 1 << 20  # X is filled this much at a time: as fast as any of 32 KB-5 MB, at 20-1,000 features
 
 
 @dataclass(frozen=True, eq=False)
