@@ -3,7 +3,7 @@
     python benchmarks/bench_csv.py                          # 1,000,000 × 20 floats (~380 MB of CSV)
     python benchmarks/bench_csv.py --rows 100000 --cols 5   # smaller
 
-Writes a synthetic float CSV to a temporary directory (deleted afterwards) and reads it six ways, each
+Writes a synthetic float CSV to a temporary directory (deleted afterwards) and reads it seven ways, each
 in a fresh subprocess so that one run's memory cannot pollute the next:
 
 (a) ``pandas.read_csv(path)``, pandas' defaults (the C engine);
@@ -15,6 +15,9 @@ in a fresh subprocess so that one run's memory cannot pollute the next:
 (e), (f) the two pandas engines on those same bytes: the choice inside ``read_table``. On a 2-CPU machine
     pyarrow was up to 1.5× faster than the C engine in some runs and slower in others, and took two and a
     half to three times the peak memory, so ``read_table`` uses the C engine; run this on yours to check.
+(g) what the Data page does with an upload: ``ui.uploads.parse_upload`` (``read_table`` on the bytes, with
+    the digest of the bytes on a second thread meanwhile, then the column summary), then
+    ``dataset_from_frame``.
 
 Peak memory is the child's peak resident size (``ru_maxrss``) over its resident size just before the
 measurement (imports done, peak counter reset where Linux allows it).
@@ -44,7 +47,9 @@ WAYS = {
     "ours_bytes": "(d) read_table(bytes) + dataset_from_frame",
     "bytes_c": "(e) pandas.read_csv(BytesIO(bytes))",
     "bytes_pyarrow": '(f) pandas.read_csv(BytesIO(bytes), engine="pyarrow")',
+    "data_page": "(g) parse_upload(bytes) + dataset_from_frame",
 }
+BYTES_WAYS = ("ours_bytes", "bytes_c", "bytes_pyarrow", "data_page")
 
 
 def write_csv(path: Path, n_rows: int, n_cols: int) -> None:
@@ -63,8 +68,9 @@ def child(way: str, path: str) -> dict:
     import pandas as pd
 
     from sgdcore.tabular import dataset_from_frame, read_table
+    from ui.uploads import parse_upload
 
-    content = Path(path).read_bytes() if way in ("ours_bytes", "bytes_c", "bytes_pyarrow") else None
+    content = Path(path).read_bytes() if way in BYTES_WAYS else None
     baseline = rss_bytes()
     reset = reset_peak_rss()
     timings = {}
@@ -78,11 +84,16 @@ def child(way: str, path: str) -> dict:
     elif way == "bytes_pyarrow":
         frame = pd.read_csv(io.BytesIO(content), engine="pyarrow")
     else:
-        table = read_table(path if way == "ours_path" else content)
-        timings["read_table"] = time.perf_counter() - started
-        frame = table.frame
+        if way == "data_page":
+            parsed = parse_upload(content, Path(path).name, "bench")
+            timings["parse_upload"] = time.perf_counter() - started
+            frame = parsed["table"].frame
+        else:
+            frame = read_table(path if way == "ours_path" else content).frame
+            timings["read_table"] = time.perf_counter() - started
+        parsed_at = time.perf_counter()
         data = dataset_from_frame(frame, frame.columns[-1])
-        timings["dataset_from_frame"] = time.perf_counter() - started - timings["read_table"]
+        timings["dataset_from_frame"] = time.perf_counter() - parsed_at
         assert data.X.shape == (len(frame), frame.shape[1] - 1)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "extra_peak": peak_rss_bytes() - baseline, "peak_was_reset": reset,
@@ -135,15 +146,14 @@ def main() -> None:
     print(f"{'way':<56} {'time':>8} {'vs (a)':>7} {'peak MB':>8}  notes")
     for way, label in WAYS.items():
         result = results[way]
-        notes = ""
-        if "read_table" in result:
-            notes = f"read_table {result['read_table']:.2f} s + dataset_from_frame {result['dataset_from_frame']:.2f} s"
+        steps = ("read_table", "parse_upload", "dataset_from_frame")
+        notes = " + ".join(f"{step} {result[step]:.2f} s" for step in steps if step in result)
         if not result["peak_was_reset"]:
             notes += " (peak counter not reset)"
         print(f"{label:<56} {result['seconds']:7.2f}s {result['seconds'] / reference:6.2f}× "
               f"{result['extra_peak'] / MEGABYTE:8.0f}  {notes}")
     print(f"\nDataFrame of floats: {results['pandas_default']['frame_bytes'] / MEGABYTE:.0f} MB; peak MB is the "
-          "peak resident size over the size before reading (imports done; for (d)-(f) the bytes already loaded).")
+          "peak resident size over the size before reading (imports done; for (d)-(g) the bytes already loaded).")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,17 @@
 """Data: upload a CSV, look at it, choose the target and the features, and train on it everywhere."""
 
-import hashlib
-from concurrent.futures import ThreadPoolExecutor
-
 import streamlit as st
 
 import sgdcore
-from sgdcore.tabular import DELIMITER_NAMES, column_summary, dataset_from_frame, read_table
+from sgdcore.tabular import DELIMITER_NAMES, dataset_from_frame
 from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.navigation import require_router
+from ui.uploads import parse_upload
 from ui.widgets import show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
-TABLE = "data_table"  # session_state: the parsed upload {"file_id", "table", "digest"} or {"file_id", "error"}
+TABLE = "data_table"  # session_state: the parsed upload, as ui.uploads.parse_upload returns it
 MISSING_LABELS = {"error": "Stop and tell me", "drop": "Drop those rows", "mean": "Fill with the column mean"}
 NON_NUMERIC_LABELS = {"error": "Stop and tell me", "drop": "Drop those columns", "onehot": "One-hot encode them"}
 state = st.session_state
@@ -39,17 +37,7 @@ if uploaded is None:
 # Parse each upload once: a million-row file takes seconds, and every click reruns this page.
 parsed = state.get(TABLE)
 if parsed is None or parsed["file_id"] != uploaded.file_id:
-    content = uploaded.getvalue()
-    # The digest is made on another thread while the file is parsed: hashlib lets go of the GIL, so on a
-    # second core it costs nothing (0.35 s of a 400 MB file otherwise).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(lambda: hashlib.sha1(content).hexdigest()[:16])
-        try:
-            table = read_table(content, name=uploaded.name)
-            parsed = {"file_id": uploaded.file_id, "table": table, "digest": digest.result(),
-                      "summary": column_summary(table.frame), "built": {}}
-        except sgdcore.SGDCoreError as error:
-            parsed = {"file_id": uploaded.file_id, "error": str(error)}
+    parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
     state[TABLE] = parsed
 
 

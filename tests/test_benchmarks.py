@@ -59,8 +59,9 @@ def test_bench_epoch_prints_every_method_the_targets_and_the_floors(run_benchmar
 
 def test_bench_csv_compares_every_way_of_reading_the_same_file(run_benchmark: Callable[..., str]) -> None:
     output = run_benchmark("bench_csv.py", "--rows", "2000", "--cols", "5")
-    for way in "abcdef":
+    for way in "abcdefg":
         assert re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}× +-?\d+", output, re.MULTILINE), way
+    assert re.search(rf"^\(g\) .+parse_upload {NUMBER} s \+ dataset_from_frame {NUMBER} s", output, re.MULTILINE)
 
 
 def test_bench_memory_reports_the_peak_against_the_data_and_the_compile_times(

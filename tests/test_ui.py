@@ -1,8 +1,9 @@
-"""The dashboard's browser-free helpers: settings and share links, exports, and chart sizes."""
+"""The dashboard's browser-free helpers: settings and share links, exports, chart sizes, parsed uploads."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sys
 import threading
@@ -24,6 +25,7 @@ from ui.export import (
     step_history_frame,
 )
 from ui.settings import BY_KEY, SETTINGS, apply_query_params, parse_numbers, query_params, train_config, value
+from ui.uploads import parse_upload
 
 
 def last(data: sgdcore.Dataset, config: sgdcore.TrainConfig, **kwargs) -> sgdcore.Progress:
@@ -342,3 +344,19 @@ def test_the_loss_chart_labels_whole_steps_even_with_only_the_starting_point(pro
     step_axes = [layer["encoding"]["x"]["axis"] for layer in layers
                  if layer["encoding"].get("x", {}).get("field") == "step"]
     assert step_axes and all(axis == {"format": ",d", "tickMinStep": 1} for axis in step_axes), step_axes
+
+
+def test_an_upload_is_parsed_with_its_summary_and_a_digest_of_its_content() -> None:
+    content = b"x1,x2,y\n1,2,3\n4,5,6.5\n7,8,9\n"
+    parsed = parse_upload(content, "small.csv", "file-1")
+    assert parsed["file_id"] == "file-1" and parsed["built"] == {}
+    assert parsed["digest"] == hashlib.sha1(content).hexdigest()[:16]
+    assert parsed["table"].name == "small.csv" and list(parsed["table"].frame.columns) == ["x1", "x2", "y"]
+    assert parsed["summary"]["column"].tolist() == ["x1", "x2", "y"]
+    assert parse_upload(content, "renamed.csv", "file-2")["digest"] == parsed["digest"]  # the same file again
+    assert parse_upload(content + b"1,1,1\n", "small.csv", "file-3")["digest"] != parsed["digest"]
+
+
+def test_an_upload_that_does_not_read_gives_its_error_and_no_table() -> None:
+    parsed = parse_upload(b"x1,y\n1,2\n3,4,5\n", "bad.csv", "file-1")
+    assert set(parsed) == {"file_id", "error"} and "line 3" in parsed["error"]
