@@ -465,15 +465,22 @@ def full_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, n_threads: int) 
     return loss if math.isfinite(loss) else math.inf
 
 
+_warmed_up = False  # once warm_up has run in this process, the machine code is there: nothing to redo
+
+
 def warm_up() -> float:
     """Compile the kernel (or load it from Numba's cache) for float64 and float32 ``X``.
 
     Runs it on tiny arrays of the types :func:`sgdcore.train.train` passes. Returns the seconds
-    it took: a few seconds the first time on a machine, a fraction of a second from the cache.
-    The loss pass of runs on several threads (:func:`full_loss`) is left to compile on first use:
-    the dashboard, which compiles this at start-up, trains on one thread.
+    it took: a few seconds the first time on a machine, a fraction of a second from the cache, and
+    next to nothing after the first call in a process (every ``train()`` calls it; the tiny runs
+    cost 0.2 ms). The loss pass of runs on several threads (:func:`full_loss`) is left to compile on
+    first use: the dashboard, which compiles this at start-up, trains on one thread.
     """
+    global _warmed_up
     started = time.perf_counter()
+    if _warmed_up:
+        return time.perf_counter() - started
     for dtype in (np.float64, np.float32):
         X = np.zeros((2, 1), dtype=dtype)
         y = np.zeros(2, dtype=dtype)
@@ -484,4 +491,5 @@ def warm_up() -> float:
         )
     permutation(2, np.random.default_rng(0))
     block_order(3, 2, np.random.default_rng(0))
+    _warmed_up = True
     return time.perf_counter() - started

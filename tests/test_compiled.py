@@ -393,6 +393,16 @@ def test_warm_up_returns_its_seconds_and_compiles_nothing_the_second_time() -> N
     assert {function.py_func.__name__: list(function.signatures) for function in functions} == compiled  # …no compiling
 
 
+def test_warm_up_runs_nothing_once_it_has_run_in_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every train() calls warm_up(): after the first call it must not run its tiny kernels again (0.2 ms a run)."""
+    _compiled.warm_up()
+    calls = []
+    for name in ("run_steps", "permutation", "block_order"):
+        monkeypatch.setattr(_compiled, name, lambda *args, name=name, **kwargs: calls.append(name))
+    assert _compiled.warm_up() >= 0
+    assert calls == []
+
+
 @pytest.mark.parametrize("user_cache", ["writable", "unwritable"])
 def test_the_cache_lives_outside_the_package_and_its_absence_is_neither_an_error_nor_a_warning(
     tmp_path: Path, user_cache
