@@ -23,7 +23,7 @@ from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
 from sgdcore.tabular import Table, column_summary, dataset_from_frame, load_csv, read_table
-from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train
+from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
 
 __all__ = [
     "SCHEDULES",
@@ -68,4 +68,5 @@ __all__ = [
     "synthetic",
     "train",
     "train_test_split",
+    "usable_cores",
 ]

@@ -68,6 +68,27 @@ def test_train_page_trains_and_matches_the_closed_form() -> None:
     assert r2 > 0.999
 
 
+
+def test_training_threads_split_the_minibatches_and_a_link_asking_for_more_than_the_cores_is_lowered() -> None:
+    cores = sgdcore.usable_cores()
+    at = app(threads="256", n="3000", bs="64")
+    no_exceptions(at)
+    assert f"Training threads lowered from 256 to {cores}, the cores this server has." in [i.value for i in at.info]
+    assert at.number_input(key="n_threads").value == cores
+    assert at.query_params.get("threads") == (str(cores) if cores > 1 else None)  # the link says what is used
+    at.number_input(key="n_threads").set_value(1).run()
+    button(at, "Train").click().run()
+    one_thread = comparison_table(at)["SGD"]
+    if cores > 1:
+        at.number_input(key="n_threads").set_value(2).run()
+        button(at, "Train").click().run()
+        no_exceptions(at)
+        assert at.success[0].value.startswith("Finished 3 epochs")
+        # The same steps, the sums added in another order: equal to rounding (the table shows 6 digits).
+        np.testing.assert_allclose(comparison_table(at)["SGD"], one_thread, rtol=1e-5)
+        assert at.query_params["threads"] == "2"
+
+
 def chart_data(at: AppTest, title: str) -> list[pd.DataFrame]:
     """The datasets of the chart titled ``title``, as sent to the browser."""
     for chart in at.get("vega_lite_chart"):

@@ -86,6 +86,7 @@ def test_train_config_turns_schedule_epochs_into_steps() -> None:
     assert config.schedule.step_size == 160 and config.schedule.warmup_steps == 80
     assert config.batch_size == 10 and config.learning_rate == 0.03
     assert train_config({"early_stopping": True}, 80).tol == BY_KEY["tol"].default
+    assert (train_config({}, 80).n_threads, train_config({"n_threads": 2}, 80).n_threads) == (1, 2)
     assert train_config({}, 80).tol is None
 
 

@@ -93,6 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tol", "tol", 1e-4, _parse_float, low=0, high=1e6),
     Setting("n_iter_no_change", "patience", 5, int, low=1, high=1000),
     Setting("seed", "seed", 0, int, low=0, high=2**31 - 1),
+    Setting("n_threads", "threads", 1, int, low=1, high=256),
     # Page-specific comparisons
     Setting("lr_multiples", "lrs", "0.1, 0.5, 1, 1.9, 2.1", str),
     Setting("lr_mode", "lrmode", "multiples", str, ("multiples", "absolute")),
@@ -169,7 +170,7 @@ def train_config(state: Mapping[str, Any], steps_per_epoch: int, **overrides: An
         weight_decay=value(state, "weight_decay"), l1_penalty=value(state, "l1_penalty"), schedule=schedule,
         seed=value(state, "seed"),
         tol=value(state, "tol") if value(state, "early_stopping") else None,
-        n_iter_no_change=value(state, "n_iter_no_change"),
+        n_iter_no_change=value(state, "n_iter_no_change"), n_threads=value(state, "n_threads"),
     )
     fields.update(overrides)
     return TrainConfig(**fields)
