@@ -83,4 +83,5 @@ def test_bench_dashboard_measures_the_train_page_against_the_library_alone(run_b
     ratio, low, high = (float(page.group(k)) for k in (3, 4, 5))
     assert ratio == pytest.approx(page_rate / alone_rate, abs=0.01)  # one pair: its own ratio, and the range
     assert low == high == ratio
-    assert (page.group(6) == "met") == (ratio >= 0.8)
+    if abs(ratio - 0.8) > 0.005:  # printed to two decimals: at 0.80 the verdict can go either way
+        assert (page.group(6) == "met") == (ratio >= 0.8)

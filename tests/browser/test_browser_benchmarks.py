@@ -76,7 +76,8 @@ def test_bench_dashboard_trains_in_chromium_and_times_the_result(
     assert int(page.group(1).replace(",", "")) > 0 and int(page.group(2).replace(",", "")) > 0
     low, high = float(page.group(4)), float(page.group(5))
     assert low <= float(page.group(3)) <= high
-    assert (page.group(6) == "met") == (float(page.group(3)) >= 0.8)
+    if abs(float(page.group(3)) - 0.8) > 0.005:  # printed to two decimals: at 0.80 the verdict can go either way
+        assert (page.group(6) == "met") == (float(page.group(3)) >= 0.8)
     clicks = re.search(r"press Train → finished result drawn, default data \(1000 rows, 3 epochs\), Chromium: median "
                        r"(\d+\.\d\d) s, best (\d+\.\d\d) s, worst (\d+\.\d\d) s over 4 runs", output)
     assert clicks, output
