@@ -160,6 +160,10 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
             sidebar.error(str(error), icon="⚠️")
         else:
             sidebar.altair_chart(charts.schedule_chart(config, steps_per_epoch * config.epochs), width="stretch")
+    cores = sgdcore.usable_cores()
+    if state["n_threads"] > cores:  # said here, not in the folded section below, where it would go unseen
+        sidebar.info(f"Training threads lowered from {state['n_threads']} to {cores}, the cores this server has.")
+        state["n_threads"] = cores
     with sidebar.expander("More: warm-up, early stopping, seed, threads"):
         st.number_input("Linear warm-up (epochs)", min_value=0, step=1, key="warmup_epochs")
         st.toggle("Stop early when the loss stops improving", key="early_stopping",
@@ -168,10 +172,6 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
             st.number_input("tol", min_value=0.0, format="%g", step=1e-4, key="tol")
             st.number_input("patience (n_iter_no_change)", min_value=1, step=1, key="n_iter_no_change")
         st.number_input("Seed (initialisation and shuffling)", min_value=0, step=1, key="seed")
-        cores = sgdcore.usable_cores()
-        if state["n_threads"] > cores:
-            st.info(f"Training threads lowered from {state['n_threads']} to {cores}, the cores this server has.")
-            state["n_threads"] = cores
         st.number_input(
             "Training threads", min_value=1, max_value=cores, step=1, key="n_threads", disabled=cores == 1,
             help="Each minibatch's rows are split between this many threads, which meet at every step: faster for "
