@@ -9,7 +9,6 @@ divergence and convergence, and keeps bounded histories for drawing.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from typing import Literal, NamedTuple
 
+import joblib
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
@@ -230,11 +230,15 @@ def _blas_libraries() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@cache
 def usable_cores() -> int:
-    """The cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """The cores this process may use, counted once: fewer than the machine has where its CPU affinity
+    (``taskset``, a container's cpuset) or a container's CPU quota (cgroups) says so, as joblib counts them.
+
+    A quota matters as much as the affinity: a container may see every core of its host and be allowed
+    the time of two, and threads that meet at every step wait for any of them not given a core.
+    """
+    return joblib.cpu_count()
 
 
 def epoch_order(

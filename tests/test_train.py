@@ -5,11 +5,13 @@ from __future__ import annotations
 import collections
 import functools
 import math
+import os
 import sys
 import tracemalloc
 import warnings
 from dataclasses import replace
 
+import joblib
 import numpy as np
 import pytest
 
@@ -33,6 +35,7 @@ from sgdcore.train import (
     epoch_order,
     quadratic_setup_passes,
     select_kernel,
+    usable_cores,
 )
 
 HISTORIES = ("loss_steps", "minibatch_loss", "trajectory_steps", "trajectory", "epoch_train_loss")
@@ -532,6 +535,19 @@ def test_backend_falls_back_to_numpy_with_a_notice(monkeypatch: pytest.MonkeyPat
     assert progress.notices[0].endswith("training runs on the slower NumPy path.")
     with pytest.raises(ConfigError, match=r"backend='numba' was asked for but Numba is unavailable: "):
         last(data, TrainConfig(epochs=1, backend="numba"))
+
+
+
+def test_usable_cores_count_the_limits_a_container_sets_as_joblib_does() -> None:
+    usable_cores.cache_clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOKY_MAX_CPU_COUNT", "1")  # joblib's own limit, read with the affinity and cgroup quota
+        try:
+            assert usable_cores() == 1
+        finally:
+            usable_cores.cache_clear()
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert usable_cores() == joblib.cpu_count() <= affinity
 
 
 # Validation
