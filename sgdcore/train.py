@@ -422,7 +422,7 @@ def train(
         if n_threads < config.n_threads:
             # A thread waits for the others at every step: more threads than cores would wait for a
             # thread that is not running.
-            notices += (f"n_threads={config.n_threads} asked for, but this machine has {n_threads} "
+            notices += (f"n_threads={config.n_threads} asked for, but this process may use {n_threads} "
                         f"core{'s' if n_threads != 1 else ''}: training on {n_threads}.",)
     # After each call, BLAS's worker threads keep spinning on their cores for a while (about 0.1 s with
     # OpenBLAS): a kernel on several threads would then wait at every step for a thread that shares its

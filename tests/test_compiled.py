@@ -218,7 +218,7 @@ def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: py
     data = dataset(500, 5, np.float64, 0)
     config = TrainConfig(batch_size=50, epochs=2, backend="numba")
     asked_for_four = last(data, replace(config, n_threads=4))
-    assert asked_for_four.notices == ("n_threads=4 asked for, but this machine has 1 core: training on 1.",)
+    assert asked_for_four.notices == ("n_threads=4 asked for, but this process may use 1 core: training on 1.",)
     np.testing.assert_array_equal(asked_for_four.trajectory, last(data, config).trajectory)
 
 
