@@ -72,7 +72,7 @@ def test_training_threads_split_the_minibatches_and_a_link_asking_for_more_than_
     cores = sgdcore.usable_cores()
     at = app(threads="256", n="3000", bs="64")
     no_exceptions(at)
-    lowered = f"Training threads lowered from 256 to {cores}, the cores this server has."
+    lowered = f"Training threads lowered from 256 to {cores}, the cores this server may use."
     assert lowered in [info.value for info in at.sidebar.info]
     assert at.number_input(key="n_threads").value == cores
     assert at.query_params.get("threads") == (str(cores) if cores > 1 else None)  # the link says what is used

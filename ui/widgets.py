@@ -162,7 +162,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
             sidebar.altair_chart(charts.schedule_chart(config, steps_per_epoch * config.epochs), width="stretch")
     cores = sgdcore.usable_cores()
     if state["n_threads"] > cores:  # said here, not in the folded section below, where it would go unseen
-        sidebar.info(f"Training threads lowered from {state['n_threads']} to {cores}, the cores this server has.")
+        sidebar.info(f"Training threads lowered from {state['n_threads']} to {cores}, the cores this server may use.")
         state["n_threads"] = cores
     with sidebar.expander("More: warm-up, early stopping, seed, threads"):
         st.number_input("Linear warm-up (epochs)", min_value=0, step=1, key="warmup_epochs")
