@@ -113,16 +113,21 @@ def data_sidebar() -> Choice:
     return choice
 
 
+def _lower_to(key: str, limit: int, label: str, why: str) -> None:
+    """Lower a setting above what the data or the server allows (from a share link, or other data), and say so."""
+    state = st.session_state
+    if state[key] > limit:
+        st.sidebar.info(f"{label} lowered from {state[key]} to {limit}, {why}.")
+        state[key] = limit
+
+
 def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
     """The optimiser section, with the stability limit of the current data beside the learning rate."""
     state = st.session_state
     sidebar = st.sidebar
     sidebar.header("Optimiser")
     n_train = problem.train.n_rows
-    if state["batch_size"] > n_train:
-        sidebar.info(f"Batch size lowered from {state['batch_size']} to {n_train}, the number of training rows "
-                     "(full-batch gradient descent).")
-        state["batch_size"] = n_train
+    _lower_to("batch_size", n_train, "Batch size", "the number of training rows (full-batch gradient descent)")
     if state["learning_rate"] not in LEARNING_RATE_GRID:
         grid = sorted({*LEARNING_RATE_GRID, state["learning_rate"]})
     else:
@@ -161,9 +166,8 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
         else:
             sidebar.altair_chart(charts.schedule_chart(config, steps_per_epoch * config.epochs), width="stretch")
     cores = sgdcore.usable_cores()
-    if state["n_threads"] > cores:  # said here, not in the folded section below, where it would go unseen
-        sidebar.info(f"Training threads lowered from {state['n_threads']} to {cores}, the cores this server may use.")
-        state["n_threads"] = cores
+    # Said here, not in the folded section below, where it would go unseen.
+    _lower_to("n_threads", cores, "Training threads", "the cores this server may use")
     with sidebar.expander("More: warm-up, early stopping, seed, threads"):
         st.number_input("Linear warm-up (epochs)", min_value=0, step=1, key="warmup_epochs")
         st.toggle("Stop early when the loss stops improving", key="early_stopping",
