@@ -12,9 +12,9 @@ in a fresh subprocess so that one run's memory cannot pollute the next:
     parses the file from its path, on every core with pandas 3.1 and later, as in (a);
 (d) ``read_table(bytes)`` then ``dataset_from_frame``: the upload path. The bytes are read before the
     measurement starts, as Streamlit's uploader already holds them.
-(e), (f) the two pandas engines on those same bytes: the choice inside ``read_table``. On a 2-CPU machine
-    pyarrow was up to 1.5× faster than the C engine in some runs and slower in others, and took two and a
-    half to three times the peak memory, so ``read_table`` uses the C engine; run this on yours to check.
+(e), (f) the two pandas engines on those same bytes: the choice inside ``read_table``, which uses the C
+    engine because pyarrow is not reliably faster on two CPUs and takes two and a half to three times the
+    peak memory (figures in ``benchmarks/RESULTS.md``); run this on yours to check.
 (g) what the Data page does with an upload: ``ui.uploads.parse_upload`` (``read_table`` on the bytes, with
     the digest of the bytes on a second thread meanwhile, then the column summary), then
     ``dataset_from_frame``.

@@ -23,9 +23,8 @@ ratios is the figure: a run of the default size lasts a few tens of milliseconds
 the machine's speed drifts more than that between runs made minutes apart. Seven pairs by default: on
 two cores, about one page run in five in Chromium loses a fifth to a third of its speed to stalls of a
 few milliseconds inside training, presumably waiting for a core while the server sends the rerun's
-elements and the browser draws them (the page's own work between chunks is about 2 ms of a 35-50 ms run). The median
-of three pairs fell among those runs in two runs of the command out of seven; that of seven describes
-the usual run.
+elements and the browser draws them (the page's own work between chunks is about 2 ms of a 35-50 ms run).
+The median of three pairs can fall among those runs; that of seven describes the usual run.
 """
 
 from __future__ import annotations

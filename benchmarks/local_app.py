@@ -1,5 +1,6 @@
 """The dashboard served on this machine and a headless Chromium to drive it, for the benchmarks that time
-what a person sees. Recipe: ../shared/TESTING.md (Debian's Chromium, launched by path)."""
+what a person sees. Chromium is Debian's, launched by its path (no browser download for Playwright),
+as the browser tests launch it (``tests/browser/conftest.py``)."""
 
 from __future__ import annotations
 
