@@ -64,7 +64,11 @@ bar_slot = st.empty()
 top_left, top_right = st.columns(2)
 loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
 bottom_left, bottom_right = st.columns(2)
-landscape_slot, fit_area = ChartSlot(bottom_left), bottom_right.container()
+landscape_slot = ChartSlot(bottom_left)
+feature = bottom_right.selectbox("Fit against feature", range(problem.train.n_features),
+                                 format_func=problem.train.feature_names.__getitem__, key="fit_feature")
+fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
+comparison_slot = st.empty()
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)
@@ -91,6 +95,40 @@ def draw(progress: sgdcore.Progress) -> None:
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
+    fit_slot.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
+    if problem.train.n_features > 1:
+        predicted_slot.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
+    if progress.step > 0:
+        show_comparison(progress)
+
+
+def show_comparison(progress: sgdcore.Progress) -> None:
+    """SGD's coefficients and scores next to the closed form's, redrawn in place as the run goes."""
+    comparison = problem.compare(progress.weights, progress.bias)
+    table = pd.DataFrame({"coefficient": comparison.names, "SGD": comparison.sgd,
+                          "closed form": comparison.closed_form})
+    if comparison.truth is not None:
+        table["truth"] = comparison.truth
+    table["SGD − closed form"] = comparison.difference
+    units = " (original units)" if problem.scaler is not None else ""
+    # The closed form's figure goes under each metric as a plain note: an arrow would read as a change.
+    metrics = (
+        ("Train MSE (SGD)", comparison.train_mse_sgd, comparison.train_mse_closed_form),
+        ("Train R² (SGD)", comparison.train_r2_sgd, comparison.train_r2_closed_form),
+        ("Test MSE (SGD)", comparison.test_mse_sgd, comparison.test_mse_closed_form),
+        ("Test R² (SGD)", comparison.test_r2_sgd, comparison.test_r2_closed_form),
+    )
+    with comparison_slot.container():
+        st.subheader("SGD against the closed form")
+        st.table(table.set_index("coefficient").map(lambda x: f"{x:.6g}"))
+        st.caption(f"Coefficients{units}. Distance to the optimum ‖θ − θ*‖ = {format_number(comparison.distance)}, "
+                   f"relative error {format_number(comparison.relative_error)}.")
+        columns = st.columns(len(metrics) + 1)
+        for column, (label, number, closed_form) in zip(columns, metrics, strict=False):
+            column.metric(label, format_number(number), delta=f"closed form {format_number(closed_form)}",
+                          delta_color="off", delta_arrow="off")
+        columns[-1].metric("Loss gap L(θ) − L(θ*)", format_number(comparison.loss_gap),
+                           delta=f"wall time {progress.elapsed_seconds:.3g} s", delta_color="off", delta_arrow="off")
 
 
 def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.TrainConfig:
@@ -122,7 +160,8 @@ if train_clicked or step_clicked:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
         draw(resume_from)
         report(resume_from)
-    status_slot.info("Training… **Stop** pauses and keeps what is trained; **Train** then continues.")
+    status_slot.info("Training: what is trained so far is kept, and drawn as it goes. **Stop** pauses the run; "
+                     "**Train** continues it.")
     try:
         # The page draws the finished run below, as on any rerun: no need to draw it twice.
         train_live(problem, config, save=save, draw=draw, report=report, draw_last=False,
@@ -156,31 +195,3 @@ else:
         st.caption(notice)
     report(progress)
 draw(progress)
-feature = fit_area.selectbox("Fit against feature", range(problem.train.n_features),
-                             format_func=problem.train.feature_names.__getitem__, key="fit_feature")
-fit_area.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
-if problem.train.n_features > 1:
-    fit_area.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
-if not run_on_this_data:
-    st.stop()
-
-st.subheader("SGD against the closed form")
-comparison = problem.compare(progress.weights, progress.bias)
-table = pd.DataFrame({"coefficient": comparison.names, "SGD": comparison.sgd, "closed form": comparison.closed_form})
-if comparison.truth is not None:
-    table["truth"] = comparison.truth
-table["SGD − closed form"] = comparison.difference
-st.table(table.set_index("coefficient").map(lambda x: f"{x:.6g}"))
-units = " (original units)" if problem.scaler is not None else ""
-st.caption(f"Coefficients{units}. Distance to the optimum ‖θ − θ*‖ = {format_number(comparison.distance)}, "
-           f"relative error {format_number(comparison.relative_error)}.")
-# The closed form's figure goes under each metric as a plain note: without an arrow, which would read as a change.
-metrics = (
-    ("Train MSE (SGD)", comparison.train_mse_sgd, f"closed form {format_number(comparison.train_mse_closed_form)}"),
-    ("Train R² (SGD)", comparison.train_r2_sgd, f"closed form {format_number(comparison.train_r2_closed_form)}"),
-    ("Test MSE (SGD)", comparison.test_mse_sgd, f"closed form {format_number(comparison.test_mse_closed_form)}"),
-    ("Test R² (SGD)", comparison.test_r2_sgd, f"closed form {format_number(comparison.test_r2_closed_form)}"),
-    ("Loss gap L(θ) − L(θ*)", comparison.loss_gap, f"wall time {progress.elapsed_seconds:.3g} s"),
-)
-for column, (label, number, note) in zip(st.columns(len(metrics)), metrics, strict=True):
-    column.metric(label, format_number(number), delta=note, delta_color="off", delta_arrow="off")
