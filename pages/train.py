@@ -37,7 +37,8 @@ interrupted(state, RUN)
 train_clicked, stop_clicked, step_clicked, reset_clicked, _ = st.columns([1, 1, 1, 1, 4], gap="small")
 train_clicked = train_clicked.button("Train", type="primary", icon=":material/play_arrow:", width="stretch")
 stop_clicked = stop_clicked.button("Stop", icon=":material/stop:", width="stretch")
-step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="stretch", help="Train one more epoch.")
+step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="stretch",
+                                   help="Train one more epoch: continues a paused or finished run, or starts one.")
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
 
 if reset_clicked:
@@ -54,24 +55,35 @@ with st.expander("Chart options", expanded=False):
     axis_b = right.selectbox("Landscape: vertical parameter", range(n_params), index=default_b,
                              format_func=names.__getitem__, key="landscape_b")
     default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
+    # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
     shown = st.multiselect("Parameters to plot", range(n_params), default=default_shown,
-                           format_func=names.__getitem__, key="shown_params")
+                           format_func=names.__getitem__, key=f"shown_params|{'|'.join(names)}")
 
 status_slot = st.empty()
 bar_slot = st.empty()
 top_left, top_right = st.columns(2)
 loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
 bottom_left, bottom_right = st.columns(2)
-landscape_slot, fit_area = ChartSlot(bottom_left), bottom_right.container()
+landscape_slot = ChartSlot(bottom_left)
+feature = bottom_right.selectbox("Fit against feature", range(problem.train.n_features),
+                                 format_func=problem.train.feature_names.__getitem__, key="fit_feature")
+fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
+comparison_slot = st.empty()
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)
 
 
 def report(progress: sgdcore.Progress) -> None:
-    bar_slot.progress(progress.fraction_done, text=(
-        f"Epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs} · step {progress.step:,} of "
-        f"{progress.total_steps:,} · {progress.steps_per_second:,.0f} steps/s"))
+    bar_slot.progress(progress.fraction_done, text=f"{epoch_label(progress)} · step {progress.step:,} of "
+                      f"{progress.total_steps:,} · {progress.steps_per_second:,.0f} steps/s")
+
+
+def epoch_label(progress: sgdcore.Progress) -> str:
+    """The epoch under way while one is (running, or stopped inside it), else the epochs completed."""
+    if progress.status == "running" or progress.batch_in_epoch > 0:
+        return f"Epoch {progress.epoch + 1} of {progress.epochs}"
+    return f"{progress.epoch} of {progress.epochs} epochs done"
 
 
 def draw(progress: sgdcore.Progress) -> None:
@@ -83,6 +95,48 @@ def draw(progress: sgdcore.Progress) -> None:
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
+    fit_slot.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
+    if problem.train.n_features > 1:
+        predicted_slot.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
+    if progress.step > 0:
+        show_comparison(progress)
+
+
+def show_comparison(progress: sgdcore.Progress) -> None:
+    """SGD's coefficients and scores next to the closed form's, redrawn in place as the run goes."""
+    comparison = problem.compare(progress.weights, progress.bias)
+    table = pd.DataFrame({"coefficient": comparison.names, "SGD": comparison.sgd,
+                          "closed form": comparison.closed_form})
+    if comparison.truth is not None:
+        table["truth"] = comparison.truth
+    table["SGD − closed form"] = comparison.difference
+    units = " (original units)" if problem.scaler is not None else ""
+    # The closed form's figure goes under each metric as a plain note: an arrow would read as a change.
+    metrics = (
+        ("Train MSE (SGD)", comparison.train_mse_sgd, comparison.train_mse_closed_form),
+        ("Train R² (SGD)", comparison.train_r2_sgd, comparison.train_r2_closed_form),
+        ("Test MSE (SGD)", comparison.test_mse_sgd, comparison.test_mse_closed_form),
+        ("Test R² (SGD)", comparison.test_r2_sgd, comparison.test_r2_closed_form),
+    )
+    with comparison_slot.container():
+        st.subheader("SGD against the closed form")
+        st.table(table.set_index("coefficient").map(lambda x: f"{x:.6g}"))
+        st.caption(f"Coefficients{units}. Distance to the optimum ‖θ − θ*‖ = {format_number(comparison.distance)}, "
+                   f"relative error {format_number(comparison.relative_error)}.")
+        columns = st.columns(len(metrics) + 1)
+        for column, (label, number, closed_form) in zip(columns, metrics, strict=False):
+            column.metric(label, format_number(number), delta=f"closed form {format_number(closed_form)}",
+                          delta_color="off", delta_arrow="off")
+        columns[-1].metric("Loss gap L(θ) − L(θ*)", format_number(comparison.loss_gap),
+                           delta=f"wall time {progress.elapsed_seconds:.3g} s", delta_color="off", delta_arrow="off")
+
+
+def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.TrainConfig:
+    """``config`` run for ``epochs`` epochs, its schedule unchanged (a cosine keeps the period of the planned run)."""
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:
+        schedule = replace(schedule, period_steps=config.steps_per_epoch(n_rows) * config.epochs)
+    return replace(config, epochs=epochs, schedule=schedule)
 
 
 def save(progress: sgdcore.Progress) -> None:
@@ -93,9 +147,21 @@ run = state.get(RUN)
 if stop_clicked and (run is None or run["progress"].status != "stopped"):
     st.toast("Nothing is running." if run is None or run["progress"].done else "Stopped.")
 if train_clicked or step_clicked:
-    resumable = run is not None and run["key"] == run_key and run["progress"].status == "stopped"
-    resume_from = run["progress"] if resumable else None
-    until_epoch = (resume_from.epoch if resume_from else 0) + 1 if step_clicked else None
+    same_run = run is not None and run["key"] == run_key
+    resume_from = run["progress"] if same_run and run["progress"].status == "stopped" else None
+    until_epoch = None
+    if step_clicked:
+        if same_run and run["progress"].status in ("finished", "converged"):
+            # Step after the last epoch: one epoch more of the same run, on the same schedule.
+            resume_from = run["progress"]
+            config = extended(config, resume_from.epochs + 1, n_train)
+        until_epoch = (resume_from.epoch if resume_from else 0) + 1
+    if resume_from is not None:
+        # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
+        draw(resume_from)
+        report(resume_from)
+    status_slot.info("Training: what is trained so far is kept, and drawn as it goes. **Stop** pauses the run; "
+                     "**Train** continues it.")
     try:
         # The page draws the finished run below, as on any rerun: no need to draw it twice.
         train_live(problem, config, save=save, draw=draw, report=report, draw_last=False,
@@ -129,32 +195,3 @@ else:
         st.caption(notice)
     report(progress)
 draw(progress)
-feature = fit_area.selectbox("Fit against feature", range(problem.train.n_features),
-                             format_func=problem.train.feature_names.__getitem__, key="fit_feature")
-fit_area.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
-if problem.train.n_features > 1:
-    fit_area.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
-if not run_on_this_data:
-    st.stop()
-
-st.subheader("SGD against the closed form")
-comparison = problem.compare(progress.weights, progress.bias)
-table = pd.DataFrame({"coefficient": comparison.names, "SGD": comparison.sgd, "closed form": comparison.closed_form})
-if comparison.truth is not None:
-    table["truth"] = comparison.truth
-table["SGD − closed form"] = comparison.difference
-st.table(table.set_index("coefficient").map(lambda x: f"{x:.6g}"))
-units = " (original units)" if problem.scaler is not None else ""
-st.caption(f"Coefficients{units}. Distance to the optimum ‖θ − θ*‖ = {format_number(comparison.distance)}, "
-           f"relative error {format_number(comparison.relative_error)}.")
-metrics = st.columns(5)
-metrics[0].metric("Train MSE (SGD)", format_number(comparison.train_mse_sgd),
-                  delta=f"closed form {format_number(comparison.train_mse_closed_form)}", delta_color="off")
-metrics[1].metric("Train R² (SGD)", format_number(comparison.train_r2_sgd),
-                  delta=f"closed form {format_number(comparison.train_r2_closed_form)}", delta_color="off")
-metrics[2].metric("Test MSE (SGD)", format_number(comparison.test_mse_sgd),
-                  delta=f"closed form {format_number(comparison.test_mse_closed_form)}", delta_color="off")
-metrics[3].metric("Test R² (SGD)", format_number(comparison.test_r2_sgd),
-                  delta=f"closed form {format_number(comparison.test_r2_closed_form)}", delta_color="off")
-metrics[4].metric("Loss gap L(θ) − L(θ*)", format_number(comparison.loss_gap),
-                  delta=f"wall time {progress.elapsed_seconds:.3g} s", delta_color="off")
