@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 import sgdcore
 from ui.datasets import CSV_KEY
+from ui.settings import BY_KEY, bounds
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -190,6 +191,27 @@ def test_an_old_link_with_short_names_restores_its_settings_and_the_address_bar_
         "n_rows": "500", "true_weights": "1, 2, 3", "learning_rate": "0.01", "batch_size": "32", "momentum": "0.9",
         "learning_rates_compared": "0.5, 1", "momentum_compared": "0.5",
     }
+
+
+def test_every_settings_widget_takes_its_bounds_from_the_settings_table() -> None:
+    # The widget, the share link and the config agree on what is allowed: the bounds have one owner.
+    derived = {"batch_size": bounds("batch_size", high=800),  # the training rows
+               "n_threads": bounds("n_threads", high=sgdcore.usable_cores())}
+    checked = set()
+    for link in ({"schedule": "step", "early_stopping": "1"}, {"schedule": "inverse_scaling"}):
+        at = app(**link)
+        for page in ("train", "learning_rate", "batch_size", "momentum"):
+            at = open_page(at, page)
+            no_exceptions(at)
+            for widget in [*at.number_input, *at.slider]:
+                if widget.key in BY_KEY:
+                    expected = derived.get(widget.key) or bounds(widget.key)
+                    limits = (expected.get("min_value"), expected.get("max_value"))
+                    assert (widget.min, widget.max) == limits, widget.key
+                    checked.add(widget.key)
+    numbers = {key for key, setting in BY_KEY.items() if isinstance(setting.default, (int, float))
+               and not isinstance(setting.default, bool)}
+    assert checked == numbers - {"learning_rate"}  # the learning rate is chosen on a grid
 
 
 def test_bad_synthetic_weights_keep_the_previous_data() -> None:

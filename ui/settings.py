@@ -33,6 +33,8 @@ def _parse_float(text: str) -> float:
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting: its name, default, how a share link's text becomes its value, and what is allowed."""
+
     key: str  # the widget's key in st.session_state, and the name in a share link
     default: Any
     parse: Callable[[str], Any]
