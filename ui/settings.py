@@ -116,8 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
-# The short names that share links carried before the names above; links are read with them, and written
-# with the full names only.
+# Short names that older share links carry: read, so that those links still work, and never written.
 OLD_LINK_NAMES = {
     "data": "data_source", "n": "n_rows", "w": "true_weights", "b": "true_bias", "dseed": "data_seed",
     "std": "standardize", "test": "test_fraction", "lr": "learning_rate", "bs": "batch_size", "mom": "momentum",
