@@ -1,4 +1,4 @@
-"""Reading a large CSV: pandas' default and pyarrow engines next to sgdcore.tabular, time and peak memory.
+"""Reading a large CSV: pandas' default and pyarrow engines next to sgdcore.io, time and peak memory.
 
     python benchmarks/bench_csv.py                          # 1,000,000 × 20 floats (~380 MB of CSV)
     python benchmarks/bench_csv.py --rows 100000 --cols 5   # smaller
@@ -67,7 +67,7 @@ def write_csv(path: Path, n_rows: int, n_cols: int) -> None:
 def child(way: str, path: str) -> dict:
     import pandas as pd
 
-    from sgdcore.tabular import dataset_from_frame, read_table
+    from sgdcore.io import dataset_from_frame, read_table
     from ui.uploads import parse_upload
 
     content = Path(path).read_bytes() if way in BYTES_WAYS else None

@@ -9,7 +9,7 @@ from ui import charts
 from ui.datasets import gradient_noise_table
 from ui.navigation import require_router
 from ui.runner import short_status
-from ui.settings import train_config, value
+from ui.settings import batch_size_runs, bounds, value
 from ui.widgets import format_number, page_problem, show_error, train_comparison
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -31,41 +31,13 @@ problem = choice.problem
 n_train = problem.train.n_rows
 
 left, right = st.columns([3, 1])
-left.text_input("Batch sizes to compare", key="batch_sizes",
+left.text_input("Batch sizes to compare", key="batch_sizes_compared",
                 help=f"Comma-separated whole numbers, or 'full' for all {n_train} training rows.")
-right.number_input("Epochs", min_value=1, max_value=10_000, step=1, key="bs_epochs")
-
-
-def parse_batch_sizes(text: str) -> list[int]:
-    sizes = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if part in ("full", "all", "n"):
-            sizes.append(n_train)
-            continue
-        try:
-            size = int(part)
-        except ValueError:
-            raise ValueError(f"Batch sizes: {part!r} is not a whole number or 'full'.") from None
-        if size < 1:
-            raise ValueError(f"Batch sizes: {size} is not allowed; a batch holds at least 1 row.")
-        sizes.append(min(size, n_train))
-    if not sizes:
-        raise ValueError("Batch sizes: enter at least one, e.g. 1, 10, 100, full.")
-    if len(sizes) > 8:
-        raise ValueError(f"Batch sizes: compare at most 8 at once; got {len(sizes)}.")
-    return sorted(set(sizes))
-
+right.number_input("Epochs", **bounds("batch_size_page_epochs"), step=1, key="batch_size_page_epochs")
 
 try:
-    batch_sizes = parse_batch_sizes(value(state, "batch_sizes"))
-    configs = {}
-    for batch_size in batch_sizes:
-        label = f"B = {batch_size}" + (" (full)" if batch_size == n_train else "")
-        steps_per_epoch = -(-n_train // batch_size)
-        configs[label] = train_config(state, steps_per_epoch, batch_size=batch_size, epochs=value(state, "bs_epochs"))
+    configs = {f"B = {config.batch_size}" + (" (full)" if config.batch_size == n_train else ""): config
+               for config in batch_size_runs(state, n_train)}
 except (ValueError, sgdcore.SGDCoreError) as error:
     show_error(error)
     st.stop()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import sgdcore
-from sgdcore.tabular import DELIMITER_NAMES, dataset_from_frame
+from sgdcore.io import DELIMITER_NAMES, dataset_from_frame
 from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.navigation import require_router
 from ui.uploads import parse_upload

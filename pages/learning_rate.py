@@ -1,7 +1,5 @@
 """Learning rate: the same data and seed trained with several rates at once, against the stability limit."""
 
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
@@ -9,7 +7,7 @@ import sgdcore
 from ui import charts
 from ui.navigation import require_router
 from ui.runner import short_status
-from ui.settings import parse_numbers, train_config, value
+from ui.settings import bounds, learning_rate_runs, value
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, train_comparison
 
@@ -34,41 +32,34 @@ n_train = problem.train.n_rows
 
 left, middle, right = st.columns([2, 1, 1])
 RATE_MODES = {"multiples": "multiples of 1/λ_max (2 = the limit)", "absolute": "learning rates η"}
-mode = middle.radio("The rates are", tuple(RATE_MODES), key="lr_mode", format_func=RATE_MODES.__getitem__)
-left.text_input("Learning rates to compare", key="lr_multiples",
+middle.radio("The rates are", tuple(RATE_MODES), key="learning_rates_given_as", format_func=RATE_MODES.__getitem__)
+left.text_input("Learning rates to compare", key="learning_rates_compared",
                 help="Comma-separated, e.g. 0.1, 0.5, 1, 1.9, 2.1 (multiples of 1/λ_max: 1 is the fastest rate for "
                           "the steepest direction, 2 the stability limit) or 0.01, 0.1 (rates).")
-right.number_input("Epochs", min_value=1, max_value=10_000, step=1, key="lr_epochs")
-right.toggle("Full batch", key="lr_full_batch",
+right.number_input("Epochs", **bounds("learning_rate_page_epochs"), step=1, key="learning_rate_page_epochs")
+right.toggle("Full batch", key="learning_rate_page_full_batch",
              help=f"Gradient descent on all {n_train} training rows, where the limit 2/λ_max is exact. Off: the "
                   f"sidebar's batch size ({value(state, 'batch_size')}), whose noise lowers the safe rate a little.")
 
-batch_size = n_train if value(state, "lr_full_batch") else min(value(state, "batch_size"), n_train)
-steps_per_epoch = -(-n_train // batch_size)
 try:
-    numbers = parse_numbers(value(state, "lr_multiples"), "Learning rates")
-    if any(number <= 0 for number in numbers):
-        raise ValueError("Learning rates: every entry must be greater than 0.")
-    if len(numbers) > 8:
-        raise ValueError(f"Learning rates: compare at most 8 at once; got {len(numbers)}.")
-    base = train_config(state, steps_per_epoch, batch_size=batch_size, epochs=value(state, "lr_epochs"))
+    runs = learning_rate_runs(state, problem)
 except (ValueError, sgdcore.SGDCoreError) as error:
     show_error(error)
     st.stop()
 
+base = runs[0]
 limit = problem.curvature.stability_limit(base.momentum, base.dampening, base.nesterov)
-# Multiples of half the limit: 1/λ_max for plain descent, so 1 is the rate that zeroes the steepest
-# direction in one step, 1.9 oscillates but converges and 2.1 diverges, as in the lesson.
-unit = limit / 2
-rates = [number * unit for number in numbers] if mode == "multiples" else numbers
+unit = limit / 2  # 1/λ_max for plain descent
+rates = [config.learning_rate for config in runs]
 configs = {}
-for rate in rates:
+for config in runs:
+    rate = config.learning_rate
     label = f"η = {rate:.3g} ({rate / unit:.2g}/λ_max)" if not base.momentum else f"η = {rate:.3g}"
-    configs.setdefault(label, dataclasses.replace(base, learning_rate=rate))
+    configs.setdefault(label, config)
 st.caption(f"Stability limit for this data: 2/λ_max = **{limit:.4g}** (λ_max = {problem.curvature.lambda_max:.4g}, "
            f"condition number {problem.curvature.condition_number:.3g}"
            f"{', with the sidebar momentum' if base.momentum else ''}). Rates: "
-           + ", ".join(f"{rate:.3g}" for rate in rates) + f". Batch size {batch_size}, {base.epochs} epochs, "
+           + ", ".join(f"{rate:.3g}" for rate in rates) + f". Batch size {base.batch_size}, {base.epochs} epochs, "
            f"seed {base.seed}; other settings from the sidebar.")
 
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")

@@ -1,16 +1,14 @@
 """Momentum: plain gradient descent, heavy-ball momentum and Nesterov on an ill-conditioned valley."""
 
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
 import sgdcore
 from ui import charts
-from ui.datasets import ill_conditioned_problem
+from ui.datasets import momentum_valley
 from ui.navigation import require_router
 from ui.runner import short_status
-from ui.settings import value
+from ui.settings import bounds, momentum_runs, value
 from ui.slots import ChartSlot
 from ui.widgets import format_number, show_error, train_comparison
 
@@ -29,29 +27,25 @@ st.markdown(
 )
 
 left, middle, right = st.columns(3)
-left.number_input("Condition number κ", min_value=1.0, max_value=10_000.0, step=10.0, format="%g",
+left.number_input("Condition number κ", **bounds("condition_number"), step=10.0, format="%g",
                   key="condition_number", help="How much steeper the valley is across w1 than along w2.")
-middle.slider("Momentum μ", 0.0, 0.99, step=0.01, key="compare_momentum")
-right.number_input("Learning rate (× 1/λ_max)", min_value=0.01, max_value=4.0, step=0.1, format="%g",
-                   key="momentum_lr", help="Plain descent is stable below 2; momentum allows up to 2(1+μ).")
-st.number_input("Epochs (full batch: one step each)", min_value=1, max_value=10_000, step=10,
-                key="momentum_epochs")
+middle.slider("Momentum μ", **bounds("momentum_compared"), step=0.01, key="momentum_compared")
+right.number_input("Learning rate (× 1/λ_max)", **bounds("momentum_page_rate_multiple"), step=0.1, format="%g",
+                   key="momentum_page_rate_multiple",
+                   help="Plain descent is stable below 2; momentum allows up to 2(1+μ).")
+st.number_input("Epochs (full batch: one step each)", **bounds("momentum_page_epochs"), step=10,
+                key="momentum_page_epochs")
 
-problem = ill_conditioned_problem(value(state, "condition_number"), value(state, "data_seed"))
+problem = momentum_valley(state)
 curvature = problem.curvature
-mu = value(state, "compare_momentum")
-rate = value(state, "momentum_lr") / curvature.lambda_max
+mu = value(state, "momentum_compared")
 n_train = problem.train.n_rows
 try:
-    base = sgdcore.TrainConfig(learning_rate=rate, batch_size=n_train, epochs=value(state, "momentum_epochs"),
-                               seed=value(state, "seed"))
-    configs = {"plain gradient descent": base}
-    if mu > 0:
-        configs[f"momentum μ = {mu:g}"] = dataclasses.replace(base, momentum=mu)
-        configs[f"Nesterov μ = {mu:g}"] = dataclasses.replace(base, momentum=mu, nesterov=True)
+    configs = momentum_runs(state, problem)
 except sgdcore.SGDCoreError as error:
     show_error(error)
     st.stop()
+rate = configs["plain gradient descent"].learning_rate
 st.caption(
     f"Synthetic data, {n_train} rows, y = 2·x1 − 3.4·x2 + 4.2 + noise, with x2 shrunk so that the Hessian "
     f"XᵀX/n (bias included) has eigenvalues {', '.join(f'{lam:.3g}' for lam in curvature.eigenvalues)}: "

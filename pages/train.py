@@ -25,9 +25,8 @@ st.caption("Set the data and the optimiser in the sidebar, press **Train**, and 
 
 choice = page_problem()
 problem = choice.problem
-n_train = problem.train.n_rows
 try:
-    config = train_config(state, steps_per_epoch=-(-n_train // min(state.get("batch_size", 10), n_train)))
+    config = train_config(state, problem.train.n_rows)
 except sgdcore.SGDCoreError as error:
     show_error(error)
     st.stop()

@@ -17,12 +17,12 @@ from sgdcore.analysis import (
 )
 from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
 from sgdcore.errors import ConfigError, DataError, SGDCoreError
+from sgdcore.io import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.model import gradient, init_params, predict, squared_loss
 from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
-from sgdcore.tabular import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
 
 __all__ = [

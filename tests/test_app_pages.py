@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 import sgdcore
 from ui.datasets import CSV_KEY
+from ui.settings import BY_KEY, bounds
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -70,12 +71,12 @@ def test_train_page_trains_and_matches_the_closed_form() -> None:
 
 def test_training_threads_split_the_minibatches_and_a_link_asking_for_more_than_the_cores_is_lowered() -> None:
     cores = sgdcore.usable_cores()
-    at = app(threads="256", n="3000", bs="64")
+    at = app(n_threads="256", n_rows="3000", batch_size="64")
     no_exceptions(at)
     lowered = f"Training threads lowered from 256 to {cores}, the cores this server may use."
     assert lowered in [info.value for info in at.sidebar.info]
     assert at.number_input(key="n_threads").value == cores
-    assert at.query_params.get("threads") == (str(cores) if cores > 1 else None)  # the link says what is used
+    assert at.query_params.get("n_threads") == (str(cores) if cores > 1 else None)  # the link says what is used
     if cores == 1:  # nothing to choose
         assert at.number_input(key="n_threads").disabled
         return
@@ -88,7 +89,7 @@ def test_training_threads_split_the_minibatches_and_a_link_asking_for_more_than_
     assert at.success[0].value.startswith("Finished 3 epochs")
     # The same steps, the sums added in another order: equal to rounding (the table shows 6 digits).
     np.testing.assert_allclose(comparison_table(at)["SGD"], one_thread, rtol=1e-5)
-    assert at.query_params["threads"] == "2"
+    assert at.query_params["n_threads"] == "2"
 
 
 def chart_data(at: AppTest, title: str) -> list[pd.DataFrame]:
@@ -119,7 +120,7 @@ def test_train_page_shows_the_starting_point_before_training() -> None:
 
 
 def test_a_learning_rate_above_the_limit_warns_and_diverges_without_a_traceback() -> None:
-    at = app(lr="3")
+    at = app(learning_rate="3")
     assert at.session_state["learning_rate"] == 3.0
     assert any("expect divergence" in warning.value for warning in at.sidebar.warning)
     button(at, "Train").click().run()
@@ -158,24 +159,59 @@ def test_stepping_then_finishing_equals_one_uninterrupted_run() -> None:
 
 
 def test_share_link_settings_fill_the_widgets_and_bad_values_are_reported() -> None:
-    at = app(lr="0.01", bs="32", epochs="5", mom="0.9", n="500", w="1, 2, 3")
+    at = app(learning_rate="0.01", batch_size="32", epochs="5", momentum="0.9", n_rows="500", true_weights="1, 2, 3")
     no_exceptions(at)
     assert at.sidebar.select_slider(key="learning_rate").value == 0.01
     assert at.sidebar.number_input(key="batch_size").value == 32
     assert at.sidebar.number_input(key="epochs").value == 5
     assert at.sidebar.slider(key="momentum").value == 0.9
     assert at.sidebar.number_input(key="_n_features").value == 3
-    assert at.query_params["lr"] == "0.01"
+    assert at.query_params["learning_rate"] == "0.01"
     button(at, "Train").click().run()
     table = comparison_table(at)
     assert list(table.index) == ["x1", "x2", "x3", "bias"]
 
-    bad = app(lr="fast", epochs="0")
+    bad = app(learning_rate="fast", epochs="0")
     no_exceptions(bad)
     toasts = [toast.value for toast in bad.toast]
-    assert any("'lr'" in text and "not valid" in text for text in toasts)
-    assert any("'epochs'" in text and "outside" in text for text in toasts)
+    assert any("'learning_rate'" in text and "not valid" in text for text in toasts)
+    assert any("'epochs'" in text and "below 1" in text for text in toasts)
     assert bad.session_state["learning_rate"] == 0.03 and bad.session_state["epochs"] == 3
+
+
+def test_an_old_link_with_short_names_restores_its_settings_and_the_address_bar_gets_the_full_names() -> None:
+    at = app(lr="0.01", bs="32", mom="0.9", n="500", w="1, 2, 3", lrs="0.5, 1", cmom="0.5")
+    no_exceptions(at)
+    assert at.sidebar.select_slider(key="learning_rate").value == 0.01
+    assert at.sidebar.number_input(key="batch_size").value == 32
+    assert at.sidebar.slider(key="momentum").value == 0.9
+    assert at.sidebar.number_input(key="_n_features").value == 3
+    assert (at.session_state["learning_rates_compared"], at.session_state["momentum_compared"]) == ("0.5, 1", 0.5)
+    assert at.query_params == {
+        "n_rows": "500", "true_weights": "1, 2, 3", "learning_rate": "0.01", "batch_size": "32", "momentum": "0.9",
+        "learning_rates_compared": "0.5, 1", "momentum_compared": "0.5",
+    }
+
+
+def test_every_settings_widget_takes_its_bounds_from_the_settings_table() -> None:
+    # The widget, the share link and the config agree on what is allowed: the bounds have one owner.
+    derived = {"batch_size": bounds("batch_size", high=800),  # the training rows
+               "n_threads": bounds("n_threads", high=sgdcore.usable_cores())}
+    checked = set()
+    for link in ({"schedule": "step", "early_stopping": "1"}, {"schedule": "inverse_scaling"}):
+        at = app(**link)
+        for page in ("train", "learning_rate", "batch_size", "momentum"):
+            at = open_page(at, page)
+            no_exceptions(at)
+            for widget in [*at.number_input, *at.slider]:
+                if widget.key in BY_KEY:
+                    expected = derived.get(widget.key) or bounds(widget.key)
+                    limits = (expected.get("min_value"), expected.get("max_value"))
+                    assert (widget.min, widget.max) == limits, widget.key
+                    checked.add(widget.key)
+    numbers = {key for key, setting in BY_KEY.items() if isinstance(setting.default, (int, float))
+               and not isinstance(setting.default, bool)}
+    assert checked == numbers - {"learning_rate"}  # the learning rate is chosen on a grid
 
 
 def test_bad_synthetic_weights_keep_the_previous_data() -> None:
@@ -245,7 +281,7 @@ def test_comparison_pages_after_the_data_changes_shape_ask_to_train_again(page: 
 
 
 def test_bad_synthetic_weights_in_a_link_are_explained_in_the_sidebar_and_the_page() -> None:
-    at = app(w="2, oops")
+    at = app(true_weights="2, oops")
     no_exceptions(at)
     assert "'oops' is not a number" in at.sidebar.error[0].value
     assert "'oops' is not a number" in at.error[0].value
@@ -254,7 +290,7 @@ def test_bad_synthetic_weights_in_a_link_are_explained_in_the_sidebar_and_the_pa
 def test_diabetes_sample_trains_standardised_and_reports_original_units() -> None:
     # Full-batch gradient descent just below the stability limit (0.48 for this data), long enough for a
     # condition number of about 500.
-    at = app(data="diabetes", std="1", epochs="4000", lr="0.3", bs="100000")
+    at = app(data_source="diabetes", standardize="1", epochs="4000", learning_rate="0.3", batch_size="100000")
     no_exceptions(at)
     assert any("Batch size lowered" in info.value for info in at.sidebar.info)
     button(at, "Train").click().run()
@@ -283,7 +319,7 @@ def test_an_applied_csv_dataset_is_used_by_the_train_page() -> None:
 
 
 def test_choosing_csv_without_an_upload_says_where_to_upload() -> None:
-    at = app(data="csv")
+    at = app(data_source="csv")
     no_exceptions(at)
     errors = [error.value for error in at.error]
     assert any("upload one on the Data page" in error for error in errors)
@@ -308,15 +344,15 @@ def test_learning_rate_page_trains_every_rate_and_shows_divergence() -> None:
 
 def test_learning_rate_page_absolute_rates_and_bad_input() -> None:
     at = open_page(app(), "learning_rate")
-    at.radio(key="lr_mode").set_value("absolute").run()
-    at.text_input(key="lr_multiples").input("0.01, 0.1").run()
+    at.radio(key="learning_rates_given_as").set_value("absolute").run()
+    at.text_input(key="learning_rates_compared").input("0.01, 0.1").run()
     button(at, "Train all").click().run()
     table = at.table[0].value
     assert list(table.index) == ["0.01", "0.1"]
-    at.text_input(key="lr_multiples").input("0.1, fast").run()
+    at.text_input(key="learning_rates_compared").input("0.1, fast").run()
     no_exceptions(at)
     assert "'fast' is not a number" in at.error[0].value
-    assert at.session_state["lr_multiples"] == "0.1, fast"  # the user's text stays for them to fix
+    assert at.session_state["learning_rates_compared"] == "0.1, fast"  # the user's text stays for them to fix
 
 
 def test_batch_size_page_compares_batch_sizes_and_gradient_noise() -> None:
@@ -329,7 +365,7 @@ def test_batch_size_page_compares_batch_sizes_and_gradient_noise() -> None:
     assert table["steps per epoch"].tolist() == [800, 80, 8, 1]
     final = table["final loss"].astype(float)
     assert final.iloc[0] < final.iloc[-1]  # per epoch, small batches get further
-    at.text_input(key="batch_sizes").input("10, zero").run()
+    at.text_input(key="batch_sizes_compared").input("10, zero").run()
     assert "'zero' is not a whole number" in at.error[0].value
 
 
@@ -350,12 +386,12 @@ def test_momentum_page_momentum_beats_plain_descent_on_an_ill_conditioned_valley
 
 
 def test_export_page_offers_downloads_after_a_run_and_a_share_link() -> None:
-    at = app(lr="0.05")
+    at = app(learning_rate="0.05")
     at = open_page(at, "export")
     no_exceptions(at)
-    assert "lr=0.05" in at.code[0].value
+    assert "?learning_rate=0.05" in at.code[0].value
     assert any("Nothing trained yet" in info.value for info in at.info)
-    at = app(lr="0.05")
+    at = app(learning_rate="0.05")
     button(at, "Train").click().run()
     at = open_page(at, "export")
     no_exceptions(at)
@@ -490,13 +526,13 @@ def test_sidebar_settings_change_the_run_and_survive_a_change_of_page() -> None:
     assert (progress.epoch, progress.step) == (4, 320)
     assert at.session_state["train_run"]["config"].momentum == 0.5
     at = open_page(at, "learning_rate")
-    at.text_input(key="lr_multiples").input("0.5, 1").run()
+    at.text_input(key="learning_rates_compared").input("0.5, 1").run()
     at = open_page(at, "batch_size")
     assert at.sidebar.number_input(key="epochs").value == 4
     at = open_page(at, "learning_rate")
-    assert at.text_input(key="lr_multiples").value == "0.5, 1"
+    assert at.text_input(key="learning_rates_compared").value == "0.5, 1"
     assert at.sidebar.slider(key="momentum").value == 0.5
-    assert at.query_params["epochs"] == "4" and at.query_params["lrs"] == "0.5, 1"
+    assert at.query_params["epochs"] == "4" and at.query_params["learning_rates_compared"] == "0.5, 1"
 
 
 WALK_TEXTS = ["2, -3.4", "1", "1, 2, 3", "", "abc", "0.5, full", "1, 10, full", "0.1, 1, 1.9", "1e200", "-1", "0"]
@@ -533,7 +569,7 @@ def test_random_walks_through_the_pages_raise_nothing(seed: int) -> None:
     # Widgets set to their bounds and to odd texts, pages switched, buttons pressed, in a random order: what
     # went before must never make a page fail (as a change of data after a run once did).
     rng = np.random.default_rng(seed)
-    at = app(n="200")
+    at = app(n_rows="200")
     done = []
     for _ in range(40):
         if rng.random() < 0.2:

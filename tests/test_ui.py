@@ -8,7 +8,10 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import attrgetter
+from types import SimpleNamespace
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -16,6 +19,7 @@ import pytest
 
 import sgdcore
 from ui import charts
+from ui.datasets import current_problem, momentum_valley
 from ui.export import (
     coefficients_frame,
     coefficients_json,
@@ -24,7 +28,22 @@ from ui.export import (
     share_link,
     step_history_frame,
 )
-from ui.settings import BY_KEY, SETTINGS, apply_query_params, parse_numbers, query_params, train_config, value
+from ui.settings import (
+    BY_KEY,
+    OLD_LINK_NAMES,
+    SETTINGS,
+    apply_query_params,
+    batch_size_runs,
+    bounds,
+    learning_rate_runs,
+    momentum_runs,
+    parse_batch_sizes,
+    parse_learning_rates,
+    parse_numbers,
+    query_params,
+    train_config,
+    value,
+)
 from ui.uploads import parse_upload
 
 
@@ -50,7 +69,7 @@ def test_query_params_carry_only_what_differs_from_the_defaults() -> None:
     state = {setting.key: setting.default for setting in SETTINGS}
     assert query_params(state) == {}
     state.update(learning_rate=0.5, nesterov=True, schedule="cosine")
-    assert query_params(state) == {"lr": "0.5", "nesterov": "1", "sched": "cosine"}
+    assert query_params(state) == {"learning_rate": "0.5", "nesterov": "1", "schedule": "cosine"}
     restored: dict = {}
     assert apply_query_params(restored, query_params(state)) == []
     assert restored == {"learning_rate": 0.5, "nesterov": True, "schedule": "cosine"}
@@ -58,12 +77,46 @@ def test_query_params_carry_only_what_differs_from_the_defaults() -> None:
 
 def test_bad_link_values_are_ignored_with_a_message_each() -> None:
     state: dict = {}
-    problems = apply_query_params(state, {"lr": "fast", "bs": "0", "sched": "sometimes", "epochs": "7"})
+    problems = apply_query_params(state, {"learning_rate": "fast", "batch_size": "0", "schedule": "sometimes",
+                                          "momentum": "0.999", "epochs": "7"})
     assert state == {"epochs": 7}
-    assert len(problems) == 3
-    assert any("'lr'" in text and "not valid" in text and "using 0.03 instead" in text for text in problems)
-    assert any("'bs'" in text and "outside" in text for text in problems)
-    assert any("'sched'" in text and "cosine" in text for text in problems)
+    assert len(problems) == 4
+    assert any("'learning_rate'" in text and "not valid" in text and "using 0.03 instead" in text for text in problems)
+    assert any("'batch_size'" in text and "below 1" in text for text in problems)
+    assert any("'schedule'" in text and "cosine" in text for text in problems)
+    assert any("'momentum'" in text and "above 0.99" in text for text in problems)
+
+
+def test_old_links_with_short_names_restore_their_settings_and_links_are_written_with_the_full_names() -> None:
+    old = {"lr": "0.5", "bs": "32", "mom": "0.9", "dseed": "7", "std": "1", "wd": "0.1", "lrs": "1, 2",
+           "lrmode": "absolute", "bss": "1, full", "cmom": "0.5", "momlr": "1.5", "threads": "2"}
+    state: dict = {}
+    assert apply_query_params(state, old) == []
+    assert state == {
+        "learning_rate": 0.5, "batch_size": 32, "momentum": 0.9, "data_seed": 7, "standardize": True,
+        "weight_decay": 0.1, "learning_rates_compared": "1, 2", "learning_rates_given_as": "absolute",
+        "batch_sizes_compared": "1, full", "momentum_compared": 0.5, "momentum_page_rate_multiple": 1.5, "n_threads": 2,
+    }
+    assert set(query_params(state)) == set(state)  # the full names, and only them
+    # A bad value under an old name is reported under that name; a link with both names uses the full one.
+    message = "the link's value 'fast' for 'lr' is not valid; using 0.03 instead."
+    assert apply_query_params({}, {"lr": "fast"}) == [message]
+    both: dict = {}
+    apply_query_params(both, {"lr": "0.5", "learning_rate": "0.2"})
+    assert both == {"learning_rate": 0.2}
+
+
+def test_every_old_link_name_stands_for_a_setting_and_none_is_a_setting_name() -> None:
+    assert set(OLD_LINK_NAMES.values()) <= set(BY_KEY)
+    assert not set(OLD_LINK_NAMES) & set(BY_KEY)
+
+
+def test_widget_bounds_are_the_tables_in_the_settings_type() -> None:
+    assert bounds("noise") == {"min_value": 0.0, "max_value": 1e6}
+    assert bounds("epochs") == {"min_value": 1, "max_value": 10_000}
+    assert bounds("n_threads", high=4) == {"min_value": 1, "max_value": 4}
+    assert bounds("batch_size") == {"min_value": 1}  # the data sets its upper bound
+    assert bounds("true_weights") == {}
 
 
 def test_value_falls_back_to_the_default_on_pages_without_the_widget() -> None:
@@ -82,23 +135,134 @@ def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
 
 def test_train_config_turns_schedule_epochs_into_steps() -> None:
     state = {"schedule": "step", "decay_epochs": 2, "decay_gamma": 0.5, "warmup_epochs": 1, "batch_size": 10}
-    config = train_config(state, steps_per_epoch=80)
+    config = train_config(state, 800)
     assert config.schedule.step_size == 160 and config.schedule.warmup_steps == 80
     assert config.batch_size == 10 and config.learning_rate == 0.03
-    assert train_config({"early_stopping": True}, 80).tol == BY_KEY["tol"].default
-    assert (train_config({}, 80).n_threads, train_config({"n_threads": 2}, 80).n_threads) == (1, 2)
-    assert train_config({}, 80).tol is None
+    assert train_config(state, 801).schedule.warmup_steps == 81  # the last, short minibatch is a step too
+    assert train_config({"early_stopping": True}, 800).tol == BY_KEY["tol"].default
+    assert (train_config({}, 800).n_threads, train_config({"n_threads": 2}, 800).n_threads) == (1, 2)
+    assert train_config({}, 800).tol is None
+
+
+def test_the_batch_size_is_lowered_to_the_training_rows_everywhere() -> None:
+    state = {"batch_size": 5000, "warmup_epochs": 1, "batch_sizes_compared": "1, 5000, full",
+             "learning_rate_page_full_batch": False}
+    assert train_config(state, 800).batch_size == 800
+    assert train_config(state, 800).schedule.warmup_steps == 1  # one step an epoch: full-batch gradient descent
+    assert parse_batch_sizes("1, 5000, full", 800) == [1, 800]
+    assert [config.batch_size for config in batch_size_runs(state, 800)] == [1, 800]
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=100))
+    assert {config.batch_size for config in learning_rate_runs(state, problem)} == {100}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("0.1, 0", "greater than 0"), ("1, 2, 3, 4, 5, 6, 7, 8, 9", "at most 8"), ("0.1, fast", "'fast' is not a number"),
+])
+def test_compared_learning_rates_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_learning_rates(text)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("10, zero", "'zero' is not a whole number"), ("0", "at least 1 row"), (", ", "at least one"),
+    ("1, 2, 3, 4, 5, 6, 7, 8, 9", "at most 8"),
+])
+def test_compared_batch_sizes_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_batch_sizes(text, 800)
+
+
+# Every setting reaches what it drives
+
+
+def made(state: dict) -> SimpleNamespace:
+    """Everything the settings drive: the data, the sidebar's TrainConfig, and each comparison page's runs."""
+    choice = current_problem(state)
+    assert choice.error is None, choice.error
+    problem, valley = choice.problem, momentum_valley(state)
+    return SimpleNamespace(
+        data=problem.raw_train, problem=problem, train=train_config(state, problem.train.n_rows),
+        learning_rate_page=learning_rate_runs(state, problem),
+        batch_size_page=batch_size_runs(state, problem.train.n_rows),
+        valley=valley, momentum_page=list(momentum_runs(state, valley).values()),
+    )
+
+
+def everywhere(field: str) -> Callable[[SimpleNamespace], tuple]:
+    """``field`` of the sidebar's TrainConfig and of the first run of both pages built on it."""
+    read = attrgetter(field)
+    return lambda made: (read(made.train), read(made.learning_rate_page[0]), read(made.batch_size_page[0]))
+
+
+def noise_in(data: sgdcore.Dataset) -> float:
+    return round(float(np.std(data.y - data.X @ data.true_weights - data.true_bias)), 2)
+
+
+# For each setting: the other settings it needs to matter, another valid value, and what it must change there
+# (every item of the tuple). A new setting fails the test below until it is listed here.
+REACHES: dict[str, tuple[dict[str, Any], Any, Callable[[SimpleNamespace], tuple]]] = {
+    "data_source": ({}, "diabetes", lambda made: (made.data.target_name,)),
+    "n_rows": ({}, 500, lambda made: (made.data.n_rows,)),
+    "true_weights": ({}, "1, 2, 3", lambda made: (tuple(made.data.true_weights),)),
+    "true_bias": ({}, -1.5, lambda made: (made.data.true_bias,)),
+    "noise": ({}, 0.5, lambda made: (noise_in(made.data),)),
+    "data_seed": ({}, 7, lambda made: (made.data.X[0, 0], made.valley.train.X[0, 0])),
+    "standardize": ({}, True, lambda made: (made.problem.scaler is None,)),
+    "test_fraction": ({}, 0.3, lambda made: (made.data.n_rows,)),
+    "learning_rate": ({}, 0.1, lambda made: (made.train.learning_rate, made.batch_size_page[0].learning_rate)),
+    "batch_size": ({"learning_rate_page_full_batch": False}, 32,
+                   lambda made: (made.train.batch_size, made.learning_rate_page[0].batch_size)),
+    "epochs": ({}, 5, lambda made: (made.train.epochs,)),
+    "momentum": ({}, 0.5, everywhere("momentum")),
+    "nesterov": ({"momentum": 0.5}, True, everywhere("nesterov")),
+    "weight_decay": ({}, 0.01, everywhere("weight_decay")),
+    "l1_penalty": ({}, 0.01, everywhere("l1_penalty")),
+    "schedule": ({}, "cosine", everywhere("schedule.kind")),
+    "decay_gamma": ({"schedule": "step"}, 0.9, everywhere("schedule.gamma")),
+    "decay_epochs": ({"schedule": "step"}, 2, everywhere("schedule.step_size")),
+    "power_t": ({"schedule": "inverse_scaling"}, 0.5, everywhere("schedule.power_t")),
+    "warmup_epochs": ({}, 2, everywhere("schedule.warmup_steps")),
+    "early_stopping": ({}, True, everywhere("tol")),
+    "tol": ({"early_stopping": True}, 0.01, everywhere("tol")),
+    "n_iter_no_change": ({"early_stopping": True}, 9, everywhere("n_iter_no_change")),
+    "seed": ({}, 3, lambda made: (*everywhere("seed")(made), made.momentum_page[0].seed)),
+    "n_threads": ({}, 2, everywhere("n_threads")),
+    "learning_rates_compared": ({}, "0.5, 1", lambda made: (tuple(c.learning_rate for c in made.learning_rate_page),)),
+    "learning_rates_given_as": ({}, "absolute",
+                                lambda made: (tuple(c.learning_rate for c in made.learning_rate_page),)),
+    "learning_rate_page_epochs": ({}, 20, lambda made: (made.learning_rate_page[0].epochs,)),
+    "learning_rate_page_full_batch": ({}, False, lambda made: (made.learning_rate_page[0].batch_size,)),
+    "batch_sizes_compared": ({}, "2, 20", lambda made: (tuple(c.batch_size for c in made.batch_size_page),)),
+    "batch_size_page_epochs": ({}, 9, lambda made: (made.batch_size_page[0].epochs,)),
+    "condition_number": ({}, 10.0, lambda made: (made.valley.curvature.condition_number,)),
+    "momentum_compared": ({}, 0.5, lambda made: (tuple(c.momentum for c in made.momentum_page),)),
+    "momentum_page_rate_multiple": ({}, 2.0, lambda made: (made.momentum_page[0].learning_rate,)),
+    "momentum_page_epochs": ({}, 50, lambda made: (made.momentum_page[0].epochs,)),
+}
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda setting: setting.key)
+def test_every_setting_reaches_what_it_drives(setting) -> None:
+    # Change one setting from its default to another valid value: what it drives must change. Dropping a
+    # setting between the sidebar and the TrainConfig (or a page's runs, or the data) fails here.
+    assert setting.key in REACHES, f"{setting.key}: say in REACHES what this setting drives"
+    context, other, read = REACHES[setting.key]
+    assert other != setting.default and setting.from_text(setting.to_text(other)) == other, "not another valid value"
+    before, after = read(made(dict(context))), read(made({**context, setting.key: other}))
+    for old, new in zip(before, after, strict=True):
+        assert old != new, f"{setting.key} = {other!r} left {old!r} as it was with {setting.default!r}"
 
 
 @pytest.mark.parametrize(("url", "page", "expected"), [
-    ("http://localhost:8501/export", "", "http://localhost:8501/?lr=0.1&bs=32"),
-    ("http://localhost:8501/", "learning_rate", "http://localhost:8501/learning_rate?lr=0.1&bs=32"),
-    ("https://me-sgd.streamlit.app/batch_size", "momentum", "https://me-sgd.streamlit.app/momentum?lr=0.1&bs=32"),
-    ("https://host/apps/sgd/data", "", "https://host/apps/sgd?lr=0.1&bs=32"),
-    (None, "", "http://localhost:8501/?lr=0.1&bs=32"),
+    ("http://localhost:8501/export", "", "http://localhost:8501/?epochs=5&batch_size=32"),
+    ("http://localhost:8501/", "learning_rate", "http://localhost:8501/learning_rate?epochs=5&batch_size=32"),
+    ("https://me-sgd.streamlit.app/batch_size", "momentum",
+     "https://me-sgd.streamlit.app/momentum?epochs=5&batch_size=32"),
+    ("https://host/apps/sgd/data", "", "https://host/apps/sgd?epochs=5&batch_size=32"),
+    (None, "", "http://localhost:8501/?epochs=5&batch_size=32"),
 ])
 def test_share_link_points_at_the_chosen_page_with_the_settings(url, page, expected) -> None:
-    assert share_link(url, page, {"lr": "0.1", "bs": "32"}) == expected
+    assert share_link(url, page, {"epochs": "5", "batch_size": "32"}) == expected
 
 
 # Exports

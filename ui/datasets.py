@@ -137,6 +137,11 @@ def ill_conditioned_problem(condition_number: float, seed: int) -> sgdcore.Probl
     return sgdcore.make_problem(data, test_fraction=0.0, seed=seed)
 
 
+def momentum_valley(state: MutableMapping[str, Any]) -> sgdcore.Problem:
+    """The Momentum page's data: a valley of the settings' condition number, drawn with the data seed."""
+    return ill_conditioned_problem(value(state, "condition_number"), value(state, "data_seed"))
+
+
 @st.cache_data(max_entries=16, show_spinner="Measuring gradient noise…")
 def gradient_noise_table(_problem: sgdcore.Problem, problem_key: str, seed: int) -> pd.DataFrame:
     """Spread of minibatch gradients around the full gradient, predicted and measured, for a range of

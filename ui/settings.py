@@ -1,17 +1,19 @@
-"""Every setting the dashboard has: its default, its widget key and its name in a share link.
+"""Every setting the dashboard has: its name, default and bounds, and what it makes.
 
-One table serves the widgets, ``st.query_params`` and the ``TrainConfig``, so a setting cannot be
-shown, shared and used in three slightly different ways.
+One table serves the widgets, the share link and the configurations: a setting's name is its widget's
+key in ``st.session_state`` and its name in the link, and its bounds are its widget's and the link's.
+The functions below turn the settings into what they drive: the sidebar's ``TrainConfig`` and each
+comparison page's runs. sgdcore validates what they make, once, when a ``TrainConfig`` is built.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sgdcore import Schedule, TrainConfig
+from sgdcore import Problem, Schedule, TrainConfig
 
 
 def _parse_bool(text: str) -> bool:
@@ -31,25 +33,29 @@ def _parse_float(text: str) -> float:
 
 @dataclass(frozen=True)
 class Setting:
-    key: str  # the widget's key in st.session_state
-    query: str  # the name in the URL
+    """One setting: its name, default, how a share link's text becomes its value, and what is allowed."""
+
+    key: str  # the widget's key in st.session_state, and the name in a share link
     default: Any
     parse: Callable[[str], Any]
     choices: tuple[Any, ...] | None = None
     low: float | None = None
     high: float | None = None
 
-    def from_text(self, text: str) -> Any:
-        """The value a share link carries, or ``ValueError`` with a message for the user."""
+    def from_text(self, text: str, name: str | None = None) -> Any:
+        """The value a share link carries under ``name`` (by default the key), or ``ValueError`` for the user."""
+        name = name or self.key
         try:
             value = self.parse(text)
         except ValueError:
-            raise ValueError(f"the link's value {text!r} for '{self.query}' is not valid") from None
+            raise ValueError(f"the link's value {text!r} for '{name}' is not valid") from None
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(map(str, self.choices))
-            raise ValueError(f"the link's value {text!r} for '{self.query}' is not one of {allowed}")
-        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-            raise ValueError(f"the link's value {text!r} for '{self.query}' is outside [{self.low:g}, {self.high:g}]")
+            raise ValueError(f"the link's value {text!r} for '{name}' is not one of {allowed}")
+        if self.low is not None and value < self.low:
+            raise ValueError(f"the link's value {text!r} for '{name}' is below {self.low:g}")
+        if self.high is not None and value > self.high:
+            raise ValueError(f"the link's value {text!r} for '{name}' is above {self.high:g}")
         return value
 
     def to_text(self, value: Any) -> str:
@@ -65,48 +71,62 @@ DATA_SOURCE_LABELS = {"synthetic": "Synthetic (D2L)", "diabetes": "Diabetes (sci
                       "csv": "Uploaded CSV"}
 SCHEDULE_LABELS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
                    "inverse_scaling": "Inverse scaling (η₀ / t^power_t)", "cosine": "Cosine"}
+RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of 1/λ_max, or learning rates η
+MAX_COMPARED = 8  # runs a comparison page trains at once
 
 SETTINGS: tuple[Setting, ...] = (
     # Data
-    Setting("data_source", "data", "synthetic", str, DATA_SOURCES),
-    Setting("n_rows", "n", 1000, int, low=10, high=2_000_000),
-    Setting("true_weights", "w", "2, -3.4", str),
-    Setting("true_bias", "b", 4.2, _parse_float, low=-1e6, high=1e6),
-    Setting("noise", "noise", 0.01, _parse_float, low=0, high=1e6),
-    Setting("data_seed", "dseed", 0, int, low=0, high=2**31 - 1),
-    Setting("standardize", "std", False, _parse_bool),
-    Setting("test_fraction", "test", 0.2, _parse_float, low=0, high=0.5),
-    # Optimisation
-    Setting("learning_rate", "lr", 0.03, _parse_float, low=1e-6, high=1e3),
-    Setting("batch_size", "bs", 10, int, low=1, high=2_000_000),
-    Setting("epochs", "epochs", 3, int, low=1, high=10_000),
-    Setting("momentum", "mom", 0.0, _parse_float, low=0, high=0.99),
-    Setting("nesterov", "nesterov", False, _parse_bool),
-    Setting("weight_decay", "wd", 0.0, _parse_float, low=0, high=1e3),
-    Setting("l1_penalty", "l1", 0.0, _parse_float, low=0, high=1e3),
-    Setting("schedule", "sched", "constant", str, tuple(SCHEDULE_LABELS)),
-    Setting("decay_gamma", "gamma", 0.5, _parse_float, low=0.01, high=1),
-    Setting("decay_epochs", "every", 1, int, low=1, high=10_000),
-    Setting("power_t", "power", 0.25, _parse_float, low=0, high=1),
-    Setting("warmup_epochs", "warmup", 0, int, low=0, high=10_000),
-    Setting("early_stopping", "early", False, _parse_bool),
-    Setting("tol", "tol", 1e-4, _parse_float, low=0, high=1e6),
-    Setting("n_iter_no_change", "patience", 5, int, low=1, high=1000),
-    Setting("seed", "seed", 0, int, low=0, high=2**31 - 1),
-    Setting("n_threads", "threads", 1, int, low=1, high=256),
-    # Page-specific comparisons
-    Setting("lr_multiples", "lrs", "0.1, 0.5, 1, 1.9, 2.1", str),
-    Setting("lr_mode", "lrmode", "multiples", str, ("multiples", "absolute")),
-    Setting("lr_epochs", "lrepochs", 50, int, low=1, high=10_000),
-    Setting("lr_full_batch", "lrfull", True, _parse_bool),
-    Setting("batch_sizes", "bss", "1, 10, 100, full", str),
-    Setting("bs_epochs", "bsepochs", 5, int, low=1, high=10_000),
-    Setting("condition_number", "cond", 100.0, _parse_float, low=1, high=10_000),
-    Setting("momentum_lr", "momlr", 1.0, _parse_float, low=0.01, high=4),
-    Setting("compare_momentum", "cmom", 0.9, _parse_float, low=0, high=0.99),
-    Setting("momentum_epochs", "momepochs", 100, int, low=1, high=10_000),
+    Setting("data_source", "synthetic", str, DATA_SOURCES),
+    Setting("n_rows", 1000, int, low=10, high=2_000_000),
+    Setting("true_weights", "2, -3.4", str),
+    Setting("true_bias", 4.2, _parse_float, low=-1e6, high=1e6),
+    Setting("noise", 0.01, _parse_float, low=0, high=1e6),
+    Setting("data_seed", 0, int, low=0, high=2**31 - 1),
+    Setting("standardize", False, _parse_bool),
+    Setting("test_fraction", 0.2, _parse_float, low=0, high=0.5),
+    # Optimisation: the names of TrainConfig's fields
+    Setting("learning_rate", 0.03, _parse_float, low=1e-6, high=1e3),
+    Setting("batch_size", 10, int, low=1),  # at most the training rows: see largest_batch_size
+    Setting("epochs", 3, int, low=1, high=10_000),
+    Setting("momentum", 0.0, _parse_float, low=0, high=0.99),
+    Setting("nesterov", False, _parse_bool),
+    Setting("weight_decay", 0.0, _parse_float, low=0, high=1e3),
+    Setting("l1_penalty", 0.0, _parse_float, low=0, high=1e3),
+    Setting("schedule", "constant", str, tuple(SCHEDULE_LABELS)),
+    Setting("decay_gamma", 0.5, _parse_float, low=0.01, high=1),
+    Setting("decay_epochs", 1, int, low=1, high=10_000),
+    Setting("power_t", 0.25, _parse_float, low=0, high=1),
+    Setting("warmup_epochs", 0, int, low=0, high=10_000),
+    Setting("early_stopping", False, _parse_bool),
+    Setting("tol", 1e-4, _parse_float, low=0, high=1e6),
+    Setting("n_iter_no_change", 5, int, low=1, high=1000),
+    Setting("seed", 0, int, low=0, high=2**31 - 1),
+    Setting("n_threads", 1, int, low=1, high=256),
+    # The comparison pages' own settings
+    Setting("learning_rates_compared", "0.1, 0.5, 1, 1.9, 2.1", str),
+    Setting("learning_rates_given_as", "multiples", str, RATES_GIVEN_AS),
+    Setting("learning_rate_page_epochs", 50, int, low=1, high=10_000),
+    Setting("learning_rate_page_full_batch", True, _parse_bool),
+    Setting("batch_sizes_compared", "1, 10, 100, full", str),
+    Setting("batch_size_page_epochs", 5, int, low=1, high=10_000),
+    Setting("condition_number", 100.0, _parse_float, low=1, high=10_000),
+    Setting("momentum_compared", 0.9, _parse_float, low=0, high=0.99),
+    Setting("momentum_page_rate_multiple", 1.0, _parse_float, low=0.01, high=4),  # × 1/λ_max
+    Setting("momentum_page_epochs", 100, int, low=1, high=10_000),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+# Short names that older share links carry: read, so that those links still work, and never written.
+OLD_LINK_NAMES = {
+    "data": "data_source", "n": "n_rows", "w": "true_weights", "b": "true_bias", "dseed": "data_seed",
+    "std": "standardize", "test": "test_fraction", "lr": "learning_rate", "bs": "batch_size", "mom": "momentum",
+    "wd": "weight_decay", "l1": "l1_penalty", "sched": "schedule", "gamma": "decay_gamma", "every": "decay_epochs",
+    "power": "power_t", "warmup": "warmup_epochs", "early": "early_stopping", "patience": "n_iter_no_change",
+    "threads": "n_threads", "lrs": "learning_rates_compared", "lrmode": "learning_rates_given_as",
+    "lrepochs": "learning_rate_page_epochs", "lrfull": "learning_rate_page_full_batch",
+    "bss": "batch_sizes_compared", "bsepochs": "batch_size_page_epochs", "cond": "condition_number",
+    "cmom": "momentum_compared", "momlr": "momentum_page_rate_multiple", "momepochs": "momentum_page_epochs",
+}
 
 
 def value(state: Mapping[str, Any], key: str) -> Any:
@@ -114,13 +134,30 @@ def value(state: Mapping[str, Any], key: str) -> Any:
     return state.get(key, BY_KEY[key].default)
 
 
+def bounds(key: str, *, high: int | None = None) -> dict[str, Any]:
+    """A setting's ``min_value`` and ``max_value`` for its widget, in the setting's type.
+
+    ``high`` replaces the table's upper bound where the data or the server sets it (the batch size, the
+    threads). The type matters: Streamlit refuses a widget whose value is a float and whose bounds are ints.
+    """
+    setting = BY_KEY[key]
+    kind = type(setting.default)
+    limits = {"min_value": setting.low, "max_value": setting.high if high is None else high}
+    return {name: kind(limit) for name, limit in limits.items() if limit is not None}
+
+
+# Share links
+
+
 def apply_query_params(state: MutableMapping[str, Any], params: Mapping[str, str]) -> list[str]:
-    """Seed the settings from a share link; returns a message for each value that was ignored."""
+    """Seed the settings from a share link, old names included; returns a message for each value ignored."""
+    old_names = {key: [old for old, new in OLD_LINK_NAMES.items() if new == key] for key in BY_KEY}
     problems = []
     for setting in SETTINGS:
-        if setting.query in params:
+        name = next((name for name in (setting.key, *old_names[setting.key]) if name in params), None)
+        if name is not None:
             try:
-                state[setting.key] = setting.from_text(params[setting.query])
+                state[setting.key] = setting.from_text(params[name], name)
             except ValueError as error:
                 problems.append(f"{error}; using {setting.to_text(value(state, setting.key))} instead.")
     return problems
@@ -129,10 +166,13 @@ def apply_query_params(state: MutableMapping[str, Any], params: Mapping[str, str
 def query_params(state: Mapping[str, Any]) -> dict[str, str]:
     """The settings that differ from their defaults, as a share link carries them."""
     return {
-        setting.query: setting.to_text(value(state, setting.key))
+        setting.key: setting.to_text(value(state, setting.key))
         for setting in SETTINGS
         if value(state, setting.key) != setting.default
     }
+
+
+# Texts that hold lists
 
 
 def parse_numbers(text: str, what: str) -> list[float]:
@@ -154,8 +194,67 @@ def parse_numbers(text: str, what: str) -> list[float]:
     return numbers
 
 
-def train_config(state: Mapping[str, Any], steps_per_epoch: int, **overrides: Any) -> TrainConfig:
-    """The ``TrainConfig`` the settings describe; schedule lengths are set in epochs, run in steps."""
+def parse_learning_rates(text: str) -> list[float]:
+    """The learning rates (or multiples of 1/λ_max) to compare, or ``ValueError`` naming the problem."""
+    numbers = parse_numbers(text, "Learning rates")
+    if any(number <= 0 for number in numbers):
+        raise ValueError("Learning rates: every entry must be greater than 0.")
+    if len(numbers) > MAX_COMPARED:
+        raise ValueError(f"Learning rates: compare at most {MAX_COMPARED} at once; got {len(numbers)}.")
+    return numbers
+
+
+def parse_batch_sizes(text: str, n_train: int) -> list[int]:
+    """``"1, 10, full"`` → ``[1, 10, n_train]``, each at most ``n_train``, sorted, without repeats."""
+    sizes = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        if part in ("full", "all", "n"):
+            sizes.append(n_train)
+            continue
+        try:
+            size = int(part)
+        except ValueError:
+            raise ValueError(f"Batch sizes: {part!r} is not a whole number or 'full'.") from None
+        if size < 1:
+            raise ValueError(f"Batch sizes: {size} is not allowed; a batch holds at least 1 row.")
+        sizes.append(min(size, largest_batch_size(n_train)))
+    if not sizes:
+        raise ValueError("Batch sizes: enter at least one, e.g. 1, 10, 100, full.")
+    if len(sizes) > MAX_COMPARED:
+        raise ValueError(f"Batch sizes: compare at most {MAX_COMPARED} at once; got {len(sizes)}.")
+    return sorted(set(sizes))
+
+
+# What the settings make
+
+
+def largest_batch_size(n_train: int) -> int:
+    """A minibatch holds at most every training row: that is full-batch gradient descent."""
+    return n_train
+
+
+def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> TrainConfig:
+    """The ``TrainConfig`` the settings describe for ``n_train`` training rows.
+
+    ``overrides`` are fields a page sets itself (its batch size, its epochs). The batch size is lowered
+    to the training rows, and the schedule's lengths, set in epochs, are run in steps of that batch size.
+    """
+    momentum = value(state, "momentum")
+    fields = dict(
+        learning_rate=value(state, "learning_rate"), batch_size=value(state, "batch_size"),
+        epochs=value(state, "epochs"), momentum=momentum, nesterov=value(state, "nesterov") and momentum > 0,
+        weight_decay=value(state, "weight_decay"), l1_penalty=value(state, "l1_penalty"),
+        seed=value(state, "seed"),
+        tol=value(state, "tol") if value(state, "early_stopping") else None,
+        n_iter_no_change=value(state, "n_iter_no_change"), n_threads=value(state, "n_threads"),
+    )
+    fields.update(overrides)
+    fields["batch_size"] = min(fields["batch_size"], largest_batch_size(n_train))
+    config = TrainConfig(**fields)
+    steps_per_epoch = config.steps_per_epoch(n_train)
     schedule = Schedule(
         kind=value(state, "schedule"),
         gamma=value(state, "decay_gamma"),
@@ -163,14 +262,45 @@ def train_config(state: Mapping[str, Any], steps_per_epoch: int, **overrides: An
         power_t=value(state, "power_t"),
         warmup_steps=value(state, "warmup_epochs") * steps_per_epoch,
     )
-    momentum = value(state, "momentum")
-    fields = dict(
-        learning_rate=value(state, "learning_rate"), batch_size=value(state, "batch_size"),
-        epochs=value(state, "epochs"), momentum=momentum, nesterov=value(state, "nesterov") and momentum > 0,
-        weight_decay=value(state, "weight_decay"), l1_penalty=value(state, "l1_penalty"), schedule=schedule,
-        seed=value(state, "seed"),
-        tol=value(state, "tol") if value(state, "early_stopping") else None,
-        n_iter_no_change=value(state, "n_iter_no_change"), n_threads=value(state, "n_threads"),
+    return replace(config, schedule=schedule)
+
+
+def learning_rate_runs(state: Mapping[str, Any], problem: Problem) -> list[TrainConfig]:
+    """The learning-rate page's runs: the sidebar's config at each rate compared, with the page's epochs.
+
+    Rates given as multiples are multiples of half the stability limit (1/λ_max for plain descent), so 1
+    zeroes the steepest direction in one step, 1.9 oscillates but converges and 2.1 diverges, as in the
+    lesson. Full batch, where that limit is exact, unless the page says to use the sidebar's batch size.
+    """
+    n_train = problem.train.n_rows
+    numbers = parse_learning_rates(value(state, "learning_rates_compared"))
+    full_batch = value(state, "learning_rate_page_full_batch")
+    base = train_config(state, n_train, batch_size=n_train if full_batch else value(state, "batch_size"),
+                        epochs=value(state, "learning_rate_page_epochs"))
+    unit = 1.0
+    if value(state, "learning_rates_given_as") == "multiples":
+        unit = problem.curvature.stability_limit(base.momentum, base.dampening, base.nesterov) / 2
+    return [replace(base, learning_rate=number * unit) for number in numbers]
+
+
+def batch_size_runs(state: Mapping[str, Any], n_train: int) -> list[TrainConfig]:
+    """The batch-size page's runs: the sidebar's config at each batch size compared, with the page's epochs."""
+    return [train_config(state, n_train, batch_size=batch_size, epochs=value(state, "batch_size_page_epochs"))
+            for batch_size in parse_batch_sizes(value(state, "batch_sizes_compared"), n_train)]
+
+
+def momentum_runs(state: Mapping[str, Any], valley: Problem) -> dict[str, TrainConfig]:
+    """The momentum page's runs on ``valley``: plain gradient descent, then heavy ball and Nesterov (if μ > 0).
+
+    Full batch and nothing from the sidebar but the seed, so the only difference between them is momentum.
+    """
+    mu = value(state, "momentum_compared")
+    plain = TrainConfig(
+        learning_rate=value(state, "momentum_page_rate_multiple") / valley.curvature.lambda_max,
+        batch_size=valley.train.n_rows, epochs=value(state, "momentum_page_epochs"), seed=value(state, "seed"),
     )
-    fields.update(overrides)
-    return TrainConfig(**fields)
+    runs = {"plain gradient descent": plain}
+    if mu > 0:
+        runs[f"momentum μ = {mu:g}"] = replace(plain, momentum=mu)
+        runs[f"Nesterov μ = {mu:g}"] = replace(plain, momentum=mu, nesterov=True)
+    return runs

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sgdcore
-from sgdcore.tabular import column_summary, read_table
+from sgdcore.io import column_summary, read_table
 
 
 def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:

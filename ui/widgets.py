@@ -23,6 +23,8 @@ from ui.settings import (
     SCHEDULE_LABELS,
     SETTINGS,
     apply_query_params,
+    bounds,
+    largest_batch_size,
     parse_numbers,
     query_params,
     train_config,
@@ -92,7 +94,7 @@ def data_sidebar() -> Choice:
         + ("" if source != "csv" or has_csv else " (upload on the Data page)"),
     )
     if state["data_source"] == "synthetic":
-        sidebar.number_input("Rows", min_value=10, max_value=2_000_000, step=100, key="n_rows")
+        sidebar.number_input("Rows", **bounds("n_rows"), step=100, key="n_rows")
         try:
             state["_n_features"] = len(parse_numbers(state["true_weights"], "True weights"))
         except ValueError:
@@ -100,12 +102,12 @@ def data_sidebar() -> Choice:
         sidebar.number_input("Features", min_value=1, max_value=200, step=1, key="_n_features",
                              on_change=_resize_weights)
         sidebar.text_input("True weights w", key="true_weights", help="Comma-separated, one per feature.")
-        sidebar.number_input("True bias b", step=0.1, format="%g", key="true_bias")
-        sidebar.number_input("Noise (standard deviation)", min_value=0.0, step=0.01, format="%g", key="noise")
-        sidebar.number_input("Data seed", min_value=0, step=1, key="data_seed")
+        sidebar.number_input("True bias b", **bounds("true_bias"), step=0.1, format="%g", key="true_bias")
+        sidebar.number_input("Noise (standard deviation)", **bounds("noise"), step=0.01, format="%g", key="noise")
+        sidebar.number_input("Data seed", **bounds("data_seed"), step=1, key="data_seed")
     sidebar.toggle("Standardise features and target", key="standardize",
                    help="Train on zero-mean, unit-variance columns; coefficients are reported in the original units.")
-    sidebar.slider("Test fraction", 0.0, 0.5, step=0.05, key="test_fraction",
+    sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
                    help="Rows held out to measure the test loss; 0 trains on everything.")
     choice = current_problem(state)
     if choice.error:
@@ -127,7 +129,8 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
     sidebar = st.sidebar
     sidebar.header("Optimiser")
     n_train = problem.train.n_rows
-    _lower_to("batch_size", n_train, "Batch size", "the number of training rows (full-batch gradient descent)")
+    largest = largest_batch_size(n_train)
+    _lower_to("batch_size", largest, "Batch size", "the number of training rows (full-batch gradient descent)")
     if state["learning_rate"] not in LEARNING_RATE_GRID:
         grid = sorted({*LEARNING_RATE_GRID, state["learning_rate"]})
     else:
@@ -139,45 +142,45 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
     (sidebar.warning if state["learning_rate"] > limit else sidebar.caption)(
         f"Stability limit {limit:.3g} (full batch{', with momentum' if state['momentum'] else ''}). {advice}"
     )
-    sidebar.number_input("Batch size", min_value=1, max_value=n_train, step=1, key="batch_size",
-                         help=f"1 is pure SGD, {n_train} is full-batch gradient descent.")
-    sidebar.number_input("Epochs", min_value=1, max_value=10_000, step=1, key="epochs")
-    sidebar.slider("Momentum μ", 0.0, 0.99, step=0.01, key="momentum")
+    sidebar.number_input("Batch size", **bounds("batch_size", high=largest), step=1, key="batch_size",
+                         help=f"1 is pure SGD, {largest} is full-batch gradient descent.")
+    sidebar.number_input("Epochs", **bounds("epochs"), step=1, key="epochs")
+    sidebar.slider("Momentum μ", **bounds("momentum"), step=0.01, key="momentum")
     sidebar.toggle("Nesterov", key="nesterov", disabled=state["momentum"] == 0,
                    help="Look-ahead momentum (needs μ > 0).")
-    sidebar.number_input("Weight decay (L2)", min_value=0.0, step=0.001, format="%g", key="weight_decay",
+    sidebar.number_input("Weight decay (L2)", **bounds("weight_decay"), step=0.001, format="%g", key="weight_decay",
                          help="Adds weight_decay · w to the gradient, as torch.optim.SGD (the bias is not decayed).")
-    sidebar.number_input("L1 penalty", min_value=0.0, step=0.001, format="%g", key="l1_penalty",
+    sidebar.number_input("L1 penalty", **bounds("l1_penalty"), step=0.001, format="%g", key="l1_penalty",
                          help="Adds l1 · sign(w) to the gradient (the subgradient of l1·‖w‖₁): pushes weights to 0.")
     sidebar.selectbox("Learning-rate schedule", tuple(SCHEDULE_LABELS), key="schedule",
                       format_func=SCHEDULE_LABELS.__getitem__)
     schedule = state["schedule"]
     if schedule in ("step", "exponential"):
-        sidebar.slider("Decay factor γ", 0.01, 1.0, step=0.01, key="decay_gamma")
-        sidebar.number_input("… every (epochs)", min_value=1, step=1, key="decay_epochs")
+        sidebar.slider("Decay factor γ", **bounds("decay_gamma"), step=0.01, key="decay_gamma")
+        sidebar.number_input("… every (epochs)", **bounds("decay_epochs"), step=1, key="decay_epochs")
     if schedule == "inverse_scaling":
-        sidebar.slider("power_t", 0.0, 1.0, step=0.05, key="power_t")
+        sidebar.slider("power_t", **bounds("power_t"), step=0.05, key="power_t")
     if schedule != "constant" or state["warmup_epochs"]:
-        steps_per_epoch = -(-n_train // state["batch_size"])
         try:
-            config = train_config(state, steps_per_epoch)
+            config = train_config(state, n_train)
         except sgdcore.SGDCoreError as error:
             sidebar.error(str(error), icon="⚠️")
         else:
-            sidebar.altair_chart(charts.schedule_chart(config, steps_per_epoch * config.epochs), width="stretch")
+            total_steps = config.steps_per_epoch(n_train) * config.epochs
+            sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
     cores = sgdcore.usable_cores()
     # Said here, not in the folded section below, where it would go unseen.
     _lower_to("n_threads", cores, "Training threads", "the cores this server may use")
     with sidebar.expander("More: warm-up, early stopping, seed, threads"):
-        st.number_input("Linear warm-up (epochs)", min_value=0, step=1, key="warmup_epochs")
+        st.number_input("Linear warm-up (epochs)", **bounds("warmup_epochs"), step=1, key="warmup_epochs")
         st.toggle("Stop early when the loss stops improving", key="early_stopping",
                   help="As scikit-learn's SGDRegressor: stop after `patience` epochs that improve by less than tol.")
         if state["early_stopping"]:
-            st.number_input("tol", min_value=0.0, format="%g", step=1e-4, key="tol")
-            st.number_input("patience (n_iter_no_change)", min_value=1, step=1, key="n_iter_no_change")
-        st.number_input("Seed (initialisation and shuffling)", min_value=0, step=1, key="seed")
+            st.number_input("tol", **bounds("tol"), format="%g", step=1e-4, key="tol")
+            st.number_input("patience (n_iter_no_change)", **bounds("n_iter_no_change"), step=1, key="n_iter_no_change")
+        st.number_input("Seed (initialisation and shuffling)", **bounds("seed"), step=1, key="seed")
         st.number_input(
-            "Training threads", min_value=1, max_value=cores, step=1, key="n_threads", disabled=cores == 1,
+            "Training threads", **bounds("n_threads", high=cores), step=1, key="n_threads", disabled=cores == 1,
             help="Each minibatch's rows are split between this many threads, which meet at every step: faster for "
                  "large minibatches on large data where cores are free (batch 256 on 1,000,000 rows: about 1.4× on "
                  "two), slower for small minibatches or when the browser and the server need those cores. The "

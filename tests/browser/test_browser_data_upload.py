@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 WEIGHTS, BIAS = (1.5, -2.0), 0.5
 # Enough steps for SGD to reach the closed form on 160 training rows (the default 3 epochs at 0.03 do not).
-TRAIN_SETTINGS = "?epochs=30&lr=0.1"
+TRAIN_SETTINGS = "?epochs=30&learning_rate=0.1"
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_upload_good_csv_and_train_on_it(open_page, good_csv):
     use_uploaded(page, good_csv)
 
     click_nav(page, "Train")
-    assert "epochs=30" in page.url and "lr=0.1" in page.url and "data=csv" in page.url, page.url
+    assert "epochs=30" in page.url and "learning_rate=0.1" in page.url and "data_source=csv" in page.url, page.url
     expect(main(page).get_by_text(re.compile(rf"^Ready: {re.escape(good_csv.name)} \(200 rows, 2 features\)"))
            ).to_be_visible()
     assert_fits_upload(train_and_read(page))

@@ -9,7 +9,8 @@ import pytest
 from browser_helpers import assert_no_exception, main, sidebar, wait_for_app
 from playwright.sync_api import expect
 
-SHARED = {"lr": "0.01", "bs": "32", "epochs": "5", "mom": "0.9"}
+SHARED = {"learning_rate": "0.01", "batch_size": "32", "epochs": "5", "momentum": "0.9"}
+OLD_NAMES = {"lr": "learning_rate", "bs": "batch_size", "mom": "momentum"}  # a link from before the full names
 
 
 def query(url: str) -> dict[str, str]:
@@ -25,8 +26,11 @@ def expect_settings(page, *, lr: str, batch_size: str, epochs: str, momentum: st
 
 
 @pytest.mark.browser
-def test_share_link_restores_settings_and_the_url_follows_changes(open_page):
-    page = open_page("/?" + "&".join(f"{name}={text}" for name, text in SHARED.items()))
+@pytest.mark.parametrize("names", ["full", "old"])
+def test_share_link_restores_settings_and_the_url_follows_changes(open_page, names):
+    # An old link's short names are read too; the address bar then carries the full names.
+    old = {new: old for old, new in OLD_NAMES.items()} if names == "old" else {}
+    page = open_page("/?" + "&".join(f"{old.get(name, name)}={text}" for name, text in SHARED.items()))
     assert_no_exception(page)
     expect_settings(page, lr="0.01", batch_size="32", epochs="5", momentum="0.90")
     limit = sidebar(page).get_by_text(re.compile(r"Stability limit [\d.]+ \(full batch, with momentum\)"))
@@ -63,9 +67,9 @@ def test_share_link_restores_settings_and_the_url_follows_changes(open_page):
 
 @pytest.mark.browser
 def test_share_link_with_a_bad_value_says_so_and_uses_the_default(open_page):
-    page = open_page("/?lr=abc&epochs=4")
+    page = open_page("/?learning_rate=abc&epochs=4")
     toast = page.locator('[data-testid="stToast"]')
-    expect(toast).to_contain_text("the link's value 'abc' for 'lr' is not valid; using 0.03 instead.")
+    expect(toast).to_contain_text("the link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead.")
     expect_settings(page, lr="0.03", batch_size="10", epochs="4", momentum="0.00")
     assert query(page.url) == {"epochs": "4"}, page.url
     assert_no_exception(page)

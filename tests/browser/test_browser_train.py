@@ -97,7 +97,7 @@ CHART_DRAWINGS = """() => [...document.querySelectorAll('[data-testid="stMain"] 
 def test_the_starting_point_is_drawn_then_training_redraws_the_same_charts(open_page):
     # A run of a second or more (16 million steps), redrawn live: long enough that a chart blanked when the
     # script reruns would be seen blank by the browser, and rebuilt.
-    page = open_page("/?n=1000000&bs=1&epochs=20")
+    page = open_page("/?n_rows=1000000&batch_size=1&epochs=20")
     expect(main(page).get_by_text(re.compile(r"^Ready: .* The charts show the starting point"))).to_be_visible()
     assert wait_for_charts(page, at_least=5) == 5  # loss, parameters, landscape, fit, predicted: at step 0
     page.wait_for_timeout(300)  # Vega draws after its data arrives
@@ -124,7 +124,7 @@ def test_the_starting_point_is_drawn_then_training_redraws_the_same_charts(open_
 
 @pytest.mark.browser
 def test_learning_rate_above_stability_limit_diverges(open_page):
-    page = open_page("/?lr=3")
+    page = open_page("/?learning_rate=3")
     assert_no_exception(page)
     slider = sidebar(page).get_by_role("slider", name="Learning rate η (log scale)")
     expect(slider).to_have_attribute("aria-valuetext", "3")
@@ -155,7 +155,7 @@ def test_stop_interrupts_a_long_run_at_once_keeps_it_and_train_resumes_it(open_p
     # 1,600,000 training rows at batch size 1 for 1000 epochs: more than a minute of training even at
     # tens of millions of steps a second, so the run is surely still going when Stop is pressed.
     steps_per_epoch = 1_600_000
-    page = open_page("/?n=2000000&bs=1&epochs=1000&lr=0.001")
+    page = open_page("/?n_rows=2000000&batch_size=1&epochs=1000&learning_rate=0.001")
     bar = main(page).locator('[data-testid="stProgress"]')
     page.get_by_role("button", name="Train", exact=True).click()
     expect(bar.get_by_text(re.compile(r"^Epoch ([2-9]|\d\d+) of 1000"))).to_be_visible(timeout=60_000)

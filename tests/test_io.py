@@ -1,4 +1,4 @@
-"""sgdcore.tabular: reading CSV files (encodings, delimiters, errors) and turning columns into a Dataset."""
+"""sgdcore.io: reading CSV files (encodings, delimiters, errors) and turning columns into a Dataset."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sgdcore import tabular
 from sgdcore.errors import ConfigError, DataError
-from sgdcore.tabular import (
+from sgdcore.io import (
     MISSING_CHOICES,
     NON_NUMERIC_CHOICES,
     Table,
+    cleaning,
     column_summary,
     dataset_from_frame,
     load_csv,
@@ -557,7 +557,7 @@ def test_the_feature_matrix_is_the_chosen_columns_and_rows_whatever_the_block_si
         expected = expected.fillna(expected.mean())
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(tabular, "FILL_BLOCK_BYTES", block_bytes)  # rows of 24 bytes: 1-8 rows a block
+            patch.setattr(cleaning, "FILL_BLOCK_BYTES", block_bytes)  # rows of 24 bytes: 1-8 rows a block
             data = dataset_from_frame(table, "y", features, missing=missing)
     except DataError as error:  # too few rows left, a constant or an empty column: refused, and said so
         assert "rows" in str(error) or "constant" in str(error) or "no values" in str(error)
