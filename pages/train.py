@@ -153,7 +153,7 @@ if train_clicked or step_clicked:
         if same_run and run["progress"].status in ("finished", "converged"):
             # Step after the last epoch: one epoch more of the same run, on the same schedule.
             resume_from = run["progress"]
-            config = extended(config, resume_from.epochs + 1, n_train)
+            config = extended(config, resume_from.epochs + 1, problem.train.n_rows)
         until_epoch = (resume_from.epoch if resume_from else 0) + 1
     if resume_from is not None:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.

@@ -37,7 +37,7 @@ def test_step_after_the_last_epoch_trains_one_more_epoch_of_the_same_run() -> No
 
 
 def test_step_after_a_cosine_run_keeps_the_schedule_of_the_planned_run() -> None:
-    at = app(sched="cosine")
+    at = app(schedule="cosine")
     button(at, "Train").click().run()
     button(at, "Step").click().run()
     no_exceptions(at)
