@@ -22,6 +22,7 @@ from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
+from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
 from sgdcore.tabular import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
 
@@ -34,11 +35,13 @@ __all__ = [
     "DataError",
     "Dataset",
     "LossSurface",
+    "NoiseFloor",
     "Problem",
     "Progress",
     "QuadraticLoss",
     "SGDCoreError",
     "Schedule",
+    "StabilityLimit",
     "Standardizer",
     "Table",
     "TrainConfig",
@@ -57,7 +60,9 @@ __all__ = [
     "load_csv",
     "loss_surface",
     "make_problem",
+    "minibatch_stability_limit",
     "minibatches",
+    "noise_floor",
     "penalty_gradient",
     "predict",
     "quadratic_loss",
