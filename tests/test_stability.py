@@ -8,8 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sgdcore import Dataset, TrainConfig, curvature, quadratic_loss, stability_limit, synthetic, train
-from sgdcore import stability
+from sgdcore import Dataset, TrainConfig, curvature, quadratic_loss, stability, stability_limit, synthetic, train
 from sgdcore.errors import ConfigError
 from sgdcore.stability import minibatch_stability_limit, noise_floor
 
@@ -38,7 +37,7 @@ def batch_operator(data: Dataset, learning_rate: float, batch_size: int, momentu
     p = d + 1
     decay = weight_decay * np.diag(np.r_[np.ones(d), 0.0])
     optimum = np.linalg.solve(A.T @ A / n + decay, A.T @ data.y / n)
-    eta, mu, I = learning_rate, momentum, np.eye(p)
+    eta, mu, eye = learning_rate, momentum, np.eye(p)
     T, noise = np.zeros((4 * p * p, 4 * p * p)), np.zeros(4 * p * p)
     batches = list(itertools.combinations(range(n), batch_size))
     for batch in batches:
@@ -47,13 +46,13 @@ def batch_operator(data: Dataset, learning_rate: float, batch_size: int, momentu
         xi = rows.T @ (rows @ optimum - data.y[list(batch)]) / batch_size + decay @ optimum
         # One torch step as a map of (e, v) and of the gradient g = H_B e + ξ.
         if mu == 0.0:
-            step, push = np.block([[I - eta * H_B, 0 * I], [H_B, 0 * I]]), np.r_[-eta * xi, xi]
+            step, push = np.block([[eye - eta * H_B, 0 * eye], [H_B, 0 * eye]]), np.r_[-eta * xi, xi]
         elif nesterov:  # v' = μv + g; e' = e − η(g + μv')
-            step = np.block([[I - eta * (1 + mu) * H_B, -eta * mu * mu * I], [H_B, mu * I]])
+            step = np.block([[eye - eta * (1 + mu) * H_B, -eta * mu * mu * eye], [H_B, mu * eye]])
             push = np.r_[-eta * (1 + mu) * xi, xi]
         else:  # v' = μv + (1 − δ)g; e' = e − ηv'
-            step = np.block([[I - eta * (1 - dampening) * H_B, -eta * mu * I],
-                             [(1 - dampening) * H_B, mu * I]])
+            step = np.block([[eye - eta * (1 - dampening) * H_B, -eta * mu * eye],
+                             [(1 - dampening) * H_B, mu * eye]])
             push = np.r_[-eta * (1 - dampening) * xi, (1 - dampening) * xi]
         T += np.kron(step, step) / len(batches)
         noise += np.kron(push, push) / len(batches)
