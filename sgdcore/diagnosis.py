@@ -106,11 +106,19 @@ class RateCheck:
 
 @dataclass(frozen=True)
 class Oscillation:
-    """Why the run does not settle, and how far it swings (in model units, per step)."""
+    """Why the run does not settle, and how far it swings (model units).
+
+    ``amplitude``: for ``"l1_penalty"`` the push ``η·l1`` each step gives the ``parameters`` the optimum
+    holds at zero; for ``"rate_near_limit"`` the distance to the optimum at the end. ``measured_swing``:
+    half the range of the parameters over the last quarter of the recorded trajectory, the largest over
+    ``parameters`` (over all when empty); the trajectory is recorded every ``2^k`` steps on long runs, so
+    a swing of period 2 can hide in it, and the theory's ``amplitude`` is the one to trust.
+    """
 
     cause: Literal["l1_penalty", "rate_near_limit"]
     amplitude: float
     parameters: tuple[str, ...]
+    measured_swing: float
 
 
 @dataclass(frozen=True)
@@ -223,9 +231,9 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     )
     final_rate = progress.learning_rate
 
-    oscillation = _l1_oscillation(problem, config, target, final_rate)
+    oscillation = _l1_oscillation(problem, config, target, progress)
     if oscillation is None and relative > ARRIVED and limits.minibatch.ratio(final_rate) > NEAR_LIMIT:
-        oscillation = Oscillation("rate_near_limit", distance, ())
+        oscillation = Oscillation("rate_near_limit", distance, (), _swing(progress, problem.names, ()))
     if oscillation is not None:
         fixes = (Suggestion("l1_penalty", round_down(ARRIVED * scale / final_rate)),
                  Suggestion("schedule", "inverse_scaling")) if oscillation.cause == "l1_penalty" else (
@@ -276,16 +284,24 @@ def _penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
     return np.append(model.coef_, model.intercept_)
 
 
-def _l1_oscillation(problem: Problem, config: TrainConfig, target: np.ndarray, rate: float) -> Oscillation | None:
+def _swing(progress: Progress, names: tuple[str, ...], chosen: tuple[str, ...]) -> float:
+    trajectory = np.asarray(progress.trajectory)
+    last = trajectory[len(trajectory) - max(2, len(trajectory) // 4):]
+    columns = [names.index(name) for name in chosen] or list(range(len(names)))
+    return float(np.max(np.ptp(last[:, columns], axis=0)) / 2) if len(last) >= 2 else 0.0
+
+
+def _l1_oscillation(problem: Problem, config: TrainConfig, target: np.ndarray,
+                    progress: Progress) -> Oscillation | None:
     """An L1 penalty moves every weight by ``η·l1·sign(w)``: weights the optimum holds at (or within that
     of) zero cross zero back and forth. It matters when that swing is more than 1% of the parameters' size."""
-    swing = rate * config.l1_penalty
+    swing = progress.learning_rate * config.l1_penalty
     scale = float(np.linalg.norm(target))
     if config.l1_penalty == 0 or swing <= ARRIVED * max(scale, np.finfo(float).tiny):
         return None
     bouncing = tuple(name for name, weight in zip(problem.names[:-1], target[:-1], strict=True)
                      if abs(weight) <= swing)
-    return Oscillation("l1_penalty", swing, bouncing) if bouncing else None
+    return Oscillation("l1_penalty", swing, bouncing, _swing(progress, problem.names, bouncing)) if bouncing else None
 
 
 def _contraction(progress: Progress, floor_loss: float, relative: float, eigenvalues: np.ndarray,

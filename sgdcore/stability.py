@@ -77,8 +77,10 @@ training loss (without penalty) is exactly quadratic, so its expectation is
 ``L(θ*) + ½tr(HΣ_ee)``: SGD hovers ``½tr(HΣ_ee)`` above the loss at ``θ*``.
 
 The theory draws independent batches; :func:`sgdcore.train` shuffles once per epoch (without
-replacement across the epoch, the last batch possibly shorter). The tests check the limit and
-the floor against the engine itself.
+replacement across the epoch, the last batch possibly shorter). Over an epoch its noise at ``θ*`` sums
+to zero, which damps a little more: the engine survives slightly above the limit when an epoch has few
+batches, and ends its epochs below the floor when an epoch is shorter than the iterate's memory
+``1/(ηλ_min)``. The tests measure both against the engine itself.
 """
 
 from __future__ import annotations
@@ -170,6 +172,10 @@ class StabilityLimit:
 @dataclass(frozen=True)
 class NoiseFloor:
     """Where SGD at a constant learning rate hovers: the stationary mean of the training loss.
+
+    For batches drawn independently. :func:`sgdcore.train` shuffles once per epoch, and over a whole
+    epoch its noise at ``θ*`` sums to zero: at the end of an epoch it agrees with this floor when an epoch
+    is much longer than ``1/(ηλ_min)`` steps and sits below it (up to a few times) when it is shorter.
 
     Attributes
     ----------

@@ -99,6 +99,7 @@ def test_a_large_l1_penalty_oscillates() -> None:
     assert diagnosis.oscillation.cause == "l1_penalty"
     assert diagnosis.oscillation.amplitude == pytest.approx(3.0)
     assert diagnosis.oscillation.parameters == ("x1", "x2")
+    assert diagnosis.oscillation.measured_swing > 0.5 * diagnosis.oscillation.amplitude  # seen in the trajectory
     assert diagnosis.target == "penalised_optimum" and diagnosis.penalty_shifts_optimum
     assert {fix.setting for fix in diagnosis.suggestions} == {"l1_penalty", "schedule"}
     # A small penalty settles.

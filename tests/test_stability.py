@@ -235,22 +235,31 @@ def test_few_rows_per_epoch_stay_bounded_below_the_limit() -> None:
     assert np.all(np.isinf(final_gaps(data, replace(config, learning_rate=2.0 * limit), range(8))))
 
 
+def mean_final_excess(data: Dataset, config: TrainConfig, optimum_loss: float, seeds: range) -> float:
+    quadratic = quadratic_loss(data)
+    final = [list(train(data, replace(config, seed=seed), report_every=1e9))[-1] for seed in seeds]
+    return float(np.mean([quadratic.loss(np.append(last.weights, last.bias)) for last in final])) - optimum_loss
+
+
 def test_the_noise_floor_matches_the_mean_final_loss_of_the_engine() -> None:
     """Mean of the final excess loss over 200 seeds of sgdcore.train, against ½tr(HΣ∞).
 
-    The final excess of one run is a positive variable whose standard deviation is about its mean (a sum
-    of a few squared Gaussian-like coordinates), so the mean over 200 seeds is within about ±15% (two
-    standard errors) of its expectation; per-epoch shuffling instead of independent batches moves it a few
-    percent more on 200 rows. The tolerance is 25%.
+    The theory draws independent batches; the engine shuffles once per epoch, and over a whole epoch
+    its gradient noise at θ* sums to zero (Mishchenko, Khaled & Richtárik 2020, "Random reshuffling").
+    Where an epoch is much longer than the iterate's memory (``1/(ηλ_min)`` ≈ 200 steps here, against
+    1,000 steps per epoch) the end of an epoch has forgotten that and the two agree: the final excess of
+    one run has a standard deviation about its mean, so 200 seeds give ±15% (two standard errors);
+    the tolerance is 25%. With fewer, shorter epochs than the memory the engine ends below the floor
+    (measured: 0.4× at 50 steps per epoch and η = 0.01): the floor is then an upper estimate at the ends of
+    epochs, which is the side the verdicts can use.
     """
-    data = small_problem(200, 3, seed=11)
-    rate, batch_size = 0.05, 4
-    floor = noise_floor(data, rate, batch_size)
-    config = TrainConfig(learning_rate=rate, batch_size=batch_size, epochs=20, init="zeros")
-    quadratic = quadratic_loss(data)
-    final = []
-    for seed in range(200):
-        last = list(train(data, replace(config, seed=seed), report_every=1e9))[-1]
-        final.append(quadratic.loss(np.append(last.weights, last.bias)))
-    assert np.mean(final) - floor.optimum_loss == pytest.approx(floor.excess_loss, rel=0.25)
+    data = small_problem(1000, 3, seed=11)
+    floor = noise_floor(data, 0.02, 1)
+    config = TrainConfig(learning_rate=0.02, batch_size=1, epochs=3, init="zeros")
+    assert mean_final_excess(data, config, floor.optimum_loss, range(200)) == pytest.approx(floor.excess_loss, rel=0.25)
     assert floor.excess_loss > 0.01 * floor.optimum_loss  # the floor is visible, not lost in rounding
+
+    short = small_problem(200, 3, seed=11)
+    floor = noise_floor(short, 0.01, 4)
+    config = TrainConfig(learning_rate=0.01, batch_size=4, epochs=30, init="zeros")
+    assert mean_final_excess(short, config, floor.optimum_loss, range(100)) < 0.8 * floor.excess_loss
