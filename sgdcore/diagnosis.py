@@ -208,7 +208,11 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     quadratic, closed = problem.quadratic, problem.optimum.params
     target = _penalised_optimum(problem, config) if penalised else closed
     scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-    distance = float(np.linalg.norm(params - target))
+    eigenvalues, eigenvectors = np.linalg.eigh(quadratic.hessian + config.weight_decay * _decay_mask(len(params)))
+    # Along a direction the data do not span (a duplicated or constant column) every point is optimal and
+    # SGD never moves: the distance is measured across the directions that matter.
+    spanned = eigenvectors[:, eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)]
+    distance = float(np.linalg.norm(spanned.T @ (params - target)))
     relative = distance / scale
     target_loss = float(quadratic.loss(target))
     gap = max(float(quadratic.loss(params)) - target_loss, 0.0)
@@ -219,7 +223,6 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     floor = None
     if constant and config.l1_penalty == 0 and rate < limits.minibatch.learning_rate:
         floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
-    eigenvalues = np.linalg.eigvalsh(quadratic.hessian + config.weight_decay * _decay_mask(len(params)))
     measured, needed, predicted = _contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                relative, eigenvalues, config)
     details = dict(
@@ -254,7 +257,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
 
 def _settings(config: TrainConfig, l1: bool = True) -> dict:
     settings = dict(momentum=config.momentum, dampening=config.dampening, nesterov=config.nesterov,
-                    weight_decay=config.weight_decay)
+                    weight_decay=config.weight_decay, drop_last=config.drop_last)
     return {**settings, "l1_penalty": config.l1_penalty} if l1 else settings
 
 

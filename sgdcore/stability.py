@@ -55,8 +55,10 @@ the impulse response ``[Ā_kᵗu]_e`` (for plain SGD ``g_kl = η/(λ_k + λ_l �
 is mean-square stable iff full-batch descent is (``ρ(Ā) < 1``, :func:`sgdcore.analysis.stability_limit`)
 and ``ρ(K_η) < 1``. ``ρ(K_η)`` grows from 0 (``η → 0``) to infinity at the full-batch limit, unless
 ``c = 0``; the limit is where it crosses 1, found by Brent's method on ``log η``. Each product ``K(N)``
-costs O(n(d+1)²): ``F`` needs only ``aᵢᵀNaᵢ``; no (d+1)⁴ matrix is formed. ``ρ(K)`` comes from ARPACK
-(Arnoldi's refinement of power iteration: the same products, the Krylov space kept).
+costs O(n(d+1)²): ``F`` needs only ``aᵢᵀNaᵢ``; no (d+1)⁴ matrix is formed (but for ten directions or
+fewer, :data:`FOURTH_MOMENT_DIRECTIONS`, where summing it once is cheaper than a pass per product).
+``ρ(K)`` comes from ARPACK (Arnoldi's refinement of power iteration: the same products, the Krylov
+space kept).
 
 For plain SGD this is the critical step size of Ma, Bassily & Belkin (2018), "The power of
 interpolation", computed exactly rather than bounded; at ``B = n`` it is ``2/λ_max``, and for
@@ -100,9 +102,15 @@ from sgdcore.analysis import stability_limit
 from sgdcore.data import Dataset
 from sgdcore.errors import ConfigError, is_int, is_number
 
-# n·(d+1)² above which the exact limit (tens to hundreds of O(n(d+1)²) products) gives way to the
-# O(nd) lower bound: at this size about a second on one core.
+# Work (:func:`_exact_cost`, in units of n·(d+1)²) above which the exact limit (tens to hundreds of
+# O(n(d+1)²) products) gives way to the O(nd) lower bound: at this size about a second on one core.
 EXACT_COST_LIMIT = 1e7
+# Up to this many directions, F is summed once into an r²×r² matrix (the fourth moment of the rows,
+# at most 10⁴ entries) and each product then costs O(r⁴) instead of O(nr²): on a million rows of two
+# features, a hundred times faster. The matrix is never formed for more directions.
+FOURTH_MOMENT_DIRECTIONS = 10
+# Rows summed at a time into the fourth moment: a block of n × r² that stays small.
+FOURTH_MOMENT_BLOCK = 1 << 14
 # Directions of H_λ this much smaller than the largest hold no data (a duplicated or constant
 # column): the error there never moves, whatever the rate, so they are left out.
 NULL_TOLERANCE = 1e-12
@@ -163,10 +171,12 @@ class StabilityLimit:
         return learning_rate / self.learning_rate if self.learning_rate > 0 else math.inf
 
     def crossed(self, learning_rate: float) -> Literal["none", "minibatch", "full_batch"]:
-        """Which limit ``learning_rate`` is above: the full-batch one (both), the minibatch one, or none."""
-        if learning_rate > self.full_batch:
+        """Which limit ``learning_rate`` reaches: the full-batch one (both), the minibatch one, or none.
+
+        At the limit itself the second moment no longer shrinks (``ρ(T) = 1``): reaching it counts."""
+        if learning_rate >= self.full_batch:
             return "full_batch"
-        return "minibatch" if learning_rate > self.learning_rate else "none"
+        return "minibatch" if learning_rate >= self.learning_rate else "none"
 
 
 @dataclass(frozen=True)
@@ -209,6 +219,7 @@ class _Moments:
     rows: np.ndarray  # n × r: aᵢ in the eigenbasis
     hessian: np.ndarray  # r × r: the unpenalised H in the eigenbasis
     n_rows: int
+    fourth_moment: np.ndarray | None  # r² × r²: (1/n)Σ vec(aᵢaᵢᵀ)vec(aᵢaᵢᵀ)ᵀ, for few directions only
 
 
 def _moments(data: Dataset, weight_decay: float) -> _Moments:
@@ -219,7 +230,20 @@ def _moments(data: Dataset, weight_decay: float) -> _Moments:
     eigenvalues, basis = np.linalg.eigh(hessian + np.diag(decay))
     keep = eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)
     basis = basis[:, keep]
-    return _Moments(eigenvalues[keep], basis, A @ basis, basis.T @ hessian @ basis, n)
+    rows = A @ basis
+    return _Moments(eigenvalues[keep], basis, rows, basis.T @ hessian @ basis, n,
+                    _fourth_moment(rows) if rows.shape[1] <= FOURTH_MOMENT_DIRECTIONS else None)
+
+
+def _fourth_moment(rows: np.ndarray) -> np.ndarray:
+    """``(1/n)Σᵢ vec(aᵢaᵢᵀ)vec(aᵢaᵢᵀ)ᵀ``, so that ``vec(F(N)) = W·vec(N)`` (``aᵢᵀNaᵢ = vec(aᵢaᵢᵀ)·vec(N)``)."""
+    n, r = rows.shape
+    total = np.zeros((r * r, r * r))
+    for start in range(0, n, FOURTH_MOMENT_BLOCK):
+        block = rows[start:start + FOURTH_MOMENT_BLOCK]
+        outer = (block[:, :, None] * block[:, None, :]).reshape(len(block), r * r)
+        total += outer.T @ outer
+    return total / n
 
 
 def _check(data: Dataset, batch_size: int, momentum: float, dampening: float, nesterov: bool,
@@ -238,6 +262,25 @@ def _check(data: Dataset, batch_size: int, momentum: float, dampening: float, ne
     for name, value in (("weight_decay", weight_decay), ("l1_penalty", l1_penalty)):
         if not (is_number(value) and math.isfinite(value) and value >= 0):
             raise ConfigError(f"{name} must be a finite number ≥ 0; got {value!r}.")
+
+
+def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False) -> float:
+    """``c``, the variance of a batch mean relative to one row's, for the batches of an epoch.
+
+    ``(n − B)/(B(n − 1))`` for ``B`` rows drawn without replacement. Without ``drop_last`` an epoch of
+    ``n`` rows that ``B`` does not divide ends on a shorter batch of ``n mod B`` rows, noisier: one step
+    in ``s = ⌈n/B⌉``. Every term of ``T`` and of the noise is linear in ``c``, so a step whose batch size
+    is that mixture has exactly the mean ``c`` of its steps (the theory's steps are independent; the
+    engine's short batch comes once an epoch, at its end).
+    """
+
+    def one(rows: int) -> float:
+        return (n_rows - rows) / (rows * (n_rows - 1)) if n_rows > 1 else 0.0
+
+    steps, rest = divmod(n_rows, batch_size)
+    if drop_last or rest == 0:
+        return one(batch_size)
+    return (steps * one(batch_size) + one(rest)) / (steps + 1)
 
 
 def _mean_dynamics(eigenvalues: np.ndarray, learning_rate: float, momentum: float, dampening: float,
@@ -276,14 +319,14 @@ def _noise_gain(eigenvalues: np.ndarray, learning_rate: float, momentum: float, 
 class _NoiseOperator:
     """``K(N) = c·R(g ⊙ N)`` on symmetric r×r matrices (flattened), and what it needs."""
 
-    def __init__(self, moments: _Moments, gain: np.ndarray, batch_size: int) -> None:
-        n = moments.n_rows
-        self.moments, self.gain = moments, gain
-        self.c = (n - batch_size) / (batch_size * (n - 1)) if n > 1 else 0.0
+    def __init__(self, moments: _Moments, gain: np.ndarray, c: float) -> None:
+        self.moments, self.gain, self.c = moments, gain, c
 
     def residual_map(self, N: np.ndarray) -> np.ndarray:
         """``R(N) = F(N) − HNH``: the covariance of the minibatch Hessian's action, per unit of ``c``."""
-        rows, hessian = self.moments.rows, self.moments.hessian
+        rows, hessian, fourth = self.moments.rows, self.moments.hessian, self.moments.fourth_moment
+        if fourth is not None:
+            return (fourth @ N.ravel()).reshape(N.shape) - hessian @ N @ hessian
         weights = np.einsum("ij,ij->i", rows @ N, rows)  # aᵢᵀNaᵢ, O(n r²)
         return rows.T @ (weights[:, None] * rows) / self.moments.n_rows - hessian @ N @ hessian
 
@@ -309,13 +352,15 @@ class _NoiseOperator:
 @_on_one_blas_thread
 def minibatch_stability_limit(
     data: Dataset, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-    weight_decay: float = 0.0, l1_penalty: float = 0.0,
+    weight_decay: float = 0.0, l1_penalty: float = 0.0, drop_last: bool = False,
 ) -> StabilityLimit:
     """The mean-square stability limit of SGD on ``data`` (as it is trained: scaled or not) with these settings.
 
-    Exact (``kind="exact"``) when ``n·(d+1)² ≤ EXACT_COST_LIMIT``; above it the O(nd) lower bound
+    Exact (``kind="exact"``) up to :data:`EXACT_COST_LIMIT` (a million rows of a few features, 10,000 rows
+    of 30); above it the O(nd) lower bound
     (``kind="lower_bound"``) of the module docstring. At ``batch_size == n`` it is the full-batch
-    limit of :func:`sgdcore.analysis.stability_limit`.
+    limit of :func:`sgdcore.analysis.stability_limit`. ``drop_last`` as in :class:`sgdcore.TrainConfig`:
+    without it, the short last batch of an epoch counts (:func:`noise_scale`).
 
     Raises
     ------
@@ -325,7 +370,7 @@ def minibatch_stability_limit(
     _check(data, batch_size, momentum, dampening, nesterov, weight_decay, l1_penalty)
     n, p = data.n_rows, data.n_features + 1
     settings = (momentum, dampening, nesterov)
-    exact = n * p * p <= EXACT_COST_LIMIT
+    exact = _exact_cost(n, p) <= EXACT_COST_LIMIT
     if exact:
         moments = _moments(data, weight_decay)
         eigenvalues = moments.eigenvalues
@@ -337,7 +382,7 @@ def minibatch_stability_limit(
     def result(limit: float, kind: Literal["exact", "lower_bound"]) -> StabilityLimit:
         return StabilityLimit(float(limit), kind, float(full_batch), batch_size, n, l1_penalty > 0)
 
-    c = (n - batch_size) / (batch_size * (n - 1)) if n > 1 else 0.0
+    c = noise_scale(n, batch_size, drop_last)
     if c == 0.0 or not math.isfinite(full_batch):
         return result(full_batch, "exact")
     top = full_batch * (1.0 - 1e-9)  # just inside: the gain is finite and, unless c = 0, large
@@ -349,13 +394,19 @@ def minibatch_stability_limit(
 
     def log_radius(log_rate: float) -> float:
         gain = _noise_gain(eigenvalues, math.exp(log_rate), *settings)
-        radius, start[0] = _NoiseOperator(moments, gain, batch_size).spectral_radius(start[0])
+        radius, start[0] = _NoiseOperator(moments, gain, c).spectral_radius(start[0])
         return math.log(max(radius, 1e-300))
 
     if log_radius(math.log(top)) <= 0.0:  # the noise never adds up to growth: the full batch's limit holds
         return result(full_batch, "exact")
     limit = math.exp(brentq(log_radius, math.log(0.5 * lower), math.log(top), xtol=1e-8, rtol=1e-8))
     return result(limit, "exact")
+
+
+def _exact_cost(n: int, p: int) -> float:
+    """The exact limit's work in units of ``n(d+1)²`` (one product): about a hundred products, or, for
+    few directions, one sum of the fourth moment (``n(d+1)⁴``) and products that cost next to nothing."""
+    return n * p**4 / 100 if p <= FOURTH_MOMENT_DIRECTIONS else n * p * p
 
 
 def _penalised_eigenvalues(X: np.ndarray, weight_decay: float) -> np.ndarray:
@@ -389,12 +440,12 @@ def _lower_bound(eigenvalues: np.ndarray, noise_scale: float, top: float, settin
 @_on_one_blas_thread
 def noise_floor(
     data: Dataset, learning_rate: float, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0,
-    nesterov: bool = False, weight_decay: float = 0.0,
+    nesterov: bool = False, weight_decay: float = 0.0, drop_last: bool = False,
 ) -> NoiseFloor | None:
     """The stationary expected training loss of SGD at a constant ``learning_rate`` (module docstring).
 
     ``None`` where it does not exist or is not computed: a rate at or above the mean-square limit (no
-    stationary state), or data too large for the exact operator (``n·(d+1)² > EXACT_COST_LIMIT``). An L1
+    stationary state), or data too large for the exact operator (as for :func:`minibatch_stability_limit`). An L1
     penalty is not covered (its push does not vanish at the optimum): leave it out of the call only if
     it is 0.
 
@@ -407,7 +458,7 @@ def noise_floor(
     if not (is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
         raise ConfigError(f"learning_rate must be a finite number > 0; got {learning_rate!r}.")
     n, p = data.n_rows, data.n_features + 1
-    if n * p * p > EXACT_COST_LIMIT:
+    if _exact_cost(n, p) > EXACT_COST_LIMIT:
         return None
     settings = (momentum, dampening, nesterov)
     moments = _moments(data, weight_decay)
@@ -422,7 +473,8 @@ def noise_floor(
     optimum_loss = 0.5 * float(residuals @ residuals) / n
     per_row = moments.rows * residuals[:, None]
     mean_gradient = per_row.mean(axis=0)  # −λDθ*: zero without weight decay
-    operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings), batch_size)
+    operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings),
+                              noise_scale(n, batch_size, drop_last))
     if operator.c == 0.0:
         return NoiseFloor(0.0, optimum_loss, optimum_loss, 0.0, float(learning_rate), batch_size)
     covariance = operator.c * (per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient))

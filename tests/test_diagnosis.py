@@ -152,6 +152,16 @@ def test_weight_decay_is_judged_against_its_own_optimum() -> None:
     assert heavy.minibatch.learning_rate < 3e-3
 
 
+def test_a_duplicated_column_is_no_distance() -> None:
+    """Any split of the weight between two equal columns is optimal: SGD keeps the split it starts with."""
+    data = synthetic(n=300, seed=3)
+    twice = Dataset(np.column_stack((data.X, data.X[:, 0])), data.y, ("x1", "x2", "x1 again"))
+    problem = make_problem(twice)
+    assert problem.curvature.condition_number == math.inf
+    diagnosis = run_and_diagnose(problem, TrainConfig(learning_rate=0.05, batch_size=10, epochs=20, init_scale=1.0))
+    assert diagnosis.verdict == "at_optimum"
+
+
 @pytest.mark.parametrize(("value", "expected"), [(0.0188, 0.018), (1.8, 1.8), (2.66e-12, 2.6e-12), (0.5, 0.5),
                                                  (123.0, 120.0)])
 def test_round_down_keeps_two_significant_figures_and_never_rounds_up(value: float, expected: float) -> None:
@@ -174,9 +184,9 @@ def test_a_configuration_called_stable_does_not_diverge_for_most_seeds(
     batch_size = 1 + int(batch_fraction * (n - 1))
     config = TrainConfig(batch_size=batch_size, epochs=max(3, 2000 * batch_size // n), momentum=momentum,
                          nesterov=nesterov and momentum > 0, weight_decay=weight_decay)
-    limit = run_limits(problem, config).minibatch.learning_rate
-    config = replace(config, learning_rate=multiple * limit)
-    check = check_learning_rate(problem, config)
+    limits = run_limits(problem, config)
+    config = replace(config, learning_rate=multiple * limits.minibatch.learning_rate)
+    check = check_learning_rate(problem, config, limits)
     diverged = sum(
         list(train(problem.train, replace(config, seed=s), report_every=1e9))[-1].status == "diverged"
         for s in range(5)

@@ -99,7 +99,7 @@ def test_the_limit_matches_the_brute_force_operator(n: int, d: int, batch_size: 
                                                     momentum: float, dampening: float, nesterov: bool) -> None:
     data = small_problem(n, d, seed=n + d)
     limit = minibatch_stability_limit(data, batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                                      weight_decay=weight_decay)
+                                      weight_decay=weight_decay, drop_last=True)  # every batch of B rows
     expected = brute_force_limit(data, batch_size, momentum, dampening, nesterov, weight_decay)
     assert limit.kind == "exact"
     assert limit.learning_rate == pytest.approx(expected, rel=1e-6)
@@ -112,14 +112,14 @@ def test_the_noise_floor_matches_the_brute_force_stationary_moment(weight_decay:
                                                                    dampening: float, nesterov: bool) -> None:
     data, batch_size = small_problem(7, 2, seed=3), 2
     limit = minibatch_stability_limit(data, batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                                      weight_decay=weight_decay).learning_rate
+                                      weight_decay=weight_decay, drop_last=True).learning_rate
     for fraction in (0.3, 0.9):
         rate = fraction * limit
         T, noise, H = batch_operator(data, rate, batch_size, momentum, dampening, nesterov, weight_decay)
         p = H.shape[0]
         stationary = np.linalg.solve(np.eye(len(T)) - T, noise).reshape(2 * p, 2 * p)[:p, :p]
         floor = noise_floor(data, rate, batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                            weight_decay=weight_decay)
+                            weight_decay=weight_decay, drop_last=True)
         assert floor is not None
         assert floor.excess_loss == pytest.approx(0.5 * np.trace(H @ stationary), rel=1e-6)
         assert floor.mean_square_distance == pytest.approx(np.trace(stationary), rel=1e-6)
@@ -127,7 +127,23 @@ def test_the_noise_floor_matches_the_brute_force_stationary_moment(weight_decay:
         optimum = np.linalg.solve(H + weight_decay * np.diag([1.0, 1.0, 0.0]), A.T @ data.y / len(data.y))
         assert floor.optimum_loss == pytest.approx(0.5 * np.mean((A @ optimum - data.y) ** 2), rel=1e-9)
     assert noise_floor(data, 1.01 * limit, batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                       weight_decay=weight_decay) is None
+                       weight_decay=weight_decay, drop_last=True) is None
+
+
+@pytest.mark.parametrize(("momentum", "dampening", "nesterov"), SETTINGS[::3])
+def test_the_short_last_batch_of_an_epoch_counts(momentum: float, dampening: float, nesterov: bool) -> None:
+    """7 rows in batches of 3 make epochs of 3, 3 and 1 rows: against the brute-force mixture of those steps."""
+    data = small_problem(7, 2, seed=9)
+
+    def radius(rate: float) -> float:
+        parts = [batch_operator(data, rate, size, momentum, dampening, nesterov, 0.0)[0] for size in (3, 3, 1)]
+        return np.max(np.abs(np.linalg.eigvals(sum(parts) / 3)))
+
+    limit = minibatch_stability_limit(data, 3, momentum=momentum, dampening=dampening, nesterov=nesterov)
+    assert radius(0.999 * limit.learning_rate) < 1 < radius(1.001 * limit.learning_rate)
+    dropped = minibatch_stability_limit(data, 3, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                                        drop_last=True)
+    assert limit.learning_rate < 0.9 * dropped.learning_rate
 
 
 def test_the_issue_reference_numbers() -> None:
@@ -161,6 +177,20 @@ def test_wide_data_get_a_lower_bound_that_holds(monkeypatch: pytest.MonkeyPatch,
     assert bound.full_batch == pytest.approx(exact.full_batch, rel=1e-9)
     assert noise_floor(data, 0.5 * bound.learning_rate, 4, momentum=momentum, dampening=dampening,
                        nesterov=nesterov) is None
+
+
+@pytest.mark.parametrize(("momentum", "dampening", "nesterov"), SETTINGS)
+def test_the_fourth_moment_shortcut_equals_the_products(monkeypatch: pytest.MonkeyPatch, momentum: float,
+                                                        dampening: float, nesterov: bool) -> None:
+    """The brute-force tests above have at most four directions, so they test the shortcut; this is the bridge."""
+    data = small_problem(60, 3, seed=4)
+    settings = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov, "weight_decay": 0.3}
+    results = []
+    for directions in (10, 0):
+        monkeypatch.setattr(stability, "FOURTH_MOMENT_DIRECTIONS", directions)
+        limit = minibatch_stability_limit(data, 2, **settings)
+        results.append((limit.learning_rate, noise_floor(data, 0.5 * limit.learning_rate, 2, **settings).excess_loss))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-8)
 
 
 def test_l1_is_left_out_and_said_so() -> None:
