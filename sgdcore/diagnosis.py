@@ -211,7 +211,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     eigenvalues, eigenvectors = np.linalg.eigh(quadratic.hessian + config.weight_decay * _decay_mask(len(params)))
     # Along a direction the data do not span (a duplicated or constant column) every point is optimal and
     # SGD never moves: the distance is measured across the directions that matter.
-    spanned = eigenvectors[:, eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)]
+    spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
+    eigenvalues, spanned = eigenvalues[spanned], eigenvectors[:, spanned]
     distance = float(np.linalg.norm(spanned.T @ (params - target)))
     relative = distance / scale
     target_loss = float(quadratic.loss(target))
