@@ -16,6 +16,18 @@ from sgdcore.analysis import (
     stability_limit,
 )
 from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
+from sgdcore.diagnosis import (
+    Diagnosis,
+    Limits,
+    Oscillation,
+    RateCheck,
+    Suggestion,
+    check_learning_rate,
+    diagnose,
+    round_down,
+    run_limits,
+    warn_before_training,
+)
 from sgdcore.errors import ConfigError, DataError, SGDCoreError
 from sgdcore.io import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.model import gradient, init_params, predict, squared_loss
@@ -23,6 +35,7 @@ from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
+from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
 
 __all__ = [
@@ -33,22 +46,31 @@ __all__ = [
     "Curvature",
     "DataError",
     "Dataset",
+    "Diagnosis",
+    "Limits",
     "LossSurface",
+    "NoiseFloor",
+    "Oscillation",
     "Problem",
     "Progress",
     "QuadraticLoss",
+    "RateCheck",
     "SGDCoreError",
     "Schedule",
+    "StabilityLimit",
     "Standardizer",
+    "Suggestion",
     "Table",
     "TrainConfig",
     "TrainState",
+    "check_learning_rate",
     "closed_form",
     "column_summary",
     "compare",
     "contraction_factor",
     "curvature",
     "dataset_from_frame",
+    "diagnose",
     "full_loss",
     "gradient",
     "gradient_noise",
@@ -57,11 +79,15 @@ __all__ = [
     "load_csv",
     "loss_surface",
     "make_problem",
+    "minibatch_stability_limit",
     "minibatches",
+    "noise_floor",
     "penalty_gradient",
     "predict",
     "quadratic_loss",
     "read_table",
+    "round_down",
+    "run_limits",
     "sgd_step",
     "squared_loss",
     "stability_limit",
@@ -69,4 +95,5 @@ __all__ = [
     "train",
     "train_test_split",
     "usable_cores",
+    "warn_before_training",
 ]

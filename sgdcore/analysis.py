@@ -4,6 +4,7 @@ With ``θ = [w, b]`` and ``A = [X 1]``, the training loss is exactly
 ``L(θ) = ½θᵀHθ − cᵀθ + k`` with ``H = AᵀA/n``, ``c = Aᵀy/n``, ``k = ½·mean(y²)``.
 Full-batch gradient descent multiplies the error along each eigenvector of ``H`` by ``1 − ηλ``
 per step, so it is stable exactly when ``η < 2/λ_max``, and slow when ``λ_min`` is small.
+Minibatches lower that limit and leave a noise floor: :mod:`sgdcore.stability`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,368 @@
+"""What happened in a run, and what would help: verdicts as typed results the dashboard words.
+
+Every verdict rests on :mod:`sgdcore.stability` (the limit of the run as configured, the noise floor)
+and on the run's own record (:class:`sgdcore.Progress`). Nothing here is a sentence: the fields are
+numbers and names, and each :class:`Suggestion` is a setting with a value the dashboard can apply.
+
+The verdicts, in the order they are tried:
+
+``"diverged"``
+    The run stopped on a non-finite or exploding loss. Which limit the rate crossed, by how much,
+    a rate below the limit, and, for unstandardised data whose scale is the trouble, the limit
+    with standardisation.
+``"oscillating"``
+    The run does not settle: an L1 penalty pushes each weight the optimum holds at zero by
+    ``η·l1`` across zero at every step, or the rate is within 10% of the limit.
+``"far_from_optimum"``
+    More than 1% from the optimum of the run's objective, further than the noise floor explains:
+    too few steps for the condition number ``κ``. How many more epochs the measured contraction
+    needs, and what helps: momentum (Polyak's ``μ = ((√κ−1)/(√κ+1))²``, its rate
+    ``4/(√λ_max+√λ_min)²``), a larger rate within the limit, standardisation when it lowers ``κ``.
+``"noise_floor"``
+    More than 1% away, but as far as minibatch noise at this rate keeps it
+    (:func:`sgdcore.noise_floor`): a decaying schedule or a larger batch goes further.
+``"at_optimum"``
+    Within 1% of the optimum of its objective, with a training R² of at least 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn.linear_model import ElasticNet
+
+from sgdcore.analysis import contraction_factor
+from sgdcore.data import Standardizer
+from sgdcore.errors import DataError
+from sgdcore.problem import Problem
+from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
+from sgdcore.train import Progress, TrainConfig
+
+Verdict = Literal["diverged", "oscillating", "far_from_optimum", "noise_floor", "at_optimum"]
+Setting = Literal["learning_rate", "momentum", "standardize", "batch_size", "schedule", "l1_penalty", "epochs"]
+
+# Distance to the optimum, relative to its size, under which a run has arrived.
+ARRIVED = 0.01
+# A rate this close to the limit (as a fraction of it) keeps the stiffest direction swinging.
+NEAR_LIMIT = 0.9
+# Standardisation is advised when it raises the limit or lowers κ by at least this factor.
+SCALING_GAIN = 10.0
+
+
+def round_down(value: float, digits: int = 2) -> float:
+    """``value`` rounded down to ``digits`` significant figures: a rate quoted below a limit stays below it."""
+    if not (math.isfinite(value) and value > 0):
+        return value
+    scale = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
+    # The last format drops the binary noise of the product (0.018000000000000002); it cannot round up.
+    return float(f"{math.floor(value / scale * (1 + 1e-12)) * scale:.{digits}g}")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One setting to change, to ``value``; ``learning_rate`` is the rate to use with it, if it needs one."""
+
+    setting: Setting
+    value: float | int | bool | str
+    learning_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of a run as configured, and what standardising the data would make of them.
+
+    ``standardized`` and ``standardized_condition_number`` are set only for unstandardised data whose
+    standardisation raises the limit or lowers ``κ`` by at least :data:`SCALING_GAIN`.
+    """
+
+    minibatch: StabilityLimit
+    condition_number: float
+    standardized: StabilityLimit | None = None
+    standardized_condition_number: float | None = None
+
+    @property
+    def full_batch(self) -> float:
+        return self.minibatch.full_batch
+
+
+@dataclass(frozen=True)
+class RateCheck:
+    """The learning rate against the limits, before training.
+
+    ``crossed``: ``"none"``, ``"minibatch"`` (above the limit for this batch size, below the
+    full-batch one) or ``"full_batch"``. ``ratio`` is the rate over the minibatch limit.
+    """
+
+    learning_rate: float
+    limits: Limits
+    ratio: float
+    crossed: Literal["none", "minibatch", "full_batch"]
+    near_limit: bool
+    suggestions: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True)
+class Oscillation:
+    """Why the run does not settle, and how far it swings (model units).
+
+    ``amplitude``: for ``"l1_penalty"`` the push ``η·l1`` each step gives the ``parameters`` the optimum
+    holds at zero; for ``"rate_near_limit"`` the distance to the optimum at the end. ``measured_swing``:
+    half the range of the parameters over the last quarter of the recorded trajectory, the largest over
+    ``parameters`` (over all when empty); the trajectory is recorded every ``2^k`` steps on long runs, so
+    a swing of period 2 can hide in it, and the theory's ``amplitude`` is the one to trust.
+    """
+
+    cause: Literal["l1_penalty", "rate_near_limit"]
+    amplitude: float
+    parameters: tuple[str, ...]
+    measured_swing: float
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A finished, stopped or diverged run, judged.
+
+    Distances are in model units (standardised, if the run was), to the optimum of the run's own
+    objective (``target``): the closed form, or the penalised optimum when ``weight_decay`` or
+    ``l1_penalty`` is set (``penalty_shifts_optimum`` says when it differs from the closed form by more
+    than 1%). ``loss_gap`` is the training loss (without penalty) above that optimum's.
+    """
+
+    verdict: Verdict
+    status: str
+    learning_rate: float
+    limits: Limits
+    ratio: float
+    crossed: Literal["none", "minibatch", "full_batch"]
+    diverged_at_step: int | None
+    target: Literal["closed_form", "penalised_optimum"]
+    penalty_shifts_optimum: bool
+    relative_distance: float | None
+    loss_gap: float | None
+    train_r2: float | None
+    sign_flips: tuple[str, ...]
+    floor: NoiseFloor | None
+    floor_ratio: float | None
+    contraction_per_epoch: float | None
+    predicted_contraction_per_epoch: float | None
+    epochs_needed: float | None
+    oscillation: Oscillation | None
+    suggestions: tuple[Suggestion, ...]
+
+
+def run_limits(problem: Problem, config: TrainConfig) -> Limits:
+    """The minibatch limit of ``config`` on ``problem``'s training rows, κ, and the same with standardisation."""
+    settings = _settings(config)
+    limit = minibatch_stability_limit(problem.train, config.batch_size, **settings)
+    kappa = _condition_number(problem.quadratic.hessian, config.weight_decay)
+    if problem.scaler is not None:
+        return Limits(limit, kappa)
+    try:
+        scaled = Standardizer.fit(problem.raw_train).transform(problem.raw_train)
+    except DataError:  # a constant column: standardisation is not an option
+        return Limits(limit, kappa)
+    scaled_limit = minibatch_stability_limit(scaled, config.batch_size, **settings)
+    A = np.column_stack((scaled.X, np.ones(scaled.n_rows)))
+    scaled_kappa = _condition_number(A.T @ A / scaled.n_rows, config.weight_decay)
+    if scaled_limit.learning_rate >= SCALING_GAIN * limit.learning_rate or SCALING_GAIN * scaled_kappa <= kappa:
+        return Limits(limit, kappa, scaled_limit, scaled_kappa)
+    return Limits(limit, kappa)
+
+
+def check_learning_rate(problem: Problem, config: TrainConfig, limits: Limits | None = None) -> RateCheck:
+    """Place ``config.learning_rate`` against the limits (computed, unless ``limits`` is given)."""
+    limits = run_limits(problem, config) if limits is None else limits
+    rate, limit = config.learning_rate, limits.minibatch
+    crossed = limit.crossed(rate)
+    suggestions: list[Suggestion] = []
+    if crossed != "none":
+        suggestions += _rate_fixes(limits)
+    return RateCheck(rate, limits, limit.ratio(rate), crossed,
+                     crossed == "none" and limit.ratio(rate) > NEAR_LIMIT, tuple(suggestions))
+
+
+def warn_before_training(problem: Problem, config: TrainConfig, limits: Limits | None = None) -> RateCheck | None:
+    """The :class:`RateCheck` when the rate is above the minibatch limit (or near it), else None."""
+    check = check_learning_rate(problem, config, limits)
+    return check if check.crossed != "none" or check.near_limit else None
+
+
+def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: Limits | None = None) -> Diagnosis:
+    """Judge a run that ended (finished, converged, stopped or diverged); see the module docstring."""
+    limits = run_limits(problem, config) if limits is None else limits
+    rate = config.learning_rate
+    base = dict(status=progress.status, learning_rate=rate, limits=limits, ratio=limits.minibatch.ratio(rate),
+                crossed=limits.minibatch.crossed(rate), diverged_at_step=progress.diverged_at_step)
+    penalised = config.weight_decay > 0 or config.l1_penalty > 0
+    if progress.status == "diverged":
+        return Diagnosis("diverged", **base, target="penalised_optimum" if penalised else "closed_form",
+                         penalty_shifts_optimum=False, relative_distance=None, loss_gap=None, train_r2=None,
+                         sign_flips=(), floor=None, floor_ratio=None, contraction_per_epoch=None,
+                         predicted_contraction_per_epoch=None, epochs_needed=None, oscillation=None,
+                         suggestions=_rate_fixes(limits))
+
+    params = np.append(progress.weights, progress.bias)
+    quadratic, closed = problem.quadratic, problem.optimum.params
+    target = _penalised_optimum(problem, config) if penalised else closed
+    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+    eigenvalues, eigenvectors = np.linalg.eigh(quadratic.hessian + config.weight_decay * _decay_mask(len(params)))
+    # Along a direction the data do not span (a duplicated or constant column) every point is optimal and
+    # SGD never moves: the distance is measured across the directions that matter.
+    spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
+    eigenvalues, spanned = eigenvalues[spanned], eigenvectors[:, spanned]
+    distance = float(np.linalg.norm(spanned.T @ (params - target)))
+    relative = distance / scale
+    target_loss = float(quadratic.loss(target))
+    gap = max(float(quadratic.loss(params)) - target_loss, 0.0)
+    comparison = problem.compare(progress.weights, progress.bias)
+    flips = tuple(name for name, a, b in zip(comparison.names[:-1], comparison.sgd, comparison.closed_form,
+                                             strict=False) if a * b < 0)
+    constant = config.schedule.kind == "constant" and config.schedule.warmup_steps == 0
+    floor = None
+    if constant and config.l1_penalty == 0 and rate < limits.minibatch.learning_rate:
+        floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
+    measured, needed, predicted = _contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
+                                               relative, eigenvalues, config)
+    details = dict(
+        target="penalised_optimum" if penalised else "closed_form",
+        penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
+        relative_distance=relative, loss_gap=gap, train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=floor,
+        floor_ratio=gap / floor.excess_loss if floor and floor.excess_loss > 0 else None,
+        contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
+    )
+    final_rate = progress.learning_rate
+
+    oscillation = _l1_oscillation(problem, config, target, progress)
+    if oscillation is None and relative > ARRIVED and limits.minibatch.ratio(final_rate) > NEAR_LIMIT:
+        oscillation = Oscillation("rate_near_limit", distance, (), _swing(progress, problem.names, ()))
+    if oscillation is not None:
+        fixes = (Suggestion("l1_penalty", round_down(ARRIVED * scale / final_rate)),
+                 Suggestion("schedule", "inverse_scaling")) if oscillation.cause == "l1_penalty" else (
+            Suggestion("learning_rate", round_down(0.5 * limits.minibatch.learning_rate)),)
+        return Diagnosis("oscillating", **base, **details, oscillation=oscillation, suggestions=fixes)
+
+    explained = floor is not None and distance**2 <= 9.0 * floor.mean_square_distance
+    if relative <= ARRIVED and comparison.train_r2_sgd >= 0:
+        return Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
+    if explained and comparison.train_r2_sgd >= 0:
+        fixes = [Suggestion("schedule", "inverse_scaling")]
+        if config.batch_size < problem.train.n_rows:
+            fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
+        return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes))
+    return Diagnosis("far_from_optimum", **base, **details, oscillation=None,
+                     suggestions=_speedups(problem, config, limits, eigenvalues, progress, needed))
+
+
+def _settings(config: TrainConfig, l1: bool = True) -> dict:
+    settings = dict(momentum=config.momentum, dampening=config.dampening, nesterov=config.nesterov,
+                    weight_decay=config.weight_decay, drop_last=config.drop_last)
+    return {**settings, "l1_penalty": config.l1_penalty} if l1 else settings
+
+
+def _decay_mask(p: int) -> np.ndarray:
+    return np.diag(np.r_[np.ones(p - 1), 0.0])
+
+
+def _condition_number(hessian: np.ndarray, weight_decay: float) -> float:
+    eigenvalues = np.linalg.eigvalsh(hessian + weight_decay * _decay_mask(len(hessian)))
+    tiny = eigenvalues[-1] * np.finfo(np.float64).eps * len(eigenvalues)
+    return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > tiny else math.inf
+
+
+def _penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
+    """The minimum of ``½·mean(r²) + weight_decay/2·‖w‖² + l1_penalty·‖w‖₁`` (bias free).
+
+    Without L1 a linear solve; with it scikit-learn's ``ElasticNet``, whose objective is this one
+    with ``alpha = l1 + weight_decay`` and ``l1_ratio = l1 / alpha``.
+    """
+    quadratic, p = problem.quadratic, len(problem.quadratic.linear)
+    if config.l1_penalty == 0:
+        return np.linalg.lstsq(quadratic.hessian + config.weight_decay * _decay_mask(p), quadratic.linear,
+                               rcond=None)[0]
+    alpha = config.l1_penalty + config.weight_decay
+    model = ElasticNet(alpha=alpha, l1_ratio=config.l1_penalty / alpha, tol=1e-10, max_iter=100_000)
+    model.fit(problem.train.X, problem.train.y)
+    return np.append(model.coef_, model.intercept_)
+
+
+def _swing(progress: Progress, names: tuple[str, ...], chosen: tuple[str, ...]) -> float:
+    trajectory = np.asarray(progress.trajectory)
+    last = trajectory[len(trajectory) - max(2, len(trajectory) // 4):]
+    columns = [names.index(name) for name in chosen] or list(range(len(names)))
+    return float(np.max(np.ptp(last[:, columns], axis=0)) / 2) if len(last) >= 2 else 0.0
+
+
+def _l1_oscillation(problem: Problem, config: TrainConfig, target: np.ndarray,
+                    progress: Progress) -> Oscillation | None:
+    """An L1 penalty moves every weight by ``η·l1·sign(w)``: weights the optimum holds at (or within that
+    of) zero cross zero back and forth. It matters when that swing is more than 1% of the parameters' size."""
+    swing = progress.learning_rate * config.l1_penalty
+    scale = float(np.linalg.norm(target))
+    if config.l1_penalty == 0 or swing <= ARRIVED * max(scale, np.finfo(float).tiny):
+        return None
+    bouncing = tuple(name for name, weight in zip(problem.names[:-1], target[:-1], strict=True)
+                     if abs(weight) <= swing)
+    return Oscillation("l1_penalty", swing, bouncing, _swing(progress, problem.names, bouncing)) if bouncing else None
+
+
+def _contraction(progress: Progress, floor_loss: float, relative: float, eigenvalues: np.ndarray,
+                 config: TrainConfig) -> tuple[float | None, float | None, float | None]:
+    """Measured and predicted factors by which the loss gap shrinks per epoch, and the epochs still needed.
+
+    Measured: a line through ``log(L_k − L_floor)`` over the last half of the epochs (None with fewer than
+    two epochs above the floor). Needed: the epochs at that rate (the predicted one if none was measured)
+    to bring the distance to :data:`ARRIVED` (the gap falls as the distance squared); ``inf`` when the loss
+    no longer falls.
+    Predicted: the full-batch contraction :func:`sgdcore.analysis.contraction_factor`, squared, per step.
+    """
+    per_step = contraction_factor(np.maximum(eigenvalues, 0.0), progress.learning_rate, config.momentum,
+                                  config.dampening, config.nesterov)
+    predicted = per_step ** (2 * progress.steps_per_epoch)
+    losses = np.asarray(progress.epoch_train_loss, dtype=np.float64)
+    tail = losses[len(losses) // 2:] - floor_loss
+    epochs = np.arange(len(losses))[len(losses) // 2:]
+    usable = np.isfinite(tail) & (tail > 0)
+    measured = None
+    if usable.sum() >= 2:
+        measured = math.exp(float(np.polyfit(epochs[usable], np.log(tail[usable]), 1)[0]))
+    if relative <= ARRIVED:
+        return measured, 0.0, predicted
+    rate = measured if measured is not None else predicted  # too few epochs to measure: the theory's rate
+    if not rate > 0:  # a contraction of 0 (an exact solve in one step) or NaN: no estimate
+        return measured, None, predicted
+    slope = math.log(rate)
+    needed = math.log((relative / ARRIVED) ** 2) / -slope if slope < 0 else math.inf
+    return measured, needed, predicted
+
+
+def _rate_fixes(limits: Limits) -> tuple[Suggestion, ...]:
+    """A rate at half the limit (where SGD converges fastest, Ma, Bassily & Belkin 2018), and standardisation
+    when that is what raises the limit."""
+    fixes = [Suggestion("learning_rate", round_down(0.5 * limits.minibatch.learning_rate))]
+    if limits.standardized is not None and limits.standardized.learning_rate >= SCALING_GAIN * \
+            limits.minibatch.learning_rate:
+        fixes.insert(0, Suggestion("standardize", True, round_down(0.5 * limits.standardized.learning_rate)))
+    return tuple(fixes)
+
+
+def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues: np.ndarray, progress: Progress,
+              needed: float | None) -> tuple[Suggestion, ...]:
+    fixes: list[Suggestion] = []
+    if limits.standardized_condition_number is not None:
+        fixes.append(Suggestion("standardize", True, round_down(0.5 * limits.standardized.learning_rate)))
+    kappa = limits.condition_number
+    if config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
+        root = math.sqrt(kappa)
+        momentum = math.floor(((root - 1) / (root + 1)) ** 2 * 100) / 100
+        polyak = 4.0 / (math.sqrt(eigenvalues[-1]) + math.sqrt(max(eigenvalues[0], 0.0))) ** 2
+        limit = minibatch_stability_limit(problem.train, config.batch_size, **{**_settings(config),
+                                                                               "momentum": momentum})
+        fixes.append(Suggestion("momentum", momentum, round_down(min(polyak, 0.5 * limit.learning_rate))))
+    if config.learning_rate < 0.25 * limits.minibatch.learning_rate:
+        fixes.append(Suggestion("learning_rate", round_down(0.5 * limits.minibatch.learning_rate)))
+    if needed is not None and math.isfinite(needed) and needed > 0:
+        fixes.append(Suggestion("epochs", progress.epoch + math.ceil(needed)))
+    return tuple(fixes)

@@ -1,0 +1,504 @@
+"""How large a learning rate minibatch SGD survives, and how far above the optimum it hovers.
+
+Full-batch descent is stable below ``2/λ_max`` (:mod:`sgdcore.analysis`). A minibatch sees a
+random Hessian ``H_B`` instead of ``H``, and its randomness adds a second source of growth: the
+mean-square limit is lower, much lower for small batches.
+
+The recursion
+-------------
+``A = [X 1]`` has rows ``aᵢ`` (bias column included), ``H = AᵀA/n``, ``D = diag(1, …, 1, 0)``
+(weight decay acts on the weights, not the bias) and ``H_λ = H + λD``. A minibatch ``S`` of ``B``
+rows has ``H_B = (1/B)Σ_{i∈S} aᵢaᵢᵀ + λD``; its gradient at the penalised optimum ``θ*``
+(``H_λθ* = Aᵀy/n``) is ``ξ_S = (1/B)Σ_{i∈S} aᵢrᵢ + λDθ*``, ``rᵢ = aᵢᵀθ* − yᵢ``, whose mean
+over batches is zero. Plain SGD moves the error ``e = θ − θ*`` by ``e ← (I − ηH_B)e − ηξ_S``.
+
+``torch.optim.SGD``'s momentum (:mod:`sgdcore.optim`) adds its velocity ``v`` to the state.
+With ``g = H_B e + ξ_S``: heavy ball ``v ← μv + (1−δ)g``, ``e ← e − ηv``; Nesterov ``v ← μv + g``,
+``e ← e − η(g + μv)``. Both read ``z ← A_S z + u⊗ξ_S`` for ``z = (e, v)`` with::
+
+    A_S = [[I − αH_B, −βI],      u = (−α, γ)
+           [   γH_B,   μI]]
+
+heavy ball ``α = η(1−δ), β = ημ, γ = 1−δ``; Nesterov ``α = η(1+μ), β = ημ², γ = 1``; plain SGD is
+``μ = 0, α = η, γ = 1`` (torch ignores dampening without momentum). torch's first step sets
+``v = g``: a transient that changes no limit.
+
+The second moment
+-----------------
+For batches drawn independently (``B`` rows without replacement each time) the second moment
+``M = E[zzᵀ]`` follows ``M ← T(M) + uuᵀ⊗C``, ``T(M) = E[A_S M A_Sᵀ]``, ``C = Cov(ξ_S)``, once
+``E[z] = 0`` (the mean follows ``E[A_S] = Ā``, stable whenever ``T`` is, below). Sampling without
+replacement gives, with ``c = (n − B)/(B(n − 1))`` (Bach & Moulines 2011 and Jain et al. 2018
+use the same moments)::
+
+    E[H_B N H_B] = H_λ N H_λ + c·R(N),   R(N) = F(N) − HNH,   F(N) = (1/n)Σᵢ (aᵢᵀNaᵢ) aᵢaᵢᵀ
+    C = c·((1/n)Σᵢ rᵢ² aᵢaᵢᵀ − ḡḡᵀ),     ḡ = −λDθ*  (0 without weight decay)
+
+so ``T(M) = ĀMĀᵀ + uuᵀ⊗cR(M_ee)``, ``M_ee`` the error block. At ``B = n``, ``c = 0``: the full batch.
+
+Why the limit is one spectral radius of a (d+1)² operator
+---------------------------------------------------------
+``T`` maps positive semidefinite matrices to positive semidefinite ones (a mean of ``A_S M A_Sᵀ``),
+and so does ``P(M) = ĀMĀᵀ``; ``R`` is a covariance, so positive too. For such cone-preserving maps
+Perron–Frobenius holds (Krein–Rutman): the spectral radius is an eigenvalue with a positive
+semidefinite eigenvector, so iterating on positive semidefinite ``M`` alone is enough; and the
+regular-splitting theorem (Varga, *Matrix Iterative Analysis*, Thm 3.13; Costa, Fragoso & Marques
+2005 for the mean-square stability of random linear systems) says ``ρ(P + Q) < 1`` iff ``ρ(P) < 1``
+and ``ρ((I − P)⁻¹Q) < 1``. Here ``Q = uuᵀ⊗cR(·_ee)`` reads only the error block, so the second
+condition is about a map on ``(d+1)×(d+1)`` matrices::
+
+    K(N) = c·R(G(N)),   G(N) = [(I − P)⁻¹(uuᵀ⊗N)]_ee = Σ_t [Āᵗ(uuᵀ⊗N)Āᵗᵀ]_ee
+
+In the eigenbasis of ``H_λ`` the mean dynamics decouple into one 2×2 matrix ``Ā_k`` per
+eigenvalue ``λ_k``, and ``G`` multiplies entry ``(k, l)`` by ``g_kl = Σ_t h_k(t)h_l(t)``, ``h_k(t)``
+the impulse response ``[Ā_kᵗu]_e`` (for plain SGD ``g_kl = η/(λ_k + λ_l − ηλ_kλ_l)``). So the run
+is mean-square stable iff full-batch descent is (``ρ(Ā) < 1``, :func:`sgdcore.analysis.stability_limit`)
+and ``ρ(K_η) < 1``. ``ρ(K_η)`` grows from 0 (``η → 0``) to infinity at the full-batch limit, unless
+``c = 0``; the limit is where it crosses 1, found by Brent's method on ``log η``. Each product ``K(N)``
+costs O(n(d+1)²): ``F`` needs only ``aᵢᵀNaᵢ``; no (d+1)⁴ matrix is formed (but for ten directions or
+fewer, :data:`FOURTH_MOMENT_DIRECTIONS`, where summing it once is cheaper than a pass per product).
+``ρ(K)`` comes from ARPACK (Arnoldi's refinement of power iteration: the same products, the Krylov
+space kept).
+
+For plain SGD this is the critical step size of Ma, Bassily & Belkin (2018), "The power of
+interpolation", computed exactly rather than bounded; at ``B = n`` it is ``2/λ_max``, and for
+momentum the full-batch formulas (Polyak 1964).
+
+A cheap lower bound
+-------------------
+With ``β = max‖aᵢ‖²``: ``F(N) ⪯ ‖N‖βH`` for ``N ⪰ 0``, so ``K(H_λ) ⪯ cβ·max_k(g_kk λ_k)·H_λ`` and
+(Collatz–Wielandt) ``ρ(K) ≤ cβ·max_k g_kk λ_k``. The rate where that reaches 1 is provably stable;
+for plain SGD it is ``2/(λ_max + cβ)``, Ma et al.'s ``2B/(β + (B−1)λ_max)`` up to the
+finite-population factor. It costs O(nd) and is what wide data gets (:data:`EXACT_COST_LIMIT`).
+
+The noise floor
+---------------
+At a constant stable rate ``M`` settles at ``Σ∞ = T(Σ∞) + uuᵀ⊗C``. Writing ``N = cR(Σ_ee) + C``,
+``Σ_ee = G(N)`` and ``(I − K)N = C``: one linear solve on ``(d+1)×(d+1)`` matrices (GMRES). The
+training loss (without penalty) is exactly quadratic, so its expectation is
+``L(θ*) + ½tr(HΣ_ee)``: SGD hovers ``½tr(HΣ_ee)`` above the loss at ``θ*``.
+
+The theory draws independent batches; :func:`sgdcore.train` shuffles once per epoch (without
+replacement across the epoch, the last batch possibly shorter). Over an epoch its noise at ``θ*`` sums
+to zero, which damps a little more: the engine survives slightly above the limit when an epoch has few
+batches, and ends its epochs below the floor when an epoch is shorter than the iterate's memory
+``1/(ηλ_min)``. The tests measure both against the engine itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, wraps
+from typing import Literal, TypeVar
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.sparse.linalg import LinearOperator, eigs, gmres
+from threadpoolctl import ThreadpoolController
+
+from sgdcore.analysis import stability_limit
+from sgdcore.data import Dataset
+from sgdcore.errors import ConfigError, is_int, is_number
+
+# Work (:func:`_exact_cost`, in units of n·(d+1)²) above which the exact limit (tens to hundreds of
+# O(n(d+1)²) products) gives way to the O(nd) lower bound: at this size about a second on one core.
+EXACT_COST_LIMIT = 1e7
+# Up to this many directions, F is summed once into an r²×r² matrix (the fourth moment of the rows,
+# at most 10⁴ entries) and each product then costs O(r⁴) instead of O(nr²): on a million rows of two
+# features, a hundred times faster. The matrix is never formed for more directions.
+FOURTH_MOMENT_DIRECTIONS = 10
+# Rows summed at a time into the fourth moment: a block of n × r² that stays small.
+FOURTH_MOMENT_BLOCK = 1 << 14
+# Directions of H_λ this much smaller than the largest hold no data (a duplicated or constant
+# column): the error there never moves, whatever the rate, so they are left out.
+NULL_TOLERANCE = 1e-12
+
+Result = TypeVar("Result")
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _on_one_blas_thread(function: Callable[..., Result]) -> Callable[..., Result]:
+    """Run ``function`` with BLAS on one thread: its products are small (n × (d+1) by (d+1) × (d+1)), and
+    on small products OpenBLAS's threads cost more in waiting for each other than they save (measured:
+    40× slower on two busy cores)."""
+
+    @wraps(function)
+    def on_one_thread(*args: object, **kwargs: object) -> Result:
+        with _blas().limit(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return on_one_thread
+
+
+@dataclass(frozen=True)
+class StabilityLimit:
+    """The largest learning rate at which a run of these settings stays bounded in mean square.
+
+    Attributes
+    ----------
+    learning_rate
+        The limit. ``kind == "exact"``: runs above it grow, below it stay bounded.
+        ``kind == "lower_bound"``: proven stable below it; the exact limit lies between it and
+        ``full_batch`` (data too large for the exact computation).
+    kind
+        ``"exact"`` or ``"lower_bound"``.
+    full_batch
+        The full-batch limit with the same momentum and weight decay: never below ``learning_rate``,
+        equal to it at ``batch_size == n_rows``.
+    batch_size, n_rows
+        The batch size and number of training rows it is for.
+    l1_ignored
+        True when an L1 penalty was set. Its push ``η·l1·sign(w)`` is bounded, so it neither causes
+        nor prevents divergence and the limit is that of the rest; but with it SGD does not settle
+        (:mod:`sgdcore.diagnosis` looks for that).
+    """
+
+    learning_rate: float
+    kind: Literal["exact", "lower_bound"]
+    full_batch: float
+    batch_size: int
+    n_rows: int
+    l1_ignored: bool = False
+
+    def ratio(self, learning_rate: float) -> float:
+        """``learning_rate`` as a multiple of the limit."""
+        return learning_rate / self.learning_rate if self.learning_rate > 0 else math.inf
+
+    def crossed(self, learning_rate: float) -> Literal["none", "minibatch", "full_batch"]:
+        """Which limit ``learning_rate`` reaches: the full-batch one (both), the minibatch one, or none.
+
+        At the limit itself the second moment no longer shrinks (``ρ(T) = 1``): reaching it counts."""
+        if learning_rate >= self.full_batch:
+            return "full_batch"
+        return "minibatch" if learning_rate >= self.learning_rate else "none"
+
+
+@dataclass(frozen=True)
+class NoiseFloor:
+    """Where SGD at a constant learning rate hovers: the stationary mean of the training loss.
+
+    For batches drawn independently. :func:`sgdcore.train` shuffles once per epoch, and over a whole
+    epoch its noise at ``θ*`` sums to zero: at the end of an epoch it agrees with this floor when an epoch
+    is much longer than ``1/(ηλ_min)`` steps and sits below it (up to a few times) when it is shorter.
+
+    Attributes
+    ----------
+    excess_loss
+        ``½tr(HΣ∞)``: expected training loss above ``optimum_loss`` once the start is forgotten.
+    optimum_loss
+        The training loss ``½·mean(r²)`` at the optimum SGD heads for: the closed form's without weight
+        decay, the penalised optimum's with it (above the closed form's).
+    expected_loss
+        ``optimum_loss + excess_loss``: the level the loss curve hovers at.
+    mean_square_distance
+        ``E‖θ − θ*‖²``: how far the parameters wander from that optimum.
+    learning_rate, batch_size
+        The settings it is for.
+    """
+
+    excess_loss: float
+    optimum_loss: float
+    expected_loss: float
+    mean_square_distance: float
+    learning_rate: float
+    batch_size: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Moments:
+    """The data in the eigenbasis of ``H_λ``, restricted to the directions that hold data."""
+
+    eigenvalues: np.ndarray  # λ_k of H_λ kept, ascending
+    basis: np.ndarray  # (d+1) × r eigenvectors
+    rows: np.ndarray  # n × r: aᵢ in the eigenbasis
+    hessian: np.ndarray  # r × r: the unpenalised H in the eigenbasis
+    n_rows: int
+    fourth_moment: np.ndarray | None  # r² × r²: (1/n)Σ vec(aᵢaᵢᵀ)vec(aᵢaᵢᵀ)ᵀ, for few directions only
+
+
+def _moments(data: Dataset, weight_decay: float) -> _Moments:
+    A = np.column_stack((np.asarray(data.X, dtype=np.float64), np.ones(data.n_rows)))
+    n, p = A.shape
+    hessian = A.T @ A / n
+    decay = weight_decay * np.r_[np.ones(p - 1), 0.0]
+    eigenvalues, basis = np.linalg.eigh(hessian + np.diag(decay))
+    keep = eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)
+    basis = basis[:, keep]
+    rows = A @ basis
+    return _Moments(eigenvalues[keep], basis, rows, basis.T @ hessian @ basis, n,
+                    _fourth_moment(rows) if rows.shape[1] <= FOURTH_MOMENT_DIRECTIONS else None)
+
+
+def _fourth_moment(rows: np.ndarray) -> np.ndarray:
+    """``(1/n)Σᵢ vec(aᵢaᵢᵀ)vec(aᵢaᵢᵀ)ᵀ``, so that ``vec(F(N)) = W·vec(N)`` (``aᵢᵀNaᵢ = vec(aᵢaᵢᵀ)·vec(N)``)."""
+    n, r = rows.shape
+    total = np.zeros((r * r, r * r))
+    for start in range(0, n, FOURTH_MOMENT_BLOCK):
+        block = rows[start:start + FOURTH_MOMENT_BLOCK]
+        outer = (block[:, :, None] * block[:, None, :]).reshape(len(block), r * r)
+        total += outer.T @ outer
+    return total / n
+
+
+def _check(data: Dataset, batch_size: int, momentum: float, dampening: float, nesterov: bool,
+           weight_decay: float, l1_penalty: float) -> None:
+    """The settings as :class:`sgdcore.TrainConfig` allows them, and a batch that fits the data."""
+    if not (is_int(batch_size) and 1 <= batch_size <= data.n_rows):
+        raise ConfigError(f"batch_size must be an integer from 1 to the {data.n_rows} training rows; "
+                          f"got {batch_size!r}.")
+    if not (is_number(momentum) and 0.0 <= momentum < 1.0):
+        raise ConfigError(f"momentum must be in [0, 1); got {momentum!r}.")
+    if not (is_number(dampening) and 0.0 <= dampening <= 1.0):
+        raise ConfigError(f"dampening must be in [0, 1]; got {dampening!r}.")
+    if nesterov and not (momentum > 0 and dampening == 0):
+        raise ConfigError("Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD); "
+                          f"got momentum={momentum!r}, dampening={dampening!r}.")
+    for name, value in (("weight_decay", weight_decay), ("l1_penalty", l1_penalty)):
+        if not (is_number(value) and math.isfinite(value) and value >= 0):
+            raise ConfigError(f"{name} must be a finite number ≥ 0; got {value!r}.")
+
+
+def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False) -> float:
+    """``c``, the variance of a batch mean relative to one row's, for the batches of an epoch.
+
+    ``(n − B)/(B(n − 1))`` for ``B`` rows drawn without replacement. Without ``drop_last`` an epoch of
+    ``n`` rows that ``B`` does not divide ends on a shorter batch of ``n mod B`` rows, noisier: one step
+    in ``s = ⌈n/B⌉``. Every term of ``T`` and of the noise is linear in ``c``, so a step whose batch size
+    is that mixture has exactly the mean ``c`` of its steps (the theory's steps are independent; the
+    engine's short batch comes once an epoch, at its end).
+    """
+
+    def one(rows: int) -> float:
+        return (n_rows - rows) / (rows * (n_rows - 1)) if n_rows > 1 else 0.0
+
+    steps, rest = divmod(n_rows, batch_size)
+    if drop_last or rest == 0:
+        return one(batch_size)
+    return (steps * one(batch_size) + one(rest)) / (steps + 1)
+
+
+def _mean_dynamics(eigenvalues: np.ndarray, learning_rate: float, momentum: float, dampening: float,
+                   nesterov: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``Ā_k`` (one 2×2 matrix per eigenvalue, state ``(e, v)``) and the noise's input vector ``u``."""
+    eta, mu = learning_rate, momentum
+    if mu == 0.0:
+        alpha, beta, gamma = eta, 0.0, 1.0
+    elif nesterov:
+        alpha, beta, gamma = eta * (1.0 + mu), eta * mu * mu, 1.0
+    else:
+        alpha, beta, gamma = eta * (1.0 - dampening), eta * mu, 1.0 - dampening
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    matrices = np.empty((len(lam), 2, 2))
+    matrices[:, 0, 0], matrices[:, 0, 1] = 1.0 - alpha * lam, -beta
+    matrices[:, 1, 0], matrices[:, 1, 1] = gamma * lam, mu
+    return matrices, np.array([-alpha, gamma])
+
+
+def _noise_gain(eigenvalues: np.ndarray, learning_rate: float, momentum: float, dampening: float,
+                nesterov: bool, diagonal_only: bool = False) -> np.ndarray:
+    """``g_kl = Σ_t h_k(t)h_l(t)``: the error block of ``X_kl = Ā_k X_kl Ā_lᵀ + uuᵀ`` (a 4×4 solve per pair).
+
+    ``G(N) = g ⊙ N``. With ``diagonal_only``, the vector of ``g_kk``.
+    """
+    matrices, u = _mean_dynamics(eigenvalues, learning_rate, momentum, dampening, nesterov)
+    left = matrices if diagonal_only else matrices[:, None]
+    right = matrices if diagonal_only else matrices[None, :]
+    # Row-major vec(Ā_k X Ā_lᵀ) = (Ā_k ⊗ Ā_l) vec(X).
+    kron = np.einsum("...ab,...cd->...acbd", left, right).reshape(*np.broadcast_shapes(left.shape[:-2],
+                                                                                      right.shape[:-2]), 4, 4)
+    rhs = np.broadcast_to(np.outer(u, u).ravel(), kron.shape[:-1])
+    return np.linalg.solve(np.eye(4) - kron, rhs[..., None])[..., 0, 0]
+
+
+class _NoiseOperator:
+    """``K(N) = c·R(g ⊙ N)`` on symmetric r×r matrices (flattened), and what it needs."""
+
+    def __init__(self, moments: _Moments, gain: np.ndarray, c: float) -> None:
+        self.moments, self.gain, self.c = moments, gain, c
+
+    def residual_map(self, N: np.ndarray) -> np.ndarray:
+        """``R(N) = F(N) − HNH``: the covariance of the minibatch Hessian's action, per unit of ``c``."""
+        rows, hessian, fourth = self.moments.rows, self.moments.hessian, self.moments.fourth_moment
+        if fourth is not None:
+            return (fourth @ N.ravel()).reshape(N.shape) - hessian @ N @ hessian
+        weights = np.einsum("ij,ij->i", rows @ N, rows)  # aᵢᵀNaᵢ, O(n r²)
+        return rows.T @ (weights[:, None] * rows) / self.moments.n_rows - hessian @ N @ hessian
+
+    def __call__(self, flat: np.ndarray) -> np.ndarray:
+        r = len(self.gain)
+        N = flat.reshape(r, r)
+        N = 0.5 * (N + N.T)  # the second moment is symmetric: the antisymmetric part is no state
+        return self.c * self.residual_map(self.gain * N).ravel()
+
+    def spectral_radius(self, start: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        r = len(self.gain)
+        if r * r <= 16:  # ARPACK needs a larger space: a few products give the whole matrix
+            columns = np.column_stack([self(e) for e in np.eye(r * r)])
+            values, vectors = np.linalg.eig(columns)
+            top = int(np.argmax(np.abs(values)))
+            return float(np.abs(values[top])), np.real(vectors[:, top])
+        operator = LinearOperator((r * r, r * r), matvec=self, dtype=np.float64)
+        start = np.eye(r).ravel() if start is None else start
+        values, vectors = eigs(operator, k=1, which="LM", v0=start, tol=1e-9, maxiter=5000)
+        return float(np.abs(values[0])), np.real(vectors[:, 0])
+
+
+@_on_one_blas_thread
+def minibatch_stability_limit(
+    data: Dataset, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
+    weight_decay: float = 0.0, l1_penalty: float = 0.0, drop_last: bool = False,
+) -> StabilityLimit:
+    """The mean-square stability limit of SGD on ``data`` (as it is trained: scaled or not) with these settings.
+
+    Exact (``kind="exact"``) up to :data:`EXACT_COST_LIMIT` (a million rows of a few features, 10,000 rows
+    of 30); above it the O(nd) lower bound
+    (``kind="lower_bound"``) of the module docstring. At ``batch_size == n`` it is the full-batch
+    limit of :func:`sgdcore.analysis.stability_limit`. ``drop_last`` as in :class:`sgdcore.TrainConfig`:
+    without it, the short last batch of an epoch counts (:func:`noise_scale`).
+
+    Raises
+    ------
+    ConfigError
+        If a setting is out of the range :class:`sgdcore.TrainConfig` allows, or the batch is larger than the data.
+    """
+    _check(data, batch_size, momentum, dampening, nesterov, weight_decay, l1_penalty)
+    n, p = data.n_rows, data.n_features + 1
+    settings = (momentum, dampening, nesterov)
+    exact = _exact_cost(n, p) <= EXACT_COST_LIMIT
+    if exact:
+        moments = _moments(data, weight_decay)
+        eigenvalues = moments.eigenvalues
+    else:
+        X = np.asarray(data.X, dtype=np.float64)
+        eigenvalues = _penalised_eigenvalues(X, weight_decay)
+    full_batch = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
+
+    def result(limit: float, kind: Literal["exact", "lower_bound"]) -> StabilityLimit:
+        return StabilityLimit(float(limit), kind, float(full_batch), batch_size, n, l1_penalty > 0)
+
+    c = noise_scale(n, batch_size, drop_last)
+    if c == 0.0 or not math.isfinite(full_batch):
+        return result(full_batch, "exact")
+    top = full_batch * (1.0 - 1e-9)  # just inside: the gain is finite and, unless c = 0, large
+    largest_row = _largest_squared_row(data)
+    lower = _lower_bound(eigenvalues, c * largest_row, top, settings)
+    if not exact:
+        return result(lower, "lower_bound")
+    start: list[np.ndarray | None] = [None]
+
+    def log_radius(log_rate: float) -> float:
+        gain = _noise_gain(eigenvalues, math.exp(log_rate), *settings)
+        radius, start[0] = _NoiseOperator(moments, gain, c).spectral_radius(start[0])
+        return math.log(max(radius, 1e-300))
+
+    if log_radius(math.log(top)) <= 0.0:  # the noise never adds up to growth: the full batch's limit holds
+        return result(full_batch, "exact")
+    limit = math.exp(brentq(log_radius, math.log(0.5 * lower), math.log(top), xtol=1e-8, rtol=1e-8))
+    return result(limit, "exact")
+
+
+def _exact_cost(n: int, p: int) -> float:
+    """The exact limit's work in units of ``n(d+1)²`` (one product): about a hundred products, or, for
+    few directions, one sum of the fourth moment (``n(d+1)⁴``) and products that cost next to nothing."""
+    return n * p**4 / 100 if p <= FOURTH_MOMENT_DIRECTIONS else n * p * p
+
+
+def _penalised_eigenvalues(X: np.ndarray, weight_decay: float) -> np.ndarray:
+    A = np.column_stack((X, np.ones(len(X))))
+    hessian = A.T @ A / len(X) + weight_decay * np.diag(np.r_[np.ones(X.shape[1]), 0.0])
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    return eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+
+
+def _largest_squared_row(data: Dataset) -> float:
+    """``β = max‖aᵢ‖²`` over the rows with the bias column."""
+    X = np.asarray(data.X, dtype=np.float64)
+    return float(np.max(np.einsum("ij,ij->i", X, X))) + 1.0
+
+
+def _lower_bound(eigenvalues: np.ndarray, noise_scale: float, top: float, settings: tuple) -> float:
+    """The rate where ``c·β·max_k g_kk λ_k`` reaches 1: provably mean-square stable below it."""
+
+    def log_bound(log_rate: float) -> float:
+        gain = _noise_gain(eigenvalues, math.exp(log_rate), *settings, diagonal_only=True)
+        return math.log(max(noise_scale * float(np.max(gain * eigenvalues)), 1e-300))
+
+    if log_bound(math.log(top)) <= 0.0:
+        return top
+    low = math.log(top) - 1.0
+    while log_bound(low) > 0.0:  # the bound grows like η for small η: this ends
+        low -= 5.0
+    return math.exp(brentq(log_bound, low, math.log(top), xtol=1e-9, rtol=1e-9))
+
+
+@_on_one_blas_thread
+def noise_floor(
+    data: Dataset, learning_rate: float, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0,
+    nesterov: bool = False, weight_decay: float = 0.0, drop_last: bool = False,
+) -> NoiseFloor | None:
+    """The stationary expected training loss of SGD at a constant ``learning_rate`` (module docstring).
+
+    ``None`` where it does not exist or is not computed: a rate at or above the mean-square limit (no
+    stationary state), or data too large for the exact operator (as for :func:`minibatch_stability_limit`). An L1
+    penalty is not covered (its push does not vanish at the optimum): leave it out of the call only if
+    it is 0.
+
+    Raises
+    ------
+    ConfigError
+        If a setting is out of range.
+    """
+    _check(data, batch_size, momentum, dampening, nesterov, weight_decay, 0.0)
+    if not (is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
+        raise ConfigError(f"learning_rate must be a finite number > 0; got {learning_rate!r}.")
+    n, p = data.n_rows, data.n_features + 1
+    if _exact_cost(n, p) > EXACT_COST_LIMIT:
+        return None
+    settings = (momentum, dampening, nesterov)
+    moments = _moments(data, weight_decay)
+    eigenvalues = moments.eigenvalues
+    matrices, _ = _mean_dynamics(eigenvalues, learning_rate, *settings)
+    if np.max(np.abs(np.linalg.eigvals(matrices))) >= 1.0:
+        return None
+    y = np.asarray(data.y, dtype=np.float64)
+    # The penalised optimum in the eigenbasis: H_λ θ* = Aᵀy/n (the least-norm one when H is singular).
+    optimum = (moments.rows.T @ y / n) / eigenvalues
+    residuals = moments.rows @ optimum - y
+    optimum_loss = 0.5 * float(residuals @ residuals) / n
+    per_row = moments.rows * residuals[:, None]
+    mean_gradient = per_row.mean(axis=0)  # −λDθ*: zero without weight decay
+    operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings),
+                              noise_scale(n, batch_size, drop_last))
+    if operator.c == 0.0:
+        return NoiseFloor(0.0, optimum_loss, optimum_loss, 0.0, float(learning_rate), batch_size)
+    covariance = operator.c * (per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient))
+    r = len(eigenvalues)
+    radius, _ = operator.spectral_radius()
+    if radius >= 1.0:
+        return None
+    system = LinearOperator((r * r, r * r), matvec=lambda flat: flat - operator(flat), dtype=np.float64)
+    scale = float(np.abs(covariance).max()) or 1.0
+    solution, info = gmres(system, covariance.ravel() / scale, rtol=1e-12, atol=0.0, restart=min(r * r, 60),
+                           maxiter=1000)
+    if info != 0:  # near the limit GMRES may stall: the fixed point N = C + K(N) converges, slowly but surely
+        solution = _fixed_point(operator, covariance.ravel() / scale, solution)
+    stationary = operator.gain * (solution.reshape(r, r) * scale)  # Σ_ee = G(N), in the eigenbasis
+    excess = 0.5 * float(np.sum(moments.hessian * stationary))
+    return NoiseFloor(excess, optimum_loss, optimum_loss + excess, float(np.trace(stationary)),
+                      float(learning_rate), batch_size)
+
+
+def _fixed_point(operator: _NoiseOperator, rhs: np.ndarray, start: np.ndarray) -> np.ndarray:
+    solution = start
+    for _ in range(100_000):
+        update = rhs + operator(solution)
+        if np.max(np.abs(update - solution)) <= 1e-13 * max(np.max(np.abs(update)), 1e-300):
+            return update
+        solution = update
+    return solution

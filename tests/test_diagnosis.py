@@ -1,0 +1,197 @@
+"""sgdcore.diagnosis: each verdict on a constructed run, the issue's four user cases, and a property test."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sgdcore import Dataset, Problem, TrainConfig, make_problem, synthetic, train
+from sgdcore.diagnosis import (
+    Diagnosis,
+    check_learning_rate,
+    diagnose,
+    round_down,
+    run_limits,
+    warn_before_training,
+)
+
+
+def run_and_diagnose(problem: Problem, config: TrainConfig) -> Diagnosis:
+    last = list(train(problem.train, config, report_every=1e9, quadratic=problem.quadratic))[-1]
+    return diagnose(problem, config, last)
+
+
+def test_fifty_features_at_batch_size_one_are_above_the_minibatch_limit() -> None:
+    """Issue case 1: 0.05 is 0.04× the full-batch limit 1.32 but 1.3× the limit at batch size 1 (0.038)."""
+    problem = make_problem(synthetic(n=1000, w=[1.0] * 50, seed=0))
+    config = TrainConfig(learning_rate=0.05, batch_size=1, epochs=3)
+    limits = run_limits(problem, config)  # the dashboard computes them once per setting, as here
+    warning = warn_before_training(problem, config, limits)
+    assert warning is not None and warning.crossed == "minibatch"
+    assert warning.ratio == pytest.approx(0.05 / 0.0376, rel=0.01)
+    assert warning.limits.full_batch == pytest.approx(1.316, rel=0.01)
+    last = list(train(problem.train, config, report_every=1e9, quadratic=problem.quadratic))[-1]
+    diagnosis = diagnose(problem, config, last, limits)
+    assert diagnosis.verdict == "diverged" and diagnosis.crossed == "minibatch"
+    assert diagnosis.diverged_at_step is not None
+    (fix,) = diagnosis.suggestions
+    assert fix.setting == "learning_rate" and fix.value == 0.018
+    # The suggested rate trains.
+    assert list(train(problem.train, replace(config, learning_rate=fix.value)))[-1].status == "finished"
+
+
+def test_badly_scaled_data_are_told_to_standardise_with_both_limits() -> None:
+    """Issue case 2: features in the millions; the limit is ~1e-12 raw and ~1.4 standardised."""
+    problem = make_problem(synthetic(n=500, w=[2.0, -3.0], seed=1, feature_scales=[1e6, 1e3]))
+    config = TrainConfig(learning_rate=0.03, batch_size=10, epochs=3)
+    diagnosis = run_and_diagnose(problem, config)
+    assert diagnosis.verdict == "diverged" and diagnosis.crossed == "full_batch"
+    limits = diagnosis.limits
+    assert limits.minibatch.learning_rate < 1e-11
+    assert 0.5 < limits.standardized.learning_rate < 2.0
+    assert limits.standardized_condition_number < 10 < 1e9 < limits.condition_number
+    first = diagnosis.suggestions[0]
+    assert first.setting == "standardize" and first.value is True
+    assert first.learning_rate == round_down(0.5 * limits.standardized.learning_rate)
+    # Following the advice works.
+    fixed = make_problem(problem.raw_train, standardize=True)
+    assert run_and_diagnose(fixed, replace(config, learning_rate=first.learning_rate)).verdict != "diverged"
+
+
+def ill_conditioned() -> Problem:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 1)) + 0.01 * rng.normal(size=(500, 3))  # three nearly equal columns
+    y = X @ np.array([1.0, -2.0, 1.5]) + 0.1 * rng.normal(size=500)
+    return make_problem(Dataset(X, y, ("a", "b", "c")), standardize=True)
+
+
+def test_ill_conditioned_data_end_far_from_the_optimum_with_kappa_and_the_epochs_needed() -> None:
+    """Issue case 3: κ in the tens of thousands after standardisation; 200 epochs end ~90% away."""
+    problem = ill_conditioned()
+    config = TrainConfig(learning_rate=0.05, batch_size=10, epochs=200)
+    diagnosis = run_and_diagnose(problem, config)
+    assert diagnosis.verdict == "far_from_optimum"
+    assert diagnosis.limits.condition_number > 10_000
+    assert diagnosis.relative_distance > 0.3
+    # The contraction measured in the run agrees with the theory's slowest direction, 1 − ηλ_min per step.
+    assert diagnosis.contraction_per_epoch == pytest.approx(diagnosis.predicted_contraction_per_epoch, abs=2e-4)
+    assert 1_000 < diagnosis.epochs_needed < 100_000
+    settings_ = {fix.setting: fix for fix in diagnosis.suggestions}
+    kappa = diagnosis.limits.condition_number
+    assert settings_["momentum"].value == math.floor(100 * ((kappa**0.5 - 1) / (kappa**0.5 + 1)) ** 2) / 100
+    assert settings_["epochs"].value == 200 + math.ceil(diagnosis.epochs_needed)
+    # Momentum at the suggested rate does better in the same 200 epochs.
+    momentum = replace(config, momentum=settings_["momentum"].value, learning_rate=settings_["momentum"].learning_rate)
+    faster = run_and_diagnose(problem, momentum)
+    assert faster.relative_distance < 0.5 * diagnosis.relative_distance
+
+
+def test_a_large_l1_penalty_oscillates() -> None:
+    """Issue case 4: each step moves every weight by η·l1 = 3; the lasso optimum holds them at zero."""
+    problem = make_problem(synthetic(n=1000, seed=0))
+    diagnosis = run_and_diagnose(problem, TrainConfig(learning_rate=0.03, batch_size=10, epochs=10, l1_penalty=100.0))
+    assert diagnosis.verdict == "oscillating"
+    assert diagnosis.oscillation.cause == "l1_penalty"
+    assert diagnosis.oscillation.amplitude == pytest.approx(3.0)
+    assert diagnosis.oscillation.parameters == ("x1", "x2")
+    assert diagnosis.oscillation.measured_swing > 0.5 * diagnosis.oscillation.amplitude  # seen in the trajectory
+    assert diagnosis.target == "penalised_optimum" and diagnosis.penalty_shifts_optimum
+    assert {fix.setting for fix in diagnosis.suggestions} == {"l1_penalty", "schedule"}
+    # A small penalty settles.
+    small = run_and_diagnose(problem, TrainConfig(learning_rate=0.03, batch_size=10, epochs=10, l1_penalty=0.001))
+    assert small.verdict == "at_optimum"
+
+
+def test_a_rate_near_the_full_batch_limit_oscillates() -> None:
+    problem = make_problem(synthetic(n=200, seed=0))
+    limit = run_limits(problem, TrainConfig(batch_size=200)).minibatch.learning_rate
+    config = TrainConfig(learning_rate=0.98 * limit, batch_size=200, epochs=40)
+    assert check_learning_rate(problem, config).near_limit
+    assert warn_before_training(problem, config) is not None
+    diagnosis = run_and_diagnose(problem, config)
+    assert diagnosis.verdict == "oscillating" and diagnosis.oscillation.cause == "rate_near_limit"
+    assert diagnosis.suggestions[0].value == round_down(0.5 * limit)
+
+
+def test_noisy_data_at_batch_size_one_hover_at_the_noise_floor() -> None:
+    problem = make_problem(synthetic(n=1000, noise=1.0, seed=0))
+    diagnosis = run_and_diagnose(problem, TrainConfig(learning_rate=0.1, batch_size=1, epochs=10))
+    assert diagnosis.verdict == "noise_floor"
+    assert 0.2 < diagnosis.floor_ratio < 5
+    assert diagnosis.floor.excess_loss > 0.01 * diagnosis.floor.optimum_loss
+    assert [fix.setting for fix in diagnosis.suggestions] == ["schedule", "batch_size"]
+    # A larger batch lowers the floor, as suggested.
+    larger = run_and_diagnose(problem, TrainConfig(learning_rate=0.1, batch_size=4, epochs=10))
+    assert larger.floor.excess_loss < 0.5 * diagnosis.floor.excess_loss
+
+
+def test_a_converged_run_is_at_the_optimum_and_a_negative_r2_never_is() -> None:
+    problem = make_problem(synthetic(n=1000, seed=0))
+    good = run_and_diagnose(problem, TrainConfig(learning_rate=0.03, batch_size=10, epochs=10))
+    assert good.verdict == "at_optimum" and good.suggestions == () and good.relative_distance < 0.01
+    assert warn_before_training(problem, TrainConfig(learning_rate=0.03, batch_size=10)) is None
+    barely = run_and_diagnose(problem, TrainConfig(learning_rate=1e-4, batch_size=100, epochs=1))
+    assert barely.train_r2 < 0
+    assert barely.verdict == "far_from_optimum"
+    assert barely.epochs_needed > 100  # from the theory's contraction: one epoch is too few to measure one
+    assert any(fix.setting == "learning_rate" for fix in barely.suggestions)
+
+
+def test_weight_decay_is_judged_against_its_own_optimum() -> None:
+    problem = make_problem(synthetic(n=500, seed=2))
+    diagnosis = run_and_diagnose(problem, TrainConfig(learning_rate=0.05, batch_size=50, epochs=30, weight_decay=1.0))
+    assert diagnosis.verdict == "at_optimum"
+    assert diagnosis.target == "penalised_optimum" and diagnosis.penalty_shifts_optimum
+    # And the limit includes the decay: with weight decay 1000 it falls by about a factor 1000.
+    heavy = run_limits(problem, TrainConfig(batch_size=50, weight_decay=1000.0))
+    assert heavy.minibatch.learning_rate < 3e-3
+
+
+def test_a_duplicated_column_is_no_distance() -> None:
+    """Any split of the weight between two equal columns is optimal: SGD keeps the split it starts with."""
+    data = synthetic(n=300, seed=3)
+    twice = Dataset(np.column_stack((data.X, data.X[:, 0])), data.y, ("x1", "x2", "x1 again"))
+    problem = make_problem(twice)
+    assert problem.curvature.condition_number == math.inf
+    diagnosis = run_and_diagnose(problem, TrainConfig(learning_rate=0.05, batch_size=10, epochs=20, init_scale=1.0))
+    assert diagnosis.verdict == "at_optimum"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.0188, 0.018), (1.8, 1.8), (2.66e-12, 2.6e-12), (0.5, 0.5),
+                                                 (123.0, 120.0)])
+def test_round_down_keeps_two_significant_figures_and_never_rounds_up(value: float, expected: float) -> None:
+    assert round_down(value) == expected
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(20, 80), d=st.integers(1, 4), seed=st.integers(0, 1000),
+    batch_fraction=st.floats(0.0, 1.0), multiple=st.floats(0.3, 3.0),
+    momentum=st.sampled_from([0.0, 0.0, 0.5, 0.9]), nesterov=st.booleans(), weight_decay=st.sampled_from([0.0, 0.5]),
+)
+def test_a_configuration_called_stable_does_not_diverge_for_most_seeds(
+        n: int, d: int, seed: int, batch_fraction: float, multiple: float, momentum: float, nesterov: bool,
+        weight_decay: float) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.3, 3.0, size=d) + rng.normal(size=d)
+    y = X @ rng.normal(size=d) + rng.normal(size=n)
+    problem = make_problem(Dataset(X, y, tuple(f"x{i}" for i in range(d))))
+    batch_size = 1 + int(batch_fraction * (n - 1))
+    config = TrainConfig(batch_size=batch_size, epochs=max(3, 2000 * batch_size // n), momentum=momentum,
+                         nesterov=nesterov and momentum > 0, weight_decay=weight_decay)
+    limits = run_limits(problem, config)
+    config = replace(config, learning_rate=multiple * limits.minibatch.learning_rate)
+    check = check_learning_rate(problem, config, limits)
+    diverged = sum(
+        list(train(problem.train, replace(config, seed=s), report_every=1e9))[-1].status == "diverged"
+        for s in range(5)
+    )
+    if check.crossed == "none":
+        assert diverged <= 2
+    if diverged >= 3:
+        assert check.crossed != "none"
