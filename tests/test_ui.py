@@ -304,7 +304,7 @@ def test_the_pages_runs_reuse_the_problems_loss_forms(live: bool, monkeypatch: p
     def summed_again(data: sgdcore.Dataset) -> None:
         raise AssertionError("a page run summed the loss's quadratic form again")
 
-    monkeypatch.setattr(sys.modules["sgdcore.train"], "quadratic_loss", summed_again)
+    monkeypatch.setattr(sys.modules["sgdcore.losses"], "quadratic_loss", summed_again)
     if live:
         progress = runner.train_live(problem, config, save=lambda _: None, draw=lambda _: None)
     else:
