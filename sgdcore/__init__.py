@@ -15,6 +15,7 @@ from sgdcore.analysis import (
     quadratic_loss,
     stability_limit,
 )
+from sgdcore.backends import warm_up_kernel
 from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
 from sgdcore.errors import ConfigError, DataError, SGDCoreError
 from sgdcore.model import gradient, init_params, predict, squared_loss
@@ -69,4 +70,5 @@ __all__ = [
     "train",
     "train_test_split",
     "usable_cores",
+    "warm_up_kernel",
 ]
