@@ -37,10 +37,8 @@ from typing import NamedTuple, TypeVar
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba.core import cgutils
-from numba.extending import intrinsic
 
+from sgdcore._intrinsics import load_acquire, prefetch, store_release, yield_processor
 from sgdcore.kernels import Chunk, Minibatches, Records, StepRule, block_layout
 
 T = TypeVar("T")
@@ -65,80 +63,15 @@ READY_STRIDE = 2 * CACHE_LINE_BYTES // 8
 SPIN_POLLS = 2000
 
 
-@intrinsic
-def _prefetch(typingctx, address):
-    """LLVM's ``prefetch`` of the byte at an integer address: a read, into L2 and beyond (locality 2)."""
-
-    def codegen(context, builder, signature, args):
-        byte_pointer = ir.IntType(8).as_pointer()
-        int32 = ir.IntType(32)
-        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32])
-        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0i8")
-        builder.call(prefetch, [builder.inttoptr(args[0], byte_pointer), int32(0), int32(2), int32(1)])
-        return context.get_dummy_value()
-
-    return numba.types.void(numba.types.intp), codegen
-
-
-@intrinsic
-def _load_acquire(typingctx, array, index):
-    """``array[index]`` (int64) read atomically, after which the writes published before it are seen.
-
-    A plain read in a spin loop may be read once and kept in a register by the compiler; this one
-    is read from memory every time.
-    """
-
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        pointer = cgutils.get_item_pointer(
-            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), [args[1]]
-        )
-        return builder.load_atomic(pointer, "acquire", 8)
-
-    return numba.types.int64(array, numba.types.intp), codegen
-
-
-@intrinsic
-def _store_release(typingctx, array, index, value):
-    """``array[index] = value`` (int64) written atomically, after every write before it."""
-
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        pointer = cgutils.get_item_pointer(
-            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), [args[1]]
-        )
-        builder.store_atomic(args[2], pointer, "release", 8)
-        return context.get_dummy_value()
-
-    return numba.types.void(array, numba.types.intp, numba.types.int64), codegen
-
-
-@intrinsic
-def _yield_processor(typingctx):
-    """Let another thread run on this core (POSIX ``sched_yield``; nothing where there is none).
-
-    A part that has waited long for another is likely waiting for a thread that is not running
-    (more busy threads than cores): yielding lets that thread run instead of spinning out a time slice.
-    """
-
-    def codegen(context, builder, signature, args):
-        if os.name == "posix":
-            function_type = ir.FunctionType(ir.IntType(32), [])
-            builder.call(cgutils.get_or_insert_function(builder.module, function_type, "sched_yield"), [])
-        return context.get_dummy_value()
-
-    return numba.types.void(), codegen
-
-
 def _prefetch_row(X, y, row):
     # A row of a C-contiguous ``X`` (as train() passes it) is one span of bytes: a hint every cache
     # line along it, and one at its last byte, reach every line it spans, however it is aligned.
     first = X.ctypes.data + row * X.strides[0]
     row_bytes = X.shape[1] * X.strides[1]
     for offset in range(0, row_bytes, CACHE_LINE_BYTES):
-        _prefetch(first + offset)
-    _prefetch(first + row_bytes - 1)
-    _prefetch(y.ctypes.data + row * y.strides[0])
+        prefetch(first + offset)
+    prefetch(first + row_bytes - 1)
+    prefetch(y.ctypes.data + row * y.strides[0])
 
 
 def _dot_row(X, row, params):
@@ -274,13 +207,13 @@ def _chunk(batches, chunk, params, velocity, rule, loss_limit, records, team):
             slot = s % 2
             shared_sums[part, slot, :] = sums
             ticket = steps_before + s + 1
-            _store_release(ready, part * READY_STRIDE, ticket)
+            store_release(ready, part * READY_STRIDE, ticket)
             for other in range(n_parts):
                 polls = 0
-                while _load_acquire(ready, other * READY_STRIDE) < ticket:
+                while load_acquire(ready, other * READY_STRIDE) < ticket:
                     polls += 1
                     if polls > SPIN_POLLS:
-                        _yield_processor()
+                        yield_processor()
             total[:] = shared_sums[0, slot]
             for other in range(1, n_parts):
                 for j in range(n_features + 2):
@@ -344,13 +277,13 @@ def _fisher_yates(order, rng):
     first = order.ctypes.data
     for i in range(n_rows - 1, max(n_rows - 1 - SWAPS_AHEAD, 0), -1):
         places_ahead[i % SWAPS_AHEAD] = j = min(int(rng.random() * (i + 1)), i)
-        _prefetch(first + j * order.strides[0])
+        prefetch(first + j * order.strides[0])
     for i in range(n_rows - 1, 0, -1):
         j = places_ahead[i % SWAPS_AHEAD]
         later = i - SWAPS_AHEAD
         if later >= 1:
             places_ahead[later % SWAPS_AHEAD] = place = min(int(rng.random() * (later + 1)), later)
-            _prefetch(first + place * order.strides[0])
+            prefetch(first + place * order.strides[0])
         order[i], order[j] = order[j], order[i]
 
 
@@ -445,17 +378,14 @@ def run_steps(
     only). The threads meet once per step, which costs 0.3–0.5 µs here: it pays when a
     step reads a lot of data (large minibatches, many features), and makes batch size 1 slower.
 
-    Scalars are converted to ``int``/``float``/``bool`` first, so that a setting given as
-    ``momentum=0`` instead of ``0.0`` reuses the compiled code instead of compiling again.
+    The rule and the limit are converted to ``float``/``bool`` first, so that a setting given as
+    ``momentum=0`` instead of ``0.0`` reuses the compiled code instead of compiling again (counts are
+    integers either way: Numba compiles the same code for a Python ``int`` and a NumPy ``int64``).
     """
     n_threads = max(int(n_threads), 1)
-    X = batches.X
-    batches = batches._replace(rows_in_epoch=int(batches.rows_in_epoch), batch_size=int(batches.batch_size))
-    chunk = chunk._replace(first_batch=int(chunk.first_batch), first_step=int(chunk.first_step))
     rule = StepRule.of(rule)
     loss_limit = float(loss_limit)
-    records = records._replace(record_stride=int(records.record_stride), n_recorded=int(records.n_recorded))
-    shared_sums = np.zeros((n_threads, 2, X.shape[1] + 2))
+    shared_sums = np.zeros((n_threads, 2, batches.X.shape[1] + 2))
     ready = np.zeros(n_threads * READY_STRIDE, dtype=np.int64)
     # The other threads step copies of the parameters, equal to these at every step, and write
     # histories nobody reads: everything they need is allocated here, before any of them starts.

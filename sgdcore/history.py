@@ -8,7 +8,7 @@ stride when full, so that drawing a run costs the same after a thousand steps as
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -108,6 +108,15 @@ class Progress:
             message=message or f"stopped at step {self.step} (epoch {self.epoch} of {self.epochs}); "
             "train again to continue from here",
         )
+
+
+class Setting(NamedTuple):
+    """What every snapshot of a run says about how it runs."""
+
+    steps_per_epoch: int
+    epochs: int
+    backend: str
+    notices: tuple[str, ...]
 
 
 def _sum_in_order(start: float, values: np.ndarray) -> float:
@@ -230,6 +239,23 @@ class Run:
         self.loss_steps = self.loss_steps[1::2]
         self.minibatch_loss = self.minibatch_loss.reshape(-1, 2).mean(axis=1)
         self.loss_bucket *= 2
+
+    def snapshot(
+        self, status: Status, message: str, epoch_rng_state: dict, setting: Setting, learning_rate: float,
+        *, diverged_at_step: int | None = None,
+    ) -> Progress:
+        """The run as it is now, as a :class:`Progress` (its ``state`` resumes it)."""
+        state = self.to_state(epoch_rng_state)
+        return Progress(
+            status=status, message=message, step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
+            steps_per_epoch=setting.steps_per_epoch, epochs=setting.epochs,
+            weights=self.params[:-1].copy(), bias=float(self.params[-1]), learning_rate=learning_rate,
+            loss_steps=state.loss_steps, minibatch_loss=state.minibatch_loss,
+            trajectory_steps=state.trajectory_steps, trajectory=state.trajectory,
+            epoch_train_loss=state.epoch_train_loss, epoch_test_loss=state.epoch_test_loss,
+            epoch_seconds=state.epoch_seconds, elapsed_seconds=self.elapsed, diverged_at_step=diverged_at_step,
+            backend=setting.backend, notices=setting.notices, state=state,
+        )
 
     def to_state(self, epoch_rng_state: dict) -> TrainState:
         recorded = self.trajectory_buffer[: self.n_recorded]

@@ -30,7 +30,7 @@ from sgdcore.backends import (
 )
 from sgdcore.data import Dataset
 from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number
-from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, Status, TrainState
+from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, Setting, Status, TrainState
 from sgdcore.kernels import Chunk, Minibatches, StepRule
 from sgdcore.losses import epoch_loss_function, full_loss, loss_pass, quadratic_setup_passes
 from sgdcore.model import init_params
@@ -160,7 +160,6 @@ def train(
     quadratic: QuadraticLoss | None = None,
     test_quadratic: QuadraticLoss | None = None,
 ) -> Iterator[Progress]:
-
     """Train ``config`` on ``data``, yielding a :class:`Progress` about every ``report_every`` seconds (after a
     chunk of steps or at an epoch's end) and a last one when the run ends, pauses or diverges.
 
@@ -190,7 +189,7 @@ def train(
     n_rows = data.X.shape[0]
     steps_per_epoch = config.steps_per_epoch(n_rows)
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
-    config, shuffle = _as_run(config, steps_per_epoch, every_row=rows_in_epoch == n_rows)
+    config, shuffle = _resolved(config, steps_per_epoch, every_row=rows_in_epoch == n_rows)
     backend, backend_notice = select_kernel(config.backend)
     n_threads, threads_notice = training_threads(backend, config.n_threads)
     notices = data.notices + tuple(notice for notice in (backend_notice, threads_notice) if notice)
@@ -211,22 +210,14 @@ def train(
         test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_of, test_quadratic)
     last_snapshot = time.perf_counter()
 
+    setting = Setting(steps_per_epoch, config.epochs, backend.name, notices)
+
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
         nonlocal last_snapshot
         last_snapshot = time.perf_counter()
         run.elapsed = last_snapshot - clock
-        run_state = run.to_state(rng_state)
-        return Progress(
-            status=status, message=message, step=run.step, epoch=run.epoch,
-            batch_in_epoch=run.batch_in_epoch, steps_per_epoch=steps_per_epoch, epochs=config.epochs,
-            weights=run.params[:-1].copy(), bias=float(run.params[-1]),
-            learning_rate=float(config.learning_rate_at(max(run.step - 1, 0))),
-            loss_steps=run_state.loss_steps, minibatch_loss=run_state.minibatch_loss,
-            trajectory_steps=run_state.trajectory_steps, trajectory=run_state.trajectory,
-            epoch_train_loss=run_state.epoch_train_loss, epoch_test_loss=run_state.epoch_test_loss,
-            epoch_seconds=run_state.epoch_seconds, elapsed_seconds=run.elapsed,
-            diverged_at_step=diverged_at, backend=backend.name, notices=notices, state=run_state,
-        )
+        learning_rate = float(config.learning_rate_at(max(run.step - 1, 0)))
+        return run.snapshot(status, message, rng_state, setting, learning_rate, diverged_at_step=diverged_at)
 
     with np.errstate(all="ignore"):
         while run.epoch < last_epoch:
@@ -298,7 +289,7 @@ def _check_fits(
         )
 
 
-def _as_run(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> tuple[TrainConfig, str]:
+def _resolved(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> tuple[TrainConfig, str]:
     """``config`` with a cosine schedule's length filled in (the whole run), and the shuffle the run uses.
 
     One minibatch of every row (full-batch gradient descent) sums the same gradient in any order, to
