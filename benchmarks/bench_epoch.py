@@ -151,7 +151,8 @@ def compiled_kernel_epoch(compiled: Backend, X: np.ndarray, y: np.ndarray, batch
     The same work as the naive loop and ``SGDRegressor(max_iter=1)``; ``train()`` adds the rest.
     """
     n_rows = X.shape[0]
-    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, compiled)
+    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, block_size=TrainConfig.block_size,
+                        backend=compiled)
     kernel_steps(compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size), n_threads)
 
 
@@ -215,9 +216,9 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
     shuffle_time, read_time, orders = {}, {}, {}
     for shuffle in ("epoch", "blocks"):
         shuffle_time[shuffle] = best_of(repeat, lambda repetition, s=shuffle: epoch_order(
-            n_rows, np.random.default_rng(repetition), s, TrainConfig.block_size, compiled))
-        order = orders[shuffle] = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size,
-                                              compiled)
+            n_rows, np.random.default_rng(repetition), s, block_size=TrainConfig.block_size, backend=compiled))
+        order = orders[shuffle] = epoch_order(n_rows, np.random.default_rng(0), shuffle,
+                                              block_size=TrainConfig.block_size, backend=compiled)
         read_in_order(X, y, order[:2])  # compile, not timed
         read_time[shuffle] = best_of(repeat, lambda _, order=order: read_in_order(X, y, order))
     sklearn_time = best_of(repeat, lambda repetition: sklearn_epoch(data, repetition))

@@ -368,6 +368,7 @@ def run_steps(
     rule: StepRule,
     loss_limit: float,
     records: Records,
+    *,
     n_threads: int = 1,
 ) -> tuple[int, int]:
     """:func:`sgdcore.kernels.run_steps`, compiled; see there for the arguments.

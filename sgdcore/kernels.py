@@ -135,6 +135,7 @@ def run_steps(
     rule: StepRule,
     loss_limit: float,
     records: Records,
+    *,
     n_threads: int = 1,
 ) -> tuple[int, int]:
     """Run the steps of ``chunk`` over ``batches``: one :func:`sgdcore.optim.sgd_step` per minibatch.

@@ -124,7 +124,7 @@ class TrainConfig:
 
 
 def epoch_order(
-    n_rows: int, rng: np.random.Generator, shuffle: str, block_size: int, backend: Backend = NUMPY_BACKEND
+    n_rows: int, rng: np.random.Generator, shuffle: str, *, block_size: int, backend: Backend = NUMPY_BACKEND
 ) -> np.ndarray:
     """The order in which an epoch visits the rows.
 
@@ -222,8 +222,8 @@ def train(
     with np.errstate(all="ignore"):
         while run.epoch < last_epoch:
             rng_state = rng.bit_generator.state
-            batches = Minibatches(data.X, data.y, epoch_order(n_rows, rng, shuffle, config.block_size, backend),
-                                  rows_in_epoch, config.batch_size)
+            order = epoch_order(n_rows, rng, shuffle, block_size=config.block_size, backend=backend)
+            batches = Minibatches(data.X, data.y, order, rows_in_epoch, config.batch_size)
             while run.batch_in_epoch < steps_per_epoch:
                 n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps())
                 steps = np.arange(run.step, run.step + n_steps)
@@ -231,7 +231,7 @@ def train(
                 started = time.perf_counter()
                 done, n_recorded = backend.run_steps(
                     batches, Chunk(run.batch_in_epoch, run.step, learning_rates), run.params, run.velocity, rule,
-                    loss_limit, run.records(n_steps), n_threads,
+                    loss_limit, run.records(n_steps), n_threads=n_threads,
                 )
                 seconds = time.perf_counter() - started
                 run.took_steps(done, n_recorded)

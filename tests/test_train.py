@@ -553,17 +553,17 @@ def blocks_visited(order: np.ndarray, n_rows: int, block_size: int) -> list[int]
 
 def test_epoch_orders() -> None:
     rng = np.random.default_rng(0)
-    np.testing.assert_array_equal(epoch_order(10, rng, "none", 4), np.arange(10))
-    order = epoch_order(10, rng, "epoch", 4)
+    np.testing.assert_array_equal(epoch_order(10, rng, "none", block_size=4), np.arange(10))
+    order = epoch_order(10, rng, "epoch", block_size=4)
     np.testing.assert_array_equal(np.sort(order), np.arange(10))
     # Blocks [0-3], [4-7], [8-9] each appear contiguously, in some order.
-    blocks_visited(epoch_order(10, rng, "blocks", 4), 10, 4)
+    blocks_visited(epoch_order(10, rng, "blocks", block_size=4), 10, 4)
 
 
 def test_the_epoch_shuffle_is_uniform_over_all_orders() -> None:
     rng = np.random.default_rng(3)
     draws = 24_000
-    counts = collections.Counter(tuple(epoch_order(4, rng, "epoch", 4).tolist()) for _ in range(draws))
+    counts = collections.Counter(tuple(epoch_order(4, rng, "epoch", block_size=4).tolist()) for _ in range(draws))
     assert len(counts) == 24  # every order of four rows turns up…
     chi_square = sum((count - draws / 24) ** 2 / (draws / 24) for count in counts.values())
     assert chi_square < 49.7  # …about equally often (99.9th percentile of χ² with 23 degrees of freedom)
@@ -575,9 +575,9 @@ def test_blocks_visit_every_block_once_in_any_order(backend_name: str) -> None:
     rng = np.random.default_rng(1)
     short_block_positions, first_rows = set(), set()
     for _ in range(200):
-        pieces = blocks_visited(epoch_order(23, rng, "blocks", 4, backend), 23, 4)
+        pieces = blocks_visited(epoch_order(23, rng, "blocks", block_size=4, backend=backend), 23, 4)
         short_block_positions.add(pieces.index(5))
-        first_rows.add(int(epoch_order(8, rng, "blocks", 4, backend)[0]))
+        first_rows.add(int(epoch_order(8, rng, "blocks", block_size=4, backend=backend)[0]))
     assert short_block_positions == set(range(6))  # the short last block comes at every turn
     assert first_rows == set(range(8))  # any row can come first: the rows of a block are shuffled
 
@@ -588,7 +588,8 @@ def test_the_rows_of_a_block_come_in_a_uniformly_random_order(backend_name: str)
     rng = np.random.default_rng(4)
     draws = 24_000
     # One block of four rows: the blocks order is then the inside-out shuffle of that block alone.
-    counts = collections.Counter(tuple(epoch_order(4, rng, "blocks", 4, backend).tolist()) for _ in range(draws))
+    counts = collections.Counter(tuple(epoch_order(4, rng, "blocks", block_size=4, backend=backend).tolist())
+                                 for _ in range(draws))
     assert len(counts) == 24
     chi_square = sum((count - draws / 24) ** 2 / (draws / 24) for count in counts.values())
     assert chi_square < 49.7  # 99.9th percentile of χ² with 23 degrees of freedom
