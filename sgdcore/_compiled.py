@@ -147,7 +147,7 @@ def _chunk(batches, chunk, params, velocity, rule, loss_limit, records, team):
     X, y, order, rows_in_epoch, batch_size = batches
     first_batch, steps_before, learning_rates = chunk
     part, n_parts, shared_sums, ready = team
-    n_recorded = records.n_recorded
+    losses, trajectory, record_stride, n_recorded = records
     n_features = X.shape[1]
     bias_index = n_features
     squares_index = n_features + 1
@@ -220,7 +220,7 @@ def _chunk(batches, chunk, params, velocity, rule, loss_limit, records, team):
                     total[j] += shared_sums[other, slot, j]
 
         loss = 0.5 * (total[squares_index] / n_rows)
-        records.losses[s] = loss
+        losses[s] = loss
         if not np.isfinite(loss) or loss > loss_limit:
             return s, n_recorded
         for j in range(n_features + 1):
@@ -229,8 +229,8 @@ def _chunk(batches, chunk, params, velocity, rule, loss_limit, records, team):
         step = steps_before + s
         _sgd_step(params, grad, velocity, step, learning_rates[s], rule)
 
-        if (step + 1) % records.record_stride == 0 and n_recorded < records.trajectory.shape[0]:
-            records.trajectory[n_recorded, :] = params
+        if (step + 1) % record_stride == 0 and n_recorded < trajectory.shape[0]:
+            trajectory[n_recorded, :] = params
             n_recorded += 1
     return learning_rates.shape[0], n_recorded
 
@@ -384,21 +384,23 @@ def run_steps(
     integers either way: Numba compiles the same code for a Python ``int`` and a NumPy ``int64``).
     """
     n_threads = max(int(n_threads), 1)
-    rule = StepRule.of(rule)
+    # The records go in as plain tuples, unpacked in the same order by _chunk: Numba's dispatcher types
+    # a plain tuple on its fast path, a NamedTuple on a slow one (about 2 µs more each, every chunk).
+    batches, chunk, rule, records = tuple(batches), tuple(chunk), tuple(StepRule.of(rule)), tuple(records)
     loss_limit = float(loss_limit)
-    shared_sums = np.zeros((n_threads, 2, batches.X.shape[1] + 2))
+    shared_sums = np.zeros((n_threads, 2, batches[0].shape[1] + 2))
     ready = np.zeros(n_threads * READY_STRIDE, dtype=np.int64)
     # The other threads step copies of the parameters, equal to these at every step, and write
     # histories nobody reads: everything they need is allocated here, before any of them starts.
+    losses, trajectory, *counts = records
     buffers = [(params, velocity, records)] + [
-        (params.copy(), velocity.copy(),
-         records._replace(losses=np.empty_like(records.losses), trajectory=np.empty_like(records.trajectory)))
+        (params.copy(), velocity.copy(), (np.empty_like(losses), np.empty_like(trajectory), *counts))
         for _ in range(1, n_threads)
     ]
 
     def run_part(part: int) -> tuple[int, int]:
         params, velocity, records = buffers[part]
-        team = Team(part, n_threads, shared_sums, ready)
+        team = tuple(Team(part, n_threads, shared_sums, ready))
         return _run_steps(batches, chunk, params, velocity, rule, loss_limit, records, team)
 
     steps_run, n_recorded = _on_threads(run_part, n_threads)
