@@ -67,9 +67,7 @@ def library_run(args: argparse.Namespace, params: dict[str, str]) -> Callable[[]
     data = sgdcore.synthetic(args.rows, weights, 4.2, 0.01, 0)
     problem = sgdcore.make_problem(data, test_fraction=0.2, seed=0)
     config = sgdcore.TrainConfig(batch_size=args.batch_size, epochs=args.epochs)
-    from sgdcore._compiled import warm_up
-
-    warm_up()
+    sgdcore.warm_up_kernel()
 
     def run() -> float:
         # With the problem's loss forms, as the pages train: the comparison is of the page's drawing only.

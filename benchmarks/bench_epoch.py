@@ -54,8 +54,11 @@ from sklearn.linear_model import SGDRegressor
 from threadpoolctl import threadpool_limits
 
 import sgdcore
-from sgdcore import Dataset, TrainConfig, _compiled, kernels
-from sgdcore.train import Backend, epoch_loss_function, epoch_order, full_loss, select_kernel
+from sgdcore import Dataset, TrainConfig, kernels
+from sgdcore.backends import Backend, read_in_order, select_kernel
+from sgdcore.kernels import Chunk, Minibatches, Records, StepRule
+from sgdcore.losses import epoch_loss_function, full_loss
+from sgdcore.train import epoch_order
 
 LEARNING_RATE = 1e-3  # small enough for batch size 1 on 100 standard-normal features
 RUN_EPOCHS = 20  # the run whose steady epochs give "s/epoch in run"
@@ -131,9 +134,9 @@ def kernel_steps(run_steps: Callable[..., object], X: np.ndarray, y: np.ndarray,
     """``run_steps`` (our NumPy or compiled kernel) over the first ``n_steps`` minibatches in ``order``: plain SGD."""
     n_features = X.shape[1]
     params, velocity = np.zeros(n_features + 1), np.zeros(n_features + 1)
-    run_steps(X, y, order, len(order), params, velocity, 0, batch_size, np.full(n_steps, LEARNING_RATE), 0.0, 0.0,
-              False, 0.0, 0.0, 0, np.inf, np.empty(n_steps), 1 << 60, np.empty((1, n_features + 1)), 0,
-              n_threads=n_threads)
+    records = Records(np.empty(n_steps), np.empty((1, n_features + 1)), record_stride=1 << 60, n_recorded=0)
+    run_steps(Minibatches(X, y, order, len(order), batch_size), Chunk(0, 0, np.full(n_steps, LEARNING_RATE)),
+              params, velocity, StepRule(), np.inf, records, n_threads=n_threads)
 
 
 def numpy_kernel_steps(X: np.ndarray, y: np.ndarray, batch_size: int, n_steps: int, seed: int) -> None:
@@ -148,32 +151,9 @@ def compiled_kernel_epoch(compiled: Backend, X: np.ndarray, y: np.ndarray, batch
     The same work as the naive loop and ``SGDRegressor(max_iter=1)``; ``train()`` adds the rest.
     """
     n_rows = X.shape[0]
-    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, TrainConfig.block_size, compiled)
+    order = epoch_order(n_rows, np.random.default_rng(seed), shuffle, block_size=TrainConfig.block_size,
+                        backend=compiled)
     kernel_steps(compiled.run_steps, X, y, order, batch_size, -(-n_rows // batch_size), n_threads)
-
-
-@numba.njit(nogil=True, fastmath=True)
-def _read_rows(X: np.ndarray, y: np.ndarray, order: np.ndarray) -> float:
-    """Read every row of ``X`` once in ``order``, prefetching as the kernel does, and sum it all.
-
-    Column sums, so that the adds run in vector registers and memory, not arithmetic, sets the pace.
-    """
-    prefetch_rows = min(max(_compiled.PREFETCH_BYTES // max(X.strides[0], 1), 4), 256)
-    sums = np.zeros(X.shape[1])
-    for k in range(order.shape[0]):
-        if k + prefetch_rows < order.shape[0]:
-            _compiled._prefetch_row(X, y, order[k + prefetch_rows])
-        row = order[k]
-        for j in range(X.shape[1]):
-            sums[j] += X[row, j]
-    return sums.sum()
-
-
-def read_rows_on_threads(X: np.ndarray, y: np.ndarray, order: np.ndarray, n_threads: int) -> None:
-    """:func:`_read_rows` with the order cut into ``n_threads`` consecutive parts, one thread each: the floor
-    of an epoch on that many cores."""
-    bounds = [len(order) * part // n_threads for part in range(n_threads + 1)]
-    _compiled._on_threads(lambda part: _read_rows(X, y, order[bounds[part]:bounds[part + 1]]), n_threads)
 
 
 def step_on_cached_data(n_features: int, n_threads: int, batch_size: int = 32, steps: int = 20_000
@@ -184,8 +164,9 @@ def step_on_cached_data(n_features: int, n_threads: int, batch_size: int = 32, s
     X = rng.standard_normal((64, n_features))
     y = X.sum(axis=1)
     order = np.tile(np.arange(64), steps * batch_size // 64)  # the same 64 rows again and again
+    compiled, _ = select_kernel("numba")
     one, several = (
-        best_of(5, lambda _, t=threads: kernel_steps(_compiled.run_steps, X, y, order, batch_size, steps, t)) / steps
+        best_of(5, lambda _, t=threads: kernel_steps(compiled.run_steps, X, y, order, batch_size, steps, t)) / steps
         for threads in (1, n_threads)
     )
     return one, several
@@ -235,18 +216,18 @@ def bench_dataset(n_rows: int, n_features: int, batch_sizes: list[int], repeat: 
     shuffle_time, read_time, orders = {}, {}, {}
     for shuffle in ("epoch", "blocks"):
         shuffle_time[shuffle] = best_of(repeat, lambda repetition, s=shuffle: epoch_order(
-            n_rows, np.random.default_rng(repetition), s, TrainConfig.block_size, compiled))
-        order = orders[shuffle] = epoch_order(n_rows, np.random.default_rng(0), shuffle, TrainConfig.block_size,
-                                              compiled)
-        _read_rows(X, y, order[:2])  # compile, not timed
-        read_time[shuffle] = best_of(repeat, lambda _, order=order: _read_rows(X, y, order))
+            n_rows, np.random.default_rng(repetition), s, block_size=TrainConfig.block_size, backend=compiled))
+        order = orders[shuffle] = epoch_order(n_rows, np.random.default_rng(0), shuffle,
+                                              block_size=TrainConfig.block_size, backend=compiled)
+        read_in_order(X, y, order[:2])  # compile, not timed
+        read_time[shuffle] = best_of(repeat, lambda _, order=order: read_in_order(X, y, order))
     sklearn_time = best_of(repeat, lambda repetition: sklearn_epoch(data, repetition))
     timings = [Timing("X @ w (one sequential read)", None, x_at_w),
                Timing("X @ w, BLAS on one thread", None, x_at_w_one_thread),
                Timing("read X in a shuffled order (floor)", None, read_time["epoch"]),
                Timing("read X in shuffle=blocks order (floor)", None, read_time["blocks"]),
                *(Timing(f"read X in {'a shuffled' if shuffle == 'epoch' else 'shuffle=blocks'} order, {n} threads",
-                        None, best_of(repeat, lambda _, order=order, n=n: read_rows_on_threads(X, y, order, n)))
+                        None, best_of(repeat, lambda _, order=order, n=n: read_in_order(X, y, order, n)))
                  for n in threads if n > 1
                  for shuffle, order in orders.items()),
                Timing("shuffle: compiled Fisher–Yates", None, shuffle_time["epoch"]),
@@ -382,7 +363,7 @@ def main() -> None:
 
     print("# One epoch of minibatch SGD on linear regression")
     print(machine())
-    print(f"compiled kernel warm-up (compile or load from cache): {_compiled.warm_up():.2f} s, not timed below")
+    print(f"compiled kernel warm-up (compile or load from cache): {sgdcore.warm_up_kernel():.2f} s, not timed below")
     for n_rows, n_features in ((1_000_000, 20), (100_000, 100)):
         bench_dataset(max(1000, round(n_rows * args.scale)), n_features, args.batch_sizes, args.repeat, args.steps,
                       args.threads)

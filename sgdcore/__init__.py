@@ -15,6 +15,7 @@ from sgdcore.analysis import (
     quadratic_loss,
     stability_limit,
 )
+from sgdcore.backends import warm_up_kernel
 from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
 from sgdcore.diagnosis import (
     Diagnosis,
@@ -95,5 +96,6 @@ __all__ = [
     "train",
     "train_test_split",
     "usable_cores",
+    "warm_up_kernel",
     "warn_before_training",
 ]

@@ -2,13 +2,15 @@
 :func:`sgdcore.kernels.permutation` and :func:`sgdcore.kernels.block_order`, compiled with Numba.
 
 Same arguments, same results (to rounding: sums run in a different order than BLAS's), same
-in-place updates. Instead of copying each minibatch out of ``X`` it reads the rows through
-``order`` two at a time, in a single pass per minibatch: each row's residual, its share of the
-loss and its share of the gradient are computed while the row is in cache, into one small
-scratch array allocated once per chunk. The loss is still checked before any parameter changes.
+in-place updates. Each step of :func:`_chunk` sums the minibatch's gradient, then takes
+:func:`_sgd_step`, which is :func:`sgdcore.optim.sgd_step` one parameter at a time. Instead of
+copying each minibatch out of ``X`` it reads the rows through ``order`` two at a time, in a single
+pass per minibatch: each row's residual, its share of the loss and its share of the gradient are
+computed while the row is in cache, into one small scratch array allocated once per chunk. The loss
+is still checked before any parameter changes.
 
-``fastmath`` is allowed in one place only, the dot products ``x·w`` of :func:`_dot_row` and
-:func:`_dot_rows`: the compiler may sum them in any order (partial sums in vector registers) and
+In training, ``fastmath`` is allowed in one place only, the dot products ``x·w`` of :func:`_dot_row`
+and :func:`_dot_rows`: the compiler may sum them in any order (partial sums in vector registers) and
 fuse multiply-adds, which changes the result by rounding only. Everything else, the gradient sums
 and the update, is evaluated exactly as written, so every step is the lesson's formula as
 :mod:`sgdcore.optim` writes it.
@@ -20,7 +22,7 @@ once per step (atomic counters say when a slot is ready), and each adds them up 
 and takes the same step on its own copy of the parameters. Besides the data, which they only read,
 nothing else is shared: no lock, and nothing to tear down but the threads, which end with the chunk.
 
-Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.train.select_kernel`
+Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.backends.select_kernel`
 then falls back to the NumPy kernel and says so.
 """
 
@@ -31,15 +33,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba.core import cgutils
-from numba.extending import intrinsic
 
-from sgdcore.kernels import block_layout
+from sgdcore._intrinsics import load_acquire, prefetch, store_release, yield_processor
+from sgdcore.kernels import Chunk, Minibatches, Records, StepRule, block_layout
 
 T = TypeVar("T")
 
@@ -63,80 +63,15 @@ READY_STRIDE = 2 * CACHE_LINE_BYTES // 8
 SPIN_POLLS = 2000
 
 
-@intrinsic
-def _prefetch(typingctx, address):
-    """LLVM's ``prefetch`` of the byte at an integer address: a read, into L2 and beyond (locality 2)."""
-
-    def codegen(context, builder, signature, args):
-        byte_pointer = ir.IntType(8).as_pointer()
-        int32 = ir.IntType(32)
-        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32])
-        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0i8")
-        builder.call(prefetch, [builder.inttoptr(args[0], byte_pointer), int32(0), int32(2), int32(1)])
-        return context.get_dummy_value()
-
-    return numba.types.void(numba.types.intp), codegen
-
-
-@intrinsic
-def _load_acquire(typingctx, array, index):
-    """``array[index]`` (int64) read atomically, after which the writes published before it are seen.
-
-    A plain read in a spin loop may be read once and kept in a register by the compiler; this one
-    is read from memory every time.
-    """
-
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        pointer = cgutils.get_item_pointer(
-            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), [args[1]]
-        )
-        return builder.load_atomic(pointer, "acquire", 8)
-
-    return numba.types.int64(array, numba.types.intp), codegen
-
-
-@intrinsic
-def _store_release(typingctx, array, index, value):
-    """``array[index] = value`` (int64) written atomically, after every write before it."""
-
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        pointer = cgutils.get_item_pointer(
-            context, builder, array_type, context.make_array(array_type)(context, builder, args[0]), [args[1]]
-        )
-        builder.store_atomic(args[2], pointer, "release", 8)
-        return context.get_dummy_value()
-
-    return numba.types.void(array, numba.types.intp, numba.types.int64), codegen
-
-
-@intrinsic
-def _yield_processor(typingctx):
-    """Let another thread run on this core (POSIX ``sched_yield``; nothing where there is none).
-
-    A part that has waited long for another is likely waiting for a thread that is not running
-    (more busy threads than cores): yielding lets that thread run instead of spinning out a time slice.
-    """
-
-    def codegen(context, builder, signature, args):
-        if os.name == "posix":
-            function_type = ir.FunctionType(ir.IntType(32), [])
-            builder.call(cgutils.get_or_insert_function(builder.module, function_type, "sched_yield"), [])
-        return context.get_dummy_value()
-
-    return numba.types.void(), codegen
-
-
 def _prefetch_row(X, y, row):
     # A row of a C-contiguous ``X`` (as train() passes it) is one span of bytes: a hint every cache
     # line along it, and one at its last byte, reach every line it spans, however it is aligned.
     first = X.ctypes.data + row * X.strides[0]
     row_bytes = X.shape[1] * X.strides[1]
     for offset in range(0, row_bytes, CACHE_LINE_BYTES):
-        _prefetch(first + offset)
-    _prefetch(first + row_bytes - 1)
-    _prefetch(y.ctypes.data + row * y.strides[0])
+        prefetch(first + offset)
+    prefetch(first + row_bytes - 1)
+    prefetch(y.ctypes.data + row * y.strides[0])
 
 
 def _dot_row(X, row, params):
@@ -179,11 +114,40 @@ def _row_ahead(i, first_row, rows_per_step, batch_size, prefetch_rows):
     return first_row + later * batch_size + position
 
 
-def _chunk(
-    X, y, order, rows_in_epoch, params, velocity, first_batch, batch_size, learning_rates,
-    momentum, dampening, nesterov, weight_decay, l1_penalty, steps_before, loss_limit,
-    losses_out, record_stride, trajectory_out, n_recorded, part, n_parts, shared_sums, ready,
-):
+class Team(NamedTuple):
+    """This thread's place among the ``n_parts`` threads sharing each minibatch, and what they share:
+    each part's sums (two slots, by step) and the counters that say when a part's slot is ready."""
+
+    part: int
+    n_parts: int
+    shared_sums: np.ndarray
+    ready: np.ndarray
+
+
+def _sgd_step(params, grad, velocity, step, learning_rate, rule):
+    """:func:`sgdcore.optim.sgd_step` in place, one parameter at a time: the penalties on the weights only,
+    then momentum, then ``θ ← θ − η·g``."""
+    momentum, dampening, nesterov, weight_decay, l1_penalty = rule
+    bias_index = params.shape[0] - 1
+    for j in range(params.shape[0]):
+        penalty = weight_decay * params[j] + l1_penalty * np.sign(params[j]) if j < bias_index else 0.0
+        g = grad[j] + penalty
+        if momentum != 0.0:
+            if step == 0:
+                velocity[j] = g
+            else:
+                velocity[j] = momentum * velocity[j] + (1.0 - dampening) * g
+            g = g + momentum * velocity[j] if nesterov else velocity[j]
+        params[j] = params[j] - learning_rate * g
+
+
+def _chunk(batches, chunk, params, velocity, rule, loss_limit, records, team):
+    """:func:`sgdcore.kernels.run_steps` for one part of ``team``: each step sums the gradient over the
+    minibatch's rows (this part's slice of them, added to the other parts'), then takes :func:`_sgd_step`."""
+    X, y, order, rows_in_epoch, batch_size = batches
+    first_batch, steps_before, learning_rates = chunk
+    part, n_parts, shared_sums, ready = team
+    losses, trajectory, record_stride, n_recorded = records
     n_features = X.shape[1]
     bias_index = n_features
     squares_index = n_features + 1
@@ -243,43 +207,49 @@ def _chunk(
             slot = s % 2
             shared_sums[part, slot, :] = sums
             ticket = steps_before + s + 1
-            _store_release(ready, part * READY_STRIDE, ticket)
+            store_release(ready, part * READY_STRIDE, ticket)
             for other in range(n_parts):
                 polls = 0
-                while _load_acquire(ready, other * READY_STRIDE) < ticket:
+                while load_acquire(ready, other * READY_STRIDE) < ticket:
                     polls += 1
                     if polls > SPIN_POLLS:
-                        _yield_processor()
+                        yield_processor()
             total[:] = shared_sums[0, slot]
             for other in range(1, n_parts):
                 for j in range(n_features + 2):
                     total[j] += shared_sums[other, slot, j]
 
         loss = 0.5 * (total[squares_index] / n_rows)
-        losses_out[s] = loss
+        losses[s] = loss
         if not np.isfinite(loss) or loss > loss_limit:
             return s, n_recorded
         for j in range(n_features + 1):
             grad[j] = total[j] / n_rows
 
-        # sgd_step, one parameter at a time: penalties on the weights only, then momentum
         step = steps_before + s
-        learning_rate = learning_rates[s]
-        for j in range(n_features + 1):
-            penalty = weight_decay * params[j] + l1_penalty * np.sign(params[j]) if j < bias_index else 0.0
-            g = grad[j] + penalty
-            if momentum != 0.0:
-                if step == 0:
-                    velocity[j] = g
-                else:
-                    velocity[j] = momentum * velocity[j] + (1.0 - dampening) * g
-                g = g + momentum * velocity[j] if nesterov else velocity[j]
-            params[j] = params[j] - learning_rate * g
+        _sgd_step(params, grad, velocity, step, learning_rates[s], rule)
 
-        if (step + 1) % record_stride == 0 and n_recorded < trajectory_out.shape[0]:
-            trajectory_out[n_recorded, :] = params
+        if (step + 1) % record_stride == 0 and n_recorded < trajectory.shape[0]:
+            trajectory[n_recorded, :] = params
             n_recorded += 1
     return learning_rates.shape[0], n_recorded
+
+
+def _read_rows(X, y, order):
+    """Read every row of ``X`` once in ``order``, prefetching as :func:`_chunk` does, and sum it all.
+
+    Column sums, so that the adds run in vector registers and memory, not arithmetic, sets the pace:
+    the least an epoch visiting the rows in this order can cost.
+    """
+    prefetch_rows = min(max(PREFETCH_BYTES // max(X.strides[0], 1), 4), 256)
+    sums = np.zeros(X.shape[1])
+    for k in range(order.shape[0]):
+        if k + prefetch_rows < order.shape[0]:
+            _prefetch_row(X, y, order[k + prefetch_rows])
+        row = order[k]
+        for j in range(X.shape[1]):
+            sums[j] += X[row, j]
+    return sums.sum()
 
 
 def _squared_residuals(X, y, params, first_row, end_row):
@@ -307,13 +277,13 @@ def _fisher_yates(order, rng):
     first = order.ctypes.data
     for i in range(n_rows - 1, max(n_rows - 1 - SWAPS_AHEAD, 0), -1):
         places_ahead[i % SWAPS_AHEAD] = j = min(int(rng.random() * (i + 1)), i)
-        _prefetch(first + j * order.strides[0])
+        prefetch(first + j * order.strides[0])
     for i in range(n_rows - 1, 0, -1):
         j = places_ahead[i % SWAPS_AHEAD]
         later = i - SWAPS_AHEAD
         if later >= 1:
             places_ahead[later % SWAPS_AHEAD] = place = min(int(rng.random() * (later + 1)), later)
-            _prefetch(first + place * order.strides[0])
+            prefetch(first + place * order.strides[0])
         order[i], order[j] = order[j], order[i]
 
 
@@ -355,8 +325,10 @@ _prefetch_row = _compile(_prefetch_row)
 _dot_row = _compile(_dot_row, fastmath={"reassoc", "contract"})
 _dot_rows = _compile(_dot_rows, fastmath={"reassoc", "contract"})
 _row_ahead = _compile(_row_ahead)
+_sgd_step = _compile(_sgd_step)
 _run_steps = _compile(_chunk)
 _squared_residuals = _compile(_squared_residuals)
+_read_rows = _compile(_read_rows, fastmath=True)
 _fisher_yates = _compile(_fisher_yates)
 _fill_blocks = _compile(_fill_blocks)
 
@@ -389,26 +361,14 @@ def _on_threads(run_part: Callable[[int], T], n_parts: int) -> T:
 
 
 def run_steps(
-    X: np.ndarray,
-    y: np.ndarray,
-    order: np.ndarray,
-    rows_in_epoch: int,
+    batches: Minibatches,
+    chunk: Chunk,
     params: np.ndarray,
     velocity: np.ndarray,
-    first_batch: int,
-    batch_size: int,
-    learning_rates: np.ndarray,
-    momentum: float,
-    dampening: float,
-    nesterov: bool,
-    weight_decay: float,
-    l1_penalty: float,
-    steps_before: int,
+    rule: StepRule,
     loss_limit: float,
-    losses_out: np.ndarray,
-    record_stride: int,
-    trajectory_out: np.ndarray,
-    n_recorded: int,
+    records: Records,
+    *,
     n_threads: int = 1,
 ) -> tuple[int, int]:
     """:func:`sgdcore.kernels.run_steps`, compiled; see there for the arguments.
@@ -419,33 +379,36 @@ def run_steps(
     only). The threads meet once per step, which costs 0.3–0.5 µs here: it pays when a
     step reads a lot of data (large minibatches, many features), and makes batch size 1 slower.
 
-    Scalars are converted to ``int``/``float``/``bool`` first, so that a setting given as
-    ``momentum=0`` instead of ``0.0`` reuses the compiled code instead of compiling again.
+    The rule and the limit are converted to ``float``/``bool`` first, so that a setting given as
+    ``momentum=0`` instead of ``0.0`` reuses the compiled code instead of compiling again (counts are
+    integers either way: Numba compiles the same code for a Python ``int`` and a NumPy ``int64``).
     """
     n_threads = max(int(n_threads), 1)
-    shared_sums = np.zeros((n_threads, 2, X.shape[1] + 2))
+    # The records go in as plain tuples, unpacked in the same order by _chunk: Numba's dispatcher types
+    # a plain tuple on its fast path, a NamedTuple on a slow one (about 2 µs more each, every chunk).
+    batches, chunk, rule, records = tuple(batches), tuple(chunk), tuple(StepRule.of(rule)), tuple(records)
+    loss_limit = float(loss_limit)
+    shared_sums = np.zeros((n_threads, 2, batches[0].shape[1] + 2))
     ready = np.zeros(n_threads * READY_STRIDE, dtype=np.int64)
-
-    def run_part(part, params, velocity, losses_out, trajectory_out):
-        return _run_steps(
-            X, y, order, int(rows_in_epoch), params, velocity, int(first_batch), int(batch_size),
-            learning_rates, float(momentum), float(dampening), bool(nesterov), float(weight_decay),
-            float(l1_penalty), int(steps_before), float(loss_limit), losses_out, int(record_stride),
-            trajectory_out, int(n_recorded), part, n_threads, shared_sums, ready,
-        )
-
     # The other threads step copies of the parameters, equal to these at every step, and write
     # histories nobody reads: everything they need is allocated here, before any of them starts.
-    buffers = [(params, velocity, losses_out, trajectory_out)] + [
-        (params.copy(), velocity.copy(), np.empty_like(losses_out), np.empty_like(trajectory_out))
+    losses, trajectory, *counts = records
+    buffers = [(params, velocity, records)] + [
+        (params.copy(), velocity.copy(), (np.empty_like(losses), np.empty_like(trajectory), *counts))
         for _ in range(1, n_threads)
     ]
-    steps_run, n_recorded = _on_threads(lambda part: run_part(part, *buffers[part]), n_threads)
+
+    def run_part(part: int) -> tuple[int, int]:
+        params, velocity, records = buffers[part]
+        team = tuple(Team(part, n_threads, shared_sums, ready))
+        return _run_steps(batches, chunk, params, velocity, rule, loss_limit, records, team)
+
+    steps_run, n_recorded = _on_threads(run_part, n_threads)
     return int(steps_run), int(n_recorded)
 
 
 def full_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, n_threads: int) -> float:
-    """:func:`sgdcore.train.full_loss` of a C-contiguous float ``X`` on ``n_threads`` threads, without BLAS.
+    """:func:`sgdcore.losses.full_loss` of a C-contiguous float ``X`` on ``n_threads`` threads, without BLAS.
 
     Each thread sums the squared residuals of a contiguous slice of the rows; the sums are added in a
     fixed order, so the result is the same every time, and equal to the BLAS one to rounding. It is
@@ -463,6 +426,13 @@ def full_loss(X: np.ndarray, y: np.ndarray, params: np.ndarray, n_threads: int) 
     with np.errstate(all="ignore"):  # overflow is reported as inf, as full_loss does
         loss = 0.5 * float(np.sum(sums)) / n_rows
     return loss if math.isfinite(loss) else math.inf
+
+
+def read_rows(X: np.ndarray, y: np.ndarray, order: np.ndarray, n_threads: int = 1) -> None:
+    """Read every row of ``X`` once in ``order``, as :func:`run_steps` reads them and doing nothing else, with
+    ``order`` cut into ``n_threads`` consecutive parts, one thread each."""
+    bounds = [len(order) * part // n_threads for part in range(n_threads + 1)]
+    _on_threads(lambda part: _read_rows(X, y, order[bounds[part]:bounds[part + 1]]), n_threads)
 
 
 _warmed_up = False  # once warm_up has run in this process, the machine code is there: nothing to redo
@@ -485,10 +455,8 @@ def warm_up() -> float:
         X = np.zeros((2, 1), dtype=dtype)
         y = np.zeros(2, dtype=dtype)
         params, velocity = np.zeros(2), np.zeros(2)
-        run_steps(
-            X, y, np.arange(2), 2, params, velocity, 0, 1, np.full(2, 0.1), 0.0, 0.0, False, 0.0, 0.0,
-            0, 1.0, np.empty(2), 1, np.empty((2, 2)), 0,
-        )
+        run_steps(Minibatches(X, y, np.arange(2), 2, 1), Chunk(0, 0, np.full(2, 0.1)), params, velocity,
+                  StepRule(), 1.0, Records(np.empty(2), np.empty((2, 2)), 1, 0))
     permutation(2, np.random.default_rng(0))
     block_order(3, 2, np.random.default_rng(0))
     _warmed_up = True

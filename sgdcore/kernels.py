@@ -3,11 +3,14 @@
 :func:`permutation`, :func:`block_order` and :func:`run_steps` are the readable references, one
 line of Python or NumPy per line of the lesson. ``sgdcore._compiled`` holds the same loops compiled
 with Numba; tests show they agree.
-Both update ``params``/``velocity`` in place and write per-step minibatch losses and the
-recorded trajectory into caller-owned buffers, so a chunk allocates nothing per step.
+Both take their many arguments as a few named records (:class:`Minibatches`, :class:`Chunk`,
+:class:`StepRule`, :class:`Records`), update ``params``/``velocity`` in place and write per-step
+minibatch losses and the recorded trajectory into caller-owned buffers.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,59 +76,96 @@ def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.nd
     return order
 
 
+class Minibatches(NamedTuple):
+    """Where an epoch's minibatches come from: minibatch ``k`` is the rows ``order[k·batch_size : (k+1)·batch_size]``
+    of ``X`` and ``y`` (the last one may be shorter), capped at ``rows_in_epoch``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    order: np.ndarray
+    rows_in_epoch: int
+    batch_size: int
+
+
+class Chunk(NamedTuple):
+    """The steps a call runs: minibatches ``first_batch, first_batch + 1, …`` of the epoch, which are global steps
+    ``first_step, first_step + 1, …`` (counted from 0) of the run, one per learning rate."""
+
+    first_batch: int
+    first_step: int
+    learning_rates: np.ndarray
+
+
+class StepRule(NamedTuple):
+    """The options of :func:`sgdcore.optim.sgd_step`, those of ``torch.optim.SGD``."""
+
+    momentum: float = 0.0
+    dampening: float = 0.0
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    l1_penalty: float = 0.0
+
+    @classmethod
+    def of(cls, settings: object) -> StepRule:
+        """The rule of a :class:`sgdcore.TrainConfig` (or anything with these five attributes), as plain
+        ``float``/``bool``: a setting given as ``momentum=0`` runs the compiled code built for ``0.0``."""
+        return cls(float(settings.momentum), float(settings.dampening), bool(settings.nesterov),
+                   float(settings.weight_decay), float(settings.l1_penalty))
+
+
+class Records(NamedTuple):
+    """The caller's buffers a call writes its history into, so that a chunk allocates nothing per step.
+
+    ``losses[s]`` gets the minibatch loss of the call's step ``s``. After global step ``t`` (counted from 1),
+    the parameters go to ``trajectory[n_recorded]`` when ``t`` is a multiple of ``record_stride`` and a row
+    is left; the call returns the new ``n_recorded``.
+    """
+
+    losses: np.ndarray
+    trajectory: np.ndarray
+    record_stride: int
+    n_recorded: int
+
+
 def run_steps(
-    X: np.ndarray,
-    y: np.ndarray,
-    order: np.ndarray,
-    rows_in_epoch: int,
+    batches: Minibatches,
+    chunk: Chunk,
     params: np.ndarray,
     velocity: np.ndarray,
-    first_batch: int,
-    batch_size: int,
-    learning_rates: np.ndarray,
-    momentum: float,
-    dampening: float,
-    nesterov: bool,
-    weight_decay: float,
-    l1_penalty: float,
-    steps_before: int,
+    rule: StepRule,
     loss_limit: float,
-    losses_out: np.ndarray,
-    record_stride: int,
-    trajectory_out: np.ndarray,
-    n_recorded: int,
+    records: Records,
+    *,
     n_threads: int = 1,
 ) -> tuple[int, int]:
-    """Run ``len(learning_rates)`` steps starting at minibatch ``first_batch`` of the epoch.
+    """Run the steps of ``chunk`` over ``batches``: one :func:`sgdcore.optim.sgd_step` per minibatch.
 
-    Minibatch ``k`` is the rows ``order[k·batch_size : (k+1)·batch_size]`` (the last one may be
-    shorter), capped at ``rows_in_epoch``. After global step ``t`` (counted from 1), ``params``
-    is appended to ``trajectory_out`` when ``t`` is a multiple of ``record_stride``.
-    Stops early, without updating, at a minibatch whose loss is not finite or exceeds
-    ``loss_limit``. Returns ``(steps run, n_recorded)``.
+    Updates ``params`` and ``velocity`` in place and writes into ``records``. Stops early, without
+    updating, at a minibatch whose loss is not finite or exceeds ``loss_limit``. Returns
+    ``(steps run, n_recorded)``.
 
     ``n_threads`` is the compiled kernel's (it splits each minibatch's sum between threads, which
     changes nothing but the order of the additions); this reference sums each minibatch at once.
     """
+    X, y, order, rows_in_epoch, batch_size = batches
+    trajectory, n_recorded = records.trajectory, records.n_recorded
     n_params = params.shape[0]
-    for s in range(learning_rates.shape[0]):
-        start = (first_batch + s) * batch_size
+    for s, learning_rate in enumerate(chunk.learning_rates):
+        start = (chunk.first_batch + s) * batch_size
         rows = order[start:min(start + batch_size, rows_in_epoch)]
         X_batch, y_batch = X[rows], y[rows]
         residual = X_batch @ params[:-1] + params[-1] - y_batch
         loss = squared_loss(residual, 0.0)
-        losses_out[s] = loss
+        records.losses[s] = loss
         if not np.isfinite(loss) or loss > loss_limit:
             return s, n_recorded
         grad = np.empty(n_params)
         grad[:-1] = X_batch.T @ residual / len(rows)
         grad[-1] = residual.mean()
-        params[:], velocity[:] = sgd_step(
-            params, grad, velocity, step=steps_before + s, learning_rate=learning_rates[s],
-            momentum=momentum, dampening=dampening, nesterov=nesterov,
-            weight_decay=weight_decay, l1_penalty=l1_penalty,
-        )
-        if (steps_before + s + 1) % record_stride == 0 and n_recorded < trajectory_out.shape[0]:
-            trajectory_out[n_recorded] = params
+        step = chunk.first_step + s
+        params[:], velocity[:] = sgd_step(params, grad, velocity, step=step, learning_rate=learning_rate,
+                                          **rule._asdict())
+        if (step + 1) % records.record_stride == 0 and n_recorded < trajectory.shape[0]:
+            trajectory[n_recorded] = params
             n_recorded += 1
-    return learning_rates.shape[0], n_recorded
+    return len(chunk.learning_rates), n_recorded

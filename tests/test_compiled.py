@@ -100,6 +100,20 @@ def test_training_on_numba_matches_numpy(
     np.testing.assert_allclose(numba_run.state.velocity, numpy_run.state.velocity, rtol=RTOL, atol=1e-13)
 
 
+def call_kernel(kernel, arguments: dict, **threads) -> tuple[int, int]:
+    """``kernel`` on the flat ``arguments`` of :func:`kernel_arguments`, bundled into its records."""
+    a = arguments
+    return kernel(
+        kernels.Minibatches(a["X"], a["y"], a["order"], a["rows_in_epoch"], a["batch_size"]),
+        kernels.Chunk(a["first_batch"], a["steps_before"], a["learning_rates"]),
+        a["params"], a["velocity"],
+        kernels.StepRule(a["momentum"], a["dampening"], a["nesterov"], a["weight_decay"], a["l1_penalty"]),
+        a["loss_limit"],
+        kernels.Records(a["losses_out"], a["trajectory_out"], a["record_stride"], a["n_recorded"]),
+        **threads,
+    )
+
+
 def run_both(arguments: dict, n_threads: int = 1) -> tuple[tuple, tuple]:
     """Call both kernels on copies of the same buffers, the compiled one on ``n_threads`` threads;
     return each one's (result, buffers)."""
@@ -107,7 +121,7 @@ def run_both(arguments: dict, n_threads: int = 1) -> tuple[tuple, tuple]:
     for kernel, threads in ((kernels.run_steps, {}), (_compiled.run_steps, {"n_threads": n_threads})):
         buffers = {name: arguments[name].copy() for name in ("params", "velocity", "losses_out", "trajectory_out")}
         with np.errstate(all="ignore"):  # as in train(): overflow is the divergence being detected
-            returned = kernel(**{**arguments, **buffers}, **threads)
+            returned = call_kernel(kernel, {**arguments, **buffers}, **threads)
         results.append((returned, buffers))
     return results[0], results[1]
 
@@ -199,7 +213,7 @@ def test_kernels_stop_at_the_same_diverging_step(dtype, loss_limit, batch_size, 
 
 
 def test_threads_split_the_sums_and_give_the_same_run_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.import_module("sgdcore.train"), "usable_cores", lambda: 2)  # on any machine
+    monkeypatch.setattr(importlib.import_module("sgdcore.backends"), "usable_cores", lambda: 2)  # on any machine
     data = dataset(3000, 40, np.float64, 3)
     config = TrainConfig(learning_rate=0.01, batch_size=64, epochs=2, momentum=0.9, seed=4, backend="numba")
     one, two, two_again = (last(data, replace(config, n_threads=threads)) for threads in (1, 2, 2))
@@ -214,7 +228,7 @@ def test_threads_split_the_sums_and_give_the_same_run_every_time(monkeypatch: py
 
 
 def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.import_module("sgdcore.train"), "usable_cores", lambda: 1)
+    monkeypatch.setattr(importlib.import_module("sgdcore.backends"), "usable_cores", lambda: 1)
     data = dataset(500, 5, np.float64, 0)
     config = TrainConfig(batch_size=50, epochs=2, backend="numba")
     asked_for_four = last(data, replace(config, n_threads=4))
@@ -224,39 +238,44 @@ def test_more_threads_than_cores_trains_on_the_cores_and_says_so(monkeypatch: py
 
 @pytest.mark.parametrize("epochs", [2, 10])  # 10 is long enough to take the losses from the quadratic form
 @pytest.mark.parametrize(("backend", "n_threads"), [("numba", 1), ("numba", 2), ("numpy", 2)])
-def test_with_several_threads_no_blas_worker_is_left_spinning(
+def test_training_runs_blas_on_one_thread_and_leaves_the_caller_its_own(
     monkeypatch: pytest.MonkeyPatch, epochs: int, backend: str, n_threads: int
 ) -> None:
-    # A BLAS worker left spinning after a call would share a core with a kernel thread. So on several
-    # threads the loss passes run on the kernel's own threads, and BLAS (the quadratic form's set-up) on
-    # one. With one kernel thread (the NumPy kernel always has one), BLAS passes as they were.
+    # A BLAS worker left spinning after a call would share a core with a kernel thread, or with a
+    # dashboard's server: every BLAS call of a run sees one thread. On several kernel threads the loss
+    # passes run on those threads instead. The caller's own setting holds between snapshots and after.
     def blas_threads() -> list[int]:
         return [library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"]
 
-    train_module = importlib.import_module("sgdcore.train")
-    monkeypatch.setattr(train_module, "usable_cores", lambda: 2)
-    calls: dict[str, list] = {"full_loss": [], "quadratic_loss": []}
-    for name in calls:
-        original = getattr(train_module, name)
+    losses = importlib.import_module("sgdcore.losses")
+    monkeypatch.setattr(importlib.import_module("sgdcore.backends"), "usable_cores", lambda: 2)
+    calls: dict[str, list] = {"full_loss": [], "quadratic_loss": [], "sgd_step": []}
+    for module, name in ((losses, "full_loss"), (losses, "quadratic_loss"), (kernels, "sgd_step")):
+        original = getattr(module, name)
 
-        def record(*arguments, name=name, original=original):
+        def record(*arguments, name=name, original=original, **options):
             calls[name].append(blas_threads())
-            return original(*arguments)
+            return original(*arguments, **options)
 
-        monkeypatch.setattr(train_module, name, record)
+        monkeypatch.setattr(module, name, record)
     data = dataset(200, 3, np.float64, 0)
     config = TrainConfig(batch_size=20, epochs=epochs, n_threads=n_threads, backend=backend)
     with threadpool_limits(limits=2, user_api="blas"):
         before = blas_threads()
-        progress = last(data, config)
+        between = []
+        for snapshot in sgdcore.train(data, config, report_every=0.0):
+            between.append((snapshot, blas_threads()))
         after = blas_threads()
+    progress = between[-1][0]
     assert progress.status == "finished" and progress.backend == backend and progress.notices == ()
-    assert before and after == before
-    quadratic = epochs > train_module.quadratic_setup_passes(200, 3)
-    assert calls["quadratic_loss"] == ([before if n_threads == 1 or backend == "numpy" else [1] * len(before)]
-                                       if quadratic else [])
+    assert before and before != [1] * len(before)
+    assert after == before and [threads for _, threads in between] == [before] * len(between)
+    one = [1] * len(before)
+    quadratic = epochs > losses.quadratic_setup_passes(200, 3)
+    assert calls["quadratic_loss"] == ([one] if quadratic else [])
+    assert calls["sgd_step"] == ([one] * progress.step if backend == "numpy" else [])
     if n_threads == 1 or backend == "numpy":  # the initial loss, then the centre's or one per epoch, with BLAS
-        assert calls["full_loss"] == [before] * (2 if quadratic else 1 + epochs)
+        assert calls["full_loss"] == [one] * (2 if quadratic else 1 + epochs)
     else:
         assert calls["full_loss"] == []
         reference = last(data, replace(config, backend="numpy"))
@@ -418,10 +437,10 @@ def test_the_cache_lives_outside_the_package_and_its_absence_is_neither_an_error
     environment.update(PYTHONPATH=str(tmp_path), XDG_CACHE_HOME=str(user_cache_dir), PYTHONDONTWRITEBYTECODE="1")
     script = textwrap.dedent("""
         import numpy as np
-        from sgdcore import _compiled
-        print(_compiled.run_steps(np.ones((4, 1)), np.ones(4), np.arange(4), 4, np.zeros(2), np.zeros(2), 0, 2,
-                                  np.full(2, 0.1), 0.0, 0.0, False, 0.0, 0.0, 0, 1e9, np.empty(2), 1,
-                                  np.empty((2, 2)), 0))
+        from sgdcore import _compiled, kernels
+        print(_compiled.run_steps(kernels.Minibatches(np.ones((4, 1)), np.ones(4), np.arange(4), 4, 2),
+                                  kernels.Chunk(0, 0, np.full(2, 0.1)), np.zeros(2), np.zeros(2),
+                                  kernels.StepRule(), 1e9, kernels.Records(np.empty(2), np.empty((2, 2)), 1, 0)))
     """)
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", script], cwd=tmp_path, env=environment,

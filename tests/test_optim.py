@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sgdcore import TrainConfig, gradient, sgd_step, synthetic, train
-from sgdcore.kernels import run_steps
+from sgdcore.kernels import Chunk, Minibatches, Records, StepRule, run_steps
 
 GRADIENTS = [np.array([1.0, 1.0]), np.array([2.0, 0.0]), np.array([0.0, 4.0])]
 
@@ -97,8 +97,8 @@ def test_numpy_kernel_runs_the_lesson_loop() -> None:
     params, velocity = np.array([0.1, -0.2, 0.3]), np.zeros(3)
     losses, trajectory = np.empty(n_steps), np.empty((10, 3))
     done, n_recorded = run_steps(
-        data.X, data.y, order, 23, params, velocity, 0, batch_size, learning_rates, 0.9, 0.1, False,
-        0.01, 0.0, 0, 1e300, losses, 2, trajectory, 0,
+        Minibatches(data.X, data.y, order, 23, batch_size), Chunk(0, 0, learning_rates), params, velocity,
+        StepRule(momentum=0.9, dampening=0.1, weight_decay=0.01), 1e300, Records(losses, trajectory, 2, 0),
     )
     assert (done, n_recorded) == (5, 2)  # steps 2 and 4 recorded (stride 2)
     expected, expected_velocity = np.array([0.1, -0.2, 0.3]), np.zeros(3)

@@ -208,6 +208,32 @@ def test_early_stopping_follows_scikit_learns_rule() -> None:
     np.testing.assert_array_equal(stopped.epoch_train_loss, full.epoch_train_loss[: expected_epoch + 1])
 
 
+def test_early_stopping_counts_a_tie_with_best_minus_tol_as_an_improvement(monkeypatch: pytest.MonkeyPatch) -> None:
+    # scikit-learn's SGDRegressor: `if loss > best_loss - tol: no_improvement += 1 else: no_improvement = 0`,
+    # then `best_loss = min(best_loss, loss)`, and it stops when no_improvement >= n_iter_no_change.
+    # Scripted epoch losses, exact in binary: epoch 2 ties with best − tol (1.0 − 0.25) and so improves; epochs
+    # 3 and 4 do not (> 0.75 − 0.25). The rule stops after epoch 4; counting the tie as no improvement would
+    # stop after epoch 3.
+    scripted = [1.0, 0.75, 0.875, 0.625, 0.5, 0.25]
+
+    def scripted_losses(data, epochs, loss_pass, quadratic=None):
+        losses = iter(scripted)
+        return lambda params: next(losses)
+
+    monkeypatch.setattr(sys.modules["sgdcore.train"], "epoch_loss_function", scripted_losses)
+    config = TrainConfig(batch_size=10, epochs=len(scripted), tol=0.25, n_iter_no_change=2, backend="numpy")
+    progress = last(synthetic(n=50), config)
+    assert (progress.status, progress.epoch) == ("converged", 4)
+    assert progress.epoch_train_loss[1:].tolist() == scripted[:4]
+    assert progress.state.best_loss == 0.625  # the lowest loss, though not lower by tol
+    assert progress.state.epochs_without_improvement == 2
+    assert progress.message == ("converged after 4 epochs: the training loss improved by less than tol=0.25 "
+                                "for 2 epochs in a row")
+    # Without the tie (epoch 2 a hair above best − tol), the same rule stops an epoch earlier.
+    scripted[1] = np.nextafter(0.75, 1.0)
+    assert last(synthetic(n=50), config).epoch == 3
+
+
 def test_without_tol_every_epoch_runs() -> None:
     progress = last(synthetic(n=100), TrainConfig(batch_size=10, epochs=12, backend="numpy"))
     assert progress.status == "finished"
@@ -230,6 +256,64 @@ def test_too_large_a_learning_rate_diverges_with_a_message_and_no_warnings() -> 
     assert "Learning rate 5 is too large" in progress.message
     assert "stability limit" in progress.message
     assert progress.epoch < 500
+
+
+def replay_until_a_minibatch_loss_is_over(data: Dataset, config: TrainConfig, limit: float) -> tuple[int, np.ndarray]:
+    """Replay a ``shuffle="none"``, ``init="zeros"`` run with the lesson's own functions (``predict``,
+    ``squared_loss``, ``gradient``, ``sgd_step``): the first step (counted from 1) whose minibatch loss is
+    not finite or over ``limit``, and the parameters before it."""
+    n_rows = data.X.shape[0]
+    params, velocity = np.zeros(data.n_features + 1), np.zeros(data.n_features + 1)
+    with np.errstate(all="ignore"):
+        for step in range(config.steps_per_epoch(n_rows) * config.epochs):
+            start = step % config.steps_per_epoch(n_rows) * config.batch_size
+            X_batch, y_batch = data.X[start:start + config.batch_size], data.y[start:start + config.batch_size]
+            loss = sgdcore.squared_loss(sgdcore.predict(X_batch, params[:-1], params[-1]), y_batch)
+            if not math.isfinite(loss) or loss > limit:
+                return step + 1, params
+            grad_w, grad_b = sgdcore.gradient(X_batch, y_batch, params[:-1], params[-1])
+            params, velocity = sgdcore.sgd_step(params, np.append(grad_w, grad_b), velocity, step=step,
+                                                learning_rate=config.learning_rate, momentum=config.momentum)
+    raise AssertionError("the replayed run did not diverge")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("divergence_factor", [1e6, math.inf])  # over the limit; no longer a finite number
+def test_diverged_at_step_names_the_first_step_whose_minibatch_loss_is_over_the_limit(
+    backend: str, divergence_factor: float
+) -> None:
+    data = synthetic(n=400, seed=2)
+    config = TrainConfig(learning_rate=3.0, batch_size=4, epochs=50, momentum=0.5, shuffle="none", init="zeros",
+                         divergence_factor=divergence_factor, backend=backend)
+    progress = last(data, config)
+    initial_loss = full_loss(data, np.zeros(data.n_features + 1))
+    expected, params_before = replay_until_a_minibatch_loss_is_over(data, config, divergence_factor * initial_loss)
+    assert 3 < expected < MAX_HISTORY_POINTS and expected % 100 != 0  # after a few good steps, mid-epoch
+    assert progress.status == "diverged"
+    assert progress.diverged_at_step == expected  # not one step early, nor one late
+    assert progress.step == expected - 1  # steps 1 … N − 1 were taken, step N was not
+    assert progress.message.startswith(f"diverged at step {expected}: ")
+    assert progress.loss_steps[-1] == expected  # the over-the-limit loss is drawn at step N
+    np.testing.assert_allclose(np.append(progress.weights, progress.bias), params_before, rtol=1e-9)
+
+
+def test_diverged_at_step_names_the_last_step_of_an_epoch_whose_full_loss_is_over_the_limit() -> None:
+    # Full-batch gradient descent: each epoch is one step, and its end's full loss is checked before the
+    # next step's minibatch loss (the same number): after step N, over the limit, is "diverged at step N".
+    data = synthetic(n=100, seed=2)
+    config = TrainConfig(learning_rate=2.5, batch_size=100, epochs=200, init="zeros", backend="numpy")
+    progress = last(data, config)
+    params = np.zeros(data.n_features + 1)
+    limit = config.divergence_factor * full_loss(data, params)
+    step, loss = 0, 0.0
+    with np.errstate(all="ignore"):
+        while math.isfinite(loss) and loss <= limit:
+            grad_w, grad_b = sgdcore.gradient(data.X, data.y, params[:-1], params[-1])
+            params = params - config.learning_rate * np.append(grad_w, grad_b)
+            step, loss = step + 1, full_loss(data, params)
+    assert 3 < step < 200
+    assert (progress.status, progress.diverged_at_step, progress.step) == ("diverged", step, step)
+    assert progress.message.startswith(f"diverged at step {step}: ")
 
 
 # Histories
@@ -342,7 +426,7 @@ def test_given_quadratic_forms_are_used_instead_of_summing_them_again(
     def summed_again(data: Dataset) -> None:
         raise AssertionError("train() summed a quadratic form it was given")
 
-    monkeypatch.setattr(sys.modules["sgdcore.train"], "quadratic_loss", summed_again)
+    monkeypatch.setattr(sys.modules["sgdcore.losses"], "quadratic_loss", summed_again)
     # A long run takes its epoch losses from the forms (a short one sums directly, as without them):
     # the same losses either way, bit for bit.
     assert (epochs > quadratic_setup_passes(*train_rows.X.shape)) == (epochs == 40)
@@ -469,17 +553,17 @@ def blocks_visited(order: np.ndarray, n_rows: int, block_size: int) -> list[int]
 
 def test_epoch_orders() -> None:
     rng = np.random.default_rng(0)
-    np.testing.assert_array_equal(epoch_order(10, rng, "none", 4), np.arange(10))
-    order = epoch_order(10, rng, "epoch", 4)
+    np.testing.assert_array_equal(epoch_order(10, rng, "none", block_size=4), np.arange(10))
+    order = epoch_order(10, rng, "epoch", block_size=4)
     np.testing.assert_array_equal(np.sort(order), np.arange(10))
     # Blocks [0-3], [4-7], [8-9] each appear contiguously, in some order.
-    blocks_visited(epoch_order(10, rng, "blocks", 4), 10, 4)
+    blocks_visited(epoch_order(10, rng, "blocks", block_size=4), 10, 4)
 
 
 def test_the_epoch_shuffle_is_uniform_over_all_orders() -> None:
     rng = np.random.default_rng(3)
     draws = 24_000
-    counts = collections.Counter(tuple(epoch_order(4, rng, "epoch", 4).tolist()) for _ in range(draws))
+    counts = collections.Counter(tuple(epoch_order(4, rng, "epoch", block_size=4).tolist()) for _ in range(draws))
     assert len(counts) == 24  # every order of four rows turns up…
     chi_square = sum((count - draws / 24) ** 2 / (draws / 24) for count in counts.values())
     assert chi_square < 49.7  # …about equally often (99.9th percentile of χ² with 23 degrees of freedom)
@@ -491,9 +575,9 @@ def test_blocks_visit_every_block_once_in_any_order(backend_name: str) -> None:
     rng = np.random.default_rng(1)
     short_block_positions, first_rows = set(), set()
     for _ in range(200):
-        pieces = blocks_visited(epoch_order(23, rng, "blocks", 4, backend), 23, 4)
+        pieces = blocks_visited(epoch_order(23, rng, "blocks", block_size=4, backend=backend), 23, 4)
         short_block_positions.add(pieces.index(5))
-        first_rows.add(int(epoch_order(8, rng, "blocks", 4, backend)[0]))
+        first_rows.add(int(epoch_order(8, rng, "blocks", block_size=4, backend=backend)[0]))
     assert short_block_positions == set(range(6))  # the short last block comes at every turn
     assert first_rows == set(range(8))  # any row can come first: the rows of a block are shuffled
 
@@ -504,7 +588,8 @@ def test_the_rows_of_a_block_come_in_a_uniformly_random_order(backend_name: str)
     rng = np.random.default_rng(4)
     draws = 24_000
     # One block of four rows: the blocks order is then the inside-out shuffle of that block alone.
-    counts = collections.Counter(tuple(epoch_order(4, rng, "blocks", 4, backend).tolist()) for _ in range(draws))
+    counts = collections.Counter(tuple(epoch_order(4, rng, "blocks", block_size=4, backend=backend).tolist())
+                                 for _ in range(draws))
     assert len(counts) == 24
     chi_square = sum((count - draws / 24) ** 2 / (draws / 24) for count in counts.values())
     assert chi_square < 49.7  # 99.9th percentile of χ² with 23 degrees of freedom

@@ -430,7 +430,7 @@ def test_every_page_address_is_its_file_name_in_pages() -> None:
 
 
 def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui import compile as ui_compile
+    from ui import kernel as ui_kernel
 
     compiled = threading.Event()
 
@@ -440,7 +440,7 @@ def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytes
 
     warm_up = threading.Thread(target=slow_compile)
     warm_up.start()
-    monkeypatch.setattr(ui_compile, "warm_up_in_background", lambda: warm_up)
+    monkeypatch.setattr(ui_kernel, "warm_up_in_background", lambda: warm_up)
     shown = []
 
     @contextlib.contextmanager
@@ -448,12 +448,12 @@ def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytes
         shown.append(text)
         yield
 
-    monkeypatch.setattr(ui_compile.st, "spinner", spinner)
-    ui_compile.wait_for_kernel()
+    monkeypatch.setattr(ui_kernel.st, "spinner", spinner)
+    ui_kernel.wait_for_kernel()
     assert compiled.is_set()  # training starts only once the kernel is ready…
-    assert shown == [ui_compile.COMPILING_MESSAGE]  # …and the page said why it waited
-    ui_compile.wait_for_kernel()
-    assert shown == [ui_compile.COMPILING_MESSAGE]  # compiled already: no message, no wait
+    assert shown == [ui_kernel.COMPILING_MESSAGE]  # …and the page said why it waited
+    ui_kernel.wait_for_kernel()
+    assert shown == [ui_kernel.COMPILING_MESSAGE]  # compiled already: no message, no wait
 
 
 @pytest.mark.parametrize("live", [True, False])
@@ -468,7 +468,7 @@ def test_the_pages_runs_reuse_the_problems_loss_forms(live: bool, monkeypatch: p
     def summed_again(data: sgdcore.Dataset) -> None:
         raise AssertionError("a page run summed the loss's quadratic form again")
 
-    monkeypatch.setattr(sys.modules["sgdcore.train"], "quadratic_loss", summed_again)
+    monkeypatch.setattr(sys.modules["sgdcore.losses"], "quadratic_loss", summed_again)
     if live:
         progress = runner.train_live(problem, config, save=lambda _: None, draw=lambda _: None)
     else:

@@ -35,7 +35,7 @@ PAGE_PATHS = tuple(page.url_path for page in PAGES)
 
 def run_router() -> None:
     """The router: page config, the navigation between the pages, the shared sidebar, then the page."""
-    from ui.compile import warm_up_in_background
+    from ui.kernel import warm_up_in_background
     from ui.widgets import shared_sidebar
 
     st.set_page_config(page_title="SGD dashboard", page_icon="📉", layout="wide")

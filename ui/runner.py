@@ -1,8 +1,7 @@
 """Training on the page: run sgdcore's generator, keep each snapshot, redraw at a bounded rate.
 
-While a page trains, BLAS (the full loss at each epoch's end) runs on one thread: the kernel is
-single-threaded anyway, and a second BLAS thread spinning against the browser and the server's other
-threads on a small machine cost a third of the training speed (measured: benchmarks/bench_dashboard.py).
+How many threads training takes (the kernel's, BLAS's) is sgdcore's to decide, from the config: this
+module only paces the drawing, so that live charts cost training a bounded share of its time.
 
 Every snapshot is saved in ``st.session_state`` before anything is drawn, so when a click (Stop,
 or any widget) makes Streamlit interrupt the script, what was trained so far is kept and can be
@@ -15,10 +14,8 @@ import time
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
 import sgdcore
-from ui.compile import wait_for_kernel
+from ui.kernel import wait_for_kernel
 
 # session_state key of the Train page's run: {"key": what it was trained on, "progress": the last snapshot,
 # "config": its TrainConfig, "description": the data}; the Export page reads it.
@@ -78,18 +75,17 @@ def train_live(
     frames = FrameClock()
     last_reported = time.perf_counter()
     progress = None
-    with threadpool_limits(limits=1, user_api="blas"):
-        for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
-                                      until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem)):
-            save(progress)
-            # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
-            # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
-            now = time.perf_counter()
-            if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
-                report(progress)
-                last_reported = now
-            if (progress.status != "running" and draw_last) or (progress.status == "running" and frames.due()):
-                frames.draw(draw, progress)
+    for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
+                                  until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem)):
+        save(progress)
+        # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
+        # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
+        now = time.perf_counter()
+        if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
+            report(progress)
+            last_reported = now
+        if (progress.status != "running" and draw_last) or (progress.status == "running" and frames.due()):
+            frames.draw(draw, progress)
     assert progress is not None  # sgdcore.train always yields at least once
     return progress
 
@@ -113,16 +109,15 @@ def train_all(
     runs: dict[str, sgdcore.Progress] = {}
     frames = FrameClock()
     report_every = REPORT_SECONDS if live else 10.0
-    with threadpool_limits(limits=1, user_api="blas"):
-        for index, (label, config) in enumerate(configs.items()):
-            if report is not None:
-                report(label, index)
-            for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every,
-                                          **quadratics(problem)):
-                runs[label] = progress
-                save(dict(runs))
-                if live and draw is not None and frames.due():
-                    frames.draw(draw, runs)
+    for index, (label, config) in enumerate(configs.items()):
+        if report is not None:
+            report(label, index)
+        for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every,
+                                      **quadratics(problem)):
+            runs[label] = progress
+            save(dict(runs))
+            if live and draw is not None and frames.due():
+                frames.draw(draw, runs)
     if draw is not None:
         draw(runs)
     return runs

@@ -22,7 +22,7 @@ from browser_helpers import (
 from conftest import VIEWPORT
 from playwright.sync_api import expect
 
-from ui.compile import COMPILING_MESSAGE
+from ui.kernel import COMPILING_MESSAGE
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TOLERANCE = 0.01

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import streamlit as st
 
+import sgdcore
+
 
 def _warm_up() -> None:
-    try:
-        from sgdcore import _compiled
-    except Exception:  # the NumPy path runs instead; the first run's notice tells the user
-        return
-    _compiled.warm_up()
+    with contextlib.suppress(Exception):  # the NumPy path runs instead; the first run's notice tells the user
+        sgdcore.warm_up_kernel()
 
 
 @st.cache_resource(show_spinner=False)
