@@ -495,7 +495,7 @@ def test_missing_text_values_with_onehot_are_dropped_or_imputed() -> None:
 
 
 def test_infinite_values_are_named_with_counts() -> None:
-    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1\) contain infinite values .* Fix or remove"):
+    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1\) contain infinite values .* fix or remove"):
         dataset_from_frame(frame(a=[np.inf, 1.0, -np.inf, 2.0], b=[1.0, 2.0, 3.0, 4.0], y=[1.0, 2.0, np.inf, 3.0]), "y")
 
 
@@ -513,7 +513,7 @@ def test_a_single_row_is_refused() -> None:
 
 
 def test_a_single_row_left_after_dropping_says_why() -> None:
-    with pytest.raises(DataError, match=r"Need at least 2 rows; got 1 after dropping 2 row\(s\) with missing values"):
+    with pytest.raises(DataError, match=r"Need at least 2 rows; got 1 after dropping 2 row\(s\) with missing or infinite values"):
         dataset_from_frame(frame(x=[1.0, np.nan, 3.0], y=[1.0, 2.0, np.nan]), "y", missing="drop")
 
 
