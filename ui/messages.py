@@ -41,9 +41,9 @@ def short(text: object, limit: int = ECHO_CHARACTERS) -> str:
     return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
 
 
-def choose(widget: str, *labels: str) -> str:
+def choose(widget: str, *labels: str, start: str = "Under") -> str:
     """How a message points at the choices that fix it: ``Under “Missing values”, choose “A” or “B”``."""
-    return f"Under “{widget}”, choose " + " or ".join(f"“{label}”" for label in labels)
+    return f"{start} “{widget}”, choose " + " or ".join(f"“{label}”" for label in labels)
 
 
 def names(columns: Sequence[object], limit: int = LISTED) -> str:
@@ -126,7 +126,7 @@ DATA_PROBLEMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "too_many_categories": lambda f: f"The column {echo(str(f['column']))} has {f['count']:,} different values, "
                                      f"more than the {f['limit']} that one-hot encoding takes: it looks like an "
                                      f"identifier or free text. Remove it from the “{FEATURES}”, or "
-                                     f"{choose(NON_NUMERIC, NON_NUMERIC_LABELS['drop']).lower()}.",
+                                     f"{choose(NON_NUMERIC, NON_NUMERIC_LABELS['drop'], start='under')}.",
     # Missing and infinite values
     "missing_values": lambda f: f"{sum(f['counts'].values()):,} missing value(s) in {f['rows']:,} row(s), in "
                                 f"{counts(f['counts'], f.get('target'))}. "
@@ -139,7 +139,7 @@ DATA_PROBLEMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
                            f"“{FEATURES}”.",
     "not_finite": lambda f: f"The data still holds {f['count']:,} missing or infinite value(s). "
                             f"{choose(MISSING, MISSING_LABELS['drop'])}, and "
-                            f"{choose(INFINITE, INFINITE_LABELS['drop']).lower()}.",
+                            f"{choose(INFINITE, INFINITE_LABELS['drop'], start='under')}.",
     # What least squares needs
     "too_few_rows": lambda f: (f"Only {f['rows']} row(s) left after dropping {f['dropped']:,} with missing or "
                                "infinite values; least squares needs at least 2. "

@@ -56,10 +56,20 @@ def _parse_int(text: str) -> int:
     return int(typed(text))
 
 
-def _checked(parse: Callable[[str], object], text: str) -> str:
-    """``text`` as it is, once ``parse`` has found it valid: a link's list is kept as its sender wrote it."""
-    parse(text)
+def _at_most_max_features(text: str) -> str:
+    """A link's weights as written, if there are at most ``MAX_FEATURES`` of them.
+
+    More are refused here: the sidebar's "Features" box could not show them. An entry that is not a number
+    is let through, for the sidebar to name it beside the box where it can be fixed.
+    """
+    _check_feature_count(len(_typed_parts(text)))
     return text
+
+
+def _check_feature_count(count: int) -> None:
+    if count > MAX_FEATURES:
+        raise ListError(f"True weights: {count:,} numbers, one per feature, but the synthetic data has at most "
+                        f"{MAX_FEATURES} features. Give at most {MAX_FEATURES} weights.")
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Data
     Setting("data_source", "synthetic", str, DATA_SOURCES),
     Setting("n_rows", 1000, _parse_int, low=10, high=2_000_000),
-    Setting("true_weights", "2, -3.4", lambda text: _checked(parse_weights, text)),
+    Setting("true_weights", "2, -3.4", _at_most_max_features),
     Setting("true_bias", 4.2, _parse_float, low=-1e6, high=1e6),
     Setting("noise", 0.01, _parse_float, low=0, high=1e6),
     Setting("data_seed", 0, _parse_int, low=0, high=2**31 - 1),
@@ -249,9 +259,7 @@ def parse_numbers(text: str, what: str) -> list[float]:
 def parse_weights(text: str) -> list[float]:
     """The synthetic data's true weights, one per feature: at most ``MAX_FEATURES`` numbers."""
     weights = parse_numbers(text, "True weights")
-    if len(weights) > MAX_FEATURES:
-        raise ListError(f"True weights: {len(weights):,} numbers, one per feature, but the synthetic data has at "
-                        f"most {MAX_FEATURES} features. Give at most {MAX_FEATURES} weights.")
+    _check_feature_count(len(weights))
     return weights
 
 
