@@ -242,12 +242,12 @@ def test_the_former_target_goes_back_among_the_features() -> None:
 
 def test_a_huge_value_in_a_file_is_echoed_cut_to_a_readable_length() -> None:
     huge = "z" * 100_000
-    content = f"a,note,y\n1,short,2\n2,{huge},3\n3,x,5\n".encode()
+    content = f"a,note,y\n1,{huge},2\n2,short,3\n3,x,5\n".encode()
     at = upload(in_use(), "notes.csv", content)
     message = at.error[0].value
-    assert "'note' (e.g. 'short')" in message and len(message) < 500
-    at = upload(at, "x" * 5_000 + ".csv", content.replace(b"1,short", b",short"))
-    assert all(len(error.value) < 600 for error in at.error)
+    assert "'note' (e.g. 'zzz" in message and "(100,000 characters)" in message and len(message) < 500
+    at = upload(at, "x" * 5_000 + ".csv", b"a,b\n1,2\n3,4,5\n")
+    assert "(5,004 characters): Cannot read the file" in at.error[0].value and len(at.error[0].value) < 500
     assert_still_in_use(at)
 
 
