@@ -40,6 +40,16 @@ def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
     return re.compile(rf"[+-]?(?:{integer}(?:{re.escape(decimal)}\d*)?|{re.escape(decimal)}\d+)(?:[eE][+-]?\d+)?")
 
 
+def _plain(values: pd.Series) -> pd.Series:
+    """The values as stripped strings, with no-break and thin spaces as spaces and the minus sign as ``-``."""
+    if not all(isinstance(value, str) for value in values.iloc[:SAMPLE_VALUES]):
+        return pd.Series([""], dtype=object)  # not strings (dates, mixed objects): matches no number
+    text = values.astype(str).str.strip()
+    for character, replacement in SPACES.items():
+        text = text.str.replace(character, replacement, regex=False)
+    return text
+
+
 def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str]] | None:
     """The column read as float64 numbers, and its ``(thousands, decimal)`` separators; ``None`` if it is text.
 
@@ -51,13 +61,10 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         The file's delimiter: it decides which way ``1,234`` is read (see the module's docstring).
     """
     present = series.dropna()
-    if len(present) == 0 or not all(isinstance(value, str) for value in present.iloc[:SAMPLE_VALUES]):
+    # A look at the first values first: most text columns end here, before any work on the whole column.
+    if len(present) == 0 or not _plain(present.iloc[:SAMPLE_VALUES]).str.fullmatch(NUMBER_CHARACTERS).all():
         return None
-    text = present.astype(str).str.strip()
-    for character, replacement in SPACES.items():
-        text = text.str.replace(character, replacement, regex=False)
-    if not text.iloc[:SAMPLE_VALUES].str.fullmatch(NUMBER_CHARACTERS).all():  # cheap: most text columns end here
-        return None
+    text = _plain(present)
     formats = COMMA_FILE_FORMATS if delimiter == "," else OTHER_FILE_FORMATS
     for thousands, decimal in formats:
         if not text.str.fullmatch(number_pattern(thousands, decimal)).all():
