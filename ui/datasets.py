@@ -17,6 +17,7 @@ import streamlit as st
 from sklearn.datasets import load_diabetes
 
 import sgdcore
+from ui.messages import listed_numbers
 from ui.settings import parse_weights, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
@@ -91,7 +92,8 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     cached = large_synthetic_dataset if _is_large(n_rows, len(weights)) else synthetic_dataset
     data = cached(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
-    return data, key, f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {list(weights)}, b = {bias:g}"
+    return data, key, (f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {listed_numbers(weights)}, "
+                       f"b = {bias:g}")
 
 
 class Choice(NamedTuple):

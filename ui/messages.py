@@ -41,6 +41,13 @@ def short(text: object, limit: int = ECHO_CHARACTERS) -> str:
     return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
 
 
+def listed_numbers(values: Sequence[float], limit: int = LISTED) -> str:
+    """``[2.0, -3.4]``, or the first ``limit`` values and how many there are: a description stays readable."""
+    if len(values) <= limit:
+        return str(list(values))
+    return f"[{', '.join(map(str, values[:limit]))}, … ({len(values)} values)]"
+
+
 def choose(widget: str, *labels: str, start: str = "Under") -> str:
     """How a message points at the choices that fix it: ``Under “Missing values”, choose “A” or “B”``."""
     return f"{start} “{widget}”, choose " + " or ".join(f"“{label}”" for label in labels)
