@@ -128,7 +128,8 @@ def _check_target(frame: pd.DataFrame, target: str) -> None:
     duplicated = frame.columns[frame.columns.duplicated()].unique()
     if len(duplicated):
         raise DataError(f"Duplicate column names: {quoted(duplicated)}. Rename them so that every column has a "
-                        "unique name.", "duplicate_columns", counts={name: 2 for name in duplicated})
+                        "unique name.", "duplicate_columns",
+                        counts={name: int((frame.columns == name).sum()) for name in duplicated})
     if target not in frame.columns:
         raise DataError(
             f"The target column {echo(target)} is not in the table. Available columns: {quoted(frame.columns)}. "
