@@ -3,7 +3,8 @@
 import streamlit as st
 
 import sgdcore
-from sgdcore.io import DELIMITER_NAMES, dataset_from_frame
+from sgdcore.io import dataset_from_frame
+from ui import messages
 from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.navigation import require_router
 from ui.uploads import parse_upload
@@ -12,8 +13,6 @@ from ui.widgets import show_error
 require_router()  # first: on a fresh server this page may have been started without the router
 
 TABLE = "data_table"  # session_state: the parsed upload, as ui.uploads.parse_upload returns it
-MISSING_LABELS = {"error": "Stop and tell me", "drop": "Drop those rows", "mean": "Fill with the column mean"}
-NON_NUMERIC_LABELS = {"error": "Stop and tell me", "drop": "Drop those columns", "onehot": "One-hot encode them"}
 state = st.session_state
 
 st.title("Data")
@@ -45,19 +44,19 @@ def refuse(message: str) -> None:
     """Say what is wrong with the file, and that the data in use has not changed; end the page here."""
     show_error(message)
     if in_use.problem is not None:
-        st.caption(f"Nothing changed: still using {in_use.description}.")
+        st.caption(messages.nothing_changed(in_use.description))
     st.stop()
 
 
 if "error" in parsed:
-    refuse(f"{uploaded.name}: {parsed['error']}")
+    refuse(messages.file_error(uploaded.name, parsed["error"]))
 
 table = parsed["table"]
 frame = table.frame
 st.caption(f"**{table.name}**: {len(frame):,} rows × {frame.shape[1]} columns, "
-           f"{DELIMITER_NAMES[table.delimiter]}-separated, "
+           f"{messages.DELIMITER_WORDS[table.delimiter]}-separated, "
            f"{table.encoding}.")
-for notice in table.notices:
+for notice in messages.table_notices(table.encoding, table.number_formats):
     st.caption(notice)
 
 preview, summary = st.tabs(["Preview", "Column summary"])
@@ -69,34 +68,43 @@ columns = list(frame.columns)
 # when the user visits another page (see ui.widgets.keep_page_settings).
 target_key, features_key = f"keep_target_{parsed['digest']}", f"keep_features_{parsed['digest']}"
 missing_key, non_numeric_key = f"keep_missing_{parsed['digest']}", f"keep_non_numeric_{parsed['digest']}"
+infinite_key, former_target_key = f"keep_infinite_{parsed['digest']}", f"keep_former_target_{parsed['digest']}"
 state.setdefault(target_key, columns[-1])
 state.setdefault(features_key, columns[:-1])
 state.setdefault(missing_key, "error")
 state.setdefault(non_numeric_key, "error")
+state.setdefault(infinite_key, "error")
 left, right = st.columns([1, 2])
-target = left.selectbox("Target column", columns, key=target_key, help="The column to predict.")
+target = left.selectbox(messages.TARGET, columns, key=target_key, help="The column to predict.")
 candidates = [column for column in columns if column != target]
-state[features_key] = [column for column in state[features_key] if column in candidates]
-features = right.multiselect("Feature columns", candidates, key=features_key,
+former_target = state.get(former_target_key, target)
+features = [column for column in state[features_key] if column in candidates]
+if former_target != target and former_target in candidates and former_target not in features:
+    features.append(former_target)  # the column the user stopped predicting is one to predict from again
+state[features_key], state[former_target_key] = features, target
+features = right.multiselect(messages.FEATURES, candidates, key=features_key,
                              help="The columns to predict it from.")
-left, right = st.columns(2)
-missing = left.radio("Missing values", tuple(MISSING_LABELS), format_func=MISSING_LABELS.__getitem__,
-                     key=missing_key, horizontal=True)
-non_numeric = right.radio("Non-numeric feature columns", tuple(NON_NUMERIC_LABELS),
-                          format_func=NON_NUMERIC_LABELS.__getitem__, key=non_numeric_key, horizontal=True)
+left, middle, right = st.columns(3)
+missing = left.radio(messages.MISSING, tuple(messages.MISSING_LABELS), format_func=messages.MISSING_LABELS.get,
+                     key=missing_key)
+non_numeric = middle.radio(messages.NON_NUMERIC, tuple(messages.NON_NUMERIC_LABELS),
+                           format_func=messages.NON_NUMERIC_LABELS.get, key=non_numeric_key)
+infinite = right.radio(messages.INFINITE, tuple(messages.INFINITE_LABELS), format_func=messages.INFINITE_LABELS.get,
+                       key=infinite_key)
 
-dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}"
+dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}:{infinite}"
 # The last dataset built from this file is kept: building one from a million rows takes a while.
 built = parsed["built"]
 if dataset_key not in built:
     try:
         built.clear()
-        built[dataset_key] = dataset_from_frame(frame, target, features, missing=missing, non_numeric=non_numeric)
+        built[dataset_key] = dataset_from_frame(frame, target, features, missing=missing, non_numeric=non_numeric,
+                                                infinite=infinite)
     except sgdcore.SGDCoreError as error:
         built[dataset_key] = error
 dataset = built[dataset_key]
 if isinstance(dataset, sgdcore.SGDCoreError):
-    refuse(str(dataset))
+    refuse(messages.data_error(dataset))
 
 for notice in dataset.notices:
     st.caption(notice)

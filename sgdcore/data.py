@@ -66,13 +66,15 @@ class Dataset:
             missing = int(np.count_nonzero(~np.isfinite(self.X))) + int(np.count_nonzero(~np.isfinite(self.y)))
             raise DataError(
                 f"The data holds {missing} missing or infinite value(s) (NaN or inf): remove or fill them first "
-                "(for a table, dataset_from_frame does it: missing='drop' or missing='mean')."
+                "(for a table, dataset_from_frame does it: missing='drop' or missing='mean', infinite='drop').",
+                "not_finite", count=missing,
             )
         largest = max(map(abs, bounds), default=0.0)
         if largest * largest * max(self.n_rows, 1) > np.finfo(np.float64).max:
             raise DataError(
                 f"Values up to {largest:.3g} are too large for the squared loss in floating point (a sum of "
-                "their squares overflows): rescale the data, e.g. divide the largest columns by a power of ten."
+                "their squares overflows): rescale the data, e.g. divide the largest columns by a power of ten.",
+                "too_large", largest=largest,
             )
 
     @property

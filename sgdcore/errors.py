@@ -1,7 +1,8 @@
 """The one family of errors sgdcore raises for bad input, and the type checks that come before them.
 
-Every message names the problem, the value received and what to do instead, so the dashboard can
-show it to the user as it is.
+Every message names the problem, the value received and what to do instead, in sgdcore's own terms (its
+parameter names). A :class:`DataError` also carries the problem as data (a ``problem`` name and its fields),
+so that a user interface can say it in its own words and language without reading the English.
 """
 
 import numpy as np
@@ -12,11 +13,51 @@ class SGDCoreError(ValueError):
 
 
 class DataError(SGDCoreError):
-    """The data cannot be used as it is (empty file, missing values, non-numeric columns, ...)."""
+    """The data cannot be used as it is (empty file, missing values, non-numeric columns, ...).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what to do, in sgdcore's terms.
+    problem : str, optional
+        A short name for the problem, e.g. ``"missing_values"`` (``""`` if it has none).
+    **fields
+        The facts the message is made of (a column, a count, a line number, ...), by name.
+
+    Attributes
+    ----------
+    problem : str
+    fields : dict
+    """
+
+    def __init__(self, message: str, problem: str = "", **fields: object) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.fields = fields
+
+    def __reduce__(self) -> tuple:
+        # Keyword fields are not in ``args``: without this a copy or a pickle would lose them.
+        return _rebuild_data_error, (type(self), str(self), self.problem, self.fields)
+
+
+def _rebuild_data_error(kind: type[DataError], message: str, problem: str, fields: dict) -> DataError:
+    return kind(message, problem, **fields)
 
 
 class ConfigError(SGDCoreError):
     """A training setting is out of range (learning rate, batch size, epochs, ...)."""
+
+
+ECHO_CHARACTERS = 60  # how much of a value a message repeats: a cell or a link can hold 100,000 characters
+
+
+def echo(value: object, limit: int = ECHO_CHARACTERS) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters: ``'abcdef…' (100,000 characters)``."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit - 1]}…{text[0] if isinstance(value, str) else ''}{length}"
 
 
 def is_number(value: object) -> bool:

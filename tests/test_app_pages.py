@@ -448,7 +448,7 @@ def test_data_page_upload_choose_and_use_a_csv_everywhere() -> None:
     assert summary.set_index("column").loc["city", "type"] == "text"
     assert at.selectbox[0].value == "score"  # the target defaults to the last column
     # A text feature: the message names it and the two ways out; nothing changes until the user picks one.
-    assert "'city'" in at.error[0].value and "one-hot" in at.error[0].value
+    assert "'city'" in at.error[0].value and "one-hot" in at.error[0].value.lower()
     assert not [b for b in at.button if b.label == "Use this dataset"]
     choice_radio(at, "keep_non_numeric_").set_value("onehot").run()
     assert any("One-hot encoded 'city'" in c.value for c in at.caption)

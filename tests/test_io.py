@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import pickle
+import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -495,7 +498,7 @@ def test_missing_text_values_with_onehot_are_dropped_or_imputed() -> None:
 
 
 def test_infinite_values_are_named_with_counts() -> None:
-    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1\) contain infinite values .* Fix or remove"):
+    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1\) contain infinite values .* fix or remove"):
         dataset_from_frame(frame(a=[np.inf, 1.0, -np.inf, 2.0], b=[1.0, 2.0, 3.0, 4.0], y=[1.0, 2.0, np.inf, 3.0]), "y")
 
 
@@ -513,7 +516,7 @@ def test_a_single_row_is_refused() -> None:
 
 
 def test_a_single_row_left_after_dropping_says_why() -> None:
-    with pytest.raises(DataError, match=r"Need at least 2 rows; got 1 after dropping 2 row\(s\) with missing values"):
+    with pytest.raises(DataError, match=r"at least 2 rows; got 1 after dropping 2 row\(s\) with missing or infinite"):
         dataset_from_frame(frame(x=[1.0, np.nan, 3.0], y=[1.0, 2.0, np.nan]), "y", missing="drop")
 
 
@@ -595,3 +598,174 @@ def test_random_floats_round_trip_through_csv(values: np.ndarray, delimiter: str
         return
     np.testing.assert_allclose(data.X, values[:, :-1], rtol=1e-12, atol=0)
     np.testing.assert_allclose(data.y, values[:, -1], rtol=1e-12, atol=0)
+
+
+# Numbers as spreadsheets write them: thousands separators and decimal commas
+
+
+def test_quoted_numbers_with_thousands_separators_are_numbers_not_text() -> None:
+    table = read_table(b'item,price,qty\nA,"1,234.5",2\nB,"12,000",3\nC,7.25,4\nD,"-1,000,000.125",5\n')
+    assert table.frame["price"].tolist() == [1234.5, 12000.0, 7.25, -1000000.125]
+    assert table.number_formats == {"price": (",", ".")}
+    assert column_summary(table.frame).set_index("column").loc["price", "type"] == "numeric"
+    # A feature, not a text column to drop or one-hot encode (which refused it as an identifier)
+    data = dataset_from_frame(table.frame, "qty", ["price"])
+    assert data.X[:, 0].tolist() == [1234.5, 12000.0, 7.25, -1000000.125]
+
+
+def test_a_semicolon_file_with_decimal_commas_is_read_as_numbers() -> None:
+    table = read_table("x;y;z\n1,5;2;1 234,5\n-0,25;3,75;12\n2;4,125;\u22127\u202f000,5\n".encode())
+    assert table.delimiter == ";"
+    assert table.frame["x"].tolist() == [1.5, -0.25, 2.0]
+    assert table.frame["y"].tolist() == [2.0, 3.75, 4.125]
+    assert table.frame["z"].tolist() == [1234.5, 12.0, -7000.5]
+    assert table.number_formats == {"x": ("", ","), "y": ("", ","), "z": (" ", ",")}
+    assert dataset_from_frame(table.frame, "z").n_rows == 3
+
+
+def test_a_comma_between_thousands_or_before_decimals_is_decided_by_the_file_and_the_column() -> None:
+    # 1,234 is a thousand and more in a comma-separated file, a little more than one in a semicolon-separated one
+    assert read_table(b'a,b\n"1,234",1\n"2,500",2\n').frame["a"].tolist() == [1234.0, 2500.0]
+    assert read_table(b"a;b\n1,234;1\n2,500;2\n").frame["a"].tolist() == [1.234, 2.5]
+    # a group that is not three digits makes the comma a decimal comma, in the whole column
+    assert read_table(b'a,b\n"1,5",1\n"1,234",2\n').frame["a"].tolist() == [1.5, 1.234]
+    assert read_table(b"a;b\n1.234,5;1\n1.000.000;2\n").frame["a"].tolist() == [1234.5, 1e6]
+
+
+@pytest.mark.parametrize("values", [
+    ["$1,234.50", "$2"], ["12 kg", "3 kg"], ["1,2,3", "4"], ["2024.01.05", "2024.02.05"], ["1 2", "3"], ["1,23,4", "5"],
+])
+def test_text_that_only_looks_like_numbers_stays_text(values: list[str]) -> None:
+    raw = "a,b\n" + "".join(f'"{value}",{i}\n' for i, value in enumerate(values))
+    table = read_table(raw.encode())
+    assert table.frame["a"].tolist() == values and table.number_formats == {}
+
+
+def _thousands_and_decimals(value: float, style: str) -> str:
+    written = format(value, ",")  # "1,234,567.891" (or "1e+20": no separators to add)
+    if style == "space, decimal comma":
+        return written.replace(",", " ").replace(".", ",")
+    if style == "point, decimal comma":
+        return written.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f'"{written}"'  # comma and decimal point, quoted in a comma-separated file
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False), min_size=1, max_size=12),
+    style=st.sampled_from(["comma, decimal point", "space, decimal comma", "point, decimal comma"]),
+)
+def test_any_float_written_with_thousands_separators_or_a_decimal_comma_reads_back_exactly(
+    values: list[float], style: str
+) -> None:
+    delimiter = "," if style == "comma, decimal point" else ";"
+    lines = [f"written{delimiter}row"] + [
+        f"{_thousands_and_decimals(value, style)}{delimiter}{i}" for i, value in enumerate(values)]
+    table = read_table("\n".join(lines).encode())
+    assert table.frame["written"].dtype == np.float64
+    assert table.frame["written"].tolist() == values
+
+
+# Files that are not text
+
+
+def _xlsx() -> bytes:
+    """The start of an Excel workbook: a zip archive whose first member is [Content_Types].xml."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("data.csv", "x,y\n1,2\n")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("raw", "kind", "said"), [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10,\x00\n\x08\x02,,\x00\x00\x00", "png", "a PNG image"),
+    (_xlsx(), "xlsx", "an Excel workbook (.xlsx)"),
+    (_zip(), "zip", "a zip archive"),
+    (b"%PDF-1.7\n1 0 obj\n", "pdf", "a PDF document"),
+    ("x,y\n1,2\n".encode("utf-16"), "utf16", "UTF-16 text"),
+    (bytes(range(256)) * 4, "binary", "binary data"),
+])
+def test_a_file_that_is_not_text_is_called_what_it_is(raw: bytes, kind: str, said: str) -> None:
+    with pytest.raises(DataError, match=f"not a CSV file: it looks like {re.escape(said)}") as caught:
+        read_table(raw)
+    assert (caught.value.problem, caught.value.fields) == ("not_text", {"kind": kind})
+    assert "line" not in str(caught.value)
+
+
+def test_a_file_with_no_numeric_column_says_so() -> None:
+    table = read_table(b"name,city\nAda,Paris\nAlan,Lyon\n")
+    with pytest.raises(DataError, match="no numeric column") as caught:
+        dataset_from_frame(table.frame, "city")
+    assert caught.value.problem == "no_numeric_column"
+    assert caught.value.fields["examples"] == {"name": "Ada", "city": "Paris"}
+
+
+# Infinite values can be dropped like missing ones
+
+
+def test_rows_with_infinite_values_can_be_dropped_with_a_notice() -> None:
+    table = frame(a=[1.0, np.inf, 3.0, 4.0, 5.0, 6.0, 7.0], b=[2.0, 1.0, -np.inf, 0.0, 7.0, 1.0, 3.0],
+                  y=[1.0, 2.0, 3.0, np.inf, 5.0, 2.0, 9.0])
+    data = dataset_from_frame(table, "y", infinite="drop")
+    assert data.X.tolist() == [[1.0, 2.0], [5.0, 7.0], [6.0, 1.0], [7.0, 3.0]]
+    assert data.y.tolist() == [1.0, 5.0, 2.0, 9.0]
+    assert data.notices == ("Dropped 3 of 7 row(s) with infinite values (inf or -inf): 'a' (1), 'b' (1), 'y' (1).",)
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(table, "y")
+    assert caught.value.problem == "infinite_values"
+    assert caught.value.fields == {"counts": {"a": 1, "b": 1, "y": 1}, "rows": 3}
+    assert load_csv(b"a,y\n1,2\ninf,3\n2,5\n3,4\n", infinite="drop").n_rows == 3
+    with pytest.raises(ConfigError, match=r"infinite must be one of 'error', 'drop'; got 'mean'"):
+        dataset_from_frame(table, "y", infinite="mean")
+
+
+def test_missing_and_infinite_rows_are_dropped_together() -> None:
+    table = frame(a=[1.0, np.nan, np.inf, 4.0, 5.0, 6.0], y=[1.0, 2.0, 3.0, 4.0, 3.0, 7.0])
+    data = dataset_from_frame(table, "y", missing="drop", infinite="drop")
+    assert data.X[:, 0].tolist() == [1.0, 4.0, 5.0, 6.0]
+    data = dataset_from_frame(table, "y", missing="mean", infinite="drop")
+    assert data.X[:, 0].tolist() == [1.0, 4.0, 4.0, 5.0, 6.0]  # the gap filled with the mean of the finite rest
+
+
+# Errors carry their facts as data, and echo values at a readable length
+
+
+@pytest.mark.parametrize(("make", "problem", "fields"), [
+    (lambda: dataset_from_frame(frame(a=[1.0, np.nan, 2.0], y=[1.0, 2.0, np.nan]), "y"),
+     "missing_values", {"counts": {"a": 1, "y": 1}, "rows": 2, "target": "y"}),
+    (lambda: dataset_from_frame(frame(a=[1.0, 2.0, 3.0], c=["u", "v", "w"], y=[1.0, 2.0, 4.0]), "y"),
+     "text_features", {"columns": ["c"], "examples": {"c": "u"}}),
+    (lambda: dataset_from_frame(frame(c=["u", "v", "w"], y=[1.0, 2.0, 4.0]), "y", non_numeric="drop"),
+     "only_text_features", {"columns": ["c"]}),
+    (lambda: dataset_from_frame(frame(a=[1.0, 1.0, 1.0], y=[1.0, 2.0, 4.0]), "y"),
+     "constant_features", {"columns": ["a"]}),
+    (lambda: dataset_from_frame(frame(a=["t", "u"], y=[1.0, 2.0]), "a"), "text_target",
+     {"target": "a", "example": "t"}),
+    (lambda: read_table(b"x1,y\n1,2\n3,4,5\n"), "ragged_row",
+     {"line": 3, "fields": 3, "header_fields": 2, "delimiter": ","}),
+    (lambda: read_table(b'x,y\n"1,2\n'), "unclosed_quote", {"line": 2, "delimiter": ","}),
+])
+def test_a_data_error_carries_its_problem_and_fields(make, problem: str, fields: dict) -> None:
+    with pytest.raises(DataError) as caught:
+        make()
+    assert (caught.value.problem, caught.value.fields) == (problem, fields)
+    copied = pickle.loads(pickle.dumps(caught.value))  # e.g. kept in a cache
+    assert (copied.problem, copied.fields, str(copied)) == (problem, fields, str(caught.value))
+
+
+def test_a_huge_value_or_name_is_echoed_cut_to_a_readable_length() -> None:
+    huge = "z" * 100_000
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(frame(a=[1.0, 2.0, 3.0], c=["u", huge, "w"], y=[1.0, 2.0, 4.0]), "y")
+    assert len(str(caught.value)) < 500
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(frame(a=[1.0, 2.0, 3.0], **{huge: [1.0, np.nan, 3.0]}), "a")
+    assert len(str(caught.value)) < 500 and "(100,000 characters)" in str(caught.value)

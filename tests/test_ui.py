@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import sys
 import threading
 import time
@@ -30,6 +31,7 @@ from ui.export import (
 )
 from ui.settings import (
     BY_KEY,
+    MAX_FEATURES,
     OLD_LINK_NAMES,
     SETTINGS,
     apply_query_params,
@@ -40,6 +42,7 @@ from ui.settings import (
     parse_batch_sizes,
     parse_learning_rates,
     parse_numbers,
+    parse_weights,
     query_params,
     train_config,
     value,
@@ -131,6 +134,60 @@ def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_numbers(text, "True weights")
     assert parse_numbers("2; -3.4,", "w") == [2.0, -3.4]
+
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("２，－３.４", [2.0, -3.4]),  # full-width digits, comma, minus and point
+    ("\u22122, 3", [-2.0, 3.0]),  # the minus sign
+    ("1、 2.5", [1.0, 2.5]),  # the ideographic comma
+    ("１e３", [1000.0]),
+])
+def test_typed_numbers_accept_full_width_digits_and_the_minus_sign(text: str, numbers: list[float]) -> None:
+    assert parse_numbers(text, "True weights") == numbers
+    assert parse_weights(text) == numbers
+
+
+@pytest.mark.parametrize(("text", "character"), [
+    ("2, 3\u20134", "“–” (EN DASH)"), ("2, ３\u00b75", "“·” (MIDDLE DOT)"), ("1, 2\u00a0€", "“€” (EURO SIGN)"),
+])
+def test_a_character_no_number_holds_is_named(text: str, character: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"is not a number: it holds the character {character}")):
+        parse_numbers(text, "True weights")
+
+
+def test_compared_lists_read_typed_numbers_too() -> None:
+    assert parse_learning_rates("０.５， 1") == [0.5, 1.0]
+    assert parse_batch_sizes("１０、 full", 800) == [10, 800]
+    with pytest.raises(ValueError, match=r"Batch sizes: '1\u20130' is not a whole number or 'full': it holds the "):
+        parse_batch_sizes("1\u20130", 800)
+
+
+def test_a_typed_value_is_echoed_cut_to_a_readable_length() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_numbers("2, " + "x" * 100_000, "True weights")
+    assert len(str(caught.value)) < 200 and "(100,000 characters)" in str(caught.value)
+
+
+def test_more_weights_than_the_features_cap_are_refused_typed_or_in_a_link() -> None:
+    assert len(parse_weights(", ".join(["1"] * MAX_FEATURES))) == MAX_FEATURES
+    too_many = ", ".join(["1"] * (MAX_FEATURES + 1))
+    with pytest.raises(ValueError, match=f"{MAX_FEATURES + 1} numbers.*at most {MAX_FEATURES} features"):
+        parse_weights(too_many)
+    state = {"true_weights": "2, -3.4"}
+    problems = apply_query_params(state, {"true_weights": too_many})
+    assert state["true_weights"] == "2, -3.4"
+    assert len(problems) == 1 and f"at most {MAX_FEATURES} features" in problems[0] and len(problems[0]) < 400
+    # A wrong entry is let through the link, for the sidebar to name beside the box where it can be fixed
+    assert apply_query_params(state, {"true_weights": "2, oops"}) == [] and state["true_weights"] == "2, oops"
+
+
+def test_a_huge_link_value_is_echoed_cut_to_a_readable_length() -> None:
+    problems = apply_query_params({}, {"learning_rate": "9" * 100_000, "x" * 50_000: "1", "epochs": "x" * 100_000})
+    assert len(problems) == 2 and all(len(problem) < 300 for problem in problems)
+    assert all("(100,000 characters)" in problem for problem in problems)
+    state: dict = {}
+    assert apply_query_params(state, {"true_bias": "\u22123", "epochs": "１２"}) == []
+    assert (state["true_bias"], state["epochs"]) == (-3.0, 12)
 
 
 def test_train_config_turns_schedule_epochs_into_steps() -> None:
@@ -524,4 +581,5 @@ def test_an_upload_is_parsed_with_its_summary_and_a_digest_of_its_content() -> N
 
 def test_an_upload_that_does_not_read_gives_its_error_and_no_table() -> None:
     parsed = parse_upload(b"x1,y\n1,2\n3,4,5\n", "bad.csv", "file-1")
-    assert set(parsed) == {"file_id", "error"} and "line 3" in parsed["error"]
+    assert set(parsed) == {"file_id", "error"} and "line 3" in str(parsed["error"])
+    assert (parsed["error"].problem, parsed["error"].fields["line"]) == ("ragged_row", 3)

@@ -17,7 +17,8 @@ import streamlit as st
 from sklearn.datasets import load_diabetes
 
 import sgdcore
-from ui.settings import parse_numbers, value
+from ui.messages import listed_numbers
+from ui.settings import parse_weights, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
 # A dataset in use costs 18-27 bytes a value (X, y, the problem's split and standardised rows) and 30-38 at the
@@ -79,7 +80,7 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
             raise ValueError("No CSV is loaded yet: upload one on the Data page, or choose another data source.")
         data = upload["dataset"]
         return data, upload["key"], f"{upload['name']} ({data.n_rows} rows, {data.n_features} features)"
-    weights = tuple(parse_numbers(value(state, "true_weights"), "True weights"))
+    weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
         raise ValueError(
@@ -91,7 +92,8 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     cached = large_synthetic_dataset if _is_large(n_rows, len(weights)) else synthetic_dataset
     data = cached(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
-    return data, key, f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {list(weights)}, b = {bias:g}"
+    return data, key, (f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {listed_numbers(weights)}, "
+                       f"b = {bias:g}")
 
 
 class Choice(NamedTuple):

@@ -9,11 +9,32 @@ comparison page's runs. sgdcore validates what they make, once, when a ``TrainCo
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sgdcore import Problem, Schedule, TrainConfig
+from sgdcore.errors import echo
+
+MAX_FEATURES = 200  # features of the synthetic data: the sidebar's "Features" box and a share link's weights
+# What people type for a minus sign and a list separator besides ASCII (full-width forms are NFKC's to fold)
+TYPED_MINUS = {"\u2212": "-", "\ufe63": "-"}  # MINUS SIGN, SMALL HYPHEN-MINUS
+TYPED_SEPARATORS = {"\u3001": ",", ";": ","}  # IDEOGRAPHIC COMMA, semicolon
+NUMBER_CHARACTERS = re.compile(r"[0-9+\-.eE_ ]")
+
+
+class ListError(ValueError):
+    """A typed list the user must fix; the message says what is wrong, for the user."""
+
+
+def typed(text: str) -> str:
+    """``text`` as ASCII where people type otherwise: full-width digits and signs (２，－３.４), the minus sign −."""
+    text = unicodedata.normalize("NFKC", text)  # full-width digits, commas, points and signs to ASCII
+    for character, replacement in TYPED_MINUS.items():
+        text = text.replace(character, replacement)
+    return text
 
 
 def _parse_bool(text: str) -> bool:
@@ -25,10 +46,30 @@ def _parse_bool(text: str) -> bool:
 
 
 def _parse_float(text: str) -> float:
-    value = float(text)
+    value = float(typed(text))
     if not math.isfinite(value):
         raise ValueError(text)
     return value
+
+
+def _parse_int(text: str) -> int:
+    return int(typed(text))
+
+
+def _at_most_max_features(text: str) -> str:
+    """A link's weights as written, if there are at most ``MAX_FEATURES`` of them.
+
+    More are refused here: the sidebar's "Features" box could not show them. An entry that is not a number
+    is let through, for the sidebar to name it beside the box where it can be fixed.
+    """
+    _check_feature_count(len(_typed_parts(text)))
+    return text
+
+
+def _check_feature_count(count: int) -> None:
+    if count > MAX_FEATURES:
+        raise ListError(f"True weights: {count:,} numbers, one per feature, but the synthetic data has at most "
+                        f"{MAX_FEATURES} features. Give at most {MAX_FEATURES} weights.")
 
 
 @dataclass(frozen=True)
@@ -44,18 +85,20 @@ class Setting:
 
     def from_text(self, text: str, name: str | None = None) -> Any:
         """The value a share link carries under ``name`` (by default the key), or ``ValueError`` for the user."""
-        name = name or self.key
+        name = echo(name or self.key)  # a link's names and values are the sender's: they can be of any length
         try:
             value = self.parse(text)
+        except ListError as error:
+            raise ValueError(f"the link's value {echo(text)} for {name} is not valid ({error})") from None
         except ValueError:
-            raise ValueError(f"the link's value {text!r} for '{name}' is not valid") from None
+            raise ValueError(f"the link's value {echo(text)} for {name} is not valid") from None
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(map(str, self.choices))
-            raise ValueError(f"the link's value {text!r} for '{name}' is not one of {allowed}")
+            raise ValueError(f"the link's value {echo(text)} for {name} is not one of {allowed}")
         if self.low is not None and value < self.low:
-            raise ValueError(f"the link's value {text!r} for '{name}' is below {self.low:g}")
+            raise ValueError(f"the link's value {echo(text)} for {name} is below {self.low:g}")
         if self.high is not None and value > self.high:
-            raise ValueError(f"the link's value {text!r} for '{name}' is above {self.high:g}")
+            raise ValueError(f"the link's value {echo(text)} for {name} is above {self.high:g}")
         return value
 
     def to_text(self, value: Any) -> str:
@@ -77,42 +120,42 @@ MAX_COMPARED = 8  # runs a comparison page trains at once
 SETTINGS: tuple[Setting, ...] = (
     # Data
     Setting("data_source", "synthetic", str, DATA_SOURCES),
-    Setting("n_rows", 1000, int, low=10, high=2_000_000),
-    Setting("true_weights", "2, -3.4", str),
+    Setting("n_rows", 1000, _parse_int, low=10, high=2_000_000),
+    Setting("true_weights", "2, -3.4", _at_most_max_features),
     Setting("true_bias", 4.2, _parse_float, low=-1e6, high=1e6),
     Setting("noise", 0.01, _parse_float, low=0, high=1e6),
-    Setting("data_seed", 0, int, low=0, high=2**31 - 1),
+    Setting("data_seed", 0, _parse_int, low=0, high=2**31 - 1),
     Setting("standardize", False, _parse_bool),
     Setting("test_fraction", 0.2, _parse_float, low=0, high=0.5),
     # Optimisation: the names of TrainConfig's fields
     Setting("learning_rate", 0.03, _parse_float, low=1e-6, high=1e3),
-    Setting("batch_size", 10, int, low=1),  # at most the training rows: see largest_batch_size
-    Setting("epochs", 3, int, low=1, high=10_000),
+    Setting("batch_size", 10, _parse_int, low=1),  # at most the training rows: see largest_batch_size
+    Setting("epochs", 3, _parse_int, low=1, high=10_000),
     Setting("momentum", 0.0, _parse_float, low=0, high=0.99),
     Setting("nesterov", False, _parse_bool),
     Setting("weight_decay", 0.0, _parse_float, low=0, high=1e3),
     Setting("l1_penalty", 0.0, _parse_float, low=0, high=1e3),
     Setting("schedule", "constant", str, tuple(SCHEDULE_LABELS)),
     Setting("decay_gamma", 0.5, _parse_float, low=0.01, high=1),
-    Setting("decay_epochs", 1, int, low=1, high=10_000),
+    Setting("decay_epochs", 1, _parse_int, low=1, high=10_000),
     Setting("power_t", 0.25, _parse_float, low=0, high=1),
-    Setting("warmup_epochs", 0, int, low=0, high=10_000),
+    Setting("warmup_epochs", 0, _parse_int, low=0, high=10_000),
     Setting("early_stopping", False, _parse_bool),
     Setting("tol", 1e-4, _parse_float, low=0, high=1e6),
-    Setting("n_iter_no_change", 5, int, low=1, high=1000),
-    Setting("seed", 0, int, low=0, high=2**31 - 1),
-    Setting("n_threads", 1, int, low=1, high=256),
+    Setting("n_iter_no_change", 5, _parse_int, low=1, high=1000),
+    Setting("seed", 0, _parse_int, low=0, high=2**31 - 1),
+    Setting("n_threads", 1, _parse_int, low=1, high=256),
     # The comparison pages' own settings
     Setting("learning_rates_compared", "0.1, 0.5, 1, 1.9, 2.1", str),
     Setting("learning_rates_given_as", "multiples", str, RATES_GIVEN_AS),
-    Setting("learning_rate_page_epochs", 50, int, low=1, high=10_000),
+    Setting("learning_rate_page_epochs", 50, _parse_int, low=1, high=10_000),
     Setting("learning_rate_page_full_batch", True, _parse_bool),
     Setting("batch_sizes_compared", "1, 10, 100, full", str),
-    Setting("batch_size_page_epochs", 5, int, low=1, high=10_000),
+    Setting("batch_size_page_epochs", 5, _parse_int, low=1, high=10_000),
     Setting("condition_number", 100.0, _parse_float, low=1, high=10_000),
     Setting("momentum_compared", 0.9, _parse_float, low=0, high=0.99),
     Setting("momentum_page_rate_multiple", 1.0, _parse_float, low=0.01, high=4),  # × 1/λ_max
-    Setting("momentum_page_epochs", 100, int, low=1, high=10_000),
+    Setting("momentum_page_epochs", 100, _parse_int, low=1, high=10_000),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -175,56 +218,79 @@ def query_params(state: Mapping[str, Any]) -> dict[str, str]:
 # Texts that hold lists
 
 
+def _typed_parts(text: str) -> list[str]:
+    """The entries of a typed list, in ASCII (see :func:`typed`), without blanks."""
+    text = typed(text)
+    for separator, comma in TYPED_SEPARATORS.items():
+        text = text.replace(separator, comma)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _not_a_number(what: str, part: str, kind: str) -> ListError:
+    """The entry is not a number: name the first character a number cannot hold, if it is not plain text."""
+    odd = next((character for character in part if not NUMBER_CHARACTERS.match(character)), None)
+    if odd is not None and not odd.isascii():
+        name = unicodedata.name(odd, f"U+{ord(odd):04X}")
+        return ListError(f"{what}: {echo(part)} is not {kind}: it holds the character “{odd}” ({name}). Type "
+                         "digits, a point for decimals and - for a minus sign, e.g. 2, -3.4.")
+    return ListError(f"{what}: {echo(part)} is not {kind}. Separate numbers with commas, e.g. 2, -3.4.")
+
+
 def parse_numbers(text: str, what: str) -> list[float]:
-    """``"2, -3.4"`` → ``[2.0, -3.4]``, or ``ValueError`` naming the bad entry."""
+    """``"2, -3.4"`` → ``[2.0, -3.4]``, or ``ValueError`` naming the bad entry.
+
+    Full-width digits and signs (``２，－３.４``), the minus sign ``−`` and the ideographic comma ``、`` are read
+    as their ASCII forms; any other character that no number holds is named.
+    """
     numbers = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
+    for part in _typed_parts(text):
         try:
             number = float(part)
         except ValueError:
-            raise ValueError(f"{what}: {part!r} is not a number. Separate numbers with commas, e.g. 2, -3.4.") from None
+            raise _not_a_number(what, part, "a number") from None
         if not math.isfinite(number):
-            raise ValueError(f"{what}: {part!r} is not a finite number.")
+            raise ListError(f"{what}: {echo(part)} is not a finite number.")
         numbers.append(number)
     if not numbers:
-        raise ValueError(f"{what}: enter at least one number, e.g. 2, -3.4.")
+        raise ListError(f"{what}: enter at least one number, e.g. 2, -3.4.")
     return numbers
+
+
+def parse_weights(text: str) -> list[float]:
+    """The synthetic data's true weights, one per feature: at most ``MAX_FEATURES`` numbers."""
+    weights = parse_numbers(text, "True weights")
+    _check_feature_count(len(weights))
+    return weights
 
 
 def parse_learning_rates(text: str) -> list[float]:
     """The learning rates (or multiples of 1/λ_max) to compare, or ``ValueError`` naming the problem."""
     numbers = parse_numbers(text, "Learning rates")
     if any(number <= 0 for number in numbers):
-        raise ValueError("Learning rates: every entry must be greater than 0.")
+        raise ListError("Learning rates: every entry must be greater than 0.")
     if len(numbers) > MAX_COMPARED:
-        raise ValueError(f"Learning rates: compare at most {MAX_COMPARED} at once; got {len(numbers)}.")
+        raise ListError(f"Learning rates: compare at most {MAX_COMPARED} at once; got {len(numbers)}.")
     return numbers
 
 
 def parse_batch_sizes(text: str, n_train: int) -> list[int]:
     """``"1, 10, full"`` → ``[1, 10, n_train]``, each at most ``n_train``, sorted, without repeats."""
     sizes = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if part in ("full", "all", "n"):
+    for part in _typed_parts(text):
+        if part.lower() in ("full", "all", "n"):
             sizes.append(n_train)
             continue
         try:
             size = int(part)
         except ValueError:
-            raise ValueError(f"Batch sizes: {part!r} is not a whole number or 'full'.") from None
+            raise _not_a_number("Batch sizes", part, "a whole number or 'full'") from None
         if size < 1:
-            raise ValueError(f"Batch sizes: {size} is not allowed; a batch holds at least 1 row.")
+            raise ListError(f"Batch sizes: {size} is not allowed; a batch holds at least 1 row.")
         sizes.append(min(size, largest_batch_size(n_train)))
     if not sizes:
-        raise ValueError("Batch sizes: enter at least one, e.g. 1, 10, 100, full.")
+        raise ListError("Batch sizes: enter at least one, e.g. 1, 10, 100, full.")
     if len(sizes) > MAX_COMPARED:
-        raise ValueError(f"Batch sizes: compare at most {MAX_COMPARED} at once; got {len(sizes)}.")
+        raise ListError(f"Batch sizes: compare at most {MAX_COMPARED} at once; got {len(sizes)}.")
     return sorted(set(sizes))
 
 

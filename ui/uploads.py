@@ -11,7 +11,8 @@ from sgdcore.io import column_summary, read_table
 
 
 def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
-    """``{"file_id", "table", "digest", "summary", "built"}`` for a file that reads, else ``{"file_id", "error"}``.
+    """``{"file_id", "table", "digest", "summary", "built"}`` for a file that reads, else ``{"file_id", "error"}``
+    (the ``SGDCoreError``).
 
     ``digest`` names the content (the Data page keys the choices made on a file with it, so the same file
     uploaded again keeps them); ``built`` is for the datasets the page makes from the table. The digest is
@@ -25,4 +26,4 @@ def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
             return {"file_id": file_id, "table": table, "digest": digest.result(),
                     "summary": column_summary(table.frame), "built": {}}
         except sgdcore.SGDCoreError as error:
-            return {"file_id": file_id, "error": str(error)}
+            return {"file_id": file_id, "error": error}  # worded by the page (ui.messages)

@@ -20,12 +20,13 @@ from ui.runner import runs_interrupted, train_all
 from ui.settings import (
     BY_KEY,
     DATA_SOURCE_LABELS,
+    MAX_FEATURES,
     SCHEDULE_LABELS,
     SETTINGS,
     apply_query_params,
     bounds,
     largest_batch_size,
-    parse_numbers,
+    parse_weights,
     query_params,
     train_config,
 )
@@ -73,7 +74,7 @@ def _resize_weights() -> None:
     """Keep 'True weights' in step with 'Features': cut the list, or extend it with random weights."""
     state = st.session_state
     try:
-        weights = parse_numbers(state["true_weights"], "True weights")
+        weights = parse_weights(state["true_weights"])
     except ValueError:
         weights = []
     wanted = int(state["_n_features"])
@@ -96,10 +97,10 @@ def data_sidebar() -> Choice:
     if state["data_source"] == "synthetic":
         sidebar.number_input("Rows", **bounds("n_rows"), step=100, key="n_rows")
         try:
-            state["_n_features"] = len(parse_numbers(state["true_weights"], "True weights"))
+            state["_n_features"] = len(parse_weights(state["true_weights"]))
         except ValueError:
             state.setdefault("_n_features", 2)
-        sidebar.number_input("Features", min_value=1, max_value=200, step=1, key="_n_features",
+        sidebar.number_input("Features", min_value=1, max_value=MAX_FEATURES, step=1, key="_n_features",
                              on_change=_resize_weights)
         sidebar.text_input("True weights w", key="true_weights", help="Comma-separated, one per feature.")
         sidebar.number_input("True bias b", **bounds("true_bias"), step=0.1, format="%g", key="true_bias")

@@ -5,19 +5,21 @@ a user's file. Two steps, so a user interface can show the table before the user
 
 1. :func:`read_table` (``reading``) detects the encoding and the delimiter and parses the file into a
    DataFrame; :func:`column_summary` (``columns``) describes its columns.
-2. :func:`dataset_from_frame` (``cleaning``) picks the target and the features, deals with text columns and
-   missing values as asked, and checks that least squares has a unique answer on what is left.
+2. :func:`dataset_from_frame` (``cleaning``) picks the target and the features, deals with text columns,
+   missing and infinite values as asked, and checks that least squares has a unique answer on what is left.
 
 :func:`load_csv` does both at once. Every problem is a :class:`~sgdcore.errors.DataError` whose message
-names the column, the count and what to do about it.
+names the column, the count and what to do about it; its ``problem`` and ``fields`` say the same as data, for a
+user interface to word in its own terms.
 """
 
-from sgdcore.io.cleaning import MISSING_CHOICES, NON_NUMERIC_CHOICES, dataset_from_frame, load_csv
+from sgdcore.io.cleaning import INFINITE_CHOICES, MISSING_CHOICES, NON_NUMERIC_CHOICES, dataset_from_frame, load_csv
 from sgdcore.io.columns import column_summary
 from sgdcore.io.reading import DELIMITER_NAMES, Table, read_table
 
 __all__ = [
     "DELIMITER_NAMES",
+    "INFINITE_CHOICES",
     "MISSING_CHOICES",
     "NON_NUMERIC_CHOICES",
     "Table",

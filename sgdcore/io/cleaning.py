@@ -1,8 +1,9 @@
 """From a DataFrame to a :class:`~sgdcore.data.Dataset`: the target, the features, and the cleaning asked for.
 
 Text feature columns are an error, dropped or one-hot encoded; missing values are an error, dropped or
-filled with the column mean. Least squares must have a unique answer on what is left. Every problem is a
-:class:`~sgdcore.errors.DataError` whose message names the column, the count and what to do about it.
+filled with the column mean; infinite values are an error or dropped. Least squares must have a unique answer
+on what is left. Every problem is a :class:`~sgdcore.errors.DataError` whose message names the column, the count
+and what to do about it, and whose ``problem`` and fields say the same as data.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from sgdcore.data import Dataset
-from sgdcore.errors import ConfigError, DataError
+from sgdcore.errors import ConfigError, DataError, echo
 from sgdcore.io.columns import LISTED_NAMES, column_values, counted, is_numeric, quoted, text_example
 from sgdcore.io.reading import read_table
 
 MISSING_CHOICES = ("error", "drop", "mean")
 NON_NUMERIC_CHOICES = ("error", "drop", "onehot")
+INFINITE_CHOICES = ("error", "drop")
 MAX_CATEGORIES = 100  # one-hot encoding a column with more values than this is almost surely a mistake (ids, names)
 FILL_BLOCK_BYTES = 1 << 20  # X is filled this much at a time: as fast as any of 32 KB-5 MB, at 20-1,000 features
 
@@ -33,6 +35,7 @@ def dataset_from_frame(
     *,
     missing: str = "error",
     non_numeric: str = "error",
+    infinite: str = "error",
 ) -> Dataset:
     """Turn the ``target`` column and the ``features`` columns of ``frame`` into a :class:`Dataset`.
 
@@ -50,6 +53,9 @@ def dataset_from_frame(
     non_numeric : {"error", "drop", "onehot"}
         What to do with text feature columns: stop with an error, drop them, or one-hot encode them
         (one 0/1 column per value but the first, named like ``"city=Paris"``).
+    infinite : {"error", "drop"}
+        What to do with rows that hold ``inf`` or ``-inf`` in the target or a numeric feature: stop with an
+        error, or drop them (no mean can stand in for an infinite value).
 
     Returns
     -------
@@ -59,24 +65,27 @@ def dataset_from_frame(
     Raises
     ------
     ConfigError
-        ``missing`` or ``non_numeric`` is not one of the allowed values.
+        ``missing``, ``non_numeric`` or ``infinite`` is not one of the allowed values.
     DataError
         The columns cannot be used as chosen; the message names them and says what to do.
     """
     _check_choice("missing", missing, MISSING_CHOICES)
     _check_choice("non_numeric", non_numeric, NON_NUMERIC_CHOICES)
+    _check_choice("infinite", infinite, INFINITE_CHOICES)
     _check_target(frame, target)
     features = _check_features(frame, target, features)
     features, text_features, notices = _handle_non_numeric(frame, features, non_numeric)
     keep, missing_notices = _rows_to_keep(frame, target, features, missing)
-    _check_finite(frame, [target, *(name for name in features if name not in text_features)])
+    numeric_columns = [target, *(name for name in features if name not in text_features)]
+    keep, infinite_notices = _drop_infinite(frame, numeric_columns, keep, infinite)
     X, names, encode_notices = _feature_matrix(frame, features, text_features, keep)
     if not names:
         raise DataError(
             f"No usable feature columns: one-hot encoding {quoted(text_features)} leaves none, as each has a "
-            "single value, which carries no information. Choose at least one feature whose values vary."
+            "single value, which carries no information. Choose at least one feature whose values vary.",
+            "single_valued_text", columns=text_features,
         )
-    notices += encode_notices + missing_notices
+    notices += encode_notices + missing_notices + infinite_notices
     if missing == "mean":
         notices += _impute_means(X, names, frame, features, keep)
     y = column_values(frame[target])[keep].astype(np.float64)  # boolean indexing: a copy, never a view of frame
@@ -93,6 +102,7 @@ def load_csv(
     *,
     missing: str = "error",
     non_numeric: str = "error",
+    infinite: str = "error",
 ) -> Dataset:
     """:func:`read_table` then :func:`dataset_from_frame`; the target defaults to the last column.
 
@@ -100,32 +110,44 @@ def load_csv(
     """
     _check_choice("missing", missing, MISSING_CHOICES)
     _check_choice("non_numeric", non_numeric, NON_NUMERIC_CHOICES)
+    _check_choice("infinite", infinite, INFINITE_CHOICES)
     table = read_table(source)
     if target is None:
         target = table.frame.columns[-1]
-    data = dataset_from_frame(table.frame, target, features, missing=missing, non_numeric=non_numeric)
+    data = dataset_from_frame(table.frame, target, features, missing=missing, non_numeric=non_numeric,
+                              infinite=infinite)
     return replace(data, notices=table.notices + data.notices)
 
 
 def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"{parameter} must be one of {quoted(allowed)}; got {value!r}.")
+        raise ConfigError(f"{parameter} must be one of {quoted(allowed)}; got {echo(value)}.")
 
 
 def _check_target(frame: pd.DataFrame, target: str) -> None:
     duplicated = frame.columns[frame.columns.duplicated()].unique()
     if len(duplicated):
         raise DataError(f"Duplicate column names: {quoted(duplicated)}. Rename them so that every column has a "
-                        "unique name.")
+                        "unique name.", "duplicate_columns",
+                        counts={name: int((frame.columns == name).sum()) for name in duplicated})
     if target not in frame.columns:
         raise DataError(
-            f"The target column {target!r} is not in the table. Available columns: {quoted(frame.columns)}. "
-            "Choose one of them as the target."
+            f"The target column {echo(target)} is not in the table. Available columns: {quoted(frame.columns)}. "
+            "Choose one of them as the target.", "unknown_target", target=target, columns=list(frame.columns)
+        )
+    if not any(is_numeric(frame[name]) for name in frame.columns):
+        examples = {str(name): text_example(frame[name]) for name in frame.columns[:LISTED_NAMES]}
+        listed = ", ".join(f"{echo(name)} (e.g. {echo(example)})" for name, example in examples.items())
+        raise DataError(
+            f"The table has no numeric column: every column holds text, such as {listed}. Least squares needs "
+            "numbers: check that the file holds them, as digits without units or currency signs.",
+            "no_numeric_column", examples=examples,
         )
     if not is_numeric(frame[target]):
+        example = text_example(frame[target])
         raise DataError(
-            f"The target column {target!r} is not numeric: it holds values such as {text_example(frame[target])!r}. "
-            "Choose a numeric column as the target."
+            f"The target column {echo(target)} is not numeric: it holds values such as {echo(example)}. "
+            "Choose a numeric column as the target.", "text_target", target=target, example=example
         )
 
 
@@ -140,13 +162,14 @@ def _check_features(frame: pd.DataFrame, target: str, features: Sequence[str] | 
     if unknown:
         raise DataError(
             f"Feature column(s) {quoted(unknown)} not in the table. Available columns: "
-            f"{quoted(frame.columns)}. Choose the features from these."
+            f"{quoted(frame.columns)}. Choose the features from these.",
+            "unknown_features", columns=unknown, available=list(frame.columns),
         )
     if target in features:
-        raise DataError(f"The target column {target!r} is also listed as a feature: remove it from the "
-                        "features (a column cannot be used to predict itself).")
+        raise DataError(f"The target column {echo(target)} is also listed as a feature: remove it from the "
+                        "features (a column cannot be used to predict itself).", "target_is_feature", target=target)
     if not features:
-        raise DataError("No usable feature columns: choose at least one numeric feature.")
+        raise DataError("No usable feature columns: choose at least one numeric feature.", "no_features")
     return features
 
 
@@ -158,10 +181,12 @@ def _handle_non_numeric(
     if not text:
         return features, [], []
     if non_numeric == "error":
-        examples = ", ".join(f"{name!r} (e.g. {text_example(frame[name])!r})" for name in text[:LISTED_NAMES])
+        examples = {name: text_example(frame[name]) for name in text[:LISTED_NAMES]}
+        listed = ", ".join(f"{echo(name)} (e.g. {echo(example)})" for name, example in examples.items())
         raise DataError(
-            f"{len(text)} feature column(s) are not numeric: {examples}. Drop them or one-hot encode them "
-            "(non_numeric='drop' or non_numeric='onehot'), or deselect them."
+            f"{len(text)} feature column(s) are not numeric: {listed}. Drop them or one-hot encode them "
+            "(non_numeric='drop' or non_numeric='onehot'), or deselect them.",
+            "text_features", columns=text, examples=examples,
         )
     if non_numeric == "onehot":
         return features, text, []
@@ -169,7 +194,8 @@ def _handle_non_numeric(
     if not numeric:
         raise DataError(
             f"No usable feature columns: the chosen features {quoted(text)} are all non-numeric and would be "
-            "dropped. Choose at least one numeric feature, or one-hot encode them (non_numeric='onehot')."
+            "dropped. Choose at least one numeric feature, or one-hot encode them (non_numeric='onehot').",
+            "only_text_features", columns=text,
         )
     return numeric, [], [f"Dropped {len(text)} non-numeric feature column(s): {quoted(text)}."]
 
@@ -190,27 +216,43 @@ def _rows_to_keep(frame: pd.DataFrame, target: str, features: list[str], missing
         raise DataError(
             f"Found {sum(counts.values())} missing value(s) in {int(dropped.sum())} row(s), in column(s) "
             f"{listed}. Drop those rows or impute the column mean (missing='drop' or missing='mean'), or "
-            "fill them in the file."
+            "fill them in the file.", "missing_values", counts=counts, rows=int(dropped.sum()), target=target,
         )
     if not dropped.any():
         return ~dropped, []
     if missing == "drop":
         notice = f"Dropped {int(dropped.sum())} of {len(frame)} row(s) with missing values: {listed}."
     else:
-        notice = (f"Dropped {int(dropped.sum())} row(s) where the target {target!r} is missing "
+        notice = (f"Dropped {int(dropped.sum())} row(s) where the target {echo(target)} is missing "
                   "(a target cannot be imputed).")
     return ~dropped, [notice]
 
 
-def _check_finite(frame: pd.DataFrame, numeric_columns: list[str]) -> None:
-    counts = {name: int(np.isinf(column_values(frame[name]).astype(np.float64, copy=False)).sum())
-              for name in frame.columns if name in numeric_columns}
-    counts = {name: count for name, count in counts.items() if count}
-    if counts:
+def _drop_infinite(
+    frame: pd.DataFrame, numeric_columns: list[str], keep: np.ndarray, infinite: str
+) -> tuple[np.ndarray, list[str]]:
+    """``keep`` without the rows that hold inf or -inf in ``numeric_columns``, and a notice; or an error."""
+    infinite_rows = np.zeros(len(frame), dtype=bool)
+    counts = {}
+    for name in frame.columns:  # in table order
+        if name in numeric_columns:
+            rows = np.isinf(column_values(frame[name]).astype(np.float64, copy=False))
+            if rows.any():
+                counts[name], infinite_rows = int(rows.sum()), infinite_rows | rows
+    if not counts:
+        return keep, []
+    if infinite == "error":
         raise DataError(
-            f"Column(s) {counted(counts)} contain infinite values (inf or -inf). Fix or remove them in the "
-            "file, or deselect those columns."
+            f"Column(s) {counted(counts)} contain infinite values (inf or -inf). Drop those rows "
+            "(infinite='drop'), fix or remove them in the file, or deselect those columns.",
+            "infinite_values", counts=counts, rows=int(infinite_rows.sum()),
         )
+    dropped = infinite_rows & keep
+    if not dropped.any():
+        return keep, []
+    return keep & ~infinite_rows, [
+        f"Dropped {int(dropped.sum())} of {len(frame)} row(s) with infinite values (inf or -inf): {counted(counts)}."
+    ]
 
 
 def _feature_matrix(
@@ -248,9 +290,10 @@ def _one_hot(series: pd.Series) -> tuple[list[tuple[str, np.ndarray]], str]:
     categories = series.dropna().unique()
     if len(categories) > MAX_CATEGORIES:
         raise DataError(
-            f"Column {name!r} has {len(categories):,} different values, more than the {MAX_CATEGORIES} that "
+            f"Column {echo(name)} has {len(categories):,} different values, more than the {MAX_CATEGORIES} that "
             f"one-hot encoding allows (it would add {len(categories) - 1:,} feature columns). It looks like an "
-            "identifier or free text: deselect it, or drop the non-numeric columns (non_numeric='drop')."
+            "identifier or free text: deselect it, or drop the non-numeric columns (non_numeric='drop').",
+            "too_many_categories", column=name, count=len(categories), limit=MAX_CATEGORIES,
         )
     dummies = pd.get_dummies(series, prefix=name, prefix_sep="=", drop_first=True, dtype=float)
     values = dummies.to_numpy(dtype=np.float64, copy=True)
@@ -258,8 +301,8 @@ def _one_hot(series: pd.Series) -> tuple[list[tuple[str, np.ndarray]], str]:
     new_names = [str(column) for column in dummies.columns]
     baseline = sorted(map(str, categories))[0] if len(categories) else ""
     notice = (
-        f"One-hot encoded {name!r}: {len(categories)} value(s) → {len(new_names)} column(s)"
-        + (f" ({quoted(new_names, limit=8)}); {baseline!r} is the baseline, left out." if new_names else
+        f"One-hot encoded {echo(name)}: {len(categories)} value(s) → {len(new_names)} column(s)"
+        + (f" ({quoted(new_names, limit=8)}); {echo(baseline)} is the baseline, left out." if new_names else
            " (a single value carries no information).")
     )
     return [(new_name, values[:, j]) for j, new_name in enumerate(new_names)], notice
@@ -276,7 +319,8 @@ def _impute_means(
         column = X[:, j]
         present = column[~gaps[:, j]]
         if present.size == 0:
-            raise DataError(f"Feature column {names[j]!r} has no values at all: deselect it.")
+            raise DataError(f"Feature column {echo(names[j])} has no values at all: deselect it.", "no_values",
+                            column=names[j])
         column[gaps[:, j]] = present.mean()
     counts = {name: int(frame[name].isna().to_numpy()[keep].sum()) for name in features}
     counts = {name: count for name, count in counts.items() if count}
@@ -289,17 +333,21 @@ def _check_solvable(X: np.ndarray, names: tuple[str, ...], dropped: int) -> None
     if n_rows < 2:
         if dropped:
             raise DataError(f"Need at least 2 rows; got {n_rows} after dropping {dropped} row(s) with missing "
-                            "values. Fill in the missing values or add rows of data to the file.")
-        raise DataError(f"Need at least 2 rows; got {n_rows}. Add rows of data to the file.")
+                            "or infinite values. Fill in those values or add rows of data to the file.",
+                            "too_few_rows", rows=n_rows, dropped=dropped)
+        raise DataError(f"Need at least 2 rows; got {n_rows}. Add rows of data to the file.", "too_few_rows",
+                        rows=n_rows, dropped=0)
     constant = [name for name, spread in zip(names, np.ptp(X, axis=0), strict=True) if spread == 0]
     if constant:
         raise DataError(
             f"Feature column(s) {quoted(constant)} are constant (the same value in every row): they carry no "
-            "information and make the least-squares solution non-unique. Deselect them."
+            "information and make the least-squares solution non-unique. Deselect them.",
+            "constant_features", columns=constant,
         )
     if n_features >= n_rows:  # n_features weights plus the bias: more unknowns than equations
         raise DataError(
             f"{n_rows} rows but {n_features} features: with the bias that is {n_features + 1} unknowns, so "
-            "the least-squares solution is not unique; remove features or add rows."
+            "the least-squares solution is not unique; remove features or add rows.",
+            "too_many_features", rows=n_rows, features=n_features,
         )
 

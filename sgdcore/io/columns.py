@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sgdcore.errors import echo
+
 LISTED_NAMES = 20  # how many column names a message lists before "… and N more"
 
 
@@ -81,15 +83,16 @@ def _summary_row(name: object, series: pd.Series) -> dict:
 
 
 def quoted(names: Sequence[object], limit: int = LISTED_NAMES) -> str:
-    """``'a', 'b', 'c'`` — at most ``limit`` names, then ``… and N more``."""
+    """``'a', 'b', 'c'`` — at most ``limit`` names, each cut to a readable length, then ``… and N more``."""
     names = [str(name) for name in names]
-    shown = ", ".join(map(repr, names[:limit]))
+    shown = ", ".join(map(echo, names[:limit]))
     return shown + (f", … and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def counted(counts: dict[str, int], target: str | None = None) -> str:
     """``'age' (3), 'income' (1)``, marking the target."""
-    return ", ".join(f"{name!r} ({count}{', the target' if name == target else ''})" for name, count in counts.items())
+    return ", ".join(f"{echo(name)} ({count}{', the target' if name == target else ''})"
+                     for name, count in counts.items())
 
 
 def text_example(series: pd.Series) -> object:

@@ -1,8 +1,10 @@
 """Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
 The bytes decide the encoding (UTF-8, with or without a byte-order mark, else Latin-1), the first lines the
-delimiter; a line may end in a line feed or in a carriage return alone. Every problem is a
-:class:`~sgdcore.errors.DataError` that names the line and says what to fix.
+delimiter; a line may end in a line feed or in a carriage return alone. A file that is not text (an image, a
+spreadsheet, an archive) is called what it is. Columns of numbers written with thousands separators or decimal
+commas are read as numbers (``numbers``). Every problem is a :class:`~sgdcore.errors.DataError` that names the
+line and says what to fix.
 """
 
 from __future__ import annotations
@@ -15,19 +17,32 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
-from sgdcore.errors import DataError
-from sgdcore.io.columns import quoted
+from sgdcore.errors import DataError, echo
+from sgdcore.io.columns import column_kind, quoted
+from sgdcore.io.numbers import as_numbers
 
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SAMPLE_BYTES = 64 * 1024  # what the delimiter sniffer and the header check look at
 CHUNK_BYTES = 1 << 20  # how much of a file the encoding check reads at a time
+# What a file that is not a CSV starts with (its "magic number"), and what to call it
+SIGNATURES = (
+    (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"), (b"%PDF", "pdf"),
+    (b"\xd0\xcf\x11\xe0", "xls"), (b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"),
+    (b"\xff\xfe", "utf16"), (b"\xfe\xff", "utf16"),
+)
+FILE_KINDS = {
+    "png": "a PNG image", "jpeg": "a JPEG image", "gif": "a GIF image", "pdf": "a PDF document",
+    "xls": "an Excel workbook (.xls)", "xlsx": "an Excel workbook (.xlsx)", "ods": "an OpenDocument spreadsheet",
+    "gzip": "a gzip archive", "zip": "a zip archive", "utf16": "UTF-16 text", "binary": "binary data",
+}
+CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r\f\v"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +61,10 @@ class Table:
         One of ``,`` ``;`` tab ``|``.
     notices : tuple of str
         What the user should know about how the file was read.
+
+    number_formats : dict of str to (str, str)
+        The columns read as numbers although pandas read them as text: their thousands and decimal
+        separators (``""`` for none), e.g. ``{"price": (",", ".")}``.
     """
 
     frame: pd.DataFrame
@@ -53,7 +72,7 @@ class Table:
     encoding: str
     delimiter: str
     notices: tuple[str, ...] = ()
-
+    number_formats: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = None) -> Table:
@@ -74,15 +93,17 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     Raises
     ------
     DataError
-        The file is empty, has a header but no data rows, repeats a column name, or cannot be parsed.
+        The file is empty, is not text, has a header but no data rows, repeats a column name, or cannot be
+        parsed.
     """
     content, default_name = _content(source)
     head = _head(content)
     if not head or (head.isspace() and all(chunk.isspace() for chunk in _chunks(content))):
         raise DataError(
             "The file is empty: it has no header row and no data. Upload a CSV with a header row and at "
-            "least two rows of numbers."
+            "least two rows of numbers.", "empty_file"
         )
+    _check_text(head)
     encoding = _detect_encoding(content, head)
     sample = head.decode(encoding, errors="replace")
     delimiter = _detect_delimiter(sample)
@@ -92,10 +113,53 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     if len(frame) == 0:
         raise DataError(
             f"The file has a header row ({quoted(frame.columns)}) but no data rows: add at least two rows "
-            "of numbers below the header."
+            "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
+    number_formats = _read_written_numbers(frame, delimiter)
     notices = ("Read as Latin-1 (the file is not UTF-8).",) if encoding == "latin-1" else ()
-    return Table(frame, name or default_name, encoding, delimiter, notices)
+    notices += tuple(
+        f"Read {quoted([name])} as numbers written with "
+        + (f"{echo(thousands)} between thousands and " if thousands else "")
+        + f"{echo(decimal)} before the decimals."
+        for name, (thousands, decimal) in number_formats.items()
+    )
+    return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
+
+
+def _check_text(head: bytes) -> None:
+    """Refuse a file that is not text (an image, a workbook, an archive), naming what it looks like.
+
+    Without this, the parser reports whatever its bytes happen to look like: "an extra comma on line 4".
+    """
+    kind = next((kind for signature, kind in SIGNATURES if head.startswith(signature)), None)
+    if kind == "zip":  # an Excel or OpenDocument file is a zip archive of XML files
+        if b"xl/" in head or b"[Content_Types].xml" in head:
+            kind = "xlsx"
+        elif b"opendocument.spreadsheet" in head:
+            kind = "ods"
+    sample = head[:SAMPLE_BYTES]
+    if kind is None and (b"\x00" in sample or sum(map(sample.count, CONTROL_BYTES)) > len(sample) // 20):
+        kind = "binary"  # a text file has no NUL bytes, and hardly a control character
+    if kind is None:
+        return
+    if kind == "utf16":
+        fix = "Save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again."
+    elif kind in ("xls", "xlsx", "ods"):
+        fix = "Open it in the spreadsheet program and save it as CSV (in Excel: CSV UTF-8), then upload the CSV."
+    else:
+        fix = "Upload a CSV file: a text file with a header row and rows of numbers."
+    raise DataError(f"This is not a CSV file: it looks like {FILE_KINDS[kind]}. {fix}", "not_text", kind=kind)
+
+
+def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> dict[str, tuple[str, str]]:
+    """Replace, in place, each text column that holds numbers with thousands separators or decimal commas."""
+    formats = {}
+    for name in frame.columns:
+        if column_kind(frame[name]) == "text":
+            read = as_numbers(frame[name], delimiter)
+            if read is not None:
+                frame[name], formats[name] = read
+    return formats
 
 
 def _content(source: str | os.PathLike | bytes | BinaryIO) -> tuple[bytes | Path, str]:
@@ -153,7 +217,7 @@ def _detect_encoding(content: bytes | Path, head: bytes) -> str:
         if not utf8:
             raise DataError(
                 "The file starts with the mark of a UTF-8 file (a byte-order mark) but is not UTF-8 further on: "
-                "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again."
+                "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again.", "bom_not_utf8"
             )
         return "utf-8-sig"
     return "utf-8" if utf8 else "latin-1"
@@ -201,10 +265,10 @@ def _check_header(header: list[str]) -> None:
     counts = Counter(name.strip() for name in header if name.strip())
     repeated = {name: count for name, count in counts.items() if count > 1}
     if repeated:
-        listed = ", ".join(f"{name!r} ({count} times)" for name, count in repeated.items())
+        listed = ", ".join(f"{echo(name)} ({count} times)" for name, count in repeated.items())
         raise DataError(
             f"Duplicate column names in the header: {listed}. Rename them so that every column has a "
-            "unique name."
+            "unique name.", "duplicate_columns", counts=repeated
         )
 
 
@@ -226,15 +290,15 @@ def _parse(content: bytes | Path, encoding: str, delimiter: str) -> pd.DataFrame
             return pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raw = content if isinstance(content, bytes) else content.read_bytes()
-            raise DataError(_parse_error_message(raw, encoding, delimiter, str(error))) from None
+            raise _parse_error(raw, encoding, delimiter, str(error)) from None
         except pd.errors.EmptyDataError:  # e.g. a lone carriage return before the first line
             raise DataError(
                 "Cannot find the header row: the file's first line should name its columns, e.g. x1,x2,y, "
-                "with rows of numbers below it."
+                "with rows of numbers below it.", "no_header"
             ) from None
 
 
-def _parse_error_message(raw: bytes, encoding: str, delimiter: str, reason: str) -> str:
+def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str) -> DataError:
     """Say which line is wrong and how, in the user's terms rather than the tokenizer's."""
     delimiter_name = DELIMITER_NAMES[delimiter]
     fix = (
@@ -250,14 +314,18 @@ def _parse_error_message(raw: bytes, encoding: str, delimiter: str, reason: str)
     else:
         unclosed = re.search(r"EOF inside string starting at row (\d+)", reason)
         if unclosed:
-            return (
+            line = int(unclosed[1]) + 1
+            return DataError(
                 f"Cannot read the file as {delimiter_name}-separated values: the quoted value that starts "
-                f'on line {int(unclosed[1]) + 1} has no closing quote ("). Close the quote, then try again.'
+                f'on line {line} has no closing quote ("). Close the quote, then try again.',
+                "unclosed_quote", line=line, delimiter=delimiter,
             )
-        return f"Cannot read the file as {delimiter_name}-separated values: {reason.strip()}. {fix}"
-    return (
+        return DataError(f"Cannot read the file as {delimiter_name}-separated values: {reason.strip()}. {fix}",
+                         "unreadable", reason=reason.strip(), delimiter=delimiter)
+    return DataError(
         f"Cannot read the file as {delimiter_name}-separated values: line {line} has {fields} fields, "
-        f"the header has {header_width}. {fix}"
+        f"the header has {header_width}. {fix}",
+        "ragged_row", line=line, fields=fields, header_fields=header_width, delimiter=delimiter,
     )
 
 

@@ -1,0 +1,79 @@
+"""Numbers written as spreadsheets export them: thousands separators and decimal commas.
+
+pandas reads ``1234.5`` as a number and leaves ``"1,234.5"`` (a price from a US spreadsheet, quoted in a
+comma-separated file), ``1,5`` (a European spreadsheet's 1.5, in a semicolon-separated file) and
+``1 234,5`` (French) as text. A column whose every value is one of these, written one way, is a column of
+numbers; :func:`as_numbers` reads it.
+
+Which way is decided for the whole column, as the first of these orders in which every value fits:
+
+- in a comma-separated file: thousands ``,`` with decimal point; thousands space with decimal point;
+  decimal comma (with a space or ``.`` for thousands, or none);
+- in any other file (semicolon, tab, pipe), as European spreadsheets write: decimal comma first, then the
+  decimal point with ``,`` or a space for thousands.
+
+So ``1,234`` is 1234 in a comma-separated file and 1.234 in a semicolon-separated one, and a column that
+holds ``1,5`` beside ``1,234`` has decimal commas everywhere. Thousands groups must have three digits,
+which keeps ``1,5`` from being read as fifteen. A minus may be written ``−`` (U+2212), spaces as no-break
+spaces; anything else (a currency sign, a unit) leaves the column as text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# (thousands separator, decimal separator), "" for none, in the order they are tried
+COMMA_FILE_FORMATS = ((",", "."), (" ", "."), ("", ","), (" ", ","), (".", ","))
+OTHER_FILE_FORMATS = (("", ","), (" ", ","), (".", ","), (",", "."), (" ", "."))
+SPACES = {"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2212": "-"}  # no-break, narrow and thin spaces; minus
+# A quick look at a sample before the whole column: characters no such number has
+NUMBER_CHARACTERS = re.compile(r"[+-]?[\d., ]+(?:[eE][+-]?\d+)?")
+SAMPLE_VALUES = 1000
+
+
+def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
+    """A regular expression for a whole number written with these separators (either may be absent)."""
+    integer = r"\d+" if not thousands else rf"(?:\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|\d+)"
+    return re.compile(rf"[+-]?(?:{integer}(?:{re.escape(decimal)}\d*)?|{re.escape(decimal)}\d+)(?:[eE][+-]?\d+)?")
+
+
+def _plain(values: pd.Series) -> pd.Series:
+    """The values as stripped strings, with no-break and thin spaces as spaces and the minus sign as ``-``."""
+    if not all(isinstance(value, str) for value in values.iloc[:SAMPLE_VALUES]):
+        return pd.Series([""], dtype=object)  # not strings (dates, mixed objects): matches no number
+    text = values.astype(str).str.strip()
+    for character, replacement in SPACES.items():
+        text = text.str.replace(character, replacement, regex=False)
+    return text
+
+
+def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str]] | None:
+    """The column read as float64 numbers, and its ``(thousands, decimal)`` separators; ``None`` if it is text.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A column pandas read as text.
+    delimiter : str
+        The file's delimiter: it decides which way ``1,234`` is read (see the module's docstring).
+    """
+    present = series.dropna()
+    # A look at the first values first: most text columns end here, before any work on the whole column.
+    if len(present) == 0 or not _plain(present.iloc[:SAMPLE_VALUES]).str.fullmatch(NUMBER_CHARACTERS).all():
+        return None
+    text = _plain(present)
+    formats = COMMA_FILE_FORMATS if delimiter == "," else OTHER_FILE_FORMATS
+    for thousands, decimal in formats:
+        if not text.str.fullmatch(number_pattern(thousands, decimal)).all():
+            continue
+        plain = text.str.replace(thousands, "", regex=False) if thousands else text
+        if decimal != ".":
+            plain = plain.str.replace(decimal, ".", regex=False)
+        # astype(float) parses with Python's float(): correctly rounded, so "1,234.5" is exactly 1234.5.
+        values = np.full(len(series), np.nan)
+        values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
+        return pd.Series(values, index=series.index, name=series.name), (thousands, decimal)
+    return None

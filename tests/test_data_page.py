@@ -1,0 +1,307 @@
+"""The Data page speaks the page's language: its messages name its widgets, and a refused file keeps the data in use.
+
+Also the sidebar's typed numbers and a share link's weights, which the same issue covers.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sgdcore.errors import DataError
+from sgdcore.io import dataset_from_frame, read_table
+from ui import messages
+from ui.datasets import CSV_KEY
+from ui.settings import MAX_FEATURES
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 120
+SGDCORE_PARAMETERS = ("missing=", "non_numeric=", "infinite=", "'drop'", "'mean'", "'onehot'")
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    for name, text in query.items():
+        at.query_params[name] = text
+    return at.run()
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    return at.file_uploader[0].set_value((name, content, "text/csv")).run()
+
+
+def choice(at: AppTest, prefix: str):
+    """The Data page's widget whose key starts with ``prefix`` (its keys carry the file's digest)."""
+    widgets = [*at.radio, *at.selectbox, *at.multiselect]
+    return next(widget for widget in widgets if widget.key and widget.key.startswith(prefix))
+
+
+def rows_csv(rows: int = 30, *, blank: tuple[int, ...] = (), infinite: tuple[int, ...] = ()) -> bytes:
+    """a, b → y = a − 2b + 1, with the rows ``blank`` missing 'a' and the rows ``infinite`` holding inf in 'b'."""
+    rng = np.random.default_rng(0)
+    lines = ["a,b,y"]
+    for i in range(rows):
+        a, b = rng.normal(size=2)
+        lines.append(f"{'' if i in blank else f'{a:.17g}'},{'inf' if i in infinite else f'{b:.17g}'},"
+                     f"{a - 2 * b + 1:.17g}")
+    return "\n".join(lines).encode()
+
+
+def in_use(name: str = "first.csv") -> AppTest:
+    """The Data page with ``name`` (30 good rows) uploaded and in use."""
+    at = open_page(app(), "data")
+    at = upload(at, name, rows_csv())
+    button(at, "Use this dataset").click().run()
+    assert at.session_state[CSV_KEY]["name"] == name
+    return at
+
+
+def assert_still_in_use(at: AppTest, name: str = "first.csv") -> None:
+    assert any(f"Nothing changed: still using {name}" in caption.value for caption in at.caption)
+    assert at.session_state[CSV_KEY]["name"] == name and at.session_state["data_source"] == "csv"
+
+
+def assert_speaks_the_page(message: str) -> None:
+    assert not any(parameter in message for parameter in SGDCORE_PARAMETERS), message
+
+
+# The wording of every problem sgdcore raises
+
+
+def raised_problems() -> set[str]:
+    """Every ``problem`` a ``DataError(...)`` in sgdcore's source names (its second argument)."""
+    problems = set()
+    for path in (ROOT / "sgdcore").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DataError" and len(node.args) > 1:
+                assert isinstance(node.args[1], ast.Constant), f"{path}:{node.lineno}: name the problem literally"
+                problems.add(node.args[1].value)
+    return problems
+
+
+def test_every_data_problem_sgdcore_raises_is_worded_for_the_page() -> None:
+    problems = raised_problems()
+    assert {"missing_values", "text_features", "infinite_values", "not_text", "no_numeric_column"} <= problems
+    assert problems <= set(messages.DATA_PROBLEMS), problems - set(messages.DATA_PROBLEMS)
+
+
+@pytest.mark.parametrize(("columns", "options", "said"), [
+    ({"a": [1.0, np.nan, 2.0, 4.0], "y": [1.0, 2.0, 3.0, 5.0]}, {},
+     "Under “Missing values”, choose “Drop those rows” or “Fill with the column mean”"),
+    ({"a": [1.0, 2.0, 3.0, 5.0], "c": ["u", "v", "w", "u"], "y": [1.0, 2.0, 3.0, 4.0]}, {},
+     "Under “Non-numeric feature columns”, choose “Drop those columns” or “One-hot encode them”"),
+    ({"c": ["u", "v", "w", "u"], "y": [1.0, 2.0, 3.0, 4.0]}, {"non_numeric": "drop"},
+     "Under “Non-numeric feature columns”, choose “One-hot encode them”"),
+    ({"a": [1.0, np.inf, 2.0, 4.0], "y": [1.0, 2.0, 3.0, 5.0]}, {},
+     "Under “Infinite values (inf, -inf)”, choose “Drop those rows”"),
+    ({"c": [f"id{i}" for i in range(150)], "a": np.arange(150.0), "y": np.arange(150.0) ** 2},
+     {"non_numeric": "onehot"}, "under “Non-numeric feature columns”, choose “Drop those columns”"),
+    ({"a": [1.0, np.nan, np.nan], "y": [1.0, 2.0, 3.0]}, {"missing": "drop"},
+     "Under “Missing values”, choose “Fill with the column mean”"),
+])
+def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict, options: dict, said: str) -> None:
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(pd.DataFrame(columns), "y", **options)
+    message = messages.data_error(caught.value)
+    assert said in message
+    assert_speaks_the_page(message)
+
+
+def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short() -> None:
+    assert messages.data_error(DataError("Plain.")) == "Plain."
+    assert len(messages.data_error(DataError("x" * 100_000))) < 1100
+
+
+# The Data page
+
+
+def png() -> bytes:
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10,\x00\n\x08\x02,,\x00\x00\x00" + bytes(range(256))
+
+
+def xlsx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("plot.csv", png(), "plot.csv: This is not a CSV file: it looks like a PNG image."),
+    ("book.csv", xlsx(), "book.csv: This is not a CSV file: it looks like an Excel workbook (.xlsx). Open it in"),
+    ("names.csv", b"name,city\nAda,Paris\nAlan,Lyon\nGrace,Paris\n", "The file has no numeric column: every"),
+])
+def test_a_file_that_is_not_a_table_of_numbers_is_called_that_and_the_data_in_use_stays(name, content, said) -> None:
+    at = upload(in_use(), name, content)
+    no_exceptions(at)
+    assert at.error[0].value.startswith(said), at.error[0].value
+    assert "line" not in at.error[0].value
+    assert_still_in_use(at)
+
+
+def test_missing_values_are_explained_with_the_page_s_options_then_dropped() -> None:
+    at = upload(in_use(), "gaps.csv", rows_csv(blank=(3, 7)))
+    no_exceptions(at)
+    message = at.error[0].value
+    assert message.startswith("2 missing value(s) in 2 row(s), in 'a' (2).")
+    assert "Under “Missing values”, choose “Drop those rows” or “Fill with the column mean”" in message
+    assert_speaks_the_page(message)
+    assert_still_in_use(at)
+    choice(at, "keep_missing_").set_value("drop").run()
+    button(at, "Use this dataset").click().run()
+    assert at.success[0].value.startswith("Using gaps.csv: 28 rows")
+
+
+def test_rows_with_infinite_values_can_be_dropped_on_the_page() -> None:
+    at = upload(in_use(), "inf.csv", rows_csv(infinite=(0, 5, 9)))
+    no_exceptions(at)
+    message = at.error[0].value
+    assert "Infinite values (inf or -inf) in 3 row(s), in 'b' (3)." in message
+    assert "Under “Infinite values (inf, -inf)”, choose “Drop those rows”" in message
+    assert_speaks_the_page(message)
+    assert_still_in_use(at)
+    choice(at, "keep_infinite_").set_value("drop").run()
+    no_exceptions(at)
+    assert any(caption.value.startswith("Dropped 3 of 30 row(s) with infinite values") for caption in at.caption)
+    button(at, "Use this dataset").click().run()
+    assert at.success[0].value.startswith("Using inf.csv: 27 rows, 2 features")
+
+
+def test_text_features_are_explained_with_the_page_s_options() -> None:
+    content = b"a,city,y\n" + b"".join(f"{i},{'Paris' if i % 2 else 'Lyon'},{i * i}\n".encode() for i in range(6))
+    at = upload(in_use(), "cities.csv", content)
+    message = at.error[0].value
+    assert "'city' (e.g. 'Lyon')" in message
+    assert "Under “Non-numeric feature columns”, choose “Drop those columns” or “One-hot encode them”" in message
+    assert_speaks_the_page(message)
+    assert_still_in_use(at)
+
+
+def test_a_semicolon_file_with_decimal_commas_is_numbers_on_the_page() -> None:
+    content = "x;z;y\n" + "".join(f"{x},5;{x * 3 % 7},25;{2 * x + 1},5\n" for x in range(8))
+    at = upload(open_page(app(), "data"), "europe.csv", content.encode())
+    no_exceptions(at)
+    assert not at.error
+    assert "Read 'x' as numbers written like 1234,5." in [caption.value for caption in at.caption]
+    assert set(at.dataframe[1].value["type"]) == {"numeric"}
+    button(at, "Use this dataset").click().run()
+    data = at.session_state[CSV_KEY]["dataset"]
+    assert data.X[:3].tolist() == [[0.5, 0.25], [1.5, 3.25], [2.5, 6.25]] and data.y[:2].tolist() == [1.5, 3.5]
+
+
+def test_quoted_prices_with_thousands_separators_are_numbers_not_identifiers() -> None:
+    # 150 different prices: read as text, one-hot encoding refused them as an identifier
+    content = "size,price\n" + "".join(f'{i},"{1000 + 37.5 * i:,}"\n' for i in range(150))
+    at = upload(open_page(app(), "data"), "prices.csv", content.encode())
+    no_exceptions(at)
+    assert not at.error
+    assert "Read 'price' as numbers written like 1,234.5." in [caption.value for caption in at.caption]
+    choice(at, "keep_target_").set_value("size").run()
+    choice(at, "keep_non_numeric_").set_value("onehot").run()
+    no_exceptions(at)
+    assert not at.error
+    button(at, "Use this dataset").click().run()
+    data = at.session_state[CSV_KEY]["dataset"]
+    assert data.feature_names == ("price",) and data.X[:3, 0].tolist() == [1000.0, 1037.5, 1075.0]
+
+
+def test_the_former_target_goes_back_among_the_features() -> None:
+    at = upload(open_page(app(), "data"), "rows.csv", rows_csv())
+    assert (choice(at, "keep_target_").value, choice(at, "keep_features_").value) == ("y", ["a", "b"])
+    choice(at, "keep_target_").set_value("a").run()
+    assert choice(at, "keep_features_").value == ["b", "y"]
+    choice(at, "keep_target_").set_value("b").run()
+    assert choice(at, "keep_features_").value == ["y", "a"]
+    choice(at, "keep_features_").set_value(["a"]).run()  # a feature the user removes stays removed
+    choice(at, "keep_target_").set_value("y").run()
+    assert choice(at, "keep_features_").value == ["a", "b"]
+    no_exceptions(at)
+
+
+def test_a_huge_value_in_a_file_is_echoed_cut_to_a_readable_length() -> None:
+    huge = "z" * 100_000
+    content = f"a,note,y\n1,{huge},2\n2,short,3\n3,x,5\n".encode()
+    at = upload(in_use(), "notes.csv", content)
+    message = at.error[0].value
+    assert "'note' (e.g. 'zzz" in message and "(100,000 characters)" in message and len(message) < 500
+    at = upload(at, "x" * 5_000 + ".csv", b"a,b\n1,2\n3,4,5\n")
+    assert "(5,004 characters): Cannot read the file" in at.error[0].value and len(at.error[0].value) < 500
+    assert_still_in_use(at)
+
+
+# The sidebar's typed numbers and a share link's weights
+
+
+def test_typed_weights_accept_full_width_digits_and_the_minus_sign() -> None:
+    at = app()
+    at.sidebar.text_input(key="true_weights").set_value("２，\u22123.4， 1").run()
+    no_exceptions(at)
+    assert not at.sidebar.error
+    assert at.sidebar.number_input(key="_n_features").value == 3
+
+
+def test_a_character_no_number_holds_is_named_and_the_previous_data_kept() -> None:
+    at = app()
+    at.sidebar.text_input(key="true_weights").set_value("2, 3\u20134").run()
+    no_exceptions(at)
+    message = at.sidebar.error[0].value
+    assert "'3–4' is not a number: it holds the character “–” (EN DASH)" in message
+    assert "Still using the previous data" in message
+
+
+def test_more_weights_than_the_features_cap_are_refused_in_a_link_and_typed() -> None:
+    too_many = ", ".join(["1"] * (MAX_FEATURES + 1))
+    at = app(true_weights=too_many)
+    no_exceptions(at)
+    toasts = [toast.value for toast in at.toast]
+    assert any(f"{MAX_FEATURES + 1} numbers" in text and f"at most {MAX_FEATURES} features" in text for text in toasts)
+    assert all(len(text) < 500 for text in toasts)
+    assert at.session_state["true_weights"] == "2, -3.4"
+    assert at.sidebar.number_input(key="_n_features").value == 2
+    at.sidebar.text_input(key="true_weights").set_value(too_many).run()
+    no_exceptions(at)
+    assert f"at most {MAX_FEATURES} features" in at.sidebar.error[0].value
+    assert "Still using the previous data" in at.sidebar.error[0].value
+    assert at.sidebar.number_input(key="_n_features").value == 2
+
+
+def test_a_huge_share_link_value_is_echoed_cut_to_a_readable_length() -> None:
+    at = app(learning_rate="9" * 100_000)
+    no_exceptions(at)
+    toasts = [toast.value for toast in at.toast]
+    assert toasts and all(len(text) < 300 for text in toasts) and "(100,000 characters)" in toasts[0]
+
+
+def test_a_table_read_from_a_semicolon_file_keeps_its_formats_for_the_page() -> None:
+    table = read_table(b"x;y\n1,5;2\n2,5;4\n")
+    assert messages.table_notices(table.encoding, table.number_formats) == ["Read 'x' as numbers written like 1234,5."]
+
+
+def test_the_data_in_use_is_described_at_a_readable_length() -> None:
+    at = open_page(app(true_weights=", ".join(["1.5"] * MAX_FEATURES)), "data")
+    no_exceptions(at)
+    described = next(caption.value for caption in at.caption if caption.value.startswith("In use now:"))
+    assert f"w = [1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, … ({MAX_FEATURES} values)]" in described
+    assert len(described) < 200
