@@ -62,8 +62,14 @@ def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
     return _finite(pd.concat(frames, ignore_index=True), "loss")
 
 
-def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True) -> alt.LayerChart:
-    """Loss against step, with the closed-form loss as the floor SGD is heading for."""
+CLOSED_FORM_LOSS = "closed-form loss"
+NOISE_FLOOR = "noise floor (expected)"
+
+
+def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
+               noise_floor: sgdcore.NoiseFloor | None = None) -> alt.LayerChart:
+    """Loss against step, with the closed-form loss as the floor SGD is heading for and, for a constant
+    rate, the noise floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``)."""
     data = loss_history(progress)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
@@ -80,10 +86,23 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
         base.transform_filter(alt.datum.series != "minibatch").mark_line(point=True, strokeWidth=2),
     ]
+    rules = []
     if floor is not None and math.isfinite(floor):
-        rule = pd.DataFrame({"loss": [max(floor, TINY)], "label": [f"closed-form loss {floor:.3g}"]})
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="black").encode(
-            y=alt.Y("loss:Q"), tooltip=[alt.Tooltip("label")]))
+        rules.append({"loss": max(floor, TINY), "line": CLOSED_FORM_LOSS,
+                      "label": f"closed-form loss {floor:.3g}: the least training loss there is"})
+    if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
+        rules.append({"loss": max(noise_floor.expected_loss, TINY), "line": NOISE_FLOOR,
+                      "label": f"noise floor {noise_floor.expected_loss:.3g}: where SGD is expected to hover at "
+                               f"this constant learning rate and batch size ({noise_floor.excess_loss:.3g} above "
+                               "the optimum's loss, from minibatch noise; an estimate for independent batches: "
+                               "with few batches per epoch the epochs end below it)"})
+    if rules:
+        lines = [rule["line"] for rule in rules]
+        dashes = alt.Scale(domain=lines, range=[[6, 4] if line == CLOSED_FORM_LOSS else [2, 2] for line in lines])
+        layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(color="black").encode(
+            y=alt.Y("loss:Q"), strokeDash=alt.StrokeDash("line:N", scale=dashes, title=None,
+                                                          legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("label")]))
     return alt.layer(*layers).properties(height=300, title="Loss")
 
 
