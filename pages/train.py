@@ -44,6 +44,9 @@ reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", wid
 warning = sgdcore.warn_before_training(problem, config, limits)
 if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
     verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
+planned = verdicts.planned_run_check(problem, config, limits)
+if planned is not None:
+    verdicts.show(planned, key="train_planned")
 
 if reset_clicked:
     state.pop(RUN, None)

@@ -16,6 +16,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import streamlit as st
 
 import sgdcore
@@ -184,6 +185,43 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
                            f"{_rate(limit.learning_rate)} for {where}: stable{speed}.")
 
 
+def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
+                      limits: sgdcore.Limits) -> Message | None:
+    """Before training, what keeps a stable run from arriving: an L1 push larger than the weights can absorb
+    (it will not settle), or too few epochs for the condition number at this rate (it will end far away)."""
+    rate = config.learning_rate
+    scale = float(np.linalg.norm(problem.optimum.params))
+    push = rate * config.l1_penalty
+    if config.l1_penalty > 0 and push > ARRIVED * scale:
+        return Message("warning", (
+            f"With L1 penalty {config.l1_penalty:g} at learning rate {rate:g}, every step moves each weight by "
+            f"learning rate × L1 = {push:.3g}, against weights of size ‖θ*‖ = {scale:.3g} at the closed form: the "
+            f"weights near zero will jump across it and back, and the run will not settle. An L1 penalty below "
+            f"{sgdcore.round_down(ARRIVED * scale / rate):g} moves them by less than 1% of that."),
+            _usable((sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),)))
+    if limits.minibatch.crossed(rate) != "none":
+        return None
+    decay = config.weight_decay * np.r_[np.ones(problem.train.n_features), 0.0]  # the bias is not decayed
+    hessian = problem.quadratic.hessian + np.diag(decay)
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    eigenvalues = eigenvalues[eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)]
+    per_step = sgdcore.contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
+    if not 0 < per_step < 1:
+        return None
+    epochs = math.log(1 / ARRIVED) / -math.log(per_step) / config.steps_per_epoch(problem.train.n_rows)
+    if epochs <= config.epochs:
+        return None
+    kappa = limits.condition_number
+    return Message("warning", (
+        f"Too few epochs for this data at this rate: the condition number is κ = "
+        f"{f'{kappa:,.3g}' if math.isfinite(kappa) else 'infinite'}, and at learning rate {rate:g} the flattest "
+        f"direction shrinks by a factor {per_step:.6g} per step, so bringing the distance to the optimum down "
+        f"100-fold takes about {_count(epochs)} epochs; {config.epochs:,} are set."
+        + (f" More than the {MAX_EPOCHS:,} epochs a run here can have: momentum, a larger rate within the "
+           "limit, or standardisation helps." if epochs > MAX_EPOCHS else "")),
+        _usable((sgdcore.Suggestion("epochs", math.ceil(epochs)),)))
+
+
 def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> str:
     """What fixes a rate above the limit, in words: standardisation when the data's scale is the trouble,
     else a rate the slider can set (or why there is none)."""
@@ -197,9 +235,12 @@ def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion
         elif suggestion.setting == "learning_rate":
             if settable_rate(float(suggestion.value)):
                 parts.append(f" Use learning rate {suggestion.value:g}, half the limit (where SGD converges fastest).")
+            elif any(other.setting == "standardize" for other in suggestions):
+                parts.append(f" Without it, no learning rate the dashboard sets (from {MIN_RATE:g}) is below the "
+                             "limit.")
             else:
                 parts.append(f" No learning rate the dashboard sets (from {MIN_RATE:g}) is below this limit: the "
-                             "features' scale is the trouble; standardise them or rescale the data.")
+                             "data's scale is the trouble; rescale the columns.")
     return "".join(parts)
 
 
@@ -362,17 +403,22 @@ def short_text(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None =
 
 
 def button_label(suggestion: sgdcore.Suggestion) -> str:
-    value = suggestion.value
+    """The text of the button that applies ``suggestion``."""
+    value, setting = suggestion.value, suggestion.setting
     rate = f" at learning rate {suggestion.learning_rate:g}" if suggestion.learning_rate is not None else ""
-    return {
-        "learning_rate": f"Use learning rate {value:g}",
-        "standardize": f"Standardise{rate}",
-        "momentum": f"Use momentum {value:g}{rate}",
-        "batch_size": f"Use batch size {value}",
-        "schedule": f"Use the {SCHEDULE_LABELS.get(str(value), str(value)).split(' (')[0].lower()} schedule",
-        "l1_penalty": f"Lower the L1 penalty to {value:g}",
-        "epochs": f"Train {value:,} epochs",
-    }[suggestion.setting]
+    if setting == "learning_rate":
+        return f"Use learning rate {value:g}"
+    if setting == "standardize":
+        return f"Standardise{rate}"
+    if setting == "momentum":
+        return f"Use momentum {value:g}{rate}"
+    if setting == "batch_size":
+        return f"Use batch size {value:,}"
+    if setting == "schedule":
+        return f"Use the {SCHEDULE_LABELS.get(str(value), str(value)).split(' (')[0].lower()} schedule"
+    if setting == "l1_penalty":
+        return f"Lower the L1 penalty to {value:g}"
+    return f"Train {value:,} epochs"
 
 
 def apply_suggestion(state: MutableMapping[str, Any], suggestion: sgdcore.Suggestion) -> None:
