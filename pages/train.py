@@ -201,7 +201,7 @@ else:
     floor = verdicts.noise_floor_for(problem, choice.key, run["config"], run_limits)
     if progress.done:
         diagnosis = verdicts.diagnosis_of(run, problem, run["config"], progress, run_limits)
-        verdicts.show(verdicts.run_verdict(diagnosis, progress, run["config"]), where=status_slot.container(),
+        verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]), where=status_slot.container(),
                       key="verdict")
     else:
         status_slot.warning(verdicts.paused_text(progress))

@@ -28,6 +28,8 @@ Tone = Literal["success", "info", "warning", "error"]
 MIN_RATE = BY_KEY["learning_rate"].low  # what a share link carries; the slider itself takes any value put in state
 MAX_RATE = BY_KEY["learning_rate"].high
 MAX_EPOCHS = BY_KEY["epochs"].high
+# From this condition number on, the flattest direction is what keeps a run from arriving.
+ILL_CONDITIONED = 100.0
 
 
 @dataclass(frozen=True)
@@ -212,9 +214,10 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
     if epochs <= config.epochs:
         return None
     kappa = limits.condition_number
+    why = (f"the condition number is κ = {f'{kappa:,.3g}' if math.isfinite(kappa) else 'infinite'}, and "
+           if kappa >= ILL_CONDITIONED else "")
     return Message("warning", (
-        f"Too few epochs for this data at this rate: the condition number is κ = "
-        f"{f'{kappa:,.3g}' if math.isfinite(kappa) else 'infinite'}, and at learning rate {rate:g} the flattest "
+        f"Too few epochs for this data at this rate: {why}at learning rate {rate:g} the flattest "
         f"direction shrinks by a factor {per_step:.6g} per step, so bringing the distance to the optimum down "
         f"100-fold takes about {_count(epochs)} epochs; {config.epochs:,} are set."
         + (f" More than the {MAX_EPOCHS:,} epochs a run here can have: momentum, a larger rate within the "
@@ -274,8 +277,10 @@ def _penalty_note(diagnosis: sgdcore.Diagnosis) -> str:
             "compares with the closed form.")
 
 
-def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> Message:
-    """A run that ended (finished, converged or diverged), judged: the status line of the Train page."""
+def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, problem: sgdcore.Problem,
+                config: sgdcore.TrainConfig) -> Message:
+    """A run of ``config`` on ``problem`` that ended (finished, converged or diverged), judged: the status line
+    of the Train page."""
     limits, limit = diagnosis.limits, diagnosis.limits.minibatch
     where = "the full batch" if limit.batch_size >= limit.n_rows else f"batch size {limit.batch_size}"
     if diagnosis.verdict == "diverged":
@@ -299,6 +304,13 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config
 
     lead = _lead(progress)
     distance = diagnosis.relative_distance or 0.0
+    if diagnosis.crossed != "none" and _growing(progress):
+        losses = progress.epoch_train_loss
+        text = (f"Diverging: the run ended before the loss blew up, but it grew from {losses[0]:.3g} to "
+                f"{losses[-1]:.3g}. Learning rate {diagnosis.learning_rate:g} is {diagnosis.ratio:.2g}× the stability "
+                f"limit {_rate(limit.learning_rate)} for {where}.")
+        fixes = _usable(sgdcore.check_learning_rate(problem, config, limits).suggestions)
+        return Message("error", text + _rate_fix_text(limits, fixes), fixes)
     if diagnosis.verdict == "at_optimum":
         return Message("success", f"{lead} At {_target(diagnosis)}: {_percent(distance)} from it (relative "
                                   f"distance), train R² {diagnosis.train_r2:.4g}.{_penalty_note(diagnosis)}")
@@ -326,6 +338,11 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config
     return Message("warning", _far_text(diagnosis, progress), _usable(diagnosis.suggestions))
 
 
+def _growing(progress: sgdcore.Progress) -> bool:
+    losses = progress.epoch_train_loss
+    return len(losses) > 1 and not losses[-1] <= losses[0]
+
+
 def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     distance = diagnosis.relative_distance or 0.0
     kappa = diagnosis.limits.condition_number
@@ -338,8 +355,12 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     if diagnosis.sign_flips:
         text += f" Wrong sign: {', '.join(diagnosis.sign_flips)}."
     kappa_text = f"{kappa:,.3g}" if math.isfinite(kappa) else "infinite"
-    text += (f" Too few steps for the condition number κ = {kappa_text}: plain SGD needs about κ·ln(1/ε) steps to "
-             "come within ε, because the flattest direction moves by a fraction 1/κ of the steepest.")
+    if kappa >= ILL_CONDITIONED:
+        text += (f" Too few steps for the condition number κ = {kappa_text}: plain SGD needs about κ·ln(1/ε) steps "
+                 "to come within ε, because the flattest direction moves by a fraction 1/κ of the steepest.")
+    else:
+        text += (f" Too few steps at learning rate {diagnosis.learning_rate:g} (the condition number κ = "
+                 f"{kappa_text} is no obstacle).")
     needed = diagnosis.epochs_needed
     per_epoch = diagnosis.contraction_per_epoch
     measured = (f"the loss gap shrinking by a factor {per_epoch:.4g} per epoch, as measured in this run"
@@ -349,7 +370,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     elif needed is not None and needed > 0:
         total = progress.epoch + math.ceil(needed)
         if total <= MAX_EPOCHS:
-            text += f" At {measured}, about {_count(needed)} more epochs would bring it within {ARRIVED:.0%}."
+            text += (f" At {measured}, about {_count(needed)} more epoch{'s' if needed > 1 else ''} would bring it "
+                     f"within {ARRIVED:.0%}.")
         else:
             text += (f" At {measured}, it would take about {_count(needed)} more epochs to come within "
                      f"{ARRIVED:.0%}: more than the {MAX_EPOCHS:,} epochs a run here can have.")
@@ -385,10 +407,9 @@ def short_text(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None =
     if progress.status == "running":
         return "running"
     ended = f"converged after {progress.epoch} epochs" if progress.status == "converged" else "finished"
+    if _growing(progress) and (diagnosis is None or diagnosis.crossed != "none"):
+        return f"{ended}, but the loss grew: diverging"
     if diagnosis is None:
-        losses = progress.epoch_train_loss
-        if len(losses) > 1 and losses[-1] > losses[0]:
-            return f"{ended}, but the loss grew: diverging"
         return ended
     distance = _percent(diagnosis.relative_distance or 0.0)
     return {
