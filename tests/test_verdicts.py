@@ -58,7 +58,7 @@ def test_suggestions_the_dashboard_cannot_set_are_not_offered() -> None:
     too_small = sgdcore.Suggestion("learning_rate", 2.6e-12)
     too_many = sgdcore.Suggestion("epochs", 15_200)
     standardise = sgdcore.Suggestion("standardize", True, 0.72)
-    assert verdicts._usable((too_small, too_many, standardise)) == (
+    assert verdicts.settable_suggestions((too_small, too_many, standardise)) == (
         sgdcore.Suggestion("epochs", 10_000), standardise)
 
 

@@ -116,7 +116,7 @@ def settable_rate(value: float | None) -> bool:
     return value is not None and math.isfinite(value) and MIN_RATE <= value <= MAX_RATE
 
 
-def _usable(suggestions: tuple[sgdcore.Suggestion, ...]) -> tuple[sgdcore.Suggestion, ...]:
+def settable_suggestions(suggestions: tuple[sgdcore.Suggestion, ...]) -> tuple[sgdcore.Suggestion, ...]:
     """The suggestions the dashboard can apply: rates within the slider's range, epochs at most its maximum."""
     usable = []
     for suggestion in suggestions:
@@ -164,7 +164,7 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
             f", and {check.ratio:.2g}× the limit {_rate(limit.learning_rate)} for {where}")
         text = (f"Learning rate {rate:g} is {ratio:.2g}× the full-batch stability limit {_rate(limit.full_batch)}"
                 f"{also}: expect divergence.")
-        return Message("warning", text + _rate_fix_text(check.limits, check.suggestions), _usable(check.suggestions))
+        return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.crossed == "minibatch":
         if limit.kind == "lower_bound":
             text = (f"Learning rate {rate:g} is above {_rate(limit.learning_rate)}, the rate proven stable for {where} "
@@ -173,7 +173,7 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
             text = (f"Learning rate {rate:g} is {check.ratio:.2g}× the stability limit {_rate(limit.learning_rate)} "
                     f"for {where}, though below the full-batch limit {_rate(limit.full_batch)}: minibatch noise "
                     "grows faster than the steps shrink it, so expect divergence.")
-        return Message("warning", text + _rate_fix_text(check.limits, check.suggestions), _usable(check.suggestions))
+        return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.near_limit:
         half = sgdcore.round_down(0.5 * limit.learning_rate)
         suggestion = (sgdcore.Suggestion("learning_rate", half),) if settable_rate(half) else ()
@@ -200,7 +200,7 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
             f"learning rate × L1 = {push:.3g}, against weights of size ‖θ*‖ = {scale:.3g} at the closed form: the "
             f"weights near zero will jump across it and back, and the run will not settle. An L1 penalty below "
             f"{sgdcore.round_down(ARRIVED * scale / rate):g} moves them by less than 1% of that."),
-            _usable((sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),)))
+            settable_suggestions((sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),)))
     if limits.minibatch.crossed(rate) != "none":
         return None
     decay = config.weight_decay * np.r_[np.ones(problem.train.n_features), 0.0]  # the bias is not decayed
@@ -222,7 +222,12 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
         f"100-fold takes about {_count(epochs)} epochs; {config.epochs:,} are set."
         + (f" More than the {MAX_EPOCHS:,} epochs a run here can have: momentum, a larger rate within the "
            "limit, or standardisation helps." if epochs > MAX_EPOCHS else "")),
-        _usable((sgdcore.Suggestion("epochs", math.ceil(epochs)),)))
+        settable_suggestions((sgdcore.Suggestion("epochs", math.ceil(epochs)),)))
+
+
+def _with_fixes(tone: Tone, text: str, limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
+    """A rate above the limit: ``text``, then what fixes it, in words and as buttons."""
+    return Message(tone, text + _rate_fix_text(limits, suggestions), settable_suggestions(suggestions))
 
 
 def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> str:
@@ -300,7 +305,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
             text = (f"{step} at learning rate {diagnosis.learning_rate:g}, {diagnosis.ratio:.2g}× the stability "
                     f"limit {_rate(limit.learning_rate)} for {where}: the schedule or the start took it past what "
                     "the loss can absorb.")
-        return Message("error", text + _rate_fix_text(limits, diagnosis.suggestions), _usable(diagnosis.suggestions))
+        return _with_fixes("error", text, limits, diagnosis.suggestions)
 
     lead = _lead(progress)
     distance = diagnosis.relative_distance or 0.0
@@ -309,8 +314,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         text = (f"Diverging: the run ended before the loss blew up, but it grew from {losses[0]:.3g} to "
                 f"{losses[-1]:.3g}. Learning rate {diagnosis.learning_rate:g} is {diagnosis.ratio:.2g}× the stability "
                 f"limit {_rate(limit.learning_rate)} for {where}.")
-        fixes = _usable(sgdcore.check_learning_rate(problem, config, limits).suggestions)
-        return Message("error", text + _rate_fix_text(limits, fixes), fixes)
+        return _with_fixes("error", text, limits, sgdcore.check_learning_rate(problem, config, limits).suggestions)
     if diagnosis.verdict == "at_optimum":
         return Message("success", f"{lead} At {_target(diagnosis)}: {_percent(distance)} from it (relative "
                                   f"distance), train R² {diagnosis.train_r2:.4g}.{_penalty_note(diagnosis)}")
@@ -320,7 +324,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
                 f"at learning rate {diagnosis.learning_rate:g} and {where} the expected level is "
                 f"{floor.excess_loss:.3g} above it (dotted on the loss chart), {_percent(distance)} from "
                 f"{_target(diagnosis)}. A decaying schedule or a larger batch goes further.")
-        return Message("info", text, _usable(diagnosis.suggestions))
+        return Message("info", text, settable_suggestions(diagnosis.suggestions))
     if diagnosis.verdict == "oscillating":
         swing = diagnosis.oscillation
         if swing.cause == "l1_penalty":
@@ -334,8 +338,8 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
                     f"{diagnosis.ratio:.2g}× the stability limit {_rate(limit.learning_rate)} for {where}, so the "
                     f"steepest direction keeps swinging; the run ends {_percent(distance)} from "
                     f"{_target(diagnosis)}. A rate at half the limit converges fastest.")
-        return Message("warning", text, _usable(diagnosis.suggestions))
-    return Message("warning", _far_text(diagnosis, progress), _usable(diagnosis.suggestions))
+        return Message("warning", text, settable_suggestions(diagnosis.suggestions))
+    return Message("warning", _far_text(diagnosis, progress), settable_suggestions(diagnosis.suggestions))
 
 
 def _growing(progress: sgdcore.Progress) -> bool:
@@ -375,7 +379,7 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
         else:
             text += (f" At {measured}, it would take about {_count(needed)} more epochs to come within "
                      f"{ARRIVED:.0%}: more than the {MAX_EPOCHS:,} epochs a run here can have.")
-    helps = [_help_text(suggestion, diagnosis) for suggestion in _usable(diagnosis.suggestions)]
+    helps = [_help_text(suggestion, diagnosis) for suggestion in settable_suggestions(diagnosis.suggestions)]
     if helps:
         text += " What would help: " + "; ".join(helps) + "."
     return text
