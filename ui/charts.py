@@ -64,6 +64,8 @@ def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
 
 CLOSED_FORM_LOSS = "closed-form loss"
 NOISE_FLOOR = "noise floor (expected)"
+REFERENCE_COLOURS = {CLOSED_FORM_LOSS: "black", NOISE_FLOOR: "#756bb1"}
+REFERENCE_DASHES = {CLOSED_FORM_LOSS: [6, 4], NOISE_FLOOR: [2, 2]}
 
 
 def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
@@ -73,13 +75,17 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
     data = loss_history(progress)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
-    colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)"],
-                        range=["#9ecae1", "#08519c", "#e6550d"])
+    references = [CLOSED_FORM_LOSS] if floor is not None and math.isfinite(floor) else []
+    if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
+        references.append(NOISE_FLOOR)
+    # One legend for the curves and the reference lines: the lines share the curves' colour scale.
+    colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)", *references],
+                        range=["#9ecae1", "#08519c", "#e6550d", *(REFERENCE_COLOURS[line] for line in references)])
     base = alt.Chart(data).encode(
         # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
         x=alt.X("step:Q", title="step", axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
-        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("series"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".4g")],
     )
     layers = [
@@ -97,12 +103,10 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
                                "the optimum's loss, from minibatch noise; an estimate for independent batches: "
                                "with few batches per epoch the epochs end below it)"})
     if rules:
-        lines = [rule["line"] for rule in rules]
-        dashes = alt.Scale(domain=lines, range=[[6, 4] if line == CLOSED_FORM_LOSS else [2, 2] for line in lines])
-        layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(color="black").encode(
-            y=alt.Y("loss:Q"), strokeDash=alt.StrokeDash("line:N", scale=dashes, title=None,
-                                                          legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("label")]))
+        dashes = alt.Scale(domain=references, range=[REFERENCE_DASHES[line] for line in references])
+        layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(strokeWidth=1.5).encode(
+            y=alt.Y("loss:Q"), color=alt.Color("line:N", scale=colours, title=None),
+            strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None), tooltip=[alt.Tooltip("label")]))
     return alt.layer(*layers).properties(height=300, title="Loss")
 
 
