@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sgdcore
 from ui import charts, verdicts
@@ -113,3 +115,25 @@ def test_short_status_is_the_verdict_in_a_few_words(problem) -> None:
     distance = diagnosis.relative_distance
     assert short_status(progress, diagnosis) == f"finished: far from the optimum, {distance:.0%} away"
     assert np.isfinite(diagnosis.relative_distance)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(n=st.integers(20, 80), d=st.integers(1, 3), seed=st.integers(0, 1000), batch_fraction=st.floats(0.0, 1.0),
+       multiple=st.floats(0.5, 2.0), momentum=st.sampled_from([0.0, 0.0, 0.5]))
+def test_the_page_never_calls_a_rate_stable_that_diverges_for_most_seeds(
+        n: int, d: int, seed: int, batch_fraction: float, multiple: float, momentum: float) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.3, 3.0, size=d) + rng.normal(size=d)
+    y = X @ rng.normal(size=d) + rng.normal(size=n)
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, y, tuple(f"x{i}" for i in range(d))))
+    batch_size = 1 + int(batch_fraction * (n - 1))
+    config = sgdcore.TrainConfig(batch_size=batch_size, epochs=max(3, 2000 * batch_size // n), momentum=momentum)
+    limits = sgdcore.run_limits(problem, config)
+    config = replace(config, learning_rate=multiple * limits.minibatch.learning_rate)
+    message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+    diverged = sum(list(sgdcore.train(problem.train, replace(config, seed=s), report_every=1e9))[-1].status
+                   == "diverged" for s in range(5))
+    if ": stable" in message.text:
+        assert message.tone == "info" and diverged <= 2, (message.text, diverged)
+    if diverged >= 3:
+        assert message.tone == "warning" and "expect divergence" in message.text, message.text
