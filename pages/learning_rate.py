@@ -35,7 +35,6 @@ RATE_MODES = {"multiples": "multiples of half a stability limit (2 = the limit)"
 MULTIPLES_OF = {"full_batch": "the full batch's (1/λ_max for plain descent)",
                 "batch_size": "the batch size's in use (lower for small batches)"}
 middle.radio("The rates are", tuple(RATE_MODES), key="learning_rates_given_as", format_func=RATE_MODES.__getitem__)
-full_batch = value(state, "learning_rate_page_full_batch")
 middle.radio("Half of which limit", tuple(MULTIPLES_OF), key="learning_rate_multiples_of",
              format_func=MULTIPLES_OF.__getitem__, disabled=value(state, "learning_rates_given_as") != "multiples",
              help="Minibatch noise lowers the stability limit below the full batch's: at batch size 1 often far "
