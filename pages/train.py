@@ -41,6 +41,7 @@ stop_clicked = stop_clicked.button("Stop", icon=":material/stop:", width="stretc
 step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="stretch",
                                    help="Train one more epoch: continues a paused or finished run, or starts one.")
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
+st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
 warning = sgdcore.warn_before_training(problem, config, limits)
 if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
     verdicts.show(verdicts.rate_check(warning, config), key="train_warning")

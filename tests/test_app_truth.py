@@ -75,7 +75,7 @@ def test_fifty_features_at_batch_size_one_warn_then_diverge_with_the_minibatch_l
     minibatch, full = limits.minibatch.learning_rate, limits.full_batch
     assert 0.02 < minibatch < 0.05 < 1.0 < full  # the case: the full-batch limit would call 0.05 safe
     caption = f"Stability limit {minibatch:.3g} at batch size 1; {full:.3g} with the full batch."
-    assert caption in texts(at.sidebar.caption)
+    assert caption in texts(at.sidebar.caption) and caption in texts(at.main.caption)
     warning = (f"Learning rate 0.05 is {0.05 / minibatch:.2g}× the stability limit {minibatch:.3g} for batch size 1, "
                f"though below the full-batch limit {full:.3g}")
     assert any(text.startswith(warning) for text in texts(at.sidebar.warning))
