@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui import charts
+from ui import charts, verdicts
 from ui.datasets import gradient_noise_table
 from ui.navigation import require_router
 from ui.runner import short_status
@@ -42,10 +42,17 @@ except (ValueError, sgdcore.SGDCoreError) as error:
     show_error(error)
     st.stop()
 base = next(iter(configs.values()))
-limit = problem.curvature.stability_limit(base.momentum, base.dampening, base.nesterov)
-st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / limit:.2g}× the full-batch stability "
-           f"limit {limit:.3g}) and the other optimiser settings from the sidebar; {n_train} training rows, "
-           f"{base.epochs} epochs, seed {base.seed}.")
+# Each batch size has its own limit: small batches' noise lowers it below the full batch's.
+limits = {label: verdicts.limits_for(problem, choice.key, config).minibatch for label, config in configs.items()}
+full_limit = next(iter(limits.values())).full_batch
+each = "; ".join(f"{label}: {limit.learning_rate:.3g}{' or more' if limit.kind == 'lower_bound' else ''}"
+                 for label, limit in limits.items())
+st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / full_limit:.2g}× the full-batch "
+           f"stability limit {full_limit:.3g}) and the other optimiser settings from the sidebar; {n_train} "
+           f"training rows, {base.epochs} epochs, seed {base.seed}. Stability limit for each batch size: {each}.")
+warning = verdicts.comparison_check({label: (configs[label].learning_rate, limit) for label, limit in limits.items()})
+if warning is not None:
+    verdicts.show(warning, key="batch_size_page")
 
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
@@ -62,15 +69,18 @@ else:
         tab.altair_chart(charts.runs_loss_chart(runs, x, floor=problem.optimum_loss, n_rows=n_train,
                                                 title="Training loss"), width="stretch")
     rows = []
+    diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
     for label, progress in runs.items():
         config = entry["configs"][label]
+        limit = verdicts.limits_for(problem, choice.key, config).minibatch
         comparison = problem.compare(progress.weights, progress.bias)
         epoch_seconds = np.diff(progress.epoch_seconds)
         rows.append({
             "batch size": config.batch_size, "steps per epoch": config.steps_per_epoch(n_train),
             "seconds per epoch": format_number(float(np.median(epoch_seconds)) if len(epoch_seconds) else None, 3),
             "steps per second": f"{progress.steps_per_second:,.0f}",
-            "outcome": short_status(progress),
+            "stability limit": f"{limit.learning_rate:.3g}" + (" or more" if limit.kind == "lower_bound" else ""),
+            "outcome": short_status(progress, diagnoses[label]),
             "final loss": format_number(progress.epoch_train_loss[-1]),
             "gap to closed form": format_number(comparison.loss_gap),
         })

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui import charts
+from ui import charts, verdicts
 from ui.navigation import require_router
 from ui.runner import short_status
-from ui.settings import bounds, learning_rate_runs, value
+from ui.settings import bounds, learning_rate_runs, learning_rate_unit, value
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, train_comparison
 
@@ -31,36 +31,58 @@ problem = choice.problem
 n_train = problem.train.n_rows
 
 left, middle, right = st.columns([2, 1, 1])
-RATE_MODES = {"multiples": "multiples of 1/λ_max (2 = the limit)", "absolute": "learning rates η"}
+RATE_MODES = {"multiples": "multiples of half a stability limit (2 = the limit)", "absolute": "learning rates η"}
+MULTIPLES_OF = {"full_batch": "the full batch's (1/λ_max for plain descent)",
+                "batch_size": "the batch size's in use (lower for small batches)"}
 middle.radio("The rates are", tuple(RATE_MODES), key="learning_rates_given_as", format_func=RATE_MODES.__getitem__)
+middle.radio("Half of which limit", tuple(MULTIPLES_OF), key="learning_rate_multiples_of",
+             format_func=MULTIPLES_OF.__getitem__, disabled=value(state, "learning_rates_given_as") != "multiples",
+             help="Minibatch noise lowers the stability limit below the full batch's: at batch size 1 often far "
+                  "below. With the full batch the two are one.")
 left.text_input("Learning rates to compare", key="learning_rates_compared",
-                help="Comma-separated, e.g. 0.1, 0.5, 1, 1.9, 2.1 (multiples of 1/λ_max: 1 is the fastest rate for "
-                          "the steepest direction, 2 the stability limit) or 0.01, 0.1 (rates).")
+                help="Comma-separated, e.g. 0.1, 0.5, 1, 1.9, 2.1 (multiples of half the limit, 1/λ_max for the full "
+                     "batch: 1 is the fastest rate for the steepest direction, 2 the stability limit) or 0.01, 0.1 "
+                     "(rates).")
 right.number_input("Epochs", **bounds("learning_rate_page_epochs"), step=1, key="learning_rate_page_epochs")
 right.toggle("Full batch", key="learning_rate_page_full_batch",
-             help=f"Gradient descent on all {n_train} training rows, where the limit 2/λ_max is exact. Off: the "
-                  f"sidebar's batch size ({value(state, 'batch_size')}), whose noise lowers the safe rate a little.")
+             help=f"Gradient descent on all {n_train} training rows, where the limit is 2/λ_max. Off: the "
+                  f"sidebar's batch size ({value(state, 'batch_size')}), whose noise lowers the limit.")
+
+
+def page_limits(config: sgdcore.TrainConfig) -> sgdcore.Limits:
+    return verdicts.limits_for(problem, choice.key, config)
+
 
 try:
-    runs = learning_rate_runs(state, problem)
+    runs = learning_rate_runs(state, problem, lambda config: page_limits(config).minibatch)
 except (ValueError, sgdcore.SGDCoreError) as error:
     show_error(error)
     st.stop()
 
 base = runs[0]
-limit = problem.curvature.stability_limit(base.momentum, base.dampening, base.nesterov)
-unit = limit / 2  # 1/λ_max for plain descent
+limits = page_limits(base)
+limit, full_limit = limits.minibatch.learning_rate, limits.full_batch
+unit = learning_rate_unit(state, limits.minibatch)
+plain_full_batch = not base.momentum and not base.weight_decay and unit == full_limit / 2
 rates = [config.learning_rate for config in runs]
 configs = {}
 for config in runs:
     rate = config.learning_rate
-    label = f"η = {rate:.3g} ({rate / unit:.2g}/λ_max)" if not base.momentum else f"η = {rate:.3g}"
+    label = f"η = {rate:.3g} ({rate / unit:.2g}/λ_max)" if plain_full_batch else (
+        f"η = {rate:.3g} ({rate / limit:.2g}× the limit)")
     configs.setdefault(label, config)
-st.caption(f"Stability limit for this data: 2/λ_max = **{limit:.4g}** (λ_max = {problem.curvature.lambda_max:.4g}, "
-           f"condition number {problem.curvature.condition_number:.3g}"
-           f"{', with the sidebar momentum' if base.momentum else ''}). Rates: "
-           + ", ".join(f"{rate:.3g}" for rate in rates) + f". Batch size {base.batch_size}, {base.epochs} epochs, "
-           f"seed {base.seed}; other settings from the sidebar.")
+settings_used = " and ".join(name for name, on in (("momentum", base.momentum), ("weight decay", base.weight_decay))
+                            if on)
+with_settings = f"; with the sidebar {settings_used}: {full_limit:.4g}" if settings_used else ""
+st.caption(f"Stability limit for this data: 2/λ_max = **{2 / problem.curvature.lambda_max:.4g}** (λ_max = "
+           f"{problem.curvature.lambda_max:.4g}, condition number {problem.curvature.condition_number:.3g}"
+           f"{with_settings}). {verdicts.limit_text(limits, base)} Rates: " + ", ".join(f"{rate:.3g}" for rate in rates)
+           + f". Batch size {base.batch_size}, {base.epochs} epochs, seed {base.seed}; other settings from the "
+           "sidebar.")
+warning = verdicts.comparison_check({label: (config.learning_rate, limits.minibatch)
+                                     for label, config in configs.items()})
+if warning is not None:
+    verdicts.show(warning, key="learning_rate_page")
 
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
 
@@ -94,16 +116,19 @@ runs = entry["runs"]
 draw(runs)
 
 rows = []
+diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
 for label, progress in runs.items():
     comparison = problem.compare(progress.weights, progress.bias)
     config = entry["configs"][label]
     rate = config.learning_rate
+    run_limit = page_limits(config).minibatch  # the run's own: the settings may have changed since
     contraction = sgdcore.contraction_factor(problem.curvature.eigenvalues, rate, config.momentum,
                                              config.dampening, config.nesterov)
     rows.append({
-        "learning rate η": f"{rate:.4g}", "η / stability limit": f"{rate / limit:.3g}",
+        "learning rate η": f"{rate:.4g}", "η / stability limit": f"{run_limit.ratio(rate):.3g}",
+        **({} if config.batch_size >= n_train else {"η / full-batch limit": f"{rate / run_limit.full_batch:.3g}"}),
         "contraction per step": format_number(contraction),
-        "outcome": short_status(progress),
+        "outcome": short_status(progress, diagnoses[label]),
         "final loss": format_number(progress.epoch_train_loss[-1]),
         "gap to closed form": format_number(comparison.loss_gap),
         "‖θ − θ*‖": format_number(comparison.distance),

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui import charts
+from ui import charts, verdicts
 from ui.datasets import momentum_valley
 from ui.navigation import require_router
 from ui.runner import short_status
@@ -46,19 +46,25 @@ except sgdcore.SGDCoreError as error:
     show_error(error)
     st.stop()
 rate = configs["plain gradient descent"].learning_rate
+data_key = f"{problem.names}|{curvature.eigenvalues.tolist()}"  # the valley: its condition number and seed
 st.caption(
     f"Synthetic data, {n_train} rows, y = 2·x1 − 3.4·x2 + 4.2 + noise, with x2 shrunk so that the Hessian "
     f"XᵀX/n (bias included) has eigenvalues {', '.join(f'{lam:.3g}' for lam in curvature.eigenvalues)}: "
-    f"condition number **{curvature.condition_number:.3g}**. η = {rate:.4g}. Stability limits: plain "
+    f"condition number **{curvature.condition_number:.3g}**. η = {rate:.4g}. Every step uses all {n_train} rows, so "
+    "the limits are the full batch's (minibatch noise would lower them). Stability limits: plain "
     f"{curvature.stability_limit():.3g}"
     + (f", momentum {curvature.stability_limit(mu):.3g}, Nesterov {curvature.stability_limit(mu, 0.0, True):.3g}."
        if mu > 0 else ".")
 )
 
+warning = verdicts.comparison_check({label: (config.learning_rate,
+                                              verdicts.limits_for(problem, data_key, config).minibatch)
+                                     for label, config in configs.items()})
+if warning is not None:
+    verdicts.show(warning, key="momentum_page")
 if mu == 0:
     st.info("With μ = 0 momentum and Nesterov are plain gradient descent: raise μ to compare.")
 
-data_key = f"{problem.names}|{curvature.eigenvalues.tolist()}"  # the valley: its condition number and seed
 train_clicked = st.button("Train all three" if mu > 0 else "Train", type="primary", icon=":material/play_arrow:")
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
@@ -80,13 +86,14 @@ runs = entry["runs"]
 draw(runs)
 
 rows = []
+diagnoses = verdicts.run_diagnoses(entry, problem, data_key)
 for label, progress in runs.items():
     config = entry["configs"][label]
     comparison = problem.compare(progress.weights, progress.bias)
     gaps = progress.epoch_train_loss - problem.optimum_loss
     close = gaps <= 1e-3 * max(gaps[0], 1e-300)
     rows.append({
-        "optimiser": label, "outcome": short_status(progress),
+        "optimiser": label, "outcome": short_status(progress, diagnoses[label]),
         "contraction per step": format_number(sgdcore.contraction_factor(
             curvature.eigenvalues, config.learning_rate, config.momentum, config.dampening, config.nesterov)),
         "steps to 1/1000 of the initial gap": f"{int(close.argmax())}" if close.any() else "not reached",

@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui import charts
+from ui import charts, verdicts
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
-from ui.runner import interrupted, status_text, train_live
+from ui.runner import interrupted, train_live
 from ui.settings import train_config
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, trained_on
@@ -32,6 +32,8 @@ except sgdcore.SGDCoreError as error:
     st.stop()
 run_key = f"{choice.key}|{config}"
 interrupted(state, RUN)
+limits = verdicts.limits_for(problem, choice.key, config)
+floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
 train_clicked, stop_clicked, step_clicked, reset_clicked, _ = st.columns([1, 1, 1, 1, 4], gap="small")
 train_clicked = train_clicked.button("Train", type="primary", icon=":material/play_arrow:", width="stretch")
@@ -39,6 +41,13 @@ stop_clicked = stop_clicked.button("Stop", icon=":material/stop:", width="stretc
 step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="stretch",
                                    help="Train one more epoch: continues a paused or finished run, or starts one.")
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
+st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
+warning = sgdcore.warn_before_training(problem, config, limits)
+if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
+    verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
+planned = verdicts.planned_run_check(problem, config, limits)
+if planned is not None:
+    verdicts.show(planned, key="train_planned")
 
 if reset_clicked:
     state.pop(RUN, None)
@@ -85,8 +94,9 @@ def epoch_label(progress: sgdcore.Progress) -> str:
     return f"{progress.epoch} of {progress.epochs} epochs done"
 
 
-def draw(progress: sgdcore.Progress) -> None:
-    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale),
+def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor) -> None:
+    """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's)."""
+    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor),
                            width="stretch")
     params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0]),
                              width="stretch")
@@ -188,9 +198,15 @@ else:
     progress = run["progress"]
     if run["key"] != run_key:
         st.info("The settings changed since this run: **Train** starts a new run with them. Shown: the last run.")
-    message = status_text(progress, problem, config)
-    {"diverged": status_slot.error, "stopped": status_slot.warning}.get(progress.status, status_slot.success)(message)
+    run_limits = verdicts.limits_for(problem, choice.key, run["config"])
+    floor = verdicts.noise_floor_for(problem, choice.key, run["config"], run_limits)
+    if progress.done:
+        diagnosis = verdicts.diagnosis_of(run, problem, run["config"], progress, run_limits)
+        verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]), where=status_slot.container(),
+                      key="verdict")
+    else:
+        status_slot.warning(verdicts.paused_text(progress))
     for notice in progress.notices:
         st.caption(notice)
     report(progress)
-draw(progress)
+draw(progress, floor)

@@ -128,21 +128,6 @@ def contraction_factor(
     return float(np.max(np.abs(roots)))
 
 
-def learning_rate_advice(learning_rate: float, limit: float) -> str:
-    """One sentence that places the learning rate against the stability limit."""
-    ratio = learning_rate / limit
-    if ratio > 1.0:
-        return (f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: expect divergence. "
-                f"Choose a rate below {limit:.3g}.")
-    if ratio > 0.9:
-        return (f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: it may oscillate "
-                "before it settles.")
-    if ratio < 0.01:
-        return (f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: safe, but training "
-                "will be slow.")
-    return f"This learning rate is {ratio:.2g}× the stability limit {limit:.3g}: stable."
-
-
 @dataclass(frozen=True, eq=False)
 class LossSurface:
     """The loss on a grid over two parameters (the others held fixed), for a contour plot."""

@@ -1,4 +1,4 @@
-"""sgdcore.analysis: the Hessian's eigenvalues, the stability limit, advice, and gradient noise."""
+"""sgdcore.analysis: the Hessian's eigenvalues, the stability limit and gradient noise."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sgdcore import (
     curvature,
     gradient,
     gradient_noise,
-    learning_rate_advice,
     loss_surface,
     quadratic_loss,
     stability_limit,
@@ -117,20 +116,6 @@ def test_momentum_contraction_factor_is_the_spectral_radius_of_the_torch_recurre
         radii.append(np.max(np.abs(np.linalg.eigvals(matrix))))
     assert contraction_factor(eigenvalues, learning_rate, momentum, dampening, nesterov) == pytest.approx(
         max(radii), rel=1e-6)
-
-
-@pytest.mark.parametrize(
-    ("ratio", "expected"),
-    [
-        (1.3, "This learning rate is 1.3× the stability limit 0.5: expect divergence. Choose a rate below 0.5."),
-        (2.5, "This learning rate is 2.5× the stability limit 0.5: expect divergence. Choose a rate below 0.5."),
-        (0.95, "This learning rate is 0.95× the stability limit 0.5: it may oscillate before it settles."),
-        (0.5, "This learning rate is 0.5× the stability limit 0.5: stable."),
-        (0.005, "This learning rate is 0.005× the stability limit 0.5: safe, but training will be slow."),
-    ],
-)
-def test_learning_rate_advice_wording(ratio: float, expected: str) -> None:
-    assert learning_rate_advice(ratio * 0.5, 0.5) == expected
 
 
 def test_gradient_noise_prediction_matches_measurement_and_falls_with_batch_size() -> None:

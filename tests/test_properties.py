@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +17,9 @@ from sgdcore import (
     Schedule,
     Standardizer,
     TrainConfig,
+    check_learning_rate,
     contraction_factor,
     gradient,
-    learning_rate_advice,
     make_problem,
     minibatches,
     predict,
@@ -77,7 +78,8 @@ def test_full_batch_gradient_descent_below_the_limit_converges_to_the_closed_for
     np.testing.assert_allclose(solved.curvature.lambda_max, problem.lambda_max, rtol=1e-9)
     np.testing.assert_allclose(solved.optimum.params, problem.optimum, rtol=1e-6, atol=1e-8)
     assert solved.curvature.stability_limit() == np.float64(2.0 / solved.curvature.lambda_max)
-    assert learning_rate_advice(learning_rate, solved.curvature.stability_limit()).endswith(": stable.")
+    check = check_learning_rate(solved, TrainConfig(learning_rate=learning_rate, batch_size=problem.data.n_rows))
+    assert check.crossed == "none" and check.ratio == pytest.approx(0.5)
     assert contraction_factor(solved.curvature.eigenvalues, learning_rate) < 1
 
 
@@ -122,8 +124,8 @@ def test_full_batch_gradient_descent_above_the_limit_diverges_cleanly(problem: R
     assert f"diverged at step {progress.diverged_at_step}" in progress.message
     assert f"Learning rate {learning_rate:g} is too large" in progress.message
     assert "stability limit" in progress.message
-    advice = learning_rate_advice(learning_rate, limit)
-    assert f"× the stability limit {limit:.3g}: expect divergence" in advice
+    check = check_learning_rate(make_problem(problem.data), replace(config, epochs=1))
+    assert check.crossed == "full_batch" and check.limits.full_batch == pytest.approx(limit, rel=1e-9)
     assert contraction_factor(make_problem(problem.data).curvature.eigenvalues, learning_rate) > 1
 
 

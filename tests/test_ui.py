@@ -287,6 +287,8 @@ REACHES: dict[str, tuple[dict[str, Any], Any, Callable[[SimpleNamespace], tuple]
     "learning_rates_compared": ({}, "0.5, 1", lambda made: (tuple(c.learning_rate for c in made.learning_rate_page),)),
     "learning_rates_given_as": ({}, "absolute",
                                 lambda made: (tuple(c.learning_rate for c in made.learning_rate_page),)),
+    "learning_rate_multiples_of": ({"learning_rate_page_full_batch": False}, "batch_size",
+                                   lambda made: (tuple(c.learning_rate for c in made.learning_rate_page),)),
     "learning_rate_page_epochs": ({}, 20, lambda made: (made.learning_rate_page[0].epochs,)),
     "learning_rate_page_full_batch": ({}, False, lambda made: (made.learning_rate_page[0].batch_size,)),
     "batch_sizes_compared": ({}, "2, 20", lambda made: (tuple(c.batch_size for c in made.batch_size_page),)),

@@ -62,28 +62,51 @@ def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
     return _finite(pd.concat(frames, ignore_index=True), "loss")
 
 
-def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True) -> alt.LayerChart:
-    """Loss against step, with the closed-form loss as the floor SGD is heading for."""
+CLOSED_FORM_LOSS = "closed-form loss"
+NOISE_FLOOR = "noise floor (expected)"
+REFERENCE_COLOURS = {CLOSED_FORM_LOSS: "black", NOISE_FLOOR: "#756bb1"}
+REFERENCE_DASHES = {CLOSED_FORM_LOSS: [6, 4], NOISE_FLOOR: [2, 2]}
+
+
+def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
+               noise_floor: sgdcore.NoiseFloor | None = None) -> alt.LayerChart:
+    """Loss against step, with the closed-form loss as the floor SGD is heading for and, for a constant
+    rate, the noise floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``)."""
     data = loss_history(progress)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
-    colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)"],
-                        range=["#9ecae1", "#08519c", "#e6550d"])
+    references = [CLOSED_FORM_LOSS] if floor is not None and math.isfinite(floor) else []
+    if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
+        references.append(NOISE_FLOOR)
+    # One legend for the curves and the reference lines: the lines share the curves' colour scale.
+    colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)", *references],
+                        range=["#9ecae1", "#08519c", "#e6550d", *(REFERENCE_COLOURS[line] for line in references)])
     base = alt.Chart(data).encode(
         # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
         x=alt.X("step:Q", title="step", axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
-        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("series"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".4g")],
     )
     layers = [
         base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
         base.transform_filter(alt.datum.series != "minibatch").mark_line(point=True, strokeWidth=2),
     ]
+    rules = []
     if floor is not None and math.isfinite(floor):
-        rule = pd.DataFrame({"loss": [max(floor, TINY)], "label": [f"closed-form loss {floor:.3g}"]})
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="black").encode(
-            y=alt.Y("loss:Q"), tooltip=[alt.Tooltip("label")]))
+        rules.append({"loss": max(floor, TINY), "line": CLOSED_FORM_LOSS,
+                      "label": f"closed-form loss {floor:.3g}: the least training loss there is"})
+    if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
+        rules.append({"loss": max(noise_floor.expected_loss, TINY), "line": NOISE_FLOOR,
+                      "label": f"noise floor {noise_floor.expected_loss:.3g}: where SGD is expected to hover at "
+                               f"this constant learning rate and batch size ({noise_floor.excess_loss:.3g} above "
+                               "the optimum's loss, from minibatch noise; an estimate for independent batches: "
+                               "with few batches per epoch the epochs end below it)"})
+    if rules:
+        dashes = alt.Scale(domain=references, range=[REFERENCE_DASHES[line] for line in references])
+        layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(strokeWidth=1.5).encode(
+            y=alt.Y("loss:Q"), color=alt.Color("line:N", scale=colours, title=None),
+            strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None), tooltip=[alt.Tooltip("label")]))
     return alt.layer(*layers).properties(height=300, title="Loss")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import sgdcore
 from ui.kernel import wait_for_kernel
+from ui.verdicts import short_text
 
 # session_state key of the Train page's run: {"key": what it was trained on, "progress": the last snapshot,
 # "config": its TrainConfig, "description": the data}; the Export page reads it.
@@ -138,30 +139,7 @@ def runs_interrupted(saved: MutableMapping[str, Any], key: str) -> None:
                          for label, progress in entry["runs"].items()}
 
 
-def short_status(progress: sgdcore.Progress) -> str:
-    """The outcome in a few words, for a table with one row per run."""
-    if progress.status == "diverged":
-        return f"diverged at step {progress.diverged_at_step}"
-    if progress.status == "converged":
-        return f"converged after {progress.epoch} epochs"
-    if progress.status == "stopped":
-        return f"stopped at step {progress.step}"
-    losses = progress.epoch_train_loss
-    if progress.status == "finished" and len(losses) > 1 and losses[-1] > losses[0]:
-        return "finished, but the loss grew: diverging"
-    return progress.status
-
-
-def status_text(progress: sgdcore.Progress, problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> str:
-    """The outcome in words, with the learning rate placed against the stability limit."""
-    limit = problem.curvature.stability_limit(config.momentum, config.dampening, config.nesterov)
-    ratio = config.learning_rate / limit
-    if progress.status == "diverged":
-        return (f"Diverged at step {progress.diverged_at_step}: learning rate {config.learning_rate:g} is "
-                f"{ratio:.2g}× the stability limit {limit:.3g}. Lower the learning rate below {limit:.3g}.")
-    speed = f"{progress.step:,} steps in {progress.elapsed_seconds:.3g} s ({progress.steps_per_second:,.0f} steps/s)"
-    if progress.status == "converged":
-        return f"Converged after {progress.epoch} epochs: {progress.message.split(': ', 1)[-1]}. {speed}."
-    if progress.status == "finished":
-        return f"Finished {progress.epochs} epochs. {speed}."
-    return progress.message[0].upper() + progress.message[1:] + f". {speed}."
+def short_status(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None = None) -> str:
+    """The outcome in a few words, for a table with one row per run: with the run's diagnosis, whether it
+    reached the optimum (worded in :mod:`ui.verdicts`, with every other text about outcomes)."""
+    return short_text(progress, diagnosis)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sgdcore import Problem, Schedule, TrainConfig
+from sgdcore import Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
 from sgdcore.errors import echo
 
 MAX_FEATURES = 200  # features of the synthetic data: the sidebar's "Features" box and a share link's weights
@@ -114,7 +114,9 @@ DATA_SOURCE_LABELS = {"synthetic": "Synthetic (D2L)", "diabetes": "Diabetes (sci
                       "csv": "Uploaded CSV"}
 SCHEDULE_LABELS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
                    "inverse_scaling": "Inverse scaling (η₀ / t^power_t)", "cosine": "Cosine"}
-RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of 1/λ_max, or learning rates η
+RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limit, or learning rates η
+# Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
+MULTIPLES_OF = ("full_batch", "batch_size")
 MAX_COMPARED = 8  # runs a comparison page trains at once
 
 SETTINGS: tuple[Setting, ...] = (
@@ -148,6 +150,7 @@ SETTINGS: tuple[Setting, ...] = (
     # The comparison pages' own settings
     Setting("learning_rates_compared", "0.1, 0.5, 1, 1.9, 2.1", str),
     Setting("learning_rates_given_as", "multiples", str, RATES_GIVEN_AS),
+    Setting("learning_rate_multiples_of", "full_batch", str, MULTIPLES_OF),
     Setting("learning_rate_page_epochs", 50, _parse_int, low=1, high=10_000),
     Setting("learning_rate_page_full_batch", True, _parse_bool),
     Setting("batch_sizes_compared", "1, 10, 100, full", str),
@@ -331,12 +334,32 @@ def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> Tr
     return replace(config, schedule=schedule)
 
 
-def learning_rate_runs(state: Mapping[str, Any], problem: Problem) -> list[TrainConfig]:
+def page_limit(problem: Problem, config: TrainConfig) -> StabilityLimit:
+    """The stability limit of ``config`` on ``problem``'s training rows (uncached; the pages pass a cached one)."""
+    return minibatch_stability_limit(problem.train, config.batch_size, momentum=config.momentum,
+                                     dampening=config.dampening, nesterov=config.nesterov,
+                                     weight_decay=config.weight_decay, l1_penalty=config.l1_penalty,
+                                     drop_last=config.drop_last)
+
+
+def learning_rate_unit(state: Mapping[str, Any], limit: StabilityLimit) -> float:
+    """What a multiple of 1 means on the learning-rate page: half the limit the page's setting names (the
+    full batch's, or the batch size's in use), so 2 is that limit."""
+    if value(state, "learning_rate_multiples_of") == "batch_size":
+        return limit.learning_rate / 2
+    return limit.full_batch / 2
+
+
+def learning_rate_runs(
+    state: Mapping[str, Any], problem: Problem, limit: Callable[[TrainConfig], StabilityLimit] | None = None,
+) -> list[TrainConfig]:
     """The learning-rate page's runs: the sidebar's config at each rate compared, with the page's epochs.
 
-    Rates given as multiples are multiples of half the stability limit (1/λ_max for plain descent), so 1
-    zeroes the steepest direction in one step, 1.9 oscillates but converges and 2.1 diverges, as in the
-    lesson. Full batch, where that limit is exact, unless the page says to use the sidebar's batch size.
+    Rates given as multiples are multiples of half a stability limit (1/λ_max for plain full-batch descent),
+    so 1 zeroes the steepest direction in one step, 1.9 oscillates but converges and 2.1 diverges, as in the
+    lesson: the full batch's limit, or (``learning_rate_multiples_of``) the lower one of the batch size in use.
+    Full batch, where both are one, unless the page says to use the sidebar's batch size. ``limit`` gives the
+    limit of a configuration (by default :func:`page_limit`; the page passes a cached one).
     """
     n_train = problem.train.n_rows
     numbers = parse_learning_rates(value(state, "learning_rates_compared"))
@@ -345,7 +368,7 @@ def learning_rate_runs(state: Mapping[str, Any], problem: Problem) -> list[Train
                         epochs=value(state, "learning_rate_page_epochs"))
     unit = 1.0
     if value(state, "learning_rates_given_as") == "multiples":
-        unit = problem.curvature.stability_limit(base.momentum, base.dampening, base.nesterov) / 2
+        unit = learning_rate_unit(state, (limit or (lambda config: page_limit(problem, config)))(base))
     return [replace(base, learning_rate=number * unit) for number in numbers]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import sgdcore
-from ui import charts
+from ui import charts, verdicts
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.runner import runs_interrupted, train_all
 from ui.settings import (
@@ -124,8 +124,9 @@ def _lower_to(key: str, limit: int, label: str, why: str) -> None:
         state[key] = limit
 
 
-def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
-    """The optimiser section, with the stability limit of the current data beside the learning rate."""
+def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
+    """The optimiser section, with the stability limits of these settings on the current data (``data_key``
+    names it) beside the learning rate, and a warning when the rate is above or near the limit."""
     state = st.session_state
     sidebar = st.sidebar
     sidebar.header("Optimiser")
@@ -138,11 +139,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
         grid = LEARNING_RATE_GRID
     sidebar.select_slider("Learning rate η (log scale)", options=grid, key="learning_rate",
                           format_func=lambda v: f"{v:g}")
-    limit = problem.curvature.stability_limit(state["momentum"], 0.0, state["nesterov"] and state["momentum"] > 0)
-    advice = sgdcore.learning_rate_advice(state["learning_rate"], limit)
-    (sidebar.warning if state["learning_rate"] > limit else sidebar.caption)(
-        f"Stability limit {limit:.3g} (full batch{', with momentum' if state['momentum'] else ''}). {advice}"
-    )
+    limits_slot = sidebar.container()
     sidebar.number_input("Batch size", **bounds("batch_size", high=largest), step=1, key="batch_size",
                          help=f"1 is pure SGD, {largest} is full-batch gradient descent.")
     sidebar.number_input("Epochs", **bounds("epochs"), step=1, key="epochs")
@@ -161,14 +158,22 @@ def hyperparameter_sidebar(problem: sgdcore.Problem) -> None:
         sidebar.number_input("… every (epochs)", **bounds("decay_epochs"), step=1, key="decay_epochs")
     if schedule == "inverse_scaling":
         sidebar.slider("power_t", **bounds("power_t"), step=0.05, key="power_t")
-    if schedule != "constant" or state["warmup_epochs"]:
-        try:
-            config = train_config(state, n_train)
-        except sgdcore.SGDCoreError as error:
-            sidebar.error(str(error), icon="⚠️")
-        else:
+    try:
+        config = train_config(state, n_train)
+    except sgdcore.SGDCoreError as error:
+        sidebar.error(str(error), icon="⚠️")
+    else:
+        if schedule != "constant" or state["warmup_epochs"]:
             total_steps = config.steps_per_epoch(n_train) * config.epochs
             sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
+        # Beside the learning rate, drawn once the settings it depends on (batch size, momentum, decay) are read.
+        limits = verdicts.limits_for(problem, data_key, config)
+        limits_slot.caption(verdicts.limit_text(limits, config))
+        message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+        if message.tone == "info":  # a stable rate: said quietly
+            limits_slot.caption(message.text)
+        else:
+            verdicts.show(message, where=limits_slot, key="sidebar")
     cores = sgdcore.usable_cores()
     # Said here, not in the folded section below, where it would go unseen.
     _lower_to("n_threads", cores, "Training threads", "the cores this server may use")
@@ -197,7 +202,7 @@ def shared_sidebar() -> Choice:
         st.toast(problem_text, icon="🔗")
     choice = data_sidebar()
     if choice.problem is not None:
-        hyperparameter_sidebar(choice.problem)
+        hyperparameter_sidebar(choice.problem, choice.key)
     sync_query_params()
     return choice
 

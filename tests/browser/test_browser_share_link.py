@@ -33,7 +33,8 @@ def test_share_link_restores_settings_and_the_url_follows_changes(open_page, nam
     page = open_page("/?" + "&".join(f"{old.get(name, name)}={text}" for name, text in SHARED.items()))
     assert_no_exception(page)
     expect_settings(page, lr="0.01", batch_size="32", epochs="5", momentum="0.90")
-    limit = sidebar(page).get_by_text(re.compile(r"Stability limit [\d.]+ \(full batch, with momentum\)"))
+    limit = sidebar(page).get_by_text(re.compile(r"Stability limit [\d.]+ at batch size 32; [\d.]+ with the full batch "
+                                                 r"\(with momentum\)"))
     expect(limit).to_be_visible()
 
     # Training with the link's settings uses them (5 epochs), and the link survives the rerun.

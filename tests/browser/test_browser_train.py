@@ -130,8 +130,14 @@ def test_learning_rate_above_stability_limit_diverges(open_page):
     expect(slider).to_have_attribute("aria-valuetext", "3")
     warning = sidebar(page).locator('[data-testid="stAlertContentWarning"]')
     expect(warning).to_have_count(1)
-    expect(warning).to_contain_text(re.compile(r"Stability limit [\d.]+ \(full batch\)"))
-    expect(warning).to_contain_text("expect divergence")
+    expect(warning).to_contain_text(re.compile(r"the full-batch stability limit [\d.]+, and [\d.]+× the limit [\d.]+ "
+                                               r"for batch size 10: expect divergence"))
+    caption = sidebar(page).get_by_text(re.compile(r"^Stability limit ([\d.]+) at batch size 10; ([\d.]+) with the "
+                                                   r"full batch\.$"))
+    expect(caption).to_be_visible()
+    minibatch, full = map(float, re.match(r"Stability limit ([\d.]+) at batch size 10; ([\d.]+)",
+                                          caption.inner_text()).groups())
+    assert minibatch < full < 3
 
     page.get_by_role("button", name="Train", exact=True).click()
     error = main(page).locator('[data-testid="stAlertContentError"]')
@@ -139,12 +145,13 @@ def test_learning_rate_above_stability_limit_diverges(open_page):
     wait_for_app(page)
     text = error.inner_text().strip()
     print(f"\ndiverged status: {text}")
-    match = re.match(r"diverged at step (\d+): learning rate 3 is ([\d.]+)× the stability limit ([\d.]+)\.", text,
-                     flags=re.IGNORECASE)
+    match = re.match(r"Diverged at step (\d+): learning rate 3 is ([\d.]+)× the full-batch stability limit ([\d.]+) "
+                     r"\(the limit for batch size 10 is ([\d.]+)\)\. Use learning rate ([\d.]+), half the limit", text)
     assert match, text
     limit = float(match[3])
+    assert limit == full and float(match[4]) == minibatch, text
     assert 0 < limit < 3 and float(match[2]) == pytest.approx(3 / limit, rel=0.05), text
-    assert f"below {match[3]}" in text, text
+    assert float(match[5]) < minibatch, text  # a rate the slider can set, below the limit it crossed
     assert_no_exception(page)
     # No coefficient comparison of a blown-up run with NaNs is shown as if it were a result.
     expect(main(page).locator('[data-testid="stAlertContentSuccess"]')).to_have_count(0)

@@ -1,0 +1,285 @@
+"""The dashboard tells the truth about minibatch SGD (issue 16): the four cases a new user tried, through AppTest.
+
+Each case: the warning before training, then the verdict after it, with its numbers checked against sgdcore's
+own computation on the same problem; and the suggested setting applied with one click.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from ui.charts import NOISE_FLOOR
+from ui.datasets import CSV_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 300
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    for name, text in query.items():
+        at.query_params[name] = text
+    return at.run()
+
+
+def with_dataset(at: AppTest, data: sgdcore.Dataset, name: str) -> AppTest:
+    """The dataset applied as the Data page applies an uploaded CSV."""
+    at.session_state[CSV_KEY] = {"dataset": data, "name": name, "key": f"csv:{name}"}
+    at.session_state["data_source"] = "csv"
+    return at.run()
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def train(at: AppTest) -> sgdcore.Progress:
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    return at.session_state["train_run"]["progress"]
+
+
+def problem_of(at: AppTest) -> sgdcore.Problem:
+    return at.session_state["_last_choice"].problem
+
+
+def config_of(at: AppTest) -> sgdcore.TrainConfig:
+    return at.session_state["train_run"]["config"]
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def test_fifty_features_at_batch_size_one_warn_then_diverge_with_the_minibatch_limit() -> None:
+    """Case 1: 0.05 is far below the full-batch limit but above the one for batch size 1."""
+    at = app(true_weights=", ".join(["1"] * 50), batch_size="1", learning_rate="0.05")
+    no_exceptions(at)
+    problem = problem_of(at)
+    limits = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=1))
+    minibatch, full = limits.minibatch.learning_rate, limits.full_batch
+    assert 0.02 < minibatch < 0.05 < 1.0 < full  # the case: the full-batch limit would call 0.05 safe
+    caption = f"Stability limit {minibatch:.3g} at batch size 1; {full:.3g} with the full batch."
+    assert caption in texts(at.sidebar.caption) and caption in texts(at.main.caption)
+    warning = (f"Learning rate 0.05 is {0.05 / minibatch:.2g}× the stability limit {minibatch:.3g} for batch size 1, "
+               f"though below the full-batch limit {full:.3g}")
+    assert any(text.startswith(warning) for text in texts(at.sidebar.warning))
+    assert any(text.startswith(warning) for text in texts(at.main.warning))
+    assert not any("stable" in text for text in texts(at.sidebar.caption))
+
+    progress = train(at)
+    assert progress.status == "diverged"
+    (error,) = texts(at.error)
+    assert error.startswith(f"Diverged at step {progress.diverged_at_step}: learning rate 0.05 is "
+                            f"{0.05 / minibatch:.2g}× the stability limit {minibatch:.3g} for batch size 1, though "
+                            f"below the full-batch limit {full:.3g}")
+    half = sgdcore.round_down(minibatch / 2)
+    assert f"Use learning rate {half:g}" in error and not at.success
+
+    # One click applies the suggestion; the rerun trains to the optimum with it.
+    button(at, f"Use learning rate {half:g}").click().run()
+    no_exceptions(at)
+    assert at.session_state["learning_rate"] == half
+    assert at.sidebar.select_slider(key="learning_rate").value == half
+    assert at.query_params["learning_rate"] == f"{half:g}"  # the share link carries it
+    assert not at.main.warning  # below the limit now: nothing to warn about
+    assert train(at).status == "finished"
+    assert not at.error
+
+
+def badly_scaled() -> sgdcore.Dataset:
+    """Prices in millions and areas in thousands, as a spreadsheet exports them."""
+    rng = np.random.default_rng(1)
+    X = np.column_stack((rng.normal(5e6, 1e6, 300), rng.normal(2e3, 5e2, 300)))
+    y = X @ np.array([2e-6, -3e-3]) + 4 + rng.normal(0, 0.1, 300)
+    return sgdcore.Dataset(X, y, ("price", "area"), "score")
+
+
+def test_a_badly_scaled_csv_is_told_to_standardise_with_both_limits_and_the_button_does() -> None:
+    """Case 2: the default rate is 10¹¹ times the raw limit; no slider rate is below it; standardising is the fix."""
+    at = with_dataset(app(), badly_scaled(), "houses.csv")
+    no_exceptions(at)
+    problem = problem_of(at)
+    limits = sgdcore.run_limits(problem, sgdcore.TrainConfig())
+    raw, scaled = limits.minibatch.learning_rate, limits.standardized.learning_rate
+    assert raw < 1e-6 < 0.5 < scaled  # below anything the slider sets; above the default once standardised
+    fix = f"Turn on standardisation: the limit goes from {raw:.3g} to {scaled:.3g}"
+    rate = sgdcore.round_down(scaled / 2)
+    assert any(fix in text and "expect divergence" in text for text in texts(at.main.warning))
+    label = f"Standardise at learning rate {rate:g}"
+    assert label in [b.label for b in at.button]
+
+    progress = train(at)
+    assert progress.status == "diverged"
+    (error,) = texts(at.error)
+    assert error.startswith(f"Diverged at step {progress.diverged_at_step}: ") and fix in error
+    assert f"{raw:.2g}" not in error.split(fix)[1]  # never "choose a rate below 2.7e-12": the slider has none
+    assert "no learning rate the dashboard sets" in error
+
+    button(at, label).click().run()
+    no_exceptions(at)
+    assert at.session_state["standardize"] is True and at.session_state["learning_rate"] == rate
+    assert train(at).status == "finished"
+    assert not at.error
+
+
+def ill_conditioned() -> sgdcore.Dataset:
+    """Three nearly equal columns: κ in the tens of thousands after standardisation."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 1)) + 0.01 * rng.normal(size=(500, 3))
+    y = X @ np.array([1.0, -2.0, 1.5]) + 0.1 * rng.normal(size=500)
+    return sgdcore.Dataset(X, y, ("gdp", "consumption", "income"), "output")
+
+
+def test_an_ill_conditioned_dataset_trained_long_is_far_from_the_optimum_and_says_why() -> None:
+    """Case 3: 200 epochs at a stable rate end far from the closed form: not "Finished", but κ and what helps."""
+    at = with_dataset(app(standardize="1", epochs="200", learning_rate="0.05", test_fraction="0"), ill_conditioned(),
+                      "economy.csv")
+    no_exceptions(at)
+    problem = problem_of(at)
+    kappa = problem.curvature.condition_number
+    assert kappa > 10_000
+    warning = next(text for text in texts(at.main.warning) if text.startswith("Too few epochs"))
+    assert f"κ = {kappa:,.3g}" in warning and "200 are set" in warning
+
+    progress = train(at)
+    assert progress.status == "finished" and not at.success
+    diagnosis = sgdcore.diagnose(problem, config_of(at), progress)
+    assert diagnosis.verdict == "far_from_optimum"
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("After 200 epochs"))
+    assert f"SGD is far from the closed form: {diagnosis.relative_distance:.0%} away" in verdict
+    assert f"condition number κ = {kappa:,.3g}" in verdict
+    assert f"{diagnosis.epochs_needed:,.0f} more epochs" in verdict
+    momentum = next(fix for fix in diagnosis.suggestions if fix.setting == "momentum")
+    assert f"momentum μ = {momentum.value:g} with learning rate {momentum.learning_rate:g}" in verdict
+    # Every number to set is one the dashboard sets: the epochs needed are over 10,000, so 10,000 is offered.
+    assert 200 + diagnosis.epochs_needed > 10_000 and "Train 10,000 epochs" in [b.label for b in at.button]
+
+    button(at, f"Use momentum {momentum.value:g} at learning rate {momentum.learning_rate:g}").click().run()
+    no_exceptions(at)
+    assert (at.session_state["momentum"], at.session_state["learning_rate"]) == (momentum.value,
+                                                                                   momentum.learning_rate)
+    faster = train(at)
+    assert sgdcore.diagnose(problem, config_of(at), faster).relative_distance < 0.5 * diagnosis.relative_distance
+
+
+def test_a_large_l1_penalty_warns_that_it_will_not_settle_then_says_it_oscillates() -> None:
+    """Case 4: each step moves every weight by 0.03 × 100 = 3 across zero: not "Finished"."""
+    at = app(l1_penalty="100", epochs="10")
+    no_exceptions(at)
+    assert any(text.startswith("With L1 penalty 100 at learning rate 0.03, every step moves each weight by learning "
+                               "rate × L1 = 3,") for text in texts(at.main.warning))
+    progress = train(at)
+    assert progress.status == "finished" and not at.success
+    diagnosis = sgdcore.diagnose(problem_of(at), config_of(at), progress)
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("Not settled"))
+    assert "oscillating at the end" in verdict and "(x1, x2)" in verdict
+    assert f"±{diagnosis.oscillation.measured_swing:.3g}" in verdict
+    labels = [b.label for b in at.button]
+    assert "Use the inverse scaling schedule" in labels
+    button(at, "Use the inverse scaling schedule").click().run()
+    assert at.session_state["schedule"] == "inverse_scaling"
+
+
+def test_a_run_ending_with_a_negative_r2_is_never_a_green_finished() -> None:
+    at = app(learning_rate="0.0001", batch_size="100", epochs="1")
+    progress = train(at)
+    assert progress.status == "finished" and not at.success
+    r2 = problem_of(at).compare(progress.weights, progress.bias).train_r2_sgd
+    assert r2 < 0
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("After 1 epochs"))
+    assert f"Train R² is {r2:.2g}, below 0" in verdict and "far from the closed form" in verdict
+
+
+def loss_rules(at: AppTest) -> pd.DataFrame:
+    """The reference lines of the Train page's loss chart, as sent to the browser."""
+    for chart in at.get("vega_lite_chart"):
+        if json.loads(chart.proto.spec).get("title") == "Loss":
+            for dataset in chart.proto.datasets:
+                frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+                if "line" in frame:
+                    return frame
+    raise AssertionError("no reference lines on the loss chart")
+
+
+def test_the_noise_floor_is_drawn_and_named_and_the_verdict_says_sgd_hovers_there() -> None:
+    at = app(noise="1", batch_size="1", learning_rate="0.1", epochs="10")
+    problem = problem_of(at)
+    floor = sgdcore.noise_floor(problem.train, 0.1, 1)
+    rules = loss_rules(at).set_index("line")
+    assert rules.loc[NOISE_FLOOR, "loss"] == pytest.approx(floor.expected_loss)
+    assert "where SGD is expected to hover" in rules.loc[NOISE_FLOOR, "label"]
+    assert rules.loc["closed-form loss", "loss"] == pytest.approx(problem.optimum_loss)
+    progress = train(at)
+    diagnosis = sgdcore.diagnose(problem, config_of(at), progress)
+    assert diagnosis.verdict == "noise_floor"
+    (verdict,) = texts(at.main.info)
+    assert f"SGD hovers {diagnosis.loss_gap:.3g} above the optimum's loss because of minibatch noise" in verdict
+    assert f"the expected level is {floor.excess_loss:.3g} above it" in verdict
+    assert "A decaying schedule or a larger batch goes further." in verdict
+    button(at, "Use batch size 4").click().run()
+    assert at.session_state["batch_size"] == 4
+    # A decaying schedule has no floor to draw (the run shown keeps its own until it is reset).
+    at.session_state["schedule"] = "cosine"
+    button(at, "Reset").click().run()
+    assert list(loss_rules(at)["line"]) == ["closed-form loss"]
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def test_the_learning_rate_page_takes_multiples_of_either_limit() -> None:
+    at = open_page(app(batch_size="1"), "learning_rate")
+    at.toggle(key="learning_rate_page_full_batch").set_value(False).run()
+    at.radio(key="learning_rate_multiples_of").set_value("batch_size").run()
+    no_exceptions(at)
+    assert at.query_params["learning_rate_multiples_of"] == "batch_size"
+    problem = problem_of(at)
+    limits = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=1))
+    minibatch, full = limits.minibatch.learning_rate, limits.full_batch
+    assert minibatch < 0.5 * full
+    warning = next(text for text in texts(at.main.warning) if text.startswith("Above the stability limit"))
+    assert f"1.1× the limit {minibatch:.3g} for batch size 1" in warning
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    table = at.table[0].value
+    assert table["η / stability limit"].astype(float).tolist() == pytest.approx([0.05, 0.25, 0.5, 0.95, 1.05],
+                                                                                   rel=1e-2)
+    rates = [float(rate) for rate in table.index]
+    assert rates == pytest.approx([m * minibatch / 2 for m in (0.1, 0.5, 1, 1.9, 2.1)], rel=1e-3)
+    assert table["η / full-batch limit"].astype(float).tolist() == pytest.approx(
+        [rate / full for rate in rates], rel=2e-2)
+
+
+def test_the_batch_size_page_quotes_each_batch_sizes_limit_and_warns_for_those_below_the_rate() -> None:
+    at = open_page(app(learning_rate="1"), "batch_size")
+    at.text_input(key="batch_sizes_compared").input("1, full").run()
+    no_exceptions(at)
+    problem = problem_of(at)
+    one = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=1)).minibatch
+    assert one.learning_rate < 1 < one.full_batch
+    warning = next(text for text in texts(at.main.warning) if text.startswith("Above the stability limit"))
+    assert f"B = 1: {1 / one.learning_rate:.2g}× the limit {one.learning_rate:.3g} for batch size 1" in warning
+    assert "B = 800" not in warning
+    button(at, "Train all").click().run()
+    table = at.table[0].value
+    assert table.loc[1, "stability limit"] == f"{one.learning_rate:.3g}"
+    assert table.loc[1, "outcome"].startswith(("diverged at step", "finished, but the loss grew"))
+    assert table.loc[800, "outcome"] == "finished: at the optimum"
+    assert not math.isnan(float(table.loc[800, "stability limit"]))

@@ -1,0 +1,139 @@
+"""ui.verdicts without a browser: the wording of each rate check and verdict, and that every number it asks
+the user to set is one the dashboard can set."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sgdcore
+from ui import charts, verdicts
+
+
+@pytest.fixture(scope="module")
+def problem() -> sgdcore.Problem:
+    return sgdcore.make_problem(sgdcore.synthetic(n=1000, seed=0), test_fraction=0.2)
+
+
+def check(problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> verdicts.Message:
+    return verdicts.rate_check(sgdcore.check_learning_rate(problem, config), config)
+
+
+def test_a_stable_rate_is_placed_against_the_limit_of_its_batch_size(problem) -> None:
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=10)
+    limit = sgdcore.run_limits(problem, config).minibatch.learning_rate
+    message = check(problem, config)
+    assert (message.tone, message.suggestions) == ("info", ())
+    assert message.text == f"Learning rate 0.03 is {0.03 / limit:.2g}× the stability limit {limit:.3g} for batch " \
+                           "size 10: stable."
+    slow = check(problem, replace(config, learning_rate=1e-4))
+    assert slow.text.endswith(": stable, but slow: it covers little ground per step.")
+
+
+def test_a_rate_near_the_limit_warns_of_oscillation_and_offers_half_the_limit(problem) -> None:
+    limits = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=800))
+    config = sgdcore.TrainConfig(learning_rate=0.95 * limits.full_batch, batch_size=800)
+    message = check(problem, config)
+    half = sgdcore.round_down(limits.full_batch / 2)
+    assert message.tone == "warning" and "the full batch: so close that" in message.text
+    assert message.suggestions == (sgdcore.Suggestion("learning_rate", half),)
+
+
+def test_the_limit_text_says_which_limit_and_when_it_is_only_a_bound(problem) -> None:
+    config = sgdcore.TrainConfig(batch_size=10, momentum=0.5, weight_decay=0.1)
+    limits = sgdcore.run_limits(problem, config)
+    assert verdicts.limit_text(limits, config) == (
+        f"Stability limit {limits.minibatch.learning_rate:.3g} at batch size 10; {limits.full_batch:.3g} with the "
+        "full batch (with momentum, weight decay).")
+    bound = replace(limits, minibatch=replace(limits.minibatch, kind="lower_bound"))
+    assert "at least" in verdicts.limit_text(bound, config) and "lower bound" in verdicts.limit_text(bound, config)
+    full = sgdcore.TrainConfig(batch_size=800)
+    assert verdicts.limit_text(sgdcore.run_limits(problem, full), full).startswith(
+        "Stability limit 1.84 at the full batch of 800 rows")
+
+
+def test_suggestions_the_dashboard_cannot_set_are_not_offered() -> None:
+    too_small = sgdcore.Suggestion("learning_rate", 2.6e-12)
+    too_many = sgdcore.Suggestion("epochs", 15_200)
+    standardise = sgdcore.Suggestion("standardize", True, 0.72)
+    assert verdicts.settable_suggestions((too_small, too_many, standardise)) == (
+        sgdcore.Suggestion("epochs", 10_000), standardise)
+
+
+@pytest.mark.parametrize(("suggestion", "label", "state"), [
+    (sgdcore.Suggestion("learning_rate", 0.018), "Use learning rate 0.018", {"learning_rate": 0.018}),
+    (sgdcore.Suggestion("standardize", True, 0.72), "Standardise at learning rate 0.72",
+     {"standardize": True, "learning_rate": 0.72}),
+    (sgdcore.Suggestion("momentum", 0.97, 0.037), "Use momentum 0.97 at learning rate 0.037",
+     {"momentum": 0.97, "learning_rate": 0.037}),
+    (sgdcore.Suggestion("batch_size", 40), "Use batch size 40", {"batch_size": 40}),
+    (sgdcore.Suggestion("schedule", "inverse_scaling"), "Use the inverse scaling schedule",
+     {"schedule": "inverse_scaling"}),
+    (sgdcore.Suggestion("l1_penalty", 1.3), "Lower the L1 penalty to 1.3", {"l1_penalty": 1.3}),
+    (sgdcore.Suggestion("epochs", 10_000), "Train 10,000 epochs", {"epochs": 10_000}),
+])
+def test_each_suggestion_is_a_button_that_sets_the_settings_it_names(suggestion, label, state) -> None:
+    assert verdicts.button_label(suggestion) == label
+    applied: dict = {}
+    verdicts.apply_suggestion(applied, suggestion)
+    assert applied == state
+
+
+def test_the_noise_floor_is_a_named_line_on_the_loss_chart_with_a_spec_that_does_not_change_as_the_run_goes(
+        problem) -> None:
+    config = sgdcore.TrainConfig(learning_rate=0.1, batch_size=1)
+    floor = sgdcore.noise_floor(problem.train, 0.1, 1)
+    start = list(sgdcore.train(problem.train, config, test=problem.test, until_epoch=0))[-1]
+    end = list(sgdcore.train(problem.train, config, test=problem.test))[-1]
+    specs = [charts.loss_chart(progress, problem.optimum_loss, noise_floor=floor).to_dict()
+             for progress in (start, end)]
+    rules = next(rows for rows in specs[0]["datasets"].values() if rows and "line" in rows[0])
+    assert [(row["line"], row["loss"]) for row in rules] == [
+        ("closed-form loss", pytest.approx(problem.optimum_loss)), (charts.NOISE_FLOOR, pytest.approx(
+            floor.expected_loss))]
+    legend = [layer for layer in specs[0]["layer"] if "strokeDash" in layer.get("encoding", {})]
+    assert legend and legend[0]["encoding"]["strokeDash"]["scale"]["domain"] == ["closed-form loss",
+                                                                                 charts.NOISE_FLOOR]
+    for spec in specs:
+        spec.pop("datasets")
+        for layer in spec["layer"]:
+            layer.pop("data", None)
+    assert specs[0] == specs[1]
+
+
+def test_short_status_is_the_verdict_in_a_few_words(problem) -> None:
+    from ui.runner import short_status
+
+    config = sgdcore.TrainConfig(learning_rate=1e-4, batch_size=100, epochs=1)
+    progress = list(sgdcore.train(problem.train, config))[-1]
+    diagnosis = sgdcore.diagnose(problem, config, progress)
+    assert short_status(progress) == "finished"
+    distance = diagnosis.relative_distance
+    assert short_status(progress, diagnosis) == f"finished: far from the optimum, {distance:.0%} away"
+    assert np.isfinite(diagnosis.relative_distance)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(n=st.integers(20, 80), d=st.integers(1, 3), seed=st.integers(0, 1000), batch_fraction=st.floats(0.0, 1.0),
+       multiple=st.floats(0.5, 2.0), momentum=st.sampled_from([0.0, 0.0, 0.5]))
+def test_the_page_never_calls_a_rate_stable_that_diverges_for_most_seeds(
+        n: int, d: int, seed: int, batch_fraction: float, multiple: float, momentum: float) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.3, 3.0, size=d) + rng.normal(size=d)
+    y = X @ rng.normal(size=d) + rng.normal(size=n)
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, y, tuple(f"x{i}" for i in range(d))))
+    batch_size = 1 + int(batch_fraction * (n - 1))
+    config = sgdcore.TrainConfig(batch_size=batch_size, epochs=max(3, 2000 * batch_size // n), momentum=momentum)
+    limits = sgdcore.run_limits(problem, config)
+    config = replace(config, learning_rate=multiple * limits.minibatch.learning_rate)
+    message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+    diverged = sum(list(sgdcore.train(problem.train, replace(config, seed=s), report_every=1e9))[-1].status
+                   == "diverged" for s in range(5))
+    if ": stable" in message.text:
+        assert message.tone == "info" and diverged <= 2, (message.text, diverged)
+    if diverged >= 3:
+        assert message.tone == "warning" and "expect divergence" in message.text, message.text
