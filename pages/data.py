@@ -27,14 +27,10 @@ if in_use.problem is not None:
     st.caption(f"In use now: {in_use.description}.")
 
 
-def forget_table() -> None:
-    """The uploader changed (a new file, or the file removed): the table read from the last one goes."""
-    state.pop(TABLE, None)
-
-
-uploaded = st.file_uploader("Upload a CSV file", type=["csv", "tsv", "txt"], key="csv_file", on_change=forget_table)
+uploaded = st.file_uploader("Upload a CSV file", type=["csv", "tsv", "txt"], key="csv_file")
 # Parse each upload once: a million-row file takes seconds, and every click reruns this page. Then Streamlit's
-# copy of its bytes goes (the uploader still shows the file, and returns None for it from the next rerun on).
+# copy of its bytes goes: the uploader still shows the file but returns None for it from the next rerun on, so
+# the page goes on from the table it read (also after a visit to another page), until another file comes.
 parsed = state.get(TABLE)
 if uploaded is not None and (parsed is None or parsed["file_id"] != uploaded.file_id):
     parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
