@@ -95,6 +95,9 @@ def test_train_config_turns_schedule_epochs_into_steps() -> None:
     ("http://localhost:8501/", "learning_rate", "http://localhost:8501/learning_rate?lr=0.1&bs=32"),
     ("https://me-sgd.streamlit.app/batch_size", "momentum", "https://me-sgd.streamlit.app/momentum?lr=0.1&bs=32"),
     ("https://host/apps/sgd/data", "", "https://host/apps/sgd?lr=0.1&bs=32"),
+    # Community Cloud serves the app in a frame at /~/+/: the link is the public address, without the frame's path.
+    ("https://me-sgd.streamlit.app/~/+/export", "", "https://me-sgd.streamlit.app/?lr=0.1&bs=32"),
+    ("https://me-sgd.streamlit.app/~/+/data", "momentum", "https://me-sgd.streamlit.app/momentum?lr=0.1&bs=32"),
     (None, "", "http://localhost:8501/?lr=0.1&bs=32"),
 ])
 def test_share_link_points_at_the_chosen_page_with_the_settings(url, page, expected) -> None:
