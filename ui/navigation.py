@@ -37,6 +37,7 @@ PAGE_PATHS = tuple(page.url_path for page in PAGES)
 # Set while the router runs a page, in the thread that runs this session's script: a page started without the
 # router finds it unset. Thread-local, as several sessions run their scripts at once, each on a thread of its own.
 _routing = threading.local()
+ROUTED = "_router_has_run"  # session_state: True once the router has run in this session
 
 
 def run_router() -> None:
@@ -53,6 +54,7 @@ def run_router() -> None:
             default=not page.url_path))
     navigation = st.navigation(sections)
     shared_sidebar()
+    st.session_state[ROUTED] = True
     _routing.active = True
     try:
         navigation.run()
@@ -65,10 +67,14 @@ def require_router() -> None:
     visit of a fresh server went straight to a page's address), run the router instead, which runs
     the page again with its sidebar and settings, and end this bare run.
 
-    A page run with no browser behind it (``st.context.url`` is None: ``AppTest`` of the page file alone)
-    runs bare, as the tests of each page file on its own expect.
+    A page run with no browser behind it (``st.context.url`` is None) in a session the router has never run
+    in, ``AppTest`` of the page file alone, runs bare, as the tests of each page file on its own expect.
+    (``AppTest`` of ``dashboard.py`` reruns the page it is on without ``dashboard.py`` after a widget
+    changes, as a fresh server does: the router has run in that session, so it runs again.)
     """
-    if getattr(_routing, "active", False) or st.context.url is None:
+    if getattr(_routing, "active", False):
+        return
+    if st.context.url is None and not st.session_state.get(ROUTED, False):
         return
     run_router()
     st.stop()
