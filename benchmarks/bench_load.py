@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import platform
 import re
@@ -49,6 +50,7 @@ from local_app import (
     wait_until_drawn,
 )
 
+HEALTH_TIMEOUT = 30  # seconds: an answer later than this counts as a failed health check
 CLOUD_LIMIT_MB = 2700  # MiB, the largest Community Cloud app
 LARGEST = (2_000_000, 20)  # the sidebar's largest synthetic data
 BUDGET_MESSAGE = "Not enough memory"
@@ -145,7 +147,7 @@ class Health:
         while not self._stop.is_set():
             began = time.perf_counter()
             try:
-                with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=10) as response:
+                with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=HEALTH_TIMEOUT) as response:
                     ok = response.read().strip() == b"ok"
             except OSError as error:
                 ok, why = False, str(error)
@@ -183,11 +185,18 @@ def largest_query(seed: int, extra: str = "") -> str:
     return f"n={rows}&w={weights}&dseed={seed}&bs=1000&epochs=1{extra}"
 
 
-def _outcome(text: str, got: str) -> str:
-    """``budget`` when the page says the memory is short, ``got`` when it shows what was asked, else ``neither``."""
-    if BUDGET_MESSAGE in text:
+MESSAGES: list[str] = []  # every memory message the heavy sessions were shown, for the report
+
+
+def _outcome(text: str, got: str, refused: str = BUDGET_MESSAGE) -> str:
+    """``got`` when ``text`` shows what was asked, ``budget`` when it says the memory is short for it (``refused``
+    begins that message: the sidebar may still show an earlier step's), else ``neither``."""
+    if got in text:
+        return "got"
+    if refused in text:
+        MESSAGES.extend(re.findall(rf"{re.escape(refused)}[^\n]*?(?:fit now|is free)\.", text))
         return "budget"
-    return "got" if got in text else "neither"
+    return "neither"
 
 
 def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: float, session: Session) -> None:
@@ -220,17 +229,20 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                 refused = main.locator('[data-testid="stAlertContentError"]')
                 read.or_(refused).first.wait_for()
                 wait_until_drawn(page, timeout_ms=timeout_ms)
-                session.record("upload read", _outcome(main.inner_text(), f"{csv_rows:,} rows × "), started)
+                text = main.inner_text()  # the sidebar may still show the refusal of the synthetic data
+                session.record("upload read", "budget" if _outcome(text, "no such text") == "budget"
+                               else _outcome(text, f"{csv_rows:,} rows × "), started)
 
-                if session.steps[-1][1] == "got":
+                use = page.get_by_role("button", name="Use this dataset")
+                if use.count():
                     started = time.perf_counter()
-                    page.get_by_role("button", name="Use this dataset").click()
-                    used = main.get_by_text("Every page trains on it now")
-                    refused = page.get_by_text(BUDGET_MESSAGE)
-                    used.or_(refused).first.wait_for()
+                    use.click()
+                    solving = f"{BUDGET_MESSAGE} for solving {csv_rows:,}"
+                    main.get_by_text("Every page trains on it now").or_(page.get_by_text(solving)).first.wait_for()
                     wait_until_drawn(page, timeout_ms=timeout_ms)
-                    session.record("upload used", _outcome(body.inner_text(), "Every page trains on it now"),
-                                   started)
+                    text = body.inner_text()
+                    session.record("upload used", "budget" if _outcome(text, "no such text", solving) == "budget"
+                                   else _outcome(text, "Every page trains on it now"), started)
 
                 started = time.perf_counter()
                 page.locator('[data-testid="stSidebarNav"]').get_by_text("Train", exact=True).click()
@@ -326,6 +338,7 @@ def socket_session(base: str, seed: int, timeout_ms: float, session: Session) ->
 class LoadResult:
     idle: list[float]
     loaded: list[float]
+    light_failures: list[str]
     sessions: list[Session]
     health: Health
     server_exit: int | None
@@ -341,6 +354,7 @@ class LoadResult:
         if self.oom_kills:
             found.append(f"the kernel killed {self.oom_kills} process(es) of the cgroup for memory")
         found.extend(f"health check failed at {failure}" for failure in self.health.failures)
+        found.extend(f"light session: {failure}" for failure in self.light_failures)
         for session in self.sessions:
             if session.error:
                 found.append(f"{session.name}: {session.error}")
@@ -350,6 +364,8 @@ class LoadResult:
 
     def light_ratio(self) -> tuple[float, float]:
         """(median, slowest) of the light session's Train → result under load, over its idle median."""
+        if not self.loaded:
+            return math.inf, math.inf
         idle = statistics.median(self.idle)
         return statistics.median(self.loaded) / idle, max(self.loaded) / idle
 
@@ -396,18 +412,25 @@ def run_load(limit_mb: int = CLOUD_LIMIT_MB, browsers: int = 2, sockets: int = 2
                             for index in range(sockets)]
                 for thread in threads:
                     thread.start()
-                loaded = []
+                loaded, light_failures = [], []
                 while any(thread.is_alive() for thread in threads) or not loaded:
-                    if server.poll() is not None:
+                    if server.poll() is not None or len(light_failures) >= 3:
                         break
-                    loaded.append(light_train())
+                    try:
+                        loaded.append(light_train())
+                    except Exception as error:  # reported with the others; the load goes on
+                        shot = Path(tempfile.gettempdir()) / f"bench_load_light_{len(light_failures)}.png"
+                        context.pages[-1].screenshot(path=str(shot))
+                        light_failures.append(f"{type(error).__name__}: {str(error).splitlines()[0]} "
+                                              f"(screenshot: {shot})")
                 for thread in threads:
                     thread.join()
             finally:
                 browser.close()
                 health.stop()
             server_exit = server.poll()
-        return LoadResult(idle, loaded, sessions, health, server_exit, group.peak_bytes(), group.oom_kills(), limit)
+        return LoadResult(idle, loaded, light_failures, sessions, health, server_exit, group.peak_bytes(),
+                          group.oom_kills(), limit)
 
 
 def report(result: LoadResult, log=print) -> bool:
@@ -422,9 +445,12 @@ def report(result: LoadResult, log=print) -> bool:
         f"health checks {result.health.checks}, failed {len(result.health.failures)}, "
         f"slowest answer {result.health.slowest:.2f} s")
     median, slowest = result.light_ratio()
-    log(f"light session under load: Train → result drawn {len(result.loaded)} times, median "
-        f"{statistics.median(result.loaded):.2f} s, slowest {max(result.loaded):.2f} s "
-        f"({median:.1f}× and {slowest:.1f}× its idle median {statistics.median(result.idle):.2f} s)")
+    if result.loaded:
+        log(f"light session under load: Train → result drawn {len(result.loaded)} times, median "
+            f"{statistics.median(result.loaded):.2f} s, slowest {max(result.loaded):.2f} s "
+            f"({median:.1f}× and {slowest:.1f}× its idle median {statistics.median(result.idle):.2f} s)")
+    for message in sorted(set(MESSAGES)):
+        log(f"shown: {message}")
     problems = result.problems()
     log(f"[{'met' if not problems else 'NOT MET'}] never killed, healthy throughout, every heavy step got its data "
         "or a memory message" + "".join(f"\n    - {problem}" for problem in problems))

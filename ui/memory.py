@@ -31,15 +31,18 @@ import numpy as np
 
 # Peak bytes per value of X and y (n_rows × (n_features + 1)), measured with tracemalloc (tests/test_memory.py
 # checks them at small sizes): making a synthetic dataset peaks at 8.2-11.2 (12 for a single feature, whose
-# row-wise temporaries weigh more), and it keeps 8; making its problem (split, standardised copies, XᵀX, the
+# row-wise temporaries weigh more), and it keeps 8-9; making its problem (split, standardised copies, XᵀX, the
 # closed form) adds 29-30 at its peak and keeps about 17.
 DATASET_BYTES_PER_VALUE = 13
+DATASET_KEPT_BYTES_PER_VALUE = 9
 PROBLEM_BYTES_PER_VALUE = 32
 # Parsing an upload with pandas' C engine peaks at 0.86 × the file's size above the bytes themselves (resident
 # size at 1,000,000 × 20, README; tracemalloc sees 0.42-0.83 of it, as the parser's own buffers are not traced).
 PARSE_BYTES_PER_FILE_BYTE = 0.9
 # Kept free under the limit: the heap's fragments, Streamlit's messages, and the estimates' own error.
 MARGIN_FRACTION = 0.1
+# Never refused: the margin covers it, and the default data must not wait for someone's large build to end.
+ALWAYS_FITS = 16_000_000
 UNLIMITED = 1 << 62  # cgroup v1 writes "no limit" as a page-rounded 2⁶³ − 1
 
 
@@ -119,8 +122,10 @@ def process_memory() -> int:
 
 
 def synthetic_peak(n_rows: int, n_features: int) -> int:
-    """Peak bytes of making a synthetic dataset and then its problem."""
-    return (DATASET_BYTES_PER_VALUE + PROBLEM_BYTES_PER_VALUE) * n_rows * (n_features + 1)
+    """Peak bytes of making a synthetic dataset and then its problem: the dataset's own temporaries are gone by
+    the time the problem is made, so the peak is the larger of making it and of what it keeps plus its problem."""
+    per_value = max(DATASET_BYTES_PER_VALUE, DATASET_KEPT_BYTES_PER_VALUE + PROBLEM_BYTES_PER_VALUE)
+    return per_value * n_rows * (n_features + 1)
 
 
 def problem_peak(n_rows: int, n_features: int) -> int:
@@ -166,7 +171,7 @@ class Room:
         """The message that says why ``what`` does not fit and, with ``per_unit``, how many units would."""
         busy = self.in_use + self.reserved
         message = (f"Not enough memory for {what}: this server has {size_text(self.limit.bytes)} and "
-                   f"{size_text(busy)} is in use; "
+                   f"{size_text(busy)} is in use{' or set aside for what others are making' if self.reserved else ''}; "
                    f"this needs about {size_text(needed)}")
         if per_unit:
             fit = max(self.free, 0) // per_unit
@@ -198,6 +203,9 @@ class MemoryBudget:
     @contextlib.contextmanager
     def reserve(self, needed: int, what: str, per_unit: int | None = None, unit: str = "rows") -> Iterator[None]:
         """Hold ``needed`` bytes while the block runs; raise :class:`MemoryBudgetError` instead when they do not fit."""
+        if needed <= ALWAYS_FITS:
+            yield
+            return
         with self._lock:
             room = self.room()
             if needed > room.free and self._releasers:
