@@ -234,7 +234,16 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                                else _outcome(text, f"{csv_rows:,} rows × "), started)
 
                 use = page.get_by_role("button", name="Use this dataset")
-                if use.count():
+                if session.steps[-1][1] == "got" and not use.count():  # read, but its matrix was not made
+                    text = main.inner_text()
+                    outcome = _outcome(text, "no such text")
+                    if outcome == "neither":
+                        shot = Path(tempfile.gettempdir()) / f"bench_load_{session.name.replace(' ', '_')}_use.png"
+                        page.screenshot(path=str(shot))
+                        MESSAGES.append(f"{session.name}, no 'Use this dataset' (screenshot: {shot}): "
+                                        + " | ".join(main.locator('[data-testid="stAlert"]').all_inner_texts()))
+                    session.record("upload used", outcome, time.perf_counter())
+                elif use.count():
                     started = time.perf_counter()
                     use.click()
                     solving = f"{BUDGET_MESSAGE} for solving {csv_rows:,}"
