@@ -234,6 +234,9 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                                else _outcome(text, f"{csv_rows:,} rows × "), started)
 
                 use = page.get_by_role("button", name="Use this dataset")
+                if session.steps[-1][1] == "got":  # the table is read; its float matrix comes next, or a refusal
+                    use.or_(main.locator('[data-testid="stAlertContentError"]')).first.wait_for()
+                    wait_until_drawn(page, timeout_ms=timeout_ms)
                 if session.steps[-1][1] == "got" and not use.count():  # read, but its matrix was not made
                     text = main.inner_text()
                     outcome = _outcome(text, "no such text")
