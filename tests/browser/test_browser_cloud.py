@@ -24,8 +24,8 @@ from browser_helpers import (
     to_float,
     wait_for_app,
 )
-from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, _require_chromium, streamlit_server
-from playwright.sync_api import expect, sync_playwright
+from conftest import VIEWPORT, Server, _require_chromium, streamlit_server
+from playwright.sync_api import expect
 
 CLOUD_OVERRIDES = ("--server.runOnSave=true", "--client.showErrorDetails=false", "--server.enableXsrfProtection=true")
 
@@ -38,19 +38,12 @@ def cloud_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
-def cloud_page(cloud_server: Server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, base_url=cloud_server.url)
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        try:
-            yield page
-        except Exception:
-            print(f"\nend of the server's log:\n{cloud_server.log_tail()}")
-            raise
-        finally:
-            browser.close()
+def cloud_page(browser, cloud_server: Server):
+    """A page in a fresh context of the session's Chromium (one Playwright per thread), on the Cloud-like server."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=cloud_server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
 
 
 def train_and_read(page) -> dict[str, dict[str, str]]:
