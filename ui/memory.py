@@ -298,13 +298,15 @@ class ByteCache:
             return value
         with self._lock:
             building = self._building.setdefault(key, threading.Lock())
-        with building:
-            value = self.get(key)
-            if value is None:
-                value = make()
-                self.put(key, value)
-        with self._lock:
-            self._building.pop(key, None)
+        try:
+            with building:
+                value = self.get(key)
+                if value is None:
+                    value = make()
+                    self.put(key, value)
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
         return value
 
     def clear(self) -> None:
