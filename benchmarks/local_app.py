@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +30,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(environment: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def dashboard_server(environment: dict[str, str] | None = None,
+                     prefix: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run dashboard.py`` on a free local port; yields its address once it answers, and its process.
+    ``prefix`` goes before the command (bench_load.py's wrapper that starts it in a memory cgroup).
 
     The server's output goes to a temporary file, read if it fails to start: a pipe nobody reads while it runs
     would stop it once full, and reading one from a server that is still running would wait forever.
@@ -39,7 +41,7 @@ def dashboard_server(environment: dict[str, str] | None = None) -> Iterator[tupl
     port = free_port()
     with tempfile.TemporaryFile() as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+            [*prefix, sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
             cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(environment or {})},
         )

@@ -3,11 +3,11 @@
 import streamlit as st
 
 import sgdcore
-from sgdcore.io import dataset_from_frame
 from ui import messages
 from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.memory import MemoryBudgetError
 from ui.navigation import require_router
-from ui.uploads import parse_upload
+from ui.uploads import build_dataset, parse_upload, release_upload
 from ui.widgets import show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -24,20 +24,24 @@ in_use = current_problem(state)
 if in_use.problem is not None:
     st.caption(f"In use now: {in_use.description}.")
 
+
 uploaded = st.file_uploader("Upload a CSV file", type=["csv", "tsv", "txt"], key="csv_file")
-if uploaded is None:
+# Parse each upload once: a million-row file takes seconds, and every click reruns this page. Then Streamlit's
+# copy of its bytes goes: the uploader still shows the file but returns None for it from the next rerun on, so
+# the page goes on from the table it read (also after a visit to another page), until another file comes.
+parsed = state.get(TABLE)
+if uploaded is not None and (parsed is None or parsed["file_id"] != uploaded.file_id):
+    parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
+    state[TABLE] = parsed
+    release_upload(uploaded.file_id)
+del uploaded
+if parsed is None:
     if state.get(CSV_KEY) is not None:
         st.info(f"**{state[CSV_KEY]['name']}** is loaded. Upload another file to replace it.")
     else:
         st.info("No file yet. Any table of numbers with a header row works: one column to predict, the others "
                 "as features. Text columns can be dropped or one-hot encoded, missing values dropped or filled.")
     st.stop()
-
-# Parse each upload once: a million-row file takes seconds, and every click reruns this page.
-parsed = state.get(TABLE)
-if parsed is None or parsed["file_id"] != uploaded.file_id:
-    parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
-    state[TABLE] = parsed
 
 
 def refuse(message: str) -> None:
@@ -49,7 +53,7 @@ def refuse(message: str) -> None:
 
 
 if "error" in parsed:
-    refuse(messages.file_error(uploaded.name, parsed["error"]))
+    refuse(messages.file_error(parsed["name"], parsed["error"]))
 
 table = parsed["table"]
 frame = table.frame
@@ -98,10 +102,12 @@ built = parsed["built"]
 if dataset_key not in built:
     try:
         built.clear()
-        built[dataset_key] = dataset_from_frame(frame, target, features, missing=missing, non_numeric=non_numeric,
-                                                infinite=infinite)
+        built[dataset_key] = build_dataset(parsed, target, features, missing=missing, non_numeric=non_numeric,
+                                           infinite=infinite)
     except sgdcore.SGDCoreError as error:
         built[dataset_key] = error
+    except MemoryBudgetError as error:  # not kept: it may fit at the next click
+        refuse(str(error))
 dataset = built[dataset_key]
 if isinstance(dataset, sgdcore.SGDCoreError):
     refuse(messages.data_error(dataset))

@@ -318,6 +318,9 @@ def test_every_setting_reaches_what_it_drives(setting) -> None:
     ("https://me-sgd.streamlit.app/batch_size", "momentum",
      "https://me-sgd.streamlit.app/momentum?epochs=5&batch_size=32"),
     ("https://host/apps/sgd/data", "", "https://host/apps/sgd?epochs=5&batch_size=32"),
+    # Community Cloud serves the app in a frame at /~/+/: the link is the public address, without the frame's path.
+    ("https://me-sgd.streamlit.app/~/+/export", "", "https://me-sgd.streamlit.app/?epochs=5&batch_size=32"),
+    ("https://me-sgd.streamlit.app/~/+/data", "momentum", "https://me-sgd.streamlit.app/momentum?epochs=5&batch_size=32"),
     (None, "", "http://localhost:8501/?epochs=5&batch_size=32"),
 ])
 def test_share_link_points_at_the_chosen_page_with_the_settings(url, page, expected) -> None:
@@ -536,8 +539,8 @@ def test_the_pages_runs_reuse_the_problems_loss_forms(live: bool, monkeypatch: p
     np.testing.assert_array_equal(progress.epoch_test_loss, expected.epoch_test_loss)
 
 
-def test_large_synthetic_datasets_are_cached_one_at_a_time_small_ones_eight() -> None:
-    from ui.datasets import selected_dataset
+def test_synthetic_datasets_are_shared_and_the_cache_stays_within_its_bytes() -> None:
+    from ui.datasets import DATA_CACHE, selected_dataset
 
     def dataset(n_rows: int, seed: int) -> sgdcore.Dataset:
         return selected_dataset({"data_source": "synthetic", "n_rows": n_rows, "true_weights": "1, 2, 3",
@@ -546,11 +549,10 @@ def test_large_synthetic_datasets_are_cached_one_at_a_time_small_ones_eight() ->
     small = dataset(1000, 0)
     for seed in range(1, 8):
         dataset(1000, seed)
-    assert dataset(1000, 0) is small  # eight small ones stay cached
+    assert dataset(1000, 0) is small  # made once, for every session that asks
     large = dataset(1_000_000, 0)  # 3 million values
     assert dataset(1_000_000, 0) is large
-    dataset(1_000_000, 1)
-    assert dataset(1_000_000, 0) is not large  # made again: the other large one took its place
+    assert 0 < DATA_CACHE.nbytes <= DATA_CACHE.max_bytes
 
 
 def test_synthetic_data_beyond_the_cap_is_refused_before_it_is_made() -> None:
@@ -583,5 +585,5 @@ def test_an_upload_is_parsed_with_its_summary_and_a_digest_of_its_content() -> N
 
 def test_an_upload_that_does_not_read_gives_its_error_and_no_table() -> None:
     parsed = parse_upload(b"x1,y\n1,2\n3,4,5\n", "bad.csv", "file-1")
-    assert set(parsed) == {"file_id", "error"} and "line 3" in str(parsed["error"])
+    assert set(parsed) == {"file_id", "name", "error"} and "line 3" in str(parsed["error"])
     assert (parsed["error"].problem, parsed["error"].fields["line"]) == ("ragged_row", 3)

@@ -1,9 +1,10 @@
 """Which dataset the session uses, built once and cached; the problem (split, scaling, optimum) likewise.
 
-Datasets and problems are cached as resources (one shared, read-only object, not a copy per rerun:
-a million-row problem is too big to unpickle on every click). They are keyed on their arguments, so
-two sessions share one only when they asked for the very same data; an upload lives in the session's
-own state and its key is a hash of its content.
+Datasets and problems are cached as shared objects (one read-only object, not a copy per rerun: a
+million-row problem is too big to unpickle on every click), in a cache bounded in bytes, and made only
+when ui.memory's budget says they fit. They are keyed on their arguments, so two sessions share one only
+when they asked for the very same data; an upload lives in the session's own state and its key is a hash
+of its content.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import streamlit as st
 from sklearn.datasets import load_diabetes
 
 import sgdcore
+from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
 from ui.messages import listed_numbers
 from ui.settings import parse_weights, value
 
@@ -24,23 +26,22 @@ CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key"
 # A dataset in use costs 18-27 bytes a value (X, y, the problem's split and standardised rows) and 30-38 at the
 # peak of making its problem (measured at 1,000,000 × 20 and 200,000 × 100): at most 40 million values keeps
 # the peak near 1.5 GB, within a small machine or a Streamlit Community Cloud app, which an unchecked
-# 2,000,000 × 200 (15 GB) would stop.
+# 2,000,000 × 200 (15 GB) would stop. Below this cap, ui.memory's budget decides by what is free now.
 MAX_SYNTHETIC_VALUES = 40_000_000
-# Datasets and problems above this many values (16 MB of X) are cached one at a time: eight of them could
-# hold gigabytes. Smaller ones, eight each, so that going back to an earlier setting is instant.
-LARGE_VALUES = 2_000_000
+# Datasets and problems every session may share, a quarter of the server's memory at most: going back to an
+# earlier setting is instant, and what only this cache holds is dropped before any request is refused.
+DATA_CACHE = ByteCache(memory_limit().bytes // 4)
+BUDGET.on_shortage(DATA_CACHE.clear)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def synthetic_dataset(n_rows: int, weights: tuple[float, ...], bias: float, noise: float, seed: int) -> sgdcore.Dataset:
-    return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
+    """The synthetic dataset, made once for every session that asks for it, if it and its problem fit now."""
+    def make() -> sgdcore.Dataset:
+        with BUDGET.reserve(synthetic_peak(n_rows, len(weights)), f"{n_rows:,} rows × {len(weights)} features",
+                            per_unit=synthetic_peak(1, len(weights))):
+            return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
 
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def large_synthetic_dataset(
-    n_rows: int, weights: tuple[float, ...], bias: float, noise: float, seed: int
-) -> sgdcore.Dataset:
-    return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
+    return DATA_CACHE.get_or_make(f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}", make)
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,22 +52,18 @@ def diabetes_dataset() -> sgdcore.Dataset:
                            tuple(bunch.feature_names), "disease progression")
 
 
-@st.cache_resource(max_entries=8, show_spinner="Solving the least-squares problem…")
 def cached_problem(
-    _data: sgdcore.Dataset, data_key: str, standardize: bool, test_fraction: float, seed: int
+    data: sgdcore.Dataset, data_key: str, standardize: bool, test_fraction: float, seed: int
 ) -> sgdcore.Problem:
-    return sgdcore.make_problem(_data, standardize=standardize, test_fraction=test_fraction, seed=seed)
+    """The dataset's problem (split, scaling, closed form), made once for every session, if it fits now."""
+    def make() -> sgdcore.Problem:
+        with BUDGET.reserve(problem_peak(data.n_rows, data.n_features),
+                            f"solving {data.n_rows:,} rows × {data.n_features} features",
+                            per_unit=problem_peak(1, data.n_features)), \
+                st.spinner("Solving the least-squares problem…"):
+            return sgdcore.make_problem(data, standardize=standardize, test_fraction=test_fraction, seed=seed)
 
-
-@st.cache_resource(max_entries=1, show_spinner="Solving the least-squares problem…")
-def large_cached_problem(
-    _data: sgdcore.Dataset, data_key: str, standardize: bool, test_fraction: float, seed: int
-) -> sgdcore.Problem:
-    return sgdcore.make_problem(_data, standardize=standardize, test_fraction=test_fraction, seed=seed)
-
-
-def _is_large(n_rows: int, n_features: int) -> bool:
-    return n_rows * n_features > LARGE_VALUES
+    return DATA_CACHE.get_or_make(f"problem:{data_key}|{standardize}|{test_fraction}|{seed}", make)
 
 
 def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, str, str]:
@@ -89,8 +86,7 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
             f"{MAX_SYNTHETIC_VALUES / 1e6:,.0f} million, such as 2,000,000 rows × 20 features or 200,000 × 200. "
             "Use fewer rows or features."
         )
-    cached = large_synthetic_dataset if _is_large(n_rows, len(weights)) else synthetic_dataset
-    data = cached(n_rows, weights, bias, noise, seed)
+    data = synthetic_dataset(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
     return data, key, (f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {listed_numbers(weights)}, "
                        f"b = {bias:g}")
@@ -110,8 +106,7 @@ def current_problem(state: MutableMapping[str, Any]) -> Choice:
     try:
         data, data_key, description = selected_dataset(state)
         options = (value(state, "standardize"), value(state, "test_fraction"), value(state, "data_seed"))
-        problem = (large_cached_problem if _is_large(data.n_rows, data.n_features) else cached_problem)(
-            data, data_key, *options)
+        problem = cached_problem(data, data_key, *options)
     except (sgdcore.SGDCoreError, ValueError) as error:
         last = state.get("_last_choice")
         if last is None:

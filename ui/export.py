@@ -102,6 +102,12 @@ def share_link(app_url: str | None, page: str, settings: Mapping[str, str]) -> s
     """A link to ``page`` of this app that restores ``settings`` (the address bar's query parameters)."""
     parts = urlsplit(app_url or "http://localhost:8501/")
     segments = [segment for segment in parts.path.split("/") if segment]
+    # Inside Streamlit Community Cloud's frame the app's own address is <public address>/~/+/<page>: a link
+    # with the frame's path opens the app without Cloud's page around it, so it is left out.
+    for at in range(len(segments) - 1):
+        if segments[at:at + 2] == ["~", "+"]:
+            del segments[at:at + 2]
+            break
     if segments and segments[-1] in PAGE_PATHS:
         segments.pop()
     path = "/" + "/".join([*segments, page] if page else segments)

@@ -9,6 +9,7 @@ other address as "Page not found". With matching names the old way finds the pag
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import streamlit as st
@@ -33,6 +34,12 @@ PAGES = (
 PAGE_PATHS = tuple(page.url_path for page in PAGES)
 
 
+# Set while the router runs a page, in the thread that runs this session's script: a page started without the
+# router finds it unset. Thread-local, as several sessions run their scripts at once, each on a thread of its own.
+_routing = threading.local()
+ROUTED = "_router_has_run"  # session_state: True once the router has run in this session
+
+
 def run_router() -> None:
     """The router: page config, the navigation between the pages, the shared sidebar, then the page."""
     from ui.kernel import warm_up_in_background
@@ -47,7 +54,12 @@ def run_router() -> None:
             default=not page.url_path))
     navigation = st.navigation(sections)
     shared_sidebar()
-    navigation.run()
+    st.session_state[ROUTED] = True
+    _routing.active = True
+    try:
+        navigation.run()
+    finally:  # also when the page stops or reruns (st.stop and st.rerun raise)
+        _routing.active = False
 
 
 def require_router() -> None:
@@ -55,13 +67,14 @@ def require_router() -> None:
     visit of a fresh server went straight to a page's address), run the router instead, which runs
     the page again with its sidebar and settings, and end this bare run.
 
-    ``PagesManager.uses_pages_directory`` is Streamlit's own switch between the two ways; its first
-    ``st.navigation`` call clears it, so it is still set only when the router has not run.
+    A page run with no browser behind it (``st.context.url`` is None) in a session the router has never run
+    in, ``AppTest`` of the page file alone, runs bare, as the tests of each page file on its own expect.
+    (``AppTest`` of ``dashboard.py`` reruns the page it is on without ``dashboard.py`` after a widget
+    changes, as a fresh server does: the router has run in that session, so it runs again.)
     """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a future Streamlit without the old way has nothing to switch
+    if getattr(_routing, "active", False):
         return
-    if getattr(PagesManager, "uses_pages_directory", False):
-        run_router()
-        st.stop()
+    if st.context.url is None and not st.session_state.get(ROUTED, False):
+        return
+    run_router()
+    st.stop()

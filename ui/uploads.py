@@ -1,18 +1,28 @@
-"""An uploaded CSV, parsed once per upload: what the Data page keeps of it between reruns."""
+"""An uploaded CSV, parsed once per upload: what the Data page keeps of it between reruns, and what it lets go of.
+
+A 400 MB upload is held three times at first: Streamlit's copy of the bytes, the parsed table, and the float
+matrix made from it. Once the table is read, :func:`release_upload` drops Streamlit's copy, and both the
+parsing and the matrix are made only when the server's memory budget (``ui.memory``) says they fit.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pandas as pd
+
 import sgdcore
-from sgdcore.io import column_summary, read_table
+from sgdcore.io import column_summary, dataset_from_frame, read_table
+from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, size_text, upload_peak
 
 
 def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
-    """``{"file_id", "table", "digest", "summary", "built"}`` for a file that reads, else ``{"file_id", "error"}``
-    (the ``SGDCoreError``).
+    """``{"file_id", "name", "table", "digest", "summary", "built"}`` for a file that reads, else
+    ``{"file_id", "name", "error"}``: the ``SGDCoreError``, worded by the page (ui.messages), or the
+    ``MemoryBudgetError`` when parsing it would not fit in the server's memory now.
 
     ``digest`` names the content (the Data page keys the choices made on a file with it, so the same file
     uploaded again keeps them); ``built`` is for the datasets the page makes from the table. The digest is
@@ -22,8 +32,49 @@ def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha1(content).hexdigest()[:16])
         try:
-            table = read_table(content, name=name)
-            return {"file_id": file_id, "table": table, "digest": digest.result(),
+            with BUDGET.reserve(upload_peak(len(content)), f"reading this {size_text(len(content))} file"):
+                table = read_table(content, name=name)
+            return {"file_id": file_id, "name": name, "table": table, "digest": digest.result(),
                     "summary": column_summary(table.frame), "built": {}}
-        except sgdcore.SGDCoreError as error:
-            return {"file_id": file_id, "error": error}  # worded by the page (ui.messages)
+        except (sgdcore.SGDCoreError, MemoryBudgetError) as error:
+            return {"file_id": file_id, "name": name, "error": error}
+
+
+def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], *, missing: str,
+                  non_numeric: str, infinite: str) -> sgdcore.Dataset:
+    """``dataset_from_frame`` on a parsed upload's table, if its float matrix fits in the server's memory now.
+
+    Raises ``SGDCoreError`` for what is wrong with the columns and ``MemoryBudgetError`` when it does not fit.
+    """
+    frame: pd.DataFrame = parsed["table"].frame
+    width = len(features)
+    if non_numeric == "onehot":  # one column per value but the first, for each text feature
+        summary = parsed["summary"].set_index("column")
+        text = [column for column in features if summary.loc[column, "type"] == "text"]
+        width += int(sum(summary.loc[column, "unique"] - 2 for column in text))
+    with BUDGET.reserve(dataset_from_table_peak(len(frame), width), f"{len(frame):,} rows × {width} features",
+                        per_unit=dataset_from_table_peak(1, width)):
+        return dataset_from_frame(frame, target, list(features), missing=missing, non_numeric=non_numeric,
+                                  infinite=infinite)
+
+
+def release_upload(file_id: str) -> bool:
+    """Drop Streamlit's copy of an uploaded file's bytes, once the page has parsed them; True if it was dropped.
+
+    Streamlit keeps every upload's bytes until the session ends, and a session ends two minutes after its tab
+    is closed, or never for a tab left open: on a shared server that is a second copy of every large file,
+    doing nothing. Streamlit has no public way to let go of them, so this reaches into the script's context,
+    as ``st.file_uploader`` itself does to read them (tests/test_memory.py fails if those names change). The
+    uploader still shows the file; on the next rerun it returns None for it, and the page works from the
+    parsed table it kept.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        context = get_script_run_ctx()
+        if context is None:
+            return False
+        context.uploaded_file_mgr.remove_file(session_id=context.session_id, file_id=file_id)
+    except (ImportError, AttributeError, TypeError):
+        return False
+    return True

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,15 +66,18 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_dir: Path, environment: dict[str, str] | None = None) -> Iterator[Server]:
+def streamlit_server(log_dir: Path, environment: dict[str, str] | None = None, arguments: Sequence[str] = (),
+                     prefix: Sequence[str] = ()) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port, healthy on entry, terminated on exit; ``environment``
-    is added to the server's."""
+    is added to the server's, ``arguments`` to its command line (config options), and ``prefix`` goes
+    before the command (a wrapper that starts it in a memory cgroup, say)."""
     port = _free_port()
     log = log_dir / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+            [*prefix, sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+             *arguments],
             cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(environment or {})},
         )
     running = Server(f"http://127.0.0.1:{port}", log)

@@ -1,0 +1,297 @@
+"""The memory budget: reading the limit, the peak estimates against measured peaks, refusals, the byte-bounded
+cache, letting go of an upload's bytes, and a refusal on the page that keeps the previous data."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import inspect
+import threading
+import tracemalloc
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sgdcore
+from sgdcore.io import dataset_from_frame, read_table
+from ui import memory
+from ui.memory import ByteCache, MemoryBudget, MemoryBudgetError, MemoryLimit, memory_limit
+
+GIB = 1 << 30
+
+
+def fake_root(tmp_path: Path, proc_cgroup: str, files: dict[str, str], mem_total_kib: int = 16 * 1024 * 1024) -> Path:
+    """A folder standing for ``/``: ``proc/self/cgroup``, ``proc/meminfo`` and the cgroup files given."""
+    (tmp_path / "proc/self").mkdir(parents=True)
+    (tmp_path / "proc/self/cgroup").write_text(proc_cgroup)
+    (tmp_path / "proc/meminfo").write_text(f"MemTotal:       {mem_total_kib} kB\nMemFree:  1 kB\n")
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def test_cgroup_v2_limit_of_the_process_group(tmp_path: Path) -> None:
+    root = fake_root(tmp_path, "0::/apps/dashboard\n", {
+        "sys/fs/cgroup/apps/dashboard/memory.max": f"{2700 * 1024 * 1024}\n",
+        "sys/fs/cgroup/apps/memory.max": "max\n",
+    })
+    limit = memory_limit(root)
+    assert limit.bytes == 2700 * 1024 * 1024
+    assert "sys/fs/cgroup/apps/dashboard/memory.max" in limit.source
+
+
+def test_cgroup_v2_without_a_limit_falls_back_to_physical_memory(tmp_path: Path) -> None:
+    root = fake_root(tmp_path, "0::/user.slice\n", {"sys/fs/cgroup/user.slice/memory.max": "max\n"},
+                     mem_total_kib=4 * 1024 * 1024)
+    assert memory_limit(root) == MemoryLimit(4 * GIB, "the machine's physical memory")
+
+
+def test_cgroup_v1_takes_the_tightest_of_the_group_and_its_parents(tmp_path: Path) -> None:
+    root = fake_root(tmp_path, "5:cpu,cpuacct:/\n4:memory:/outer/inner\n0::/\n", {
+        "sys/fs/cgroup/memory/outer/inner/memory.limit_in_bytes": str(3 * GIB),
+        "sys/fs/cgroup/memory/outer/memory.limit_in_bytes": str(GIB),
+        "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712",  # v1's "no limit"
+    })
+    limit = memory_limit(root)
+    assert limit.bytes == GIB and "outer/memory.limit_in_bytes" in limit.source
+
+
+def test_in_a_container_the_own_group_is_mounted_as_the_root(tmp_path: Path) -> None:
+    # /proc/self/cgroup names the host's path, which does not exist inside; the limit sits at the mount's root.
+    root = fake_root(tmp_path, "4:memory:/docker/0123abcd\n", {
+        "sys/fs/cgroup/memory/memory.limit_in_bytes": str(690 * 1000 * 1000),
+    })
+    assert memory_limit(root).bytes == 690 * 1000 * 1000
+
+
+def test_a_limit_above_the_physical_memory_is_the_physical_memory(tmp_path: Path) -> None:
+    root = fake_root(tmp_path, "0::/\n", {"sys/fs/cgroup/memory.max": str(64 * GIB)}, mem_total_kib=2 * 1024 * 1024)
+    assert memory_limit(root).bytes == 2 * GIB
+
+
+def test_no_proc_files_still_gives_the_physical_memory(tmp_path: Path) -> None:
+    limit = memory_limit(tmp_path)
+    assert limit.source == "the machine's physical memory" and limit.bytes > 100_000_000
+
+
+def test_this_process_holds_some_memory_and_a_large_array_shows() -> None:
+    before = memory.process_memory()
+    array = np.ones(50_000_000 // 8)  # 50 MB, touched
+    assert memory.process_memory() - before > 40_000_000
+    del array
+
+
+def traced_peak(make):
+    """(what ``make()`` returned, its tracemalloc peak above what was held when it started)."""
+    gc.collect()
+    tracemalloc.start()
+    start, _ = tracemalloc.get_traced_memory()
+    try:
+        result = make()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak - start
+
+
+@pytest.mark.parametrize(("n_rows", "n_features"), [(50_000, 20), (20_000, 100), (200_000, 5), (100_000, 1)])
+def test_the_estimates_cover_the_measured_peaks_without_doubling_them(n_rows: int, n_features: int) -> None:
+    weights = tuple(np.linspace(-2, 2, n_features))
+    data, dataset_peak = traced_peak(lambda: sgdcore.synthetic(n_rows, weights, 1.0, 0.1, 0))
+    _, problem_peak = traced_peak(lambda: sgdcore.make_problem(data, standardize=True, test_fraction=0.2, seed=0))
+    dataset_estimate = memory.DATASET_BYTES_PER_VALUE * n_rows * (n_features + 1)
+    assert dataset_estimate / 2 < dataset_peak <= dataset_estimate
+    assert memory.problem_peak(n_rows, n_features) / 2 < problem_peak <= memory.problem_peak(n_rows, n_features)
+    kept = memory.array_bytes(data)
+    assert kept <= memory.DATASET_KEPT_BYTES_PER_VALUE * n_rows * (n_features + 1)
+    assert memory.synthetic_peak(n_rows, n_features) >= max(dataset_peak, kept + problem_peak)
+
+    frame = pd.DataFrame(data.X, columns=data.feature_names).assign(y=data.y)
+    content = frame.to_csv(index=False).encode()
+    table, parse_peak = traced_peak(lambda: read_table(content, name="data.csv"))
+    assert parse_peak <= memory.upload_peak(len(content))  # tracemalloc misses the parser's buffers: see ui.memory
+    features = list(data.feature_names)
+    _, matrix_peak = traced_peak(lambda: dataset_from_frame(table.frame, "y", features))
+    assert matrix_peak <= memory.dataset_from_table_peak(n_rows, n_features)
+
+
+class Fixed:
+    """A budget's limit and use, set by the test."""
+
+    def __init__(self, limit: int, in_use: int) -> None:
+        self.limit_bytes, self.in_use_bytes = limit, in_use
+
+    def budget(self) -> MemoryBudget:
+        return MemoryBudget(lambda: MemoryLimit(self.limit_bytes, "test"), lambda: self.in_use_bytes)
+
+
+def test_a_refusal_says_what_the_server_has_what_is_in_use_and_what_fits() -> None:
+    budget = Fixed(limit=3_000_000_000, in_use=1_900_000_000).budget()
+    per_row = memory.synthetic_peak(1, 20)  # 861 bytes
+    with pytest.raises(MemoryBudgetError) as refused, budget.reserve(per_row * 2_000_000, "2,000,000 rows",
+                                                                     per_unit=per_row):
+        pytest.fail("reserved what does not fit")
+    # 90% of 3.0 GB is 2.7 GB; 0.8 GB of it is free: 929,152 rows of 861 bytes.
+    assert str(refused.value) == (
+        "Not enough memory for 2,000,000 rows: this server has 3.0 GB and 1.9 GB is in use; this needs about 1.7 GB:"
+        " at most 929,152 rows fit now. Try something smaller, or again when others have finished.")
+    with budget.reserve(per_row * 800_000, "800,000 rows", per_unit=per_row):
+        pass  # fits
+
+
+def test_a_build_in_progress_holds_its_memory_for_the_others() -> None:
+    budget = Fixed(limit=2_000_000_000, in_use=500_000_000).budget()
+    with budget.reserve(1_000_000_000, "the first"):
+        assert budget.room().reserved == 1_000_000_000
+        with pytest.raises(MemoryBudgetError, match=r"1\.5 GB is in use"), budget.reserve(500_000_000, "the second"):
+            pass
+    assert budget.room().reserved == 0
+    with budget.reserve(1_000_000_000, "the second, once the first is done"):
+        pass
+
+
+def test_before_refusing_the_budget_empties_the_caches_and_looks_again() -> None:
+    use = Fixed(limit=2_000_000_000, in_use=1_700_000_000)
+    budget = use.budget()
+    cleared = []
+
+    def clear() -> None:
+        cleared.append(True)
+        use.in_use_bytes = 300_000_000  # what only the cache held is gone
+
+    budget.on_shortage(clear)
+    with budget.reserve(1_000_000_000, "this"):
+        pass
+    assert cleared == [True]
+
+
+def test_the_cache_drops_its_oldest_entries_past_its_bytes() -> None:
+    cache = ByteCache(max_bytes=3_000)
+    cache.put("a", np.zeros(125))  # 1,000 bytes each
+    cache.put("b", np.zeros(125))
+    cache.get("a")  # a is now the most recent
+    cache.put("c", np.zeros(250))  # 2,000 bytes: 4,000 in all, so b (the oldest) goes
+    assert cache.nbytes == 3_000
+    gc.collect()
+    assert "b" not in cache and "a" in cache and "c" in cache
+
+
+def test_an_entry_a_session_still_holds_is_found_again_after_it_was_dropped() -> None:
+    cache = ByteCache(max_bytes=1_000)
+    held = sgdcore.synthetic(50, (1.0,), 0.0, 0.1, 0)  # a Dataset: 800 bytes of arrays
+    cache.put("held", held)
+    cache.clear()
+    assert cache.nbytes == 0 and cache.get("held") is held  # no second copy
+    del held
+    cache.clear()
+    gc.collect()
+    assert cache.get("held") is None
+
+
+def test_the_cache_makes_a_value_once_when_sessions_ask_at_the_same_moment() -> None:
+    cache = ByteCache(max_bytes=1 << 20)
+    made = []
+    gate = threading.Event()
+
+    def make() -> np.ndarray:
+        gate.wait(5)
+        made.append(1)
+        return np.zeros(10)
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_make("k", make))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join()
+    assert made == [1] and all(result is results[0] for result in results)
+
+
+def test_array_bytes_counts_a_problems_arrays_once() -> None:
+    data = sgdcore.synthetic(1000, (1.0, 2.0), 0.0, 0.1, 0)
+    expected = data.X.nbytes + data.y.nbytes + data.true_weights.nbytes
+    assert memory.array_bytes(data) == expected
+    assert memory.array_bytes((data, data, {"again": data.X[:10]})) == expected
+
+
+# The private Streamlit names release_upload relies on: if a Streamlit release changes them, this fails.
+def test_the_streamlit_internals_that_release_an_upload_are_still_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit.runtime.scriptrunner as scriptrunner
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.scriptrunner import ScriptRunContext, get_script_run_ctx  # noqa: F401
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    from ui.uploads import release_upload
+
+    names = {field.name for field in fields(ScriptRunContext)}
+    assert {"session_id", "uploaded_file_mgr"} <= names
+    assert list(inspect.signature(MemoryUploadedFileManager.remove_file).parameters) == [
+        "self", "session_id", "file_id"]
+    # The server keeps uploads in this manager (streamlit.web.server builds one); its protocol has no remove_file.
+    server_source = inspect.getsource(importlib.import_module("streamlit.web.server.server"))
+    assert "MemoryUploadedFileManager(" in server_source
+
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    manager.add_file("session-1", UploadedFileRec("file-1", "big.csv", "text/csv", b"x,y\n1,2\n"))
+
+    class Context:
+        session_id = "session-1"
+        uploaded_file_mgr = manager
+
+    monkeypatch.setattr(scriptrunner, "get_script_run_ctx", lambda: Context())
+    assert manager.get_files("session-1", ["file-1"])
+    assert release_upload("file-1")
+    assert manager.get_files("session-1", ["file-1"]) == []
+
+
+def test_an_upload_that_would_not_fit_is_refused_with_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import uploads
+
+    monkeypatch.setattr(uploads, "BUDGET", Fixed(limit=1_000_000_000, in_use=890_000_000).budget())
+    content = b"x1,y\n" + b"1.5,2.5\n" * 2_500_000  # 20 MB: parsing needs 18 MB, 10 MB is free
+    parsed = uploads.parse_upload(content, "big.csv", "file-1")
+    assert parsed["name"] == "big.csv"
+    assert str(parsed["error"]).startswith("Not enough memory for reading this 20 MB file: this server has 1.0 GB and "
+                                      "890 MB is in use; this needs about 18 MB, and 10 MB is free.")
+
+
+def test_something_small_is_never_refused_even_while_a_large_build_holds_the_rest() -> None:
+    budget = Fixed(limit=2_000_000_000, in_use=500_000_000).budget()
+    with budget.reserve(1_300_000_000, "a large build"):
+        assert budget.room().free == 0
+        with budget.reserve(memory.ALWAYS_FITS, "the default data"):
+            pass
+        with pytest.raises(MemoryBudgetError), budget.reserve(memory.ALWAYS_FITS + 1, "a little more"):
+            pass
+
+
+def test_the_page_refuses_data_that_does_not_fit_and_keeps_the_previous_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_app_pages import app, button, comparison_table, no_exceptions
+
+    from ui import datasets
+
+    at = app()  # the default data, made while memory is plentiful
+    in_use = memory.process_memory()
+    # A server with 200 MB free: 1,000,000 rows × 5 features need about 246 MB.
+    budget = MemoryBudget(lambda: MemoryLimit(int((in_use + 200_000_000) / 0.9), "test"), memory.process_memory)
+    monkeypatch.setattr(datasets, "BUDGET", budget)
+    at.session_state["n_rows"] = 1_000_000
+    at.session_state["true_weights"] = "1, 2, 3, 4, 5"
+    at.run()
+    no_exceptions(at)
+    message = at.warning[0].value
+    assert message.startswith("Not enough memory for 1,000,000 rows × 5 features: this server has "), message
+    assert "this needs about 246 MB: at most " in message and " rows fit now." in message, message
+    assert "Still using the previous data: synthetic data, 1000 rows" in message, message
+    fit = int(message.split("at most ")[1].split(" rows")[0].replace(",", ""))
+    assert 400_000 < fit < 850_000, message  # 200 MB free, less what this process took since
+    button(at, "Train").click().run()
+    assert at.success[0].value.startswith("Finished")
+    assert list(comparison_table(at).index) == ["x1", "x2", "bias"]
+    assert "synthetic:1000000" not in " ".join(datasets.DATA_CACHE._entries)  # nothing was made

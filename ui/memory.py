@@ -1,0 +1,314 @@
+"""The server's memory: its limit, what this process holds, what a dataset will need, and a cache bounded in bytes.
+
+Every session of a Streamlit app runs in one Python process, so one student's two-million-row dataset is
+everyone's memory. Before the dashboard makes anything large (a synthetic dataset, an upload's table, a
+problem's split and closed form) it estimates the peak, and when that would not fit under the limit with
+what the process holds now, it refuses with what would fit, and the data in use stays. No Streamlit here:
+the pages call this, and the tests call it directly.
+
+The limit is the tightest of the process's memory cgroup (v2 ``memory.max``, v1 ``memory.limit_in_bytes``, on
+its own group and every parent: a container mounts its own group as the root, a host shows the whole tree)
+and the machine's physical memory. What the process holds is its resident size. Freed NumPy arrays of any
+size go back to the system at once (they are mapped, not taken from the heap), so the resident size falls
+when a large dataset is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Peak bytes per value of X and y (n_rows × (n_features + 1)), measured with tracemalloc (tests/test_memory.py
+# checks them at small sizes): making a synthetic dataset peaks at 8.2-11.2 (12 for a single feature, whose
+# row-wise temporaries weigh more), and it keeps 8-9; making its problem (split, standardised copies, XᵀX, the
+# closed form) adds 29-30 at its peak and keeps about 17.
+DATASET_BYTES_PER_VALUE = 13
+DATASET_KEPT_BYTES_PER_VALUE = 9
+PROBLEM_BYTES_PER_VALUE = 32
+# Parsing an upload with pandas' C engine peaks at 0.86 × the file's size above the bytes themselves (resident
+# size at 1,000,000 × 20, README; tracemalloc sees 0.42-0.83 of it, as the parser's own buffers are not traced).
+PARSE_BYTES_PER_FILE_BYTE = 0.9
+# Kept free under the limit: the heap's fragments, Streamlit's messages, and the estimates' own error.
+MARGIN_FRACTION = 0.1
+# Never refused: the margin covers it, and the default data must not wait for someone's large build to end.
+ALWAYS_FITS = 16_000_000
+UNLIMITED = 1 << 62  # cgroup v1 writes "no limit" as a page-rounded 2⁶³ − 1
+
+
+@dataclass(frozen=True)
+class MemoryLimit:
+    """The most memory this process may use, in bytes, and where that figure comes from."""
+
+    bytes: int
+    source: str
+
+
+def _read_limit(path: Path) -> int | None:
+    """A cgroup limit file as bytes; None when it is absent, unreadable or says there is no limit."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    if text == "max" or not text.isdigit() or int(text) >= UNLIMITED:
+        return None
+    return int(text)
+
+
+def _group_and_parents(mount: Path, group: str) -> Iterator[Path]:
+    """``mount/group`` and each parent folder up to ``mount`` itself."""
+    parts = [part for part in group.strip("/").split("/") if part]
+    for end in range(len(parts), -1, -1):
+        yield mount.joinpath(*parts[:end])
+
+
+def _physical_memory(root: Path) -> int:
+    try:
+        for line in (root / "proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def memory_limit(root: Path = Path("/")) -> MemoryLimit:
+    """The tightest of the memory cgroup limits that apply to this process and the physical memory.
+
+    ``root`` is the file system's root: the tests give a folder with fake ``proc`` and ``sys/fs/cgroup`` files.
+    """
+    try:
+        lines = (root / "proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        lines = []
+    candidates: list[tuple[int, str]] = []
+    for line in lines:
+        _, controllers, group = line.split(":", 2)
+        if controllers == "":  # cgroup v2: one hierarchy, memory.max in each group
+            files = [folder / "memory.max" for folder in _group_and_parents(root / "sys/fs/cgroup", group)]
+        elif "memory" in controllers.split(","):
+            files = [folder / "memory.limit_in_bytes"
+                     for folder in _group_and_parents(root / "sys/fs/cgroup/memory", group)]
+        else:
+            continue
+        for file in files:
+            limit = _read_limit(file)
+            if limit is not None:
+                candidates.append((limit, f"the memory cgroup ({file.relative_to(root)})"))
+    candidates.append((_physical_memory(root), "the machine's physical memory"))
+    limit, source = min(candidates)
+    return MemoryLimit(limit, source)
+
+
+def process_memory() -> int:
+    """This process's resident size now, in bytes (Linux ``/proc/self/statm``; the peak so far elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def synthetic_peak(n_rows: int, n_features: int) -> int:
+    """Peak bytes of making a synthetic dataset and then its problem: the dataset's own temporaries are gone by
+    the time the problem is made, so the peak is the larger of making it and of what it keeps plus its problem."""
+    per_value = max(DATASET_BYTES_PER_VALUE, DATASET_KEPT_BYTES_PER_VALUE + PROBLEM_BYTES_PER_VALUE)
+    return per_value * n_rows * (n_features + 1)
+
+
+def problem_peak(n_rows: int, n_features: int) -> int:
+    """Peak bytes of making the problem of a dataset that is already in memory."""
+    return PROBLEM_BYTES_PER_VALUE * n_rows * (n_features + 1)
+
+
+def upload_peak(file_bytes: int) -> int:
+    """Peak bytes of parsing an upload of ``file_bytes``, over the bytes themselves."""
+    return int(PARSE_BYTES_PER_FILE_BYTE * file_bytes)
+
+
+def dataset_from_table_peak(n_rows: int, n_features: int) -> int:
+    """Peak bytes of the float matrix of a parsed table's chosen columns (one-hot columns count as features)."""
+    return DATASET_BYTES_PER_VALUE * n_rows * (n_features + 1)
+
+
+def size_text(n_bytes: float) -> str:
+    """``2.7 GB``, ``350 MB``, ``1.6 MB``: decimal units, as the README's figures."""
+    if abs(n_bytes) >= 1e9:
+        return f"{n_bytes / 1e9:.1f} GB"
+    return f"{max(n_bytes, 0) / 1e6:,.{0 if n_bytes >= 1e7 else 1}f} MB"
+
+
+class MemoryBudgetError(ValueError):
+    """Refused: what was asked for would not fit in the server's memory now. A ``ValueError``, so that the
+    pages treat it as any other bad setting: the message is shown and the previous data stays in use."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """What the process may still take: the limit, the resident size, what builds in progress have reserved."""
+
+    limit: MemoryLimit
+    in_use: int
+    reserved: int
+
+    @property
+    def free(self) -> int:
+        return int(self.limit.bytes * (1 - MARGIN_FRACTION)) - self.in_use - self.reserved
+
+    def refusal(self, needed: int, what: str, per_unit: int | None = None, unit: str = "rows") -> str:
+        """The message that says why ``what`` does not fit and, with ``per_unit``, how many units would."""
+        busy = self.in_use + self.reserved
+        message = (f"Not enough memory for {what}: this server has {size_text(self.limit.bytes)} and "
+                   f"{size_text(busy)} is in use{' or set aside for what others are making' if self.reserved else ''}; "
+                   f"this needs about {size_text(needed)}")
+        if per_unit:
+            fit = max(self.free, 0) // per_unit
+            message += (f": at most {fit:,} {unit} fit now." if fit else ": nothing of this size fits now.")
+        else:
+            message += f", and {size_text(max(self.free, 0))} is free."
+        return message + " Try something smaller, or again when others have finished."
+
+
+class MemoryBudget:
+    """The process's budget: builds reserve their estimated peak while they run, so that two sessions starting
+    large builds at the same moment do not both count on the same free memory."""
+
+    def __init__(self, limit: Callable[[], MemoryLimit] = memory_limit,
+                 in_use: Callable[[], int] = process_memory) -> None:
+        self.limit = limit
+        self.in_use = in_use
+        self._reserved = 0
+        self._lock = threading.Lock()
+        self._releasers: list[Callable[[], None]] = []
+
+    def room(self) -> Room:
+        return Room(self.limit(), self.in_use(), self._reserved)
+
+    def on_shortage(self, release: Callable[[], None]) -> None:
+        """Call ``release`` (a cache's ``clear``) before refusing anything: what only a cache holds goes first."""
+        self._releasers.append(release)
+
+    @contextlib.contextmanager
+    def reserve(self, needed: int, what: str, per_unit: int | None = None, unit: str = "rows") -> Iterator[None]:
+        """Hold ``needed`` bytes while the block runs; raise :class:`MemoryBudgetError` instead when they do not fit."""
+        if needed <= ALWAYS_FITS:
+            yield
+            return
+        with self._lock:
+            room = self.room()
+            if needed > room.free and self._releasers:
+                for release in self._releasers:
+                    release()
+                gc.collect()
+                room = self.room()
+            if needed > room.free:
+                raise MemoryBudgetError(room.refusal(needed, what, per_unit, unit))
+            self._reserved += needed
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._reserved -= needed
+
+
+BUDGET = MemoryBudget()
+
+
+def array_bytes(value: Any, _seen: set[int] | None = None) -> int:
+    """The bytes of every NumPy array inside ``value`` (dataclasses, tuples, lists, dicts), each counted once."""
+    seen = set() if _seen is None else _seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        base = value if value.base is None or not isinstance(value.base, np.ndarray) else value.base
+        return array_bytes(base, seen) if base is not value else value.nbytes
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(array_bytes(getattr(value, field.name), seen) for field in dataclasses.fields(value))
+    if isinstance(value, (tuple, list)):
+        return sum(array_bytes(item, seen) for item in value)
+    if isinstance(value, dict):
+        return sum(array_bytes(item, seen) for item in value.values())
+    return 0
+
+
+class ByteCache:
+    """A least-recently-used cache bounded by the bytes of the arrays it holds, shared by every session.
+
+    ``st.cache_resource`` bounds its entries by number only: eight problems of a million rows would hold
+    gigabytes. This one drops the oldest entries past ``max_bytes``, and everything on :meth:`clear` (which
+    the budget calls before it refuses anything). An entry a session still uses stays alive in that session
+    and is found again through a weak reference, so dropping it never makes a second copy.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._alive: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(size for _, size in self._entries.values())
+
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._entries or key in self._alive
+
+    def get(self, key: str) -> Any | None:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key][0]
+            value = self._alive.get(key)
+        if value is not None:
+            self.put(key, value)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        size = array_bytes(value)
+        with self._lock:
+            self._entries[key] = (value, size)
+            self._entries.move_to_end(key)
+            with contextlib.suppress(TypeError):  # not every value can be weakly referenced
+                self._alive[key] = value
+            total = sum(size for _, size in self._entries.values())
+            while total > self.max_bytes and len(self._entries) > 1:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                total -= dropped
+
+    def get_or_make(self, key: str, make: Callable[[], Any]) -> Any:
+        """The cached value, or ``make()``'s, made once even when several sessions ask at the same moment."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        try:
+            with building:
+                value = self.get(key)
+                if value is None:
+                    value = make()
+                    self.put(key, value)
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
