@@ -239,7 +239,7 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFr
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(io.BytesIO(piece.header + block), sep=piece.delimiter, encoding=piece.encoding,
-                                engine="c", index_col=False, compression=None, usecols=columns)
+                                engine="c", index_col=False, compression=None)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
             if found is None:
@@ -256,7 +256,8 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFr
             raise DataError(f"{piece.name}, line {line}: not valid {piece.encoding.upper()} text. Save every file "
                             "with the same encoding (UTF-8 is best), then try again.") from None
     frame.columns = [str(column).strip() for column in frame.columns]
-    return frame
+    # Every column is parsed (pandas' usecols would let a line with an extra field pass unseen).
+    return frame if columns is None else frame[list(columns)]
 
 
 def _csv_block(piece: Piece) -> tuple[bytes, int]:
@@ -437,7 +438,7 @@ class Plan:
 
 def _clean(frame: pd.DataFrame, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (float64, C-contiguous) and ``y`` of one partition, cleaned by ``plan``."""
-    keep = frame[plan.target].notna().to_numpy()
+    keep = frame[plan.target].notna().to_numpy().copy()  # pandas may hand out a read-only array
     if plan.missing == "drop":
         for name, _ in plan.features:
             keep &= frame[name].notna().to_numpy()
