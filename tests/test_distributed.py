@@ -265,7 +265,7 @@ def test_train_is_reproducible_and_its_progress_has_the_engines_shape(client: ob
 def test_a_learning_rate_too_large_diverges(client: object, tmp_path: Path) -> None:
     data = distributed.load(write_parquet(regression(seed=12), tmp_path / "data.parquet", 100), "y", client=client)
     config = sgdcore.TrainConfig(learning_rate=5.0, batch_size=10, epochs=2, shuffle="blocks")
-    snapshots, last = run_to_end(distributed.train(data, config, client=client))
+    _, last = run_to_end(distributed.train(data, config, client=client))
     assert last.status == "diverged" and last.diverged_at_step is not None and last.diverged_at_step < 60
     assert "Learning rate 5 is too large" in last.message
     with pytest.raises(sgdcore.ConfigError, match="batch_size 1000 is larger than the 600 training rows"):
