@@ -48,7 +48,7 @@ from sgdcore import tabular
 from sgdcore.analysis import Curvature, QuadraticLoss, curvature
 from sgdcore.errors import ConfigError, DataError
 from sgdcore.model import init_params
-from sgdcore.reference import ClosedForm
+from sgdcore.reference import ClosedForm, Comparison
 from sgdcore.train import (
     MAX_HISTORY_POINTS,
     Progress,
@@ -392,6 +392,19 @@ class Moments:
             value = 0.5 * (mean_residual**2 + (spread + self._optimum_rss) / self.count)
         return float(value) if math.isfinite(value) else math.inf
 
+    def loss_gap(self, params: np.ndarray, optimum: np.ndarray) -> float:
+        """``L(θ) − L(θ*)`` to its own precision: ``½·((r̄ − r̄*)(r̄ + r̄*) + δᵀC_xxδ/n + 2δᵀ(C_xx w* − C_xy)/n)``,
+        ``δ = w − w*``, small terms rather than the difference of two losses (0 where ``θ`` is as good as ``θ*``)."""
+        params, optimum = np.asarray(params, dtype=np.float64), np.asarray(optimum, dtype=np.float64)
+        c_xx, c_xy = self.comoment[:-1, :-1], self.comoment[:-1, -1]
+        with np.errstate(all="ignore"):
+            mean_residual = self.mean[:-1] @ params[:-1] + params[-1] - self.mean[-1]
+            mean_residual_optimum = self.mean[:-1] @ optimum[:-1] + optimum[-1] - self.mean[-1]
+            delta = params[:-1] - optimum[:-1]
+            gap = 0.5 * ((mean_residual - mean_residual_optimum) * (mean_residual + mean_residual_optimum)
+                         + (float(delta @ c_xx @ delta) + 2 * float(delta @ (c_xx @ optimum[:-1] - c_xy))) / self.count)
+        return max(gap, 0.0) if math.isfinite(gap) else math.inf
+
     @cached_property
     def _optimum(self) -> ClosedForm:
         return self.solve()
@@ -592,12 +605,82 @@ class DistributedData:
         """The training loss ``½·mean((Xw + b − y)²)`` in O(d²) (:meth:`Moments.loss`)."""
         return self.moments.loss(np.append(weights, bias))
 
+    def compare(self, weights: np.ndarray, bias: float, optimum: ClosedForm | None = None) -> Comparison:
+        """SGD's ``(w, b)`` against the closed form, as :func:`sgdcore.compare` reports it on training rows, from
+        the statistics alone (no pass over the data; no held-out rows, so the test fields are None).
+
+        ``optimum`` defaults to :meth:`Moments.solve`; pass :func:`closed_form`'s answer if it took the QR path.
+        """
+        optimum = optimum or self.moments.solve()
+        params = np.append(np.asarray(weights, dtype=np.float64), bias)
+        gap = self.moments.loss_gap(params, optimum.params)
+        loss_sgd, loss_optimum = self.moments.loss(params), self.moments.loss(optimum.params)
+        variance = float(self.moments.comoment[-1, -1]) / self.n_rows
+        r2 = (lambda loss: 1.0 - 2.0 * loss / variance if variance > 0 else float("nan"))  # noqa: E731
+        return Comparison(
+            names=self.names, sgd=params, closed_form=optimum.params, truth=None,
+            train_loss_sgd=loss_sgd, train_loss_closed_form=loss_optimum, loss_gap=gap,
+            train_mse_sgd=2 * loss_sgd, train_mse_closed_form=2 * loss_optimum,
+            train_r2_sgd=r2(loss_sgd), train_r2_closed_form=r2(loss_optimum),
+            test_mse_sgd=None, test_mse_closed_form=None, test_r2_sgd=None, test_r2_closed_form=None,
+        )
+
     @property
     def frame(self) -> dd.DataFrame:
         """The cleaned data as a Dask DataFrame (features, then the target), one partition per piece."""
         meta = pd.DataFrame({name: pd.Series(dtype=np.float64) for name in (*self.feature_names, self.target_name)})
         return dd.from_map(_partition_frame, list(self.pieces), plan=self.plan, meta=meta,
                            divisions=None, enforce_metadata=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What :func:`inspect` finds at a path, before any data is read: enough to choose the target."""
+
+    path: str
+    format: str
+    files: tuple[str, ...]
+    columns: tuple[str, ...]
+    pieces: tuple[Piece, ...]
+
+    @property
+    def n_partitions(self) -> int:
+        return len(self.pieces)
+
+
+def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> Source:
+    """The files at ``path``, their columns and their partitions, from the CSV headers or the Parquet
+    metadata alone (on the client, no cluster needed): what a user interface shows before the target is chosen.
+
+    Raises
+    ------
+    DataError
+        No file at ``path``, both CSV and Parquet files, a file that cannot be read, or files whose columns
+        differ.
+    """
+    if not (isinstance(partition_bytes, int) and partition_bytes >= 1):
+        raise ConfigError(f"partition_bytes must be an integer ≥ 1; got {partition_bytes!r}.")
+    fs, files, root = _files(path)
+    formats = {EXTENSIONS[PurePosixPath(file).suffix.lower()] for file in files}
+    if len(formats) > 1:
+        raise DataError(f"{os.fspath(path)!r} holds both CSV and Parquet files: point at one kind only.")
+    pieces: list[Piece] = []
+    columns = None
+    names = []
+    for file in files:
+        name = _display_name(file, root)
+        names.append(name)
+        if "csv" in formats:
+            found, file_columns = _csv_pieces(fs, file, name, partition_bytes)
+        else:
+            found, file_columns = _parquet_pieces(fs, file, name)
+        if columns is None:
+            columns, first_name = file_columns, name
+        elif file_columns != columns:
+            raise DataError(f"{name} has the columns {tabular._quoted(file_columns)}, but {first_name} has "
+                            f"{tabular._quoted(columns)}: every file must have the same columns, in the same order.")
+        pieces += found
+    return Source(os.fspath(path), formats.pop(), tuple(names), tuple(columns), tuple(pieces))
 
 
 def load(
@@ -643,26 +726,8 @@ def load(
     """
     tabular._check_choice("missing", missing, tabular.MISSING_CHOICES)
     tabular._check_choice("non_numeric", non_numeric, tabular.NON_NUMERIC_CHOICES)
-    if not (isinstance(partition_bytes, int) and partition_bytes >= 1):
-        raise ConfigError(f"partition_bytes must be an integer ≥ 1; got {partition_bytes!r}.")
-    fs, files, root = _files(path)
-    formats = {EXTENSIONS[PurePosixPath(file).suffix.lower()] for file in files}
-    if len(formats) > 1:
-        raise DataError(f"{os.fspath(path)!r} holds both CSV and Parquet files: point at one kind only.")
-    pieces: list[Piece] = []
-    columns = None
-    for file in files:
-        name = _display_name(file, root)
-        if "csv" in formats:
-            found, file_columns = _csv_pieces(fs, file, name, partition_bytes)
-        else:
-            found, file_columns = _parquet_pieces(fs, file, name)
-        if columns is None:
-            columns, first_name = file_columns, name
-        elif file_columns != columns:
-            raise DataError(f"{name} has the columns {tabular._quoted(file_columns)}, but {first_name} has "
-                            f"{tabular._quoted(columns)}: every file must have the same columns, in the same order.")
-        pieces += found
+    source = inspect(path, partition_bytes)
+    pieces, columns = list(source.pieces), list(source.columns)
     target = columns[-1] if target is None else target
     frame = pd.DataFrame(columns=columns)
     if target not in columns:
@@ -1167,4 +1232,7 @@ def _record(run: _Run, report: dict, walker: _Walker) -> tuple[int, float] | Non
     return None
 
 
-__all__ = ["DistributedData", "Moments", "Piece", "Plan", "closed_form", "connect", "load", "shutdown", "train"]
+__all__ = [
+    "DistributedData", "Moments", "Piece", "Plan", "Source", "closed_form", "connect", "inspect", "load", "shutdown",
+    "train",
+]

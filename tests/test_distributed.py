@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -92,6 +92,34 @@ def test_statistics_give_the_in_memory_quadratic_curvature_and_loss(client: obje
     optimum = distributed.closed_form(data, client=client)
     assert data.loss(optimum.weights, optimum.bias) == pytest.approx(
         sgdcore.full_loss(in_memory(frame), optimum.params), rel=1e-9)
+
+
+def test_inspect_lists_the_files_columns_and_partitions_without_a_cluster(tmp_path: Path) -> None:
+    frame = regression(n_rows=300)
+    write_parquet(frame, tmp_path / "a.parquet", 100)
+    write_parquet(frame, tmp_path / "b.parquet", 150)
+    source = distributed.inspect(tmp_path)
+    assert (source.format, source.files, source.columns) == ("parquet", ("a.parquet", "b.parquet"),
+                                                             ("x0", "x1", "x2", "y"))
+    assert source.n_partitions == 5
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(DataError, match="both CSV and Parquet"):
+        distributed.inspect(tmp_path)
+    assert distributed.inspect(tmp_path / "c.csv", partition_bytes=2000).n_partitions > 5
+
+
+def test_compare_from_the_statistics_is_sgdcores(client: object, tmp_path: Path) -> None:
+    frame = regression(seed=14, offset=0.0)
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)
+    memory = in_memory(frame)
+    optimum = sgdcore.closed_form(memory)
+    weights, bias = optimum.weights + 0.01, optimum.bias - 0.02
+    ours, expected = data.compare(weights, bias), sgdcore.compare(weights, bias, optimum, memory)
+    assert ours.names == expected.names and ours.test_mse_sgd is None
+    for name in ("train_loss_sgd", "train_loss_closed_form", "loss_gap", "train_mse_sgd", "train_r2_sgd",
+                 "train_r2_closed_form"):
+        assert getattr(ours, name) == pytest.approx(getattr(expected, name), rel=1e-8), name
+    assert data.compare(optimum.weights, optimum.bias).loss_gap < 1e-14
 
 
 def test_pairwise_merge_is_exact() -> None:
@@ -338,3 +366,11 @@ def test_on_a_real_cluster_named_by_the_environment_variable(
     finally:
         remote.close()
         distributed._clients.pop(scheduler_address, None)
+
+
+def test_bench_scale_prints_every_ratio_and_no_worker_restarted(run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_scale.py", "--size", "0.01", "--repeat", "1", "--no-dask-ml", timeout=400)
+    for text in ("(a) read floor", "(b) closed form", "(c) one SGD epoch", "chain of SGDRegressor.partial_fit",
+                 "closed form / read floor", "SGD epoch / its floor", "status finished",
+                 "workers restarted (over their memory limit): 0"):
+        assert text in output, text
