@@ -1064,6 +1064,8 @@ def train(
     config: TrainConfig,
     *,
     client: Client | None = None,
+    state: TrainState | None = None,
+    until_epoch: int | None = None,
     report_every: float = 0.1,
 ) -> Iterator[Progress]:
     """Minibatch SGD on data in files, with sgdcore's kernel, yielding :class:`sgdcore.Progress` snapshots.
@@ -1083,6 +1085,12 @@ def train(
         ``n_threads`` is not used: each partition trains on one worker thread.
     client : distributed.Client, optional
         By default :func:`connect`'s.
+    state : sgdcore.TrainState, optional
+        A :attr:`Progress.state` from the end of an epoch (``until_epoch``, or a finished run) to continue from,
+        exactly as if never stopped. A run stopped inside an epoch cannot be resumed: the rows left over for
+        the next minibatch were on a worker.
+    until_epoch : int, optional
+        Pause (status ``"stopped"``) once this many epochs are complete; ``0`` gives the starting point.
     report_every : float
         Seconds between two snapshots (one after a partition, at most); the run does not depend on it.
 
@@ -1096,7 +1104,7 @@ def train(
     Raises
     ------
     ConfigError
-        If the batch size is larger than the data.
+        If the batch size is larger than the data, or ``state`` is not from the end of an epoch of this data.
     """
     client = connect(client)
     n_rows, n_features = data.n_rows, data.n_features
@@ -1113,45 +1121,58 @@ def train(
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
-    rng = np.random.default_rng(config.seed)
-    weights, bias = init_params(n_features, rng, config.init, config.init_scale)
-    params = np.append(weights, bias)
-    initial_loss = data.moments.loss(params)
-    if not math.isfinite(initial_loss):
-        raise DataError("The loss at the starting point is not a finite number: check the data for very large "
-                        "values.")
-    run = _Run(TrainState(
-        params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
-        epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,
-        epochs_without_improvement=0, elapsed_seconds=0.0, loss_steps=np.empty(0, dtype=np.int64),
-        minibatch_loss=np.empty(0), pending_loss_sum=0.0, pending_loss_count=0, loss_bucket=1,
-        trajectory_steps=np.zeros(1, dtype=np.int64), trajectory=params[None, :].copy(), record_stride=1,
-        epoch_train_loss=np.array([initial_loss]), epoch_test_loss=None, epoch_seconds=np.array([0.0]),
-    ))
+    if state is None:
+        rng = np.random.default_rng(config.seed)
+        weights, bias = init_params(n_features, rng, config.init, config.init_scale)
+        params = np.append(weights, bias)
+        initial_loss = data.moments.loss(params)
+        if not math.isfinite(initial_loss):
+            raise DataError("The loss at the starting point is not a finite number: check the data for very large "
+                            "values.")
+        state = TrainState(
+            params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
+            epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,
+            epochs_without_improvement=0, elapsed_seconds=0.0, loss_steps=np.empty(0, dtype=np.int64),
+            minibatch_loss=np.empty(0), pending_loss_sum=0.0, pending_loss_count=0, loss_bucket=1,
+            trajectory_steps=np.zeros(1, dtype=np.int64), trajectory=params[None, :].copy(), record_stride=1,
+            epoch_train_loss=np.array([initial_loss]), epoch_test_loss=None, epoch_seconds=np.array([0.0]),
+        )
+    elif state.params.shape != (n_features + 1,):
+        raise ConfigError(f"Cannot resume: the saved run has {state.params.size - 1} features, the data has "
+                          f"{n_features}.")
+    elif state.batch_in_epoch != 0:
+        raise ConfigError(f"Cannot resume a run on partitions from the middle of an epoch (step {state.batch_in_epoch} "
+                          "of the epoch): the rows it had left over are gone. Resume from the end of an epoch "
+                          "(until_epoch), or train again.")
+    run = _Run(state)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state.epoch_rng_state
+    initial_loss = state.initial_loss
+    last_epoch = min(config.epochs, until_epoch) if until_epoch is not None else config.epochs
     loss_limit = config.divergence_factor * max(initial_loss, 1e-300)
     used = [i for i, rows in enumerate(data.partition_rows) if rows > 0]
     backend_name = config.backend
-    clock = time.perf_counter()
-    last_snapshot = clock
+    clock = time.perf_counter() - run.elapsed
+    last_snapshot = time.perf_counter()
     rng_state = rng.bit_generator.state
 
     def snapshot(status: str, message: str, diverged_at: int | None = None) -> Progress:
         nonlocal last_snapshot
         last_snapshot = time.perf_counter()
         run.elapsed = last_snapshot - clock
-        state = run.to_state(rng_state)
+        frozen = run.to_state(rng_state)
         return Progress(
             status=status, message=message, step=run.step, epoch=run.epoch, batch_in_epoch=run.batch_in_epoch,
             steps_per_epoch=steps_per_epoch, epochs=config.epochs, weights=run.params[:-1].copy(),
             bias=float(run.params[-1]), learning_rate=float(config.learning_rate_at(max(run.step - 1, 0))),
-            loss_steps=state.loss_steps, minibatch_loss=state.minibatch_loss,
-            trajectory_steps=state.trajectory_steps, trajectory=state.trajectory,
-            epoch_train_loss=state.epoch_train_loss, epoch_test_loss=None, epoch_seconds=state.epoch_seconds,
+            loss_steps=frozen.loss_steps, minibatch_loss=frozen.minibatch_loss,
+            trajectory_steps=frozen.trajectory_steps, trajectory=frozen.trajectory,
+            epoch_train_loss=frozen.epoch_train_loss, epoch_test_loss=None, epoch_seconds=frozen.epoch_seconds,
             elapsed_seconds=run.elapsed, diverged_at_step=diverged_at, backend=backend_name, notices=notices,
-            state=state,
+            state=frozen,
         )
 
-    while run.epoch < config.epochs:
+    while run.epoch < last_epoch:
         rng_state = rng.bit_generator.state
         visit = [used[i] for i in rng.permutation(len(used))] if shuffle == "blocks" else used
         walker = _Walker(run.params.copy(), run.velocity.copy(), run.step, rng.bit_generator.state,
@@ -1202,9 +1223,14 @@ def train(
                     f"converged after {run.epoch} epoch{'s' if run.epoch != 1 else ''}: the training loss improved "
                     f"by less than tol={config.tol:g} for {config.n_iter_no_change} epochs in a row"))
                 return
-        if run.epoch < config.epochs and time.perf_counter() - last_snapshot >= report_every:
+        if run.epoch < last_epoch and time.perf_counter() - last_snapshot >= report_every:
             yield snapshot("running", f"epoch {run.epoch} of {config.epochs} done")
-    yield snapshot("finished", f"finished {config.epochs} epoch{'s' if config.epochs != 1 else ''} ({run.step} steps)")
+    if run.epoch >= config.epochs:
+        yield snapshot("finished", f"finished {config.epochs} epoch{'s' if config.epochs != 1 else ''} "
+                       f"({run.step} steps)")
+    else:
+        yield snapshot("stopped", f"paused after epoch {run.epoch} of {config.epochs}; step or train again to "
+                       "continue")
 
 
 def _record(run: _Run, report: dict, walker: _Walker) -> tuple[int, float] | None:

@@ -290,6 +290,25 @@ def test_train_is_reproducible_and_its_progress_has_the_engines_shape(client: ob
     assert first.epoch_train_loss[-1] < 1.5 * data.loss(optimum.weights, optimum.bias)
 
 
+def test_a_run_paused_after_an_epoch_resumes_exactly(client: object, tmp_path: Path) -> None:
+    data = distributed.load(write_parquet(regression(seed=15, offset=0.0), tmp_path / "data.parquet", 64), "y",
+                            client=client)
+    config = sgdcore.TrainConfig(learning_rate=0.01, batch_size=9, epochs=3, momentum=0.5, shuffle="blocks", seed=2)
+    _, straight = run_to_end(distributed.train(data, config, client=client))
+    _, start = run_to_end(distributed.train(data, config, client=client, until_epoch=0))
+    assert start.status == "stopped" and start.step == 0
+    _, paused = run_to_end(distributed.train(data, config, client=client, until_epoch=1))
+    assert paused.status == "stopped" and paused.epoch == 1
+    _, resumed = run_to_end(distributed.train(data, config, client=client, state=paused.state))
+    assert resumed.status == "finished"
+    np.testing.assert_array_equal(resumed.weights, straight.weights)
+    np.testing.assert_array_equal(resumed.epoch_train_loss, straight.epoch_train_loss)
+    np.testing.assert_array_equal(resumed.minibatch_loss, straight.minibatch_loss)
+    middle = replace(paused.state, batch_in_epoch=3)
+    with pytest.raises(sgdcore.ConfigError, match="middle of an epoch"):
+        next(distributed.train(data, config, client=client, state=middle))
+
+
 def test_a_learning_rate_too_large_diverges(client: object, tmp_path: Path) -> None:
     data = distributed.load(write_parquet(regression(seed=12), tmp_path / "data.parquet", 100), "y", client=client)
     config = sgdcore.TrainConfig(learning_rate=5.0, batch_size=10, epochs=2, shuffle="blocks")
