@@ -27,6 +27,7 @@ import io
 import math
 import os
 import re
+import threading
 import time
 import warnings
 from collections import deque
@@ -61,7 +62,6 @@ from sgdcore.train import (
 )
 
 SCHEDULER_VARIABLE = "SGD_DASHBOARD_SCHEDULER"
-FORMATS = ("csv", "parquet")
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet"}
 PARTITION_BYTES = 64 << 20  # a CSV file is cut into byte ranges of this size: Dask's own default block size
 # closed_form(method="auto") takes the QR path above this condition number of the correlation matrix: the
@@ -74,44 +74,48 @@ READ_AHEAD = 2  # partitions read ahead of the one SGD is on: reading overlaps t
 
 
 _clients: dict[str, Client] = {}
+_connecting = threading.Lock()  # Streamlit runs sessions on threads: two first calls must not start two clusters
 
 
-def connect(client: Client | None = None) -> Client:
-    """The Dask client to use: ``client`` if given; else the scheduler named by ``SGD_DASHBOARD_SCHEDULER``
-    (e.g. ``tcp://host:8786``); else a local cluster, started on first use and kept for the process.
+def connect(client: Client | None = None, address: str | None = None) -> Client:
+    """The Dask client to use: ``client`` if given; else the scheduler at ``address`` or, without one, the
+    one named by ``SGD_DASHBOARD_SCHEDULER`` (e.g. ``tcp://host:8786``); else a local cluster, started on
+    first use and kept for the process. A client opened here is kept and reused for the same address.
 
     The local cluster has one single-threaded worker process per usable core (:func:`sgdcore.usable_cores`),
     each allowed its share of the machine's memory (Dask's ``memory_limit="auto"``, which respects a
-    container's limit), listening on 127.0.0.1 only.
+    container's limit), listening on 127.0.0.1 only. The workers of any cluster must be able to import
+    the same sgdcore.
 
     Raises
     ------
     ConfigError
-        If the scheduler named by the environment variable cannot be reached.
+        If no scheduler answers at the address.
     """
     if client is not None:
         return client
-    address = os.environ.get(SCHEDULER_VARIABLE, "").strip()
+    address = (address or os.environ.get(SCHEDULER_VARIABLE, "")).strip()
     key = address or "local"
-    existing = _clients.get(key)
-    if existing is not None and existing.status == "running":
+    with _connecting:
+        existing = _clients.get(key)
+        if existing is not None and existing.status == "running":
+            return existing
+        if address:
+            try:
+                existing = Client(address, timeout="10s")
+            except OSError as error:  # refused, unreachable, or timed out (TimeoutError is an OSError)
+                raise ConfigError(
+                    f"No Dask scheduler answers at {address!r} ({error}). Start one (dask scheduler), correct the "
+                    f"address, or leave it empty (and {SCHEDULER_VARIABLE} unset) to use a local cluster."
+                ) from None
+        else:
+            cluster = LocalCluster(
+                n_workers=usable_cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, memory_limit="auto",
+            )
+            existing = Client(cluster)
+        _clients[key] = existing
         return existing
-    if address:
-        try:
-            existing = Client(address, timeout="10s")
-        except OSError as error:
-            raise ConfigError(
-                f"{SCHEDULER_VARIABLE}={address!r}, but no Dask scheduler answers there ({error}). Start one "
-                f"(dask scheduler), correct the address, or unset {SCHEDULER_VARIABLE} to use a local cluster."
-            ) from None
-    else:
-        cluster = LocalCluster(
-            n_workers=usable_cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, memory_limit="auto",
-        )
-        existing = Client(cluster)
-    _clients[key] = existing
-    return existing
 
 
 def shutdown() -> None:

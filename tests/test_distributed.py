@@ -309,6 +309,11 @@ def test_a_run_paused_after_an_epoch_resumes_exactly(client: object, tmp_path: P
         next(distributed.train(data, config, client=client, state=middle))
 
 
+def test_no_scheduler_at_the_address_is_a_config_error() -> None:
+    with pytest.raises(sgdcore.ConfigError, match=r"No Dask scheduler answers at 'tcp://127.0.0.1:\d+'"):
+        distributed.connect(address=f"tcp://127.0.0.1:{free_port()}")
+
+
 def test_a_learning_rate_too_large_diverges(client: object, tmp_path: Path) -> None:
     data = distributed.load(write_parquet(regression(seed=12), tmp_path / "data.parquet", 100), "y", client=client)
     config = sgdcore.TrainConfig(learning_rate=5.0, batch_size=10, epochs=2, shuffle="blocks")
@@ -382,6 +387,7 @@ def test_on_a_real_cluster_named_by_the_environment_variable(
         _, expected = run_to_end(sgdcore.train(in_memory(frame), replace(config, block_size=64)))
         np.testing.assert_allclose(last.weights, expected.weights, rtol=1e-12, atol=1e-14)
         assert {worker["host"] for worker in remote.scheduler_info()["workers"].values()} == {"127.0.0.1"}
+        assert distributed.connect() is remote and distributed.connect(address=scheduler_address) is remote
     finally:
         remote.close()
         distributed._clients.pop(scheduler_address, None)
