@@ -164,6 +164,8 @@ def _files(path: str | os.PathLike) -> tuple[fsspec.AbstractFileSystem, list[str
     else:
         raise DataError(f"No file or folder at {text!r}: give a CSV or Parquet file, a folder of them, or a glob "
                         "such as data/*.parquet.")
+    # Names starting with "_" or "." are what Spark, Dask and Hadoop write beside the data (_SUCCESS, _metadata,
+    # .crc checksums), not rows.
     files = [name for name in found if PurePosixPath(name).suffix.lower() in EXTENSIONS
              and not PurePosixPath(name).name.startswith(("_", "."))]
     if not files:
