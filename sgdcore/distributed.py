@@ -45,9 +45,10 @@ import pandas as pd
 import scipy.linalg
 from distributed import Client, LocalCluster, as_completed
 
-from sgdcore import tabular
 from sgdcore.analysis import Curvature, QuadraticLoss, curvature
 from sgdcore.errors import ConfigError, DataError
+from sgdcore.io import cleaning, reading
+from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
 from sgdcore.model import init_params
 from sgdcore.reference import ClosedForm, Comparison
 from sgdcore.train import (
@@ -181,8 +182,8 @@ def _display_name(file: str, root: str) -> str:
 def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_bytes: int) -> tuple[list[Piece], list]:
     """A CSV file's byte ranges, and its column names as its header writes them."""
     with fs.open(file, "rb") as handle:
-        head = handle.read(tabular.SAMPLE_BYTES)
-        while head and b"\n" not in head and (more := handle.read(tabular.SAMPLE_BYTES)):
+        head = handle.read(reading.SAMPLE_BYTES)
+        while head and b"\n" not in head and (more := handle.read(reading.SAMPLE_BYTES)):
             head += more
     if not head.strip():
         raise DataError(f"{name}: the file is empty: it has no header row and no data. Every file needs the same "
@@ -197,10 +198,10 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
         except UnicodeDecodeError as error:  # a multi-byte character cut at the end of the sample is still UTF-8
             encoding = "utf-8" if error.start >= len(head) - 3 else "latin-1"
     sample = head.decode(encoding, errors="replace")
-    delimiter = tabular._detect_delimiter(sample)
-    columns = tabular._header(sample, delimiter)
+    delimiter = reading._detect_delimiter(sample)
+    columns = reading._header(sample, delimiter)
     try:
-        tabular._check_header(columns)
+        reading._check_header(columns)
     except DataError as error:
         raise DataError(f"{name}: {error}") from None
     size = fs.size(file)
@@ -253,7 +254,7 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFr
             line = _line_number(piece, first_byte, int(found[2]) - 2)
             raise DataError(
                 f"{piece.name}, line {line}: {found[3]} fields, the header has {found[1]}. Check that line for an "
-                f"extra {tabular.DELIMITER_NAMES.get(piece.delimiter, 'delimiter')} (values that contain one must "
+                f"extra {reading.DELIMITER_NAMES.get(piece.delimiter, 'delimiter')} (values that contain one must "
                 'be in double quotes "like, this"), then try again.'
             ) from None
         except UnicodeDecodeError as error:
@@ -291,7 +292,7 @@ def _line_number(piece: Piece, first_byte: int, row: int) -> int:
     lines_before = 0
     with fsspec.open(piece.path, "rb") as handle:
         remaining = first_byte
-        while remaining > 0 and (chunk := handle.read(min(remaining, tabular.CHUNK_BYTES))):
+        while remaining > 0 and (chunk := handle.read(min(remaining, reading.CHUNK_BYTES))):
             lines_before += chunk.count(b"\n")
             remaining -= len(chunk)
     return lines_before + 1 + row
@@ -430,7 +431,7 @@ def _merge_pairwise(moments: Sequence[Moments]) -> Moments:
     return level[0]
 
 
-# Cleaning, as sgdcore.tabular does it
+# Cleaning, as sgdcore.io does it
 
 
 @dataclass(frozen=True)
@@ -468,7 +469,7 @@ def _clean(frame: pd.DataFrame, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     for name, categories in plan.features:
         series = frame[name][keep] if not keep.all() else frame[name]
         if categories is None:
-            columns = [(name, tabular._values(series).astype(np.float64))]
+            columns = [(name, column_values(series).astype(np.float64))]
         else:
             gaps = series.isna().to_numpy()
             columns = []
@@ -481,14 +482,14 @@ def _clean(frame: pd.DataFrame, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
                 values = np.where(np.isnan(values), fill[column_name], values)
             X[:, j] = values
             j += 1
-    y = tabular._values(frame[plan.target]).astype(np.float64)[keep]
+    y = column_values(frame[plan.target]).astype(np.float64)[keep]
     return X, y
 
 
 def _scan(piece: Piece, plan: Plan) -> dict:
     """What the plan needs to know about one partition, and its statistics if the plan can clean it as it is.
 
-    Per column: its kind (``tabular._kind``), its missing values and infinite values (with the first's row),
+    Per column: its kind (``column_kind``), its missing values and infinite values (with the first's row),
     a text column's values (counted on all rows, and on the rows whose target is present), and a numeric
     column's sum and count on the rows whose target is present (the means that ``missing="mean"`` fills in).
     """
@@ -497,22 +498,22 @@ def _scan(piece: Piece, plan: Plan) -> dict:
     columns = {}
     for name in plan.columns:
         series = frame[name]
-        kind = tabular._kind(series)
+        kind = column_kind(series)
         gaps = series.isna().to_numpy()
         summary = {"kind": kind, "missing": int(gaps.sum()),
                    "first_missing": int(np.argmax(gaps)) if gaps.any() else -1}
         if kind == "text":
             counts = series.value_counts(dropna=True)
-            summary["values"] = counts.head(tabular.MAX_CATEGORIES + 1).to_dict()
-            summary["many_values"] = len(counts) > tabular.MAX_CATEGORIES
+            summary["values"] = counts.head(cleaning.MAX_CATEGORIES + 1).to_dict()
+            summary["many_values"] = len(counts) > cleaning.MAX_CATEGORIES
             summary["values_kept"] = series[target_present].value_counts(dropna=True).head(
-                tabular.MAX_CATEGORIES + 1).to_dict()
+                cleaning.MAX_CATEGORIES + 1).to_dict()
             numbers = pd.to_numeric(series.astype(object), errors="coerce")
             bad = np.flatnonzero(series.notna().to_numpy() & numbers.isna().to_numpy())
             bad_row = int(bad[0]) if len(bad) else int(np.argmax(series.notna().to_numpy()))
             summary["example"], summary["example_row"] = series.iloc[bad_row], bad_row
         else:
-            values = tabular._values(series).astype(np.float64, copy=False)
+            values = column_values(series).astype(np.float64, copy=False)
             infinite = np.isinf(values)
             summary["infinite"] = int(infinite.sum())
             summary["first_infinite"] = int(np.argmax(infinite)) if infinite.any() else -1
@@ -683,8 +684,8 @@ def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> 
         if columns is None:
             columns, first_name = file_columns, name
         elif file_columns != columns:
-            raise DataError(f"{name} has the columns {tabular._quoted(file_columns)}, but {first_name} has "
-                            f"{tabular._quoted(columns)}: every file must have the same columns, in the same order.")
+            raise DataError(f"{name} has the columns {quoted(file_columns)}, but {first_name} has "
+                            f"{quoted(columns)}: every file must have the same columns, in the same order.")
         pieces += found
     return Source(os.fspath(path), formats.pop(), tuple(names), tuple(columns), tuple(pieces))
 
@@ -730,16 +731,16 @@ def load(
         As :func:`sgdcore.dataset_from_frame`, each message naming the file and, for CSV, the line (for
         Parquet, the row); also when files are missing or their columns differ.
     """
-    tabular._check_choice("missing", missing, tabular.MISSING_CHOICES)
-    tabular._check_choice("non_numeric", non_numeric, tabular.NON_NUMERIC_CHOICES)
+    cleaning._check_choice("missing", missing, cleaning.MISSING_CHOICES)
+    cleaning._check_choice("non_numeric", non_numeric, cleaning.NON_NUMERIC_CHOICES)
     source = inspect(path, partition_bytes)
     pieces, columns = list(source.pieces), list(source.columns)
     target = columns[-1] if target is None else target
     frame = pd.DataFrame(columns=columns)
     if target not in columns:
         raise DataError(f"The target column {target!r} is not in the files. Available columns: "
-                        f"{tabular._quoted(columns)}. Choose one of them as the target.")
-    features = tabular._check_features(frame, target, features)
+                        f"{quoted(columns)}. Choose one of them as the target.")
+    features = cleaning._check_features(frame, target, features)
     client = connect(client)
 
     provisional = Plan(target, tuple((name, None) for name in features), missing)
@@ -773,7 +774,7 @@ def _run_on_partitions(client: Client, function: Callable, pieces: Sequence[Piec
 def _plan(
     scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], str]
 ) -> tuple[Plan, list[str]]:
-    """The cleaning plan, from every partition's scan, with tabular's checks and notices.
+    """The cleaning plan, from every partition's scan, with sgdcore.io's checks and notices.
 
     ``locate(partition, row)`` says where a row is (file and line), for messages: it is called only for an
     error, since a CSV line number costs a read of the file up to it.
@@ -802,7 +803,7 @@ def _plan(
                     kept[value] = kept.get(value, 0) + count
             merged[name]["values"], merged[name]["values_kept"] = values, kept
             merged[name]["many_values"] = (any(p["many_values"] for _, p in text_parts)
-                                           or len(values) > tabular.MAX_CATEGORIES)
+                                           or len(values) > cleaning.MAX_CATEGORIES)
     if merged[target]["text"]:
         raise DataError(f"The target column {target!r} is not numeric: it holds values such as "
                         f"{merged[target]['example']!r} ({locate(*merged[target]['example_at'])}). Choose a numeric "
@@ -812,16 +813,16 @@ def _plan(
     notices: list[str] = []
     if text and non_numeric == "error":
         examples = ", ".join(f"{name!r} (e.g. {merged[name]['example']!r}, {locate(*merged[name]['example_at'])})"
-                             for name in text[:tabular.LISTED_NAMES])
+                             for name in text[:LISTED_NAMES])
         raise DataError(f"{len(text)} feature column(s) are not numeric: {examples}. Drop them or one-hot encode "
                         "them (non_numeric='drop' or non_numeric='onehot'), or deselect them.")
     if text and non_numeric == "drop":
         features = [name for name in features if name not in text]
         if not features:
-            raise DataError(f"No usable feature columns: the chosen features {tabular._quoted(text)} are all "
+            raise DataError(f"No usable feature columns: the chosen features {quoted(text)} are all "
                             "non-numeric and would be dropped. Choose at least one numeric feature, or one-hot "
                             "encode them (non_numeric='onehot').")
-        notices.append(f"Dropped {len(text)} non-numeric feature column(s): {tabular._quoted(text)}.")
+        notices.append(f"Dropped {len(text)} non-numeric feature column(s): {quoted(text)}.")
         text = []
     for name in text:
         if merged[name]["mixed"]:
@@ -829,7 +830,7 @@ def _plan(
                             f"{merged[name]['example']!r}, {locate(*merged[name]['example_at'])}): one-hot encoding "
                             "needs the same kind of values throughout. Fix the column, or deselect it.")
         if merged[name]["many_values"]:
-            raise DataError(f"Column {name!r} has more than {tabular.MAX_CATEGORIES} different values, more than "
+            raise DataError(f"Column {name!r} has more than {cleaning.MAX_CATEGORIES} different values, more than "
                             "one-hot encoding allows. It looks like an identifier or free text: deselect it, or "
                             "drop the non-numeric columns (non_numeric='drop').")
     used = [target, *features]
@@ -837,12 +838,12 @@ def _plan(
     if counts and missing == "error":
         first = locate(*next(merged[name]["missing_at"] for name in used if merged[name]["missing"]))
         raise DataError(f"Found {sum(counts.values())} missing value(s) in column(s) "
-                        f"{tabular._counted(counts, target)}; the first in {first}. Drop those rows or impute the "
+                        f"{counted(counts, target)}; the first in {first}. Drop those rows or impute the "
                         "column mean (missing='drop' or missing='mean'), or fill them in the files.")
     infinite = {name: merged[name]["infinite"] for name in used if merged[name]["infinite"]}
     if infinite:
         first = locate(*next(merged[name]["infinite_at"] for name in used if merged[name]["infinite"]))
-        raise DataError(f"Column(s) {tabular._counted(infinite)} contain infinite values (inf or -inf); the first "
+        raise DataError(f"Column(s) {counted(infinite)} contain infinite values (inf or -inf); the first "
                         f"in {first}. Fix or remove them in the files, or deselect those columns.")
     plan_features = []
     for name in features:
@@ -852,12 +853,12 @@ def _plan(
             plan_features.append((name, categories))
             new_names = [f"{name}={value}" for value in categories[1:]]
             notices.append(f"One-hot encoded {name!r}: {len(categories)} value(s) → {len(new_names)} column(s)" + (
-                f" ({tabular._quoted(new_names, limit=8)}); {str(categories[0])!r} is the baseline, left out."
+                f" ({quoted(new_names, limit=8)}); {str(categories[0])!r} is the baseline, left out."
                 if new_names else " (a single value carries no information)."))
         else:
             plan_features.append((name, None))
     if counts and missing == "drop":
-        notices.append(f"Dropped the rows with missing values: {tabular._counted(counts, target)}.")
+        notices.append(f"Dropped the rows with missing values: {counted(counts, target)}.")
     fill: list[tuple[str, float]] = []
     if counts and missing == "mean":
         if merged[target]["missing"]:
@@ -877,10 +878,10 @@ def _plan(
                          for value in categories[1:]]
         filled = {name: merged[name]["missing"] for name in features if merged[name]["missing"]}
         if filled:
-            notices.append(f"Filled the missing values with the column mean: {tabular._counted(filled)}.")
+            notices.append(f"Filled the missing values with the column mean: {counted(filled)}.")
     plan = Plan(target, tuple(plan_features), missing, tuple(fill))
     if not plan.feature_names:
-        raise DataError(f"No usable feature columns: one-hot encoding {tabular._quoted(text)} leaves none, as each "
+        raise DataError(f"No usable feature columns: one-hot encoding {quoted(text)} leaves none, as each "
                         "has a single value, which carries no information. Choose at least one feature whose "
                         "values vary.")
     return plan, notices
@@ -892,7 +893,7 @@ def _first(parts: list[dict], key: str) -> tuple[int, int] | None:
 
 
 def _check_solvable(moments: Moments, names: tuple[str, ...], dropped: int) -> None:
-    """:func:`sgdcore.tabular`'s checks, from the statistics: ≥ 2 rows, no constant column, more rows than
+    """sgdcore.io's checks, from the statistics: ≥ 2 rows, no constant column, more rows than
     features."""
     n_rows, n_features = moments.count, len(names)
     if n_rows < 2:
@@ -900,7 +901,7 @@ def _check_solvable(moments: Moments, names: tuple[str, ...], dropped: int) -> N
         raise DataError(f"Need at least 2 rows; got {n_rows}{after}. Add rows of data to the files.")
     constant = [name for name, spread in zip(names, np.diag(moments.comoment)[:-1], strict=True) if spread == 0]
     if constant:
-        raise DataError(f"Feature column(s) {tabular._quoted(constant)} are constant (the same value in every row): "
+        raise DataError(f"Feature column(s) {quoted(constant)} are constant (the same value in every row): "
                         "they carry no information and make the least-squares solution non-unique. Deselect them.")
     if n_features >= n_rows:
         raise DataError(f"{n_rows} rows but {n_features} features: with the bias that is {n_features + 1} unknowns, "
