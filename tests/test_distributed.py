@@ -1,0 +1,401 @@
+"""sgdcore.distributed against the in-memory engine and scikit-learn, on a local cluster and on a real one.
+
+The local cluster is the one :func:`sgdcore.distributed.connect` starts with no configuration; the real one
+is a ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 that this file starts and stops.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.linear_model import LinearRegression
+
+import sgdcore
+from sgdcore import distributed
+from sgdcore.errors import DataError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    """The local cluster that connect() starts when SGD_DASHBOARD_SCHEDULER is not set."""
+    saved = os.environ.pop(distributed.SCHEDULER_VARIABLE, None)
+    try:
+        yield distributed.connect()
+    finally:
+        distributed.shutdown()
+        if saved is not None:
+            os.environ[distributed.SCHEDULER_VARIABLE] = saved
+
+
+def regression(n_rows: int = 600, n_features: int = 3, seed: int = 0, offset: float = 50.0) -> pd.DataFrame:
+    """Noisy linear data whose features have means far from 0 (what centred statistics are for)."""
+    rng = np.random.default_rng(seed)
+    X = offset + rng.normal(size=(n_rows, n_features)) * np.arange(1, n_features + 1)
+    y = X @ rng.normal(size=n_features) + 3.0 + rng.normal(scale=0.5, size=n_rows)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(n_features)])
+    frame["y"] = y
+    return frame
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, rows_per_group: int) -> Path:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=rows_per_group)
+    return path
+
+
+def in_memory(frame: pd.DataFrame, target: str = "y") -> sgdcore.Dataset:
+    return sgdcore.dataset_from_frame(frame, target)
+
+
+def test_import_sgdcore_does_not_import_dask() -> None:
+    code = "import sys, sgdcore; assert not any(m == 'dask' or m.startswith('dask.') for m in sys.modules), 'dask'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_closed_form_equals_linear_regression(client: object, tmp_path: Path) -> None:
+    frame = regression()
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)
+    assert (data.n_rows, data.n_features, data.n_partitions) == (600, 3, 6)
+    assert data.feature_names == ("x0", "x1", "x2") and data.target_name == "y"
+    reference = LinearRegression().fit(frame[["x0", "x1", "x2"]], frame["y"])
+    for method in ("moments", "qr"):
+        answer = distributed.closed_form(data, method, client=client)
+        np.testing.assert_allclose(answer.weights, reference.coef_, rtol=1e-9)
+        np.testing.assert_allclose(answer.bias, reference.intercept_, rtol=1e-9)
+
+
+def test_statistics_give_the_in_memory_quadratic_curvature_and_loss(client: object, tmp_path: Path) -> None:
+    frame = regression(seed=1)
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 64), "y", client=client)
+    memory = sgdcore.quadratic_loss(in_memory(frame))
+    np.testing.assert_allclose(data.quadratic.hessian, memory.hessian, rtol=1e-12)
+    np.testing.assert_allclose(data.quadratic.linear, memory.linear, rtol=1e-12)
+    np.testing.assert_allclose(data.quadratic.constant, memory.constant, rtol=1e-12)
+    np.testing.assert_allclose(data.curvature.eigenvalues, sgdcore.curvature(memory.hessian).eigenvalues, rtol=1e-9)
+    params = np.array([0.3, -0.2, 0.1, 2.0])
+    expected = sgdcore.full_loss(in_memory(frame), params)
+    assert data.loss(params[:-1], params[-1]) == pytest.approx(expected, rel=1e-10)
+    # At the optimum the loss is a floor computed from centred sums, not a difference of large raw sums.
+    optimum = distributed.closed_form(data, client=client)
+    assert data.loss(optimum.weights, optimum.bias) == pytest.approx(
+        sgdcore.full_loss(in_memory(frame), optimum.params), rel=1e-9)
+
+
+def test_inspect_lists_the_files_columns_and_partitions_without_a_cluster(tmp_path: Path) -> None:
+    frame = regression(n_rows=300)
+    write_parquet(frame, tmp_path / "a.parquet", 100)
+    write_parquet(frame, tmp_path / "b.parquet", 150)
+    source = distributed.inspect(tmp_path)
+    assert (source.format, source.files, source.columns) == ("parquet", ("a.parquet", "b.parquet"),
+                                                             ("x0", "x1", "x2", "y"))
+    assert source.n_partitions == 5
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(DataError, match="both CSV and Parquet"):
+        distributed.inspect(tmp_path)
+    assert distributed.inspect(tmp_path / "c.csv", partition_bytes=2000).n_partitions > 5
+
+
+def test_compare_from_the_statistics_is_sgdcores(client: object, tmp_path: Path) -> None:
+    frame = regression(seed=14, offset=0.0)
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)
+    memory = in_memory(frame)
+    optimum = sgdcore.closed_form(memory)
+    weights, bias = optimum.weights + 0.01, optimum.bias - 0.02
+    ours, expected = data.compare(weights, bias), sgdcore.compare(weights, bias, optimum, memory)
+    assert ours.names == expected.names and ours.test_mse_sgd is None
+    for name in ("train_loss_sgd", "train_loss_closed_form", "loss_gap", "train_mse_sgd", "train_r2_sgd",
+                 "train_r2_closed_form"):
+        assert getattr(ours, name) == pytest.approx(getattr(expected, name), rel=1e-8), name
+    assert data.compare(optimum.weights, optimum.bias).loss_gap < 1e-14
+
+
+def test_pairwise_merge_is_exact() -> None:
+    rng = np.random.default_rng(2)
+    X, y = 1e6 + rng.normal(size=(301, 4)), rng.normal(size=301)
+    whole = distributed.Moments.of(X, y)
+    merged = distributed.Moments.of(X[:7], y[:7]).merge(distributed.Moments.of(X[7:], y[7:]))
+    assert merged.count == whole.count
+    np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-14)
+    np.testing.assert_allclose(merged.comoment, whole.comoment, rtol=1e-9, atol=1e-9 * np.abs(whole.comoment).max())
+    empty = distributed.Moments.of(X[:0], y[:0])
+    assert empty.merge(whole) is whole and whole.merge(empty) is whole
+
+
+def test_ill_conditioned_data_takes_the_qr_path(client: object, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(800, 1))
+    X = np.hstack((base, base + 1e-5 * rng.normal(size=(800, 1)), rng.normal(size=(800, 1))))
+    y = X @ np.array([1.0, 2.0, -1.0]) + 0.1 * rng.normal(size=800)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y)
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)
+    assert data.moments.correlation_condition() > distributed.CONDITION_LIMIT
+    reference = LinearRegression().fit(X, y)
+    answer = distributed.closed_form(data, client=client)  # "auto": QR
+    qr_error = np.abs(answer.weights - reference.coef_).max() / np.abs(reference.coef_).max()
+    normal_error = (np.abs(distributed.closed_form(data, "moments").weights - reference.coef_).max()
+                    / np.abs(reference.coef_).max())
+    assert qr_error < 1e-8
+    assert qr_error < normal_error  # the normal equations lose twice the digits
+
+
+def test_csv_in_byte_ranges_reads_every_row_once(client: object, tmp_path: Path) -> None:
+    frame = regression(n_rows=1000, seed=4)
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    frame.iloc[:400].to_csv(folder / "a.csv", index=False)
+    frame.iloc[400:].to_csv(folder / "b.csv", index=False)
+    data = distributed.load(folder, client=client, partition_bytes=5000)  # the target defaults to the last column
+    assert data.n_partitions > 4 and data.n_rows == data.rows_read == 1000
+    reference = LinearRegression().fit(frame.drop(columns="y"), frame["y"])
+    np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
+    glob = distributed.load(str(folder / "*.csv"), "y", client=client, partition_bytes=5000)
+    assert glob.n_rows == 1000
+    cleaned = data.frame.compute()
+    assert list(cleaned.columns) == ["x0", "x1", "x2", "y"] and len(cleaned) == 1000
+    np.testing.assert_allclose(np.sort(cleaned["y"].to_numpy()), np.sort(frame["y"].to_numpy()))
+
+
+def test_cleaning_choices_are_the_csv_loaders(client: object, tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    frame = regression(n_rows=300, seed=5)
+    frame["city"] = rng.choice(["Lyon", "Paris", "Nice"], size=300)
+    frame.loc[[3, 50, 200], "x1"] = np.nan
+    frame.loc[[10, 250], "y"] = np.nan
+    frame.loc[[20], "city"] = None
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    for missing, non_numeric in (("mean", "onehot"), ("drop", "drop"), ("drop", "onehot")):
+        data = distributed.load(path, "y", missing=missing, non_numeric=non_numeric, client=client,
+                                partition_bytes=4000)
+        memory = sgdcore.load_csv(path, "y", missing=missing, non_numeric=non_numeric)
+        assert data.feature_names == memory.feature_names
+        assert data.n_rows == memory.n_rows
+        reference = sgdcore.quadratic_loss(memory)
+        np.testing.assert_allclose(data.quadratic.hessian, reference.hessian, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(data.quadratic.linear, reference.linear, rtol=1e-10, atol=1e-12)
+        assert any("one-hot" in notice.lower() or "dropped" in notice.lower() for notice in data.notices)
+
+
+def test_errors_name_the_file_and_the_line(client: object, tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    frame = regression(n_rows=200, seed=6).round(6)
+    frame.iloc[:100].to_csv(folder / "a.csv", index=False)
+    bad = frame.iloc[100:].copy()
+    bad.iloc[57, 1] = np.nan  # data row 58: line 59 of b.csv
+    bad.to_csv(folder / "b.csv", index=False)
+    with pytest.raises(DataError, match=r"b\.csv, line 59.*missing='drop'|missing value.*b\.csv, line 59"):
+        distributed.load(folder, "y", client=client, partition_bytes=1500)
+
+    bad = frame.iloc[100:].astype(object)
+    bad.iloc[80, 0] = "n/a?"  # line 82
+    bad.to_csv(folder / "b.csv", index=False)
+    with pytest.raises(DataError, match=r"not numeric: 'x0' \(e\.g\. 'n/a\?', b\.csv, line 82\)"):
+        distributed.load(folder, "y", client=client, partition_bytes=1500)
+    with pytest.raises(DataError, match=r"target column 'x0' is not numeric.*b\.csv, line 82"):
+        distributed.load(folder, "x0", client=client, partition_bytes=1500)
+
+    lines = (folder / "a.csv").read_text().splitlines()
+    lines[70] += ",1.5"  # line 71 has one field too many
+    (folder / "a.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"a\.csv, line 71: 5 fields, the header has 4"):
+        distributed.load(folder / "a.csv", "y", client=client, partition_bytes=1500)
+
+    parquet = frame.copy()
+    parquet.iloc[130, 2] = np.inf
+    with pytest.raises(DataError, match=r"infinite values.*data\.parquet, row 131"):
+        distributed.load(write_parquet(parquet, tmp_path / "data.parquet", 50), "y", client=client)
+
+    (folder / "c.csv").write_text("x0,x1,y\n1,2,3\n4,5,6\n")
+    with pytest.raises(DataError, match=r"every file must have the same columns"):
+        distributed.load(folder, "y", client=client)
+    with pytest.raises(DataError, match=r"No file or folder"):
+        distributed.load(tmp_path / "nowhere", "y", client=client)
+    with pytest.raises(DataError, match=r"'nope' is not in the files"):
+        distributed.load(folder / "c.csv", "nope", client=client)
+    constant = frame.assign(x1=1.0)
+    with pytest.raises(DataError, match=r"'x1'.*constant"):
+        distributed.load(write_parquet(constant, tmp_path / "constant.parquet", 50), "y", client=client)
+
+
+def run_to_end(runs: Iterator[sgdcore.Progress]) -> tuple[list[sgdcore.Progress], sgdcore.Progress]:
+    snapshots = list(runs)
+    return snapshots, snapshots[-1]
+
+
+CONFIGS = [
+    sgdcore.TrainConfig(learning_rate=0.01, batch_size=8, epochs=3, shuffle="blocks", seed=7),
+    sgdcore.TrainConfig(learning_rate=0.005, batch_size=7, epochs=2, shuffle="blocks", momentum=0.9, nesterov=True,
+                        weight_decay=1e-3, schedule=sgdcore.Schedule("cosine"), seed=8),
+    sgdcore.TrainConfig(learning_rate=0.01, batch_size=16, epochs=2, shuffle="none", drop_last=True, seed=9),
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["blocks", "nesterov-cosine", "none-drop-last"])
+def test_train_equals_the_in_memory_engine_with_one_block_per_partition(
+    client: object, tmp_path: Path, config: sgdcore.TrainConfig
+) -> None:
+    frame = regression(n_rows=500, seed=10, offset=0.0)
+    rows_per_group = 64  # batch sizes 7, 8 and 16 cross partitions; the last partition is shorter (52 rows)
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", rows_per_group), "y", client=client)
+    _, last = run_to_end(distributed.train(data, config, client=client))
+    _, expected = run_to_end(sgdcore.train(in_memory(frame), replace(config, block_size=rows_per_group)))
+    assert last.status == expected.status == "finished"
+    assert last.step == expected.step and last.steps_per_epoch == expected.steps_per_epoch
+    np.testing.assert_allclose(last.weights, expected.weights, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(last.bias, expected.bias, rtol=1e-12)
+    np.testing.assert_allclose(last.minibatch_loss, expected.minibatch_loss, rtol=1e-12)
+    np.testing.assert_array_equal(last.loss_steps, expected.loss_steps)
+    np.testing.assert_array_equal(last.trajectory_steps, expected.trajectory_steps)
+    np.testing.assert_allclose(last.trajectory, expected.trajectory, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(last.epoch_train_loss, expected.epoch_train_loss, rtol=1e-9)
+
+
+def test_train_is_reproducible_and_its_progress_has_the_engines_shape(client: object, tmp_path: Path) -> None:
+    frame = regression(n_rows=400, seed=11, offset=0.0)
+    data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 50), "y", client=client)
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=10, epochs=4, shuffle="epoch", seed=3)
+    snapshots, first = run_to_end(distributed.train(data, config, client=client, report_every=0.0))
+    _, again = run_to_end(distributed.train(data, config, client=client))
+    _, other_seed = run_to_end(distributed.train(data, replace(config, seed=4), client=client))
+    np.testing.assert_array_equal(first.weights, again.weights)
+    np.testing.assert_array_equal(first.epoch_train_loss, again.epoch_train_loss)
+    assert not np.array_equal(first.weights, other_seed.weights)
+
+    assert all(isinstance(snapshot, sgdcore.Progress) for snapshot in snapshots)
+    assert [snapshot.status for snapshot in snapshots[:-1]] == ["running"] * (len(snapshots) - 1)
+    assert first.status == "finished" and first.done and first.fraction_done == 1.0
+    assert len(snapshots) > config.epochs  # a snapshot after every partition at report_every=0
+    assert any("partition" in snapshot.message for snapshot in snapshots)
+    steps = [snapshot.step for snapshot in snapshots]
+    assert steps == sorted(steps) and first.step == first.steps_per_epoch * config.epochs == 160
+    assert first.epoch_train_loss.shape == (config.epochs + 1,) and first.epoch_test_loss is None
+    assert first.epoch_train_loss[-1] < first.epoch_train_loss[0] / 10
+    assert first.trajectory.shape == (first.step + 1, data.n_features + 1)
+    assert any("one block per partition" in notice for notice in first.notices)
+    optimum = distributed.closed_form(data, client=client)
+    assert first.epoch_train_loss[-1] < 1.5 * data.loss(optimum.weights, optimum.bias)
+
+
+def test_a_run_paused_after_an_epoch_resumes_exactly(client: object, tmp_path: Path) -> None:
+    data = distributed.load(write_parquet(regression(seed=15, offset=0.0), tmp_path / "data.parquet", 64), "y",
+                            client=client)
+    config = sgdcore.TrainConfig(learning_rate=0.01, batch_size=9, epochs=3, momentum=0.5, shuffle="blocks", seed=2)
+    _, straight = run_to_end(distributed.train(data, config, client=client))
+    _, start = run_to_end(distributed.train(data, config, client=client, until_epoch=0))
+    assert start.status == "stopped" and start.step == 0
+    _, paused = run_to_end(distributed.train(data, config, client=client, until_epoch=1))
+    assert paused.status == "stopped" and paused.epoch == 1
+    _, resumed = run_to_end(distributed.train(data, config, client=client, state=paused.state))
+    assert resumed.status == "finished"
+    np.testing.assert_array_equal(resumed.weights, straight.weights)
+    np.testing.assert_array_equal(resumed.epoch_train_loss, straight.epoch_train_loss)
+    np.testing.assert_array_equal(resumed.minibatch_loss, straight.minibatch_loss)
+    middle = replace(paused.state, batch_in_epoch=3)
+    with pytest.raises(sgdcore.ConfigError, match="middle of an epoch"):
+        next(distributed.train(data, config, client=client, state=middle))
+
+
+def test_no_scheduler_at_the_address_is_a_config_error() -> None:
+    with pytest.raises(sgdcore.ConfigError, match=r"No Dask scheduler answers at 'tcp://127.0.0.1:\d+'"):
+        distributed.connect(address=f"tcp://127.0.0.1:{free_port()}")
+
+
+def test_a_learning_rate_too_large_diverges(client: object, tmp_path: Path) -> None:
+    data = distributed.load(write_parquet(regression(seed=12), tmp_path / "data.parquet", 100), "y", client=client)
+    config = sgdcore.TrainConfig(learning_rate=5.0, batch_size=10, epochs=2, shuffle="blocks")
+    _, last = run_to_end(distributed.train(data, config, client=client))
+    assert last.status == "diverged" and last.diverged_at_step is not None and last.diverged_at_step < 60
+    assert "Learning rate 5 is too large" in last.message
+    with pytest.raises(sgdcore.ConfigError, match="batch_size 1000 is larger than the 600 training rows"):
+        next(distributed.train(data, replace(config, batch_size=1000), client=client))
+
+
+# A real cluster: a scheduler and two workers, each a process of its own, as a user would start them.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler_address() -> Iterator[str]:
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                  env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--host", "127.0.0.1",
+                  "--nthreads", "1", "--memory-limit", "1GB", "--no-dashboard"]
+        processes += [subprocess.Popen(worker, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                      for _ in range(2)]
+        from distributed import Client
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with Client(address, timeout="5s") as probe:
+                    probe.wait_for_workers(2, timeout=120)
+                break
+            except OSError:
+                if time.monotonic() > deadline or any(process.poll() is not None for process in processes):
+                    raise
+                time.sleep(1)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in reversed(processes):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_on_a_real_cluster_named_by_the_environment_variable(
+    scheduler_address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(distributed.SCHEDULER_VARIABLE, scheduler_address)
+    remote = distributed.connect()
+    try:
+        assert remote.scheduler.address == scheduler_address
+        assert len(remote.scheduler_info()["workers"]) == 2
+        frame = regression(n_rows=500, seed=13, offset=0.0)
+        data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 64), "y")
+        reference = LinearRegression().fit(frame.drop(columns="y"), frame["y"])
+        np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
+        config = CONFIGS[0]
+        _, last = run_to_end(distributed.train(data, config))
+        _, expected = run_to_end(sgdcore.train(in_memory(frame), replace(config, block_size=64)))
+        np.testing.assert_allclose(last.weights, expected.weights, rtol=1e-12, atol=1e-14)
+        assert {worker["host"] for worker in remote.scheduler_info()["workers"].values()} == {"127.0.0.1"}
+        assert distributed.connect() is remote and distributed.connect(address=scheduler_address) is remote
+    finally:
+        remote.close()
+        distributed._clients.pop(scheduler_address, None)
+
+
+def test_bench_scale_prints_every_ratio_and_no_worker_restarted(run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_scale.py", "--size", "0.01", "--repeat", "1", "--no-dask-ml", timeout=400)
+    for text in ("(a) read floor", "(b) closed form", "(c) one SGD epoch", "chain of SGDRegressor.partial_fit",
+                 "closed form / read floor", "SGD epoch / its floor", "status finished",
+                 "workers restarted (over their memory limit): 0"):
+        assert text in output, text
