@@ -102,11 +102,16 @@ class Progress:
         return self.status in ("converged", "diverged", "finished")
 
     def stopped(self, message: str | None = None) -> Progress:
-        """This snapshot marked as stopped by the user (it can be resumed from ``state``)."""
+        """This snapshot marked as stopped by the user (it can be resumed from ``state``).
+
+        The message counts epochs as a progress bar does: inside an epoch, the one under way (``epoch + 1``);
+        between two, the epochs done.
+        """
+        where = (f"epoch {self.epoch + 1} of {self.epochs}" if self.batch_in_epoch > 0
+                 else f"{self.epoch} of {self.epochs} epochs done")
         return replace(
             self, status="stopped",
-            message=message or f"stopped at step {self.step} (epoch {self.epoch} of {self.epochs}); "
-            "train again to continue from here",
+            message=message or f"stopped at step {self.step} ({where}); train again to continue from here",
         )
 
 

@@ -1,4 +1,4 @@
-"""The benchmark scripts run end to end on tiny data and print every row their README figures come from.
+"""The benchmark scripts run end to end on tiny data and print every row that benchmarks/RESULTS.md reports.
 
 No timing is asserted (machines are shared and noisy): only that each script works and reports what
 it promises, so that `python benchmarks/...` in the README keeps working.

@@ -110,7 +110,8 @@ def test_dataset_takes_lists_and_pandas_objects_as_arrays_and_keeps_arrays_as_th
     ([[1.0, 2.0], [3.0]], [1.0, 2.0], r"X must be a table of numbers with the same length in every row\."),
 ])
 def test_dataset_rejects_values_that_are_not_real_numbers(X, y, message: str) -> None:
-    # Before, each was a TypeError or AttributeError from deep inside the first computation.
+    # Checked when the Dataset is made, so the message names the argument and what it must hold rather than
+    # surfacing as a TypeError or AttributeError deep inside the first computation.
     with pytest.raises(DataError, match=message):
         Dataset(X, y, ("a", "b"))
 

@@ -164,7 +164,8 @@ def test_stopping_mid_epoch_and_resuming_from_state_equals_an_uninterrupted_run(
     assert paused is not None
     assert paused.status == "stopped"
     assert paused.batch_in_epoch == 2777 - 3 * 900
-    assert paused.message == "stopped at step 2777 (epoch 3 of 5); train again to continue from here"
+    # 77 steps into the fourth epoch: the message names the epoch under way, as the progress bar does.
+    assert paused.message == "stopped at step 2777 (epoch 4 of 5); train again to continue from here"
     # Resume twice more, stopping mid-epoch again, then run to the end.
     for progress in train(data, config, test=test, state=paused.state, report_every=0.0):
         if progress.step == 4111:
@@ -172,6 +173,14 @@ def test_stopping_mid_epoch_and_resuming_from_state_equals_an_uninterrupted_run(
             break
     resumed = last(data, config, test=test, state=paused.state)
     assert_same_run(resumed, whole)
+
+
+def test_stopping_between_epochs_counts_the_epochs_done() -> None:
+    config = TrainConfig(batch_size=10, epochs=5, backend="numpy", seed=3)
+    between = [progress for progress in train(synthetic(n=100), config, report_every=0.0)
+               if progress.status == "running" and progress.batch_in_epoch == 0 and progress.epoch == 2]
+    assert between, "no snapshot at the end of epoch 2"
+    assert between[0].stopped().message == "stopped at step 20 (2 of 5 epochs done); train again to continue from here"
 
 
 def test_resuming_with_data_of_another_shape_is_refused() -> None:
@@ -480,7 +489,7 @@ def test_full_loss_is_half_the_mean_squared_error_and_inf_on_overflow() -> None:
     (1e160, r"Values up to 1e\+160 are too large for the squared loss"),
 ])
 def test_data_no_loss_can_square_is_a_data_error_not_a_divergence(value: float, message: str) -> None:
-    # Before, the run "diverged at step 1" and blamed the learning rate.
+    # Data no loss can square is the data's fault, whatever the learning rate: the message says so, not "diverged".
     data = synthetic(n=40)
     data.X[3, 1] = value
     with pytest.raises(DataError, match=message):

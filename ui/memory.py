@@ -144,7 +144,7 @@ def dataset_from_table_peak(n_rows: int, n_features: int) -> int:
 
 
 def size_text(n_bytes: float) -> str:
-    """``2.7 GB``, ``350 MB``, ``1.6 MB``: decimal units, as the README's figures."""
+    """``2.7 GB``, ``350 MB``, ``1.6 MB``: decimal units, as Community Cloud states its limits (690 MB to 2.7 GB)."""
     if abs(n_bytes) >= 1e9:
         return f"{n_bytes / 1e9:.1f} GB"
     return f"{max(n_bytes, 0) / 1e6:,.{0 if n_bytes >= 1e7 else 1}f} MB"

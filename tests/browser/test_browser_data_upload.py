@@ -145,7 +145,8 @@ def test_upload_text_target_shows_error_and_keeps_previous_upload(open_page, goo
 
 @pytest.mark.browser
 def test_upload_old_mac_csv_whose_lines_end_in_carriage_returns(open_page, good_csv, tmp_path):
-    # Excel for Mac's "CSV (Macintosh)" ends lines in a carriage return alone: it used to stop the page.
+    # Excel for Mac's "CSV (Macintosh)" ends lines in a carriage return alone: the
+    # reader's sample of the head must end at such a line end too, or the whole file is one header line.
     mac_csv = tmp_path / "mac_excel.csv"
     mac_csv.write_bytes(good_csv.read_bytes().replace(b"\n", b"\r"))
     page = open_page("/data" + TRAIN_SETTINGS)

@@ -1,0 +1,257 @@
+"""The files behind a path and their row partitions (:class:`Piece`): a CSV file's byte ranges, a Parquet
+file's row groups; reading one piece as pandas does, and saying where a row is (file and line) for messages.
+
+:func:`inspect` reads only the CSV headers or the Parquet metadata, on the client: no cluster is needed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import fsspec
+import numpy as np
+import pandas as pd
+
+from sgdcore.errors import ConfigError, DataError
+from sgdcore.io import reading
+from sgdcore.io.columns import quoted
+
+EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet"}
+PARTITION_BYTES = 64 << 20  # a CSV file is cut into byte ranges of this size: Dask's own default block size
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One row partition: bytes ``[start, stop)`` of a CSV file, or row group ``start`` of a Parquet file.
+
+    A CSV line belongs to the piece its first byte is in. ``first_row`` is the Parquet group's first row
+    in its file (0-based). ``name`` is the path as messages show it.
+    """
+
+    path: str
+    name: str
+    format: str
+    start: int
+    stop: int
+    first_row: int = 0
+    header: bytes = b""
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def _files(path: str | os.PathLike) -> tuple[fsspec.AbstractFileSystem, list[str], str]:
+    """The file system, the data files that ``path`` (a file, a folder or a glob) names, and their root."""
+    text = os.fspath(path)
+    fs, stripped = fsspec.core.url_to_fs(text)
+    if any(character in stripped for character in "*?["):
+        found, root = sorted(fs.glob(stripped)), stripped[:min(stripped.find(c) for c in "*?[" if c in stripped)]
+        root = root.rsplit("/", 1)[0]
+    elif fs.isdir(stripped):
+        found, root = sorted(fs.find(stripped)), stripped
+    elif fs.exists(stripped):
+        found, root = [stripped], stripped.rsplit("/", 1)[0]
+    else:
+        raise DataError(f"No file or folder at {text!r}: give a CSV or Parquet file, a folder of them, or a glob "
+                        "such as data/*.parquet.")
+    # Names starting with "_" or "." are what Spark, Dask and Hadoop write beside the data (_SUCCESS, _metadata,
+    # .crc checksums), not rows.
+    files = [name for name in found if PurePosixPath(name).suffix.lower() in EXTENSIONS
+             and not PurePosixPath(name).name.startswith(("_", "."))]
+    if not files:
+        raise DataError(f"No CSV or Parquet files at {text!r} (looked for names ending in "
+                        f"{', '.join(EXTENSIONS)}).")
+    return fs, files, root
+
+
+def _display_name(file: str, root: str) -> str:
+    return file[len(root):].lstrip("/") if root and file.startswith(root) and file != root else PurePosixPath(file).name
+
+
+def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_bytes: int) -> tuple[list[Piece], list]:
+    """A CSV file's byte ranges, and its column names as its header writes them."""
+    with fs.open(file, "rb") as handle:
+        head = handle.read(reading.SAMPLE_BYTES)
+        while head and b"\n" not in head and (more := handle.read(reading.SAMPLE_BYTES)):
+            head += more
+    if not head.strip():
+        raise DataError(f"{name}: the file is empty: it has no header row and no data. Every file needs the same "
+                        "header row, then rows of numbers.")
+    header = head[:head.find(b"\n") + 1] if b"\n" in head else head
+    if head.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    else:
+        try:
+            head.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError as error:  # a multi-byte character cut at the end of the sample is still UTF-8
+            encoding = "utf-8" if error.start >= len(head) - 3 else "latin-1"
+    sample = head.decode(encoding, errors="replace")
+    delimiter = reading._detect_delimiter(sample)
+    columns = reading._header(sample, delimiter)
+    try:
+        reading._check_header(columns)
+    except DataError as error:
+        raise DataError(f"{name}: {error}") from None
+    size = fs.size(file)
+    starts = range(0, max(size, 1), partition_bytes)
+    pieces = [Piece(fs.unstrip_protocol(file), name, "csv", start, min(start + partition_bytes, size),
+                    header=header, encoding=encoding, delimiter=delimiter) for start in starts]
+    return pieces, [column.strip() for column in columns]
+
+
+def _parquet_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str) -> tuple[list[Piece], list]:
+    """A Parquet file's row groups, and its column names."""
+    import pyarrow.parquet as pq
+
+    try:
+        with fs.open(file, "rb") as handle:
+            metadata = pq.ParquetFile(handle).metadata
+    except Exception as error:  # pyarrow's ArrowInvalid and OSError: not a Parquet file, or a damaged one
+        raise DataError(f"{name}: cannot read it as a Parquet file ({error}).") from None
+    first_rows = np.concatenate(([0], np.cumsum([metadata.row_group(i).num_rows
+                                                 for i in range(metadata.num_row_groups)])))
+    pieces = [Piece(fs.unstrip_protocol(file), name, "parquet", group, group + 1, int(first_rows[group]))
+              for group in range(metadata.num_row_groups)]
+    return pieces, [str(column) for column in metadata.schema.to_arrow_schema().names]
+
+
+def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of one piece as pandas reads them, before any cleaning.
+
+    Raises
+    ------
+    DataError
+        If a CSV line cannot be parsed (naming the file and the line) or is not in the file's encoding.
+    """
+    if piece.format == "parquet":
+        import pyarrow.parquet as pq
+
+        with fsspec.open(piece.path, "rb") as handle:
+            table = pq.ParquetFile(handle).read_row_group(piece.start, columns=list(columns) if columns else None)
+        return table.to_pandas()
+    block, first_byte = _csv_block(piece)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(io.BytesIO(piece.header + block), sep=piece.delimiter, encoding=piece.encoding,
+                                engine="c", index_col=False, compression=None)
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+            found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+            if found is None:
+                raise DataError(f"{piece.name}: cannot read it as CSV: {str(error).strip()}.") from None
+            line = _line_number(piece, first_byte, int(found[2]) - 2)
+            raise DataError(
+                f"{piece.name}, line {line}: {found[3]} fields, the header has {found[1]}. Check that line for an "
+                f"extra {reading.DELIMITER_NAMES.get(piece.delimiter, 'delimiter')} (values that contain one must "
+                'be in double quotes "like, this"), then try again.'
+            ) from None
+        except UnicodeDecodeError as error:
+            offset = max(error.start - len(piece.header), 0)
+            line = _line_number(piece, first_byte, block[:offset].count(b"\n"))
+            raise DataError(f"{piece.name}, line {line}: not valid {piece.encoding.upper()} text. Save every file "
+                            "with the same encoding (UTF-8 is best), then try again.") from None
+    frame.columns = [str(column).strip() for column in frame.columns]
+    # Every column is parsed (pandas' usecols would let a line with an extra field pass unseen).
+    return frame if columns is None else frame[list(columns)]
+
+
+def _csv_block(piece: Piece) -> tuple[bytes, int]:
+    """The whole lines that start in ``[start, stop)`` (the header excluded), and the byte where they start."""
+    with fsspec.open(piece.path, "rb") as handle:
+        if piece.start == 0:
+            handle.readline()  # the header
+        else:
+            handle.seek(piece.start - 1)
+            handle.readline()  # the end of the line that started in the previous piece (just "\n" if it ended there)
+        first_byte = handle.tell()
+        if first_byte >= piece.stop:
+            return b"", first_byte
+        block = handle.read(piece.stop - first_byte)
+        if block and not block.endswith(b"\n"):
+            block += handle.readline()
+    return block, first_byte
+
+
+def _line_number(piece: Piece, first_byte: int, row: int) -> int:
+    """The line of the file (1 = the header) that holds data row ``row`` of a CSV piece, blank lines aside.
+
+    Counted only when a message needs it: the lines before a piece are not known without reading them.
+    """
+    lines_before = 0
+    with fsspec.open(piece.path, "rb") as handle:
+        remaining = first_byte
+        while remaining > 0 and (chunk := handle.read(min(remaining, reading.CHUNK_BYTES))):
+            lines_before += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return lines_before + 1 + row
+
+
+def _where(piece: Piece, row: int) -> str:
+    """``"data/a.csv, line 12"`` or ``"data/b.parquet, row 12"`` for data row ``row`` (0-based) of ``piece``."""
+    if piece.format == "parquet":
+        return f"{piece.name}, row {piece.first_row + row + 1}"
+    return f"{piece.name}, line {_line_number(piece, _csv_block_start(piece), row)}"
+
+
+def _csv_block_start(piece: Piece) -> int:
+    with fsspec.open(piece.path, "rb") as handle:
+        if piece.start > 0:
+            handle.seek(piece.start - 1)
+        handle.readline()
+        return handle.tell()
+
+
+@dataclass(frozen=True)
+class Source:
+    """What :func:`inspect` finds at a path, before any data is read: enough to choose the target."""
+
+    path: str
+    format: str
+    files: tuple[str, ...]
+    columns: tuple[str, ...]
+    pieces: tuple[Piece, ...]
+
+    @property
+    def n_partitions(self) -> int:
+        return len(self.pieces)
+
+
+def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> Source:
+    """The files at ``path``, their columns and their partitions, from the CSV headers or the Parquet
+    metadata alone (on the client, no cluster needed): what a user interface shows before the target is chosen.
+
+    Raises
+    ------
+    DataError
+        No file at ``path``, both CSV and Parquet files, a file that cannot be read, or files whose columns
+        differ.
+    """
+    if not (isinstance(partition_bytes, int) and partition_bytes >= 1):
+        raise ConfigError(f"partition_bytes must be an integer ≥ 1; got {partition_bytes!r}.")
+    fs, files, root = _files(path)
+    formats = {EXTENSIONS[PurePosixPath(file).suffix.lower()] for file in files}
+    if len(formats) > 1:
+        raise DataError(f"{os.fspath(path)!r} holds both CSV and Parquet files: point at one kind only.")
+    pieces: list[Piece] = []
+    columns = None
+    names = []
+    for file in files:
+        name = _display_name(file, root)
+        names.append(name)
+        if "csv" in formats:
+            found, file_columns = _csv_pieces(fs, file, name, partition_bytes)
+        else:
+            found, file_columns = _parquet_pieces(fs, file, name)
+        if columns is None:
+            columns, first_name = file_columns, name
+        elif file_columns != columns:
+            raise DataError(f"{name} has the columns {quoted(file_columns)}, but {first_name} has "
+                            f"{quoted(columns)}: every file must have the same columns, in the same order.")
+        pieces += found
+    return Source(os.fspath(path), formats.pop(), tuple(names), tuple(columns), tuple(pieces))
