@@ -57,13 +57,13 @@ import sgdcore
 def settings(args: argparse.Namespace) -> dict[str, str]:
     """The share-link parameters that set the Train page up like the library run."""
     weights = np.round(np.random.default_rng(0).uniform(-3, 3, args.features), 1)
-    return {"n": str(args.rows), "w": ", ".join(f"{w:g}" for w in weights), "bs": str(args.batch_size),
-            "epochs": str(args.epochs)}
+    return {"n_rows": str(args.rows), "true_weights": ", ".join(f"{w:g}" for w in weights),
+            "batch_size": str(args.batch_size), "epochs": str(args.epochs)}
 
 
 def library_run(args: argparse.Namespace, params: dict[str, str]) -> Callable[[], float]:
     """One ``sgdcore.train`` run with nothing drawn, as a function returning its steps per second."""
-    weights = [float(w) for w in params["w"].split(",")]
+    weights = [float(w) for w in params["true_weights"].split(",")]
     data = sgdcore.synthetic(args.rows, weights, 4.2, 0.01, 0)
     problem = sgdcore.make_problem(data, test_fraction=0.2, seed=0)
     config = sgdcore.TrainConfig(batch_size=args.batch_size, epochs=args.epochs)

@@ -182,7 +182,7 @@ class Session:
 def largest_query(seed: int, extra: str = "") -> str:
     rows, features = LARGEST
     weights = ",".join(["1"] * features)
-    return f"n={rows}&w={weights}&dseed={seed}&bs=1000&epochs=1{extra}"
+    return f"n_rows={rows}&true_weights={weights}&data_seed={seed}&batch_size=1000&epochs=1{extra}"
 
 
 MESSAGES: list[str] = []  # every memory message the heavy sessions were shown, for the report

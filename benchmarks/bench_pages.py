@@ -54,7 +54,7 @@ def main() -> None:
                         help="seconds to wait for a page to open, or to train and draw, before giving up with an error")
     args = parser.parse_args()
     timeout_ms = args.timeout * 1000
-    link = f"?n={args.rows}"
+    link = f"?n_rows={args.rows}"
 
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs")
     print(f"data: {args.rows:,} synthetic rows (80% for training), every other setting at its default; "
