@@ -1,5 +1,4 @@
-"""The chunk loop of :func:`sgdcore.kernels.run_steps`, and the shuffles of
-:func:`sgdcore.kernels.permutation` and :func:`sgdcore.kernels.block_order`, compiled with Numba.
+"""The chunk loop of :func:`sgdcore.kernels.run_steps`, compiled with Numba, and its passes over ``X``.
 
 Same arguments, same results (to rounding: sums run in a different order than BLAS's), same
 in-place updates. Each step of :func:`_chunk` sums the minibatch's gradient, then takes
@@ -22,24 +21,24 @@ once per step (atomic counters say when a slot is ready), and each adds them up 
 and takes the same step on its own copy of the parameters. Besides the data, which they only read,
 nothing else is shared: no lock, and nothing to tear down but the threads, which end with the chunk.
 
-Importing this module fails if Numba is missing or cannot load; :func:`sgdcore.backends.select_kernel`
-then falls back to the NumPy kernel and says so.
+The shuffles (:func:`permutation`, :func:`block_order`) are compiled in :mod:`sgdcore._shuffles` and
+offered from here too, so that the compiled backend is this one module. Importing it fails if Numba is
+missing or cannot load; :func:`sgdcore.backends.select_kernel` then falls back to the NumPy kernel and says so.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
-import numba
 import numpy as np
 
-from sgdcore._intrinsics import load_acquire, prefetch, store_release, yield_processor
-from sgdcore.kernels import Chunk, Minibatches, Records, StepRule, block_layout
+from sgdcore._intrinsics import compile_function, load_acquire, prefetch, store_release, yield_processor
+from sgdcore._shuffles import SWAPS_AHEAD, block_order, permutation
+from sgdcore.kernels import Chunk, Minibatches, Records, StepRule
 
 T = TypeVar("T")
 
@@ -52,9 +51,6 @@ T = TypeVar("T")
 # of 20 features, 40 of 100) did as well as or better than 8-256 KiB, in a noisy benchmark.
 PREFETCH_BYTES = 32768
 CACHE_LINE_BYTES = 64
-# The compiled Fisher–Yates draws its random places this many swaps early, to prefetch them (16-64
-# did as well, and 30% faster than none, on 1,000,000 rows).
-SWAPS_AHEAD = 32
 # Each part's "ready" counter sits on cache lines of its own (two lines: adjacent-line prefetchers), so
 # that a part spinning on one counter does not pull another part's line back and forth.
 READY_STRIDE = 2 * CACHE_LINE_BYTES // 8
@@ -267,84 +263,14 @@ def _squared_residuals(X, y, params, first_row, end_row):
     return total
 
 
-def _fisher_yates(order, rng):
-    # rng.random() inside compiled code draws from the Generator's own bit generator: the same
-    # numbers, in the same order, as the reference's rng.random(size). Each swap reads a random
-    # place j, a cache miss on a large order: the numbers are drawn SWAPS_AHEAD swaps early, in the
-    # same order, so that place j can be prefetched while the swaps before it run.
-    n_rows = order.shape[0]
-    places_ahead = np.empty(SWAPS_AHEAD, dtype=np.intp)  # j of swap i, at i % SWAPS_AHEAD
-    first = order.ctypes.data
-    for i in range(n_rows - 1, max(n_rows - 1 - SWAPS_AHEAD, 0), -1):
-        places_ahead[i % SWAPS_AHEAD] = j = min(int(rng.random() * (i + 1)), i)
-        prefetch(first + j * order.strides[0])
-    for i in range(n_rows - 1, 0, -1):
-        j = places_ahead[i % SWAPS_AHEAD]
-        later = i - SWAPS_AHEAD
-        if later >= 1:
-            places_ahead[later % SWAPS_AHEAD] = place = min(int(rng.random() * (later + 1)), later)
-            prefetch(first + place * order.strides[0])
-        order[i], order[j] = order[j], order[i]
-
-
-def _fill_blocks(order, starts, lengths, rng):
-    position = 0
-    for block in range(starts.shape[0]):
-        start = starts[block]
-        order[position] = start
-        for i in range(1, lengths[block]):
-            j = min(int(rng.random() * (i + 1)), i)
-            order[position + i] = order[position + j]
-            order[position + j] = start + i
-        position += lengths[block]
-
-
-def _cache_outside_the_package() -> None:
-    """Keep Numba's cache in the user's cache directory rather than next to this file.
-
-    A deployed app's directory should never be written to at run time (and may be read-only).
-    A ``NUMBA_CACHE_DIR`` the user set still wins.
-    """
-    if not numba.config.CACHE_DIR:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        numba.config.CACHE_DIR = os.path.join(base, "sgdcore", "numba")
-
-
-def _compile(function, fastmath=False):
-    options = {"fastmath": fastmath, "nogil": True, "error_model": "numpy"}
-    try:
-        return numba.njit(cache=True, **options)(function)
-    except RuntimeError:
-        # No writable cache directory anywhere (neither next to this file nor the user's cache):
-        # compile at every start-up instead of failing.
-        return numba.njit(cache=False, **options)(function)
-
-
-_cache_outside_the_package()
-_prefetch_row = _compile(_prefetch_row)
-_dot_row = _compile(_dot_row, fastmath={"reassoc", "contract"})
-_dot_rows = _compile(_dot_rows, fastmath={"reassoc", "contract"})
-_row_ahead = _compile(_row_ahead)
-_sgd_step = _compile(_sgd_step)
-_run_steps = _compile(_chunk)
-_squared_residuals = _compile(_squared_residuals)
-_read_rows = _compile(_read_rows, fastmath=True)
-_fisher_yates = _compile(_fisher_yates)
-_fill_blocks = _compile(_fill_blocks)
-
-
-def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
-    """:func:`sgdcore.kernels.permutation`, compiled: the same order from the same ``rng``."""
-    order = np.arange(n_rows, dtype=np.intp)
-    _fisher_yates(order, rng)
-    return order
-
-
-def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.ndarray:
-    """:func:`sgdcore.kernels.block_order`, compiled: the same order from the same ``rng``."""
-    order = np.empty(n_rows, dtype=np.intp)
-    _fill_blocks(order, *block_layout(n_rows, block_size, rng), rng)
-    return order
+_prefetch_row = compile_function(_prefetch_row)
+_dot_row = compile_function(_dot_row, fastmath={"reassoc", "contract"})
+_dot_rows = compile_function(_dot_rows, fastmath={"reassoc", "contract"})
+_row_ahead = compile_function(_row_ahead)
+_sgd_step = compile_function(_sgd_step)
+_run_steps = compile_function(_chunk)
+_squared_residuals = compile_function(_squared_residuals)
+_read_rows = compile_function(_read_rows, fastmath=True)
 
 
 def _on_threads(run_part: Callable[[int], T], n_parts: int) -> T:
@@ -461,3 +387,6 @@ def warm_up() -> float:
     block_order(3, 2, np.random.default_rng(0))
     _warmed_up = True
     return time.perf_counter() - started
+
+
+__all__ = ["SWAPS_AHEAD", "block_order", "full_loss", "permutation", "read_rows", "run_steps", "warm_up"]

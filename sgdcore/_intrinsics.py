@@ -1,4 +1,5 @@
-"""LLVM instructions Numba does not offer, for :mod:`sgdcore._compiled`: a prefetch hint, atomic loads and
+"""Numba for :mod:`sgdcore._compiled` and :mod:`sgdcore._shuffles`: how they are compiled (:func:`compile_function`,
+cached outside the package), and LLVM instructions Numba does not offer: a prefetch hint, atomic loads and
 stores between threads, and yielding the core. Importing this module fails where Numba cannot load."""
 
 from __future__ import annotations
@@ -9,6 +10,31 @@ import numba
 from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+
+def _cache_outside_the_package() -> None:
+    """Keep Numba's cache in the user's cache directory rather than next to this file.
+
+    A deployed app's directory should never be written to at run time (and may be read-only).
+    A ``NUMBA_CACHE_DIR`` the user set still wins.
+    """
+    if not numba.config.CACHE_DIR:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        numba.config.CACHE_DIR = os.path.join(base, "sgdcore", "numba")
+
+
+def compile_function(function, fastmath=False):
+    """``function`` compiled by Numba without the GIL, its machine code cached (:func:`_cache_outside_the_package`)."""
+    options = {"fastmath": fastmath, "nogil": True, "error_model": "numpy"}
+    try:
+        return numba.njit(cache=True, **options)(function)
+    except RuntimeError:
+        # No writable cache directory anywhere (neither next to the module nor the user's cache):
+        # compile at every start-up instead of failing.
+        return numba.njit(cache=False, **options)(function)
+
+
+_cache_outside_the_package()  # before anything is compiled: njit(cache=True) checks the directory at once
 
 
 @intrinsic
