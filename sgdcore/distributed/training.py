@@ -26,17 +26,18 @@ READ_AHEAD = 2  # partitions read ahead of the one SGD is on: reading overlaps t
 
 
 def _run_kernel(
-    backend_name: str, X: np.ndarray, y: np.ndarray, order: np.ndarray, params: np.ndarray, velocity: np.ndarray,
-    config: TrainConfig, step: int, loss_limit: float, record_stride: int,
+    backend_name: str, X: np.ndarray, y: np.ndarray, order: np.ndarray, walker: _Walker, config: TrainConfig,
+    loss_limit: float, record_stride: int,
 ) -> tuple[int, np.ndarray, np.ndarray]:
-    """Every full minibatch of ``order`` (and a last, shorter one if any) through sgdcore's kernel, ``params``
-    and ``velocity`` updated in place: the one place this module calls the kernel.
+    """Every full minibatch of ``order`` (and a last, shorter one if any) through sgdcore's kernel, from the
+    walker's step, its ``params`` and ``velocity`` updated in place: the one place this module calls the kernel.
 
     Returns the steps taken (fewer than asked where a minibatch's loss is not finite or exceeds
     ``loss_limit``), the per-step losses (one more, the bad one, after an early stop), and the parameters
     after each global step that is a multiple of ``record_stride``.
     """
     backend, _ = select_kernel(backend_name)
+    params, velocity, step = walker.params, walker.velocity, walker.step
     n_steps = -(-len(order) // config.batch_size)
     losses = np.empty(n_steps + 1)
     trajectory = np.empty((n_steps // record_stride + 1, len(params)))
@@ -86,8 +87,8 @@ def _sgd_on_partition(
     step_before = walker.step
 
     def run(X_part: np.ndarray, y_part: np.ndarray, rows: np.ndarray) -> bool:
-        done, step_losses, recorded = _run_kernel(backend.name, X_part, y_part, rows, walker.params, walker.velocity,
-                                                  config, walker.step, loss_limit, record_stride)
+        done, step_losses, recorded = _run_kernel(backend.name, X_part, y_part, rows, walker, config, loss_limit,
+                                                  record_stride)
         walker.step += done
         losses.append(step_losses)
         points.append(recorded)
