@@ -2,7 +2,8 @@
 
 :func:`select_kernel` picks the inner loops for ``TrainConfig.backend``, falling back to NumPy with a
 notice where Numba cannot compile. :func:`training_threads` caps the kernel's threads at the cores
-this process may use. :func:`one_blas_thread` is the one place sgdcore limits BLAS: every BLAS call of
+this process may use, and picks them for ``n_threads="auto"`` from the work in a minibatch.
+:func:`one_blas_thread` is the one place sgdcore limits BLAS: every BLAS call of
 a run (the loss passes, the quadratic form of the loss, the NumPy kernel's products) runs on one thread.
 """
 
@@ -93,14 +94,39 @@ def usable_cores() -> int:
     return joblib.cpu_count()
 
 
-def training_threads(backend: Backend, n_threads: int) -> tuple[int, str | None]:
-    """The threads a run on ``backend`` uses for ``TrainConfig.n_threads``, and a notice if fewer.
+# The work a thread's share of one step must hold, in rows × features, before a second thread pays: below it the
+# threads' meeting at every step (about 0.35 µs) costs more than the share saves. From benchmarks/bench_epoch.py
+# and bench_threads.py (RESULTS.md) on a 2-core machine: two threads gain 1.4× at batch 256 × 20 features, little or
+# nothing at 32 × 20 and 32 × 100; and when the other core is busy (a shared machine) two threads lose at every
+# batch size. So a thread is added only for a clear gain: batch 205 and up at 20 features, 41 and up at 100.
+AUTO_THREADS_MIN_WORK = 2048
+AUTO = "auto"
+
+
+def auto_threads(batch_size: int, n_features: int, cores: int | None = None) -> int:
+    """The threads ``n_threads="auto"`` picks: as many as ``cores`` (by default the usable ones) while each
+    thread's share of a minibatch holds at least ``AUTO_THREADS_MIN_WORK`` rows × features, at least one.
+
+    Batch size 1 always gets one thread: two make it several times slower.
+    """
+    cores = usable_cores() if cores is None else cores
+    by_work = (batch_size * n_features) // AUTO_THREADS_MIN_WORK
+    return max(1, min(cores, by_work))
+
+
+def training_threads(
+    backend: Backend, n_threads: int | str, batch_size: int = 1, n_features: int = 1
+) -> tuple[int, str | None]:
+    """The threads a run on ``backend`` uses for ``TrainConfig.n_threads``, and a notice if fewer than asked.
 
     The NumPy kernel sums each minibatch in one BLAS call: only the compiled one splits it. Its threads
-    wait for each other at every step, so more threads than cores would wait for one that is not running.
+    wait for each other at every step, so more threads than cores would wait for one that is not running;
+    ``"auto"`` takes a thread for each :data:`AUTO_THREADS_MIN_WORK` of a minibatch's rows × features.
     """
     if backend.name != "numba":
         return 1, None
+    if n_threads == AUTO:
+        return auto_threads(batch_size, n_features), None
     usable = min(n_threads, usable_cores())
     if usable == n_threads:
         return usable, None

@@ -26,6 +26,11 @@ def warm_up_in_background() -> threading.Thread:
 COMPILING_MESSAGE = "Compiling the training kernel: once per server start, a few seconds…"
 
 
+def kernel_ready() -> bool:
+    """Whether training can start at once: the background compile has finished (or failed: NumPy runs then)."""
+    return not warm_up_in_background().is_alive()
+
+
 def wait_for_kernel() -> None:
     """Before training: if the background compile has not finished (the first seconds of a fresh
     server), say so while waiting for it, rather than leave a page that seems stuck."""
