@@ -91,25 +91,23 @@ class CoreTurns:
         """Runs under way."""
         return self._running
 
-    def others(self) -> int:
-        """Runs under way besides the caller's (for a caller whose run is under way)."""
-        return max(self._running - 1, 0)
-
     @contextlib.contextmanager
-    def turn(self, cores: int) -> Iterator[float]:
-        """Wait for ``cores`` cores (at most all of them), in turn; yields the seconds waited."""
+    def turn(self, cores: int) -> Iterator[int]:
+        """Wait for ``cores`` cores (at most all of them), in turn; yields how many other runs it waited for
+        (the runs under way when it asked, besides the caller's), 0 if it did not wait."""
         cores = min(cores, self.cores)
         ticket = object()
-        started = time.perf_counter()
         with self._condition:
             self._queue.append(ticket)
+            waited = self._queue[0] is not ticket or self._free < cores
+            others = max(self._running - 1, 1) if waited else 0
             while self._queue[0] is not ticket or self._free < cores:
                 self._condition.wait()
             self._queue.popleft()
             self._free -= cores
             self._condition.notify_all()  # the next in line may fit in the cores left
         try:
-            yield time.perf_counter() - started
+            yield others
         finally:
             with self._condition:
                 self._free += cores
@@ -147,11 +145,10 @@ def in_turns(snapshots: Iterator[sgdcore.Progress], cores: int,
     told = 0
     with CORES.run():
         while True:
-            with CORES.turn(cores) as waited:
+            with CORES.turn(cores) as others:
                 progress = next(snapshots, None)
             if progress is None:
                 return
-            others = CORES.others() if waited > 0.001 else 0
             if sharing is not None and others != told:
                 sharing(others)
                 told = others
