@@ -146,10 +146,26 @@ def test_train_live_draws_the_first_running_snapshot_then_paces(monkeypatch: pyt
     assert drawn[0].status == "running"
 
 
-def test_train_live_draws_the_starting_point_while_the_kernel_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
-    problem = sgdcore.make_problem(sgdcore.synthetic(200, seed=2), test_fraction=0.2, seed=0)
-    drawn: list[sgdcore.Progress] = []
-    monkeypatch.setattr(runner, "wait_for_kernel", lambda: None)
+def test_while_the_kernel_compiles_a_short_run_trains_on_numpy_and_a_long_one_draws_its_start_then_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(2000, seed=2), test_fraction=0.2, seed=0)
+    waited: list[bool] = []
+    monkeypatch.setattr(runner, "wait_for_kernel", lambda: waited.append(True))
     monkeypatch.setattr(runner, "kernel_ready", lambda: False)
-    runner.train_live(problem, sgdcore.TrainConfig(backend="numpy"), save=lambda _: None, draw=drawn.append)
-    assert drawn[0].step == 0 and drawn[-1].status == "finished"
+    drawn: list[sgdcore.Progress] = []
+    short = runner.train_live(problem, sgdcore.TrainConfig(), save=lambda _: None, draw=drawn.append)
+    assert short.status == "finished" and short.backend == "numpy" and not waited
+    long_run = sgdcore.TrainConfig(batch_size=1, epochs=runner.NUMPY_WHILE_COMPILING_STEPS // 1600 + 1)
+
+    class DrawnError(Exception):
+        """Raised by the first draw: only what happens before training matters here."""
+
+    def draw(progress: sgdcore.Progress) -> None:
+        drawn.append(progress)
+        raise DrawnError
+
+    drawn.clear()
+    with pytest.raises(DrawnError):
+        runner.train_live(problem, long_run, save=lambda _: None, draw=draw)
+    assert drawn[0].step == 0 and not waited  # the starting point, drawn before waiting for the kernel
