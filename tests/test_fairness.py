@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -169,3 +170,26 @@ def test_while_the_kernel_compiles_a_short_run_trains_on_numpy_and_a_long_one_dr
     with pytest.raises(DrawnError):
         runner.train_live(problem, long_run, save=lambda _: None, draw=draw)
     assert drawn[0].step == 0 and not waited  # the starting point, drawn before waiting for the kernel
+
+
+def test_heavy_work_runs_at_a_lower_priority_in_its_own_thread_only() -> None:
+    seen: dict[str, int] = {}
+
+    def session() -> None:
+        thread = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, thread)
+        with runner.background_priority(heavy=False):
+            seen["light"] = os.getpriority(os.PRIO_PROCESS, thread)
+        with runner.background_priority():
+            seen["heavy"] = os.getpriority(os.PRIO_PROCESS, thread)
+            seen["other thread"] = os.getpriority(os.PRIO_PROCESS, main_thread)
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, thread)
+
+    main_thread = threading.get_native_id()
+    worker = threading.Thread(target=session)
+    worker.start()
+    worker.join(5)
+    assert seen["light"] == seen["before"] == seen["other thread"]
+    assert seen["heavy"] == runner.BACKGROUND_NICENESS
+    # Raised back where the process may (root, CAP_SYS_NICE); else the thread stays lower until it ends.
+    assert seen["after"] in (seen["before"], runner.BACKGROUND_NICENESS)

@@ -12,6 +12,7 @@ resumed from its state.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections import deque
@@ -122,6 +123,42 @@ class CoreTurns:
 CORES = CoreTurns(sgdcore.usable_cores())
 
 
+# Heavy work (a long run, large data being made) runs at this niceness, in the thread of the session that asked
+# for it, so that on a busy server the operating system gives a light session's script run the CPU first.
+BACKGROUND_NICENESS = 10
+HEAVY_VALUES = 5_000_000  # rows × features × epochs of a run, or rows × features of data, from which work is heavy
+
+
+@contextlib.contextmanager
+def background_priority(heavy: bool = True) -> Iterator[None]:
+    """Run the block at :data:`BACKGROUND_NICENESS` when ``heavy`` (Linux: the calling thread only).
+
+    Streamlit runs each session's script in a thread of its own, so this slows no other session. Lowering a
+    priority is always allowed; raising it back needs privileges a hosted server may not have, in which case
+    the thread (this session's script run) stays at the lower priority until it ends.
+    """
+    thread = threading.get_native_id()
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, thread)
+        if heavy and before < BACKGROUND_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, thread, BACKGROUND_NICENESS)
+        else:
+            heavy = False
+    except (AttributeError, OSError):  # no per-thread priorities on this platform
+        heavy = False
+    try:
+        yield
+    finally:
+        if heavy:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, thread, before)
+
+
+def heavy_run(problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> bool:
+    """Whether a run is long enough to yield the CPU to lighter sessions (:func:`background_priority`)."""
+    return problem.train.n_rows * problem.train.n_features * config.epochs >= HEAVY_VALUES
+
+
 def run_threads(config: sgdcore.TrainConfig, n_features: int) -> int:
     """The kernel threads a run of ``config`` takes, hence the cores it asks for at each turn.
 
@@ -141,14 +178,14 @@ def sharing_text(others: int) -> str:
             "they train in turns, a fraction of a second each.")
 
 
-def in_turns(snapshots: Iterator[sgdcore.Progress], cores: int,
-             sharing: Callable[[int], None] | None = None) -> Iterator[sgdcore.Progress]:
-    """``snapshots`` computed in turns on ``cores`` cores of :data:`CORES`; ``sharing(n)`` is told each
-    time the number of other runs it waited for changes (0 when it no longer waits)."""
+def in_turns(snapshots: Iterator[sgdcore.Progress], cores: int, sharing: Callable[[int], None] | None = None,
+             *, heavy: bool = False) -> Iterator[sgdcore.Progress]:
+    """``snapshots`` computed in turns on ``cores`` cores of :data:`CORES` (at a lower priority if ``heavy``);
+    ``sharing(n)`` is told each time the number of other runs it waited for changes (0 when it no longer waits)."""
     told = 0
     with CORES.run():
         while True:
-            with CORES.turn(cores) as others:
+            with CORES.turn(cores) as others, background_priority(heavy):
                 progress = next(snapshots, None)
             if progress is None:
                 return
@@ -198,7 +235,7 @@ def train_live(
     threads = run_threads(config, problem.train.n_features)
     snapshots = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test, state=state,
                               until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem))
-    for progress in in_turns(snapshots, threads, sharing):
+    for progress in in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config)):
         save(progress)
         # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
         # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
@@ -239,7 +276,7 @@ def train_all(
         threads = run_threads(config, problem.train.n_features)
         snapshots = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test,
                                   report_every=REPORT_SECONDS, **quadratics(problem))
-        for progress in in_turns(snapshots, threads, sharing):
+        for progress in in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config)):
             runs[label] = progress
             save(dict(runs))
             if live and draw is not None and frames.due():

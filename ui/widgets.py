@@ -17,7 +17,7 @@ import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, verdicts
 from ui.datasets import CSV_KEY, Choice, current_problem
-from ui.runner import runs_interrupted, sharing_text, train_all
+from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
 from ui.settings import (
     BY_KEY,
     DATA_SOURCE_LABELS,
@@ -111,7 +111,10 @@ def data_sidebar() -> Choice:
                    help="Train on zero-mean, unit-variance columns; coefficients are reported in the original units.")
     sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
                    help="Rows held out to measure the test loss; 0 trains on everything.")
-    choice = current_problem(state)
+    # Large synthetic data takes seconds to make and solve: at a lower priority, so others' pages stay quick.
+    heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
+    with background_priority(heavy):
+        choice = current_problem(state)
     if choice.error:
         sidebar.error(choice.error, icon="⚠️")
     return choice
