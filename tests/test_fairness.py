@@ -193,3 +193,26 @@ def test_heavy_work_runs_at_a_lower_priority_in_its_own_thread_only() -> None:
     assert seen["heavy"] == runner.BACKGROUND_NICENESS
     # Raised back where the process may (root, CAP_SYS_NICE); else the thread stays lower until it ends.
     assert seen["after"] in (seen["before"], runner.BACKGROUND_NICENESS)
+
+
+def test_a_run_interrupted_by_a_click_no_longer_counts_among_the_runs_sharing_the_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = CoreTurns(1)
+    monkeypatch.setattr(runner, "CORES", turns)
+    monkeypatch.setattr(runner, "kernel_ready", lambda: True)
+    problem = sgdcore.make_problem(sgdcore.synthetic(20_000, seed=2), test_fraction=0.2, seed=0)
+
+    class ClickError(Exception):
+        """What Streamlit raises in a script run a click interrupts."""
+
+    def draw(progress: sgdcore.Progress) -> None:
+        assert turns.running() == 1
+        raise ClickError
+
+    with pytest.raises(ClickError):
+        runner.train_live(problem, sgdcore.TrainConfig(batch_size=1, epochs=3, backend="numpy"),
+                          save=lambda _: None, draw=draw)
+    assert turns.running() == 0
+    with turns.turn(1):  # and its cores are free
+        pass

@@ -235,16 +235,19 @@ def train_live(
     threads = run_threads(config, problem.train.n_features)
     snapshots = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test, state=state,
                               until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem))
-    for progress in in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config)):
-        save(progress)
-        # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
-        # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
-        now = time.perf_counter()
-        if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
-            report(progress)
-            last_reported = now
-        if (progress.status != "running" and draw_last) or (progress.status == "running" and frames.due()):
-            frames.draw(draw, progress)
+    # Closed at once when a click interrupts the script (an exception from a Streamlit call), so that the run no
+    # longer counts among those sharing the cores.
+    with contextlib.closing(in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config))) as turns:
+        for progress in turns:
+            save(progress)
+            # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
+            # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
+            now = time.perf_counter()
+            if report is not None and (progress.status != "running" or now - last_reported >= REPORT_SECONDS):
+                report(progress)
+                last_reported = now
+            if (progress.status != "running" and draw_last) or (progress.status == "running" and frames.due()):
+                frames.draw(draw, progress)
     assert progress is not None  # sgdcore.train always yields at least once
     return progress
 
@@ -276,11 +279,12 @@ def train_all(
         threads = run_threads(config, problem.train.n_features)
         snapshots = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test,
                                   report_every=REPORT_SECONDS, **quadratics(problem))
-        for progress in in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config)):
-            runs[label] = progress
-            save(dict(runs))
-            if live and draw is not None and frames.due():
-                frames.draw(draw, runs)
+        with contextlib.closing(in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config))) as turns:
+            for progress in turns:
+                runs[label] = progress
+                save(dict(runs))
+                if live and draw is not None and frames.due():
+                    frames.draw(draw, runs)
     if draw is not None:
         draw(runs)
     return runs
