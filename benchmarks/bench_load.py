@@ -47,6 +47,7 @@ from local_app import (
     VIEWPORT,
     click_and_time_drawing,
     dashboard_server,
+    wait_for_children,
     wait_until_drawn,
 )
 
@@ -380,19 +381,6 @@ class LoadResult:
             return math.inf, math.inf
         idle = statistics.median(self.idle)
         return statistics.median(self.loaded) / idle, max(self.loaded) / idle
-
-
-def wait_for_children(pid: int, timeout: float = 300) -> None:
-    """Wait until process ``pid`` has no child processes left (Linux), at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            children = "".join((task / "children").read_text() for task in Path(f"/proc/{pid}/task").iterdir())
-        except OSError:
-            return
-        if not children.strip():
-            return
-        time.sleep(0.5)
 
 
 def run_load(limit_mb: int = CLOUD_LIMIT_MB, browsers: int = 2, sockets: int = 2, csv_rows: int = 1_000_000,

@@ -69,6 +69,20 @@ def dashboard_server(environment: dict[str, str] | None = None, prefix: Sequence
                 server.wait()
 
 
+def wait_for_children(pid: int, timeout: float = 300) -> None:
+    """Wait until process ``pid`` has no child processes left (Linux), at most ``timeout`` seconds: the
+    dashboard compiles its kernel in a child process once its first page is drawn (``ui/kernel.py``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            children = "".join((task / "children").read_text() for task in Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            return
+        if not children.strip():
+            return
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def served_dashboard(environment: dict[str, str] | None = None) -> Iterator[str]:
     """:func:`dashboard_server`, when only its address matters."""

@@ -57,7 +57,7 @@ def test_the_warm_up_compiles_in_a_child_process_then_loads_in_the_server(monkey
     monkeypatch.setattr(kernel.subprocess, "run", lambda command, **_: calls.append(" ".join(command[1:])))
     monkeypatch.setattr(kernel.sgdcore, "warm_up_kernel", lambda: calls.append("in process") or 0.0)
     kernel._warm_up()
-    assert calls == ["-c import sgdcore; sgdcore.warm_up_kernel()", "in process"]
+    assert calls == ["-c import os; os.nice(10); import sgdcore; sgdcore.warm_up_kernel()", "in process"]
 
 
 def test_the_warm_up_still_compiles_in_the_server_when_the_child_fails(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,9 @@
 Compiling takes seconds of CPU, most of it in Python (Numba's typing) holding the interpreter's lock, so in a
 thread of the server it would slow every session's script run meanwhile: a fresh server's first page above
 all. So the server starts it only once a page has been drawn (:func:`warm_up_in_background`, called by the
-router after the page), and compiles in a child process, which fills Numba's cache on disk without holding
-the server's lock; the server then loads the machine code from that cache, in a fraction of a second.
+router after the page), and compiles in a child process at a lower priority, which fills Numba's cache on
+disk without holding the server's lock; the server then loads the machine code from that cache, in a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import streamlit as st
 
 import sgdcore
 
-COMPILE_IN_CHILD = [sys.executable, "-c", "import sgdcore; sgdcore.warm_up_kernel()"]
+# At a lower priority, as other heavy work (ui.runner.BACKGROUND_NICENESS): visitors' pages first.
+COMPILE_IN_CHILD = [sys.executable, "-c", "import os; os.nice(10); import sgdcore; sgdcore.warm_up_kernel()"]
 CHILD_TIMEOUT = 300  # seconds; past it, or if the child fails (no writable cache), the server compiles itself
 
 
