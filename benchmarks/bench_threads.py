@@ -6,8 +6,10 @@
 The compiled kernel splits each minibatch's rows between the threads, which meet at every step, so a thread
 pays only when its share of a step (rows × features ÷ threads) outweighs that meeting. This prints, for each
 batch size, the steady time of an epoch (epochs 2 to 5 of a 5-epoch run, median) on one thread and on each
-thread count asked for, measured in turn so that a busy machine slows both alike, and their ratio. The
-``"auto"`` choice of ``TrainConfig.n_threads`` (``sgdcore.backends.AUTO_THREADS_MIN_WORK``) is set from it.
+thread count asked for, measured in turn so that a busy machine slows both alike, and their ratio, with what
+``n_threads="auto"`` picks on an idle machine (``sgdcore.backends.AUTO_THREADS_MIN_WORK`` is set from these
+figures; on a busy machine it picks one thread). Run it on a quiet machine: with other work on the cores, two
+threads lose at every batch size.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {sgdcore.usable_cores()} usable")
     sgdcore.warm_up_kernel()
     print(f"{'data':<16}{'batch':>7}{'1 thread':>12}{f'{args.threads} threads':>12}{'speed-up':>10}"
-          f"{'auto picks':>12}", flush=True)
+          f"{'auto picks (idle machine)':>27}", flush=True)
     for rows, features in zip(args.rows, args.features, strict=True):
         rng = np.random.default_rng(0)
         data = sgdcore.synthetic(rows, rng.uniform(-4, 4, features).round(1), 4.2, 0.01, seed=0)
@@ -54,9 +56,9 @@ def main() -> None:
             for _ in range(args.repeat):  # in turn: a busy machine slows both alike
                 one.append(epoch_seconds(data, batch_size, 1))
                 many.append(epoch_seconds(data, batch_size, args.threads))
-            picked = auto_threads(batch_size, features)
+            picked = auto_threads(batch_size, features, load=0.0)  # this benchmark's own load left out
             print(f"{f'{rows:,} × {features}':<16}{batch_size:>7}{min(one) * 1e3:>10.1f}ms{min(many) * 1e3:>10.1f}ms"
-                  f"{min(one) / min(many):>9.2f}×{picked:>12}", flush=True)
+                  f"{min(one) / min(many):>9.2f}×{picked:>27}", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ a run (the loss passes, the quadratic form of the loss, the NumPy kernel's produ
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import NamedTuple, ParamSpec, TypeVar
@@ -94,22 +95,36 @@ def usable_cores() -> int:
     return joblib.cpu_count()
 
 
-# The work a thread's share of one step must hold, in rows × features, before a second thread pays: below it the
-# threads' meeting at every step (about 0.35 µs) costs more than the share saves. From benchmarks/bench_epoch.py
-# and bench_threads.py (RESULTS.md) on a 2-core machine: two threads gain 1.4× at batch 256 × 20 features, little or
-# nothing at 32 × 20 and 32 × 100; and when the other core is busy (a shared machine) two threads lose at every
-# batch size. So a thread is added only for a clear gain: batch 205 and up at 20 features, 41 and up at 100.
-AUTO_THREADS_MIN_WORK = 2048
+# The work a thread's share of one step must hold, in rows × features, before another thread pays: below it the
+# threads' meeting at every step (about 0.35 µs) costs more than the share saves. From benchmarks/bench_threads.py
+# (RESULTS.md) on an idle 2-core machine, two threads against one: 1.16× at batch 64 × 20 features, 1.4–1.5× from
+# 128 × 20; 1.10× at 8 × 100, 1.36× from 16 × 100. So two threads from 1,536 rows × features a step: batch 77 and
+# up at 20 features, 16 and up at 100.
+AUTO_THREADS_MIN_WORK = 768
 AUTO = "auto"
 
 
-def auto_threads(batch_size: int, n_features: int, cores: int | None = None) -> int:
+def _machine_load() -> float:
+    """The machine's run queue, averaged over the last minute (0 where the platform does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def auto_threads(batch_size: int, n_features: int, cores: int | None = None, load: float | None = None) -> int:
     """The threads ``n_threads="auto"`` picks: as many as ``cores`` (by default the usable ones) while each
     thread's share of a minibatch holds at least ``AUTO_THREADS_MIN_WORK`` rows × features, at least one.
 
-    Batch size 1 always gets one thread: two make it several times slower.
+    One thread when the machine is busy (``load``, by default the last minute's load average, above
+    ``cores - 1``): threads that meet at every step wait for any of them not given a core, and two threads
+    measured 0.1–0.7× one thread's speed on a 2-core machine running other work. Batch size 1 always gets
+    one thread: two make it several times slower.
     """
     cores = usable_cores() if cores is None else cores
+    load = _machine_load() if load is None else load
+    if load > cores - 1:
+        return 1
     by_work = (batch_size * n_features) // AUTO_THREADS_MIN_WORK
     return max(1, min(cores, by_work))
 

@@ -9,9 +9,16 @@ import time
 import pytest
 
 import sgdcore
+from sgdcore import backends
 from sgdcore.backends import AUTO_THREADS_MIN_WORK, NUMPY_BACKEND, Backend, auto_threads, training_threads
 from ui import runner
 from ui.runner import CoreTurns, FrameClock, in_turns, sharing_text
+
+
+@pytest.fixture(autouse=True)
+def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's load as an idle machine's: automatic threads look at it, and this one is shared."""
+    monkeypatch.setattr(backends, "_machine_load", lambda: 0.0)
 
 
 def test_auto_threads_take_one_thread_below_the_work_a_second_pays_for_and_at_most_the_cores() -> None:
@@ -21,6 +28,12 @@ def test_auto_threads_take_one_thread_below_the_work_a_second_pays_for_and_at_mo
     assert auto_threads(2 * AUTO_THREADS_MIN_WORK // 20 + 1, 20, cores=8) == 2
     assert auto_threads(100_000, 20, cores=2) == 2
     assert auto_threads(100_000, 20, cores=1) == 1
+
+
+def test_auto_threads_take_one_thread_on_a_busy_machine() -> None:
+    assert auto_threads(100_000, 20, cores=2, load=0.9) == 2
+    assert auto_threads(100_000, 20, cores=2, load=1.5) == 1
+    assert auto_threads(100_000, 20, cores=8, load=6.0) == 8
 
 
 def test_training_threads_resolve_auto_only_for_the_compiled_kernel() -> None:

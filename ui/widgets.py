@@ -213,9 +213,11 @@ def threads_widget(cores: int, batch_size: int, n_features: int) -> None:
     )
     chosen = state["n_threads"]
     if chosen != AUTO and chosen > picked:
+        why = ("each thread's share of a step is too small to pay for the threads' meeting"
+               if chosen > auto_threads(batch_size, n_features, cores, load=0.0)
+               else "the server's cores are busy, and threads that meet at every step wait for one another")
         st.caption(f"⚠️ {chosen} threads at batch size {batch_size} × {n_features} feature"
-                   f"{'s' if n_features != 1 else ''} train slower than {picked}: each thread's share of a step is "
-                   f"too small to pay for the threads' meeting. Automatic picks {picked}.")
+                   f"{'s' if n_features != 1 else ''} train slower than {picked}: {why}. Automatic picks {picked}.")
 
 
 def shared_sidebar() -> Choice:
