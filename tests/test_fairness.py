@@ -229,3 +229,19 @@ def test_a_run_interrupted_by_a_click_no_longer_counts_among_the_runs_sharing_th
     assert turns.running() == 0
     with turns.turn(1):  # and its cores are free
         pass
+
+
+def test_a_run_that_waited_for_the_kernel_draws_its_first_snapshot_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(2000, seed=2), test_fraction=0.2, seed=0)
+    monkeypatch.setattr(runner, "wait_for_kernel", lambda: time.sleep(0.01))
+    monkeypatch.setattr(runner, "kernel_ready", lambda: False)
+    drawn: list[sgdcore.Progress] = []
+
+    def slow_draw(progress: sgdcore.Progress) -> None:
+        drawn.append(progress)
+        time.sleep(0.05)  # a slow redraw: paced after this, but not before the run's first snapshot
+
+    config = sgdcore.TrainConfig(batch_size=1, epochs=runner.NUMPY_WHILE_COMPILING_STEPS // 1600 + 1)
+    runner.train_live(problem, config, save=lambda _: None, draw=slow_draw, draw_last=False)
+    assert drawn[0].step == 0  # the starting point, while waiting
+    assert drawn[1].status == "running" and drawn[1].step > 0

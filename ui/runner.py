@@ -221,15 +221,15 @@ def train_live(
     On a fresh server the kernel may still be compiling: a short run (the default data's) trains on the NumPy
     path instead, equal to rounding; a longer one draws its starting point, then waits.
     """
-    frames = FrameClock()
     if not kernel_ready():
         steps = config.steps_per_epoch(problem.train.n_rows) * (until_epoch or config.epochs)
         if config.backend == "auto" and steps <= NUMPY_WHILE_COMPILING_STEPS:
             config = replace(config, backend="numpy")
         else:
             if state is None:
-                frames.draw(draw, starting_point(problem, config))
+                draw(starting_point(problem, config))
             wait_for_kernel()
+    frames = FrameClock()  # after the wait: the run's first snapshot is drawn at once all the same
     last_reported = time.perf_counter()
     progress = None
     threads = run_threads(config, problem.train.n_features)
