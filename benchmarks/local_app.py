@@ -30,10 +30,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(environment: dict[str, str] | None = None,
-                     prefix: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+def dashboard_server(environment: dict[str, str] | None = None, prefix: Sequence[str] = (),
+                     script: str | Path = "dashboard.py") -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run dashboard.py`` on a free local port; yields its address once it answers, and its process.
-    ``prefix`` goes before the command (bench_load.py's wrapper that starts it in a memory cgroup).
+    ``prefix`` goes before the command (bench_load.py's wrapper that starts it in a memory cgroup); ``script``
+    runs another app instead (bench_first_page.py's bare Streamlit page).
 
     The server's output goes to a temporary file, read if it fails to start: a pipe nobody reads while it runs
     would stop it once full, and reading one from a server that is still running would wait forever.
@@ -41,7 +42,7 @@ def dashboard_server(environment: dict[str, str] | None = None,
     port = free_port()
     with tempfile.TemporaryFile() as output:
         server = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+            [*prefix, sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
             cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(environment or {})},
         )
@@ -66,6 +67,20 @@ def dashboard_server(environment: dict[str, str] | None = None,
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def wait_for_children(pid: int, timeout: float = 300) -> None:
+    """Wait until process ``pid`` has no child processes left (Linux), at most ``timeout`` seconds: the
+    dashboard compiles its kernel in a child process once its first page is drawn (``ui/kernel.py``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            children = "".join((task / "children").read_text() for task in Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            return
+        if not children.strip():
+            return
+        time.sleep(0.5)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
-from ui.runner import interrupted, train_live
+from ui.runner import interrupted, sharing_text, train_live
 from ui.settings import train_config
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, trained_on
@@ -169,12 +169,14 @@ if train_clicked or step_clicked:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
         draw(resume_from)
         report(resume_from)
-    status_slot.info("Training: what is trained so far is kept, and drawn as it goes. **Stop** pauses the run; "
-                     "**Train** continues it.")
+    training = ("Training: what is trained so far is kept, and drawn as it goes. **Stop** pauses the run; "
+                "**Train** continues it.")
+    status_slot.info(training)
     try:
         # The page draws the finished run below, as on any rerun: no need to draw it twice.
         train_live(problem, config, save=save, draw=draw, report=report, draw_last=False,
-                   state=resume_from.state if resume_from else None, until_epoch=until_epoch)
+                   state=resume_from.state if resume_from else None, until_epoch=until_epoch,
+                   sharing=lambda others: status_slot.info(f"{training} {sharing_text(others)}".strip()))
     except sgdcore.SGDCoreError as error:
         show_error(error)
     run = state.get(RUN)

@@ -2,13 +2,15 @@
 
 :func:`select_kernel` picks the inner loops for ``TrainConfig.backend``, falling back to NumPy with a
 notice where Numba cannot compile. :func:`training_threads` caps the kernel's threads at the cores
-this process may use. :func:`one_blas_thread` is the one place sgdcore limits BLAS: every BLAS call of
+this process may use, and picks them for ``n_threads="auto"`` from the work in a minibatch.
+:func:`one_blas_thread` is the one place sgdcore limits BLAS: every BLAS call of
 a run (the loss passes, the quadratic form of the loss, the NumPy kernel's products) runs on one thread.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import NamedTuple, ParamSpec, TypeVar
@@ -93,14 +95,53 @@ def usable_cores() -> int:
     return joblib.cpu_count()
 
 
-def training_threads(backend: Backend, n_threads: int) -> tuple[int, str | None]:
-    """The threads a run on ``backend`` uses for ``TrainConfig.n_threads``, and a notice if fewer.
+# The work a thread's share of one step must hold, in rows × features, before another thread pays: below it the
+# threads' meeting at every step (about 0.35 µs) costs more than the share saves. From benchmarks/bench_threads.py
+# (RESULTS.md) on an idle 2-core machine, two threads against one: 1.16× at batch 64 × 20 features, 1.4–1.5× from
+# 128 × 20; 1.10× at 8 × 100, 1.36× from 16 × 100. So two threads from 1,536 rows × features a step: batch 77 and
+# up at 20 features, 16 and up at 100.
+AUTO_THREADS_MIN_WORK = 768
+AUTO = "auto"
+
+
+def _machine_load() -> float:
+    """The machine's run queue, averaged over the last minute (0 where the platform does not say)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def auto_threads(batch_size: int, n_features: int, cores: int | None = None, load: float | None = None) -> int:
+    """The threads ``n_threads="auto"`` picks: as many as ``cores`` (by default the usable ones) while each
+    thread's share of a minibatch holds at least ``AUTO_THREADS_MIN_WORK`` rows × features, at least one.
+
+    One thread when the machine is busy (``load``, by default the last minute's load average, above
+    ``cores - 1``): threads that meet at every step wait for any of them not given a core, and two threads
+    measured 0.1–0.7× one thread's speed on a 2-core machine running other work. Batch size 1 always gets
+    one thread: two make it several times slower.
+    """
+    cores = usable_cores() if cores is None else cores
+    load = _machine_load() if load is None else load
+    if load > cores - 1:
+        return 1
+    by_work = (batch_size * n_features) // AUTO_THREADS_MIN_WORK
+    return max(1, min(cores, by_work))
+
+
+def training_threads(
+    backend: Backend, n_threads: int | str, batch_size: int = 1, n_features: int = 1
+) -> tuple[int, str | None]:
+    """The threads a run on ``backend`` uses for ``TrainConfig.n_threads``, and a notice if fewer than asked.
 
     The NumPy kernel sums each minibatch in one BLAS call: only the compiled one splits it. Its threads
-    wait for each other at every step, so more threads than cores would wait for one that is not running.
+    wait for each other at every step, so more threads than cores would wait for one that is not running;
+    ``"auto"`` takes a thread for each :data:`AUTO_THREADS_MIN_WORK` of a minibatch's rows × features.
     """
     if backend.name != "numba":
         return 1, None
+    if n_threads == AUTO:
+        return auto_threads(batch_size, n_features), None
     usable = min(n_threads, usable_cores())
     if usable == n_threads:
         return usable, None

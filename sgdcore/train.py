@@ -69,7 +69,9 @@ class TrainConfig:
     seed: int = 0
     divergence_factor: float = 1e6
     backend: Literal["auto", "numba", "numpy"] = "auto"
-    n_threads: int = 1  # threads sharing each minibatch in the compiled kernel: for large minibatches on large data
+    # Threads sharing each minibatch in the compiled kernel, or "auto": as many as the minibatch's work pays for
+    # (sgdcore.backends.auto_threads). For large minibatches on large data; one for small ones.
+    n_threads: int | Literal["auto"] = 1
 
     def __post_init__(self) -> None:
         def check(ok: bool, message: str) -> None:
@@ -110,9 +112,9 @@ class TrainConfig:
         check(is_number(self.divergence_factor) and self.divergence_factor > 1,
               f"divergence_factor must be > 1; got {self.divergence_factor!r}.")
         check(self.backend in BACKENDS, f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}.")
-        check(is_int(self.n_threads) and self.n_threads >= 1,
-              f"n_threads must be an integer ≥ 1; got {self.n_threads!r}. 1 is right for small minibatches; "
-              "2 or more speeds up large ones (256 rows and up) on large data.")
+        check(self.n_threads == "auto" or (is_int(self.n_threads) and self.n_threads >= 1),
+              f"n_threads must be an integer ≥ 1 or 'auto'; got {self.n_threads!r}. 1 is right for small "
+              "minibatches; 2 or more speeds up large ones (128 rows and up) on large data; 'auto' chooses.")
 
     def steps_per_epoch(self, n_rows: int) -> int:
         full, rest = divmod(n_rows, self.batch_size)
@@ -191,7 +193,7 @@ def train(
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
     config, shuffle = _resolved(config, steps_per_epoch, every_row=rows_in_epoch == n_rows)
     backend, backend_notice = select_kernel(config.backend)
-    n_threads, threads_notice = training_threads(backend, config.n_threads)
+    n_threads, threads_notice = training_threads(backend, config.n_threads, config.batch_size, data.X.shape[1])
     notices = data.notices + tuple(notice for notice in (backend_notice, threads_notice) if notice)
     loss_of = loss_pass(n_threads)
     data, test = as_float_arrays(data), None if test is None else as_float_arrays(test)

@@ -75,21 +75,32 @@ def test_training_threads_split_the_minibatches_and_a_link_asking_for_more_than_
     no_exceptions(at)
     lowered = f"Training threads lowered from 256 to {cores}, the cores this server may use."
     assert lowered in [info.value for info in at.sidebar.info]
-    assert at.number_input(key="n_threads").value == cores
-    assert at.query_params.get("n_threads") == (str(cores) if cores > 1 else None)  # the link says what is used
+    assert at.selectbox(key="n_threads").value == cores
+    assert at.query_params.get("n_threads") == str(cores)  # the link says what is used
     if cores == 1:  # nothing to choose
-        assert at.number_input(key="n_threads").disabled
+        assert at.selectbox(key="n_threads").disabled
         return
-    at.number_input(key="n_threads").set_value(1).run()
+    # Batch 64 × 2 features is far too little work for two threads: the sidebar says so, and "auto" picks one.
+    assert any("train slower than 1" in caption.value for caption in at.sidebar.caption)
+    at.selectbox(key="n_threads").set_value(1).run()
     button(at, "Train").click().run()
     one_thread = comparison_table(at)["SGD"]
-    at.number_input(key="n_threads").set_value(2).run()
+    at.selectbox(key="n_threads").set_value(2).run()
     button(at, "Train").click().run()
     no_exceptions(at)
     assert at.success[0].value.startswith("Finished 6 epochs")
     # The same steps, the sums added in another order: equal to rounding (the table shows 6 digits).
     np.testing.assert_allclose(comparison_table(at)["SGD"], one_thread, rtol=1e-5)
     assert at.query_params["n_threads"] == "2"
+
+
+def test_training_threads_are_automatic_by_default_and_say_what_they_pick() -> None:
+    at = app(n_rows="3000", batch_size="64")
+    no_exceptions(at)
+    threads = at.selectbox(key="n_threads")
+    assert threads.value == "auto" and "n_threads" not in at.query_params
+    assert threads.format_func("auto") == "Automatic: 1 for these settings"
+    assert not any("train slower" in caption.value for caption in at.sidebar.caption)
 
 
 def chart_data(at: AppTest, title: str) -> list[pd.DataFrame]:

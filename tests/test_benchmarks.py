@@ -85,3 +85,13 @@ def test_bench_dashboard_measures_the_train_page_against_the_library_alone(run_b
     assert low == high == ratio
     if abs(ratio - 0.8) > 0.005:  # printed to two decimals: at 0.80 the verdict can go either way
         assert (page.group(6) == "met") == (ratio >= 0.8)
+
+
+def test_bench_threads_compares_one_thread_with_two_and_says_what_auto_picks(
+    run_benchmark: Callable[..., str],
+) -> None:
+    output = run_benchmark("bench_threads.py", "--rows", "5000", "--features", "20", "--batch-sizes", "1", "512",
+                           "--repeat", "1")
+    rows = re.findall(rf"^5,000 × 20 +(\d+) +{NUMBER}ms +{NUMBER}ms +{NUMBER}× +(\d+)$", output, re.MULTILINE)
+    assert [batch for batch, _ in rows] == ["1", "512"], output
+    assert rows[0][1] == "1"  # batch size 1: one thread, always

@@ -692,8 +692,8 @@ def test_batch_size_larger_than_the_data_is_an_error() -> None:
         ({"seed": -1}, r"seed must be an integer ≥ 0; got -1\."),  # NumPy's generator would refuse it
         ({"divergence_factor": 1.0}, r"divergence_factor must be > 1; got 1\.0\."),
         ({"backend": "cuda"}, r"backend must be one of auto, numba, numpy; got 'cuda'\."),
-        ({"n_threads": 0}, r"n_threads must be an integer ≥ 1; got 0\. 1 is right for small minibatches"),
-        ({"n_threads": 2.0}, r"n_threads must be an integer ≥ 1; got 2\.0\."),
+        ({"n_threads": 0}, r"n_threads must be an integer ≥ 1 or .auto.; got 0\. 1 is right for small minibatches"),
+        ({"n_threads": 2.0}, r"n_threads must be an integer ≥ 1 or .auto.; got 2\.0\."),
     ],
 )
 def test_invalid_settings_raise_config_error(kwargs: dict, message: str) -> None:

@@ -117,7 +117,7 @@ def test_every_old_link_name_stands_for_a_setting_and_none_is_a_setting_name() -
 def test_widget_bounds_are_the_tables_in_the_settings_type() -> None:
     assert bounds("noise") == {"min_value": 0.0, "max_value": 1e6}
     assert bounds("epochs") == {"min_value": 1, "max_value": 10_000}
-    assert bounds("n_threads", high=4) == {"min_value": 1, "max_value": 4}
+    assert bounds("n_rows", high=4) == {"min_value": 10, "max_value": 4}
     assert bounds("batch_size") == {"min_value": 1}  # the data sets its upper bound
     assert bounds("true_weights") == {}
 
@@ -197,7 +197,7 @@ def test_train_config_turns_schedule_epochs_into_steps() -> None:
     assert config.batch_size == 10 and config.learning_rate == 0.03
     assert train_config(state, 801).schedule.warmup_steps == 81  # the last, short minibatch is a step too
     assert train_config({"early_stopping": True}, 800).tol == BY_KEY["tol"].default
-    assert (train_config({}, 800).n_threads, train_config({"n_threads": 2}, 800).n_threads) == (1, 2)
+    assert (train_config({}, 800).n_threads, train_config({"n_threads": 2}, 800).n_threads) == ("auto", 2)
     assert train_config({}, 800).tol is None
 
 

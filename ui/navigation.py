@@ -46,7 +46,6 @@ def run_router() -> None:
     from ui.widgets import shared_sidebar
 
     st.set_page_config(page_title="SGD dashboard", page_icon="📉", layout="wide")
-    warm_up_in_background()
     sections: dict[str, list] = {}
     for page in PAGES:
         sections.setdefault(page.section, []).append(st.Page(
@@ -60,6 +59,8 @@ def run_router() -> None:
         navigation.run()
     finally:  # also when the page stops or reruns (st.stop and st.rerun raise)
         _routing.active = False
+        # After the page: compiling takes CPU that a fresh server's first page should have (ui.kernel).
+        warm_up_in_background()
 
 
 def require_router() -> None:

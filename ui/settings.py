@@ -56,6 +56,19 @@ def _parse_int(text: str) -> int:
     return int(typed(text))
 
 
+MAX_THREADS = 256
+
+
+def _parse_threads(text: str) -> int | str:
+    """``"auto"``, or a whole number of threads from 1 to ``MAX_THREADS``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    threads = _parse_int(text)
+    if not 1 <= threads <= MAX_THREADS:
+        raise ListError(f"threads are 'auto' or a whole number from 1 to {MAX_THREADS}")
+    return threads
+
+
 def _at_most_max_features(text: str) -> str:
     """A link's weights as written, if there are at most ``MAX_FEATURES`` of them.
 
@@ -146,7 +159,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tol", 1e-4, _parse_float, low=0, high=1e6),
     Setting("n_iter_no_change", 5, _parse_int, low=1, high=1000),
     Setting("seed", 0, _parse_int, low=0, high=2**31 - 1),
-    Setting("n_threads", 1, _parse_int, low=1, high=256),
+    # "auto": sgdcore picks, from the minibatch's work (one thread below where a second pays); or a number.
+    Setting("n_threads", "auto", _parse_threads),
     # The comparison pages' own settings
     Setting("learning_rates_compared", "0.1, 0.5, 1, 1.9, 2.1", str),
     Setting("learning_rates_given_as", "multiples", str, RATES_GIVEN_AS),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from streamlit.delta_generator import DeltaGenerator
@@ -25,6 +26,10 @@ class ChartSlot:
         return self._container if self._element is None else self._element
 
     def altair_chart(self, chart: Any, **kwargs: Any) -> None:
+        # Streamlit turns the chart into its spec with ``chart.to_dict()``, which checks it against the whole
+        # Vega-Lite schema: about half of a Train page run's time, for charts whose every kind the tests of
+        # ui.charts check that way already. Here they are sent unchecked.
+        object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
         self._element = self._target().altair_chart(chart, **kwargs)
 
     def info(self, text: str) -> None:

@@ -14,9 +14,10 @@ import numpy as np
 import streamlit as st
 
 import sgdcore
+from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, verdicts
 from ui.datasets import CSV_KEY, Choice, current_problem
-from ui.runner import runs_interrupted, train_all
+from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
 from ui.settings import (
     BY_KEY,
     DATA_SOURCE_LABELS,
@@ -110,7 +111,10 @@ def data_sidebar() -> Choice:
                    help="Train on zero-mean, unit-variance columns; coefficients are reported in the original units.")
     sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
                    help="Rows held out to measure the test loss; 0 trains on everything.")
-    choice = current_problem(state)
+    # Large synthetic data takes seconds to make and solve: at a lower priority, so others' pages stay quick.
+    heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
+    with background_priority(heavy):
+        choice = current_problem(state)
     if choice.error:
         sidebar.error(choice.error, icon="⚠️")
     return choice
@@ -176,7 +180,8 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
             verdicts.show(message, where=limits_slot, key="sidebar")
     cores = sgdcore.usable_cores()
     # Said here, not in the folded section below, where it would go unseen.
-    _lower_to("n_threads", cores, "Training threads", "the cores this server may use")
+    if state["n_threads"] != AUTO:
+        _lower_to("n_threads", cores, "Training threads", "the cores this server may use")
     with sidebar.expander("More: warm-up, early stopping, seed, threads"):
         st.number_input("Linear warm-up (epochs)", **bounds("warmup_epochs"), step=1, key="warmup_epochs")
         st.toggle("Stop early when the loss stops improving", key="early_stopping",
@@ -185,13 +190,34 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
             st.number_input("tol", **bounds("tol"), format="%g", step=1e-4, key="tol")
             st.number_input("patience (n_iter_no_change)", **bounds("n_iter_no_change"), step=1, key="n_iter_no_change")
         st.number_input("Seed (initialisation and shuffling)", **bounds("seed"), step=1, key="seed")
-        st.number_input(
-            "Training threads", **bounds("n_threads", high=cores), step=1, key="n_threads", disabled=cores == 1,
-            help="Each minibatch's rows are split between this many threads, which meet at every step: faster for "
-                 "large minibatches on large data where cores are free (batch 256 on 1,000,000 rows: about 1.4× on "
-                 "two), slower for small minibatches or when the browser and the server need those cores. The "
-                 "same result on every run, equal to one thread's to rounding.",
-        )
+        threads_widget(cores, state["batch_size"], problem.train.n_features)
+
+
+def threads_widget(cores: int, batch_size: int, n_features: int) -> None:
+    """"Training threads": automatic by default, a number where the user wants one, and a word when that number
+    makes training slower (small minibatches: a second thread costs more than it saves)."""
+    state = st.session_state
+    picked = auto_threads(batch_size, n_features, cores)
+    options = (AUTO, *range(1, cores + 1))
+    if state["n_threads"] not in options:  # a number above the cores is lowered above; anything else is automatic
+        state["n_threads"] = AUTO
+    st.selectbox(
+        "Training threads", options, key="n_threads", disabled=cores == 1,
+        format_func=lambda option: f"Automatic: {picked} for these settings" if option == AUTO else str(option),
+        help="Each minibatch's rows are split between this many threads, which meet at every step: faster for "
+             f"large minibatches on large data where cores are free (a thread's share of a step should hold "
+             f"{AUTO_THREADS_MIN_WORK:,} rows × features or more), several times slower at batch size 1. "
+             "Automatic picks that way. On a shared server every session's training takes turns on the cores "
+             "whatever you choose. The same result on every run, equal to one thread's to rounding."
+             + (" This server has one usable core." if cores == 1 else ""),
+    )
+    chosen = state["n_threads"]
+    if chosen != AUTO and chosen > picked:
+        why = ("each thread's share of a step is too small to pay for the threads' meeting"
+               if chosen > auto_threads(batch_size, n_features, cores, load=0.0)
+               else "the server's cores are busy, and threads that meet at every step wait for one another")
+        st.caption(f"⚠️ {chosen} threads at batch size {batch_size} × {n_features} feature"
+                   f"{'s' if n_features != 1 else ''} train slower than {picked}: {why}. Automatic picks {picked}.")
 
 
 def shared_sidebar() -> Choice:
@@ -245,12 +271,21 @@ def train_comparison(
         def save(runs: dict[str, sgdcore.Progress]) -> None:
             state[key] = {"key": run_key, "runs": runs, "configs": configs}
 
+        waiting = st.empty()
+
+        def sharing(others: int) -> None:
+            if others:
+                waiting.caption(sharing_text(others))
+            else:
+                waiting.empty()
+
         try:
-            train_all(problem, configs, save=save, draw=draw, live=live,
+            train_all(problem, configs, save=save, draw=draw, live=live, sharing=sharing,
                       report=lambda label, index: bar.progress(index / len(configs), text=f"Training {label}…"))
         except sgdcore.SGDCoreError as error:
             show_error(error)
         bar.empty()
+        waiting.empty()
     entry = state.get(key)
     if entry is not None and not trained_on(entry["key"], data_key):
         st.info("The data changed since the last runs: train again to compare on this data.")

@@ -50,6 +50,20 @@ def test_bench_pages_opens_every_page_and_trains_where_it_can(
 
 
 @pytest.mark.browser
+def test_bench_first_page_times_both_apps_side_by_side_with_the_targets(
+    chromium: Path, run_benchmark: Callable[..., str]
+) -> None:
+    output = run_benchmark("bench_first_page.py", "--fresh", "1", "--visits", "1", "--clicks", "1", "--timeout",
+                           "120", timeout=480)
+    for name, target in (("fresh first chart", "1.3"), ("warm first chart", "1.2"), ("click", "3")):
+        seconds = r"(\d+\.\d\d) s \(1\)"
+        row = re.search(rf"^{name} +{seconds} +{seconds} +(\d+\.\d\d)× +≤ {target}×: (met|NOT MET)$", output,
+                        re.MULTILINE)
+        assert row, (name, output)
+        assert all(float(seconds) > 0 for seconds in row.groups()[:3]), row.group(0)
+
+
+@pytest.mark.browser
 def test_bench_upload_uploads_a_csv_uses_it_and_trains_on_it(
     chromium: Path, run_benchmark: Callable[..., str]
 ) -> None:

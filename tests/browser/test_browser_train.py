@@ -205,13 +205,15 @@ def test_stop_interrupts_a_long_run_at_once_keeps_it_and_train_resumes_it(open_p
 
 @pytest.mark.browser
 def test_training_on_a_new_deployment_says_it_is_compiling_then_trains(browser, cold_server):
-    # A new server with an empty Numba cache compiles the kernel in the background for several seconds;
-    # a first visitor who presses Train at once sees why it waits, then gets the ordinary result.
+    # A new server with an empty Numba cache compiles the kernel in the background for several seconds, once its
+    # first page is drawn; a first visitor who presses Train at once for a run of more than a few tenths of a
+    # second on NumPy (24,000 steps here; a shorter one trains on NumPy meanwhile, ui.runner) sees why it waits,
+    # then gets the ordinary result.
     context = browser.new_context(viewport=VIEWPORT, base_url=cold_server.url)
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = context.new_page()
-        page.goto("/")
+        page.goto("/?n_rows=100000")
         page.get_by_role("button", name="Train", exact=True).click()
         compiling = main(page).get_by_text(COMPILING_MESSAGE)
         expect(compiling).to_be_visible()

@@ -1,0 +1,144 @@
+"""The first page and the first click, against a bare Streamlit + Altair page, side by side in one run.
+
+    python benchmarks/bench_first_page.py                # 3 fresh servers of each, 3 warm visits, 7 clicks
+    python benchmarks/bench_first_page.py --fresh 1 --visits 2 --clicks 3
+
+Two apps run under ``streamlit run`` on free local ports, in turn, each in headless Chromium: the dashboard
+(``dashboard.py``, every setting at its default), and a bare page (the least a Streamlit page with a chart can
+do: ``st.title``, one Altair line chart of 1,000 points, a button that redraws it with new data). For each:
+
+- **fresh server**: a new server process (an empty Numba cache, as on every Community Cloud wake, unless
+  ``--keep-numba-cache``), once it answers its health check, opened by a new visitor: seconds from loading
+  the page to its first chart drawn, and (the dashboard) to every chart drawn with the script run ended;
+- **warm server, new visitor**: the same server opened again in a new browser context (a new session), once
+  the dashboard's kernel compile (a child process it starts after its first page) is over;
+- **click**: the dashboard's **Train** (the default data: a new visitor's first run) and the bare page's
+  button, each timed from just before the click to the painting of the last change it makes
+  (``local_app.click_and_time_drawing``), a new session for each click.
+
+Medians are printed with the ratio dashboard ÷ bare and the issue's targets (1.3× fresh, 1.2× warm, 3× click).
+The machine is shared: run it when it is quiet, and read the ratios, which compare runs made a moment apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from local_app import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TRAIN_PAGE_CHARTS,
+    VIEWPORT,
+    click_and_time_drawing,
+    dashboard_server,
+    wait_for_children,
+    wait_until_drawn,
+)
+
+BARE_APP = '''
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+st.title("A bare page")
+clicks = st.session_state.setdefault("clicks", 0)
+if st.button("Train"):
+    st.session_state["clicks"] = clicks = clicks + 1
+x = np.linspace(0, 1, 1000)
+frame = pd.DataFrame({"x": x, "y": np.sin(6 * x + clicks)})
+st.altair_chart(alt.Chart(frame).mark_line().encode(x="x", y="y"), width="stretch")
+'''
+
+FIRST_CHART = """() => document.querySelectorAll(
+    '[data-testid="stMain"] .vega-embed canvas, [data-testid="stMain"] .vega-embed svg.marks').length > 0"""
+
+
+def open_page(browser, base: str, timeout_ms: float, charts: int) -> tuple[float, float, object]:
+    """A new visitor: (seconds to the first chart drawn, seconds to everything drawn, the page, still open)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    started = time.perf_counter()
+    page.goto(base)
+    page.wait_for_function(FIRST_CHART, timeout=timeout_ms, polling="raf")
+    first = time.perf_counter() - started
+    wait_until_drawn(page, charts, timeout_ms=timeout_ms)
+    return first, time.perf_counter() - started, page
+
+
+def measure(browser, script: str | Path, charts: int, args, environment: dict[str, str]) -> dict[str, list[float]]:
+    """Every figure of one app: fresh servers, warm visits, clicks."""
+    figures: dict[str, list[float]] = {"fresh first chart": [], "fresh all drawn": [], "warm first chart": [],
+                                       "warm all drawn": [], "click": []}
+    timeout_ms = args.timeout * 1000
+    for fresh in range(args.fresh):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(environment)
+            if not args.keep_numba_cache:
+                env["NUMBA_CACHE_DIR"] = cache
+            with dashboard_server(env, script=script) as (base, server):
+                first, drawn, page = open_page(browser, base, timeout_ms, charts)
+                figures["fresh first chart"].append(first)
+                figures["fresh all drawn"].append(drawn)
+                page.context.close()
+                if fresh:
+                    continue
+                wait_for_children(server.pid)  # the dashboard's kernel compile, started after its first page
+                for _ in range(args.visits):
+                    first, drawn, page = open_page(browser, base, timeout_ms, charts)
+                    figures["warm first chart"].append(first)
+                    figures["warm all drawn"].append(drawn)
+                    page.context.close()
+                for _ in range(args.clicks):
+                    _, _, page = open_page(browser, base, timeout_ms, charts)
+                    button = page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True)
+                    figures["click"].append(click_and_time_drawing(page, button, charts, timeout_ms=timeout_ms))
+                    page.context.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fresh", type=int, default=3, help="fresh servers of each app")
+    parser.add_argument("--visits", type=int, default=3, help="new visitors on the warm server")
+    parser.add_argument("--clicks", type=int, default=7, help="clicks, each in a new session")
+    parser.add_argument("--keep-numba-cache", action="store_true",
+                        help="let fresh servers use the machine's Numba cache (a restart, not a Cloud wake)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds for any one step")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as directory, sync_playwright() as playwright:
+        bare = Path(directory) / "bare_page.py"
+        bare.write_text(BARE_APP)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            results = {"bare": measure(browser, bare, 1, args, {}),
+                       "dashboard": measure(browser, "dashboard.py", TRAIN_PAGE_CHARTS, args, {})}
+        finally:
+            browser.close()
+    targets = {"fresh first chart": 1.3, "warm first chart": 1.2, "click": 3.0}
+    print(f"\n{'median seconds (runs)':<24}{'bare page':>16}{'dashboard':>16}{'ratio':>9}  target")
+    for name in results["bare"]:
+        bare_times, ours = results["bare"][name], results["dashboard"][name]
+        if not bare_times or not ours:
+            continue
+        ratio = statistics.median(ours) / statistics.median(bare_times)
+        target = targets.get(name)
+        verdict = "" if target is None else f"≤ {target:g}×: {'met' if ratio <= target else 'NOT MET'}"
+        print(f"{name:<24}{statistics.median(bare_times):>10.2f} s ({len(bare_times)})"
+              f"{statistics.median(ours):>10.2f} s ({len(ours)}){ratio:>8.2f}×  {verdict}")
+    print(f"\nevery figure: {results}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

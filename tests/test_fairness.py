@@ -1,0 +1,247 @@
+"""Sharing the cores between sessions' runs (ui.runner.CoreTurns), automatic threads, and the first redraw."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+import sgdcore
+from sgdcore import backends
+from sgdcore.backends import AUTO_THREADS_MIN_WORK, NUMPY_BACKEND, Backend, auto_threads, training_threads
+from ui import runner
+from ui.runner import CoreTurns, FrameClock, in_turns, sharing_text
+
+
+@pytest.fixture(autouse=True)
+def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's load as an idle machine's: automatic threads look at it, and this one is shared."""
+    monkeypatch.setattr(backends, "_machine_load", lambda: 0.0)
+
+
+def test_auto_threads_take_one_thread_below_the_work_a_second_pays_for_and_at_most_the_cores() -> None:
+    assert auto_threads(1, 200, cores=8) == 1  # batch size 1: threads make it several times slower
+    assert auto_threads(10, 2, cores=8) == 1  # the dashboard's default
+    assert auto_threads(2 * AUTO_THREADS_MIN_WORK // 20 - 1, 20, cores=8) == 1
+    assert auto_threads(2 * AUTO_THREADS_MIN_WORK // 20 + 1, 20, cores=8) == 2
+    assert auto_threads(100_000, 20, cores=2) == 2
+    assert auto_threads(100_000, 20, cores=1) == 1
+
+
+def test_auto_threads_take_one_thread_on_a_busy_machine() -> None:
+    assert auto_threads(100_000, 20, cores=2, load=0.9) == 2
+    assert auto_threads(100_000, 20, cores=2, load=1.5) == 1
+    assert auto_threads(100_000, 20, cores=8, load=6.0) == 8
+
+
+def test_training_threads_resolve_auto_only_for_the_compiled_kernel() -> None:
+    numba = Backend("numba", *NUMPY_BACKEND[1:])
+    cores = sgdcore.usable_cores()
+    assert training_threads(numba, "auto", batch_size=10, n_features=2) == (1, None)
+    assert training_threads(numba, "auto", batch_size=100_000, n_features=20) == (min(cores, 2 if cores >= 2
+                                                                                           else 1), None)
+    assert training_threads(NUMPY_BACKEND, "auto", batch_size=100_000, n_features=20) == (1, None)
+
+
+def test_train_config_takes_auto_threads_and_names_what_is_allowed() -> None:
+    assert sgdcore.TrainConfig(n_threads="auto").n_threads == "auto"
+    with pytest.raises(sgdcore.ConfigError, match=r"n_threads must be an integer ≥ 1 or 'auto'; got 'many'"):
+        sgdcore.TrainConfig(n_threads="many")
+    with pytest.raises(sgdcore.ConfigError, match="got 0"):
+        sgdcore.TrainConfig(n_threads=0)
+
+
+def test_an_auto_run_trains_as_a_one_thread_run_at_small_batches() -> None:
+    data = sgdcore.synthetic(400, seed=1)
+    one, auto = (list(sgdcore.train(data, sgdcore.TrainConfig(batch_size=8, n_threads=threads)))[-1]
+                 for threads in (1, "auto"))
+    assert one.weights.tolist() == auto.weights.tolist() and one.bias == auto.bias
+
+
+def test_turns_are_first_come_first_served_and_a_run_queues_again_behind_whoever_came_meanwhile() -> None:
+    turns = CoreTurns(1)
+    order: list[str] = []
+    long_run_holds = threading.Event()
+    short_run_queued = threading.Event()
+
+    def long_run() -> None:
+        for chunk in range(3):
+            with turns.turn(1):
+                order.append(f"long {chunk}")
+                if chunk == 0:
+                    long_run_holds.set()
+                    short_run_queued.wait(5)
+                    time.sleep(0.05)  # the short run is waiting in the queue now, behind this turn
+
+    def short_run() -> None:
+        long_run_holds.wait(5)
+        threading.Timer(0.01, short_run_queued.set).start()
+        with turns.turn(1):
+            order.append("short")
+
+    threads = [threading.Thread(target=long_run), threading.Thread(target=short_run)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    # The short run got the core after one chunk of the long run, not after all three.
+    assert order == ["long 0", "short", "long 1", "long 2"]
+
+
+def test_a_turn_takes_at_most_every_core_and_waits_until_enough_are_free() -> None:
+    turns = CoreTurns(2)
+    with turns.turn(5):  # more than there are: all of them, not a wait forever
+        got_one = threading.Event()
+
+        def other() -> None:
+            with turns.turn(1):
+                got_one.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not got_one.wait(0.1)  # every core is taken
+    assert got_one.wait(5)
+    thread.join(5)
+
+
+def test_a_run_is_told_how_many_others_it_takes_turns_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    turns = CoreTurns(1)
+    monkeypatch.setattr(runner, "CORES", turns)
+    told: list[int] = []
+    release = threading.Event()
+    other_started = threading.Event()
+
+    def other_run() -> None:
+        with turns.run(), turns.turn(1):
+            other_started.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    other_started.wait(5)
+    threading.Timer(0.05, release.set).start()  # this run waits for the other's turn to end
+    snapshots = list(in_turns(iter(["first", "second"]), 1, told.append))
+    thread.join(5)
+    assert snapshots == ["first", "second"]
+    assert told == [1, 0]  # it waited behind one run, then (alone) no longer
+    assert sharing_text(1) == "Sharing the server with 1 other run: they train in turns, a fraction of a second each."
+    assert sharing_text(0) == ""
+
+
+def test_auto_takes_one_thread_while_other_runs_are_under_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    turns = CoreTurns(8)
+    monkeypatch.setattr(runner, "CORES", turns)
+    config = sgdcore.TrainConfig(batch_size=100_000, n_threads="auto")
+    assert runner.run_threads(config, 20) == 8  # alone: a thread on every core, as the work pays for them
+    with turns.run():
+        assert runner.run_threads(config, 20) == 1
+        assert runner.run_threads(sgdcore.TrainConfig(batch_size=100_000, n_threads=3), 20) == 3
+
+
+def test_the_first_snapshot_of_a_run_is_drawn_at_once_whatever_the_last_redraw_cost() -> None:
+    slow = FrameClock()
+    slow.draw(lambda _: time.sleep(0.03), None)
+    assert slow.interval >= 0.03 / runner.DRAW_SHARE and not slow.due()
+    assert FrameClock().due()  # a new run's clock: the first snapshot is drawn, not left to a stale chart
+
+
+def test_train_live_draws_the_first_running_snapshot_then_paces(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(20_000, seed=2), test_fraction=0.2, seed=0)
+    config = sgdcore.TrainConfig(batch_size=1, epochs=3, backend="numpy")
+    drawn: list[sgdcore.Progress] = []
+    saved: list[sgdcore.Progress] = []
+    monkeypatch.setattr(runner, "wait_for_kernel", lambda: None)
+    monkeypatch.setattr(runner, "kernel_ready", lambda: True)
+    last = runner.train_live(problem, config, save=saved.append, draw=drawn.append, draw_last=False)
+    assert last.status == "finished" and len(saved) > 1
+    assert drawn and drawn[0] is saved[0]  # the first snapshot, running
+    assert drawn[0].status == "running"
+
+
+def test_while_the_kernel_compiles_a_short_run_trains_on_numpy_and_a_long_one_draws_its_start_then_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(2000, seed=2), test_fraction=0.2, seed=0)
+    waited: list[bool] = []
+    monkeypatch.setattr(runner, "wait_for_kernel", lambda: waited.append(True))
+    monkeypatch.setattr(runner, "kernel_ready", lambda: False)
+    drawn: list[sgdcore.Progress] = []
+    short = runner.train_live(problem, sgdcore.TrainConfig(), save=lambda _: None, draw=drawn.append)
+    assert short.status == "finished" and short.backend == "numpy" and not waited
+    long_run = sgdcore.TrainConfig(batch_size=1, epochs=runner.NUMPY_WHILE_COMPILING_STEPS // 1600 + 1)
+
+    class DrawnError(Exception):
+        """Raised by the first draw: only what happens before training matters here."""
+
+    def draw(progress: sgdcore.Progress) -> None:
+        drawn.append(progress)
+        raise DrawnError
+
+    drawn.clear()
+    with pytest.raises(DrawnError):
+        runner.train_live(problem, long_run, save=lambda _: None, draw=draw)
+    assert drawn[0].step == 0 and not waited  # the starting point, drawn before waiting for the kernel
+
+
+def test_heavy_work_runs_at_a_lower_priority_in_its_own_thread_only() -> None:
+    seen: dict[str, int] = {}
+
+    def session() -> None:
+        thread = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, thread)
+        with runner.background_priority(heavy=False):
+            seen["light"] = os.getpriority(os.PRIO_PROCESS, thread)
+        with runner.background_priority():
+            seen["heavy"] = os.getpriority(os.PRIO_PROCESS, thread)
+            seen["other thread"] = os.getpriority(os.PRIO_PROCESS, main_thread)
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, thread)
+
+    main_thread = threading.get_native_id()
+    worker = threading.Thread(target=session)
+    worker.start()
+    worker.join(5)
+    assert seen["light"] == seen["before"] == seen["other thread"]
+    assert seen["heavy"] == runner.BACKGROUND_NICENESS
+    # Raised back where the process may (root, CAP_SYS_NICE); else the thread stays lower until it ends.
+    assert seen["after"] in (seen["before"], runner.BACKGROUND_NICENESS)
+
+
+def test_a_run_interrupted_by_a_click_no_longer_counts_among_the_runs_sharing_the_cores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = CoreTurns(1)
+    monkeypatch.setattr(runner, "CORES", turns)
+    monkeypatch.setattr(runner, "kernel_ready", lambda: True)
+    problem = sgdcore.make_problem(sgdcore.synthetic(20_000, seed=2), test_fraction=0.2, seed=0)
+
+    class ClickError(Exception):
+        """What Streamlit raises in a script run a click interrupts."""
+
+    def draw(progress: sgdcore.Progress) -> None:
+        assert turns.running() == 1
+        raise ClickError
+
+    with pytest.raises(ClickError):
+        runner.train_live(problem, sgdcore.TrainConfig(batch_size=1, epochs=3, backend="numpy"),
+                          save=lambda _: None, draw=draw)
+    assert turns.running() == 0
+    with turns.turn(1):  # and its cores are free
+        pass
+
+
+def test_a_run_that_waited_for_the_kernel_draws_its_first_snapshot_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(2000, seed=2), test_fraction=0.2, seed=0)
+    monkeypatch.setattr(runner, "wait_for_kernel", lambda: time.sleep(0.01))
+    monkeypatch.setattr(runner, "kernel_ready", lambda: False)
+    drawn: list[sgdcore.Progress] = []
+
+    def slow_draw(progress: sgdcore.Progress) -> None:
+        drawn.append(progress)
+        time.sleep(0.05)  # a slow redraw: paced after this, but not before the run's first snapshot
+
+    config = sgdcore.TrainConfig(batch_size=1, epochs=runner.NUMPY_WHILE_COMPILING_STEPS // 1600 + 1)
+    runner.train_live(problem, config, save=lambda _: None, draw=slow_draw, draw_last=False)
+    assert drawn[0].step == 0  # the starting point, while waiting
+    assert drawn[1].status == "running" and drawn[1].step > 0
