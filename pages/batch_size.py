@@ -88,7 +88,12 @@ else:
 
 st.subheader("Gradient noise against batch size: predicted (lines) and measured (dots)")
 left, right = st.columns([3, 2])
-noise = gradient_noise_table(problem, choice.key, value(state, "seed"))
+# Large data on a cluster (ui.large_data): measured on a bounded sample of its rows, at the whole data's optimum.
+sample = getattr(problem, "sample_problem", None)
+noise = gradient_noise_table(sample or problem, choice.key, value(state, "seed"))
+if sample is not None:
+    st.caption(f"Large data: predicted and measured on a random sample of {sample.train.n_rows:,} of the "
+               f"{n_train:,} rows (the spread of gradients at the full batch of the sample, not of the data, is 0).")
 left.altair_chart(charts.gradient_noise_chart(noise), width="stretch")
 right.markdown(
     "The **spread** is the root-mean-square distance ‖g_B − g‖ between a minibatch gradient and the full "

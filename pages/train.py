@@ -10,7 +10,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
-from ui.runner import interrupted, train_live
+from ui.runner import interrupted, snapshots, train_live
 from ui.settings import train_config
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, trained_on
@@ -77,6 +77,12 @@ feature = bottom_right.selectbox("Fit against feature", range(problem.train.n_fe
                                  format_func=problem.train.feature_names.__getitem__, key="fit_feature")
 fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
 comparison_slot = st.empty()
+# Large data on a cluster (ui.large_data): the point charts draw a bounded sample of its rows.
+points = getattr(problem, "sample_problem", problem)
+if points is not problem:
+    bottom_right.caption(f"Points: a random sample of {points.train.n_rows:,} of the {problem.train.n_rows:,} rows; "
+                         "the lines are SGD's and the closed form's on all of them.")
+    st.caption(problem.page_note(config))
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)
@@ -104,9 +110,9 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor) -
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
-    fit_slot.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
+    fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature), width="stretch")
     if problem.train.n_features > 1:
-        predicted_slot.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
+        predicted_slot.altair_chart(charts.predicted_chart(points, progress.weights, progress.bias), width="stretch")
     if progress.step > 0:
         show_comparison(progress)
 
@@ -185,8 +191,7 @@ if not run_on_this_data:
     # Before the first run, the charts show where SGD starts (step 0), as TensorFlow Playground shows its
     # untrained network; training then redraws them in place. No step is taken, so the kernel is not needed.
     try:
-        *_, progress = sgdcore.train(problem.train, replace(config, backend="numpy"), test=problem.test,
-                                     until_epoch=0)
+        *_, progress = snapshots(problem, replace(config, backend="numpy"), until_epoch=0)
     except sgdcore.SGDCoreError as error:
         if not (train_clicked or step_clicked):  # else shown above already
             show_error(error)

@@ -11,7 +11,7 @@ resumed from its state.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import sgdcore
@@ -58,6 +58,16 @@ def quadratics(problem: sgdcore.Problem) -> dict[str, sgdcore.QuadraticLoss | No
     return {"quadratic": problem.quadratic, "test_quadratic": problem.test_quadratic}
 
 
+def snapshots(problem: sgdcore.Problem, config: sgdcore.TrainConfig, *, state: sgdcore.TrainState | None = None,
+              until_epoch: int | None = None, report_every: float = REPORT_SECONDS) -> Iterator[sgdcore.Progress]:
+    """The run's snapshots: ``sgdcore.train`` on the problem's rows, or, for large data on a Dask cluster
+    (``problem.on_cluster``, ``ui.large_data``), ``sgdcore.distributed.train`` where the rows are."""
+    if getattr(problem, "on_cluster", False):
+        return problem.runs(config, state=state, until_epoch=until_epoch, report_every=report_every)
+    return sgdcore.train(problem.train, config, test=problem.test, state=state, until_epoch=until_epoch,
+                         report_every=report_every, **quadratics(problem))
+
+
 def train_live(
     problem: sgdcore.Problem,
     config: sgdcore.TrainConfig,
@@ -76,8 +86,7 @@ def train_live(
     frames = FrameClock()
     last_reported = time.perf_counter()
     progress = None
-    for progress in sgdcore.train(problem.train, config, test=problem.test, state=state,
-                                  until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem)):
+    for progress in snapshots(problem, config, state=state, until_epoch=until_epoch):
         save(progress)
         # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
         # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
@@ -113,8 +122,7 @@ def train_all(
     for index, (label, config) in enumerate(configs.items()):
         if report is not None:
             report(label, index)
-        for progress in sgdcore.train(problem.train, config, test=problem.test, report_every=report_every,
-                                      **quadratics(problem)):
+        for progress in snapshots(problem, config, report_every=report_every):
             runs[label] = progress
             save(dict(runs))
             if live and draw is not None and frames.due():
