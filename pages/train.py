@@ -42,6 +42,8 @@ step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="s
                                    help="Train one more epoch: continues a paused or finished run, or starts one.")
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
+if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
+    st.caption(problem.page_note(config))
 warning = sgdcore.warn_before_training(problem, config, limits)
 if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
     verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
@@ -82,7 +84,6 @@ points = getattr(problem, "sample_problem", problem)
 if points is not problem:
     bottom_right.caption(f"Points: a random sample of {points.train.n_rows:,} of the {problem.train.n_rows:,} rows; "
                          "the lines are SGD's and the closed form's on all of them.")
-    st.caption(problem.page_note(config))
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)

@@ -22,7 +22,10 @@ from __future__ import annotations
 import atexit
 import math
 import os
+import sys
+import types
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -146,7 +149,7 @@ class LargeProblem:
     def runs(self, config: sgdcore.TrainConfig, *, state: sgdcore.TrainState | None = None,
              until_epoch: int | None = None, report_every: float = 0.1) -> Iterator[sgdcore.Progress]:
         """:func:`sgdcore.distributed.train` on the cluster the data was read on."""
-        client = distributed.connect(address=self.address or None)
+        client = _connect(self.address)
         return distributed.train(self.data, config, client=client, state=state, until_epoch=until_epoch,
                                  report_every=report_every)
 
@@ -240,8 +243,28 @@ class LargeProblem:
 # Reading the files
 
 
+@contextmanager
+def _plain_main_module() -> Iterator[None]:
+    """While worker processes start, ``__main__`` is a module with no file.
+
+    Streamlit runs each page as the module ``__main__`` whose file is ``dashboard.py``, and a process started
+    by ``spawn`` (Dask's way) first runs the file of its parent's ``__main__``: every worker would run the
+    whole dashboard, bare, before its first task.
+    """
+    page = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if page is not None:
+            sys.modules["__main__"] = page
+
+
 def _connect(address: str) -> Any:
-    return distributed.connect(address=address.strip() or None)
+    """The client for ``address`` (:func:`sgdcore.distributed.connect`); the local cluster is started, on first
+    use, with a plain ``__main__``."""
+    with _plain_main_module():
+        return distributed.connect(address=address.strip() or None)
 
 
 def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any) -> tuple[float, sgdcore.Dataset]:
