@@ -19,7 +19,9 @@ import pytest
 from sklearn.linear_model import LinearRegression
 from streamlit.testing.v1 import AppTest
 
+import sgdcore
 from sgdcore import distributed
+from sgdcore.stability import noise_scale
 from ui.datasets import DASK_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +107,19 @@ def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp
     # β is the largest squared row norm over all rows (bias included), not over the sample.
     assert problem.largest_squared_row == pytest.approx(float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1)
 
+    # The limits from the statistics: the full-batch one exact, the minibatch one a proven lower bound of the exact
+    # limit that sgdcore computes from the rows in memory (for plain SGD, 2/(λ_max + c·β)).
+    rows = sgdcore.dataset_from_frame(frame, "y")
+    for batch_size in (1, 10, 400):
+        limits = problem.limits(sgdcore.TrainConfig(batch_size=batch_size))
+        exact = sgdcore.minibatch_stability_limit(rows, batch_size)
+        assert limits.full_batch == pytest.approx(exact.full_batch, rel=1e-9)
+        assert limits.minibatch.learning_rate <= exact.learning_rate * (1 + 1e-9)
+        c = noise_scale(400, batch_size)
+        assert limits.minibatch.learning_rate == pytest.approx(2 / (problem.curvature.lambda_max
+                                                                    + c * problem.largest_squared_row), rel=1e-6)
+        assert limits.minibatch.kind == ("exact" if batch_size == 400 else "lower_bound")
+
     at = at.switch_page("pages/train.py").run()
     no_exceptions(at)
     assert any("Large data on a Dask cluster" in caption.value for caption in at.caption)
@@ -123,6 +138,9 @@ def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp
         at = button(at, label).click().run()
         no_exceptions(at)
         assert at.table, f"{page}: no table of runs"
+    at = at.switch_page("pages/export.py").run()
+    no_exceptions(at)
+    assert at.get("download_button")
 
 
 def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(cluster: object, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ curvature, the comparison), from those statistics alone, and says what needs row
   pass finds ``β``, the largest squared row norm, over all rows;
 - the noise floor, which needs the same fourth moments: not computed;
 - the charts that draw points (the fit, predicted against actual, the gradient noise): drawn from a random
-  sample of at most :data:`SAMPLE_ROWS` rows, taken in the same pass, and labelled as such.
+  sample of about :data:`SAMPLE_ROWS` rows, taken in the same pass, and labelled as such.
 
 The pages reach these through ``problem.on_cluster`` (``ui.runner`` trains with :meth:`LargeProblem.runs`,
 ``ui.verdicts`` asks it for its limits and its diagnosis), so that importing the dashboard does not import
@@ -46,8 +46,9 @@ from ui.datasets import DASK_KEY
 from ui.widgets import show_error
 
 LOADED = "dask_loaded"  # session_state: the last files read on the Data page: {"key": …, "problem"/"error": …}
+LISTED = "dask_listed"  # session_state: (path, sgdcore.distributed.Source) of the files the Data page lists
 CLOUD_VARIABLE = "SGD_DASHBOARD_CLOUD"  # "1" or "0": force the Community Cloud behaviour on or off
-SAMPLE_ROWS = 5_000  # the points the fit charts and the gradient-noise table draw: a bounded sample of the rows
+SAMPLE_ROWS = 5_000  # about this many rows (one more per partition at most) for the charts that draw points
 PATH_KEY, SCHEDULER_KEY = "keep_dask_path", "keep_dask_scheduler"  # "keep_": kept when the user visits other pages
 
 # One embedded local cluster per server process (sgdcore.distributed.connect keeps it), started on first use
@@ -268,8 +269,8 @@ def _connect(address: str) -> Any:
 
 
 def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any) -> tuple[float, sgdcore.Dataset]:
-    """One pass over the partitions, on the workers: ``β`` (the largest ``‖[x, 1]‖²``) and a random sample of at
-    most :data:`SAMPLE_ROWS` rows, drawn in proportion to each partition's rows. Only those come back."""
+    """One pass over the partitions, on the workers: ``β`` (the largest ``‖[x, 1]‖²``) and a random sample of
+    about :data:`SAMPLE_ROWS` rows, drawn in proportion to each partition's rows. Only those come back."""
     features = list(data.feature_names)
     rng = np.random.default_rng(seed)
     share = min(1.0, SAMPLE_ROWS / data.n_rows)
@@ -316,14 +317,16 @@ def read_files(path: str, target: str, features: list[str], missing: str, non_nu
         what = "reading and checking" if passes["number"] == 1 else "summing the cleaned rows"
         bar.progress(done / total, text=f"Pass {passes['number']} of 3, {what}: partition {done:,} of {total:,}")
 
-    data = distributed.load(path, target, features, missing=missing, non_numeric=non_numeric, client=client,
-                            on_partition=on_partition)
-    condition = data.moments.correlation_condition()
-    if condition > distributed.CONDITION_LIMIT:
-        bar.progress(0.0, text=f"Pass 2 of 3: the closed form by QR (condition number {condition:.3g})…")
-    optimum = distributed.closed_form(data, "auto", client=client)
-    largest_squared_row, sample = _measure(data, client, seed, bar)
-    bar.empty()
+    try:
+        data = distributed.load(path, target, features, missing=missing, non_numeric=non_numeric, client=client,
+                                on_partition=on_partition)
+        condition = data.moments.correlation_condition()
+        if condition > distributed.CONDITION_LIMIT:
+            bar.progress(0.0, text=f"Pass 2 of 3: the closed form by QR (condition number {condition:.3g})…")
+        optimum = distributed.closed_form(data, "auto", client=client)
+        largest_squared_row, sample = _measure(data, client, seed, bar)
+    finally:
+        bar.empty()
     return LargeProblem(data, optimum, largest_squared_row, sample, address.strip())
 
 
@@ -335,7 +338,8 @@ def use_dask(problem: LargeProblem, name: str, key: str) -> None:
 
 def describe(problem: LargeProblem, name: str) -> str:
     data = problem.data
-    where = f"the scheduler at {problem.address}" if problem.address else "the local Dask cluster"
+    address = problem.address or os.environ.get(distributed.SCHEDULER_VARIABLE, "").strip()
+    where = f"the scheduler at {address}" if address else "the local Dask cluster"
     return (f"{name} ({data.n_rows:,} rows, {data.n_features} features, {data.n_partitions:,} partitions, on "
             f"{where})")
 
@@ -377,8 +381,13 @@ def data_section(in_use: Any) -> None:
                 "then trains on them without loading them into this server's memory.")
         return
     try:
-        with st.spinner("Listing the files and reading their headers…"):
-            source = distributed.inspect(path)
+        # Listed once per path and session: the headers of many files (in a bucket, say) take a while to read, and
+        # every click reruns this page. "Read the files" lists them again.
+        listed = state.get(LISTED)
+        if listed is None or listed[0] != path:
+            with st.spinner("Listing the files and reading their headers…"):
+                listed = state[LISTED] = (path, distributed.inspect(path))
+        source = listed[1]
     except sgdcore.SGDCoreError as error:
         refuse(str(error))
     except OSError as error:  # a file system that refuses (permissions, a bucket without credentials)
@@ -412,6 +421,7 @@ def data_section(in_use: Any) -> None:
     if st.button("Read the files", icon=":material/database:", type="primary" if loaded is None or loaded["key"]
                  != key else "secondary", help="One pass over every partition on the cluster (two to fill in means "
                  "or encode text), then one for the charts' sample."):
+        state.pop(LISTED, None)
         try:
             loaded = {"key": key, "problem": read_files(path, target, features, missing, non_numeric, address)}
         except sgdcore.SGDCoreError as error:
