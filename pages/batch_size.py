@@ -51,7 +51,7 @@ st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / fu
            f"stability limit {full_limit:.3g}) and the other optimiser settings from the sidebar; {n_train} "
            f"training rows, {base.epochs} epochs, seed {base.seed}. Stability limit for each batch size: {each}.")
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
-    st.caption(problem.page_note(base))
+    st.caption(problem.page_note(base, runs=len(configs)))
 warning = verdicts.comparison_check({label: (configs[label].learning_rate, limit) for label, limit in limits.items()})
 if warning is not None:
     verdicts.show(warning, key="batch_size_page")

@@ -227,8 +227,9 @@ class LargeProblem:
             fixes.append(sgdcore.Suggestion("epochs", progress.epoch + math.ceil(needed)))
         return sgdcore.Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=tuple(fixes))
 
-    def page_note(self, config: sgdcore.TrainConfig) -> str:
-        """What a page says about data on a cluster: which limit it shows and what it does not compute."""
+    def page_note(self, config: sgdcore.TrainConfig, runs: int = 1) -> str:
+        """What a page says about data on a cluster: which limit it shows, what it does not compute, and, for a
+        page that trains ``runs`` runs of ``config.epochs`` epochs, how many passes over the files that takes."""
         limit = self.limits(config).minibatch
         shown = ("the full-batch limit 2/λ_max (exact)" if limit.kind == "exact" else
                  f"for batch size {limit.batch_size} the proven lower bound 2/(λ_max + c·β) (β = "
@@ -238,7 +239,9 @@ class LargeProblem:
                 "trained on the workers; the closed form, the losses and the limits come from the data's "
                 f"statistics, never from the rows. Limit shown: {shown}. The noise floor is not computed (it needs "
                 "the rows): a run with small batches at a constant rate may stop short of the closed form "
-                "because of minibatch noise. Standardisation and the test fraction do not apply to large data.")
+                "because of minibatch noise. Standardisation and the test fraction do not apply to large data."
+                + (f" Training all {runs} runs takes {runs * config.epochs:,} passes over the files (one per epoch)."
+                   if runs > 1 else ""))
 
 
 # Reading the files
