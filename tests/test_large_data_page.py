@@ -132,8 +132,11 @@ def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp
                for success in at.success), [m.value for m in (*at.success, *at.warning, *at.error, *at.info)]
     assert any(table.value.shape[0] == 3 for table in at.table)  # SGD against the closed form: x0, x1, bias
 
+    at.session_state["learning_rate_page_epochs"] = 3  # each epoch of each run is a pass over the files
+    at.session_state["batch_size_page_epochs"] = 2
     for page, label in (("learning_rate", "Train all"), ("batch_size", "Train all")):
         at = at.switch_page(f"pages/{page}.py").run()
+        assert any("passes over the files" in caption.value for caption in at.caption)
         no_exceptions(at)
         at = button(at, label).click().run()
         no_exceptions(at)
@@ -154,10 +157,10 @@ def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(clust
     assert at.session_state["data_source"] == "synthetic"
 
 
-def test_a_missing_target_and_a_bad_path_are_said(cluster: object, tmp_path: Path) -> None:
+def test_a_missing_target_value_and_a_bad_path_are_said(cluster: object, tmp_path: Path) -> None:
     at = large_data_page(app(), str(tmp_path / "nothing" / "*.parquet"))
     assert any("No CSV or Parquet files" in error or "No file or folder" in error for error in errors(at)), errors(at)
-    (tmp_path / "c.csv").write_text("x,y\n1,2\n2,5\n3,6\n4,9\n,7\n")
+    (tmp_path / "c.csv").write_text("x,y\n1,2\n2,5\n3,6\n4,9\n5,\n")
     at = large_data_page(app(), str(tmp_path / "c.csv"))
     at = button(at, "Read the files").click().run()
     assert any("missing value" in error and "line 6" in error for error in errors(at)), errors(at)
