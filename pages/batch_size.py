@@ -50,6 +50,8 @@ each = "; ".join(f"{label}: {limit.learning_rate:.3g}{' or more' if limit.kind =
 st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / full_limit:.2g}× the full-batch "
            f"stability limit {full_limit:.3g}) and the other optimiser settings from the sidebar; {n_train} "
            f"training rows, {base.epochs} epochs, seed {base.seed}. Stability limit for each batch size: {each}.")
+if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
+    st.caption(problem.page_note(base, runs=len(configs)))
 warning = verdicts.comparison_check({label: (configs[label].learning_rate, limit) for label, limit in limits.items()})
 if warning is not None:
     verdicts.show(warning, key="batch_size_page")
@@ -88,7 +90,12 @@ else:
 
 st.subheader("Gradient noise against batch size: predicted (lines) and measured (dots)")
 left, right = st.columns([3, 2])
-noise = gradient_noise_table(problem, choice.key, value(state, "seed"))
+# Large data on a cluster (ui.large_data): measured on a bounded sample of its rows, at the whole data's optimum.
+sample = getattr(problem, "sample_problem", None)
+noise = gradient_noise_table(sample or problem, choice.key, value(state, "seed"))
+if sample is not None:
+    st.caption(f"Large data: predicted and measured on a random sample of {sample.train.n_rows:,} of the "
+               f"{n_train:,} rows (the spread of gradients at the full batch of the sample, not of the data, is 0).")
 left.altair_chart(charts.gradient_noise_chart(noise), width="stretch")
 right.markdown(
     "The **spread** is the root-mean-square distance ‖g_B − g‖ between a minibatch gradient and the full "

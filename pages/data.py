@@ -1,4 +1,5 @@
-"""Data: upload a CSV, look at it, choose the target and the features, and train on it everywhere."""
+"""Data: upload a CSV (or point at large files on a Dask cluster, ui.large_data), look at it, choose the target and
+the features, and train on it everywhere."""
 
 import streamlit as st
 
@@ -24,6 +25,15 @@ in_use = current_problem(state)
 if in_use.problem is not None:
     st.caption(f"In use now: {in_use.description}.")
 
+SOURCES = {"upload": "Upload a CSV", "dask": "Large data (Dask)"}
+state.setdefault("keep_data_page_source", "dask" if state.get("data_source") == "dask" else "upload")
+source = st.radio("Source", tuple(SOURCES), format_func=SOURCES.__getitem__, horizontal=True,
+                  key="keep_data_page_source", label_visibility="collapsed")
+if source == "dask":
+    from ui import large_data  # imports Dask: only when this source is chosen
+
+    large_data.data_section(in_use)
+    st.stop()
 
 uploaded = st.file_uploader("Upload a CSV file", type=["csv", "tsv", "txt"], key="csv_file")
 # Parse each upload once: a million-row file takes seconds, and every click reruns this page. Then Streamlit's

@@ -79,6 +79,8 @@ st.caption(f"Stability limit for this data: 2/λ_max = **{2 / problem.curvature.
            f"{with_settings}). {verdicts.limit_text(limits, base)} Rates: " + ", ".join(f"{rate:.3g}" for rate in rates)
            + f". Batch size {base.batch_size}, {base.epochs} epochs, seed {base.seed}; other settings from the "
            "sidebar.")
+if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
+    st.caption(problem.page_note(base, runs=len(configs)))
 warning = verdicts.comparison_check({label: (config.learning_rate, limits.minibatch)
                                      for label, config in configs.items()})
 if warning is not None:

@@ -10,7 +10,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
-from ui.runner import interrupted, sharing_text, train_live
+from ui.runner import interrupted, sharing_text, snapshots, train_live
 from ui.settings import train_config
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, trained_on
@@ -42,6 +42,8 @@ step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="s
                                    help="Train one more epoch: continues a paused or finished run, or starts one.")
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
+if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
+    st.caption(problem.page_note(config))
 warning = sgdcore.warn_before_training(problem, config, limits)
 if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
     verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
@@ -77,6 +79,11 @@ feature = bottom_right.selectbox("Fit against feature", range(problem.train.n_fe
                                  format_func=problem.train.feature_names.__getitem__, key="fit_feature")
 fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
 comparison_slot = st.empty()
+# Large data on a cluster (ui.large_data): the point charts draw a bounded sample of its rows.
+points = getattr(problem, "sample_problem", problem)
+if points is not problem:
+    bottom_right.caption(f"Points: a random sample of {points.train.n_rows:,} of the {problem.train.n_rows:,} rows; "
+                         "the lines are SGD's and the closed form's on all of them.")
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)
@@ -104,9 +111,9 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor) -
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
-    fit_slot.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
+    fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature), width="stretch")
     if problem.train.n_features > 1:
-        predicted_slot.altair_chart(charts.predicted_chart(problem, progress.weights, progress.bias), width="stretch")
+        predicted_slot.altair_chart(charts.predicted_chart(points, progress.weights, progress.bias), width="stretch")
     if progress.step > 0:
         show_comparison(progress)
 
@@ -187,8 +194,7 @@ if not run_on_this_data:
     # Before the first run, the charts show where SGD starts (step 0), as TensorFlow Playground shows its
     # untrained network; training then redraws them in place. No step is taken, so the kernel is not needed.
     try:
-        *_, progress = sgdcore.train(problem.train, replace(config, backend="numpy"), test=problem.test,
-                                     until_epoch=0)
+        *_, progress = snapshots(problem, replace(config, backend="numpy"), until_epoch=0)
     except sgdcore.SGDCoreError as error:
         if not (train_clicked or step_clicked):  # else shown above already
             show_error(error)

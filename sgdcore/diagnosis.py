@@ -224,7 +224,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     floor = None
     if constant and config.l1_penalty == 0 and rate < limits.minibatch.learning_rate:
         floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
-    measured, needed, predicted = _contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
+    measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                relative, eigenvalues, config)
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
@@ -237,7 +237,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
 
     oscillation = _l1_oscillation(problem, config, target, progress)
     if oscillation is None and relative > ARRIVED and limits.minibatch.ratio(final_rate) > NEAR_LIMIT:
-        oscillation = Oscillation("rate_near_limit", distance, (), _swing(progress, problem.names, ()))
+        oscillation = Oscillation("rate_near_limit", distance, (), swing_of(progress, problem.names, ()))
     if oscillation is not None:
         fixes = (Suggestion("l1_penalty", round_down(ARRIVED * scale / final_rate)),
                  Suggestion("schedule", "inverse_scaling")) if oscillation.cause == "l1_penalty" else (
@@ -288,7 +288,8 @@ def _penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
     return np.append(model.coef_, model.intercept_)
 
 
-def _swing(progress: Progress, names: tuple[str, ...], chosen: tuple[str, ...]) -> float:
+def swing_of(progress: Progress, names: tuple[str, ...], chosen: tuple[str, ...]) -> float:
+    """Half the widest range of the ``chosen`` parameters (all if none) over the last quarter of the trajectory."""
     trajectory = np.asarray(progress.trajectory)
     last = trajectory[len(trajectory) - max(2, len(trajectory) // 4):]
     columns = [names.index(name) for name in chosen] or list(range(len(names)))
@@ -305,10 +306,10 @@ def _l1_oscillation(problem: Problem, config: TrainConfig, target: np.ndarray,
         return None
     bouncing = tuple(name for name, weight in zip(problem.names[:-1], target[:-1], strict=True)
                      if abs(weight) <= swing)
-    return Oscillation("l1_penalty", swing, bouncing, _swing(progress, problem.names, bouncing)) if bouncing else None
+    return Oscillation("l1_penalty", swing, bouncing, swing_of(progress, problem.names, bouncing)) if bouncing else None
 
 
-def _contraction(progress: Progress, floor_loss: float, relative: float, eigenvalues: np.ndarray,
+def contraction(progress: Progress, floor_loss: float, relative: float, eigenvalues: np.ndarray,
                  config: TrainConfig) -> tuple[float | None, float | None, float | None]:
     """Measured and predicted factors by which the loss gap shrinks per epoch, and the epochs still needed.
 

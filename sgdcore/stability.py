@@ -387,7 +387,7 @@ def minibatch_stability_limit(
         return result(full_batch, "exact")
     top = full_batch * (1.0 - 1e-9)  # just inside: the gain is finite and, unless c = 0, large
     largest_row = _largest_squared_row(data)
-    lower = _lower_bound(eigenvalues, c * largest_row, top, settings)
+    lower = proven_stable_rate(eigenvalues, c * largest_row, top, settings)
     if not exact:
         return result(lower, "lower_bound")
     start: list[np.ndarray | None] = [None]
@@ -422,7 +422,7 @@ def _largest_squared_row(data: Dataset) -> float:
     return float(np.max(np.einsum("ij,ij->i", X, X))) + 1.0
 
 
-def _lower_bound(eigenvalues: np.ndarray, noise_scale: float, top: float, settings: tuple) -> float:
+def proven_stable_rate(eigenvalues: np.ndarray, noise_scale: float, top: float, settings: tuple) -> float:
     """The rate where ``c·β·max_k g_kk λ_k`` reaches 1: provably mean-square stable below it."""
 
     def log_bound(log_rate: float) -> float:

@@ -23,6 +23,9 @@ from ui.messages import listed_numbers
 from ui.settings import parse_weights, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
+# session_state: {"problem": ui.large_data.LargeProblem, "key": str, "description": str} once applied. The problem
+# is made on the Data page (ui.large_data, which imports Dask); reading it here needs no Dask.
+DASK_KEY = "dask_data"
 # A dataset in use costs 18-27 bytes a value (X, y, the problem's split and standardised rows) and 30-38 at the
 # peak of making its problem (measured at 1,000,000 × 20 and 200,000 × 100): at most 40 million values keeps
 # the peak near 1.5 GB, within a small machine or a Streamlit Community Cloud app, which an unchecked
@@ -102,11 +105,19 @@ class Choice(NamedTuple):
 
 
 def current_problem(state: MutableMapping[str, Any]) -> Choice:
-    """The problem the settings describe; on an error, the last one that worked stays in use."""
+    """The problem the settings describe; on an error, the last one that worked stays in use.
+
+    Large data (``data_source == "dask"``) comes as the problem the Data page made from the files' statistics
+    (``ui.large_data.LargeProblem``): it is not split or standardised, so its key carries no such options.
+    """
     try:
-        data, data_key, description = selected_dataset(state)
-        options = (value(state, "standardize"), value(state, "test_fraction"), value(state, "data_seed"))
-        problem = cached_problem(data, data_key, *options)
+        if value(state, "data_source") == "dask":
+            problem, data_key, description = large_problem(state)
+            options: tuple = ()
+        else:
+            data, data_key, description = selected_dataset(state)
+            options = (value(state, "standardize"), value(state, "test_fraction"), value(state, "data_seed"))
+            problem = cached_problem(data, data_key, *options)
     except (sgdcore.SGDCoreError, ValueError) as error:
         last = state.get("_last_choice")
         if last is None:
@@ -115,6 +126,15 @@ def current_problem(state: MutableMapping[str, Any]) -> Choice:
     choice = Choice(problem, f"{data_key}|{options}", description, None)
     state["_last_choice"] = choice
     return choice
+
+
+def large_problem(state: MutableMapping[str, Any]) -> tuple[Any, str, str]:
+    """``(problem, key, description)`` of the large data in use; ``ValueError`` when none was read yet."""
+    current = state.get(DASK_KEY)
+    if current is None:
+        raise ValueError("No large data is read yet: on the Data page choose Large data (Dask), read the files and "
+                         "press Use this dataset, or choose another data source.")
+    return current["problem"], current["key"], current["description"]
 
 
 def use_csv(dataset: sgdcore.Dataset, name: str, key: str) -> None:

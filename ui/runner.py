@@ -201,6 +201,20 @@ def quadratics(problem: sgdcore.Problem) -> dict[str, sgdcore.QuadraticLoss | No
     return {"quadratic": problem.quadratic, "test_quadratic": problem.test_quadratic}
 
 
+def snapshots(problem: sgdcore.Problem, config: sgdcore.TrainConfig, *, state: sgdcore.TrainState | None = None,
+              until_epoch: int | None = None, report_every: float = REPORT_SECONDS,
+              sharing: Callable[[int], None] | None = None) -> Iterator[sgdcore.Progress]:
+    """The run's snapshots: ``sgdcore.train`` on the problem's rows, in turns with the other sessions' runs
+    (:func:`in_turns`), or, for large data on a Dask cluster (``problem.on_cluster``, ``ui.large_data``),
+    ``sgdcore.distributed.train`` where the rows are, which takes none of this server's cores."""
+    if getattr(problem, "on_cluster", False):
+        return problem.runs(config, state=state, until_epoch=until_epoch, report_every=report_every)
+    threads = run_threads(config, problem.train.n_features)
+    runs = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test, state=state,
+                         until_epoch=until_epoch, report_every=report_every, **quadratics(problem))
+    return in_turns(runs, threads, sharing, heavy=heavy_run(problem, config))
+
+
 def train_live(
     problem: sgdcore.Problem,
     config: sgdcore.TrainConfig,
@@ -221,7 +235,7 @@ def train_live(
     On a fresh server the kernel may still be compiling: a short run (the default data's) trains on the NumPy
     path instead, equal to rounding; a longer one draws its starting point, then waits.
     """
-    if not kernel_ready():
+    if not kernel_ready() and not getattr(problem, "on_cluster", False):
         steps = config.steps_per_epoch(problem.train.n_rows) * (until_epoch or config.epochs)
         if config.backend == "auto" and steps <= NUMPY_WHILE_COMPILING_STEPS:
             config = replace(config, backend="numpy")
@@ -232,13 +246,11 @@ def train_live(
     frames = FrameClock()  # after the wait: the run's first snapshot is drawn at once all the same
     last_reported = time.perf_counter()
     progress = None
-    threads = run_threads(config, problem.train.n_features)
-    snapshots = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test, state=state,
-                              until_epoch=until_epoch, report_every=REPORT_SECONDS, **quadratics(problem))
     # Closed at once when a click interrupts the script (an exception from a Streamlit call), so that the run no
     # longer counts among those sharing the cores.
-    with contextlib.closing(in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config))) as turns:
-        for progress in turns:
+    runs = snapshots(problem, config, state=state, until_epoch=until_epoch, sharing=sharing)
+    with contextlib.closing(runs):
+        for progress in runs:
             save(progress)
             # Every Streamlit call is also where a click (Stop) can interrupt the script: report often
             # enough for that (≤ REPORT_SECONDS apart), and no more, since each one costs training time.
@@ -276,11 +288,9 @@ def train_all(
     for index, (label, config) in enumerate(configs.items()):
         if report is not None:
             report(label, index)
-        threads = run_threads(config, problem.train.n_features)
-        snapshots = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test,
-                                  report_every=REPORT_SECONDS, **quadratics(problem))
-        with contextlib.closing(in_turns(snapshots, threads, sharing, heavy=heavy_run(problem, config))) as turns:
-            for progress in turns:
+        runs_of_config = snapshots(problem, config, sharing=sharing)
+        with contextlib.closing(runs_of_config):
+            for progress in runs_of_config:
                 runs[label] = progress
                 save(dict(runs))
                 if live and draw is not None and frames.due():

@@ -122,9 +122,9 @@ class Setting:
         return str(value)
 
 
-DATA_SOURCES = ("synthetic", "diabetes", "csv")
+DATA_SOURCES = ("synthetic", "diabetes", "csv", "dask")
 DATA_SOURCE_LABELS = {"synthetic": "Synthetic (D2L)", "diabetes": "Diabetes (scikit-learn sample)",
-                      "csv": "Uploaded CSV"}
+                      "csv": "Uploaded CSV", "dask": "Large data (Dask)"}
 SCHEDULE_LABELS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
                    "inverse_scaling": "Inverse scaling (η₀ / t^power_t)", "cosine": "Cosine"}
 RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limit, or learning rates η

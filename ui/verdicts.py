@@ -60,7 +60,10 @@ def _cached_limits(_problem: sgdcore.Problem, data_key: str, settings: tuple) ->
 
 
 def limits_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig) -> sgdcore.Limits:
-    """The stability limits of ``config`` on ``problem`` (the data ``data_key`` names), computed once."""
+    """The stability limits of ``config`` on ``problem`` (the data ``data_key`` names), computed once; large data
+    on a cluster (``problem.on_cluster``) gives its own, from its statistics."""
+    if getattr(problem, "on_cluster", False):
+        return problem.limits(config)
     return _cached_limits(problem, data_key, _settings_key(config))
 
 
@@ -77,6 +80,8 @@ def noise_floor_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.Tra
     """Where a run of ``config`` is expected to hover, or None: only for a constant rate below the limit
     without an L1 penalty (whose push never fades), and for data small enough for the exact computation."""
     schedule = config.schedule
+    if getattr(problem, "on_cluster", False):  # the floor needs every row's fourth moments
+        return None
     if (schedule.kind != "constant" or schedule.warmup_steps or config.l1_penalty
             or config.learning_rate >= limits.minibatch.learning_rate):
         return None
@@ -89,7 +94,9 @@ def diagnosis_of(saved: MutableMapping[str, Any], problem: sgdcore.Problem, conf
     a rerun of the page does not judge it again."""
     mark = (progress.step, progress.status, progress.epochs)
     if saved.get("diagnosis_of") != mark:
-        saved["diagnosis"] = sgdcore.diagnose(problem, config, progress, limits)
+        on_cluster = getattr(problem, "on_cluster", False)  # large data: judged from its statistics
+        saved["diagnosis"] = (problem.diagnose(config, progress, limits) if on_cluster
+                              else sgdcore.diagnose(problem, config, progress, limits))
         saved["diagnosis_of"] = mark
     return saved["diagnosis"]
 

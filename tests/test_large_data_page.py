@@ -1,0 +1,194 @@
+"""The Data page's "Large data (Dask)" source, and the pages that train on it, against a real local cluster.
+
+The cluster is sgdcore.distributed's embedded one (worker processes on 127.0.0.1), started by the module's
+fixture and closed by it; the files are small Parquet and CSV files written to ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.linear_model import LinearRegression
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from sgdcore import distributed
+from sgdcore.stability import noise_scale
+from ui.datasets import DASK_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    """The embedded local cluster, as the dashboard starts it when no scheduler is set; closed at the end."""
+    saved = os.environ.pop(distributed.SCHEDULER_VARIABLE, None)
+    try:
+        yield distributed.connect()
+    finally:
+        distributed.shutdown()
+        if saved is not None:
+            os.environ[distributed.SCHEDULER_VARIABLE] = saved
+
+
+@pytest.fixture(autouse=True)
+def not_on_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SGD_DASHBOARD_CLOUD", "0")
+
+
+def regression(n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, 2))
+    frame = pd.DataFrame(X, columns=["x0", "x1"])
+    frame["y"] = X @ np.array([2.0, -3.4]) + 4.2 + rng.normal(scale=0.01, size=n_rows)
+    return frame
+
+
+def two_parquet_files(folder: Path) -> tuple[str, pd.DataFrame]:
+    frame = regression()
+    for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
+        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / f"part{index}.parquet",
+                       row_group_size=100)
+    return str(folder / "*.parquet"), frame
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def large_data_page(at: AppTest, path: str, scheduler: str = "") -> AppTest:
+    at = at.switch_page("pages/data.py").run()
+    at.radio(key="keep_data_page_source").set_value("dask").run()
+    at.text_input(key="keep_dask_scheduler").set_value(scheduler).run()
+    at.text_input(key="keep_dask_path").set_value(path).run()
+    no_exceptions(at)
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [error.value for error in at.error]
+
+
+def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp_path: Path) -> None:
+    path, frame = two_parquet_files(tmp_path)
+    at = large_data_page(app(), path)
+    assert any("2 PARQUET files" in caption.value and "4 partitions" in caption.value for caption in at.caption)
+    at = button(at, "Read the files").click().run()
+    no_exceptions(at)
+    assert not errors(at)
+    assert any("400 rows read in 4 partitions" in caption.value for caption in at.caption)
+    at = button(at, "Use this dataset").click().run()
+    no_exceptions(at)
+    assert at.session_state["data_source"] == "dask"
+    assert any("Every page trains on it now" in success.value for success in at.success)
+
+    problem = at.session_state[DASK_KEY]["problem"]
+    reference = LinearRegression().fit(frame[["x0", "x1"]], frame["y"])
+    np.testing.assert_allclose(problem.optimum.weights, reference.coef_, rtol=1e-9)
+    # β is the largest squared row norm over all rows (bias included), not over the sample.
+    assert problem.largest_squared_row == pytest.approx(float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1)
+
+    # The limits from the statistics: the full-batch one exact, the minibatch one a proven lower bound of the exact
+    # limit that sgdcore computes from the rows in memory (for plain SGD, 2/(λ_max + c·β)).
+    rows = sgdcore.dataset_from_frame(frame, "y")
+    for batch_size in (1, 10, 400):
+        limits = problem.limits(sgdcore.TrainConfig(batch_size=batch_size))
+        exact = sgdcore.minibatch_stability_limit(rows, batch_size)
+        assert limits.full_batch == pytest.approx(exact.full_batch, rel=1e-9)
+        assert limits.minibatch.learning_rate <= exact.learning_rate * (1 + 1e-9)
+        c = noise_scale(400, batch_size)
+        assert limits.minibatch.learning_rate == pytest.approx(2 / (problem.curvature.lambda_max
+                                                                    + c * problem.largest_squared_row), rel=1e-6)
+        assert limits.minibatch.kind == ("exact" if batch_size == 400 else "lower_bound")
+
+    at = at.switch_page("pages/train.py").run()
+    no_exceptions(at)
+    assert any("Large data on a Dask cluster" in caption.value for caption in at.caption)
+    at.sidebar.number_input(key="batch_size").set_value(400).run()
+    at.sidebar.number_input(key="epochs").set_value(60).run()
+    at.sidebar.select_slider(key="learning_rate").set_value(0.5).run()
+    at = button(at, "Train").click().run()
+    no_exceptions(at)
+    assert any(success.value.startswith("Finished 60 epochs") and "At the closed form" in success.value
+               for success in at.success), [m.value for m in (*at.success, *at.warning, *at.error, *at.info)]
+    assert any(table.value.shape[0] == 3 for table in at.table)  # SGD against the closed form: x0, x1, bias
+
+    at.session_state["learning_rate_page_epochs"] = 3  # each epoch of each run is a pass over the files
+    at.session_state["batch_size_page_epochs"] = 2
+    for page, label in (("learning_rate", "Train all"), ("batch_size", "Train all")):
+        at = at.switch_page(f"pages/{page}.py").run()
+        assert any("passes over the files" in caption.value for caption in at.caption)
+        no_exceptions(at)
+        at = button(at, label).click().run()
+        no_exceptions(at)
+        assert at.table, f"{page}: no table of runs"
+    at = at.switch_page("pages/export.py").run()
+    no_exceptions(at)
+    assert at.get("download_button")
+
+
+def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(cluster: object, tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("x,y\n1,2\n2,4\n3,6\n")
+    (tmp_path / "b.csv").write_text("x,y\n1,2\n2,4,5\n3,6\n")
+    at = large_data_page(app(), str(tmp_path / "*.csv"))
+    at = button(at, "Read the files").click().run()
+    no_exceptions(at)
+    assert any("b.csv, line 3" in error for error in errors(at)), errors(at)
+    assert any("Nothing changed" in caption.value or "still" in caption.value.lower() for caption in at.caption)
+    assert at.session_state["data_source"] == "synthetic"
+
+
+def test_a_missing_target_value_and_a_bad_path_are_said(cluster: object, tmp_path: Path) -> None:
+    at = large_data_page(app(), str(tmp_path / "nothing" / "*.parquet"))
+    assert any("No CSV or Parquet files" in error or "No file or folder" in error for error in errors(at)), errors(at)
+    (tmp_path / "c.csv").write_text("x,y\n1,2\n2,5\n3,6\n4,9\n5,\n")
+    at = large_data_page(app(), str(tmp_path / "c.csv"))
+    at = button(at, "Read the files").click().run()
+    assert any("missing value" in error and "line 6" in error for error in errors(at)), errors(at)
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_said_and_the_data_in_use_stays(tmp_path: Path) -> None:
+    path, _ = two_parquet_files(tmp_path)
+    address = f"tcp://127.0.0.1:{unused_port()}"
+    at = large_data_page(app(), path, scheduler=address)
+    at = button(at, "Read the files").click().run()
+    no_exceptions(at)
+    assert any("No Dask scheduler answers" in error and address in error for error in errors(at)), errors(at)
+    assert at.session_state["data_source"] == "synthetic"
+    assert DASK_KEY not in at.session_state
+
+
+def test_on_cloud_without_a_scheduler_the_source_explains_what_it_needs(monkeypatch: pytest.MonkeyPatch,
+                                                                        tmp_path: Path) -> None:
+    monkeypatch.setenv("SGD_DASHBOARD_CLOUD", "1")
+    monkeypatch.delenv(distributed.SCHEDULER_VARIABLE, raising=False)
+    clients = dict(distributed._clients)
+    at = large_data_page(app(), str(tmp_path / "*.parquet"))
+    assert any("Community Cloud" in info.value and "scheduler" in info.value for info in at.info)
+    assert not [b for b in at.button if b.label == "Read the files"]
+    assert distributed._clients == clients  # no cluster was started or connected to

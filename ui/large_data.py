@@ -1,0 +1,464 @@
+"""The "Large data (Dask)" source: CSV or Parquet files read on a Dask cluster, trained where they lie.
+
+:mod:`sgdcore.distributed` reduces the files to their sufficient statistics (count, means, centred
+co-moments) and trains SGD on the workers; no row comes to the dashboard. :class:`LargeProblem` gives the
+pages what they read from an in-memory :class:`sgdcore.Problem` (the closed form, the quadratic loss, the
+curvature, the comparison), from those statistics alone, and says what needs rows:
+
+- the stability limit for a minibatch: the exact one needs every row's fourth moments; shown is the proven
+  lower bound ``2/(λ_max + c·β)`` of :mod:`sgdcore.stability` (its momentum form likewise), for which one
+  pass finds ``β``, the largest squared row norm, over all rows;
+- the noise floor, which needs the same fourth moments: not computed;
+- the charts that draw points (the fit, predicted against actual, the gradient noise): drawn from a random
+  sample of about :data:`SAMPLE_ROWS` rows, taken in the same pass, and labelled as such.
+
+The pages reach these through ``problem.on_cluster`` (``ui.runner`` trains with :meth:`LargeProblem.runs`,
+``ui.verdicts`` asks it for its limits and its diagnosis), so that importing the dashboard does not import
+Dask: only this module does, when the source is used.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import os
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+import dask
+import numpy as np
+import streamlit as st
+from distributed import as_completed
+
+import sgdcore
+from sgdcore import distributed
+from sgdcore.analysis import stability_limit
+from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
+from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, proven_stable_rate, noise_scale
+from ui import messages
+from ui.datasets import DASK_KEY
+from ui.widgets import show_error
+
+LOADED = "dask_loaded"  # session_state: the last files read on the Data page: {"key": …, "problem"/"error": …}
+LISTED = "dask_listed"  # session_state: (path, sgdcore.distributed.Source) of the files the Data page lists
+CLOUD_VARIABLE = "SGD_DASHBOARD_CLOUD"  # "1" or "0": force the Community Cloud behaviour on or off
+SAMPLE_ROWS = 5_000  # about this many rows (one more per partition at most) for the charts that draw points
+PATH_KEY, SCHEDULER_KEY = "keep_dask_path", "keep_dask_scheduler"  # "keep_": kept when the user visits other pages
+
+# One embedded local cluster per server process (sgdcore.distributed.connect keeps it), started on first use
+# and closed when the server exits.
+atexit.register(distributed.shutdown)
+
+
+def on_cloud() -> bool:
+    """Whether the dashboard runs on Streamlit Community Cloud, where starting worker processes would take
+    more memory than the app has.
+
+    ``SGD_DASHBOARD_CLOUD=1`` (or ``0``) decides. Otherwise Cloud is recognised by how it runs apps: from a
+    checkout under ``/mount/src/`` (the path its deploy logs show), in a container whose host name is
+    ``streamlit``.
+    """
+    forced = os.environ.get(CLOUD_VARIABLE, "").strip().lower()
+    if forced in ("1", "true", "yes", "on"):
+        return True
+    if forced in ("0", "false", "no", "off"):
+        return False
+    return Path(__file__).resolve().as_posix().startswith("/mount/src/") or os.environ.get("HOSTNAME") == "streamlit"
+
+
+# The problem, from the statistics
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What the pages read about the training rows of data on a cluster: how many, and their names; no values."""
+
+    n_rows: int
+    n_features: int
+    feature_names: tuple[str, ...]
+    target_name: str
+    true_weights: None = None
+    true_bias: None = None
+
+
+@dataclass(frozen=True, eq=False)
+class LargeProblem:
+    """Data on a Dask cluster, shaped like :class:`sgdcore.Problem` where the statistics allow.
+
+    No standardisation and no held-out rows: SGD trains on the files as they are (``scaler``, ``test`` and
+    ``raw_test`` are None). ``largest_squared_row`` is ``β = max‖[x, 1]‖²`` over all rows; ``sample`` a
+    random sample of the rows for the charts that draw points; ``address`` the scheduler ("" for the
+    default of :func:`sgdcore.distributed.connect`).
+    """
+
+    data: distributed.DistributedData
+    optimum: sgdcore.ClosedForm
+    largest_squared_row: float
+    sample: sgdcore.Dataset
+    address: str = ""
+
+    on_cluster: ClassVar[bool] = True
+    scaler: ClassVar[None] = None
+    test: ClassVar[None] = None
+    raw_test: ClassVar[None] = None
+    test_quadratic: ClassVar[None] = None
+
+    @cached_property
+    def train(self) -> Rows:
+        data = self.data
+        return Rows(data.n_rows, data.n_features, data.feature_names, data.target_name)
+
+    @property
+    def raw_train(self) -> Rows:
+        return self.train
+
+    @cached_property
+    def quadratic(self) -> sgdcore.QuadraticLoss:
+        return self.data.quadratic
+
+    @cached_property
+    def curvature(self) -> sgdcore.Curvature:
+        return self.data.curvature
+
+    @cached_property
+    def optimum_loss(self) -> float:
+        # From the centred statistics, which keep the digits the raw quadratic loses to a large mean.
+        return self.data.moments.loss(self.optimum.params)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.data.names
+
+    def to_original_units(self, weights: np.ndarray, bias: float) -> tuple[np.ndarray, float]:
+        return np.asarray(weights, dtype=np.float64), float(bias)
+
+    def compare(self, weights: np.ndarray, bias: float) -> sgdcore.Comparison:
+        return self.data.compare(weights, bias, self.optimum)
+
+    @cached_property
+    def sample_problem(self) -> sgdcore.Problem:
+        """The sample's rows with the whole data's closed form, for the charts that draw points."""
+        return sgdcore.Problem(self.sample, None, self.sample, None, None, self.optimum, self.quadratic,
+                               self.curvature)
+
+    def runs(self, config: sgdcore.TrainConfig, *, state: sgdcore.TrainState | None = None,
+             until_epoch: int | None = None, report_every: float = 0.1) -> Iterator[sgdcore.Progress]:
+        """:func:`sgdcore.distributed.train` on the cluster the data was read on."""
+        client = _connect(self.address)
+        return distributed.train(self.data, config, client=client, state=state, until_epoch=until_epoch,
+                                 report_every=report_every)
+
+    def limits(self, config: sgdcore.TrainConfig) -> sgdcore.Limits:
+        """The full-batch limit (exact) and, below the full batch, the proven lower bound of the minibatch limit
+        (:mod:`sgdcore.stability`'s ``c·β`` bound, with ``β`` over all rows): the exact minibatch limit needs
+        every row's fourth moments."""
+        p = self.data.n_features + 1
+        eigenvalues = np.linalg.eigvalsh(self.quadratic.hessian
+                                         + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0]))
+        eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+        settings = (config.momentum, config.dampening, config.nesterov)
+        full_batch = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
+        n_rows, batch_size = self.data.n_rows, config.batch_size
+        c = noise_scale(n_rows, batch_size, config.drop_last)
+        if c == 0.0 or not math.isfinite(full_batch):
+            minibatch = StabilityLimit(full_batch, "exact", full_batch, batch_size, n_rows, config.l1_penalty > 0)
+        else:
+            lower = proven_stable_rate(eigenvalues, c * self.largest_squared_row, full_batch * (1.0 - 1e-9), settings)
+            minibatch = StabilityLimit(lower, "lower_bound", full_batch, batch_size, n_rows, config.l1_penalty > 0)
+        kappa = sgdcore.curvature(self.quadratic.hessian, config.weight_decay).condition_number
+        return sgdcore.Limits(minibatch, kappa)
+
+    def diagnose(self, config: sgdcore.TrainConfig, progress: sgdcore.Progress,
+                 limits: sgdcore.Limits) -> sgdcore.Diagnosis:
+        """:func:`sgdcore.diagnose`'s verdict from the statistics: diverged, oscillating (only where the limit
+        is exact), at the optimum, or far from it. Never "noise_floor": the floor needs the rows. With an L1
+        penalty the distance is to the closed form (the penalised optimum needs the rows too)."""
+        rate = config.learning_rate
+        limit = limits.minibatch
+        base = dict(status=progress.status, learning_rate=rate, limits=limits, ratio=limit.ratio(rate),
+                    crossed=limit.crossed(rate), diverged_at_step=progress.diverged_at_step)
+        if progress.status == "diverged":
+            return sgdcore.Diagnosis(
+                "diverged", **base, target="closed_form", penalty_shifts_optimum=False, relative_distance=None,
+                loss_gap=None, train_r2=None, sign_flips=(), floor=None, floor_ratio=None,
+                contraction_per_epoch=None, predicted_contraction_per_epoch=None, epochs_needed=None,
+                oscillation=None,
+                suggestions=(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)),))
+        params = np.append(progress.weights, progress.bias)
+        p = len(params)
+        hessian = self.quadratic.hessian + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
+        closed = self.optimum.params
+        decayed = config.weight_decay > 0 and config.l1_penalty == 0
+        target = np.linalg.lstsq(hessian, self.quadratic.linear, rcond=None)[0] if decayed else closed
+        eigenvalues, eigenvectors = np.linalg.eigh(hessian)
+        spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
+        eigenvalues = eigenvalues[spanned]
+        distance = float(np.linalg.norm(eigenvectors[:, spanned].T @ (params - target)))
+        scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+        relative = distance / scale
+        target_loss = self.data.moments.loss(target)
+        comparison = self.compare(progress.weights, progress.bias)
+        flips = tuple(name for name, a, b in zip(comparison.names[:-1], comparison.sgd, comparison.closed_form,
+                                                 strict=False) if a * b < 0)
+        measured, needed, predicted = contraction(progress, target_loss, relative, eigenvalues, config)
+        details = dict(
+            target="penalised_optimum" if decayed else "closed_form",
+            penalty_shifts_optimum=bool(decayed and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
+            relative_distance=relative, loss_gap=self.data.moments.loss_gap(params, target),
+            train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=None, floor_ratio=None,
+            contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
+        )
+        if relative > ARRIVED and limit.kind == "exact" and limit.ratio(progress.learning_rate) > NEAR_LIMIT:
+            swing = sgdcore.Oscillation("rate_near_limit", distance, (), swing_of(progress, self.names, ()))
+            return sgdcore.Diagnosis("oscillating", **base, **details, oscillation=swing, suggestions=(
+                sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)),))
+        if relative <= ARRIVED and comparison.train_r2_sgd >= 0:
+            return sgdcore.Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
+        fixes = []
+        if rate < 0.25 * limit.learning_rate:
+            fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
+        if needed is not None and math.isfinite(needed) and needed > 0:
+            fixes.append(sgdcore.Suggestion("epochs", progress.epoch + math.ceil(needed)))
+        return sgdcore.Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=tuple(fixes))
+
+    def page_note(self, config: sgdcore.TrainConfig, runs: int = 1) -> str:
+        """What a page says about data on a cluster: which limit it shows, what it does not compute, and, for a
+        page that trains ``runs`` runs of ``config.epochs`` epochs, how many passes over the files that takes."""
+        limit = self.limits(config).minibatch
+        shown = ("the full-batch limit 2/λ_max (exact)" if limit.kind == "exact" else
+                 f"for batch size {limit.batch_size} the proven lower bound 2/(λ_max + c·β) (β = "
+                 f"{self.largest_squared_row:.4g}, the largest squared row norm over all rows, bias included), "
+                 "not the exact limit, which needs every row")
+        return (f"Large data on a Dask cluster: {self.data.n_rows:,} rows in {self.data.n_partitions:,} partitions, "
+                "trained on the workers; the closed form, the losses and the limits come from the data's "
+                f"statistics, never from the rows. Limit shown: {shown}. The noise floor is not computed (it needs "
+                "the rows): a run with small batches at a constant rate may stop short of the closed form "
+                "because of minibatch noise. Standardisation and the test fraction do not apply to large data."
+                + (f" Training all {runs} runs takes {runs * config.epochs:,} passes over the files (one per epoch)."
+                   if runs > 1 else ""))
+
+
+# Reading the files
+
+
+@contextmanager
+def _plain_main_module() -> Iterator[None]:
+    """While worker processes start, ``__main__`` is a module with no file.
+
+    Streamlit runs each page as the module ``__main__`` whose file is ``dashboard.py``, and a process started
+    by ``spawn`` (Dask's way) first runs the file of its parent's ``__main__``: every worker would run the
+    whole dashboard, bare, before its first task.
+    """
+    page = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if page is not None:
+            sys.modules["__main__"] = page
+
+
+def _connect(address: str) -> Any:
+    """The client for ``address`` (:func:`sgdcore.distributed.connect`); the local cluster is started, on first
+    use, with a plain ``__main__``."""
+    with _plain_main_module():
+        return distributed.connect(address=address.strip() or None)
+
+
+def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any) -> tuple[float, sgdcore.Dataset]:
+    """One pass over the partitions, on the workers: ``β`` (the largest ``‖[x, 1]‖²``) and a random sample of
+    about :data:`SAMPLE_ROWS` rows, drawn in proportion to each partition's rows. Only those come back."""
+    features = list(data.feature_names)
+    rng = np.random.default_rng(seed)
+    share = min(1.0, SAMPLE_ROWS / data.n_rows)
+    work = []
+    for rows, part in zip(data.partition_rows, data.frame.to_delayed(), strict=True):
+        if rows == 0:
+            continue
+        chosen = np.sort(rng.choice(int(rows), size=min(int(rows), math.ceil(rows * share)), replace=False))
+        # Dask's delayed operators: the task graph holds only pandas' own methods, which any worker has.
+        largest = (part[features] ** 2).sum(axis=1).max()
+        work.append(dask.delayed(list)([largest, part.iloc[chosen]]))
+    futures = client.compute(work)
+    results = [None] * len(futures)
+    where = {future.key: index for index, future in enumerate(futures)}
+    for done, (future, result) in enumerate(as_completed(futures, with_results=True), start=1):
+        results[where[future.key]] = result
+        bar.progress(done / len(futures), text=f"Pass 3 of 3, the rows' largest norm and a sample: partition "
+                     f"{done:,} of {len(futures):,}")
+    largest_squared_row = max(float(result[0]) for result in results) + 1.0
+    frame = np.concatenate([result[1].to_numpy(dtype=np.float64) for result in results])
+    sample = sgdcore.Dataset(np.ascontiguousarray(frame[:, :-1]), frame[:, -1].copy(), data.feature_names,
+                             data.target_name)
+    return largest_squared_row, sample
+
+
+def read_files(path: str, target: str, features: list[str], missing: str, non_numeric: str, address: str,
+               seed: int = 0) -> LargeProblem:
+    """Read and check the files on the cluster with a progress bar per pass, and solve them exactly.
+
+    Raises
+    ------
+    sgdcore.SGDCoreError
+        A path with no files, a file that does not parse (naming the file and line), a missing target,
+        no scheduler at ``address``.
+    """
+    client = _connect(address)
+    bar = st.progress(0.0, text="Pass 1 of 3: reading and checking the files…")
+    passes = {"number": 1, "last": 0}
+
+    def on_partition(done: int, total: int) -> None:
+        if done < passes["last"]:  # a second pass over the partitions started: means to fill in, categories
+            passes["number"] += 1
+        passes["last"] = done
+        what = "reading and checking" if passes["number"] == 1 else "summing the cleaned rows"
+        bar.progress(done / total, text=f"Pass {passes['number']} of 3, {what}: partition {done:,} of {total:,}")
+
+    try:
+        data = distributed.load(path, target, features, missing=missing, non_numeric=non_numeric, client=client,
+                                on_partition=on_partition)
+        condition = data.moments.correlation_condition()
+        if condition > distributed.CONDITION_LIMIT:
+            bar.progress(0.0, text=f"Pass 2 of 3: the closed form by QR (condition number {condition:.3g})…")
+        optimum = distributed.closed_form(data, "auto", client=client)
+        largest_squared_row, sample = _measure(data, client, seed, bar)
+    finally:
+        bar.empty()
+    return LargeProblem(data, optimum, largest_squared_row, sample, address.strip())
+
+
+def use_dask(problem: LargeProblem, name: str, key: str) -> None:
+    """Make the files read the data every page uses (a button callback: it runs before the sidebar)."""
+    st.session_state[DASK_KEY] = {"problem": problem, "key": key, "description": describe(problem, name)}
+    st.session_state["data_source"] = "dask"
+
+
+def describe(problem: LargeProblem, name: str) -> str:
+    data = problem.data
+    address = problem.address or os.environ.get(distributed.SCHEDULER_VARIABLE, "").strip()
+    where = f"the scheduler at {address}" if address else "the local Dask cluster"
+    return (f"{name} ({data.n_rows:,} rows, {data.n_features} features, {data.n_partitions:,} partitions, on "
+            f"{where})")
+
+
+def data_section(in_use: Any) -> None:
+    """The Data page's "Large data (Dask)" source: files, target and features, cleaning, cluster, and the button
+    that makes them the data every page uses. ``in_use``: the current :class:`ui.datasets.Choice`."""
+    state = st.session_state
+
+    def refuse(message: str) -> None:
+        """Say what is wrong, and that the data in use has not changed; end the page here."""
+        show_error(message)
+        if in_use.problem is not None:
+            st.caption(messages.nothing_changed(in_use.description))
+        st.stop()
+
+    st.caption("CSV or Parquet files larger than memory, read in partitions on a Dask cluster: the dashboard keeps "
+               "their statistics (count, means, co-moments), the workers keep the rows, and SGD trains where they "
+               "are. Any fsspec URL works (s3://…, gs://…) when its package is installed.")
+    state.setdefault(SCHEDULER_KEY, os.environ.get(distributed.SCHEDULER_VARIABLE, ""))
+    left, right = st.columns([3, 2])
+    path = left.text_input("Files: a file, a folder or a glob", key=PATH_KEY, placeholder="data/*.parquet",
+                           help="Every file must have the same columns; all CSV or all Parquet.").strip()
+    address = right.text_input(
+        "Dask scheduler", key=SCHEDULER_KEY, placeholder="tcp://host:8786",
+        help=f"Prefilled from {distributed.SCHEDULER_VARIABLE}. Empty: a local cluster of worker processes on "
+             f"this machine, started on first use and shared by every session of this server (or the scheduler "
+             f"{distributed.SCHEDULER_VARIABLE} names, if set).").strip()
+    cloud = on_cloud()
+    if cloud and not address and not os.environ.get(distributed.SCHEDULER_VARIABLE):
+        st.info("This dashboard runs on Streamlit Community Cloud, which has no Dask cluster, and starting worker "
+                "processes here would take more memory than the app has. To use large data, give the address of a "
+                "running Dask scheduler that can read your files (tcp://host:8786, its workers with sgdcore "
+                "installed), or run the dashboard on your own machine: `pip install -r requirements.txt`, then "
+                f"`streamlit run dashboard.py`. ({CLOUD_VARIABLE}=0 turns this check off.)", icon="☁️")
+        return
+    if not path:
+        st.info("Type the path of your files, e.g. data/*.parquet, /data/sales/ or s3://bucket/table/. Every page "
+                "then trains on them without loading them into this server's memory.")
+        return
+    try:
+        # Listed once per path and session: the headers of many files (in a bucket, say) take a while to read, and
+        # every click reruns this page. "Read the files" lists them again.
+        listed = state.get(LISTED)
+        if listed is None or listed[0] != path:
+            with st.spinner("Listing the files and reading their headers…"):
+                listed = state[LISTED] = (path, distributed.inspect(path))
+        source = listed[1]
+    except sgdcore.SGDCoreError as error:
+        refuse(str(error))
+    except OSError as error:  # a file system that refuses (permissions, a bucket without credentials)
+        refuse(f"Cannot list {path!r}: {error}.")
+    files = source.files
+    st.caption(f"**{len(files):,} {source.format.upper()} file{'s' if len(files) != 1 else ''}** "
+               f"({', '.join(files[:3])}{', …' if len(files) > 3 else ''}), {source.n_partitions:,} partitions, "
+               f"{len(source.columns)} columns.")
+    columns = list(source.columns)
+    digest = f"{path}|{columns}"
+    target_key, features_key = f"keep_dask_target|{digest}", f"keep_dask_features|{digest}"
+    missing_key, non_numeric_key = f"keep_dask_missing|{digest}", f"keep_dask_non_numeric|{digest}"
+    state.setdefault(target_key, columns[-1])
+    state.setdefault(features_key, columns[:-1])
+    state.setdefault(missing_key, "error")
+    state.setdefault(non_numeric_key, "error")
+    left, right = st.columns([1, 2])
+    target = left.selectbox(messages.TARGET, columns, key=target_key, help="The column to predict.")
+    candidates = [column for column in columns if column != target]
+    state[features_key] = [column for column in state[features_key] if column in candidates]
+    features = right.multiselect(messages.FEATURES, candidates, key=features_key,
+                                 help="The columns to predict it from.")
+    left, right = st.columns(2)
+    missing = left.radio(messages.MISSING, tuple(messages.MISSING_LABELS), format_func=messages.MISSING_LABELS.get,
+                         key=missing_key)
+    non_numeric = right.radio(messages.NON_NUMERIC, tuple(messages.NON_NUMERIC_LABELS),
+                              format_func=messages.NON_NUMERIC_LABELS.get, key=non_numeric_key)
+    st.caption("Infinite values stop the reading and are named with their file and line: fix them in the files.")
+    key = f"dask:{path}:{target}:{features}:{missing}:{non_numeric}:{address}"
+    loaded = state.get(LOADED)
+    if st.button("Read the files", icon=":material/database:", type="primary" if loaded is None or loaded["key"]
+                 != key else "secondary", help="One pass over every partition on the cluster (two to fill in means "
+                 "or encode text), then one for the charts' sample."):
+        state.pop(LISTED, None)
+        try:
+            loaded = {"key": key, "problem": read_files(path, target, features, missing, non_numeric, address)}
+        except sgdcore.SGDCoreError as error:
+            loaded = {"key": key, "error": str(error)}
+        except OSError as error:
+            loaded = {"key": key, "error": f"Reading {path!r} failed: {error}."}
+        state[LOADED] = loaded
+    if loaded is None or loaded["key"] != key:
+        st.info("Press **Read the files** to check them and solve the least-squares problem on the cluster.")
+        return
+    if "error" in loaded:
+        refuse(loaded["error"])
+    problem: LargeProblem = loaded["problem"]
+    data = problem.data
+    for notice in data.notices:
+        st.caption(notice)
+    dropped = data.rows_read - data.n_rows
+    st.caption(f"{data.rows_read:,} rows read in {data.n_partitions:,} partitions"
+               + (f", {dropped:,} dropped" if dropped else "")
+               + f"; condition number of XᵀX/n {problem.curvature.condition_number:.3g}.")
+    with st.expander(f"Closed form and a sample of {problem.sample.n_rows:,} rows"):
+        st.dataframe({"coefficient": list(problem.names), "closed form": list(problem.optimum.params)},
+                     hide_index=True)
+        frame = {name: problem.sample.X[:200, j] for j, name in enumerate(problem.sample.feature_names)}
+        frame[problem.sample.target_name] = problem.sample.y[:200]
+        st.dataframe(frame, hide_index=True)
+    current = state.get(DASK_KEY)
+    if current is not None and current["key"] == key and state.get("data_source") == "dask":
+        st.success(f"Using {describe(problem, path)} to predict {data.target_name}. Every page trains on it now.",
+                   icon="✅")
+    else:
+        st.button("Use this dataset", type="primary", icon=":material/check:", on_click=use_dask,
+                  args=(problem, path, key), key="use_dask",
+                  help=f"{data.n_rows:,} rows, {data.n_features} features → {data.target_name}")
+
+
+__all__ = ["LargeProblem", "Rows", "data_section", "on_cloud", "read_files", "use_dask"]
