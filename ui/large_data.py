@@ -40,7 +40,7 @@ import sgdcore
 from sgdcore import distributed
 from sgdcore.analysis import stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
-from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, proven_stable_rate, noise_scale
+from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, noise_scale, proven_stable_rate
 from ui import messages
 from ui.datasets import DASK_KEY
 from ui.widgets import show_error
