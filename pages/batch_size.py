@@ -67,6 +67,7 @@ else:
     per_epoch, per_example, per_second = st.tabs(["per epoch", "per example processed", "per second"])
     for tab, x in ((per_epoch, "epoch"), (per_example, "examples"), (per_second, "seconds")):
         tab.altair_chart(charts.runs_loss_chart(runs, x, floor=problem.optimum_loss, n_rows=n_train,
+                                                configs=entry["configs"],
                                                 title="Training loss"), width="stretch")
     rows = []
     diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)

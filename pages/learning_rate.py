@@ -99,10 +99,11 @@ loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:
+    shown = state[RUNS]["configs"]  # the runs' own, saved before each draw: for the rates in the hover texts
     loss_slot.altair_chart(charts.runs_loss_chart(runs, "epoch", floor=problem.optimum_loss,
-                                                  title="Training loss per epoch"), width="stretch")
+                                                  title="Training loss per epoch", configs=shown), width="stretch")
     if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b,
+        landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b, configs=shown,
                                                            title="Paths on the loss landscape"))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")

@@ -72,9 +72,11 @@ loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:
+    shown = state[RUNS]["configs"]  # the runs' own: saved before each draw, and the settings may have changed since
     loss_slot.altair_chart(charts.runs_loss_chart(runs, "step", floor=problem.optimum_loss,
-                                                  title="Training loss per step"), width="stretch")
-    landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley"))
+                                                  title="Training loss per step", configs=shown), width="stretch")
+    landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley",
+                                                       configs=shown))
 
 
 entry = train_comparison(RUNS, problem, configs, data_key=data_key, clicked=train_clicked, bar=bar_slot, draw=draw)

@@ -94,14 +94,18 @@ def epoch_label(progress: sgdcore.Progress) -> str:
     return f"{progress.epoch} of {progress.epochs} epochs done"
 
 
-def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor) -> None:
-    """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's)."""
-    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor),
-                           width="stretch")
-    params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0]),
-                             width="stretch")
+def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
+         run_config: sgdcore.TrainConfig | None = None) -> None:
+    """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's);
+    ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's)."""
+    run_config = run_config or config
+    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
+                                             config=run_config), width="stretch")
+    params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0],
+                                                     run_config), width="stretch")
     if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b))
+        landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
+                                                           configs={"SGD": run_config}))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
     fit_slot.altair_chart(charts.fit_chart(problem, progress.weights, progress.bias, feature), width="stretch")
@@ -209,4 +213,4 @@ else:
     for notice in progress.notices:
         st.caption(notice)
     report(progress)
-draw(progress, floor)
+draw(progress, floor, run["config"] if run_on_this_data else config)

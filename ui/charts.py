@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import altair as alt
 import numpy as np
@@ -45,8 +46,42 @@ def _sample(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
 
 
-def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
-    """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step."""
+def scheduled_rates(config: sgdcore.TrainConfig, steps_per_epoch: int, steps: np.ndarray) -> np.ndarray:
+    """The learning rate at each 0-based step of a run of ``config``; a cosine schedule without a length runs
+    over the whole run, as :func:`sgdcore.train` resolves it."""
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:
+        config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
+    steps = np.asarray(steps, dtype=np.int64)
+    return np.asarray(config.learning_rate_at(steps), dtype=np.float64).reshape(steps.shape)
+
+
+def learning_rates(config: sgdcore.TrainConfig, progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
+    """The learning rate of the update that made each point: step ``N`` (counted from 1, as the histories count
+    them) was taken at the rate of 0-based step ``N − 1``; the start (step 0) shows the first step's rate."""
+    return scheduled_rates(config, progress.steps_per_epoch, np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0))
+
+
+def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdcore.TrainConfig | None) -> pd.DataFrame:
+    """``frame`` (with a ``step`` column) with the epochs done at each step and, given the run's config, the rate."""
+    frame["epoch"] = frame["step"].to_numpy(dtype=float) / progress.steps_per_epoch
+    if config is not None:
+        frame["learning rate"] = learning_rates(config, progress, frame["step"].to_numpy())
+    return frame
+
+
+# Hover texts shared by every chart of a run's history: where the point is in the run, and at what rate.
+EPOCH_TOOLTIP = alt.Tooltip("epoch:Q", title="epochs done", format=".4~f")
+RATE_TOOLTIP = alt.Tooltip("learning rate:Q", format=".6~g")
+
+
+def _position_tooltips(with_rate: bool) -> list[alt.Tooltip]:
+    return [alt.Tooltip("step:Q", format=",d"), EPOCH_TOOLTIP, *([RATE_TOOLTIP] if with_rate else [])]
+
+
+def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None) -> pd.DataFrame:
+    """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step, with the
+    epochs done and (given the run's ``config``) the learning rate at each step."""
     kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
     minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
     epoch_steps = kept * progress.steps_per_epoch
@@ -59,7 +94,7 @@ def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
     if progress.epoch_test_loss is not None:
         frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss[kept],
                                     "series": "test (per epoch)"}))
-    return _finite(pd.concat(frames, ignore_index=True), "loss")
+    return _with_position(_finite(pd.concat(frames, ignore_index=True), "loss"), progress, config)
 
 
 CLOSED_FORM_LOSS = "closed-form loss"
@@ -69,10 +104,14 @@ REFERENCE_DASHES = {CLOSED_FORM_LOSS: [6, 4], NOISE_FLOOR: [2, 2]}
 
 
 def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
-               noise_floor: sgdcore.NoiseFloor | None = None) -> alt.LayerChart:
+               noise_floor: sgdcore.NoiseFloor | None = None, config: sgdcore.TrainConfig | None = None,
+               ) -> alt.LayerChart:
     """Loss against step, with the closed-form loss as the floor SGD is heading for and, for a constant
-    rate, the noise floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``)."""
-    data = loss_history(progress)
+    rate, the noise floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``).
+
+    Hovering a point gives its exact step, epochs done, loss and, given the run's ``config``, learning rate.
+    """
+    data = loss_history(progress, config)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
     references = [CLOSED_FORM_LOSS] if floor is not None and math.isfinite(floor) else []
@@ -86,7 +125,8 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         x=alt.X("step:Q", title="step", axis=alt.Axis(format=",d", tickMinStep=1)),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
         color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
-        tooltip=[alt.Tooltip("series"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".4g")],
+        tooltip=[alt.Tooltip("series:N"), *_position_tooltips(config is not None),
+                 alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [
         base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
@@ -112,20 +152,22 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
 
 def runs_loss_chart(
     runs: Mapping[str, sgdcore.Progress], x: str = "step", *, floor: float | None = None, title: str = "Loss",
-    n_rows: int | None = None,
+    n_rows: int | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
 ) -> alt.LayerChart:
     """Full training loss of several runs overlaid on a log scale.
 
-    ``x``: ``"step"``, ``"epoch"``, ``"examples"`` (rows processed; needs ``n_rows``) or ``"seconds"``.
+    ``x``: ``"step"``, ``"epoch"``, ``"examples"`` (rows processed; needs ``n_rows``) or ``"seconds"``. Hovering
+    a point gives the run, its step, epoch, loss and, given the runs' ``configs`` (by label), learning rate.
     """
     frames = []
     for label, progress in runs.items():
         epochs = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // max(len(runs), 1))
-        position = {
-            "step": epochs * progress.steps_per_epoch, "epoch": epochs,
-            "examples": epochs * (n_rows or 0), "seconds": progress.epoch_seconds[epochs],
-        }[x]
-        frame = pd.DataFrame({x: position, "loss": progress.epoch_train_loss[epochs], "run": label})
+        frame = pd.DataFrame({"step": epochs * progress.steps_per_epoch, "loss": progress.epoch_train_loss[epochs],
+                              "run": label})
+        frame = _with_position(frame, progress, None if configs is None else configs[label])
+        frame["seconds"] = progress.epoch_seconds[epochs]
+        if x == "examples":
+            frame["examples"] = epochs * (n_rows or 0)
         if progress.status == "diverged":
             # The last finite point and a marker where it blew up, so a diverged run is visible.
             frame = _finite(frame, "loss")
@@ -133,13 +175,18 @@ def runs_loss_chart(
     data = _finite(pd.concat(frames, ignore_index=True), "loss")
     data["loss"] = data["loss"].clip(lower=TINY)
     titles = {"step": "step", "epoch": "epoch", "examples": "examples processed", "seconds": "wall time (s)"}
+    where = _position_tooltips(configs is not None)
+    if x == "examples":
+        where.append(alt.Tooltip("examples:Q", title="examples processed", format=",d"))
+    elif x == "seconds":
+        where.append(alt.Tooltip("seconds:Q", title="wall time (s)", format=".4g"))
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=titles[x]),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
         # Legend on the right: the chart is sized to fit its column, and a tall legend below it would
         # squeeze the plot to nothing.
         color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="right", labelLimit=260)),
-        tooltip=[alt.Tooltip("run"), alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
+        tooltip=[alt.Tooltip("run:N"), *where, alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
@@ -150,25 +197,30 @@ def runs_loss_chart(
 
 def parameters_chart(
     progress: sgdcore.Progress, names: Sequence[str], optimum: np.ndarray, truth: np.ndarray | None,
-    indices: Sequence[int],
+    indices: Sequence[int], config: sgdcore.TrainConfig | None = None,
 ) -> alt.LayerChart:
-    """Each chosen parameter against step, converging to a dashed line at its closed-form value."""
+    """Each chosen parameter against step, converging to a dashed line at its closed-form value.
+
+    Hovering a point gives the parameter's exact value, the step, epochs done and, given the run's ``config``,
+    the learning rate of the step that reached it.
+    """
     kept = _evenly(len(progress.trajectory_steps), SERIES_POINTS // max(len(indices), 1))
     steps = progress.trajectory_steps[kept]
     paths = pd.concat([
         pd.DataFrame({"step": steps, "value": progress.trajectory[kept, i], "parameter": names[i]}) for i in indices
     ], ignore_index=True)
-    paths = _finite(paths, "value")
+    paths = _with_position(_finite(paths, "value"), progress, config)
     targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
     colour = alt.Color("parameter:N", sort=[names[i] for i in indices], title=None,
                        legend=alt.Legend(orient="bottom", columns=6))
     layers = [
-        alt.Chart(paths).mark_line().encode(
+        alt.Chart(paths).mark_line(point=alt.OverlayMarkDef(size=10, opacity=0)).encode(
             x=alt.X("step:Q"), y=alt.Y("value:Q", title="parameter value"), color=colour,
-            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("step"), alt.Tooltip("value:Q", format=".5g")]),
+            tooltip=[alt.Tooltip("parameter:N"), *_position_tooltips(config is not None),
+                     alt.Tooltip("value:Q", format=".6~g")]),
         alt.Chart(targets).mark_rule(strokeDash=[6, 4]).encode(
             y=alt.Y("closed form:Q"), color=colour,
-            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("closed form:Q", format=".5g")]),
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("closed form:Q", format=".6~g")]),
     ]
     if truth is not None:
         # The true values as diamonds where the run will end.
@@ -237,10 +289,14 @@ def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int
 
 def landscape_chart(
     problem: sgdcore.Problem, paths: Mapping[str, sgdcore.Progress], a: int, b: int, *,
-    arrows: bool = True, title: str | None = None,
+    arrows: bool = True, title: str | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
 ) -> alt.LayerChart:
     """Contours of the loss over parameters ``a`` and ``b`` (the others at their closed-form values),
-    with each run's path, its start, the optimum, and negative-gradient arrows."""
+    with each run's path, its start, the optimum, and negative-gradient arrows.
+
+    Hovering a point of a path gives the run, step, epochs done, both parameters, the full training loss there
+    (exact: the loss is a quadratic) and, given the runs' ``configs`` (by label), the learning rate.
+    """
     names = problem.names
     optimum = problem.optimum.params
     if paths:
@@ -269,24 +325,32 @@ def landscape_chart(
         for label, progress in paths.items():
             kept = _evenly(len(progress.trajectory_steps), (SERIES_POINTS - 2000) // len(paths))
             trajectory = progress.trajectory[kept]
-            finite = np.isfinite(trajectory[:, [a, b]]).all(axis=1)
-            path_frames.append(pd.DataFrame({"x": trajectory[finite, a], "y": trajectory[finite, b],
-                                             "step": progress.trajectory_steps[kept][finite], "run": label}))
+            finite = np.isfinite(trajectory).all(axis=1)
+            with np.errstate(all="ignore"):  # a path that blew up: its last finite points are huge
+                loss = problem.quadratic.loss(trajectory[finite])
+            frame = pd.DataFrame({"x": trajectory[finite, a], "y": trajectory[finite, b],
+                                  "step": progress.trajectory_steps[kept][finite], "run": label,
+                                  "training loss": np.atleast_1d(loss)})
+            path_frames.append(_with_position(frame, progress, None if configs is None else configs[label]))
         path_data = pd.concat(path_frames, ignore_index=True)
         colour = alt.Color("run:N", sort=list(paths), title=None,
                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
             x=x, y=y, order=alt.Order("step:Q"), color=colour,
-            tooltip=[alt.Tooltip("run"), alt.Tooltip("step"), alt.Tooltip("x:Q", format=".4g"),
-                     alt.Tooltip("y:Q", format=".4g")]))
+            tooltip=[alt.Tooltip("run:N"), *_position_tooltips(configs is not None),
+                     alt.Tooltip("x:Q", title=names[a], format=".6~g"),
+                     alt.Tooltip("y:Q", title=names[b], format=".6~g"), alt.Tooltip("training loss:Q", format=".6~g")]))
         # The starting points filtered from the paths' own data: a table of them could equal the paths
         # (before the first step), and the browser would then see one dataset fewer, a new chart.
         starts = alt.Chart(path_data).transform_filter(alt.datum.step == 0)
         layers.append(starts.mark_point(shape="circle", size=70, filled=False, clip=True).encode(
             x=x, y=y, color=colour))
-    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"]})
+    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"],
+                         "training loss": [problem.optimum_loss]})
     layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
-        x=x, y=y, tooltip=[alt.Tooltip("label"), alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]))
+        x=x, y=y, tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", title=names[a], format=".6~g"),
+                           alt.Tooltip("y:Q", title=names[b], format=".6~g"),
+                           alt.Tooltip("training loss:Q", format=".6~g")]))
     return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or "Loss landscape and SGD path")
 
 
@@ -302,15 +366,21 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
     optimum = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
     for label, (w, b) in {"SGD": problem.to_original_units(weights, bias), "closed form": optimum}.items():
         offset = b + float(w @ means) - w[feature] * means[feature]
-        lines.append(pd.DataFrame({"x": grid, "y": offset + w[feature] * grid, "model": label}))
+        lines.append(pd.DataFrame({"x": grid, "y": offset + w[feature] * grid, "model": label,
+                                   "weight": w[feature], "bias": b}))
     line_data = pd.concat(lines, ignore_index=True)
     name = data.feature_names[feature]
     return alt.layer(
         alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6").encode(
             x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
-            y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False))),
-        alt.Chart(line_data).mark_line(strokeWidth=2).encode(
+            y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("x:Q", title=name, format=".6~g"),
+                     alt.Tooltip("y:Q", title=data.target_name, format=".6~g")]),
+        alt.Chart(line_data).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=40, opacity=0)).encode(
             x=alt.X("x:Q"), y=alt.Y("y:Q"),
+            # The model's own numbers, in the data's units: the line's slope is the weight of this feature.
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("weight:Q", title=f"weight of {name}", format=".6~g"),
+                     alt.Tooltip("bias:Q", format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
             strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
     ).properties(height=300, title=f"Fit against {name}")
@@ -336,6 +406,8 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
             x=alt.X("actual:Q"), y=alt.Y("predicted:Q")),
         alt.Chart(frame).mark_circle(size=14, opacity=0.45).encode(
             x=alt.X("actual:Q", scale=alt.Scale(zero=False)), y=alt.Y("predicted:Q", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("actual:Q", format=".6~g"),
+                     alt.Tooltip("predicted:Q", format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(domain=["SGD", "closed form"], range=["#e6550d", "black"]),
                             title=None)),
     ).properties(height=300, title=f"Predicted against actual ({which} rows)")
@@ -344,10 +416,12 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
 def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     """The learning rate over the run, drawn from the schedule alone, without training."""
     steps = np.unique(np.linspace(0, max(total_steps - 1, 0), min(total_steps, 400)).astype(int))
-    frame = pd.DataFrame({"step": steps, "learning rate": config.learning_rate_at(steps)})
-    return alt.Chart(frame).mark_line().encode(
+    steps_per_epoch = max(total_steps // config.epochs, 1)
+    frame = pd.DataFrame({"step": steps, "learning rate": scheduled_rates(config, steps_per_epoch, steps),
+                          "epoch": steps / steps_per_epoch})
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=20, opacity=0)).encode(
         x=alt.X("step:Q"), y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True)),
-        tooltip=[alt.Tooltip("step"), alt.Tooltip("learning rate:Q", format=".4g")],
+        tooltip=[alt.Tooltip("step:Q", title="step (from 0)", format=",d"), EPOCH_TOOLTIP, RATE_TOOLTIP],
     ).properties(height=140, title="Learning rate over the run")
 
 
@@ -359,8 +433,8 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
         x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
         y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ (root mean square)"),
         color=alt.Color("where:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("where"), alt.Tooltip("how"), alt.Tooltip("batch size"),
-                 alt.Tooltip("spread:Q", format=".3g")],
+        tooltip=[alt.Tooltip("where:N"), alt.Tooltip("how:N"), alt.Tooltip("batch size:Q", format=",d"),
+                 alt.Tooltip("spread:Q", format=".6~g")],
     )
     return alt.layer(
         base.transform_filter(alt.datum.how == "predicted").mark_line(),
