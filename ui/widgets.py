@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import sgdcore
-from ui import charts, verdicts
+from ui import charts, conditioning, verdicts
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.runner import runs_interrupted, train_all
 from ui.settings import (
@@ -108,9 +108,13 @@ def data_sidebar() -> Choice:
         sidebar.number_input("Data seed", **bounds("data_seed"), step=1, key="data_seed")
     sidebar.toggle("Standardise features and target", key="standardize",
                    help="Train on zero-mean, unit-variance columns; coefficients are reported in the original units.")
+    conditioning_slot = sidebar.empty()  # beside the toggle, filled once the data is known
     sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
                    help="Rows held out to measure the test loss; 0 trains on everything.")
     choice = current_problem(state)
+    if choice.problem is not None:
+        conditioning_slot.caption(conditioning.caption(conditioning.condition_numbers_for(choice.problem, choice.key),
+                                                       choice.problem.scaler is not None))
     if choice.error:
         sidebar.error(choice.error, icon="⚠️")
     return choice
