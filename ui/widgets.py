@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 import sgdcore
-from ui import charts, conditioning, verdicts
+from ui import charts, conditioning, verdicts, zones
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.runner import runs_interrupted, train_all
 from ui.settings import (
@@ -172,6 +172,10 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
             sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
         # Beside the learning rate, drawn once the settings it depends on (batch size, momentum, decay) are read.
         limits = verdicts.limits_for(problem, data_key, config)
+        # The zones strip first, right under the slider whose scale it shares.
+        rate_zones = zones.rate_zones(problem, config, limits)
+        limits_slot.altair_chart(zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
+        limits_slot.caption(zones.zones_text(rate_zones, config.learning_rate))
         limits_slot.caption(verdicts.limit_text(limits, config))
         message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
         if message.tone == "info":  # a stable rate: said quietly
