@@ -5,6 +5,7 @@ import streamlit as st
 
 import sgdcore
 from ui import charts, verdicts
+from ui.axis import choose_axis
 from ui.datasets import momentum_valley
 from ui.navigation import require_router
 from ui.runner import short_status
@@ -35,6 +36,7 @@ right.number_input("Learning rate (× 1/λ_max)", **bounds("momentum_page_rate_m
                    help="Plain descent is stable below 2; momentum allows up to 2(1+μ).")
 st.number_input("Epochs (full batch: one step each)", **bounds("momentum_page_epochs"), step=10,
                 key="momentum_page_epochs")
+x_axis = choose_axis()
 
 problem = momentum_valley(state)
 curvature = problem.curvature
@@ -73,8 +75,8 @@ loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:
     shown = state[RUNS]["configs"]  # the runs' own: saved before each draw, and the settings may have changed since
-    loss_slot.altair_chart(charts.runs_loss_chart(runs, "step", floor=problem.optimum_loss,
-                                                  title="Training loss per step", configs=shown), width="stretch")
+    loss_slot.altair_chart(charts.runs_loss_chart(runs, x_axis, floor=problem.optimum_loss, n_rows=n_train,
+                                                  title="Training loss", configs=shown), width="stretch")
     landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley",
                                                        configs=shown))
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 import sgdcore
 from ui import charts, verdicts
+from ui.axis import choose_axis
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, train_live
@@ -66,6 +67,7 @@ with st.expander("Chart options", expanded=False):
     # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
     shown = st.multiselect("Parameters to plot", range(n_params), default=default_shown,
                            format_func=names.__getitem__, key=f"shown_params|{'|'.join(names)}")
+    x_axis = choose_axis()
 
 status_slot = st.empty()
 bar_slot = st.empty()
@@ -99,10 +101,11 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
     """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's);
     ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's)."""
     run_config = run_config or config
+    along = {"x": x_axis, "n_rows": problem.train.n_rows}
     loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
-                                             config=run_config), width="stretch")
+                                             config=run_config, **along), width="stretch")
     params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0],
-                                                     run_config), width="stretch")
+                                                     run_config, **along), width="stretch")
     if axis_a != axis_b:
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
                                                            configs={"SGD": run_config}))

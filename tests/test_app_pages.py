@@ -104,7 +104,7 @@ def test_train_page_shows_the_starting_point_before_training() -> None:
     at = app()
     no_exceptions(at)
     assert any(info.value.startswith("Ready") and "starting point" in info.value for info in at.info)
-    assert len(at.get("vega_lite_chart")) == 5 and not at.table  # no comparison before a run
+    assert len(at.main.get("vega_lite_chart")) == 5 and not at.table  # no comparison before a run
     assert "train_run" not in at.session_state
     losses, _ = chart_data(at, "Loss")
     assert list(losses["step"]) == [0, 0] and set(losses["series"]) == {"train (full, per epoch)", "test (per epoch)"}
@@ -114,7 +114,7 @@ def test_train_page_shows_the_starting_point_before_training() -> None:
 
     button(at, "Train").click().run()
     no_exceptions(at)
-    assert len(at.get("vega_lite_chart")) == 5 and len(at.table) == 1
+    assert len(at.main.get("vega_lite_chart")) == 5 and len(at.table) == 1
     losses, _ = chart_data(at, "Loss")
     assert losses["step"].max() == 240
 

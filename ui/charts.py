@@ -62,26 +62,69 @@ def learning_rates(config: sgdcore.TrainConfig, progress: sgdcore.Progress, step
     return scheduled_rates(config, progress.steps_per_epoch, np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0))
 
 
-def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdcore.TrainConfig | None) -> pd.DataFrame:
-    """``frame`` (with a ``step`` column) with the epochs done at each step and, given the run's config, the rate."""
-    frame["epoch"] = frame["step"].to_numpy(dtype=float) / progress.steps_per_epoch
+AXES = {"step": "step", "epoch": "epoch", "examples": "examples seen", "seconds": "wall time (s)"}
+
+
+def examples_seen(steps: np.ndarray, n_rows: int, config: sgdcore.TrainConfig) -> np.ndarray:
+    """Training rows processed after each number of steps: ``batch_size`` a step, but an epoch's short last
+    batch holds only the rows left (or is dropped, with ``drop_last``)."""
+    steps_per_epoch = config.steps_per_epoch(n_rows)
+    per_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
+    epochs, within = np.divmod(np.asarray(steps, dtype=np.int64), steps_per_epoch)
+    return epochs * per_epoch + np.minimum(within * config.batch_size, per_epoch)
+
+
+def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
+    """Wall time after each number of steps: measured at each epoch's end and at the snapshot, in between
+    interpolated linearly (sgdcore times epochs, not steps)."""
+    known_steps = np.arange(len(progress.epoch_seconds)) * progress.steps_per_epoch
+    known_seconds = np.asarray(progress.epoch_seconds, dtype=np.float64)
+    if progress.step > known_steps[-1]:
+        known_steps = np.append(known_steps, progress.step)
+        known_seconds = np.append(known_seconds, progress.elapsed_seconds)
+    return np.interp(np.asarray(steps, dtype=np.float64), known_steps, known_seconds)
+
+
+def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdcore.TrainConfig | None,
+                   n_rows: int | None = None) -> pd.DataFrame:
+    """``frame`` (with a ``step`` column) with where each point is in the run besides its step: epochs done,
+    wall time and, given the run's config, the learning rate and (given the training rows) the examples seen."""
+    steps = frame["step"].to_numpy()
+    frame["epoch"] = steps.astype(float) / progress.steps_per_epoch
+    frame["seconds"] = seconds_at(progress, steps)
     if config is not None:
-        frame["learning rate"] = learning_rates(config, progress, frame["step"].to_numpy())
+        frame["learning rate"] = learning_rates(config, progress, steps)
+        if n_rows is not None:
+            frame["examples"] = examples_seen(steps, n_rows, config)
     return frame
 
 
 # Hover texts shared by every chart of a run's history: where the point is in the run, and at what rate.
 EPOCH_TOOLTIP = alt.Tooltip("epoch:Q", title="epochs done", format=".4~f")
 RATE_TOOLTIP = alt.Tooltip("learning rate:Q", format=".6~g")
+AXIS_TOOLTIPS = {"examples": alt.Tooltip("examples:Q", title="examples seen", format=",d"),
+                 "seconds": alt.Tooltip("seconds:Q", title="wall time (s)", format=".4g")}
 
 
-def _position_tooltips(with_rate: bool) -> list[alt.Tooltip]:
-    return [alt.Tooltip("step:Q", format=",d"), EPOCH_TOOLTIP, *([RATE_TOOLTIP] if with_rate else [])]
+def _position_tooltips(with_rate: bool, x: str = "step") -> list[alt.Tooltip]:
+    """Step, epochs done, the rate (if known) and the horizontal axis's own quantity when it is another."""
+    return [alt.Tooltip("step:Q", format=",d"), EPOCH_TOOLTIP, *([RATE_TOOLTIP] if with_rate else []),
+            *([AXIS_TOOLTIPS[x]] if x in AXIS_TOOLTIPS else [])]
 
 
-def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None) -> pd.DataFrame:
+def _x_axis(x: str) -> alt.X:
+    """The horizontal axis of a run's history: whole numbers for steps and examples."""
+    if x not in AXES:
+        raise ValueError(f"x must be one of {', '.join(AXES)}; got {x!r}.")
+    whole = alt.Axis(format=",d", tickMinStep=1) if x in ("step", "examples") else alt.Axis()
+    return alt.X(f"{x}:Q", title=AXES[x], axis=whole)
+
+
+def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None,
+                 n_rows: int | None = None) -> pd.DataFrame:
     """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step, with the
-    epochs done and (given the run's ``config``) the learning rate at each step."""
+    epochs done, the wall time and, given the run's ``config``, the learning rate at each step and (given the
+    training rows ``n_rows``) the examples seen."""
     kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
     minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
     epoch_steps = kept * progress.steps_per_epoch
@@ -94,7 +137,7 @@ def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None 
     if progress.epoch_test_loss is not None:
         frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss[kept],
                                     "series": "test (per epoch)"}))
-    return _with_position(_finite(pd.concat(frames, ignore_index=True), "loss"), progress, config)
+    return _with_position(_finite(pd.concat(frames, ignore_index=True), "loss"), progress, config, n_rows)
 
 
 CLOSED_FORM_LOSS = "closed-form loss"
@@ -105,13 +148,14 @@ REFERENCE_DASHES = {CLOSED_FORM_LOSS: [6, 4], NOISE_FLOOR: [2, 2]}
 
 def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
                noise_floor: sgdcore.NoiseFloor | None = None, config: sgdcore.TrainConfig | None = None,
-               ) -> alt.LayerChart:
-    """Loss against step, with the closed-form loss as the floor SGD is heading for and, for a constant
-    rate, the noise floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``).
+               x: str = "step", n_rows: int | None = None) -> alt.LayerChart:
+    """Loss against ``x`` (a key of :data:`AXES`; ``"examples"`` needs ``config`` and the training rows
+    ``n_rows``), with the closed-form loss as the floor SGD is heading for and, for a constant rate, the noise
+    floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``).
 
     Hovering a point gives its exact step, epochs done, loss and, given the run's ``config``, learning rate.
     """
-    data = loss_history(progress, config)
+    data = loss_history(progress, config, n_rows)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
     references = [CLOSED_FORM_LOSS] if floor is not None and math.isfinite(floor) else []
@@ -122,10 +166,10 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
                         range=["#9ecae1", "#08519c", "#e6550d", *(REFERENCE_COLOURS[line] for line in references)])
     base = alt.Chart(data).encode(
         # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
-        x=alt.X("step:Q", title="step", axis=alt.Axis(format=",d", tickMinStep=1)),
+        x=_x_axis(x),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
         color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
-        tooltip=[alt.Tooltip("series:N"), *_position_tooltips(config is not None),
+        tooltip=[alt.Tooltip("series:N"), *_position_tooltips(config is not None, x),
                  alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [
@@ -156,7 +200,8 @@ def runs_loss_chart(
 ) -> alt.LayerChart:
     """Full training loss of several runs overlaid on a log scale.
 
-    ``x``: ``"step"``, ``"epoch"``, ``"examples"`` (rows processed; needs ``n_rows``) or ``"seconds"``. Hovering
+    ``x``: a key of :data:`AXES` (``"examples"`` needs ``n_rows``; the runs' ``configs`` count a short last
+    batch, or a dropped one, right). Hovering
     a point gives the run, its step, epoch, loss and, given the runs' ``configs`` (by label), learning rate.
     """
     frames = []
@@ -164,9 +209,8 @@ def runs_loss_chart(
         epochs = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // max(len(runs), 1))
         frame = pd.DataFrame({"step": epochs * progress.steps_per_epoch, "loss": progress.epoch_train_loss[epochs],
                               "run": label})
-        frame = _with_position(frame, progress, None if configs is None else configs[label])
-        frame["seconds"] = progress.epoch_seconds[epochs]
-        if x == "examples":
+        frame = _with_position(frame, progress, None if configs is None else configs[label], n_rows)
+        if "examples" not in frame:  # without the run's config: every row once an epoch (no drop_last)
             frame["examples"] = epochs * (n_rows or 0)
         if progress.status == "diverged":
             # The last finite point and a marker where it blew up, so a diverged run is visible.
@@ -174,19 +218,14 @@ def runs_loss_chart(
         frames.append(frame)
     data = _finite(pd.concat(frames, ignore_index=True), "loss")
     data["loss"] = data["loss"].clip(lower=TINY)
-    titles = {"step": "step", "epoch": "epoch", "examples": "examples processed", "seconds": "wall time (s)"}
-    where = _position_tooltips(configs is not None)
-    if x == "examples":
-        where.append(alt.Tooltip("examples:Q", title="examples processed", format=",d"))
-    elif x == "seconds":
-        where.append(alt.Tooltip("seconds:Q", title="wall time (s)", format=".4g"))
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X(f"{x}:Q", title=titles[x]),
+        x=_x_axis(x),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
         # Legend on the right: the chart is sized to fit its column, and a tall legend below it would
         # squeeze the plot to nothing.
         color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="right", labelLimit=260)),
-        tooltip=[alt.Tooltip("run:N"), *where, alt.Tooltip("loss:Q", format=".6~g")],
+        tooltip=[alt.Tooltip("run:N"), *_position_tooltips(configs is not None, x),
+                 alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
@@ -197,9 +236,10 @@ def runs_loss_chart(
 
 def parameters_chart(
     progress: sgdcore.Progress, names: Sequence[str], optimum: np.ndarray, truth: np.ndarray | None,
-    indices: Sequence[int], config: sgdcore.TrainConfig | None = None,
+    indices: Sequence[int], config: sgdcore.TrainConfig | None = None, *, x: str = "step", n_rows: int | None = None,
 ) -> alt.LayerChart:
-    """Each chosen parameter against step, converging to a dashed line at its closed-form value.
+    """Each chosen parameter against ``x`` (as :func:`loss_chart`'s), converging to a dashed line at its
+    closed-form value.
 
     Hovering a point gives the parameter's exact value, the step, epochs done and, given the run's ``config``,
     the learning rate of the step that reached it.
@@ -209,26 +249,29 @@ def parameters_chart(
     paths = pd.concat([
         pd.DataFrame({"step": steps, "value": progress.trajectory[kept, i], "parameter": names[i]}) for i in indices
     ], ignore_index=True)
-    paths = _with_position(_finite(paths, "value"), progress, config)
+    paths = _with_position(_finite(paths, "value"), progress, config, n_rows)
     targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
     colour = alt.Color("parameter:N", sort=[names[i] for i in indices], title=None,
                        legend=alt.Legend(orient="bottom", columns=6))
     layers = [
         alt.Chart(paths).mark_line(point=alt.OverlayMarkDef(size=10, opacity=0)).encode(
-            x=alt.X("step:Q"), y=alt.Y("value:Q", title="parameter value"), color=colour,
-            tooltip=[alt.Tooltip("parameter:N"), *_position_tooltips(config is not None),
+            x=_x_axis(x), y=alt.Y("value:Q", title="parameter value"), color=colour,
+            tooltip=[alt.Tooltip("parameter:N"), *_position_tooltips(config is not None, x),
                      alt.Tooltip("value:Q", format=".6~g")]),
         alt.Chart(targets).mark_rule(strokeDash=[6, 4]).encode(
             y=alt.Y("closed form:Q"), color=colour,
             tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("closed form:Q", format=".6~g")]),
     ]
     if truth is not None:
-        # The true values as diamonds where the run will end.
+        # The true values as diamonds where the run will end (in wall time: where it is now, the end is not known).
         true_values = pd.DataFrame({"parameter": [names[i] for i in indices], "truth": truth[list(indices)],
                                     "step": max(progress.total_steps, int(steps[-1]))})
+        true_values = _with_position(true_values, progress, config, n_rows)
+        if x == "seconds":
+            true_values["seconds"] = progress.elapsed_seconds
         layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
-            x=alt.X("step:Q"), y=alt.Y("truth:Q"), color=colour,
-            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("truth:Q", format=".5g")]))
+            x=alt.X(f"{x}:Q"), y=alt.Y("truth:Q"), color=colour,
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("truth:Q", format=".6~g")]))
     title = "Parameters (dashed: closed form" + ("; ◆ truth)" if truth is not None else ")")
     return alt.layer(*layers).properties(height=300, title=title)
 

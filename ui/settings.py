@@ -118,6 +118,8 @@ RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limi
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
 MAX_COMPARED = 8  # runs a comparison page trains at once
+# What the charts of a run's history run along (the names ui.charts.AXES draws)
+CHART_AXIS_LABELS = {"step": "steps", "epoch": "epochs", "examples": "examples seen", "seconds": "wall time"}
 
 SETTINGS: tuple[Setting, ...] = (
     # Data
@@ -159,6 +161,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("momentum_compared", 0.9, _parse_float, low=0, high=0.99),
     Setting("momentum_page_rate_multiple", 1.0, _parse_float, low=0.01, high=4),  # × 1/λ_max
     Setting("momentum_page_epochs", 100, _parse_int, low=1, high=10_000),
+    Setting("chart_axis", "step", str, tuple(CHART_AXIS_LABELS)),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
