@@ -162,6 +162,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("momentum_page_rate_multiple", 1.0, _parse_float, low=0.01, high=4),  # × 1/λ_max
     Setting("momentum_page_epochs", 100, _parse_int, low=1, high=10_000),
     Setting("chart_axis", "step", str, tuple(CHART_AXIS_LABELS)),
+    Setting("momentum_page_full_batch", True, _parse_bool),
+    Setting("momentum_page_batch_size", 10, _parse_int, low=1, high=2_000_000),  # at most the valley's rows
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -384,12 +386,16 @@ def batch_size_runs(state: Mapping[str, Any], n_train: int) -> list[TrainConfig]
 def momentum_runs(state: Mapping[str, Any], valley: Problem) -> dict[str, TrainConfig]:
     """The momentum page's runs on ``valley``: plain gradient descent, then heavy ball and Nesterov (if μ > 0).
 
-    Full batch and nothing from the sidebar but the seed, so the only difference between them is momentum.
+    Full batch unless the page sets its own batch size (to see momentum amplify minibatch noise), and nothing
+    from the sidebar but the seed, so the only difference between them is momentum.
     """
     mu = value(state, "momentum_compared")
+    n_train = valley.train.n_rows
+    batch_size = n_train if value(state, "momentum_page_full_batch") else min(
+        value(state, "momentum_page_batch_size"), largest_batch_size(n_train))
     plain = TrainConfig(
         learning_rate=value(state, "momentum_page_rate_multiple") / valley.curvature.lambda_max,
-        batch_size=valley.train.n_rows, epochs=value(state, "momentum_page_epochs"), seed=value(state, "seed"),
+        batch_size=batch_size, epochs=value(state, "momentum_page_epochs"), seed=value(state, "seed"),
     )
     runs = {"plain gradient descent": plain}
     if mu > 0:
