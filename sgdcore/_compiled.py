@@ -287,6 +287,13 @@ def _fisher_yates(order, rng):
         order[i], order[j] = order[j], order[i]
 
 
+def _draw_rows(rows, rng):
+    # One rng.random() a row: the numbers the reference draws with rng.random(size), in the same order.
+    n_rows = rows.shape[0]
+    for k in range(n_rows):
+        rows[k] = min(int(rng.random() * n_rows), n_rows - 1)
+
+
 def _fill_blocks(order, starts, lengths, rng):
     position = 0
     for block in range(starts.shape[0]):
@@ -331,6 +338,7 @@ _squared_residuals = _compile(_squared_residuals)
 _read_rows = _compile(_read_rows, fastmath=True)
 _fisher_yates = _compile(_fisher_yates)
 _fill_blocks = _compile(_fill_blocks)
+_draw_rows = _compile(_draw_rows)
 
 
 def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
@@ -338,6 +346,13 @@ def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
     order = np.arange(n_rows, dtype=np.intp)
     _fisher_yates(order, rng)
     return order
+
+
+def with_replacement(n_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sgdcore.kernels.with_replacement`, compiled: the same rows from the same ``rng``."""
+    rows = np.empty(n_rows, dtype=np.intp)
+    _draw_rows(rows, rng)
+    return rows
 
 
 def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -459,5 +474,6 @@ def warm_up() -> float:
                   StepRule(), 1.0, Records(np.empty(2), np.empty((2, 2)), 1, 0))
     permutation(2, np.random.default_rng(0))
     block_order(3, 2, np.random.default_rng(0))
+    with_replacement(2, np.random.default_rng(0))
     _warmed_up = True
     return time.perf_counter() - started
