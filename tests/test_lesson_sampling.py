@@ -3,17 +3,23 @@ blocks: the NumPy reference and the compiled kernel draw the same rows, and trai
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import sgdcore
 from sgdcore import kernels
 from sgdcore.train import NUMPY_BACKEND, epoch_order, select_kernel
+from ui import sampling
 
 _compiled = pytest.importorskip("sgdcore._compiled", reason="Numba is not installed")
 RTOL = 1e-10
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("n_rows", [1, 2, 7, 1000, 4097])
@@ -83,3 +89,69 @@ def test_one_batch_of_n_rows_drawn_with_replacement_is_not_full_batch_descent() 
 def test_a_shuffle_that_does_not_exist_is_refused_by_name() -> None:
     with pytest.raises(sgdcore.ConfigError, match="shuffle must be one of epoch, blocks, none, replacement; got 'x'"):
         sgdcore.TrainConfig(shuffle="x")
+
+
+# The sidebar's choice and its effect on the gradient noise (the Batch-size page)
+
+
+def exact_spreads(per_example: np.ndarray, batch_size: int) -> tuple[float, float]:
+    """√E‖g_B − g‖² by enumerating every batch: of B different rows, and of B independent draws."""
+    full = per_example.mean(axis=0)
+    n = len(per_example)
+
+    def mean_square(batches) -> float:
+        return float(np.mean([np.sum((per_example[list(rows)].mean(axis=0) - full) ** 2) for rows in batches]))
+
+    without = mean_square(itertools.combinations(range(n), batch_size))
+    with_replacement = mean_square(itertools.product(range(n), repeat=batch_size))
+    return np.sqrt(without), np.sqrt(with_replacement)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 6])
+def test_the_predicted_spreads_are_the_exact_means_over_every_batch(batch_size: int) -> None:
+    data = sgdcore.synthetic(n=6, w=[1.0, -2.0], noise=0.5, seed=3)
+    per_example = sampling.per_example_gradients(data, np.array([0.3, -0.1, 0.2]))
+    without, with_replacement = exact_spreads(per_example, batch_size)
+    assert sampling.predicted_spread(per_example, batch_size, "epoch") == pytest.approx(without, rel=1e-12, abs=1e-15)
+    assert sampling.predicted_spread(per_example, batch_size, "replacement") == pytest.approx(with_replacement,
+                                                                                              rel=1e-12)
+
+
+def test_the_measured_spreads_of_sgdcores_own_orders_agree_with_the_predictions() -> None:
+    data = sgdcore.synthetic(n=400, w=[1.0, -2.0], noise=1.0, seed=3)
+    problem = sgdcore.make_problem(data)
+    table = sampling.noise_by_sampling(data, problem.optimum.params, [1, 20, 200], seed=0, samples=1500)
+    wide = table.pivot_table(index=["sampling", "batch size"], columns="how", values="spread")
+    np.testing.assert_allclose(wide["measured"], wide["predicted"], rtol=0.1)
+    # Half the rows in a batch: without replacement the noise is √((n − B)/(n − 1)) ≈ 0.71 of the independent draws'.
+    ratio = wide.loc[("epoch", 200), "predicted"] / wide.loc[("replacement", 200), "predicted"]
+    assert ratio == pytest.approx(np.sqrt(200 / 399))
+
+
+def test_the_sidebar_sampling_reaches_the_run_and_the_batch_size_page_draws_its_noise() -> None:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=200)
+    at.query_params["shuffle"] = "replacement"
+    at.run()
+    assert at.sidebar.selectbox(key="shuffle").value == "replacement"
+    assert any("minibatch noise is (n − 1)/(n − B) times larger" in c.value for c in at.sidebar.caption)
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["train_run"]["config"].shuffle == "replacement"
+    at.switch_page("pages/batch_size.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    problem = at.session_state["_last_choice"].problem
+    per_example = sampling.per_example_gradients(problem.train, problem.optimum.params)
+    for element in at.get("vega_lite_chart"):
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
+        frame = next((frame for frame in frames if "sampling" in frame), None)
+        if frame is not None:
+            break
+    else:
+        raise AssertionError("no chart of the noise by sampling")
+    predicted = frame[frame["how"] == "predicted"]
+    assert set(frame["sampling"]) == set(sampling.SAMPLING_LABELS.values())
+    for row in predicted.to_dict("records"):
+        key = next(k for k, label in sampling.SAMPLING_LABELS.items() if label == row["sampling"])
+        expected = sampling.predicted_spread(per_example, row["batch size"], key)
+        assert row["spread"] == pytest.approx(expected, rel=1e-12)
+    assert frame.loc[frame["chosen"], "sampling"].unique().tolist() == [sampling.SAMPLING_LABELS["replacement"]]

@@ -299,6 +299,7 @@ REACHES: dict[str, tuple[dict[str, Any], Any, Callable[[SimpleNamespace], tuple]
     "momentum_page_rate_multiple": ({}, 2.0, lambda made: (made.momentum_page[0].learning_rate,)),
     "momentum_page_epochs": ({}, 50, lambda made: (made.momentum_page[0].epochs,)),
     "chart_axis": ({}, "examples", lambda made: (made.chart_axis,)),
+    "shuffle": ({}, "replacement", everywhere("shuffle")),
     "momentum_page_full_batch": ({}, False, lambda made: (made.momentum_page[0].batch_size,)),
     "momentum_page_batch_size": ({"momentum_page_full_batch": False}, 20,
                                  lambda made: (made.momentum_page[0].batch_size,)),

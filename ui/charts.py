@@ -483,3 +483,26 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
         base.transform_filter(alt.datum.how == "predicted").mark_line(),
         base.transform_filter(alt.datum.how == "measured").mark_point(filled=True, size=50),
     ).properties(height=300)
+
+
+def sampling_noise_chart(noise: pd.DataFrame, labels: Mapping[str, str], chosen: str) -> alt.LayerChart:
+    """Spread of minibatch gradients against batch size for each way of drawing them, log–log: predicted lines
+    (without and with replacement; blocks of shuffled rows follow the first), measured dots; ``chosen`` bold."""
+    data = noise.assign(sampling=noise["sampling"].map(labels), chosen=noise["sampling"] == chosen)
+    data = data[data["spread"] > 0]
+    base = alt.Chart(data).encode(
+        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
+        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ at the optimum (RMS)"),
+        # The legend beside the chart's top: below it, three long labels would squeeze the plot.
+        color=alt.Color("sampling:N", sort=list(labels.values()), title=None,
+                        legend=alt.Legend(orient="top", direction="vertical", labelLimit=320)),
+        tooltip=[alt.Tooltip("sampling:N"), alt.Tooltip("how:N"), alt.Tooltip("batch size:Q", format=",d"),
+                 alt.Tooltip("spread:Q", format=".6~g")],
+    )
+    predicted = alt.datum.how == "predicted"
+    return alt.layer(
+        base.transform_filter(predicted & (alt.datum.sampling != labels["blocks"])).mark_line().encode(
+            strokeWidth=alt.condition(alt.datum.chosen, alt.value(3), alt.value(1.5))),
+        base.transform_filter(alt.datum.how == "measured").mark_point(filled=True).encode(
+            size=alt.condition(alt.datum.chosen, alt.value(90), alt.value(40))),
+    ).properties(height=380)

@@ -118,6 +118,7 @@ RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limi
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
 MAX_COMPARED = 8  # runs a comparison page trains at once
+SAMPLINGS = ("epoch", "replacement", "blocks")  # TrainConfig.shuffle's values the sidebar offers
 # What the charts of a run's history run along (the names ui.charts.AXES draws)
 CHART_AXIS_LABELS = {"step": "steps", "epoch": "epochs", "examples": "examples seen", "seconds": "wall time"}
 
@@ -164,6 +165,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chart_axis", "step", str, tuple(CHART_AXIS_LABELS)),
     Setting("momentum_page_full_batch", True, _parse_bool),
     Setting("momentum_page_batch_size", 10, _parse_int, low=1, high=2_000_000),  # at most the valley's rows
+    Setting("shuffle", "epoch", str, SAMPLINGS),  # TrainConfig.shuffle: how minibatches are drawn
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -324,6 +326,7 @@ def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> Tr
         seed=value(state, "seed"),
         tol=value(state, "tol") if value(state, "early_stopping") else None,
         n_iter_no_change=value(state, "n_iter_no_change"), n_threads=value(state, "n_threads"),
+        shuffle=value(state, "shuffle"),
     )
     fields.update(overrides)
     fields["batch_size"] = min(fields["batch_size"], largest_batch_size(n_train))

@@ -17,10 +17,12 @@ import sgdcore
 from ui import charts, conditioning, verdicts, zones
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.runner import runs_interrupted, train_all
+from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
     BY_KEY,
     DATA_SOURCE_LABELS,
     MAX_FEATURES,
+    SAMPLINGS,
     SCHEDULE_LABELS,
     SETTINGS,
     apply_query_params,
@@ -146,6 +148,15 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
     limits_slot = sidebar.container()
     sidebar.number_input("Batch size", **bounds("batch_size", high=largest), step=1, key="batch_size",
                          help=f"1 is pure SGD, {largest} is full-batch gradient descent.")
+    sidebar.selectbox("Minibatches drawn", SAMPLINGS, key="shuffle", format_func=SAMPLING_LABELS.__getitem__,
+                      help="Without replacement: each epoch visits every row once, in a new random order (D2L's "
+                           "data_iter). With replacement: every row of every batch drawn independently, some twice, "
+                           "some not at all. Blocks: runs of neighbouring rows, faster to read on large data, biased "
+                           "if the file is sorted. The Batch-size page shows what each does to the gradient noise.")
+    if state["shuffle"] == "replacement":
+        sidebar.caption("The limits and noise floors shown are for batches without replacement: drawn with "
+                        "replacement, minibatch noise is (n − 1)/(n − B) times larger, so the limits are a little "
+                        "lower and the floors a little higher (much so only for batches near n).")
     sidebar.number_input("Epochs", **bounds("epochs"), step=1, key="epochs")
     sidebar.slider("Momentum μ", **bounds("momentum"), step=0.01, key="momentum")
     sidebar.toggle("Nesterov", key="nesterov", disabled=state["momentum"] == 0,
