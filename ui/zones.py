@@ -178,10 +178,12 @@ def zones_text(zones: RateZones, learning_rate: float) -> str:
     if zones.monotone_below < zones.stable_below:
         parts.append(f"green shrinks monotonically below {_rate(zones.monotone_below)}")
         parts.append(f"orange oscillates while converging up to {_rate(zones.stable_below)}")
-    else:
+    elif zones.limit_kind == "exact":
         parts.append(f"green shrinks monotonically below {_rate(zones.stable_below)} (minibatch noise makes "
                      f"larger rates diverge before they swing; swinging would start at "
                      f"{_rate(zones.monotone_below)})")
+    else:
+        parts.append(f"green shrinks monotonically below {_rate(zones.stable_below)}, proven stable")
     if zones.limit_kind == "lower_bound":
         parts.append(f"grey: the exact limit lies between {_rate(zones.stable_below)} and {_rate(zones.full_batch)}")
         parts.append(f"red diverges from {_rate(zones.full_batch)}")
