@@ -9,6 +9,7 @@ from ui import charts, verdicts
 from ui.datasets import gradient_noise_table
 from ui.navigation import require_router
 from ui.runner import short_status
+from ui.sampling import SAMPLING_LABELS, noise_by_sampling_table
 from ui.settings import batch_size_runs, bounds, value
 from ui.widgets import format_number, page_problem, show_error, train_comparison
 
@@ -69,6 +70,7 @@ else:
     per_epoch, per_example, per_second = st.tabs(["per epoch", "per example processed", "per second"])
     for tab, x in ((per_epoch, "epoch"), (per_example, "examples"), (per_second, "seconds")):
         tab.altair_chart(charts.runs_loss_chart(runs, x, floor=problem.optimum_loss, n_rows=n_train,
+                                                configs=entry["configs"],
                                                 title="Training loss"), width="stretch")
     rows = []
     diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
@@ -105,3 +107,17 @@ right.markdown(
     "constant learning rate leaves SGD hovering instead of landing."
 )
 
+st.subheader("How the minibatches are drawn")
+sampling = value(state, "shuffle")
+left, right = st.columns([3, 2])
+by_sampling = noise_by_sampling_table(problem, choice.key, value(state, "seed"), sgdcore.TrainConfig().block_size)
+left.altair_chart(charts.sampling_noise_chart(by_sampling, SAMPLING_LABELS, sampling), width="stretch")
+right.markdown(
+    "At the optimum, where the full gradient is zero, each way of drawing minibatches (the sidebar's **Minibatches "
+    f"drawn**, now *{SAMPLING_LABELS[sampling]}*, drawn bold) leaves its own noise. Drawn **with replacement**, "
+    "the rows of a batch are independent: the spread is √(s²/B), s² the mean squared distance of the per-row "
+    "gradients from their mean. **Without replacement** a batch holds B different rows, so the spread is smaller "
+    "by √((n − B)/(n − 1)), and 0 at the full batch. **Blocks** of neighbouring rows behave as without replacement "
+    "when the rows are in random order, and are noisier when the file is sorted. Dots: measured on the batches "
+    "sgdcore's own shuffles make, one epoch after another."
+)

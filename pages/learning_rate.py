@@ -5,6 +5,7 @@ import streamlit as st
 
 import sgdcore
 from ui import charts, verdicts
+from ui.axis import choose_axis
 from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import bounds, learning_rate_runs, learning_rate_unit, value
@@ -95,16 +96,18 @@ with st.expander("Chart options"):
                             format_func=names.__getitem__, key="lr_landscape_a")
     axis_b = right.selectbox("Landscape: vertical parameter", range(len(names)), index=min(1, len(names) - 1),
                              format_func=names.__getitem__, key="lr_landscape_b")
+    x_axis = choose_axis()
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
 loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
 def draw(runs: dict[str, sgdcore.Progress]) -> None:
-    loss_slot.altair_chart(charts.runs_loss_chart(runs, "epoch", floor=problem.optimum_loss,
-                                                  title="Training loss per epoch"), width="stretch")
+    shown = state[RUNS]["configs"]  # the runs' own, saved before each draw: for the rates in the hover texts
+    loss_slot.altair_chart(charts.runs_loss_chart(runs, x_axis, floor=problem.optimum_loss, n_rows=n_train,
+                                                  title="Training loss", configs=shown), width="stretch")
     if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b,
+        landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b, configs=shown,
                                                            title="Paths on the loss landscape"))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")

@@ -8,6 +8,7 @@ import streamlit as st
 
 import sgdcore
 from ui import charts, verdicts
+from ui.axis import choose_axis
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
@@ -68,6 +69,7 @@ with st.expander("Chart options", expanded=False):
     # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
     shown = st.multiselect("Parameters to plot", range(n_params), default=default_shown,
                            format_func=names.__getitem__, key=f"shown_params|{'|'.join(names)}")
+    x_axis = choose_axis()
 
 status_slot = st.empty()
 bar_slot = st.empty()
@@ -101,14 +103,19 @@ def epoch_label(progress: sgdcore.Progress) -> str:
     return f"{progress.epoch} of {progress.epochs} epochs done"
 
 
-def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor) -> None:
-    """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's)."""
-    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor),
-                           width="stretch")
-    params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0]),
-                             width="stretch")
+def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
+         run_config: sgdcore.TrainConfig | None = None) -> None:
+    """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's);
+    ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's)."""
+    run_config = run_config or config
+    along = {"x": x_axis, "n_rows": problem.train.n_rows}
+    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
+                                             config=run_config, **along), width="stretch")
+    params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0],
+                                                     run_config, **along), width="stretch")
     if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b))
+        landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
+                                                           configs={"SGD": run_config}))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
     fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature), width="stretch")
@@ -217,4 +224,4 @@ else:
     for notice in progress.notices:
         st.caption(notice)
     report(progress)
-draw(progress, floor)
+draw(progress, floor, run["config"] if run_on_this_data else config)

@@ -21,9 +21,10 @@ once per step (atomic counters say when a slot is ready), and each adds them up 
 and takes the same step on its own copy of the parameters. Besides the data, which they only read,
 nothing else is shared: no lock, and nothing to tear down but the threads, which end with the chunk.
 
-The shuffles (:func:`permutation`, :func:`block_order`) are compiled in :mod:`sgdcore._shuffles` and
-offered from here too, so that the compiled backend is this one module. Importing it fails if Numba is
-missing or cannot load; :func:`sgdcore.backends.select_kernel` then falls back to the NumPy kernel and says so.
+The shuffles (:func:`permutation`, :func:`block_order`, :func:`with_replacement`) are compiled in
+:mod:`sgdcore._shuffles` and offered from here too, so that the compiled backend is this one module. Importing
+it fails if Numba is missing or cannot load; :func:`sgdcore.backends.select_kernel` then falls back to the NumPy
+kernel and says so.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from sgdcore._intrinsics import compile_function, load_acquire, prefetch, store_release, yield_processor
-from sgdcore._shuffles import SWAPS_AHEAD, block_order, permutation
+from sgdcore._shuffles import SWAPS_AHEAD, block_order, permutation, with_replacement
 from sgdcore.kernels import Chunk, Minibatches, Records, StepRule
 
 T = TypeVar("T")
@@ -385,8 +386,10 @@ def warm_up() -> float:
                   StepRule(), 1.0, Records(np.empty(2), np.empty((2, 2)), 1, 0))
     permutation(2, np.random.default_rng(0))
     block_order(3, 2, np.random.default_rng(0))
+    with_replacement(2, np.random.default_rng(0))
     _warmed_up = True
     return time.perf_counter() - started
 
 
-__all__ = ["SWAPS_AHEAD", "block_order", "full_loss", "permutation", "read_rows", "run_steps", "warm_up"]
+__all__ = ["SWAPS_AHEAD", "block_order", "full_loss", "permutation", "read_rows", "run_steps", "warm_up",
+           "with_replacement"]

@@ -1,4 +1,5 @@
-"""The shuffles of :func:`sgdcore.kernels.permutation` and :func:`sgdcore.kernels.block_order`, compiled with
+"""The shuffles of :func:`sgdcore.kernels.permutation`, :func:`sgdcore.kernels.block_order` and
+:func:`sgdcore.kernels.with_replacement`, compiled with
 Numba: the same orders from the same generator, faster. :mod:`sgdcore._compiled` offers them with its loop."""
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def _fisher_yates(order, rng):
         order[i], order[j] = order[j], order[i]
 
 
+def _draw_rows(rows, rng):
+    # One rng.random() a row: the numbers the reference draws with rng.random(size), in the same order.
+    n_rows = rows.shape[0]
+    for k in range(n_rows):
+        rows[k] = min(int(rng.random() * n_rows), n_rows - 1)
+
+
 def _fill_blocks(order, starts, lengths, rng):
     position = 0
     for block in range(starts.shape[0]):
@@ -47,6 +55,7 @@ def _fill_blocks(order, starts, lengths, rng):
 
 _fisher_yates = compile_function(_fisher_yates)
 _fill_blocks = compile_function(_fill_blocks)
+_draw_rows = compile_function(_draw_rows)
 
 
 def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
@@ -61,3 +70,10 @@ def block_order(n_rows: int, block_size: int, rng: np.random.Generator) -> np.nd
     order = np.empty(n_rows, dtype=np.intp)
     _fill_blocks(order, *block_layout(n_rows, block_size, rng), rng)
     return order
+
+
+def with_replacement(n_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sgdcore.kernels.with_replacement`, compiled: the same rows from the same ``rng``."""
+    rows = np.empty(n_rows, dtype=np.intp)
+    _draw_rows(rows, rng)
+    return rows

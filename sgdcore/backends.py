@@ -34,9 +34,11 @@ class Backend(NamedTuple):
     run_steps: Callable[..., tuple[int, int]]
     permutation: Callable[[int, np.random.Generator], np.ndarray]
     block_order: Callable[[int, int, np.random.Generator], np.ndarray]
+    with_replacement: Callable[[int, np.random.Generator], np.ndarray]
 
 
-NUMPY_BACKEND = Backend("numpy", kernels.run_steps, kernels.permutation, kernels.block_order)
+NUMPY_BACKEND = Backend("numpy", kernels.run_steps, kernels.permutation, kernels.block_order,
+                        kernels.with_replacement)
 
 
 def select_kernel(backend: str) -> tuple[Backend, str | None]:
@@ -52,7 +54,8 @@ def select_kernel(backend: str) -> tuple[Backend, str | None]:
             raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}") from error
         notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."
         return NUMPY_BACKEND, notice
-    return Backend("numba", _compiled.run_steps, _compiled.permutation, _compiled.block_order), None
+    return Backend("numba", _compiled.run_steps, _compiled.permutation, _compiled.block_order,
+                   _compiled.with_replacement), None
 
 
 def warm_up_kernel() -> float:

@@ -41,6 +41,14 @@ def permutation(n_rows: int, rng: np.random.Generator) -> np.ndarray:
     return np.array(order, dtype=np.intp)
 
 
+def with_replacement(n_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_rows`` rows drawn uniformly with replacement: row ``k`` is ``⌊uₖ·n_rows⌋``, ``uₖ`` the ``k``-th number
+    ``rng.random`` draws. An epoch then visits some rows twice and leaves about a third (``(1 − 1/n)ⁿ ≈ 1/e``)
+    out; each minibatch is ``batch_size`` independent draws, the sampling the SGD theorems assume."""
+    rows = (rng.random(n_rows) * n_rows).astype(np.intp)
+    return np.minimum(rows, n_rows - 1, out=rows)  # a product rounded up to n_rows
+
+
 def block_layout(n_rows: int, block_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The blocks of a ``shuffle="blocks"`` epoch in the order it visits them: ``(first rows, lengths)``.
 

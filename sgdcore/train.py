@@ -42,7 +42,7 @@ __all__ = [  # what tests, benchmarks and pages import from here, wherever it li
     "select_kernel", "train", "usable_cores",
 ]
 
-SHUFFLES = ("epoch", "blocks", "none")
+SHUFFLES = ("epoch", "blocks", "none", "replacement")
 BACKENDS = ("auto", "numba", "numpy")
 
 
@@ -61,7 +61,7 @@ class TrainConfig:
     schedule: Schedule = field(default_factory=Schedule)
     init: Literal["normal", "zeros"] = "normal"
     init_scale: float = 0.01
-    shuffle: Literal["epoch", "blocks", "none"] = "epoch"
+    shuffle: Literal["epoch", "blocks", "none", "replacement"] = "epoch"
     block_size: int = 1024
     drop_last: bool = False
     tol: float | None = None
@@ -131,6 +131,8 @@ def epoch_order(
     """The order in which an epoch visits the rows.
 
     ``"none"``: ``0, 1, 2, …``. ``"epoch"``: a fresh ``permutation`` (D2L's ``data_iter``).
+    ``"replacement"``: ``n_rows`` rows drawn uniformly with replacement (:func:`sgdcore.kernels.with_replacement`),
+    so every minibatch is independent of the others: the sampling of the SGD theorems, and a D2L exercise.
 
     ``"blocks"``: the rows cut into contiguous blocks of ``block_size`` (the last one may be
     shorter), the blocks visited in a random order, the rows of each block in a random order of
@@ -140,13 +142,15 @@ def epoch_order(
     random order already, and biased when the file is sorted (by time, by target, by class): each
     minibatch then sees a slice of the distribution, and ``"epoch"`` is the right choice.
 
-    Both shuffles come from ``backend``, whose versions give the same order for the same ``rng``.
+    The random orders come from ``backend``, whose versions give the same order for the same ``rng``.
     The only O(n) array is the order itself.
     """
     if shuffle == "none":
         return np.arange(n_rows)
     if shuffle == "epoch":
         return backend.permutation(n_rows, rng)
+    if shuffle == "replacement":
+        return backend.with_replacement(n_rows, rng)
     return backend.block_order(n_rows, block_size, rng)
 
 
@@ -298,7 +302,8 @@ def _resolved(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> 
     rounding: it reads the rows in memory order, several times faster on large data than a shuffled
     order, and draws no shuffle.
     """
-    shuffle = "none" if steps_per_epoch == 1 and every_row else config.shuffle
+    # Rows drawn with replacement are not every row, even in one batch of n_rows: they keep their draws.
+    shuffle = "none" if steps_per_epoch == 1 and every_row and config.shuffle != "replacement" else config.shuffle
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))

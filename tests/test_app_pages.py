@@ -115,7 +115,7 @@ def test_train_page_shows_the_starting_point_before_training() -> None:
     at = app()
     no_exceptions(at)
     assert any(info.value.startswith("Ready") and "starting point" in info.value for info in at.info)
-    assert len(at.get("vega_lite_chart")) == 5 and not at.table  # no comparison before a run
+    assert len(at.main.get("vega_lite_chart")) == 5 and not at.table  # no comparison before a run
     assert "train_run" not in at.session_state
     losses, _ = chart_data(at, "Loss")
     assert list(losses["step"]) == [0, 0] and set(losses["series"]) == {"train (full, per epoch)", "test (per epoch)"}
@@ -125,7 +125,7 @@ def test_train_page_shows_the_starting_point_before_training() -> None:
 
     button(at, "Train").click().run()
     no_exceptions(at)
-    assert len(at.get("vega_lite_chart")) == 5 and len(at.table) == 1
+    assert len(at.main.get("vega_lite_chart")) == 5 and len(at.table) == 1
     losses, _ = chart_data(at, "Loss")
     assert losses["step"].max() == 240
 
@@ -219,9 +219,11 @@ def test_an_old_link_with_short_names_restores_its_settings_and_the_address_bar_
 def test_every_settings_widget_takes_its_bounds_from_the_settings_table() -> None:
     # The widget, the share link and the config agree on what is allowed: the bounds have one owner.
     derived = {"batch_size": bounds("batch_size", high=800),  # the training rows
-               "n_threads": bounds("n_threads", high=sgdcore.usable_cores())}
+               "n_threads": bounds("n_threads", high=sgdcore.usable_cores()),
+               "momentum_page_batch_size": bounds("momentum_page_batch_size", high=1000)}  # the valley's rows
     checked = set()
-    for link in ({"schedule": "step", "early_stopping": "1"}, {"schedule": "inverse_scaling"}):
+    for link in ({"schedule": "step", "early_stopping": "1", "momentum_page_full_batch": "0"},
+                 {"schedule": "inverse_scaling"}):
         at = app(**link)
         for page in ("train", "learning_rate", "batch_size", "momentum"):
             at = open_page(at, page)
@@ -422,7 +424,7 @@ def test_export_page_offers_downloads_after_a_run_and_a_share_link() -> None:
     no_exceptions(at)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Coefficients (CSV)", "Coefficients and metrics (JSON)", "Loss per epoch (CSV)",
-                      "Minibatch loss and parameters by step (CSV)", "Configuration (JSON)"]
+                      "Minibatch loss and parameters by step (CSV)", "Configuration (JSON)", "The script (run.py)"]
     coefficients = at.dataframe[0].value
     assert coefficients["coefficient"].tolist() == ["x1", "x2", "bias"]
     assert np.allclose(coefficients["sgd"], coefficients["closed_form"], atol=0.01)

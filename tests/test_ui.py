@@ -242,6 +242,7 @@ def made(state: dict) -> SimpleNamespace:
         learning_rate_page=learning_rate_runs(state, problem),
         batch_size_page=batch_size_runs(state, problem.train.n_rows),
         valley=valley, momentum_page=list(momentum_runs(state, valley).values()),
+        chart_axis=state.get("chart_axis", BY_KEY["chart_axis"].default),  # drawn: tests/test_lesson_axis.py
     )
 
 
@@ -297,6 +298,11 @@ REACHES: dict[str, tuple[dict[str, Any], Any, Callable[[SimpleNamespace], tuple]
     "momentum_compared": ({}, 0.5, lambda made: (tuple(c.momentum for c in made.momentum_page),)),
     "momentum_page_rate_multiple": ({}, 2.0, lambda made: (made.momentum_page[0].learning_rate,)),
     "momentum_page_epochs": ({}, 50, lambda made: (made.momentum_page[0].epochs,)),
+    "chart_axis": ({}, "examples", lambda made: (made.chart_axis,)),
+    "shuffle": ({}, "replacement", everywhere("shuffle")),
+    "momentum_page_full_batch": ({}, False, lambda made: (made.momentum_page[0].batch_size,)),
+    "momentum_page_batch_size": ({"momentum_page_full_batch": False}, 20,
+                                 lambda made: (made.momentum_page[0].batch_size,)),
 }
 
 

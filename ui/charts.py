@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import altair as alt
 import numpy as np
@@ -45,8 +46,85 @@ def _sample(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
 
 
-def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
-    """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step."""
+def scheduled_rates(config: sgdcore.TrainConfig, steps_per_epoch: int, steps: np.ndarray) -> np.ndarray:
+    """The learning rate at each 0-based step of a run of ``config``; a cosine schedule without a length runs
+    over the whole run, as :func:`sgdcore.train` resolves it."""
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:
+        config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
+    steps = np.asarray(steps, dtype=np.int64)
+    return np.asarray(config.learning_rate_at(steps), dtype=np.float64).reshape(steps.shape)
+
+
+def learning_rates(config: sgdcore.TrainConfig, progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
+    """The learning rate of the update that made each point: step ``N`` (counted from 1, as the histories count
+    them) was taken at the rate of 0-based step ``N − 1``; the start (step 0) shows the first step's rate."""
+    return scheduled_rates(config, progress.steps_per_epoch, np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0))
+
+
+AXES = {"step": "step", "epoch": "epoch", "examples": "examples seen", "seconds": "wall time (s)"}
+
+
+def examples_seen(steps: np.ndarray, n_rows: int, config: sgdcore.TrainConfig) -> np.ndarray:
+    """Training rows processed after each number of steps: ``batch_size`` a step, but an epoch's short last
+    batch holds only the rows left (or is dropped, with ``drop_last``)."""
+    steps_per_epoch = config.steps_per_epoch(n_rows)
+    per_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
+    epochs, within = np.divmod(np.asarray(steps, dtype=np.int64), steps_per_epoch)
+    return epochs * per_epoch + np.minimum(within * config.batch_size, per_epoch)
+
+
+def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
+    """Wall time after each number of steps: measured at each epoch's end and at the snapshot, in between
+    interpolated linearly (sgdcore times epochs, not steps)."""
+    known_steps = np.arange(len(progress.epoch_seconds)) * progress.steps_per_epoch
+    known_seconds = np.asarray(progress.epoch_seconds, dtype=np.float64)
+    if progress.step > known_steps[-1]:
+        known_steps = np.append(known_steps, progress.step)
+        known_seconds = np.append(known_seconds, progress.elapsed_seconds)
+    return np.interp(np.asarray(steps, dtype=np.float64), known_steps, known_seconds)
+
+
+def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdcore.TrainConfig | None,
+                   n_rows: int | None = None) -> pd.DataFrame:
+    """``frame`` (with a ``step`` column) with where each point is in the run besides its step: epochs done,
+    wall time and, given the run's config, the learning rate and (given the training rows) the examples seen."""
+    steps = frame["step"].to_numpy()
+    frame["epoch"] = steps.astype(float) / progress.steps_per_epoch
+    frame["seconds"] = seconds_at(progress, steps)
+    if config is not None:
+        frame["learning rate"] = learning_rates(config, progress, steps)
+        if n_rows is not None:
+            frame["examples"] = examples_seen(steps, n_rows, config)
+    return frame
+
+
+# Hover texts shared by every chart of a run's history: where the point is in the run, and at what rate.
+EPOCH_TOOLTIP = alt.Tooltip("epoch:Q", title="epochs done", format=".4~f")
+RATE_TOOLTIP = alt.Tooltip("learning rate:Q", format=".6~g")
+AXIS_TOOLTIPS = {"examples": alt.Tooltip("examples:Q", title="examples seen", format=",d"),
+                 "seconds": alt.Tooltip("seconds:Q", title="wall time (s)", format=".4g")}
+
+
+def _position_tooltips(with_rate: bool, x: str = "step") -> list[alt.Tooltip]:
+    """Step, epochs done, the rate (if known) and the horizontal axis's own quantity when it is another."""
+    return [alt.Tooltip("step:Q", format=",d"), EPOCH_TOOLTIP, *([RATE_TOOLTIP] if with_rate else []),
+            *([AXIS_TOOLTIPS[x]] if x in AXIS_TOOLTIPS else [])]
+
+
+def _x_axis(x: str) -> alt.X:
+    """The horizontal axis of a run's history: whole numbers for steps and examples."""
+    if x not in AXES:
+        raise ValueError(f"x must be one of {', '.join(AXES)}; got {x!r}.")
+    whole = alt.Axis(format=",d", tickMinStep=1) if x in ("step", "examples") else alt.Axis()
+    return alt.X(f"{x}:Q", title=AXES[x], axis=whole)
+
+
+def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None,
+                 n_rows: int | None = None) -> pd.DataFrame:
+    """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step, with the
+    epochs done, the wall time and, given the run's ``config``, the learning rate at each step and (given the
+    training rows ``n_rows``) the examples seen."""
     kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
     minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
     epoch_steps = kept * progress.steps_per_epoch
@@ -59,7 +137,7 @@ def loss_history(progress: sgdcore.Progress) -> pd.DataFrame:
     if progress.epoch_test_loss is not None:
         frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss[kept],
                                     "series": "test (per epoch)"}))
-    return _finite(pd.concat(frames, ignore_index=True), "loss")
+    return _with_position(_finite(pd.concat(frames, ignore_index=True), "loss"), progress, config, n_rows)
 
 
 CLOSED_FORM_LOSS = "closed-form loss"
@@ -69,10 +147,15 @@ REFERENCE_DASHES = {CLOSED_FORM_LOSS: [6, 4], NOISE_FLOOR: [2, 2]}
 
 
 def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
-               noise_floor: sgdcore.NoiseFloor | None = None) -> alt.LayerChart:
-    """Loss against step, with the closed-form loss as the floor SGD is heading for and, for a constant
-    rate, the noise floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``)."""
-    data = loss_history(progress)
+               noise_floor: sgdcore.NoiseFloor | None = None, config: sgdcore.TrainConfig | None = None,
+               x: str = "step", n_rows: int | None = None) -> alt.LayerChart:
+    """Loss against ``x`` (a key of :data:`AXES`; ``"examples"`` needs ``config`` and the training rows
+    ``n_rows``), with the closed-form loss as the floor SGD is heading for and, for a constant rate, the noise
+    floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``).
+
+    Hovering a point gives its exact step, epochs done, loss and, given the run's ``config``, learning rate.
+    """
+    data = loss_history(progress, config, n_rows)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
     references = [CLOSED_FORM_LOSS] if floor is not None and math.isfinite(floor) else []
@@ -83,10 +166,11 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
                         range=["#9ecae1", "#08519c", "#e6550d", *(REFERENCE_COLOURS[line] for line in references)])
     base = alt.Chart(data).encode(
         # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
-        x=alt.X("step:Q", title="step", axis=alt.Axis(format=",d", tickMinStep=1)),
+        x=_x_axis(x),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
         color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
-        tooltip=[alt.Tooltip("series"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".4g")],
+        tooltip=[alt.Tooltip("series:N"), *_position_tooltips(config is not None, x),
+                 alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [
         base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
@@ -112,34 +196,36 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
 
 def runs_loss_chart(
     runs: Mapping[str, sgdcore.Progress], x: str = "step", *, floor: float | None = None, title: str = "Loss",
-    n_rows: int | None = None,
+    n_rows: int | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
 ) -> alt.LayerChart:
     """Full training loss of several runs overlaid on a log scale.
 
-    ``x``: ``"step"``, ``"epoch"``, ``"examples"`` (rows processed; needs ``n_rows``) or ``"seconds"``.
+    ``x``: a key of :data:`AXES` (``"examples"`` needs ``n_rows``; the runs' ``configs`` count a short last
+    batch, or a dropped one, right). Hovering
+    a point gives the run, its step, epoch, loss and, given the runs' ``configs`` (by label), learning rate.
     """
     frames = []
     for label, progress in runs.items():
         epochs = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // max(len(runs), 1))
-        position = {
-            "step": epochs * progress.steps_per_epoch, "epoch": epochs,
-            "examples": epochs * (n_rows or 0), "seconds": progress.epoch_seconds[epochs],
-        }[x]
-        frame = pd.DataFrame({x: position, "loss": progress.epoch_train_loss[epochs], "run": label})
+        frame = pd.DataFrame({"step": epochs * progress.steps_per_epoch, "loss": progress.epoch_train_loss[epochs],
+                              "run": label})
+        frame = _with_position(frame, progress, None if configs is None else configs[label], n_rows)
+        if "examples" not in frame:  # without the run's config: every row once an epoch (no drop_last)
+            frame["examples"] = epochs * (n_rows or 0)
         if progress.status == "diverged":
             # The last finite point and a marker where it blew up, so a diverged run is visible.
             frame = _finite(frame, "loss")
         frames.append(frame)
     data = _finite(pd.concat(frames, ignore_index=True), "loss")
     data["loss"] = data["loss"].clip(lower=TINY)
-    titles = {"step": "step", "epoch": "epoch", "examples": "examples processed", "seconds": "wall time (s)"}
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X(f"{x}:Q", title=titles[x]),
+        x=_x_axis(x),
         y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
         # Legend on the right: the chart is sized to fit its column, and a tall legend below it would
         # squeeze the plot to nothing.
         color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="right", labelLimit=260)),
-        tooltip=[alt.Tooltip("run"), alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")],
+        tooltip=[alt.Tooltip("run:N"), *_position_tooltips(configs is not None, x),
+                 alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
@@ -150,33 +236,42 @@ def runs_loss_chart(
 
 def parameters_chart(
     progress: sgdcore.Progress, names: Sequence[str], optimum: np.ndarray, truth: np.ndarray | None,
-    indices: Sequence[int],
+    indices: Sequence[int], config: sgdcore.TrainConfig | None = None, *, x: str = "step", n_rows: int | None = None,
 ) -> alt.LayerChart:
-    """Each chosen parameter against step, converging to a dashed line at its closed-form value."""
+    """Each chosen parameter against ``x`` (as :func:`loss_chart`'s), converging to a dashed line at its
+    closed-form value.
+
+    Hovering a point gives the parameter's exact value, the step, epochs done and, given the run's ``config``,
+    the learning rate of the step that reached it.
+    """
     kept = _evenly(len(progress.trajectory_steps), SERIES_POINTS // max(len(indices), 1))
     steps = progress.trajectory_steps[kept]
     paths = pd.concat([
         pd.DataFrame({"step": steps, "value": progress.trajectory[kept, i], "parameter": names[i]}) for i in indices
     ], ignore_index=True)
-    paths = _finite(paths, "value")
+    paths = _with_position(_finite(paths, "value"), progress, config, n_rows)
     targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
     colour = alt.Color("parameter:N", sort=[names[i] for i in indices], title=None,
                        legend=alt.Legend(orient="bottom", columns=6))
     layers = [
-        alt.Chart(paths).mark_line().encode(
-            x=alt.X("step:Q"), y=alt.Y("value:Q", title="parameter value"), color=colour,
-            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("step"), alt.Tooltip("value:Q", format=".5g")]),
+        alt.Chart(paths).mark_line(point=alt.OverlayMarkDef(size=10, opacity=0)).encode(
+            x=_x_axis(x), y=alt.Y("value:Q", title="parameter value"), color=colour,
+            tooltip=[alt.Tooltip("parameter:N"), *_position_tooltips(config is not None, x),
+                     alt.Tooltip("value:Q", format=".6~g")]),
         alt.Chart(targets).mark_rule(strokeDash=[6, 4]).encode(
             y=alt.Y("closed form:Q"), color=colour,
-            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("closed form:Q", format=".5g")]),
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("closed form:Q", format=".6~g")]),
     ]
     if truth is not None:
-        # The true values as diamonds where the run will end.
+        # The true values as diamonds where the run will end (in wall time: where it is now, the end is not known).
         true_values = pd.DataFrame({"parameter": [names[i] for i in indices], "truth": truth[list(indices)],
                                     "step": max(progress.total_steps, int(steps[-1]))})
+        true_values = _with_position(true_values, progress, config, n_rows)
+        if x == "seconds":
+            true_values["seconds"] = progress.elapsed_seconds
         layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
-            x=alt.X("step:Q"), y=alt.Y("truth:Q"), color=colour,
-            tooltip=[alt.Tooltip("parameter"), alt.Tooltip("truth:Q", format=".5g")]))
+            x=alt.X(f"{x}:Q"), y=alt.Y("truth:Q"), color=colour,
+            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("truth:Q", format=".6~g")]))
     title = "Parameters (dashed: closed form" + ("; ◆ truth)" if truth is not None else ")")
     return alt.layer(*layers).properties(height=300, title=title)
 
@@ -237,10 +332,14 @@ def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int
 
 def landscape_chart(
     problem: sgdcore.Problem, paths: Mapping[str, sgdcore.Progress], a: int, b: int, *,
-    arrows: bool = True, title: str | None = None,
+    arrows: bool = True, title: str | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
 ) -> alt.LayerChart:
     """Contours of the loss over parameters ``a`` and ``b`` (the others at their closed-form values),
-    with each run's path, its start, the optimum, and negative-gradient arrows."""
+    with each run's path, its start, the optimum, and negative-gradient arrows.
+
+    Hovering a point of a path gives the run, step, epochs done, both parameters, the full training loss there
+    (exact: the loss is a quadratic) and, given the runs' ``configs`` (by label), the learning rate.
+    """
     names = problem.names
     optimum = problem.optimum.params
     if paths:
@@ -269,24 +368,32 @@ def landscape_chart(
         for label, progress in paths.items():
             kept = _evenly(len(progress.trajectory_steps), (SERIES_POINTS - 2000) // len(paths))
             trajectory = progress.trajectory[kept]
-            finite = np.isfinite(trajectory[:, [a, b]]).all(axis=1)
-            path_frames.append(pd.DataFrame({"x": trajectory[finite, a], "y": trajectory[finite, b],
-                                             "step": progress.trajectory_steps[kept][finite], "run": label}))
+            finite = np.isfinite(trajectory).all(axis=1)
+            with np.errstate(all="ignore"):  # a path that blew up: its last finite points are huge
+                loss = problem.quadratic.loss(trajectory[finite])
+            frame = pd.DataFrame({"x": trajectory[finite, a], "y": trajectory[finite, b],
+                                  "step": progress.trajectory_steps[kept][finite], "run": label,
+                                  "training loss": np.atleast_1d(loss)})
+            path_frames.append(_with_position(frame, progress, None if configs is None else configs[label]))
         path_data = pd.concat(path_frames, ignore_index=True)
         colour = alt.Color("run:N", sort=list(paths), title=None,
                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
             x=x, y=y, order=alt.Order("step:Q"), color=colour,
-            tooltip=[alt.Tooltip("run"), alt.Tooltip("step"), alt.Tooltip("x:Q", format=".4g"),
-                     alt.Tooltip("y:Q", format=".4g")]))
+            tooltip=[alt.Tooltip("run:N"), *_position_tooltips(configs is not None),
+                     alt.Tooltip("x:Q", title=names[a], format=".6~g"),
+                     alt.Tooltip("y:Q", title=names[b], format=".6~g"), alt.Tooltip("training loss:Q", format=".6~g")]))
         # The starting points filtered from the paths' own data: a table of them could equal the paths
         # (before the first step), and the browser would then see one dataset fewer, a new chart.
         starts = alt.Chart(path_data).transform_filter(alt.datum.step == 0)
         layers.append(starts.mark_point(shape="circle", size=70, filled=False, clip=True).encode(
             x=x, y=y, color=colour))
-    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"]})
+    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"],
+                         "training loss": [problem.optimum_loss]})
     layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
-        x=x, y=y, tooltip=[alt.Tooltip("label"), alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g")]))
+        x=x, y=y, tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", title=names[a], format=".6~g"),
+                           alt.Tooltip("y:Q", title=names[b], format=".6~g"),
+                           alt.Tooltip("training loss:Q", format=".6~g")]))
     return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or "Loss landscape and SGD path")
 
 
@@ -302,15 +409,21 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
     optimum = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
     for label, (w, b) in {"SGD": problem.to_original_units(weights, bias), "closed form": optimum}.items():
         offset = b + float(w @ means) - w[feature] * means[feature]
-        lines.append(pd.DataFrame({"x": grid, "y": offset + w[feature] * grid, "model": label}))
+        lines.append(pd.DataFrame({"x": grid, "y": offset + w[feature] * grid, "model": label,
+                                   "weight": w[feature], "bias": b}))
     line_data = pd.concat(lines, ignore_index=True)
     name = data.feature_names[feature]
     return alt.layer(
         alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6").encode(
             x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
-            y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False))),
-        alt.Chart(line_data).mark_line(strokeWidth=2).encode(
+            y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("x:Q", title=name, format=".6~g"),
+                     alt.Tooltip("y:Q", title=data.target_name, format=".6~g")]),
+        alt.Chart(line_data).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=40, opacity=0)).encode(
             x=alt.X("x:Q"), y=alt.Y("y:Q"),
+            # The model's own numbers, in the data's units: the line's slope is the weight of this feature.
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("weight:Q", title=f"weight of {name}", format=".6~g"),
+                     alt.Tooltip("bias:Q", format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
             strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
     ).properties(height=300, title=f"Fit against {name}")
@@ -336,6 +449,8 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
             x=alt.X("actual:Q"), y=alt.Y("predicted:Q")),
         alt.Chart(frame).mark_circle(size=14, opacity=0.45).encode(
             x=alt.X("actual:Q", scale=alt.Scale(zero=False)), y=alt.Y("predicted:Q", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("actual:Q", format=".6~g"),
+                     alt.Tooltip("predicted:Q", format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(domain=["SGD", "closed form"], range=["#e6550d", "black"]),
                             title=None)),
     ).properties(height=300, title=f"Predicted against actual ({which} rows)")
@@ -344,10 +459,12 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
 def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     """The learning rate over the run, drawn from the schedule alone, without training."""
     steps = np.unique(np.linspace(0, max(total_steps - 1, 0), min(total_steps, 400)).astype(int))
-    frame = pd.DataFrame({"step": steps, "learning rate": config.learning_rate_at(steps)})
-    return alt.Chart(frame).mark_line().encode(
+    steps_per_epoch = max(total_steps // config.epochs, 1)
+    frame = pd.DataFrame({"step": steps, "learning rate": scheduled_rates(config, steps_per_epoch, steps),
+                          "epoch": steps / steps_per_epoch})
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=20, opacity=0)).encode(
         x=alt.X("step:Q"), y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True)),
-        tooltip=[alt.Tooltip("step"), alt.Tooltip("learning rate:Q", format=".4g")],
+        tooltip=[alt.Tooltip("step:Q", title="step (from 0)", format=",d"), EPOCH_TOOLTIP, RATE_TOOLTIP],
     ).properties(height=140, title="Learning rate over the run")
 
 
@@ -359,10 +476,33 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
         x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
         y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ (root mean square)"),
         color=alt.Color("where:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("where"), alt.Tooltip("how"), alt.Tooltip("batch size"),
-                 alt.Tooltip("spread:Q", format=".3g")],
+        tooltip=[alt.Tooltip("where:N"), alt.Tooltip("how:N"), alt.Tooltip("batch size:Q", format=",d"),
+                 alt.Tooltip("spread:Q", format=".6~g")],
     )
     return alt.layer(
         base.transform_filter(alt.datum.how == "predicted").mark_line(),
         base.transform_filter(alt.datum.how == "measured").mark_point(filled=True, size=50),
     ).properties(height=300)
+
+
+def sampling_noise_chart(noise: pd.DataFrame, labels: Mapping[str, str], chosen: str) -> alt.LayerChart:
+    """Spread of minibatch gradients against batch size for each way of drawing them, log–log: predicted lines
+    (without and with replacement; blocks of shuffled rows follow the first), measured dots; ``chosen`` bold."""
+    data = noise.assign(sampling=noise["sampling"].map(labels), chosen=noise["sampling"] == chosen)
+    data = data[data["spread"] > 0]
+    base = alt.Chart(data).encode(
+        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
+        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ at the optimum (RMS)"),
+        # The legend beside the chart's top: below it, three long labels would squeeze the plot.
+        color=alt.Color("sampling:N", sort=list(labels.values()), title=None,
+                        legend=alt.Legend(orient="top", direction="vertical", labelLimit=320)),
+        tooltip=[alt.Tooltip("sampling:N"), alt.Tooltip("how:N"), alt.Tooltip("batch size:Q", format=",d"),
+                 alt.Tooltip("spread:Q", format=".6~g")],
+    )
+    predicted = alt.datum.how == "predicted"
+    return alt.layer(
+        base.transform_filter(predicted & (alt.datum.sampling != labels["blocks"])).mark_line().encode(
+            strokeWidth=alt.condition(alt.datum.chosen, alt.value(3), alt.value(1.5))),
+        base.transform_filter(alt.datum.how == "measured").mark_point(filled=True).encode(
+            size=alt.condition(alt.datum.chosen, alt.value(90), alt.value(40))),
+    ).properties(height=380)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ import pandas as pd
 
 import sgdcore
 from ui.navigation import PAGE_PATHS
+from ui.settings import parse_weights
 
 
 def coefficients_frame(comparison: sgdcore.Comparison) -> pd.DataFrame:
@@ -112,3 +114,140 @@ def share_link(app_url: str | None, page: str, settings: Mapping[str, str]) -> s
         segments.pop()
     path = "/" + "/".join([*segments, page] if page else segments)
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode(settings), ""))
+
+
+# The run as code: a script that reproduces the last Train run with sgdcore, and the same loop in PyTorch
+
+DATA_FILE = "data.npz"  # what the sgdcore snippet reads for an uploaded CSV: the rows exactly as trained on
+
+
+def _arguments(value: Any, default: Any) -> str:
+    """The fields of a frozen dataclass that differ from ``default``'s, as keyword arguments (``repr`` gives
+    every float back to the last bit); a nested dataclass is written as its own call."""
+    parts = []
+    for item in dataclasses.fields(value):
+        mine, theirs = getattr(value, item.name), getattr(default, item.name)
+        if mine == theirs:
+            continue
+        if dataclasses.is_dataclass(mine):
+            mine_text = f"sgdcore.{type(mine).__name__}({_arguments(mine, type(mine)())})"
+        else:
+            mine_text = repr(mine.item() if isinstance(mine, np.generic) else mine)
+        parts.append(f"{item.name}={mine_text}")
+    return ", ".join(parts)
+
+
+def config_code(config: sgdcore.TrainConfig) -> str:
+    """``sgdcore.TrainConfig(...)`` with the fields that differ from the defaults."""
+    return f"sgdcore.TrainConfig({_arguments(config, sgdcore.TrainConfig())})"
+
+
+def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], target_name: str) -> str:
+    """Lines that make ``data`` as the dashboard made it from ``settings`` (its session state)."""
+    source = settings.get("data_source", "synthetic")
+    if source == "diabetes":
+        return ("from sklearn.datasets import load_diabetes\n\n"
+                "bunch = load_diabetes()  # scikit-learn's diabetes data, as the dashboard loads it\n"
+                "data = sgdcore.Dataset(np.ascontiguousarray(bunch.data), bunch.target.astype(np.float64),\n"
+                f"                       tuple(bunch.feature_names), {target_name!r})")
+    if source == "csv":
+        return (f"arrays = np.load({DATA_FILE!r})  # the uploaded rows as trained on: download it from this page\n"
+                f"data = sgdcore.Dataset(arrays['X'], arrays['y'], {feature_names!r}, {target_name!r})")
+    weights = tuple(float(w) for w in parse_weights(settings["true_weights"]))
+    n_rows, bias, noise, seed = (settings[key] for key in ("n_rows", "true_bias", "noise", "data_seed"))
+    return f"data = sgdcore.synthetic({n_rows!r}, {weights!r}, {bias!r}, {noise!r}, {seed!r})"
+
+
+def _problem_code(settings: Mapping[str, Any]) -> str:
+    return (f"problem = sgdcore.make_problem(data, standardize={bool(settings['standardize'])!r}, "
+            f"test_fraction={settings['test_fraction']!r}, seed={settings['data_seed']!r})")
+
+
+def reproducible(progress: sgdcore.Progress) -> bool:
+    """Whether a script can stop where the run stopped: at its end, or paused at the end of an epoch."""
+    return progress.status != "stopped" or progress.batch_in_epoch == 0
+
+
+def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
+                    feature_names: tuple[str, ...], target_name: str) -> str:
+    """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
+    describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit."""
+    until = f", until_epoch={progress.epoch}" if progress.status == "stopped" else ""
+    return f'''"""The last run of the sgd-dashboard's Train page, reproduced with sgdcore: its weights, bit for bit."""
+
+import numpy as np
+
+import sgdcore
+
+{data_code(settings, feature_names, target_name)}
+{_problem_code(settings)}
+config = {config_code(config)}
+# The problem's own loss forms, as the dashboard passes them: the epoch losses (and early stopping) to the last bit.
+*_, progress = sgdcore.train(problem.train, config, test=problem.test{until},
+                             quadratic=problem.quadratic, test_quadratic=problem.test_quadratic)
+print(progress.message)
+print("weights:", progress.weights.tolist())  # model units: standardised, if the data was
+print("bias:", progress.bias)
+weights, bias = problem.to_original_units(progress.weights, progress.bias)
+print("in the data's units: weights", weights.tolist(), "bias", bias)
+'''
+
+
+def torch_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, n_train: int,
+                  feature_names: tuple[str, ...], target_name: str) -> str:
+    """The same run as a ``torch.optim.SGD`` loop, for readers of D2L's PyTorch edition: the same data, start,
+    loss, update and schedule, but torch's own shuffles, so the result agrees to within minibatch noise only."""
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:  # over the whole run, as sgdcore resolves it
+        schedule = dataclasses.replace(schedule, period_steps=config.steps_per_epoch(n_train) * config.epochs)
+    config = dataclasses.replace(config, schedule=schedule)
+    l1 = ("\n        loss = loss + config.l1_penalty * w.abs().sum()  # its gradient: l1·sign(w)"
+          if config.l1_penalty else "")
+    drop = "\n        if len(rows) < config.batch_size:  # drop_last\n            continue" if config.drop_last else ""
+    notes = [note for note, on in (
+        ("early stopping (tol) is not in this loop", config.tol is not None),
+        (f"shuffle={config.shuffle!r} is sgdcore's; this loop shuffles every epoch", config.shuffle != "epoch"),
+    ) if on]
+    note = "".join(f"\n# Note: {text}." for text in notes)
+    return f'''"""The same run as a torch.optim.SGD loop (D2L's PyTorch edition): same data, start, loss, update and
+schedule; torch shuffles the rows its own way, so the numbers agree within minibatch noise, not bit for bit."""{note}
+
+import numpy as np
+import torch
+
+import sgdcore
+
+{data_code(settings, feature_names, target_name)}
+{_problem_code(settings)}
+config = {config_code(config)}
+X, y = torch.tensor(problem.train.X), torch.tensor(problem.train.y)
+start, _ = sgdcore.init_params(X.shape[1], np.random.default_rng(config.seed), config.init, config.init_scale)
+w = torch.tensor(start, requires_grad=True)
+b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+optimizer = torch.optim.SGD(
+    # Weight decay on the weights only, as sgdcore: torch would decay the bias too if given one group.
+    [{{"params": [w], "weight_decay": config.weight_decay}}, {{"params": [b], "weight_decay": 0.0}}],
+    lr=config.learning_rate, momentum=config.momentum, dampening=config.dampening, nesterov=config.nesterov,
+)
+# The learning rate at each step: sgdcore's schedule is a plain function of the step.
+scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: float(config.schedule(step)))
+generator = torch.Generator().manual_seed(config.seed)
+for epoch in range(config.epochs):
+    for rows in torch.randperm(len(y), generator=generator).split(config.batch_size):{drop}
+        loss = 0.5 * ((X[rows] @ w + b - y[rows]) ** 2).mean()  # ½·mean of squared errors, as D2L{l1}
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    with torch.no_grad():
+        print(f"epoch {{epoch + 1}}: training loss {{0.5 * ((X @ w + b - y) ** 2).mean().item():.6g}}")
+print("weights:", w.detach().numpy().tolist())
+print("bias:", b.item())
+'''
+
+
+def dataset_npz(data: sgdcore.Dataset) -> bytes:
+    """The rows a run was trained on (before the split), for the snippet of an uploaded CSV."""
+    buffer = io.BytesIO()
+    np.savez(buffer, X=data.X, y=data.y)
+    return buffer.getvalue()

@@ -131,6 +131,9 @@ RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limi
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
 MAX_COMPARED = 8  # runs a comparison page trains at once
+SAMPLINGS = ("epoch", "replacement", "blocks")  # TrainConfig.shuffle's values the sidebar offers
+# What the charts of a run's history run along (the names ui.charts.AXES draws)
+CHART_AXIS_LABELS = {"step": "steps", "epoch": "epochs", "examples": "examples seen", "seconds": "wall time"}
 
 SETTINGS: tuple[Setting, ...] = (
     # Data
@@ -173,6 +176,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("momentum_compared", 0.9, _parse_float, low=0, high=0.99),
     Setting("momentum_page_rate_multiple", 1.0, _parse_float, low=0.01, high=4),  # × 1/λ_max
     Setting("momentum_page_epochs", 100, _parse_int, low=1, high=10_000),
+    Setting("chart_axis", "step", str, tuple(CHART_AXIS_LABELS)),
+    Setting("momentum_page_full_batch", True, _parse_bool),
+    Setting("momentum_page_batch_size", 10, _parse_int, low=1, high=2_000_000),  # at most the valley's rows
+    Setting("shuffle", "epoch", str, SAMPLINGS),  # TrainConfig.shuffle: how minibatches are drawn
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -333,6 +340,7 @@ def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> Tr
         seed=value(state, "seed"),
         tol=value(state, "tol") if value(state, "early_stopping") else None,
         n_iter_no_change=value(state, "n_iter_no_change"), n_threads=value(state, "n_threads"),
+        shuffle=value(state, "shuffle"),
     )
     fields.update(overrides)
     fields["batch_size"] = min(fields["batch_size"], largest_batch_size(n_train))
@@ -395,12 +403,16 @@ def batch_size_runs(state: Mapping[str, Any], n_train: int) -> list[TrainConfig]
 def momentum_runs(state: Mapping[str, Any], valley: Problem) -> dict[str, TrainConfig]:
     """The momentum page's runs on ``valley``: plain gradient descent, then heavy ball and Nesterov (if μ > 0).
 
-    Full batch and nothing from the sidebar but the seed, so the only difference between them is momentum.
+    Full batch unless the page sets its own batch size (to see momentum amplify minibatch noise), and nothing
+    from the sidebar but the seed, so the only difference between them is momentum.
     """
     mu = value(state, "momentum_compared")
+    n_train = valley.train.n_rows
+    batch_size = n_train if value(state, "momentum_page_full_batch") else min(
+        value(state, "momentum_page_batch_size"), largest_batch_size(n_train))
     plain = TrainConfig(
         learning_rate=value(state, "momentum_page_rate_multiple") / valley.curvature.lambda_max,
-        batch_size=valley.train.n_rows, epochs=value(state, "momentum_page_epochs"), seed=value(state, "seed"),
+        batch_size=batch_size, epochs=value(state, "momentum_page_epochs"), seed=value(state, "seed"),
     )
     runs = {"plain gradient descent": plain}
     if mu > 0:

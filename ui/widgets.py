@@ -15,13 +15,15 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
-from ui import charts, verdicts
+from ui import charts, conditioning, verdicts, zones
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
+from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
     BY_KEY,
     DATA_SOURCE_LABELS,
     MAX_FEATURES,
+    SAMPLINGS,
     SCHEDULE_LABELS,
     SETTINGS,
     apply_query_params,
@@ -107,14 +109,22 @@ def data_sidebar() -> Choice:
         sidebar.number_input("True bias b", **bounds("true_bias"), step=0.1, format="%g", key="true_bias")
         sidebar.number_input("Noise (standard deviation)", **bounds("noise"), step=0.01, format="%g", key="noise")
         sidebar.number_input("Data seed", **bounds("data_seed"), step=1, key="data_seed")
-    sidebar.toggle("Standardise features and target", key="standardize",
-                   help="Train on zero-mean, unit-variance columns; coefficients are reported in the original units.")
-    sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
-                   help="Rows held out to measure the test loss; 0 trains on everything.")
+    if state["data_source"] == "dask":
+        sidebar.caption("Large data trains on the files as they are: no standardisation, no held-out test rows.")
+        conditioning_slot = sidebar.empty()
+    else:
+        sidebar.toggle("Standardise features and target", key="standardize", help="Train on zero-mean, "
+                       "unit-variance columns; coefficients are reported in the original units.")
+        conditioning_slot = sidebar.empty()  # beside the toggle, filled once the data is known
+        sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
+                       help="Rows held out to measure the test loss; 0 trains on everything.")
     # Large synthetic data takes seconds to make and solve: at a lower priority, so others' pages stay quick.
     heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
     with background_priority(heavy):
         choice = current_problem(state)
+        if choice.problem is not None:
+            conditioning_slot.caption(conditioning.caption(
+                conditioning.condition_numbers_for(choice.problem, choice.key), choice.problem.scaler is not None))
     if choice.error:
         sidebar.error(choice.error, icon="⚠️")
     return choice
@@ -146,6 +156,15 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
     limits_slot = sidebar.container()
     sidebar.number_input("Batch size", **bounds("batch_size", high=largest), step=1, key="batch_size",
                          help=f"1 is pure SGD, {largest} is full-batch gradient descent.")
+    sidebar.selectbox("Minibatches drawn", SAMPLINGS, key="shuffle", format_func=SAMPLING_LABELS.__getitem__,
+                      help="Without replacement: each epoch visits every row once, in a new random order (D2L's "
+                           "data_iter). With replacement: every row of every batch drawn independently, some twice, "
+                           "some not at all. Blocks: runs of neighbouring rows, faster to read on large data, biased "
+                           "if the file is sorted. The Batch-size page shows what each does to the gradient noise.")
+    if state["shuffle"] == "replacement":
+        sidebar.caption("The limits and noise floors shown are for batches without replacement: drawn with "
+                        "replacement, minibatch noise is (n − 1)/(n − B) times larger, so the limits are a little "
+                        "lower and the floors a little higher (much so only for batches near n).")
     sidebar.number_input("Epochs", **bounds("epochs"), step=1, key="epochs")
     sidebar.slider("Momentum μ", **bounds("momentum"), step=0.01, key="momentum")
     sidebar.toggle("Nesterov", key="nesterov", disabled=state["momentum"] == 0,
@@ -172,6 +191,10 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
             sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
         # Beside the learning rate, drawn once the settings it depends on (batch size, momentum, decay) are read.
         limits = verdicts.limits_for(problem, data_key, config)
+        # The zones strip first, right under the slider whose scale it shares.
+        rate_zones = zones.rate_zones(problem, config, limits)
+        limits_slot.altair_chart(zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
+        limits_slot.caption(zones.zones_text(rate_zones, config.learning_rate))
         limits_slot.caption(verdicts.limit_text(limits, config))
         message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
         if message.tone == "info":  # a stable rate: said quietly

@@ -171,6 +171,9 @@ def train(
     ConfigError
         If the batch size is larger than the data, or ``state`` is not from the end of an epoch of this data.
     """
+    if config.shuffle == "replacement":
+        raise ConfigError("shuffle='replacement' draws rows from the whole data at every step, which Dask partitions "
+                          "cannot do without moving rows between workers; use shuffle='blocks', 'epoch' or 'none'.")
     client = connect(client)
     n_rows, n_features = data.n_rows, data.n_features
     if config.batch_size > n_rows:

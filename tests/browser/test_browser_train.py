@@ -99,7 +99,8 @@ def test_the_starting_point_is_drawn_then_training_redraws_the_same_charts(open_
     # script reruns would be seen blank by the browser, and rebuilt.
     page = open_page("/?n_rows=1000000&batch_size=1&epochs=20")
     expect(main(page).get_by_text(re.compile(r"^Ready: .* The charts show the starting point"))).to_be_visible()
-    assert wait_for_charts(page, at_least=5) == 5  # loss, parameters, landscape, fit, predicted: at step 0
+    # Loss, parameters, landscape, fit, predicted (at step 0), and the sidebar's learning-rate zones.
+    assert wait_for_charts(page, at_least=6) == 6
     page.wait_for_timeout(300)  # Vega draws after its data arrives
     # Mark each drawing: a chart rebuilt from scratch (a new Vega view) would come back without the mark.
     page.evaluate("""() => document.querySelectorAll('[data-testid="stMain"] .vega-embed')

@@ -1,0 +1,95 @@
+"""Issue 18, point 2: the condition number before and after standardisation beside the standardise toggle.
+
+The numbers shown are checked against ``np.linalg.cond`` of the Hessian ``[X 1]ᵀ[X 1]/n`` built here from the
+training rows, raw and standardised by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from ui import conditioning
+from ui.datasets import CSV_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def hessian(X: np.ndarray) -> np.ndarray:
+    A = np.column_stack((X, np.ones(len(X))))
+    return A.T @ A / len(X)
+
+
+def by_hand(X: np.ndarray) -> tuple[float, float]:
+    """κ of the raw and of the standardised (population standard deviation) features, bias column included."""
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    return float(np.linalg.cond(hessian(X))), float(np.linalg.cond(hessian(Z)))
+
+
+def badly_scaled(n: int = 400) -> sgdcore.Dataset:
+    rng = np.random.default_rng(5)
+    X = np.column_stack((rng.normal(1000.0, 50.0, n), rng.normal(0.0, 0.01, n), rng.normal(3.0, 1.0, n)))
+    y = X @ np.array([0.01, 40.0, -2.0]) + 1.0 + rng.normal(0, 0.1, n)
+    return sgdcore.Dataset(X, y, ("metres", "grams", "x3"), "y")
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_both_condition_numbers_are_those_of_the_hessian_with_the_bias_column(standardize: bool) -> None:
+    problem = sgdcore.make_problem(badly_scaled(), standardize=standardize, test_fraction=0.25, seed=2)
+    raw, scaled = by_hand(problem.raw_train.X)
+    found = conditioning.condition_numbers(problem)
+    assert found.raw == pytest.approx(raw, rel=1e-6)
+    assert found.standardized == pytest.approx(scaled, rel=1e-9)
+    assert raw > 1e6 and scaled < 10  # the case the caption is for: standardising helps a lot
+
+
+def test_a_constant_column_is_singular_and_cannot_be_standardised() -> None:
+    X = np.column_stack((np.arange(20.0), np.full(20, 3.0)))
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, X[:, 0] * 2, ("x", "constant"), "y"))
+    found = conditioning.condition_numbers(problem)
+    assert found == conditioning.Conditioning(math.inf, None)
+    text = conditioning.caption(found, standardize=False)
+    assert "**∞** as the data is" in text and "standardisation is not possible" in text and "never" in text
+
+
+def test_steps_are_kappa_times_ln_one_over_epsilon_and_bound_the_exact_count() -> None:
+    for kappa in (1.0, 2.0, 10.0, 1e4):
+        exact = math.log(1 / conditioning.EPSILON) / -math.log(1 - 1 / kappa) if kappa > 1 else 0.0
+        assert conditioning.steps_needed(kappa) == pytest.approx(kappa * math.log(1000))
+        assert exact <= conditioning.steps_needed(kappa)
+    assert conditioning.steps_needed(1e4) == pytest.approx(exact, rel=1e-3)  # close for large κ
+
+
+def sidebar_caption(at: AppTest) -> str:
+    (text,) = [caption.value for caption in at.sidebar.caption if caption.value.startswith("Condition number")]
+    return text
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_the_sidebar_shows_both_numbers_and_their_steps_beside_the_toggle(standardize: bool) -> None:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    at.session_state[CSV_KEY] = {"dataset": badly_scaled(), "name": "scaled.csv", "key": "csv:scaled.csv"}
+    at.session_state["data_source"] = "csv"
+    at.session_state["standardize"] = standardize
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    problem = at.session_state["_last_choice"].problem
+    assert (problem.scaler is not None) == standardize
+    raw, scaled = by_hand(problem.raw_train.X)
+    text = sidebar_caption(at)
+    assert f"**{raw:.3g}** as the data is, **{scaled:.3g}** standardised" in text
+    raw_steps, scaled_steps = (float(f"{kappa * math.log(1000):.3g}") for kappa in (raw, scaled))
+    assert f"about {raw_steps:,.0f} as the data is, {scaled_steps:,.0f} standardised" in text
+    assert f"in use: {'standardised' if standardize else 'as the data is'}" in text
+    assert "ε = 10⁻³" in text
+    # Beside the toggle: the caption comes right after it in the sidebar.
+    children = list(at.sidebar)
+    toggle = next(k for k, element in enumerate(children) if getattr(element, "label", None)
+                  == "Standardise features and target")
+    assert getattr(children[toggle + 1], "value", "").startswith("Condition number")

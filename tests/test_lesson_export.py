@@ -1,0 +1,102 @@
+"""Issue 18, point 10: the run as code. The Export page's sgdcore script, run as a script in a subprocess, prints the
+last Train run's weights and bias bit for bit; the torch.optim.SGD loop is shown beside it (and only compiled here:
+PyTorch is not one of the project's requirements)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from ui.datasets import CSV_KEY
+from ui.export import DATA_FILE, dataset_npz
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=200)
+    at.query_params.update(query)
+    return at.run()
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def snippets(at: AppTest) -> tuple[str, str]:
+    """The Export page's sgdcore script and torch loop."""
+    at.switch_page("pages/export.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    codes = [code.value for code in at.code]
+    ours = next(code for code in codes if code.startswith('"""The last run'))
+    torch = next(code for code in codes if code.startswith('"""The same run as a torch.optim.SGD loop'))
+    return ours, torch
+
+
+def run_script(code: str, directory: Path) -> dict[str, object]:
+    """Run ``code`` as ``run.py`` in ``directory``, as a reader would, and read what it prints."""
+    (directory / "run.py").write_text(code)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "run.py"], cwd=directory, env=environment, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    printed = dict(line.split(": ", 1) for line in done.stdout.splitlines() if line.startswith(("weights:", "bias:")))
+    return {"weights": np.array(ast.literal_eval(printed["weights"])), "bias": float(printed["bias"]),
+            "output": done.stdout}
+
+
+def assert_same_run(at: AppTest, printed: dict[str, object]) -> None:
+    progress = at.session_state["train_run"]["progress"]
+    assert np.array_equal(printed["weights"], progress.weights), (printed["weights"], progress.weights)
+    assert printed["bias"] == progress.bias
+    assert progress.message in printed["output"]
+
+
+@pytest.mark.parametrize("query", [
+    # Synthetic data, standardised, with a step schedule, Nesterov momentum and weight decay.
+    {"n_rows": "600", "true_weights": "1.5, -2, 0.25", "noise": "0.3", "data_seed": "4", "standardize": "1",
+     "test_fraction": "0.3", "learning_rate": "0.05", "batch_size": "32", "epochs": "4", "momentum": "0.9",
+     "nesterov": "1", "weight_decay": "0.01", "schedule": "step", "decay_gamma": "0.7", "seed": "11"},
+    # scikit-learn's diabetes data, with a cosine schedule and warm-up, an L1 penalty and early stopping.
+    {"data_source": "diabetes", "standardize": "1", "learning_rate": "0.1", "batch_size": "16", "epochs": "30",
+     "schedule": "cosine", "warmup_epochs": "2", "l1_penalty": "0.001", "early_stopping": "1", "tol": "0.001",
+     "seed": "3"},
+], ids=["synthetic", "diabetes"])
+def test_the_sgdcore_script_reproduces_the_train_run_bit_for_bit(query: dict[str, str], tmp_path: Path) -> None:
+    at = click(app(**query), "Train")
+    ours, torch = snippets(at)
+    assert_same_run(at, run_script(ours, tmp_path))
+    compile(torch, "torch_loop.py", "exec")  # valid Python, run where PyTorch is installed
+    assert "torch.optim.SGD(" in torch and "lr_scheduler.LambdaLR" in torch
+    config = at.session_state["train_run"]["config"]
+    assert f"momentum={config.momentum!r}" in torch or config.momentum == 0
+
+
+def test_an_uploaded_csv_is_read_from_the_rows_offered_beside_the_script_and_a_stepped_run_stops_where_it_did(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(300, 2)) * [1.0, 50.0]
+    data = sgdcore.Dataset(X, X @ [0.5, 0.02] + 1 + rng.normal(0, 0.1, 300), ("a", "b"), "target")
+    at = app(learning_rate="0.02", batch_size="8", epochs="5", standardize="1")
+    at.session_state[CSV_KEY] = {"dataset": data, "name": "mine.csv", "key": "csv:mine"}
+    at.session_state["data_source"] = "csv"
+    at.run()
+    click(click(at, "Step"), "Step")  # two epochs of five, paused at an epoch's end
+    progress = at.session_state["train_run"]["progress"]
+    assert (progress.status, progress.epoch, progress.batch_in_epoch) == ("stopped", 2, 0)
+    ours, _ = snippets(at)
+    assert "until_epoch=2" in ours and DATA_FILE in ours
+    assert [b.label for b in at.get("download_button")][-1] == f"The rows it reads ({DATA_FILE})"
+    (tmp_path / DATA_FILE).write_bytes(dataset_npz(data))
+    assert_same_run(at, run_script(ours, tmp_path))

@@ -1,0 +1,110 @@
+"""The condition number of the data as it is and standardised, and what it means in steps of gradient descent.
+
+The Hessian is the one :mod:`sgdcore.analysis` defines: ``H = AᵀA/n`` with ``A = [X 1]``, the bias column
+included, over the training rows. Full-batch descent at ``η = 1/λ_max`` shrinks the error along the flattest
+direction by ``1 − 1/κ`` a step, so shrinking it by a factor ``ε`` takes ``ln(1/ε)/−ln(1 − 1/κ)`` steps: at
+most, and for large ``κ`` about, ``κ·ln(1/ε)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import sgdcore
+from sgdcore.analysis import BLOCK_BYTES
+
+EPSILON = 1e-3  # the error left, as a fraction of the starting error, that the step counts are for
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """``κ`` of the training rows' Hessian as the data is (``raw``) and standardised (None: a constant column)."""
+
+    raw: float
+    standardized: float | None
+
+
+def standardized_hessian(data: sgdcore.Dataset) -> np.ndarray:
+    """``AᵀA/n`` for ``A = [Z 1]``, ``Z`` the features standardised with the rows' own means and (population)
+    standard deviations, as :class:`sgdcore.Standardizer` does; a block of rows at a time, so no copy of ``X``
+    is made. Raises :class:`sgdcore.DataError` for a constant column."""
+    scaler = sgdcore.Standardizer.fit(data)
+    n, d = data.X.shape
+    rows = min(n, max(1, BLOCK_BYTES // (8 * (d + 1))))
+    block = np.ones((rows, d + 1))
+    hessian = np.zeros((d + 1, d + 1))
+    for start in range(0, n, rows):
+        A = block[:min(rows, n - start)]
+        A[:, :-1] = (data.X[start:start + len(A)] - scaler.feature_mean) / scaler.feature_std
+        hessian += A.T @ A
+    return hessian / n
+
+
+def condition_numbers(problem: sgdcore.Problem) -> Conditioning:
+    """``κ`` before and after standardisation of ``problem``'s training rows, whichever of the two it uses."""
+    if getattr(problem, "on_cluster", False):
+        return _from_moments(problem.data.moments)
+    raw = problem.quadratic.hessian if problem.scaler is None else sgdcore.quadratic_loss(problem.raw_train).hessian
+    try:
+        standardized = standardized_hessian(problem.raw_train)
+    except sgdcore.DataError:
+        return Conditioning(sgdcore.curvature(raw).condition_number, None)
+    return Conditioning(sgdcore.curvature(raw).condition_number, sgdcore.curvature(standardized).condition_number)
+
+
+def _from_moments(moments) -> Conditioning:
+    """:func:`condition_numbers` of data on a cluster, from its statistics (``sgdcore.distributed``): standardised,
+    ``A = [Z 1]`` has ``AᵀA/n = [[R, 0], [0, 1]]``, ``R`` the features' correlation matrix."""
+    raw = sgdcore.curvature(moments.quadratic_loss().hessian).condition_number
+    scale = np.sqrt(np.diag(moments.comoment)[:-1])
+    if np.any(scale == 0):
+        return Conditioning(raw, None)
+    standardized = np.eye(len(scale) + 1)
+    standardized[:-1, :-1] = moments.comoment[:-1, :-1] / np.outer(scale, scale)
+    return Conditioning(raw, sgdcore.curvature(standardized).condition_number)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cached(_problem: sgdcore.Problem, data_key: str) -> Conditioning:
+    return condition_numbers(_problem)
+
+
+def condition_numbers_for(problem: sgdcore.Problem, data_key: str) -> Conditioning:
+    """:func:`condition_numbers` of the problem ``data_key`` names, computed once (one pass over the rows)."""
+    return _cached(problem, data_key)
+
+
+def steps_needed(kappa: float, epsilon: float = EPSILON) -> float:
+    """``κ·ln(1/ε)``: about how many steps plain gradient descent at ``η = 1/λ_max`` needs to shrink the error
+    by ``ε`` (an upper bound, close for large ``κ``); infinite for a singular Hessian."""
+    return kappa * math.log(1 / epsilon) if math.isfinite(kappa) else math.inf
+
+
+def _kappa(kappa: float) -> str:
+    return f"{kappa:.3g}" if math.isfinite(kappa) else "∞"
+
+
+def _steps(kappa: float) -> str:
+    steps = steps_needed(kappa)  # to three figures, as κ: the count is an estimate
+    return f"{float(f'{steps:.3g}'):,.0f}" if math.isfinite(steps) else "never"
+
+
+def caption(conditioning: Conditioning, standardize: bool) -> str:
+    """Both condition numbers and their steps, for beside the standardise toggle."""
+    raw = f"**{_kappa(conditioning.raw)}** as the data is"
+    if conditioning.standardized is None:
+        both = f"{raw} (a constant column: standardisation is not possible)"
+        steps = f"about {_steps(conditioning.raw)}"
+    else:
+        both = f"{raw}, **{_kappa(conditioning.standardized)}** standardised"
+        steps = f"about {_steps(conditioning.raw)} as the data is, {_steps(conditioning.standardized)} standardised"
+    singular = "; ∞: a constant or duplicated column, some direction is never learned" if not (
+        math.isfinite(conditioning.raw)) else ""
+    in_use = "standardised" if standardize else "as the data is"
+    return (f"Condition number κ = λ_max/λ_min of the Hessian [X 1]ᵀ[X 1]/n: {both} (in use: {in_use}{singular}). "
+            f"Plain gradient descent at η = 1/λ_max needs about κ·ln(1/ε) steps to shrink its error by ε = 10⁻³ "
+            f"(the flattest direction shrinks by 1 − 1/κ a step): {steps}.")

@@ -1,0 +1,195 @@
+"""What each learning rate does on this data at this batch size: the strip under the learning-rate slider.
+
+Along each eigenvector of the Hessian (eigenvalue ``λ``) full-batch descent multiplies the error by
+``1 − ηλ`` a step: it shrinks without changing sign while ``ηλ < 1``, and swings from side to side, still
+shrinking, while ``1 < ηλ < 2``. So every direction shrinks monotonically below ``1/λ_max``. With
+``torch.optim.SGD``'s momentum the error and the velocity follow a 2×2 recurrence whose roots solve
+``z² − tz + det = 0`` (:func:`sgdcore.contraction_factor`); no direction swings while both roots are real and
+positive, that is while ``ηλ_max`` stays below
+
+* heavy ball: ``(1 − √μ)² / (1 − dampening)`` (``t = 1 + μ − η(1−δ)λ``, ``det = μ``),
+* Nesterov: ``((1 − μ)/(1 + μ))²`` (``t = (1 + μ)(1 − ηλ)``, ``det = μ(1 − ηλ)``),
+
+both ``1`` at ``μ = 0``. Minibatch noise adds nothing to the mean's swing but lowers the rate at which the
+run diverges to the minibatch stability limit of :mod:`sgdcore.stability`, below the full batch's. When that
+limit is only a proven lower bound (data too large for the exact computation), the rates between it and the
+full-batch limit are marked as not known.
+
+The fastest full-batch rate, the one that shrinks the slowest and the steepest direction equally
+(``|1 − ηλ_min| = |1 − ηλ_max|``), is ``η* = 2/(λ_min + λ_max)``.
+
+The strip is drawn on the slider's own scale: a rate sits where the slider's thumb would be for it
+(the slider's positions are its options, evenly spaced; between two options, in proportion to ``log η``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+import sgdcore
+
+Zone = Literal["monotone", "oscillating", "not known", "diverging"]
+ZONE_LABELS: dict[Zone, str] = {
+    "monotone": "shrinks monotonically",
+    "oscillating": "oscillates while converging",
+    "not known": "not known: the exact limit lies here",
+    "diverging": "diverges",
+}
+SLIDER_INSET = 7  # pixels between the sidebar's edge of a widget and the centre of a slider thumb at its end
+ZONE_COLOURS: dict[Zone, str] = {"monotone": "#74c476", "oscillating": "#fdae6b", "not known": "#d9d9d9",
+                                 "diverging": "#de2d26"}
+
+
+@dataclass(frozen=True)
+class RateZones:
+    """Where a learning rate stops shrinking monotonically, and where it diverges, for one configuration.
+
+    Attributes
+    ----------
+    monotone_below
+        Below it no direction swings: ``1/λ_max`` for plain SGD (the module's docstring has momentum's).
+    stable_below
+        The stability limit for the batch size in use (:attr:`sgdcore.StabilityLimit.learning_rate`).
+    limit_kind
+        ``"exact"``, or ``"lower_bound"``: then the run may diverge anywhere from ``stable_below`` up to
+        ``full_batch``.
+    full_batch
+        The full-batch limit with the same momentum and weight decay.
+    fastest
+        ``η* = 2/(λ_min + λ_max)``, the fastest rate of plain full-batch descent.
+    lambda_min, lambda_max
+        The Hessian's extreme eigenvalues (weight decay included), bias column included.
+    batch_size, momentum
+        The batch size and the momentum it is for.
+    """
+
+    monotone_below: float
+    stable_below: float
+    limit_kind: str
+    full_batch: float
+    fastest: float
+    lambda_min: float
+    lambda_max: float
+    batch_size: int
+    momentum: float = 0.0
+
+
+def no_swing_limit(lambda_max: float, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> float:
+    """The largest rate at which no direction of full-batch descent swings (both roots real and ≥ 0)."""
+    if lambda_max <= 0:
+        return math.inf
+    if nesterov:
+        return ((1 - momentum) / (1 + momentum)) ** 2 / lambda_max
+    return (1 - math.sqrt(momentum)) ** 2 / ((1 - dampening) * lambda_max) if dampening < 1 else math.inf
+
+
+def rate_zones(problem: sgdcore.Problem, config: sgdcore.TrainConfig, limits: sgdcore.Limits) -> RateZones:
+    """The zones of ``config``'s settings (all but its learning rate) on ``problem``; ``limits`` its limits."""
+    curvature = sgdcore.curvature(problem.quadratic.hessian, config.weight_decay)
+    lambda_min, lambda_max = max(curvature.lambda_min, 0.0), curvature.lambda_max
+    limit = limits.minibatch
+    return RateZones(
+        monotone_below=no_swing_limit(lambda_max, config.momentum, config.dampening, config.nesterov),
+        stable_below=limit.learning_rate, limit_kind=limit.kind, full_batch=limit.full_batch,
+        fastest=2.0 / (lambda_min + lambda_max), lambda_min=lambda_min, lambda_max=lambda_max,
+        batch_size=limit.batch_size, momentum=config.momentum,
+    )
+
+
+def zone_of(zones: RateZones, learning_rate: float) -> Zone:
+    """What ``learning_rate`` does. At a limit itself the run no longer shrinks: the limit counts as above."""
+    if learning_rate >= zones.full_batch or (zones.limit_kind == "exact" and learning_rate >= zones.stable_below):
+        return "diverging"
+    if learning_rate >= zones.stable_below:
+        return "not known"
+    return "monotone" if learning_rate < zones.monotone_below else "oscillating"
+
+
+def segments(zones: RateZones, low: float, high: float) -> pd.DataFrame:
+    """The zones between the rates ``low`` and ``high``, one row each (``zone``, ``from``, ``to``), in order."""
+    edges = sorted({low, high, *(edge for edge in (zones.monotone_below, zones.stable_below, zones.full_batch)
+                                 if low < edge < high)})
+    rows = []
+    for start, end in itertools.pairwise(edges):
+        zone = zone_of(zones, math.sqrt(start * end))  # any rate inside the interval: no edge lies within it
+        if rows and rows[-1]["zone"] == zone:
+            rows[-1]["to"] = end
+        else:
+            rows.append({"zone": zone, "from": start, "to": end})
+    return pd.DataFrame(rows, columns=["zone", "from", "to"])
+
+
+def slider_position(rates: float | np.ndarray, grid: Sequence[float]) -> np.ndarray:
+    """Where each rate sits on a select slider of ``grid`` (sorted rates): its index, in between in log scale."""
+    logs = np.log10(np.asarray(grid, dtype=np.float64))
+    return np.interp(np.log10(np.asarray(rates, dtype=np.float64)), logs, np.arange(len(grid), dtype=np.float64))
+
+
+def _rate(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else "∞"
+
+
+def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -> alt.LayerChart:
+    """The strip: the zones across the slider's range, ``η*`` (black tick) and the current rate (blue)."""
+    low, high = float(grid[0]), float(grid[-1])
+    strip = segments(zones, low, high)
+    strip["x"] = slider_position(strip["from"], grid)
+    strip["x2"] = slider_position(strip["to"], grid)
+    strip["what"] = strip["zone"].map(ZONE_LABELS)
+    scale = alt.Scale(domain=[0, len(grid) - 1], nice=False, zero=False)
+    colours = alt.Scale(domain=list(ZONE_COLOURS), range=list(ZONE_COLOURS.values()))
+    x = alt.X("x:Q", scale=scale, axis=None)
+    layers = [alt.Chart(strip).mark_rect().encode(
+        x=x, x2=alt.X2("x2:Q"), y=alt.value(4), y2=alt.value(18), color=alt.Color("zone:N", scale=colours, legend=None),
+        tooltip=[alt.Tooltip("what:N", title="a rate here"), alt.Tooltip("from:Q", title="from η", format=".4g"),
+                 alt.Tooltip("to:Q", title="to η", format=".4g")])]
+    marks = pd.DataFrame({
+        "mark": ["η* = 2/(λ_min + λ_max)", "your learning rate"], "η": [zones.fastest, learning_rate],
+        "colour": ["black", "#08519c"],
+    })
+    marks = marks[(marks["η"] >= low) & (marks["η"] <= high)].reset_index(drop=True)
+    marks["x"] = slider_position(marks["η"], grid)
+    layers.append(alt.Chart(marks).mark_rule(strokeWidth=3).encode(
+        x=x, y=alt.value(0), y2=alt.value(22), color=alt.Color("colour:N", scale=None),
+        tooltip=[alt.Tooltip("mark:N", title=" "), alt.Tooltip("η:Q", format=".4g")]))
+    decades = [10.0**k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1) if k % 2 == 0]
+    labels = pd.DataFrame({"η": decades, "label": [f"{d:g}" for d in decades]})
+    labels["x"] = slider_position(labels["η"], grid)
+    layers.append(alt.Chart(labels).mark_text(baseline="top", fontSize=9, color="#636363").encode(
+        x=x, y=alt.value(24), text=alt.Text("label:N")))
+    # No title: Streamlit gives the chart its height and no more, and a title would push the strip out of view.
+    # The side padding puts the strip's ends under the slider thumb's ends (Streamlit insets the track).
+    return alt.layer(*layers).properties(height=36, padding={"left": SLIDER_INSET, "right": SLIDER_INSET,
+                                                             "top": 0, "bottom": 0})
+
+
+def zones_text(zones: RateZones, learning_rate: float) -> str:
+    """The strip in words, with its boundaries, for under it."""
+    where = "the full batch" if zones.stable_below >= zones.full_batch else f"batch size {zones.batch_size}"
+    parts = []
+    if zones.monotone_below < zones.stable_below:
+        parts.append(f"green shrinks monotonically below {_rate(zones.monotone_below)}")
+        parts.append(f"orange oscillates while converging up to {_rate(zones.stable_below)}")
+    elif zones.limit_kind == "exact":
+        parts.append(f"green shrinks monotonically below {_rate(zones.stable_below)} (minibatch noise makes "
+                     f"larger rates diverge before they swing; swinging would start at "
+                     f"{_rate(zones.monotone_below)})")
+    else:
+        parts.append(f"green shrinks monotonically below {_rate(zones.stable_below)}, proven stable")
+    if zones.limit_kind == "lower_bound":
+        parts.append(f"grey: the exact limit lies between {_rate(zones.stable_below)} and {_rate(zones.full_batch)}")
+        parts.append(f"red diverges from {_rate(zones.full_batch)}")
+    else:
+        parts.append(f"red diverges from {_rate(zones.stable_below)} (the limit at {where})")
+    swing = " With momentum, “monotonically” means that no direction swings." if zones.momentum > 0 else ""
+    return (f"Zones: {'; '.join(parts)}.{swing} Black tick: η* = 2/(λ_min + λ_max) = {_rate(zones.fastest)}, the "
+            f"fastest full-batch rate; blue: yours, {_rate(learning_rate)} "
+            f"({ZONE_LABELS[zone_of(zones, learning_rate)]}).")
