@@ -110,7 +110,8 @@ right.markdown(
 st.subheader("How the minibatches are drawn")
 sampling = value(state, "shuffle")
 left, right = st.columns([3, 2])
-by_sampling = noise_by_sampling_table(problem, choice.key, value(state, "seed"), sgdcore.TrainConfig().block_size)
+block_size = sgdcore.TrainConfig().block_size
+by_sampling = noise_by_sampling_table(sample or problem, choice.key, value(state, "seed"), block_size)
 left.altair_chart(charts.sampling_noise_chart(by_sampling, SAMPLING_LABELS, sampling), width="stretch")
 right.markdown(
     "At the optimum, where the full gradient is zero, each way of drawing minibatches (the sidebar's **Minibatches "

@@ -9,6 +9,7 @@ from ui.export import (
     coefficients_json,
     config_json,
     dataset_npz,
+    distributed_snippet,
     epoch_history_frame,
     reproducible,
     sgdcore_snippet,
@@ -78,24 +79,29 @@ right.download_button("Configuration (JSON)", config_json(config, settings, run[
 
 st.subheader("The run as code")
 names, target = problem.train.feature_names, problem.raw_train.target_name
+on_cluster = getattr(problem, "on_cluster", False)  # large data (ui.large_data): the script reads the same files
 st.caption("This script reproduces the last run with sgdcore: the same data, split, standardisation, configuration "
            "and seed, so it prints the same weights and bias, bit for bit. Run it from a checkout of this project "
-           "(`python run.py`).")
+           "(`python run.py`)" + (", on a machine that reaches the same files." if on_cluster else "."))
 if not reproducible(progress):
     st.warning(f"The run was paused inside epoch {progress.epoch + 1}, at step {progress.step:,}: a script stops only "
                f"at the end of an epoch, so this one stops after epoch {progress.epoch}. Press **Train** or **Step** "
                "on the Train page to end the epoch, and the script gives the run's weights exactly.", icon="⏸️")
-snippet = sgdcore_snippet(state, config, progress, names, target)
+if on_cluster:
+    snippet = distributed_snippet(problem.data, config, progress, problem.address)
+else:
+    snippet = sgdcore_snippet(state, config, progress, names, target)
 st.code(snippet, language="python")
 st.download_button("The script (run.py)", snippet, "run.py", "text/x-python", icon=":material/download:")
 if value(state, "data_source") == "csv":
     st.download_button(f"The rows it reads ({DATA_FILE})", dataset_npz(state[CSV_KEY]["dataset"]), DATA_FILE,
                        "application/octet-stream", icon=":material/download:",
                        help="The uploaded file's rows as the Data page made them into numbers: put it beside run.py.")
-with st.expander("The same loop with torch.optim.SGD (D2L's PyTorch edition)"):
-    st.caption("The same data, starting point, loss ½·mean((Xw+b−y)²), update (momentum, dampening, Nesterov and "
-               "weight decay are torch.optim.SGD's own) and learning-rate schedule, written as D2L's PyTorch "
-               "chapters write it. torch shuffles the rows its own way, so its numbers agree with the run's within "
-               "minibatch noise, not bit for bit. The dashboard does not need PyTorch and does not install it: "
-               "`pip install torch` to run this.")
-    st.code(torch_snippet(state, config, problem.train.n_rows, names, target), language="python")
+if not on_cluster:  # a torch loop holds its data in memory
+    with st.expander("The same loop with torch.optim.SGD (D2L's PyTorch edition)"):
+        st.caption("The same data, starting point, loss ½·mean((Xw+b−y)²), update (momentum, dampening, Nesterov and "
+                   "weight decay are torch.optim.SGD's own) and learning-rate schedule, written as D2L's PyTorch "
+                   "chapters write it. torch shuffles the rows its own way, so its numbers agree with the run's within "
+                   "minibatch noise, not bit for bit. The dashboard does not need PyTorch and does not install it: "
+                   "`pip install torch` to run this.")
+        st.code(torch_snippet(state, config, problem.train.n_rows, names, target), language="python")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import sgdcore
 from sgdcore import distributed
 from sgdcore.stability import noise_scale
 from ui.datasets import DASK_KEY
+from ui.runner import TRAIN_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180
@@ -141,9 +144,16 @@ def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp
         at = button(at, label).click().run()
         no_exceptions(at)
         assert at.table, f"{page}: no table of runs"
+    trained = at.session_state[TRAIN_RUN]["progress"]
     at = at.switch_page("pages/export.py").run()
     no_exceptions(at)
     assert at.get("download_button")
+    # The run as code reads the same files on a cluster of its own and prints the same weights, bit for bit.
+    script = next(code.value for code in at.code if "distributed.train" in code.value)
+    (tmp_path / "run.py").write_text(script)
+    printed = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
+    assert f"weights: {trained.weights.tolist()}" in printed and f"bias: {trained.bias}" in printed, printed
 
 
 def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(cluster: object, tmp_path: Path) -> None:

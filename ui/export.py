@@ -193,6 +193,33 @@ print("in the data's units: weights", weights.tolist(), "bias", bias)
 '''
 
 
+def distributed_snippet(data: Any, config: sgdcore.TrainConfig, progress: sgdcore.Progress, address: str = "") -> str:
+    """A script that trains the run of ``config`` on large data (``data``, a
+    :class:`sgdcore.distributed.DistributedData`) as the dashboard did, on a cluster, and prints its weights and
+    bias: the same partitions in the same seeded order, so the same to the last bit."""
+    plan = data.plan
+    features = [name for name, _ in plan.features]
+    non_numeric = "onehot" if any(categories is not None for _, categories in plan.features) else "error"
+    until = f", until_epoch={progress.epoch}" if progress.status == "stopped" else ""
+    client = (f"distributed.connect(address={address!r})" if address
+              else "None  # a local cluster, or the one SGD_DASHBOARD_SCHEDULER names")
+    return f'''"""The last run of the sgd-dashboard's Train page on large data, reproduced with sgdcore.distributed."""
+
+import sgdcore
+from sgdcore import distributed
+
+if __name__ == "__main__":  # a local cluster's workers are new processes that import this file
+    client = {client}
+    data = distributed.load({data.source!r}, {plan.target!r}, {features!r},
+                            missing={plan.missing!r}, non_numeric={non_numeric!r}, client=client)
+    config = {config_code(config)}
+    *_, progress = distributed.train(data, config, client=client{until})
+    print(progress.message)
+    print("weights:", progress.weights.tolist())
+    print("bias:", progress.bias)
+'''
+
+
 def torch_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, n_train: int,
                   feature_names: tuple[str, ...], target_name: str) -> str:
     """The same run as a ``torch.optim.SGD`` loop, for readers of D2L's PyTorch edition: the same data, start,

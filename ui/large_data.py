@@ -22,10 +22,7 @@ from __future__ import annotations
 import atexit
 import math
 import os
-import sys
-import types
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -247,28 +244,9 @@ class LargeProblem:
 # Reading the files
 
 
-@contextmanager
-def _plain_main_module() -> Iterator[None]:
-    """While worker processes start, ``__main__`` is a module with no file.
-
-    Streamlit runs each page as the module ``__main__`` whose file is ``dashboard.py``, and a process started
-    by ``spawn`` (Dask's way) first runs the file of its parent's ``__main__``: every worker would run the
-    whole dashboard, bare, before its first task.
-    """
-    page = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if page is not None:
-            sys.modules["__main__"] = page
-
-
 def _connect(address: str) -> Any:
-    """The client for ``address`` (:func:`sgdcore.distributed.connect`); the local cluster is started, on first
-    use, with a plain ``__main__``."""
-    with _plain_main_module():
-        return distributed.connect(address=address.strip() or None)
+    """The client for ``address`` (:func:`sgdcore.distributed.connect`; a local cluster started on first use)."""
+    return distributed.connect(address=address.strip() or None)
 
 
 def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any) -> tuple[float, sgdcore.Dataset]:

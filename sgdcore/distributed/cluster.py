@@ -4,7 +4,11 @@ first use) and :func:`shutdown`."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from distributed import Client, LocalCluster
 
@@ -50,13 +54,31 @@ def connect(client: Client | None = None, address: str | None = None) -> Client:
                     f"address, or leave it empty (and {SCHEDULER_VARIABLE} unset) to use a local cluster."
                 ) from None
         else:
-            cluster = LocalCluster(
-                n_workers=usable_cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, memory_limit="auto",
-            )
+            with _plain_main_module():
+                cluster = LocalCluster(
+                    n_workers=usable_cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, memory_limit="auto",
+                )
             existing = Client(cluster)
         _clients[key] = existing
         return existing
+
+
+@contextmanager
+def _plain_main_module() -> Iterator[None]:
+    """While worker processes start, ``__main__`` is a module with no file.
+
+    A process started by ``spawn`` (Dask's way) first runs the file of its parent's ``__main__``. Under
+    Streamlit that is the page being run (``dashboard.py``, or a test's script), so every worker would run the
+    whole page, bare, before its first task, or fail on names only the page's runner defines.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def shutdown() -> None:
