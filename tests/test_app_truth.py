@@ -161,7 +161,7 @@ def test_an_ill_conditioned_dataset_trained_long_is_far_from_the_optimum_and_say
     assert progress.status == "finished" and not at.success
     diagnosis = sgdcore.diagnose(problem, config_of(at), progress)
     assert diagnosis.verdict == "far_from_optimum"
-    verdict = next(text for text in texts(at.main.warning) if text.startswith("After 200 epochs"))
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("Finished 200 epochs"))
     assert f"SGD is far from the closed form: {diagnosis.relative_distance:.0%} away" in verdict
     assert f"condition number κ = {kappa:,.3g}" in verdict
     assert f"{diagnosis.epochs_needed:,.0f} more epochs" in verdict
@@ -202,7 +202,7 @@ def test_a_run_ending_with_a_negative_r2_is_never_a_green_finished() -> None:
     assert progress.status == "finished" and not at.success
     r2 = problem_of(at).compare(progress.weights, progress.bias).train_r2_sgd
     assert r2 < 0
-    verdict = next(text for text in texts(at.main.warning) if text.startswith("After 1 epochs"))
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("Finished 1 epoch "))
     assert f"Train R² is {r2:.2g}, below 0" in verdict and "far from the closed form" in verdict
 
 

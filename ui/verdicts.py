@@ -271,11 +271,15 @@ def paused_text(progress: sgdcore.Progress) -> str:
     return progress.message[0].upper() + progress.message[1:] + f". {_speed(progress)}."
 
 
+def _epochs(count: int) -> str:
+    return f"{count:,} epoch" if count == 1 else f"{count:,} epochs"
+
+
 def _lead(progress: sgdcore.Progress) -> str:
     speed = _speed(progress)
     if progress.status == "converged":
-        return f"Converged after {progress.epoch} epochs: {progress.message.split(': ', 1)[-1]}. {speed}."
-    return f"Finished {progress.epochs} epochs. {speed}."
+        return f"Converged after {_epochs(progress.epoch)}: {progress.message.split(': ', 1)[-1]}. {speed}."
+    return f"Finished {_epochs(progress.epochs)}. {speed}."
 
 
 def _target(diagnosis: sgdcore.Diagnosis) -> str:
@@ -357,8 +361,9 @@ def _growing(progress: sgdcore.Progress) -> bool:
 def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     distance = diagnosis.relative_distance or 0.0
     kappa = diagnosis.limits.condition_number
-    done = (f"Converged after {progress.epoch} epochs by the early-stopping rule, but" if progress.status ==
-            "converged" else f"After {progress.epoch:,} epochs")
+    speed = _speed(progress)
+    done = (f"Converged after {_epochs(progress.epoch)} by the early-stopping rule ({speed}), but" if progress.status
+            == "converged" else f"Finished {_epochs(progress.epoch)} ({speed}), but")
     text = f"{done} SGD is far from {_target(diagnosis)}: {_percent(distance)} away (relative distance)."
     if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:
         text += (f" Train R² is {diagnosis.train_r2:.2g}, below 0: these weights predict worse than the mean of "

@@ -33,6 +33,13 @@ SERVER_START_SECONDS = 60
 expect.set_options(timeout=30_000)  # a slow CI machine may need more than the default 5 s for a run to show
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m "not browser"`` deselects: every test in this folder is a browser test
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(__file__).parent in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @dataclass(frozen=True)
 class Server:
     url: str
