@@ -46,9 +46,9 @@ step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="s
 # Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
 on_cluster = getattr(problem, "on_cluster", False)
 by_minibatch = not on_cluster and step_by.radio(
-    "Step by", ("one epoch", "one minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
-    format_func="by {}".format, help="One minibatch: the page shows which rows the next step uses, and its "
-    "gradient against the full one.") == "one minibatch"
+    "Step by", ("by one epoch", "by one minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
+    help="By one minibatch: the page shows which rows the next step uses, and its gradient against the full "
+    "one.") == "by one minibatch"
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
 if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
