@@ -72,7 +72,7 @@ def test_the_landscape_draws_the_arrows_and_the_fit_chart_the_next_rows() -> Non
     arrows = [rows for rows in datasets if rows and rows[0].get("arrow") == "minibatch gradient"]
     assert len(arrows) == 1 and [row["arrow"] for row in arrows[0]] == list(charts.STEP_ARROWS)
     without = charts.landscape_chart(problem, {"SGD": progress}, 0, 2).to_dict()
-    assert len(spec["layer"]) == len(without["layer"]) + 2
+    assert len(spec["layer"]) == len(without["layer"]) + 3  # the two lines, and their heads
 
     fit = charts.fit_chart(problem, progress.weights, progress.bias, 1, highlight=step.rows).to_dict()
     highlighted = [rows for rows in fit["datasets"].values() if rows and "row" in rows[0]]

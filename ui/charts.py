@@ -363,21 +363,28 @@ def step_arrows(step: sgdcore.NextStep, a: int, b: int,
 def _step_layers(step: sgdcore.NextStep, a: int, b: int, names: Sequence[str],
                  view: tuple[tuple[float, float], tuple[float, float]], x_scale: alt.Scale,
                  y_scale: alt.Scale) -> list[alt.Chart]:
-    """The two arrows of :func:`step_arrows`: a line and a head each, coloured as the legend says."""
+    """The two arrows of :func:`step_arrows`: a line and a head each, coloured as their legend says.
+
+    Their colours go through the ``stroke`` and ``fill`` channels: ``color`` is the runs' scale, which
+    layers share, and the arrows' names would join the runs' legend. The full gradient is drawn wide and
+    under the minibatch's, which may lie almost along it.
+    """
     frame = step_arrows(step, a, b, view)
-    colour = alt.Color("arrow:N", scale=alt.Scale(domain=list(STEP_ARROWS), range=list(STEP_ARROW_COLOURS)),
-                       title=None, legend=alt.Legend(orient="top", title="next step: −gradient"))
+    scale = alt.Scale(domain=list(STEP_ARROWS), range=list(STEP_ARROW_COLOURS))
+    stroke = alt.Stroke("arrow:N", scale=scale, legend=alt.Legend(orient="top", title="next step, downhill:"))
     tooltip = [alt.Tooltip("arrow:N"), alt.Tooltip("gradient a:Q", title=f"∂L/∂{names[a]}", format=".6~g"),
                alt.Tooltip("gradient b:Q", title=f"∂L/∂{names[b]}", format=".6~g"),
                alt.Tooltip("length:Q", title="‖gradient‖ (all parameters)", format=".6~g")]
     chart = alt.Chart(frame)
+    line = {"x": alt.X("x:Q", scale=x_scale), "y": alt.Y("y:Q", scale=y_scale), "x2": alt.X2("x2:Q"),
+            "y2": alt.Y2("y2:Q"), "stroke": stroke, "tooltip": tooltip}
+    full, minibatch = (alt.datum.arrow == STEP_ARROWS[1]), (alt.datum.arrow == STEP_ARROWS[0])
     return [
-        chart.mark_rule(strokeWidth=3, clip=True).encode(
-            x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q"),
-            color=colour, tooltip=tooltip),
-        chart.mark_point(shape="triangle-up", size=110, filled=True, opacity=1, clip=True).encode(
+        chart.transform_filter(full).mark_rule(strokeWidth=6, opacity=0.55, clip=True).encode(**line),
+        chart.transform_filter(minibatch).mark_rule(strokeWidth=2.5, clip=True).encode(**line),
+        chart.mark_point(shape="triangle-up", size=110, filled=True, opacity=1, strokeWidth=0, clip=True).encode(
             x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None),
-            color=colour, tooltip=tooltip),
+            fill=alt.Fill("arrow:N", scale=scale, legend=None), tooltip=tooltip),
     ]
 
 
