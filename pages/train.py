@@ -9,6 +9,7 @@ import streamlit as st
 import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
+from ui.kernel import kernel_ready
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
@@ -36,14 +37,21 @@ interrupted(state, RUN)
 limits = verdicts.limits_for(problem, choice.key, config)
 floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
-train_clicked, stop_clicked, step_clicked, reset_clicked, _ = st.columns([1, 1, 1, 1, 4], gap="small")
+train_clicked, stop_clicked, step_clicked, reset_clicked, step_by = st.columns([1, 1, 1, 1, 4], gap="small")
 train_clicked = train_clicked.button("Train", type="primary", icon=":material/play_arrow:", width="stretch")
 stop_clicked = stop_clicked.button("Stop", icon=":material/stop:", width="stretch")
 step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="stretch",
-                                   help="Train one more epoch: continues a paused or finished run, or starts one.")
+                                   help="Train one more epoch, or one minibatch (as chosen beside): continues a "
+                                   "paused or finished run, or starts one.")
+# Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
+on_cluster = getattr(problem, "on_cluster", False)
+by_minibatch = not on_cluster and step_by.radio(
+    "Step by", ("by one epoch", "by one minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
+    help="By one minibatch: the page shows which rows the next step uses, and its gradient against the full "
+    "one.") == "by one minibatch"
 reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
-if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
+if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(config))
 warning = sgdcore.warn_before_training(problem, config, limits)
 if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
@@ -77,6 +85,7 @@ top_left, top_right = st.columns(2)
 loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
 bottom_left, bottom_right = st.columns(2)
 landscape_slot = ChartSlot(bottom_left)
+step_slot = bottom_left.empty()
 feature = bottom_right.selectbox("Fit against feature", range(problem.train.n_features),
                                  format_func=problem.train.feature_names.__getitem__, key="fit_feature")
 fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
@@ -104,9 +113,10 @@ def epoch_label(progress: sgdcore.Progress) -> str:
 
 
 def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
-         run_config: sgdcore.TrainConfig | None = None) -> None:
+         run_config: sgdcore.TrainConfig | None = None, step: sgdcore.NextStep | None = None) -> None:
     """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's);
-    ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's)."""
+    ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's);
+    ``step``: the step the run takes next, its minibatch and gradients drawn on the fit and landscape charts."""
     run_config = run_config or config
     along = {"x": x_axis, "n_rows": problem.train.n_rows}
     loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
@@ -115,10 +125,11 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
                                                      run_config, **along), width="stretch")
     if axis_a != axis_b:
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
-                                                           configs={"SGD": run_config}))
+                                                           configs={"SGD": run_config}, step=step))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
-    fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature), width="stretch")
+    fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature,
+                                           highlight=None if step is None else step.rows), width="stretch")
     if problem.train.n_features > 1:
         predicted_slot.altair_chart(charts.predicted_chart(points, progress.weights, progress.bias), width="stretch")
     if progress.step > 0:
@@ -154,6 +165,22 @@ def show_comparison(progress: sgdcore.Progress) -> None:
                            delta=f"wall time {progress.elapsed_seconds:.3g} s", delta_color="off", delta_arrow="off")
 
 
+def next_step(progress: sgdcore.Progress, run_config: sgdcore.TrainConfig) -> sgdcore.NextStep | None:
+    """The step the run takes next, shown when stepping by minibatch (none after a divergence), and its angle."""
+    if not by_minibatch or progress.status == "diverged":
+        return None
+    # The rows' order is any backend's; NumPy's while the kernel compiles, so the page does not wait for it.
+    order_config = run_config if kernel_ready() else replace(run_config, backend="numpy")
+    step = sgdcore.next_step(problem.train, order_config, progress.state)
+    where = f"minibatch {step.batch_in_epoch + 1} of {step.steps_per_epoch} in epoch {step.epoch + 1}"
+    angle = "undefined (a gradient is zero)" if np.isnan(step.angle_degrees) else f"{step.angle_degrees:.1f}°"
+    step_slot.caption(
+        f"**Next step {step.step + 1}** ({where}) uses the {len(step.rows)} rows drawn large on the fit chart. "
+        f"Angle between its minibatch gradient and the full gradient: **{angle}** (over all {n_params} parameters; "
+        "the arrows point down both gradients, the way a step goes, over the two parameters chosen).")
+    return step
+
+
 def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.TrainConfig:
     """``config`` run for ``epochs`` epochs, its schedule unchanged (a cosine keeps the period of the planned run)."""
     schedule = config.schedule
@@ -172,13 +199,19 @@ if stop_clicked and (run is None or run["progress"].status != "stopped"):
 if train_clicked or step_clicked:
     same_run = run is not None and run["key"] == run_key
     resume_from = run["progress"] if same_run and run["progress"].status == "stopped" else None
-    until_epoch = None
+    until_epoch = until_step = None
+    if resume_from is not None and resume_from.epoch >= config.epochs:
+        # Paused inside an epoch after the last (a minibatch Step after the end): it runs to that epoch's end.
+        config = extended(config, resume_from.epoch + 1, problem.train.n_rows)
     if step_clicked:
         if same_run and run["progress"].status in ("finished", "converged"):
             # Step after the last epoch: one epoch more of the same run, on the same schedule.
             resume_from = run["progress"]
             config = extended(config, resume_from.epochs + 1, problem.train.n_rows)
-        until_epoch = (resume_from.epoch if resume_from else 0) + 1
+        if by_minibatch:
+            until_step = (resume_from.step if resume_from else 0) + 1
+        else:
+            until_epoch = (resume_from.epoch if resume_from else 0) + 1
     if resume_from is not None:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
         draw(resume_from)
@@ -189,7 +222,7 @@ if train_clicked or step_clicked:
     try:
         # The page draws the finished run below, as on any rerun: no need to draw it twice.
         train_live(problem, config, save=save, draw=draw, report=report, draw_last=False,
-                   state=resume_from.state if resume_from else None, until_epoch=until_epoch,
+                   state=resume_from.state if resume_from else None, until_epoch=until_epoch, until_step=until_step,
                    sharing=lambda others: status_slot.info(f"{training} {sharing_text(others)}".strip()))
     except sgdcore.SGDCoreError as error:
         show_error(error)
@@ -224,4 +257,5 @@ else:
     for notice in progress.notices:
         st.caption(notice)
     report(progress)
-draw(progress, floor, run["config"] if run_on_this_data else config)
+shown_config = run["config"] if run_on_this_data else config
+draw(progress, floor, shown_config, step=next_step(progress, shown_config))

@@ -31,6 +31,7 @@ from sgdcore.diagnosis import (
 from sgdcore.errors import ConfigError, DataError, SGDCoreError
 from sgdcore.io import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.model import gradient, init_params, predict, squared_loss
+from sgdcore.next_step import NextStep, next_step
 from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
@@ -49,6 +50,7 @@ __all__ = [
     "Diagnosis",
     "Limits",
     "LossSurface",
+    "NextStep",
     "NoiseFloor",
     "Oscillation",
     "Problem",
@@ -80,6 +82,7 @@ __all__ = [
     "make_problem",
     "minibatch_stability_limit",
     "minibatches",
+    "next_step",
     "noise_floor",
     "penalty_gradient",
     "predict",

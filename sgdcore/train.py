@@ -162,6 +162,7 @@ def train(
     test: Dataset | None = None,
     state: TrainState | None = None,
     until_epoch: int | None = None,
+    until_step: int | None = None,
     report_every: float = 0.1,
     quadratic: QuadraticLoss | None = None,
     test_quadratic: QuadraticLoss | None = None,
@@ -178,6 +179,10 @@ def train(
     until_epoch
         Pause (status ``"stopped"``) once this many epochs are complete: one epoch at a time. ``0`` gives
         the starting point without a step.
+    until_step
+        Pause (status ``"stopped"``) once this many steps are taken, inside an epoch or at its end: one
+        minibatch at a time (:func:`sgdcore.next_step` tells which rows the next one uses). Resuming from the
+        paused state gives, bit for bit, the run that never paused.
     report_every
         Seconds of work between two snapshots; the training itself does not depend on it.
     quadratic, test_quadratic
@@ -207,11 +212,13 @@ def train(
     rng = np.random.default_rng()
     rng.bit_generator.state = rng_state = state.epoch_rng_state
     last_epoch = min(config.epochs, until_epoch) if until_epoch is not None else config.epochs
+    last_step = _last_step(run.step, until_step)
     loss_limit = config.divergence_factor * max(state.initial_loss, 1e-300)
     rule = StepRule.of(config)
     chunk_steps = min(steps_per_epoch, 64)
     clock = time.perf_counter() - run.elapsed
-    if run.epoch < last_epoch:  # else the run pauses where it is (until_epoch=0: its starting point), no loss needed
+    # Else the run pauses where it is (until_epoch=0: its starting point), and needs no loss.
+    if run.epoch < last_epoch and run.step < last_step:
         train_loss_of = epoch_loss_function(data, config.epochs, loss_of, quadratic)
         test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_of, test_quadratic)
     last_snapshot = time.perf_counter()
@@ -226,12 +233,13 @@ def train(
         return run.snapshot(status, message, rng_state, setting, learning_rate, diverged_at_step=diverged_at)
 
     with np.errstate(all="ignore"):
-        while run.epoch < last_epoch:
+        while run.epoch < last_epoch and run.step < last_step:
             rng_state = rng.bit_generator.state
             order = epoch_order(n_rows, rng, shuffle, block_size=config.block_size, backend=backend)
             batches = Minibatches(data.X, data.y, order, rows_in_epoch, config.batch_size)
             while run.batch_in_epoch < steps_per_epoch:
-                n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps())
+                n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps(),
+                              last_step - run.step)
                 steps = np.arange(run.step, run.step + n_steps)
                 learning_rates = np.asarray(config.learning_rate_at(steps), dtype=np.float64)
                 started = time.perf_counter()
@@ -247,6 +255,9 @@ def train(
                                    diverged_at=run.step + 1)
                     return
                 chunk_steps = _next_chunk_size(chunk_steps, n_steps, seconds, report_every)
+                if run.step == last_step and run.batch_in_epoch < steps_per_epoch:
+                    yield snapshot("stopped", _paused_message(run, config, steps_per_epoch))
+                    return
                 if run.batch_in_epoch < steps_per_epoch:
                     yield snapshot("running", _running_message(run, config, steps_per_epoch))
             rng_state = rng.bit_generator.state
@@ -269,8 +280,7 @@ def train(
             yield snapshot("finished", f"finished {config.epochs} epoch{'s' if config.epochs != 1 else ''} "
                            f"({run.step} steps)")
         else:
-            yield snapshot("stopped", f"paused after epoch {run.epoch} of {config.epochs}; "
-                           "step or train again to continue")
+            yield snapshot("stopped", _paused_message(run, config, steps_per_epoch))
 
 
 def _check_fits(
@@ -308,6 +318,22 @@ def _resolved(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> 
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
     return config, shuffle
+
+
+def _last_step(step: int, until_step: int | None) -> int | float:
+    """The step count at which a run pauses: ``until_step``, never before where it is; no limit without one."""
+    if until_step is None:
+        return math.inf
+    if not is_int(until_step) or until_step < 0:
+        raise ConfigError(f"until_step must be None or an integer ≥ 0; got {until_step!r}.")
+    return max(int(until_step), step)
+
+
+def _paused_message(run: Run, config: TrainConfig, steps_per_epoch: int) -> str:
+    if run.batch_in_epoch > 0:
+        return (f"paused at step {run.step}, minibatch {run.batch_in_epoch} of {steps_per_epoch} in epoch "
+                f"{run.epoch + 1} of {config.epochs}; step or train again to continue")
+    return f"paused after epoch {run.epoch} of {config.epochs}; step or train again to continue"
 
 
 def _running_message(run: Run, config: TrainConfig, steps_per_epoch: int) -> str:

@@ -330,12 +330,73 @@ def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int
     return frame
 
 
+STEP_ARROWS = ("minibatch gradient", "full gradient")
+STEP_ARROW_COLOURS = ("#e6550d", "#08519c")
+
+
+def step_arrows(step: sgdcore.NextStep, a: int, b: int,
+                view: tuple[tuple[float, float], tuple[float, float]]) -> pd.DataFrame:
+    """The next step's minibatch and full gradients as two arrows from the current point, over parameters ``a``
+    and ``b``: each points down its gradient (``−g``, the way the step goes), both to one scale, the longer
+    a quarter of the chart long.
+
+    An arrow's components (``gradient a``, ``gradient b``) are its gradient's; ``x2 − x = −t·gradient a`` and
+    ``y2 − y = −t·gradient b`` for one ``t > 0``, so the arrows' lengths compare as the gradients' do.
+    """
+    (x0, x1), (y0, y1) = view
+    point = step.params[[a, b]]
+    gradients = np.array([step.minibatch_gradient[[a, b]], step.full_gradient[[a, b]]], dtype=np.float64)
+    with np.errstate(all="ignore"):  # a run blowing up: arrows of inf are not drawn
+        pixels = np.hypot(gradients[:, 0] * SIZE / (x1 - x0), gradients[:, 1] * SIZE / (y1 - y0))
+        longest = np.max(pixels) if np.isfinite(pixels).all() else math.nan
+        scale = 0.25 * SIZE / longest if longest > 0 else 0.0  # a zero gradient: an arrow of no length
+        ends = point - scale * gradients
+    frame = pd.DataFrame({
+        "arrow": STEP_ARROWS, "x": point[0], "y": point[1], "x2": ends[:, 0], "y2": ends[:, 1],
+        "gradient a": gradients[:, 0], "gradient b": gradients[:, 1],
+        "length": np.linalg.norm([step.minibatch_gradient, step.full_gradient], axis=1),
+        "angle": np.degrees(np.arctan2(-gradients[:, 0] * SIZE / (x1 - x0), -gradients[:, 1] * SIZE / (y1 - y0))),
+    })
+    return frame[np.isfinite(frame[["x2", "y2"]].to_numpy()).all(axis=1)]
+
+
+def _step_layers(step: sgdcore.NextStep, a: int, b: int, names: Sequence[str],
+                 view: tuple[tuple[float, float], tuple[float, float]], x_scale: alt.Scale,
+                 y_scale: alt.Scale) -> list[alt.Chart]:
+    """The two arrows of :func:`step_arrows`: a line and a head each, coloured as their legend says.
+
+    Their colours go through the ``stroke`` and ``fill`` channels: ``color`` is the runs' scale, which
+    layers share, and the arrows' names would join the runs' legend. The full gradient is drawn wide and
+    under the minibatch's, which may lie almost along it.
+    """
+    frame = step_arrows(step, a, b, view)
+    scale = alt.Scale(domain=list(STEP_ARROWS), range=list(STEP_ARROW_COLOURS))
+    stroke = alt.Stroke("arrow:N", scale=scale, legend=alt.Legend(orient="top", title="next step, downhill:"))
+    tooltip = [alt.Tooltip("arrow:N"), alt.Tooltip("gradient a:Q", title=f"∂L/∂{names[a]}", format=".6~g"),
+               alt.Tooltip("gradient b:Q", title=f"∂L/∂{names[b]}", format=".6~g"),
+               alt.Tooltip("length:Q", title="‖gradient‖ (all parameters)", format=".6~g")]
+    chart = alt.Chart(frame)
+    line = {"x": alt.X("x:Q", scale=x_scale), "y": alt.Y("y:Q", scale=y_scale), "x2": alt.X2("x2:Q"),
+            "y2": alt.Y2("y2:Q"), "stroke": stroke, "tooltip": tooltip}
+    full, minibatch = (alt.datum.arrow == STEP_ARROWS[1]), (alt.datum.arrow == STEP_ARROWS[0])
+    return [
+        chart.transform_filter(full).mark_rule(strokeWidth=6, opacity=0.55, clip=True).encode(**line),
+        chart.transform_filter(minibatch).mark_rule(strokeWidth=2.5, clip=True).encode(**line),
+        chart.mark_point(shape="triangle-up", size=110, filled=True, opacity=1, strokeWidth=0, clip=True).encode(
+            x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None),
+            fill=alt.Fill("arrow:N", scale=scale, legend=None), tooltip=tooltip),
+    ]
+
+
 def landscape_chart(
     problem: sgdcore.Problem, paths: Mapping[str, sgdcore.Progress], a: int, b: int, *,
     arrows: bool = True, title: str | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
+    step: sgdcore.NextStep | None = None,
 ) -> alt.LayerChart:
     """Contours of the loss over parameters ``a`` and ``b`` (the others at their closed-form values),
-    with each run's path, its start, the optimum, and negative-gradient arrows.
+    with each run's path, its start, the optimum, and negative-gradient arrows; given the ``step`` a paused
+    run takes next (:func:`sgdcore.next_step`), its minibatch and full gradients as two arrows
+    (:func:`step_arrows`) from where it is.
 
     Hovering a point of a path gives the run, step, epochs done, both parameters, the full training loss there
     (exact: the loss is a quadratic) and, given the runs' ``configs`` (by label), the learning rate.
@@ -388,6 +449,8 @@ def landscape_chart(
         starts = alt.Chart(path_data).transform_filter(alt.datum.step == 0)
         layers.append(starts.mark_point(shape="circle", size=70, filled=False, clip=True).encode(
             x=x, y=y, color=colour))
+    if step is not None:
+        layers.extend(_step_layers(step, a, b, names, view, x_scale, y_scale))
     best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"],
                          "training loss": [problem.optimum_loss]})
     layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
@@ -397,8 +460,10 @@ def landscape_chart(
     return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or "Loss landscape and SGD path")
 
 
-def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, feature: int) -> alt.LayerChart:
-    """Data against one feature, with SGD's line and the closed form's (other features at their means)."""
+def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, feature: int,
+              highlight: np.ndarray | None = None) -> alt.LayerChart:
+    """Data against one feature, with SGD's line and the closed form's (other features at their means);
+    the training rows ``highlight`` (the next minibatch's: :attr:`sgdcore.NextStep.rows`) drawn large, on top."""
     data = problem.raw_train
     rows = _sample(data.n_rows)
     x = data.X[rows, feature]
@@ -413,7 +478,8 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
                                    "weight": w[feature], "bias": b}))
     line_data = pd.concat(lines, ignore_index=True)
     name = data.feature_names[feature]
-    return alt.layer(
+    layers = [] if highlight is None else [_minibatch_layer(data, highlight, feature)]
+    chart = alt.layer(
         alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6").encode(
             x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
             y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False)),
@@ -426,7 +492,26 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
                      alt.Tooltip("bias:Q", format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
             strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
-    ).properties(height=300, title=f"Fit against {name}")
+        *layers,
+    )
+    title = f"Fit against {name}" + (" (large dots: the next minibatch)" if highlight is not None else "")
+    return chart.properties(height=300, title=title)
+
+
+def minibatch_points(data: sgdcore.Dataset, rows: np.ndarray, feature: int) -> pd.DataFrame:
+    """The rows ``rows`` of ``data`` against one feature: the points of the next minibatch on the fit chart."""
+    rows = np.asarray(rows, dtype=np.intp)
+    return pd.DataFrame({"row": rows, "x": data.X[rows, feature], "y": data.y[rows]})
+
+
+def _minibatch_layer(data: sgdcore.Dataset, rows: np.ndarray, feature: int) -> alt.Chart:
+    name = data.feature_names[feature]
+    return alt.Chart(minibatch_points(data, rows, feature)).mark_circle(
+        size=70, opacity=0.95, color=STEP_ARROW_COLOURS[0], stroke="black", strokeWidth=0.8).encode(
+        x=alt.X("x:Q"), y=alt.Y("y:Q"),
+        tooltip=[alt.Tooltip("row:Q", title="row (next minibatch)", format=",d"),
+                 alt.Tooltip("x:Q", title=name, format=".6~g"), alt.Tooltip("y:Q", title=data.target_name,
+                                                                           format=".6~g")])
 
 
 def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) -> alt.LayerChart:

@@ -203,7 +203,8 @@ def quadratics(problem: sgdcore.Problem) -> dict[str, sgdcore.QuadraticLoss | No
 
 def snapshots(problem: sgdcore.Problem, config: sgdcore.TrainConfig, *, state: sgdcore.TrainState | None = None,
               until_epoch: int | None = None, report_every: float = REPORT_SECONDS,
-              sharing: Callable[[int], None] | None = None) -> Iterator[sgdcore.Progress]:
+              sharing: Callable[[int], None] | None = None, until_step: int | None = None,
+              ) -> Iterator[sgdcore.Progress]:
     """The run's snapshots: ``sgdcore.train`` on the problem's rows, in turns with the other sessions' runs
     (:func:`in_turns`), or, for large data on a Dask cluster (``problem.on_cluster``, ``ui.large_data``),
     ``sgdcore.distributed.train`` where the rows are, which takes none of this server's cores."""
@@ -211,7 +212,8 @@ def snapshots(problem: sgdcore.Problem, config: sgdcore.TrainConfig, *, state: s
         return problem.runs(config, state=state, until_epoch=until_epoch, report_every=report_every)
     threads = run_threads(config, problem.train.n_features)
     runs = sgdcore.train(problem.train, replace(config, n_threads=threads), test=problem.test, state=state,
-                         until_epoch=until_epoch, report_every=report_every, **quadratics(problem))
+                         until_epoch=until_epoch, until_step=until_step, report_every=report_every,
+                         **quadratics(problem))
     return in_turns(runs, threads, sharing, heavy=heavy_run(problem, config))
 
 
@@ -226,17 +228,21 @@ def train_live(
     until_epoch: int | None = None,
     draw_last: bool = True,
     sharing: Callable[[int], None] | None = None,
+    until_step: int | None = None,
 ) -> sgdcore.Progress:
     """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) at least every
     ``REPORT_SECONDS`` and on the last one, and ``draw`` (charts) on the first, then at a bounded rate and,
     unless the page draws the result itself afterwards (``draw_last=False``), on the last one.
-    ``sharing(n)`` is told when the run takes turns with ``n`` other sessions' runs (0: no longer).
+    ``sharing(n)`` is told when the run takes turns with ``n`` other sessions' runs (0: no longer);
+    ``until_epoch``, ``until_step`` pause the run as :func:`sgdcore.train`'s do.
 
     On a fresh server the kernel may still be compiling: a short run (the default data's) trains on the NumPy
     path instead, equal to rounding; a longer one draws its starting point, then waits.
     """
     if not kernel_ready() and not getattr(problem, "on_cluster", False):
         steps = config.steps_per_epoch(problem.train.n_rows) * (until_epoch or config.epochs)
+        if until_step is not None:  # one minibatch at a time: a step or so, whatever the epoch's length
+            steps = min(steps, until_step - (state.step if state is not None else 0))
         if config.backend == "auto" and steps <= NUMPY_WHILE_COMPILING_STEPS:
             config = replace(config, backend="numpy")
         else:
@@ -248,7 +254,7 @@ def train_live(
     progress = None
     # Closed at once when a click interrupts the script (an exception from a Streamlit call), so that the run no
     # longer counts among those sharing the cores.
-    runs = snapshots(problem, config, state=state, until_epoch=until_epoch, sharing=sharing)
+    runs = snapshots(problem, config, state=state, until_epoch=until_epoch, until_step=until_step, sharing=sharing)
     with contextlib.closing(runs):
         for progress in runs:
             save(progress)
