@@ -77,7 +77,7 @@ def test_five_seeds_draw_the_median_and_the_10_to_90_percent_band_of_the_runs_sg
     at = page("learning_rate", learning_rate_page_full_batch="0", learning_rate_page_epochs=str(epochs),
               learning_rates_compared=", ".join(map(str, multiples)))
     at.number_input(key="repeat_seeds").set_value(5).run()
-    assert "Train all trains 15 runs: 3 configurations × 5 seeds (0, 1, …, 4" in captions(at)
+    assert "This page trains 15 runs: 3 configurations × 5 seeds (0, 1, …, 4" in captions(at)
     train(at, "learning_rate")
     marks, drawn = loss_chart(at)
     assert marks == ["area", "line", "rule"]
@@ -112,7 +112,7 @@ def test_five_seeds_draw_the_median_and_the_10_to_90_percent_band_of_the_runs_sg
 def test_one_seed_draws_one_curve_a_run_as_before(problem) -> None:
     at = page("learning_rate", learning_rate_page_full_batch="0", learning_rate_page_epochs="3",
               learning_rates_compared="0.5, 1")
-    assert "Train all trains 2 runs, one per configuration, with seed 0." in captions(at)
+    assert "This page trains 2 runs, one per configuration, with seed 0." in captions(at)
     train(at, "learning_rate")
     marks, drawn = loss_chart(at)
     assert marks == ["line", "rule"]
@@ -126,7 +126,7 @@ def test_one_seed_draws_one_curve_a_run_as_before(problem) -> None:
 
 def test_full_batch_runs_are_trained_once_and_say_why() -> None:
     at = page("learning_rate", repeat_seeds="5", learning_rates_compared="0.5, 1")  # the full batch by default
-    assert ("Train all trains 2 runs, one per configuration, with seed 0: full-batch descent takes every row at "
+    assert ("This page trains 2 runs, one per configuration, with seed 0: full-batch descent takes every row at "
             "every step") in captions(at)
     train(at, "learning_rate")
     marks, _ = loss_chart(at)
@@ -136,7 +136,7 @@ def test_full_batch_runs_are_trained_once_and_say_why() -> None:
 
 def test_batch_size_page_repeats_the_minibatches_and_trains_the_full_batch_once() -> None:
     at = page("batch_size", batch_sizes_compared="10, full", batch_size_page_epochs="2", repeat_seeds="3")
-    assert ("Train all trains 4 runs: 1 configuration × 3 seeds (0, 1, …, 2: the sidebar's seed and the next "
+    assert ("This page trains 4 runs: 1 configuration × 3 seeds (0, 1, 2: the sidebar's seed and the next "
             "ones), and 1 full-batch once, with seed 0") in captions(at)
     train(at, "batch_size")
     entry = at.session_state["batch_size_runs"]
@@ -195,9 +195,13 @@ def test_a_run_that_diverged_counts_as_infinite_and_leaves_the_drawing(problem) 
     band = charts.loss_band(runs)
     assert np.isinf(band["high"].iloc[-1]) and np.isfinite(band["median"]).all()
     assert charts.median_run(runs) != 4
+    assert list(band["diverged"]) == [0, 1, 1, 1]
     chart = charts.seeds_loss_chart({"a": runs}, "epoch").to_dict()
     rows = next(rows for rows in chart["datasets"].values() if rows and "band" in rows[0])
-    assert all(row["high"] is None or np.isfinite(row["high"]) for row in rows)
+    # The band reaches the chart's top where its end is infinite (JSON has no infinity: null), never beyond.
+    top = max(row["high"] for row in rows if row["high"] is not None)
+    assert [row["band top"] for row in rows] == [rows[0]["high"]] + [top] * 3
+    assert [row["high"] is None for row in rows] == [False, True, True, True]
 
 
 def test_seed_plan_repeats_only_what_draws_minibatches() -> None:

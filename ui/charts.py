@@ -265,7 +265,8 @@ def run_quantiles(table: np.ndarray, levels: Sequence[float]) -> np.ndarray:
 def loss_band(runs: Sequence[sgdcore.Progress]) -> pd.DataFrame:
     """Per epoch end (``epoch``: 0 is the start), over the runs: the median full training loss, the band around it
     (``low`` to ``high``: the 10 % and 90 % quantiles, or the least and the most with fewer than
-    :data:`QUANTILE_SEEDS` runs, NumPy's linear interpolation) and how many runs it is over (``runs``).
+    :data:`QUANTILE_SEEDS` runs, NumPy's linear interpolation), how many runs it is over (``runs``) and how many
+    of them had diverged by then (``diverged``).
 
     A run that diverged counts as an infinite loss from then on; one that stopped early, or is still running,
     counts only as far as it went.
@@ -279,7 +280,7 @@ def loss_band(runs: Sequence[sgdcore.Progress]) -> pd.DataFrame:
             table[row, len(losses):] = np.inf
     low, median, high = run_quantiles(table, (band_quantiles(len(runs))[0], 0.5, band_quantiles(len(runs))[1]))
     return pd.DataFrame({"epoch": np.arange(length), "median": median, "low": low, "high": high,
-                         "runs": (~np.isnan(table)).sum(axis=0)})
+                         "runs": (~np.isnan(table)).sum(axis=0), "diverged": np.isinf(table).sum(axis=0)})
 
 
 def final_losses(runs: Sequence[sgdcore.Progress]) -> np.ndarray:
@@ -328,10 +329,13 @@ def seeds_loss_chart(
             frame["examples"] = frame["step"] // middle.steps_per_epoch * (n_rows or 0)
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
-    for column in ("median", "low", "high"):
-        # A loss that blew up is left out of the drawing (NaN in the browser): a log scale cannot reach infinity.
-        values = data[column].to_numpy(dtype=np.float64)
-        data[column] = np.where(np.isfinite(values), np.maximum(values, TINY), np.nan)
+    values = data[["median", "low", "high"]].to_numpy(dtype=np.float64)
+    data[["median", "low", "high"]] = np.maximum(values, TINY)
+    # A log scale cannot reach infinity: a band whose top is a run that blew up is drawn to the chart's top (the
+    # hover text gives the true end and the runs that diverged), a median that blew up is left out.
+    finite = values[np.isfinite(values)]
+    top = float(finite.max()) if finite.size else np.nan
+    data["band top"] = np.where(np.isfinite(data["high"]), data["high"], top)
     kinds = sorted({band_name(count) for count in seeds.values() if count > 1}, reverse=True)
     legend = ["median over the seeds,", f"band: {' or '.join(kinds)}" + (" (min–max below 5 seeds)"
                                                                        if len(kinds) > 1 else "")]
@@ -341,12 +345,13 @@ def seeds_loss_chart(
     tooltip = [alt.Tooltip("run:N"), alt.Tooltip("band:N", title="over"), *_position_tooltips(configs is not None, x),
                alt.Tooltip("median:Q", title="median loss", format=".6~g"),
                alt.Tooltip("low:Q", title="band from", format=".6~g"),
-               alt.Tooltip("high:Q", title="band to", format=".6~g"), alt.Tooltip("runs:Q", title="runs at this point")]
+               alt.Tooltip("high:Q", title="band to", format=".6~g"), alt.Tooltip("runs:Q", title="runs at this point"),
+               alt.Tooltip("diverged:Q", title="of which diverged")]
     base = alt.Chart(data).encode(x=_x_axis(x), color=colour, tooltip=tooltip)
     y = alt.Y("median:Q", title=LOSS_TITLE, scale=alt.Scale(type="log"))
     layers = [
-        base.transform_filter("isFinite(datum.low) && isFinite(datum.high)").mark_area(opacity=0.25).encode(
-            y=alt.Y("low:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")), y2=alt.Y2("high:Q")),
+        base.transform_filter("isFinite(datum.low) && isFinite(datum['band top'])").mark_area(opacity=0.25).encode(
+            y=alt.Y("low:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")), y2=alt.Y2("band top:Q")),
         base.transform_filter("isFinite(datum.median)").mark_line(point=True).encode(y=y),
     ]
     if floor is not None and math.isfinite(floor):

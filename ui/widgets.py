@@ -310,14 +310,16 @@ def seeds_caption(plan: Mapping[str, list[int]], count: int) -> str:
     total = sum(len(seeds) for seeds in plan.values())
     first = min(seeds[0] for seeds in plan.values())
     once = sum(len(seeds) == 1 for seeds in plan.values())
-    runs = f"Train all trains {total} run{'s' if total != 1 else ''}"
+    runs = f"This page trains {total} run{'s' if total != 1 else ''}"
     if count == 1 or once == len(plan):
         text = f"{runs}, one per configuration, with seed {first}"
         if count > 1:
             text += (": full-batch descent takes every row at every step, so another seed would change only its "
                      "starting point; choose minibatches to see their noise")
         return text + "."
-    seeds = f"{count} seeds ({first}, {first + 1}, …, {first + count - 1}: the sidebar's seed and the next ones)"
+    last = first + count - 1
+    listed = ", ".join(map(str, range(first, last + 1))) if count <= 3 else f"{first}, {first + 1}, …, {last}"
+    seeds = f"{count} seeds ({listed}: the sidebar's seed and the next ones)"
     text = f"{runs}: {len(plan) - once} configuration{'s' if len(plan) - once != 1 else ''} × {seeds}"
     if once:
         text += (f", and {once} full-batch once, with seed {first}: it takes every row at every step, so another "

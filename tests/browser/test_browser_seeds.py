@@ -33,7 +33,7 @@ def test_seeds_set_on_the_learning_rate_page_draw_each_rate_as_a_median_and_a_ba
     page = open_page("/learning_rate?learning_rate_page_epochs=10&learning_rates_compared=0.5,1.9")
     assert_no_exception(page)
     body = main(page)
-    expect(body.get_by_text("Train all trains 2 runs, one per configuration, with seed 0.")).to_be_visible()
+    expect(body.get_by_text("This page trains 2 runs, one per configuration, with seed 0.")).to_be_visible()
 
     body.get_by_text("Full batch", exact=True).click()  # minibatches of the sidebar's batch size, 10
     wait_for_app(page)
@@ -41,7 +41,7 @@ def test_seeds_set_on_the_learning_rate_page_draw_each_rate_as_a_median_and_a_ba
     expect(seeds).to_have_value("1")
     seeds.fill("5")
     seeds.press("Enter")
-    caption = body.get_by_text(re.compile(r"^Train all trains 10 runs: 2 configurations × 5 seeds \(0, 1, …, 4"))
+    caption = body.get_by_text(re.compile(r"^This page trains 10 runs: 2 configurations × 5 seeds \(0, 1, …, 4"))
     expect(caption).to_be_visible()
     expect(caption).to_contain_text("a band, 10–90 % quantiles")
     wait_for_app(page)
