@@ -11,11 +11,23 @@ from ui.navigation import require_router
 from ui.runner import short_status
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling_table
 from ui.settings import batch_size_runs, bounds, value
-from ui.widgets import format_number, page_problem, show_error, train_comparison
+from ui.widgets import (
+    SEEDS_TABLE_CAPTION,
+    comparison_loss_chart,
+    format_number,
+    page_problem,
+    repeated,
+    seed_columns,
+    seed_plan,
+    seeds_caption,
+    seeds_widget,
+    show_error,
+    train_comparison,
+)
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
-RUNS = "batch_size_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
+RUNS = "batch_size_runs"  # session_state: ui.widgets.comparison_entry, {"runs": {label: median run}, …}
 state = st.session_state
 
 st.title("Choosing the batch size")
@@ -35,6 +47,7 @@ left, right = st.columns([3, 1])
 left.text_input("Batch sizes to compare", key="batch_sizes_compared",
                 help=f"Comma-separated whole numbers, or 'full' for all {n_train} training rows.")
 right.number_input("Epochs", **bounds("batch_size_page_epochs"), step=1, key="batch_size_page_epochs")
+seeds = seeds_widget(right)
 
 try:
     configs = {f"B = {config.batch_size}" + (" (full)" if config.batch_size == n_train else ""): config
@@ -43,6 +56,7 @@ except (ValueError, sgdcore.SGDCoreError) as error:
     show_error(error)
     st.stop()
 base = next(iter(configs.values()))
+plan = seed_plan(configs, seeds, n_train)
 # Each batch size has its own limit: small batches' noise lowers it below the full batch's.
 limits = {label: verdicts.limits_for(problem, choice.key, config).minibatch for label, config in configs.items()}
 full_limit = next(iter(limits.values())).full_batch
@@ -52,26 +66,27 @@ st.caption(f"Learning rate η = {base.learning_rate:g} ({base.learning_rate / fu
            f"stability limit {full_limit:.3g}) and the other optimiser settings from the sidebar; {n_train} "
            f"training rows, {base.epochs} epochs, seed {base.seed}. Stability limit for each batch size: {each}.")
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
-    st.caption(problem.page_note(base, runs=len(configs)))
+    st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))
 warning = verdicts.comparison_check({label: (configs[label].learning_rate, limit) for label, limit in limits.items()})
 if warning is not None:
     verdicts.show(warning, key="batch_size_page")
 
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
+st.caption(seeds_caption(plan, seeds))
 bar_slot = st.empty()
 
 
 # Not live: redrawing while training would be counted in the wall-time comparison.
-entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, live=False)
+entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, live=False,
+                         seeds=plan)
 if entry is None:
     st.info("Press **Train all** to train every batch size with the same learning rate from the same start.")
 else:
     runs = entry["runs"]
     per_epoch, per_example, per_second = st.tabs(["per epoch", "per example processed", "per second"])
     for tab, x in ((per_epoch, "epoch"), (per_example, "examples"), (per_second, "seconds")):
-        tab.altair_chart(charts.runs_loss_chart(runs, x, floor=problem.optimum_loss, n_rows=n_train,
-                                                configs=entry["configs"],
-                                                title="Training loss"), width="stretch")
+        tab.altair_chart(comparison_loss_chart(entry, x, floor=problem.optimum_loss, n_rows=n_train,
+                                               title="Training loss"), width="stretch")
     rows = []
     diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
     for label, progress in runs.items():
@@ -87,8 +102,11 @@ else:
             "outcome": short_status(progress, diagnoses[label]),
             "final loss": format_number(progress.epoch_train_loss[-1]),
             "gap to closed form": format_number(comparison.loss_gap),
+            **seed_columns(entry, label),
         })
     st.table(pd.DataFrame(rows).set_index("batch size"))
+    if repeated(entry):
+        st.caption(f"{SEEDS_TABLE_CAPTION} Its wall time is the median run's as well.")
 
 st.subheader("Gradient noise against batch size: predicted (lines) and measured (dots)")
 left, right = st.columns([3, 2])

@@ -1,5 +1,7 @@
 """Learning rate: the same data and seed trained with several rates at once, against the stability limit."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -10,11 +12,23 @@ from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import bounds, learning_rate_runs, learning_rate_unit, value
 from ui.slots import ChartSlot
-from ui.widgets import format_number, page_problem, show_error, train_comparison
+from ui.widgets import (
+    SEEDS_TABLE_CAPTION,
+    comparison_loss_chart,
+    format_number,
+    page_problem,
+    repeated,
+    seed_columns,
+    seed_plan,
+    seeds_caption,
+    seeds_widget,
+    show_error,
+    train_comparison,
+)
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
-RUNS = "learning_rate_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
+RUNS = "learning_rate_runs"  # session_state: ui.widgets.comparison_entry, {"runs": {label: median run}, …}
 state = st.session_state
 
 st.title("Choosing the learning rate")
@@ -48,6 +62,7 @@ right.number_input("Epochs", **bounds("learning_rate_page_epochs"), step=1, key=
 right.toggle("Full batch", key="learning_rate_page_full_batch",
              help=f"Gradient descent on all {n_train} training rows, where the limit is 2/λ_max. Off: the "
                   f"sidebar's batch size ({value(state, 'batch_size')}), whose noise lowers the limit.")
+seeds = seeds_widget(right)
 
 
 def page_limits(config: sgdcore.TrainConfig) -> sgdcore.Limits:
@@ -72,6 +87,7 @@ for config in runs:
     label = f"η = {rate:.3g} ({rate / unit:.2g}/λ_max)" if plain_full_batch else (
         f"η = {rate:.3g} ({rate / limit:.2g}× the limit)")
     configs.setdefault(label, config)
+plan = seed_plan(configs, seeds, n_train)
 settings_used = " and ".join(name for name, on in (("momentum", base.momentum), ("weight decay", base.weight_decay))
                             if on)
 with_settings = f"; with the sidebar {settings_used}: {full_limit:.4g}" if settings_used else ""
@@ -81,13 +97,14 @@ st.caption(f"Stability limit for this data: 2/λ_max = **{2 / problem.curvature.
            + f". Batch size {base.batch_size}, {base.epochs} epochs, seed {base.seed}; other settings from the "
            "sidebar.")
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
-    st.caption(problem.page_note(base, runs=len(configs)))
+    st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))
 warning = verdicts.comparison_check({label: (config.learning_rate, limits.minibatch)
                                      for label, config in configs.items()})
 if warning is not None:
     verdicts.show(warning, key="learning_rate_page")
 
 train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
+st.caption(seeds_caption(plan, seeds))
 
 names = problem.names
 with st.expander("Chart options"):
@@ -102,23 +119,24 @@ loss_column, landscape_column = st.columns(2)
 loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
-def draw(runs: dict[str, sgdcore.Progress]) -> None:
-    shown = state[RUNS]["configs"]  # the runs' own, saved before each draw: for the rates in the hover texts
-    loss_slot.altair_chart(charts.runs_loss_chart(runs, x_axis, floor=problem.optimum_loss, n_rows=n_train,
-                                                  title="Training loss", configs=shown), width="stretch")
+def draw(entry: dict[str, Any]) -> None:
+    shown = entry["configs"]  # the runs' own, not the page's settings (which may have changed): for the hover texts
+    loss_slot.altair_chart(comparison_loss_chart(entry, x_axis, floor=problem.optimum_loss, n_rows=n_train,
+                                                 title="Training loss"), width="stretch")
     if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, runs, axis_a, axis_b, configs=shown,
+        landscape_slot.altair_chart(charts.landscape_chart(problem, entry["runs"], axis_a, axis_b, configs=shown,
                                                            title="Paths on the loss landscape"))
     else:
         landscape_slot.info("Choose two different parameters for the landscape.")
 
 
-entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, draw=draw)
+entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, draw=draw,
+                         seeds=plan)
 if entry is None:
     st.info("Press **Train all** to train every rate on the same data from the same start.")
     st.stop()
 runs = entry["runs"]
-draw(runs)
+draw(entry)
 
 rows = []
 diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
@@ -137,8 +155,10 @@ for label, progress in runs.items():
         "final loss": format_number(progress.epoch_train_loss[-1]),
         "gap to closed form": format_number(comparison.loss_gap),
         "‖θ − θ*‖": format_number(comparison.distance),
+        **seed_columns(entry, label),
     })
 st.table(pd.DataFrame(rows).set_index("learning rate η"))
 st.caption("Contraction per step: max |1 − ηλ| over the Hessian's eigenvalues, the factor by which full-batch "
            "gradient descent shrinks the distance to the optimum in its slowest direction (above 1: divergence). "
-           "The dashed line on the loss chart is the closed-form loss.")
+           "The dashed line on the loss chart is the closed-form loss."
+           + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))

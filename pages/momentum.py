@@ -1,5 +1,7 @@
 """Momentum: plain gradient descent, heavy-ball momentum and Nesterov on an ill-conditioned valley."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -11,11 +13,22 @@ from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import bounds, momentum_runs, value
 from ui.slots import ChartSlot
-from ui.widgets import format_number, show_error, train_comparison
+from ui.widgets import (
+    SEEDS_TABLE_CAPTION,
+    comparison_loss_chart,
+    format_number,
+    repeated,
+    seed_columns,
+    seed_plan,
+    seeds_caption,
+    seeds_widget,
+    show_error,
+    train_comparison,
+)
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
-RUNS = "momentum_runs"  # session_state: {"key": the runs' settings, "runs": {label: Progress}, "configs": …}
+RUNS = "momentum_runs"  # session_state: ui.widgets.comparison_entry, {"runs": {label: median run}, …}
 state = st.session_state
 
 st.title("Why momentum helps")
@@ -43,6 +56,7 @@ left.number_input("Epochs", **bounds("momentum_page_epochs"), step=10, key="mome
                   help="With the full batch, one step each.")
 middle.toggle("Full batch", key="momentum_page_full_batch",
               help="Off: minibatches of the batch size beside, to see momentum amplify minibatch noise.")
+seeds = seeds_widget(middle)
 if not value(state, "momentum_page_full_batch"):
     if value(state, "momentum_page_batch_size") > n_train:  # from a link: the valley has fewer rows
         right.info(f"Batch size lowered from {state['momentum_page_batch_size']} to {n_train}, the valley's rows.")
@@ -56,6 +70,7 @@ try:
 except sgdcore.SGDCoreError as error:
     show_error(error)
     st.stop()
+plan = seed_plan(configs, seeds, n_train)
 rate = configs["plain gradient descent"].learning_rate
 batch_size = configs["plain gradient descent"].batch_size
 full_batch = batch_size >= n_train
@@ -83,26 +98,28 @@ if mu == 0:
     st.info("With μ = 0 momentum and Nesterov are plain gradient descent: raise μ to compare.")
 
 train_clicked = st.button("Train all three" if mu > 0 else "Train", type="primary", icon=":material/play_arrow:")
+st.caption(seeds_caption(plan, seeds))
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
 loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
-def draw(runs: dict[str, sgdcore.Progress]) -> None:
-    shown = state[RUNS]["configs"]  # the runs' own: saved before each draw, and the settings may have changed since
-    loss_slot.altair_chart(charts.runs_loss_chart(runs, x_axis, floor=problem.optimum_loss, n_rows=n_train,
-                                                  title="Training loss", configs=shown), width="stretch")
-    landscape_slot.altair_chart(charts.landscape_chart(problem, runs, 0, 1, title="Paths across the valley",
+def draw(entry: dict[str, Any]) -> None:
+    shown = entry["configs"]  # the runs' own: the settings may have changed since
+    loss_slot.altair_chart(comparison_loss_chart(entry, x_axis, floor=problem.optimum_loss, n_rows=n_train,
+                                                 title="Training loss"), width="stretch")
+    landscape_slot.altair_chart(charts.landscape_chart(problem, entry["runs"], 0, 1, title="Paths across the valley",
                                                        configs=shown))
 
 
-entry = train_comparison(RUNS, problem, configs, data_key=data_key, clicked=train_clicked, bar=bar_slot, draw=draw)
+entry = train_comparison(RUNS, problem, configs, data_key=data_key, clicked=train_clicked, bar=bar_slot, draw=draw,
+                         seeds=plan)
 if entry is None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, {}, 0, 1, title="The valley"))
     st.info("Press **Train** to run each optimiser from the same start.")
     st.stop()
 runs = entry["runs"]
-draw(runs)
+draw(entry)
 
 rows = []
 diagnoses = verdicts.run_diagnoses(entry, problem, data_key)
@@ -124,6 +141,7 @@ for label, progress in runs.items():
         floor = verdicts.noise_floor_for(problem, data_key, config, verdicts.limits_for(problem, data_key, config))
         row["noise floor: expected gap"] = format_number(floor.excess_loss) if floor else "— (rate above the limit)"
     row["‖θ − θ*‖"] = format_number(comparison.distance)
+    row.update(seed_columns(entry, label))
     rows.append(row)
 st.table(pd.DataFrame(rows).set_index("optimiser"))
 st.caption("Contraction per step: the spectral radius of the update in the slowest direction (below 1 converges; "
@@ -131,4 +149,5 @@ st.caption("Contraction per step: the spectral radius of the update in the slowe
            "at best (√κ−1)/(√κ+1)."
            + ("" if full_batch else " Steps to 1/1000 of the gap are counted at the end of each epoch. Noise floor: "
               "the loss above the closed form's that minibatch noise keeps each run at, on average, once the start is "
-              "forgotten (sgdcore.noise_floor, for independent batches)."))
+              "forgotten (sgdcore.noise_floor, for independent batches).")
+           + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))

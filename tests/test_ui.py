@@ -48,6 +48,7 @@ from ui.settings import (
     value,
 )
 from ui.uploads import parse_upload
+from ui.widgets import seed_plan
 
 
 def last(data: sgdcore.Dataset, config: sgdcore.TrainConfig, **kwargs) -> sgdcore.Progress:
@@ -243,6 +244,9 @@ def made(state: dict) -> SimpleNamespace:
         batch_size_page=batch_size_runs(state, problem.train.n_rows),
         valley=valley, momentum_page=list(momentum_runs(state, valley).values()),
         chart_axis=state.get("chart_axis", BY_KEY["chart_axis"].default),  # drawn: tests/test_lesson_axis.py
+        # The seeds each run of the Learning-rate page trains with (drawn: tests/test_seeds.py)
+        learning_rate_seeds=seed_plan(dict(enumerate(learning_rate_runs(state, problem))),
+                                      state.get("repeat_seeds", BY_KEY["repeat_seeds"].default), problem.train.n_rows),
     )
 
 
@@ -303,6 +307,7 @@ REACHES: dict[str, tuple[dict[str, Any], Any, Callable[[SimpleNamespace], tuple]
     "momentum_page_full_batch": ({}, False, lambda made: (made.momentum_page[0].batch_size,)),
     "momentum_page_batch_size": ({"momentum_page_full_batch": False}, 20,
                                  lambda made: (made.momentum_page[0].batch_size,)),
+    "repeat_seeds": ({"learning_rate_page_full_batch": False}, 5, lambda made: (made.learning_rate_seeds[0],)),
 }
 
 

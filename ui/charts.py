@@ -12,6 +12,7 @@ the browser redraws it in place (see ``ui.slots``).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -228,6 +229,131 @@ def runs_loss_chart(
                  alt.Tooltip("loss:Q", format=".6~g")],
     )
     layers = [lines]
+    if floor is not None and math.isfinite(floor):
+        layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
+            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q")))
+    return alt.layer(*layers).properties(height=320, title=title)
+
+
+# Several seeds of one configuration: the median curve and a band, so that minibatch noise shows as a spread.
+QUANTILE_SEEDS = 5  # from this many runs the band spans the 10–90 % quantiles; with fewer, the least to the most
+BAND_QUANTILES = (0.1, 0.9)
+
+
+def band_quantiles(runs: int) -> tuple[float, float]:
+    """The quantiles a band over ``runs`` runs spans: 10 % and 90 %, or 0 and 1 (min and max) with fewer than
+    :data:`QUANTILE_SEEDS` runs, too few for a tenth of them to mean anything."""
+    return BAND_QUANTILES if runs >= QUANTILE_SEEDS else (0.0, 1.0)
+
+
+def band_name(runs: int) -> str:
+    """What a band over ``runs`` runs spans, in words: ``"10–90 %"`` or ``"min–max"``."""
+    return "10–90 %" if runs >= QUANTILE_SEEDS else "min–max"
+
+
+def run_quantiles(table: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """``np.nanquantile`` over the rows (runs) of each column of ``table`` (NaN: not reached), one row per level;
+    a run that diverged counts as an infinite loss, so a quantile that reaches it is infinite (NumPy's ∞ − ∞
+    would make it NaN)."""
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column that no run reached: all NaN
+        result = np.nanquantile(table, levels, axis=0)
+    reached = (~np.isnan(table)).any(axis=0)
+    return np.where(np.isnan(result) & reached, np.inf, result)
+
+
+def loss_band(runs: Sequence[sgdcore.Progress]) -> pd.DataFrame:
+    """Per epoch end (``epoch``: 0 is the start), over the runs: the median full training loss, the band around it
+    (``low`` to ``high``: the 10 % and 90 % quantiles, or the least and the most with fewer than
+    :data:`QUANTILE_SEEDS` runs, NumPy's linear interpolation), how many runs it is over (``runs``) and how many
+    of them had diverged by then (``diverged``).
+
+    A run that diverged counts as an infinite loss from then on; one that stopped early, or is still running,
+    counts only as far as it went.
+    """
+    length = max(len(progress.epoch_train_loss) for progress in runs)
+    table = np.full((len(runs), length), np.nan)
+    for row, progress in enumerate(runs):
+        losses = np.asarray(progress.epoch_train_loss, dtype=np.float64)
+        table[row, :len(losses)] = np.where(np.isfinite(losses), losses, np.inf)
+        if progress.status == "diverged":
+            table[row, len(losses):] = np.inf
+    low, median, high = run_quantiles(table, (band_quantiles(len(runs))[0], 0.5, band_quantiles(len(runs))[1]))
+    return pd.DataFrame({"epoch": np.arange(length), "median": median, "low": low, "high": high,
+                         "runs": (~np.isnan(table)).sum(axis=0), "diverged": np.isinf(table).sum(axis=0)})
+
+
+def final_losses(runs: Sequence[sgdcore.Progress]) -> np.ndarray:
+    """Each run's last full training loss; a run that diverged has an infinite one."""
+    return np.array([progress.epoch_train_loss[-1] if progress.status != "diverged" else np.inf
+                     for progress in runs], dtype=np.float64)
+
+
+def median_run(runs: Sequence[sgdcore.Progress]) -> int:
+    """The index of the median run: the one whose final training loss is the median (for an even number of runs
+    the lower of the two middle ones; a run that diverged, or whose loss is not finite, counts as infinite)."""
+    losses = final_losses(runs)
+    losses[~np.isfinite(losses)] = np.inf
+    order = sorted(range(len(runs)), key=lambda index: (losses[index], index))
+    return order[(len(runs) - 1) // 2]
+
+
+def seeds_loss_chart(
+    repeats: Mapping[str, Sequence[sgdcore.Progress]], x: str = "step", *, floor: float | None = None,
+    title: str = "Loss", n_rows: int | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
+    seeds: Mapping[str, int] | None = None,
+) -> alt.LayerChart:
+    """Full training loss of several configurations, each trained with several seeds, on a log scale: per
+    configuration the median over its seeds as a line, and a band (:func:`loss_band`) around it.
+
+    ``repeats``: each configuration's runs (by label); ``seeds``: how many each trains (by default as many as it
+    has), which names the band, so that the chart is the same while the runs come in. ``x``, ``n_rows`` and
+    ``configs`` (the runs' settings by label, for the rate and the examples seen) are as
+    :func:`runs_loss_chart`'s; the position of a point (wall time included) is the configuration's median run's
+    (:func:`median_run`). Hovering gives the configuration, the band's kind and number of seeds, the step, the
+    epoch, the median and the band's ends.
+    """
+    seeds = {label: len(runs) for label, runs in repeats.items()} if seeds is None else seeds
+    frames = []
+    for label, runs in repeats.items():
+        band = loss_band(runs)
+        kept = _evenly(len(band), SERIES_POINTS // max(len(repeats), 1))
+        band = band.iloc[kept].reset_index(drop=True)
+        middle = runs[median_run(runs)]
+        band["step"] = band.pop("epoch").to_numpy() * middle.steps_per_epoch
+        count = seeds.get(label, len(runs))
+        band["run"] = label
+        band["band"] = f"{band_name(count)} of {count} seeds" if count > 1 else "one run"
+        frame = _with_position(band, middle, None if configs is None else configs[label], n_rows)
+        if "examples" not in frame:  # without the runs' config: every row once an epoch (no drop_last)
+            frame["examples"] = frame["step"] // middle.steps_per_epoch * (n_rows or 0)
+        frames.append(frame)
+    data = pd.concat(frames, ignore_index=True)
+    values = data[["median", "low", "high"]].to_numpy(dtype=np.float64)
+    data[["median", "low", "high"]] = np.maximum(values, TINY)
+    # A log scale cannot reach infinity: a band whose top is a run that blew up is drawn to the chart's top (the
+    # hover text gives the true end and the runs that diverged), a median that blew up is left out.
+    finite = values[np.isfinite(values)]
+    top = float(finite.max()) if finite.size else np.nan
+    data["band top"] = np.where(np.isfinite(data["high"]), data["high"], top)
+    kinds = sorted({band_name(count) for count in seeds.values() if count > 1}, reverse=True)
+    legend = ["median over the seeds,", f"band: {' or '.join(kinds)}" + (" (min–max below 5 seeds)"
+                                                                       if len(kinds) > 1 else "")]
+    if any(count == 1 for count in seeds.values()):
+        legend.append("no band: one run")
+    colour = alt.Color("run:N", sort=list(repeats), title=legend, legend=alt.Legend(orient="right", labelLimit=260))
+    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("band:N", title="over"), *_position_tooltips(configs is not None, x),
+               alt.Tooltip("median:Q", title="median loss", format=".6~g"),
+               alt.Tooltip("low:Q", title="band from", format=".6~g"),
+               alt.Tooltip("high:Q", title="band to", format=".6~g"), alt.Tooltip("runs:Q", title="runs at this point"),
+               alt.Tooltip("diverged:Q", title="of which diverged")]
+    base = alt.Chart(data).encode(x=_x_axis(x), color=colour, tooltip=tooltip)
+    y = alt.Y("median:Q", title=LOSS_TITLE, scale=alt.Scale(type="log"))
+    layers = [
+        base.transform_filter("isFinite(datum.low) && isFinite(datum['band top'])").mark_area(opacity=0.25).encode(
+            y=alt.Y("low:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")), y2=alt.Y2("band top:Q")),
+        base.transform_filter("isFinite(datum.median)").mark_line(point=True).encode(y=y),
+    ]
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
             strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q")))

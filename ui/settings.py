@@ -131,6 +131,7 @@ RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limi
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
 MAX_COMPARED = 8  # runs a comparison page trains at once
+MAX_SEEDS = 20  # seeds a comparison page trains of each configuration: 8 × 20 runs at most
 SAMPLINGS = ("epoch", "replacement", "blocks")  # TrainConfig.shuffle's values the sidebar offers
 # What the charts of a run's history run along (the names ui.charts.AXES draws)
 CHART_AXIS_LABELS = {"step": "steps", "epoch": "epochs", "examples": "examples seen", "seconds": "wall time"}
@@ -180,6 +181,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("momentum_page_full_batch", True, _parse_bool),
     Setting("momentum_page_batch_size", 10, _parse_int, low=1, high=2_000_000),  # at most the valley's rows
     Setting("shuffle", "epoch", str, SAMPLINGS),  # TrainConfig.shuffle: how minibatches are drawn
+    # Seeds the comparison pages train of each configuration (seed, seed + 1, …): 1 trains the one run
+    Setting("repeat_seeds", 1, _parse_int, low=1, high=MAX_SEEDS),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

@@ -7,7 +7,8 @@ first run), and the URL is rewritten after every run, so the address bar is alwa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from ui.settings import (
     parse_weights,
     query_params,
     train_config,
+    value,
 )
 
 LEARNING_RATE_GRID = sorted({
@@ -276,23 +278,148 @@ def trained_on(run_key: str, data_key: str) -> bool:
     return run_key.startswith(f"{data_key}|")
 
 
+def seeds_widget(where: Any = None) -> int:
+    """A comparison page's "Seeds per configuration" (in ``where``, by default the page), and its value."""
+    (where or st).number_input(
+        "Seeds per configuration", **bounds("repeat_seeds"), step=1, key="repeat_seeds",
+        help="Train each configuration with the seeds s, s + 1, … (s the sidebar's seed) and draw the median loss "
+             f"with a band: the 10–90 % quantiles from {charts.QUANTILE_SEEDS} seeds, the least to the most below. "
+             "Minibatch noise then shows as a spread rather than as one lucky (or unlucky) curve. Full-batch runs "
+             "are trained once: the seed changes only their starting point.")
+    return value(st.session_state, "repeat_seeds")
+
+
+def draws_minibatches(config: sgdcore.TrainConfig, n_rows: int) -> bool:
+    """Whether runs of ``config`` on ``n_rows`` training rows draw random minibatches: all but full-batch descent
+    without replacement, which takes every row at every step, so that its seed changes only the starting point
+    (D2L's w ~ N(0, 0.01²)), as sgdcore reads the rows in order then."""
+    return not (config.steps_per_epoch(n_rows) == 1 and config.batch_size >= n_rows
+                and config.shuffle != "replacement")
+
+
+def seed_plan(configs: Mapping[str, sgdcore.TrainConfig], count: int, n_rows: int) -> dict[str, list[int]]:
+    """The seeds each configuration trains with: ``count`` of them from its own (seed, seed + 1, …), or its own
+    alone when it draws no minibatches (:func:`draws_minibatches`), whose other seeds would change only where the
+    run starts, by a hundredth."""
+    return {label: [config.seed + offset for offset in range(count if draws_minibatches(config, n_rows) else 1)]
+            for label, config in configs.items()}
+
+
+def seeds_caption(plan: Mapping[str, list[int]], count: int) -> str:
+    """How many runs a comparison page trains, with which seeds, and which configurations are trained once."""
+    total = sum(len(seeds) for seeds in plan.values())
+    first = min(seeds[0] for seeds in plan.values())
+    once = sum(len(seeds) == 1 for seeds in plan.values())
+    runs = f"This page trains {total} run{'s' if total != 1 else ''}"
+    if count == 1 or once == len(plan):
+        text = f"{runs}, one per configuration, with seed {first}"
+        if count > 1:
+            text += (": full-batch descent takes every row at every step, so another seed would change only its "
+                     "starting point; choose minibatches to see their noise")
+        return text + "."
+    last = first + count - 1
+    listed = ", ".join(map(str, range(first, last + 1))) if count <= 3 else f"{first}, {first + 1}, …, {last}"
+    seeds = f"{count} seeds ({listed}: the sidebar's seed and the next ones)"
+    text = f"{runs}: {len(plan) - once} configuration{'s' if len(plan) - once != 1 else ''} × {seeds}"
+    if once:
+        text += (f", and {once} full-batch once, with seed {first}: it takes every row at every step, so another "
+                 "seed would change only its starting point")
+    band = charts.band_name(count) + (f" (10–90 % from {charts.QUANTILE_SEEDS} seeds)"
+                                      if count < charts.QUANTILE_SEEDS else " quantiles")
+    return (f"{text}. The loss chart draws each configuration's median over its seeds and a band, {band}; tables "
+            "and paths show its median run, the seed whose final loss is the median.")
+
+
+def seed_label(label: str, seed: int) -> str:
+    """The name of one seed's run of the configuration ``label``, as the progress bar shows it."""
+    return f"{label}, seed {seed}"
+
+
+def comparison_entry(run_key: str, configs: Mapping[str, sgdcore.TrainConfig], plan: Mapping[str, list[int]],
+                     trained: Mapping[str, sgdcore.Progress]) -> dict[str, Any]:
+    """What a comparison page keeps of its runs so far (``trained``, by :func:`seed_label`): ``runs`` and
+    ``configs``, each configuration's median run (:func:`ui.charts.median_run`) and its config (its seed);
+    ``repeats``, every seed's run ``{label: {seed: Progress}}``; ``seeds``, the ``plan``; and the ``key``."""
+    runs, used, repeats = {}, {}, {}
+    for label, config in configs.items():
+        by_seed = {seed: trained[seed_label(label, seed)] for seed in plan[label] if seed_label(label, seed) in trained}
+        if not by_seed:
+            continue
+        seeds = list(by_seed)
+        middle = seeds[charts.median_run(list(by_seed.values()))]
+        runs[label], used[label], repeats[label] = by_seed[middle], replace(config, seed=middle), by_seed
+    return {"key": run_key, "runs": runs, "configs": used, "repeats": repeats, "seeds": dict(plan)}
+
+
+def repeated(entry: Mapping[str, Any]) -> bool:
+    """Whether a comparison's runs were trained with several seeds of some configuration."""
+    return any(len(seeds) > 1 for seeds in entry.get("seeds", {}).values())
+
+
+def comparison_loss_chart(entry: Mapping[str, Any], x: str, **options: Any) -> Any:
+    """The training loss of a comparison's runs: with several seeds, each configuration's median and band
+    (:func:`ui.charts.seeds_loss_chart`), else one curve a run (:func:`ui.charts.runs_loss_chart`). ``options``:
+    ``floor``, ``title``, ``n_rows``."""
+    if repeated(entry):
+        return charts.seeds_loss_chart({label: list(runs.values()) for label, runs in entry["repeats"].items()}, x,
+                                       configs=entry["configs"], seeds={label: len(seeds) for label, seeds
+                                                                        in entry["seeds"].items()}, **options)
+    return charts.runs_loss_chart(entry["runs"], x, configs=entry["configs"], **options)
+
+
+def seed_columns(entry: Mapping[str, Any], label: str) -> dict[str, str]:
+    """A comparison table's columns about the seeds, for the configuration ``label``: which seed is the median
+    run the row quotes, and the band of the final losses over the seeds (none when every run had one seed)."""
+    if not repeated(entry):
+        return {}
+    runs = list(entry["repeats"][label].values())
+    if len(runs) == 1:
+        return {"seed of the median run": f"{entry['configs'][label].seed} (one run)", "final loss over the seeds": "—"}
+    finals = charts.final_losses(runs)
+    (low,), (high,) = charts.run_quantiles(finals[:, None], charts.band_quantiles(len(runs)))
+    diverged = int(np.isinf(finals).sum())
+    return {"seed of the median run": str(entry["configs"][label].seed),
+            "final loss over the seeds": f"{format_number(float(low))} – {format_number(float(high))} "
+                                         f"({charts.band_name(len(runs))} of {len(runs)}"
+                                         + (f"; {diverged} diverged)" if diverged else ")")}
+
+
+SEEDS_TABLE_CAPTION = ("With several seeds, each row quotes the configuration's median run: of its seeds, the one "
+                       "whose final training loss is the median (the lower middle one for an even number).")
+
+
+def _repeats_interrupted(entry: MutableMapping[str, Any] | None) -> None:
+    """Like :func:`ui.runner.runs_interrupted`, for every seed's run of a comparison."""
+    if entry is not None and "repeats" in entry:
+        entry["repeats"] = {label: {seed: progress.stopped() if progress.status == "running" else progress
+                                    for seed, progress in runs.items()} for label, runs in entry["repeats"].items()}
+
+
 def train_comparison(
     key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *, data_key: str,
-    clicked: bool, bar: Any, draw: Callable[[dict[str, sgdcore.Progress]], None] | None = None, live: bool = True,
+    clicked: bool, bar: Any, draw: Callable[[dict[str, Any]], None] | None = None, live: bool = True,
+    seeds: Mapping[str, list[int]] | None = None,
 ) -> dict[str, Any] | None:
     """A comparison page's runs: trained one after another when ``clicked`` (progress in ``bar``), every
-    snapshot kept in ``st.session_state[key]`` as ``{"key": …, "runs": …, "configs": …}``, keyed on
-    ``data_key`` (the data they are trained on) and the configurations.
+    snapshot kept in ``st.session_state[key]`` as :func:`comparison_entry` makes it, keyed on ``data_key`` (the
+    data they are trained on), the configurations and the ``seeds`` each trains with (:func:`seed_plan`; by
+    default its own seed alone). ``draw`` gets that entry.
 
     Returns what is kept (``None`` before the first run), saying so when the settings changed since; runs on
     other data than ``data_key`` (another number of features, another optimum) are kept but not returned.
     """
     state = st.session_state
-    run_key = f"{data_key}|{sorted(configs.items())}"
+    plan = {label: [config.seed] for label, config in configs.items()} if seeds is None else dict(seeds)
+    run_key = f"{data_key}|{sorted(configs.items())}" + (f"|{sorted(plan.items())}" if repeated({"seeds": plan})
+                                                         else "")
     runs_interrupted(state, key)
+    _repeats_interrupted(state.get(key))
     if clicked:
+        every_seed = {seed_label(label, seed): replace(config, seed=seed)
+                      for label, config in configs.items() for seed in plan[label]}
+
         def save(runs: dict[str, sgdcore.Progress]) -> None:
-            state[key] = {"key": run_key, "runs": runs, "configs": configs}
+            state[key] = comparison_entry(run_key, configs, plan, runs)
 
         waiting = st.empty()
 
@@ -303,8 +430,10 @@ def train_comparison(
                 waiting.empty()
 
         try:
-            train_all(problem, configs, save=save, draw=draw, live=live, sharing=sharing,
-                      report=lambda label, index: bar.progress(index / len(configs), text=f"Training {label}…"))
+            # Each snapshot is saved before it is drawn: the page draws the entry kept, median runs and all.
+            train_all(problem, every_seed, save=save, draw=None if draw is None else lambda _: draw(state[key]),
+                      live=live, sharing=sharing,
+                      report=lambda label, index: bar.progress(index / len(every_seed), text=f"Training {label}…"))
         except sgdcore.SGDCoreError as error:
             show_error(error)
         bar.empty()
