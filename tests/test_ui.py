@@ -542,6 +542,9 @@ def test_the_pages_runs_reuse_the_problems_loss_forms(live: bool, monkeypatch: p
         raise AssertionError("a page run summed the loss's quadratic form again")
 
     monkeypatch.setattr(sys.modules["sgdcore.losses"], "quadratic_loss", summed_again)
+    # As on a server whose kernel is ready: while it compiles, a short run trains on the NumPy path instead,
+    # equal to the compiled run only to rounding.
+    runner.wait_for_kernel()
     if live:
         progress = runner.train_live(problem, config, save=lambda _: None, draw=lambda _: None)
     else:

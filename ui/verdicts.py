@@ -361,10 +361,10 @@ def _growing(progress: sgdcore.Progress) -> bool:
 def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     distance = diagnosis.relative_distance or 0.0
     kappa = diagnosis.limits.condition_number
-    speed = _speed(progress)
-    done = (f"Converged after {_epochs(progress.epoch)} by the early-stopping rule ({speed}), but" if progress.status
-            == "converged" else f"Finished {_epochs(progress.epoch)} ({speed}), but")
-    text = f"{done} SGD is far from {_target(diagnosis)}: {_percent(distance)} away (relative distance)."
+    done = (f"Converged after {_epochs(progress.epoch)} by the early-stopping rule" if progress.status == "converged"
+            else f"Finished {_epochs(progress.epoch)}")
+    text = (f"{done}. {_speed(progress)}. But SGD is far from {_target(diagnosis)}: {_percent(distance)} away "
+            "(relative distance).")
     if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:
         text += (f" Train R² is {diagnosis.train_r2:.2g}, below 0: these weights predict worse than the mean of "
                  "the target does.")
@@ -386,7 +386,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     elif needed is not None and needed > 0:
         total = progress.epoch + math.ceil(needed)
         if total <= MAX_EPOCHS:
-            text += (f" At {measured}, about {_count(needed)} more epoch{'s' if needed > 1 else ''} would bring it "
+            more = math.ceil(needed)
+            text += (f" At {measured}, about {more:,} more epoch{'s' if more != 1 else ''} would bring it "
                      f"within {ARRIVED:.0%}.")
         else:
             text += (f" At {measured}, it would take about {_count(needed)} more epochs to come within "

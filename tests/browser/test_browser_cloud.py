@@ -93,5 +93,7 @@ def test_under_clouds_overrides_a_csv_uploads_with_xsrf_on_and_trains(cloud_page
         assert abs(to_float(rows[name]["closed form"]) - expected) < 0.01, rows
 
     click_nav(cloud_page, "Export and share")
-    link = main(cloud_page).locator('[data-testid="stCode"]').first.inner_text().strip()
+    # The share link's code block, not the run-as-code script further down the page.
+    link = main(cloud_page).locator('[data-testid="stCode"]').filter(has_text=re.compile(r"^\s*http")).first
+    link = link.inner_text().strip()
     assert link.startswith(cloud_page.url.split("/export")[0]) and "data=csv" in link, link
