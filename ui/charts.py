@@ -77,7 +77,7 @@ def examples_seen(steps: np.ndarray, n_rows: int, config: sgdcore.TrainConfig) -
 def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     """Wall time after each number of steps: measured at each epoch's end and at the snapshot, in between
     interpolated linearly (sgdcore times epochs, not steps)."""
-    known_steps = np.arange(len(progress.epoch_seconds)) * progress.steps_per_epoch
+    known_steps = progress.epoch_steps[: len(progress.epoch_seconds)]
     known_seconds = np.asarray(progress.epoch_seconds, dtype=np.float64)
     if progress.step > known_steps[-1]:
         known_steps = np.append(known_steps, progress.step)
@@ -85,12 +85,21 @@ def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     return np.interp(np.asarray(steps, dtype=np.float64), known_steps, known_seconds)
 
 
+def epochs_done(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
+    """Epochs done after each number of steps: by the steps at each epoch's end (the batch size, hence the steps in
+    an epoch, may have changed part-way: ``sgdcore.changes``), and after the last, at the run's current batch size."""
+    ends = progress.epoch_steps
+    steps = np.asarray(steps, dtype=np.float64)
+    within = np.interp(steps, ends, np.arange(len(ends), dtype=np.float64))
+    return np.where(steps > ends[-1], len(ends) - 1 + (steps - ends[-1]) / progress.steps_per_epoch, within)
+
+
 def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdcore.TrainConfig | None,
                    n_rows: int | None = None) -> pd.DataFrame:
     """``frame`` (with a ``step`` column) with where each point is in the run besides its step: epochs done,
     wall time and, given the run's config, the learning rate and (given the training rows) the examples seen."""
     steps = frame["step"].to_numpy()
-    frame["epoch"] = steps.astype(float) / progress.steps_per_epoch
+    frame["epoch"] = epochs_done(progress, steps)
     frame["seconds"] = seconds_at(progress, steps)
     if config is not None:
         frame["learning rate"] = learning_rates(config, progress, steps)
@@ -127,7 +136,7 @@ def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None 
     training rows ``n_rows``) the examples seen."""
     kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
     minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
-    epoch_steps = kept * progress.steps_per_epoch
+    epoch_steps = progress.epoch_steps[kept]
     frames = [
         pd.DataFrame({"step": progress.loss_steps[minibatch], "loss": progress.minibatch_loss[minibatch],
                       "series": "minibatch"}),
@@ -191,7 +200,24 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(strokeWidth=1.5).encode(
             y=alt.Y("loss:Q"), color=alt.Color("line:N", scale=colours, title=None),
             strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None), tooltip=[alt.Tooltip("label")]))
+    if progress.changes:
+        layers.append(change_rules(progress, config, x, n_rows))
     return alt.layer(*layers).properties(height=300, title="Loss")
+
+
+CHANGE_COLOUR = "#636363"
+
+
+def change_rules(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None, x: str = "step",
+                 n_rows: int | None = None) -> alt.Chart:
+    """A dotted vertical rule where the run's settings changed part-way (``progress.changes``, ``sgdcore.changes``):
+    after the steps taken with the settings before, its hover text naming what changed."""
+    frame = pd.DataFrame({"step": [step for step, _ in progress.changes],
+                          "change": [what for _, what in progress.changes]})
+    frame = _with_position(frame, progress, config, n_rows)
+    return alt.Chart(frame).mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5).encode(
+        x=_x_axis(x), tooltip=[alt.Tooltip("change:N", title="settings changed"), alt.Tooltip("step:Q", format=",d"),
+                               EPOCH_TOOLTIP])
 
 
 def runs_loss_chart(
