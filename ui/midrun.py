@@ -21,8 +21,10 @@ FIXED_WORDS = {"seed": "seed", "shuffle": "sampling", "block_size": "block size"
 
 def _continues(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, problem: Any) -> bool:
     progress = run["progress"]
-    if not trained_on(run["key"], data_key) or getattr(problem, "on_cluster", False):
+    if not trained_on(run["key"], data_key):
         return False
+    if getattr(problem, "on_cluster", False):  # trained on the workers (sgdcore.distributed): only as it was
+        return progress.status == "stopped" and run["config"] == config
     if fixed_changes(run["config"], config):
         return False
     # A paused run and a finished one alike continue only if the epochs set leave steps to take.
@@ -33,7 +35,8 @@ def continued_run(run: dict[str, Any] | None, data_key: str, config: sgdcore.Tra
                   problem: Any) -> sgdcore.Progress | None:
     """The saved run's last snapshot if **Train** with ``config`` continues it, else ``None`` (a new run).
 
-    Large data on a cluster (``problem.on_cluster``) trains elsewhere, with states of its own: its runs restart.
+    Large data on a cluster (``problem.on_cluster``) trains on the workers, whose runs continue only with the
+    settings they had.
     """
     if run is None or not _continues(run, data_key, config, problem):
         return None
@@ -45,7 +48,7 @@ def why_new(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, pro
     if not trained_on(run["key"], data_key):
         return "the data changed"
     if getattr(problem, "on_cluster", False):
-        return "a run on large data starts afresh"
+        return "on large data a run continues only with the settings it had"
     fixed = fixed_changes(run["config"], config)
     if fixed:
         return f"the {' and '.join(FIXED_WORDS.get(name, name) for name in fixed)} changed"
