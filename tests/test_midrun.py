@@ -100,3 +100,16 @@ def test_a_finished_run_with_a_new_rate_and_no_more_epochs_starts_again() -> Non
     button(at, "Train").click().run()
     no_exceptions(at)
     assert (saved(at)["progress"].step, saved(at)["progress"].changes) == (240, ())
+
+
+def test_the_export_page_says_a_changed_run_is_not_its_script() -> None:
+    from test_app_pages import open_page
+
+    at = app()
+    button(at, "Step").click().run()
+    at.sidebar.select_slider(key="learning_rate").set_value(0.1).run()
+    button(at, "Train").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    assert any(warning.value.startswith("The run's settings changed part-way (at step 80: learning rate 0.03 → 0.1)")
+               for warning in at.warning)
