@@ -44,12 +44,18 @@ class TrainState:
     epoch_train_loss: np.ndarray
     epoch_test_loss: np.ndarray | None
     epoch_seconds: np.ndarray
-    # The TrainConfig the run was last trained with (sgdcore.train resolves its schedule), the (step, description)
-    # of each change of settings part-way (sgdcore.changes), and the steps at each epoch's end (the batch size may
-    # have changed between epochs). A state made without them (None) records no change.
-    config: Any = None
+    # The TrainConfigs the run was trained with, each with the (0-based) step from which it applied (sgdcore.train
+    # resolves their schedules), the (step, description) of each change of settings part-way (sgdcore.changes), and
+    # the steps at each epoch's end (the batch size may have changed between epochs). A state made without them
+    # records no change.
+    configs: tuple[tuple[int, Any], ...] = ()
     changes: tuple[tuple[int, str], ...] = ()
     epoch_steps: np.ndarray | None = None
+
+    @property
+    def config(self) -> Any:
+        """The TrainConfig the run was last trained with, or ``None`` if the state does not say."""
+        return self.configs[-1][1] if self.configs else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,16 +182,18 @@ class Run:
         self.epoch_train_loss = list(state.epoch_train_loss)
         self.epoch_test_loss = None if state.epoch_test_loss is None else list(state.epoch_test_loss)
         self.epoch_seconds = list(state.epoch_seconds)
-        self.config, self.changes = state.config, state.changes
+        self.configs, self.changes = state.configs, state.changes
         self.epoch_steps = None if state.epoch_steps is None else list(state.epoch_steps)
 
     def continue_with(self, config: Any) -> None:
         """Run on with ``config`` from here, recording at this step what it changes (:mod:`sgdcore.changes`)."""
-        if self.config is not None:
-            changed = describe_changes(self.config, config)
-            if changed:
-                self.changes = (*self.changes, (self.step, ", ".join(changed)))
-        self.config = config
+        changed = () if not self.configs else describe_changes(self.configs[-1][1], config)
+        if changed:
+            self.changes = (*self.changes, (self.step, ", ".join(changed)))
+        if changed or not self.configs:
+            self.configs = (*self.configs, (self.step, config))
+        else:  # the same settings (another number of epochs, say): the last config is the run's
+            self.configs = (*self.configs[:-1], (self.configs[-1][0], config))
 
     def room_for_steps(self) -> int:
         """Steps the kernel may run before the trajectory buffer is full; thins it first if needed."""
@@ -308,6 +316,6 @@ class Run:
             trajectory=np.vstack((self.trajectory_start, recorded)), record_stride=self.record_stride,
             epoch_train_loss=np.array(self.epoch_train_loss),
             epoch_test_loss=None if self.epoch_test_loss is None else np.array(self.epoch_test_loss),
-            epoch_seconds=np.array(self.epoch_seconds), config=self.config, changes=self.changes,
+            epoch_seconds=np.array(self.epoch_seconds), configs=self.configs, changes=self.changes,
             epoch_steps=None if self.epoch_steps is None else np.array(self.epoch_steps, dtype=np.int64),
         )

@@ -117,6 +117,10 @@ def test_a_new_batch_size_waits_for_the_next_epoch() -> None:
     # The rest of epoch 1 in minibatches of 10 (at the new rate), then epochs of 40 minibatches of 25.
     assert list(continued.epoch_steps) == [0, 100, 140, 180] and continued.steps_per_epoch == 40
     assert continued.changes == ((64, "learning rate 0.03 → 0.05"), (100, "batch size 10 → 25"))
+    # The configs in force, each from its first (0-based) step: the last one is the run's.
+    assert [(start, used.learning_rate, used.batch_size) for start, used in continued.state.configs] == [
+        (0, 0.03, 10), (64, 0.05, 10), (100, 0.05, 25)]
+    assert continued.state.config.batch_size == 25
     # The same as finishing the epoch at the old batch size, then going on with the new one at its end.
     epoch_end = last(train(data, replace(bigger, batch_size=10), state=paused.state, until_epoch=1))
     assert_same_run(continued, last(train(data, bigger, state=epoch_end.state)))

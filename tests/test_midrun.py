@@ -59,6 +59,9 @@ def test_a_paused_run_continues_with_a_new_learning_rate_and_the_chart_marks_it(
                for text in caption_texts(at))
     losses, *_ = chart_data(at, "Loss")
     assert losses["step"].max() == 240
+    # Hovering a point names the rate its step was taken at: the old one up to step 80, the new one after.
+    assert set(losses.loc[losses["step"].between(1, 80), "learning rate"]) == {0.03}
+    assert set(losses.loc[losses["step"] > 80, "learning rate"]) == {0.1}
 
 
 def test_raising_the_epochs_of_a_finished_run_continues_it_with_the_new_settings() -> None:

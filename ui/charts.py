@@ -11,6 +11,7 @@ the browser redraws it in place (see ``ui.slots``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -58,8 +59,17 @@ def scheduled_rates(config: sgdcore.TrainConfig, steps_per_epoch: int, steps: np
 
 def learning_rates(config: sgdcore.TrainConfig, progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     """The learning rate of the update that made each point: step ``N`` (counted from 1, as the histories count
-    them) was taken at the rate of 0-based step ``N − 1``; the start (step 0) shows the first step's rate."""
-    return scheduled_rates(config, progress.steps_per_epoch, np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0))
+    them) was taken at the rate of 0-based step ``N − 1``; the start (step 0) shows the first step's rate.
+
+    A run whose settings changed part-way (``progress.changes``) took the steps before each change at the rates of
+    the configs it had then (``progress.state.configs``); ``config`` gives the rest."""
+    steps = np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0)
+    rates = scheduled_rates(config, progress.steps_per_epoch, steps)
+    used = progress.state.configs
+    for (start, earlier), (end, _) in itertools.pairwise(used):
+        before = (steps >= start) & (steps < end)
+        rates[before] = np.asarray(earlier.learning_rate_at(steps[before]), dtype=np.float64).reshape(-1)
+    return rates
 
 
 AXES = {"step": "step", "epoch": "epoch", "examples": "examples seen", "seconds": "wall time (s)"}
