@@ -65,9 +65,11 @@ def changes_text(run: dict[str, Any], config: sgdcore.TrainConfig) -> str:
 def pending_text(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, problem: Any) -> str:
     """What **Train** will do now that the sidebar's settings differ from the run's."""
     if _continues(run, data_key, config, problem):
-        changed = changes_text(run, config)
+        changed, progress = changes_text(run, config), run["progress"]
+        waits = (" The new batch size starts with the next epoch: the epoch under way ends in the minibatches it "
+                 "began with." if progress.batch_in_epoch > 0 and run["config"].batch_size != config.batch_size else "")
         return (f"The settings changed since this run{f' ({changed})' if changed else ''}: **Train** continues it "
-                f"with them from step {run['progress'].step:,}, keeping its weights, velocity and history. "
+                f"with them from step {progress.step:,}, keeping its weights, velocity and history.{waits} "
                 "**Reset** first to start a new run instead.")
     why = why_new(run, data_key, config, problem)
     return f"The settings changed since this run: **Train** starts a new run with them ({why}). Shown: the last run."
