@@ -116,3 +116,30 @@ def test_the_export_page_says_a_changed_run_is_not_its_script() -> None:
     no_exceptions(at)
     assert any(warning.value.startswith("The run's settings changed part-way (at step 80: learning rate 0.03 → 0.1)")
                for warning in at.warning)
+
+
+def test_the_words_before_train_say_what_a_click_will_do() -> None:
+    from dataclasses import replace
+
+    import sgdcore
+    from ui import midrun
+
+    data = sgdcore.synthetic(n=1000, seed=0)
+    config = sgdcore.TrainConfig(epochs=2, backend="numpy")
+    runs = sgdcore.train(data, config, report_every=0)
+    paused = next(runs).stopped()  # inside the first epoch
+    runs.close()
+    assert paused.batch_in_epoch > 0
+    run = {"key": f"data|{config}", "progress": paused, "config": config}
+    bigger = replace(config, batch_size=20)
+    text = midrun.pending_text(run, "data", bigger, problem=None)
+    assert text.startswith(f"The settings changed since this run (batch size 10 → 20): **Train** continues it with "
+                           f"them from step {paused.step:,}")
+    assert "The new batch size starts with the next epoch" in text
+    assert midrun.continued_run(run, "data", bigger, None) is paused
+    assert midrun.continued_run(run, "other data", bigger, None) is None
+    reseeded = replace(config, seed=1, shuffle="none")
+    assert midrun.continued_run(run, "data", reseeded, None) is None
+    assert "(the seed and sampling changed)" in midrun.pending_text(run, "data", reseeded, None)
+    assert midrun.how_text(run, None, "data", reseeded, None) == "Started a new run: the seed and sampling changed."
+    assert midrun.how_text(None, None, "data", config, None) is None  # a first run needs no words
