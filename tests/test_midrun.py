@@ -143,3 +143,27 @@ def test_the_words_before_train_say_what_a_click_will_do() -> None:
     assert "(the seed and sampling changed)" in midrun.pending_text(run, "data", reseeded, None)
     assert midrun.how_text(run, None, "data", reseeded, None) == "Started a new run: the seed and sampling changed."
     assert midrun.how_text(None, None, "data", config, None) is None  # a first run needs no words
+
+
+def test_examples_seen_count_each_epoch_in_the_batch_size_it_began_with() -> None:
+    from dataclasses import replace
+
+    import sgdcore
+    from ui import charts
+
+    data = sgdcore.synthetic(n=1000, seed=0)
+    config = sgdcore.TrainConfig(epochs=3, backend="numpy")
+    runs = sgdcore.train(data, config, report_every=0)
+    paused = next(runs).stopped()  # at step 64, inside the first epoch
+    runs.close()
+    continued = [*sgdcore.train(data, replace(config, batch_size=25), state=paused.state)][-1]
+    steps = np.array([0, 64, 100, 101, 140, 150, 180])
+    # Epoch 1 in minibatches of 10 (100 steps), epochs 2 and 3 in minibatches of 25 (40 steps each).
+    assert list(charts.examples_seen_across_changes(continued, steps, 1000)) == [0, 640, 1000, 1025, 2000, 2250, 3000]
+    # Without a change it counts as examples_seen does, a short or dropped last batch included.
+    for drop_last in (False, True):
+        plain = sgdcore.TrainConfig(epochs=2, batch_size=30, drop_last=drop_last, backend="numpy")
+        run = [*sgdcore.train(data, plain)][-1]
+        every = np.arange(run.step + 1)
+        assert np.array_equal(charts.examples_seen_across_changes(run, every, 1000),
+                              charts.examples_seen(every, 1000, plain))

@@ -84,6 +84,24 @@ def examples_seen(steps: np.ndarray, n_rows: int, config: sgdcore.TrainConfig) -
     return epochs * per_epoch + np.minimum(within * config.batch_size, per_epoch)
 
 
+def examples_seen_across_changes(progress: sgdcore.Progress, steps: np.ndarray, n_rows: int) -> np.ndarray:
+    """:func:`examples_seen` for a run whose settings changed part-way: each epoch in minibatches of the batch size
+    in force when it began (``progress.state.configs``; a new batch size waits for the next epoch)."""
+    ends, used = progress.epoch_steps, progress.state.configs
+    firsts = np.array([first for first, _ in used])
+    began_with = [used[np.searchsorted(firsts, end, side="right") - 1][1] for end in ends]  # the epoch after each end
+
+    def rows_in_epoch(config: sgdcore.TrainConfig) -> int:
+        return config.steps_per_epoch(n_rows) * config.batch_size if config.drop_last else n_rows
+
+    done = np.concatenate(([0], np.cumsum([rows_in_epoch(config) for config in began_with[:-1]], dtype=np.int64)))
+    steps = np.asarray(steps, dtype=np.int64)
+    epoch = np.searchsorted(ends, steps, side="right") - 1
+    batch = np.array([config.batch_size for config in began_with], dtype=np.int64)[epoch]
+    cap = np.array([rows_in_epoch(config) for config in began_with], dtype=np.int64)[epoch]
+    return done[epoch] + np.minimum((steps - ends[epoch]) * batch, cap)
+
+
 def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     """Wall time after each number of steps: measured at each epoch's end and at the snapshot, in between
     interpolated linearly (sgdcore times epochs, not steps)."""
@@ -114,7 +132,8 @@ def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdc
     if config is not None:
         frame["learning rate"] = learning_rates(config, progress, steps)
         if n_rows is not None:
-            frame["examples"] = examples_seen(steps, n_rows, config)
+            frame["examples"] = (examples_seen(steps, n_rows, config) if len(progress.state.configs) < 2
+                                 else examples_seen_across_changes(progress, steps, n_rows))
     return frame
 
 
