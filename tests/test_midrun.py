@@ -21,13 +21,19 @@ def loss_spec(at) -> dict:
     raise AssertionError("no loss chart")
 
 
+def layers(spec: dict) -> list[dict]:
+    """Every layer of a layered spec, nested layers opened."""
+    return [inner for layer in spec.get("layer", []) for inner in ([layer] if "layer" not in layer else layers(layer))]
+
+
 def marked_changes(at) -> list[tuple[int, str]]:
     """The change rules of the loss chart: (step, what changed), from the layer that draws them."""
-    rules = [layer for layer in loss_spec(at)["layer"]
-             if layer.get("mark", {}).get("type") == "rule" and layer["encoding"].get("x")]
+    rules = [layer for layer in layers(loss_spec(at)) if layer.get("mark", {}).get("type") == "rule"
+             and "change" in json.dumps(layer.get("encoding", {}).get("tooltip", []))]
     datasets = chart_data(at, "Loss")
     frames = [frame for frame in datasets if "change" in frame]
-    assert len(rules) == 1 and len(frames) == 1, (rules, [list(frame) for frame in datasets])
+    assert len(rules) == 1 and rules[0]["encoding"]["x"]["field"] == "step", rules
+    assert len(frames) == 1, [list(frame) for frame in datasets]
     return list(zip(frames[0]["step"], frames[0]["change"], strict=True))
 
 
@@ -92,7 +98,7 @@ def test_a_new_seed_starts_a_new_run_and_says_so() -> None:
     fresh = saved(at)["progress"]
     assert (fresh.step, fresh.changes) == (240, ())
     assert "Started a new run: the seed changed." in caption_texts(at)
-    assert not [layer for layer in loss_spec(at)["layer"] if "change" in json.dumps(layer.get("encoding", {}))]
+    assert not [layer for layer in layers(loss_spec(at)) if "change" in json.dumps(layer.get("encoding", {}))]
 
 
 def test_a_finished_run_with_a_new_rate_and_no_more_epochs_starts_again() -> None:

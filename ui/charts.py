@@ -238,15 +238,19 @@ CHANGE_COLOUR = "#636363"
 
 
 def change_rules(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None, x: str = "step",
-                 n_rows: int | None = None) -> alt.Chart:
+                 n_rows: int | None = None) -> alt.LayerChart:
     """A dotted vertical rule where the run's settings changed part-way (``progress.changes``, ``sgdcore.changes``):
     after the steps taken with the settings before, its hover text naming what changed."""
     frame = pd.DataFrame({"step": [step for step, _ in progress.changes],
                           "change": [what for _, what in progress.changes]})
     frame = _with_position(frame, progress, config, n_rows)
-    return alt.Chart(frame).mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5).encode(
-        x=_x_axis(x), tooltip=[alt.Tooltip("change:N", title="settings changed"), alt.Tooltip("step:Q", format=",d"),
-                               EPOCH_TOOLTIP])
+    base = alt.Chart(frame).encode(x=_x_axis(x))
+    drawn = base.mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5)
+    # A wide, all but invisible rule over it takes the hover: a line 1.5 pixels wide is hard to point at.
+    hover = base.mark_rule(color=CHANGE_COLOUR, strokeWidth=9, strokeOpacity=0.01).encode(
+        tooltip=[alt.Tooltip("change:N", title="settings changed"), alt.Tooltip("step:Q", format=",d"),
+                 EPOCH_TOOLTIP])
+    return drawn + hover
 
 
 def runs_loss_chart(
