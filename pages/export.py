@@ -87,6 +87,11 @@ if not reproducible(progress):
     st.warning(f"The run was paused inside epoch {progress.epoch + 1}, at step {progress.step:,}: a script stops only "
                f"at the end of an epoch, so this one stops after epoch {progress.epoch}. Press **Train** or **Step** "
                "on the Train page to end the epoch, and the script gives the run's weights exactly.", icon="⏸️")
+if progress.changes:  # continued with other settings on the Train page (sgdcore.changes): one config cannot say so
+    changed = "; ".join(f"at step {step:,}: {what}" for step, what in progress.changes)
+    st.warning(f"The run's settings changed part-way ({changed}). The configuration and the script hold its last "
+               "settings, from the start: they give another run. **Reset** and train on the Train page for a run "
+               "they reproduce.", icon="🔀")
 if on_cluster:
     snippet = distributed_snippet(problem.data, config, progress, problem.address)
 else:

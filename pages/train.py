@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui import charts, verdicts
+from ui import charts, midrun, verdicts
 from ui.axis import choose_axis
 from ui.kernel import kernel_ready
 from ui.navigation import require_router
@@ -189,8 +189,12 @@ def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.T
     return replace(config, epochs=epochs, schedule=schedule)
 
 
+how = None  # what the click did (ui.midrun.how_text): continued the run or started a new one
+
+
 def save(progress: sgdcore.Progress) -> None:
-    state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description}
+    state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description,
+                  "how": how}
 
 
 run = state.get(RUN)
@@ -198,7 +202,8 @@ if stop_clicked and (run is None or run["progress"].status != "stopped"):
     st.toast("Nothing is running." if run is None or run["progress"].done else "Stopped.")
 if train_clicked or step_clicked:
     same_run = run is not None and run["key"] == run_key
-    resume_from = run["progress"] if same_run and run["progress"].status == "stopped" else None
+    # A stopped run continues, with the sidebar's settings if they changed and a run can (ui.midrun).
+    resume_from = midrun.continued_run(run, choice.key, config, problem)
     until_epoch = until_step = None
     if resume_from is not None and resume_from.epoch >= config.epochs:
         # Paused inside an epoch after the last (a minibatch Step after the end): it runs to that epoch's end.
@@ -212,6 +217,7 @@ if train_clicked or step_clicked:
             until_step = (resume_from.step if resume_from else 0) + 1
         else:
             until_epoch = (resume_from.epoch if resume_from else 0) + 1
+    how = midrun.how_text(run, resume_from, choice.key, config, problem)
     if resume_from is not None:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
         draw(resume_from)
@@ -245,7 +251,7 @@ if not run_on_this_data:
 else:
     progress = run["progress"]
     if run["key"] != run_key:
-        st.info("The settings changed since this run: **Train** starts a new run with them. Shown: the last run.")
+        st.info(midrun.pending_text(run, choice.key, config, problem))
     run_limits = verdicts.limits_for(problem, choice.key, run["config"])
     floor = verdicts.noise_floor_for(problem, choice.key, run["config"], run_limits)
     if progress.done:
@@ -254,6 +260,8 @@ else:
                       key="verdict")
     else:
         status_slot.warning(verdicts.paused_text(progress))
+    if run.get("how"):
+        st.caption(run["how"])
     for notice in progress.notices:
         st.caption(notice)
     report(progress)

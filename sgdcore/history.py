@@ -8,10 +8,11 @@ stride when full, so that drawing a run costs the same after a thousand steps as
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from sgdcore.changes import describe_changes
 from sgdcore.kernels import Records
 
 Status = Literal["running", "converged", "diverged", "finished", "stopped"]
@@ -43,6 +44,18 @@ class TrainState:
     epoch_train_loss: np.ndarray
     epoch_test_loss: np.ndarray | None
     epoch_seconds: np.ndarray
+    # The TrainConfigs the run was trained with, each with the (0-based) step from which it applied (sgdcore.train
+    # resolves their schedules), the (step, description) of each change of settings part-way (sgdcore.changes), and
+    # the steps at each epoch's end (the batch size may have changed between epochs). A state made without them
+    # records no change.
+    configs: tuple[tuple[int, Any], ...] = ()
+    changes: tuple[tuple[int, str], ...] = ()
+    epoch_steps: np.ndarray | None = None
+
+    @property
+    def config(self) -> Any:
+        """The TrainConfig the run was last trained with, or ``None`` if the state does not say."""
+        return self.configs[-1][1] if self.configs else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +109,18 @@ class Progress:
     @property
     def steps_per_second(self) -> float:
         return self.step / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    @property
+    def changes(self) -> tuple[tuple[int, str], ...]:
+        """Where the settings changed part-way (:mod:`sgdcore.changes`): ``(steps taken before, description)``."""
+        return self.state.changes
+
+    @property
+    def epoch_steps(self) -> np.ndarray:
+        """The steps taken at the end of each epoch (``[0]`` first: the start), as ``epoch_train_loss`` is indexed."""
+        if self.state.epoch_steps is not None:
+            return self.state.epoch_steps
+        return self.steps_per_epoch * np.arange(len(self.epoch_train_loss), dtype=np.int64)
 
     @property
     def done(self) -> bool:
@@ -157,6 +182,18 @@ class Run:
         self.epoch_train_loss = list(state.epoch_train_loss)
         self.epoch_test_loss = None if state.epoch_test_loss is None else list(state.epoch_test_loss)
         self.epoch_seconds = list(state.epoch_seconds)
+        self.configs, self.changes = state.configs, state.changes
+        self.epoch_steps = None if state.epoch_steps is None else list(state.epoch_steps)
+
+    def continue_with(self, config: Any) -> None:
+        """Run on with ``config`` from here, recording at this step what it changes (:mod:`sgdcore.changes`)."""
+        changed = () if not self.configs else describe_changes(self.configs[-1][1], config)
+        if changed:
+            self.changes = (*self.changes, (self.step, ", ".join(changed)))
+        if changed or not self.configs:
+            self.configs = (*self.configs, (self.step, config))
+        else:  # the same settings (another number of epochs, say): the last config is the run's
+            self.configs = (*self.configs[:-1], (self.configs[-1][0], config))
 
     def room_for_steps(self) -> int:
         """Steps the kernel may run before the trajectory buffer is full; thins it first if needed."""
@@ -177,6 +214,8 @@ class Run:
         if self.epoch_test_loss is not None:
             self.epoch_test_loss.append(test_loss)
         self.epoch_seconds.append(seconds)
+        if self.epoch_steps is not None:
+            self.epoch_steps.append(self.step)
 
     def records(self, n_steps: int) -> Records:
         """The buffers a chunk of ``n_steps`` steps writes its losses and trajectory into."""
@@ -277,5 +316,6 @@ class Run:
             trajectory=np.vstack((self.trajectory_start, recorded)), record_stride=self.record_stride,
             epoch_train_loss=np.array(self.epoch_train_loss),
             epoch_test_loss=None if self.epoch_test_loss is None else np.array(self.epoch_test_loss),
-            epoch_seconds=np.array(self.epoch_seconds),
+            epoch_seconds=np.array(self.epoch_seconds), configs=self.configs, changes=self.changes,
+            epoch_steps=None if self.epoch_steps is None else np.array(self.epoch_steps, dtype=np.int64),
         )

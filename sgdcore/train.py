@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -28,6 +28,7 @@ from sgdcore.backends import (
     training_threads,
     usable_cores,
 )
+from sgdcore.changes import check_continuable
 from sgdcore.data import Dataset
 from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number
 from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, Setting, Status, TrainState
@@ -175,7 +176,10 @@ def train(
     data, test
         Training rows, and optionally held-out rows whose loss is reported after each epoch.
     state
-        A :attr:`Progress.state` to resume from; the run continues exactly as if never stopped.
+        A :attr:`Progress.state` to resume from; the run continues exactly as if never stopped. ``config`` may
+        differ from the run's own (``state.config``) in the optimiser's settings: the run then continues with them,
+        and :attr:`Progress.changes` records where (:mod:`sgdcore.changes`: a new batch size starts at the next
+        epoch, a new schedule is read at the run's step count).
     until_epoch
         Pause (status ``"stopped"``) once this many epochs are complete: one epoch at a time. ``0`` gives
         the starting point without a step.
@@ -193,10 +197,17 @@ def train(
     Raises
     ------
     ConfigError
-        If the batch size is larger than the data, the state does not fit the data, or a quadratic form
+        If the batch size is larger than the data, the state does not fit the data or cannot continue with
+        ``config`` (another seed or shuffle: :func:`sgdcore.changes.check_continuable`), or a quadratic form
         is of another number of features.
     """
     _check_fits(data, config, state, quadratic=quadratic, test_quadratic=test_quadratic)
+    if state is not None and state.batch_in_epoch > 0 and state.config is not None and (
+            state.config.batch_size != config.batch_size):  # a new batch size waits for the epoch under way to end
+        state = yield from _finish_epoch(data, config, state, test=test, report_every=report_every,
+                                         quadratic=quadratic, test_quadratic=test_quadratic)
+        if state is None:
+            return
     n_rows = data.X.shape[0]
     steps_per_epoch = config.steps_per_epoch(n_rows)
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
@@ -209,6 +220,7 @@ def train(
     if state is None:
         state = _initial_state(data, test, config, loss_of)
     run = Run(state)
+    run.continue_with(config)
     rng = np.random.default_rng()
     rng.bit_generator.state = rng_state = state.epoch_rng_state
     last_epoch = min(config.epochs, until_epoch) if until_epoch is not None else config.epochs
@@ -303,6 +315,26 @@ def _check_fits(
         raise ConfigError(
             f"Cannot resume: the saved run has {state.params.size - 1} features, the data has {n_features}."
         )
+    if state is not None and state.config is not None:
+        check_continuable(state.config, config)
+
+
+def _finish_epoch(
+    data: Dataset, config: TrainConfig, state: TrainState, **options: object
+) -> Generator[Progress, None, TrainState | None]:
+    """The rest of the epoch under way in ``state``, in minibatches of the size it began with and otherwise with
+    ``config``: passes on its running snapshots and returns the state at the epoch's end, or ``None`` if the run
+    ended there (diverged or converged), having passed on that last snapshot too."""
+    progress = None
+    for progress in train(data, replace(config, batch_size=state.config.batch_size), state=state,
+                          until_epoch=state.epoch + 1, **options):
+        if progress.status == "running":
+            yield progress
+    assert progress is not None  # train always yields at least once
+    if progress.status in ("diverged", "converged"):
+        yield progress
+        return None
+    return progress.state
 
 
 def _resolved(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> tuple[TrainConfig, str]:
@@ -381,5 +413,5 @@ def _initial_state(
         trajectory_steps=np.zeros(1, dtype=np.int64), trajectory=params[None, :].copy(), record_stride=1,
         epoch_train_loss=np.array([initial_loss]),
         epoch_test_loss=None if test is None else np.array([loss_pass(test, params)]),
-        epoch_seconds=np.array([0.0]),
+        epoch_seconds=np.array([0.0]), epoch_steps=np.zeros(1, dtype=np.int64),
     )

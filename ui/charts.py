@@ -11,6 +11,7 @@ the browser redraws it in place (see ``ui.slots``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -59,8 +60,17 @@ def scheduled_rates(config: sgdcore.TrainConfig, steps_per_epoch: int, steps: np
 
 def learning_rates(config: sgdcore.TrainConfig, progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     """The learning rate of the update that made each point: step ``N`` (counted from 1, as the histories count
-    them) was taken at the rate of 0-based step ``N − 1``; the start (step 0) shows the first step's rate."""
-    return scheduled_rates(config, progress.steps_per_epoch, np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0))
+    them) was taken at the rate of 0-based step ``N − 1``; the start (step 0) shows the first step's rate.
+
+    A run whose settings changed part-way (``progress.changes``) took the steps before each change at the rates of
+    the configs it had then (``progress.state.configs``); ``config`` gives the rest."""
+    steps = np.maximum(np.asarray(steps, dtype=np.int64) - 1, 0)
+    rates = scheduled_rates(config, progress.steps_per_epoch, steps)
+    used = progress.state.configs
+    for (start, earlier), (end, _) in itertools.pairwise(used):
+        before = (steps >= start) & (steps < end)
+        rates[before] = np.asarray(earlier.learning_rate_at(steps[before]), dtype=np.float64).reshape(-1)
+    return rates
 
 
 AXES = {"step": "step", "epoch": "epoch", "examples": "examples seen", "seconds": "wall time (s)"}
@@ -75,10 +85,28 @@ def examples_seen(steps: np.ndarray, n_rows: int, config: sgdcore.TrainConfig) -
     return epochs * per_epoch + np.minimum(within * config.batch_size, per_epoch)
 
 
+def examples_seen_across_changes(progress: sgdcore.Progress, steps: np.ndarray, n_rows: int) -> np.ndarray:
+    """:func:`examples_seen` for a run whose settings changed part-way: each epoch in minibatches of the batch size
+    in force when it began (``progress.state.configs``; a new batch size waits for the next epoch)."""
+    ends, used = progress.epoch_steps, progress.state.configs
+    firsts = np.array([first for first, _ in used])
+    began_with = [used[np.searchsorted(firsts, end, side="right") - 1][1] for end in ends]  # the epoch after each end
+
+    def rows_in_epoch(config: sgdcore.TrainConfig) -> int:
+        return config.steps_per_epoch(n_rows) * config.batch_size if config.drop_last else n_rows
+
+    done = np.concatenate(([0], np.cumsum([rows_in_epoch(config) for config in began_with[:-1]], dtype=np.int64)))
+    steps = np.asarray(steps, dtype=np.int64)
+    epoch = np.searchsorted(ends, steps, side="right") - 1
+    batch = np.array([config.batch_size for config in began_with], dtype=np.int64)[epoch]
+    cap = np.array([rows_in_epoch(config) for config in began_with], dtype=np.int64)[epoch]
+    return done[epoch] + np.minimum((steps - ends[epoch]) * batch, cap)
+
+
 def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     """Wall time after each number of steps: measured at each epoch's end and at the snapshot, in between
     interpolated linearly (sgdcore times epochs, not steps)."""
-    known_steps = np.arange(len(progress.epoch_seconds)) * progress.steps_per_epoch
+    known_steps = progress.epoch_steps[: len(progress.epoch_seconds)]
     known_seconds = np.asarray(progress.epoch_seconds, dtype=np.float64)
     if progress.step > known_steps[-1]:
         known_steps = np.append(known_steps, progress.step)
@@ -86,17 +114,27 @@ def seconds_at(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
     return np.interp(np.asarray(steps, dtype=np.float64), known_steps, known_seconds)
 
 
+def epochs_done(progress: sgdcore.Progress, steps: np.ndarray) -> np.ndarray:
+    """Epochs done after each number of steps: by the steps at each epoch's end (the batch size, hence the steps in
+    an epoch, may have changed part-way: ``sgdcore.changes``), and after the last, at the run's current batch size."""
+    ends = progress.epoch_steps
+    steps = np.asarray(steps, dtype=np.float64)
+    within = np.interp(steps, ends, np.arange(len(ends), dtype=np.float64))
+    return np.where(steps > ends[-1], len(ends) - 1 + (steps - ends[-1]) / progress.steps_per_epoch, within)
+
+
 def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdcore.TrainConfig | None,
                    n_rows: int | None = None) -> pd.DataFrame:
     """``frame`` (with a ``step`` column) with where each point is in the run besides its step: epochs done,
     wall time and, given the run's config, the learning rate and (given the training rows) the examples seen."""
     steps = frame["step"].to_numpy()
-    frame["epoch"] = steps.astype(float) / progress.steps_per_epoch
+    frame["epoch"] = epochs_done(progress, steps)
     frame["seconds"] = seconds_at(progress, steps)
     if config is not None:
         frame["learning rate"] = learning_rates(config, progress, steps)
         if n_rows is not None:
-            frame["examples"] = examples_seen(steps, n_rows, config)
+            frame["examples"] = (examples_seen(steps, n_rows, config) if len(progress.state.configs) < 2
+                                 else examples_seen_across_changes(progress, steps, n_rows))
     return frame
 
 
@@ -128,7 +166,7 @@ def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None 
     training rows ``n_rows``) the examples seen."""
     kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
     minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
-    epoch_steps = kept * progress.steps_per_epoch
+    epoch_steps = progress.epoch_steps[kept]
     frames = [
         pd.DataFrame({"step": progress.loss_steps[minibatch], "loss": progress.minibatch_loss[minibatch],
                       "series": "minibatch"}),
@@ -192,7 +230,28 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(strokeWidth=1.5).encode(
             y=alt.Y("loss:Q"), color=alt.Color("line:N", scale=colours, title=None),
             strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None), tooltip=[alt.Tooltip("label")]))
+    if progress.changes:
+        layers.append(change_rules(progress, config, x, n_rows))
     return alt.layer(*layers).properties(height=300, title="Loss")
+
+
+CHANGE_COLOUR = "#636363"
+
+
+def change_rules(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None, x: str = "step",
+                 n_rows: int | None = None) -> alt.LayerChart:
+    """A dotted vertical rule where the run's settings changed part-way (``progress.changes``, ``sgdcore.changes``):
+    after the steps taken with the settings before, its hover text naming what changed."""
+    frame = pd.DataFrame({"step": [step for step, _ in progress.changes],
+                          "change": [what for _, what in progress.changes]})
+    frame = _with_position(frame, progress, config, n_rows)
+    base = alt.Chart(frame).encode(x=_x_axis(x))
+    drawn = base.mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5)
+    # A wide, all but invisible rule over it takes the hover: a line 1.5 pixels wide is hard to point at.
+    hover = base.mark_rule(color=CHANGE_COLOUR, strokeWidth=9, strokeOpacity=0.01).encode(
+        tooltip=[alt.Tooltip("change:N", title="settings changed"), alt.Tooltip("step:Q", format=",d"),
+                 EPOCH_TOOLTIP])
+    return drawn + hover
 
 
 def runs_loss_chart(

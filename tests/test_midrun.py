@@ -1,0 +1,175 @@
+"""The Train page's settings changed part-way (issue 18, point 9): a paused or lengthened run continues with the
+new learning rate instead of starting again, the loss chart marks where, and the page says which happened."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from test_app_pages import app, button, chart_data, no_exceptions
+
+
+def saved(at):
+    return at.session_state["train_run"]
+
+
+def loss_spec(at) -> dict:
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec.get("title") == "Loss":
+            return spec
+    raise AssertionError("no loss chart")
+
+
+def layers(spec: dict) -> list[dict]:
+    """Every layer of a layered spec, nested layers opened."""
+    return [inner for layer in spec.get("layer", []) for inner in ([layer] if "layer" not in layer else layers(layer))]
+
+
+def marked_changes(at) -> list[tuple[int, str]]:
+    """The change rules of the loss chart: (step, what changed), from the layer that draws them."""
+    rules = [layer for layer in layers(loss_spec(at)) if layer.get("mark", {}).get("type") == "rule"
+             and "change" in json.dumps(layer.get("encoding", {}).get("tooltip", []))]
+    datasets = chart_data(at, "Loss")
+    frames = [frame for frame in datasets if "change" in frame]
+    assert len(rules) == 1 and rules[0]["encoding"]["x"]["field"] == "step", rules
+    assert len(frames) == 1, [list(frame) for frame in datasets]
+    return list(zip(frames[0]["step"], frames[0]["change"], strict=True))
+
+
+def caption_texts(at) -> list[str]:
+    return [caption.value for caption in at.main.caption]
+
+
+def test_a_paused_run_continues_with_a_new_learning_rate_and_the_chart_marks_it() -> None:
+    at = app()
+    button(at, "Step").click().run()  # one epoch, then paused
+    paused = saved(at)["progress"]
+    assert (paused.status, paused.step, paused.epoch) == ("stopped", 80, 1)
+
+    at.sidebar.select_slider(key="learning_rate").set_value(0.1).run()
+    assert any("continues it with them from step 80" in info.value and "learning rate 0.03 → 0.1" in info.value
+               for info in at.info)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    run = saved(at)
+    continued = run["progress"]
+    # The same run, three epochs in all: steps 81 to 240 at the new rate, the history of the first 80 kept.
+    assert (continued.status, continued.step, continued.epoch) == ("finished", 240, 3)
+    assert len(continued.epoch_train_loss) == 4 and continued.loss_steps.max() == 240
+    assert np.array_equal(continued.epoch_train_loss[:2], paused.epoch_train_loss)
+    assert run["config"].learning_rate == 0.1
+    assert continued.changes == ((80, "learning rate 0.03 → 0.1"),)
+    assert marked_changes(at) == [(80, "learning rate 0.03 → 0.1")]
+    assert any(text.startswith("Continued the run from step 80 with the new settings: learning rate 0.03 → 0.1")
+               for text in caption_texts(at))
+    losses, *_ = chart_data(at, "Loss")
+    assert losses["step"].max() == 240
+    # Hovering a point names the rate its step was taken at: the old one up to step 80, the new one after.
+    assert set(losses.loc[losses["step"].between(1, 80), "learning rate"]) == {0.03}
+    assert set(losses.loc[losses["step"] > 80, "learning rate"]) == {0.1}
+
+
+def test_raising_the_epochs_of_a_finished_run_continues_it_with_the_new_settings() -> None:
+    at = app(epochs="2")
+    button(at, "Train").click().run()
+    first = saved(at)["progress"]
+    assert (first.status, first.step) == ("finished", 160)
+
+    at.sidebar.number_input(key="epochs").set_value(4).run()
+    at.sidebar.select_slider(key="learning_rate").set_value(0.01).run()
+    at.sidebar.slider(key="momentum").set_value(0.5).run()
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    continued = saved(at)["progress"]
+    assert (continued.status, continued.step, continued.epoch) == ("finished", 320, 4)
+    assert len(continued.epoch_train_loss) == 5
+    assert continued.changes == ((160, "learning rate 0.03 → 0.01, momentum 0 → 0.5"),)
+    assert marked_changes(at) == [(160, "learning rate 0.03 → 0.01, momentum 0 → 0.5")]
+
+
+def test_a_new_seed_starts_a_new_run_and_says_so() -> None:
+    at = app()
+    button(at, "Step").click().run()
+    at.sidebar.number_input(key="seed").set_value(7).run()
+    assert any("starts a new run with them (the seed changed)" in info.value for info in at.info)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    fresh = saved(at)["progress"]
+    assert (fresh.step, fresh.changes) == (240, ())
+    assert "Started a new run: the seed changed." in caption_texts(at)
+    assert not [layer for layer in layers(loss_spec(at)) if "change" in json.dumps(layer.get("encoding", {}))]
+
+
+def test_a_finished_run_with_a_new_rate_and_no_more_epochs_starts_again() -> None:
+    at = app()
+    button(at, "Train").click().run()
+    at.sidebar.select_slider(key="learning_rate").set_value(0.1).run()
+    assert any("raise the epochs to continue it instead" in info.value for info in at.info)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    assert (saved(at)["progress"].step, saved(at)["progress"].changes) == (240, ())
+
+
+def test_the_export_page_says_a_changed_run_is_not_its_script() -> None:
+    from test_app_pages import open_page
+
+    at = app()
+    button(at, "Step").click().run()
+    at.sidebar.select_slider(key="learning_rate").set_value(0.1).run()
+    button(at, "Train").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    assert any(warning.value.startswith("The run's settings changed part-way (at step 80: learning rate 0.03 → 0.1)")
+               for warning in at.warning)
+
+
+def test_the_words_before_train_say_what_a_click_will_do() -> None:
+    from dataclasses import replace
+
+    import sgdcore
+    from ui import midrun
+
+    data = sgdcore.synthetic(n=1000, seed=0)
+    config = sgdcore.TrainConfig(epochs=2, backend="numpy")
+    runs = sgdcore.train(data, config, report_every=0)
+    paused = next(runs).stopped()  # inside the first epoch
+    runs.close()
+    assert paused.batch_in_epoch > 0
+    run = {"key": f"data|{config}", "progress": paused, "config": config}
+    bigger = replace(config, batch_size=20)
+    text = midrun.pending_text(run, "data", bigger, problem=None)
+    assert text.startswith(f"The settings changed since this run (batch size 10 → 20): **Train** continues it with "
+                           f"them from step {paused.step:,}")
+    assert "The new batch size starts with the next epoch" in text
+    assert midrun.continued_run(run, "data", bigger, None) is paused
+    assert midrun.continued_run(run, "other data", bigger, None) is None
+    reseeded = replace(config, seed=1, shuffle="none")
+    assert midrun.continued_run(run, "data", reseeded, None) is None
+    assert "(the seed and sampling changed)" in midrun.pending_text(run, "data", reseeded, None)
+    assert midrun.how_text(run, None, "data", reseeded, None) == "Started a new run: the seed and sampling changed."
+    assert midrun.how_text(None, None, "data", config, None) is None  # a first run needs no words
+
+
+def test_examples_seen_count_each_epoch_in_the_batch_size_it_began_with() -> None:
+    from dataclasses import replace
+
+    import sgdcore
+    from ui import charts
+
+    data = sgdcore.synthetic(n=1000, seed=0)
+    config = sgdcore.TrainConfig(epochs=3, backend="numpy")
+    runs = sgdcore.train(data, config, report_every=0)
+    paused = next(runs).stopped()  # at step 64, inside the first epoch
+    runs.close()
+    continued = [*sgdcore.train(data, replace(config, batch_size=25), state=paused.state)][-1]
+    steps = np.array([0, 64, 100, 101, 140, 150, 180])
+    # Epoch 1 in minibatches of 10 (100 steps), epochs 2 and 3 in minibatches of 25 (40 steps each).
+    assert list(charts.examples_seen_across_changes(continued, steps, 1000)) == [0, 640, 1000, 1025, 2000, 2250, 3000]
+    # Without a change it counts as examples_seen does, a short or dropped last batch included.
+    for drop_last in (False, True):
+        plain = sgdcore.TrainConfig(epochs=2, batch_size=30, drop_last=drop_last, backend="numpy")
+        run = [*sgdcore.train(data, plain)][-1]
+        every = np.arange(run.step + 1)
+        assert np.array_equal(charts.examples_seen_across_changes(run, every, 1000),
+                              charts.examples_seen(every, 1000, plain))
