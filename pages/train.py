@@ -9,6 +9,7 @@ import streamlit as st
 import sgdcore
 from ui import charts, midrun, verdicts
 from ui.axis import choose_axis
+from ui.export import as_run
 from ui.kernel import kernel_ready
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
@@ -227,7 +228,10 @@ if train_clicked or step_clicked:
     status_slot.info(training)
     try:
         # The page draws the finished run below, as on any rerun: no need to draw it twice.
-        train_live(problem, config, save=save, draw=draw, report=report, draw_last=False,
+        # A run goes on with the kernel and threads it started on, so that it stays one run, bit for bit, that
+        # its script on the Export page reproduces.
+        run_on = config if resume_from is None else as_run(config, resume_from)
+        train_live(problem, run_on, save=save, draw=draw, report=report, draw_last=False,
                    state=resume_from.state if resume_from else None, until_epoch=until_epoch, until_step=until_step,
                    sharing=lambda others: status_slot.info(f"{training} {sharing_text(others)}".strip()))
     except sgdcore.SGDCoreError as error:

@@ -73,6 +73,9 @@ class Progress:
     ``diverged_at_step`` is where its last loss sits on those axes: step ``N`` whose minibatch loss was
     not finite or over the limit (``N − 1`` steps taken, step ``N`` not), or the last step ``N`` of an
     epoch whose full loss was (``N`` steps taken).
+
+    ``backend`` and ``n_threads`` are the kernel and the threads the steps ran on (``n_threads="auto"`` resolved):
+    a config with both set as here trains the same run, bit for bit, as threads change the order of the sums.
     """
 
     status: Status
@@ -97,6 +100,7 @@ class Progress:
     backend: str
     notices: tuple[str, ...]
     state: TrainState
+    n_threads: int = 1
 
     @property
     def total_steps(self) -> int:
@@ -147,6 +151,7 @@ class Setting(NamedTuple):
     epochs: int
     backend: str
     notices: tuple[str, ...]
+    n_threads: int = 1
 
 
 def _sum_in_order(start: float, values: np.ndarray) -> float:
@@ -298,7 +303,7 @@ class Run:
             trajectory_steps=state.trajectory_steps, trajectory=state.trajectory,
             epoch_train_loss=state.epoch_train_loss, epoch_test_loss=state.epoch_test_loss,
             epoch_seconds=state.epoch_seconds, elapsed_seconds=self.elapsed, diverged_at_step=diverged_at_step,
-            backend=setting.backend, notices=setting.notices, state=state,
+            backend=setting.backend, notices=setting.notices, state=state, n_threads=setting.n_threads,
         )
 
     def to_state(self, epoch_rng_state: dict) -> TrainState:

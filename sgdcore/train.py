@@ -235,7 +235,7 @@ def train(
         test_loss_of = None if test is None else epoch_loss_function(test, config.epochs, loss_of, test_quadratic)
     last_snapshot = time.perf_counter()
 
-    setting = Setting(steps_per_epoch, config.epochs, backend.name, notices)
+    setting = Setting(steps_per_epoch, config.epochs, backend.name, notices, n_threads)
 
     def snapshot(status: Status, message: str, diverged_at: int | None = None) -> Progress:
         nonlocal last_snapshot

@@ -100,3 +100,19 @@ def test_an_uploaded_csv_is_read_from_the_rows_offered_beside_the_script_and_a_s
     assert [b.label for b in at.get("download_button")][-1] == f"The rows it reads ({DATA_FILE})"
     (tmp_path / DATA_FILE).write_bytes(dataset_npz(data))
     assert_same_run(at, run_script(ours, tmp_path))
+
+
+def test_the_script_takes_the_kernel_and_threads_the_run_took() -> None:
+    from ui.export import as_run
+
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=4000, w=list(np.linspace(-2, 2, 20)), seed=1))
+    chosen = sgdcore.TrainConfig(batch_size=512, epochs=2, n_threads="auto")
+    for backend, threads in (("numpy", 1), ("auto", 2)):
+        *_, ran = sgdcore.train(problem.train, sgdcore.TrainConfig(batch_size=512, epochs=2, backend=backend,
+                                                                   n_threads=threads))
+        assert ran.n_threads == min(threads, sgdcore.usable_cores()) if backend == "auto" else ran.n_threads == 1
+        again = as_run(chosen, ran)
+        assert again.n_threads == ran.n_threads and (again.backend == "numpy") == (ran.backend == "numpy")
+        *_, replayed = sgdcore.train(problem.train, again)
+        np.testing.assert_array_equal(replayed.weights, ran.weights)
+        assert replayed.bias == ran.bias

@@ -12,6 +12,14 @@ from test_app_pages import app, button, chart_data, no_exceptions
 
 import sgdcore
 from ui import charts
+from ui.kernel import warm_up_in_background
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _kernel_ready() -> None:
+    """As on a warm server: a run and its stepped twin both take the compiled kernel (while it compiles, a short
+    run takes the NumPy path, equal to it only to rounding, and keeps it to its end)."""
+    warm_up_in_background().join()
 
 ANGLE = re.compile(r"Angle between its minibatch gradient and the full gradient: \*\*([0-9.]+)°\*\*")
 

@@ -168,11 +168,19 @@ def reproducible(progress: sgdcore.Progress) -> bool:
     return progress.status != "stopped" or progress.batch_in_epoch == 0
 
 
+def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.TrainConfig:
+    """``config`` with the kernel and threads its run took (``progress``): the dashboard picks them for the moment
+    (NumPy while the kernel compiles, threads by the server's load), and threads change the order of the sums."""
+    backend = "numpy" if progress.backend == "numpy" else config.backend
+    return dataclasses.replace(config, backend=backend, n_threads=progress.n_threads)
+
+
 def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
                     feature_names: tuple[str, ...], target_name: str) -> str:
     """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
     describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit."""
     until = f", until_epoch={progress.epoch}" if progress.status == "stopped" else ""
+    config = as_run(config, progress)
     return f'''"""The last run of the sgd-dashboard's Train page, reproduced with sgdcore: its weights, bit for bit."""
 
 import numpy as np

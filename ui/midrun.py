@@ -27,7 +27,10 @@ def _continues(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, 
         return progress.status == "stopped" and run["config"] == config
     if fixed_changes(run["config"], config):
         return False
-    # A paused run and a finished one alike continue only if the epochs set leave steps to take.
+    # A paused run and a finished one alike continue only if the epochs set leave steps to take; a run paused
+    # inside an epoch (a minibatch Step, also past the last epoch) goes on at least to that epoch's end.
+    if progress.status == "stopped" and progress.batch_in_epoch > 0:
+        return True
     return progress.status in ("stopped", "finished", "converged") and config.epochs > progress.epoch
 
 
