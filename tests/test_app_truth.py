@@ -202,7 +202,7 @@ def test_a_run_ending_with_a_negative_r2_is_never_a_green_finished() -> None:
     assert progress.status == "finished" and not at.success
     r2 = problem_of(at).compare(progress.weights, progress.bias).train_r2_sgd
     assert r2 < 0
-    verdict = next(text for text in texts(at.main.warning) if text.startswith("Finished 1 epoch "))
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("Finished 1 epoch."))
     assert f"Train R² is {r2:.2g}, below 0" in verdict and "far from the closed form" in verdict
 
 
