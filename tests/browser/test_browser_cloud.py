@@ -96,4 +96,4 @@ def test_under_clouds_overrides_a_csv_uploads_with_xsrf_on_and_trains(cloud_page
     # The share link's code block, not the run-as-code script further down the page.
     link = main(cloud_page).locator('[data-testid="stCode"]').filter(has_text=re.compile(r"^\s*http")).first
     link = link.inner_text().strip()
-    assert link.startswith(cloud_page.url.split("/export")[0]) and "data=csv" in link, link
+    assert link.startswith(cloud_page.url.split("/export")[0]) and "data_source=csv" in link, link
