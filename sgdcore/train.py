@@ -202,19 +202,15 @@ def train(
         is of another number of features.
     """
     _check_fits(data, config, state, quadratic=quadratic, test_quadratic=test_quadratic)
-    if state is not None and state.batch_in_epoch > 0 and state.config is not None and (
-            state.config.batch_size != config.batch_size):  # a new batch size waits for the epoch under way to end
-        state = yield from _finish_epoch(data, config, state, test=test, report_every=report_every,
-                                         quadratic=quadratic, test_quadratic=test_quadratic)
-        if state is None:
-            return
+    state, ended = yield from _finish_epoch(data, config, state, test=test, report_every=report_every,
+                                            quadratic=quadratic, test_quadratic=test_quadratic)
+    if ended:
+        return
     n_rows = data.X.shape[0]
     steps_per_epoch = config.steps_per_epoch(n_rows)
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
     config, shuffle = _resolved(config, steps_per_epoch, every_row=rows_in_epoch == n_rows)
-    backend, backend_notice = select_kernel(config.backend)
-    n_threads, threads_notice = training_threads(backend, config.n_threads, config.batch_size, data.X.shape[1])
-    notices = data.notices + tuple(notice for notice in (backend_notice, threads_notice) if notice)
+    backend, n_threads, notices = _kernel(config, data)
     loss_of = loss_pass(n_threads)
     data, test = as_float_arrays(data), None if test is None else as_float_arrays(test)
     if state is None:
@@ -252,8 +248,7 @@ def train(
             while run.batch_in_epoch < steps_per_epoch:
                 n_steps = min(chunk_steps, steps_per_epoch - run.batch_in_epoch, run.room_for_steps(),
                               last_step - run.step)
-                steps = np.arange(run.step, run.step + n_steps)
-                learning_rates = np.asarray(config.learning_rate_at(steps), dtype=np.float64)
+                learning_rates = np.asarray(config.learning_rate_at(np.arange(run.step, run.step + n_steps)), float)
                 started = time.perf_counter()
                 done, n_recorded = backend.run_steps(
                     batches, Chunk(run.batch_in_epoch, run.step, learning_rates), run.params, run.velocity, rule,
@@ -275,12 +270,9 @@ def train(
             rng_state = rng.bit_generator.state
             train_loss = train_loss_of(run.params)
             run.end_epoch(train_loss, None if test is None else test_loss_of(run.params), time.perf_counter() - clock)
-            if not math.isfinite(train_loss) or train_loss > loss_limit:
-                yield snapshot("diverged", _divergence_message(run.step, train_loss, config), diverged_at=run.step)
-                return
-            patience = config.n_iter_no_change
-            if config.tol is not None and run.epochs_without_progress(train_loss, config.tol) >= patience:
-                yield snapshot("converged", _converged_message(run.epoch, config))
+            ending = _epoch_ending(run, config, train_loss, loss_limit)
+            if ending is not None:
+                yield snapshot(*ending)
                 return
             # At an epoch's end too, but no more often than report_every: an epoch of small data takes
             # microseconds, and a snapshot copies the per-epoch histories, so one after each would make a
@@ -288,11 +280,9 @@ def train(
             if run.epoch < last_epoch and time.perf_counter() - last_snapshot >= report_every:
                 yield snapshot("running", _running_message(run, config, steps_per_epoch))
         rng_state = rng.bit_generator.state
-        if run.epoch >= config.epochs:
-            yield snapshot("finished", f"finished {config.epochs} epoch{'s' if config.epochs != 1 else ''} "
-                           f"({run.step} steps)")
-        else:
-            yield snapshot("stopped", _paused_message(run, config, steps_per_epoch))
+        done = run.epoch >= config.epochs
+        yield snapshot("finished" if done else "stopped", _finished_message(run, config) if done
+                       else _paused_message(run, config, steps_per_epoch))
 
 
 def _check_fits(
@@ -319,12 +309,34 @@ def _check_fits(
         check_continuable(state.config, config)
 
 
+def _epoch_ending(run: Run, config: TrainConfig, train_loss: float,
+                  loss_limit: float) -> tuple[Status, str, int | None] | None:
+    """How the epoch that just ended with ``train_loss`` ends the run, if it does: diverged, or converged by the
+    early-stopping rule (``tol``, ``n_iter_no_change``); as :func:`train`'s snapshots take it."""
+    if not math.isfinite(train_loss) or train_loss > loss_limit:
+        return "diverged", _divergence_message(run.step, train_loss, config), run.step
+    if config.tol is not None and run.epochs_without_progress(train_loss, config.tol) >= config.n_iter_no_change:
+        return "converged", _converged_message(run.epoch, config), None
+    return None
+
+
+def _kernel(config: TrainConfig, data: Dataset) -> tuple[Backend, int, tuple[str, ...]]:
+    """The kernel and threads a run of ``config`` on ``data`` takes, and the notices the run carries."""
+    backend, backend_notice = select_kernel(config.backend)
+    n_threads, threads_notice = training_threads(backend, config.n_threads, config.batch_size, data.X.shape[1])
+    return backend, n_threads, data.notices + tuple(notice for notice in (backend_notice, threads_notice) if notice)
+
+
 def _finish_epoch(
-    data: Dataset, config: TrainConfig, state: TrainState, **options: object
-) -> Generator[Progress, None, TrainState | None]:
-    """The rest of the epoch under way in ``state``, in minibatches of the size it began with and otherwise with
-    ``config``: passes on its running snapshots and returns the state at the epoch's end, or ``None`` if the run
-    ended there (diverged or converged), having passed on that last snapshot too."""
+    data: Dataset, config: TrainConfig, state: TrainState | None, **options: object
+) -> Generator[Progress, None, tuple[TrainState | None, bool]]:
+    """``(state, False)`` unless ``state`` is inside an epoch begun with another batch size than ``config``'s: then
+    the rest of that epoch, in minibatches of the size it began with and otherwise with ``config``. It passes on
+    the running snapshots and returns the state at the epoch's end and whether the run ended there (diverged or
+    converged), having passed on that last snapshot too."""
+    if state is None or state.batch_in_epoch == 0 or state.config is None or (
+            state.config.batch_size == config.batch_size):
+        return state, False
     progress = None
     for progress in train(data, replace(config, batch_size=state.config.batch_size), state=state,
                           until_epoch=state.epoch + 1, **options):
@@ -333,8 +345,8 @@ def _finish_epoch(
     assert progress is not None  # train always yields at least once
     if progress.status in ("diverged", "converged"):
         yield progress
-        return None
-    return progress.state
+        return None, True
+    return progress.state, False
 
 
 def _resolved(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> tuple[TrainConfig, str]:
@@ -359,6 +371,10 @@ def _last_step(step: int, until_step: int | None) -> int | float:
     if not is_int(until_step) or until_step < 0:
         raise ConfigError(f"until_step must be None or an integer ≥ 0; got {until_step!r}.")
     return max(int(until_step), step)
+
+
+def _finished_message(run: Run, config: TrainConfig) -> str:
+    return f"finished {config.epochs} epoch{'s' if config.epochs != 1 else ''} ({run.step} steps)"
 
 
 def _paused_message(run: Run, config: TrainConfig, steps_per_epoch: int) -> str:
