@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_app_pages import button, no_exceptions
 
 import sgdcore
 from ui.charts import NOISE_FLOOR
@@ -36,16 +37,6 @@ def with_dataset(at: AppTest, data: sgdcore.Dataset, name: str) -> AppTest:
     at.session_state[CSV_KEY] = {"dataset": data, "name": name, "key": f"csv:{name}"}
     at.session_state["data_source"] = "csv"
     return at.run()
-
-
-def no_exceptions(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def train(at: AppTest) -> sgdcore.Progress:

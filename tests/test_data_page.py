@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_app_pages import button, no_exceptions, open_page
 
 from sgdcore.errors import DataError
 from sgdcore.io import dataset_from_frame, read_table
@@ -31,20 +32,6 @@ def app(**query: str) -> AppTest:
     for name, text in query.items():
         at.query_params[name] = text
     return at.run()
-
-
-def open_page(at: AppTest, page: str) -> AppTest:
-    return at.switch_page(f"pages/{page}.py").run()
-
-
-def no_exceptions(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:

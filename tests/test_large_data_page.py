@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.linear_model import LinearRegression
 from streamlit.testing.v1 import AppTest
+from test_app_pages import button, no_exceptions
 
 import sgdcore
 from sgdcore import distributed
@@ -66,16 +67,6 @@ def two_parquet_files(folder: Path) -> tuple[str, pd.DataFrame]:
 
 def app() -> AppTest:
     return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
-
-
-def no_exceptions(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def large_data_page(at: AppTest, path: str, scheduler: str = "") -> AppTest:
