@@ -263,7 +263,8 @@ def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion
 
 
 def _speed(progress: sgdcore.Progress) -> str:
-    return f"{progress.step:,} steps in {progress.elapsed_seconds:.3g} s ({progress.steps_per_second:,.0f} steps/s)"
+    steps = f"{progress.step:,} step" if progress.step == 1 else f"{progress.step:,} steps"
+    return f"{steps} in {progress.elapsed_seconds:.3g} s ({progress.steps_per_second:,.0f} steps/s)"
 
 
 def paused_text(progress: sgdcore.Progress) -> str:
