@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,3 +37,18 @@ def _run_benchmark(script: str, *arguments: str, timeout: float = 300) -> str:
 def run_benchmark() -> Callable[..., str]:
     """:func:`_run_benchmark`."""
     return _run_benchmark
+
+
+@pytest.fixture(scope="module")
+def local_cluster() -> Iterator[object]:
+    """The client of sgdcore.distributed's embedded local cluster, as :func:`~sgdcore.distributed.connect` starts
+    it when no scheduler is set (``SGD_DASHBOARD_SCHEDULER`` unset meanwhile); closed at the module's end."""
+    from sgdcore import distributed  # imports Dask: only for the modules that ask for a cluster
+
+    saved = os.environ.pop(distributed.SCHEDULER_VARIABLE, None)
+    try:
+        yield distributed.connect()
+    finally:
+        distributed.shutdown()
+        if saved is not None:
+            os.environ[distributed.SCHEDULER_VARIABLE] = saved

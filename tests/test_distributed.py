@@ -30,15 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    """The local cluster that connect() starts when SGD_DASHBOARD_SCHEDULER is not set."""
-    saved = os.environ.pop(distributed.SCHEDULER_VARIABLE, None)
-    try:
-        yield distributed.connect()
-    finally:
-        distributed.shutdown()
-        if saved is not None:
-            os.environ[distributed.SCHEDULER_VARIABLE] = saved
+def client(local_cluster: object) -> object:
+    """The local cluster that connect() starts when SGD_DASHBOARD_SCHEDULER is not set (tests/conftest.py)."""
+    return local_cluster
 
 
 def regression(n_rows: int = 600, n_features: int = 3, seed: int = 0, offset: float = 50.0) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The Data page's "Large data (Dask)" source, and the pages that train on it, against a real local cluster.
 
-The cluster is sgdcore.distributed's embedded one (worker processes on 127.0.0.1), started by the module's
-fixture and closed by it; the files are small Parquet and CSV files written to ``tmp_path``.
+The cluster is sgdcore.distributed's embedded one (worker processes on 127.0.0.1), started for the module by
+the ``local_cluster`` fixture (tests/conftest.py) and closed by it; the files are small Parquet and CSV files
+written to ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,18 +30,6 @@ from ui.runner import TRAIN_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[object]:
-    """The embedded local cluster, as the dashboard starts it when no scheduler is set; closed at the end."""
-    saved = os.environ.pop(distributed.SCHEDULER_VARIABLE, None)
-    try:
-        yield distributed.connect()
-    finally:
-        distributed.shutdown()
-        if saved is not None:
-            os.environ[distributed.SCHEDULER_VARIABLE] = saved
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +70,7 @@ def errors(at: AppTest) -> list[str]:
     return [error.value for error in at.error]
 
 
-def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp_path: Path) -> None:
+def test_parquet_files_become_the_data_every_page_trains_on(local_cluster: object, tmp_path: Path) -> None:
     path, frame = two_parquet_files(tmp_path)
     at = large_data_page(app(), path)
     assert any("2 PARQUET files" in caption.value and "4 partitions" in caption.value for caption in at.caption)
@@ -147,7 +135,8 @@ def test_parquet_files_become_the_data_every_page_trains_on(cluster: object, tmp
     assert f"weights: {trained.weights.tolist()}" in printed and f"bias: {trained.bias}" in printed, printed
 
 
-def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(cluster: object, tmp_path: Path) -> None:
+def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(local_cluster: object,
+                                                                           tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text("x,y\n1,2\n2,4\n3,6\n")
     (tmp_path / "b.csv").write_text("x,y\n1,2\n2,4,5\n3,6\n")
     at = large_data_page(app(), str(tmp_path / "*.csv"))
@@ -158,7 +147,7 @@ def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(clust
     assert at.session_state["data_source"] == "synthetic"
 
 
-def test_a_missing_target_value_and_a_bad_path_are_said(cluster: object, tmp_path: Path) -> None:
+def test_a_missing_target_value_and_a_bad_path_are_said(local_cluster: object, tmp_path: Path) -> None:
     at = large_data_page(app(), str(tmp_path / "nothing" / "*.parquet"))
     assert any("No CSV or Parquet files" in error or "No file or folder" in error for error in errors(at)), errors(at)
     (tmp_path / "c.csv").write_text("x,y\n1,2\n2,5\n3,6\n4,9\n5,\n")
