@@ -93,3 +93,14 @@ def test_the_sidebar_shows_both_numbers_and_their_steps_beside_the_toggle(standa
     toggle = next(k for k, element in enumerate(children) if getattr(element, "label", None)
                   == "Standardise features and target")
     assert getattr(children[toggle + 1], "value", "").startswith("Condition number")
+
+
+def test_large_data_gets_both_condition_numbers_from_its_statistics() -> None:
+    from sgdcore.distributed.moments import Moments
+
+    data = badly_scaled()
+    found = conditioning._from_moments(Moments.of(data.X, data.y))
+    raw, scaled = by_hand(data.X)
+    assert found.raw == pytest.approx(raw, rel=1e-6) and found.standardized == pytest.approx(scaled, rel=1e-9)
+    constant = np.column_stack((data.X, np.full(len(data.X), 2.0)))
+    assert conditioning._from_moments(Moments.of(constant, data.y)).standardized is None

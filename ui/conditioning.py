@@ -60,11 +60,11 @@ def _from_moments(moments) -> Conditioning:
     """:func:`condition_numbers` of data on a cluster, from its statistics (``sgdcore.distributed``): standardised,
     ``A = [Z 1]`` has ``AᵀA/n = [[R, 0], [0, 1]]``, ``R`` the features' correlation matrix."""
     raw = sgdcore.curvature(moments.quadratic_loss().hessian).condition_number
-    scale = np.sqrt(np.diag(moments.comoment)[:-1])
-    if np.any(scale == 0):
+    correlation = moments.correlation()
+    if correlation is None:
         return Conditioning(raw, None)
-    standardized = np.eye(len(scale) + 1)
-    standardized[:-1, :-1] = moments.comoment[:-1, :-1] / np.outer(scale, scale)
+    standardized = np.eye(len(correlation) + 1)
+    standardized[:-1, :-1] = correlation
     return Conditioning(raw, sgdcore.curvature(standardized).condition_number)
 
 

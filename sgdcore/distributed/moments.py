@@ -66,12 +66,17 @@ class Moments:
             weights = np.linalg.lstsq(c_xx, c_xy, rcond=None)[0]
         return ClosedForm(weights, float(self.mean[-1] - self.mean[:-1] @ weights))
 
+    def correlation(self) -> np.ndarray | None:
+        """The features' correlation matrix: ``AᵀA/n`` of the standardised features (None if one is constant)."""
+        scale = np.sqrt(np.diag(self.comoment)[:-1])
+        return None if np.any(scale == 0) else self.comoment[:-1, :-1] / np.outer(scale, scale)
+
     def correlation_condition(self) -> float:
         """The condition number of the features' correlation matrix: how many digits :meth:`solve` loses."""
-        scale = np.sqrt(np.diag(self.comoment)[:-1])
-        if self.n_features == 0 or np.any(scale == 0):
+        correlation = self.correlation()
+        if self.n_features == 0 or correlation is None:
             return math.inf
-        eigenvalues = np.linalg.eigvalsh(self.comoment[:-1, :-1] / np.outer(scale, scale))
+        eigenvalues = np.linalg.eigvalsh(correlation)
         return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else math.inf
 
     def quadratic_loss(self) -> QuadraticLoss:
