@@ -17,6 +17,9 @@ from typing import Any
 
 from sgdcore import Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
 from sgdcore.errors import echo
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES
+
+SHOWN_KEY = "show"  # a classroom link's list of the controls a student sees
 
 MAX_FEATURES = 200  # features of the synthetic data: the sidebar's "Features" box and a share link's weights
 # What people type for a minus sign and a list separator besides ASCII (full-width forms are NFKC's to fold)
@@ -183,7 +186,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("shuffle", "epoch", str, SAMPLINGS),  # TrainConfig.shuffle: how minibatches are drawn
     # Seeds the comparison pages train of each configuration (seed, seed + 1, …): 1 trains the one run
     Setting("repeat_seeds", 1, _parse_int, low=1, high=MAX_SEEDS),
+    # The page's language (ui.i18n): a session's first comes from the link, else from the browser
+    Setting(LANGUAGE_KEY, DEFAULT_LANGUAGE, str, tuple(LANGUAGES)),
+    # A classroom link's controls (ui.classroom): the settings a student may change, the rest fixed; "" for all
+    Setting(SHOWN_KEY, "", lambda text: _shown_controls(text)),
 )
+# What a classroom link can leave to the students: every setting but the language and the list itself
+CONTROLS = tuple(setting.key for setting in SETTINGS if setting.key not in (LANGUAGE_KEY, SHOWN_KEY))
+
+
+def _shown_controls(text: str) -> str:
+    """A classroom link's list of controls, ``"learning_rate,batch_size"``, each one a setting's name."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CONTROLS]
+    if unknown:
+        raise ListError(f"{', '.join(map(echo, unknown))} not among the settings ({', '.join(CONTROLS)})")
+    return ",".join(names)
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
 # Short names that older share links carry: read, so that those links still work, and never written.

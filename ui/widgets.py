@@ -18,6 +18,8 @@ import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, conditioning, verdicts, zones
 from ui.datasets import CSV_KEY, Choice, current_problem
+from ui.errors import error_text
+from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch
 from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
 from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
@@ -49,6 +51,7 @@ def init_settings() -> None:
     state = st.session_state
     if state.get("_settings_ready"):
         return
+    state.setdefault(LANGUAGE_KEY, language_of_locale(st.context.locale))  # before the link's, which wins
     for setting in SETTINGS:
         state.setdefault(setting.key, setting.default)
     state["_link_problems"] = apply_query_params(state, st.query_params.to_dict())
@@ -246,9 +249,10 @@ def threads_widget(cores: int, batch_size: int, n_features: int) -> None:
 
 
 def shared_sidebar() -> Choice:
-    """Everything in the sidebar, for the router: data, then the optimiser for that data."""
+    """Everything in the sidebar, for the router: the language, data, then the optimiser for that data."""
     init_settings()
     keep_page_settings()
+    language_switch()
     for problem_text in st.session_state.pop("_link_problems", []):
         st.toast(problem_text, icon="🔗")
     choice = data_sidebar()
@@ -448,8 +452,8 @@ def train_comparison(
 
 
 def show_error(error: Exception | str) -> None:
-    """An sgdcore error as the user should see it: the message, never a traceback."""
-    st.error(str(error), icon="⚠️")
+    """An error as the user should see it, in the page's words and language (ui.errors), never a traceback."""
+    st.error(error_text(error), icon="⚠️")
 
 
 def format_number(x: Any, digits: int = 4) -> str:

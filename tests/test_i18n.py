@@ -1,0 +1,100 @@
+"""The dashboard in two languages: the catalogues agree, every key the code asks for exists, and under
+``lang=zh-CN`` no page shows an English sentence of ours."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from tests.shown_texts import english, shown_texts
+from tests.test_app_pages import app, no_exceptions, open_page
+from ui.i18n import LANGUAGES, catalogue, initial_language, language_of_locale, text_in
+
+ROOT = Path(__file__).resolve().parents[1]
+# t("key"), tn("key", …), labels("prefix"): the keys the code names literally
+KEY_USE = re.compile(r"""\b(t|tn|text_in\([^,]+,)\(\s*["']([a-z_][a-z0-9_.]*)["']""")
+LABELS_USE = re.compile(r"""\blabels\(\s*["']([a-z_][a-z0-9_.]*)["']""")
+
+
+def placeholders(template: str) -> list[tuple[str, str]]:
+    """A template's fields with their format specifications, in order: what both languages must share."""
+    return sorted((name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name is not None)
+
+
+def test_both_catalogues_have_the_same_keys_and_placeholders() -> None:
+    english_texts, chinese = catalogue("en"), catalogue("zh-CN")
+    assert english_texts, "the English catalogue is empty"
+    assert set(english_texts) == set(chinese), {"only in en": sorted(set(english_texts) - set(chinese)),
+                                                "only in zh-CN": sorted(set(chinese) - set(english_texts))}
+    different = {key: (placeholders(english_texts[key]), placeholders(chinese[key]))
+                 for key in english_texts if placeholders(english_texts[key]) != placeholders(chinese[key])}
+    assert not different
+
+
+def test_every_plural_has_both_forms_and_every_text_is_a_string() -> None:
+    for language in LANGUAGES:
+        texts = catalogue(language)
+        assert all(isinstance(text, str) and text for text in texts.values()), language
+        for key in texts:
+            if key.endswith((".one", ".other")):
+                stem = key.rsplit(".", 1)[0]
+                assert {f"{stem}.one", f"{stem}.other"} <= set(texts), key
+
+
+def test_every_key_the_code_names_is_in_the_catalogue() -> None:
+    keys = set(catalogue("en"))
+    missing = []
+    for path in [ROOT / "dashboard.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]:
+        source = path.read_text(encoding="utf-8")
+        for function, key in KEY_USE.findall(source):
+            wanted = {f"{key}.one", f"{key}.other"} if function == "tn" else {key}
+            missing += [f"{path.name}: {name}" for name in wanted if name not in keys]
+        missing += [f"{path.name}: {prefix}.*" for prefix in LABELS_USE.findall(source)
+                    if not any(name.startswith(f"{prefix}.") for name in keys)]
+    assert not missing
+
+
+def test_chinese_uses_the_terms_of_d2l() -> None:
+    chinese = "\n".join(catalogue("zh-CN").values())
+    for term in ("学习率", "批量大小", "迭代周期", "小批量随机梯度下降", "动量", "发散", "条件数", "闭式解"):
+        assert term in chinese, term
+
+
+@pytest.mark.parametrize(("locale", "language"), [
+    ("zh-CN", "zh-CN"), ("zh-Hans-SG", "zh-CN"), ("zh-TW", "zh-CN"), ("en-US", "en"), ("fr-FR", "en"), (None, "en"),
+])
+def test_the_browser_language_picks_the_catalogue(locale: str | None, language: str) -> None:
+    assert language_of_locale(locale) == language
+    assert initial_language("en", locale) == "en"  # a link's lang wins over the browser's
+    assert initial_language("xx", locale) == language  # a link's unknown lang is ignored
+
+
+def test_numbers_read_the_same_in_both_languages() -> None:
+    for key, template in catalogue("en").items():
+        fields = {name: 1234567.5 for name, _ in placeholders(template)}
+        try:
+            english_text = text_in("en", key, **fields)
+        except (ValueError, TypeError, KeyError, IndexError):
+            continue  # a field that is not a number: the placeholder test covers its format
+        for number in re.findall(r"\d[\d,.]*", english_text):
+            if len(number) >= 4:
+                assert number in text_in("zh-CN", key, **fields), (key, number)
+
+
+PAGES = ["train", "learning_rate", "batch_size", "momentum", "data", "export"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_chinese_page_shows_no_english_sentence_of_ours(page: str) -> None:
+    at = app(lang="zh-CN")
+    if page != "train":
+        at = open_page(at, page)
+    else:
+        primary = [b for b in at.button if b.proto.type == "primary"]
+        primary[0].click().run()
+    no_exceptions(at)
+    leftovers = {text[:120]: words for text in shown_texts(at) if (words := english(text))}
+    assert not leftovers
