@@ -118,3 +118,21 @@ def english(text: str, also_allowed: Iterable[str] = ()) -> list[str]:
     text = INLINE_CODE.sub(" ", text)
     text = IDENTIFIER.sub(" ", text)
     return [word for word in WORD.findall(text) if len(word) >= 3 and word.lower() not in allowed]
+
+
+if __name__ == "__main__":  # python -m tests.shown_texts PAGE [lang]: the English left on a page, to translate
+    import sys
+
+    from tests.test_app_pages import app, open_page
+
+    page, lang = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "zh-CN")
+    at = app(lang=lang)
+    if page == "train":
+        next(b for b in at.button if b.proto.type == "primary").click().run()
+    else:
+        at = open_page(at, page)
+    for exception in at.exception:
+        print("EXCEPTION:", exception.value)
+    for text in shown_texts(at):
+        if words := english(text):
+            print(f"{text[:160]!r}  ← {' '.join(words[:8])}")
