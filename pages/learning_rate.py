@@ -8,9 +8,12 @@ import streamlit as st
 import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
+from ui.classroom import shown
+from ui.i18n import labels, language, t, text_in
 from ui.navigation import require_router
+from ui.run_names import named
 from ui.runner import short_status
-from ui.settings import bounds, learning_rate_runs, learning_rate_unit, value
+from ui.settings import MULTIPLES_OF, RATES_GIVEN_AS, bounds, learning_rate_runs, learning_rate_unit, value
 from ui.slots import ChartSlot
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
@@ -31,38 +34,34 @@ require_router()  # first: on a fresh server this page may have been started wit
 RUNS = "learning_rate_runs"  # session_state: ui.widgets.comparison_entry, {"runs": {label: median run}, …}
 state = st.session_state
 
-st.title("Choosing the learning rate")
-st.markdown(
-    "Gradient descent steps against the gradient, **θ ← θ − η∇L(θ)**. On our squared loss the error along "
-    "each eigen-direction of the Hessian **H = XᵀX/n** is multiplied by **1 − ηλ** at every step. A rate far "
-    "below **1/λ_max** is safe but slow; between **1/λ_max** and the stability limit **2/λ_max** the steps "
-    "overshoot and the iterates oscillate across the valley while they converge; above **2/λ_max** every "
-    "step overshoots by more than it gains and the loss blows up. Train several rates at once and watch."
-)
+st.title(t("learning_rate.title"))
+st.markdown(t("learning_rate.intro"))
 
 
 choice = page_problem()
 problem = choice.problem
 n_train = problem.train.n_rows
 
+# Each control is drawn unless a classroom link fixes it; a fixed one keeps the link's value (or its default).
 left, middle, right = st.columns([2, 1, 1])
-RATE_MODES = {"multiples": "multiples of half a stability limit (2 = the limit)", "absolute": "learning rates η"}
-MULTIPLES_OF = {"full_batch": "the full batch's (1/λ_max for plain descent)",
-                "batch_size": "the batch size's in use (lower for small batches)"}
-middle.radio("The rates are", tuple(RATE_MODES), key="learning_rates_given_as", format_func=RATE_MODES.__getitem__)
-middle.radio("Half of which limit", tuple(MULTIPLES_OF), key="learning_rate_multiples_of",
-             format_func=MULTIPLES_OF.__getitem__, disabled=value(state, "learning_rates_given_as") != "multiples",
-             help="Minibatch noise lowers the stability limit below the full batch's: at batch size 1 often far "
-                  "below. With the full batch the two are one.")
-left.text_input("Learning rates to compare", key="learning_rates_compared",
-                help="Comma-separated, e.g. 0.1, 0.5, 1, 1.9, 2.1 (multiples of half the limit, 1/λ_max for the full "
-                     "batch: 1 is the fastest rate for the steepest direction, 2 the stability limit) or 0.01, 0.1 "
-                     "(rates).")
-right.number_input("Epochs", **bounds("learning_rate_page_epochs"), step=1, key="learning_rate_page_epochs")
-right.toggle("Full batch", key="learning_rate_page_full_batch",
-             help=f"Gradient descent on all {n_train} training rows, where the limit is 2/λ_max. Off: the "
-                  f"sidebar's batch size ({value(state, 'batch_size')}), whose noise lowers the limit.")
-seeds = seeds_widget(right)
+if shown(state, "learning_rates_given_as"):
+    middle.radio(t("learning_rate.rates_are"), RATES_GIVEN_AS, key="learning_rates_given_as",
+                 format_func=labels("learning_rate.rates_given_as").__getitem__)
+if shown(state, "learning_rate_multiples_of"):
+    middle.radio(t("learning_rate.multiples_of"), MULTIPLES_OF, key="learning_rate_multiples_of",
+                 format_func=labels("learning_rate.multiples_of_option").__getitem__,
+                 disabled=value(state, "learning_rates_given_as") != "multiples",
+                 help=t("learning_rate.multiples_of_help"))
+if shown(state, "learning_rates_compared"):
+    left.text_input(t("learning_rate.rates_compared"), key="learning_rates_compared",
+                    help=t("learning_rate.rates_compared_help"))
+if shown(state, "learning_rate_page_epochs"):
+    right.number_input(t("learning_rate.epochs"), **bounds("learning_rate_page_epochs"), step=1,
+                       key="learning_rate_page_epochs")
+if shown(state, "learning_rate_page_full_batch"):
+    right.toggle(t("learning_rate.full_batch"), key="learning_rate_page_full_batch",
+                 help=t("learning_rate.full_batch_help", rows=n_train, batch_size=value(state, "batch_size")))
+seeds = seeds_widget(right) if shown(state, "repeat_seeds") else value(state, "repeat_seeds")
 
 
 def page_limits(config: sgdcore.TrainConfig) -> sgdcore.Limits:
@@ -81,65 +80,81 @@ limit, full_limit = limits.minibatch.learning_rate, limits.full_batch
 unit = learning_rate_unit(state, limits.minibatch)
 plain_full_batch = not base.momentum and not base.weight_decay and unit == full_limit / 2
 rates = [config.learning_rate for config in runs]
+
+
+def run_name(rate: float, lang: str) -> str:
+    """A run's name in the language ``lang``: its rate, over 1/λ_max for plain full-batch descent, else over the
+    limit of the batch size in use."""
+    if plain_full_batch:
+        return text_in(lang, "learning_rate.run.per_lambda", rate=rate, multiple=rate / unit)
+    return text_in(lang, "learning_rate.run.per_limit", rate=rate, ratio=rate / limit)
+
+
 configs = {}
-for config in runs:
-    rate = config.learning_rate
-    label = f"η = {rate:.3g} ({rate / unit:.2g}/λ_max)" if plain_full_batch else (
-        f"η = {rate:.3g} ({rate / limit:.2g}× the limit)")
-    configs.setdefault(label, config)
+for config in runs:  # keyed by the English name, in any language (ui.run_names); equal names are one run
+    configs.setdefault(run_name(config.learning_rate, "en"), config)
 plan = seed_plan(configs, seeds, n_train)
-settings_used = " and ".join(name for name, on in (("momentum", base.momentum), ("weight decay", base.weight_decay))
-                            if on)
-with_settings = f"; with the sidebar {settings_used}: {full_limit:.4g}" if settings_used else ""
-st.caption(f"Stability limit for this data: 2/λ_max = **{2 / problem.curvature.lambda_max:.4g}** (λ_max = "
-           f"{problem.curvature.lambda_max:.4g}, condition number {problem.curvature.condition_number:.3g}"
-           f"{with_settings}). {verdicts.limit_text(limits, base)} Rates: " + ", ".join(f"{rate:.3g}" for rate in rates)
-           + f". Batch size {base.batch_size}, {base.epochs} epochs, seed {base.seed}; other settings from the "
-           "sidebar.")
+settings_used = "_and_".join(name for name, on in (("momentum", base.momentum), ("weight_decay", base.weight_decay))
+                             if on)
+with_settings = t(f"learning_rate.with_sidebar.{settings_used}", limit=full_limit) if settings_used else ""
+st.caption(t("learning_rate.limit_caption", limit=2 / problem.curvature.lambda_max,
+             lambda_max=problem.curvature.lambda_max, condition=problem.curvature.condition_number,
+             with_settings=with_settings, limit_text=verdicts.limit_text(limits, base),
+             rates=", ".join(f"{rate:.3g}" for rate in rates), batch_size=base.batch_size, epochs=base.epochs,
+             seed=base.seed))
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))
-warning = verdicts.comparison_check({label: (config.learning_rate, limits.minibatch)
-                                     for label, config in configs.items()})
+warning = verdicts.comparison_check({run_name(config.learning_rate, language()): (config.learning_rate,
+                                                                                  limits.minibatch)
+                                     for config in configs.values()})
 if warning is not None:
     verdicts.show(warning, key="learning_rate_page")
 
-train_clicked = st.button("Train all", type="primary", icon=":material/play_arrow:")
+train_clicked = st.button(t("learning_rate.train"), type="primary", icon=":material/play_arrow:")
 st.caption(seeds_caption(plan, seeds))
 
 names = problem.names
-with st.expander("Chart options"):
+with st.expander(t("learning_rate.chart_options")):
     left, right = st.columns(2)
-    axis_a = left.selectbox("Landscape: horizontal parameter", range(len(names)), index=0,
+    axis_a = left.selectbox(t("learning_rate.landscape_horizontal"), range(len(names)), index=0,
                             format_func=names.__getitem__, key="lr_landscape_a")
-    axis_b = right.selectbox("Landscape: vertical parameter", range(len(names)), index=min(1, len(names) - 1),
+    axis_b = right.selectbox(t("learning_rate.landscape_vertical"), range(len(names)), index=min(1, len(names) - 1),
                              format_func=names.__getitem__, key="lr_landscape_b")
-    x_axis = choose_axis()
+    x_axis = choose_axis() if shown(state, "chart_axis") else value(state, "chart_axis")
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
 loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)
 
 
+def run_names(entry: dict[str, Any]) -> dict[str, str]:
+    """The name of each run of ``entry`` in the page's language, by its label."""
+    return {label: run_name(config.learning_rate, language()) for label, config in entry["configs"].items()}
+
+
 def draw(entry: dict[str, Any]) -> None:
-    shown = entry["configs"]  # the runs' own, not the page's settings (which may have changed): for the hover texts
+    # The runs' own configs, not the page's settings (which may have changed): for the hover texts
+    entry = named(entry, run_names(entry))
     loss_slot.altair_chart(comparison_loss_chart(entry, x_axis, floor=problem.optimum_loss, n_rows=n_train,
-                                                 title="Training loss"), width="stretch")
+                                                 title=t("learning_rate.loss_chart")), width="stretch")
     if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, entry["runs"], axis_a, axis_b, configs=shown,
-                                                           title="Paths on the loss landscape"))
+        landscape_slot.altair_chart(charts.landscape_chart(problem, entry["runs"], axis_a, axis_b,
+                                                           configs=entry["configs"],
+                                                           title=t("learning_rate.landscape_chart")))
     else:
-        landscape_slot.info("Choose two different parameters for the landscape.")
+        landscape_slot.info(t("learning_rate.same_parameters"))
 
 
 entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, draw=draw,
                          seeds=plan)
 if entry is None:
-    st.info("Press **Train all** to train every rate on the same data from the same start.")
+    st.info(t("learning_rate.press_train"))
     st.stop()
 runs = entry["runs"]
 draw(entry)
 
 rows = []
 diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
+column = labels("learning_rate.column")
 for label, progress in runs.items():
     comparison = problem.compare(progress.weights, progress.bias)
     config = entry["configs"][label]
@@ -148,17 +163,14 @@ for label, progress in runs.items():
     contraction = sgdcore.contraction_factor(problem.curvature.eigenvalues, rate, config.momentum,
                                              config.dampening, config.nesterov)
     rows.append({
-        "learning rate η": f"{rate:.4g}", "η / stability limit": f"{run_limit.ratio(rate):.3g}",
-        **({} if config.batch_size >= n_train else {"η / full-batch limit": f"{rate / run_limit.full_batch:.3g}"}),
-        "contraction per step": format_number(contraction),
-        "outcome": short_status(progress, diagnoses[label]),
-        "final loss": format_number(progress.epoch_train_loss[-1]),
-        "gap to closed form": format_number(comparison.loss_gap),
+        column["rate"]: f"{rate:.4g}", column["ratio"]: f"{run_limit.ratio(rate):.3g}",
+        **({} if config.batch_size >= n_train else {column["full_batch_ratio"]: f"{rate / run_limit.full_batch:.3g}"}),
+        column["contraction"]: format_number(contraction),
+        column["outcome"]: short_status(progress, diagnoses[label]),
+        column["final_loss"]: format_number(progress.epoch_train_loss[-1]),
+        column["gap"]: format_number(comparison.loss_gap),
         "‖θ − θ*‖": format_number(comparison.distance),
         **seed_columns(entry, label),
     })
-st.table(pd.DataFrame(rows).set_index("learning rate η"))
-st.caption("Contraction per step: max |1 − ηλ| over the Hessian's eigenvalues, the factor by which full-batch "
-           "gradient descent shrinks the distance to the optimum in its slowest direction (above 1: divergence). "
-           "The dashed line on the loss chart is the closed-form loss."
-           + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))
+st.table(pd.DataFrame(rows).set_index(column["rate"]))
+st.caption(t("learning_rate.table_caption") + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))
