@@ -18,7 +18,7 @@ import fsspec
 import numpy as np
 import pandas as pd
 
-from sgdcore.errors import ConfigError, DataError
+from sgdcore.errors import DataError, setting_error
 from sgdcore.io import reading
 from sgdcore.io.columns import quoted
 
@@ -233,7 +233,7 @@ def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> 
         differ.
     """
     if not (isinstance(partition_bytes, int) and partition_bytes >= 1):
-        raise ConfigError(f"partition_bytes must be an integer ≥ 1; got {partition_bytes!r}.")
+        raise setting_error("partition_bytes", partition_bytes, "an integer ≥ 1", "integer_at_least", bound=1)
     fs, files, root = _files(path)
     formats = {EXTENSIONS[PurePosixPath(file).suffix.lower()] for file in files}
     if len(formats) > 1:
