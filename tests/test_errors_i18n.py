@@ -21,6 +21,7 @@ from sgdcore import ConfigError, DataError, Schedule, SGDCoreError, TrainConfig
 from sgdcore.changes import check_continuable
 from sgdcore.errors import setting_error
 from sgdcore.io import cleaning
+from tests import test_data, test_schedules, test_train
 from ui.errors import error_text_in, parameter_label, shown_fields
 from ui.i18n import LANGUAGES, catalogue
 
@@ -280,3 +281,36 @@ def test_data_errors_are_worded_by_the_data_page() -> None:
 
     error = DataError("The file is empty.", "empty_file")
     assert error_text_in("zh-CN", error) == messages.data_error(error)
+
+
+def invalid_cases(test: Callable) -> list:
+    """The bad settings of an sgdcore test's parametrize list: ``[(kwargs, message), ...]``."""
+    return [case[0] for case in test.pytestmark[0].args[1]]
+
+
+@pytest.mark.parametrize(("make", "kwargs"), [
+    *[(TrainConfig, kwargs) for kwargs in invalid_cases(test_train.test_invalid_settings_raise_config_error)],
+    *[(Schedule, kwargs) for kwargs in invalid_cases(test_schedules.test_invalid_parameters_raise_config_error)],
+    *[(sgdcore.synthetic, kwargs) for kwargs in invalid_cases(test_data.test_synthetic_rejects_bad_settings)],
+], ids=str)
+def test_every_bad_setting_of_sgdcore_tests_is_said_in_chinese(make: Callable, kwargs: dict) -> None:
+    error = raised(lambda: make(**kwargs))
+    chinese = error_text_in("zh-CN", error)
+    assert CHINESE.search(chinese) and not SGDCORE_ENGLISH.search(chinese), chinese
+    if "value" in error.fields:
+        assert str(shown_fields("zh-CN", error.fields)["value"]) in chinese
+
+
+def test_a_data_problem_raised_in_several_places_carries_the_same_fields() -> None:
+    """One wording serves every place: a large-data source's error (sgdcore.distributed) carries at least the
+    fields of the same problem in a table's (sgdcore.io), and may add where it happened (a file)."""
+    sites: dict[str, list[set[str]]] = {}
+    for _, _, node in calls_in_sgdcore():
+        problem = problem_argument(node)
+        if node.func.id == "DataError" and isinstance(problem, ast.Constant):
+            sites.setdefault(problem.value, []).append({keyword.arg for keyword in node.keywords})
+    shared = {problem: fields for problem, fields in sites.items() if len(fields) > 1}
+    assert {"ragged_row", "too_few_rows", "constant_features", "unknown_target"} <= set(shared)
+    for problem, fields in shared.items():
+        smallest = min(fields, key=len)
+        assert all(smallest <= other for other in fields), (problem, fields)
