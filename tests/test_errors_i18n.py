@@ -22,6 +22,7 @@ from sgdcore.changes import check_continuable
 from sgdcore.errors import setting_error
 from sgdcore.io import cleaning
 from tests import test_data, test_schedules, test_train
+from ui import messages
 from ui.errors import error_text_in, parameter_label, shown_fields
 from ui.i18n import LANGUAGES, catalogue
 
@@ -67,9 +68,18 @@ def problem_argument(node: ast.Call) -> ast.expr | None:
 
 def config_problems() -> dict[str, list[set[str]]]:
     """Each ConfigError problem sgdcore raises, with the fields of each place that raises it."""
+    return problems_of("ConfigError", "setting_error")
+
+
+def data_problems() -> dict[str, list[set[str]]]:
+    """Each DataError problem sgdcore names, with the fields of each place that raises it."""
+    return problems_of("DataError")
+
+
+def problems_of(*makers: str) -> dict[str, list[set[str]]]:
     problems: dict[str, list[set[str]]] = {}
     for _, _, node in calls_in_sgdcore():
-        if node.func.id not in ("ConfigError", "setting_error"):
+        if node.func.id not in makers:
             continue
         problem = problem_argument(node)
         if not isinstance(problem, ast.Constant):
@@ -227,7 +237,7 @@ def test_what_the_page_shows_of_the_fields() -> None:
     shown = shown_fields("zh-CN", {"parameter": "shuffle", "value": "x" * 500, "allowed": ("epoch", "none"),
                                    "reason": "r" * 1000, "rows": 1000})
     assert shown["parameter"] == "小批量采样方式"
-    assert shown["allowed"] == "epoch, none"
+    assert shown["allowed"] == "epoch、none"
     assert len(shown["value"]) < 100 and shown["value"].startswith("'x")
     assert len(shown["reason"]) < 250
     assert shown["rows"] == 1000  # numbers stay numbers, for {rows:,}
@@ -277,8 +287,6 @@ def test_an_error_the_catalogue_does_not_word_is_shown_as_sgdcore_wrote_it() -> 
 
 
 def test_data_errors_are_worded_by_the_data_page() -> None:
-    from ui import messages
-
     error = DataError("The file is empty.", "empty_file")
     assert error_text_in("zh-CN", error) == messages.data_error(error)
 
@@ -304,13 +312,44 @@ def test_every_bad_setting_of_sgdcore_tests_is_said_in_chinese(make: Callable, k
 def test_a_data_problem_raised_in_several_places_carries_the_same_fields() -> None:
     """One wording serves every place: a large-data source's error (sgdcore.distributed) carries at least the
     fields of the same problem in a table's (sgdcore.io), and may add where it happened (a file)."""
-    sites: dict[str, list[set[str]]] = {}
-    for _, _, node in calls_in_sgdcore():
-        problem = problem_argument(node)
-        if node.func.id == "DataError" and isinstance(problem, ast.Constant):
-            sites.setdefault(problem.value, []).append({keyword.arg for keyword in node.keywords})
-    shared = {problem: fields for problem, fields in sites.items() if len(fields) > 1}
+    shared = {problem: fields for problem, fields in data_problems().items() if len(fields) > 1}
     assert {"ragged_row", "too_few_rows", "constant_features", "unknown_target"} <= set(shared)
     for problem, fields in shared.items():
         smallest = min(fields, key=len)
         assert all(smallest <= other for other in fields), (problem, fields)
+
+
+def data_page_words(problem: str) -> bool:
+    """Whether ui.messages words ``problem`` (its table of wordings, or its region of the catalogue)."""
+    return problem in getattr(messages, "DATA_PROBLEMS", {}) or f"messages.{problem}" in catalogue("en")
+
+
+def test_every_data_problem_is_worded_by_the_data_page_or_here() -> None:
+    problems = data_problems()
+    assert {"split_too_small", "loss_not_finite", "missing_values", "ragged_row"} <= set(problems)
+    unworded = sorted(problem for problem in problems
+                      if not data_page_words(problem) and f"errors.{problem}" not in catalogue("en"))
+    assert not unworded
+    # errors.* comes first: a problem worded in both places would hide the Data page's words
+    assert not [problem for problem in problems if data_page_words(problem) and f"errors.{problem}" in catalogue("en")]
+    for language in LANGUAGES:
+        texts = catalogue(language)
+        for problem, sites in problems.items():
+            if f"errors.{problem}" in texts:
+                wanted = placeholders(texts[f"errors.{problem}"])
+                assert all(wanted <= fields for fields in sites), (language, problem)
+
+
+@pytest.mark.parametrize(("make", "value"), [
+    (lambda: sgdcore.train_test_split(data(10), 0.01), "0.01"),
+    (lambda: sgdcore.make_problem(sgdcore.synthetic(4, [1.0, 2.0, 3.0]), test_fraction=0.5), "2"),
+    (lambda: sgdcore.Dataset(np.zeros((5, 2)), np.zeros(4), ("a", "b")), "5"),
+    (lambda: sgdcore.Standardizer.fit(sgdcore.Dataset(np.arange(5.0)[:, None], np.ones(5), ("x",), "price"),
+                                      target=True), "'price'"),
+], ids=["split", "training rows", "target length", "constant target"])
+def test_a_data_problem_of_sgdcores_checks_is_said_in_chinese(make: Callable, value: str) -> None:
+    with pytest.raises(DataError) as caught:
+        make()
+    chinese = error_text_in("zh-CN", caught.value)
+    assert CHINESE.search(chinese) and value in chinese, chinese
+    assert not SGDCORE_ENGLISH.search(chinese)

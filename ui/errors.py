@@ -1,9 +1,11 @@
 """sgdcore's errors as the page says them, in the page's language.
 
 sgdcore is an English library: its messages are for a programmer. Each of its errors also carries what went
-wrong as data, a ``problem`` name and the fields of the message, and the page words that from its catalogue
-(``errors.<problem>`` for a setting, ui.messages for the data), never from the English. An error with no
-wording of its own (none should reach a page) is shown as sgdcore wrote it.
+wrong as data, a ``problem`` name and the fields of the message, and the page words that from its catalogue,
+never from the English: ``errors.<problem>`` for a setting and for the data problems that sgdcore's own checks
+find (a split that leaves no test row, a loss that is not finite, a large-data source's files), ui.messages
+for the problems of a table on the Data page. An error with no wording of its own (none should reach a page)
+is shown as sgdcore wrote it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ui import messages
 from ui.i18n import catalogue, language, text_in
 
 LONGEST_FIELD = 200  # characters of a field a message repeats (a reason, an address): a page is not a log
+QUOTED = ("value", "example", "target", "column", "path")  # what the user typed or named, quoted as sgdcore does
 
 
 def error_text(error: Exception | str) -> str:
@@ -25,11 +28,11 @@ def error_text(error: Exception | str) -> str:
 
 def error_text_in(lang: str, error: Exception | str) -> str:
     """:func:`error_text` in the language ``lang`` (for tests, and for what is not drawn in the session's)."""
-    if isinstance(error, DataError):
-        return messages.data_error(error)
     problem = getattr(error, "problem", "")
     if isinstance(error, SGDCoreError) and problem and f"errors.{problem}" in catalogue(lang):
         return text_in(lang, f"errors.{problem}", **shown_fields(lang, error.fields))
+    if isinstance(error, DataError):
+        return messages.data_error(error)
     return str(error)
 
 
@@ -40,20 +43,25 @@ def parameter_label(lang: str, parameter: str) -> str:
 
 
 def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """An error's fields as a text shows them: parameters by their names on the page, the values a user typed
-    as sgdcore echoes them (``'linear'``), a list of choices as a list, long texts cut. Numbers stay numbers,
-    for the format specifications of the templates."""
+    """An error's fields as a text shows them: parameters by their names on the page, what the user typed or
+    named quoted as sgdcore quotes it (``'linear'``), lists as lists, counts by column, long texts cut.
+    Numbers stay numbers, for the format specifications of the templates."""
+    separator = text_in(lang, "errors.separator")
     shown = dict(fields)
-    if "parameter" in shown:
-        shown["parameter"] = parameter_label(lang, shown["parameter"])
-    if "parameters" in shown:
-        shown["parameters"] = text_in(lang, "errors.separator").join(
-            parameter_label(lang, name) for name in shown["parameters"])
-    if "allowed" in shown:
-        shown["allowed"] = ", ".join(map(str, shown["allowed"]))
-    if isinstance(shown.get("value"), str):
-        shown["value"] = echo(shown["value"])
-    for name, value in shown.items():
-        if isinstance(value, str) and len(value) > LONGEST_FIELD:
-            shown[name] = messages.short(value, LONGEST_FIELD)
+    for name, value in fields.items():
+        if name == "parameter":
+            shown[name] = parameter_label(lang, value)
+        elif name == "parameters":
+            shown[name] = separator.join(parameter_label(lang, parameter) for parameter in value)
+        elif name in QUOTED and isinstance(value, str):
+            shown[name] = echo(value)
+        elif name == "allowed":
+            shown[name] = separator.join(map(str, value))
+        elif name != "value" and isinstance(value, (list, tuple)):
+            shown[name] = separator.join(echo(str(item)) for item in value[:messages.LISTED]) + (
+                f"{separator}…" if len(value) > messages.LISTED else "")
+        elif isinstance(value, Mapping):
+            shown[name] = separator.join(f"{echo(str(key))} ({count:,})" for key, count in value.items())
+        if isinstance(shown[name], str) and len(shown[name]) > LONGEST_FIELD:
+            shown[name] = messages.short(shown[name], LONGEST_FIELD)
     return shown
