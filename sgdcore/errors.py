@@ -5,6 +5,8 @@ parameter names). Every error also carries the problem as data (a ``problem`` na
 user interface can say it in its own words and language without reading the English.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 
@@ -79,6 +81,21 @@ def resume_error(saved_features: int, n_features: int) -> ConfigError:
     """A saved run resumed on data with another number of features."""
     return ConfigError(f"Cannot resume: the saved run has {saved_features} features, the data has {n_features}.",
                        "resume_other_data", saved_features=saved_features, features=n_features)
+
+
+class Place(NamedTuple):
+    """Where a value is in a set of files, for a message: ``data/a.csv, line 12`` (its ``str``).
+
+    A field of an error as data (file, ``"line"`` of a CSV file or ``"row"`` of a Parquet one, number), so that
+    a user interface can say it in its own words.
+    """
+
+    file: str
+    unit: str
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.file}, {self.unit} {self.number}"
 
 
 ECHO_CHARACTERS = 60  # how much of a value a message repeats: a cell or a link can hold 100,000 characters

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sgdcore.errors import DataError, SGDCoreError, echo
+from sgdcore.errors import DataError, Place, SGDCoreError, echo
 from ui import messages
 from ui.i18n import catalogue, language, text_in
 
@@ -44,7 +44,8 @@ def parameter_label(lang: str, parameter: str) -> str:
 
 def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """An error's fields as a text shows them: parameters by their names on the page, what the user typed or
-    named quoted as sgdcore quotes it (``'linear'``), lists as lists, counts by column, long texts cut.
+    named quoted as sgdcore quotes it (``'linear'``), places in files, lists as lists, counts by column, long
+    texts cut.
     Numbers stay numbers, for the format specifications of the templates."""
     separator = text_in(lang, "errors.separator")
     shown = dict(fields)
@@ -53,6 +54,8 @@ def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
             shown[name] = parameter_label(lang, value)
         elif name == "parameters":
             shown[name] = separator.join(parameter_label(lang, parameter) for parameter in value)
+        elif isinstance(value, Place):
+            shown[name] = text_in(lang, f"errors.place.{value.unit}", file=value.file, number=value.number)
         elif name in QUOTED and isinstance(value, str):
             shown[name] = echo(value)
         elif name == "allowed":

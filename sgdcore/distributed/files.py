@@ -18,7 +18,7 @@ import fsspec
 import numpy as np
 import pandas as pd
 
-from sgdcore.errors import DataError, setting_error
+from sgdcore.errors import DataError, Place, setting_error
 from sgdcore.io import reading
 from sgdcore.io.columns import quoted
 
@@ -196,11 +196,11 @@ def _line_number(piece: Piece, first_byte: int, row: int) -> int:
     return lines_before + 1 + row
 
 
-def _where(piece: Piece, row: int) -> str:
-    """``"data/a.csv, line 12"`` or ``"data/b.parquet, row 12"`` for data row ``row`` (0-based) of ``piece``."""
+def _where(piece: Piece, row: int) -> Place:
+    """``data/a.csv, line 12`` or ``data/b.parquet, row 12`` for data row ``row`` (0-based) of ``piece``."""
     if piece.format == "parquet":
-        return f"{piece.name}, row {piece.first_row + row + 1}"
-    return f"{piece.name}, line {_line_number(piece, _csv_block_start(piece), row)}"
+        return Place(piece.name, "row", piece.first_row + row + 1)
+    return Place(piece.name, "line", _line_number(piece, _csv_block_start(piece), row))
 
 
 def _csv_block_start(piece: Piece) -> int:

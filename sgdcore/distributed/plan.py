@@ -12,7 +12,7 @@ import pandas as pd
 
 from sgdcore.distributed.files import Piece, _read_piece
 from sgdcore.distributed.moments import Moments
-from sgdcore.errors import DataError
+from sgdcore.errors import DataError, Place
 from sgdcore.io import cleaning
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
 
@@ -129,7 +129,7 @@ def _partition_frame(piece: Piece, plan: Plan) -> pd.DataFrame:
 
 
 def _plan(
-    scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], str]
+    scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], Place]
 ) -> tuple[Plan, list[str]]:
     """The cleaning plan, from every partition's scan, with sgdcore.io's checks and notices.
 
