@@ -19,7 +19,7 @@ import pytest
 import sgdcore
 from sgdcore import ConfigError, DataError, Schedule, SGDCoreError, TrainConfig
 from sgdcore.changes import check_continuable
-from sgdcore.errors import setting_error
+from sgdcore.errors import Place, setting_error
 from sgdcore.io import cleaning
 from tests import test_data, test_schedules, test_train
 from ui import messages
@@ -353,3 +353,15 @@ def test_a_data_problem_of_sgdcores_checks_is_said_in_chinese(make: Callable, va
     chinese = error_text_in("zh-CN", caught.value)
     assert CHINESE.search(chinese) and value in chinese, chinese
     assert not SGDCORE_ENGLISH.search(chinese)
+
+
+def test_a_place_in_the_files_is_said_in_the_pages_language() -> None:
+    first = Place("data/a.csv", "line", 1234)
+    assert str(first) == "data/a.csv, line 1234"  # sgdcore's English, as its messages write it
+    error = DataError(f"Found 3 missing value(s) in column(s) 'x' (3); the first in {first}.",
+                      "missing_values_in_files", counts={"x": 3}, target="y", first=first)
+    assert "data/a.csv 第 1,234 行" in error_text_in("zh-CN", error)
+    assert "data/a.csv, line 1,234" in error_text_in("en", error)
+    assert shown_fields("zh-CN", {"where": Place("b.parquet", "row", 7)})["where"] == "b.parquet 第 7 行"
+    copied = pickle.loads(pickle.dumps(error))  # sent back from a Dask worker
+    assert copied.fields["first"] == first and isinstance(copied.fields["first"], Place)
