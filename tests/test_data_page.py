@@ -20,6 +20,7 @@ from sgdcore.errors import DataError
 from sgdcore.io import dataset_from_frame, read_table
 from ui import messages
 from ui.datasets import CSV_KEY
+from ui.i18n import LANGUAGES, catalogue
 from ui.settings import MAX_FEATURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +91,9 @@ def raised_problems() -> set[str]:
 def test_every_data_problem_sgdcore_raises_is_worded_for_the_page() -> None:
     problems = raised_problems()
     assert {"missing_values", "text_features", "infinite_values", "not_text", "no_numeric_column"} <= problems
-    assert problems <= set(messages.DATA_PROBLEMS), problems - set(messages.DATA_PROBLEMS)
+    assert problems <= set(messages.PROBLEM_FIELDS), problems - set(messages.PROBLEM_FIELDS)
+    for language in LANGUAGES:
+        assert not {problem for problem in problems if f"messages.{problem}" not in catalogue(language)}, language
 
 
 @pytest.mark.parametrize(("columns", "options", "said"), [
