@@ -131,7 +131,18 @@ def large_problem(state: MutableMapping[str, Any]) -> tuple[Any, str, str]:
     current = state.get(DASK_KEY)
     if current is None:
         raise ValueError(t("data.no_large_data"))
-    return current["problem"], current["key"], current["description"]
+    problem = current["problem"]
+    return problem, current["key"], large_description(problem, current["name"], current["scheduler"])
+
+
+def large_description(problem: Any, name: str, scheduler: str) -> str:
+    """What large data is called, in the page's language: ``name (1,000 rows, 3 features, 4 partitions, on the
+    local Dask cluster)``; ``scheduler`` is the address of the cluster's scheduler, "" for a local one."""
+    data = problem.data
+    fields = dict(name=name, rows=data.n_rows, features=data.n_features, partitions=data.n_partitions)
+    if scheduler:
+        return t("large_data.description_on_scheduler", address=scheduler, **fields)
+    return t("large_data.description_local", **fields)
 
 
 def use_csv(dataset: sgdcore.Dataset, name: str, key: str) -> None:
