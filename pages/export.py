@@ -11,6 +11,7 @@ from ui.export import (
     dataset_npz,
     distributed_snippet,
     epoch_history_frame,
+    outcome,
     reproducible,
     sgdcore_snippet,
     share_link,
@@ -52,7 +53,7 @@ if not trained_on(run["key"], choice.key):
 problem, progress, config = choice.problem, run["progress"], run["config"]
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)
-st.caption(t("export.last_run", description=run["description"], message=progress.message))
+st.caption(t("export.last_run", description=run["description"], message=outcome(progress, config)))
 st.dataframe(coefficients.rename(columns=labels("export.column")), hide_index=True)  # the file keeps its names
 
 left, middle, right = st.columns(3)
