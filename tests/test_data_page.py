@@ -123,6 +123,7 @@ def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict,
 
 def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short() -> None:
     assert messages.data_error(DataError("Plain.")) == "Plain."
+    assert messages.data_error(DataError("Other fields.", "unreadable", file="a.csv")) == "Other fields."
     assert len(messages.data_error(DataError("x" * 100_000))) < 1100
 
 

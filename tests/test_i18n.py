@@ -79,7 +79,7 @@ def test_numbers_read_the_same_in_both_languages() -> None:
             english_text = text_in("en", key, **fields)
         except (ValueError, TypeError, KeyError, IndexError):
             continue  # a field that is not a number: the placeholder test covers its format
-        for number in re.findall(r"\d(?:[\d,.]*\d)?", english_text):  # a sentence's full stop is not a digit
+        for number in re.findall(r"\d(?:[\d,.]*\d)?", english_text):  # not the full stop after it
             if len(number) >= 4:
                 assert number in text_in("zh-CN", key, **fields), (key, number)
 

@@ -211,8 +211,11 @@ def data_error(error: SGDCoreError) -> str:
     key = problem_key(problem, fields)
     if problem not in PROBLEM_FIELDS or key not in catalogue(language()):
         return short(str(error), 1000)
-    return t(key, **PROBLEM_FIELDS[problem](fields), features_widget=features_label(),
-             target_widget=target_label())
+    try:
+        worded = PROBLEM_FIELDS[problem](fields)
+    except (KeyError, TypeError, AttributeError):  # the same problem raised elsewhere in sgdcore with other fields
+        return short(str(error), 1000)
+    return t(key, **worded, features_widget=features_label(), target_widget=target_label())
 
 
 def file_error(file_name: str, error: SGDCoreError) -> str:
