@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
+from sgdcore.changes import RECORDED
 from ui.i18n import labels, t
 
 MAX_POINTS = 1500  # data points in a scatter
@@ -266,12 +267,55 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
 CHANGE_COLOUR = "#636363"
 
 
+def _setting_words(name: str, value: object) -> str:
+    """A setting's value in the words of a change (``sgdcore.changes``'s, in the page's language)."""
+    if name == "nesterov":
+        return t("charts.switched.on") if value else t("charts.switched.off")
+    if name == "schedule":
+        return schedule_words(value)
+    return f"{value:g}" if isinstance(value, float) else f"{value}"
+
+
+def schedule_words(schedule: sgdcore.Schedule) -> str:
+    """A schedule in a few words of the page's language, as :func:`sgdcore.changes.describe_schedule` in English."""
+    kind = schedule.kind
+    if kind in ("step", "exponential"):
+        words = t(f"charts.schedule.{kind}", gamma=schedule.gamma, steps=schedule.step_size)
+    elif kind == "inverse_scaling":
+        words = t("charts.schedule.inverse_scaling", power=schedule.power_t)
+    elif kind == "cosine":
+        period = (t("charts.schedule.cosine_run") if schedule.period_steps is None
+                  else t("charts.schedule.cosine_steps", steps=schedule.period_steps))
+        words = t("charts.schedule.cosine", period=period, factor=schedule.min_factor)
+    else:
+        words = t("charts.schedule.constant")
+    return t("charts.schedule.warmup", schedule=words, steps=schedule.warmup_steps) if schedule.warmup_steps else words
+
+
+def change_text(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> str:
+    """What differs between two configs of a run, in the page's language: what :func:`sgdcore.changes.describe_changes`
+    says in English (``"learning rate 0.03 → 0.1, momentum 0 → 0.9"``), worded from the configs' fields."""
+    names = labels("charts.changed")
+    return t("charts.change_separator").join(
+        t("charts.change", setting=names[name], before=_setting_words(name, getattr(before, name)),
+          after=_setting_words(name, getattr(after, name)))
+        for name in RECORDED if getattr(before, name) != getattr(after, name))
+
+
+def _changes(progress: sgdcore.Progress) -> list[str]:
+    """The words of each change of ``progress.changes``: each came with a config of ``progress.state.configs``
+    (after the first), so the page words it from the two configs rather than from sgdcore's English."""
+    configs = [config for _, config in progress.state.configs]
+    if len(configs) != len(progress.changes) + 1:  # not recorded together: sgdcore's words are all there is
+        return [what for _, what in progress.changes]
+    return [change_text(before, after) for before, after in itertools.pairwise(configs)]
+
+
 def change_rules(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None, x: str = "step",
                  n_rows: int | None = None) -> alt.LayerChart:
     """A dotted vertical rule where the run's settings changed part-way (``progress.changes``, ``sgdcore.changes``):
     after the steps taken with the settings before, its hover text naming what changed."""
-    frame = pd.DataFrame({"step": [step for step, _ in progress.changes],
-                          "change": [what for _, what in progress.changes]})
+    frame = pd.DataFrame({"step": [step for step, _ in progress.changes], "change": _changes(progress)})
     frame = _with_position(frame, progress, config, n_rows)
     base = alt.Chart(frame).encode(x=_x_axis(x))
     drawn = base.mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5)
