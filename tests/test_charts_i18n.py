@@ -171,7 +171,25 @@ def test_the_train_pages_charts_are_in_the_links_language(lang: str) -> None:
               for element in at.get("vega_lite_chart")}
     assert text_in(lang, "charts.landscape_title") in titles
     assert text_in(lang, "charts.parameters_title_truth") in titles
+    axis = at.radio(key="chart_axis")  # the picker of the charts' horizontal axis, options still codes
+    assert axis.label == text_in(lang, "charts.axis_picker") and axis.value == "step"
+    assert axis.options == [text_in(lang, f"charts.axis_option.{code}") for code in charts.AXES]
     if lang == "zh-CN":
+        assert axis.options == ["迭代步", "迭代周期", "已见样本数", "耗时"]
         for element in at.get("vega_lite_chart"):  # the sidebar's zones and schedule too
             texts = list(_chart_texts(json.loads(element.proto.spec)))
             assert not [text for text in texts if english(text)], texts
+
+
+def test_switching_the_language_redraws_the_charts_and_keeps_the_chosen_axis() -> None:
+    at = app(lang="en")
+    next(b for b in at.button if b.proto.type == "primary").click().run()
+    at.radio(key="chart_axis").set_value("epoch").run()
+    assert loss_chart_as_sent(at)["layer"][0]["encoding"]["x"]["title"] == "epoch"
+    at.selectbox(key="lang").set_value("zh-CN").run()
+    no_exceptions(at)
+    assert at.radio(key="chart_axis").value == "epoch"
+    spec = loss_chart_as_sent(at)
+    assert spec["title"] == "损失" and spec["layer"][0]["encoding"]["x"]["title"] == "迭代周期"
+    assert {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row} == {
+        "小批量", "训练集（全量，每个迭代周期）", "测试集（每个迭代周期）"}
