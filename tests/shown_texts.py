@@ -59,9 +59,28 @@ def _strings(value: object, field: str = "") -> Iterator[str]:
             yield from _strings(item, field)
 
 
+# Encoding channels that title an axis, a legend or a hover text with their field's name when given no title
+AXIS_CHANNELS = {"x", "y"}
+LEGEND_CHANNELS = {"color", "fill", "stroke", "shape", "size", "opacity", "strokeDash", "strokeWidth"}
+
+
+def _untitled_fields(encoding: dict) -> Iterator[str]:
+    """The field names an encoding shows: Vega-Lite titles an axis, a legend or a hover text by its field's name
+    when the channel has no title of its own. (A field's name is otherwise an identifier no reader sees.)"""
+    for channel, definitions in encoding.items():
+        for definition in definitions if isinstance(definitions, list) else [definitions]:
+            if not isinstance(definition, dict) or "field" not in definition or "title" in definition or any(
+                    "title" in (definition.get(guide) or {}) for guide in ("axis", "legend")):
+                continue
+            if channel == "tooltip" or (channel in AXIS_CHANNELS and definition.get("axis", {}) is not None) or (
+                    channel in LEGEND_CHANNELS and definition.get("legend", {}) is not None
+                    and definition.get("scale", {}) is not None):
+                yield str(definition["field"])
+
+
 def _chart_texts(spec: dict) -> Iterator[str]:
-    """A Vega-Lite spec's words: titles, axis and legend titles, tooltip titles, and the string values of its
-    data (legend entries, labels drawn as text marks)."""
+    """A Vega-Lite spec's words: titles, axis and legend titles, tooltip titles (a field's name where a channel
+    has none), and the string values of its data (legend entries, labels drawn as text marks)."""
     for name, item in spec.items() if isinstance(spec, dict) else enumerate(spec):
         if name in ("title", "text", "description") and isinstance(item, str | list):
             yield from _strings(item)
@@ -69,13 +88,18 @@ def _chart_texts(spec: dict) -> Iterator[str]:
             for rows in item.values():
                 for row in rows:
                     yield from (cell for cell in row.values() if isinstance(cell, str))
+        elif name == "encoding" and isinstance(item, dict):
+            yield from _untitled_fields(item)
+            yield from _chart_texts(item)
         elif isinstance(item, dict | list):
             yield from _chart_texts(item)
 
 
-def _table_texts(arrow_bytes: bytes) -> Iterator[str]:
+def _table_texts(arrow_bytes: bytes, headers: bool = True) -> Iterator[str]:
+    """A table's cells and, when they are shown (a table's, not a chart's data), its column names."""
     table = pa.ipc.open_stream(io.BytesIO(arrow_bytes)).read_all()
-    yield from (str(name) for name in table.column_names if not str(name).startswith("__index_level"))
+    if headers:
+        yield from (str(name) for name in table.column_names if not str(name).startswith("__index_level"))
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             yield from (cell for cell in column.to_pylist() if cell)
@@ -99,11 +123,12 @@ def shown_texts(at: object) -> list[str]:
             continue
         if kind in ("vega_lite_chart", "arrow_vega_lite_chart"):
             texts.extend(_chart_texts(json.loads(proto.spec)))
+            # A chart's column names are its fields: shown only as titles, which _chart_texts reads
             for dataset in getattr(proto, "datasets", []):
                 if dataset.data.data:
-                    texts.extend(_table_texts(dataset.data.data))
+                    texts.extend(_table_texts(dataset.data.data, headers=False))
             if proto.data.data:
-                texts.extend(_table_texts(proto.data.data))
+                texts.extend(_table_texts(proto.data.data, headers=False))
             continue
         if kind in ("arrow_data_frame", "arrow_table", "dataframe", "table"):
             # st.table's and st.dataframe's protos hold their Arrow bytes in arrow_data.data

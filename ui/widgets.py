@@ -161,7 +161,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
     limits_slot = sidebar.container()
     sidebar.number_input("Batch size", **bounds("batch_size", high=largest), step=1, key="batch_size",
                          help=f"1 is pure SGD, {largest} is full-batch gradient descent.")
-    sidebar.selectbox("Minibatches drawn", SAMPLINGS, key="shuffle", format_func=SAMPLING_LABELS.__getitem__,
+    sidebar.selectbox("Minibatches drawn", SAMPLINGS, key="shuffle", format_func=dict(SAMPLING_LABELS).__getitem__,
                       help="Without replacement: each epoch visits every row once, in a new random order (D2L's "
                            "data_iter). With replacement: every row of every batch drawn independently, some twice, "
                            "some not at all. Blocks: runs of neighbouring rows, faster to read on large data, biased "
