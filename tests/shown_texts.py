@@ -42,6 +42,7 @@ ALLOWED_WORDS = {
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*")
 INLINE_CODE = re.compile(r"`[^`]*`")
+PATH = re.compile(r"\S*/\S*")  # a path, a glob or an address (data/*.parquet, tcp://host:8786): typed, not read
 ENUM_NAME = re.compile(r"[A-Z][A-Z_]*")  # a layout's enum values (SMALL, HORIZONTAL), never shown as text
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*[_.0-9][A-Za-z0-9_.]*")  # snake_case, dotted, with digits
 
@@ -142,6 +143,7 @@ def english(text: str, also_allowed: Iterable[str] = ()) -> list[str]:
     """The English words of ``text`` that are ours: not in inline code, not identifiers, not allowed names."""
     allowed = ALLOWED_WORDS | {word.lower() for word in also_allowed}
     text = INLINE_CODE.sub(" ", text)
+    text = PATH.sub(" ", text)
     text = IDENTIFIER.sub(" ", text)
     return [word for word in WORD.findall(text) if len(word) >= 3 and word.lower() not in allowed]
 
