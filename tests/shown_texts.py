@@ -106,7 +106,8 @@ def shown_texts(at: object) -> list[str]:
                 texts.extend(_table_texts(proto.data.data))
             continue
         if kind in ("arrow_data_frame", "arrow_table", "dataframe", "table"):
-            texts.extend(_table_texts(proto.data))
+            # st.table's proto holds its Arrow bytes in arrow_data.data, st.dataframe's in data
+            texts.extend(_table_texts(proto.arrow_data.data if kind == "table" else proto.data))
             continue
         texts.extend(_strings(MessageToDict(proto, preserving_proto_field_name=False)))
     return [text for text in texts if text.strip() and not ENUM_NAME.fullmatch(text)]
