@@ -10,7 +10,7 @@ import sgdcore
 from ui import charts, midrun, verdicts
 from ui.axis import choose_axis
 from ui.export import as_run
-from ui.i18n import t
+from ui.i18n import labels, t
 from ui.kernel import kernel_ready
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
@@ -49,7 +49,8 @@ step_clicked = step_clicked.button(t("train.step"), icon=":material/skip_next:",
 on_cluster = getattr(problem, "on_cluster", False)
 by_minibatch = not on_cluster and step_by.radio(
     t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
-    format_func=lambda unit: t(f"train.step_by_{unit}"), help=t("train.step_by_help")) == "minibatch"
+    # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
+    format_func=labels("train.step_by_unit").__getitem__, help=t("train.step_by_help")) == "minibatch"
 reset_clicked = reset_clicked.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
                                      key="reset_button")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
