@@ -22,7 +22,7 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT
-from ui.i18n import labels, t, tn
+from ui.i18n import t, tn
 from ui.settings import BY_KEY
 
 Tone = Literal["success", "info", "warning", "error"]
@@ -424,8 +424,8 @@ def button_label(suggestion: sgdcore.Suggestion) -> str:
     if setting in ("learning_rate", "momentum", "batch_size", "l1_penalty", "standardize"):
         return t(f"verdicts.button.{setting}", value=value, at_rate=rate)
     if setting == "schedule":
-        schedules = labels("verdicts.schedule")
-        return t("verdicts.button.schedule", schedule=schedules.get(str(value), str(value)))
+        schedule = t(f"verdicts.schedule.{value}") if value in sgdcore.SCHEDULES else str(value)
+        return t("verdicts.button.schedule", schedule=schedule)
     return t("verdicts.button.epochs", value=value)
 
 
