@@ -191,7 +191,7 @@ def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.T
     return replace(config, epochs=epochs, schedule=schedule)
 
 
-how = None  # what the click did (ui.midrun.how_text): continued the run or started a new one
+how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn
 
 
 def save(progress: sgdcore.Progress) -> None:
@@ -219,7 +219,7 @@ if train_clicked or step_clicked:
             until_step = (resume_from.step if resume_from else 0) + 1
         else:
             until_epoch = (resume_from.epoch if resume_from else 0) + 1
-    how = midrun.how_text(run, resume_from, choice.key, config, problem)
+    how = midrun.how_of(run, resume_from, choice.key, config, problem)
     if resume_from is not None:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
         draw(resume_from)
@@ -265,7 +265,7 @@ else:
     else:
         status_slot.warning(verdicts.paused_text(progress, by_user=run.get("stopped_by_user", False)))
     if run.get("how"):
-        st.caption(run["how"])
+        st.caption(midrun.how_words(run["how"]))
     for notice in progress.notices:
         st.caption(notice)
     report(progress)

@@ -110,10 +110,13 @@ def test_a_chinese_train_page_trains_and_its_verdict_is_chinese_with_the_runs_nu
 
 
 def test_switching_the_language_keeps_the_run_and_the_settings_and_redraws_the_verdict() -> None:
-    at = app(epochs="5", learning_rate="0.05")
+    at = app(epochs="4", learning_rate="0.05")
     button(at, "Train").click().run()
+    at.sidebar.number_input(key="epochs").set_value(5).run()
+    button(at, "Train").click().run()  # continues the run: one epoch more
     english_verdict = verdict(at)
     assert re.match(r"^Finished 5 epochs\. 400 steps in ", english_verdict), english_verdict
+    assert "Continued the run from step 320." in [caption.value for caption in at.main.caption]
     run = at.session_state["train_run"]["progress"]
 
     at.selectbox(key="lang").set_value("zh-CN").run()
@@ -122,6 +125,7 @@ def test_switching_the_language_keeps_the_run_and_the_settings_and_redraws_the_v
     assert at.session_state["epochs"] == 5 and at.session_state["learning_rate"] == 0.05
     chinese = verdict(at)
     assert chinese.startswith("完成 5 个迭代周期。400 步，") and not english(chinese), chinese
+    assert "已从第 320 步继续训练。" in [caption.value for caption in at.main.caption]  # worded anew, too
     assert at.button(key="train_button").label == "训练"
 
     at.selectbox(key="lang").set_value("en").run()

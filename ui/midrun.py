@@ -9,6 +9,7 @@ The words come from the ``[runner]`` region of the catalogues, in the page's lan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sgdcore
@@ -44,20 +45,29 @@ def continued_run(run: dict[str, Any] | None, data_key: str, config: sgdcore.Tra
     return run["progress"]
 
 
-def why_new(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, problem: Any) -> str:
-    """Why **Train** starts a new run rather than continue ``run`` (which it does not continue)."""
+def _reason(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig,
+            problem: Any) -> tuple[str, tuple[str, ...]]:
+    """Why **Train** starts a new run rather than continue ``run``: a reason's name (``runner.why_new.*``), and the
+    settings that a continued run must keep and that changed, if that is the reason."""
     if not trained_on(run["key"], data_key):
-        return t("runner.why_new.data")
+        return "data", ()
     if getattr(problem, "on_cluster", False):
-        return t("runner.why_new.large_data")
+        return "large_data", ()
     fixed = fixed_changes(run["config"], config)
     if fixed:
-        # The sidebar's words for the settings a continued run must keep (sgdcore.changes.FIXED).
-        names = t("runner.and").join(t(f"runner.fixed.{name}") for name in fixed)
-        return t("runner.why_new.fixed", settings=names)
-    if run["progress"].status == "diverged":
-        return t("runner.why_new.diverged")
-    return t("runner.why_new.done")
+        return "fixed", fixed
+    return ("diverged" if run["progress"].status == "diverged" else "done"), ()
+
+
+def _reason_text(reason: str, fixed: tuple[str, ...]) -> str:
+    # The sidebar's words for the settings a continued run must keep (sgdcore.changes.FIXED).
+    names = t("runner.and").join(t(f"runner.fixed.{name}") for name in fixed)
+    return t(f"runner.why_new.{reason}", settings=names)
+
+
+def why_new(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, problem: Any) -> str:
+    """Why **Train** starts a new run rather than continue ``run`` (which it does not continue)."""
+    return _reason_text(*_reason(run, data_key, config, problem))
 
 
 def schedule_text(schedule: sgdcore.Schedule) -> str:
@@ -103,15 +113,43 @@ def pending_text(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig
     return t("runner.pending.new_run", why=why_new(run, data_key, config, problem))
 
 
-def how_text(run: dict[str, Any] | None, resume_from: sgdcore.Progress | None, data_key: str,
-             config: sgdcore.TrainConfig, problem: Any) -> str | None:
-    """What a click on **Train** did, for a caption under the run: continued (from which step, with what changes)
-    or started afresh (and why), or ``None`` for a first run, which needs no words."""
+@dataclass(frozen=True)
+class How:
+    """What a click on **Train** did, kept with the run and worded where it is drawn (:func:`how_words`), in the
+    page's language of the moment: continued from ``step`` (``before`` → ``config``: the changes), or started a new
+    run (``step`` None) for ``reason`` (``fixed``: the settings that changed)."""
+
+    config: sgdcore.TrainConfig
+    step: int | None = None
+    before: sgdcore.TrainConfig | None = None
+    reason: str = ""
+    fixed: tuple[str, ...] = ()
+
+
+def how_of(run: dict[str, Any] | None, resume_from: sgdcore.Progress | None, data_key: str,
+           config: sgdcore.TrainConfig, problem: Any) -> How | None:
+    """What a click on **Train** did: continued (from which step, with what changes) or started afresh (and why),
+    or ``None`` for a first run, which needs no words."""
     if resume_from is not None:
-        changed = changes_text(run, config) if run is not None else ""
-        if changed:
-            return t("runner.how.continued_with", step=resume_from.step, changes=changed)
-        return t("runner.how.continued", step=resume_from.step)
+        return How(config, step=resume_from.step, before=None if run is None else run["config"])
     if run is None or not trained_on(run["key"], data_key):
         return None
-    return t("runner.how.new_run", why=why_new(run, data_key, config, problem))
+    reason, fixed = _reason(run, data_key, config, problem)
+    return How(config, reason=reason, fixed=fixed)
+
+
+def how_words(how: How) -> str:
+    """:class:`How` in words, for a caption under the run."""
+    if how.step is None:
+        return t("runner.how.new_run", why=_reason_text(how.reason, how.fixed))
+    changed = "" if how.before is None else t("runner.change_separator").join(change_phrases(how.before, how.config))
+    if changed:
+        return t("runner.how.continued_with", step=how.step, changes=changed)
+    return t("runner.how.continued", step=how.step)
+
+
+def how_text(run: dict[str, Any] | None, resume_from: sgdcore.Progress | None, data_key: str,
+             config: sgdcore.TrainConfig, problem: Any) -> str | None:
+    """:func:`how_of` in words."""
+    how = how_of(run, resume_from, data_key, config, problem)
+    return None if how is None else how_words(how)
