@@ -205,3 +205,12 @@ def test_a_change_of_settings_is_worded_in_english_as_sgdcore_words_it_and_in_ch
                        "权重衰减 0 → 0.001")
     assert midrun.schedule_text(schedules[1]) == "阶梯衰减：每 1,000 步 ×0.5"
     assert midrun.schedule_text(schedules[6]) == "阶梯衰减：每 100 步 ×0.5，预热 1,200 步"
+
+
+def test_every_setting_a_run_keeps_or_records_has_its_words_in_both_languages() -> None:
+    from sgdcore.changes import FIXED, RECORDED
+
+    for language in ("en", "zh-CN"):
+        assert all(text_in(language, f"runner.fixed.{name}") for name in FIXED)
+        assert all(text_in(language, f"runner.setting.{name}") for name in RECORDED)
+    assert [text_in("en", f"runner.setting.{name}") for name in RECORDED] == list(RECORDED.values())

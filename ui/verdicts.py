@@ -125,7 +125,7 @@ def _count(value: float) -> str:
 
 
 def _where(limit: sgdcore.StabilityLimit) -> str:
-    """"the full batch" or "batch size 10": whose limit a message cites."""
+    """Whose limit a message cites: "the full batch" or "batch size 10", in the page's language."""
     if limit.batch_size >= limit.n_rows:
         return t("verdicts.where_full_batch")
     return t("verdicts.where_batch_size", batch_size=limit.batch_size)
