@@ -37,6 +37,8 @@ ALLOWED_WORDS = {
     # units, symbols and math
     "gib", "mib", "kib", "gb", "mb", "kb", "ms", "nan", "inf", "max", "min", "log", "exp", "std", "mse", "rmse",
     "lr", "eta", "mu", "tol", "power_t", "n_iter_no_change", "auto", "full", "true", "false",
+    # the language switch, labelled in both languages for whoever cannot read the other: "Language / 语言", "English"
+    "language", "english",
     # the synthetic data's and the diabetes sample's column names
     "x1", "x2", "y", "bias", "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6", "target",
 }

@@ -529,9 +529,9 @@ def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytes
     monkeypatch.setattr(ui_kernel.st, "spinner", spinner)
     ui_kernel.wait_for_kernel()
     assert compiled.is_set()  # training starts only once the kernel is ready…
-    assert shown == [ui_kernel.COMPILING_MESSAGE]  # …and the page said why it waited
+    assert shown == [ui_kernel.compiling_message()]  # …and the page said why it waited
     ui_kernel.wait_for_kernel()
-    assert shown == [ui_kernel.COMPILING_MESSAGE]  # compiled already: no message, no wait
+    assert shown == [ui_kernel.compiling_message()]  # compiled already: no message, no wait
 
 
 @pytest.mark.parametrize("live", [True, False])
