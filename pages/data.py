@@ -6,6 +6,7 @@ import streamlit as st
 import sgdcore
 from ui import messages
 from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError
 from ui.navigation import require_router
 from ui.uploads import build_dataset, parse_upload, release_upload
@@ -20,6 +21,7 @@ st.title("Data")
 st.caption("Upload a CSV, choose the column to predict and the columns to predict it from, and every page "
            "trains on it. Delimiter (comma, semicolon, tab, pipe) and encoding (UTF-8, with or without BOM, or "
            "Latin-1) are detected.")
+lesson_panel("data")
 
 in_use = current_problem(state)
 if in_use.problem is not None:

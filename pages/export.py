@@ -17,6 +17,7 @@ from ui.export import (
     step_history_frame,
     torch_snippet,
 )
+from ui.lesson import lesson_panel
 from ui.navigation import PAGES, require_router
 from ui.runner import TRAIN_RUN
 from ui.settings import query_params, value
@@ -30,6 +31,7 @@ state = st.session_state
 st.title("Export and share")
 st.caption("Download what the last run on the Train page learned, how it got there and how it was set up, "
            "or copy a link that opens the dashboard with every setting as it is now.")
+lesson_panel("export")
 
 st.subheader("Share link")
 settings = query_params(state)

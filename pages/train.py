@@ -11,6 +11,7 @@ from ui import charts, midrun, verdicts
 from ui.axis import choose_axis
 from ui.export import as_run
 from ui.kernel import kernel_ready
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
@@ -25,6 +26,7 @@ state = st.session_state
 st.title("Train linear regression with minibatch SGD")
 st.caption("Set the data and the optimiser in the sidebar, press **Train**, and watch SGD head for the exact "
            "least-squares solution, drawn dashed on every chart.")
+lesson_panel("train")
 
 choice = page_problem()
 problem = choice.problem

@@ -26,9 +26,7 @@ import sgdcore
 from ui import verdicts
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
-from ui.runner import TRAIN_RUN
 from ui.settings import SHOWN_KEY, batch_size_runs, momentum_runs, query_params, train_config, value
-from ui.widgets import trained_on
 
 Line = tuple[str, dict[str, Any]]  # a catalogue key and its fields
 Answer = tuple[Line, ...]
@@ -39,6 +37,7 @@ MAX_CACHED_ANSWERS = 32  # answers kept per session; the oldest go first
 # with the compiled kernel. Longer would keep a reader waiting on a button.
 WORK_LIMIT = 2e8
 MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
+REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
 WITHIN = 0.01  # "within 1 % of the closed-form loss": the Train and Momentum pages' target
 BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual noise floor, so every size can get there
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
@@ -87,8 +86,6 @@ def answer(state: MutableMapping[str, Any], page: str, question: str) -> Answer:
         if choice.problem is None:
             return (("lesson.no_data", {}),)
         problem, data_key = choice.problem, choice.key
-    if page == "train" and question == "optimum":  # reads the last run, which the settings do not name: not cached
-        return compute(state, problem, data_key)
     settings = tuple(sorted((name, text) for name, text in query_params(state).items()
                             if name not in (LANGUAGE_KEY, SHOWN_KEY)))
     cache = state.setdefault(ANSWERS, {})
@@ -133,7 +130,7 @@ def first_epoch_within(problem: sgdcore.Problem, config: sgdcore.TrainConfig, ta
     state, done, stretch = None, 0, 1
     while True:
         until = min(max_epochs, done + stretch)
-        *_, last = sgdcore.train(problem.train, config, state=state, until_epoch=until, report_every=math.inf,
+        *_, last = sgdcore.train(problem.train, config, state=state, until_epoch=until, report_every=REPORT_NEVER,
                                  quadratic=problem.quadratic)
         reached = np.flatnonzero(last.epoch_train_loss <= target)
         if reached.size:
@@ -160,17 +157,18 @@ def _limits(problem: Any, data_key: str, config: sgdcore.TrainConfig) -> sgdcore
 
 
 def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
-    """The closed-form loss, and how far above it the last Train run ended."""
+    """The closed-form loss, and how far above it a run of the sidebar's settings ends (trained here: the Train
+    page's run of the same settings is the same run)."""
     optimum = problem.optimum_loss
     lines: list[Line] = [("lesson.train.optimum.answer", {"loss": optimum})]
-    run = state.get(TRAIN_RUN)
-    if run is None or not trained_on(run["key"], data_key):
-        lines.append(("lesson.train.optimum.no_run", {}))
-        return tuple(lines)
-    progress = run["progress"]
-    gap = problem.compare(progress.weights, progress.bias).loss_gap
-    lines.append(("lesson.train.optimum.run", {"loss": float(progress.epoch_train_loss[-1]), "gap": gap,
-                                               "percent": gap / optimum if optimum > 0 else math.inf}))
+    last = _trained_now(state, problem)
+    if last is None:
+        return (*lines, ("lesson.too_large", {}))
+    if last.status == "diverged":
+        return (*lines, ("lesson.train.optimum.diverged", {"step": last.diverged_at_step or last.step}))
+    gap = problem.compare(last.weights, last.bias).loss_gap
+    lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": float(last.epoch_train_loss[-1]),
+                                               "gap": gap, "percent": gap / optimum if optimum > 0 else math.inf}))
     return tuple(lines)
 
 
@@ -344,10 +342,15 @@ def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, dat
 
 def polyak_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
     """Polyak's heavy ball for a quadratic of this curvature, as the Momentum page's controls take it:
-    ``μ = ((√κ−1)/(√κ+1))²`` to the slider's 0.01, and the rate ``4/(√λ_max+√λ_min)²`` as a multiple of 1/λ_max."""
+    ``μ = ((√κ−1)/(√κ+1))²`` and the rate ``4/(√λ_max+√λ_min)²`` as a multiple of 1/λ_max.
+
+    μ is rounded up to the slider's 0.01: every direction then stays in the damped, oscillating regime, where the
+    error shrinks by √μ a step, a little slower; rounded down, the extreme directions leave it and the rate drops
+    much more (the optimum is at the edge of that regime).
+    """
     top, bottom = curvature.lambda_max, curvature.lambda_min
     root = math.sqrt(top / bottom)
-    mu = min(0.99, round(((root - 1.0) / (root + 1.0)) ** 2, 2))
+    mu = min(0.99, math.ceil(100.0 * ((root - 1.0) / (root + 1.0)) ** 2 - 1e-9) / 100.0)
     multiple = float(f"{4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2:.3g}")
     return mu, multiple
 
@@ -406,7 +409,7 @@ def _trained_now(state: MutableMapping[str, Any], problem: Any, **overrides: Any
     config = train_config(state, data.n_rows, **overrides)
     if config.epochs * data.n_rows * (data.n_features + 1) > WORK_LIMIT:
         return None
-    *_, last = sgdcore.train(data, config, test=problem.test, report_every=math.inf, quadratic=problem.quadratic,
+    *_, last = sgdcore.train(data, config, test=problem.test, report_every=REPORT_NEVER, quadratic=problem.quadratic,
                              test_quadratic=problem.test_quadratic)
     return last
 
