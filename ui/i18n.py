@@ -93,4 +93,4 @@ def labels(prefix: str) -> dict[str, str]:
 
 def language_switch() -> None:
     """The sidebar's language switch: its label is in both languages, for whoever cannot read the other."""
-    st.sidebar.selectbox("Language / 语言", tuple(LANGUAGES), key=LANGUAGE_KEY, format_func=LANGUAGES.get)
+    st.sidebar.selectbox("Language / 语言", tuple(LANGUAGES), key=LANGUAGE_KEY, format_func=LANGUAGES.__getitem__)

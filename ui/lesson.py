@@ -161,6 +161,8 @@ def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) 
     page's run of the same settings is the same run)."""
     optimum = problem.optimum_loss
     lines: list[Line] = [("lesson.train.optimum.answer", {"loss": optimum})]
+    if getattr(problem, "on_cluster", False):
+        return (*lines, ("lesson.needs_rows", {}))
     last = _trained_now(state, problem)
     if last is None:
         return (*lines, ("lesson.too_large", {}))
@@ -374,7 +376,10 @@ def data_conditioning(state: MutableMapping[str, Any], problem: Any, data_key: s
     """The condition number and the largest stable learning rates of the data as it is and standardised."""
     _rows(problem)
     raw = problem.raw_train
-    standardized = sgdcore.Standardizer.fit(raw, target=True).transform(raw)
+    try:
+        standardized = sgdcore.Standardizer.fit(raw, target=True).transform(raw)
+    except sgdcore.DataError:  # a constant column: nothing to divide it by
+        return (("lesson.data.conditioning.constant", {}),)
     config = train_config(state, problem.train.n_rows)
     lines: list[Line] = []
     for name, data in (("raw", raw), ("standardized", standardized)):
