@@ -332,3 +332,13 @@ def test_the_script_prints_the_weights_the_answer_gives(tmp_path: Path) -> None:
     printed = dict(line.split(": ", 1) for line in done.stdout.splitlines() if line.startswith(("weights:", "bias:")))
     assert printed["weights"] == weights and printed["bias"] == bias  # the same numbers, to the last digit
     assert ast.literal_eval(weights) == at.session_state["train_run"]["progress"].weights.tolist()
+
+
+def test_two_seeds_end_as_far_apart_as_the_answer_says() -> None:
+    at = open_page(app(n_rows="300", batch_size="5", epochs="2", seed="3"), "export")
+    apart = number_after(reveal(at, "export", "seed"), "the two runs end")
+    problem = default_problem(300)
+    ends = [list(sgdcore.train(problem.train, sgdcore.TrainConfig(batch_size=5, epochs=2, seed=seed),
+                               report_every=1e9))[-1] for seed in (3, 4)]
+    first, second = (np.append(end.weights, end.bias) for end in ends)
+    assert apart == pytest.approx(np.linalg.norm(first - second), rel=5e-3)

@@ -33,9 +33,11 @@ Answer = tuple[Line, ...]
 
 ANSWERS = "_lesson_answers"  # session_state: {(page, question, data key, settings): Answer}
 MAX_CACHED_ANSWERS = 32  # answers kept per session; the oldest go first
-# Training answers stop after this many row-parameter updates (epochs × rows × (features + 1)): about a second
-# with the compiled kernel. Longer would keep a reader waiting on a button.
-WORK_LIMIT = 2e8
+# Training answers stop after this much work, in row-parameter updates (rows × (features + 1) an epoch, and
+# STEP_WORK a step): about a second with the compiled kernel on one core, shared by the runs an answer trains.
+# Longer would keep a reader waiting on a button.
+WORK_LIMIT = 6e7
+STEP_WORK = 30  # a step's own cost (drawing its rows, the update) in those units: measured, about 0.5 µs
 MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
 REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
 WITHIN = 0.01  # "within 1 % of the closed-form loss": the Train and Momentum pages' target
@@ -112,10 +114,16 @@ def _rows(problem: Any) -> sgdcore.Dataset:
     return problem.train
 
 
-def epoch_budget(problem: Any) -> int:
-    """How many epochs a training answer may run on ``problem``: :data:`WORK_LIMIT` over one epoch's work."""
+def epoch_work(problem: Any, config: sgdcore.TrainConfig) -> float:
+    """One epoch of ``config`` on ``problem`` in :data:`WORK_LIMIT`'s units."""
     data = problem.train
-    return int(min(MAX_EPOCHS, WORK_LIMIT // (data.n_rows * (data.n_features + 1))))
+    return data.n_rows * (data.n_features + 1) + STEP_WORK * config.steps_per_epoch(data.n_rows)
+
+
+def epoch_budget(problem: Any, config: sgdcore.TrainConfig, runs: int = 1) -> int:
+    """How many epochs of ``config`` a training answer may run, when it trains ``runs`` runs: its share of
+    :data:`WORK_LIMIT` over one epoch's work."""
+    return int(min(MAX_EPOCHS, WORK_LIMIT / runs // epoch_work(problem, config)))
 
 
 def first_epoch_within(problem: sgdcore.Problem, config: sgdcore.TrainConfig, target: float,
@@ -179,7 +187,7 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     _rows(problem)
     config = train_config(state, problem.train.n_rows)
     target = (1.0 + WITHIN) * problem.optimum_loss
-    budget = epoch_budget(problem)
+    budget = epoch_budget(problem, config)
     if budget < 1:
         return (("lesson.too_large", {}),)
     epochs, last = first_epoch_within(problem, config, target, budget)
@@ -270,12 +278,14 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
     _rows(problem)
     n_train = problem.train.n_rows
     target = (1.0 + BATCH_RACE_WITHIN) * problem.optimum_loss
-    budget = epoch_budget(problem)
-    if budget < 1:
-        return (("lesson.too_large", {}),)
+    configs = batch_size_runs(state, n_train)
     lines: list[Line] = []
     reached: dict[int, tuple[int, int]] = {}  # batch size: (examples, steps)
-    for config in batch_size_runs(state, n_train):
+    for config in configs:
+        budget = epoch_budget(problem, config, len(configs))
+        if budget < 1:
+            lines.append(("lesson.batch_size.race.too_large", {"batch": config.batch_size}))
+            continue
         epochs, last = first_epoch_within(problem, config, target, budget)
         if epochs is None:
             key = "diverged" if last.status == "diverged" else "not_reached"
@@ -324,11 +334,12 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
 def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
     """Steps plain descent and momentum need on the page's valley to come within :data:`WITHIN` of its optimum."""
     target = (1.0 + WITHIN) * valley.optimum_loss
-    budget = epoch_budget(valley)
     kappa = valley.curvature.condition_number
     lines: list[Line] = [("lesson.momentum.steps.valley", {"kappa": kappa, "root": math.sqrt(kappa)})]
     steps: dict[str, int] = {}
-    for name, config in zip(("plain", "heavy_ball", "nesterov"), momentum_runs(state, valley).values(), strict=False):
+    runs = momentum_runs(state, valley)
+    for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
+        budget = max(1, epoch_budget(valley, config, len(runs)))  # the valley is small: at least an epoch
         epochs, last = first_epoch_within(valley, config, target, budget)
         fields = {"mu": config.momentum, "epochs": budget}
         if epochs is None:
@@ -412,7 +423,7 @@ def _trained_now(state: MutableMapping[str, Any], problem: Any, **overrides: Any
     """The Train page's run of the sidebar's settings, trained here; None when it is more work than an answer's."""
     data = _rows(problem)
     config = train_config(state, data.n_rows, **overrides)
-    if config.epochs * data.n_rows * (data.n_features + 1) > WORK_LIMIT:
+    if config.epochs > epoch_budget(problem, config, runs=2):  # the Export page's second answer trains two
         return None
     *_, last = sgdcore.train(data, config, test=problem.test, report_every=REPORT_NEVER, quadratic=problem.quadratic,
                              test_quadratic=problem.test_quadratic)
