@@ -342,3 +342,12 @@ def test_two_seeds_end_as_far_apart_as_the_answer_says() -> None:
                                report_every=1e9))[-1] for seed in (3, 4)]
     first, second = (np.append(end.weights, end.bias) for end in ends)
     assert apart == pytest.approx(np.linalg.norm(first - second), rel=5e-3)
+
+
+def test_a_diverging_run_is_told_a_rate_below_its_limit() -> None:
+    at = app(learning_rate="3")
+    text = reveal(at, "train", "epochs")
+    advised = number_after(text, "Set the learning rate to")
+    limit = sgdcore.minibatch_stability_limit(default_problem().train, 10).learning_rate
+    assert 0.9 * limit <= advised < limit
+    assert number_after(text, "diverges (at step") >= 1

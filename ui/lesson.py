@@ -26,7 +26,7 @@ import sgdcore
 from ui import verdicts
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
-from ui.settings import SHOWN_KEY, batch_size_runs, momentum_runs, query_params, train_config, value
+from ui.settings import BY_KEY, SHOWN_KEY, batch_size_runs, momentum_runs, query_params, train_config, value
 
 Line = tuple[str, dict[str, Any]]  # a catalogue key and its fields
 Answer = tuple[Line, ...]
@@ -42,6 +42,7 @@ MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
 REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
 WITHIN = 0.01  # "within 1 % of the closed-form loss": the Train and Momentum pages' target
 BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual noise floor, so every size can get there
+MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
 
 # The questions of each page, in order: the last part of their catalogue keys.
@@ -193,13 +194,14 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     epochs, last = first_epoch_within(problem, config, target, budget)
     fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
     if epochs is not None:
-        enough = "enough" if config.epochs >= epochs else "not_enough"
+        enough = "enough" if config.epochs >= epochs else "not_enough" if epochs <= MOST_EPOCHS else "beyond"
         return (("lesson.train.epochs.reached", {**fields, "epochs": epochs, "steps": int(last.epoch_steps[epochs])}),
-                (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs}))
+                (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS}))
+    # Advice quotes the limit rounded down, so that the rate it names is below it.
     limit = _limits(problem, data_key, config).minibatch.learning_rate
     if last.status == "diverged":
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
-                                                  "limit": limit}),)
+                                                  "limit": sgdcore.round_down(limit)}),)
     lines: list[Line] = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
     floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
                                 dampening=config.dampening, nesterov=config.nesterov,
@@ -208,7 +210,7 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     if floor is not None and floor.expected_loss > target:
         lines.append(("lesson.train.epochs.floor", {"percent": floor.expected_loss / problem.optimum_loss - 1.0}))
     else:
-        lines.append(("lesson.train.epochs.slow", {"limit": limit}))
+        lines.append(("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
     return tuple(lines)
 
 
