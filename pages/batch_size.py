@@ -7,6 +7,7 @@ import streamlit as st
 import sgdcore
 from ui import charts, verdicts
 from ui.datasets import gradient_noise_table
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import short_status
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling_table
@@ -38,6 +39,7 @@ st.markdown(
     "batch of 100 cost far less than 100 batches of 1: compare the curves per epoch, per example and per "
     "second. With a constant learning rate, the noise also leaves SGD hovering above the closed-form loss."
 )
+lesson_panel("batch_size")
 
 choice = page_problem()
 problem = choice.problem

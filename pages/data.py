@@ -7,6 +7,7 @@ import sgdcore
 from ui import messages
 from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.i18n import labels, t
+from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError
 from ui.navigation import require_router
 from ui.uploads import build_dataset, parse_upload, release_upload
@@ -19,6 +20,7 @@ state = st.session_state
 
 st.title(t("data.title"))
 st.caption(t("data.intro"))
+lesson_panel("data")
 
 in_use = current_problem(state)
 if in_use.problem is not None:

@@ -19,6 +19,7 @@ from ui.export import (
     torch_snippet,
 )
 from ui.i18n import labels, t
+from ui.lesson import lesson_panel
 from ui.navigation import PAGES, require_router
 from ui.runner import TRAIN_RUN
 from ui.settings import query_params, value
@@ -31,6 +32,7 @@ state = st.session_state
 
 st.title(t("export.title"))
 st.caption(t("export.intro"))
+lesson_panel("export")
 
 st.subheader(t("export.share"))
 settings = query_params(state)

@@ -8,6 +8,7 @@ import streamlit as st
 import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import bounds, learning_rate_runs, learning_rate_unit, value
@@ -39,6 +40,7 @@ st.markdown(
     "overshoot and the iterates oscillate across the valley while they converge; above **2/λ_max** every "
     "step overshoots by more than it gains and the loss blows up. Train several rates at once and watch."
 )
+lesson_panel("learning_rate")
 
 
 choice = page_problem()

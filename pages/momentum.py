@@ -9,6 +9,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
 from ui.datasets import momentum_valley
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import short_status
 from ui.settings import bounds, momentum_runs, value
@@ -39,6 +40,7 @@ st.markdown(
     "valley add up while the zig-zag across it cancels, cutting that to about √κ steps. **Nesterov** takes the "
     "gradient at the look-ahead point, which damps the oscillation further. Same data, same start, same η."
 )
+lesson_panel("momentum")
 
 left, middle, right = st.columns(3)
 left.number_input("Condition number κ", **bounds("condition_number"), step=10.0, format="%g",

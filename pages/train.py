@@ -12,6 +12,7 @@ from ui.axis import choose_axis
 from ui.export import as_run
 from ui.i18n import labels, t
 from ui.kernel import kernel_ready
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
@@ -25,6 +26,7 @@ state = st.session_state
 
 st.title(t("train.title"))
 st.caption(t("train.intro"))
+lesson_panel("train")
 
 choice = page_problem()
 problem = choice.problem
