@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.classroom import classroom_link_builder
 from ui.datasets import CSV_KEY, current_problem
 from ui.export import (
     DATA_FILE,
@@ -43,6 +44,7 @@ if value(state, "data_source") == "csv":
     name = state[CSV_KEY]["name"] if state.get(CSV_KEY) else "the CSV file"
     st.warning(f"The link cannot carry your uploaded file: whoever opens it must upload {name} again on the "
                "Data page and choose the same target and features.", icon="📎")
+classroom_link_builder(page)
 
 st.subheader("Downloads")
 run = state.get(TRAIN_RUN)

@@ -133,8 +133,8 @@ def test_value_falls_back_to_the_default_on_pages_without_the_widget() -> None:
 ])
 def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        parse_numbers(text, "True weights")
-    assert parse_numbers("2; -3.4,", "w") == [2.0, -3.4]
+        parse_numbers(text, "weights")
+    assert parse_numbers("2; -3.4,", "weights") == [2.0, -3.4]
 
 
 @pytest.mark.parametrize(("text", "numbers"), [
@@ -144,7 +144,7 @@ def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
     ("１e３", [1000.0]),
 ])
 def test_typed_numbers_accept_full_width_digits_and_the_minus_sign(text: str, numbers: list[float]) -> None:
-    assert parse_numbers(text, "True weights") == numbers
+    assert parse_numbers(text, "weights") == numbers
     assert parse_weights(text) == numbers
 
 
@@ -153,7 +153,7 @@ def test_typed_numbers_accept_full_width_digits_and_the_minus_sign(text: str, nu
 ])
 def test_a_character_no_number_holds_is_named(text: str, character: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"is not a number: it holds the character {character}")):
-        parse_numbers(text, "True weights")
+        parse_numbers(text, "weights")
 
 
 def test_compared_lists_read_typed_numbers_too() -> None:
@@ -165,7 +165,7 @@ def test_compared_lists_read_typed_numbers_too() -> None:
 
 def test_a_typed_value_is_echoed_cut_to_a_readable_length() -> None:
     with pytest.raises(ValueError) as caught:
-        parse_numbers("2, " + "x" * 100_000, "True weights")
+        parse_numbers("2, " + "x" * 100_000, "weights")
     assert len(str(caught.value)) < 200 and "(100,000 characters)" in str(caught.value)
 
 

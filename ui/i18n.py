@@ -84,7 +84,7 @@ def text_in(language: str, key: str, /, **fields: Any) -> str:
 
 
 def labels(prefix: str) -> dict[str, str]:
-    """Every text under ``prefix`` by its last part: ``labels("schedule")`` → ``{"constant": "Constant", …}``,
+    """Every text under ``prefix`` by its last part: ``labels("settings.schedule")`` → ``{"constant": "Constant", …}``,
     for a widget's ``format_func`` over option codes."""
     start = f"{prefix}."
     return {key[len(start):]: text for key, text in catalogue(language()).items()
@@ -92,5 +92,5 @@ def labels(prefix: str) -> dict[str, str]:
 
 
 def language_switch() -> None:
-    """The sidebar's language switch: its label is in both languages, for whoever cannot read the other."""
-    st.sidebar.selectbox("Language / 语言", tuple(LANGUAGES), key=LANGUAGE_KEY, format_func=LANGUAGES.get)
+    """The sidebar's language switch: each language is named in its own, for whoever cannot read the other."""
+    st.sidebar.selectbox(t("common.language_switch"), tuple(LANGUAGES), key=LANGUAGE_KEY, format_func=LANGUAGES.get)
