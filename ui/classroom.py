@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from ui.export import share_link
-from ui.i18n import LANGUAGE_KEY, LANGUAGES, language, t
+from ui.i18n import LANGUAGE_KEY, LANGUAGES, labels, language, t
 from ui.settings import (
     BY_KEY,
     CHART_AXIS_LABELS,
@@ -112,8 +112,10 @@ def classroom_link_builder(page: str) -> None:
         state[BUILDER_CONTROLS] = list(shown_controls(state) if is_classroom(state) else LESSON_CONTROLS)
     if state.get(BUILDER_LANGUAGE) not in LANGUAGES:
         state[BUILDER_LANGUAGE] = language()
+    # Named from a dict made now, in this run's language (AppTest names the options again after the run)
     chosen = st.multiselect(t("classroom.builder.controls"), CONTROLS, key=BUILDER_CONTROLS,
-                            format_func=control_label, help=t("classroom.builder.controls_help"))
+                            format_func=labels("classroom.control").__getitem__,
+                            help=t("classroom.builder.controls_help"))
     link_language = st.selectbox(t("classroom.builder.language"), tuple(LANGUAGES), key=BUILDER_LANGUAGE,
                                  format_func=LANGUAGES.get)
     if not chosen:

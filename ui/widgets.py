@@ -128,11 +128,12 @@ def data_sidebar() -> Choice:
         sidebar.header(t("sidebar.data"))
     has_csv = state.get(CSV_KEY) is not None
     if shown(state, "data_source"):
-        sidebar.radio(
-            t("sidebar.data_source"), BY_KEY["data_source"].choices, key="data_source",
-            format_func=lambda source: DATA_SOURCE_LABELS[source]
-            + ("" if source != "csv" or has_csv else t("sidebar.upload_on_data_page")),
-        )
+        # Options are named from dicts made now, in this run's language: AppTest names them again after the run.
+        names = dict(DATA_SOURCE_LABELS)
+        if not has_csv:
+            names["csv"] += t("sidebar.upload_on_data_page")
+        sidebar.radio(t("sidebar.data_source"), BY_KEY["data_source"].choices, key="data_source",
+                      format_func=names.__getitem__)
     if state["data_source"] == "synthetic":
         if shown(state, "n_rows"):
             sidebar.number_input(t("sidebar.rows"), **bounds("n_rows"), step=100, key="n_rows")
@@ -225,7 +226,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
                              key="l1_penalty", help=t("sidebar.l1_penalty_help"))
     if shown(state, "schedule"):
         sidebar.selectbox(t("sidebar.schedule"), tuple(SCHEDULE_LABELS), key="schedule",
-                          format_func=SCHEDULE_LABELS.__getitem__)
+                          format_func=dict(SCHEDULE_LABELS).__getitem__)
     schedule = state["schedule"]
     if schedule in ("step", "exponential"):
         if shown(state, "decay_gamma"):
@@ -287,9 +288,10 @@ def threads_widget(cores: int, batch_size: int, n_features: int) -> None:
     options = (AUTO, *range(1, cores + 1))
     if state["n_threads"] not in options:  # a number above the cores is lowered above; anything else is automatic
         state["n_threads"] = AUTO
+    automatic = t("sidebar.threads_auto", picked=picked)
     st.selectbox(
         t("sidebar.threads"), options, key="n_threads", disabled=cores == 1,
-        format_func=lambda option: t("sidebar.threads_auto", picked=picked) if option == AUTO else str(option),
+        format_func=lambda option: automatic if option == AUTO else str(option),
         help=t("sidebar.threads_help", work=AUTO_THREADS_MIN_WORK)
         + (t("sidebar.threads_one_core") if cores == 1 else ""),
     )
