@@ -299,8 +299,9 @@ def apply_query_params(state: MutableMapping[str, Any], params: Mapping[str, str
             try:
                 state[setting.key] = setting.from_text(params[name], name)
             except ValueError as error:
-                problems.append(SettingsError("link.ignored", reason=error,
-                                              value=setting.to_text(value(state, setting.key))))
+                kept = setting.to_text(value(state, setting.key))
+                problems.append(SettingsError("link.ignored", reason=error, value=kept) if kept
+                                else SettingsError("link.ignored_empty", reason=error))
     shown_in = state.get(LANGUAGE_KEY) if state.get(LANGUAGE_KEY) in LANGUAGES else language()
     return [problem.text(shown_in) for problem in problems]
 

@@ -137,11 +137,11 @@ def data_sidebar() -> Choice:
     if state["data_source"] == "synthetic":
         if shown(state, "n_rows"):
             sidebar.number_input(t("sidebar.rows"), **bounds("n_rows"), step=100, key="n_rows")
+        try:
+            state["_n_features"] = len(parse_weights(state["true_weights"]))
+        except ValueError:
+            state.setdefault("_n_features", 2)
         if shown(state, "true_weights"):
-            try:
-                state["_n_features"] = len(parse_weights(state["true_weights"]))
-            except ValueError:
-                state.setdefault("_n_features", 2)
             sidebar.number_input(t("sidebar.features"), min_value=1, max_value=MAX_FEATURES, step=1,
                                  key="_n_features", on_change=_resize_weights)
             sidebar.text_input(t("sidebar.true_weights"), key="true_weights", help=t("sidebar.true_weights_help"))
