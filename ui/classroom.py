@@ -23,6 +23,7 @@ from ui.settings import (
     DATA_SOURCE_LABELS,
     SCHEDULE_LABELS,
     SHOWN_KEY,
+    option_names,
     query_params,
     value,
 )
@@ -114,10 +115,10 @@ def classroom_link_builder(page: str) -> None:
         state[BUILDER_LANGUAGE] = language()
     # Named from a dict made now, in this run's language (AppTest names the options again after the run)
     chosen = st.multiselect(t("classroom.builder.controls"), CONTROLS, key=BUILDER_CONTROLS,
-                            format_func=labels("classroom.control").__getitem__,
+                            format_func=option_names(labels("classroom.control")),
                             help=t("classroom.builder.controls_help"))
     link_language = st.selectbox(t("classroom.builder.language"), tuple(LANGUAGES), key=BUILDER_LANGUAGE,
-                                 format_func=LANGUAGES.get)
+                                 format_func=option_names(LANGUAGES))
     if not chosen:
         st.info(t("classroom.builder.choose_one"))
         return

@@ -155,7 +155,8 @@ class CatalogueLabels(Mapping[str, str]):
     """The names of a setting's option codes, looked up in the page's language each time one is read.
 
     Iterating gives the codes (fixed: the setting's choices), reading one gives its name from the catalogue
-    (``settings.<prefix>.<code>``), so ``format_func=LABELS.__getitem__`` names each option as it is drawn.
+    (``settings.<prefix>.<code>``). For a widget's ``format_func`` take the names of this run,
+    ``option_names(LABELS)``: AppTest names the options again after the run, outside the session.
     """
 
     def __init__(self, prefix: str, codes: tuple[str, ...]) -> None:
@@ -172,6 +173,13 @@ class CatalogueLabels(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self.codes)
+
+
+def option_names(names: Mapping[Any, str]) -> Callable[[Any], str]:
+    """A widget's ``format_func`` naming each option from ``names`` as they are now (in this run's language);
+    what is not an option is named as it is, as AppTest names a name again when a test sets an option by it."""
+    named = dict(names)
+    return lambda option: named.get(option, option)
 
 
 DATA_SOURCES = ("synthetic", "diabetes", "csv", "dask")

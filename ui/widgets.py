@@ -33,6 +33,7 @@ from ui.settings import (
     apply_query_params,
     bounds,
     largest_batch_size,
+    option_names,
     parse_weights,
     query_params,
     train_config,
@@ -133,7 +134,7 @@ def data_sidebar() -> Choice:
         if not has_csv:
             names["csv"] += t("sidebar.upload_on_data_page")
         sidebar.radio(t("sidebar.data_source"), BY_KEY["data_source"].choices, key="data_source",
-                      format_func=names.__getitem__)
+                      format_func=option_names(names))
     if state["data_source"] == "synthetic":
         if shown(state, "n_rows"):
             sidebar.number_input(t("sidebar.rows"), **bounds("n_rows"), step=100, key="n_rows")
@@ -207,7 +208,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
         sidebar.number_input(t("sidebar.batch_size"), **bounds("batch_size", high=largest), step=1, key="batch_size",
                              help=t("sidebar.batch_size_help", largest=largest))
     if shown(state, "shuffle"):
-        sidebar.selectbox(t("sidebar.shuffle"), SAMPLINGS, key="shuffle", format_func=SAMPLING_LABELS.__getitem__,
+        sidebar.selectbox(t("sidebar.shuffle"), SAMPLINGS, key="shuffle", format_func=option_names(SAMPLING_LABELS),
                           help=t("sidebar.shuffle_help"))
     if state["shuffle"] == "replacement" and drawn:
         sidebar.caption(t("sidebar.replacement_limits"))
@@ -226,7 +227,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
                              key="l1_penalty", help=t("sidebar.l1_penalty_help"))
     if shown(state, "schedule"):
         sidebar.selectbox(t("sidebar.schedule"), tuple(SCHEDULE_LABELS), key="schedule",
-                          format_func=dict(SCHEDULE_LABELS).__getitem__)
+                          format_func=option_names(SCHEDULE_LABELS))
     schedule = state["schedule"]
     if schedule in ("step", "exponential"):
         if shown(state, "decay_gamma"):
