@@ -59,6 +59,9 @@ def test_hidden_values_survive_a_change_of_page() -> None:
         no_exceptions(at)
         assert (at.session_state["epochs"], at.session_state["n_rows"]) == (7, 500), page
         assert sidebar_keys(at) == {"lang", "learning_rate"}, page
+        if page == "export":  # the page's share link, the student's own, keeps the list and the values
+            share_link = dict(parse_qsl(urlsplit(at.code[0].value).query))
+            assert share_link == {"epochs": "7", "n_rows": "500", "show": "learning_rate"}
     button(at, "Train").click().run()
     assert at.success[0].value.startswith("Finished 7 epochs")
     assert at.session_state["train_run"]["progress"].step == 7 * 40  # 400 training rows in batches of 10
