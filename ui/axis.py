@@ -19,5 +19,5 @@ HELP = ("What the charts of a run run along. Examples seen: training rows used s
 def choose_axis(where: Any = None) -> str:
     """The horizontal-axis picker (in ``where``, by default the page), and the axis chosen."""
     (where or st).radio("Horizontal axis", BY_KEY["chart_axis"].choices, key="chart_axis", horizontal=True,
-                        format_func=CHART_AXIS_LABELS.__getitem__, help=HELP)
+                        format_func=dict(CHART_AXIS_LABELS).__getitem__, help=HELP)
     return value(st.session_state, "chart_axis")
