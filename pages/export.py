@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.classroom import classroom_link_builder
 from ui.datasets import CSV_KEY, current_problem
 from ui.export import (
     DATA_FILE,
@@ -42,6 +43,7 @@ st.caption(t("export.link_settings") if settings else t("export.link_defaults"))
 if value(state, "data_source") == "csv":
     name = state[CSV_KEY]["name"] if state.get(CSV_KEY) else t("export.the_csv_file")
     st.warning(t("export.upload_again", name=name), icon="📎")
+classroom_link_builder(page)
 
 st.subheader(t("export.downloads"))
 run = state.get(TRAIN_RUN)

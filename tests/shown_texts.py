@@ -28,7 +28,7 @@ CODE_ELEMENTS = {"code", "json", "exception"}  # shown as code: not translated
 # synthetic data's column names. Compared in lower case.
 ALLOWED_WORDS = {
     # software, formats and projects
-    "sgd", "sgdcore", "numpy", "numba", "dask", "scikit", "learn", "sklearn", "linearregression", "sgdregressor",
+    "sgd", "sgdcore", "numpy", "numba", "dask", "scikit-learn", "sklearn", "linearregression", "sgdregressor",
     "altair", "streamlit", "python", "pytorch", "torch", "optim", "tensorflow", "playground", "pandas", "pyarrow",
     "csv", "utf", "parquet", "excel", "latin", "json", "url", "cpu", "cpus", "blas", "openblas", "d2l", "jit",
     "github", "cloud", "community", "api", "png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip",
