@@ -9,6 +9,7 @@ from ui import charts, verdicts
 from ui.classroom import shown
 from ui.datasets import gradient_noise_table
 from ui.i18n import labels, language, t, text_in
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.run_names import named
 from ui.runner import short_status
@@ -35,6 +36,7 @@ state = st.session_state
 
 st.title(t("batch_size.title"))
 st.markdown(t("batch_size.intro"))
+lesson_panel("batch_size")
 
 choice = page_problem()
 problem = choice.problem
@@ -48,7 +50,7 @@ if shown(state, "batch_sizes_compared"):
 if shown(state, "batch_size_page_epochs"):
     right.number_input(t("batch_size.epochs"), **bounds("batch_size_page_epochs"), step=1,
                        key="batch_size_page_epochs")
-seeds = seeds_widget(right) if shown(state, "repeat_seeds") else value(state, "repeat_seeds")
+seeds = seeds_widget(right)  # drawn unless a classroom link fixes it
 
 
 def run_name(config: sgdcore.TrainConfig, lang: str) -> str:

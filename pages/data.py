@@ -6,6 +6,8 @@ import streamlit as st
 import sgdcore
 from ui import messages
 from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.i18n import labels, t
+from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError
 from ui.navigation import require_router
 from ui.uploads import build_dataset, parse_upload, release_upload
@@ -16,18 +18,17 @@ require_router()  # first: on a fresh server this page may have been started wit
 TABLE = "data_table"  # session_state: the parsed upload, as ui.uploads.parse_upload returns it
 state = st.session_state
 
-st.title("Data")
-st.caption("Upload a CSV, choose the column to predict and the columns to predict it from, and every page "
-           "trains on it. Delimiter (comma, semicolon, tab, pipe) and encoding (UTF-8, with or without BOM, or "
-           "Latin-1) are detected.")
+st.title(t("data.title"))
+st.caption(t("data.intro"))
+lesson_panel("data")
 
 in_use = current_problem(state)
 if in_use.problem is not None:
-    st.caption(f"In use now: {in_use.description}.")
+    st.caption(t("data.in_use", description=in_use.description))
 
-SOURCES = {"upload": "Upload a CSV", "dask": "Large data (Dask)"}
+SOURCES = ("upload", "dask")  # labels: the catalogue's data.source.*
 state.setdefault("keep_data_page_source", "dask" if state.get("data_source") == "dask" else "upload")
-source = st.radio("Source", tuple(SOURCES), format_func=SOURCES.__getitem__, horizontal=True,
+source = st.radio(t("data.source_label"), SOURCES, format_func=labels("data.source").get, horizontal=True,
                   key="keep_data_page_source", label_visibility="collapsed")
 if source == "dask":
     from ui import large_data  # imports Dask: only when this source is chosen
@@ -35,7 +36,7 @@ if source == "dask":
     large_data.data_section(in_use)
     st.stop()
 
-uploaded = st.file_uploader("Upload a CSV file", type=["csv", "tsv", "txt"], key="csv_file")
+uploaded = st.file_uploader(t("data.uploader"), type=["csv", "tsv", "txt"], key="csv_file")
 # Parse each upload once: a million-row file takes seconds, and every click reruns this page. Then Streamlit's
 # copy of its bytes goes: the uploader still shows the file but returns None for it from the next rerun on, so
 # the page goes on from the table it read (also after a visit to another page), until another file comes.
@@ -47,10 +48,9 @@ if uploaded is not None and (parsed is None or parsed["file_id"] != uploaded.fil
 del uploaded
 if parsed is None:
     if state.get(CSV_KEY) is not None:
-        st.info(f"**{state[CSV_KEY]['name']}** is loaded. Upload another file to replace it.")
+        st.info(t("data.loaded", name=state[CSV_KEY]["name"]))
     else:
-        st.info("No file yet. Any table of numbers with a header row works: one column to predict, the others "
-                "as features. Text columns can be dropped or one-hot encoded, missing values dropped or filled.")
+        st.info(t("data.no_file"))
     st.stop()
 
 
@@ -67,15 +67,14 @@ if "error" in parsed:
 
 table = parsed["table"]
 frame = table.frame
-st.caption(f"**{table.name}**: {len(frame):,} rows × {frame.shape[1]} columns, "
-           f"{messages.DELIMITER_WORDS[table.delimiter]}-separated, "
-           f"{table.encoding}.")
+st.caption(t("data.table", name=table.name, rows=len(frame), columns=frame.shape[1],
+             separated=messages.separated(table.delimiter), encoding=table.encoding))
 for notice in messages.table_notices(table.encoding, table.number_formats):
     st.caption(notice)
 
-preview, summary = st.tabs(["Preview", "Column summary"])
+preview, summary = st.tabs([t("data.preview"), t("data.column_summary")])
 preview.dataframe(frame.head(200), width="stretch")
-summary.dataframe(parsed["summary"], width="stretch", hide_index=True)
+summary.dataframe(messages.summary_table(parsed["summary"]), width="stretch", hide_index=True)
 
 columns = list(frame.columns)
 # Widget keys carry the file's digest, so a new file starts afresh; the "keep_" prefix keeps the choices
@@ -89,21 +88,20 @@ state.setdefault(missing_key, "error")
 state.setdefault(non_numeric_key, "error")
 state.setdefault(infinite_key, "error")
 left, right = st.columns([1, 2])
-target = left.selectbox(messages.TARGET, columns, key=target_key, help="The column to predict.")
+target = left.selectbox(messages.target_label(), columns, key=target_key, help=t("data.target_help"))
 candidates = [column for column in columns if column != target]
 former_target = state.get(former_target_key, target)
 features = [column for column in state[features_key] if column in candidates]
 if former_target != target and former_target in candidates and former_target not in features:
     features.append(former_target)  # the column the user stopped predicting is one to predict from again
 state[features_key], state[former_target_key] = features, target
-features = right.multiselect(messages.FEATURES, candidates, key=features_key,
-                             help="The columns to predict it from.")
+features = right.multiselect(messages.features_label(), candidates, key=features_key, help=t("data.features_help"))
 left, middle, right = st.columns(3)
-missing = left.radio(messages.MISSING, tuple(messages.MISSING_LABELS), format_func=messages.MISSING_LABELS.get,
+missing = left.radio(messages.missing_label(), messages.MISSING_OPTIONS, format_func=messages.missing_labels().get,
                      key=missing_key)
-non_numeric = middle.radio(messages.NON_NUMERIC, tuple(messages.NON_NUMERIC_LABELS),
-                           format_func=messages.NON_NUMERIC_LABELS.get, key=non_numeric_key)
-infinite = right.radio(messages.INFINITE, tuple(messages.INFINITE_LABELS), format_func=messages.INFINITE_LABELS.get,
+non_numeric = middle.radio(messages.non_numeric_label(), messages.NON_NUMERIC_OPTIONS,
+                           format_func=messages.non_numeric_labels().get, key=non_numeric_key)
+infinite = right.radio(messages.infinite_label(), messages.INFINITE_OPTIONS, format_func=messages.infinite_labels().get,
                        key=infinite_key)
 
 dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}:{infinite}"
@@ -117,20 +115,20 @@ if dataset_key not in built:
     except sgdcore.SGDCoreError as error:
         built[dataset_key] = error
     except MemoryBudgetError as error:  # not kept: it may fit at the next click
-        refuse(str(error))
+        refuse(str(error))  # worded by ui.memory in the page's language
 dataset = built[dataset_key]
 if isinstance(dataset, sgdcore.SGDCoreError):
     refuse(messages.data_error(dataset))
 
-for notice in dataset.notices:
+for notice in dataset.notices:  # sgdcore's words: its notices carry no fields to translate by yet
     st.caption(notice)
-st.caption("Standardisation and the test fraction are set in the sidebar and apply to every data source.")
+st.caption(t("data.sidebar_settings"))
 current_csv = state.get(CSV_KEY)
 if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":
-    st.success(f"Using {table.name}: {dataset.n_rows:,} rows, {dataset.n_features} features "
-               f"({', '.join(dataset.feature_names[:8])}{', …' if dataset.n_features > 8 else ''}) "
-               f"to predict {dataset.target_name}. Every page trains on it now.", icon="✅")
+    st.success(t("data.using", name=table.name, rows=dataset.n_rows, features=dataset.n_features,
+                 names=", ".join(dataset.feature_names[:8]) + (", …" if dataset.n_features > 8 else ""),
+                 target=dataset.target_name), icon="✅")
 else:
-    st.button("Use this dataset", type="primary", icon=":material/check:",
+    st.button(t("data.use"), type="primary", icon=":material/check:",
               on_click=use_csv, args=(dataset, table.name, dataset_key),
-              help=f"{dataset.n_rows:,} rows, {dataset.n_features} features → {dataset.target_name}")
+              help=t("data.use_help", rows=dataset.n_rows, features=dataset.n_features, target=dataset.target_name))

@@ -10,10 +10,19 @@ from ui import charts, verdicts
 from ui.axis import choose_axis
 from ui.classroom import shown
 from ui.i18n import labels, language, t, text_in
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.run_names import named
 from ui.runner import short_status
-from ui.settings import MULTIPLES_OF, RATES_GIVEN_AS, bounds, learning_rate_runs, learning_rate_unit, value
+from ui.settings import (
+    MULTIPLES_OF,
+    RATES_GIVEN_AS,
+    bounds,
+    learning_rate_runs,
+    learning_rate_unit,
+    option_names,
+    value,
+)
 from ui.slots import ChartSlot
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
@@ -36,6 +45,7 @@ state = st.session_state
 
 st.title(t("learning_rate.title"))
 st.markdown(t("learning_rate.intro"))
+lesson_panel("learning_rate")
 
 
 choice = page_problem()
@@ -46,10 +56,10 @@ n_train = problem.train.n_rows
 left, middle, right = st.columns([2, 1, 1])
 if shown(state, "learning_rates_given_as"):
     middle.radio(t("learning_rate.rates_are"), RATES_GIVEN_AS, key="learning_rates_given_as",
-                 format_func=labels("learning_rate.rates_given_as").__getitem__)
+                 format_func=option_names(labels("learning_rate.rates_given_as")))
 if shown(state, "learning_rate_multiples_of"):
     middle.radio(t("learning_rate.multiples_of"), MULTIPLES_OF, key="learning_rate_multiples_of",
-                 format_func=labels("learning_rate.multiples_of_option").__getitem__,
+                 format_func=option_names(labels("learning_rate.multiples_of_option")),
                  disabled=value(state, "learning_rates_given_as") != "multiples",
                  help=t("learning_rate.multiples_of_help"))
 if shown(state, "learning_rates_compared"):
@@ -61,7 +71,7 @@ if shown(state, "learning_rate_page_epochs"):
 if shown(state, "learning_rate_page_full_batch"):
     right.toggle(t("learning_rate.full_batch"), key="learning_rate_page_full_batch",
                  help=t("learning_rate.full_batch_help", rows=n_train, batch_size=value(state, "batch_size")))
-seeds = seeds_widget(right) if shown(state, "repeat_seeds") else value(state, "repeat_seeds")
+seeds = seeds_widget(right)  # drawn unless a classroom link fixes it
 
 
 def page_limits(config: sgdcore.TrainConfig) -> sgdcore.Limits:

@@ -11,6 +11,7 @@ from ui.axis import choose_axis
 from ui.classroom import shown
 from ui.datasets import momentum_valley
 from ui.i18n import labels, t
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.run_names import named
 from ui.runner import short_status
@@ -36,6 +37,7 @@ state = st.session_state
 
 st.title(t("momentum.title"))
 st.markdown(t("momentum.intro"))
+lesson_panel("momentum")
 
 # Each control is drawn unless a classroom link fixes it; a fixed one keeps the link's value (or its default).
 left, middle, right = st.columns(3)
@@ -57,7 +59,7 @@ if shown(state, "momentum_page_epochs"):
                       help=t("momentum.epochs_help"))
 if shown(state, "momentum_page_full_batch"):
     middle.toggle(t("momentum.full_batch"), key="momentum_page_full_batch", help=t("momentum.full_batch_help"))
-seeds = seeds_widget(middle) if shown(state, "repeat_seeds") else value(state, "repeat_seeds")
+seeds = seeds_widget(middle)  # drawn unless a classroom link fixes it
 if not value(state, "momentum_page_full_batch") and shown(state, "momentum_page_batch_size"):
     if value(state, "momentum_page_batch_size") > n_train:  # from a link: the valley has fewer rows
         right.info(t("momentum.batch_size_lowered", batch_size=state["momentum_page_batch_size"], rows=n_train))

@@ -10,7 +10,9 @@ import sgdcore
 from ui import charts, midrun, verdicts
 from ui.axis import choose_axis
 from ui.export import as_run
+from ui.i18n import labels, t
 from ui.kernel import kernel_ready
+from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
@@ -22,9 +24,9 @@ require_router()  # first: on a fresh server this page may have been started wit
 
 state = st.session_state
 
-st.title("Train linear regression with minibatch SGD")
-st.caption("Set the data and the optimiser in the sidebar, press **Train**, and watch SGD head for the exact "
-           "least-squares solution, drawn dashed on every chart.")
+st.title(t("train.title"))
+st.caption(t("train.intro"))
+lesson_panel("train")
 
 choice = page_problem()
 problem = choice.problem
@@ -39,18 +41,20 @@ limits = verdicts.limits_for(problem, choice.key, config)
 floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
 train_clicked, stop_clicked, step_clicked, reset_clicked, step_by = st.columns([1, 1, 1, 1, 4], gap="small")
-train_clicked = train_clicked.button("Train", type="primary", icon=":material/play_arrow:", width="stretch")
-stop_clicked = stop_clicked.button("Stop", icon=":material/stop:", width="stretch")
-step_clicked = step_clicked.button("Step", icon=":material/skip_next:", width="stretch",
-                                   help="Train one more epoch, or one minibatch (as chosen beside): continues a "
-                                   "paused or finished run, or starts one.")
+# Keyed, so that a button is the same widget whatever the language of its label.
+train_clicked = train_clicked.button(t("train.train"), type="primary", icon=":material/play_arrow:", width="stretch",
+                                     key="train_button")
+stop_clicked = stop_clicked.button(t("train.stop"), icon=":material/stop:", width="stretch", key="stop_button")
+step_clicked = step_clicked.button(t("train.step"), icon=":material/skip_next:", width="stretch",
+                                   help=t("train.step_help"), key="step_button")
 # Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
 on_cluster = getattr(problem, "on_cluster", False)
 by_minibatch = not on_cluster and step_by.radio(
-    "Step by", ("by one epoch", "by one minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
-    help="By one minibatch: the page shows which rows the next step uses, and its gradient against the full "
-    "one.") == "by one minibatch"
-reset_clicked = reset_clicked.button("Reset", icon=":material/restart_alt:", width="stretch")
+    t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
+    # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
+    format_func=labels("train.step_by_unit").__getitem__, help=t("train.step_by_help")) == "minibatch"
+reset_clicked = reset_clicked.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
+                                     key="reset_button")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
 if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(config))
@@ -66,17 +70,17 @@ if reset_clicked:
 
 names = problem.names
 n_params = len(names)
-with st.expander("Chart options", expanded=False):
+with st.expander(t("train.chart_options"), expanded=False):
     left, middle, right = st.columns(3)
-    log_scale = left.toggle("Log-scale loss", value=True, key="loss_log")
+    log_scale = left.toggle(t("train.log_scale"), value=True, key="loss_log")
     default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
-    axis_a = middle.selectbox("Landscape: horizontal parameter", range(n_params), index=default_a,
+    axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), index=default_a,
                               format_func=names.__getitem__, key="landscape_a")
-    axis_b = right.selectbox("Landscape: vertical parameter", range(n_params), index=default_b,
+    axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), index=default_b,
                              format_func=names.__getitem__, key="landscape_b")
     default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
     # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
-    shown = st.multiselect("Parameters to plot", range(n_params), default=default_shown,
+    shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), default=default_shown,
                            format_func=names.__getitem__, key=f"shown_params|{'|'.join(names)}")
     x_axis = choose_axis()
 
@@ -87,30 +91,30 @@ loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
 bottom_left, bottom_right = st.columns(2)
 landscape_slot = ChartSlot(bottom_left)
 step_slot = bottom_left.empty()
-feature = bottom_right.selectbox("Fit against feature", range(problem.train.n_features),
+feature = bottom_right.selectbox(t("train.fit_feature"), range(problem.train.n_features),
                                  format_func=problem.train.feature_names.__getitem__, key="fit_feature")
 fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
 comparison_slot = st.empty()
 # Large data on a cluster (ui.large_data): the point charts draw a bounded sample of its rows.
 points = getattr(problem, "sample_problem", problem)
 if points is not problem:
-    bottom_right.caption(f"Points: a random sample of {points.train.n_rows:,} of the {problem.train.n_rows:,} rows; "
-                         "the lines are SGD's and the closed form's on all of them.")
+    bottom_right.caption(t("train.points_sample", sample=points.train.n_rows, rows=problem.train.n_rows))
 truth = None
 if problem.train.true_weights is not None:
     truth = np.append(problem.train.true_weights, problem.train.true_bias)
 
 
 def report(progress: sgdcore.Progress) -> None:
-    bar_slot.progress(progress.fraction_done, text=f"{epoch_label(progress)} · step {progress.step:,} of "
-                      f"{progress.total_steps:,} · {progress.steps_per_second:,.0f} steps/s")
+    bar_slot.progress(progress.fraction_done, text=t(
+        "train.progress", epoch=epoch_label(progress), step=progress.step, total_steps=progress.total_steps,
+        steps_per_second=progress.steps_per_second))
 
 
 def epoch_label(progress: sgdcore.Progress) -> str:
     """The epoch under way while one is (running, or stopped inside it), else the epochs completed."""
     if progress.status == "running" or progress.batch_in_epoch > 0:
-        return f"Epoch {progress.epoch + 1} of {progress.epochs}"
-    return f"{progress.epoch} of {progress.epochs} epochs done"
+        return t("train.epoch_under_way", epoch=progress.epoch + 1, epochs=progress.epochs)
+    return t("train.epochs_done", epoch=progress.epoch, epochs=progress.epochs)
 
 
 def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
@@ -128,7 +132,7 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
         landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
                                                            configs={"SGD": run_config}, step=step))
     else:
-        landscape_slot.info("Choose two different parameters for the landscape.")
+        landscape_slot.info(t("train.landscape_same"))
     fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature,
                                            highlight=None if step is None else step.rows), width="stretch")
     if problem.train.n_features > 1:
@@ -140,30 +144,31 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
 def show_comparison(progress: sgdcore.Progress) -> None:
     """SGD's coefficients and scores next to the closed form's, redrawn in place as the run goes."""
     comparison = problem.compare(progress.weights, progress.bias)
-    table = pd.DataFrame({"coefficient": comparison.names, "SGD": comparison.sgd,
-                          "closed form": comparison.closed_form})
+    columns = {"coefficient": comparison.names, "sgd": comparison.sgd, "closed_form": comparison.closed_form}
     if comparison.truth is not None:
-        table["truth"] = comparison.truth
-    table["SGD − closed form"] = comparison.difference
-    units = " (original units)" if problem.scaler is not None else ""
+        columns["truth"] = comparison.truth
+    columns["difference"] = comparison.difference
+    table = pd.DataFrame({t(f"train.column.{name}"): values for name, values in columns.items()})
     # The closed form's figure goes under each metric as a plain note: an arrow would read as a change.
     metrics = (
-        ("Train MSE (SGD)", comparison.train_mse_sgd, comparison.train_mse_closed_form),
-        ("Train R² (SGD)", comparison.train_r2_sgd, comparison.train_r2_closed_form),
-        ("Test MSE (SGD)", comparison.test_mse_sgd, comparison.test_mse_closed_form),
-        ("Test R² (SGD)", comparison.test_r2_sgd, comparison.test_r2_closed_form),
+        ("train_mse", comparison.train_mse_sgd, comparison.train_mse_closed_form),
+        ("train_r2", comparison.train_r2_sgd, comparison.train_r2_closed_form),
+        ("test_mse", comparison.test_mse_sgd, comparison.test_mse_closed_form),
+        ("test_r2", comparison.test_r2_sgd, comparison.test_r2_closed_form),
     )
     with comparison_slot.container():
-        st.subheader("SGD against the closed form")
-        st.table(table.set_index("coefficient").map(lambda x: f"{x:.6g}"))
-        st.caption(f"Coefficients{units}. Distance to the optimum ‖θ − θ*‖ = {format_number(comparison.distance)}, "
-                   f"relative error {format_number(comparison.relative_error)}.")
-        columns = st.columns(len(metrics) + 1)
-        for column, (label, number, closed_form) in zip(columns, metrics, strict=False):
-            column.metric(label, format_number(number), delta=f"closed form {format_number(closed_form)}",
+        st.subheader(t("train.comparison"))
+        st.table(table.set_index(t("train.column.coefficient")).map(lambda x: f"{x:.6g}"))
+        st.caption(t("train.distance_original_units" if problem.scaler is not None else "train.distance",
+                     distance=format_number(comparison.distance), error=format_number(comparison.relative_error)))
+        metric_columns = st.columns(len(metrics) + 1)
+        for column, (name, number, closed_form) in zip(metric_columns, metrics, strict=False):
+            column.metric(t(f"train.metric.{name}"), format_number(number),
+                          delta=t("train.metric.closed_form", number=format_number(closed_form)),
                           delta_color="off", delta_arrow="off")
-        columns[-1].metric("Loss gap L(θ) − L(θ*)", format_number(comparison.loss_gap),
-                           delta=f"wall time {progress.elapsed_seconds:.3g} s", delta_color="off", delta_arrow="off")
+        metric_columns[-1].metric(t("train.metric.loss_gap"), format_number(comparison.loss_gap),
+                                  delta=t("train.metric.wall_time", seconds=progress.elapsed_seconds),
+                                  delta_color="off", delta_arrow="off")
 
 
 def next_step(progress: sgdcore.Progress, run_config: sgdcore.TrainConfig) -> sgdcore.NextStep | None:
@@ -173,12 +178,10 @@ def next_step(progress: sgdcore.Progress, run_config: sgdcore.TrainConfig) -> sg
     # The rows' order is any backend's; NumPy's while the kernel compiles, so the page does not wait for it.
     order_config = run_config if kernel_ready() else replace(run_config, backend="numpy")
     step = sgdcore.next_step(problem.train, order_config, progress.state)
-    where = f"minibatch {step.batch_in_epoch + 1} of {step.steps_per_epoch} in epoch {step.epoch + 1}"
-    angle = "undefined (a gradient is zero)" if np.isnan(step.angle_degrees) else f"{step.angle_degrees:.1f}°"
-    step_slot.caption(
-        f"**Next step {step.step + 1}** ({where}) uses the {len(step.rows)} rows drawn large on the fit chart. "
-        f"Angle between its minibatch gradient and the full gradient: **{angle}** (over all {n_params} parameters; "
-        "the arrows point down both gradients, the way a step goes, over the two parameters chosen).")
+    angle = t("train.angle_undefined") if np.isnan(step.angle_degrees) else f"{step.angle_degrees:.1f}°"
+    step_slot.caption(t("train.next_step", step=step.step + 1, batch=step.batch_in_epoch + 1,
+                        steps_per_epoch=step.steps_per_epoch, epoch=step.epoch + 1, rows=len(step.rows), angle=angle,
+                        parameters=n_params))
     return step
 
 
@@ -190,7 +193,7 @@ def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.T
     return replace(config, epochs=epochs, schedule=schedule)
 
 
-how = None  # what the click did (ui.midrun.how_text): continued the run or started a new one
+how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn
 
 
 def save(progress: sgdcore.Progress) -> None:
@@ -200,7 +203,7 @@ def save(progress: sgdcore.Progress) -> None:
 
 run = state.get(RUN)
 if stop_clicked and (run is None or run["progress"].status != "stopped"):
-    st.toast("Nothing is running." if run is None or run["progress"].done else "Stopped.")
+    st.toast(t("train.nothing_running" if run is None or run["progress"].done else "train.stopped"))
 if train_clicked or step_clicked:
     same_run = run is not None and run["key"] == run_key
     # A stopped run continues, with the sidebar's settings if they changed and a run can (ui.midrun).
@@ -218,13 +221,12 @@ if train_clicked or step_clicked:
             until_step = (resume_from.step if resume_from else 0) + 1
         else:
             until_epoch = (resume_from.epoch if resume_from else 0) + 1
-    how = midrun.how_text(run, resume_from, choice.key, config, problem)
+    how = midrun.how_of(run, resume_from, choice.key, config, problem)
     if resume_from is not None:
         # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
         draw(resume_from)
         report(resume_from)
-    training = ("Training: what is trained so far is kept, and drawn as it goes. **Stop** pauses the run; "
-                "**Train** continues it.")
+    training = t("train.training")
     status_slot.info(training)
     try:
         # The page draws the finished run below, as on any rerun: no need to draw it twice.
@@ -233,7 +235,8 @@ if train_clicked or step_clicked:
         run_on = config if resume_from is None else as_run(config, resume_from)
         train_live(problem, run_on, save=save, draw=draw, report=report, draw_last=False,
                    state=resume_from.state if resume_from else None, until_epoch=until_epoch, until_step=until_step,
-                   sharing=lambda others: status_slot.info(f"{training} {sharing_text(others)}".strip()))
+                   sharing=lambda others: status_slot.info(t("train.training_sharing", training=training,
+                                                              sharing=sharing_text(others)) if others else training))
     except sgdcore.SGDCoreError as error:
         show_error(error)
     run = state.get(RUN)
@@ -249,9 +252,8 @@ if not run_on_this_data:
         if not (train_clicked or step_clicked):  # else shown above already
             show_error(error)
         st.stop()
-    status_slot.info(f"Ready: {choice.description}. The charts show the starting point; press **Train**." if run is None
-                     else f"The data changed since the last run (on {run['description']}): the charts show the "
-                     f"starting point on {choice.description}; press **Train**.")
+    status_slot.info(t("train.ready", data=choice.description) if run is None
+                     else t("train.data_changed", before=run["description"], data=choice.description))
 else:
     progress = run["progress"]
     if run["key"] != run_key:
@@ -263,9 +265,9 @@ else:
         verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]), where=status_slot.container(),
                       key="verdict")
     else:
-        status_slot.warning(verdicts.paused_text(progress))
+        status_slot.warning(verdicts.paused_text(progress, by_user=run.get("stopped_by_user", False)))
     if run.get("how"):
-        st.caption(run["how"])
+        st.caption(midrun.how_words(run["how"]))
     for notice in progress.notices:
         st.caption(notice)
     report(progress)

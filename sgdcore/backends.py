@@ -51,7 +51,8 @@ def select_kernel(backend: str) -> tuple[Backend, str | None]:
         _compiled.warm_up()  # compiles on first use (then costs nothing): a Numba that cannot compile falls back too
     except Exception as error:  # ImportError, or Numba failing to initialise or compile on this platform
         if backend == "numba":
-            raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}") from error
+            raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}",
+                              "numba_unavailable", reason=str(error)) from error
         notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."
         return NUMPY_BACKEND, notice
     return Backend("numba", _compiled.run_steps, _compiled.permutation, _compiled.block_order,

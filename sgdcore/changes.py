@@ -55,7 +55,9 @@ def check_continuable(before: Any, after: Any) -> None:
         what = ", ".join(f"{name} {getattr(before, name)!r} → {getattr(after, name)!r}" for name in fixed)
         raise ConfigError(
             f"Cannot continue the run with another {' or '.join(fixed)} ({what}): it decides where the run began "
-            "or how its epochs are drawn. Start a new run (state=None), or keep the run's value."
+            "or how its epochs are drawn. Start a new run (state=None), or keep the run's value.",
+            "fixed_setting_changed", parameters=fixed, before={name: getattr(before, name) for name in fixed},
+            after={name: getattr(after, name) for name in fixed},
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number
+from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number, setting_error
 
 D2L_WEIGHTS = (2.0, -3.4)
 D2L_BIAS = 4.2
@@ -38,23 +38,27 @@ class Dataset:
             try:
                 values = np.asarray(getattr(self, name))
             except ValueError:  # ragged nested lists
-                raise DataError(f"{name} must be a table of numbers with the same length in every row.") from None
+                raise DataError(f"{name} must be a table of numbers with the same length in every row.",
+                                "ragged_array", name=name) from None
             if not (np.issubdtype(values.dtype, np.number) or values.dtype == np.bool_) or np.iscomplexobj(values):
                 raise DataError(
                     f"{name} must hold real numbers; got values of type {values.dtype}. Convert them first "
-                    "(for a table with text columns, dataset_from_frame drops or one-hot encodes them)."
+                    "(for a table with text columns, dataset_from_frame drops or one-hot encodes them).",
+                    "not_real_numbers", name=name, dtype=str(values.dtype),
                 )
             object.__setattr__(self, name, values)
         if self.X.ndim != 2:
-            raise DataError(f"X must be a 2-D array (rows × features); got {self.X.ndim}-D.")
+            raise DataError(f"X must be a 2-D array (rows × features); got {self.X.ndim}-D.", "not_2d",
+                            ndim=self.X.ndim)
         if self.y.shape != (self.X.shape[0],):
             raise DataError(
                 f"y must have one value per row of X: X has {self.X.shape[0]} rows, "
-                f"y has shape {self.y.shape}."
+                f"y has shape {self.y.shape}.", "y_length", rows=self.X.shape[0], shape=self.y.shape,
             )
         if len(self.feature_names) != self.X.shape[1]:
             raise DataError(
-                f"{len(self.feature_names)} feature names for {self.X.shape[1]} feature columns."
+                f"{len(self.feature_names)} feature names for {self.X.shape[1]} feature columns.",
+                "feature_names_count", names=len(self.feature_names), columns=self.X.shape[1],
             )
 
     def check_values(self) -> None:
@@ -107,23 +111,25 @@ def synthetic(
     ``feature_scales`` multiplies each column of X, which makes the problem ill-conditioned on
     purpose (condition number of XᵀX ≈ (max scale / min scale)²).
     """
-    w = _numbers(w, f"w must be a non-empty list of weights; got {w!r}.")
+    w = _numbers(w, setting_error("w", w, "a non-empty list of weights", "weights_list"))
     if w.ndim != 1 or w.size == 0:
-        raise ConfigError(f"w must be a non-empty list of weights; got {w.tolist()!r}.")
+        raise setting_error("w", w.tolist(), "a non-empty list of weights", "weights_list")
     if not is_int(n) or n < 2:
-        raise ConfigError(f"n must be an integer ≥ 2 rows; got {n!r}.")
+        raise setting_error("n", n, "an integer ≥ 2 rows", "integer_at_least", bound=2)
     if not (is_number(noise) and math.isfinite(noise) and noise >= 0):
-        raise ConfigError(f"noise must be a standard deviation ≥ 0; got {noise!r}.")
+        raise setting_error("noise", noise, "a standard deviation ≥ 0", "at_least", bound=0)
     if not np.all(np.isfinite(w)) or not (is_number(b) and math.isfinite(b)):
-        raise ConfigError("The true weights and bias must be finite numbers.")
+        raise ConfigError("The true weights and bias must be finite numbers.", "weights_not_finite",
+                          weights=w.tolist(), bias=b)
     check_seed(seed)
     rng = np.random.default_rng(seed)
     X = rng.normal(0.0, 1.0, size=(n, w.size))
     if feature_scales is not None:
-        message = f"feature_scales needs {w.size} positive numbers; got {feature_scales!r}."
-        scales = _numbers(feature_scales, message)
+        error = ConfigError(f"feature_scales needs {w.size} positive numbers; got {feature_scales!r}.",
+                            "feature_scales", parameter="feature_scales", value=feature_scales, count=w.size)
+        scales = _numbers(feature_scales, error)
         if scales.shape != w.shape or not np.all(scales > 0):
-            raise ConfigError(message)
+            raise error
         X *= scales
     with np.errstate(over="ignore"):  # said below, in words
         y = X @ w + b + rng.normal(0.0, noise, size=n)
@@ -133,16 +139,17 @@ def synthetic(
         data.check_values()
     except DataError:
         raise ConfigError("These settings make values too large for the squared loss in floating point (their "
-                          "squares overflow): use smaller weights, bias, noise or feature scales.") from None
+                          "squares overflow): use smaller weights, bias, noise or feature scales.",
+                          "synthetic_too_large") from None
     return data
 
 
-def _numbers(values: object, message: str) -> np.ndarray:
-    """``values`` as a float64 array, or ``ConfigError(message)`` if they are not numbers."""
+def _numbers(values: object, error: ConfigError) -> np.ndarray:
+    """``values`` as a float64 array; raises ``error`` if they are not numbers."""
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ConfigError(message) from None
+        raise error from None
 
 
 def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset | None]:
@@ -151,7 +158,7 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -
     Returns ``(train, None)`` when ``test_fraction`` is 0.
     """
     if not (is_number(test_fraction) and 0.0 <= test_fraction < 1.0):
-        raise ConfigError(f"test_fraction must be in [0, 1); got {test_fraction!r}.")
+        raise setting_error("test_fraction", test_fraction, "in [0, 1)", "in_interval", interval="[0, 1)")
     check_seed(seed)
     if test_fraction == 0.0:
         return data, None
@@ -161,7 +168,8 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -
         raise DataError(
             f"A test fraction of {test_fraction:g} leaves {n_train} training and {n_test} test rows "
             f"out of {data.n_rows}; use a fraction that keeps at least 2 training rows and 1 test row, "
-            "or 0 for no test set."
+            "or 0 for no test set.", "split_too_small", test_fraction=test_fraction, train_rows=n_train,
+            test_rows=n_test, rows=data.n_rows,
         )
     order = np.random.default_rng(seed).permutation(data.n_rows)
     return data.subset(np.sort(order[:n_train])), data.subset(np.sort(order[n_train:]))
@@ -188,11 +196,12 @@ class Standardizer:
         if constant:
             raise DataError(
                 f"Cannot standardise constant feature column(s) {', '.join(map(repr, constant))}: "
-                "every value is the same. Drop them; they carry no information."
+                "every value is the same. Drop them; they carry no information.", "constant_features", columns=constant
             )
         target_std = float(data.y.std()) if target else 1.0
         if target and target_std == 0:
-            raise DataError(f"Cannot standardise the target {data.target_name!r}: it is constant.")
+            raise DataError(f"Cannot standardise the target {data.target_name!r}: it is constant.", "constant_target",
+                            target=data.target_name)
         return cls(
             data.X.mean(axis=0), std,
             float(data.y.mean()) if target else 0.0, target_std,
@@ -225,7 +234,7 @@ def minibatches(
 ) -> Iterator[np.ndarray]:
     """Row indices of each minibatch of one epoch, reshuffled every call (D2L's ``data_iter``)."""
     if batch_size < 1:
-        raise ConfigError(f"batch_size must be an integer ≥ 1; got {batch_size!r}.")
+        raise setting_error("batch_size", batch_size, "an integer ≥ 1", "integer_at_least", bound=1)
     order = rng.permutation(n_rows) if shuffle else np.arange(n_rows)
     stop = n_rows - n_rows % batch_size if drop_last else n_rows
     for start in range(0, stop, batch_size):

@@ -13,7 +13,7 @@ import numpy as np
 
 from sgdcore.analysis import Curvature, QuadraticLoss, curvature, quadratic_loss
 from sgdcore.data import Dataset, Standardizer, train_test_split
-from sgdcore.errors import ConfigError, DataError
+from sgdcore.errors import DataError, setting_error
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 
 
@@ -63,14 +63,14 @@ def make_problem(data: Dataset, *, standardize: bool = False, test_fraction: flo
     information leaks from the test rows.
     """
     if not isinstance(standardize, (bool, np.bool_)):
-        raise ConfigError(f"standardize must be True or False; got {standardize!r}.")
+        raise setting_error("standardize", standardize, "True or False", "not_bool")
     data.check_values()
     raw_train, raw_test = train_test_split(data, test_fraction, seed)
     if raw_train.n_rows <= raw_train.n_features:
         raise DataError(
             f"The training set has {raw_train.n_rows} rows for {raw_train.n_features} features; least squares "
             f"with a bias needs at least {raw_train.n_features + 1} rows. Use more rows or fewer features, "
-            "or a smaller test fraction."
+            "or a smaller test fraction.", "too_few_training_rows", rows=raw_train.n_rows, features=raw_train.n_features
         )
     scaler = Standardizer.fit(raw_train, target=True) if standardize else None
     train = scaler.transform(raw_train) if scaler else raw_train

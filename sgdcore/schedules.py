@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sgdcore.errors import ConfigError, is_int, is_number
+from sgdcore.errors import is_int, is_number, setting_error
 
 SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
 
@@ -44,19 +44,20 @@ class Schedule:
 
     def __post_init__(self) -> None:
         if self.kind not in SCHEDULES:
-            raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}; got {self.kind!r}.")
+            raise setting_error("schedule", self.kind, f"one of {', '.join(SCHEDULES)}", "one_of", allowed=SCHEDULES)
         if not (is_number(self.gamma) and 0.0 < self.gamma <= 1.0):
-            raise ConfigError(f"gamma must be in (0, 1]; got {self.gamma!r}.")
+            raise setting_error("gamma", self.gamma, "in (0, 1]", "in_interval", interval="(0, 1]")
         if not is_int(self.step_size) or self.step_size < 1:
-            raise ConfigError(f"step_size must be an integer ≥ 1 step; got {self.step_size!r}.")
+            raise setting_error("step_size", self.step_size, "an integer ≥ 1 step", "integer_at_least", bound=1)
         if not (is_number(self.power_t) and 0.0 <= self.power_t <= 1.0):
-            raise ConfigError(f"power_t must be in [0, 1]; got {self.power_t!r}.")
+            raise setting_error("power_t", self.power_t, "in [0, 1]", "in_interval", interval="[0, 1]")
         if not (is_number(self.min_factor) and 0.0 <= self.min_factor <= 1.0):
-            raise ConfigError(f"min_factor must be in [0, 1]; got {self.min_factor!r}.")
+            raise setting_error("min_factor", self.min_factor, "in [0, 1]", "in_interval", interval="[0, 1]")
         if self.period_steps is not None and (not is_int(self.period_steps) or self.period_steps < 1):
-            raise ConfigError(f"period_steps must be an integer ≥ 1 or None; got {self.period_steps!r}.")
+            raise setting_error("period_steps", self.period_steps, "an integer ≥ 1 or None", "integer_at_least",
+                                bound=1)
         if not is_int(self.warmup_steps) or self.warmup_steps < 0:
-            raise ConfigError(f"warmup_steps must be an integer ≥ 0; got {self.warmup_steps!r}.")
+            raise setting_error("warmup_steps", self.warmup_steps, "an integer ≥ 0", "integer_at_least", bound=0)
 
     def __call__(self, step: np.ndarray | int) -> np.ndarray | float:
         # Scalars go through the same array ufuncs as arrays: NumPy's scalar power differs in the last bit.

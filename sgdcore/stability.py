@@ -100,7 +100,7 @@ from threadpoolctl import ThreadpoolController
 
 from sgdcore.analysis import stability_limit
 from sgdcore.data import Dataset
-from sgdcore.errors import ConfigError, is_int, is_number
+from sgdcore.errors import is_int, is_number, nesterov_error, setting_error
 
 # Work (:func:`_exact_cost`, in units of n·(d+1)²) above which the exact limit (tens to hundreds of
 # O(n(d+1)²) products) gives way to the O(nd) lower bound: at this size about a second on one core.
@@ -250,18 +250,17 @@ def _check(data: Dataset, batch_size: int, momentum: float, dampening: float, ne
            weight_decay: float, l1_penalty: float) -> None:
     """The settings as :class:`sgdcore.TrainConfig` allows them, and a batch that fits the data."""
     if not (is_int(batch_size) and 1 <= batch_size <= data.n_rows):
-        raise ConfigError(f"batch_size must be an integer from 1 to the {data.n_rows} training rows; "
-                          f"got {batch_size!r}.")
+        raise setting_error("batch_size", batch_size, f"an integer from 1 to the {data.n_rows} training rows",
+                            "batch_size_range", rows=data.n_rows)
     if not (is_number(momentum) and 0.0 <= momentum < 1.0):
-        raise ConfigError(f"momentum must be in [0, 1); got {momentum!r}.")
+        raise setting_error("momentum", momentum, "in [0, 1)", "in_interval", interval="[0, 1)")
     if not (is_number(dampening) and 0.0 <= dampening <= 1.0):
-        raise ConfigError(f"dampening must be in [0, 1]; got {dampening!r}.")
+        raise setting_error("dampening", dampening, "in [0, 1]", "in_interval", interval="[0, 1]")
     if nesterov and not (momentum > 0 and dampening == 0):
-        raise ConfigError("Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD); "
-                          f"got momentum={momentum!r}, dampening={dampening!r}.")
+        raise nesterov_error(momentum, dampening)
     for name, value in (("weight_decay", weight_decay), ("l1_penalty", l1_penalty)):
         if not (is_number(value) and math.isfinite(value) and value >= 0):
-            raise ConfigError(f"{name} must be a finite number ≥ 0; got {value!r}.")
+            raise setting_error(name, value, "a finite number ≥ 0", "at_least", bound=0)
 
 
 def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False) -> float:
@@ -456,7 +455,7 @@ def noise_floor(
     """
     _check(data, batch_size, momentum, dampening, nesterov, weight_decay, 0.0)
     if not (is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
-        raise ConfigError(f"learning_rate must be a finite number > 0; got {learning_rate!r}.")
+        raise setting_error("learning_rate", learning_rate, "a finite number > 0", "above", bound=0)
     n, p = data.n_rows, data.n_features + 1
     if _exact_cost(n, p) > EXACT_COST_LIMIT:
         return None

@@ -30,7 +30,17 @@ from sgdcore.backends import (
 )
 from sgdcore.changes import check_continuable
 from sgdcore.data import Dataset
-from sgdcore.errors import ConfigError, DataError, check_seed, is_int, is_number
+from sgdcore.errors import (
+    ConfigError,
+    DataError,
+    batch_size_error,
+    check_seed,
+    is_int,
+    is_number,
+    nesterov_error,
+    resume_error,
+    setting_error,
+)
 from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, Setting, Status, TrainState
 from sgdcore.kernels import Chunk, Minibatches, StepRule
 from sgdcore.losses import epoch_loss_function, full_loss, loss_pass, quadratic_setup_passes
@@ -75,47 +85,53 @@ class TrainConfig:
     n_threads: int | Literal["auto"] = 1
 
     def __post_init__(self) -> None:
-        def check(ok: bool, message: str) -> None:
-            if not ok:
-                raise ConfigError(message)
-
+        # Each error names the parameter and the value, and carries them with the rule broken (its problem and
+        # fields) for a page to word in its own language.
         lr = self.learning_rate
-        check(is_number(lr) and math.isfinite(lr) and lr > 0,
-              f"learning_rate must be a finite number > 0; got {lr!r}. Try 0.03, D2L's choice.")
-        check(is_int(self.batch_size) and self.batch_size >= 1,
-              f"batch_size must be an integer ≥ 1; got {self.batch_size!r}.")
-        check(is_int(self.epochs) and self.epochs >= 1,
-              f"epochs must be an integer ≥ 1; got {self.epochs!r}.")
-        check(is_number(self.momentum) and 0.0 <= self.momentum < 1.0,
-              f"momentum must be in [0, 1); got {self.momentum!r}. 0.9 is the usual choice.")
-        check(is_number(self.dampening) and 0.0 <= self.dampening <= 1.0,
-              f"dampening must be in [0, 1]; got {self.dampening!r}.")
-        check(not self.nesterov or (self.momentum > 0 and self.dampening == 0),
-              "Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD); "
-              f"got momentum={self.momentum!r}, dampening={self.dampening!r}.")
+        if not (is_number(lr) and math.isfinite(lr) and lr > 0):
+            raise setting_error("learning_rate", lr, "a finite number > 0", "above", "Try 0.03, D2L's choice.",
+                                bound=0)
+        if not (is_int(self.batch_size) and self.batch_size >= 1):
+            raise setting_error("batch_size", self.batch_size, "an integer ≥ 1", "integer_at_least", bound=1)
+        if not (is_int(self.epochs) and self.epochs >= 1):
+            raise setting_error("epochs", self.epochs, "an integer ≥ 1", "integer_at_least", bound=1)
+        if not (is_number(self.momentum) and 0.0 <= self.momentum < 1.0):
+            raise setting_error("momentum", self.momentum, "in [0, 1)", "in_interval", "0.9 is the usual choice.",
+                                interval="[0, 1)")
+        if not (is_number(self.dampening) and 0.0 <= self.dampening <= 1.0):
+            raise setting_error("dampening", self.dampening, "in [0, 1]", "in_interval", interval="[0, 1]")
+        if self.nesterov and not (self.momentum > 0 and self.dampening == 0):
+            raise nesterov_error(self.momentum, self.dampening)
         for name in ("weight_decay", "l1_penalty"):
             value = getattr(self, name)
-            check(is_number(value) and math.isfinite(value) and value >= 0,
-                  f"{name} must be a finite number ≥ 0; got {value!r}.")
-        check(isinstance(self.schedule, Schedule),
-              f"schedule must be a sgdcore.Schedule; got {type(self.schedule).__name__}.")
-        check(self.init in ("normal", "zeros"), f"init must be 'normal' or 'zeros'; got {self.init!r}.")
-        check(is_number(self.init_scale) and math.isfinite(self.init_scale) and self.init_scale >= 0,
-              f"init_scale must be a finite number ≥ 0; got {self.init_scale!r}.")
-        check(self.shuffle in SHUFFLES, f"shuffle must be one of {', '.join(SHUFFLES)}; got {self.shuffle!r}.")
-        check(is_int(self.block_size) and self.block_size >= 1,
-              f"block_size must be an integer ≥ 1; got {self.block_size!r}.")
-        check(self.tol is None or (is_number(self.tol) and self.tol >= 0),
-              f"tol must be None (run every epoch) or a number ≥ 0; got {self.tol!r}.")
-        check(is_int(self.n_iter_no_change) and self.n_iter_no_change >= 1,
-              f"n_iter_no_change must be an integer ≥ 1; got {self.n_iter_no_change!r}.")
+            if not (is_number(value) and math.isfinite(value) and value >= 0):
+                raise setting_error(name, value, "a finite number ≥ 0", "at_least", bound=0)
+        if not isinstance(self.schedule, Schedule):
+            kind = type(self.schedule).__name__
+            raise ConfigError(f"schedule must be a sgdcore.Schedule; got {kind}.", "not_a_schedule",
+                              parameter="schedule", type=kind)
+        if self.init not in ("normal", "zeros"):
+            raise setting_error("init", self.init, "'normal' or 'zeros'", "one_of", allowed=("normal", "zeros"))
+        if not (is_number(self.init_scale) and math.isfinite(self.init_scale) and self.init_scale >= 0):
+            raise setting_error("init_scale", self.init_scale, "a finite number ≥ 0", "at_least", bound=0)
+        if self.shuffle not in SHUFFLES:
+            raise setting_error("shuffle", self.shuffle, f"one of {', '.join(SHUFFLES)}", "one_of", allowed=SHUFFLES)
+        if not (is_int(self.block_size) and self.block_size >= 1):
+            raise setting_error("block_size", self.block_size, "an integer ≥ 1", "integer_at_least", bound=1)
+        if not (self.tol is None or (is_number(self.tol) and self.tol >= 0)):
+            raise setting_error("tol", self.tol, "None (run every epoch) or a number ≥ 0", "at_least", bound=0)
+        if not (is_int(self.n_iter_no_change) and self.n_iter_no_change >= 1):
+            raise setting_error("n_iter_no_change", self.n_iter_no_change, "an integer ≥ 1", "integer_at_least",
+                                bound=1)
         check_seed(self.seed)
-        check(is_number(self.divergence_factor) and self.divergence_factor > 1,
-              f"divergence_factor must be > 1; got {self.divergence_factor!r}.")
-        check(self.backend in BACKENDS, f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}.")
-        check(self.n_threads == "auto" or (is_int(self.n_threads) and self.n_threads >= 1),
-              f"n_threads must be an integer ≥ 1 or 'auto'; got {self.n_threads!r}. 1 is right for small "
-              "minibatches; 2 or more speeds up large ones (128 rows and up) on large data; 'auto' chooses.")
+        if not (is_number(self.divergence_factor) and self.divergence_factor > 1):
+            raise setting_error("divergence_factor", self.divergence_factor, "> 1", "above", bound=1)
+        if self.backend not in BACKENDS:
+            raise setting_error("backend", self.backend, f"one of {', '.join(BACKENDS)}", "one_of", allowed=BACKENDS)
+        if not (self.n_threads == "auto" or (is_int(self.n_threads) and self.n_threads >= 1)):
+            raise setting_error("n_threads", self.n_threads, "an integer ≥ 1 or 'auto'", "integer_at_least",
+                                "1 is right for small minibatches; 2 or more speeds up large ones (128 rows and up) "
+                                "on large data; 'auto' chooses.", bound=1)
 
     def steps_per_epoch(self, n_rows: int) -> int:
         full, rest = divmod(n_rows, self.batch_size)
@@ -294,17 +310,13 @@ def _check_fits(
         if form is not None and form.hessian.shape != (n_features + 1, n_features + 1):
             raise ConfigError(
                 f"{name} is the loss of data with {form.hessian.shape[0] - 1} features, the data has {n_features}: "
-                "pass the quadratic_loss of the same data, or none."
+                "pass the quadratic_loss of the same data, or none.",
+                "loss_of_other_data", parameter=name, loss_features=form.hessian.shape[0] - 1, features=n_features,
             )
     if config.batch_size > n_rows:
-        raise ConfigError(
-            f"batch_size {config.batch_size} is larger than the {n_rows} training rows; "
-            f"use at most {n_rows} (that is full-batch gradient descent)."
-        )
+        raise batch_size_error(config.batch_size, n_rows)
     if state is not None and state.params.shape != (n_features + 1,):
-        raise ConfigError(
-            f"Cannot resume: the saved run has {state.params.size - 1} features, the data has {n_features}."
-        )
+        raise resume_error(state.params.size - 1, n_features)
     if state is not None and state.config is not None:
         check_continuable(state.config, config)
 
@@ -369,7 +381,7 @@ def _last_step(step: int, until_step: int | None) -> int | float:
     if until_step is None:
         return math.inf
     if not is_int(until_step) or until_step < 0:
-        raise ConfigError(f"until_step must be None or an integer ≥ 0; got {until_step!r}.")
+        raise setting_error("until_step", until_step, "None or an integer ≥ 0", "integer_at_least", bound=0)
     return max(int(until_step), step)
 
 
@@ -419,7 +431,7 @@ def _initial_state(
     if not math.isfinite(initial_loss):  # not the learning rate's fault: no step is taken yet
         data.check_values()
         raise DataError("The loss at the starting point is not a finite number: check the data for NaN, inf or "
-                        "very large values.")
+                        "very large values.", "loss_not_finite")
     return TrainState(
         params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
         epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,

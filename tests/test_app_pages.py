@@ -202,6 +202,32 @@ def test_share_link_settings_fill_the_widgets_and_bad_values_are_reported() -> N
     assert bad.session_state["learning_rate"] == 0.03 and bad.session_state["epochs"] == 3
 
 
+NAMES = ("scikit-learn",)  # a proper name that tests.shown_texts reads as one English word
+
+
+def test_the_sidebar_speaks_the_pages_language_and_a_switch_keeps_the_settings() -> None:
+    from tests.shown_texts import english
+
+    at = app(lang="zh-CN", epochs="5", schedule="step", early_stopping="1", learning_rate="fast")
+    no_exceptions(at)
+    widgets = [widget for kind in ("number_input", "text_input", "slider", "select_slider", "selectbox", "toggle",
+                                   "radio") for widget in getattr(at.sidebar, kind) if widget.key != "lang"]
+    assert len(widgets) >= 20
+    leftovers = {widget.key: words for widget in widgets
+                 if (words := english(f"{widget.label} {widget.help or ''}", NAMES))}
+    assert not leftovers
+    assert at.sidebar.radio(key="data_source").options[:2] == ["合成数据（D2L）", "糖尿病数据（scikit-learn 样例）"]
+    assert at.sidebar.selectbox(key="schedule").value == "step" and "阶梯衰减" in at.sidebar.selectbox(
+        key="schedule").options
+    assert [header.value for header in at.sidebar.header] == ["数据", "优化器"]
+    (toast,) = [toast.value for toast in at.toast]
+    assert toast == "链接中 'learning_rate' 的值 'fast' 无效；改用 0.03。"
+    at.sidebar.selectbox(key="lang").set_value("en").run()
+    assert at.sidebar.number_input(key="epochs").label == "Epochs" and at.sidebar.number_input(key="epochs").value == 5
+    assert [header.value for header in at.sidebar.header] == ["Data", "Optimiser"]
+    assert at.session_state["schedule"] == "step" and at.query_params["epochs"] == "5"
+
+
 def test_an_old_link_with_short_names_restores_its_settings_and_the_address_bar_gets_the_full_names() -> None:
     at = app(lr="0.01", bs="32", mom="0.9", n="500", w="1, 2, 3", lrs="0.5, 1", cmom="0.5")
     no_exceptions(at)
@@ -566,6 +592,18 @@ WALK_TEXTS = ["2, -3.4", "1", "1, 2, 3", "", "abc", "0.5, full", "1, 10, full", 
 WALK_KINDS = ("number_input", "text_input", "slider", "selectbox", "toggle", "radio", "multiselect", "button")
 
 
+def app_options(widget) -> list:
+    """A choice widget's options as the app passes them: AppTest keeps only their names, which are the options
+    themselves but where a setting's codes are named in the page's language (ui.settings.option_names)."""
+    from ui.classroom import BUILDER_CONTROLS
+    from ui.settings import CONTROLS
+
+    setting = BY_KEY.get(widget.key)
+    if setting is not None and setting.choices:
+        return list(setting.choices)
+    return list(CONTROLS) if widget.key == BUILDER_CONTROLS else list(widget.options)
+
+
 def random_action(at: AppTest, rng: np.random.Generator) -> str:
     """Do one thing a person could do on the current page: set a widget to a random allowed value, or click."""
     widgets = [(kind, widget) for kind in WALK_KINDS for widget in getattr(at, kind) if not widget.disabled]
@@ -580,11 +618,14 @@ def random_action(at: AppTest, rng: np.random.Generator) -> str:
     elif kind == "slider":
         widget.set_value([widget.min, widget.max][rng.integers(2)])
     elif kind in ("selectbox", "radio"):
-        widget.set_value(widget.options[rng.integers(len(widget.options))])
+        options = app_options(widget)
+        widget.set_value(options[rng.integers(len(options))])
     elif kind == "toggle":
         widget.set_value(not widget.value)
     elif kind == "multiselect":
-        widget.set_value(list(rng.choice(widget.options, rng.integers(len(widget.options) + 1), replace=False)))
+        options = app_options(widget)
+        widget.set_value([options[at] for at in rng.choice(len(options), rng.integers(len(options) + 1),
+                                                           replace=False)])
     else:
         widget.click()
     return f"{kind} {widget.label!r}"

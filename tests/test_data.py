@@ -83,8 +83,9 @@ def test_synthetic_feature_scales_scale_the_columns() -> None:
     ],
 )
 def test_synthetic_rejects_bad_settings(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as caught:
         synthetic(**kwargs)
+    assert caught.value.problem  # what the message says, as data for a page to word (tests/test_errors_i18n.py)
 
 
 # Dataset

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 import io
+import re
+import string
 import zipfile
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from test_app_pages import button, no_exceptions, open_page
 
 from sgdcore.errors import DataError
 from sgdcore.io import dataset_from_frame, read_table
+from tests.shown_texts import english, shown_texts
 from ui import messages
 from ui.datasets import CSV_KEY
+from ui.i18n import LANGUAGES, catalogue, text_in
 from ui.settings import MAX_FEATURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +94,9 @@ def raised_problems() -> set[str]:
 def test_every_data_problem_sgdcore_raises_is_worded_for_the_page() -> None:
     problems = raised_problems()
     assert {"missing_values", "text_features", "infinite_values", "not_text", "no_numeric_column"} <= problems
-    assert problems <= set(messages.DATA_PROBLEMS), problems - set(messages.DATA_PROBLEMS)
+    assert problems <= set(messages.PROBLEM_FIELDS), problems - set(messages.PROBLEM_FIELDS)
+    for language in LANGUAGES:
+        assert not {problem for problem in problems if f"messages.{problem}" not in catalogue(language)}, language
 
 
 @pytest.mark.parametrize(("columns", "options", "said"), [
@@ -117,7 +123,82 @@ def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict,
 
 def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short() -> None:
     assert messages.data_error(DataError("Plain.")) == "Plain."
+    assert messages.data_error(DataError("Other fields.", "unreadable", file="a.csv")) == "Other fields."
     assert len(messages.data_error(DataError("x" * 100_000))) < 1100
+
+
+# The words in Chinese
+
+# Fields like the ones sgdcore passes with each problem (names of two letters or less: tests.shown_texts.english
+# reads them as no English word)
+SAMPLE_FIELDS = {
+    "empty_file": {}, "not_text": {"kind": "xlsx"}, "bom_not_utf8": {}, "no_header": {},
+    "no_data_rows": {"columns": ["a", "b"]}, "duplicate_columns": {"counts": {"a": 2, "b": 3}},
+    "ragged_row": {"delimiter": ";", "line": 12_345, "fields": 3, "header_fields": 2},
+    "unclosed_quote": {"delimiter": "\t", "line": 12_345}, "unreadable": {"delimiter": "|", "reason": "x"},
+    "no_numeric_column": {"examples": {"c": "u"}}, "unknown_target": {"target": "z", "columns": ["a", "y"]},
+    "text_target": {"target": "y", "example": "u"}, "unknown_features": {"columns": ["q"], "available": ["a"]},
+    "target_is_feature": {"target": "y"}, "no_features": {},
+    "text_features": {"columns": ["c", "d"], "examples": {"c": "u", "d": "v"}},
+    "only_text_features": {"columns": ["c"]}, "single_valued_text": {"columns": ["c"]},
+    "too_many_categories": {"column": "c", "count": 12_345, "limit": 100},
+    "missing_values": {"counts": {f"a{i}": i for i in range(1, 11)} | {"y": 1}, "rows": 12_345, "target": "y"},
+    "infinite_values": {"counts": {"b": 3}, "rows": 3}, "no_values": {"column": "a"}, "not_finite": {"count": 12_345},
+    "too_few_rows": {"rows": 1, "dropped": 12_345}, "constant_features": {"columns": ["a"]},
+    "too_many_features": {"rows": 3, "features": 12_345}, "too_large": {"largest": 1.5e300},
+}
+
+
+def in_language(monkeypatch: pytest.MonkeyPatch, language: str) -> None:
+    """The catalogue's texts in ``language``, outside a page (as a session that chose it)."""
+    monkeypatch.setattr("ui.i18n.language", lambda: language)
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_message_text_formats_in_both_languages(language: str) -> None:
+    samples = {"": "x", ",": 12_345, ".3g": 1.5e300, ":g": 0.5}
+    for key, template in catalogue(language).items():
+        if key.startswith(("messages.", "data.", "large_data.", "memory.", "export.")):
+            fields = {name: samples.get(spec, samples[""] if not spec else 12_345)
+                      for _, name, spec, _ in string.Formatter().parse(template) if name is not None}
+            assert text_in(language, key, **fields), key
+
+
+def test_every_data_problem_has_a_chinese_wording_that_names_the_chinese_options(monkeypatch) -> None:
+    assert raised_problems() <= set(SAMPLE_FIELDS), raised_problems() - set(SAMPLE_FIELDS)
+    in_english = {}
+    for problem, fields in SAMPLE_FIELDS.items():
+        in_english[problem] = messages.data_error(DataError("sgdcore's words", problem, **fields))
+    assert in_english["missing_values"].startswith("56 missing value(s) in 12,345 row(s), in 'a1' (1), ")
+    assert in_english["missing_values"].endswith(", … and 3 more. Under “Missing values”, choose “Drop those rows” or "
+                                              "“Fill with the column mean”, or fill them in the file.")
+    in_language(monkeypatch, "zh-CN")
+    for problem, fields in SAMPLE_FIELDS.items():
+        chinese = messages.data_error(DataError("sgdcore's words", problem, **fields))
+        assert chinese != in_english[problem] and "sgdcore's words" not in chinese, problem
+        assert re.search("[\u4e00-\u9fff]", chinese), (problem, chinese)
+        assert not english(chinese), (problem, chinese)
+        for number in re.findall(r"\d(?:[\d,.]*\d)?", in_english[problem]):
+            assert number in chinese, (problem, number, chinese)
+    text = messages.data_error(DataError("", "text_features", **SAMPLE_FIELDS["text_features"]))
+    assert "请在“非数值特征列”中选择“删除这些列”或“进行独热编码”" in text
+    assert "“特征列”" in text
+
+
+def test_a_bad_upload_on_the_chinese_page_is_told_in_chinese_with_the_chinese_options() -> None:
+    at = open_page(app(lang="zh-CN"), "data")
+    at = upload(at, "gaps.csv", rows_csv(blank=(3, 7)))
+    no_exceptions(at)
+    message = at.error[0].value
+    assert message.startswith("2 行中共有 2 个缺失值，位于 'a'（2）。"), message
+    assert "请在“缺失值”中选择“删除这些行”或“用列均值填充”" in message
+    assert_speaks_the_page(message)
+    assert not [text for text in shown_texts(at) if "Missing values" in text or "Drop those" in text]
+    choice(at, "keep_missing_").set_value("drop").run()
+    button(at, "使用这个数据集").click().run()
+    assert at.success[0].value.startswith("正在使用 gaps.csv：28 行"), at.success[0].value
+    at.selectbox(key="lang").set_value("en").run()  # the language switch redraws the page in English
+    assert at.success[0].value.startswith("Using gaps.csv: 28 rows"), at.success[0].value
 
 
 # The Data page

@@ -79,8 +79,11 @@ def test_numbers_read_the_same_in_both_languages() -> None:
             english_text = text_in("en", key, **fields)
         except (ValueError, TypeError, KeyError, IndexError):
             continue  # a field that is not a number: the placeholder test covers its format
-        for number in re.findall(r"\d[\d,.]*", english_text):
-            if len(number) >= 4:
+        # Each field's number as the English writes it (read from the fields: numbers written side by side, or
+        # followed by a sentence's full stop, would run together in the text)
+        for name, spec in placeholders(template):
+            number = format(fields[name], spec)
+            if len(number) >= 4 and number in english_text:
                 assert number in text_in("zh-CN", key, **fields), (key, number)
 
 

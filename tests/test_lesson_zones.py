@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import sgdcore
 from ui import zones
+from ui.i18n import text_in
 from ui.widgets import LEARNING_RATE_GRID
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,13 +109,16 @@ def test_slider_positions_are_the_slider_options_index_in_between_by_log_rate() 
                                [0, 1, 3, 2.5, 0, 3])
 
 
-def sidebar_strip(at: AppTest) -> tuple[dict, list[dict]]:
-    """The zones chart's spec and its zone rows, as sent to the browser."""
+def sidebar_strip(at: AppTest, language: str = "en") -> tuple[dict, list[dict]]:
+    """The zones chart's spec and its zone rows, as sent to the browser, each with its zone's code (``zone``) read
+    back from the name it shows in ``language``."""
+    codes = {text_in(language, f"charts.zone.{zone.replace(' ', '_')}"): zone for zone in zones.ZONE_COLOURS}
     for element in at.sidebar.get("vega_lite_chart"):
         for dataset in element.proto.datasets:
             frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
-            if "zone" in frame:
-                return json.loads(element.proto.spec), frame.to_dict("records")
+            if "what" in frame:
+                assert set(frame["what"]) <= set(codes), frame["what"]
+                return json.loads(element.proto.spec), frame.assign(zone=frame["what"].map(codes)).to_dict("records")
     raise AssertionError("no zones strip in the sidebar")
 
 

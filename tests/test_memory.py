@@ -144,6 +144,15 @@ def test_a_refusal_says_what_the_server_has_what_is_in_use_and_what_fits() -> No
         pass  # fits
 
 
+def test_a_refusal_is_said_in_the_page_s_language_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ui.i18n.language", lambda: "zh-CN")
+    room = Fixed(limit=3_000_000_000, in_use=1_900_000_000).budget().room()
+    assert room.refusal(1_700_000_000, "2,000,000 行", per_unit=861) == (
+        "内存不足（2,000,000 行）：本服务器共有 3.0 GB，已使用 1.9 GB；此操作约需 1.7 GB：目前最多能容纳 929,152 行。"
+        "请换用更小的规模，或等其他人完成后再试。")
+    assert room.refusal(1_700_000_000, "x").endswith("，尚有 800 MB 空闲。请换用更小的规模，或等其他人完成后再试。")
+
+
 def test_a_build_in_progress_holds_its_memory_for_the_others() -> None:
     budget = Fixed(limit=2_000_000_000, in_use=500_000_000).budget()
     with budget.reserve(1_000_000_000, "the first"):

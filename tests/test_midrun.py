@@ -8,6 +8,8 @@ import json
 import numpy as np
 from test_app_pages import app, button, chart_data, no_exceptions
 
+from ui.i18n import text_in
+
 
 def saved(at):
     return at.session_state["train_run"]
@@ -173,3 +175,42 @@ def test_examples_seen_count_each_epoch_in_the_batch_size_it_began_with() -> Non
         every = np.arange(run.step + 1)
         assert np.array_equal(charts.examples_seen_across_changes(run, every, 1000),
                               charts.examples_seen(every, 1000, plain))
+
+
+def test_a_change_of_settings_is_worded_in_english_as_sgdcore_words_it_and_in_chinese_from_the_same_fields(
+        monkeypatch) -> None:
+    from dataclasses import replace
+
+    import sgdcore
+    from sgdcore.changes import describe_changes, describe_schedule
+    from ui import midrun
+
+    before = sgdcore.TrainConfig(learning_rate=0.03)
+    schedules = [sgdcore.Schedule(), sgdcore.Schedule("step", gamma=0.5, step_size=1_000),
+                 sgdcore.Schedule("exponential", gamma=0.9, step_size=80), sgdcore.Schedule("inverse_scaling"),
+                 sgdcore.Schedule("cosine"), sgdcore.Schedule("cosine", period_steps=2_400, min_factor=0.1),
+                 sgdcore.Schedule("step", warmup_steps=1_200)]
+    afters = [replace(before, learning_rate=0.1, momentum=0.9, nesterov=True, batch_size=20, weight_decay=1e-3),
+              replace(before, l1_penalty=0.01, dampening=0.5, momentum=0.5),
+              *(replace(before, schedule=schedule) for schedule in schedules)]
+    for schedule in schedules:
+        assert midrun.schedule_text(schedule) == describe_schedule(schedule)
+    for after in afters:
+        assert midrun.change_phrases(before, after) == describe_changes(before, after)
+        assert midrun.change_phrases(after, before) == describe_changes(after, before)
+
+    monkeypatch.setattr(midrun, "t", lambda key, **fields: text_in("zh-CN", key, **fields))
+    chinese = midrun.change_phrases(before, afters[0])
+    assert chinese == ("学习率 0.03 → 0.1", "批量大小 10 → 20", "动量 0 → 0.9", "Nesterov 动量 关 → 开",
+                       "权重衰减 0 → 0.001")
+    assert midrun.schedule_text(schedules[1]) == "阶梯衰减：每 1,000 步 ×0.5"
+    assert midrun.schedule_text(schedules[6]) == "阶梯衰减：每 100 步 ×0.5，预热 1,200 步"
+
+
+def test_every_setting_a_run_keeps_or_records_has_its_words_in_both_languages() -> None:
+    from sgdcore.changes import FIXED, RECORDED
+
+    for language in ("en", "zh-CN"):
+        assert all(text_in(language, f"runner.fixed.{name}") for name in FIXED)
+        assert all(text_in(language, f"runner.setting.{name}") for name in RECORDED)
+    assert [text_in("en", f"runner.setting.{name}") for name in RECORDED] == list(RECORDED.values())

@@ -141,5 +141,6 @@ def test_progress_reports_the_scheduled_learning_rate() -> None:
     ],
 )
 def test_invalid_parameters_raise_config_error(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as caught:
         Schedule(**kwargs)
+    assert caught.value.problem  # what the message says, as data for a page to word (tests/test_errors_i18n.py)

@@ -697,8 +697,9 @@ def test_batch_size_larger_than_the_data_is_an_error() -> None:
     ],
 )
 def test_invalid_settings_raise_config_error(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as caught:
         TrainConfig(**kwargs)
+    assert caught.value.problem  # what the message says, as data for a page to word (tests/test_errors_i18n.py)
 
 
 def test_config_errors_are_value_errors_for_callers_that_catch_those() -> None:

@@ -3,10 +3,15 @@ plotted after the data changes, the metrics' notes."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+from shown_texts import english
 from test_app_pages import app, button, chart_data, no_exceptions
 
 import sgdcore
+from ui import verdicts
+from ui.i18n import text_in
 
 
 def bar_text(at) -> str:
@@ -79,3 +84,66 @@ def test_the_closed_form_figures_under_the_metrics_carry_no_arrow() -> None:
     metrics = list(at.metric)
     assert len(metrics) == 5 and all(metric.delta.startswith(("closed form", "wall time")) for metric in metrics)
     assert all(metric.proto.direction == metric.proto.MetricDirection.NONE for metric in metrics)
+
+
+def verdict(at) -> str:
+    return at.success[0].value
+
+
+def test_a_chinese_train_page_trains_and_its_verdict_is_chinese_with_the_runs_numbers() -> None:
+    at = app(lang="zh-CN", epochs="4")
+    no_exceptions(at)
+    assert at.button(key="train_button").label == text_in("zh-CN", "train.train")
+    at.button(key="train_button").click().run()
+    no_exceptions(at)
+    progress = at.session_state["train_run"]["progress"]
+    assert progress.status == "finished" and progress.epochs == 4
+    text = verdict(at)
+    assert text.startswith(f"完成 {progress.epochs} 个迭代周期。{progress.step:,} 步，"), text
+    assert "迭代周期" in text and "闭式解" in text and not english(text), text
+    assert int(re.match(r"完成 (\d+) 个迭代周期", text).group(1)) == progress.epochs
+    # The page around it is Chinese too: the status line, the progress bar, the buttons and the comparison.
+    assert bar_text(at).startswith(f"已完成 {progress.epoch} 个迭代周期，共 {progress.epochs} 个")
+    assert [b.label for b in at.button if b.key in ("train_button", "stop_button", "step_button", "reset_button")] \
+        == ["训练", "停止", "单步", "重置"]
+    assert "训练 R²（随机梯度下降）" in [metric.label for metric in at.metric]
+
+
+def test_switching_the_language_keeps_the_run_and_the_settings_and_redraws_the_verdict() -> None:
+    at = app(epochs="4", learning_rate="0.05")
+    button(at, "Train").click().run()
+    at.sidebar.number_input(key="epochs").set_value(5).run()
+    button(at, "Train").click().run()  # continues the run: one epoch more
+    english_verdict = verdict(at)
+    assert re.match(r"^Finished 5 epochs\. 400 steps in ", english_verdict), english_verdict
+    assert "Continued the run from step 320." in [caption.value for caption in at.main.caption]
+    run = at.session_state["train_run"]["progress"]
+
+    at.selectbox(key="lang").set_value("zh-CN").run()
+    no_exceptions(at)
+    assert at.session_state["train_run"]["progress"] is run  # the same run, not trained again
+    assert at.session_state["epochs"] == 5 and at.session_state["learning_rate"] == 0.05
+    chinese = verdict(at)
+    assert chinese.startswith("完成 5 个迭代周期。400 步，") and not english(chinese), chinese
+    assert "已从第 320 步继续训练。" in [caption.value for caption in at.main.caption]  # worded anew, too
+    assert at.button(key="train_button").label == "训练"
+
+    at.selectbox(key="lang").set_value("en").run()
+    no_exceptions(at)
+    assert at.session_state["train_run"]["progress"] is run
+    assert verdict(at) == english_verdict  # word for word as before: nothing about the run changed
+
+
+def test_a_pause_and_a_stop_are_worded_from_the_snapshot_as_sgdcore_words_them() -> None:
+    config = sgdcore.TrainConfig(epochs=3, batch_size=10)
+    data = sgdcore.synthetic(100, seed=0)
+    between = list(sgdcore.train(data, config, until_epoch=1))[-1]
+    inside = list(sgdcore.train(data, config, until_step=13))[-1]
+    for paused in (between, inside):
+        assert verdicts.paused_text(paused).startswith(paused.message[0].upper() + paused.message[1:] + ". ")
+        stopped = paused.stopped()
+        assert verdicts.paused_text(stopped, by_user=True).startswith(
+            stopped.message[0].upper() + stopped.message[1:] + ". ")
+        assert "迭代周期" in text_in("zh-CN", "verdicts.paused_inside" if paused.batch_in_epoch else
+                                     "verdicts.paused_between", step=1, epoch=1, epochs=3, epoch_under_way=2, batch=3,
+                                     steps_per_epoch=10, speed="")

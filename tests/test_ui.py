@@ -29,16 +29,22 @@ from ui.export import (
     share_link,
     step_history_frame,
 )
+from ui.i18n import text_in
 from ui.settings import (
     BY_KEY,
+    CHART_AXIS_LABELS,
+    DATA_SOURCE_LABELS,
     MAX_FEATURES,
     OLD_LINK_NAMES,
+    SCHEDULE_LABELS,
     SETTINGS,
+    ListError,
     apply_query_params,
     batch_size_runs,
     bounds,
     learning_rate_runs,
     momentum_runs,
+    option_names,
     parse_batch_sizes,
     parse_learning_rates,
     parse_numbers,
@@ -133,8 +139,8 @@ def test_value_falls_back_to_the_default_on_pages_without_the_widget() -> None:
 ])
 def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        parse_numbers(text, "True weights")
-    assert parse_numbers("2; -3.4,", "w") == [2.0, -3.4]
+        parse_numbers(text, "weights")
+    assert parse_numbers("2; -3.4,", "weights") == [2.0, -3.4]
 
 
 @pytest.mark.parametrize(("text", "numbers"), [
@@ -144,7 +150,7 @@ def test_parse_numbers_names_the_bad_entry(text: str, message: str) -> None:
     ("１e３", [1000.0]),
 ])
 def test_typed_numbers_accept_full_width_digits_and_the_minus_sign(text: str, numbers: list[float]) -> None:
-    assert parse_numbers(text, "True weights") == numbers
+    assert parse_numbers(text, "weights") == numbers
     assert parse_weights(text) == numbers
 
 
@@ -153,7 +159,7 @@ def test_typed_numbers_accept_full_width_digits_and_the_minus_sign(text: str, nu
 ])
 def test_a_character_no_number_holds_is_named(text: str, character: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"is not a number: it holds the character {character}")):
-        parse_numbers(text, "True weights")
+        parse_numbers(text, "weights")
 
 
 def test_compared_lists_read_typed_numbers_too() -> None:
@@ -165,7 +171,7 @@ def test_compared_lists_read_typed_numbers_too() -> None:
 
 def test_a_typed_value_is_echoed_cut_to_a_readable_length() -> None:
     with pytest.raises(ValueError) as caught:
-        parse_numbers("2, " + "x" * 100_000, "True weights")
+        parse_numbers("2, " + "x" * 100_000, "weights")
     assert len(str(caught.value)) < 200 and "(100,000 characters)" in str(caught.value)
 
 
@@ -189,6 +195,28 @@ def test_a_huge_link_value_is_echoed_cut_to_a_readable_length() -> None:
     state: dict = {}
     assert apply_query_params(state, {"true_bias": "\u22123", "epochs": "１２"}) == []
     assert (state["true_bias"], state["epochs"]) == (-3.0, 12)
+
+
+def test_typed_list_and_link_errors_keep_their_fields_and_are_worded_in_the_language_asked() -> None:
+    with pytest.raises(ListError) as caught:
+        parse_batch_sizes("10, zero", 800)
+    error = caught.value
+    assert (error.problem, error.fields["part"]) == ("list.not_a_whole_number", "'zero'")
+    assert str(error) == error.text("en") == ("Batch sizes: 'zero' is not a whole number or 'full'. Separate numbers "
+                                              "with commas, e.g. 2, -3.4.")
+    assert error.text("zh-CN") == "批量大小：'zero' 不是整数或 'full'。请用逗号分隔各数，例如 2, -3.4。"
+    # A link's problems are worded in the language the link leaves the page in, its own lang read first
+    problems = apply_query_params({}, {"n_threads": "999", "lang": "zh-CN"})
+    assert problems == ["链接中 'n_threads' 的值 '999' 无效（线程数为 'auto' 或 1 到 256 的整数）；改用 auto。"]
+
+
+def test_option_labels_are_the_settings_codes_named_from_the_catalogue() -> None:
+    assert tuple(SCHEDULE_LABELS) == BY_KEY["schedule"].choices
+    assert tuple(CHART_AXIS_LABELS) == BY_KEY["chart_axis"].choices
+    assert tuple(DATA_SOURCE_LABELS) == BY_KEY["data_source"].choices
+    name = option_names(SCHEDULE_LABELS)
+    assert (name("step"), name("Step decay")) == ("Step decay", "Step decay")  # a name passes as it is
+    assert text_in("zh-CN", "settings.schedule.step") == "阶梯衰减"
 
 
 def test_train_config_turns_schedule_epochs_into_steps() -> None:
@@ -529,9 +557,9 @@ def test_training_waits_for_a_compile_in_progress_and_says_so(monkeypatch: pytes
     monkeypatch.setattr(ui_kernel.st, "spinner", spinner)
     ui_kernel.wait_for_kernel()
     assert compiled.is_set()  # training starts only once the kernel is ready…
-    assert shown == [ui_kernel.COMPILING_MESSAGE]  # …and the page said why it waited
+    assert shown == [ui_kernel.compiling_message()]  # …and the page said why it waited
     ui_kernel.wait_for_kernel()
-    assert shown == [ui_kernel.COMPILING_MESSAGE]  # compiled already: no message, no wait
+    assert shown == [ui_kernel.compiling_message()]  # compiled already: no message, no wait
 
 
 @pytest.mark.parametrize("live", [True, False])

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shown_texts import english
 
 import sgdcore
 from ui import charts, verdicts
+from ui.i18n import text_in
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +139,56 @@ def test_the_page_never_calls_a_rate_stable_that_diverges_for_most_seeds(
         assert message.tone == "info" and diverged <= 2, (message.text, diverged)
     if diverged >= 3:
         assert message.tone == "warning" and "expect divergence" in message.text, message.text
+
+
+@pytest.fixture
+def chinese(monkeypatch) -> None:
+    """ui.verdicts worded in Chinese, as on a page with lang=zh-CN."""
+    monkeypatch.setattr(verdicts, "t", lambda key, **fields: text_in("zh-CN", key, **fields))
+    monkeypatch.setattr(verdicts, "tn", lambda key, count, **fields: text_in(
+        "zh-CN", f"{key}.{'one' if count == 1 else 'other'}", count=count, **fields))
+
+
+def verdict_of(problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> tuple[verdicts.Message, sgdcore.Progress]:
+    progress = list(sgdcore.train(problem.train, config, test=problem.test))[-1]
+    limits = sgdcore.run_limits(problem, config)
+    diagnosis = sgdcore.diagnose(problem, config, progress, limits)
+    return verdicts.run_verdict(diagnosis, progress, problem, config), progress
+
+
+@pytest.mark.parametrize(("settings_", "verdict_word"), [
+    ({"learning_rate": 0.03}, "已到达闭式解"),  # finished at the optimum
+    ({"learning_rate": 1e-4, "batch_size": 100, "epochs": 1}, "还很远"),  # far from the optimum
+    ({"learning_rate": 50.0, "batch_size": 800}, "发散"),  # diverged, above the full-batch limit
+    ({"learning_rate": 1.3, "batch_size": 10}, ""),  # near the minibatch limit: whatever it says, in Chinese
+    ({"learning_rate": 0.1, "batch_size": 1, "epochs": 2}, ""),  # minibatch noise
+])
+def test_every_verdict_reads_in_chinese_with_the_runs_numbers(problem, chinese, settings_, verdict_word) -> None:
+    config = sgdcore.TrainConfig(**settings_)
+    message, progress = verdict_of(problem, config)
+    assert verdict_word in message.text and not english(message.text), message.text
+    if progress.status == "diverged":
+        assert message.text.startswith(f"在第 {progress.diverged_at_step} 步发散"), message.text
+    else:
+        assert message.text.startswith(f"完成 {progress.epochs} 个迭代周期。{progress.step:,} 步，"), message.text
+    for suggestion in message.suggestions:
+        assert not english(verdicts.button_label(suggestion)), verdicts.button_label(suggestion)
+    limits = sgdcore.run_limits(problem, config)
+    for text in (verdicts.limit_text(limits, config), check(problem, config).text, verdicts.short_text(progress)):
+        assert not english(text), text
+    assert "稳定性上限" in verdicts.limit_text(limits, config)
+
+
+def test_the_suggestion_buttons_and_the_comparison_warning_read_in_chinese(problem, chinese) -> None:
+    labels = [verdicts.button_label(suggestion) for suggestion in (
+        sgdcore.Suggestion("learning_rate", 0.018), sgdcore.Suggestion("standardize", True, 0.72),
+        sgdcore.Suggestion("momentum", 0.97, 0.037), sgdcore.Suggestion("batch_size", 40),
+        sgdcore.Suggestion("schedule", "inverse_scaling"), sgdcore.Suggestion("l1_penalty", 1.3),
+        sgdcore.Suggestion("epochs", 10_000))]
+    assert labels == ["使用学习率 0.018", "标准化，学习率 0.72", "使用动量 0.97，学习率 0.037", "使用批量大小 40",
+                      "使用逆缩放调度", "把 L1 惩罚降到 1.3", "训练 10,000 个迭代周期"]
+    limit = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=10)).minibatch
+    warning = verdicts.comparison_check({"η = 2": (2.0, limit), "η = 1.3": (1.3, limit), "η = 0.1": (0.1, limit)})
+    assert warning.text == (f"超过稳定性上限，预计会发散：η = 2：批量大小为 10 时的上限 {limit.learning_rate:.3g} 的 "
+                            f"{2 / limit.learning_rate:.2g} 倍。接近上限，预计会振荡：η = 1.3：批量大小为 10 时的上限 "
+                            f"{limit.learning_rate:.3g} 的 {1.3 / limit.learning_rate:.2g} 倍。"), warning.text

@@ -10,14 +10,13 @@ from typing import Any
 
 import streamlit as st
 
-from ui.settings import BY_KEY, CHART_AXIS_LABELS, value
-
-HELP = ("What the charts of a run run along. Examples seen: training rows used so far (an epoch's short last "
-        "batch counts its rows). Wall time: measured at the end of each epoch, interpolated between.")
+from ui.i18n import labels, t
+from ui.settings import BY_KEY, value
 
 
 def choose_axis(where: Any = None) -> str:
     """The horizontal-axis picker (in ``where``, by default the page), and the axis chosen."""
-    (where or st).radio("Horizontal axis", BY_KEY["chart_axis"].choices, key="chart_axis", horizontal=True,
-                        format_func=CHART_AXIS_LABELS.__getitem__, help=HELP)
+    options = labels("charts.axis_option")
+    (where or st).radio(t("charts.axis_picker"), BY_KEY["chart_axis"].choices, key="chart_axis", horizontal=True,
+                        format_func=options.__getitem__, help=t("charts.axis_help"))
     return value(st.session_state, "chart_axis")

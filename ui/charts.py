@@ -7,6 +7,10 @@ Encodings are channel objects (``alt.Y("loss:Q")``, ``alt.Tooltip("step")``), ne
 wraps each string through a ``from_dict`` that hashes its whole schema, about 60 ms over the Train page's
 five charts on every rerun. A chart's spec depends on the settings only, never on the run's progress, so
 the browser redraws it in place (see ``ui.slots``).
+
+Every word a chart shows is in the page's language (``ui.i18n``): titles, axes, legends, hover texts, and the
+data's values that show as legend entries or labels (a series' name is its text, not a code). Field names stay
+English identifiers, each shown only through a title.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
+from sgdcore.changes import RECORDED
+from ui.i18n import labels, t
 
-LOSS_TITLE = "loss ½·mean((Xw+b−y)²)"
 MAX_POINTS = 1500  # data points in a scatter
 SERIES_POINTS = 4000  # points over all the lines of one chart (Altair refuses more than 5000 rows)
 TINY = 1e-16  # log scales cannot show 0; a loss floor of exactly 0 is drawn here
@@ -73,7 +78,7 @@ def learning_rates(config: sgdcore.TrainConfig, progress: sgdcore.Progress, step
     return rates
 
 
-AXES = {"step": "step", "epoch": "epoch", "examples": "examples seen", "seconds": "wall time (s)"}
+AXES = ("step", "epoch", "examples", "seconds")  # what a run's history can run along: the fields of its tables
 
 
 def examples_seen(steps: np.ndarray, n_rows: int, config: sgdcore.TrainConfig) -> np.ndarray:
@@ -139,16 +144,26 @@ def _with_position(frame: pd.DataFrame, progress: sgdcore.Progress, config: sgdc
 
 
 # Hover texts shared by every chart of a run's history: where the point is in the run, and at what rate.
-EPOCH_TOOLTIP = alt.Tooltip("epoch:Q", title="epochs done", format=".4~f")
-RATE_TOOLTIP = alt.Tooltip("learning rate:Q", format=".6~g")
-AXIS_TOOLTIPS = {"examples": alt.Tooltip("examples:Q", title="examples seen", format=",d"),
-                 "seconds": alt.Tooltip("seconds:Q", title="wall time (s)", format=".4g")}
+def _epoch_tooltip() -> alt.Tooltip:
+    return alt.Tooltip("epoch:Q", title=t("charts.epochs_done"), format=".4~f")
+
+
+def _rate_tooltip() -> alt.Tooltip:
+    return alt.Tooltip("learning rate:Q", title=t("charts.learning_rate"), format=".6~g")
+
+
+def _step_tooltip() -> alt.Tooltip:
+    return alt.Tooltip("step:Q", title=t("charts.step"), format=",d")
+
+
+AXIS_FORMATS = {"examples": ",d", "seconds": ".4g"}  # the axes whose quantity a point's hover text adds
 
 
 def _position_tooltips(with_rate: bool, x: str = "step") -> list[alt.Tooltip]:
     """Step, epochs done, the rate (if known) and the horizontal axis's own quantity when it is another."""
-    return [alt.Tooltip("step:Q", format=",d"), EPOCH_TOOLTIP, *([RATE_TOOLTIP] if with_rate else []),
-            *([AXIS_TOOLTIPS[x]] if x in AXIS_TOOLTIPS else [])]
+    return [_step_tooltip(), _epoch_tooltip(), *([_rate_tooltip()] if with_rate else []),
+            *([alt.Tooltip(f"{x}:Q", title=labels("charts.axis")[x], format=AXIS_FORMATS[x])]
+              if x in AXIS_FORMATS else [])]
 
 
 def _x_axis(x: str) -> alt.X:
@@ -156,33 +171,45 @@ def _x_axis(x: str) -> alt.X:
     if x not in AXES:
         raise ValueError(f"x must be one of {', '.join(AXES)}; got {x!r}.")
     whole = alt.Axis(format=",d", tickMinStep=1) if x in ("step", "examples") else alt.Axis()
-    return alt.X(f"{x}:Q", title=AXES[x], axis=whole)
+    return alt.X(f"{x}:Q", title=labels("charts.axis")[x], axis=whole)
+
+
+def _loss_axis() -> str:
+    return t("charts.loss_axis")
+
+
+def series_names() -> dict[str, str]:
+    """The loss chart's series by code (``minibatch``, ``train``, ``test``, ``closed_form_loss``, ``noise_floor``):
+    their names in the page's language, which its data holds and its legend shows."""
+    return labels("charts.series_name")
 
 
 def loss_history(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None,
                  n_rows: int | None = None) -> pd.DataFrame:
     """Long table of one run's losses: noisy minibatch, and full training/test per epoch, by step, with the
     epochs done, the wall time and, given the run's ``config``, the learning rate at each step and (given the
-    training rows ``n_rows``) the examples seen."""
+    training rows ``n_rows``) the examples seen. ``series`` names each in the page's language (:func:`series_names`).
+    """
+    names = series_names()
     kept = _evenly(len(progress.epoch_train_loss), SERIES_POINTS // 4)  # thousands of epochs: a sample
     minibatch = _evenly(len(progress.loss_steps), SERIES_POINTS // 2)
     epoch_steps = progress.epoch_steps[kept]
     frames = [
         pd.DataFrame({"step": progress.loss_steps[minibatch], "loss": progress.minibatch_loss[minibatch],
-                      "series": "minibatch"}),
-        pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_train_loss[kept],
-                      "series": "train (full, per epoch)"}),
+                      "series": names["minibatch"]}),
+        pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_train_loss[kept], "series": names["train"]}),
     ]
     if progress.epoch_test_loss is not None:
         frames.append(pd.DataFrame({"step": epoch_steps, "loss": progress.epoch_test_loss[kept],
-                                    "series": "test (per epoch)"}))
+                                    "series": names["test"]}))
     return _with_position(_finite(pd.concat(frames, ignore_index=True), "loss"), progress, config, n_rows)
 
 
+# The reference lines' names in English (the loss chart draws them in the page's language: series_names())
 CLOSED_FORM_LOSS = "closed-form loss"
 NOISE_FLOOR = "noise floor (expected)"
-REFERENCE_COLOURS = {CLOSED_FORM_LOSS: "black", NOISE_FLOOR: "#756bb1"}
-REFERENCE_DASHES = {CLOSED_FORM_LOSS: [6, 4], NOISE_FLOOR: [2, 2]}
+REFERENCE_COLOURS = {"closed_form_loss": "black", "noise_floor": "#756bb1"}
+REFERENCE_DASHES = {"closed_form_loss": [6, 4], "noise_floor": [2, 2]}
 
 
 def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
@@ -194,71 +221,116 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
 
     Hovering a point gives its exact step, epochs done, loss and, given the run's ``config``, learning rate.
     """
+    names = series_names()
     data = loss_history(progress, config, n_rows)
     data["loss"] = data["loss"].clip(lower=TINY)
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
-    references = [CLOSED_FORM_LOSS] if floor is not None and math.isfinite(floor) else []
+    references = ["closed_form_loss"] if floor is not None and math.isfinite(floor) else []
     if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
-        references.append(NOISE_FLOOR)
+        references.append("noise_floor")
     # One legend for the curves and the reference lines: the lines share the curves' colour scale.
-    colours = alt.Scale(domain=["minibatch", "train (full, per epoch)", "test (per epoch)", *references],
+    colours = alt.Scale(domain=[names[series] for series in ("minibatch", "train", "test", *references)],
                         range=["#9ecae1", "#08519c", "#e6550d", *(REFERENCE_COLOURS[line] for line in references)])
+    loss_axis = _loss_axis()
     base = alt.Chart(data).encode(
         # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
         x=_x_axis(x),
-        y=alt.Y("loss:Q", title=LOSS_TITLE, scale=scale),
+        y=alt.Y("loss:Q", title=loss_axis, scale=scale),
         color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
-        tooltip=[alt.Tooltip("series:N"), *_position_tooltips(config is not None, x),
-                 alt.Tooltip("loss:Q", format=".6~g")],
+        tooltip=[alt.Tooltip("series:N", title=t("charts.series")), *_position_tooltips(config is not None, x),
+                 alt.Tooltip("loss:Q", title=t("charts.loss"), format=".6~g")],
     )
     layers = [
-        base.transform_filter(alt.datum.series == "minibatch").mark_line(strokeWidth=1, opacity=0.8),
-        base.transform_filter(alt.datum.series != "minibatch").mark_line(point=True, strokeWidth=2),
+        base.transform_filter(alt.datum.series == names["minibatch"]).mark_line(strokeWidth=1, opacity=0.8),
+        base.transform_filter(alt.datum.series != names["minibatch"]).mark_line(point=True, strokeWidth=2),
     ]
     rules = []
     if floor is not None and math.isfinite(floor):
-        rules.append({"loss": max(floor, TINY), "line": CLOSED_FORM_LOSS,
-                      "label": f"closed-form loss {floor:.3g}: the least training loss there is"})
+        rules.append({"loss": max(floor, TINY), "line": names["closed_form_loss"],
+                      "label": t("charts.closed_form_rule", floor=floor)})
     if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
-        rules.append({"loss": max(noise_floor.expected_loss, TINY), "line": NOISE_FLOOR,
-                      "label": f"noise floor {noise_floor.expected_loss:.3g}: where SGD is expected to hover at "
-                               f"this constant learning rate and batch size ({noise_floor.excess_loss:.3g} above "
-                               "the optimum's loss, from minibatch noise; an estimate for independent batches: "
-                               "with few batches per epoch the epochs end below it)"})
+        rules.append({"loss": max(noise_floor.expected_loss, TINY), "line": names["noise_floor"],
+                      "label": t("charts.noise_floor_rule", floor=noise_floor.expected_loss,
+                                 excess=noise_floor.excess_loss)})
     if rules:
-        dashes = alt.Scale(domain=references, range=[REFERENCE_DASHES[line] for line in references])
+        dashes = alt.Scale(domain=[names[line] for line in references],
+                           range=[REFERENCE_DASHES[line] for line in references])
         layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(strokeWidth=1.5).encode(
-            y=alt.Y("loss:Q"), color=alt.Color("line:N", scale=colours, title=None),
-            strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None), tooltip=[alt.Tooltip("label")]))
+            y=alt.Y("loss:Q", title=loss_axis), color=alt.Color("line:N", scale=colours, title=None),
+            strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None),
+            tooltip=[alt.Tooltip("label:N", title=t("charts.label"))]))
     if progress.changes:
         layers.append(change_rules(progress, config, x, n_rows))
-    return alt.layer(*layers).properties(height=300, title="Loss")
+    return alt.layer(*layers).properties(height=300, title=t("charts.loss_chart"))
 
 
 CHANGE_COLOUR = "#636363"
+
+
+def _setting_words(name: str, value: object) -> str:
+    """A setting's value in the words of a change (``sgdcore.changes``'s, in the page's language)."""
+    if name == "nesterov":
+        return t("charts.switched.on") if value else t("charts.switched.off")
+    if name == "schedule":
+        return schedule_words(value)
+    return f"{value:g}" if isinstance(value, float) else f"{value}"
+
+
+def schedule_words(schedule: sgdcore.Schedule) -> str:
+    """A schedule in a few words of the page's language, as :func:`sgdcore.changes.describe_schedule` in English."""
+    kind = schedule.kind
+    if kind in ("step", "exponential"):
+        words = t(f"charts.schedule.{kind}", gamma=schedule.gamma, steps=schedule.step_size)
+    elif kind == "inverse_scaling":
+        words = t("charts.schedule.inverse_scaling", power=schedule.power_t)
+    elif kind == "cosine":
+        period = (t("charts.schedule.cosine_run") if schedule.period_steps is None
+                  else t("charts.schedule.cosine_steps", steps=schedule.period_steps))
+        words = t("charts.schedule.cosine", period=period, factor=schedule.min_factor)
+    else:
+        words = t("charts.schedule.constant")
+    return t("charts.schedule.warmup", schedule=words, steps=schedule.warmup_steps) if schedule.warmup_steps else words
+
+
+def change_text(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> str:
+    """What differs between two configs of a run, in the page's language: what :func:`sgdcore.changes.describe_changes`
+    says in English (``"learning rate 0.03 → 0.1, momentum 0 → 0.9"``), worded from the configs' fields."""
+    names = labels("charts.changed")
+    return t("charts.change_separator").join(
+        t("charts.change", setting=names[name], before=_setting_words(name, getattr(before, name)),
+          after=_setting_words(name, getattr(after, name)))
+        for name in RECORDED if getattr(before, name) != getattr(after, name))
+
+
+def _changes(progress: sgdcore.Progress) -> list[str]:
+    """The words of each change of ``progress.changes``: each came with a config of ``progress.state.configs``
+    (after the first), so the page words it from the two configs rather than from sgdcore's English."""
+    configs = [config for _, config in progress.state.configs]
+    if len(configs) != len(progress.changes) + 1:  # not recorded together: sgdcore's words are all there is
+        return [what for _, what in progress.changes]
+    return [change_text(before, after) for before, after in itertools.pairwise(configs)]
 
 
 def change_rules(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None = None, x: str = "step",
                  n_rows: int | None = None) -> alt.LayerChart:
     """A dotted vertical rule where the run's settings changed part-way (``progress.changes``, ``sgdcore.changes``):
     after the steps taken with the settings before, its hover text naming what changed."""
-    frame = pd.DataFrame({"step": [step for step, _ in progress.changes],
-                          "change": [what for _, what in progress.changes]})
+    frame = pd.DataFrame({"step": [step for step, _ in progress.changes], "change": _changes(progress)})
     frame = _with_position(frame, progress, config, n_rows)
     base = alt.Chart(frame).encode(x=_x_axis(x))
     drawn = base.mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5)
     # A wide, all but invisible rule over it takes the hover: a line 1.5 pixels wide is hard to point at.
     hover = base.mark_rule(color=CHANGE_COLOUR, strokeWidth=9, strokeOpacity=0.01).encode(
-        tooltip=[alt.Tooltip("change:N", title="settings changed"), alt.Tooltip("step:Q", format=",d"),
-                 EPOCH_TOOLTIP])
+        tooltip=[alt.Tooltip("change:N", title=t("charts.settings_changed")), _step_tooltip(), _epoch_tooltip()])
     return drawn + hover
 
 
 def runs_loss_chart(
-    runs: Mapping[str, sgdcore.Progress], x: str = "step", *, floor: float | None = None, title: str = "Loss",
+    runs: Mapping[str, sgdcore.Progress], x: str = "step", *, floor: float | None = None, title: str | None = None,
     n_rows: int | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
 ) -> alt.LayerChart:
-    """Full training loss of several runs overlaid on a log scale.
+    """Full training loss of several runs overlaid on a log scale, titled ``title`` (by default "Loss", in the
+    page's language).
 
     ``x``: a key of :data:`AXES` (``"examples"`` needs ``n_rows``; the runs' ``configs`` count a short last
     batch, or a dropped one, right). Hovering
@@ -278,20 +350,21 @@ def runs_loss_chart(
         frames.append(frame)
     data = _finite(pd.concat(frames, ignore_index=True), "loss")
     data["loss"] = data["loss"].clip(lower=TINY)
+    loss_axis = _loss_axis()
     lines = alt.Chart(data).mark_line(point=True).encode(
         x=_x_axis(x),
-        y=alt.Y("loss:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")),
+        y=alt.Y("loss:Q", title=loss_axis, scale=alt.Scale(type="log")),
         # Legend on the right: the chart is sized to fit its column, and a tall legend below it would
         # squeeze the plot to nothing.
         color=alt.Color("run:N", sort=list(runs), title=None, legend=alt.Legend(orient="right", labelLimit=260)),
-        tooltip=[alt.Tooltip("run:N"), *_position_tooltips(configs is not None, x),
-                 alt.Tooltip("loss:Q", format=".6~g")],
+        tooltip=[alt.Tooltip("run:N", title=t("charts.run")), *_position_tooltips(configs is not None, x),
+                 alt.Tooltip("loss:Q", title=t("charts.loss"), format=".6~g")],
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
-            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q")))
-    return alt.layer(*layers).properties(height=320, title=title)
+            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q", title=loss_axis)))
+    return alt.layer(*layers).properties(height=320, title=title or t("charts.loss_chart"))
 
 
 # Several seeds of one configuration: the median curve and a band, so that minibatch noise shows as a spread.
@@ -306,8 +379,8 @@ def band_quantiles(runs: int) -> tuple[float, float]:
 
 
 def band_name(runs: int) -> str:
-    """What a band over ``runs`` runs spans, in words: ``"10–90 %"`` or ``"min–max"``."""
-    return "10–90 %" if runs >= QUANTILE_SEEDS else "min–max"
+    """What a band over ``runs`` runs spans, in words of the page's language: ``"10–90 %"`` or ``"min–max"``."""
+    return t("charts.band_quantiles") if runs >= QUANTILE_SEEDS else t("charts.band_min_max")
 
 
 def run_quantiles(table: np.ndarray, levels: Sequence[float]) -> np.ndarray:
@@ -359,7 +432,7 @@ def median_run(runs: Sequence[sgdcore.Progress]) -> int:
 
 def seeds_loss_chart(
     repeats: Mapping[str, Sequence[sgdcore.Progress]], x: str = "step", *, floor: float | None = None,
-    title: str = "Loss", n_rows: int | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
+    title: str | None = None, n_rows: int | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
     seeds: Mapping[str, int] | None = None,
 ) -> alt.LayerChart:
     """Full training loss of several configurations, each trained with several seeds, on a log scale: per
@@ -382,7 +455,8 @@ def seeds_loss_chart(
         band["step"] = band.pop("epoch").to_numpy() * middle.steps_per_epoch
         count = seeds.get(label, len(runs))
         band["run"] = label
-        band["band"] = f"{band_name(count)} of {count} seeds" if count > 1 else "one run"
+        band["band"] = t("charts.band_of_seeds", band=band_name(count), count=count) if count > 1 else t(
+            "charts.one_run")
         frame = _with_position(band, middle, None if configs is None else configs[label], n_rows)
         if "examples" not in frame:  # without the runs' config: every row once an epoch (no drop_last)
             frame["examples"] = frame["step"] // middle.steps_per_epoch * (n_rows or 0)
@@ -395,28 +469,33 @@ def seeds_loss_chart(
     finite = values[np.isfinite(values)]
     top = float(finite.max()) if finite.size else np.nan
     data["band top"] = np.where(np.isfinite(data["high"]), data["high"], top)
-    kinds = sorted({band_name(count) for count in seeds.values() if count > 1}, reverse=True)
-    legend = ["median over the seeds,", f"band: {' or '.join(kinds)}" + (" (min–max below 5 seeds)"
-                                                                       if len(kinds) > 1 else "")]
+    # Each kind of band once, min–max (fewer seeds) first
+    kinds = list(dict.fromkeys(band_name(count) for count in sorted(seeds.values()) if count > 1))
+    kinds_text = t("charts.band_or").join(kinds)
+    legend = [t("charts.legend_median"), t("charts.legend_bands", kinds=kinds_text, seeds=QUANTILE_SEEDS)
+              if len(kinds) > 1 else t("charts.legend_band", kinds=kinds_text)]
     if any(count == 1 for count in seeds.values()):
-        legend.append("no band: one run")
+        legend.append(t("charts.legend_no_band"))
     colour = alt.Color("run:N", sort=list(repeats), title=legend, legend=alt.Legend(orient="right", labelLimit=260))
-    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("band:N", title="over"), *_position_tooltips(configs is not None, x),
-               alt.Tooltip("median:Q", title="median loss", format=".6~g"),
-               alt.Tooltip("low:Q", title="band from", format=".6~g"),
-               alt.Tooltip("high:Q", title="band to", format=".6~g"), alt.Tooltip("runs:Q", title="runs at this point"),
-               alt.Tooltip("diverged:Q", title="of which diverged")]
+    tooltip = [alt.Tooltip("run:N", title=t("charts.run")), alt.Tooltip("band:N", title=t("charts.over")),
+               *_position_tooltips(configs is not None, x),
+               alt.Tooltip("median:Q", title=t("charts.median_loss"), format=".6~g"),
+               alt.Tooltip("low:Q", title=t("charts.band_from"), format=".6~g"),
+               alt.Tooltip("high:Q", title=t("charts.band_to"), format=".6~g"),
+               alt.Tooltip("runs:Q", title=t("charts.runs_here")),
+               alt.Tooltip("diverged:Q", title=t("charts.diverged_here"))]
     base = alt.Chart(data).encode(x=_x_axis(x), color=colour, tooltip=tooltip)
-    y = alt.Y("median:Q", title=LOSS_TITLE, scale=alt.Scale(type="log"))
+    loss_axis = _loss_axis()
+    y = alt.Y("median:Q", title=loss_axis, scale=alt.Scale(type="log"))
     layers = [
         base.transform_filter("isFinite(datum.low) && isFinite(datum['band top'])").mark_area(opacity=0.25).encode(
-            y=alt.Y("low:Q", title=LOSS_TITLE, scale=alt.Scale(type="log")), y2=alt.Y2("band top:Q")),
+            y=alt.Y("low:Q", title=loss_axis, scale=alt.Scale(type="log")), y2=alt.Y2("band top:Q")),
         base.transform_filter("isFinite(datum.median)").mark_line(point=True).encode(y=y),
     ]
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
-            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q")))
-    return alt.layer(*layers).properties(height=320, title=title)
+            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q", title=loss_axis)))
+    return alt.layer(*layers).properties(height=320, title=title or t("charts.loss_chart"))
 
 
 def parameters_chart(
@@ -438,14 +517,16 @@ def parameters_chart(
     targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
     colour = alt.Color("parameter:N", sort=[names[i] for i in indices], title=None,
                        legend=alt.Legend(orient="bottom", columns=6))
+    parameter = alt.Tooltip("parameter:N", title=t("charts.parameter"))
+    value_axis = t("charts.parameter_value")
     layers = [
         alt.Chart(paths).mark_line(point=alt.OverlayMarkDef(size=10, opacity=0)).encode(
-            x=_x_axis(x), y=alt.Y("value:Q", title="parameter value"), color=colour,
-            tooltip=[alt.Tooltip("parameter:N"), *_position_tooltips(config is not None, x),
-                     alt.Tooltip("value:Q", format=".6~g")]),
+            x=_x_axis(x), y=alt.Y("value:Q", title=value_axis), color=colour,
+            tooltip=[parameter, *_position_tooltips(config is not None, x),
+                     alt.Tooltip("value:Q", title=t("charts.value"), format=".6~g")]),
         alt.Chart(targets).mark_rule(strokeDash=[6, 4]).encode(
-            y=alt.Y("closed form:Q"), color=colour,
-            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("closed form:Q", format=".6~g")]),
+            y=alt.Y("closed form:Q", title=value_axis), color=colour,
+            tooltip=[parameter, alt.Tooltip("closed form:Q", title=t("charts.closed_form"), format=".6~g")]),
     ]
     if truth is not None:
         # The true values as diamonds where the run will end (in wall time: where it is now, the end is not known).
@@ -455,9 +536,9 @@ def parameters_chart(
         if x == "seconds":
             true_values["seconds"] = progress.elapsed_seconds
         layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
-            x=alt.X(f"{x}:Q"), y=alt.Y("truth:Q"), color=colour,
-            tooltip=[alt.Tooltip("parameter:N"), alt.Tooltip("truth:Q", format=".6~g")]))
-    title = "Parameters (dashed: closed form" + ("; ◆ truth)" if truth is not None else ")")
+            x=alt.X(f"{x}:Q", title=labels("charts.axis")[x]), y=alt.Y("truth:Q", title=value_axis), color=colour,
+            tooltip=[parameter, alt.Tooltip("truth:Q", title=t("charts.truth"), format=".6~g")]))
+    title = t("charts.parameters_title_truth") if truth is not None else t("charts.parameters_title")
     return alt.layer(*layers).properties(height=300, title=title)
 
 
@@ -515,15 +596,20 @@ def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int
     return frame
 
 
-STEP_ARROWS = ("minibatch gradient", "full gradient")
+STEP_ARROWS = ("minibatch gradient", "full gradient")  # in English; drawn in the page's language (step_arrow_names)
 STEP_ARROW_COLOURS = ("#e6550d", "#08519c")
+
+
+def step_arrow_names() -> tuple[str, str]:
+    """The names of the next step's two arrows (:data:`STEP_ARROWS`) in the page's language."""
+    return t("charts.step_arrow.minibatch"), t("charts.step_arrow.full")
 
 
 def step_arrows(step: sgdcore.NextStep, a: int, b: int,
                 view: tuple[tuple[float, float], tuple[float, float]]) -> pd.DataFrame:
     """The next step's minibatch and full gradients as two arrows from the current point, over parameters ``a``
     and ``b``: each points down its gradient (``−g``, the way the step goes), both to one scale, the longer
-    a quarter of the chart long.
+    a quarter of the chart long. ``arrow`` names each in the page's language (:func:`step_arrow_names`).
 
     An arrow's components (``gradient a``, ``gradient b``) are its gradient's; ``x2 − x = −t·gradient a`` and
     ``y2 − y = −t·gradient b`` for one ``t > 0``, so the arrows' lengths compare as the gradients' do.
@@ -537,7 +623,7 @@ def step_arrows(step: sgdcore.NextStep, a: int, b: int,
         scale = 0.25 * SIZE / longest if longest > 0 else 0.0  # a zero gradient: an arrow of no length
         ends = point - scale * gradients
     frame = pd.DataFrame({
-        "arrow": STEP_ARROWS, "x": point[0], "y": point[1], "x2": ends[:, 0], "y2": ends[:, 1],
+        "arrow": step_arrow_names(), "x": point[0], "y": point[1], "x2": ends[:, 0], "y2": ends[:, 1],
         "gradient a": gradients[:, 0], "gradient b": gradients[:, 1],
         "length": np.linalg.norm([step.minibatch_gradient, step.full_gradient], axis=1),
         "angle": np.degrees(np.arctan2(-gradients[:, 0] * SIZE / (x1 - x0), -gradients[:, 1] * SIZE / (y1 - y0))),
@@ -555,21 +641,24 @@ def _step_layers(step: sgdcore.NextStep, a: int, b: int, names: Sequence[str],
     under the minibatch's, which may lie almost along it.
     """
     frame = step_arrows(step, a, b, view)
-    scale = alt.Scale(domain=list(STEP_ARROWS), range=list(STEP_ARROW_COLOURS))
-    stroke = alt.Stroke("arrow:N", scale=scale, legend=alt.Legend(orient="top", title="next step, downhill:"))
-    tooltip = [alt.Tooltip("arrow:N"), alt.Tooltip("gradient a:Q", title=f"∂L/∂{names[a]}", format=".6~g"),
+    arrows = step_arrow_names()
+    scale = alt.Scale(domain=list(arrows), range=list(STEP_ARROW_COLOURS))
+    stroke = alt.Stroke("arrow:N", scale=scale, legend=alt.Legend(orient="top", title=t("charts.next_step")))
+    tooltip = [alt.Tooltip("arrow:N", title=t("charts.arrow")),
+               alt.Tooltip("gradient a:Q", title=f"∂L/∂{names[a]}", format=".6~g"),
                alt.Tooltip("gradient b:Q", title=f"∂L/∂{names[b]}", format=".6~g"),
-               alt.Tooltip("length:Q", title="‖gradient‖ (all parameters)", format=".6~g")]
+               alt.Tooltip("length:Q", title=t("charts.gradient_norm"), format=".6~g")]
     chart = alt.Chart(frame)
-    line = {"x": alt.X("x:Q", scale=x_scale), "y": alt.Y("y:Q", scale=y_scale), "x2": alt.X2("x2:Q"),
-            "y2": alt.Y2("y2:Q"), "stroke": stroke, "tooltip": tooltip}
-    full, minibatch = (alt.datum.arrow == STEP_ARROWS[1]), (alt.datum.arrow == STEP_ARROWS[0])
+    line = {"x": alt.X("x:Q", title=names[a], scale=x_scale), "y": alt.Y("y:Q", title=names[b], scale=y_scale),
+            "x2": alt.X2("x2:Q"), "y2": alt.Y2("y2:Q"), "stroke": stroke, "tooltip": tooltip}
+    full, minibatch = (alt.datum.arrow == arrows[1]), (alt.datum.arrow == arrows[0])
     return [
         chart.transform_filter(full).mark_rule(strokeWidth=6, opacity=0.55, clip=True).encode(**line),
         chart.transform_filter(minibatch).mark_rule(strokeWidth=2.5, clip=True).encode(**line),
         chart.mark_point(shape="triangle-up", size=110, filled=True, opacity=1, strokeWidth=0, clip=True).encode(
-            x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None),
-            fill=alt.Fill("arrow:N", scale=scale, legend=None), tooltip=tooltip),
+            x=alt.X("x2:Q", title=names[a], scale=x_scale), y=alt.Y("y2:Q", title=names[b], scale=y_scale),
+            angle=alt.Angle("angle:Q", scale=None), fill=alt.Fill("arrow:N", scale=scale, legend=None),
+            tooltip=tooltip),
     ]
 
 
@@ -608,7 +697,8 @@ def landscape_chart(
             x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q")))
         layers.append(alt.Chart(field).mark_point(shape="triangle-up", size=25, filled=True, color="#fd8d3c",
                                                   clip=True).encode(
-            x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q", scale=y_scale), angle=alt.Angle("angle:Q", scale=None)))
+            x=alt.X("x2:Q", title=names[a], scale=x_scale), y=alt.Y("y2:Q", title=names[b], scale=y_scale),
+            angle=alt.Angle("angle:Q", scale=None)))
     if paths:
         path_frames = []
         for label, progress in paths.items():
@@ -626,9 +716,10 @@ def landscape_chart(
                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
             x=x, y=y, order=alt.Order("step:Q"), color=colour,
-            tooltip=[alt.Tooltip("run:N"), *_position_tooltips(configs is not None),
+            tooltip=[alt.Tooltip("run:N", title=t("charts.run")), *_position_tooltips(configs is not None),
                      alt.Tooltip("x:Q", title=names[a], format=".6~g"),
-                     alt.Tooltip("y:Q", title=names[b], format=".6~g"), alt.Tooltip("training loss:Q", format=".6~g")]))
+                     alt.Tooltip("y:Q", title=names[b], format=".6~g"),
+                     alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]))
         # The starting points filtered from the paths' own data: a table of them could equal the paths
         # (before the first step), and the browser would then see one dataset fewer, a new chart.
         starts = alt.Chart(path_data).transform_filter(alt.datum.step == 0)
@@ -636,13 +727,14 @@ def landscape_chart(
             x=x, y=y, color=colour))
     if step is not None:
         layers.extend(_step_layers(step, a, b, names, view, x_scale, y_scale))
-    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": ["closed-form optimum"],
+    best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": [t("charts.closed_form_optimum")],
                          "training loss": [problem.optimum_loss]})
     layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
-        x=x, y=y, tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", title=names[a], format=".6~g"),
+        x=x, y=y, tooltip=[alt.Tooltip("label:N", title=t("charts.label")),
+                           alt.Tooltip("x:Q", title=names[a], format=".6~g"),
                            alt.Tooltip("y:Q", title=names[b], format=".6~g"),
-                           alt.Tooltip("training loss:Q", format=".6~g")]))
-    return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or "Loss landscape and SGD path")
+                           alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]))
+    return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or t("charts.landscape_title"))
 
 
 def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, feature: int,
@@ -657,7 +749,8 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
     grid = np.linspace(x.min(), x.max(), 2)
     lines = []
     optimum = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
-    for label, (w, b) in {"SGD": problem.to_original_units(weights, bias), "closed form": optimum}.items():
+    for label, (w, b) in {t("charts.sgd"): problem.to_original_units(weights, bias),
+                          t("charts.closed_form"): optimum}.items():
         offset = b + float(w @ means) - w[feature] * means[feature]
         lines.append(pd.DataFrame({"x": grid, "y": offset + w[feature] * grid, "model": label,
                                    "weight": w[feature], "bias": b}))
@@ -671,15 +764,16 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
             tooltip=[alt.Tooltip("x:Q", title=name, format=".6~g"),
                      alt.Tooltip("y:Q", title=data.target_name, format=".6~g")]),
         alt.Chart(line_data).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=40, opacity=0)).encode(
-            x=alt.X("x:Q"), y=alt.Y("y:Q"),
+            x=alt.X("x:Q", title=name), y=alt.Y("y:Q", title=data.target_name),
             # The model's own numbers, in the data's units: the line's slope is the weight of this feature.
-            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("weight:Q", title=f"weight of {name}", format=".6~g"),
-                     alt.Tooltip("bias:Q", format=".6~g")],
+            tooltip=[alt.Tooltip("model:N", title=t("charts.model")),
+                     alt.Tooltip("weight:Q", title=t("charts.weight_of", name=name), format=".6~g"),
+                     alt.Tooltip("bias:Q", title=t("charts.bias"), format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
             strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
         *layers,
     )
-    title = f"Fit against {name}" + (" (large dots: the next minibatch)" if highlight is not None else "")
+    title = t("charts.fit_title_minibatch" if highlight is not None else "charts.fit_title", name=name)
     return chart.properties(height=300, title=title)
 
 
@@ -693,8 +787,8 @@ def _minibatch_layer(data: sgdcore.Dataset, rows: np.ndarray, feature: int) -> a
     name = data.feature_names[feature]
     return alt.Chart(minibatch_points(data, rows, feature)).mark_circle(
         size=70, opacity=0.95, color=STEP_ARROW_COLOURS[0], stroke="black", strokeWidth=0.8).encode(
-        x=alt.X("x:Q"), y=alt.Y("y:Q"),
-        tooltip=[alt.Tooltip("row:Q", title="row (next minibatch)", format=",d"),
+        x=alt.X("x:Q", title=name), y=alt.Y("y:Q", title=data.target_name),
+        tooltip=[alt.Tooltip("row:Q", title=t("charts.row_next"), format=",d"),
                  alt.Tooltip("x:Q", title=name, format=".6~g"), alt.Tooltip("y:Q", title=data.target_name,
                                                                            format=".6~g")])
 
@@ -705,25 +799,28 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
     rows = _sample(data.n_rows, 800)
     w, b = problem.to_original_units(weights, bias)
     w_star, b_star = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
+    models = t("charts.sgd"), t("charts.closed_form")
     with np.errstate(all="ignore"):
         frame = pd.concat([
-            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w + b, "model": "SGD"}),
-            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w_star + b_star, "model": "closed form"}),
+            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w + b, "model": models[0]}),
+            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w_star + b_star, "model": models[1]}),
         ], ignore_index=True)
     frame = _finite(frame, "predicted")
     low, high = float(data.y.min()), float(data.y.max())
     diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high]})
-    which = "test" if problem.raw_test is not None else "training"
+    actual, predicted = t("charts.actual"), t("charts.predicted")
+    title = t("charts.predicted_title_test") if problem.raw_test is not None else t("charts.predicted_title_training")
     return alt.layer(
         alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(
-            x=alt.X("actual:Q"), y=alt.Y("predicted:Q")),
+            x=alt.X("actual:Q", title=actual), y=alt.Y("predicted:Q", title=predicted)),
         alt.Chart(frame).mark_circle(size=14, opacity=0.45).encode(
-            x=alt.X("actual:Q", scale=alt.Scale(zero=False)), y=alt.Y("predicted:Q", scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("actual:Q", format=".6~g"),
-                     alt.Tooltip("predicted:Q", format=".6~g")],
-            color=alt.Color("model:N", scale=alt.Scale(domain=["SGD", "closed form"], range=["#e6550d", "black"]),
-                            title=None)),
-    ).properties(height=300, title=f"Predicted against actual ({which} rows)")
+            x=alt.X("actual:Q", title=actual, scale=alt.Scale(zero=False)),
+            y=alt.Y("predicted:Q", title=predicted, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("model:N", title=t("charts.model")),
+                     alt.Tooltip("actual:Q", title=actual, format=".6~g"),
+                     alt.Tooltip("predicted:Q", title=predicted, format=".6~g")],
+            color=alt.Color("model:N", scale=alt.Scale(domain=list(models), range=["#e6550d", "black"]), title=None)),
+    ).properties(height=300, title=title)
 
 
 def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
@@ -733,46 +830,70 @@ def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     frame = pd.DataFrame({"step": steps, "learning rate": scheduled_rates(config, steps_per_epoch, steps),
                           "epoch": steps / steps_per_epoch})
     return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=20, opacity=0)).encode(
-        x=alt.X("step:Q"), y=alt.Y("learning rate:Q", scale=alt.Scale(zero=True)),
-        tooltip=[alt.Tooltip("step:Q", title="step (from 0)", format=",d"), EPOCH_TOOLTIP, RATE_TOOLTIP],
-    ).properties(height=140, title="Learning rate over the run")
+        x=alt.X("step:Q", title=t("charts.step")),
+        y=alt.Y("learning rate:Q", title=t("charts.learning_rate"), scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("step:Q", title=t("charts.step_from_zero"), format=",d"), _epoch_tooltip(),
+                 _rate_tooltip()],
+    ).properties(height=140, title=t("charts.schedule_title"))
+
+
+# Where ui.datasets.gradient_noise_table measures the spread (its "where" column) → the catalogue's key
+NOISE_WHERE = {"at the start": "start", "at the optimum": "optimum"}
+
+
+def _how_labels() -> dict[str, str]:
+    """``predicted`` and ``measured`` in the page's language (a chart's ``labels`` argument hides ui.i18n's)."""
+    return labels("charts.how_measured")
+
+
+def _noise_tooltips(first: alt.Tooltip) -> list[alt.Tooltip]:
+    return [first, alt.Tooltip("how:N", title=t("charts.how")),
+            alt.Tooltip("batch size:Q", title=t("charts.batch_size"), format=",d"),
+            alt.Tooltip("spread:Q", title=t("charts.spread"), format=".6~g")]
 
 
 def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
-    """Spread of minibatch gradients against batch size, log–log: predicted lines, measured dots."""
+    """Spread of minibatch gradients against batch size, log–log: predicted lines, measured dots.
+
+    ``noise``: ``batch size``, ``spread``, ``where`` (``"at the start"`` or ``"at the optimum"``) and ``how``
+    (``"predicted"`` or ``"measured"``); the chart shows ``where`` and ``how`` in the page's language."""
+    hows, wheres = _how_labels(), labels("charts.noise_where")
     # The full batch has no spread (0, or rounding noise around 1e-18), which a log scale cannot show.
     data = noise[noise["spread"] > 1e-9 * noise["spread"].max()]
+    data = data.assign(how=data["how"].map(hows), where=data["where"].map(lambda where: wheres[NOISE_WHERE[where]]))
     base = alt.Chart(data).encode(
-        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
-        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ (root mean square)"),
+        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title=t("charts.batch_size_axis")),
+        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title=t("charts.spread_axis")),
         color=alt.Color("where:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("where:N"), alt.Tooltip("how:N"), alt.Tooltip("batch size:Q", format=",d"),
-                 alt.Tooltip("spread:Q", format=".6~g")],
+        tooltip=_noise_tooltips(alt.Tooltip("where:N", title=t("charts.where"))),
     )
     return alt.layer(
-        base.transform_filter(alt.datum.how == "predicted").mark_line(),
-        base.transform_filter(alt.datum.how == "measured").mark_point(filled=True, size=50),
+        base.transform_filter(alt.datum.how == hows["predicted"]).mark_line(),
+        base.transform_filter(alt.datum.how == hows["measured"]).mark_point(filled=True, size=50),
     ).properties(height=300)
 
 
 def sampling_noise_chart(noise: pd.DataFrame, labels: Mapping[str, str], chosen: str) -> alt.LayerChart:
     """Spread of minibatch gradients against batch size for each way of drawing them, log–log: predicted lines
-    (without and with replacement; blocks of shuffled rows follow the first), measured dots; ``chosen`` bold."""
-    data = noise.assign(sampling=noise["sampling"].map(labels), chosen=noise["sampling"] == chosen)
+    (without and with replacement; blocks of shuffled rows follow the first), measured dots; ``chosen`` bold.
+
+    ``labels``: each way's name (``ui.sampling.SAMPLING_LABELS``); ``how`` is shown in the page's language."""
+    hows = _how_labels()
+    data = noise.assign(sampling=noise["sampling"].map(labels), chosen=noise["sampling"] == chosen,
+                        how=noise["how"].map(hows))
     data = data[data["spread"] > 0]
     base = alt.Chart(data).encode(
-        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title="batch size B"),
-        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title="‖g_B − g‖ at the optimum (RMS)"),
+        x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title=t("charts.batch_size_axis")),
+        y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title=t("charts.spread_at_optimum_axis")),
         # The legend beside the chart's top: below it, three long labels would squeeze the plot.
         color=alt.Color("sampling:N", sort=list(labels.values()), title=None,
                         legend=alt.Legend(orient="top", direction="vertical", labelLimit=320)),
-        tooltip=[alt.Tooltip("sampling:N"), alt.Tooltip("how:N"), alt.Tooltip("batch size:Q", format=",d"),
-                 alt.Tooltip("spread:Q", format=".6~g")],
+        tooltip=_noise_tooltips(alt.Tooltip("sampling:N", title=t("charts.sampling"))),
     )
-    predicted = alt.datum.how == "predicted"
+    predicted = alt.datum.how == hows["predicted"]
     return alt.layer(
         base.transform_filter(predicted & (alt.datum.sampling != labels["blocks"])).mark_line().encode(
             strokeWidth=alt.condition(alt.datum.chosen, alt.value(3), alt.value(1.5))),
-        base.transform_filter(alt.datum.how == "measured").mark_point(filled=True).encode(
+        base.transform_filter(alt.datum.how == hows["measured"]).mark_point(filled=True).encode(
             size=alt.condition(alt.datum.chosen, alt.value(90), alt.value(40))),
     ).properties(height=380)

@@ -3,15 +3,34 @@
 A link with ``show=learning_rate,batch_size`` (any settings' names, ui.settings.CONTROLS) draws only those
 controls; every other setting keeps the link's value (or its default) and the page says which are fixed, as
 TensorFlow Playground's hide-controls links do. The list is a setting like the others: the link a student
-copies keeps it, with the student's own values.
+copies keeps it, with the student's own values. The teacher makes such a link on the Export and share page
+(:func:`classroom_link_builder`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ui.settings import CONTROLS, SHOWN_KEY, value
+import streamlit as st
+
+from ui.export import share_link
+from ui.i18n import LANGUAGE_KEY, LANGUAGES, labels, language, t
+from ui.settings import (
+    BY_KEY,
+    CHART_AXIS_LABELS,
+    CONTROLS,
+    DATA_SOURCE_LABELS,
+    SCHEDULE_LABELS,
+    SHOWN_KEY,
+    option_names,
+    query_params,
+    value,
+)
+
+BUILDER_CONTROLS = "keep_classroom_show"  # session_state: the builder's choices, kept across pages (ui.widgets)
+BUILDER_LANGUAGE = "keep_classroom_lang"
+LESSON_CONTROLS = ("learning_rate", "batch_size")  # what the builder offers first: the first lesson's two
 
 
 def shown_controls(state: Mapping[str, Any]) -> tuple[str, ...]:
@@ -28,3 +47,81 @@ def shown(state: Mapping[str, Any], key: str) -> bool:
 def is_classroom(state: Mapping[str, Any]) -> bool:
     """Whether a classroom link fixes some settings."""
     return bool(value(state, SHOWN_KEY))
+
+
+def control_label(key: str) -> str:
+    """A setting's name as a classroom link's notice and builder say it, in the page's language."""
+    return t(f"classroom.control.{key}")
+
+
+def value_text(key: str, setting_value: Any) -> str:
+    """A setting's value as the notice says it: an option's name, on/off, or the number as a link writes it."""
+    if isinstance(setting_value, bool):
+        return t("classroom.on") if setting_value else t("classroom.off")
+    named = {"data_source": DATA_SOURCE_LABELS, "schedule": SCHEDULE_LABELS, "chart_axis": CHART_AXIS_LABELS}
+    if key in named:
+        return named[key].get(setting_value, str(setting_value))
+    if key == "shuffle":
+        from ui.sampling import SAMPLING_LABELS  # the sidebar's names of the samplings
+
+        return SAMPLING_LABELS.get(setting_value, str(setting_value))
+    if key in ("learning_rates_given_as", "learning_rate_multiples_of"):
+        return t(f"classroom.value.{setting_value}")
+    return BY_KEY[key].to_text(setting_value)
+
+
+def fixed_controls(state: Mapping[str, Any], sidebar: Iterable[str]) -> tuple[str, ...]:
+    """The settings a classroom link fixes that are worth naming: those of the sidebar's controls in use
+    (``sidebar``, in its order), then any other the link sets to other than its default."""
+    sidebar = tuple(sidebar)
+    others = tuple(key for key in CONTROLS if key not in sidebar and value(state, key) != BY_KEY[key].default)
+    return tuple(key for key in (*sidebar, *others) if not shown(state, key))
+
+
+def notice_text(state: Mapping[str, Any], sidebar: Iterable[str]) -> str:
+    """What a classroom link's page says: which settings the student may change, which are fixed, at what."""
+    separator = t("classroom.separator")
+    may_change = separator.join(control_label(key) for key in shown_controls(state))
+    fixed = separator.join(
+        t("classroom.fixed_value", label=control_label(key), value=value_text(key, value(state, key)))
+        for key in fixed_controls(state, sidebar))
+    return t("classroom.notice", may_change=may_change, fixed=fixed or t("classroom.nothing_fixed"))
+
+
+def classroom_notice(state: Mapping[str, Any], sidebar: Iterable[str]) -> None:
+    """At the top of the sidebar of a classroom link's every page: what is fixed and what the student may change
+    (``sidebar``: the settings the sidebar would draw, ui.widgets.sidebar_controls)."""
+    if is_classroom(state):
+        st.sidebar.info(notice_text(state, sidebar), icon="🎓")
+
+
+def classroom_settings(state: Mapping[str, Any], controls: Iterable[str], link_language: str) -> dict[str, str]:
+    """A classroom link's query parameters: every setting as it is now, the language, and the controls shown."""
+    settings = {name: text for name, text in query_params(state).items() if name not in (LANGUAGE_KEY, SHOWN_KEY)}
+    chosen = set(controls)
+    return {**settings, LANGUAGE_KEY: link_language, SHOWN_KEY: ",".join(key for key in CONTROLS if key in chosen)}
+
+
+def classroom_link_builder(page: str) -> None:
+    """The Export and share page's "Classroom link": the controls to leave to the students, the link's
+    language, and the link, for ``page`` (a page's address, as ui.export.share_link takes it), with every
+    other setting fixed at its value now."""
+    state = st.session_state
+    st.subheader(t("classroom.builder.title"))
+    st.caption(t("classroom.builder.caption"))
+    if BUILDER_CONTROLS not in state:
+        state[BUILDER_CONTROLS] = list(shown_controls(state) if is_classroom(state) else LESSON_CONTROLS)
+    if state.get(BUILDER_LANGUAGE) not in LANGUAGES:
+        state[BUILDER_LANGUAGE] = language()
+    # Named from a dict made now, in this run's language (AppTest names the options again after the run)
+    chosen = st.multiselect(t("classroom.builder.controls"), CONTROLS, key=BUILDER_CONTROLS,
+                            format_func=option_names(labels("classroom.control")),
+                            help=t("classroom.builder.controls_help"))
+    link_language = st.selectbox(t("classroom.builder.language"), tuple(LANGUAGES), key=BUILDER_LANGUAGE,
+                                 format_func=option_names(LANGUAGES))
+    if not chosen:
+        st.info(t("classroom.builder.choose_one"))
+        return
+    st.code(share_link(st.context.url, page, classroom_settings(state, chosen, link_language)), language=None,
+            wrap_lines=True)
+    st.caption(t("classroom.builder.link_caption"))

@@ -16,6 +16,7 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.analysis import BLOCK_BYTES
+from ui.i18n import t
 
 EPSILON = 1e-3  # the error left, as a fraction of the starting error, that the step counts are for
 
@@ -90,21 +91,21 @@ def _kappa(kappa: float) -> str:
 
 def _steps(kappa: float) -> str:
     steps = steps_needed(kappa)  # to three figures, as κ: the count is an estimate
-    return f"{float(f'{steps:.3g}'):,.0f}" if math.isfinite(steps) else "never"
+    if not math.isfinite(steps):
+        return t("conditioning.never")
+    return t("conditioning.step_count", steps=f"{float(f'{steps:.3g}'):,.0f}")
 
 
 def caption(conditioning: Conditioning, standardize: bool) -> str:
-    """Both condition numbers and their steps, for beside the standardise toggle."""
-    raw = f"**{_kappa(conditioning.raw)}** as the data is"
+    """Both condition numbers and their steps, for beside the standardise toggle, in the page's language."""
+    raw = t("conditioning.as_is", kappa=_kappa(conditioning.raw))
     if conditioning.standardized is None:
-        both = f"{raw} (a constant column: standardisation is not possible)"
-        steps = f"about {_steps(conditioning.raw)}"
+        both = t("conditioning.constant_column", raw=raw)
+        steps = t("conditioning.steps_about", steps=_steps(conditioning.raw))
     else:
-        both = f"{raw}, **{_kappa(conditioning.standardized)}** standardised"
-        steps = f"about {_steps(conditioning.raw)} as the data is, {_steps(conditioning.standardized)} standardised"
-    singular = "; ∞: a constant or duplicated column, some direction is never learned" if not (
-        math.isfinite(conditioning.raw)) else ""
-    in_use = "standardised" if standardize else "as the data is"
-    return (f"Condition number κ = λ_max/λ_min of the Hessian [X 1]ᵀ[X 1]/n: {both} (in use: {in_use}{singular}). "
-            f"Plain gradient descent at η = 1/λ_max needs about κ·ln(1/ε) steps to shrink its error by ε = 10⁻³ "
-            f"(the flattest direction shrinks by 1 − 1/κ a step): {steps}.")
+        both = t("conditioning.both", raw=raw, kappa=_kappa(conditioning.standardized))
+        steps = t("conditioning.steps_both", raw=_steps(conditioning.raw),
+                  standardized=_steps(conditioning.standardized))
+    singular = "" if math.isfinite(conditioning.raw) else t("conditioning.singular")
+    in_use = t("conditioning.in_use_standardized") if standardize else t("conditioning.in_use_raw")
+    return t("conditioning.caption", both=both, in_use=in_use, singular=singular, steps=steps)

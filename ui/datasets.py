@@ -18,6 +18,8 @@ import streamlit as st
 from sklearn.datasets import load_diabetes
 
 import sgdcore
+from ui.errors import error_text
+from ui.i18n import t
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
 from ui.messages import listed_numbers
 from ui.settings import parse_weights, value
@@ -40,7 +42,7 @@ BUDGET.on_shortage(DATA_CACHE.clear)
 def synthetic_dataset(n_rows: int, weights: tuple[float, ...], bias: float, noise: float, seed: int) -> sgdcore.Dataset:
     """The synthetic dataset, made once for every session that asks for it, if it and its problem fit now."""
     def make() -> sgdcore.Dataset:
-        with BUDGET.reserve(synthetic_peak(n_rows, len(weights)), f"{n_rows:,} rows × {len(weights)} features",
+        with BUDGET.reserve(synthetic_peak(n_rows, len(weights)), t("data.making", rows=n_rows, features=len(weights)),
                             per_unit=synthetic_peak(1, len(weights))):
             return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
 
@@ -61,9 +63,9 @@ def cached_problem(
     """The dataset's problem (split, scaling, closed form), made once for every session, if it fits now."""
     def make() -> sgdcore.Problem:
         with BUDGET.reserve(problem_peak(data.n_rows, data.n_features),
-                            f"solving {data.n_rows:,} rows × {data.n_features} features",
+                            t("data.solving", rows=data.n_rows, features=data.n_features),
                             per_unit=problem_peak(1, data.n_features)), \
-                st.spinner("Solving the least-squares problem…"):
+                st.spinner(t("data.solving_spinner")):
             return sgdcore.make_problem(data, standardize=standardize, test_fraction=test_fraction, seed=seed)
 
     return DATA_CACHE.get_or_make(f"problem:{data_key}|{standardize}|{test_fraction}|{seed}", make)
@@ -73,26 +75,22 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     """``(dataset, cache key, description)`` for the chosen source; raises ``SGDCoreError``/``ValueError``."""
     source = value(state, "data_source")
     if source == "diabetes":
-        return diabetes_dataset(), "diabetes", "scikit-learn's diabetes data (442 rows, 10 features)"
+        return diabetes_dataset(), "diabetes", t("data.diabetes")
     if source == "csv":
         upload = state.get(CSV_KEY)
         if upload is None:
-            raise ValueError("No CSV is loaded yet: upload one on the Data page, or choose another data source.")
+            raise ValueError(t("data.no_csv"))
         data = upload["dataset"]
-        return data, upload["key"], f"{upload['name']} ({data.n_rows} rows, {data.n_features} features)"
+        return data, upload["key"], t("data.csv", name=upload["name"], rows=data.n_rows, features=data.n_features)
     weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
-        raise ValueError(
-            f"{n_rows:,} rows × {len(weights)} features is {n_rows * len(weights) / 1e6:,.0f} million values "
-            f"({n_rows * len(weights) * 8 / 1e9:,.1f} GB), more than this dashboard holds: at most "
-            f"{MAX_SYNTHETIC_VALUES / 1e6:,.0f} million, such as 2,000,000 rows × 20 features or 200,000 × 200. "
-            "Use fewer rows or features."
-        )
+        raise ValueError(t("data.too_many_values", rows=n_rows, features=len(weights),
+                           millions=n_rows * len(weights) / 1e6, gigabytes=n_rows * len(weights) * 8 / 1e9,
+                           most=MAX_SYNTHETIC_VALUES / 1e6))
     data = synthetic_dataset(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
-    return data, key, (f"synthetic data, {n_rows} rows, y = Xw + b + noise with w = {listed_numbers(weights)}, "
-                       f"b = {bias:g}")
+    return data, key, t("data.synthetic", rows=n_rows, weights=listed_numbers(weights), bias=bias)
 
 
 class Choice(NamedTuple):
@@ -121,8 +119,8 @@ def current_problem(state: MutableMapping[str, Any]) -> Choice:
     except (sgdcore.SGDCoreError, ValueError) as error:
         last = state.get("_last_choice")
         if last is None:
-            return Choice(None, "", "", str(error))
-        return last._replace(error=f"{error} Still using the previous data: {last.description}.")
+            return Choice(None, "", "", error_text(error))
+        return last._replace(error=t("data.still_using", error=error_text(error), description=last.description))
     choice = Choice(problem, f"{data_key}|{options}", description, None)
     state["_last_choice"] = choice
     return choice
@@ -132,9 +130,19 @@ def large_problem(state: MutableMapping[str, Any]) -> tuple[Any, str, str]:
     """``(problem, key, description)`` of the large data in use; ``ValueError`` when none was read yet."""
     current = state.get(DASK_KEY)
     if current is None:
-        raise ValueError("No large data is read yet: on the Data page choose Large data (Dask), read the files and "
-                         "press Use this dataset, or choose another data source.")
-    return current["problem"], current["key"], current["description"]
+        raise ValueError(t("data.no_large_data"))
+    problem = current["problem"]
+    return problem, current["key"], large_description(problem, current["name"], current["scheduler"])
+
+
+def large_description(problem: Any, name: str, scheduler: str) -> str:
+    """What large data is called, in the page's language: ``name (1,000 rows, 3 features, 4 partitions, on the
+    local Dask cluster)``; ``scheduler`` is the address of the cluster's scheduler, "" for a local one."""
+    data = problem.data
+    fields = dict(name=name, rows=data.n_rows, features=data.n_features, partitions=data.n_partitions)
+    if scheduler:
+        return t("large_data.description_on_scheduler", address=scheduler, **fields)
+    return t("large_data.description_local", **fields)
 
 
 def use_csv(dataset: sgdcore.Dataset, name: str, key: str) -> None:
@@ -159,10 +167,17 @@ def momentum_valley(state: MutableMapping[str, Any]) -> sgdcore.Problem:
     return ill_conditioned_problem(value(state, "condition_number"), value(state, "data_seed"))
 
 
-@st.cache_data(max_entries=16, show_spinner="Measuring gradient noise…")
-def gradient_noise_table(_problem: sgdcore.Problem, problem_key: str, seed: int) -> pd.DataFrame:
+def gradient_noise_table(problem: sgdcore.Problem, problem_key: str, seed: int) -> pd.DataFrame:
     """Spread of minibatch gradients around the full gradient, predicted and measured, for a range of
-    batch sizes, at D2L's starting point and at the optimum (long table for a chart)."""
+    batch sizes, at D2L's starting point and at the optimum (long table for a chart), measured once per problem.
+
+    The spinner says so in the page's language (a cached function's own spinner text is fixed at import)."""
+    with st.spinner(t("data.noise_spinner")):
+        return _gradient_noise_table(problem, problem_key, seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _gradient_noise_table(_problem: sgdcore.Problem, problem_key: str, seed: int) -> pd.DataFrame:
     data = _problem.train
     sizes = [int(size) for size in np.unique(np.geomspace(1, data.n_rows, num=min(12, data.n_rows)).round())]
     samples = 100 if data.n_rows <= 20_000 else 20  # each sample of a large batch costs O(n)

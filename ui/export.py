@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
+from ui.i18n import t, tn
 from ui.navigation import PAGE_PATHS
 from ui.settings import parse_weights
 
@@ -26,6 +27,18 @@ def coefficients_frame(comparison: sgdcore.Comparison) -> pd.DataFrame:
         frame["truth"] = comparison.truth
     frame["sgd_minus_closed_form"] = comparison.difference
     return frame
+
+
+def outcome(progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> str:
+    """How the run ended, in the page's language, from the snapshot's numbers (sgdcore's ``progress.message`` is
+    English): ``finished 3 epochs (240 steps)`` as sgdcore says it; a diverged or paused run in a few words."""
+    if progress.status == "finished":
+        return tn("export.outcome.finished", config.epochs, steps=progress.step)
+    if progress.status == "converged":
+        return tn("export.outcome.converged", progress.epoch, tol=config.tol, patience=config.n_iter_no_change)
+    if progress.status == "diverged":
+        return t("export.outcome.diverged", step=progress.diverged_at_step or progress.step)
+    return t("export.outcome.stopped", step=progress.step)
 
 
 def _number(x: Any) -> float | None:

@@ -84,13 +84,20 @@ def text_in(language: str, key: str, /, **fields: Any) -> str:
 
 
 def labels(prefix: str) -> dict[str, str]:
-    """Every text under ``prefix`` by its last part: ``labels("schedule")`` → ``{"constant": "Constant", …}``,
-    for a widget's ``format_func`` over option codes."""
+    """Every text under ``prefix`` by its last part (for a prefix ``p`` with keys ``p.constant``, ``p.cosine``:
+    ``{"constant": …, "cosine": …}``), for a widget's ``format_func`` over option codes."""
+    return dict(_labels_in(language(), prefix))
+
+
+@functools.cache
+def _labels_in(language: str, prefix: str) -> tuple[tuple[str, str], ...]:
+    # Cached: a page asks for the same few groups on every redraw, and the catalogue is read-only
     start = f"{prefix}."
-    return {key[len(start):]: text for key, text in catalogue(language()).items()
-            if key.startswith(start) and "." not in key[len(start):]}
+    return tuple((key[len(start):], text) for key, text in catalogue(language).items()
+                 if key.startswith(start) and "." not in key[len(start):])
 
 
 def language_switch() -> None:
-    """The sidebar's language switch: its label is in both languages, for whoever cannot read the other."""
-    st.sidebar.selectbox("Language / 语言", tuple(LANGUAGES), key=LANGUAGE_KEY, format_func=LANGUAGES.get)
+    """The sidebar's language switch: each language is named in its own, for whoever cannot read the other."""
+    st.sidebar.selectbox(t("common.language_switch"), tuple(LANGUAGES), key=LANGUAGE_KEY,
+                         format_func=lambda code: LANGUAGES.get(code, code))  # AppTest may name a name again

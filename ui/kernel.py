@@ -18,6 +18,7 @@ import threading
 import streamlit as st
 
 import sgdcore
+from ui.i18n import t
 
 # At a lower priority, as other heavy work (ui.runner.BACKGROUND_NICENESS): visitors' pages first.
 COMPILE_IN_CHILD = [sys.executable, "-c", "import os; os.nice(10); import sgdcore; sgdcore.warm_up_kernel()"]
@@ -39,7 +40,9 @@ def warm_up_in_background() -> threading.Thread:
     return thread
 
 
-COMPILING_MESSAGE = "Compiling the training kernel: once per server start, a few seconds…"
+def compiling_message() -> str:
+    """What the page says while it waits for the kernel, in the page's language."""
+    return t("runner.compiling")
 
 
 def kernel_ready() -> bool:
@@ -52,5 +55,5 @@ def wait_for_kernel() -> None:
     server), say so while waiting for it, rather than leave a page that seems stuck."""
     thread = warm_up_in_background()
     if thread.is_alive():
-        with st.spinner(COMPILING_MESSAGE):
+        with st.spinner(compiling_message()):
             thread.join()

@@ -39,7 +39,9 @@ from sgdcore.analysis import stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, noise_scale, proven_stable_rate
 from ui import messages
-from ui.datasets import DASK_KEY
+from ui.datasets import DASK_KEY, large_description
+from ui.errors import error_text
+from ui.i18n import language, t, text_in, tn
 from ui.widgets import show_error
 
 LOADED = "dask_loaded"  # session_state: the last files read on the Data page: {"key": …, "problem"/"error": …}
@@ -228,17 +230,10 @@ class LargeProblem:
         """What a page says about data on a cluster: which limit it shows, what it does not compute, and, for a
         page that trains ``runs`` runs of ``config.epochs`` epochs, how many passes over the files that takes."""
         limit = self.limits(config).minibatch
-        shown = ("the full-batch limit 2/λ_max (exact)" if limit.kind == "exact" else
-                 f"for batch size {limit.batch_size} the proven lower bound 2/(λ_max + c·β) (β = "
-                 f"{self.largest_squared_row:.4g}, the largest squared row norm over all rows, bias included), "
-                 "not the exact limit, which needs every row")
-        return (f"Large data on a Dask cluster: {self.data.n_rows:,} rows in {self.data.n_partitions:,} partitions, "
-                "trained on the workers; the closed form, the losses and the limits come from the data's "
-                f"statistics, never from the rows. Limit shown: {shown}. The noise floor is not computed (it needs "
-                "the rows): a run with small batches at a constant rate may stop short of the closed form "
-                "because of minibatch noise. Standardisation and the test fraction do not apply to large data."
-                + (f" Training all {runs} runs takes {runs * config.epochs:,} passes over the files (one per epoch)."
-                   if runs > 1 else ""))
+        shown = (t("large_data.limit_exact") if limit.kind == "exact" else
+                 t("large_data.limit_bound", batch_size=limit.batch_size, beta=self.largest_squared_row))
+        note = t("large_data.page_note", rows=self.data.n_rows, partitions=self.data.n_partitions, shown=shown)
+        return note + (t("large_data.passes", runs=runs, passes=runs * config.epochs) if runs > 1 else "")
 
 
 # Reading the files
@@ -249,9 +244,11 @@ def _connect(address: str) -> Any:
     return distributed.connect(address=address.strip() or None)
 
 
-def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any) -> tuple[float, sgdcore.Dataset]:
+def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any,
+             lang: str) -> tuple[float, sgdcore.Dataset]:
     """One pass over the partitions, on the workers: ``β`` (the largest ``‖[x, 1]‖²``) and a random sample of
-    about :data:`SAMPLE_ROWS` rows, drawn in proportion to each partition's rows. Only those come back."""
+    about :data:`SAMPLE_ROWS` rows, drawn in proportion to each partition's rows. Only those come back. The
+    progress bar speaks ``lang``."""
     features = list(data.feature_names)
     rng = np.random.default_rng(seed)
     share = min(1.0, SAMPLE_ROWS / data.n_rows)
@@ -268,8 +265,8 @@ def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any
     where = {future.key: index for index, future in enumerate(futures)}
     for done, (future, result) in enumerate(as_completed(futures, with_results=True), start=1):
         results[where[future.key]] = result
-        bar.progress(done / len(futures), text=f"Pass 3 of 3, the rows' largest norm and a sample: partition "
-                     f"{done:,} of {len(futures):,}")
+        bar.progress(done / len(futures), text=text_in(lang, "large_data.pass_sample", done=done,
+                                                        total=len(futures)))
     largest_squared_row = max(float(result[0]) for result in results) + 1.0
     frame = np.concatenate([result[1].to_numpy(dtype=np.float64) for result in results])
     sample = sgdcore.Dataset(np.ascontiguousarray(frame[:, :-1]), frame[:, -1].copy(), data.feature_names,
@@ -288,24 +285,27 @@ def read_files(path: str, target: str, features: list[str], missing: str, non_nu
         no scheduler at ``address``.
     """
     client = _connect(address)
-    bar = st.progress(0.0, text="Pass 1 of 3: reading and checking the files…")
+    # The language is read here once: the progress callbacks may run where the session's state is not at hand.
+    lang = language()
+    bar = st.progress(0.0, text=text_in(lang, "large_data.pass_start"))
     passes = {"number": 1, "last": 0}
 
     def on_partition(done: int, total: int) -> None:
         if done < passes["last"]:  # a second pass over the partitions started: means to fill in, categories
             passes["number"] += 1
         passes["last"] = done
-        what = "reading and checking" if passes["number"] == 1 else "summing the cleaned rows"
-        bar.progress(done / total, text=f"Pass {passes['number']} of 3, {what}: partition {done:,} of {total:,}")
+        what = text_in(lang, "large_data.reading" if passes["number"] == 1 else "large_data.summing")
+        bar.progress(done / total, text=text_in(lang, "large_data.pass", number=passes["number"], what=what,
+                                                done=done, total=total))
 
     try:
         data = distributed.load(path, target, features, missing=missing, non_numeric=non_numeric, client=client,
                                 on_partition=on_partition)
         condition = data.moments.correlation_condition()
         if condition > distributed.CONDITION_LIMIT:
-            bar.progress(0.0, text=f"Pass 2 of 3: the closed form by QR (condition number {condition:.3g})…")
+            bar.progress(0.0, text=text_in(lang, "large_data.pass_qr", condition=condition))
         optimum = distributed.closed_form(data, "auto", client=client)
-        largest_squared_row, sample = _measure(data, client, seed, bar)
+        largest_squared_row, sample = _measure(data, client, seed, bar, lang)
     finally:
         bar.empty()
     return LargeProblem(data, optimum, largest_squared_row, sample, address.strip())
@@ -313,16 +313,18 @@ def read_files(path: str, target: str, features: list[str], missing: str, non_nu
 
 def use_dask(problem: LargeProblem, name: str, key: str) -> None:
     """Make the files read the data every page uses (a button callback: it runs before the sidebar)."""
-    st.session_state[DASK_KEY] = {"problem": problem, "key": key, "description": describe(problem, name)}
+    st.session_state[DASK_KEY] = {"problem": problem, "key": key, "name": name, "scheduler": scheduler(problem)}
     st.session_state["data_source"] = "dask"
 
 
+def scheduler(problem: LargeProblem) -> str:
+    """The address of the scheduler the problem's files were read on ("" for a local cluster)."""
+    return problem.address or os.environ.get(distributed.SCHEDULER_VARIABLE, "").strip()
+
+
 def describe(problem: LargeProblem, name: str) -> str:
-    data = problem.data
-    address = problem.address or os.environ.get(distributed.SCHEDULER_VARIABLE, "").strip()
-    where = f"the scheduler at {address}" if address else "the local Dask cluster"
-    return (f"{name} ({data.n_rows:,} rows, {data.n_features} features, {data.n_partitions:,} partitions, on "
-            f"{where})")
+    """``name (1,000 rows, 3 features, 4 partitions, on the local Dask cluster)``, in the page's language."""
+    return large_description(problem, name, scheduler(problem))
 
 
 def data_section(in_use: Any) -> None:
@@ -337,46 +339,36 @@ def data_section(in_use: Any) -> None:
             st.caption(messages.nothing_changed(in_use.description))
         st.stop()
 
-    st.caption("CSV or Parquet files larger than memory, read in partitions on a Dask cluster: the dashboard keeps "
-               "their statistics (count, means, co-moments), the workers keep the rows, and SGD trains where they "
-               "are. Any fsspec URL works (s3://…, gs://…) when its package is installed.")
+    st.caption(t("large_data.intro"))
     state.setdefault(SCHEDULER_KEY, os.environ.get(distributed.SCHEDULER_VARIABLE, ""))
     left, right = st.columns([3, 2])
-    path = left.text_input("Files: a file, a folder or a glob", key=PATH_KEY, placeholder="data/*.parquet",
-                           help="Every file must have the same columns; all CSV or all Parquet.").strip()
-    address = right.text_input(
-        "Dask scheduler", key=SCHEDULER_KEY, placeholder="tcp://host:8786",
-        help=f"Prefilled from {distributed.SCHEDULER_VARIABLE}. Empty: a local cluster of worker processes on "
-             f"this machine, started on first use and shared by every session of this server (or the scheduler "
-             f"{distributed.SCHEDULER_VARIABLE} names, if set).").strip()
+    path = left.text_input(t("large_data.path"), key=PATH_KEY, placeholder="data/*.parquet",
+                           help=t("large_data.path_help")).strip()
+    address = right.text_input(t("large_data.scheduler"), key=SCHEDULER_KEY, placeholder="tcp://host:8786",
+                               help=t("large_data.scheduler_help", variable=distributed.SCHEDULER_VARIABLE)).strip()
     cloud = on_cloud()
     if cloud and not address and not os.environ.get(distributed.SCHEDULER_VARIABLE):
-        st.info("This dashboard runs on Streamlit Community Cloud, which has no Dask cluster, and starting worker "
-                "processes here would take more memory than the app has. To use large data, give the address of a "
-                "running Dask scheduler that can read your files (tcp://host:8786, its workers with sgdcore "
-                "installed), or run the dashboard on your own machine: `pip install -r requirements.txt`, then "
-                f"`streamlit run dashboard.py`. ({CLOUD_VARIABLE}=0 turns this check off.)", icon="☁️")
+        st.info(t("large_data.on_cloud", variable=CLOUD_VARIABLE), icon="☁️")
         return
     if not path:
-        st.info("Type the path of your files, e.g. data/*.parquet, /data/sales/ or s3://bucket/table/. Every page "
-                "then trains on them without loading them into this server's memory.")
+        st.info(t("large_data.no_path"))
         return
     try:
         # Listed once per path and session: the headers of many files (in a bucket, say) take a while to read, and
         # every click reruns this page. "Read the files" lists them again.
         listed = state.get(LISTED)
         if listed is None or listed[0] != path:
-            with st.spinner("Listing the files and reading their headers…"):
+            with st.spinner(t("large_data.listing")):
                 listed = state[LISTED] = (path, distributed.inspect(path))
         source = listed[1]
     except sgdcore.SGDCoreError as error:
-        refuse(str(error))
+        refuse(error_text(error))
     except OSError as error:  # a file system that refuses (permissions, a bucket without credentials)
-        refuse(f"Cannot list {path!r}: {error}.")
+        refuse(t("large_data.cannot_list", path=repr(path), error=error))
     files = source.files
-    st.caption(f"**{len(files):,} {source.format.upper()} file{'s' if len(files) != 1 else ''}** "
-               f"({', '.join(files[:3])}{', …' if len(files) > 3 else ''}), {source.n_partitions:,} partitions, "
-               f"{len(source.columns)} columns.")
+    st.caption(tn("large_data.files", len(files), format=source.format.upper(),
+                  names=", ".join(files[:3]) + (", …" if len(files) > 3 else ""), partitions=source.n_partitions,
+                  columns=len(source.columns)))
     columns = list(source.columns)
     digest = f"{path}|{columns}"
     target_key, features_key = f"keep_dask_target|{digest}", f"keep_dask_features|{digest}"
@@ -386,57 +378,56 @@ def data_section(in_use: Any) -> None:
     state.setdefault(missing_key, "error")
     state.setdefault(non_numeric_key, "error")
     left, right = st.columns([1, 2])
-    target = left.selectbox(messages.TARGET, columns, key=target_key, help="The column to predict.")
+    target = left.selectbox(messages.target_label(), columns, key=target_key, help=t("data.target_help"))
     candidates = [column for column in columns if column != target]
     state[features_key] = [column for column in state[features_key] if column in candidates]
-    features = right.multiselect(messages.FEATURES, candidates, key=features_key,
-                                 help="The columns to predict it from.")
+    features = right.multiselect(messages.features_label(), candidates, key=features_key,
+                                 help=t("data.features_help"))
     left, right = st.columns(2)
-    missing = left.radio(messages.MISSING, tuple(messages.MISSING_LABELS), format_func=messages.MISSING_LABELS.get,
+    missing = left.radio(messages.missing_label(), messages.MISSING_OPTIONS, format_func=messages.missing_labels().get,
                          key=missing_key)
-    non_numeric = right.radio(messages.NON_NUMERIC, tuple(messages.NON_NUMERIC_LABELS),
-                              format_func=messages.NON_NUMERIC_LABELS.get, key=non_numeric_key)
-    st.caption("Infinite values stop the reading and are named with their file and line: fix them in the files.")
+    non_numeric = right.radio(messages.non_numeric_label(), messages.NON_NUMERIC_OPTIONS,
+                              format_func=messages.non_numeric_labels().get, key=non_numeric_key)
+    st.caption(t("large_data.infinite"))
     key = f"dask:{path}:{target}:{features}:{missing}:{non_numeric}:{address}"
     loaded = state.get(LOADED)
-    if st.button("Read the files", icon=":material/database:", type="primary" if loaded is None or loaded["key"]
-                 != key else "secondary", help="One pass over every partition on the cluster (two to fill in means "
-                 "or encode text), then one for the charts' sample."):
+    if st.button(t("large_data.read"), icon=":material/database:", type="primary" if loaded is None or loaded["key"]
+                 != key else "secondary", help=t("large_data.read_help")):
         state.pop(LISTED, None)
         try:
             loaded = {"key": key, "problem": read_files(path, target, features, missing, non_numeric, address)}
-        except sgdcore.SGDCoreError as error:
-            loaded = {"key": key, "error": str(error)}
+        except sgdcore.SGDCoreError as error:  # kept as the error: worded in the page's language when shown
+            loaded = {"key": key, "error": error}
         except OSError as error:
-            loaded = {"key": key, "error": f"Reading {path!r} failed: {error}."}
+            loaded = {"key": key, "error": error, "path": path}
         state[LOADED] = loaded
     if loaded is None or loaded["key"] != key:
-        st.info("Press **Read the files** to check them and solve the least-squares problem on the cluster.")
+        st.info(t("large_data.press_read"))
         return
     if "error" in loaded:
-        refuse(loaded["error"])
+        error = loaded["error"]
+        refuse(t("large_data.read_failed", path=repr(loaded["path"]), error=error) if isinstance(error, OSError)
+               else error_text(error))
     problem: LargeProblem = loaded["problem"]
     data = problem.data
     for notice in data.notices:
         st.caption(notice)
     dropped = data.rows_read - data.n_rows
-    st.caption(f"{data.rows_read:,} rows read in {data.n_partitions:,} partitions"
-               + (f", {dropped:,} dropped" if dropped else "")
-               + f"; condition number of XᵀX/n {problem.curvature.condition_number:.3g}.")
-    with st.expander(f"Closed form and a sample of {problem.sample.n_rows:,} rows"):
-        st.dataframe({"coefficient": list(problem.names), "closed form": list(problem.optimum.params)},
-                     hide_index=True)
+    st.caption(t("large_data.read_dropped" if dropped else "large_data.read_summary", rows=data.rows_read,
+                 partitions=data.n_partitions, dropped=dropped, condition=problem.curvature.condition_number))
+    with st.expander(t("large_data.sample", rows=problem.sample.n_rows)):
+        st.dataframe({t("large_data.coefficient"): list(problem.names),
+                      t("large_data.closed_form"): list(problem.optimum.params)}, hide_index=True)
         frame = {name: problem.sample.X[:200, j] for j, name in enumerate(problem.sample.feature_names)}
         frame[problem.sample.target_name] = problem.sample.y[:200]
         st.dataframe(frame, hide_index=True)
     current = state.get(DASK_KEY)
     if current is not None and current["key"] == key and state.get("data_source") == "dask":
-        st.success(f"Using {describe(problem, path)} to predict {data.target_name}. Every page trains on it now.",
-                   icon="✅")
+        st.success(t("large_data.using", description=describe(problem, path), target=data.target_name), icon="✅")
     else:
-        st.button("Use this dataset", type="primary", icon=":material/check:", on_click=use_dask,
+        st.button(t("data.use"), type="primary", icon=":material/check:", on_click=use_dask,
                   args=(problem, path, key), key="use_dask",
-                  help=f"{data.n_rows:,} rows, {data.n_features} features → {data.target_name}")
+                  help=t("data.use_help", rows=data.n_rows, features=data.n_features, target=data.target_name))
 
 
 __all__ = ["LargeProblem", "Rows", "data_section", "on_cloud", "read_files", "use_dask"]

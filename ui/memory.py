@@ -3,8 +3,8 @@
 Every session of a Streamlit app runs in one Python process, so one student's two-million-row dataset is
 everyone's memory. Before the dashboard makes anything large (a synthetic dataset, an upload's table, a
 problem's split and closed form) it estimates the peak, and when that would not fit under the limit with
-what the process holds now, it refuses with what would fit, and the data in use stays. No Streamlit here:
-the pages call this, and the tests call it directly.
+what the process holds now, it refuses with what would fit (in the page's language), and the data in use stays.
+No widgets here: the pages call this, and the tests call it directly.
 
 The limit is the tightest of the process's memory cgroup (v2 ``memory.max``, v1 ``memory.limit_in_bytes``, on
 its own group and every parent: a container mounts its own group as the root, a host shows the whole tree)
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ui.i18n import t
 
 # Peak bytes per value of X and y (n_rows × (n_features + 1)), measured with tracemalloc (tests/test_memory.py
 # checks them at small sizes): making a synthetic dataset peaks at 8.2-11.2 (12 for a single feature, whose
@@ -167,18 +169,18 @@ class Room:
     def free(self) -> int:
         return int(self.limit.bytes * (1 - MARGIN_FRACTION)) - self.in_use - self.reserved
 
-    def refusal(self, needed: int, what: str, per_unit: int | None = None, unit: str = "rows") -> str:
-        """The message that says why ``what`` does not fit and, with ``per_unit``, how many units would."""
-        busy = self.in_use + self.reserved
-        message = (f"Not enough memory for {what}: this server has {size_text(self.limit.bytes)} and "
-                   f"{size_text(busy)} is in use{' or set aside for what others are making' if self.reserved else ''}; "
-                   f"this needs about {size_text(needed)}")
+    def refusal(self, needed: int, what: str, per_unit: int | None = None) -> str:
+        """The message that says why ``what`` (worded by the caller) does not fit and, with ``per_unit`` (the bytes
+        of a row), how many rows would."""
+        message = t("memory.refusal_reserved" if self.reserved else "memory.refusal", what=what,
+                    limit=size_text(self.limit.bytes), busy=size_text(self.in_use + self.reserved),
+                    needed=size_text(needed))
         if per_unit:
             fit = max(self.free, 0) // per_unit
-            message += (f": at most {fit:,} {unit} fit now." if fit else ": nothing of this size fits now.")
+            message += t("memory.rows_fit", rows=fit) if fit else t("memory.nothing_fits")
         else:
-            message += f", and {size_text(max(self.free, 0))} is free."
-        return message + " Try something smaller, or again when others have finished."
+            message += t("memory.free", free=size_text(max(self.free, 0)))
+        return message + t("memory.try_later")
 
 
 class MemoryBudget:
@@ -201,7 +203,7 @@ class MemoryBudget:
         self._releasers.append(release)
 
     @contextlib.contextmanager
-    def reserve(self, needed: int, what: str, per_unit: int | None = None, unit: str = "rows") -> Iterator[None]:
+    def reserve(self, needed: int, what: str, per_unit: int | None = None) -> Iterator[None]:
         """Hold ``needed`` bytes while the block runs; raise :class:`MemoryBudgetError` instead when they do not fit."""
         if needed <= ALWAYS_FITS:
             yield
@@ -214,7 +216,7 @@ class MemoryBudget:
                 gc.collect()
                 room = self.room()
             if needed > room.free:
-                raise MemoryBudgetError(room.refusal(needed, what, per_unit, unit))
+                raise MemoryBudgetError(room.refusal(needed, what, per_unit))
             self._reserved += needed
         try:
             yield

@@ -1,9 +1,11 @@
-"""What the Data page says, in its own terms: the labels of its widgets, and sgdcore's data problems in words.
+"""What the Data page says, in its own terms and in the page's language: its widgets' labels, and sgdcore's data
+problems in words.
 
-sgdcore words its errors for a programmer (``missing='drop'``); the page's user sees radio buttons. A
-:class:`~sgdcore.errors.DataError` carries its ``problem`` and fields, and :func:`data_error` words them here,
-naming the widgets and options the user can change. Every such text lives in this module, so that another
-language is one more catalogue of the same keys. Values from the user's file are cut to a readable length.
+sgdcore words its errors for a programmer, in English (``missing='drop'``); the page's user sees radio buttons, in
+their own language. A :class:`~sgdcore.errors.DataError` carries its ``problem`` and fields, and :func:`data_error`
+words them from the catalogue's ``messages.<problem>`` text, naming the widgets and options the user can change by
+the labels the page shows. The glue of lists (``, … and 3 more``, ``Under “…”, choose “…” or “…”``) comes from the
+catalogue too. Values from the user's file are cut to a readable length.
 """
 
 from __future__ import annotations
@@ -11,182 +13,235 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sgdcore.errors import ECHO_CHARACTERS, SGDCoreError, echo
+import pandas as pd
+
+from sgdcore.errors import ECHO_CHARACTERS, SGDCoreError
+from ui.i18n import catalogue, labels, language, t
 
 LISTED = 8  # names a message lists before "… and N more"
 
-# The Data page's widgets and options
-TARGET = "Target column"
-FEATURES = "Feature columns"
-MISSING = "Missing values"
-NON_NUMERIC = "Non-numeric feature columns"
-INFINITE = "Infinite values (inf, -inf)"
-MISSING_LABELS = {"error": "Stop and tell me", "drop": "Drop those rows", "mean": "Fill with the column mean"}
-NON_NUMERIC_LABELS = {"error": "Stop and tell me", "drop": "Drop those columns", "onehot": "One-hot encode them"}
-INFINITE_LABELS = {"error": "Stop and tell me", "drop": "Drop those rows"}
-DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-FILE_KINDS = {
-    "png": "a PNG image", "jpeg": "a JPEG image", "gif": "a GIF image", "pdf": "a PDF document",
-    "xls": "an Excel workbook (.xls)", "xlsx": "an Excel workbook (.xlsx)", "ods": "an OpenDocument spreadsheet",
-    "gzip": "a gzip archive", "zip": "a zip archive", "utf16": "UTF-16 text", "binary": "binary data, not text",
-}
-UPLOAD_CSV = "Upload a CSV file: a text file with a header row and rows of numbers."
-SAVE_AS_CSV = "Open it in its spreadsheet program, save it as CSV (in Excel: CSV UTF-8) and upload that file."
-SAVE_AS_UTF8 = "Save it again as UTF-8 (in Excel: CSV UTF-8) and upload it again."
+# The Data page's options: codes (widget values, sgdcore's arguments); their labels are the catalogue's
+MISSING_OPTIONS = ("error", "drop", "mean")
+NON_NUMERIC_OPTIONS = ("error", "drop", "onehot")
+INFINITE_OPTIONS = ("error", "drop")
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # a delimiter → its word's key
+FILE_KINDS = ("png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "utf16", "binary")
 
+
+# The widgets' labels, in the page's language: functions, as the language may change within a session
+
+def target_label() -> str:
+    return t("messages.widget.target")
+
+
+def features_label() -> str:
+    return t("messages.widget.features")
+
+
+def missing_label() -> str:
+    return t("messages.widget.missing")
+
+
+def non_numeric_label() -> str:
+    return t("messages.widget.non_numeric")
+
+
+def infinite_label() -> str:
+    return t("messages.widget.infinite")
+
+
+def missing_labels() -> dict[str, str]:
+    """``{"error": "Stop and tell me", "drop": …, "mean": …}``: a ``format_func`` over :data:`MISSING_OPTIONS`."""
+    return labels("messages.missing")
+
+
+def non_numeric_labels() -> dict[str, str]:
+    return labels("messages.non_numeric")
+
+
+def infinite_labels() -> dict[str, str]:
+    return labels("messages.infinite")
+
+
+def delimiter_word(delimiter: str) -> str:
+    """``"comma"``, ``"tab"``, …: how a message names a file's delimiter (a comma for one it does not know)."""
+    return t(f"messages.delimiter.{DELIMITERS.get(delimiter, 'comma')}")
+
+
+def separated(delimiter: str) -> str:
+    """``"comma-separated"``."""
+    return t("messages.separated", word=delimiter_word(delimiter))
+
+
+# Values and lists, cut to a readable length
 
 def short(text: object, limit: int = ECHO_CHARACTERS) -> str:
     """``text`` as it is, cut to about ``limit`` characters (a file name, a value)."""
     text = str(text)
-    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
+    return text if len(text) <= limit else t("messages.glue.cut", text=f"{text[:limit - 1]}…", length=len(text))
+
+
+def echo(value: object, limit: int = ECHO_CHARACTERS) -> str:
+    """``repr(value)``, cut to about ``limit`` characters as sgdcore's ``echo`` does, its length said in the page's
+    language: ``'abcdef…' (100,000 characters)``."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    cut = f"{text[:limit - 1]}…{text[0] if isinstance(value, str) else ''}"
+    return t("messages.glue.cut", text=cut, length=len(value)) if isinstance(value, str) else cut
 
 
 def listed_numbers(values: Sequence[float], limit: int = LISTED) -> str:
     """``[2.0, -3.4]``, or the first ``limit`` values and how many there are: a description stays readable."""
     if len(values) <= limit:
         return str(list(values))
-    return f"[{', '.join(map(str, values[:limit]))}, … ({len(values)} values)]"
+    return t("messages.glue.numbers", values=", ".join(map(str, values[:limit])), count=len(values))
+
+
+def _listed(items: Sequence[str], total: int, limit: int = LISTED) -> str:
+    """``items`` joined, then ``, … and N more`` when ``total`` is more than ``limit``."""
+    shown = t("messages.glue.separator").join(items[:limit])
+    return shown + (t("messages.glue.more", count=total - limit) if total > limit else "")
 
 
 def choose(widget: str, *labels: str, start: str = "Under") -> str:
-    """How a message points at the choices that fix it: ``Under “Missing values”, choose “A” or “B”``."""
-    return f"{start} “{widget}”, choose " + " or ".join(f"“{label}”" for label in labels)
+    """How a message points at the choices that fix it: ``Under “Missing values”, choose “A” or “B”``
+    (``start="under"`` in the middle of a sentence)."""
+    options = t("messages.glue.or").join(t("messages.glue.option", label=label) for label in labels)
+    return t("messages.glue.choose_mid" if start == "under" else "messages.glue.choose", widget=widget,
+             options=options)
 
 
 def names(columns: Sequence[object], limit: int = LISTED) -> str:
     """``'a', 'b', … and 3 more``, each name cut to a readable length."""
-    shown = ", ".join(echo(str(name)) for name in columns[:limit])
-    return shown + (f", … and {len(columns) - limit} more" if len(columns) > limit else "")
+    return _listed([echo(str(name)) for name in columns[:limit]], len(columns), limit)
 
 
 def counts(by_column: Mapping[str, int], target: object = None, limit: int = LISTED) -> str:
     """``'age' (3), 'income' (1, the target)``."""
     items = list(by_column.items())
-    shown = ", ".join(f"{echo(str(name))} ({count}{', the target' if name == target else ''})"
-                      for name, count in items[:limit])
-    return shown + (f", … and {len(items) - limit} more" if len(items) > limit else "")
+    return _listed([t("messages.glue.count_target" if name == target else "messages.glue.count",
+                      name=echo(str(name)), count=count) for name, count in items[:limit]], len(items), limit)
 
 
 def examples(by_column: Mapping[str, object], limit: int = LISTED) -> str:
     """``'city' (e.g. 'Paris')``."""
     items = list(by_column.items())
-    shown = ", ".join(f"{echo(str(name))} (e.g. {echo(example)})" for name, example in items[:limit])
-    return shown + (f", … and {len(items) - limit} more" if len(items) > limit else "")
+    return _listed([t("messages.glue.example", name=echo(str(name)), example=echo(example))
+                    for name, example in items[:limit]], len(items), limit)
 
 
-def _not_text(kind: str) -> str:
-    fix = {"utf16": SAVE_AS_UTF8, "xls": SAVE_AS_CSV, "xlsx": SAVE_AS_CSV, "ods": SAVE_AS_CSV}.get(kind, UPLOAD_CSV)
-    return f"This is not a CSV file: it looks like {FILE_KINDS.get(kind, FILE_KINDS['binary'])}. {fix}"
+def _times(by_name: Mapping[str, int]) -> str:
+    """``'a' (2 times), 'b' (3 times)``: the first :data:`LISTED` duplicated names."""
+    return t("messages.glue.separator").join(t("messages.glue.times", name=echo(str(name)), count=count)
+                                             for name, count in list(by_name.items())[:LISTED])
 
 
-def _delimited(fields: Mapping[str, Any]) -> str:
-    return f"Cannot read the file as {DELIMITER_WORDS.get(fields['delimiter'], 'comma')}-separated values"
+# Each problem's fields for its catalogue text ``messages.<problem>``: the error's own, worded (names listed and
+# cut, counts summed, the options that fix it by their labels), with the labels of the widgets it names.
+
+def _not_text(f: Mapping[str, Any]) -> dict[str, Any]:
+    kind = f.get("kind") if f.get("kind") in FILE_KINDS else "binary"
+    fix = {"utf16": "save_as_utf8", "xls": "save_as_csv", "xlsx": "save_as_csv", "ods": "save_as_csv"}.get(
+        kind, "upload_csv")
+    return {"kind": t(f"messages.file_kind.{kind}"), "fix": t(f"messages.fix.{fix}")}
 
 
-def _extra_delimiter(fields: Mapping[str, Any]) -> str:
-    word = DELIMITER_WORDS.get(fields["delimiter"], "comma")
-    return f'Check that line for an extra {word} (a value that holds a {word} must be in double quotes "like, this").'
+def _too_few_rows(f: Mapping[str, Any]) -> dict[str, Any]:
+    return {"rows": f["rows"], "dropped": f["dropped"],
+            "choose": choose(missing_label(), missing_labels()["mean"]) if f["dropped"] else ""}
 
 
-# One wording per problem: a function of the error's fields
-DATA_PROBLEMS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
-    "empty_file": lambda f: f"The file is empty: it has no header row and no data. {UPLOAD_CSV}",
-    "not_text": lambda f: _not_text(f["kind"]),
-    "bom_not_utf8": lambda f: "The file starts with the mark of a UTF-8 file (a byte-order mark) but is not UTF-8 "
-                              f"further on. {SAVE_AS_UTF8}",
-    "no_header": lambda f: "Cannot find the header row: the file's first line should name its columns, e.g. "
-                           "x1,x2,y, with rows of numbers below it.",
-    "no_data_rows": lambda f: f"The file has a header row ({names(f['columns'])}) but no data rows: add at least "
-                              "two rows of numbers below the header.",
-    "duplicate_columns": lambda f: "Two or more columns have the same name: "
-                                   + ", ".join(f"{echo(str(name))} ({count} times)" for name, count in
-                                               list(f["counts"].items())[:LISTED])
-                                   + ". Rename them in the file so that every column has its own name.",
-    "ragged_row": lambda f: f"{_delimited(f)}: line {f['line']:,} has {f['fields']} fields, the header has "
-                            f"{f['header_fields']}. {_extra_delimiter(f)}",
-    "unclosed_quote": lambda f: f"{_delimited(f)}: the quoted value that starts on line {f['line']:,} has no "
-                                'closing quote ("). Close the quote in the file and upload it again.',
-    "unreadable": lambda f: f"{_delimited(f)}: {short(f['reason'], 200)}.",
+    "empty_file": lambda f: {},
+    "not_text": _not_text,
+    "bom_not_utf8": lambda f: {},
+    "no_header": lambda f: {},
+    "no_data_rows": lambda f: {"columns": names(f["columns"])},
+    "duplicate_columns": lambda f: {"columns": _times(f["counts"])},
+    "ragged_row": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "line": f["line"], "fields": f["fields"],
+                             "header_fields": f["header_fields"]},
+    "unclosed_quote": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "line": f["line"]},
+    "unreadable": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "reason": short(f["reason"], 200)},
     # Choosing the target and the features
-    "no_numeric_column": lambda f: f"The file has no numeric column: every column holds text, such as "
-                                   f"{examples(f['examples'])}. Least squares needs numbers: check that the file "
-                                   "holds them as digits, without units or currency signs.",
-    "unknown_target": lambda f: f"The column {echo(str(f['target']))} is not in this file: choose the "
-                                f"“{TARGET}” among {names(f['columns'])}.",
-    "text_target": lambda f: f"The target column {echo(str(f['target']))} is not numeric: it holds values such as "
-                             f"{echo(f['example'])}. Choose a numeric column as the “{TARGET}”.",
-    "unknown_features": lambda f: f"The columns {names(f['columns'])} are not in this file: choose the "
-                                  f"“{FEATURES}” among {names(f['available'])}.",
-    "target_is_feature": lambda f: f"The target column {echo(str(f['target']))} is also among the “{FEATURES}”: "
-                                   "remove it there (a column cannot predict itself).",
-    "no_features": lambda f: f"No feature columns: choose at least one under “{FEATURES}”.",
-    "text_features": lambda f: f"{len(f['columns'])} feature column(s) are not numeric: {examples(f['examples'])}. "
-                               f"{choose(NON_NUMERIC, NON_NUMERIC_LABELS['drop'], NON_NUMERIC_LABELS['onehot'])}, "
-                               f"or remove them from the “{FEATURES}”.",
-    "only_text_features": lambda f: f"The chosen features {names(f['columns'])} are all text, and dropping them "
-                                    f"leaves none. {choose(NON_NUMERIC, NON_NUMERIC_LABELS['onehot'])}, or add a "
-                                    f"numeric column to the “{FEATURES}”.",
-    "single_valued_text": lambda f: f"One-hot encoding {names(f['columns'])} leaves no feature: each holds a single "
-                                    "value, which carries no information. Add a feature whose values vary to the "
-                                    f"“{FEATURES}”.",
-    "too_many_categories": lambda f: f"The column {echo(str(f['column']))} has {f['count']:,} different values, "
-                                     f"more than the {f['limit']} that one-hot encoding takes: it looks like an "
-                                     f"identifier or free text. Remove it from the “{FEATURES}”, or "
-                                     f"{choose(NON_NUMERIC, NON_NUMERIC_LABELS['drop'], start='under')}.",
+    "no_numeric_column": lambda f: {"examples": examples(f["examples"])},
+    "unknown_target": lambda f: {"target": echo(str(f["target"])), "columns": names(f["columns"])},
+    "text_target": lambda f: {"target": echo(str(f["target"])), "example": echo(f["example"])},
+    "unknown_features": lambda f: {"columns": names(f["columns"]), "available": names(f["available"])},
+    "target_is_feature": lambda f: {"target": echo(str(f["target"]))},
+    "no_features": lambda f: {},
+    "text_features": lambda f: {"count": len(f["columns"]), "examples": examples(f["examples"]), "choose": choose(
+        non_numeric_label(), non_numeric_labels()["drop"], non_numeric_labels()["onehot"])},
+    "only_text_features": lambda f: {"columns": names(f["columns"]), "choose": choose(
+        non_numeric_label(), non_numeric_labels()["onehot"])},
+    "single_valued_text": lambda f: {"columns": names(f["columns"])},
+    "too_many_categories": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "limit": f["limit"],
+                                      "choose": choose(non_numeric_label(), non_numeric_labels()["drop"],
+                                                       start="under")},
     # Missing and infinite values
-    "missing_values": lambda f: f"{sum(f['counts'].values()):,} missing value(s) in {f['rows']:,} row(s), in "
-                                f"{counts(f['counts'], f.get('target'))}. "
-                                f"{choose(MISSING, MISSING_LABELS['drop'], MISSING_LABELS['mean'])}, or fill them "
-                                "in the file.",
-    "infinite_values": lambda f: f"Infinite values (inf or -inf) in {f['rows']:,} row(s), in "
-                                 f"{counts(f['counts'])}. {choose(INFINITE, INFINITE_LABELS['drop'])}, fix them in "
-                                 f"the file, or remove those columns from the “{FEATURES}”.",
-    "no_values": lambda f: f"The feature column {echo(str(f['column']))} has no values at all: remove it from the "
-                           f"“{FEATURES}”.",
-    "not_finite": lambda f: f"The data still holds {f['count']:,} missing or infinite value(s). "
-                            f"{choose(MISSING, MISSING_LABELS['drop'])}, and "
-                            f"{choose(INFINITE, INFINITE_LABELS['drop'], start='under')}.",
+    "missing_values": lambda f: {"values": sum(f["counts"].values()), "rows": f["rows"],
+                                 "columns": counts(f["counts"], f.get("target")), "choose": choose(
+                                     missing_label(), missing_labels()["drop"], missing_labels()["mean"])},
+    "infinite_values": lambda f: {"rows": f["rows"], "columns": counts(f["counts"]),
+                                  "choose": choose(infinite_label(), infinite_labels()["drop"])},
+    "no_values": lambda f: {"column": echo(str(f["column"]))},
+    "not_finite": lambda f: {"count": f["count"], "choose": choose(missing_label(), missing_labels()["drop"]),
+                             "choose_infinite": choose(infinite_label(), infinite_labels()["drop"], start="under")},
     # What least squares needs
-    "too_few_rows": lambda f: (f"Only {f['rows']} row(s) left after dropping {f['dropped']:,} with missing or "
-                               "infinite values; least squares needs at least 2. "
-                               f"{choose(MISSING, MISSING_LABELS['mean'])}, or fill in the values in the file.")
-                              if f["dropped"] else
-                              f"Only {f['rows']} row(s) of data; least squares needs at least 2. Add rows to the file.",
-    "constant_features": lambda f: f"The feature column(s) {names(f['columns'])} hold the same value in every row: "
-                                   "they carry no information and make the least-squares answer not unique. Remove "
-                                   f"them from the “{FEATURES}”.",
-    "too_many_features": lambda f: f"{f['rows']:,} rows but {f['features']:,} features: with the bias that is "
-                                   f"{f['features'] + 1:,} unknowns, so the least-squares answer is not unique. "
-                                   f"Remove columns from the “{FEATURES}” or add rows to the file.",
-    "too_large": lambda f: f"Values up to {f['largest']:.3g} are too large for the squared loss in floating point "
-                           "(a sum of their squares overflows): rescale those columns in the file, e.g. divide them "
-                           "by a power of ten.",
+    "too_few_rows": _too_few_rows,
+    "constant_features": lambda f: {"columns": names(f["columns"])},
+    "too_many_features": lambda f: {"rows": f["rows"], "features": f["features"], "unknowns": f["features"] + 1},
+    "too_large": lambda f: {"largest": f["largest"]},
 }
 
 
+def problem_key(problem: str, fields: Mapping[str, Any]) -> str:
+    """The catalogue key of a problem's text: ``messages.<problem>``, or its variant for the fields given
+    (rows too few *after dropping* some)."""
+    if problem == "too_few_rows" and fields.get("dropped"):
+        return "messages.too_few_rows_after_dropping"
+    return f"messages.{problem}"
+
+
 def data_error(error: SGDCoreError) -> str:
-    """What the Data page says for ``error``: its problem worded for the page, else sgdcore's own message."""
-    wording = DATA_PROBLEMS.get(getattr(error, "problem", ""))
-    return wording(error.fields) if wording else short(str(error), 1000)
+    """What the Data page says for ``error``: its problem worded for the page from the catalogue, else
+    sgdcore's own message, cut short."""
+    problem, fields = getattr(error, "problem", ""), getattr(error, "fields", {})
+    key = problem_key(problem, fields)
+    if problem not in PROBLEM_FIELDS or key not in catalogue(language()):
+        return short(str(error), 1000)
+    try:
+        worded = PROBLEM_FIELDS[problem](fields)
+    except (KeyError, TypeError, AttributeError):  # the same problem raised elsewhere in sgdcore with other fields
+        return short(str(error), 1000)
+    return t(key, **worded, features_widget=features_label(), target_widget=target_label())
 
 
 def file_error(file_name: str, error: SGDCoreError) -> str:
     """``"name.csv: what is wrong"``."""
-    return f"{short(file_name)}: {data_error(error)}"
+    return t("messages.file_error", file=short(file_name), error=data_error(error))
 
 
 def nothing_changed(description: str) -> str:
-    return f"Nothing changed: still using {description}."
+    return t("messages.nothing_changed", description=description)
 
 
 def number_format(column: str, thousands: str, decimal: str) -> str:
     """The notice for a column read as numbers written with separators."""
     example = f"1{thousands}234{decimal}5" if thousands else f"1234{decimal}5"
-    return f"Read {echo(str(column))} as numbers written like {example}."
+    return t("messages.number_format", column=echo(str(column)), example=example)
 
 
 def table_notices(encoding: str, number_formats: Mapping[str, tuple[str, str]]) -> list[str]:
     """What the page says about how the file was read."""
-    notices = ["Read as Latin-1 (the file is not UTF-8)."] if encoding == "latin-1" else []
+    notices = [t("messages.latin1")] if encoding == "latin-1" else []
     return notices + [number_format(column, *separators) for column, separators in number_formats.items()]
+
+
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """sgdcore's column summary as the page shows it: its headers and the columns' kinds in the page's language
+    (the summary itself keeps sgdcore's names: the page's code reads them)."""
+    kinds = labels("messages.kind")
+    shown = summary.assign(type=summary["type"].map(lambda kind: kinds.get(kind, kind)))
+    return shown.rename(columns=labels("messages.summary"))

@@ -14,22 +14,34 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from ui.i18n import t
+
 
 class PageInfo(NamedTuple):
     file: str
-    title: str
+    name: str  # its title and its section's are nav.title.<name> and nav.section.<section> in the catalogue
     icon: str
     url_path: str  # "" for the landing page
-    section: str
+    section_name: str
+
+    @property
+    def title(self) -> str:
+        """The page's title in the page's language."""
+        return t(f"nav.title.{self.name}")
+
+    @property
+    def section(self) -> str:
+        """The name of the page's section of the navigation, in the page's language."""
+        return t(f"nav.section.{self.section_name}")
 
 
 PAGES = (
-    PageInfo("pages/train.py", "Train", "▶️", "", "Optimise"),
-    PageInfo("pages/learning_rate.py", "Learning rate", "📏", "learning_rate", "Optimise"),
-    PageInfo("pages/batch_size.py", "Batch size", "🧺", "batch_size", "Optimise"),
-    PageInfo("pages/momentum.py", "Momentum", "🎳", "momentum", "Optimise"),
-    PageInfo("pages/data.py", "Data", "📄", "data", "Your data"),
-    PageInfo("pages/export.py", "Export and share", "🔗", "export", "Your data"),
+    PageInfo("pages/train.py", "train", "▶️", "", "optimise"),
+    PageInfo("pages/learning_rate.py", "learning_rate", "📏", "learning_rate", "optimise"),
+    PageInfo("pages/batch_size.py", "batch_size", "🧺", "batch_size", "optimise"),
+    PageInfo("pages/momentum.py", "momentum", "🎳", "momentum", "optimise"),
+    PageInfo("pages/data.py", "data", "📄", "data", "your_data"),
+    PageInfo("pages/export.py", "export", "🔗", "export", "your_data"),
 )
 PAGE_PATHS = tuple(page.url_path for page in PAGES)
 
@@ -45,7 +57,7 @@ def run_router() -> None:
     from ui.kernel import warm_up_in_background
     from ui.widgets import shared_sidebar
 
-    st.set_page_config(page_title="SGD dashboard", page_icon="📉", layout="wide")
+    st.set_page_config(page_title=t("nav.page_title"), page_icon="📉", layout="wide")
     sections: dict[str, list] = {}
     for page in PAGES:
         sections.setdefault(page.section, []).append(st.Page(

@@ -22,6 +22,7 @@ from typing import Any
 
 import sgdcore
 from sgdcore.backends import AUTO, auto_threads
+from ui.i18n import tn
 from ui.kernel import kernel_ready, wait_for_kernel
 from ui.verdicts import short_text
 
@@ -174,8 +175,7 @@ def sharing_text(others: int) -> str:
     """What a run says while it takes turns with ``others`` other runs ("" when it does not)."""
     if not others:
         return ""
-    return (f"Sharing the server with {others} other run{'s' if others != 1 else ''}: "
-            "they train in turns, a fraction of a second each.")
+    return tn("runner.sharing", others)
 
 
 def in_turns(snapshots: Iterator[sgdcore.Progress], cores: int, sharing: Callable[[int], None] | None = None,
@@ -313,10 +313,12 @@ def starting_point(problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> sgd
 
 
 def interrupted(saved: MutableMapping[str, Any], key: str) -> None:
-    """A run saved as 'running' at the start of a script run was interrupted by a click: mark it stopped."""
+    """A run saved as 'running' at the start of a script run was interrupted by a click: mark it stopped, by the
+    user (the page words a pause by Step otherwise)."""
     run = saved.get(key)
     if run is not None and run["progress"].status == "running":
         run["progress"] = run["progress"].stopped()
+        run["stopped_by_user"] = True
 
 
 def runs_interrupted(saved: MutableMapping[str, Any], key: str) -> None:

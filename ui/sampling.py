@@ -15,15 +15,33 @@ The measured spreads come from the orders :func:`sgdcore.train` itself visits th
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import sgdcore
 from sgdcore.train import epoch_order
+from ui.i18n import labels, t
+from ui.settings import SAMPLINGS
 
-SAMPLING_LABELS = {"epoch": "without replacement (a permutation each epoch)", "replacement": "with replacement",
-                   "blocks": "blocks of neighbouring rows"}
+
+class SamplingLabels(Mapping[str, str]):
+    """Each way of drawing minibatches (``ui.settings.SAMPLINGS``) → its name in the page's language, looked up
+    when read: the language may change within a session, so the names cannot be fixed at import."""
+
+    def __getitem__(self, sampling: str) -> str:
+        return labels("conditioning.sampling")[sampling]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SAMPLINGS)
+
+    def __len__(self) -> int:
+        return len(SAMPLINGS)
+
+
+SAMPLING_LABELS = SamplingLabels()
 
 
 def per_example_gradients(data: sgdcore.Dataset, params: np.ndarray) -> np.ndarray:
@@ -64,7 +82,7 @@ def noise_by_sampling(data: sgdcore.Dataset, params: np.ndarray, batch_sizes: li
     per_example = per_example_gradients(data, params)
     rng = np.random.default_rng(seed)
     rows = []
-    for sampling in SAMPLING_LABELS:
+    for sampling in SAMPLINGS:
         for batch_size in batch_sizes:
             rows.append({"batch size": batch_size, "spread": predicted_spread(per_example, batch_size, sampling),
                          "sampling": sampling, "how": "predicted"})
@@ -73,10 +91,16 @@ def noise_by_sampling(data: sgdcore.Dataset, params: np.ndarray, batch_sizes: li
     return pd.DataFrame(rows)
 
 
-@st.cache_data(max_entries=16, show_spinner="Measuring gradient noise for each sampling…")
-def noise_by_sampling_table(_problem: sgdcore.Problem, problem_key: str, seed: int, block_size: int) -> pd.DataFrame:
+def noise_by_sampling_table(problem: sgdcore.Problem, problem_key: str, seed: int, block_size: int) -> pd.DataFrame:
     """:func:`noise_by_sampling` at the problem's optimum, where the full gradient is zero and this noise is all
-    SGD sees, for a range of batch sizes below the full batch."""
+    SGD sees, for a range of batch sizes below the full batch; computed once per problem (``problem_key``), seed
+    and block size, with a spinner in the page's language meanwhile."""
+    with st.spinner(t("conditioning.measuring_noise")):  # shown only if it takes a while: not on a cached call
+        return _noise_by_sampling_table(problem, problem_key, seed, block_size)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _noise_by_sampling_table(_problem: sgdcore.Problem, problem_key: str, seed: int, block_size: int) -> pd.DataFrame:
     data = _problem.train
     sizes = sorted({int(size) for size in np.geomspace(1, max(data.n_rows // 2, 1), num=8).round()})
     samples = 100 if data.n_rows <= 20_000 else 20

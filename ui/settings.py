@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sgdcore import Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
 from sgdcore.errors import echo
-from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, text_in
 
 SHOWN_KEY = "show"  # a classroom link's list of the controls a student sees
 
@@ -28,8 +28,34 @@ TYPED_SEPARATORS = {"\u3001": ",", ";": ","}  # IDEOGRAPHIC COMMA, semicolon
 NUMBER_CHARACTERS = re.compile(r"[0-9+\-.eE_ ]")
 
 
-class ListError(ValueError):
-    """A typed list the user must fix; the message says what is wrong, for the user."""
+class SettingsError(ValueError):
+    """A value the user must fix, kept as what went wrong (``problem``, a text of the ``[settings]`` catalogue)
+    and its ``fields``, so that it is worded in the page's language where it is shown, not where it is found.
+
+    A field that is itself a ``SettingsError`` is worded in the same language; ``what`` names a typed list by
+    its code (``"weights"``), worded from ``settings.what``.
+    """
+
+    def __init__(self, problem: str, **fields: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fields = fields
+
+    def text(self, language_code: str | None = None) -> str:
+        """The message in ``language_code`` (by default the page's)."""
+        language_code = language_code or language()
+        fields = {name: field.text(language_code) if isinstance(field, SettingsError) else field
+                  for name, field in self.fields.items()}
+        if "what" in fields:
+            fields["what"] = text_in(language_code, f"settings.what.{fields['what']}")
+        return text_in(language_code, f"settings.{self.problem}", **fields)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class ListError(SettingsError):
+    """A typed list (or a link's value) the user must fix; the message says what is wrong, for the user."""
 
 
 def typed(text: str) -> str:
@@ -68,7 +94,7 @@ def _parse_threads(text: str) -> int | str:
         return "auto"
     threads = _parse_int(text)
     if not 1 <= threads <= MAX_THREADS:
-        raise ListError(f"threads are 'auto' or a whole number from 1 to {MAX_THREADS}")
+        raise ListError("list.threads", most=MAX_THREADS)
     return threads
 
 
@@ -84,8 +110,7 @@ def _at_most_max_features(text: str) -> str:
 
 def _check_feature_count(count: int) -> None:
     if count > MAX_FEATURES:
-        raise ListError(f"True weights: {count:,} numbers, one per feature, but the synthetic data has at most "
-                        f"{MAX_FEATURES} features. Give at most {MAX_FEATURES} weights.")
+        raise ListError("list.too_many_weights", count=count, most=MAX_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -100,21 +125,22 @@ class Setting:
     high: float | None = None
 
     def from_text(self, text: str, name: str | None = None) -> Any:
-        """The value a share link carries under ``name`` (by default the key), or ``ValueError`` for the user."""
-        name = echo(name or self.key)  # a link's names and values are the sender's: they can be of any length
+        """The value a share link carries under ``name`` (by default the key), or ``SettingsError`` (a
+        ``ValueError``) for the user."""
+        # A link's names and values are the sender's: they can be of any length
+        fields = {"value": echo(text), "name": echo(name or self.key)}
         try:
             value = self.parse(text)
         except ListError as error:
-            raise ValueError(f"the link's value {echo(text)} for {name} is not valid ({error})") from None
+            raise SettingsError("link.not_valid_because", why=error, **fields) from None
         except ValueError:
-            raise ValueError(f"the link's value {echo(text)} for {name} is not valid") from None
+            raise SettingsError("link.not_valid", **fields) from None
         if self.choices is not None and value not in self.choices:
-            allowed = ", ".join(map(str, self.choices))
-            raise ValueError(f"the link's value {echo(text)} for {name} is not one of {allowed}")
+            raise SettingsError("link.not_one_of", allowed=", ".join(map(str, self.choices)), **fields)
         if self.low is not None and value < self.low:
-            raise ValueError(f"the link's value {echo(text)} for {name} is below {self.low:g}")
+            raise SettingsError("link.below", low=self.low, **fields)
         if self.high is not None and value > self.high:
-            raise ValueError(f"the link's value {echo(text)} for {name} is above {self.high:g}")
+            raise SettingsError("link.above", high=self.high, **fields)
         return value
 
     def to_text(self, value: Any) -> str:
@@ -125,11 +151,41 @@ class Setting:
         return str(value)
 
 
+class CatalogueLabels(Mapping[str, str]):
+    """The names of a setting's option codes, looked up in the page's language each time one is read.
+
+    Iterating gives the codes (fixed: the setting's choices), reading one gives its name from the catalogue
+    (``settings.<prefix>.<code>``). For a widget's ``format_func`` take the names of this run,
+    ``option_names(LABELS)``: AppTest names the options again after the run, outside the session.
+    """
+
+    def __init__(self, prefix: str, codes: tuple[str, ...]) -> None:
+        self.prefix = prefix
+        self.codes = codes
+
+    def __getitem__(self, code: str) -> str:
+        if code not in self.codes:
+            raise KeyError(code)
+        return text_in(language(), f"settings.{self.prefix}.{code}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def option_names(names: Mapping[Any, str]) -> Callable[[Any], str]:
+    """A widget's ``format_func`` naming each option from ``names`` as they are now (in this run's language);
+    what is not an option is named as it is, as AppTest names a name again when a test sets an option by it."""
+    named = dict(names)
+    return lambda option: named.get(option, option)
+
+
 DATA_SOURCES = ("synthetic", "diabetes", "csv", "dask")
-DATA_SOURCE_LABELS = {"synthetic": "Synthetic (D2L)", "diabetes": "Diabetes (scikit-learn sample)",
-                      "csv": "Uploaded CSV", "dask": "Large data (Dask)"}
-SCHEDULE_LABELS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay",
-                   "inverse_scaling": "Inverse scaling (η₀ / t^power_t)", "cosine": "Cosine"}
+DATA_SOURCE_LABELS = CatalogueLabels("data_source", DATA_SOURCES)
+SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
+SCHEDULE_LABELS = CatalogueLabels("schedule", SCHEDULES)
 RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limit, or learning rates η
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
@@ -137,7 +193,8 @@ MAX_COMPARED = 8  # runs a comparison page trains at once
 MAX_SEEDS = 20  # seeds a comparison page trains of each configuration: 8 × 20 runs at most
 SAMPLINGS = ("epoch", "replacement", "blocks")  # TrainConfig.shuffle's values the sidebar offers
 # What the charts of a run's history run along (the names ui.charts.AXES draws)
-CHART_AXIS_LABELS = {"step": "steps", "epoch": "epochs", "examples": "examples seen", "seconds": "wall time"}
+CHART_AXES = ("step", "epoch", "examples", "seconds")
+CHART_AXIS_LABELS = CatalogueLabels("chart_axis", CHART_AXES)
 
 SETTINGS: tuple[Setting, ...] = (
     # Data
@@ -157,7 +214,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("nesterov", False, _parse_bool),
     Setting("weight_decay", 0.0, _parse_float, low=0, high=1e3),
     Setting("l1_penalty", 0.0, _parse_float, low=0, high=1e3),
-    Setting("schedule", "constant", str, tuple(SCHEDULE_LABELS)),
+    Setting("schedule", "constant", str, SCHEDULES),
     Setting("decay_gamma", 0.5, _parse_float, low=0.01, high=1),
     Setting("decay_epochs", 1, _parse_int, low=1, high=10_000),
     Setting("power_t", 0.25, _parse_float, low=0, high=1),
@@ -180,7 +237,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("momentum_compared", 0.9, _parse_float, low=0, high=0.99),
     Setting("momentum_page_rate_multiple", 1.0, _parse_float, low=0.01, high=4),  # × 1/λ_max
     Setting("momentum_page_epochs", 100, _parse_int, low=1, high=10_000),
-    Setting("chart_axis", "step", str, tuple(CHART_AXIS_LABELS)),
+    Setting("chart_axis", "step", str, CHART_AXES),
     Setting("momentum_page_full_batch", True, _parse_bool),
     Setting("momentum_page_batch_size", 10, _parse_int, low=1, high=2_000_000),  # at most the valley's rows
     Setting("shuffle", "epoch", str, SAMPLINGS),  # TrainConfig.shuffle: how minibatches are drawn
@@ -200,7 +257,7 @@ def _shown_controls(text: str) -> str:
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in CONTROLS]
     if unknown:
-        raise ListError(f"{', '.join(map(echo, unknown))} not among the settings ({', '.join(CONTROLS)})")
+        raise ListError("list.unknown_controls", names=", ".join(map(echo, unknown)), controls=", ".join(CONTROLS))
     return ",".join(names)
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -238,17 +295,23 @@ def bounds(key: str, *, high: int | None = None) -> dict[str, Any]:
 
 
 def apply_query_params(state: MutableMapping[str, Any], params: Mapping[str, str]) -> list[str]:
-    """Seed the settings from a share link, old names included; returns a message for each value ignored."""
+    """Seed the settings from a share link, old names included; returns a message for each value ignored.
+
+    The messages are in the language the link leaves the page in: its ``lang`` is read first.
+    """
     old_names = {key: [old for old, new in OLD_LINK_NAMES.items() if new == key] for key in BY_KEY}
-    problems = []
-    for setting in SETTINGS:
+    problems: list[SettingsError] = []
+    for setting in sorted(SETTINGS, key=lambda setting: setting.key != LANGUAGE_KEY):
         name = next((name for name in (setting.key, *old_names[setting.key]) if name in params), None)
         if name is not None:
             try:
                 state[setting.key] = setting.from_text(params[name], name)
             except ValueError as error:
-                problems.append(f"{error}; using {setting.to_text(value(state, setting.key))} instead.")
-    return problems
+                kept = setting.to_text(value(state, setting.key))
+                problems.append(SettingsError("link.ignored", reason=error, value=kept) if kept
+                                else SettingsError("link.ignored_empty", reason=error))
+    shown_in = state.get(LANGUAGE_KEY) if state.get(LANGUAGE_KEY) in LANGUAGES else language()
+    return [problem.text(shown_in) for problem in problems]
 
 
 def query_params(state: Mapping[str, Any]) -> dict[str, str]:
@@ -271,50 +334,58 @@ def _typed_parts(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _not_a_number(what: str, part: str, kind: str) -> ListError:
-    """The entry is not a number: name the first character a number cannot hold, if it is not plain text."""
+def _not_a_number(what: str, part: str, whole: bool = False) -> ListError:
+    """The entry is not a number (``whole``: a whole number or 'full'): name the first character a number
+    cannot hold, if it is not plain text."""
     odd = next((character for character in part if not NUMBER_CHARACTERS.match(character)), None)
+    problem = "list.not_a_whole_number" if whole else "list.not_a_number"
     if odd is not None and not odd.isascii():
         name = unicodedata.name(odd, f"U+{ord(odd):04X}")
-        return ListError(f"{what}: {echo(part)} is not {kind}: it holds the character “{odd}” ({name}). Type "
-                         "digits, a point for decimals and - for a minus sign, e.g. 2, -3.4.")
-    return ListError(f"{what}: {echo(part)} is not {kind}. Separate numbers with commas, e.g. 2, -3.4.")
+        return ListError(f"{problem}_character", what=what, part=echo(part), character=odd, name=name)
+    return ListError(problem, what=what, part=echo(part))
+
+
+# The typed lists, by the code their errors name them with (settings.what.<code> in the catalogue)
+TYPED_LISTS = ("weights", "learning_rates", "batch_sizes")
 
 
 def parse_numbers(text: str, what: str) -> list[float]:
-    """``"2, -3.4"`` → ``[2.0, -3.4]``, or ``ValueError`` naming the bad entry.
+    """``"2, -3.4"`` → ``[2.0, -3.4]``, or ``ListError`` (a ``ValueError``) naming the bad entry.
 
-    Full-width digits and signs (``２，－３.４``), the minus sign ``−`` and the ideographic comma ``、`` are read
-    as their ASCII forms; any other character that no number holds is named.
+    ``what`` is the list's code in ``TYPED_LISTS``, for the message. Full-width digits and signs
+    (``２，－３.４``), the minus sign ``−`` and the ideographic comma ``、`` are read as their ASCII forms; any
+    other character that no number holds is named.
     """
+    if what not in TYPED_LISTS:
+        raise ValueError(f"what must be one of {', '.join(TYPED_LISTS)}; got {what!r}.")
     numbers = []
     for part in _typed_parts(text):
         try:
             number = float(part)
         except ValueError:
-            raise _not_a_number(what, part, "a number") from None
+            raise _not_a_number(what, part) from None
         if not math.isfinite(number):
-            raise ListError(f"{what}: {echo(part)} is not a finite number.")
+            raise ListError("list.not_finite", what=what, part=echo(part))
         numbers.append(number)
     if not numbers:
-        raise ListError(f"{what}: enter at least one number, e.g. 2, -3.4.")
+        raise ListError("list.empty", what=what)
     return numbers
 
 
 def parse_weights(text: str) -> list[float]:
     """The synthetic data's true weights, one per feature: at most ``MAX_FEATURES`` numbers."""
-    weights = parse_numbers(text, "True weights")
+    weights = parse_numbers(text, "weights")
     _check_feature_count(len(weights))
     return weights
 
 
 def parse_learning_rates(text: str) -> list[float]:
     """The learning rates (or multiples of 1/λ_max) to compare, or ``ValueError`` naming the problem."""
-    numbers = parse_numbers(text, "Learning rates")
+    numbers = parse_numbers(text, "learning_rates")
     if any(number <= 0 for number in numbers):
-        raise ListError("Learning rates: every entry must be greater than 0.")
+        raise ListError("list.rate_not_positive", what="learning_rates")
     if len(numbers) > MAX_COMPARED:
-        raise ListError(f"Learning rates: compare at most {MAX_COMPARED} at once; got {len(numbers)}.")
+        raise ListError("list.too_many", what="learning_rates", most=MAX_COMPARED, count=len(numbers))
     return numbers
 
 
@@ -328,14 +399,14 @@ def parse_batch_sizes(text: str, n_train: int) -> list[int]:
         try:
             size = int(part)
         except ValueError:
-            raise _not_a_number("Batch sizes", part, "a whole number or 'full'") from None
+            raise _not_a_number("batch_sizes", part, whole=True) from None
         if size < 1:
-            raise ListError(f"Batch sizes: {size} is not allowed; a batch holds at least 1 row.")
+            raise ListError("list.batch_too_small", what="batch_sizes", size=size)
         sizes.append(min(size, largest_batch_size(n_train)))
     if not sizes:
-        raise ListError("Batch sizes: enter at least one, e.g. 1, 10, 100, full.")
+        raise ListError("list.no_batch_sizes", what="batch_sizes")
     if len(sizes) > MAX_COMPARED:
-        raise ListError(f"Batch sizes: compare at most {MAX_COMPARED} at once; got {len(sizes)}.")
+        raise ListError("list.too_many", what="batch_sizes", most=MAX_COMPARED, count=len(sizes))
     return sorted(set(sizes))
 
 

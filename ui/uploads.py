@@ -16,6 +16,7 @@ import pandas as pd
 
 import sgdcore
 from sgdcore.io import column_summary, dataset_from_frame, read_table
+from ui.i18n import t
 from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, size_text, upload_peak
 
 
@@ -32,7 +33,7 @@ def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha1(content).hexdigest()[:16])
         try:
-            with BUDGET.reserve(upload_peak(len(content)), f"reading this {size_text(len(content))} file"):
+            with BUDGET.reserve(upload_peak(len(content)), t("data.reading", size=size_text(len(content)))):
                 table = read_table(content, name=name)
             return {"file_id": file_id, "name": name, "table": table, "digest": digest.result(),
                     "summary": column_summary(table.frame), "built": {}}
@@ -52,7 +53,7 @@ def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], 
         summary = parsed["summary"].set_index("column")
         text = [column for column in features if summary.loc[column, "type"] == "text"]
         width += int(sum(summary.loc[column, "unique"] - 2 for column in text))
-    with BUDGET.reserve(dataset_from_table_peak(len(frame), width), f"{len(frame):,} rows × {width} features",
+    with BUDGET.reserve(dataset_from_table_peak(len(frame), width), t("data.making", rows=len(frame), features=width),
                         per_unit=dataset_from_table_peak(1, width)):
         return dataset_from_frame(frame, target, list(features), missing=missing, non_numeric=non_numeric,
                                   infinite=infinite)

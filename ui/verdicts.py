@@ -2,8 +2,9 @@
 
 ``sgdcore.diagnosis`` judges (typed results, no sentences); this module words its results and offers each
 suggested setting as a button that applies it. Every sentence the pages show about limits and outcomes is
-here, so that one catalogue can later be translated. Every number a message asks the user to set is one the
-dashboard can set: a learning rate within the slider's range, at most :data:`MAX_EPOCHS` epochs.
+here, worded from the ``[verdicts]`` region of the catalogues (``ui/locales``) in the page's language. Every
+number a message asks the user to set is one the dashboard can set: a learning rate within the slider's range,
+at most :data:`MAX_EPOCHS` epochs.
 
 The limits and noise floors are cached per data and per setting that changes them (not the learning rate,
 for the limits): computing one costs 0.2–0.8 s, and the sidebar asks for it on every rerun.
@@ -21,7 +22,8 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT
-from ui.settings import BY_KEY, SCHEDULE_LABELS
+from ui.i18n import t, tn
+from ui.settings import BY_KEY
 
 Tone = Literal["success", "info", "warning", "error"]
 
@@ -51,7 +53,9 @@ def _settings_key(config: sgdcore.TrainConfig) -> tuple:
             config.l1_penalty, config.drop_last)
 
 
-@st.cache_resource(max_entries=64, show_spinner="Computing the stability limit…")
+# The spinners are drawn by the callers, in the page's language; Streamlit shows them only past half a second,
+# so a cached result shows none.
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _cached_limits(_problem: sgdcore.Problem, data_key: str, settings: tuple) -> sgdcore.Limits:
     batch_size, momentum, dampening, nesterov, weight_decay, l1_penalty, drop_last = settings
     config = sgdcore.TrainConfig(batch_size=batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
@@ -64,10 +68,11 @@ def limits_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainCon
     on a cluster (``problem.on_cluster``) gives its own, from its statistics."""
     if getattr(problem, "on_cluster", False):
         return problem.limits(config)
-    return _cached_limits(problem, data_key, _settings_key(config))
+    with st.spinner(t("verdicts.computing_limit")):
+        return _cached_limits(problem, data_key, _settings_key(config))
 
 
-@st.cache_resource(max_entries=64, show_spinner="Computing the noise floor…")
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _cached_floor(_problem: sgdcore.Problem, data_key: str, learning_rate: float,
                   settings: tuple) -> sgdcore.NoiseFloor | None:
     batch_size, momentum, dampening, nesterov, weight_decay, _, drop_last = settings
@@ -85,7 +90,8 @@ def noise_floor_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.Tra
     if (schedule.kind != "constant" or schedule.warmup_steps or config.l1_penalty
             or config.learning_rate >= limits.minibatch.learning_rate):
         return None
-    return _cached_floor(problem, data_key, config.learning_rate, _settings_key(config))
+    with st.spinner(t("verdicts.computing_floor")):
+        return _cached_floor(problem, data_key, config.learning_rate, _settings_key(config))
 
 
 def diagnosis_of(saved: MutableMapping[str, Any], problem: sgdcore.Problem, config: sgdcore.TrainConfig,
@@ -118,6 +124,17 @@ def _count(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _where(limit: sgdcore.StabilityLimit) -> str:
+    """Whose limit a message cites: "the full batch" or "batch size 10", in the page's language."""
+    if limit.batch_size >= limit.n_rows:
+        return t("verdicts.where_full_batch")
+    return t("verdicts.where_batch_size", batch_size=limit.batch_size)
+
+
+def _kappa(kappa: float) -> str:
+    return f"{kappa:,.3g}" if math.isfinite(kappa) else t("verdicts.infinite")
+
+
 def settable_rate(value: float | None) -> bool:
     """Whether a suggested learning rate is one the dashboard can set (and a share link carry)."""
     return value is not None and math.isfinite(value) and MIN_RATE <= value <= MAX_RATE
@@ -143,55 +160,43 @@ def settable_suggestions(suggestions: tuple[sgdcore.Suggestion, ...]) -> tuple[s
 def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig) -> str:
     """The limit for the batch size in use beside the full-batch one, saying when it is a bound."""
     limit = limits.minibatch
-    extras = [name for name, on in (("momentum", config.momentum > 0), ("Nesterov", config.nesterov),
-                                    ("weight decay", config.weight_decay > 0)) if on]
-    settings = f" (with {', '.join(extras)})" if extras else ""
+    extras = [t(f"verdicts.extra.{name}") for name, on in (
+        ("momentum", config.momentum > 0), ("nesterov", config.nesterov), ("weight_decay", config.weight_decay > 0))
+        if on]
+    settings = t("verdicts.with_settings", settings=t("verdicts.list_separator").join(extras)) if extras else ""
+    numbers = {"rate": _rate(limit.learning_rate), "full_batch": _rate(limit.full_batch), "settings": settings,
+               "batch_size": limit.batch_size}
     if limit.batch_size >= limit.n_rows:
-        text = f"Stability limit {_rate(limit.full_batch)} at the full batch of {limit.n_rows:,} rows{settings}."
+        text = t("verdicts.limit.full_batch", n_rows=limit.n_rows, **numbers)
     elif limit.kind == "lower_bound":
-        text = (f"Stability limit at batch size {limit.batch_size}: at least {_rate(limit.learning_rate)} (a proven "
-                f"lower bound: the exact limit costs too much on data this size), at most the full-batch limit "
-                f"{_rate(limit.full_batch)}{settings}.")
+        text = t("verdicts.limit.lower_bound", **numbers)
     else:
-        text = (f"Stability limit {_rate(limit.learning_rate)} at batch size {limit.batch_size}; "
-                f"{_rate(limit.full_batch)} with the full batch{settings}.")
+        text = t("verdicts.limit.minibatch", **numbers)
     if limit.l1_ignored:
-        text += " The L1 penalty does not move the limit, but it keeps the weights from settling."
+        text += t("verdicts.limit.l1_ignored")
     return text
 
 
 def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message:
     """The learning rate against the limits, before training: a warning when it is above or near the limit."""
     limit = check.limits.minibatch
-    rate = check.learning_rate
-    where = "the full batch" if limit.batch_size >= limit.n_rows else f"batch size {limit.batch_size}"
+    numbers = {"rate": check.learning_rate, "ratio": check.ratio, "limit": _rate(limit.learning_rate),
+               "full_batch": _rate(limit.full_batch), "where": _where(limit)}
     if check.crossed == "full_batch":
-        ratio = rate / limit.full_batch
-        also = "" if limit.batch_size >= limit.n_rows else (
-            f", and {check.ratio:.2g}× the limit {_rate(limit.learning_rate)} for {where}")
-        text = (f"Learning rate {rate:g} is {ratio:.2g}× the full-batch stability limit {_rate(limit.full_batch)}"
-                f"{also}: expect divergence.")
+        key = "full_batch" if limit.batch_size >= limit.n_rows else "full_batch_and_minibatch"
+        text = t(f"verdicts.rate.{key}", full_ratio=check.learning_rate / limit.full_batch, **numbers)
         return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.crossed == "minibatch":
-        if limit.kind == "lower_bound":
-            text = (f"Learning rate {rate:g} is above {_rate(limit.learning_rate)}, the rate proven stable for {where} "
-                    f"(below the full-batch limit {_rate(limit.full_batch)}): it may diverge.")
-        else:
-            text = (f"Learning rate {rate:g} is {check.ratio:.2g}× the stability limit {_rate(limit.learning_rate)} "
-                    f"for {where}, though below the full-batch limit {_rate(limit.full_batch)}: minibatch noise "
-                    "grows faster than the steps shrink it, so expect divergence.")
-        return _with_fixes("warning", text, check.limits, check.suggestions)
+        key = "above_lower_bound" if limit.kind == "lower_bound" else "minibatch"
+        return _with_fixes("warning", t(f"verdicts.rate.{key}", **numbers), check.limits, check.suggestions)
     if check.near_limit:
         half = sgdcore.round_down(0.5 * limit.learning_rate)
         suggestion = (sgdcore.Suggestion("learning_rate", half),) if settable_rate(half) else ()
-        text = (f"Learning rate {rate:g} is {check.ratio:.2g}× the stability limit {_rate(limit.learning_rate)} for "
-                f"{where}: so close that the steepest direction keeps swinging; expect it to oscillate, or to "
-                "settle slowly." + (f" Half the limit, {half:g}, converges fastest." if suggestion else ""))
+        text = t("verdicts.rate.near", **numbers) + (t("verdicts.rate.half", half=half) if suggestion else "")
         return Message("warning", text, suggestion)
-    speed = ", but slow: it covers little ground per step" if check.ratio < 0.01 else ""
-    bound = " at least" if limit.kind == "lower_bound" else ""
-    return Message("info", f"Learning rate {rate:g} is {check.ratio:.2g}× the stability limit{bound} "
-                           f"{_rate(limit.learning_rate)} for {where}: stable{speed}.")
+    speed = t("verdicts.rate.slow") if check.ratio < 0.01 else ""
+    key = "stable_lower_bound" if limit.kind == "lower_bound" else "stable"
+    return Message("info", t(f"verdicts.rate.{key}", speed=speed, **numbers))
 
 
 def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
@@ -202,11 +207,9 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
     scale = float(np.linalg.norm(problem.optimum.params))
     push = rate * config.l1_penalty
     if config.l1_penalty > 0 and push > ARRIVED * scale:
-        return Message("warning", (
-            f"With L1 penalty {config.l1_penalty:g} at learning rate {rate:g}, every step moves each weight by "
-            f"learning rate × L1 = {push:.3g}, against weights of size ‖θ*‖ = {scale:.3g} at the closed form: the "
-            f"weights near zero will jump across it and back, and the run will not settle. An L1 penalty below "
-            f"{sgdcore.round_down(ARRIVED * scale / rate):g} moves them by less than 1% of that."),
+        return Message("warning", t(
+            "verdicts.planned.l1", l1=config.l1_penalty, rate=rate, push=push, scale=scale,
+            below=sgdcore.round_down(ARRIVED * scale / rate)),
             settable_suggestions((sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),)))
     if limits.minibatch.crossed(rate) != "none":
         return None
@@ -221,14 +224,11 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
     if epochs <= config.epochs:
         return None
     kappa = limits.condition_number
-    why = (f"the condition number is κ = {f'{kappa:,.3g}' if math.isfinite(kappa) else 'infinite'}, and "
-           if kappa >= ILL_CONDITIONED else "")
+    why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
     return Message("warning", (
-        f"Too few epochs for this data at this rate: {why}at learning rate {rate:g} the flattest "
-        f"direction shrinks by a factor {per_step:.6g} per step, so bringing the distance to the optimum down "
-        f"100-fold takes about {_count(epochs)} epochs; {config.epochs:,} are set."
-        + (f" More than the {MAX_EPOCHS:,} epochs a run here can have: momentum, a larger rate within the "
-           "limit, or standardisation helps." if epochs > MAX_EPOCHS else "")),
+        t("verdicts.planned.few_epochs", why=why, rate=rate, per_step=per_step, needed=_count(epochs),
+          epochs=config.epochs)
+        + (t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS) if epochs > MAX_EPOCHS else "")),
         settable_suggestions((sgdcore.Suggestion("epochs", math.ceil(epochs)),)))
 
 
@@ -243,19 +243,19 @@ def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion
     parts = []
     for suggestion in suggestions:
         if suggestion.setting == "standardize" and limits.standardized is not None:
-            parts.append(f" Turn on standardisation: the limit goes from {_rate(limits.minibatch.learning_rate)} "
-                         f"to {_rate(limits.standardized.learning_rate)}"
-                         + (f"; then use learning rate {suggestion.learning_rate:g}."
-                            if settable_rate(suggestion.learning_rate) else "."))
+            limits_moved = {"before": _rate(limits.minibatch.learning_rate),
+                            "after": _rate(limits.standardized.learning_rate)}
+            if settable_rate(suggestion.learning_rate):
+                parts.append(t("verdicts.fix.standardize_then", rate=suggestion.learning_rate, **limits_moved))
+            else:
+                parts.append(t("verdicts.fix.standardize", **limits_moved))
         elif suggestion.setting == "learning_rate":
             if settable_rate(float(suggestion.value)):
-                parts.append(f" Use learning rate {suggestion.value:g}, half the limit (where SGD converges fastest).")
+                parts.append(t("verdicts.fix.learning_rate", rate=suggestion.value))
             elif any(other.setting == "standardize" for other in suggestions):
-                parts.append(f" Without it, no learning rate the dashboard sets (from {MIN_RATE:g}) is below the "
-                             "limit.")
+                parts.append(t("verdicts.fix.none_without_standardizing", min_rate=MIN_RATE))
             else:
-                parts.append(f" No learning rate the dashboard sets (from {MIN_RATE:g}) is below this limit: the "
-                             "data's scale is the trouble; rescale the columns.")
+                parts.append(t("verdicts.fix.none", min_rate=MIN_RATE))
     return "".join(parts)
 
 
@@ -263,35 +263,42 @@ def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion
 
 
 def _speed(progress: sgdcore.Progress) -> str:
-    steps = f"{progress.step:,} step" if progress.step == 1 else f"{progress.step:,} steps"
-    return f"{steps} in {progress.elapsed_seconds:.3g} s ({progress.steps_per_second:,.0f} steps/s)"
+    return t("verdicts.speed", steps=tn("verdicts.steps", progress.step), seconds=progress.elapsed_seconds,
+             steps_per_second=progress.steps_per_second)
 
 
-def paused_text(progress: sgdcore.Progress) -> str:
-    """A run stopped by the user or paused by Step: where it is, and how to go on (its own message)."""
-    return progress.message[0].upper() + progress.message[1:] + f". {_speed(progress)}."
+def paused_text(progress: sgdcore.Progress, *, by_user: bool = False) -> str:
+    """A run stopped by the user (``by_user``: a click interrupted it) or paused by Step: where it is, and how to
+    go on. Worded from the snapshot's numbers, as sgdcore's own message says it in English."""
+    numbers = {"step": progress.step, "epoch": progress.epoch, "epochs": progress.epochs,
+               "epoch_under_way": progress.epoch + 1, "batch": progress.batch_in_epoch,
+               "steps_per_epoch": progress.steps_per_epoch, "speed": _speed(progress)}
+    inside = progress.batch_in_epoch > 0
+    if by_user:
+        return t("verdicts.stopped_inside" if inside else "verdicts.stopped_between", **numbers)
+    return t("verdicts.paused_inside" if inside else "verdicts.paused_between", **numbers)
 
 
 def _epochs(count: int) -> str:
-    return f"{count:,} epoch" if count == 1 else f"{count:,} epochs"
+    return tn("verdicts.epochs", count)
 
 
-def _lead(progress: sgdcore.Progress) -> str:
+def _lead(progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> str:
     speed = _speed(progress)
-    if progress.status == "converged":
-        return f"Converged after {_epochs(progress.epoch)}: {progress.message.split(': ', 1)[-1]}. {speed}."
-    return f"Finished {_epochs(progress.epochs)}. {speed}."
+    if progress.status == "converged":  # by the early-stopping rule (tol, n_iter_no_change)
+        return t("verdicts.converged", epochs=_epochs(progress.epoch), tol=config.tol,
+                 n_iter_no_change=config.n_iter_no_change, speed=speed)
+    return t("verdicts.finished", epochs=_epochs(progress.epochs), speed=speed)
 
 
 def _target(diagnosis: sgdcore.Diagnosis) -> str:
-    return "the closed form" if diagnosis.target == "closed_form" else "the penalised optimum"
+    return t("verdicts.target.closed_form" if diagnosis.target == "closed_form" else "verdicts.target.penalised")
 
 
 def _penalty_note(diagnosis: sgdcore.Diagnosis) -> str:
     if not diagnosis.penalty_shifts_optimum:
         return ""
-    return (" The penalty moves that optimum away from the closed form's least-squares answer: the table "
-            "compares with the closed form.")
+    return t("verdicts.penalty_note")
 
 
 def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, problem: sgdcore.Problem,
@@ -299,57 +306,39 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     """A run of ``config`` on ``problem`` that ended (finished, converged or diverged), judged: the status line
     of the Train page."""
     limits, limit = diagnosis.limits, diagnosis.limits.minibatch
-    where = "the full batch" if limit.batch_size >= limit.n_rows else f"batch size {limit.batch_size}"
+    numbers = {"rate": diagnosis.learning_rate, "ratio": diagnosis.ratio, "limit": _rate(limit.learning_rate),
+               "full_batch": _rate(limit.full_batch), "where": _where(limit)}
     if diagnosis.verdict == "diverged":
-        step = f"Diverged at step {diagnosis.diverged_at_step}"
+        step = diagnosis.diverged_at_step
         if diagnosis.crossed == "full_batch":
-            text = (f"{step}: learning rate {diagnosis.learning_rate:g} is "
-                    f"{diagnosis.learning_rate / limit.full_batch:.2g}× the full-batch stability limit "
-                    f"{_rate(limit.full_batch)}"
-                    + ("." if limit.batch_size >= limit.n_rows else
-                       f" (the limit for {where} is {_rate(limit.learning_rate)}).")
-                    )
+            key = "diverged_full_batch" if limit.batch_size >= limit.n_rows else "diverged_full_batch_and_minibatch"
+            text = t(f"verdicts.{key}", step=step, full_ratio=diagnosis.learning_rate / limit.full_batch, **numbers)
         elif diagnosis.crossed == "minibatch":
-            text = (f"{step}: learning rate {diagnosis.learning_rate:g} is {diagnosis.ratio:.2g}× the stability "
-                    f"limit {_rate(limit.learning_rate)} for {where}, though below the full-batch limit "
-                    f"{_rate(limit.full_batch)}: the minibatches' noise made it grow.")
+            text = t("verdicts.diverged_minibatch", step=step, **numbers)
         else:
-            text = (f"{step} at learning rate {diagnosis.learning_rate:g}, {diagnosis.ratio:.2g}× the stability "
-                    f"limit {_rate(limit.learning_rate)} for {where}: the schedule or the start took it past what "
-                    "the loss can absorb.")
+            text = t("verdicts.diverged_below_limit", step=step, **numbers)
         return _with_fixes("error", text, limits, diagnosis.suggestions)
 
-    lead = _lead(progress)
-    distance = diagnosis.relative_distance or 0.0
+    lead = _lead(progress, config)
+    distance = _percent(diagnosis.relative_distance or 0.0)
     if diagnosis.crossed != "none" and _growing(progress):
         losses = progress.epoch_train_loss
-        text = (f"Diverging: the run ended before the loss blew up, but it grew from {losses[0]:.3g} to "
-                f"{losses[-1]:.3g}. Learning rate {diagnosis.learning_rate:g} is {diagnosis.ratio:.2g}× the stability "
-                f"limit {_rate(limit.learning_rate)} for {where}.")
+        text = t("verdicts.diverging", first=losses[0], last=losses[-1], **numbers)
         return _with_fixes("error", text, limits, sgdcore.check_learning_rate(problem, config, limits).suggestions)
     if diagnosis.verdict == "at_optimum":
-        return Message("success", f"{lead} At {_target(diagnosis)}: {_percent(distance)} from it (relative "
-                                  f"distance), train R² {diagnosis.train_r2:.4g}.{_penalty_note(diagnosis)}")
+        return Message("success", t("verdicts.at_optimum", lead=lead, target=_target(diagnosis), distance=distance,
+                                    r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)))
     if diagnosis.verdict == "noise_floor":
-        floor = diagnosis.floor
-        text = (f"{lead} SGD hovers {diagnosis.loss_gap:.3g} above the optimum's loss because of minibatch noise: "
-                f"at learning rate {diagnosis.learning_rate:g} and {where} the expected level is "
-                f"{floor.excess_loss:.3g} above it (dotted on the loss chart), {_percent(distance)} from "
-                f"{_target(diagnosis)}. A decaying schedule or a larger batch goes further.")
+        text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
+                 distance=distance, target=_target(diagnosis), **numbers)
         return Message("info", text, settable_suggestions(diagnosis.suggestions))
     if diagnosis.verdict == "oscillating":
         swing = diagnosis.oscillation
         if swing.cause == "l1_penalty":
-            names = ", ".join(swing.parameters)
-            text = (f"Not settled: oscillating at the end. The L1 penalty {config.l1_penalty:g} moves every weight "
-                    f"by learning rate × L1 = {swing.amplitude:.3g} at each step, so the weights the penalised "
-                    f"optimum holds at zero ({names}) jump across zero and back (seen in the run: ±"
-                    f"{swing.measured_swing:.3g}). Lower the L1 penalty, or use a schedule whose steps shrink.")
+            text = t("verdicts.oscillating_l1", l1=config.l1_penalty, amplitude=swing.amplitude,
+                     names=t("verdicts.list_separator").join(swing.parameters), swing=swing.measured_swing)
         else:
-            text = (f"Not settled: oscillating at the end. Learning rate {diagnosis.learning_rate:g} is "
-                    f"{diagnosis.ratio:.2g}× the stability limit {_rate(limit.learning_rate)} for {where}, so the "
-                    f"steepest direction keeps swinging; the run ends {_percent(distance)} from "
-                    f"{_target(diagnosis)}. A rate at half the limit converges fastest.")
+            text = t("verdicts.oscillating", distance=distance, target=_target(diagnosis), **numbers)
         return Message("warning", text, settable_suggestions(diagnosis.suggestions))
     return Message("warning", _far_text(diagnosis, progress), settable_suggestions(diagnosis.suggestions))
 
@@ -360,82 +349,69 @@ def _growing(progress: sgdcore.Progress) -> bool:
 
 
 def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
-    distance = diagnosis.relative_distance or 0.0
     kappa = diagnosis.limits.condition_number
-    done = (f"Converged after {_epochs(progress.epoch)} by the early-stopping rule" if progress.status == "converged"
-            else f"Finished {_epochs(progress.epoch)}")
-    text = (f"{done}. {_speed(progress)}. But SGD is far from {_target(diagnosis)}: {_percent(distance)} away "
-            "(relative distance).")
+    text = t("verdicts.far.converged" if progress.status == "converged" else "verdicts.far.finished",
+             epochs=_epochs(progress.epoch), speed=_speed(progress), target=_target(diagnosis),
+             distance=_percent(diagnosis.relative_distance or 0.0))
     if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:
-        text += (f" Train R² is {diagnosis.train_r2:.2g}, below 0: these weights predict worse than the mean of "
-                 "the target does.")
+        text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
     if diagnosis.sign_flips:
-        text += f" Wrong sign: {', '.join(diagnosis.sign_flips)}."
-    kappa_text = f"{kappa:,.3g}" if math.isfinite(kappa) else "infinite"
+        text += t("verdicts.far.wrong_sign", names=t("verdicts.list_separator").join(diagnosis.sign_flips))
     if kappa >= ILL_CONDITIONED:
-        text += (f" Too few steps for the condition number κ = {kappa_text}: plain SGD needs about κ·ln(1/ε) steps "
-                 "to come within ε, because the flattest direction moves by a fraction 1/κ of the steepest.")
+        text += t("verdicts.far.ill_conditioned", kappa=_kappa(kappa))
     else:
-        text += (f" Too few steps at learning rate {diagnosis.learning_rate:g} (the condition number κ = "
-                 f"{kappa_text} is no obstacle).")
+        text += t("verdicts.far.few_steps", rate=diagnosis.learning_rate, kappa=_kappa(kappa))
     needed = diagnosis.epochs_needed
     per_epoch = diagnosis.contraction_per_epoch
-    measured = (f"the loss gap shrinking by a factor {per_epoch:.4g} per epoch, as measured in this run"
-                if per_epoch is not None else "the contraction the theory predicts")
+    measured = (t("verdicts.far.measured", factor=per_epoch) if per_epoch is not None
+                else t("verdicts.far.predicted"))
     if needed is not None and math.isinf(needed):
-        text += " The loss no longer falls at this rate."
+        text += t("verdicts.far.no_longer_falls")
     elif needed is not None and needed > 0:
         total = progress.epoch + math.ceil(needed)
         if total <= MAX_EPOCHS:
-            more = math.ceil(needed)
-            text += (f" At {measured}, about {more:,} more epoch{'s' if more != 1 else ''} would bring it "
-                     f"within {ARRIVED:.0%}.")
+            text += tn("verdicts.far.more_epochs", math.ceil(needed), measured=measured, arrived=ARRIVED)
         else:
-            text += (f" At {measured}, it would take about {_count(needed)} more epochs to come within "
-                     f"{ARRIVED:.0%}: more than the {MAX_EPOCHS:,} epochs a run here can have.")
+            text += t("verdicts.far.beyond_max", measured=measured, needed=_count(needed), arrived=ARRIVED,
+                      max_epochs=MAX_EPOCHS)
     helps = [_help_text(suggestion, diagnosis) for suggestion in settable_suggestions(diagnosis.suggestions)]
     if helps:
-        text += " What would help: " + "; ".join(helps) + "."
+        text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
     return text
 
 
 def _help_text(suggestion: sgdcore.Suggestion, diagnosis: sgdcore.Diagnosis) -> str:
     limits = diagnosis.limits
     if suggestion.setting == "momentum":
-        return (f"momentum μ = {suggestion.value:g} with learning rate {suggestion.learning_rate:g}, which needs "
-                "about √κ steps instead of κ")
+        return t("verdicts.help.momentum", momentum=suggestion.value, rate=suggestion.learning_rate)
     if suggestion.setting == "learning_rate":
-        return (f"a larger learning rate, {suggestion.value:g} (half the limit "
-                f"{_rate(limits.minibatch.learning_rate)})")
+        return t("verdicts.help.learning_rate", rate=suggestion.value, limit=_rate(limits.minibatch.learning_rate))
     if suggestion.setting == "standardize":
-        kappa = limits.standardized_condition_number
-        return (f"standardisation, which takes κ from {limits.condition_number:,.3g} to {kappa:,.3g}"
-                + (f" (then learning rate {suggestion.learning_rate:g})" if suggestion.learning_rate else ""))
+        kappas = {"before": limits.condition_number, "after": limits.standardized_condition_number}
+        if suggestion.learning_rate:
+            return t("verdicts.help.standardize_then", rate=suggestion.learning_rate, **kappas)
+        return t("verdicts.help.standardize", **kappas)
     if suggestion.setting == "epochs":
-        return f"{suggestion.value:,} epochs"
+        return t("verdicts.help.epochs", epochs=suggestion.value)
     return button_label(suggestion)
 
 
 def short_text(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None = None) -> str:
     """The outcome in a few words, for a table with one row per run; with the run's diagnosis, its verdict."""
     if progress.status == "diverged":
-        return f"diverged at step {progress.diverged_at_step}"
+        return t("verdicts.short.diverged", step=progress.diverged_at_step)
     if progress.status == "stopped":
-        return f"stopped at step {progress.step}"
+        return t("verdicts.short.stopped", step=progress.step)
     if progress.status == "running":
-        return "running"
-    ended = f"converged after {progress.epoch} epochs" if progress.status == "converged" else "finished"
+        return t("verdicts.short.running")
+    ended = (t("verdicts.short.converged", epochs=progress.epoch) if progress.status == "converged"
+             else t("verdicts.short.finished"))
     if _growing(progress) and (diagnosis is None or diagnosis.crossed != "none"):
-        return f"{ended}, but the loss grew: diverging"
-    if diagnosis is None:
+        return t("verdicts.short.diverging", ended=ended)
+    if diagnosis is None or diagnosis.verdict not in ("at_optimum", "noise_floor", "oscillating", "far_from_optimum"):
         return ended
-    distance = _percent(diagnosis.relative_distance or 0.0)
-    return {
-        "at_optimum": f"{ended}: at the optimum",
-        "noise_floor": f"{ended}: at the noise floor, {distance} away",
-        "oscillating": f"{ended}: oscillating, {distance} away",
-        "far_from_optimum": f"{ended}: far from the optimum, {distance} away",
-    }.get(diagnosis.verdict, ended)
+    return t(f"verdicts.short.{diagnosis.verdict}", ended=ended,
+             distance=_percent(diagnosis.relative_distance or 0.0))
 
 
 # Suggestions, applied with one click
@@ -444,20 +420,13 @@ def short_text(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None =
 def button_label(suggestion: sgdcore.Suggestion) -> str:
     """The text of the button that applies ``suggestion``."""
     value, setting = suggestion.value, suggestion.setting
-    rate = f" at learning rate {suggestion.learning_rate:g}" if suggestion.learning_rate is not None else ""
-    if setting == "learning_rate":
-        return f"Use learning rate {value:g}"
-    if setting == "standardize":
-        return f"Standardise{rate}"
-    if setting == "momentum":
-        return f"Use momentum {value:g}{rate}"
-    if setting == "batch_size":
-        return f"Use batch size {value:,}"
+    rate = t("verdicts.button.at_rate", rate=suggestion.learning_rate) if suggestion.learning_rate is not None else ""
+    if setting in ("learning_rate", "momentum", "batch_size", "l1_penalty", "standardize"):
+        return t(f"verdicts.button.{setting}", value=value, at_rate=rate)
     if setting == "schedule":
-        return f"Use the {SCHEDULE_LABELS.get(str(value), str(value)).split(' (')[0].lower()} schedule"
-    if setting == "l1_penalty":
-        return f"Lower the L1 penalty to {value:g}"
-    return f"Train {value:,} epochs"
+        schedule = t(f"verdicts.schedule.{value}") if value in sgdcore.SCHEDULES else str(value)
+        return t("verdicts.button.schedule", schedule=schedule)
+    return t("verdicts.button.epochs", value=value)
 
 
 def apply_suggestion(state: MutableMapping[str, Any], suggestion: sgdcore.Suggestion) -> None:
@@ -476,7 +445,7 @@ def show(message: Message, *, where: Any = None, key: str) -> None:
         columns = where.columns(len(message.suggestions))
         for index, (column, suggestion) in enumerate(zip(columns, message.suggestions, strict=True)):
             column.button(button_label(suggestion), key=f"{key}_suggestion_{index}", on_click=apply_suggestion,
-                          args=(st.session_state, suggestion), help="Changes the setting in the sidebar.")
+                          args=(st.session_state, suggestion), help=t("verdicts.button.help"))
 
 
 # Comparison pages
@@ -488,21 +457,19 @@ def comparison_check(runs: dict[str, tuple[float, sgdcore.StabilityLimit]]) -> M
     above, near = [], []
     for label, (rate, limit) in runs.items():
         ratio = limit.ratio(rate)
-        where = "the full batch" if limit.batch_size >= limit.n_rows else f"batch size {limit.batch_size}"
-        bound = " (a lower bound)" if limit.kind == "lower_bound" else ""
-        described = f"{label}: {ratio:.2g}× the limit {_rate(limit.learning_rate)}{bound} for {where}"
+        key = "run_lower_bound" if limit.kind == "lower_bound" else "run"
+        described = t(f"verdicts.compared.{key}", label=label, ratio=ratio, limit=_rate(limit.learning_rate),
+                      where=_where(limit))
         if limit.crossed(rate) != "none":
             above.append(described)
         elif ratio > NEAR_LIMIT:
             near.append(described)
     if not above and not near:
         return None
-    text = []
-    if above:
-        text.append("Above the stability limit, expect divergence: " + "; ".join(above) + ".")
-    if near:
-        text.append("Near it, expect oscillation: " + "; ".join(near) + ".")
-    return Message("warning", " ".join(text))
+    separator = t("verdicts.help_separator")
+    text = (t("verdicts.compared.above", runs=separator.join(above)) if above else "") + (
+        t("verdicts.compared.near", runs=separator.join(near)) if near else "")
+    return Message("warning", text.strip())
 
 
 def run_diagnoses(entry: MutableMapping[str, Any], problem: sgdcore.Problem,

@@ -17,9 +17,10 @@ import streamlit as st
 import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, conditioning, verdicts, zones
+from ui.classroom import classroom_notice, shown
 from ui.datasets import CSV_KEY, Choice, current_problem
 from ui.errors import error_text
-from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch
+from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch, t, tn
 from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
 from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
@@ -32,6 +33,7 @@ from ui.settings import (
     apply_query_params,
     bounds,
     largest_batch_size,
+    option_names,
     parse_weights,
     query_params,
     train_config,
@@ -91,43 +93,82 @@ def _resize_weights() -> None:
     state["true_weights"] = ", ".join(f"{w:g}" for w in [*weights[:wanted], *extra])
 
 
+# The settings each section of the sidebar draws a control for (a classroom link may leave some out)
+DATA_CONTROLS = ("data_source", "n_rows", "true_weights", "true_bias", "noise", "data_seed", "standardize",
+                 "test_fraction")
+MORE_CONTROLS = ("warmup_epochs", "early_stopping", "tol", "n_iter_no_change", "seed", "n_threads")
+OPTIMISER_CONTROLS = ("learning_rate", "batch_size", "shuffle", "epochs", "momentum", "nesterov", "weight_decay",
+                      "l1_penalty", "schedule", "decay_gamma", "decay_epochs", "power_t", *MORE_CONTROLS)
+SIDEBAR_CONTROLS = DATA_CONTROLS + OPTIMISER_CONTROLS
+
+
+def sidebar_controls(state: Mapping[str, Any]) -> tuple[str, ...]:
+    """The settings whose controls the sidebar draws for these settings when every control is shown: those of
+    the data source chosen, and a schedule's or early stopping's own only when they are on."""
+    source, schedule = value(state, "data_source"), value(state, "schedule")
+    drawn = {
+        "n_rows": source == "synthetic", "true_weights": source == "synthetic", "true_bias": source == "synthetic",
+        "noise": source == "synthetic", "data_seed": source == "synthetic",
+        "standardize": source != "dask", "test_fraction": source != "dask",
+        "decay_gamma": schedule in ("step", "exponential"), "decay_epochs": schedule in ("step", "exponential"),
+        "power_t": schedule == "inverse_scaling",
+        "tol": value(state, "early_stopping"), "n_iter_no_change": value(state, "early_stopping"),
+    }
+    return tuple(key for key in SIDEBAR_CONTROLS if drawn.get(key, True))
+
+
 def data_sidebar() -> Choice:
-    """The data section; returns the problem in use (``None`` only if no data ever worked)."""
+    """The data section; returns the problem in use (``None`` only if no data ever worked).
+
+    A classroom link draws only the controls it shows (ui.classroom); the others keep their values.
+    """
     state = st.session_state
     sidebar = st.sidebar
-    sidebar.header("Data")
+    drawn = any(shown(state, key) for key in DATA_CONTROLS)
+    if drawn:
+        sidebar.header(t("sidebar.data"))
     has_csv = state.get(CSV_KEY) is not None
-    sidebar.radio(
-        "Data source", BY_KEY["data_source"].choices, key="data_source",
-        format_func=lambda source: DATA_SOURCE_LABELS[source]
-        + ("" if source != "csv" or has_csv else " (upload on the Data page)"),
-    )
+    if shown(state, "data_source"):
+        # Options are named from dicts made now, in this run's language: AppTest names them again after the run.
+        names = dict(DATA_SOURCE_LABELS)
+        if not has_csv:
+            names["csv"] += t("sidebar.upload_on_data_page")
+        sidebar.radio(t("sidebar.data_source"), BY_KEY["data_source"].choices, key="data_source",
+                      format_func=option_names(names))
     if state["data_source"] == "synthetic":
-        sidebar.number_input("Rows", **bounds("n_rows"), step=100, key="n_rows")
+        if shown(state, "n_rows"):
+            sidebar.number_input(t("sidebar.rows"), **bounds("n_rows"), step=100, key="n_rows")
         try:
             state["_n_features"] = len(parse_weights(state["true_weights"]))
         except ValueError:
             state.setdefault("_n_features", 2)
-        sidebar.number_input("Features", min_value=1, max_value=MAX_FEATURES, step=1, key="_n_features",
-                             on_change=_resize_weights)
-        sidebar.text_input("True weights w", key="true_weights", help="Comma-separated, one per feature.")
-        sidebar.number_input("True bias b", **bounds("true_bias"), step=0.1, format="%g", key="true_bias")
-        sidebar.number_input("Noise (standard deviation)", **bounds("noise"), step=0.01, format="%g", key="noise")
-        sidebar.number_input("Data seed", **bounds("data_seed"), step=1, key="data_seed")
+        if shown(state, "true_weights"):
+            sidebar.number_input(t("sidebar.features"), min_value=1, max_value=MAX_FEATURES, step=1,
+                                 key="_n_features", on_change=_resize_weights)
+            sidebar.text_input(t("sidebar.true_weights"), key="true_weights", help=t("sidebar.true_weights_help"))
+        if shown(state, "true_bias"):
+            sidebar.number_input(t("sidebar.true_bias"), **bounds("true_bias"), step=0.1, format="%g",
+                                 key="true_bias")
+        if shown(state, "noise"):
+            sidebar.number_input(t("sidebar.noise"), **bounds("noise"), step=0.01, format="%g", key="noise")
+        if shown(state, "data_seed"):
+            sidebar.number_input(t("sidebar.data_seed"), **bounds("data_seed"), step=1, key="data_seed")
     if state["data_source"] == "dask":
-        sidebar.caption("Large data trains on the files as they are: no standardisation, no held-out test rows.")
+        if drawn:
+            sidebar.caption(t("sidebar.large_data_as_is"))
         conditioning_slot = sidebar.empty()
     else:
-        sidebar.toggle("Standardise features and target", key="standardize", help="Train on zero-mean, "
-                       "unit-variance columns; coefficients are reported in the original units.")
+        if shown(state, "standardize"):
+            sidebar.toggle(t("sidebar.standardize"), key="standardize", help=t("sidebar.standardize_help"))
         conditioning_slot = sidebar.empty()  # beside the toggle, filled once the data is known
-        sidebar.slider("Test fraction", **bounds("test_fraction"), step=0.05, key="test_fraction",
-                       help="Rows held out to measure the test loss; 0 trains on everything.")
+        if shown(state, "test_fraction"):
+            sidebar.slider(t("sidebar.test_fraction"), **bounds("test_fraction"), step=0.05, key="test_fraction",
+                           help=t("sidebar.test_fraction_help"))
     # Large synthetic data takes seconds to make and solve: at a lower priority, so others' pages stay quick.
     heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
     with background_priority(heavy):
         choice = current_problem(state)
-        if choice.problem is not None:
+        if choice.problem is not None and drawn:
             conditioning_slot.caption(conditioning.caption(
                 conditioning.condition_numbers_for(choice.problem, choice.key), choice.problem.scaler is not None))
     if choice.error:
@@ -135,11 +176,12 @@ def data_sidebar() -> Choice:
     return choice
 
 
-def _lower_to(key: str, limit: int, label: str, why: str) -> None:
-    """Lower a setting above what the data or the server allows (from a share link, or other data), and say so."""
+def _lower_to(key: str, limit: int) -> None:
+    """Lower a setting above what the data or the server allows (from a share link, or other data), and say so
+    (``sidebar.lowered.<key>``)."""
     state = st.session_state
     if state[key] > limit:
-        st.sidebar.info(f"{label} lowered from {state[key]} to {limit}, {why}.")
+        st.sidebar.info(t(f"sidebar.lowered.{key}", was=state[key], limit=limit))
         state[key] = limit
 
 
@@ -148,77 +190,95 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
     names it) beside the learning rate, and a warning when the rate is above or near the limit."""
     state = st.session_state
     sidebar = st.sidebar
-    sidebar.header("Optimiser")
+    drawn = any(shown(state, key) for key in OPTIMISER_CONTROLS)
+    if drawn:
+        sidebar.header(t("sidebar.optimiser"))
     n_train = problem.train.n_rows
     largest = largest_batch_size(n_train)
-    _lower_to("batch_size", largest, "Batch size", "the number of training rows (full-batch gradient descent)")
+    _lower_to("batch_size", largest)
     if state["learning_rate"] not in LEARNING_RATE_GRID:
         grid = sorted({*LEARNING_RATE_GRID, state["learning_rate"]})
     else:
         grid = LEARNING_RATE_GRID
-    sidebar.select_slider("Learning rate η (log scale)", options=grid, key="learning_rate",
-                          format_func=lambda v: f"{v:g}")
+    if shown(state, "learning_rate"):
+        sidebar.select_slider(t("sidebar.learning_rate"), options=grid, key="learning_rate",
+                              format_func=lambda v: f"{v:g}")
     limits_slot = sidebar.container()
-    sidebar.number_input("Batch size", **bounds("batch_size", high=largest), step=1, key="batch_size",
-                         help=f"1 is pure SGD, {largest} is full-batch gradient descent.")
-    sidebar.selectbox("Minibatches drawn", SAMPLINGS, key="shuffle", format_func=SAMPLING_LABELS.__getitem__,
-                      help="Without replacement: each epoch visits every row once, in a new random order (D2L's "
-                           "data_iter). With replacement: every row of every batch drawn independently, some twice, "
-                           "some not at all. Blocks: runs of neighbouring rows, faster to read on large data, biased "
-                           "if the file is sorted. The Batch-size page shows what each does to the gradient noise.")
-    if state["shuffle"] == "replacement":
-        sidebar.caption("The limits and noise floors shown are for batches without replacement: drawn with "
-                        "replacement, minibatch noise is (n − 1)/(n − B) times larger, so the limits are a little "
-                        "lower and the floors a little higher (much so only for batches near n).")
-    sidebar.number_input("Epochs", **bounds("epochs"), step=1, key="epochs")
-    sidebar.slider("Momentum μ", **bounds("momentum"), step=0.01, key="momentum")
-    sidebar.toggle("Nesterov", key="nesterov", disabled=state["momentum"] == 0,
-                   help="Look-ahead momentum (needs μ > 0).")
-    sidebar.number_input("Weight decay (L2)", **bounds("weight_decay"), step=0.001, format="%g", key="weight_decay",
-                         help="Adds weight_decay · w to the gradient, as torch.optim.SGD (the bias is not decayed).")
-    sidebar.number_input("L1 penalty", **bounds("l1_penalty"), step=0.001, format="%g", key="l1_penalty",
-                         help="Adds l1 · sign(w) to the gradient (the subgradient of l1·‖w‖₁): pushes weights to 0.")
-    sidebar.selectbox("Learning-rate schedule", tuple(SCHEDULE_LABELS), key="schedule",
-                      format_func=SCHEDULE_LABELS.__getitem__)
+    if shown(state, "batch_size"):
+        sidebar.number_input(t("sidebar.batch_size"), **bounds("batch_size", high=largest), step=1, key="batch_size",
+                             help=t("sidebar.batch_size_help", largest=largest))
+    if shown(state, "shuffle"):
+        sidebar.selectbox(t("sidebar.shuffle"), SAMPLINGS, key="shuffle", format_func=option_names(SAMPLING_LABELS),
+                          help=t("sidebar.shuffle_help"))
+    if state["shuffle"] == "replacement" and drawn:
+        sidebar.caption(t("sidebar.replacement_limits"))
+    if shown(state, "epochs"):
+        sidebar.number_input(t("sidebar.epochs"), **bounds("epochs"), step=1, key="epochs")
+    if shown(state, "momentum"):
+        sidebar.slider(t("sidebar.momentum"), **bounds("momentum"), step=0.01, key="momentum")
+    if shown(state, "nesterov"):
+        sidebar.toggle(t("sidebar.nesterov"), key="nesterov", disabled=state["momentum"] == 0,
+                       help=t("sidebar.nesterov_help"))
+    if shown(state, "weight_decay"):
+        sidebar.number_input(t("sidebar.weight_decay"), **bounds("weight_decay"), step=0.001, format="%g",
+                             key="weight_decay", help=t("sidebar.weight_decay_help"))
+    if shown(state, "l1_penalty"):
+        sidebar.number_input(t("sidebar.l1_penalty"), **bounds("l1_penalty"), step=0.001, format="%g",
+                             key="l1_penalty", help=t("sidebar.l1_penalty_help"))
+    if shown(state, "schedule"):
+        sidebar.selectbox(t("sidebar.schedule"), tuple(SCHEDULE_LABELS), key="schedule",
+                          format_func=option_names(SCHEDULE_LABELS))
     schedule = state["schedule"]
     if schedule in ("step", "exponential"):
-        sidebar.slider("Decay factor γ", **bounds("decay_gamma"), step=0.01, key="decay_gamma")
-        sidebar.number_input("… every (epochs)", **bounds("decay_epochs"), step=1, key="decay_epochs")
-    if schedule == "inverse_scaling":
+        if shown(state, "decay_gamma"):
+            sidebar.slider(t("sidebar.decay_gamma"), **bounds("decay_gamma"), step=0.01, key="decay_gamma")
+        if shown(state, "decay_epochs"):
+            sidebar.number_input(t("sidebar.decay_epochs"), **bounds("decay_epochs"), step=1, key="decay_epochs")
+    if schedule == "inverse_scaling" and shown(state, "power_t"):
         sidebar.slider("power_t", **bounds("power_t"), step=0.05, key="power_t")
     try:
         config = train_config(state, n_train)
     except sgdcore.SGDCoreError as error:
-        sidebar.error(str(error), icon="⚠️")
+        sidebar.error(error_text(error), icon="⚠️")
     else:
-        if schedule != "constant" or state["warmup_epochs"]:
-            total_steps = config.steps_per_epoch(n_train) * config.epochs
-            sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
-        # Beside the learning rate, drawn once the settings it depends on (batch size, momentum, decay) are read.
-        limits = verdicts.limits_for(problem, data_key, config)
-        # The zones strip first, right under the slider whose scale it shares.
-        rate_zones = zones.rate_zones(problem, config, limits)
-        limits_slot.altair_chart(zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
-        limits_slot.caption(zones.zones_text(rate_zones, config.learning_rate))
-        limits_slot.caption(verdicts.limit_text(limits, config))
-        message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
-        if message.tone == "info":  # a stable rate: said quietly
-            limits_slot.caption(message.text)
-        else:
-            verdicts.show(message, where=limits_slot, key="sidebar")
+        # A classroom link that leaves no optimiser control to change has nothing to draw them beside.
+        if drawn:
+            if schedule != "constant" or state["warmup_epochs"]:
+                total_steps = config.steps_per_epoch(n_train) * config.epochs
+                sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
+            # Beside the learning rate, drawn once the settings it depends on (batch size, momentum, decay) are read.
+            limits = verdicts.limits_for(problem, data_key, config)
+            # The zones strip first, right under the slider whose scale it shares.
+            rate_zones = zones.rate_zones(problem, config, limits)
+            limits_slot.altair_chart(zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
+            limits_slot.caption(zones.zones_text(rate_zones, config.learning_rate))
+            limits_slot.caption(verdicts.limit_text(limits, config))
+            message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+            if message.tone == "info":  # a stable rate: said quietly
+                limits_slot.caption(message.text)
+            else:
+                verdicts.show(message, where=limits_slot, key="sidebar")
     cores = sgdcore.usable_cores()
     # Said here, not in the folded section below, where it would go unseen.
     if state["n_threads"] != AUTO:
-        _lower_to("n_threads", cores, "Training threads", "the cores this server may use")
-    with sidebar.expander("More: warm-up, early stopping, seed, threads"):
-        st.number_input("Linear warm-up (epochs)", **bounds("warmup_epochs"), step=1, key="warmup_epochs")
-        st.toggle("Stop early when the loss stops improving", key="early_stopping",
-                  help="As scikit-learn's SGDRegressor: stop after `patience` epochs that improve by less than tol.")
+        _lower_to("n_threads", cores)
+    if not any(shown(state, key) for key in MORE_CONTROLS):
+        return
+    with sidebar.expander(t("sidebar.more")):
+        if shown(state, "warmup_epochs"):
+            st.number_input(t("sidebar.warmup_epochs"), **bounds("warmup_epochs"), step=1, key="warmup_epochs")
+        if shown(state, "early_stopping"):
+            st.toggle(t("sidebar.early_stopping"), key="early_stopping", help=t("sidebar.early_stopping_help"))
         if state["early_stopping"]:
-            st.number_input("tol", **bounds("tol"), format="%g", step=1e-4, key="tol")
-            st.number_input("patience (n_iter_no_change)", **bounds("n_iter_no_change"), step=1, key="n_iter_no_change")
-        st.number_input("Seed (initialisation and shuffling)", **bounds("seed"), step=1, key="seed")
-        threads_widget(cores, state["batch_size"], problem.train.n_features)
+            if shown(state, "tol"):
+                st.number_input("tol", **bounds("tol"), format="%g", step=1e-4, key="tol")
+            if shown(state, "n_iter_no_change"):
+                st.number_input(t("sidebar.n_iter_no_change"), **bounds("n_iter_no_change"), step=1,
+                                key="n_iter_no_change")
+        if shown(state, "seed"):
+            st.number_input(t("sidebar.seed"), **bounds("seed"), step=1, key="seed")
+        if shown(state, "n_threads"):
+            threads_widget(cores, state["batch_size"], problem.train.n_features)
 
 
 def threads_widget(cores: int, batch_size: int, n_features: int) -> None:
@@ -229,23 +289,20 @@ def threads_widget(cores: int, batch_size: int, n_features: int) -> None:
     options = (AUTO, *range(1, cores + 1))
     if state["n_threads"] not in options:  # a number above the cores is lowered above; anything else is automatic
         state["n_threads"] = AUTO
+    automatic = t("sidebar.threads_auto", picked=picked)
     st.selectbox(
-        "Training threads", options, key="n_threads", disabled=cores == 1,
-        format_func=lambda option: f"Automatic: {picked} for these settings" if option == AUTO else str(option),
-        help="Each minibatch's rows are split between this many threads, which meet at every step: faster for "
-             f"large minibatches on large data where cores are free (a thread's share of a step should hold "
-             f"{AUTO_THREADS_MIN_WORK:,} rows × features or more), several times slower at batch size 1. "
-             "Automatic picks that way. On a shared server every session's training takes turns on the cores "
-             "whatever you choose. The same result on every run, equal to one thread's to rounding."
-             + (" This server has one usable core." if cores == 1 else ""),
+        t("sidebar.threads"), options, key="n_threads", disabled=cores == 1,
+        format_func=lambda option: automatic if option == AUTO else str(option),
+        help=t("sidebar.threads_help", work=AUTO_THREADS_MIN_WORK)
+        + (t("sidebar.threads_one_core") if cores == 1 else ""),
     )
     chosen = state["n_threads"]
     if chosen != AUTO and chosen > picked:
-        why = ("each thread's share of a step is too small to pay for the threads' meeting"
+        why = (t("sidebar.threads_too_small")
                if chosen > auto_threads(batch_size, n_features, cores, load=0.0)
-               else "the server's cores are busy, and threads that meet at every step wait for one another")
-        st.caption(f"⚠️ {chosen} threads at batch size {batch_size} × {n_features} feature"
-                   f"{'s' if n_features != 1 else ''} train slower than {picked}: {why}. Automatic picks {picked}.")
+               else t("sidebar.threads_busy"))
+        st.caption(tn("sidebar.threads_slower", n_features, chosen=chosen, batch_size=batch_size, picked=picked,
+                      why=why))
 
 
 def shared_sidebar() -> Choice:
@@ -255,6 +312,7 @@ def shared_sidebar() -> Choice:
     language_switch()
     for problem_text in st.session_state.pop("_link_problems", []):
         st.toast(problem_text, icon="🔗")
+    classroom_notice(st.session_state, sidebar_controls(st.session_state))
     choice = data_sidebar()
     if choice.problem is not None:
         hyperparameter_sidebar(choice.problem, choice.key)
@@ -270,7 +328,7 @@ def page_problem() -> Choice:
     """
     choice = current_problem(st.session_state)
     if choice.problem is None:
-        show_error(choice.error or "No data: choose a data source in the sidebar.")
+        show_error(choice.error or t("sidebar.no_data"))
         st.stop()
     if choice.error:
         st.warning(choice.error, icon="⚠️")
@@ -284,12 +342,9 @@ def trained_on(run_key: str, data_key: str) -> bool:
 
 def seeds_widget(where: Any = None) -> int:
     """A comparison page's "Seeds per configuration" (in ``where``, by default the page), and its value."""
-    (where or st).number_input(
-        "Seeds per configuration", **bounds("repeat_seeds"), step=1, key="repeat_seeds",
-        help="Train each configuration with the seeds s, s + 1, … (s the sidebar's seed) and draw the median loss "
-             f"with a band: the 10–90 % quantiles from {charts.QUANTILE_SEEDS} seeds, the least to the most below. "
-             "Minibatch noise then shows as a spread rather than as one lucky (or unlucky) curve. Full-batch runs "
-             "are trained once: the seed changes only their starting point.")
+    if shown(st.session_state, "repeat_seeds"):
+        (where or st).number_input(t("sidebar.seeds"), **bounds("repeat_seeds"), step=1, key="repeat_seeds",
+                                   help=t("sidebar.seeds_help", quantile_seeds=charts.QUANTILE_SEEDS))
     return value(st.session_state, "repeat_seeds")
 
 
@@ -314,29 +369,25 @@ def seeds_caption(plan: Mapping[str, list[int]], count: int) -> str:
     total = sum(len(seeds) for seeds in plan.values())
     first = min(seeds[0] for seeds in plan.values())
     once = sum(len(seeds) == 1 for seeds in plan.values())
-    runs = f"This page trains {total} run{'s' if total != 1 else ''}"
+    runs = tn("sidebar.seeds_caption.runs", total)
     if count == 1 or once == len(plan):
-        text = f"{runs}, one per configuration, with seed {first}"
         if count > 1:
-            text += (": full-batch descent takes every row at every step, so another seed would change only its "
-                     "starting point; choose minibatches to see their noise")
-        return text + "."
+            return t("sidebar.seeds_caption.one_each_full_batch", runs=runs, first=first)
+        return t("sidebar.seeds_caption.one_each", runs=runs, first=first)
     last = first + count - 1
     listed = ", ".join(map(str, range(first, last + 1))) if count <= 3 else f"{first}, {first + 1}, …, {last}"
-    seeds = f"{count} seeds ({listed}: the sidebar's seed and the next ones)"
-    text = f"{runs}: {len(plan) - once} configuration{'s' if len(plan) - once != 1 else ''} × {seeds}"
+    seeds = t("sidebar.seeds_caption.seeds", count=count, listed=listed)
+    text = tn("sidebar.seeds_caption.configurations", len(plan) - once, runs=runs, seeds=seeds)
     if once:
-        text += (f", and {once} full-batch once, with seed {first}: it takes every row at every step, so another "
-                 "seed would change only its starting point")
-    band = charts.band_name(count) + (f" (10–90 % from {charts.QUANTILE_SEEDS} seeds)"
-                                      if count < charts.QUANTILE_SEEDS else " quantiles")
-    return (f"{text}. The loss chart draws each configuration's median over its seeds and a band, {band}; tables "
-            "and paths show its median run, the seed whose final loss is the median.")
+        text += t("sidebar.seeds_caption.full_batch_once", once=once, first=first)
+    band = charts.band_name(count) + (t("sidebar.seeds_caption.band_few", quantile_seeds=charts.QUANTILE_SEEDS)
+                                      if count < charts.QUANTILE_SEEDS else t("sidebar.seeds_caption.band_quantiles"))
+    return t("sidebar.seeds_caption.chart", text=text, band=band)
 
 
 def seed_label(label: str, seed: int) -> str:
     """The name of one seed's run of the configuration ``label``, as the progress bar shows it."""
-    return f"{label}, seed {seed}"
+    return t("sidebar.seed_label", label=label, seed=seed)
 
 
 def comparison_entry(run_key: str, configs: Mapping[str, sgdcore.TrainConfig], plan: Mapping[str, list[int]],
@@ -377,19 +428,30 @@ def seed_columns(entry: Mapping[str, Any], label: str) -> dict[str, str]:
     if not repeated(entry):
         return {}
     runs = list(entry["repeats"][label].values())
+    median_seed, final_losses = t("sidebar.seed_columns.median_seed"), t("sidebar.seed_columns.final_losses")
     if len(runs) == 1:
-        return {"seed of the median run": f"{entry['configs'][label].seed} (one run)", "final loss over the seeds": "—"}
+        return {median_seed: t("sidebar.seed_columns.one_run", seed=entry["configs"][label].seed), final_losses: "—"}
     finals = charts.final_losses(runs)
     (low,), (high,) = charts.run_quantiles(finals[:, None], charts.band_quantiles(len(runs)))
     diverged = int(np.isinf(finals).sum())
-    return {"seed of the median run": str(entry["configs"][label].seed),
-            "final loss over the seeds": f"{format_number(float(low))} – {format_number(float(high))} "
-                                         f"({charts.band_name(len(runs))} of {len(runs)}"
-                                         + (f"; {diverged} diverged)" if diverged else ")")}
+    band = dict(low=format_number(float(low)), high=format_number(float(high)), band=charts.band_name(len(runs)),
+                runs=len(runs))
+    return {median_seed: str(entry["configs"][label].seed),
+            final_losses: t("sidebar.seed_columns.band_diverged", diverged=diverged, **band) if diverged
+            else t("sidebar.seed_columns.band", **band)}
 
 
-SEEDS_TABLE_CAPTION = ("With several seeds, each row quotes the configuration's median run: of its seeds, the one "
-                       "whose final training loss is the median (the lower middle one for an even number).")
+def seeds_table_caption() -> str:
+    """What a comparison table's rows quote when each configuration was trained with several seeds."""
+    return t("sidebar.seeds_table_caption")
+
+
+def __getattr__(name: str) -> str:
+    # ``SEEDS_TABLE_CAPTION``, as the comparison pages import it: looked up in the page's language at each
+    # import (a page's imports run at every run of the page), where a constant would keep the first language.
+    if name == "SEEDS_TABLE_CAPTION":
+        return seeds_table_caption()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _repeats_interrupted(entry: MutableMapping[str, Any] | None) -> None:
@@ -437,17 +499,18 @@ def train_comparison(
             # Each snapshot is saved before it is drawn: the page draws the entry kept, median runs and all.
             train_all(problem, every_seed, save=save, draw=None if draw is None else lambda _: draw(state[key]),
                       live=live, sharing=sharing,
-                      report=lambda label, index: bar.progress(index / len(every_seed), text=f"Training {label}…"))
+                      report=lambda label, index: bar.progress(index / len(every_seed),
+                                                               text=t("sidebar.training", label=label)))
         except sgdcore.SGDCoreError as error:
             show_error(error)
         bar.empty()
         waiting.empty()
     entry = state.get(key)
     if entry is not None and not trained_on(entry["key"], data_key):
-        st.info("The data changed since the last runs: train again to compare on this data.")
+        st.info(t("sidebar.data_changed"))
         return None
     if entry is not None and entry["key"] != run_key:
-        st.info("The settings changed since these runs: train again to use them. Shown: the last runs.")
+        st.info(t("sidebar.settings_changed"))
     return entry
 
 

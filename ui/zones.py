@@ -35,14 +35,9 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
+from ui.i18n import labels, t
 
 Zone = Literal["monotone", "oscillating", "not known", "diverging"]
-ZONE_LABELS: dict[Zone, str] = {
-    "monotone": "shrinks monotonically",
-    "oscillating": "oscillates while converging",
-    "not known": "not known: the exact limit lies here",
-    "diverging": "diverges",
-}
 SLIDER_INSET = 7  # pixels between the sidebar's edge of a widget and the centre of a slider thumb at its end
 ZONE_COLOURS: dict[Zone, str] = {"monotone": "#74c476", "oscillating": "#fdae6b", "not known": "#d9d9d9",
                                  "diverging": "#de2d26"}
@@ -80,6 +75,11 @@ class RateZones:
     lambda_max: float
     batch_size: int
     momentum: float = 0.0
+
+
+def zone_label(zone: Zone) -> str:
+    """What a rate in ``zone`` does, in the page's language: ``"shrinks monotonically"``, …"""
+    return labels("charts.zone")[zone.replace(" ", "_")]
 
 
 def no_swing_limit(lambda_max: float, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> float:
@@ -143,17 +143,20 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
     strip = segments(zones, low, high)
     strip["x"] = slider_position(strip["from"], grid)
     strip["x2"] = slider_position(strip["to"], grid)
-    strip["what"] = strip["zone"].map(ZONE_LABELS)
+    # The data sent holds the zones' names in the page's language and their colours, not their codes: every word
+    # in a chart's data is one a reader may see.
+    strip["what"] = strip["zone"].map(zone_label)
+    strip["colour"] = strip.pop("zone").map(ZONE_COLOURS)
     scale = alt.Scale(domain=[0, len(grid) - 1], nice=False, zero=False)
-    colours = alt.Scale(domain=list(ZONE_COLOURS), range=list(ZONE_COLOURS.values()))
     x = alt.X("x:Q", scale=scale, axis=None)
     layers = [alt.Chart(strip).mark_rect().encode(
-        x=x, x2=alt.X2("x2:Q"), y=alt.value(4), y2=alt.value(18), color=alt.Color("zone:N", scale=colours, legend=None),
-        tooltip=[alt.Tooltip("what:N", title="a rate here"), alt.Tooltip("from:Q", title="from η", format=".4g"),
-                 alt.Tooltip("to:Q", title="to η", format=".4g")])]
+        x=x, x2=alt.X2("x2:Q"), y=alt.value(4), y2=alt.value(18), color=alt.Color("colour:N", scale=None),
+        tooltip=[alt.Tooltip("what:N", title=t("charts.zones.rate_here")),
+                 alt.Tooltip("from:Q", title=t("charts.zones.from_rate"), format=".4g"),
+                 alt.Tooltip("to:Q", title=t("charts.zones.to_rate"), format=".4g")])]
     marks = pd.DataFrame({
-        "mark": ["η* = 2/(λ_min + λ_max)", "your learning rate"], "η": [zones.fastest, learning_rate],
-        "colour": ["black", "#08519c"],
+        "mark": [t("charts.zones.fastest"), t("charts.zones.yours")], "η": [zones.fastest, learning_rate],
+        "colour": ["#000000", "#08519c"],
     })
     marks = marks[(marks["η"] >= low) & (marks["η"] <= high)].reset_index(drop=True)
     marks["x"] = slider_position(marks["η"], grid)
@@ -172,24 +175,25 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
 
 
 def zones_text(zones: RateZones, learning_rate: float) -> str:
-    """The strip in words, with its boundaries, for under it."""
-    where = "the full batch" if zones.stable_below >= zones.full_batch else f"batch size {zones.batch_size}"
+    """The strip in words, with its boundaries, for under it, in the page's language."""
+    if zones.stable_below >= zones.full_batch:
+        where = t("charts.zones.full_batch")
+    else:
+        where = t("charts.zones.batch_size", batch_size=zones.batch_size)
     parts = []
     if zones.monotone_below < zones.stable_below:
-        parts.append(f"green shrinks monotonically below {_rate(zones.monotone_below)}")
-        parts.append(f"orange oscillates while converging up to {_rate(zones.stable_below)}")
+        parts.append(t("charts.zones.green_below", rate=_rate(zones.monotone_below)))
+        parts.append(t("charts.zones.orange_up_to", rate=_rate(zones.stable_below)))
     elif zones.limit_kind == "exact":
-        parts.append(f"green shrinks monotonically below {_rate(zones.stable_below)} (minibatch noise makes "
-                     f"larger rates diverge before they swing; swinging would start at "
-                     f"{_rate(zones.monotone_below)})")
+        parts.append(t("charts.zones.green_noise", rate=_rate(zones.stable_below), swing=_rate(zones.monotone_below)))
     else:
-        parts.append(f"green shrinks monotonically below {_rate(zones.stable_below)}, proven stable")
+        parts.append(t("charts.zones.green_proven", rate=_rate(zones.stable_below)))
     if zones.limit_kind == "lower_bound":
-        parts.append(f"grey: the exact limit lies between {_rate(zones.stable_below)} and {_rate(zones.full_batch)}")
-        parts.append(f"red diverges from {_rate(zones.full_batch)}")
+        parts.append(t("charts.zones.grey_between", low=_rate(zones.stable_below), high=_rate(zones.full_batch)))
+        parts.append(t("charts.zones.red_from", rate=_rate(zones.full_batch)))
     else:
-        parts.append(f"red diverges from {_rate(zones.stable_below)} (the limit at {where})")
-    swing = " With momentum, “monotonically” means that no direction swings." if zones.momentum > 0 else ""
-    return (f"Zones: {'; '.join(parts)}.{swing} Black tick: η* = 2/(λ_min + λ_max) = {_rate(zones.fastest)}, the "
-            f"fastest full-batch rate; blue: yours, {_rate(learning_rate)} "
-            f"({ZONE_LABELS[zone_of(zones, learning_rate)]}).")
+        parts.append(t("charts.zones.red_from_limit", rate=_rate(zones.stable_below), where=where))
+    # With momentum the text says what "monotonically" means then
+    return t("charts.zones.text_momentum" if zones.momentum > 0 else "charts.zones.text",
+             parts=t("charts.zones.separator").join(parts), fastest=_rate(zones.fastest), rate=_rate(learning_rate),
+             zone=zone_label(zone_of(zones, learning_rate)))

@@ -51,7 +51,8 @@ def connect(client: Client | None = None, address: str | None = None) -> Client:
             except OSError as error:  # refused, unreachable, or timed out (TimeoutError is an OSError)
                 raise ConfigError(
                     f"No Dask scheduler answers at {address!r} ({error}). Start one (dask scheduler), correct the "
-                    f"address, or leave it empty (and {SCHEDULER_VARIABLE} unset) to use a local cluster."
+                    f"address, or leave it empty (and {SCHEDULER_VARIABLE} unset) to use a local cluster.",
+                    "no_scheduler", address=address, reason=str(error),
                 ) from None
         else:
             with _plain_main_module():

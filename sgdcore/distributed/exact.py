@@ -13,7 +13,7 @@ from sgdcore.distributed.cluster import connect
 from sgdcore.distributed.files import Piece
 from sgdcore.distributed.loading import DistributedData
 from sgdcore.distributed.plan import Plan, _partition
-from sgdcore.errors import ConfigError
+from sgdcore.errors import setting_error
 from sgdcore.reference import ClosedForm
 
 # closed_form(method="auto") takes the QR path above this condition number of the correlation matrix: the
@@ -42,7 +42,8 @@ def closed_form(data: DistributedData, method: str = "auto", *, client: Client |
         With ``.weights`` and ``.bias``, as :func:`sgdcore.closed_form` returns it.
     """
     if method not in ("auto", "moments", "qr"):
-        raise ConfigError(f"method must be one of 'auto', 'moments', 'qr'; got {method!r}.")
+        raise setting_error("method", method, "one of 'auto', 'moments', 'qr'", "one_of",
+                            allowed=("auto", "moments", "qr"))
     if method == "moments" or (method == "auto" and data.moments.correlation_condition() <= CONDITION_LIMIT):
         return data.moments.solve()
     return _qr_solve(data, connect(client))

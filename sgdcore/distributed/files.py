@@ -18,7 +18,7 @@ import fsspec
 import numpy as np
 import pandas as pd
 
-from sgdcore.errors import ConfigError, DataError
+from sgdcore.errors import DataError, Place, setting_error
 from sgdcore.io import reading
 from sgdcore.io.columns import quoted
 
@@ -58,14 +58,14 @@ def _files(path: str | os.PathLike) -> tuple[fsspec.AbstractFileSystem, list[str
         found, root = [stripped], stripped.rsplit("/", 1)[0]
     else:
         raise DataError(f"No file or folder at {text!r}: give a CSV or Parquet file, a folder of them, or a glob "
-                        "such as data/*.parquet.")
+                        "such as data/*.parquet.", "no_path", path=text)
     # Names starting with "_" or "." are what Spark, Dask and Hadoop write beside the data (_SUCCESS, _metadata,
     # .crc checksums), not rows.
     files = [name for name in found if PurePosixPath(name).suffix.lower() in EXTENSIONS
              and not PurePosixPath(name).name.startswith(("_", "."))]
     if not files:
         raise DataError(f"No CSV or Parquet files at {text!r} (looked for names ending in "
-                        f"{', '.join(EXTENSIONS)}).")
+                        f"{', '.join(EXTENSIONS)}).", "no_data_files", path=text, extensions=tuple(EXTENSIONS))
     return fs, files, root
 
 
@@ -81,7 +81,7 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
             head += more
     if not head.strip():
         raise DataError(f"{name}: the file is empty: it has no header row and no data. Every file needs the same "
-                        "header row, then rows of numbers.")
+                        "header row, then rows of numbers.", "empty_file", file=name)
     header = head[:head.find(b"\n") + 1] if b"\n" in head else head
     if head.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
@@ -97,7 +97,7 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
     try:
         reading._check_header(columns)
     except DataError as error:
-        raise DataError(f"{name}: {error}") from None
+        raise DataError(f"{name}: {error}", error.problem, file=name, **error.fields) from None
     size = fs.size(file)
     starts = range(0, max(size, 1), partition_bytes)
     pieces = [Piece(fs.unstrip_protocol(file), name, "csv", start, min(start + partition_bytes, size),
@@ -113,7 +113,8 @@ def _parquet_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str) -> tupl
         with fs.open(file, "rb") as handle:
             metadata = pq.ParquetFile(handle).metadata
     except Exception as error:  # pyarrow's ArrowInvalid and OSError: not a Parquet file, or a damaged one
-        raise DataError(f"{name}: cannot read it as a Parquet file ({error}).") from None
+        raise DataError(f"{name}: cannot read it as a Parquet file ({error}).", "not_parquet", file=name,
+                        reason=str(error)) from None
     first_rows = np.concatenate(([0], np.cumsum([metadata.row_group(i).num_rows
                                                  for i in range(metadata.num_row_groups)])))
     pieces = [Piece(fs.unstrip_protocol(file), name, "parquet", group, group + 1, int(first_rows[group]))
@@ -144,18 +145,21 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFr
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
             if found is None:
-                raise DataError(f"{piece.name}: cannot read it as CSV: {str(error).strip()}.") from None
+                raise DataError(f"{piece.name}: cannot read it as CSV: {str(error).strip()}.", "unreadable",
+                                file=piece.name, reason=str(error).strip(), delimiter=piece.delimiter) from None
             line = _line_number(piece, first_byte, int(found[2]) - 2)
             raise DataError(
                 f"{piece.name}, line {line}: {found[3]} fields, the header has {found[1]}. Check that line for an "
                 f"extra {reading.DELIMITER_NAMES.get(piece.delimiter, 'delimiter')} (values that contain one must "
-                'be in double quotes "like, this"), then try again.'
+                'be in double quotes "like, this"), then try again.', "ragged_row", file=piece.name, line=line,
+                fields=int(found[3]), header_fields=int(found[1]), delimiter=piece.delimiter,
             ) from None
         except UnicodeDecodeError as error:
             offset = max(error.start - len(piece.header), 0)
             line = _line_number(piece, first_byte, block[:offset].count(b"\n"))
             raise DataError(f"{piece.name}, line {line}: not valid {piece.encoding.upper()} text. Save every file "
-                            "with the same encoding (UTF-8 is best), then try again.") from None
+                            "with the same encoding (UTF-8 is best), then try again.", "wrong_encoding",
+                            file=piece.name, line=line, encoding=piece.encoding) from None
     frame.columns = [str(column).strip() for column in frame.columns]
     # Every column is parsed (pandas' usecols would let a line with an extra field pass unseen).
     return frame if columns is None else frame[list(columns)]
@@ -192,11 +196,11 @@ def _line_number(piece: Piece, first_byte: int, row: int) -> int:
     return lines_before + 1 + row
 
 
-def _where(piece: Piece, row: int) -> str:
-    """``"data/a.csv, line 12"`` or ``"data/b.parquet, row 12"`` for data row ``row`` (0-based) of ``piece``."""
+def _where(piece: Piece, row: int) -> Place:
+    """``data/a.csv, line 12`` or ``data/b.parquet, row 12`` for data row ``row`` (0-based) of ``piece``."""
     if piece.format == "parquet":
-        return f"{piece.name}, row {piece.first_row + row + 1}"
-    return f"{piece.name}, line {_line_number(piece, _csv_block_start(piece), row)}"
+        return Place(piece.name, "row", piece.first_row + row + 1)
+    return Place(piece.name, "line", _line_number(piece, _csv_block_start(piece), row))
 
 
 def _csv_block_start(piece: Piece) -> int:
@@ -233,11 +237,12 @@ def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> 
         differ.
     """
     if not (isinstance(partition_bytes, int) and partition_bytes >= 1):
-        raise ConfigError(f"partition_bytes must be an integer ≥ 1; got {partition_bytes!r}.")
+        raise setting_error("partition_bytes", partition_bytes, "an integer ≥ 1", "integer_at_least", bound=1)
     fs, files, root = _files(path)
     formats = {EXTENSIONS[PurePosixPath(file).suffix.lower()] for file in files}
     if len(formats) > 1:
-        raise DataError(f"{os.fspath(path)!r} holds both CSV and Parquet files: point at one kind only.")
+        raise DataError(f"{os.fspath(path)!r} holds both CSV and Parquet files: point at one kind only.",
+                        "mixed_formats", path=os.fspath(path))
     pieces: list[Piece] = []
     columns = None
     names = []
@@ -252,6 +257,8 @@ def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> 
             columns, first_name = file_columns, name
         elif file_columns != columns:
             raise DataError(f"{name} has the columns {quoted(file_columns)}, but {first_name} has "
-                            f"{quoted(columns)}: every file must have the same columns, in the same order.")
+                            f"{quoted(columns)}: every file must have the same columns, in the same order.",
+                            "different_columns", file=name, columns=list(file_columns), first_file=first_name,
+                            first_columns=list(columns))
         pieces += found
     return Source(os.fspath(path), formats.pop(), tuple(names), tuple(columns), tuple(pieces))

@@ -168,7 +168,8 @@ def load(
     frame = pd.DataFrame(columns=columns)
     if target not in columns:
         raise DataError(f"The target column {target!r} is not in the files. Available columns: "
-                        f"{quoted(columns)}. Choose one of them as the target.")
+                        f"{quoted(columns)}. Choose one of them as the target.", "unknown_target", target=target,
+                        columns=list(columns))
     features = cleaning._check_features(frame, target, features)
     client = connect(client)
 

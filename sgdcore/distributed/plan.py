@@ -12,7 +12,7 @@ import pandas as pd
 
 from sgdcore.distributed.files import Piece, _read_piece
 from sgdcore.distributed.moments import Moments
-from sgdcore.errors import DataError
+from sgdcore.errors import DataError, Place
 from sgdcore.io import cleaning
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
 
@@ -129,7 +129,7 @@ def _partition_frame(piece: Piece, plan: Plan) -> pd.DataFrame:
 
 
 def _plan(
-    scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], str]
+    scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], Place]
 ) -> tuple[Plan, list[str]]:
     """The cleaning plan, from every partition's scan, with sgdcore.io's checks and notices.
 
@@ -164,7 +164,8 @@ def _plan(
     if merged[target]["text"]:
         raise DataError(f"The target column {target!r} is not numeric: it holds values such as "
                         f"{merged[target]['example']!r} ({locate(*merged[target]['example_at'])}). Choose a numeric "
-                        "column as the target.")
+                        "column as the target.", "text_target", target=target, example=merged[target]["example"],
+                        where=locate(*merged[target]["example_at"]))
     features = [name for name, _ in provisional.features]
     text = [name for name in features if merged[name]["text"]]
     notices: list[str] = []
@@ -172,36 +173,42 @@ def _plan(
         examples = ", ".join(f"{name!r} (e.g. {merged[name]['example']!r}, {locate(*merged[name]['example_at'])})"
                              for name in text[:LISTED_NAMES])
         raise DataError(f"{len(text)} feature column(s) are not numeric: {examples}. Drop them or one-hot encode "
-                        "them (non_numeric='drop' or non_numeric='onehot'), or deselect them.")
+                        "them (non_numeric='drop' or non_numeric='onehot'), or deselect them.", "text_features",
+                        columns=text, examples={name: merged[name]["example"] for name in text[:LISTED_NAMES]})
     if text and non_numeric == "drop":
         features = [name for name in features if name not in text]
         if not features:
             raise DataError(f"No usable feature columns: the chosen features {quoted(text)} are all "
                             "non-numeric and would be dropped. Choose at least one numeric feature, or one-hot "
-                            "encode them (non_numeric='onehot').")
+                            "encode them (non_numeric='onehot').", "only_text_features", columns=text)
         notices.append(f"Dropped {len(text)} non-numeric feature column(s): {quoted(text)}.")
         text = []
     for name in text:
         if merged[name]["mixed"]:
             raise DataError(f"Column {name!r} holds numbers in some partitions and text in others (such as "
                             f"{merged[name]['example']!r}, {locate(*merged[name]['example_at'])}): one-hot encoding "
-                            "needs the same kind of values throughout. Fix the column, or deselect it.")
+                            "needs the same kind of values throughout. Fix the column, or deselect it.",
+                            "mixed_column", column=name, example=merged[name]["example"],
+                            where=locate(*merged[name]["example_at"]))
         if merged[name]["many_values"]:
             raise DataError(f"Column {name!r} has more than {cleaning.MAX_CATEGORIES} different values, more than "
                             "one-hot encoding allows. It looks like an identifier or free text: deselect it, or "
-                            "drop the non-numeric columns (non_numeric='drop').")
+                            "drop the non-numeric columns (non_numeric='drop').", "many_categories", column=name,
+                            limit=cleaning.MAX_CATEGORIES)
     used = [target, *features]
     counts = {name: merged[name]["missing"] for name in used if merged[name]["missing"]}
     if counts and missing == "error":
         first = locate(*next(merged[name]["missing_at"] for name in used if merged[name]["missing"]))
         raise DataError(f"Found {sum(counts.values())} missing value(s) in column(s) "
                         f"{counted(counts, target)}; the first in {first}. Drop those rows or impute the "
-                        "column mean (missing='drop' or missing='mean'), or fill them in the files.")
+                        "column mean (missing='drop' or missing='mean'), or fill them in the files.",
+                        "missing_values_in_files", counts=counts, target=target, first=first)
     infinite = {name: merged[name]["infinite"] for name in used if merged[name]["infinite"]}
     if infinite:
         first = locate(*next(merged[name]["infinite_at"] for name in used if merged[name]["infinite"]))
         raise DataError(f"Column(s) {counted(infinite)} contain infinite values (inf or -inf); the first "
-                        f"in {first}. Fix or remove them in the files, or deselect those columns.")
+                        f"in {first}. Fix or remove them in the files, or deselect those columns.",
+                        "infinite_values_in_files", counts=infinite, first=first)
     plan_features = []
     for name in features:
         if name in text:
@@ -226,7 +233,8 @@ def _plan(
                 continue
             if categories is None:
                 if merged[name]["count"] == 0:
-                    raise DataError(f"Feature column {name!r} has no values at all: deselect it.")
+                    raise DataError(f"Feature column {name!r} has no values at all: deselect it.", "no_values",
+                                    column=name)
                 fill.append((name, merged[name]["sum"] / merged[name]["count"]))
             else:
                 kept = merged[name]["values_kept"]
@@ -240,7 +248,7 @@ def _plan(
     if not plan.feature_names:
         raise DataError(f"No usable feature columns: one-hot encoding {quoted(text)} leaves none, as each "
                         "has a single value, which carries no information. Choose at least one feature whose "
-                        "values vary.")
+                        "values vary.", "single_valued_text", columns=text)
     return plan, notices
 
 
@@ -255,11 +263,14 @@ def _check_solvable(moments: Moments, names: tuple[str, ...], dropped: int) -> N
     n_rows, n_features = moments.count, len(names)
     if n_rows < 2:
         after = f" after dropping {dropped} row(s) with missing values" if dropped else ""
-        raise DataError(f"Need at least 2 rows; got {n_rows}{after}. Add rows of data to the files.")
+        raise DataError(f"Need at least 2 rows; got {n_rows}{after}. Add rows of data to the files.", "too_few_rows",
+                        rows=n_rows, dropped=dropped)
     constant = [name for name, spread in zip(names, np.diag(moments.comoment)[:-1], strict=True) if spread == 0]
     if constant:
         raise DataError(f"Feature column(s) {quoted(constant)} are constant (the same value in every row): "
-                        "they carry no information and make the least-squares solution non-unique. Deselect them.")
+                        "they carry no information and make the least-squares solution non-unique. Deselect them.",
+                        "constant_features", columns=constant)
     if n_features >= n_rows:
         raise DataError(f"{n_rows} rows but {n_features} features: with the bias that is {n_features + 1} unknowns, "
-                        "so the least-squares solution is not unique; remove features or add rows.")
+                        "so the least-squares solution is not unique; remove features or add rows.",
+                        "too_many_features", rows=n_rows, features=n_features)

@@ -16,7 +16,7 @@ from sgdcore.backends import select_kernel
 from sgdcore.distributed.cluster import connect
 from sgdcore.distributed.loading import DistributedData
 from sgdcore.distributed.plan import _partition
-from sgdcore.errors import ConfigError, DataError
+from sgdcore.errors import ConfigError, DataError, batch_size_error, resume_error
 from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, TrainState
 from sgdcore.kernels import Chunk, Minibatches, Records, StepRule
 from sgdcore.model import init_params
@@ -173,12 +173,12 @@ def train(
     """
     if config.shuffle == "replacement":
         raise ConfigError("shuffle='replacement' draws rows from the whole data at every step, which Dask partitions "
-                          "cannot do without moving rows between workers; use shuffle='blocks', 'epoch' or 'none'.")
+                          "cannot do without moving rows between workers; use shuffle='blocks', 'epoch' or 'none'.",
+                          "replacement_on_partitions", parameter="shuffle", value="replacement")
     client = connect(client)
     n_rows, n_features = data.n_rows, data.n_features
     if config.batch_size > n_rows:
-        raise ConfigError(f"batch_size {config.batch_size} is larger than the {n_rows} training rows; "
-                          f"use at most {n_rows} (that is full-batch gradient descent).")
+        raise batch_size_error(config.batch_size, n_rows)
     steps_per_epoch = config.steps_per_epoch(n_rows)
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows
     shuffle = "none" if config.shuffle == "none" or (steps_per_epoch == 1 and rows_in_epoch == n_rows) else "blocks"
@@ -196,7 +196,7 @@ def train(
         initial_loss = data.moments.loss(params)
         if not math.isfinite(initial_loss):
             raise DataError("The loss at the starting point is not a finite number: check the data for very large "
-                            "values.")
+                            "values.", "loss_not_finite")
         state = TrainState(
             params=params, velocity=np.zeros_like(params), step=0, epoch=0, batch_in_epoch=0,
             epoch_rng_state=rng.bit_generator.state, initial_loss=initial_loss, best_loss=math.inf,
@@ -206,12 +206,11 @@ def train(
             epoch_train_loss=np.array([initial_loss]), epoch_test_loss=None, epoch_seconds=np.array([0.0]),
         )
     elif state.params.shape != (n_features + 1,):
-        raise ConfigError(f"Cannot resume: the saved run has {state.params.size - 1} features, the data has "
-                          f"{n_features}.")
+        raise resume_error(state.params.size - 1, n_features)
     elif state.batch_in_epoch != 0:
         raise ConfigError(f"Cannot resume a run on partitions from the middle of an epoch (step {state.batch_in_epoch} "
                           "of the epoch): the rows it had left over are gone. Resume from the end of an epoch "
-                          "(until_epoch), or train again.")
+                          "(until_epoch), or train again.", "resume_mid_epoch", step=state.batch_in_epoch)
     run = Run(state)
     rng = np.random.default_rng()
     rng.bit_generator.state = state.epoch_rng_state

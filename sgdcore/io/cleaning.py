@@ -121,7 +121,8 @@ def load_csv(
 
 def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"{parameter} must be one of {quoted(allowed)}; got {echo(value)}.")
+        raise ConfigError(f"{parameter} must be one of {quoted(allowed)}; got {echo(value)}.", "one_of",
+                          parameter=parameter, value=value, allowed=allowed)
 
 
 def _check_target(frame: pd.DataFrame, target: str) -> None:
@@ -156,7 +157,7 @@ def _check_features(frame: pd.DataFrame, target: str, features: Sequence[str] | 
         features = [name for name in frame.columns if name != target]
     elif isinstance(features, str):
         raise ConfigError(f"features must be a list of column names; got the string {features!r}. "
-                          f"Did you mean [{features!r}]?")
+                          f"Did you mean [{features!r}]?", "features_string", parameter="features", value=features)
     features = list(dict.fromkeys(features))  # a column listed twice would make X singular
     unknown = [name for name in features if name not in frame.columns]
     if unknown:

@@ -22,7 +22,7 @@ from browser_helpers import (
 from conftest import VIEWPORT
 from playwright.sync_api import expect
 
-from ui.kernel import COMPILING_MESSAGE
+from ui.kernel import compiling_message
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TOLERANCE = 0.01
@@ -216,7 +216,7 @@ def test_training_on_a_new_deployment_says_it_is_compiling_then_trains(browser, 
         page = context.new_page()
         page.goto("/?n_rows=100000")
         page.get_by_role("button", name="Train", exact=True).click()
-        compiling = main(page).get_by_text(COMPILING_MESSAGE)
+        compiling = main(page).get_by_text(compiling_message())
         expect(compiling).to_be_visible()
         status = main(page).locator('[data-testid="stAlertContentSuccess"]').filter(has_text=re.compile(r"^Finished"))
         expect(status).to_be_visible(timeout=TIMEOUT_MS)

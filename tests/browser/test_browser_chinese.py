@@ -1,0 +1,73 @@
+"""The Train page in Chinese in a real browser: opened by a link's ``lang=zh-CN``, and by a browser whose language is
+Chinese (no ``lang`` in the link); the Chinese Train button trains, and the Chinese verdict names the epochs set.
+
+``SAVE_SCREENSHOTS=1`` also saves the page, charts drawn, to docs/zh-CN-train.png (the README's picture).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from browser_helpers import TIMEOUT_MS, alert, assert_no_exception, main, wait_for_app, wait_for_charts
+from conftest import VIEWPORT
+from playwright.sync_api import Page, expect
+
+from ui.i18n import text_in
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOT_SIZE = {"width": 1280, "height": 900}
+# The Chinese verdict of a finished run, as the catalogue words it: "完成 4 个迭代周期。320 步，耗时 …"
+FINISHED = re.compile(r"^完成 (\d+) 个迭代周期。([\d,]+) 步，")
+
+
+def train_in_chinese(page: Page, epochs: int) -> str:
+    """Press the Chinese Train button and read the Chinese verdict; check its numbers against the run's."""
+    assert_no_exception(page)
+    expect(page.locator("h1").first).to_have_text(text_in("zh-CN", "train.title"))
+    main(page).get_by_role("button", name=text_in("zh-CN", "train.train"), exact=True).click()
+    verdict = alert(main(page), "success").filter(has_text=FINISHED)
+    expect(verdict).to_have_count(1, timeout=TIMEOUT_MS)
+    wait_for_app(page)
+    assert_no_exception(page)
+    text = verdict.inner_text().strip()
+    match = FINISHED.match(text)
+    assert match, text
+    assert int(match.group(1)) == epochs, text  # the epochs set, as the verdict says them
+    steps_per_epoch = 80  # the default data: 800 training rows in minibatches of 10
+    assert int(match.group(2).replace(",", "")) == epochs * steps_per_epoch, text
+    assert "闭式解" in text, text  # "At the closed form: …", in Chinese
+    return text
+
+
+@pytest.mark.browser
+def test_a_link_with_lang_zh_cn_trains_on_the_chinese_train_page(open_page):
+    epochs = 4
+    page = open_page(f"/?lang=zh-CN&epochs={epochs}")
+    train_in_chinese(page, epochs)
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":  # the README's picture, made by the lead after merging
+        page.set_viewport_size(SCREENSHOT_SIZE)
+        try:
+            wait_for_charts(page, at_least=4)
+            page.wait_for_timeout(300)  # let Vega finish redrawing after the resize (it has no "done" signal)
+            DOCS.mkdir(exist_ok=True)
+            page.screenshot(path=str(DOCS / "zh-CN-train.png"))
+        finally:
+            page.set_viewport_size(VIEWPORT)
+
+
+@pytest.mark.browser
+def test_a_chinese_browser_gets_the_chinese_page_without_lang_in_the_link(browser, server):
+    epochs = 2
+    context = browser.new_context(viewport=VIEWPORT, base_url=server.url, locale="zh-CN")
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        assert page.evaluate("navigator.language") == "zh-CN"
+        page.goto(f"/?epochs={epochs}")
+        wait_for_app(page)
+        train_in_chinese(page, epochs)
+    finally:
+        context.close()

@@ -1,0 +1,43 @@
+"""Issue 19, point 3 in a real browser: the Learning rate page's lesson opens, reveals an answer on demand, and the
+answer's number is the stability limit of the data in use."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_helpers import assert_no_exception, main, to_float, wait_for_app
+from playwright.sync_api import expect
+
+import sgdcore
+
+
+def expected_limit(batch_size: int) -> float:
+    """The limit at ``batch_size`` on the dashboard's default data (1000 synthetic rows, 20% held out)."""
+    problem = sgdcore.make_problem(sgdcore.synthetic(1000, [2.0, -3.4], 4.2, 0.01, 0), test_fraction=0.2, seed=0)
+    return sgdcore.minibatch_stability_limit(problem.train, batch_size).learning_rate
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("lang", "title", "reveal", "words"), [
+    ("en", "📘 Lesson: choosing the learning rate", "Show the answer", r"\*?([\d.]+)\*? at batch size 1\b"),
+    ("zh-CN", "📘 课程：选择学习率", "显示答案", r"批量大小 1 时为 \*?([\d.]+)"),
+])
+def test_the_learning_rate_lesson_reveals_the_limit_of_the_data_in_use(open_page, lang: str, title: str, reveal: str,
+                                                                       words: str) -> None:
+    page = open_page(f"/learning_rate?lang={lang}")
+    lesson = main(page).locator('[data-testid="stExpander"]').filter(has_text=title)
+    expect(lesson).to_have_count(1)
+    answer = lesson.locator('[data-testid="stAlertContentInfo"]')
+    expect(answer).to_have_count(0)  # collapsed, and no answer before it is asked for
+    lesson.get_by_text(title).click()
+    toggle = lesson.locator('[data-testid="stCheckbox"]').filter(has_text=reveal).first
+    expect(toggle).to_be_visible()
+    toggle.click()
+    expect(answer).to_have_count(1)
+    wait_for_app(page)
+    text = answer.inner_text()
+    match = re.search(words, text.replace("**", ""))
+    assert match, text
+    assert to_float(match.group(1)) == pytest.approx(expected_limit(1), rel=5e-3)
+    assert_no_exception(page)

@@ -1,0 +1,195 @@
+"""Issue 19: every word a chart shows is in the page's language, read from the Vega-Lite specs as the browser gets
+them: titles, axes, legends, hover texts and the data's values that show as legend entries; English as it was."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import altair as alt
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import sgdcore
+import ui.i18n
+from sgdcore.changes import describe_changes
+from tests.shown_texts import _chart_texts, english
+from tests.test_app_pages import app, no_exceptions
+from ui import charts, conditioning, zones
+from ui.i18n import text_in
+from ui.sampling import SAMPLING_LABELS, noise_by_sampling
+from ui.widgets import LEARNING_RATE_GRID
+
+LANGUAGES = ("en", "zh-CN")
+
+
+@pytest.fixture
+def language(request, monkeypatch) -> str:
+    """Draw in the language the test is parametrised with, as a session of that language would."""
+    monkeypatch.setattr(ui.i18n, "language", lambda: request.param)
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def problem() -> sgdcore.Problem:
+    return sgdcore.make_problem(sgdcore.synthetic(n=400, w=[2.0, -3.4], b=4.2, noise=0.1, seed=1), test_fraction=0.2)
+
+
+@pytest.fixture(scope="module")
+def run(problem: sgdcore.Problem) -> tuple[sgdcore.TrainConfig, sgdcore.Progress]:
+    """A run whose settings changed part-way: its loss chart draws a rule with the change's words."""
+    config = sgdcore.TrainConfig(learning_rate=0.05, batch_size=16, epochs=2)
+    *_, first = sgdcore.train(problem.train, config, test=problem.test)
+    changed = replace(config, learning_rate=0.1, momentum=0.5, epochs=4)
+    *_, progress = sgdcore.train(problem.train, changed, test=problem.test, state=first.state)
+    assert progress.changes
+    return changed, progress
+
+
+def every_chart(problem: sgdcore.Problem, run: tuple[sgdcore.TrainConfig, sgdcore.Progress],
+                ) -> dict[str, alt.TopLevelMixin]:
+    """Each chart of ui.charts and ui.zones, drawn with everything it can show (reference lines, arrows, bands)."""
+    config, progress = run
+    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size)
+    step = sgdcore.next_step(problem.train, config, progress.state)
+    noise = pd.DataFrame([{"batch size": size, "spread": 1.0 / size, "where": where, "how": how}
+                          for where in charts.NOISE_WHERE for how in ("predicted", "measured") for size in (1, 10)])
+    by_sampling = noise_by_sampling(problem.train, problem.optimum.params, [1, 4, 16], seed=0, samples=4)
+    limits = sgdcore.run_limits(problem, config)
+    return {
+        "loss": charts.loss_chart(progress, problem.optimum_loss, noise_floor=floor, config=config, x="examples",
+                                  n_rows=problem.train.n_rows),
+        "runs": charts.runs_loss_chart({"η = 0.1": progress}, "seconds", floor=problem.optimum_loss,
+                                       configs={"η = 0.1": config}),
+        "seeds": charts.seeds_loss_chart({"a": [progress] * 5, "b": [progress] * 2, "c": [progress]}, "epoch",
+                                         floor=problem.optimum_loss),
+        "parameters": charts.parameters_chart(progress, problem.names, problem.optimum.params, problem.optimum.params,
+                                              [0, 1, 2], config),
+        "landscape": charts.landscape_chart(problem, {"SGD": progress}, 0, 1, configs={"SGD": config}, step=step),
+        "fit": charts.fit_chart(problem, progress.weights, progress.bias, 0, highlight=step.rows),
+        "predicted": charts.predicted_chart(problem, progress.weights, progress.bias),
+        "schedule": charts.schedule_chart(config, progress.total_steps),
+        "gradient noise": charts.gradient_noise_chart(noise),
+        "sampling noise": charts.sampling_noise_chart(by_sampling, SAMPLING_LABELS, "replacement"),
+        "zones": zones.zones_chart(zones.rate_zones(problem, config, limits), config.learning_rate,
+                                   LEARNING_RATE_GRID),
+    }
+
+
+@pytest.mark.parametrize("language", ["zh-CN"], indirect=True)
+def test_no_chart_shows_an_english_word_in_chinese(problem, run, language) -> None:
+    for name, chart in every_chart(problem, run).items():
+        texts = list(_chart_texts(chart.to_dict()))
+        assert texts, name
+        left = {text: english(text) for text in texts if english(text)}
+        assert not left, (name, left)
+
+
+@pytest.mark.parametrize("language", LANGUAGES, indirect=True)
+def test_the_loss_chart_names_its_series_and_axes_in_the_pages_language(problem, run, language) -> None:
+    config, progress = run
+    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size)
+    spec = charts.loss_chart(progress, problem.optimum_loss, noise_floor=floor, config=config).to_dict()
+    assert spec["title"] == text_in(language, "charts.loss_chart")
+    series = {row.get("series") or row["line"] for rows in spec["datasets"].values() for row in rows
+              if "change" not in row}
+    names = [text_in(language, f"charts.series_name.{code}")
+             for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    assert series == set(names)
+    # The legend's order and colours are the names', whatever the language
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == names
+    assert spec["layer"][0]["encoding"]["y"]["title"] == text_in(language, "charts.loss_axis")
+    assert spec["layer"][0]["encoding"]["x"]["title"] == text_in(language, "charts.axis.step")
+    changes = [row["change"] for rows in spec["datasets"].values() for row in rows if "change" in row]
+    assert changes == [text_in(language, "charts.change", setting=text_in(language, "charts.changed.learning_rate"),
+                               before="0.05", after="0.1") + text_in(language, "charts.change_separator")
+                       + text_in(language, "charts.change", setting=text_in(language, "charts.changed.momentum"),
+                                 before="0", after="0.5")]
+    if language == "en":  # English exactly as before: the series' names and sgdcore's words for the change
+        assert names[1:] == ["train (full, per epoch)", "test (per epoch)", charts.CLOSED_FORM_LOSS, charts.NOISE_FLOOR]
+        assert changes == [what for _, what in progress.changes]
+    else:
+        assert names[1] == "训练集（全量，每个迭代周期）" and spec["title"] == "损失"
+
+
+@pytest.mark.parametrize("language", ["en"], indirect=True)
+@pytest.mark.parametrize("change", [
+    {"schedule": sgdcore.Schedule(kind="step", gamma=0.5, step_size=1000, warmup_steps=1200)},
+    {"schedule": sgdcore.Schedule(kind="cosine", period_steps=5000, min_factor=0.1), "batch_size": 7},
+    {"schedule": sgdcore.Schedule(kind="cosine"), "nesterov": True, "momentum": 0.9},
+    {"momentum": 0.9, "dampening": 0.2},
+    {"schedule": sgdcore.Schedule(kind="exponential", gamma=0.9), "weight_decay": 0.01, "l1_penalty": 0.001},
+    {"schedule": sgdcore.Schedule(kind="inverse_scaling", power_t=0.5), "learning_rate": 0.3},
+])
+def test_a_change_reads_in_english_as_sgdcore_words_it(language, change) -> None:
+    before = sgdcore.TrainConfig(schedule=sgdcore.Schedule(kind="cosine", warmup_steps=10))
+    after = replace(before, **change)
+    assert charts.change_text(before, after) == ", ".join(describe_changes(before, after))
+
+
+def test_the_zones_and_the_condition_number_read_in_chinese(problem, monkeypatch) -> None:
+    monkeypatch.setattr(ui.i18n, "language", lambda: "zh-CN")
+    config = sgdcore.TrainConfig(learning_rate=0.3, batch_size=10, momentum=0.5)
+    found = zones.rate_zones(problem, config, sgdcore.run_limits(problem, config))
+    text = zones.zones_text(found, 0.3)
+    assert text.startswith("区域：") and "使用动量时" in text and f"{found.stable_below:.3g}" in text
+    assert not english(text)
+    lower_bound = zones.RateZones(monotone_below=1.0, stable_below=0.5, limit_kind="lower_bound", full_batch=2.0,
+                                  fastest=1.5, lambda_min=0.3, lambda_max=1.0, batch_size=4)
+    assert "确切的上限在 0.5 与 2 之间" in zones.zones_text(lower_bound, 0.1)
+    for found in (conditioning.Conditioning(1234.5, 2.5), conditioning.Conditioning(float("inf"), None)):
+        caption = conditioning.caption(found, standardize=True)
+        assert caption.startswith("Hessian 矩阵") and not english(caption), caption
+    steps = f"{float(f'{conditioning.steps_needed(1234.5):.3g}'):,.0f}"  # the same number as in English
+    assert f"原始数据约 {steps} 步" in conditioning.caption(conditioning.Conditioning(1234.5, 2.5), standardize=False)
+    assert dict(SAMPLING_LABELS) == {"epoch": "无放回（每个迭代周期一个随机排列）", "replacement": "有放回",
+                                     "blocks": "相邻行组成的块"}
+
+
+def loss_chart_as_sent(at) -> dict:
+    """The Train page's loss chart, as the browser gets it: its spec, with its datasets' rows."""
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        if "loss" in json.dumps(spec.get("layer", [{}])[0].get("encoding", {}).get("y", {})):
+            spec["datasets"] = {dataset.name: pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+                                for dataset in element.proto.datasets}
+            return spec
+    raise AssertionError("no loss chart on the page")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_train_pages_charts_are_in_the_links_language(lang: str) -> None:
+    at = app(lang=lang)
+    next(b for b in at.button if b.proto.type == "primary").click().run()
+    no_exceptions(at)
+    spec = loss_chart_as_sent(at)
+    assert spec["title"] == text_in(lang, "charts.loss_chart")
+    series = {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row}
+    assert series == {text_in(lang, f"charts.series_name.{code}") for code in ("minibatch", "train", "test")}
+    titles = {str(element.proto.spec and json.loads(element.proto.spec).get("title"))
+              for element in at.get("vega_lite_chart")}
+    assert text_in(lang, "charts.landscape_title") in titles
+    assert text_in(lang, "charts.parameters_title_truth") in titles
+    axis = at.radio(key="chart_axis")  # the picker of the charts' horizontal axis, options still codes
+    assert axis.label == text_in(lang, "charts.axis_picker") and axis.value == "step"
+    assert axis.options == [text_in(lang, f"charts.axis_option.{code}") for code in charts.AXES]
+    if lang == "zh-CN":
+        assert axis.options == ["迭代步", "迭代周期", "已见样本数", "耗时"]
+        for element in at.get("vega_lite_chart"):  # the sidebar's zones and schedule too
+            texts = list(_chart_texts(json.loads(element.proto.spec)))
+            assert not [text for text in texts if english(text)], texts
+
+
+def test_switching_the_language_redraws_the_charts_and_keeps_the_chosen_axis() -> None:
+    at = app(lang="en")
+    next(b for b in at.button if b.proto.type == "primary").click().run()
+    at.radio(key="chart_axis").set_value("epoch").run()
+    assert loss_chart_as_sent(at)["layer"][0]["encoding"]["x"]["title"] == "epoch"
+    at.selectbox(key="lang").set_value("zh-CN").run()
+    no_exceptions(at)
+    assert at.radio(key="chart_axis").value == "epoch"
+    spec = loss_chart_as_sent(at)
+    assert spec["title"] == "损失" and spec["layer"][0]["encoding"]["x"]["title"] == "迭代周期"
+    assert {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row} == {
+        "小批量", "训练集（全量，每个迭代周期）", "测试集（每个迭代周期）"}

@@ -1,0 +1,142 @@
+"""Classroom links (issue #19, point 2): a link with ``show=…`` draws only those controls, fixes the others at the
+link's values (which training then uses), says on every page what is fixed, and the Export page makes such links."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app_pages import app, button, no_exceptions, open_page
+from ui.classroom import BUILDER_CONTROLS, BUILDER_LANGUAGE, classroom_settings, fixed_controls, shown_controls
+from ui.i18n import catalogue
+from ui.settings import BY_KEY, CONTROLS, apply_query_params
+from ui.widgets import SIDEBAR_CONTROLS, sidebar_controls
+
+WIDGETS = ("number_input", "text_input", "slider", "select_slider", "selectbox", "toggle", "radio", "multiselect")
+LESSON = "learning_rate,batch_size"
+
+
+def sidebar_keys(at: AppTest) -> set[str]:
+    """The keys of every widget in the sidebar."""
+    return {widget.key for kind in WIDGETS for widget in getattr(at.sidebar, kind) if widget.key}
+
+
+def notice(at: AppTest) -> str:
+    notices = [info.value for info in at.sidebar.info if info.icon == "🎓"]
+    assert len(notices) == 1, [info.value for info in at.sidebar.info]
+    return notices[0]
+
+
+def test_a_classroom_link_draws_only_its_controls_in_the_sidebar() -> None:
+    at = app(show=LESSON, epochs="7")
+    no_exceptions(at)
+    assert sidebar_keys(at) == {"lang", "learning_rate", "batch_size"}
+    everything = sidebar_keys(app())
+    assert {"epochs", "momentum", "data_source", "n_rows", "true_weights", "seed", "standardize"} <= everything
+
+
+def test_the_fixed_value_of_a_hidden_control_is_the_one_training_uses_and_shown_controls_work() -> None:
+    at = app(show=LESSON, epochs="7", momentum="0.5")
+    at.sidebar.select_slider(key="learning_rate").set_value(0.05).run()
+    at.sidebar.number_input(key="batch_size").set_value(20).run()
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    assert at.success[0].value.startswith("Finished 7 epochs")
+    config = at.session_state["train_run"]["config"]
+    assert (config.epochs, config.momentum, config.learning_rate, config.batch_size) == (7, 0.5, 0.05, 20)
+    # The student's own link (the address bar) keeps the controls shown and carries the student's values
+    assert at.query_params["show"] == LESSON
+    assert (at.query_params["learning_rate"], at.query_params["batch_size"], at.query_params["epochs"]) == (
+        "0.05", "20", "7")
+
+
+def test_hidden_values_survive_a_change_of_page() -> None:
+    at = app(show="learning_rate", epochs="7", n_rows="500")
+    for page in ("momentum", "export", "learning_rate", "train"):
+        at = open_page(at, page)
+        no_exceptions(at)
+        assert (at.session_state["epochs"], at.session_state["n_rows"]) == (7, 500), page
+        assert sidebar_keys(at) == {"lang", "learning_rate"}, page
+        if page == "export":  # the page's share link, the student's own, keeps the list and the values
+            share_link = dict(parse_qsl(urlsplit(at.code[0].value).query))
+            assert share_link == {"epochs": "7", "n_rows": "500", "show": "learning_rate"}
+    button(at, "Train").click().run()
+    assert at.success[0].value.startswith("Finished 7 epochs")
+    assert at.session_state["train_run"]["progress"].step == 7 * 40  # 400 training rows in batches of 10
+
+
+def test_every_page_says_what_is_fixed_and_what_may_change_in_its_language() -> None:
+    at = app(show=LESSON, epochs="7")
+    text = notice(at)
+    assert text.startswith("Classroom link: fixed — ")
+    assert "Epochs 7" in text and "Momentum μ 0" in text and "Data source Synthetic (D2L)" in text
+    assert text.endswith("You may change: Learning rate η; Batch size.")
+    at = open_page(at, "momentum")
+    assert notice(at) == text
+    chinese = app(show=LESSON, epochs="7", lang="zh-CN")
+    text = notice(chinese)
+    assert text.startswith("课堂链接：已固定——") and "迭代周期数 7" in text
+    assert text.endswith("你可以修改：学习率 η；批量大小。")
+    assert not [info for info in app().sidebar.info if info.icon == "🎓"]  # an ordinary link says nothing
+
+
+def test_the_notice_names_the_sidebars_fixed_controls_and_the_pages_settings_the_link_changed() -> None:
+    state = {"show": "learning_rate", "learning_rates_compared": "0.5, 1", "schedule": "constant"}
+    fixed = fixed_controls(state, sidebar_controls(state))
+    assert "learning_rate" not in fixed and {"epochs", "n_rows", "momentum"} <= set(fixed)
+    assert "learning_rates_compared" in fixed and "momentum_compared" not in fixed  # at its default: not named
+    assert "decay_gamma" not in fixed  # the constant schedule has no decay factor to fix
+
+
+def test_the_builder_makes_a_link_that_reproduces_the_classroom() -> None:
+    at = app(epochs="7", momentum="0.5")
+    at = open_page(at, "export")
+    no_exceptions(at)
+    assert at.multiselect(key=BUILDER_CONTROLS).value == ["learning_rate", "batch_size"]
+    at.multiselect(key=BUILDER_CONTROLS).set_value(["batch_size", "learning_rate", "repeat_seeds"]).run()
+    at.selectbox(key=BUILDER_LANGUAGE).set_value("zh-CN").run()
+    links = [code.value for code in at.code if "show=" in code.value]
+    assert len(links) == 1
+    params = dict(parse_qsl(urlsplit(links[0]).query))
+    assert params == {"epochs": "7", "momentum": "0.5", "lang": "zh-CN",
+                      "show": "learning_rate,batch_size,repeat_seeds"}
+    student = app(**params)
+    no_exceptions(student)
+    assert sidebar_keys(student) == {"lang", "learning_rate", "batch_size"}
+    assert "课堂链接" in notice(student) and student.session_state["epochs"] == 7
+    # Choosing no control would make a link that shows them all: the builder asks for one instead
+    at.multiselect(key=BUILDER_CONTROLS).set_value([]).run()
+    assert not [code for code in at.code if "show=" in code.value] and at.info
+
+
+def test_the_builder_labels_every_control_in_both_languages() -> None:
+    for language in ("en", "zh-CN"):
+        texts = catalogue(language)
+        assert all(f"classroom.control.{key}" in texts for key in CONTROLS), language
+    assert set(SIDEBAR_CONTROLS) <= set(CONTROLS)
+
+
+def test_classroom_settings_keep_the_link_and_drop_the_old_list() -> None:
+    state = {"show": "epochs", "lang": "en", "learning_rate": 0.1}
+    assert classroom_settings(state, ["momentum", "learning_rate"], "en") == {
+        "learning_rate": "0.1", "lang": "en", "show": "learning_rate,momentum"}  # the settings' order
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "not among the settings"), ("zh-CN", "不是设置名")])
+def test_a_bad_show_list_in_a_link_is_reported_in_the_pages_language(language: str, words: str) -> None:
+    at = app(show="learning_rate,bogus", lang=language)
+    no_exceptions(at)
+    toasts = [toast.value for toast in at.toast]
+    assert len(toasts) == 1 and "'bogus'" in toasts[0] and words in toasts[0]
+    assert at.session_state["show"] == "" and "epochs" in sidebar_keys(at)  # ignored: every control is drawn
+    state: dict = {"lang": language}
+    (problem,) = apply_query_params(state, {"show": "learning_rate,bogus"})
+    assert problem == toasts[0] and problem.endswith(("; ignored.", "；已忽略。"))
+
+
+def test_shown_controls_read_the_list_and_default_to_every_control() -> None:
+    assert shown_controls({}) == CONTROLS
+    assert shown_controls({"show": LESSON}) == ("learning_rate", "batch_size")
+    assert BY_KEY["show"].from_text(" epochs , momentum ") == "epochs,momentum"

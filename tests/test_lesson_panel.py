@@ -1,0 +1,353 @@
+"""Issue 19, point 3: each page's lesson panel, in both languages, and its answers checked against brute force.
+
+Every answer is revealed through the page, as a reader reveals it, and the number it shows is checked against a
+computation that shares nothing with the dashboard's but the data: the second-moment operator of SGD summed
+over pairs of rows, training with sgdcore (or plain NumPy gradient descent), eigenvalues from NumPy,
+scikit-learn's LinearRegression, the exported script run in a subprocess.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from tests.shown_texts import english
+from tests.test_app_pages import app, button, no_exceptions, open_page
+from ui.i18n import text_in
+from ui.lesson import QUESTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+BOLD_NUMBER = re.compile(r"\*\*([-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?)\*\*")
+
+
+def default_problem(n_rows: int = 1000) -> sgdcore.Problem:
+    """The dashboard's default data: D2L's synthetic rows, 20 % held out, seed 0."""
+    return sgdcore.make_problem(sgdcore.synthetic(n_rows, [2.0, -3.4], 4.2, 0.01, 0), test_fraction=0.2, seed=0)
+
+
+def panel(at: AppTest, page: str):
+    """The page's lesson expander."""
+    title = text_in(language(at), "lesson.title", topic=text_in(language(at), f"lesson.{page}.topic"))
+    matches = [expander for expander in at.expander if expander.label == title]
+    assert matches, f"no lesson panel {title!r}; expanders: {[e.label for e in at.expander]}"
+    return matches[0]
+
+
+def language(at: AppTest) -> str:
+    return at.session_state["lang"] if "lang" in at.session_state else "en"  # noqa: SIM401 (no .get on AppTest's)
+
+
+def reveal(at: AppTest, page: str, question: str) -> str:
+    """Reveal the answer to ``question`` and return its text."""
+    at.toggle(key=f"lesson_{page}_{question}").set_value(True).run()
+    no_exceptions(at)
+    answers = [info.value for info in panel(at, page).info]
+    earlier = QUESTIONS[page][:QUESTIONS[page].index(question)]
+    shown_before = sum(bool(at.toggle(key=f"lesson_{page}_{other}").value) for other in earlier)
+    assert len(answers) > shown_before, "no answer shown"
+    return answers[shown_before]
+
+
+def bold_numbers(text: str) -> list[float]:
+    return [float(number.replace(",", "")) for number in BOLD_NUMBER.findall(text)]
+
+
+def number_after(text: str, words: str) -> float:
+    match = re.search(re.escape(words) + r"\s*\**([-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?)", text)
+    assert match, f"no number after {words!r} in {text!r}"
+    return float(match.group(1).replace(",", ""))
+
+
+# The panels, in both languages
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_page_has_its_lesson_panel_and_every_answer_in_its_language(lang: str) -> None:
+    at = app(lang=lang)
+    no_exceptions(at)
+    for page, questions in QUESTIONS.items():
+        if page != "train":
+            at = open_page(at, page)
+            no_exceptions(at)
+        lesson = panel(at, page)
+        assert not lesson.proto.expanded  # collapsed until the reader opens it
+        texts = " ".join(markdown.value for markdown in lesson.markdown)
+        for part in ("try", "see", *(f"{question}.question" for question in questions)):
+            assert text_in(lang, f"lesson.{page}.{part}") in texts
+        toggles = [toggle for toggle in lesson.toggle]
+        assert [toggle.label for toggle in toggles] == [text_in(lang, "lesson.show_answer")] * len(questions)
+        assert not lesson.info  # no answer before it is asked for
+        for question in questions:
+            shown = reveal(at, page, question)
+            if lang == "zh-CN":
+                assert not english(shown), (page, question, shown)
+                assert re.search(r"[\u4e00-\u9fff]", shown), shown
+        if lang == "zh-CN":
+            words = [word for markdown in lesson.markdown for word in english(markdown.value)]
+            assert not words, (page, words)
+
+
+# Learning rate: the limits at batch sizes 1 and 100
+
+
+def second_moment_radius(problem: sgdcore.Problem, learning_rate: float, batch_size: int) -> float:
+    """ρ of E[(I − ηH_B) ⊗ (I − ηH_B)] over batches of ``batch_size`` rows drawn without replacement, summed over
+    every pair of rows: P(i ∈ S) = B/n and P(i, j ∈ S) = B(B − 1)/(n(n − 1)) for i ≠ j."""
+    X = problem.train.X
+    n = len(X)
+    A = np.column_stack((X, np.ones(n)))
+    p = A.shape[1]
+    H = A.T @ A / n
+    singles = np.einsum("ia,ib,ic,id->acbd", A, A, A, A).reshape(p * p, p * p)  # Σᵢ hᵢ ⊗ hᵢ
+    pairs = n * n * np.kron(H, H) - singles  # Σ_{i≠j} hᵢ ⊗ hⱼ
+    B = batch_size
+    expected = (B / n * singles + B * (B - 1) / (n * (n - 1)) * pairs) / B**2
+    eye = np.eye(p)
+    T = np.kron(eye, eye) - learning_rate * (np.kron(H, eye) + np.kron(eye, H)) + learning_rate**2 * expected
+    return float(np.max(np.abs(np.linalg.eigvals(T))))
+
+
+def statuses(problem: sgdcore.Problem, learning_rate: float, batch_size: int, epochs: int) -> set[str]:
+    configs = [sgdcore.TrainConfig(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, seed=seed)
+               for seed in range(4)]
+    return {list(sgdcore.train(problem.train, config, report_every=1e9))[-1].status for config in configs}
+
+
+def test_the_largest_stable_learning_rates_shown_are_where_sgd_starts_to_diverge() -> None:
+    at = open_page(app(), "learning_rate")
+    text = reveal(at, "learning_rate", "limits")
+    one, many = bold_numbers(text)[:2]
+    assert "at batch size 100" in text
+    problem = default_problem()
+    for limit, batch_size in ((one, 1), (many, 100)):
+        # The mean square of the error shrinks just below the stated limit and grows just above it.
+        assert second_moment_radius(problem, 0.99 * limit, batch_size) < 1 < second_moment_radius(
+            problem, 1.01 * limit, batch_size)
+    # The engine itself: every seed finishes below the limit, and diverges above it (slowly near the limit at batch
+    # size 1, where 24,000 steps reach the divergence threshold only from about 1.5× the limit).
+    assert statuses(problem, 0.9 * one, 1, 30) == {"finished"}
+    assert statuses(problem, 1.5 * one, 1, 30) == {"diverged"}
+    assert statuses(problem, 0.9 * many, 100, 300) == {"finished"}
+    assert statuses(problem, 1.1 * many, 100, 300) == {"diverged"}
+    assert one < many  # noisier steps, lower limit
+    # Why: the largest and the mean curvature of one example against the average's
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    assert number_after(text, "here up to") == pytest.approx(np.max(np.sum(A * A, axis=1)), rel=5e-3)
+    assert number_after(text, "λ_max =") == pytest.approx(np.linalg.eigvalsh(A.T @ A / len(A))[-1], rel=5e-3)
+
+
+def test_an_answer_changes_with_the_data() -> None:
+    at = open_page(app(), "learning_rate")
+    before = bold_numbers(reveal(at, "learning_rate", "limits"))
+    at.radio(key="data_source").set_value("diabetes").run()
+    no_exceptions(at)
+    after = bold_numbers(next(info.value for info in panel(at, "learning_rate").info))
+    assert after != before
+    diabetes = sgdcore.make_problem(sgdcore.Dataset(*_diabetes()), test_fraction=0.2, seed=0)
+    assert after[0] == pytest.approx(sgdcore.minibatch_stability_limit(diabetes.train, 1).learning_rate, rel=5e-3)
+    assert after[1] == pytest.approx(sgdcore.minibatch_stability_limit(diabetes.train, 100).learning_rate, rel=5e-3)
+
+
+def _diabetes() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    from sklearn.datasets import load_diabetes
+
+    bunch = load_diabetes()
+    return np.ascontiguousarray(bunch.data), bunch.target.astype(np.float64), tuple(bunch.feature_names)
+
+
+def test_the_fastest_full_batch_rate_shrinks_the_error_fastest() -> None:
+    at = open_page(app(), "learning_rate")
+    best = bold_numbers(reveal(at, "learning_rate", "fastest"))[0]
+    eigenvalues = np.linalg.eigvalsh(default_problem().quadratic.hessian)
+    rates = np.linspace(0.01, 2.0, 2000)
+    contraction = np.max(np.abs(1 - rates[:, None] * eigenvalues[None, :]), axis=1)
+    assert best == pytest.approx(rates[np.argmin(contraction)], abs=2e-3)
+
+
+# Train: epochs to within 1 %
+
+
+def test_the_epochs_to_within_one_percent_are_those_of_the_run() -> None:
+    at = app(learning_rate="0.01")
+    text = reveal(at, "train", "epochs")
+    epochs = int(bold_numbers(text)[0])
+    problem = default_problem()
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    residuals = A @ np.linalg.lstsq(A, problem.train.y, rcond=None)[0] - problem.train.y
+    target = 1.01 * 0.5 * np.mean(residuals**2)
+    *_, last = sgdcore.train(problem.train, sgdcore.TrainConfig(learning_rate=0.01, batch_size=10, epochs=epochs),
+                             report_every=1e9)
+    losses = last.epoch_train_loss
+    assert losses[epochs] <= target < np.min(losses[:epochs])
+    assert f"set Epochs to {epochs} or more" in text  # the sidebar's 3 are too few at this rate
+
+
+def test_the_closed_form_loss_and_the_gap_of_a_run_of_the_sidebar_settings() -> None:
+    at = app(epochs="2", batch_size="25")
+    text = reveal(at, "train", "optimum")
+    problem = default_problem()
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    residuals = A @ np.linalg.lstsq(A, problem.train.y, rcond=None)[0] - problem.train.y
+    assert bold_numbers(text)[0] == pytest.approx(0.5 * np.mean(residuals**2), rel=1e-5)
+    button(at, "Train").click().run()  # the Train page's run of these settings: the answer's run
+    no_exceptions(at)
+    progress = at.session_state["train_run"]["progress"]
+    gap = 0.5 * np.mean((A @ np.append(progress.weights, progress.bias) - problem.train.y) ** 2) \
+        - 0.5 * np.mean(residuals**2)
+    assert bold_numbers(text)[1] == pytest.approx(gap, rel=1e-2)
+    assert next(info.value for info in panel(at, "train").info) == text  # the same settings: the same answer
+
+
+# Batch size: the race and the noise floor
+
+
+def test_the_batch_size_race_is_what_training_each_batch_size_gives() -> None:
+    at = open_page(app(), "batch_size")
+    text = reveal(at, "batch_size", "race")
+    problem = default_problem()
+    target = 1.1 * problem.optimum_loss
+    for batch_size in (1, 10, 100, 800):
+        line = next(line for line in text.split("\n") if line.startswith(f"- B = {batch_size}:"))
+        epochs = int(number_after(line, "by the end of epoch"))
+        *_, last = sgdcore.train(problem.train, sgdcore.TrainConfig(learning_rate=0.03, batch_size=batch_size,
+                                                                   epochs=epochs), report_every=1e9)
+        assert last.epoch_train_loss[epochs] <= target < np.min(last.epoch_train_loss[:epochs]), batch_size
+        assert number_after(line, "seen;") == epochs * math.ceil(800 / batch_size)
+    assert "Fewest examples seen: **B = 1**" in text and "Fewest steps: **B = 800**" in text
+
+
+def brute_force_floor(problem: sgdcore.Problem, learning_rate: float) -> float:
+    """½tr(HΣ) at batch size 1: Σ = E[(I − ηaaᵀ)Σ(I − ηaaᵀ)] + η²E[r²aaᵀ] over the rows, solved as one linear system."""
+    X, y = problem.train.X, problem.train.y
+    n = len(X)
+    A = np.column_stack((X, np.ones(n)))
+    p = A.shape[1]
+    optimum = np.linalg.lstsq(A, y, rcond=None)[0]
+    gradients = A * (A @ optimum - y)[:, None]
+    eye = np.eye(p)
+    T = sum(np.kron(eye - learning_rate * np.outer(a, a), eye - learning_rate * np.outer(a, a)) for a in A) / n
+    noise = learning_rate**2 * np.einsum("ia,ib->ab", gradients, gradients).ravel() / n
+    stationary = np.linalg.solve(np.eye(p * p) - T, noise).reshape(p, p)
+    return 0.5 * float(np.trace(A.T @ A / n @ stationary))
+
+
+def test_the_noise_floor_at_batch_size_one_is_the_stationary_second_moment() -> None:
+    at = open_page(app(), "batch_size")
+    text = reveal(at, "batch_size", "floor")
+    line = next(line for line in text.split("\n") if line.startswith("- B = 1:"))
+    assert number_after(line, "- B = 1:") == pytest.approx(brute_force_floor(default_problem(), 0.03), rel=1e-2)
+    assert "- B = 800: 0 " in text  # the full batch has no noise
+
+
+# Momentum: steps and Polyak's settings
+
+
+def gradient_descent_steps(valley: sgdcore.Problem, learning_rate: float, seed: int) -> int:
+    """Plain full-batch gradient descent in NumPy from sgdcore's starting point: steps to within 1 % of the optimum."""
+    A = np.column_stack((valley.train.X, np.ones(valley.train.n_rows)))
+    y = valley.train.y
+    residuals = A @ np.linalg.lstsq(A, y, rcond=None)[0] - y
+    target = 1.01 * 0.5 * np.mean(residuals**2)
+    weights, bias = sgdcore.init_params(valley.train.n_features, np.random.default_rng(seed))
+    theta = np.append(weights, bias)
+    for step in range(1, 100_000):
+        theta = theta - learning_rate * A.T @ (A @ theta - y) / len(y)
+        if 0.5 * np.mean((A @ theta - y) ** 2) <= target:
+            return step
+    raise AssertionError("not reached")
+
+
+def test_momentum_steps_and_polyak_settings() -> None:
+    at = open_page(app(), "momentum")
+    steps = bold_numbers(reveal(at, "momentum", "steps"))
+    valley = sgdcore.make_problem(sgdcore.synthetic(seed=0, feature_scales=(1.0, 0.1)), test_fraction=0.0, seed=0)
+    lambda_max = np.linalg.eigvalsh(valley.quadratic.hessian)[-1]
+    assert steps[0] == pytest.approx(gradient_descent_steps(valley, 1.0 / lambda_max, 0), abs=1)
+    assert steps[1] < steps[0]  # momentum 0.9 beats plain descent
+
+    mu, multiple = bold_numbers(reveal(at, "momentum", "best"))
+    eigenvalues = np.linalg.eigvalsh(valley.quadratic.hessian)
+
+    def radius(momentum: float, rate: float) -> float:  # heavy ball, state (e, v), one 2×2 matrix per eigenvalue
+        return max(np.max(np.abs(np.linalg.eigvals(np.array([[1 - rate * lam, -rate * momentum],
+                                                                [lam, momentum]])))) for lam in eigenvalues)
+
+    grid = min(radius(m, k / lambda_max) for m in np.arange(0.0, 1.0, 0.02) for k in np.arange(0.1, 4.0, 0.05))
+    advised = radius(mu, multiple / lambda_max)
+    assert advised <= grid * 1.01
+    assert advised < np.max(np.abs(1 - 2 / (eigenvalues[0] + eigenvalues[-1]) * eigenvalues))  # beats plain descent
+
+
+# Data: conditioning and fit
+
+
+def test_the_condition_numbers_and_the_fit_are_those_of_the_rows() -> None:
+    at = open_page(app(standardize="0", n_rows="400", true_weights="2, -3.4, 1"), "data")
+    text = reveal(at, "data", "conditioning")
+    raw_kappa, _, std_kappa, _ = bold_numbers(text)
+    problem = sgdcore.make_problem(sgdcore.synthetic(400, [2.0, -3.4, 1.0], 4.2, 0.01, 0), test_fraction=0.2, seed=0)
+    X = problem.raw_train.X
+
+    def kappa(X: np.ndarray) -> float:
+        A = np.column_stack((X, np.ones(len(X))))
+        eigenvalues = np.linalg.eigvalsh(A.T @ A / len(A))
+        return eigenvalues[-1] / eigenvalues[0]
+
+    assert raw_kappa == pytest.approx(kappa(X), rel=1e-3)
+    assert std_kappa == pytest.approx(kappa((X - X.mean(axis=0)) / X.std(axis=0)), rel=1e-3)
+    train_r2, test_r2 = bold_numbers(reveal(at, "data", "fit"))
+    model = LinearRegression().fit(X, problem.raw_train.y)
+    assert train_r2 == pytest.approx(model.score(X, problem.raw_train.y), abs=1e-4)
+    assert test_r2 == pytest.approx(model.score(problem.raw_test.X, problem.raw_test.y), abs=1e-4)
+
+
+# Export: what the script prints
+
+
+def test_the_script_prints_the_weights_the_answer_gives(tmp_path: Path) -> None:
+    at = open_page(app(n_rows="500", learning_rate="0.05", batch_size="20", epochs="4", seed="7"), "export")
+    text = reveal(at, "export", "script")
+    weights = re.search(r"`weights: (.*?)`", text).group(1)
+    bias = re.search(r"`bias: (.*?)`", text).group(1)
+    at.switch_page("pages/train.py").run()
+    button(at, "Train").click().run()
+    at.switch_page("pages/export.py").run()
+    no_exceptions(at)
+    script = next(code.value for code in at.code if code.value.startswith('"""The last run'))
+    (tmp_path / "run.py").write_text(script)
+    done = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    printed = dict(line.split(": ", 1) for line in done.stdout.splitlines() if line.startswith(("weights:", "bias:")))
+    assert printed["weights"] == weights and printed["bias"] == bias  # the same numbers, to the last digit
+    assert ast.literal_eval(weights) == at.session_state["train_run"]["progress"].weights.tolist()
+
+
+def test_two_seeds_end_as_far_apart_as_the_answer_says() -> None:
+    at = open_page(app(n_rows="300", batch_size="5", epochs="2", seed="3"), "export")
+    apart = number_after(reveal(at, "export", "seed"), "the two runs end")
+    problem = default_problem(300)
+    ends = [list(sgdcore.train(problem.train, sgdcore.TrainConfig(batch_size=5, epochs=2, seed=seed),
+                               report_every=1e9))[-1] for seed in (3, 4)]
+    first, second = (np.append(end.weights, end.bias) for end in ends)
+    assert apart == pytest.approx(np.linalg.norm(first - second), rel=5e-3)
+
+
+def test_a_diverging_run_is_told_a_rate_below_its_limit() -> None:
+    at = app(learning_rate="3")
+    text = reveal(at, "train", "epochs")
+    advised = number_after(text, "Set the learning rate to")
+    limit = sgdcore.minibatch_stability_limit(default_problem().train, 10).learning_rate
+    assert 0.9 * limit <= advised < limit
+    assert number_after(text, "diverges (at step") >= 1

@@ -1,0 +1,475 @@
+"""The lesson beside the charts: on each page, what to try, what to look for, and questions answered on demand.
+
+Each page's panel (:func:`lesson_panel`) holds two texts and two or three questions. An answer is not written
+in advance: it is computed, when the reader asks for it, from the data and the settings in use, with
+sgdcore's own maths (the stability limits and noise floors of :mod:`sgdcore.stability`) or by training. So
+every number an answer shows is true for what the reader sees, and the tests check each one against brute
+force or a simulation.
+
+An answer is a list of lines, each a catalogue key and the fields that fill it: computed once per data and
+settings (cached in ``st.session_state``) and worded at drawing time, in the page's language. The work an
+answer may do is bounded: training answers stop at :data:`WORK_LIMIT` row-parameter updates (about a second),
+and say so when that is not enough; answers that need the rows say so for large data on a cluster.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, MutableMapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import sgdcore
+from ui import verdicts
+from ui.datasets import current_problem, momentum_valley
+from ui.i18n import LANGUAGE_KEY, t
+from ui.settings import BY_KEY, SHOWN_KEY, batch_size_runs, momentum_runs, query_params, train_config, value
+
+Line = tuple[str, dict[str, Any]]  # a catalogue key and its fields
+Answer = tuple[Line, ...]
+
+ANSWERS = "_lesson_answers"  # session_state: {(page, question, data key, settings): Answer}
+MAX_CACHED_ANSWERS = 32  # answers kept per session; the oldest go first
+# Training answers stop after this much work, in row-parameter updates (rows × (features + 1) an epoch, and
+# STEP_WORK a step): about a second with the compiled kernel on one core, shared by the runs an answer trains.
+# Longer would keep a reader waiting on a button.
+WORK_LIMIT = 6e7
+STEP_WORK = 30  # a step's own cost (drawing its rows, the update) in those units: measured, about 0.5 µs
+MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
+REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
+WITHIN = 0.01  # "within 1 % of the closed-form loss": the Train and Momentum pages' target
+BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual noise floor, so every size can get there
+MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
+ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
+
+# The questions of each page, in order: the last part of their catalogue keys.
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "train": ("optimum", "epochs"),
+    "learning_rate": ("limits", "fastest"),
+    "batch_size": ("race", "floor"),
+    "momentum": ("steps", "best"),
+    "data": ("conditioning", "fit"),
+    "export": ("script", "seed"),
+}
+
+
+class NeedsRowsError(Exception):
+    """The answer needs the training rows in memory, which large data on a cluster does not have."""
+
+
+def lesson_panel(page: str) -> None:
+    """The page's lesson: an expander, collapsed at first, with what to try, what to see, and its questions."""
+    if page not in QUESTIONS:
+        raise ValueError(f"page must be one of {', '.join(QUESTIONS)}; got {page!r}.")
+    with st.expander(t("lesson.title", topic=t(f"lesson.{page}.topic")), expanded=False):
+        st.markdown(f"**{t('lesson.try')}** {t(f'lesson.{page}.try')}")
+        st.markdown(f"**{t('lesson.see')}** {t(f'lesson.{page}.see')}")
+        st.markdown(f"**{t('lesson.questions')}**")
+        for number, question in enumerate(QUESTIONS[page], start=1):
+            st.markdown(f"{number}. {t(f'lesson.{page}.{question}.question')}")
+            if st.toggle(t("lesson.show_answer"), key=f"lesson_{page}_{question}"):
+                st.info(answer_text(page, question))
+
+
+def answer_text(page: str, question: str) -> str:
+    """The answer to ``question`` on ``page`` for the data and settings in use, in the page's language."""
+    return "\n\n".join(t(key, **fields) for key, fields in answer(st.session_state, page, question))
+
+
+def answer(state: MutableMapping[str, Any], page: str, question: str) -> Answer:
+    """The answer's lines, computed once per data and settings (those a share link carries, but the language)."""
+    compute = ANSWER_FUNCTIONS[(page, question)]
+    if page == "momentum":  # the Momentum page trains on its own valley, made from its settings
+        problem, data_key = momentum_valley(state), "valley"
+    else:
+        choice = current_problem(state)
+        if choice.problem is None:
+            return (("lesson.no_data", {}),)
+        problem, data_key = choice.problem, choice.key
+    settings = tuple(sorted((name, text) for name, text in query_params(state).items()
+                            if name not in (LANGUAGE_KEY, SHOWN_KEY)))
+    cache = state.setdefault(ANSWERS, {})
+    key = (page, question, data_key, settings)
+    if key not in cache:
+        try:
+            lines = compute(state, problem, data_key)
+        except NeedsRowsError:
+            lines = (("lesson.needs_rows", {}),)
+        except (sgdcore.SGDCoreError, ValueError):  # settings the page itself refuses, with its reason
+            lines = (("lesson.cannot", {}),)
+        cache[key] = lines
+        while len(cache) > MAX_CACHED_ANSWERS:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+# Shared pieces
+
+
+def _rows(problem: Any) -> sgdcore.Dataset:
+    if getattr(problem, "on_cluster", False):
+        raise NeedsRowsError
+    return problem.train
+
+
+def epoch_work(problem: Any, config: sgdcore.TrainConfig) -> float:
+    """One epoch of ``config`` on ``problem`` in :data:`WORK_LIMIT`'s units."""
+    data = problem.train
+    return data.n_rows * (data.n_features + 1) + STEP_WORK * config.steps_per_epoch(data.n_rows)
+
+
+def epoch_budget(problem: Any, config: sgdcore.TrainConfig, runs: int = 1) -> int:
+    """How many epochs of ``config`` a training answer may run, when it trains ``runs`` runs: its share of
+    :data:`WORK_LIMIT` over one epoch's work."""
+    return int(min(MAX_EPOCHS, WORK_LIMIT / runs // epoch_work(problem, config)))
+
+
+def first_epoch_within(problem: sgdcore.Problem, config: sgdcore.TrainConfig, target: float,
+                       max_epochs: int) -> tuple[int | None, sgdcore.Progress]:
+    """The first epoch whose full training loss is at most ``target`` (0: the start), or None, and the last snapshot.
+
+    Trains ``config`` (without early stopping) for up to ``max_epochs`` epochs, in stretches that double, so a run
+    that gets there early stops early; resuming is exact (:func:`sgdcore.train`), so the epochs are those of one
+    uninterrupted run of ``max_epochs`` epochs.
+    """
+    config = replace(config, epochs=max_epochs, tol=None)
+    state, done, stretch = None, 0, 1
+    while True:
+        until = min(max_epochs, done + stretch)
+        *_, last = sgdcore.train(problem.train, config, state=state, until_epoch=until, report_every=REPORT_NEVER,
+                                 quadratic=problem.quadratic)
+        reached = np.flatnonzero(last.epoch_train_loss <= target)
+        if reached.size:
+            return int(reached[0]), last
+        if last.status == "diverged" or until >= max_epochs:
+            return None, last
+        state, done, stretch = last.state, until, 2 * stretch
+
+
+def _steps_to_shrink(contraction: float) -> int | None:
+    """Steps for an error shrinking by ``contraction`` a step to shrink :data:`ERROR_SHRINK` times; None if never."""
+    if not contraction < 1.0:
+        return None
+    if contraction <= 0.0:
+        return 1
+    return math.ceil(math.log(ERROR_SHRINK) / math.log(contraction))
+
+
+def _limits(problem: Any, data_key: str, config: sgdcore.TrainConfig) -> sgdcore.Limits:
+    return verdicts.limits_for(problem, data_key, config)
+
+
+# Train
+
+
+def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """The closed-form loss, and how far above it a run of the sidebar's settings ends (trained here: the Train
+    page's run of the same settings is the same run)."""
+    optimum = problem.optimum_loss
+    lines: list[Line] = [("lesson.train.optimum.answer", {"loss": optimum})]
+    if getattr(problem, "on_cluster", False):
+        return (*lines, ("lesson.needs_rows", {}))
+    last = _trained_now(state, problem)
+    if last is None:
+        return (*lines, ("lesson.too_large", {}))
+    if last.status == "diverged":
+        return (*lines, ("lesson.train.optimum.diverged", {"step": last.diverged_at_step or last.step}))
+    gap = problem.compare(last.weights, last.bias).loss_gap
+    lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": float(last.epoch_train_loss[-1]),
+                                               "gap": gap, "percent": gap / optimum if optimum > 0 else math.inf}))
+    return tuple(lines)
+
+
+def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """How many epochs the sidebar's settings need to come within :data:`WITHIN` of the closed-form loss."""
+    _rows(problem)
+    config = train_config(state, problem.train.n_rows)
+    target = (1.0 + WITHIN) * problem.optimum_loss
+    budget = epoch_budget(problem, config)
+    if budget < 1:
+        return (("lesson.too_large", {}),)
+    epochs, last = first_epoch_within(problem, config, target, budget)
+    fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
+    if epochs is not None:
+        enough = "enough" if config.epochs >= epochs else "not_enough" if epochs <= MOST_EPOCHS else "beyond"
+        return (("lesson.train.epochs.reached", {**fields, "epochs": epochs, "steps": int(last.epoch_steps[epochs])}),
+                (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS}))
+    # Advice quotes the limit rounded down, so that the rate it names is below it.
+    limit = _limits(problem, data_key, config).minibatch.learning_rate
+    if last.status == "diverged":
+        return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
+                                                  "limit": sgdcore.round_down(limit)}),)
+    lines: list[Line] = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
+    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
+                                dampening=config.dampening, nesterov=config.nesterov,
+                                weight_decay=config.weight_decay, drop_last=config.drop_last) \
+        if config.learning_rate < limit and not config.l1_penalty else None
+    if floor is not None and floor.expected_loss > target:
+        lines.append(("lesson.train.epochs.floor", {"percent": floor.expected_loss / problem.optimum_loss - 1.0}))
+    else:
+        lines.append(("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
+    return tuple(lines)
+
+
+# Learning rate
+
+
+def largest_squared_row(problem: Any) -> float:
+    """``max‖aᵢ‖²`` over the training rows with their bias column: the largest curvature of one example."""
+    if getattr(problem, "on_cluster", False):
+        return float(problem.largest_squared_row)
+    X = np.asarray(problem.train.X, dtype=np.float64)
+    return float(np.max(np.einsum("ij,ij->i", X, X))) + 1.0
+
+
+def learning_rate_limits(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """The largest stable learning rate at batch size 1 and 100 (or every row), and why they differ."""
+    n_train = problem.train.n_rows
+    many = min(100, n_train)
+    one, hundred = (_limits(problem, data_key, train_config(state, n_train, batch_size=size)).minibatch
+                    for size in (1, many))
+    curvature = problem.curvature
+    exact = "exact" if one.kind == "exact" and hundred.kind == "exact" else "lower_bound"
+    lines: list[Line] = [
+        (f"lesson.learning_rate.limits.{exact}", {"one": one.learning_rate, "batch": many,
+                                                    "many": hundred.learning_rate, "full": one.full_batch}),
+        ("lesson.learning_rate.limits.why", {"largest": largest_squared_row(problem),
+                                              "mean": float(np.sum(curvature.eigenvalues)),
+                                              "top": curvature.lambda_max}),
+    ]
+    config = train_config(state, n_train)
+    if config.momentum or config.weight_decay:
+        lines.append(("lesson.learning_rate.limits.settings", {"momentum": config.momentum,
+                                                               "decay": config.weight_decay}))
+    return tuple(lines)
+
+
+def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """The learning rate that makes full-batch gradient descent fastest, against the sidebar's."""
+    curvature = problem.curvature
+    top, bottom = curvature.lambda_max, curvature.lambda_min
+    best = 2.0 / (top + bottom)
+    rate = value(state, "learning_rate")
+    best_contraction = sgdcore.contraction_factor(curvature.eigenvalues, best)
+    contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate)
+    lines: list[Line] = [("lesson.learning_rate.fastest.answer", {
+        "best": best, "multiple": best * top, "contraction": best_contraction,
+        "steps": _steps_to_shrink(best_contraction) or 0, "kappa": curvature.condition_number})]
+    steps = _steps_to_shrink(contraction)
+    if steps is None:
+        lines.append(("lesson.learning_rate.fastest.sidebar_diverges", {"rate": rate, "contraction": contraction}))
+    else:
+        lines.append(("lesson.learning_rate.fastest.sidebar", {"rate": rate, "contraction": contraction,
+                                                               "steps": steps}))
+    return tuple(lines)
+
+
+# Batch size
+
+
+def _sizes_text(sizes: list[int]) -> str:
+    return ", ".join(f"B = {size}" for size in sizes)
+
+
+def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """Which of the page's batch sizes gets within :data:`BATCH_RACE_WITHIN` of the closed form in the fewest
+    examples and the fewest steps, at the sidebar's learning rate (counted at the ends of epochs)."""
+    _rows(problem)
+    n_train = problem.train.n_rows
+    target = (1.0 + BATCH_RACE_WITHIN) * problem.optimum_loss
+    configs = batch_size_runs(state, n_train)
+    lines: list[Line] = []
+    reached: dict[int, tuple[int, int]] = {}  # batch size: (examples, steps)
+    for config in configs:
+        budget = epoch_budget(problem, config, len(configs))
+        if budget < 1:
+            lines.append(("lesson.batch_size.race.too_large", {"batch": config.batch_size}))
+            continue
+        epochs, last = first_epoch_within(problem, config, target, budget)
+        if epochs is None:
+            key = "diverged" if last.status == "diverged" else "not_reached"
+            lines.append((f"lesson.batch_size.race.{key}", {"batch": config.batch_size, "epochs": budget}))
+            continue
+        steps = epochs * config.steps_per_epoch(n_train)
+        reached[config.batch_size] = (epochs * n_train, steps)
+        lines.append(("lesson.batch_size.race.reached", {"batch": config.batch_size, "epochs": epochs,
+                                                        "examples": epochs * n_train, "steps": steps}))
+    if reached:
+        fewest_examples = min(examples for examples, _ in reached.values())
+        fewest_steps = min(steps for _, steps in reached.values())
+        lines.append(("lesson.batch_size.race.winners", {
+            "examples": _sizes_text([size for size, (examples, _) in reached.items() if examples == fewest_examples]),
+            "steps": _sizes_text([size for size, (_, steps) in reached.items() if steps == fewest_steps])}))
+    return (("lesson.batch_size.race.rate", {"rate": value(state, "learning_rate")}), *lines)
+
+
+def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """How far above the closed-form loss each of the page's batch sizes hovers at the sidebar's constant rate."""
+    _rows(problem)
+    lines: list[Line] = [("lesson.batch_size.floor.rate", {"rate": value(state, "learning_rate"),
+                                                           "loss": problem.optimum_loss})]
+    for config in batch_size_runs(state, problem.train.n_rows):
+        config = replace(config, schedule=sgdcore.Schedule(), l1_penalty=0.0)
+        limit = _limits(problem, data_key, config).minibatch
+        if config.learning_rate >= limit.learning_rate:
+            lines.append(("lesson.batch_size.floor.above_limit", {"batch": config.batch_size,
+                                                                  "limit": limit.learning_rate}))
+            continue
+        floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
+                                    dampening=config.dampening, nesterov=config.nesterov,
+                                    weight_decay=config.weight_decay, drop_last=config.drop_last)
+        if floor is None:
+            lines.append(("lesson.batch_size.floor.too_large", {"batch": config.batch_size}))
+        else:
+            lines.append(("lesson.batch_size.floor.line", {
+                "batch": config.batch_size, "excess": floor.excess_loss,
+                "percent": floor.excess_loss / floor.optimum_loss if floor.optimum_loss > 0 else math.inf}))
+    return tuple(lines)
+
+
+# Momentum
+
+
+def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
+    """Steps plain descent and momentum need on the page's valley to come within :data:`WITHIN` of its optimum."""
+    target = (1.0 + WITHIN) * valley.optimum_loss
+    kappa = valley.curvature.condition_number
+    lines: list[Line] = [("lesson.momentum.steps.valley", {"kappa": kappa, "root": math.sqrt(kappa)})]
+    steps: dict[str, int] = {}
+    runs = momentum_runs(state, valley)
+    for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
+        budget = max(1, epoch_budget(valley, config, len(runs)))  # the valley is small: at least an epoch
+        epochs, last = first_epoch_within(valley, config, target, budget)
+        fields = {"mu": config.momentum, "epochs": budget}
+        if epochs is None:
+            key = "diverged" if last.status == "diverged" else "not_reached"
+            lines.append((f"lesson.momentum.steps.{name}_{key}", fields))
+            continue
+        steps[name] = epochs * config.steps_per_epoch(valley.train.n_rows)
+        lines.append((f"lesson.momentum.steps.{name}", {**fields, "steps": steps[name]}))
+    if "plain" in steps and "heavy_ball" in steps:
+        lines.append(("lesson.momentum.steps.ratio", {"ratio": steps["plain"] / steps["heavy_ball"]}))
+    return tuple(lines)
+
+
+def polyak_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
+    """Polyak's heavy ball for a quadratic of this curvature, as the Momentum page's controls take it:
+    ``μ = ((√κ−1)/(√κ+1))²`` and the rate ``4/(√λ_max+√λ_min)²`` as a multiple of 1/λ_max.
+
+    μ is rounded up to the slider's 0.01: every direction then stays in the damped, oscillating regime, where the
+    error shrinks by √μ a step, a little slower; rounded down, the extreme directions leave it and the rate drops
+    much more (the optimum is at the edge of that regime).
+    """
+    top, bottom = curvature.lambda_max, curvature.lambda_min
+    root = math.sqrt(top / bottom)
+    mu = min(0.99, math.ceil(100.0 * ((root - 1.0) / (root + 1.0)) ** 2 - 1e-9) / 100.0)
+    multiple = float(f"{4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2:.3g}")
+    return mu, multiple
+
+
+def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
+    """The momentum and rate that make the valley fastest (full batch), and what they gain over plain descent."""
+    curvature = valley.curvature
+    eigenvalues, top = curvature.eigenvalues, curvature.lambda_max
+    mu, multiple = polyak_settings(curvature)
+    contraction = sgdcore.contraction_factor(eigenvalues, multiple / top, mu)
+    plain = sgdcore.contraction_factor(eigenvalues, 2.0 / (top + curvature.lambda_min))
+    return (("lesson.momentum.best.answer", {"mu": mu, "multiple": multiple, "contraction": contraction,
+                                             "steps": _steps_to_shrink(contraction) or 0}),
+            ("lesson.momentum.best.plain", {"contraction": plain, "steps": _steps_to_shrink(plain) or 0}))
+
+
+# Data
+
+
+def data_conditioning(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """The condition number and the largest stable learning rates of the data as it is and standardised."""
+    _rows(problem)
+    raw = problem.raw_train
+    try:
+        standardized = sgdcore.Standardizer.fit(raw, target=True).transform(raw)
+    except sgdcore.DataError:  # a constant column: nothing to divide it by
+        return (("lesson.data.conditioning.constant", {}),)
+    config = train_config(state, problem.train.n_rows)
+    lines: list[Line] = []
+    for name, data in (("raw", raw), ("standardized", standardized)):
+        curvature = sgdcore.curvature(sgdcore.quadratic_loss(data).hessian)
+        limit = sgdcore.minibatch_stability_limit(data, config.batch_size, drop_last=config.drop_last)
+        lines.append((f"lesson.data.conditioning.{name}", {
+            "kappa": curvature.condition_number, "full": 2.0 / curvature.lambda_max, "batch": config.batch_size,
+            "limit": limit.learning_rate}))
+    lines.append((f"lesson.data.conditioning.{'on' if value(state, 'standardize') else 'off'}", {}))
+    return tuple(lines)
+
+
+def data_fit(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """How well the best straight line fits: the closed form's R² on the training and the held-out rows."""
+    comparison = problem.compare(problem.optimum.weights, problem.optimum.bias)
+    lines: list[Line] = [("lesson.data.fit.train", {"r2": comparison.train_r2_closed_form,
+                                                    "rows": problem.raw_train.n_rows})]
+    if comparison.test_r2_closed_form is None:
+        lines.append(("lesson.data.fit.no_test", {}))
+    else:
+        lines.append(("lesson.data.fit.test", {"r2": comparison.test_r2_closed_form,
+                                               "rows": problem.raw_test.n_rows}))
+    return tuple(lines)
+
+
+# Export
+
+
+def _trained_now(state: MutableMapping[str, Any], problem: Any, **overrides: Any) -> sgdcore.Progress | None:
+    """The Train page's run of the sidebar's settings, trained here; None when it is more work than an answer's."""
+    data = _rows(problem)
+    config = train_config(state, data.n_rows, **overrides)
+    if config.epochs > epoch_budget(problem, config, runs=2):  # the Export page's second answer trains two
+        return None
+    *_, last = sgdcore.train(data, config, test=problem.test, report_every=REPORT_NEVER, quadratic=problem.quadratic,
+                             test_quadratic=problem.test_quadratic)
+    return last
+
+
+def export_script(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """What the exported script prints for a run of the sidebar's settings: trained here, the same run."""
+    last = _trained_now(state, problem)
+    if last is None:
+        return (("lesson.too_large", {}),)
+    if last.status == "diverged":
+        return (("lesson.export.script.diverged", {"step": last.diverged_at_step or last.step}),)
+    return (("lesson.export.script.answer", {
+        "epochs": last.epoch, "steps": last.step, "weights": repr(last.weights.tolist()), "bias": repr(last.bias),
+        "loss": float(last.epoch_train_loss[-1]), "optimum": problem.optimum_loss}),)
+
+
+def export_seed(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """How far apart the runs of two seeds end, against their distance to the closed form."""
+    seed = value(state, "seed")
+    runs = [_trained_now(state, problem, seed=s) for s in (seed, seed + 1)]
+    if any(run is None for run in runs):
+        return (("lesson.too_large", {}),)
+    if any(run.status == "diverged" for run in runs):
+        return (("lesson.export.seed.diverged", {}),)
+    first, second = (np.append(run.weights, run.bias) for run in runs)
+    optimum = problem.optimum.params
+    return (("lesson.export.seed.answer", {
+        "seed": seed, "other": seed + 1, "apart": float(np.linalg.norm(first - second)),
+        "first": float(np.linalg.norm(first - optimum)), "second": float(np.linalg.norm(second - optimum))}),)
+
+
+ANSWER_FUNCTIONS: dict[tuple[str, str], Callable[[MutableMapping[str, Any], Any, str], Answer]] = {
+    ("train", "optimum"): train_optimum,
+    ("train", "epochs"): train_epochs,
+    ("learning_rate", "limits"): learning_rate_limits,
+    ("learning_rate", "fastest"): learning_rate_fastest,
+    ("batch_size", "race"): batch_size_race,
+    ("batch_size", "floor"): batch_size_floor,
+    ("momentum", "steps"): momentum_steps,
+    ("momentum", "best"): momentum_best,
+    ("data", "conditioning"): data_conditioning,
+    ("data", "fit"): data_fit,
+    ("export", "script"): export_script,
+    ("export", "seed"): export_seed,
+}
