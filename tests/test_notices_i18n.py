@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_app_pages import no_exceptions, open_page
-from test_data_page import app, choice, upload
+from streamlit.testing.v1 import AppTest
+from test_app_pages import button, no_exceptions, open_page
+from test_data_page import ROOT, app, choice, upload
+from test_large_data_page import large_data_page
 
 import sgdcore
 from sgdcore.data import Dataset, Notice
@@ -200,3 +202,24 @@ def test_the_chinese_data_page_says_what_cleaning_did_in_chinese_with_the_same_n
     shown = captions(at)
     assert "Dropped 1 row(s) where the target 'y' is missing (a target cannot be imputed)." in shown
     assert "Filled 2 missing value(s) with the column mean: 'a' (2)." in shown
+
+
+def test_the_chinese_large_data_section_says_what_cleaning_did_in_chinese(
+    local_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SGD_DASHBOARD_CLOUD", "0")  # the large-data source is offered off the cloud only
+    (tmp_path / "gaps.csv").write_bytes(gaps_and_cities_csv())
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.query_params["lang"] = "zh-CN"
+    at = large_data_page(at.run(), str(tmp_path / "gaps.csv"))
+    choice(at, "keep_dask_missing|").set_value("mean").run()
+    choice(at, "keep_dask_non_numeric|").set_value("onehot").run()
+    at = button(at, "读取文件").click().run()
+    no_exceptions(at)
+    assert not at.error, [error.value for error in at.error]
+    shown = captions(at)
+    assert ("已对 'city' 进行独热编码：3 个值 → 2 列（'city=Paris'、'city=Rome'）；"
+            "'Lyon' 作为基准，不单独成列。") in shown, shown
+    assert "已删除目标列 'y' 缺失的 1 行（目标值无法填补）。" in shown
+    assert "已用列均值填充缺失值：'a'（2）。" in shown
+    assert not [text for text in shown if "Filled" in text or "Dropped" in text or "One-hot" in text]
