@@ -69,8 +69,8 @@ table = parsed["table"]
 frame = table.frame
 st.caption(t("data.table", name=table.name, rows=len(frame), columns=frame.shape[1],
              separated=messages.separated(table.delimiter), encoding=table.encoding))
-for notice in messages.table_notices(table.encoding, table.number_formats):
-    st.caption(notice)
+for notice in table.notices:
+    st.caption(messages.notice_text(notice))
 
 preview, summary = st.tabs([t("data.preview"), t("data.column_summary")])
 preview.dataframe(frame.head(200), width="stretch")
@@ -120,8 +120,8 @@ dataset = built[dataset_key]
 if isinstance(dataset, sgdcore.SGDCoreError):
     refuse(messages.data_error(dataset))
 
-for notice in dataset.notices:  # sgdcore's words: its notices carry no fields to translate by yet
-    st.caption(notice)
+for notice in dataset.notices:
+    st.caption(messages.notice_text(notice))
 st.caption(t("data.sidebar_settings"))
 current_csv = state.get(CSV_KEY)
 if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":

@@ -16,11 +16,46 @@ D2L_NOISE = 0.01
 D2L_ROWS = 1000
 
 
+class Notice(str):
+    """Something the user should know about their data (rows dropped, a column encoded): its English text, and
+    what it says as data, so that a user interface can say it in its own words and language.
+
+    A ``str``: it compares, joins and prints as its text, as a notice always has. ``kind`` names what happened
+    (``"missing_dropped"``, ``"one_hot"``; ``""`` if it has no name) and ``fields`` holds the facts of the text
+    (columns, counts) by name, as :class:`~sgdcore.errors.SGDCoreError` carries a ``problem`` and its fields.
+
+    Parameters
+    ----------
+    text : str
+        The notice, in English.
+    kind : str, optional
+    **fields
+        The facts the text is made of, by name.
+    """
+
+    kind: str
+    fields: dict[str, object]
+
+    def __new__(cls, text: str, kind: str = "", **fields: object) -> Notice:
+        notice = super().__new__(cls, text)
+        notice.kind, notice.fields = kind, fields
+        return notice
+
+    def __reduce__(self) -> tuple:
+        # A str's own pickling keeps only the text: a notice sent back from a worker process would lose its fields.
+        return _rebuild_notice, (str(self), self.kind, self.fields)
+
+
+def _rebuild_notice(text: str, kind: str, fields: dict) -> Notice:
+    return Notice(text, kind, **fields)
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Features ``X`` (n × d), target ``y`` (n,), and the names that go with them.
 
-    ``true_weights``/``true_bias`` are known only for synthetic data.
+    ``true_weights``/``true_bias`` are known only for synthetic data. ``notices`` says what was done to the data
+    on the way (each a :class:`Notice`, or a plain ``str`` for one without a kind).
     """
 
     X: np.ndarray

@@ -364,7 +364,7 @@ def test_a_huge_share_link_value_is_echoed_cut_to_a_readable_length() -> None:
 
 def test_a_table_read_from_a_semicolon_file_keeps_its_formats_for_the_page() -> None:
     table = read_table(b"x;y\n1,5;2\n2,5;4\n")
-    assert messages.table_notices(table.encoding, table.number_formats) == ["Read 'x' as numbers written like 1234,5."]
+    assert [messages.notice_text(notice) for notice in table.notices] == ["Read 'x' as numbers written like 1234,5."]
 
 
 def test_the_data_in_use_is_described_at_a_readable_length() -> None:

@@ -25,6 +25,7 @@ from sklearn.linear_model import LinearRegression
 import sgdcore
 from sgdcore import distributed
 from sgdcore.errors import DataError
+from sgdcore.io import notices
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -181,6 +182,16 @@ def test_cleaning_choices_are_the_csv_loaders(client: object, tmp_path: Path) ->
         np.testing.assert_allclose(data.quadratic.hessian, reference.hessian, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(data.quadratic.linear, reference.linear, rtol=1e-10, atol=1e-12)
         assert any("one-hot" in notice.lower() or "dropped" in notice.lower() for notice in data.notices)
+        # Said as data too, for the page to word: the same kinds and fields as the loader in memory says them
+        assert {notice.kind for notice in data.notices} <= set(notices.KINDS)
+        one_hot = [(notice, notice.fields) for notice in data.notices if notice.kind == "one_hot"]
+        assert len(one_hot) == (non_numeric == "onehot")
+        assert one_hot == [(notice, notice.fields) for notice in memory.notices if notice.kind == "one_hot"]
+        assert [kind for kind in ("text_dropped", "missing_dropped_in_files", "target_missing_dropped",
+                                  "missing_filled_in_files") if kind in {notice.kind for notice in data.notices}] == {
+            ("mean", "onehot"): ["target_missing_dropped", "missing_filled_in_files"],
+            ("drop", "drop"): ["text_dropped", "missing_dropped_in_files"],
+            ("drop", "onehot"): ["missing_dropped_in_files"]}[missing, non_numeric]
 
 
 def test_errors_name_the_file_and_the_line(client: object, tmp_path: Path) -> None:

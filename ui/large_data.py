@@ -411,7 +411,7 @@ def data_section(in_use: Any) -> None:
     problem: LargeProblem = loaded["problem"]
     data = problem.data
     for notice in data.notices:
-        st.caption(notice)
+        st.caption(messages.notice_text(notice))
     dropped = data.rows_read - data.n_rows
     st.caption(t("large_data.read_dropped" if dropped else "large_data.read_summary", rows=data.rows_read,
                  partitions=data.n_partitions, dropped=dropped, condition=problem.curvature.condition_number))

@@ -4,8 +4,10 @@ problems in words.
 sgdcore words its errors for a programmer, in English (``missing='drop'``); the page's user sees radio buttons, in
 their own language. A :class:`~sgdcore.errors.DataError` carries its ``problem`` and fields, and :func:`data_error`
 words them from the catalogue's ``messages.<problem>`` text, naming the widgets and options the user can change by
-the labels the page shows. The glue of lists (``, … and 3 more``, ``Under “…”, choose “…” or “…”``) comes from the
-catalogue too. Values from the user's file are cut to a readable length.
+the labels the page shows. sgdcore's notices (what reading and cleaning did: rows dropped, a column encoded) are
+:class:`~sgdcore.data.Notice` strings with a ``kind`` and fields, and :func:`notice_text` words them from
+``messages.notice.<kind>`` in the same way. The glue of lists (``, … and 3 more``, ``Under “…”, choose “…” or
+“…”``) comes from the catalogue too. Values from the user's file are cut to a readable length.
 """
 
 from __future__ import annotations
@@ -227,16 +229,46 @@ def nothing_changed(description: str) -> str:
     return t("messages.nothing_changed", description=description)
 
 
-def number_format(column: str, thousands: str, decimal: str) -> str:
-    """The notice for a column read as numbers written with separators."""
-    example = f"1{thousands}234{decimal}5" if thousands else f"1234{decimal}5"
-    return t("messages.number_format", column=echo(str(column)), example=example)
+# sgdcore's notices (what reading and cleaning did to the data), by their kind: each kind's fields for its
+# catalogue text ``messages.notice.<kind>``, worded as a problem's are (names listed and cut, counts by column).
+
+def _written_like(thousands: str, decimal: str) -> str:
+    """``1,234.5``: a number written with these separators, to show how a column's numbers are written."""
+    return f"1{thousands}234{decimal}5" if thousands else f"1234{decimal}5"
 
 
-def table_notices(encoding: str, number_formats: Mapping[str, tuple[str, str]]) -> list[str]:
-    """What the page says about how the file was read."""
-    notices = [t("messages.latin1")] if encoding == "latin-1" else []
-    return notices + [number_format(column, *separators) for column, separators in number_formats.items()]
+NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    # Reading the file
+    "latin1": lambda f: {},
+    "number_format": lambda f: {"column": echo(str(f["column"])),
+                                "example": _written_like(f["thousands"], f["decimal"])},
+    # Text columns
+    "text_dropped": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
+    "one_hot": lambda f: {"column": echo(str(f["column"])), "values": f["values"], "count": len(f["columns"]),
+                          "columns": names(f["columns"]), "baseline": echo(str(f["baseline"]))},
+    "one_hot_single_value": lambda f: {"column": echo(str(f["column"])), "values": f["values"], "count": 0},
+    # Missing and infinite values
+    "missing_dropped": lambda f: {"rows": f["rows"], "total": f["total"], "columns": counts(f["counts"], f["target"])},
+    "missing_dropped_in_files": lambda f: {"columns": counts(f["counts"], f["target"])},
+    "target_missing_dropped": lambda f: {"rows": f["rows"], "target": echo(str(f["target"]))},
+    "missing_filled": lambda f: {"values": sum(f["counts"].values()), "columns": counts(f["counts"])},
+    "missing_filled_in_files": lambda f: {"columns": counts(f["counts"])},
+    "infinite_dropped": lambda f: {"rows": f["rows"], "total": f["total"], "columns": counts(f["counts"])},
+}
+
+
+def notice_text(notice: str) -> str:
+    """What the page says for one of sgdcore's notices: its kind worded from the catalogue with its fields, else
+    sgdcore's own text (a notice with no kind, or one of a kind the page does not know)."""
+    kind, fields = getattr(notice, "kind", ""), getattr(notice, "fields", {})
+    key = f"messages.notice.{kind}"
+    if kind not in NOTICE_FIELDS or key not in catalogue(language()):
+        return str(notice)
+    try:
+        worded = NOTICE_FIELDS[kind](fields)
+    except (KeyError, TypeError, AttributeError):  # the same kind made elsewhere in sgdcore with other fields
+        return str(notice)
+    return t(key, **worded)
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:

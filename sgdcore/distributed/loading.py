@@ -40,8 +40,9 @@ class DistributedData:
         Rows in the files, before any row was dropped.
     moments : Moments
         The sufficient statistics of the cleaned data.
-    notices : tuple of str
-        What was dropped, filled in or encoded, as :func:`sgdcore.dataset_from_frame` says it.
+    notices : tuple of Notice
+        What was dropped, filled in or encoded, as :func:`sgdcore.dataset_from_frame` says it
+        (:mod:`sgdcore.io.notices`).
     """
 
     source: str

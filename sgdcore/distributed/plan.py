@@ -10,10 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sgdcore.data import Notice
 from sgdcore.distributed.files import Piece, _read_piece
 from sgdcore.distributed.moments import Moments
 from sgdcore.errors import DataError, Place
 from sgdcore.io import cleaning
+from sgdcore.io import notices as notice
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
 
 
@@ -130,7 +132,7 @@ def _partition_frame(piece: Piece, plan: Plan) -> pd.DataFrame:
 
 def _plan(
     scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], Place]
-) -> tuple[Plan, list[str]]:
+) -> tuple[Plan, list[Notice]]:
     """The cleaning plan, from every partition's scan, with sgdcore.io's checks and notices.
 
     ``locate(partition, row)`` says where a row is (file and line), for messages: it is called only for an
@@ -168,7 +170,7 @@ def _plan(
                         where=locate(*merged[target]["example_at"]))
     features = [name for name, _ in provisional.features]
     text = [name for name in features if merged[name]["text"]]
-    notices: list[str] = []
+    notices: list[Notice] = []
     if text and non_numeric == "error":
         examples = ", ".join(f"{name!r} (e.g. {merged[name]['example']!r}, {locate(*merged[name]['example_at'])})"
                              for name in text[:LISTED_NAMES])
@@ -181,7 +183,7 @@ def _plan(
             raise DataError(f"No usable feature columns: the chosen features {quoted(text)} are all "
                             "non-numeric and would be dropped. Choose at least one numeric feature, or one-hot "
                             "encode them (non_numeric='onehot').", "only_text_features", columns=text)
-        notices.append(f"Dropped {len(text)} non-numeric feature column(s): {quoted(text)}.")
+        notices.append(notice.text_dropped(text))
         text = []
     for name in text:
         if merged[name]["mixed"]:
@@ -216,18 +218,15 @@ def _plan(
             categories = tuple(sorted(values, key=str))
             plan_features.append((name, categories))
             new_names = [f"{name}={value}" for value in categories[1:]]
-            notices.append(f"One-hot encoded {name!r}: {len(categories)} value(s) → {len(new_names)} column(s)" + (
-                f" ({quoted(new_names, limit=8)}); {str(categories[0])!r} is the baseline, left out."
-                if new_names else " (a single value carries no information)."))
+            notices.append(notice.one_hot(name, len(categories), new_names, categories[0] if categories else ""))
         else:
             plan_features.append((name, None))
     if counts and missing == "drop":
-        notices.append(f"Dropped the rows with missing values: {counted(counts, target)}.")
+        notices.append(notice.missing_dropped_in_files(counts, target))
     fill: list[tuple[str, float]] = []
     if counts and missing == "mean":
         if merged[target]["missing"]:
-            notices.append(f"Dropped {merged[target]['missing']} row(s) where the target {target!r} is missing "
-                           "(a target cannot be imputed).")
+            notices.append(notice.target_missing_dropped(merged[target]["missing"], target))
         for name, categories in plan_features:
             if not merged[name]["missing"]:
                 continue
@@ -243,7 +242,7 @@ def _plan(
                          for value in categories[1:]]
         filled = {name: merged[name]["missing"] for name in features if merged[name]["missing"]}
         if filled:
-            notices.append(f"Filled the missing values with the column mean: {counted(filled)}.")
+            notices.append(notice.missing_filled_in_files(filled))
     plan = Plan(target, tuple(plan_features), missing, tuple(fill))
     if not plan.feature_names:
         raise DataError(f"No usable feature columns: one-hot encoding {quoted(text)} leaves none, as each "

@@ -10,7 +10,9 @@ a user's file. Two steps, so a user interface can show the table before the user
 
 :func:`load_csv` does both at once. Every problem is a :class:`~sgdcore.errors.DataError` whose message
 names the column, the count and what to do about it; its ``problem`` and ``fields`` say the same as data, for a
-user interface to word in its own terms.
+user interface to word in its own terms. What the steps did (rows dropped, a column encoded) is in the notices of
+the Table and the Dataset, :class:`~sgdcore.data.Notice` strings whose ``kind`` and ``fields`` say the same as data
+(``notices``).
 """
 
 from sgdcore.io.cleaning import INFINITE_CHOICES, MISSING_CHOICES, NON_NUMERIC_CHOICES, dataset_from_frame, load_csv

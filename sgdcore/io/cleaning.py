@@ -16,8 +16,9 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from sgdcore.data import Dataset
+from sgdcore.data import Dataset, Notice
 from sgdcore.errors import ConfigError, DataError, echo
+from sgdcore.io import notices as notice
 from sgdcore.io.columns import LISTED_NAMES, column_values, counted, is_numeric, quoted, text_example
 from sgdcore.io.reading import read_table
 
@@ -176,7 +177,7 @@ def _check_features(frame: pd.DataFrame, target: str, features: Sequence[str] | 
 
 def _handle_non_numeric(
     frame: pd.DataFrame, features: list[str], non_numeric: str
-) -> tuple[list[str], list[str], list[str]]:
+) -> tuple[list[str], list[str], list[Notice]]:
     """The features left, those of them to one-hot encode, and the notices."""
     text = [name for name in features if not is_numeric(frame[name])]
     if not text:
@@ -198,10 +199,12 @@ def _handle_non_numeric(
             "dropped. Choose at least one numeric feature, or one-hot encode them (non_numeric='onehot').",
             "only_text_features", columns=text,
         )
-    return numeric, [], [f"Dropped {len(text)} non-numeric feature column(s): {quoted(text)}."]
+    return numeric, [], [notice.text_dropped(text)]
 
 
-def _rows_to_keep(frame: pd.DataFrame, target: str, features: list[str], missing: str) -> tuple[np.ndarray, list[str]]:
+def _rows_to_keep(
+    frame: pd.DataFrame, target: str, features: list[str], missing: str
+) -> tuple[np.ndarray, list[Notice]]:
     """A boolean mask of the rows to use, and notices about the rows dropped for missing values."""
     used = {target, *features}
     counts = {name: int(frame[name].isna().sum()) for name in frame.columns if name in used}  # in table order
@@ -222,16 +225,15 @@ def _rows_to_keep(frame: pd.DataFrame, target: str, features: list[str], missing
     if not dropped.any():
         return ~dropped, []
     if missing == "drop":
-        notice = f"Dropped {int(dropped.sum())} of {len(frame)} row(s) with missing values: {listed}."
+        said = notice.missing_dropped(int(dropped.sum()), len(frame), counts, target)
     else:
-        notice = (f"Dropped {int(dropped.sum())} row(s) where the target {echo(target)} is missing "
-                  "(a target cannot be imputed).")
-    return ~dropped, [notice]
+        said = notice.target_missing_dropped(int(dropped.sum()), target)
+    return ~dropped, [said]
 
 
 def _drop_infinite(
     frame: pd.DataFrame, numeric_columns: list[str], keep: np.ndarray, infinite: str
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, list[Notice]]:
     """``keep`` without the rows that hold inf or -inf in ``numeric_columns``, and a notice; or an error."""
     infinite_rows = np.zeros(len(frame), dtype=bool)
     counts = {}
@@ -251,14 +253,12 @@ def _drop_infinite(
     dropped = infinite_rows & keep
     if not dropped.any():
         return keep, []
-    return keep & ~infinite_rows, [
-        f"Dropped {int(dropped.sum())} of {len(frame)} row(s) with infinite values (inf or -inf): {counted(counts)}."
-    ]
+    return keep & ~infinite_rows, [notice.infinite_dropped(int(dropped.sum()), len(frame), counts)]
 
 
 def _feature_matrix(
     frame: pd.DataFrame, features: list[str], text_features: list[str], keep: np.ndarray
-) -> tuple[np.ndarray, tuple[str, ...], list[str]]:
+) -> tuple[np.ndarray, tuple[str, ...], list[Notice]]:
     """X (rows ``keep``, C-contiguous float64, NaN where missing), its column names, and one-hot notices.
 
     Filled into a single array, a block of rows at a time: each block of X stays in cache while every
@@ -269,9 +269,9 @@ def _feature_matrix(
     notices = []
     for name in features:
         if name in text_features:
-            dummies, notice = _one_hot(frame[name])
+            dummies, said = _one_hot(frame[name])
             columns += dummies
-            notices.append(notice)
+            notices.append(said)
         else:
             columns.append((str(name), column_values(frame[name])))
     kept = None if keep.all() else np.flatnonzero(keep)
@@ -285,7 +285,7 @@ def _feature_matrix(
     return X, tuple(name for name, _ in columns), notices
 
 
-def _one_hot(series: pd.Series) -> tuple[list[tuple[str, np.ndarray]], str]:
+def _one_hot(series: pd.Series) -> tuple[list[tuple[str, np.ndarray]], Notice]:
     """0/1 columns ``"name=value"`` for every value but the first (the baseline); NaN where missing."""
     name = str(series.name)
     categories = series.dropna().unique()
@@ -301,17 +301,13 @@ def _one_hot(series: pd.Series) -> tuple[list[tuple[str, np.ndarray]], str]:
     values[series.isna().to_numpy()] = np.nan  # missing stays missing: dropped or imputed like any other value
     new_names = [str(column) for column in dummies.columns]
     baseline = sorted(map(str, categories))[0] if len(categories) else ""
-    notice = (
-        f"One-hot encoded {echo(name)}: {len(categories)} value(s) → {len(new_names)} column(s)"
-        + (f" ({quoted(new_names, limit=8)}); {echo(baseline)} is the baseline, left out." if new_names else
-           " (a single value carries no information).")
-    )
-    return [(new_name, values[:, j]) for j, new_name in enumerate(new_names)], notice
+    return ([(new_name, values[:, j]) for j, new_name in enumerate(new_names)],
+            notice.one_hot(name, len(categories), new_names, baseline))
 
 
 def _impute_means(
     X: np.ndarray, names: tuple[str, ...], frame: pd.DataFrame, features: list[str], keep: np.ndarray
-) -> list[str]:
+) -> list[Notice]:
     """Fill each column's NaN with the mean of its other values, in place; a notice per original column."""
     gaps = np.isnan(X)
     if not gaps.any():
@@ -325,7 +321,7 @@ def _impute_means(
         column[gaps[:, j]] = present.mean()
     counts = {name: int(frame[name].isna().to_numpy()[keep].sum()) for name in features}
     counts = {name: count for name, count in counts.items() if count}
-    return [f"Filled {sum(counts.values())} missing value(s) with the column mean: {counted(counts)}."]
+    return [notice.missing_filled(counts)]
 
 
 def _check_solvable(X: np.ndarray, names: tuple[str, ...], dropped: int) -> None:

@@ -24,6 +24,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from sgdcore.errors import DataError, echo
+from sgdcore.io import notices as notice
 from sgdcore.io.columns import column_kind, quoted
 from sgdcore.io.numbers import as_numbers
 
@@ -59,8 +60,8 @@ class Table:
         ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark) or ``"latin-1"``.
     delimiter : str
         One of ``,`` ``;`` tab ``|``.
-    notices : tuple of str
-        What the user should know about how the file was read.
+    notices : tuple of Notice
+        What the user should know about how the file was read (:mod:`sgdcore.io.notices`).
 
     number_formats : dict of str to (str, str)
         The columns read as numbers although pandas read them as text: their thousands and decimal
@@ -116,13 +117,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
     number_formats = _read_written_numbers(frame, delimiter)
-    notices = ("Read as Latin-1 (the file is not UTF-8).",) if encoding == "latin-1" else ()
-    notices += tuple(
-        f"Read {quoted([name])} as numbers written with "
-        + (f"{echo(thousands)} between thousands and " if thousands else "")
-        + f"{echo(decimal)} before the decimals."
-        for name, (thousands, decimal) in number_formats.items()
-    )
+    notices = (notice.latin1(),) if encoding == "latin-1" else ()
+    notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items())
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
 
 

@@ -1,0 +1,98 @@
+"""What reading and cleaning a table did, as notices (:class:`~sgdcore.data.Notice`): each its English text, and
+its kind and fields for a user interface to word.
+
+One function per kind of notice, used by :mod:`sgdcore.io` and by :mod:`sgdcore.distributed` (which cleans data in
+files the same way), so that both say the same thing alike. :data:`KINDS` lists them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sgdcore.data import Notice
+from sgdcore.errors import echo
+from sgdcore.io.columns import counted, quoted
+
+ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
+
+KINDS = (
+    "latin1", "number_format", "text_dropped", "one_hot", "one_hot_single_value", "missing_dropped",
+    "missing_dropped_in_files", "target_missing_dropped", "missing_filled", "missing_filled_in_files",
+    "infinite_dropped",
+)
+
+
+def latin1() -> Notice:
+    """The file was read as Latin-1, not being UTF-8."""
+    return Notice("Read as Latin-1 (the file is not UTF-8).", "latin1")
+
+
+def number_format(column: str, thousands: str, decimal: str) -> Notice:
+    """A text column was read as numbers written with ``thousands`` (``""`` for none) and ``decimal`` separators."""
+    between = f"{echo(thousands)} between thousands and " if thousands else ""
+    text = f"Read {quoted([column])} as numbers written with {between}{echo(decimal)} before the decimals."
+    return Notice(text, "number_format", column=str(column), thousands=thousands, decimal=decimal)
+
+
+def text_dropped(columns: Sequence[object]) -> Notice:
+    """The text feature columns ``columns`` were dropped."""
+    columns = [str(name) for name in columns]
+    return Notice(f"Dropped {len(columns)} non-numeric feature column(s): {quoted(columns)}.", "text_dropped",
+                  columns=columns)
+
+
+def one_hot(column: object, values: int, new_columns: Sequence[str], baseline: object) -> Notice:
+    """``column``'s ``values`` different values became the 0/1 columns ``new_columns``, all but ``baseline``'s.
+
+    With no new column (a single value), the kind is ``"one_hot_single_value"``: the column is gone.
+    """
+    column, new_columns = str(column), [str(name) for name in new_columns]
+    start = f"One-hot encoded {echo(column)}: {values} value(s) → {len(new_columns)} column(s)"
+    if not new_columns:
+        return Notice(f"{start} (a single value carries no information).", "one_hot_single_value", column=column,
+                      values=values)
+    return Notice(f"{start} ({quoted(new_columns, limit=ONE_HOT_LISTED)}); {echo(str(baseline))} is the baseline, "
+                  "left out.", "one_hot", column=column, values=values, columns=new_columns, baseline=str(baseline))
+
+
+def missing_dropped(rows: int, total: int, counts: Mapping[str, int], target: str) -> Notice:
+    """``rows`` of the ``total`` rows were dropped for the missing values ``counts`` (by column)."""
+    return Notice(f"Dropped {rows} of {total} row(s) with missing values: {counted(counts, target)}.",
+                  "missing_dropped", rows=rows, total=total, counts=_by_name(counts), target=str(target))
+
+
+def missing_dropped_in_files(counts: Mapping[str, int], target: str) -> Notice:
+    """The rows with the missing values ``counts`` were dropped from data in files (the rows are not counted: a
+    row may miss several values, and no pass over the data counts them)."""
+    return Notice(f"Dropped the rows with missing values: {counted(counts, target)}.",
+                  "missing_dropped_in_files", counts=_by_name(counts), target=str(target))
+
+
+def target_missing_dropped(rows: int, target: str) -> Notice:
+    """``rows`` rows were dropped because their target is missing (the features' gaps being filled)."""
+    return Notice(f"Dropped {rows} row(s) where the target {echo(target)} is missing (a target cannot be "
+                  "imputed).", "target_missing_dropped", rows=rows, target=str(target))
+
+
+def missing_filled(counts: Mapping[str, int]) -> Notice:
+    """The missing values ``counts`` (by column) were filled with their column's mean."""
+    return Notice(f"Filled {sum(counts.values())} missing value(s) with the column mean: {counted(counts)}.",
+                  "missing_filled", counts=_by_name(counts))
+
+
+def missing_filled_in_files(counts: Mapping[str, int]) -> Notice:
+    """The missing values of data in files, ``counts`` by column (some in rows dropped for a missing target, as
+    the files hold them), were filled with their column's mean."""
+    return Notice(f"Filled the missing values with the column mean: {counted(counts)}.", "missing_filled_in_files",
+                  counts=_by_name(counts))
+
+
+def infinite_dropped(rows: int, total: int, counts: Mapping[str, int]) -> Notice:
+    """``rows`` of the ``total`` rows were dropped for the infinite values ``counts`` (by column)."""
+    return Notice(f"Dropped {rows} of {total} row(s) with infinite values (inf or -inf): {counted(counts)}.",
+                  "infinite_dropped", rows=rows, total=total, counts=_by_name(counts))
+
+
+def _by_name(counts: Mapping[object, int]) -> dict[str, int]:
+    """Counts by column name as str (a DataFrame's column may be named by a number; the text says it as it is)."""
+    return {str(name): int(count) for name, count in counts.items()}

@@ -1,0 +1,225 @@
+"""sgdcore's notices in the page's language: every notice sgdcore makes about cleaning data carries its kind and
+fields, every kind has a wording in both catalogues made of those fields, and the Data page says it in Chinese with
+the same numbers, never by reading sgdcore's English."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import pickle
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_pages import button, no_exceptions, open_page
+from test_data_page import ROOT, app, choice, upload
+from test_large_data_page import large_data_page
+
+import sgdcore
+from sgdcore.data import Dataset, Notice
+from sgdcore.io import dataset_from_frame, load_csv, notices, read_table
+from tests.shown_texts import english
+from ui import messages
+from ui.i18n import LANGUAGES, catalogue
+
+SGDCORE = Path(sgdcore.__file__).resolve().parent
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+QUOTED = re.compile(r"'[^']*'")  # the data's own words (column names, values), which a notice repeats as they are
+
+
+def made_kinds() -> set[str]:
+    """Every kind a ``Notice(text, "kind", ...)`` in sgdcore's source names (its second argument), but in
+    sgdcore/data.py, where a notice is rebuilt from a pickle with the kind it had."""
+    kinds = set()
+    for path in set(SGDCORE.rglob("*.py")) - {SGDCORE / "data.py"}:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Notice" and len(node.args) > 1:
+                assert isinstance(node.args[1], ast.Constant), f"{path}:{node.lineno}: name the kind literally"
+                kinds.add(node.args[1].value)
+    return kinds
+
+
+def cleaned(missing: str = "error", non_numeric: str = "error", infinite: str = "error") -> tuple[Notice, ...]:
+    """The notices of a table with a text column, missing values (one in the target) and an infinite value."""
+    frame = pd.DataFrame({
+        "a": [1.0, np.nan, 3.0, 4.0, np.nan, 6.0, 7.0, 8.0, 9.0, 10.0],
+        "city": ["Paris", "Lyon", "Rome", "Paris", "Lyon", "Rome", "Paris", "Lyon", "Rome", "Lyon"],
+        "b": [0.5, 1.5, -2.0, np.inf, 0.0, 1.0, 2.5, -1.0, 3.0, 0.25],
+        "y": [1.0, 2.0, np.nan, 4.0, 5.0, 6.5, 7.0, 8.5, 9.0, 10.5],
+    })
+    return dataset_from_frame(frame, "y", missing=missing, non_numeric=non_numeric, infinite=infinite).notices
+
+
+def read_notices() -> tuple[Notice, ...]:
+    """A Latin-1 file with a column of numbers written with a thousands separator and a decimal point."""
+    content = "price,note,y\n" + "".join(f'"{1000 + 37.5 * i:,}",caf\u00e9,{i}\n' for i in range(6))
+    return read_table(content.encode("latin-1")).notices
+
+
+def sample_notices() -> list[Notice]:
+    """A notice of every kind: made by sgdcore.io's cleaning and reading, and, for the kinds only data in files
+    gives (``sgdcore.distributed``, which needs a cluster), by the functions its plan calls."""
+    made = [*read_notices(), *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"),
+            *cleaned("mean", "onehot", "drop")]
+    single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
+    made += dataset_from_frame(single, "y", non_numeric="onehot").notices
+    made += [notices.missing_dropped_in_files({"a": 3, "y": 1}, "y"), notices.missing_filled_in_files({"a": 2})]
+    return made
+
+
+def in_language(monkeypatch: pytest.MonkeyPatch, language: str) -> None:
+    monkeypatch.setattr("ui.i18n.language", lambda: language)
+
+
+def test_sgdcore_lists_every_kind_of_notice_it_makes() -> None:
+    assert made_kinds() == set(notices.KINDS)
+    assert {notice.kind for notice in sample_notices()} == set(notices.KINDS)
+
+
+def test_the_distributed_plan_says_its_notices_with_sgdcore_io_s_functions() -> None:
+    plan = (SGDCORE / "distributed" / "plan.py").read_text(encoding="utf-8")
+    called = set(re.findall(r"\bnotice\.(\w+)\(", plan))
+    assert called == {"text_dropped", "one_hot", "missing_dropped_in_files", "target_missing_dropped",
+                      "missing_filled_in_files"}
+    assert '"Dropped' not in plan and '"Filled' not in plan and '"One-hot' not in plan
+
+
+def test_every_kind_is_worded_in_both_languages_from_its_own_fields() -> None:
+    by_kind = {notice.kind: notice for notice in sample_notices()}
+    assert set(messages.NOTICE_FIELDS) == set(notices.KINDS)
+    for kind in notices.KINDS:
+        worded = set(messages.NOTICE_FIELDS[kind](by_kind[kind].fields))
+        for language in LANGUAGES:
+            template = catalogue(language)[f"messages.notice.{kind}"]
+            wanted = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            assert wanted <= worded, (language, kind, wanted - worded)
+
+
+def test_in_english_the_page_says_what_sgdcore_says() -> None:
+    for notice in sample_notices():
+        if notice.kind != "number_format":  # the page shows how such a number is written: 1,234.5
+            assert messages.notice_text(notice) == notice, notice.kind
+    assert [messages.notice_text(notice) for notice in read_notices()] == [
+        "Read as Latin-1 (the file is not UTF-8).", "Read 'price' as numbers written like 1,234.5."]
+
+
+def test_in_chinese_every_notice_is_chinese_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = sample_notices()
+    in_language(monkeypatch, "zh-CN")
+    for notice in made:
+        chinese = messages.notice_text(notice)
+        assert CHINESE.search(chinese) and chinese != notice, (notice.kind, chinese)
+        assert not english(QUOTED.sub(" ", chinese)), (notice.kind, chinese)
+        english_numbers = NUMBER.findall(str(notice) if notice.kind != "number_format" else "1,234.5")
+        for number in english_numbers:
+            assert number in chinese, (notice.kind, number, chinese)
+
+
+def test_the_chinese_names_the_columns_and_counts_as_the_english_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    one_hot, dropped, _ = cleaned("drop", "onehot", "drop")
+    assert dropped == "Dropped 3 of 10 row(s) with missing values: 'a' (2), 'y' (1, the target)."
+    assert one_hot.kind == "one_hot" and one_hot.fields == {
+        "column": "city", "values": 3, "columns": ["city=Paris", "city=Rome"], "baseline": "Lyon"}
+    in_language(monkeypatch, "zh-CN")
+    assert messages.notice_text(dropped) == "已删除 10 行中含缺失值的 3 行：'a'（2）、'y'（1，目标列）。"
+    assert messages.notice_text(one_hot) == ("已对 'city' 进行独热编码：3 个值 → 2 列（'city=Paris'、'city=Rome'）；"
+                                             "'Lyon' 作为基准，不单独成列。")
+
+
+def test_a_notice_is_the_str_it_always_was() -> None:
+    notice = cleaned("drop", "drop", "drop")[0]
+    assert isinstance(notice, str) and notice == "Dropped 1 non-numeric feature column(s): 'city'."
+    assert notice in {"Dropped 1 non-numeric feature column(s): 'city'."}
+    assert " ".join([notice, "x"]).endswith("'city'. x") and type(str(notice)) is str
+
+
+def test_a_notice_survives_pickling_and_copying_with_its_kind_and_fields() -> None:
+    for notice in sample_notices():
+        for copied in (pickle.loads(pickle.dumps(notice)), copy.deepcopy(notice), copy.copy(notice)):
+            assert (type(copied), copied, copied.kind, copied.fields) == (Notice, notice, notice.kind, notice.fields)
+    data = dataset_from_frame(pd.DataFrame({"a": [1.0, None, 3.0, 4.0], "y": [1.0, 2.0, 2.5, 4.0]}), "y",
+                              missing="drop")
+    (notice,) = pickle.loads(pickle.dumps(data)).notices
+    assert (notice.kind, notice.fields["rows"], notice.fields["counts"]) == ("missing_dropped", 1, {"a": 1})
+
+
+def test_a_csv_loaded_whole_starts_with_the_notices_of_reading_it() -> None:
+    content = "price,y\n" + "".join(f'"{1000 + 37.5 * i:,}",{i % 3}\n' for i in range(6))
+    data = load_csv(content.encode())
+    assert [notice.kind for notice in data.notices] == ["number_format"]
+    assert data.notices[0].fields == {"column": "price", "thousands": ",", "decimal": "."}
+
+
+def test_a_notice_without_a_kind_or_with_other_fields_is_shown_as_sgdcore_wrote_it(monkeypatch) -> None:
+    in_language(monkeypatch, "zh-CN")
+    assert messages.notice_text("3 rows with missing values were dropped") == "3 rows with missing values were dropped"
+    assert messages.notice_text(Notice("something new", "no_such_kind", rows=3)) == "something new"
+    assert messages.notice_text(Notice("other fields", "missing_dropped", rows=3)) == "other fields"
+    noted = Dataset(np.eye(3), np.ones(3), ("a", "b", "c"), notices=("plain",))
+    assert [messages.notice_text(notice) for notice in noted.notices] == ["plain"]
+
+
+# The Data page, in Chinese
+
+def gaps_and_cities_csv(rows: int = 30) -> bytes:
+    """a, city → y, with 'a' missing in rows 2 and 5 and the target missing in row 9."""
+    lines = ["a,city,y"]
+    for i in range(rows):
+        city = ("Paris", "Lyon", "Rome")[i % 3]
+        a = "" if i in (2, 5) else f"{(i * 7 % 11) / 3:.6g}"
+        y = "" if i == 9 else f"{i % 5 + (i % 3) * 0.5:.6g}"
+        lines.append(f"{a},{city},{y}")
+    return "\n".join(lines).encode()
+
+
+def captions(at) -> list[str]:
+    return [caption.value for caption in at.caption]
+
+
+def test_the_chinese_data_page_says_what_cleaning_did_in_chinese_with_the_same_numbers() -> None:
+    at = upload(open_page(app(lang="zh-CN"), "data"), "gaps.csv", gaps_and_cities_csv())
+    choice(at, "keep_non_numeric_").set_value("onehot").run()
+    choice(at, "keep_missing_").set_value("drop").run()
+    no_exceptions(at)
+    assert not at.error, [error.value for error in at.error]
+    shown = captions(at)
+    assert ("已对 'city' 进行独热编码：3 个值 → 2 列（'city=Paris'、'city=Rome'）；"
+            "'Lyon' 作为基准，不单独成列。") in shown
+    assert "已删除 30 行中含缺失值的 3 行：'a'（2）、'y'（1，目标列）。" in shown
+    assert not [text for text in shown if "Dropped" in text or "One-hot" in text]
+    choice(at, "keep_missing_").set_value("mean").run()
+    no_exceptions(at)
+    shown = captions(at)
+    assert "已删除目标列 'y' 缺失的 1 行（目标值无法填补）。" in shown
+    assert "已用列均值填充 2 个缺失值：'a'（2）。" in shown
+    assert not [text for text in shown if "Filled" in text or "Dropped" in text]
+    at.selectbox(key="lang").set_value("en").run()  # the language switch says them again in English
+    shown = captions(at)
+    assert "Dropped 1 row(s) where the target 'y' is missing (a target cannot be imputed)." in shown
+    assert "Filled 2 missing value(s) with the column mean: 'a' (2)." in shown
+
+
+def test_the_chinese_large_data_section_says_what_cleaning_did_in_chinese(
+    local_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SGD_DASHBOARD_CLOUD", "0")  # the large-data source is offered off the cloud only
+    (tmp_path / "gaps.csv").write_bytes(gaps_and_cities_csv())
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.query_params["lang"] = "zh-CN"
+    at = large_data_page(at.run(), str(tmp_path / "gaps.csv"))
+    choice(at, "keep_dask_missing|").set_value("mean").run()
+    choice(at, "keep_dask_non_numeric|").set_value("onehot").run()
+    at = button(at, "读取文件").click().run()
+    no_exceptions(at)
+    assert not at.error, [error.value for error in at.error]
+    shown = captions(at)
+    assert ("已对 'city' 进行独热编码：3 个值 → 2 列（'city=Paris'、'city=Rome'）；"
+            "'Lyon' 作为基准，不单独成列。") in shown, shown
+    assert "已删除目标列 'y' 缺失的 1 行（目标值无法填补）。" in shown
+    assert "已用列均值填充缺失值：'a'（2）。" in shown
+    assert not [text for text in shown if "Filled" in text or "Dropped" in text or "One-hot" in text]
