@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui import charts, midrun, verdicts
+from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
 from ui.export import as_run
 from ui.i18n import labels, t
@@ -269,7 +269,7 @@ else:
     if run.get("how"):
         st.caption(midrun.how_words(run["how"]))
     for notice in progress.notices:
-        st.caption(notice)
+        st.caption(messages.notice_text(notice))
     report(progress)
 shown_config = run["config"] if run_on_this_data else config
 draw(progress, floor, shown_config, step=next_step(progress, shown_config))

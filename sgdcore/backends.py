@@ -20,7 +20,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from sgdcore import kernels
-from sgdcore.data import Dataset
+from sgdcore.data import Dataset, Notice
 from sgdcore.errors import ConfigError
 
 P = ParamSpec("P")
@@ -41,7 +41,7 @@ NUMPY_BACKEND = Backend("numpy", kernels.run_steps, kernels.permutation, kernels
                         kernels.with_replacement)
 
 
-def select_kernel(backend: str) -> tuple[Backend, str | None]:
+def select_kernel(backend: str) -> tuple[Backend, Notice | None]:
     """The inner loops to use for ``TrainConfig.backend``, and a notice saying why Numba is not used."""
     if backend == "numpy":
         return NUMPY_BACKEND, None
@@ -53,8 +53,7 @@ def select_kernel(backend: str) -> tuple[Backend, str | None]:
         if backend == "numba":
             raise ConfigError(f"backend='numba' was asked for but Numba is unavailable: {error}",
                               "numba_unavailable", reason=str(error)) from error
-        notice = f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path."
-        return NUMPY_BACKEND, notice
+        return NUMPY_BACKEND, numpy_fallback_notice(error)
     return Backend("numba", _compiled.run_steps, _compiled.permutation, _compiled.block_order,
                    _compiled.with_replacement), None
 
@@ -135,7 +134,7 @@ def auto_threads(batch_size: int, n_features: int, cores: int | None = None, loa
 
 def training_threads(
     backend: Backend, n_threads: int | str, batch_size: int = 1, n_features: int = 1
-) -> tuple[int, str | None]:
+) -> tuple[int, Notice | None]:
     """The threads a run on ``backend`` uses for ``TrainConfig.n_threads``, and a notice if fewer than asked.
 
     The NumPy kernel sums each minibatch in one BLAS call: only the compiled one splits it. Its threads
@@ -149,8 +148,20 @@ def training_threads(
     usable = min(n_threads, usable_cores())
     if usable == n_threads:
         return usable, None
-    return usable, (f"n_threads={n_threads} asked for, but this process may use {usable} "
-                    f"core{'s' if usable != 1 else ''}: training on {usable}.")
+    return usable, threads_lowered_notice(n_threads, usable)
+
+
+def numpy_fallback_notice(error: BaseException) -> Notice:
+    """Numba could not compile the kernel: the run trains on NumPy, and says why."""
+    return Notice(f"The compiled kernel is unavailable ({error}); training runs on the slower NumPy path.",
+                  "numpy_fallback", reason=str(error))
+
+
+def threads_lowered_notice(asked: int, usable: int) -> Notice:
+    """Fewer threads than asked for: the process may use only ``usable`` cores."""
+    return Notice(f"n_threads={asked} asked for, but this process may use {usable} "
+                  f"core{'s' if usable != 1 else ''}: training on {usable}.", "threads_lowered", asked=asked,
+                  usable=usable)
 
 
 def as_float_arrays(data: Dataset) -> Dataset:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sgdcore.errors import ECHO_CHARACTERS, SGDCoreError
-from ui.i18n import catalogue, labels, language, t
+from ui.i18n import catalogue, labels, language, t, tn
 
 LISTED = 8  # names a message lists before "… and N more"
 
@@ -254,6 +254,11 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "missing_filled": lambda f: {"values": sum(f["counts"].values()), "columns": counts(f["counts"])},
     "missing_filled_in_files": lambda f: {"columns": counts(f["counts"])},
     "infinite_dropped": lambda f: {"rows": f["rows"], "total": f["total"], "columns": counts(f["counts"])},
+    # How a run trains (sgdcore.backends, sgdcore.distributed)
+    "numpy_fallback": lambda f: {"reason": short(f["reason"], 200)},
+    "threads_lowered": lambda f: {"asked": f["asked"], "usable": f["usable"],
+                                  "cores": tn("messages.notice.cores", f["usable"])},
+    "blocks_per_partition": lambda f: {},
 }
 
 

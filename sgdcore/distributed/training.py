@@ -13,6 +13,7 @@ import numpy as np
 from distributed import Client
 
 from sgdcore.backends import select_kernel
+from sgdcore.data import Notice
 from sgdcore.distributed.cluster import connect
 from sgdcore.distributed.loading import DistributedData
 from sgdcore.distributed.plan import _partition
@@ -184,8 +185,7 @@ def train(
     shuffle = "none" if config.shuffle == "none" or (steps_per_epoch == 1 and rows_in_epoch == n_rows) else "blocks"
     notices = data.notices
     if config.shuffle == "epoch" and shuffle == "blocks":
-        notices += ("Shuffled as shuffle='blocks' with one block per partition: the partitions in a random order, "
-                    "the rows within each; a shuffle of all rows would move every row between workers.",)
+        notices += (blocks_per_partition_notice(),)
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:
         config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
@@ -323,3 +323,10 @@ def _record(run: Run, report: dict, walker: _Walker) -> tuple[int, float] | None
         run.record_losses(losses[steps:steps + 1])
         return run.step + 1, float(losses[steps])
     return None
+
+
+def blocks_per_partition_notice() -> Notice:
+    """Why a run asked to shuffle every epoch shuffles blocks: the rows stay on their workers."""
+    return Notice("Shuffled as shuffle='blocks' with one block per partition: the partitions in a random order, the "
+                  "rows within each; a shuffle of all rows would move every row between workers.",
+                  "blocks_per_partition")
