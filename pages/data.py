@@ -10,6 +10,7 @@ from ui.i18n import labels, t
 from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError
 from ui.navigation import require_router
+from ui.settings import option_names
 from ui.uploads import build_dataset, parse_upload, release_upload
 from ui.widgets import show_error
 
@@ -28,7 +29,7 @@ if in_use.problem is not None:
 
 SOURCES = ("upload", "dask")  # labels: the catalogue's data.source.*
 state.setdefault("keep_data_page_source", "dask" if state.get("data_source") == "dask" else "upload")
-source = st.radio(t("data.source_label"), SOURCES, format_func=labels("data.source").get, horizontal=True,
+source = st.radio(t("data.source_label"), SOURCES, format_func=option_names(labels("data.source")), horizontal=True,
                   key="keep_data_page_source", label_visibility="collapsed")
 if source == "dask":
     from ui import large_data  # imports Dask: only when this source is chosen
@@ -97,12 +98,12 @@ if former_target != target and former_target in candidates and former_target not
 state[features_key], state[former_target_key] = features, target
 features = right.multiselect(messages.features_label(), candidates, key=features_key, help=t("data.features_help"))
 left, middle, right = st.columns(3)
-missing = left.radio(messages.missing_label(), messages.MISSING_OPTIONS, format_func=messages.missing_labels().get,
-                     key=missing_key)
+missing = left.radio(messages.missing_label(), messages.MISSING_OPTIONS,
+                     format_func=option_names(messages.missing_labels()), key=missing_key)
 non_numeric = middle.radio(messages.non_numeric_label(), messages.NON_NUMERIC_OPTIONS,
-                           format_func=messages.non_numeric_labels().get, key=non_numeric_key)
-infinite = right.radio(messages.infinite_label(), messages.INFINITE_OPTIONS, format_func=messages.infinite_labels().get,
-                       key=infinite_key)
+                           format_func=option_names(messages.non_numeric_labels()), key=non_numeric_key)
+infinite = right.radio(messages.infinite_label(), messages.INFINITE_OPTIONS,
+                       format_func=option_names(messages.infinite_labels()), key=infinite_key)
 
 dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}:{infinite}"
 # The last dataset built from this file is kept: building one from a million rows takes a while.

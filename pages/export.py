@@ -23,7 +23,7 @@ from ui.i18n import labels, t
 from ui.lesson import lesson_panel
 from ui.navigation import PAGES, require_router
 from ui.runner import TRAIN_RUN
-from ui.settings import query_params, value
+from ui.settings import option_names, query_params, value
 from ui.widgets import show_error, trained_on
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -37,7 +37,7 @@ lesson_panel("export")
 
 st.subheader(t("export.share"))
 settings = query_params(state)
-page = st.selectbox(t("export.open_on"), tuple(PAGE_TITLES), format_func=PAGE_TITLES.__getitem__, key="share_page")
+page = st.selectbox(t("export.open_on"), tuple(PAGE_TITLES), format_func=option_names(PAGE_TITLES), key="share_page")
 st.code(share_link(st.context.url, page, settings), language=None, wrap_lines=True)
 st.caption(t("export.link_settings") if settings else t("export.link_defaults"))
 if value(state, "data_source") == "csv":

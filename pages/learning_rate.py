@@ -123,14 +123,14 @@ if warning is not None:
 train_clicked = st.button(t("learning_rate.train"), type="primary", icon=":material/play_arrow:")
 st.caption(seeds_caption(plan, seeds))
 
-names = problem.names
+names = charts.shown_names(problem.names)
 with st.expander(t("learning_rate.chart_options")):
     left, right = st.columns(2)
     axis_a = left.selectbox(t("learning_rate.landscape_horizontal"), range(len(names)), index=0,
                             format_func=names.__getitem__, key="lr_landscape_a")
     axis_b = right.selectbox(t("learning_rate.landscape_vertical"), range(len(names)), index=min(1, len(names) - 1),
                              format_func=names.__getitem__, key="lr_landscape_b")
-    x_axis = choose_axis() if shown(state, "chart_axis") else value(state, "chart_axis")
+    x_axis = choose_axis()
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
 loss_slot, landscape_slot = ChartSlot(loss_column), ChartSlot(landscape_column)

@@ -66,7 +66,7 @@ if not value(state, "momentum_page_full_batch") and shown(state, "momentum_page_
         state["momentum_page_batch_size"] = n_train
     right.number_input(t("momentum.batch_size"), **bounds("momentum_page_batch_size", high=n_train), step=1,
                        key="momentum_page_batch_size", help=t("momentum.batch_size_help", rows=n_train))
-x_axis = choose_axis() if shown(state, "chart_axis") else value(state, "chart_axis")
+x_axis = choose_axis()
 try:
     configs = momentum_runs(state, problem)  # keyed by English names, in any language (ui.run_names)
 except sgdcore.SGDCoreError as error:

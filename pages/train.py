@@ -16,7 +16,7 @@ from ui.lesson import lesson_panel
 from ui.navigation import require_router
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
-from ui.settings import train_config
+from ui.settings import option_names, train_config
 from ui.slots import ChartSlot
 from ui.widgets import format_number, page_problem, show_error, trained_on
 
@@ -52,7 +52,7 @@ on_cluster = getattr(problem, "on_cluster", False)
 by_minibatch = not on_cluster and step_by.radio(
     t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
     # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
-    format_func=labels("train.step_by_unit").__getitem__, help=t("train.step_by_help")) == "minibatch"
+    format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
 reset_clicked = reset_clicked.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
                                      key="reset_button")
 st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
@@ -68,7 +68,7 @@ if planned is not None:
 if reset_clicked:
     state.pop(RUN, None)
 
-names = problem.names
+names = charts.shown_names(problem.names)
 n_params = len(names)
 with st.expander(t("train.chart_options"), expanded=False):
     left, middle, right = st.columns(3)
@@ -81,7 +81,7 @@ with st.expander(t("train.chart_options"), expanded=False):
     default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
     # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
     shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), default=default_shown,
-                           format_func=names.__getitem__, key=f"shown_params|{'|'.join(names)}")
+                           format_func=names.__getitem__, key=f"shown_params|{'|'.join(problem.names)}")
     x_axis = choose_axis()
 
 status_slot = st.empty()
@@ -144,7 +144,8 @@ def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
 def show_comparison(progress: sgdcore.Progress) -> None:
     """SGD's coefficients and scores next to the closed form's, redrawn in place as the run goes."""
     comparison = problem.compare(progress.weights, progress.bias)
-    columns = {"coefficient": comparison.names, "sgd": comparison.sgd, "closed_form": comparison.closed_form}
+    columns = {"coefficient": charts.shown_names(comparison.names), "sgd": comparison.sgd,
+               "closed_form": comparison.closed_form}
     if comparison.truth is not None:
         columns["truth"] = comparison.truth
     columns["difference"] = comparison.difference

@@ -10,13 +10,17 @@ from typing import Any
 
 import streamlit as st
 
+from ui.classroom import shown
 from ui.i18n import labels, t
-from ui.settings import BY_KEY, value
+from ui.settings import BY_KEY, option_names, value
 
 
 def choose_axis(where: Any = None) -> str:
-    """The horizontal-axis picker (in ``where``, by default the page), and the axis chosen."""
+    """The horizontal-axis picker (in ``where``, by default the page), and the axis chosen; a classroom link that
+    fixes the axis (ui.classroom) gets no picker."""
+    if not shown(st.session_state, "chart_axis"):
+        return value(st.session_state, "chart_axis")
     options = labels("charts.axis_option")
     (where or st).radio(t("charts.axis_picker"), BY_KEY["chart_axis"].choices, key="chart_axis", horizontal=True,
-                        format_func=options.__getitem__, help=t("charts.axis_help"))
+                        format_func=option_names(options), help=t("charts.axis_help"))
     return value(st.session_state, "chart_axis")

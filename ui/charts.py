@@ -498,6 +498,12 @@ def seeds_loss_chart(
     return alt.layer(*layers).properties(height=320, title=title or t("charts.loss_chart"))
 
 
+def shown_names(names: Sequence[str]) -> tuple[str, ...]:
+    """The parameters' names as a page shows them: the features' own, and sgdcore's last, ``"bias"``, in the page's
+    language (a name of ours, unlike the data's columns)."""
+    return (*names[:-1], t("charts.bias")) if len(names) and names[-1] == "bias" else tuple(names)
+
+
 def parameters_chart(
     progress: sgdcore.Progress, names: Sequence[str], optimum: np.ndarray, truth: np.ndarray | None,
     indices: Sequence[int], config: sgdcore.TrainConfig | None = None, *, x: str = "step", n_rows: int | None = None,
@@ -508,6 +514,7 @@ def parameters_chart(
     Hovering a point gives the parameter's exact value, the step, epochs done and, given the run's ``config``,
     the learning rate of the step that reached it.
     """
+    names = shown_names(names)
     kept = _evenly(len(progress.trajectory_steps), SERIES_POINTS // max(len(indices), 1))
     steps = progress.trajectory_steps[kept]
     paths = pd.concat([
@@ -675,7 +682,7 @@ def landscape_chart(
     Hovering a point of a path gives the run, step, epochs done, both parameters, the full training loss there
     (exact: the loss is a quadratic) and, given the runs' ``configs`` (by label), the learning rate.
     """
-    names = problem.names
+    names = shown_names(problem.names)
     optimum = problem.optimum.params
     if paths:
         starts = np.array([progress.trajectory[0, [a, b]] for progress in paths.values()])

@@ -38,10 +38,11 @@ from sgdcore import distributed
 from sgdcore.analysis import stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, noise_scale, proven_stable_rate
-from ui import messages
+from ui import charts, messages
 from ui.datasets import DASK_KEY, large_description
 from ui.errors import error_text
 from ui.i18n import language, t, text_in, tn
+from ui.settings import option_names
 from ui.widgets import show_error
 
 LOADED = "dask_loaded"  # session_state: the last files read on the Data page: {"key": …, "problem"/"error": …}
@@ -384,10 +385,10 @@ def data_section(in_use: Any) -> None:
     features = right.multiselect(messages.features_label(), candidates, key=features_key,
                                  help=t("data.features_help"))
     left, right = st.columns(2)
-    missing = left.radio(messages.missing_label(), messages.MISSING_OPTIONS, format_func=messages.missing_labels().get,
-                         key=missing_key)
+    missing = left.radio(messages.missing_label(), messages.MISSING_OPTIONS,
+                         format_func=option_names(messages.missing_labels()), key=missing_key)
     non_numeric = right.radio(messages.non_numeric_label(), messages.NON_NUMERIC_OPTIONS,
-                              format_func=messages.non_numeric_labels().get, key=non_numeric_key)
+                              format_func=option_names(messages.non_numeric_labels()), key=non_numeric_key)
     st.caption(t("large_data.infinite"))
     key = f"dask:{path}:{target}:{features}:{missing}:{non_numeric}:{address}"
     loaded = state.get(LOADED)
@@ -416,7 +417,7 @@ def data_section(in_use: Any) -> None:
     st.caption(t("large_data.read_dropped" if dropped else "large_data.read_summary", rows=data.rows_read,
                  partitions=data.n_partitions, dropped=dropped, condition=problem.curvature.condition_number))
     with st.expander(t("large_data.sample", rows=problem.sample.n_rows)):
-        st.dataframe({t("large_data.coefficient"): list(problem.names),
+        st.dataframe({t("large_data.coefficient"): list(charts.shown_names(problem.names)),
                       t("large_data.closed_form"): list(problem.optimum.params)}, hide_index=True)
         frame = {name: problem.sample.X[:200, j] for j, name in enumerate(problem.sample.feature_names)}
         frame[problem.sample.target_name] = problem.sample.y[:200]
