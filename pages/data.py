@@ -6,6 +6,7 @@ import streamlit as st
 import sgdcore
 from ui import messages
 from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.errors import error_text
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError
@@ -119,7 +120,7 @@ if dataset_key not in built:
         refuse(str(error))  # worded by ui.memory in the page's language
 dataset = built[dataset_key]
 if isinstance(dataset, sgdcore.SGDCoreError):
-    refuse(messages.data_error(dataset))
+    refuse(error_text(dataset))
 
 for notice in dataset.notices:
     st.caption(messages.notice_text(notice))

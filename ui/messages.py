@@ -217,7 +217,11 @@ def data_error(error: SGDCoreError) -> str:
         worded = PROBLEM_FIELDS[problem](fields)
     except (KeyError, TypeError, AttributeError):  # the same problem raised elsewhere in sgdcore with other fields
         return short(str(error), 1000)
-    return t(key, **worded, features_widget=features_label(), target_widget=target_label())
+    text = t(key, **worded, features_widget=features_label(), target_widget=target_label())
+    # The same problem in one of several files (large data) names the file, which a single upload's wording need not
+    if "file" in fields and "{file" not in catalogue(language())[key]:
+        return t("messages.file_error", file=short(fields["file"]), error=text)
+    return text
 
 
 def file_error(file_name: str, error: SGDCoreError) -> str:
