@@ -47,7 +47,7 @@ def test_a_link_with_lang_zh_cn_trains_on_the_chinese_train_page(open_page):
     epochs = 4
     page = open_page(f"/?lang=zh-CN&epochs={epochs}")
     train_in_chinese(page, epochs)
-    if os.environ.get("SAVE_SCREENSHOTS") == "1":  # the README's picture, made by the lead after merging
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":  # the README's picture
         page.set_viewport_size(SCREENSHOT_SIZE)
         try:
             wait_for_charts(page, at_least=4)
