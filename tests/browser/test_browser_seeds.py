@@ -35,7 +35,8 @@ def test_seeds_set_on_the_learning_rate_page_draw_each_rate_as_a_median_and_a_ba
     body = main(page)
     expect(body.get_by_text("This page trains 2 runs, one per configuration, with seed 0.")).to_be_visible()
 
-    body.get_by_text("Full batch", exact=True).click()  # minibatches of the sidebar's batch size, 10
+    # The toggle's label (the lesson panel's text names it too, in bold)
+    body.get_by_role("paragraph").filter(has_text=re.compile(r"^Full batch$")).click()  # the sidebar's batch size
     wait_for_app(page)
     seeds = body.get_by_role("spinbutton", name="Seeds per configuration")
     expect(seeds).to_have_value("1")

@@ -22,7 +22,7 @@ def test_streamlit_own_stop_keeps_the_run_so_far_on_the_page(open_page):
     main_area = main(page)
     # The charts, the status and the comparison with the closed form are still there.
     expect(main_area.locator(".vega-embed")).to_have_count(5)
-    expect(main_area.get_by_text("SGD against the closed form")).to_be_visible()
+    expect(main_area.get_by_text("SGD against the closed form", exact=True)).to_be_visible()
     expect(main_area.locator('[data-testid="stTable"]')).to_have_count(1)
     expect(main_area.get_by_text(re.compile(r"^Training: what is trained so far is kept"))).to_be_visible()
     step = int(re.search(r"step ([\d,]+) of", bar.inner_text()).group(1).replace(",", ""))
