@@ -100,7 +100,7 @@ bar_slot = st.empty()
 
 # Not live: redrawing while training would be counted in the wall-time comparison.
 entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, live=False,
-                         seeds=plan)
+                         seeds=plan, names=names)
 if entry is None:
     st.info(t("batch_size.press_train"))
 else:

@@ -155,7 +155,7 @@ def draw(entry: dict[str, Any]) -> None:
 
 
 entry = train_comparison(RUNS, problem, configs, data_key=choice.key, clicked=train_clicked, bar=bar_slot, draw=draw,
-                         seeds=plan)
+                         seeds=plan, names=run_names({"configs": configs}))
 if entry is None:
     st.info(t("learning_rate.press_train"))
     st.stop()

@@ -139,7 +139,7 @@ def draw(entry: dict[str, Any]) -> None:
 
 
 entry = train_comparison(RUNS, problem, configs, data_key=data_key, clicked=train_clicked, bar=bar_slot, draw=draw,
-                         seeds=plan)
+                         seeds=plan, names=run_names(configs))
 if entry is None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, {}, 0, 1, title=t("momentum.valley_chart")))
     st.info(t("momentum.press_train"))

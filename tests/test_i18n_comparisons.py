@@ -141,3 +141,34 @@ def test_a_classroom_link_fixes_the_momentum_pages_hidden_settings() -> None:
     assert {progress.epoch for progress in entry["runs"].values()} == {20}
     valley = ill_conditioned_problem(10.0, 0)  # the link's condition number, not the default 100
     assert entry["configs"]["plain gradient descent"].learning_rate == 1 / valley.curvature.lambda_max
+
+
+def progress_texts_script() -> None:
+    """Trains a momentum comparison in Chinese with a progress bar that writes down what it is told."""
+    import streamlit as st
+
+    import sgdcore
+    from ui.widgets import train_comparison
+
+    class Bar:
+        def progress(self, fraction: float, text: str) -> None:
+            st.session_state.setdefault("bar_texts", []).append(text)
+
+        def empty(self) -> None:
+            pass
+
+    st.session_state["lang"] = "zh-CN"
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=200), test_fraction=0.0)
+    config = sgdcore.TrainConfig(learning_rate=0.1, batch_size=200, epochs=2)
+    configs = {"plain gradient descent": config, "momentum μ = 0.9": config.__class__(
+        learning_rate=0.1, batch_size=200, epochs=2, momentum=0.9)}
+    train_comparison("runs", problem, configs, data_key="d", clicked=True, bar=Bar(),
+                     names={"plain gradient descent": "普通梯度下降", "momentum μ = 0.9": "动量法 μ = 0.9"})
+
+
+def test_the_progress_bar_names_each_run_in_the_page_s_language() -> None:
+    at = AppTest.from_function(progress_texts_script, default_timeout=120).run()
+    no_exceptions(at)
+    texts = at.session_state["bar_texts"]
+    assert len(texts) == 2 and "普通梯度下降" in texts[0] and "动量法 μ = 0.9" in texts[1], texts
+    assert not any(english(text) for text in texts), texts

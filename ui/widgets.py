@@ -464,12 +464,13 @@ def _repeats_interrupted(entry: MutableMapping[str, Any] | None) -> None:
 def train_comparison(
     key: str, problem: sgdcore.Problem, configs: dict[str, sgdcore.TrainConfig], *, data_key: str,
     clicked: bool, bar: Any, draw: Callable[[dict[str, Any]], None] | None = None, live: bool = True,
-    seeds: Mapping[str, list[int]] | None = None,
+    seeds: Mapping[str, list[int]] | None = None, names: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
-    """A comparison page's runs: trained one after another when ``clicked`` (progress in ``bar``), every
-    snapshot kept in ``st.session_state[key]`` as :func:`comparison_entry` makes it, keyed on ``data_key`` (the
-    data they are trained on), the configurations and the ``seeds`` each trains with (:func:`seed_plan`; by
-    default its own seed alone). ``draw`` gets that entry.
+    """A comparison page's runs: trained one after another when ``clicked`` (progress in ``bar``, naming each run
+    by ``names``, its label's name in the page's language), every snapshot kept in ``st.session_state[key]`` as
+    :func:`comparison_entry` makes it, keyed on ``data_key`` (the data they are trained on), the configurations
+    and the ``seeds`` each trains with (:func:`seed_plan`; by default its own seed alone). ``draw`` gets that
+    entry.
 
     Returns what is kept (``None`` before the first run), saying so when the settings changed since; runs on
     other data than ``data_key`` (another number of features, another optimum) are kept but not returned.
@@ -483,6 +484,8 @@ def train_comparison(
     if clicked:
         every_seed = {seed_label(label, seed): replace(config, seed=seed)
                       for label, config in configs.items() for seed in plan[label]}
+        shown = {seed_label(label, seed): seed_label((names or {}).get(label, label), seed)
+                 for label in configs for seed in plan[label]}
 
         def save(runs: dict[str, sgdcore.Progress]) -> None:
             state[key] = comparison_entry(run_key, configs, plan, runs)
@@ -500,7 +503,7 @@ def train_comparison(
             train_all(problem, every_seed, save=save, draw=None if draw is None else lambda _: draw(state[key]),
                       live=live, sharing=sharing,
                       report=lambda label, index: bar.progress(index / len(every_seed),
-                                                               text=t("sidebar.training", label=label)))
+                                                               text=t("sidebar.training", label=shown[label])))
         except sgdcore.SGDCoreError as error:
             show_error(error)
         bar.empty()
