@@ -173,7 +173,7 @@ def test_the_train_pages_charts_are_in_the_links_language(lang: str) -> None:
     assert text_in(lang, "charts.parameters_title_truth") in titles
     axis = at.radio(key="chart_axis")  # the picker of the charts' horizontal axis, options still codes
     assert axis.label == text_in(lang, "charts.axis_picker") and axis.value == "step"
-    assert axis.options == [text_in(lang, f"charts.axis_option.{code}") for code in charts.AXES]
+    assert axis.options == [text_in(lang, f"settings.chart_axis.{code}") for code in charts.AXES]
     if lang == "zh-CN":
         assert axis.options == ["迭代步", "迭代周期", "已见样本数", "耗时"]
         for element in at.get("vega_lite_chart"):  # the sidebar's zones and schedule too

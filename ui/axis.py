@@ -20,7 +20,7 @@ def choose_axis(where: Any = None) -> str:
     fixes the axis (ui.classroom) gets no picker."""
     if not shown(st.session_state, "chart_axis"):
         return value(st.session_state, "chart_axis")
-    options = labels("charts.axis_option")
+    options = labels("settings.chart_axis")
     (where or st).radio(t("charts.axis_picker"), BY_KEY["chart_axis"].choices, key="chart_axis", horizontal=True,
                         format_func=option_names(options), help=t("charts.axis_help"))
     return value(st.session_state, "chart_axis")
