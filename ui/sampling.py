@@ -15,33 +15,17 @@ The measured spreads come from the orders :func:`sgdcore.train` itself visits th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import sgdcore
 from sgdcore.train import epoch_order
-from ui.i18n import labels, t
-from ui.settings import SAMPLINGS
+from ui.i18n import t
+from ui.settings import SAMPLINGS, CatalogueLabels
 
-
-class SamplingLabels(Mapping[str, str]):
-    """Each way of drawing minibatches (``ui.settings.SAMPLINGS``) → its name in the page's language, looked up
-    when read: the language may change within a session, so the names cannot be fixed at import."""
-
-    def __getitem__(self, sampling: str) -> str:
-        return labels("conditioning.sampling")[sampling]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(SAMPLINGS)
-
-    def __len__(self) -> int:
-        return len(SAMPLINGS)
-
-
-SAMPLING_LABELS = SamplingLabels()
+# Each way of drawing minibatches → its name in the page's language, looked up when read
+SAMPLING_LABELS = CatalogueLabels("conditioning.sampling", SAMPLINGS)
 
 
 def per_example_gradients(data: sgdcore.Dataset, params: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sgdcore import Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
 from sgdcore.errors import echo
-from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, text_in
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, t, text_in
 
 SHOWN_KEY = "show"  # a classroom link's list of the controls a student sees
 
@@ -155,7 +155,7 @@ class CatalogueLabels(Mapping[str, str]):
     """The names of a setting's option codes, looked up in the page's language each time one is read.
 
     Iterating gives the codes (fixed: the setting's choices), reading one gives its name from the catalogue
-    (``settings.<prefix>.<code>``). For a widget's ``format_func`` take the names of this run,
+    (``<prefix>.<code>``). For a widget's ``format_func`` take the names of this run,
     ``option_names(LABELS)``: AppTest names the options again after the run, outside the session.
     """
 
@@ -166,7 +166,7 @@ class CatalogueLabels(Mapping[str, str]):
     def __getitem__(self, code: str) -> str:
         if code not in self.codes:
             raise KeyError(code)
-        return text_in(language(), f"settings.{self.prefix}.{code}")
+        return t(f"{self.prefix}.{code}")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.codes)
@@ -183,9 +183,9 @@ def option_names(names: Mapping[Any, str]) -> Callable[[Any], str]:
 
 
 DATA_SOURCES = ("synthetic", "diabetes", "csv", "dask")
-DATA_SOURCE_LABELS = CatalogueLabels("data_source", DATA_SOURCES)
+DATA_SOURCE_LABELS = CatalogueLabels("settings.data_source", DATA_SOURCES)
 SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
-SCHEDULE_LABELS = CatalogueLabels("schedule", SCHEDULES)
+SCHEDULE_LABELS = CatalogueLabels("settings.schedule", SCHEDULES)
 RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limit, or learning rates η
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
@@ -194,7 +194,7 @@ MAX_SEEDS = 20  # seeds a comparison page trains of each configuration: 8 × 20 
 SAMPLINGS = ("epoch", "replacement", "blocks")  # TrainConfig.shuffle's values the sidebar offers
 # What the charts of a run's history run along (the names ui.charts.AXES draws)
 CHART_AXES = ("step", "epoch", "examples", "seconds")
-CHART_AXIS_LABELS = CatalogueLabels("chart_axis", CHART_AXES)
+CHART_AXIS_LABELS = CatalogueLabels("settings.chart_axis", CHART_AXES)
 
 SETTINGS: tuple[Setting, ...] = (
     # Data
