@@ -9,6 +9,7 @@ import streamlit as st
 import sgdcore
 from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
+from ui.datasets import Choice
 from ui.export import as_run
 from ui.i18n import labels, t
 from ui.kernel import kernel_ready
@@ -18,7 +19,7 @@ from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
 from ui.settings import option_names, train_config
 from ui.slots import ChartSlot
-from ui.widgets import format_number, page_problem, show_error, trained_on
+from ui.widgets import format_number, page_problem, show_error, sync_query_params, trained_on
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -35,242 +36,256 @@ try:
 except sgdcore.SGDCoreError as error:
     show_error(error)
     st.stop()
-run_key = f"{choice.key}|{config}"
-interrupted(state, RUN)
 limits = verdicts.limits_for(problem, choice.key, config)
 floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
-train_clicked, stop_clicked, step_clicked, reset_clicked, step_by = st.columns([1, 1, 1, 1, 4], gap="small")
-# Keyed, so that a button is the same widget whatever the language of its label.
-train_clicked = train_clicked.button(t("train.train"), type="primary", icon=":material/play_arrow:", width="stretch",
-                                     key="train_button")
-stop_clicked = stop_clicked.button(t("train.stop"), icon=":material/stop:", width="stretch", key="stop_button")
-step_clicked = step_clicked.button(t("train.step"), icon=":material/skip_next:", width="stretch",
-                                   help=t("train.step_help"), key="step_button")
-# Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
-on_cluster = getattr(problem, "on_cluster", False)
-by_minibatch = not on_cluster and step_by.radio(
-    t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
-    # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
-    format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
-reset_clicked = reset_clicked.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
-                                     key="reset_button")
-st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
-if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
-    st.caption(problem.page_note(config))
-warning = sgdcore.warn_before_training(problem, config, limits)
-if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
-    verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
-planned = verdicts.planned_run_check(problem, config, limits)
-if planned is not None:
-    verdicts.show(planned, key="train_planned")
+# The buttons, the run and its charts rerun on their own when clicked (a fragment): a click does not redraw the
+# sidebar or the lesson above, in the server or in the browser. The sidebar's settings rerun the whole page.
+@st.fragment
+def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
+            floor: sgdcore.NoiseFloor | None) -> None:
+    """The Train page below its lesson: the buttons, the run and its charts, next to the closed form."""
+    problem = choice.problem
+    run_key = f"{choice.key}|{config}"
+    interrupted(state, RUN)
+    train_clicked, stop_clicked, step_clicked, reset_clicked, step_by = st.columns([1, 1, 1, 1, 4], gap="small")
+    # Keyed, so that a button is the same widget whatever the language of its label.
+    train_clicked = train_clicked.button(t("train.train"), type="primary", icon=":material/play_arrow:",
+                                         width="stretch", key="train_button")
+    stop_clicked = stop_clicked.button(t("train.stop"), icon=":material/stop:", width="stretch", key="stop_button")
+    step_clicked = step_clicked.button(t("train.step"), icon=":material/skip_next:", width="stretch",
+                                       help=t("train.step_help"), key="step_button")
+    # Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
+    on_cluster = getattr(problem, "on_cluster", False)
+    by_minibatch = not on_cluster and step_by.radio(
+        t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
+        # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
+        format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
+    reset_clicked = reset_clicked.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
+                                         key="reset_button")
+    st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
+    if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
+        st.caption(problem.page_note(config))
+    warning = sgdcore.warn_before_training(problem, config, limits)
+    if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
+        verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
+    planned = verdicts.planned_run_check(problem, config, limits)
+    if planned is not None:
+        verdicts.show(planned, key="train_planned")
 
-if reset_clicked:
-    state.pop(RUN, None)
+    if reset_clicked:
+        state.pop(RUN, None)
 
-names = charts.shown_names(problem.names)
-n_params = len(names)
-with st.expander(t("train.chart_options"), expanded=False):
-    left, middle, right = st.columns(3)
-    log_scale = left.toggle(t("train.log_scale"), value=True, key="loss_log")
-    default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
-    axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), index=default_a,
-                              format_func=names.__getitem__, key="landscape_a")
-    axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), index=default_b,
-                             format_func=names.__getitem__, key="landscape_b")
-    default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
-    # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
-    shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), default=default_shown,
-                           format_func=names.__getitem__, key=f"shown_params|{'|'.join(problem.names)}")
-    x_axis = choose_axis()
+    names = charts.shown_names(problem.names)
+    n_params = len(names)
+    with st.expander(t("train.chart_options"), expanded=False):
+        left, middle, right = st.columns(3)
+        log_scale = left.toggle(t("train.log_scale"), value=True, key="loss_log")
+        default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
+        axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), index=default_a,
+                                  format_func=names.__getitem__, key="landscape_a")
+        axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), index=default_b,
+                                 format_func=names.__getitem__, key="landscape_b")
+        default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
+        # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
+        shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), default=default_shown,
+                               format_func=names.__getitem__, key=f"shown_params|{'|'.join(problem.names)}")
+        x_axis = choose_axis()
+    sync_query_params()  # the axis is in the share link, and a change of it reruns this fragment alone
 
-status_slot = st.empty()
-bar_slot = st.empty()
-top_left, top_right = st.columns(2)
-loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
-bottom_left, bottom_right = st.columns(2)
-landscape_slot = ChartSlot(bottom_left)
-step_slot = bottom_left.empty()
-feature = bottom_right.selectbox(t("train.fit_feature"), range(problem.train.n_features),
-                                 format_func=problem.train.feature_names.__getitem__, key="fit_feature")
-fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
-comparison_slot = st.empty()
-# Large data on a cluster (ui.large_data): the point charts draw a bounded sample of its rows.
-points = getattr(problem, "sample_problem", problem)
-if points is not problem:
-    bottom_right.caption(t("train.points_sample", sample=points.train.n_rows, rows=problem.train.n_rows))
-truth = None
-if problem.train.true_weights is not None:
-    truth = np.append(problem.train.true_weights, problem.train.true_bias)
-
-
-def report(progress: sgdcore.Progress) -> None:
-    bar_slot.progress(progress.fraction_done, text=t(
-        "train.progress", epoch=epoch_label(progress), step=progress.step, total_steps=progress.total_steps,
-        steps_per_second=progress.steps_per_second))
-
-
-def epoch_label(progress: sgdcore.Progress) -> str:
-    """The epoch under way while one is (running, or stopped inside it), else the epochs completed."""
-    if progress.status == "running" or progress.batch_in_epoch > 0:
-        return t("train.epoch_under_way", epoch=progress.epoch + 1, epochs=progress.epochs)
-    return t("train.epochs_done", epoch=progress.epoch, epochs=progress.epochs)
+    status_slot = st.empty()
+    bar_slot = st.empty()
+    top_left, top_right = st.columns(2)
+    loss_slot, params_slot = ChartSlot(top_left), ChartSlot(top_right)
+    bottom_left, bottom_right = st.columns(2)
+    landscape_slot = ChartSlot(bottom_left)
+    step_slot = bottom_left.empty()
+    feature = bottom_right.selectbox(t("train.fit_feature"), range(problem.train.n_features),
+                                     format_func=problem.train.feature_names.__getitem__, key="fit_feature")
+    fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
+    comparison_slot = st.empty()
+    # Large data on a cluster (ui.large_data): the point charts draw a bounded sample of its rows.
+    points = getattr(problem, "sample_problem", problem)
+    if points is not problem:
+        bottom_right.caption(t("train.points_sample", sample=points.train.n_rows, rows=problem.train.n_rows))
+    truth = None
+    if problem.train.true_weights is not None:
+        truth = np.append(problem.train.true_weights, problem.train.true_bias)
 
 
-def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
-         run_config: sgdcore.TrainConfig | None = None, step: sgdcore.NextStep | None = None) -> None:
-    """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's);
-    ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's);
-    ``step``: the step the run takes next, its minibatch and gradients drawn on the fit and landscape charts."""
-    run_config = run_config or config
-    along = {"x": x_axis, "n_rows": problem.train.n_rows}
-    loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
-                                             config=run_config, **along), width="stretch")
-    params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0],
-                                                     run_config, **along), width="stretch")
-    if axis_a != axis_b:
-        landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
-                                                           configs={"SGD": run_config}, step=step))
-    else:
-        landscape_slot.info(t("train.landscape_same"))
-    fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature,
-                                           highlight=None if step is None else step.rows), width="stretch")
-    if problem.train.n_features > 1:
-        predicted_slot.altair_chart(charts.predicted_chart(points, progress.weights, progress.bias), width="stretch")
-    if progress.step > 0:
-        show_comparison(progress)
+    def report(progress: sgdcore.Progress) -> None:
+        bar_slot.progress(progress.fraction_done, text=t(
+            "train.progress", epoch=epoch_label(progress), step=progress.step, total_steps=progress.total_steps,
+            steps_per_second=progress.steps_per_second))
 
 
-def show_comparison(progress: sgdcore.Progress) -> None:
-    """SGD's coefficients and scores next to the closed form's, redrawn in place as the run goes."""
-    comparison = problem.compare(progress.weights, progress.bias)
-    columns = {"coefficient": charts.shown_names(comparison.names), "sgd": comparison.sgd,
-               "closed_form": comparison.closed_form}
-    if comparison.truth is not None:
-        columns["truth"] = comparison.truth
-    columns["difference"] = comparison.difference
-    table = pd.DataFrame({t(f"train.column.{name}"): values for name, values in columns.items()})
-    # The closed form's figure goes under each metric as a plain note: an arrow would read as a change.
-    metrics = (
-        ("train_mse", comparison.train_mse_sgd, comparison.train_mse_closed_form),
-        ("train_r2", comparison.train_r2_sgd, comparison.train_r2_closed_form),
-        ("test_mse", comparison.test_mse_sgd, comparison.test_mse_closed_form),
-        ("test_r2", comparison.test_r2_sgd, comparison.test_r2_closed_form),
-    )
-    with comparison_slot.container():
-        st.subheader(t("train.comparison"))
-        st.table(table.set_index(t("train.column.coefficient")).map(lambda x: f"{x:.6g}"))
-        st.caption(t("train.distance_original_units" if problem.scaler is not None else "train.distance",
-                     distance=format_number(comparison.distance), error=format_number(comparison.relative_error)))
-        metric_columns = st.columns(len(metrics) + 1)
-        for column, (name, number, closed_form) in zip(metric_columns, metrics, strict=False):
-            column.metric(t(f"train.metric.{name}"), format_number(number),
-                          delta=t("train.metric.closed_form", number=format_number(closed_form)),
-                          delta_color="off", delta_arrow="off")
-        metric_columns[-1].metric(t("train.metric.loss_gap"), format_number(comparison.loss_gap),
-                                  delta=t("train.metric.wall_time", seconds=progress.elapsed_seconds),
-                                  delta_color="off", delta_arrow="off")
+    def epoch_label(progress: sgdcore.Progress) -> str:
+        """The epoch under way while one is (running, or stopped inside it), else the epochs completed."""
+        if progress.status == "running" or progress.batch_in_epoch > 0:
+            return t("train.epoch_under_way", epoch=progress.epoch + 1, epochs=progress.epochs)
+        return t("train.epochs_done", epoch=progress.epoch, epochs=progress.epochs)
 
 
-def next_step(progress: sgdcore.Progress, run_config: sgdcore.TrainConfig) -> sgdcore.NextStep | None:
-    """The step the run takes next, shown when stepping by minibatch (none after a divergence), and its angle."""
-    if not by_minibatch or progress.status == "diverged":
-        return None
-    # The rows' order is any backend's; NumPy's while the kernel compiles, so the page does not wait for it.
-    order_config = run_config if kernel_ready() else replace(run_config, backend="numpy")
-    step = sgdcore.next_step(problem.train, order_config, progress.state)
-    angle = t("train.angle_undefined") if np.isnan(step.angle_degrees) else f"{step.angle_degrees:.1f}°"
-    step_slot.caption(t("train.next_step", step=step.step + 1, batch=step.batch_in_epoch + 1,
-                        steps_per_epoch=step.steps_per_epoch, epoch=step.epoch + 1, rows=len(step.rows), angle=angle,
-                        parameters=n_params))
-    return step
-
-
-def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.TrainConfig:
-    """``config`` run for ``epochs`` epochs, its schedule unchanged (a cosine keeps the period of the planned run)."""
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:
-        schedule = replace(schedule, period_steps=config.steps_per_epoch(n_rows) * config.epochs)
-    return replace(config, epochs=epochs, schedule=schedule)
-
-
-how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn
-
-
-def save(progress: sgdcore.Progress) -> None:
-    state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description,
-                  "how": how}
-
-
-run = state.get(RUN)
-if stop_clicked and (run is None or run["progress"].status != "stopped"):
-    st.toast(t("train.nothing_running" if run is None or run["progress"].done else "train.stopped"))
-if train_clicked or step_clicked:
-    same_run = run is not None and run["key"] == run_key
-    # A stopped run continues, with the sidebar's settings if they changed and a run can (ui.midrun).
-    resume_from = midrun.continued_run(run, choice.key, config, problem)
-    until_epoch = until_step = None
-    if resume_from is not None and resume_from.epoch >= config.epochs:
-        # Paused inside an epoch after the last (a minibatch Step after the end): it runs to that epoch's end.
-        config = extended(config, resume_from.epoch + 1, problem.train.n_rows)
-    if step_clicked:
-        if same_run and run["progress"].status in ("finished", "converged"):
-            # Step after the last epoch: one epoch more of the same run, on the same schedule.
-            resume_from = run["progress"]
-            config = extended(config, resume_from.epochs + 1, problem.train.n_rows)
-        if by_minibatch:
-            until_step = (resume_from.step if resume_from else 0) + 1
+    def draw(progress: sgdcore.Progress, floor: sgdcore.NoiseFloor | None = floor,
+             run_config: sgdcore.TrainConfig | None = None, step: sgdcore.NextStep | None = None) -> None:
+        """Every chart of ``progress``; ``floor``: the noise floor of the run's settings (by default the sidebar's);
+        ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's);
+        ``step``: the step the run takes next, its minibatch and gradients drawn on the fit and landscape charts."""
+        run_config = run_config or config
+        along = {"x": x_axis, "n_rows": problem.train.n_rows}
+        loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
+                                                 config=run_config, **along), width="stretch")
+        params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0],
+                                                         run_config, **along), width="stretch")
+        if axis_a != axis_b:
+            landscape_slot.altair_chart(charts.landscape_chart(problem, {"SGD": progress}, axis_a, axis_b,
+                                                               configs={"SGD": run_config}, step=step))
         else:
-            until_epoch = (resume_from.epoch if resume_from else 0) + 1
-    how = midrun.how_of(run, resume_from, choice.key, config, problem)
-    if resume_from is not None:
-        # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
-        draw(resume_from)
-        report(resume_from)
-    training = t("train.training")
-    status_slot.info(training)
-    try:
-        # The page draws the finished run below, as on any rerun: no need to draw it twice.
-        # A run goes on with the kernel and threads it started on, so that it stays one run, bit for bit, that
-        # its script on the Export page reproduces.
-        run_on = config if resume_from is None else as_run(config, resume_from)
-        train_live(problem, run_on, save=save, draw=draw, report=report, draw_last=False,
-                   state=resume_from.state if resume_from else None, until_epoch=until_epoch, until_step=until_step,
-                   sharing=lambda others: status_slot.info(t("train.training_sharing", training=training,
-                                                              sharing=sharing_text(others)) if others else training))
-    except sgdcore.SGDCoreError as error:
-        show_error(error)
-    run = state.get(RUN)
+            landscape_slot.info(t("train.landscape_same"))
+        fit_slot.altair_chart(charts.fit_chart(points, progress.weights, progress.bias, feature,
+                                               highlight=None if step is None else step.rows), width="stretch")
+        if problem.train.n_features > 1:
+            predicted_slot.altair_chart(charts.predicted_chart(points, progress.weights, progress.bias),
+                                        width="stretch")
+        if progress.step > 0:
+            show_comparison(progress)
 
-# A run on other data (another number of features, another optimum) is kept for the Export page, not drawn here.
-run_on_this_data = run is not None and trained_on(run["key"], choice.key)
-if not run_on_this_data:
-    # Before the first run, the charts show where SGD starts (step 0), as TensorFlow Playground shows its
-    # untrained network; training then redraws them in place. No step is taken, so the kernel is not needed.
-    try:
-        *_, progress = snapshots(problem, replace(config, backend="numpy"), until_epoch=0)
-    except sgdcore.SGDCoreError as error:
-        if not (train_clicked or step_clicked):  # else shown above already
+
+    def show_comparison(progress: sgdcore.Progress) -> None:
+        """SGD's coefficients and scores next to the closed form's, redrawn in place as the run goes."""
+        comparison = problem.compare(progress.weights, progress.bias)
+        columns = {"coefficient": charts.shown_names(comparison.names), "sgd": comparison.sgd,
+                   "closed_form": comparison.closed_form}
+        if comparison.truth is not None:
+            columns["truth"] = comparison.truth
+        columns["difference"] = comparison.difference
+        table = pd.DataFrame({t(f"train.column.{name}"): values for name, values in columns.items()})
+        # The closed form's figure goes under each metric as a plain note: an arrow would read as a change.
+        metrics = (
+            ("train_mse", comparison.train_mse_sgd, comparison.train_mse_closed_form),
+            ("train_r2", comparison.train_r2_sgd, comparison.train_r2_closed_form),
+            ("test_mse", comparison.test_mse_sgd, comparison.test_mse_closed_form),
+            ("test_r2", comparison.test_r2_sgd, comparison.test_r2_closed_form),
+        )
+        with comparison_slot.container():
+            st.subheader(t("train.comparison"))
+            st.table(table.set_index(t("train.column.coefficient")).map(lambda x: f"{x:.6g}"))
+            st.caption(t("train.distance_original_units" if problem.scaler is not None else "train.distance",
+                         distance=format_number(comparison.distance), error=format_number(comparison.relative_error)))
+            metric_columns = st.columns(len(metrics) + 1)
+            for column, (name, number, closed_form) in zip(metric_columns, metrics, strict=False):
+                column.metric(t(f"train.metric.{name}"), format_number(number),
+                              delta=t("train.metric.closed_form", number=format_number(closed_form)),
+                              delta_color="off", delta_arrow="off")
+            metric_columns[-1].metric(t("train.metric.loss_gap"), format_number(comparison.loss_gap),
+                                      delta=t("train.metric.wall_time", seconds=progress.elapsed_seconds),
+                                      delta_color="off", delta_arrow="off")
+
+
+    def next_step(progress: sgdcore.Progress, run_config: sgdcore.TrainConfig) -> sgdcore.NextStep | None:
+        """The step the run takes next, shown when stepping by minibatch (none after a divergence), and its angle."""
+        if not by_minibatch or progress.status == "diverged":
+            return None
+        # The rows' order is any backend's; NumPy's while the kernel compiles, so the page does not wait for it.
+        order_config = run_config if kernel_ready() else replace(run_config, backend="numpy")
+        step = sgdcore.next_step(problem.train, order_config, progress.state)
+        angle = t("train.angle_undefined") if np.isnan(step.angle_degrees) else f"{step.angle_degrees:.1f}°"
+        step_slot.caption(t("train.next_step", step=step.step + 1, batch=step.batch_in_epoch + 1,
+                            steps_per_epoch=step.steps_per_epoch, epoch=step.epoch + 1, rows=len(step.rows),
+                            angle=angle, parameters=n_params))
+        return step
+
+
+    def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.TrainConfig:
+        """``config`` run for ``epochs`` epochs, its schedule unchanged (a cosine keeps the period of the planned
+        run)."""
+        schedule = config.schedule
+        if schedule.kind == "cosine" and schedule.period_steps is None:
+            schedule = replace(schedule, period_steps=config.steps_per_epoch(n_rows) * config.epochs)
+        return replace(config, epochs=epochs, schedule=schedule)
+
+
+    how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn
+
+
+    def save(progress: sgdcore.Progress) -> None:
+        state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description,
+                      "how": how}
+
+
+    run = state.get(RUN)
+    if stop_clicked and (run is None or run["progress"].status != "stopped"):
+        st.toast(t("train.nothing_running" if run is None or run["progress"].done else "train.stopped"))
+    if train_clicked or step_clicked:
+        same_run = run is not None and run["key"] == run_key
+        # A stopped run continues, with the sidebar's settings if they changed and a run can (ui.midrun).
+        resume_from = midrun.continued_run(run, choice.key, config, problem)
+        until_epoch = until_step = None
+        if resume_from is not None and resume_from.epoch >= config.epochs:
+            # Paused inside an epoch after the last (a minibatch Step after the end): it runs to that epoch's end.
+            config = extended(config, resume_from.epoch + 1, problem.train.n_rows)
+        if step_clicked:
+            if same_run and run["progress"].status in ("finished", "converged"):
+                # Step after the last epoch: one epoch more of the same run, on the same schedule.
+                resume_from = run["progress"]
+                config = extended(config, resume_from.epochs + 1, problem.train.n_rows)
+            if by_minibatch:
+                until_step = (resume_from.step if resume_from else 0) + 1
+            else:
+                until_epoch = (resume_from.epoch if resume_from else 0) + 1
+        how = midrun.how_of(run, resume_from, choice.key, config, problem)
+        if resume_from is not None:
+            # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
+            draw(resume_from)
+            report(resume_from)
+        training = t("train.training")
+        status_slot.info(training)
+        try:
+            # The page draws the finished run below, as on any rerun: no need to draw it twice.
+            # A run goes on with the kernel and threads it started on, so that it stays one run, bit for bit, that
+            # its script on the Export page reproduces.
+            run_on = config if resume_from is None else as_run(config, resume_from)
+            train_live(problem, run_on, save=save, draw=draw, report=report, draw_last=False,
+                       state=resume_from.state if resume_from else None, until_epoch=until_epoch, until_step=until_step,
+                       sharing=lambda others: status_slot.info(
+                           t("train.training_sharing", training=training, sharing=sharing_text(others))
+                           if others else training))
+        except sgdcore.SGDCoreError as error:
             show_error(error)
-        st.stop()
-    status_slot.info(t("train.ready", data=choice.description) if run is None
-                     else t("train.data_changed", before=run["description"], data=choice.description))
-else:
-    progress = run["progress"]
-    if run["key"] != run_key:
-        st.info(midrun.pending_text(run, choice.key, config, problem))
-    run_limits = verdicts.limits_for(problem, choice.key, run["config"])
-    floor = verdicts.noise_floor_for(problem, choice.key, run["config"], run_limits)
-    if progress.done:
-        diagnosis = verdicts.diagnosis_of(run, problem, run["config"], progress, run_limits)
-        verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]), where=status_slot.container(),
-                      key="verdict")
+        run = state.get(RUN)
+
+    # A run on other data (another number of features, another optimum) is kept for the Export page, not drawn here.
+    run_on_this_data = run is not None and trained_on(run["key"], choice.key)
+    if not run_on_this_data:
+        # Before the first run, the charts show where SGD starts (step 0), as TensorFlow Playground shows its
+        # untrained network; training then redraws them in place. No step is taken, so the kernel is not needed.
+        try:
+            *_, progress = snapshots(problem, replace(config, backend="numpy"), until_epoch=0)
+        except sgdcore.SGDCoreError as error:
+            if not (train_clicked or step_clicked):  # else shown above already
+                show_error(error)
+            st.stop()
+        status_slot.info(t("train.ready", data=choice.description) if run is None
+                         else t("train.data_changed", before=run["description"], data=choice.description))
     else:
-        status_slot.warning(verdicts.paused_text(progress, by_user=run.get("stopped_by_user", False)))
-    if run.get("how"):
-        st.caption(midrun.how_words(run["how"]))
-    for notice in progress.notices:
-        st.caption(messages.notice_text(notice))
-    report(progress)
-shown_config = run["config"] if run_on_this_data else config
-draw(progress, floor, shown_config, step=next_step(progress, shown_config))
+        progress = run["progress"]
+        if run["key"] != run_key:
+            st.info(midrun.pending_text(run, choice.key, config, problem))
+        run_limits = verdicts.limits_for(problem, choice.key, run["config"])
+        floor = verdicts.noise_floor_for(problem, choice.key, run["config"], run_limits)
+        if progress.done:
+            diagnosis = verdicts.diagnosis_of(run, problem, run["config"], progress, run_limits)
+            verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]),
+                          where=status_slot.container(), key="verdict")
+        else:
+            status_slot.warning(verdicts.paused_text(progress, by_user=run.get("stopped_by_user", False)))
+        if run.get("how"):
+            st.caption(midrun.how_words(run["how"]))
+        for notice in progress.notices:
+            st.caption(messages.notice_text(notice))
+        report(progress)
+    shown_config = run["config"] if run_on_this_data else config
+    draw(progress, floor, shown_config, step=next_step(progress, shown_config))
+
+
+trainer(choice, config, limits, floor)

@@ -140,24 +140,53 @@ def test_auto_takes_one_thread_while_other_runs_are_under_way(monkeypatch: pytes
         assert runner.run_threads(sgdcore.TrainConfig(batch_size=100_000, n_threads=3), 20) == 3
 
 
-def test_the_first_snapshot_of_a_run_is_drawn_at_once_whatever_the_last_redraw_cost() -> None:
-    slow = FrameClock()
-    slow.draw(lambda _: time.sleep(0.03), None)
-    assert slow.interval >= 0.03 / runner.DRAW_SHARE and not slow.due()
-    assert FrameClock().due()  # a new run's clock: the first snapshot is drawn, not left to a stale chart
+def test_a_run_is_redrawn_once_it_has_lasted_a_frame_then_less_often_when_drawing_is_slow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.0]
+    monkeypatch.setattr(runner.time, "perf_counter", lambda: now[0])
+    clock = FrameClock()
+    assert not clock.due()  # a run's start: nothing to draw yet that the page would not draw at its end
+    now[0] = runner.FRAME_SECONDS - 0.001
+    assert not clock.due()
+    now[0] = runner.FRAME_SECONDS
+    assert clock.due()
+
+    def slow_draw(_: object) -> None:
+        now[0] += 0.03
+
+    clock.draw(slow_draw, None)
+    assert clock.interval == pytest.approx(0.03 / runner.DRAW_SHARE)
+    now[0] += 0.03 / runner.DRAW_SHARE - 0.001
+    assert not clock.due()
+    now[0] += 0.002
+    assert clock.due()
 
 
-def test_train_live_draws_the_first_running_snapshot_then_paces(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_live_draws_a_long_run_while_it_runs_and_a_short_one_only_at_its_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "wait_for_kernel", lambda: None)
+    monkeypatch.setattr(runner, "kernel_ready", lambda: True)
     problem = sgdcore.make_problem(sgdcore.synthetic(20_000, seed=2), test_fraction=0.2, seed=0)
     config = sgdcore.TrainConfig(batch_size=1, epochs=3, backend="numpy")
     drawn: list[sgdcore.Progress] = []
     saved: list[sgdcore.Progress] = []
-    monkeypatch.setattr(runner, "wait_for_kernel", lambda: None)
-    monkeypatch.setattr(runner, "kernel_ready", lambda: True)
     last = runner.train_live(problem, config, save=saved.append, draw=drawn.append, draw_last=False)
     assert last.status == "finished" and len(saved) > 1
-    assert drawn and drawn[0] is saved[0]  # the first snapshot, running
-    assert drawn[0].status == "running"
+    assert drawn and all(progress.status == "running" for progress in drawn)
+    first = saved.index(drawn[0])
+    # The first snapshot after a frame's time (its clock starts a moment before the run's: 10 ms of slack).
+    assert drawn[0].elapsed_seconds >= runner.FRAME_SECONDS - 0.01
+    assert first == 0 or saved[first - 1].elapsed_seconds < runner.FRAME_SECONDS
+
+    small = sgdcore.make_problem(sgdcore.synthetic(1000, seed=2), test_fraction=0.2, seed=0)
+    drawn.clear()
+    short = runner.train_live(small, sgdcore.TrainConfig(epochs=3), save=lambda _: None, draw=drawn.append,
+                              draw_last=False)
+    assert short.status == "finished" and short.elapsed_seconds < runner.FRAME_SECONDS and drawn == []
+    runner.train_live(small, sgdcore.TrainConfig(epochs=3), save=lambda _: None, draw=drawn.append)
+    assert [progress.status for progress in drawn] == ["finished"]  # drawn once, at its end
 
 
 def test_while_the_kernel_compiles_a_short_run_trains_on_numpy_and_a_long_one_draws_its_start_then_waits(
@@ -231,17 +260,22 @@ def test_a_run_interrupted_by_a_click_no_longer_counts_among_the_runs_sharing_th
         pass
 
 
-def test_a_run_that_waited_for_the_kernel_draws_its_first_snapshot_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_that_waited_for_the_kernel_is_redrawn_a_frame_after_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     problem = sgdcore.make_problem(sgdcore.synthetic(2000, seed=2), test_fraction=0.2, seed=0)
     monkeypatch.setattr(runner, "wait_for_kernel", lambda: time.sleep(0.01))
     monkeypatch.setattr(runner, "kernel_ready", lambda: False)
     drawn: list[sgdcore.Progress] = []
+    saved: list[sgdcore.Progress] = []
 
     def slow_draw(progress: sgdcore.Progress) -> None:
         drawn.append(progress)
-        time.sleep(0.05)  # a slow redraw: paced after this, but not before the run's first snapshot
+        time.sleep(0.05)  # a slow redraw: paced after this, but the run's own first frame is not
 
-    config = sgdcore.TrainConfig(batch_size=1, epochs=runner.NUMPY_WHILE_COMPILING_STEPS // 1600 + 1)
-    runner.train_live(problem, config, save=lambda _: None, draw=slow_draw, draw_last=False)
+    # A run too long to train on NumPy while the kernel compiles (here on NumPy all the same, to last long enough).
+    config = sgdcore.TrainConfig(batch_size=1, epochs=40, backend="numpy")
+    assert config.steps_per_epoch(1600) * config.epochs > runner.NUMPY_WHILE_COMPILING_STEPS
+    runner.train_live(problem, config, save=saved.append, draw=slow_draw, draw_last=False)
     assert drawn[0].step == 0  # the starting point, while waiting
     assert drawn[1].status == "running" and drawn[1].step > 0
+    first = saved.index(drawn[1])
+    assert first == 0 or saved[first - 1].elapsed_seconds < runner.FRAME_SECONDS  # not held back by the slow draw

@@ -1,14 +1,19 @@
-"""What makes the first page and the first click fast keeps them right: the charts the Train page sends
-unchecked are valid Vega-Lite, and the kernel's warm-up fills the cache from a child process."""
+"""What makes the first page and the first click fast keeps them right: the charts sent unchecked, their tables
+named by their place (the Train page's, the comparison pages' and the sidebar's), are valid Vega-Lite and what
+Streamlit would have sent, and the kernel's warm-up fills the cache from a child process."""
 
 from __future__ import annotations
+
+import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import sgdcore
-from ui import charts, kernel
+from ui import charts, kernel, verdicts, zones
+from ui.slots import chart_spec
 
 
 @pytest.mark.parametrize("n_features", [1, 3])
@@ -30,9 +35,31 @@ def test_every_chart_of_the_train_page_is_valid_vega_lite(n_features: int, train
     ]
     for chart in made:
         chart.to_dict(validate=True)  # raises on a spec that is not Vega-Lite
+        chart_spec(chart)  # raises on an encoding whose type Altair would have guessed from the table
 
 
-def test_a_chart_slot_sends_its_chart_unchecked_and_as_streamlit_would() -> None:
+@pytest.mark.parametrize("schedule", ["constant", "step", "cosine"])
+def test_every_chart_of_the_sidebar_and_the_comparison_pages_is_valid_vega_lite(schedule: str) -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(500, seed=3), test_fraction=0.2)
+    warmup = 20 if schedule == "constant" else 0  # the sidebar draws a constant schedule only with a warm-up
+    config = sgdcore.TrainConfig(epochs=2, backend="numpy", schedule=sgdcore.Schedule(schedule, warmup_steps=warmup))
+    runs = {label: list(sgdcore.train(problem.train, replace(config, learning_rate=rate, seed=seed),
+                                      test=problem.test))[-1]
+            for label, rate, seed in (("a", 0.03, 0), ("b", 0.1, 1))}
+    limits = verdicts.limits_for(problem, "data", config)
+    made = [
+        zones.zones_chart(zones.rate_zones(problem, config, limits), config.learning_rate, (0.001, 0.01, 0.1, 1.0)),
+        charts.schedule_chart(config, config.steps_per_epoch(problem.train.n_rows) * config.epochs),
+        charts.runs_loss_chart(runs, "step", floor=problem.optimum_loss),
+        charts.seeds_loss_chart({"a": list(runs.values())}, "epoch", floor=problem.optimum_loss),
+        charts.landscape_chart(problem, runs, 0, 1),
+    ]
+    for chart in made:
+        chart.to_dict(validate=True)
+        chart_spec(chart)
+
+
+def test_a_chart_slot_sends_its_chart_as_streamlit_would_with_its_tables_named_by_their_place() -> None:
     def page() -> None:
         import altair as alt
         import pandas as pd
@@ -40,16 +67,31 @@ def test_a_chart_slot_sends_its_chart_unchecked_and_as_streamlit_would() -> None
 
         from ui.slots import ChartSlot
 
-        def chart() -> alt.Chart:
-            return alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line().encode(x="x", y="y")
+        def chart(shift: int) -> alt.LayerChart:
+            # Typed encodings, as every chart of ui.charts has: the tables are named before Altair sees them.
+            line = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3 + shift, 4]})).mark_line().encode(x="x:Q", y="y:Q")
+            dots = alt.Chart(pd.DataFrame({"x": [1], "y": [5]})).mark_point().encode(x="x:Q", y="y:Q")
+            return alt.layer(line, dots, line.mark_point())
 
-        ChartSlot(st.container()).altair_chart(chart())
-        st.altair_chart(chart())
+        shift = st.session_state.setdefault("shift", 0)
+        ChartSlot(st.container()).altair_chart(chart(shift))
+        st.altair_chart(chart(shift))
+        st.session_state["shift"] = shift + 1
 
     at = AppTest.from_function(page).run()
     assert not at.exception
     slot, plain = at.get("vega_lite_chart")
-    assert slot.proto.spec == plain.proto.spec
+    tables = {dataset.data.data: dataset.name for dataset in plain.proto.datasets}
+    assert len(slot.proto.datasets) == len(tables) == 2  # the table drawn twice is sent once
+    slot_spec = slot.proto.spec
+    for dataset in slot.proto.datasets:  # the same tables, under Altair's names for them: the same spec
+        slot_spec = slot_spec.replace(f'"{dataset.name}"', f'"{tables[dataset.data.data]}"')
+    assert json.loads(slot_spec) == json.loads(plain.proto.spec)
+
+    at.run()  # new data: the slot's spec is the same text, so the browser keeps its view; Altair's is not
+    slot_again, plain_again = at.get("vega_lite_chart")
+    assert slot_again.proto.spec == slot.proto.spec and plain_again.proto.spec != plain.proto.spec
+    assert [d.data.data for d in slot_again.proto.datasets] != [d.data.data for d in slot.proto.datasets]
 
 
 def test_the_warm_up_compiles_in_a_child_process_then_loads_in_the_server(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,23 +38,25 @@ NUMPY_WHILE_COMPILING_STEPS = 20_000
 
 
 class FrameClock:
-    """When to redraw the charts: at once for a run's first snapshot, then every ``FRAME_SECONDS``, or less
-    often if drawing is slow.
+    """When to redraw the charts during a run: once it has gone on for ``FRAME_SECONDS``, then every
+    ``FRAME_SECONDS``, or less often if drawing is slow.
 
-    The first snapshot is always drawn: until then the page's charts are the previous script run's, and
-    Streamlit's own Stop (or a lost connection) ends the script run with them marked stale, which the
-    browser then removes, leaving the chart slots empty. Drawing runs in the same thread as training, so
-    a redraw that costs ``c`` seconds waits ``c / DRAW_SHARE`` before the next one: live charts never cost
-    training more than ~15% of its speed. A run shorter than one chunk of steps yields one snapshot, its
-    last, which the page draws itself.
+    A run that ends sooner (the default data's takes milliseconds) is drawn once, by the page, at its end:
+    a redraw of a run's start would cost the click a full round of charts in the server and in the browser
+    for a picture nobody has time to see. A longer run is drawn by its first snapshot after that first frame
+    too: until then the page's charts are the previous script run's, and Streamlit's own Stop (or a lost
+    connection) ends the script run with them marked stale, which the browser then removes. Drawing runs in
+    the same thread as training, so a redraw that costs ``c`` seconds waits ``c / DRAW_SHARE`` before the
+    next one: live charts never cost training more than ~15% of its speed.
     """
 
     def __init__(self) -> None:
+        self.started = time.perf_counter()
         self.last_drawn: float | None = None
         self.interval = FRAME_SECONDS
 
     def due(self) -> bool:
-        return self.last_drawn is None or time.perf_counter() - self.last_drawn >= self.interval
+        return time.perf_counter() - (self.started if self.last_drawn is None else self.last_drawn) >= self.interval
 
     def draw(self, draw: Callable[[Any], None], what: Any) -> None:
         started = time.perf_counter()
@@ -231,8 +233,9 @@ def train_live(
     until_step: int | None = None,
 ) -> sgdcore.Progress:
     """Train, calling ``save`` on every snapshot, ``report`` (cheap, e.g. a progress bar) at least every
-    ``REPORT_SECONDS`` and on the last one, and ``draw`` (charts) on the first, then at a bounded rate and,
-    unless the page draws the result itself afterwards (``draw_last=False``), on the last one.
+    ``REPORT_SECONDS`` and on the last one, and ``draw`` (charts) at a bounded rate once the run has lasted a
+    frame (:class:`FrameClock`) and, unless the page draws the result itself afterwards (``draw_last=False``),
+    on the last one.
     ``sharing(n)`` is told when the run takes turns with ``n`` other sessions' runs (0: no longer);
     ``until_epoch``, ``until_step`` pause the run as :func:`sgdcore.train`'s do.
 
@@ -249,7 +252,7 @@ def train_live(
             if state is None:
                 draw(starting_point(problem, config))
             wait_for_kernel()
-    frames = FrameClock()  # after the wait: the run's first snapshot is drawn at once all the same
+    frames = FrameClock()  # after the wait: the run's first frame counts from its first step
     last_reported = time.perf_counter()
     progress = None
     # Closed at once when a click interrupts the script (an exception from a Streamlit call), so that the run no

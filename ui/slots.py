@@ -1,11 +1,44 @@
-"""A place on the page for one chart, redrawn in place."""
+"""Charts sent to the page (:func:`send_chart`), and a place of their own where each is redrawn in place."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+import altair as alt
+import pandas as pd
 from streamlit.delta_generator import DeltaGenerator
+
+# What Streamlit does for every Altair chart it converts: Altair's default theme sizes views at 300 × 300 pixels,
+# where Streamlit sizes them to the page. Charts sent here are converted by this module, so it says so once.
+alt.theme.enable("none")
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """``chart``'s Vega-Lite spec, its data under names that depend on the chart's shape, not on the data.
+
+    Altair (and Streamlit after it) names each table by a hash of its content, and the names are in the spec:
+    every redraw with new data is a new spec, which the browser compiles and embeds from scratch (a fifth of a
+    second a chart on these machines). Named by their place in the chart instead, a chart whose shape has not
+    changed (a run's charts after each click, or as it trains) is the same spec with new tables, which the
+    browser puts into the view it already has. The spec is not checked against Vega-Lite's schema (Altair's
+    check is about half of a Train page run's time): the tests of ui.charts check every kind of chart that way.
+    """
+    tables: dict[int, str] = {}
+    datasets: dict[str, pd.DataFrame] = {}
+    for view in [chart, *getattr(chart, "layer", [])]:
+        data = view.data
+        if isinstance(data, pd.DataFrame):
+            name = tables.setdefault(id(data), f"table_{len(tables)}")
+            datasets[name] = data
+            view.data = alt.NamedData(name)
+    spec = chart.to_dict(validate=False)
+    spec["datasets"] = datasets
+    return spec
+
+
+def send_chart(where: DeltaGenerator, chart: alt.TopLevelMixin, **kwargs: Any) -> DeltaGenerator:
+    """``where.altair_chart(chart, **kwargs)``, sent as :func:`chart_spec` makes it."""
+    return where.vega_lite_chart(chart_spec(chart), **kwargs)
 
 
 class ChartSlot:
@@ -26,11 +59,7 @@ class ChartSlot:
         return self._container if self._element is None else self._element
 
     def altair_chart(self, chart: Any, **kwargs: Any) -> None:
-        # Streamlit turns the chart into its spec with ``chart.to_dict()``, which checks it against the whole
-        # Vega-Lite schema: about half of a Train page run's time, for charts whose every kind the tests of
-        # ui.charts check that way already. Here they are sent unchecked.
-        object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
-        self._element = self._target().altair_chart(chart, **kwargs)
+        self._element = send_chart(self._target(), chart, **kwargs)
 
     def info(self, text: str) -> None:
         self._element = self._target().info(text)

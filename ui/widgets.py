@@ -39,6 +39,7 @@ from ui.settings import (
     train_config,
     value,
 )
+from ui.slots import send_chart
 
 LEARNING_RATE_GRID = sorted({
     round(mantissa * 10.0**exponent, 12) for exponent in range(-5, 3) for mantissa in (1, 1.5, 2, 3, 5, 7)
@@ -245,12 +246,12 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
         if drawn:
             if schedule != "constant" or state["warmup_epochs"]:
                 total_steps = config.steps_per_epoch(n_train) * config.epochs
-                sidebar.altair_chart(charts.schedule_chart(config, total_steps), width="stretch")
+                send_chart(sidebar, charts.schedule_chart(config, total_steps), width="stretch")
             # Beside the learning rate, drawn once the settings it depends on (batch size, momentum, decay) are read.
             limits = verdicts.limits_for(problem, data_key, config)
             # The zones strip first, right under the slider whose scale it shares.
             rate_zones = zones.rate_zones(problem, config, limits)
-            limits_slot.altair_chart(zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
+            send_chart(limits_slot, zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
             limits_slot.caption(zones.zones_text(rate_zones, config.learning_rate))
             limits_slot.caption(verdicts.limit_text(limits, config))
             message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
