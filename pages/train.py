@@ -39,39 +39,45 @@ except sgdcore.SGDCoreError as error:
 limits = verdicts.limits_for(problem, choice.key, config)
 floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
-# The buttons, the run and its charts rerun on their own when clicked (a fragment): a click does not redraw the
-# sidebar or the lesson above, in the server or in the browser. The sidebar's settings rerun the whole page.
+# The buttons' row. Stop is the page's own widget, outside the fragment below: a click on a fragment's widget waits
+# until that fragment's run under way ends, where a click outside it interrupts the run at once.
+buttons = st.columns([1, 1, 1, 1, 4], gap="small")
+# Keyed, so that a button is the same widget whatever the language of its label.
+buttons[1].button(t("train.stop"), icon=":material/stop:", width="stretch", key="stop_button")
+
+
+# The rest reruns on its own when clicked (a fragment): a Train click does not redraw the sidebar or the lesson
+# above, in the server or in the browser. The sidebar's settings and Stop rerun the whole page.
 @st.fragment
-def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
-            floor: sgdcore.NoiseFloor | None) -> None:
+def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits, floor: sgdcore.NoiseFloor | None,
+            buttons: list) -> None:
     """The Train page below its lesson: the buttons, the run and its charts, next to the closed form."""
     problem = choice.problem
     run_key = f"{choice.key}|{config}"
     interrupted(state, RUN)
-    train_clicked, stop_clicked, step_clicked, reset_clicked, step_by = st.columns([1, 1, 1, 1, 4], gap="small")
-    # Keyed, so that a button is the same widget whatever the language of its label.
-    train_clicked = train_clicked.button(t("train.train"), type="primary", icon=":material/play_arrow:",
-                                         width="stretch", key="train_button")
-    stop_clicked = stop_clicked.button(t("train.stop"), icon=":material/stop:", width="stretch", key="stop_button")
-    step_clicked = step_clicked.button(t("train.step"), icon=":material/skip_next:", width="stretch",
-                                       help=t("train.step_help"), key="step_button")
+    train_column, _, step_column, reset_column, step_by = buttons
+    train_clicked = train_column.button(t("train.train"), type="primary", icon=":material/play_arrow:",
+                                        width="stretch", key="train_button")
+    stop_clicked = state.get("stop_button", False)  # read here: the arguments are the last full run's
+    step_clicked = step_column.button(t("train.step"), icon=":material/skip_next:", width="stretch",
+                                      help=t("train.step_help"), key="step_button")
     # Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
     on_cluster = getattr(problem, "on_cluster", False)
     by_minibatch = not on_cluster and step_by.radio(
         t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
         # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
         format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
-    reset_clicked = reset_clicked.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
-                                         key="reset_button")
+    reset_clicked = reset_column.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
+                                        key="reset_button")
     st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
     if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
         st.caption(problem.page_note(config))
     warning = sgdcore.warn_before_training(problem, config, limits)
     if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
-        verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
+        verdicts.show(verdicts.rate_check(warning, config), key="train_warning", in_fragment=True)
     planned = verdicts.planned_run_check(problem, config, limits)
     if planned is not None:
-        verdicts.show(planned, key="train_planned")
+        verdicts.show(planned, key="train_planned", in_fragment=True)
 
     if reset_clicked:
         state.pop(RUN, None)
@@ -276,7 +282,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         if progress.done:
             diagnosis = verdicts.diagnosis_of(run, problem, run["config"], progress, run_limits)
             verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]),
-                          where=status_slot.container(), key="verdict")
+                          where=status_slot.container(), key="verdict", in_fragment=True)
         else:
             status_slot.warning(verdicts.paused_text(progress, by_user=run.get("stopped_by_user", False)))
         if run.get("how"):
@@ -288,4 +294,4 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     draw(progress, floor, shown_config, step=next_step(progress, shown_config))
 
 
-trainer(choice, config, limits, floor)
+trainer(choice, config, limits, floor, buttons)

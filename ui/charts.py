@@ -801,33 +801,30 @@ def _minibatch_layer(data: sgdcore.Dataset, rows: np.ndarray, feature: int) -> a
 
 
 def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) -> alt.LayerChart:
-    """Predicted against actual for SGD and the closed form; points on the diagonal are perfect."""
+    """Predicted against actual for SGD and the closed form; points on the diagonal are perfect. The two models'
+    points are two tables: a redraw after a click changes SGD's alone, and the browser redraws those points only."""
     data = problem.raw_test if problem.raw_test is not None else problem.raw_train
     rows = _sample(data.n_rows, 800)
-    w, b = problem.to_original_units(weights, bias)
-    w_star, b_star = problem.to_original_units(problem.optimum.weights, problem.optimum.bias)
     models = t("charts.sgd"), t("charts.closed_form")
-    with np.errstate(all="ignore"):
-        frame = pd.concat([
-            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w + b, "model": models[0]}),
-            pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w_star + b_star, "model": models[1]}),
-        ], ignore_index=True)
-    frame = _finite(frame, "predicted")
     low, high = float(data.y.min()), float(data.y.max())
     diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high]})
     actual, predicted = t("charts.actual"), t("charts.predicted")
     title = t("charts.predicted_title_test") if problem.raw_test is not None else t("charts.predicted_title_training")
-    return alt.layer(
-        alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(
-            x=alt.X("actual:Q", title=actual), y=alt.Y("predicted:Q", title=predicted)),
-        alt.Chart(frame).mark_circle(size=14, opacity=0.45).encode(
+    layers = [alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(
+        x=alt.X("actual:Q", title=actual), y=alt.Y("predicted:Q", title=predicted))]
+    optimum = problem.optimum.weights, problem.optimum.bias
+    for model, (w, b) in zip(models, (problem.to_original_units(weights, bias), problem.to_original_units(*optimum)),
+                             strict=True):
+        with np.errstate(all="ignore"):
+            frame = pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w + b, "model": model})
+        layers.append(alt.Chart(_finite(frame, "predicted")).mark_circle(size=14, opacity=0.45).encode(
             x=alt.X("actual:Q", title=actual, scale=alt.Scale(zero=False)),
             y=alt.Y("predicted:Q", title=predicted, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("model:N", title=t("charts.model")),
                      alt.Tooltip("actual:Q", title=actual, format=".6~g"),
                      alt.Tooltip("predicted:Q", title=predicted, format=".6~g")],
-            color=alt.Color("model:N", scale=alt.Scale(domain=list(models), range=["#e6550d", "black"]), title=None)),
-    ).properties(height=300, title=title)
+            color=alt.Color("model:N", scale=alt.Scale(domain=list(models), range=["#e6550d", "black"]), title=None)))
+    return alt.layer(*layers).properties(height=300, title=title)
 
 
 def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:

@@ -437,15 +437,20 @@ def apply_suggestion(state: MutableMapping[str, Any], suggestion: sgdcore.Sugges
         state["learning_rate"] = suggestion.learning_rate
 
 
-def show(message: Message, *, where: Any = None, key: str) -> None:
-    """Draw ``message`` in ``where`` (the page by default) with a button per suggestion."""
+def show(message: Message, *, where: Any = None, key: str, in_fragment: bool = False) -> None:
+    """Draw ``message`` in ``where`` (the page by default) with a button per suggestion. ``in_fragment``: drawn by
+    a fragment (the Train page's run), whose click would rerun the fragment alone: a suggestion changes the
+    sidebar's settings, so its click then reruns the whole page, to draw them."""
     where = st if where is None else where
     getattr(where, message.tone)(message.text)
     if message.suggestions:
         columns = where.columns(len(message.suggestions))
         for index, (column, suggestion) in enumerate(zip(columns, message.suggestions, strict=True)):
-            column.button(button_label(suggestion), key=f"{key}_suggestion_{index}", on_click=apply_suggestion,
-                          args=(st.session_state, suggestion), help=t("verdicts.button.help"))
+            clicked = column.button(button_label(suggestion), key=f"{key}_suggestion_{index}",
+                                    on_click=apply_suggestion, args=(st.session_state, suggestion),
+                                    help=t("verdicts.button.help"))
+            if clicked and in_fragment:
+                st.rerun()
 
 
 # Comparison pages
