@@ -153,8 +153,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         if problem.train.n_features > 1:
             predicted_slot.altair_chart(charts.predicted_chart(points, progress.weights, progress.bias),
                                         width="stretch")
-        if progress.step > 0:
-            show_comparison(progress)
+        show_comparison(progress)  # from the starting point on: where SGD starts, against where it must go
 
 
     def show_comparison(progress: sgdcore.Progress) -> None:
@@ -273,6 +272,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
             st.stop()
         status_slot.info(t("train.ready", data=choice.description) if run is None
                          else t("train.data_changed", before=run["description"], data=choice.description))
+        report(progress)  # step 0 of the planned run: the bar is there before the click that fills it
     else:
         progress = run["progress"]
         if run["key"] != run_key:

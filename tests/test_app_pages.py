@@ -115,8 +115,12 @@ def test_train_page_shows_the_starting_point_before_training() -> None:
     at = app()
     no_exceptions(at)
     assert any(info.value.startswith("Ready") and "starting point" in info.value for info in at.info)
-    assert len(at.main.get("vega_lite_chart")) == 5 and not at.table  # no comparison before a run
+    assert len(at.main.get("vega_lite_chart")) == 5 and len(at.table) == 1
     assert "train_run" not in at.session_state
+    # The comparison from the start: where SGD starts (D2L's w ~ N(0, 0.01²), b = 0) against where it must go.
+    table = comparison_table(at)
+    assert np.abs(table["SGD"]).max() < 0.05 and np.allclose(table["closed form"], [2.0, -3.4, 4.2], atol=0.01)
+    assert at.main.get("progress")[0].proto.text.startswith("0 of 3 epochs done · step 0 of 240 ·")
     losses, _ = chart_data(at, "Loss")
     assert list(losses["step"]) == [0, 0] and set(losses["series"]) == {"train (full, per epoch)", "test (per epoch)"}
     paths = next(frame for frame in chart_data(at, "Loss landscape and SGD path") if "run" in frame)
@@ -307,7 +311,9 @@ def test_train_page_after_the_data_changes_shape_shows_the_new_starting_point() 
     assert "The data changed since the last run (on synthetic data, 1000 rows" in at.info[0].value
     assert "starting point on synthetic data, 1000 rows, y = Xw + b + noise with w = [1.0, 2.0, 3.0]" in (
         at.info[0].value)
-    assert not at.table  # no comparison of the last run with this data's closed form
+    # The comparison is the new starting point's with this data's closed form, not the last run's.
+    table = comparison_table(at)
+    assert list(table.index) == ["x1", "x2", "x3", "bias"] and np.abs(table["SGD"]).max() < 0.05
     open_page(at, "export")  # the last run is kept, and said to be on other data
     assert "trained on other data" in at.error[0].value
     open_page(at, "train")

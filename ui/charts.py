@@ -700,10 +700,10 @@ def landscape_chart(
             x=x, y=y, detail=alt.Detail("level:N"), order=alt.Order("order:Q")))
     if arrows:
         field = _arrows(problem.quadratic, optimum, a, b, view)
-        layers.append(alt.Chart(field).mark_rule(color="#fd8d3c", clip=True).encode(
+        layers.append(alt.Chart(field).mark_rule(color="#fd8d3c", clip=True, aria=False).encode(
             x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q")))
         layers.append(alt.Chart(field).mark_point(shape="triangle-up", size=25, filled=True, color="#fd8d3c",
-                                                  clip=True).encode(
+                                                  clip=True, aria=False).encode(
             x=alt.X("x2:Q", title=names[a], scale=x_scale), y=alt.Y("y2:Q", title=names[b], scale=y_scale),
             angle=alt.Angle("angle:Q", scale=None)))
     if paths:
@@ -765,7 +765,7 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
     name = data.feature_names[feature]
     layers = [] if highlight is None else [_minibatch_layer(data, highlight, feature)]
     chart = alt.layer(
-        alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6").encode(
+        alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6", aria=False).encode(
             x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
             y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("x:Q", title=name, format=".6~g"),
@@ -817,7 +817,7 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
                              strict=True):
         with np.errstate(all="ignore"):
             frame = pd.DataFrame({"actual": data.y[rows], "predicted": data.X[rows] @ w + b, "model": model})
-        layers.append(alt.Chart(_finite(frame, "predicted")).mark_circle(size=14, opacity=0.45).encode(
+        layers.append(alt.Chart(_finite(frame, "predicted")).mark_circle(size=14, opacity=0.45, aria=False).encode(
             x=alt.X("actual:Q", title=actual, scale=alt.Scale(zero=False)),
             y=alt.Y("predicted:Q", title=predicted, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("model:N", title=t("charts.model")),
