@@ -239,7 +239,10 @@ def test_what_the_page_shows_of_the_fields() -> None:
     assert shown["parameter"] == "小批量采样方式"
     assert shown["allowed"] == "epoch、none"
     assert len(shown["value"]) < 100 and shown["value"].startswith("'x")
-    assert len(shown["reason"]) < 250
+    assert shown["value"].endswith("（共 500 个字符）") and "characters" not in shown["value"]  # its length, in Chinese
+    assert len(shown["reason"]) < 250 and shown["reason"].endswith("（共 1,000 个字符）")
+    english = shown_fields("en", {"value": "x" * 500, "column": ["c" * 300]})
+    assert english["value"].endswith("' (500 characters)") and english["column"].endswith("' (300 characters)")
     assert shown["rows"] == 1000  # numbers stay numbers, for {rows:,}
     assert shown_fields("zh-CN", {"parameters": ("seed", "shuffle")})["parameters"] == "随机种子、小批量采样方式"
     assert shown_fields("en", {"parameters": ("seed", "shuffle")})["parameters"] == "seed, minibatch sampling"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sgdcore.errors import DataError, Place, SGDCoreError, echo
+from sgdcore.errors import DataError, Place, SGDCoreError
 from ui import messages
 from ui.i18n import catalogue, language, text_in
 
@@ -57,14 +57,15 @@ def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, Place):
             shown[name] = text_in(lang, f"errors.place.{value.unit}", file=value.file, number=value.number)
         elif name in QUOTED and isinstance(value, str):
-            shown[name] = echo(value)
+            shown[name] = messages.echo(value, lang=lang)
         elif name == "allowed":
             shown[name] = separator.join(map(str, value))
         elif name != "value" and isinstance(value, (list, tuple)):
-            shown[name] = separator.join(echo(str(item)) for item in value[:messages.LISTED]) + (
+            shown[name] = separator.join(messages.echo(str(item), lang=lang) for item in value[:messages.LISTED]) + (
                 f"{separator}…" if len(value) > messages.LISTED else "")
         elif isinstance(value, Mapping):
-            shown[name] = separator.join(f"{echo(str(key))} ({count:,})" for key, count in value.items())
+            shown[name] = separator.join(f"{messages.echo(str(key), lang=lang)} ({count:,})"
+                                         for key, count in value.items())
         if isinstance(shown[name], str) and len(shown[name]) > LONGEST_FIELD:
-            shown[name] = messages.short(shown[name], LONGEST_FIELD)
+            shown[name] = messages.short(shown[name], LONGEST_FIELD, lang=lang)
     return shown

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sgdcore.errors import ECHO_CHARACTERS, SGDCoreError
-from ui.i18n import catalogue, labels, language, t, tn
+from ui.i18n import catalogue, labels, language, t, text_in, tn
 
 LISTED = 8  # names a message lists before "… and N more"
 
@@ -77,20 +77,24 @@ def separated(delimiter: str) -> str:
 
 # Values and lists, cut to a readable length
 
-def short(text: object, limit: int = ECHO_CHARACTERS) -> str:
-    """``text`` as it is, cut to about ``limit`` characters (a file name, a value)."""
+def short(text: object, limit: int = ECHO_CHARACTERS, lang: str | None = None) -> str:
+    """``text`` as it is, cut to about ``limit`` characters (a file name, a value); its length said in ``lang``
+    (by default the page's language)."""
     text = str(text)
-    return text if len(text) <= limit else t("messages.glue.cut", text=f"{text[:limit - 1]}…", length=len(text))
+    return text if len(text) <= limit else text_in(lang or language(), "messages.glue.cut",
+                                                  text=f"{text[:limit - 1]}…", length=len(text))
 
 
-def echo(value: object, limit: int = ECHO_CHARACTERS) -> str:
-    """``repr(value)``, cut to about ``limit`` characters as sgdcore's ``echo`` does, its length said in the page's
-    language: ``'abcdef…' (100,000 characters)``."""
+def echo(value: object, limit: int = ECHO_CHARACTERS, lang: str | None = None) -> str:
+    """``repr(value)``, cut to about ``limit`` characters as sgdcore's ``echo`` does, its length said in ``lang``
+    (by default the page's language): ``'abcdef…' (100,000 characters)``."""
     text = repr(value)
     if len(text) <= limit:
         return text
     cut = f"{text[:limit - 1]}…{text[0] if isinstance(value, str) else ''}"
-    return t("messages.glue.cut", text=cut, length=len(value)) if isinstance(value, str) else cut
+    if not isinstance(value, str):
+        return cut
+    return text_in(lang or language(), "messages.glue.cut", text=cut, length=len(value))
 
 
 def listed_numbers(values: Sequence[float], limit: int = LISTED) -> str:
