@@ -9,7 +9,7 @@ import pandas as pd
 from streamlit.delta_generator import DeltaGenerator
 
 # What Streamlit does for every Altair chart it converts: Altair's default theme sizes views at 300 × 300 pixels,
-# where Streamlit sizes them to the page. Charts sent here are converted by this module, so it says so once.
+# where Streamlit sizes them to the page. This module converts the charts it sends, so it does the same, once.
 alt.theme.enable("none")
 
 
@@ -17,11 +17,12 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """``chart``'s Vega-Lite spec, its data under names that depend on the chart's shape, not on the data.
 
     Altair (and Streamlit after it) names each table by a hash of its content, and the names are in the spec:
-    every redraw with new data is a new spec, which the browser compiles and embeds from scratch (a fifth of a
-    second a chart on these machines). Named by their place in the chart instead, a chart whose shape has not
-    changed (a run's charts after each click, or as it trains) is the same spec with new tables, which the
-    browser puts into the view it already has. The spec is not checked against Vega-Lite's schema (Altair's
-    check is about half of a Train page run's time): the tests of ui.charts check every kind of chart that way.
+    every redraw with new data is a new spec, which the browser compiles and embeds from scratch. Named by their
+    place in the chart instead, a chart whose shape has not changed (a run's charts after each click, or as it
+    trains) is the same spec with new tables, which the browser puts into the view it already has. The spec is
+    not checked against Vega-Lite's schema (Altair's check is about half of a Train page run's time): the tests
+    of ui.charts check every kind of chart that way. ``chart`` keeps the names in place of its tables: a chart
+    is built to be sent once.
     """
     tables: dict[int, str] = {}
     datasets: dict[str, pd.DataFrame] = {}
