@@ -182,10 +182,10 @@ def test_train_live_draws_a_long_run_while_it_runs_and_a_short_one_only_at_its_e
 
     small = sgdcore.make_problem(sgdcore.synthetic(1000, seed=2), test_fraction=0.2, seed=0)
     drawn.clear()
-    short = runner.train_live(small, sgdcore.TrainConfig(epochs=3), save=lambda _: None, draw=drawn.append,
-                              draw_last=False)
+    short = runner.train_live(small, sgdcore.TrainConfig(epochs=3, backend="numpy"), save=lambda _: None,
+                              draw=drawn.append, draw_last=False)
     assert short.status == "finished" and short.elapsed_seconds < runner.FRAME_SECONDS and drawn == []
-    runner.train_live(small, sgdcore.TrainConfig(epochs=3), save=lambda _: None, draw=drawn.append)
+    runner.train_live(small, sgdcore.TrainConfig(epochs=3, backend="numpy"), save=lambda _: None, draw=drawn.append)
     assert [progress.status for progress in drawn] == ["finished"]  # drawn once, at its end
 
 
