@@ -15,6 +15,7 @@ from ui.run_names import named
 from ui.runner import short_status
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling_table
 from ui.settings import batch_size_runs, bounds, value
+from ui.slots import send_chart
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
     comparison_loss_chart,
@@ -109,8 +110,8 @@ else:
     tabs = labels("batch_size.per")
     per_epoch, per_example, per_second = st.tabs([tabs["epoch"], tabs["example"], tabs["second"]])
     for tab, x in ((per_epoch, "epoch"), (per_example, "examples"), (per_second, "seconds")):
-        tab.altair_chart(comparison_loss_chart(shown_entry, x, floor=problem.optimum_loss, n_rows=n_train,
-                                               title=t("batch_size.loss_chart")), width="stretch")
+        send_chart(tab, comparison_loss_chart(shown_entry, x, floor=problem.optimum_loss, n_rows=n_train,
+                                              title=t("batch_size.loss_chart")), width="stretch")
     rows = []
     diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
     column = labels("batch_size.column")
@@ -141,7 +142,7 @@ sample = getattr(problem, "sample_problem", None)
 noise = gradient_noise_table(sample or problem, choice.key, value(state, "seed"))
 if sample is not None:
     st.caption(t("batch_size.noise_sample", sample_rows=sample.train.n_rows, rows=n_train))
-left.altair_chart(charts.gradient_noise_chart(noise), width="stretch")
+send_chart(left, charts.gradient_noise_chart(noise), width="stretch")
 right.markdown(t("batch_size.noise_text"))
 
 st.subheader(t("batch_size.sampling_title"))
@@ -149,5 +150,5 @@ sampling = value(state, "shuffle")
 left, right = st.columns([3, 2])
 block_size = sgdcore.TrainConfig().block_size
 by_sampling = noise_by_sampling_table(sample or problem, choice.key, value(state, "seed"), block_size)
-left.altair_chart(charts.sampling_noise_chart(by_sampling, SAMPLING_LABELS, sampling), width="stretch")
+send_chart(left, charts.sampling_noise_chart(by_sampling, SAMPLING_LABELS, sampling), width="stretch")
 right.markdown(t("batch_size.sampling_text", sampling=SAMPLING_LABELS[sampling]))

@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 import sgdcore
 from ui import charts, kernel, verdicts, zones
+from ui.datasets import gradient_noise_table
+from ui.sampling import SAMPLING_LABELS, noise_by_sampling_table
 from ui.slots import chart_spec
 
 
@@ -53,6 +55,9 @@ def test_every_chart_of_the_sidebar_and_the_comparison_pages_is_valid_vega_lite(
         charts.runs_loss_chart(runs, "step", floor=problem.optimum_loss),
         charts.seeds_loss_chart({"a": list(runs.values())}, "epoch", floor=problem.optimum_loss),
         charts.landscape_chart(problem, runs, 0, 1),
+        charts.gradient_noise_chart(gradient_noise_table(problem, "data", 0)),
+        charts.sampling_noise_chart(noise_by_sampling_table(problem, "data", 0, config.block_size), SAMPLING_LABELS,
+                                    "reshuffle"),
     ]
     for chart in made:
         chart.to_dict(validate=True)
