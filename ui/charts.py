@@ -261,7 +261,7 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
             tooltip=[alt.Tooltip("label:N", title=t("charts.label"))]))
     if progress.changes:
         layers.append(change_rules(progress, config, x, n_rows))
-    return alt.layer(*layers).properties(height=300, title=t("charts.loss_chart"))
+    return alt.layer(*layers, height=300, title=t("charts.loss_chart"))
 
 
 CHANGE_COLOUR = "#636363"
@@ -364,7 +364,7 @@ def runs_loss_chart(
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
             strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q", title=loss_axis)))
-    return alt.layer(*layers).properties(height=320, title=title or t("charts.loss_chart"))
+    return alt.layer(*layers, height=320, title=title or t("charts.loss_chart"))
 
 
 # Several seeds of one configuration: the median curve and a band, so that minibatch noise shows as a spread.
@@ -495,7 +495,7 @@ def seeds_loss_chart(
     if floor is not None and math.isfinite(floor):
         layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
             strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q", title=loss_axis)))
-    return alt.layer(*layers).properties(height=320, title=title or t("charts.loss_chart"))
+    return alt.layer(*layers, height=320, title=title or t("charts.loss_chart"))
 
 
 def shown_names(names: Sequence[str]) -> tuple[str, ...]:
@@ -546,7 +546,7 @@ def parameters_chart(
             x=alt.X(f"{x}:Q", title=labels("charts.axis")[x]), y=alt.Y("truth:Q", title=value_axis), color=colour,
             tooltip=[parameter, alt.Tooltip("truth:Q", title=t("charts.truth"), format=".6~g")]))
     title = t("charts.parameters_title_truth") if truth is not None else t("charts.parameters_title")
-    return alt.layer(*layers).properties(height=300, title=title)
+    return alt.layer(*layers, height=300, title=title)
 
 
 def _view(points: np.ndarray, optimum: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -741,7 +741,7 @@ def landscape_chart(
                            alt.Tooltip("x:Q", title=names[a], format=".6~g"),
                            alt.Tooltip("y:Q", title=names[b], format=".6~g"),
                            alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]))
-    return alt.layer(*layers).properties(width=SIZE, height=SIZE, title=title or t("charts.landscape_title"))
+    return alt.layer(*layers, width=SIZE, height=SIZE, title=title or t("charts.landscape_title"))
 
 
 def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, feature: int,
@@ -764,7 +764,8 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
     line_data = pd.concat(lines, ignore_index=True)
     name = data.feature_names[feature]
     layers = [] if highlight is None else [_minibatch_layer(data, highlight, feature)]
-    chart = alt.layer(
+    title = t("charts.fit_title_minibatch" if highlight is not None else "charts.fit_title", name=name)
+    return alt.layer(
         alt.Chart(cloud).mark_circle(size=12, opacity=0.35, color="#6baed6", aria=False).encode(
             x=alt.X("x:Q", title=name, scale=alt.Scale(zero=False)),
             y=alt.Y("y:Q", title=data.target_name, scale=alt.Scale(zero=False)),
@@ -779,9 +780,8 @@ def fit_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float, featur
             color=alt.Color("model:N", scale=alt.Scale(range=["#e6550d", "black"]), title=None),
             strokeDash=alt.StrokeDash("model:N", scale=alt.Scale(range=[[1, 0], [6, 4]]), legend=None)),
         *layers,
+        height=300, title=title,
     )
-    title = t("charts.fit_title_minibatch" if highlight is not None else "charts.fit_title", name=name)
-    return chart.properties(height=300, title=title)
 
 
 def minibatch_points(data: sgdcore.Dataset, rows: np.ndarray, feature: int) -> pd.DataFrame:
@@ -824,7 +824,7 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
                      alt.Tooltip("actual:Q", title=actual, format=".6~g"),
                      alt.Tooltip("predicted:Q", title=predicted, format=".6~g")],
             color=alt.Color("model:N", scale=alt.Scale(domain=list(models), range=["#e6550d", "black"]), title=None)))
-    return alt.layer(*layers).properties(height=300, title=title)
+    return alt.layer(*layers, height=300, title=title)
 
 
 def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
@@ -833,12 +833,13 @@ def schedule_chart(config: sgdcore.TrainConfig, total_steps: int) -> alt.Chart:
     steps_per_epoch = max(total_steps // config.epochs, 1)
     frame = pd.DataFrame({"step": steps, "learning rate": scheduled_rates(config, steps_per_epoch, steps),
                           "epoch": steps / steps_per_epoch})
-    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=20, opacity=0)).encode(
+    return alt.Chart(frame, height=140, title=t("charts.schedule_title")).mark_line(
+        point=alt.OverlayMarkDef(size=20, opacity=0)).encode(
         x=alt.X("step:Q", title=t("charts.step")),
         y=alt.Y("learning rate:Q", title=t("charts.learning_rate"), scale=alt.Scale(zero=True)),
         tooltip=[alt.Tooltip("step:Q", title=t("charts.step_from_zero"), format=",d"), _epoch_tooltip(),
                  _rate_tooltip()],
-    ).properties(height=140, title=t("charts.schedule_title"))
+    )
 
 
 # Where ui.datasets.gradient_noise_table measures the spread (its "where" column) → the catalogue's key
@@ -874,7 +875,8 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(
         base.transform_filter(alt.datum.how == hows["predicted"]).mark_line(),
         base.transform_filter(alt.datum.how == hows["measured"]).mark_point(filled=True, size=50),
-    ).properties(height=300)
+        height=300,
+    )
 
 
 def sampling_noise_chart(noise: pd.DataFrame, labels: Mapping[str, str], chosen: str) -> alt.LayerChart:
@@ -900,4 +902,5 @@ def sampling_noise_chart(noise: pd.DataFrame, labels: Mapping[str, str], chosen:
             strokeWidth=alt.condition(alt.datum.chosen, alt.value(3), alt.value(1.5))),
         base.transform_filter(alt.datum.how == hows["measured"]).mark_point(filled=True).encode(
             size=alt.condition(alt.datum.chosen, alt.value(90), alt.value(40))),
-    ).properties(height=380)
+        height=380,
+    )

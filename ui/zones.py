@@ -150,7 +150,7 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
     scale = alt.Scale(domain=[0, len(grid) - 1], nice=False, zero=False)
     x = alt.X("x:Q", scale=scale, axis=None)
     layers = [alt.Chart(strip).mark_rect().encode(
-        x=x, x2=alt.X2("x2:Q"), y=alt.value(4), y2=alt.value(18), color=alt.Color("colour:N", scale=None),
+        x=x, x2=alt.X2("x2:Q"), y=alt.YValue(4), y2=alt.Y2Value(18), color=alt.Color("colour:N", scale=None),
         tooltip=[alt.Tooltip("what:N", title=t("charts.zones.rate_here")),
                  alt.Tooltip("from:Q", title=t("charts.zones.from_rate"), format=".4g"),
                  alt.Tooltip("to:Q", title=t("charts.zones.to_rate"), format=".4g")])]
@@ -161,17 +161,16 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
     marks = marks[(marks["η"] >= low) & (marks["η"] <= high)].reset_index(drop=True)
     marks["x"] = slider_position(marks["η"], grid)
     layers.append(alt.Chart(marks).mark_rule(strokeWidth=3).encode(
-        x=x, y=alt.value(0), y2=alt.value(22), color=alt.Color("colour:N", scale=None),
+        x=x, y=alt.YValue(0), y2=alt.Y2Value(22), color=alt.Color("colour:N", scale=None),
         tooltip=[alt.Tooltip("mark:N", title=" "), alt.Tooltip("η:Q", format=".4g")]))
     decades = [10.0**k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1) if k % 2 == 0]
     labels = pd.DataFrame({"η": decades, "label": [f"{d:g}" for d in decades]})
     labels["x"] = slider_position(labels["η"], grid)
     layers.append(alt.Chart(labels).mark_text(baseline="top", fontSize=9, color="#636363").encode(
-        x=x, y=alt.value(24), text=alt.Text("label:N")))
+        x=x, y=alt.YValue(24), text=alt.Text("label:N")))
     # No title: Streamlit gives the chart its height and no more, and a title would push the strip out of view.
     # The side padding puts the strip's ends under the slider thumb's ends (Streamlit insets the track).
-    return alt.layer(*layers).properties(height=36, padding={"left": SLIDER_INSET, "right": SLIDER_INSET,
-                                                             "top": 0, "bottom": 0})
+    return alt.layer(*layers, height=36, padding={"left": SLIDER_INSET, "right": SLIDER_INSET, "top": 0, "bottom": 0})
 
 
 def zones_text(zones: RateZones, learning_rate: float) -> str:
