@@ -16,6 +16,12 @@ do: ``st.title``, one Altair line chart of 1,000 points, a button that redraws i
   button, each timed from just before the click to the painting of the last change it makes
   (``local_app.click_and_time_drawing``), a new session for each click.
 
+Then the server's part of a click, in this process under ``AppTest`` (no browser): the script's rerun after the
+button's click, for each app, in a new session each time (the first, which imports and fills the caches, not
+counted). AppTest reruns the whole script, compiled afresh, where the browser's Train reruns the Train page's
+fragment alone: the dashboard's figure here is the most a click costs its server. (A new visitor's first run is
+not timed this way: each new AppTest also scans the installed packages for components, a cost of AppTest's own.)
+
 Medians are printed with the ratio dashboard ÷ bare and the issue's targets (1.3× fresh, 1.2× warm, 3× click).
 The machine is shared: run it when it is quiet, and read the ratios, which compare runs made a moment apart.
 """
@@ -26,6 +32,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +40,7 @@ from pathlib import Path
 from local_app import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    ROOT,
     TRAIN_PAGE_CHARTS,
     VIEWPORT,
     click_and_time_drawing,
@@ -104,6 +112,27 @@ def measure(browser, script: str | Path, charts: int, args, environment: dict[st
     return figures
 
 
+def server_click_times(script: Path, runs: int) -> list[float]:
+    """Seconds of the server's rerun after a click on Train, under AppTest, each in a new session."""
+    from streamlit.testing.v1 import AppTest
+
+    times = []
+    for run in range(runs + 1):
+        app = AppTest.from_file(str(script), default_timeout=120).run()
+        if not run and script.name == "dashboard.py":
+            from ui.kernel import warm_up_in_background
+
+            warm_up_in_background().join()  # its clicks train on the compiled kernel, as the browser's do
+        button = next(button for button in app.main.button if button.label == "Train")
+        started = time.perf_counter()
+        button.click().run()
+        if app.exception:
+            raise RuntimeError(f"{script.name} failed under AppTest: {app.exception[0].message}")
+        if run:  # the first run imports and fills the caches
+            times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh", type=int, default=3, help="fresh servers of each app")
@@ -111,6 +140,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=7, help="clicks, each in a new session")
     parser.add_argument("--keep-numba-cache", action="store_true",
                         help="let fresh servers use the machine's Numba cache (a restart, not a Cloud wake)")
+    parser.add_argument("--server-runs", type=int, default=7, help="clicks of each app under AppTest")
     parser.add_argument("--timeout", type=float, default=120, help="seconds for any one step")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -125,6 +155,9 @@ def main() -> None:
                        "dashboard": measure(browser, "dashboard.py", TRAIN_PAGE_CHARTS, args, {})}
         finally:
             browser.close()
+        sys.path.insert(0, str(ROOT))  # the dashboard's own packages, for its run in this process
+        results["bare"]["server: click's rerun"] = server_click_times(bare, args.server_runs)
+        results["dashboard"]["server: click's rerun"] = server_click_times(ROOT / "dashboard.py", args.server_runs)
     targets = {"fresh first chart": 1.3, "warm first chart": 1.2, "click": 3.0}
     print(f"\n{'median seconds (runs)':<24}{'bare page':>16}{'dashboard':>16}{'ratio':>9}  target")
     for name in results["bare"]:

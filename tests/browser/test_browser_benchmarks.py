@@ -53,14 +53,19 @@ def test_bench_pages_opens_every_page_and_trains_where_it_can(
 def test_bench_first_page_times_both_apps_side_by_side_with_the_targets(
     chromium: Path, run_benchmark: Callable[..., str]
 ) -> None:
-    output = run_benchmark("bench_first_page.py", "--fresh", "1", "--visits", "1", "--clicks", "1", "--timeout",
-                           "120", timeout=480)
+    output = run_benchmark("bench_first_page.py", "--fresh", "1", "--visits", "1", "--clicks", "1", "--server-runs",
+                           "2", "--timeout", "120", timeout=480)
     for name, target in (("fresh first chart", "1.3"), ("warm first chart", "1.2"), ("click", "3")):
         seconds = r"(\d+\.\d\d) s \(1\)"
         row = re.search(rf"^{name} +{seconds} +{seconds} +(\d+\.\d\d)× +≤ {target}×: (met|NOT MET)$", output,
                         re.MULTILINE)
         assert row, (name, output)
         assert all(float(seconds) > 0 for seconds in row.groups()[:3]), row.group(0)
+    # The server's rerun after a click, under AppTest, two of each app: the dashboard's script does more.
+    row = re.search(r"^server: click's rerun +(\d+\.\d\d) s \(2\) +(\d+\.\d\d) s \(2\) +(\d+\.\d\d)× *$", output,
+                    re.MULTILINE)
+    assert row, output
+    assert float(row.group(2)) > float(row.group(1)), row.group(0)
 
 
 @pytest.mark.browser
