@@ -33,6 +33,8 @@ MAX_POINTS = 1500  # data points in a scatter
 SERIES_POINTS = 4000  # points over all the lines of one chart (Altair refuses more than 5000 rows)
 TINY = 1e-16  # log scales cannot show 0; a loss floor of exactly 0 is drawn here
 SIZE = 380
+# Each chart gets its size and title in its constructor (alt.layer(..., height=...)), not from .properties(), which
+# copies the whole chart and checks each property against Vega-Lite's schema: a cost every redraw would pay.
 
 
 def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:

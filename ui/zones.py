@@ -148,6 +148,7 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
     strip["what"] = strip["zone"].map(zone_label)
     strip["colour"] = strip.pop("zone").map(ZONE_COLOURS)
     scale = alt.Scale(domain=[0, len(grid) - 1], nice=False, zero=False)
+    # Fixed heights as typed values (alt.YValue): given a plain dict, Altair searches its classes for its type.
     x = alt.X("x:Q", scale=scale, axis=None)
     layers = [alt.Chart(strip).mark_rect().encode(
         x=x, x2=alt.X2("x2:Q"), y=alt.YValue(4), y2=alt.Y2Value(18), color=alt.Color("colour:N", scale=None),
