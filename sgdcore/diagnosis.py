@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sklearn.linear_model import ElasticNet
 
 from sgdcore.analysis import contraction_factor
 from sgdcore.data import Standardizer
@@ -282,6 +281,8 @@ def _penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
     if config.l1_penalty == 0:
         return np.linalg.lstsq(quadratic.hessian + config.weight_decay * _decay_mask(p), quadratic.linear,
                                rcond=None)[0]
+    from sklearn.linear_model import ElasticNet  # imported here, as in sgdcore.reference.closed_form()
+
     alpha = config.l1_penalty + config.weight_decay
     model = ElasticNet(alpha=alpha, l1_ratio=config.l1_penalty / alpha, tol=1e-10, max_iter=100_000)
     model.fit(problem.train.X, problem.train.y)

@@ -6,8 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LinearRegression
-from sklearn.metrics import r2_score
 
 from sgdcore.data import Dataset
 from sgdcore.model import predict, squared_loss
@@ -27,6 +25,10 @@ class ClosedForm:
 
 def closed_form(data: Dataset) -> ClosedForm:
     """Fit ``LinearRegression`` (ordinary least squares with an intercept) on ``data``."""
+    # Imported here: scikit-learn (and scipy.stats with it) takes 0.6-0.7 s to import, which a fresh server would
+    # otherwise spend before sending its first widget; ``import sgdcore`` stays light.
+    from sklearn.linear_model import LinearRegression
+
     model = LinearRegression().fit(data.X, data.y)
     return ClosedForm(np.asarray(model.coef_, dtype=np.float64), float(model.intercept_))
 
@@ -80,6 +82,7 @@ def compare(
     test: Dataset | None = None,
 ) -> Comparison:
     """Compare SGD's ``(w, b)`` with the closed form on the same (possibly standardised) data."""
+    from sklearn.metrics import r2_score  # imported here, as in closed_form()
 
     def fit(data: Dataset, w: np.ndarray, b: float) -> np.ndarray:
         with np.errstate(all="ignore"):

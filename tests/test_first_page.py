@@ -5,7 +5,10 @@ Streamlit would have sent, and the kernel's warm-up fills the cache from a child
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,3 +120,14 @@ def test_the_warm_up_still_compiles_in_the_server_when_the_child_fails(monkeypat
     monkeypatch.setattr(kernel.sgdcore, "warm_up_kernel", lambda: calls.append("in process") or 0.0)
     kernel._warm_up()
     assert calls == ["in process"]
+
+
+def test_sgdcore_and_the_dashboard_import_without_scikit_learn_which_the_closed_form_imports_when_it_solves() -> None:
+    # In a new interpreter: this one has imported scikit-learn already. scikit-learn (scipy.stats with it) takes
+    # 0.6-0.7 s to import, which a fresh server, the kernel's compile child and a Dask worker need not wait for.
+    code = ("import sys, sgdcore, ui.navigation, ui.kernel, ui.widgets, ui.datasets, ui.charts, ui.verdicts, ui.lesson;"
+            "before = 'sklearn' in sys.modules; sgdcore.closed_form(sgdcore.synthetic(50));"
+            "print(before, 'sklearn' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert result.stdout.split() == ["False", "True"], result.stderr

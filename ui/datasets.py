@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import streamlit as st
-from sklearn.datasets import load_diabetes
 
 import sgdcore
 from ui.errors import error_text
@@ -52,6 +51,8 @@ def synthetic_dataset(n_rows: int, weights: tuple[float, ...], bias: float, nois
 @st.cache_resource(show_spinner=False)
 def diabetes_dataset() -> sgdcore.Dataset:
     """scikit-learn's diabetes data (442 patients, 10 features), shipped with the package."""
+    from sklearn.datasets import load_diabetes  # imported here, as in sgdcore.reference.closed_form()
+
     bunch = load_diabetes()
     return sgdcore.Dataset(np.ascontiguousarray(bunch.data), bunch.target.astype(np.float64),
                            tuple(bunch.feature_names), "disease progression")
