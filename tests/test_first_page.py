@@ -10,7 +10,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -131,3 +133,21 @@ def test_sgdcore_and_the_dashboard_import_without_scikit_learn_which_the_closed_
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_a_chart_is_checked_whole_when_asked_not_part_by_part_as_it_is_built() -> None:
+    # Altair's debug mode is off once the dashboard sends charts (ui.slots): building a chart checks nothing, so
+    # the tests above check every kind of chart whole, as this check does.
+    built = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_point(size="big").encode(x="x:Q")
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="big"):
+        built.to_dict()
+
+
+def test_streamlit_leaves_the_garbage_to_python_s_collector_after_a_run() -> None:
+    # As `streamlit run dashboard.py` reads its options: from .streamlit/config.toml, in a new interpreter. Its
+    # full collection after every run walked every object of the process, every open session's included; the
+    # memory budget collects before it refuses anything (tests/test_memory.py).
+    code = "from streamlit import config; print(config.get_option('runner.postScriptGC'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert result.stdout.split() == ["False"], result.stderr

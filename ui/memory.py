@@ -210,9 +210,12 @@ class MemoryBudget:
             return
         with self._lock:
             room = self.room()
-            if needed > room.free and self._releasers:
+            if needed > room.free:
                 for release in self._releasers:
                     release()
+                # Streamlit's collection after every script run is off (.streamlit/config.toml): what only
+                # reference cycles hold waits for Python's own collector, so it is collected here before anything
+                # is refused.
                 gc.collect()
                 room = self.room()
             if needed > room.free:

@@ -11,6 +11,10 @@ from streamlit.delta_generator import DeltaGenerator
 # What Streamlit does for every Altair chart it converts: Altair's default theme sizes views at 300 × 300 pixels,
 # where Streamlit sizes them to the page. This module converts the charts it sends, so it does the same, once.
 alt.theme.enable("none")
+# Nor does it check each part of a chart against Vega-Lite's schema as the part is made (Altair's debug mode, on
+# by default, for its tracebacks): a chart's spec goes out unchecked (chart_spec), and the tests of ui.charts check
+# every kind of chart whole. The checks took 15-20% of the server's CPU for a Train click.
+alt.utils.schemapi.disable_debug_mode()
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
