@@ -13,7 +13,7 @@ from streamlit.delta_generator import DeltaGenerator
 alt.theme.enable("none")
 # Nor does it check each part of a chart against Vega-Lite's schema as the part is made (Altair's debug mode, on
 # by default, for its tracebacks): a chart's spec goes out unchecked (chart_spec), and the tests of ui.charts check
-# every kind of chart whole. The checks took 15-20% of the server's CPU for a Train click.
+# every kind of chart whole. The checks took a tenth of the server's CPU for a Train click.
 alt.utils.schemapi.disable_debug_mode()
 
 
