@@ -124,6 +124,26 @@ def test_the_starting_point_is_drawn_then_training_redraws_the_same_charts(open_
 
 
 @pytest.mark.browser
+def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_height(open_page):
+    page = open_page("/")
+    assert wait_for_charts(page, at_least=6) == 6
+    page.wait_for_timeout(300)  # Vega draws after its data arrives
+    charts = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')].map(chart => {
+        const box = chart.getBoundingClientRect();
+        const title = chart.querySelector('.role-title-text').getBoundingClientRect();
+        const plots = [...chart.querySelectorAll('.role-frame path.background, .mark-group.role-scope > g > path')];
+        return {top: box.top, bottom: box.bottom, titleTop: title.top, titleBottom: title.bottom,
+                plotHeight: Math.max(...plots.map(plot => plot.getBoundingClientRect().height))};
+    })""")
+    assert len(charts) == 5, charts
+    for chart in charts:  # the title inside the chart's box (its text's box reaches 3 pixels above: the font's ascent)
+        assert chart["top"] - 4 <= chart["titleTop"] < chart["titleBottom"] <= chart["bottom"], chart
+    # Loss, parameters, fit and predicted: 300 pixels of plot each, their titles, axes and legends on top of it;
+    # the landscape: 380 (Streamlit's own sizing fitted everything into those heights: the loss plot had 80).
+    assert [round(chart["plotHeight"]) for chart in charts] == [300, 300, 380, 300, 300], charts
+
+
+@pytest.mark.browser
 def test_learning_rate_above_stability_limit_diverges(open_page):
     page = open_page("/?learning_rate=3")
     assert_no_exception(page)
