@@ -1,6 +1,7 @@
 """What makes the first page and the first click fast keeps them right: the charts sent unchecked, their tables
 named by their place (the Train page's, the comparison pages' and the sidebar's), are valid Vega-Lite and what
-Streamlit would have sent, and the kernel's warm-up fills the cache from a child process."""
+Streamlit would have sent (but for their height), the kernel's warm-up fills the cache from a child process, and the
+server leaves garbage to Python's collector."""
 
 from __future__ import annotations
 

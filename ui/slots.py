@@ -40,7 +40,7 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     spec["datasets"] = datasets
     # Each chart's height is its plot's, as in Altair, and the chart fits the page's width. Streamlit's own choice
     # for a chart at the page's width, "fit", fits the height too: the title, the axes and the legends came out of
-    # the height, which left the Train page's loss plot about 80 pixels high and cut its title off.
+    # the height, which left the Train page's loss plot 74 pixels high and cut its title off.
     spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     return spec
 

@@ -139,7 +139,7 @@ def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_hei
     for chart in charts:  # the title inside the chart's box (its text's box reaches 3 pixels above: the font's ascent)
         assert chart["top"] - 4 <= chart["titleTop"] < chart["titleBottom"] <= chart["bottom"], chart
     # Loss, parameters, fit and predicted: 300 pixels of plot each, their titles, axes and legends on top of it;
-    # the landscape: 380 (Streamlit's own sizing fitted everything into those heights: the loss plot had 80).
+    # the landscape: 380 (Streamlit's own sizing fitted everything into those heights: the loss plot had 74).
     assert [round(chart["plotHeight"]) for chart in charts] == [300, 300, 380, 300, 300], charts
 
 
