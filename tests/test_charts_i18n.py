@@ -4,6 +4,7 @@ them: titles, axes, legends, hover texts and the data's values that show as lege
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import altair as alt
@@ -193,3 +194,32 @@ def test_switching_the_language_redraws_the_charts_and_keeps_the_chosen_axis() -
     assert spec["title"] == "损失" and spec["layer"][0]["encoding"]["x"]["title"] == "迭代周期"
     assert {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row} == {
         "小批量", "训练集（全量，每个迭代周期）", "测试集（每个迭代周期）"}
+
+
+def columns_at(legend: alt.Legend, width: float) -> int:
+    """The columns a legend of :func:`ui.charts.bottom_legend` takes at a plot ``width`` pixels wide, as Vega reads
+    its expression (``width >= 356 ? 2 : 1``)."""
+    for threshold, columns in re.findall(r"width >= (\d+) \? (\d+)", legend.to_dict()["columns"]["expr"]):
+        if width >= int(threshold):
+            return int(columns)
+    return 1
+
+
+def test_a_bottom_legend_takes_the_columns_its_labels_fit_chinese_counted_wide() -> None:
+    english = [text_in("en", f"charts.series_name.{code}")
+               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    chinese = [text_in("zh-CN", f"charts.series_name.{code}")
+               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    # The loss chart's plot is 370 pixels wide at a 1400-pixel window, 183 at 1024 (measured in Chromium).
+    assert [columns_at(charts.bottom_legend(english, 3), width) for width in (183, 370, 600)] == [1, 2, 3]
+    assert [columns_at(charts.bottom_legend(chinese, 3), width) for width in (183, 370, 600)] == [1, 1, 3]
+    # Chinese characters are counted about twice as wide: the same entries need more room for each layout.
+    assert all(columns_at(charts.bottom_legend(chinese, 3), width)
+               <= columns_at(charts.bottom_legend(english, 3), width) for width in range(100, 600))
+    # Short names fit six abreast where long ones take a column each; never more columns than asked or labels.
+    assert columns_at(charts.bottom_legend(["x1", "x2", "x3", "x4", "x5", "x6", "bias"], 6), 370) == 6
+    assert columns_at(charts.bottom_legend(["x1", "bias"], 6), 370) == 2
+    assert columns_at(charts.bottom_legend(["median house value", "households per block", "bias"], 6), 300) == 1
+    # The estimates are above the widths Chromium drew at Streamlit's 14-pixel labels.
+    assert charts._label_pixels("train (full, per epoch)") >= 123 and charts._label_pixels("minibatch") >= 59
+    assert charts._label_pixels("测试集（每个迭代周期）") >= 154 and charts._label_pixels("SGD") >= 25

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -35,6 +36,48 @@ TINY = 1e-16  # log scales cannot show 0; a loss floor of exactly 0 is drawn her
 SIZE = 380
 # Each chart gets its size and title in its constructor (alt.layer(..., height=...)), not from .properties(), which
 # copies the whole chart and checks each property against Vega-Lite's schema: a cost every redraw would pay.
+
+
+# A legend under a chart is as wide as its entries, not as the chart: Vega lays out as many columns as asked and
+# cuts the rest off at the chart's edge (the Train page's loss legend lost "test (per epoch)" at a 1400-pixel
+# window). So a bottom legend takes as many columns as fit the width of the chart's plot as drawn, fewer as the
+# window narrows, and at one column shortens only a label wider than the plot. Vega cannot measure text in an
+# expression: the widths are estimated here, a little generously, from the 14-pixel labels of Streamlit's theme as
+# Chromium draws them ("minibatch" 59 pixels, "train (full, per epoch)" 123, "测试集（每个迭代周期）" 154; 33 pixels
+# of symbol and spacing an entry).
+LEGEND_CHARACTER_PIXELS = {"thin": 4.5, "letter": 7.6, "broad": 11.5, "capital": 9.5, "wide": 14.5}
+THIN_CHARACTERS = frozenset(" .,:;'!|()[]{}-/fijlrtI")
+LEGEND_ENTRY_PIXELS = 34  # the symbol, the gap before its label, and the space between columns
+
+
+def _character_class(character: str) -> str:
+    if unicodedata.east_asian_width(character) in "WF":  # Chinese characters and full-width forms
+        return "wide"
+    if character in "mwMW":
+        return "broad"
+    if character in THIN_CHARACTERS:
+        return "thin"
+    return "capital" if character.isupper() else "letter"
+
+
+def _label_pixels(label: str) -> float:
+    """An upper estimate of ``label``'s width in a legend, in pixels."""
+    return sum(LEGEND_CHARACTER_PIXELS[_character_class(character)] for character in label)
+
+
+def _legend_width(labels: Sequence[str], columns: int) -> float:
+    """The estimated width of a legend of ``labels`` laid out in ``columns`` columns, row after row."""
+    return sum(max(LEGEND_ENTRY_PIXELS + _label_pixels(label) for label in labels[column::columns])
+               for column in range(min(columns, len(labels))))
+
+
+def bottom_legend(labels: Sequence[str], most_columns: int) -> alt.Legend:
+    """A legend of ``labels`` under the chart, in as many columns (up to ``most_columns``) as fit the plot's width
+    as drawn (Vega's ``width``), else one column whose labels are cut only where wider than the plot."""
+    fits = [(_legend_width(labels, columns), columns) for columns in range(min(most_columns, len(labels)), 1, -1)]
+    columns = "".join(f"width >= {width:.0f} ? {n} : " for width, n in fits) + "1"
+    return alt.Legend(orient="bottom", columns=alt.ExprRef(columns),
+                      labelLimit=alt.ExprRef(f"max(width - {LEGEND_ENTRY_PIXELS}, 60)"))
 
 
 def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -231,14 +274,15 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
     if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
         references.append("noise_floor")
     # One legend for the curves and the reference lines: the lines share the curves' colour scale.
-    colours = alt.Scale(domain=[names[series] for series in ("minibatch", "train", "test", *references)],
+    shown = [names[series] for series in ("minibatch", "train", "test", *references)]
+    colours = alt.Scale(domain=shown,
                         range=["#9ecae1", "#08519c", "#e6550d", *(REFERENCE_COLOURS[line] for line in references)])
     loss_axis = _loss_axis()
     base = alt.Chart(data).encode(
         # Whole steps: before the first run the only point is step 0, which Vega would label "0.000000".
         x=_x_axis(x),
         y=alt.Y("loss:Q", title=loss_axis, scale=scale),
-        color=alt.Color("series:N", scale=colours, title=None, legend=alt.Legend(orient="bottom", columns=3)),
+        color=alt.Color("series:N", scale=colours, title=None, legend=bottom_legend(shown, 3)),
         tooltip=[alt.Tooltip("series:N", title=t("charts.series")), *_position_tooltips(config is not None, x),
                  alt.Tooltip("loss:Q", title=t("charts.loss"), format=".6~g")],
     )
@@ -524,8 +568,8 @@ def parameters_chart(
     ], ignore_index=True)
     paths = _with_position(_finite(paths, "value"), progress, config, n_rows)
     targets = pd.DataFrame({"parameter": [names[i] for i in indices], "closed form": optimum[list(indices)]})
-    colour = alt.Color("parameter:N", sort=[names[i] for i in indices], title=None,
-                       legend=alt.Legend(orient="bottom", columns=6))
+    shown = [names[i] for i in indices]
+    colour = alt.Color("parameter:N", sort=shown, title=None, legend=bottom_legend(shown, 6))
     parameter = alt.Tooltip("parameter:N", title=t("charts.parameter"))
     value_axis = t("charts.parameter_value")
     layers = [
@@ -721,8 +765,7 @@ def landscape_chart(
                                   "training loss": np.atleast_1d(loss)})
             path_frames.append(_with_position(frame, progress, None if configs is None else configs[label]))
         path_data = pd.concat(path_frames, ignore_index=True)
-        colour = alt.Color("run:N", sort=list(paths), title=None,
-                           legend=alt.Legend(orient="bottom", columns=2, labelLimit=260))
+        colour = alt.Color("run:N", sort=list(paths), title=None, legend=bottom_legend(list(paths), 2))
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
             x=x, y=y, order=alt.Order("step:Q"), color=colour,
             tooltip=[alt.Tooltip("run:N", title=t("charts.run")), *_position_tooltips(configs is not None),
@@ -871,7 +914,7 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(data).encode(
         x=alt.X("batch size:Q", scale=alt.Scale(type="log"), title=t("charts.batch_size_axis")),
         y=alt.Y("spread:Q", scale=alt.Scale(type="log"), title=t("charts.spread_axis")),
-        color=alt.Color("where:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("where:N", title=None, legend=bottom_legend(sorted(data["where"].unique()), 2)),
         tooltip=_noise_tooltips(alt.Tooltip("where:N", title=t("charts.where"))),
     )
     return alt.layer(

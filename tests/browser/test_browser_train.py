@@ -143,6 +143,58 @@ def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_hei
     assert [round(chart["plotHeight"]) for chart in charts] == [300, 300, 380, 300, 300], charts
 
 
+# Each chart's legend labels, where they are against the chart's own box (pixels), and how many columns they take.
+LEGEND_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg.marks')].map(svg => {
+    const box = svg.getBoundingClientRect();
+    const labels = [...svg.querySelectorAll('.role-legend-label text')].map(text => {
+        const label = text.getBoundingClientRect();
+        return {text: text.textContent, left: label.left - box.left, right: label.right - box.right};
+    });
+    return {width: box.width, labels, columns: new Set(labels.map(label => Math.round(label.left))).size};
+})"""
+
+
+def legends_inside_their_charts(page, charts: int) -> list[dict]:
+    """Every chart's legend labels, after asserting each lies whole inside its chart's box."""
+    page.wait_for_timeout(300)  # Vega lays the legend out again after a resize
+    legends = page.evaluate(LEGEND_LABELS)
+    assert len(legends) == charts, legends
+    for legend in legends:
+        for label in legend["labels"]:
+            assert label["left"] >= -1 and label["right"] <= 1, (label, legend)
+    return legends
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("language", "series"), [("en", "test (per epoch)"), ("zh-CN", "测试集（每个迭代周期）")])
+def test_every_legend_fits_its_chart_and_takes_fewer_columns_as_the_window_narrows(open_page, language, series):
+    """Vega cuts a legend wider than its chart off at the chart's edge: at a 1400-pixel window the loss legend's
+    third column ("test (per epoch)") was cut in two, at 1024 pixels three labels were."""
+    page = open_page(f"/?lang={language}")
+    assert wait_for_charts(page, at_least=6) == 6
+    page.get_by_role("button", name="训练" if language == "zh-CN" else "Train", exact=True).click()
+    wait_for_app(page)
+    wide = legends_inside_their_charts(page, 5)
+    loss = wide[0]
+    assert series in [label["text"] for label in loss["labels"]], loss
+    page.set_viewport_size({"width": 1024, "height": 900})
+    narrow = legends_inside_their_charts(page, 5)
+    assert narrow[0]["width"] < loss["width"] - 100, (narrow[0], loss)
+    # The loss legend's five entries take two columns where they fit (English at 1400 pixels), one where not.
+    assert (loss["columns"], narrow[0]["columns"]) == ((2, 1) if language == "en" else (1, 1)), (loss, narrow[0])
+
+
+@pytest.mark.browser
+def test_the_learning_rate_pages_five_runs_fit_their_legends_at_a_narrow_window(open_page):
+    page = open_page("/learning_rate")
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.get_by_role("button", name="Train all").click()
+    expect(main(page).locator('[data-testid="stTable"]')).to_be_visible()
+    wait_for_app(page)
+    legends = legends_inside_their_charts(page, 2)
+    assert [len(legend["labels"]) for legend in legends] == [5, 5], legends
+
+
 @pytest.mark.browser
 def test_learning_rate_above_stability_limit_diverges(open_page):
     page = open_page("/?learning_rate=3")
