@@ -39,11 +39,15 @@ except sgdcore.SGDCoreError as error:
 limits = verdicts.limits_for(problem, choice.key, config)
 floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
-# The buttons' row. Stop is the page's own widget, outside the fragment below: a click on a fragment's widget waits
-# until that fragment's run under way ends, where a click outside it interrupts the run at once.
-buttons = st.columns([1, 1, 1, 1, 4], gap="small")
+# The buttons' row: Train, Stop, Step, Reset and what Step takes, each at its label's width, wrapping onto a second
+# line in a narrow window (columns of fixed shares cut "Train" to "T" at a 1024-pixel window, a classroom projector's).
+# Each has a place of its own, so that the order holds though Stop is drawn here and the others in the fragment below.
+# Stop is the page's own widget, outside the fragment: a click on a fragment's widget waits until that fragment's run
+# under way ends, where a click outside it interrupts the run at once.
+row = st.container(horizontal=True, vertical_alignment="center")
+buttons = [row.container(width="content") for _ in range(5)]
 # Keyed, so that a button is the same widget whatever the language of its label.
-buttons[1].button(t("train.stop"), icon=":material/stop:", width="stretch", key="stop_button")
+buttons[1].button(t("train.stop"), icon=":material/stop:", key="stop_button")
 
 
 # The rest reruns on its own when clicked (a fragment): a Train click does not redraw the sidebar or the lesson
@@ -57,18 +61,17 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     interrupted(state, RUN)
     train_column, _, step_column, reset_column, step_by = buttons
     train_clicked = train_column.button(t("train.train"), type="primary", icon=":material/play_arrow:",
-                                        width="stretch", key="train_button")
+                                        key="train_button")
     stop_clicked = state.get("stop_button", False)  # read here: the arguments are the last full run's
-    step_clicked = step_column.button(t("train.step"), icon=":material/skip_next:", width="stretch",
-                                      help=t("train.step_help"), key="step_button")
+    step_clicked = step_column.button(t("train.step"), icon=":material/skip_next:", help=t("train.step_help"),
+                                      key="step_button")
     # Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
     on_cluster = getattr(problem, "on_cluster", False)
     by_minibatch = not on_cluster and step_by.radio(
         t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
         # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
         format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
-    reset_clicked = reset_column.button(t("train.reset"), icon=":material/restart_alt:", width="stretch",
-                                        key="reset_button")
+    reset_clicked = reset_column.button(t("train.reset"), icon=":material/restart_alt:", key="reset_button")
     st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
     if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
         st.caption(problem.page_note(config))

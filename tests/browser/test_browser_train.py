@@ -196,6 +196,25 @@ def test_the_learning_rate_pages_five_runs_fit_their_legends_at_a_narrow_window(
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize(("language", "names"), [("en", ["Train", "Stop", "Step", "Reset"]),
+                                                 ("zh-CN", ["训练", "停止", "单步", "重置"])])
+def test_the_train_pages_buttons_show_their_whole_labels_in_order_at_a_projectors_width(open_page, language, names):
+    """At a 1024-pixel window (a classroom projector's) columns of an eighth of the page each cut "Train" to "T"."""
+    page = open_page(f"/?lang={language}")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.wait_for_timeout(300)
+    buttons = [main(page).get_by_role("button", name=name, exact=True) for name in names]
+    boxes = [button.evaluate("""button => {
+        const label = button.querySelector('p'), box = button.getBoundingClientRect();
+        return {label: label.textContent, left: box.left, right: box.right,
+                labelRight: label.getBoundingClientRect().right, clipped: label.scrollWidth > label.clientWidth};
+    }""") for button in buttons]
+    for box in boxes:
+        assert not box["clipped"] and box["labelRight"] <= box["right"], box
+    assert [box["left"] for box in boxes] == sorted(box["left"] for box in boxes), boxes  # Train, Stop, Step, Reset
+
+
+@pytest.mark.browser
 def test_learning_rate_above_stability_limit_diverges(open_page):
     page = open_page("/?learning_rate=3")
     assert_no_exception(page)
