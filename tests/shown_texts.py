@@ -85,7 +85,7 @@ def _chart_texts(spec: dict) -> Iterator[str]:
     """A Vega-Lite spec's words: titles, axis and legend titles, tooltip titles (a field's name where a channel
     has none), and the string values of its data (legend entries, labels drawn as text marks)."""
     for name, item in spec.items() if isinstance(spec, dict) else enumerate(spec):
-        if name in ("title", "text", "description") and isinstance(item, str | list):
+        if name in ("title", "text", "subtitle", "description") and isinstance(item, str | list):
             yield from _strings(item)
         elif name == "datasets" and isinstance(item, dict):
             for rows in item.values():

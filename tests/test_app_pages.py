@@ -103,10 +103,16 @@ def test_training_threads_are_automatic_by_default_and_say_what_they_pick() -> N
     assert not any("train slower" in caption.value for caption in at.sidebar.caption)
 
 
+def title_text(spec: dict) -> str | None:
+    """A chart's title as text: a title with a subtitle is a dict of both."""
+    title = spec.get("title")
+    return title.get("text") if isinstance(title, dict) else title
+
+
 def chart_data(at: AppTest, title: str) -> list[pd.DataFrame]:
-    """The datasets of the chart titled ``title``, as sent to the browser."""
+    """The datasets of the chart titled ``title`` (its title's text, without a subtitle), as sent to the browser."""
     for chart in at.get("vega_lite_chart"):
-        if json.loads(chart.proto.spec).get("title") == title:
+        if title_text(json.loads(chart.proto.spec)) == title:
             return [pa.ipc.open_stream(dataset.data.data).read_all().to_pandas() for dataset in chart.proto.datasets]
     raise AssertionError(f"no chart titled {title!r}")
 

@@ -168,10 +168,10 @@ def test_the_train_pages_charts_are_in_the_links_language(lang: str) -> None:
     assert spec["title"] == text_in(lang, "charts.loss_chart")
     series = {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row}
     assert series == {text_in(lang, f"charts.series_name.{code}") for code in ("minibatch", "train", "test")}
-    titles = {str(element.proto.spec and json.loads(element.proto.spec).get("title"))
-              for element in at.get("vega_lite_chart")}
+    titles = [json.loads(element.proto.spec).get("title") for element in at.get("vega_lite_chart")]
     assert text_in(lang, "charts.landscape_title") in titles
-    assert text_in(lang, "charts.parameters_title_truth") in titles
+    assert {"text": text_in(lang, "charts.parameters_title"),
+            "subtitle": text_in(lang, "charts.parameters_subtitle_truth")} in titles
     axis = at.radio(key="chart_axis")  # the picker of the charts' horizontal axis, options still codes
     assert axis.label == text_in(lang, "charts.axis_picker") and axis.value == "step"
     assert axis.options == [text_in(lang, f"settings.chart_axis.{code}") for code in charts.AXES]

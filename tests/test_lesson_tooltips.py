@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import sgdcore
+from tests.test_app_pages import title_text
 from ui import charts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +150,7 @@ def test_the_schedule_chart_draws_a_cosine_over_the_whole_run_as_training_does(p
 
 
 def browser_specs(at: AppTest) -> dict[str, tuple[set[str], list[dict]]]:
-    """Every chart the page sent, by title: the tooltip fields of all its layers."""
+    """Every chart the page sent, by its title's text: the tooltip fields of all its layers."""
     found = {}
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec)
@@ -158,7 +159,7 @@ def browser_specs(at: AppTest) -> dict[str, tuple[set[str], list[dict]]]:
             frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
             names[dataset.name] = frame.to_dict("records")
         spec["datasets"] = names
-        found[str(spec.get("title"))] = set().union(*(fields for fields, _ in tooltip_layers(spec)))
+        found[str(title_text(spec))] = set().union(*(fields for fields, _ in tooltip_layers(spec)))
     return found
 
 

@@ -63,7 +63,7 @@ def test_the_bar_and_the_status_name_the_same_epoch_while_paused() -> None:
 
 
 def parameters_plotted(at) -> list[str]:
-    frames = chart_data(at, "Parameters (dashed: closed form; ◆ truth)")
+    frames = chart_data(at, "Parameters")
     return sorted({name for frame in frames if "parameter" in frame for name in frame["parameter"]})
 
 

@@ -80,6 +80,12 @@ def bottom_legend(labels: Sequence[str], most_columns: int) -> alt.Legend:
                       labelLimit=alt.ExprRef(f"max(width - {LEGEND_ENTRY_PIXELS}, 60)"))
 
 
+def titled(title: str, subtitle: str) -> alt.Title:
+    """A chart's title with a line under it, in smaller type: what its marks mean or which rows it draws. One line
+    of both was cut off in a narrow chart (Streamlit limits a title to the chart's width), and the key with it."""
+    return alt.Title(text=title, subtitle=subtitle)
+
+
 def _finite(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame[np.isfinite(frame[column].to_numpy(dtype=float))]
 
@@ -591,8 +597,8 @@ def parameters_chart(
         layers.append(alt.Chart(true_values).mark_point(shape="diamond", size=80, filled=True).encode(
             x=alt.X(f"{x}:Q", title=labels("charts.axis")[x]), y=alt.Y("truth:Q", title=value_axis), color=colour,
             tooltip=[parameter, alt.Tooltip("truth:Q", title=t("charts.truth"), format=".6~g")]))
-    title = t("charts.parameters_title_truth") if truth is not None else t("charts.parameters_title")
-    return alt.layer(*layers, height=300, title=title)
+    key = "charts.parameters_subtitle_truth" if truth is not None else "charts.parameters_subtitle"
+    return alt.layer(*layers, height=300, title=titled(t("charts.parameters_title"), t(key)))
 
 
 def _view(points: np.ndarray, optimum: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -854,7 +860,8 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
     low, high = float(data.y.min()), float(data.y.max())
     diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high]})
     actual, predicted = t("charts.actual"), t("charts.predicted")
-    title = t("charts.predicted_title_test") if problem.raw_test is not None else t("charts.predicted_title_training")
+    which = "charts.predicted_subtitle_test" if problem.raw_test is not None else "charts.predicted_subtitle_training"
+    title = titled(t("charts.predicted_title"), t(which))
     layers = [alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(
         x=alt.X("actual:Q", title=actual), y=alt.Y("predicted:Q", title=predicted))]
     optimum = problem.optimum.weights, problem.optimum.bias

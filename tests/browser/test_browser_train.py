@@ -167,9 +167,10 @@ def legends_inside_their_charts(page, charts: int) -> list[dict]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("language", "series"), [("en", "test (per epoch)"), ("zh-CN", "测试集（每个迭代周期）")])
-def test_every_legend_fits_its_chart_and_takes_fewer_columns_as_the_window_narrows(open_page, language, series):
+def test_every_legend_and_title_fits_its_chart_at_a_1024_pixel_window(open_page, language, series):
     """Vega cuts a legend wider than its chart off at the chart's edge: at a 1400-pixel window the loss legend's
-    third column ("test (per epoch)") was cut in two, at 1024 pixels three labels were."""
+    third column ("test (per epoch)") was cut in two, at 1024 pixels three labels were; and Streamlit shortens a
+    title to the chart's width: at 1024 pixels the parameters chart lost its key ("◆ truth")."""
     page = open_page(f"/?lang={language}")
     assert wait_for_charts(page, at_least=6) == 6
     page.get_by_role("button", name="训练" if language == "zh-CN" else "Train", exact=True).click()
@@ -182,6 +183,11 @@ def test_every_legend_fits_its_chart_and_takes_fewer_columns_as_the_window_narro
     assert narrow[0]["width"] < loss["width"] - 100, (narrow[0], loss)
     # The loss legend's five entries take two columns where they fit (English at 1400 pixels), one where not.
     assert (loss["columns"], narrow[0]["columns"]) == ((2, 1) if language == "en" else (1, 1)), (loss, narrow[0])
+    titles = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg.marks')]
+        .flatMap(svg => [...svg.querySelectorAll('.role-title-text text, .role-title-subtitle text')])
+        .map(text => text.textContent)""")
+    assert len(titles) == 7 and not [title for title in titles if "…" in title], titles  # two with a subtitle
+    assert ("dashed: closed form; ◆ truth" if language == "en" else "虚线：闭式解；◆ 真实值") in titles, titles
 
 
 @pytest.mark.browser
