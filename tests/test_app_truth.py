@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_pages import button, no_exceptions
 
 import sgdcore
+from tests.test_app_pages import title_text
 from ui.charts import NOISE_FLOOR
 from ui.datasets import CSV_KEY
 
@@ -200,7 +201,7 @@ def test_a_run_ending_with_a_negative_r2_is_never_a_green_finished() -> None:
 def loss_rules(at: AppTest) -> pd.DataFrame:
     """The reference lines of the Train page's loss chart, as sent to the browser."""
     for chart in at.get("vega_lite_chart"):
-        if json.loads(chart.proto.spec).get("title") == "Loss":
+        if title_text(json.loads(chart.proto.spec)) == "Loss":
             for dataset in chart.proto.datasets:
                 frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
                 if "line" in frame:

@@ -16,7 +16,7 @@ import sgdcore
 import ui.i18n
 from sgdcore.changes import describe_changes
 from tests.shown_texts import _chart_texts, english
-from tests.test_app_pages import app, no_exceptions
+from tests.test_app_pages import app, no_exceptions, title_text
 from ui import charts, conditioning, zones
 from ui.i18n import text_in
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling
@@ -92,7 +92,11 @@ def test_the_loss_chart_names_its_series_and_axes_in_the_pages_language(problem,
     config, progress = run
     floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size)
     spec = charts.loss_chart(progress, problem.optimum_loss, noise_floor=floor, config=config).to_dict()
-    assert spec["title"] == text_in(language, "charts.loss_chart")
+    assert spec["title"] == {"text": text_in(language, "charts.loss_chart"),
+                             "subtitle": text_in(language, "charts.loss_subtitle_log")}
+    linear = charts.loss_chart(progress, problem.optimum_loss, log_scale=False).to_dict()
+    assert linear["title"]["subtitle"] == text_in(language, "charts.loss_subtitle_linear")
+    assert linear["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}  # the subtitle says what the axis is
     series = {row.get("series") or row["line"] for rows in spec["datasets"].values() for row in rows
               if "change" not in row}
     names = [text_in(language, f"charts.series_name.{code}")
@@ -111,7 +115,7 @@ def test_the_loss_chart_names_its_series_and_axes_in_the_pages_language(problem,
         assert names[1:] == ["train (full, per epoch)", "test (per epoch)", charts.CLOSED_FORM_LOSS, charts.NOISE_FLOOR]
         assert changes == [what for _, what in progress.changes]
     else:
-        assert names[1] == "训练集（全量，每个迭代周期）" and spec["title"] == "损失"
+        assert names[1] == "训练集（全量，每个迭代周期）" and spec["title"]["text"] == "损失"
 
 
 @pytest.mark.parametrize("language", ["en"], indirect=True)
@@ -165,7 +169,7 @@ def test_the_train_pages_charts_are_in_the_links_language(lang: str) -> None:
     next(b for b in at.button if b.proto.type == "primary").click().run()
     no_exceptions(at)
     spec = loss_chart_as_sent(at)
-    assert spec["title"] == text_in(lang, "charts.loss_chart")
+    assert title_text(spec) == text_in(lang, "charts.loss_chart")
     series = {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row}
     assert series == {text_in(lang, f"charts.series_name.{code}") for code in ("minibatch", "train", "test")}
     titles = [json.loads(element.proto.spec).get("title") for element in at.get("vega_lite_chart")]
@@ -191,7 +195,8 @@ def test_switching_the_language_redraws_the_charts_and_keeps_the_chosen_axis() -
     no_exceptions(at)
     assert at.radio(key="chart_axis").value == "epoch"
     spec = loss_chart_as_sent(at)
-    assert spec["title"] == "损失" and spec["layer"][0]["encoding"]["x"]["title"] == "迭代周期"
+    assert spec["title"] == {"text": "损失", "subtitle": "对数坐标"}
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "迭代周期"
     assert {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row} == {
         "小批量", "训练集（全量，每个迭代周期）", "测试集（每个迭代周期）"}
 

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import sgdcore
+from tests.test_app_pages import title_text
 from ui import charts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +88,7 @@ def x_of(at: AppTest, title: str) -> tuple[str, list[dict]]:
     """The horizontal field of the chart titled ``title`` and its first layer's rows, as the browser gets them."""
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec)
-        if spec.get("title") == title:
+        if title_text(spec) == title:
             first = spec["layer"][0]
             name = first.get("data", spec.get("data", {})).get("name")
             for dataset in element.proto.datasets:

@@ -8,6 +8,7 @@ import json
 import numpy as np
 from test_app_pages import app, button, chart_data, no_exceptions
 
+from tests.test_app_pages import title_text
 from ui.i18n import text_in
 
 
@@ -18,7 +19,7 @@ def saved(at):
 def loss_spec(at) -> dict:
     for chart in at.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
-        if spec.get("title") == "Loss":
+        if title_text(spec) == "Loss":
             return spec
     raise AssertionError("no loss chart")
 

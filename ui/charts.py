@@ -313,7 +313,10 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
             tooltip=[alt.Tooltip("label:N", title=t("charts.label"))]))
     if progress.changes:
         layers.append(change_rules(progress, config, x, n_rows))
-    return alt.layer(*layers, height=300, title=t("charts.loss_chart"))
+    # Its scale under the title, where the parameters chart beside it on the Train page has its key: a loss falling
+    # by decades reads as a straight line only on a log scale, and the two plots start at the same height.
+    scale_words = t("charts.loss_subtitle_log" if log_scale else "charts.loss_subtitle_linear")
+    return alt.layer(*layers, height=300, title=titled(t("charts.loss_chart"), scale_words))
 
 
 CHANGE_COLOUR = "#636363"

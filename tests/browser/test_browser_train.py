@@ -132,8 +132,10 @@ def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_hei
         const box = chart.getBoundingClientRect();
         const title = chart.querySelector('.role-title-text').getBoundingClientRect();
         const plots = [...chart.querySelectorAll('.role-frame path.background, .mark-group.role-scope > g > path')];
+        const plot = plots.reduce((tallest, plot) => plot.getBoundingClientRect().height
+                                  > tallest.getBoundingClientRect().height ? plot : tallest);
         return {top: box.top, bottom: box.bottom, titleTop: title.top, titleBottom: title.bottom,
-                plotHeight: Math.max(...plots.map(plot => plot.getBoundingClientRect().height))};
+                plotHeight: plot.getBoundingClientRect().height, plotTop: plot.getBoundingClientRect().top};
     })""")
     assert len(charts) == 5, charts
     for chart in charts:  # the title inside the chart's box (its text's box reaches 3 pixels above: the font's ascent)
@@ -141,6 +143,8 @@ def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_hei
     # Loss, parameters, fit and predicted: 300 pixels of plot each, their titles, axes and legends on top of it;
     # the landscape: 380 (Streamlit's own sizing fitted everything into those heights: the loss plot had 74).
     assert [round(chart["plotHeight"]) for chart in charts] == [300, 300, 380, 300, 300], charts
+    # The loss and parameters charts side by side: both titled with a subtitle, their plots start level.
+    assert abs(charts[0]["plotTop"] - charts[1]["plotTop"]) < 1, charts[:2]
 
 
 # Each chart's legend labels, where they are against the chart's own box (pixels), and how many columns they take.
@@ -186,7 +190,7 @@ def test_every_legend_and_title_fits_its_chart_at_a_1024_pixel_window(open_page,
     titles = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg.marks')]
         .flatMap(svg => [...svg.querySelectorAll('.role-title-text text, .role-title-subtitle text')])
         .map(text => text.textContent)""")
-    assert len(titles) == 7 and not [title for title in titles if "…" in title], titles  # two with a subtitle
+    assert len(titles) == 8 and not [title for title in titles if "…" in title], titles  # three with a subtitle
     assert ("dashed: closed form; ◆ truth" if language == "en" else "虚线：闭式解；◆ 真实值") in titles, titles
 
 
