@@ -195,7 +195,7 @@ def test_switching_the_language_redraws_the_charts_and_keeps_the_chosen_axis() -
     no_exceptions(at)
     assert at.radio(key="chart_axis").value == "epoch"
     spec = loss_chart_as_sent(at)
-    assert spec["title"] == {"text": "损失", "subtitle": "对数坐标"}
+    assert spec["title"] == {"text": "损失", "subtitle": "对数刻度"}
     assert spec["layer"][0]["encoding"]["x"]["title"] == "迭代周期"
     assert {row["series"] for rows in spec["datasets"].values() for row in rows if "series" in row} == {
         "小批量", "训练集（全量，每个迭代周期）", "测试集（每个迭代周期）"}
