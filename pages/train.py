@@ -41,8 +41,8 @@ floor = verdicts.noise_floor_for(problem, choice.key, config, limits)
 
 # The buttons' row: Train, Stop, Step, Reset and Step's unit (an epoch or a minibatch), each at its label's width, on
 # a second line in a narrow window (columns of fixed shares cut "Train" to "T" at a 1024-pixel window, a classroom
-# projector's).
-# Each has a place of its own, so that the order holds though Stop is drawn here and the others in the fragment below.
+# projector's). Each has a place of its own, so that the order holds though Stop is drawn here and the others in the
+# fragment below.
 # Stop is the page's own widget, outside the fragment: a click on a fragment's widget waits until that fragment's run
 # under way ends, where a click outside it interrupts the run at once.
 row = st.container(horizontal=True, vertical_alignment="center")

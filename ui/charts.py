@@ -81,8 +81,9 @@ def bottom_legend(labels: Sequence[str], most_columns: int) -> alt.Legend:
 
 
 def titled(title: str, subtitle: str) -> alt.Title:
-    """A chart's title with a line under it, in smaller type: what its marks mean or which rows it draws. One line
-    of both was cut off in a narrow chart (Streamlit limits a title to the chart's width), and the key with it."""
+    """A chart's title with a line under it, in smaller type: what its marks mean, its scale, or which rows it draws.
+    One line of both was cut off in a narrow chart (Streamlit limits a title to the chart's width), and the key with
+    it."""
     return alt.Title(text=title, subtitle=subtitle)
 
 
