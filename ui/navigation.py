@@ -55,8 +55,10 @@ ROUTED = "_router_has_run"  # session_state: True once the router has run in thi
 def run_router() -> None:
     """The router: page config, the navigation between the pages, the shared sidebar, then the page."""
     from ui.kernel import warm_up_in_background
+    from ui.network import send_without_delay
     from ui.widgets import shared_sidebar
 
+    send_without_delay()  # before this session's page: its browser is still fetching Streamlit's script files
     st.set_page_config(page_title=t("nav.page_title"), page_icon="📉", layout="wide")
     sections: dict[str, list] = {}
     for page in PAGES:
