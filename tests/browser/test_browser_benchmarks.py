@@ -49,28 +49,43 @@ def test_bench_pages_opens_every_page_and_trains_where_it_can(
         assert all(float(seconds) > 0 for seconds in row.groups() if seconds), row.group(0)
 
 
+def rounded_ratio(ratio: float, ours: float, reference: float) -> bool:
+    """Whether ``ratio`` (printed to 0.01) can be the quotient of two times that print as ``ours`` and ``reference``
+    (to 0.01 s)."""
+    return (ours - 0.005) / (reference + 0.005) - 0.005 <= ratio <= (ours + 0.005) / (reference - 0.005) + 0.005
+
+
 @pytest.mark.browser
-def test_bench_first_page_times_both_apps_side_by_side_with_the_targets(
+def test_bench_first_page_times_the_three_apps_side_by_side_with_the_targets(
     chromium: Path, run_benchmark: Callable[..., str]
 ) -> None:
     output = run_benchmark("bench_first_page.py", "--fresh", "1", "--visits", "1", "--clicks", "1", "--server-runs",
-                           "2", "--class-sessions", "2", "--timeout", "120", timeout=480)
+                           "2", "--class-sessions", "2", "--timeout", "120", timeout=600)
+    seconds, ratio = r"(\d+\.\d\d) s \(1\)", r"(\d+\.\d\d)×"
     for name, target in (("fresh first chart", "1.3"), ("warm first chart", "1.2"), ("click", "3")):
-        seconds = r"(\d+\.\d\d) s \(1\)"
-        row = re.search(rf"^{name} +{seconds} +{seconds} +(\d+\.\d\d)× +≤ {target}×: (met|NOT MET)$", output,
-                        re.MULTILINE)
+        # The bare page as Streamlit serves it, the bare page sending at once, the dashboard; its two ratios.
+        row = re.search(rf"^{name} +{seconds} +{seconds} +{seconds} +{ratio} +{ratio} +≤ {target}×: (met|NOT MET)$",
+                        output, re.MULTILINE)
         assert row, (name, output)
         assert all(float(seconds) > 0 for seconds in row.groups()[:3]), row.group(0)
-    # The server's rerun after a click, under AppTest, two of each app: the dashboard's script does more.
-    row = re.search(r"^server: click's rerun +(\d+\.\d\d) s \(2\) +(\d+\.\d\d) s \(2\) +(\d+\.\d\d)× *$", output,
-                    re.MULTILINE)
+        shipped, at_once, dashboard = (float(seconds) for seconds in row.groups()[:3])
+        assert rounded_ratio(float(row.group(4)), dashboard, shipped), row.group(0)
+        assert rounded_ratio(float(row.group(5)), dashboard, at_once), row.group(0)
+        # The verdict follows the ratio to the bare page sending at once (a ratio printed as the target may be either).
+        shown_ratio = float(row.group(5))
+        assert shown_ratio == float(target) or (row.group(6) == "met") == (shown_ratio < float(target)), row.group(0)
+    # The server's rerun after a click, under AppTest (no sockets: the bare page once), two of each: the
+    # dashboard's script does more.
+    row = re.search(r"^server: click's rerun +— +(\d+\.\d\d) s \(2\) +(\d+\.\d\d) s \(2\) +— +(\d+\.\d\d)× *$",
+                    output, re.MULTILINE)
     assert row, output
     assert float(row.group(2)) > float(row.group(1)), row.group(0)
     # The server's CPU for a click in each of two sessions open at once: the dashboard's click trains and draws.
-    row = re.search(r"^server CPU a class click +(\d+\.\d\d) s \(2\) +(\d+\.\d\d) s \(2\) +(\d+\.\d\d×|—) *$",
-                    output, re.MULTILINE)
+    cpu, cpu_ratio = r"(\d+\.\d\d) s \(2\)", r"(\d+\.\d\d×|—)"
+    row = re.search(rf"^server CPU a class click +{cpu} +{cpu} +{cpu} +{cpu_ratio} +{cpu_ratio} *$", output,
+                    re.MULTILINE)
     assert row, output
-    assert float(row.group(2)) > 0, row.group(0)
+    assert float(row.group(3)) > 0, row.group(0)
 
 
 @pytest.mark.browser
