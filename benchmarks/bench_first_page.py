@@ -29,8 +29,8 @@ counted). AppTest reruns the whole script, compiled afresh, where the browser's 
 fragment alone: the dashboard's figure here is the most a click costs its server. (A new visitor's first run is
 not timed this way: each new AppTest also scans the installed packages for components, a cost of AppTest's own.)
 
-Both servers start in the project's folder, so both read its ``.streamlit/config.toml``: the same server options
-(no garbage collection after each run among them), and the ratios compare what the two pages do.
+The three servers start in the project's folder, so all read its ``.streamlit/config.toml``: the same server
+options (no garbage collection after each run among them), and the ratios compare what the pages do.
 
 Medians are printed with the ratios dashboard ÷ each bare page and the issue's targets (1.3× fresh, 1.2× warm,
 3× click), judged against the bare page on a server set as the dashboard's.

@@ -8,7 +8,8 @@ Linux delays by 40 ms. A visitor's browser fetches about a hundred script files 
 such connections, 44 ms each instead of 1 ms, and the websocket's messages of a click wait the same way.
 
 Linux gives a connection the listening socket's options when it accepts it, so setting the option on
-every TCP socket of the process once covers the connections already open and all that come after.
+every TCP socket of the process once covers the connections already open and all that come after (on a
+system that does not, those already open).
 """
 
 from __future__ import annotations
