@@ -170,7 +170,8 @@ def main() -> None:
               f"{len(list(folder.iterdir()))} files ({seconds:.1f} s to write)")
         memory_per_worker = arguments.memory * 1e9 / arguments.workers
         cluster = LocalCluster(n_workers=arguments.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, memory_limit=int(memory_per_worker))
+                               dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                               memory_limit=int(memory_per_worker))  # as sgdcore.distributed's: no dashboard, no 8787
         client = Client(cluster)
         try:
             workers_before = set(client.run(os.getpid).values())

@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -58,6 +60,16 @@ def in_memory(frame: pd.DataFrame, target: str = "y") -> sgdcore.Dataset:
 def test_import_sgdcore_does_not_import_dask() -> None:
     code = "import sys, sgdcore; assert not any(m == 'dask' or m.startswith('dask.') for m in sys.modules), 'dask'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_the_local_cluster_serves_no_dashboard_and_its_health_on_a_free_port(client: object) -> None:
+    """Not on Dask's 8787, which another cluster on the machine may hold (Dask then warns and takes another)."""
+    port = client.scheduler_info()["services"]["dashboard"]
+    assert port != 8787
+    assert urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10).read() == b"ok"
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
+    assert missing.value.code == 404
 
 
 def test_closed_form_equals_linear_regression(client: object, tmp_path: Path) -> None:

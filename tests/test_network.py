@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,9 @@ def test_asyncio_leaves_nagle_on_for_connections_of_a_listener_bound_as_streamli
         server.close()
         await server.wait_closed()
 
-    asyncio.run(serve())
+    # In a thread of its own: a test before may have left an event loop running in this one (Playwright's).
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, serve()).result()
     assert accepted == [(0, False)]
 
 

@@ -56,9 +56,11 @@ def connect(client: Client | None = None, address: str | None = None) -> Client:
                 ) from None
         else:
             with _plain_main_module():
+                # No dashboard; the scheduler's own HTTP server (health, metrics) on a free port, not Dask's 8787,
+                # which another cluster on the machine may hold.
                 cluster = LocalCluster(
                     n_workers=usable_cores(), threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, memory_limit="auto",
+                    dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, memory_limit="auto",
                 )
             existing = Client(cluster)
         _clients[key] = existing
