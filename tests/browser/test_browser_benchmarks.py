@@ -74,8 +74,8 @@ def test_bench_first_page_times_the_three_apps_side_by_side_with_the_targets(
         # The verdict follows the ratio to the bare page sending at once (a ratio printed as the target may be either).
         shown_ratio = float(row.group(5))
         assert shown_ratio == float(target) or (row.group(6) == "met") == (shown_ratio < float(target)), row.group(0)
-    # The server's rerun after a click, under AppTest (no sockets: the bare page once), two of each: the
-    # dashboard's script does more.
+    # The server's rerun after a click, under AppTest, two of each: the dashboard's script does more. AppTest opens
+    # no connection, so the bare page is timed once, in the column of the bare page sending at once.
     row = re.search(r"^server: click's rerun +— +(\d+\.\d\d) s \(2\) +(\d+\.\d\d) s \(2\) +— +(\d+\.\d\d)× *$",
                     output, re.MULTILINE)
     assert row, output
