@@ -209,7 +209,6 @@ def main() -> None:
         bare_median, our_median = statistics.median(bare_times), statistics.median(ours)
         shipped_times = results["shipped"].get(name, [])
         shipped_median = statistics.median(shipped_times) if shipped_times else None
-
         shipped_text = f"{shipped_median:>9.2f} s ({len(shipped_times)})" if shipped_times else f"{'—':>15}"
         target = targets.get(name)
         met = target is not None and our_median <= target * bare_median

@@ -37,7 +37,7 @@ class _Accepted(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         connection = transport.get_extra_info("socket")
-        self.accepted.append((connection.proto, connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0))
+        self.accepted.append((connection.proto, nagle_off(connection)))
 
 
 def test_asyncio_leaves_nagle_on_for_connections_of_a_listener_bound_as_streamlit_binds_its_own():

@@ -5,7 +5,8 @@ turns Nagle's algorithm off only on sockets whose protocol number says TCP (``ba
 So every connection the server accepts keeps Nagle's algorithm: after the first few exchanges on a
 connection kept alive, each response's body waits for the browser to acknowledge its headers, which
 Linux delays by 40 ms. A visitor's browser fetches about a hundred script files of Streamlit's over six
-such connections, 44 ms each instead of 1 ms, and the websocket's messages of a click wait the same way.
+such connections, 44 ms each instead of 1 ms; the websocket that carries a click's messages is such a
+connection too.
 
 Linux gives a connection the listening socket's options when it accepts it, so setting the option on
 every TCP socket of the process once covers the connections already open and all that come after (on a
