@@ -94,8 +94,6 @@ from functools import cache, wraps
 from typing import Literal, TypeVar
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.sparse.linalg import LinearOperator, eigs, gmres
 from threadpoolctl import ThreadpoolController
 
 from sgdcore.analysis import stability_limit
@@ -342,6 +340,8 @@ class _NoiseOperator:
             values, vectors = np.linalg.eig(columns)
             top = int(np.argmax(np.abs(values)))
             return float(np.abs(values[top])), np.real(vectors[:, top])
+        from scipy.sparse.linalg import LinearOperator, eigs  # imported when used, as brentq below
+
         operator = LinearOperator((r * r, r * r), matvec=self, dtype=np.float64)
         start = np.eye(r).ravel() if start is None else start
         values, vectors = eigs(operator, k=1, which="LM", v0=start, tol=1e-9, maxiter=5000)
@@ -398,6 +398,10 @@ def minibatch_stability_limit(
 
     if log_radius(math.log(top)) <= 0.0:  # the noise never adds up to growth: the full batch's limit holds
         return result(full_batch, "exact")
+    # Imported here, as SciPy's other solvers in this module: scipy.optimize takes about 0.3 s to import, which
+    # ``import sgdcore`` (a notebook's first cell, the Dask workers, the kernel's compile) need not pay.
+    from scipy.optimize import brentq
+
     limit = math.exp(brentq(log_radius, math.log(0.5 * lower), math.log(top), xtol=1e-8, rtol=1e-8))
     return result(limit, "exact")
 
@@ -433,6 +437,8 @@ def proven_stable_rate(eigenvalues: np.ndarray, noise_scale: float, top: float, 
     low = math.log(top) - 1.0
     while log_bound(low) > 0.0:  # the bound grows like η for small η: this ends
         low -= 5.0
+    from scipy.optimize import brentq  # imported when used, as in minibatch_stability_limit
+
     return math.exp(brentq(log_bound, low, math.log(top), xtol=1e-9, rtol=1e-9))
 
 
@@ -481,6 +487,8 @@ def noise_floor(
     radius, _ = operator.spectral_radius()
     if radius >= 1.0:
         return None
+    from scipy.sparse.linalg import LinearOperator, gmres  # imported when used, as brentq above
+
     system = LinearOperator((r * r, r * r), matvec=lambda flat: flat - operator(flat), dtype=np.float64)
     scale = float(np.abs(covariance).max()) or 1.0
     solution, info = gmres(system, covariance.ravel() / scale, rtol=1e-12, atol=0.0, restart=min(r * r, 60),

@@ -145,6 +145,21 @@ def test_sgdcore_and_the_dashboard_import_without_scikit_learn_which_the_closed_
     assert printed_by_a_new_interpreter(code) == ["False", "True"]
 
 
+def test_sgdcore_imports_without_scipy_whose_solvers_the_limit_and_the_noise_floor_import_when_they_compute() -> None:
+    # scipy.optimize and scipy.sparse.linalg take about 0.3 s to import, which a notebook's `import sgdcore`, the
+    # kernel's compile child and a Dask worker need not pay. Six features (seven directions with the intercept):
+    # the limit runs ARPACK and Brent's method, the floor GMRES.
+    code = ("import math, sys, sgdcore;"
+            "scipy = lambda: sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.'));"
+            "print(len(scipy()));"
+            "data = sgdcore.synthetic(400, w=[2.0, -3.4, 1.0, 0.5, -1.0, 3.0]);"
+            "limit = sgdcore.minibatch_stability_limit(data, 4);"
+            "floor = sgdcore.noise_floor(data, limit.learning_rate / 2, 4);"
+            "print(limit.kind, math.isfinite(limit.learning_rate), floor is not None and floor.excess_loss > 0,"
+            "      all(m in sys.modules for m in ('scipy.optimize', 'scipy.sparse.linalg')))")
+    assert printed_by_a_new_interpreter(code) == ["0", "exact", "True", "True", "True"]
+
+
 def test_a_chart_is_checked_whole_when_asked_not_part_by_part_as_it_is_built() -> None:
     # Altair's debug mode is off once the dashboard sends charts (ui.slots): building a chart checks nothing, so
     # the tests above check every kind of chart whole, as this check does.
