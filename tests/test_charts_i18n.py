@@ -210,6 +210,41 @@ def columns_at(legend: alt.Legend, width: float) -> int:
     return 1
 
 
+def lines_at(legend: alt.Legend, label: str, width: float) -> list[str]:
+    """The lines a label of a :func:`ui.charts.bottom_legend` is drawn on at a plot ``width`` pixels wide, as Vega
+    reads its label expression (``datum.label === "…" && width - 34 < 196 ? ["…", "…"] : … datum.label``)."""
+    expression = legend.to_dict().get("labelExpr", "datum.label")
+    for name, offset, pixels, lines in re.findall(r'datum\.label === ("[^"]*") && width - (\d+) < (\d+) \? (\[[^]]*\])',
+                                                   expression):
+        if json.loads(name) == label and width - int(offset) < int(pixels):
+            return json.loads(lines)
+    return [label]
+
+
+def test_a_label_wider_than_a_one_column_legend_goes_on_two_lines_at_its_comma_or_bracket() -> None:
+    chinese = [text_in("zh-CN", f"charts.series_name.{code}")
+               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    english = [text_in("en", f"charts.series_name.{code}")
+               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    legend = charts.bottom_legend(chinese, 3)
+    # At a 1024-pixel window the loss chart's plot is 183-188 pixels wide: the label (196 pixels in Chromium) was
+    # cut to "训练集（全量，每个迭…"; it now takes two lines, each narrower than the plot. At 370 pixels, one line.
+    assert lines_at(legend, "训练集（全量，每个迭代周期）", 188) == ["训练集（全量，", "每个迭代周期）"]
+    assert lines_at(legend, "训练集（全量，每个迭代周期）", 370) == ["训练集（全量，每个迭代周期）"]
+    assert all(charts._label_pixels(line) < 188 - charts.LEGEND_ENTRY_PIXELS
+               for line in lines_at(legend, "训练集（全量，每个迭代周期）", 188))
+    # Without a comma, before the bracket (after a run the axis' labels are wider and the plot narrower).
+    assert lines_at(legend, "测试集（每个迭代周期）", 170) == ["测试集", "（每个迭代周期）"]
+    assert lines_at(legend, "测试集（每个迭代周期）", 370) == ["测试集（每个迭代周期）"]
+    assert lines_at(legend, "闭式解损失", 120) == ["闭式解损失"]  # neither: whole, cut only if wider than the plot
+    # English fits on one line at 1024 pixels; narrower, it breaks the same way, the comma ending the first line.
+    assert lines_at(charts.bottom_legend(english, 3), "train (full, per epoch)", 183) == ["train (full, per epoch)"]
+    assert lines_at(charts.bottom_legend(english, 3), "train (full, per epoch)", 120) == ["train (full,", "per epoch)"]
+    assert lines_at(charts.bottom_legend(english, 3), "test (per epoch)", 100) == ["test", "(per epoch)"]
+    # No expression where no label has a comma or a bracket to break at.
+    assert "labelExpr" not in charts.bottom_legend(["x1", "x2", "bias"], 6).to_dict()
+
+
 def test_a_bottom_legend_takes_the_columns_its_labels_fit_chinese_counted_wide() -> None:
     english = [text_in("en", f"charts.series_name.{code}")
                for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]

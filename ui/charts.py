@@ -16,6 +16,7 @@ English identifiers, each shown only through a title.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import unicodedata
 import warnings
@@ -73,11 +74,32 @@ def _legend_width(labels: Sequence[str], columns: int) -> float:
 
 def bottom_legend(labels: Sequence[str], most_columns: int) -> alt.Legend:
     """A legend of ``labels`` under the chart, in as many columns (up to ``most_columns``) as fit the plot's width
-    as drawn (Vega's ``width``), else one column whose labels are cut only where wider than the plot."""
+    as drawn (Vega's ``width``), else one column, where a label wider than the plot goes on two lines (the Chinese
+    "训练集（全量，" and "每个迭代周期）" at a 1024-pixel window, :func:`_two_lines`), cut only if a line is still
+    wider than the plot."""
     fits = [(_legend_width(labels, columns), columns) for columns in range(min(most_columns, len(labels)), 1, -1)]
     columns = "".join(f"width >= {width:.0f} ? {n} : " for width, n in fits) + "1"
+    # Vega draws a label given as a list of strings one string a line; the legend makes room for the lines.
+    broken = "".join(f"datum.label === {json.dumps(label)} && width - {LEGEND_ENTRY_PIXELS} < "
+                     f"{_label_pixels(label):.0f} ? {json.dumps(lines)} : "
+                     for label in labels if (lines := _two_lines(label)))
     return alt.Legend(orient="bottom", columns=alt.ExprRef(columns),
+                      labelExpr=broken + "datum.label" if broken else alt.Undefined,
                       labelLimit=alt.ExprRef(f"max(width - {LEGEND_ENTRY_PIXELS}, 60)"))
+
+
+def _two_lines(label: str) -> list[str] | None:
+    """``label`` on two lines: broken after its first comma (kept at the end of the first line), else before its
+    first bracket; None if it has neither."""
+    for comma in ("，", ", "):
+        if comma in label:
+            head, tail = label.split(comma, 1)
+            return [head + comma.strip(), tail]
+    for bracket in ("（", " ("):
+        if label.find(bracket) > 0:
+            head, tail = label.split(bracket, 1)
+            return [head, bracket.strip() + tail]
+    return None
 
 
 def titled(title: str, subtitle: str) -> alt.Title:

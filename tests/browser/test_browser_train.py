@@ -173,7 +173,8 @@ def legends_inside_their_charts(page, charts: int) -> list[dict]:
 @pytest.mark.parametrize(("language", "series"), [("en", "test (per epoch)"), ("zh-CN", "测试集（每个迭代周期）")])
 def test_every_legend_and_title_fits_its_chart_at_a_1024_pixel_window(open_page, language, series):
     """Vega cuts a legend wider than its chart off at the chart's edge: at a 1400-pixel window the loss legend's
-    third column ("test (per epoch)") was cut in two, at 1024 pixels three labels were; and Streamlit shortens a
+    third column ("test (per epoch)") was cut in two, at 1024 pixels three labels were, and a label wider than the
+    plot is cut short at its end ("训练集（全量，每个迭…" at 1024 pixels); and Streamlit shortens a
     title to the chart's width: at 1024 pixels the parameters chart lost its key ("◆ truth")."""
     page = open_page(f"/?lang={language}")
     assert wait_for_charts(page, at_least=6) == 6
@@ -187,6 +188,9 @@ def test_every_legend_and_title_fits_its_chart_at_a_1024_pixel_window(open_page,
     assert narrow[0]["width"] < loss["width"] - 100, (narrow[0], loss)
     # The loss legend's five entries take two columns where they fit (English at 1400 pixels), one where not.
     assert (loss["columns"], narrow[0]["columns"]) == ((2, 1) if language == "en" else (1, 1)), (loss, narrow[0])
+    # No label is cut: one wider than the plot goes on two lines (the Chinese "训练集（全量，每个迭代周期）" here).
+    cut = [label["text"] for legend in narrow for label in legend["labels"] if "…" in label["text"]]
+    assert not cut, narrow
     titles = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg.marks')]
         .flatMap(svg => [...svg.querySelectorAll('.role-title-text text, .role-title-subtitle text')])
         .map(text => text.textContent)""")
