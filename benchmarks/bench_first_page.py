@@ -3,7 +3,7 @@
     python benchmarks/bench_first_page.py    # 3 fresh servers of each, 3 warm visits, 7 clicks, a class of 12
     python benchmarks/bench_first_page.py --fresh 1 --visits 2 --clicks 3 --class-sessions 4
 
-Three apps run under ``streamlit run`` on free local ports, in turn, each in headless Chromium: the dashboard
+Four apps run under ``streamlit run`` on free local ports, in turn, each in headless Chromium: the dashboard
 (``dashboard.py``, every setting at its default), and a bare page (the least a Streamlit page with a chart can
 do: ``st.title``, one Altair line chart of 1,000 points, a button that redraws it with new data) twice: as
 Streamlit serves it, and with the server's connections sending at once, as the dashboard turns them
@@ -32,7 +32,7 @@ counted). AppTest reruns the whole script, compiled afresh, where the browser's 
 fragment alone: the dashboard's figure here is the most a click costs its server. (A new visitor's first run is
 not timed this way: each new AppTest also scans the installed packages for components, a cost of AppTest's own.)
 
-The three servers start in the project's folder, so all read its ``.streamlit/config.toml``: the same server
+The four servers start in the project's folder, so all read its ``.streamlit/config.toml``: the same server
 options (no garbage collection after each run among them), and the ratios compare what the pages do.
 
 Medians are printed with the ratios dashboard ÷ each bare page and the issue's targets (1.3× fresh, 1.2× warm,
@@ -298,7 +298,8 @@ def main() -> None:
         target = targets.get(name)
         met = target is not None and our_median <= target * bare_median
         verdict = "" if target is None else f"≤ {target:g}×: {'met' if met else 'NOT MET'}"
-        # The floor: the replayed page ÷ the bare page sending at once, the least a ratio to it can be.
+        # The floor: the replayed page ÷ the bare page sending at once, the least the dashboard's ratio can be
+        # while its page shows what it shows.
         floor = ratio_text(replayed_median, bare_median) if replayed_median is not None else f"{'—':>10}"
         print(f"{name:<24}{shipped_text}{bare_median:>9.2f} s ({len(bare_times)}){replayed_text}"
               f"{our_median:>9.2f} s ({len(ours)}){ratio_text(our_median, shipped_median)}"

@@ -241,6 +241,7 @@ def test_a_label_wider_than_a_one_column_legend_goes_on_two_lines_at_its_comma_o
     assert lines_at(charts.bottom_legend(english, 3), "train (full, per epoch)", 183) == ["train (full, per epoch)"]
     assert lines_at(charts.bottom_legend(english, 3), "train (full, per epoch)", 120) == ["train (full,", "per epoch)"]
     assert lines_at(charts.bottom_legend(english, 3), "test (per epoch)", 100) == ["test", "(per epoch)"]
+    assert [charts._two_lines(label) for label in ("(per epoch)", "train,", "x1")] == [None, None, None]
     # No expression where no label has a comma or a bracket to break at.
     assert "labelExpr" not in charts.bottom_legend(["x1", "x2", "bias"], 6).to_dict()
 

@@ -90,14 +90,14 @@ def bottom_legend(labels: Sequence[str], most_columns: int) -> alt.Legend:
 
 def _two_lines(label: str) -> list[str] | None:
     """``label`` on two lines: broken after its first comma (kept at the end of the first line), else before its
-    first bracket; None if it has neither."""
+    first bracket; None if it has neither between two words."""
     for comma in ("，", ", "):
-        if comma in label:
-            head, tail = label.split(comma, 1)
+        head, _, tail = label.partition(comma)
+        if head and tail:
             return [head + comma.strip(), tail]
     for bracket in ("（", " ("):
-        if label.find(bracket) > 0:
-            head, tail = label.split(bracket, 1)
+        head, _, tail = label.partition(bracket)
+        if head and tail:
             return [head, bracket.strip() + tail]
     return None
 
