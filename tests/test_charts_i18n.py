@@ -99,8 +99,7 @@ def test_the_loss_chart_names_its_series_and_axes_in_the_pages_language(problem,
     assert linear["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}  # the subtitle says what the axis is
     series = {row.get("series") or row["line"] for rows in spec["datasets"].values() for row in rows
               if "change" not in row}
-    names = [text_in(language, f"charts.series_name.{code}")
-             for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    names = loss_series_names(language)
     assert series == set(names)
     # The legend's order and colours are the names', whatever the language
     assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"] == names
@@ -210,6 +209,12 @@ def columns_at(legend: alt.Legend, width: float) -> int:
     return 1
 
 
+def loss_series_names(language: str) -> list[str]:
+    """The loss chart's series, in the legend's order, in ``language``."""
+    return [text_in(language, f"charts.series_name.{code}")
+            for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+
+
 def lines_at(legend: alt.Legend, label: str, width: float) -> list[str]:
     """The lines a label of a :func:`ui.charts.bottom_legend` is drawn on at a plot ``width`` pixels wide, as Vega
     reads its label expression (``datum.label === "…" && width - 34 < 196 ? ["…", "…"] : … datum.label``)."""
@@ -222,10 +227,8 @@ def lines_at(legend: alt.Legend, label: str, width: float) -> list[str]:
 
 
 def test_a_label_wider_than_a_one_column_legend_goes_on_two_lines_at_its_comma_or_bracket() -> None:
-    chinese = [text_in("zh-CN", f"charts.series_name.{code}")
-               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
-    english = [text_in("en", f"charts.series_name.{code}")
-               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    chinese = loss_series_names("zh-CN")
+    english = loss_series_names("en")
     legend = charts.bottom_legend(chinese, 3)
     # At a 1024-pixel window the loss chart's plot is 183-188 pixels wide: the label (196 pixels in Chromium) was
     # cut to "训练集（全量，每个迭…"; it now takes two lines, each narrower than the plot. At 370 pixels, one line.
@@ -247,10 +250,8 @@ def test_a_label_wider_than_a_one_column_legend_goes_on_two_lines_at_its_comma_o
 
 
 def test_a_bottom_legend_takes_the_columns_its_labels_fit_chinese_counted_wide() -> None:
-    english = [text_in("en", f"charts.series_name.{code}")
-               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
-    chinese = [text_in("zh-CN", f"charts.series_name.{code}")
-               for code in ("minibatch", "train", "test", "closed_form_loss", "noise_floor")]
+    english = loss_series_names("en")
+    chinese = loss_series_names("zh-CN")
     # The loss chart's plot is 370 pixels wide at a 1400-pixel window, 183 at 1024 (measured in Chromium).
     assert [columns_at(charts.bottom_legend(english, 3), width) for width in (183, 370, 600)] == [1, 2, 3]
     assert [columns_at(charts.bottom_legend(chinese, 3), width) for width in (183, 370, 600)] == [1, 1, 3]
