@@ -94,6 +94,7 @@ import streamlit as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from ui.i18n import t
 from ui.navigation import PAGES
 
 with open(RECORDING, "rb") as recording:
@@ -112,7 +113,7 @@ def elsewhere():
     st.write("Only the first page is replayed.")
 
 
-st.set_page_config(page_title="SGD dashboard", page_icon="📉", layout="wide")
+st.set_page_config(page_title=t("nav.page_title"), page_icon="📉", layout="wide")  # as ui.navigation.run_router
 sections = {}
 for page in PAGES:
     sections.setdefault(page.section, []).append(st.Page(
