@@ -29,7 +29,6 @@ from sgdcore.diagnosis import (
     warn_before_training,
 )
 from sgdcore.errors import ConfigError, DataError, SGDCoreError
-from sgdcore.io import Table, column_summary, dataset_from_frame, load_csv, read_table
 from sgdcore.model import gradient, init_params, predict, squared_loss
 from sgdcore.next_step import NextStep, next_step
 from sgdcore.optim import penalty_gradient, sgd_step
@@ -38,6 +37,19 @@ from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
 from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
+
+# Reading a CSV (sgdcore.io) needs pandas and pyarrow, about 0.25 s and 70 MB to import: its names load it when
+# first used, so that what never reads a file (a notebook on synthetic data, the kernel's compile child, whose peak
+# memory on a server's first minute counts against the server's) does not pay for it.
+_READING_A_CSV = frozenset({"Table", "column_summary", "dataset_from_frame", "load_csv", "read_table"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _READING_A_CSV:
+        from sgdcore import io
+
+        return getattr(io, name)
+    raise AttributeError(f"module 'sgdcore' has no attribute {name!r}")
 
 __all__ = [
     "SCHEDULES",
