@@ -74,6 +74,21 @@ def test_a_chinese_comparison_page_trains_and_shows_chinese_headers(page: str) -
         assert drawn_runs(at, zh(f"{page}.loss_chart")) == RUN_NAMES[page]
 
 
+def test_the_chinese_batch_size_page_takes_the_full_batch_typed_as_it_names_it() -> None:
+    at = open_page(app(lang="zh-CN"), "batch_size")
+    at.text_input(key="batch_sizes_compared").input("10，全批量").run()
+    no_exceptions(at)
+    assert not at.error
+    press(at, zh(TRAIN_BUTTONS["batch_size"]))
+    assert list(at.table[0].value.index) == [10, 800]
+    assert drawn_runs(at, zh("batch_size.loss_chart")) == ["B = 10", "B = 800（全批量）"]
+    at.text_input(key="batch_sizes_compared").input("10, 全批").run()
+    named = zh("settings.list.not_a_whole_number_character", what=zh("settings.what.batch_sizes"), part="'全批'",
+               character="全", name="CJK UNIFIED IDEOGRAPH-5168")
+    assert [error.value for error in at.error] == [named]
+    assert at.session_state["batch_sizes_compared"] == "10, 全批"  # the user's text stays for them to fix
+
+
 def test_the_learning_rate_page_names_its_runs_in_chinese_and_keeps_them_under_english_names() -> None:
     at = open_page(app(lang="zh-CN", learning_rates_compared="1, 2.1", learning_rate_page_full_batch="0",
                        learning_rate_multiples_of="batch_size", learning_rate_page_epochs="3"), "learning_rate")

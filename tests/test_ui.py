@@ -169,6 +169,20 @@ def test_compared_lists_read_typed_numbers_too() -> None:
         parse_batch_sizes("1\u20130", 800)
 
 
+@pytest.mark.parametrize("word", ["全批量", "全量", "全部", "FULL", "All", "n"])
+def test_a_full_batch_is_named_in_either_language_of_the_page(word: str) -> None:
+    # The Chinese page names the full batch 全批量: a learner there types it, in Chinese punctuation too
+    assert parse_batch_sizes(f"１０，{word}、 1", 800) == [1, 10, 800]
+
+
+def test_an_entry_that_is_not_a_batch_size_is_named_with_an_example_the_box_takes() -> None:
+    with pytest.raises(ListError) as caught:
+        parse_batch_sizes("10, 全批", 800)
+    assert caught.value.text("zh-CN") == ("批量大小：'全批' 不是整数、'full' 或“全批量”：其中有字符“全”（CJK UNIFIED "
+                                          "IDEOGRAPH-5168）。请只输入数字，例如 1, 10, 100, 全批量。")
+    assert parse_batch_sizes("1, 10, 100, 全批量", 800) == [1, 10, 100, 800]
+
+
 def test_a_typed_value_is_echoed_cut_to_a_readable_length() -> None:
     with pytest.raises(ValueError) as caught:
         parse_numbers("2, " + "x" * 100_000, "weights")
@@ -202,9 +216,11 @@ def test_typed_list_and_link_errors_keep_their_fields_and_are_worded_in_the_lang
         parse_batch_sizes("10, zero", 800)
     error = caught.value
     assert (error.problem, error.fields["part"]) == ("list.not_a_whole_number", "'zero'")
-    assert str(error) == error.text("en") == ("Batch sizes: 'zero' is not a whole number or 'full'. Separate numbers "
-                                              "with commas, e.g. 2, -3.4.")
-    assert error.text("zh-CN") == "批量大小：'zero' 不是整数或 'full'。请用逗号分隔各数，例如 2, -3.4。"
+    # The example is one the box takes: whole numbers and 'full', not the weights' 2, -3.4
+    assert str(error) == error.text("en") == ("Batch sizes: 'zero' is not a whole number or 'full'. Separate them "
+                                              "with commas, e.g. 1, 10, 100, full.")
+    assert error.text("zh-CN") == "批量大小：'zero' 不是整数或 'full'（全批量）。请用逗号分隔，例如 1, 10, 100, full。"
+    assert parse_batch_sizes("1, 10, 100, full", 800) == [1, 10, 100, 800]
     # A link's problems are worded in the language the link leaves the page in, its own lang read first
     problems = apply_query_params({}, {"n_threads": "999", "lang": "zh-CN"})
     assert problems == ["链接中 'n_threads' 的值 '999' 无效（线程数为 'auto' 或 1 到 256 的整数）；改用 auto。"]

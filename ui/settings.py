@@ -389,11 +389,16 @@ def parse_learning_rates(text: str) -> list[float]:
     return numbers
 
 
+# The words for a batch of every training row, in either language of the page: a learner on the Chinese page types
+# 全批量 as the lesson names it there, and a share link keeps the words typed.
+FULL_BATCH_WORDS = frozenset({"full", "all", "n", "全批量", "全量", "全部"})
+
+
 def parse_batch_sizes(text: str, n_train: int) -> list[int]:
     """``"1, 10, full"`` → ``[1, 10, n_train]``, each at most ``n_train``, sorted, without repeats."""
     sizes = []
     for part in _typed_parts(text):
-        if part.lower() in ("full", "all", "n"):
+        if part.lower() in FULL_BATCH_WORDS:
             sizes.append(n_train)
             continue
         try:
