@@ -175,6 +175,24 @@ def test_a_full_batch_is_named_in_either_language_of_the_page(word: str) -> None
     assert parse_batch_sizes(f"１０，{word}、 1", 800) == [1, 10, 800]
 
 
+LIST_PARSERS = {"weights": parse_weights, "learning_rates": parse_learning_rates,
+                "batch_sizes": lambda text: parse_batch_sizes(text, 800)}
+
+
+@pytest.mark.parametrize("what", list(LIST_PARSERS))
+@pytest.mark.parametrize("typed_wrong", ["", " , ", "abc", "1, 2x", "１，ｘ", "1, 中", "0.1, 1e"])
+def test_each_typed_list_s_error_gives_an_example_that_list_takes(what: str, typed_wrong: str) -> None:
+    # Advice names values the box takes: a learning rate is positive, a batch size whole
+    parse = LIST_PARSERS[what]
+    with pytest.raises(ListError) as caught:
+        parse(typed_wrong)
+    for language in ("en", "zh-CN"):
+        message = caught.value.text(language)
+        example = re.search(r"(?:e\.g\.|例如) (.+?)[.。]$", message)
+        assert example, message
+        assert parse(example.group(1))
+
+
 def test_an_entry_that_is_not_a_batch_size_is_named_with_an_example_the_box_takes() -> None:
     with pytest.raises(ListError) as caught:
         parse_batch_sizes("10, 全批", 800)

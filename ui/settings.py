@@ -339,14 +339,17 @@ def _not_a_number(what: str, part: str, whole: bool = False) -> ListError:
     cannot hold, if it is not plain text."""
     odd = next((character for character in part if not NUMBER_CHARACTERS.match(character)), None)
     problem = "list.not_a_whole_number" if whole else "list.not_a_number"
+    fields = {"what": what, "part": echo(part), "example": LIST_EXAMPLES[what]}
     if odd is not None and not odd.isascii():
         name = unicodedata.name(odd, f"U+{ord(odd):04X}")
-        return ListError(f"{problem}_character", what=what, part=echo(part), character=odd, name=name)
-    return ListError(problem, what=what, part=echo(part))
+        return ListError(f"{problem}_character", **fields, character=odd, name=name)
+    return ListError(problem, **fields)
 
 
-# The typed lists, by the code their errors name them with (settings.what.<code> in the catalogue)
-TYPED_LISTS = ("weights", "learning_rates", "batch_sizes")
+# The typed lists, by the code their errors name them with (settings.what.<code> in the catalogue), and the example
+# each list's errors give: one the box takes (a learning rate is positive, a batch size whole).
+LIST_EXAMPLES = {"weights": "2, -3.4", "learning_rates": "0.1, 0.5, 1", "batch_sizes": "1, 10, 100, full"}
+TYPED_LISTS = tuple(LIST_EXAMPLES)
 
 
 def parse_numbers(text: str, what: str) -> list[float]:
@@ -368,7 +371,7 @@ def parse_numbers(text: str, what: str) -> list[float]:
             raise ListError("list.not_finite", what=what, part=echo(part))
         numbers.append(number)
     if not numbers:
-        raise ListError("list.empty", what=what)
+        raise ListError("list.empty", what=what, example=LIST_EXAMPLES[what])
     return numbers
 
 
