@@ -645,6 +645,24 @@ def test_synthetic_data_beyond_the_cap_is_refused_before_it_is_made() -> None:
                           "true_weights": weights})
 
 
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_refusal_of_too_much_synthetic_data_names_two_shapes_the_sidebar_can_set_and_the_cap_holds(
+        language: str) -> None:
+    from ui.datasets import MAX_SYNTHETIC_VALUES, largest_synthetic_shapes
+
+    message = text_in(language, "data.too_many_values", rows=2_000_000, features=200, millions=400, gigabytes=3.2,
+                      most=MAX_SYNTHETIC_VALUES / 1e6, **largest_synthetic_shapes())
+    shapes = re.search(r"([\d,]+) (?:rows|行) × (\d+) (?:features|个特征)(?: or |或 )([\d,]+) × (\d+)", message)
+    assert shapes, message
+    rows, features, rows_b, features_b = (int(number.replace(",", "")) for number in shapes.groups())
+    for n_rows, n_features in ((rows, features), (rows_b, features_b)):
+        assert BY_KEY["n_rows"].low <= n_rows <= BY_KEY["n_rows"].high and 1 <= n_features <= MAX_FEATURES
+        assert n_rows * n_features <= MAX_SYNTHETIC_VALUES  # held: not refused
+    # Each is the largest along one side: the most rows the sidebar takes, the most features
+    assert rows == BY_KEY["n_rows"].high and rows * (features + 1) > MAX_SYNTHETIC_VALUES
+    assert features_b == MAX_FEATURES and (rows_b + 1) * features_b > MAX_SYNTHETIC_VALUES
+
+
 def test_the_loss_chart_labels_whole_steps_even_with_only_the_starting_point(problem) -> None:
     start = last(problem.train, sgdcore.TrainConfig(), test=problem.test, until_epoch=0)
     layers = charts.loss_chart(start, problem.optimum_loss).to_dict()["layer"]

@@ -21,7 +21,7 @@ from ui.errors import error_text
 from ui.i18n import t
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
 from ui.messages import listed_numbers
-from ui.settings import parse_weights, value
+from ui.settings import BY_KEY, MAX_FEATURES, parse_weights, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
 # session_state: {"problem": ui.large_data.LargeProblem, "key": str, "description": str} once applied. The problem
@@ -88,10 +88,18 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
         raise ValueError(t("data.too_many_values", rows=n_rows, features=len(weights),
                            millions=n_rows * len(weights) / 1e6, gigabytes=n_rows * len(weights) * 8 / 1e9,
-                           most=MAX_SYNTHETIC_VALUES / 1e6))
+                           most=MAX_SYNTHETIC_VALUES / 1e6, **largest_synthetic_shapes()))
     data = synthetic_dataset(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
     return data, key, t("data.synthetic", rows=n_rows, weights=listed_numbers(weights), bias=bias)
+
+
+def largest_synthetic_shapes() -> dict[str, int]:
+    """Two shapes of the largest synthetic data the sidebar can ask for, as the refusal's examples: the most rows
+    with the features that fit, and the most features with the rows that fit."""
+    most_rows = BY_KEY["n_rows"].high
+    return {"most_rows": most_rows, "features_at_most_rows": MAX_SYNTHETIC_VALUES // most_rows,
+            "rows_at_most_features": MAX_SYNTHETIC_VALUES // MAX_FEATURES, "most_features": MAX_FEATURES}
 
 
 class Choice(NamedTuple):
