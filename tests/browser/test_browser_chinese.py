@@ -71,3 +71,58 @@ def test_a_chinese_browser_gets_the_chinese_page_without_lang_in_the_link(browse
         train_in_chinese(page, epochs)
     finally:
         context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+# What makes a page wider than a phone's screen, or cuts a chart's words: each element of the main area that reaches
+# past the window's edges where no box inside the window clips it (a chart's SVG clips its plot, a table wider than
+# the screen scrolls in its own box, a progress bar slides its fill in its track), the page's own width, and the
+# texts Vega shortened with "…".
+_PHONE_FIT = """() => {
+    const inside = box => box.left >= -0.5 && box.right <= window.innerWidth + 0.5;
+    const clipped = element => {
+        for (let box = element.parentElement; box && box.dataset.testid !== 'stMain'; box = box.parentElement) {
+            if (getComputedStyle(box).overflowX !== 'visible' && inside(box.getBoundingClientRect())) return true;
+        }
+        return false;
+    };
+    const outside = [];
+    for (const element of document.querySelectorAll('[data-testid="stMain"] *')) {
+        const box = element.getBoundingClientRect();
+        if (box.width > 0 && !inside(box) && !clipped(element)) {
+            const where = element.closest('[data-testid]')?.dataset.testid;
+            outside.push(`${element.tagName} in ${where} ${Math.round(box.left)}-${Math.round(box.right)}`);
+        }
+    }
+    const cut = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg text')]
+        .map(text => text.textContent).filter(text => text.includes('…'));
+    return {outside: outside.slice(0, 8), pageWidth: document.documentElement.scrollWidth, cut,
+            charts: document.querySelectorAll('[data-testid="stMain"] .vega-embed').length};
+}"""
+
+
+@pytest.mark.browser
+def test_a_phone_shows_every_chinese_page_within_its_screen_and_trains(open_page):
+    """A student opens the class's link on a phone, 390 pixels wide: the sidebar is folded away, 训练 trains, and
+    on every page nothing reaches past the screen's edges (a table wider than the screen scrolls in its own box)
+    and no chart's words are cut."""
+    page = open_page("/?lang=zh-CN")
+    page.set_viewport_size(PHONE)
+    expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
+    train_in_chinese(page, 3)
+    fit = page.evaluate(_PHONE_FIT)
+    assert fit["charts"] == 5 and fit["pageWidth"] <= PHONE["width"], fit
+    assert not fit["outside"] and not fit["cut"], fit
+    for path, train in (("learning_rate", "learning_rate.train"), ("batch_size", "batch_size.train"),
+                        ("momentum", "momentum.train_all_three"), ("data", None), ("export", None)):
+        page.goto(f"/{path}?lang=zh-CN")
+        wait_for_app(page)
+        assert_no_exception(page)
+        if train:
+            main(page).get_by_role("button", name=text_in("zh-CN", train), exact=True).click()
+            expect(main(page).get_by_test_id("stTable")).to_be_visible(timeout=TIMEOUT_MS)
+            wait_for_app(page)
+            assert_no_exception(page)
+            wait_for_charts(page, at_least=1)
+        fit = page.evaluate(_PHONE_FIT)
+        assert fit["pageWidth"] <= PHONE["width"] and not fit["outside"] and not fit["cut"], (path, fit)
