@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 import importlib
 import inspect
+import os
+import subprocess
+import sys
 import threading
 import tracemalloc
 import weakref
@@ -81,10 +84,38 @@ def test_no_proc_files_still_gives_the_physical_memory(tmp_path: Path) -> None:
 
 
 def test_this_process_holds_some_memory_and_a_large_array_shows() -> None:
-    before = memory.process_memory()
+    # This process's own: what its children hold changes as they start and end (tests/browser's server, a compile)
+    before = memory.resident_size()
     array = np.ones(50_000_000 // 8)  # 50 MB, touched
-    assert memory.process_memory() - before > 40_000_000
+    assert memory.resident_size() - before > 40_000_000
     del array
+
+
+# A child that starts a grandchild holding 100 MB, touched, as the server's kernel compile and Dask's local workers
+# are its children: each says its process id once ready, and ends when its input closes.
+GRANDCHILD = "import sys; held = b'x' * 100_000_000; print(1, flush=True); sys.stdin.read()"
+CHILD = ("import subprocess, sys; grandchild = subprocess.Popen([sys.executable, '-c', sys.argv[1]], "
+         "stdin=subprocess.PIPE, stdout=subprocess.PIPE); grandchild.stdout.readline(); "
+         "print(grandchild.pid, flush=True); sys.stdin.read(); grandchild.stdin.close(); grandchild.wait()")
+
+
+def test_what_the_processes_this_one_started_hold_of_their_own_counts_as_held() -> None:
+    # A container's limit counts every process in it: the budget must see a grandchild's 100 MB, and not once
+    # it has ended. Only its own pages: the libraries it shares with this process are counted once, here.
+    child = subprocess.Popen([sys.executable, "-c", CHILD, GRANDCHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        grandchild = child.stdout.readline().strip()
+        descendants = memory._descendants(str(os.getpid()))
+        assert str(child.pid) in descendants and grandchild in descendants, (child.pid, grandchild, descendants)
+        assert memory._private_bytes(grandchild) > 100_000_000
+        assert memory.descendants_memory() > 100_000_000  # the grandchild's and the child's own
+        assert memory.process_memory() > memory.resident_size() + 100_000_000
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
+    assert grandchild not in memory._descendants(str(os.getpid()))
+    assert memory._private_bytes(grandchild) == 0
 
 
 def traced_peak(make):

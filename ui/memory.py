@@ -8,9 +8,10 @@ No widgets here: the pages call this, and the tests call it directly.
 
 The limit is the tightest of the process's memory cgroup (v2 ``memory.max``, v1 ``memory.limit_in_bytes``, on
 its own group and every parent: a container mounts its own group as the root, a host shows the whole tree)
-and the machine's physical memory. What the process holds is its resident size. Freed NumPy arrays of any
-size go back to the system at once (they are mapped, not taken from the heap), so the resident size falls
-when a large dataset is dropped.
+and the machine's physical memory. What the process holds is its resident size, with the memory its child
+processes hold of their own (the kernel's compile on a fresh server, Dask's local workers): the limit counts
+them all. Freed NumPy arrays of any size go back to the system at once (they are mapped, not taken from the
+heap), so the resident size falls when a large dataset is dropped.
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ def memory_limit(root: Path = Path("/")) -> MemoryLimit:
 
 
 def process_memory() -> int:
+    """What this process holds now, in bytes: its resident size and what the processes it started hold."""
+    return resident_size() + descendants_memory()
+
+
+def resident_size() -> int:
     """This process's resident size now, in bytes (Linux ``/proc/self/statm``; the peak so far elsewhere)."""
     try:
         with open("/proc/self/statm") as statm:
@@ -121,6 +127,40 @@ def process_memory() -> int:
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def descendants_memory() -> int:
+    """The memory the processes this one started (and theirs) hold of their own, in bytes (0 without ``/proc``)."""
+    return sum(_private_bytes(pid) for pid in _descendants(str(os.getpid())))
+
+
+def _descendants(pid: str) -> list[str]:
+    """The processes started by ``pid`` and by them in turn (Linux ``/proc/<pid>/task/<tid>/children``)."""
+    found, waiting = [], [pid]
+    while waiting:
+        try:
+            tasks = list(Path(f"/proc/{waiting.pop()}/task").iterdir())
+        except OSError:  # ended meanwhile
+            continue
+        for task in tasks:
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            found += children
+            waiting += children
+    return found
+
+
+def _private_bytes(pid: str) -> int:
+    """The memory process ``pid`` holds of its own: its private pages, not the libraries it shares with this
+    process (counted once, in this process's resident size); 0 once it has ended."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return 1024 * sum(int(line.split()[1]) for line in rollup.splitlines()
+                      if line.startswith(("Private_Clean:", "Private_Dirty:")))
 
 
 def synthetic_peak(n_rows: int, n_features: int) -> int:
