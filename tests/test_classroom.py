@@ -90,6 +90,20 @@ def test_the_notice_names_the_sidebars_fixed_controls_and_the_pages_settings_the
     assert "decay_gamma" not in fixed  # the constant schedule has no decay factor to fix
 
 
+@pytest.mark.parametrize("params", [{}, {"schedule": "step"}, {"schedule": "exponential"},
+                                    {"schedule": "inverse_scaling"}, {"schedule": "cosine"}, {"early_stopping": "1"},
+                                    {"data": "diabetes", "schedule": "step", "early_stopping": "1"}])
+def test_the_controls_the_notice_counts_are_the_ones_the_sidebar_draws(params: dict[str, str]) -> None:
+    # sidebar_controls restates the sidebar's conditions (the data source's controls, a schedule's, early
+    # stopping's) without drawing it: the notice's list of fixed controls is true only while the two agree.
+    # (With data to train on: a source without any yet, an upload or large data not read, draws its data
+    # controls alone, whatever the link fixes.)
+    at = app(**params)
+    no_exceptions(at)
+    drawn = {"true_weights" if key == "_n_features" else key for key in sidebar_keys(at)} - {"lang"}
+    assert set(sidebar_controls(at.session_state)) == drawn
+
+
 def test_the_builder_makes_a_link_that_reproduces_the_classroom() -> None:
     at = app(epochs="7", momentum="0.5")
     at = open_page(at, "export")
