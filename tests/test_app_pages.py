@@ -308,6 +308,16 @@ def test_synthetic_data_too_large_to_hold_is_refused_and_the_previous_data_kept(
     assert at.sidebar.number_input(key="_n_features").value == 20
 
 
+def test_the_chinese_refusal_counts_the_values_whole_as_chinese_counts_them() -> None:
+    # Chinese counts in 万 and 亿, not in millions: "400 百万个值" reads as a translation, "400,000,000 个值" does not
+    at = app(lang="zh-CN", n="2000000", w=",".join(["1"] * 200))
+    no_exceptions(at)
+    message = at.sidebar.error[0].value
+    assert message.startswith("2,000,000 行 × 200 个特征共 400,000,000 个值（3.2 GB），超出了本仪表盘的容量：最多 "
+                              "40,000,000 个，例如 2,000,000 行 × 20 个特征或 200,000 × 200。"), message
+    assert "百万" not in message
+
+
 def test_train_page_after_the_data_changes_shape_shows_the_new_starting_point() -> None:
     at = app()
     button(at, "Train").click().run()

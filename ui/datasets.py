@@ -86,8 +86,10 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
-        raise ValueError(t("data.too_many_values", rows=n_rows, features=len(weights),
-                           millions=n_rows * len(weights) / 1e6, gigabytes=n_rows * len(weights) * 8 / 1e9,
+        # Counted in millions in English; in Chinese, which counts in 万 and 亿, as the whole number
+        values = n_rows * len(weights)
+        raise ValueError(t("data.too_many_values", rows=n_rows, features=len(weights), values=values,
+                           millions=values / 1e6, gigabytes=values * 8 / 1e9, most_values=MAX_SYNTHETIC_VALUES,
                            most=MAX_SYNTHETIC_VALUES / 1e6, **largest_synthetic_shapes()))
     data = synthetic_dataset(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
