@@ -51,6 +51,10 @@ def __getattr__(name: str) -> object:
         return getattr(io, name)
     raise AttributeError(f"module 'sgdcore' has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:  # a notebook completes sgdcore.load_csv before its first use
+    return sorted({*globals(), *_READING_A_CSV})
+
 __all__ = [
     "SCHEDULES",
     "ClosedForm",
