@@ -3,6 +3,8 @@
 A library first: NumPy arrays in, frozen dataclasses out, no plotting and no UI.
 """
 
+from typing import TYPE_CHECKING
+
 from sgdcore.analysis import (
     Curvature,
     LossSurface,
@@ -39,8 +41,12 @@ from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_li
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
 
 # Reading a CSV (sgdcore.io) needs pandas and pyarrow, about 0.25 s and 70 MB to import: its names load it when
-# first used, so that what never reads a file (a notebook on synthetic data, the kernel's compile child, whose peak
-# memory on a server's first minute counts against the server's) does not pay for it.
+# first used, so that what never reads a file (a notebook on synthetic data, the kernel's compile child, whose
+# memory counts against the server's limit while it compiles) does not pay for it. Editors and type checkers read
+# the import below.
+if TYPE_CHECKING:
+    from sgdcore.io import Table, column_summary, dataset_from_frame, load_csv, read_table
+
 _READING_A_CSV = frozenset({"Table", "column_summary", "dataset_from_frame", "load_csv", "read_table"})
 
 
