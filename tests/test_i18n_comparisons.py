@@ -84,7 +84,7 @@ def test_the_chinese_batch_size_page_takes_the_full_batch_typed_as_it_names_it()
     assert drawn_runs(at, zh("batch_size.loss_chart")) == ["B = 10", "B = 800（全批量）"]
     at.text_input(key="batch_sizes_compared").input("10, 全批").run()
     named = zh("settings.list.not_a_whole_number_character", what=zh("settings.what.batch_sizes"), part="'全批'",
-               character="全", name="CJK UNIFIED IDEOGRAPH-5168")
+               character="全", name="CJK UNIFIED IDEOGRAPH-5168", example="1, 10, 100, full")
     assert [error.value for error in at.error] == [named]
     assert at.session_state["batch_sizes_compared"] == "10, 全批"  # the user's text stays for them to fix
 

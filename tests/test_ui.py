@@ -197,7 +197,7 @@ def test_an_entry_that_is_not_a_batch_size_is_named_with_an_example_the_box_take
     with pytest.raises(ListError) as caught:
         parse_batch_sizes("10, 全批", 800)
     assert caught.value.text("zh-CN") == ("批量大小：'全批' 不是整数、'full' 或“全批量”：其中有字符“全”（CJK UNIFIED "
-                                          "IDEOGRAPH-5168）。请只输入数字，例如 1, 10, 100, 全批量。")
+                                          "IDEOGRAPH-5168）。请只输入数字，例如 1, 10, 100, full。")
     assert parse_batch_sizes("1, 10, 100, 全批量", 800) == [1, 10, 100, 800]
 
 

@@ -412,7 +412,7 @@ def parse_batch_sizes(text: str, n_train: int) -> list[int]:
             raise ListError("list.batch_too_small", what="batch_sizes", size=size)
         sizes.append(min(size, largest_batch_size(n_train)))
     if not sizes:
-        raise ListError("list.no_batch_sizes", what="batch_sizes")
+        raise ListError("list.no_batch_sizes", what="batch_sizes", example=LIST_EXAMPLES["batch_sizes"])
     if len(sizes) > MAX_COMPARED:
         raise ListError("list.too_many", what="batch_sizes", most=MAX_COMPARED, count=len(sizes))
     return sorted(set(sizes))
