@@ -1,5 +1,6 @@
 """The Train page in Chinese in a real browser: opened by a link's ``lang=zh-CN``, and by a browser whose language is
 Chinese (no ``lang`` in the link); the Chinese Train button trains, and the Chinese verdict names the epochs set.
+Every page on a phone's screen, where many learners open a class's link, in Chinese and in English.
 
 ``SAVE_SCREENSHOTS=1`` also saves the page, charts drawn, to docs/zh-CN-train.png (the README's picture).
 """
@@ -102,24 +103,30 @@ _PHONE_FIT = """() => {
 
 
 @pytest.mark.browser
-def test_a_phone_shows_every_chinese_page_within_its_screen_and_trains(open_page):
-    """A student opens the class's link on a phone, 390 pixels wide: the sidebar is folded away, 训练 trains, and
-    on every page nothing reaches past the screen's edges (a table wider than the screen scrolls in its own box)
-    and no chart's words are cut."""
-    page = open_page("/?lang=zh-CN")
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, language):
+    """A student opens the class's link on a phone, 390 pixels wide: the sidebar is folded away, Train (训练)
+    trains, and on every page nothing reaches past the screen's edges (a table wider than the screen scrolls in its
+    own box) and no chart's words are cut; in English too, whose words are longer."""
+    page = open_page(f"/?lang={language}")
     page.set_viewport_size(PHONE)
     expect(page.get_by_test_id("stSidebar")).not_to_be_in_viewport()
-    train_in_chinese(page, 3)
+    if language == "zh-CN":
+        train_in_chinese(page, 3)
+    else:
+        main(page).get_by_role("button", name="Train", exact=True).click()
+        expect(alert(main(page), "success").filter(has_text=re.compile(r"^Finished 3 epochs"))).to_have_count(1)
+        wait_for_app(page)
     fit = page.evaluate(_PHONE_FIT)
     assert fit["charts"] == 5 and fit["pageWidth"] <= PHONE["width"], fit
     assert not fit["outside"] and not fit["cut"], fit
     for path, train in (("learning_rate", "learning_rate.train"), ("batch_size", "batch_size.train"),
                         ("momentum", "momentum.train_all_three"), ("data", None), ("export", None)):
-        page.goto(f"/{path}?lang=zh-CN")
+        page.goto(f"/{path}?lang={language}")
         wait_for_app(page)
         assert_no_exception(page)
         if train:
-            main(page).get_by_role("button", name=text_in("zh-CN", train), exact=True).click()
+            main(page).get_by_role("button", name=text_in(language, train), exact=True).click()
             expect(main(page).get_by_test_id("stTable")).to_be_visible(timeout=TIMEOUT_MS)
             wait_for_app(page)
             assert_no_exception(page)
