@@ -294,7 +294,7 @@ def test_synthetic_data_too_large_to_hold_is_refused_and_the_previous_data_kept(
     at.run()
     no_exceptions(at)
     message = at.warning[0].value
-    assert "2,000,000 rows × 200 features is 400 million values (3.2 GB)" in message, message
+    assert "2,000,000 rows × 200 features is 400,000,000 values (3.2 GB)" in message, message
     assert "Use fewer rows or features" in message and "Still using the previous data" in message
     assert at.sidebar.error[0].value == message
     button(at, "Train").click().run()

@@ -640,7 +640,7 @@ def test_synthetic_data_beyond_the_cap_is_refused_before_it_is_made() -> None:
     from ui.datasets import MAX_SYNTHETIC_VALUES, selected_dataset
 
     weights = ", ".join(["1"] * 100)
-    with pytest.raises(ValueError, match=r"400,001 rows × 100 features is 40 million values \(0.3 GB\), more than"):
+    with pytest.raises(ValueError, match=r"400,001 rows × 100 features is 40,000,100 values \(0.3 GB\), more than"):
         selected_dataset({"data_source": "synthetic", "n_rows": MAX_SYNTHETIC_VALUES // 100 + 1,
                           "true_weights": weights})
 
@@ -651,7 +651,7 @@ def test_the_refusal_of_too_much_synthetic_data_names_two_shapes_the_sidebar_can
     with pytest.raises(ValueError) as refused:
         selected_dataset({"data_source": "synthetic", "n_rows": 2_000_000, "true_weights": ", ".join(["1"] * 200)})
     message = str(refused.value)
-    assert "is 400 million values (3.2 GB)" in message and "at most 40 million, such as " in message, message
+    assert "is 400,000,000 values (3.2 GB)" in message and "at most 40,000,000, such as " in message, message
     shapes = re.search(r"such as ([\d,]+) rows × (\d+) features or ([\d,]+) × (\d+)\.", message)
     assert shapes, message
     rows, features, rows_b, features_b = (int(number.replace(",", "")) for number in shapes.groups())

@@ -86,11 +86,10 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
-        # Counted in millions in English; in Chinese, which counts in 万 and 亿, as the whole number
+        # Whole numbers, not millions: Chinese counts in 万 and 亿
         values = n_rows * len(weights)
         raise ValueError(t("data.too_many_values", rows=n_rows, features=len(weights), values=values,
-                           millions=values / 1e6, gigabytes=values * 8 / 1e9, most_values=MAX_SYNTHETIC_VALUES,
-                           most=MAX_SYNTHETIC_VALUES / 1e6, **largest_synthetic_shapes()))
+                           gigabytes=values * 8 / 1e9, most_values=MAX_SYNTHETIC_VALUES, **largest_synthetic_shapes()))
     data = synthetic_dataset(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
     return data, key, t("data.synthetic", rows=n_rows, weights=listed_numbers(weights), bias=bias)
