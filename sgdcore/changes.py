@@ -86,10 +86,19 @@ def _words(name: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else f"{value}"
 
 
+def changed_settings(before: Any, after: Any) -> tuple[str, ...]:
+    """The fields of :data:`RECORDED` that differ between two configs in what a step does, in that order: a
+    schedule changes when its effect does (:meth:`~sgdcore.schedules.Schedule.effect`), not when a field its
+    kind does not read does."""
+    def effect(config: Any, name: str) -> Any:
+        value = getattr(config, name)
+        return value.effect() if name == "schedule" else value
+
+    return tuple(name for name in RECORDED if effect(before, name) != effect(after, name))
+
+
 def describe_changes(before: Any, after: Any) -> tuple[str, ...]:
-    """What differs between two configs in the fields of :data:`RECORDED`, one phrase each, in that order:
-    ``("learning rate 0.03 → 0.1", "momentum 0 → 0.9")``; empty if nothing does."""
-    return tuple(
-        f"{label} {_words(name, getattr(before, name))} → {_words(name, getattr(after, name))}"
-        for name, label in RECORDED.items() if getattr(before, name) != getattr(after, name)
-    )
+    """What differs between two configs in the fields of :data:`RECORDED` (:func:`changed_settings`), one phrase
+    each, in that order: ``("learning rate 0.03 → 0.1", "momentum 0 → 0.9")``; empty if nothing does."""
+    return tuple(f"{RECORDED[name]} {_words(name, getattr(before, name))} → {_words(name, getattr(after, name))}"
+                 for name in changed_settings(before, after))

@@ -14,6 +14,9 @@ import numpy as np
 from sgdcore.errors import is_int, is_number, setting_error
 
 SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
+# The fields each kind reads (the warm-up applies on top of any kind): the others do nothing to its rates.
+READS = {"constant": (), "step": ("gamma", "step_size"), "exponential": ("gamma", "step_size"),
+         "inverse_scaling": ("power_t",), "cosine": ("min_factor", "period_steps")}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class Schedule:
                                 bound=1)
         if not is_int(self.warmup_steps) or self.warmup_steps < 0:
             raise setting_error("warmup_steps", self.warmup_steps, "an integer ≥ 0", "integer_at_least", bound=0)
+
+    def effect(self) -> tuple:
+        """The schedule as a function of the step: its kind, the fields that kind reads, the warm-up. Two schedules
+        with the same effect give the same rate at every step, whatever the fields their kind does not read hold
+        (a constant schedule's ``step_size``), so only a change of effect is a change of schedule."""
+        return (self.kind, *(getattr(self, name) for name in READS[self.kind]), self.warmup_steps)
 
     def __call__(self, step: np.ndarray | int) -> np.ndarray | float:
         # Scalars go through the same array ufuncs as arrays: NumPy's scalar power differs in the last bit.

@@ -181,3 +181,44 @@ def test_the_words_for_changes() -> None:
     assert describe_changes(before, replace(before, epochs=5, tol=0.1)) == ()
     assert describe_schedule(Schedule(kind="inverse_scaling", power_t=0.5)) == "inverse scaling, power 0.5"
     check_continuable(before, after)  # none of the fixed settings changed
+
+
+KIND_FIELDS = {"gamma": st.floats(0.01, 1.0), "step_size": st.integers(1, 500), "power_t": st.floats(0.0, 1.0),
+               "min_factor": st.floats(0.0, 1.0), "period_steps": st.one_of(st.none(), st.integers(1, 500))}
+
+
+@PROPERTY
+@given(kind=st.sampled_from(["constant", "step", "exponential", "inverse_scaling", "cosine"]),
+       warmup=st.integers(0, 50), ours=st.fixed_dictionaries(KIND_FIELDS), theirs=st.fixed_dictionaries(KIND_FIELDS))
+def test_schedules_of_one_effect_give_the_same_rates_and_no_change_is_recorded(kind, warmup, ours, theirs) -> None:
+    # The fields a kind reads come from ours; those it does not, from either: the rates are the same at every
+    # step (brute force over the first thousand), and a run continued from one to the other records no change.
+    reads = {"constant": (), "step": ("gamma", "step_size"), "exponential": ("gamma", "step_size"),
+             "inverse_scaling": ("power_t",), "cosine": ("min_factor", "period_steps")}[kind]
+    mine = Schedule(kind=kind, warmup_steps=warmup, **ours)
+    other = Schedule(kind=kind, warmup_steps=warmup, **{**theirs, **{name: ours[name] for name in reads}})
+    steps = np.arange(1000)
+    assert mine.effect() == other.effect()
+    assert np.array_equal(mine(steps), other(steps))
+    before = TrainConfig(schedule=mine)
+    assert describe_changes(before, TrainConfig(schedule=other)) == ()
+    assert describe_changes(before, TrainConfig(schedule=other, batch_size=20)) == ("batch size 10 → 20",)
+    # A field the kind reads, changed so that the rates change, is a change of schedule
+    for name in reads:
+        if name == "period_steps":
+            changed = replace(mine, period_steps=(mine.period_steps or 1000) + 7)
+        elif name == "step_size":
+            changed = replace(mine, step_size=mine.step_size + 1)
+        else:
+            changed = replace(mine, **{name: getattr(mine, name) / 2 if getattr(mine, name) else 0.5})
+        if not np.array_equal(changed(steps), mine(steps)):
+            assert describe_changes(before, TrainConfig(schedule=changed))[0].startswith("schedule "), name
+
+
+def test_a_constant_schedule_with_another_decay_period_is_no_change_and_a_step_schedule_s_is() -> None:
+    # The dashboard's batch size 10 → 100 makes the sidebar's decay period 80 → 8 steps
+    assert describe_changes(TrainConfig(schedule=Schedule(step_size=80)),
+                            TrainConfig(batch_size=100, schedule=Schedule(step_size=8))) == ("batch size 10 → 100",)
+    assert describe_changes(TrainConfig(schedule=Schedule("step", step_size=80)),
+                            TrainConfig(batch_size=100, schedule=Schedule("step", step_size=8))) == (
+        "schedule step ×0.5 every 80 steps → step ×0.5 every 8 steps", "batch size 10 → 100")

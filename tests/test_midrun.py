@@ -73,6 +73,22 @@ def test_a_paused_run_continues_with_a_new_learning_rate_and_the_chart_marks_it(
     assert set(losses.loc[losses["step"] > 80, "learning rate"]) == {0.1}
 
 
+def test_a_new_batch_size_on_a_constant_schedule_is_the_one_change_named() -> None:
+    # The sidebar makes the schedule's decay period from its epochs and the batch size (10 → 100: 80 steps → 8),
+    # which a constant schedule does not read: a batch size change is not also a "schedule constant → constant".
+    at = app()
+    button(at, "Step").click().run()  # one epoch, then paused
+    at.sidebar.number_input(key="batch_size").set_value(100).run()
+    pending = [info.value for info in at.info if "The settings changed since this run" in info.value]
+    assert len(pending) == 1 and "(batch size 10 → 100)" in pending[0], pending
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    assert saved(at)["progress"].changes == ((80, "batch size 10 → 100"),)
+    assert marked_changes(at) == [(80, "batch size 10 → 100")]
+    assert any(text.startswith("Continued the run from step 80 with the new settings: batch size 10 → 100")
+               for text in caption_texts(at)), caption_texts(at)
+
+
 def test_raising_the_epochs_of_a_finished_run_continues_it_with_the_new_settings() -> None:
     at = app(epochs="2")
     button(at, "Train").click().run()

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
-from sgdcore.changes import RECORDED
+from sgdcore.changes import changed_settings
 from ui.i18n import labels, t
 
 MAX_POINTS = 1500  # data points in a scatter
@@ -377,7 +377,7 @@ def change_text(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> str:
     return t("charts.change_separator").join(
         t("charts.change", setting=names[name], before=_setting_words(name, getattr(before, name)),
           after=_setting_words(name, getattr(after, name)))
-        for name in RECORDED if getattr(before, name) != getattr(after, name))
+        for name in changed_settings(before, after))
 
 
 def _changes(progress: sgdcore.Progress) -> list[str]:

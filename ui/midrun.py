@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sgdcore
-from sgdcore.changes import RECORDED, fixed_changes
+from sgdcore.changes import changed_settings, fixed_changes
 from ui.i18n import t
 from ui.widgets import trained_on
 
@@ -94,7 +94,7 @@ def change_phrases(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> t
     each, in the page's language: ("learning rate 0.03 → 0.1", …), as ``sgdcore.changes.describe_changes``."""
     return tuple(t("runner.change", setting=t(f"runner.setting.{name}"),
                    before=_value_text(name, getattr(before, name)), after=_value_text(name, getattr(after, name)))
-                 for name in RECORDED if getattr(before, name) != getattr(after, name))
+                 for name in changed_settings(before, after))
 
 
 def changes_text(run: dict[str, Any], config: sgdcore.TrainConfig) -> str:
