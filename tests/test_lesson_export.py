@@ -133,3 +133,16 @@ def test_the_chinese_export_page_says_the_run_and_its_table_in_chinese_and_the_f
     assert any(caption.value.startswith("The last run: ") and ", finished 3 epochs (" in caption.value
                for caption in at.caption), [caption.value for caption in at.caption]
     assert list(at.dataframe[0].value.columns[:3]) == ["coefficient", "sgd", "closed_form"]
+
+
+def test_the_script_writes_only_what_the_schedule_reads(tmp_path: Path) -> None:
+    # The sidebar keeps a decay factor, period and power for every schedule; a constant rate reads none of them,
+    # the inverse scaling its power alone: the script says what the run did, and still reproduces it bit for bit.
+    at = click(app(), "Train")
+    ours, _ = snippets(at)
+    assert "Schedule(" not in ours, ours
+    assert_same_run(at, run_script(ours, tmp_path))
+    at = click(app(schedule="inverse_scaling", power_t="0.5", decay_gamma="0.7", decay_epochs="2"), "Train")
+    ours, _ = snippets(at)
+    assert "schedule=sgdcore.Schedule(kind='inverse_scaling', power_t=0.5)" in ours, ours
+    assert_same_run(at, run_script(ours, tmp_path))

@@ -17,6 +17,7 @@ from typing import Any
 
 from sgdcore import Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
 from sgdcore.errors import echo
+from sgdcore.schedules import READS
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, t, text_in
 
 SHOWN_KEY = "show"  # a classroom link's list of the controls a student sees
@@ -446,13 +447,13 @@ def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> Tr
     fields["batch_size"] = min(fields["batch_size"], largest_batch_size(n_train))
     config = TrainConfig(**fields)
     steps_per_epoch = config.steps_per_epoch(n_train)
-    schedule = Schedule(
-        kind=value(state, "schedule"),
-        gamma=value(state, "decay_gamma"),
-        step_size=max(1, value(state, "decay_epochs") * steps_per_epoch),
-        power_t=value(state, "power_t"),
-        warmup_steps=value(state, "warmup_epochs") * steps_per_epoch,
-    )
+    kind = value(state, "schedule")
+    # Only what the kind reads (sgdcore.schedules.READS), the rest at Schedule's defaults: the run as code then
+    # writes no decay period for a constant rate, whatever the hidden controls hold.
+    sidebar = {"gamma": value(state, "decay_gamma"), "power_t": value(state, "power_t"),
+               "step_size": max(1, value(state, "decay_epochs") * steps_per_epoch)}
+    schedule = Schedule(kind=kind, warmup_steps=value(state, "warmup_epochs") * steps_per_epoch,
+                        **{name: sidebar[name] for name in READS[kind] if name in sidebar})
     return replace(config, schedule=schedule)
 
 
