@@ -161,8 +161,8 @@ def test_sgdcore_imports_without_scipy_whose_solvers_the_limit_and_the_noise_flo
 
 
 def test_sgdcore_imports_without_pandas_which_its_csv_reading_imports_when_first_used() -> None:
-    # pandas and pyarrow take about 0.25 s and 70 MB to import, which the kernel's compile child (its peak memory
-    # counts against a server's in its first minute) and a notebook on synthetic data need not pay. sgdcore.io's
+    # pandas and pyarrow take about 0.25 s and 70 MB to import, which the kernel's compile child (its memory counts
+    # against the server's limit while it compiles) and a notebook on synthetic data need not pay. sgdcore.io's
     # names are still sgdcore's, listed before (a notebook completes them) and loaded on first use; a name sgdcore
     # does not have is still an AttributeError.
     csv = "b'x,y\\n1,2\\n2,4.5\\n3,5.5\\n'"
@@ -175,7 +175,6 @@ def test_sgdcore_imports_without_pandas_which_its_csv_reading_imports_when_first
             "print(all(hasattr(sgdcore, name) for name in sgdcore.__all__), hasattr(sgdcore, 'read_tables'))")
     assert printed_by_a_new_interpreter(code) == ["[]", "True", "['pandas',", "'pyarrow',", "'sgdcore.io']",
                                                   "(3,", "2)", "(3,", "1)", "True", "True", "False"]
-
 
 
 def test_a_chart_is_checked_whole_when_asked_not_part_by_part_as_it_is_built() -> None:
