@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sgdcore import Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
+from sgdcore import SCHEDULES, Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
 from sgdcore.errors import echo
 from sgdcore.schedules import READS
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, t, text_in
@@ -185,8 +185,15 @@ def option_names(names: Mapping[Any, str]) -> Callable[[Any], str]:
 
 DATA_SOURCES = ("synthetic", "diabetes", "csv", "dask")
 DATA_SOURCE_LABELS = CatalogueLabels("settings.data_source", DATA_SOURCES)
-SCHEDULES = ("constant", "step", "exponential", "inverse_scaling", "cosine")
 SCHEDULE_LABELS = CatalogueLabels("settings.schedule", SCHEDULES)
+# The sidebar's controls of a schedule, by the Schedule field each sets: a kind's controls are those of the fields it
+# reads (sgdcore.schedules.READS), drawn and applied only for that kind.
+SCHEDULE_FIELDS = {"decay_gamma": "gamma", "decay_epochs": "step_size", "power_t": "power_t"}
+
+
+def schedule_controls(kind: str) -> tuple[str, ...]:
+    """The sidebar's controls of the schedule ``kind``: ``("decay_gamma", "decay_epochs")`` for a step decay."""
+    return tuple(key for key, field in SCHEDULE_FIELDS.items() if field in READS[kind])
 RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limit, or learning rates η
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
@@ -448,12 +455,13 @@ def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> Tr
     config = TrainConfig(**fields)
     steps_per_epoch = config.steps_per_epoch(n_train)
     kind = value(state, "schedule")
-    # Only what the kind reads (sgdcore.schedules.READS), the rest at Schedule's defaults: the run as code then
-    # writes no decay period for a constant rate, whatever the hidden controls hold.
-    sidebar = {"gamma": value(state, "decay_gamma"), "power_t": value(state, "power_t"),
-               "step_size": max(1, value(state, "decay_epochs") * steps_per_epoch)}
+    # Only what the kind reads, the rest at Schedule's defaults: the run as code then writes no decay period for a
+    # constant rate, whatever the hidden controls hold. The decay period is set in epochs and run in steps.
+    sidebar = {key: value(state, key) for key in schedule_controls(kind)}
+    if "decay_epochs" in sidebar:
+        sidebar["decay_epochs"] = max(1, sidebar["decay_epochs"] * steps_per_epoch)
     schedule = Schedule(kind=kind, warmup_steps=value(state, "warmup_epochs") * steps_per_epoch,
-                        **{name: sidebar[name] for name in READS[kind] if name in sidebar})
+                        **{SCHEDULE_FIELDS[key]: setting for key, setting in sidebar.items()})
     return replace(config, schedule=schedule)
 
 

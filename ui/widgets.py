@@ -28,6 +28,7 @@ from ui.settings import (
     DATA_SOURCE_LABELS,
     MAX_FEATURES,
     SAMPLINGS,
+    SCHEDULE_FIELDS,
     SCHEDULE_LABELS,
     SETTINGS,
     apply_query_params,
@@ -36,6 +37,7 @@ from ui.settings import (
     option_names,
     parse_weights,
     query_params,
+    schedule_controls,
     train_config,
     value,
 )
@@ -111,8 +113,7 @@ def sidebar_controls(state: Mapping[str, Any]) -> tuple[str, ...]:
         "n_rows": source == "synthetic", "true_weights": source == "synthetic", "true_bias": source == "synthetic",
         "noise": source == "synthetic", "data_seed": source == "synthetic",
         "standardize": source != "dask", "test_fraction": source != "dask",
-        "decay_gamma": schedule in ("step", "exponential"), "decay_epochs": schedule in ("step", "exponential"),
-        "power_t": schedule == "inverse_scaling",
+        **{key: key in schedule_controls(schedule) for key in SCHEDULE_FIELDS},
         "tol": value(state, "early_stopping"), "n_iter_no_change": value(state, "early_stopping"),
     }
     return tuple(key for key in SIDEBAR_CONTROLS if drawn.get(key, True))
@@ -230,12 +231,12 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
         sidebar.selectbox(t("sidebar.schedule"), tuple(SCHEDULE_LABELS), key="schedule",
                           format_func=option_names(SCHEDULE_LABELS))
     schedule = state["schedule"]
-    if schedule in ("step", "exponential"):
-        if shown(state, "decay_gamma"):
-            sidebar.slider(t("sidebar.decay_gamma"), **bounds("decay_gamma"), step=0.01, key="decay_gamma")
-        if shown(state, "decay_epochs"):
-            sidebar.number_input(t("sidebar.decay_epochs"), **bounds("decay_epochs"), step=1, key="decay_epochs")
-    if schedule == "inverse_scaling" and shown(state, "power_t"):
+    schedule_drawn = [key for key in schedule_controls(schedule) if shown(state, key)]
+    if "decay_gamma" in schedule_drawn:
+        sidebar.slider(t("sidebar.decay_gamma"), **bounds("decay_gamma"), step=0.01, key="decay_gamma")
+    if "decay_epochs" in schedule_drawn:
+        sidebar.number_input(t("sidebar.decay_epochs"), **bounds("decay_epochs"), step=1, key="decay_epochs")
+    if "power_t" in schedule_drawn:
         sidebar.slider("power_t", **bounds("power_t"), step=0.05, key="power_t")
     try:
         config = train_config(state, n_train)
