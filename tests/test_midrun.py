@@ -4,6 +4,7 @@ new learning rate instead of starting again, the loss chart marks where, and the
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 from test_app_pages import app, button, chart_data, no_exceptions
@@ -199,8 +200,9 @@ def test_a_change_of_settings_is_worded_in_english_as_sgdcore_words_it_and_in_ch
     from dataclasses import replace
 
     import sgdcore
+    import ui.i18n
     from sgdcore.changes import describe_changes, describe_schedule
-    from ui import midrun
+    from ui import charts
 
     before = sgdcore.TrainConfig(learning_rate=0.03)
     schedules = [sgdcore.Schedule(), sgdcore.Schedule("step", gamma=0.5, step_size=1_000),
@@ -211,17 +213,37 @@ def test_a_change_of_settings_is_worded_in_english_as_sgdcore_words_it_and_in_ch
               replace(before, l1_penalty=0.01, dampening=0.5, momentum=0.5),
               *(replace(before, schedule=schedule) for schedule in schedules)]
     for schedule in schedules:
-        assert midrun.schedule_text(schedule) == describe_schedule(schedule)
+        assert charts.schedule_words(schedule) == describe_schedule(schedule)
     for after in afters:
-        assert midrun.change_phrases(before, after) == describe_changes(before, after)
-        assert midrun.change_phrases(after, before) == describe_changes(after, before)
+        assert charts.change_phrases(before, after) == describe_changes(before, after)
+        assert charts.change_phrases(after, before) == describe_changes(after, before)
 
-    monkeypatch.setattr(midrun, "t", lambda key, **fields: text_in("zh-CN", key, **fields))
-    chinese = midrun.change_phrases(before, afters[0])
+    monkeypatch.setattr(ui.i18n, "language", lambda: "zh-CN")
+    chinese = charts.change_phrases(before, afters[0])
     assert chinese == ("学习率 0.03 → 0.1", "批量大小 10 → 20", "动量 0 → 0.9", "Nesterov 动量 关 → 开",
                        "权重衰减 0 → 0.001")
-    assert midrun.schedule_text(schedules[1]) == "阶梯衰减：每 1,000 步 ×0.5"
-    assert midrun.schedule_text(schedules[6]) == "阶梯衰减：每 100 步 ×0.5，预热 1,200 步"
+    assert charts.schedule_words(schedules[1]) == "阶梯衰减：每 1,000 步 ×0.5"
+    assert charts.schedule_words(schedules[6]) == "阶梯衰减：每 100 步 ×0.5，预热 1,200 步"
+
+
+def test_a_schedule_is_called_by_its_name_in_the_sidebar_wherever_the_page_names_it(monkeypatch) -> None:
+    """A learner looks for a schedule that a change, a rule of the loss chart or a suggestion's button names in the
+    sidebar's list of schedules: each names it as that list does (the Chinese page called inverse scaling 反比缩放 in
+    the list, 逆缩放 on the suggestion's button and 逆标度 on the chart, and a constant rate 常数 and 恒定). The English
+    words of a change are sgdcore's, which name a kind by the first word of its name ("step ×0.5 every 80 steps")."""
+    import sgdcore
+    import ui.i18n
+    from ui import charts
+
+    for language in ("en", "zh-CN"):
+        monkeypatch.setattr(ui.i18n, "language", lambda language=language: language)
+        for kind in sgdcore.SCHEDULES:
+            name = re.split(r" \(|（", text_in(language, f"settings.schedule.{kind}"))[0].casefold()
+            if language == "en":
+                name = name.split(" ")[0]
+            suggested = text_in(language, f"verdicts.schedule.{kind}")
+            for words in (charts.schedule_words(sgdcore.Schedule(kind)), suggested):
+                assert words.casefold().startswith(name), (language, kind, name, words)
 
 
 def test_every_setting_a_run_keeps_or_records_has_its_words_in_both_languages() -> None:
@@ -229,5 +251,5 @@ def test_every_setting_a_run_keeps_or_records_has_its_words_in_both_languages() 
 
     for language in ("en", "zh-CN"):
         assert all(text_in(language, f"runner.fixed.{name}") for name in FIXED)
-        assert all(text_in(language, f"runner.setting.{name}") for name in RECORDED)
-    assert [text_in("en", f"runner.setting.{name}") for name in RECORDED] == list(RECORDED.values())
+        assert all(text_in(language, f"charts.changed.{name}") for name in RECORDED)
+    assert [text_in("en", f"charts.changed.{name}") for name in RECORDED] == list(RECORDED.values())

@@ -186,7 +186,7 @@ def test_the_suggestion_buttons_and_the_comparison_warning_read_in_chinese(probl
         sgdcore.Suggestion("schedule", "inverse_scaling"), sgdcore.Suggestion("l1_penalty", 1.3),
         sgdcore.Suggestion("epochs", 10_000))]
     assert labels == ["使用学习率 0.018", "标准化，学习率 0.72", "使用动量 0.97，学习率 0.037", "使用批量大小 40",
-                      "使用逆缩放调度", "把 L1 惩罚降到 1.3", "训练 10,000 个迭代周期"]
+                      "使用反比缩放调度", "把 L1 惩罚降到 1.3", "训练 10,000 个迭代周期"]
     limit = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=10)).minibatch
     warning = verdicts.comparison_check({"η = 2": (2.0, limit), "η = 1.3": (1.3, limit), "η = 0.1": (0.1, limit)})
     assert warning.text == (f"超过稳定性上限，预计会发散：η = 2：批量大小为 10 时的上限 {limit.learning_rate:.3g} 的 "

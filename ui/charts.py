@@ -370,14 +370,19 @@ def schedule_words(schedule: sgdcore.Schedule) -> str:
     return t("charts.schedule.warmup", schedule=words, steps=schedule.warmup_steps) if schedule.warmup_steps else words
 
 
-def change_text(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> str:
-    """What differs between two configs of a run, in the page's language: what :func:`sgdcore.changes.describe_changes`
-    says in English (``"learning rate 0.03 → 0.1, momentum 0 → 0.9"``), worded from the configs' fields."""
+def change_phrases(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> tuple[str, ...]:
+    """What differs between two configs of a run, one phrase each, in the page's language: what
+    :func:`sgdcore.changes.describe_changes` says in English (``("learning rate 0.03 → 0.1", "momentum 0 → 0.9")``),
+    worded from the configs' fields. The loss chart's rules and the Train page's notices both word a change so."""
     names = labels("charts.changed")
-    return t("charts.change_separator").join(
-        t("charts.change", setting=names[name], before=_setting_words(name, getattr(before, name)),
-          after=_setting_words(name, getattr(after, name)))
-        for name in changed_settings(before, after))
+    return tuple(t("charts.change", setting=names[name], before=_setting_words(name, getattr(before, name)),
+                   after=_setting_words(name, getattr(after, name)))
+                 for name in changed_settings(before, after))
+
+
+def change_text(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> str:
+    """:func:`change_phrases` in one line: ``"learning rate 0.03 → 0.1, momentum 0 → 0.9"``."""
+    return t("charts.change_separator").join(change_phrases(before, after))
 
 
 def _changes(progress: sgdcore.Progress) -> list[str]:

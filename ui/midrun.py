@@ -4,7 +4,8 @@ words that tell the user which.
 A run continues (``sgdcore.train(..., state=...)``, :mod:`sgdcore.changes`) when it was trained on the same data
 (data, standardisation and test fraction make the page's data key) with the same seed and sampling, and it has
 steps left: it was stopped, or it finished and the epochs were raised. Anything else starts a new run.
-The words come from the ``[runner]`` region of the catalogues, in the page's language.
+The words come from the ``[runner]`` region of the catalogues, in the page's language; a change of settings is
+worded by :func:`ui.charts.change_phrases`, as the loss chart's rules word it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sgdcore
-from sgdcore.changes import changed_settings, fixed_changes
+from sgdcore.changes import fixed_changes
+from ui.charts import change_phrases
 from ui.i18n import t
 from ui.widgets import trained_on
 
@@ -68,33 +70,6 @@ def _reason_text(reason: str, fixed: tuple[str, ...]) -> str:
 def why_new(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, problem: Any) -> str:
     """Why **Train** starts a new run rather than continue ``run`` (which it does not continue)."""
     return _reason_text(*_reason(run, data_key, config, problem))
-
-
-def schedule_text(schedule: sgdcore.Schedule) -> str:
-    """A schedule in a few words, in the page's language: "constant", "step ×0.5 every 80 steps", … (the
-    words of ``sgdcore.changes.describe_schedule`` in English)."""
-    kind = schedule.kind if schedule.kind in ("step", "exponential", "inverse_scaling", "cosine") else "constant"
-    period = (t("runner.schedule.whole_run") if schedule.period_steps is None
-              else t("runner.schedule.period", steps=schedule.period_steps))
-    words = t(f"runner.schedule.{kind}", gamma=schedule.gamma, step_size=schedule.step_size,
-              power_t=schedule.power_t, period=period, min_factor=schedule.min_factor)
-    return t("runner.schedule.warmup", schedule=words, steps=schedule.warmup_steps) if schedule.warmup_steps else words
-
-
-def _value_text(name: str, value: Any) -> str:
-    if name == "schedule":
-        return schedule_text(value)
-    if name == "nesterov":
-        return t("runner.on" if value else "runner.off")
-    return f"{value:g}" if isinstance(value, float) else f"{value}"
-
-
-def change_phrases(before: sgdcore.TrainConfig, after: sgdcore.TrainConfig) -> tuple[str, ...]:
-    """What differs between two configs in the settings a run records (``sgdcore.changes.RECORDED``), one phrase
-    each, in the page's language: ("learning rate 0.03 → 0.1", …), as ``sgdcore.changes.describe_changes``."""
-    return tuple(t("runner.change", setting=t(f"runner.setting.{name}"),
-                   before=_value_text(name, getattr(before, name)), after=_value_text(name, getattr(after, name)))
-                 for name in changed_settings(before, after))
 
 
 def changes_text(run: dict[str, Any], config: sgdcore.TrainConfig) -> str:
