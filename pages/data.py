@@ -128,7 +128,7 @@ st.caption(t("data.sidebar_settings"))
 current_csv = state.get(CSV_KEY)
 if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":
     st.success(t("data.using", name=table.name, rows=dataset.n_rows, features=dataset.n_features,
-                 names=", ".join(dataset.feature_names[:8]) + (", …" if dataset.n_features > 8 else ""),
+                 names=messages.listed(dataset.feature_names, dataset.n_features, limit=8),
                  target=dataset.target_name), icon="✅")
 else:
     st.button(t("data.use"), type="primary", icon=":material/check:",

@@ -30,8 +30,8 @@ ALLOWED_WORDS = {
     # software, formats and projects
     "sgd", "sgdcore", "numpy", "numba", "dask", "scikit-learn", "sklearn", "linearregression", "sgdregressor",
     "altair", "streamlit", "python", "pytorch", "torch", "optim", "tensorflow", "playground", "pandas", "pyarrow",
-    "csv", "utf", "parquet", "excel", "latin", "json", "url", "cpu", "cpus", "blas", "openblas", "d2l", "jit",
-    "github", "cloud", "community", "api", "png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip",
+    "csv", "utf", "gbk", "parquet", "excel", "latin", "json", "url", "cpu", "cpus", "blas", "openblas", "d2l", "jit",
+    "github", "cloud", "community", "api", "png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "windows",
     # methods and people
     "nesterov", "adam", "lasso", "ridge", "hessian", "polyak", "kaiming",
     # units, symbols and math

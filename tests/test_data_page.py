@@ -212,6 +212,24 @@ def test_a_bad_upload_on_the_chinese_page_is_told_in_chinese_with_the_chinese_op
     assert at.success[0].value.startswith("Using gaps.csv: 28 rows"), at.success[0].value
 
 
+
+def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None:
+    """A learner's file from Excel on a Chinese Windows ("CSV (逗号分隔)", GBK): its columns, its text and the page's
+    words about it are Chinese, and it trains as any upload."""
+    text = "城市,面积,房龄,价格\n" + "".join(
+        f"{city},{90 + i},{i % 30},{300 + 7 * i}\n" for i, city in enumerate(["北京", "上海", "广州", "深圳"] * 10))
+    at = open_page(app(lang="zh-CN"), "data")
+    at = upload(at, "房价.csv", text.encode("gbk"))
+    no_exceptions(at)
+    shown = shown_texts(at)
+    assert "**房价.csv**：40 行 × 4 列，逗号分隔，gb18030。" in shown
+    assert text_in("zh-CN", "messages.notice.chinese") in shown
+    assert "1 个特征列不是数值列：'城市'（如 '北京'）。" in at.error[0].value
+    choice(at, "keep_non_numeric_").set_value("drop").run()
+    button(at, "使用这个数据集").click().run()
+    assert at.success[0].value.startswith("正在使用 房价.csv：40 行，2 个特征（面积、房龄）"), at.success[0].value
+
+
 # The Data page
 
 

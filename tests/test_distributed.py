@@ -115,6 +115,21 @@ def test_inspect_lists_the_files_columns_and_partitions_without_a_cluster(tmp_pa
     assert distributed.inspect(tmp_path / "c.csv", partition_bytes=2000).n_partitions > 5
 
 
+
+def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path: Path) -> None:
+    """As a CSV in memory (sgdcore.io): Chinese saved by Excel on a Chinese Windows (GBK) keeps its names, across
+    byte ranges that cut its characters anywhere."""
+    frame = regression(n_rows=600, seed=5).set_axis(["面积", "房龄", "楼层", "价格"], axis=1)
+    frame.insert(0, "城市", ["北京", "上海", "广州"] * 200)
+    frame.to_csv(tmp_path / "房价.csv", index=False, encoding="gbk")
+    source = distributed.inspect(tmp_path / "房价.csv", partition_bytes=3001)
+    assert source.columns == ("城市", "面积", "房龄", "楼层", "价格") and source.n_partitions > 5
+    data = distributed.load(tmp_path / "房价.csv", "价格", client=client, partition_bytes=3001, non_numeric="drop")
+    assert data.n_rows == 600 and data.feature_names == ("面积", "房龄", "楼层")
+    reference = LinearRegression().fit(frame[["面积", "房龄", "楼层"]], frame["价格"])
+    np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
+
+
 def test_compare_from_the_statistics_is_sgdcores(client: object, tmp_path: Path) -> None:
     frame = regression(seed=14, offset=0.0)
     data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)

@@ -166,6 +166,68 @@ def test_latin1_is_detected_with_a_notice() -> None:
     assert "Dropped 1 non-numeric feature column(s): 'ville'." in data.notices
 
 
+
+def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> None:
+    """Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK: its names and its text read as written, not as the
+    Latin-1 mojibake ("Ãæ»ý" for 面积) a Western fallback makes of them."""
+    text = "城市,面积（平方米）,房龄,价格\n" + "".join(
+        f"{city},{90 + i},{i % 30},{300 + 7 * i}\n" for i, city in enumerate(["北京", "上海", "广州", "深圳"] * 10))
+    raw = text.encode("gbk")
+    table = read_table(raw)
+    assert table.encoding == "gb18030"
+    assert list(table.frame.columns) == ["城市", "面积（平方米）", "房龄", "价格"]
+    assert table.frame["城市"].tolist()[:4] == ["北京", "上海", "广州", "深圳"]
+    assert table.notices == ("Read as Chinese, GBK (GB18030): the file is not UTF-8.",)
+    data = load_csv(raw, non_numeric="drop")
+    assert data.feature_names == ("面积（平方米）", "房龄") and data.target_name == "价格"
+    with tempfile.TemporaryDirectory() as folder:  # a path is read as the bytes of an upload are
+        path = Path(folder) / "房价.csv"
+        path.write_bytes(raw)
+        assert read_table(path).frame.equals(table.frame)
+
+
+@pytest.mark.parametrize("header", ["Größe,b,y", "Müller,café,y", "naïve,Größe,y", "Zoë,Ångström,y", "x,Straße,y",
+                                    "Þjóðólfsson,Æsir,y", "Øst,Ærø,y"])
+def test_western_text_that_is_not_utf8_stays_latin1(header: str) -> None:
+    """German, French, Swedish or Icelandic in Latin-1 is not taken for Chinese, even where its accented letters
+    decode as Chinese characters ("öß" in "Größe" as one, "óðó" in "Þjóðólfsson" as two rare ones)."""
+    table = read_table((header + "\n1,2,3\n4,5,6\n").encode("latin-1"))
+    assert (table.encoding, list(table.frame.columns)) == ("latin-1", header.split(","))
+
+
+def test_a_rare_chinese_character_among_common_ones_is_chinese() -> None:
+    """GBK has characters that GB2312, the common set, lacks (镕 of a name): a file with them reads as Chinese."""
+    table = read_table("姓名,面积,价格\n朱镕基,1,2\n李四,3,5\n".encode("gbk"))
+    assert (table.encoding, table.frame["姓名"].tolist()) == ("gb18030", ["朱镕基", "李四"])
+
+
+def test_a_chinese_character_cut_by_a_chunk_boundary_is_still_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sgdcore.io import reading
+
+    raw = ("面积,价格\n" + "".join(f"{i},{2 * i}\n" for i in range(50)) + "备注,1\n").encode("gbk")
+    for chunk_bytes in (1, 3, 7):  # every boundary falls inside some character
+        monkeypatch.setattr(reading, "CHUNK_BYTES", chunk_bytes)
+        assert reading.is_chinese(reading._chunks(raw)), chunk_bytes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="面积价格城市房龄北京上海温度湿度风速雨量样本编号（）：，", min_size=2, max_size=6),
+                min_size=1, max_size=4, unique=True),
+       st.integers(min_value=2, max_value=30))
+def test_any_chinese_header_in_gbk_reads_back_as_written(names: list[str], rows: int) -> None:
+    """Column names of two or more Chinese characters and full-width punctuation, saved in GBK, read back as they
+    were written, with the rows of numbers under them."""
+    names = [name for name in names if name.strip("（）：，")] or ["面积"]
+    names = [name if sum("\u4e00" <= c <= "\u9fff" for c in name) >= 2 else name + "数值" for name in names]
+    names = list(dict.fromkeys(names))
+    header = ",".join(f'"{name}"' if "，" in name else name for name in [*names, "目标"])
+    body = "".join(",".join(str(row * (column + 1)) for column in range(len(names) + 1)) + "\n" for row in range(rows))
+    table = read_table((header + "\n" + body).encode("gbk"))
+    assert table.encoding == "gb18030"
+    assert list(table.frame.columns) == [*names, "目标"]
+    assert len(table.frame) == rows
+
+
 # Delimiters
 
 

@@ -368,7 +368,7 @@ def data_section(in_use: Any) -> None:
         refuse(t("large_data.cannot_list", path=repr(path), error=error))
     files = source.files
     st.caption(tn("large_data.files", len(files), format=source.format.upper(),
-                  names=", ".join(files[:3]) + (", …" if len(files) > 3 else ""), partitions=source.n_partitions,
+                  names=messages.listed(files, len(files), limit=3), partitions=source.n_partitions,
                   columns=len(source.columns)))
     columns = list(source.columns)
     digest = f"{path}|{columns}"

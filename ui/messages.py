@@ -104,7 +104,7 @@ def listed_numbers(values: Sequence[float], limit: int = LISTED) -> str:
     return t("messages.glue.numbers", values=", ".join(map(str, values[:limit])), count=len(values))
 
 
-def _listed(items: Sequence[str], total: int, limit: int = LISTED) -> str:
+def listed(items: Sequence[str], total: int, limit: int = LISTED) -> str:
     """``items`` joined, then ``, … and N more`` when ``total`` is more than ``limit``."""
     shown = t("messages.glue.separator").join(items[:limit])
     return shown + (t("messages.glue.more", count=total - limit) if total > limit else "")
@@ -120,20 +120,20 @@ def choose(widget: str, *labels: str, start: str = "Under") -> str:
 
 def names(columns: Sequence[object], limit: int = LISTED) -> str:
     """``'a', 'b', … and 3 more``, each name cut to a readable length."""
-    return _listed([echo(str(name)) for name in columns[:limit]], len(columns), limit)
+    return listed([echo(str(name)) for name in columns[:limit]], len(columns), limit)
 
 
 def counts(by_column: Mapping[str, int], target: object = None, limit: int = LISTED) -> str:
     """``'age' (3), 'income' (1, the target)``."""
     items = list(by_column.items())
-    return _listed([t("messages.glue.count_target" if name == target else "messages.glue.count",
+    return listed([t("messages.glue.count_target" if name == target else "messages.glue.count",
                       name=echo(str(name)), count=count) for name, count in items[:limit]], len(items), limit)
 
 
 def examples(by_column: Mapping[str, object], limit: int = LISTED) -> str:
     """``'city' (e.g. 'Paris')``."""
     items = list(by_column.items())
-    return _listed([t("messages.glue.example", name=echo(str(name)), example=echo(example))
+    return listed([t("messages.glue.example", name=echo(str(name)), example=echo(example))
                     for name, example in items[:limit]], len(items), limit)
 
 
@@ -248,6 +248,7 @@ def _written_like(thousands: str, decimal: str) -> str:
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
     "latin1": lambda f: {},
+    "chinese": lambda f: {},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},
     # Text columns

@@ -16,7 +16,7 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "number_format", "text_dropped", "one_hot", "one_hot_single_value", "missing_dropped",
+    "latin1", "chinese", "number_format", "text_dropped", "one_hot", "one_hot_single_value", "missing_dropped",
     "missing_dropped_in_files", "target_missing_dropped", "missing_filled", "missing_filled_in_files",
     "infinite_dropped",
 )
@@ -25,6 +25,11 @@ KINDS = (
 def latin1() -> Notice:
     """The file was read as Latin-1, not being UTF-8."""
     return Notice("Read as Latin-1 (the file is not UTF-8).", "latin1")
+
+
+def chinese() -> Notice:
+    """The file was read as Chinese (GB18030, which GBK is part of), not being UTF-8."""
+    return Notice("Read as Chinese, GBK (GB18030): the file is not UTF-8.", "chinese")
 
 
 def number_format(column: str, thousands: str, decimal: str) -> Notice:

@@ -1,6 +1,7 @@
 """Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
-The bytes decide the encoding (UTF-8, with or without a byte-order mark, else Latin-1), the first lines the
+The bytes decide the encoding (UTF-8, with or without a byte-order mark; else GB18030 for Chinese text, which Excel
+on a Chinese Windows saves; else Latin-1), the first lines the
 delimiter; a line may end in a line feed or in a carriage return alone. A file that is not text (an image, a
 spreadsheet, an archive) is called what it is. Columns of numbers written with thousands separators or decimal
 commas are read as numbers (``numbers``). Every problem is a :class:`~sgdcore.errors.DataError` that names the
@@ -12,11 +13,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -57,7 +59,8 @@ class Table:
     name : str
         The file name to show to the user.
     encoding : str
-        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark) or ``"latin-1"``.
+        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"gb18030"`` (Chinese, GBK's superset) or
+        ``"latin-1"``.
     delimiter : str
         One of ``,`` ``;`` tab ``|``.
     notices : tuple of Notice
@@ -117,7 +120,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
     number_formats = _read_written_numbers(frame, delimiter)
-    notices = (notice.latin1(),) if encoding == "latin-1" else ()
+    notices = {"latin-1": (notice.latin1(),), "gb18030": (notice.chinese(),)}.get(encoding, ())
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items())
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
 
@@ -203,7 +206,8 @@ def _head(content: bytes | Path) -> bytes:
 
 
 def _detect_encoding(content: bytes | Path, head: bytes) -> str:
-    """``"utf-8-sig"`` with a byte-order mark, ``"utf-8"`` when the bytes are valid UTF-8, else ``"latin-1"``.
+    """``"utf-8-sig"`` with a byte-order mark, ``"utf-8"`` when the bytes are valid UTF-8, ``"gb18030"`` when they
+    are Chinese text (:func:`is_chinese`), else ``"latin-1"``.
 
     Latin-1 decodes any bytes, so it is the fallback; it is right for most Western European exports. A file
     that starts with the byte-order mark and is not UTF-8 is an error: it is neither.
@@ -216,7 +220,50 @@ def _detect_encoding(content: bytes | Path, head: bytes) -> str:
                 "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again.", "bom_not_utf8"
             )
         return "utf-8-sig"
-    return "utf-8" if utf8 else "latin-1"
+    if utf8:
+        return "utf-8"
+    return "gb18030" if is_chinese(_chunks(content)) else "latin-1"
+
+
+# Two or more Chinese characters in a row, which everyday Chinese text has and Latin-1 text read as GB18030 almost
+# never has (its accented letters stand alone, between ASCII ones).
+_CHINESE_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def is_chinese(chunks: Iterable[bytes]) -> bool:
+    """Whether bytes that are not UTF-8 are Chinese text in GB18030 (GBK is its subset): they decode, every character
+    that is not ASCII is one of GBK's (the Chinese characters, simplified and traditional, and the full-width
+    punctuation a Chinese Windows writes), and two common Chinese characters (GB2312's) stand side by side somewhere.
+
+    Latin-1 text seldom passes: an accented letter next to an ASCII one does not decode, and the rare pair of
+    accented letters that does ("ö" and "ß" in "Größe") makes a single character; the common characters keep
+    Icelandic's "óðó" (in "Þjóðólfsson", two GBK characters) from reading as a word.
+    """
+    decoder, word, last = codecs.getincrementaldecoder("gb18030")(), False, ""
+    try:
+        for chunk in chunks:
+            text = decoder.decode(chunk, final=False)
+            if not text.isascii():
+                text.encode("gbk")
+                word = word or _has_common_word(last + text)  # a word may span two chunks
+            last = text[-1:] or last
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return False
+    return word
+
+
+def _has_common_word(text: str) -> bool:
+    return any(_is_common(first) and _is_common(second)
+               for run in _CHINESE_RUN.findall(text) for first, second in itertools.pairwise(run))
+
+
+def _is_common(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_utf8(content: bytes | Path) -> bool:

@@ -1,6 +1,7 @@
 """The Train page in Chinese in a real browser: opened by a link's ``lang=zh-CN``, and by a browser whose language is
 Chinese (no ``lang`` in the link); the Chinese Train button trains, and the Chinese verdict names the epochs set.
-Every page on a phone's screen, where many learners open a class's link, in Chinese and in English.
+Every page on a phone's screen, where many learners open a class's link, in Chinese and in English. A CSV saved
+by Excel on a Chinese Windows (GBK), uploaded and trained on by its Chinese names.
 
 ``SAVE_SCREENSHOTS=1`` also saves the page, charts drawn, to docs/zh-CN-train.png (the README's picture).
 """
@@ -11,8 +12,19 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
-from browser_helpers import TIMEOUT_MS, alert, assert_no_exception, main, wait_for_app, wait_for_charts
+from browser_helpers import (
+    TIMEOUT_MS,
+    alert,
+    assert_no_exception,
+    click_nav,
+    main,
+    read_table,
+    to_float,
+    wait_for_app,
+    wait_for_charts,
+)
 from conftest import VIEWPORT
 from playwright.sync_api import Page, expect
 
@@ -146,3 +158,37 @@ def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, langua
         open_every_expander(page)
         fit = page.evaluate(_PHONE_FIT)
         assert fit["pageWidth"] <= PHONE["width"] and not fit["outside"] and not fit["cut"], (path, fit)
+
+
+@pytest.mark.browser
+def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp_path):
+    """A learner saves a CSV from Excel on a Chinese Windows (GBK, named in Chinese) and uploads it on the Chinese
+    page: its columns read in Chinese, the page says how it was read, and the Train page fits them by their names."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(200, 2))
+    y = x @ np.array([1.5, -2.0]) + 0.5 + rng.normal(scale=0.01, size=200)
+    path = tmp_path / "房价.csv"
+    lines = ["城市,面积,房龄,价格", *(f"{city},{a:.6f},{b:.6f},{c:.6f}" for city, (a, b), c in
+                                       zip(["北京", "上海", "广州", "深圳"] * 50, x, y, strict=True))]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))  # as Excel writes it
+    page = open_page("/data?lang=zh-CN&epochs=30&learning_rate=0.1")
+    body = main(page)
+    body.locator('input[type="file"]').set_input_files(path)
+    expect(body.get_by_text("房价.csv：200 行 × 4 列，逗号分隔，gb18030。")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(body.get_by_text(text_in("zh-CN", "messages.notice.chinese"))).to_be_visible()
+    wait_for_app(page)
+    body.get_by_role("radiogroup").filter(has_text="删除这些列").get_by_text("删除这些列").click()
+    wait_for_app(page)
+    body.get_by_role("button", name=text_in("zh-CN", "data.use")).click()
+    expect(alert(body, "success")).to_contain_text("正在使用 房价.csv：200 行，2 个特征（面积、房龄），预测 价格。")
+    wait_for_app(page)
+    assert_no_exception(page)
+
+    click_nav(page, text_in("zh-CN", "nav.title.train"))
+    main(page).get_by_role("button", name=text_in("zh-CN", "train.train"), exact=True).click()
+    expect(alert(main(page), "success").filter(has_text=FINISHED)).to_have_count(1, timeout=TIMEOUT_MS)
+    wait_for_app(page)
+    rows = read_table(main(page).get_by_test_id("stTable"))
+    assert list(rows)[:2] == ["面积", "房龄"], rows
+    for name, expected in (("面积", 1.5), ("房龄", -2.0)):
+        assert abs(to_float(rows[name]["随机梯度下降"]) - expected) <= 0.01, rows[name]
