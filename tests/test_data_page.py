@@ -144,6 +144,7 @@ def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short()
 # reads them as no English word)
 SAMPLE_FIELDS = {
     "empty_file": {}, "not_text": {"kind": "xlsx"}, "bom_not_utf8": {}, "no_header": {},
+    "full_width_delimiter": {"mark": "，", "ascii_mark": ","},
     "no_data_rows": {"columns": ["a", "b"]}, "duplicate_columns": {"counts": {"a": 2, "b": 3}},
     "ragged_row": {"delimiter": ";", "line": 12_345, "fields": 3, "header_fields": 2},
     "unclosed_quote": {"delimiter": "\t", "line": 12_345}, "unreadable": {"delimiter": "|", "reason": "x"},
@@ -228,6 +229,17 @@ def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()
     assert at.success[0].value.startswith("正在使用 房价.csv：40 行，2 个特征（面积、房龄）"), at.success[0].value
+
+
+
+def test_a_csv_typed_with_chinese_commas_is_refused_in_chinese_and_the_data_stays() -> None:
+    at = open_page(app(lang="zh-CN"), "data")
+    at = upload(at, "手写.csv", "面积，价格\n1，2\n3，4\n5，7\n".encode())
+    no_exceptions(at)
+    assert [error.value for error in at.error] == [
+        "手写.csv：字段之间用的是全角逗号“，”（中文输入法打出的），CSV 不用它分隔字段。"
+        "请把所有全角逗号替换为英文逗号“,”（在记事本中：编辑 → 替换），保存后重新上传。"]
+    assert at.session_state["data_source"] == "synthetic"
 
 
 # The Data page

@@ -130,6 +130,14 @@ def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path
     np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
 
 
+
+def test_a_file_typed_with_chinese_commas_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "手写.csv").write_text("面积，价格\n1，2\n3，4\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^手写\.csv: The fields are separated by '，'") as caught:
+        distributed.inspect(tmp_path / "手写.csv")
+    assert caught.value.problem == "full_width_delimiter" and caught.value.fields["mark"] == "，"
+
+
 def test_compare_from_the_statistics_is_sgdcores(client: object, tmp_path: Path) -> None:
     frame = regression(seed=14, offset=0.0)
     data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)

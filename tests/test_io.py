@@ -228,7 +228,31 @@ def test_any_chinese_header_in_gbk_reads_back_as_written(names: list[str], rows:
     assert len(table.frame) == rows
 
 
+
 # Delimiters
+
+
+@pytest.mark.parametrize(("text", "mark", "ascii_mark"), [
+    ("面积，价格\n1，2\n3，4\n5，7\n", "，", ","), ("面积；房龄；价格\n1；2；3\n4；5；6\n", "；", ";"),
+    ("x，y\r\n1.5，2\r\n", "，", ","),
+])
+def test_fields_typed_with_a_chinese_input_method_s_commas_are_refused_with_the_mark_to_replace(
+        text: str, mark: str, ascii_mark: str) -> None:
+    """Separated by the full-width comma or semicolon, the file would read as one column of text ("面积，价格"), refused
+    for having no number; the error names the mark and the one to put in its place."""
+    with pytest.raises(DataError, match=f"separated by '{mark}'.*replace every '{mark}' with '{ascii_mark}'") as caught:
+        read_table(text.encode())
+    assert caught.value.problem == "full_width_delimiter"
+    assert caught.value.fields == {"mark": mark, "ascii_mark": ascii_mark}
+
+
+@pytest.mark.parametrize(("text", "columns"), [
+    ("城市,备注,y\n北京,好，很好,1\n上海,一般,2\n", ["城市", "备注", "y"]),  # inside a comma-separated file's text
+    ("备注\n好，很好\n一般\n", ["备注"]),  # one column of text, its commas not on every line
+])
+def test_a_full_width_comma_in_a_field_is_text(text: str, columns: list[str]) -> None:
+    frame = read_table(text.encode()).frame
+    assert list(frame.columns) == columns and frame["备注"].tolist() == ["好，很好", "一般"]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])

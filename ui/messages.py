@@ -163,6 +163,8 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "empty_file": lambda f: {},
     "not_text": _not_text,
     "bom_not_utf8": lambda f: {},
+    "full_width_delimiter": lambda f: {"mark": f["mark"], "ascii_mark": f["ascii_mark"],
+                                       "name": delimiter_word(f["ascii_mark"])},
     "no_header": lambda f: {},
     "no_data_rows": lambda f: {"columns": names(f["columns"])},
     "duplicate_columns": lambda f: {"columns": _times(f["counts"])},

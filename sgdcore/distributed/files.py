@@ -97,6 +97,7 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
     delimiter = reading._detect_delimiter(sample)
     columns = reading._header(sample, delimiter)
     try:
+        reading._check_full_width(sample, delimiter)
         reading._check_header(columns)
     except DataError as error:
         raise DataError(f"{name}: {error}", error.problem, file=name, **error.fields) from None

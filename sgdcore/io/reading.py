@@ -111,6 +111,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     encoding = _detect_encoding(content, head)
     sample = head.decode(encoding, errors="replace")
     delimiter = _detect_delimiter(sample)
+    _check_full_width(sample, delimiter)
     _check_header(_header(sample, delimiter))
     frame = _parse(content, encoding, delimiter)
     frame.columns = [str(column).strip() for column in frame.columns]
@@ -301,6 +302,25 @@ def _detect_delimiter(sample: str) -> str:
 def _header(sample: str, delimiter: str) -> list[str]:
     """The column names as written in the first non-blank line (before pandas renames repeats)."""
     return next((row for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if row), [])
+
+
+# The full-width comma and semicolon a Chinese input method types, and the ASCII marks a CSV separates fields with.
+FULL_WIDTH_DELIMITERS = {"，": ",", "；": ";"}
+
+
+def _check_full_width(sample: str, delimiter: str) -> None:
+    """Refuse a file whose fields a full-width comma or semicolon separates (typed with a Chinese input method), which
+    would otherwise read as one column of text, and say which mark to replace by which."""
+    lines = [line for line in sample.splitlines() if line.strip()]
+    if not lines or len(_header(sample, delimiter)) > 1:
+        return
+    for mark, ascii_mark in FULL_WIDTH_DELIMITERS.items():
+        if len({line.count(mark) for line in lines}) == 1 and mark in lines[0]:
+            raise DataError(
+                f"The fields are separated by {mark!r}, the full-width mark of a Chinese input method, which a CSV "
+                f"does not use: replace every {mark!r} with {ascii_mark!r} (in Notepad: Edit → Replace), save the "
+                "file, then upload it again.", "full_width_delimiter", mark=mark, ascii_mark=ascii_mark
+            )
 
 
 def _check_header(header: list[str]) -> None:
