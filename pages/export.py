@@ -9,6 +9,7 @@ from ui.export import (
     coefficients_frame,
     coefficients_json,
     config_json,
+    csv_file,
     dataset_npz,
     distributed_snippet,
     epoch_history_frame,
@@ -61,15 +62,15 @@ st.caption(t("export.last_run", description=run["description"], message=outcome(
 st.dataframe(coefficients.rename(columns=labels("export.column")), hide_index=True)  # the file keeps its names
 
 left, middle, right = st.columns(3)
-left.download_button(t("export.coefficients_csv"), coefficients.to_csv(index=False), "coefficients.csv", "text/csv",
+left.download_button(t("export.coefficients_csv"), csv_file(coefficients), "coefficients.csv", "text/csv",
                      icon=":material/download:")
 left.download_button(t("export.coefficients_json"), coefficients_json(
     comparison, description=run["description"], target=problem.raw_train.target_name, progress=progress),
     "coefficients.json", "application/json", icon=":material/download:")
-middle.download_button(t("export.epochs_csv"), epoch_history_frame(progress).to_csv(index=False),
+middle.download_button(t("export.epochs_csv"), csv_file(epoch_history_frame(progress)),
                        "history_epochs.csv", "text/csv", icon=":material/download:")
 middle.download_button(t("export.steps_csv"),
-                       step_history_frame(progress, problem.names).to_csv(index=False), "history_steps.csv",
+                       csv_file(step_history_frame(progress, problem.names)), "history_steps.csv",
                        "text/csv", icon=":material/download:",
                        help=t("export.steps_help"))
 right.download_button(t("export.config_json"), config_json(config, settings, run["description"]), "config.json",

@@ -25,6 +25,7 @@ from ui.export import (
     coefficients_frame,
     coefficients_json,
     config_json,
+    csv_file,
     epoch_history_frame,
     share_link,
     step_history_frame,
@@ -428,6 +429,25 @@ def test_exports_hold_the_coefficients_history_and_config(problem) -> None:
     rebuilt = sgdcore.TrainConfig(**{**saved["train_config"],
                                      "schedule": sgdcore.Schedule(**saved["train_config"]["schedule"])})
     assert rebuilt == config
+
+
+
+def test_a_csv_download_with_chinese_names_opens_in_excel_and_reads_back() -> None:
+    """Excel takes a CSV for UTF-8 only with a byte-order mark: a table with Chinese names has one, an ASCII table
+    stays plain bytes; both read back whole, by pandas and by sgdcore."""
+    import io
+
+    import pandas as pd
+
+    from sgdcore.io import read_table
+
+    chinese = pd.DataFrame({"coefficient": ["面积", "房龄", "bias"], "sgd": [1.5, -2.0, 0.5]})
+    ascii_only = chinese.assign(coefficient=["x1", "x2", "bias"])
+    assert csv_file(chinese).startswith(b"\xef\xbb\xbf") and csv_file(chinese).decode("utf-8-sig").startswith("coef")
+    assert csv_file(ascii_only) == ascii_only.to_csv(index=False).encode("ascii")
+    for frame in (chinese, ascii_only):
+        pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(csv_file(frame))), frame)
+        pd.testing.assert_frame_equal(read_table(csv_file(frame)).frame, frame)
 
 
 def test_a_diverged_run_exports_valid_json_with_nulls(problem) -> None:

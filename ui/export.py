@@ -84,6 +84,14 @@ def coefficients_json(comparison: sgdcore.Comparison, *, description: str, targe
     return json.dumps(document, indent=2, allow_nan=False)
 
 
+def csv_file(frame: pd.DataFrame) -> bytes:
+    """A table as a CSV file to download: UTF-8, with a byte-order mark when it holds more than ASCII (names of
+    uploaded columns, 面积): Excel reads a CSV without one in the Windows code page (GBK on a Chinese Windows) and would
+    show those names garbled. pandas and sgdcore read the mark."""
+    text = frame.to_csv(index=False)
+    return text.encode("utf-8" if text.isascii() else "utf-8-sig")
+
+
 def epoch_history_frame(progress: sgdcore.Progress) -> pd.DataFrame:
     """Full training (and test) loss after each epoch, with the step and the wall time at that point."""
     epochs = np.arange(len(progress.epoch_train_loss))

@@ -8,6 +8,7 @@ by Excel on a Chinese Windows (GBK), uploaded and trained on by its Chinese name
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from pathlib import Path
@@ -163,7 +164,8 @@ def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, langua
 @pytest.mark.browser
 def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp_path):
     """A learner saves a CSV from Excel on a Chinese Windows (GBK, named in Chinese) and uploads it on the Chinese
-    page: its columns read in Chinese, the page says how it was read, and the Train page fits them by their names."""
+    page: its columns read in Chinese, the page says how it was read, the Train page fits them by their names, and the
+    coefficients download as a CSV that Excel reads as UTF-8."""
     rng = np.random.default_rng(11)
     x = rng.normal(size=(200, 2))
     y = x @ np.array([1.5, -2.0]) + 0.5 + rng.normal(scale=0.01, size=200)
@@ -192,3 +194,10 @@ def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp
     assert list(rows)[:2] == ["面积", "房龄"], rows
     for name, expected in (("面积", 1.5), ("房龄", -2.0)):
         assert abs(to_float(rows[name]["随机梯度下降"]) - expected) <= 0.01, rows[name]
+
+    click_nav(page, text_in("zh-CN", "nav.title.export"))  # the coefficients, for Excel on the same Windows
+    with page.expect_download() as download:
+        main(page).get_by_role("button", name=text_in("zh-CN", "export.coefficients_csv")).click()
+    saved = Path(download.value.path()).read_bytes()
+    assert saved.startswith(codecs.BOM_UTF8), saved[:20]  # without it, Excel reads the file as GBK: garbled names
+    assert saved.decode("utf-8-sig").splitlines()[1].startswith("面积,"), saved
