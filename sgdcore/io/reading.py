@@ -1,11 +1,11 @@
 """Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
 The bytes decide the encoding (UTF-8, with or without a byte-order mark; else GB18030 for Chinese text, which Excel
-on a Chinese Windows saves; else Latin-1), the first lines the
-delimiter; a line may end in a line feed or in a carriage return alone. A file that is not text (an image, a
-spreadsheet, an archive) is called what it is. Columns of numbers written with thousands separators or decimal
-commas are read as numbers (``numbers``). Every problem is a :class:`~sgdcore.errors.DataError` that names the
-line and says what to fix.
+on a Chinese Windows saves; else Latin-1), the first lines the delimiter; a line may end in a line feed or in a
+carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
+whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
+written with thousands separators or decimal commas are read as numbers (``numbers``). Every problem is a
+:class:`~sgdcore.errors.DataError` that names the line and says what to fix.
 """
 
 from __future__ import annotations
