@@ -210,6 +210,20 @@ def test_a_chinese_character_cut_by_a_chunk_boundary_is_still_chinese(monkeypatc
         assert reading.is_chinese(reading._chunks(raw)), chunk_bytes
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="abxyzAZ019 ,;.-\n\"", min_size=1, max_size=6),
+                          st.text(alphabet="éèàüöäßñçåøÆØÅÞðóÿ", max_size=3)), min_size=1, max_size=40))
+def test_latin1_text_is_never_taken_for_chinese_while_its_accented_letters_come_three_at_most_in_a_row(
+        pieces: list[tuple[str, str]]) -> None:
+    """Two common Chinese characters take four bytes of 0xA1 or more in a row, that is four accented letters of
+    Latin-1: text with three at most in a row (every European language's words) is read as Latin-1."""
+    from sgdcore.io import reading
+
+    raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
+    assert not reading.is_chinese([raw])
+    assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))])  # however the bytes arrive
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="面积价格城市房龄北京上海温度湿度风速雨量样本编号（）：，", min_size=2, max_size=6),
                 min_size=1, max_size=4, unique=True),
