@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import re
@@ -448,6 +449,20 @@ def test_a_csv_download_with_chinese_names_opens_in_excel_and_reads_back() -> No
     for frame in (chinese, ascii_only):
         pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(csv_file(frame))), frame)
         pd.testing.assert_frame_equal(read_table(csv_file(frame)).frame, frame)
+
+
+
+def test_the_json_downloads_write_chinese_as_chinese(problem) -> None:
+    """A Chinese page's description and uploaded names are written as characters a person reads in any editor
+    (面积), not as JSON's escapes (\\u9762\\u79ef), and read back the same."""
+    config = sgdcore.TrainConfig(epochs=1)
+    progress = last(problem.train, config)
+    comparison = dataclasses.replace(problem.compare(progress.weights, progress.bias), names=("面积", "房龄", "bias"))
+    text = coefficients_json(comparison, description="合成数据，1000 行", target="价格", progress=progress)
+    assert '"面积": ' in text and '"data": "合成数据，1000 行"' in text and "\\u" not in text
+    assert json.loads(text)["sgd"]["weights"]["房龄"] == pytest.approx(progress.weights[1])
+    saved = config_json(config, {"lang": "zh-CN"}, "合成数据")
+    assert '"data": "合成数据"' in saved and json.loads(saved)["data"] == "合成数据"
 
 
 def test_a_diverged_run_exports_valid_json_with_nulls(problem) -> None:

@@ -81,7 +81,7 @@ def coefficients_json(comparison: sgdcore.Comparison, *, description: str, targe
         document["truth"] = {"weights": {n: _number(v) for n, v in zip(names[:-1], comparison.truth[:-1],
                                                                         strict=True)},
                              "bias": _number(comparison.truth[-1])}
-    return json.dumps(document, indent=2, allow_nan=False)
+    return json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False)  # 面积, not \u9762\u79ef
 
 
 def csv_file(frame: pd.DataFrame) -> bytes:
@@ -118,7 +118,7 @@ def config_json(config: sgdcore.TrainConfig, settings: Mapping[str, str], descri
     """
     document = {"data": description, "train_config": dataclasses.asdict(config),
                 "dashboard_settings": dict(settings)}
-    return json.dumps(document, indent=2, default=str)
+    return json.dumps(document, indent=2, default=str, ensure_ascii=False)
 
 
 def share_link(app_url: str | None, page: str, settings: Mapping[str, str]) -> str:
