@@ -39,9 +39,15 @@ from ui.i18n import t
 DATASET_BYTES_PER_VALUE = 13
 DATASET_KEPT_BYTES_PER_VALUE = 9
 PROBLEM_BYTES_PER_VALUE = 32
-# Parsing an upload with pandas' C engine peaks at 0.86 × the file's size above the bytes themselves (resident
-# size at 1,000,000 × 20, README; tracemalloc sees 0.42-0.83 of it, as the parser's own buffers are not traced).
-PARSE_BYTES_PER_FILE_BYTE = 0.9
+# Parsing an upload (sgdcore.io.read_table, pandas' C engine) peaks, above the bytes themselves, at 16 bytes a value
+# (a column's arrays, twice while the parser joins its chunks) plus the bytes of its text again, which pandas keeps
+# as strings. Resident size: 1,000,000 × 20 floats (392 MB) 16.0 a value; 10,000,000 × 4 one-digit numbers (80 MB)
+# 16.0; 5,000,000 × 4 one-letter texts (40 MB) 9.9; 500,000 × 4 texts of 40 characters (84 MB) 16 a value and 1.1 a
+# byte of text. The figures below cover each (tests/test_memory.py measures them). A file's size alone cannot say
+# it: 80 MB of one-digit numbers take 8 times their size, 392 MB of floats 0.82 times.
+PARSE_BYTES_PER_VALUE = 18
+PARSE_BYTES_PER_TEXT_BYTE = 1.2
+UPLOAD_SAMPLE_BYTES = 64 * 1024  # the first lines, which say the delimiter and the columns' kinds
 # Kept free under the limit: the heap's fragments, Streamlit's messages, and the estimates' own error.
 MARGIN_FRACTION = 0.1
 # Never refused: the margin covers it, and the default data must not wait for someone's large build to end.
@@ -175,9 +181,27 @@ def problem_peak(n_rows: int, n_features: int) -> int:
     return PROBLEM_BYTES_PER_VALUE * n_rows * (n_features + 1)
 
 
-def upload_peak(file_bytes: int) -> int:
-    """Peak bytes of parsing an upload of ``file_bytes``, over the bytes themselves."""
-    return int(PARSE_BYTES_PER_FILE_BYTE * file_bytes)
+def upload_peak(content: bytes) -> int:
+    """Peak bytes of parsing the CSV file ``content``, over the bytes themselves: by its values (its lines times
+    the fields of its header) and the share of its first lines that is text rather than numbers."""
+    lines = content[:UPLOAD_SAMPLE_BYTES].splitlines()
+    lines = lines[:-1] if len(lines) > 2 else lines  # the last may be cut
+    header = lines[0] if lines else b""
+    delimiter = max((b",", b";", b"\t", b"|"), key=header.count)
+    rows = max(content.count(b"\n"), content.count(b"\r")) + 1  # a line may end in a carriage return alone
+    fields = [field for line in lines[1:] for field in line.split(delimiter)]
+    text_share = sum(len(field) for field in fields if not _number(field)) / max(1, sum(map(len, lines[1:])))
+    values = rows * (header.count(delimiter) + 1)
+    return int(PARSE_BYTES_PER_VALUE * values + PARSE_BYTES_PER_TEXT_BYTE * text_share * len(content))
+
+
+def _number(field: bytes) -> bool:
+    """Whether a field reads as a number (or is empty: a missing value is a number's place)."""
+    try:
+        float(field.strip(b' "') or b"0")
+    except ValueError:
+        return False
+    return True
 
 
 def dataset_from_table_peak(n_rows: int, n_features: int) -> int:

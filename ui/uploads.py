@@ -33,7 +33,7 @@ def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha1(content).hexdigest()[:16])
         try:
-            with BUDGET.reserve(upload_peak(len(content)), t("data.reading", size=size_text(len(content)))):
+            with BUDGET.reserve(upload_peak(content), t("data.reading", size=size_text(len(content)))):
                 table = read_table(content, name=name)
             return {"file_id": file_id, "name": name, "table": table, "digest": digest.result(),
                     "summary": column_summary(table.frame), "built": {}}
