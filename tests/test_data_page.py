@@ -213,7 +213,6 @@ def test_a_bad_upload_on_the_chinese_page_is_told_in_chinese_with_the_chinese_op
     assert at.success[0].value.startswith("Using gaps.csv: 28 rows"), at.success[0].value
 
 
-
 def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None:
     """A learner's file from Excel on a Chinese Windows ("CSV (逗号分隔)", GBK): its columns, its text and the page's
     words about it are Chinese, and it trains as any upload."""
@@ -229,7 +228,6 @@ def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()
     assert at.success[0].value.startswith("正在使用 房价.csv：40 行，2 个特征（面积、房龄）"), at.success[0].value
-
 
 
 def test_a_csv_typed_with_chinese_commas_is_refused_in_chinese_and_the_data_stays() -> None:

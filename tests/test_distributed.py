@@ -115,7 +115,6 @@ def test_inspect_lists_the_files_columns_and_partitions_without_a_cluster(tmp_pa
     assert distributed.inspect(tmp_path / "c.csv", partition_bytes=2000).n_partitions > 5
 
 
-
 def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path: Path) -> None:
     """As a CSV in memory (sgdcore.io): Chinese saved by Excel on a Chinese Windows (GBK) keeps its names, across
     byte ranges that cut its characters anywhere."""
@@ -128,7 +127,6 @@ def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path
     assert data.n_rows == 600 and data.feature_names == ("面积", "房龄", "楼层")
     reference = LinearRegression().fit(frame[["面积", "房龄", "楼层"]], frame["价格"])
     np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
-
 
 
 def test_a_file_typed_with_chinese_commas_is_refused_by_name(tmp_path: Path) -> None:

@@ -166,7 +166,6 @@ def test_latin1_is_detected_with_a_notice() -> None:
     assert "Dropped 1 non-numeric feature column(s): 'ville'." in data.notices
 
 
-
 def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> None:
     """Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK: its names and its text read as written, not as the
     Latin-1 mojibake ("Ãæ»ý" for 面积) a Western fallback makes of them."""
@@ -240,7 +239,6 @@ def test_any_chinese_header_in_gbk_reads_back_as_written(names: list[str], rows:
     assert table.encoding == "gb18030"
     assert list(table.frame.columns) == [*names, "目标"]
     assert len(table.frame) == rows
-
 
 
 # Delimiters
@@ -439,7 +437,6 @@ def test_column_summary_of_an_all_missing_column() -> None:
     assert np.isnan(row["mean"])
 
 
-
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.float64, st.integers(0, 40), elements=st.sampled_from(
     [0.0, -0.0, 1.5, -2.0, 1e300, np.inf, -np.inf, np.nan]) | st.floats(-1e6, 1e6)))
@@ -636,7 +633,6 @@ def test_as_many_features_as_rows_is_also_not_unique_with_the_bias() -> None:
     with pytest.raises(DataError, match=r"3 rows but 3 features: with the bias that is 4 unknowns"):
         dataset_from_frame(square, "y")
     assert dataset_from_frame(square, "y", ["a", "b"]).X.shape == (3, 2)
-
 
 
 @settings(max_examples=60, deadline=None)

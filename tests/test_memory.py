@@ -154,7 +154,6 @@ def test_the_estimates_cover_the_measured_peaks_without_doubling_them(n_rows: in
     assert matrix_peak <= memory.dataset_from_table_peak(n_rows, n_features)
 
 
-
 # How a parse's peak is measured: the growth of the resident size's high-water mark (VmHWM: getrusage's would start
 # at pytest's own size, which a new interpreter inherits through fork) in a new interpreter, the file's bytes already
 # read (ui.memory counts the peak over them), pandas and sgdcore.io already imported.

@@ -432,7 +432,6 @@ def test_exports_hold_the_coefficients_history_and_config(problem) -> None:
     assert rebuilt == config
 
 
-
 def test_a_csv_download_with_chinese_names_opens_in_excel_and_reads_back() -> None:
     """Excel takes a CSV for UTF-8 only with a byte-order mark: a table with Chinese names has one, an ASCII table
     stays plain bytes; both read back whole, by pandas and by sgdcore."""
@@ -449,7 +448,6 @@ def test_a_csv_download_with_chinese_names_opens_in_excel_and_reads_back() -> No
     for frame in (chinese, ascii_only):
         pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(csv_file(frame))), frame)
         pd.testing.assert_frame_equal(read_table(csv_file(frame)).frame, frame)
-
 
 
 def test_the_json_downloads_write_chinese_as_chinese(problem) -> None:
