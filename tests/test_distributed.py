@@ -129,6 +129,11 @@ def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path
     np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
 
 
+def test_a_western_excel_file_keeps_its_euro_sign(tmp_path: Path) -> None:
+    (tmp_path / "preise.csv").write_bytes("Preis (€);Kunde’s Größe;y\n1,5;2;3\n".encode("cp1252"))
+    assert distributed.inspect(tmp_path / "preise.csv").columns == ("Preis (€)", "Kunde’s Größe", "y")
+
+
 def test_a_file_typed_with_chinese_commas_is_refused_by_name(tmp_path: Path) -> None:
     (tmp_path / "手写.csv").write_text("面积，价格\n1，2\n3，4\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"^手写\.csv: The fields are separated by '，'") as caught:

@@ -166,6 +166,19 @@ def test_latin1_is_detected_with_a_notice() -> None:
     assert "Dropped 1 non-numeric feature column(s): 'ville'." in data.notices
 
 
+def test_windows_1252_from_excel_on_a_western_windows_keeps_its_euro_and_quotes() -> None:
+    """Excel on a German or French Windows saves in Windows-1252, where € is 0x80 and ’ 0x92: Latin-1 would read
+    them as invisible control characters. A file of Latin-1's own bytes, or with a byte Windows-1252 leaves
+    undefined, stays Latin-1."""
+    table = read_table("Preis (€);Kunde’s Größe;y\n1,5;„gut“ – sehr;2\n2,5;ok;3\n".encode("cp1252"))
+    assert table.encoding == "cp1252"
+    assert list(table.frame.columns) == ["Preis (€)", "Kunde’s Größe", "y"]
+    assert table.frame["Kunde’s Größe"].tolist() == ["„gut“ – sehr", "ok"]
+    assert table.notices[0] == "Read as Windows-1252, the Western European of Excel on Windows (the file is not UTF-8)."
+    assert read_table("café,y\n1,2\n".encode("latin-1")).encoding == "latin-1"
+    assert read_table(b"a\x81b,y\n1,2\n").encoding == "latin-1"  # 0x81: no character of Windows-1252
+
+
 def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> None:
     """Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK: its names and its text read as written, not as the
     Latin-1 mojibake ("Ãæ»ý" for 面积) a Western fallback makes of them."""

@@ -250,6 +250,7 @@ def _written_like(thousands: str, decimal: str) -> str:
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
     "latin1": lambda f: {},
+    "windows1252": lambda f: {},
     "chinese": lambda f: {},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},

@@ -16,15 +16,21 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "chinese", "number_format", "text_dropped", "one_hot", "one_hot_single_value", "missing_dropped",
-    "missing_dropped_in_files", "target_missing_dropped", "missing_filled", "missing_filled_in_files",
-    "infinite_dropped",
+    "latin1", "windows1252", "chinese", "number_format", "text_dropped", "one_hot", "one_hot_single_value",
+    "missing_dropped", "missing_dropped_in_files", "target_missing_dropped", "missing_filled",
+    "missing_filled_in_files", "infinite_dropped",
 )
 
 
 def latin1() -> Notice:
     """The file was read as Latin-1, not being UTF-8."""
     return Notice("Read as Latin-1 (the file is not UTF-8).", "latin1")
+
+
+def windows1252() -> Notice:
+    """The file was read as Windows-1252 (Western European, as Excel on Windows saves it), not being UTF-8."""
+    return Notice("Read as Windows-1252, the Western European of Excel on Windows (the file is not UTF-8).",
+                  "windows1252")
 
 
 def chinese() -> Notice:

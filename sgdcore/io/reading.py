@@ -1,7 +1,8 @@
 """Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
-The bytes decide the encoding (UTF-8, with or without a byte-order mark; else GB18030 for Chinese text, which Excel
-on a Chinese Windows saves; else Latin-1), the first lines the delimiter; a line may end in a line feed or in a
+The bytes decide the encoding (UTF-8, with or without a byte-order mark; else GB18030 for Chinese text and
+Windows-1252 for Western text with its € and curly quotes, as Excel on Windows saves them; else Latin-1), the first
+lines the delimiter; a line may end in a line feed or in a
 carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
 whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
 written with thousands separators or decimal commas are read as numbers (``numbers``). Every problem is a
@@ -59,8 +60,8 @@ class Table:
     name : str
         The file name to show to the user.
     encoding : str
-        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"gb18030"`` (Chinese, GBK's superset) or
-        ``"latin-1"``.
+        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"gb18030"`` (Chinese, GBK's superset),
+        ``"cp1252"`` (Windows-1252: Latin-1 but for € ‘ ’ “ ” – — and a few more) or ``"latin-1"``.
     delimiter : str
         One of ``,`` ``;`` tab ``|``.
     notices : tuple of Notice
@@ -121,7 +122,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
     number_formats = _read_written_numbers(frame, delimiter)
-    notices = {"latin-1": (notice.latin1(),), "gb18030": (notice.chinese(),)}.get(encoding, ())
+    notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
+               "gb18030": (notice.chinese(),)}.get(encoding, ())
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items())
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
 
@@ -208,7 +210,8 @@ def _head(content: bytes | Path) -> bytes:
 
 def _detect_encoding(content: bytes | Path, head: bytes) -> str:
     """``"utf-8-sig"`` with a byte-order mark, ``"utf-8"`` when the bytes are valid UTF-8, ``"gb18030"`` when they
-    are Chinese text (:func:`is_chinese`), else ``"latin-1"``.
+    are Chinese text (:func:`is_chinese`), ``"cp1252"`` when they use Windows-1252's own characters
+    (:func:`is_windows_1252`), else ``"latin-1"``.
 
     Latin-1 decodes any bytes, so it is the fallback; it is right for most Western European exports. A file
     that starts with the byte-order mark and is not UTF-8 is an error: it is neither.
@@ -223,7 +226,29 @@ def _detect_encoding(content: bytes | Path, head: bytes) -> str:
         return "utf-8-sig"
     if utf8:
         return "utf-8"
-    return "gb18030" if is_chinese(_chunks(content)) else "latin-1"
+    if is_chinese(_chunks(content)):
+        return "gb18030"
+    return "cp1252" if is_windows_1252(_chunks(content)) else "latin-1"
+
+
+# The bytes Latin-1 reads as control characters, which no text holds, and Windows-1252 as € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž
+# ‘ ’ “ ” • – — ˜ ™ š › œ ž Ÿ (but five it leaves undefined).
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+
+
+def is_windows_1252(chunks: Iterable[bytes]) -> bool:
+    """Whether bytes that are neither UTF-8 nor Chinese are Windows-1252 rather than Latin-1: they hold at least one of
+    the bytes the two read differently (Excel on a Western Windows writes € as 0x80, ’ as 0x92), and every one of
+    them is a character of Windows-1252. The two agree on every other byte."""
+    used = False
+    for chunk in chunks:
+        if _C1_BYTES.search(chunk):
+            try:
+                chunk.decode("cp1252")  # one byte a character: a chunk decodes alone
+            except UnicodeDecodeError:
+                return False
+            used = True
+    return used
 
 
 # Two or more Chinese characters in a row, which everyday Chinese text has and Latin-1 text read as GB18030 almost
