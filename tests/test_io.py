@@ -216,7 +216,9 @@ def test_a_rare_chinese_character_among_common_ones_is_chinese() -> None:
 def test_a_chinese_character_cut_by_a_chunk_boundary_is_still_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
     from sgdcore.io import reading
 
-    raw = ("面积,价格\n" + "".join(f"{i},{2 * i}\n" for i in range(50)) + "备注,1\n").encode("gbk")
+    # 丂 is 0x81 0x40 in GBK: its second byte is "@", so a chunk after its first byte is ASCII and must be decoded
+    raw = ("面积,价格\n" + "".join(f"{i},{2 * i}\n" for i in range(50)) + "备注丂,1\n").encode("gbk")
+    assert "丂".encode("gbk") == b"\x81@"
     for chunk_bytes in (1, 3, 7):  # every boundary falls inside some character
         monkeypatch.setattr(reading, "CHUNK_BYTES", chunk_bytes)
         assert reading.is_chinese(reading._chunks(raw)), chunk_bytes

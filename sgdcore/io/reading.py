@@ -268,6 +268,9 @@ def is_chinese(chunks: Iterable[bytes]) -> bool:
     decoder, word, last = codecs.getincrementaldecoder("gb18030")(), False, ""
     try:
         for chunk in chunks:
+            if chunk.isascii() and not decoder.getstate()[0]:  # rows of numbers: nothing to decode, and fast
+                last = chr(chunk[-1]) if chunk else last
+                continue
             text = decoder.decode(chunk, final=False)
             if not text.isascii():
                 text.encode("gbk")
