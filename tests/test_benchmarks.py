@@ -61,7 +61,11 @@ def test_bench_csv_compares_every_way_of_reading_the_same_file(run_benchmark: Ca
     output = run_benchmark("bench_csv.py", "--rows", "2000", "--cols", "5")
     for way in "abcdefg":
         assert re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}× +-?\d+", output, re.MULTILINE), way
-    assert re.search(rf"^\(g\) .+parse_upload {NUMBER} s \+ dataset_from_frame {NUMBER} s", output, re.MULTILINE)
+    assert re.search(rf"^\(g\) .+parse_upload {NUMBER} s \+ dataset_from_frame {NUMBER} s; the budget's estimate "
+                     rf"{NUMBER} MB", output, re.MULTILINE)
+    chinese = run_benchmark("bench_csv.py", "--rows", "2000", "--cols", "5", "--encoding", "gbk")
+    assert "(Chinese column names in GBK; pandas told the encoding)" in chinese
+    assert all(re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}×", chinese, re.MULTILINE) for way in "abcdefg")
 
 
 def test_bench_memory_reports_the_peak_against_the_data_and_the_compile_times(
