@@ -14,7 +14,14 @@ def rss_bytes() -> int:
 
 
 def peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    """This process's peak resident size: its address space's high-water mark (``VmHWM``, which
+    :func:`reset_peak_rss` resets). Not ``getrusage``'s ``ru_maxrss``: that starts at the parent's size, which a
+    child inherits through fork and exec, so a child of a large parent measured no peak below it."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def reset_peak_rss() -> bool:
