@@ -22,7 +22,7 @@ in a fresh subprocess so that one run's memory cannot pollute the next:
     ``dataset_from_frame``; its notes give the memory budget's estimate of the parse (``ui.memory.upload_peak``)
     beside the peak measured.
 
-Peak memory is the child's peak resident size (``ru_maxrss``) over its resident size just before the
+Peak memory is the child's peak resident size (``VmHWM``) over its resident size just before the
 measurement (imports done, peak counter reset where Linux allows it).
 """
 

@@ -4,7 +4,7 @@
     python benchmarks/bench_memory.py --rows 100000  # smaller
 
 Each measurement runs in a fresh subprocess. Memory: the baseline already holds X, y, the imports
-and the compiled kernel; the extra memory of ``train()`` is its peak resident size (``ru_maxrss``,
+and the compiled kernel; the extra memory of ``train()`` is its peak resident size (``VmHWM``,
 peak reset just before training where Linux allows it) over that baseline, and tracemalloc's peak
 of NumPy and Python allocations inside ``train()``. Target: extra memory below the data's size.
 """
