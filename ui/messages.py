@@ -127,14 +127,14 @@ def counts(by_column: Mapping[str, int], target: object = None, limit: int = LIS
     """``'age' (3), 'income' (1, the target)``."""
     items = list(by_column.items())
     return listed([t("messages.glue.count_target" if name == target else "messages.glue.count",
-                      name=echo(str(name)), count=count) for name, count in items[:limit]], len(items), limit)
+                     name=echo(str(name)), count=count) for name, count in items[:limit]], len(items), limit)
 
 
 def examples(by_column: Mapping[str, object], limit: int = LISTED) -> str:
     """``'city' (e.g. 'Paris')``."""
     items = list(by_column.items())
     return listed([t("messages.glue.example", name=echo(str(name)), example=echo(example))
-                    for name, example in items[:limit]], len(items), limit)
+                   for name, example in items[:limit]], len(items), limit)
 
 
 def _times(by_name: Mapping[str, int]) -> str:
