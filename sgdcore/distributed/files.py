@@ -92,8 +92,7 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
         except UnicodeDecodeError as error:  # a multi-byte character cut at the end of the sample is still UTF-8
             whole_lines = head[:head.rfind(b"\n") + 1] or head  # no character cut at the end
             encoding = ("utf-8" if error.start >= len(head) - 3
-                        else "gb18030" if reading.is_chinese([whole_lines])
-                        else "cp1252" if reading.is_windows_1252([head]) else "latin-1")
+                        else reading.encoding_not_utf8(lambda: [whole_lines]))
     sample = head.decode(encoding, errors="replace")
     delimiter = reading._detect_delimiter(sample)
     columns = reading._header(sample, delimiter)

@@ -19,7 +19,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -224,11 +224,16 @@ def _detect_encoding(content: bytes | Path, head: bytes) -> str:
                 "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again.", "bom_not_utf8"
             )
         return "utf-8-sig"
-    if utf8:
-        return "utf-8"
-    if is_chinese(_chunks(content)):
+    return "utf-8" if utf8 else encoding_not_utf8(lambda: _chunks(content))
+
+
+def encoding_not_utf8(chunks: Callable[[], Iterable[bytes]]) -> str:
+    """The encoding of bytes that are not UTF-8, each call of ``chunks`` giving them afresh: ``"gb18030"`` for
+    Chinese text (:func:`is_chinese`), ``"cp1252"`` when they use Windows-1252's own characters
+    (:func:`is_windows_1252`), else ``"latin-1"``. Files on a cluster are told by their first lines alike."""
+    if is_chinese(chunks()):
         return "gb18030"
-    return "cp1252" if is_windows_1252(_chunks(content)) else "latin-1"
+    return "cp1252" if is_windows_1252(chunks()) else "latin-1"
 
 
 # The bytes Latin-1 reads as control characters, which no text holds, and Windows-1252 as € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž
