@@ -194,6 +194,8 @@ SCHEDULE_FIELDS = {"decay_gamma": "gamma", "decay_epochs": "step_size", "power_t
 def schedule_controls(kind: str) -> tuple[str, ...]:
     """The sidebar's controls of the schedule ``kind``: ``("decay_gamma", "decay_epochs")`` for a step decay."""
     return tuple(key for key, field in SCHEDULE_FIELDS.items() if field in READS[kind])
+
+
 RATES_GIVEN_AS = ("multiples", "absolute")  # multiples of half a stability limit, or learning rates η
 # Whose limit the multiples are of: the full batch's (2/λ_max for plain descent), or the batch size's the page uses.
 MULTIPLES_OF = ("full_batch", "batch_size")
