@@ -44,12 +44,25 @@ PROBLEM_BYTES_PER_VALUE = 32
 # (a column's arrays, twice while the parser joins its chunks) plus the bytes of its text again, which pandas keeps
 # as strings. Resident size: 1,000,000 × 20 floats (392 MB) 16.0 a value; 10,000,000 × 4 one-digit numbers (80 MB)
 # 16.0; 5,000,000 × 4 one-letter texts (40 MB) 9.9; 500,000 × 4 texts of 40 characters (84 MB) 16 a value and 1.1 a
-# byte of text. The figures below cover each (tests/test_memory.py measures them). A file's size alone cannot say
-# it: 80 MB of one-digit numbers take 8 times their size, 392 MB of floats 0.82 times.
+# byte of text. A column of text with stretches of empty fields or numbers costs far more: the parser reads a file in
+# chunks of rows, a chunk of such a stretch makes an array of numbers, and joining it to the chunks of text makes
+# every value and every string a Python object. A notes column of 1,000,000 rows, its first half empty, its second
+# of 52-character notes (30 MB): 184 MB, 62 a value and 4.7 a byte of text; empty but for one row: 78 a value; a
+# column of 1,000,000 numbers whose last row is a word: 57 a value. Which chunks hold text the samples cannot say,
+# so any column whose sampled fields mix text with empty fields or numbers is charged as mixed (the same column with
+# a word in 1% of its rows, in every chunk: 20 a value measured, 90 charged). The figures below cover each
+# (tests/test_memory.py measures them). A file's size alone cannot say it: 80 MB of one-digit numbers take 8 times
+# their size, 392 MB of floats 0.82 times.
 PARSE_BYTES_PER_VALUE = 18
 PARSE_BYTES_PER_TEXT_BYTE = 1.2
-UPLOAD_SAMPLE_BYTES = 64 * 1024  # the first lines, which say the delimiter and the columns' kinds
-UPLOAD_COUNT_BYTES = 4_000_000  # the lines counted, to scale to the whole file
+PARSE_BYTES_PER_MIXED_VALUE = 90
+PARSE_BYTES_PER_MIXED_TEXT_BYTE = 5
+# The lines counted for the file's length and read for its columns' kinds, at places spread over the whole file: its
+# first lines need not resemble the rest (counting all of a 400 MB upload's lines takes 0.2 s).
+UPLOAD_PLACES = 16
+UPLOAD_COUNT_BYTES = 256 * 1024
+UPLOAD_SAMPLE_BYTES = 16 * 1024
+UPLOAD_HEADER_BYTES = 64 * 1024  # the header's line, which says the delimiter and the columns
 # Kept free under the limit: the heap's fragments, Streamlit's messages, and the estimates' own error.
 MARGIN_FRACTION = 0.1
 # Never refused: the margin covers it, and the default data must not wait for someone's large build to end.
@@ -185,20 +198,49 @@ def problem_peak(n_rows: int, n_features: int) -> int:
 
 def upload_peak(content: bytes) -> int:
     """Peak bytes of parsing the CSV file ``content``, over the bytes themselves: by its values (its lines times
-    the fields of its header) and the share of its first lines that is text rather than numbers; an estimate, whose
-    error the budget's margin covers."""
-    lines = content[:UPLOAD_SAMPLE_BYTES].splitlines()
-    lines = lines[:-1] if len(lines) > 2 else lines  # the last may be cut
-    header = lines[0] if lines else b""
+    the fields of its header) and the bytes of its text, each at the cost of its column's kind (numbers, text, or
+    text mixed with empty fields or numbers), read at places spread over the file; an estimate, whose error the
+    budget's margin covers."""
+    header, *_ = content[:UPLOAD_HEADER_BYTES].splitlines() or [b""]
     delimiter = max((b",", b";", b"\t", b"|"), key=header.count)
-    # Lines counted in the first 4 MB and scaled to the file: counting all of a 400 MB upload takes 0.2 s.
-    counted = content[:UPLOAD_COUNT_BYTES]
-    line_ends = counted.count(b"\n") or counted.count(b"\r")  # a line may end in a carriage return alone
-    rows = math.ceil(line_ends * len(content) / max(1, len(counted))) + 1
-    fields = [field for line in lines[1:] for field in line.split(delimiter)]
-    text_share = sum(len(field) for field in fields if not _number(field)) / max(1, sum(map(len, lines[1:])))
-    values = rows * (header.count(delimiter) + 1)
-    return int(PARSE_BYTES_PER_VALUE * values + PARSE_BYTES_PER_TEXT_BYTE * text_share * len(content))
+    counted = _spread(content, UPLOAD_COUNT_BYTES)
+    newlines = sum(part.count(b"\n") for part in counted)
+    line_ends = newlines or sum(part.count(b"\r") for part in counted)  # a line may end in a carriage return alone
+    rows = math.ceil(line_ends * len(content) / max(1, sum(map(len, counted)))) + 1
+    # Whole lines only: each place's first line may be cut (the file's first is its header), and its last but the
+    # file's own (a total's row at the end is text in a column of numbers).
+    places = _spread(content, UPLOAD_SAMPLE_BYTES)
+    lines = [line for part in places[:-1] for line in part.splitlines()[1:-1]] + places[-1].splitlines()[1:]
+    lines = lines or content[:UPLOAD_HEADER_BYTES].splitlines()[1:]  # a file of one row, or of long lines
+    n_columns = header.count(delimiter) + 1
+    sampled = [line.split(delimiter, n_columns - 1) for line in lines]
+    whole = [fields for fields in sampled if len(fields) == n_columns]
+    columns = list(zip(*whole, strict=True)) or [()] * n_columns
+    sampled_bytes = max(1, sum(map(len, lines)))
+    per_value = text_share = 0.0
+    for fields in columns:
+        mixed = _mixed(fields)
+        per_value += PARSE_BYTES_PER_MIXED_VALUE if mixed else PARSE_BYTES_PER_VALUE
+        per_text_byte = PARSE_BYTES_PER_MIXED_TEXT_BYTE if mixed else PARSE_BYTES_PER_TEXT_BYTE
+        text_share += per_text_byte * sum(len(field) for field in fields if not _number(field)) / sampled_bytes
+    return int(per_value * rows + text_share * len(content))
+
+
+def _mixed(fields: tuple[bytes, ...]) -> bool:
+    """Whether a column's sampled fields mix text with empty fields or numbers, or are all empty (its text, if it
+    has any, lies elsewhere): the parser's chunks of it then differ in kind (above)."""
+    empty = sum(1 for field in fields if not field.strip(b' "'))
+    text = sum(1 for field in fields if not _number(field))
+    return bool(fields) and (empty == len(fields) or 0 < text < len(fields))
+
+
+def _spread(content: bytes, size: int) -> list[bytes]:
+    """``UPLOAD_PLACES`` slices of ``size`` bytes of ``content``, the first at its start, the last at its end and
+    the others evenly between; ``content`` whole when they would cover it."""
+    if len(content) <= size * UPLOAD_PLACES:
+        return [content]
+    starts = ((len(content) - size) * place // (UPLOAD_PLACES - 1) for place in range(UPLOAD_PLACES))
+    return [content[start:start + size] for start in starts]
 
 
 def _number(field: bytes) -> bool:
