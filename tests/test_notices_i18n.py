@@ -70,6 +70,7 @@ def sample_notices() -> list[Notice]:
     single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
     made += dataset_from_frame(single, "y", non_numeric="onehot").notices
     made += [notices.missing_dropped_in_files({"a": 3, "y": 1}, "y"), notices.missing_filled_in_files({"a": 2})]
+    made += [notices.files_not_utf8(encoding, ["2025/房价.csv", "2026/房价.csv"]) for encoding in notices.ENCODING_NAMES]
     return made + run_notices()
 
 
@@ -237,3 +238,19 @@ def test_the_chinese_large_data_section_says_what_cleaning_did_in_chinese(
     assert "已删除目标列 'y' 缺失的 1 行（目标值无法填补）。" in shown
     assert "已用列均值填充缺失值：'a'（2）。" in shown
     assert not [text for text in shown if "Filled" in text or "Dropped" in text or "One-hot" in text]
+
+
+def test_the_large_data_section_says_which_files_it_read_as_chinese(
+    local_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files saved by Excel on a Chinese Windows (GBK) are named, as an upload's file is said to be read as GBK."""
+    monkeypatch.setenv("SGD_DASHBOARD_CLOUD", "0")
+    rows = "".join(f"{i},{i % 7},{3 * i + 1}\n" for i in range(40))
+    for year in (2025, 2026):
+        (tmp_path / f"房价{year}.csv").write_bytes(("面积,房龄,价格\n" + rows).encode("gbk"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.query_params["lang"] = "zh-CN"
+    at = button(large_data_page(at.run(), str(tmp_path)), "读取文件").click().run()
+    no_exceptions(at)
+    assert not at.error, [error.value for error in at.error]
+    assert "'房价2025.csv'、'房价2026.csv' 不是 UTF-8，已按以下编码读取：中文 GBK（GB18030）。" in captions(at)

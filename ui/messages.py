@@ -247,11 +247,16 @@ def _written_like(thousands: str, decimal: str) -> str:
     return f"1{thousands}234{decimal}5" if thousands else f"1234{decimal}5"
 
 
+# The catalogue's names of the encodings a file that is not UTF-8 is read in, by Python's codec name.
+ENCODING_KEYS = {"latin-1": "latin1", "cp1252": "windows1252", "gb18030": "chinese"}
+
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
     "latin1": lambda f: {},
     "windows1252": lambda f: {},
     "chinese": lambda f: {},
+    "files_not_utf8": lambda f: {"encoding": t(f"messages.encoding.{ENCODING_KEYS[f['encoding']]}"),
+                                 "files": names(f["files"])},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},
     # Text columns

@@ -18,7 +18,9 @@ import fsspec
 import numpy as np
 import pandas as pd
 
+from sgdcore.data import Notice
 from sgdcore.errors import DataError, Place, setting_error
+from sgdcore.io import notices as notice
 from sgdcore.io import reading
 from sgdcore.io.columns import quoted
 
@@ -227,6 +229,16 @@ class Source:
     @property
     def n_partitions(self) -> int:
         return len(self.pieces)
+
+    @property
+    def notices(self) -> tuple[Notice, ...]:
+        """Which CSV files were read in an encoding other than UTF-8, as an upload says it of its file."""
+        by_encoding: dict[str, list[str]] = {}
+        for piece in self.pieces:
+            if piece.format == "csv" and piece.encoding not in ("utf-8", "utf-8-sig"):
+                names = by_encoding.setdefault(piece.encoding, [])
+                names += [] if piece.name in names else [piece.name]
+        return tuple(notice.files_not_utf8(encoding, names) for encoding, names in by_encoding.items())
 
 
 def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> Source:

@@ -186,7 +186,7 @@ def load(
     rows_read = sum(scan["rows"] for scan in scans)
     _check_solvable(moments, plan.feature_names, rows_read - moments.count)
     return DistributedData(os.fspath(path), tuple(pieces), plan, np.array([m.count for m in per_partition]),
-                           rows_read, moments, tuple(notices))
+                           rows_read, moments, (*source.notices, *notices))
 
 
 def _run_on_partitions(client: Client, function: Callable, pieces: Sequence[Piece], plan: Plan,

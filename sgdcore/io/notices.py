@@ -16,9 +16,9 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "number_format", "text_dropped", "one_hot", "one_hot_single_value",
-    "missing_dropped", "missing_dropped_in_files", "target_missing_dropped", "missing_filled",
-    "missing_filled_in_files", "infinite_dropped",
+    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "text_dropped", "one_hot",
+    "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
+    "missing_filled", "missing_filled_in_files", "infinite_dropped",
 )
 
 
@@ -36,6 +36,17 @@ def windows1252() -> Notice:
 def chinese() -> Notice:
     """The file was read as Chinese (GB18030, which GBK is part of), not being UTF-8."""
     return Notice("Read as Chinese, GBK (GB18030): the file is not UTF-8.", "chinese")
+
+
+# How a notice names each encoding a file that is not UTF-8 is read in (sgdcore.io.reading.encoding_not_utf8).
+ENCODING_NAMES = {"latin-1": "Latin-1", "cp1252": "Windows-1252, the Western European of Excel on Windows",
+                  "gb18030": "Chinese, GBK (GB18030)"}
+
+
+def files_not_utf8(encoding: str, files: Sequence[str]) -> Notice:
+    """The data files ``files`` were read in ``encoding`` (a key of :data:`ENCODING_NAMES`), not being UTF-8."""
+    return Notice(f"Read as {ENCODING_NAMES[encoding]}, not UTF-8: {quoted(files)}.", "files_not_utf8",
+                  encoding=encoding, files=[str(name) for name in files])
 
 
 def number_format(column: str, thousands: str, decimal: str) -> Notice:
