@@ -146,3 +146,17 @@ def test_the_script_writes_only_what_the_schedule_reads(tmp_path: Path) -> None:
     ours, _ = snippets(at)
     assert "schedule=sgdcore.Schedule(kind='inverse_scaling', power_t=0.5)" in ours, ours
     assert_same_run(at, run_script(ours, tmp_path))
+
+
+
+def test_the_script_takes_a_setting_the_session_no_longer_holds_at_its_default_as_the_pages_do() -> None:
+    """A setting whose widget the sidebar stopped drawing (the synthetic data's, while a CSV is in use) may leave the
+    session state: the pages then read its default (ui.settings.value), and the script says the same."""
+    from ui.export import sgdcore_snippet
+
+    data = sgdcore.Dataset(np.arange(40.0).reshape(20, 2), np.arange(20.0), ("a", "b"), "y")
+    *_, progress = sgdcore.train(data, sgdcore.TrainConfig(epochs=1))
+    script = sgdcore_snippet({"data_source": "csv"}, sgdcore.TrainConfig(epochs=1), progress, ("a", "b"), "y")
+    assert "sgdcore.make_problem(data, standardize=False, test_fraction=0.2, seed=0)" in script
+    script = sgdcore_snippet({}, sgdcore.TrainConfig(epochs=1), progress, ("x1", "x2"), "y")
+    assert "data = sgdcore.synthetic(1000, (2.0, -3.4), 4.2, 0.01, 0)" in script

@@ -16,7 +16,7 @@ import pandas as pd
 import sgdcore
 from ui.i18n import t, tn
 from ui.navigation import PAGE_PATHS
-from ui.settings import parse_weights
+from ui.settings import parse_weights, value
 
 
 def coefficients_frame(comparison: sgdcore.Comparison) -> pd.DataFrame:
@@ -174,14 +174,16 @@ def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], targe
     if source == "csv":
         return (f"arrays = np.load({DATA_FILE!r})  # the uploaded rows as trained on: download it from this page\n"
                 f"data = sgdcore.Dataset(arrays['X'], arrays['y'], {feature_names!r}, {target_name!r})")
-    weights = tuple(float(w) for w in parse_weights(settings["true_weights"]))
-    n_rows, bias, noise, seed = (settings[key] for key in ("n_rows", "true_bias", "noise", "data_seed"))
+    weights = tuple(float(w) for w in parse_weights(value(settings, "true_weights")))
+    n_rows, bias, noise, seed = (value(settings, key) for key in ("n_rows", "true_bias", "noise", "data_seed"))
     return f"data = sgdcore.synthetic({n_rows!r}, {weights!r}, {bias!r}, {noise!r}, {seed!r})"
 
 
 def _problem_code(settings: Mapping[str, Any]) -> str:
-    return (f"problem = sgdcore.make_problem(data, standardize={bool(settings['standardize'])!r}, "
-            f"test_fraction={settings['test_fraction']!r}, seed={settings['data_seed']!r})")
+    # The settings as the pages read them (ui.datasets): a widget the sidebar no longer shows (the data seed, once
+    # a CSV is in use) has left the session state, and the problem was made with its default.
+    return (f"problem = sgdcore.make_problem(data, standardize={bool(value(settings, 'standardize'))!r}, "
+            f"test_fraction={value(settings, 'test_fraction')!r}, seed={value(settings, 'data_seed')!r})")
 
 
 def reproducible(progress: sgdcore.Progress) -> bool:

@@ -77,6 +77,11 @@ def run_router() -> None:
         warm_up_in_background()
 
 
+def routed() -> bool:
+    """Whether the router runs this run: a page's full run, not a fragment's run alone (a click inside it)."""
+    return getattr(_routing, "active", False)
+
+
 def require_router() -> None:
     """Called first by every page: when Streamlit started the page without ``dashboard.py`` (the first
     visit of a fresh server went straight to a page's address), run the router instead, which runs
@@ -87,7 +92,7 @@ def require_router() -> None:
     (``AppTest`` of ``dashboard.py`` reruns the page it is on without ``dashboard.py`` after a widget
     changes, as a fresh server does: the router has run in that session, so it runs again.)
     """
-    if getattr(_routing, "active", False):
+    if routed():
         return
     if st.context.url is None and not st.session_state.get(ROUTED, False):
         return

@@ -100,6 +100,13 @@ def test_upload_good_csv_and_train_on_it(open_page, good_csv):
     expect(main(page).get_by_text(re.compile(rf"^Ready: {re.escape(good_csv.name)} \(200 rows, 2 features\)"))
            ).to_be_visible()
     assert_fits_upload(train_and_read(page))
+    # The run as code, which reads the rows beside it. The synthetic data's settings are not drawn while a CSV is
+    # in use; the page once crashed on the data seed a Train click had made Streamlit forget.
+    click_nav(page, "Export and share")
+    assert_no_exception(page)
+    script = main(page).locator('[data-testid="stCode"]').filter(has_text='"""The last run')
+    expect(script).to_contain_text("np.load('data.npz')")
+    expect(script).to_contain_text("sgdcore.make_problem(data, standardize=False, test_fraction=0.2, seed=0)")
 
 
 @pytest.mark.browser

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import (
+    alert,
     alerts,
     assert_no_exception,
+    click_nav,
     full_page_screenshot,
     main,
     read_table,
@@ -111,3 +113,27 @@ def test_learning_rate_page_trains_one_run_per_rate(open_page):
     assert wait_for_charts(page, at_least=2) >= 2  # losses overlaid, and the paths on the landscape
     DOCS.mkdir(exist_ok=True)
     full_page_screenshot(page, str(DOCS / "learning_rate.png"))
+
+
+@pytest.mark.browser
+def test_settings_made_on_other_pages_survive_a_train_click(open_page):
+    """A Train click reruns the Train page's runs alone (a fragment), and Streamlit then forgets the widgets it did
+    not draw on that page unless the run sets them: the other pages' settings came back empty (the Learning rate
+    page then refused its rates). Each is kept, on its page and in the address bar."""
+    page = open_page("/learning_rate")
+    rates = page.get_by_role("textbox", name="Learning rates to compare")
+    rates.fill("0.2, 0.7")
+    rates.press("Enter")
+    wait_for_app(page)
+    click_nav(page, "Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(alert(main(page), "success")).to_contain_text(re.compile("^Finished"))
+    wait_for_app(page)
+    page.get_by_role("button", name="Train", exact=True).click()  # a second click: a second fragment's run
+    expect(alert(main(page), "success")).to_contain_text(re.compile("^Finished"))
+    wait_for_app(page)
+    click_nav(page, "Learning rate")
+    expect(page.get_by_role("textbox", name="Learning rates to compare")).to_have_value("0.2, 0.7")
+    assert "learning_rates_compared=0.2" in page.url, page.url
+    assert not [text for text in alerts(main(page)) if "enter at least one number" in text]
+    assert_no_exception(page)
