@@ -39,6 +39,18 @@ class QuadraticLoss:
         return np.asarray(params) @ self.hessian - self.linear
 
 
+def minimiser(hessian: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    """The ``θ`` that minimises ``½·θᵀHθ − cᵀθ``: ``Hθ = c``, by least squares where ``H`` is singular.
+
+    Solved as ``(D⁻¹HD⁻¹)(Dθ) = D⁻¹c`` with ``D = √diag(H)``: lstsq counts singular values below ε·(the
+    largest) as zero, and the Hessian of columns 1e12 apart spans 1e24, which would drop the small column's.
+    Scaled to a unit diagonal, the singular values say how the columns correlate, not how their units differ.
+    """
+    scale = np.sqrt(np.diag(hessian))
+    scale = np.where(scale > 0, scale, 1.0)
+    return np.linalg.lstsq(hessian / np.outer(scale, scale), linear / scale, rcond=None)[0] / scale
+
+
 def quadratic_loss(data: Dataset) -> QuadraticLoss:
     """Build :class:`QuadraticLoss` in one pass over the data, in float64 whatever the data's dtype.
 

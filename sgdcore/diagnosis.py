@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from sgdcore.analysis import contraction_factor
+from sgdcore.analysis import contraction_factor, minimiser
 from sgdcore.data import Standardizer
 from sgdcore.errors import DataError
 from sgdcore.problem import Problem
@@ -279,8 +279,7 @@ def _penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
     """
     quadratic, p = problem.quadratic, len(problem.quadratic.linear)
     if config.l1_penalty == 0:
-        return np.linalg.lstsq(quadratic.hessian + config.weight_decay * _decay_mask(p), quadratic.linear,
-                               rcond=None)[0]
+        return minimiser(quadratic.hessian + config.weight_decay * _decay_mask(p), quadratic.linear)
     from sklearn.linear_model import ElasticNet  # imported here, as in sgdcore.reference.closed_form()
 
     alpha = config.l1_penalty + config.weight_decay

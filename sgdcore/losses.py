@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from sgdcore.analysis import BLOCK_BYTES, QuadraticLoss, quadratic_loss
+from sgdcore.analysis import BLOCK_BYTES, QuadraticLoss, minimiser, quadratic_loss
 from sgdcore.data import Dataset
 
 
@@ -77,7 +77,7 @@ def epoch_loss_function(
         return partial(loss_pass, data)
     if quadratic is None:
         quadratic = quadratic_loss(data)
-    centre = np.linalg.lstsq(quadratic.hessian, quadratic.linear, rcond=None)[0]
+    centre = minimiser(quadratic.hessian, quadratic.linear)
     centre_loss = loss_pass(data, centre)
     centre_gradient = quadratic.gradient(centre)
 

@@ -16,6 +16,7 @@ from sgdcore import (
     stability_limit,
     synthetic,
 )
+from sgdcore.analysis import minimiser
 
 
 def hessian_with_bias(X: np.ndarray) -> np.ndarray:
@@ -60,6 +61,21 @@ def test_curvature_with_weight_decay_spares_the_bias() -> None:
     H = hessian_with_bias(np.random.default_rng(0).normal(size=(50, 2)))
     result = curvature(H, weight_decay=0.3)
     np.testing.assert_allclose(result.eigenvalues, np.linalg.eigvalsh(H + np.diag([0.3, 0.3, 0.0])), rtol=1e-12)
+
+
+def test_minimiser_of_columns_1e12_apart_keeps_the_small_column() -> None:
+    """Hθ = c for a = x1·1e12 beside b = x2: H spans 1e24, below lstsq's cutoff on H itself, which gave b ≈ 0.
+    The diagnosis's penalised optimum and the loss's expansion point solve such systems."""
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=50), rng.normal(size=50)
+    X, y = np.column_stack((x1 * 1e12, x2)), (2 * x1 - 3 * x2 + 1 + 0.1 * rng.normal(size=50)) * 1e12
+    quadratic = quadratic_loss(Dataset(X, y, ("a", "b")))
+    A = np.column_stack((X, np.ones(50)))
+    np.testing.assert_allclose(minimiser(quadratic.hessian, quadratic.linear),
+                               np.linalg.lstsq(A, y, rcond=None)[0], rtol=1e-9)
+    decayed = quadratic.hessian + 0.1 * np.diag([1.0, 1.0, 0.0])  # weight decay spares the bias
+    np.testing.assert_allclose(minimiser(decayed, quadratic.linear), np.linalg.solve(decayed, quadratic.linear),
+                               rtol=1e-9)
 
 
 def test_singular_problems_have_an_infinite_condition_number() -> None:

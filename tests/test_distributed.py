@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -181,6 +182,19 @@ def test_pairwise_merge_is_exact() -> None:
     np.testing.assert_allclose(merged.comoment, whole.comoment, rtol=1e-9, atol=1e-9 * np.abs(whole.comoment).max())
     empty = distributed.Moments.of(X[:0], y[:0])
     assert empty.merge(whole) is whole and whole.merge(empty) is whole
+
+
+def test_moments_solve_columns_1e12_apart_without_a_warning() -> None:
+    """The statistics' closed form on a = x1·1e12 beside b = x2: least squares, and no ill-conditioning warning
+    (it is the units that differ, not the information: the correlation matrix is well conditioned)."""
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=50), rng.normal(size=50)
+    X, y = np.column_stack((x1 * 1e12, x2)), (2 * x1 - 3 * x2 + 1 + 0.1 * rng.normal(size=50)) * 1e12
+    theta = np.linalg.lstsq(np.column_stack((X, np.ones(50))), y, rcond=None)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        optimum = distributed.Moments.of(X, y).solve()
+    np.testing.assert_allclose(optimum.params, theta, rtol=1e-9)
 
 
 def test_ill_conditioned_data_takes_the_qr_path(client: object, tmp_path: Path) -> None:

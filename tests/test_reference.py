@@ -6,8 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sgdcore import Dataset, closed_form, compare, synthetic, train_test_split
+from sgdcore import Dataset, closed_form, compare, make_problem, synthetic, train_test_split
 
 
 def lstsq_with_bias(data: Dataset) -> np.ndarray:
@@ -28,6 +30,54 @@ def test_closed_form_equals_lstsq_with_a_bias_column(seed: int) -> None:
     assert optimum.bias == pytest.approx(theta[-1], rel=1e-8, abs=1e-10)
     np.testing.assert_allclose(optimum.params, theta, rtol=1e-8, atol=1e-10)
     assert optimum.params.shape == (d + 1,)
+
+
+def badly_scaled(n: int = 50, seed: int = 0) -> Dataset:
+    """The browser's case: ``a = x1·1e12`` beside ``b = x2``, ``y = (2·x1 − 3·x2 + 1 + noise)·1e12``."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    y = (2 * x1 - 3 * x2 + 1 + 0.1 * rng.normal(size=n)) * 1e12
+    return Dataset(np.column_stack((x1 * 1e12, x2)), y, ("a", "b"))
+
+
+def test_closed_form_on_columns_1e12_apart_is_least_squares() -> None:
+    """Unstandardised, scikit-learn's rank cutoff (singular values below 1e-6 of the largest count as 0) dropped b:
+    the closed form read b ≈ -7e-13 and R² 0.44 where least squares has b ≈ -3e12 and R² ≈ 1."""
+    data = badly_scaled()
+    theta = lstsq_with_bias(data)
+    for optimum in (closed_form(data), make_problem(data).optimum):
+        np.testing.assert_allclose(optimum.params, theta, rtol=1e-9)
+        np.testing.assert_allclose(optimum.params, [2.0, -3e12, 1e12], rtol=0.02)
+        assert compare(optimum.weights, optimum.bias, optimum, data).train_r2_closed_form > 0.999
+    # Standardised, the problem's optimum mapped back is the same.
+    problem = make_problem(data, standardize=True)
+    np.testing.assert_allclose(np.append(*problem.to_original_units(problem.optimum.weights, problem.optimum.bias)),
+                               theta, rtol=1e-9)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.integers(1, 4), st.integers(0, 2**32 - 1), st.data())
+def test_closed_form_is_least_squares_whatever_the_column_scales(d: int, seed: int, data: st.DataObject) -> None:
+    """Columns scaled by 1e-8 to 1e12: the closed form's loss is no larger than NumPy's lstsq's (which may itself
+    drop a column whose singular value falls below its cutoff), and its residual is orthogonal to every column."""
+    exponents = data.draw(st.lists(st.floats(-8, 12), min_size=d, max_size=d))
+    target_scale = 10 ** data.draw(st.floats(-8, 12))
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(d + 5, 80))
+    Z = rng.normal(size=(n, d)) + rng.uniform(-3, 3, size=d)  # full column rank, with offsets
+    y = (Z @ rng.normal(size=d) * 3 + rng.normal() + rng.uniform(0.1, 1) * rng.normal(size=n)) * target_scale
+    X = Z * 10.0 ** np.array(exponents)
+    dataset = Dataset(X, y, tuple(f"x{i}" for i in range(d)))
+    optimum = closed_form(dataset)
+    A = np.column_stack((X, np.ones(n)))
+
+    def loss(theta: np.ndarray) -> float:
+        return 0.5 * float(np.mean((A @ theta - y) ** 2))
+
+    assert loss(optimum.params) <= loss(lstsq_with_bias(dataset)) * (1 + 1e-9)
+    residual = A @ optimum.params - y
+    cosines = (A.T @ residual) / (np.linalg.norm(A, axis=0) * np.linalg.norm(residual))
+    assert np.max(np.abs(cosines)) < 1e-9, cosines
 
 
 def test_closed_form_recovers_noise_free_truth() -> None:

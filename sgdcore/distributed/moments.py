@@ -60,10 +60,15 @@ class Moments:
         """Least squares with a bias, from the centred normal equations ``C_xx w = C_xy``, ``b = ȳ − x̄ᵀw``:
         what scikit-learn's ``LinearRegression`` computes (it centres too), to about ``κ·ε`` relative."""
         c_xx, c_xy = self.comoment[:-1, :-1], self.comoment[:-1, -1]
+        # Solved on the correlation matrix, scaled back: features 1e12 apart make c_xx span 1e24, for which
+        # scipy warns of an ill-conditioned matrix and lstsq's cutoff drops the small feature's column.
+        scale = np.sqrt(np.diag(c_xx))
+        scale = np.where(scale > 0, scale, 1.0)
+        c_xx, c_xy = c_xx / np.outer(scale, scale), c_xy / scale
         try:
-            weights = scipy.linalg.solve(c_xx, c_xy, assume_a="pos")
+            weights = scipy.linalg.solve(c_xx, c_xy, assume_a="pos") / scale
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-            weights = np.linalg.lstsq(c_xx, c_xy, rcond=None)[0]
+            weights = np.linalg.lstsq(c_xx, c_xy, rcond=None)[0] / scale
         return ClosedForm(weights, float(self.mean[-1] - self.mean[:-1] @ weights))
 
     def correlation(self) -> np.ndarray | None:
