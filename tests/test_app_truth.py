@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -275,3 +276,24 @@ def test_the_batch_size_page_quotes_each_batch_sizes_limit_and_warns_for_those_b
     assert table.loc[1, "outcome"].startswith(("diverged at step", "finished, but the loss grew"))
     assert table.loc[800, "outcome"] == "finished: at the optimum"
     assert not math.isnan(float(table.loc[800, "stability limit"]))
+
+
+def test_a_warning_names_the_epochs_its_button_sets_and_offers_no_button_that_sets_what_is_set() -> None:
+    """The epochs needed, 81.2 say, are 82 in the text as on the button; and at the most a run can have (10,000),
+    the warning still says how many it would take, but offers no "Train 10,000 epochs" that would change nothing."""
+    from ui import verdicts
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 2))
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, X @ [1.0, -2.0] + 3, ("a", "b"), "y"))  # 4 steps an epoch
+    for rate in (0.004, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02):
+        config = sgdcore.TrainConfig(learning_rate=rate, epochs=3)
+        warning = verdicts.planned_run_check(problem, config, sgdcore.run_limits(problem, config))
+        needed = re.search(r"takes about ([\d,]+) epochs; 3 are set", warning.text)[1]
+        assert [verdicts.button_label(fix) for fix in warning.suggestions] == [f"Train {needed} epochs"], rate
+
+    at = with_dataset(app(standardize="1", epochs="10000", learning_rate="0.05", test_fraction="0"), ill_conditioned(),
+                      "economy.csv")
+    warning = next(text for text in texts(at.main.warning) if text.startswith("Too few epochs"))
+    assert "10,000 are set" in warning and "More than the 10,000 epochs a run here can have" in warning
+    assert not [b.label for b in at.button if b.label.startswith("Train ") and b.label.endswith(" epochs")]

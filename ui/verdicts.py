@@ -13,7 +13,7 @@ for the limits): computing one costs 0.2–0.8 s, and the sidebar asks for it on
 from __future__ import annotations
 
 import math
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ import sgdcore
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT
 from ui.i18n import t, tn
 from ui.settings import BY_KEY
+from ui.settings import value as setting_value
 
 Tone = Literal["success", "info", "warning", "error"]
 
@@ -226,7 +227,7 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
     kappa = limits.condition_number
     why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
     return Message("warning", (
-        t("verdicts.planned.few_epochs", why=why, rate=rate, per_step=per_step, needed=_count(epochs),
+        t("verdicts.planned.few_epochs", why=why, rate=rate, per_step=per_step, needed=_count(math.ceil(epochs)),
           epochs=config.epochs)
         + (t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS) if epochs > MAX_EPOCHS else "")),
         settable_suggestions((sgdcore.Suggestion("epochs", math.ceil(epochs)),)))
@@ -437,15 +438,25 @@ def apply_suggestion(state: MutableMapping[str, Any], suggestion: sgdcore.Sugges
         state["learning_rate"] = suggestion.learning_rate
 
 
+def changes_something(state: Mapping[str, Any], suggestion: sgdcore.Suggestion) -> bool:
+    """Whether applying ``suggestion`` would change a setting: 10,000 epochs offered when 10,000 are set (the most
+    a run can have) would be a button that does nothing."""
+    wanted = {suggestion.setting: suggestion.value}
+    if suggestion.learning_rate is not None:
+        wanted["learning_rate"] = suggestion.learning_rate
+    return any(setting_value(state, setting) != wanted_value for setting, wanted_value in wanted.items())
+
+
 def show(message: Message, *, where: Any = None, key: str, in_fragment: bool = False) -> None:
-    """Draw ``message`` in ``where`` (the page by default) with a button per suggestion. ``in_fragment``: drawn by
-    a fragment (the Train page's run), whose click would rerun the fragment alone: a suggestion changes the
-    sidebar's settings, so its click then reruns the whole page, to draw them."""
+    """Draw ``message`` in ``where`` (the page by default) with a button per suggestion that changes a setting.
+    ``in_fragment``: drawn by a fragment (the Train page's run), whose click would rerun the fragment alone: a
+    suggestion changes the sidebar's settings, so its click then reruns the whole page, to draw them."""
     where = st if where is None else where
     getattr(where, message.tone)(message.text)
-    if message.suggestions:
-        columns = where.columns(len(message.suggestions))
-        for index, (column, suggestion) in enumerate(zip(columns, message.suggestions, strict=True)):
+    suggestions = [suggestion for suggestion in message.suggestions if changes_something(st.session_state, suggestion)]
+    if suggestions:
+        columns = where.columns(len(suggestions))
+        for index, (column, suggestion) in enumerate(zip(columns, suggestions, strict=True)):
             clicked = column.button(button_label(suggestion), key=f"{key}_suggestion_{index}",
                                     on_click=apply_suggestion, args=(st.session_state, suggestion),
                                     help=t("verdicts.button.help"))
