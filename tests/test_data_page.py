@@ -158,6 +158,7 @@ SAMPLE_FIELDS = {
     "infinite_values": {"counts": {"b": 3}, "rows": 3}, "no_values": {"column": "a"}, "not_finite": {"count": 12_345},
     "too_few_rows": {"rows": 1, "dropped": 12_345}, "constant_features": {"columns": ["a"]},
     "too_many_features": {"rows": 3, "features": 12_345}, "too_large": {"largest": 1.5e300},
+    "dependent_features": {"columns": ["b", "c"], "depends_on": {"b": ["a"], "c": ["a", "d"]}, "copies": ["b"]},
 }
 
 
@@ -304,6 +305,28 @@ def test_text_features_are_explained_with_the_page_s_options() -> None:
     assert "Under “Non-numeric feature columns”, choose “Drop those columns” or “One-hot encode them”" in message
     assert_speaks_the_page(message)
     assert_still_in_use(at)
+
+
+def test_a_copied_column_is_refused_in_both_languages_and_the_data_in_use_stays() -> None:
+    """collinear.csv's 'a2' repeats 'a': least squares has no single answer, so the page says which column to
+    remove, in English and in Chinese, while first.csv stays in use; without 'a2' the file is used."""
+    content = b"a,a2,y\n" + b"".join(f"{a},{a},{3 * a + (-1) ** a}\n".encode() for a in range(10))
+    at = upload(in_use(), "collinear.csv", content)
+    no_exceptions(at)
+    assert [error.value for error in at.error] == [
+        "Some feature columns follow exactly from others: 'a2' is a copy of 'a'. They carry no information of their "
+        "own and make the least-squares answer not unique. Remove 'a2' from the “Feature columns”."]
+    assert_still_in_use(at)
+    at.selectbox(key="lang").set_value("zh-CN").run()
+    assert [error.value for error in at.error] == [
+        "有些特征列完全由其他列决定：'a2' 是 'a' 的副本。它们不带自己的信息，还会使最小二乘的解不唯一。"
+        "请将 'a2' 从“特征列”中移除。"]
+    assert any("没有改变：仍在使用first.csv" in caption.value for caption in at.caption)
+    assert at.session_state[CSV_KEY]["name"] == "first.csv"
+    choice(at, "keep_features_").set_value(["a"]).run()
+    assert not at.error
+    button(at, "使用这个数据集").click().run()
+    assert at.success[0].value.startswith("正在使用 collinear.csv：10 行，1 个特征"), at.success[0].value
 
 
 def test_a_semicolon_file_with_decimal_commas_is_numbers_on_the_page() -> None:

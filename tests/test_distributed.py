@@ -304,6 +304,22 @@ def test_errors_name_the_file_and_the_line(client: object, tmp_path: Path) -> No
         distributed.load(write_parquet(constant, tmp_path / "constant.parquet", 50), "y", client=client)
 
 
+def test_a_feature_that_follows_from_the_others_is_refused_from_the_statistics(client: object, tmp_path: Path) -> None:
+    """The same refusal, the same fields as sgdcore.io's, from the merged statistics of several partitions."""
+    frame = regression(n_rows=300, seed=8)
+    frame.insert(3, "x0_copy", frame["x0"])
+    frame.insert(4, "total", frame["x1"] + 2 * frame["x2"] - 1)
+    with pytest.raises(DataError) as in_memory_error:
+        in_memory(frame)
+    with pytest.raises(DataError, match=r"'x0_copy' is a copy of 'x0'; 'total' is a linear combination of 'x1', "
+                                        r"'x2'\): they add no information") as caught:
+        distributed.load(write_parquet(frame, tmp_path / "data.parquet", 50), "y", client=client)
+    assert (caught.value.problem, caught.value.fields) == ("dependent_features", {
+        "columns": ["x0_copy", "total"], "depends_on": {"x0_copy": ["x0"], "total": ["x1", "x2"]},
+        "copies": ["x0_copy"]})
+    assert caught.value.fields == in_memory_error.value.fields
+
+
 def run_to_end(runs: Iterator[sgdcore.Progress]) -> tuple[list[sgdcore.Progress], sgdcore.Progress]:
     snapshots = list(runs)
     return snapshots, snapshots[-1]

@@ -650,6 +650,68 @@ def test_as_many_features_as_rows_is_also_not_unique_with_the_bias() -> None:
     assert dataset_from_frame(square, "y", ["a", "b"]).X.shape == (3, 2)
 
 
+def normal_columns(rows: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two independent features and a target that depends on them, with noise."""
+    a, b, noise = np.random.default_rng(seed).normal(size=(3, rows))
+    return a, b, a - 2 * b + 1 + 0.1 * noise
+
+
+@pytest.mark.parametrize(("columns", "said", "depends_on", "copies"), [
+    (lambda a, b: {"a": a, "a2": a, "b": b}, "'a2' is a copy of 'a'", {"a2": ["a"]}, ["a2"]),
+    (lambda a, b: {"a": a, "b": b, "b_cm": 2.54 * b - 7}, "'b_cm' is a linear combination of 'b'",
+     {"b_cm": ["b"]}, []),
+    (lambda a, b: {"a": a, "b": b, "total": a + b}, "'total' is a linear combination of 'a', 'b'",
+     {"total": ["a", "b"]}, []),
+    (lambda a, b: {"a": a, "b": b, "c": 3 * a - b / 7 + 1e6, "a2": a},
+     "'c' is a linear combination of 'a', 'b'; 'a2' is a copy of 'a'", {"c": ["a", "b"], "a2": ["a"]}, ["a2"]),
+], ids=["duplicate", "scaled copy", "sum", "two"])
+def test_a_feature_that_follows_from_the_others_is_named(columns, said: str, depends_on: dict, copies: list) -> None:
+    a, b, y = normal_columns()
+    with pytest.raises(DataError, match=r"Feature column\(s\) .* follow exactly from the others \(") as caught:
+        dataset_from_frame(pd.DataFrame({**columns(a, b), "y": y}), "y")
+    assert f"({said}): they add no information and make the least-squares solution non-unique. Deselect them." in str(
+        caught.value)
+    assert caught.value.fields == {"columns": list(depends_on), "depends_on": depends_on, "copies": copies}
+
+
+def test_a_one_hot_encoding_with_its_baseline_s_column_is_refused() -> None:
+    """The dummy-variable trap: 'is_lyon' is 1 where the encoding's columns (all but the baseline 'Lyon') are 0."""
+    city = ["Paris", "Lyon", "Rome", "Paris", "Lyon", "Rome", "Lyon", "Paris"]
+    table = frame(city=city, is_lyon=[float(c == "Lyon") for c in city], x=[1.0, 2, 3, 5, 4, 7, 6, 8],
+                  y=[1.0, 2, 3, 4, 5, 6, 8, 7])
+    with pytest.raises(DataError, match=r"'is_lyon' is a linear combination of 'city=Paris', 'city=Rome'"):
+        dataset_from_frame(table, "y", non_numeric="onehot")
+    assert dataset_from_frame(table, "y", ["city", "x"], non_numeric="onehot").feature_names == (
+        "city=Paris", "city=Rome", "x")
+
+
+@pytest.mark.parametrize("columns", [
+    lambda a, b: {"big": 1e12 * a, "small": b},  # scales 12 orders of magnitude apart
+    lambda a, b: {"a": a, "close": 0.999 * a + 0.045 * b},  # correlation 0.999, with noise
+    lambda a, b: {"seconds": 1.7e9 + np.round(100 * a), "b": b},  # a large mean: a timestamp
+    lambda a, b: {"a": a, "b": b, "almost": a + b + 1e-4 * np.sin(np.arange(len(a)))},  # a sum, but not quite
+    lambda a, b: {"a": a, "nearly": a + 1e-5 * b},  # a copy, but not quite: κ ≈ 1e10 (test_distributed's QR path)
+], ids=["scales", "correlated", "large mean", "almost a sum", "almost a copy"])
+def test_ill_conditioned_features_are_accepted(columns) -> None:
+    a, b, y = normal_columns()
+    features = columns(a, b)
+    data = dataset_from_frame(pd.DataFrame({**features, "y": y}), "y")
+    assert data.feature_names == tuple(features)
+
+
+def test_the_synthetic_generator_s_data_are_never_refused() -> None:
+    """Its features are independent normal draws, however few rows and however differently scaled (the Momentum
+    page's valley, up to κ = 10⁴): no column follows from the others."""
+    import sgdcore
+
+    for rows, features, seed in itertools.product((2, 3, 5, 50, 1000), (1, 2, 4, 40), range(5)):
+        if rows > features + 1:
+            scales = np.geomspace(1.0, 1e-2, features)
+            data = sgdcore.synthetic(rows, [1.0] * features, seed=seed, feature_scales=scales)
+            table = pd.DataFrame(data.X, columns=data.feature_names).assign(y=data.y)
+            assert dataset_from_frame(table, "y").X.shape == (rows, features)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     values=st.integers(2, 60).flatmap(lambda rows: arrays(
@@ -704,8 +766,8 @@ def test_random_floats_round_trip_through_csv(values: np.ndarray, delimiter: str
     assert list(table.frame.columns) == names
     try:
         data = dataset_from_frame(table.frame, "target")
-    except DataError as error:  # random columns can be constant; that is refused, and said so
-        assert "constant" in str(error)
+    except DataError as error:  # random columns can be constant or repeat another; that is refused, and said so
+        assert error.problem in ("constant_features", "dependent_features"), error
         return
     np.testing.assert_allclose(data.X, values[:, :-1], rtol=1e-12, atol=0)
     np.testing.assert_allclose(data.y, values[:, -1], rtol=1e-12, atol=0)
@@ -858,6 +920,8 @@ def test_missing_and_infinite_rows_are_dropped_together() -> None:
      "only_text_features", {"columns": ["c"]}),
     (lambda: dataset_from_frame(frame(a=[1.0, 1.0, 1.0], y=[1.0, 2.0, 4.0]), "y"),
      "constant_features", {"columns": ["a"]}),
+    (lambda: dataset_from_frame(frame(a=[1.0, 2.0, 4.0, 3.0], b=[2.0, 4.0, 8.0, 6.0], y=[1.0, 2.0, 4.0, 5.0]), "y"),
+     "dependent_features", {"columns": ["b"], "depends_on": {"b": ["a"]}, "copies": []}),
     (lambda: dataset_from_frame(frame(a=["t", "u"], y=[1.0, 2.0]), "a"), "text_target",
      {"target": "a", "example": "t"}),
     (lambda: read_table(b"x1,y\n1,2\n3,4,5\n"), "ragged_row",

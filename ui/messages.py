@@ -153,6 +153,13 @@ def _not_text(f: Mapping[str, Any]) -> dict[str, Any]:
     return {"kind": t(f"messages.file_kind.{kind}"), "fix": t(f"messages.fix.{fix}")}
 
 
+def _dependent_features(f: Mapping[str, Any]) -> dict[str, Any]:
+    """``'a2' is a copy of 'a'; 'c' is a linear combination of 'a', 'b'``: the first :data:`LISTED` such columns."""
+    said = [t("messages.glue.copy" if name in f["copies"] else "messages.glue.combination", name=echo(str(name)),
+              others=names(others)) for name, others in list(f["depends_on"].items())[:LISTED]]
+    return {"dependencies": t("messages.glue.clauses").join(said), "columns": names(f["columns"])}
+
+
 def _too_few_rows(f: Mapping[str, Any]) -> dict[str, Any]:
     return {"rows": f["rows"], "dropped": f["dropped"],
             "choose": choose(missing_label(), missing_labels()["mean"]) if f["dropped"] else ""}
@@ -199,6 +206,7 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # What least squares needs
     "too_few_rows": _too_few_rows,
     "constant_features": lambda f: {"columns": names(f["columns"])},
+    "dependent_features": _dependent_features,
     "too_many_features": lambda f: {"rows": f["rows"], "features": f["features"], "unknowns": f["features"] + 1},
     "too_large": lambda f: {"largest": f["largest"]},
 }

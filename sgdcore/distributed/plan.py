@@ -258,7 +258,7 @@ def _first(parts: list[dict], key: str) -> tuple[int, int] | None:
 
 def _check_solvable(moments: Moments, names: tuple[str, ...], dropped: int) -> None:
     """sgdcore.io's checks, from the statistics: ≥ 2 rows, no constant column, more rows than
-    features."""
+    features, no column a linear combination of the others."""
     n_rows, n_features = moments.count, len(names)
     if n_rows < 2:
         after = f" after dropping {dropped} row(s) with missing values" if dropped else ""
@@ -273,3 +273,5 @@ def _check_solvable(moments: Moments, names: tuple[str, ...], dropped: int) -> N
         raise DataError(f"{n_rows} rows but {n_features} features: with the bias that is {n_features + 1} unknowns, "
                         "so the least-squares solution is not unique; remove features or add rows.",
                         "too_many_features", rows=n_rows, features=n_features)
+    cleaning._check_independent(moments.mean[:-1], np.sqrt(np.diag(moments.comoment)[:-1] / n_rows),
+                                moments.correlation(), names)

@@ -27,6 +27,15 @@ NON_NUMERIC_CHOICES = ("error", "drop", "onehot")
 INFINITE_CHOICES = ("error", "drop")
 MAX_CATEGORIES = 100  # one-hot encoding a column with more values than this is almost surely a mistake (ids, names)
 FILL_BLOCK_BYTES = 1 << 20  # X is filled this much at a time: as fast as any of 32 KB-5 MB, at 20-1,000 features
+# X's statistics are summed this much at a time: blocks small beside X, as ui.memory's estimate of a dataset's
+# peak leaves little room, and as fast as 1 MB at 1-100 features
+STATISTICS_BLOCK_BYTES = 1 << 16
+# A feature is a linear combination of the features before it when they explain all but this share of its variance
+# (1 − R² below it). Rounding leaves 1e-16 to 1e-14 of an exact copy, sum or one-hot trap; real data, however
+# correlated, leave more (2e-3 at a correlation of 0.999, 1e-10 in tests/test_distributed.py's ill-conditioned
+# data). Scale does not enter: the share is that of standardised columns. The co-moments know a direction of
+# variance v to about ε/v, so an exact combination of nearly collinear features can pass for ill-conditioned.
+DEPENDENCE_TOLERANCE = 1e-12
 
 
 def dataset_from_frame(
@@ -93,6 +102,8 @@ def dataset_from_frame(
     _check_solvable(X, names, dropped=len(frame) - len(y))
     data = Dataset(X, y, names, str(target), notices=tuple(notices))
     data.check_values()  # values whose squares overflow: said on the Data page, before "Use this dataset"
+    if X.shape[1] > 1:  # after check_values, whose values would overflow the sums; one feature is independent
+        _check_independent(*_feature_statistics(X), names)
     return data
 
 
@@ -348,3 +359,64 @@ def _check_solvable(X: np.ndarray, names: tuple[str, ...], dropped: int) -> None
             "too_many_features", rows=n_rows, features=n_features,
         )
 
+
+def _feature_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The features' means, standard deviations and correlation matrix, a block of rows at a time (no copy of X).
+    Each column is divided by its range before it is squared: no square overflows or underflows."""
+    mean, spread = X.mean(axis=0), np.ptp(X, axis=0)
+    comoment = np.zeros((X.shape[1], X.shape[1]))
+    block_rows = max(1, STATISTICS_BLOCK_BYTES // (8 * X.shape[1]))
+    for start in range(0, len(X), block_rows):
+        block = X[start:start + block_rows] - mean
+        block /= spread
+        comoment += block.T @ block
+    scale = np.sqrt(np.diag(comoment))
+    return mean, scale / np.sqrt(len(X)) * spread, comoment / np.outer(scale, scale)
+
+
+def _check_independent(mean: np.ndarray, std: np.ndarray, correlation: np.ndarray, names: Sequence[str]) -> None:
+    """No feature may be a linear combination of the others (a copy, a multiple, a sum, one-hot columns with their
+    baseline's): the least-squares answer would not be unique. From the features' statistics (none constant), so
+    that sgdcore.distributed checks its files' the same way."""
+    depends_on = _linear_dependencies(correlation)
+    if not depends_on:
+        return
+    # A function of one feature with its mean and spread, rising with it: the same values
+    copies = [j for j, partners in depends_on.items() if len(partners) == 1
+              and correlation[j, partners[0]] > 0 and np.isclose(std[j], std[partners[0]], rtol=1e-6, atol=0)
+              and abs(mean[j] - mean[partners[0]]) <= 1e-6 * std[partners[0]]]
+    described = "; ".join(
+        f"{echo(names[j])} is a copy of {echo(names[partners[0]])}" if j in copies
+        else f"{echo(names[j])} is a linear combination of {quoted([names[k] for k in partners])}"
+        for j, partners in list(depends_on.items())[:LISTED_NAMES])
+    columns = [names[j] for j in depends_on]
+    raise DataError(
+        f"Feature column(s) {quoted(columns)} follow exactly from the others ({described}): they add no information "
+        "and make the least-squares solution non-unique. Deselect them.", "dependent_features", columns=columns,
+        depends_on={names[j]: [names[k] for k in partners] for j, partners in depends_on.items()},
+        copies=[names[j] for j in copies],
+    )
+
+
+def _linear_dependencies(correlation: np.ndarray) -> dict[int, list[int]]:
+    """Each feature that is a linear combination of the independent features before it (plus a constant), with
+    those it combines: ``{2: [0, 1]}`` for ``c = a + b``. Features are taken in order, so the later of two is named.
+
+    Elimination on the correlation matrix (a Cholesky factorisation, in column order): once the features kept so
+    far are eliminated, what is left on a feature's diagonal is the share of its variance they do not explain.
+    """
+    if not np.isfinite(correlation).all():  # values too large for their squares: refused by their own check
+        return {}
+    unexplained = correlation.copy()
+    kept: list[int] = []
+    depends_on = {}
+    for j in range(len(correlation)):
+        if unexplained[j, j] >= DEPENDENCE_TOLERANCE:
+            kept.append(j)
+            unexplained -= np.outer(unexplained[:, j], unexplained[j]) / unexplained[j, j]
+            continue
+        # The weights of the standardised features that make this one; the negligible ones are rounding's
+        weights = np.linalg.solve(correlation[np.ix_(kept, kept)], correlation[kept, j])
+        depends_on[j] = [k for k, weight in zip(kept, weights, strict=True)
+                         if abs(weight) > np.sqrt(DEPENDENCE_TOLERANCE)]
+    return depends_on
