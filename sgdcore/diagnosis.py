@@ -150,6 +150,9 @@ class Diagnosis:
     epochs_needed: float | None
     oscillation: Oscillation | None
     suggestions: tuple[Suggestion, ...]
+    # How epochs_needed was found: "error", from the run's remaining error direction by direction (plain SGD at a
+    # constant rate); "measured", at the rate the loss fell in the run's last half; "predicted", the theory's rate.
+    epochs_needed_from: Literal["error", "measured", "predicted"] | None = None
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -225,12 +228,20 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
     measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                relative, eigenvalues, config)
+    needed_from = "measured" if measured is not None else "predicted"
+    if config.momentum == 0 and constant and config.l1_penalty == 0 and relative > ARRIVED:
+        # SGD's mean follows full-batch descent from where the run stands, each eigendirection of the error shrinking
+        # by its own factor: a rate measured over a few epochs is the steep directions', which are gone soon after.
+        needed = epochs_to_arrive(eigenvalues, spanned.T @ (params - target), rate, progress.steps_per_epoch,
+                                  ARRIVED * scale)
+        needed_from = "error"
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
         relative_distance=relative, loss_gap=gap, train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=floor,
         floor_ratio=gap / floor.excess_loss if floor and floor.excess_loss > 0 else None,
         contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
+        epochs_needed_from=needed_from,
     )
     final_rate = progress.learning_rate
 
@@ -307,6 +318,33 @@ def _l1_oscillation(problem: Problem, config: TrainConfig, target: np.ndarray,
     bouncing = tuple(name for name, weight in zip(problem.names[:-1], target[:-1], strict=True)
                      if abs(weight) <= swing)
     return Oscillation("l1_penalty", swing, bouncing, swing_of(progress, problem.names, bouncing)) if bouncing else None
+
+
+def epochs_to_arrive(eigenvalues: np.ndarray, error: np.ndarray, learning_rate: float, steps_per_epoch: int,
+                     within: float) -> float:
+    """Epochs that full-batch descent at ``learning_rate`` takes to bring an ``error`` (its components along the
+    eigenvectors of the Hessian whose ``eigenvalues`` are given) within the distance ``within``: each component is
+    multiplied by ``1 − ηλ`` a step, and SGD's mean error follows the same. ``inf`` when a component does not
+    shrink."""
+    factors = np.abs(1 - learning_rate * np.asarray(eigenvalues, dtype=np.float64))
+    squares = np.asarray(error, dtype=np.float64) ** 2
+
+    def distance_squared(steps: int) -> float:
+        return float(np.sum(squares * factors ** (2.0 * steps)))
+
+    if distance_squared(0) <= within**2:
+        return 0.0
+    if np.any((factors >= 1) & (squares > 0)):
+        return math.inf
+    low, high = 0, 1  # the distance falls with every step: double, then halve the bracket
+    while distance_squared(high) > within**2:
+        low, high = high, 2 * high
+        if high > 1e15:
+            return math.inf
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if distance_squared(middle) > within**2 else (low, middle)
+    return high / steps_per_epoch
 
 
 def contraction(progress: Progress, floor_loss: float, relative: float, eigenvalues: np.ndarray,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sgdcore import Dataset, Problem, TrainConfig, make_problem, synthetic, train
 from sgdcore.diagnosis import (
+    ARRIVED,
     Diagnosis,
     check_learning_rate,
     diagnose,
@@ -195,3 +196,25 @@ def test_a_configuration_called_stable_does_not_diverge_for_most_seeds(
         assert diverged <= 2
     if diverged >= 3:
         assert check.crossed != "none"
+
+
+def test_the_epochs_a_far_run_still_needs_bring_it_within_one_percent_and_half_of_them_do_not() -> None:
+    """A short run on columns of very different spreads is far from the optimum. The epochs it still needs are read
+    from its remaining error, direction by direction (SGD's mean follows full-batch descent): trained that much
+    longer it arrives within 1%, half as long it does not. The rate the loss fell at over its first epochs is the
+    steep directions', gone after a few: at that rate 13 more epochs would have been said, where 228 are needed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 3)) * [3.0, 0.3, 0.05]
+    y = X @ [1.0, -2.0, 3.0] + 0.5 + rng.normal(0, 0.001, 1000)
+    problem = make_problem(Dataset(X, y, ("a", "b", "c"), "y"), test_fraction=0.2, seed=0)
+    config = TrainConfig(epochs=3, batch_size=10, learning_rate=0.093)
+    *_, progress = train(problem.train, config)
+    diagnosis = diagnose(problem, config, progress)
+    assert diagnosis.verdict == "far_from_optimum" and diagnosis.epochs_needed_from == "error"
+    needed = math.ceil(diagnosis.epochs_needed)
+    assert 100 < needed < 1000, needed
+    target, scale = problem.optimum.params, np.linalg.norm(problem.optimum.params)
+    for more, arrives in ((needed // 2, False), (needed, True)):
+        *_, longer = train(problem.train, replace(config, epochs=config.epochs + more))
+        distance = np.linalg.norm(np.append(longer.weights, longer.bias) - target) / scale
+        assert (distance <= ARRIVED) == arrives, (more, distance)

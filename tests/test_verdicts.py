@@ -202,7 +202,7 @@ def test_just_above_the_minibatch_limit_the_page_says_a_run_may_diverge_not_that
     problem = sgdcore.make_problem(sgdcore.synthetic(1000), standardize=False, test_fraction=0.2, seed=0)
     config = sgdcore.TrainConfig(batch_size=10, learning_rate=1.6, epochs=50)
     limits = sgdcore.run_limits(problem, config)
-    assert 1.05 < config.learning_rate / limits.minibatch.learning_rate < 1.15 and 1.6 < limits.full_batch
+    assert 1.05 < config.learning_rate / limits.minibatch.learning_rate < 1.15 and limits.full_batch > 1.6
     message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
     statuses = [list(sgdcore.train(problem.train, replace(config, seed=seed), report_every=1e9))[-1].status
                 for seed in range(5)]

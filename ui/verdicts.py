@@ -366,15 +366,18 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     per_epoch = diagnosis.contraction_per_epoch
     measured = (t("verdicts.far.measured", factor=per_epoch) if per_epoch is not None
                 else t("verdicts.far.predicted"))
+    # From the run's own error, direction by direction (plain SGD at a constant rate), else at a rate of the run's
+    words = "verdicts.far.from_here" if diagnosis.epochs_needed_from == "error" else "verdicts.far"
     if needed is not None and math.isinf(needed):
         text += t("verdicts.far.no_longer_falls")
     elif needed is not None and needed > 0:
         total = progress.epoch + math.ceil(needed)
         if total <= MAX_EPOCHS:
-            text += tn("verdicts.far.more_epochs", math.ceil(needed), measured=measured, arrived=ARRIVED)
+            text += tn(f"{words}.more_epochs", math.ceil(needed), measured=measured, rate=diagnosis.learning_rate,
+                       arrived=ARRIVED)
         else:
-            text += t("verdicts.far.beyond_max", measured=measured, needed=_count(needed), arrived=ARRIVED,
-                      max_epochs=MAX_EPOCHS)
+            text += t(f"{words}.beyond_max", measured=measured, rate=diagnosis.learning_rate,
+                      needed=_count(math.ceil(needed)), arrived=ARRIVED, max_epochs=MAX_EPOCHS)
     helps = [_help_text(suggestion, diagnosis) for suggestion in settable_suggestions(diagnosis.suggestions)]
     if helps:
         text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
