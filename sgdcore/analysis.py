@@ -140,6 +140,23 @@ def contraction_factor(
     return float(np.max(np.abs(roots)))
 
 
+def mean_error_after(eigenvalues: np.ndarray, error: np.ndarray, steps: int, learning_rate: float,
+                     momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> np.ndarray:
+    """The error after ``steps`` full-batch steps from an ``error``, both as components along the eigenvectors of the
+    Hessian whose ``eigenvalues`` are given, the velocity starting at zero: SGD's mean error then. Along eigenvalue
+    λ the pair (error, velocity) evolves by a 2×2 matrix (sgdcore.stability); ``inf`` where it grows past floating
+    point."""
+    lam, error = np.asarray(eigenvalues, dtype=np.float64), np.asarray(error, dtype=np.float64)
+    mu, gain = momentum, 1.0 - dampening
+    alpha, beta, gamma = ((learning_rate * (1 + mu), learning_rate * mu**2, 1.0) if nesterov
+                          else (learning_rate * gain, learning_rate * mu, gain))
+    step = np.empty((len(lam), 2, 2))
+    step[:, 0, 0], step[:, 0, 1], step[:, 1, 0], step[:, 1, 1] = 1 - alpha * lam, -beta, gamma * lam, mu
+    with np.errstate(over="ignore", invalid="ignore"):
+        after = np.linalg.matrix_power(step, steps)[:, 0, 0] * error
+    return np.where(np.isfinite(after), after, np.inf)
+
+
 @dataclass(frozen=True, eq=False)
 class LossSurface:
     """The loss on a grid over two parameters (the others held fixed), for a contour plot."""

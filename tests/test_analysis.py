@@ -16,7 +16,7 @@ from sgdcore import (
     stability_limit,
     synthetic,
 )
-from sgdcore.analysis import minimiser
+from sgdcore.analysis import mean_error_after, minimiser
 
 
 def hessian_with_bias(X: np.ndarray) -> np.ndarray:
@@ -181,3 +181,18 @@ def test_loss_surface_evaluates_the_quadratic_on_a_grid() -> None:
     grad_w, grad_b = gradient(data.X, data.y, point[:-1], point[-1])
     assert surface.gradient_a[row, column] == pytest.approx(grad_w[0], rel=1e-9)
     assert surface.gradient_b[row, column] == pytest.approx(grad_b, rel=1e-9)
+
+
+@pytest.mark.parametrize(("momentum", "dampening", "nesterov"), [(0.0, 0.0, False), (0.9, 0.0, False),
+                                                                   (0.9, 0.3, False), (0.9, 0.0, True)])
+def test_the_mean_error_after_some_steps_is_full_batch_descent_iterated(momentum, dampening, nesterov) -> None:
+    """torch.optim.SGD's updates on a quadratic, step by step from a zero velocity, against the 2×2 matrices' powers."""
+    eigenvalues, start, rate = np.array([0.05, 1.0, 3.0]), np.array([1.0, -2.0, 0.5]), 0.1
+    error, velocity = start.copy(), np.zeros(3)
+    for _ in range(40):
+        gradient = eigenvalues * error
+        velocity = momentum * velocity + (1 - dampening) * gradient
+        error = error - rate * (gradient + momentum * velocity if nesterov else velocity)
+    np.testing.assert_allclose(mean_error_after(eigenvalues, start, 40, rate, momentum, dampening, nesterov), error,
+                               rtol=1e-12, atol=1e-15)
+    assert np.isinf(mean_error_after(eigenvalues, start, 10_000, 5.0, momentum, dampening, nesterov)).any()
