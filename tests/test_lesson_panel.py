@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 import sgdcore
 from tests.shown_texts import english
 from tests.test_app_pages import app, button, no_exceptions, open_page
+from ui.datasets import ill_conditioned_problem
 from ui.i18n import text_in
 from ui.lesson import QUESTIONS
 
@@ -271,7 +272,9 @@ def gradient_descent_steps(valley: sgdcore.Problem, learning_rate: float, seed: 
 def test_momentum_steps_and_polyak_settings() -> None:
     at = open_page(app(), "momentum")
     steps = bold_numbers(reveal(at, "momentum", "steps"))
-    valley = sgdcore.make_problem(sgdcore.synthetic(seed=0, feature_scales=(1.0, 0.1)), test_fraction=0.0, seed=0)
+    valley = ill_conditioned_problem(100.0, 0)  # the page's valley: κ = 100, its default, exactly
+    assert valley.curvature.condition_number == pytest.approx(100.0, rel=1e-9)
+    assert any("condition number **100**" in caption.value for caption in at.caption)
     lambda_max = np.linalg.eigvalsh(valley.quadratic.hessian)[-1]
     assert steps[0] == pytest.approx(gradient_descent_steps(valley, 1.0 / lambda_max, 0), abs=1)
     assert steps[1] < steps[0]  # momentum 0.9 beats plain descent

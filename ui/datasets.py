@@ -9,6 +9,7 @@ of its content.
 
 from __future__ import annotations
 
+import math
 from collections.abc import MutableMapping
 from typing import Any, NamedTuple
 
@@ -163,12 +164,23 @@ def use_csv(dataset: sgdcore.Dataset, name: str, key: str) -> None:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def ill_conditioned_problem(condition_number: float, seed: int) -> sgdcore.Problem:
-    """D2L's synthetic data with the second feature shrunk so that XᵀX/n has the given condition number.
+    """D2L's synthetic data with the second feature shrunk so that the Hessian [X 1]ᵀ[X 1]/n has the given
+    condition number: a valley κ times steeper across w1 than along w2.
 
-    The features are independent with variances 1 and 1/κ (the bias column adds an eigenvalue near 1),
-    so the loss is a valley κ times steeper across w1 than along w2.
-    """
-    data = sgdcore.synthetic(seed=seed, feature_scales=(1.0, 1.0 / np.sqrt(condition_number)))
+    The features are independent with variances near 1 and 1/κ; the sample's own variances and means (which the
+    bias column couples in) would make it 110 for 100, so the scale of x2 is found by bisection on this sample."""
+    unscaled = sgdcore.synthetic(seed=seed).X  # the same draws the scaled data starts from
+
+    def kappa(scale: float) -> float:
+        A = np.column_stack((unscaled * [1.0, scale], np.ones(len(unscaled))))
+        eigenvalues = np.linalg.eigvalsh(A.T @ A / len(A))
+        return float(eigenvalues[-1] / eigenvalues[0])
+
+    low, high = 1e-9, 1.0  # κ falls as x2 grows towards the others' scale
+    for _ in range(100):
+        middle = math.sqrt(low * high)
+        low, high = (middle, high) if kappa(middle) > condition_number else (low, middle)
+    data = sgdcore.synthetic(seed=seed, feature_scales=(1.0, high))
     return sgdcore.make_problem(data, test_fraction=0.0, seed=seed)
 
 

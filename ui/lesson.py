@@ -361,13 +361,19 @@ def polyak_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
 
     μ is rounded up to the slider's 0.01: every direction then stays in the damped, oscillating regime, where the
     error shrinks by √μ a step, a little slower; rounded down, the extreme directions leave it and the rate drops
-    much more (the optimum is at the edge of that regime).
+    much more (the optimum is at the edge of that regime). That regime holds the rates with every ηλ between
+    (1−√μ)² and (1+√μ)², a narrow window: the multiple is its middle, with as many digits as keep it inside (3.31
+    for κ = 100 would leave it, where 3.30 is in).
     """
     top, bottom = curvature.lambda_max, curvature.lambda_min
     root = math.sqrt(top / bottom)
     mu = min(0.99, math.ceil(100.0 * ((root - 1.0) / (root + 1.0)) ** 2 - 1e-9) / 100.0)
-    multiple = float(f"{4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2:.3g}")
-    return mu, multiple
+    low, high = (1.0 - math.sqrt(mu)) ** 2 * top / bottom, (1.0 + math.sqrt(mu)) ** 2  # as multiples of 1/λ_max
+    if not low < high:  # μ held at the slider's 0.99 below Polyak's: no rate damps every direction
+        return mu, float(f"{4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2:.3g}")
+    middle = (low + high) / 2
+    shown = (float(f"{middle:.{digits}g}") for digits in range(3, 17))
+    return mu, next((multiple for multiple in shown if low < multiple < high), middle)
 
 
 def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
