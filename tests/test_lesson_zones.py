@@ -140,6 +140,6 @@ def test_the_sidebar_strip_follows_the_batch_size_with_sgdcores_boundaries() -> 
         (text,) = [c.value for c in at.sidebar.caption if c.value.startswith("Zones:")]
         assert f"red may diverge from {limit.learning_rate:.3g} (the limit at batch size {batch_size})" in text
         zone = "oscillates while converging" if 1 / lambda_max <= 0.3 else "shrinks monotonically"
-        assert f"blue: yours, 0.3 ({zone if limit.learning_rate > 0.3 else 'diverges'})" in text
+        assert f"blue: yours, 0.3 ({zone if limit.learning_rate > 0.3 else 'unstable'})" in text
     # Batch size 1: the limit falls below 1/λ_max, no orange zone, and 0.3 is still below the limit.
     assert "oscillating" not in edges and "minibatch noise makes larger rates diverge" in text
