@@ -233,6 +233,21 @@ def test_the_noise_floor_is_drawn_and_named_and_the_verdict_says_sgd_hovers_ther
     assert list(loss_rules(at)["line"]) == ["closed-form loss"]
 
 
+def test_a_standardised_run_at_its_noise_floor_gives_its_losses_in_the_table_s_units_too() -> None:
+    """Standardised, the target is too: the loss chart and the verdict's figures are in its standardised units, the
+    comparison table's loss gap in the target's own (var(y) times larger). The verdict says both."""
+    at = app(noise="1", batch_size="1", learning_rate="0.1", epochs="10", standardize="1")
+    problem = problem_of(at)
+    progress = train(at)
+    diagnosis = sgdcore.diagnose(problem, config_of(at), progress)
+    assert diagnosis.verdict == "noise_floor"
+    (verdict,) = texts(at.main.info)
+    gap = problem.compare(progress.weights, progress.bias).loss_gap
+    assert gap == pytest.approx(diagnosis.loss_gap * problem.scaler.target_std**2, rel=1e-6)
+    assert f"SGD hovers {diagnosis.loss_gap:.3g} above the optimum's loss" in verdict
+    assert f"in the target's own units, as in the table's loss gap: {gap:.4g} above the optimum's" in verdict
+
+
 def open_page(at: AppTest, page: str) -> AppTest:
     return at.switch_page(f"pages/{page}.py").run()
 

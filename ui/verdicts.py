@@ -332,6 +332,10 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     if diagnosis.verdict == "noise_floor":
         text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
                  distance=distance, target=_target(diagnosis), **numbers)
+        if problem.scaler is not None:  # the loss chart's units are the standardised target's, the table's its own
+            square = problem.scaler.target_std ** 2
+            text += t("verdicts.noise_floor_own_units", gap=diagnosis.loss_gap * square,
+                      excess=diagnosis.floor.excess_loss * square)
         return Message("info", text, settable_suggestions(diagnosis.suggestions))
     if diagnosis.verdict == "oscillating":
         swing = diagnosis.oscillation
