@@ -234,8 +234,10 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     if config.momentum == 0 and constant and config.l1_penalty == 0 and relative > ARRIVED:
         # SGD's mean follows full-batch descent from where the run stands, each eigendirection of the error shrinking
         # by its own factor: a rate measured over a few epochs is the steep directions', which are gone soon after.
-        needed = epochs_to_arrive(eigenvalues, spanned.T @ (params - target), rate, progress.steps_per_epoch,
-                                  ARRIVED * scale)
+        # Its noise keeps it about the floor's mean square distance from its mean: what is left for the mean.
+        room = (ARRIVED * scale) ** 2 - (floor.mean_square_distance if floor is not None else 0.0)
+        needed = (epochs_to_arrive(eigenvalues, spanned.T @ (params - target), rate, progress.steps_per_epoch,
+                                   math.sqrt(room)) if room > 0 else None)  # None: the noise alone keeps it away
         needed_from = "error"
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
