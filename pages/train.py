@@ -19,7 +19,7 @@ from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
 from ui.settings import option_names, train_config
 from ui.slots import ChartSlot
-from ui.widgets import format_number, keep_page_settings, page_problem, show_error, sync_query_params, trained_on
+from ui.widgets import format_number, keep_settings_not_drawn, page_problem, show_error, sync_query_params, trained_on
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -57,11 +57,8 @@ buttons[1].button(t("train.stop"), icon=":material/stop:", key="stop_button")
 def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits, floor: sgdcore.NoiseFloor | None,
             buttons: list) -> None:
     """The Train page below its lesson: the buttons, the run and its charts, next to the closed form."""
-    if not routed():
-        # Written back, as the router does before every full run: at the end of a fragment's run Streamlit forgets
-        # the values of widgets not drawn on this page (the other pages' settings, the synthetic data's while a CSV
-        # is in use) unless the run set them.
-        keep_page_settings()
+    if not routed():  # a click inside: the router, which keeps every setting before a full run, is not running
+        keep_settings_not_drawn()
     problem = choice.problem
     run_key = f"{choice.key}|{config}"
     interrupted(state, RUN)

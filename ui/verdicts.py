@@ -460,11 +460,14 @@ def show(message: Message, *, where: Any = None, key: str, in_fragment: bool = F
     suggestion changes the sidebar's settings, so its click then reruns the whole page, to draw them."""
     where = st if where is None else where
     getattr(where, message.tone)(message.text)
-    suggestions = [suggestion for suggestion in message.suggestions if changes_something(st.session_state, suggestion)]
-    if suggestions:
-        columns = where.columns(len(suggestions))
-        for index, (column, suggestion) in enumerate(zip(columns, suggestions, strict=True)):
-            clicked = column.button(button_label(suggestion), key=f"{key}_suggestion_{index}",
+    # In the run of its click a button's callback has already applied it: it is drawn once more, to be read.
+    keyed = [(f"{key}_suggestion_{index}", suggestion) for index, suggestion in enumerate(message.suggestions)]
+    drawn = [(button_key, suggestion) for button_key, suggestion in keyed
+             if changes_something(st.session_state, suggestion) or st.session_state.get(button_key)]
+    if drawn:
+        columns = where.columns(len(drawn))
+        for column, (button_key, suggestion) in zip(columns, drawn, strict=True):
+            clicked = column.button(button_label(suggestion), key=button_key,
                                     on_click=apply_suggestion, args=(st.session_state, suggestion),
                                     help=t("verdicts.button.help"))
             if clicked and in_fragment:

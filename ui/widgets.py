@@ -76,6 +76,18 @@ def keep_page_settings() -> None:
             state[key] = state[key]
 
 
+def keep_settings_not_drawn() -> None:
+    """:func:`keep_page_settings` for a fragment's run alone (the Train page's runs): at its end Streamlit forgets
+    the widgets not drawn on this page (the other pages' settings, the synthetic data's while a CSV is in use, those
+    a classroom link hides) unless the run set them. The sidebar's drawn ones are left as they are: a suggestion's
+    button sets them in its callback before this run, and writing them back here would undo that."""
+    state = st.session_state
+    drawn = {key for key in sidebar_controls(state) if shown(state, key)}
+    for key in [*BY_KEY, *(key for key in state if str(key).startswith(PERSISTENT_PREFIXES))]:
+        if key in state and key not in drawn:
+            state[key] = state[key]
+
+
 def sync_query_params() -> None:
     """Make the address bar carry every setting that differs from its default."""
     wanted = query_params(st.session_state)
