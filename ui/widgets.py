@@ -79,8 +79,8 @@ def keep_page_settings() -> None:
 def keep_settings_not_drawn() -> None:
     """:func:`keep_page_settings` for a fragment's run alone (the Train page's runs): at its end Streamlit forgets
     the widgets not drawn on this page (the other pages' settings, the synthetic data's while a CSV is in use, those
-    a classroom link hides) unless the run set them. The sidebar's drawn ones are left as they are: a suggestion's
-    button sets them in its callback before this run, and writing them back here would undo that."""
+    a classroom link hides) unless the run set them. The sidebar's drawn ones are this page's own widgets, which
+    Streamlit keeps through a fragment's run; they are left as a suggestion's button has just set them."""
     state = st.session_state
     drawn = {key for key in sidebar_controls(state) if shown(state, key)}
     for key in [*BY_KEY, *(key for key in state if str(key).startswith(PERSISTENT_PREFIXES))]:

@@ -237,7 +237,8 @@ class Source:
         for piece in self.pieces:
             if piece.format == "csv" and piece.encoding not in ("utf-8", "utf-8-sig"):
                 names = by_encoding.setdefault(piece.encoding, [])
-                names += [] if piece.name in names else [piece.name]
+                if piece.name not in names:  # a file is read in several pieces
+                    names.append(piece.name)
         return tuple(notice.files_not_utf8(encoding, names) for encoding, names in by_encoding.items())
 
 
