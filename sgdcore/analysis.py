@@ -39,16 +39,21 @@ class QuadraticLoss:
         return np.asarray(params) @ self.hessian - self.linear
 
 
-def minimiser(hessian: np.ndarray, linear: np.ndarray) -> np.ndarray:
-    """The ``θ`` that minimises ``½·θᵀHθ − cᵀθ``: ``Hθ = c``, by least squares where ``H`` is singular.
-
-    Solved as ``(D⁻¹HD⁻¹)(Dθ) = D⁻¹c`` with ``D = √diag(H)``: lstsq counts singular values below ε·(the
-    largest) as zero, and the Hessian of columns 1e12 apart spans 1e24, which would drop the small column's.
-    Scaled to a unit diagonal, the singular values say how the columns correlate, not how their units differ.
-    """
-    scale = np.sqrt(np.diag(hessian))
+def unit_diagonal(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``D⁻¹MD⁻¹`` and ``D = √diag(M)`` (1 where the diagonal is 0), for solving ``Mθ = c`` as ``(D⁻¹MD⁻¹)(Dθ) =
+    D⁻¹c``: the Hessian of columns 1e12 apart spans 1e24, and a solver's cutoff (singular values below ε·the
+    largest) would drop the small column's. Scaled so, its singular values say how the columns correlate, not how
+    their units differ."""
+    scale = np.sqrt(np.diag(matrix))
     scale = np.where(scale > 0, scale, 1.0)
-    return np.linalg.lstsq(hessian / np.outer(scale, scale), linear / scale, rcond=None)[0] / scale
+    return matrix / np.outer(scale, scale), scale
+
+
+def minimiser(hessian: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    """The ``θ`` that minimises ``½·θᵀHθ − cᵀθ``: ``Hθ = c``, by least squares where ``H`` is singular, on ``H``
+    scaled to a unit diagonal (:func:`unit_diagonal`)."""
+    scaled, scale = unit_diagonal(hessian)
+    return np.linalg.lstsq(scaled, linear / scale, rcond=None)[0] / scale
 
 
 def quadratic_loss(data: Dataset) -> QuadraticLoss:

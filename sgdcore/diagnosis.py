@@ -27,6 +27,7 @@ The verdicts, in the order they are tried:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -217,7 +218,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     # SGD never moves: the distance is measured across the directions that matter.
     spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
     eigenvalues, spanned = eigenvalues[spanned], eigenvectors[:, spanned]
-    distance = float(np.linalg.norm(spanned.T @ (params - target)))
+    error = spanned.T @ (params - target)  # the error along each direction that matters
+    distance = float(np.linalg.norm(error))
     relative = distance / scale
     target_loss = float(quadratic.loss(target))
     gap = max(float(quadratic.loss(params)) - target_loss, 0.0)
@@ -236,8 +238,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         # by its own factor: a rate measured over a few epochs is the steep directions', which are gone soon after.
         # Its noise keeps it about the floor's mean square distance from its mean: what is left for the mean.
         room = (ARRIVED * scale) ** 2 - (floor.mean_square_distance if floor is not None else 0.0)
-        needed = (epochs_to_arrive(eigenvalues, spanned.T @ (params - target), rate, progress.steps_per_epoch,
-                                   math.sqrt(room)) if room > 0 else None)  # None: the noise alone keeps it away
+        needed = (epochs_to_arrive(eigenvalues, error, rate, progress.steps_per_epoch, math.sqrt(room)) if room > 0
+                  else None)  # None: the noise alone keeps it away
         needed_from = "error"
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
@@ -329,17 +331,16 @@ def epochs_to_arrive(eigenvalues: np.ndarray, error: np.ndarray, learning_rate: 
                      within: float) -> float:
     """Epochs that full-batch descent at ``learning_rate`` takes to bring an ``error`` (its components along the
     eigenvectors of the Hessian whose ``eigenvalues`` are given) within the distance ``within``: each component is
-    multiplied by ``1 − ηλ`` a step, and SGD's mean error follows the same. ``inf`` when a component does not
-    shrink."""
-    factors = np.abs(1 - learning_rate * np.asarray(eigenvalues, dtype=np.float64))
-    squares = np.asarray(error, dtype=np.float64) ** 2
+    multiplied by ``1 − ηλ`` a step (:func:`sgdcore.analysis.mean_error_after`), and SGD's mean error follows the
+    same. ``inf`` when a component does not shrink."""
 
     def distance_squared(steps: int) -> float:
-        return float(np.sum(squares * factors ** (2.0 * steps)))
+        return float(np.sum(mean_error_after(eigenvalues, error, steps, learning_rate) ** 2))
 
     if distance_squared(0) <= within**2:
         return 0.0
-    if np.any((factors >= 1) & (squares > 0)):
+    factors = np.abs(1 - learning_rate * np.asarray(eigenvalues, dtype=np.float64))
+    if np.any((factors >= 1) & (np.asarray(error) != 0)):
         return math.inf
     low, high = 0, 1  # the distance falls with every step: double, then halve the bracket
     while distance_squared(high) > within**2:
@@ -402,6 +403,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
     from 1,630 to 25,880, train R² to −7.8.)"""
     fixes: list[Suggestion] = []
 
+    @functools.cache  # the run's own settings are compared with each suggestion's: computed once
     def expected(learning_rate: float, momentum: float, nesterov: bool) -> tuple[float, float]:
         """The distance and the loss gap expected at the end of the run's steps with these settings."""
         error = mean_error_after(eigenvalues, start, progress.step, learning_rate, momentum, config.dampening,

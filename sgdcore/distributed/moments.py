@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import scipy.linalg
 
-from sgdcore.analysis import QuadraticLoss
+from sgdcore.analysis import QuadraticLoss, unit_diagonal
 from sgdcore.reference import ClosedForm
 
 
@@ -59,12 +59,10 @@ class Moments:
     def solve(self) -> ClosedForm:
         """Least squares with a bias, from the centred normal equations ``C_xx w = C_xy``, ``b = ȳ − x̄ᵀw``:
         what scikit-learn's ``LinearRegression`` computes (it centres too), to about ``κ·ε`` relative."""
-        c_xx, c_xy = self.comoment[:-1, :-1], self.comoment[:-1, -1]
-        # Solved on the correlation matrix, scaled back: features 1e12 apart make c_xx span 1e24, for which
+        # Solved on the correlation matrix, scaled back: features 1e12 apart make C_xx span 1e24, for which
         # scipy warns of an ill-conditioned matrix and lstsq's cutoff drops the small feature's column.
-        scale = np.sqrt(np.diag(c_xx))
-        scale = np.where(scale > 0, scale, 1.0)
-        c_xx, c_xy = c_xx / np.outer(scale, scale), c_xy / scale
+        c_xx, scale = unit_diagonal(self.comoment[:-1, :-1])
+        c_xy = self.comoment[:-1, -1] / scale
         try:
             weights = scipy.linalg.solve(c_xx, c_xy, assume_a="pos") / scale
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
