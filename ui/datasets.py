@@ -170,10 +170,13 @@ def ill_conditioned_problem(condition_number: float, seed: int) -> sgdcore.Probl
     The features are independent with variances near 1 and 1/κ; the sample's own variances and means (which the
     bias column couples in) would make it 110 for 100, so the scale of x2 is found by bisection on this sample."""
     unscaled = sgdcore.synthetic(seed=seed).X  # the same draws the scaled data starts from
+    A = np.column_stack((unscaled, np.ones(len(unscaled))))
+    hessian = A.T @ A / len(A)
 
     def kappa(scale: float) -> float:
-        A = np.column_stack((unscaled * [1.0, scale], np.ones(len(unscaled))))
-        eigenvalues = np.linalg.eigvalsh(A.T @ A / len(A))
+        """κ with x2 multiplied by ``scale``: the Hessian's row and column of x2 multiplied by it."""
+        scaling = np.array([1.0, scale, 1.0])
+        eigenvalues = np.linalg.eigvalsh(hessian * np.outer(scaling, scaling))
         return float(eigenvalues[-1] / eigenvalues[0])
 
     low, high = 1e-9, 1.0  # κ falls as x2 grows towards the others' scale

@@ -219,19 +219,19 @@ def upload_peak(content: bytes) -> int:
     sampled_bytes = max(1, sum(map(len, lines)))
     per_value = text_share = 0.0
     for fields in columns:
-        mixed = _mixed(fields)
+        text = [field for field in fields if not _number(field)]
+        mixed = _mixed(fields, len(text))
         per_value += PARSE_BYTES_PER_MIXED_VALUE if mixed else PARSE_BYTES_PER_VALUE
         per_text_byte = PARSE_BYTES_PER_MIXED_TEXT_BYTE if mixed else PARSE_BYTES_PER_TEXT_BYTE
-        text_share += per_text_byte * sum(len(field) for field in fields if not _number(field)) / sampled_bytes
+        text_share += per_text_byte * sum(map(len, text)) / sampled_bytes
     return int(per_value * rows + text_share * len(content))
 
 
-def _mixed(fields: tuple[bytes, ...]) -> bool:
-    """Whether a column's sampled fields mix text with empty fields or numbers, or are all empty (its text, if it
-    has any, lies elsewhere): the parser's chunks of it then differ in kind (above)."""
+def _mixed(fields: tuple[bytes, ...], texts: int) -> bool:
+    """Whether a column's sampled fields, ``texts`` of them not numbers, mix text with empty fields or numbers, or
+    are all empty (its text, if it has any, lies elsewhere): the parser's chunks of it then differ in kind (above)."""
     empty = sum(1 for field in fields if not field.strip(b' "'))
-    text = sum(1 for field in fields if not _number(field))
-    return bool(fields) and (empty == len(fields) or 0 < text < len(fields))
+    return bool(fields) and (empty == len(fields) or 0 < texts < len(fields))
 
 
 def _spread(content: bytes, size: int) -> list[bytes]:

@@ -437,21 +437,24 @@ def button_label(suggestion: sgdcore.Suggestion) -> str:
     return t("verdicts.button.epochs", value=value)
 
 
+def suggested_settings(suggestion: sgdcore.Suggestion) -> dict[str, Any]:
+    """The settings ``suggestion`` sets, by their keys: its own, and the learning rate that goes with it."""
+    settings = {suggestion.setting: suggestion.value}
+    if suggestion.learning_rate is not None:
+        settings["learning_rate"] = suggestion.learning_rate
+    return settings
+
+
 def apply_suggestion(state: MutableMapping[str, Any], suggestion: sgdcore.Suggestion) -> None:
     """Set what ``suggestion`` says in ``state`` (the settings' keys): a button's ``on_click``, run before the
     page reruns with it."""
-    state[suggestion.setting] = suggestion.value
-    if suggestion.learning_rate is not None:
-        state["learning_rate"] = suggestion.learning_rate
+    state.update(suggested_settings(suggestion))
 
 
 def changes_something(state: Mapping[str, Any], suggestion: sgdcore.Suggestion) -> bool:
     """Whether applying ``suggestion`` would change a setting: 10,000 epochs offered when 10,000 are set (the most
     a run can have) would be a button that does nothing."""
-    wanted = {suggestion.setting: suggestion.value}
-    if suggestion.learning_rate is not None:
-        wanted["learning_rate"] = suggestion.learning_rate
-    return any(setting_value(state, setting) != wanted_value for setting, wanted_value in wanted.items())
+    return any(setting_value(state, setting) != wanted for setting, wanted in suggested_settings(suggestion).items())
 
 
 def show(message: Message, *, where: Any = None, key: str, in_fragment: bool = False) -> None:

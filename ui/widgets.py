@@ -7,7 +7,7 @@ first run), and the URL is rewritten after every run, so the address bar is alwa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -63,8 +63,8 @@ def init_settings() -> None:
     state["_settings_ready"] = True
 
 
-def keep_page_settings() -> None:
-    """Keep every setting when the user changes page.
+def keep_page_settings(drawn: Collection[str] = ()) -> None:
+    """Keep every setting (but those ``drawn`` in this run already) when the user changes page.
 
     Streamlit forgets a widget's value in a run that does not draw the widget (the comparison
     pages' own settings, on another page); writing the value back before any widget is drawn
@@ -72,7 +72,7 @@ def keep_page_settings() -> None:
     """
     state = st.session_state
     for key in [*BY_KEY, *(key for key in state if str(key).startswith(PERSISTENT_PREFIXES))]:
-        if key in state:
+        if key in state and key not in drawn:
             state[key] = state[key]
 
 
@@ -82,10 +82,7 @@ def keep_settings_not_drawn() -> None:
     a classroom link hides) unless the run set them. The sidebar's drawn ones are this page's own widgets, which
     Streamlit keeps through a fragment's run; they are left as a suggestion's button has just set them."""
     state = st.session_state
-    drawn = {key for key in sidebar_controls(state) if shown(state, key)}
-    for key in [*BY_KEY, *(key for key in state if str(key).startswith(PERSISTENT_PREFIXES))]:
-        if key in state and key not in drawn:
-            state[key] = state[key]
+    keep_page_settings(drawn={key for key in sidebar_controls(state) if shown(state, key)})
 
 
 def sync_query_params() -> None:
