@@ -81,9 +81,10 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     warning = sgdcore.warn_before_training(problem, config, limits)
     if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
         verdicts.show(verdicts.rate_check(warning, config), key="train_warning", in_fragment=True)
-    planned = verdicts.planned_run_check(problem, config, limits)
+    planned = verdicts.planned_run_check(problem, config, limits, choice.key)
+    planned_slot = st.empty()
     if planned is not None:
-        verdicts.show(planned, key="train_planned", in_fragment=True)
+        verdicts.show(planned, where=planned_slot.container(), key="train_planned", in_fragment=True)
 
     if reset_clicked:
         state.pop(RUN, None)
@@ -286,6 +287,8 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         run_limits = verdicts.limits_for(problem, choice.key, run["config"])
         floor = verdicts.noise_floor_for(problem, choice.key, run["config"], run_limits)
         if progress.done:
+            if run["key"] == run_key:  # the verdict on a run of these very settings says it, as measured
+                planned_slot.empty()
             diagnosis = verdicts.diagnosis_of(run, problem, run["config"], progress, run_limits)
             verdicts.show(verdicts.run_verdict(diagnosis, progress, problem, run["config"]),
                           where=status_slot.container(), key="verdict", in_fragment=True)

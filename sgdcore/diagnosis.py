@@ -23,6 +23,9 @@ The verdicts, in the order they are tried:
     (:func:`sgdcore.noise_floor`): a decaying schedule or a larger batch goes further.
 ``"at_optimum"``
     Within 1% of the optimum of its objective, with a training R² of at least 0.
+
+Before a run, :func:`outlook` says how many epochs it needs to arrive, and what would bring it closer in
+the epochs set: the far verdict's suggestions, for the run about to start.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import numpy as np
 from sgdcore.analysis import contraction_factor, mean_error_after, minimiser
 from sgdcore.data import Standardizer
 from sgdcore.errors import DataError
+from sgdcore.model import init_params
 from sgdcore.problem import Problem
 from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
 from sgdcore.train import Progress, TrainConfig
@@ -104,6 +108,30 @@ class RateCheck:
     crossed: Literal["none", "minibatch", "full_batch"]
     near_limit: bool
     suggestions: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """A run as configured, before it trains: the epochs it needs to come within :data:`ARRIVED` of the optimum of
+    its objective, and what would bring it closer in the epochs set.
+
+    ``epochs_needed_from``: ``"error"``, SGD's mean from the starting point by full-batch descent, direction by
+    direction, with the noise floor's spread left its room (plain SGD at a constant rate; None when the noise alone
+    keeps it further); ``"slowest"``, the flattest direction's factor ``per_step`` (momentum, a schedule, L1),
+    which brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's
+    (:func:`diagnose`), for the run about to start; empty when it is expected to arrive.
+    """
+
+    learning_rate: float
+    per_step: float
+    epochs_needed: float | None
+    epochs_needed_from: Literal["error", "slowest"]
+    suggestions: tuple[Suggestion, ...]
+
+    @property
+    def arrives(self) -> bool:
+        """Whether the epochs set are expected to be enough (or the noise, not the epochs, is what keeps it away)."""
+        return not self.suggestions
 
 
 @dataclass(frozen=True)
@@ -195,6 +223,67 @@ def warn_before_training(problem: Problem, config: TrainConfig, limits: Limits |
     return check if check.crossed != "none" or check.near_limit else None
 
 
+def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None) -> Outlook | None:
+    """How many epochs a run of ``config`` needs to arrive, and, when more than are set, what would help (see
+    :class:`Outlook`); None above the minibatch limit (:func:`warn_before_training` speaks there) or where the
+    distance does not shrink."""
+    limits = run_limits(problem, config) if limits is None else limits
+    rate = config.learning_rate
+    if limits.minibatch.crossed(rate) != "none":
+        return None
+    eigenvalues, eigenvectors = _spanned_directions(problem, config)
+    per_step = contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
+    if not 0 < per_step < 1:
+        return None
+    steps_per_epoch = config.steps_per_epoch(problem.train.n_rows)
+    rng = np.random.default_rng(config.seed)  # the starting point sgdcore.train draws
+    weights, bias = init_params(problem.train.n_features, rng, config.init, config.init_scale)
+    penalised = config.weight_decay > 0 or config.l1_penalty > 0
+    target = _penalised_optimum(problem, config) if penalised else problem.optimum.params
+    start = eigenvectors.T @ (np.append(weights, bias) - target)
+    if _plain(config):
+        floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
+        needed = _epochs_from(problem, config, eigenvalues, start, target, floor)
+        needed_from = "error"
+    else:
+        needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
+        needed_from = "slowest"
+    fixes = ()
+    if needed is not None and needed > config.epochs:
+        fixes = _speedups(problem, config, limits, eigenvalues, start, config.epochs * steps_per_epoch, 0, needed)
+    return Outlook(rate, per_step, needed, needed_from, fixes)
+
+
+def _plain(config: TrainConfig) -> bool:
+    """Plain SGD at a constant rate, whose mean follows full-batch descent direction by direction."""
+    return (config.momentum == 0 and config.schedule.kind == "constant" and config.schedule.warmup_steps == 0
+            and config.l1_penalty == 0)
+
+
+def _spanned_directions(problem: Problem, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The Hessian's eigenvalues and eigenvectors (weight decay's included) along the directions the data span:
+    along a duplicated or constant column every point is optimal and SGD never moves."""
+    p = len(problem.quadratic.linear)
+    eigenvalues, eigenvectors = np.linalg.eigh(problem.quadratic.hessian + config.weight_decay * _decay_mask(p))
+    spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
+    return eigenvalues[spanned], eigenvectors[:, spanned]
+
+
+def _epochs_from(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray,
+                 target: np.ndarray, floor: NoiseFloor | None) -> float | None:
+    """The epochs plain SGD at a constant rate needs to come within :data:`ARRIVED` of ``target`` from ``error`` (its
+    components along the Hessian's directions): its mean follows full-batch descent, each direction shrinking by its
+    own factor (a rate measured over a few epochs is the steep directions', which are gone soon after), and its noise
+    keeps it about the floor's mean square distance from that mean: what is left is the mean's. None when the noise
+    alone keeps it further."""
+    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+    room = (ARRIVED * scale) ** 2 - (floor.mean_square_distance if floor is not None else 0.0)
+    if room <= 0:
+        return None
+    return epochs_to_arrive(eigenvalues, error, config.learning_rate, config.steps_per_epoch(problem.train.n_rows),
+                            math.sqrt(room))
+
+
 def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: Limits | None = None) -> Diagnosis:
     """Judge a run that ended (finished, converged, stopped or diverged); see the module docstring."""
     limits = run_limits(problem, config) if limits is None else limits
@@ -213,11 +302,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     quadratic, closed = problem.quadratic, problem.optimum.params
     target = _penalised_optimum(problem, config) if penalised else closed
     scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-    eigenvalues, eigenvectors = np.linalg.eigh(quadratic.hessian + config.weight_decay * _decay_mask(len(params)))
-    # Along a direction the data do not span (a duplicated or constant column) every point is optimal and
-    # SGD never moves: the distance is measured across the directions that matter.
-    spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
-    eigenvalues, spanned = eigenvalues[spanned], eigenvectors[:, spanned]
+    eigenvalues, spanned = _spanned_directions(problem, config)
     error = spanned.T @ (params - target)  # the error along each direction that matters
     distance = float(np.linalg.norm(error))
     relative = distance / scale
@@ -233,14 +318,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                relative, eigenvalues, config)
     needed_from = "measured" if measured is not None else "predicted"
-    if config.momentum == 0 and constant and config.l1_penalty == 0 and relative > ARRIVED:
-        # SGD's mean follows full-batch descent from where the run stands, each eigendirection of the error shrinking
-        # by its own factor: a rate measured over a few epochs is the steep directions', which are gone soon after.
-        # Its noise keeps it about the floor's mean square distance from its mean: what is left for the mean.
-        room = (ARRIVED * scale) ** 2 - (floor.mean_square_distance if floor is not None else 0.0)
-        needed = (epochs_to_arrive(eigenvalues, error, rate, progress.steps_per_epoch, math.sqrt(room)) if room > 0
-                  else None)  # None: the noise alone keeps it away
-        needed_from = "error"
+    if _plain(config) and relative > ARRIVED:  # from where the run stands, direction by direction
+        needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor), "error"
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
@@ -270,7 +349,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes))
     start = spanned.T @ (np.asarray(progress.trajectory[0]) - target)  # the run's first error, direction by direction
     return Diagnosis("far_from_optimum", **base, **details, oscillation=None,
-                     suggestions=_speedups(problem, config, limits, eigenvalues, start, progress, needed))
+                     suggestions=_speedups(problem, config, limits, eigenvalues, start, progress.step,
+                                           progress.epoch, needed))
 
 
 def _settings(config: TrainConfig, l1: bool = True) -> dict:
@@ -394,8 +474,9 @@ def _rate_fixes(limits: Limits) -> tuple[Suggestion, ...]:
 
 
 def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues: np.ndarray, start: np.ndarray,
-              progress: Progress, needed: float | None) -> tuple[Suggestion, ...]:
-    """What would bring a run that ended far from the optimum closer. A new rate or momentum is offered only when
+              steps: int, epoch: int, needed: float | None) -> tuple[Suggestion, ...]:
+    """What would bring a run of ``steps`` steps from ``start`` (its error along the Hessian's directions), ended at
+    ``epoch`` and still ``needed`` epochs from the optimum, closer. A new rate or momentum is offered only when
     the same run with it would be expected to end closer, its train R² not lower by more than
     :data:`R2_GIVEN_UP`: its mean follows full-batch descent from the run's start, and its minibatch noise keeps
     the loss above that mean by the noise floor's excess. (On the diabetes data as it comes, momentum 0.98 at
@@ -406,8 +487,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
     @functools.cache  # the run's own settings are compared with each suggestion's: computed once
     def expected(learning_rate: float, momentum: float, nesterov: bool) -> tuple[float, float]:
         """The distance and the loss gap expected at the end of the run's steps with these settings."""
-        error = mean_error_after(eigenvalues, start, progress.step, learning_rate, momentum, config.dampening,
-                                 nesterov)
+        error = mean_error_after(eigenvalues, start, steps, learning_rate, momentum, config.dampening, nesterov)
         floor = noise_floor(problem.train, learning_rate, config.batch_size,
                             **{**_settings(config, l1=False), "momentum": momentum, "nesterov": nesterov})
         noise = floor.excess_loss if floor is not None else 0.0  # not computed for data this large: the mean alone
@@ -436,5 +516,5 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         if better(rate, config.momentum):
             fixes.append(Suggestion("learning_rate", rate))
     if needed is not None and math.isfinite(needed) and needed > 0:
-        fixes.append(Suggestion("epochs", progress.epoch + math.ceil(needed)))
+        fixes.append(Suggestion("epochs", epoch + math.ceil(needed)))
     return tuple(fixes)

@@ -304,11 +304,38 @@ def test_a_warning_names_the_epochs_its_button_sets_and_offers_no_button_that_se
     for rate in (0.004, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02):
         config = sgdcore.TrainConfig(learning_rate=rate, epochs=3)
         warning = verdicts.planned_run_check(problem, config, sgdcore.run_limits(problem, config))
-        needed = re.search(r"takes about ([\d,]+) epochs; 3 are set", warning.text)[1]
-        assert [verdicts.button_label(fix) for fix in warning.suggestions] == [f"Train {needed} epochs"], rate
+        needed = re.search(r"after about ([\d,]+) epochs, and 3 are set", warning.text)[1]
+        labels = [verdicts.button_label(fix) for fix in warning.suggestions]
+        assert [label for label in labels if label.endswith(" epochs")] == [f"Train {needed} epochs"], rate
 
     at = with_dataset(app(standardize="1", epochs="10000", learning_rate="0.05", test_fraction="0"), ill_conditioned(),
                       "economy.csv")
     warning = next(text for text in texts(at.main.warning) if text.startswith("Too few epochs"))
     assert "10,000 are set" in warning and "More than the 10,000 epochs a run here can have" in warning
     assert not [b.label for b in at.button if b.label.startswith("Train ") and b.label.endswith(" epochs")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_warning_before_a_run_offers_what_the_verdict_after_it_does_and_then_gives_way_to_it(lang: str) -> None:
+    """On the diabetes data as it comes, 3 epochs at D2L's rate: the warning before training offers standardisation
+    and names no momentum (whose noise floor there is 2,500 times plain SGD's), as the verdict after the run; once the
+    run with these settings is judged, the warning gives way to the verdict: one "Train 10,000 epochs" button, not
+    two. With other settings the warning is back, for the run they would start."""
+    from ui.i18n import text_in
+
+    at = app(data="diabetes", lang=lang)
+    no_exceptions(at)
+    standardise = text_in(lang, "verdicts.button.standardize", value=True,
+                          at_rate=text_in(lang, "verdicts.button.at_rate", rate=0.2))
+    most = text_in(lang, "verdicts.button.epochs", value=10_000)
+    momentum = "momentum" if lang == "en" else "动量"
+    (warning,) = texts(at.main.warning)
+    assert "222,132" in warning and momentum not in warning, warning
+    assert [b.label for b in at.button].count(standardise) == 1 and [b.label for b in at.button].count(most) == 1
+    at.button(key="train_button").click().run()
+    no_exceptions(at)
+    verdict = texts(at.main.warning)
+    assert len(verdict) == 1 and "222,129" in verdict[0], verdict
+    assert [b.label for b in at.button].count(most) == 1 and [b.label for b in at.button].count(standardise) == 1
+    at.number_input(key="epochs").set_value(4).run()
+    assert [b.label for b in at.button].count(most) == 2, "the warning for a run of 4 epochs"

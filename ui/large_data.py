@@ -227,6 +227,27 @@ class LargeProblem:
             fixes.append(sgdcore.Suggestion("epochs", progress.epoch + math.ceil(needed)))
         return sgdcore.Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=tuple(fixes))
 
+    def outlook(self, config: sgdcore.TrainConfig, limits: sgdcore.Limits) -> sgdcore.Outlook | None:
+        """:func:`sgdcore.outlook` from the statistics: the flattest direction's factor a step (the noise floor and
+        the penalised optimum with L1 need the rows), and what helps as :meth:`diagnose` says it."""
+        rate, limit = config.learning_rate, limits.minibatch
+        if limit.crossed(rate) != "none":
+            return None
+        p = self.data.n_features + 1
+        eigenvalues = np.linalg.eigvalsh(self.quadratic.hessian
+                                         + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0]))
+        eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+        per_step = sgdcore.contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
+        if not 0 < per_step < 1:
+            return None
+        needed = math.log(1 / ARRIVED) / -math.log(per_step) / config.steps_per_epoch(self.data.n_rows)
+        fixes = []
+        if needed > config.epochs:
+            if rate < 0.25 * limit.learning_rate:
+                fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
+            fixes.append(sgdcore.Suggestion("epochs", math.ceil(needed)))
+        return sgdcore.Outlook(rate, per_step, needed, "slowest", tuple(fixes))
+
     def page_note(self, config: sgdcore.TrainConfig, runs: int = 1) -> str:
         """What a page says about data on a cluster: which limit it shows, what it does not compute, and, for a
         page that trains ``runs`` runs of ``config.epochs`` epochs, how many passes over the files that takes."""

@@ -200,10 +200,26 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
     return Message("info", t(f"verdicts.rate.{key}", speed=speed, **numbers))
 
 
-def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
-                      limits: sgdcore.Limits) -> Message | None:
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _cached_outlook(_problem: sgdcore.Problem, data_key: str, config_key: str, _config: sgdcore.TrainConfig,
+                    _limits: sgdcore.Limits) -> sgdcore.Outlook | None:
+    return sgdcore.outlook(_problem, _config, _limits)
+
+
+def outlook_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig,
+                limits: sgdcore.Limits) -> sgdcore.Outlook | None:
+    """``sgdcore.outlook`` of a run of ``config`` (the data ``data_key`` names), computed once; large data on a cluster
+    (``problem.on_cluster``) gives its own, from its statistics."""
+    if getattr(problem, "on_cluster", False):
+        return problem.outlook(config, limits)
+    return _cached_outlook(problem, data_key, str(config), config, limits)
+
+
+def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
+                      data_key: str = "") -> Message | None:
     """Before training, what keeps a stable run from arriving: an L1 push larger than the weights can absorb
-    (it will not settle), or too few epochs for the condition number at this rate (it will end far away)."""
+    (it will not settle), or too few epochs for the condition number at this rate (it will end far away), with what
+    would help, as the verdict after such a run says it."""
     rate = config.learning_rate
     scale = float(np.linalg.norm(problem.optimum.params))
     push = rate * config.l1_penalty
@@ -212,25 +228,21 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig,
             "verdicts.planned.l1", l1=config.l1_penalty, rate=rate, push=push, scale=scale,
             below=sgdcore.round_down(ARRIVED * scale / rate)),
             settable_suggestions((sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),)))
-    if limits.minibatch.crossed(rate) != "none":
-        return None
-    decay = config.weight_decay * np.r_[np.ones(problem.train.n_features), 0.0]  # the bias is not decayed
-    hessian = problem.quadratic.hessian + np.diag(decay)
-    eigenvalues = np.linalg.eigvalsh(hessian)
-    eigenvalues = eigenvalues[eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)]
-    per_step = sgdcore.contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
-    if not 0 < per_step < 1:
-        return None
-    epochs = math.log(1 / ARRIVED) / -math.log(per_step) / config.steps_per_epoch(problem.train.n_rows)
-    if epochs <= config.epochs:
+    outlook = outlook_for(problem, data_key, config, limits)
+    if outlook is None or outlook.arrives:
         return None
     kappa = limits.condition_number
+    needed = math.ceil(outlook.epochs_needed)
     why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
-    return Message("warning", (
-        t("verdicts.planned.few_epochs", why=why, rate=rate, per_step=per_step, needed=_count(math.ceil(epochs)),
-          epochs=config.epochs)
-        + (t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS) if epochs > MAX_EPOCHS else "")),
-        settable_suggestions((sgdcore.Suggestion("epochs", math.ceil(epochs)),)))
+    text = t(f"verdicts.planned.few_epochs.{outlook.epochs_needed_from}", why=why, rate=rate,
+             per_step=outlook.per_step, needed=_count(needed), epochs=config.epochs, arrived=ARRIVED)
+    if needed > MAX_EPOCHS:
+        text += t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS)
+    suggestions = settable_suggestions(outlook.suggestions)
+    helps = [_help_text(suggestion, limits) for suggestion in suggestions if suggestion.setting != "epochs"]
+    if helps:
+        text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
+    return Message("warning", text, suggestions)
 
 
 def _with_fixes(tone: Tone, text: str, limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
@@ -382,14 +394,13 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
         else:
             text += t(f"{words}.beyond_max", measured=measured, rate=diagnosis.learning_rate,
                       needed=_count(math.ceil(needed)), arrived=ARRIVED, max_epochs=MAX_EPOCHS)
-    helps = [_help_text(suggestion, diagnosis) for suggestion in settable_suggestions(diagnosis.suggestions)]
+    helps = [_help_text(suggestion, diagnosis.limits) for suggestion in settable_suggestions(diagnosis.suggestions)]
     if helps:
         text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
     return text
 
 
-def _help_text(suggestion: sgdcore.Suggestion, diagnosis: sgdcore.Diagnosis) -> str:
-    limits = diagnosis.limits
+def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits) -> str:
     if suggestion.setting == "momentum":
         return t("verdicts.help.momentum", momentum=suggestion.value, rate=suggestion.learning_rate)
     if suggestion.setting == "learning_rate":
