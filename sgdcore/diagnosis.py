@@ -19,8 +19,9 @@ The verdicts, in the order they are tried:
     needs, and what helps: momentum (Polyak's ``μ = ((√κ−1)/(√κ+1))²``, its rate
     ``4/(√λ_max+√λ_min)²``), a larger rate within the limit, standardisation when it lowers ``κ``.
 ``"noise_floor"``
-    More than 1% away, but as far as minibatch noise at this rate keeps it
-    (:func:`sgdcore.noise_floor`): a decaying schedule or a larger batch goes further.
+    More than 1% away, but as far as minibatch noise at this rate keeps it (:func:`sgdcore.noise_floor`):
+    the run's mean, full-batch descent from its start, is within the noise's spread, so more epochs
+    would not bring it closer; a decaying schedule or a larger batch goes further.
 ``"at_optimum"``
     Within 1% of the optimum of its objective, with a training R² of at least 0.
 
@@ -116,21 +117,22 @@ class Outlook:
     its objective, and what would bring it closer in the epochs set.
 
     ``epochs_needed_from``: ``"error"``, SGD's mean from the starting point by full-batch descent, direction by
-    direction, with the noise floor's spread left its room (plain SGD at a constant rate; None when the noise alone
-    keeps it further); ``"slowest"``, the flattest direction's factor ``per_step`` (momentum, a schedule, L1),
-    which brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's
+    direction, with the noise floor's spread left its room (plain SGD at a constant rate); ``"to_floor"``, the same
+    where the noise alone keeps it further than :data:`ARRIVED`: the epochs until it is at its noise floor;
+    ``"slowest"``, the flattest direction's factor ``per_step`` (momentum, a schedule, L1), which brings any
+    distance down 100-fold in that many steps. ``suggestions`` as a far run's
     (:func:`diagnose`), for the run about to start; empty when it is expected to arrive.
     """
 
     learning_rate: float
     per_step: float
-    epochs_needed: float | None
-    epochs_needed_from: Literal["error", "slowest"]
+    epochs_needed: float
+    epochs_needed_from: Literal["error", "to_floor", "slowest"]
     suggestions: tuple[Suggestion, ...]
 
     @property
     def arrives(self) -> bool:
-        """Whether the epochs set are expected to be enough (or the noise, not the epochs, is what keeps it away)."""
+        """Whether the epochs set are expected to be enough."""
         return not self.suggestions
 
 
@@ -182,8 +184,10 @@ class Diagnosis:
     oscillation: Oscillation | None
     suggestions: tuple[Suggestion, ...]
     # How epochs_needed was found: "error", from the run's remaining error direction by direction (plain SGD at a
-    # constant rate); "measured", at the rate the loss fell in the run's last half; "predicted", the theory's rate.
-    epochs_needed_from: Literal["error", "measured", "predicted"] | None = None
+    # constant rate), to come within ARRIVED; "to_floor", the same to come down to the noise floor, where the noise
+    # alone keeps it further than that; "measured", at the rate the loss fell in the run's last half; "predicted",
+    # the theory's rate.
+    epochs_needed_from: Literal["error", "to_floor", "measured", "predicted"] | None = None
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -243,13 +247,12 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     start = eigenvectors.T @ (np.append(weights, bias) - target)
     if _plain(config):
         floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
-        needed = _epochs_from(problem, config, eigenvalues, start, target, floor)
-        needed_from = "error"
+        needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
     else:
         needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
         needed_from = "slowest"
     fixes = ()
-    if needed is not None and needed > config.epochs:
+    if needed > config.epochs:
         fixes = _speedups(problem, config, limits, eigenvalues, start, config.epochs * steps_per_epoch, 0, needed)
     return Outlook(rate, per_step, needed, needed_from, fixes)
 
@@ -270,18 +273,19 @@ def _spanned_directions(problem: Problem, config: TrainConfig) -> tuple[np.ndarr
 
 
 def _epochs_from(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray,
-                 target: np.ndarray, floor: NoiseFloor | None) -> float | None:
-    """The epochs plain SGD at a constant rate needs to come within :data:`ARRIVED` of ``target`` from ``error`` (its
-    components along the Hessian's directions): its mean follows full-batch descent, each direction shrinking by its
-    own factor (a rate measured over a few epochs is the steep directions', which are gone soon after), and its noise
-    keeps it about the floor's mean square distance from that mean: what is left is the mean's. None when the noise
-    alone keeps it further."""
+                 target: np.ndarray, floor: NoiseFloor | None) -> tuple[float, Literal["error", "to_floor"]]:
+    """The epochs plain SGD at a constant rate needs from ``error`` (its components along the Hessian's directions):
+    its mean follows full-batch descent, each direction shrinking by its own factor (a rate measured over a few epochs
+    is the steep directions', which are gone soon after), and its noise keeps it about the floor's mean square
+    distance from that mean. ``"error"``: to come within :data:`ARRIVED` of ``target``, what the noise leaves
+    room for; ``"to_floor"``, where the noise alone keeps it further: for the mean to come within the noise's spread,
+    where the run is at its noise floor (:func:`_at_noise_floor`)."""
     scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-    room = (ARRIVED * scale) ** 2 - (floor.mean_square_distance if floor is not None else 0.0)
-    if room <= 0:
-        return None
+    spread = floor.mean_square_distance if floor is not None else 0.0
+    room = (ARRIVED * scale) ** 2 - spread
+    within, words = (math.sqrt(room), "error") if room > 0 else (math.sqrt(spread), "to_floor")
     return epochs_to_arrive(eigenvalues, error, config.learning_rate, config.steps_per_epoch(problem.train.n_rows),
-                            math.sqrt(room))
+                            within), words
 
 
 def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: Limits | None = None) -> Diagnosis:
@@ -304,6 +308,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
     eigenvalues, spanned = _spanned_directions(problem, config)
     error = spanned.T @ (params - target)  # the error along each direction that matters
+    start = spanned.T @ (np.asarray(progress.trajectory[0]) - target)  # the run's first error, likewise
     distance = float(np.linalg.norm(error))
     relative = distance / scale
     target_loss = float(quadratic.loss(target))
@@ -319,7 +324,9 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
                                                relative, eigenvalues, config)
     needed_from = "measured" if measured is not None else "predicted"
     if _plain(config) and relative > ARRIVED:  # from where the run stands, direction by direction
-        needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor), "error"
+        needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor)
+        if needed_from == "to_floor":  # the floor is reached by the run's mean from its start (_at_noise_floor)
+            needed = max(_epochs_from(problem, config, eigenvalues, start, target, floor)[0] - progress.epoch, 0.0)
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
@@ -339,15 +346,13 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             Suggestion("learning_rate", round_down(0.5 * limits.minibatch.learning_rate)),)
         return Diagnosis("oscillating", **base, **details, oscillation=oscillation, suggestions=fixes)
 
-    explained = floor is not None and distance**2 <= 9.0 * floor.mean_square_distance
     if relative <= ARRIVED and comparison.train_r2_sgd >= 0:
         return Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
-    if explained and comparison.train_r2_sgd >= 0:
+    if floor is not None and _at_noise_floor(eigenvalues, start, distance, progress.step, config, floor):
         fixes = [Suggestion("schedule", "inverse_scaling")]
         if config.batch_size < problem.train.n_rows:
             fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
         return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes))
-    start = spanned.T @ (np.asarray(progress.trajectory[0]) - target)  # the run's first error, direction by direction
     return Diagnosis("far_from_optimum", **base, **details, oscillation=None,
                      suggestions=_speedups(problem, config, limits, eigenvalues, start, progress.step,
                                            progress.epoch, needed))
@@ -461,6 +466,19 @@ def contraction(progress: Progress, floor_loss: float, relative: float, eigenval
     slope = math.log(rate)
     needed = math.log((relative / ARRIVED) ** 2) / -slope if slope < 0 else math.inf
     return measured, needed, predicted
+
+
+def _at_noise_floor(eigenvalues: np.ndarray, start: np.ndarray, distance: float, steps: int, config: TrainConfig,
+                    floor: NoiseFloor) -> bool:
+    """Whether minibatch noise, not the steps, keeps a run ``distance`` from the optimum: its mean (full-batch descent
+    from its ``start``, as SGD's mean moves) has come within the noise's root-mean-square spread about it, so more
+    epochs would not take it closer, and the run itself is within three times that spread. Its distance alone tells
+    neither: a run still on its way can be within three spreads (more epochs took one such 18 times lower in loss),
+    and one at the floor of noisy data can end with a train R² below 0."""
+    mean = mean_error_after(eigenvalues, start, steps, config.learning_rate, config.momentum, config.dampening,
+                            config.nesterov)
+    spread = floor.mean_square_distance
+    return float(mean @ mean) <= spread and distance**2 <= 9.0 * spread
 
 
 def _rate_fixes(limits: Limits) -> tuple[Suggestion, ...]:

@@ -310,3 +310,53 @@ def test_a_run_expected_to_arrive_or_above_the_limit_has_nothing_to_suggest() ->
     default = outlook(problem, TrainConfig(epochs=3, batch_size=10, learning_rate=0.03))
     assert default.arrives and default.epochs_needed < 3
     assert outlook(problem, TrainConfig(epochs=3, batch_size=10, learning_rate=3.0)) is None
+
+
+def _two_columns(scales: list[float], weights: list[float], noise: float) -> Problem:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, len(scales))) * scales
+    y = X @ weights + 1 + rng.normal(0, noise, 200)
+    return make_problem(Dataset(X, y, tuple("abc"[:len(scales)]), "y"), test_fraction=0, seed=0)
+
+
+def _mean_gap(problem: Problem, config: TrainConfig, seeds: int = 8) -> float:
+    optimum_loss = problem.quadratic.loss(problem.optimum.params)
+    ends = [list(train(problem.train, replace(config, seed=seed), report_every=1e9))[-1] for seed in range(seeds)]
+    return float(np.mean([problem.quadratic.loss(np.append(end.weights, end.bias)) - optimum_loss for end in ends]))
+
+
+def test_a_run_within_three_spreads_of_the_optimum_but_still_on_its_way_is_far_with_the_epochs_to_its_floor() -> None:
+    """One epoch at batch size 5 ends within three times the noise floor's spread of the optimum, which read as
+    "hovering at the noise floor"; but its mean, full-batch descent from the start, is still 3 spreads away, and ten
+    times the epochs take the mean loss gap over 8 seeds 5 times lower. It is far, and the epochs it names to its noise
+    floor take it there (judged at the floor, each seed)."""
+    problem = _two_columns([1.0, 0.3], [1.0, 1.0], 0.5)
+    config = TrainConfig(learning_rate=0.26, batch_size=5, epochs=1)
+    *_, progress = train(problem.train, config)
+    diagnosis = diagnose(problem, config, progress)
+    distance = np.linalg.norm(np.append(progress.weights, progress.bias) - problem.optimum.params)
+    assert distance**2 <= 9 * diagnosis.floor.mean_square_distance
+    assert diagnosis.verdict == "far_from_optimum" and diagnosis.epochs_needed_from == "to_floor", diagnosis.verdict
+    epochs = next(fix.value for fix in diagnosis.suggestions if fix.setting == "epochs")
+    assert epochs == 1 + math.ceil(diagnosis.epochs_needed)
+    assert _mean_gap(problem, replace(config, epochs=10)) < _mean_gap(problem, config) / 3
+    for seed in range(4):
+        longer = replace(config, epochs=epochs, seed=seed)
+        *_, ran = train(problem.train, longer)
+        assert diagnose(problem, longer, ran).verdict == "noise_floor", seed
+
+
+def test_a_run_at_the_noise_floor_of_noisy_data_is_there_though_its_train_r2_is_below_zero() -> None:
+    """A weak signal under much noise: at a tenth and at three tenths of the limit for batch size 1, minibatch noise
+    costs more than the signal explains, and train R² ends below 0. Ten times the epochs do not lower the mean loss
+    gap over 8 seeds: the run is at its noise floor (not "far, too few steps"), and a decaying schedule or a larger
+    batch is what helps."""
+    problem = _two_columns([1.0], [0.1], 1.0)
+    limit = run_limits(problem, TrainConfig(batch_size=1)).minibatch.learning_rate
+    for fraction in (0.1, 0.3):
+        config = TrainConfig(learning_rate=round_down(fraction * limit), batch_size=1, epochs=3)
+        *_, progress = train(problem.train, config)
+        diagnosis = diagnose(problem, config, progress)
+        assert diagnosis.train_r2 < 0 and diagnosis.verdict == "noise_floor", (fraction, diagnosis.verdict)
+        assert {fix.setting for fix in diagnosis.suggestions} == {"schedule", "batch_size"}
+        assert _mean_gap(problem, replace(config, epochs=30)) > 0.8 * _mean_gap(problem, config)

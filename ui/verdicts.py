@@ -344,6 +344,8 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     if diagnosis.verdict == "noise_floor":
         text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
                  distance=distance, target=_target(diagnosis), **numbers)
+        if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:  # noisy data: the noise is worth the signal
+            text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
         if problem.scaler is not None:  # the loss chart's units are the standardised target's, the table's its own
             square = problem.scaler.target_std ** 2
             text += t("verdicts.noise_floor_own_units", gap=diagnosis.loss_gap * square,
@@ -383,7 +385,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     measured = (t("verdicts.far.measured", factor=per_epoch) if per_epoch is not None
                 else t("verdicts.far.predicted"))
     # From the run's own error, direction by direction (plain SGD at a constant rate), else at a rate of the run's
-    words = "verdicts.far.from_here" if diagnosis.epochs_needed_from == "error" else "verdicts.far"
+    words = {"error": "verdicts.far.from_here", "to_floor": "verdicts.far.to_floor"}.get(diagnosis.epochs_needed_from,
+                                                                                      "verdicts.far")
     if needed is not None and math.isinf(needed):
         text += t("verdicts.far.no_longer_falls")
     elif needed is not None and needed > 0:
