@@ -148,7 +148,7 @@ def test_an_ill_conditioned_dataset_trained_long_is_far_from_the_optimum_and_say
     kappa = problem.curvature.condition_number
     assert kappa > 10_000
     warning = next(text for text in texts(at.main.warning) if text.startswith("Too few epochs"))
-    assert f"κ = {kappa:,.3g}" in warning and "200 are set" in warning
+    assert f"κ = {kappa:,.3g}" in warning and "the run has 200 epochs" in warning
 
     progress = train(at)
     assert progress.status == "finished" and not at.success
@@ -304,14 +304,14 @@ def test_a_warning_names_the_epochs_its_button_sets_and_offers_no_button_that_se
     for rate in (0.004, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02):
         config = sgdcore.TrainConfig(learning_rate=rate, epochs=3)
         warning = verdicts.planned_run_check(problem, config, sgdcore.run_limits(problem, config))
-        needed = re.search(r"after about ([\d,]+) epochs, and 3 are set", warning.text)[1]
+        needed = re.search(r"after about ([\d,]+) epochs, and the run has 3 epochs", warning.text)[1]
         labels = [verdicts.button_label(fix) for fix in warning.suggestions]
         assert [label for label in labels if label.endswith(" epochs")] == [f"Train {needed} epochs"], rate
 
     at = with_dataset(app(standardize="1", epochs="10000", learning_rate="0.05", test_fraction="0"), ill_conditioned(),
                       "economy.csv")
     warning = next(text for text in texts(at.main.warning) if text.startswith("Too few epochs"))
-    assert "10,000 are set" in warning and "More than the 10,000 epochs a run here can have" in warning
+    assert "the run has 10,000 epochs" in warning and "More than the 10,000 epochs a run here can have" in warning
     assert not [b.label for b in at.button if b.label.startswith("Train ") and b.label.endswith(" epochs")]
 
 

@@ -235,7 +235,7 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     needed = math.ceil(outlook.epochs_needed)
     why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
     text = t(f"verdicts.planned.few_epochs.{outlook.epochs_needed_from}", why=why, rate=rate,
-             per_step=outlook.per_step, needed=_count(needed), epochs=config.epochs, arrived=ARRIVED)
+             per_step=outlook.per_step, needed=_count(needed), epochs=_epochs(config.epochs), arrived=ARRIVED)
     if needed > MAX_EPOCHS:
         text += t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS)
     suggestions = settable_suggestions(outlook.suggestions)
