@@ -121,10 +121,10 @@ class Outlook:
     where the noise alone keeps it further than :data:`ARRIVED`: the epochs until it is at its noise floor;
     ``"slowest"``, the flattest direction's factor ``per_step`` (momentum, a schedule, L1), which brings any
     distance down 100-fold in that many steps. ``suggestions`` as a far run's
-    (:func:`diagnose`), for the run about to start; empty when it is expected to arrive.
+    (:func:`diagnose`), for the run about to start; none when it is expected to arrive.
     """
 
-    learning_rate: float
+    epochs: int
     per_step: float
     epochs_needed: float
     epochs_needed_from: Literal["error", "to_floor", "slowest"]
@@ -133,7 +133,7 @@ class Outlook:
     @property
     def arrives(self) -> bool:
         """Whether the epochs set are expected to be enough."""
-        return not self.suggestions
+        return self.epochs_needed <= self.epochs
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,7 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     fixes = ()
     if needed > config.epochs:
         fixes = _speedups(problem, config, limits, eigenvalues, start, config.epochs * steps_per_epoch, 0, needed)
-    return Outlook(rate, per_step, needed, needed_from, fixes)
+    return Outlook(config.epochs, per_step, needed, needed_from, fixes)
 
 
 def _plain(config: TrainConfig) -> bool:
@@ -473,8 +473,8 @@ def _at_noise_floor(eigenvalues: np.ndarray, start: np.ndarray, distance: float,
     """Whether minibatch noise, not the steps, keeps a run ``distance`` from the optimum: its mean (full-batch descent
     from its ``start``, as SGD's mean moves) has come within the noise's root-mean-square spread about it, so more
     epochs would not take it closer, and the run itself is within three times that spread. Its distance alone tells
-    neither: a run still on its way can be within three spreads (more epochs took one such 18 times lower in loss),
-    and one at the floor of noisy data can end with a train R² below 0."""
+    neither: a run still on its way can be within three spreads (ten times the epochs took one such 5 times lower
+    in loss), and one at the floor of noisy data can end with a train R² below 0."""
     mean = mean_error_after(eigenvalues, start, steps, config.learning_rate, config.momentum, config.dampening,
                             config.nesterov)
     spread = floor.mean_square_distance

@@ -7,6 +7,7 @@ written to ``tmp_path``.
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -101,6 +102,14 @@ def test_parquet_files_become_the_data_every_page_trains_on(local_cluster: objec
         assert limits.minibatch.learning_rate == pytest.approx(2 / (problem.curvature.lambda_max
                                                                     + c * problem.largest_squared_row), rel=1e-6)
         assert limits.minibatch.kind == ("exact" if batch_size == 400 else "lower_bound")
+
+    # Before a run, the epochs it needs from the statistics: the flattest direction's factor, 1 − ηλ_min, a step.
+    slow = sgdcore.TrainConfig(learning_rate=0.001, batch_size=10, epochs=1)
+    ahead = problem.outlook(slow, problem.limits(slow))
+    flattest = 1 - 0.001 * float(np.linalg.eigvalsh(sgdcore.make_problem(rows, test_fraction=0).quadratic.hessian)[0])
+    assert ahead.per_step == pytest.approx(flattest, rel=1e-9) and not ahead.arrives
+    assert ahead.epochs_needed == pytest.approx(math.log(100) / -math.log(flattest) / 40, rel=1e-6)
+    assert [(fix.setting, fix.value) for fix in ahead.suggestions][-1] == ("epochs", math.ceil(ahead.epochs_needed))
 
     at = at.switch_page("pages/train.py").run()
     no_exceptions(at)

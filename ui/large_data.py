@@ -246,7 +246,7 @@ class LargeProblem:
             if rate < 0.25 * limit.learning_rate:
                 fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
             fixes.append(sgdcore.Suggestion("epochs", math.ceil(needed)))
-        return sgdcore.Outlook(rate, per_step, needed, "slowest", tuple(fixes))
+        return sgdcore.Outlook(config.epochs, per_step, needed, "slowest", tuple(fixes))
 
     def page_note(self, config: sgdcore.TrainConfig, runs: int = 1) -> str:
         """What a page says about data on a cluster: which limit it shows, what it does not compute, and, for a
