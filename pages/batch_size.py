@@ -19,6 +19,7 @@ from ui.slots import send_chart
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
     comparison_loss_chart,
+    final_loss_columns,
     format_number,
     page_problem,
     repeated,
@@ -118,7 +119,6 @@ else:
     for label, progress in runs.items():
         config = entry["configs"][label]
         limit = verdicts.limits_for(problem, choice.key, config).minibatch
-        comparison = problem.compare(progress.weights, progress.bias)
         epoch_seconds = np.diff(progress.epoch_seconds)
         rows.append({
             column["batch_size"]: config.batch_size, column["steps_per_epoch"]: config.steps_per_epoch(n_train),
@@ -127,8 +127,7 @@ else:
             column["steps_per_second"]: f"{progress.steps_per_second:,.0f}",
             column["limit"]: limit_text(limit),
             column["outcome"]: short_status(progress, diagnoses[label]),
-            column["final_loss"]: format_number(progress.epoch_train_loss[-1]),
-            column["gap"]: format_number(comparison.loss_gap),
+            **final_loss_columns(problem, progress, column),
             **seed_columns(entry, label),
         })
     st.table(pd.DataFrame(rows).set_index(column["batch_size"]))

@@ -27,6 +27,7 @@ from ui.slots import ChartSlot
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
     comparison_loss_chart,
+    final_loss_columns,
     format_number,
     page_problem,
     repeated,
@@ -177,8 +178,7 @@ for label, progress in runs.items():
         **({} if config.batch_size >= n_train else {column["full_batch_ratio"]: f"{rate / run_limit.full_batch:.3g}"}),
         column["contraction"]: format_number(contraction),
         column["outcome"]: short_status(progress, diagnoses[label]),
-        column["final_loss"]: format_number(progress.epoch_train_loss[-1]),
-        column["gap"]: format_number(comparison.loss_gap),
+        **final_loss_columns(problem, progress, column),
         "‖θ − θ*‖": format_number(comparison.distance),
         **seed_columns(entry, label),
     })

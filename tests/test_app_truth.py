@@ -339,3 +339,29 @@ def test_the_warning_before_a_run_offers_what_the_verdict_after_it_does_and_then
     assert [b.label for b in at.button].count(most) == 1 and [b.label for b in at.button].count(standardise) == 1
     at.number_input(key="epochs").set_value(4).run()
     assert [b.label for b in at.button].count(most) == 2, "the warning for a run of 4 epochs"
+
+
+@pytest.mark.parametrize("data", ["synthetic", "diabetes"])
+def test_a_comparison_tables_final_loss_and_gap_are_at_the_runs_last_parameters_in_the_charts_units(data: str) -> None:
+    """A run that diverged in its first epoch has one full-epoch loss, the start's (16.67 on the default data, the same
+    for every rate): its final loss is at the parameters it ended with, as its gap is. On standardised data both are in
+    the loss chart's units, as the band over the seeds is: a finished run's final loss is where its curve ends."""
+    query = dict(batch_size="1", learning_rate_page_epochs="5") if data == "synthetic" else dict(
+        data="diabetes", standardize="1", learning_rate_page_epochs="5")
+    at = open_page(app(**query), "learning_rate")
+    at.toggle(key="learning_rate_page_full_batch").set_value(False).run()
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    problem = problem_of(at)
+    table = at.table[0].value
+    runs = at.session_state["learning_rate_runs"]["runs"]
+    optimum_loss = problem.quadratic.loss(problem.optimum.params)
+    for (label, run), (rate, row) in zip(runs.items(), table.iterrows(), strict=True):
+        final = problem.quadratic.loss(np.append(run.weights, run.bias))
+        assert float(row["final loss"]) == pytest.approx(final, rel=1e-3), (label, rate)
+        assert float(row["gap to closed form"]) == pytest.approx(final - optimum_loss, rel=1e-3, abs=1e-12), label
+        if run.status != "diverged":
+            assert float(row["final loss"]) == pytest.approx(run.epoch_train_loss[-1], rel=1e-3), label
+    if data == "synthetic":
+        diverged = [run for run in runs.values() if run.status == "diverged"]
+        assert diverged and all(len(run.epoch_train_loss) == 1 for run in diverged)
