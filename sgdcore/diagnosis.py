@@ -504,12 +504,15 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
 
     @functools.cache  # the run's own settings are compared with each suggestion's: computed once
     def expected(learning_rate: float, momentum: float, nesterov: bool) -> tuple[float, float]:
-        """The distance and the loss gap expected at the end of the run's steps with these settings."""
+        """The root-mean-square distance and the loss gap expected at the end of the run's steps with these settings:
+        the mean's, and the noise's spread about it (a larger rate's mean comes closer while its noise may carry the
+        run further: 0.2 instead of 0.1 on the standardised diabetes data took 20 epochs from 39% to 52% away)."""
         error = mean_error_after(eigenvalues, start, steps, learning_rate, momentum, config.dampening, nesterov)
         floor = noise_floor(problem.train, learning_rate, config.batch_size,
                             **{**_settings(config, l1=False), "momentum": momentum, "nesterov": nesterov})
-        noise = floor.excess_loss if floor is not None else 0.0  # not computed for data this large: the mean alone
-        return float(np.linalg.norm(error)), float(0.5 * np.sum(eigenvalues * error**2)) + noise
+        # Not computed for data this large: the mean alone.
+        spread, noise = (floor.mean_square_distance, floor.excess_loss) if floor is not None else (0.0, 0.0)
+        return math.sqrt(float(error @ error) + spread), float(0.5 * np.sum(eigenvalues * error**2)) + noise
 
     def better(learning_rate: float, momentum: float) -> bool:
         (distance, gap), (distance_now, gap_now) = (expected(learning_rate, momentum, config.nesterov and momentum > 0),
