@@ -19,6 +19,7 @@ from sgdcore.analysis import (
 from sgdcore.backends import warm_up_kernel
 from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
 from sgdcore.diagnosis import (
+    HORIZON_EPOCHS,
     Diagnosis,
     Limits,
     Oscillation,
@@ -64,6 +65,7 @@ def __dir__() -> list[str]:  # a notebook completes sgdcore.load_csv before its 
     return sorted({*globals(), *_READING_A_CSV})
 
 __all__ = [
+    "HORIZON_EPOCHS",
     "SCHEDULES",
     "ClosedForm",
     "Comparison",

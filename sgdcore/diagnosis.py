@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -47,7 +48,8 @@ from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_li
 from sgdcore.train import Progress, TrainConfig
 
 Verdict = Literal["diverged", "oscillating", "far_from_optimum", "noise_floor", "at_optimum"]
-Setting = Literal["learning_rate", "momentum", "standardize", "batch_size", "schedule", "l1_penalty", "epochs"]
+Setting = Literal["learning_rate", "momentum", "standardize", "batch_size", "schedule", "l1_penalty", "epochs",
+                  "early_stopping"]
 
 # Distance to the optimum, relative to its size, under which a run has arrived.
 ARRIVED = 0.01
@@ -57,6 +59,10 @@ NEAR_LIMIT = 0.9
 SCALING_GAIN = 10.0
 # What a faster run may give up in train R² for its minibatch noise (a larger rate, momentum): see _speedups
 R2_GIVEN_UP = 0.05
+# How far ahead a decaying schedule's run is followed to see whether it arrives (twice the most epochs the dashboard's
+# runs have), and the work that may take (steps times directions, about a second): beyond either, no figure is given.
+HORIZON_EPOCHS = 20_000
+HORIZON_WORK = 50_000_000
 
 
 def round_down(value: float, digits: int = 2) -> float:
@@ -119,15 +125,16 @@ class Outlook:
     ``epochs_needed_from``: ``"error"``, SGD's mean from the starting point by full-batch descent, direction by
     direction, with the noise floor's spread left its room (plain SGD at a constant rate); ``"to_floor"``, the same
     where the noise alone keeps it further than :data:`ARRIVED`: the epochs until it is at its noise floor;
-    ``"slowest"``, the flattest direction's factor ``per_step`` (momentum, a schedule, L1), which brings any
-    distance down 100-fold in that many steps. ``suggestions`` as a far run's
+    ``"schedule"``, its mean at the rates a decaying schedule gives (plain SGD; ``inf`` when the rate decays before it
+    arrives); ``"slowest"``, the flattest direction's factor ``per_step`` at the first rate (momentum with a schedule,
+    L1), which brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's
     (:func:`diagnose`), for the run about to start; none when it is expected to arrive.
     """
 
     epochs: int
     per_step: float
     epochs_needed: float
-    epochs_needed_from: Literal["error", "to_floor", "slowest"]
+    epochs_needed_from: Literal["error", "to_floor", "schedule", "slowest"]
     suggestions: tuple[Suggestion, ...]
 
     @property
@@ -185,9 +192,10 @@ class Diagnosis:
     suggestions: tuple[Suggestion, ...]
     # How epochs_needed was found: "error", from the run's remaining error direction by direction (plain SGD at a
     # constant rate), to come within ARRIVED; "to_floor", the same to come down to the noise floor, where the noise
-    # alone keeps it further than that; "measured", at the rate the loss fell in the run's last half; "predicted",
-    # the theory's rate.
-    epochs_needed_from: Literal["error", "to_floor", "measured", "predicted"] | None = None
+    # alone keeps it further than that; "schedule", the same at the rates its schedule goes on to give (plain SGD;
+    # the epochs in all, inf when the rate decays before it arrives); "measured", at the rate the loss fell in the
+    # run's last half; "predicted", the theory's rate.
+    epochs_needed_from: Literal["error", "to_floor", "schedule", "measured", "predicted"] | None = None
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -245,15 +253,20 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     penalised = config.weight_decay > 0 or config.l1_penalty > 0
     target = _penalised_optimum(problem, config) if penalised else problem.optimum.params
     start = eigenvectors.T @ (np.append(weights, bias) - target)
+    needed = None
     if _plain(config):
         floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
-    else:
-        needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
-        needed_from = "slowest"
+    elif config.momentum == 0 and config.l1_penalty == 0:  # a decaying schedule: its rates, step by step
+        needed, needed_from = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch,
+                                                    ARRIVED * float(np.linalg.norm(target))), "schedule"
+    if needed is None:  # momentum or L1 with a schedule, or too long to follow: the flattest direction's factor
+        needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
     if needed > config.epochs:
         fixes = _speedups(problem, config, limits, eigenvalues, start, config.epochs * steps_per_epoch, 0, needed)
+        if math.isinf(needed):  # the rate decays before the run arrives
+            fixes = (*fixes, Suggestion("schedule", "constant"))
     return Outlook(config.epochs, per_step, needed, needed_from, fixes)
 
 
@@ -327,6 +340,13 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor)
         if needed_from == "to_floor":  # the floor is reached by the run's mean from its start (_at_noise_floor)
             needed = max(_epochs_from(problem, config, eigenvalues, start, target, floor)[0] - progress.epoch, 0.0)
+    elif config.momentum == 0 and config.l1_penalty == 0 and relative > ARRIVED:
+        # A decaying schedule: the loss fell at a rate that falls on; the rates it goes on to give, step by step.
+        total = _epochs_with_schedule(eigenvalues, error, config, progress.step, progress.steps_per_epoch,
+                                      ARRIVED * scale)
+        needed, needed_from = (None, None) if total is None else (total - progress.epoch, "schedule")
+    elif not constant and relative > ARRIVED:  # momentum with a decaying schedule: no rate to extrapolate
+        needed, needed_from = None, None
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
@@ -353,9 +373,12 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         if config.batch_size < problem.train.n_rows:
             fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
         return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes))
-    return Diagnosis("far_from_optimum", **base, **details, oscillation=None,
-                     suggestions=_speedups(problem, config, limits, eigenvalues, start, progress.step,
-                                           progress.epoch, needed))
+    fixes = _speedups(problem, config, limits, eigenvalues, start, progress.step, progress.epoch, needed)
+    if not constant and needed_from == "schedule" and math.isinf(needed):  # the rate decays before it arrives
+        fixes = (*fixes, Suggestion("schedule", "constant"))
+    if progress.status == "converged":  # the early-stopping rule stopped it far away: more epochs would stop alike
+        fixes = (Suggestion("early_stopping", False), *fixes)
+    return Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=fixes)
 
 
 def _settings(config: TrainConfig, l1: bool = True) -> dict:
@@ -468,6 +491,57 @@ def contraction(progress: Progress, floor_loss: float, relative: float, eigenval
     return measured, needed, predicted
 
 
+def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: TrainConfig, step: int,
+                          steps_per_epoch: int, within: float) -> float | None:
+    """The epochs in all after which plain SGD's mean, from ``error`` at ``step`` (components along the Hessian's
+    directions), comes within ``within``, each direction multiplied by ``1 − η_t·λ`` at step ``t``, at the rates
+    ``config``'s schedule gives the run when it has that many epochs (a cosine's length is the run's). ``inf`` when it
+    would not within :data:`HORIZON_EPOCHS` (a rate that decays too fast: the steps it has left add up to too little
+    to cross the flat directions); None when that is more work to tell than :data:`HORIZON_WORK`."""
+    lam, squares = np.asarray(eigenvalues, dtype=np.float64), np.asarray(error, dtype=np.float64) ** 2
+    if squares.sum() <= within**2:
+        return step / steps_per_epoch
+    if HORIZON_EPOCHS * steps_per_epoch * len(lam) > HORIZON_WORK:
+        return None
+    block = max(1, (1 << 16) // steps_per_epoch)  # epochs at a time: a bounded array of steps × directions
+    first = step // steps_per_epoch + 1
+
+    def blocks(epochs: int) -> Iterator[tuple[int, np.ndarray]]:
+        """For a run of ``epochs`` epochs, the logarithm of each direction's factor from ``step`` to the end of each
+        epoch, a block of epochs at a time: (the block's first epoch, one row per epoch)."""
+        schedule = config.schedule
+        if schedule.kind == "cosine" and schedule.period_steps is None:
+            schedule = replace(schedule, period_steps=steps_per_epoch * epochs)
+        total, position = np.zeros_like(lam), step
+        for begin in range(first, epochs + 1, block):
+            end = min(begin + block - 1, epochs)
+            rates = config.learning_rate * schedule(np.arange(position, end * steps_per_epoch))
+            running = total + np.cumsum(np.log(np.abs(1.0 - rates[:, None] * lam)), axis=0)
+            yield begin, running[np.arange(begin, end + 1) * steps_per_epoch - position - 1]
+            total, position = running[-1], end * steps_per_epoch
+
+    def distance_squared(logs: np.ndarray) -> np.ndarray:
+        return np.exp(2.0 * logs) @ squares
+
+    if config.schedule.kind == "cosine" and config.schedule.period_steps is None:  # each length its own rates
+        def arrives(epochs: int) -> bool:
+            *_, (_, logs) = blocks(epochs)
+            return bool(distance_squared(logs[-1]) <= within**2)
+
+        if not arrives(HORIZON_EPOCHS):
+            return math.inf
+        low, high = first - 1, HORIZON_EPOCHS
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if arrives(middle) else (middle, high)
+        return float(high)
+    for begin, logs in blocks(HORIZON_EPOCHS):
+        arrived = np.flatnonzero(distance_squared(logs) <= within**2)
+        if len(arrived):
+            return float(begin + arrived[0])
+    return math.inf
+
+
 def _at_noise_floor(eigenvalues: np.ndarray, start: np.ndarray, distance: float, steps: int, config: TrainConfig,
                     floor: NoiseFloor) -> bool:
     """Whether minibatch noise, not the steps, keeps a run ``distance`` from the optimum: its mean (full-batch descent
@@ -522,8 +596,10 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
 
     if limits.standardized_condition_number is not None:
         fixes.append(Suggestion("standardize", True, round_down(0.5 * limits.standardized.learning_rate)))
+    # Another rate or momentum is judged at a constant rate: under a decaying schedule it would be a guess.
+    constant = config.schedule.kind == "constant" and config.schedule.warmup_steps == 0
     kappa = limits.condition_number
-    if config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
+    if constant and config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
         root = math.sqrt(kappa)
         momentum = math.floor(((root - 1) / (root + 1)) ** 2 * 100) / 100
         polyak = 4.0 / (math.sqrt(eigenvalues[-1]) + math.sqrt(max(eigenvalues[0], 0.0))) ** 2
@@ -532,7 +608,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         rate = round_down(min(polyak, 0.5 * limit.learning_rate))
         if better(rate, momentum):
             fixes.append(Suggestion("momentum", momentum, rate))
-    if config.learning_rate < 0.25 * limits.minibatch.learning_rate:
+    if constant and config.learning_rate < 0.25 * limits.minibatch.learning_rate:
         rate = round_down(0.5 * limits.minibatch.learning_rate)
         if better(rate, config.momentum):
             fixes.append(Suggestion("learning_rate", rate))

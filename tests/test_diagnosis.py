@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgdcore import Dataset, Problem, TrainConfig, make_problem, synthetic, train
+from sgdcore import Dataset, Problem, Schedule, TrainConfig, make_problem, synthetic, train
 from sgdcore.diagnosis import (
     ARRIVED,
     Diagnosis,
@@ -386,3 +386,73 @@ def test_a_larger_rate_is_not_offered_where_its_noise_would_carry_the_run_furthe
     as_run = median_distance(config)
     assert median_distance(replace(config, learning_rate=0.2)) > as_run
     assert median_distance(replace(config, epochs=offered["epochs"])) < as_run
+
+
+@pytest.mark.parametrize("schedule", [Schedule("inverse_scaling", power_t=0.25), Schedule("cosine"),
+                                      Schedule("constant", warmup_steps=80)])
+def test_the_epochs_a_scheduled_run_still_needs_are_at_the_rates_its_schedule_goes_on_to_give(
+        schedule: Schedule) -> None:
+    """A decaying schedule's loss falls at a rate that falls on: the epochs still needed come from the rates the
+    schedule gives next, direction by direction. Trained that long, the mean over 8 seeds of where SGD ends is within
+    1% of the optimum, and half as long it is not (a rate measured while it decays said 114 epochs for a step decay
+    that got from 89% to 85% away)."""
+    problem = make_problem(synthetic(), test_fraction=0.2)
+    config = TrainConfig(learning_rate=0.003, epochs=3, schedule=schedule)
+    *_, progress = train(problem.train, config)
+    diagnosis = diagnose(problem, config, progress)
+    assert diagnosis.verdict == "far_from_optimum" and diagnosis.epochs_needed_from == "schedule"
+    total = progress.epoch + math.ceil(diagnosis.epochs_needed)
+    assert ("epochs", total) in [(fix.setting, fix.value) for fix in diagnosis.suggestions]
+    target = problem.optimum.params
+
+    def mean_distance(epochs: int) -> float:
+        ends = [list(train(problem.train, replace(config, epochs=epochs, seed=seed), report_every=1e9))[-1]
+                for seed in range(8)]
+        mean = np.mean([np.append(end.weights, end.bias) for end in ends], axis=0)
+        return float(np.linalg.norm(mean - target) / np.linalg.norm(target))
+
+    assert mean_distance(total) <= ARRIVED < mean_distance(total // 2)
+    # Before the run, from its start: the same count, but for a cosine, which the 3 epochs set took down to 0 (a
+    # run planned that long from the start gets there sooner).
+    ahead = outlook(problem, config)
+    assert ahead.epochs_needed_from == "schedule" and total - 5 <= ahead.epochs_needed <= total
+    if schedule.kind != "cosine":
+        assert ahead.epochs_needed >= total - 1
+
+
+@pytest.mark.parametrize("schedule", [Schedule("step", gamma=0.5, step_size=80),
+                                      Schedule("exponential", gamma=0.3, step_size=80)])
+def test_a_schedule_that_lowers_the_rate_too_fast_is_said_to_and_more_epochs_are_not_offered(
+        schedule: Schedule) -> None:
+    """Halving the rate every epoch, the steps left add up to too little to cross the flat direction: ten times the
+    epochs hardly move the run, so no "Train N epochs" is offered; a constant schedule is, before and after."""
+    problem = make_problem(synthetic(), test_fraction=0.2)
+    config = TrainConfig(learning_rate=0.003, epochs=3, schedule=schedule)
+    *_, progress = train(problem.train, config)
+    diagnosis = diagnose(problem, config, progress)
+    assert diagnosis.verdict == "far_from_optimum" and math.isinf(diagnosis.epochs_needed)
+    assert [(fix.setting, fix.value) for fix in diagnosis.suggestions] == [("schedule", "constant")]
+    assert outlook(problem, config).suggestions == diagnosis.suggestions
+    *_, longer = train(problem.train, replace(config, epochs=30))
+    target = problem.optimum.params
+    assert np.linalg.norm(np.append(longer.weights, longer.bias) - target) > 0.5 * np.linalg.norm(target)
+
+
+def test_a_run_the_early_stopping_rule_stopped_far_away_is_offered_to_turn_it_off_and_that_helps() -> None:
+    """On the diabetes data standardised, at batch size 32 and rate 0.05 with a cosine schedule, the rule stops the
+    run after 18 epochs, 47% away: more epochs alone would stop alike. Turning the rule off and training the epochs
+    offered brings it within a few percent."""
+    from sklearn.datasets import load_diabetes
+
+    bunch = load_diabetes()
+    data = Dataset(np.ascontiguousarray(bunch.data), bunch.target.astype(np.float64), tuple(bunch.feature_names))
+    problem = make_problem(data, test_fraction=0.2, seed=0, standardize=True)
+    config = TrainConfig(learning_rate=0.05, batch_size=32, epochs=20, schedule=Schedule("cosine"), tol=1e-4)
+    *_, progress = train(problem.train, config)
+    diagnosis = diagnose(problem, config, progress)
+    assert progress.status == "converged" and diagnosis.verdict == "far_from_optimum"
+    fixes = dict((fix.setting, fix.value) for fix in diagnosis.suggestions)
+    assert diagnosis.suggestions[0].setting == "early_stopping" and fixes["early_stopping"] is False
+    *_, longer = train(problem.train, replace(config, tol=None, epochs=fixes["epochs"]))
+    assert longer.status == "finished"
+    assert diagnose(problem, replace(config, tol=None, epochs=fixes["epochs"]), longer).relative_distance < 0.05

@@ -232,12 +232,15 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     if outlook is None or outlook.arrives:
         return None
     kappa = limits.condition_number
-    needed = math.ceil(outlook.epochs_needed)
     why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
-    text = t(f"verdicts.planned.few_epochs.{outlook.epochs_needed_from}", why=why, rate=rate,
-             per_step=outlook.per_step, needed=_count(needed), epochs=_epochs(config.epochs), arrived=ARRIVED)
-    if needed > MAX_EPOCHS:
-        text += t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS)
+    if math.isinf(outlook.epochs_needed):  # a schedule whose rate decays before the run arrives
+        text = t("verdicts.planned.decays", rate=rate, arrived=ARRIVED, horizon=sgdcore.HORIZON_EPOCHS)
+    else:
+        needed = math.ceil(outlook.epochs_needed)
+        text = t(f"verdicts.planned.few_epochs.{outlook.epochs_needed_from}", why=why, rate=rate,
+                 per_step=outlook.per_step, needed=_count(needed), epochs=_epochs(config.epochs), arrived=ARRIVED)
+        if needed > MAX_EPOCHS:
+            text += t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS)
     suggestions = settable_suggestions(outlook.suggestions)
     helps = [_help_text(suggestion, limits) for suggestion in suggestions if suggestion.setting != "epochs"]
     if helps:
@@ -385,10 +388,11 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
     measured = (t("verdicts.far.measured", factor=per_epoch) if per_epoch is not None
                 else t("verdicts.far.predicted"))
     # From the run's own error, direction by direction (plain SGD at a constant rate), else at a rate of the run's
-    words = {"error": "verdicts.far.from_here", "to_floor": "verdicts.far.to_floor"}.get(diagnosis.epochs_needed_from,
-                                                                                      "verdicts.far")
+    words = {"error": "verdicts.far.from_here", "to_floor": "verdicts.far.to_floor",
+             "schedule": "verdicts.far.schedule"}.get(diagnosis.epochs_needed_from, "verdicts.far")
     if needed is not None and math.isinf(needed):
-        text += t("verdicts.far.no_longer_falls")
+        text += (t("verdicts.far.schedule.decays", arrived=ARRIVED, horizon=sgdcore.HORIZON_EPOCHS)
+                 if diagnosis.epochs_needed_from == "schedule" else t("verdicts.far.no_longer_falls"))
     elif needed is not None and needed > 0:
         total = progress.epoch + math.ceil(needed)
         if total <= MAX_EPOCHS:
@@ -448,6 +452,8 @@ def button_label(suggestion: sgdcore.Suggestion) -> str:
     if setting == "schedule":
         schedule = t(f"verdicts.schedule.{value}") if value in sgdcore.SCHEDULES else str(value)
         return t("verdicts.button.schedule", schedule=schedule)
+    if setting == "early_stopping":
+        return t("verdicts.button.early_stopping_off")
     return t("verdicts.button.epochs", value=value)
 
 
