@@ -138,16 +138,45 @@ def test_classroom_settings_keep_the_link_and_drop_the_old_list() -> None:
         "learning_rate": "0.1", "lang": "en", "show": "learning_rate,momentum"}  # the settings' order
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", "not among the settings"), ("zh-CN", "不是设置名")])
-def test_a_bad_show_list_in_a_link_is_reported_in_the_pages_language(language: str, words: str) -> None:
-    at = app(show="learning_rate,bogus", lang=language)
+@pytest.mark.parametrize(("language", "words"), [("en", "not among the controls"), ("zh-CN", "不是控件名")])
+def test_an_unknown_name_in_a_show_list_is_left_out_and_the_others_keep_the_lock(language: str, words: str) -> None:
+    at = app(show="learning_rate,foo", epochs="5", lang=language)
+    no_exceptions(at)
+    assert sidebar_keys(at) == {"lang", "learning_rate"}  # not every control: the lock holds
+    assert at.session_state["show"] == "learning_rate" and at.query_params["show"] == "learning_rate"
+    assert at.session_state["epochs"] == 5
+    toasts = [toast.value for toast in at.toast]
+    assert len(toasts) == 1 and "'foo'" in toasts[0] and words in toasts[0]
+    assert "learning_rate, batch_size, epochs" in toasts[0]  # the controls that exist, as a link names them
+    assert notice(at).endswith(("You may change: Learning rate η.", "你可以修改：学习率 η。"))
+    state: dict = {"lang": language}
+    (problem,) = apply_query_params(state, {"show": "learning_rate,foo"})
+    assert problem == toasts[0] and state["show"] == "learning_rate"
+
+
+def test_a_show_list_reads_the_old_short_names_as_every_other_link_setting_does() -> None:
+    at = app(show="lr,bs", epochs="5")
+    no_exceptions(at)
+    assert not at.toast
+    assert sidebar_keys(at) == {"lang", "learning_rate", "batch_size"}
+    assert at.query_params["show"] == LESSON  # the student's own link writes the new names
+    assert BY_KEY["show"].from_text("lr, learning_rate, mom") == "learning_rate,momentum"
+
+
+@pytest.mark.parametrize(("language", "nothing"), [("en", "You may change: nothing"), ("zh-CN", "你可以修改：无")])
+def test_a_show_list_of_unknown_names_alone_fixes_every_setting_and_still_trains(language: str, nothing: str) -> None:
+    at = app(show="foo,bar", epochs="5", lang=language)
     no_exceptions(at)
     toasts = [toast.value for toast in at.toast]
-    assert len(toasts) == 1 and "'bogus'" in toasts[0] and words in toasts[0]
-    assert at.session_state["show"] == "" and "epochs" in sidebar_keys(at)  # ignored: every control is drawn
-    state: dict = {"lang": language}
-    (problem,) = apply_query_params(state, {"show": "learning_rate,bogus"})
-    assert problem == toasts[0] and problem.endswith(("; ignored.", "；已忽略。"))
+    assert len(toasts) == 1 and "'foo', 'bar'" in toasts[0]
+    assert sidebar_keys(at) == {"lang"}  # nothing unlocked
+    assert at.query_params["show"] == "none"  # and the address bar keeps it so
+    assert nothing in notice(at)
+    button(at, "Train" if language == "en" else "训练").click().run()
+    no_exceptions(at)
+    assert at.session_state["train_run"]["config"].epochs == 5
+    again = app(show="none")  # the student's link, reopened: the same page, without a message
+    assert not again.toast and sidebar_keys(again) == {"lang"}
 
 
 def test_shown_controls_read_the_list_and_default_to_every_control() -> None:

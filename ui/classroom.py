@@ -1,10 +1,10 @@
 """Classroom links: a teacher's link that shows only the controls of the lesson and fixes the others.
 
-A link with ``show=learning_rate,batch_size`` (any settings' names, ui.settings.CONTROLS) draws only those
-controls; every other setting keeps the link's value (or its default) and the page says which are fixed, as
-TensorFlow Playground's hide-controls links do. The list is a setting like the others: the link a student
-copies keeps it, with the student's own values. The teacher makes such a link on the Export and share page
-(:func:`classroom_link_builder`).
+A link with ``show=learning_rate,batch_size`` (any settings' names, ui.settings.CONTROLS, or their old short
+names) draws only those controls (``show=none``: none); every other setting keeps the link's value (or its
+default) and the page says which are fixed, as TensorFlow Playground's hide-controls links do. The list is a
+setting like the others: the link a student copies keeps it, with the student's own values. The teacher makes
+such a link on the Export and share page (:func:`classroom_link_builder`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ui.settings import (
     CHART_AXIS_LABELS,
     CONTROLS,
     DATA_SOURCE_LABELS,
+    NO_CONTROLS,
     SCHEDULE_LABELS,
     SHOWN_KEY,
     option_names,
@@ -34,9 +35,12 @@ LESSON_CONTROLS = ("learning_rate", "batch_size")  # what the builder offers fir
 
 
 def shown_controls(state: Mapping[str, Any]) -> tuple[str, ...]:
-    """The controls a page draws: the link's list, or every control when the link has none."""
+    """The controls a page draws: the link's list (none for ``NO_CONTROLS``), or every control when the link has
+    no list."""
     listed = value(state, SHOWN_KEY)
-    return tuple(name for name in listed.split(",") if name) if listed else CONTROLS
+    if not listed:
+        return CONTROLS
+    return () if listed == NO_CONTROLS else tuple(name for name in listed.split(",") if name)
 
 
 def shown(state: Mapping[str, Any], key: str) -> bool:
@@ -81,7 +85,7 @@ def fixed_controls(state: Mapping[str, Any], sidebar: Iterable[str]) -> tuple[st
 def notice_text(state: Mapping[str, Any], sidebar: Iterable[str]) -> str:
     """What a classroom link's page says: which settings the student may change, which are fixed, at what."""
     separator = t("classroom.separator")
-    may_change = separator.join(control_label(key) for key in shown_controls(state))
+    may_change = separator.join(control_label(key) for key in shown_controls(state)) or t("classroom.nothing_to_change")
     fixed = separator.join(
         t("classroom.fixed_value", label=control_label(key), value=value_text(key, value(state, key)))
         for key in fixed_controls(state, sidebar))

@@ -21,6 +21,7 @@ from sgdcore.schedules import READS
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, t, text_in
 
 SHOWN_KEY = "show"  # a classroom link's list of the controls a student sees
+NO_CONTROLS = "none"  # that list when it leaves no control to the students: every setting fixed
 
 MAX_FEATURES = 200  # features of the synthetic data: the sidebar's "Features" box and a share link's weights
 # What people type for a minus sign and a list separator besides ASCII (full-width forms are NFKC's to fold)
@@ -57,6 +58,14 @@ class SettingsError(ValueError):
 
 class ListError(SettingsError):
     """A typed list (or a link's value) the user must fix; the message says what is wrong, for the user."""
+
+
+class PartlyKeptError(SettingsError):
+    """A link's value used in part: ``kept`` is the value used; the message says what was left out, and why."""
+
+    def __init__(self, problem: str, kept: Any, **fields: Any) -> None:
+        super().__init__(problem, **fields)
+        self.kept = kept
 
 
 def typed(text: str) -> str:
@@ -132,6 +141,8 @@ class Setting:
         fields = {"value": echo(text), "name": echo(name or self.key)}
         try:
             value = self.parse(text)
+        except PartlyKeptError:
+            raise
         except ListError as error:
             raise SettingsError("link.not_valid_because", why=error, **fields) from None
         except ValueError:
@@ -260,15 +271,33 @@ SETTINGS: tuple[Setting, ...] = (
 )
 # What a classroom link can leave to the students: every setting but the language and the list itself
 CONTROLS = tuple(setting.key for setting in SETTINGS if setting.key not in (LANGUAGE_KEY, SHOWN_KEY))
+MAX_NAMED = 5  # unknown names a message repeats from a link's list: a link is the sender's, of any length
 
 
 def _shown_controls(text: str) -> str:
-    """A classroom link's list of controls, ``"learning_rate,batch_size"``, each one a setting's name."""
+    """A classroom link's list of controls, ``"learning_rate,batch_size"``: each a setting's name or its old short
+    one (``"lr,bs"``), written with the new names; ``NO_CONTROLS`` leaves none.
+
+    A name that is neither is left out (``PartlyKeptError``, for the page to say) and the others keep the lock. A
+    list of such names alone leaves no control: every setting stays fixed, as the teacher meant some to be, rather
+    than every control unlocked by a typo; the page still trains, at the link's settings, and says why nothing may
+    change.
+    """
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in CONTROLS]
-    if unknown:
-        raise ListError("list.unknown_controls", names=", ".join(map(echo, unknown)), controls=", ".join(CONTROLS))
-    return ",".join(names)
+    if names == [NO_CONTROLS]:
+        return NO_CONTROLS
+    keys = [OLD_LINK_NAMES.get(name, name) for name in names]
+    shown = ",".join(dict.fromkeys(key for key in keys if key in CONTROLS))
+    unknown = [name for name, key in zip(names, keys, strict=True) if key not in CONTROLS]
+    if not unknown:
+        return shown
+    fields = {"names": ", ".join(map(echo, unknown[:MAX_NAMED])) + (", …" if len(unknown) > MAX_NAMED else ""),
+              "controls": ", ".join(CONTROLS)}
+    if shown:
+        raise PartlyKeptError("link.unknown_controls", shown, **fields)
+    raise PartlyKeptError("link.no_known_controls", NO_CONTROLS, **fields)
+
+
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
 # Short names that older share links carry: read, so that those links still work, and never written.
@@ -305,7 +334,8 @@ def bounds(key: str, *, high: int | None = None) -> dict[str, Any]:
 
 
 def apply_query_params(state: MutableMapping[str, Any], params: Mapping[str, str]) -> list[str]:
-    """Seed the settings from a share link, old names included; returns a message for each value ignored.
+    """Seed the settings from a share link, old names included; returns a message for each value ignored, or used
+    in part (a classroom link's list with a name left out).
 
     The messages are in the language the link leaves the page in: its ``lang`` is read first.
     """
@@ -316,6 +346,9 @@ def apply_query_params(state: MutableMapping[str, Any], params: Mapping[str, str
         if name is not None:
             try:
                 state[setting.key] = setting.from_text(params[name], name)
+            except PartlyKeptError as partly:
+                state[setting.key] = partly.kept
+                problems.append(partly)
             except ValueError as error:
                 kept = setting.to_text(value(state, setting.key))
                 problems.append(SettingsError("link.ignored", reason=error, value=kept) if kept
