@@ -3,11 +3,12 @@ the user to set is one the dashboard can set."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shown_texts import english
 
@@ -208,3 +209,77 @@ def test_just_above_the_minibatch_limit_the_page_says_a_run_may_diverge_not_that
                 for seed in range(5)]
     assert statuses.count("diverged") == 0, statuses
     assert message.tone == "warning" and "may diverge" in message.text and "expect divergence" not in message.text
+
+
+@functools.cache
+def scaled_problem(scale: float) -> sgdcore.Problem:
+    """One column of size ``scale`` (x in [scale, 1.5·scale], y ≈ 2x), not standardised: its limit is about
+    1/scale² (1.2e-06 at scale 1,000, batch size 10)."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(scale, 1.5 * scale, 200)
+    data = sgdcore.Dataset(x[:, None], 2 * x + rng.normal(0, 1, 200), ["x"])
+    return sgdcore.make_problem(data, test_fraction=0.2, standardize=False)
+
+
+def test_the_smallest_and_largest_rates_the_messages_call_settable_are_the_sliders_and_a_links() -> None:
+    from ui.settings import BY_KEY
+    from ui.widgets import LEARNING_RATE_GRID
+
+    setting = BY_KEY["learning_rate"]
+    assert (LEARNING_RATE_GRID[0], LEARNING_RATE_GRID[-1]) == (verdicts.MIN_RATE, verdicts.MAX_RATE)
+    assert (setting.low, setting.high) == (verdicts.MIN_RATE, verdicts.MAX_RATE)
+
+
+@pytest.mark.parametrize("standardise_offered", [True, False])
+def test_below_half_a_limit_the_dashboard_cannot_set_it_offers_its_smallest_rate_where_that_is_below_the_limit(
+        standardise_offered: bool) -> None:
+    problem = scaled_problem(1000)
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=10)
+    limits = sgdcore.run_limits(problem, config)
+    if not standardise_offered:
+        limits = replace(limits, standardized=None, standardized_condition_number=None)
+    limit = limits.minibatch.learning_rate
+    assert limit / 2 < verdicts.MIN_RATE < limit  # half the limit cannot be set, but the smallest rate is below it
+    message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+    assert "no learning rate the dashboard sets" not in message.text.lower()
+    smallest = sgdcore.Suggestion("learning_rate", verdicts.MIN_RATE)
+    assert smallest in message.suggestions
+    assert (sgdcore.Suggestion("standardize", True, 0.85) in message.suggestions) == standardise_offered
+    said = (f"half the limit, {sgdcore.round_down(limit / 2):g}, is below the smallest learning rate the dashboard "
+            f"sets; that one, 1e-06, is {verdicts.MIN_RATE / limit:.2g}× the limit, so a run at it stays stable: "
+            "use it.")
+    assert message.text.lower().endswith(said), message.text
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verdicts, "t", lambda key, **fields: text_in("zh-CN", key, **fields))
+        chinese = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config).text
+    assert "1e-06" in chinese and "都不低于" not in chinese and f"{verdicts.MIN_RATE / limit:.2g} 倍" in chinese
+
+
+def test_where_no_rate_the_dashboard_sets_is_below_the_limit_it_says_so_with_its_smallest_rate() -> None:
+    problem = scaled_problem(10_000)
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=10)
+    limits = sgdcore.run_limits(problem, config)
+    limit = limits.minibatch.learning_rate
+    assert limit < verdicts.MIN_RATE
+    message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+    assert message.text.endswith(f" Without it, no learning rate the dashboard sets is below the limit: the smallest, "
+                                 f"1e-06, is {verdicts.MIN_RATE / limit:.2g}× it."), message.text
+    assert [suggestion.setting for suggestion in message.suggestions] == ["standardize"]
+
+
+@given(limit=st.floats(-8, -4).map(lambda exponent: 10.0**exponent))
+@example(limit=1.4e-6)
+@settings(max_examples=60, deadline=None)
+def test_every_rate_a_fix_offers_is_settable_and_below_the_limit_and_none_is_said_only_when_none_is(limit) -> None:
+    problem = scaled_problem(1000)
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=10)
+    limits = sgdcore.run_limits(problem, config)
+    scaled = replace(limits.minibatch, learning_rate=limit,
+                     full_batch=limit * limits.full_batch / limits.minibatch.learning_rate)
+    limits = replace(limits, minibatch=scaled, standardized=None, standardized_condition_number=None)
+    check = sgdcore.check_learning_rate(problem, config, limits)
+    message = verdicts.rate_check(check, config)
+    rates = [float(suggestion.value) for suggestion in message.suggestions if suggestion.setting == "learning_rate"]
+    assert all(verdicts.settable_rate(rate) and rate < limit for rate in rates), (limit, rates)
+    says_none = "no learning rate the dashboard sets" in message.text.lower()
+    assert says_none == (not rates) == (limit <= verdicts.MIN_RATE), message.text

@@ -28,7 +28,9 @@ from ui.settings import value as setting_value
 
 Tone = Literal["success", "info", "warning", "error"]
 
-MIN_RATE = BY_KEY["learning_rate"].low  # what a share link carries; the slider itself takes any value put in state
+# The learning rates the dashboard sets: a share link's bounds, and the slider's first and last options
+# (ui.widgets.LEARNING_RATE_GRID)
+MIN_RATE = BY_KEY["learning_rate"].low
 MAX_RATE = BY_KEY["learning_rate"].high
 MAX_EPOCHS = BY_KEY["epochs"].high
 # From this condition number on, the flattest direction is what keeps a run from arriving.
@@ -250,12 +252,32 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
 
 def _with_fixes(tone: Tone, text: str, limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
     """A rate above the limit: ``text``, then what fixes it, in words and as buttons."""
-    return Message(tone, text + _rate_fix_text(limits, suggestions), settable_suggestions(suggestions))
+    fixes = _settable_rate_fixes(limits, suggestions)
+    return Message(tone, text + _rate_fix_text(limits, fixes), settable_suggestions(fixes))
+
+
+def _smallest_rate_instead(limits: sgdcore.Limits) -> bool:
+    """Whether half the limit is below the smallest rate the dashboard sets, which is itself below the limit."""
+    limit = limits.minibatch.learning_rate
+    return sgdcore.round_down(0.5 * limit) < MIN_RATE < limit
+
+
+def _settable_rate_fixes(limits: sgdcore.Limits,
+                         suggestions: tuple[sgdcore.Suggestion, ...]) -> tuple[sgdcore.Suggestion, ...]:
+    """``suggestions`` with half the limit, where the dashboard cannot set it, replaced by the smallest rate it sets
+    if that is below the limit: stable, though not the fastest."""
+    if not _smallest_rate_instead(limits):
+        return suggestions
+    return tuple(sgdcore.Suggestion("learning_rate", MIN_RATE) if suggestion.setting == "learning_rate" else suggestion
+                 for suggestion in suggestions)
 
 
 def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> str:
     """What fixes a rate above the limit, in words: standardisation when the data's scale is the trouble,
-    else a rate the slider can set (or why there is none)."""
+    else a rate the slider can set: half the limit, or the slider's smallest rate where only that is below the limit
+    (or why there is none)."""
+    limit = limits.minibatch.learning_rate
+    smallest = {"min_rate": MIN_RATE, "ratio": MIN_RATE / limit}
     parts = []
     for suggestion in suggestions:
         if suggestion.setting == "standardize" and limits.standardized is not None:
@@ -266,12 +288,15 @@ def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion
             else:
                 parts.append(t("verdicts.fix.standardize", **limits_moved))
         elif suggestion.setting == "learning_rate":
-            if settable_rate(float(suggestion.value)):
+            without = "_without_standardizing" if any(other.setting == "standardize" for other in suggestions) else ""
+            if suggestion.value == MIN_RATE and _smallest_rate_instead(limits):
+                near = t("verdicts.fix.smallest_rate_near") if MIN_RATE / limit > NEAR_LIMIT else ""
+                parts.append(t(f"verdicts.fix.smallest_rate{without}", half=sgdcore.round_down(0.5 * limit),
+                               near=near, **smallest))
+            elif settable_rate(float(suggestion.value)):
                 parts.append(t("verdicts.fix.learning_rate", rate=suggestion.value))
-            elif any(other.setting == "standardize" for other in suggestions):
-                parts.append(t("verdicts.fix.none_without_standardizing", min_rate=MIN_RATE))
             else:
-                parts.append(t("verdicts.fix.none", min_rate=MIN_RATE))
+                parts.append(t(f"verdicts.fix.none{without}", **smallest))
     return "".join(parts)
 
 

@@ -43,9 +43,18 @@ from ui.settings import (
 )
 from ui.slots import send_chart
 
-LEARNING_RATE_GRID = sorted({
-    round(mantissa * 10.0**exponent, 12) for exponent in range(-5, 3) for mantissa in (1, 1.5, 2, 3, 5, 7)
-})
+
+def _learning_rate_grid() -> list[float]:
+    """The learning-rate slider's options: 1, 1.5, 2, 3, 5 and 7 in each decade, from the setting's smallest rate
+    to its largest (those a share link may carry), so that every rate a message calls settable is one the slider
+    sets: ui.verdicts.MIN_RATE is the first."""
+    setting = BY_KEY["learning_rate"]
+    decades = range(math.floor(math.log10(setting.low)), math.floor(math.log10(setting.high)) + 1)
+    rates = {round(mantissa * 10.0**exponent, 12) for exponent in decades for mantissa in (1, 1.5, 2, 3, 5, 7)}
+    return sorted(rate for rate in rates if setting.low <= rate <= setting.high)
+
+
+LEARNING_RATE_GRID = _learning_rate_grid()
 
 
 PERSISTENT_PREFIXES = ("keep_",)  # other widget keys to keep across pages (e.g. the Data page's choices)
