@@ -17,6 +17,7 @@ import ui.i18n
 from sgdcore.changes import describe_changes
 from tests.shown_texts import _chart_texts, english
 from tests.test_app_pages import app, no_exceptions, title_text
+from tests.test_lesson_tooltips import hover_entries, leaf_layers
 from ui import charts, conditioning, zones
 from ui.i18n import text_in
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling
@@ -85,6 +86,40 @@ def test_no_chart_shows_an_english_word_in_chinese(problem, run, language) -> No
         assert texts, name
         left = {text: english(text) for text in texts if english(text)}
         assert not left, (name, left)
+
+
+DRAWING_FIELDS = {"order", "level", "angle", "x2", "y2"}  # how a mark is drawn, nothing a reader needs
+
+
+@pytest.mark.parametrize("language", LANGUAGES, indirect=True)
+def test_every_hover_text_is_titled_in_the_pages_language_with_its_numbers_formatted(problem, run, language) -> None:
+    """A reviewer hovered the Train page's landscape under lang=zh-CN: "x1 1.51717558938 | x2 −2.53916007679 |
+    order 45 | level 2" on a contour, "… | angle 17.8548007096" on an arrow, and the Learning rate page's paths
+    chart the same. Every chart of ui.charts and ui.zones, those two and the Momentum page's valley included."""
+    config, progress = run
+    faster = replace(config, learning_rate=0.3)
+    *_, fast = sgdcore.train(problem.train, faster, test=problem.test)
+    drawn = {
+        **every_chart(problem, run),
+        "learning rate paths": charts.landscape_chart(problem, {"η = 0.1": progress, "η = 0.3": fast}, 0, 1,
+                                                      configs={"η = 0.1": config, "η = 0.3": faster}, title="…"),
+        "momentum valley": charts.landscape_chart(problem, {}, 0, 1, title="…"),
+    }
+    for name, chart in drawn.items():
+        spec = chart.to_dict()
+        for entries in hover_entries(spec):
+            for entry in entries:
+                assert entry.get("title"), (name, entry)  # Streamlit shows a field's own name where none is given
+                assert entry["field"] not in DRAWING_FIELDS, (name, entry)
+                assert entry["type"] != "quantitative" or "format" in entry, (name, entry)
+                assert not english(entry["title"]) or language == "en", (name, entry)
+        labels = {json.loads(layer["transform"][0]["calculate"]) for layer in leaf_layers(spec)
+                  if layer.get("transform", [{}])[0].get("as") == "label"}
+        if name in ("landscape", "learning rate paths", "momentum valley"):
+            # The contours and the arrows say what they are; three parameters: where the one not drawn is.
+            assert labels == {text_in(language, "charts.on_slice", what=text_in(language, f"charts.{what}"))
+                              for what in ("contour", "negative_gradient")}
+            assert not any(english(label) for label in labels) or language == "en"
 
 
 @pytest.mark.parametrize("language", LANGUAGES, indirect=True)

@@ -38,6 +38,33 @@ def tooltip_layers(spec: dict) -> list[tuple[set[str], list[dict]]]:
     return layers
 
 
+def leaf_layers(spec: dict, inherited: dict | None = None) -> list[dict]:
+    """The marks of ``spec`` (layers within layers flattened), each with the encoding it inherits merged in."""
+    encoding = {**(inherited or {}), **spec.get("encoding", {})}
+    if "layer" in spec:
+        return [leaf for layer in spec["layer"] for leaf in leaf_layers(layer, encoding)]
+    return [{**spec, "encoding": encoding}]
+
+
+def hover_entries(spec: dict) -> list[list[dict]]:
+    """What hovering each mark of ``spec`` shows, as Streamlit draws it: its tooltip's entries; for a mark without
+    a tooltip, every field its encoding has (Streamlit's theme sets ``mark.tooltip = {"content": "encoding"}``, so
+    Vega-Lite shows each channel's field, titled only if its channel is, unformatted); nothing for a mark whose
+    hover text is turned off."""
+    shown = []
+    for layer in leaf_layers(spec):
+        mark, encoding = layer.get("mark", {}), layer["encoding"]
+        if isinstance(mark, dict) and mark.get("tooltip", True) in (None, False):
+            shown.append([])
+        elif "tooltip" in encoding:
+            tooltip = encoding["tooltip"]
+            shown.append([] if tooltip is None else tooltip if isinstance(tooltip, list) else [tooltip])
+        else:
+            shown.append([{"channel": channel, **definition} for channel, definition in encoding.items()
+                          if isinstance(definition, dict) and "field" in definition])
+    return shown
+
+
 def fields_of(chart: alt.TopLevelMixin) -> list[set[str]]:
     return [fields for fields, _ in tooltip_layers(chart.to_dict())]
 
@@ -104,9 +131,40 @@ def test_the_landscape_hovers_the_path_with_both_parameters_and_the_exact_traini
         brute = 0.5 * np.mean((data.X @ w + b - data.y) ** 2)
         assert row["training loss"] == pytest.approx(brute, rel=1e-9)
         assert (row["x"], row["y"]) == (progress.trajectory[k, 0], progress.trajectory[k, 2])
-    optimum_fields, optimum_rows = next(layer for layer in layers if "label" in layer[0])
+    optimum_fields, optimum_rows = next(layer for layer in layers
+                                        if any(row.get("label") == "closed-form optimum" for row in layer[1]))
     assert {"x", "y", "training loss"} <= optimum_fields
     assert optimum_rows[0]["training loss"] == pytest.approx(problem.optimum_loss)
+
+
+def test_the_landscape_hovers_each_contours_loss_and_each_arrows_gradient_not_their_drawing_fields(
+        run, problem) -> None:
+    """The contours and the negative-gradient arrows showed "x1 1.51717558938 | x2 −2.53916007679 | order 45 |
+    level 2" and "… | angle 17.8548007096": Streamlit's theme hovers the fields of a mark without a tooltip."""
+    config, progress = run
+    spec = charts.landscape_chart(problem, {"SGD": progress}, 0, 2, configs={"SGD": config}).to_dict()
+    for entries in hover_entries(spec):
+        assert entries, "a landscape mark without a hover text"
+        for entry in entries:
+            assert entry["field"] not in {"order", "level", "angle"}, entry
+            assert "title" in entry, entry
+            assert entry["type"] != "quantitative" or "format" in entry, entry
+    layers = tooltip_layers(spec)
+    contour_fields, contour_rows = layers[0]
+    assert contour_fields == {"label", "x", "y", "training loss"}
+    optimum = problem.optimum.params
+    for row in contour_rows[::37]:  # on a contour, the loss it is drawn at: the others at the closed form
+        point = optimum.copy()
+        point[[0, 2]] = row["x"], row["y"]
+        assert row["training loss"] == pytest.approx(problem.quadratic.loss(point), rel=1e-9)
+    assert len({row["training loss"] for row in contour_rows}) == 10
+    for fields, rows in layers[1:3]:  # an arrow's line and its head: the gradient where it starts
+        assert fields == {"label", "x", "y", "gradient a", "gradient b"}
+        for row in rows:
+            point = optimum.copy()
+            point[[0, 2]] = row["x"], row["y"]
+            gradient = problem.quadratic.gradient(point)
+            assert (row["gradient a"], row["gradient b"]) == pytest.approx((gradient[0], gradient[2]), rel=1e-9)
 
 
 @pytest.mark.parametrize("x", ["step", "epoch", "examples", "seconds"])

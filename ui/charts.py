@@ -10,7 +10,9 @@ the browser redraws it in place (see ``ui.slots``).
 
 Every word a chart shows is in the page's language (``ui.i18n``): titles, axes, legends, hover texts, and the
 data's values that show as legend entries or labels (a series' name is its text, not a code). Field names stay
-English identifiers, each shown only through a title.
+English identifiers, each shown only through a title. So every mark has a tooltip of its own, each field titled and
+each number formatted, or none (``tooltip=False``): Streamlit's theme hovers a mark without one with every field
+its channels draw, untitled and unformatted (a contour's drawing order, an arrow's angle).
 """
 
 from __future__ import annotations
@@ -230,6 +232,11 @@ def _step_tooltip() -> alt.Tooltip:
     return alt.Tooltip("step:Q", title=t("charts.step"), format=",d")
 
 
+def _label_tooltip() -> alt.Tooltip:
+    """The hover text of a line or mark that says what it is (its data's ``label``)."""
+    return alt.Tooltip("label:N", title=t("charts.label"))
+
+
 AXIS_FORMATS = {"examples": ",d", "seconds": ".4g"}  # the axes whose quantity a point's hover text adds
 
 
@@ -333,7 +340,7 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         layers.append(alt.Chart(pd.DataFrame(rules)).mark_rule(strokeWidth=1.5).encode(
             y=alt.Y("loss:Q", title=loss_axis), color=alt.Color("line:N", scale=colours, title=None),
             strokeDash=alt.StrokeDash("line:N", scale=dashes, legend=None),
-            tooltip=[alt.Tooltip("label:N", title=t("charts.label"))]))
+            tooltip=[_label_tooltip()]))
     if progress.changes:
         layers.append(change_rules(progress, config, x, n_rows))
     # Its scale under the title, where the parameters chart beside it on the Train page has its key: a loss falling
@@ -400,11 +407,12 @@ def change_rules(progress: sgdcore.Progress, config: sgdcore.TrainConfig | None 
     after the steps taken with the settings before, its hover text naming what changed."""
     frame = pd.DataFrame({"step": [step for step, _ in progress.changes], "change": _changes(progress)})
     frame = _with_position(frame, progress, config, n_rows)
-    base = alt.Chart(frame).encode(x=_x_axis(x))
+    base = alt.Chart(frame).encode(
+        x=_x_axis(x),
+        tooltip=[alt.Tooltip("change:N", title=t("charts.settings_changed")), _step_tooltip(), _epoch_tooltip()])
     drawn = base.mark_rule(color=CHANGE_COLOUR, strokeDash=[2, 3], strokeWidth=1.5)
     # A wide, all but invisible rule over it takes the hover: a line 1.5 pixels wide is hard to point at.
-    hover = base.mark_rule(color=CHANGE_COLOUR, strokeWidth=9, strokeOpacity=0.01).encode(
-        tooltip=[alt.Tooltip("change:N", title=t("charts.settings_changed")), _step_tooltip(), _epoch_tooltip()])
+    hover = base.mark_rule(color=CHANGE_COLOUR, strokeWidth=9, strokeOpacity=0.01)
     return drawn + hover
 
 
@@ -445,9 +453,15 @@ def runs_loss_chart(
     )
     layers = [lines]
     if floor is not None and math.isfinite(floor):
-        layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
-            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q", title=loss_axis)))
+        layers.append(_floor_rule(floor, loss_axis))
     return alt.layer(*layers, height=320, title=title or t("charts.loss_chart"))
+
+
+def _floor_rule(floor: float, loss_axis: str) -> alt.Chart:
+    """The closed-form loss as a dashed rule, its hover text saying what it is (as on :func:`loss_chart`)."""
+    rule = pd.DataFrame({"loss": [max(floor, TINY)], "label": [t("charts.closed_form_rule", floor=floor)]})
+    return alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="black").encode(
+        y=alt.Y("loss:Q", title=loss_axis), tooltip=[_label_tooltip()])
 
 
 # Several seeds of one configuration: the median curve and a band, so that minibatch noise shows as a spread.
@@ -565,8 +579,8 @@ def seeds_loss_chart(
                alt.Tooltip("median:Q", title=t("charts.median_loss"), format=".6~g"),
                alt.Tooltip("low:Q", title=t("charts.band_from"), format=".6~g"),
                alt.Tooltip("high:Q", title=t("charts.band_to"), format=".6~g"),
-               alt.Tooltip("runs:Q", title=t("charts.runs_here")),
-               alt.Tooltip("diverged:Q", title=t("charts.diverged_here"))]
+               alt.Tooltip("runs:Q", title=t("charts.runs_here"), format=",d"),
+               alt.Tooltip("diverged:Q", title=t("charts.diverged_here"), format=",d")]
     base = alt.Chart(data).encode(x=_x_axis(x), color=colour, tooltip=tooltip)
     loss_axis = _loss_axis()
     y = alt.Y("median:Q", title=loss_axis, scale=alt.Scale(type="log"))
@@ -576,8 +590,7 @@ def seeds_loss_chart(
         base.transform_filter("isFinite(datum.median)").mark_line(point=True).encode(y=y),
     ]
     if floor is not None and math.isfinite(floor):
-        layers.append(alt.Chart(pd.DataFrame({"loss": [max(floor, TINY)]})).mark_rule(
-            strokeDash=[6, 4], color="black").encode(y=alt.Y("loss:Q", title=loss_axis)))
+        layers.append(_floor_rule(floor, loss_axis))
     return alt.layer(*layers, height=320, title=title or t("charts.loss_chart"))
 
 
@@ -646,8 +659,11 @@ def _contours(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: i
     g2 = quadratic.gradient(center)[[a, b]]
     eigenvalues, vectors = np.linalg.eigh(H2)
     if eigenvalues[0] <= eigenvalues[1] * 1e-12:
-        return pd.DataFrame(columns=["x", "y", "level", "order"])
+        return pd.DataFrame(columns=["x", "y", "level", "order", "training loss"])
     u_star = center[[a, b]] - np.linalg.solve(H2, g2)
+    lowest = center.copy()
+    lowest[[a, b]] = u_star
+    lowest_loss = quadratic.loss(lowest)  # the slice's minimum: each contour lies delta above it
     corners = np.array([[x, y] for x in view[0] for y in view[1]]) - u_star
     largest = 0.5 * np.max(np.einsum("ij,jk,ik->i", corners, H2, corners))
     angles = np.linspace(0, 2 * np.pi, 121)
@@ -657,13 +673,15 @@ def _contours(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: i
         delta = largest * (k / levels) ** 2
         ellipse = u_star[:, None] + np.sqrt(2 * delta) * (vectors / np.sqrt(eigenvalues)) @ circle
         frames.append(pd.DataFrame({"x": ellipse[0], "y": ellipse[1], "level": k, "order": np.arange(len(angles)),
-                                    "loss above the slice minimum": delta}))
+                                    "training loss": lowest_loss + delta}))
     return pd.concat(frames, ignore_index=True)
 
 
 def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int,
             view: tuple[tuple[float, float], tuple[float, float]], count: int = 8) -> pd.DataFrame:
-    """Negative-gradient arrows on a grid, equal length on screen, as in the lesson's figure."""
+    """Negative-gradient arrows on a grid, equal length on screen, as in the lesson's figure: each from (``x``,
+    ``y``) to (``x2``, ``y2``), its head turned by ``angle`` (degrees on screen); ``gradient a`` and ``gradient b``
+    are the gradient's components there, for its hover text."""
     (x0, x1), (y0, y1) = view
     xs = np.linspace(x0, x1, count + 2)[1:-1]
     ys = np.linspace(y0, y1, count + 2)[1:-1]
@@ -682,6 +700,7 @@ def _arrows(quadratic: sgdcore.QuadraticLoss, center: np.ndarray, a: int, b: int
         "x2": (grid[..., a] + dx_px / length * arrow_px * (x1 - x0) / SIZE).ravel(),
         "y2": (grid[..., b] + dy_px / length * arrow_px * (y1 - y0) / SIZE).ravel(),
         "angle": np.degrees(np.arctan2(dx_px, dy_px)).ravel(),
+        "gradient a": gradient[..., a].ravel(), "gradient b": gradient[..., b].ravel(),
     })
     return frame
 
@@ -752,6 +771,17 @@ def _step_layers(step: sgdcore.NextStep, a: int, b: int, names: Sequence[str],
     ]
 
 
+def _labelled(chart: alt.Chart, label: str) -> alt.Chart:
+    """``chart`` with a ``label`` field of the same text in every row, for its hover text: computed in the browser,
+    not a column of the data sent (the contours are 1,210 rows)."""
+    return chart.transform_calculate(label=json.dumps(label))
+
+
+def _on_slice(what: str, parameters: int) -> str:
+    """A contour's or an arrow's name, saying where the parameters not drawn are (with more than two)."""
+    return t("charts.on_slice", what=what) if parameters > 2 else what
+
+
 def landscape_chart(
     problem: sgdcore.Problem, paths: Mapping[str, sgdcore.Progress], a: int, b: int, *,
     arrows: bool = True, title: str | None = None, configs: Mapping[str, sgdcore.TrainConfig] | None = None,
@@ -763,7 +793,8 @@ def landscape_chart(
     (:func:`step_arrows`) from where it is.
 
     Hovering a point of a path gives the run, step, epochs done, both parameters, the full training loss there
-    (exact: the loss is a quadratic) and, given the runs' ``configs`` (by label), the learning rate.
+    (exact: the loss is a quadratic) and, given the runs' ``configs`` (by label), the learning rate; a contour,
+    its training loss; an arrow, the gradient where it starts.
     """
     names = shown_names(problem.names)
     optimum = problem.optimum.params
@@ -776,19 +807,27 @@ def landscape_chart(
     y_scale = alt.Scale(domain=list(view[1]), nice=False, zero=False)
     x = alt.X("x:Q", title=names[a], scale=x_scale)
     y = alt.Y("y:Q", title=names[b], scale=y_scale)
+    at_point = [alt.Tooltip("x:Q", title=names[a], format=".6~g"), alt.Tooltip("y:Q", title=names[b], format=".6~g")]
     layers = []
     contours = _contours(problem.quadratic, optimum, a, b, view)
     if len(contours):
-        layers.append(alt.Chart(contours).mark_line(color="#bdbdbd", strokeWidth=1, clip=True).encode(
-            x=x, y=y, detail=alt.Detail("level:N"), order=alt.Order("order:Q")))
+        layers.append(_labelled(alt.Chart(contours), _on_slice(t("charts.contour"), len(optimum))).mark_line(
+            color="#bdbdbd", strokeWidth=1, clip=True).encode(
+            x=x, y=y, detail=alt.Detail("level:N"), order=alt.Order("order:Q"),
+            tooltip=[_label_tooltip(), *at_point,
+                     alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]))
     if arrows:
-        field = _arrows(problem.quadratic, optimum, a, b, view)
-        layers.append(alt.Chart(field).mark_rule(color="#fd8d3c", clip=True, aria=False).encode(
-            x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q")))
-        layers.append(alt.Chart(field).mark_point(shape="triangle-up", size=25, filled=True, color="#fd8d3c",
-                                                  clip=True, aria=False).encode(
+        field = _labelled(alt.Chart(_arrows(problem.quadratic, optimum, a, b, view)),
+                          _on_slice(t("charts.negative_gradient"), len(optimum)))
+        downhill = [_label_tooltip(), *at_point,
+                    alt.Tooltip("gradient a:Q", title=f"∂L/∂{names[a]}", format=".6~g"),
+                    alt.Tooltip("gradient b:Q", title=f"∂L/∂{names[b]}", format=".6~g")]
+        layers.append(field.mark_rule(color="#fd8d3c", clip=True, aria=False).encode(
+            x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q"), tooltip=downhill))
+        layers.append(field.mark_point(shape="triangle-up", size=25, filled=True, color="#fd8d3c",
+                                       clip=True, aria=False).encode(
             x=alt.X("x2:Q", title=names[a], scale=x_scale), y=alt.Y("y2:Q", title=names[b], scale=y_scale),
-            angle=alt.Angle("angle:Q", scale=None)))
+            angle=alt.Angle("angle:Q", scale=None), tooltip=downhill))
     if paths:
         path_frames = []
         for label, progress in paths.items():
@@ -803,25 +842,21 @@ def landscape_chart(
             path_frames.append(_with_position(frame, progress, None if configs is None else configs[label]))
         path_data = pd.concat(path_frames, ignore_index=True)
         colour = alt.Color("run:N", sort=list(paths), title=None, legend=bottom_legend(list(paths), 2))
+        on_path = [alt.Tooltip("run:N", title=t("charts.run")), *_position_tooltips(configs is not None), *at_point,
+                   alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]
         layers.append(alt.Chart(path_data).mark_line(point=alt.OverlayMarkDef(size=12), clip=True).encode(
-            x=x, y=y, order=alt.Order("step:Q"), color=colour,
-            tooltip=[alt.Tooltip("run:N", title=t("charts.run")), *_position_tooltips(configs is not None),
-                     alt.Tooltip("x:Q", title=names[a], format=".6~g"),
-                     alt.Tooltip("y:Q", title=names[b], format=".6~g"),
-                     alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]))
+            x=x, y=y, order=alt.Order("step:Q"), color=colour, tooltip=on_path))
         # The starting points filtered from the paths' own data: a table of them could equal the paths
         # (before the first step), and the browser would then see one dataset fewer, a new chart.
         starts = alt.Chart(path_data).transform_filter(alt.datum.step == 0)
         layers.append(starts.mark_point(shape="circle", size=70, filled=False, clip=True).encode(
-            x=x, y=y, color=colour))
+            x=x, y=y, color=colour, tooltip=on_path))
     if step is not None:
         layers.extend(_step_layers(step, a, b, names, view, x_scale, y_scale))
     best = pd.DataFrame({"x": [optimum[a]], "y": [optimum[b]], "label": [t("charts.closed_form_optimum")],
                          "training loss": [problem.optimum_loss]})
     layers.append(alt.Chart(best).mark_point(shape="cross", size=160, filled=True, color="black").encode(
-        x=x, y=y, tooltip=[alt.Tooltip("label:N", title=t("charts.label")),
-                           alt.Tooltip("x:Q", title=names[a], format=".6~g"),
-                           alt.Tooltip("y:Q", title=names[b], format=".6~g"),
+        x=x, y=y, tooltip=[_label_tooltip(), *at_point,
                            alt.Tooltip("training loss:Q", title=t("charts.training_loss"), format=".6~g")]))
     return alt.layer(*layers, width=SIZE, height=SIZE, title=title or t("charts.landscape_title"))
 
@@ -889,12 +924,12 @@ def predicted_chart(problem: sgdcore.Problem, weights: np.ndarray, bias: float) 
     rows = _sample(data.n_rows, 800)
     models = t("charts.sgd"), t("charts.closed_form")
     low, high = float(data.y.min()), float(data.y.max())
-    diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high]})
+    diagonal = pd.DataFrame({"actual": [low, high], "predicted": [low, high], "label": t("charts.perfect_fit")})
     actual, predicted = t("charts.actual"), t("charts.predicted")
     which = "charts.predicted_subtitle_test" if problem.raw_test is not None else "charts.predicted_subtitle_training"
     title = titled(t("charts.predicted_title"), t(which))
     layers = [alt.Chart(diagonal).mark_line(color="grey", strokeDash=[4, 4]).encode(
-        x=alt.X("actual:Q", title=actual), y=alt.Y("predicted:Q", title=predicted))]
+        x=alt.X("actual:Q", title=actual), y=alt.Y("predicted:Q", title=predicted), tooltip=[_label_tooltip()])]
     optimum = problem.optimum.weights, problem.optimum.bias
     for model, (w, b) in zip(models, (problem.to_original_units(weights, bias), problem.to_original_units(*optimum)),
                              strict=True):

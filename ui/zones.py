@@ -163,11 +163,12 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
     marks["x"] = slider_position(marks["η"], grid)
     layers.append(alt.Chart(marks).mark_rule(strokeWidth=3).encode(
         x=x, y=alt.YValue(0), y2=alt.Y2Value(22), color=alt.Color("colour:N", scale=None),
-        tooltip=[alt.Tooltip("mark:N", title=" "), alt.Tooltip("η:Q", format=".4g")]))
+        tooltip=[alt.Tooltip("mark:N", title=" "), alt.Tooltip("η:Q", title=t("charts.learning_rate"), format=".4g")]))
     decades = [10.0**k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1) if k % 2 == 0]
     labels = pd.DataFrame({"η": decades, "label": [f"{d:g}" for d in decades]})
     labels["x"] = slider_position(labels["η"], grid)
-    layers.append(alt.Chart(labels).mark_text(baseline="top", fontSize=9, color="#636363").encode(
+    # The decades' labels are an axis: no hover text (Streamlit's theme would show their fields, untitled).
+    layers.append(alt.Chart(labels).mark_text(baseline="top", fontSize=9, color="#636363", tooltip=False).encode(
         x=x, y=alt.YValue(24), text=alt.Text("label:N")))
     # No title: Streamlit gives the chart its height and no more, and a title would push the strip out of view.
     # The side padding puts the strip's ends under the slider thumb's ends (Streamlit insets the track).
