@@ -74,6 +74,11 @@ class Progress:
     not finite or over the limit (``N − 1`` steps taken, step ``N`` not), or the last step ``N`` of an
     epoch whose full loss was (``N`` steps taken).
 
+    ``total_steps`` is the step count the run reaches at the end of its ``epochs`` (:func:`planned_steps`): the
+    steps of the epochs done, the epoch under way (``steps_per_epoch``: in the minibatches it began with), and
+    each epoch left at the batch size the run goes on with. A batch size changed part-way
+    (:mod:`sgdcore.changes`) counts in the epochs it applies to, not in those before it.
+
     ``backend`` and ``n_threads`` are the kernel and the threads the steps ran on (``n_threads="auto"`` resolved):
     a config with both set as here trains the same run, bit for bit, as threads change the order of the sums.
     """
@@ -85,6 +90,7 @@ class Progress:
     batch_in_epoch: int
     steps_per_epoch: int
     epochs: int
+    total_steps: int
     weights: np.ndarray
     bias: float
     learning_rate: float
@@ -101,10 +107,6 @@ class Progress:
     notices: tuple[str, ...]
     state: TrainState
     n_threads: int = 1
-
-    @property
-    def total_steps(self) -> int:
-        return self.steps_per_epoch * self.epochs
 
     @property
     def fraction_done(self) -> float:
@@ -142,6 +144,23 @@ class Progress:
             self, status="stopped",
             message=message or f"stopped at step {self.step} ({where}); train again to continue from here",
         )
+
+
+def planned_steps(step: int, epoch: int, batch_in_epoch: int, epochs: int, steps_per_epoch: int,
+                  later_steps_per_epoch: int | None = None) -> int:
+    """The step count at the end of epoch ``epochs`` of a run that has taken ``step`` steps, ``batch_in_epoch`` of
+    them in epoch ``epoch + 1``, under way: the steps before that epoch, its ``steps_per_epoch``, and
+    ``later_steps_per_epoch`` (by default ``steps_per_epoch``) for each epoch after it.
+
+    The steps already taken count as they were taken: a run of 80 steps per epoch continued after its first epoch
+    at 40 per epoch has ``80 + 2 × 40 = 160`` steps in 3 epochs, not ``3 × 40``. A run inside an epoch past
+    ``epochs`` (paused a minibatch after its last) ends with that epoch.
+    """
+    later = steps_per_epoch if later_steps_per_epoch is None else later_steps_per_epoch
+    before = step - batch_in_epoch
+    if batch_in_epoch > 0:
+        return before + steps_per_epoch + max(epochs - epoch - 1, 0) * later
+    return before + max(epochs - epoch, 0) * later
 
 
 class Setting(NamedTuple):
@@ -298,6 +317,8 @@ class Run:
         return Progress(
             status=status, message=message, step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
             steps_per_epoch=setting.steps_per_epoch, epochs=setting.epochs,
+            total_steps=planned_steps(self.step, self.epoch, self.batch_in_epoch, setting.epochs,
+                                      setting.steps_per_epoch),
             weights=self.params[:-1].copy(), bias=float(self.params[-1]), learning_rate=learning_rate,
             loss_steps=state.loss_steps, minibatch_loss=state.minibatch_loss,
             trajectory_steps=state.trajectory_steps, trajectory=state.trajectory,

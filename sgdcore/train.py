@@ -41,7 +41,7 @@ from sgdcore.errors import (
     resume_error,
     setting_error,
 )
-from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, Setting, Status, TrainState
+from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, Setting, Status, TrainState, planned_steps
 from sgdcore.kernels import Chunk, Minibatches, StepRule
 from sgdcore.losses import epoch_loss_function, full_loss, loss_pass, quadratic_setup_passes
 from sgdcore.model import init_params
@@ -344,19 +344,27 @@ def _finish_epoch(
 ) -> Generator[Progress, None, tuple[TrainState | None, bool]]:
     """``(state, False)`` unless ``state`` is inside an epoch begun with another batch size than ``config``'s: then
     the rest of that epoch, in minibatches of the size it began with and otherwise with ``config``. It passes on
-    the running snapshots and returns the state at the epoch's end and whether the run ended there (diverged or
-    converged), having passed on that last snapshot too."""
+    the running snapshots (their ``total_steps`` counting the epochs after this one at ``config``'s batch size) and
+    returns the state at the epoch's end and whether the run ended there (diverged or converged), having passed on
+    that last snapshot too."""
     if state is None or state.batch_in_epoch == 0 or state.config is None or (
             state.config.batch_size == config.batch_size):
         return state, False
+    later_steps_per_epoch = config.steps_per_epoch(data.X.shape[0])
+
+    def of_the_run(progress: Progress) -> Progress:
+        return replace(progress, total_steps=planned_steps(progress.step, progress.epoch, progress.batch_in_epoch,
+                                                           config.epochs, progress.steps_per_epoch,
+                                                           later_steps_per_epoch))
+
     progress = None
     for progress in train(data, replace(config, batch_size=state.config.batch_size), state=state,
                           until_epoch=state.epoch + 1, **options):
         if progress.status == "running":
-            yield progress
+            yield of_the_run(progress)
     assert progress is not None  # train always yields at least once
     if progress.status in ("diverged", "converged"):
-        yield progress
+        yield of_the_run(progress)
         return None, True
     return progress.state, False
 

@@ -398,6 +398,21 @@ def test_a_run_paused_after_an_epoch_resumes_exactly(client: object, tmp_path: P
         next(distributed.train(data, config, client=client, state=middle))
 
 
+def test_the_total_of_a_run_resumed_with_another_batch_size_counts_the_steps_it_took(client: object,
+                                                                                      tmp_path: Path) -> None:
+    data = distributed.load(write_parquet(regression(seed=16, offset=0.0), tmp_path / "data.parquet", 100), "y",
+                            client=client)
+    config = sgdcore.TrainConfig(learning_rate=0.01, batch_size=10, epochs=3, shuffle="blocks", seed=2)
+    _, paused = run_to_end(distributed.train(data, config, client=client, until_epoch=1))
+    assert (paused.step, paused.total_steps) == (60, 180)
+    snapshots, resumed = run_to_end(distributed.train(data, replace(config, batch_size=20), client=client,
+                                                      state=paused.state, report_every=0.0))
+    # An epoch of 60 minibatches of 10, then two of 30 of 20: 120 steps, not 3 × 30.
+    assert (resumed.status, resumed.step) == ("finished", 120)
+    assert [snapshot.total_steps for snapshot in snapshots] == [120] * len(snapshots)
+    assert all(snapshot.fraction_done == snapshot.step / 120 for snapshot in snapshots)
+
+
 def test_no_scheduler_at_the_address_is_a_config_error() -> None:
     with pytest.raises(sgdcore.ConfigError, match=r"No Dask scheduler answers at 'tcp://127.0.0.1:\d+'"):
         distributed.connect(address=f"tcp://127.0.0.1:{free_port()}")

@@ -536,6 +536,51 @@ def test_progress_fields_through_a_run() -> None:
     assert [p.elapsed_seconds for p in snapshots] == sorted(p.elapsed_seconds for p in snapshots)
 
 
+def test_the_total_after_a_new_batch_size_counts_the_steps_taken_and_the_epochs_left_at_the_new_size() -> None:
+    # The Train page's default data (800 training rows): an epoch at batch size 10 (80 steps), then Train with batch
+    # size 20 and weight decay: 80 + 2 × 40 = 160 steps, not 3 × 40 = 120 as if every epoch had been of 20.
+    data = synthetic(n=800, seed=0)
+    config = TrainConfig(batch_size=10, epochs=3, backend="numpy")
+    first = last(data, config, until_epoch=1)
+    assert (first.step, first.total_steps) == (80, 240)
+    bigger = replace(config, batch_size=20, weight_decay=0.05)
+    snapshots = list(train(data, bigger, state=first.state, report_every=0.0))
+    assert [progress.total_steps for progress in snapshots] == [160] * len(snapshots)
+    assert (snapshots[-1].status, snapshots[-1].step, snapshots[-1].fraction_done) == ("finished", 160, 1.0)
+    for progress in snapshots[:-1]:
+        assert progress.fraction_done == pytest.approx(progress.step / 160) and progress.fraction_done < 1
+
+
+def test_the_total_after_a_new_batch_size_mid_epoch_counts_the_epoch_under_way_at_the_size_it_began_with() -> None:
+    # Three minibatches of 10, then batch size 20: the rest of epoch 1 in minibatches of 10 (its snapshots say 80
+    # steps in the epoch), then two epochs of 40: 160 steps in all, from the first snapshot on.
+    data = synthetic(n=800, seed=0)
+    config = TrainConfig(batch_size=10, epochs=3, backend="numpy")
+    paused = last(data, config, until_step=3)
+    assert (paused.status, paused.step, paused.total_steps) == ("stopped", 3, 240)
+    bigger = replace(config, batch_size=20)
+    snapshots = list(train(data, bigger, state=paused.state, report_every=0.0))
+    assert any(progress.steps_per_epoch == 80 for progress in snapshots)  # the epoch under way, in tens
+    assert [progress.total_steps for progress in snapshots] == [160] * len(snapshots)
+    assert (snapshots[-1].step, snapshots[-1].fraction_done) == (160, 1.0)
+    assert all(progress.fraction_done == pytest.approx(progress.step / 160) for progress in snapshots)
+    # Paused a step into the next epoch, of 40 minibatches: still 160 in all.
+    next_epoch = last(data, bigger, state=paused.state, until_step=81)
+    assert (next_epoch.epoch, next_epoch.batch_in_epoch, next_epoch.steps_per_epoch) == (1, 1, 40)
+    assert next_epoch.total_steps == 160
+
+
+def test_planned_steps_count_each_epoch_at_the_batch_size_it_runs_in() -> None:
+    from sgdcore.history import planned_steps
+
+    # step, epoch, batch_in_epoch, epochs, steps in the epoch under way, in each later one
+    assert planned_steps(0, 0, 0, 3, 80) == 240
+    assert planned_steps(80, 1, 0, 3, 40) == 160  # an epoch of 80 done, two of 40 to go
+    assert planned_steps(3, 0, 3, 3, 80, 40) == 160  # inside an epoch of 80, two of 40 after it
+    assert planned_steps(13, 1, 3, 1, 10) == 20  # inside an epoch past the last: it ends with that epoch
+    assert planned_steps(20, 2, 0, 1, 10) == 20
+
+
 def test_drop_last_skips_the_partial_batch() -> None:
     data = synthetic(n=105, seed=0)
     progress = last(data, TrainConfig(batch_size=10, epochs=3, drop_last=True, backend="numpy"))

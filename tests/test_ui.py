@@ -426,6 +426,9 @@ def test_exports_hold_the_coefficients_history_and_config(problem) -> None:
     assert {"train_loss", "test_loss", "seconds"} <= set(history.columns)
     steps = step_history_frame(progress, problem.names)
     assert steps["step"].is_monotonic_increasing and steps["step"].iloc[-1] == 160
+    # An epoch of 80 steps, then two of 40 at batch size 20: the steps are those each epoch took.
+    continued = last(problem.train, dataclasses.replace(config, batch_size=20, epochs=3), state=progress.state)
+    assert epoch_history_frame(continued)["step"].tolist() == [0, 80, 160, 200]
     saved = json.loads(config_json(config, {"epochs": "2"}, "d"))
     rebuilt = sgdcore.TrainConfig(**{**saved["train_config"],
                                      "schedule": sgdcore.Schedule(**saved["train_config"]["schedule"])})

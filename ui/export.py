@@ -93,9 +93,10 @@ def csv_file(frame: pd.DataFrame) -> bytes:
 
 
 def epoch_history_frame(progress: sgdcore.Progress) -> pd.DataFrame:
-    """Full training (and test) loss after each epoch, with the step and the wall time at that point."""
+    """Full training (and test) loss after each epoch, with the step and the wall time at that point (the steps
+    each epoch took: a batch size changed part-way changes them from the next epoch on)."""
     epochs = np.arange(len(progress.epoch_train_loss))
-    frame = pd.DataFrame({"epoch": epochs, "step": epochs * progress.steps_per_epoch,
+    frame = pd.DataFrame({"epoch": epochs, "step": progress.epoch_steps[: len(epochs)],
                           "train_loss": progress.epoch_train_loss})
     if progress.epoch_test_loss is not None:
         frame["test_loss"] = progress.epoch_test_loss

@@ -18,7 +18,7 @@ from sgdcore.distributed.cluster import connect
 from sgdcore.distributed.loading import DistributedData
 from sgdcore.distributed.plan import _partition
 from sgdcore.errors import ConfigError, DataError, batch_size_error, resume_error
-from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, TrainState
+from sgdcore.history import MAX_HISTORY_POINTS, Progress, Run, TrainState, planned_steps
 from sgdcore.kernels import Chunk, Minibatches, Records, StepRule
 from sgdcore.model import init_params
 from sgdcore.train import TrainConfig, _divergence_message
@@ -230,7 +230,9 @@ def train(
         frozen = run.to_state(rng_state)
         return Progress(
             status=status, message=message, step=run.step, epoch=run.epoch, batch_in_epoch=run.batch_in_epoch,
-            steps_per_epoch=steps_per_epoch, epochs=config.epochs, weights=run.params[:-1].copy(),
+            steps_per_epoch=steps_per_epoch, epochs=config.epochs,
+            total_steps=planned_steps(run.step, run.epoch, run.batch_in_epoch, config.epochs, steps_per_epoch),
+            weights=run.params[:-1].copy(),
             bias=float(run.params[-1]), learning_rate=float(config.learning_rate_at(max(run.step - 1, 0))),
             loss_steps=frozen.loss_steps, minibatch_loss=frozen.minibatch_loss,
             trajectory_steps=frozen.trajectory_steps, trajectory=frozen.trajectory,
