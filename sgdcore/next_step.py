@@ -14,7 +14,7 @@ out, so their angle measures the minibatch's noise alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -71,7 +71,8 @@ def next_step(data: Dataset, config: TrainConfig, state: TrainState) -> NextStep
     data
         The training rows the run trains on (``Problem.train``: standardised, if the run's data is).
     config
-        The run's configuration: its batch size, shuffle and ``drop_last`` choose the rows.
+        The run's configuration: its batch size, shuffle and ``drop_last`` choose the rows. A batch size other
+        than the one the epoch under way began with applies from the next epoch, as in :func:`sgdcore.train`.
     state
         Where the run is (:attr:`Progress.state`): paused inside an epoch, between two, or at its start. A state
         after the last epoch gives the first step of one epoch more, as a Step after the end trains it.
@@ -82,6 +83,9 @@ def next_step(data: Dataset, config: TrainConfig, state: TrainState) -> NextStep
         If the batch size is larger than the data, or the state is of data with another number of features.
     """
     _check_fits(data, config, state)
+    if state.batch_in_epoch > 0 and state.config is not None and state.config.batch_size != config.batch_size:
+        # A new batch size waits for the next epoch (sgdcore.changes): this one goes on in its own minibatches.
+        config = replace(config, batch_size=state.config.batch_size)
     n_rows = data.X.shape[0]
     steps_per_epoch = config.steps_per_epoch(n_rows)
     rows_in_epoch = steps_per_epoch * config.batch_size if config.drop_last else n_rows

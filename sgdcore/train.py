@@ -218,8 +218,9 @@ def train(
         is of another number of features.
     """
     _check_fits(data, config, state, quadratic=quadratic, test_quadratic=test_quadratic)
-    state, ended = yield from _finish_epoch(data, config, state, test=test, report_every=report_every,
-                                            quadratic=quadratic, test_quadratic=test_quadratic)
+    state, ended = yield from _finish_epoch(data, config, state, until_epoch, until_step, test=test,
+                                            report_every=report_every, quadratic=quadratic,
+                                            test_quadratic=test_quadratic)
     if ended:
         return
     n_rows = data.X.shape[0]
@@ -340,13 +341,15 @@ def _kernel(config: TrainConfig, data: Dataset) -> tuple[Backend, int, tuple[str
 
 
 def _finish_epoch(
-    data: Dataset, config: TrainConfig, state: TrainState | None, **options: object
+    data: Dataset, config: TrainConfig, state: TrainState | None, until_epoch: int | None, until_step: int | None,
+    **options: object,
 ) -> Generator[Progress, None, tuple[TrainState | None, bool]]:
     """``(state, False)`` unless ``state`` is inside an epoch begun with another batch size than ``config``'s: then
-    the rest of that epoch, in minibatches of the size it began with and otherwise with ``config``. It passes on
-    the running snapshots (their ``total_steps`` counting the epochs after this one at ``config``'s batch size) and
-    returns the state at the epoch's end and whether the run ended there (diverged or converged), having passed on
-    that last snapshot too."""
+    the rest of that epoch, in minibatches of the size it began with and otherwise with ``config``, or of it up to
+    ``until_step`` (``until_epoch``, if it is this epoch or an earlier one: none of it). It passes on the running
+    snapshots (their ``total_steps`` counting the epochs after this one at ``config``'s batch size) and returns the
+    state at the epoch's end and whether the run ended there (diverged, converged, or paused inside the epoch),
+    having passed on that last snapshot too."""
     if state is None or state.batch_in_epoch == 0 or state.config is None or (
             state.config.batch_size == config.batch_size):
         return state, False
@@ -358,12 +361,13 @@ def _finish_epoch(
                                                            later_steps_per_epoch))
 
     progress = None
+    epoch_end = state.epoch + 1 if until_epoch is None else min(until_epoch, state.epoch + 1)
     for progress in train(data, replace(config, batch_size=state.config.batch_size), state=state,
-                          until_epoch=state.epoch + 1, **options):
+                          until_epoch=epoch_end, until_step=until_step, **options):
         if progress.status == "running":
             yield of_the_run(progress)
     assert progress is not None  # train always yields at least once
-    if progress.status in ("diverged", "converged"):
+    if progress.status in ("diverged", "converged") or progress.batch_in_epoch > 0:
         yield of_the_run(progress)
         return None, True
     return progress.state, False

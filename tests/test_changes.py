@@ -126,6 +126,29 @@ def test_a_new_batch_size_waits_for_the_next_epoch() -> None:
     assert_same_run(continued, last(train(data, bigger, state=epoch_end.state)))
 
 
+def test_a_step_by_one_minibatch_after_a_new_batch_size_mid_epoch_takes_one_step_of_the_old_size() -> None:
+    # The Train page's Step by one minibatch (until_step = step + 1) after the batch size changed inside an epoch:
+    # one minibatch of the size the epoch began with, not the rest of the epoch.
+    data = synthetic(n=800, seed=2)
+    config = TrainConfig(batch_size=10, epochs=3, backend="numpy")
+    paused = last(train(data, config, until_step=3))
+    bigger = replace(config, batch_size=20, weight_decay=0.05)
+    stepped = last(train(data, bigger, state=paused.state, until_step=4))
+    assert (stepped.status, stepped.step, stepped.epoch, stepped.batch_in_epoch) == ("stopped", 4, 0, 4)
+    assert stepped.steps_per_epoch == 80 and stepped.total_steps == 80 + 2 * 40
+    assert stepped.message.startswith("paused at step 4, minibatch 4 of 80 in epoch 1 of 3")
+    # until_epoch at the epoch under way: it stays where it is, as with an unchanged batch size.
+    assert last(train(data, bigger, state=paused.state, until_epoch=0)).step == 3
+    # Stepping on, one minibatch at a time across the epoch's end, is the run continued in one go, bit for bit.
+    progress = stepped
+    while progress.step < 85:
+        progress = last(train(data, bigger, state=progress.state, until_step=progress.step + 1))
+    assert (progress.epoch, progress.batch_in_epoch, progress.steps_per_epoch) == (1, 5, 40)
+    stepwise, in_one_go = last(train(data, bigger, state=progress.state)), last(train(data, bigger, state=paused.state))
+    assert_same_run(stepwise, in_one_go)
+    assert stepwise.changes == in_one_go.changes == ((3, "weight decay 0 → 0.05"), (80, "batch size 10 → 20"))
+
+
 def test_a_new_batch_size_at_an_epoch_end_starts_there_and_step_pauses_after_it() -> None:
     data = synthetic(n=100, seed=3)
     config = TrainConfig(batch_size=10, epochs=3, backend="numpy")

@@ -4,7 +4,7 @@ gradients computed here in plain NumPy."""
 from __future__ import annotations
 
 import math
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -116,6 +116,27 @@ def test_the_highlighted_rows_are_the_rows_the_next_step_uses() -> None:
         *_, progress = train(data, config, state=state, until_step=step)
         assert progress.step == step
         assert np.array_equal(progress.state.params, expected)
+
+
+def test_after_a_new_batch_size_mid_epoch_the_next_step_is_a_minibatch_of_the_size_the_epoch_began_with() -> None:
+    data = data_of(41, 2)
+    config = TrainConfig(batch_size=6, epochs=2, learning_rate=0.05, backend="numpy")
+    *_, progress = train(data, config, until_step=2)
+    bigger = replace(config, batch_size=10)
+    for step in range(3, 11):  # the rest of the first epoch (7 minibatches of 6, the last of 5), into the second
+        view = next_step(data, bigger, progress.state)
+        in_epoch_one = progress.epoch == 0
+        assert view.steps_per_epoch == (7 if in_epoch_one else 5)
+        assert len(view.rows) == (6 if in_epoch_one and view.batch_in_epoch < 6 else 5 if in_epoch_one else 10)
+        state = progress.state
+        X, y = data.X[view.rows], data.y[view.rows]
+        residual = X @ state.params[:-1] + state.params[-1] - y
+        grad = np.append(X.T @ residual / len(view.rows), residual.mean())
+        expected, _ = sgdcore.sgd_step(state.params, grad, state.velocity, step=state.step, learning_rate=0.05)
+        *_, progress = train(data, bigger, state=state, until_step=step)
+        assert progress.step == step
+        assert np.array_equal(progress.state.params, expected)
+    assert (progress.epoch, progress.batch_in_epoch) == (1, 3)
 
 
 def test_an_epochs_rows_are_a_permutation_cut_in_minibatches() -> None:
