@@ -80,7 +80,7 @@ st.subheader(t("export.as_code"))
 names, target = problem.train.feature_names, problem.raw_train.target_name
 on_cluster = getattr(problem, "on_cluster", False)  # large data (ui.large_data): the script reads the same files
 st.caption(t("export.script_cluster" if on_cluster else "export.script"))
-if not reproducible(progress):
+if not reproducible(progress, on_cluster=on_cluster):
     st.warning(t("export.paused", epoch=progress.epoch + 1, step=progress.step, last_epoch=progress.epoch), icon="⏸️")
 if progress.changes:  # continued with other settings on the Train page (sgdcore.changes): one config cannot say so
     changed = t("export.change_separator").join(t("export.change", step=step, what=what)
@@ -99,4 +99,4 @@ if value(state, "data_source") == "csv":
 if not on_cluster:  # a torch loop holds its data in memory
     with st.expander(t("export.torch")):
         st.caption(t("export.torch_caption"))
-        st.code(torch_snippet(state, config, problem.train.n_rows, names, target), language="python")
+        st.code(torch_snippet(state, config, problem.train.n_rows, names, target, progress), language="python")

@@ -95,11 +95,31 @@ def test_an_uploaded_csv_is_read_from_the_rows_offered_beside_the_script_and_a_s
     click(click(at, "Step"), "Step")  # two epochs of five, paused at an epoch's end
     progress = at.session_state["train_run"]["progress"]
     assert (progress.status, progress.epoch, progress.batch_in_epoch) == ("stopped", 2, 0)
-    ours, _ = snippets(at)
+    ours, torch = snippets(at)
     assert "until_epoch=2" in ours and DATA_FILE in ours
+    assert "\nfor epoch in range(2):  # the run paused after epoch 2" in torch, torch  # not the 5 epochs set
     assert [b.label for b in at.get("download_button")][-1] == f"The rows it reads ({DATA_FILE})"
     (tmp_path / DATA_FILE).write_bytes(dataset_npz(data))
     assert_same_run(at, run_script(ours, tmp_path))
+
+
+def test_a_run_paused_inside_an_epoch_is_reproduced_where_it_paused(tmp_path: Path) -> None:
+    # Step by one minibatch, three times: the script pauses at step 3 too (until_step), not after epoch 0.
+    at = app(momentum="0.9", weight_decay="0.01")
+    at.radio(key="step_by").set_value("minibatch").run()
+    for _ in range(3):
+        click(at, "Step")
+    progress = at.session_state["train_run"]["progress"]
+    assert (progress.status, progress.step, progress.epoch, progress.batch_in_epoch) == ("stopped", 3, 0, 3)
+    ours, torch = snippets(at)
+    assert "until_step=3" in ours and "until_epoch" not in ours
+    assert not [warning.value for warning in at.warning if "stops only at the end of an epoch" in warning.value]
+    printed = run_script(ours, tmp_path)
+    assert_same_run(at, printed)
+    assert not np.array_equal(printed["weights"], progress.trajectory[0][:-1])  # not the starting point
+    # The torch loop stops after the same step (torch shuffles its own rows: the same step, not the same weights).
+    compile(torch, "torch_loop.py", "exec")
+    assert "if step == 3:\n            break" in torch and "\n    if step == 3:" in torch, torch
 
 
 def test_the_script_takes_the_kernel_and_threads_the_run_took() -> None:

@@ -187,9 +187,18 @@ def _problem_code(settings: Mapping[str, Any]) -> str:
             f"test_fraction={value(settings, 'test_fraction')!r}, seed={value(settings, 'data_seed')!r})")
 
 
-def reproducible(progress: sgdcore.Progress) -> bool:
-    """Whether a script can stop where the run stopped: at its end, or paused at the end of an epoch."""
-    return progress.status != "stopped" or progress.batch_in_epoch == 0
+def reproducible(progress: sgdcore.Progress, *, on_cluster: bool = False) -> bool:
+    """Whether a script can stop where the run stopped. ``sgdcore.train`` pauses at any step (``until_step``), inside
+    an epoch too; ``sgdcore.distributed.train`` on large data (``on_cluster``) only at the end of an epoch."""
+    return not on_cluster or progress.status != "stopped" or progress.batch_in_epoch == 0
+
+
+def _until(progress: sgdcore.Progress) -> str:
+    """The keyword argument that pauses a script's ``sgdcore.train`` where the run paused (none if it did not):
+    after its epochs done, or inside an epoch after its steps."""
+    if progress.status != "stopped":
+        return ""
+    return f", until_step={progress.step}" if progress.batch_in_epoch > 0 else f", until_epoch={progress.epoch}"
 
 
 def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.TrainConfig:
@@ -202,8 +211,9 @@ def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.T
 def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
                     feature_names: tuple[str, ...], target_name: str) -> str:
     """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
-    describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit."""
-    until = f", until_epoch={progress.epoch}" if progress.status == "stopped" else ""
+    describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit; a run paused
+    (inside an epoch too) pauses at the same step."""
+    until = _until(progress)
     config = as_run(config, progress)
     return f'''"""The last run of the sgd-dashboard's Train page, reproduced with sgdcore: its weights, bit for bit."""
 
@@ -228,7 +238,8 @@ print("in the data's units: weights", weights.tolist(), "bias", bias)
 def distributed_snippet(data: Any, config: sgdcore.TrainConfig, progress: sgdcore.Progress, address: str = "") -> str:
     """A script that trains the run of ``config`` on large data (``data``, a
     :class:`sgdcore.distributed.DistributedData`) as the dashboard did, on a cluster, and prints its weights and
-    bias: the same partitions in the same seeded order, so the same to the last bit."""
+    bias: the same partitions in the same seeded order, so the same to the last bit. A run stopped inside an epoch
+    stops here after the epochs it had done (:func:`reproducible` says so): the partitions pause only between two."""
     plan = data.plan
     features = [name for name, _ in plan.features]
     non_numeric = "onehot" if any(categories is not None for _, categories in plan.features) else "error"
@@ -252,10 +263,28 @@ if __name__ == "__main__":  # a local cluster's workers are new processes that i
 '''
 
 
+def _torch_pause(progress: sgdcore.Progress | None) -> tuple[str, str, str, str]:
+    """Where the torch loop stops, as the run did: its first line, and lines before it, after each step and after
+    each epoch's minibatches that stop it after the step a run paused inside an epoch had reached."""
+    loop = "for epoch in range(config.epochs):"
+    if progress is None or progress.status != "stopped":
+        return loop, "", "", ""
+    if progress.batch_in_epoch == 0:
+        epochs = progress.epoch
+        return f"for epoch in range({epochs}):  # the run paused after epoch {epochs}: so does this loop", "", "", ""
+    steps = progress.step
+    return (loop,
+            f"step = 0  # the run paused after step {steps:,}, inside epoch {progress.epoch + 1}: so does this loop\n",
+            f"\n        step += 1\n        if step == {steps}:\n            break",
+            f"\n    if step == {steps}:  # inside the epoch: it has no end yet, no loss to print\n        break")
+
+
 def torch_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, n_train: int,
-                  feature_names: tuple[str, ...], target_name: str) -> str:
+                  feature_names: tuple[str, ...], target_name: str, progress: sgdcore.Progress | None = None) -> str:
     """The same run as a ``torch.optim.SGD`` loop, for readers of D2L's PyTorch edition: the same data, start,
-    loss, update and schedule, but torch's own shuffles, so the result agrees to within minibatch noise only."""
+    loss, update and schedule, but torch's own shuffles, so the result agrees to within minibatch noise only.
+    Given the run's last snapshot ``progress``, the loop stops where a paused run did: after its epochs done, or
+    after its steps inside an epoch."""
     schedule = config.schedule
     if schedule.kind == "cosine" and schedule.period_steps is None:  # over the whole run, as sgdcore resolves it
         schedule = dataclasses.replace(schedule, period_steps=config.steps_per_epoch(n_train) * config.epochs)
@@ -268,6 +297,7 @@ def torch_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, n_tr
         (f"shuffle={config.shuffle!r} is sgdcore's; this loop shuffles every epoch", config.shuffle != "epoch"),
     ) if on]
     note = "".join(f"\n# Note: {text}." for text in notes)
+    loop, before, after_step, after_epoch = _torch_pause(progress)
     return f'''"""The same run as a torch.optim.SGD loop (D2L's PyTorch edition): same data, start, loss, update and
 schedule; torch shuffles the rows its own way, so the numbers agree within minibatch noise, not bit for bit."""{note}
 
@@ -291,13 +321,13 @@ optimizer = torch.optim.SGD(
 # The learning rate at each step: sgdcore's schedule is a plain function of the step.
 scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: float(config.schedule(step)))
 generator = torch.Generator().manual_seed(config.seed)
-for epoch in range(config.epochs):
+{before}{loop}
     for rows in torch.randperm(len(y), generator=generator).split(config.batch_size):{drop}
         loss = 0.5 * ((X[rows] @ w + b - y[rows]) ** 2).mean()  # ½·mean of squared errors, as D2L{l1}
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        scheduler.step()
+        scheduler.step(){after_step}{after_epoch}
     with torch.no_grad():
         print(f"epoch {{epoch + 1}}: training loss {{0.5 * ((X @ w + b - y) ** 2).mean().item():.6g}}")
 print("weights:", w.detach().numpy().tolist())
