@@ -193,10 +193,10 @@ def test_a_configuration_called_stable_does_not_diverge_for_most_seeds(
         list(train(problem.train, replace(config, seed=s), report_every=1e9))[-1].status == "diverged"
         for s in range(5)
     )
-    if check.crossed == "none":
+    if check.crossed == "none" and not (check.near_limit and momentum > 0):
         assert diverged <= 2
-    if diverged >= 3:
-        assert check.crossed != "none"
+    if diverged >= 3:  # above the limit, or near it with momentum, where the page says it may diverge
+        assert check.crossed != "none" or (check.near_limit and momentum > 0)
 
 
 def test_the_epochs_a_far_run_still_needs_bring_it_within_one_percent_and_half_of_them_do_not() -> None:

@@ -283,3 +283,20 @@ def test_every_rate_a_fix_offers_is_settable_and_below_the_limit_and_none_is_sai
     assert all(verdicts.settable_rate(rate) and rate < limit for rate in rates), (limit, rates)
     says_none = "no learning rate the dashboard sets" in message.text.lower()
     assert says_none == (not rates) == (limit <= verdicts.MIN_RATE), message.text
+
+
+def test_near_the_limit_with_momentum_the_warning_says_a_run_may_diverge_where_runs_do() -> None:
+    """The limit is for independent minibatches; the engine draws an epoch's without replacement. With μ = 0.9 and
+    two minibatches an epoch (20 rows, batch size 10), runs at 0.94× the limit diverge for every seed: the warning
+    near the limit says that with momentum a run may diverge, and without momentum it does not say so."""
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(20, 1)) * rng.uniform(0.3, 3.0, size=1) + rng.normal(size=1)
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, X @ rng.normal(size=1) + rng.normal(size=20), ("x0",)))
+    for momentum in (0.9, 0.0):
+        config = sgdcore.TrainConfig(batch_size=10, epochs=1000, momentum=momentum)
+        limits = sgdcore.run_limits(problem, config)
+        config = replace(config, learning_rate=0.9375 * limits.minibatch.learning_rate)
+        message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
+        diverged = sum(list(sgdcore.train(problem.train, replace(config, seed=seed), report_every=1e9))[-1].status
+                       == "diverged" for seed in range(5))
+        assert ("may also diverge" in message.text) == (momentum > 0) == (diverged >= 3), (momentum, diverged)
