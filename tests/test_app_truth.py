@@ -380,6 +380,7 @@ def test_a_run_stopped_far_away_by_the_early_stopping_rule_offers_a_button_that_
     no_exceptions(at)
     assert at.session_state["train_run"]["progress"].status == "converged"
     off = text_in(lang, "verdicts.button.early_stopping_off")
+    assert any(text_in(lang, "verdicts.help.early_stopping_off") in text for text in texts(at.main.warning))
     labels = [b.label for b in at.button]
     assert off in labels and labels.index(off) < next(i for i, label in enumerate(labels) if label.endswith(
         ("epochs", "个迭代周期")) and i > labels.index(off)), labels

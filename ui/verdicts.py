@@ -448,6 +448,10 @@ def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits) -> str:
         return t("verdicts.help.standardize", **kappas)
     if suggestion.setting == "epochs":
         return t("verdicts.help.epochs", epochs=suggestion.value)
+    if suggestion.setting == "early_stopping":
+        return t("verdicts.help.early_stopping_off")
+    if suggestion.setting == "schedule" and suggestion.value == "constant":
+        return t("verdicts.help.constant_schedule")
     return button_label(suggestion)
 
 
