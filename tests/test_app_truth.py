@@ -262,8 +262,9 @@ def test_the_learning_rate_page_takes_multiples_of_either_limit() -> None:
     limits = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=1))
     minibatch, full = limits.minibatch.learning_rate, limits.full_batch
     assert minibatch < 0.5 * full
-    warning = next(text for text in texts(at.main.warning) if text.startswith("Above the stability limit"))
-    assert f"1.1× the limit {minibatch:.3g} for batch size 1" in warning
+    warning = next(text for text in texts(at.main.warning) if text.startswith("Above the limit for their batch"))
+    assert "a run may diverge" in warning and "expect divergence" not in warning
+    assert f"1.05× the limit {minibatch:.3g} for batch size 1" in warning
     button(at, "Train all").click().run()
     no_exceptions(at)
     table = at.table[0].value
@@ -282,8 +283,8 @@ def test_the_batch_size_page_quotes_each_batch_sizes_limit_and_warns_for_those_b
     problem = problem_of(at)
     one = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=1)).minibatch
     assert one.learning_rate < 1 < one.full_batch
-    warning = next(text for text in texts(at.main.warning) if text.startswith("Above the stability limit"))
-    assert f"B = 1: {1 / one.learning_rate:.2g}× the limit {one.learning_rate:.3g} for batch size 1" in warning
+    warning = next(text for text in texts(at.main.warning) if text.startswith("Above the limit for their batch"))
+    assert f"B = 1: {1 / one.learning_rate:.3g}× the limit {one.learning_rate:.3g} for batch size 1" in warning
     assert "B = 800" not in warning
     button(at, "Train all").click().run()
     table = at.table[0].value
@@ -393,3 +394,29 @@ def test_a_run_stopped_far_away_by_the_early_stopping_rule_offers_a_button_that_
     run = at.session_state["train_run"]
     assert run["progress"].status == "finished" and run["progress"].epoch == at.session_state["epochs"] > 1000
     assert run["diagnosis"].relative_distance < 0.05
+
+
+def test_a_comparison_says_which_rates_diverge_which_may_and_which_swing_at_the_limit() -> None:
+    """Full batch, multiples 1.99, 2 and 2.01 of 1/λ_max: the first is near the limit, the second at it (the steepest
+    direction swings for ever, neither shrinking nor growing), the third above it (it diverges); each label keeps
+    its own multiple, and the runs do what the warning says."""
+    at = open_page(app(), "learning_rate")
+    at.text_input(key="learning_rates_compared").input("1.99, 2, 2.01").run()
+    no_exceptions(at)
+    (warning,) = [text for text in texts(at.main.warning) if "limit" in text]
+    at_limit = warning[warning.index("At the full-batch limit itself"):]
+    above = warning[:warning.index("At the full-batch limit itself")]
+    assert "(2.01/λ_max)" in above and "(2/λ_max)" in at_limit and "(1.99/λ_max)" in warning[warning.index("Near"):]
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    runs = at.session_state["learning_rate_runs"]["runs"]
+    problem = problem_of(at)
+    top = np.linalg.eigh(problem.quadratic.hessian)[1][:, -1]
+    optimum = problem.optimum.params
+
+    def steepest_error(run: sgdcore.Progress, where: int) -> float:
+        return abs(float(top @ (np.asarray(run.trajectory[where]) - optimum)))
+
+    growth = {label.split("(")[1].split("/")[0]: steepest_error(run, -1) / steepest_error(run, 0)
+              for label, run in runs.items()}
+    assert growth["2.01"] > 1.1 and growth["2"] == pytest.approx(1, rel=1e-6) and growth["1.99"] < 0.9, growth

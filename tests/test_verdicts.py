@@ -191,9 +191,12 @@ def test_the_suggestion_buttons_and_the_comparison_warning_read_in_chinese(probl
                       "使用反比缩放调度", "把 L1 惩罚降到 1.3", "训练 10,000 个迭代周期"]
     limit = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=10)).minibatch
     warning = verdicts.comparison_check({"η = 2": (2.0, limit), "η = 1.3": (1.3, limit), "η = 0.1": (0.1, limit)})
-    assert warning.text == (f"超过稳定性上限，预计会发散：η = 2：批量大小为 10 时的上限 {limit.learning_rate:.3g} 的 "
-                            f"{2 / limit.learning_rate:.2g} 倍。接近上限，预计会振荡：η = 1.3：批量大小为 10 时的上限 "
-                            f"{limit.learning_rate:.3g} 的 {1.3 / limit.learning_rate:.2g} 倍。"), warning.text
+    ratio, near = f"{2 / limit.learning_rate:.3g}", f"{1.3 / limit.learning_rate:.3g}"
+    assert warning.text == (
+        "超过全批量稳定性上限，最陡的方向每一步都在增大：这些训练会发散，超出越多发散得越早："
+        f"η = 2：批量大小为 10 时的上限 {limit.learning_rate:.3g} 的 {ratio} 倍。"
+        f"接近上限，预计会振荡：η = 1.3：批量大小为 10 时的上限 {limit.learning_rate:.3g} 的 {near} 倍。"), warning.text
+    assert limit.full_batch < 2  # the full batch's limit crossed: divergence certain
 
 
 def test_just_above_the_minibatch_limit_the_page_says_a_run_may_diverge_not_that_it_will() -> None:

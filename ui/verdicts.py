@@ -536,22 +536,23 @@ def show(message: Message, *, where: Any = None, key: str, in_fragment: bool = F
 def comparison_check(runs: dict[str, tuple[float, sgdcore.StabilityLimit]]) -> Message | None:
     """Before a comparison page trains: the runs whose rate is above (or near) the limit of their own batch
     size, as ``{label: (learning rate, its limit)}``; None when every run is well inside."""
-    above, near = [], []
+    groups: dict[str, list[str]] = {"above": [], "above_minibatch": [], "at_full_batch": [], "near": []}
     for label, (rate, limit) in runs.items():
         ratio = limit.ratio(rate)
         key = "run_lower_bound" if limit.kind == "lower_bound" else "run"
         described = t(f"verdicts.compared.{key}", label=label, ratio=ratio, limit=_rate(limit.learning_rate),
                       where=_where(limit))
-        if limit.crossed(rate) != "none":
-            above.append(described)
+        crossed = limit.crossed(rate)
+        if crossed == "full_batch":  # full-batch descent grows past its limit, swings at it for ever
+            groups["at_full_batch" if math.isclose(rate, limit.full_batch, rel_tol=1e-9) else "above"].append(described)
+        elif crossed == "minibatch":  # the mean square grows: some runs diverge, more the further above
+            groups["above_minibatch"].append(described)
         elif ratio > NEAR_LIMIT:
-            near.append(described)
-    if not above and not near:
-        return None
+            groups["near"].append(described)
     separator = t("verdicts.help_separator")
-    text = (t("verdicts.compared.above", runs=separator.join(above)) if above else "") + (
-        t("verdicts.compared.near", runs=separator.join(near)) if near else "")
-    return Message("warning", text.strip())
+    text = "".join(t(f"verdicts.compared.{group}", runs=separator.join(described))
+                   for group, described in groups.items() if described)
+    return Message("warning", text.strip()) if text else None
 
 
 def run_diagnoses(entry: MutableMapping[str, Any], problem: sgdcore.Problem,
