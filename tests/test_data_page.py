@@ -435,3 +435,20 @@ def test_the_data_in_use_is_described_at_a_readable_length() -> None:
     described = next(caption.value for caption in at.caption if caption.value.startswith("In use now:"))
     assert f"w = [1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, … ({MAX_FEATURES} values)]" in described
     assert len(described) < 200
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_table_saved_with_its_row_numbers_says_that_column_counts_the_rows(lang: str) -> None:
+    """pandas writes a frame's index unless told not to, and reads it back as 'Unnamed: 0': 0, 1, 2, … Used as a
+    feature it predicts nothing; the page says so before the data are used, and the numbers of another column with
+    gaps in them are not taken for a count."""
+    rng = np.random.default_rng(0)
+    area, year = rng.uniform(50, 120, 40), np.sort(rng.choice(np.arange(1950, 2025), 40, replace=False))
+    frame = pd.DataFrame({"area": area, "year": year, "price": area * 3 + (year - 1950) + rng.normal(0, 5, 40)})
+    at = open_page(app(lang=lang), "data")
+    at = upload(at, "houses.csv", frame.to_csv().encode())
+    no_exceptions(at)
+    shown = "\n".join(shown_texts(at))
+    said = text_in(lang, "messages.notice.row_numbers", column="'Unnamed: 0'", first=0.0, second=1.0, last=39.0)
+    assert said in shown, shown[-1500:]
+    assert "'year'" not in said and shown.count(said) == 1

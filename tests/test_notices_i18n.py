@@ -69,6 +69,9 @@ def sample_notices() -> list[Notice]:
             *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"), *cleaned("mean", "onehot", "drop")]
     single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
     made += dataset_from_frame(single, "y", non_numeric="onehot").notices
+    saved_with_index = pd.DataFrame({"Unnamed: 0": range(12), "a": np.linspace(0, 1, 12) ** 2,
+                                     "y": np.arange(12.0) % 5})
+    made += dataset_from_frame(saved_with_index, "y").notices
     made += [notices.missing_dropped_in_files({"a": 3, "y": 1}, "y"), notices.missing_filled_in_files({"a": 2})]
     made += [notices.files_not_utf8(encoding, ["2025/房价.csv", "b.csv"]) for encoding in notices.ENCODING_NAMES]
     return made + run_notices()

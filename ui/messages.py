@@ -279,6 +279,8 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "missing_filled": lambda f: {"values": sum(f["counts"].values()), "columns": counts(f["counts"])},
     "missing_filled_in_files": lambda f: {"columns": counts(f["counts"])},
     "infinite_dropped": lambda f: {"rows": f["rows"], "total": f["total"], "columns": counts(f["counts"])},
+    "row_numbers": lambda f: {"column": echo(str(f["column"])), "first": f["first"], "second": f["first"] + 1,
+                              "last": f["last"]},
     # How a run trains (sgdcore.backends, sgdcore.distributed)
     "numpy_fallback": lambda f: {"reason": short(f["reason"], 200)},
     "threads_lowered": lambda f: {"asked": f["asked"], "usable": f["usable"],

@@ -95,7 +95,7 @@ def dataset_from_frame(
             "single value, which carries no information. Choose at least one feature whose values vary.",
             "single_valued_text", columns=text_features,
         )
-    notices += encode_notices + missing_notices + infinite_notices
+    notices += encode_notices + missing_notices + infinite_notices + _row_numbers(X, names)
     if missing == "mean":
         notices += _impute_means(X, names, frame, features, keep)
     y = column_values(frame[target])[keep].astype(np.float64)  # boolean indexing: a copy, never a view of frame
@@ -314,6 +314,14 @@ def _one_hot(series: pd.Series) -> tuple[list[tuple[str, np.ndarray]], Notice]:
     baseline = sorted(map(str, categories))[0] if len(categories) else ""
     return ([(new_name, values[:, j]) for j, new_name in enumerate(new_names)],
             notice.one_hot(name, len(categories), new_names, baseline))
+
+
+def _row_numbers(X: np.ndarray, names: Sequence[str]) -> list[Notice]:
+    """A notice for each feature that counts the rows one by one (10 rows or more): a row number or an identifier."""
+    if len(X) < 10:
+        return []
+    return [notice.row_numbers(name, float(X[0, j]), float(X[-1, j])) for j, name in enumerate(names)
+            if X[0, j] == round(X[0, j]) and np.all(np.diff(X[:, j]) == 1.0)]
 
 
 def _impute_means(

@@ -18,7 +18,7 @@ ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N 
 KINDS = (
     "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "text_dropped", "one_hot",
     "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
-    "missing_filled", "missing_filled_in_files", "infinite_dropped",
+    "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
 )
 
 
@@ -118,3 +118,13 @@ def infinite_dropped(rows: int, total: int, counts: Mapping[str, int]) -> Notice
 def _by_name(counts: Mapping[object, int]) -> dict[str, int]:
     """Counts by column name as str (a DataFrame's column may be named by a number; the text says it as it is)."""
     return {str(name): int(count) for name, count in counts.items()}
+
+
+def row_numbers(column: object, first: float, last: float) -> Notice:
+    """The feature ``column`` counts the rows, ``first`` to ``last`` one by one: a row number or an identifier (a
+    table pandas saved with its index reads it back as ``"Unnamed: 0"``), used as a feature."""
+    column = str(column)
+    return Notice(f"{echo(column)} counts the rows ({first:g}, {first + 1:g}, …, {last:g}): a row number or an "
+                  "identifier, which means nothing about the target unless the rows are in an order that does (time, "
+                  "say). It is used as a feature; leave it out of the features if it means nothing.", "row_numbers",
+                  column=column, first=float(first), last=float(last))
