@@ -383,7 +383,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
 
 def _settings(config: TrainConfig, l1: bool = True) -> dict:
     settings = dict(momentum=config.momentum, dampening=config.dampening, nesterov=config.nesterov,
-                    weight_decay=config.weight_decay, drop_last=config.drop_last)
+                    weight_decay=config.weight_decay, drop_last=config.drop_last,
+                    replacement=config.shuffle == "replacement")
     return {**settings, "l1_penalty": config.l1_penalty} if l1 else settings
 
 

@@ -148,7 +148,7 @@ class StabilityLimit:
         ``"exact"`` or ``"lower_bound"``.
     full_batch
         The full-batch limit with the same momentum and weight decay: never below ``learning_rate``,
-        equal to it at ``batch_size == n_rows``.
+        equal to it at ``batch_size == n_rows`` but for rows drawn with replacement (``full_batch_run``).
     batch_size, n_rows
         The batch size and number of training rows it is for.
     l1_ignored
@@ -163,6 +163,12 @@ class StabilityLimit:
     batch_size: int
     n_rows: int
     l1_ignored: bool = False
+
+    @property
+    def full_batch_run(self) -> bool:
+        """Whether each step uses every row once: a batch of all the rows, not drawn with replacement (whose batch
+        of ``n_rows`` draws repeats some rows and misses others, and is noisy)."""
+        return self.batch_size >= self.n_rows and self.learning_rate >= self.full_batch
 
     def ratio(self, learning_rate: float) -> float:
         """``learning_rate`` as a multiple of the limit."""
@@ -261,10 +267,12 @@ def _check(data: Dataset, batch_size: int, momentum: float, dampening: float, ne
             raise setting_error(name, value, "a finite number ≥ 0", "at_least", bound=0)
 
 
-def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False) -> float:
+def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False, replacement: bool = False) -> float:
     """``c``, the variance of a batch mean relative to one row's, for the batches of an epoch.
 
-    ``(n − B)/(B(n − 1))`` for ``B`` rows drawn without replacement. Without ``drop_last`` an epoch of
+    ``(n − B)/(B(n − 1))`` for ``B`` rows drawn without replacement; ``1/B`` for rows drawn with replacement
+    (``shuffle="replacement"``), whose draws are independent: even a batch of all ``n`` rows is noisy then, and
+    the limit of a small data's large batches lower than without replacement. Without ``drop_last`` an epoch of
     ``n`` rows that ``B`` does not divide ends on a shorter batch of ``n mod B`` rows, noisier: one step
     in ``s = ⌈n/B⌉``. Every term of ``T`` and of the noise is linear in ``c``, so a step whose batch size
     is that mixture has exactly the mean ``c`` of its steps (the theory's steps are independent; the
@@ -272,6 +280,8 @@ def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False) -> float:
     """
 
     def one(rows: int) -> float:
+        if replacement:
+            return 1.0 / rows
         return (n_rows - rows) / (rows * (n_rows - 1)) if n_rows > 1 else 0.0
 
     steps, rest = divmod(n_rows, batch_size)
@@ -351,15 +361,16 @@ class _NoiseOperator:
 @_on_one_blas_thread
 def minibatch_stability_limit(
     data: Dataset, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-    weight_decay: float = 0.0, l1_penalty: float = 0.0, drop_last: bool = False,
+    weight_decay: float = 0.0, l1_penalty: float = 0.0, drop_last: bool = False, replacement: bool = False,
 ) -> StabilityLimit:
     """The mean-square stability limit of SGD on ``data`` (as it is trained: scaled or not) with these settings.
 
     Exact (``kind="exact"``) up to :data:`EXACT_COST_LIMIT` (a million rows of a few features, 10,000 rows
     of 30); above it the O(nd) lower bound
     (``kind="lower_bound"``) of the module docstring. At ``batch_size == n`` it is the full-batch
-    limit of :func:`sgdcore.analysis.stability_limit`. ``drop_last`` as in :class:`sgdcore.TrainConfig`:
-    without it, the short last batch of an epoch counts (:func:`noise_scale`).
+    limit of :func:`sgdcore.analysis.stability_limit` (without ``replacement``). ``drop_last`` as in
+    :class:`sgdcore.TrainConfig`: without it, the short last batch of an epoch counts; ``replacement``: rows drawn
+    with replacement (``shuffle="replacement"``) (:func:`noise_scale`).
 
     Raises
     ------
@@ -381,7 +392,7 @@ def minibatch_stability_limit(
     def result(limit: float, kind: Literal["exact", "lower_bound"]) -> StabilityLimit:
         return StabilityLimit(float(limit), kind, float(full_batch), batch_size, n, l1_penalty > 0)
 
-    c = noise_scale(n, batch_size, drop_last)
+    c = noise_scale(n, batch_size, drop_last, replacement)
     if c == 0.0 or not math.isfinite(full_batch):
         return result(full_batch, "exact")
     top = full_batch * (1.0 - 1e-9)  # just inside: the gain is finite and, unless c = 0, large
@@ -445,7 +456,7 @@ def proven_stable_rate(eigenvalues: np.ndarray, noise_scale: float, top: float, 
 @_on_one_blas_thread
 def noise_floor(
     data: Dataset, learning_rate: float, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0,
-    nesterov: bool = False, weight_decay: float = 0.0, drop_last: bool = False,
+    nesterov: bool = False, weight_decay: float = 0.0, drop_last: bool = False, replacement: bool = False,
 ) -> NoiseFloor | None:
     """The stationary expected training loss of SGD at a constant ``learning_rate`` (module docstring).
 
@@ -479,7 +490,7 @@ def noise_floor(
     per_row = moments.rows * residuals[:, None]
     mean_gradient = per_row.mean(axis=0)  # −λDθ*: zero without weight decay
     operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings),
-                              noise_scale(n, batch_size, drop_last))
+                              noise_scale(n, batch_size, drop_last, replacement))
     if operator.c == 0.0:
         return NoiseFloor(0.0, optimum_loss, optimum_loss, 0.0, float(learning_rate), batch_size)
     covariance = operator.c * (per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient))

@@ -420,3 +420,18 @@ def test_a_comparison_says_which_rates_diverge_which_may_and_which_swing_at_the_
     growth = {label.split("(")[1].split("/")[0]: steepest_error(run, -1) / steepest_error(run, 0)
               for label, run in runs.items()}
     assert growth["2.01"] > 1.1 and growth["2"] == pytest.approx(1, rel=1e-6) and growth["1.99"] < 0.9, growth
+
+
+def test_the_limit_the_train_page_quotes_is_the_one_of_the_way_minibatches_are_drawn() -> None:
+    """20 training rows in batches of 20: without replacement that is the full batch, whose limit is 2/λ_max; drawn
+    with replacement, a batch repeats some rows and misses others, and the limit the page quotes is that noise's."""
+    quoted = {}
+    for shuffle in ("epoch", "replacement"):
+        at = app(n_rows="25", batch_size="20", shuffle=shuffle)
+        no_exceptions(at)
+        problem = problem_of(at)
+        config = sgdcore.TrainConfig(batch_size=20, shuffle=shuffle)
+        limit = sgdcore.run_limits(problem, config).minibatch
+        quoted[shuffle] = limit
+        assert any(f"Stability limit {limit.learning_rate:.3g} at" in caption.value for caption in at.caption), shuffle
+    assert quoted["replacement"].learning_rate < quoted["epoch"].learning_rate == quoted["epoch"].full_batch

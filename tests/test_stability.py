@@ -10,7 +10,7 @@ import pytest
 
 from sgdcore import Dataset, TrainConfig, curvature, quadratic_loss, stability, stability_limit, synthetic, train
 from sgdcore.errors import ConfigError
-from sgdcore.stability import minibatch_stability_limit, noise_floor
+from sgdcore.stability import minibatch_stability_limit, noise_floor, noise_scale
 
 SETTINGS = [  # (momentum, dampening, nesterov)
     (0.0, 0.0, False), (0.6, 0.0, False), (0.5, 0.3, False), (0.7, 0.0, True),
@@ -25,8 +25,10 @@ def small_problem(n: int, d: int, seed: int) -> Dataset:
 
 
 def batch_operator(data: Dataset, learning_rate: float, batch_size: int, momentum: float, dampening: float,
-                   nesterov: bool, weight_decay: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The second-moment map as an explicit matrix, averaged over every batch of ``batch_size`` rows.
+                   nesterov: bool, weight_decay: float,
+                   replacement: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The second-moment map as an explicit matrix, averaged over every batch of ``batch_size`` rows (with
+    ``replacement``, over every sequence of ``batch_size`` draws, a row possibly drawn more than once).
 
     Returns ``(T, noise, H)``: ``vec(M) ↦ mean_S vec(A_S M A_Sᵀ)`` for the state ``(e, v)``, the mean of
     ``vec(b_S b_Sᵀ)`` with ``b_S`` the noise's input at the penalised optimum, and the unpenalised Hessian.
@@ -39,7 +41,8 @@ def batch_operator(data: Dataset, learning_rate: float, batch_size: int, momentu
     optimum = np.linalg.solve(A.T @ A / n + decay, A.T @ data.y / n)
     eta, mu, eye = learning_rate, momentum, np.eye(p)
     T, noise = np.zeros((4 * p * p, 4 * p * p)), np.zeros(4 * p * p)
-    batches = list(itertools.combinations(range(n), batch_size))
+    batches = list(itertools.product(range(n), repeat=batch_size) if replacement
+                   else itertools.combinations(range(n), batch_size))
     for batch in batches:
         rows = A[list(batch)]
         H_B = rows.T @ rows / batch_size + decay
@@ -60,9 +63,9 @@ def batch_operator(data: Dataset, learning_rate: float, batch_size: int, momentu
 
 
 def brute_force_limit(data: Dataset, batch_size: int, momentum: float, dampening: float, nesterov: bool,
-                      weight_decay: float) -> float:
+                      weight_decay: float, replacement: bool = False) -> float:
     def radius(rate: float) -> float:
-        T = batch_operator(data, rate, batch_size, momentum, dampening, nesterov, weight_decay)[0]
+        T = batch_operator(data, rate, batch_size, momentum, dampening, nesterov, weight_decay, replacement)[0]
         return np.max(np.abs(np.linalg.eigvals(T)))
 
     low, high = 1e-6, 100.0
@@ -104,6 +107,24 @@ def test_the_limit_matches_the_brute_force_operator(n: int, d: int, batch_size: 
     assert limit.kind == "exact"
     assert limit.learning_rate == pytest.approx(expected, rel=1e-6)
     assert limit.learning_rate < limit.full_batch
+
+
+@pytest.mark.parametrize(("momentum", "dampening", "nesterov"), SETTINGS)
+@pytest.mark.parametrize(("n", "batch_size"), [(5, 2), (4, 4)])
+def test_rows_drawn_with_replacement_have_the_limit_of_their_brute_force_operator(
+        n: int, batch_size: int, momentum: float, dampening: float, nesterov: bool) -> None:
+    """Drawn with replacement, a batch's rows are independent draws: its noise is 1/B of a row's, more than the
+    (n − B)/(B(n − 1)) of rows drawn without, and a batch of all n rows is noisy too: its limit is below the
+    full batch's."""
+    data = small_problem(n, 2, seed=n)
+    limit = minibatch_stability_limit(data, batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                                      drop_last=True, replacement=True)
+    expected = brute_force_limit(data, batch_size, momentum, dampening, nesterov, 0.0, replacement=True)
+    assert limit.learning_rate == pytest.approx(expected, rel=1e-6)
+    without = minibatch_stability_limit(data, batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                                        drop_last=True)
+    assert limit.learning_rate < without.learning_rate <= limit.full_batch
+    assert noise_scale(n, batch_size, drop_last=True, replacement=True) == pytest.approx(1 / batch_size)
 
 
 @pytest.mark.parametrize(("momentum", "dampening", "nesterov"), SETTINGS)

@@ -205,7 +205,8 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     lines: list[Line] = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
     floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
                                 dampening=config.dampening, nesterov=config.nesterov,
-                                weight_decay=config.weight_decay, drop_last=config.drop_last) \
+                                weight_decay=config.weight_decay, drop_last=config.drop_last,
+                                replacement=config.shuffle == "replacement") \
         if config.learning_rate < limit and not config.l1_penalty else None
     if floor is not None and floor.expected_loss > target:
         lines.append(("lesson.train.epochs.floor", {"percent": floor.expected_loss / problem.optimum_loss - 1.0}))
@@ -320,7 +321,8 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
             continue
         floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
                                     dampening=config.dampening, nesterov=config.nesterov,
-                                    weight_decay=config.weight_decay, drop_last=config.drop_last)
+                                    weight_decay=config.weight_decay, drop_last=config.drop_last,
+                                    replacement=config.shuffle == "replacement")
         if floor is None:
             lines.append(("lesson.batch_size.floor.too_large", {"batch": config.batch_size}))
         else:
@@ -403,7 +405,8 @@ def data_conditioning(state: MutableMapping[str, Any], problem: Any, data_key: s
     lines: list[Line] = []
     for name, data in (("raw", raw), ("standardized", standardized)):
         curvature = sgdcore.curvature(sgdcore.quadratic_loss(data).hessian)
-        limit = sgdcore.minibatch_stability_limit(data, config.batch_size, drop_last=config.drop_last)
+        limit = sgdcore.minibatch_stability_limit(data, config.batch_size, drop_last=config.drop_last,
+                                                  replacement=config.shuffle == "replacement")
         lines.append((f"lesson.data.conditioning.{name}", {
             "kappa": curvature.condition_number, "full": 2.0 / curvature.lambda_max, "batch": config.batch_size,
             "limit": limit.learning_rate}))

@@ -505,7 +505,7 @@ def page_limit(problem: Problem, config: TrainConfig) -> StabilityLimit:
     return minibatch_stability_limit(problem.train, config.batch_size, momentum=config.momentum,
                                      dampening=config.dampening, nesterov=config.nesterov,
                                      weight_decay=config.weight_decay, l1_penalty=config.l1_penalty,
-                                     drop_last=config.drop_last)
+                                     drop_last=config.drop_last, replacement=config.shuffle == "replacement")
 
 
 def learning_rate_unit(state: Mapping[str, Any], limit: StabilityLimit) -> float:

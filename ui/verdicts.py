@@ -53,16 +53,17 @@ class Message:
 def _settings_key(config: sgdcore.TrainConfig) -> tuple:
     """What the limits depend on besides the data: not the learning rate, the schedule or the epochs."""
     return (config.batch_size, config.momentum, config.dampening, config.nesterov, config.weight_decay,
-            config.l1_penalty, config.drop_last)
+            config.l1_penalty, config.drop_last, config.shuffle == "replacement")
 
 
 # The spinners are drawn by the callers, in the page's language; Streamlit shows them only past half a second,
 # so a cached result shows none.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _cached_limits(_problem: sgdcore.Problem, data_key: str, settings: tuple) -> sgdcore.Limits:
-    batch_size, momentum, dampening, nesterov, weight_decay, l1_penalty, drop_last = settings
+    batch_size, momentum, dampening, nesterov, weight_decay, l1_penalty, drop_last, replacement = settings
     config = sgdcore.TrainConfig(batch_size=batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                                 weight_decay=weight_decay, l1_penalty=l1_penalty, drop_last=drop_last)
+                                 weight_decay=weight_decay, l1_penalty=l1_penalty, drop_last=drop_last,
+                                 shuffle="replacement" if replacement else "epoch")
     return sgdcore.run_limits(_problem, config)
 
 
@@ -78,9 +79,10 @@ def limits_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainCon
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _cached_floor(_problem: sgdcore.Problem, data_key: str, learning_rate: float,
                   settings: tuple) -> sgdcore.NoiseFloor | None:
-    batch_size, momentum, dampening, nesterov, weight_decay, _, drop_last = settings
+    batch_size, momentum, dampening, nesterov, weight_decay, _, drop_last, replacement = settings
     return sgdcore.noise_floor(_problem.train, learning_rate, batch_size, momentum=momentum, dampening=dampening,
-                               nesterov=nesterov, weight_decay=weight_decay, drop_last=drop_last)
+                               nesterov=nesterov, weight_decay=weight_decay, drop_last=drop_last,
+                               replacement=replacement)
 
 
 def noise_floor_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig,
@@ -129,7 +131,7 @@ def _count(value: float) -> str:
 
 def _where(limit: sgdcore.StabilityLimit) -> str:
     """Whose limit a message cites: "the full batch" or "batch size 10", in the page's language."""
-    if limit.batch_size >= limit.n_rows:
+    if limit.full_batch_run:
         return t("verdicts.where_full_batch")
     return t("verdicts.where_batch_size", batch_size=limit.batch_size)
 
@@ -169,7 +171,7 @@ def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig) -> str:
     settings = t("verdicts.with_settings", settings=t("verdicts.list_separator").join(extras)) if extras else ""
     numbers = {"rate": _rate(limit.learning_rate), "full_batch": _rate(limit.full_batch), "settings": settings,
                "batch_size": limit.batch_size}
-    if limit.batch_size >= limit.n_rows:
+    if limit.full_batch_run:
         text = t("verdicts.limit.full_batch", n_rows=limit.n_rows, **numbers)
     elif limit.kind == "lower_bound":
         text = t("verdicts.limit.lower_bound", **numbers)
@@ -186,7 +188,7 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
     numbers = {"rate": check.learning_rate, "ratio": check.ratio, "limit": _rate(limit.learning_rate),
                "full_batch": _rate(limit.full_batch), "where": _where(limit)}
     if check.crossed == "full_batch":
-        key = "full_batch" if limit.batch_size >= limit.n_rows else "full_batch_and_minibatch"
+        key = "full_batch" if limit.full_batch_run else "full_batch_and_minibatch"
         text = t(f"verdicts.rate.{key}", full_ratio=check.learning_rate / limit.full_batch, **numbers)
         return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.crossed == "minibatch":
@@ -356,7 +358,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     if diagnosis.verdict == "diverged":
         step = diagnosis.diverged_at_step
         if diagnosis.crossed == "full_batch":
-            key = "diverged_full_batch" if limit.batch_size >= limit.n_rows else "diverged_full_batch_and_minibatch"
+            key = "diverged_full_batch" if limit.full_batch_run else "diverged_full_batch_and_minibatch"
             text = t(f"verdicts.{key}", step=step, full_ratio=diagnosis.learning_rate / limit.full_batch, **numbers)
         elif diagnosis.crossed == "minibatch":
             text = t("verdicts.diverged_minibatch", step=step, **numbers)
