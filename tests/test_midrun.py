@@ -31,12 +31,14 @@ def layers(spec: dict) -> list[dict]:
 
 
 def marked_changes(at) -> list[tuple[int, str]]:
-    """The change rules of the loss chart: (step, what changed), from the layer that draws them."""
+    """The change rules of the loss chart: (step, what changed), from the layers that draw them (the dotted rule and
+    the wide, all but invisible one over it that takes the hover, both saying what changed)."""
     rules = [layer for layer in layers(loss_spec(at)) if layer.get("mark", {}).get("type") == "rule"
              and "change" in json.dumps(layer.get("encoding", {}).get("tooltip", []))]
     datasets = chart_data(at, "Loss")
     frames = [frame for frame in datasets if "change" in frame]
-    assert len(rules) == 1 and rules[0]["encoding"]["x"]["field"] == "step", rules
+    assert len(rules) == 2 and all(rule["encoding"]["x"]["field"] == "step" for rule in rules), rules
+    assert sorted(rule["mark"].get("strokeOpacity", 1) for rule in rules) == [0.01, 1], rules
     assert len(frames) == 1, [list(frame) for frame in datasets]
     return list(zip(frames[0]["step"], frames[0]["change"], strict=True))
 
