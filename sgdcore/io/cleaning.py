@@ -321,7 +321,7 @@ def _row_numbers(X: np.ndarray, names: Sequence[str]) -> list[Notice]:
     if len(X) < 10:
         return []
     return [notice.row_numbers(name, float(X[0, j]), float(X[-1, j])) for j, name in enumerate(names)
-            if X[0, j] == round(X[0, j]) and np.all(np.diff(X[:, j]) == 1.0)]
+            if float(X[0, j]).is_integer() and np.all(np.diff(X[:, j]) == 1.0)]
 
 
 def _impute_means(

@@ -17,6 +17,7 @@ def hover_until_tooltip(page: Page, chart: Locator, text: str) -> str:
     The band's points lie where the runs took the loss, which the test does not know: a person finds them the
     same way, by moving the mouse over the chart.
     """
+    chart.scroll_into_view_if_needed()  # the mouse hovers only what the window shows
     box = chart.bounding_box()
     assert box is not None
     for row in range(4, 30):
