@@ -944,3 +944,13 @@ def test_a_huge_value_or_name_is_echoed_cut_to_a_readable_length() -> None:
     with pytest.raises(DataError) as caught:
         dataset_from_frame(frame(a=[1.0, 2.0, 3.0], **{huge: [1.0, np.nan, 3.0]}), "a")
     assert len(str(caught.value)) < 500 and "(100,000 characters)" in str(caught.value)
+
+
+def test_a_column_that_counts_the_rows_is_named_and_one_with_a_gap_or_a_missing_first_value_is_not() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"Unnamed: 0": np.arange(12.0), "gap": np.r_[np.arange(6.0), np.arange(7.0, 13.0)],
+                          "missing": np.r_[np.nan, np.arange(1.0, 12.0)], "a": rng.normal(size=12),
+                          "y": rng.normal(size=12)})
+    notices = dataset_from_frame(frame, "y", missing="mean").notices
+    assert [n.fields["column"] for n in notices if n.kind == "row_numbers"] == ["Unnamed: 0"]
+    assert "counts the rows (0, 1, …, 11)" in next(str(n) for n in notices if n.kind == "row_numbers")
