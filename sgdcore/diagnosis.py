@@ -529,17 +529,24 @@ def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: Tr
             *_, (_, logs) = blocks(epochs)
             return bool(distance_squared(logs[-1]) <= within**2)
 
-        if not arrives(HORIZON_EPOCHS):
-            return math.inf
-        low, high = first - 1, HORIZON_EPOCHS
+        low, high = first - 1, first  # double, then halve the bracket: the work is the answer's, not the horizon's
+        while not arrives(high):
+            if high >= HORIZON_EPOCHS:
+                return math.inf
+            low, high = high, min(2 * high, HORIZON_EPOCHS)
         while high - low > 1:
             middle = (low + high) // 2
             low, high = (low, middle) if arrives(middle) else (middle, high)
         return float(high)
+    before = squares.sum()
     for begin, logs in blocks(HORIZON_EPOCHS):
-        arrived = np.flatnonzero(distance_squared(logs) <= within**2)
+        distances = distance_squared(logs)
+        arrived = np.flatnonzero(distances <= within**2)
         if len(arrived):
             return float(begin + arrived[0])
+        if distances[-1] >= before * (1 - 1e-12):  # the rate has decayed to nothing: no block will get it closer
+            return math.inf
+        before = distances[-1]
     return math.inf
 
 
