@@ -44,7 +44,7 @@ from sgdcore.data import Standardizer
 from sgdcore.errors import DataError
 from sgdcore.model import init_params
 from sgdcore.problem import Problem
-from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
+from sgdcore.stability import NULL_TOLERANCE, NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
 from sgdcore.train import Progress, TrainConfig
 
 Verdict = Literal["diverged", "oscillating", "far_from_optimum", "noise_floor", "at_optimum"]
@@ -272,8 +272,7 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
 
 def _plain(config: TrainConfig) -> bool:
     """Plain SGD at a constant rate, whose mean follows full-batch descent direction by direction."""
-    return (config.momentum == 0 and config.schedule.kind == "constant" and config.schedule.warmup_steps == 0
-            and config.l1_penalty == 0)
+    return config.momentum == 0 and config.schedule.constant_rate and config.l1_penalty == 0
 
 
 def _spanned_directions(problem: Problem, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -281,7 +280,7 @@ def _spanned_directions(problem: Problem, config: TrainConfig) -> tuple[np.ndarr
     along a duplicated or constant column every point is optimal and SGD never moves."""
     p = len(problem.quadratic.linear)
     eigenvalues, eigenvectors = np.linalg.eigh(problem.quadratic.hessian + config.weight_decay * _decay_mask(p))
-    spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
+    spanned = eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)
     return eigenvalues[spanned], eigenvectors[:, spanned]
 
 
@@ -329,7 +328,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     comparison = problem.compare(progress.weights, progress.bias)
     flips = tuple(name for name, a, b in zip(comparison.names[:-1], comparison.sgd, comparison.closed_form,
                                              strict=False) if a * b < 0)
-    constant = config.schedule.kind == "constant" and config.schedule.warmup_steps == 0
+    constant = config.schedule.constant_rate
     floor = None
     if constant and config.l1_penalty == 0 and rate < limits.minibatch.learning_rate:
         floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
@@ -605,7 +604,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
     if limits.standardized_condition_number is not None:
         fixes.append(Suggestion("standardize", True, round_down(0.5 * limits.standardized.learning_rate)))
     # Another rate or momentum is judged at a constant rate: under a decaying schedule it would be a guess.
-    constant = config.schedule.kind == "constant" and config.schedule.warmup_steps == 0
+    constant = config.schedule.constant_rate
     kappa = limits.condition_number
     if constant and config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
         root = math.sqrt(kappa)

@@ -68,6 +68,11 @@ class Schedule:
         (a constant schedule's ``step_size``), so only a change of effect is a change of schedule."""
         return (self.kind, *(getattr(self, name) for name in READS[self.kind]), self.warmup_steps)
 
+    @property
+    def constant_rate(self) -> bool:
+        """Whether the rate is the same at every step: a constant schedule without a warm-up."""
+        return self.kind == "constant" and self.warmup_steps == 0
+
     def __call__(self, step: np.ndarray | int) -> np.ndarray | float:
         # Scalars go through the same array ufuncs as arrays: NumPy's scalar power differs in the last bit.
         t = np.atleast_1d(np.asarray(step, dtype=np.float64))

@@ -144,3 +144,8 @@ def test_invalid_parameters_raise_config_error(kwargs: dict, message: str) -> No
     with pytest.raises(ConfigError, match=message) as caught:
         Schedule(**kwargs)
     assert caught.value.problem  # what the message says, as data for a page to word (tests/test_errors_i18n.py)
+
+
+def test_a_rate_is_constant_only_without_a_decay_or_a_warm_up() -> None:
+    assert Schedule().constant_rate and Schedule("constant", step_size=7).constant_rate
+    assert not Schedule("constant", warmup_steps=10).constant_rate and not Schedule("step").constant_rate

@@ -89,10 +89,9 @@ def noise_floor_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.Tra
                     limits: sgdcore.Limits) -> sgdcore.NoiseFloor | None:
     """Where a run of ``config`` is expected to hover, or None: only for a constant rate below the limit
     without an L1 penalty (whose push never fades), and for data small enough for the exact computation."""
-    schedule = config.schedule
     if getattr(problem, "on_cluster", False):  # the floor needs every row's fourth moments
         return None
-    if (schedule.kind != "constant" or schedule.warmup_steps or config.l1_penalty
+    if (not config.schedule.constant_rate or config.l1_penalty
             or config.learning_rate >= limits.minibatch.learning_rate):
         return None
     with st.spinner(t("verdicts.computing_floor")):
