@@ -127,7 +127,7 @@ else:
             column["steps_per_second"]: f"{progress.steps_per_second:,.0f}",
             column["limit"]: limit_text(limit),
             column["outcome"]: short_status(progress, diagnoses[label]),
-            **final_loss_columns(problem, progress, column),
+            **final_loss_columns(problem, problem.compare(progress.weights, progress.bias), column),
             **seed_columns(entry, label),
         })
     st.table(pd.DataFrame(rows).set_index(column["batch_size"]))

@@ -178,7 +178,7 @@ for label, progress in runs.items():
         **({} if config.batch_size >= n_train else {column["full_batch_ratio"]: f"{rate / run_limit.full_batch:.3g}"}),
         column["contraction"]: format_number(contraction),
         column["outcome"]: short_status(progress, diagnoses[label]),
-        **final_loss_columns(problem, progress, column),
+        **final_loss_columns(problem, comparison, column),
         "‖θ − θ*‖": format_number(comparison.distance),
         **seed_columns(entry, label),
     })

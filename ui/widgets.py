@@ -442,12 +442,11 @@ def comparison_loss_chart(entry: Mapping[str, Any], x: str, **options: Any) -> A
     return charts.runs_loss_chart(entry["runs"], x, configs=entry["configs"], **options)
 
 
-def final_loss_columns(problem: sgdcore.Problem, progress: sgdcore.Progress,
+def final_loss_columns(problem: sgdcore.Problem, comparison: sgdcore.Comparison,
                        column: Mapping[str, str]) -> dict[str, str]:
-    """A comparison table's final loss and gap to the closed form, at the parameters the run ended with (a diverged
-    run's last full-epoch loss is from before it blew up), both in the loss chart's units: the standardised target's
-    when the data are standardised."""
-    comparison = problem.compare(progress.weights, progress.bias)  # in the target's own units
+    """A comparison table's final loss and gap to the closed form, from the ``comparison`` (in the target's own
+    units) of the parameters a run ended with (a diverged run's last full-epoch loss is from before it blew up),
+    both in the loss chart's units: the standardised target's when the data are standardised."""
     square = problem.scaler.target_std ** 2 if problem.scaler is not None else 1.0
     return {column["final_loss"]: format_number(comparison.train_loss_sgd / square),
             column["gap"]: format_number(comparison.loss_gap / square)}
