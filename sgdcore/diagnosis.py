@@ -200,7 +200,7 @@ class Diagnosis:
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
     """The minibatch limit of ``config`` on ``problem``'s training rows, κ, and the same with standardisation."""
-    settings = _settings(config)
+    settings = limit_settings(config)
     limit = minibatch_stability_limit(problem.train, config.batch_size, **settings)
     kappa = _condition_number(problem.quadratic.hessian, config.weight_decay)
     if problem.scaler is not None:
@@ -255,7 +255,7 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     start = eigenvectors.T @ (np.append(weights, bias) - target)
     needed = None
     if _plain(config):
-        floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
+        floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
     elif config.momentum == 0 and config.l1_penalty == 0:  # a decaying schedule: its rates, step by step
         needed, needed_from = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch,
@@ -331,7 +331,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     constant = config.schedule.constant_rate
     floor = None
     if constant and config.l1_penalty == 0 and rate < limits.minibatch.learning_rate:
-        floor = noise_floor(problem.train, rate, config.batch_size, **_settings(config, l1=False))
+        floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
     measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                relative, eigenvalues, config)
     needed_from = "measured" if measured is not None else "predicted"
@@ -380,7 +380,10 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     return Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=fixes)
 
 
-def _settings(config: TrainConfig, l1: bool = True) -> dict:
+def limit_settings(config: TrainConfig, l1: bool = True) -> dict:
+    """What the stability limit (:func:`sgdcore.minibatch_stability_limit`) and, without ``l1``, the noise floor
+    (:func:`sgdcore.noise_floor`) of a run of ``config`` depend on besides the data, the batch size and the rate, as
+    their keyword arguments."""
     settings = dict(momentum=config.momentum, dampening=config.dampening, nesterov=config.nesterov,
                     weight_decay=config.weight_decay, drop_last=config.drop_last,
                     replacement=config.shuffle == "replacement")
@@ -590,7 +593,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         run further: 0.2 instead of 0.1 on the standardised diabetes data took 20 epochs from 39% to 52% away)."""
         error = mean_error_after(eigenvalues, start, steps, learning_rate, momentum, config.dampening, nesterov)
         floor = noise_floor(problem.train, learning_rate, config.batch_size,
-                            **{**_settings(config, l1=False), "momentum": momentum, "nesterov": nesterov})
+                            **{**limit_settings(config, l1=False), "momentum": momentum, "nesterov": nesterov})
         # Not computed for data this large: the mean alone.
         spread, noise = (floor.mean_square_distance, floor.excess_loss) if floor is not None else (0.0, 0.0)
         return math.sqrt(float(error @ error) + spread), float(0.5 * np.sum(eigenvalues * error**2)) + noise
@@ -610,7 +613,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         root = math.sqrt(kappa)
         momentum = math.floor(((root - 1) / (root + 1)) ** 2 * 100) / 100
         polyak = 4.0 / (math.sqrt(eigenvalues[-1]) + math.sqrt(max(eigenvalues[0], 0.0))) ** 2
-        limit = minibatch_stability_limit(problem.train, config.batch_size, **{**_settings(config),
+        limit = minibatch_stability_limit(problem.train, config.batch_size, **{**limit_settings(config),
                                                                                "momentum": momentum})
         rate = round_down(min(polyak, 0.5 * limit.learning_rate))
         if better(rate, momentum):

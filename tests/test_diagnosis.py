@@ -456,3 +456,20 @@ def test_a_run_the_early_stopping_rule_stopped_far_away_is_offered_to_turn_it_of
     *_, longer = train(problem.train, replace(config, tol=None, epochs=fixes["epochs"]))
     assert longer.status == "finished"
     assert diagnose(problem, replace(config, tol=None, epochs=fixes["epochs"]), longer).relative_distance < 0.05
+
+
+def test_limit_settings_are_every_setting_the_limit_and_the_noise_floor_take() -> None:
+    """The pages pass a run's settings to the limit and the floor through one function: a setting either takes
+    (sampling with replacement was once left out) is one it gives."""
+    import inspect
+
+    from sgdcore import limit_settings, minibatch_stability_limit, noise_floor
+
+    def keywords(function) -> set[str]:
+        return {name for name, parameter in inspect.signature(function).parameters.items()
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
+
+    config = TrainConfig(shuffle="replacement", momentum=0.5, l1_penalty=0.1)
+    assert set(limit_settings(config)) == keywords(minibatch_stability_limit)
+    assert set(limit_settings(config, l1=False)) == keywords(noise_floor)
+    assert limit_settings(config)["replacement"] is True

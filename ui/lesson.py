@@ -203,10 +203,8 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
                                                   "limit": sgdcore.round_down(limit)}),)
     lines: list[Line] = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
-    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
-                                dampening=config.dampening, nesterov=config.nesterov,
-                                weight_decay=config.weight_decay, drop_last=config.drop_last,
-                                replacement=config.shuffle == "replacement") \
+    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
+                                **sgdcore.limit_settings(config, l1=False)) \
         if config.learning_rate < limit and not config.l1_penalty else None
     if floor is not None and floor.expected_loss > target:
         lines.append(("lesson.train.epochs.floor", {"percent": floor.expected_loss / problem.optimum_loss - 1.0}))
@@ -319,10 +317,8 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
             lines.append(("lesson.batch_size.floor.above_limit", {"batch": config.batch_size,
                                                                   "limit": limit.learning_rate}))
             continue
-        floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, momentum=config.momentum,
-                                    dampening=config.dampening, nesterov=config.nesterov,
-                                    weight_decay=config.weight_decay, drop_last=config.drop_last,
-                                    replacement=config.shuffle == "replacement")
+        floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
+                                    **sgdcore.limit_settings(config, l1=False))
         if floor is None:
             lines.append(("lesson.batch_size.floor.too_large", {"batch": config.batch_size}))
         else:

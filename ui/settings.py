@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sgdcore import SCHEDULES, Problem, Schedule, StabilityLimit, TrainConfig, minibatch_stability_limit
+from sgdcore import SCHEDULES, Problem, Schedule, StabilityLimit, TrainConfig, limit_settings, minibatch_stability_limit
 from sgdcore.errors import echo
 from sgdcore.schedules import READS
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, t, text_in
@@ -502,10 +502,7 @@ def train_config(state: Mapping[str, Any], n_train: int, **overrides: Any) -> Tr
 
 def page_limit(problem: Problem, config: TrainConfig) -> StabilityLimit:
     """The stability limit of ``config`` on ``problem``'s training rows (uncached; the pages pass a cached one)."""
-    return minibatch_stability_limit(problem.train, config.batch_size, momentum=config.momentum,
-                                     dampening=config.dampening, nesterov=config.nesterov,
-                                     weight_decay=config.weight_decay, l1_penalty=config.l1_penalty,
-                                     drop_last=config.drop_last, replacement=config.shuffle == "replacement")
+    return minibatch_stability_limit(problem.train, config.batch_size, **limit_settings(config))
 
 
 def learning_rate_unit(state: Mapping[str, Any], limit: StabilityLimit) -> float:
