@@ -154,14 +154,17 @@ class LargeProblem:
         return distributed.train(self.data, config, client=client, state=state, until_epoch=until_epoch,
                                  report_every=report_every)
 
+    def _eigenvalues(self, weight_decay: float) -> np.ndarray:
+        """The Hessian's eigenvalues, weight decay's on the weights included, along the directions the data span."""
+        p = self.data.n_features + 1
+        eigenvalues = np.linalg.eigvalsh(self.quadratic.hessian + weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0]))
+        return eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+
     def limits(self, config: sgdcore.TrainConfig) -> sgdcore.Limits:
         """The full-batch limit (exact) and, below the full batch, the proven lower bound of the minibatch limit
         (:mod:`sgdcore.stability`'s ``c·β`` bound, with ``β`` over all rows): the exact minibatch limit needs
         every row's fourth moments."""
-        p = self.data.n_features + 1
-        eigenvalues = np.linalg.eigvalsh(self.quadratic.hessian
-                                         + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0]))
-        eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+        eigenvalues = self._eigenvalues(config.weight_decay)
         settings = (config.momentum, config.dampening, config.nesterov)
         full_batch = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
         n_rows, batch_size = self.data.n_rows, config.batch_size
@@ -233,10 +236,7 @@ class LargeProblem:
         rate, limit = config.learning_rate, limits.minibatch
         if limit.crossed(rate) != "none":
             return None
-        p = self.data.n_features + 1
-        eigenvalues = np.linalg.eigvalsh(self.quadratic.hessian
-                                         + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0]))
-        eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+        eigenvalues = self._eigenvalues(config.weight_decay)
         per_step = sgdcore.contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
         if not 0 < per_step < 1:
             return None
