@@ -147,18 +147,22 @@ def contraction_factor(
 
 def mean_error_after(eigenvalues: np.ndarray, error: np.ndarray, steps: int, learning_rate: float,
                      momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> np.ndarray:
-    """The error after ``steps`` full-batch steps from an ``error``, both as components along the eigenvectors of the
-    Hessian whose ``eigenvalues`` are given, the velocity starting at zero: SGD's mean error then. Along eigenvalue
-    λ the pair (error, velocity) evolves by a 2×2 matrix (sgdcore.stability); ``inf`` where it grows past floating
-    point."""
+    """The error after ``steps`` full-batch steps from an ``error`` at a run's start, both as components along the
+    eigenvectors of the Hessian whose ``eigenvalues`` are given: SGD's mean error then. Along eigenvalue λ the pair
+    (error, velocity) evolves by a 2×2 matrix (sgdcore.stability); the first step sets the velocity to the gradient,
+    undamped, as torch.optim.SGD does. ``inf`` where it grows past floating point."""
     lam, error = np.asarray(eigenvalues, dtype=np.float64), np.asarray(error, dtype=np.float64)
+    if steps == 0:
+        return error.copy()
     mu, gain = momentum, 1.0 - dampening
     alpha, beta, gamma = ((learning_rate * (1 + mu), learning_rate * mu**2, 1.0) if nesterov
                           else (learning_rate * gain, learning_rate * mu, gain))
     step = np.empty((len(lam), 2, 2))
     step[:, 0, 0], step[:, 0, 1], step[:, 1, 0], step[:, 1, 1] = 1 - alpha * lam, -beta, gamma * lam, mu
+    first = 1 - learning_rate * (1 + mu if nesterov and mu else 1.0) * lam  # v ← g, then the step
     with np.errstate(over="ignore", invalid="ignore"):
-        after = np.linalg.matrix_power(step, steps)[:, 0, 0] * error
+        rest = np.linalg.matrix_power(step, steps - 1)
+        after = (rest[:, 0, 0] * first + rest[:, 0, 1] * lam) * error
     return np.where(np.isfinite(after), after, np.inf)
 
 

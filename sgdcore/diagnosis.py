@@ -15,8 +15,9 @@ The verdicts, in the order they are tried:
     ``η·l1`` across zero at every step, or the rate is within 10% of the limit.
 ``"far_from_optimum"``
     More than 1% from the optimum of the run's objective, further than the noise floor explains:
-    too few steps for the condition number ``κ``. How many more epochs the measured contraction
-    needs, and what helps: momentum (Polyak's ``μ = ((√κ−1)/(√κ+1))²``, its rate
+    too few steps for the condition number ``κ``. How many more epochs its mean needs (from its error, direction
+    by direction, at the rates to come; with momentum, its error and velocity together), and what helps:
+    momentum (Polyak's ``μ = ((√κ−1)/(√κ+1))²``, its rate
     ``4/(√λ_max+√λ_min)²``), a larger rate within the limit, standardisation when it lowers ``κ``.
 ``"noise_floor"``
     More than 1% away, but as far as minibatch noise at this rate keeps it (:func:`sgdcore.noise_floor`):
@@ -63,6 +64,9 @@ R2_GIVEN_UP = 0.05
 # runs have), and the work that may take (steps times directions, about a second): beyond either, no figure is given.
 HORIZON_EPOCHS = 20_000
 HORIZON_WORK = 50_000_000
+# With momentum each step is a 2×2 matrix a direction, multiplied in turn: the work followed (steps times directions,
+# about a quarter of a second), whether or not the run arrives within it.
+MOMENTUM_WORK = 10_000_000
 
 
 def round_down(value: float, digits: int = 2) -> float:
@@ -126,15 +130,17 @@ class Outlook:
     direction, with the noise floor's spread left its room (plain SGD at a constant rate); ``"to_floor"``, the same
     where the noise alone keeps it further than :data:`ARRIVED`: the epochs until it is at its noise floor;
     ``"schedule"``, its mean at the rates a decaying schedule gives (plain SGD; ``inf`` when the rate decays before it
-    arrives); ``"slowest"``, the flattest direction's factor ``per_step`` at the first rate (momentum with a schedule,
-    L1), which brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's
+    arrives); ``"momentum"``, its mean with momentum, each direction's error and velocity together, at the rates the
+    schedule gives (with the noise floor's room at a constant rate; ``inf`` as for ``"schedule"``); ``"slowest"``, the
+    flattest direction's factor ``per_step`` at the first rate (L1, or too long to follow), which brings any distance
+    down 100-fold in that many steps. ``suggestions`` as a far run's
     (:func:`diagnose`), for the run about to start; none when it is expected to arrive.
     """
 
     epochs: int
     per_step: float
     epochs_needed: float
-    epochs_needed_from: Literal["error", "to_floor", "schedule", "slowest"]
+    epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "slowest"]
     suggestions: tuple[Suggestion, ...]
 
     @property
@@ -195,7 +201,7 @@ class Diagnosis:
     # alone keeps it further than that; "schedule", the same at the rates its schedule goes on to give (plain SGD;
     # the epochs in all, inf when the rate decays before it arrives); "measured", at the rate the loss fell in the
     # run's last half; "predicted", the theory's rate.
-    epochs_needed_from: Literal["error", "to_floor", "schedule", "measured", "predicted"] | None = None
+    epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "measured", "predicted"] | None = None
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -260,7 +266,10 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     elif config.momentum == 0 and config.l1_penalty == 0:  # a decaying schedule: its rates, step by step
         needed, needed_from = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch,
                                                     ARRIVED * float(np.linalg.norm(target))), "schedule"
-    if needed is None:  # momentum or L1 with a schedule, or too long to follow: the flattest direction's factor
+    elif config.l1_penalty == 0:  # momentum: each direction's error and velocity, step by step
+        needed, needed_from = _epochs_with_momentum(problem, config, eigenvalues, start, np.zeros_like(start), 0,
+                                                    target), "momentum"
+    if needed is None:  # L1, or too long to follow: the flattest direction's factor at the first rate
         needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
     if needed > config.epochs:
@@ -344,8 +353,13 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         total = _epochs_with_schedule(eigenvalues, error, config, progress.step, progress.steps_per_epoch,
                                       ARRIVED * scale)
         needed, needed_from = (None, None) if total is None else (total - progress.epoch, "schedule")
-    elif not constant and relative > ARRIVED:  # momentum with a decaying schedule: no rate to extrapolate
-        needed, needed_from = None, None
+    elif config.l1_penalty == 0 and relative > ARRIVED:  # momentum: from its error and velocity, step by step
+        velocity = spanned.T @ progress.state.velocity
+        total = _epochs_with_momentum(problem, config, eigenvalues, error, velocity, progress.step, target)
+        if total is not None:
+            needed, needed_from = total - progress.epoch, "momentum"
+        elif not constant:  # too long to follow: a rate measured while the rate decays is no guide
+            needed, needed_from = None, None
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
@@ -373,7 +387,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
         return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes))
     fixes = _speedups(problem, config, limits, eigenvalues, start, progress.step, progress.epoch, needed)
-    if not constant and needed_from == "schedule" and math.isinf(needed):  # the rate decays before it arrives
+    if not constant and needed_from in ("schedule", "momentum") and math.isinf(needed):  # the rate decays first
         fixes = (*fixes, Suggestion("schedule", "constant"))
     if progress.status == "converged":  # the early-stopping rule stopped it far away: more epochs would stop alike
         fixes = (Suggestion("early_stopping", False), *fixes)
@@ -550,6 +564,126 @@ def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: Tr
             return math.inf
         before = distances[-1]
     return math.inf
+
+
+def _epochs_with_momentum(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray,
+                          velocity: np.ndarray, step: int, target: np.ndarray) -> float | None:
+    """The epochs in all after which the mean of SGD with momentum, from ``error`` and ``velocity`` at ``step``
+    (components along the Hessian's directions), comes within :data:`ARRIVED` of ``target``: each direction's pair
+    (error, velocity) multiplied by its 2×2 matrix a step (:func:`sgdcore.analysis.mean_error_after`), at the rates
+    ``config``'s schedule gives; at a constant rate with the noise floor's spread left its room, as
+    :func:`_epochs_from` does. A rate measured over a few epochs is the steep directions', and the flattest
+    direction's factor at the first rate knows neither the start nor a decaying rate (momentum 0.9 with an inverse
+    scaling schedule on the default data was told 6 epochs, and was 70% away after them). ``inf`` when a decaying
+    rate leaves it short within :data:`HORIZON_EPOCHS`; None when the noise alone keeps it further, or when telling
+    takes more than :data:`MOMENTUM_WORK` or a constant rate more than :data:`HORIZON_EPOCHS`."""
+    within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+    constant = config.schedule.constant_rate
+    if constant:
+        floor = noise_floor(problem.train, config.learning_rate, config.batch_size, **limit_settings(config, l1=False))
+        room = within**2 - (floor.mean_square_distance if floor is not None else 0.0)
+        if room <= 0:
+            return None
+        within = math.sqrt(room)
+    steps_per_epoch = config.steps_per_epoch(problem.train.n_rows)
+    if float(error @ error) <= within**2:
+        return step / steps_per_epoch
+    first = step // steps_per_epoch + 1
+
+    def distances(epochs: int) -> Iterator[tuple[int, np.ndarray]]:
+        """For a run of ``epochs`` epochs, the mean's squared distance at the end of each epoch, a block of epochs at
+        a time: (the block's first epoch, one value per epoch)."""
+        schedule = config.schedule
+        if schedule.kind == "cosine" and schedule.period_steps is None:
+            schedule = replace(schedule, period_steps=steps_per_epoch * epochs)
+        state, position = (np.array(error, dtype=np.float64), np.array(velocity, dtype=np.float64)), step
+        if position == 0:
+            state, position = _first_step(eigenvalues, config.learning_rate * schedule(0), config, state), 1
+        block = max(1, (1 << 16) // steps_per_epoch)
+        for begin in range(first, epochs + 1, block):
+            end = min(begin + block - 1, epochs)
+            rates = config.learning_rate * schedule(np.arange(position, end * steps_per_epoch))
+            products = _epoch_products(eigenvalues, rates, config, steps_per_epoch,
+                                       position - (begin - 1) * steps_per_epoch)
+            squares = np.empty(end - begin + 1)
+            for k, (m00, m01, m10, m11) in enumerate(zip(*products, strict=True)):
+                state = (m00 * state[0] + m01 * state[1], m10 * state[0] + m11 * state[1])
+                squares[k] = state[0] @ state[0]
+            yield begin, squares
+            position = end * steps_per_epoch
+
+    if config.schedule.kind == "cosine" and config.schedule.period_steps is None:  # each length its own rates
+        def arrives(epochs: int) -> bool:
+            *_, (_, squares) = distances(epochs)
+            return bool(squares[-1] <= within**2)
+
+        low, high = first - 1, first
+        while not arrives(high):
+            if high >= HORIZON_EPOCHS:
+                return math.inf
+            low, high = high, min(2 * high, HORIZON_EPOCHS)
+            if (high - first) * steps_per_epoch * len(eigenvalues) > MOMENTUM_WORK:
+                return None
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if arrives(middle) else (middle, high)
+        return float(high)
+    before = float(error @ error)
+    for begin, squares in distances(HORIZON_EPOCHS):
+        arrived = np.flatnonzero(squares <= within**2)
+        if len(arrived):
+            return float(begin + arrived[0])
+        if not constant and squares[-1] >= before * (1 - 1e-12):  # the rate has decayed to nothing
+            return math.inf
+        if (begin + len(squares) - first) * steps_per_epoch * len(eigenvalues) > MOMENTUM_WORK:
+            return None
+        before = squares[-1]
+    return math.inf if not constant else None
+
+
+def _first_step(eigenvalues: np.ndarray, rate: float, config: TrainConfig,
+                state: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(error, velocity) after a run's first step, which sets the velocity to the gradient itself, undamped, as
+    torch.optim.SGD does."""
+    gradient = eigenvalues * state[0]
+    return state[0] - rate * (1 + config.momentum if config.nesterov else 1.0) * gradient, gradient
+
+
+def _epoch_products(eigenvalues: np.ndarray, rates: np.ndarray, config: TrainConfig, steps_per_epoch: int,
+                    taken: int) -> tuple[np.ndarray, ...]:
+    """Each epoch's product of its steps' 2×2 matrices on (error, velocity), one row an epoch and one column a
+    direction, for steps at ``rates`` that begin ``taken`` steps into an epoch and end at an epoch's end. An epoch's
+    steps are multiplied in pieces of about √(steps per epoch), every piece of every epoch at once, then each epoch's
+    pieces: two short loops over arrays small enough to stay in cache."""
+    lam, mu = np.asarray(eigenvalues, dtype=np.float64), config.momentum
+    gain = 1.0 if config.nesterov else 1.0 - config.dampening
+    alpha, beta = (1 + mu, mu**2) if config.nesterov else (gain, mu)  # times the step's rate
+    piece = max(1, math.isqrt(steps_per_epoch))
+    pieces = -(-steps_per_epoch // piece)
+    by_epoch = np.concatenate((np.full(taken, np.nan), rates)).reshape(-1, steps_per_epoch)
+    grid = np.full((len(by_epoch), pieces * piece), np.nan)  # NaN: no step (before ``taken``, after an epoch's end)
+    grid[:, :steps_per_epoch] = by_epoch
+    grid = grid.reshape(-1, piece)
+
+    def multiplied(later: tuple[np.ndarray, ...], earlier: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        (l00, l01, l10, l11), (e00, e01, e10, e11) = later, earlier
+        return l00 * e00 + l01 * e10, l00 * e01 + l01 * e11, l10 * e00 + l11 * e10, l10 * e01 + l11 * e11
+
+    def identity(rows: int) -> tuple[np.ndarray, ...]:
+        ones, zeros = np.ones((rows, len(lam))), np.zeros((rows, len(lam)))
+        return ones, zeros, zeros, ones
+
+    products = identity(len(grid))
+    for column in grid.T:
+        none = np.isnan(column)[:, None]
+        rate = np.where(none, 0.0, column[:, None])
+        step = (1.0 - alpha * rate * lam, -beta * rate, np.where(none, 0.0, gain * lam), np.where(none, 1.0, mu))
+        products = multiplied(step, products)
+    products = tuple(entries.reshape(len(by_epoch), pieces, len(lam)) for entries in products)
+    epochs = identity(len(by_epoch))
+    for k in range(pieces):
+        epochs = multiplied(tuple(entries[:, k] for entries in products), epochs)
+    return epochs
 
 
 def _at_noise_floor(eigenvalues: np.ndarray, start: np.ndarray, distance: float, steps: int, config: TrainConfig,

@@ -186,13 +186,15 @@ def test_loss_surface_evaluates_the_quadratic_on_a_grid() -> None:
 @pytest.mark.parametrize(("momentum", "dampening", "nesterov"), [(0.0, 0.0, False), (0.9, 0.0, False),
                                                                    (0.9, 0.3, False), (0.9, 0.0, True)])
 def test_the_mean_error_after_some_steps_is_full_batch_descent_iterated(momentum, dampening, nesterov) -> None:
-    """torch.optim.SGD's updates on a quadratic, step by step from a zero velocity, against the 2×2 matrices' powers."""
+    """torch.optim.SGD's updates on a quadratic, step by step (the first sets the velocity to the gradient itself,
+    undamped), against the 2×2 matrices' powers."""
     eigenvalues, start, rate = np.array([0.05, 1.0, 3.0]), np.array([1.0, -2.0, 0.5]), 0.1
     error, velocity = start.copy(), np.zeros(3)
-    for _ in range(40):
+    for step in range(40):
         gradient = eigenvalues * error
-        velocity = momentum * velocity + (1 - dampening) * gradient
+        velocity = gradient.copy() if step == 0 else momentum * velocity + (1 - dampening) * gradient
         error = error - rate * (gradient + momentum * velocity if nesterov else velocity)
-    np.testing.assert_allclose(mean_error_after(eigenvalues, start, 40, rate, momentum, dampening, nesterov), error,
-                               rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(mean_error_after(eigenvalues, start, step + 1, rate, momentum, dampening,
+                                                    nesterov), error, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(mean_error_after(eigenvalues, start, 0, rate, momentum, dampening, nesterov), start)
     assert np.isinf(mean_error_after(eigenvalues, start, 10_000, 5.0, momentum, dampening, nesterov)).any()

@@ -419,10 +419,11 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
                 else t("verdicts.far.predicted"))
     # From the run's own error, direction by direction (plain SGD at a constant rate), else at a rate of the run's
     words = {"error": "verdicts.far.from_here", "to_floor": "verdicts.far.to_floor",
-             "schedule": "verdicts.far.schedule"}.get(diagnosis.epochs_needed_from, "verdicts.far")
+             "schedule": "verdicts.far.schedule", "momentum": "verdicts.far.momentum"}.get(
+        diagnosis.epochs_needed_from, "verdicts.far")
     if needed is not None and math.isinf(needed):
         text += (t("verdicts.far.schedule.decays", arrived=ARRIVED, horizon=sgdcore.HORIZON_EPOCHS)
-                 if diagnosis.epochs_needed_from == "schedule" else t("verdicts.far.no_longer_falls"))
+                 if diagnosis.epochs_needed_from in ("schedule", "momentum") else t("verdicts.far.no_longer_falls"))
     elif needed is not None and needed > 0:
         total = progress.epoch + math.ceil(needed)
         if total <= MAX_EPOCHS:
