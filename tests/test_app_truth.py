@@ -217,6 +217,10 @@ def test_the_noise_floor_is_drawn_and_named_and_the_verdict_says_sgd_hovers_ther
     rules = loss_rules(at).set_index("line")
     assert rules.loc[NOISE_FLOOR, "loss"] == pytest.approx(floor.expected_loss)
     assert "where SGD is expected to hover" in rules.loc[NOISE_FLOOR, "label"]
+    # Reshuffled each epoch (the default), the epochs can end below the floor of independent batches
+    # (test_stability's reshuffled test); drawn with replacement they are independent, and hover at it.
+    reshuffled = "reshuffled an epoch at a time, as here, each row once, an epoch's noise partly cancels"
+    assert reshuffled in rules.loc[NOISE_FLOOR, "label"]
     assert rules.loc["closed-form loss", "loss"] == pytest.approx(problem.optimum_loss)
     progress = train(at)
     diagnosis = sgdcore.diagnose(problem, config_of(at), progress)
@@ -224,7 +228,12 @@ def test_the_noise_floor_is_drawn_and_named_and_the_verdict_says_sgd_hovers_ther
     (verdict,) = texts(at.main.info)
     assert f"SGD hovers {diagnosis.loss_gap:.3g} above the optimum's loss because of minibatch noise" in verdict
     assert f"the expected level is {floor.excess_loss:.3g} above it" in verdict
-    assert "A decaying schedule or a larger batch goes further." in verdict
+    assert "A decaying schedule or a larger batch goes further." in verdict and reshuffled in verdict
+    independent = app(noise="1", batch_size="1", learning_rate="0.1", epochs="10", shuffle="replacement")
+    label = loss_rules(independent).set_index("line").loc[NOISE_FLOOR, "label"]
+    assert "for batches drawn independently, as here" in label and reshuffled not in label
+    train(independent)
+    assert independent.main.info and not any(reshuffled in text for text in texts(independent.main.info))
     button(at, "Use batch size 4").click().run()
     assert at.session_state["batch_size"] == 4
     # A decaying schedule has no floor to draw (the run shown keeps its own until it is reset).

@@ -332,7 +332,8 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
                       "label": t("charts.closed_form_rule", floor=floor)})
     if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
         rules.append({"loss": max(noise_floor.expected_loss, TINY), "line": names["noise_floor"],
-                      "label": t("charts.noise_floor_rule", floor=noise_floor.expected_loss,
+                      "label": t("charts.noise_floor_rule" if config is not None and config.shuffle == "replacement"
+                                 else "charts.noise_floor_rule_reshuffled", floor=noise_floor.expected_loss,
                                  excess=noise_floor.excess_loss)})
     if rules:
         dashes = alt.Scale(domain=[names[line] for line in references],

@@ -377,6 +377,8 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     if diagnosis.verdict == "noise_floor":
         text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
                  distance=distance, target=_target(diagnosis), **numbers)
+        if config.shuffle != "replacement":  # the floor is for independent batches (sgdcore.stability)
+            text += t("verdicts.noise_floor_reshuffled")
         if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:  # noisy data: the noise is worth the signal
             text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
         if problem.scaler is not None:  # the loss chart's units are the standardised target's, the table's its own
