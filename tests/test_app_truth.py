@@ -443,6 +443,8 @@ def test_the_limit_the_train_page_quotes_is_the_one_of_the_way_minibatches_are_d
         limit = sgdcore.run_limits(problem, config).minibatch
         quoted[shuffle] = limit
         assert any(f"Stability limit {limit.learning_rate:.3g} at" in caption.value for caption in at.caption), shuffle
+        said = any("are for rows drawn with replacement, as here" in caption.value for caption in at.sidebar.caption)
+        assert said is (shuffle == "replacement"), shuffle  # it once said they were for batches without
     assert quoted["replacement"].learning_rate < quoted["epoch"].learning_rate == quoted["epoch"].full_batch
 
 
