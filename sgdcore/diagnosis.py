@@ -400,7 +400,8 @@ def limit_settings(config: TrainConfig, l1: bool = True) -> dict:
     their keyword arguments."""
     settings = dict(momentum=config.momentum, dampening=config.dampening, nesterov=config.nesterov,
                     weight_decay=config.weight_decay, drop_last=config.drop_last,
-                    replacement=config.shuffle == "replacement")
+                    replacement=config.shuffle == "replacement",
+                    block_size=config.block_size if config.shuffle == "blocks" else None)
     return {**settings, "l1_penalty": config.l1_penalty} if l1 else settings
 
 

@@ -476,3 +476,23 @@ def test_the_epochs_a_run_with_momentum_and_a_schedule_needs_are_those_its_mean_
         no_exceptions(at)
         progress = at.session_state["train_run"]["progress"]
         assert (sgdcore.diagnose(problem, config_of(at), progress).relative_distance > 0.3) is far, epochs
+
+
+def test_batches_from_blocks_of_sorted_rows_are_quoted_their_own_limit_and_no_noise_floor() -> None:
+    """A CSV sorted by a feature, trained with blocks of neighbouring rows at 0.7: the sidebar called it "0.47× the
+    stability limit 1.48 for batch size 10: stable", the limit of batches drawn from all rows, and the run diverged.
+    The limit quoted is now the blocks' (sgdcore's test checks runs against it), the rate is said to be above it,
+    the sidebar says why, and no noise floor is drawn for a sampling whose noise depends on the rows' order."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 2))
+    X = X[np.argsort(X[:, 0])]
+    data = sgdcore.Dataset(X, X @ np.array([2.0, -3.4]) + 4.2 + 0.5 * rng.normal(size=5000), ("x1", "x2"), "y")
+    at = with_dataset(app(shuffle="blocks", learning_rate="0.7", test_fraction="0"), data, "sorted.csv")
+    no_exceptions(at)
+    problem = problem_of(at)
+    limit = sgdcore.minibatch_stability_limit(problem.train, 10, block_size=1024)
+    assert limit.learning_rate < 0.7 < sgdcore.minibatch_stability_limit(problem.train, 10).learning_rate
+    sidebar = " ".join(texts(at.sidebar.caption) + texts(at.sidebar.warning) + texts(at.sidebar.error))
+    assert "each batch comes from one block of 1,024 neighbouring rows" in sidebar
+    assert f"{limit.learning_rate:.3g}" in sidebar and ": stable" not in sidebar, sidebar
+    assert list(loss_rules(at)["line"]) == ["closed-form loss"]

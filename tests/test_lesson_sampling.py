@@ -133,7 +133,7 @@ def test_the_sidebar_sampling_reaches_the_run_and_the_batch_size_page_draws_its_
     at.query_params["shuffle"] = "replacement"
     at.run()
     assert at.sidebar.selectbox(key="shuffle").value == "replacement"
-    assert any("minibatch noise is (n − 1)/(n − B) times larger" in c.value for c in at.sidebar.caption)
+    assert any("noise is (n − 1)/(n − B) times that of a batch drawn without" in c.value for c in at.sidebar.caption)
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["train_run"]["config"].shuffle == "replacement"

@@ -51,20 +51,17 @@ class Message:
 
 
 def _settings_key(config: sgdcore.TrainConfig) -> tuple:
-    """What the limits depend on besides the data: not the learning rate, the schedule or the epochs."""
-    return (config.batch_size, config.momentum, config.dampening, config.nesterov, config.weight_decay,
-            config.l1_penalty, config.drop_last, config.shuffle == "replacement")
+    """What the limits and the noise floor depend on besides the data and the rate (``sgdcore.limit_settings``):
+    not the schedule or the epochs."""
+    return config.batch_size, *sorted(sgdcore.limit_settings(config).items())
 
 
 # The spinners are drawn by the callers, in the page's language; Streamlit shows them only past half a second,
 # so a cached result shows none.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _cached_limits(_problem: sgdcore.Problem, data_key: str, settings: tuple) -> sgdcore.Limits:
-    batch_size, momentum, dampening, nesterov, weight_decay, l1_penalty, drop_last, replacement = settings
-    config = sgdcore.TrainConfig(batch_size=batch_size, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                                 weight_decay=weight_decay, l1_penalty=l1_penalty, drop_last=drop_last,
-                                 shuffle="replacement" if replacement else "epoch")
-    return sgdcore.run_limits(_problem, config)
+def _cached_limits(_problem: sgdcore.Problem, data_key: str, settings: tuple,
+                   _config: sgdcore.TrainConfig) -> sgdcore.Limits:
+    return sgdcore.run_limits(_problem, _config)
 
 
 def limits_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig) -> sgdcore.Limits:
@@ -73,16 +70,14 @@ def limits_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainCon
     if getattr(problem, "on_cluster", False):
         return problem.limits(config)
     with st.spinner(t("verdicts.computing_limit")):
-        return _cached_limits(problem, data_key, _settings_key(config))
+        return _cached_limits(problem, data_key, _settings_key(config), config)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _cached_floor(_problem: sgdcore.Problem, data_key: str, learning_rate: float,
-                  settings: tuple) -> sgdcore.NoiseFloor | None:
-    batch_size, momentum, dampening, nesterov, weight_decay, _, drop_last, replacement = settings
-    return sgdcore.noise_floor(_problem.train, learning_rate, batch_size, momentum=momentum, dampening=dampening,
-                               nesterov=nesterov, weight_decay=weight_decay, drop_last=drop_last,
-                               replacement=replacement)
+def _cached_floor(_problem: sgdcore.Problem, data_key: str, learning_rate: float, settings: tuple,
+                  _config: sgdcore.TrainConfig) -> sgdcore.NoiseFloor | None:
+    return sgdcore.noise_floor(_problem.train, learning_rate, _config.batch_size,
+                               **sgdcore.limit_settings(_config, l1=False))
 
 
 def noise_floor_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig,
@@ -95,7 +90,7 @@ def noise_floor_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.Tra
             or config.learning_rate >= limits.minibatch.learning_rate):
         return None
     with st.spinner(t("verdicts.computing_floor")):
-        return _cached_floor(problem, data_key, config.learning_rate, _settings_key(config))
+        return _cached_floor(problem, data_key, config.learning_rate, _settings_key(config), config)
 
 
 def diagnosis_of(saved: MutableMapping[str, Any], problem: sgdcore.Problem, config: sgdcore.TrainConfig,

@@ -232,6 +232,8 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
                           help=t("sidebar.shuffle_help"))
     if state["shuffle"] == "replacement" and drawn:
         sidebar.caption(t("sidebar.replacement_limits"))
+    elif state["shuffle"] == "blocks" and drawn and n_train > sgdcore.TrainConfig().block_size:  # else one block
+        sidebar.caption(t("sidebar.blocks_limits", block=sgdcore.TrainConfig().block_size))
     if shown(state, "epochs"):
         sidebar.number_input(t("sidebar.epochs"), **bounds("epochs"), step=1, key="epochs")
     if shown(state, "momentum"):
