@@ -1,5 +1,7 @@
 """Export and share: the learned model, its history and its settings as files, and a link that restores them."""
 
+from collections import ChainMap
+
 import streamlit as st
 
 from ui.classroom import classroom_link_builder
@@ -56,6 +58,9 @@ if not trained_on(run["key"], choice.key):
     show_error(t("export.other_data"))
     st.stop()
 problem, progress, config = choice.problem, run["progress"], run["config"]
+# What the run's data was made from: a setting refused since (too many rows, a CSV too small) is not in it.
+made_from = ChainMap(choice.settings, state)
+run_settings = query_params(made_from)
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)
 st.caption(t("export.last_run", description=run["description"], message=outcome(progress, config)))
@@ -73,7 +78,7 @@ middle.download_button(t("export.steps_csv"),
                        csv_file(step_history_frame(progress, problem.names)), "history_steps.csv",
                        "text/csv", icon=":material/download:",
                        help=t("export.steps_help"))
-right.download_button(t("export.config_json"), config_json(config, settings, run["description"]), "config.json",
+right.download_button(t("export.config_json"), config_json(config, run_settings, run["description"]), "config.json",
                       "application/json", icon=":material/download:")
 
 st.subheader(t("export.as_code"))
@@ -89,14 +94,15 @@ if progress.changes:  # continued with other settings on the Train page (sgdcore
 if on_cluster:
     snippet = distributed_snippet(problem.data, config, progress, problem.address)
 else:
-    snippet = sgdcore_snippet(state, config, progress, names, target)
+    snippet = sgdcore_snippet(made_from, config, progress, names, target)
 st.code(snippet, language="python")
 st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", icon=":material/download:")
-if value(state, "data_source") == "csv":
-    st.download_button(t("export.rows_file", file=DATA_FILE), dataset_npz(state[CSV_KEY]["dataset"]), DATA_FILE,
+if CSV_KEY in choice.settings:
+    rows = dataset_npz(choice.settings[CSV_KEY]["dataset"])
+    st.download_button(t("export.rows_file", file=DATA_FILE), rows, DATA_FILE,
                        "application/octet-stream", icon=":material/download:",
                        help=t("export.rows_help"))
 if not on_cluster:  # a torch loop holds its data in memory
     with st.expander(t("export.torch")):
         st.caption(t("export.torch_caption"))
-        st.code(torch_snippet(state, config, problem.train.n_rows, names, target, progress), language="python")
+        st.code(torch_snippet(made_from, config, problem.train.n_rows, names, target, progress), language="python")

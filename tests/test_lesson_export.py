@@ -180,3 +180,40 @@ def test_the_script_takes_a_setting_the_session_no_longer_holds_at_its_default_a
     assert "sgdcore.make_problem(data, standardize=False, test_fraction=0.2, seed=0)" in script
     script = sgdcore_snippet({}, sgdcore.TrainConfig(epochs=1), progress, ("x1", "x2"), "y")
     assert "data = sgdcore.synthetic(1000, (2.0, -3.4), 4.2, 0.01, 0)" in script
+
+
+def test_the_script_reproduces_the_run_not_the_settings_refused_since(tmp_path: Path) -> None:
+    """Once a data setting is refused the last data stays in use, and the script and the files reproduce the run on
+    it: after 2,000,000 rows of 25 features were refused (50 million values) the script made them (0.4 GB of other
+    data); after a CSV of 3 rows was, it read that CSV's rows; with "Uploaded CSV" chosen and none uploaded, the page
+    raised a KeyError."""
+    ones = ", ".join(["1"] * 25)
+    at = click(app(true_weights=ones, epochs="2"), "Train")
+    at.number_input(key="n_rows").set_value(2_000_000).run()
+    assert at.sidebar.error  # refused, the 1,000 rows still in use
+    ours, _ = snippets(at)
+    assert "sgdcore.synthetic(1000, (" in ours and "2000000" not in ours
+    assert_same_run(at, run_script(ours, tmp_path))
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(300, 2))
+    data = sgdcore.Dataset(X, X @ [0.5, 2.0] + 1 + rng.normal(0, 0.1, 300), ("a", "b"), "target")
+    at = app(epochs="2")
+    at.session_state[CSV_KEY] = {"dataset": data, "name": "mine.csv", "key": "csv:mine"}
+    at.session_state["data_source"] = "csv"
+    click(at.run(), "Train")
+    tiny = sgdcore.Dataset(X[:3], X[:3] @ [0.5, 2.0], ("a", "b"), "target")
+    at.session_state[CSV_KEY] = {"dataset": tiny, "name": "tiny.csv", "key": "csv:tiny"}
+    at.run()
+    ours, _ = snippets(at)
+    rows = at.session_state["_last_choice"].settings[CSV_KEY]["dataset"]
+    assert rows is data  # the file offered beside the script holds the rows the run read
+    (tmp_path / DATA_FILE).write_bytes(dataset_npz(rows))
+    assert_same_run(at, run_script(ours, tmp_path))
+
+    at = click(app(), "Train")
+    at.session_state["data_source"] = "csv"  # chosen in the sidebar, nothing uploaded
+    at.run()
+    ours, _ = snippets(at)
+    assert "sgdcore.synthetic(1000, (2.0, -3.4)" in ours and DATA_FILE not in ours
+    assert DATA_FILE not in " ".join(b.label for b in at.get("download_button"))

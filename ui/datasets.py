@@ -25,6 +25,9 @@ from ui.messages import listed_numbers
 from ui.settings import BY_KEY, MAX_FEATURES, parse_weights, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
+# The settings a problem is made from (besides an upload or large data): what a Choice remembers of them.
+DATA_SETTINGS = ("data_source", "n_rows", "true_weights", "true_bias", "noise", "data_seed", "standardize",
+                 "test_fraction")
 # session_state: {"problem": ui.large_data.LargeProblem, "key": str, "description": str} once applied. The problem
 # is made on the Data page (ui.large_data, which imports Dask); reading it here needs no Dask.
 DASK_KEY = "dask_data"
@@ -105,12 +108,16 @@ def largest_synthetic_shapes() -> dict[str, int]:
 
 
 class Choice(NamedTuple):
-    """The problem in use, a key that identifies it, what to call it, and what went wrong if anything."""
+    """The problem in use, a key that identifies it, what to call it, and what went wrong if anything; ``settings``,
+    the data settings it was made from (:data:`DATA_SETTINGS`, and the upload's entry under :data:`CSV_KEY`): once
+    a setting is refused the last problem that worked stays in use, and what reproduces it are these, not the
+    session's."""
 
     problem: sgdcore.Problem | None
     key: str
     description: str
     error: str | None
+    settings: dict[str, Any]
 
 
 def current_problem(state: MutableMapping[str, Any]) -> Choice:
@@ -130,9 +137,12 @@ def current_problem(state: MutableMapping[str, Any]) -> Choice:
     except (sgdcore.SGDCoreError, ValueError) as error:
         last = state.get("_last_choice")
         if last is None:
-            return Choice(None, "", "", error_text(error))
+            return Choice(None, "", "", error_text(error), {})
         return last._replace(error=t("data.still_using", error=error_text(error), description=last.description))
-    choice = Choice(problem, f"{data_key}|{options}", description, None)
+    settings = {key: value(state, key) for key in DATA_SETTINGS}
+    if settings["data_source"] == "csv":
+        settings[CSV_KEY] = state[CSV_KEY]
+    choice = Choice(problem, f"{data_key}|{options}", description, None, settings)
     state["_last_choice"] = choice
     return choice
 
