@@ -171,8 +171,9 @@ for label, progress in runs.items():
     config = entry["configs"][label]
     rate = config.learning_rate
     run_limit = page_limits(config).minibatch  # the run's own: the settings may have changed since
-    contraction = sgdcore.contraction_factor(problem.curvature.eigenvalues, rate, config.momentum,
-                                             config.dampening, config.nesterov)
+    # The run's own Hessian: weight decay adds to the weights' curvature (not the bias's), as it does to the limit
+    eigenvalues = sgdcore.curvature(problem.quadratic.hessian, config.weight_decay).eigenvalues
+    contraction = sgdcore.contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
     rows.append({
         column["rate"]: f"{rate:.4g}", column["ratio"]: f"{run_limit.ratio(rate):.3g}",
         **({} if config.batch_size >= n_train else {column["full_batch_ratio"]: f"{rate / run_limit.full_batch:.3g}"}),

@@ -248,7 +248,9 @@ def learning_rate_limits(state: MutableMapping[str, Any], problem: Any, data_key
 
 def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
     """The learning rate that makes full-batch gradient descent fastest, against the sidebar's."""
-    curvature = problem.curvature
+    # The loss the page's runs descend: the sidebar's weight decay adds to the weights' curvature (not the bias's)
+    decay = train_config(state, problem.train.n_rows).weight_decay
+    curvature = sgdcore.curvature(problem.quadratic.hessian, decay)
     top, bottom = curvature.lambda_max, curvature.lambda_min
     best = 2.0 / (top + bottom)
     rate = value(state, "learning_rate")
@@ -263,6 +265,8 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     else:
         lines.append(("lesson.learning_rate.fastest.sidebar", {"rate": rate, "contraction": contraction,
                                                                "steps": steps}))
+    if decay:
+        lines.append(("lesson.learning_rate.fastest.weight_decay", {"decay": decay}))
     return tuple(lines)
 
 
