@@ -125,7 +125,8 @@ def contraction_factor(
     eigenvalues: np.ndarray, learning_rate: float, momentum: float = 0.0, dampening: float = 0.0,
     nesterov: bool = False,
 ) -> float:
-    """Per-step factor by which the distance to the optimum shrinks in the slowest direction.
+    """The spectral radius of the full-batch update: in the long run, the factor a step by which the error shrinks
+    in the direction where it shrinks least (the flattest or the steepest), or grows where it grows most.
 
     ``max|1 − ηλ|`` for plain descent; with momentum, the spectral radius of the recurrence.
     Below 1 the full-batch iteration converges; above 1 it diverges.

@@ -22,7 +22,7 @@ from test_app_pages import button, no_exceptions
 import sgdcore
 from tests.test_app_pages import title_text
 from ui.charts import NOISE_FLOOR
-from ui.datasets import CSV_KEY
+from ui.datasets import CSV_KEY, ill_conditioned_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
@@ -524,3 +524,58 @@ def test_the_learning_rate_pages_contraction_is_the_shrink_of_a_run_with_the_sid
         measured = (distance[-1] / distance[steps // 2]) ** (1 / (steps - steps // 2))
         assert float(row["contraction per step"]) == pytest.approx(measured, rel=2e-3), (rate, measured)
     assert float(table["contraction per step"].iloc[-1]) > 1
+
+
+def long_run_factor(problem: sgdcore.Problem, config: sgdcore.TrainConfig, steps: int) -> float:
+    """The factor a step by which a full-batch run of ``config`` moves away from or towards the optimum in the long
+    run, simulated: the envelope (largest distance in a window of a tenth of the steps, the swings of momentum's
+    complex roots within it) of its last tenth against that of the tenth from its middle, where the other roots' part
+    has faded."""
+    run = list(sgdcore.train(problem.train, replace(config, epochs=steps), report_every=1e9))[-1]
+    assert len(run.trajectory_steps) == steps + 1 and run.status == "finished"
+    distance = np.linalg.norm(run.trajectory - problem.optimum.params, axis=1)
+    window = steps // 10
+    middle = steps // 2
+    return (distance[-window:].max() / distance[middle:middle + window].max()) ** (1 / (steps + 1 - window - middle))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_contraction_column_is_what_its_caption_says_with_momentum_and_above_the_limit(lang: str) -> None:
+    """With the sidebar's momentum 0.9 the column is the spectral radius of heavy ball (√0.9 = 0.9487 at every stable
+    rate, not max|1 − ηλ|, 0.837 at the lowest), and above the limit it is the steepest direction's growth, not the
+    slowest's: each value is the long-run factor a full-batch run shows, and the captions (this page's and the
+    Momentum page's) say so, no longer that it is max|1 − ηλ| in the slowest direction."""
+    from ui.i18n import text_in
+
+    at = open_page(app(momentum="0.9", learning_rate_page_epochs="30", lang=lang), "learning_rate")
+    button(at, text_in(lang, "learning_rate.train")).click().run()
+    no_exceptions(at)
+    problem = problem_of(at)
+    table = at.table[0].value
+    column = text_in(lang, "learning_rate.column.contraction")
+    configs = at.session_state["learning_rate_runs"]["configs"]
+    for (label, config), (_, row) in zip(configs.items(), table.iterrows(), strict=True):
+        shown = float(row[column])
+        steps = 20 if shown > 1 else 400  # e^-21 at √0.9; above the limit, short of the divergence test
+        assert shown == pytest.approx(long_run_factor(problem, config, steps), rel=2e-3), (label, shown)
+    assert float(table[column].iloc[0]) == pytest.approx(0.9 ** 0.5, rel=1e-3) and float(table[column].iloc[-1]) > 1
+    (caption,) = [caption for caption in texts(at.main.caption)
+                  if caption.startswith(text_in(lang, "learning_rate.table_caption"))]
+    slowest = "in its slowest direction" if lang == "en" else "在最慢方向上"
+    spectral, momentum = ("spectral radius", "with momentum") if lang == "en" else ("谱半径", "有动量时")
+    assert slowest not in caption and spectral in caption and momentum in caption, caption
+    # The Momentum page, its plain run at 2.1/λ_max: above its limit, growing along the steepest direction
+    at = open_page(app(momentum_page_rate_multiple="2.1", momentum_page_epochs="30", lang=lang), "momentum")
+    button(at, text_in(lang, "momentum.train_all_three")).click().run()
+    no_exceptions(at)
+    table = at.table[0].value
+    plain = at.session_state["momentum_runs"]["configs"]["plain gradient descent"]
+    shown = float(table[text_in(lang, "momentum.column.contraction")].iloc[0])
+    valley = ill_conditioned_problem(100.0, 0)  # the page's default valley
+    run = list(sgdcore.train(valley.train, plain, report_every=1e9))[-1]
+    steepest = np.linalg.eigh(valley.quadratic.hessian)[1][:, -1]  # its error there, too small to see in 30 steps
+    along = np.abs((run.trajectory - valley.optimum.params) @ steepest)
+    assert shown == pytest.approx((along[-1] / along[10]) ** (1 / 20), rel=2e-3) and shown == pytest.approx(1.1)
+    (caption,) = [caption for caption in texts(at.main.caption)
+                  if caption.startswith(text_in(lang, "momentum.table_caption"))]
+    assert ("in the slowest direction" if lang == "en" else "最慢方向上的谱半径") not in caption, caption
