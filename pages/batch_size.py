@@ -90,8 +90,8 @@ st.caption(t("batch_size.caption", rate=base.learning_rate, ratio=base.learning_
              full_limit=full_limit, rows=n_train, epochs=base.epochs, seed=base.seed, each=each))
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))
-warning = verdicts.comparison_check({names[label]: (configs[label].learning_rate, limit)
-                                     for label, limit in limits.items()})
+warning = verdicts.comparison_check({names[label]: (configs[label], limit) for label, limit in limits.items()},
+                                    n_train)
 if warning is not None:
     verdicts.show(warning, key="batch_size_page")
 

@@ -115,9 +115,8 @@ st.caption(t("learning_rate.limit_caption", limit=2 / problem.curvature.lambda_m
              seed=base.seed))
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))
-warning = verdicts.comparison_check({run_name(config.learning_rate, language()): (config.learning_rate,
-                                                                                  limits.minibatch)
-                                     for config in configs.values()})
+warning = verdicts.comparison_check({run_name(config.learning_rate, language()): (config, limits.minibatch)
+                                     for config in configs.values()}, n_train)
 if warning is not None:
     verdicts.show(warning, key="learning_rate_page")
 
@@ -166,6 +165,9 @@ draw(entry)
 rows = []
 diagnoses = verdicts.run_diagnoses(entry, problem, choice.key)
 column = labels("learning_rate.column")
+# Under a schedule the factor changes with the rate at each step: the column is the one at η, and says so
+scheduled = any(not config.schedule.constant_rate for config in entry["configs"].values())
+contraction_column = column["contraction_at_rate" if scheduled else "contraction"]
 for label, progress in runs.items():
     comparison = problem.compare(progress.weights, progress.bias)
     config = entry["configs"][label]
@@ -177,11 +179,12 @@ for label, progress in runs.items():
     rows.append({
         column["rate"]: f"{rate:.4g}", column["ratio"]: f"{run_limit.ratio(rate):.3g}",
         **({} if config.batch_size >= n_train else {column["full_batch_ratio"]: f"{rate / run_limit.full_batch:.3g}"}),
-        column["contraction"]: format_number(contraction),
+        contraction_column: format_number(contraction),
         column["outcome"]: short_status(progress, diagnoses[label]),
         **final_loss_columns(problem, comparison, column),
         "‖θ − θ*‖": format_number(comparison.distance),
         **seed_columns(entry, label),
     })
 st.table(pd.DataFrame(rows).set_index(column["rate"]))
-st.caption(t("learning_rate.table_caption") + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))
+st.caption(t("learning_rate.table_caption") + (t("learning_rate.table_caption_schedule") if scheduled else "")
+           + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))

@@ -114,8 +114,8 @@ st.caption(
     + t("momentum.caption_limits", each=each)
 )
 
-warning = verdicts.comparison_check({run_name(config): (config.learning_rate, limits[label])
-                                     for label, config in configs.items()})
+warning = verdicts.comparison_check({run_name(config): (config, limits[label]) for label, config in configs.items()},
+                                    n_train)
 if warning is not None:
     verdicts.show(warning, key="momentum_page")
 if mu == 0:

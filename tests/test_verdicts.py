@@ -190,7 +190,9 @@ def test_the_suggestion_buttons_and_the_comparison_warning_read_in_chinese(probl
     assert labels == ["使用学习率 0.018", "标准化，学习率 0.72", "使用动量 0.97，学习率 0.037", "使用批量大小 40",
                       "使用反比缩放调度", "把 L1 惩罚降到 1.3", "训练 10,000 个迭代周期"]
     limit = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=10)).minibatch
-    warning = verdicts.comparison_check({"η = 2": (2.0, limit), "η = 1.3": (1.3, limit), "η = 0.1": (0.1, limit)})
+    config = sgdcore.TrainConfig(batch_size=10)
+    warning = verdicts.comparison_check({f"η = {rate:g}": (replace(config, learning_rate=rate), limit)
+                                         for rate in (2.0, 1.3, 0.1)}, problem.train.n_rows)
     ratio, near = f"{2 / limit.learning_rate:.3g}", f"{1.3 / limit.learning_rate:.3g}"
     assert warning.text == (
         "超过全批量稳定性上限，最陡的方向每一步都在增大：这些训练会发散，超出越多发散得越早："
@@ -303,3 +305,21 @@ def test_near_the_limit_with_momentum_the_warning_says_a_run_may_diverge_where_r
         diverged = sum(list(sgdcore.train(problem.train, replace(config, seed=seed), report_every=1e9))[-1].status
                        == "diverged" for seed in range(5))
         assert ("may also diverge" in message.text) == (momentum > 0) == (diverged >= 3), (momentum, diverged)
+
+
+@pytest.mark.parametrize("schedule", [
+    sgdcore.Schedule("step", gamma=0.5, step_size=7), sgdcore.Schedule("exponential", gamma=0.3, step_size=20),
+    sgdcore.Schedule("inverse_scaling", power_t=0.5), sgdcore.Schedule("cosine"),
+    sgdcore.Schedule("cosine", min_factor=0.5, warmup_steps=30), sgdcore.Schedule("step", gamma=0.9, warmup_steps=5),
+    sgdcore.Schedule("constant", warmup_steps=20), sgdcore.Schedule("constant", warmup_steps=500)])
+def test_the_steps_a_schedule_keeps_the_rate_above_a_limit_are_those_of_its_rates_step_by_step(schedule) -> None:
+    """verdicts.steps_above bisects after the warm-up: it agrees with every rate of the run computed one by one, the
+    cosine's length the run's as sgdcore.train sets it; None when the last step is still above."""
+    config = sgdcore.TrainConfig(learning_rate=1.0, batch_size=10, epochs=4, schedule=schedule)
+    total = config.steps_per_epoch(95) * config.epochs
+    period = replace(schedule, period_steps=total) if schedule.kind == "cosine" else schedule
+    rates = np.array([period(step) for step in range(total)])
+    for limit in (0.05, 0.3, 0.55, 0.9, 1.0, 1.5):
+        above = np.flatnonzero(rates >= limit)
+        expected = None if rates[-1] >= limit else int(above[-1]) + 1 if len(above) else 0
+        assert verdicts.steps_above(config, 95, limit) == expected, limit

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -532,18 +532,57 @@ def show(message: Message, *, where: Any = None, key: str, in_fragment: bool = F
 # Comparison pages
 
 
-def comparison_check(runs: dict[str, tuple[float, sgdcore.StabilityLimit]]) -> Message | None:
+def steps_above(config: sgdcore.TrainConfig, n_rows: int, limit: float) -> int | None:
+    """The steps after which the schedule of a run of ``config`` on ``n_rows`` rows keeps its learning rate below
+    ``limit`` to the run's end (0 if it never reaches it); None if it is still at or above it at the last step."""
+    total = config.steps_per_epoch(n_rows) * config.epochs
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:  # as sgdcore.train runs it: over the whole run
+        schedule = replace(schedule, period_steps=total)
+
+    def above(step: int) -> bool:
+        return config.learning_rate * schedule(step) >= limit
+
+    if above(total - 1):
+        return None
+    # After the warm-up every kind only lowers the rate: the last step above is found by bisection, not by computing
+    # each of a run's millions of rates. During the warm-up the rate rises, and is looked at step by step.
+    low, high = min(max(schedule.warmup_steps - 1, 0), total - 1), total - 1  # high: below the limit
+    if not above(low):
+        rising = np.flatnonzero(config.learning_rate * schedule(np.arange(low)) >= limit)
+        return int(rising[-1]) + 1 if len(rising) else 0
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if above(middle) else (low, middle)
+    return high
+
+
+def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.StabilityLimit]],
+                     n_rows: int) -> Message | None:
     """Before a comparison page trains: the runs whose rate is above (or near) the limit of their own batch
-    size, as ``{label: (learning rate, its limit)}``; None when every run is well inside."""
-    groups: dict[str, list[str]] = {"above": [], "above_minibatch": [], "at_full_batch": [], "near": []}
-    for label, (rate, limit) in runs.items():
+    size, as ``{label: (config, its limit)}`` on ``n_rows`` training rows; None when every run is well inside.
+    A run whose schedule brings its rate below the limit before it ends is said to be above it until then."""
+    groups: dict[str, list[str]] = {"above": [], "above_minibatch": [], "at_full_batch": [], "lowered": [],
+                                    "near": []}
+    for label, (config, limit) in runs.items():
+        rate = config.learning_rate
         ratio = limit.ratio(rate)
         key = "run_lower_bound" if limit.kind == "lower_bound" else "run"
-        described = t(f"verdicts.compared.{key}", label=label, ratio=ratio, limit=_rate(limit.learning_rate),
-                      where=_where(limit))
         crossed = limit.crossed(rate)
-        if crossed == "full_batch":  # full-batch descent grows past its limit, swings at it for ever
-            groups["at_full_batch" if math.isclose(rate, limit.full_batch, rel_tol=1e-9) else "above"].append(described)
+        lowered = (None if crossed == "none" or config.schedule.constant_rate
+                   else steps_above(config, n_rows, limit.learning_rate))
+        if lowered == 0:  # a warm-up longer than the run: its rate never reaches the limit
+            continue
+        numbers = {"label": label, "ratio": ratio, "limit": _rate(limit.learning_rate), "where": _where(limit)}
+        described = t(f"verdicts.compared.{key}", **numbers)
+        if lowered is not None:
+            described = t(f"verdicts.compared.{key}_lowered", step=lowered + 1, **numbers)
+        if crossed == "full_batch" and math.isclose(rate, limit.full_batch, rel_tol=1e-9):
+            groups["at_full_batch"].append(described)  # full-batch descent swings at its limit, neither way
+        elif crossed != "none" and lowered is not None:  # it grows, or may, only until the schedule lowers it
+            groups["lowered"].append(described)
+        elif crossed == "full_batch":  # full-batch descent grows past its limit
+            groups["above"].append(described)
         elif crossed == "minibatch":  # the mean square grows: some runs diverge, more the further above
             groups["above_minibatch"].append(described)
         elif ratio > NEAR_LIMIT:
