@@ -121,7 +121,8 @@ else:
         limit = verdicts.limits_for(problem, choice.key, config).minibatch
         epoch_seconds = np.diff(progress.epoch_seconds)
         rows.append({
-            column["batch_size"]: config.batch_size, column["steps_per_epoch"]: config.steps_per_epoch(n_train),
+            # Text, not a number: pandas makes evenly spaced integers a RangeIndex, which st.table hides.
+            column["batch_size"]: f"{config.batch_size:,}", column["steps_per_epoch"]: config.steps_per_epoch(n_train),
             column["seconds_per_epoch"]: format_number(float(np.median(epoch_seconds)) if len(epoch_seconds)
                                                        else None, 3),
             column["steps_per_second"]: f"{progress.steps_per_second:,.0f}",

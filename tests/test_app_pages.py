@@ -436,12 +436,29 @@ def test_batch_size_page_compares_batch_sizes_and_gradient_noise() -> None:
     button(at, "Train all").click().run()
     no_exceptions(at)
     table = at.table[0].value
-    assert table.index.tolist() == [1, 10, 100, 800]
+    assert table.index.tolist() == ["1", "10", "100", "800"]
     assert table["steps per epoch"].tolist() == [800, 80, 8, 1]
     final = table["final loss"].astype(float)
     assert final.iloc[0] < final.iloc[-1]  # per epoch, small batches get further
     at.text_input(key="batch_sizes_compared").input("10, zero").run()
     assert "'zero' is not a whole number" in at.error[0].value
+
+
+def shown_index(table) -> list:
+    """The row labels a table's browser view shows: the index columns its Arrow data carries. A RangeIndex is kept
+    only as metadata (start, stop, step), and Streamlit's frontend shows no labels for it."""
+    data = pa.ipc.open_stream(table.proto.arrow_data.data).read_all()
+    named = [column for column in data.schema.pandas_metadata["index_columns"] if isinstance(column, str)]
+    return [data.column(name).to_pylist() for name in named]
+
+
+@pytest.mark.parametrize("sizes", ["10, 20, 30", "1, full"])
+def test_the_batch_size_table_shows_each_batch_size_even_evenly_spaced(sizes: str) -> None:
+    at = open_page(app(batch_sizes_compared=sizes, batch_size_page_epochs="1"), "batch_size")
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    expected = ["10", "20", "30"] if sizes == "10, 20, 30" else ["1", "800"]
+    assert shown_index(at.table[0]) == [expected]
 
 
 def test_momentum_page_momentum_beats_plain_descent_on_an_ill_conditioned_valley() -> None:

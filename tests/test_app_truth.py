@@ -298,10 +298,10 @@ def test_the_batch_size_page_quotes_each_batch_sizes_limit_and_warns_for_those_b
     assert "B = 800" not in warning
     button(at, "Train all").click().run()
     table = at.table[0].value
-    assert table.loc[1, "stability limit"] == f"{one.learning_rate:.3g}"
-    assert table.loc[1, "outcome"].startswith(("diverged at step", "finished, but the loss grew"))
-    assert table.loc[800, "outcome"] == "finished: at the optimum"
-    assert not math.isnan(float(table.loc[800, "stability limit"]))
+    assert table.loc["1", "stability limit"] == f"{one.learning_rate:.3g}"
+    assert table.loc["1", "outcome"].startswith(("diverged at step", "finished, but the loss grew"))
+    assert table.loc["800", "outcome"] == "finished: at the optimum"
+    assert not math.isnan(float(table.loc["800", "stability limit"]))
 
 
 def test_a_warning_names_the_epochs_its_button_sets_and_offers_no_button_that_sets_what_is_set() -> None:

@@ -80,7 +80,7 @@ def test_the_chinese_batch_size_page_takes_the_full_batch_typed_as_it_names_it()
     no_exceptions(at)
     assert not at.error
     press(at, zh(TRAIN_BUTTONS["batch_size"]))
-    assert list(at.table[0].value.index) == [10, 800]
+    assert list(at.table[0].value.index) == ["10", "800"]
     assert drawn_runs(at, zh("batch_size.loss_chart")) == ["B = 10", "B = 800（全批量）"]
     at.text_input(key="batch_sizes_compared").input("10, 全批").run()
     named = zh("settings.list.not_a_whole_number_character", what=zh("settings.what.batch_sizes"), part="'全批'",
