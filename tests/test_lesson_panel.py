@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -252,17 +253,21 @@ def test_the_batch_size_race_is_what_training_each_batch_size_gives() -> None:
     assert "Fewest examples seen: **B = 1**" in text and "Fewest steps: **B = 800**" in text
 
 
-def brute_force_floor(problem: sgdcore.Problem, learning_rate: float) -> float:
-    """½tr(HΣ) at batch size 1: Σ = E[(I − ηaaᵀ)Σ(I − ηaaᵀ)] + η²E[r²aaᵀ] over the rows, solved as one linear system."""
+def brute_force_floor(problem: sgdcore.Problem, learning_rate: float, weight_decay: float = 0.0) -> float:
+    """½tr(HΣ) at batch size 1: Σ = E[(I − η(aaᵀ + λD))Σ(I − η(aaᵀ + λD))] + η²Cov[r·a] over the rows (r at the
+    penalised optimum, D the weights' mask), solved as one linear system."""
     X, y = problem.train.X, problem.train.y
     n = len(X)
     A = np.column_stack((X, np.ones(n)))
     p = A.shape[1]
-    optimum = np.linalg.lstsq(A, y, rcond=None)[0]
+    decay = weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
+    optimum = np.linalg.solve(A.T @ A / n + decay, A.T @ y / n)
     gradients = A * (A @ optimum - y)[:, None]
     eye = np.eye(p)
-    T = sum(np.kron(eye - learning_rate * np.outer(a, a), eye - learning_rate * np.outer(a, a)) for a in A) / n
-    noise = learning_rate**2 * np.einsum("ia,ib->ab", gradients, gradients).ravel() / n
+    T = sum(np.kron(eye - learning_rate * (np.outer(a, a) + decay), eye - learning_rate * (np.outer(a, a) + decay))
+            for a in A) / n
+    mean = gradients.mean(axis=0)  # −λDθ*: zero without weight decay
+    noise = learning_rate**2 * (np.einsum("ia,ib->ab", gradients, gradients) / n - np.outer(mean, mean)).ravel()
     stationary = np.linalg.solve(np.eye(p * p) - T, noise).reshape(p, p)
     return 0.5 * float(np.trace(A.T @ A / n @ stationary))
 
@@ -273,6 +278,55 @@ def test_the_noise_floor_at_batch_size_one_is_the_stationary_second_moment() -> 
     line = next(line for line in text.split("\n") if line.startswith("- B = 1:"))
     assert number_after(line, "- B = 1:") == pytest.approx(brute_force_floor(default_problem(), 0.03), rel=1e-2)
     assert "- B = 800: 0 " in text  # the full batch has no noise
+
+
+def penalised_optimum_loss(problem: sgdcore.Problem, weight_decay: float) -> float:
+    """½·mean(r²) at the minimum of ½·mean(r²) + weight_decay/2·‖w‖² (bias free), by a linear solve."""
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    y = problem.train.y
+    mask = np.diag(np.r_[np.ones(A.shape[1] - 1), 0.0])
+    theta = np.linalg.solve(A.T @ A / len(y) + weight_decay * mask, A.T @ y / len(y))
+    return 0.5 * float(np.mean((A @ theta - y) ** 2))
+
+
+def simulated_loss(problem: sgdcore.Problem, config: sgdcore.TrainConfig, seeds: int = 5, burn_in: int = 10) -> float:
+    """The mean training loss at the ends of epochs past ``burn_in``, over ``seeds`` runs: the level SGD hovers at."""
+    losses = []
+    for seed in range(seeds):
+        *_, last = sgdcore.train(problem.train, replace(config, seed=seed), report_every=1e9)
+        losses.extend(last.epoch_train_loss[burn_in:])
+    return float(np.mean(losses))
+
+
+def test_with_weight_decay_the_noise_floor_is_counted_from_the_closed_form_as_training_shows() -> None:
+    """With weight decay SGD hovers above the penalised optimum, whose loss is far above the closed form's."""
+    at = open_page(app(weight_decay="0.5", learning_rate="0.1"), "batch_size")
+    text = reveal(at, "batch_size", "floor")
+    problem = default_problem()
+    for batch_size in (1, 10):
+        line = next(line for line in text.split("\n") if line.startswith(f"- B = {batch_size}:"))
+        config = sgdcore.TrainConfig(learning_rate=0.1, batch_size=batch_size, epochs=40, weight_decay=0.5)
+        hovers = simulated_loss(problem, config)
+        assert number_after(line, f"- B = {batch_size}:") == pytest.approx(hovers - problem.optimum_loss, rel=0.05)
+    penalised = penalised_optimum_loss(problem, 0.5)
+    assert number_after(text, "its training loss is") == pytest.approx(penalised, rel=1e-3)
+    # The noise's own share, too small beside the penalty's to measure by training (the unpenalised loss's slope at
+    # the penalised optimum makes each epoch's loss swing far more): against the stationary second moment.
+    line = next(line for line in text.split("\n") if line.startswith("- B = 1:"))
+    assert number_after(line, "of which") == pytest.approx(brute_force_floor(problem, 0.1, 0.5), rel=1e-2)
+    assert "- B = 800: 0.861, of which 0 above" in text  # the full batch: the penalised optimum itself
+
+
+def test_with_weight_decay_the_train_lesson_says_the_penalised_optimum_keeps_it_above_the_closed_form() -> None:
+    at = open_page(app(weight_decay="0.5", learning_rate="0.1"), "train")
+    text = reveal(at, "train", "epochs")
+    problem = default_problem()
+    config = sgdcore.TrainConfig(learning_rate=0.1, batch_size=10, epochs=40, weight_decay=0.5)
+    above = simulated_loss(problem, config) / problem.optimum_loss - 1
+    assert number_after(text, "the loss sits") / 100 == pytest.approx(above, rel=0.05)
+    shift = penalised_optimum_loss(problem, 0.5) / problem.optimum_loss - 1
+    assert number_after(text, "whose own loss is") / 100 == pytest.approx(shift, rel=1e-3)
+    assert "a smaller weight decay does" in text
 
 
 # Momentum: steps and Polyak's settings

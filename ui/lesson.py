@@ -207,7 +207,13 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
                                 **sgdcore.limit_settings(config, l1=False)) \
         if config.learning_rate < limit and not config.l1_penalty else None
     if floor is not None and floor.expected_loss > target:
-        lines.append(("lesson.train.epochs.floor", {"percent": floor.expected_loss / problem.optimum_loss - 1.0}))
+        percent = floor.expected_loss / problem.optimum_loss - 1.0
+        if not config.weight_decay:
+            lines.append(("lesson.train.epochs.floor", {"percent": percent}))
+        else:  # the floor sits above the penalised optimum, whose own loss is above the closed form's
+            key = "decay" if floor.optimum_loss > target else "floor_decay"
+            lines.append((f"lesson.train.epochs.{key}", {"percent": percent, "decay": config.weight_decay,
+                                                         "shift": floor.optimum_loss / problem.optimum_loss - 1.0}))
     else:
         lines.append(("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
     return tuple(lines)
@@ -312,8 +318,9 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
 def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
     """How far above the closed-form loss each of the page's batch sizes hovers at the sidebar's constant rate."""
     _rows(problem)
-    lines: list[Line] = [("lesson.batch_size.floor.rate", {"rate": value(state, "learning_rate"),
-                                                           "loss": problem.optimum_loss})]
+    closed_form = problem.optimum_loss
+    lines: list[Line] = []
+    penalised = None  # with weight decay: the training loss at the penalised optimum, where SGD heads
     for config in batch_size_runs(state, problem.train.n_rows):
         config = replace(config, schedule=sgdcore.Schedule(), l1_penalty=0.0)
         limit = _limits(problem, data_key, config).minibatch
@@ -325,11 +332,24 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
                                     **sgdcore.limit_settings(config, l1=False))
         if floor is None:
             lines.append(("lesson.batch_size.floor.too_large", {"batch": config.batch_size}))
+            continue
+        # The floor's excess is above the optimum SGD heads for: with weight decay, the penalised one, whose
+        # own loss is above the closed form's; the expected loss is then that far further above the closed form.
+        percent = floor.excess_loss / floor.optimum_loss if floor.optimum_loss > 0 else math.inf
+        if config.weight_decay:
+            penalised = floor.optimum_loss
+            lines.append(("lesson.batch_size.floor.line_decay", {
+                "batch": config.batch_size, "total": floor.expected_loss - closed_form,
+                "excess": floor.excess_loss, "percent": percent}))
         else:
-            lines.append(("lesson.batch_size.floor.line", {
-                "batch": config.batch_size, "excess": floor.excess_loss,
-                "percent": floor.excess_loss / floor.optimum_loss if floor.optimum_loss > 0 else math.inf}))
-    return tuple(lines)
+            lines.append(("lesson.batch_size.floor.line", {"batch": config.batch_size, "excess": floor.excess_loss,
+                                                           "percent": percent}))
+    rate = value(state, "learning_rate")
+    if penalised is None:
+        return (("lesson.batch_size.floor.rate", {"rate": rate, "loss": closed_form}), *lines)
+    return (("lesson.batch_size.floor.rate_decay", {"rate": rate, "decay": value(state, "weight_decay"),
+                                                   "penalised": penalised, "shift": penalised - closed_form,
+                                                   "loss": closed_form}), *lines)
 
 
 # Momentum
