@@ -370,6 +370,37 @@ def test_momentum_steps_and_polyak_settings() -> None:
     assert advised < np.max(np.abs(1 - 2 / (eigenvalues[0] + eigenvalues[-1]) * eigenvalues))  # beats plain descent
 
 
+def steps_to_a_thousandth(valley: sgdcore.Problem, learning_rate: float, momentum: float, seed: int) -> int:
+    """Full-batch descent in NumPy, torch's momentum (the first step's velocity is the gradient), from sgdcore's
+    starting point: the first step after which ‖θ − θ*‖ stays below 1/1000 of its start."""
+    A = np.column_stack((valley.train.X, np.ones(valley.train.n_rows)))
+    y = valley.train.y
+    optimum = np.linalg.lstsq(A, y, rcond=None)[0]
+    theta = np.append(*sgdcore.init_params(valley.train.n_features, np.random.default_rng(seed)))
+    velocity, distances = None, [np.linalg.norm(theta - optimum)]
+    for _ in range(100_000):
+        gradient = A.T @ (A @ theta - y) / len(y)
+        velocity = gradient if velocity is None else momentum * velocity + gradient
+        theta = theta - learning_rate * velocity
+        distances.append(np.linalg.norm(theta - optimum))
+        if distances[-1] < 1e-9 * distances[0]:  # far below: it stays there
+            break
+    return int(np.flatnonzero(np.array(distances) > 1e-3 * distances[0])[-1]) + 1
+
+
+@pytest.mark.parametrize("kappa", [100, 1000])
+def test_the_steps_polyak_settings_need_are_those_a_full_batch_run_takes(kappa: int) -> None:
+    at = open_page(app(condition_number=str(kappa), seed="3"), "momentum")
+    answer, plain = reveal(at, "momentum", "best").split("\n\n")
+    mu, multiple = bold_numbers(answer)
+    valley = ill_conditioned_problem(float(kappa), 0)
+    eigenvalues = np.linalg.eigvalsh(valley.quadratic.hessian)
+    said = int(re.search(r"(?:from step|1000× in) ([\d,]+)", answer).group(1).replace(",", ""))
+    assert said == steps_to_a_thousandth(valley, multiple / eigenvalues[-1], mu, seed=3)
+    said = int(re.search(r"([\d,]+) steps", plain).group(1).replace(",", ""))
+    assert said == steps_to_a_thousandth(valley, 2 / (eigenvalues[0] + eigenvalues[-1]), 0.0, seed=3)
+
+
 # Data: conditioning and fit
 
 
