@@ -9,6 +9,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
 from ui.classroom import shown
+from ui.conditioning import kappa_text
 from ui.i18n import labels, language, t, text_in
 from ui.lesson import lesson_panel
 from ui.navigation import require_router
@@ -109,7 +110,7 @@ settings_used = "_and_".join(name for name, on in (("momentum", base.momentum), 
                              if on)
 with_settings = t(f"learning_rate.with_sidebar.{settings_used}", limit=full_limit) if settings_used else ""
 st.caption(t("learning_rate.limit_caption", limit=2 / problem.curvature.lambda_max,
-             lambda_max=problem.curvature.lambda_max, condition=problem.curvature.condition_number,
+             lambda_max=problem.curvature.lambda_max, condition=kappa_text(problem.curvature.condition_number),
              with_settings=with_settings, limit_text=verdicts.limit_text(limits, base),
              rates=", ".join(f"{rate:.3g}" for rate in rates), batch_size=base.batch_size, epochs=base.epochs,
              seed=base.seed))

@@ -9,6 +9,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
 from ui.classroom import shown
+from ui.conditioning import kappa_text
 from ui.datasets import momentum_valley
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
@@ -108,7 +109,7 @@ each = t("momentum.separator").join(t("momentum.limit_of", optimiser=optimiser(c
                                       limit=limit_text(limit)) for label, limit in limits.items())
 st.caption(
     t("momentum.caption_data", rows=n_train, eigenvalues=", ".join(f"{lam:.3g}" for lam in curvature.eigenvalues),
-      condition=curvature.condition_number, rate=rate)
+      condition=kappa_text(curvature.condition_number), rate=rate)
     + (t("momentum.caption_full_batch", rows=n_train) if full_batch
        else t("momentum.caption_minibatch", batch_size=batch_size, steps=steps_per_epoch))
     + t("momentum.caption_limits", each=each)

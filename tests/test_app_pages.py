@@ -477,6 +477,23 @@ def test_momentum_page_momentum_beats_plain_descent_on_an_ill_conditioned_valley
     assert "condition number **1" in caption
 
 
+@pytest.mark.parametrize(("lang", "words"), [("en", "condition number **{}**"), ("zh-CN", "条件数 **{}**")])
+def test_the_momentum_page_writes_its_condition_number_out(lang: str, words: str) -> None:
+    for kappa, written in ((1.5, "1.5"), (1000.0, "1,000"), (10_000.0, "10,000")):
+        at = open_page(app(lang=lang, condition_number=f"{kappa:g}"), "momentum")
+        no_exceptions(at)
+        caption = " ".join(c.value for c in at.caption)
+        assert words.format(written) in caption, caption
+
+
+def test_condition_numbers_are_written_out_to_three_figures() -> None:
+    from ui.conditioning import kappa_text
+
+    assert [kappa_text(kappa) for kappa in (1.0, 1.5, 99.94, 999.6, 1234.5, 10_000.0, 1.234e8)] == \
+        ["1", "1.5", "99.9", "1,000", "1,230", "10,000", "123,000,000"]
+    assert kappa_text(12_345.6, 4) == "12,350" and kappa_text(float("inf")) == "∞"
+
+
 def test_export_page_offers_downloads_after_a_run_and_a_share_link() -> None:
     at = app(learning_rate="0.05")
     at = open_page(at, "export")

@@ -83,7 +83,8 @@ def test_the_sidebar_shows_both_numbers_and_their_steps_beside_the_toggle(standa
     assert (problem.scaler is not None) == standardize
     raw, scaled = by_hand(problem.raw_train.X)
     text = sidebar_caption(at)
-    assert f"**{raw:.3g}** as the data is, **{scaled:.3g}** standardised" in text
+    written = [f"{float(f'{kappa:.3g}'):,.0f}" if kappa >= 100 else f"{kappa:.3g}" for kappa in (raw, scaled)]
+    assert "**{}** as the data is, **{}** standardised".format(*written) in text  # 9,640,000,000, not 9.64e+09
     raw_steps, scaled_steps = (float(f"{kappa * math.log(1000):.3g}") for kappa in (raw, scaled))
     assert f"about {raw_steps:,.0f} as the data is, {scaled_steps:,.0f} standardised" in text
     assert f"in use: {'standardised' if standardize else 'as the data is'}" in text

@@ -85,8 +85,13 @@ def steps_needed(kappa: float, epsilon: float = EPSILON) -> float:
     return kappa * math.log(1 / epsilon) if math.isfinite(kappa) else math.inf
 
 
-def _kappa(kappa: float) -> str:
-    return f"{kappa:.3g}" if math.isfinite(kappa) else "∞"
+def kappa_text(kappa: float, digits: int = 3) -> str:
+    """A condition number to ``digits`` significant figures, written out as the step counts beside it are (1,000 and
+    12,300, never 1e+03: a reader compares it with the κ they typed); ∞ for a singular Hessian."""
+    if not math.isfinite(kappa):
+        return "∞"
+    rounded = float(f"{kappa:.{digits}g}")
+    return f"{rounded:,.0f}" if abs(rounded) >= 10 ** (digits - 1) else f"{rounded:g}"
 
 
 def _steps(kappa: float) -> str:
@@ -98,12 +103,12 @@ def _steps(kappa: float) -> str:
 
 def caption(conditioning: Conditioning, standardize: bool) -> str:
     """Both condition numbers and their steps, for beside the standardise toggle, in the page's language."""
-    raw = t("conditioning.as_is", kappa=_kappa(conditioning.raw))
+    raw = t("conditioning.as_is", kappa=kappa_text(conditioning.raw))
     if conditioning.standardized is None:
         both = t("conditioning.constant_column", raw=raw)
         steps = t("conditioning.steps_about", steps=_steps(conditioning.raw))
     else:
-        both = t("conditioning.both", raw=raw, kappa=_kappa(conditioning.standardized))
+        both = t("conditioning.both", raw=raw, kappa=kappa_text(conditioning.standardized))
         steps = t("conditioning.steps_both", raw=_steps(conditioning.raw),
                   standardized=_steps(conditioning.standardized))
     singular = "" if math.isfinite(conditioning.raw) else t("conditioning.singular")

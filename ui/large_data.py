@@ -39,6 +39,7 @@ from sgdcore.analysis import stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, noise_scale, proven_stable_rate
 from ui import charts, messages
+from ui.conditioning import kappa_text
 from ui.datasets import DASK_KEY, large_description
 from ui.errors import error_text
 from ui.i18n import language, t, text_in, tn
@@ -325,7 +326,7 @@ def read_files(path: str, target: str, features: list[str], missing: str, non_nu
                                 on_partition=on_partition)
         condition = data.moments.correlation_condition()
         if condition > distributed.CONDITION_LIMIT:
-            bar.progress(0.0, text=text_in(lang, "large_data.pass_qr", condition=condition))
+            bar.progress(0.0, text=text_in(lang, "large_data.pass_qr", condition=kappa_text(condition)))
         optimum = distributed.closed_form(data, "auto", client=client)
         largest_squared_row, sample = _measure(data, client, seed, bar, lang)
     finally:
@@ -436,7 +437,8 @@ def data_section(in_use: Any) -> None:
         st.caption(messages.notice_text(notice))
     dropped = data.rows_read - data.n_rows
     st.caption(t("large_data.read_dropped" if dropped else "large_data.read_summary", rows=data.rows_read,
-                 partitions=data.n_partitions, dropped=dropped, condition=problem.curvature.condition_number))
+                 partitions=data.n_partitions, dropped=dropped,
+                 condition=kappa_text(problem.curvature.condition_number)))
     with st.expander(t("large_data.sample", rows=problem.sample.n_rows)):
         st.dataframe({t("large_data.coefficient"): list(charts.shown_names(problem.names)),
                       t("large_data.closed_form"): list(problem.optimum.params)}, hide_index=True)

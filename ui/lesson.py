@@ -24,6 +24,7 @@ import streamlit as st
 
 import sgdcore
 from ui import verdicts
+from ui.conditioning import kappa_text
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
 from ui.settings import BY_KEY, SHOWN_KEY, batch_size_runs, momentum_runs, query_params, train_config, value
@@ -264,7 +265,7 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate)
     lines: list[Line] = [("lesson.learning_rate.fastest.answer", {
         "best": best, "multiple": best * top, "contraction": best_contraction,
-        "steps": _steps_to_shrink(best_contraction) or 0, "kappa": curvature.condition_number})]
+        "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)})]
     steps = _steps_to_shrink(contraction)
     if steps is None:
         lines.append(("lesson.learning_rate.fastest.sidebar_diverges", {"rate": rate, "contraction": contraction}))
@@ -359,7 +360,7 @@ def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, dat
     """Steps plain descent and momentum need on the page's valley to come within :data:`WITHIN` of its optimum."""
     target = (1.0 + WITHIN) * valley.optimum_loss
     kappa = valley.curvature.condition_number
-    lines: list[Line] = [("lesson.momentum.steps.valley", {"kappa": kappa, "root": math.sqrt(kappa)})]
+    lines: list[Line] = [("lesson.momentum.steps.valley", {"kappa": kappa_text(kappa, 4), "root": math.sqrt(kappa)})]
     steps: dict[str, int] = {}
     runs = momentum_runs(state, valley)
     for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
@@ -469,8 +470,8 @@ def data_conditioning(state: MutableMapping[str, Any], problem: Any, data_key: s
         limit = sgdcore.minibatch_stability_limit(data, config.batch_size, drop_last=config.drop_last,
                                                   replacement=config.shuffle == "replacement")
         lines.append((f"lesson.data.conditioning.{name}", {
-            "kappa": curvature.condition_number, "full": 2.0 / curvature.lambda_max, "batch": config.batch_size,
-            "limit": limit.learning_rate}))
+            "kappa": kappa_text(curvature.condition_number, 4), "full": 2.0 / curvature.lambda_max,
+            "batch": config.batch_size, "limit": limit.learning_rate}))
     lines.append((f"lesson.data.conditioning.{'on' if value(state, 'standardize') else 'off'}", {}))
     return tuple(lines)
 

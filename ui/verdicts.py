@@ -22,6 +22,7 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT
+from ui.conditioning import kappa_text
 from ui.i18n import t, tn
 from ui.settings import BY_KEY
 from ui.settings import value as setting_value
@@ -131,7 +132,7 @@ def _where(limit: sgdcore.StabilityLimit) -> str:
 
 
 def _kappa(kappa: float) -> str:
-    return f"{kappa:,.3g}" if math.isfinite(kappa) else t("verdicts.infinite")
+    return kappa_text(kappa) if math.isfinite(kappa) else t("verdicts.infinite")
 
 
 def settable_rate(value: float | None) -> bool:
@@ -441,7 +442,7 @@ def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits) -> str:
     if suggestion.setting == "learning_rate":
         return t("verdicts.help.learning_rate", rate=suggestion.value, limit=_rate(limits.minibatch.learning_rate))
     if suggestion.setting == "standardize":
-        kappas = {"before": limits.condition_number, "after": limits.standardized_condition_number}
+        kappas = {"before": _kappa(limits.condition_number), "after": _kappa(limits.standardized_condition_number)}
         if suggestion.learning_rate:
             return t("verdicts.help.standardize_then", rate=suggestion.learning_rate, **kappas)
         return t("verdicts.help.standardize", **kappas)
