@@ -155,3 +155,25 @@ def test_the_sidebar_sampling_reaches_the_run_and_the_batch_size_page_draws_its_
         expected = sampling.predicted_spread(per_example, row["batch size"], key)
         assert row["spread"] == pytest.approx(expected, rel=1e-12)
     assert frame.loc[frame["chosen"], "sampling"].unique().tolist() == [sampling.SAMPLING_LABELS["replacement"]]
+
+
+def test_with_blocks_of_sorted_rows_the_lessons_quote_the_blocks_limit_and_compute_no_floor() -> None:
+    """The Data lesson's limit at the sidebar's batch size is the blocks' (sgdcore's test: runs diverge above it, on
+    sorted rows far below the limit of batches from all rows), and the Batch size lesson says why it gives no noise
+    floor rather than "data this large"."""
+    from ui import lesson
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 2))
+    X = X[np.argsort(X[:, 0])]
+    data = sgdcore.Dataset(X, X @ np.array([2.0, -3.4]) + 4.2, ("x1", "x2"), "y")
+    problem = sgdcore.make_problem(data, test_fraction=0.0)
+    state = {"shuffle": "blocks", "learning_rate": 0.01}
+    (floor_lines, conditioning) = (lesson.batch_size_floor(state, problem, "sorted"),
+                                   lesson.data_conditioning(state, problem, "sorted"))
+    keys = [key for key, _ in floor_lines]
+    assert "lesson.batch_size.floor.blocks" in keys and "lesson.batch_size.floor.too_large" not in keys
+    raw = dict(conditioning)["lesson.data.conditioning.raw"]
+    blocks = sgdcore.minibatch_stability_limit(problem.raw_train, 10, block_size=1024).learning_rate
+    assert raw["limit"] == pytest.approx(blocks)
+    assert blocks < 0.5 * sgdcore.minibatch_stability_limit(problem.raw_train, 10).learning_rate

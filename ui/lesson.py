@@ -331,8 +331,9 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
             continue
         floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
                                     **sgdcore.limit_settings(config, l1=False))
-        if floor is None:
-            lines.append(("lesson.batch_size.floor.too_large", {"batch": config.batch_size}))
+        if floor is None:  # not computed: the data is too large, or batches come from blocks of neighbouring rows
+            reason = "blocks" if config.shuffle == "blocks" else "too_large"
+            lines.append((f"lesson.batch_size.floor.{reason}", {"batch": config.batch_size}))
             continue
         # The floor's excess is above the optimum SGD heads for: with weight decay, the penalised one, whose
         # own loss is above the closed form's; the expected loss is then that far further above the closed form.
@@ -467,8 +468,10 @@ def data_conditioning(state: MutableMapping[str, Any], problem: Any, data_key: s
     lines: list[Line] = []
     for name, data in (("raw", raw), ("standardized", standardized)):
         curvature = sgdcore.curvature(sgdcore.quadratic_loss(data).hessian)
-        limit = sgdcore.minibatch_stability_limit(data, config.batch_size, drop_last=config.drop_last,
-                                                  replacement=config.shuffle == "replacement")
+        # The data's own limit: the sampling's settings, not the optimiser's (momentum, weight decay)
+        sampling = {key: setting for key, setting in sgdcore.limit_settings(config).items()
+                    if key in ("drop_last", "replacement", "block_size")}
+        limit = sgdcore.minibatch_stability_limit(data, config.batch_size, **sampling)
         lines.append((f"lesson.data.conditioning.{name}", {
             "kappa": kappa_text(curvature.condition_number, 4), "full": 2.0 / curvature.lambda_max,
             "batch": config.batch_size, "limit": limit.learning_rate}))
