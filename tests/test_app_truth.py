@@ -638,3 +638,27 @@ def test_with_a_decaying_schedule_runs_above_the_limit_are_said_to_be_so_until_t
     for config, value in zip(at.session_state["learning_rate_runs"]["configs"].values(), shown, strict=True):
         assert value == pytest.approx(np.max(np.abs(1 - config.learning_rate * eigenvalues)), rel=1e-3)
     assert any(text_in(lang, "learning_rate.table_caption_schedule") in text for text in texts(at.main.caption))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_train_page_does_not_expect_divergence_of_a_run_its_schedule_brings_below_the_limit(lang: str) -> None:
+    """Full batch at 1.5 times the full-batch limit, the rate halved every epoch (every step, here): the warning said
+    "expect divergence", and the run grows once, then converges. It now says from which step the schedule keeps the
+    rate below the limit, and that a run may diverge before then; without the schedule it still expects divergence,
+    and the run diverges."""
+    from ui.i18n import text_in
+
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+    rate = float(f"{1.5 * 2 / problem.curvature.lambda_max:.4g}")
+    query = dict(lang=lang, batch_size="800", learning_rate=str(rate), epochs="30")
+    expect = text_in(lang, "verdicts.rate.full_batch", rate=rate, full_ratio=1.5, full_batch="§").split("§")[-1]
+    for schedule, diverges in (("step", False), ("constant", True)):
+        at = app(**query, schedule=schedule, decay_gamma="0.5", decay_epochs="1")
+        no_exceptions(at)
+        warning = " ".join(texts(at.main.warning))
+        assert (expect in warning) is diverges, warning
+        if not diverges:
+            assert ("from step 1 on" if lang == "en" else "从第 1 步起") in warning, warning
+        at.button(key="train_button").click().run()
+        no_exceptions(at)
+        assert (at.session_state["train_run"]["progress"].status == "diverged") is diverges, schedule

@@ -185,6 +185,10 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
     if check.crossed == "full_batch":
         key = "full_batch" if limit.full_batch_run else "full_batch_and_minibatch"
         text = t(f"verdicts.rate.{key}", full_ratio=check.learning_rate / limit.full_batch, **numbers)
+        below = None if config.schedule.constant_rate else steps_above(config, limit.n_rows, limit.full_batch)
+        if below is not None:  # a decaying schedule takes the rate below the limit before the run ends
+            text = t(f"verdicts.rate.{key}_lowered", full_ratio=check.learning_rate / limit.full_batch, step=below,
+                     **numbers)
         return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.crossed == "minibatch":
         key = "above_lower_bound" if limit.kind == "lower_bound" else "minibatch"
