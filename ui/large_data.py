@@ -93,9 +93,10 @@ class LargeProblem:
     """Data on a Dask cluster, shaped like :class:`sgdcore.Problem` where the statistics allow.
 
     No standardisation and no held-out rows: SGD trains on the files as they are (``scaler``, ``test`` and
-    ``raw_test`` are None). ``largest_squared_row`` is ``β = max‖[x, 1]‖²`` over all rows; ``sample`` a
-    random sample of the rows for the charts that draw points; ``address`` the scheduler ("" for the
-    default of :func:`sgdcore.distributed.connect`).
+    ``raw_test`` are None). ``largest_squared_row`` is ``β = max‖[x, 1]‖²`` over all rows,
+    ``partition_squared_rows`` each partition's (those with rows, in file order); ``sample`` a random sample of the
+    rows for the charts that draw points; ``address`` the scheduler ("" for the default of
+    :func:`sgdcore.distributed.connect`).
     """
 
     data: distributed.DistributedData
@@ -103,6 +104,7 @@ class LargeProblem:
     largest_squared_row: float
     sample: sgdcore.Dataset
     address: str = ""
+    partition_squared_rows: tuple[float, ...] = ()
 
     on_cluster: ClassVar[bool] = True
     scaler: ClassVar[None] = None
@@ -155,6 +157,28 @@ class LargeProblem:
         return distributed.train(self.data, config, client=client, state=state, until_epoch=until_epoch,
                                  report_every=report_every)
 
+    def _partitions(self) -> Iterator[tuple[Any, float]]:
+        """Each partition with rows: its statistics and its ``β``; the whole's where they were not kept."""
+        with_rows = [moments for moments in self.data.partition_moments if moments.count > 0]
+        if not with_rows or len(with_rows) != len(self.partition_squared_rows):
+            return iter([(self.data.moments, self.largest_squared_row)])
+        return zip(with_rows, self.partition_squared_rows, strict=True)
+
+    @staticmethod
+    def _partition_bound(moments: Any, squared_row: float, config: sgdcore.TrainConfig) -> float:
+        """The proven stable rate of batches drawn from one partition's rows (its last batch shorter, unless
+        ``drop_last``): the full-batch limit of its own Hessian where one batch takes them all."""
+        p = len(moments.mean)
+        hessian = moments.quadratic_loss().hessian + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
+        eigenvalues = np.linalg.eigvalsh(hessian)
+        eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+        settings = (config.momentum, config.dampening, config.nesterov)
+        top = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
+        c = noise_scale(moments.count, min(config.batch_size, moments.count), config.drop_last)
+        if c == 0.0 or not math.isfinite(top):
+            return top
+        return proven_stable_rate(eigenvalues, c * squared_row, top * (1.0 - 1e-9), settings)
+
     def _eigenvalues(self, weight_decay: float) -> np.ndarray:
         """The Hessian's eigenvalues, weight decay's on the weights included, along the directions the data span."""
         p = self.data.n_features + 1
@@ -162,19 +186,22 @@ class LargeProblem:
         return eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
 
     def limits(self, config: sgdcore.TrainConfig) -> sgdcore.Limits:
-        """The full-batch limit (exact) and, below the full batch, the proven lower bound of the minibatch limit
-        (:mod:`sgdcore.stability`'s ``c·β`` bound, with ``β`` over all rows): the exact minibatch limit needs
-        every row's fourth moments."""
+        """The full-batch limit (exact) and, below the full batch, a lower bound of the minibatch limit: the exact
+        one needs every row's fourth moments. Each batch comes from one partition's rows (``shuffle="blocks"``),
+        so the bound is the lowest of the partitions' own (:mod:`sgdcore.stability`'s ``c·β`` bound, each with its
+        own Hessian and ``β``): on files sorted by a column a partition can be far more curved than the whole, and
+        the whole's bound was twice what batches of 100 from a sorted file's partitions survive."""
         eigenvalues = self._eigenvalues(config.weight_decay)
         settings = (config.momentum, config.dampening, config.nesterov)
         full_batch = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
         n_rows, batch_size = self.data.n_rows, config.batch_size
-        c = noise_scale(n_rows, batch_size, config.drop_last)
-        if c == 0.0 or not math.isfinite(full_batch):
+        if batch_size >= n_rows or not math.isfinite(full_batch):
             minibatch = StabilityLimit(full_batch, "exact", full_batch, batch_size, n_rows, config.l1_penalty > 0)
         else:
-            lower = proven_stable_rate(eigenvalues, c * self.largest_squared_row, full_batch * (1.0 - 1e-9), settings)
-            minibatch = StabilityLimit(lower, "lower_bound", full_batch, batch_size, n_rows, config.l1_penalty > 0)
+            lower = min(self._partition_bound(moments, squared_row, config)
+                        for moments, squared_row in self._partitions())
+            minibatch = StabilityLimit(min(lower, full_batch * (1.0 - 1e-9)), "lower_bound", full_batch, batch_size,
+                                       n_rows, config.l1_penalty > 0)
         kappa = sgdcore.curvature(self.quadratic.hessian, config.weight_decay).condition_number
         return sgdcore.Limits(minibatch, kappa)
 
@@ -268,8 +295,9 @@ def _connect(address: str) -> Any:
 
 
 def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any,
-             lang: str) -> tuple[float, sgdcore.Dataset]:
-    """One pass over the partitions, on the workers: ``β`` (the largest ``‖[x, 1]‖²``) and a random sample of
+             lang: str) -> tuple[tuple[float, ...], sgdcore.Dataset]:
+    """One pass over the partitions, on the workers: each partition's ``β`` (its largest ``‖[x, 1]‖²``, in file
+    order, the partitions with rows) and a random sample of
     about :data:`SAMPLE_ROWS` rows, drawn in proportion to each partition's rows. Only those come back. The
     progress bar speaks ``lang``."""
     features = list(data.feature_names)
@@ -290,11 +318,11 @@ def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any
         results[where[future.key]] = result
         bar.progress(done / len(futures), text=text_in(lang, "large_data.pass_sample", done=done,
                                                         total=len(futures)))
-    largest_squared_row = max(float(result[0]) for result in results) + 1.0
+    partition_squared_rows = tuple(float(result[0]) + 1.0 for result in results)
     frame = np.concatenate([result[1].to_numpy(dtype=np.float64) for result in results])
     sample = sgdcore.Dataset(np.ascontiguousarray(frame[:, :-1]), frame[:, -1].copy(), data.feature_names,
                              data.target_name)
-    return largest_squared_row, sample
+    return partition_squared_rows, sample
 
 
 def read_files(path: str, target: str, features: list[str], missing: str, non_numeric: str, address: str,
@@ -328,10 +356,10 @@ def read_files(path: str, target: str, features: list[str], missing: str, non_nu
         if condition > distributed.CONDITION_LIMIT:
             bar.progress(0.0, text=text_in(lang, "large_data.pass_qr", condition=kappa_text(condition)))
         optimum = distributed.closed_form(data, "auto", client=client)
-        largest_squared_row, sample = _measure(data, client, seed, bar, lang)
+        partition_squared_rows, sample = _measure(data, client, seed, bar, lang)
     finally:
         bar.empty()
-    return LargeProblem(data, optimum, largest_squared_row, sample, address.strip())
+    return LargeProblem(data, optimum, max(partition_squared_rows), sample, address.strip(), partition_squared_rows)
 
 
 def use_dask(problem: LargeProblem, name: str, key: str) -> None:

@@ -40,6 +40,9 @@ class DistributedData:
         Rows in the files, before any row was dropped.
     moments : Moments
         The sufficient statistics of the cleaned data.
+    partition_moments : tuple of Moments
+        Each partition's, in file order: SGD draws each batch from one partition's rows, whose curvature on
+        files sorted by a column can be far from the whole's.
     notices : tuple of Notice
         What was dropped, filled in or encoded, as :func:`sgdcore.dataset_from_frame` says it
         (:mod:`sgdcore.io.notices`).
@@ -52,6 +55,7 @@ class DistributedData:
     rows_read: int
     moments: Moments
     notices: tuple[str, ...] = field(default=())
+    partition_moments: tuple[Moments, ...] = field(default=())
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -186,7 +190,7 @@ def load(
     rows_read = sum(scan["rows"] for scan in scans)
     _check_solvable(moments, plan.feature_names, rows_read - moments.count)
     return DistributedData(os.fspath(path), tuple(pieces), plan, np.array([m.count for m in per_partition]),
-                           rows_read, moments, (*source.notices, *notices))
+                           rows_read, moments, (*source.notices, *notices), tuple(per_partition))
 
 
 def _run_on_partitions(client: Client, function: Callable, pieces: Sequence[Piece], plan: Plan,
