@@ -259,6 +259,20 @@ def test_a_standardised_run_at_its_noise_floor_gives_its_losses_in_the_table_s_u
     assert f"in the target's own units, as in the table's loss gap: {gap:.4g} above the optimum's" in verdict
 
 
+@pytest.mark.parametrize("standardize", ["1", "0"])
+def test_a_standardised_run_s_relative_distance_says_it_is_the_standardised_model_s(standardize: str) -> None:
+    """The verdict's relative distance is between the model's parameters, standardised when the data is; the table's
+    relative error between the coefficients in the data's units: 0.29% beside 5.4% on a one-hot file, unexplained.
+    Standardised, the verdict says which is which; as the data is, the two are one and it says nothing."""
+    at = app(standardize=standardize, epochs="1", learning_rate="0.01")
+    problem = problem_of(at)
+    progress = train(at)
+    assert sgdcore.diagnose(problem, config_of(at), progress).verdict == "far_from_optimum"
+    verdict = " ".join(texts(at.main.warning))
+    note = "The relative distance is between the standardised model's parameters"
+    assert (note in verdict) is (standardize == "1"), verdict
+
+
 def open_page(at: AppTest, page: str) -> AppTest:
     return at.switch_page(f"pages/{page}.py").run()
 

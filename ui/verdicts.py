@@ -371,9 +371,11 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         losses = progress.epoch_train_loss
         text = t("verdicts.diverging", first=losses[0], last=losses[-1], **numbers)
         return _with_fixes("error", text, limits, sgdcore.check_learning_rate(problem, config, limits).suggestions)
+    # Standardised, the distance is the model's, in the standardised units the charts draw; the table's are the data's.
+    units = t("verdicts.standardised_distance") if problem.scaler is not None else ""
     if diagnosis.verdict == "at_optimum":
         return Message("success", t("verdicts.at_optimum", lead=lead, target=_target(diagnosis), distance=distance,
-                                    r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)))
+                                    r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)) + units)
     if diagnosis.verdict == "noise_floor":
         text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
                  distance=distance, target=_target(diagnosis), **numbers)
@@ -384,7 +386,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         if problem.scaler is not None:  # the loss chart's units are the standardised target's, the table's its own
             square = problem.scaler.target_std ** 2
             text += t("verdicts.noise_floor_own_units", gap=diagnosis.loss_gap * square,
-                      excess=diagnosis.floor.excess_loss * square)
+                      excess=diagnosis.floor.excess_loss * square) + units
         return Message("info", text, settable_suggestions(diagnosis.suggestions))
     if diagnosis.verdict == "oscillating":
         swing = diagnosis.oscillation
@@ -394,7 +396,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         else:
             text = t("verdicts.oscillating", distance=distance, target=_target(diagnosis), **numbers)
         return Message("warning", text, settable_suggestions(diagnosis.suggestions))
-    return Message("warning", _far_text(diagnosis, progress), settable_suggestions(diagnosis.suggestions))
+    return Message("warning", _far_text(diagnosis, progress) + units, settable_suggestions(diagnosis.suggestions))
 
 
 def _growing(progress: sgdcore.Progress) -> bool:
