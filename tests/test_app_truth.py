@@ -672,7 +672,8 @@ def test_the_train_page_does_not_expect_divergence_of_a_run_its_schedule_brings_
         warning = " ".join(texts(at.main.warning))
         assert (expect in warning) is diverges, warning
         if not diverges:
-            assert ("from step 1 on" if lang == "en" else "从第 1 步起") in warning, warning
+            # The first step at 1.5 times, the second at 0.75 times: below from the second on.
+            assert ("from step 2 on" if lang == "en" else "从第 2 步起") in warning, warning
         at.button(key="train_button").click().run()
         no_exceptions(at)
         assert (at.session_state["train_run"]["progress"].status == "diverged") is diverges, schedule

@@ -187,8 +187,8 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
         text = t(f"verdicts.rate.{key}", full_ratio=check.learning_rate / limit.full_batch, **numbers)
         below = None if config.schedule.constant_rate else steps_above(config, limit.n_rows, limit.full_batch)
         if below is not None:  # a decaying schedule takes the rate below the limit before the run ends
-            text = t(f"verdicts.rate.{key}_lowered", full_ratio=check.learning_rate / limit.full_batch, step=below,
-                     **numbers)
+            text = t(f"verdicts.rate.{key}_lowered", full_ratio=check.learning_rate / limit.full_batch,
+                     step=below + 1, **numbers)  # steps counted from 1, as the progress bar counts them
         return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.crossed == "minibatch":
         key = "above_lower_bound" if limit.kind == "lower_bound" else "minibatch"
