@@ -805,6 +805,49 @@ def test_a_comma_between_thousands_or_before_decimals_is_decided_by_the_file_and
     assert read_table(b"a;b\n1.234,5;1\n1.000.000;2\n").frame["a"].tolist() == [1234.5, 1e6]
 
 
+# A European spreadsheet's Einwohner, whole numbers with points between thousands, beside its decimal commas
+EURO_THOUSANDS = "Wohnfläche;Einwohner;Miete\n45,4;28.779;638,05\n89,9;15.711;888,23\n102,2;329;1.045,27\n"
+
+
+def test_whole_numbers_with_points_between_thousands_in_a_file_with_decimal_commas_are_thousands() -> None:
+    table = read_table(EURO_THOUSANDS.encode("cp1252"))
+    assert table.frame["Einwohner"].tolist() == [28779.0, 15711.0, 329.0]
+    assert table.frame["Miete"].tolist() == [638.05, 888.23, 1045.27]
+    assert table.number_formats["Einwohner"] == (".", "")
+    said = [notice for notice in table.notices if notice.kind == "thousands_points"]
+    assert said == ["Read 'Einwohner' as whole numbers with '.' between thousands ('28.779' is 28,779), as this file "
+                    "writes decimals with a comma (in 'Wohnfläche', 'Miete')."]
+    assert said[0].fields == {"column": "Einwohner", "example": "28.779", "value": 28779.0,
+                              "decimal_columns": ["Wohnfläche", "Miete"]}
+
+
+@pytest.mark.parametrize("raw", [
+    b"a,b\n1.234,1\n2.5,2\n0.125,3\n",  # a US file: decimal points
+    b"a;b\n1.234;1\n2.500;2\n",  # no decimal comma anywhere: nothing says the point is not a decimal point
+    b"a;b;c\n1.234;1,5;1\n2.5;2,5;2\n",  # a point before one or two digits is a decimal point, whatever the file
+])
+def test_a_point_stays_a_decimal_point_where_nothing_says_otherwise(raw: bytes) -> None:
+    table = read_table(raw)
+    assert table.frame["a"].tolist() == pd.read_csv(io.BytesIO(raw), sep=table.delimiter)["a"].tolist()
+    assert "a" not in table.number_formats and all(notice.kind != "thousands_points" for notice in table.notices)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    whole=st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=12),
+    decimals=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=12, max_size=12),
+)
+def test_any_whole_numbers_written_with_points_between_thousands_beside_decimal_commas_read_back_exactly(
+    whole: list[int], decimals: list[float]
+) -> None:
+    lines = ["whole;decimal"] + [f"{format(number, ',').replace(',', '.')};{f'{decimal:.3f}'.replace('.', ',')}"
+                                 for number, decimal in zip(whole, decimals, strict=False)]
+    table = read_table("\n".join(lines).encode())
+    assert table.frame["whole"].tolist() == [float(number) for number in whole]
+    if any(abs(number) >= 1000 for number in whole) and table.frame["whole"].dtype == np.float64:
+        assert table.number_formats["whole"] in ((".", ""), (".", ","))  # 1.234.567 is text to pandas
+
+
 @pytest.mark.parametrize("values", [
     ["$1,234.50", "$2"], ["12 kg", "3 kg"], ["1,2,3", "4"], ["2024.01.05", "2024.02.05"], ["1 2", "3"], ["1,23,4", "5"],
 ])

@@ -66,6 +66,8 @@ def sample_notices() -> list[Notice]:
     gives (``sgdcore.distributed``, which needs a cluster), by the functions its plan calls."""
     made = [*read_notices(), *read_table("面积,价格\n1,2\n3,4\n".encode("gbk")).notices,
             *read_table("Preis (€),y\n1,2\n".encode("cp1252")).notices,
+            *[said for said in read_table(b"Preis;Einwohner\n1,5;28.779\n2,5;329\n").notices
+              if said.kind == "thousands_points"],
             *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"), *cleaned("mean", "onehot", "drop")]
     single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
     made += dataset_from_frame(single, "y", non_numeric="onehot").notices

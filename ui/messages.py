@@ -267,6 +267,8 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                  "files": names(f["files"])},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},
+    "thousands_points": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),
+                                   "value": f["value"], "decimal_columns": names(f["decimal_columns"])},
     # Text columns
     "text_dropped": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     "one_hot": lambda f: {"column": echo(str(f["column"])), "values": f["values"], "count": len(f["columns"]),

@@ -16,8 +16,8 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "text_dropped", "one_hot",
-    "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
+    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "text_dropped",
+    "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
 )
 
@@ -54,6 +54,16 @@ def number_format(column: str, thousands: str, decimal: str) -> Notice:
     between = f"{echo(thousands)} between thousands and " if thousands else ""
     text = f"Read {quoted([column])} as numbers written with {between}{echo(decimal)} before the decimals."
     return Notice(text, "number_format", column=str(column), thousands=thousands, decimal=decimal)
+
+
+def thousands_points(column: str, example: str, value: float, decimal_columns: Sequence[str]) -> Notice:
+    """A column pandas read as decimals (``example``, e.g. ``"28.779"``) was read as whole numbers with points
+    between thousands (``value``, 28779), the file's ``decimal_columns`` writing decimals with a comma."""
+    decimal_columns = [str(name) for name in decimal_columns]
+    text = (f"Read {quoted([column])} as whole numbers with '.' between thousands ({echo(example)} is {value:,.0f}), "
+            f"as this file writes decimals with a comma (in {quoted(decimal_columns)}).")
+    return Notice(text, "thousands_points", column=str(column), example=example, value=value,
+                  decimal_columns=decimal_columns)
 
 
 def text_dropped(columns: Sequence[object]) -> Notice:

@@ -16,6 +16,11 @@ So ``1,234`` is 1234 in a comma-separated file and 1.234 in a semicolon-separate
 holds ``1,5`` beside ``1,234`` has decimal commas everywhere. Thousands groups must have three digits,
 which keeps ``1,5`` from being read as fifteen. A minus may be written ``−`` (U+2212), spaces as no-break
 spaces; anything else (a currency sign, a unit) leaves the column as text.
+
+pandas reads ``28.779`` as 28.779, a number, and a European spreadsheet means 28779 by it. In a file whose other
+columns write their decimals with a comma, :func:`whole_numbers_with_points` reads such a column again, from its
+text: every value an integer, some with ``.`` between groups of three digits. In a file with no decimal comma
+``28.779`` stays 28.779, as pandas reads it.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
     """A regular expression for a whole number written with these separators (either may be absent)."""
     integer = r"\d+" if not thousands else rf"(?:\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|\d+)"
     return re.compile(rf"[+-]?(?:{integer}(?:{re.escape(decimal)}\d*)?|{re.escape(decimal)}\d+)(?:[eE][+-]?\d+)?")
+
+
+# An integer with points between its thousands (28.779, 1.234.567), or without (329)
+WHOLE_WITH_POINTS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+|[+-]?\d+")
 
 
 def _plain(values: pd.Series) -> pd.Series:
@@ -77,3 +86,18 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
         return pd.Series(values, index=series.index, name=series.name), (thousands, decimal)
     return None
+
+
+def whole_numbers_with_points(written: pd.Series) -> pd.Series | None:
+    """A column pandas read as decimals, from its ``written`` text, as whole numbers with ``.`` between thousands
+    (``28.779`` → 28779.0); ``None`` unless every value is an integer so written and one has a point.
+
+    Only for a file whose decimals are written with a comma: there a point cannot be a decimal point.
+    """
+    present = _plain(written.dropna())
+    if len(present) == 0 or not present.str.fullmatch(WHOLE_WITH_POINTS).all() or not present.str.contains(
+            ".", regex=False).any():
+        return None
+    values = np.full(len(written), np.nan)
+    values[written.notna().to_numpy()] = present.str.replace(".", "", regex=False).astype(np.float64).to_numpy()
+    return pd.Series(values, index=written.index, name=written.name)

@@ -5,7 +5,8 @@ Windows-1252 for Western text with its € and curly quotes, as Excel on Windows
 lines the delimiter; a line may end in a line feed or in a
 carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
 whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
-written with thousands separators or decimal commas are read as numbers (``numbers``). Every problem is a
+written with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal
+commas, ``28.779`` is 28779. Every problem is a
 :class:`~sgdcore.errors.DataError` that names the line and says what to fix.
 """
 
@@ -29,7 +30,7 @@ import pandas as pd
 from sgdcore.errors import DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import column_kind, quoted
-from sgdcore.io.numbers import as_numbers
+from sgdcore.io.numbers import as_numbers, whole_numbers_with_points
 
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -68,8 +69,9 @@ class Table:
         What the user should know about how the file was read (:mod:`sgdcore.io.notices`).
 
     number_formats : dict of str to (str, str)
-        The columns read as numbers although pandas read them as text: their thousands and decimal
-        separators (``""`` for none), e.g. ``{"price": (",", ".")}``.
+        The columns read as numbers although pandas read them as text, or as decimals: their thousands and
+        decimal separators (``""`` for none), e.g. ``{"price": (",", ".")}``; ``(".", "")`` for whole numbers with
+        points between thousands (``28.779``) in a file whose other columns write decimals with a comma.
     """
 
     frame: pd.DataFrame
@@ -125,6 +127,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),)}.get(encoding, ())
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items())
+    notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats)
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
 
 
@@ -162,6 +165,36 @@ def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> dict[str, tupl
             if read is not None:
                 frame[name], formats[name] = read
     return formats
+
+
+def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding: str, delimiter: str,
+                           number_formats: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """In a file whose decimals are written with a comma, replace, in place, each column pandas read as decimals
+    that holds whole numbers with points between thousands (``28.779``); add it to ``number_formats`` as
+    ``(".", "")``, and return a notice for each.
+
+    Only there: in a file with no decimal comma, ``28.779`` may be a decimal, and stays one.
+    """
+    with_commas = [name for name, (_, decimal) in number_formats.items() if decimal == ","]
+    floats = [position for position, name in enumerate(frame.columns)
+              if pd.api.types.is_float_dtype(frame[name].dtype) and frame[name].notna().any()]
+    if not with_commas or not floats:
+        return ()
+    source = io.BytesIO(content) if isinstance(content, bytes) else content
+    # Their text, read again: pandas kept only the numbers (28.779, and 1.2 for "1.200")
+    written = pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None,
+                          usecols=floats, dtype=str)
+    notices = []
+    for position, raw in zip(floats, written.columns, strict=True):
+        read = whole_numbers_with_points(written[raw])
+        if read is None:
+            continue
+        name = frame.columns[position]
+        example = written[raw][written[raw].str.contains(".", regex=False, na=False)].iloc[0].strip()
+        frame[name] = read.set_axis(frame.index).rename(name)
+        number_formats[name] = (".", "")
+        notices.append(notice.thousands_points(name, example, float(example.replace(".", "")), with_commas))
+    return tuple(notices)
 
 
 def _content(source: str | os.PathLike | bytes | BinaryIO) -> tuple[bytes | Path, str]:
