@@ -69,7 +69,7 @@ if "error" in parsed:
 
 table = parsed["table"]
 frame = table.frame
-st.caption(t("data.table", name=table.name, rows=len(frame), columns=frame.shape[1],
+st.caption(t("data.table", name=table.name, **messages.sized(len(frame), columns=frame.shape[1]),
              separated=messages.separated(table.delimiter), encoding=table.encoding))
 for notice in table.notices:
     st.caption(messages.notice_text(notice))
@@ -127,10 +127,11 @@ for notice in dataset.notices:
 st.caption(t("data.sidebar_settings"))
 current_csv = state.get(CSV_KEY)
 if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":
-    st.success(t("data.using", name=table.name, rows=dataset.n_rows, features=dataset.n_features,
+    st.success(t("data.using", name=table.name, **messages.sized(dataset.n_rows, features=dataset.n_features),
                  names=messages.listed(dataset.feature_names, dataset.n_features, limit=8),
                  target=dataset.target_name), icon="✅")
 else:
     st.button(t("data.use"), type="primary", icon=":material/check:",
               on_click=use_csv, args=(dataset, table.name, dataset_key),
-              help=t("data.use_help", rows=dataset.n_rows, features=dataset.n_features, target=dataset.target_name))
+              help=t("data.use_help", **messages.sized(dataset.n_rows, features=dataset.n_features),
+                     target=dataset.target_name))

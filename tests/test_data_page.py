@@ -132,6 +132,22 @@ def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict,
     assert_speaks_the_page(message)
 
 
+@pytest.mark.parametrize(("language", "one_row", "using"), [
+    ("en", "**one.csv**: 1 row × 3 columns, comma-separated, utf-8.",
+     "Using two.csv: 2 rows, 1 feature (a) to predict y."),
+    ("zh-CN", "**one.csv**：1 行 × 3 列，", "正在使用 two.csv：2 行，1 个特征（a），预测 y。"),
+])
+def test_the_page_counts_one_row_and_one_feature_in_the_singular(language: str, one_row: str, using: str) -> None:
+    at = upload(open_page(app(lang=language), "data"), "one.csv", b"a,b,y\n1,2,3\n")
+    no_exceptions(at)
+    assert any(caption.value.startswith(one_row) for caption in at.caption), [c.value for c in at.caption]
+    at = upload(at, "two.csv", b"a,y\n1,2\n2,5\n")
+    use = button(at, "Use this dataset" if language == "en" else "使用这个数据集")
+    assert use.help == {"en": "2 rows, 1 feature → y", "zh-CN": "2 行，1 个特征 → y"}[language]
+    use.click().run()
+    assert at.success[0].value.startswith(using), at.success[0].value
+
+
 def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short() -> None:
     assert messages.data_error(DataError("Plain.")) == "Plain."
     assert messages.data_error(DataError("Other fields.", "unreadable", file="a.csv")) == "Other fields."

@@ -21,7 +21,7 @@ import sgdcore
 from ui.errors import error_text
 from ui.i18n import t
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
-from ui.messages import listed_numbers
+from ui.messages import listed_numbers, sized
 from ui.settings import BY_KEY, MAX_FEATURES, parse_weights, value
 
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
@@ -45,7 +45,8 @@ BUDGET.on_shortage(DATA_CACHE.clear)
 def synthetic_dataset(n_rows: int, weights: tuple[float, ...], bias: float, noise: float, seed: int) -> sgdcore.Dataset:
     """The synthetic dataset, made once for every session that asks for it, if it and its problem fit now."""
     def make() -> sgdcore.Dataset:
-        with BUDGET.reserve(synthetic_peak(n_rows, len(weights)), t("data.making", rows=n_rows, features=len(weights)),
+        with BUDGET.reserve(synthetic_peak(n_rows, len(weights)),
+                            t("data.making", **sized(n_rows, features=len(weights))),
                             per_unit=synthetic_peak(1, len(weights))):
             return sgdcore.synthetic(n_rows, weights, bias, noise, seed)
 
@@ -68,7 +69,7 @@ def cached_problem(
     """The dataset's problem (split, scaling, closed form), made once for every session, if it fits now."""
     def make() -> sgdcore.Problem:
         with BUDGET.reserve(problem_peak(data.n_rows, data.n_features),
-                            t("data.solving", rows=data.n_rows, features=data.n_features),
+                            t("data.solving", **sized(data.n_rows, features=data.n_features)),
                             per_unit=problem_peak(1, data.n_features)), \
                 st.spinner(t("data.solving_spinner")):
             return sgdcore.make_problem(data, standardize=standardize, test_fraction=test_fraction, seed=seed)
@@ -86,7 +87,7 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
         if upload is None:
             raise ValueError(t("data.no_csv"))
         data = upload["dataset"]
-        return data, upload["key"], t("data.csv", name=upload["name"], rows=data.n_rows, features=data.n_features)
+        return data, upload["key"], t("data.csv", name=upload["name"], **sized(data.n_rows, features=data.n_features))
     weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:

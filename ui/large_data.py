@@ -479,7 +479,8 @@ def data_section(in_use: Any) -> None:
     else:
         st.button(t("data.use"), type="primary", icon=":material/check:", on_click=use_dask,
                   args=(problem, path, key), key="use_dask",
-                  help=t("data.use_help", rows=data.n_rows, features=data.n_features, target=data.target_name))
+                  help=t("data.use_help", **messages.sized(data.n_rows, features=data.n_features),
+                         target=data.target_name))
 
 
 __all__ = ["LargeProblem", "Rows", "data_section", "on_cloud", "read_files", "use_dask"]

@@ -75,6 +75,12 @@ def separated(delimiter: str) -> str:
     return t("messages.separated", word=delimiter_word(delimiter))
 
 
+def sized(rows: int, **counts: int) -> dict[str, str]:
+    """``{"rows": "1 row", "features": "3 features"}``: counts of rows, and of ``columns`` or ``features``, worded
+    in the page's language (one row, two rows) for a text that says a table's size."""
+    return {name: tn(f"data.{name}", count) for name, count in {"rows": rows, **counts}.items()}
+
+
 # Values and lists, cut to a readable length
 
 def short(text: object, limit: int = ECHO_CHARACTERS, lang: str | None = None) -> str:

@@ -18,6 +18,7 @@ import sgdcore
 from sgdcore.io import column_summary, dataset_from_frame, read_table
 from ui.i18n import t
 from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, size_text, upload_peak
+from ui.messages import sized
 
 
 def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
@@ -53,7 +54,8 @@ def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], 
         summary = parsed["summary"].set_index("column")
         text = [column for column in features if summary.loc[column, "type"] == "text"]
         width += int(sum(summary.loc[column, "unique"] - 2 for column in text))
-    with BUDGET.reserve(dataset_from_table_peak(len(frame), width), t("data.making", rows=len(frame), features=width),
+    with BUDGET.reserve(dataset_from_table_peak(len(frame), width),
+                        t("data.making", **sized(len(frame), features=width)),
                         per_unit=dataset_from_table_peak(1, width)):
         return dataset_from_frame(frame, target, list(features), missing=missing, non_numeric=non_numeric,
                                   infinite=infinite)
