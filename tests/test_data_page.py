@@ -132,6 +132,27 @@ def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict,
     assert_speaks_the_page(message)
 
 
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_infinite_values_in_the_target_say_so_and_how_to_fix_them(monkeypatch, language: str) -> None:
+    """Removing columns from the features cannot fix a target's infinite values: dropping those rows or choosing
+    another target can."""
+    monkeypatch.setattr("ui.i18n.language", lambda: language)
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "y": [1.0, np.inf, 3.0, -np.inf]}), "y")
+    assert caught.value.fields == {"counts": {"y": 2}, "rows": 2, "target": "y"}
+    said = {"en": ["The target column 'y' holds infinite values (inf or -inf): in 2 row(s), in 'y' (2, the target).",
+                   "Under “Infinite values (inf, -inf)”, choose “Drop those rows”", "choose another “Target column”"],
+            "zh-CN": ["目标列 'y' 含有无穷值", "请在“无穷值（inf、-inf）”中选择“删除这些行”",
+                      "另选一个“目标列”"]}[language]
+    message = messages.data_error(caught.value)
+    assert all(part in message for part in said), message
+    assert messages.features_label() not in message
+    # In a feature, removing it from the features still helps
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(pd.DataFrame({"a": [1.0, np.inf, 3.0, 4.0], "y": [1.0, 2.0, 3.0, 5.0]}), "y")
+    assert messages.features_label() in messages.data_error(caught.value)
+
+
 @pytest.mark.parametrize(("language", "one_row", "using"), [
     ("en", "**one.csv**: 1 row × 3 columns, comma-separated, utf-8.",
      "Using two.csv: 2 rows, 1 feature (a) to predict y."),

@@ -610,12 +610,13 @@ def test_missing_text_values_with_onehot_are_dropped_or_imputed() -> None:
 
 
 def test_infinite_values_are_named_with_counts() -> None:
-    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1\) contain infinite values .* fix or remove"):
+    with pytest.raises(DataError, match=r"Column\(s\) 'a' \(2\), 'y' \(1, the target\) contain infinite values .* fix "
+                                        r"or remove them in the file, or choose another target\."):
         dataset_from_frame(frame(a=[np.inf, 1.0, -np.inf, 2.0], b=[1.0, 2.0, 3.0, 4.0], y=[1.0, 2.0, np.inf, 3.0]), "y")
 
 
 def test_infinite_values_from_a_file() -> None:
-    with pytest.raises(DataError, match=r"'x' \(1\) contain infinite values"):
+    with pytest.raises(DataError, match=r"'x' \(1\) contain infinite values .* or deselect those columns\."):
         load_csv(b"x,y\n1,2\ninf,3\n2,5\n")
 
 
@@ -937,7 +938,7 @@ def test_rows_with_infinite_values_can_be_dropped_with_a_notice() -> None:
     with pytest.raises(DataError) as caught:
         dataset_from_frame(table, "y")
     assert caught.value.problem == "infinite_values"
-    assert caught.value.fields == {"counts": {"a": 1, "b": 1, "y": 1}, "rows": 3}
+    assert caught.value.fields == {"counts": {"a": 1, "b": 1, "y": 1}, "rows": 3, "target": "y"}
     assert load_csv(b"a,y\n1,2\ninf,3\n2,5\n3,4\n", infinite="drop").n_rows == 3
     with pytest.raises(ConfigError, match=r"infinite must be one of 'error', 'drop'; got 'mean'"):
         dataset_from_frame(table, "y", infinite="mean")

@@ -204,7 +204,8 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "missing_values": lambda f: {"values": sum(f["counts"].values()), "rows": f["rows"],
                                  "columns": counts(f["counts"], f.get("target")), "choose": choose(
                                      missing_label(), missing_labels()["drop"], missing_labels()["mean"])},
-    "infinite_values": lambda f: {"rows": f["rows"], "columns": counts(f["counts"]),
+    "infinite_values": lambda f: {"rows": f["rows"], "columns": counts(f["counts"], f.get("target")),
+                                  "target": echo(str(f.get("target"))),
                                   "choose": choose(infinite_label(), infinite_labels()["drop"])},
     "no_values": lambda f: {"column": echo(str(f["column"]))},
     "not_finite": lambda f: {"count": f["count"], "choose": choose(missing_label(), missing_labels()["drop"]),
@@ -220,9 +221,11 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 
 def problem_key(problem: str, fields: Mapping[str, Any]) -> str:
     """The catalogue key of a problem's text: ``messages.<problem>``, or its variant for the fields given
-    (rows too few *after dropping* some)."""
+    (rows too few *after dropping* some, infinite values *in the target*)."""
     if problem == "too_few_rows" and fields.get("dropped"):
         return "messages.too_few_rows_after_dropping"
+    if problem == "infinite_values" and fields.get("target") in fields.get("counts", {}):
+        return "messages.infinite_values_in_target"  # deselecting features does not help: another target does
     return f"messages.{problem}"
 
 

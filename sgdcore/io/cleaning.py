@@ -87,7 +87,7 @@ def dataset_from_frame(
     features, text_features, notices = _handle_non_numeric(frame, features, non_numeric)
     keep, missing_notices = _rows_to_keep(frame, target, features, missing)
     numeric_columns = [target, *(name for name in features if name not in text_features)]
-    keep, infinite_notices = _drop_infinite(frame, numeric_columns, keep, infinite)
+    keep, infinite_notices = _drop_infinite(frame, target, numeric_columns, keep, infinite)
     X, names, encode_notices = _feature_matrix(frame, features, text_features, keep)
     if not names:
         raise DataError(
@@ -243,9 +243,10 @@ def _rows_to_keep(
 
 
 def _drop_infinite(
-    frame: pd.DataFrame, numeric_columns: list[str], keep: np.ndarray, infinite: str
+    frame: pd.DataFrame, target: str, numeric_columns: list[str], keep: np.ndarray, infinite: str
 ) -> tuple[np.ndarray, list[Notice]]:
-    """``keep`` without the rows that hold inf or -inf in ``numeric_columns``, and a notice; or an error."""
+    """``keep`` without the rows that hold inf or -inf in ``numeric_columns`` (the target's among them), and a
+    notice; or an error."""
     infinite_rows = np.zeros(len(frame), dtype=bool)
     counts = {}
     for name in frame.columns:  # in table order
@@ -256,10 +257,12 @@ def _drop_infinite(
     if not counts:
         return keep, []
     if infinite == "error":
+        # A target's infinite values are not fixed by deselecting features: by another target
+        fix = "choose another target" if target in counts else "deselect those columns"
         raise DataError(
-            f"Column(s) {counted(counts)} contain infinite values (inf or -inf). Drop those rows "
-            "(infinite='drop'), fix or remove them in the file, or deselect those columns.",
-            "infinite_values", counts=counts, rows=int(infinite_rows.sum()),
+            f"Column(s) {counted(counts, target)} contain infinite values (inf or -inf). Drop those rows "
+            f"(infinite='drop'), fix or remove them in the file, or {fix}.",
+            "infinite_values", counts=counts, rows=int(infinite_rows.sum()), target=str(target),
         )
     dropped = infinite_rows & keep
     if not dropped.any():
