@@ -121,8 +121,8 @@ def test_every_data_problem_sgdcore_raises_is_worded_for_the_page() -> None:
      "Under “Infinite values (inf, -inf)”, choose “Drop those rows”"),
     ({"c": [f"id{i}" for i in range(150)], "a": np.arange(150.0), "y": np.arange(150.0) ** 2},
      {"non_numeric": "onehot"}, "under “Non-numeric feature columns”, choose “Drop those columns”"),
-    ({"a": [1.0, np.nan, np.nan], "y": [1.0, 2.0, 3.0]}, {"missing": "drop"},
-     "Under “Missing values”, choose “Fill with the column mean”"),
+    ({"a": [1.0, 2.0, np.nan, np.nan], "b": [np.nan, np.nan, 1.0, 2.0], "y": [1.0, 2.0, 3.0, 5.0]},
+     {"missing": "drop"}, "; under “Missing values”, choose “Fill with the column mean”; or"),
 ])
 def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict, options: dict, said: str) -> None:
     with pytest.raises(DataError) as caught:
@@ -130,6 +130,49 @@ def test_data_errors_name_the_page_options_not_sgdcore_parameters(columns: dict,
     message = messages.data_error(caught.value)
     assert said in message
     assert_speaks_the_page(message)
+
+
+@pytest.mark.parametrize(("columns", "options", "said", "not_said"), [
+    # The target's own gaps: another target, never the mean (which left the same rows, and the same message)
+    ({"a": [1.0, 2.0, 3.0], "y": [1.0, np.nan, np.nan]}, {"missing": "mean"},
+     {"en": "in 'y' (2, the target); least squares needs at least 2. Choose another “Target column” ('y' has values, "
+            "neither missing nor infinite, in only 1 row(s)), or fill in the values in the file.",
+      "zh-CN": "请另选一个“目标列”（'y' 只有 1 行的值既不缺失也不是无穷值），或在文件中补全这些值。"},
+     {"en": "Fill with the column mean", "zh-CN": "用列均值填充"}),
+    # A feature with no value: remove it, never fill it with a mean it does not have
+    ({"a": [1.0, 2.0, 3.0, 4.0], "e": [np.nan] * 4, "y": [1.0, 2.0, 3.0, 5.0]}, {"missing": "drop"},
+     {"en": "in 'e' (4); least squares needs at least 2. Remove 'e' from the “Feature columns”, or fill in the values "
+            "in the file.", "zh-CN": "请将 'e' 从“特征列”中移除，或在文件中补全这些值。"},
+     {"en": "Fill with the column mean", "zh-CN": "用列均值填充"}),
+    # Both help: both said
+    ({"a": [1.0, 2.0, np.nan, np.nan], "b": [np.nan, np.nan, 1.0, 2.0], "y": [1.0, 2.0, 3.0, 5.0]},
+     {"missing": "drop"},
+     {"en": "Remove 'a' from the “Feature columns”; under “Missing values”, choose “Fill with the column mean”; or "
+            "fill in the values in the file.",
+      "zh-CN": "请将 'a' 从“特征列”中移除；在“缺失值”中选择“用列均值填充”；或在文件中补全这些值。"},
+     {"en": "Target column", "zh-CN": "目标列"}),
+])
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_too_few_rows_left_says_which_columns_dropped_them_and_only_what_would_help(
+    monkeypatch, language: str, columns: dict, options: dict, said: dict, not_said: dict
+) -> None:
+    monkeypatch.setattr("ui.i18n.language", lambda: language)
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(pd.DataFrame(columns), "y", **options)
+    message = messages.data_error(caught.value)
+    assert said[language] in message and not_said[language] not in message, message
+    assert_speaks_the_page(message)
+
+
+def test_a_file_with_a_delimiter_at_the_end_of_every_line_predicts_its_last_column_with_values() -> None:
+    content = "x1;x2;y;\n" + "".join(f"{x};{x * x % 7};{2 * x + 1};\n" for x in range(8))
+    at = upload(open_page(app(), "data"), "trailing.csv", content.encode())
+    no_exceptions(at)
+    assert not at.error
+    assert "Left out 1 column(s) that hold no value at all: 'Unnamed: 3'." in [caption.value for caption in at.caption]
+    assert choice(at, "keep_target_").value == "y" and choice(at, "keep_features_").value == ["x1", "x2"]
+    button(at, "Use this dataset").click().run()
+    assert at.success[0].value.startswith("Using trailing.csv: 8 rows, 2 features (x1, x2) to predict y.")
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))

@@ -633,6 +633,58 @@ def test_a_single_row_left_after_dropping_says_why() -> None:
         dataset_from_frame(frame(x=[1.0, np.nan, 3.0], y=[1.0, 2.0, np.nan]), "y", missing="drop")
 
 
+NAN = np.nan
+
+
+@pytest.mark.parametrize(("columns", "options", "counts", "fixes", "deselect"), [
+    # An empty feature: removing it helps, its mean does not exist
+    ({"a": [1.0, 2.0, 3.0, 4.0], "e": [NAN] * 4, "y": [1.0, 2.0, 3.0, 5.0]}, {"missing": "drop"},
+     {"e": 4}, ["deselect"], ["e"]),
+    # Features with gaps in different rows: without one of them, or with their gaps filled, enough rows are left
+    ({"a": [1.0, 2.0, NAN, NAN], "b": [NAN, NAN, 1.0, 2.0], "y": [1.0, 2.0, 3.0, 5.0]}, {"missing": "drop"},
+     {"a": 2, "b": 2}, ["deselect", "mean"], ["a"]),
+    # The only feature, with a single value: removing it leaves no feature, its mean makes it constant
+    ({"a": [1.0, NAN, NAN], "y": [1.0, 2.0, 3.0]}, {"missing": "drop"}, {"a": 2}, [], []),
+    # The target's own gaps: only another target helps, with either choice for missing values
+    ({"a": [1.0, 2.0, 3.0], "y": [1.0, NAN, NAN]}, {"missing": "drop"}, {"y": 2}, ["other_target"], []),
+    ({"a": [1.0, 2.0, 3.0], "y": [1.0, NAN, NAN]}, {"missing": "mean"}, {"y": 2}, ["other_target"], []),
+    ({"a": [1.0, 2.0, 3.0], "y": [1.0, np.inf, -np.inf]}, {"infinite": "drop"}, {"y": 2}, ["other_target"], []),
+    # Infinite values in every feature: no mean replaces them, but without one of them enough rows are left
+    ({"a": [1.0, np.inf, 3.0], "b": [1.0, 2.0, np.inf], "y": [1.0, 2.0, 3.0]}, {"infinite": "drop"},
+     {"a": 1, "b": 1}, ["deselect"], ["a"]),
+])
+def test_too_few_rows_left_names_the_columns_that_dropped_them_and_only_the_choices_that_keep_enough(
+    columns: dict, options: dict, counts: dict, fixes: list, deselect: list
+) -> None:
+    table = frame(**columns)
+    with pytest.raises(DataError, match=r"Need at least 2 rows; got \d after dropping") as caught:
+        dataset_from_frame(table, "y", **options)
+    fields = caught.value.fields
+    assert (fields["counts"], fields["fixes"], fields["columns"]) == (counts, fixes, deselect)
+    # Each choice offered works; filling with the mean, when not offered, does not
+    features = [name for name in table.columns if name != "y"]
+    if "deselect" in fixes:
+        dataset_from_frame(table, "y", [name for name in features if name not in deselect], **options)
+    if "mean" in fixes:
+        dataset_from_frame(table, "y", **{**options, "missing": "mean"})
+    elif options.get("missing") == "drop":
+        with pytest.raises(DataError):
+            dataset_from_frame(table, "y", **{**options, "missing": "mean"})
+
+
+def test_columns_with_no_value_are_left_out_with_a_notice() -> None:
+    # A semicolon at the end of every line, as some exports write, and a header over nothing
+    table = read_table(b"x1;notes;y;\n1,5;;2;\n2,5;;3;\n4;;5;\n")
+    assert list(table.frame.columns) == ["x1", "y"]
+    said = [notice for notice in table.notices if notice.kind == "empty_columns"]
+    assert said == ["Left out 2 column(s) that hold no value at all: 'notes', 'Unnamed: 3'."]
+    assert said[0].fields == {"columns": ["notes", "Unnamed: 3"]}
+    data = load_csv(b"x1;x2;y;\n1;4;2;\n2;3;3;\n4;3;5;\n")  # the target is the last column with values
+    assert (data.target_name, data.feature_names) == ("y", ("x1", "x2"))
+    # A file whose every column is empty keeps them: there is nothing else to show
+    assert list(read_table(b"a,b\n,\n,\n").frame.columns) == ["a", "b"]
+
+
 def test_constant_features_are_named() -> None:
     with pytest.raises(DataError, match=r"Feature column\(s\) 'c', 'd' are constant .* non-unique\. Deselect them"):
         dataset_from_frame(frame(a=[1.0, 2.0, 4.0, 3.0], c=[5, 5, 5, 5], d=[0.5] * 4, y=[1.0, 2.0, 3.0, 5.0]), "y")

@@ -68,6 +68,7 @@ def sample_notices() -> list[Notice]:
             *read_table("Preis (€),y\n1,2\n".encode("cp1252")).notices,
             *[said for said in read_table(b"Preis;Einwohner\n1,5;28.779\n2,5;329\n").notices
               if said.kind == "thousands_points"],
+            *read_table(b"a;;y;\n1;;2;\n3;;5;\n").notices,
             *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"), *cleaned("mean", "onehot", "drop")]
     single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
     made += dataset_from_frame(single, "y", non_numeric="onehot").notices

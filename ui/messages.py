@@ -167,8 +167,23 @@ def _dependent_features(f: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _too_few_rows(f: Mapping[str, Any]) -> dict[str, Any]:
-    return {"rows": f["rows"], "dropped": f["dropped"],
-            "choose": choose(missing_label(), missing_labels()["mean"]) if f["dropped"] else ""}
+    """Rows too few, after dropping some: where the rows went, and only the choices sgdcore found would leave
+    enough (``fixes``: another target, removing columns from the features, filling gaps with the mean), then
+    filling in the file. Without them (data in files), where the rows went is not known, nor what else helps."""
+    if not f["dropped"]:
+        return {"rows": f["rows"]}
+    fixes = [{"other_target": lambda: t("messages.rows_fix.other_target", target=echo(str(f["target"])),
+                                        target_rows=f["target_rows"], target_widget=target_label()),
+              "deselect": lambda: t("messages.rows_fix.deselect", columns=names(f["columns"]),
+                                    features_widget=features_label()),
+              "mean": lambda: choose(missing_label(), missing_labels()["mean"], start="under"),
+              }[fix]() for fix in f.get("fixes", ())] + [t("messages.rows_fix.file")]
+    if len(fixes) > 2:
+        said = t("messages.glue.alternatives").join(fixes[:-1]) + t("messages.glue.or_last_of_many") + fixes[-1]
+    else:
+        said = t("messages.glue.or_last").join(fixes)
+    where = t("messages.glue.in_columns", columns=counts(f["counts"], f.get("target"))) if f.get("counts") else ""
+    return {"rows": f["rows"], "dropped": f["dropped"], "where": where, "fixes": said[:1].upper() + said[1:]}
 
 
 PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
@@ -278,6 +293,7 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                 "example": _written_like(f["thousands"], f["decimal"])},
     "thousands_points": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),
                                    "value": f["value"], "decimal_columns": names(f["decimal_columns"])},
+    "empty_columns": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     # Text columns
     "text_dropped": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     "one_hot": lambda f: {"column": echo(str(f["column"])), "values": f["values"], "count": len(f["columns"]),

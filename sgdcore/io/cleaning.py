@@ -88,6 +88,7 @@ def dataset_from_frame(
     keep, missing_notices = _rows_to_keep(frame, target, features, missing)
     numeric_columns = [target, *(name for name in features if name not in text_features)]
     keep, infinite_notices = _drop_infinite(frame, target, numeric_columns, keep, infinite)
+    _check_rows_left(frame, target, features, numeric_columns, keep, missing)
     X, names, encode_notices = _feature_matrix(frame, features, text_features, keep)
     if not names:
         raise DataError(
@@ -99,7 +100,7 @@ def dataset_from_frame(
     if missing == "mean":
         notices += _impute_means(X, names, frame, features, keep)
     y = column_values(frame[target])[keep].astype(np.float64)  # boolean indexing: a copy, never a view of frame
-    _check_solvable(X, names, dropped=len(frame) - len(y))
+    _check_solvable(X, names)
     data = Dataset(X, y, names, str(target), notices=tuple(notices))
     data.check_values()  # values whose squares overflow: said on the Data page, before "Use this dataset"
     if X.shape[1] > 1:  # after check_values, whose values would overflow the sums; one feature is independent
@@ -346,14 +347,54 @@ def _impute_means(
     return [notice.missing_filled(counts)]
 
 
-def _check_solvable(X: np.ndarray, names: tuple[str, ...], dropped: int) -> None:
+def _check_rows_left(frame: pd.DataFrame, target: str, features: list[str], numeric_columns: list[str],
+                     keep: np.ndarray, missing: str) -> None:
+    """Fewer than 2 rows left after dropping those with missing or infinite values: an error that names the columns
+    whose values dropped them, and only the choices that would leave enough (``fixes``): another target, when the
+    target's own gaps leave too few; else removing from the features those columns (``columns``), if others remain,
+    or one of them without which enough rows are left; filling the features' gaps with their means, if the rows
+    with a target keep two different values of each feature."""
+    kept = int(keep.sum())
+    if kept >= 2 or kept == len(frame):
+        return
+    infinite = {name: np.isinf(column_values(frame[name]).astype(np.float64, copy=False)) for name in numeric_columns}
+    no_rows = np.zeros(len(frame), dtype=bool)
+    removed = {name: (frame[name].isna().to_numpy() if missing != "mean" or name == target else no_rows)
+               | infinite.get(name, no_rows) for name in frame.columns if name == target or name in features}
+    counts = {str(name): int(rows.sum()) for name, rows in removed.items() if rows.any()}  # in table order
+    with_target = ~removed[target]
+    fixes, culprits = [], []
+    if with_target.sum() < 2:
+        fixes.append("other_target")
+    else:
+        culprits = [name for name in features if (removed[name] & with_target).any()]
+        if len(culprits) == len(features):  # every feature drops rows: is there one without which enough are left?
+            culprits = [name for name in culprits if len(features) > 1 and (with_target & ~np.logical_or.reduce(
+                [removed[other] for other in features if other != name])).sum() >= 2][:1]
+        if culprits:
+            fixes.append("deselect")
+        filled = with_target & ~np.logical_or.reduce([infinite.get(name, no_rows) for name in features])
+        # Each feature needs two different values there, or its mean makes it constant
+        if missing == "drop" and all(frame[name][filled].nunique() >= 2 for name in features):
+            fixes.append("mean")
+    culprits = [str(name) for name in culprits]
+    advice = {"other_target": f"choose another target ({echo(target)} has values, neither missing nor infinite, in "
+                              f"{int(with_target.sum())} row(s))",
+              "deselect": f"deselect {quoted(culprits)}", "mean": "fill the features' gaps with their means "
+              "(missing='mean')"}
+    said = ", ".join(advice[fix] for fix in fixes) + (", or " if fixes else "") + "fill in those values in the file"
+    raise DataError(
+        f"Need at least 2 rows; got {kept} after dropping {len(frame) - kept} row(s) with missing or infinite values, "
+        f"in column(s) {counted(counts, target)}. To keep more rows, {said}.", "too_few_rows", rows=kept,
+        dropped=len(frame) - kept, counts=counts, target=str(target), target_rows=int(with_target.sum()),
+        fixes=fixes, columns=culprits,
+    )
+
+
+def _check_solvable(X: np.ndarray, names: tuple[str, ...]) -> None:
     """Least squares with a bias needs ≥ 2 rows, no constant column and more rows than features."""
     n_rows, n_features = X.shape
-    if n_rows < 2:
-        if dropped:
-            raise DataError(f"Need at least 2 rows; got {n_rows} after dropping {dropped} row(s) with missing "
-                            "or infinite values. Fill in those values or add rows of data to the file.",
-                            "too_few_rows", rows=n_rows, dropped=dropped)
+    if n_rows < 2:  # fewer left after dropping rows: said by _check_rows_left
         raise DataError(f"Need at least 2 rows; got {n_rows}. Add rows of data to the file.", "too_few_rows",
                         rows=n_rows, dropped=0)
     constant = [name for name, spread in zip(names, np.ptp(X, axis=0), strict=True) if spread == 0]

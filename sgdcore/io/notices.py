@@ -16,7 +16,8 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "text_dropped",
+    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "empty_columns",
+    "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
 )
@@ -64,6 +65,14 @@ def thousands_points(column: str, example: str, value: float, decimal_columns: S
             f"as this file writes decimals with a comma (in {quoted(decimal_columns)}).")
     return Notice(text, "thousands_points", column=str(column), example=example, value=value,
                   decimal_columns=decimal_columns)
+
+
+def empty_columns(columns: Sequence[object]) -> Notice:
+    """The columns ``columns``, which hold no value at all (as a delimiter at the end of every line makes), were
+    left out of the table."""
+    columns = [str(name) for name in columns]
+    return Notice(f"Left out {len(columns)} column(s) that hold no value at all: {quoted(columns)}.", "empty_columns",
+                  columns=columns)
 
 
 def text_dropped(columns: Sequence[object]) -> Notice:

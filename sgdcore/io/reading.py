@@ -57,7 +57,8 @@ class Table:
     Attributes
     ----------
     frame : pandas.DataFrame
-        The columns as read, names stripped of surrounding whitespace.
+        The columns as read, names stripped of surrounding whitespace; but those that hold no value at all (a
+        notice names them).
     name : str
         The file name to show to the user.
     encoding : str
@@ -128,6 +129,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
                "gb18030": (notice.chinese(),)}.get(encoding, ())
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items())
     notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats)
+    empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
+    notices += (notice.empty_columns(empty),) if empty else ()
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
 
 
@@ -154,6 +157,19 @@ def _check_text(head: bytes) -> None:
     else:
         fix = "Upload a CSV file: a text file with a header row and rows of numbers."
     raise DataError(f"This is not a CSV file: it looks like {FILE_KINDS[kind]}. {fix}", "not_text", kind=kind)
+
+
+def _leave_out_empty(frame: pd.DataFrame) -> list[str]:
+    """Remove, in place, the columns that hold no value at all, and return their names; unless every column is empty.
+
+    A delimiter at the end of every line makes one ("Unnamed: 3"), as does a header over nothing. Kept, it became the
+    default target (the last column) and could be neither predicted nor filled: every row dropped for it.
+    """
+    empty = [name for name in frame.columns if frame[name].isna().all()]
+    if not empty or len(empty) == frame.shape[1]:
+        return []
+    frame.drop(columns=empty, inplace=True)
+    return empty
 
 
 def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> dict[str, tuple[str, str]]:
