@@ -437,6 +437,23 @@ def test_quoted_prices_with_thousands_separators_are_numbers_not_identifiers() -
     assert data.feature_names == ("price",) and data.X[:3, 0].tolist() == [1000.0, 1037.5, 1075.0]
 
 
+def test_prices_with_a_currency_sign_and_a_percent_are_numbers_on_the_page_and_names_stay_text() -> None:
+    content = "item,price,discount,units\n" + "".join(
+        f'{name},"${100 + 37.5 * i:,.2f}",{i % 4 + 0.5}%,{3 * i + i % 2}\n'
+        for i, name in enumerate(["bolt", "nut", "gear", "belt", "cog", "pin"] * 5))
+    at = upload(open_page(app(), "data"), "shop.csv", content.encode())
+    no_exceptions(at)
+    captions = [caption.value for caption in at.caption]
+    assert "Read 'price' as numbers without their '$': '$100.00' is 100.0." in captions
+    assert "Read 'discount' as numbers without their '%': '0.5%' is 0.5, the number as written (not 0.005)." in captions
+    summary = at.dataframe[1].value.set_index("column")["type"]
+    assert summary.to_dict() == {"item": "text", "price": "numeric", "discount": "numeric", "units": "numeric"}
+    choice(at, "keep_non_numeric_").set_value("drop").run()
+    button(at, "Use this dataset").click().run()
+    data = at.session_state[CSV_KEY]["dataset"]
+    assert data.feature_names == ("price", "discount") and data.X[:2].tolist() == [[100.0, 0.5], [137.5, 1.5]]
+
+
 def test_the_former_target_goes_back_among_the_features() -> None:
     at = upload(open_page(app(), "data"), "rows.csv", rows_csv())
     assert (choice(at, "keep_target_").value, choice(at, "keep_features_").value) == ("y", ["a", "b"])

@@ -901,8 +901,40 @@ def test_any_whole_numbers_written_with_points_between_thousands_beside_decimal_
         assert table.number_formats["whole"] in ((".", ""), (".", ","))  # 1.234.567 is text to pandas
 
 
+@pytest.mark.parametrize(("raw", "read", "sign", "said"), [
+    (b'price,y\n"$1,234.50",1\n$2,2\n-$0.5,3\n', [1234.5, 2.0, -0.5], "$",
+     "Read 'price' as numbers without their '$': '$1,234.50' is 1,234.5."),
+    ("Miete;y\n638,05 €;1\n1.045,27 €;2\n-3 €;3\n".encode("cp1252"), [638.05, 1045.27, -3.0], "€",
+     "Read 'Miete' as numbers without their '€': '638,05 €' is 638.05."),
+    ("price,y\n£5,1\n£ 7.25,2\n".encode(), [5.0, 7.25], "£", "Read 'price' as numbers without their '£': '£5' is 5.0."),
+    ("价格,y\n￥12.5,1\n￥3,2\n".encode(), [12.5, 3.0], "￥",
+     "Read '价格' as numbers without their '￥': '￥12.5' is 12.5."),
+    (b"discount,y\n7.0%,1\n4.4%,2\n-1%,3\n", [7.0, 4.4, -1.0], "%",
+     "Read 'discount' as numbers without their '%': '7.0%' is 7.0, the number as written (not 0.07)."),
+    (b"Rabatt;y\n7,5 %;1\n12 %;2\n", [7.5, 12.0], "%",
+     "Read 'Rabatt' as numbers without their '%': '7,5 %' is 7.5, the number as written (not 0.075)."),
+])
+def test_numbers_with_a_currency_or_percent_sign_are_numbers_and_a_notice_says_what_was_left_out(
+    raw: bytes, read: list[float], sign: str, said: str
+) -> None:
+    table = read_table(raw)
+    column = table.frame.columns[0]
+    assert table.frame[column].tolist() == read
+    sign_notices = [notice for notice in table.notices if notice.kind in ("currency_sign", "percent_sign")]
+    assert sign_notices == [said] and sign_notices[0].fields["sign"] == sign
+    assert all(notice.kind != "number_format" for notice in table.notices)  # the sign's notice shows how it is written
+    assert dataset_from_frame(table.frame, "y").feature_names == (column,)
+
+
+def test_a_currency_sign_says_nothing_of_decimal_commas() -> None:
+    # "$5" fits a decimal comma as well as a point: it is no reason to read another column's 1.234 as 1234
+    table = read_table(b"a;b;y\n$5;1.234;1\n$6;2.5;2\n")
+    assert table.frame["b"].tolist() == [1.234, 2.5] and table.number_formats["a"] == ("", "")
+
+
 @pytest.mark.parametrize("values", [
-    ["$1,234.50", "$2"], ["12 kg", "3 kg"], ["1,2,3", "4"], ["2024.01.05", "2024.02.05"], ["1 2", "3"], ["1,23,4", "5"],
+    ["12 kg", "3 kg"], ["$5", "five dollars"], ["$5", "€5"], ["5%", "5"], ["%5", "%6"], ["$", "$5"], ["$$5", "$6"],
+    ["Paris", "Lyon"], ["A$", "B$"], ["1,2,3", "4"], ["2024.01.05", "2024.02.05"], ["1 2", "3"], ["1,23,4", "5"],
 ])
 def test_text_that_only_looks_like_numbers_stays_text(values: list[str]) -> None:
     raw = "a,b\n" + "".join(f'"{value}",{i}\n' for i, value in enumerate(values))

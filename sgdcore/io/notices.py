@@ -16,7 +16,8 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "empty_columns",
+    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "currency_sign",
+    "percent_sign", "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
@@ -65,6 +66,16 @@ def thousands_points(column: str, example: str, value: float, decimal_columns: S
             f"as this file writes decimals with a comma (in {quoted(decimal_columns)}).")
     return Notice(text, "thousands_points", column=str(column), example=example, value=value,
                   decimal_columns=decimal_columns)
+
+
+def sign_left_out(column: str, sign: str, example: str, value: float) -> Notice:
+    """A text column was read as numbers without the currency sign, or the percent sign, ``sign`` that every value
+    carries: ``example`` (its first value as written) is ``value``. A percent is kept as written (7.0% is 7.0)."""
+    start = f"Read {quoted([column])} as numbers without their {echo(sign)}: {echo(example)} is {value:,}"
+    if sign == "%":
+        return Notice(f"{start}, the number as written (not {value / 100:.6g}).", "percent_sign", column=str(column),
+                      sign=sign, example=example, value=value)
+    return Notice(f"{start}.", "currency_sign", column=str(column), sign=sign, example=example, value=value)
 
 
 def empty_columns(columns: Sequence[object]) -> Notice:

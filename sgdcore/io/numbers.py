@@ -15,7 +15,8 @@ Which way is decided for the whole column, as the first of these orders in which
 So ``1,234`` is 1234 in a comma-separated file and 1.234 in a semicolon-separated one, and a column that
 holds ``1,5`` beside ``1,234`` has decimal commas everywhere. Thousands groups must have three digits,
 which keeps ``1,5`` from being read as fifteen. A minus may be written ``−`` (U+2212), spaces as no-break
-spaces; anything else (a currency sign, a unit) leaves the column as text.
+spaces. A currency sign (€ $ £ ¥) before or after every value, or a percent sign after every value, is left out
+(``7.0%`` is 7.0, as written); anything else (a unit, a sign on some values only, words) leaves the column as text.
 
 pandas reads ``28.779`` as 28.779, a number, and a European spreadsheet means 28779 by it. In a file whose other
 columns write their decimals with a comma, :func:`whole_numbers_with_points` reads such a column again, from its
@@ -37,6 +38,7 @@ SPACES = {"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2212": "-"}  # no-brea
 # A quick look at a sample before the whole column: characters no such number has
 NUMBER_CHARACTERS = re.compile(r"[+-]?[\d., ]+(?:[eE][+-]?\d+)?")
 SAMPLE_VALUES = 1000
+CURRENCY_SIGNS = "€$£¥￥"  # read as numbers when every value of a column carries the same one (￥: full-width yen)
 
 
 def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
@@ -59,8 +61,34 @@ def _plain(values: pd.Series) -> pd.Series:
     return text
 
 
-def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str]] | None:
-    """The column read as float64 numbers, and its ``(thousands, decimal)`` separators; ``None`` if it is text.
+def _without_sign(text: pd.Series) -> tuple[pd.Series, str]:
+    """The values without the currency sign or the trailing percent sign that every one of them carries, before or
+    after the number, with or without a space (``$508.34``, ``-$5``, ``638,05 €``, ``7.0%``), and that sign; the
+    values as they are, and ``""``, if not every value carries the same one."""
+    first = text.iloc[0]
+    for sign in (*CURRENCY_SIGNS, "%"):
+        if sign not in first:
+            continue
+        mark = re.escape(sign)
+        before = rf"^([+-]?)\s*{mark}\s*" if sign != "%" else None
+        after = rf"\s*{mark}$"
+        where = text.str.contains(after, regex=True)
+        if before is not None:
+            where |= text.str.contains(rf"^[+-]?\s*{mark}", regex=True)
+        if not where.all() or not (text.str.count(mark) == 1).all():
+            return text, ""  # a sign on some values, or several: words, or a mix that is not one column of numbers
+        stripped = text.str.replace(after, "", regex=True)
+        if before is not None:
+            stripped = stripped.str.replace(before, r"\1", regex=True)
+        return stripped.str.strip(), sign
+    return text, ""
+
+
+def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str], str] | None:
+    """The column read as float64 numbers, its ``(thousands, decimal)`` separators (``""`` for one that no value
+    holds) and the currency or percent sign left out of every value (``""`` for none); ``None`` if it is text.
+
+    A percent sign is left out and the number kept as written: ``7.0%`` is 7.0, not 0.07.
 
     Parameters
     ----------
@@ -70,11 +98,18 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         The file's delimiter: it decides which way ``1,234`` is read (see the module's docstring).
     """
     present = series.dropna()
-    # A look at the first values first: most text columns end here, before any work on the whole column.
-    if len(present) == 0 or not _plain(present.iloc[:SAMPLE_VALUES]).str.fullmatch(NUMBER_CHARACTERS).all():
+    if len(present) == 0:
         return None
-    text = _plain(present)
+    # A look at the first values first: most text columns end here, before any work on the whole column.
+    sample, sign = _without_sign(_plain(present.iloc[:SAMPLE_VALUES]))
+    if not sample.str.fullmatch(NUMBER_CHARACTERS).all():
+        return None
+    text, whole_sign = _without_sign(_plain(present))
+    if whole_sign != sign:
+        return None
     formats = COMMA_FILE_FORMATS if delimiter == "," else OTHER_FILE_FORMATS
+    if sign:  # numbers pandas would have read, but for their sign: 508.34
+        formats = (*formats, ("", "."))
     for thousands, decimal in formats:
         if not text.str.fullmatch(number_pattern(thousands, decimal)).all():
             continue
@@ -84,7 +119,10 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         # astype(float) parses with Python's float(): correctly rounded, so "1,234.5" is exactly 1234.5.
         values = np.full(len(series), np.nan)
         values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
-        return pd.Series(values, index=series.index, name=series.name), (thousands, decimal)
+        # Only the separators the values hold: "$5" says nothing of a decimal comma
+        held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
+                     for mark in (thousands, decimal))
+        return pd.Series(values, index=series.index, name=series.name), held, sign
     return None
 
 

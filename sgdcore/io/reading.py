@@ -124,10 +124,13 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             f"The file has a header row ({quoted(frame.columns)}) but no data rows: add at least two rows "
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
-    number_formats = _read_written_numbers(frame, delimiter)
+    number_formats, signs = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),)}.get(encoding, ())
-    notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items())
+    notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
+                     if name not in signs)
+    notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
+                     for name, (sign, example) in signs.items())
     notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats)
     empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
     notices += (notice.empty_columns(empty),) if empty else ()
@@ -172,15 +175,21 @@ def _leave_out_empty(frame: pd.DataFrame) -> list[str]:
     return empty
 
 
-def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> dict[str, tuple[str, str]]:
-    """Replace, in place, each text column that holds numbers with thousands separators or decimal commas."""
-    formats = {}
+def _read_written_numbers(frame: pd.DataFrame, delimiter: str
+                          ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Replace, in place, each text column that holds numbers with thousands separators or decimal commas, or with a
+    currency or percent sign; return their separators, and the sign of those that had one with their first value
+    as written."""
+    formats, signs = {}, {}
     for name in frame.columns:
         if column_kind(frame[name]) == "text":
             read = as_numbers(frame[name], delimiter)
             if read is not None:
-                frame[name], formats[name] = read
-    return formats
+                example = str(frame[name][frame[name].notna()].iloc[0]).strip()
+                frame[name], formats[name], sign = read
+                if sign:
+                    signs[name] = (sign, example)
+    return formats, signs
 
 
 def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding: str, delimiter: str,
