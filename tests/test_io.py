@@ -863,6 +863,10 @@ EURO_THOUSANDS = "Wohnfläche;Einwohner;Miete\n45,4;28.779;638,05\n89,9;15.711;8
 
 
 def test_whole_numbers_with_points_between_thousands_in_a_file_with_decimal_commas_are_thousands() -> None:
+    # Read as text already (two points), it is not read again, nor said twice
+    twice = read_table(b"a;b\n1.234.567;1,5\n2.000.000;2,5\n")
+    assert twice.frame["a"].tolist() == [1234567.0, 2e6] and twice.number_formats["a"] == (".", ",")
+    assert [notice.kind for notice in twice.notices] == ["number_format", "number_format"]
     table = read_table(EURO_THOUSANDS.encode("cp1252"))
     assert table.frame["Einwohner"].tolist() == [28779.0, 15711.0, 329.0]
     assert table.frame["Miete"].tolist() == [638.05, 888.23, 1045.27]

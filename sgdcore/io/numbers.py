@@ -119,9 +119,10 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         # astype(float) parses with Python's float(): correctly rounded, so "1,234.5" is exactly 1234.5.
         values = np.full(len(series), np.nan)
         values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
-        # Only the separators the values hold: "$5" says nothing of a decimal comma
+        # With a sign, only the separators the values hold: "$5" says nothing of a decimal comma (without one,
+        # pandas read the column as text for its separators)
         held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
-                     for mark in (thousands, decimal))
+                     for mark in (thousands, decimal)) if sign else (thousands, decimal)
         return pd.Series(values, index=series.index, name=series.name), held, sign
     return None
 

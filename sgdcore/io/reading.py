@@ -57,8 +57,8 @@ class Table:
     Attributes
     ----------
     frame : pandas.DataFrame
-        The columns as read, names stripped of surrounding whitespace; but those that hold no value at all (a
-        notice names them).
+        The columns as read, names stripped of surrounding whitespace, but for those that hold no value at all
+        (a notice names them).
     name : str
         The file name to show to the user.
     encoding : str
@@ -202,7 +202,8 @@ def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding:
     """
     with_commas = [name for name, (_, decimal) in number_formats.items() if decimal == ","]
     floats = [position for position, name in enumerate(frame.columns)
-              if pd.api.types.is_float_dtype(frame[name].dtype) and frame[name].notna().any()]
+              if name not in number_formats and pd.api.types.is_float_dtype(frame[name].dtype)
+              and frame[name].notna().any()]  # those read from text above are read already
     if not with_commas or not floats:
         return ()
     source = io.BytesIO(content) if isinstance(content, bytes) else content
