@@ -145,7 +145,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         ``run_config``: the run's configuration, for the learning rates the charts show (by default the sidebar's);
         ``step``: the step the run takes next, its minibatch and gradients drawn on the fit and landscape charts."""
         run_config = run_config or config
-        along = {"x": x_axis, "n_rows": problem.train.n_rows}
+        along = {"x": x_axis, "n_rows": problem.train.n_rows, "standardized": problem.scaler is not None}
         loss_slot.altair_chart(charts.loss_chart(progress, problem.optimum_loss, log_scale=log_scale, noise_floor=floor,
                                                  config=run_config, **along), width="stretch")
         params_slot.altair_chart(charts.parameters_chart(progress, names, problem.optimum.params, truth, shown or [0],

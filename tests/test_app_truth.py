@@ -271,6 +271,11 @@ def test_a_standardised_run_s_relative_distance_says_it_is_the_standardised_mode
     verdict = " ".join(texts(at.main.warning))
     note = "The relative distance is between the standardised model's parameters"
     assert (note in verdict) is (standardize == "1"), verdict
+    # The loss and parameters charts draw the standardised model too, and say so under their titles.
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    subtitles = {title_text(spec): spec["title"]["subtitle"] for spec in specs if isinstance(spec.get("title"), dict)}
+    for title in ("Loss", "Parameters"):
+        assert subtitles[title].endswith("; standardised units") is (standardize == "1"), subtitles
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

@@ -295,9 +295,10 @@ REFERENCE_DASHES = {"closed_form_loss": [6, 4], "noise_floor": [2, 2]}
 
 def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bool = True,
                noise_floor: sgdcore.NoiseFloor | None = None, config: sgdcore.TrainConfig | None = None,
-               x: str = "step", n_rows: int | None = None) -> alt.LayerChart:
+               x: str = "step", n_rows: int | None = None, standardized: bool = False) -> alt.LayerChart:
     """Loss against ``x`` (a key of :data:`AXES`; ``"examples"`` needs ``config`` and the training rows
-    ``n_rows``), with the closed-form loss as the floor SGD is heading for and, for a constant rate, the noise
+    ``n_rows``; ``standardized``: the target's standardised units, said under the title), with the closed-form
+    loss as the floor SGD is heading for and, for a constant rate, the noise
     floor: the level minibatch noise keeps it at (``sgdcore.noise_floor``).
 
     Hovering a point gives its exact step, epochs done, loss and, given the run's ``config``, learning rate.
@@ -347,6 +348,8 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
     # Its scale under the title, where the parameters chart beside it on the Train page has its key: a loss falling
     # by decades reads as a straight line only on a log scale, and the two plots start at the same height.
     scale_words = t("charts.loss_subtitle_log" if log_scale else "charts.loss_subtitle_linear")
+    if standardized:  # the comparison table's losses are in the target's own units
+        scale_words += t("charts.standardised_units")
     return alt.layer(*layers, height=300, title=titled(t("charts.loss_chart"), scale_words))
 
 
@@ -604,9 +607,10 @@ def shown_names(names: Sequence[str]) -> tuple[str, ...]:
 def parameters_chart(
     progress: sgdcore.Progress, names: Sequence[str], optimum: np.ndarray, truth: np.ndarray | None,
     indices: Sequence[int], config: sgdcore.TrainConfig | None = None, *, x: str = "step", n_rows: int | None = None,
+    standardized: bool = False,
 ) -> alt.LayerChart:
     """Each chosen parameter against ``x`` (as :func:`loss_chart`'s), converging to a dashed line at its
-    closed-form value.
+    closed-form value; ``standardized``: the model's parameters on standardised data, said under the title.
 
     Hovering a point gives the parameter's exact value, the step, epochs done and, given the run's ``config``,
     the learning rate of the step that reached it.
@@ -643,7 +647,8 @@ def parameters_chart(
             x=alt.X(f"{x}:Q", title=labels("charts.axis")[x]), y=alt.Y("truth:Q", title=value_axis), color=colour,
             tooltip=[parameter, alt.Tooltip("truth:Q", title=t("charts.truth"), format=".6~g")]))
     key = "charts.parameters_subtitle_truth" if truth is not None else "charts.parameters_subtitle"
-    return alt.layer(*layers, height=300, title=titled(t("charts.parameters_title"), t(key)))
+    subtitle = t(key) + (t("charts.standardised_units") if standardized else "")  # the table's are the data's
+    return alt.layer(*layers, height=300, title=titled(t("charts.parameters_title"), subtitle))
 
 
 def _view(points: np.ndarray, optimum: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
