@@ -256,7 +256,8 @@ def learning_rate_limits(state: MutableMapping[str, Any], problem: Any, data_key
 def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
     """The learning rate that makes full-batch gradient descent fastest, against the sidebar's."""
     # The loss the page's runs descend: the sidebar's weight decay adds to the weights' curvature (not the bias's)
-    decay = train_config(state, problem.train.n_rows).weight_decay
+    config = train_config(state, problem.train.n_rows)
+    decay = config.weight_decay
     curvature = sgdcore.curvature(problem.quadratic.hessian, decay)
     top, bottom = curvature.lambda_max, curvature.lambda_min
     best = 2.0 / (top + bottom)
@@ -272,6 +273,10 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     else:
         lines.append(("lesson.learning_rate.fastest.sidebar", {"rate": rate, "contraction": contraction,
                                                                "steps": steps}))
+    if config.momentum:  # the page's runs carry the sidebar's momentum: their factor is the recurrence's
+        lines.append(("lesson.learning_rate.fastest.sidebar_momentum", {
+            "momentum": config.momentum, "contraction": sgdcore.contraction_factor(
+                curvature.eigenvalues, rate, config.momentum, config.dampening, config.nesterov)}))
     if decay:
         lines.append(("lesson.learning_rate.fastest.weight_decay", {"decay": decay}))
     return tuple(lines)
