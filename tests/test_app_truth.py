@@ -682,3 +682,23 @@ def test_the_train_page_does_not_expect_divergence_of_a_run_its_schedule_brings_
         at.button(key="train_button").click().run()
         no_exceptions(at)
         assert (at.session_state["train_run"]["progress"].status == "diverged") is diverges, schedule
+
+
+def test_near_the_limit_a_decaying_schedule_is_said_to_take_the_rate_out_of_reach_and_from_which_step() -> None:
+    """0.95 times the limit at batch size 10, halved after each epoch of 80 steps: the warning said the steepest
+    direction "keeps swinging"; from step 81 the rate is half the limit. It now says so; at a constant rate, the
+    warning is as it was."""
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+    limit = sgdcore.run_limits(problem, sgdcore.TrainConfig()).minibatch.learning_rate
+    rate = float(f"{0.95 * limit:.3g}")
+    for schedule in ("step", "constant"):
+        at = app(learning_rate=str(rate), schedule=schedule, decay_gamma="0.5", decay_epochs="1", epochs="5")
+        no_exceptions(at)
+        warning = " ".join(texts(at.main.warning))
+        if schedule == "step":  # the schedule's rates, counted from step 1, as the dashboard runs them
+            config = sgdcore.TrainConfig(learning_rate=rate, schedule=sgdcore.Schedule("step", gamma=0.5,
+                                                                                        step_size=80))
+            first_calm = int(np.flatnonzero(config.learning_rate_at(np.arange(400)) < 0.9 * limit)[0]) + 1
+            assert first_calm == 81 and f"out of reach of the limit, from step {first_calm} on" in warning, warning
+        else:
+            assert "keeps swinging" in warning and "out of reach" not in warning, warning

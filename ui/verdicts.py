@@ -199,8 +199,12 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
         # The limit is for independent minibatches; an epoch's minibatches are drawn without replacement, and with
         # heavy momentum (two halves of the rows an epoch, μ = 0.9) runs at 0.94× the limit diverged, every seed.
         momentum = t("verdicts.rate.near_momentum") if config.momentum > 0 and limit.batch_size < limit.n_rows else ""
-        text = (t("verdicts.rate.near", **numbers) + momentum
-                + (t("verdicts.rate.half", half=half) if suggestion else ""))
+        # A decaying schedule takes the rate out of the swinging zone: from which step, counted from 1
+        calmer = None if config.schedule.constant_rate else steps_above(config, limit.n_rows,
+                                                                        NEAR_LIMIT * limit.learning_rate)
+        near = t("verdicts.rate.near", **numbers) if calmer is None else t("verdicts.rate.near_lowered",
+                                                                             step=calmer + 1, **numbers)
+        text = near + momentum + (t("verdicts.rate.half", half=half) if suggestion else "")
         return Message("warning", text, suggestion)
     speed = t("verdicts.rate.slow") if check.ratio < 0.01 else ""
     key = "stable_lower_bound" if limit.kind == "lower_bound" else "stable"
