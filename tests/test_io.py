@@ -883,6 +883,7 @@ def test_whole_numbers_with_points_between_thousands_in_a_file_with_decimal_comm
     b"a,b\n1.234,1\n2.5,2\n0.125,3\n",  # a US file: decimal points
     b"a;b\n1.234;1\n2.500;2\n",  # no decimal comma anywhere: nothing says the point is not a decimal point
     b"a;b;c\n1.234;1,5;1\n2.5;2,5;2\n",  # a point before one or two digits is a decimal point, whatever the file
+    b"b;a;y\n1,5;0.125;1\n2,5;0.250;2\n3,5;1.500;3\n4,5;0.750;5\n",  # no thousands group starts with 0: 0.125
 ])
 def test_a_point_stays_a_decimal_point_where_nothing_says_otherwise(raw: bytes) -> None:
     table = read_table(raw)

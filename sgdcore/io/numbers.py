@@ -47,8 +47,9 @@ def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
     return re.compile(rf"[+-]?(?:{integer}(?:{re.escape(decimal)}\d*)?|{re.escape(decimal)}\d+)(?:[eE][+-]?\d+)?")
 
 
-# An integer with points between its thousands (28.779, 1.234.567), or without (329)
-WHOLE_WITH_POINTS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+|[+-]?\d+")
+# An integer with points between its thousands (28.779, 1.234.567; its first group no 0: 0.125 is a decimal), or
+# without (329)
+WHOLE_WITH_POINTS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+|[+-]?\d+")
 
 
 def _plain(values: pd.Series) -> pd.Series:
