@@ -131,16 +131,17 @@ class Outlook:
     where the noise alone keeps it further than :data:`ARRIVED`: the epochs until it is at its noise floor;
     ``"schedule"``, its mean at the rates a decaying schedule gives (plain SGD; ``inf`` when the rate decays before it
     arrives); ``"momentum"``, its mean with momentum, each direction's error and velocity together, at the rates the
-    schedule gives (with the noise floor's room at a constant rate; ``inf`` as for ``"schedule"``); ``"slowest"``, the
-    flattest direction's factor ``per_step`` at the first rate (L1, or too long to follow), which brings any distance
-    down 100-fold in that many steps. ``suggestions`` as a far run's
-    (:func:`diagnose`), for the run about to start; none when it is expected to arrive.
+    schedule gives (with the noise floor's room at a rate that ends constant; ``inf`` as for ``"schedule"``);
+    ``"momentum_to_floor"``, the same where the noise alone keeps it further: until it is at its floor;
+    ``"slowest"``, the flattest direction's factor ``per_step`` at the first rate (L1, or too long to follow), which
+    brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's (:func:`diagnose`), for the
+    run about to start; none when it is expected to arrive.
     """
 
     epochs: int
     per_step: float
     epochs_needed: float
-    epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "slowest"]
+    epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "momentum_to_floor", "slowest"]
     suggestions: tuple[Suggestion, ...]
 
     @property
@@ -201,7 +202,8 @@ class Diagnosis:
     # alone keeps it further than that; "schedule", the same at the rates its schedule goes on to give (plain SGD;
     # the epochs in all, inf when the rate decays before it arrives); "measured", at the rate the loss fell in the
     # run's last half; "predicted", the theory's rate.
-    epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "measured", "predicted"] | None = None
+    epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "momentum_to_floor", "measured",
+                                "predicted"] | None = None
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -263,12 +265,12 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     if _plain(config):
         floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
-    elif config.momentum == 0 and config.l1_penalty == 0:  # a decaying schedule: its rates, step by step
-        needed, needed_from = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch,
-                                                    ARRIVED * float(np.linalg.norm(target))), "schedule"
+    elif config.momentum == 0 and config.l1_penalty == 0:  # a schedule's rates (a warm-up's too), step by step
+        within, needed_from = _within(problem, config, target, ("schedule", "to_floor"))
+        needed = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, within)
     elif config.l1_penalty == 0:  # momentum: each direction's error and velocity, step by step
         needed, needed_from = _epochs_with_momentum(problem, config, eigenvalues, start, np.zeros_like(start), 0,
-                                                    target), "momentum"
+                                                    target)
     if needed is None:  # L1, or too long to follow: the flattest direction's factor at the first rate
         needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
@@ -350,14 +352,14 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             needed = max(_epochs_from(problem, config, eigenvalues, start, target, floor)[0] - progress.epoch, 0.0)
     elif config.momentum == 0 and config.l1_penalty == 0 and relative > ARRIVED:
         # A decaying schedule: the loss fell at a rate that falls on; the rates it goes on to give, step by step.
-        total = _epochs_with_schedule(eigenvalues, error, config, progress.step, progress.steps_per_epoch,
-                                      ARRIVED * scale)
-        needed, needed_from = (None, None) if total is None else (total - progress.epoch, "schedule")
+        within, words = _within(problem, config, target, ("schedule", "to_floor"))
+        total = _epochs_with_schedule(eigenvalues, error, config, progress.step, progress.steps_per_epoch, within)
+        needed, needed_from = (None, None) if total is None else (total - progress.epoch, words)
     elif config.l1_penalty == 0 and relative > ARRIVED:  # momentum: from its error and velocity, step by step
         velocity = spanned.T @ progress.state.velocity
-        total = _epochs_with_momentum(problem, config, eigenvalues, error, velocity, progress.step, target)
+        total, words = _epochs_with_momentum(problem, config, eigenvalues, error, velocity, progress.step, target)
         if total is not None:
-            needed, needed_from = total - progress.epoch, "momentum"
+            needed, needed_from = total - progress.epoch, words
         elif not constant:  # too long to follow: a rate measured while the rate decays is no guide
             needed, needed_from = None, None
     details = dict(
@@ -568,25 +570,42 @@ def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: Tr
 
 
 def _epochs_with_momentum(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray,
-                          velocity: np.ndarray, step: int, target: np.ndarray) -> float | None:
+                          velocity: np.ndarray, step: int,
+                          target: np.ndarray) -> tuple[float | None, Literal["momentum", "momentum_to_floor"]]:
     """The epochs in all after which the mean of SGD with momentum, from ``error`` and ``velocity`` at ``step``
     (components along the Hessian's directions), comes within :data:`ARRIVED` of ``target``: each direction's pair
     (error, velocity) multiplied by its 2×2 matrix a step (:func:`sgdcore.analysis.mean_error_after`), at the rates
-    ``config``'s schedule gives; at a constant rate with the noise floor's spread left its room, as
-    :func:`_epochs_from` does. A rate measured over a few epochs is the steep directions', and the flattest
-    direction's factor at the first rate knows neither the start nor a decaying rate (momentum 0.9 with an inverse
-    scaling schedule on the default data was told 6 epochs, and was 70% away after them). ``inf`` when a decaying
-    rate leaves it short within :data:`HORIZON_EPOCHS`; None when the noise alone keeps it further, or when telling
-    takes more than :data:`MOMENTUM_WORK` or a constant rate more than :data:`HORIZON_EPOCHS`."""
-    within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-    constant = config.schedule.constant_rate
-    if constant:
-        floor = noise_floor(problem.train, config.learning_rate, config.batch_size, **limit_settings(config, l1=False))
-        room = within**2 - (floor.mean_square_distance if floor is not None else 0.0)
-        if room <= 0:
-            return None
-        within = math.sqrt(room)
+    ``config``'s schedule gives; at a rate that ends constant (after a warm-up too) with the noise floor's spread left
+    its room, as :func:`_epochs_from` does, and where the noise alone keeps it further (``"momentum_to_floor"``),
+    until the mean is within the noise's spread. A rate measured over a few epochs is the steep directions', and the
+    flattest direction's factor at the first rate knows neither the start nor a decaying rate (momentum 0.9 with an
+    inverse scaling schedule on the default data was told 6 epochs, and was 70% away after them). ``inf`` when a
+    decaying rate leaves it short within :data:`HORIZON_EPOCHS`; None when telling takes more than
+    :data:`MOMENTUM_WORK` or a rate that ends constant more than :data:`HORIZON_EPOCHS`."""
+    within, words = _within(problem, config, target, ("momentum", "momentum_to_floor"))
     steps_per_epoch = config.steps_per_epoch(problem.train.n_rows)
+    constant = config.schedule.kind == "constant"
+    return _momentum_mean_arrives(config, eigenvalues, error, velocity, step, steps_per_epoch, within, constant), words
+
+
+def _within(problem: Problem, config: TrainConfig, target: np.ndarray, words: tuple[str, str]) -> tuple[float, str]:
+    """How close a run's mean must come to ``target``, and which of ``words`` says so: within :data:`ARRIVED` of it;
+    where the rate ends constant (after a warm-up too, as the plain case of :func:`_epochs_from`), less the noise
+    floor's spread, or, where the noise alone keeps the run further, the spread itself (the second word). A decaying
+    rate's noise fades: its mean is what arrives."""
+    within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+    if config.schedule.kind != "constant":
+        return within, words[0]
+    floor = noise_floor(problem.train, config.learning_rate, config.batch_size, **limit_settings(config, l1=False))
+    spread = floor.mean_square_distance if floor is not None else 0.0
+    room = within**2 - spread
+    return (math.sqrt(room), words[0]) if room > 0 else (math.sqrt(spread), words[1])
+
+
+def _momentum_mean_arrives(config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray, velocity: np.ndarray,
+                           step: int, steps_per_epoch: int, within: float, constant: bool) -> float | None:
+    """The epochs in all after which the mean of :func:`_epochs_with_momentum` is ``within`` of its target;
+    ``constant``: the rate ends constant (after a warm-up), so that it does not run out."""
     if float(error @ error) <= within**2:
         return step / steps_per_epoch
     first = step // steps_per_epoch + 1

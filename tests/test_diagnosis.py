@@ -10,7 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgdcore import Dataset, Problem, Schedule, Suggestion, TrainConfig, make_problem, synthetic, train
+from sgdcore import (
+    Dataset,
+    Problem,
+    Schedule,
+    Suggestion,
+    TrainConfig,
+    limit_settings,
+    make_problem,
+    noise_floor,
+    synthetic,
+    train,
+)
 from sgdcore.diagnosis import (
     ARRIVED,
     Diagnosis,
@@ -473,6 +484,39 @@ def test_the_epochs_a_run_with_momentum_needs_are_those_its_mean_takes(momentum:
     total = progress.epoch + math.ceil(diagnosis.epochs_needed)
     assert ("epochs", total) in [(fix.setting, fix.value) for fix in diagnosis.suggestions]
     assert abs(total - planned) <= 1  # the mean from where it stands is the mean from its start
+
+
+
+@pytest.mark.parametrize(("momentum", "warmup"), [(0.9, 0), (0.0, 400)])
+def test_where_the_noise_alone_keeps_a_run_beyond_one_percent_the_epochs_are_those_to_its_floor(
+        momentum: float, warmup: int) -> None:
+    """Noisy data (noise 1): at these rates the noise floor's spread is 1.2% of the optimum's size, so no run comes
+    within 1%. Momentum at a constant rate, and plain SGD after a warm-up, were told the epochs for their mean to come
+    within 1% with no room for the noise (with a warm-up of 500 steps on noisier data, 9 epochs, after which single
+    runs were 20% away). They are now told the epochs to their noise floor: there the mean over 16 seeds is within the
+    noise's spread, at half of them it is not, and ten times as many leave single runs as far (rows drawn with
+    replacement, for which the floor is exact)."""
+    problem = make_problem(synthetic(noise=1.0), test_fraction=0.2)
+    config = TrainConfig(learning_rate=0.003 if momentum else 0.03, momentum=momentum, epochs=1, shuffle="replacement",
+                         schedule=Schedule("constant", warmup_steps=warmup))
+    ahead = outlook(problem, config)
+    assert ahead.epochs_needed_from == ("momentum_to_floor" if momentum else "to_floor")
+    target, planned = problem.optimum.params, math.ceil(ahead.epochs_needed)
+    spread = math.sqrt(noise_floor(problem.train, config.learning_rate, 10, **limit_settings(config, l1=False))
+                       .mean_square_distance) / np.linalg.norm(target)
+    assert spread > ARRIVED
+
+    def distances(epochs: int) -> tuple[float, float]:
+        """The mean's relative distance over 16 seeds, and the runs' root-mean-square one."""
+        ends = np.array([np.append(end.weights, end.bias) for end in (
+            list(train(problem.train, replace(config, epochs=epochs, seed=seed), report_every=1e9))[-1]
+            for seed in range(16))])
+        scale = np.linalg.norm(target)
+        return (float(np.linalg.norm(ends.mean(axis=0) - target) / scale),
+                float(np.sqrt(np.mean(np.sum((ends - target) ** 2, axis=1))) / scale))
+
+    assert planned > 1 and distances(planned)[0] <= spread < distances(planned // 2)[0]
+    assert distances(10 * planned)[1] == pytest.approx(spread, rel=0.25)
 
 
 def test_momentum_with_a_schedule_that_lowers_the_rate_too_fast_is_said_to() -> None:

@@ -427,7 +427,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
                 else t("verdicts.far.predicted"))
     # From the run's own error, direction by direction (plain SGD at a constant rate), else at a rate of the run's
     words = {"error": "verdicts.far.from_here", "to_floor": "verdicts.far.to_floor",
-             "schedule": "verdicts.far.schedule", "momentum": "verdicts.far.momentum"}.get(
+             "schedule": "verdicts.far.schedule", "momentum": "verdicts.far.momentum",
+             "momentum_to_floor": "verdicts.far.momentum_to_floor"}.get(
         diagnosis.epochs_needed_from, "verdicts.far")
     if needed is not None and math.isinf(needed):
         text += (t("verdicts.far.schedule.decays", arrived=ARRIVED, horizon=sgdcore.HORIZON_EPOCHS)
