@@ -303,10 +303,7 @@ def _epochs_from(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray,
     distance from that mean. ``"error"``: to come within :data:`ARRIVED` of ``target``, what the noise leaves
     room for; ``"to_floor"``, where the noise alone keeps it further: for the mean to come within the noise's spread,
     where the run is at its noise floor (:func:`_at_noise_floor`)."""
-    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-    spread = floor.mean_square_distance if floor is not None else 0.0
-    room = (ARRIVED * scale) ** 2 - spread
-    within, words = (math.sqrt(room), "error") if room > 0 else (math.sqrt(spread), "to_floor")
+    within, words = _within(problem, config, target, ("error", "to_floor"), floor)
     return epochs_to_arrive(eigenvalues, error, config.learning_rate, config.steps_per_epoch(problem.train.n_rows),
                             within), words
 
@@ -588,15 +585,17 @@ def _epochs_with_momentum(problem: Problem, config: TrainConfig, eigenvalues: np
     return _momentum_mean_arrives(config, eigenvalues, error, velocity, step, steps_per_epoch, within, constant), words
 
 
-def _within(problem: Problem, config: TrainConfig, target: np.ndarray, words: tuple[str, str]) -> tuple[float, str]:
+def _within(problem: Problem, config: TrainConfig, target: np.ndarray, words: tuple[str, str],
+            floor: NoiseFloor | None = None) -> tuple[float, str]:
     """How close a run's mean must come to ``target``, and which of ``words`` says so: within :data:`ARRIVED` of it;
-    where the rate ends constant (after a warm-up too, as the plain case of :func:`_epochs_from`), less the noise
-    floor's spread, or, where the noise alone keeps the run further, the spread itself (the second word). A decaying
-    rate's noise fades: its mean is what arrives."""
+    where the rate ends constant (after a warm-up too), less the noise floor's spread (``floor``, computed unless
+    given), or, where the noise alone keeps the run further, the spread itself (the second word). A decaying rate's
+    noise fades: its mean is what arrives."""
     within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
     if config.schedule.kind != "constant":
         return within, words[0]
-    floor = noise_floor(problem.train, config.learning_rate, config.batch_size, **limit_settings(config, l1=False))
+    if floor is None:
+        floor = noise_floor(problem.train, config.learning_rate, config.batch_size, **limit_settings(config, l1=False))
     spread = floor.mean_square_distance if floor is not None else 0.0
     room = within**2 - spread
     return (math.sqrt(room), words[0]) if room > 0 else (math.sqrt(spread), words[1])
