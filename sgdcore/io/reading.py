@@ -132,7 +132,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
                      for name, (sign, example) in signs.items())
     notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats)
-    empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
+    frame, empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
     notices += (notice.empty_columns(empty),) if empty else ()
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
 
@@ -162,17 +162,16 @@ def _check_text(head: bytes) -> None:
     raise DataError(f"This is not a CSV file: it looks like {FILE_KINDS[kind]}. {fix}", "not_text", kind=kind)
 
 
-def _leave_out_empty(frame: pd.DataFrame) -> list[str]:
-    """Remove, in place, the columns that hold no value at all, and return their names; unless every column is empty.
+def _leave_out_empty(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The table without the columns that hold no value at all, and their names; unless every column is empty.
 
     A delimiter at the end of every line makes one ("Unnamed: 3"), as does a header over nothing. Kept, it became the
     default target (the last column) and could be neither predicted nor filled: every row dropped for it.
     """
     empty = [name for name in frame.columns if frame[name].isna().all()]
     if not empty or len(empty) == frame.shape[1]:
-        return []
-    frame.drop(columns=empty, inplace=True)
-    return empty
+        return frame, []
+    return frame.drop(columns=empty), empty
 
 
 def _read_written_numbers(frame: pd.DataFrame, delimiter: str
