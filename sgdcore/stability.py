@@ -457,18 +457,9 @@ def _blocks_limit(data: Dataset, batch_size: int, block_size: int, **settings: A
     hessians += weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
     squared_rows = np.maximum.reduceat(np.einsum("ij,ij->i", A, A), starts)
     curvatures = np.linalg.eigvalsh(hessians)
-    bounds = []
-    for block_eigenvalues, rows, squared_row in zip(curvatures, lengths, squared_rows, strict=True):
-        block_eigenvalues = block_eigenvalues[block_eigenvalues > NULL_TOLERANCE * max(block_eigenvalues[-1], 0.0)]
-        top = stability_limit(float(block_eigenvalues[-1]) if len(block_eigenvalues) else 0.0, *momentum_settings)
-        c = noise_scale(int(rows), min(batch_size, int(rows)), drop_last=True)
-        if c == 0.0 or not math.isfinite(top):
-            bounds.append(top)
-        elif settings["momentum"] == 0:  # proven_stable_rate's root, in closed form (module docstring)
-            bounds.append(min(2.0 / (float(block_eigenvalues[-1]) + c * float(squared_row)), top * (1.0 - 1e-9)))
-        else:
-            bounds.append(proven_stable_rate(block_eigenvalues, c * float(squared_row), top * (1.0 - 1e-9),
-                                             momentum_settings))
+    bounds = [rows_stable_rate(block_eigenvalues, int(rows), batch_size, float(squared_row), momentum_settings,
+                               drop_last=True)
+              for block_eigenvalues, rows, squared_row in zip(curvatures, lengths, squared_rows, strict=True)]
     lowest, kind, work = math.inf, "exact", 0.0
     for computed, index in enumerate(np.argsort(bounds)):
         if bounds[index] >= lowest:  # no block left can be lower
@@ -485,6 +476,23 @@ def _blocks_limit(data: Dataset, batch_size: int, block_size: int, **settings: A
         kind = "lower_bound" if limit.kind == "lower_bound" else kind
     return StabilityLimit(float(min(lowest, full_batch)), kind, float(full_batch), batch_size, n,
                           settings["l1_penalty"] > 0)
+
+
+def rows_stable_rate(eigenvalues: np.ndarray, n_rows: int, batch_size: int, squared_row: float, settings: tuple,
+                     drop_last: bool = False) -> float:
+    """The proven stable rate of batches of ``batch_size`` drawn from ``n_rows`` rows alone (a block, a partition),
+    from their Hessian's ``eigenvalues`` (penalised; the null ones are left out here) and their largest squared row
+    ``β``: :func:`proven_stable_rate`, in closed form for plain SGD (``2/(λ_max + c·β)``, the module docstring), and
+    the rows' full-batch limit where one batch takes them all."""
+    eigenvalues = np.asarray(eigenvalues, dtype=np.float64)
+    eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(float(eigenvalues[-1]), 0.0)]
+    top = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
+    c = noise_scale(n_rows, min(batch_size, n_rows), drop_last)
+    if c == 0.0 or not math.isfinite(top):
+        return top
+    if settings[0] == 0:  # no momentum: proven_stable_rate's root is known
+        return min(2.0 / (float(eigenvalues[-1]) + c * squared_row), top * (1.0 - 1e-9))
+    return proven_stable_rate(eigenvalues, c * squared_row, top * (1.0 - 1e-9), settings)
 
 
 def _exact_cost(n: int, p: int) -> float:

@@ -37,7 +37,7 @@ import sgdcore
 from sgdcore import distributed
 from sgdcore.analysis import stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
-from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, noise_scale, proven_stable_rate
+from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, rows_stable_rate
 from ui import charts, messages
 from ui.conditioning import kappa_text
 from ui.datasets import DASK_KEY, large_description
@@ -170,14 +170,8 @@ class LargeProblem:
         ``drop_last``): the full-batch limit of its own Hessian where one batch takes them all."""
         p = len(moments.mean)
         hessian = moments.quadratic_loss().hessian + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
-        eigenvalues = np.linalg.eigvalsh(hessian)
-        eigenvalues = eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
-        settings = (config.momentum, config.dampening, config.nesterov)
-        top = stability_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, *settings)
-        c = noise_scale(moments.count, min(config.batch_size, moments.count), config.drop_last)
-        if c == 0.0 or not math.isfinite(top):
-            return top
-        return proven_stable_rate(eigenvalues, c * squared_row, top * (1.0 - 1e-9), settings)
+        return rows_stable_rate(np.linalg.eigvalsh(hessian), int(moments.count), config.batch_size, squared_row,
+                                (config.momentum, config.dampening, config.nesterov), config.drop_last)
 
     def _eigenvalues(self, weight_decay: float) -> np.ndarray:
         """The Hessian's eigenvalues, weight decay's on the weights included, along the directions the data span."""
