@@ -932,6 +932,32 @@ def test_numbers_with_a_currency_or_percent_sign_are_numbers_and_a_notice_says_w
     assert dataset_from_frame(table.frame, "y").feature_names == (column,)
 
 
+@pytest.mark.parametrize(("raw", "read", "said"), [
+    (b'amount,y\n"(1,234.50)",1\n"2,000.00",2\n(5),3\n', [-1234.5, 2000.0, -5.0],
+     "Read the values of 'amount' in parentheses as negative numbers, as accounting formats write them: "
+     "'(1,234.50)' is -1,234.5."),
+    (b"amount,y\n12.5,1\n( 7.25 ),2\n", [12.5, -7.25],
+     "Read the values of 'amount' in parentheses as negative numbers, as accounting formats write them: "
+     "'( 7.25 )' is -7.25."),
+    ("Saldo;y\n(5,00 \u20ac);1\n7,25 \u20ac;2\n".encode(), [-5.0, 7.25],
+     "Read the values of 'Saldo' in parentheses as negative numbers, as accounting formats write them: "
+     "'(5,00 \u20ac)' is -5.0."),
+    (b"amount,y\n$7.25,1\n($5.00),2\n", [7.25, -5.0],
+     "Read the values of 'amount' in parentheses as negative numbers, as accounting formats write them: "
+     "'($5.00)' is -5.0."),
+])
+def test_accounting_negatives_in_parentheses_are_negative_numbers_and_a_notice_says_so(
+        raw: bytes, read: list[float], said: str) -> None:
+    """Excel's Accounting format, and its Currency format in some locales, export a negative as (1,234.50): pandas
+    left such a column as text, which the page could only drop or one-hot encode."""
+    table = read_table(raw)
+    column = table.frame.columns[0]
+    assert table.frame[column].tolist() == read
+    assert [notice for notice in table.notices if notice.kind == "negatives_in_parentheses"] == [said]
+    assert all(notice.kind != "number_format" for notice in table.notices)  # the notice shows how it is written
+    assert dataset_from_frame(table.frame, "y").feature_names == (column,)
+
+
 def test_a_currency_sign_says_nothing_of_decimal_commas() -> None:
     # "$5" fits a decimal comma as well as a point: it is no reason to read another column's 1.234 as 1234
     table = read_table(b"a;b;y\n$5;1.234;1\n$6;2.5;2\n")
@@ -941,6 +967,7 @@ def test_a_currency_sign_says_nothing_of_decimal_commas() -> None:
 @pytest.mark.parametrize("values", [
     ["12 kg", "3 kg"], ["$5", "five dollars"], ["$5", "€5"], ["5%", "5"], ["%5", "%6"], ["$", "$5"], ["$$5", "$6"],
     ["Paris", "Lyon"], ["A$", "B$"], ["1,2,3", "4"], ["2024.01.05", "2024.02.05"], ["1 2", "3"], ["1,23,4", "5"],
+    ["(5)", "(-5)"], ["(n/a)", "5"], ["(5", "6)"], ["((5))", "6"], ["(5) kg", "6"],
 ])
 def test_text_that_only_looks_like_numbers_stays_text(values: list[str]) -> None:
     raw = "a,b\n" + "".join(f'"{value}",{i}\n' for i, value in enumerate(values))

@@ -297,6 +297,8 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                 "example": echo(f["example"]), "value": f["value"]},
     "percent_sign": lambda f: {"column": echo(str(f["column"])), "sign": echo(f["sign"]), "example": echo(f["example"]),
                                "value": f["value"], "hundredth": f["value"] / 100},
+    "negatives_in_parentheses": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),
+                                           "value": f["value"]},
     "empty_columns": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     # Text columns
     "text_dropped": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},

@@ -17,7 +17,7 @@ ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N 
 
 KINDS = (
     "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "currency_sign",
-    "percent_sign", "empty_columns",
+    "percent_sign", "negatives_in_parentheses", "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
@@ -76,6 +76,14 @@ def sign_left_out(column: str, sign: str, example: str, value: float) -> Notice:
         return Notice(f"{start}, the number as written (not {value / 100:.6g}).", "percent_sign", column=str(column),
                       sign=sign, example=example, value=value)
     return Notice(f"{start}.", "currency_sign", column=str(column), sign=sign, example=example, value=value)
+
+
+def negatives_in_parentheses(column: str, example: str, value: float) -> Notice:
+    """A text column was read as numbers with its values in parentheses negative, as accounting formats write them:
+    ``example`` (the first so written) is ``value``."""
+    text = (f"Read the values of {quoted([column])} in parentheses as negative numbers, as accounting formats write "
+            f"them: {echo(example)} is {value:,}.")
+    return Notice(text, "negatives_in_parentheses", column=str(column), example=example, value=value)
 
 
 def empty_columns(columns: Sequence[object]) -> Notice:

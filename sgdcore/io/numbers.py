@@ -17,6 +17,8 @@ holds ``1,5`` beside ``1,234`` has decimal commas everywhere. Thousands groups m
 which keeps ``1,5`` from being read as fifteen. A minus may be written ``−`` (U+2212), spaces as no-break
 spaces. A currency sign (€ $ £ ¥) before or after every value, or a percent sign after every value, is left out
 (``7.0%`` is 7.0, as written); anything else (a unit, a sign on some values only, words) leaves the column as text.
+A value in parentheses is negative, as accounting formats write it: ``(1,234.50)`` and ``($5.00)`` are −1234.5 and
+−5 (a spreadsheet's "Accounting" and "Currency" formats export negatives so).
 
 pandas reads ``28.779`` as 28.779, a number, and a European spreadsheet means 28779 by it. In a file whose other
 columns write their decimals with a comma, :func:`whole_numbers_with_points` reads such a column again, from its
@@ -39,6 +41,7 @@ SPACES = {"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2212": "-"}  # no-brea
 NUMBER_CHARACTERS = re.compile(r"[+-]?[\d., ]+(?:[eE][+-]?\d+)?")
 SAMPLE_VALUES = 1000
 CURRENCY_SIGNS = "€$£¥￥"  # read as numbers when every value of a column carries the same one (￥: full-width yen)
+IN_PARENTHESES = r"^\(([^()+-][^()]*)\)$"  # (5.00), ($5.00), (5,00 €): a negative, with no sign inside
 
 
 def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
@@ -60,6 +63,19 @@ def _plain(values: pd.Series) -> pd.Series:
     for character, replacement in SPACES.items():
         text = text.str.replace(character, replacement, regex=False)
     return text
+
+
+def _negatives_in_parentheses(text: pd.Series) -> tuple[pd.Series, object]:
+    """The values with those written in parentheses as negatives (``(5.00)`` → ``-5.00``), and the index of the first
+    of them (None for none). Only the parentheses are read here: whether what they hold is a number is decided with
+    the rest of the column's values."""
+    if not text.str.startswith("(").any():  # most columns: a hundredth of the time the extraction takes
+        return text, None
+    inside = text.str.extract(IN_PARENTHESES, expand=False)
+    written = inside.notna()
+    if not written.any():
+        return text, None
+    return text.where(~written, "-" + inside.str.strip()), text.index[written.to_numpy()][0]
 
 
 def _without_sign(text: pd.Series) -> tuple[pd.Series, str]:
@@ -85,9 +101,10 @@ def _without_sign(text: pd.Series) -> tuple[pd.Series, str]:
     return text, ""
 
 
-def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str], str] | None:
+def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str], str, object] | None:
     """The column read as float64 numbers, its ``(thousands, decimal)`` separators (``""`` for one that no value
-    holds) and the currency or percent sign left out of every value (``""`` for none); ``None`` if it is text.
+    holds), the currency or percent sign left out of every value (``""`` for none) and the index of the first value
+    written in parentheses, read as a negative (None for none); ``None`` if it is text.
 
     A percent sign is left out and the number kept as written: ``7.0%`` is 7.0, not 0.07.
 
@@ -102,10 +119,11 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
     if len(present) == 0:
         return None
     # A look at the first values first: most text columns end here, before any work on the whole column.
-    sample, sign = _without_sign(_plain(present.iloc[:SAMPLE_VALUES]))
+    sample, sign = _without_sign(_negatives_in_parentheses(_plain(present.iloc[:SAMPLE_VALUES]))[0])
     if not sample.str.fullmatch(NUMBER_CHARACTERS).all():
         return None
-    text, whole_sign = _without_sign(_plain(present))
+    text, in_parentheses = _negatives_in_parentheses(_plain(present))
+    text, whole_sign = _without_sign(text)
     if whole_sign != sign:
         return None
     formats = COMMA_FILE_FORMATS if delimiter == "," else OTHER_FILE_FORMATS
@@ -120,11 +138,11 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         # astype(float) parses with Python's float(): correctly rounded, so "1,234.5" is exactly 1234.5.
         values = np.full(len(series), np.nan)
         values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
-        # With a sign, only the separators the values hold: "$5" says nothing of a decimal comma (without one,
-        # pandas read the column as text for its separators)
+        # With a sign or parentheses, only the separators the values hold: "$5" and "(5)" say nothing of a decimal
+        # comma (without either, pandas read the column as text for its separators)
         held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
-                     for mark in (thousands, decimal)) if sign else (thousands, decimal)
-        return pd.Series(values, index=series.index, name=series.name), held, sign
+                     for mark in (thousands, decimal)) if sign or in_parentheses is not None else (thousands, decimal)
+        return pd.Series(values, index=series.index, name=series.name), held, sign, in_parentheses
     return None
 
 

@@ -124,13 +124,15 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             f"The file has a header row ({quoted(frame.columns)}) but no data rows: add at least two rows "
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
-    number_formats, signs = _read_written_numbers(frame, delimiter)
+    number_formats, signs, negatives = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),)}.get(encoding, ())
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
-                     if name not in signs)
+                     if name not in signs and name not in negatives)  # theirs show how the numbers are written
     notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
                      for name, (sign, example) in signs.items())
+    notices += tuple(notice.negatives_in_parentheses(name, example, value)
+                     for name, (example, value) in negatives.items())
     notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats)
     frame, empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
     notices += (notice.empty_columns(empty),) if empty else ()
@@ -174,21 +176,25 @@ def _leave_out_empty(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame.drop(columns=empty), empty
 
 
-def _read_written_numbers(frame: pd.DataFrame, delimiter: str
-                          ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
-    """Replace, in place, each text column that holds numbers with thousands separators or decimal commas, or with a
-    currency or percent sign; return their separators, and the sign of those that had one with their first value
-    as written."""
-    formats, signs = {}, {}
+def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> tuple[
+        dict[str, tuple[str, str]], dict[str, tuple[str, str]], dict[str, tuple[str, float]]]:
+    """Replace, in place, each text column that holds numbers with thousands separators or decimal commas, with a
+    currency or percent sign, or with negatives in parentheses; return their separators, the sign of those that had
+    one with their first value as written, and the first value written in parentheses of those with some, with the
+    number it is read as."""
+    formats, signs, negatives = {}, {}, {}
     for name in frame.columns:
         if column_kind(frame[name]) == "text":
             read = as_numbers(frame[name], delimiter)
             if read is not None:
-                example = str(frame[name][frame[name].notna()].iloc[0]).strip()
-                frame[name], formats[name], sign = read
+                written = frame[name]
+                example = str(written[written.notna()].iloc[0]).strip()
+                frame[name], formats[name], sign, in_parentheses = read
                 if sign:
                     signs[name] = (sign, example)
-    return formats, signs
+                if in_parentheses is not None:
+                    negatives[name] = (str(written[in_parentheses]).strip(), float(frame[name][in_parentheses]))
+    return formats, signs, negatives
 
 
 def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding: str, delimiter: str,
