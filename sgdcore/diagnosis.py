@@ -259,7 +259,7 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     rng = np.random.default_rng(config.seed)  # the starting point sgdcore.train draws
     weights, bias = init_params(problem.train.n_features, rng, config.init, config.init_scale)
     penalised = config.weight_decay > 0 or config.l1_penalty > 0
-    target = _penalised_optimum(problem, config) if penalised else problem.optimum.params
+    target = penalised_optimum(problem, config) if penalised else problem.optimum.params
     start = eigenvectors.T @ (np.append(weights, bias) - target)
     needed = None
     if _plain(config):
@@ -324,7 +324,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
 
     params = np.append(progress.weights, progress.bias)
     quadratic, closed = problem.quadratic, problem.optimum.params
-    target = _penalised_optimum(problem, config) if penalised else closed
+    target = penalised_optimum(problem, config) if penalised else closed
     scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
     eigenvalues, spanned = _spanned_directions(problem, config)
     error = spanned.T @ (params - target)  # the error along each direction that matters
@@ -414,8 +414,9 @@ def _condition_number(hessian: np.ndarray, weight_decay: float) -> float:
     return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > tiny else math.inf
 
 
-def _penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
-    """The minimum of ``½·mean(r²) + weight_decay/2·‖w‖² + l1_penalty·‖w‖₁`` (bias free).
+def penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
+    """The parameters (weights, then bias) SGD with ``config``'s penalties heads for: the minimum of
+    ``½·mean(r²) + weight_decay/2·‖w‖² + l1_penalty·‖w‖₁`` (bias free).
 
     Without L1 a linear solve; with it scikit-learn's ``ElasticNet``, whose objective is this one
     with ``alpha = l1 + weight_decay`` and ``l1_ratio = l1 / alpha``.

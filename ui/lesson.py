@@ -216,8 +216,23 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
             lines.append((f"lesson.train.epochs.{key}", {"percent": percent, "decay": config.weight_decay,
                                                          "shift": floor.optimum_loss / problem.optimum_loss - 1.0}))
     else:
-        lines.append(("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
+        lines.append(_penalty_keeps_it_above(problem, config, target)
+                     or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
     return tuple(lines)
+
+
+def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: float) -> Line | None:
+    """Where the penalties move the optimum SGD heads for so far that its own loss is above ``target``, the line
+    that says so (no rate, batch size or schedule helps there); None otherwise. The noise floor, which says it when
+    it is computed, is not for an L1 penalty nor for batches from blocks of neighbouring rows."""
+    if not (config.weight_decay or config.l1_penalty):
+        return None
+    loss = float(problem.quadratic.loss(sgdcore.penalised_optimum(problem, config)))
+    if loss <= target:
+        return None
+    which = "both" if config.weight_decay and config.l1_penalty else "decay" if config.weight_decay else "l1"
+    return (f"lesson.train.epochs.penalty.{which}", {"decay": config.weight_decay, "l1": config.l1_penalty,
+                                                     "shift": loss / problem.optimum_loss - 1.0})
 
 
 # Learning rate
