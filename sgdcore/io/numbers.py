@@ -86,19 +86,27 @@ def _without_sign(text: pd.Series) -> tuple[pd.Series, str]:
     for sign in (*CURRENCY_SIGNS, "%"):
         if sign not in first:
             continue
-        mark = re.escape(sign)
-        before = rf"^([+-]?)\s*{mark}\s*" if sign != "%" else None
-        after = rf"\s*{mark}$"
-        where = text.str.contains(after, regex=True)
-        if before is not None:
-            where |= text.str.contains(rf"^[+-]?\s*{mark}", regex=True)
-        if not where.all() or not (text.str.count(mark) == 1).all():
+        stripped, carries = _sign_left_out(text, sign)
+        if not carries.all():
             return text, ""  # a sign on some values, or several: words, or a mix that is not one column of numbers
-        stripped = text.str.replace(after, "", regex=True)
-        if before is not None:
-            stripped = stripped.str.replace(before, r"\1", regex=True)
-        return stripped.str.strip(), sign
+        return stripped, sign
     return text, ""
+
+
+def _sign_left_out(text: pd.Series, sign: str) -> tuple[pd.Series, pd.Series]:
+    """The values without ``sign``, and which of them carry it once, before or after the number (a percent sign
+    after it only)."""
+    mark = re.escape(sign)
+    before = rf"^([+-]?)\s*{mark}\s*" if sign != "%" else None
+    after = rf"\s*{mark}$"
+    carries = text.str.contains(after, regex=True)
+    if before is not None:
+        carries |= text.str.contains(rf"^[+-]?\s*{mark}", regex=True)
+    carries &= text.str.count(mark) == 1
+    stripped = text.str.replace(after, "", regex=True)
+    if before is not None:
+        stripped = stripped.str.replace(before, r"\1", regex=True)
+    return stripped.str.strip(), carries
 
 
 def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str], str, object] | None:
@@ -115,7 +123,60 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
     delimiter : str
         The file's delimiter: it decides which way ``1,234`` is read (see the module's docstring).
     """
+    written = _written(series.dropna())
+    if written is None:
+        return None
+    text, sign, in_parentheses = written
+    for thousands, decimal in _formats(delimiter, sign):
+        if not _fits(text, thousands, decimal).all():
+            continue
+        # With a sign or parentheses, only the separators the values hold: "$5" and "(5)" say nothing of a decimal
+        # comma (without either, pandas read the column as text for its separators)
+        held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
+                     for mark in (thousands, decimal)) if sign or in_parentheses is not None else (thousands, decimal)
+        return _numbers(series, text, thousands, decimal), held, sign, in_parentheses
+    return None
+
+
+def ways_of_writing(series: pd.Series, delimiter: str) -> tuple[tuple[tuple[str, str], ...], str, object] | None:
+    """Every way the column's values are all written in: the ``(thousands, decimal)`` separators they all fit, in
+    the order :func:`as_numbers` tries them (its choice is the first), the sign every value carries (``""`` for
+    none) and the index of the first value in parentheses (None for none); ``None`` if it is text.
+
+    For data read in parts (files on a cluster): the way the whole column is written is the first that every part
+    fits, which no part alone can tell.
+    """
+    written = _written(series.dropna())
+    if written is None:
+        return None
+    text, sign, in_parentheses = written
+    fitting = tuple((thousands, decimal) for thousands, decimal in _formats(delimiter, sign)
+                    if _fits(text, thousands, decimal).all())
+    return (fitting, sign, in_parentheses) if fitting else None
+
+
+def read_written(series: pd.Series, thousands: str, decimal: str, sign: str) -> tuple[pd.Series, object]:
+    """The column read as float64 numbers written with these separators and this sign (``""`` for none), in
+    parentheses for a negative or not, NaN where missing; and the index of the first value not so written (None
+    if every value is), which is NaN too.
+
+    The way is decided beforehand (:func:`ways_of_writing`): a part of a column is read as the whole is written.
+    """
     present = series.dropna()
+    text = _negatives_in_parentheses(_plain(present.astype(str)))[0]
+    fits = pd.Series(True, index=text.index)
+    if sign:
+        text, fits = _sign_left_out(text, sign)
+    fits &= _fits(text, thousands, decimal)
+    read = pd.Series(np.nan, index=series.index, name=series.name)
+    if fits.any():
+        read[text.index[fits.to_numpy()]] = _numbers(text[fits], text[fits], thousands, decimal).to_numpy()
+    return read, None if fits.all() else text.index[~fits.to_numpy()][0]
+
+
+def _written(present: pd.Series) -> tuple[pd.Series, str, object] | None:
+    """The values (none missing) as text to read as numbers: without the sign every one carries and with those in
+    parentheses as negatives; the sign and the index of the first in parentheses. ``None`` if they are text."""
     if len(present) == 0:
         return None
     # A look at the first values first: most text columns end here, before any work on the whole column.
@@ -124,26 +185,28 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
         return None
     text, in_parentheses = _negatives_in_parentheses(_plain(present))
     text, whole_sign = _without_sign(text)
-    if whole_sign != sign:
-        return None
+    return (text, sign, in_parentheses) if whole_sign == sign else None
+
+
+def _formats(delimiter: str, sign: str) -> tuple[tuple[str, str], ...]:
+    """The ``(thousands, decimal)`` separators to try, in order, in a file with this delimiter."""
     formats = COMMA_FILE_FORMATS if delimiter == "," else OTHER_FILE_FORMATS
-    if sign:  # numbers pandas would have read, but for their sign: 508.34
-        formats = (*formats, ("", "."))
-    for thousands, decimal in formats:
-        if not text.str.fullmatch(number_pattern(thousands, decimal)).all():
-            continue
-        plain = text.str.replace(thousands, "", regex=False) if thousands else text
-        if decimal != ".":
-            plain = plain.str.replace(decimal, ".", regex=False)
-        # astype(float) parses with Python's float(): correctly rounded, so "1,234.5" is exactly 1234.5.
-        values = np.full(len(series), np.nan)
-        values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
-        # With a sign or parentheses, only the separators the values hold: "$5" and "(5)" say nothing of a decimal
-        # comma (without either, pandas read the column as text for its separators)
-        held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
-                     for mark in (thousands, decimal)) if sign or in_parentheses is not None else (thousands, decimal)
-        return pd.Series(values, index=series.index, name=series.name), held, sign, in_parentheses
-    return None
+    return (*formats, ("", ".")) if sign else formats  # with a sign, numbers pandas would have read: 508.34
+
+
+def _fits(text: pd.Series, thousands: str, decimal: str) -> pd.Series:
+    return text.str.fullmatch(number_pattern(thousands, decimal))
+
+
+def _numbers(series: pd.Series, text: pd.Series, thousands: str, decimal: str) -> pd.Series:
+    """``series`` as float64, read from ``text`` (its present values, each written with these separators)."""
+    plain = text.str.replace(thousands, "", regex=False) if thousands else text
+    if decimal != ".":
+        plain = plain.str.replace(decimal, ".", regex=False)
+    # astype(float) parses with Python's float(): correctly rounded, so "1,234.5" is exactly 1234.5.
+    values = np.full(len(series), np.nan)
+    values[series.notna().to_numpy()] = plain.astype(np.float64).to_numpy()
+    return pd.Series(values, index=series.index, name=series.name)
 
 
 def whole_numbers_with_points(written: pd.Series) -> pd.Series | None:
