@@ -7,6 +7,7 @@ is a ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 that this
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -302,6 +303,122 @@ def test_errors_name_the_file_and_the_line(client: object, tmp_path: Path) -> No
     constant = frame.assign(x1=1.0)
     with pytest.raises(DataError, match=r"'x1'.*constant"):
         distributed.load(write_parquet(constant, tmp_path / "constant.parquet", 50), "y", client=client)
+
+
+def european(v: float, sign: str = "") -> str:
+    """``v`` as a German spreadsheet writes it: ``1.234,56``, and with ``sign`` after it (``1.234,56 €``)."""
+    written = f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{written} {sign}" if sign else written
+
+
+def european_rows(n_rows: int, seed: int) -> list[str]:
+    """Rows of a semicolon file as a German spreadsheet exports them: a price with thousands points, decimal commas
+    and €, a percent, a balance with negatives in parentheses, a weight with a decimal comma, and the target."""
+    rng = np.random.default_rng(seed)
+    price, discount = rng.normal(0, 1500, n_rows).round(2), rng.uniform(0, 30, n_rows).round(1)
+    balance, weight = rng.normal(0, 50, n_rows).round(2), rng.normal(0, 2, n_rows).round(3)
+    y = (0.002 * price - 0.1 * discount + 0.05 * balance + 3 * weight + rng.normal(0, 0.5, n_rows)).round(2)
+    return [f"{european(p, '€')};{str(d).replace('.', ',')}%;"
+            f"{f'({european(-b)})' if b < 0 else european(b)};{str(w).replace('.', ',')};{str(t).replace('.', ',')}"
+            for p, d, b, w, t in zip(price, discount, balance, weight, y, strict=True)]
+
+
+EUROPEAN_HEADER = "Preis;Rabatt;Saldo;Gewicht;y\n"
+
+
+def european_files(folder: Path, rows: list[str], rows_per_file: int) -> Path:
+    """The rows in files of ``rows_per_file`` rows each (the last may be shorter), named 0.csv, 1.csv, …"""
+    folder.mkdir()
+    for number, start in enumerate(range(0, len(rows), rows_per_file)):
+        (folder / f"{number}.csv").write_text(EUROPEAN_HEADER + "\n".join(rows[start:start + rows_per_file]) + "\n",
+                                              encoding="utf-8")
+    return folder
+
+
+def european_table(rows: list[str]) -> sgdcore.Table:
+    """The rows as one file uploaded on the Data page reads them."""
+    return sgdcore.read_table((EUROPEAN_HEADER + "\n".join(rows) + "\n").encode("utf-8"))
+
+
+def test_numbers_written_as_a_european_spreadsheet_writes_them_are_read_as_an_upload_reads_them(
+    client: object, tmp_path: Path
+) -> None:
+    """Decimal commas, thousands points, € and % on every value and negatives in parentheses, in several files
+    and partitions: the same numbers, the same notices, the same closed form as the Data page's reading of the
+    same rows; and SGD over the files is the in-memory engine's."""
+    rows = european_rows(212, seed=21)
+    folder = european_files(tmp_path / "preise", rows, 64)  # 64 rows a file, the last 20
+    table = european_table(rows)
+    memory = sgdcore.dataset_from_frame(table.frame, "y")
+    assert {notice.kind for notice in table.notices} == {"number_format", "currency_sign", "percent_sign",
+                                                         "negatives_in_parentheses"}
+
+    data = distributed.load(folder, "y", client=client, partition_bytes=1500)
+    assert data.n_partitions > 4 and data.n_rows == 212 and data.feature_names == memory.feature_names
+    assert data.notices == (*table.notices, *memory.notices)
+    assert [notice.fields for notice in data.notices] == [notice.fields for notice in table.notices]
+    cleaned = data.frame.compute()
+    np.testing.assert_array_equal(cleaned[list(memory.feature_names)].to_numpy(), memory.X)
+    np.testing.assert_array_equal(cleaned["y"].to_numpy(), memory.y)
+    answer, expected = distributed.closed_form(data, client=client), sgdcore.closed_form(memory)
+    np.testing.assert_allclose(answer.params, expected.params, rtol=1e-9)
+
+    gaps = [row.split(";") for row in rows]
+    gaps[5][0], gaps[150][3] = "", ""  # a price and a weight missing, filled with their column's mean
+    gaps = list(map(";".join, gaps))
+    filled = distributed.load(european_files(tmp_path / "gaps", gaps, 64), "y", missing="mean", client=client,
+                              partition_bytes=1500)
+    expected = sgdcore.closed_form(sgdcore.dataset_from_frame(european_table(gaps).frame, "y", missing="mean"))
+    np.testing.assert_allclose(distributed.closed_form(filled, client=client).params, expected.params, rtol=1e-9)
+
+    by_file = distributed.load(folder, "y", client=client)  # a partition a file: 64 rows, SGD's blocks in memory
+    config = replace(CONFIGS[0], learning_rate=1 / by_file.curvature.eigenvalues.max())
+    _, last = run_to_end(distributed.train(by_file, config, client=client))
+    _, in_memory_run = run_to_end(sgdcore.train(memory, replace(config, block_size=64)))
+    assert last.status == in_memory_run.status == "finished" and last.step == in_memory_run.step
+    np.testing.assert_allclose(last.weights, in_memory_run.weights, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(last.epoch_train_loss, in_memory_run.epoch_train_loss, rtol=1e-9)
+
+
+def test_a_number_written_otherwise_in_a_later_partition_is_refused_at_its_file_and_line(
+    client: object, tmp_path: Path
+) -> None:
+    """The plan decides how each column is written; a partition whose value is written otherwise is named by its
+    file and line, with what the column's other values look like, in English and in Chinese."""
+    from ui.errors import error_text_in
+
+    rows = european_rows(200, seed=22)
+    folder = european_files(tmp_path / "preise", rows[:100], 100)  # 0.csv, then b.csv
+    weight = [row.split(";") for row in rows[100:]]
+    first_weight, first_price = re.escape(rows[0].split(";")[3]), re.escape(rows[0].split(";")[0])
+    weight[57][3] = "12.5"  # line 59 of b.csv: a decimal point among decimal commas
+    (folder / "b.csv").write_text(EUROPEAN_HEADER + "\n".join(map(";".join, weight)) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^b\.csv, line 59: '12\.5' in column 'Gewicht' is not a number written as "
+                                        rf"the column's others are, such as '{first_weight}' \(',' before the "
+                                        r"decimals\)") as caught:
+        distributed.load(folder, "y", client=client, partition_bytes=1500)
+    assert caught.value.problem == "number_written_otherwise"
+    assert {name: caught.value.fields[name] for name in ("file", "line", "column", "value", "example")} == {
+        "file": "b.csv", "line": 59, "column": "Gewicht", "value": "12.5", "example": rows[0].split(";")[3]}
+    chinese = error_text_in("zh-CN", caught.value)
+    assert "b.csv，第 59 行" in chinese and "12.5" in chinese and "Gewicht" in chinese and "请" in chinese
+    assert error_text_in("en", caught.value).startswith("b.csv, line 59: '12.5' in the column 'Gewicht'")
+
+    price = [row.split(";") for row in rows[100:]]
+    price[80][0] = price[80][0].removesuffix(" €")  # line 82: the one price without its €
+    (folder / "b.csv").write_text(EUROPEAN_HEADER + "\n".join(map(";".join, price)) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"^b\.csv, line 82: '{re.escape(price[80][0])}' in column 'Preis' .* such as "
+                                        rf"'{first_price}' \('\.' between thousands, ',' before the decimals and "
+                                        r"'€' on every value\)"):
+        distributed.load(folder, "y", client=client, partition_bytes=1500)
+
+    # A file whose weights pandas reads as numbers, written with decimal points: its first line is refused
+    points = [row.split(";") for row in rows[100:]]
+    for row in points:
+        row[3] = row[3].replace(",", ".")
+    (folder / "b.csv").write_text(EUROPEAN_HEADER + "\n".join(map(";".join, points)) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"^b\.csv, line 2: '{re.escape(points[0][3])}' in column 'Gewicht'"):
+        distributed.load(folder, "y", client=client)
 
 
 def test_a_feature_that_follows_from_the_others_is_refused_from_the_statistics(client: object, tmp_path: Path) -> None:

@@ -127,8 +127,9 @@ def _parquet_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str) -> tupl
     return pieces, [str(column) for column in metadata.schema.to_arrow_schema().names]
 
 
-def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """The rows of one piece as pandas reads them, before any cleaning.
+def _read_piece(piece: Piece, columns: Sequence[str] | None = None, text: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows of one piece as pandas reads them, before any cleaning; the CSV columns ``text`` as text, as
+    written (``1.234,5``, and ``28.779``, which pandas would read as 28.779, a decimal).
 
     Raises
     ------
@@ -142,11 +143,13 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None) -> pd.DataFr
             table = pq.ParquetFile(handle).read_row_group(piece.start, columns=list(columns) if columns else None)
         return table.to_pandas()
     block, first_byte = _csv_block(piece)
+    as_written = {name: str for name in reading._header(piece.header.decode(piece.encoding, errors="replace"),
+                                                         piece.delimiter) if name.strip() in text}
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(io.BytesIO(piece.header + block), sep=piece.delimiter, encoding=piece.encoding,
-                                engine="c", index_col=False, compression=None)
+                                engine="c", index_col=False, compression=None, dtype=as_written)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
             if found is None:

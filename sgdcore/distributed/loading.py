@@ -181,7 +181,7 @@ def load(
     provisional = Plan(target, tuple((name, None) for name in features), missing)
     scans = _run_on_partitions(client, _scan, pieces, provisional, on_partition)
     plan, notices = _plan(scans, provisional, non_numeric,
-                          lambda index, row: client.submit(_where, pieces[index], row).result())
+                          lambda index, row: client.submit(_where, pieces[index], row).result(), columns)
     if plan == provisional and all(scan["moments"] is not None for scan in scans):
         per_partition = [scan["moments"] for scan in scans]
     else:  # means to fill in or categories to encode were not known during the first pass

@@ -1,33 +1,67 @@
 """Cleaning, as sgdcore.io does it, spread over partitions: a first pass scans every partition
 (:func:`_scan`), :func:`_plan` turns the scans into one :class:`Plan` with sgdcore.io's checks, notices and
-messages, and each worker cleans its partition by the plan (:func:`_partition`)."""
+messages, and each worker cleans its partition by the plan (:func:`_partition`).
+
+Numbers written as spreadsheets write them (``1.234,5``, ``638,05 €``, ``(5.00)``) are read as sgdcore.io reads
+them (:mod:`sgdcore.io.numbers`): each scan says every way a text column's values fit, the plan decides one way
+for the whole column (the first that every partition fits, as a table in memory would have it), and every
+partition is read that way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sgdcore.data import Notice
-from sgdcore.distributed.files import Piece, _read_piece
+from sgdcore.distributed.files import Piece, _read_piece, _where
 from sgdcore.distributed.moments import Moments
-from sgdcore.errors import DataError, Place
+from sgdcore.errors import DataError, Place, echo
 from sgdcore.io import cleaning
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
+from sgdcore.io.numbers import read_written, ways_of_writing
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How a column of numbers is written as text: its thousands and decimal separators (``""`` for none), the
+    currency or percent sign every value carries (``""`` for none), and its first value as written, for messages.
+    A value in parentheses is negative."""
+
+    thousands: str
+    decimal: str
+    sign: str
+    example: str
+
+    def read(self, series: pd.Series) -> tuple[pd.Series, object]:
+        """:func:`sgdcore.io.numbers.read_written` by this way."""
+        return read_written(series, self.thousands, self.decimal, self.sign)
+
+    @property
+    def described(self) -> str:
+        """``'.' between thousands, ',' before the decimals and '€' on every value``."""
+        said = [f"{echo(self.thousands)} between thousands"] if self.thousands else []
+        said.append(f"{echo(self.decimal)} before the decimals")
+        if self.sign:
+            said.append(f"{echo(self.sign)} on every value")
+        return ", ".join(said[:-1]) + " and " * (len(said) > 1) + said[-1]
 
 
 @dataclass(frozen=True)
 class Plan:
     """How every partition is cleaned: the columns read, the features (a text feature with its one-hot
-    categories, the first being the baseline), the rows kept, and the means that fill gaps."""
+    categories, the first being the baseline), the rows kept, the means that fill gaps, and the columns of
+    numbers written as text, with how they are written."""
 
     target: str
     features: tuple[tuple[str, tuple | None], ...]
     missing: str
     fill: tuple[tuple[str, float], ...] = ()
+    written: tuple[tuple[str, Writing], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -97,6 +131,7 @@ def _scan(piece: Piece, plan: Plan) -> dict:
             bad = np.flatnonzero(series.notna().to_numpy() & numbers.isna().to_numpy())
             bad_row = int(bad[0]) if len(bad) else int(np.argmax(series.notna().to_numpy()))
             summary["example"], summary["example_row"] = series.iloc[bad_row], bad_row
+            summary["written"] = _ways(series, piece, target_present)
         else:
             values = column_values(series).astype(np.float64, copy=False)
             infinite = np.isinf(values)
@@ -114,9 +149,52 @@ def _scan(piece: Piece, plan: Plan) -> dict:
     return scan
 
 
+def _ways(series: pd.Series, piece: Piece, target_present: np.ndarray) -> dict | None:
+    """Every way a text column's values in this partition are all written as numbers
+    (:func:`~sgdcore.io.numbers.ways_of_writing`), with the sign, the first value and the first in parentheses as
+    written, and the sum and count of the values on the rows whose target is present, read each way (the means
+    that ``missing="mean"`` fills in); ``None`` if they are text. A Parquet file's text is text: its columns are
+    typed."""
+    if piece.format != "csv":
+        return None
+    ways = ways_of_writing(series, piece.delimiter)
+    if ways is None:
+        return None
+    formats, sign, in_parentheses = ways
+    sums = {}
+    for thousands, decimal in formats:
+        values = read_written(series[target_present], thousands, decimal, sign)[0]
+        sums[thousands, decimal] = (float(values.sum()), int(values.notna().sum()))
+    return {"formats": formats, "sign": sign, "first": str(series[series.first_valid_index()]).strip(),
+            "in_parentheses": None if in_parentheses is None else str(series[in_parentheses]).strip(), "sums": sums}
+
+
 def _partition(piece: Piece, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """One partition, read and cleaned on a worker."""
-    return _clean(_read_piece(piece, plan.columns), plan)
+    written = dict(plan.written)
+    frame = _read_piece(piece, plan.columns, text=list(written))
+    for name, way in written.items():
+        frame[name] = _read_numbers(frame[name], way, piece)
+    return _clean(frame, plan)
+
+
+def _read_numbers(series: pd.Series, way: Writing, piece: Piece) -> pd.Series:
+    """A column of a partition read as numbers written ``way``.
+
+    Raises
+    ------
+    DataError
+        A value is not so written, naming its file and line.
+    """
+    values, wrong = way.read(series)
+    if wrong is None:
+        return values
+    where = _where(piece, series.index.get_loc(wrong))
+    value = str(series[wrong]).strip()
+    raise DataError(f"{where}: {echo(value)} in column {echo(series.name)} is not a number written as the column's "
+                    f"others are, such as {echo(way.example)} ({way.described}). Write it as they are, then try "
+                    "again.", "number_written_otherwise", file=where.file, line=where.number, column=series.name,
+                    value=value, example=way.example, thousands=way.thousands, decimal=way.decimal, sign=way.sign)
 
 
 def _partition_moments(piece: Piece, plan: Plan) -> Moments:
@@ -131,16 +209,19 @@ def _partition_frame(piece: Piece, plan: Plan) -> pd.DataFrame:
 
 
 def _plan(
-    scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], Place]
+    scans: list[dict], provisional: Plan, non_numeric: str, locate: Callable[[int, int], Place],
+    file_columns: Sequence[str] = (),
 ) -> tuple[Plan, list[Notice]]:
     """The cleaning plan, from every partition's scan, with sgdcore.io's checks and notices.
 
     ``locate(partition, row)`` says where a row is (file and line), for messages: it is called only for an
-    error, since a CSV line number costs a read of the file up to it.
+    error, since a CSV line number costs a read of the file up to it. ``file_columns``, the files' columns in
+    their order, orders the notices of reading them as a table in memory orders its own.
     """
     target, missing = provisional.target, provisional.missing
     names = provisional.columns
     merged: dict[str, dict] = {}
+    written: dict[str, Writing] = {}
     for name in names:
         parts = [scan["columns"][name] for scan in scans]
         text_parts = [(index, p) for index, p in enumerate(parts) if p["kind"] == "text"]
@@ -163,6 +244,13 @@ def _plan(
             merged[name]["values"], merged[name]["values_kept"] = values, kept
             merged[name]["many_values"] = (any(p["many_values"] for _, p in text_parts)
                                            or len(values) > cleaning.MAX_CATEGORIES)
+        way = _way_of_writing(parts)
+        if way is not None:
+            written[name] = way
+            numbers = [p["written"]["sums"].get((way.thousands, way.decimal), (0.0, 0)) if p["kind"] == "text"
+                       and p["written"] else (p.get("sum", 0.0), p.get("count", 0)) for p in parts]
+            merged[name].update(text=False, mixed=False, sum=sum(total for total, _ in numbers),
+                                count=sum(count for _, count in numbers))
     if merged[target]["text"]:
         raise DataError(f"The target column {target!r} is not numeric: it holds values such as "
                         f"{merged[target]['example']!r} ({locate(*merged[target]['example_at'])}). Choose a numeric "
@@ -170,7 +258,9 @@ def _plan(
                         where=locate(*merged[target]["example_at"]))
     features = [name for name, _ in provisional.features]
     text = [name for name in features if merged[name]["text"]]
-    notices: list[Notice] = []
+    position = {name: index for index, name in enumerate(file_columns)}
+    notices = _written_notices({name: written[name] for name in sorted(written, key=lambda n: position.get(n, 0))},
+                               scans)
     if text and non_numeric == "error":
         examples = ", ".join(f"{name!r} (e.g. {merged[name]['example']!r}, {locate(*merged[name]['example_at'])})"
                              for name in text[:LISTED_NAMES])
@@ -243,12 +333,49 @@ def _plan(
         filled = {name: merged[name]["missing"] for name in features if merged[name]["missing"]}
         if filled:
             notices.append(notice.missing_filled_in_files(filled))
-    plan = Plan(target, tuple(plan_features), missing, tuple(fill))
+    plan = Plan(target, tuple(plan_features), missing, tuple(fill), tuple(written.items()))
     if not plan.feature_names:
         raise DataError(f"No usable feature columns: one-hot encoding {quoted(text)} leaves none, as each "
                         "has a single value, which carries no information. Choose at least one feature whose "
                         "values vary.", "single_valued_text", columns=text)
     return plan, notices
+
+
+def _way_of_writing(parts: list[dict]) -> Writing | None:
+    """How a column is written, from the partitions where pandas read it as text: the first way that every one of
+    them holding numbers fits, with the sign of the first (sgdcore.io's choice for the whole column); ``None`` if
+    none holds numbers so written. A partition that fits another way, or none, is refused as it is read
+    (:func:`_read_numbers`), at its file and line."""
+    ways = [p["written"] for p in parts if p["kind"] == "text" and p["written"] is not None]
+    if not ways:
+        return None
+    first = ways[0]
+    alike = [other for other in ways if other["sign"] == first["sign"]]
+    common = [way for way in first["formats"] if all(way in other["formats"] for other in alike)]
+    thousands, decimal = (common or first["formats"])[0]
+    return Writing(thousands, decimal, first["sign"], first["first"])
+
+
+def _written_notices(written: dict[str, Writing], scans: list[dict]) -> list[Notice]:
+    """What sgdcore.io says of columns of numbers written as text, in its order: how each without a sign or
+    parentheses is written, the signs left out, then the negatives in parentheses."""
+    formats, signs, negatives = [], [], []
+    for name, way in written.items():
+        in_parentheses = next((part["written"]["in_parentheses"] for part in (scan["columns"][name] for scan in scans)
+                               if part["kind"] == "text" and part["written"] and part["written"]["in_parentheses"]),
+                              None)
+        if way.sign:
+            signs.append(notice.sign_left_out(name, way.sign, way.example, _number(way, way.example)))
+        if in_parentheses is not None:
+            negatives.append(notice.negatives_in_parentheses(name, in_parentheses, _number(way, in_parentheses)))
+        if not way.sign and in_parentheses is None:
+            formats.append(notice.number_format(name, way.thousands, way.decimal))
+    return [*formats, *signs, *negatives]
+
+
+def _number(way: Writing, written: str) -> float:
+    """One value, as written, read as a number written ``way``."""
+    return float(way.read(pd.Series([written]))[0].iloc[0])
 
 
 def _first(parts: list[dict], key: str) -> tuple[int, int] | None:
