@@ -313,17 +313,20 @@ def european(v: float, sign: str = "") -> str:
 
 def european_rows(n_rows: int, seed: int) -> list[str]:
     """Rows of a semicolon file as a German spreadsheet exports them: a price with thousands points, decimal commas
-    and €, a percent, a balance with negatives in parentheses, a weight with a decimal comma, and the target."""
+    and €, a percent, a balance with negatives in parentheses, a weight with a decimal comma, a population with
+    points between thousands (``28.779``, which pandas reads as a decimal), and the target."""
     rng = np.random.default_rng(seed)
     price, discount = rng.normal(0, 1500, n_rows).round(2), rng.uniform(0, 30, n_rows).round(1)
     balance, weight = rng.normal(0, 50, n_rows).round(2), rng.normal(0, 2, n_rows).round(3)
-    y = (0.002 * price - 0.1 * discount + 0.05 * balance + 3 * weight + rng.normal(0, 0.5, n_rows)).round(2)
-    return [f"{european(p, '€')};{str(d).replace('.', ',')}%;"
-            f"{f'({european(-b)})' if b < 0 else european(b)};{str(w).replace('.', ',')};{str(t).replace('.', ',')}"
-            for p, d, b, w, t in zip(price, discount, balance, weight, y, strict=True)]
+    population = rng.integers(100, 100_000, n_rows)
+    y = (0.002 * price - 0.1 * discount + 0.05 * balance + 3 * weight + 1e-5 * population
+         + rng.normal(0, 0.5, n_rows)).round(2)
+    return [f"{european(p, '€')};{str(d).replace('.', ',')}%;{f'({european(-b)})' if b < 0 else european(b)};"
+            f"{str(w).replace('.', ',')};{f'{n:,}'.replace(',', '.')};{str(t).replace('.', ',')}"
+            for p, d, b, w, n, t in zip(price, discount, balance, weight, population, y, strict=True)]
 
 
-EUROPEAN_HEADER = "Preis;Rabatt;Saldo;Gewicht;y\n"
+EUROPEAN_HEADER = "Preis;Rabatt;Saldo;Gewicht;Einwohner;y\n"
 
 
 def european_files(folder: Path, rows: list[str], rows_per_file: int) -> Path:
@@ -343,15 +346,15 @@ def european_table(rows: list[str]) -> sgdcore.Table:
 def test_numbers_written_as_a_european_spreadsheet_writes_them_are_read_as_an_upload_reads_them(
     client: object, tmp_path: Path
 ) -> None:
-    """Decimal commas, thousands points, € and % on every value and negatives in parentheses, in several files
-    and partitions: the same numbers, the same notices, the same closed form as the Data page's reading of the
-    same rows; and SGD over the files is the in-memory engine's."""
+    """Decimal commas, thousands points, € and % on every value, negatives in parentheses and whole numbers with
+    points between thousands, in several files and partitions: the same numbers, the same notices, the same closed
+    form as the Data page's reading of the same rows; and SGD over the files is the in-memory engine's."""
     rows = european_rows(212, seed=21)
     folder = european_files(tmp_path / "preise", rows, 64)  # 64 rows a file, the last 20
     table = european_table(rows)
     memory = sgdcore.dataset_from_frame(table.frame, "y")
     assert {notice.kind for notice in table.notices} == {"number_format", "currency_sign", "percent_sign",
-                                                         "negatives_in_parentheses"}
+                                                         "negatives_in_parentheses", "thousands_points"}
 
     data = distributed.load(folder, "y", client=client, partition_bytes=1500)
     assert data.n_partitions > 4 and data.n_rows == 212 and data.feature_names == memory.feature_names
@@ -364,7 +367,7 @@ def test_numbers_written_as_a_european_spreadsheet_writes_them_are_read_as_an_up
     np.testing.assert_allclose(answer.params, expected.params, rtol=1e-9)
 
     gaps = [row.split(";") for row in rows]
-    gaps[5][0], gaps[150][3] = "", ""  # a price and a weight missing, filled with their column's mean
+    gaps[5][0], gaps[150][3], gaps[7][4] = "", "", ""  # missing values, filled with their column's mean
     gaps = list(map(";".join, gaps))
     filled = distributed.load(european_files(tmp_path / "gaps", gaps, 64), "y", missing="mean", client=client,
                               partition_bytes=1500)

@@ -5,7 +5,8 @@ messages, and each worker cleans its partition by the plan (:func:`_partition`).
 Numbers written as spreadsheets write them (``1.234,5``, ``638,05 €``, ``(5.00)``) are read as sgdcore.io reads
 them (:mod:`sgdcore.io.numbers`): each scan says every way a text column's values fit, the plan decides one way
 for the whole column (the first that every partition fits, as a table in memory would have it), and every
-partition is read that way.
+partition is read that way. So are whole numbers with points between thousands (``28.779``), which pandas reads as
+decimals, in files whose decimals are written with a comma: a scan says whether a column's values could be.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from sgdcore.errors import DataError, Place, echo
 from sgdcore.io import cleaning
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
-from sgdcore.io.numbers import read_written, ways_of_writing
+from sgdcore.io.numbers import read_whole_with_points, read_written, ways_of_writing
 
 
 @dataclass(frozen=True)
 class Writing:
     """How a column of numbers is written as text: its thousands and decimal separators (``""`` for none), the
     currency or percent sign every value carries (``""`` for none), and its first value as written, for messages.
-    A value in parentheses is negative."""
+    A value in parentheses is negative. ``(".", "")``: whole numbers with points between thousands (``28.779``), as
+    sgdcore.io's ``Table.number_formats`` says them."""
 
     thousands: str
     decimal: str
@@ -38,12 +40,16 @@ class Writing:
     example: str
 
     def read(self, series: pd.Series) -> tuple[pd.Series, object]:
-        """:func:`sgdcore.io.numbers.read_written` by this way."""
+        """:func:`sgdcore.io.numbers.read_written` by this way (``read_whole_with_points`` for ``(".", "")``)."""
+        if not self.decimal:
+            return read_whole_with_points(series)
         return read_written(series, self.thousands, self.decimal, self.sign)
 
     @property
     def described(self) -> str:
         """``'.' between thousands, ',' before the decimals and '€' on every value``."""
+        if not self.decimal:
+            return f"whole numbers with {echo(self.thousands)} between thousands"
         said = [f"{echo(self.thousands)} between thousands"] if self.thousands else []
         said.append(f"{echo(self.decimal)} before the decimals")
         if self.sign:
@@ -139,7 +145,10 @@ def _scan(piece: Piece, plan: Plan) -> dict:
             summary["first_infinite"] = int(np.argmax(infinite)) if infinite.any() else -1
             present = values[target_present & ~gaps]
             summary["sum"], summary["count"] = float(present.sum()), len(present)
+            summary["points"] = {"example": None} if pd.api.types.is_integer_dtype(series.dtype) else None
         columns[name] = summary
+    _whole_with_points(piece, [name for name in plan.columns if _maybe_with_points(frame[name])], columns,
+                       target_present)
     scan = {"rows": len(frame), "columns": columns, "moments": None}
     if all(columns[name]["kind"] != "text" for name in plan.columns) and not any(
             columns[name].get("infinite") for name in plan.columns):
@@ -166,7 +175,42 @@ def _ways(series: pd.Series, piece: Piece, target_present: np.ndarray) -> dict |
         values = read_written(series[target_present], thousands, decimal, sign)[0]
         sums[thousands, decimal] = (float(values.sum()), int(values.notna().sum()))
     return {"formats": formats, "sign": sign, "first": str(series[series.first_valid_index()]).strip(),
-            "in_parentheses": None if in_parentheses is None else str(series[in_parentheses]).strip(), "sums": sums}
+            "in_parentheses": None if in_parentheses is None else str(series[in_parentheses]).strip(), "sums": sums,
+            "commas": bool(series.str.contains(",", regex=False).any())}
+
+
+def _maybe_with_points(series: pd.Series) -> bool:
+    """Whether a column pandas read as decimals may be whole numbers with points between thousands: every value
+    has at most three decimals, and is at least 1 if it has any (``0.125`` is a decimal)."""
+    if not pd.api.types.is_float_dtype(series.dtype):
+        return False
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values[~np.isnan(values)]
+    thousandths = values * 1000
+    return bool(np.all((np.abs(thousandths - np.round(thousandths)) <= 1e-6 * np.maximum(1, np.abs(thousandths)))
+                       & ((values == np.round(values)) | (np.abs(values) >= 1))))
+
+
+def _whole_with_points(piece: Piece, names: list[str], columns: dict[str, dict], target_present: np.ndarray) -> None:
+    """Say, in the summaries ``columns``, which columns pandas read as decimals are whole numbers written with or
+    without points between thousands (``28.779``, ``329``), from their text, read again: their first value with a
+    point as written (None for none), and their sum and count so read on the rows whose target is present.
+
+    Only in a file not separated by commas, where decimal commas are at home: elsewhere a second read of the text
+    would cost every file of prices with cents the time of its first.
+    """
+    if piece.format != "csv" or piece.delimiter == "," or not names:
+        return
+    text = _read_piece(piece, names, text=names)
+    for name in names:
+        values, wrong = read_whole_with_points(text[name])
+        if wrong is not None:
+            continue
+        pointed = text[name].dropna()
+        pointed = pointed[pointed.str.contains(".", regex=False)]
+        kept = values[target_present].dropna()
+        columns[name]["points"] = {"example": str(pointed.iloc[0]).strip() if len(pointed) else None,
+                                   "sum": float(kept.sum()), "count": len(kept)}
 
 
 def _partition(piece: Piece, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +265,6 @@ def _plan(
     target, missing = provisional.target, provisional.missing
     names = provisional.columns
     merged: dict[str, dict] = {}
-    written: dict[str, Writing] = {}
     for name in names:
         parts = [scan["columns"][name] for scan in scans]
         text_parts = [(index, p) for index, p in enumerate(parts) if p["kind"] == "text"]
@@ -244,13 +287,7 @@ def _plan(
             merged[name]["values"], merged[name]["values_kept"] = values, kept
             merged[name]["many_values"] = (any(p["many_values"] for _, p in text_parts)
                                            or len(values) > cleaning.MAX_CATEGORIES)
-        way = _way_of_writing(parts)
-        if way is not None:
-            written[name] = way
-            numbers = [p["written"]["sums"].get((way.thousands, way.decimal), (0.0, 0)) if p["kind"] == "text"
-                       and p["written"] else (p.get("sum", 0.0), p.get("count", 0)) for p in parts]
-            merged[name].update(text=False, mixed=False, sum=sum(total for total, _ in numbers),
-                                count=sum(count for _, count in numbers))
+    written, notices = _numbers_written(scans, merged, [name for name in file_columns if name in names] or names)
     if merged[target]["text"]:
         raise DataError(f"The target column {target!r} is not numeric: it holds values such as "
                         f"{merged[target]['example']!r} ({locate(*merged[target]['example_at'])}). Choose a numeric "
@@ -258,9 +295,6 @@ def _plan(
                         where=locate(*merged[target]["example_at"]))
     features = [name for name, _ in provisional.features]
     text = [name for name in features if merged[name]["text"]]
-    position = {name: index for index, name in enumerate(file_columns)}
-    notices = _written_notices({name: written[name] for name in sorted(written, key=lambda n: position.get(n, 0))},
-                               scans)
     if text and non_numeric == "error":
         examples = ", ".join(f"{name!r} (e.g. {merged[name]['example']!r}, {locate(*merged[name]['example_at'])})"
                              for name in text[:LISTED_NAMES])
@@ -341,6 +375,34 @@ def _plan(
     return plan, notices
 
 
+def _numbers_written(scans: list[dict], merged: dict[str, dict], names: list[str]) -> tuple[
+        dict[str, Writing], list[Notice]]:
+    """The columns ``names`` (in the files' order) that hold numbers written as text, or whole numbers with points
+    between thousands, with how they are written, and the notices sgdcore.io gives of them, in its order; their
+    ``merged`` summaries made those of numbers."""
+    written = {}
+    for name in names:
+        parts = [scan["columns"][name] for scan in scans]
+        way = _way_of_writing(parts)
+        if way is not None:
+            written[name] = way
+            numbers = [p["written"]["sums"].get((way.thousands, way.decimal), (0.0, 0)) if p["kind"] == "text"
+                       and p["written"] else (p.get("sum", 0.0), p.get("count", 0)) for p in parts]
+            merged[name].update(text=False, mixed=False, sum=sum(total for total, _ in numbers),
+                                count=sum(count for _, count in numbers))
+    with_commas = _decimal_comma_columns(written, scans)
+    notices = _written_notices(written, scans)
+    for name in names if with_commas else ():
+        parts = [scan["columns"][name] for scan in scans]
+        example = _points_example(parts) if name not in written else None
+        if example is not None:
+            written[name] = Writing(".", "", "", example)
+            merged[name].update(sum=sum(p["points"].get("sum", p["sum"]) for p in parts),
+                                count=sum(p["points"].get("count", p["count"]) for p in parts))
+            notices.append(notice.thousands_points(name, example, float(example.replace(".", "")), with_commas))
+    return written, notices
+
+
 def _way_of_writing(parts: list[dict]) -> Writing | None:
     """How a column is written, from the partitions where pandas read it as text: the first way that every one of
     them holding numbers fits, with the sign of the first (sgdcore.io's choice for the whole column); ``None`` if
@@ -354,6 +416,27 @@ def _way_of_writing(parts: list[dict]) -> Writing | None:
     common = [way for way in first["formats"] if all(way in other["formats"] for other in alike)]
     thousands, decimal = (common or first["formats"])[0]
     return Writing(thousands, decimal, first["sign"], first["first"])
+
+
+def _decimal_comma_columns(written: dict[str, Writing], scans: list[dict]) -> list[str]:
+    """The columns whose numbers are written with a decimal comma, as sgdcore.io's ``Table.number_formats`` has
+    them: of those with a sign or in parentheses, only those where some value holds a comma."""
+    columns = []
+    for name, way in written.items():
+        parts = [scan["columns"][name]["written"] for scan in scans if scan["columns"][name]["kind"] == "text"]
+        parts = [part for part in parts if part is not None]
+        marked = way.sign or any(part["in_parentheses"] for part in parts)
+        if way.decimal == "," and (not marked or any(part["commas"] for part in parts)):
+            columns.append(name)
+    return columns
+
+
+def _points_example(parts: list[dict]) -> str | None:
+    """A column's first value written with points between thousands (``28.779``) if every partition holds whole
+    numbers so written or without points (:func:`_whole_with_points`), else None."""
+    if any(p["kind"] != "numeric" or p.get("points") is None for p in parts):
+        return None
+    return next((p["points"]["example"] for p in parts if p["points"]["example"] is not None), None)
 
 
 def _written_notices(written: dict[str, Writing], scans: list[dict]) -> list[Notice]:

@@ -215,10 +215,21 @@ def whole_numbers_with_points(written: pd.Series) -> pd.Series | None:
 
     Only for a file whose decimals are written with a comma: there a point cannot be a decimal point.
     """
-    present = _plain(written.dropna())
-    if len(present) == 0 or not present.str.fullmatch(WHOLE_WITH_POINTS).all() or not present.str.contains(
-            ".", regex=False).any():
+    present = written.dropna()
+    values, wrong = read_whole_with_points(written)
+    if len(present) == 0 or wrong is not None or not present.str.contains(".", regex=False).any():
         return None
-    values = np.full(len(written), np.nan)
-    values[written.notna().to_numpy()] = present.str.replace(".", "", regex=False).astype(np.float64).to_numpy()
-    return pd.Series(values, index=written.index, name=written.name)
+    return values
+
+
+def read_whole_with_points(written: pd.Series) -> tuple[pd.Series, object]:
+    """The column read from its ``written`` text as whole numbers, with or without ``.`` between thousands
+    (``28.779`` → 28779.0, ``329``), NaN where missing; and the index of the first value not so written (None if
+    every value is), which is NaN too. For a way decided beforehand (:func:`whole_numbers_with_points`)."""
+    present = _plain(written.dropna().astype(str))
+    fits = present.str.fullmatch(WHOLE_WITH_POINTS)
+    read = pd.Series(np.nan, index=written.index, name=written.name)
+    if fits.any():
+        read[present.index[fits.to_numpy()]] = present[fits].str.replace(".", "", regex=False).astype(
+            np.float64).to_numpy()
+    return read, None if fits.all() else present.index[~fits.to_numpy()][0]
