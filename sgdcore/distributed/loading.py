@@ -163,7 +163,8 @@ def load(
         ``missing`` or ``non_numeric`` is not an allowed value, or ``partition_bytes`` < 1.
     DataError
         As :func:`sgdcore.dataset_from_frame`, each message naming the file and, for CSV, the line (for
-        Parquet, the row); also when files are missing or their columns differ.
+        Parquet, the row); also when files are missing or their columns differ, or when a CSV value is not
+        written as its column's other numbers are (``1.5`` among ``2,25``).
     """
     cleaning._check_choice("missing", missing, cleaning.MISSING_CHOICES)
     cleaning._check_choice("non_numeric", non_numeric, cleaning.NON_NUMERIC_CHOICES)
