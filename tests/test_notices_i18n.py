@@ -263,3 +263,27 @@ def test_the_large_data_section_says_which_files_it_read_as_chinese(
     no_exceptions(at)
     assert not at.error, [error.value for error in at.error]
     assert "'房价2025.csv'、'房价2026.csv' 不是 UTF-8，已按以下编码读取：中文 GBK（GB18030）。" in captions(at)
+
+
+def test_the_chinese_large_data_section_says_how_it_read_numbers_written_as_an_upload_is_told(
+    local_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files from a German spreadsheet (decimal commas, € on every price, 28.779 for 28779): the section says in
+    Chinese how it read their numbers, in the words the Data page says them of the same rows uploaded."""
+    monkeypatch.setenv("SGD_DASHBOARD_CLOUD", "0")
+    header = "Preis;Gewicht;Einwohner;y\n"
+    rows = [f"{1000 + 37 * i:,}".replace(",", ".") + f",{i % 4 * 25} €;{i * 7 % 11},5;"
+            + f"{1000 * (i % 9 + 1) + i * i % 997:,}".replace(",", ".") + f";{3 * i + i % 5},25\n" for i in range(40)]
+    for half, part in enumerate((rows[:20], rows[20:])):
+        (tmp_path / f"preise{half}.csv").write_text(header + "".join(part), encoding="utf-8")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.query_params["lang"] = "zh-CN"
+    at = button(large_data_page(at.run(), str(tmp_path)), "读取文件").click().run()
+    no_exceptions(at)
+    assert not at.error, [error.value for error in at.error]
+    shown = captions(at)
+    assert "已将 'Preis' 去掉其中的 '€' 读作数字：'1.000,0 €' 即 1,000.0。" in shown, shown
+    in_language(monkeypatch, "zh-CN")
+    uploaded = read_table((header + "".join(rows)).encode("utf-8")).notices
+    assert {notice.kind for notice in uploaded} == {"number_format", "currency_sign", "thousands_points"}
+    assert all(messages.notice_text(notice) in shown for notice in uploaded), shown
