@@ -111,3 +111,29 @@ def test_a_chinese_page_shows_no_english_sentence_of_ours(page: str) -> None:
     at.run()
     no_exceptions(at)
     assert not english_left(at)
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Paused at step 1,234,"), ("zh-CN", "已暂停于第 1,234 步")])
+def test_step_numbers_are_written_with_thousands_separators_as_the_speed_beside_them_is(
+        monkeypatch: pytest.MonkeyPatch, lang: str, said: str) -> None:
+    """"已在第 9760000 步停止……9,760,000 步" wrote one number two ways in one sentence."""
+    import sgdcore
+    from ui import verdicts
+
+    monkeypatch.setattr("ui.i18n.language", lambda: lang)
+    runs = sgdcore.train(sgdcore.synthetic(n=1000, seed=0), sgdcore.TrainConfig(epochs=20, backend="numpy"),
+                         until_step=1234)
+    *_, paused = runs
+    assert paused.step == 1234 and said in verdicts.paused_text(paused)
+
+
+def test_the_classroom_notice_and_the_sidebar_word_automatic_threads_and_sgdregressor_s_names_in_chinese(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import classroom
+
+    monkeypatch.setattr("ui.i18n.language", lambda: "zh-CN")
+    assert classroom.value_text("n_threads", "auto") == "自动"
+    assert classroom.control_label("power_t") == "幂指数（power_t）" and classroom.control_label("tol") == "容差（tol）"
+    at = open_page(app(lang="zh-CN", schedule="inverse_scaling", early_stopping="1"), "train")
+    labels = {widget.label for widget in (*at.slider, *at.number_input)}
+    assert {"幂指数（power_t）", "容差（tol）"} <= labels, labels

@@ -255,3 +255,19 @@ def test_every_setting_a_run_keeps_or_records_has_its_words_in_both_languages() 
         assert all(text_in(language, f"runner.fixed.{name}") for name in FIXED)
         assert all(text_in(language, f"charts.changed.{name}") for name in RECORDED)
     assert [text_in("en", f"charts.changed.{name}") for name in RECORDED] == list(RECORDED.values())
+
+
+def test_a_diverged_run_s_new_run_says_which_settings_changed() -> None:
+    """After a diverged run, "The settings changed since this run: Train starts a new run" did not say which."""
+    from dataclasses import replace
+
+    import sgdcore
+    from ui import midrun
+
+    data = sgdcore.synthetic(n=1000, seed=0)
+    config = sgdcore.TrainConfig(epochs=2, learning_rate=5.0, backend="numpy")
+    *_, diverged = sgdcore.train(data, config)
+    assert diverged.status == "diverged"
+    run = {"key": f"data|{config}", "progress": diverged, "config": config}
+    text = midrun.pending_text(run, "data", replace(config, learning_rate=0.03), problem=None)
+    assert text.startswith("The settings changed since this run (learning rate 5 → 0.03): **Train** starts a new run")

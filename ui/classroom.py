@@ -71,6 +71,8 @@ def value_text(key: str, setting_value: Any) -> str:
         return SAMPLING_LABELS.get(setting_value, str(setting_value))
     if key in ("learning_rates_given_as", "learning_rate_multiples_of"):
         return t(f"classroom.value.{setting_value}")
+    if key == "n_threads" and setting_value == "auto":
+        return t("classroom.value.auto")
     return BY_KEY[key].to_text(setting_value)
 
 

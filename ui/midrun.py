@@ -79,13 +79,14 @@ def changes_text(run: dict[str, Any], config: sgdcore.TrainConfig) -> str:
 
 def pending_text(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig, problem: Any) -> str:
     """What **Train** will do now that the sidebar's settings differ from the run's."""
+    changes = changes_text(run, config)
+    changed = t("runner.pending.changed", changes=changes) if changes else ""
     if _continues(run, data_key, config, problem):
-        changed, progress = changes_text(run, config), run["progress"]
+        progress = run["progress"]
         waits = (t("runner.pending.batch_size_waits")
                  if progress.batch_in_epoch > 0 and run["config"].batch_size != config.batch_size else "")
-        return t("runner.pending.continues", changed=t("runner.pending.changed", changes=changed) if changed else "",
-                 step=progress.step, waits=waits)
-    return t("runner.pending.new_run", why=why_new(run, data_key, config, problem))
+        return t("runner.pending.continues", changed=changed, step=progress.step, waits=waits)
+    return t("runner.pending.new_run", changed=changed, why=why_new(run, data_key, config, problem))
 
 
 @dataclass(frozen=True)

@@ -469,7 +469,7 @@ def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits) -> str:
 def short_text(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None = None) -> str:
     """The outcome in a few words, for a table with one row per run; with the run's diagnosis, its verdict."""
     if progress.status == "diverged":
-        return t("verdicts.short.diverged", step=progress.diverged_at_step)
+        return t("verdicts.short.diverged", step=progress.diverged_at_step or progress.step)
     if progress.status == "stopped":
         return t("verdicts.short.stopped", step=progress.step)
     if progress.status == "running":

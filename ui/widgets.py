@@ -257,7 +257,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
     if "decay_epochs" in schedule_drawn:
         sidebar.number_input(t("sidebar.decay_epochs"), **bounds("decay_epochs"), step=1, key="decay_epochs")
     if "power_t" in schedule_drawn:
-        sidebar.slider("power_t", **bounds("power_t"), step=0.05, key="power_t")
+        sidebar.slider(t("sidebar.power_t"), **bounds("power_t"), step=0.05, key="power_t")
     try:
         config = train_config(state, n_train)
     except sgdcore.SGDCoreError as error:
@@ -293,7 +293,7 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
             st.toggle(t("sidebar.early_stopping"), key="early_stopping", help=t("sidebar.early_stopping_help"))
         if state["early_stopping"]:
             if shown(state, "tol"):
-                st.number_input("tol", **bounds("tol"), format="%g", step=1e-4, key="tol")
+                st.number_input(t("sidebar.tol"), **bounds("tol"), format="%g", step=1e-4, key="tol")
             if shown(state, "n_iter_no_change"):
                 st.number_input(t("sidebar.n_iter_no_change"), **bounds("n_iter_no_change"), step=1,
                                 key="n_iter_no_change")
