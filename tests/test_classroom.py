@@ -1,5 +1,6 @@
 """Classroom links (issue #19, point 2): a link with ``show=…`` draws only those controls, fixes the others at the
-link's values (which training then uses), says on every page what is fixed, and the Export page makes such links."""
+link's values (which training then uses), says on every page what is fixed, and the Export page makes such links.
+No button a student clicks changes a fixed setting: a suggestion that needs one is named, not offered."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app_pages import app, button, no_exceptions, open_page
+from tests.test_app_truth import badly_scaled, with_dataset
 from ui.classroom import BUILDER_CONTROLS, BUILDER_LANGUAGE, classroom_settings, fixed_controls, shown_controls
 from ui.i18n import catalogue
-from ui.settings import BY_KEY, CONTROLS, apply_query_params
+from ui.settings import BY_KEY, CONTROLS, apply_query_params, value
 from ui.widgets import SIDEBAR_CONTROLS, sidebar_controls
 
 WIDGETS = ("number_input", "text_input", "slider", "select_slider", "selectbox", "toggle", "radio", "multiselect")
@@ -183,3 +185,111 @@ def test_shown_controls_read_the_list_and_default_to_every_control() -> None:
     assert shown_controls({}) == CONTROLS
     assert shown_controls({"show": LESSON}) == ("learning_rate", "batch_size")
     assert BY_KEY["show"].from_text(" epochs , momentum ") == "epochs,momentum"
+
+
+# Nothing a student clicks changes a fixed setting
+
+
+def fixed_settings(at: AppTest) -> dict:
+    """Every setting the link fixes, at its value now."""
+    state = at.session_state
+    return {key: value(state, key) for key in CONTROLS if key not in shown_controls(state)}
+
+
+def trained(query: dict[str, str], train: bool) -> AppTest:
+    at = app(**query)
+    if train:
+        at.button(key="train_button").click().run()
+    no_exceptions(at)
+    return at
+
+
+def messages(at: AppTest) -> list[str]:
+    return [element.value for kind in ("warning", "error", "info", "success") for element in getattr(at.main, kind)]
+
+
+# Links whose warning before a run or verdict after it, on the code before the fix, offered a button that changed a
+# setting the link fixes (the setting, what the button set it to)
+FIXES_A_HIDDEN_SETTING = [
+    dict(learning_rate="0.001", show=LESSON),  # epochs, 58
+    dict(data="diabetes", show=LESSON),  # standardisation; epochs, 10,000
+    dict(learning_rate="1.35", show="batch_size"),  # near the limit: the learning rate, half of it
+    dict(learning_rate="3", show="epochs"),  # above the limit: the learning rate, half of it
+    dict(l1_penalty="3", show="learning_rate"),  # the L1 penalty; a schedule whose steps shrink
+    dict(schedule="exponential", decay_gamma="0.5", learning_rate="0.01", epochs="30", show="learning_rate"),
+    dict(data="diabetes", standardize="1", learning_rate="0.01", early_stopping="1", epochs="200",
+         show="learning_rate"),  # epochs; early stopping off
+]
+
+
+@pytest.mark.parametrize("train", [False, True], ids=["before a run", "after it"])
+@pytest.mark.parametrize("query", FIXES_A_HIDDEN_SETTING)
+def test_no_suggestion_button_changes_a_setting_the_link_fixes_and_the_advice_names_it(
+        query: dict[str, str], train: bool) -> None:
+    at = trained(query, train)
+    for key in [widget.key for widget in at.button if "_suggestion_" in (widget.key or "")]:
+        clicked = trained(query, train)
+        fixed, label = fixed_settings(clicked), clicked.button(key=key).label
+        clicked.button(key=key).click().run()
+        no_exceptions(clicked)
+        assert fixed_settings(clicked) == fixed, label
+    assert any("The classroom link fixes settings that would help: " in text for text in messages(at))
+
+
+@pytest.mark.parametrize(("language", "rate_button", "epochs_button", "fixed"), [
+    ("en", "Use learning rate 0.71", "Train 58 epochs",
+     " The classroom link fixes settings that would help: Epochs 3 (58 would help)."),
+    ("zh-CN", "使用学习率 0.71", "训练 58 个迭代周期",
+     "有帮助的设置已被课堂链接固定：迭代周期数 3（改为 58 会有帮助）。"),
+])
+def test_a_suggestion_of_a_shown_control_is_offered_and_one_of_a_fixed_setting_is_said(
+        language: str, rate_button: str, epochs_button: str, fixed: str) -> None:
+    at = app(lang=language, learning_rate="0.001", show=LESSON)  # the tester's link: 3 epochs are too few
+    (warning,) = [element.value for element in at.main.warning]
+    assert warning.endswith(fixed), warning
+    labels = [widget.label for widget in at.button]
+    assert rate_button in labels and epochs_button not in labels
+    button(at, rate_button).click().run()
+    assert (at.session_state["learning_rate"], at.session_state["epochs"]) == (0.71, 3)
+    # Without a classroom link, the same advice offers both, as before
+    ordinary = app(lang=language, learning_rate="0.001")
+    (warning,) = [element.value for element in ordinary.main.warning]
+    assert fixed not in warning
+    button(ordinary, epochs_button).click().run()
+    assert ordinary.session_state["epochs"] == 58
+
+
+@pytest.mark.parametrize(("language", "standardise_button", "fixed", "helps_standardise"), [
+    ("en", "Standardise at learning rate 0.2", "Standardise off (on would help); Epochs 3 (10,000 would help).",
+     "standardisation, which takes κ"),
+    ("zh-CN", "标准化，学习率 0.2", "标准化 关（改为 开 会有帮助）；迭代周期数 3（改为 10,000 会有帮助）。",
+     "标准化，使 κ"),
+])
+def test_standardisation_fixed_by_the_link_is_named_before_and_after_a_run_not_offered(
+        language: str, standardise_button: str, fixed: str, helps_standardise: str) -> None:
+    for train in (False, True):
+        at = trained(dict(data="diabetes", lang=language, show=LESSON), train)
+        (warning,) = [element.value for element in at.main.warning]
+        assert warning.endswith(fixed) and helps_standardise not in warning, (train, warning)
+        assert standardise_button not in [widget.label for widget in at.button], train
+    ordinary = trained(dict(data="diabetes", lang=language), True)
+    assert standardise_button in [widget.label for widget in ordinary.button]
+
+
+def test_a_rate_above_the_limit_of_badly_scaled_data_names_standardisation_as_fixed() -> None:
+    at = with_dataset(app(show="learning_rate"), badly_scaled(), "houses.csv")
+    (warning,) = [element.value for element in at.main.warning]
+    assert warning.endswith(" The classroom link fixes settings that would help: Standardise off (on would help).")
+    assert "Turn on standardisation" not in warning
+    assert not [widget.label for widget in at.button if widget.label.startswith("Standardise")]
+    ordinary = with_dataset(app(), badly_scaled(), "houses.csv")
+    assert [widget.label for widget in ordinary.button if widget.label.startswith("Standardise")]
+
+
+def test_an_l1_penalty_the_link_fixes_is_not_to_be_lowered_by_the_student() -> None:
+    at = trained(dict(l1_penalty="3", show="learning_rate"), True)
+    (verdict,) = [element.value for element in at.main.warning]
+    assert "Lower the L1 penalty" not in verdict and "L1 penalty 3 (1.4 would help)" in verdict
+    ordinary = trained(dict(l1_penalty="3"), True)
+    (verdict,) = [element.value for element in ordinary.main.warning]
+    assert "Lower the L1 penalty, or use a schedule whose steps shrink." in verdict

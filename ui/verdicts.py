@@ -1,10 +1,10 @@
 """What the dashboard says about a learning rate before training and about a run after it, in one place.
 
 ``sgdcore.diagnosis`` judges (typed results, no sentences); this module words its results and offers each
-suggested setting as a button that applies it. Every sentence the pages show about limits and outcomes is
-here, worded from the ``[verdicts]`` region of the catalogues (``ui/locales``) in the page's language. Every
-number a message asks the user to set is one the dashboard can set: a learning rate within the slider's range,
-at most :data:`MAX_EPOCHS` epochs.
+suggested setting as a button that applies it, but for one a classroom link fixes, which it names instead. Every
+sentence the pages show about limits and outcomes is here, worded from the ``[verdicts]`` region of the catalogues
+(``ui/locales``) in the page's language. Every number a message asks the user to set is one the dashboard can set:
+a learning rate within the slider's range, at most :data:`MAX_EPOCHS` epochs.
 
 The limits and noise floors are cached per data and per setting that changes them (not the learning rate,
 for the limits): computing one costs 0.2–0.8 s, and the sidebar asks for it on every rerun.
@@ -22,6 +22,7 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT
+from ui.classroom import control_label, shown, value_text
 from ui.conditioning import kappa_text
 from ui.i18n import t, tn
 from ui.settings import BY_KEY
@@ -154,6 +155,48 @@ def settable_suggestions(suggestions: tuple[sgdcore.Suggestion, ...]) -> tuple[s
     return tuple(usable)
 
 
+# What a classroom link leaves to the student
+
+
+def left_to_student(suggestion: sgdcore.Suggestion) -> bool:
+    """Whether the student may apply ``suggestion``: a classroom link (ui.classroom) fixes the settings whose
+    controls it hides, and no button may change them behind the teacher's back. Without such a link, always."""
+    return all(shown(st.session_state, setting) for setting in suggested_settings(suggestion))
+
+
+def _those_left_to_student(suggestions: tuple[sgdcore.Suggestion, ...]) -> tuple[sgdcore.Suggestion, ...]:
+    return tuple(suggestion for suggestion in suggestions if left_to_student(suggestion))
+
+
+def _value_text(key: str, value: Any) -> str:
+    """A setting's value as the classroom notice says it, but a count with its thousands separated, as the
+    messages around it write them (10,000 epochs)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value_text(key, value)
+
+
+def _fixed_by_link_text(suggestions: tuple[sgdcore.Suggestion, ...]) -> str:
+    """The settable ``suggestions`` a classroom link keeps from the student, in words: the settings it fixes, at
+    what, and what would help; "" if there are none. Said, not offered, so that the advice stays true."""
+    state = st.session_state
+    fixes = dict.fromkeys(  # two suggestions may need the same fixed setting
+        t("verdicts.link_fix", setting=control_label(key), now=_value_text(key, setting_value(state, key)),
+          wanted=_value_text(key, wanted))
+        for suggestion in settable_suggestions(suggestions) if not left_to_student(suggestion)
+        for key, wanted in suggested_settings(suggestion).items() if not shown(state, key))
+    if not fixes:
+        return ""
+    return t("verdicts.link_fixes", fixes=t("verdicts.help_separator").join(fixes))
+
+
+def _offered(tone: Tone, text: str, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
+    """``text`` with the settable ``suggestions`` as buttons, but for those a classroom link keeps from the
+    student, which the text names instead."""
+    offered = _those_left_to_student(settable_suggestions(suggestions))
+    return Message(tone, text + _fixed_by_link_text(suggestions), offered)
+
+
 # Before training
 
 
@@ -204,8 +247,8 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
                                                                         NEAR_LIMIT * limit.learning_rate)
         near = t("verdicts.rate.near", **numbers) if calmer is None else t("verdicts.rate.near_lowered",
                                                                              step=calmer + 1, **numbers)
-        text = near + momentum + (t("verdicts.rate.half", half=half) if suggestion else "")
-        return Message("warning", text, suggestion)
+        text = near + momentum + (t("verdicts.rate.half", half=half) if _those_left_to_student(suggestion) else "")
+        return _offered("warning", text, suggestion)
     speed = t("verdicts.rate.slow") if check.ratio < 0.01 else ""
     key = "stable_lower_bound" if limit.kind == "lower_bound" else "stable"
     return Message("info", t(f"verdicts.rate.{key}", speed=speed, **numbers))
@@ -235,10 +278,10 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     scale = float(np.linalg.norm(problem.optimum.params))
     push = rate * config.l1_penalty
     if config.l1_penalty > 0 and push > ARRIVED * scale:
-        return Message("warning", t(
+        return _offered("warning", t(
             "verdicts.planned.l1", l1=config.l1_penalty, rate=rate, push=push, scale=scale,
             below=sgdcore.round_down(ARRIVED * scale / rate)),
-            settable_suggestions((sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),)))
+            (sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),))
     outlook = outlook_for(problem, data_key, config, limits)
     if outlook is None or outlook.arrives:
         return None
@@ -253,16 +296,17 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
         if needed > MAX_EPOCHS:
             text += t("verdicts.planned.beyond_max", max_epochs=MAX_EPOCHS)
     suggestions = settable_suggestions(outlook.suggestions)
-    helps = [_help_text(suggestion, limits) for suggestion in suggestions if suggestion.setting != "epochs"]
+    helps = [_help_text(suggestion, limits) for suggestion in _those_left_to_student(suggestions)
+             if suggestion.setting != "epochs"]
     if helps:
         text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
-    return Message("warning", text, suggestions)
+    return _offered("warning", text, suggestions)
 
 
 def _with_fixes(tone: Tone, text: str, limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
     """A rate above the limit: ``text``, then what fixes it, in words and as buttons."""
     fixes = _settable_rate_fixes(limits, suggestions)
-    return Message(tone, text + _rate_fix_text(limits, fixes), settable_suggestions(fixes))
+    return _offered(tone, text + _rate_fix_text(limits, _those_left_to_student(fixes)), fixes)
 
 
 def _smallest_rate_instead(limits: sgdcore.Limits) -> bool:
@@ -391,16 +435,18 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
             square = problem.scaler.target_std ** 2
             text += t("verdicts.noise_floor_own_units", gap=diagnosis.loss_gap * square,
                       excess=diagnosis.floor.excess_loss * square) + units
-        return Message("info", text, settable_suggestions(diagnosis.suggestions))
+        return _offered("info", text, diagnosis.suggestions)
     if diagnosis.verdict == "oscillating":
         swing = diagnosis.oscillation
         if swing.cause == "l1_penalty":
             text = t("verdicts.oscillating_l1", l1=config.l1_penalty, amplitude=swing.amplitude,
                      names=t("verdicts.list_separator").join(swing.parameters), swing=swing.measured_swing)
+            if not _fixed_by_link_text(diagnosis.suggestions):  # else the link's fixed settings are named instead
+                text += t("verdicts.oscillating_l1_advice")
         else:
             text = t("verdicts.oscillating", distance=distance, target=_target(diagnosis), **numbers)
-        return Message("warning", text, settable_suggestions(diagnosis.suggestions))
-    return Message("warning", _far_text(diagnosis, progress) + units, settable_suggestions(diagnosis.suggestions))
+        return _offered("warning", text, diagnosis.suggestions)
+    return _offered("warning", _far_text(diagnosis, progress) + units, diagnosis.suggestions)
 
 
 def _growing(progress: sgdcore.Progress) -> bool:
@@ -441,7 +487,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
         else:
             text += t(f"{words}.beyond_max", measured=measured, rate=diagnosis.learning_rate,
                       needed=_count(math.ceil(needed)), arrived=ARRIVED, max_epochs=MAX_EPOCHS)
-    helps = [_help_text(suggestion, diagnosis.limits) for suggestion in settable_suggestions(diagnosis.suggestions)]
+    helps = [_help_text(suggestion, diagnosis.limits)
+             for suggestion in _those_left_to_student(settable_suggestions(diagnosis.suggestions))]
     if helps:
         text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
     return text
