@@ -1,10 +1,11 @@
 """Data: upload a CSV (or point at large files on a Dask cluster, ui.large_data), look at it, choose the target and
-the features, and train on it everywhere."""
+the features, and train on it everywhere. A classroom link that fixes the data source leaves only that source here."""
 
 import streamlit as st
 
 import sgdcore
 from ui import messages
+from ui.classroom import fixed_data_source, value_text
 from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.errors import error_text
 from ui.i18n import labels, t
@@ -29,9 +30,17 @@ if in_use.problem is not None:
     st.caption(t("data.in_use", description=in_use.description))
 
 SOURCES = ("upload", "dask")  # labels: the catalogue's data.source.*
-state.setdefault("keep_data_page_source", "dask" if state.get("data_source") == "dask" else "upload")
-source = st.radio(t("data.source_label"), SOURCES, format_func=option_names(labels("data.source")), horizontal=True,
-                  key="keep_data_page_source", label_visibility="collapsed")
+PAGE_SOURCE = {"csv": "upload", "dask": "dask"}  # the page's source that reads data for each setting's source
+fixed_source = fixed_data_source(state)
+if fixed_source is None:
+    state.setdefault("keep_data_page_source", "dask" if state.get("data_source") == "dask" else "upload")
+    source = st.radio(t("data.source_label"), SOURCES, format_func=option_names(labels("data.source")),
+                      horizontal=True, key="keep_data_page_source", label_visibility="collapsed")
+elif fixed_source in PAGE_SOURCE:  # the link fixes the source, not the file: the student reads it here
+    source = PAGE_SOURCE[fixed_source]
+else:
+    st.info(t("data.fixed_by_link", source=value_text("data_source", fixed_source)), icon="🎓")
+    st.stop()
 if source == "dask":
     from ui import large_data  # imports Dask: only when this source is chosen
 

@@ -1,6 +1,7 @@
 """Classroom links (issue #19, point 2): a link with ``show=…`` draws only those controls, fixes the others at the
 link's values (which training then uses), says on every page what is fixed, and the Export page makes such links.
-No button a student clicks changes a fixed setting: a suggestion that needs one is named, not offered."""
+No button a student clicks changes a fixed setting: a suggestion that needs one is named, not offered, and the Data
+page offers no other data when the link fixes the data source."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.test_app_pages import app, button, no_exceptions, open_page
 from tests.test_app_truth import badly_scaled, with_dataset
+from tests.test_data_page import rows_csv, upload
 from ui.classroom import BUILDER_CONTROLS, BUILDER_LANGUAGE, classroom_settings, fixed_controls, shown_controls
+from ui.datasets import CSV_KEY
 from ui.i18n import catalogue
 from ui.settings import BY_KEY, CONTROLS, apply_query_params, value
 from ui.widgets import SIDEBAR_CONTROLS, sidebar_controls
@@ -293,3 +296,25 @@ def test_an_l1_penalty_the_link_fixes_is_not_to_be_lowered_by_the_student() -> N
     ordinary = trained(dict(l1_penalty="3"), True)
     (verdict,) = [element.value for element in ordinary.main.warning]
     assert "Lower the L1 penalty, or use a schedule whose steps shrink." in verdict
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "The classroom link fixes the data source at Synthetic (D2L): this page cannot change it."),
+    ("zh-CN", "课堂链接已把数据源固定为合成数据（D2L）：本页不能更换数据。"),
+])
+def test_the_data_page_offers_no_other_data_when_the_link_fixes_the_data_source(language: str, said: str) -> None:
+    at = open_page(app(lang=language, show=LESSON), "data")
+    no_exceptions(at)
+    assert not at.file_uploader and not at.main.button and not at.main.radio
+    assert said in [element.value for element in at.main.info]
+    assert at.session_state["data_source"] == "synthetic"
+    assert open_page(app(lang=language), "data").file_uploader  # without the link: as before
+
+
+def test_a_link_that_fixes_the_uploaded_csv_as_the_source_lets_the_student_upload_it() -> None:
+    at = open_page(app(data="csv", show=LESSON), "data")  # the source is fixed, not the file: the student brings it
+    assert not at.main.radio  # no large data instead
+    at = upload(at, "class.csv", rows_csv())
+    button(at, "Use this dataset").click().run()
+    no_exceptions(at)
+    assert at.session_state["data_source"] == "csv" and at.session_state[CSV_KEY]["name"] == "class.csv"

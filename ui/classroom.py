@@ -53,6 +53,12 @@ def is_classroom(state: Mapping[str, Any]) -> bool:
     return bool(value(state, SHOWN_KEY))
 
 
+def fixed_data_source(state: Mapping[str, Any]) -> str | None:
+    """The data source a classroom link fixes, or None when the student may choose it: the Data page then reads
+    data only for that source (an upload when it is the uploaded CSV), so that no click there changes it."""
+    return None if shown(state, "data_source") else value(state, "data_source")
+
+
 def control_label(key: str) -> str:
     """A setting's name as a classroom link's notice and builder say it, in the page's language."""
     return t(f"classroom.control.{key}")
