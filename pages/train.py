@@ -61,7 +61,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         keep_settings_not_drawn()
     problem = choice.problem
     run_key = f"{choice.key}|{config}"
-    interrupted(state, RUN)
+    interrupted(state, RUN)  # a click inside reruns this alone, without the router, which marks it otherwise
     train_column, _, step_column, reset_column, step_by = buttons
     train_clicked = train_column.button(t("train.train"), type="primary", icon=":material/play_arrow:",
                                         key="train_button")

@@ -217,3 +217,31 @@ def test_the_script_reproduces_the_run_not_the_settings_refused_since(tmp_path: 
     ours, _ = snippets(at)
     assert "sgdcore.synthetic(1000, (2.0, -3.4)" in ours and DATA_FILE not in ours
     assert DATA_FILE not in " ".join(b.label for b in at.get("download_button"))
+
+
+def test_a_run_left_part_way_by_another_page_is_stopped_there_and_its_script_stops_there_too(tmp_path: Path) -> None:
+    """A click on another page in the navigation ends the script run that trains, its last snapshot saved as under
+    way: the Export page said "stopped at step N" and gave a script that trained every epoch, to another end."""
+    at = click(app(epochs="5"), "Step")  # a run and its key as the page saves them, paused after epoch 1
+    run = at.session_state["train_run"]
+    problem = at.session_state["_last_choice"].problem
+    # What the page saves while it trains: a snapshot inside epoch 2, still "running" when the click ends it there.
+    under_way = next(progress for progress in sgdcore.train(
+        problem.train, run["config"], test=problem.test, state=run["progress"].state, report_every=0,
+        quadratic=problem.quadratic, test_quadratic=problem.test_quadratic) if progress.status == "running")
+    assert under_way.epoch == 1 and under_way.batch_in_epoch > 0
+    at.session_state["train_run"] = {**run, "progress": under_way}
+    ours, torch = snippets(at)
+    stopped = at.session_state["train_run"]["progress"]
+    assert (stopped.status, stopped.step) == ("stopped", under_way.step)
+    assert any(f"stopped at step {under_way.step}" in caption.value for caption in at.caption)
+    assert f"until_step={under_way.step}" in ours, ours
+    assert f"if step == {under_way.step}:" in torch
+    printed = run_script(ours, tmp_path)  # sgdcore words the pause its own way, as after Stop: the numbers agree
+    assert np.array_equal(printed["weights"], stopped.weights) and printed["bias"] == stopped.bias
+    # Back on the Train page, Train continues the run from there.
+    at.switch_page("pages/train.py").run()
+    click(at, "Train")
+    continued = at.session_state["train_run"]["progress"]
+    assert (continued.status, continued.epoch) == ("finished", 5)
+    assert any(caption.value.startswith(f"Continued the run from step {under_way.step}") for caption in at.caption)

@@ -56,6 +56,7 @@ def run_router() -> None:
     """The router: page config, the navigation between the pages, the shared sidebar, then the page."""
     from ui.kernel import warm_up_in_background
     from ui.network import send_without_delay
+    from ui.runner import TRAIN_RUN, interrupted
     from ui.widgets import shared_sidebar
 
     send_without_delay()  # before this session's page: its browser is still fetching Streamlit's script files
@@ -66,6 +67,10 @@ def run_router() -> None:
             page.file, title=page.title, icon=page.icon, url_path=page.url_path or None,
             default=not page.url_path))
     navigation = st.navigation(sections)
+    # A Train run still saved as under way was interrupted by this very run's click: Stop, or another page in the
+    # navigation. Marked stopped here, before any page reads it, so that every page (the Export page's outcome and
+    # script too) reads where it stopped, and Train continues it.
+    interrupted(st.session_state, TRAIN_RUN)
     shared_sidebar()
     st.session_state[ROUTED] = True
     _routing.active = True
