@@ -218,11 +218,12 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
 
 
     how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn
+    early_stops = ()
 
 
     def save(progress: sgdcore.Progress) -> None:
         state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description,
-                      "how": how}
+                      "how": how, "early_stops": early_stops}
 
 
     run = state.get(RUN)
@@ -232,20 +233,27 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         same_run = run is not None and run["key"] == run_key
         # A stopped run continues, with the sidebar's settings if they changed and a run can (ui.midrun).
         resume_from = midrun.continued_run(run, choice.key, config, problem)
+        if step_clicked and same_run and run["progress"].status in ("finished", "converged"):
+            # Step after the run's end, its last epoch or early stopping's: one epoch (or minibatch) more of it, as
+            # partial_fit or one more pass of a PyTorch loop would train.
+            resume_from = run["progress"]
         until_epoch = until_step = None
+        epochs_set = config.epochs
         if resume_from is not None and resume_from.epoch >= config.epochs:
-            # Paused inside an epoch after the last (a minibatch Step after the end): it runs to that epoch's end.
+            # Past the epochs set (a Step after the last, or paused inside an epoch after it): on to that epoch's end,
+            # on the same schedule. A run that early stopping ended sooner keeps the epochs set.
             config = extended(config, resume_from.epoch + 1, problem.train.n_rows)
+        # Each early stop the run went on after (its epoch, and the epochs its run was set to): the Export page's
+        # script stops there too, then goes on, as the run did.
+        early_stops = run.get("early_stops", ()) if resume_from is not None else ()
+        if resume_from is not None and resume_from.status == "converged":
+            early_stops = (*early_stops, (resume_from.epoch, resume_from.epochs))
         if step_clicked:
-            if same_run and run["progress"].status in ("finished", "converged"):
-                # Step after the last epoch: one epoch more of the same run, on the same schedule.
-                resume_from = run["progress"]
-                config = extended(config, resume_from.epochs + 1, problem.train.n_rows)
             if by_minibatch:
                 until_step = (resume_from.step if resume_from else 0) + 1
             else:
                 until_epoch = (resume_from.epoch if resume_from else 0) + 1
-        how = midrun.how_of(run, resume_from, choice.key, config, problem)
+        how = midrun.how_of(run, resume_from, choice.key, config, problem, epochs_set=epochs_set)
         if resume_from is not None:
             # Drawn before training, so that the page shows the run so far even if Streamlit's own Stop ends it.
             draw(resume_from)

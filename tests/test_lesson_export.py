@@ -245,3 +245,28 @@ def test_a_run_left_part_way_by_another_page_is_stopped_there_and_its_script_sto
     continued = at.session_state["train_run"]["progress"]
     assert (continued.status, continued.epoch) == ("finished", 5)
     assert any(caption.value.startswith(f"Continued the run from step {under_way.step}") for caption in at.caption)
+
+
+def test_step_after_early_stopping_trains_one_epoch_more_of_the_epochs_set_and_the_script_goes_on_as_it_did(
+    tmp_path: Path,
+) -> None:
+    """Step on a run that early stopping ended after 9 of 50 epochs showed "10 of 51 epochs" and gave a script of
+    TrainConfig(epochs=51, tol=...) that, run from the start, stopped early again after epoch 9, at other weights."""
+    at = click(app(early_stopping="1", epochs="50", noise="1"), "Train")
+    converged = at.session_state["train_run"]["progress"]
+    assert converged.status == "converged" and converged.epoch < 48
+    before = converged
+    for _ in range(2):  # and once more, from where it ended again (or paused)
+        click(at, "Step")
+        run = at.session_state["train_run"]
+        stepped = run["progress"]
+        assert (stepped.epoch, stepped.epochs, run["config"].epochs) == (before.epoch + 1, 50, 50)
+        assert at.get("progress")[0].proto.text.startswith(f"{before.epoch + 1} of 50 epochs done")
+        if before.status == "converged":
+            assert any(caption.value.startswith(f"Continued the run from step {before.step:,}. Early stopping had "
+                                                "ended it there and is still on") for caption in at.caption)
+        ours, _ = snippets(at)
+        assert "state=progress.state" in ours and "epochs=50" in ours, ours
+        assert_same_run(at, run_script(ours, tmp_path))
+        at.switch_page("pages/train.py").run()
+        before = stepped

@@ -41,6 +41,27 @@ def test_step_after_the_last_epoch_trains_one_more_epoch_of_the_same_run() -> No
     assert np.array_equal(stepped.weights, four.weights) and stepped.bias == four.bias
 
 
+def test_a_step_past_the_epochs_set_says_so_and_one_after_early_stopping_keeps_them() -> None:
+    """The run's epochs grow past the sidebar's only when a Step goes past them, and the page says so; a run that
+    early stopping ended sooner keeps the epochs set (it showed "10 of 51 epochs" while the sidebar said 50)."""
+    at = app()
+    button(at, "Train").click().run()
+    button(at, "Step").click().run()
+    assert any(caption.value == "Continued the run from step 240. Past the 3 epochs set: the run now has 4."
+               for caption in at.main.caption), [caption.value for caption in at.main.caption]
+
+    at = app(lang="zh-CN", early_stopping="1", epochs="50", noise="1")
+    next(b for b in at.button if b.proto.type == "primary").click().run()
+    converged = at.session_state["train_run"]["progress"]
+    assert converged.status == "converged"
+    next(b for b in at.button if b.label == "单步").click().run()
+    no_exceptions(at)
+    stepped = at.session_state["train_run"]["progress"]
+    assert (stepped.epoch, stepped.epochs) == (converged.epoch + 1, 50)
+    assert bar_text(at).startswith(f"已完成 {converged.epoch + 1} 个迭代周期，共 50 个"), bar_text(at)
+    assert any("早停曾在此结束这次训练" in caption.value and "超出" not in caption.value for caption in at.main.caption)
+
+
 def test_step_after_a_cosine_run_keeps_the_schedule_of_the_planned_run() -> None:
     at = app(schedule="cosine")
     button(at, "Train").click().run()

@@ -208,16 +208,37 @@ def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.T
     return dataclasses.replace(config, backend=backend, n_threads=progress.n_threads)
 
 
+def _train_code(config: sgdcore.TrainConfig, until: str, early_stops: tuple[tuple[int, int], ...]) -> str:
+    """The script's ``sgdcore.train`` calls: one, or, for a run that went on after early stopping had ended it
+    (``early_stops``: each stop's epoch and the epochs its run was set to), one to each stop, each going on from
+    the state the one before ended in, as the dashboard went on; ``until`` pauses the last one."""
+    if not early_stops:
+        return (f"*_, progress = sgdcore.train(problem.train, config, test=problem.test{until},\n"
+                "                             quadratic=problem.quadratic, test_quadratic=problem.test_quadratic)")
+    lines = ['forms = {"test": problem.test, "quadratic": problem.quadratic, "test_quadratic": problem.test_quadratic}']
+    state = ""
+    for epoch, epochs in early_stops:
+        run_config = "config" if epochs == config.epochs else f"replace(config, epochs={epochs})"
+        lines += [f"# Early stopping ends this run after epoch {epoch}; the dashboard's run went on from there.",
+                  f"*_, progress = sgdcore.train(problem.train, {run_config}{state}, **forms)"]
+        state = ", state=progress.state"
+    lines.append(f"*_, progress = sgdcore.train(problem.train, config{state}{until}, **forms)")
+    return "\n".join(lines)
+
+
 def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
-                    feature_names: tuple[str, ...], target_name: str) -> str:
+                    feature_names: tuple[str, ...], target_name: str,
+                    early_stops: tuple[tuple[int, int], ...] = ()) -> str:
     """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
     describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit; a run paused
-    (inside an epoch too) pauses at the same step."""
+    (inside an epoch too) pauses at the same step, and a run that went on after early stopping had ended it
+    (``early_stops``: each stop's epoch and the epochs its run was set to) goes on from the same states."""
     until = _until(progress)
     config = as_run(config, progress)
+    imports = "from dataclasses import replace\n\n" if any(epochs != config.epochs for _, epochs in early_stops) else ""
     return f'''"""The last run of the sgd-dashboard's Train page, reproduced with sgdcore: its weights, bit for bit."""
 
-import numpy as np
+{imports}import numpy as np
 
 import sgdcore
 
@@ -225,8 +246,7 @@ import sgdcore
 {_problem_code(settings)}
 config = {config_code(config)}
 # The problem's own loss forms, as the dashboard passes them: the epoch losses (and early stopping) to the last bit.
-*_, progress = sgdcore.train(problem.train, config, test=problem.test{until},
-                             quadratic=problem.quadratic, test_quadratic=problem.test_quadratic)
+{_train_code(config, until, early_stops)}
 print(progress.message)
 print("weights:", progress.weights.tolist())  # model units: standardised, if the data was
 print("bias:", progress.bias)

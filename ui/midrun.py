@@ -93,21 +93,29 @@ def pending_text(run: dict[str, Any], data_key: str, config: sgdcore.TrainConfig
 class How:
     """What a click on **Train** did, kept with the run and worded where it is drawn (:func:`how_words`), in the
     page's language of the moment: continued from ``step`` (``before`` → ``config``: the changes), or started a new
-    run (``step`` None) for ``reason`` (``fixed``: the settings that changed)."""
+    run (``step`` None) for ``reason`` (``fixed``: the settings that changed).
+
+    A run continued where early stopping had ended it (``after_early_stop``), or past the epochs set (``past``: those
+    epochs, 0 if not), says so: its epochs and its end are not what the sidebar alone would make of them."""
 
     config: sgdcore.TrainConfig
     step: int | None = None
     before: sgdcore.TrainConfig | None = None
     reason: str = ""
     fixed: tuple[str, ...] = ()
+    after_early_stop: bool = False
+    past: int = 0
 
 
 def how_of(run: dict[str, Any] | None, resume_from: sgdcore.Progress | None, data_key: str,
-           config: sgdcore.TrainConfig, problem: Any) -> How | None:
+           config: sgdcore.TrainConfig, problem: Any, epochs_set: int | None = None) -> How | None:
     """What a click on **Train** did: continued (from which step, with what changes) or started afresh (and why),
-    or ``None`` for a first run, which needs no words."""
+    or ``None`` for a first run, which needs no words. ``epochs_set``: the sidebar's epochs, if ``config`` may train
+    past them."""
     if resume_from is not None:
-        return How(config, step=resume_from.step, before=None if run is None else run["config"])
+        past = epochs_set if epochs_set is not None and config.epochs > epochs_set else 0
+        return How(config, step=resume_from.step, before=None if run is None else run["config"],
+                   after_early_stop=resume_from.status == "converged", past=past)
     if run is None or not trained_on(run["key"], data_key):
         return None
     reason, fixed = _reason(run, data_key, config, problem)
@@ -119,9 +127,13 @@ def how_words(how: How) -> str:
     if how.step is None:
         return t("runner.how.new_run", why=_reason_text(how.reason, how.fixed))
     changed = "" if how.before is None else t("runner.change_separator").join(change_phrases(how.before, how.config))
-    if changed:
-        return t("runner.how.continued_with", step=how.step, changes=changed)
-    return t("runner.how.continued", step=how.step)
+    words = (t("runner.how.continued_with", step=how.step, changes=changed) if changed
+             else t("runner.how.continued", step=how.step))
+    if how.after_early_stop and how.config.tol is not None:
+        words += t("runner.how.after_early_stop", tol=how.config.tol, patience=how.config.n_iter_no_change)
+    if how.past:
+        words += t("runner.how.past_epochs", epochs=how.past, total=how.config.epochs)
+    return words
 
 
 def how_text(run: dict[str, Any] | None, resume_from: sgdcore.Progress | None, data_key: str,
