@@ -70,8 +70,9 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
                                       key="step_button")
     # Large data on a cluster trains where its rows are, an epoch at a time: no minibatch to show from here.
     on_cluster = getattr(problem, "on_cluster", False)
+    # This page's own choices are "keep_" keys, which ui.widgets keeps while another page is shown.
     by_minibatch = not on_cluster and step_by.radio(
-        t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="step_by", label_visibility="collapsed",
+        t("train.step_by"), ("epoch", "minibatch"), horizontal=True, key="keep_step_by", label_visibility="collapsed",
         # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
         format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
     reset_clicked = reset_column.button(t("train.reset"), icon=":material/restart_alt:", key="reset_button")
@@ -93,7 +94,8 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     n_params = len(names)
     with st.expander(t("train.chart_options"), expanded=False):
         left, middle, right = st.columns(3)
-        log_scale = left.toggle(t("train.log_scale"), value=True, key="loss_log")
+        state.setdefault("keep_loss_log", True)  # a default set so, not as value=: a kept value is then no conflict
+        log_scale = left.toggle(t("train.log_scale"), key="keep_loss_log")
         default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
         axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), index=default_a,
                                   format_func=names.__getitem__, key="landscape_a")

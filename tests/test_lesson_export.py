@@ -106,7 +106,7 @@ def test_an_uploaded_csv_is_read_from_the_rows_offered_beside_the_script_and_a_s
 def test_a_run_paused_inside_an_epoch_is_reproduced_where_it_paused(tmp_path: Path) -> None:
     # Step by one minibatch, three times: the script pauses at step 3 too (until_step), not after epoch 0.
     at = app(momentum="0.9", weight_decay="0.01")
-    at.radio(key="step_by").set_value("minibatch").run()
+    at.radio(key="keep_step_by").set_value("minibatch").run()
     for _ in range(3):
         click(at, "Step")
     progress = at.session_state["train_run"]["progress"]

@@ -104,7 +104,7 @@ def test_a_zero_gradient_draws_no_length_and_no_angle() -> None:
 
 
 def step_by_minibatch(at):
-    at.radio(key="step_by").set_value("minibatch").run()
+    at.radio(key="keep_step_by").set_value("minibatch").run()
     no_exceptions(at)
     return at
 
@@ -156,7 +156,7 @@ def test_step_by_one_minibatch_advances_one_step_and_shows_the_angle() -> None:
 
 def test_step_by_one_epoch_is_still_the_default() -> None:
     at = app()
-    assert at.radio(key="step_by").value == "epoch"
+    assert at.radio(key="keep_step_by").value == "epoch"
     button(at, "Step").click().run()
     no_exceptions(at)
     assert at.session_state["train_run"]["progress"].step == 80

@@ -168,3 +168,25 @@ def test_a_pause_and_a_stop_are_worded_from_the_snapshot_as_sgdcore_words_them()
         assert "迭代周期" in text_in("zh-CN", "verdicts.paused_inside" if paused.batch_in_epoch else
                                      "verdicts.paused_between", step=1, epoch=1, epochs=3, epoch_under_way=2, batch=3,
                                      steps_per_epoch=10, speed="")
+
+
+def test_the_step_unit_and_the_loss_scale_are_kept_while_another_page_is_shown() -> None:
+    """Both came back as their defaults (one epoch, a log scale) after a visit to another page."""
+    def step_unit(at):
+        return next(radio for radio in at.radio if radio.label == "Step by")
+
+    def log_scale(at):
+        return next(toggle for toggle in at.toggle if toggle.label == "Log-scale loss")
+
+    at = app()
+    step_unit(at).set_value("minibatch").run()
+    log_scale(at).set_value(False).run()
+    for page in ("pages/learning_rate.py", "pages/export.py"):
+        at.switch_page(page).run()
+        at.switch_page("pages/train.py").run()
+        no_exceptions(at)
+        assert step_unit(at).value == "minibatch"
+        assert log_scale(at).value is False
+    assert not at.warning  # a kept value is no conflict with a default
+    button(at, "Step").click().run()
+    assert at.session_state["train_run"]["progress"].step == 1  # one minibatch, as chosen
