@@ -238,6 +238,14 @@ def test_the_sidebar_speaks_the_pages_language_and_a_switch_keeps_the_settings()
     assert at.session_state["schedule"] == "step" and at.query_params["epochs"] == "5"
 
 
+def test_a_link_with_lang_zh_opens_the_chinese_page_and_the_address_bar_says_zh_cn() -> None:
+    at = app(lang="zh")
+    no_exceptions(at)
+    assert not at.toast, [toast.value for toast in at.toast]
+    assert at.session_state["lang"] == "zh-CN" and at.query_params["lang"] == "zh-CN"
+    assert [header.value for header in at.sidebar.header] == ["数据", "优化器"]
+
+
 def test_an_old_link_with_short_names_restores_its_settings_and_the_address_bar_gets_the_full_names() -> None:
     at = app(lr="0.01", bs="32", mom="0.9", n="500", w="1, 2, 3", lrs="0.5, 1", cmom="0.5")
     no_exceptions(at)

@@ -72,6 +72,23 @@ def test_the_browser_language_picks_the_catalogue(locale: str | None, language: 
     assert initial_language("xx", locale) == language  # a link's unknown lang is ignored
 
 
+def test_a_links_lang_is_read_as_people_type_it_and_written_as_the_catalogues_name() -> None:
+    """``lang=zh`` was refused ("not one of en, zh-CN; using en instead"), as were zh-cn, zh_CN and en-GB."""
+    from ui.settings import apply_query_params, query_params
+
+    for typed, language in (("zh", "zh-CN"), ("zh-cn", "zh-CN"), ("zh_CN", "zh-CN"), ("ZH-CN", "zh-CN"),
+                            ("zh-Hans", "zh-CN"), ("en-US", "en"), ("en_GB", "en"), ("EN", "en")):
+        assert initial_language(typed, "fr-FR") == language, typed
+        state: dict = {}
+        assert apply_query_params(state, {"lang": typed}) == [], typed  # taken, with no "using en instead"
+        assert state == {"lang": language}
+        assert query_params(state) == ({} if language == "en" else {"lang": "zh-CN"})
+    # Another language is still refused, naming the two.
+    state = {}
+    (problem,) = apply_query_params(state, {"lang": "fr"})
+    assert "'fr'" in problem and "en, zh-CN" in problem and state == {}
+
+
 def test_numbers_read_the_same_in_both_languages() -> None:
     for key, template in catalogue("en").items():
         fields = {name: 1234567.5 for name, _ in placeholders(template)}

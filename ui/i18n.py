@@ -44,15 +44,23 @@ def catalogue(language: str) -> dict[str, str]:
         return _flatten(tomllib.load(file))
 
 
+def language_of_tag(tag: str | None) -> str | None:
+    """The catalogue a language tag names, however it is written (``"zh"``, ``"zh_CN"``, ``"zh-Hans"``, ``"en-GB"``,
+    any case), or ``None`` for another language: Chinese for any Chinese, English for any English. Traditional
+    Chinese readers (zh-TW, zh-HK) read Simplified too, better than English."""
+    primary = (tag or "").strip().replace("_", "-").split("-")[0].lower()
+    return {"zh": "zh-CN", "en": "en"}.get(primary)
+
+
 def language_of_locale(locale: str | None) -> str:
-    """The catalogue for a browser's language (``"zh-CN"``, ``"zh-Hans-SG"``, ``"en-GB"``): Chinese for any
-    Chinese, else English. Traditional Chinese readers (zh-TW, zh-HK) read Simplified too, better than English."""
-    return "zh-CN" if (locale or "").lower().startswith("zh") else DEFAULT_LANGUAGE
+    """The catalogue for a browser's language (``"zh-CN"``, ``"zh-Hans-SG"``, ``"en-GB"``), English for any other."""
+    return language_of_tag(locale) or DEFAULT_LANGUAGE
 
 
 def initial_language(link_value: str | None, locale: str | None) -> str:
-    """A session's first language: the link's ``lang`` if it names one, else the browser's."""
-    return link_value if link_value in LANGUAGES else language_of_locale(locale)
+    """A session's first language: the link's ``lang`` if it names one (as people type it: ``zh``, ``zh_CN``),
+    else the browser's."""
+    return language_of_tag(link_value) or language_of_locale(locale)
 
 
 def language() -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from sgdcore import SCHEDULES, Problem, Schedule, StabilityLimit, TrainConfig, limit_settings, minibatch_stability_limit
 from sgdcore.errors import echo
 from sgdcore.schedules import READS
-from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, t, text_in
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, language, language_of_tag, t, text_in
 
 SHOWN_KEY = "show"  # a classroom link's list of the controls a student sees
 NO_CONTROLS = "none"  # that list when it leaves no control to the students: every setting fixed
@@ -264,8 +264,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("shuffle", "epoch", str, SAMPLINGS),  # TrainConfig.shuffle: how minibatches are drawn
     # Seeds the comparison pages train of each configuration (seed, seed + 1, …): 1 trains the one run
     Setting("repeat_seeds", 1, _parse_int, low=1, high=MAX_SEEDS),
-    # The page's language (ui.i18n): a session's first comes from the link, else from the browser
-    Setting(LANGUAGE_KEY, DEFAULT_LANGUAGE, str, tuple(LANGUAGES)),
+    # The page's language (ui.i18n): a session's first comes from the link, else from the browser. A link's is read
+    # as people type it (zh, zh_CN, zh-Hans, en-GB); another language is refused, naming the two.
+    Setting(LANGUAGE_KEY, DEFAULT_LANGUAGE, lambda text: language_of_tag(text) or text, tuple(LANGUAGES)),
     # A classroom link's controls (ui.classroom): the settings a student may change, the rest fixed; "" for all
     Setting(SHOWN_KEY, "", lambda text: _shown_controls(text)),
 )
