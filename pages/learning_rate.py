@@ -127,10 +127,13 @@ st.caption(seeds_caption(plan, seeds))
 names = charts.shown_names(problem.names)
 with st.expander(t("learning_rate.chart_options")):
     left, right = st.columns(2)
-    axis_a = left.selectbox(t("learning_rate.landscape_horizontal"), range(len(names)), index=0,
-                            format_func=names.__getitem__, key="lr_landscape_a")
-    axis_b = right.selectbox(t("learning_rate.landscape_vertical"), range(len(names)), index=min(1, len(names) - 1),
-                             format_func=names.__getitem__, key="lr_landscape_b")
+    data_names = "|".join(problem.names)  # as on the Train page: kept across pages, afresh with other data
+    st.session_state.setdefault(f"keep_lr_landscape_a|{data_names}", 0)
+    st.session_state.setdefault(f"keep_lr_landscape_b|{data_names}", min(1, len(names) - 1))
+    axis_a = left.selectbox(t("learning_rate.landscape_horizontal"), range(len(names)),
+                            format_func=names.__getitem__, key=f"keep_lr_landscape_a|{data_names}")
+    axis_b = right.selectbox(t("learning_rate.landscape_vertical"), range(len(names)),
+                             format_func=names.__getitem__, key=f"keep_lr_landscape_b|{data_names}")
     x_axis = choose_axis()
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)

@@ -96,15 +96,18 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         left, middle, right = st.columns(3)
         state.setdefault("keep_loss_log", True)  # a default set so, not as value=: a kept value is then no conflict
         log_scale = left.toggle(t("train.log_scale"), key="keep_loss_log")
+        # Keyed on the parameters' names: with other data (20 features instead of 2) the choices start afresh.
+        data_names = "|".join(problem.names)
         default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
-        axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), index=default_a,
-                                  format_func=names.__getitem__, key="landscape_a")
-        axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), index=default_b,
-                                 format_func=names.__getitem__, key="landscape_b")
-        default_shown = [*range(min(n_params - 1, 6)), n_params - 1]
-        # Keyed on the parameters' names: with other data (20 features instead of 2) the choice starts afresh.
-        shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), default=default_shown,
-                               format_func=names.__getitem__, key=f"shown_params|{'|'.join(problem.names)}")
+        for key, default in (("landscape_a", default_a), ("landscape_b", default_b),
+                             ("shown_params", [*range(min(n_params - 1, 6)), n_params - 1])):
+            state.setdefault(f"keep_{key}|{data_names}", default)
+        axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), format_func=names.__getitem__,
+                                  key=f"keep_landscape_a|{data_names}")
+        axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), format_func=names.__getitem__,
+                                 key=f"keep_landscape_b|{data_names}")
+        shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), format_func=names.__getitem__,
+                               key=f"keep_shown_params|{data_names}")
         x_axis = choose_axis()
     sync_query_params()  # the axis is in the share link, and a change of it reruns this fragment alone
 
@@ -116,7 +119,8 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     landscape_slot = ChartSlot(bottom_left)
     step_slot = bottom_left.empty()
     feature = bottom_right.selectbox(t("train.fit_feature"), range(problem.train.n_features),
-                                     format_func=problem.train.feature_names.__getitem__, key="fit_feature")
+                                     format_func=problem.train.feature_names.__getitem__,
+                                     key=f"keep_fit_feature|{'|'.join(problem.train.feature_names)}")
     fit_slot, predicted_slot = ChartSlot(bottom_right), ChartSlot(bottom_right)
     comparison_slot = st.empty()
     # Large data on a cluster (ui.large_data): the point charts draw a bounded sample of its rows.

@@ -312,7 +312,7 @@ def test_synthetic_data_too_large_to_hold_is_refused_and_the_previous_data_kept(
     at.run()
     no_exceptions(at)
     assert not at.warning and not at.sidebar.error
-    assert "starting point on synthetic data, 2000000 rows" in at.info[0].value, at.info[0].value
+    assert "starting point on synthetic data, 2,000,000 rows" in at.info[0].value, at.info[0].value
     assert at.sidebar.number_input(key="_n_features").value == 20
 
 
@@ -332,8 +332,8 @@ def test_train_page_after_the_data_changes_shape_shows_the_new_starting_point() 
     at.session_state["true_weights"] = "1, 2, 3"  # three features instead of two: the last run does not fit
     at.run()
     no_exceptions(at)
-    assert "The data changed since the last run (on synthetic data, 1000 rows" in at.info[0].value
-    assert "starting point on synthetic data, 1000 rows, y = Xw + b + noise with w = [1.0, 2.0, 3.0]" in (
+    assert "The data changed since the last run (on synthetic data, 1,000 rows" in at.info[0].value
+    assert "starting point on synthetic data, 1,000 rows, y = Xw + b + noise with w = [1.0, 2.0, 3.0]" in (
         at.info[0].value)
     # The comparison is the new starting point's with this data's closed form, not the last run's.
     table = comparison_table(at)

@@ -409,7 +409,7 @@ def test_the_page_refuses_data_that_does_not_fit_and_keeps_the_previous_data(mon
     message = at.warning[0].value
     assert message.startswith("Not enough memory for 1,000,000 rows × 5 features: this server has "), message
     assert "this needs about 246 MB: at most " in message and " rows fit now." in message, message
-    assert "Still using the previous data: synthetic data, 1000 rows" in message, message
+    assert "Still using the previous data: synthetic data, 1,000 rows" in message, message
     fit = int(message.split("at most ")[1].split(" rows")[0].replace(",", ""))
     assert 400_000 < fit < 850_000, message  # 200 MB free, at about 246 B a row
     button(at, "Train").click().run()

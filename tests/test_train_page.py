@@ -190,3 +190,31 @@ def test_the_step_unit_and_the_loss_scale_are_kept_while_another_page_is_shown()
     assert not at.warning  # a kept value is no conflict with a default
     button(at, "Step").click().run()
     assert at.session_state["train_run"]["progress"].step == 1  # one minibatch, as chosen
+
+
+def test_the_chart_choices_are_kept_while_another_page_is_shown_and_start_afresh_with_other_data() -> None:
+    """The landscape's parameters, the parameters plotted and the fit's feature came back as their defaults after a
+    visit to another page (as did the Learning rate page's landscape); with other data they start afresh."""
+    def chosen(at, label):
+        return next(widget for widget in (*at.selectbox, *at.multiselect) if widget.label == label)
+
+    at = app(true_weights="2, -3.4, 1")
+    chosen(at, "Landscape: horizontal parameter").set_value(2).run()
+    chosen(at, "Parameters to plot").set_value([1, 3]).run()
+    chosen(at, "Fit against feature").set_value(2).run()
+    at.switch_page("pages/learning_rate.py").run()
+    chosen(at, "Landscape: horizontal parameter").set_value(1).run()
+    for page in ("pages/export.py", "pages/train.py"):
+        at.switch_page(page).run()
+        no_exceptions(at)
+    assert chosen(at, "Landscape: horizontal parameter").value == 2
+    assert chosen(at, "Parameters to plot").value == [1, 3]
+    assert chosen(at, "Fit against feature").value == 2
+    assert not at.warning  # a kept value is no conflict with a default
+    at.switch_page("pages/learning_rate.py").run()
+    assert chosen(at, "Landscape: horizontal parameter").value == 1
+    at.switch_page("pages/train.py").run()
+    at.text_input(key="true_weights").input("2, -3.4").run()  # other data: the defaults again
+    no_exceptions(at)
+    assert chosen(at, "Landscape: horizontal parameter").value == 0
+    assert chosen(at, "Fit against feature").value == 0

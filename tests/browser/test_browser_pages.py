@@ -32,7 +32,7 @@ PAGES = {
 }
 # What each page says before anything was trained or uploaded.
 FIRST_MESSAGE = {
-    "/": "Ready: synthetic data, 1000 rows",
+    "/": "Ready: synthetic data, 1,000 rows",
     "/learning_rate": "Press Train all",
     "/batch_size": "Press Train all",
     "/momentum": "Press Train",

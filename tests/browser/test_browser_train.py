@@ -54,7 +54,7 @@ def assert_sgd_matches_closed_form(rows: dict[str, dict[str, str]], tolerance: f
 def test_train_on_default_data_matches_closed_form(open_page):
     page = open_page("/")
     assert_no_exception(page)
-    expect(main(page).get_by_text(re.compile(r"^Ready: synthetic data, 1000 rows"))).to_be_visible()
+    expect(main(page).get_by_text(re.compile(r"^Ready: synthetic data, 1,000 rows"))).to_be_visible()
 
     status = main(page).locator('[data-testid="stAlertContentSuccess"]').filter(has_text=re.compile(r"^Finished"))
     table = main(page).locator('[data-testid="stTable"]')
