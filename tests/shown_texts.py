@@ -21,6 +21,7 @@ NOT_READ = {
     "id", "formId", "type", "format", "icon", "language", "code_text", "codeText", "url", "src", "key",
     "color", "width", "height", "theme", "spec", "data", "arrowData", "datasets", "selectionMode", "useContainerWidth",
     "tag", "anchor", "element_hash", "elementHash", "scriptHash", "pageScriptHash", "mimeType", "placeholder_image",
+    "page", "queryString",  # a page link's address (ui.navigation.page_links): its label is read
 }
 CODE_ELEMENTS = {"code", "json", "exception"}  # shown as code: not translated
 

@@ -10,7 +10,7 @@ other address as "Page not found". With matching names the old way finds the pag
 from __future__ import annotations
 
 import threading
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -53,25 +53,26 @@ ROUTED = "_router_has_run"  # session_state: True once the router has run in thi
 
 
 def run_router() -> None:
-    """The router: page config, the navigation between the pages, the shared sidebar, then the page."""
+    """The router: the navigation between the pages, the settings the address bar holds, page config, the sidebar's
+    page links and shared settings, then the page."""
     from ui.kernel import warm_up_in_background
     from ui.network import send_without_delay
     from ui.runner import TRAIN_RUN, interrupted
-    from ui.widgets import shared_sidebar
+    from ui.widgets import follow_address, shared_sidebar
 
     send_without_delay()  # before this session's page: its browser is still fetching Streamlit's script files
+    pages = [st.Page(page.file, title=page.title, icon=page.icon, url_path=page.url_path or None,
+                     default=not page.url_path) for page in PAGES]
+    navigation = st.navigation(pages, position="hidden")  # the sidebar draws its own links: page_links
+    follow_address(navigation.url_path)  # Back may change the language: the titles below are in the address's
     st.set_page_config(page_title=t("nav.page_title"), page_icon="📉", layout="wide")
-    sections: dict[str, list] = {}
-    for page in PAGES:
-        sections.setdefault(page.section, []).append(st.Page(
-            page.file, title=page.title, icon=page.icon, url_path=page.url_path or None,
-            default=not page.url_path))
-    navigation = st.navigation(sections)
-    # A Train run still saved as under way was interrupted by this very run's click: Stop, or another page in the
-    # navigation. Marked stopped here, before any page reads it, so that every page (the Export page's outcome and
-    # script too) reads where it stopped, and Train continues it.
+    # A Train run still saved as under way was interrupted by this very run's click: Stop, or another page's link.
+    # Marked stopped here, before any page reads it, so that every page (the Export page's outcome and script too)
+    # reads where it stopped, and Train continues it.
     interrupted(st.session_state, TRAIN_RUN)
+    links = st.sidebar.container()  # first in the sidebar, drawn once the sidebar has written the address
     shared_sidebar()
+    page_links(links, pages)
     st.session_state[ROUTED] = True
     _routing.active = True
     try:
@@ -80,6 +81,25 @@ def run_router() -> None:
         _routing.active = False
         # After the page: compiling takes CPU that a fresh server's first page should have (ui.kernel).
         warm_up_in_background()
+
+
+def page_links(where: Any, pages: list[Any]) -> None:
+    """The links to the pages, by section (in ``where``, the top of the sidebar), each carrying the settings.
+
+    Streamlit's own navigation drops the query string when it changes page: the new page's address is added to the
+    browser's history without the settings, then the script writes them, a second entry, and Back from the new page
+    only returns to the first, on the same page. A link with the settings (``st.page_link``'s ``query_params``) goes
+    to the page's address with them: one entry, which the script finds already right and leaves alone.
+    """
+    from ui.widgets import LINKS_KEY
+
+    address = st.query_params.to_dict()
+    st.session_state[LINKS_KEY] = address
+    for section_name in dict.fromkeys(page.section_name for page in PAGES):
+        where.caption(t(f"nav.section.{section_name}"))
+        for info, page in zip(PAGES, pages, strict=True):
+            if info.section_name == section_name:
+                where.page_link(page, label=info.title, icon=info.icon, query_params=address)
 
 
 def routed() -> bool:

@@ -367,6 +367,26 @@ def query_params(state: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def address_params(state: Mapping[str, Any], browser_language: str) -> dict[str, str]:
+    """The settings as the address bar carries them: :func:`query_params`, and the language also when it is the
+    default but not the browser's (``browser_language``), since an address without ``lang`` opens in the browser's."""
+    params = query_params(state)
+    if value(state, LANGUAGE_KEY) != browser_language:
+        params[LANGUAGE_KEY] = value(state, LANGUAGE_KEY)
+    return params
+
+
+def same_address(address: Mapping[str, str], params: Mapping[str, str], browser_language: str) -> bool:
+    """Whether an address bar holding the query parameters ``address`` already carries ``params``
+    (:func:`address_params`): the same names and texts, an address without ``lang`` being in the browser's language.
+
+    Compared as parameters, not as text: ``true_weights=2,+-3.4`` as typed is the ``true_weights=2%2C+-3.4`` that
+    Streamlit writes, and the same parameters in another order are the same address.
+    """
+    implied = {LANGUAGE_KEY: browser_language}
+    return {**implied, **address} == {**implied, **params}
+
+
 # Texts that hold lists
 
 

@@ -1,7 +1,8 @@
 """The shared sidebar: data source and hyperparameters, drawn by the router on every page.
 
 Widgets take their values from ``st.session_state`` (seeded from a share link on the session's
-first run), and the URL is rewritten after every run, so the address bar is always a share link.
+first run), and the URL is written whenever the settings change, so the address bar is always a share link; an
+address the app did not write there (the browser's Back and Forward) gives the settings, as a link does.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from ui.settings import (
     SCHEDULE_FIELDS,
     SCHEDULE_LABELS,
     SETTINGS,
+    address_params,
     apply_query_params,
     bounds,
     largest_batch_size,
     option_names,
     parse_weights,
-    query_params,
+    same_address,
     schedule_controls,
     train_config,
     value,
@@ -60,16 +62,57 @@ LEARNING_RATE_GRID = _learning_rate_grid()
 PERSISTENT_PREFIXES = ("keep_",)  # other widget keys to keep across pages (e.g. the Data page's choices)
 
 
+# session_state: the address bar's query parameters as this session last wrote or read them; the page of its last
+# full run (ui.navigation); the parameters the sidebar's page links carry (ui.navigation.page_links).
+ADDRESS_KEY = "_address"
+PAGE_KEY = "_page"
+LINKS_KEY = "_links_address"
+
+
+def browser_language() -> str:
+    """The language of the browser's locale: the page's language when the address names none."""
+    return language_of_locale(st.context.locale)
+
+
 def init_settings() -> None:
     """Defaults, then the share link's values, once per session; problems with the link are kept to show."""
     state = st.session_state
     if state.get("_settings_ready"):
         return
-    state.setdefault(LANGUAGE_KEY, language_of_locale(st.context.locale))  # before the link's, which wins
+    state.setdefault(LANGUAGE_KEY, browser_language())  # before the link's, which wins
     for setting in SETTINGS:
         state.setdefault(setting.key, setting.default)
-    state["_link_problems"] = apply_query_params(state, st.query_params.to_dict())
+    state[ADDRESS_KEY] = st.query_params.to_dict()
+    state["_link_problems"] = apply_query_params(state, state[ADDRESS_KEY])
     state["_settings_ready"] = True
+
+
+def follow_address(page: str) -> None:
+    """The settings this run of ``page`` (its address) starts from: the link's on the session's first run, then the
+    session's own, unless the address bar holds other settings than the app last wrote there. That is Back or Forward:
+    Streamlit's frontend reruns the script with that history entry's query string (and replaces the entry with what
+    the script then writes, instead of adding one). Taking the address's settings then, as a fresh link's, with its
+    messages, makes Back undo a change of settings, with the widgets and the address in agreement.
+
+    A click on a page link of the sidebar carries the address the links were drawn with; a fragment may have written
+    the address since (the Train page's axis), so a run on another page with the links' address keeps the session's.
+    (That page's address is then written again, with the fragment's change: a second history entry, in that case.)
+    """
+    state = st.session_state
+    if not state.get("_settings_ready"):
+        init_settings()
+        state[PAGE_KEY] = page
+        return
+    address = st.query_params.to_dict()
+    followed_link = page != state.get(PAGE_KEY) and address == state.get(LINKS_KEY)
+    state[PAGE_KEY] = page
+    if address == state.get(ADDRESS_KEY) or followed_link:
+        return
+    for setting in SETTINGS:
+        state[setting.key] = setting.default
+    state[LANGUAGE_KEY] = browser_language()
+    state[ADDRESS_KEY] = address
+    state["_link_problems"] = apply_query_params(state, address)
 
 
 def keep_page_settings(drawn: Collection[str] = ()) -> None:
@@ -95,10 +138,18 @@ def keep_settings_not_drawn() -> None:
 
 
 def sync_query_params() -> None:
-    """Make the address bar carry every setting that differs from its default."""
-    wanted = query_params(st.session_state)
-    if st.query_params.to_dict() != wanted:
+    """Make the address bar carry every setting that differs from its default, written only when it says otherwise.
+
+    Streamlit's frontend adds a history entry each time the script writes a query string other than the address
+    bar's, compared as text: the same settings written in another order or encoding would add an entry that Back
+    returns to with nothing changed. They are compared as parameters (:func:`ui.settings.same_address`), so that only
+    a real change adds one, and the address a link opened with stays as it was: one Back leaves the app.
+    """
+    state = st.session_state
+    wanted = address_params(state, browser_language())
+    if not same_address(st.query_params.to_dict(), wanted, browser_language()):
         st.query_params.from_dict(wanted)
+    state[ADDRESS_KEY] = st.query_params.to_dict()
 
 
 def _resize_weights() -> None:

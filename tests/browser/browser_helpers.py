@@ -90,9 +90,14 @@ def to_float(text: str) -> float:
     return float(text)
 
 
+def nav_links(page: Page) -> Locator:
+    """The sidebar's links to the pages (ui.navigation.page_links)."""
+    return sidebar(page).locator('[data-testid="stPageLink-NavLink"]')
+
+
 def click_nav(page: Page, title: str) -> None:
     """Go to another page by its link in the sidebar, as a person would (the session is kept)."""
-    nav = sidebar(page).locator('[data-testid="stSidebarNav"] a')
+    nav = nav_links(page)
     nav.filter(has=page.get_by_text(title, exact=True)).click()
     expect(page.locator("h1").first).to_be_visible()
     wait_for_app(page)

@@ -13,6 +13,7 @@ from browser_helpers import (
     click_nav,
     full_page_screenshot,
     main,
+    nav_links,
     read_table,
     sidebar,
     to_float,
@@ -71,8 +72,7 @@ def test_fresh_server_serves_a_page_link_with_the_router(browser, fresh_server):
         page.goto(path)
         wait_for_app(page)
         expect(page.locator("h1").first).to_have_text(PAGES[path.split("?")[0]])
-        nav = [text.split("\n")[-1].strip() for text in sidebar(page).locator('[data-testid="stSidebarNav"] a')
-               .all_inner_texts()]
+        nav = [text.split("\n")[-1].strip() for text in nav_links(page).all_inner_texts()]
         assert nav == ["Train", "Learning rate", "Batch size", "Momentum", "Data", "Export and share"], (
             f"sidebar links {nav}: the page ran without dashboard.py's st.navigation")
         expect(sidebar(page).get_by_role("radiogroup", name="Data source")).to_be_visible()
