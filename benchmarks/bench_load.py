@@ -55,7 +55,7 @@ HEALTH_TIMEOUT = 30  # seconds: an answer later than this counts as a failed hea
 CLOUD_LIMIT_MB = 2700  # MiB, the largest Community Cloud app
 LARGEST = (2_000_000, 20)  # the sidebar's largest synthetic data
 BUDGET_MESSAGE = "Not enough memory"
-READY = f"Ready: synthetic data, {LARGEST[0]} rows"  # the Train page, when the largest data is in use
+READY = f"Ready: synthetic data, {LARGEST[0]:,} rows"  # the Train page, when the largest data is in use
 RESULT = re.compile(r"^(Finished|Converged|Diverged|Stopped)")
 
 

@@ -10,10 +10,10 @@ from ui.datasets import CSV_KEY, current_problem, use_csv
 from ui.errors import error_text
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
-from ui.memory import MemoryBudgetError
+from ui.memory import MemoryBudgetError, memory_limit, size_text
 from ui.navigation import require_router
 from ui.settings import option_names
-from ui.uploads import build_dataset, parse_upload, release_upload
+from ui.uploads import build_dataset, parse_upload, release_upload, upload_limit_mb
 from ui.widgets import show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -47,7 +47,10 @@ if source == "dask":
     large_data.data_section(in_use)
     st.stop()
 
-uploaded = st.file_uploader(t("data.uploader"), type=["csv", "tsv", "txt"], key="csv_file")
+upload_mb = upload_limit_mb()
+uploaded = st.file_uploader(t("data.uploader"), type=["csv", "tsv", "txt"], key="csv_file", max_upload_size=upload_mb)
+if upload_mb < st.get_option("server.maxUploadSize"):  # the server's memory, not the configuration, sets it
+    st.caption(t("data.upload_limit", limit=size_text(memory_limit().bytes), largest=upload_mb))
 # Parse each upload once: a million-row file takes seconds, and every click reruns this page. Then Streamlit's
 # copy of its bytes goes: the uploader still shows the file but returns None for it from the next rerun on, so
 # the page goes on from the table it read (also after a visit to another page), until another file comes.

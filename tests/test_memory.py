@@ -86,10 +86,46 @@ def test_no_proc_files_still_gives_the_physical_memory(tmp_path: Path) -> None:
 
 def test_this_process_holds_some_memory_and_a_large_array_shows() -> None:
     # This process's own: what its children hold changes as they start and end (tests/browser's server, a compile)
-    before = memory.resident_size()
+    before = memory.held_size()
     array = np.ones(50_000_000 // 8)  # 50 MB, touched
-    assert memory.resident_size() - before > 40_000_000
+    assert memory.held_size() - before > 40_000_000
     del array
+
+
+def test_a_file_s_pages_in_memory_are_not_held_the_kernel_drops_them_at_the_limit(tmp_path: Path) -> None:
+    """The libraries' files in memory (150-170 MB of a server's resident size) were counted as held: at 690 MB the
+    page said "701 MB is in use ... 0.0 MB is free" where the cgroup charged 549 MB and 175 MB were free."""
+    import mmap
+
+    path = tmp_path / "library.bin"
+    path.write_bytes(b"\1" * 100_000_000)
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        with open("/proc/self/statm") as statm:
+            resident_before = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        held_before = memory.held_size()
+        assert sum(mapped[i] for i in range(0, len(mapped), 4096)) > 0  # every page read, as code is
+        with open("/proc/self/statm") as statm:
+            resident_after = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        assert resident_after - resident_before > 90_000_000
+        assert memory.held_size() - held_before < 10_000_000
+
+
+def test_the_uploader_takes_no_file_whose_bytes_and_reading_would_not_fit() -> None:
+    """Streamlit holds an upload's bytes before the page checks anything: a 278 MB file under the 500 MB setting
+    took a server at 690 MB past its limit, and the kernel ended every session."""
+    limit = MemoryLimit(int(724e6), "test")
+    room = memory.Room(limit, in_use=400_000_000, reserved=0)  # an idle server: about 250 MB free
+    largest = memory.largest_upload(room, 500)
+    assert largest << 20 <= room.free / 2 < (largest + 1) << 20
+    assert 100 < largest < 278
+    assert memory.largest_upload(memory.Room(MemoryLimit(int(2.7e9), "test"), 400_000_000, 0), 500) == 500
+    assert memory.largest_upload(memory.Room(limit, in_use=700_000_000, reserved=0), 500) == 1
+
+
+def test_a_refusal_with_nothing_free_says_so_and_why() -> None:
+    room = memory.Room(MemoryLimit(int(724e6), "test"), in_use=701_000_000, reserved=0)
+    message = room.refusal(144_000_000, "a 150 MB file")
+    assert "0.0 MB is free" not in message and "none is free: a tenth of the memory, 10%, is kept in reserve" in message
 
 
 # A child that starts a grandchild holding 100 MB, touched, as the server's kernel compile and Dask's local workers
@@ -111,7 +147,7 @@ def test_what_the_processes_this_one_started_hold_of_their_own_counts_as_held() 
         assert str(child.pid) in descendants and grandchild in descendants, (child.pid, grandchild, descendants)
         assert memory._private_bytes(grandchild) > 100_000_000
         assert memory.descendants_memory() > 100_000_000  # the grandchild's and the child's own
-        assert memory.process_memory() > memory.resident_size() + 100_000_000
+        assert memory.process_memory() > memory.held_size() + 100_000_000
     finally:
         child.stdin.close()
         child.wait(timeout=30)
@@ -416,3 +452,22 @@ def test_the_page_refuses_data_that_does_not_fit_and_keeps_the_previous_data(mon
     assert at.success[0].value.startswith("Finished")
     assert list(comparison_table(at).index) == ["x1", "x2", "bias"]
     assert "synthetic:1000000" not in " ".join(datasets.DATA_CACHE._entries)  # nothing was made
+
+
+def test_the_data_page_s_uploader_takes_what_fits_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_app_pages import app, no_exceptions, open_page
+
+    from ui import uploads
+
+    in_use = memory.process_memory()
+    budget = MemoryBudget(lambda: MemoryLimit(int((in_use + 300_000_000) / 0.9), "test"), lambda: in_use)
+    monkeypatch.setattr(uploads, "BUDGET", budget)
+    uploads.upload_limit_mb.cache_clear()
+    try:
+        at = open_page(app(), "data")
+        no_exceptions(at)
+        uploader, = at.get("file_uploader")
+        assert uploader.proto.max_upload_size_mb == 300_000_000 // 2 >> 20  # 143 MB: its bytes, then as much again
+        assert any("files up to 143 MB fit" in caption.value for caption in at.main.caption), at.main.caption
+    finally:
+        uploads.upload_limit_mb.cache_clear()

@@ -8,10 +8,13 @@ No widgets here: the pages call this, and the tests call it directly.
 
 The limit is the tightest of the process's memory cgroup (v2 ``memory.max``, v1 ``memory.limit_in_bytes``, on
 its own group and every parent: a container mounts its own group as the root, a host shows the whole tree)
-and the machine's physical memory. What the process holds is its resident size, with the memory its child
-processes hold of their own (the kernel's compile on a fresh server, Dask's local workers): the limit counts
-them all. Freed NumPy arrays of any size go back to the system at once (they are mapped, not taken from the
-heap), so the resident size falls when a large dataset is dropped.
+and the machine's physical memory. What the process holds is the memory the kernel cannot take back from it: its
+anonymous pages and shared memory, with those its child processes hold of their own (the kernel's compile on a
+fresh server, Dask's local workers), which the limit counts too. Not its whole resident size: that counts the
+pages of the libraries' files (150-170 MB here: NumPy, SciPy, pandas, Streamlit), which a cgroup at its limit
+reclaims (and rereads) before it kills anything; counted, they made a server at 690 MB refuse data that fitted
+and say "0.0 MB is free" with 175 MB free. Freed NumPy arrays of any size go back to the system at once (they are
+mapped, not taken from the heap), so the figure falls when a large dataset is dropped.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ UPLOAD_PLACES = 16
 UPLOAD_COUNT_BYTES = 256 * 1024
 UPLOAD_SAMPLE_BYTES = 16 * 1024
 UPLOAD_HEADER_BYTES = 64 * 1024  # the header's line, which says the delimiter and the columns
+UPLOAD_HELD_FACTOR = 2  # an upload's bytes and, parsing them, at least as much again (largest_upload)
 # Kept free under the limit: the heap's fragments, Streamlit's messages, and the estimates' own error.
 MARGIN_FRACTION = 0.1
 # Never refused: the margin covers it, and the default data must not wait for someone's large build to end.
@@ -135,16 +139,17 @@ def memory_limit(root: Path = Path("/")) -> MemoryLimit:
 
 
 def process_memory() -> int:
-    """What this process holds now, in bytes: its resident size and what the processes it started hold."""
-    return resident_size() + descendants_memory()
+    """What this process holds now, in bytes: its own (:func:`held_size`) and what the processes it started hold."""
+    return held_size() + descendants_memory()
 
 
-def resident_size() -> int:
-    """This process's resident size now, in bytes (Linux ``/proc/self/statm``; the peak so far elsewhere)."""
+def held_size() -> int:
+    """This process's anonymous pages and shared memory now, in bytes (Linux ``/proc/self/status``: ``RssAnon`` and
+    ``RssShmem``, not ``RssFile``, the files' pages the kernel can drop); its peak resident size elsewhere."""
     try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
+        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+        return 1024 * sum(int(fields[name].split()[0]) for name in ("RssAnon", "RssShmem"))
+    except (OSError, KeyError, ValueError):
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -174,14 +179,13 @@ def _descendants(pid: str) -> list[str]:
 
 
 def _private_bytes(pid: str) -> int:
-    """The memory process ``pid`` holds of its own: its private pages, not the libraries it shares with this
-    process (counted once, in this process's resident size); 0 once it has ended."""
+    """The memory process ``pid`` holds of its own: the private pages it has written (its heap and arrays), not the
+    libraries' pages, shared with this process or clean (the kernel can drop them); 0 once it has ended."""
     try:
         rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
         return 0
-    return 1024 * sum(int(line.split()[1]) for line in rollup.splitlines()
-                      if line.startswith(("Private_Clean:", "Private_Dirty:")))
+    return 1024 * sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Private_Dirty:"))
 
 
 def synthetic_peak(n_rows: int, n_features: int) -> int:
@@ -257,6 +261,15 @@ def dataset_from_table_peak(n_rows: int, n_features: int) -> int:
     return DATASET_BYTES_PER_VALUE * n_rows * (n_features + 1)
 
 
+def largest_upload(room: Room, configured_mb: int) -> int:
+    """The largest file, in MB (Streamlit's, of 2²⁰ bytes), the uploader should take with this ``room``: its bytes
+    and then their parsing, which holds at least as much again (0.82 times a file of floats), with ``configured_mb``
+    (``server.maxUploadSize``) the most. Streamlit holds an upload's bytes before the page can check anything, so a
+    file above this could take the server past its limit on its own: 278 MB did at 690 MB, and the kernel ended every
+    session. The browser refuses a larger file before sending it."""
+    return max(1, min(configured_mb, int(room.free / UPLOAD_HELD_FACTOR) >> 20))
+
+
 def size_text(n_bytes: float) -> str:
     """``2.7 GB``, ``350 MB``, ``1.6 MB``: decimal units, as Community Cloud states its limits (690 MB to 2.7 GB)."""
     if abs(n_bytes) >= 1e9:
@@ -271,7 +284,7 @@ class MemoryBudgetError(ValueError):
 
 @dataclass(frozen=True)
 class Room:
-    """What the process may still take: the limit, the resident size, what builds in progress have reserved."""
+    """What the process may still take: the limit, what it holds, what builds in progress have reserved."""
 
     limit: MemoryLimit
     in_use: int
@@ -290,8 +303,10 @@ class Room:
         if per_unit:
             fit = max(self.free, 0) // per_unit
             message += t("memory.rows_fit", rows=fit) if fit else t("memory.nothing_fits")
+        elif self.free > 0:
+            message += t("memory.free", free=size_text(self.free))
         else:
-            message += t("memory.free", free=size_text(max(self.free, 0)))
+            message += t("memory.none_free", margin=MARGIN_FRACTION)
         return message + t("memory.try_later")
 
 

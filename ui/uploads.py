@@ -7,18 +7,29 @@ parsing and the matrix are made only when the server's memory budget (``ui.memor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 import sgdcore
 from sgdcore.io import column_summary, dataset_from_frame, read_table
 from ui.i18n import t
-from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, size_text, upload_peak
+from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, largest_upload, size_text, upload_peak
 from ui.messages import sized
+
+
+@functools.cache
+def upload_limit_mb() -> int:
+    """The uploader's largest file, in MB: what fits in the server's memory (:func:`ui.memory.largest_upload`) when
+    the Data page is first drawn in this process, then the same for every session: Streamlit resets an uploader
+    (its file dropped) whose limit changes, and a limit that followed the memory in use would change under a
+    student's upload whenever another session made data."""
+    return largest_upload(BUDGET.room(), int(st.get_option("server.maxUploadSize")))
 
 
 def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
