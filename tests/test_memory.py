@@ -471,3 +471,29 @@ def test_the_data_page_s_uploader_takes_what_fits_and_says_why(monkeypatch: pyte
         assert any("files up to 143 MB fit" in caption.value for caption in at.main.caption), at.main.caption
     finally:
         uploads.upload_limit_mb.cache_clear()
+
+
+def test_data_that_does_not_fit_is_tried_once_a_run_and_said_alike_in_the_sidebar_and_on_the_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sidebar and the page each asked for the data: it was tried twice, and refused twice with two counts of
+    the rows that fit ("593,128" and "593,085"), as what the process held moved between the two."""
+    from test_app_pages import app, no_exceptions
+
+    from ui import datasets
+
+    at = app()
+    asked = []
+    in_use = memory.process_memory()
+
+    def held() -> int:  # a little more at each question, as a busy server's memory moves
+        asked.append(1)
+        return in_use + 1_000_000 * len(asked)
+
+    budget = MemoryBudget(lambda: MemoryLimit(int((in_use + 200_000_000) / 0.9), "test"), held)
+    monkeypatch.setattr(datasets, "BUDGET", budget)
+    at.session_state["n_rows"] = 1_000_000
+    at.session_state["true_weights"] = "1, 2, 3, 4, 5"
+    at.run()
+    no_exceptions(at)
+    page, sidebar = at.main.warning[0].value, at.sidebar.error[0].value
+    assert "rows fit now" in page and page.split(" rows fit now")[0] == sidebar.split(" rows fit now")[0]

@@ -9,8 +9,10 @@ of its content.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import MutableMapping
+import threading
+from collections.abc import Iterator, MutableMapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -121,12 +123,37 @@ class Choice(NamedTuple):
     settings: dict[str, Any]
 
 
+_this_run = threading.local()  # the router's run under way on this thread: the choices made in it, by settings
+
+
+@contextlib.contextmanager
+def one_choice_a_run() -> Iterator[None]:
+    """While the router runs a page: each setting of the data is chosen once, however many parts of the page ask
+    (the sidebar, then the page). Asked twice, data that did not fit was tried twice, and refused twice with two
+    different counts of the rows that fit ("at most 593,128 rows" in the sidebar, "593,085" on the page)."""
+    _this_run.choices = {}
+    try:
+        yield
+    finally:
+        _this_run.choices = None
+
+
 def current_problem(state: MutableMapping[str, Any]) -> Choice:
     """The problem the settings describe; on an error, the last one that worked stays in use.
 
     Large data (``data_source == "dask"``) comes as the problem the Data page made from the files' statistics
     (``ui.large_data.LargeProblem``): it is not split or standardised, so its key carries no such options.
     """
+    choices = getattr(_this_run, "choices", None)
+    if choices is None:
+        return _choice(state)
+    settings = (*(value(state, key) for key in DATA_SETTINGS), id(state.get(CSV_KEY)), id(state.get(DASK_KEY)))
+    if settings not in choices:
+        choices[settings] = _choice(state)
+    return choices[settings]
+
+
+def _choice(state: MutableMapping[str, Any]) -> Choice:
     try:
         if value(state, "data_source") == "dask":
             problem, data_key, description = large_problem(state)

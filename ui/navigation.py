@@ -55,6 +55,7 @@ ROUTED = "_router_has_run"  # session_state: True once the router has run in thi
 def run_router() -> None:
     """The router: the navigation between the pages, the settings the address bar holds, page config, the sidebar's
     page links and shared settings, then the page."""
+    from ui.datasets import one_choice_a_run
     from ui.kernel import warm_up_in_background
     from ui.network import send_without_delay
     from ui.runner import TRAIN_RUN, interrupted
@@ -71,16 +72,17 @@ def run_router() -> None:
     # reads where it stopped, and Train continues it.
     interrupted(st.session_state, TRAIN_RUN)
     links = st.sidebar.container()  # first in the sidebar, drawn once the sidebar has written the address
-    shared_sidebar()
-    page_links(links, pages)
-    st.session_state[ROUTED] = True
-    _routing.active = True
-    try:
-        navigation.run()
-    finally:  # also when the page stops or reruns (st.stop and st.rerun raise)
-        _routing.active = False
-        # After the page: compiling takes CPU that a fresh server's first page should have (ui.kernel).
-        warm_up_in_background()
+    with one_choice_a_run():  # the sidebar's data is the page's
+        shared_sidebar()
+        page_links(links, pages)
+        st.session_state[ROUTED] = True
+        _routing.active = True
+        try:
+            navigation.run()
+        finally:  # also when the page stops or reruns (st.stop and st.rerun raise)
+            _routing.active = False
+            # After the page: compiling takes CPU that a fresh server's first page should have (ui.kernel).
+            warm_up_in_background()
 
 
 def page_links(where: Any, pages: list[Any]) -> None:
