@@ -28,7 +28,7 @@ from sklearn.linear_model import LinearRegression
 
 import sgdcore
 from sgdcore import distributed
-from sgdcore.errors import DataError
+from sgdcore.errors import DataError, Place
 from sgdcore.io import notices
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -623,3 +623,21 @@ def test_bench_scale_prints_every_ratio_and_no_worker_restarted(run_benchmark: C
                  "closed form / read floor", "SGD epoch / its floor", "status finished",
                  "workers restarted (over their memory limit): 0"):
         assert text in output, text
+
+
+def test_the_first_missing_value_named_is_the_earliest_of_all_columns(client: object, tmp_path: Path) -> None:
+    """The target is checked first, but the first place is the earliest of every column's, whatever the column."""
+    lines = ["a,b,y", *(f"{i},{i + 1},{2 * i}" for i in range(60))]
+    lines[3] = "2,,4"  # line 4: a feature's, in the first partition
+    lines[50] = "49,50,"  # line 51: the target's, in a later partition
+    (tmp_path / "f1.csv").write_text("\n".join(lines) + "\n")
+    for partition_bytes in (10_000, 100):
+        with pytest.raises(DataError) as caught:
+            distributed.load(tmp_path / "f1.csv", "y", client=client, partition_bytes=partition_bytes)
+        assert caught.value.fields["first"] == Place("f1.csv", "line", 4), partition_bytes
+        assert "the first in f1.csv, line 4." in str(caught.value)
+    lines[3], lines[50] = "2,inf,4", "49,50,-inf"
+    (tmp_path / "f1.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as caught:
+        distributed.load(tmp_path / "f1.csv", "y", client=client, partition_bytes=100)
+    assert caught.value.fields["first"] == Place("f1.csv", "line", 4)

@@ -324,14 +324,15 @@ def _plan(
     used = [target, *features]
     counts = {name: merged[name]["missing"] for name in used if merged[name]["missing"]}
     if counts and missing == "error":
-        first = locate(*next(merged[name]["missing_at"] for name in used if merged[name]["missing"]))
+        # The earliest place over all columns: (partition, row) pairs sort in file order.
+        first = locate(*min(merged[name]["missing_at"] for name in used if merged[name]["missing"]))
         raise DataError(f"Found {sum(counts.values())} missing value(s) in column(s) "
                         f"{counted(counts, target)}; the first in {first}. Drop those rows or impute the "
                         "column mean (missing='drop' or missing='mean'), or fill them in the files.",
                         "missing_values_in_files", counts=counts, target=target, first=first)
     infinite = {name: merged[name]["infinite"] for name in used if merged[name]["infinite"]}
     if infinite:
-        first = locate(*next(merged[name]["infinite_at"] for name in used if merged[name]["infinite"]))
+        first = locate(*min(merged[name]["infinite_at"] for name in used if merged[name]["infinite"]))
         raise DataError(f"Column(s) {counted(infinite)} contain infinite values (inf or -inf); the first "
                         f"in {first}. Fix or remove them in the files, or deselect those columns.",
                         "infinite_values_in_files", counts=infinite, first=first)
