@@ -16,9 +16,11 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +32,7 @@ import sgdcore
 from sgdcore import distributed
 from sgdcore.errors import DataError, Place
 from sgdcore.io import notices
+from ui.errors import error_text_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -388,7 +391,6 @@ def test_a_number_written_otherwise_in_a_later_partition_is_refused_at_its_file_
 ) -> None:
     """The plan decides how each column is written; a partition whose value is written otherwise is named by its
     file and line, with what the column's other values look like, in English and in Chinese."""
-    from ui.errors import error_text_in
 
     rows = european_rows(200, seed=22)
     folder = european_files(tmp_path / "preise", rows[:100], 100)  # 0.csv, then b.csv
@@ -557,32 +559,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def scheduler_address() -> Iterator[str]:
+@contextmanager
+def dask_cluster(workers: int = 2, sgdcore_importable: bool = True, cwd: Path = ROOT) -> Iterator[
+        tuple[str, list[subprocess.Popen]]]:
+    """A ``dask scheduler`` and ``workers`` ``dask worker`` processes (no nanny: a worker killed stays dead) on
+    127.0.0.1: their address and processes, the workers last. Their environment imports sgdcore, or, with
+    ``sgdcore_importable=False``, not (no PYTHONPATH, started in ``cwd``), as on a machine where it is not
+    installed."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    if sgdcore_importable:
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                  env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                                  env=environment, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--host", "127.0.0.1",
-                  "--nthreads", "1", "--memory-limit", "1GB", "--no-dashboard"]
-        processes += [subprocess.Popen(worker, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                      for _ in range(2)]
+                  "--nthreads", "1", "--memory-limit", "1GB", "--no-dashboard", "--no-nanny"]
+        processes += [subprocess.Popen(worker, env=environment, cwd=cwd, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL) for _ in range(workers)]
         from distributed import Client
 
         deadline = time.monotonic() + 120
         while True:
             try:
                 with Client(address, timeout="5s") as probe:
-                    probe.wait_for_workers(2, timeout=120)
+                    if workers:
+                        probe.wait_for_workers(workers, timeout=120)
                 break
             except OSError:
                 if time.monotonic() > deadline or any(process.poll() is not None for process in processes):
                     raise
                 time.sleep(1)
-        yield address
+        yield address, processes
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -592,6 +602,12 @@ def scheduler_address() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def scheduler_address() -> Iterator[str]:
+    with dask_cluster() as (address, _):
+        yield address
 
 
 def test_on_a_real_cluster_named_by_the_environment_variable(
@@ -641,3 +657,61 @@ def test_the_first_missing_value_named_is_the_earliest_of_all_columns(client: ob
     with pytest.raises(DataError) as caught:
         distributed.load(tmp_path / "f1.csv", "y", client=client, partition_bytes=100)
     assert caught.value.fields["first"] == Place("f1.csv", "line", 4)
+
+
+@pytest.mark.timeout(240)
+def test_a_cluster_with_no_worker_is_said_after_dasks_no_workers_timeout(tmp_path: Path) -> None:
+    """Dask waits for a worker forever; a pass gives up after distributed.scheduler.no-workers-timeout, which the
+    client's configuration sets here (the scheduler, started without it, would wait forever)."""
+    from distributed import Client
+
+    path = write_parquet(regression(), tmp_path / "data.parquet", 100)
+    with dask_cluster(workers=0) as (address, _), Client(address, timeout="10s") as lonely, \
+            dask.config.set({"distributed.scheduler.no-workers-timeout": "2s"}):
+        started = time.monotonic()
+        with pytest.raises(sgdcore.ConfigError) as caught:
+            distributed.load(path, "y", client=lonely)
+        assert time.monotonic() - started < 20
+    assert caught.value.problem == "no_workers" and caught.value.fields == {"address": address, "seconds": 2.0}
+    assert f"dask worker {address}" in str(caught.value)
+    assert f"dask worker {address}" in error_text_in("zh-CN", caught.value)
+
+
+@pytest.mark.timeout(300)
+def test_losing_every_worker_mid_run_pauses_the_run_at_an_epochs_end_and_says_so(tmp_path: Path) -> None:
+    """The run so far is kept to the end of its last complete epoch, which a run on partitions continues from."""
+    from distributed import Client
+
+    path = write_parquet(regression(seed=17, offset=0.0), tmp_path / "data.parquet", 100)
+    config = sgdcore.TrainConfig(learning_rate=0.01, batch_size=10, epochs=100_000, shuffle="blocks", seed=5)
+    snapshots = []
+    with dask_cluster(workers=1) as (address, processes), Client(address, timeout="10s") as remote, \
+            dask.config.set({"distributed.scheduler.no-workers-timeout": "2s"}):
+        data = distributed.load(path, "y", client=remote)
+        with pytest.raises(sgdcore.ConfigError) as caught:
+            for snapshot in distributed.train(data, config, client=remote, report_every=0.0):
+                snapshots.append(snapshot)
+                if snapshot.epoch == 2 and processes[-1].poll() is None:
+                    processes[-1].kill()
+                    killed = time.monotonic()
+        assert time.monotonic() - killed < 30
+    assert caught.value.problem == "no_workers" and caught.value.fields["address"] == address
+    last = snapshots[-1]
+    assert (last.status, last.epoch, last.batch_in_epoch) == ("stopped", 2, 0)
+    assert last.state.batch_in_epoch == 0 and last.step == 2 * last.steps_per_epoch
+    assert last.epoch_train_loss.shape == (3,)
+
+
+@pytest.mark.timeout(240)
+def test_workers_that_cannot_import_sgdcore_are_told_how_to_get_it(tmp_path: Path) -> None:
+    from distributed import Client
+
+    path = write_parquet(regression(), tmp_path / "data.parquet", 100)
+    with dask_cluster(workers=1, sgdcore_importable=False, cwd=tmp_path) as (address, _), \
+            Client(address, timeout="10s") as remote, pytest.raises(sgdcore.ConfigError) as caught:
+        distributed.load(path, "y", client=remote)
+    assert caught.value.problem == "workers_cannot_import" and caught.value.fields["address"] == address
+    assert "No module named 'sgdcore'" in caught.value.fields["reason"]
+    assert "pip install ." in str(caught.value) and "PYTHONPATH" in str(caught.value)
+    chinese = error_text_in("zh-CN", caught.value)
+    assert "sgdcore" in chinese and "PYTHONPATH" in chinese and "No module named" in chinese

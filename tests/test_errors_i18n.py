@@ -254,7 +254,7 @@ def test_every_setting_problem_formats_in_both_languages() -> None:
                "rows": 1000, "momentum": 0.0, "dampening": 0.5, "type": "dict", "count": 2, "weights": [1.0],
                "bias": float("nan"), "saved_features": 2, "features": 3, "loss_features": 4, "step": 5,
                "parameters": ("seed",), "before": {"seed": 1}, "after": {"seed": 2}, "reason": "boom",
-               "address": "tcp://10.0.0.1:8786"}
+               "address": "tcp://10.0.0.1:8786", "seconds": 30.0}
     for problem, sites in config_problems().items():
         for fields in sites:
             error = ConfigError("English", problem, **{name: samples[name] for name in fields})

@@ -23,6 +23,7 @@ import pytest
 from sklearn.linear_model import LinearRegression
 from streamlit.testing.v1 import AppTest
 from test_app_pages import button, no_exceptions
+from test_distributed import dask_cluster
 
 import sgdcore
 from sgdcore import distributed
@@ -226,3 +227,25 @@ def test_a_file_sorted_by_a_feature_is_quoted_the_limit_of_its_partitions_batche
         return list(problem.runs(replace(config, learning_rate=rate), report_every=1e9))[-1].status
 
     assert status(0.9 * whole) == "diverged" and status(0.9 * limit.learning_rate) == "finished"
+
+
+@pytest.mark.timeout(400)
+def test_workers_that_cannot_import_sgdcore_are_said_and_the_data_in_use_stays(tmp_path: Path) -> None:
+    path, _ = two_parquet_files(tmp_path)
+    with dask_cluster(workers=1, sgdcore_importable=False, cwd=tmp_path) as (address, _):
+        try:
+            at = button(large_data_page(app(), path, scheduler=address), "Read the files").click().run()
+        finally:
+            forget_client(address)
+    no_exceptions(at)
+    assert any("cannot import sgdcore" in error and "No module named 'sgdcore'" in error and "pip install ." in error
+               and address in error for error in errors(at)), errors(at)
+    assert any("Nothing changed" in caption.value or "still" in caption.value.lower() for caption in at.caption)
+    assert at.session_state["data_source"] == "synthetic" and DASK_KEY not in at.session_state
+
+
+def forget_client(address: str) -> None:
+    """Close the client the page opened on a cluster this test started, and forget it."""
+    client = distributed._clients.pop(address, None)
+    if client is not None:
+        client.close()

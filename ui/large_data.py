@@ -31,12 +31,12 @@ from typing import Any, ClassVar
 import dask
 import numpy as np
 import streamlit as st
-from distributed import as_completed
 
 import sgdcore
 from sgdcore import distributed
 from sgdcore.analysis import stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
+from sgdcore.distributed.cluster import completed
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, rows_stable_rate
 from ui import charts, messages
 from ui.conditioning import kappa_text
@@ -308,7 +308,7 @@ def _measure(data: distributed.DistributedData, client: Any, seed: int, bar: Any
     futures = client.compute(work)
     results = [None] * len(futures)
     where = {future.key: index for index, future in enumerate(futures)}
-    for done, (future, result) in enumerate(as_completed(futures, with_results=True), start=1):
+    for done, (future, result) in enumerate(completed(client, futures), start=1):
         results[where[future.key]] = result
         bar.progress(done / len(futures), text=text_in(lang, "large_data.pass_sample", done=done,
                                                         total=len(futures)))

@@ -1,21 +1,30 @@
 """The Dask cluster: the client :func:`connect` opens (a scheduler's address, or a local cluster started on
-first use) and :func:`shutdown`."""
+first use) and :func:`shutdown`; :func:`completed` and :func:`result`, which wait for the cluster's results and say
+when it cannot give them (no worker left, workers that cannot import sgdcore, a lost scheduler) instead of waiting
+forever or raising Dask's own errors."""
 
 from __future__ import annotations
 
 import os
 import sys
 import threading
+import time
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from distributed import Client, LocalCluster
+import dask
+from dask.utils import parse_timedelta
+from distributed import CancelledError, Client, Future, KilledWorker, LocalCluster, wait
+from distributed.comm.core import CommClosedError
+from distributed.scheduler import NoValidWorkerError, NoWorkerError
 
 from sgdcore.backends import usable_cores
 from sgdcore.errors import ConfigError
 
 SCHEDULER_VARIABLE = "SGD_DASHBOARD_SCHEDULER"
+NO_WORKER_SECONDS = 30.0  # how long a cluster may have no worker, where Dask's no-workers-timeout is not set
+POLL_SECONDS = 1.0  # how often a wait for results looks whether the cluster still has a worker
 
 
 _clients: dict[str, Client] = {}
@@ -92,3 +101,92 @@ def shutdown() -> None:
         if cluster is not None:
             cluster.close()
         del _clients[key]
+
+
+def no_worker_seconds() -> float:
+    """How long a cluster may have no worker before a pass over the partitions gives up: Dask's own
+    ``distributed.scheduler.no-workers-timeout`` if set (a scheduler started with it fails such tasks itself),
+    else :data:`NO_WORKER_SECONDS`. Dask's default is to wait for a worker forever."""
+    configured = dask.config.get("distributed.scheduler.no-workers-timeout", None)
+    return float(parse_timedelta(configured)) if configured else NO_WORKER_SECONDS
+
+
+def completed(client: Client, futures: Sequence[Future]) -> Iterator[tuple[Future, object]]:
+    """Each future and its result as it finishes, as ``distributed.as_completed`` gives them, except that a
+    cluster left with no worker for :func:`no_worker_seconds`, or one whose workers fail (:func:`cluster_failures`),
+    raises a ConfigError that says what to do: Dask itself would wait for a worker forever.
+
+    An error a task raises (a DataError of the data) comes as it is.
+    """
+    pending = set(futures)
+    alone_since = None
+    while pending:
+        with cluster_failures(client):
+            try:
+                done, pending = wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            results = [(future, future.result()) for future in done]
+        yield from results
+        if done or _has_workers(client):
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since >= no_worker_seconds():
+            raise _no_workers(client)
+
+
+def result(client: Client, future: Future) -> object:
+    """One future's result, as :func:`completed` waits for it."""
+    return next(completed(client, [future]))[1]
+
+
+@contextmanager
+def cluster_failures(client: Client) -> Iterator[None]:
+    """Dask's own failures as ConfigErrors that say what happened, in Dask's words, and what to do: workers that
+    cannot import sgdcore, a worker that died on a task, a lost connection to the scheduler, no worker left."""
+    address = _address(client)
+    try:
+        yield
+    except (NoWorkerError, NoValidWorkerError):
+        raise _no_workers(client) from None
+    except RuntimeError as error:  # Dask's "Error during deserialization of the task graph", for one
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, ImportError):
+            raise ConfigError(
+                f"The workers of the Dask cluster at {address} cannot run sgdcore's tasks ({cause}): install "
+                "sgdcore on every worker (pip install . in a checkout of the same commit) or start them with "
+                "PYTHONPATH set to such a checkout.", "workers_cannot_import", address=address, reason=str(cause),
+            ) from None
+        raise ConfigError(f"The Dask cluster at {address} failed: {error}. Check the workers' logs, then try again.",
+                          "cluster_failed", address=address, reason=_first_line(error)) from None
+    except (KilledWorker, CancelledError, CommClosedError) as error:
+        raise ConfigError(f"The Dask cluster at {address} failed: {type(error).__name__}: {error}. Check that "
+                          "the scheduler and its workers are running and have memory enough, then try again.",
+                          "cluster_failed", address=address, reason=_first_line(error)) from None
+
+
+def _has_workers(client: Client) -> bool:
+    try:
+        return bool(client.nthreads())
+    except OSError as error:  # the scheduler is gone
+        raise ConfigError(f"The Dask scheduler at {_address(client)} no longer answers ({error}). Start it again "
+                          "with its workers, then try again.", "cluster_failed", address=_address(client),
+                          reason=_first_line(error)) from None
+
+
+def _no_workers(client: Client) -> ConfigError:
+    address, seconds = _address(client), no_worker_seconds()
+    return ConfigError(f"The Dask cluster at {address} has had no worker for {seconds:g} s: start a worker "
+                       f"(dask worker {address}) and try again.", "no_workers", address=address, seconds=seconds)
+
+
+def _address(client: Client) -> str:
+    """The scheduler's address, as a message names it."""
+    return getattr(client.scheduler, "address", None) or str(client)
+
+
+def _first_line(error: Exception) -> str:
+    """An error's kind and the first line of its message: Dask's can run to a page."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.linalg
 from distributed import Client
 
-from sgdcore.distributed.cluster import connect
+from sgdcore.distributed.cluster import connect, result
 from sgdcore.distributed.files import Piece
 from sgdcore.distributed.loading import DistributedData
 from sgdcore.distributed.plan import Plan, _partition
@@ -70,6 +70,6 @@ def _qr_solve(data: DistributedData, client: Client) -> ClosedForm:
     if min(stacked.chunks[0]) < d + 1:  # a block QR needs at least as many rows as columns
         stacked = stacked.rechunk({0: max(d + 1, int(np.median(stacked.chunks[0])))})
     _, r = da.linalg.tsqr(stacked)
-    (R,) = client.compute([r], sync=True)
+    R = result(client, client.compute(r))
     weights = scipy.linalg.solve_triangular(R[:d, :d], R[:d, d])
     return ClosedForm(weights, float(data.moments.mean[-1] - data.moments.mean[:-1] @ weights))

@@ -11,10 +11,10 @@ from functools import cached_property
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from distributed import Client, as_completed
+from distributed import Client
 
 from sgdcore.analysis import Curvature, QuadraticLoss, curvature
-from sgdcore.distributed.cluster import connect
+from sgdcore.distributed.cluster import completed, connect, result
 from sgdcore.distributed.files import PARTITION_BYTES, Piece, _where, inspect
 from sgdcore.distributed.moments import Moments, _merge_pairwise
 from sgdcore.distributed.plan import Plan, _check_solvable, _partition_frame, _partition_moments, _plan, _scan
@@ -160,7 +160,8 @@ def load(
     Raises
     ------
     ConfigError
-        ``missing`` or ``non_numeric`` is not an allowed value, or ``partition_bytes`` < 1.
+        ``missing`` or ``non_numeric`` is not an allowed value, or ``partition_bytes`` < 1; or the cluster fails: no
+        worker left, workers that cannot import sgdcore (:func:`~sgdcore.distributed.cluster.completed`).
     DataError
         As :func:`sgdcore.dataset_from_frame`, each message naming the file and, for CSV, the line (for
         Parquet, the row); also when files are missing or their columns differ, or when a CSV value is not
@@ -182,7 +183,7 @@ def load(
     provisional = Plan(target, tuple((name, None) for name in features), missing)
     scans = _run_on_partitions(client, _scan, pieces, provisional, on_partition)
     plan, notices = _plan(scans, provisional, non_numeric,
-                          lambda index, row: client.submit(_where, pieces[index], row).result(), columns)
+                          lambda index, row: result(client, client.submit(_where, pieces[index], row)), columns)
     if plan == provisional and all(scan["moments"] is not None for scan in scans):
         per_partition = [scan["moments"] for scan in scans]
     else:  # means to fill in or categories to encode were not known during the first pass
@@ -196,12 +197,13 @@ def load(
 
 def _run_on_partitions(client: Client, function: Callable, pieces: Sequence[Piece], plan: Plan,
                        on_partition: Callable[[int, int], None] | None) -> list:
-    """``function(piece, plan)`` for every piece on the cluster, the results in piece order."""
+    """``function(piece, plan)`` for every piece on the cluster, the results in piece order (a cluster that fails
+    or has no worker left is a ConfigError, :func:`~sgdcore.distributed.cluster.completed`)."""
     futures = client.map(function, pieces, plan=plan, pure=False)
     index = {future.key: i for i, future in enumerate(futures)}
     results: list = [None] * len(futures)
-    for done, (future, result) in enumerate(as_completed(futures, with_results=True), start=1):
-        results[index[future.key]] = result
+    for done, (future, value) in enumerate(completed(client, futures), start=1):
+        results[index[future.key]] = value
         if on_partition is not None:
             on_partition(done, len(futures))
     return results

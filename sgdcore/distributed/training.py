@@ -14,7 +14,7 @@ from distributed import Client
 
 from sgdcore.backends import select_kernel
 from sgdcore.data import Notice
-from sgdcore.distributed.cluster import connect
+from sgdcore.distributed.cluster import connect, result
 from sgdcore.distributed.loading import DistributedData
 from sgdcore.distributed.plan import _partition
 from sgdcore.errors import ConfigError, DataError, batch_size_error, resume_error
@@ -170,7 +170,9 @@ def train(
     Raises
     ------
     ConfigError
-        If the batch size is larger than the data, or ``state`` is not from the end of an epoch of this data.
+        If the batch size is larger than the data, or ``state`` is not from the end of an epoch of this data; or if
+        the cluster fails (:func:`~sgdcore.distributed.cluster.completed`), after a last snapshot, status
+        ``"stopped"``, of the run to the end of its last complete epoch, which ``state`` can continue.
     """
     if config.shuffle == "replacement":
         raise ConfigError("shuffle='replacement' draws rows from the whole data at every step, which Dask partitions "
@@ -243,6 +245,7 @@ def train(
 
     while run.epoch < last_epoch:
         rng_state = rng.bit_generator.state
+        epoch_start = run.to_state(rng_state)  # where the run goes back to if the cluster fails inside the epoch
         visit = [used[i] for i in rng.permutation(len(used))] if shuffle == "blocks" else used
         walker = _Walker(run.params.copy(), run.velocity.copy(), run.step, rng.bit_generator.state,
                          np.empty((0, n_features)), np.empty(0))
@@ -258,7 +261,15 @@ def train(
             # Partition k trains while the client records partition k − 1.
             while len(pending) > 1 or (pending and k == len(visit) - 1):
                 done_k, future = pending.popleft()
-                walker, report = future.result()
+                try:
+                    walker, report = result(client, future)
+                except ConfigError:
+                    # The cluster failed (no worker left, a lost scheduler): the run so far, to the end of the last
+                    # epoch, which a run on partitions can continue from, then the error that says what to do.
+                    run = Run(epoch_start)
+                    yield snapshot("stopped", f"paused after epoch {run.epoch} of {config.epochs}: the Dask "
+                                   "cluster failed; train again to continue")
+                    raise
                 backend_name = report["backend"]
                 diverged = _record(run, report, walker)
                 if diverged is not None:
