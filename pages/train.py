@@ -277,6 +277,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
                            t("train.training_sharing", training=training, sharing=sharing_text(others))
                            if others else training))
         except sgdcore.SGDCoreError as error:
+            status_slot.empty()  # not training any more: the error says why, and a run so far says it is paused
             show_error(error)
         run = state.get(RUN)
 

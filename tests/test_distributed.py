@@ -659,6 +659,17 @@ def test_the_first_missing_value_named_is_the_earliest_of_all_columns(client: ob
     assert caught.value.fields["first"] == Place("f1.csv", "line", 4)
 
 
+def test_a_port_nothing_listens_on_is_refused_at_once() -> None:
+    """Dask retries a refused connection until its timeout (10 s); nothing listening is said at once."""
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(sgdcore.ConfigError) as caught:
+        distributed.connect(address=address)
+    assert time.monotonic() - started < 3
+    assert caught.value.problem == "no_scheduler" and caught.value.fields["address"] == address
+    assert "refused" in caught.value.fields["reason"].lower()
+
+
 @pytest.mark.timeout(240)
 def test_a_cluster_with_no_worker_is_said_after_dasks_no_workers_timeout(tmp_path: Path) -> None:
     """Dask waits for a worker forever; a pass gives up after distributed.scheduler.no-workers-timeout, which the

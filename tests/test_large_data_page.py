@@ -12,9 +12,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -242,6 +244,36 @@ def test_workers_that_cannot_import_sgdcore_are_said_and_the_data_in_use_stays(t
                and address in error for error in errors(at)), errors(at)
     assert any("Nothing changed" in caption.value or "still" in caption.value.lower() for caption in at.caption)
     assert at.session_state["data_source"] == "synthetic" and DASK_KEY not in at.session_state
+
+
+@pytest.mark.timeout(600)
+def test_a_cluster_that_loses_its_workers_then_its_scheduler_is_said_on_train(tmp_path: Path) -> None:
+    """No worker left: the run is paused at its last complete epoch and the error says what to do, within Dask's
+    no-workers-timeout; then no scheduler: said at once (the port refuses). Never the "Training…" alert beside it."""
+    path, _ = two_parquet_files(tmp_path)
+    with dask_cluster(workers=1) as (address, processes), \
+            dask.config.set({"distributed.scheduler.no-workers-timeout": "2s"}):
+        try:
+            at = button(large_data_page(app(), path, scheduler=address), "Read the files").click().run()
+            at = button(at, "Use this dataset").click().run()
+            at = at.switch_page("pages/train.py").run()
+            at.sidebar.number_input(key="epochs").set_value(40).run()
+            no_exceptions(at)
+            processes[-1].kill()
+            processes[-1].wait()
+            for said in ("has no worker left", "No Dask scheduler answers"):
+                started = time.monotonic()
+                at = button(at, "Train").click().run()
+                assert time.monotonic() - started < 60, said
+                no_exceptions(at)
+                assert any(said in error and address in error for error in errors(at)), errors(at)
+                assert not [info.value for info in at.info if info.value.startswith("Training")]
+                run = at.session_state[TRAIN_RUN]["progress"]
+                assert (run.status, run.epoch, run.batch_in_epoch) == ("stopped", 0, 0)
+                processes[0].kill()
+                processes[0].wait()
+        finally:
+            forget_client(address)
 
 
 def forget_client(address: str) -> None:

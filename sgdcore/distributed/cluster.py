@@ -6,6 +6,7 @@ forever or raising Dask's own errors."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import threading
 import time
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 import dask
 from dask.utils import parse_timedelta
 from distributed import CancelledError, Client, Future, KilledWorker, LocalCluster, wait
+from distributed.comm import parse_address, parse_host_port
 from distributed.comm.core import CommClosedError
 from distributed.scheduler import NoValidWorkerError, NoWorkerError
 
@@ -56,6 +58,7 @@ def connect(client: Client | None = None, address: str | None = None) -> Client:
             return existing
         if address:
             try:
+                _refused_at_once(address)
                 existing = Client(address, timeout="10s")
             except OSError as error:  # refused, unreachable, or timed out (TimeoutError is an OSError)
                 raise ConfigError(
@@ -74,6 +77,25 @@ def connect(client: Client | None = None, address: str | None = None) -> Client:
             existing = Client(cluster)
         _clients[key] = existing
         return existing
+
+
+def _refused_at_once(address: str) -> None:
+    """Raise ConnectionRefusedError at once if nothing listens at a ``tcp://`` address.
+
+    Dask retries a refused connection until its timeout (10 s), for a scheduler that may be starting (a container
+    being scheduled); Dask has no setting to stop at the first refusal. A host that refuses has nothing listening
+    now: saying so at once is what a user who typed a wrong port needs. Anything else (no answer, another
+    protocol) is left to Dask's own connection and its timeout.
+    """
+    scheme, location = parse_address(address, strict=False)
+    if scheme != "tcp":
+        return
+    try:
+        socket.create_connection(parse_host_port(location), timeout=2).close()
+    except ConnectionRefusedError:
+        raise
+    except OSError:  # no answer in time, a name that does not resolve: Dask's connection tries, and says why
+        pass
 
 
 @contextmanager
