@@ -231,6 +231,18 @@ def test_a_file_sorted_by_a_feature_is_quoted_the_limit_of_its_partitions_batche
     assert status(0.9 * whole) == "diverged" and status(0.9 * limit.learning_rate) == "finished"
 
 
+def test_one_file_of_one_partition_is_counted_in_the_singular_and_kappa_is_the_sidebars(local_cluster: object,
+                                                                                          tmp_path: Path) -> None:
+    regression(50).to_csv(tmp_path / "one.csv", index=False)
+    at = large_data_page(app(), str(tmp_path / "one.csv"))
+    listed = [caption.value for caption in at.caption if "CSV file" in caption.value]
+    assert listed and "1 partition, 3 columns." in listed[0] and "partitions" not in listed[0], listed
+    at = button(at, "Read the files").click().run()
+    no_exceptions(at)
+    assert any("50 rows read in 1 partition; condition number κ of the Hessian [X 1]ᵀ[X 1]/n: " in caption.value
+               for caption in at.caption), [caption.value for caption in at.caption]
+
+
 @pytest.mark.timeout(400)
 def test_workers_that_cannot_import_sgdcore_are_said_and_the_data_in_use_stays(tmp_path: Path) -> None:
     path, _ = two_parquet_files(tmp_path)

@@ -21,7 +21,7 @@ import streamlit as st
 
 import sgdcore
 from ui.errors import error_text
-from ui.i18n import t
+from ui.i18n import t, tn
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
 from ui.messages import listed_numbers, sized
 from ui.settings import BY_KEY, MAX_FEATURES, parse_weights, value
@@ -188,7 +188,8 @@ def large_description(problem: Any, name: str, scheduler: str) -> str:
     """What large data is called, in the page's language: ``name (1,000 rows, 3 features, 4 partitions, on the
     local Dask cluster)``; ``scheduler`` is the address of the cluster's scheduler, "" for a local one."""
     data = problem.data
-    fields = dict(name=name, rows=data.n_rows, features=data.n_features, partitions=data.n_partitions)
+    fields = dict(name=name, rows=data.n_rows, features=tn("data.features", data.n_features),
+                  partitions=tn("data.partitions", data.n_partitions))
     if scheduler:
         return t("large_data.description_on_scheduler", address=scheduler, **fields)
     return t("large_data.description_local", **fields)

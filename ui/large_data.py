@@ -276,7 +276,8 @@ class LargeProblem:
         limit = self.limits(config).minibatch
         shown = (t("large_data.limit_exact") if limit.kind == "exact" else
                  t("large_data.limit_bound", batch_size=limit.batch_size, beta=self.largest_squared_row))
-        note = t("large_data.page_note", rows=self.data.n_rows, partitions=self.data.n_partitions, shown=shown)
+        partitions = tn("data.partitions", self.data.n_partitions)
+        note = t("large_data.page_note", rows=self.data.n_rows, partitions=partitions, shown=shown)
         return note + (t("large_data.passes", runs=runs, passes=runs * config.epochs) if runs > 1 else "")
 
 
@@ -412,8 +413,9 @@ def data_section(in_use: Any) -> None:
         refuse(t("large_data.cannot_list", path=repr(path), error=error))
     files = source.files
     st.caption(tn("large_data.files", len(files), format=source.format.upper(),
-                  names=messages.listed(files, len(files), limit=3), partitions=source.n_partitions,
-                  columns=len(source.columns)))
+                  names=messages.listed(files, len(files), limit=3),
+                  partitions=tn("data.partitions", source.n_partitions),
+                  columns=tn("data.columns", len(source.columns))))
     columns = list(source.columns)
     digest = f"{path}|{columns}"
     target_key, features_key = f"keep_dask_target|{digest}", f"keep_dask_features|{digest}"
@@ -459,7 +461,7 @@ def data_section(in_use: Any) -> None:
         st.caption(messages.notice_text(notice))
     dropped = data.rows_read - data.n_rows
     st.caption(t("large_data.read_dropped" if dropped else "large_data.read_summary", rows=data.rows_read,
-                 partitions=data.n_partitions, dropped=dropped,
+                 partitions=tn("data.partitions", data.n_partitions), dropped=dropped,
                  condition=kappa_text(problem.curvature.condition_number)))
     with st.expander(t("large_data.sample", rows=problem.sample.n_rows)):
         st.dataframe({t("large_data.coefficient"): list(charts.shown_names(problem.names)),
