@@ -174,7 +174,7 @@ def cluster_failures(client: Client) -> Iterator[None]:
         raise _no_workers(client) from None
     except RuntimeError as error:  # Dask's "Error during deserialization of the task graph", for one
         cause = error.__cause__ or error.__context__
-        if isinstance(cause, ImportError):
+        if isinstance(cause, ImportError) and (cause.name or "").split(".")[0] == "sgdcore":
             raise ConfigError(
                 f"The workers of the Dask cluster at {address} cannot run sgdcore's tasks ({cause}): install "
                 "sgdcore on every worker (pip install . in a checkout of the same commit) or start them with "
