@@ -114,12 +114,9 @@ def elsewhere():
 
 
 st.set_page_config(page_title=t("nav.page_title"), page_icon="📉", layout="wide")  # as ui.navigation.run_router
-sections = {}
-for page in PAGES:
-    sections.setdefault(page.section, []).append(st.Page(
-        replay if not page.url_path else elsewhere, title=page.title, icon=page.icon,
-        url_path=page.url_path or "train", default=not page.url_path))
-st.navigation(sections).run()
+pages = [st.Page(replay if not page.url_path else elsewhere, title=page.title, icon=page.icon,
+                 url_path=page.url_path or "train", default=not page.url_path) for page in PAGES]
+st.navigation(pages, position="hidden").run()  # the sidebar's links are among the messages replayed
 '''
 
 FIRST_CHART = """() => document.querySelectorAll(

@@ -222,7 +222,7 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                 session.record("largest synthetic data", _outcome(body.inner_text(), READY), started)
 
                 started = time.perf_counter()
-                page.locator('[data-testid="stSidebarNav"]').get_by_text("Data", exact=True).click()
+                page.locator('[data-testid="stPageLink-NavLink"]').get_by_text("Data", exact=True).click()
                 page.get_by_text("Upload a CSV file").wait_for()
                 wait_until_drawn(page, timeout_ms=timeout_ms)
                 page.locator('input[type="file"]').set_input_files(csv)
@@ -258,7 +258,7 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                                    else _outcome(text, "Every page trains on it now"), started)
 
                 started = time.perf_counter()
-                page.locator('[data-testid="stSidebarNav"]').get_by_text("Train", exact=True).click()
+                page.locator('[data-testid="stPageLink-NavLink"]').get_by_text("Train", exact=True).click()
                 page.get_by_role("heading", name=re.compile("^Train")).first.wait_for()
                 wait_until_drawn(page, timeout_ms=timeout_ms)
                 if train.count():

@@ -74,7 +74,7 @@ def main() -> None:
                  lambda: page.get_by_role("button", name="Use this dataset").click(),
                  lambda: page.get_by_text("Every page trains on it now").wait_for())
             step("open the Train page → starting point drawn",
-                 lambda: page.locator('[data-testid="stSidebarNav"]').get_by_text("Train", exact=True).click(),
+                 lambda: page.locator('[data-testid="stPageLink-NavLink"]').get_by_text("Train", exact=True).click(),
                  lambda: wait_until_drawn(page, TRAIN_PAGE_CHARTS, timeout_ms=timeout_ms))
             button = page.get_by_role("button", name="Train", exact=True)
             seconds = click_and_time_drawing(page, button, redrawn=TRAIN_PAGE_CHARTS, timeout_ms=timeout_ms)
