@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app_pages import app, button, no_exceptions, open_page
-from tests.test_app_truth import badly_scaled, with_dataset
+from tests.test_app_truth import badly_scaled, texts, with_dataset
 from tests.test_data_page import rows_csv, upload
+from tests.test_lesson_panel import reveal
 from ui.classroom import BUILDER_CONTROLS, BUILDER_LANGUAGE, classroom_settings, fixed_controls, shown_controls
 from ui.datasets import CSV_KEY
 from ui.i18n import catalogue
@@ -318,3 +319,27 @@ def test_a_link_that_fixes_the_uploaded_csv_as_the_source_lets_the_student_uploa
     button(at, "Use this dataset").click().run()
     no_exceptions(at)
     assert at.session_state["data_source"] == "csv" and at.session_state[CSV_KEY]["name"] == "class.csv"
+
+
+def test_what_takes_sgd_below_its_noise_floor_names_only_what_the_link_leaves_to_the_student() -> None:
+    """The noise floor's verdict and the Train lesson's answer end with the settings that take SGD closer: a link
+    that fixes the batch size and the schedule leaves them out, as advice names only values the student can set."""
+    at_the_floor = {"noise": "1", "batch_size": "1", "learning_rate": "0.1", "epochs": "10"}
+    free, fixed = app(**at_the_floor), app(show="learning_rate", **at_the_floor)
+    for at in (free, fixed):
+        button(at, "Train").click().run()
+        no_exceptions(at)
+    (free_verdict,), (fixed_verdict,) = texts(free.main.info), texts(fixed.main.info)
+    assert "SGD hovers" in free_verdict and "SGD hovers" in fixed_verdict
+    assert "A decaying schedule or a larger batch goes further." in free_verdict
+    assert "goes further" not in fixed_verdict  # the link's fixed settings that would help are named instead:
+    assert fixed_verdict.endswith("The classroom link fixes settings that would help: Learning-rate schedule Constant "
+                                  "(Inverse scaling (η₀ / t^power_t) would help); Batch size 1 (4 would help).")
+    # Twenty features at batch size 1: no epoch the answer trains comes within 1 %, and it says why
+    above_one_percent = {"true_weights": ",".join(["1"] * 20), "batch_size": "1", "learning_rate": "0.02"}
+    free, fixed = app(**above_one_percent), app(show="learning_rate", **above_one_percent)
+    assert "(the noise floor). A smaller learning rate, a larger batch or a decaying schedule goes further." \
+        in reveal(free, "train", "epochs")
+    assert reveal(fixed, "train", "epochs").endswith("(the noise floor). A smaller learning rate goes further.")
+    chinese = app(show="learning_rate", lang="zh", **above_one_percent)
+    assert "（噪声底）。更小的学习率能更接近。" in reveal(chinese, "train", "epochs")

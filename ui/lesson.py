@@ -43,6 +43,10 @@ MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
 REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
 WITHIN = 0.01  # "within 1 % of the closed-form loss": the Train and Momentum pages' target
 BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual noise floor, so every size can get there
+# A line that ends the one before it: the settings that take SGD below its noise floor, but those a classroom link
+# fixes (ui.verdicts.goes_further).
+FURTHER = "further"
+BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
 
@@ -77,7 +81,13 @@ def lesson_panel(page: str) -> None:
 
 def answer_text(page: str, question: str) -> str:
     """The answer to ``question`` on ``page`` for the data and settings in use, in the page's language."""
-    return "\n\n".join(t(key, **fields) for key, fields in answer(st.session_state, page, question))
+    paragraphs: list[str] = []
+    for key, fields in answer(st.session_state, page, question):
+        if key == FURTHER:  # worded here: the answer is kept for every classroom link's controls alike
+            paragraphs[-1] += verdicts.goes_further(fields["levers"])
+        else:
+            paragraphs.append(t(key, **fields))
+    return "\n\n".join(paragraphs)
 
 
 def answer(state: MutableMapping[str, Any], page: str, question: str) -> Answer:
@@ -210,11 +220,13 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     if floor is not None and floor.expected_loss > target:
         percent = floor.expected_loss / problem.optimum_loss - 1.0
         if not config.weight_decay:
-            lines.append(("lesson.train.epochs.floor", {"percent": percent}))
+            lines += [("lesson.train.epochs.floor", {"percent": percent}), BELOW_THE_FLOOR]
         else:  # the floor sits above the penalised optimum, whose own loss is above the closed form's
             key = "decay" if floor.optimum_loss > target else "floor_decay"
             lines.append((f"lesson.train.epochs.{key}", {"percent": percent, "decay": config.weight_decay,
                                                          "shift": floor.optimum_loss / problem.optimum_loss - 1.0}))
+            if key == "floor_decay":
+                lines.append(BELOW_THE_FLOOR)
     else:
         lines.append(_penalty_keeps_it_above(problem, config, target)
                      or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))

@@ -190,6 +190,18 @@ def _fixed_by_link_text(suggestions: tuple[sgdcore.Suggestion, ...]) -> str:
     return t("verdicts.link_fixes", fixes=t("verdicts.help_separator").join(fixes))
 
 
+def goes_further(levers: tuple[str, ...]) -> str:
+    """The sentence that ends a noise floor's explanation: which of the settings ``levers`` (``"learning_rate"``,
+    ``"batch_size"``, ``"schedule"``) take SGD closer, leaving out those a classroom link fixes, which the student
+    cannot change; "" when it fixes them all."""
+    named = [t(f"verdicts.further.{key}") for key in levers if shown(st.session_state, key)]
+    if not named:
+        return ""
+    listed = t("verdicts.list_separator").join(named[:-1]) + t("verdicts.further.or") + named[-1] \
+        if len(named) > 1 else named[0]
+    return t("verdicts.further.sentence", levers=listed[0].upper() + listed[1:])
+
+
 def _offered(tone: Tone, text: str, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
     """``text`` with the settable ``suggestions`` as buttons, but for those a classroom link keeps from the
     student, which the text names instead."""
@@ -426,7 +438,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
                                     r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)) + units)
     if diagnosis.verdict == "noise_floor":
         text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
-                 distance=distance, target=_target(diagnosis), **numbers)
+                 distance=distance, target=_target(diagnosis), **numbers) + goes_further(("schedule", "batch_size"))
         if config.shuffle != "replacement":  # the floor is for independent batches (sgdcore.stability)
             text += t("verdicts.noise_floor_reshuffled")
         if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:  # noisy data: the noise is worth the signal
