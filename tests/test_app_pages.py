@@ -712,3 +712,13 @@ def test_random_walks_through_the_pages_raise_nothing(seed: int) -> None:
             done.append(random_action(at, rng))
             at.run()
         assert not at.exception, (done, [e.value for e in at.exception])
+
+
+def test_the_export_page_writes_a_long_run_s_counts_as_the_train_page_does() -> None:
+    at = app(batch_size="1", epochs="20")
+    button(at, "Train").click().run()
+    assert at.success[0].value.startswith("Finished 20 epochs. 16,000 steps")
+    open_page(at, "export")
+    no_exceptions(at)
+    assert any(caption.value.startswith("The last run: synthetic data, 1,000 rows")
+               and "finished 20 epochs (16,000 steps)." in caption.value for caption in at.caption)
