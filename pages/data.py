@@ -59,6 +59,8 @@ if uploaded is not None and (parsed is None or parsed["file_id"] != uploaded.fil
     parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
     state[TABLE] = parsed
     release_upload(uploaded.file_id)
+if uploaded is None and parsed is not None:  # the uploader is drawn empty after another page: the file is kept
+    st.caption(t("data.kept", name=parsed["name"]))
 del uploaded
 if parsed is None:
     if state.get(CSV_KEY) is not None:

@@ -549,3 +549,16 @@ def test_a_table_saved_with_its_row_numbers_says_that_column_counts_the_rows(lan
     said = text_in(lang, "messages.notice.row_numbers", column="'Unnamed: 0'", first=0.0, second=1.0, last=39.0)
     assert said in shown, shown[-1500:]
     assert "'year'" not in said and shown.count(said) == 1
+
+
+def test_a_file_read_is_said_to_be_kept_when_the_uploader_is_drawn_without_it() -> None:
+    """Streamlit's copy of the bytes goes once the file is read, and the uploader is drawn empty after a visit to
+    another page: the page says the file is kept, so that nobody uploads it again or thinks it lost."""
+    at = upload(open_page(app(), "data"), "mine.csv", rows_csv())
+    at = open_page(open_page(at, "train"), "data")
+    no_exceptions(at)
+    assert at.file_uploader[0].value is None
+    captions = [caption.value for caption in at.caption]
+    assert "**mine.csv** is read and kept below, also when you come back from another page (the uploader may show " \
+           "no file then). Upload another file to replace it." in captions
+    assert any(caption.startswith("**mine.csv**: 30 rows") for caption in captions)
