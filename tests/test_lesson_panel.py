@@ -140,6 +140,16 @@ def test_the_largest_stable_learning_rates_shown_are_where_sgd_starts_to_diverge
     # size 1, where 24,000 steps reach the divergence threshold only from about 1.5× the limit).
     assert statuses(problem, 0.9 * one, 1, 30) == {"finished"}
     assert statuses(problem, 1.5 * one, 1, 30) == {"diverged"}
+    # As the answer says: a single run may still settle a little above the limit, and the further above, the more
+    # runs blow up, and the sooner.
+    assert "a single run may still settle a little above it, and the further above, the more runs blow up" in text
+    assert "finished" in statuses(problem, 1.1 * one, 1, 30)
+    ends = {factor: [list(sgdcore.train(problem.train, sgdcore.TrainConfig(
+        learning_rate=factor * one, batch_size=1, epochs=30, seed=seed), report_every=1e9))[-1] for seed in range(8)]
+        for factor in (1.1, 1.3, 1.5)}
+    blown = {factor: [run.step for run in runs if run.status == "diverged"] for factor, runs in ends.items()}
+    assert len(blown[1.1]) <= len(blown[1.3]) <= len(blown[1.5]) == 8
+    assert np.median(blown[1.5]) < np.median(blown[1.3] or [math.inf])
     assert statuses(problem, 0.9 * many, 100, 300) == {"finished"}
     assert statuses(problem, 1.1 * many, 100, 300) == {"diverged"}
     assert one < many  # noisier steps, lower limit
