@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -12,7 +13,7 @@ from ui.classroom import shown
 from ui.conditioning import kappa_text
 from ui.datasets import momentum_valley
 from ui.i18n import labels, t
-from ui.lesson import lesson_panel
+from ui.lesson import ERROR_SHRINK, full_batch_steps_to_stay, lesson_panel
 from ui.navigation import require_router
 from ui.run_names import named
 from ui.runner import short_status
@@ -91,6 +92,24 @@ def run_names(configs: dict[str, sgdcore.TrainConfig]) -> dict[str, str]:
     return {label: run_name(config) for label, config in configs.items()}
 
 
+def steps_to_stay_close(valley: sgdcore.Problem, config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> str:
+    """The step from which the run's distance to the optimum stays below 1/1000 of its start. Full batch: exact,
+    for ever (the run's future is known), even when that is after the run's end; with minibatches, read at the
+    recorded points of its path, to the end of the run."""
+    if config.batch_size >= valley.train.n_rows:
+        stays = None if progress.status == "diverged" else full_batch_steps_to_stay(valley, config, "distance")
+        if stays is None:
+            return t("momentum.not_reached")
+        return f"{stays:,}" if stays <= progress.step else t("momentum.after_the_run", step=stays, steps=progress.step)
+    distances = np.linalg.norm(progress.trajectory - valley.optimum.params, axis=1)
+    above = np.flatnonzero(~(distances <= ERROR_SHRINK * distances[0]))
+    if not above.size:
+        return "0"
+    if above[-1] == len(distances) - 1:
+        return t("momentum.not_reached")
+    return f"{int(progress.trajectory_steps[above[-1] + 1]):,}"
+
+
 def limit_text(limit: sgdcore.StabilityLimit) -> str:
     """A stability limit's rate, saying when it is a lower bound."""
     return t("momentum.limit_lower_bound" if limit.kind == "lower_bound" else "momentum.limit",
@@ -154,15 +173,12 @@ column = labels("momentum.column")
 for label, progress in runs.items():
     config = entry["configs"][label]
     comparison = problem.compare(progress.weights, progress.bias)
-    gaps = progress.epoch_train_loss - problem.optimum_loss
-    close = gaps <= 1e-3 * max(gaps[0], 1e-300)
-    # The gap is measured at the end of each epoch: the step count is the first epoch end that reached it.
-    reached = int(close.argmax()) * progress.steps_per_epoch
+    stays = steps_to_stay_close(problem, config, progress)
     row = {
         column["optimiser"]: run_name(config), column["outcome"]: short_status(progress, diagnoses[label]),
         column["contraction"]: format_number(sgdcore.contraction_factor(
             curvature.eigenvalues, config.learning_rate, config.momentum, config.dampening, config.nesterov)),
-        column["steps_to_gap"]: f"{reached:,}" if close.any() else t("momentum.not_reached"),
+        column["steps_to_distance"]: stays,
         column["final_gap"]: format_number(comparison.loss_gap),
     }
     if config.batch_size < n_train:
@@ -172,5 +188,9 @@ for label, progress in runs.items():
     row.update(seed_columns(entry, label))
     rows.append(row)
 st.table(pd.DataFrame(rows).set_index(column["optimiser"]))
-st.caption(t("momentum.table_caption") + ("" if full_batch else t("momentum.table_caption_minibatch"))
+recorded = next(iter(runs.values())).trajectory_steps  # every run's path is recorded at the same steps
+stride = int(recorded[1]) if len(recorded) > 1 else 1
+st.caption(t("momentum.table_caption")
+           + (t("momentum.table_caption_full_batch") if full_batch else t("momentum.table_caption_minibatch",
+                                                                          stride=stride))
            + (f" {SEEDS_TABLE_CAPTION}" if repeated(entry) else ""))

@@ -15,6 +15,7 @@ from sgdcore.analysis import (
     loss_surface,
     quadratic_loss,
     stability_limit,
+    steps_to_stay_within,
 )
 from sgdcore.backends import warm_up_kernel
 from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
@@ -125,6 +126,7 @@ __all__ = [
     "sgd_step",
     "squared_loss",
     "stability_limit",
+    "steps_to_stay_within",
     "synthetic",
     "train",
     "train_test_split",

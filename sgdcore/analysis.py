@@ -146,6 +146,19 @@ def contraction_factor(
     return float(np.max(np.abs(roots)))
 
 
+def _step_matrices(lam: np.ndarray, learning_rate: float, momentum: float, dampening: float,
+                   nesterov: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Along each eigenvalue λ, the 2×2 matrix that takes (error, velocity) one full-batch step on, and the first
+    step's factor on the error (that step sets the velocity to the gradient λ·error, undamped, as torch does)."""
+    mu, gain = momentum, 1.0 - dampening
+    alpha, beta, gamma = ((learning_rate * (1 + mu), learning_rate * mu**2, 1.0) if nesterov
+                          else (learning_rate * gain, learning_rate * mu, gain))
+    step = np.empty((len(lam), 2, 2))
+    step[:, 0, 0], step[:, 0, 1], step[:, 1, 0], step[:, 1, 1] = 1 - alpha * lam, -beta, gamma * lam, mu
+    first = 1 - learning_rate * (1 + mu if nesterov and mu else 1.0) * lam  # v ← g, then the step
+    return step, first
+
+
 def mean_error_after(eigenvalues: np.ndarray, error: np.ndarray, steps: int, learning_rate: float,
                      momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> np.ndarray:
     """The error after ``steps`` full-batch steps from an ``error`` at a run's start, both as components along the
@@ -155,16 +168,72 @@ def mean_error_after(eigenvalues: np.ndarray, error: np.ndarray, steps: int, lea
     lam, error = np.asarray(eigenvalues, dtype=np.float64), np.asarray(error, dtype=np.float64)
     if steps == 0:
         return error.copy()
-    mu, gain = momentum, 1.0 - dampening
-    alpha, beta, gamma = ((learning_rate * (1 + mu), learning_rate * mu**2, 1.0) if nesterov
-                          else (learning_rate * gain, learning_rate * mu, gain))
-    step = np.empty((len(lam), 2, 2))
-    step[:, 0, 0], step[:, 0, 1], step[:, 1, 0], step[:, 1, 1] = 1 - alpha * lam, -beta, gamma * lam, mu
-    first = 1 - learning_rate * (1 + mu if nesterov and mu else 1.0) * lam  # v ← g, then the step
+    step, first = _step_matrices(lam, learning_rate, momentum, dampening, nesterov)
     with np.errstate(over="ignore", invalid="ignore"):
         rest = np.linalg.matrix_power(step, steps - 1)
         after = (rest[:, 0, 0] * first + rest[:, 0, 1] * lam) * error
     return np.where(np.isfinite(after), after, np.inf)
+
+
+def _largest_error_gain(step: np.ndarray, most_steps: int) -> np.ndarray | None:
+    """For each direction, ``C = sup over k ≥ 0 of ‖first row of Mᵏ‖``: from a state s, the error is never again
+    above ``C·‖s‖``. Exact: once ‖Mᴷ‖ ≤ 1, every later power is at most an earlier one (Mᴷ⁺ʲ = MʲMᴷ), so the
+    powers up to K hold the supremum. None if some ‖Mᴷ‖ stays above 1 past ``most_steps`` powers."""
+    power = np.broadcast_to(np.eye(2), step.shape).copy()
+    gain = np.ones(len(step))
+    pending = np.ones(len(step), dtype=bool)  # directions whose powers have not yet come down to norm 1
+    for _ in range(most_steps):
+        power = step @ power
+        gain = np.where(pending, np.maximum(gain, np.linalg.norm(power[:, 0, :], axis=1)), gain)
+        pending &= np.linalg.norm(power, ord=2, axis=(1, 2)) > 1.0
+        if not pending.any():
+            return gain
+    return None
+
+
+def steps_to_stay_within(eigenvalues: np.ndarray, error: np.ndarray, weights: np.ndarray, bound: float,
+                         learning_rate: float, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
+                         max_steps: int = 100_000) -> int | None:
+    """The first step from which a full-batch run's ``Σ weights·error²`` stays at or below ``bound`` for ever.
+
+    ``error`` is the start's error along the eigenvectors of the Hessian whose ``eigenvalues`` are given; weights
+    ``λ/2`` measure the loss above the optimum's, weights 1 the squared distance to the optimum. With momentum the
+    error rises and falls, so the first step below is not the step from which it stays below. A run without noise
+    is known in advance: once the bound on everything that can follow a step's state (:func:`_largest_error_gain`)
+    is within ``bound``, the last step above it is final, so the count is exact (in exact arithmetic). None if the
+    run does not converge (its contraction factor is 1 or more) or is not known to stay within by ``max_steps``.
+    """
+    lam, error = np.asarray(eigenvalues, dtype=np.float64), np.asarray(error, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    if not contraction_factor(lam, learning_rate, momentum, dampening, nesterov) < 1.0:
+        return None
+    step, first = _step_matrices(lam, learning_rate, momentum, dampening, nesterov)
+    gain = _largest_error_gain(step, max_steps)
+    if gain is None:
+        return None
+    last_above = 0 if float(np.sum(weights * error**2)) > bound else -1
+    state = np.stack((first * error, lam * error), axis=1)  # after the first step
+    block = 1024  # steps taken at once: the powers M¹…M^block of each direction, applied to the block's first state
+    powers = np.empty((block, len(lam), 2, 2))
+    powers[0] = np.broadcast_to(np.eye(2), step.shape)
+    for k in range(1, block):
+        powers[k] = step @ powers[k - 1]
+    done = 1  # steps taken: the state is the one after step ``done``
+    while done <= max_steps:
+        states = np.einsum("kdij,dj->kdi", powers, state)  # after steps done … done + block − 1
+        measure = np.einsum("d,kd->k", weights, states[:, :, 0] ** 2)
+        tail = np.einsum("d,kd->k", weights * gain**2, np.sum(states**2, axis=2))
+        settled = np.flatnonzero(tail <= bound)
+        seen = settled[0] + 1 if settled.size else block  # steps of the block up to the first settled state
+        above = np.flatnonzero(measure[:seen] > bound)
+        if above.size:
+            last_above = done + int(above[-1])
+        if settled.size:
+            return last_above + 1
+        state = step @ states[-1][:, :, None]
+        state = state[:, :, 0]
+        done += block
+    return None
 
 
 @dataclass(frozen=True, eq=False)

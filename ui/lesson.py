@@ -85,6 +85,8 @@ def answer_text(page: str, question: str) -> str:
     for key, fields in answer(st.session_state, page, question):
         if key == FURTHER:  # worded here: the answer is kept for every classroom link's controls alike
             paragraphs[-1] += verdicts.goes_further(fields["levers"])
+        elif key == LATER:
+            paragraphs[-1] += t(key, **fields)
         else:
             paragraphs.append(t(key, **fields))
     return "\n\n".join(paragraphs)
@@ -389,25 +391,93 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
 # Momentum
 
 
+def start_error(valley: sgdcore.Problem, config: sgdcore.TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The Hessian's eigenvalues, and the error of ``config``'s starting point (its seed's) along their
+    eigenvectors: where a full-batch run of ``config`` on ``valley`` starts, as sgdcore.train starts it."""
+    eigenvalues, eigenvectors = np.linalg.eigh(valley.quadratic.hessian)
+    weights, bias = sgdcore.init_params(valley.train.n_features, np.random.default_rng(config.seed), config.init,
+                                        config.init_scale)
+    return eigenvalues, eigenvectors.T @ (np.append(weights, bias) - valley.optimum.params)
+
+
+def full_batch_steps_to_stay(valley: sgdcore.Problem, config: sgdcore.TrainConfig, measure: str) -> int | None:
+    """The step from which a full-batch run of ``config`` stays within the Momentum page's target for ever: its loss
+    within :data:`WITHIN` of the closed form's (``measure="loss"``), or its distance to the optimum within
+    :data:`ERROR_SHRINK` of its start's (``"distance"``). Exact (:func:`sgdcore.steps_to_stay_within`); None if
+    the run never stays there (it diverges, or has not settled by :data:`MAX_EPOCHS` steps)."""
+    eigenvalues, error = start_error(valley, config)
+    if measure == "loss":
+        weights, bound = eigenvalues / 2.0, WITHIN * valley.optimum_loss  # the loss above the optimum's: ½·Σλe²
+    else:
+        weights, bound = np.ones_like(eigenvalues), ERROR_SHRINK**2 * float(np.sum(error**2))
+    return sgdcore.steps_to_stay_within(eigenvalues, error, weights, bound, config.learning_rate, config.momentum,
+                                        config.dampening, config.nesterov, max_steps=MAX_EPOCHS)
+
+
 def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
-    """Steps plain descent and momentum need on the page's valley to come within :data:`WITHIN` of its optimum."""
-    target = (1.0 + WITHIN) * valley.optimum_loss
+    """Steps plain descent and momentum need on the page's valley to come, and stay, within :data:`WITHIN` of its
+    optimum: exactly for the full batch; with minibatches, at the epoch ends of the page's runs, trained here."""
     kappa = valley.curvature.condition_number
-    lines: list[Line] = [("lesson.momentum.steps.valley", {"kappa": kappa_text(kappa, 4), "root": math.sqrt(kappa)})]
-    steps: dict[str, int] = {}
     runs = momentum_runs(state, valley)
+    plain = next(iter(runs.values()))
+    valley_fields = {"kappa": kappa_text(kappa, 4), "root": math.sqrt(kappa)}
+    if plain.batch_size < valley.train.n_rows:
+        return _momentum_steps_minibatch(valley, runs, valley_fields)
+    lines: list[Line] = [("lesson.momentum.steps.valley", valley_fields)]
+    steps: dict[str, int] = {}
     for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
-        budget = max(1, epoch_budget(valley, config, len(runs)))  # the valley is small: at least an epoch
-        epochs, last = first_epoch_within(valley, config, target, budget)
-        fields = {"mu": config.momentum, "epochs": budget}
-        if epochs is None:
-            key = "diverged" if last.status == "diverged" else "not_reached"
+        fields = {"mu": config.momentum, "steps": MAX_EPOCHS}
+        stay = full_batch_steps_to_stay(valley, config, "loss")
+        if stay is None:
+            contraction = sgdcore.contraction_factor(valley.curvature.eigenvalues, config.learning_rate,
+                                                     config.momentum, config.dampening, config.nesterov)
+            key = "diverged" if contraction > 1.0 else "not_reached"
             lines.append((f"lesson.momentum.steps.{name}_{key}", fields))
             continue
-        steps[name] = epochs * config.steps_per_epoch(valley.train.n_rows)
-        lines.append((f"lesson.momentum.steps.{name}", {**fields, "steps": steps[name]}))
-    if "plain" in steps and "heavy_ball" in steps:
+        steps[name] = stay
+        lines.append((f"lesson.momentum.steps.{name}", {**fields, "steps": stay}))
+    if steps.get("heavy_ball") and "plain" in steps:
         lines.append(("lesson.momentum.steps.ratio", {"ratio": steps["plain"] / steps["heavy_ball"]}))
+    return tuple(lines)
+
+
+LATER = "lesson.momentum.steps.later"  # a line that ends the one before it (answer_text)
+
+
+def _momentum_steps_minibatch(valley: sgdcore.Problem, runs: dict[str, sgdcore.TrainConfig],
+                              valley_fields: dict[str, Any]) -> Answer:
+    """The page's minibatch runs, trained here as the page trains them (same seed, batch size and epochs), each
+    for at least the page's epochs and, within the work limit, longer: where a run's epoch-end loss stays within
+    :data:`WITHIN` to the end of the page's epochs, and whether it diverges later."""
+    target = (1.0 + WITHIN) * valley.optimum_loss
+    n_train = valley.train.n_rows
+    plain = next(iter(runs.values()))
+    if any(config.epochs > epoch_budget(valley, config, len(runs)) for config in runs.values()):
+        return (("lesson.too_large", {}),)
+    lines: list[Line] = [("lesson.momentum.steps.valley_minibatch", {
+        **valley_fields, "batch": plain.batch_size, "seed": plain.seed, "page": plain.epochs})]
+    for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
+        page = config.epochs
+        longer = epoch_budget(valley, config, len(runs))
+        *_, last = sgdcore.train(valley.train, replace(config, epochs=longer, tol=None), report_every=REPORT_NEVER,
+                                 quadratic=valley.quadratic)
+        steps_per_epoch = config.steps_per_epoch(n_train)
+        fields = {"mu": config.momentum, "page": page}
+        diverged_at = (last.diverged_at_step or last.step) if last.status == "diverged" else None
+        if diverged_at is not None and diverged_at <= page * steps_per_epoch:
+            lines.append((f"lesson.momentum.steps.{name}_diverged", fields))
+            continue
+        losses = last.epoch_train_loss[:page + 1]
+        outside = np.flatnonzero(~(losses <= target))
+        if outside.size and outside[-1] == page:
+            lines.append((f"lesson.momentum.steps.{name}_minibatch_out", fields))
+        else:
+            epoch = int(outside[-1]) + 1 if outside.size else 0
+            lines.append((f"lesson.momentum.steps.{name}_minibatch", {**fields, "epoch": epoch,
+                                                                      "steps": epoch * steps_per_epoch}))
+        if diverged_at is not None:
+            lines.append((LATER, {"page": page, "epoch": math.ceil(diverged_at / steps_per_epoch),
+                                  "step": diverged_at}))
     return tuple(lines)
 
 
@@ -432,57 +502,42 @@ def polyak_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
     return mu, next((multiple for multiple in shown if low < multiple < high), middle)
 
 
-def _steps_to_shrink_from(eigenvalues: np.ndarray, start: np.ndarray, learning_rate: float,
-                          momentum: float = 0.0) -> int | None:
-    """The first step after which a full-batch run's error stays within :data:`ERROR_SHRINK` of its ``start`` (both
-    along the Hessian's eigenvectors), at these settings, from the run's first step; None if it never gets there.
-
-    Not the contraction factor's count: that is the long-run rate, and momentum's error can first grow (nearly twice its
-    start on the page's valley) and lingers: 35 steps by the factor, 44 by the run.
-    """
-    asymptotic = _steps_to_shrink(sgdcore.contraction_factor(eigenvalues, learning_rate, momentum))
-    if asymptotic is None:
-        return None
-    below = ERROR_SHRINK * float(np.linalg.norm(start))
-
-    def distance(steps: int) -> float:
-        return float(np.linalg.norm(sgdcore.analysis.mean_error_after(eigenvalues, start, steps, learning_rate,
-                                                                       momentum)))
-
-    if momentum == 0.0:
-        # Plain descent's error only shrinks, each direction by |1 − ηλ| a step: the first step below stays below,
-        # and it is at most the factor's count (bisection: tens of thousands of steps at κ = 10,000).
-        low, high = 0, asymptotic
-        while low < high:
-            middle = (low + high) // 2
-            low, high = (low, middle) if distance(middle) <= below else (middle + 1, high)
-        return low
-    # With momentum the error rises and falls: the last step above, well past the factor's count, where the
-    # transient has died away (the error is then about ERROR_SHRINK² of its start).
-    horizon = 2 * asymptotic + 50
-    above = [steps for steps in range(horizon + 1) if distance(steps) > below]
-    return above[-1] + 1 if above else 0
-
-
 def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
     """The momentum and rate that make the valley fastest (full batch), and what they gain over plain descent:
-    the steps a full-batch run of each takes from the page's starting point (its seed's) to 1/1000 of its error."""
+    the steps a full-batch run of each takes from the page's starting point (its seed's) to 1/1000 of its error.
+    With the page's minibatches, also what those full-batch settings do at its batch size: trained here."""
     curvature = valley.curvature
-    eigenvalues, eigenvectors = np.linalg.eigh(valley.quadratic.hessian)
     top = curvature.lambda_max
     mu, multiple = polyak_settings(curvature)
-    contraction = sgdcore.contraction_factor(eigenvalues, multiple / top, mu)
+    contraction = sgdcore.contraction_factor(curvature.eigenvalues, multiple / top, mu)
     best = 2.0 / (top + curvature.lambda_min)
-    plain = sgdcore.contraction_factor(eigenvalues, best)
-    config = next(iter(momentum_runs(state, valley).values()))  # the page's seed and starting point
-    weights, bias = sgdcore.init_params(valley.train.n_features, np.random.default_rng(config.seed), config.init,
-                                        config.init_scale)
-    start = eigenvectors.T @ (np.append(weights, bias) - valley.optimum.params)
-    return (("lesson.momentum.best.answer", {
-                "mu": mu, "multiple": multiple, "contraction": contraction, "seed": config.seed,
-                "steps": _steps_to_shrink_from(eigenvalues, start, multiple / top, mu) or 0}),
-            ("lesson.momentum.best.plain", {"contraction": plain,
-                                            "steps": _steps_to_shrink_from(eigenvalues, start, best) or 0}))
+    plain = sgdcore.contraction_factor(curvature.eigenvalues, best)
+    config = next(iter(momentum_runs(state, valley).values()))  # the page's seed, starting point and batch size
+    full = replace(config, batch_size=valley.train.n_rows)
+    polyak = replace(full, learning_rate=multiple / top, momentum=mu)
+    lines: list[Line] = [
+        ("lesson.momentum.best.answer", {"mu": mu, "multiple": multiple, "contraction": contraction,
+                                         "seed": config.seed,
+                                         "steps": full_batch_steps_to_stay(valley, polyak, "distance") or 0}),
+        ("lesson.momentum.best.plain", {"contraction": plain, "steps": full_batch_steps_to_stay(
+            valley, replace(full, learning_rate=best), "distance") or 0})]
+    if config.batch_size < valley.train.n_rows:
+        lines.append(_polyak_at_the_batch_size(valley, replace(polyak, batch_size=config.batch_size)))
+    return tuple(lines)
+
+
+def _polyak_at_the_batch_size(valley: sgdcore.Problem, polyak: sgdcore.TrainConfig) -> Line:
+    """Polyak's full-batch settings at the page's batch size: their rate against that batch size's limit, and what
+    the page's run of them (its seed and epochs) does there, trained here."""
+    limit = sgdcore.minibatch_stability_limit(valley.train, polyak.batch_size, momentum=polyak.momentum).learning_rate
+    *_, last = sgdcore.train(valley.train, replace(polyak, tol=None), report_every=REPORT_NEVER,
+                             quadratic=valley.quadratic)
+    fields = {"batch": polyak.batch_size, "mu": polyak.momentum, "rate": polyak.learning_rate, "limit": limit,
+              "ratio": polyak.learning_rate / limit, "seed": polyak.seed, "epochs": polyak.epochs}
+    if last.status == "diverged":
+        return ("lesson.momentum.best.minibatch_diverges", {**fields, "step": last.diverged_at_step or last.step})
+    gap = float(last.epoch_train_loss[-1]) / valley.optimum_loss - 1.0
+    return ("lesson.momentum.best.minibatch_runs", {**fields, "percent": gap})
 
 
 # Data
