@@ -214,3 +214,39 @@ def test_the_lesson_says_plain_descent_zig_zags_only_where_it_does_and_names_the
     assert f"**{text_in(lang, 'momentum.rate_multiple')}**" in see
     if lang == "zh-CN":
         assert "震荡" not in texts and "振荡" in see  # the verdicts' word
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_below_the_batch_size_s_limit_polyak_s_run_there_ends_where_the_answer_says(lang: str) -> None:
+    at = open_page(app(lang=lang, momentum_page_full_batch="0", momentum_page_batch_size="500"), "momentum")
+    said = reveal(at, "momentum", "best").split("\n\n")[-1]
+    valley = ill_conditioned_problem(100.0, 0)
+    rate = 3.3 / valley.curvature.lambda_max
+    limit = sgdcore.minibatch_stability_limit(valley.train, 500, momentum=0.67).learning_rate
+    *_, last = sgdcore.train(valley.train, sgdcore.TrainConfig(learning_rate=rate, momentum=0.67, batch_size=500,
+                                                                epochs=100, seed=0), report_every=1e9)
+    assert last.status != "diverged" and rate < limit
+    percent = 100 * (last.epoch_train_loss[-1] / valley.optimum_loss - 1)
+    assert text_in(lang, "momentum.full_batch") in said
+    assert f"{rate / limit:.3g}" in said and f"{percent:.3g} %" in said
+
+
+@pytest.mark.parametrize(("kappa", "multiple", "epochs"), [(100, 1.0, 60), (10, 0.2, 300)])
+def test_with_minibatches_the_steps_answer_reads_the_page_s_runs_over_the_page_s_epochs(kappa: int, multiple: float,
+                                                                                         epochs: int) -> None:
+    at = open_page(app(momentum_page_full_batch="0", momentum_page_batch_size="250", condition_number=str(kappa),
+                       momentum_page_rate_multiple=str(multiple), momentum_page_epochs=str(epochs)), "momentum")
+    lines = reveal(at, "momentum", "steps").split("\n\n")[1:]
+    valley = ill_conditioned_problem(float(kappa), 0)
+    target = 1.01 * valley.optimum_loss
+    for line, (name, momentum, nesterov) in zip(lines, RUNS, strict=True):
+        config = sgdcore.TrainConfig(learning_rate=multiple / valley.curvature.lambda_max, momentum=momentum,
+                                     nesterov=nesterov, batch_size=250, epochs=epochs, seed=0)
+        *_, last = sgdcore.train(valley.train, config, report_every=1e9)
+        losses = last.epoch_train_loss
+        if losses[-1] > target:
+            assert line == text_in("en", f"lesson.momentum.steps.{name}_minibatch_out", mu=momentum, page=epochs), line
+        else:
+            epoch = stays_from(losses > target)
+            assert line.startswith(text_in("en", f"lesson.momentum.steps.{name}_minibatch", mu=momentum,
+                                           epoch=epoch, steps=4 * epoch)), (line, epoch)

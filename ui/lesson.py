@@ -536,8 +536,8 @@ def _polyak_at_the_batch_size(valley: sgdcore.Problem, polyak: sgdcore.TrainConf
               "ratio": polyak.learning_rate / limit, "seed": polyak.seed, "epochs": polyak.epochs}
     if last.status == "diverged":
         return ("lesson.momentum.best.minibatch_diverges", {**fields, "step": last.diverged_at_step or last.step})
-    gap = float(last.epoch_train_loss[-1]) / valley.optimum_loss - 1.0
-    return ("lesson.momentum.best.minibatch_runs", {**fields, "percent": gap})
+    percent = 100.0 * (float(last.epoch_train_loss[-1]) / valley.optimum_loss - 1.0)
+    return ("lesson.momentum.best.minibatch_runs", {**fields, "percent": percent})
 
 
 # Data
