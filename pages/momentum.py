@@ -92,12 +92,23 @@ def run_names(configs: dict[str, sgdcore.TrainConfig]) -> dict[str, str]:
     return {label: run_name(config) for label, config in configs.items()}
 
 
-def steps_to_stay_close(valley: sgdcore.Problem, config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> str:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _full_batch_stays(_valley: sgdcore.Problem, data_key: str, settings: tuple,
+                      _config: sgdcore.TrainConfig) -> int | None:
+    """:func:`ui.lesson.full_batch_steps_to_stay` of the distance, once per valley (``data_key``) and ``settings``: the
+    table is drawn again on every rerun."""
+    return full_batch_steps_to_stay(_valley, _config, "distance")
+
+
+def steps_to_stay_close(valley: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig,
+                        progress: sgdcore.Progress) -> str:
     """The step from which the run's distance to the optimum stays below 1/1000 of its start. Full batch: exact,
     for ever (the run's future is known), even when that is after the run's end; with minibatches, read at the
     recorded points of its path, to the end of the run."""
     if config.batch_size >= valley.train.n_rows:
-        stays = None if progress.status == "diverged" else full_batch_steps_to_stay(valley, config, "distance")
+        stays = None if progress.status == "diverged" else _full_batch_stays(
+            valley, data_key, (config.learning_rate, config.momentum, config.dampening, config.nesterov, config.seed,
+                               config.init, config.init_scale), config)
         if stays is None:
             return t("momentum.not_reached")
         return f"{stays:,}" if stays <= progress.step else t("momentum.after_the_run", step=stays, steps=progress.step)
@@ -173,7 +184,7 @@ column = labels("momentum.column")
 for label, progress in runs.items():
     config = entry["configs"][label]
     comparison = problem.compare(progress.weights, progress.bias)
-    stays = steps_to_stay_close(problem, config, progress)
+    stays = steps_to_stay_close(problem, data_key, config, progress)
     row = {
         column["optimiser"]: run_name(config), column["outcome"]: short_status(progress, diagnoses[label]),
         column["contraction"]: format_number(sgdcore.contraction_factor(
