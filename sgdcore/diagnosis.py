@@ -174,7 +174,10 @@ class Diagnosis:
     Distances are in model units (standardised, if the run was), to the optimum of the run's own
     objective (``target``): the closed form, or the penalised optimum when ``weight_decay`` or
     ``l1_penalty`` is set (``penalty_shifts_optimum`` says when it differs from the closed form by more
-    than 1%). ``loss_gap`` is the training loss (without penalty) above that optimum's.
+    than 1%). ``loss_gap`` is the gap of the run's objective (:func:`objective`: the training loss, plus the
+    penalties when set) from its minimum at ``target``; with a penalty it is not the training loss's gap from the
+    closed form that :class:`sgdcore.Comparison` reports. ``floor_ratio`` is it over the noise floor's
+    ``excess_objective``, the same gap expected.
     """
 
     verdict: Verdict
@@ -332,7 +335,9 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     distance = float(np.linalg.norm(error))
     relative = distance / scale
     target_loss = float(quadratic.loss(target))
-    gap = max(float(quadratic.loss(params)) - target_loss, 0.0)
+    # The objective SGD minimises, from its minimum: the training loss alone has a slope at a penalised optimum,
+    # so a run near it may end below that optimum's loss. Below 0 only by the L1 solver's tolerance.
+    gap = max(objective(problem, config, params) - objective(problem, config, target), 0.0)
     comparison = problem.compare(progress.weights, progress.bias)
     flips = tuple(name for name, a, b in zip(comparison.names[:-1], comparison.sgd, comparison.closed_form,
                                              strict=False) if a * b < 0)
@@ -363,7 +368,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
         relative_distance=relative, loss_gap=gap, train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=floor,
-        floor_ratio=gap / floor.excess_loss if floor and floor.excess_loss > 0 else None,
+        floor_ratio=gap / floor.excess_objective if floor and floor.excess_objective > 0 else None,
         contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
         epochs_needed_from=needed_from,
     )
@@ -412,6 +417,14 @@ def _condition_number(hessian: np.ndarray, weight_decay: float) -> float:
     eigenvalues = np.linalg.eigvalsh(hessian + weight_decay * _decay_mask(len(hessian)))
     tiny = eigenvalues[-1] * np.finfo(np.float64).eps * len(eigenvalues)
     return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > tiny else math.inf
+
+
+def objective(problem: Problem, config: TrainConfig, params: np.ndarray) -> float:
+    """What SGD with ``config``'s penalties minimises, at ``params`` (weights, then bias): the training loss
+    ``½·mean(r²)`` plus ``weight_decay/2·‖w‖² + l1_penalty·‖w‖₁`` (bias free); without penalties, the loss."""
+    weights = np.asarray(params, dtype=np.float64)[:-1]
+    return (float(problem.quadratic.loss(params)) + 0.5 * config.weight_decay * float(weights @ weights)
+            + config.l1_penalty * float(np.abs(weights).sum()))
 
 
 def penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:

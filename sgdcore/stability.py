@@ -76,7 +76,10 @@ The noise floor
 At a constant stable rate ``M`` settles at ``Σ∞ = T(Σ∞) + uuᵀ⊗C``. Writing ``N = cR(Σ_ee) + C``,
 ``Σ_ee = G(N)`` and ``(I − K)N = C``: one linear solve on ``(d+1)×(d+1)`` matrices (GMRES). The
 training loss (without penalty) is exactly quadratic, so its expectation is
-``L(θ*) + ½tr(HΣ_ee)``: SGD hovers ``½tr(HΣ_ee)`` above the loss at ``θ*``.
+``L(θ*) + ½tr(HΣ_ee)``: SGD hovers ``½tr(HΣ_ee)`` above the loss at ``θ*``. With weight decay the
+objective SGD minimises, ``L(θ) + λ/2·‖w‖²``, is as quadratic, with Hessian ``H_λ`` and its minimum at
+``θ*``: it hovers ``½tr(H_λΣ_ee)`` above that minimum. (The training loss alone has a slope at ``θ*``,
+so one run's loss may end below ``L(θ*)``; only its mean is ``½tr(HΣ_ee)`` above it.)
 
 The theory draws independent batches; :func:`sgdcore.train` shuffles once per epoch (without
 replacement across the epoch, the last batch possibly shorter). Over an epoch its noise at ``θ*`` sums
@@ -207,6 +210,9 @@ class NoiseFloor:
         ``E‖θ − θ*‖²``: how far the parameters wander from that optimum.
     learning_rate, batch_size
         The settings it is for.
+    excess_objective
+        ``½tr(H_λΣ∞)``: expected value of the objective SGD minimises (the training loss plus
+        ``weight_decay/2·‖w‖²``) above its minimum at ``θ*``; ``excess_loss`` without weight decay.
     """
 
     excess_loss: float
@@ -215,6 +221,7 @@ class NoiseFloor:
     mean_square_distance: float
     learning_rate: float
     batch_size: int
+    excess_objective: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -573,7 +580,7 @@ def noise_floor(
     operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings),
                               noise_scale(n, batch_size, drop_last, replacement))
     if operator.c == 0.0:
-        return NoiseFloor(0.0, optimum_loss, optimum_loss, 0.0, float(learning_rate), batch_size)
+        return NoiseFloor(0.0, optimum_loss, optimum_loss, 0.0, float(learning_rate), batch_size, 0.0)
     covariance = operator.c * (per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient))
     r = len(eigenvalues)
     radius, _ = operator.spectral_radius()
@@ -589,8 +596,9 @@ def noise_floor(
         solution = _fixed_point(operator, covariance.ravel() / scale, solution)
     stationary = operator.gain * (solution.reshape(r, r) * scale)  # Σ_ee = G(N), in the eigenbasis
     excess = 0.5 * float(np.sum(moments.hessian * stationary))
+    excess_objective = 0.5 * float(eigenvalues @ np.diag(stationary))  # H_λ is diagonal in its eigenbasis
     return NoiseFloor(excess, optimum_loss, optimum_loss + excess, float(np.trace(stationary)),
-                      float(learning_rate), batch_size)
+                      float(learning_rate), batch_size, excess_objective)
 
 
 def _fixed_point(operator: _NoiseOperator, rhs: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -144,6 +144,9 @@ def test_the_noise_floor_matches_the_brute_force_stationary_moment(weight_decay:
                             weight_decay=weight_decay, drop_last=True)
         assert floor is not None
         assert floor.excess_loss == pytest.approx(0.5 * np.trace(H @ stationary), rel=1e-6)
+        # The objective SGD minimises, weight decay's penalty included, above its minimum at θ*.
+        penalised = H + weight_decay * np.diag([1.0, 1.0, 0.0])
+        assert floor.excess_objective == pytest.approx(0.5 * np.trace(penalised @ stationary), rel=1e-6)
         assert floor.mean_square_distance == pytest.approx(np.trace(stationary), rel=1e-6)
         A = np.column_stack((data.X, np.ones(len(data.y))))
         optimum = np.linalg.solve(H + weight_decay * np.diag([1.0, 1.0, 0.0]), A.T @ data.y / len(data.y))

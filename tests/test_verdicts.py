@@ -323,3 +323,28 @@ def test_the_steps_a_schedule_keeps_the_rate_above_a_limit_are_those_of_its_rate
         above = np.flatnonzero(rates >= limit)
         expected = None if rates[-1] >= limit else int(above[-1]) + 1 if len(above) else 0
         assert verdicts.steps_above(config, 95, limit) == expected, limit
+
+
+def test_a_noise_floor_with_weight_decay_is_the_penalised_objectives_and_says_it_is_not_the_tables_gap() -> None:
+    """The verdict's gap and the level expected of it are the objective SGD minimises, training loss plus
+    wd/2·‖w‖², above its minimum; brute force: a NumPy ridge solve on the model's rows."""
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=1000, seed=0), standardize=True, test_fraction=0.2)
+    config = sgdcore.TrainConfig(learning_rate=0.1, epochs=20, weight_decay=5.0)
+    message, progress = verdict_of(problem, config)
+    X, y, decay = problem.train.X, problem.train.y, config.weight_decay
+    centred = X - X.mean(axis=0)
+    weights = np.linalg.solve(centred.T @ centred / len(y) + decay * np.eye(2), centred.T @ (y - y.mean()) / len(y))
+    bias = y.mean() - X.mean(axis=0) @ weights
+
+    def penalised(w: np.ndarray, b: float) -> float:
+        return 0.5 * float(np.mean((X @ w + b - y) ** 2)) + 0.5 * decay * float(w @ w)
+
+    gap = penalised(progress.weights, progress.bias) - penalised(weights, bias)
+    floor = sgdcore.noise_floor(problem.train, 0.1, 10, weight_decay=decay)
+    square = problem.scaler.target_std ** 2
+    assert message.text.startswith(f"Finished 20 epochs. {progress.step:,} steps")
+    assert (f"SGD hovers {gap:.3g} above the least value of the objective it minimises, the training loss plus "
+            f"weight decay/2 · ‖w‖² (least at the penalised optimum), because of minibatch noise: at learning rate "
+            f"0.1 and batch size 10 the expected level is {floor.excess_objective:.3g} above it") in message.text
+    assert "the table's loss gap is the training loss alone above the closed form's" in message.text
+    assert f"{gap * square:.4g} above its least value, {floor.excess_objective * square:.4g} expected" in message.text

@@ -332,10 +332,15 @@ def loss_chart(progress: sgdcore.Progress, floor: float | None, *, log_scale: bo
         rules.append({"loss": max(floor, TINY), "line": names["closed_form_loss"],
                       "label": t("charts.closed_form_rule", floor=floor)})
     if noise_floor is not None and math.isfinite(noise_floor.expected_loss):
+        # The training loss expected, as the curves are: with weight decay above the penalised optimum's, not the
+        # closed form's drawn beside it.
+        decayed = config is not None and config.weight_decay > 0
         rules.append({"loss": max(noise_floor.expected_loss, TINY), "line": names["noise_floor"],
                       "label": t("charts.noise_floor_rule" if config is not None and config.shuffle == "replacement"
                                  else "charts.noise_floor_rule_reshuffled", floor=noise_floor.expected_loss,
-                                 excess=noise_floor.excess_loss)})
+                                 excess=noise_floor.excess_loss,
+                                 optimum=t("charts.noise_floor_above.penalised" if decayed
+                                           else "charts.noise_floor_above.closed_form"))})
     if rules:
         dashes = alt.Scale(domain=[names[line] for line in references],
                            range=[REFERENCE_DASHES[line] for line in references])

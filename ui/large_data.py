@@ -232,10 +232,15 @@ class LargeProblem:
         flips = tuple(name for name, a, b in zip(comparison.names[:-1], comparison.sgd, comparison.closed_form,
                                                  strict=False) if a * b < 0)
         measured, needed, predicted = contraction(progress, target_loss, relative, eigenvalues, config)
+        gap = self.data.moments.loss_gap(params, target)
+        if decayed:  # sgdcore.diagnose's gap, of the objective SGD minimises: ½eᵀH_λe from its minimum, exactly
+            with np.errstate(all="ignore"):
+                gap = 0.5 * float((params - target) @ hessian @ (params - target))
+            gap = gap if math.isfinite(gap) else math.inf
         details = dict(
             target="penalised_optimum" if decayed else "closed_form",
             penalty_shifts_optimum=bool(decayed and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
-            relative_distance=relative, loss_gap=self.data.moments.loss_gap(params, target),
+            relative_distance=relative, loss_gap=gap,
             train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=None, floor_ratio=None,
             contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
         )

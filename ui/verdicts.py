@@ -437,16 +437,22 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         return Message("success", t("verdicts.at_optimum", lead=lead, target=_target(diagnosis), distance=distance,
                                     r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)) + units)
     if diagnosis.verdict == "noise_floor":
-        text = t("verdicts.noise_floor", lead=lead, gap=diagnosis.loss_gap, excess=diagnosis.floor.excess_loss,
+        # With weight decay the gap is the penalised objective's (sgdcore.Diagnosis), and so is the one expected:
+        # not the table's loss gap, nor the loss chart's.
+        penalised = "_penalised" if diagnosis.target == "penalised_optimum" else ""
+        excess = diagnosis.floor.excess_objective
+        text = t(f"verdicts.noise_floor{penalised}", lead=lead, gap=diagnosis.loss_gap, excess=excess,
                  distance=distance, target=_target(diagnosis), **numbers) + goes_further(("schedule", "batch_size"))
         if config.shuffle != "replacement":  # the floor is for independent batches (sgdcore.stability)
             text += t("verdicts.noise_floor_reshuffled")
         if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:  # noisy data: the noise is worth the signal
             text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
+        if penalised:
+            text += t("verdicts.noise_floor_penalised_note")
         if problem.scaler is not None:  # the loss chart's units are the standardised target's, the table's its own
             square = problem.scaler.target_std ** 2
-            text += t("verdicts.noise_floor_own_units", gap=diagnosis.loss_gap * square,
-                      excess=diagnosis.floor.excess_loss * square) + units
+            text += t(f"verdicts.noise_floor_own_units{penalised}", gap=diagnosis.loss_gap * square,
+                      excess=excess * square) + units
         return _offered("info", text, diagnosis.suggestions)
     if diagnosis.verdict == "oscillating":
         swing = diagnosis.oscillation
