@@ -11,8 +11,9 @@ The verdicts, in the order they are tried:
     a rate below the limit, and, for unstandardised data whose scale is the trouble, the limit
     with standardisation.
 ``"oscillating"``
-    The run does not settle: an L1 penalty pushes each weight the optimum holds at zero by
-    ``η·l1`` across zero at every step, or the rate is within 10% of the limit.
+    The run does not settle: an L1 penalty moves every weight by ``η·l1`` a step, which carries the
+    weights the optimum puts within ``η·l1`` of zero (at zero or near it) across zero and back, or the
+    rate is within 10% of the limit.
 ``"far_from_optimum"``
     More than 1% from the optimum of the run's objective, further than the noise floor explains:
     too few steps for the condition number ``κ``. How many more epochs its mean needs (from its error, direction
@@ -154,11 +155,12 @@ class Outlook:
 class Oscillation:
     """Why the run does not settle, and how far it swings (model units).
 
-    ``amplitude``: for ``"l1_penalty"`` the push ``η·l1`` each step gives the ``parameters`` the optimum
-    holds at zero; for ``"rate_near_limit"`` the distance to the optimum at the end. ``measured_swing``:
-    half the range of the parameters over the last quarter of the recorded trajectory, the largest over
-    ``parameters`` (over all when empty); the trajectory is recorded every ``2^k`` steps on long runs, so
-    a swing of period 2 can hide in it, and the theory's ``amplitude`` is the one to trust.
+    ``amplitude``: for ``"l1_penalty"`` the push ``η·l1`` each step gives every weight, and ``parameters``
+    those the optimum puts within it of zero (not all held at zero: one step can carry any of them across);
+    for ``"rate_near_limit"`` the distance to the optimum at the end. ``measured_swing``: half the range of
+    the parameters over the last quarter of the recorded trajectory, the largest over ``parameters`` (over
+    all when empty); the trajectory is recorded every ``2^k`` steps on long runs, so a swing of period 2 can
+    hide in it, and the theory's ``amplitude`` is the one to trust.
     """
 
     cause: Literal["l1_penalty", "rate_near_limit"]

@@ -293,6 +293,21 @@ def test_with_weight_decay_the_noise_floor_verdict_quotes_the_penalised_objectiv
     assert f"{floor.excess_loss:.3g} above the training loss at the penalised optimum" in label
 
 
+def test_an_l1_oscillation_does_not_say_the_optimum_holds_at_zero_a_weight_it_does_not() -> None:
+    """L1 0.5 at learning rate 0.1: each step moves every weight by 0.05, which carries x1 across zero; scikit-learn's
+    Lasso puts x1 at 0.042, not 0. The verdict said the penalised optimum holds it at zero."""
+    from sklearn.linear_model import Lasso
+
+    at = app(true_weights="1, 1.6", l1_penalty="0.5", standardize="1", learning_rate="0.1", epochs="100")
+    train(at)
+    problem = problem_of(at)
+    lasso = Lasso(alpha=0.5, tol=1e-12, max_iter=1_000_000).fit(problem.train.X, problem.train.y).coef_
+    assert 0.01 < lasso[0] <= 0.05 < abs(lasso[1])
+    verdict = next(text for text in texts(at.main.warning) if text.startswith("Not settled"))
+    assert "the weights the penalised optimum puts within that of zero (x1) are carried across zero" in verdict
+    assert "holds at zero" not in verdict
+
+
 @pytest.mark.parametrize("standardize", ["1", "0"])
 def test_a_standardised_run_s_relative_distance_says_it_is_the_standardised_model_s(standardize: str) -> None:
     """The verdict's relative distance is between the model's parameters, standardised when the data is; the table's
