@@ -27,6 +27,7 @@ from ui.conditioning import kappa_text
 from ui.i18n import t, tn
 from ui.settings import BY_KEY
 from ui.settings import value as setting_value
+from ui.zones import no_swing_limit
 
 Tone = Literal["success", "info", "warning", "error"]
 
@@ -123,6 +124,26 @@ def _percent(fraction: float) -> str:
 
 def _count(value: float) -> str:
     return f"{value:,.0f}"
+
+
+def steepest_product(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> float:
+    """``η·λ_max`` for ``config``'s rate, ``λ_max`` the Hessian's (weight decay's included), read off the
+    full-batch limit of the same settings (:func:`sgdcore.analysis.stability_limit` is a constant over λ_max)."""
+    if not math.isfinite(limit.full_batch) or limit.full_batch <= 0:
+        return 0.0
+    constant = sgdcore.stability_limit(1.0, config.momentum, config.dampening, config.nesterov)
+    return config.learning_rate * constant / limit.full_batch
+
+
+def mean_swings(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> bool:
+    """Whether the run's mean (full-batch descent from its start) swings from side to side in its steepest
+    direction at ``config``'s rate: ``ηλ_max > 1`` for plain SGD (:func:`ui.zones.no_swing_limit` with momentum).
+    Minibatch noise adds nothing to the mean's swing: near a minibatch limit below that rate no direction swings,
+    and the noise is what grows."""
+    if not math.isfinite(limit.full_batch) or limit.full_batch <= 0:
+        return False
+    lambda_max = sgdcore.stability_limit(1.0, config.momentum, config.dampening, config.nesterov) / limit.full_batch
+    return config.learning_rate > no_swing_limit(lambda_max, config.momentum, config.dampening, config.nesterov)
 
 
 def _where(limit: sgdcore.StabilityLimit) -> str:
@@ -257,8 +278,11 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
         # A decaying schedule takes the rate out of the swinging zone: from which step, counted from 1
         calmer = None if config.schedule.constant_rate else steps_above(config, limit.n_rows,
                                                                         NEAR_LIMIT * limit.learning_rate)
-        near = t("verdicts.rate.near", **numbers) if calmer is None else t("verdicts.rate.near_lowered",
-                                                                             step=calmer + 1, **numbers)
+        # Near a minibatch limit below the rate where the mean starts to swing, the noise is what grows
+        which = "near" if mean_swings(config, limit) else "near_noisy"
+        numbers["product"] = steepest_product(config, limit)
+        near = t(f"verdicts.rate.{which}", **numbers) if calmer is None else t(f"verdicts.rate.{which}_lowered",
+                                                                                 step=calmer + 1, **numbers)
         text = near + momentum + (t("verdicts.rate.half", half=half) if _those_left_to_student(suggestion) else "")
         return _offered("warning", text, suggestion)
     speed = t("verdicts.rate.slow") if check.ratio < 0.01 else ""
@@ -640,7 +664,7 @@ def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.Stabilit
     size, as ``{label: (config, its limit)}`` on ``n_rows`` training rows; None when every run is well inside.
     A run whose schedule brings its rate below the limit before it ends is said to be above it until then."""
     groups: dict[str, list[str]] = {"above": [], "above_minibatch": [], "at_full_batch": [], "lowered": [],
-                                    "near": []}
+                                    "near": [], "near_noisy": []}
     for label, (config, limit) in runs.items():
         rate = config.learning_rate
         ratio = limit.ratio(rate)
@@ -651,6 +675,9 @@ def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.Stabilit
         if lowered == 0:  # a warm-up longer than the run: its rate never reaches the limit
             continue
         numbers = {"label": label, "ratio": ratio, "limit": _rate(limit.learning_rate), "where": _where(limit)}
+        if crossed == "full_batch" and lowered is None:  # its group is headed by the full-batch limit: quote that
+            numbers.update(ratio=rate / limit.full_batch, limit=_rate(limit.full_batch),
+                           where=t("verdicts.where_full_batch"))
         described = t(f"verdicts.compared.{key}", **numbers)
         if lowered is not None:
             described = t(f"verdicts.compared.{key}_lowered", step=lowered + 1, **numbers)
@@ -662,8 +689,8 @@ def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.Stabilit
             groups["above"].append(described)
         elif crossed == "minibatch":  # the mean square grows: some runs diverge, more the further above
             groups["above_minibatch"].append(described)
-        elif ratio > NEAR_LIMIT:
-            groups["near"].append(described)
+        elif ratio > NEAR_LIMIT:  # the mean swings only above the no-swing rate; below it, the noise grows
+            groups["near" if mean_swings(config, limit) else "near_noisy"].append(described)
     separator = t("verdicts.help_separator")
     text = "".join(t(f"verdicts.compared.{group}", runs=separator.join(described))
                    for group, described in groups.items() if described)
