@@ -527,3 +527,38 @@ def test_a_diverging_run_is_told_a_rate_below_its_limit() -> None:
     limit = sgdcore.minibatch_stability_limit(default_problem().train, 10).learning_rate
     assert 0.9 * limit <= advised < limit
     assert number_after(text, "diverges (at step") >= 1
+
+
+def hovering_at_epoch_ends(problem: sgdcore.Problem, config: sgdcore.TrainConfig, seeds: int = 4) -> float:
+    """The mean excess training loss at the ends of the second half of ``config``'s epochs, over ``seeds`` runs."""
+    losses = []
+    for seed in range(seeds):
+        *_, last = sgdcore.train(problem.train, replace(config, seed=seed), report_every=1e9)
+        losses.extend(last.epoch_train_loss[config.epochs // 2:])
+    return float(np.mean(losses)) - problem.optimum_loss
+
+
+@pytest.mark.parametrize("sampling", ["replacement", "epoch"])
+def test_the_noise_floors_hold_for_the_sampling_in_use_as_training_shows(sampling: str) -> None:
+    """The floor is for independent batches: with rows drawn with replacement, training hovers at it; reshuffled an
+    epoch at a time (the default), it ends its epochs below it, far below for B = 100 (1.2e-10 against 1.9e-8), and
+    the answer says so, naming the setting where the figures hold."""
+    at = open_page(app(shuffle=sampling), "batch_size")
+    text = reveal(at, "batch_size", "floor")
+    problem = default_problem()
+    caveat = text_in("en", "lesson.batch_size.floor.reshuffled")
+    assert (caveat in text) == (sampling == "epoch")
+    for batch_size, epochs in ((1, 40), (10, 200), (100, 400)):
+        line = next(line for line in text.split("\n") if line.startswith(f"- B = {batch_size}:"))
+        figure = number_after(line, f"- B = {batch_size}:")
+        config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=batch_size, epochs=epochs, shuffle=sampling)
+        measured = hovering_at_epoch_ends(problem, config)
+        if sampling == "replacement":
+            assert measured == pytest.approx(figure, rel=0.2), (batch_size, measured, figure)
+        else:
+            assert measured <= 1.1 * figure, (batch_size, measured, figure)
+    if sampling == "epoch":
+        assert measured < 0.1 * figure  # B = 100: eight steps an epoch, far below
+        assert "with replacement" in caveat and "at or below these figures" in caveat
+        chinese = text_in("zh-CN", "lesson.batch_size.floor.reshuffled")
+        assert "有放回" in chinese and "无放回" in chinese

@@ -350,6 +350,9 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
     return (("lesson.batch_size.race.rate", {"rate": value(state, "learning_rate")}), *lines)
 
 
+FLOOR_LINES = ("lesson.batch_size.floor.line", "lesson.batch_size.floor.line_decay")  # a floor's figure
+
+
 def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
     """How far above the closed-form loss each of the page's batch sizes hovers at the sidebar's constant rate."""
     _rows(problem)
@@ -380,6 +383,10 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
         else:
             lines.append(("lesson.batch_size.floor.line", {"batch": config.batch_size, "excess": floor.excess_loss,
                                                            "percent": percent}))
+    # The floors are for batches drawn independently (sgdcore.stability): rows drawn with replacement. An epoch's
+    # permutation uses each row once, its noise partly cancels by the epoch's end, and runs hover lower.
+    if value(state, "shuffle") == "epoch" and any(key in FLOOR_LINES for key, _ in lines):
+        lines.append(("lesson.batch_size.floor.reshuffled", {}))
     rate = value(state, "learning_rate")
     if penalised is None:
         return (("lesson.batch_size.floor.rate", {"rate": rate, "loss": closed_form}), *lines)
