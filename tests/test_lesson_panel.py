@@ -562,3 +562,41 @@ def test_the_noise_floors_hold_for_the_sampling_in_use_as_training_shows(samplin
         assert "with replacement" in caveat and "at or below these figures" in caveat
         chinese = text_in("zh-CN", "lesson.batch_size.floor.reshuffled")
         assert "有放回" in chinese and "无放回" in chinese
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_batch_size_lesson_names_the_page_s_tabs_and_only_those(lang: str) -> None:
+    """It said to switch the charts between epochs, examples seen and steps: the page has no steps tab."""
+    at = open_page(app(lang=lang), "batch_size")
+    texts = " ".join(markdown.value for markdown in panel(at, "batch_size").markdown)
+    tabs = [text_in(lang, f"batch_size.per.{axis}") for axis in ("epoch", "example", "second")]
+    for tab in tabs:
+        assert tab in text_in(lang, "lesson.batch_size.try") and tab in texts, tab
+    assert ("steps" if lang == "en" else "步之间") not in text_in(lang, "lesson.batch_size.try")
+    # One term for the examples axis: the tab's, the charts' and the lesson's
+    seen = text_in(lang, "settings.chart_axis.examples") if lang == "zh-CN" else "seen"  # en: examples / example
+    assert seen in tabs[1] and seen in text_in(lang, "lesson.batch_size.race.question")
+
+
+def test_what_the_batch_size_lesson_says_to_see_is_what_training_shows() -> None:
+    """At the page's defaults (5 epochs, batch sizes 1, 10, 100, full) and at both rates the lesson names: batch
+    sizes 1 and 10 come close to the line within a few epochs, the full batch lags far behind; batch size 1 hovers
+    higher at 0.3; the full batch is still far above the line after 5 epochs, even at 0.3 (it was said to settle on
+    it), and comes within 1 % of it in tens of epochs at 0.3, hundreds at 0.03."""
+    problem = default_problem()
+    optimum = problem.optimum_loss
+    see = text_in("en", "lesson.batch_size.see")
+    assert "still far above the line, even at 0.3" in see and "the full batch settles on it" not in see
+    hovering = {}
+    for rate, needed in ((0.3, range(10, 100)), (0.03, range(100, 1000))):
+        losses = {}
+        for batch_size in (1, 10, 100, 800):
+            *_, last = sgdcore.train(problem.train, sgdcore.TrainConfig(learning_rate=rate, batch_size=batch_size,
+                                                                       epochs=1000), report_every=1e9)
+            losses[batch_size] = last.epoch_train_loss
+        assert losses[1][5] < 3 * optimum and losses[10][5] < 3 * optimum, rate
+        assert losses[800][5] > 1000 * max(losses[1][5], losses[10][5]), rate  # the full batch lags far behind
+        assert losses[800][5] > 100 * optimum, rate  # far above the line after the page's 5 epochs
+        assert int(np.flatnonzero(losses[800] <= 1.01 * optimum)[0]) in needed, rate
+        hovering[rate] = float(np.mean(losses[1][500:]))
+    assert hovering[0.3] > 1.5 * hovering[0.03]
