@@ -417,7 +417,7 @@ def test_learning_rate_page_trains_every_rate_and_shows_divergence() -> None:
     outcomes = list(table["outcome"])
     # 0.05 to 0.95 of the limit reach the optimum in 50 full-batch steps; 1.05 grows by 1.1 a step (×117 in 50
     # steps, short of the divergence test) and is called what it is.
-    assert outcomes[:4] == ["finished: at the optimum"] * 4
+    assert all(outcome.startswith("finished: parameters within ") for outcome in outcomes[:4]), outcomes
     assert outcomes[-1] == "finished, but the loss grew: diverging"
     ratios = table["η / stability limit"].astype(float).tolist()
     assert ratios == pytest.approx([0.05, 0.25, 0.5, 0.95, 1.05], rel=1e-2)

@@ -103,7 +103,7 @@ def test_learning_rate_page_trains_one_run_per_rate(open_page):
     for rate, row in rows.items():
         assert to_float(rate) / limit == pytest.approx(to_float(row["η / stability limit"]), rel=0.01), (rate, row)
     outcomes = [row["outcome"] for row in rows.values()]
-    assert outcomes[:4] == ["finished: at the optimum"] * 4, outcomes
+    assert all(outcome.startswith("finished: parameters within ") for outcome in outcomes[:4]), outcomes
     assert "diverg" in outcomes[4], outcomes
     assert to_float(rows[list(rows)[4]]["contraction per step"]) > 1 > max(
         to_float(row["contraction per step"]) for row in list(rows.values())[:4])
