@@ -14,7 +14,7 @@ from ui.navigation import require_router
 from ui.run_names import named
 from ui.runner import short_status
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling_table
-from ui.settings import batch_size_runs, bounds, value
+from ui.settings import batch_size_runs, bounds, lowered_batch_sizes, value
 from ui.slots import send_chart
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
@@ -79,6 +79,10 @@ except (ValueError, sgdcore.SGDCoreError) as error:
     show_error(error)
     st.stop()
 names = run_names(configs)
+lowered = lowered_batch_sizes(value(state, "batch_sizes_compared"), n_train)
+if lowered:  # as the Momentum page says of its batch size: a batch holds at most every training row
+    left.info(t("batch_size.sizes_lowered_one" if len(lowered) == 1 else "batch_size.sizes_lowered_many",
+                sizes=t("verdicts.list_separator").join(f"{size:,}" for size in lowered), rows=n_train))
 base = next(iter(configs.values()))
 plan = seed_plan(configs, seeds, n_train)
 # Each batch size has its own limit: small batches' noise lowers it below the full batch's.

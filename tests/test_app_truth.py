@@ -779,3 +779,24 @@ def test_the_learning_rate_table_s_outcome_says_what_its_distance_is_beside_a_lo
     from ui.i18n import text_in
 
     assert "到达最优解" not in text_in("zh-CN", "verdicts.short.at_optimum", ended="已完成", distance="0.79%")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_batch_size_page_says_when_it_lowers_a_batch_size_to_the_training_rows(lang: str) -> None:
+    """5000 typed on 800 training rows became B = 800 without a word, and the default "1, 10, 100, full" on 8 rows
+    became B = 1 and B = 8; the page now says so, as the Momentum page does of its batch size."""
+    from ui.i18n import text_in
+
+    at = open_page(app(lang=lang), "batch_size")
+    at.text_input(key="batch_sizes_compared").input("1, 5000").run()
+    no_exceptions(at)
+    assert text_in(lang, "batch_size.sizes_lowered_one", sizes="5,000", rows=800) in texts(at.main.info)
+    at = open_page(app(lang=lang, n_rows="10"), "batch_size")
+    no_exceptions(at)
+    assert problem_of(at).train.n_rows == 8
+    separator = text_in(lang, "verdicts.list_separator")
+    assert text_in(lang, "batch_size.sizes_lowered_many", sizes=f"10{separator}100", rows=8) in texts(at.main.info)
+    at = open_page(app(lang=lang), "batch_size")  # nothing lowered, nothing said
+    assert not any("800" in text and "5,000" in text for text in texts(at.main.info))
+    assert text_in(lang, "batch_size.sizes_lowered_one", sizes="5,000", rows=800).split("5,000")[0] not in " ".join(
+        texts(at.main.info))

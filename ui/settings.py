@@ -482,6 +482,20 @@ def parse_batch_sizes(text: str, n_train: int) -> list[int]:
     return sorted(set(sizes))
 
 
+def lowered_batch_sizes(text: str, n_train: int) -> list[int]:
+    """The batch sizes typed in ``text`` (as :func:`parse_batch_sizes` reads it) above the ``n_train`` training
+    rows, in the order typed: :func:`parse_batch_sizes` lowers each to ``n_train``, and a page says so."""
+    sizes = []
+    for part in _typed_parts(text):
+        try:
+            size = int(part)
+        except ValueError:
+            continue
+        if size > largest_batch_size(n_train) and size not in sizes:
+            sizes.append(size)
+    return sizes
+
+
 # What the settings make
 
 
