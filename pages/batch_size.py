@@ -56,9 +56,13 @@ seeds = seeds_widget(right)  # drawn unless a classroom link fixes it
 
 
 def run_name(config: sgdcore.TrainConfig, lang: str) -> str:
-    """A run's name in the language ``lang``: its batch size, saying which is the full batch."""
-    return text_in(lang, "batch_size.run.full" if config.batch_size == n_train else "batch_size.run.minibatch",
-                   batch_size=config.batch_size)
+    """A run's name in the language ``lang``: its batch size, saying which is the full batch (a batch of every row:
+    not as many rows drawn with replacement, which repeat some and miss others)."""
+    if config.batch_size == n_train:
+        key = "batch_size.run.drawn" if config.shuffle == "replacement" else "batch_size.run.full"
+    else:
+        key = "batch_size.run.minibatch"
+    return text_in(lang, key, batch_size=config.batch_size)
 
 
 def run_names(configs: dict[str, sgdcore.TrainConfig]) -> dict[str, str]:

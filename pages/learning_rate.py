@@ -116,7 +116,9 @@ st.caption(t("learning_rate.limit_caption", limit=2 / problem.curvature.lambda_m
              seed=base.seed))
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))
-warning = verdicts.comparison_check({run_name(config.learning_rate, language()): (config, limits.minibatch)
+# Each run by its rate alone where its name gives its ratio to the limit: the warning quotes that ratio itself
+warning = verdicts.comparison_check({(run_name(config.learning_rate, language()) if plain_full_batch
+                                      else f"η = {config.learning_rate:.3g}"): (config, limits.minibatch)
                                      for config in configs.values()}, n_train)
 if warning is not None:
     verdicts.show(warning, key="learning_rate_page")

@@ -800,3 +800,36 @@ def test_the_batch_size_page_says_when_it_lowers_a_batch_size_to_the_training_ro
     assert not any("800" in text and "5,000" in text for text in texts(at.main.info))
     assert text_in(lang, "batch_size.sizes_lowered_one", sizes="5,000", rows=800).split("5,000")[0] not in " ".join(
         texts(at.main.info))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_counts_of_epochs_are_written_with_thousands_separators(lang: str) -> None:
+    """"第 1035 个迭代周期结束时（…；1,035 步）": the epochs as the steps beside them, in both languages."""
+    from ui.i18n import text_in
+
+    race = text_in(lang, "lesson.batch_size.race.reached", batch=800, epochs=1035, examples=828_000, steps=1035)
+    assert race.count("1,035") == 2 and "1035" not in race, race
+    train = text_in(lang, "lesson.train.epochs.reached", rate=0.001, batch=800, epochs=1035, steps=1035, asked=5)
+    assert "1035" not in train and "1,035" in train, train
+    enough = text_in(lang, "lesson.train.epochs.not_enough", rate=0.001, batch=800, epochs=1035, asked=1000, most=1)
+    assert "1035" not in enough and "1,035" in enough, enough
+
+
+def test_with_rows_drawn_with_replacement_the_largest_batch_is_not_called_the_full_batch() -> None:
+    at = open_page(app(shuffle="replacement"), "batch_size")
+    no_exceptions(at)
+    captions = " ".join(texts(at.main.caption))
+    assert "B = 800 (drawn with replacement)" in captions and "(full)" not in captions, captions
+    at = open_page(app(), "batch_size")
+    assert "B = 800 (full)" in " ".join(texts(at.main.caption))
+
+
+def test_the_learning_rate_warning_gives_each_ratio_once() -> None:
+    """"η = 2.54 (1.05× the limit): 1.05× the limit 2.42 for the full batch": the run's name carried the ratio the
+    warning then quotes; the warning names each run by its rate."""
+    at = open_page(app(momentum="0.5"), "learning_rate")  # with momentum the runs are named by their ratio
+    no_exceptions(at)
+    warning = " ".join(texts(at.main.warning))
+    assert "Above the full-batch stability limit" in warning, warning
+    assert "× the limit):" not in warning and "× the limit) :" not in warning, warning
+    assert re.search(r"η = [\d.]+: [\d.]+× the limit [\d.]+ for the full batch", warning), warning
