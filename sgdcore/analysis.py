@@ -9,6 +9,7 @@ Minibatches lower that limit and leave a noise floor: :mod:`sgdcore.stability`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,18 @@ def stability_limit(lambda_max: float, momentum: float = 0.0, dampening: float =
     if nesterov:
         return 2.0 * (1.0 + momentum) / ((1.0 + 2.0 * momentum) * lambda_max)
     return 2.0 * (1.0 + momentum) / ((1.0 - dampening) * lambda_max) if dampening < 1 else float("inf")
+
+
+def no_swing_limit(lambda_max: float, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> float:
+    """The largest rate at which no direction of full-batch descent swings from side to side (both roots of each
+    direction's recurrence real and ≥ 0): ``1/λ_max`` for plain descent, where ``1 − ηλ`` stays ≥ 0; heavy ball
+    ``(1 − √μ)²/((1 − dampening)λ_max)``, Nesterov ``((1 − μ)/(1 + μ))²/λ_max``. A minibatch run's mean follows
+    full-batch descent, so its mean swings only above this rate; the minibatch noise adds nothing to the swing."""
+    if lambda_max <= 0:
+        return math.inf
+    if nesterov:
+        return ((1 - momentum) / (1 + momentum)) ** 2 / lambda_max
+    return (1 - math.sqrt(momentum)) ** 2 / ((1 - dampening) * lambda_max) if dampening < 1 else math.inf
 
 
 def contraction_factor(

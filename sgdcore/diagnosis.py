@@ -13,7 +13,8 @@ The verdicts, in the order they are tried:
 ``"oscillating"``
     The run does not settle: an L1 penalty moves every weight by ``η·l1`` a step, which carries the
     weights the optimum puts within ``η·l1`` of zero (at zero or near it) across zero and back, or the
-    rate is within 10% of the limit.
+    rate is within 10% of the limit and above the rate where the mean starts to swing
+    (:func:`sgdcore.analysis.no_swing_limit`).
 ``"far_from_optimum"``
     More than 1% from the optimum of the run's objective, further than the noise floor explains:
     too few steps for the condition number ``κ``. How many more epochs its mean needs (from its error, direction
@@ -41,7 +42,7 @@ from typing import Literal
 
 import numpy as np
 
-from sgdcore.analysis import contraction_factor, mean_error_after, minimiser
+from sgdcore.analysis import contraction_factor, mean_error_after, minimiser, no_swing_limit
 from sgdcore.data import Standardizer
 from sgdcore.errors import DataError
 from sgdcore.model import init_params
@@ -377,7 +378,11 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     final_rate = progress.learning_rate
 
     oscillation = _l1_oscillation(problem, config, target, progress)
-    if oscillation is None and relative > ARRIVED and limits.minibatch.ratio(final_rate) > NEAR_LIMIT:
+    # Near the limit the steepest direction swings only where the mean does (ηλ_max > 1 for plain SGD): below that
+    # rate a run near a minibatch limit is kept away by its noise, which the noise-floor verdict is about.
+    swings = final_rate > no_swing_limit(float(eigenvalues[-1]) if len(eigenvalues) else 0.0, config.momentum,
+                                         config.dampening, config.nesterov)
+    if oscillation is None and relative > ARRIVED and limits.minibatch.ratio(final_rate) > NEAR_LIMIT and swings:
         oscillation = Oscillation("rate_near_limit", distance, (), swing_of(progress, problem.names, ()))
     if oscillation is not None:
         fixes = (Suggestion("l1_penalty", round_down(ARRIVED * scale / final_rate)),

@@ -27,7 +27,6 @@ from ui.conditioning import kappa_text
 from ui.i18n import t, tn
 from ui.settings import BY_KEY
 from ui.settings import value as setting_value
-from ui.zones import no_swing_limit
 
 Tone = Literal["success", "info", "warning", "error"]
 
@@ -137,13 +136,13 @@ def steepest_product(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit)
 
 def mean_swings(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> bool:
     """Whether the run's mean (full-batch descent from its start) swings from side to side in its steepest
-    direction at ``config``'s rate: ``ηλ_max > 1`` for plain SGD (:func:`ui.zones.no_swing_limit` with momentum).
+    direction at ``config``'s rate: ``ηλ_max > 1`` for plain SGD (:func:`sgdcore.no_swing_limit` with momentum).
     Minibatch noise adds nothing to the mean's swing: near a minibatch limit below that rate no direction swings,
     and the noise is what grows."""
     if not math.isfinite(limit.full_batch) or limit.full_batch <= 0:
         return False
     lambda_max = sgdcore.stability_limit(1.0, config.momentum, config.dampening, config.nesterov) / limit.full_batch
-    return config.learning_rate > no_swing_limit(lambda_max, config.momentum, config.dampening, config.nesterov)
+    return config.learning_rate > sgdcore.no_swing_limit(lambda_max, config.momentum, config.dampening, config.nesterov)
 
 
 def _where(limit: sgdcore.StabilityLimit) -> str:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 import sgdcore
+from sgdcore.analysis import no_swing_limit
 from ui.i18n import labels, t
 
 Zone = Literal["monotone", "oscillating", "not known", "diverging"]
@@ -80,15 +81,6 @@ class RateZones:
 def zone_label(zone: Zone) -> str:
     """What a rate in ``zone`` does, in the page's language: ``"shrinks monotonically"``, …"""
     return labels("charts.zone")[zone.replace(" ", "_")]
-
-
-def no_swing_limit(lambda_max: float, momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False) -> float:
-    """The largest rate at which no direction of full-batch descent swings (both roots real and ≥ 0)."""
-    if lambda_max <= 0:
-        return math.inf
-    if nesterov:
-        return ((1 - momentum) / (1 + momentum)) ** 2 / lambda_max
-    return (1 - math.sqrt(momentum)) ** 2 / ((1 - dampening) * lambda_max) if dampening < 1 else math.inf
 
 
 def rate_zones(problem: sgdcore.Problem, config: sgdcore.TrainConfig, limits: sgdcore.Limits) -> RateZones:
