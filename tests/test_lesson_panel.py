@@ -542,7 +542,8 @@ def hovering_at_epoch_ends(problem: sgdcore.Problem, config: sgdcore.TrainConfig
 def test_the_noise_floors_hold_for_the_sampling_in_use_as_training_shows(sampling: str) -> None:
     """The floor is for independent batches: with rows drawn with replacement, training hovers at it; reshuffled an
     epoch at a time (the default), it ends its epochs below it, far below for B = 100 (1.2e-10 against 1.9e-8), and
-    the answer says so, naming the setting where the figures hold."""
+    the answer says so, naming the setting where the figures hold, and gives the level it measured training with
+    that sampling."""
     at = open_page(app(shuffle=sampling), "batch_size")
     text = reveal(at, "batch_size", "floor")
     problem = default_problem()
@@ -557,6 +558,10 @@ def test_the_noise_floors_hold_for_the_sampling_in_use_as_training_shows(samplin
             assert measured == pytest.approx(figure, rel=0.2), (batch_size, measured, figure)
         else:
             assert measured <= 1.1 * figure, (batch_size, measured, figure)
+            # and the level the answer measured for this sampling (one seed), against four others' runs
+            trained_here = [line for line in text.split("\n") if line.startswith(f"- B = {batch_size}:")][1]
+            assert number_after(trained_here, f"- B = {batch_size}:") == pytest.approx(measured, rel=0.4), (
+                batch_size, trained_here, measured)
     if sampling == "epoch":
         assert measured < 0.1 * figure  # B = 100: eight steps an epoch, far below
         assert "with replacement" in caveat and "at or below these figures" in caveat
@@ -600,3 +605,17 @@ def test_what_the_batch_size_lesson_says_to_see_is_what_training_shows() -> None
         assert int(np.flatnonzero(losses[800] <= 1.01 * optimum)[0]) in needed, rate
         hovering[rate] = float(np.mean(losses[1][500:]))
     assert hovering[0.3] > 1.5 * hovering[0.03]
+
+
+def test_on_few_rows_the_floor_answer_gives_the_level_training_ends_its_epochs_at() -> None:
+    """On 8 training rows the independent batches' floor at B = 1 is 3.75e-7, but reshuffled epochs of 8 steps end
+    at about 7e-9: the answer gives that too, measured, as runs of four seeds measure it."""
+    at = open_page(app(n_rows="10"), "batch_size")
+    text = reveal(at, "batch_size", "floor")
+    problem = default_problem(10)
+    lines = [line for line in text.split("\n") if line.startswith("- B = 1:")]
+    figure, trained_here = (number_after(line, "- B = 1:") for line in lines)
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=1, epochs=4000)
+    measured = hovering_at_epoch_ends(problem, config)
+    assert measured < 0.1 * figure
+    assert trained_here == pytest.approx(measured, rel=0.4), (trained_here, measured)

@@ -351,6 +351,39 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
 
 
 FLOOR_LINES = ("lesson.batch_size.floor.line", "lesson.batch_size.floor.line_decay")  # a floor's figure
+FORGOTTEN = 1e-2  # the start is forgotten once the mean's share of the excess loss is below this part of the floor
+MEASURED_EPOCHS = 100  # epoch ends averaged, at least, once the start is forgotten
+
+
+def hovering_at_epoch_ends(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor,
+                           runs: int) -> dict[str, Any] | None:
+    """The mean excess training loss (above ``floor.optimum_loss``) at the ends of epochs once the start is
+    forgotten, trained here with ``config`` (its sampling, its seed): ``{"measured", "first", "last"}``, the epochs
+    averaged; None when that is more work than an answer's share (``runs`` runs share it).
+
+    The start is forgotten when the mean's excess, the start's shrunk by the contraction factor ρ a step (squared,
+    for a loss), is below :data:`FORGOTTEN` of the floor; then at least :data:`MEASURED_EPOCHS` epochs are averaged.
+    """
+    eigenvalues = sgdcore.curvature(problem.quadratic.hessian, config.weight_decay).eigenvalues
+    contraction = sgdcore.contraction_factor(eigenvalues, config.learning_rate, config.momentum, config.dampening,
+                                             config.nesterov)
+    weights, bias = sgdcore.init_params(problem.train.n_features, np.random.default_rng(config.seed), config.init,
+                                        config.init_scale)
+    start = float(problem.quadratic.loss(np.append(weights, bias))) - floor.optimum_loss
+    if not 0 < contraction < 1:
+        return None
+    steps = max(0.0, math.log(FORGOTTEN * floor.excess_loss / start) / (2 * math.log(contraction))) if start > 0 \
+        else 0.0
+    first = math.ceil(steps / config.steps_per_epoch(problem.train.n_rows)) + 1
+    last = first + max(first, MEASURED_EPOCHS) - 1
+    if last > epoch_budget(problem, config, runs):
+        return None
+    *_, progress = sgdcore.train(problem.train, replace(config, epochs=last, tol=None), report_every=REPORT_NEVER,
+                                 quadratic=problem.quadratic)
+    if progress.status == "diverged":
+        return None
+    hovering = float(np.mean(progress.epoch_train_loss[first:last + 1])) - floor.optimum_loss
+    return {"measured": hovering, "first": first, "last": last}
 
 
 def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
@@ -358,8 +391,10 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
     _rows(problem)
     closed_form = problem.optimum_loss
     lines: list[Line] = []
+    measured: list[Line] = []  # reshuffled epochs: the level training itself ends its epochs at
     penalised = None  # with weight decay: the training loss at the penalised optimum, where SGD heads
-    for config in batch_size_runs(state, problem.train.n_rows):
+    configs = batch_size_runs(state, problem.train.n_rows)
+    for config in configs:
         config = replace(config, schedule=sgdcore.Schedule(), l1_penalty=0.0)
         limit = _limits(problem, data_key, config).minibatch
         if config.learning_rate >= limit.learning_rate:
@@ -383,10 +418,19 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
         else:
             lines.append(("lesson.batch_size.floor.line", {"batch": config.batch_size, "excess": floor.excess_loss,
                                                            "percent": percent}))
+        # Without weight decay: with it the unpenalised loss moves to first order about the penalised optimum, and
+        # its swings hide the noise's share (it measures below that optimum's loss as often as above).
+        if config.shuffle == "epoch" and floor.excess_loss > 0 and not config.weight_decay:
+            hovering = hovering_at_epoch_ends(problem, config, floor, len(configs))
+            if hovering is not None:
+                measured.append(("lesson.batch_size.floor.measured_line", {"batch": config.batch_size, **hovering}))
     # The floors are for batches drawn independently (sgdcore.stability): rows drawn with replacement. An epoch's
-    # permutation uses each row once, its noise partly cancels by the epoch's end, and runs hover lower.
+    # permutation uses each row once, its noise partly cancels by the epoch's end, and runs hover lower: as low as
+    # training here shows, where an answer's work allows it.
     if value(state, "shuffle") == "epoch" and any(key in FLOOR_LINES for key, _ in lines):
         lines.append(("lesson.batch_size.floor.reshuffled", {}))
+        if measured:
+            lines += [("lesson.batch_size.floor.measured", {"seed": value(state, "seed")}), *measured]
     rate = value(state, "learning_rate")
     if penalised is None:
         return (("lesson.batch_size.floor.rate", {"rate": rate, "loss": closed_form}), *lines)
