@@ -125,13 +125,12 @@ def _count(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def steepest_product(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> float:
-    """``η·λ_max`` for ``config``'s rate, ``λ_max`` the Hessian's (weight decay's included), read off the
-    full-batch limit of the same settings (:func:`sgdcore.analysis.stability_limit` is a constant over λ_max)."""
+def steepest_curvature(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> float:
+    """``λ_max`` of the Hessian (weight decay's included), read off the full-batch limit of ``config``'s settings
+    (:func:`sgdcore.stability_limit` is a constant over λ_max); 0 when that limit is infinite."""
     if not math.isfinite(limit.full_batch) or limit.full_batch <= 0:
         return 0.0
-    constant = sgdcore.stability_limit(1.0, config.momentum, config.dampening, config.nesterov)
-    return config.learning_rate * constant / limit.full_batch
+    return sgdcore.stability_limit(1.0, config.momentum, config.dampening, config.nesterov) / limit.full_batch
 
 
 def mean_swings(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> bool:
@@ -139,10 +138,8 @@ def mean_swings(config: sgdcore.TrainConfig, limit: sgdcore.StabilityLimit) -> b
     direction at ``config``'s rate: ``ηλ_max > 1`` for plain SGD (:func:`sgdcore.no_swing_limit` with momentum).
     Minibatch noise adds nothing to the mean's swing: near a minibatch limit below that rate no direction swings,
     and the noise is what grows."""
-    if not math.isfinite(limit.full_batch) or limit.full_batch <= 0:
-        return False
-    lambda_max = sgdcore.stability_limit(1.0, config.momentum, config.dampening, config.nesterov) / limit.full_batch
-    return config.learning_rate > sgdcore.no_swing_limit(lambda_max, config.momentum, config.dampening, config.nesterov)
+    return config.learning_rate > sgdcore.no_swing_limit(steepest_curvature(config, limit), config.momentum,
+                                                         config.dampening, config.nesterov)
 
 
 def _where(limit: sgdcore.StabilityLimit) -> str:
@@ -279,7 +276,7 @@ def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message
                                                                         NEAR_LIMIT * limit.learning_rate)
         # Near a minibatch limit below the rate where the mean starts to swing, the noise is what grows
         which = "near" if mean_swings(config, limit) else "near_noisy"
-        numbers["product"] = steepest_product(config, limit)
+        numbers["product"] = config.learning_rate * steepest_curvature(config, limit)
         near = t(f"verdicts.rate.{which}", **numbers) if calmer is None else t(f"verdicts.rate.{which}_lowered",
                                                                                  step=calmer + 1, **numbers)
         text = near + momentum + (t("verdicts.rate.half", half=half) if _those_left_to_student(suggestion) else "")
@@ -677,6 +674,7 @@ def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.Stabilit
         if crossed == "full_batch" and lowered is None:  # its group is headed by the full-batch limit: quote that
             numbers.update(ratio=rate / limit.full_batch, limit=_rate(limit.full_batch),
                            where=t("verdicts.where_full_batch"))
+            key = "run"  # the full batch's limit is exact
         described = t(f"verdicts.compared.{key}", **numbers)
         if lowered is not None:
             described = t(f"verdicts.compared.{key}_lowered", step=lowered + 1, **numbers)
