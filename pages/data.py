@@ -1,12 +1,13 @@
 """Data: upload a CSV (or point at large files on a Dask cluster, ui.large_data), look at it, choose the target and
 the features, and train on it everywhere. A classroom link that fixes the data source leaves only that source here."""
 
+import numpy as np
 import streamlit as st
 
 import sgdcore
 from ui import messages
 from ui.classroom import fixed_data_source, value_text
-from ui.datasets import CSV_KEY, current_problem, use_csv
+from ui.datasets import CSV_KEY, current_problem, sidebar_fix, use_csv
 from ui.errors import error_text
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
@@ -138,9 +139,20 @@ if isinstance(dataset, sgdcore.SGDCoreError):
 
 for notice in dataset.notices:
     st.caption(messages.notice_text(notice))
+if np.ptp(dataset.y) == 0:  # most likely the wrong column; if not, training still finds that value
+    st.info(t("data.constant_target", target=dataset.target_name, value=float(dataset.y[0])))
 st.caption(t("data.sidebar_settings"))
 current_csv = state.get(CSV_KEY)
-if current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv":
+chosen = current_csv is not None and current_csv["key"] == dataset_key and state.get("data_source") == "csv"
+if chosen and in_use.refused is not None:
+    # Chosen, but the sidebar's settings refuse it (a test fraction that leaves too few rows): the pages go on with
+    # the last data that worked, and this page says so, with what to set, rather than that every page trains on it.
+    reason, fix = error_text(in_use.refused), sidebar_fix(dataset, in_use.refused)
+    if in_use.problem is None:
+        show_error(t("data.not_in_use_nothing", name=table.name, reason=reason, fix=fix))
+    else:
+        show_error(t("data.not_in_use", name=table.name, reason=reason, fix=fix, description=in_use.description))
+elif chosen:
     st.success(t("data.using", name=table.name, **messages.sized(dataset.n_rows, features=dataset.n_features),
                  names=messages.listed(dataset.feature_names, dataset.n_features, limit=8),
                  target=dataset.target_name), icon="✅")

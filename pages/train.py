@@ -1,5 +1,6 @@
 """Train: one run of minibatch SGD, live, next to the exact least-squares answer."""
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +10,7 @@ import streamlit as st
 import sgdcore
 from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
-from ui.datasets import Choice
+from ui.datasets import Choice, data_changes, description_of
 from ui.export import as_run
 from ui.i18n import labels, t
 from ui.kernel import kernel_ready
@@ -192,12 +193,19 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
                          distance=format_number(comparison.distance), error=format_number(comparison.relative_error)))
             metric_columns = st.columns(len(metrics) + 1)
             for column, (name, number, closed_form) in zip(metric_columns, metrics, strict=False):
-                column.metric(t(f"train.metric.{name}"), format_number(number),
-                              delta=t("train.metric.closed_form", number=format_number(closed_form)),
+                column.metric(t(f"train.metric.{name}"), shown_score(number),
+                              delta=t("train.metric.closed_form", number=shown_score(closed_form)),
                               delta_color="off", delta_arrow="off")
             metric_columns[-1].metric(t("train.metric.loss_gap"), format_number(comparison.loss_gap),
                                       delta=t("train.metric.wall_time", seconds=progress.elapsed_seconds),
                                       delta_color="off", delta_arrow="off")
+            if undefined := messages.undefined_r2(problem):
+                st.caption(undefined)
+
+
+    def shown_score(number: float | None) -> str:
+        """A metric as the page shows it: an undefined R² (NaN: a target that does not vary) as "—", said why below."""
+        return "—" if number is not None and math.isnan(number) else format_number(number)
 
 
     def next_step(progress: sgdcore.Progress, run_config: sgdcore.TrainConfig) -> sgdcore.NextStep | None:
@@ -229,7 +237,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
 
     def save(progress: sgdcore.Progress) -> None:
         state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description,
-                      "how": how, "early_stops": early_stops}
+                      "settings": choice.settings, "how": how, "early_stops": early_stops}
 
 
     run = state.get(RUN)
@@ -292,8 +300,15 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
             if not (train_clicked or step_clicked):  # else shown above already
                 show_error(error)
             st.stop()
-        status_slot.info(t("train.ready", data=choice.description) if run is None
-                         else t("train.data_changed", before=run["description"], data=choice.description))
+        if run is None:
+            status_slot.info(t("train.ready", data=choice.description))
+        else:
+            # The last run's data described again, in the page's language now (it may have been switched since)
+            before = description_of(run["settings"]) if run.get("settings") else None
+            before = before or run["description"]
+            changes = data_changes(run.get("settings", {}), choice.settings) if before == choice.description else ""
+            status_slot.info(t("train.data_changed_in", changes=changes, data=choice.description) if changes
+                             else t("train.data_changed", before=before, data=choice.description))
         report(progress)  # step 0 of the planned run: the bar is there before the click that fills it
     else:
         progress = run["progress"]

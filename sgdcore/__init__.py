@@ -19,7 +19,7 @@ from sgdcore.analysis import (
     steps_to_stay_within,
 )
 from sgdcore.backends import warm_up_kernel
-from sgdcore.data import Dataset, Standardizer, minibatches, synthetic, train_test_split
+from sgdcore.data import Dataset, Standardizer, minibatches, split_sizes, synthetic, train_test_split
 from sgdcore.diagnosis import (
     HORIZON_EPOCHS,
     Diagnosis,
@@ -126,6 +126,7 @@ __all__ = [
     "round_down",
     "run_limits",
     "sgd_step",
+    "split_sizes",
     "squared_loss",
     "stability_limit",
     "steps_to_stay_within",

@@ -187,6 +187,12 @@ def _numbers(values: object, error: ConfigError) -> np.ndarray:
         raise error from None
 
 
+def split_sizes(n_rows: int, test_fraction: float) -> tuple[int, int]:
+    """``(training rows, test rows)`` that :func:`train_test_split` makes of ``n_rows`` with ``test_fraction``."""
+    n_test = round(n_rows * test_fraction)
+    return n_rows - n_test, n_test
+
+
 def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset | None]:
     """Shuffle the rows once with ``seed`` and hold out ``test_fraction`` of them.
 
@@ -197,8 +203,7 @@ def train_test_split(data: Dataset, test_fraction: float = 0.2, seed: int = 0) -
     check_seed(seed)
     if test_fraction == 0.0:
         return data, None
-    n_test = round(data.n_rows * test_fraction)
-    n_train = data.n_rows - n_test
+    n_train, n_test = split_sizes(data.n_rows, test_fraction)
     if n_test < 1 or n_train < 2:
         raise DataError(
             f"A test fraction of {test_fraction:g} leaves {n_train} training and {n_test} test rows "
@@ -233,13 +238,14 @@ class Standardizer:
                 f"Cannot standardise constant feature column(s) {', '.join(map(repr, constant))}: "
                 "every value is the same. Drop them; they carry no information.", "constant_features", columns=constant
             )
-        target_std = float(data.y.std()) if target else 1.0
-        if target and target_std == 0:
-            raise DataError(f"Cannot standardise the target {data.target_name!r}: it is constant.", "constant_target",
-                            target=data.target_name)
+        # A constant target is left as it is (as StandardScaler leaves a column of zero variance unscaled): there is
+        # nothing to predict but its value, which the bias learns on either path. Centred, it would make the optimum
+        # 0 up to rounding, against which no relative distance means anything. (np.ptp, not the std: the mean of a
+        # constant 0.1 can be off by a rounding, and its std 1e-17.)
+        target = target and bool(np.ptp(data.y) > 0)
         return cls(
             data.X.mean(axis=0), std,
-            float(data.y.mean()) if target else 0.0, target_std,
+            float(data.y.mean()) if target else 0.0, float(data.y.std()) if target else 1.0,
         )
 
     def transform(self, data: Dataset) -> Dataset:

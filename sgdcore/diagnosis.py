@@ -390,7 +390,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             Suggestion("learning_rate", round_down(0.5 * limits.minibatch.learning_rate)),)
         return Diagnosis("oscillating", **base, **details, oscillation=oscillation, suggestions=fixes)
 
-    if relative <= ARRIVED and comparison.train_r2_sgd >= 0:
+    if relative <= ARRIVED and not comparison.train_r2_sgd < 0:  # an undefined R² (NaN) is not below 0
         return Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
     if floor is not None and _at_noise_floor(eigenvalues, start, distance, progress.step, config, floor):
         fixes = [Suggestion("schedule", "inverse_scaling")]

@@ -45,7 +45,8 @@ def closed_form(data: Dataset) -> ClosedForm:
 class Comparison:
     """SGD's parameters next to the closed form's, and how both do on training and test rows.
 
-    ``loss`` is the training objective ``½·mean(r²)``; ``mse`` is the plain mean squared error.
+    ``loss`` is the training objective ``½·mean(r²)``; ``mse`` is the plain mean squared error. An ``r2`` is NaN
+    where R² is undefined: on fewer than two rows, or rows whose target is constant.
     ``loss_gap`` is how far SGD's training loss is above the floor, ``L(θ_SGD) − L(θ*)``, computed to
     its own precision rather than the losses', and 0 where ``θ_SGD`` is as good as ``θ*`` to rounding.
     """
@@ -97,10 +98,14 @@ def compare(
             return predict(data.X, w, b)
 
     def scores(data: Dataset, y_hat: np.ndarray) -> tuple[float, float]:
+        # R² = 1 − SS_res / SS_tot is undefined (NaN) where the target does not vary: one row, or a constant target.
+        # r2_score would say 1 for a perfect fit and 0 otherwise there, stand-ins that read as measurements.
+        r2 = math.nan if data.n_rows < 2 or np.ptp(data.y) == 0 else None
         if not np.all(np.isfinite(y_hat)):
-            return float("inf"), float("-inf")
+            return float("inf"), float("-inf") if r2 is None else r2
         with np.errstate(all="ignore"):
-            return float(np.mean((y_hat - data.y) ** 2)), float(r2_score(data.y, y_hat))
+            mse = float(np.mean((y_hat - data.y) ** 2))
+            return mse, float(r2_score(data.y, y_hat)) if r2 is None else r2
 
     closed_form_fit = fit(train, optimum.weights, optimum.bias)
     train_mse_sgd, train_r2_sgd = scores(train, fit(train, sgd_weights, sgd_bias))

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_pages import button, no_exceptions, open_page
+from test_app_pages import button, comparison_table, no_exceptions, open_page
 
+import sgdcore
 from sgdcore.errors import DataError
 from sgdcore.io import dataset_from_frame, read_table
 from tests.shown_texts import english, shown_texts
@@ -202,7 +203,8 @@ def test_infinite_values_in_the_target_say_so_and_how_to_fix_them(monkeypatch, l
     ("zh-CN", "**one.csv**：1 行 × 3 列，", "正在使用 two.csv：2 行，1 个特征（a），预测 y。"),
 ])
 def test_the_page_counts_one_row_and_one_feature_in_the_singular(language: str, one_row: str, using: str) -> None:
-    at = upload(open_page(app(lang=language), "data"), "one.csv", b"a,b,y\n1,2,3\n")
+    # No test rows: the default 0.2 holds none of 2 out, and two.csv would be chosen but not in use
+    at = upload(open_page(app(lang=language, test_fraction="0"), "data"), "one.csv", b"a,b,y\n1,2,3\n")
     no_exceptions(at)
     assert any(caption.value.startswith(one_row) for caption in at.caption), [c.value for c in at.caption]
     at = upload(at, "two.csv", b"a,y\n1,2\n2,5\n")
@@ -562,3 +564,111 @@ def test_a_file_read_is_said_to_be_kept_when_the_uploader_is_drawn_without_it() 
     assert "**mine.csv** is read and kept below, also when you come back from another page (the uploader may show " \
            "no file then). Upload another file to replace it." in captions
     assert any(caption.startswith("**mine.csv**: 30 rows") for caption in captions)
+
+
+def test_another_target_of_the_same_file_is_said_when_the_descriptions_read_the_same() -> None:
+    at = in_use("rows.csv")
+    open_page(at, "train")
+    button(at, "Train").click().run()
+    open_page(at, "data")
+    choice(at, "keep_target_").set_value("a").run()  # still 30 rows and 2 features: the description reads the same
+    button(at, "Use this dataset").click().run()
+    open_page(at, "train")
+    no_exceptions(at)
+    said = at.info[0].value
+    assert said.startswith("The data changed since the last run (target y → a; features a, b → b, y): the charts "
+                           "show the starting point on rows.csv (30 rows, 2 features)"), said
+    at.session_state["test_fraction"] = 0.3  # the same data, split otherwise
+    at.run()
+    assert at.info[0].value.startswith("The data changed since the last run (target y → a; features a, b → b, y; "
+                                       "test fraction 0.2 → 0.3)"), at.info[0].value
+    at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
+    assert "目标 y → a；特征 a、b → b、y；测试集比例 0.2 → 0.3" in at.info[0].value, at.info[0].value
+
+
+def test_a_file_the_sidebar_s_test_fraction_refuses_is_said_not_in_use_with_the_fraction_to_set() -> None:
+    at = open_page(app(test_fraction="0.5"), "data")
+    at = upload(at, "three_rows.csv", b"x1,y\n1,2\n2,4.1\n3,5.9\n")
+    button(at, "Use this dataset").click().run()
+    no_exceptions(at)
+    assert not at.success, [success.value for success in at.success]  # not "Every page trains on it now"
+    said = at.error[0].value
+    assert said.startswith("**three_rows.csv** is chosen but not in use: A test fraction of 0.5 leaves 1 training "
+                           "and 2 test rows out of 3"), said
+    assert "In the sidebar, set “Test fraction” to between 0.2 and 0.45, or to 0 for no test set." in said, said
+    assert "Until then every page goes on with synthetic data, 1,000 rows" in said, said
+    assert at.session_state[CSV_KEY]["name"] == "three_rows.csv"  # the file and its choices stay
+    at.sidebar.slider(key="test_fraction").set_value(0.3).run()
+    assert not at.error and at.success[0].value.startswith("Using three_rows.csv: 3 rows, 1 feature (x1)")
+    at.sidebar.slider(key="test_fraction").set_value(0.5).run()
+    at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
+    said = at.error[0].value
+    assert "请在侧边栏把“测试集比例”设为 0.2 到 0.45 之间，或设为 0（不留测试集）。" in said, said
+
+
+@pytest.mark.parametrize(("rows", "features", "fitting"), [
+    (3, 1, [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45]),
+    (2, 1, [0.0]),  # 2 rows solve for 1 feature and a bias, with none held out
+    (3, 2, [0.0]),
+    (2, 2, []),  # too few rows for a bias and the features, split or not
+    (4, 2, [0.0, 0.15, 0.2, 0.25, 0.3, 0.35]),
+    (1000, 3, [round(0.05 * step, 2) for step in range(11)]),
+])
+def test_the_fitting_test_fractions_leave_a_test_row_and_enough_training_rows(rows, features, fitting) -> None:
+    from ui.datasets import fitting_test_fractions
+
+    assert fitting_test_fractions(rows, features) == fitting
+    data = sgdcore.Dataset(np.ones((rows, features)), np.ones(rows), tuple(f"x{i}" for i in range(features)))
+    for fraction in fitting:  # the split itself agrees
+        train, test = sgdcore.train_test_split(data, fraction)
+        assert train.n_rows > features and (test is None) == (fraction == 0)
+
+
+
+def constant_target_csv() -> bytes:
+    """x1, x2 and y = 5 in every row."""
+    rng = np.random.default_rng(0)
+    return "\n".join(["x1,x2,y", *(f"{a:.5f},{b:.5f},5" for a, b in rng.normal(size=(30, 2)))]).encode()
+
+
+@pytest.mark.parametrize("standardize", ["false", "true"])
+def test_a_constant_target_trains_on_both_paths_and_its_r2_is_shown_undefined_not_0_and_1(standardize: str) -> None:
+    at = open_page(app(epochs="300", standardize=standardize), "data")
+    at = upload(at, "const_target.csv", constant_target_csv())
+    assert at.info[0].value.startswith("The target y is 5 in every row: there is nothing to predict but that value.")
+    button(at, "Use this dataset").click().run()
+    assert at.success[0].value.startswith("Using const_target.csv") and not at.error  # standardised too
+    open_page(at, "train")
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    metrics = {metric.label: (metric.value, metric.delta) for metric in at.metric}
+    assert metrics["Train R² (SGD)"] == metrics["Test R² (SGD)"] == ("—", "closed form —"), metrics
+    assert any(caption.value.startswith("Train R² is undefined (—): the target y is 5 on every training row")
+               for caption in at.caption)
+    verdict = at.success[0].value
+    assert "train R² is undefined, as the target is constant on the training rows." in verdict, verdict
+    assert "nan" not in verdict.lower()
+    np.testing.assert_allclose(comparison_table(at)["closed form"], [0.0, 0.0, 5.0], atol=1e-9)
+
+
+def test_the_lesson_says_r2_is_undefined_for_a_constant_target_and_for_one_test_row() -> None:
+    from ui.lesson import data_fit
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, np.full(30, 5.0), ("x1", "x2")), test_fraction=0.2)
+    assert [key for key, _ in data_fit({}, problem, "constant")] == ["lesson.data.fit.train_undefined",
+                                                                    "lesson.data.fit.test_undefined"]
+    problem = sgdcore.make_problem(sgdcore.Dataset(X, X[:, 0], ("x1", "x2")), test_fraction=0.02)  # one test row
+    assert [key for key, _ in data_fit({}, problem, "one")] == ["lesson.data.fit.train",
+                                                               "lesson.data.fit.test_undefined"]
+
+
+def test_a_feature_constant_on_the_training_rows_says_standardisation_can_be_turned_off() -> None:
+    from ui.datasets import sidebar_fix
+
+    X = np.column_stack((np.arange(6.0), [1.0, 1.0, 1.0, 1.0, 1.0, 2.0]))
+    data = sgdcore.Dataset(X, np.arange(6.0), ("a", "b"))
+    with pytest.raises(DataError) as caught:
+        sgdcore.Standardizer.fit(data.subset(np.arange(5)))
+    assert sidebar_fix(data, caught.value) == "Or, in the sidebar, turn off “Standardise features and target”. "

@@ -181,3 +181,28 @@ def test_the_loss_gap_near_the_optimum_is_accurate_to_its_own_size() -> None:
             params = optimum.params.copy()
             params[index] += sign * np.spacing(params[index])  # one step of the last digit
             assert 0.0 <= compare(params[:-1], params[-1], optimum, data).loss_gap < 1e-28, (index, sign)
+
+
+def test_r2_is_undefined_not_scikit_learn_s_stand_ins_where_the_target_does_not_vary() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    constant = Dataset(X, np.full(30, 5.0), ("x1", "x2"), "y")
+    for standardize in (False, True):  # both paths train on it and agree
+        problem = make_problem(constant, standardize=standardize, test_fraction=0.2)
+        for weights, bias in ((np.zeros(2), 5.0), (np.array([0.1, 0.0]), 4.0)):
+            comparison = problem.compare(weights, bias)
+            # r2_score says 1 for a perfect fit and 0 otherwise here: R² = 1 − SS_res/SS_tot has SS_tot = 0
+            assert np.isnan(comparison.train_r2_sgd) and np.isnan(comparison.train_r2_closed_form)
+            assert np.isnan(comparison.test_r2_sgd) and np.isnan(comparison.test_r2_closed_form)
+            if not standardize:  # the MSE is still measured (standardised, the weights are the model's)
+                residuals = problem.raw_train.X @ weights + bias - 5.0
+                assert comparison.train_mse_sgd == pytest.approx(np.mean(residuals**2))
+        np.testing.assert_allclose(comparison.closed_form, [0.0, 0.0, 5.0], atol=1e-9)
+    # One test row has no variance either; the training rows' R² stays scikit-learn's.
+    varied = Dataset(X, X @ np.array([1.0, -2.0]) + rng.normal(0, 0.1, 30), ("x1", "x2"), "y")
+    problem = make_problem(varied, test_fraction=0.02)
+    assert problem.raw_test.n_rows == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no UndefinedMetricWarning from r2_score on one row
+        comparison = problem.compare(problem.optimum.weights, problem.optimum.bias)
+    assert np.isnan(comparison.test_r2_closed_form) and 0.99 < comparison.train_r2_closed_form < 1

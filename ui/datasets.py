@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,9 +23,10 @@ import sgdcore
 from ui.errors import error_text
 from ui.i18n import t, tn
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
-from ui.messages import listed_numbers, sized
+from ui.messages import listed, listed_numbers, sized
 from ui.settings import BY_KEY, MAX_FEATURES, parse_weights, value
 
+TEST_FRACTION_STEP = 0.05  # the sidebar's slider (ui.widgets)
 CSV_KEY = "csv_upload"  # session_state: {"dataset": Dataset, "name": str, "key": str, ...} once applied
 # The settings a problem is made from (besides an upload or large data): what a Choice remembers of them.
 DATA_SETTINGS = ("data_source", "n_rows", "true_weights", "true_bias", "noise", "data_seed", "standardize",
@@ -83,13 +84,12 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     """``(dataset, cache key, description)`` for the chosen source; raises ``SGDCoreError``/``ValueError``."""
     source = value(state, "data_source")
     if source == "diabetes":
-        return diabetes_dataset(), "diabetes", t("data.diabetes")
+        return diabetes_dataset(), "diabetes", description_of(state)
     if source == "csv":
         upload = state.get(CSV_KEY)
         if upload is None:
             raise ValueError(t("data.no_csv"))
-        data = upload["dataset"]
-        return data, upload["key"], t("data.csv", name=upload["name"], **sized(data.n_rows, features=data.n_features))
+        return upload["dataset"], upload["key"], description_of(state)
     weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
     if n_rows * len(weights) > MAX_SYNTHETIC_VALUES:
@@ -99,7 +99,24 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
                            gigabytes=values * 8 / 1e9, most_values=MAX_SYNTHETIC_VALUES, **largest_synthetic_shapes()))
     data = synthetic_dataset(n_rows, weights, bias, noise, seed)
     key = f"synthetic:{n_rows}:{weights}:{bias}:{noise}:{seed}"
-    return data, key, t("data.synthetic", rows=n_rows, weights=listed_numbers(weights), bias=bias)
+    return data, key, description_of(state)
+
+
+def description_of(settings: Mapping[str, Any]) -> str | None:
+    """What the data of ``settings`` (a session's, or a :attr:`Choice.settings`) is called, in the page's language;
+    None for large data, which only the Data page's reading of it describes."""
+    source = value(settings, "data_source")
+    if source == "diabetes":
+        return t("data.diabetes")
+    if source == "csv":
+        upload = settings[CSV_KEY]
+        data = upload["dataset"]
+        return t("data.csv", name=upload["name"], **sized(data.n_rows, features=data.n_features))
+    if source == "dask":
+        return None
+    weights = tuple(parse_weights(value(settings, "true_weights")))
+    return t("data.synthetic", rows=value(settings, "n_rows"), weights=listed_numbers(weights),
+             bias=value(settings, "true_bias"))
 
 
 def largest_synthetic_shapes() -> dict[str, int]:
@@ -121,6 +138,7 @@ class Choice(NamedTuple):
     description: str
     error: str | None
     settings: dict[str, Any]
+    refused: Exception | None = None  # the error that ``error`` says, for a page that words its own fix
 
 
 _this_run = threading.local()  # the router's run under way on this thread: the choices made in it, by settings
@@ -165,14 +183,83 @@ def _choice(state: MutableMapping[str, Any]) -> Choice:
     except (sgdcore.SGDCoreError, ValueError) as error:
         last = state.get("_last_choice")
         if last is None:
-            return Choice(None, "", "", error_text(error), {})
-        return last._replace(error=t("data.still_using", error=error_text(error), description=last.description))
+            return Choice(None, "", "", error_text(error), {}, error)
+        return last._replace(error=t("data.still_using", error=error_text(error), description=last.description),
+                             refused=error)
     settings = {key: value(state, key) for key in DATA_SETTINGS}
     if settings["data_source"] == "csv":
         settings[CSV_KEY] = state[CSV_KEY]
     choice = Choice(problem, f"{data_key}|{options}", description, None, settings)
     state["_last_choice"] = choice
     return choice
+
+
+def data_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """What differs between the data settings of two choices (:attr:`Choice.settings`) that their descriptions do
+    not say, in the page's words ("target y → x; test fraction 0.2 → 0.3"); "" when nothing they record differs.
+
+    A description names a CSV by its file, rows and number of features, and synthetic data by its rows, weights and
+    bias: another target, other features of the same number, the noise, the seed, the split or standardisation
+    change the data without changing it."""
+    changes = []
+    if before.get("data_source") == after.get("data_source") == "csv" and before.get(CSV_KEY) and after.get(CSV_KEY):
+        old, new = before[CSV_KEY]["dataset"], after[CSV_KEY]["dataset"]
+        if old.target_name != new.target_name:
+            changes.append(t("data.changed.target", before=old.target_name, after=new.target_name))
+        if old.feature_names != new.feature_names:
+            changes.append(t("data.changed.features", before=listed(old.feature_names, old.n_features, limit=8),
+                             after=listed(new.feature_names, new.n_features, limit=8)))
+        if not changes and before[CSV_KEY]["key"] != after[CSV_KEY]["key"]:
+            changes.append(t("data.changed.values"))
+    elif before.get("data_source") == after.get("data_source") == "synthetic":
+        for key in ("noise", "data_seed"):
+            if before.get(key) != after.get(key):
+                changes.append(t(f"data.changed.{key}", before=before.get(key), after=after.get(key)))
+    if before.get("data_source") == after.get("data_source") != "dask":
+        if before.get("standardize") != after.get("standardize"):
+            changes.append(t(f"data.changed.standardize_{'on' if after.get('standardize') else 'off'}"))
+        if before.get("test_fraction") != after.get("test_fraction"):
+            changes.append(t("data.changed.test_fraction", before=before.get("test_fraction"),
+                             after=after.get("test_fraction")))
+        if after.get("data_source") != "synthetic" and after.get("test_fraction") and \
+                before.get("data_seed") != after.get("data_seed"):  # the seed draws the split
+            changes.append(t("data.changed.data_seed", before=before.get("data_seed"), after=after.get("data_seed")))
+    return t("data.changed.separator").join(changes)
+
+
+def fitting_test_fractions(n_rows: int, n_features: int) -> list[float]:
+    """The sidebar's test fractions (its slider's steps) that leave ``n_rows`` rows a test row and enough training
+    rows to solve for ``n_features`` features and a bias (at least 2, and one more than the features)."""
+    setting = BY_KEY["test_fraction"]
+    steps = round((setting.high - setting.low) / TEST_FRACTION_STEP)
+    fractions = [round(setting.low + step * TEST_FRACTION_STEP, 2) for step in range(steps + 1)]
+    fitting = []
+    for fraction in fractions:
+        n_train, n_test = sgdcore.split_sizes(n_rows, fraction)
+        if n_train > n_features and (fraction == 0 or (n_test >= 1 and n_train >= 2)):
+            fitting.append(fraction)
+    return fitting
+
+
+def sidebar_fix(data: sgdcore.Dataset, refused: Exception | None) -> str:
+    """What to set in the sidebar so that ``data``, refused with ``refused`` by its settings, can be used: the test
+    fractions that fit it, for a split that leaves too few rows; standardisation off, for a feature constant on the
+    training rows; "" for a refusal the sidebar cannot fix."""
+    problem = getattr(refused, "problem", "")
+    if problem == "constant_features":  # only standardising refuses a feature constant on the training rows
+        return t("data.fix.standardize", setting=t("sidebar.standardize"))
+    if problem not in ("split_too_small", "too_few_training_rows"):
+        return ""
+    fitting = fitting_test_fractions(data.n_rows, data.n_features)
+    held_out = [fraction for fraction in fitting if fraction > 0]  # 0 fits too when any of them does
+    setting = t("sidebar.test_fraction")
+    if not fitting:  # too few rows for the features whatever the split: the Data page's own choices must change
+        return ""
+    if not held_out:
+        return t("data.fix.test_fraction_zero", setting=setting)
+    if len(held_out) == 1:
+        return t("data.fix.test_fraction_one", setting=setting, fraction=held_out[0])
+    return t("data.fix.test_fraction_range", setting=setting, low=held_out[0], high=held_out[-1])
 
 
 def large_problem(state: MutableMapping[str, Any]) -> tuple[Any, str, str]:

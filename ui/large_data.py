@@ -248,7 +248,7 @@ class LargeProblem:
             swing = sgdcore.Oscillation("rate_near_limit", distance, (), swing_of(progress, self.names, ()))
             return sgdcore.Diagnosis("oscillating", **base, **details, oscillation=swing, suggestions=(
                 sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)),))
-        if relative <= ARRIVED and comparison.train_r2_sgd >= 0:
+        if relative <= ARRIVED and not comparison.train_r2_sgd < 0:  # an undefined R² (NaN) is not below 0
             return sgdcore.Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
         fixes = []
         if rate < 0.25 * limit.learning_rate:

@@ -620,10 +620,16 @@ def data_conditioning(state: MutableMapping[str, Any], problem: Any, data_key: s
 def data_fit(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
     """How well the best straight line fits: the closed form's R² on the training and the held-out rows."""
     comparison = problem.compare(problem.optimum.weights, problem.optimum.bias)
-    lines: list[Line] = [("lesson.data.fit.train", {"r2": comparison.train_r2_closed_form,
-                                                    "rows": problem.raw_train.n_rows})]
+    train_rows = problem.raw_train.n_rows
+    if math.isnan(comparison.train_r2_closed_form):  # a target that does not vary: R² is undefined (sgdcore.compare)
+        lines: list[Line] = [("lesson.data.fit.train_undefined",
+                              {"rows": train_rows, "value": float(problem.raw_train.y[0])})]
+    else:
+        lines = [("lesson.data.fit.train", {"r2": comparison.train_r2_closed_form, "rows": train_rows})]
     if comparison.test_r2_closed_form is None:
         lines.append(("lesson.data.fit.no_test", {}))
+    elif math.isnan(comparison.test_r2_closed_form):
+        lines.append(("lesson.data.fit.test_undefined", {"rows": problem.raw_test.n_rows}))
     else:
         lines.append(("lesson.data.fit.test", {"r2": comparison.test_r2_closed_form,
                                                "rows": problem.raw_test.n_rows}))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sgdcore.errors import ECHO_CHARACTERS, SGDCoreError
@@ -342,3 +343,18 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     kinds = labels("messages.kind")
     shown = summary.assign(type=summary["type"].map(lambda kind: kinds.get(kind, kind)))
     return shown.rename(columns=labels("messages.summary"))
+
+
+def undefined_r2(problem: Any) -> str:
+    """Why the R² the Train page shows as "—" is undefined (sgdcore.compare's NaN), for the training and the test
+    rows: a target that does not vary on them; "" when both are defined."""
+    sentences = []
+    for name, data in (("train", problem.raw_train), ("test", problem.raw_test)):
+        if data is None or (data.n_rows >= 2 and np.ptp(data.y) > 0):
+            continue
+        if data.n_rows < 2:  # a test row alone (a training set has two at least)
+            sentences.append(t("train.r2_undefined.test_one"))
+        else:
+            sentences.append(t(f"train.r2_undefined.{name}", target=data.target_name, value=float(data.y[0])))
+    return "".join([*sentences, t("train.r2_undefined.mse")]) if sentences else ""  # each sentence ends in its space
+

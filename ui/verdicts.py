@@ -454,7 +454,9 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     # Standardised, the distance is the model's, in the standardised units the charts draw; the table's are the data's.
     units = t("verdicts.standardised_distance") if problem.scaler is not None else ""
     if diagnosis.verdict == "at_optimum":
-        return Message("success", t("verdicts.at_optimum", lead=lead, target=_target(diagnosis), distance=distance,
+        undefined = diagnosis.train_r2 is not None and math.isnan(diagnosis.train_r2)  # a constant target
+        key = "verdicts.at_optimum_r2_undefined" if undefined else "verdicts.at_optimum"
+        return Message("success", t(key, lead=lead, target=_target(diagnosis), distance=distance,
                                     r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)) + units)
     if diagnosis.verdict == "noise_floor":
         # With weight decay the gap is the penalised objective's (sgdcore.Diagnosis), and so is the one expected:

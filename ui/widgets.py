@@ -19,7 +19,7 @@ import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, conditioning, verdicts, zones
 from ui.classroom import classroom_notice, shown
-from ui.datasets import CSV_KEY, Choice, current_problem
+from ui.datasets import CSV_KEY, TEST_FRACTION_STEP, Choice, current_problem
 from ui.errors import error_text
 from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch, t, tn
 from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
@@ -233,7 +233,8 @@ def data_sidebar() -> Choice:
             sidebar.toggle(t("sidebar.standardize"), key="standardize", help=t("sidebar.standardize_help"))
         conditioning_slot = sidebar.empty()  # beside the toggle, filled once the data is known
         if shown(state, "test_fraction"):
-            sidebar.slider(t("sidebar.test_fraction"), **bounds("test_fraction"), step=0.05, key="test_fraction",
+            sidebar.slider(t("sidebar.test_fraction"), **bounds("test_fraction"), step=TEST_FRACTION_STEP,
+                           key="test_fraction",
                            help=t("sidebar.test_fraction_help"))
     # Large synthetic data takes seconds to make and solve: at a lower priority, so others' pages stay quick.
     heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
