@@ -199,7 +199,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
             metric_columns[-1].metric(t("train.metric.loss_gap"), format_number(comparison.loss_gap),
                                       delta=t("train.metric.wall_time", seconds=progress.elapsed_seconds),
                                       delta_color="off", delta_arrow="off")
-            if undefined := messages.undefined_r2(problem):
+            if undefined := messages.undefined_r2(comparison, problem):
                 st.caption(undefined)
 
 

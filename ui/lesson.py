@@ -622,8 +622,7 @@ def data_fit(state: MutableMapping[str, Any], problem: Any, data_key: str) -> An
     comparison = problem.compare(problem.optimum.weights, problem.optimum.bias)
     train_rows = problem.raw_train.n_rows
     if math.isnan(comparison.train_r2_closed_form):  # a target that does not vary: R² is undefined (sgdcore.compare)
-        lines: list[Line] = [("lesson.data.fit.train_undefined",
-                              {"rows": train_rows, "value": float(problem.raw_train.y[0])})]
+        lines: list[Line] = [("lesson.data.fit.train_undefined", {"rows": train_rows})]
     else:
         lines = [("lesson.data.fit.train", {"r2": comparison.train_r2_closed_form, "rows": train_rows})]
     if comparison.test_r2_closed_form is None:

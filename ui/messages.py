@@ -12,10 +12,10 @@ the labels the page shows. sgdcore's notices (what reading and cleaning did: row
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sgdcore.errors import ECHO_CHARACTERS, SGDCoreError
@@ -345,16 +345,16 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     return shown.rename(columns=labels("messages.summary"))
 
 
-def undefined_r2(problem: Any) -> str:
-    """Why the R² the Train page shows as "—" is undefined (sgdcore.compare's NaN), for the training and the test
-    rows: a target that does not vary on them; "" when both are defined."""
+def undefined_r2(comparison: Any, problem: Any) -> str:
+    """Why the R² the Train page shows as "—" is undefined (NaN in ``comparison``, an ``sgdcore.Comparison``): a
+    target that does not vary on the training or the test rows of ``problem``; "" when both are defined."""
     sentences = []
-    for name, data in (("train", problem.raw_train), ("test", problem.raw_test)):
-        if data is None or (data.n_rows >= 2 and np.ptp(data.y) > 0):
+    for name, r2, data in (("train", comparison.train_r2_closed_form, problem.raw_train),
+                           ("test", comparison.test_r2_closed_form, problem.raw_test)):
+        if r2 is None or not math.isnan(r2):
             continue
         if data.n_rows < 2:  # a test row alone (a training set has two at least)
             sentences.append(t("train.r2_undefined.test_one"))
         else:
-            sentences.append(t(f"train.r2_undefined.{name}", target=data.target_name, value=float(data.y[0])))
+            sentences.append(t(f"train.r2_undefined.{name}", target=data.target_name))
     return "".join([*sentences, t("train.r2_undefined.mse")]) if sentences else ""  # each sentence ends in its space
-
