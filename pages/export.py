@@ -57,20 +57,21 @@ if run is None or choice.problem is None:
 if not trained_on(run["key"], choice.key):
     show_error(t("export.other_data"))
     st.stop()
+# The run's data is the data in use (trained_on above): described in the page's language now, as its files are
 problem, progress, config = choice.problem, run["progress"], run["config"]
 # What the run's data was made from: a setting refused since (too many rows, a CSV too small) is not in it.
 made_from = ChainMap(choice.settings, state)
 run_settings = query_params(made_from)
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)
-st.caption(t("export.last_run", description=run["description"], message=outcome(progress, config)))
+st.caption(t("export.last_run", description=choice.description, message=outcome(progress, config)))
 st.dataframe(coefficients.rename(columns=labels("export.column")), hide_index=True)  # the file keeps its names
 
 left, middle, right = st.columns(3)
 left.download_button(t("export.coefficients_csv"), csv_file(coefficients), "coefficients.csv", "text/csv",
                      icon=":material/download:")
 left.download_button(t("export.coefficients_json"), coefficients_json(
-    comparison, description=run["description"], target=problem.raw_train.target_name, progress=progress),
+    comparison, description=choice.description, target=problem.raw_train.target_name, progress=progress),
     "coefficients.json", "application/json", icon=":material/download:")
 middle.download_button(t("export.epochs_csv"), csv_file(epoch_history_frame(progress)),
                        "history_epochs.csv", "text/csv", icon=":material/download:")
@@ -78,7 +79,7 @@ middle.download_button(t("export.steps_csv"),
                        csv_file(step_history_frame(progress, problem.names)), "history_steps.csv",
                        "text/csv", icon=":material/download:",
                        help=t("export.steps_help"))
-right.download_button(t("export.config_json"), config_json(config, run_settings, run["description"]), "config.json",
+right.download_button(t("export.config_json"), config_json(config, run_settings, choice.description), "config.json",
                       "application/json", icon=":material/download:")
 
 st.subheader(t("export.as_code"))

@@ -722,3 +722,13 @@ def test_the_export_page_writes_a_long_run_s_counts_as_the_train_page_does() -> 
     no_exceptions(at)
     assert any(caption.value.startswith("The last run: synthetic data, 1,000 rows")
                and "finished 20 epochs (16,000 steps)." in caption.value for caption in at.caption)
+
+
+def test_the_export_page_describes_the_last_run_s_data_in_the_page_s_language_after_a_switch() -> None:
+    at = app(lang="zh")
+    button(at, "训练").click().run()
+    at.sidebar.selectbox(key="lang").set_value("en").run()
+    open_page(at, "export")
+    no_exceptions(at)
+    (caption,) = [caption.value for caption in at.caption if caption.value.startswith("The last run:")]
+    assert caption.startswith("The last run: synthetic data, 1,000 rows") and "行" not in caption
