@@ -61,6 +61,8 @@ def test_chinese_uses_the_terms_of_d2l() -> None:
     chinese = "\n".join(catalogue("zh-CN").values())
     for term in ("学习率", "批量大小", "迭代周期", "小批量随机梯度下降", "动量", "发散", "条件数", "闭式解"):
         assert term in chinese, term
+    # One word for each idea: oscillation is 振荡 (the verdicts' and D2L's), never 震荡 (a shaking)
+    assert "震荡" not in chinese and "振荡" in chinese
 
 
 @pytest.mark.parametrize(("locale", "language"), [
