@@ -176,6 +176,23 @@ def test_a_file_with_a_delimiter_at_the_end_of_every_line_predicts_its_last_colu
     assert at.success[0].value.startswith("Using trailing.csv: 8 rows, 2 features (x1, x2) to predict y.")
 
 
+def test_an_excel_error_value_in_a_column_of_numbers_is_named_and_read_as_a_missing_value() -> None:
+    """One #DIV/0! made the column text, which the page offered to drop or one-hot encode: both lose it."""
+    content = rows_csv().decode().splitlines()
+    content[5] = "#DIV/0!," + content[5].split(",", 1)[1]  # line 6: data row 5's 'a'
+    at = upload(open_page(app(), "data"), "errors.csv", "\n".join(content).encode())
+    no_exceptions(at)
+    captions = [caption.value for caption in at.caption]
+    assert "'a' holds numbers but for 1 cell(s) that are not: '#DIV/0!' (line 6). They are read as missing values." \
+        in captions, captions
+    message = at.error[0].value
+    assert message.startswith("1 missing value(s) in 1 row(s), in 'a' (1). Under “Missing values”, choose"), message
+    assert "One-hot" not in message and "not numeric" not in message
+    choice(at, "keep_missing_").set_value("drop").run()
+    button(at, "Use this dataset").click().run()
+    assert at.success[0].value.startswith("Using errors.csv: 29 rows, 2 features (a, b)"), at.success[0].value
+
+
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
 def test_infinite_values_in_the_target_say_so_and_how_to_fix_them(monkeypatch, language: str) -> None:
     """Removing columns from the features cannot fix a target's infinite values: dropping those rows or choosing

@@ -1115,3 +1115,67 @@ def test_a_column_that_counts_the_rows_is_named_and_one_with_a_gap_or_a_missing_
     notices = dataset_from_frame(frame, "y", missing="mean").notices
     assert [n.fields["column"] for n in notices if n.kind == "row_numbers"] == ["Unnamed: 0"]
     assert "counts the rows (0, 1, …, 11)" in next(str(n) for n in notices if n.kind == "row_numbers")
+
+
+# A column of numbers with a few cells that are not numbers (Excel's error values, a dash)
+
+
+def _column_with(cells: dict[int, str], rows: int = 30, delimiter: str = ",", decimal: str = ".") -> bytes:
+    """x1, x2, y with the cells ``cells`` (row → value as written) of x2 in place of its numbers."""
+    lines = [delimiter.join(("x1", "x2", "y"))]
+    for i in range(rows):
+        x2 = cells.get(i, f"{(i * 37 % 17 - 8) / 7:.4f}".replace(".", decimal))
+        lines.append(delimiter.join((f"{i * 1.5:.1f}".replace(".", decimal), x2, f"{i % 7}")))
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("error_value", ["#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#NULL!", "-"])
+def test_a_column_of_numbers_with_an_excel_error_value_is_numbers_with_that_cell_missing(error_value: str) -> None:
+    table = read_table(_column_with({4: error_value}))
+    x2 = table.frame["x2"]
+    assert x2.dtype == np.float64 and x2.isna().tolist() == [i == 4 for i in range(30)]
+    if error_value != "#N/A":  # pandas reads #N/A as missing itself
+        (said,) = table.notices
+        assert said == (f"'x2' holds numbers but for 1 cell(s) that are not: {error_value!r} (line 6). They are read "
+                        "as missing values.")
+        assert said.kind == "not_numbers" and said.fields == {"column": "x2", "count": 1,
+                                                               "cells": [{"line": 6, "value": error_value}]}
+    # The missing-values choices apply, not the text columns' (dropping x2 or one-hot encoding 29 decimals)
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(table.frame, "y")
+    assert caught.value.problem == "missing_values" and caught.value.fields["counts"] == {"x2": 1}
+    assert dataset_from_frame(table.frame, "y", missing="drop").n_rows == 29
+    assert dataset_from_frame(table.frame, "y", missing="mean").feature_names == ("x1", "x2")
+
+
+def test_the_cells_that_are_not_numbers_are_named_with_their_lines_blank_lines_and_quoted_lines_counted() -> None:
+    raw = _column_with({8: "-", 11: " ", 20: "#DIV/0!"}).replace(b"\n4.5,", b'\n\n"4.5\n",', 1)
+    table = read_table(raw)
+    (said,) = table.notices
+    # Row 3 takes two lines, and a blank line comes before it: every row from there is two lines further down
+    assert said.fields["cells"] == [{"line": 12, "value": "-"}, {"line": 15, "value": " "},
+                                    {"line": 24, "value": "#DIV/0!"}]
+    assert table.frame["x2"].isna().sum() == 3
+
+
+def test_decimal_commas_with_an_error_value_are_read_by_the_file_s_way() -> None:
+    table = read_table(_column_with({2: "#VALUE!"}, delimiter=";", decimal=","))
+    assert table.frame["x2"].iloc[0] == pytest.approx(-8 / 7, abs=1e-4) and np.isnan(table.frame["x2"].iloc[2])
+    assert [notice.kind for notice in table.notices] == ["number_format", "number_format", "not_numbers"]
+
+
+@pytest.mark.parametrize("values", [
+    ["A", "B", "1", "2", "3"],  # categories, some numbered: more than a few words
+    ["Paris", "Lyon", "Rome", "Paris"], ["12 kg", "3 kg", "-"], ["1", "-"],
+])
+def test_text_with_some_numbers_or_marks_stays_text(values: list[str]) -> None:
+    raw = "a,b\n" + "".join(f'"{value}",{i}\n' for i, value in enumerate(values))
+    table = read_table(raw.encode())
+    assert table.frame["a"].tolist() == values and table.notices == ()
+
+
+def test_a_few_words_in_a_long_column_of_numbers_are_not_numbers_and_many_are_text() -> None:
+    few = read_table(_column_with({3: "none", 17: "n.a."}))
+    assert few.frame["x2"].isna().sum() == 2 and few.notices[0].fields["count"] == 2
+    many = read_table(_column_with({i: "none" for i in range(0, 30, 5)}))  # a fifth of the column: words
+    assert many.frame["x2"].dtype != np.float64 and many.notices == ()

@@ -300,6 +300,9 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                "value": f["value"], "hundredth": f["value"] / 100},
     "negatives_in_parentheses": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),
                                            "value": f["value"]},
+    "not_numbers": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
+        [t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"]) for cell in f["cells"]], f["count"],
+        len(f["cells"]))},
     "empty_columns": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     # Text columns
     "text_dropped": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},

@@ -14,10 +14,11 @@ from sgdcore.errors import echo
 from sgdcore.io.columns import counted, quoted
 
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
+LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
 
 KINDS = (
     "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "currency_sign",
-    "percent_sign", "negatives_in_parentheses", "empty_columns",
+    "percent_sign", "negatives_in_parentheses", "not_numbers", "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
@@ -84,6 +85,17 @@ def negatives_in_parentheses(column: str, example: str, value: float) -> Notice:
     text = (f"Read the values of {quoted([column])} in parentheses as negative numbers, as accounting formats write "
             f"them: {echo(example)} is {value:,}.")
     return Notice(text, "negatives_in_parentheses", column=str(column), example=example, value=value)
+
+
+def not_numbers(column: str, count: int, cells: Sequence[tuple[int, str]]) -> Notice:
+    """The text column ``column`` holds numbers but for ``count`` cells, read as missing values: the first of them,
+    ``cells``, as ``(line, value as written)``."""
+    listed = ", ".join(f"{echo(value)} (line {line:,})" for line, value in cells)
+    more = f", … and {count - len(cells)} more" if count > len(cells) else ""
+    text = (f"{echo(str(column))} holds numbers but for {count} cell(s) that are not: {listed}{more}. They are read "
+            "as missing values.")
+    return Notice(text, "not_numbers", column=str(column), count=count,
+                  cells=[{"line": int(line), "value": str(value)} for line, value in cells])
 
 
 def empty_columns(columns: Sequence[object]) -> Notice:

@@ -24,6 +24,10 @@ pandas reads ``28.779`` as 28.779, a number, and a European spreadsheet means 28
 columns write their decimals with a comma, :func:`whole_numbers_with_points` reads such a column again, from its
 text: every value an integer, some with ``.`` between groups of three digits. In a file with no decimal comma
 ``28.779`` stays 28.779, as pandas reads it.
+
+A column of numbers may hold a few cells that are not numbers: a spreadsheet's error values (``#DIV/0!``,
+``#N/A``), a dash for "none", a word. :func:`numbers_but_for` finds them, and reads the rest of the column as
+:func:`as_numbers` would.
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ NUMBER_CHARACTERS = re.compile(r"[+-]?[\d., ]+(?:[eE][+-]?\d+)?")
 SAMPLE_VALUES = 1000
 CURRENCY_SIGNS = "€$£¥￥"  # read as numbers when every value of a column carries the same one (￥: full-width yen)
 IN_PARENTHESES = r"^\(([^()+-][^()]*)\)$"  # (5.00), ($5.00), (5,00 €): a negative, with no sign inside
+# What Excel writes in a cell whose formula fails, and exports as it shows it
+EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+# A column of numbers may hold words in place of a few (at most this share of its values): "none", "n.a.", "?"
+STRAY_WORDS_SHARE = 0.1
 
 
 def number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
@@ -111,8 +120,9 @@ def _sign_left_out(text: pd.Series, sign: str) -> tuple[pd.Series, pd.Series]:
 
 def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str], str, object] | None:
     """The column read as float64 numbers, its ``(thousands, decimal)`` separators (``""`` for one that no value
-    holds), the currency or percent sign left out of every value (``""`` for none) and the index of the first value
-    written in parentheses, read as a negative (None for none); ``None`` if it is text.
+    holds, but the decimal separator of a column with no sign and no parentheses, which says how it is read), the
+    currency or percent sign left out of every value (``""`` for none) and the index of the first value written in
+    parentheses, read as a negative (None for none); ``None`` if it is text.
 
     A percent sign is left out and the number kept as written: ``7.0%`` is 7.0, not 0.07.
 
@@ -130,12 +140,43 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
     for thousands, decimal in _formats(delimiter, sign):
         if not _fits(text, thousands, decimal).all():
             continue
-        # With a sign or parentheses, only the separators the values hold: "$5" and "(5)" say nothing of a decimal
-        # comma (without either, pandas read the column as text for its separators)
+        # Only the separators the values hold: "$5" and "(5)" say nothing of a decimal comma, nor "−0.5" (with a
+        # minus sign, or a cell that is not a number, pandas read it as text) of a thousands separator. A column with
+        # neither sign nor parentheses keeps its decimal separator, which decides how it is written (1234,5).
         held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
-                     for mark in (thousands, decimal)) if sign or in_parentheses is not None else (thousands, decimal)
+                     for mark in (thousands, decimal))
+        if not sign and in_parentheses is None:
+            held = (held[0], decimal)
         return _numbers(series, text, thousands, decimal), held, sign, in_parentheses
     return None
+
+
+def numbers_but_for(series: pd.Series, delimiter: str) -> tuple[
+        tuple[pd.Series, tuple[str, str], str, object], pd.Series] | None:
+    """A column pandas read as text for a few cells that are not numbers: what :func:`as_numbers` makes of the
+    column with those cells missing (NaN), and the cells, as written (by index); ``None`` if it is not so.
+
+    A cell is not a number if it is one of Excel's error values (:data:`EXCEL_ERRORS`) or holds no digit (``-``,
+    ``?``, ``none``, a space). The column is one of numbers but for them when every other value is a number (at
+    least two of them), written one way, and they are Excel's error values or marks without a letter, however many,
+    or hold words but are at most :data:`STRAY_WORDS_SHARE` of the values: a column of words and a few numbers is
+    text.
+    """
+    present = series.dropna()
+    if len(present) == 0 or not all(isinstance(value, str) for value in present.iloc[:SAMPLE_VALUES]):
+        return None
+    text = present.astype(str).str.strip()
+    stray = text.isin(EXCEL_ERRORS) | ~text.str.contains(r"\d", regex=True)
+    if not stray.any() or (~stray).sum() < 2:
+        return None
+    words = text[stray & ~text.isin(EXCEL_ERRORS) & text.str.contains(r"[^\W\d_]", regex=True)]
+    if len(words) > STRAY_WORDS_SHARE * len(text):
+        return None
+    stray_index = present.index[stray.to_numpy()]
+    read = as_numbers(series.drop(stray_index).reindex(series.index), delimiter)
+    if read is None:
+        return None
+    return read, present[stray_index]
 
 
 def ways_of_writing(series: pd.Series, delimiter: str) -> tuple[tuple[tuple[str, str], ...], str, object] | None:

@@ -6,7 +6,8 @@ lines the delimiter; a line may end in a line feed or in a
 carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
 whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
 written with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal
-commas, ``28.779`` is 28779. Every problem is a
+commas, ``28.779`` is 28779. A column of numbers but for a few cells that are not (Excel's ``#DIV/0!``, a dash) is
+read as numbers with those cells missing, and a notice names them with their lines. Every problem is a
 :class:`~sgdcore.errors.DataError` that names the line and says what to fix.
 """
 
@@ -30,7 +31,7 @@ import pandas as pd
 from sgdcore.errors import DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import column_kind, quoted
-from sgdcore.io.numbers import as_numbers, whole_numbers_with_points
+from sgdcore.io.numbers import as_numbers, numbers_but_for, whole_numbers_with_points
 
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -124,11 +125,14 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             f"The file has a header row ({quoted(frame.columns)}) but no data rows: add at least two rows "
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
-    number_formats, signs, negatives = _read_written_numbers(frame, delimiter)
+    number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),)}.get(encoding, ())
+    # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
+    # writes numbers (1234.5), read as text for a cell that is not a number
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
-                     if name not in signs and name not in negatives)  # theirs show how the numbers are written
+                     if name not in signs and name not in negatives and separators != ("", "."))
+    notices += _strays_notices(strays, content, encoding, delimiter)
     notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
                      for name, (sign, example) in signs.items())
     notices += tuple(notice.negatives_in_parentheses(name, example, value)
@@ -177,15 +181,18 @@ def _leave_out_empty(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> tuple[
-        dict[str, tuple[str, str]], dict[str, tuple[str, str]], dict[str, tuple[str, float]]]:
+        dict[str, tuple[str, str]], dict[str, tuple[str, str]], dict[str, tuple[str, float]], dict[str, pd.Series]]:
     """Replace, in place, each text column that holds numbers with thousands separators or decimal commas, with a
-    currency or percent sign, or with negatives in parentheses; return their separators, the sign of those that had
-    one with their first value as written, and the first value written in parentheses of those with some, with the
-    number it is read as."""
-    formats, signs, negatives = {}, {}, {}
+    currency or percent sign, or with negatives in parentheses, or numbers but for a few cells (which become
+    missing values); return their separators, the sign of those that had one with their first value as written,
+    the first value written in parentheses of those with some, with the number it is read as, and the cells that
+    are not numbers, as written, by column."""
+    formats, signs, negatives, strays = {}, {}, {}, {}
     for name in frame.columns:
         if column_kind(frame[name]) == "text":
             read = as_numbers(frame[name], delimiter)
+            if read is None and (found := numbers_but_for(frame[name], delimiter)) is not None:
+                read, strays[name] = found
             if read is not None:
                 written = frame[name]
                 example = str(written[written.notna()].iloc[0]).strip()
@@ -194,7 +201,34 @@ def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> tuple[
                     signs[name] = (sign, example)
                 if in_parentheses is not None:
                     negatives[name] = (str(written[in_parentheses]).strip(), float(frame[name][in_parentheses]))
-    return formats, signs, negatives
+    return formats, signs, negatives, strays
+
+
+def _strays_notices(strays: dict[str, pd.Series], content: bytes | Path, encoding: str,
+                    delimiter: str) -> tuple[str, ...]:
+    """A notice for each column read as numbers but for a few cells, read as missing values: the first of them
+    (:data:`notice.LISTED_CELLS`) with their lines in the file."""
+    if not strays:
+        return ()
+    shown = {name: cells.iloc[:notice.LISTED_CELLS] for name, cells in strays.items()}
+    lines = _lines_of_rows(content, encoding, delimiter, {int(row) for cells in shown.values() for row in cells.index})
+    return tuple(notice.not_numbers(name, len(strays[name]), [(lines[int(row)], str(value)) for row, value in
+                                                             cells.items()]) for name, cells in shown.items())
+
+
+def _lines_of_rows(content: bytes | Path, encoding: str, delimiter: str, rows: set[int]) -> dict[int, int]:
+    """The line of the file (1 = the first) on which each data row in ``rows`` (0-based, as pandas numbers them)
+    ends, counted as pandas counts them: blank lines skipped, a quoted value over several lines one row."""
+    source = io.BytesIO(content) if isinstance(content, bytes) else content.open("rb")
+    found, last = {}, max(rows, default=-1)
+    with io.TextIOWrapper(source, encoding=encoding, newline="") as text:
+        reader = csv.reader(text, delimiter=delimiter)
+        records = (row for row in reader if row)  # csv gives a blank line as [], pandas skips it
+        next(records, None)  # the header
+        for number, _ in zip(range(last + 1), records, strict=False):
+            if number in rows:
+                found[number] = reader.line_num
+    return found
 
 
 def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding: str, delimiter: str,
