@@ -193,6 +193,17 @@ def test_an_excel_error_value_in_a_column_of_numbers_is_named_and_read_as_a_miss
     assert at.success[0].value.startswith("Using errors.csv: 29 rows, 2 features (a, b)"), at.success[0].value
 
 
+def test_excel_s_sep_line_is_read_as_excel_reads_it() -> None:
+    content = b"sep=;\n" + rows_csv().replace(b",", b";").replace(b".", b",")
+    at = upload(open_page(app(), "data"), "excel.csv", content)
+    no_exceptions(at)
+    assert not at.error, at.error[0].value
+    captions = [caption.value for caption in at.caption]
+    assert "Read the first line, 'sep=;', as Excel does: it names the delimiter (';'), and is not a row of the table." \
+        in captions, captions
+    assert any(caption.startswith("**excel.csv**: 30 rows × 3 columns, semicolon-separated") for caption in captions)
+
+
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
 def test_infinite_values_in_the_target_say_so_and_how_to_fix_them(monkeypatch, language: str) -> None:
     """Removing columns from the features cannot fix a target's infinite values: dropping those rows or choosing

@@ -1179,3 +1179,30 @@ def test_a_few_words_in_a_long_column_of_numbers_are_not_numbers_and_many_are_te
     assert few.frame["x2"].isna().sum() == 2 and few.notices[0].fields["count"] == 2
     many = read_table(_column_with({i: "none" for i in range(0, 30, 5)}))  # a fifth of the column: words
     assert many.frame["x2"].dtype != np.float64 and many.notices == ()
+
+
+# Lines above the header: Excel's "sep=;"
+
+
+@pytest.mark.parametrize(("first", "delimiter"), [("sep=;", ";"), ("SEP=,", ","), ('"sep=|"', "|"), ("sep=\t", "\t")])
+def test_excel_s_sep_line_names_the_delimiter_and_is_not_a_row(first: str, delimiter: str) -> None:
+    rows = [["x", "z", "y"], ["-0,6518", "-0,3437", "0,0401"], ["1,6637", "-1,4843", "5,8117"],
+            ["0,6591", "0,9852", "1,3331"]]
+    if delimiter == ",":
+        rows = [[value.replace(",", ".") for value in row] for row in rows]
+    lines = [first, *(delimiter.join(row) for row in rows)]
+    table = read_table(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    assert table.delimiter == delimiter and list(table.frame.columns) == ["x", "z", "y"]
+    assert table.frame["y"].tolist() == ([0.0401, 5.8117, 1.3331])
+    said = table.notices[0]
+    assert said.kind == "sep_line" and said.fields == {"delimiter": delimiter}
+    assert said == (f"Read the first line, {'sep=' + delimiter!r}, as Excel does: it names the delimiter "
+                    f"({delimiter!r}), and is not a row of the table.")
+
+
+def test_below_a_sep_line_lines_are_counted_from_the_file_s_first() -> None:
+    with pytest.raises(DataError) as caught:
+        read_table(b"sep=;\nx;y\n1;2\n3;4;5\n")
+    assert caught.value.fields["line"] == 4 and caught.value.fields["header_fields"] == 2
+    table = read_table(b"sep=;\nx;y\n1;2\n-;4\n3;5\n")
+    assert table.notices[-1].fields["cells"] == [{"line": 4, "value": "-"}]

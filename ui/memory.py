@@ -205,7 +205,7 @@ def upload_peak(content: bytes) -> int:
     the fields of its header) and the bytes of its text, each at the cost of its column's kind (numbers, text, or
     text mixed with empty fields or numbers), read at places spread over the file; an estimate, whose error the
     budget's margin covers."""
-    header, *_ = content[:UPLOAD_HEADER_BYTES].splitlines() or [b""]
+    header = _header_line(content[:UPLOAD_HEADER_BYTES].splitlines())
     delimiter = max((b",", b";", b"\t", b"|"), key=header.count)
     counted = _spread(content, UPLOAD_COUNT_BYTES)
     newlines = sum(part.count(b"\n") for part in counted)
@@ -229,6 +229,13 @@ def upload_peak(content: bytes) -> int:
         per_text_byte = PARSE_BYTES_PER_MIXED_TEXT_BYTE if mixed else PARSE_BYTES_PER_TEXT_BYTE
         text_share += per_text_byte * sum(map(len, text)) / sampled_bytes
     return int(per_value * rows + text_share * len(content))
+
+
+def _header_line(lines: list[bytes]) -> bytes:
+    """The header among a file's first lines: the first with a delimiter that is not Excel's ``sep=;`` line, as
+    sgdcore.io.reading skips that line and the title lines above a header; the first line if none is."""
+    return next((line for line in lines if any(mark in line for mark in (b",", b";", b"\t", b"|"))
+                 and not line.lstrip(b'\xef\xbb\xbf"').lower().startswith(b"sep=")), lines[0] if lines else b"")
 
 
 def _mixed(fields: tuple[bytes, ...], texts: int) -> bool:

@@ -290,6 +290,7 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "chinese": lambda f: {},
     "files_not_utf8": lambda f: {"encoding": t(f"messages.encoding.{ENCODING_KEYS[f['encoding']]}"),
                                  "files": names(f["files"])},
+    "sep_line": lambda f: {"line": echo(f"sep={f['delimiter']}"), "delimiter": echo(f["delimiter"])},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},
     "thousands_points": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),

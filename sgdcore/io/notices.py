@@ -17,7 +17,8 @@ ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N 
 LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "files_not_utf8", "number_format", "thousands_points", "currency_sign",
+    "latin1", "windows1252", "chinese", "files_not_utf8", "sep_line", "number_format", "thousands_points",
+    "currency_sign",
     "percent_sign", "negatives_in_parentheses", "not_numbers", "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
@@ -50,6 +51,12 @@ def files_not_utf8(encoding: str, files: Sequence[str]) -> Notice:
     """The data files ``files`` were read in ``encoding`` (a key of :data:`ENCODING_NAMES`), not being UTF-8."""
     return Notice(f"Read as {ENCODING_NAMES[encoding]}, not UTF-8: {quoted(files)}.", "files_not_utf8",
                   encoding=encoding, files=[str(name) for name in files])
+
+
+def sep_line(delimiter: str) -> Notice:
+    """The file's first line, ``sep=;`` as Excel writes it, named its delimiter: it was read so, and skipped."""
+    return Notice(f"Read the first line, {echo('sep=' + delimiter)}, as Excel does: it names the delimiter "
+                  f"({echo(delimiter)}), and is not a row of the table.", "sep_line", delimiter=delimiter)
 
 
 def number_format(column: str, thousands: str, decimal: str) -> Notice:

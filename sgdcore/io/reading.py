@@ -114,11 +114,12 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
         )
     _check_text(head)
     encoding = _detect_encoding(content, head)
-    sample = head.decode(encoding, errors="replace")
-    delimiter = _detect_delimiter(sample)
+    skip, delimiter, above = _above_header(head.decode(encoding, errors="replace"))
+    sample = _after_lines(head.decode(encoding, errors="replace"), skip)
+    delimiter = delimiter or _detect_delimiter(sample)
     _check_full_width(sample, delimiter)
     _check_header(_header(sample, delimiter))
-    frame = _parse(content, encoding, delimiter)
+    frame = _parse(content, encoding, delimiter, skip)
     frame.columns = [str(column).strip() for column in frame.columns]
     if len(frame) == 0:
         raise DataError(
@@ -128,16 +129,17 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),)}.get(encoding, ())
+    notices += above
     # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
     # writes numbers (1234.5), read as text for a cell that is not a number
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
                      if name not in signs and name not in negatives and separators != ("", "."))
-    notices += _strays_notices(strays, content, encoding, delimiter)
+    notices += _strays_notices(strays, content, encoding, delimiter, skip)
     notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
                      for name, (sign, example) in signs.items())
     notices += tuple(notice.negatives_in_parentheses(name, example, value)
                      for name, (example, value) in negatives.items())
-    notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats)
+    notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats, skip)
     frame, empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
     notices += (notice.empty_columns(empty),) if empty else ()
     return Table(frame, name or default_name, encoding, delimiter, notices, number_formats)
@@ -204,35 +206,39 @@ def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> tuple[
     return formats, signs, negatives, strays
 
 
-def _strays_notices(strays: dict[str, pd.Series], content: bytes | Path, encoding: str,
-                    delimiter: str) -> tuple[str, ...]:
+def _strays_notices(strays: dict[str, pd.Series], content: bytes | Path, encoding: str, delimiter: str,
+                    skip: int) -> tuple[str, ...]:
     """A notice for each column read as numbers but for a few cells, read as missing values: the first of them
     (:data:`notice.LISTED_CELLS`) with their lines in the file."""
     if not strays:
         return ()
     shown = {name: cells.iloc[:notice.LISTED_CELLS] for name, cells in strays.items()}
-    lines = _lines_of_rows(content, encoding, delimiter, {int(row) for cells in shown.values() for row in cells.index})
+    lines = _lines_of_rows(content, encoding, delimiter, skip,
+                           {int(row) for cells in shown.values() for row in cells.index})
     return tuple(notice.not_numbers(name, len(strays[name]), [(lines[int(row)], str(value)) for row, value in
                                                              cells.items()]) for name, cells in shown.items())
 
 
-def _lines_of_rows(content: bytes | Path, encoding: str, delimiter: str, rows: set[int]) -> dict[int, int]:
+def _lines_of_rows(content: bytes | Path, encoding: str, delimiter: str, skip: int, rows: set[int]) -> dict[int, int]:
     """The line of the file (1 = the first) on which each data row in ``rows`` (0-based, as pandas numbers them)
-    ends, counted as pandas counts them: blank lines skipped, a quoted value over several lines one row."""
+    ends, counted as pandas counts them: the ``skip`` lines above the header left out, blank lines skipped, a quoted
+    value over several lines one row."""
     source = io.BytesIO(content) if isinstance(content, bytes) else content.open("rb")
     found, last = {}, max(rows, default=-1)
     with io.TextIOWrapper(source, encoding=encoding, newline="") as text:
+        for _ in range(skip):
+            text.readline()
         reader = csv.reader(text, delimiter=delimiter)
         records = (row for row in reader if row)  # csv gives a blank line as [], pandas skips it
         next(records, None)  # the header
         for number, _ in zip(range(last + 1), records, strict=False):
             if number in rows:
-                found[number] = reader.line_num
+                found[number] = skip + reader.line_num
     return found
 
 
 def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding: str, delimiter: str,
-                           number_formats: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+                           number_formats: dict[str, tuple[str, str]], skip: int) -> tuple[str, ...]:
     """In a file whose decimals are written with a comma, replace, in place, each column pandas read as decimals
     that holds whole numbers with points between thousands (``28.779``); add it to ``number_formats`` as
     ``(".", "")``, and return a notice for each.
@@ -248,7 +254,7 @@ def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding:
     source = io.BytesIO(content) if isinstance(content, bytes) else content
     # Their text, read again: pandas kept only the numbers (28.779, and 1.2 for "1.200")
     written = pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None,
-                          usecols=floats, dtype=str)
+                          usecols=floats, dtype=str, skiprows=skip)
     notices = []
     for position, raw in zip(floats, written.columns, strict=True):
         read = whole_numbers_with_points(written[raw])
@@ -412,6 +418,29 @@ def _is_utf8(content: bytes | Path) -> bool:
     return True
 
 
+# Excel's first line naming the delimiter ("sep=;"), which it writes and reads (and does not show) but pandas does not
+_SEP_LINE = re.compile(r'"?sep=(.)"?[ \t]*', re.IGNORECASE)
+# A line's end, as pandas' parser sees one: a line feed, a carriage return and a line feed, or a carriage return alone
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _above_header(sample: str) -> tuple[int, str | None, tuple[str, ...]]:
+    """How many lines come above the header, the delimiter they name (None if they name none), and a notice of them.
+
+    Excel's ``sep=;`` line names the file's delimiter: Excel reads it so, and it is not a row.
+    """
+    first = _LINE_END.split(sample.removeprefix("\ufeff"), maxsplit=1)[0]
+    named = _SEP_LINE.fullmatch(first)
+    if named and named[1] in DELIMITERS:
+        return 1, named[1], (notice.sep_line(named[1]),)
+    return 0, None, ()
+
+
+def _after_lines(sample: str, skip: int) -> str:
+    """The sample without its first ``skip`` lines."""
+    return _LINE_END.split(sample, maxsplit=skip)[-1] if skip else sample
+
+
 def _detect_delimiter(sample: str) -> str:
     """The delimiter ``csv.Sniffer`` finds, if it splits every line into the same number (> 1) of fields.
 
@@ -466,7 +495,7 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def _parse(content: bytes | Path, encoding: str, delimiter: str) -> pd.DataFrame:
+def _parse(content: bytes | Path, encoding: str, delimiter: str, skip: int = 0) -> pd.DataFrame:
     """Parse with pandas' C engine, straight from the bytes in memory or from the file.
 
     Why not ``engine="pyarrow"``: ``benchmarks/bench_csv.py`` (1,000,000 × 20 floats, 2 CPUs) found it up to
@@ -481,10 +510,11 @@ def _parse(content: bytes | Path, encoding: str, delimiter: str) -> pd.DataFrame
             # compression=None: a path ending in .gz is read as the bytes it holds, as an upload is, not unpacked
             # behind the back of the encoding and delimiter detection.
             source = io.BytesIO(content) if isinstance(content, bytes) else content
-            return pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None)
+            return pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None,
+                               skiprows=skip)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raw = content if isinstance(content, bytes) else content.read_bytes()
-            raise _parse_error(raw, encoding, delimiter, str(error)) from None
+            raise _parse_error(raw, encoding, delimiter, str(error), skip) from None
         except pd.errors.EmptyDataError:  # e.g. a lone carriage return before the first line
             raise DataError(
                 "Cannot find the header row: the file's first line should name its columns, e.g. x1,x2,y, "
@@ -492,19 +522,20 @@ def _parse(content: bytes | Path, encoding: str, delimiter: str) -> pd.DataFrame
             ) from None
 
 
-def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str) -> DataError:
-    """Say which line is wrong and how, in the user's terms rather than the tokenizer's."""
+def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str, skip: int = 0) -> DataError:
+    """Say which line is wrong and how, in the user's terms rather than the tokenizer's (its lines counted from the
+    file's first, the ``skip`` lines above the header among them)."""
     delimiter_name = DELIMITER_NAMES[delimiter]
     fix = (
         f"Check that line for an extra {delimiter_name} (values that contain a {delimiter_name} must be "
         'in double quotes "like, this"), then try again.'
     )
-    header_width = len(_header(_head(raw).decode(encoding, errors="replace"), delimiter))
+    header_width = len(_header(_after_lines(_head(raw).decode(encoding, errors="replace"), skip), delimiter))
     too_many = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", reason)
     if too_many:
         line, fields = int(too_many[2]), int(too_many[3])
     elif "Length of header" in reason:  # the first data row is the long one
-        line, fields = _first_long_line(raw, encoding, delimiter, header_width)
+        line, fields = _first_long_line(raw, encoding, delimiter, header_width, skip)
     else:
         unclosed = re.search(r"EOF inside string starting at row (\d+)", reason)
         if unclosed:
@@ -523,12 +554,15 @@ def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str) -> Data
     )
 
 
-def _first_long_line(raw: bytes, encoding: str, delimiter: str, width: int) -> tuple[int, int]:
-    """The line number and field count of the first row with more than ``width`` fields."""
+def _first_long_line(raw: bytes, encoding: str, delimiter: str, width: int, skip: int = 0) -> tuple[int, int]:
+    """The line number and field count of the first row with more than ``width`` fields, below the ``skip`` lines
+    above the header."""
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
+    for _ in range(skip):
+        text.readline()
     reader = csv.reader(text, delimiter=delimiter)
     for row in reader:
         if len(row) > width:
-            return reader.line_num, len(row)
-    return reader.line_num, width
+            return skip + reader.line_num, len(row)
+    return skip + reader.line_num, width
 
