@@ -199,6 +199,8 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "duplicate_columns": lambda f: {"columns": _times(f["counts"])},
     "ragged_row": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "line": f["line"], "fields": f["fields"],
                              "header_fields": f["header_fields"]},
+    "header_below": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "line": f["line"], "fields": f["fields"],
+                               "header_line": f["header_line"], "header_fields": f["header_fields"]},
     "unclosed_quote": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "line": f["line"]},
     "unreadable": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "reason": short(f["reason"], 200)},
     # Choosing the target and the features
@@ -290,6 +292,8 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "chinese": lambda f: {},
     "files_not_utf8": lambda f: {"encoding": t(f"messages.encoding.{ENCODING_KEYS[f['encoding']]}"),
                                  "files": names(f["files"])},
+    "title_lines": lambda f: {"lines": f["lines"], "header_line": f["header_line"], "titles": listed(
+        [echo(title) for title in f["titles"]], len(f["titles"]), 3)},
     "sep_line": lambda f: {"line": echo(f"sep={f['delimiter']}"), "delimiter": echo(f["delimiter"])},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},

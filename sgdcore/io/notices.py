@@ -14,12 +14,12 @@ from sgdcore.errors import echo
 from sgdcore.io.columns import counted, quoted
 
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
+TITLES_LISTED = 3  # title lines a notice quotes before "… and N more"
 LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "files_not_utf8", "sep_line", "number_format", "thousands_points",
-    "currency_sign",
-    "percent_sign", "negatives_in_parentheses", "not_numbers", "empty_columns",
+    "latin1", "windows1252", "chinese", "files_not_utf8", "sep_line", "title_lines", "number_format",
+    "thousands_points", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers", "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
@@ -57,6 +57,15 @@ def sep_line(delimiter: str) -> Notice:
     """The file's first line, ``sep=;`` as Excel writes it, named its delimiter: it was read so, and skipped."""
     return Notice(f"Read the first line, {echo('sep=' + delimiter)}, as Excel does: it names the delimiter "
                   f"({echo(delimiter)}), and is not a row of the table.", "sep_line", delimiter=delimiter)
+
+
+def title_lines(lines: int, header_line: int, titles: Sequence[str]) -> Notice:
+    """The ``lines`` lines above the header, on line ``header_line``, were skipped: the ``titles`` they hold (blank
+    lines aside) hold no delimiter, and the lines below all have the header's fields."""
+    titles = [str(title) for title in titles]
+    return Notice(f"Skipped the {lines} line(s) above the header, which is on line {header_line:,}: they hold no "
+                  f"delimiter, like a title: {quoted(titles, limit=TITLES_LISTED)}.", "title_lines",
+                  lines=lines, header_line=header_line, titles=titles)
 
 
 def number_format(column: str, thousands: str, decimal: str) -> Notice:

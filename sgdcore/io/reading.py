@@ -427,13 +427,35 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 def _above_header(sample: str) -> tuple[int, str | None, tuple[str, ...]]:
     """How many lines come above the header, the delimiter they name (None if they name none), and a notice of them.
 
-    Excel's ``sep=;`` line names the file's delimiter: Excel reads it so, and it is not a row.
+    Excel's ``sep=;`` line names the file's delimiter: Excel reads it so, and it is not a row. Title lines (a report's
+    name, the date it was made, blank lines) are above the header when they hold no delimiter nor quote, and every
+    line below them has the same number of fields, two or more, the first not all numbers: then nothing else could
+    be the header. Any other first line is the header, and a row longer than it an error (:func:`_parse_error`).
     """
-    first = _LINE_END.split(sample.removeprefix("\ufeff"), maxsplit=1)[0]
-    named = _SEP_LINE.fullmatch(first)
+    lines = _LINE_END.split(sample.removeprefix("\ufeff"))
+    named = _SEP_LINE.fullmatch(lines[0])
     if named and named[1] in DELIMITERS:
         return 1, named[1], (notice.sep_line(named[1]),)
-    return 0, None, ()
+    titles = next((number for number, line in enumerate(lines)
+                   if line.strip() and any(mark in line for mark in DELIMITERS + '"')), 0)
+    if not any(line.strip() for line in lines[:titles]):
+        return 0, None, ()  # no title (blank lines alone pandas skips)
+    below = _after_lines(sample, titles)
+    delimiter = _detect_delimiter(below)
+    widths = {len(row) for row in csv.reader(io.StringIO(below, newline=""), delimiter=delimiter) if row}
+    header = _header(below, delimiter)
+    if len(widths) != 1 or len(header) < 2 or all(_is_number(name) for name in header):
+        return 0, None, ()
+    said = [line.strip() for line in lines[:titles] if line.strip()]
+    return titles, None, (notice.title_lines(titles, titles + 1, said),)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _after_lines(sample: str, skip: int) -> str:
@@ -547,11 +569,33 @@ def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str, skip: i
             )
         return DataError(f"Cannot read the file as {delimiter_name}-separated values: {reason.strip()}. {fix}",
                          "unreadable", reason=reason.strip(), delimiter=delimiter)
+    header_line = _header_below(raw, encoding, delimiter, skip, line, fields)
+    if header_line is not None:
+        return DataError(
+            f"Cannot read the file as {delimiter_name}-separated values: line {header_line}, read as the header, has "
+            f"{header_width} field(s), but line {line} and the lines below it have {fields}. If line {line} is the "
+            "header, delete the lines above it (a title, say), then try again.", "header_below", line=line,
+            fields=fields, header_line=header_line, header_fields=header_width, delimiter=delimiter,
+        )
     return DataError(
         f"Cannot read the file as {delimiter_name}-separated values: line {line} has {fields} fields, "
         f"the header has {header_width}. {fix}",
         "ragged_row", line=line, fields=fields, header_fields=header_width, delimiter=delimiter,
     )
+
+
+def _header_below(raw: bytes, encoding: str, delimiter: str, skip: int, line: int, fields: int) -> int | None:
+    """The line read as the header, if line ``line``, longer than it, looks like the header of the table below it:
+    not all numbers, and the next lines (two at least, as far as the first ~64 KB go) have its ``fields`` fields
+    each; else None."""
+    sample = _after_lines(_head(raw).decode(encoding, errors="replace"), skip)
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    records = [(skip + reader.line_num, row) for row in reader if row]
+    below = next((index for index, (number, _) in enumerate(records) if number == line), None)
+    if below is None or all(_is_number(name) for name in records[below][1]):
+        return None
+    rest = [row for _, row in records[below + 1:]]
+    return records[0][0] if len(rest) >= 2 and all(len(row) == fields for row in rest) else None
 
 
 def _first_long_line(raw: bytes, encoding: str, delimiter: str, width: int, skip: int = 0) -> tuple[int, int]:
