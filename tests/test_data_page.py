@@ -215,6 +215,16 @@ def test_title_lines_above_the_header_are_skipped_and_said() -> None:
     assert said in captions, captions
 
 
+def test_long_identifiers_are_said_to_differ_and_to_be_too_long_for_decimals() -> None:
+    content = "id,x,y\n" + "".join(f"{12345678901234567890 + i},{i * 0.37 % 1:.3f},{i % 5}\n" for i in range(30))
+    at = upload(open_page(app(), "data"), "ids.csv", content.encode())
+    no_exceptions(at)
+    message = at.error[0].value
+    said = "The feature column(s) 'id' hold different whole numbers too long for a decimal number"
+    assert message.startswith(said), message
+    assert "same value in every row" not in message and "remove them from the “Feature columns”" in message
+
+
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
 def test_infinite_values_in_the_target_say_so_and_how_to_fix_them(monkeypatch, language: str) -> None:
     """Removing columns from the features cannot fix a target's infinite values: dropping those rows or choosing
@@ -279,6 +289,8 @@ SAMPLE_FIELDS = {
     "missing_values": {"counts": {f"a{i}": i for i in range(1, 11)} | {"y": 1}, "rows": 12_345, "target": "y"},
     "infinite_values": {"counts": {"b": 3}, "rows": 3}, "no_values": {"column": "a"}, "not_finite": {"count": 12_345},
     "too_few_rows": {"rows": 1, "dropped": 12_345}, "constant_features": {"columns": ["a"]},
+    "indistinct_numbers": {"columns": ["a"], "smallest": "12345678901234567890", "largest": "12345678901234567919",
+                           "as_float": 1.2345678901234567e19, "digits": 20},
     "too_many_features": {"rows": 3, "features": 12_345}, "too_large": {"largest": 1.5e300},
     "dependent_features": {"columns": ["b", "c"], "depends_on": {"b": ["a"], "c": ["a", "d"]}, "copies": ["b"]},
 }

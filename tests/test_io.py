@@ -1247,3 +1247,24 @@ def test_a_title_with_a_delimiter_is_not_skipped_but_the_message_names_the_heade
     with pytest.raises(DataError) as caught:  # a long row among rows of the header's width: an extra comma
         read_table(b"x,y\n1,2\n3,4,5\n6,7\n")
     assert caught.value.problem == "ragged_row"
+
+
+# Whole numbers too long for a float64
+
+
+def test_long_identifiers_that_differ_are_not_called_the_same_value_in_every_row() -> None:
+    raw = "id,x,y\n" + "".join(f"{12345678901234567890 + i},{i * 0.37 % 1:.3f},{i % 5}\n" for i in range(30))
+    table = read_table(raw.encode())
+    assert column_summary(table.frame).set_index("column").loc["id", "unique"] == 30
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(table.frame, "y")
+    assert caught.value.problem == "indistinct_numbers" and caught.value.fields["columns"] == ["id"]
+    assert str(caught.value) == (
+        "The feature column(s) 'id' hold different whole numbers too long for a decimal number (a float64, of 15 to 17 "
+        "significant digits) to tell apart: 12345678901234567890 and 12345678901234567919, of 20 digits, are both "
+        "1.2345678901234567e+19. Numbers this long are identifiers, not quantities: deselect them.")
+    assert dataset_from_frame(table.frame, "y", ["x"]).feature_names == ("x",)
+    # The same value in every row is still said so
+    with pytest.raises(DataError) as caught:
+        dataset_from_frame(frame(id=[2**60] * 4, x=[1.0, 2.0, 4.0, 3.0], y=[1.0, 2.0, 3.0, 5.0]), "y")
+    assert caught.value.problem == "constant_features"

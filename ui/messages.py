@@ -231,6 +231,9 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # What least squares needs
     "too_few_rows": _too_few_rows,
     "constant_features": lambda f: {"columns": names(f["columns"])},
+    "indistinct_numbers": lambda f: {"columns": names(f["columns"]), "smallest": short(f["smallest"]),
+                                     "largest": short(f["largest"]), "digits": f["digits"],
+                                     "as_float": repr(float(f["as_float"]))},
     "dependent_features": _dependent_features,
     "too_many_features": lambda f: {"rows": f["rows"], "features": f["features"], "unknowns": f["features"] + 1},
     "too_large": lambda f: {"largest": f["largest"]},

@@ -100,6 +100,7 @@ def dataset_from_frame(
     if missing == "mean":
         notices += _impute_means(X, names, frame, features, keep)
     y = column_values(frame[target])[keep].astype(np.float64)  # boolean indexing: a copy, never a view of frame
+    _check_distinct_as_floats(X, names, frame, keep)
     _check_solvable(X, names)
     data = Dataset(X, y, names, str(target), notices=tuple(notices))
     data.check_values()  # values whose squares overflow: said on the Data page, before "Use this dataset"
@@ -388,6 +389,30 @@ def _check_rows_left(frame: pd.DataFrame, target: str, features: list[str], nume
         f"in column(s) {counted(counts, target)}. To keep more rows, {said}.", "too_few_rows", rows=kept,
         dropped=len(frame) - kept, counts=counts, target=str(target), target_rows=int(with_target.sum()),
         fixes=fixes, columns=culprits,
+    )
+
+
+def _check_distinct_as_floats(X: np.ndarray, names: tuple[str, ...], frame: pd.DataFrame, keep: np.ndarray) -> None:
+    """Refuse the integer feature columns whose different values are all one float64: whole numbers of more than
+    15 or 16 digits (beyond 2**53 a float64 skips whole numbers), such as 20-digit identifiers. Said as constant, they
+    would be called the same value in every row, which they are not."""
+    if len(X) < 2:
+        return
+    columns = {str(name): name for name in frame.columns}
+    merged = [name for name, spread in zip(names, np.ptp(X, axis=0), strict=True) if spread == 0
+              and name in columns and pd.api.types.is_integer_dtype(frame[columns[name]].dtype)
+              and frame[columns[name]][keep].nunique() > 1]
+    if not merged:
+        return
+    values = frame[columns[merged[0]]][keep]
+    smallest, largest = int(values.min()), int(values.max())
+    digits = len(str(abs(largest)))
+    raise DataError(
+        f"The feature column(s) {quoted(merged)} hold different whole numbers too long for a decimal number (a "
+        f"float64, of 15 to 17 significant digits) to tell apart: {smallest} and {largest}, of {digits} digits, are "
+        f"both {float(smallest)!r}. Numbers this long are identifiers, not quantities: deselect them.",
+        "indistinct_numbers", columns=merged, smallest=str(smallest), largest=str(largest),
+        as_float=float(smallest), digits=digits,
     )
 
 
