@@ -1268,3 +1268,15 @@ def test_long_identifiers_that_differ_are_not_called_the_same_value_in_every_row
     with pytest.raises(DataError) as caught:
         dataset_from_frame(frame(id=[2**60] * 4, x=[1.0, 2.0, 4.0, 3.0], y=[1.0, 2.0, 3.0, 5.0]), "y")
     assert caught.value.problem == "constant_features"
+
+
+def test_a_typographic_minus_sign_is_said_as_what_it_is_not_as_thousands_separators() -> None:
+    table = read_table("x1,x2,y\n7040.92,\u22120.8865,12.3405\n2444.33,0.2917,5.0166\n5418.1,0.8825,14.4\n".encode())
+    assert table.frame["x2"].tolist() == [-0.8865, 0.2917, 0.8825]
+    (said,) = table.notices
+    assert said == "Read 'x2' as numbers written with the typographic minus sign '−' (U+2212): '−0.8865' is -0.8865."
+    assert said.kind == "minus_sign" and said.fields == {"column": "x2", "example": "\u22120.8865", "value": -0.8865}
+    # With thousands separators too, both are said
+    both = read_table("a;y\n\u22121.234,5;1\n2,5;2\n".encode()).notices
+    assert [notice.kind for notice in both] == ["number_format", "minus_sign"]
+    assert both[0].fields == {"column": "a", "thousands": ".", "decimal": ","}

@@ -74,6 +74,7 @@ def sample_notices() -> list[Notice]:
             *read_table(b"a,y\n1.5,1\n#DIV/0!,2\n2.5,3\n").notices,
             *read_table(b"sep=;\na;y\n1;1\n2;3\n").notices,
             *read_table(b"Sales 2024\n\na,y\n1,1\n2,3\n").notices,
+            *read_table("a,y\n\u22121.5,1\n2,3\n".encode()).notices,
             *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"), *cleaned("mean", "onehot", "drop")]
     single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
     made += dataset_from_frame(single, "y", non_numeric="onehot").notices

@@ -302,6 +302,7 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                 "example": _written_like(f["thousands"], f["decimal"])},
     "thousands_points": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),
                                    "value": f["value"], "decimal_columns": names(f["decimal_columns"])},
+    "minus_sign": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]), "value": f["value"]},
     "currency_sign": lambda f: {"column": echo(str(f["column"])), "sign": echo(f["sign"]),
                                 "example": echo(f["example"]), "value": f["value"]},
     "percent_sign": lambda f: {"column": echo(str(f["column"])), "sign": echo(f["sign"]), "example": echo(f["example"]),

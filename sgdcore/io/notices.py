@@ -19,7 +19,8 @@ LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N 
 
 KINDS = (
     "latin1", "windows1252", "chinese", "files_not_utf8", "sep_line", "title_lines", "number_format",
-    "thousands_points", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers", "empty_columns",
+    "thousands_points", "minus_sign", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers",
+    "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
@@ -83,6 +84,14 @@ def thousands_points(column: str, example: str, value: float, decimal_columns: S
             f"as this file writes decimals with a comma (in {quoted(decimal_columns)}).")
     return Notice(text, "thousands_points", column=str(column), example=example, value=value,
                   decimal_columns=decimal_columns)
+
+
+def minus_sign(column: str, example: str, value: float) -> Notice:
+    """A text column was read as numbers, its typographic minus signs ``−`` (U+2212) as minus signs: ``example``
+    (the first value with one, as written) is ``value``."""
+    text = (f"Read {quoted([column])} as numbers written with the typographic minus sign '−' (U+2212): "
+            f"{echo(example)} is {value:,}.")
+    return Notice(text, "minus_sign", column=str(column), example=example, value=value)
 
 
 def sign_left_out(column: str, sign: str, example: str, value: float) -> Notice:

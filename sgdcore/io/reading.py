@@ -126,6 +126,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             f"The file has a header row ({quoted(frame.columns)}) but no data rows: add at least two rows "
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
+    minus_signs = _minus_signs(frame)  # before the columns they are in are read as numbers
     number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),)}.get(encoding, ())
@@ -134,6 +135,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     # writes numbers (1234.5), read as text for a cell that is not a number
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
                      if name not in signs and name not in negatives and separators != ("", "."))
+    notices += tuple(notice.minus_sign(name, example, float(frame[name][row]))
+                     for name, (row, example) in minus_signs.items() if name in number_formats)
     notices += _strays_notices(strays, content, encoding, delimiter, skip)
     notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
                      for name, (sign, example) in signs.items())
@@ -204,6 +207,19 @@ def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> tuple[
                 if in_parentheses is not None:
                     negatives[name] = (str(written[in_parentheses]).strip(), float(frame[name][in_parentheses]))
     return formats, signs, negatives, strays
+
+
+def _minus_signs(frame: pd.DataFrame) -> dict[str, tuple[object, str]]:
+    """The text columns with a value written with the typographic minus sign ``−`` (U+2212), by name: the first such
+    value's index and the value as written."""
+    found = {}
+    for name in frame.columns:
+        if column_kind(frame[name]) == "text" and pd.api.types.is_string_dtype(frame[name].dtype):
+            holds = frame[name].str.contains("\u2212", regex=False, na=False)
+            if holds.any():
+                row = holds.idxmax()
+                found[name] = (row, str(frame[name][row]).strip())
+    return found
 
 
 def _strays_notices(strays: dict[str, pd.Series], content: bytes | Path, encoding: str, delimiter: str,
