@@ -726,3 +726,21 @@ def test_workers_that_cannot_import_sgdcore_are_told_how_to_get_it(tmp_path: Pat
     assert "pip install ." in str(caught.value) and "PYTHONPATH" in str(caught.value)
     chinese = error_text_in("zh-CN", caught.value)
     assert "sgdcore" in chinese and "PYTHONPATH" in chinese and "No module named" in chinese
+
+
+def test_a_typographic_minus_sign_in_files_is_said_as_an_upload_says_it(client: object, tmp_path: Path) -> None:
+    """−0.8865 (U+2212) makes pandas read a column as text: the notice says the minus sign, as the Data page does,
+    not a thousands separator that no value holds."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=40).round(4)
+    rows = [f"{value:.4f}".replace("-", "\u2212") + f",{index % 7},{2 * value + index % 7:.4f}"
+            for index, value in enumerate(x)]
+    content = "x,z,y\n" + "\n".join(rows) + "\n"
+    folder = tmp_path / "minus"
+    folder.mkdir()
+    (folder / "0.csv").write_text(content, encoding="utf-8")
+    table = sgdcore.read_table(content.encode())
+    data = distributed.load(folder, "y", client=client, partition_bytes=300)
+    assert [notice.kind for notice in table.notices] == ["minus_sign"]
+    assert data.notices == table.notices
+    assert [notice.fields for notice in data.notices] == [notice.fields for notice in table.notices]

@@ -110,7 +110,7 @@ def test_sgdcore_lists_every_kind_of_notice_it_makes() -> None:
 def test_the_distributed_plan_says_its_notices_with_sgdcore_io_s_functions() -> None:
     plan = (SGDCORE / "distributed" / "plan.py").read_text(encoding="utf-8")
     called = set(re.findall(r"\bnotice\.(\w+)\(", plan))
-    assert called == {"number_format", "sign_left_out", "negatives_in_parentheses", "thousands_points",
+    assert called == {"number_format", "minus_sign", "sign_left_out", "negatives_in_parentheses", "thousands_points",
                       "text_dropped", "one_hot", "missing_dropped_in_files", "target_missing_dropped",
                       "missing_filled_in_files"}
     assert '"Dropped' not in plan and '"Filled' not in plan and '"One-hot' not in plan

@@ -24,7 +24,7 @@ from sgdcore.errors import DataError, Place, echo
 from sgdcore.io import cleaning
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
-from sgdcore.io.numbers import read_whole_with_points, read_written, ways_of_writing
+from sgdcore.io.numbers import _plain, read_whole_with_points, read_written, ways_of_writing
 
 
 @dataclass(frozen=True)
@@ -174,9 +174,12 @@ def _ways(series: pd.Series, piece: Piece, target_present: np.ndarray) -> dict |
     for thousands, decimal in formats:
         values = read_written(series[target_present], thousands, decimal, sign)[0]
         sums[thousands, decimal] = (float(values.sum()), int(values.notna().sum()))
+    minus = series.str.contains("\u2212", regex=False, na=False)
     return {"formats": formats, "sign": sign, "first": str(series[series.first_valid_index()]).strip(),
             "in_parentheses": None if in_parentheses is None else str(series[in_parentheses]).strip(), "sums": sums,
-            "commas": bool(series.str.contains(",", regex=False).any())}
+            "commas": bool(series.str.contains(",", regex=False).any()),
+            "held": [mark for mark in (",", ".", " ") if _plain(series.dropna()).str.contains(mark, regex=False).any()],
+            "minus": str(series[minus.idxmax()]).strip() if minus.any() else None}
 
 
 def _maybe_with_points(series: pd.Series) -> bool:
@@ -443,18 +446,23 @@ def _points_example(parts: list[dict]) -> str | None:
 def _written_notices(written: dict[str, Writing], scans: list[dict]) -> list[Notice]:
     """What sgdcore.io says of columns of numbers written as text, in its order: how each without a sign or
     parentheses is written, the signs left out, then the negatives in parentheses."""
-    formats, signs, negatives = [], [], []
+    formats, minus_signs, signs, negatives = [], [], [], []
     for name, way in written.items():
-        in_parentheses = next((part["written"]["in_parentheses"] for part in (scan["columns"][name] for scan in scans)
-                               if part["kind"] == "text" and part["written"] and part["written"]["in_parentheses"]),
-                              None)
+        parts = [part["written"] for part in (scan["columns"][name] for scan in scans)
+                 if part["kind"] == "text" and part["written"]]
+        in_parentheses = next((part["in_parentheses"] for part in parts if part["in_parentheses"]), None)
+        minus = next((part["minus"] for part in parts if part["minus"]), None)
+        # Only a thousands separator some value holds, as sgdcore.io.numbers.as_numbers says it
+        thousands = way.thousands if any(way.thousands in part["held"] for part in parts) else ""
         if way.sign:
             signs.append(notice.sign_left_out(name, way.sign, way.example, _number(way, way.example)))
         if in_parentheses is not None:
             negatives.append(notice.negatives_in_parentheses(name, in_parentheses, _number(way, in_parentheses)))
-        if not way.sign and in_parentheses is None:
-            formats.append(notice.number_format(name, way.thousands, way.decimal))
-    return [*formats, *signs, *negatives]
+        if not way.sign and in_parentheses is None and (thousands, way.decimal) != ("", "."):
+            formats.append(notice.number_format(name, thousands, way.decimal))
+        if minus is not None:
+            minus_signs.append(notice.minus_sign(name, minus, _number(way, minus)))
+    return [*formats, *minus_signs, *signs, *negatives]
 
 
 def _number(way: Writing, written: str) -> float:
