@@ -74,8 +74,8 @@ def _summary_row(name: object, series: pd.Series) -> dict:
     with np.errstate(over="ignore", invalid="ignore"):  # a column holding inf or 1e300 has an inf or NaN mean
         mean, std = present.mean(), present.std(ddof=1) if present.size > 1 else np.nan
     unique = 1 + int(np.count_nonzero(present[1:] != present[:-1]))
-    if pd.api.types.is_integer_dtype(series.dtype):  # beyond 2**53, different whole numbers may be one float
-        unique = int(series.nunique())
+    if pd.api.types.is_integer_dtype(series.dtype) and max(-present[0], present[-1]) > 2.0**53:
+        unique = int(series.nunique())  # beyond 2**53, different whole numbers may be one float
     return {
         **row, "unique": unique,
         "mean": mean, "std": std, "min": present[0], "max": present[-1],
