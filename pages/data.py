@@ -15,11 +15,12 @@ from ui.memory import MemoryBudgetError, memory_limit, size_text
 from ui.navigation import require_router
 from ui.settings import option_names
 from ui.uploads import build_dataset, parse_upload, release_upload, upload_limit_mb
-from ui.widgets import show_error
+from ui.widgets import ENTERED_KEY, show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
 TABLE = "data_table"  # session_state: the parsed upload, as ui.uploads.parse_upload returns it
+UPLOADER_SHOWS = "_uploader_shows"  # session_state: the file_id of the file the uploader shows, if any
 state = st.session_state
 
 st.title(t("data.title"))
@@ -60,7 +61,12 @@ if uploaded is not None and (parsed is None or parsed["file_id"] != uploaded.fil
     parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
     state[TABLE] = parsed
     release_upload(uploaded.file_id)
-if uploaded is None and parsed is not None:  # the uploader is drawn empty after another page: the file is kept
+# The uploader shows a file from its upload until the page is left: drawn anew, it is empty above the table kept
+if uploaded is not None:
+    state[UPLOADER_SHOWS] = uploaded.file_id
+elif state.get(ENTERED_KEY):
+    state.pop(UPLOADER_SHOWS, None)
+if parsed is not None and state.get(UPLOADER_SHOWS) != parsed["file_id"]:
     st.caption(t("data.kept", name=parsed["name"]))
 del uploaded
 if parsed is None:

@@ -66,6 +66,7 @@ PERSISTENT_PREFIXES = ("keep_",)  # other widget keys to keep across pages (e.g.
 # full run (ui.navigation); the parameters the sidebar's page links carry (ui.navigation.page_links).
 ADDRESS_KEY = "_address"
 PAGE_KEY = "_page"
+ENTERED_KEY = "_page_entered"  # whether this run is the first of a visit to its page (its widgets drawn anew)
 LINKS_KEY = "_links_address"
 
 
@@ -101,10 +102,11 @@ def follow_address(page: str) -> None:
     state = st.session_state
     if not state.get("_settings_ready"):
         init_settings()
-        state[PAGE_KEY] = page
+        state[PAGE_KEY], state[ENTERED_KEY] = page, True
         return
     address = st.query_params.to_dict()
-    followed_link = page != state.get(PAGE_KEY) and address == state.get(LINKS_KEY)
+    state[ENTERED_KEY] = page != state.get(PAGE_KEY)
+    followed_link = state[ENTERED_KEY] and address == state.get(LINKS_KEY)
     state[PAGE_KEY] = page
     if address == state.get(ADDRESS_KEY) or followed_link:
         return
