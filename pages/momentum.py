@@ -152,8 +152,8 @@ if warning is not None:
 if mu == 0:
     st.info(t("momentum.mu_zero"))
 
-train_clicked = st.button(t("momentum.train_all_three") if mu > 0 else t("momentum.train"), type="primary",
-                          icon=":material/play_arrow:")
+train_label = t("momentum.train_all_three") if mu > 0 else t("momentum.train")
+train_clicked = st.button(train_label, type="primary", icon=":material/play_arrow:")
 st.caption(seeds_caption(plan, seeds))
 bar_slot = st.empty()
 loss_column, landscape_column = st.columns(2)
@@ -173,7 +173,7 @@ entry = train_comparison(RUNS, problem, configs, data_key=data_key, clicked=trai
                          seeds=plan, names=run_names(configs))
 if entry is None:
     landscape_slot.altair_chart(charts.landscape_chart(problem, {}, 0, 1, title=t("momentum.valley_chart")))
-    st.info(t("momentum.press_train"))
+    st.info(t("momentum.press_train", button=train_label))
     st.stop()
 runs = entry["runs"]
 draw(entry)

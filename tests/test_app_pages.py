@@ -732,3 +732,14 @@ def test_the_export_page_describes_the_last_run_s_data_in_the_page_s_language_af
     no_exceptions(at)
     (caption,) = [caption.value for caption in at.caption if caption.value.startswith("The last run:")]
     assert caption.startswith("The last run: synthetic data, 1,000 rows") and "行" not in caption
+
+
+@pytest.mark.parametrize(("query", "button", "said"), [
+    ({}, "Train all three", "Press **Train all three** to run each optimiser from the same start."),
+    ({"momentum_compared": "0"}, "Train", "Press **Train** to run each optimiser from the same start."),
+    ({"lang": "zh"}, "训练全部三个", "按 **训练全部三个**，让每个优化器从同一起点出发。"),
+])
+def test_the_momentum_page_names_the_button_it_draws(query: dict[str, str], button: str, said: str) -> None:
+    at = open_page(app(**query), "momentum")
+    assert [b.label for b in at.main.button if b.label == button] == [button]
+    assert said in [info.value for info in at.main.info]

@@ -71,3 +71,4 @@ def test_a_link_asking_for_more_rows_than_the_valley_has_is_lowered_and_says_so(
     assert at.number_input(key="momentum_page_batch_size").value == 1000
     assert "Batch size lowered from 5000 to 1000, the valley's rows." in [info.value for info in at.main.info]
     assert {config.batch_size for config in train_all_three(at).values()} == {1000}
+
