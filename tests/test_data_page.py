@@ -663,6 +663,20 @@ def test_a_file_the_sidebar_s_test_fraction_refuses_is_said_not_in_use_with_the_
     assert "或设为 0（不用测试集）。在侧边栏把“测试集比例”设为 0.2 到 0.45 之间即可。" in said, said
 
 
+def test_a_classroom_link_that_fixes_the_refusing_test_fraction_is_named_not_set() -> None:
+    """The student cannot set a setting the link fixes: the page says the link fixes it, and offers no value."""
+    at = open_page(app(test_fraction="0.5", show="learning_rate,data_source"), "data")
+    at = upload(at, "three_rows.csv", b"x1,y\n1,2\n2,4.1\n3,5.9\n")
+    button(at, "Use this dataset").click().run()
+    no_exceptions(at)
+    said = at.error[0].value
+    assert "The classroom link fixes “Test fraction” at 0.5, which refuses it: ask for a link that leaves “Test " \
+           "fraction” to you, or use other data." in said, said
+    assert "In the sidebar" not in said
+    at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
+    assert "课堂链接把“测试集比例”固定为 0.5，因此不能使用它" in at.error[0].value
+
+
 @pytest.mark.parametrize(("rows", "features", "fitting"), [
     (3, 1, [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45]),
     (2, 1, [0.0]),  # 2 rows solve for 1 feature and a bias, with none held out

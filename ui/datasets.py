@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
+from ui.classroom import control_label, shown, value_text
 from ui.errors import error_text
 from ui.i18n import t, tn
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
@@ -246,10 +247,15 @@ def sidebar_fix(data: sgdcore.Dataset, refused: Exception | None) -> str:
     fractions that fit it, for a split that leaves too few rows; standardisation off, for a feature constant on the
     training rows; "" for a refusal the sidebar cannot fix."""
     problem = getattr(refused, "problem", "")
+    key = {"constant_features": "standardize", "split_too_small": "test_fraction",
+           "too_few_training_rows": "test_fraction"}.get(problem)
+    if key is None:
+        return ""
+    state = st.session_state
+    if not shown(state, key):  # a classroom link fixes it: the student cannot set it, so say so instead
+        return t("data.fix.fixed_by_link", setting=control_label(key), value=value_text(key, value(state, key)))
     if problem == "constant_features":  # only standardising refuses a feature constant on the training rows
         return t("data.fix.standardize", setting=t("sidebar.standardize"))
-    if problem not in ("split_too_small", "too_few_training_rows"):
-        return ""
     fitting = fitting_test_fractions(data.n_rows, data.n_features)
     held_out = [fraction for fraction in fitting if fraction > 0]  # 0 fits too when any of them does
     setting = t("sidebar.test_fraction")
