@@ -26,7 +26,7 @@ TRAIN_BUTTONS = {"learning_rate": "learning_rate.train", "batch_size": "batch_si
 COLUMNS = {
     "learning_rate": ["ratio", "contraction", "outcome", "final_loss", "gap"],
     "batch_size": ["steps_per_epoch", "seconds_per_epoch", "steps_per_second", "limit", "outcome", "final_loss", "gap"],
-    "momentum": ["outcome", "contraction", "steps_to_gap", "final_gap"],
+    "momentum": ["outcome", "contraction", "steps_to_distance", "final_gap"],
 }
 INDEX = {"learning_rate": "rate", "batch_size": "batch_size", "momentum": "optimiser"}
 # The runs the default settings train, as the legend and the rows name them in Chinese
