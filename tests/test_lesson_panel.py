@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 import sgdcore
 from tests.shown_texts import english
 from tests.test_app_pages import app, button, no_exceptions, open_page
+from tests.test_app_truth import problem_of
 from ui.datasets import ill_conditioned_problem
 from ui.i18n import text_in
 from ui.lesson import QUESTIONS
@@ -265,6 +266,41 @@ def test_the_closed_form_loss_and_the_gap_of_a_run_of_the_sidebar_settings() -> 
         - 0.5 * np.mean(residuals**2)
     assert bold_numbers(text)[1] == pytest.approx(gap, rel=1e-2)
     assert next(info.value for info in panel(at, "train").info) == text  # the same settings: the same answer
+
+
+
+def test_a_standardised_run_s_gap_is_in_the_units_of_the_losses_beside_it() -> None:
+    """Standardised, the losses are the standardised target's; the gap said beside them was the table's, in the
+    data's own units ("ends at training loss 0.319, 8.69 above it (4642019.80% of the closed-form loss)")."""
+    at = app(standardize="true", weight_decay="0.5", learning_rate="0.1")
+    text = reveal(at, "train", "optimum")
+    optimum, gap = bold_numbers(text)[:2]
+    loss = number_after(text, "ends at training loss")
+    problem = problem_of(at)
+    assert problem.scaler is not None and optimum == pytest.approx(problem.optimum_loss, rel=1e-5)
+    assert gap == pytest.approx(loss - optimum, rel=1e-2)
+    assert number_after(text, "above it (") == pytest.approx(100 * gap / optimum, rel=1e-2)
+    assert re.search(r"\(\d{1,3}(,\d{3})+\.\d{2}% of the closed-form loss\)", text), text  # thousands separated
+
+
+
+def test_a_dip_within_one_percent_above_the_noise_floor_is_called_a_dip_and_no_epochs_are_advised() -> None:
+    """At the noise floor 20 % above the closed-form loss, one epoch's end came within 1 % by chance (epoch 19), and
+    the answer said "set Epochs to 19 or more", though from epoch 21 on the run ends its epochs 27-60 % above."""
+    at = app(noise="1", batch_size="1", learning_rate="0.1", epochs="10")
+    text = reveal(at, "train", "epochs")
+    assert "Set Epochs" not in text and "set Epochs" not in text
+    dip, later = number_after(text, "at the end of epoch"), number_after(text, "at the end of epoch " + str(
+        int(number_after(text, "at the end of epoch"))) + " but does not stay there: at the end of epoch")
+    problem = problem_of(at)
+    config = sgdcore.TrainConfig(learning_rate=0.1, batch_size=1, epochs=int(later) + 10)
+    *_, run = sgdcore.train(problem.train, config, report_every=1e9)  # the same seed and sampling as the page's
+    target = 1.01 * problem.optimum_loss
+    assert run.epoch_train_loss[int(dip)] <= target < run.epoch_train_loss[int(later)]
+    assert np.mean(run.epoch_train_loss[int(later):] > target) > 0.5  # above, mostly, as the floor says
+    floor = sgdcore.noise_floor(problem.train, 0.1, 1)
+    assert number_after(text, "keeps the loss") == pytest.approx(100 * (floor.expected_loss / problem.optimum_loss - 1),
+                                                                 rel=1e-3)
 
 
 # Batch size: the race and the noise floor
@@ -542,8 +578,8 @@ def hovering_at_epoch_ends(problem: sgdcore.Problem, config: sgdcore.TrainConfig
 def test_the_noise_floors_hold_for_the_sampling_in_use_as_training_shows(sampling: str) -> None:
     """The floor is for independent batches: with rows drawn with replacement, training hovers at it; reshuffled an
     epoch at a time (the default), it ends its epochs below it, far below for B = 100 (1.2e-10 against 1.9e-8), and
-    the answer says so, naming the setting where the figures hold, and gives the level it measured training with
-    that sampling."""
+    the answer says so, naming what the figures are for, and gives the level it measured training with that
+    sampling."""
     at = open_page(app(shuffle=sampling), "batch_size")
     text = reveal(at, "batch_size", "floor")
     problem = default_problem()
@@ -564,9 +600,14 @@ def test_the_noise_floors_hold_for_the_sampling_in_use_as_training_shows(samplin
                 batch_size, trained_here, measured)
     if sampling == "epoch":
         assert measured < 0.1 * figure  # B = 100: eight steps an epoch, far below
-        assert "with replacement" in caveat and "at or below these figures" in caveat
+        # The figures are for independent batches of B different rows each: the full batch has no noise. (They
+        # are not those of rows drawn with replacement, which the page computes when that is the sampling.)
+        assert "each of B different rows" in caveat and "at or below these figures" in caveat
+        assert "with replacement" not in caveat
+        full = next(line for line in text.split("\n") if line.startswith("- B = 800:"))
+        assert number_after(full, "- B = 800:") == 0
         chinese = text_in("zh-CN", "lesson.batch_size.floor.reshuffled")
-        assert "有放回" in chinese and "无放回" in chinese
+        assert "B 个不同的行" in chinese and "无放回" in chinese and "有放回" not in chinese
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])

@@ -190,9 +190,11 @@ def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) 
         return (*lines, ("lesson.too_large", {}))
     if last.status == "diverged":
         return (*lines, ("lesson.train.optimum.diverged", {"step": last.diverged_at_step or last.step}))
-    gap = problem.compare(last.weights, last.bias).loss_gap
-    lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": float(last.epoch_train_loss[-1]),
-                                               "gap": gap, "percent": gap / optimum if optimum > 0 else math.inf}))
+    # In the losses' own units: standardised, they are the standardised target's (the table's gap is the data's)
+    loss = float(last.epoch_train_loss[-1])
+    gap = loss - optimum
+    lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": loss, "gap": gap,
+                                               "percent": gap / optimum if optimum > 0 else math.inf}))
     return tuple(lines)
 
 
@@ -206,33 +208,45 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
         return (("lesson.too_large", {}),)
     epochs, last = first_epoch_within(problem, config, target, budget)
     fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
+    # Where minibatch noise keeps the loss above the target on average, a first epoch within it is a dip, which the
+    # epochs trained after it show (the last stretch trained goes on past it): no number of epochs to advise then.
+    limit = _limits(problem, data_key, config).minibatch.learning_rate
+    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
+                                **sgdcore.limit_settings(config, l1=False)) \
+        if config.learning_rate < limit and not config.l1_penalty else None
+    losses = last.epoch_train_loss
+    later = None if epochs is None else next((k for k in range(epochs + 1, len(losses)) if losses[k] > target), None)
+    if later is not None and floor is not None and floor.expected_loss > target:
+        dips = ("lesson.train.epochs.dips", {**fields, "epochs": epochs, "later": later,
+                                             "percent": losses[later] / problem.optimum_loss - 1.0})
+        return (dips, *_floor_lines(problem, config, floor, target))
     if epochs is not None:
         enough = "enough" if config.epochs >= epochs else "not_enough" if epochs <= MOST_EPOCHS else "beyond"
         return (("lesson.train.epochs.reached", {**fields, "epochs": epochs, "steps": int(last.epoch_steps[epochs])}),
                 (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS}))
     # Advice quotes the limit rounded down, so that the rate it names is below it.
-    limit = _limits(problem, data_key, config).minibatch.learning_rate
     if last.status == "diverged":
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
                                                   "limit": sgdcore.round_down(limit)}),)
-    lines: list[Line] = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
-    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
-                                **sgdcore.limit_settings(config, l1=False)) \
-        if config.learning_rate < limit and not config.l1_penalty else None
+    lines = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
     if floor is not None and floor.expected_loss > target:
-        percent = floor.expected_loss / problem.optimum_loss - 1.0
-        if not config.weight_decay:
-            lines += [("lesson.train.epochs.floor", {"percent": percent}), BELOW_THE_FLOOR]
-        else:  # the floor sits above the penalised optimum, whose own loss is above the closed form's
-            key = "decay" if floor.optimum_loss > target else "floor_decay"
-            lines.append((f"lesson.train.epochs.{key}", {"percent": percent, "decay": config.weight_decay,
-                                                         "shift": floor.optimum_loss / problem.optimum_loss - 1.0}))
-            if key == "floor_decay":
-                lines.append(BELOW_THE_FLOOR)
-    else:
-        lines.append(_penalty_keeps_it_above(problem, config, target)
-                     or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
+        return (*lines, *_floor_lines(problem, config, floor, target))
+    lines.append(_penalty_keeps_it_above(problem, config, target)
+                 or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
     return tuple(lines)
+
+
+def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor, target: float) -> list[Line]:
+    """Where the noise floor is above ``target``: how far, and (but where the penalised optimum's own loss is above
+    it) what takes SGD closer."""
+    percent = floor.expected_loss / problem.optimum_loss - 1.0
+    if not config.weight_decay:
+        return [("lesson.train.epochs.floor", {"percent": percent}), BELOW_THE_FLOOR]
+    # The floor sits above the penalised optimum, whose own loss is above the closed form's
+    key = "decay" if floor.optimum_loss > target else "floor_decay"
+    lines: list[Line] = [(f"lesson.train.epochs.{key}", {"percent": percent, "decay": config.weight_decay,
+                                                         "shift": floor.optimum_loss / problem.optimum_loss - 1.0})]
+    return [*lines, BELOW_THE_FLOOR] if key == "floor_decay" else lines
 
 
 def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: float) -> Line | None:
@@ -424,7 +438,8 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
             hovering = hovering_at_epoch_ends(problem, config, floor, len(configs))
             if hovering is not None:
                 measured.append(("lesson.batch_size.floor.measured_line", {"batch": config.batch_size, **hovering}))
-    # The floors are for batches drawn independently (sgdcore.stability): rows drawn with replacement. An epoch's
+    # The floors are for batches drawn independently of one another, each of B different rows (sgdcore.stability;
+    # with replacement, when that is the sampling, rows drawn with replacement). An epoch's
     # permutation uses each row once, its noise partly cancels by the epoch's end, and runs hover lower: as low as
     # training here shows, where an answer's work allows it.
     if value(state, "shuffle") == "epoch" and any(key in FLOOR_LINES for key, _ in lines):
