@@ -214,6 +214,14 @@ def test_the_lesson_says_plain_descent_zig_zags_only_where_it_does_and_names_the
     assert f"**{text_in(lang, 'momentum.rate_multiple')}**" in see
     if lang == "zh-CN":
         assert "震荡" not in texts and "振荡" in see  # the verdicts' word
+    # "With minibatches momentum's limit is lower, and at the same rate it may diverge": at the page's batch size
+    # (10) and rate, momentum 0.9 is above its limit, below the full batch's
+    A = np.column_stack((valley.train.X, np.ones(valley.train.n_rows)))
+    rate = 1.0 / np.linalg.eigvalsh(A.T @ A / len(A))[-1]
+    full = sgdcore.minibatch_stability_limit(valley.train, valley.train.n_rows, momentum=0.9).learning_rate
+    minibatch = sgdcore.minibatch_stability_limit(valley.train, 10, momentum=0.9).learning_rate
+    assert minibatch < rate < full
+    assert text_in(lang, "momentum.full_batch") in see or "full batch" in see
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
