@@ -343,3 +343,14 @@ def test_what_takes_sgd_below_its_noise_floor_names_only_what_the_link_leaves_to
     assert reveal(fixed, "train", "epochs").endswith("(the noise floor). A smaller learning rate goes further.")
     chinese = app(show="learning_rate", lang="zh", **above_one_percent)
     assert "（噪声底）。更小的学习率能更接近。" in reveal(chinese, "train", "epochs")
+
+
+def test_the_train_lesson_does_not_advise_epochs_that_the_link_fixes() -> None:
+    """'Set Epochs to 19 or more' was said to a student whose link fixes the epochs at 3: the answer says the fixed
+    epochs stop before that, and names no value to set."""
+    free, fixed = app(learning_rate="0.01"), app(show="learning_rate", learning_rate="0.01")
+    assert "set Epochs to" in reveal(free, "train", "epochs")
+    said = reveal(fixed, "train", "epochs")
+    assert "The 3 epochs the classroom link fixes stop before that." in said and "set Epochs" not in said
+    assert "课堂链接固定的 3 个迭代周期在此之前就停止了。" in reveal(app(show="learning_rate", learning_rate="0.01",
+                                                             lang="zh"), "train", "epochs")

@@ -24,6 +24,7 @@ import streamlit as st
 
 import sgdcore
 from ui import verdicts
+from ui.classroom import shown
 from ui.conditioning import kappa_text
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
@@ -46,6 +47,8 @@ BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual no
 # A line that ends the one before it: the settings that take SGD below its noise floor, but those a classroom link
 # fixes (ui.verdicts.goes_further).
 FURTHER = "further"
+# Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
+ADVISES = {"lesson.train.epochs.not_enough": "epochs"}
 BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
@@ -87,6 +90,8 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += verdicts.goes_further(fields["levers"])
         elif key == LATER:
             paragraphs[-1] += t(key, **fields)
+        elif key in ADVISES and not shown(st.session_state, ADVISES[key]):  # a classroom link fixes that setting
+            paragraphs.append(t(f"{key}_fixed", **fields))
         else:
             paragraphs.append(t(key, **fields))
     return "\n\n".join(paragraphs)
