@@ -216,12 +216,18 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     # Where minibatch noise keeps the loss above the target on average, a first epoch within it is a dip, which the
     # epochs trained after it show (the last stretch trained goes on past it): no number of epochs to advise then.
     limit = _limits(problem, data_key, config).minibatch.learning_rate
-    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
-                                **sgdcore.limit_settings(config, l1=False)) \
-        if config.learning_rate < limit and not config.l1_penalty else None
+
+    def floor_above_target() -> sgdcore.NoiseFloor | None:
+        """The noise floor, where it is computed (below the limit, no L1 penalty) and above the target."""
+        if config.learning_rate >= limit or config.l1_penalty:
+            return None
+        floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
+                                    **sgdcore.limit_settings(config, l1=False))
+        return floor if floor is not None and floor.expected_loss > target else None
+
     losses = last.epoch_train_loss
     later = None if epochs is None else next((k for k in range(epochs + 1, len(losses)) if losses[k] > target), None)
-    if later is not None and floor is not None and floor.expected_loss > target:
+    if later is not None and (floor := floor_above_target()) is not None:
         dips = ("lesson.train.epochs.dips", {**fields, "epochs": epochs, "later": later,
                                              "percent": losses[later] / problem.optimum_loss - 1.0})
         return (dips, *_floor_lines(problem, config, floor, target))
@@ -234,7 +240,7 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
                                                   "limit": sgdcore.round_down(limit)}),)
     lines = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
-    if floor is not None and floor.expected_loss > target:
+    if (floor := floor_above_target()) is not None:
         return (*lines, *_floor_lines(problem, config, floor, target))
     lines.append(_penalty_keeps_it_above(problem, config, target)
                  or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
