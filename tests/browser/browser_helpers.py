@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -20,6 +21,23 @@ def wait_for_app(page: Page, timeout: float = TIMEOUT_MS) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     page.wait_for_selector('[data-testid="stStatusWidget"]:has-text("Running")', state="detached", timeout=timeout)
     page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+
+
+def settled_boxes(page: Page, *locators: Locator, timeout: float = TIMEOUT_MS) -> list[dict]:
+    """The bounding boxes of ``locators`` once the layout has stopped moving: three reads 150 ms apart that agree.
+
+    A run's elements can be drawn before those above them have their final height (a caption, a chart's
+    canvas), so one read right after they appear may catch them mid-layout.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    reads = []
+    while True:
+        reads = [*reads[-2:], [locator.bounding_box() for locator in locators]]
+        if len(reads) == 3 and reads[0] == reads[1] == reads[2]:
+            return reads[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the layout kept moving for {timeout / 1000:.0f} s: {reads}")
+        page.wait_for_timeout(150)
 
 
 def assert_no_exception(page: Page) -> None:

@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from browser_helpers import assert_no_exception, sidebar, wait_for_app
+from browser_helpers import assert_no_exception, settled_boxes, sidebar, wait_for_app
 from PIL import Image
 from playwright.sync_api import Locator, expect
 
@@ -40,7 +40,8 @@ def test_the_zones_strip_is_drawn_under_the_slider_and_moves_when_the_batch_size
     expect(strip).to_have_count(1)  # the constant schedule draws no schedule chart: the strip is the only one
     expect(strip.locator("canvas, svg.marks")).to_have_count(1)
     slider = bar.locator('[data-testid="stSlider"]').filter(has_text="Learning rate")
-    slider_box, strip_box = slider.bounding_box(), strip.bounding_box()
+    wait_for_app(page)
+    slider_box, strip_box = settled_boxes(page, slider, strip)
     assert 0 < strip_box["y"] - (slider_box["y"] + slider_box["height"]) < 40  # right under the slider
     assert abs(strip_box["width"] - slider_box["width"]) < 2  # as wide as the slider: the same scale
     before = red_starts_at(strip)

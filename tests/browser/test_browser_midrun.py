@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import assert_no_exception, main, sidebar, wait_for_app, wait_for_charts
+from browser_helpers import assert_no_exception, main, settled_boxes, sidebar, wait_for_app, wait_for_charts
 from playwright.sync_api import expect
 
 
@@ -40,7 +40,8 @@ def test_a_paused_run_continues_with_the_learning_rate_set_on_the_slider(open_pa
     assert_no_exception(page)
     # The loss chart's dotted rule at the change: hovering along the chart finds its hover text.
     loss_chart = area.locator(".vega-embed").first
-    box = loss_chart.bounding_box()
+    wait_for_app(page)
+    (box,) = settled_boxes(page, loss_chart)
     tooltip = page.locator("#vg-tooltip-element")
     found = ""
     for x in range(int(box["x"]), int(box["x"] + box["width"]), 3):  # the rule's hover area is 9 pixels wide

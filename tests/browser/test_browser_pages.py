@@ -72,9 +72,10 @@ def test_fresh_server_serves_a_page_link_with_the_router(browser, fresh_server):
         page.goto(path)
         wait_for_app(page)
         expect(page.locator("h1").first).to_have_text(PAGES[path.split("?")[0]])
-        nav = [text.split("\n")[-1].strip() for text in nav_links(page).all_inner_texts()]
-        assert nav == ["Train", "Learning rate", "Batch size", "Momentum", "Data", "Export and share"], (
-            f"sidebar links {nav}: the page ran without dashboard.py's st.navigation")
+        titles = ["Train", "Learning rate", "Batch size", "Momentum", "Data", "Export and share"]
+        # The links come after the page's title in the same run: wait for them, as a person would.
+        expect(nav_links(page), "the page ran without dashboard.py's st.navigation").to_have_text(
+            [re.compile(rf"(^|\n)\s*{re.escape(title)}\s*$") for title in titles], use_inner_text=True)
         expect(sidebar(page).get_by_role("radiogroup", name="Data source")).to_be_visible()
         expect(sidebar(page).get_by_role("spinbutton", name="Epochs", exact=True)).to_have_value("30")
         expect(page.get_by_text("Page not found")).to_have_count(0)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import TIMEOUT_MS, assert_no_exception, main, read_table, wait_for_app, wait_for_charts
+from browser_helpers import (
+    TIMEOUT_MS,
+    assert_no_exception,
+    main,
+    read_table,
+    settled_boxes,
+    wait_for_app,
+    wait_for_charts,
+)
 from playwright.sync_api import Locator, Page, expect
 
 TOOLTIP = "#vg-tooltip-element.visible"
@@ -18,7 +26,7 @@ def hover_until_tooltip(page: Page, chart: Locator, text: str) -> str:
     same way, by moving the mouse over the chart.
     """
     chart.scroll_into_view_if_needed()  # the mouse hovers only what the window shows
-    box = chart.bounding_box()
+    (box,) = settled_boxes(page, chart)
     assert box is not None
     for row in range(4, 30):
         for column in range(4, 40):
