@@ -303,6 +303,35 @@ def test_a_dip_within_one_percent_above_the_noise_floor_is_called_a_dip_and_no_e
                                                                  rel=1e-3)
 
 
+@pytest.mark.parametrize("schedule", ["step", "inverse_scaling"])
+def test_with_a_decaying_rate_a_dip_is_called_a_dip_and_epochs_are_advised_from_where_the_run_stays(
+        schedule: str) -> None:
+    """A decaying rate has no noise floor to quote, and the answer said "set Epochs to 19 or more" from a dip at
+    epoch 19 of a step decay that is back out at epoch 20 and stays within 1 % only from epoch 271; it also said
+    "at this constant rate" of a decaying one."""
+    query = {"step": {"decay_gamma": "0.95", "decay_epochs": "5"}, "inverse_scaling": {"power_t": "0.05"}}[schedule]
+    at = app(noise="1", batch_size="1", learning_rate="0.1", epochs="10", schedule=schedule, **query)
+    text = reveal(at, "train", "epochs")
+    assert "constant rate" not in text
+    dip = int(number_after(text, "at the end of epoch"))
+    later = int(number_after(text, f"at the end of epoch {dip} but does not stay there: at the end of epoch"))
+    trained = int(number_after(text, "through epoch" if "stays within" in text else "Through epoch"))
+    problem = problem_of(at)
+    schedule_of = sgdcore.Schedule(schedule, gamma=0.95, step_size=5 * 800, power_t=0.05)
+    config = sgdcore.TrainConfig(learning_rate=0.1, batch_size=1, epochs=trained, schedule=schedule_of)
+    *_, run = sgdcore.train(problem.train, config, report_every=1e9)  # the same seed and sampling as the page's
+    losses, target = run.epoch_train_loss, 1.01 * problem.optimum_loss
+    assert np.all(losses[:dip] > target) and losses[dip] <= target < losses[later], (dip, later)
+    above = np.flatnonzero(losses > target)
+    if schedule == "step":  # the rate halves every ~68 epochs: the run settles
+        stays = int(number_after(text, "from the end of epoch"))
+        assert stays == above[-1] + 1 and stays > later
+        assert f"set Epochs to {stays} or more" in text
+    else:  # 0.1 / t^0.05 is still about 0.05 after 2,000 epochs: the noise keeps bringing it out
+        assert above[-1] > trained - 100 and "does not stay within 1 %" in text
+        assert "Set Epochs" not in text and "set Epochs" not in text
+
+
 # Batch size: the race and the noise floor
 
 

@@ -215,26 +215,35 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
     # Where minibatch noise keeps the loss above the target on average, a first epoch within it is a dip, which the
     # epochs trained after it show (the last stretch trained goes on past it): no number of epochs to advise then.
-    limit = _limits(problem, data_key, config).minibatch.learning_rate
+    limits = _limits(problem, data_key, config)
+    limit = limits.minibatch.learning_rate
 
     def floor_above_target() -> sgdcore.NoiseFloor | None:
-        """The noise floor, where it is computed (below the limit, no L1 penalty) and above the target."""
-        if config.learning_rate >= limit or config.l1_penalty:
-            return None
-        floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
-                                    **sgdcore.limit_settings(config, l1=False))
+        """The noise floor, where it is computed (a constant rate below the limit, no L1 penalty) and above the
+        target."""
+        floor = verdicts.noise_floor_for(problem, data_key, config, limits)
         return floor if floor is not None and floor.expected_loss > target else None
 
     losses = last.epoch_train_loss
     later = None if epochs is None else next((k for k in range(epochs + 1, len(losses)) if losses[k] > target), None)
-    if later is not None and (floor := floor_above_target()) is not None:
+    if later is not None:
         dips = ("lesson.train.epochs.dips", {**fields, "epochs": epochs, "later": later,
                                              "percent": losses[later] / problem.optimum_loss - 1.0})
-        return (dips, *_floor_lines(problem, config, floor, target))
+        if (floor := floor_above_target()) is not None:
+            return (dips, *_floor_lines(problem, config, floor, target))
+        # No floor above the target to say why (a decaying rate, say): where the run stays, in the epochs an answer
+        # may train, is the number to advise.
+        *_, last = sgdcore.train(problem.train, replace(config, epochs=budget, tol=None), state=last.state,
+                                 until_epoch=budget, report_every=REPORT_NEVER, quadratic=problem.quadratic)
+        above = np.flatnonzero(last.epoch_train_loss > target)
+        stays = int(above[-1]) + 1 if above.size else 0
+        if last.status == "diverged" or stays > last.epoch:
+            return (dips, ("lesson.train.epochs.never_stays", {"epochs": last.epoch}))
+        return (dips, ("lesson.train.epochs.stays", {"epochs": stays, "trained": last.epoch}),
+                (f"lesson.train.epochs.{_enough(config, stays)}", {**fields, "epochs": stays, "most": MOST_EPOCHS}))
     if epochs is not None:
-        enough = "enough" if config.epochs >= epochs else "not_enough" if epochs <= MOST_EPOCHS else "beyond"
         return (("lesson.train.epochs.reached", {**fields, "epochs": epochs, "steps": int(last.epoch_steps[epochs])}),
-                (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS}))
+                (f"lesson.train.epochs.{_enough(config, epochs)}", {**fields, "epochs": epochs, "most": MOST_EPOCHS}))
     # Advice quotes the limit rounded down, so that the rate it names is below it.
     if last.status == "diverged":
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
@@ -245,6 +254,11 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     lines.append(_penalty_keeps_it_above(problem, config, target)
                  or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
     return tuple(lines)
+
+
+def _enough(config: sgdcore.TrainConfig, epochs: int) -> str:
+    """Whether the sidebar's epochs reach ``epochs``, and if not whether its Epochs can be set that high."""
+    return "enough" if config.epochs >= epochs else "not_enough" if epochs <= MOST_EPOCHS else "beyond"
 
 
 def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor, target: float) -> list[Line]:
@@ -421,13 +435,13 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
     configs = batch_size_runs(state, problem.train.n_rows)
     for config in configs:
         config = replace(config, schedule=sgdcore.Schedule(), l1_penalty=0.0)
-        limit = _limits(problem, data_key, config).minibatch
+        limits = _limits(problem, data_key, config)
+        limit = limits.minibatch
         if config.learning_rate >= limit.learning_rate:
             lines.append(("lesson.batch_size.floor.above_limit", {"batch": config.batch_size,
                                                                   "limit": limit.learning_rate}))
             continue
-        floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size,
-                                    **sgdcore.limit_settings(config, l1=False))
+        floor = verdicts.noise_floor_for(problem, data_key, config, limits)
         if floor is None:  # not computed: the data is too large, or batches come from blocks of neighbouring rows
             reason = "blocks" if config.shuffle == "blocks" else "too_large"
             lines.append((f"lesson.batch_size.floor.{reason}", {"batch": config.batch_size}))
