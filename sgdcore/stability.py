@@ -285,8 +285,9 @@ def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False, replaceme
     the limit of a small data's large batches lower than without replacement. Without ``drop_last`` an epoch of
     ``n`` rows that ``B`` does not divide ends on a shorter batch of ``n mod B`` rows, noisier: one step
     in ``s = ⌈n/B⌉``. Every term of ``T`` and of the noise is linear in ``c``, so a step whose batch size
-    is that mixture has exactly the mean ``c`` of its steps (the theory's steps are independent; the
-    engine's short batch comes once an epoch, at its end).
+    is that mixture has exactly the mean ``c`` of its steps. The engine's short batch comes once an epoch, at
+    its end, which the mean overstates where it is tiny: the exact limit for few directions takes the epoch's
+    product of the steps' maps instead (:func:`_epoch_log_radius`); the noise floor and the bounds use the mean.
     """
 
     def one(rows: int) -> float:
@@ -415,21 +416,80 @@ def minibatch_stability_limit(
     lower = proven_stable_rate(eigenvalues, c * largest_row, top, settings)
     if not exact:
         return result(lower, "lower_bound")
+    # An epoch that ends on a shorter batch, for few directions (its map is then a small matrix): the epoch's product.
+    steps, rest = divmod(n, batch_size)
+    epoch = ([(noise_scale(n, batch_size, True, replacement), steps), (noise_scale(n, rest, True, replacement), 1)]
+             if rest and not drop_last and moments.fourth_moment is not None else None)
     start: list[np.ndarray | None] = [None]
 
     def log_radius(log_rate: float) -> float:
+        if epoch is not None:
+            return _epoch_log_radius(*_second_moment_maps(moments, math.exp(log_rate), settings), epoch)
         gain = _noise_gain(eigenvalues, math.exp(log_rate), *settings)
         radius, start[0] = _NoiseOperator(moments, gain, c).spectral_radius(start[0])
         return math.log(max(radius, 1e-300))
 
     if log_radius(math.log(top)) <= 0.0:  # the noise never adds up to growth: the full batch's limit holds
         return result(full_batch, "exact")
+    low = math.log(0.5 * lower)
+    while log_radius(low) > 0.0:  # an epoch's product may grow below the mixture's bound: further down, it shrinks
+        low -= 1.0
     # Imported here, as SciPy's other solvers in this module: scipy.optimize takes about 0.3 s to import, which
     # ``import sgdcore`` (a notebook's first cell, the Dask workers, the kernel's compile) need not pay.
     from scipy.optimize import brentq
 
-    limit = math.exp(brentq(log_radius, math.log(0.5 * lower), math.log(top), xtol=1e-8, rtol=1e-8))
+    limit = math.exp(brentq(log_radius, low, math.log(top), xtol=1e-8, rtol=1e-8))
     return result(limit, "exact")
+
+
+def _second_moment_maps(moments: _Moments, learning_rate: float, settings: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` and ``Q`` with ``T = P + c·Q``, one step's second-moment map for batches of noise scale ``c``, as
+    matrices on ``vec(M)``: ``M`` the state's second moment in ``r × r`` blocks of 2×2 (``(e, v)`` along each
+    eigenvector). ``P(M) = ĀMĀᵀ`` block by block; ``Q(M) = uuᵀ⊗R(M_ee)``, ``R = W − H⊗H`` (the fourth moment)."""
+    matrices, u = _mean_dynamics(moments.eigenvalues, learning_rate, *settings)
+    r = len(matrices)
+    blocks = np.einsum("kab,lcd->klacbd", matrices, matrices).reshape(r * r, 4, 4)  # vec(Ā_k X Ā_lᵀ) = (Ā_k ⊗ Ā_l)x
+    P = np.zeros((r * r, 4, r * r, 4))
+    P[np.arange(r * r), :, np.arange(r * r), :] = blocks
+    R = moments.fourth_moment - np.kron(moments.hessian, moments.hessian)
+    Q = np.zeros((r * r, 4, r * r, 4))
+    Q[:, :, :, 0] = np.einsum("a,ij->iaj", np.outer(u, u).ravel(), R)  # reads M_ee, entry (0, 0) of each block
+    return P.reshape(4 * r * r, -1), Q.reshape(4 * r * r, -1)
+
+
+def _epoch_log_radius(P: np.ndarray, Q: np.ndarray, epoch: list[tuple[float, int]]) -> float:
+    """``log ρ`` of one epoch's map: ``count`` steps of ``P + c·Q`` for each ``(c, count)`` in turn.
+
+    The engine's epoch is its full batches and then the short one, every epoch: the mean of their noise scales
+    (:func:`noise_scale`) is exact for steps that draw their batch size at random, and far too cautious where the
+    short batch is tiny (800 rows at batch size 799: one full step and one of a single row, an epoch).
+    Powers by squaring, each rescaled, so that a hundred steps' growth neither overflows nor vanishes.
+    """
+    product, log_scale = np.eye(len(P)), 0.0
+    for c, count in epoch:
+        power, log_power = _scaled_power(P + c * Q, count)
+        product, log_scale = _rescaled(power @ product, log_scale + log_power)
+    radius = float(np.max(np.abs(np.linalg.eigvals(product))))
+    return math.log(max(radius, 1e-300)) + log_scale
+
+
+def _rescaled(matrix: np.ndarray, log_scale: float) -> tuple[np.ndarray, float]:
+    """``matrix·exp(log_scale)`` as a matrix whose largest entry is 1, and its new ``log_scale``."""
+    size = float(np.max(np.abs(matrix)))
+    return (matrix / size, log_scale + math.log(size)) if size > 0.0 else (matrix, log_scale)
+
+
+def _scaled_power(matrix: np.ndarray, count: int) -> tuple[np.ndarray, float]:
+    """``matrix**count`` as ``(M, s)`` with ``matrix**count = M·exp(s)``, by squaring."""
+    power, log_power = np.eye(len(matrix)), 0.0
+    base, log_base = matrix, 0.0
+    while count:
+        if count & 1:
+            power, log_power = _rescaled(base @ power, log_power + log_base)
+        count >>= 1
+        if count:
+            base, log_base = _rescaled(base @ base, 2 * log_base)
+    return power, log_power
 
 
 def _blocks_limit(data: Dataset, batch_size: int, block_size: int, **settings: Any) -> StabilityLimit:
