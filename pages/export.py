@@ -71,7 +71,7 @@ left, middle, right = st.columns(3)
 left.download_button(t("export.coefficients_csv"), csv_file(coefficients), "coefficients.csv", "text/csv",
                      icon=":material/download:")
 left.download_button(t("export.coefficients_json"), coefficients_json(
-    comparison, description=choice.description, target=problem.raw_train.target_name, progress=progress),
+    comparison, description=choice.description, target=problem.raw_train.target_name, progress=progress, config=config),
     "coefficients.json", "application/json", icon=":material/download:")
 middle.download_button(t("export.epochs_csv"), csv_file(epoch_history_frame(progress)),
                        "history_epochs.csv", "text/csv", icon=":material/download:")

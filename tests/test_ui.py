@@ -28,6 +28,7 @@ from ui.export import (
     config_json,
     csv_file,
     epoch_history_frame,
+    outcome,
     share_link,
     step_history_frame,
 )
@@ -417,7 +418,8 @@ def test_exports_hold_the_coefficients_history_and_config(problem) -> None:
     frame = coefficients_frame(comparison)
     assert frame["coefficient"].tolist() == ["x1", "x2", "bias"]
     assert np.allclose(frame["truth"], [2, -3.4, 4.2])
-    document = json.loads(coefficients_json(comparison, description="d", target="y", progress=progress))
+    document = json.loads(coefficients_json(comparison, description="d", target="y", progress=progress,
+                                                config=config))
     assert document["sgd"]["weights"]["x1"] == pytest.approx(progress.weights[0])
     assert document["closed_form"]["bias"] == pytest.approx(problem.optimum.bias)
     assert document["metrics"]["train_r2"]["sgd"] > 0.99 and document["status"] == "finished"
@@ -459,7 +461,8 @@ def test_the_json_downloads_write_chinese_as_chinese(problem) -> None:
     config = sgdcore.TrainConfig(epochs=1)
     progress = last(problem.train, config)
     comparison = dataclasses.replace(problem.compare(progress.weights, progress.bias), names=("面积", "房龄", "bias"))
-    text = coefficients_json(comparison, description="合成数据，1000 行", target="价格", progress=progress)
+    text = coefficients_json(comparison, description="合成数据，1000 行", target="价格", progress=progress,
+                             config=config)
     assert '"面积": ' in text and '"data": "合成数据，1000 行"' in text and "\\u" not in text
     assert json.loads(text)["sgd"]["weights"]["房龄"] == pytest.approx(progress.weights[1])
     saved = config_json(config, {"lang": "zh-CN"}, "合成数据")
@@ -467,11 +470,26 @@ def test_the_json_downloads_write_chinese_as_chinese(problem) -> None:
 
 
 def test_a_diverged_run_exports_valid_json_with_nulls(problem) -> None:
-    progress = last(problem.train, sgdcore.TrainConfig(learning_rate=50.0, batch_size=800, epochs=50))
+    config = sgdcore.TrainConfig(learning_rate=50.0, batch_size=800, epochs=50)
+    progress = last(problem.train, config)
     assert progress.status == "diverged"
     broken = problem.compare(progress.weights * np.inf, progress.bias)
-    document = json.loads(coefficients_json(broken, description="d", target="y", progress=progress))
+    document = json.loads(coefficients_json(broken, description="d", target="y", progress=progress, config=config))
     assert document["sgd"]["weights"]["x1"] is None
+
+
+@pytest.mark.parametrize("config", [sgdcore.TrainConfig(epochs=2),
+                                    sgdcore.TrainConfig(learning_rate=50.0, batch_size=800, epochs=50)])
+def test_the_coefficients_json_says_how_the_run_ended_in_the_pages_language(
+        problem, config: sgdcore.TrainConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its message beside a Chinese description is Chinese, as the Export page says it, not sgdcore's English."""
+    progress = last(problem.train, config)
+    comparison = problem.compare(progress.weights, progress.bias)
+    monkeypatch.setattr("ui.i18n.language", lambda: "zh-CN")
+    document = json.loads(coefficients_json(comparison, description="合成数据", target="y", progress=progress,
+                                            config=config))
+    assert document["message"] == outcome(progress, config) and re.search(r"[\u4e00-\u9fff]", document["message"])
+    assert document["status"] == progress.status  # a code for a program, as sgdcore names it
 
 
 # Charts: bounded whatever the run length, and drawable when a run blew up

@@ -50,14 +50,15 @@ def _number(x: Any) -> float | None:
 
 
 def coefficients_json(comparison: sgdcore.Comparison, *, description: str, target: str,
-                      progress: sgdcore.Progress) -> str:
-    """The learned model and the closed form's, with how both fit, as a JSON document."""
+                      progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> str:
+    """The learned model and the closed form's, with how both fit, as a JSON document: its texts in the page's
+    language, as the page says them (``status`` stays sgdcore's code, for a program to read)."""
     names = comparison.names
     document = {
         "data": description,
         "target": target,
         "status": progress.status,
-        "message": progress.message,
+        "message": outcome(progress, config),
         "steps": progress.step,
         "epochs": progress.epoch,
         "sgd": {"weights": {n: _number(v) for n, v in zip(names[:-1], comparison.sgd[:-1], strict=True)},
