@@ -475,6 +475,20 @@ def test_a_semicolon_file_with_decimal_commas_is_numbers_on_the_page() -> None:
     assert data.X[:3].tolist() == [[0.5, 0.25], [1.5, 3.25], [2.5, 6.25]] and data.y[:2].tolist() == [1.5, 3.5]
 
 
+def test_whole_numbers_in_a_semicolon_file_are_not_said_to_be_written_with_a_decimal_comma() -> None:
+    """A dash made 'x' text, read back as whole numbers: the page said they were written like 1234,5; and those
+    with a space between thousands are said to be written like 1 234, with no decimal separator."""
+    content = "x;t;y\n" + "".join(f"{'-' if i == 3 else i};{i * 1000 + i % 7:,};{2 * i + i % 3}\n"
+                                   for i in range(12)).replace(",", " ")
+    at = upload(open_page(app(), "data"), "whole.csv", content.encode())
+    no_exceptions(at)
+    captions = [caption.value for caption in at.caption]
+    assert not [text for text in captions if "1234,5" in text or "1 234,5" in text], captions
+    assert "Read 't' as numbers written like 1 234." in captions, captions
+    assert "'x' holds numbers but for 1 cell(s) that are not: '-' (line 5). They are read as missing values." \
+        in captions, captions
+
+
 def test_quoted_prices_with_thousands_separators_are_numbers_not_identifiers() -> None:
     # 150 different prices: read as text, one-hot encoding refused them as an identifier
     content = "size,price\n" + "".join(f'{i},"{1000 + 37.5 * i:,}"\n' for i in range(150))

@@ -386,6 +386,22 @@ def test_numbers_written_as_a_european_spreadsheet_writes_them_are_read_as_an_up
     np.testing.assert_allclose(last.epoch_train_loss, in_memory_run.epoch_train_loss, rtol=1e-9)
 
 
+def test_whole_numbers_in_semicolon_files_are_not_said_to_have_a_decimal_comma_as_an_upload_is_not(
+    client: object, tmp_path: Path
+) -> None:
+    """Whole numbers that pandas reads as text for a typographic minus sign say nothing of a decimal comma: no
+    notice says they have one, and another column's 28.779 stays 28.779, as on the Data page."""
+    minus = "\u2212"
+    rows = "".join(f"{28.779 + i / 8:.3f};{minus if i % 3 else ''}{i};{2 * i + 1}\n" for i in range(40))
+    (tmp_path / "whole.csv").write_text("a;b;y\n" + rows, encoding="utf-8")
+    table = sgdcore.read_table(("a;b;y\n" + rows).encode())
+    assert [notice.kind for notice in table.notices] == ["minus_sign"]
+    data = distributed.load(tmp_path, "y", client=client)
+    assert data.notices == table.notices
+    cleaned = data.frame.compute()
+    np.testing.assert_array_equal(cleaned[["a", "b"]].to_numpy(), table.frame[["a", "b"]].to_numpy())
+
+
 def test_a_number_written_otherwise_in_a_later_partition_is_refused_at_its_file_and_line(
     client: object, tmp_path: Path
 ) -> None:

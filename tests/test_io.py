@@ -964,6 +964,34 @@ def test_a_currency_sign_says_nothing_of_decimal_commas() -> None:
     assert table.frame["b"].tolist() == [1.234, 2.5] and table.number_formats["a"] == ("", "")
 
 
+@pytest.mark.parametrize("raw", [
+    b"x;y\n1;2\n3;4\n5;7\n",  # read by pandas as numbers
+    b"x;y\n1;2\n-;4\n3;5\n",  # read as text for a dash, a cell that is not a number
+    "x;y\n\u22121;2\n3;4\n5;7\n".encode(),  # for a typographic minus sign
+    "x;y\n1\u00a0;2\n3;4\n5;7\n".encode(),  # for a no-break space
+])
+def test_whole_numbers_in_a_semicolon_file_are_not_said_to_be_written_with_a_decimal_comma(raw: bytes) -> None:
+    table = read_table(raw)
+    assert all(notice.kind != "number_format" for notice in table.notices), table.notices
+    assert table.number_formats.get("x", ("", ""))[1] == ""
+
+
+def test_whole_numbers_beside_a_dash_are_no_reason_to_read_another_column_s_points_as_thousands() -> None:
+    table = read_table(b"a;b;y\n28.779;1;1\n1.234;-;2\n5.678;3;4\n")
+    assert table.frame["a"].tolist() == [28.779, 1.234, 5.678]
+    assert [notice.kind for notice in table.notices] == ["not_numbers"]
+    # A decimal comma that is written says so, beside the dash as alone
+    commas = read_table(b"a;b;y\n28.779;1,5;1\n1.234;-;2\n5.678;3;4\n")
+    assert commas.frame["a"].tolist() == [28779.0, 1234.0, 5678.0] and commas.number_formats["b"] == ("", ",")
+    assert [notice.kind for notice in commas.notices] == ["number_format", "not_numbers", "thousands_points"]
+
+
+def test_whole_numbers_with_a_space_between_thousands_are_said_so_without_a_decimal_separator() -> None:
+    table = read_table(b"x;y\n1 000;2\n3;4\n5;7\n")
+    assert table.frame["x"].tolist() == [1000.0, 3.0, 5.0] and table.number_formats["x"] == (" ", "")
+    assert table.notices == ("Read 'x' as numbers written with ' ' between thousands.",)
+
+
 @pytest.mark.parametrize("values", [
     ["12 kg", "3 kg"], ["$5", "five dollars"], ["$5", "€5"], ["5%", "5"], ["%5", "%6"], ["$", "$5"], ["$$5", "$6"],
     ["Paris", "Lyon"], ["A$", "B$"], ["1,2,3", "4"], ["2024.01.05", "2024.02.05"], ["1 2", "3"], ["1,23,4", "5"],

@@ -281,8 +281,9 @@ def nothing_changed(description: str) -> str:
 # catalogue text ``messages.notice.<kind>``, worded as a problem's are (names listed and cut, counts by column).
 
 def _written_like(thousands: str, decimal: str) -> str:
-    """``1,234.5``: a number written with these separators, to show how a column's numbers are written."""
-    return f"1{thousands}234{decimal}5" if thousands else f"1234{decimal}5"
+    """``1,234.5``: a number written with these separators (``1 234`` without a decimal one), to show how a
+    column's numbers are written."""
+    return f"1{thousands}234" + (f"{decimal}5" if decimal else "")
 
 
 # The catalogue's names of the encodings a file that is not UTF-8 is read in, by Python's codec name.

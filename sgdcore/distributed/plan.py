@@ -424,13 +424,15 @@ def _way_of_writing(parts: list[dict]) -> Writing | None:
 
 def _decimal_comma_columns(written: dict[str, Writing], scans: list[dict]) -> list[str]:
     """The columns whose numbers are written with a decimal comma, as sgdcore.io's ``Table.number_formats`` has
-    them: of those with a sign or in parentheses, only those where some value holds a comma."""
+    them: those where some value holds a comma, and those with neither sign nor parentheses whose thousands are
+    written with a point (1.234 for 1234)."""
     columns = []
     for name, way in written.items():
         parts = [scan["columns"][name]["written"] for scan in scans if scan["columns"][name]["kind"] == "text"]
         parts = [part for part in parts if part is not None]
         marked = way.sign or any(part["in_parentheses"] for part in parts)
-        if way.decimal == "," and (not marked or any(part["commas"] for part in parts)):
+        points = way.thousands == "." and any("." in part["held"] for part in parts)
+        if way.decimal == "," and (any(part["commas"] for part in parts) or (points and not marked)):
             columns.append(name)
     return columns
 
@@ -452,14 +454,16 @@ def _written_notices(written: dict[str, Writing], scans: list[dict]) -> list[Not
                  if part["kind"] == "text" and part["written"]]
         in_parentheses = next((part["in_parentheses"] for part in parts if part["in_parentheses"]), None)
         minus = next((part["minus"] for part in parts if part["minus"]), None)
-        # Only a thousands separator some value holds, as sgdcore.io.numbers.as_numbers says it
+        # Only the separators some value holds, as sgdcore.io.numbers.as_numbers says them: the decimal separator
+        # too when the thousands are written with a point or a comma (1.234,5)
         thousands = way.thousands if any(way.thousands in part["held"] for part in parts) else ""
+        decimal = way.decimal if thousands in (".", ",") or any(way.decimal in part["held"] for part in parts) else ""
         if way.sign:
             signs.append(notice.sign_left_out(name, way.sign, way.example, _number(way, way.example)))
         if in_parentheses is not None:
             negatives.append(notice.negatives_in_parentheses(name, in_parentheses, _number(way, in_parentheses)))
-        if not way.sign and in_parentheses is None and (thousands, way.decimal) != ("", "."):
-            formats.append(notice.number_format(name, thousands, way.decimal))
+        if not way.sign and in_parentheses is None and (thousands, decimal) not in (("", "."), ("", "")):
+            formats.append(notice.number_format(name, thousands, decimal))
         if minus is not None:
             minus_signs.append(notice.minus_sign(name, minus, _number(way, minus)))
     return [*formats, *minus_signs, *signs, *negatives]

@@ -70,9 +70,11 @@ def title_lines(lines: int, header_line: int, titles: Sequence[str]) -> Notice:
 
 
 def number_format(column: str, thousands: str, decimal: str) -> Notice:
-    """A text column was read as numbers written with ``thousands`` (``""`` for none) and ``decimal`` separators."""
-    between = f"{echo(thousands)} between thousands and " if thousands else ""
-    text = f"Read {quoted([column])} as numbers written with {between}{echo(decimal)} before the decimals."
+    """A text column was read as numbers written with ``thousands`` and ``decimal`` separators (``""`` for none, but
+    not both: whole numbers with a space between thousands hold no decimal separator)."""
+    marks = [f"{echo(thousands)} between thousands"] if thousands else []
+    marks += [f"{echo(decimal)} before the decimals"] if decimal else []
+    text = f"Read {quoted([column])} as numbers written with {' and '.join(marks)}."
     return Notice(text, "number_format", column=str(column), thousands=thousands, decimal=decimal)
 
 

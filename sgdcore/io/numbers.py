@@ -120,7 +120,8 @@ def _sign_left_out(text: pd.Series, sign: str) -> tuple[pd.Series, pd.Series]:
 
 def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str, str], str, object] | None:
     """The column read as float64 numbers, its ``(thousands, decimal)`` separators (``""`` for one that no value
-    holds, but the decimal separator of a column with no sign and no parentheses, which says how it is read), the
+    holds, but the decimal separator of a column with no sign and no parentheses whose thousands are written with
+    a point or a comma, which says how they are read), the
     currency or percent sign left out of every value (``""`` for none) and the index of the first value written in
     parentheses, read as a negative (None for none); ``None`` if it is text.
 
@@ -140,12 +141,13 @@ def as_numbers(series: pd.Series, delimiter: str) -> tuple[pd.Series, tuple[str,
     for thousands, decimal in _formats(delimiter, sign):
         if not _fits(text, thousands, decimal).all():
             continue
-        # Only the separators the values hold: "$5" and "(5)" say nothing of a decimal comma, nor "−0.5" (with a
-        # minus sign, or a cell that is not a number, pandas read it as text) of a thousands separator. A column with
-        # neither sign nor parentheses keeps its decimal separator, which decides how it is written (1234,5).
+        # Only the separators the values hold: "$5" and "(5)" say nothing of a decimal comma, nor "−0.5" or "7"
+        # (with a minus sign, or a cell that is not a number, pandas read them as text) of a thousands separator or
+        # a decimal comma. A column with neither sign nor parentheses whose thousands are written with a point or a
+        # comma keeps its decimal separator, the other of the two, which decides how it is read (1.234,5).
         held = tuple(mark if mark and text.str.contains(mark, regex=False).any() else ""
                      for mark in (thousands, decimal))
-        if not sign and in_parentheses is None:
+        if not sign and in_parentheses is None and held[0] in (".", ","):
             held = (held[0], decimal)
         return _numbers(series, text, thousands, decimal), held, sign, in_parentheses
     return None

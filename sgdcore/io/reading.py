@@ -132,9 +132,9 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
                "gb18030": (notice.chinese(),)}.get(encoding, ())
     notices += above
     # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
-    # writes numbers (1234.5), read as text for a cell that is not a number
+    # writes numbers (1234.5, 7), read as text for a cell that is not a number or for a minus sign
     notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
-                     if name not in signs and name not in negatives and separators != ("", "."))
+                     if name not in signs and name not in negatives and separators not in (("", "."), ("", "")))
     notices += tuple(notice.minus_sign(name, example, float(frame[name][row]))
                      for name, (row, example) in minus_signs.items() if name in number_formats)
     notices += _strays_notices(strays, content, encoding, delimiter, skip)
