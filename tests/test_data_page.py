@@ -193,6 +193,30 @@ def test_an_excel_error_value_in_a_column_of_numbers_is_named_and_read_as_a_miss
     assert at.success[0].value.startswith("Using errors.csv: 29 rows, 2 features (a, b)"), at.success[0].value
 
 
+def test_cells_pandas_reads_as_missing_are_named_with_their_lines_and_said_what_became_of_them() -> None:
+    """#N/A and an empty cell were counted only; a #DIV/0! beside them was named with its line."""
+    content = rows_csv().decode().splitlines()
+    content[3] = "#N/A," + content[3].split(",", 1)[1]  # line 4: data row 2's 'a'
+    content[5] = "#DIV/0!," + content[5].split(",", 1)[1]  # line 6
+    content[8] = content[8].split(",")[0] + ",," + content[8].split(",")[2]  # line 9: 'b' empty
+    at = upload(open_page(app(), "data"), "gaps.csv", "\n".join(content).encode())
+    no_exceptions(at)
+    captions = [caption.value for caption in at.caption]
+    assert "'a' holds numbers but for 1 cell(s) that are not: '#DIV/0!' (line 6). They are read as missing values." \
+        in captions, captions
+    assert "'a' has 1 missing value(s): '#N/A' (line 4)." in captions, captions
+    assert "'b' has 1 missing value(s): an empty cell (line 9)." in captions, captions
+    assert at.error[0].value.startswith("3 missing value(s) in 3 row(s), in 'a' (2), 'b' (1).")
+    choice(at, "keep_missing_").set_value("drop").run()
+    assert "Dropped 3 of 30 row(s) with missing values: 'a' (2), 'b' (1)." in [caption.value for caption in at.caption]
+    at.selectbox(key="lang").set_value("zh-CN").run()
+    no_exceptions(at)
+    captions = [caption.value for caption in at.caption]
+    assert "'a' 有 1 个缺失值：'#N/A'（第 4 行）。" in captions, captions
+    assert "'b' 有 1 个缺失值：空单元格（第 9 行）。" in captions, captions
+    assert "已删除 30 行中含缺失值的 3 行：'a'（2）、'b'（1）。" in captions, captions
+
+
 def test_excel_s_sep_line_is_read_as_excel_reads_it() -> None:
     content = b"sep=;\n" + rows_csv().replace(b",", b";").replace(b".", b",")
     at = upload(open_page(app(), "data"), "excel.csv", content)

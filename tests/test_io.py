@@ -1186,6 +1186,42 @@ def test_the_cells_that_are_not_numbers_are_named_with_their_lines_blank_lines_a
     assert table.frame["x2"].isna().sum() == 3
 
 
+def test_the_cells_pandas_reads_as_missing_are_named_with_their_lines_as_the_cells_that_are_not_numbers() -> None:
+    """#N/A, NA, null and an empty cell were missing values without a word of where: only their count, once the
+    missing values were dropped, filled or refused; a dash beside them was named with its line."""
+    lines = _column_with({2: "#N/A", 4: "-", 7: "", 9: "NA", 12: "null", 15: "NaN", 21: ""}).decode().split("\n")
+    lines[20] = lines[20].rsplit(",", 1)[0]  # line 21 ends before its y: pandas reads y as missing
+    table = read_table("\n".join(lines).encode())
+    assert [notice.kind for notice in table.notices] == ["not_numbers", "missing_cells", "missing_cells"]
+    dash, x2, y = table.notices
+    assert dash.fields["cells"] == [{"line": 6, "value": "-"}]
+    assert x2 == ("'x2' has 6 missing value(s): '#N/A' (line 4), an empty cell (line 9), 'NA' (line 11), "
+                  "'null' (line 14), 'NaN' (line 17), … and 1 more.")
+    assert x2.fields == {"column": "x2", "count": 6, "cells": [
+        {"line": 4, "value": "#N/A"}, {"line": 9, "value": ""}, {"line": 11, "value": "NA"},
+        {"line": 14, "value": "null"}, {"line": 17, "value": "NaN"}]}
+    assert y == "'y' has 1 missing value(s): an empty cell (line 21)."
+    assert table.frame["x2"].isna().sum() == 7
+
+
+# A title above the header, or two blank lines: in a file whose lines end in "\r" alone, read_table skips a title
+# and the header with it (pandas' skiprows counts those lines otherwise), a bug of its own
+@pytest.mark.parametrize(("line_end", "above"), [("\n", "Sales 2024"), ("\r\n", "Sales 2024"), ("\r", "")])
+def test_missing_cells_are_found_on_the_same_lines_with_or_without_a_quote_in_the_file(line_end: str,
+                                                                                        above: str) -> None:
+    """A file without a quote is read a line at a time, one with a quote by the csv module: the same lines, title
+    and blank lines counted."""
+    lines = [above, "", "x1;x2;y", "1;2;3", "", "4;;6", "#N/A;8;9", "", "", "10;11;12", "13;NA;15"]
+    plain = line_end.join(lines) + line_end
+    quoted = plain.replace("x2", '"x2"')
+    said = [[(notice.kind, notice.fields) for notice in read_table(content.encode()).notices]
+            for content in (plain, quoted)]
+    assert said[0] == said[1]
+    assert [fields for kind, fields in said[0] if kind == "missing_cells"] == [
+        {"column": "x1", "count": 1, "cells": [{"line": 7, "value": "#N/A"}]},
+        {"column": "x2", "count": 2, "cells": [{"line": 6, "value": ""}, {"line": 11, "value": "NA"}]}]
+
+
 def test_decimal_commas_with_an_error_value_are_read_by_the_file_s_way() -> None:
     table = read_table(_column_with({2: "#VALUE!"}, delimiter=";", decimal=","))
     assert table.frame["x2"].iloc[0] == pytest.approx(-8 / 7, abs=1e-4) and np.isnan(table.frame["x2"].iloc[2])

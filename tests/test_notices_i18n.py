@@ -72,6 +72,7 @@ def sample_notices() -> list[Notice]:
             *read_table(b'price,discount,y\n"$1,018.41",7.0%,1\n$5,4.4%,2\n').notices,
             *read_table(b"balance,y\n(5.00),1\n7.25,2\n").notices,
             *read_table(b"a,y\n1.5,1\n#DIV/0!,2\n2.5,3\n").notices,
+            *read_table(b"a,y\n1.5,1\n#N/A,2\n,3\n2.5,4\n").notices,
             *read_table(b"sep=;\na;y\n1;1\n2;3\n").notices,
             *read_table(b"Sales 2024\n\na,y\n1,1\n2,3\n").notices,
             *read_table("a,y\n\u22121.5,1\n2,3\n".encode()).notices,

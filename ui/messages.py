@@ -313,6 +313,9 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "not_numbers": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
         [t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"]) for cell in f["cells"]], f["count"],
         len(f["cells"]))},
+    "missing_cells": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
+        [t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"]) if cell["value"]
+         else t("messages.glue.empty_cell", line=cell["line"]) for cell in f["cells"]], f["count"], len(f["cells"]))},
     "empty_columns": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     # Text columns
     "text_dropped": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},

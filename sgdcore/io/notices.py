@@ -20,7 +20,7 @@ LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N 
 KINDS = (
     "latin1", "windows1252", "chinese", "files_not_utf8", "sep_line", "title_lines", "number_format",
     "thousands_points", "minus_sign", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers",
-    "empty_columns",
+    "missing_cells", "empty_columns",
     "text_dropped",
     "one_hot", "one_hot_single_value", "missing_dropped", "missing_dropped_in_files", "target_missing_dropped",
     "missing_filled", "missing_filled_in_files", "infinite_dropped", "row_numbers",
@@ -122,6 +122,21 @@ def not_numbers(column: str, count: int, cells: Sequence[tuple[int, str]]) -> No
     text = (f"{echo(str(column))} holds numbers but for {count} cell(s) that are not: {listed}{more}. They are read "
             "as missing values.")
     return Notice(text, "not_numbers", column=str(column), count=count,
+                  cells=[{"line": int(line), "value": str(value)} for line, value in cells])
+
+
+def missing_cells(column: str, count: int, cells: Sequence[tuple[int, str]]) -> Notice:
+    """The column ``column`` has ``count`` cells pandas reads as missing values (empty, ``NA``, ``#N/A``, ``NaN``,
+    ``null``…): the first of them, ``cells``, as ``(line, value as written)``, ``""`` for an empty cell.
+
+    Said as the cells that are not numbers are (:func:`not_numbers`): which ones, and where, for the user to find
+    them in the file; what the data is made of then says what was done with them (dropped, filled or refused).
+    """
+    listed = ", ".join(f"{echo(value)} (line {line:,})" if value else f"an empty cell (line {line:,})"
+                       for line, value in cells)
+    more = f", … and {count - len(cells)} more" if count > len(cells) else ""
+    return Notice(f"{echo(str(column))} has {count} missing value(s): {listed}{more}.", "missing_cells",
+                  column=str(column), count=count,
                   cells=[{"line": int(line), "value": str(value)} for line, value in cells])
 
 
