@@ -354,3 +354,47 @@ def test_the_train_lesson_does_not_advise_epochs_that_the_link_fixes() -> None:
     assert "The 3 epochs the classroom link fixes stop before that." in said and "set Epochs" not in said
     assert "课堂链接固定的 3 个迭代周期在此之前就停止了。" in reveal(app(show="learning_rate", learning_rate="0.01",
                                                              lang="zh"), "train", "epochs")
+
+
+SOONER = ("A larger learning rate (up to 1.4, below the stability limit), momentum or standardising the data gets "
+          "there sooner.")
+BEYOND = "That is more than the 10,000 epochs the sidebar allows. "
+SLOW = "Its steps are too small for the flattest direction. "
+
+
+@pytest.mark.parametrize(("query", "ends"), [
+    ({}, BEYOND + SOONER),
+    ({"show": "learning_rate"}, "The 3 epochs the classroom link fixes stop long before that. A larger learning rate "
+                                "(up to 1.4, below the stability limit) gets there sooner."),
+    ({"show": "epochs,momentum"}, BEYOND + "Momentum gets there sooner."),
+    ({"show": "epochs,batch_size"}, BEYOND + "The settings that would get there sooner are fixed by the classroom "
+                                             "link: Learning rate η, Momentum μ, Standardise."),
+    ({"show": "epochs,momentum", "lang": "zh"}, "这超过了侧边栏允许的 10,000 个迭代周期。动量能更快到达。"),
+])
+def test_the_train_lessons_many_epochs_name_only_the_levers_the_link_leaves_to_the_student(
+        query: dict, ends: str) -> None:
+    """Learning rate 1e-5 needs about 10,800 epochs, more than Epochs allows: the answer said "a larger learning rate,
+    momentum or standardising the data gets there sooner" also to a student whose link fixes all three."""
+    said = reveal(app(learning_rate="0.00001", **query), "train", "epochs")
+    assert said.endswith(ends), said
+
+
+@pytest.mark.parametrize(("query", "ends"), [
+    ({}, SLOW + SOONER),
+    ({"show": "standardize"}, SLOW + "Standardising the data gets there sooner."),
+    ({"show": "none", "lang": "zh"},
+     "它的步子对最平坦的方向来说太小了。能更快到达的设置已被课堂链接固定：学习率 η、动量 μ、标准化。"),
+])
+def test_the_train_lessons_slow_run_names_only_the_levers_the_link_leaves_to_the_student(
+        query: dict, ends: str) -> None:
+    """At learning rate 1e-6 no epoch an answer trains comes within 1 %: what gets there sooner is what the student
+    can set, and a link that fixes it all is said to."""
+    said = reveal(app(learning_rate="0.000001", **query), "train", "epochs")
+    assert said.endswith(ends), said
+
+
+def test_levers_already_pulled_are_not_named() -> None:
+    """Standardised data is not standardised again, and momentum already on is said as more of it."""
+    said = reveal(app(learning_rate="0.000001", standardize="true", momentum="0.1"), "train", "epochs")
+    assert SLOW + "A larger learning rate (up to " in said and "standardising" not in said
+    assert said.endswith(", below the stability limit) or more momentum gets there sooner."), said

@@ -24,7 +24,7 @@ import streamlit as st
 
 import sgdcore
 from ui import verdicts
-from ui.classroom import shown
+from ui.classroom import control_label, shown
 from ui.conditioning import kappa_text
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
@@ -47,8 +47,11 @@ BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual no
 # A line that ends the one before it: the settings that take SGD below its noise floor, but those a classroom link
 # fixes (ui.verdicts.goes_further).
 FURTHER = "further"
+# A line that ends the one before it: the settings that get there in fewer epochs, but those a classroom link fixes
+# (:func:`gets_there_sooner`).
+SOONER = "sooner"
 # Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
-ADVISES = {"lesson.train.epochs.not_enough": "epochs"}
+ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs"}
 BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
@@ -88,6 +91,8 @@ def answer_text(page: str, question: str) -> str:
     for key, fields in answer(st.session_state, page, question):
         if key == FURTHER:  # worded here: the answer is kept for every classroom link's controls alike
             paragraphs[-1] += verdicts.goes_further(fields["levers"])
+        elif key == SOONER:
+            paragraphs[-1] += gets_there_sooner(fields["levers"], fields["limit"])
         elif key == LATER:
             paragraphs[-1] += t(key, **fields)
         elif key in ADVISES and not shown(st.session_state, ADVISES[key]):  # a classroom link fixes that setting
@@ -240,10 +245,10 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
         if last.status == "diverged" or stays > last.epoch:
             return (dips, ("lesson.train.epochs.never_stays", {"epochs": last.epoch}))
         return (dips, ("lesson.train.epochs.stays", {"epochs": stays, "trained": last.epoch}),
-                (f"lesson.train.epochs.{_enough(config, stays)}", {**fields, "epochs": stays, "most": MOST_EPOCHS}))
+                *_enough_lines(state, config, stays, fields, limit))
     if epochs is not None:
         return (("lesson.train.epochs.reached", {**fields, "epochs": epochs, "steps": int(last.epoch_steps[epochs])}),
-                (f"lesson.train.epochs.{_enough(config, epochs)}", {**fields, "epochs": epochs, "most": MOST_EPOCHS}))
+                *_enough_lines(state, config, epochs, fields, limit))
     # Advice quotes the limit rounded down, so that the rate it names is below it.
     if last.status == "diverged":
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
@@ -251,14 +256,49 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     lines = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
     if (floor := floor_above_target()) is not None:
         return (*lines, *_floor_lines(problem, config, floor, target))
-    lines.append(_penalty_keeps_it_above(problem, config, target)
-                 or ("lesson.train.epochs.slow", {"limit": sgdcore.round_down(limit)}))
-    return tuple(lines)
+    if (penalty := _penalty_keeps_it_above(problem, config, target)) is not None:
+        return (*lines, penalty)
+    return (*lines, ("lesson.train.epochs.slow", {}), _sooner(state, config, limit))
 
 
 def _enough(config: sgdcore.TrainConfig, epochs: int) -> str:
     """Whether the sidebar's epochs reach ``epochs``, and if not whether its Epochs can be set that high."""
     return "enough" if config.epochs >= epochs else "not_enough" if epochs <= MOST_EPOCHS else "beyond"
+
+
+def _enough_lines(state: MutableMapping[str, Any], config: sgdcore.TrainConfig, epochs: int, fields: dict[str, Any],
+                  limit: float) -> list[Line]:
+    """Whether the sidebar's epochs reach ``epochs``; beyond its Epochs, what gets there sooner."""
+    enough = _enough(config, epochs)
+    line: Line = (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS})
+    return [line, _sooner(state, config, limit)] if enough == "beyond" else [line]
+
+
+def _sooner(state: MutableMapping[str, Any], config: sgdcore.TrainConfig, limit: float) -> Line:
+    """The settings that take fewer epochs to get there, each as a setting and the words that name its change:
+    a larger learning rate while below the stability ``limit`` (rounded down, so that the rate named is below it),
+    momentum (more of it while below the sidebar's highest), and standardising the data if it is not."""
+    rate_limit = sgdcore.round_down(limit)
+    levers = (("learning_rate", "learning_rate") if config.learning_rate < rate_limit else None,
+              ("momentum", "more_momentum" if config.momentum else "momentum")
+              if config.momentum < BY_KEY["momentum"].high else None,
+              None if value(state, "standardize") else ("standardize", "standardize"))
+    return (SOONER, {"levers": tuple(lever for lever in levers if lever), "limit": rate_limit})
+
+
+def gets_there_sooner(levers: tuple[tuple[str, str], ...], limit: float) -> str:
+    """The sentence that ends a line saying the epochs are many: which of ``levers`` (a setting and the words for
+    its change, from :func:`_sooner`) get there sooner, leaving out those a classroom link fixes, which the student
+    cannot change; if it fixes them all, that it does."""
+    state = st.session_state
+    named = [t(f"lesson.train.epochs.sooner.{words}", limit=limit) for key, words in levers if shown(state, key)]
+    if named:
+        listed = verdicts.either(named)
+        return t("lesson.train.epochs.sooner.sentence", levers=listed[0].upper() + listed[1:])
+    if not levers:
+        return ""
+    return t("lesson.train.epochs.sooner.fixed",
+             settings=t("verdicts.list_separator").join(control_label(key) for key, _ in levers))
 
 
 def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor, target: float) -> list[Line]:

@@ -214,9 +214,14 @@ def goes_further(levers: tuple[str, ...]) -> str:
     named = [t(f"verdicts.further.{key}") for key in levers if shown(st.session_state, key)]
     if not named:
         return ""
-    listed = t("verdicts.list_separator").join(named[:-1]) + t("verdicts.further.or") + named[-1] \
-        if len(named) > 1 else named[0]
+    listed = either(named)
     return t("verdicts.further.sentence", levers=listed[0].upper() + listed[1:])
+
+
+def either(named: list[str]) -> str:
+    """``named`` as alternatives in the page's language: "a, b or c"."""
+    return t("verdicts.list_separator").join(named[:-1]) + t("verdicts.further.or") + named[-1] \
+        if len(named) > 1 else named[0]
 
 
 def _offered(tone: Tone, text: str, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
