@@ -180,7 +180,9 @@ class Diagnosis:
     than 1%). ``loss_gap`` is the gap of the run's objective (:func:`objective`: the training loss, plus the
     penalties when set) from its minimum at ``target``; with a penalty it is not the training loss's gap from the
     closed form that :class:`sgdcore.Comparison` reports. ``floor_ratio`` is it over the noise floor's
-    ``excess_objective``, the same gap expected.
+    ``excess_objective``, the same gap expected. ``contraction_per_epoch`` is measured on ``measured_gap``: the
+    training loss's gap (``"loss"``), or, with a penalty, that of the objective SGD minimises (``"objective"``), whose
+    gap from its minimum falls as the distance squared where the training loss's does not.
     """
 
     verdict: Verdict
@@ -210,6 +212,7 @@ class Diagnosis:
     # run's last half; "predicted", the theory's rate.
     epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "momentum_to_floor", "measured",
                                 "predicted"] | None = None
+    measured_gap: Literal["loss", "objective"] = "loss"
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -348,8 +351,13 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     floor = None
     if constant and config.l1_penalty == 0 and rate < limits.minibatch.learning_rate:
         floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
-    measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
-                                               relative, eigenvalues, config)
+    if penalised:  # the objective's gap at the trajectory's points: the training loss's has a slope at the target
+        along = (np.asarray(progress.trajectory_steps), objective(problem, config, progress.trajectory))
+        level = objective(problem, config, target) + (floor.excess_objective if floor else 0.0)
+        measured, needed, predicted = contraction(progress, level, relative, eigenvalues, config, along)
+    else:
+        measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
+                                                   relative, eigenvalues, config)
     needed_from = "measured" if measured is not None else "predicted"
     if _plain(config) and relative > ARRIVED:  # from where the run stands, direction by direction
         needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor)
@@ -373,7 +381,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         relative_distance=relative, loss_gap=gap, train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=floor,
         floor_ratio=gap / floor.excess_objective if floor and floor.excess_objective > 0 else None,
         contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
-        epochs_needed_from=needed_from,
+        epochs_needed_from=needed_from, measured_gap="objective" if penalised else "loss",
     )
     final_rate = progress.learning_rate
 
@@ -426,12 +434,15 @@ def _condition_number(hessian: np.ndarray, weight_decay: float) -> float:
     return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > tiny else math.inf
 
 
-def objective(problem: Problem, config: TrainConfig, params: np.ndarray) -> float:
-    """What SGD with ``config``'s penalties minimises, at ``params`` (weights, then bias): the training loss
-    ``½·mean(r²)`` plus ``weight_decay/2·‖w‖² + l1_penalty·‖w‖₁`` (bias free); without penalties, the loss."""
-    weights = np.asarray(params, dtype=np.float64)[:-1]
-    return (float(problem.quadratic.loss(params)) + 0.5 * config.weight_decay * float(weights @ weights)
-            + config.l1_penalty * float(np.abs(weights).sum()))
+def objective(problem: Problem, config: TrainConfig, params: np.ndarray) -> float | np.ndarray:
+    """What SGD with ``config``'s penalties minimises, at ``params`` (weights, then bias; one, shape ``(d+1,)``, or
+    many, shape ``(..., d+1)``): the training loss ``½·mean(r²)`` plus ``weight_decay/2·‖w‖² + l1_penalty·‖w‖₁``
+    (bias free); without penalties, the loss."""
+    params = np.asarray(params, dtype=np.float64)
+    weights = params[..., :-1]
+    value = (problem.quadratic.loss(params) + 0.5 * config.weight_decay * np.sum(weights**2, axis=-1)
+             + config.l1_penalty * np.sum(np.abs(weights), axis=-1))
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
@@ -500,21 +511,29 @@ def epochs_to_arrive(eigenvalues: np.ndarray, error: np.ndarray, learning_rate: 
 
 
 def contraction(progress: Progress, floor_loss: float, relative: float, eigenvalues: np.ndarray,
-                 config: TrainConfig) -> tuple[float | None, float | None, float | None]:
+                 config: TrainConfig, along: tuple[np.ndarray, np.ndarray] | None = None,
+                 ) -> tuple[float | None, float | None, float | None]:
     """Measured and predicted factors by which the loss gap shrinks per epoch, and the epochs still needed.
 
     Measured: a line through ``log(L_k − L_floor)`` over the last half of the epochs (None with fewer than
-    two epochs above the floor). Needed: the epochs at that rate (the predicted one if none was measured)
-    to bring the distance to :data:`ARRIVED` (the gap falls as the distance squared); ``inf`` when the loss
-    no longer falls.
+    two epochs above the floor); or, given ``along`` (steps, and the values there of what to measure instead:
+    the penalised objective at the trajectory's points), through ``log(value − floor_loss)`` over the last half
+    of those steps, per epoch of the run's batch size. Needed: the epochs at that rate (the predicted one if none
+    was measured) to bring the distance to :data:`ARRIVED` (the gap falls as the distance squared); ``inf`` when
+    the loss no longer falls.
     Predicted: the full-batch contraction :func:`sgdcore.analysis.contraction_factor`, squared, per step.
     """
     per_step = contraction_factor(np.maximum(eigenvalues, 0.0), progress.learning_rate, config.momentum,
                                   config.dampening, config.nesterov)
     predicted = per_step ** (2 * progress.steps_per_epoch)
-    losses = np.asarray(progress.epoch_train_loss, dtype=np.float64)
-    tail = losses[len(losses) // 2:] - floor_loss
-    epochs = np.arange(len(losses))[len(losses) // 2:]
+    if along is None:
+        losses = np.asarray(progress.epoch_train_loss, dtype=np.float64)
+        tail = losses[len(losses) // 2:] - floor_loss
+        epochs = np.arange(len(losses))[len(losses) // 2:]
+    else:
+        steps, values = (np.asarray(column, dtype=np.float64) for column in along)
+        later = steps >= steps[-1] / 2
+        tail, epochs = values[later] - floor_loss, steps[later] / progress.steps_per_epoch
     usable = np.isfinite(tail) & (tail > 0)
     measured = None
     if usable.sum() >= 2:

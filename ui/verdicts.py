@@ -514,8 +514,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
         text += t("verdicts.far.few_steps", rate=diagnosis.learning_rate, kappa=_kappa(kappa))
     needed = diagnosis.epochs_needed
     per_epoch = diagnosis.contraction_per_epoch
-    measured = (t("verdicts.far.measured", factor=per_epoch) if per_epoch is not None
-                else t("verdicts.far.predicted"))
+    measured = (t(f"verdicts.far.measured{'_objective' if diagnosis.measured_gap == 'objective' else ''}",
+                  factor=per_epoch) if per_epoch is not None else t("verdicts.far.predicted"))
     # From the run's own error, direction by direction (plain SGD at a constant rate), else at a rate of the run's
     words = {"error": "verdicts.far.from_here", "to_floor": "verdicts.far.to_floor",
              "schedule": "verdicts.far.schedule", "momentum": "verdicts.far.momentum",
