@@ -387,18 +387,19 @@ def test_near_a_minibatch_limit_below_the_swinging_rates_the_warning_says_the_no
         problem, chinese) -> None:
     """η = 0.4 at batch size 1 is 0.92× its limit 0.434, but η·λ_max = 0.44 < 1: the mean never changes sign, and
     runs end at the optimum (by sgdcore's own verdict), not oscillating. What does happen near that limit is noise:
-    simulated, the loss hovers several times higher above the optimum than at half the rate. The warnings (before
-    the comparison and in the sidebar) say that, and keep "expect oscillation" for a rate where the mean swings."""
+    simulated, the loss hovers about 10× as far above the optimum as at half the rate. The warnings (before the
+    comparison and in the sidebar) say it is more than twice (true at any rate: below), and keep "expect
+    oscillation" for a rate where the mean swings."""
     config = sgdcore.TrainConfig(learning_rate=0.4, batch_size=1, epochs=50)
     limits = sgdcore.run_limits(problem, config)
     assert 0.9 < limits.minibatch.ratio(0.4) < 1 and 0.4 * problem.curvature.lambda_max < 1
     warning = verdicts.comparison_check({"η = 0.4": (config, limits.minibatch)}, problem.train.n_rows)
     assert "振荡" not in warning.text and "没有哪个方向会来回摆动" in warning.text, warning.text
-    assert "好几倍" in warning.text
+    assert "两倍以上" in warning.text
     sidebar = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config).text
     assert "摆动；" not in sidebar and "振荡" not in sidebar and "η·λ_max = 0.44 < 1" in sidebar, sidebar
     english = text_in("en", "verdicts.compared.near_noisy", runs="η = 0.4")
-    assert "several times higher" in english and "oscillat" not in english
+    assert "more than twice as far above the optimum" in english and "oscillat" not in english
 
     def hovering(rate: float, seed: int) -> tuple[str, float]:
         run = replace(config, learning_rate=rate, seed=seed)
@@ -410,9 +411,37 @@ def test_near_a_minibatch_limit_below_the_swinging_rates_the_warning_says_the_no
     half = [hovering(0.2, seed) for seed in range(6)]
     assert all(verdict != "oscillating" for verdict, _ in near), near
     ratio = np.mean([excess for _, excess in near]) / np.mean([excess for _, excess in half])
-    assert ratio > 3, ratio  # measured: about 10×
+    assert ratio > 2, ratio  # measured: about 10×
     # Where the mean does swing (η·λ_max > 1 near the limit of batch size 10), oscillation is still what it says
     ten_limit = sgdcore.run_limits(problem, replace(config, batch_size=10)).minibatch
     ten = replace(config, batch_size=10, learning_rate=0.95 * ten_limit.learning_rate)
     assert ten.learning_rate * problem.curvature.lambda_max > 1
     assert "预计会振荡" in verdicts.comparison_check({"η": (ten, ten_limit)}, problem.train.n_rows).text
+
+
+@pytest.mark.parametrize(("batch_size", "fraction", "shuffle"), [(1, 0.92, "epoch"), (1, 0.99, "epoch"),
+                                                                  (2, 0.95, "replacement")])
+def test_near_a_limit_where_no_direction_swings_the_loss_hovers_more_than_twice_as_high_as_at_half_the_rate(
+        problem, batch_size: int, fraction: float, shuffle: str) -> None:
+    """The sidebar said the loss hovers "several times higher" near the limit than at half the rate: one seed's
+    run measured 2×, and the ratio is not computed anywhere. It now says "more than twice, on average", which the
+    excess loss's growth with the rate gives at any rate below the limit; simulated here, averaged over seeds, at
+    rates from 0.92 to 0.99 of the limit (measured: about 8× to 30×)."""
+    config = sgdcore.TrainConfig(learning_rate=0.01, batch_size=batch_size, epochs=40, shuffle=shuffle)
+    limits = sgdcore.run_limits(problem, config)
+    near = replace(config, learning_rate=fraction * limits.minibatch.learning_rate)
+    assert not verdicts.mean_swings(near, limits.minibatch)
+    warning = check(problem, near).text
+    assert "more than twice as far above the optimum as at half the rate" in warning, warning
+    assert "several times" not in warning
+
+    def hovering(rate: float) -> float:
+        excess = []
+        for seed in range(6):
+            run = replace(near, learning_rate=rate, seed=seed)
+            *_, last = sgdcore.train(problem.train, run, report_every=1e9, quadratic=problem.quadratic)
+            assert last.status == "finished"
+            excess.append(float(np.mean(last.epoch_train_loss[10:])) - problem.optimum_loss)
+        return float(np.mean(excess))
+
+    assert hovering(near.learning_rate) > 2 * hovering(near.learning_rate / 2)
