@@ -809,7 +809,8 @@ def test_counts_of_epochs_are_written_with_thousands_separators(lang: str) -> No
 
     race = text_in(lang, "lesson.batch_size.race.reached", batch=800, epochs=1035, examples=828_000, steps=1035)
     assert race.count("1,035") == 2 and "1035" not in race, race
-    train = text_in(lang, "lesson.train.epochs.reached", rate=0.001, batch=800, epochs=1035, steps=1035, asked=5)
+    train = text_in(lang, "lesson.train.epochs.reached", rate=0.001, batch=800, epochs=1035, steps=1035, asked=5,
+                    trained=1035)
     assert "1035" not in train and "1,035" in train, train
     enough = text_in(lang, "lesson.train.epochs.not_enough", rate=0.001, batch=800, epochs=1035, asked=1000, most=1)
     assert "1035" not in enough and "1,035" in enough, enough

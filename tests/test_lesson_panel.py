@@ -332,6 +332,89 @@ def test_with_a_decaying_rate_a_dip_is_called_a_dip_and_epochs_are_advised_from_
         assert "Set Epochs" not in text and "set Epochs" not in text
 
 
+def epoch_losses(problem: sgdcore.Problem, epochs: int, **settings: object) -> sgdcore.Progress:
+    """The end of a run of the page's sampling and seed (sgdcore.train's defaults) with these settings."""
+    *_, last = sgdcore.train(problem.train, sgdcore.TrainConfig(epochs=epochs, **settings), report_every=1e9)
+    return last
+
+
+def test_with_a_cosine_over_the_whole_run_the_epochs_are_those_of_a_fresh_run_that_ends_within_one_percent() -> None:
+    """A cosine over the whole run is another schedule for each number of epochs: the answer trained one cosine over
+    2,272 epochs and said "set Epochs to 4 or more", where a run of 4 epochs ends 1,969 % above the closed form."""
+    at = app(schedule="cosine", epochs="3")
+    text = reveal(at, "train", "epochs")
+    epochs, shorter = int(number_after(text, "a run of")), int(number_after(text, "A run of"))
+    problem = problem_of(at)
+    target = 1.01 * problem.optimum_loss
+    cosine = {"learning_rate": 0.03, "batch_size": 10, "schedule": sgdcore.Schedule("cosine")}
+    end = {length: epoch_losses(problem, length, **cosine).epoch_train_loss[-1] for length in (3, shorter, epochs)}
+    assert end[epochs] <= target < end[shorter] and shorter < epochs, end
+    assert number_after(text, f"a run of **{epochs}** epochs ends") == pytest.approx(
+        100 * (end[epochs] / problem.optimum_loss - 1), abs=0.005)
+    assert number_after(text, "The sidebar's 3 epochs end") == pytest.approx(
+        100 * (end[3] / problem.optimum_loss - 1), abs=0.005)
+    assert f"set Epochs to {epochs}." in text and "or more" not in text
+
+
+def test_a_dip_early_in_the_run_is_called_a_dip_and_epochs_are_advised_from_where_it_stays() -> None:
+    """A first arrival at epoch 3 was checked only against the epochs of the stretch it came in (up to 3): "set
+    Epochs to 3 or more", where the run is 3-47 % above from epoch 4 to 27."""
+    at = app(noise="1", batch_size="1", learning_rate="0.1", seed="4", schedule="step", decay_gamma="0.95",
+             decay_epochs="5", epochs="2")
+    text = reveal(at, "train", "epochs")
+    dip, stays = int(number_after(text, "at the end of epoch")), int(number_after(text, "from the end of epoch"))
+    trained = int(number_after(text, "through epoch"))
+    schedule = sgdcore.Schedule("step", gamma=0.95, step_size=5 * 800)
+    losses = epoch_losses(problem_of(at), trained, learning_rate=0.1, batch_size=1, seed=4,
+                          schedule=schedule).epoch_train_loss
+    target = 1.01 * problem_of(at).optimum_loss
+    assert dip == 3 and losses[3] <= target < losses[4]
+    assert np.all(losses[stays:] <= target) and losses[stays - 1] > target
+    assert f"set Epochs to {stays} or more" in text and "set Epochs to 3 " not in text
+
+
+def test_a_run_that_dips_in_and_then_diverges_is_said_to_diverge() -> None:
+    """At 0.465, above batch size 1's limit (0.434), the run dips within 1 % at epoch 1,237 and diverges at 1,270:
+    the answer said "Through epoch 1,270, the last an answer trains here, it does not stay within 1 %"."""
+    at = app(noise="1", batch_size="1", learning_rate="0.465", seed="2", epochs="10")
+    text = reveal(at, "train", "epochs")
+    step = int(number_after(text, "the run diverges (at step"))
+    last = epoch_losses(problem_of(at), 2_272, learning_rate=0.465, batch_size=1, seed=2)
+    assert last.status == "diverged" and step == last.diverged_at_step
+    limit = sgdcore.minibatch_stability_limit(problem_of(at).train, 1).learning_rate
+    assert number_after(text, "Set the learning rate to") == sgdcore.round_down(limit) < 0.465
+
+
+def test_a_rate_above_the_limit_that_does_not_diverge_is_said_to_be_above_it_not_too_slow() -> None:
+    """At 0.47 (the limit is 0.434) the answer said "Its steps are too small … a larger learning rate (up to 0.43)"."""
+    at = app(noise="1", batch_size="1", learning_rate="0.47")
+    text = reveal(at, "train", "epochs")
+    limit = sgdcore.minibatch_stability_limit(problem_of(at).train, 1).learning_rate
+    assert "too small" not in text and "larger learning rate" not in text
+    assert number_after(text, "above the stability limit at batch size 1 (about") == sgdcore.round_down(limit)
+    assert limit < 0.47
+
+
+def test_with_early_stopping_the_answer_says_where_it_ends_the_run() -> None:
+    """With early stopping the answer said "set Epochs to 36 or more", where a run of 36 epochs stops at 28, 46.5 %
+    above the closed form."""
+    at = app(learning_rate="0.003", early_stopping="1")
+    text = reveal(at, "train", "epochs")
+    last = epoch_losses(problem_of(at), 10_000, learning_rate=0.003, batch_size=10, tol=1e-4)
+    assert last.status == "converged" and number_after(text, "ends the run at epoch") == last.epoch
+    assert number_after(text, f"at epoch {last.epoch},") == pytest.approx(
+        100 * (last.epoch_train_loss[-1] / problem_of(at).optimum_loss - 1), abs=0.005)
+    assert "set Epochs" not in text and "tolerance (tol)" in text
+
+
+def test_after_a_warm_up_the_constant_rates_noise_floor_is_given() -> None:
+    at = app(noise="1", batch_size="1", learning_rate="0.3", warmup_epochs="1")
+    text = reveal(at, "train", "epochs")
+    floor = sgdcore.noise_floor(problem_of(at).train, 0.3, 1)
+    assert number_after(text, "keeps the loss") == pytest.approx(
+        100 * (floor.expected_loss / problem_of(at).optimum_loss - 1), rel=1e-3)
+
+
 # Batch size: the race and the noise floor
 
 
@@ -348,6 +431,24 @@ def test_the_batch_size_race_is_what_training_each_batch_size_gives() -> None:
         assert last.epoch_train_loss[epochs] <= target < np.min(last.epoch_train_loss[:epochs]), batch_size
         assert number_after(line, "seen;") == epochs * math.ceil(800 / batch_size)
     assert "Fewest examples seen: **B = 1**" in text and "Fewest steps: **B = 800**" in text
+
+
+def test_with_a_cosine_over_the_whole_run_the_race_counts_fresh_runs() -> None:
+    """"B = 10: by the end of epoch 4", from one cosine over an answer's budget: the page's own 5-epoch cosine run at
+    B = 10 ends 172 % above."""
+    at = open_page(app(schedule="cosine"), "batch_size")
+    text = reveal(at, "batch_size", "race")
+    problem = problem_of(at)
+    target = 1.1 * problem.optimum_loss
+    reached = [line for line in text.split("\n") if line.startswith("- B = ") and "by the end of epoch" in line]
+    assert len(reached) >= 3, text
+    for line in reached:
+        batch_size = int(number_after(line, "- B ="))
+        epochs = int(number_after(line, "by the end of epoch"))
+        settings = {"learning_rate": 0.03, "batch_size": batch_size, "schedule": sgdcore.Schedule("cosine")}
+        assert epoch_losses(problem, epochs, **settings).epoch_train_loss[-1] <= target, line
+        if epochs > 1:
+            assert epoch_losses(problem, epochs - 1, **settings).epoch_train_loss[-1] > target, line
 
 
 def brute_force_floor(problem: sgdcore.Problem, learning_rate: float, weight_decay: float = 0.0) -> float:

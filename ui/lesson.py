@@ -51,7 +51,9 @@ FURTHER = "further"
 # (:func:`gets_there_sooner`).
 SOONER = "sooner"
 # Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
-ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs"}
+ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs",
+           "lesson.train.epochs.cosine.sidebar_above": "epochs", "lesson.train.epochs.stopped": "early_stopping",
+           "lesson.train.epochs.diverged": "learning_rate", "lesson.train.epochs.above_limit": "learning_rate"}
 BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
@@ -209,56 +211,127 @@ def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) 
 
 
 def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
-    """How many epochs the sidebar's settings need to come within :data:`WITHIN` of the closed-form loss."""
+    """How many epochs the sidebar's settings need to come within :data:`WITHIN` of the closed-form loss and stay."""
     _rows(problem)
     config = train_config(state, problem.train.n_rows)
     target = (1.0 + WITHIN) * problem.optimum_loss
     budget = epoch_budget(problem, config)
     if budget < 1:
         return (("lesson.too_large", {}),)
-    epochs, last = first_epoch_within(problem, config, target, budget)
     fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
-    # Where minibatch noise keeps the loss above the target on average, a first epoch within it is a dip, which the
-    # epochs trained after it show (the last stretch trained goes on past it): no number of epochs to advise then.
     limits = _limits(problem, data_key, config)
     limit = limits.minibatch.learning_rate
-
-    def floor_above_target() -> sgdcore.NoiseFloor | None:
-        """The noise floor, where it is computed (a constant rate below the limit, no L1 penalty) and above the
-        target."""
-        floor = verdicts.noise_floor_for(problem, data_key, config, limits)
-        return floor if floor is not None and floor.expected_loss > target else None
-
-    losses = last.epoch_train_loss
-    later = None if epochs is None else next((k for k in range(epochs + 1, len(losses)) if losses[k] > target), None)
-    if later is not None:
-        dips = ("lesson.train.epochs.dips", {**fields, "epochs": epochs, "later": later,
-                                             "percent": losses[later] / problem.optimum_loss - 1.0})
-        if (floor := floor_above_target()) is not None:
-            return (dips, *_floor_lines(problem, config, floor, target))
-        # No floor above the target to say why (a decaying rate, say): where the run stays, in the epochs an answer
-        # may train, is the number to advise.
-        *_, last = sgdcore.train(problem.train, replace(config, epochs=budget, tol=None), state=last.state,
-                                 until_epoch=budget, report_every=REPORT_NEVER, quadratic=problem.quadratic)
-        above = np.flatnonzero(last.epoch_train_loss > target)
-        stays = int(above[-1]) + 1 if above.size else 0
-        if last.status == "diverged" or stays > last.epoch:
-            return (dips, ("lesson.train.epochs.never_stays", {"epochs": last.epoch}))
-        return (dips, ("lesson.train.epochs.stays", {"epochs": stays, "trained": last.epoch}),
-                *_enough_lines(state, config, stays, fields, limit))
-    if epochs is not None:
-        return (("lesson.train.epochs.reached", {**fields, "epochs": epochs, "steps": int(last.epoch_steps[epochs])}),
-                *_enough_lines(state, config, epochs, fields, limit))
+    if _length_sets_schedule(config):
+        return _cosine_epochs(state, problem, config, target, budget, fields, limit)
+    # One run as long as an answer may train, stopped where the sidebar's would stop (early stopping): a first epoch
+    # within the target may be a dip, which only the epochs after it show.
+    *_, last = sgdcore.train(problem.train, replace(config, epochs=budget), report_every=REPORT_NEVER,
+                             quadratic=problem.quadratic)
     # Advice quotes the limit rounded down, so that the rate it names is below it.
     if last.status == "diverged":
         return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
                                                   "limit": sgdcore.round_down(limit)}),)
-    lines = [("lesson.train.epochs.not_reached", {**fields, "epochs": budget})]
-    if (floor := floor_above_target()) is not None:
+    losses = last.epoch_train_loss
+    trained = len(losses) - 1
+    within, above = np.flatnonzero(losses <= target), np.flatnonzero(losses > target)
+    stays = int(above[-1]) + 1 if above.size else 0
+    lines: list[Line] = []
+    if within.size and within[0] < stays:
+        later = int(above[above > within[0]][0])
+        lines.append(("lesson.train.epochs.dips", {**fields, "epochs": int(within[0]), "later": later,
+                                                   "percent": losses[later] / problem.optimum_loss - 1.0}))
+    if stays <= trained:
+        key = "stays" if lines else "reached"
+        lines.append((f"lesson.train.epochs.{key}", {**fields, "epochs": stays, "trained": trained,
+                                                     "steps": int(last.epoch_steps[stays])}))
+        return (*lines, *_enough_lines(state, config, stays, fields, limit))
+    if trained < budget:  # early stopping ended the run above the target
+        return (*lines, ("lesson.train.epochs.stopped", {
+            "epochs": trained, "percent": losses[-1] / problem.optimum_loss - 1.0, "tol": config.tol,
+            "patience": config.n_iter_no_change}))
+    if not lines:
+        lines.append(("lesson.train.epochs.not_reached", {**fields, "epochs": budget}))
+    if config.learning_rate >= limit:
+        return (*lines, ("lesson.train.epochs.above_limit", {**fields, "limit": sgdcore.round_down(limit)}))
+    # A warm-up ends on the constant rate, whose noise floor the run then hovers at
+    steady = replace(config, schedule=sgdcore.Schedule()) if config.schedule.kind == "constant" else config
+    floor = verdicts.noise_floor_for(problem, data_key, steady, limits)
+    if floor is not None and floor.expected_loss > target:
         return (*lines, *_floor_lines(problem, config, floor, target))
+    if within.size:  # a decaying rate whose noise still brings it out
+        return (*lines, ("lesson.train.epochs.never_stays", {"epochs": trained}))
     if (penalty := _penalty_keeps_it_above(problem, config, target)) is not None:
         return (*lines, penalty)
     return (*lines, ("lesson.train.epochs.slow", {}), _sooner(state, config, limit))
+
+
+def _length_sets_schedule(config: sgdcore.TrainConfig) -> bool:
+    """Whether the run's length sets its schedule (a cosine over the whole run): a longer run is then another run,
+    not this one trained on."""
+    return config.schedule.kind == "cosine" and config.schedule.period_steps is None
+
+
+def _end_of_fresh_run(problem: Any, config: sgdcore.TrainConfig, epochs: int) -> sgdcore.Progress:
+    *_, last = sgdcore.train(problem.train, replace(config, epochs=epochs), report_every=REPORT_NEVER,
+                             quadratic=problem.quadratic)
+    return last
+
+
+def fewest_epochs_of_fresh_runs(problem: Any, config: sgdcore.TrainConfig, target: float,
+                                budget: int) -> tuple[int | None, dict[int, sgdcore.Progress]]:
+    """The fewest epochs whose fresh run of ``config`` ends at most at ``target``, or None, and the ends of the runs
+    trained, by length: lengths that double until one gets there, then halved between it and the last that did not,
+    within ``budget`` epochs of training in all."""
+    ends: dict[int, sgdcore.Progress] = {}
+    spent, epochs = 0, 1
+    while spent + epochs <= budget:
+        ends[epochs], spent = _end_of_fresh_run(problem, config, epochs), spent + epochs
+        if ends[epochs].status != "diverged" and ends[epochs].epoch_train_loss[-1] <= target:
+            break
+        epochs *= 2
+    else:
+        return None, ends
+    low, high = epochs // 2, epochs  # low's run (if any) ends above the target, high's within
+    while high - low > 1 and spent + (middle := (low + high) // 2) <= budget:
+        ends[middle], spent = _end_of_fresh_run(problem, config, middle), spent + middle
+        reached = ends[middle].status != "diverged" and ends[middle].epoch_train_loss[-1] <= target
+        low, high = (low, middle) if reached else (middle, high)
+    return high, ends
+
+
+def _cosine_epochs(state: MutableMapping[str, Any], problem: Any, config: sgdcore.TrainConfig, target: float,
+                   budget: int, fields: dict[str, Any], limit: float) -> Answer:
+    """The epochs answer for a schedule the run's length sets: fresh runs of each length, not one run trained on."""
+    epochs, ends = fewest_epochs_of_fresh_runs(problem, config, target, budget)
+
+    def above(run: sgdcore.Progress) -> float:
+        return math.inf if run.status == "diverged" else run.epoch_train_loss[-1] / problem.optimum_loss - 1.0
+
+    if epochs is None:
+        longest = max(ends)
+        if ends[longest].status == "diverged":
+            return (("lesson.train.epochs.diverged", {**fields, "step": ends[longest].diverged_at_step or
+                                                      ends[longest].step, "limit": sgdcore.round_down(limit)}),)
+        lines: list[Line] = [("lesson.train.epochs.cosine.not_reached", {
+            **fields, "epochs": longest, "percent": above(ends[longest])})]
+        if config.learning_rate >= limit:
+            lines.append(("lesson.train.epochs.above_limit", {**fields, "limit": sgdcore.round_down(limit)}))
+        return tuple(lines)
+    shorter = max((length for length in ends if length < epochs), default=0)
+    one = "_one" if epochs == 1 else ""
+    lines = [(f"lesson.train.epochs.cosine.reached{one}", {**fields, "epochs": epochs,
+                                                            "percent": above(ends[epochs])})]
+    if shorter:
+        one = "_one" if shorter == 1 else ""
+        lines.append((f"lesson.train.epochs.cosine.shorter{one}", {"epochs": shorter,
+                                                                   "percent": above(ends[shorter])}))
+    if config.epochs not in ends and config.epochs <= budget:
+        ends[config.epochs] = _end_of_fresh_run(problem, config, config.epochs)
+    if config.epochs in ends and ends[config.epochs].status != "diverged":
+        percent = above(ends[config.epochs])
+        key = "sidebar_within" if percent <= WITHIN else "sidebar_above"
+        lines.append((f"lesson.train.epochs.cosine.{key}", {**fields, "epochs": epochs, "percent": percent}))
+    return tuple(lines)
 
 
 def _enough(config: sgdcore.TrainConfig, epochs: int) -> str:
@@ -411,10 +484,14 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
         if budget < 1:
             lines.append(("lesson.batch_size.race.too_large", {"batch": config.batch_size}))
             continue
-        epochs, last = first_epoch_within(problem, config, target, budget)
+        if _length_sets_schedule(config):  # each length is another run: the fewest epochs of a fresh run
+            epochs, ends = fewest_epochs_of_fresh_runs(problem, config, target, budget)
+            last = ends[epochs if epochs is not None else max(ends)]
+        else:
+            epochs, last = first_epoch_within(problem, config, target, budget)
         if epochs is None:
             key = "diverged" if last.status == "diverged" else "not_reached"
-            lines.append((f"lesson.batch_size.race.{key}", {"batch": config.batch_size, "epochs": budget}))
+            lines.append((f"lesson.batch_size.race.{key}", {"batch": config.batch_size, "epochs": last.epoch}))
             continue
         steps = epochs * config.steps_per_epoch(n_train)
         reached[config.batch_size] = (epochs * n_train, steps)
