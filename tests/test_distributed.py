@@ -278,12 +278,17 @@ def test_errors_name_the_file_and_the_line(client: object, tmp_path: Path) -> No
         distributed.load(folder, "y", client=client, partition_bytes=1500)
 
     bad = frame.iloc[100:].astype(object)
-    bad.iloc[80, 0] = "n/a?"  # line 82
+    bad.iloc[80, 0] = "12 kg"  # line 82
     bad.to_csv(folder / "b.csv", index=False)
-    with pytest.raises(DataError, match=r"not numeric: 'x0' \(e\.g\. 'n/a\?', b\.csv, line 82\)"):
+    with pytest.raises(DataError, match=r"not numeric: 'x0' \(e\.g\. '12 kg', b\.csv, line 82\)"):
         distributed.load(folder, "y", client=client, partition_bytes=1500)
     with pytest.raises(DataError, match=r"target column 'x0' is not numeric.*b\.csv, line 82"):
         distributed.load(folder, "x0", client=client, partition_bytes=1500)
+    bad.iloc[80, 0] = "n/a?"  # not a number among numbers: a missing value, as an upload reads it
+    bad.to_csv(folder / "b.csv", index=False)
+    with pytest.raises(DataError, match=r"missing value\(s\) in column\(s\) 'x0' \(1\); the first in b\.csv, "
+                                        r"line 82"):
+        distributed.load(folder, "y", client=client, partition_bytes=1500)
 
     lines = (folder / "a.csv").read_text().splitlines()
     lines[70] += ",1.5"  # line 71 has one field too many

@@ -21,6 +21,7 @@ from test_large_data_page import large_data_page
 
 import sgdcore
 from sgdcore.data import Dataset, Notice
+from sgdcore.errors import Place
 from sgdcore.io import dataset_from_frame, load_csv, notices, read_table
 from tests.shown_texts import english
 from ui import messages
@@ -84,6 +85,11 @@ def sample_notices() -> list[Notice]:
     made += dataset_from_frame(saved_with_index, "y").notices
     made += [notices.missing_dropped_in_files({"a": 3, "y": 1}, "y"), notices.missing_filled_in_files({"a": 2})]
     made += [notices.files_not_utf8(encoding, ["2025/房价.csv", "b.csv"]) for encoding in notices.ENCODING_NAMES]
+    # Of data files: the lines above their header, and the cells that are not numbers, by file and line
+    made += [notices.sep_line(";", ["2025/房价.csv", "b.csv"]),
+             notices.title_lines(3, 4, ["Sales 2024", "Exported 2026-12-05"], ["b.csv"])]
+    made.append(notices.not_numbers("a", 7, [(Place("2025/房价.csv", "line", 1204), "#DIV/0!"),
+                                             (Place("b.csv", "line", 3), "-")]))
     return made + run_notices()
 
 
@@ -111,9 +117,9 @@ def test_sgdcore_lists_every_kind_of_notice_it_makes() -> None:
 def test_the_distributed_plan_says_its_notices_with_sgdcore_io_s_functions() -> None:
     plan = (SGDCORE / "distributed" / "plan.py").read_text(encoding="utf-8")
     called = set(re.findall(r"\bnotice\.(\w+)\(", plan))
-    assert called == {"number_format", "minus_sign", "sign_left_out", "negatives_in_parentheses", "thousands_points",
-                      "text_dropped", "one_hot", "missing_dropped_in_files", "target_missing_dropped",
-                      "missing_filled_in_files"}
+    assert called == {"number_format", "minus_sign", "not_numbers", "sign_left_out", "negatives_in_parentheses",
+                      "thousands_points", "text_dropped", "one_hot", "missing_dropped_in_files",
+                      "target_missing_dropped", "missing_filled_in_files"}
     assert '"Dropped' not in plan and '"Filled' not in plan and '"One-hot' not in plan
 
 

@@ -311,8 +311,9 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "negatives_in_parentheses": lambda f: {"column": echo(str(f["column"])), "example": echo(f["example"]),
                                            "value": f["value"]},
     "not_numbers": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
-        [t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"]) for cell in f["cells"]], f["count"],
-        len(f["cells"]))},
+        [t("messages.glue.cell_in_file", value=echo(cell["value"]), file=short(cell["file"]), line=cell["line"])
+         if "file" in cell else t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"])
+         for cell in f["cells"]], f["count"], len(f["cells"]))},
     "missing_cells": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
         [t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"]) if cell["value"]
          else t("messages.glue.empty_cell", line=cell["line"]) for cell in f["cells"]], f["count"], len(f["cells"]))},
@@ -350,7 +351,11 @@ def notice_text(notice: str) -> str:
         worded = NOTICE_FIELDS[kind](fields)
     except (KeyError, TypeError, AttributeError):  # the same kind made elsewhere in sgdcore with other fields
         return str(notice)
-    return t(key, **worded)
+    text = t(key, **worded)
+    # The same notice of several data files (large data) names them, which a single upload's wording need not
+    if "files" in fields and "{files" not in catalogue(language())[key]:
+        return t("messages.files_notice", files=names(fields["files"]), notice=text)
+    return text
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,8 @@ A folder or glob of CSV or Parquet files is read as row partitions (a byte range
 group of a Parquet file), each read and cleaned on a worker; the data never comes to the client.
 
 - :func:`load` makes one pass over the files: it reads numbers written as spreadsheets write them (``1.234,5``,
-  ``638,05 €``) as :func:`sgdcore.read_table` does, and checks every column as :func:`sgdcore.dataset_from_frame`
+  ``638,05 €``, a few cells such as ``#DIV/0!`` among them), Excel's ``sep=;`` first line and title lines above a
+  header as :func:`sgdcore.read_table` does, and checks every column as :func:`sgdcore.dataset_from_frame`
   does (missing values, text columns, infinite values, the same choices and messages, each naming the file
   and the line), and it sums the sufficient statistics of least squares (:class:`Moments`: count, means and
   centred co-moments of ``[x, y]``), merged pairwise as Chan, Golub and LeVeque do. Cleaning that needs

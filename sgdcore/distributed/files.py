@@ -1,12 +1,15 @@
 """The files behind a path and their row partitions (:class:`Piece`): a CSV file's byte ranges, a Parquet
 file's row groups; reading one piece as pandas does, and saying where a row is (file and line) for messages.
 
-:func:`inspect` reads only the CSV headers or the Parquet metadata, on the client: no cluster is needed.
+:func:`inspect` reads only the CSV headers or the Parquet metadata, on the client: no cluster is needed. A CSV
+file's first lines are read as an upload's are (:mod:`sgdcore.io.reading`): Excel's ``sep=;`` line names the
+delimiter, title lines above the header are skipped, and only the file's first piece starts above its header.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import warnings
@@ -26,6 +29,7 @@ from sgdcore.io.columns import quoted
 
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet"}
 PARTITION_BYTES = 64 << 20  # a CSV file is cut into byte ranges of this size: Dask's own default block size
+LINE_END = re.compile(rb"\r\n|\r|\n")  # as sgdcore.io.reading counts the lines above a header
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Piece:
     header: bytes = b""
     encoding: str = "utf-8"
     delimiter: str = ","
+    body: int = 0  # a CSV file's first byte below its header (and Excel's sep= line or title lines above it)
 
 
 def _files(path: str | os.PathLike) -> tuple[fsspec.AbstractFileSystem, list[str], str]:
@@ -75,16 +80,20 @@ def _display_name(file: str, root: str) -> str:
     return file[len(root):].lstrip("/") if root and file.startswith(root) and file != root else PurePosixPath(file).name
 
 
-def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_bytes: int) -> tuple[list[Piece], list]:
-    """A CSV file's byte ranges, and its column names as its header writes them."""
+def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_bytes: int) -> tuple[
+        list[Piece], list, tuple[Notice, ...]]:
+    """A CSV file's byte ranges, its column names as its header writes them, and what an upload says of the lines
+    above its header (Excel's ``sep=;``, title lines), which only the file's first piece holds."""
     with fs.open(file, "rb") as handle:
         head = handle.read(reading.SAMPLE_BYTES)
-        while head and b"\n" not in head and (more := handle.read(reading.SAMPLE_BYTES)):
+        while more := handle.read(reading.SAMPLE_BYTES):
             head += more
+            if b"\n" in more or b"\r" in more:
+                break
+    head = reading._head(head)  # cut after a whole line, as an upload's sample is
     if not head.strip():
         raise DataError(f"{name}: the file is empty: it has no header row and no data. Every file needs the same "
                         "header row, then rows of numbers.", "empty_file", file=name)
-    header = head[:head.find(b"\n") + 1] if b"\n" in head else head
     if head.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
     else:
@@ -95,19 +104,35 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
             whole_lines = head[:head.rfind(b"\n") + 1] or head  # no character cut at the end
             encoding = ("utf-8" if error.start >= len(head) - 3
                         else reading.encoding_not_utf8(lambda: [whole_lines]))
-    sample = head.decode(encoding, errors="replace")
-    delimiter = reading._detect_delimiter(sample)
+    text = head.decode(encoding, errors="replace")
+    skip, named, above = reading._above_header(text)
+    sample = reading._after_lines(text, skip)
+    delimiter = named or reading._detect_delimiter(sample)
     columns = reading._header(sample, delimiter)
     try:
         reading._check_full_width(sample, delimiter)
         reading._check_header(columns)
+        _check_header_below(head, encoding, delimiter, skip, len(columns))
     except DataError as error:
         raise DataError(f"{name}: {error}", error.problem, file=name, **error.fields) from None
+    ends = [end.end() for end in itertools.islice(LINE_END.finditer(head), skip + 1)]
+    header_start, body = (ends[skip - 1] if skip else 0), (ends[skip] if len(ends) > skip else len(head))
     size = fs.size(file)
     starts = range(0, max(size, 1), partition_bytes)
     pieces = [Piece(fs.unstrip_protocol(file), name, "csv", start, min(start + partition_bytes, size),
-                    header=header, encoding=encoding, delimiter=delimiter) for start in starts]
-    return pieces, [column.strip() for column in columns]
+                    header=head[header_start:body], encoding=encoding, delimiter=delimiter, body=body)
+              for start in starts]
+    return pieces, [column.strip() for column in columns], above
+
+
+def _check_header_below(head: bytes, encoding: str, delimiter: str, skip: int, width: int) -> None:
+    """Refuse a file whose header seems to be below the line read as the header (under a title that an upload
+    could not skip), as an upload is refused; any other row longer than the header is refused as its piece is
+    read."""
+    line, fields = reading._first_long_line(head, encoding, delimiter, width, skip)
+    header_line = reading._header_below(head, encoding, delimiter, skip, line, fields) if fields > width else None
+    if header_line is not None:
+        raise reading.header_below_error(delimiter, header_line, width, line, fields)
 
 
 def _parquet_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str) -> tuple[list[Piece], list]:
@@ -174,14 +199,10 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None, text: Sequen
 
 
 def _csv_block(piece: Piece) -> tuple[bytes, int]:
-    """The whole lines that start in ``[start, stop)`` (the header excluded), and the byte where they start."""
+    """The whole lines that start in ``[start, stop)`` (the header and the lines above it excluded), and the byte
+    where they start."""
     with fsspec.open(piece.path, "rb") as handle:
-        if piece.start == 0:
-            handle.readline()  # the header
-        else:
-            handle.seek(piece.start - 1)
-            handle.readline()  # the end of the line that started in the previous piece (just "\n" if it ended there)
-        first_byte = handle.tell()
+        first_byte = _seek_block(handle, piece)
         if first_byte >= piece.stop:
             return b"", first_byte
         block = handle.read(piece.stop - first_byte)
@@ -190,8 +211,9 @@ def _csv_block(piece: Piece) -> tuple[bytes, int]:
     return block, first_byte
 
 
-def _line_number(piece: Piece, first_byte: int, row: int) -> int:
-    """The line of the file (1 = the header) that holds data row ``row`` of a CSV piece, blank lines aside.
+def _line_number(piece: Piece, first_byte: int, below: int) -> int:
+    """The line of the file (1 = the first) ``below`` lines below the first line of a CSV piece, which starts at
+    byte ``first_byte``.
 
     Counted only when a message needs it: the lines before a piece are not known without reading them.
     """
@@ -201,22 +223,31 @@ def _line_number(piece: Piece, first_byte: int, row: int) -> int:
         while remaining > 0 and (chunk := handle.read(min(remaining, reading.CHUNK_BYTES))):
             lines_before += chunk.count(b"\n")
             remaining -= len(chunk)
-    return lines_before + 1 + row
+    return lines_before + 1 + below
 
 
 def _where(piece: Piece, row: int) -> Place:
-    """``data/a.csv, line 12`` or ``data/b.parquet, row 12`` for data row ``row`` (0-based) of ``piece``."""
+    """``data/a.csv, line 12`` or ``data/b.parquet, row 12`` for data row ``row`` (0-based) of ``piece``: for CSV,
+    the line an upload names, blank lines skipped and a quoted value over several lines one row."""
     if piece.format == "parquet":
         return Place(piece.name, "row", piece.first_row + row + 1)
-    return Place(piece.name, "line", _line_number(piece, _csv_block_start(piece), row))
+    block, first_byte = _csv_block(piece)
+    line = reading._lines_of_rows(piece.header + block, piece.encoding, piece.delimiter, 0, {row})[row]
+    return Place(piece.name, "line", _line_number(piece, first_byte, line - 2))  # line 1 is the header
 
 
-def _csv_block_start(piece: Piece) -> int:
-    with fsspec.open(piece.path, "rb") as handle:
-        if piece.start > 0:
-            handle.seek(piece.start - 1)
-        handle.readline()
-        return handle.tell()
+def _seek_block(handle: io.IOBase, piece: Piece) -> int:
+    """Move ``handle`` to the first line of a CSV piece, below the header, and return its byte."""
+    if piece.start > piece.body:
+        handle.seek(piece.start - 1)
+        handle.readline()  # the end of the line that started in the previous piece (just "\n" if it ended there)
+    else:  # a piece that starts above the body (a header, or title lines, longer than a piece) starts at the body
+        handle.seek(piece.body)
+    return handle.tell()
+
+
+# What an upload says of the lines above its header, by kind, made again to name the files it is said of
+_SAID_OF_FILES = {"sep_line": notice.sep_line, "title_lines": notice.title_lines}
 
 
 @dataclass(frozen=True)
@@ -228,6 +259,7 @@ class Source:
     files: tuple[str, ...]
     columns: tuple[str, ...]
     pieces: tuple[Piece, ...]
+    above: tuple[tuple[str, Notice], ...] = ()  # (file, notice) of the lines above a CSV file's header
 
     @property
     def n_partitions(self) -> int:
@@ -235,14 +267,19 @@ class Source:
 
     @property
     def notices(self) -> tuple[Notice, ...]:
-        """Which CSV files were read in an encoding other than UTF-8, as an upload says it of its file."""
+        """Which CSV files were read in an encoding other than UTF-8, and which had Excel's ``sep=`` line or title
+        lines above their header, as an upload says it of its file: files said alike in one notice."""
         by_encoding: dict[str, list[str]] = {}
         for piece in self.pieces:
             if piece.format == "csv" and piece.encoding not in ("utf-8", "utf-8-sig"):
                 names = by_encoding.setdefault(piece.encoding, [])
                 if piece.name not in names:  # a file is read in several pieces
                     names.append(piece.name)
-        return tuple(notice.files_not_utf8(encoding, names) for encoding, names in by_encoding.items())
+        by_notice: dict[Notice, list[str]] = {}  # a Notice is its text: the same text, the same fields
+        for name, said in self.above:
+            by_notice.setdefault(said, []).append(name)
+        return (*(notice.files_not_utf8(encoding, names) for encoding, names in by_encoding.items()),
+                *(_SAID_OF_FILES[said.kind](**said.fields, files=names) for said, names in by_notice.items()))
 
 
 def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> Source:
@@ -265,11 +302,13 @@ def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> 
     pieces: list[Piece] = []
     columns = None
     names = []
+    above: list[tuple[str, Notice]] = []
     for file in files:
         name = _display_name(file, root)
         names.append(name)
         if "csv" in formats:
-            found, file_columns = _csv_pieces(fs, file, name, partition_bytes)
+            found, file_columns, said = _csv_pieces(fs, file, name, partition_bytes)
+            above += [(name, one) for one in said]
         else:
             found, file_columns = _parquet_pieces(fs, file, name)
         if columns is None:
@@ -280,4 +319,4 @@ def inspect(path: str | os.PathLike, partition_bytes: int = PARTITION_BYTES) -> 
                             "different_columns", file=name, columns=list(file_columns), first_file=first_name,
                             first_columns=list(columns))
         pieces += found
-    return Source(os.fspath(path), formats.pop(), tuple(names), tuple(columns), tuple(pieces))
+    return Source(os.fspath(path), formats.pop(), tuple(names), tuple(columns), tuple(pieces), tuple(above))

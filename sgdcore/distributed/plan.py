@@ -6,13 +6,15 @@ Numbers written as spreadsheets write them (``1.234,5``, ``638,05 €``, ``(5.00
 them (:mod:`sgdcore.io.numbers`): each scan says every way a text column's values fit, the plan decides one way
 for the whole column (the first that every partition fits, as a table in memory would have it), and every
 partition is read that way. So are whole numbers with points between thousands (``28.779``), which pandas reads as
-decimals, in files whose decimals are written with a comma: a scan says whether a column's values could be.
+decimals, in files whose decimals are written with a comma: a scan says whether a column's values could be. A column
+of numbers but for a few cells (``#DIV/0!``, ``-``) is decided from every partition's count of them, as sgdcore.io
+decides it for a whole column, and those cells are missing values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -24,7 +26,16 @@ from sgdcore.errors import DataError, Place, echo
 from sgdcore.io import cleaning
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import LISTED_NAMES, column_kind, column_values, counted, quoted
-from sgdcore.io.numbers import _plain, read_whole_with_points, read_written, ways_of_writing
+from sgdcore.io.numbers import (
+    SAMPLE_VALUES,
+    _not_numbers,
+    _plain,
+    _words,
+    but_for_a_few,
+    read_whole_with_points,
+    read_written,
+    ways_of_writing,
+)
 
 
 @dataclass(frozen=True)
@@ -32,17 +43,21 @@ class Writing:
     """How a column of numbers is written as text: its thousands and decimal separators (``""`` for none), the
     currency or percent sign every value carries (``""`` for none), and its first value as written, for messages.
     A value in parentheses is negative. ``(".", "")``: whole numbers with points between thousands (``28.779``), as
-    sgdcore.io's ``Table.number_formats`` says them."""
+    sgdcore.io's ``Table.number_formats`` says them. ``strays``: the cells that are not numbers (Excel's ``#DIV/0!``,
+    a dash, a word) are missing values, as :func:`sgdcore.io.numbers.numbers_but_for` reads them."""
 
     thousands: str
     decimal: str
     sign: str
     example: str
+    strays: bool = False
 
     def read(self, series: pd.Series) -> tuple[pd.Series, object]:
         """:func:`sgdcore.io.numbers.read_written` by this way (``read_whole_with_points`` for ``(".", "")``)."""
         if not self.decimal:
             return read_whole_with_points(series)
+        if self.strays:
+            series = series.where(~_not_numbers(series.astype(str).str.strip()))
         return read_written(series, self.thousands, self.decimal, self.sign)
 
     @property
@@ -137,7 +152,8 @@ def _scan(piece: Piece, plan: Plan) -> dict:
             bad = np.flatnonzero(series.notna().to_numpy() & numbers.isna().to_numpy())
             bad_row = int(bad[0]) if len(bad) else int(np.argmax(series.notna().to_numpy()))
             summary["example"], summary["example_row"] = series.iloc[bad_row], bad_row
-            summary["written"] = _ways(series, piece, target_present)
+            summary["strays"], numbers = _strays(series) if piece.format == "csv" else (None, series)
+            summary["written"] = _ways(numbers, piece, target_present)
         else:
             values = column_values(series).astype(np.float64, copy=False)
             infinite = np.isinf(values)
@@ -156,6 +172,23 @@ def _scan(piece: Piece, plan: Plan) -> dict:
         if not np.isnan(X).any():
             scan["moments"] = Moments.of(X, y)
     return scan
+
+
+def _strays(series: pd.Series) -> tuple[dict, pd.Series]:
+    """The cells of a text column that are not numbers (Excel's ``#DIV/0!``, a dash, a word), as
+    :func:`sgdcore.io.numbers.numbers_but_for` tells them: how many, how many hold words, which of the first
+    present values are such cells (its look at a column's first values), and the first cells as ``(row, value as
+    written)`` for a notice; and the column with them missing, whose numbers say how the column is written."""
+    present = series.dropna()
+    text = present.astype(str).str.strip()
+    stray = _not_numbers(text)
+    rows = np.flatnonzero(series.notna().to_numpy())[stray.to_numpy()]
+    summary = {"count": len(rows), "words": int(_words(text, stray).sum()),
+               "first": stray.iloc[:SAMPLE_VALUES].tolist(),
+               "cells": [(int(row), str(series.iloc[row])) for row in rows[:notice.LISTED_CELLS]]}
+    is_stray = np.zeros(len(series), dtype=bool)
+    is_stray[rows] = True
+    return summary, series.where(~is_stray)
 
 
 def _ways(series: pd.Series, piece: Piece, target_present: np.ndarray) -> dict | None:
@@ -290,7 +323,8 @@ def _plan(
             merged[name]["values"], merged[name]["values_kept"] = values, kept
             merged[name]["many_values"] = (any(p["many_values"] for _, p in text_parts)
                                            or len(values) > cleaning.MAX_CATEGORIES)
-    written, notices = _numbers_written(scans, merged, [name for name in file_columns if name in names] or names)
+    written, notices = _numbers_written(scans, merged, [name for name in file_columns if name in names] or names,
+                                        locate)
     if merged[target]["text"]:
         raise DataError(f"The target column {target!r} is not numeric: it holds values such as "
                         f"{merged[target]['example']!r} ({locate(*merged[target]['example_at'])}). Choose a numeric "
@@ -379,23 +413,30 @@ def _plan(
     return plan, notices
 
 
-def _numbers_written(scans: list[dict], merged: dict[str, dict], names: list[str]) -> tuple[
-        dict[str, Writing], list[Notice]]:
+def _numbers_written(scans: list[dict], merged: dict[str, dict], names: list[str],
+                     locate: Callable[[int, int], Place]) -> tuple[dict[str, Writing], list[Notice]]:
     """The columns ``names`` (in the files' order) that hold numbers written as text, or whole numbers with points
     between thousands, with how they are written, and the notices sgdcore.io gives of them, in its order; their
-    ``merged`` summaries made those of numbers."""
-    written = {}
+    ``merged`` summaries made those of numbers, the cells that are not numbers among their missing values."""
+    written, strays = {}, {}
     for name in names:
         parts = [scan["columns"][name] for scan in scans]
-        way = _way_of_writing(parts)
+        cells = _stray_cells(parts, [scan["rows"] for scan in scans])
+        way = _way_of_writing(parts) if cells != [] else None
         if way is not None:
-            written[name] = way
+            written[name] = replace(way, strays=bool(cells))
             numbers = [p["written"]["sums"].get((way.thousands, way.decimal), (0.0, 0)) if p["kind"] == "text"
                        and p["written"] else (p.get("sum", 0.0), p.get("count", 0)) for p in parts]
             merged[name].update(text=False, mixed=False, sum=sum(total for total, _ in numbers),
                                 count=sum(count for _, count in numbers))
+        if way is not None and cells:
+            count = sum(p["strays"]["count"] for p in parts if p.get("strays"))
+            first = min(place for place in (merged[name]["missing_at"], cells[0][:2]) if place is not None)
+            merged[name].update(missing=merged[name]["missing"] + count, missing_at=first)
+            strays[name] = notice.not_numbers(name, count, [(locate(index, row), value)
+                                                            for index, row, value in cells[:notice.LISTED_CELLS]])
     with_commas = _decimal_comma_columns(written, scans)
-    notices = _written_notices(written, scans)
+    notices = _written_notices(written, scans, strays)
     for name in names if with_commas else ():
         parts = [scan["columns"][name] for scan in scans]
         example = _points_example(parts) if name not in written else None
@@ -405,6 +446,28 @@ def _numbers_written(scans: list[dict], merged: dict[str, dict], names: list[str
                                 count=sum(p["points"].get("count", p["count"]) for p in parts))
             notices.append(notice.thousands_points(name, example, float(example.replace(".", "")), with_commas))
     return written, notices
+
+
+def _stray_cells(parts: list[dict], rows: list[int]) -> list[tuple[int, int, str]] | None:
+    """A column's first cells that are not numbers as ``(partition, row, value as written)``, if the column is one
+    of numbers but for them as sgdcore.io decides it for the whole (:func:`sgdcore.io.numbers.numbers_but_for`),
+    from every partition's counts (:func:`_strays`); ``[]`` if it holds such cells but is not, None if it holds
+    none."""
+    counted = [(index, p["strays"]) for index, p in enumerate(parts) if p.get("strays")]
+    strays = sum(found["count"] for _, found in counted)
+    if not strays:
+        return None
+    # The first values, as sgdcore.io looks at them: a partition pandas read as numbers holds no such cell
+    first: list[bool] = []
+    for p, part_rows in zip(parts, rows, strict=True):
+        if len(first) >= SAMPLE_VALUES:
+            break
+        first += p["strays"]["first"] if p.get("strays") else [False] * min(part_rows - p["missing"], SAMPLE_VALUES)
+    values = sum(part_rows - p["missing"] for p, part_rows in zip(parts, rows, strict=True))
+    words = sum(found["words"] for _, found in counted)
+    if np.mean(first[:SAMPLE_VALUES]) > 0.5 or not but_for_a_few(values, strays, words):
+        return []
+    return [(index, row, value) for index, found in counted for row, value in found["cells"]]
 
 
 def _way_of_writing(parts: list[dict]) -> Writing | None:
@@ -445,9 +508,10 @@ def _points_example(parts: list[dict]) -> str | None:
     return next((p["points"]["example"] for p in parts if p["points"]["example"] is not None), None)
 
 
-def _written_notices(written: dict[str, Writing], scans: list[dict]) -> list[Notice]:
+def _written_notices(written: dict[str, Writing], scans: list[dict], strays: dict[str, Notice]) -> list[Notice]:
     """What sgdcore.io says of columns of numbers written as text, in its order: how each without a sign or
-    parentheses is written, the signs left out, then the negatives in parentheses."""
+    parentheses is written, the typographic minus signs, the cells that are not numbers (``strays``, by column),
+    the signs left out, then the negatives in parentheses."""
     formats, minus_signs, signs, negatives = [], [], [], []
     for name, way in written.items():
         parts = [part["written"] for part in (scan["columns"][name] for scan in scans)
@@ -466,7 +530,7 @@ def _written_notices(written: dict[str, Writing], scans: list[dict]) -> list[Not
             formats.append(notice.number_format(name, thousands, decimal))
         if minus is not None:
             minus_signs.append(notice.minus_sign(name, minus, _number(way, minus)))
-    return [*formats, *minus_signs, *signs, *negatives]
+    return [*formats, *minus_signs, *strays.values(), *signs, *negatives]
 
 
 def _number(way: Writing, written: str) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sgdcore.data import Notice
-from sgdcore.errors import echo
+from sgdcore.errors import Place, echo
 from sgdcore.io.columns import counted, quoted
 
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
@@ -54,19 +54,32 @@ def files_not_utf8(encoding: str, files: Sequence[str]) -> Notice:
                   encoding=encoding, files=[str(name) for name in files])
 
 
-def sep_line(delimiter: str) -> Notice:
-    """The file's first line, ``sep=;`` as Excel writes it, named its delimiter: it was read so, and skipped."""
-    return Notice(f"Read the first line, {echo('sep=' + delimiter)}, as Excel does: it names the delimiter "
-                  f"({echo(delimiter)}), and is not a row of the table.", "sep_line", delimiter=delimiter)
+def sep_line(delimiter: str, files: Sequence[str] = ()) -> Notice:
+    """The file's first line, ``sep=;`` as Excel writes it, named its delimiter: it was read so, and skipped. Of
+    data files on a cluster, ``files`` names them."""
+    text = (f"Read the first line, {echo('sep=' + delimiter)}, as Excel does: it names the delimiter "
+            f"({echo(delimiter)}), and is not a row of the table.")
+    return Notice(_of_files(text, files), "sep_line", delimiter=delimiter, **_files_field(files))
 
 
-def title_lines(lines: int, header_line: int, titles: Sequence[str]) -> Notice:
+def title_lines(lines: int, header_line: int, titles: Sequence[str], files: Sequence[str] = ()) -> Notice:
     """The ``lines`` lines above the header, on line ``header_line``, were skipped: the ``titles`` they hold (blank
-    lines aside) hold no delimiter, and the lines below all have the header's fields."""
+    lines aside) hold no delimiter, and the lines below all have the header's fields. Of data files on a cluster,
+    ``files`` names them."""
     titles = [str(title) for title in titles]
-    return Notice(f"Skipped the {lines} line(s) above the header, which is on line {header_line:,}: they hold no "
-                  f"delimiter, like a title: {quoted(titles, limit=TITLES_LISTED)}.", "title_lines",
-                  lines=lines, header_line=header_line, titles=titles)
+    text = (f"Skipped the {lines} line(s) above the header, which is on line {header_line:,}: they hold no "
+            f"delimiter, like a title: {quoted(titles, limit=TITLES_LISTED)}.")
+    return Notice(_of_files(text, files), "title_lines", lines=lines, header_line=header_line, titles=titles,
+                  **_files_field(files))
+
+
+def _of_files(text: str, files: Sequence[str]) -> str:
+    """``text``, said of the data ``files`` if any: ``'a.csv', 'b.csv': text``."""
+    return f"{quoted(files)}: {text}" if files else text
+
+
+def _files_field(files: Sequence[str]) -> dict[str, list[str]]:
+    return {"files": [str(name) for name in files]} if files else {}
 
 
 def number_format(column: str, thousands: str, decimal: str) -> Notice:
@@ -114,15 +127,26 @@ def negatives_in_parentheses(column: str, example: str, value: float) -> Notice:
     return Notice(text, "negatives_in_parentheses", column=str(column), example=example, value=value)
 
 
-def not_numbers(column: str, count: int, cells: Sequence[tuple[int, str]]) -> Notice:
+def not_numbers(column: str, count: int, cells: Sequence[tuple[int | Place, str]]) -> Notice:
     """The text column ``column`` holds numbers but for ``count`` cells, read as missing values: the first of them,
-    ``cells``, as ``(line, value as written)``."""
-    listed = ", ".join(f"{echo(value)} (line {line:,})" for line, value in cells)
+    ``cells``, as ``(line, value as written)``; in files on a cluster, ``(place, value)``, the place naming the file
+    and the line."""
+    listed = ", ".join(f"{echo(value)} ({_cell_place(where)})" for where, value in cells)
     more = f", … and {count - len(cells)} more" if count > len(cells) else ""
     text = (f"{echo(str(column))} holds numbers but for {count} cell(s) that are not: {listed}{more}. They are read "
             "as missing values.")
-    return Notice(text, "not_numbers", column=str(column), count=count,
-                  cells=[{"line": int(line), "value": str(value)} for line, value in cells])
+    return Notice(text, "not_numbers", column=str(column), count=count, cells=[_cell(where, value)
+                                                                              for where, value in cells])
+
+
+def _cell_place(where: int | Place) -> str:
+    return f"{where.file}, line {where.number:,}" if isinstance(where, Place) else f"line {where:,}"
+
+
+def _cell(where: int | Place, value: str) -> dict[str, object]:
+    if isinstance(where, Place):
+        return {"file": where.file, "line": int(where.number), "value": str(value)}
+    return {"line": int(where), "value": str(value)}
 
 
 def missing_cells(column: str, count: int, cells: Sequence[tuple[int, str]]) -> Notice:

@@ -173,10 +173,7 @@ def numbers_but_for(series: pd.Series, delimiter: str) -> tuple[
         return None
     text = present.astype(str).str.strip()
     stray = _not_numbers(text)
-    if not stray.any() or (~stray).sum() < 2:
-        return None
-    words = text[stray & ~text.isin(EXCEL_ERRORS) & text.str.contains(r"[^\W\d_]", regex=True)]
-    if len(words) > STRAY_WORDS_SHARE * len(text):
+    if not but_for_a_few(len(text), int(stray.sum()), int(_words(text, stray).sum())):
         return None
     stray_index = present.index[stray.to_numpy()]
     read = as_numbers(series.drop(stray_index).reindex(series.index), delimiter)
@@ -185,9 +182,21 @@ def numbers_but_for(series: pd.Series, delimiter: str) -> tuple[
     return read, present[stray_index]
 
 
+def but_for_a_few(values: int, strays: int, words: int) -> bool:
+    """Whether a column of ``values`` present values, ``strays`` of them not numbers (``words`` of those holding
+    words), is one of numbers but for them, as :func:`numbers_but_for` decides once its first values are mostly
+    numbers. Data read in parts (files on a cluster) decide it so from the counts of every part."""
+    return strays > 0 and values - strays >= 2 and words <= STRAY_WORDS_SHARE * values
+
+
 def _not_numbers(text: pd.Series) -> pd.Series:
     """Which of the (stripped) values are not numbers: Excel's error values, and those without a digit."""
     return text.isin(EXCEL_ERRORS) | ~text.str.contains(r"\d", regex=True)
+
+
+def _words(text: pd.Series, stray: pd.Series) -> pd.Series:
+    """Which of the (stripped) values that are not numbers (``stray``) hold words: a letter, not Excel's error."""
+    return stray & ~text.isin(EXCEL_ERRORS) & text.str.contains(r"[^\W\d_]", regex=True)
 
 
 def ways_of_writing(series: pd.Series, delimiter: str) -> tuple[tuple[tuple[str, str], ...], str, object] | None:

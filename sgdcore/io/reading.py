@@ -624,16 +624,22 @@ def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str, skip: i
                          "unreadable", reason=reason.strip(), delimiter=delimiter)
     header_line = _header_below(raw, encoding, delimiter, skip, line, fields)
     if header_line is not None:
-        return DataError(
-            f"Cannot read the file as {delimiter_name}-separated values: line {header_line}, read as the header, has "
-            f"{header_width} field(s), but line {line} and the lines below it have {fields}. If line {line} is the "
-            "header, delete the lines above it (a title, say), then try again.", "header_below", line=line,
-            fields=fields, header_line=header_line, header_fields=header_width, delimiter=delimiter,
-        )
+        return header_below_error(delimiter, header_line, header_width, line, fields)
     return DataError(
         f"Cannot read the file as {delimiter_name}-separated values: line {line} has {fields} fields, "
         f"the header has {header_width}. {fix}",
         "ragged_row", line=line, fields=fields, header_fields=header_width, delimiter=delimiter,
+    )
+
+
+def header_below_error(delimiter: str, header_line: int, header_width: int, line: int, fields: int) -> DataError:
+    """The error for a header read on line ``header_line`` when line ``line``, with more fields, seems to be it
+    (:func:`_header_below`); files on a cluster are refused alike."""
+    return DataError(
+        f"Cannot read the file as {DELIMITER_NAMES[delimiter]}-separated values: line {header_line}, read as the "
+        f"header, has {header_width} field(s), but line {line} and the lines below it have {fields}. If line {line} "
+        "is the header, delete the lines above it (a title, say), then try again.", "header_below", line=line,
+        fields=fields, header_line=header_line, header_fields=header_width, delimiter=delimiter,
     )
 
 
