@@ -182,3 +182,21 @@ def test_a_header_below_a_title_that_cannot_be_skipped_is_refused_as_an_upload_r
     monkeypatch.setattr("ui.i18n.language", lambda: "zh-CN")
     assert error_text_in("zh-CN", in_files.value) == "data.csv：" + error_text_in("zh-CN", uploaded.value)
     assert "第 3 行" in error_text_in("zh-CN", in_files.value)
+
+
+def test_a_sign_on_every_number_is_said_with_a_number_though_the_first_cell_is_not_one(
+    client: object, tmp_path: Path
+) -> None:
+    """'$' on every price but the first cell, '#DIV/0!': both say the '$' with the first price, '$1.25' is 1.25
+    (the upload said "'#DIV/0!' is 1.25")."""
+    fields = rows(40, seed=7)
+    for row in fields:
+        row[0] = "-$" + row[0][1:] if row[0].startswith("-") else "$" + row[0]
+    fields[0][0], fields[1][0] = "#DIV/0!", "$1.25"
+    content = csv(fields)
+    path = one_file(tmp_path / "prices", content)
+    table = sgdcore.read_table(content.encode())
+    sign = next(notice for notice in table.notices if notice.kind == "currency_sign")
+    assert sign.fields["example"] == "$1.25" and sign.fields["value"] == 1.25
+    data = distributed.load(path, "y", missing="drop", client=client, partition_bytes=300)
+    assert_read_alike(data, table, "drop")

@@ -203,7 +203,7 @@ def _read_written_numbers(frame: pd.DataFrame, delimiter: str) -> tuple[
                 read, strays[name] = found
             if read is not None:
                 written = frame[name]
-                example = str(written[written.notna()].iloc[0]).strip()
+                example = str(written[read[0].notna()].iloc[0]).strip()  # a number: not a cell that is not one
                 frame[name], formats[name], sign, in_parentheses = read
                 if sign:
                     signs[name] = (sign, example)
