@@ -116,6 +116,31 @@ def test_a_column_of_words_and_numbers_is_text_in_files_as_in_an_upload(client: 
     assert uploaded.value.problem == in_files.value.problem == "text_features"
 
 
+def test_a_column_whose_first_values_are_mostly_dashes_is_text_in_files_as_in_an_upload(
+    client: object, tmp_path: Path
+) -> None:
+    """An upload looks at a column's first 1,000 values first: 600 dashes among them make it text, though they are
+    less than a third of the column. Files in pieces of a few hundred rows decide it from the same 1,000."""
+    fields = rows(2000, seed=8)
+    for row in fields[:600]:
+        row[0] = "-"
+    content = csv(fields)
+    path = one_file(tmp_path / "dashes", content)
+    with pytest.raises(DataError) as uploaded:
+        sgdcore.dataset_from_frame(sgdcore.read_table(content.encode()).frame, "y")
+    with pytest.raises(DataError) as in_files:
+        distributed.load(path, "y", client=client, partition_bytes=4000)
+    assert uploaded.value.problem == in_files.value.problem == "text_features"
+
+    for row in fields[:600:2]:  # 300 of the first 1,000: numbers but for them
+        row[0] = "0.5"
+    content = csv(fields)
+    (tmp_path / "dashes" / "data.csv").write_text(content)
+    data = distributed.load(path, "y", missing="drop", client=client, partition_bytes=4000)
+    assert data.n_partitions > 5
+    assert_read_alike(data, sgdcore.read_table(content.encode()), "drop")
+
+
 def test_excels_sep_line_names_the_delimiter(client: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``sep=;`` above a semicolon file with decimal commas: the same numbers and notices; several files with it
     are named in one notice, in both languages."""
