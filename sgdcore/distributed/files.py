@@ -232,7 +232,7 @@ def _where(piece: Piece, row: int) -> Place:
     if piece.format == "parquet":
         return Place(piece.name, "row", piece.first_row + row + 1)
     block, first_byte = _csv_block(piece)
-    line = reading._lines_of_rows(piece.header + block, piece.encoding, piece.delimiter, 0, {row})[row]
+    line, _ = reading._records_of_rows(piece.header + block, piece.encoding, piece.delimiter, 0, {row})[row]
     return Place(piece.name, "line", _line_number(piece, first_byte, line - 2))  # line 1 is the header
 
 
