@@ -25,7 +25,7 @@ from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT
 from ui.classroom import control_label, shown, value_text
 from ui.conditioning import kappa_text
 from ui.i18n import t, tn
-from ui.settings import BY_KEY
+from ui.settings import BY_KEY, schedule_controls
 from ui.settings import value as setting_value
 
 Tone = Literal["success", "info", "warning", "error"]
@@ -463,6 +463,13 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         key = "verdicts.at_optimum_r2_undefined" if undefined else "verdicts.at_optimum"
         return Message("success", t(key, lead=lead, target=_target(diagnosis), distance=distance,
                                     r2=diagnosis.train_r2, penalty_note=_penalty_note(diagnosis)) + units)
+    if diagnosis.verdict == "noise_floor" and diagnosis.floor_rate is not None:  # a decaying schedule's floor
+        text = _schedule_floor_text(diagnosis, problem, config, lead, distance)
+        if config.shuffle != "replacement":  # the floor is for independent batches (sgdcore.stability)
+            text += t("verdicts.noise_floor_reshuffled")
+        if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:
+            text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
+        return _offered("info", text + units, diagnosis.suggestions)
     if diagnosis.verdict == "noise_floor":
         # With weight decay the gap is the penalised objective's (sgdcore.Diagnosis), and so is the one expected:
         # not the table's loss gap, nor the loss chart's.
@@ -491,7 +498,39 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         else:
             text = t("verdicts.oscillating", distance=distance, target=_target(diagnosis), **numbers)
         return _offered("warning", text, diagnosis.suggestions)
-    return _offered("warning", _far_text(diagnosis, progress) + units, diagnosis.suggestions)
+    return _offered("warning", _far_text(diagnosis, progress, config) + units, diagnosis.suggestions)
+
+
+def _schedule_floor_text(diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem, config: sgdcore.TrainConfig,
+                         lead: str, distance: str) -> str:
+    """A decaying schedule's run kept from the optimum by minibatch noise at the rate its schedule has reached: that
+    floor, how slowly the schedule lowers it, and the controls that go further (those a classroom link leaves)."""
+    target = (sgdcore.penalised_optimum(problem, config) if diagnosis.target == "penalised_optimum"
+              else problem.optimum.params)
+    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+
+    def spread(floor: sgdcore.NoiseFloor) -> str:
+        return _percent(math.sqrt(floor.mean_square_distance) / scale)
+
+    numbers = {"target": _target(diagnosis), "distance": distance, "now": diagnosis.floor_rate,
+               "where": _where(diagnosis.limits.minibatch), "spread": spread(diagnosis.floor)}
+    text = t("verdicts.noise_floor_schedule.floor", lead=lead, **numbers)
+    if diagnosis.rate_halves_after is not None and diagnosis.half_rate_floor is not None:
+        text += tn("verdicts.noise_floor_schedule.halves", diagnosis.rate_halves_after, target=numbers["target"],
+                   half_spread=spread(diagnosis.half_rate_floor))
+    else:
+        text += t("verdicts.noise_floor_schedule.never_halves", horizon=sgdcore.HORIZON_EPOCHS)
+    state = st.session_state
+    levers = []
+    decay = [control_label(key) for key in schedule_controls(config.schedule.kind) if shown(state, key)]
+    if decay:
+        levers.append(t("verdicts.noise_floor_schedule.faster_decay",
+                        controls=t("verdicts.list_separator").join(decay)))
+    if config.batch_size < problem.train.n_rows and shown(state, "batch_size"):
+        levers.append(t("verdicts.noise_floor_schedule.larger_batch", control=control_label("batch_size")))
+    if levers:
+        text += t("verdicts.noise_floor_schedule.levers", levers=t("verdicts.further.or").join(levers))
+    return text
 
 
 def _growing(progress: sgdcore.Progress) -> bool:
@@ -499,7 +538,7 @@ def _growing(progress: sgdcore.Progress) -> bool:
     return len(losses) > 1 and not losses[-1] <= losses[0]
 
 
-def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
+def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> str:
     kappa = diagnosis.limits.condition_number
     text = t("verdicts.far.converged" if progress.status == "converged" else "verdicts.far.finished",
              epochs=_epochs(progress.epoch), speed=_speed(progress), target=_target(diagnosis),
@@ -521,7 +560,13 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
              "schedule": "verdicts.far.schedule", "momentum": "verdicts.far.momentum",
              "momentum_to_floor": "verdicts.far.momentum_to_floor"}.get(
         diagnosis.epochs_needed_from, "verdicts.far")
-    if needed is not None and math.isinf(needed):
+    fresh = diagnosis.epochs_needed_from == "fresh_run"
+    if fresh and needed is not None and math.ceil(needed) <= MAX_EPOCHS:
+        text += _fresh_run_text(config, progress, math.ceil(needed))
+    elif fresh and needed is not None:
+        text += t("verdicts.far.fresh_run.beyond_max", needed=_count(math.ceil(needed)), arrived=ARRIVED,
+                  max_epochs=MAX_EPOCHS)
+    elif needed is not None and math.isinf(needed):
         text += (t("verdicts.far.schedule.decays", arrived=ARRIVED, horizon=sgdcore.HORIZON_EPOCHS)
                  if diagnosis.epochs_needed_from in ("schedule", "momentum") else t("verdicts.far.no_longer_falls"))
     elif needed is not None and needed > 0:
@@ -533,10 +578,23 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress) -> str:
             text += t(f"{words}.beyond_max", measured=measured, rate=diagnosis.learning_rate,
                       needed=_count(math.ceil(needed)), arrived=ARRIVED, max_epochs=MAX_EPOCHS)
     helps = [_help_text(suggestion, diagnosis.limits)
-             for suggestion in _those_left_to_student(settable_suggestions(diagnosis.suggestions))]
+             for suggestion in _those_left_to_student(settable_suggestions(diagnosis.suggestions))
+             if not (fresh and suggestion.setting == "epochs")]  # said, with how to start the fresh run
     if helps:
         text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
     return text
+
+
+def _fresh_run_text(config: sgdcore.TrainConfig, progress: sgdcore.Progress, epochs: int) -> str:
+    """A cosine schedule down to 0 too soon for the run to arrive: its rate is 0 once its period is over, so stepping
+    on takes the run no closer; a fresh run of ``epochs`` epochs, its cosine over all of them, is what arrives, and
+    how to start one."""
+    period = config.schedule.period_steps or progress.steps_per_epoch * config.epochs
+    how = (t("verdicts.far.fresh_run.how", control=control_label("epochs"), count=epochs, reset=t("train.reset"),
+             train=t("train.train")) if shown(st.session_state, "epochs") else "")
+    spent = "spent" if progress.step >= period else "too_soon"  # stopped before the period's end (early stopping)
+    return (t(f"verdicts.far.fresh_run.{spent}", period=period, arrived=ARRIVED)
+            + t("verdicts.far.fresh_run.text", epochs=_epochs(epochs), arrived=ARRIVED, how=how))
 
 
 def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits) -> str:
