@@ -394,11 +394,18 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
                 needed, needed_from = fresh, "fresh_run"
     elif config.l1_penalty == 0 and relative > ARRIVED:  # momentum: from its error and velocity, step by step
         velocity = spanned.T @ progress.state.velocity
-        total, words = _epochs_with_momentum(problem, config, eigenvalues, error, velocity, progress.step, target)
+        as_trained = _as_trained(config, progress.steps_per_epoch)  # a cosine over its period, as above
+        total, words = _epochs_with_momentum(problem, as_trained, eigenvalues, error, velocity, progress.step, target)
         if total is not None:
             needed, needed_from = total - progress.epoch, words
         elif not constant:  # too long to follow: a rate measured while the rate decays is no guide
             needed, needed_from = None, None
+        if _cosine_to_zero(as_trained) and total is not None and math.isinf(total):
+            fresh, _ = _epochs_with_momentum(problem, _whole_run_cosine(config), eigenvalues, start,
+                                             np.zeros_like(start), 0, target)
+            if fresh is not None and math.isfinite(fresh) and \
+                    fresh * progress.steps_per_epoch > as_trained.schedule.period_steps:
+                needed, needed_from = fresh, "fresh_run"
     details = dict(
         target="penalised_optimum" if penalised else "closed_form",
         penalty_shifts_optimum=bool(penalised and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
