@@ -143,6 +143,11 @@ class Outlook:
     ``"slowest"``, the flattest direction's factor ``per_step`` at the first rate (L1, or too long to follow), which
     brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's (:func:`diagnose`), for the
     run about to start; none when it is expected to arrive.
+
+    ``noise_floor``: for a decaying schedule (plain SGD) whose mean arrives in the epochs set, the noise floor at the
+    rate the schedule has reached at the run's last step (``floor_rate``), when that noise keeps SGD further than
+    :data:`ARRIVED` from the optimum (by a margin of 10 in mean square where an epoch is too short for the floor to
+    hold at its end); the run is then not expected to arrive.
     """
 
     epochs: int
@@ -150,11 +155,13 @@ class Outlook:
     epochs_needed: float
     epochs_needed_from: Literal["error", "to_floor", "schedule", "momentum", "momentum_to_floor", "slowest"]
     suggestions: tuple[Suggestion, ...]
+    noise_floor: NoiseFloor | None = None
+    floor_rate: float | None = None
 
     @property
     def arrives(self) -> bool:
-        """Whether the epochs set are expected to be enough."""
-        return self.epochs_needed <= self.epochs
+        """Whether the epochs set are expected to be enough (and the noise at the rate reached lets it arrive)."""
+        return self.epochs_needed <= self.epochs and self.noise_floor is None
 
 
 @dataclass(frozen=True)
@@ -283,13 +290,15 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     penalised = config.weight_decay > 0 or config.l1_penalty > 0
     target = penalised_optimum(problem, config) if penalised else problem.optimum.params
     start = eigenvectors.T @ (np.append(weights, bias) - target)
-    needed = None
+    needed, noisy = None, None
     if _plain(config):
         floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
     elif config.momentum == 0 and config.l1_penalty == 0:  # a schedule's rates (a warm-up's too), step by step
         within, needed_from = _within(problem, config, target, ("schedule", "to_floor"))
         needed = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, within)
+        if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
+            noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
     elif config.l1_penalty == 0:  # momentum: each direction's error and velocity, step by step
         needed, needed_from = _epochs_with_momentum(problem, config, eigenvalues, start, np.zeros_like(start), 0,
                                                     target)
@@ -300,7 +309,28 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
         fixes = _speedups(problem, config, limits, eigenvalues, start, config.epochs * steps_per_epoch, 0, needed)
         if math.isinf(needed):  # the rate decays before the run arrives
             fixes = (*fixes, Suggestion("schedule", "constant"))
+    if noisy is not None:  # its mean arrives; the noise at the rate the schedule reaches keeps the run away
+        fixes = (Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)),) \
+            if config.batch_size < problem.train.n_rows else ()
+        return Outlook(config.epochs, per_step, needed, needed_from, fixes, noisy[1], noisy[0])
     return Outlook(config.epochs, per_step, needed, needed_from, fixes)
+
+
+def _noise_at_the_end(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues: np.ndarray, within: float,
+                      steps_per_epoch: int) -> tuple[float, NoiseFloor] | None:
+    """The rate a decaying schedule has reached at a run's last step and the noise floor there, if that noise keeps
+    SGD further than ``within`` (root mean square) from the optimum: by a margin of 10 in mean square where an epoch
+    is shorter than ten times ``1/(η·λ_min)`` steps, as reshuffling each epoch may then end it a few times below the
+    floor (:class:`sgdcore.NoiseFloor`); else None. A decaying rate's noise lags behind its floor, above it."""
+    as_trained = _as_trained(config, steps_per_epoch)
+    rate = float(config.learning_rate * as_trained.schedule(steps_per_epoch * config.epochs - 1))
+    if not 0 < rate < limits.minibatch.learning_rate or not len(eigenvalues):
+        return None
+    floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
+    if floor is None:
+        return None
+    margin = 1.0 if steps_per_epoch * rate * float(eigenvalues[0]) >= 10 else 10.0
+    return (rate, floor) if floor.mean_square_distance > margin * within**2 else None
 
 
 def _plain(config: TrainConfig) -> bool:

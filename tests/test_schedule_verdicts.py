@@ -84,12 +84,17 @@ def test_a_step_decay_at_batch_size_one_is_told_noise_keeps_it_away_with_the_flo
     steps … about 1 more epoch would bring SGD's mean within 1%" at 3, 4 and 6 epochs while the run went from 1.6% to
     12% away. Over 30 seeds the runs stay about 7% away at every epoch from 3 to 10 (root mean square 7.3–8.1%), the
     noise floor at 0.1 (7.5%). The verdict now says noise keeps it there, quotes that floor, and says the schedule
-    halves the rate only after about 67 more epochs, where the floor is 5% (runs at epoch 70: checked here too)."""
+    halves the rate only after about 67 more epochs, where the floor is 5% (runs at epoch 70: checked here too). The
+    warning before the run, silent as the run's mean arrives within 3 epochs, now quotes the same floor."""
     query = dict(noise="1", batch_size="1", learning_rate="0.1", seed="4", schedule="step", decay_gamma="0.95",
                  decay_epochs="5")
     measured = None
     for epochs in (3, 4, 6):
         at = app(**query, epochs=str(epochs))
+        # Before the run: its mean arrives in the epochs set (no warning was given), but the noise does not let it.
+        (planned,) = texts(at.main.warning)
+        assert planned.startswith("Minibatch noise will keep this run from the optimum"), planned
+        planned_spread = re.search(r"the noise keeps SGD about ([\d.]+%) from it on average", planned).group(1)
         train(at)
         problem = problem_of(at)
         config = at.session_state["train_run"]["config"]
@@ -100,6 +105,7 @@ def test_a_step_decay_at_batch_size_one_is_told_noise_keeps_it_away_with_the_flo
         rate = config.learning_rate * config.schedule(epochs * 800)
         assert f"at learning rate {rate:.3g}, where its schedule has brought the rate, and batch size 1" in verdict
         spread = float(re.search(r"the noise keeps SGD ([\d.]+)% from the closed form on average", verdict).group(1))
+        assert planned_spread == f"{spread:g}%"  # the rate at the run's last step is the one it ends at
         halves = int(re.search(r"after about (\d+) more epochs the rate is half this one", verdict).group(1))
         half_spread = float(re.search(r"the noise still keeps SGD ([\d.]+)% from", verdict).group(1))
         assert "A faster decay (Decay factor γ, Decay every (epochs)) or a larger batch (Batch size)" in verdict

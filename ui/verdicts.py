@@ -322,6 +322,13 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     outlook = outlook_for(problem, data_key, config, limits)
     if outlook is None or outlook.arrives:
         return None
+    if outlook.noise_floor is not None:  # a decaying schedule's mean arrives; its noise at the rate reached does not
+        target = sgdcore.penalised_optimum(problem, config) if config.weight_decay > 0 else problem.optimum.params
+        spread = math.sqrt(outlook.noise_floor.mean_square_distance) / max(float(np.linalg.norm(target)),
+                                                                           np.finfo(float).tiny)
+        text = t("verdicts.planned.noise_schedule", rate=outlook.floor_rate, where=_where(limits.minibatch),
+                 spread=_percent(spread), arrived=ARRIVED) + _schedule_levers(config, problem.train.n_rows)
+        return _offered("warning", text, settable_suggestions(outlook.suggestions))
     kappa = limits.condition_number
     why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
     if math.isinf(outlook.epochs_needed):  # a schedule whose rate decays before the run arrives
@@ -520,17 +527,23 @@ def _schedule_floor_text(diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem,
                    half_spread=spread(diagnosis.half_rate_floor))
     else:
         text += t("verdicts.noise_floor_schedule.never_halves", horizon=sgdcore.HORIZON_EPOCHS)
+    return text + _schedule_levers(config, problem.train.n_rows)
+
+
+def _schedule_levers(config: sgdcore.TrainConfig, n_rows: int) -> str:
+    """What takes a decaying schedule's run below the noise of its rate: a faster decay or a larger batch, naming the
+    sidebar's controls, but those a classroom link fixes; "" if it fixes them all."""
     state = st.session_state
     levers = []
     decay = [control_label(key) for key in schedule_controls(config.schedule.kind) if shown(state, key)]
     if decay:
         levers.append(t("verdicts.noise_floor_schedule.faster_decay",
                         controls=t("verdicts.list_separator").join(decay)))
-    if config.batch_size < problem.train.n_rows and shown(state, "batch_size"):
+    if config.batch_size < n_rows and shown(state, "batch_size"):
         levers.append(t("verdicts.noise_floor_schedule.larger_batch", control=control_label("batch_size")))
-    if levers:
-        text += t("verdicts.noise_floor_schedule.levers", levers=t("verdicts.further.or").join(levers))
-    return text
+    if not levers:
+        return ""
+    return t("verdicts.noise_floor_schedule.levers", levers=t("verdicts.further.or").join(levers))
 
 
 def _growing(progress: sgdcore.Progress) -> bool:
