@@ -338,6 +338,38 @@ def epoch_losses(problem: sgdcore.Problem, epochs: int, **settings: object) -> s
     return last
 
 
+@pytest.mark.parametrize("query", [{"schedule": "step", "decay_gamma": "0.5", "decay_epochs": "1"},
+                                   {"schedule": "inverse_scaling", "power_t": "0.5"}])
+def test_the_fastest_rate_answer_gives_the_shrink_under_the_schedule_the_pages_runs_follow(query: dict) -> None:
+    """"244 steps for 1000×" at 0.03, where the page's runs halve the rate each step and shrink the error 1.06× in
+    all their 50 steps: brute force, the norm of the product of the steps' I − η_t·H."""
+    at = open_page(app(**query), "learning_rate")
+    text = reveal(at, "learning_rate", "fastest")
+    problem = problem_of(at)
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    H = A.T @ A / len(A)
+    eigenvalues = np.linalg.eigvalsh(H)
+    best = 2 / (eigenvalues[0] + eigenvalues[-1])
+    steps = int(number_after(text, "over the"))
+    schedule = sgdcore.Schedule(query["schedule"], gamma=0.5, step_size=1, power_t=0.5)
+
+    def shrinks(rate: float) -> list[float]:
+        product, shrink = np.eye(len(H)), []
+        for step in range(steps):
+            product = (np.eye(len(H)) - rate * schedule(step) * H) @ product
+            shrink.append(1 / np.linalg.norm(product, 2))
+        return shrink
+
+    for words, rate in ((" the sidebar's rate 0.03", 0.03), (f"η = {best:.4g}", best)):
+        line = next(line for line in text.split("\n") if line.startswith(f"-{words}") or line.startswith(f"- {words}"))
+        shrink = shrinks(rate)
+        if "1000× in" in line:
+            count = int(number_after(line, "1000× in"))
+            assert shrink[count - 1] >= 1000 > (shrink[count - 2] if count > 1 else 1), line
+        else:
+            assert number_after(line, "only") == pytest.approx(shrink[-1], rel=5e-3) and shrink[-1] < 1000, line
+
+
 def test_with_a_cosine_over_the_whole_run_the_epochs_are_those_of_a_fresh_run_that_ends_within_one_percent() -> None:
     """A cosine over the whole run is another schedule for each number of epochs: the answer trained one cosine over
     2,272 epochs and said "set Epochs to 4 or more", where a run of 4 epochs ends 1,969 % above the closed form."""

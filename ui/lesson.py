@@ -458,9 +458,35 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
         lines.append(("lesson.learning_rate.fastest.sidebar_momentum", {
             "momentum": config.momentum, "contraction": sgdcore.contraction_factor(
                 curvature.eigenvalues, rate, config.momentum, config.dampening, config.nesterov)}))
+    if not config.schedule.constant_rate:  # the page's runs follow the sidebar's schedule too
+        if config.momentum:
+            lines.append(("lesson.learning_rate.fastest.schedule_momentum", {}))
+        else:
+            runs = train_config(state, problem.train.n_rows, batch_size=problem.train.n_rows,
+                                epochs=value(state, "learning_rate_page_epochs"))  # full batch: a step an epoch
+            lines.append(("lesson.learning_rate.fastest.schedule", {"epochs": runs.epochs}))
+            lines += [_scheduled_shrink(curvature.eigenvalues, runs, which, at)
+                      for which, at in (("sidebar", rate), ("best", best))]
     if decay:
         lines.append(("lesson.learning_rate.fastest.weight_decay", {"decay": decay}))
     return tuple(lines)
+
+
+def _scheduled_shrink(eigenvalues: np.ndarray, config: sgdcore.TrainConfig, which: str, rate: float) -> Line:
+    """Full-batch descent at ``rate`` under ``config``'s schedule, one step an epoch over its epochs: the first step
+    after which the error has shrunk 1000× in every direction, or how much it has shrunk (or grown) by the last."""
+    schedule = config.schedule
+    if schedule.kind == "cosine" and schedule.period_steps is None:  # over the whole run, as sgdcore.train sets it
+        schedule = replace(schedule, period_steps=config.epochs)
+    eigenvalues = eigenvalues[eigenvalues > 1e-12 * eigenvalues.max()]  # a direction with no data never moves
+    rates = rate * np.asarray(schedule(np.arange(config.epochs)), dtype=np.float64)
+    worst = np.cumsum(np.log(np.abs(1.0 - np.outer(rates, eigenvalues)) + 1e-300), axis=0).max(axis=1)
+    fields = {"rate": rate, "epochs": config.epochs}
+    if (reached := np.flatnonzero(worst <= math.log(ERROR_SHRINK))).size:
+        return (f"lesson.learning_rate.fastest.schedule_{which}", {**fields, "steps": int(reached[0]) + 1})
+    if worst[-1] <= 0.0:
+        return (f"lesson.learning_rate.fastest.schedule_{which}_short", {**fields, "shrink": math.exp(-worst[-1])})
+    return (f"lesson.learning_rate.fastest.schedule_{which}_grows", {**fields, "growth": math.exp(worst[-1])})
 
 
 # Batch size
