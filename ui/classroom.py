@@ -32,6 +32,16 @@ from ui.settings import (
 BUILDER_CONTROLS = "keep_classroom_show"  # session_state: the builder's choices, kept across pages (ui.widgets)
 BUILDER_LANGUAGE = "keep_classroom_lang"
 LESSON_CONTROLS = ("learning_rate", "batch_size")  # what the builder offers first: the first lesson's two
+# Controls drawn only at some values of another setting, by that setting: a schedule's own (schedule_controls), early
+# stopping's, the synthetic data's (standardising and the test fraction but for large data), and the Momentum page's
+# batch size (with its Full batch off). A student can draw them only where the link leaves that setting.
+DRAWN_WITH = {
+    "decay_gamma": "schedule", "decay_epochs": "schedule", "power_t": "schedule",
+    "tol": "early_stopping", "n_iter_no_change": "early_stopping",
+    **dict.fromkeys(("n_rows", "true_weights", "true_bias", "noise", "data_seed", "standardize", "test_fraction"),
+                    "data_source"),
+    "momentum_page_batch_size": "momentum_page_full_batch",
+}
 
 
 def shown_controls(state: Mapping[str, Any]) -> tuple[str, ...]:
@@ -90,10 +100,29 @@ def fixed_controls(state: Mapping[str, Any], sidebar: Iterable[str]) -> tuple[st
     return tuple(key for key in (*sidebar, *others) if not shown(state, key))
 
 
+def drawn_now(state: Mapping[str, Any], key: str, sidebar: Iterable[str]) -> bool:
+    """Whether the control of ``key``, if shown, is drawn at these settings (``sidebar``: the sidebar's controls
+    for them, ui.widgets.sidebar_controls)."""
+    if key == "momentum_page_batch_size":
+        return not value(state, "momentum_page_full_batch")
+    return key not in DRAWN_WITH or key in tuple(sidebar)
+
+
+def drawable(state: Mapping[str, Any], key: str, sidebar: Iterable[str]) -> bool:
+    """Whether a student can see the control of ``key``: it is shown, and drawn now or once the student changes the
+    setting that draws it (a decay factor once a decaying schedule is chosen), which the link must leave."""
+    return shown(state, key) and (drawn_now(state, key, sidebar) or shown(state, DRAWN_WITH.get(key, key)))
+
+
 def notice_text(state: Mapping[str, Any], sidebar: Iterable[str]) -> str:
-    """What a classroom link's page says: which settings the student may change, which are fixed, at what."""
+    """What a classroom link's page says: which settings the student may change, which are fixed, at what. A control
+    the link names but that is not drawn at the settings it fixes (a decay factor with the schedule fixed at
+    Constant) is not one the student may change."""
     separator = t("classroom.separator")
-    may_change = separator.join(control_label(key) for key in shown_controls(state)) or t("classroom.nothing_to_change")
+    sidebar = tuple(sidebar)
+    listed = shown_controls(state)
+    may_change = separator.join(control_label(key) for key in listed if drawable(state, key, sidebar)) or t(
+        "classroom.nothing_drawn" if listed else "classroom.nothing_to_change")
     fixed = separator.join(
         t("classroom.fixed_value", label=control_label(key), value=value_text(key, value(state, key)))
         for key in fixed_controls(state, sidebar))
@@ -134,6 +163,24 @@ def classroom_link_builder(page: str) -> None:
     if not chosen:
         st.info(t("classroom.builder.choose_one"))
         return
+    _not_drawn_note(state, chosen)
     st.code(share_link(st.context.url, page, classroom_settings(state, chosen, link_language)), language=None,
             wrap_lines=True)
     st.caption(t("classroom.builder.link_caption"))
+
+
+def _not_drawn_note(state: Mapping[str, Any], chosen: Iterable[str]) -> None:
+    """Under the builder's choice: the chosen controls that its link would not draw, as the setting that draws them
+    is fixed at a value that does not (a decay factor with the schedule at Constant), and what to do about it."""
+    from ui.widgets import sidebar_controls  # ui.widgets draws the classroom notice: imported here, not above
+
+    chosen = tuple(chosen)
+    sidebar = sidebar_controls(state)
+    linked = {**state, SHOWN_KEY: ",".join(chosen)}
+    hidden: dict[str, list[str]] = {}
+    for key in chosen:
+        if not drawable(linked, key, sidebar):
+            hidden.setdefault(DRAWN_WITH[key], []).append(control_label(key))
+    for setting, controls in hidden.items():
+        st.warning(t(f"classroom.builder.not_drawn.{setting}", controls=t("classroom.separator").join(controls),
+                     setting=control_label(setting), value=value_text(setting, value(state, setting))))
