@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import sgdcore
 from tests.test_app_pages import app, no_exceptions, open_page
 from tests.test_classroom import notice
+from tests.test_lesson_panel import number_after, reveal
 from ui.classroom import BUILDER_CONTROLS
 from ui.settings import CONTROLS
 
@@ -60,3 +62,56 @@ def test_the_builder_says_a_schedules_control_needs_the_schedule_left_or_decayin
     at = open_page(app(lang=lang, schedule="step"), "export")
     at.multiselect(key=BUILDER_CONTROLS).set_value(["learning_rate", "decay_gamma"]).run()
     assert not [warning.value for warning in at.warning if words[:8] in warning.value]
+
+
+def batch_size_limit(at: AppTest, batch_size: int) -> float:
+    """The stability limit at ``batch_size`` on the data in use, as the sidebar computes it."""
+    from ui.datasets import current_problem
+
+    problem = current_problem(at.session_state).problem
+    return sgdcore.minibatch_stability_limit(problem.train, batch_size).learning_rate
+
+
+DIVERGES = {"train": "A run of the sidebar's settings diverges (at step 61).",
+            "export": "At these settings the runs diverge."}
+QUESTION = {"train": "optimum", "export": "seed"}
+
+
+@pytest.mark.parametrize("page", ["train", "export"])
+def test_a_diverging_runs_answer_names_only_the_levers_the_link_leaves(page: str) -> None:
+    """Learning rate 1 at batch size 1 diverges: the answers said "lower the learning rate" to a student whose link
+    (show=epochs,batch_size) fixes it. Batch size is the lever left: the answer names the smallest batch size whose
+    stability limit is above the rate."""
+    query = {"batch_size": "1", "learning_rate": "1"}
+    at = app(show="epochs,batch_size", **query)
+    at = at if page == "train" else open_page(at, page)
+    said = reveal(at, page, QUESTION[page])
+    assert said.endswith(DIVERGES[page] + " To stop it, set **Batch size** to 4 (its stability limit, 1.04, is above "
+                                          "learning rate 1)."), said
+    assert "learning rate first" not in said and "lower the learning rate" not in said
+    assert "batch_size" in drawn_keys(at) and "learning_rate" not in drawn_keys(at)
+    assert batch_size_limit(at, 3) <= 1.0 < batch_size_limit(at, 4)
+
+    at = app(**query)  # no link: both levers
+    at = at if page == "train" else open_page(at, page)
+    rate = number_after(reveal(at, page, QUESTION[page]), "set **Learning rate η** to")
+    assert rate < batch_size_limit(at, 1)
+    assert reveal(at, page, QUESTION[page]).endswith(
+        f"To stop it, set **Learning rate η** to {rate:g} or lower (below the stability limit at batch size 1) or set "
+        "**Batch size** to 4 (its stability limit, 1.04, is above learning rate 1).")
+
+    at = app(show="epochs", **query)  # neither: said to be fixed
+    at = at if page == "train" else open_page(at, page)
+    assert reveal(at, page, QUESTION[page]).endswith(
+        "The settings that would stop it are fixed by the classroom link: Learning rate η 1, Batch size 1.")
+
+    at = app(show="epochs,batch_size", lang="zh-CN", **query)
+    at = at if page == "train" else open_page(at, page)
+    assert reveal(at, page, QUESTION[page]).endswith(
+        "要让它不再发散，把**批量大小**设为 4（它的稳定性上限 1.04 高于学习率 1）。")
+
+
+def test_a_rate_above_even_the_full_batchs_limit_names_no_batch_size() -> None:
+    """At learning rate 5 no batch size is stable (the full batch's limit is below it): batch size is no lever."""
+    said = reveal(app(show="batch_size", learning_rate="5"), "train", "optimum")
+    assert said.endswith("The settings that would stop it are fixed by the classroom link: Learning rate η 5."), said

@@ -24,7 +24,7 @@ import streamlit as st
 
 import sgdcore
 from ui import verdicts
-from ui.classroom import control_label, shown
+from ui.classroom import control_label, shown, value_text
 from ui.conditioning import kappa_text
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
@@ -50,6 +50,9 @@ FURTHER = "further"
 # A line that ends the one before it: the settings that get there in fewer epochs, but those a classroom link fixes
 # (:func:`gets_there_sooner`).
 SOONER = "sooner"
+# A line that ends the one before it: what stops a run diverging, but what a classroom link fixes
+# (:func:`stops_diverging`).
+STEADIER = "steadier"
 # Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
 ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs",
            "lesson.train.epochs.cosine.sidebar_above": "epochs", "lesson.train.epochs.stopped": "early_stopping",
@@ -97,6 +100,8 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += gets_there_sooner(fields["levers"], fields["limit"])
         elif key == LATER:
             paragraphs[-1] += t(key, **fields)
+        elif key == STEADIER:
+            paragraphs[-1] += stops_diverging(fields)
         elif key in ADVISES and not shown(st.session_state, ADVISES[key]):  # a classroom link fixes that setting
             paragraphs.append(t(f"{key}_fixed", **fields))
         else:
@@ -201,7 +206,8 @@ def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) 
     if last is None:
         return (*lines, ("lesson.too_large", {}))
     if last.status == "diverged":
-        return (*lines, ("lesson.train.optimum.diverged", {"step": last.diverged_at_step or last.step}))
+        return (*lines, ("lesson.train.optimum.diverged", {"step": last.diverged_at_step or last.step}),
+                _steadier(problem, data_key, train_config(state, problem.train.n_rows)))
     # In the losses' own units: standardised, they are the standardised target's (the table's gap is the data's)
     loss = float(last.epoch_train_loss[-1])
     gap = loss - optimum
@@ -372,6 +378,44 @@ def gets_there_sooner(levers: tuple[tuple[str, str], ...], limit: float) -> str:
         return ""
     return t("lesson.train.epochs.sooner.fixed",
              settings=t("verdicts.list_separator").join(control_label(key) for key, _ in levers))
+
+
+def _steadier(problem: Any, data_key: str, config: sgdcore.TrainConfig) -> Line:
+    """What stops a run of ``config`` diverging, from the stability limits the sidebar shows: a learning rate below the
+    limit at its batch size (rounded down, so that the rate named is below it; None when the rate is below it already
+    and the schedule or the start took it past), and the smallest batch size whose limit is above its learning rate
+    (None when not even the full batch's is)."""
+    def limit(batch_size: int) -> float:
+        return _limits(problem, data_key, replace(config, batch_size=batch_size)).minibatch.learning_rate
+
+    rate, n_train = config.learning_rate, problem.train.n_rows
+    above = limit(config.batch_size) <= rate
+    fields = {"rate": rate, "batch": config.batch_size, "limit": sgdcore.round_down(limit(config.batch_size))
+              if above else None, "stable_batch": None, "stable_limit": None}
+    if not above or config.batch_size >= n_train or limit(n_train) <= rate:
+        return (STEADIER, fields)
+    low, high = config.batch_size, config.batch_size  # low's limit is at most the rate; high's, once found, above
+    while limit(high) <= rate:
+        low, high = high, min(n_train, 2 * high)
+    while high - low > 1:  # the limit grows with the batch size: the smallest above the rate
+        middle = (low + high) // 2
+        low, high = (low, middle) if limit(middle) > rate else (middle, high)
+    return (STEADIER, {**fields, "stable_batch": high, "stable_limit": limit(high)})
+
+
+def stops_diverging(fields: dict[str, Any]) -> str:
+    """The sentence that ends a line saying a run diverges: what stops it (:func:`_steadier`), naming only the
+    settings a classroom link leaves to the student; if it fixes them all, that it does."""
+    state = st.session_state
+    levers = {"learning_rate": "learning_rate" if fields["limit"] is not None else "lower_rate",
+              **({"batch_size": "batch_size"} if fields["stable_batch"] is not None else {})}
+    named = [t(f"lesson.diverged.{words}", label=control_label(key), **fields)
+             for key, words in levers.items() if shown(state, key)]
+    if named:
+        return t("lesson.diverged.sentence", levers=verdicts.either(named))
+    fixed = (t("classroom.fixed_value", label=control_label(key), value=value_text(key, value(state, key)))
+             for key in levers)
+    return t("lesson.diverged.fixed", settings=t("verdicts.list_separator").join(fixed))
 
 
 def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor, target: float) -> list[Line]:
@@ -851,7 +895,8 @@ def export_seed(state: MutableMapping[str, Any], problem: Any, data_key: str) ->
     if any(run is None for run in runs):
         return (("lesson.too_large", {}),)
     if any(run.status == "diverged" for run in runs):
-        return (("lesson.export.seed.diverged", {}),)
+        return (("lesson.export.seed.diverged", {}),
+                _steadier(problem, data_key, train_config(state, problem.train.n_rows)))
     first, second = (np.append(run.weights, run.bias) for run in runs)
     optimum = problem.optimum.params
     return (("lesson.export.seed.answer", {
