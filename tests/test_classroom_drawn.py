@@ -4,6 +4,8 @@ advice names only values the UI can set; on a classroom link, only the settings 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,9 +29,6 @@ def drawn_keys(at: AppTest) -> set[str]:
     ({"show": "decay_gamma"}, "You may change: nothing, as the controls the link names are not drawn",
      "你可以修改：无，因为在链接固定的设置下"),
     ({"show": "learning_rate,tol"}, "You may change: Learning rate η.", "你可以修改：学习率 η。"),
-    ({"show": "schedule,decay_gamma"}, "You may change: Learning-rate schedule; Decay factor γ.",
-     "你可以修改：学习率调度；衰减因子 γ。"),
-    ({"show": "decay_gamma", "schedule": "step"}, "You may change: Decay factor γ.", "你可以修改：衰减因子 γ。"),
     ({"show": "schedule,power_t"}, "You may change: Learning-rate schedule; exponent (power_t).",
      "你可以修改：学习率调度；幂指数（power_t）。"),
 ])
@@ -43,6 +42,10 @@ def test_the_notice_lists_only_the_controls_the_student_can_see(query: dict, eng
     assert chinese in notice(app(lang="zh-CN", **query))
     if query == {"show": "learning_rate,decay_gamma"}:
         assert drawn_keys(at) == {"learning_rate"}
+    if query == {"show": "schedule,power_t"}:  # a schedule's control is listed where the student can draw it
+        assert notice(app(show="schedule,decay_gamma")).endswith("You may change: Learning-rate schedule; Decay "
+                                                                 "factor γ.")
+        assert notice(app(show="decay_gamma", schedule="step")).endswith("You may change: Decay factor γ.")
 
 
 @pytest.mark.parametrize(("lang", "words"), [
@@ -115,3 +118,89 @@ def test_a_rate_above_even_the_full_batchs_limit_names_no_batch_size() -> None:
     """At learning rate 5 no batch size is stable (the full batch's limit is below it): batch size is no lever."""
     said = reveal(app(show="batch_size", learning_rate="5"), "train", "optimum")
     assert said.endswith("The settings that would stop it are fixed by the classroom link: Learning rate η 5."), said
+
+
+BUTTONS_AND_WIDGETS = (*WIDGETS, "button")
+BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def drawn_labels(at: AppTest) -> set[str]:
+    """The labels of every widget and button the page draws."""
+    return {widget.label for kind in BUTTONS_AND_WIDGETS for widget in getattr(at, kind)}
+
+
+def try_text(at: AppTest) -> str:
+    texts = [markdown.value for markdown in at.markdown if markdown.value.startswith(("**Try:**", "**试一试：**"))]
+    assert len(texts) == 1, [markdown.value[:40] for markdown in at.markdown]
+    return texts[0].split("** ", 1)[1]
+
+
+def on_page(query: dict, page: str) -> AppTest:
+    at = app(**query)
+    return at if page == "train" else open_page(at, page)
+
+
+PAGES = ("train", "learning_rate", "batch_size", "momentum", "data", "export")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("show", ["learning_rate,batch_size", "none", "learning_rate,momentum_page_full_batch",
+                                  "condition_number,momentum_compared"])
+def test_every_control_a_try_names_in_bold_is_drawn_on_the_link(lang: str, show: str) -> None:
+    """The "Try:" texts were the same on every link: on the builder's default link (learning rate and batch size) the
+    Learning rate page said to turn **Full batch** off, a toggle the link hides, and the Momentum page to set κ and
+    μ, which it does not draw."""
+    at = app(lang=lang, show=show)
+    for page in PAGES:
+        at = at if page == "train" else open_page(at, page)
+        no_exceptions(at)
+        said = try_text(at)
+        named = set(BOLD.findall(said))
+        assert named <= drawn_labels(at), (page, said, named - drawn_labels(at))
+
+
+@pytest.mark.parametrize(("page", "english", "chinese"), [
+    ("train", "Press **Train**, then change one setting at a time: a learning rate of 0.3 or a batch size of 1. The "
+              "classroom link fixes the other settings this lesson changes: Epochs 3.",
+     "按下 **训练** 按钮，然后每次只改一个设置：学习率 0.3或批量大小 1。"
+     "本课要改的其他设置已被课堂链接固定：迭代周期数 3。"),
+    ("learning_rate", "Keep the page's rates and press **Train all**. The classroom link fixes the other settings this "
+                      "lesson changes: Learning-rate page: full batch on.", None),
+    ("momentum", "Press **Train all three**. The classroom link fixes the other settings this lesson changes: "
+                 "Condition number κ 100; Momentum μ compared 0.9; Momentum page: full batch on.", None),
+])
+def test_the_try_on_the_default_builder_link_names_what_it_fixes(page: str, english: str, chinese: str | None) -> None:
+    assert try_text(on_page({"show": "learning_rate,batch_size"}, page)) == english
+    if chinese:
+        assert try_text(on_page({"show": "learning_rate,batch_size", "lang": "zh-CN"}, page)) == chinese
+    if page == "train":  # a link that draws every control the lesson's own text names keeps that text
+        assert try_text(on_page({"show": "learning_rate,batch_size,epochs"}, "train")).startswith(
+            "Press **Train** with the sidebar's defaults (as in D2L")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_polyaks_settings_are_not_to_be_set_where_the_link_hides_the_pages_controls(lang: str) -> None:
+    """On the builder's default link the Momentum page draws neither Momentum μ nor its learning rate, yet the answer
+    said to set them to 0.67 and 3.3."""
+    said = reveal(on_page({"show": "learning_rate,batch_size", "lang": lang}, "momentum"), "momentum", "best")
+    if lang == "en":
+        assert said.startswith("Polyak's heavy ball: momentum μ = **0.67** with learning rate **3.3** × 1/λ_max, which "
+                               "the classroom link does not let this page set (Momentum μ compared 0.9; Momentum page: "
+                               "learning rate (× 1/λ_max) 1)."), said
+        assert "set **" not in said
+    else:
+        assert said.startswith("Polyak 的重球法：动量 μ = **0.67**，学习率 **3.3** × 1/λ_max；"
+                               "课堂链接不允许在本页设置它们"), said
+        assert "设为" not in said.split("\n")[0]
+    shown = reveal(on_page({"show": "momentum_compared,momentum_page_rate_multiple"}, "momentum"), "momentum", "best")
+    assert shown.startswith("Polyak's heavy ball: set **Momentum μ** to **0.67**")
+
+
+def test_full_batch_is_not_to_be_turned_on_where_the_link_keeps_it_off() -> None:
+    query = {"show": "learning_rate", "momentum_page_full_batch": "0", "momentum_page_batch_size": "10"}
+    said = reveal(on_page(query, "momentum"), "momentum", "best")
+    assert "turn **Full batch** on" not in said
+    assert "Both are full-batch figures, which the classroom link keeps this page from running (Momentum page: full " \
+           "batch off): at this page's batch size, 10," in said, said
+    assert "turn **Full batch** on" in reveal(on_page({k: v for k, v in query.items() if k != "show"}, "momentum"),
+                                             "momentum", "best")

@@ -14,8 +14,9 @@ and say so when that is not enough; answers that need the rows say so for large 
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +25,7 @@ import streamlit as st
 
 import sgdcore
 from ui import verdicts
-from ui.classroom import control_label, shown, value_text
+from ui.classroom import control_label, drawable, is_classroom, shown, value_text
 from ui.conditioning import kappa_text
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
@@ -57,6 +58,11 @@ STEADIER = "steadier"
 ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs",
            "lesson.train.epochs.cosine.sidebar_above": "epochs", "lesson.train.epochs.stopped": "early_stopping",
            "lesson.train.epochs.diverged": "learning_rate", "lesson.train.epochs.above_limit": "learning_rate"}
+# Lines that have the student set a page's controls, by those controls: worded otherwise (``<key>_fixed``, with the
+# link's values) where a classroom link fixes any of them
+SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "momentum_page_rate_multiple"),
+                    "lesson.momentum.best.minibatch_diverges": ("momentum_page_full_batch",),
+                    "lesson.momentum.best.minibatch_runs": ("momentum_page_full_batch",)}
 BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
@@ -81,13 +87,73 @@ def lesson_panel(page: str) -> None:
     if page not in QUESTIONS:
         raise ValueError(f"page must be one of {', '.join(QUESTIONS)}; got {page!r}.")
     with st.expander(t("lesson.title", topic=t(f"lesson.{page}.topic")), expanded=False):
-        st.markdown(f"**{t('lesson.try')}** {t(f'lesson.{page}.try')}")
+        st.markdown(f"**{t('lesson.try')}** {try_text(page)}")
         st.markdown(f"**{t('lesson.see')}** {t(f'lesson.{page}.see')}")
         st.markdown(f"**{t('lesson.questions')}**")
         for number, question in enumerate(QUESTIONS[page], start=1):
             st.markdown(f"{number}. {t(f'lesson.{page}.{question}.question')}")
             if st.toggle(t("lesson.show_answer"), key=f"lesson_{page}_{question}"):
                 st.info(answer_text(page, question))
+
+
+# What each page's "Try:" has the student change, as steps: a text and the controls it changes. On a classroom link
+# that does not draw them all, the steps whose controls are drawn, and the settings of the others said to be fixed. A
+# step that turns a toggle off is not needed where the link fixes it off already.
+TRY_STEPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "train": (("lesson.train.try_link.rate", ("learning_rate",)), ("lesson.train.try_link.batch", ("batch_size",)),
+              ("lesson.train.try_link.epoch", ("epochs",))),
+    "learning_rate": (("lesson.learning_rate.try_link.start", ()),
+                      ("lesson.learning_rate.try_link.full_batch", ("learning_rate_page_full_batch",)),
+                      ("lesson.learning_rate.try_link.batch_size", ("batch_size",))),
+    "batch_size": (("lesson.batch_size.try_link.start", ()), ("lesson.batch_size.try_link.rate", ("learning_rate",))),
+    "momentum": (("lesson.momentum.try_link.start", ()), ("lesson.momentum.try_link.kappa", ("condition_number",)),
+                 ("lesson.momentum.try_link.mu", ("momentum_compared",)),
+                 ("lesson.momentum.try_link.full_batch", ("momentum_page_full_batch",))),
+    "data": (("lesson.data.try_link.upload", ("data_source",)), ("lesson.data.try_link.weights", ("true_weights",)),
+             ("lesson.data.try_link.standardize", ("standardize",))),
+    "export": (("lesson.export.try_link.start", ()), ("lesson.export.try_link.seed", ("seed",))),
+}
+TURNED_OFF = ("learning_rate_page_full_batch", "momentum_page_full_batch")  # the toggles the steps turn off
+
+
+def try_text(page: str) -> str:
+    """The page's "Try:", naming only the controls a classroom link draws (the link's own settings stand for the
+    defaults the full text starts from); the settings it fixes that the lesson would change are said to be fixed."""
+    state = st.session_state
+    from ui.widgets import sidebar_controls  # the sidebar's controls at these settings
+
+    sidebar = sidebar_controls(state)
+    steps = [(key, controls) for key, controls in TRY_STEPS[page]
+             if not any(control in TURNED_OFF and not value(state, control) for control in controls)]
+    named = {control for _, controls in TRY_STEPS[page] for control in controls}
+    if not is_classroom(state) or all(drawable(state, control, sidebar) for control in named):
+        return t(f"lesson.{page}.try")
+    if page == "learning_rate" and not shown(state, "learning_rate_page_full_batch") and \
+            value(state, "learning_rate_page_full_batch"):  # the page's runs keep the full batch: no batch size to try
+        steps = steps[:1]
+    kept = [key for key, controls in steps if all(drawable(state, control, sidebar) for control in controls)]
+    fixed = fixed_values(control for _, controls in TRY_STEPS[page] for control in controls
+                         if not drawable(state, control, sidebar))
+    if page == "train":
+        options = [t(key) for key in kept]
+        text = t("lesson.train.try_link.start", changes=verdicts.either(options)) if options else t(
+            "lesson.train.try_link.alone")
+    else:  # the Momentum page's button is "Train all three" with momentum, "Train" without
+        button = t("momentum.train_all_three" if value(state, "momentum_compared") > 0 else "momentum.train")
+        text = functools.reduce(sentences, (t(key, button=button) for key in kept), "")
+    return sentences(text, t("lesson.try_fixed" if text else "lesson.try_all_fixed", settings=fixed))
+
+
+def sentences(first: str, second: str) -> str:
+    """Two sentences as the page's language writes them one after the other (a space between them in English)."""
+    return t("lesson.sentences", first=first, second=second) if first else second
+
+
+def fixed_values(keys: Iterable[str]) -> str:
+    """The settings ``keys`` with the values a classroom link fixes them at, as its notice says them."""
+    state = st.session_state
+    return t("classroom.separator").join(
+        t("classroom.fixed_value", label=control_label(key), value=value_text(key, value(state, key))) for key in keys)
 
 
 def answer_text(page: str, question: str) -> str:
@@ -102,6 +168,9 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += t(key, **fields)
         elif key == STEADIER:
             paragraphs[-1] += stops_diverging(fields)
+        elif key in SETS_ON_THE_PAGE and not all(shown(st.session_state, setting) for setting in SETS_ON_THE_PAGE[key]):
+            paragraphs.append(t(f"{key}_fixed", **fields, fixed=fixed_values(
+                setting for setting in SETS_ON_THE_PAGE[key] if not shown(st.session_state, setting))))
         elif key in ADVISES and not shown(st.session_state, ADVISES[key]):  # a classroom link fixes that setting
             paragraphs.append(t(f"{key}_fixed", **fields))
         else:
