@@ -56,8 +56,7 @@ SOONER = "sooner"
 STEADIER = "steadier"
 # Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
 ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs",
-           "lesson.train.epochs.cosine.sidebar_above": "epochs", "lesson.train.epochs.stopped": "early_stopping",
-           "lesson.train.epochs.diverged": "learning_rate", "lesson.train.epochs.above_limit": "learning_rate"}
+           "lesson.train.epochs.cosine.sidebar_above": "epochs", "lesson.train.epochs.stopped": "early_stopping"}
 # Lines that have the student set a page's controls, by those controls: worded otherwise (``<key>_fixed``, with the
 # link's values) where a classroom link fixes any of them
 SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "momentum_page_rate_multiple"),
@@ -297,15 +296,14 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     limits = _limits(problem, data_key, config)
     limit = limits.minibatch.learning_rate
     if _length_sets_schedule(config):
-        return _cosine_epochs(state, problem, config, target, budget, fields, limit)
+        return _cosine_epochs(state, problem, data_key, config, target, budget, fields, limit)
     # One run as long as an answer may train, stopped where the sidebar's would stop (early stopping): a first epoch
     # within the target may be a dip, which only the epochs after it show.
     *_, last = sgdcore.train(problem.train, replace(config, epochs=budget), report_every=REPORT_NEVER,
                              quadratic=problem.quadratic)
-    # Advice quotes the limit rounded down, so that the rate it names is below it.
     if last.status == "diverged":
-        return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step,
-                                                  "limit": sgdcore.round_down(limit)}),)
+        return (("lesson.train.epochs.diverged", {**fields, "step": last.diverged_at_step or last.step}),
+                _steadier(problem, data_key, config))
     losses = last.epoch_train_loss
     trained = len(losses) - 1
     within, above = np.flatnonzero(losses <= target), np.flatnonzero(losses > target)
@@ -327,7 +325,8 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     if not lines:
         lines.append(("lesson.train.epochs.not_reached", {**fields, "epochs": budget}))
     if config.learning_rate >= limit:
-        return (*lines, ("lesson.train.epochs.above_limit", {**fields, "limit": sgdcore.round_down(limit)}))
+        return (*lines, ("lesson.train.epochs.above_limit", {**fields, "limit": limit}),
+                _steadier(problem, data_key, config))
     # A warm-up ends on the constant rate, whose noise floor the run then hovers at
     steady = replace(config, schedule=sgdcore.Schedule()) if config.schedule.kind == "constant" else config
     floor = verdicts.noise_floor_for(problem, data_key, steady, limits)
@@ -374,8 +373,8 @@ def fewest_epochs_of_fresh_runs(problem: Any, config: sgdcore.TrainConfig, targe
     return high, ends
 
 
-def _cosine_epochs(state: MutableMapping[str, Any], problem: Any, config: sgdcore.TrainConfig, target: float,
-                   budget: int, fields: dict[str, Any], limit: float) -> Answer:
+def _cosine_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, config: sgdcore.TrainConfig,
+                   target: float, budget: int, fields: dict[str, Any], limit: float) -> Answer:
     """The epochs answer for a schedule the run's length sets: fresh runs of each length, not one run trained on."""
     epochs, ends = fewest_epochs_of_fresh_runs(problem, config, target, budget)
 
@@ -386,11 +385,12 @@ def _cosine_epochs(state: MutableMapping[str, Any], problem: Any, config: sgdcor
         longest = max(ends)
         if ends[longest].status == "diverged":
             return (("lesson.train.epochs.diverged", {**fields, "step": ends[longest].diverged_at_step or
-                                                      ends[longest].step, "limit": sgdcore.round_down(limit)}),)
+                                                      ends[longest].step}), _steadier(problem, data_key, config))
         lines: list[Line] = [("lesson.train.epochs.cosine.not_reached", {
             **fields, "epochs": longest, "percent": above(ends[longest])})]
         if config.learning_rate >= limit:
-            lines.append(("lesson.train.epochs.above_limit", {**fields, "limit": sgdcore.round_down(limit)}))
+            lines += [("lesson.train.epochs.above_limit", {**fields, "limit": limit}),
+                      _steadier(problem, data_key, config)]
         return tuple(lines)
     shorter = max((length for length in ends if length < epochs), default=0)
     one = "_one" if epochs == 1 else ""
