@@ -463,9 +463,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         return Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
     if not constant and config.momentum == 0 and config.l1_penalty == 0 and relative > ARRIVED:
         # A decaying schedule's noise fades only as fast as its rate does: at batch size 1 and a rate halved every 68
-        # epochs, runs ended 6.5–7.7% away at every epoch from 3 to 10 while their mean was within 1% after 3, and
-        # "1 more epoch" was said each time. The floor at the rate reached tells noise from slowness, as a constant
-        # rate's does.
+        # epochs, runs end 6.5–7.7% away at every epoch from 3 to 10 while their mean is within 1% after 3. The floor
+        # at the rate reached tells noise from slowness, as a constant rate's does.
         slow = _schedule_floor(problem, config, limits, eigenvalues, start, distance, progress)
         if slow is not None:
             now, floor_now, halves_after, half_floor = slow
