@@ -102,6 +102,15 @@ def test_the_notice_of_cells_that_are_not_numbers_names_the_file_in_both_languag
     assert "'#DIV/0!'（2025/a.csv 第 1,204 行）" in messages.notice_text(stray)
 
 
+def refusals(content: str, path: Path, client: object, partition_bytes: int) -> tuple[str, str]:
+    """Why an upload of ``content`` and the same rows in the files at ``path`` are refused: each ``problem``."""
+    with pytest.raises(DataError) as uploaded:
+        sgdcore.dataset_from_frame(sgdcore.read_table(content.encode()).frame, "y")
+    with pytest.raises(DataError) as in_files:
+        distributed.load(path, "y", client=client, partition_bytes=partition_bytes)
+    return uploaded.value.problem, in_files.value.problem
+
+
 def test_a_column_of_words_and_numbers_is_text_in_files_as_in_an_upload(client: object, tmp_path: Path) -> None:
     """More than a tenth of the values words: text, refused as a feature by both, not numbers with gaps."""
     fields = rows(60, seed=2)
@@ -109,11 +118,7 @@ def test_a_column_of_words_and_numbers_is_text_in_files_as_in_an_upload(client: 
         fields[row][0] = "none"
     content = csv(fields)
     path = one_file(tmp_path / "words", content)
-    with pytest.raises(DataError) as uploaded:
-        sgdcore.dataset_from_frame(sgdcore.read_table(content.encode()).frame, "y")
-    with pytest.raises(DataError) as in_files:
-        distributed.load(path, "y", client=client, partition_bytes=300)
-    assert uploaded.value.problem == in_files.value.problem == "text_features"
+    assert refusals(content, path, client, 300) == ("text_features", "text_features")
 
 
 def test_a_column_whose_first_values_are_mostly_dashes_is_text_in_files_as_in_an_upload(
@@ -126,11 +131,7 @@ def test_a_column_whose_first_values_are_mostly_dashes_is_text_in_files_as_in_an
         row[0] = "-"
     content = csv(fields)
     path = one_file(tmp_path / "dashes", content)
-    with pytest.raises(DataError) as uploaded:
-        sgdcore.dataset_from_frame(sgdcore.read_table(content.encode()).frame, "y")
-    with pytest.raises(DataError) as in_files:
-        distributed.load(path, "y", client=client, partition_bytes=4000)
-    assert uploaded.value.problem == in_files.value.problem == "text_features"
+    assert refusals(content, path, client, 4000) == ("text_features", "text_features")
 
     for row in fields[:600:2]:  # 300 of the first 1,000: numbers but for them
         row[0] = "0.5"
