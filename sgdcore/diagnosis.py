@@ -523,7 +523,7 @@ def _schedule_floor(problem: Problem, config: TrainConfig, limits: Limits, eigen
     ``1/(η·λ_min)`` steps)."""
     steps_per_epoch = progress.steps_per_epoch
     as_trained = _as_trained(config, steps_per_epoch)
-    now = float(config.learning_rate * as_trained.schedule(progress.step))  # the rate of the next step
+    now = float(config.learning_rate * as_trained.schedule(max(progress.step - 1, 0)))  # of the last step trained
     if not 0 < now < limits.minibatch.learning_rate or progress.step * len(eigenvalues) > HORIZON_WORK:
         return None
     settings = limit_settings(config, l1=False)

@@ -102,7 +102,7 @@ def test_a_step_decay_at_batch_size_one_is_told_noise_keeps_it_away_with_the_flo
         (verdict,) = texts(at.main.info)
         assert "because of minibatch noise, not for want of steps" in verdict, verdict
         assert "more epoch would bring" not in verdict and "more epochs would bring" not in verdict
-        rate = config.learning_rate * config.schedule(epochs * 800)
+        rate = config.learning_rate * config.schedule(epochs * 800 - 1)  # the rate of the run's last step
         assert f"at learning rate {rate:.3g}, where its schedule has brought the rate, and batch size 1" in verdict
         spread = float(re.search(r"the noise keeps SGD ([\d.]+)% from the closed form on average", verdict).group(1))
         assert planned_spread == f"{spread:g}%"  # the rate at the run's last step is the one it ends at
@@ -126,6 +126,17 @@ def test_a_step_decay_at_batch_size_one_is_told_noise_keeps_it_away_with_the_flo
         if epochs + halves in measured:  # the 3-epoch run's: 70 epochs in all
             assert abs(measured[epochs + halves] - half_spread / 100) <= 0.2 * half_spread / 100, (
                 measured, half_spread)
+
+
+def test_the_rate_quoted_is_the_one_the_run_ended_at_not_the_next_steps() -> None:
+    """Halved every 20 epochs, a run of 20 epochs trains at 0.3 throughout: the verdict quoted "learning rate 0.15,
+    where its schedule has brought the rate" and its floor, the rate of a step not taken."""
+    at = app(noise="3", schedule="step", decay_gamma="0.5", decay_epochs="20", batch_size="1", learning_rate="0.3",
+             epochs="20")
+    progress = train(at)
+    verdict = " ".join(texts(at.main.info) + texts(at.main.warning))
+    assert progress.learning_rate == 0.3 and "at learning rate 0.3, where its schedule has brought the rate" in verdict
+    assert "0.15, where" not in verdict
 
 
 def test_with_momentum_a_cosine_run_is_told_the_epochs_of_a_fresh_run_too() -> None:
