@@ -440,6 +440,16 @@ def test_with_early_stopping_the_answer_says_where_it_ends_the_run() -> None:
     assert "set Epochs" not in text and "tolerance (tol)" in text
 
 
+def test_on_a_classroom_link_the_early_stopping_answer_names_only_what_the_link_leaves() -> None:
+    """The link leaves Early stopping and fixes tol: the answer said "A smaller tolerance (tol), or … turned off"."""
+    text = reveal(app(learning_rate="0.001", early_stopping="1", epochs="50", show="early_stopping"), "train",
+                  "epochs")
+    assert "ends the run at epoch" in text and "**Early stopping** turned off lets it go on." in text, text
+    assert "tol)**" not in text
+    text = reveal(app(learning_rate="0.001", early_stopping="1", epochs="50", show="epochs"), "train", "epochs")
+    assert "ends the run at epoch" in text and "lets it go on" not in text, text
+
+
 def test_after_a_warm_up_the_constant_rates_noise_floor_is_given() -> None:
     at = app(noise="1", batch_size="1", learning_rate="0.3", warmup_epochs="1")
     text = reveal(at, "train", "epochs")

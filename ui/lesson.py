@@ -54,9 +54,12 @@ SOONER = "sooner"
 # A line that ends the one before it: what stops a run diverging, but what a classroom link fixes
 # (:func:`stops_diverging`).
 STEADIER = "steadier"
+# A line that ends the one before it: what lets a run early stopping ended go on, but what a classroom link fixes
+# (:func:`goes_on`).
+GOES_ON = "goes_on"
 # Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
 ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs",
-           "lesson.train.epochs.cosine.sidebar_above": "epochs", "lesson.train.epochs.stopped": "early_stopping"}
+           "lesson.train.epochs.cosine.sidebar_above": "epochs"}
 # Lines that have the student set a page's controls, by those controls: worded otherwise (``<key>_fixed``, with the
 # link's values) where a classroom link fixes any of them
 SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "momentum_page_rate_multiple"),
@@ -167,6 +170,8 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += t(key, **fields)
         elif key == STEADIER:
             paragraphs[-1] += stops_diverging(fields)
+        elif key == GOES_ON:
+            paragraphs[-1] += goes_on()
         elif key in SETS_ON_THE_PAGE and not all(shown(st.session_state, setting) for setting in SETS_ON_THE_PAGE[key]):
             paragraphs.append(t(f"{key}_fixed", **fields, fixed=fixed_values(
                 setting for setting in SETS_ON_THE_PAGE[key] if not shown(st.session_state, setting))))
@@ -321,7 +326,7 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     if trained < budget:  # early stopping ended the run above the target
         return (*lines, ("lesson.train.epochs.stopped", {
             "epochs": trained, "percent": losses[-1] / problem.optimum_loss - 1.0, "tol": config.tol,
-            "patience": config.n_iter_no_change}))
+            "patience": config.n_iter_no_change}), (GOES_ON, {}))
     if not lines:
         lines.append(("lesson.train.epochs.not_reached", {**fields, "epochs": budget}))
     if config.learning_rate >= limit:
@@ -485,6 +490,15 @@ def stops_diverging(fields: dict[str, Any]) -> str:
     fixed = (t("classroom.fixed_value", label=control_label(key), value=value_text(key, value(state, key)))
              for key in levers)
     return t("lesson.diverged.fixed", settings=t("verdicts.list_separator").join(fixed))
+
+
+def goes_on() -> str:
+    """The sentence that ends a line saying early stopping ended the run: a smaller tolerance or early stopping off
+    lets it go on, naming only the settings a classroom link leaves to the student ("" if it fixes both)."""
+    state = st.session_state
+    named = [t(f"lesson.train.epochs.goes_on.{key}", label=control_label(key))
+             for key in ("tol", "early_stopping") if shown(state, key)]
+    return t("lesson.train.epochs.goes_on.sentence", levers=verdicts.either(named)) if named else ""
 
 
 def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor, target: float) -> list[Line]:
