@@ -481,6 +481,7 @@ def test_with_a_cosine_over_the_whole_run_the_race_counts_fresh_runs() -> None:
     B = 10 ends 172 % above."""
     at = open_page(app(schedule="cosine"), "batch_size")
     text = reveal(at, "batch_size", "race")
+    assert "each number of epochs is another run" in text and "checked at the end of each epoch" not in text
     problem = problem_of(at)
     target = 1.1 * problem.optimum_loss
     reached = [line for line in text.split("\n") if line.startswith("- B = ") and "by the end of epoch" in line]

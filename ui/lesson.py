@@ -656,7 +656,8 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
         lines.append(("lesson.batch_size.race.winners", {
             "examples": _sizes_text([size for size, (examples, _) in reached.items() if examples == fewest_examples]),
             "steps": _sizes_text([size for size, (_, steps) in reached.items() if steps == fewest_steps])}))
-    return (("lesson.batch_size.race.rate", {"rate": value(state, "learning_rate")}), *lines)
+    rate = "rate_cosine" if configs and _length_sets_schedule(configs[0]) else "rate"
+    return ((f"lesson.batch_size.race.{rate}", {"rate": value(state, "learning_rate")}), *lines)
 
 
 FLOOR_LINES = ("lesson.batch_size.floor.line", "lesson.batch_size.floor.line_decay")  # a floor's figure
