@@ -337,7 +337,7 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     floor = verdicts.noise_floor_for(problem, data_key, steady, limits)
     if floor is not None and floor.expected_loss > target:
         return (*lines, *_floor_lines(problem, config, floor, target))
-    if within.size:  # a decaying rate whose noise still brings it out
+    if within.size:  # it dips in and comes back out: a decaying rate's noise, or a floor just below the target
         return (*lines, ("lesson.train.epochs.never_stays", {"epochs": trained}))
     if (penalty := _penalty_keeps_it_above(problem, config, target)) is not None:
         return (*lines, penalty)
