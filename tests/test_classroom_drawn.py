@@ -49,9 +49,9 @@ def test_the_notice_lists_only_the_controls_the_student_can_see(query: dict, eng
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("en", "Decay factor γ: drawn only for a learning-rate schedule that uses them, and this link fixes Learning-rate "
+    ("en", "Decay factor γ: drawn only for a learning-rate schedule that uses it, and this link fixes Learning-rate "
            "schedule at Constant"),
-    ("zh-CN", "衰减因子 γ：只在用到它们的学习率调度下显示，而这个链接把学习率调度固定为常数"),
+    ("zh-CN", "衰减因子 γ：只在用到它的学习率调度下显示，而这个链接把学习率调度固定为常数"),
 ])
 def test_the_builder_says_a_schedules_control_needs_the_schedule_left_or_decaying(lang: str, words: str) -> None:
     at = open_page(app(lang=lang), "export")
@@ -65,6 +65,16 @@ def test_the_builder_says_a_schedules_control_needs_the_schedule_left_or_decayin
     at = open_page(app(lang=lang, schedule="step"), "export")
     at.multiselect(key=BUILDER_CONTROLS).set_value(["learning_rate", "decay_gamma"]).run()
     assert not [warning.value for warning in at.warning if words[:8] in warning.value]
+
+
+def test_the_builder_names_several_hidden_controls_as_several_and_starts_with_a_capital() -> None:
+    at = open_page(app(), "export")
+    at.multiselect(key=BUILDER_CONTROLS).set_value(["learning_rate", "power_t"]).run()
+    assert any(warning.value.startswith("Exponent (power_t): drawn only for a learning-rate schedule that uses it,")
+               for warning in at.warning), [warning.value for warning in at.warning]
+    at.multiselect(key=BUILDER_CONTROLS).set_value(["learning_rate", "decay_gamma", "decay_epochs"]).run()
+    assert any("that uses them" in warning.value and "would not see them" in warning.value
+               for warning in at.warning), [warning.value for warning in at.warning]
 
 
 def batch_size_limit(at: AppTest, batch_size: int) -> float:
@@ -162,7 +172,7 @@ def test_every_control_a_try_names_in_bold_is_drawn_on_the_link(lang: str, show:
 @pytest.mark.parametrize(("page", "english", "chinese"), [
     ("train", "Press **Train**, then change one setting at a time: a learning rate of 0.3 or a batch size of 1. The "
               "classroom link fixes the other settings this lesson changes: Epochs 3.",
-     "按下 **训练** 按钮，然后每次只改一个设置：学习率 0.3或批量大小 1。"
+     "按下 **训练** 按钮，然后每次只改一个设置：0.3 的学习率或大小为 1 的批量。"
      "本课要改的其他设置已被课堂链接固定：迭代周期数 3。"),
     ("learning_rate", "Keep the page's rates and press **Train all**. The classroom link fixes the other settings this "
                       "lesson changes: Learning-rate page: full batch on.", None),

@@ -182,5 +182,7 @@ def _not_drawn_note(state: Mapping[str, Any], chosen: Iterable[str]) -> None:
         if not drawable(linked, key, sidebar):
             hidden.setdefault(DRAWN_WITH[key], []).append(control_label(key))
     for setting, controls in hidden.items():
-        st.warning(t(f"classroom.builder.not_drawn.{setting}", controls=t("classroom.separator").join(controls),
+        listed = t("classroom.separator").join(controls)
+        one = "_one" if len(controls) == 1 and setting != "momentum_page_full_batch" else ""  # that one has one
+        st.warning(t(f"classroom.builder.not_drawn.{setting}{one}", controls=listed[:1].upper() + listed[1:],
                      setting=control_label(setting), value=value_text(setting, value(state, setting))))
