@@ -225,10 +225,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     def extended(config: sgdcore.TrainConfig, epochs: int, n_rows: int) -> sgdcore.TrainConfig:
         """``config`` run for ``epochs`` epochs, its schedule unchanged (a cosine keeps the period of the planned
         run)."""
-        schedule = config.schedule
-        if schedule.kind == "cosine" and schedule.period_steps is None:
-            schedule = replace(schedule, period_steps=config.steps_per_epoch(n_rows) * config.epochs)
-        return replace(config, epochs=epochs, schedule=schedule)
+        return replace(config.as_planned(n_rows), epochs=epochs)
 
 
     how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn

@@ -494,10 +494,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
 
 def _as_trained(config: TrainConfig, steps_per_epoch: int) -> TrainConfig:
     """``config`` with a cosine's period filled in as :func:`sgdcore.train` fills it: the whole run as planned."""
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:
-        return replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
-    return config
+    return replace(config, schedule=config.schedule.over(steps_per_epoch * config.epochs))
 
 
 def _whole_run_cosine(config: TrainConfig) -> TrainConfig:
@@ -699,9 +696,7 @@ def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: Tr
     def blocks(epochs: int) -> Iterator[tuple[int, np.ndarray]]:
         """For a run of ``epochs`` epochs, the logarithm of each direction's factor from ``step`` to the end of each
         epoch, a block of epochs at a time: (the block's first epoch, one row per epoch)."""
-        schedule = config.schedule
-        if schedule.kind == "cosine" and schedule.period_steps is None:
-            schedule = replace(schedule, period_steps=steps_per_epoch * epochs)
+        schedule = config.schedule.over(steps_per_epoch * epochs)
         total, position = np.zeros_like(lam), step
         for begin in range(first, epochs + 1, block):
             end = min(begin + block - 1, epochs)
@@ -713,7 +708,7 @@ def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: Tr
     def distance_squared(logs: np.ndarray) -> np.ndarray:
         return np.exp(2.0 * logs) @ squares
 
-    if config.schedule.kind == "cosine" and config.schedule.period_steps is None:  # each length its own rates
+    if config.schedule.set_by_length:  # each length its own rates
         def arrives(epochs: int) -> bool:
             *_, (_, logs) = blocks(epochs)
             return bool(distance_squared(logs[-1]) <= within**2)
@@ -785,9 +780,7 @@ def _momentum_mean_arrives(config: TrainConfig, eigenvalues: np.ndarray, error: 
     def distances(epochs: int) -> Iterator[tuple[int, np.ndarray]]:
         """For a run of ``epochs`` epochs, the mean's squared distance at the end of each epoch, a block of epochs at
         a time: (the block's first epoch, one value per epoch)."""
-        schedule = config.schedule
-        if schedule.kind == "cosine" and schedule.period_steps is None:
-            schedule = replace(schedule, period_steps=steps_per_epoch * epochs)
+        schedule = config.schedule.over(steps_per_epoch * epochs)
         state, position = (np.array(error, dtype=np.float64), np.array(velocity, dtype=np.float64)), step
         if position == 0:
             state, position = _first_step(eigenvalues, config.learning_rate * schedule(0), config, state), 1
@@ -804,7 +797,7 @@ def _momentum_mean_arrives(config: TrainConfig, eigenvalues: np.ndarray, error: 
             yield begin, squares
             position = end * steps_per_epoch
 
-    if config.schedule.kind == "cosine" and config.schedule.period_steps is None:  # each length its own rates
+    if config.schedule.set_by_length:  # each length its own rates
         def arrives(epochs: int) -> bool:
             *_, (_, squares) = distances(epochs)
             return bool(squares[-1] <= within**2)

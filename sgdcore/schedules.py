@@ -7,7 +7,7 @@ PyTorch's ``LambdaLR`` does), so one schedule reads the same for any base rate:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -67,6 +67,17 @@ class Schedule:
         with the same effect give the same rate at every step, whatever the fields their kind does not read hold
         (a constant schedule's ``step_size``), so only a change of effect is a change of schedule."""
         return (self.kind, *(getattr(self, name) for name in READS[self.kind]), self.warmup_steps)
+
+    @property
+    def set_by_length(self) -> bool:
+        """Whether the run's length sets the rates: a cosine over the whole run (no ``period_steps``), so that a longer
+        run is another run, not this one trained on."""
+        return self.kind == "cosine" and self.period_steps is None
+
+    def over(self, steps: int) -> Schedule:
+        """The schedule as a run of ``steps`` steps follows it: a cosine over the whole run gets that length as its
+        period; any other schedule is itself."""
+        return replace(self, period_steps=steps) if self.set_by_length else self
 
     @property
     def constant_rate(self) -> bool:

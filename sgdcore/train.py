@@ -137,6 +137,11 @@ class TrainConfig:
         full, rest = divmod(n_rows, self.batch_size)
         return full if self.drop_last or rest == 0 else full + 1
 
+    def as_planned(self, n_rows: int) -> TrainConfig:
+        """This configuration with its schedule as a run of all its epochs on ``n_rows`` rows follows it (a cosine
+        over the whole run gets the run's length), so that training on past the epochs keeps the rates planned."""
+        return replace(self, schedule=self.schedule.over(self.steps_per_epoch(n_rows) * self.epochs))
+
     def learning_rate_at(self, step: np.ndarray | int) -> np.ndarray | float:
         """The learning rate at each (0-based) step, schedule included."""
         return self.learning_rate * self.schedule(step)
@@ -382,10 +387,7 @@ def _resolved(config: TrainConfig, steps_per_epoch: int, *, every_row: bool) -> 
     """
     # Rows drawn with replacement are not every row, even in one batch of n_rows: they keep their draws.
     shuffle = "none" if steps_per_epoch == 1 and every_row and config.shuffle != "replacement" else config.shuffle
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:
-        config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
-    return config, shuffle
+    return replace(config, schedule=config.schedule.over(steps_per_epoch * config.epochs)), shuffle
 
 
 def _last_step(step: int, until_step: int | None) -> int | float:

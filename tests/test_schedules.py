@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -103,6 +104,23 @@ def test_train_fills_the_cosine_period_with_the_whole_run() -> None:
     # The last step (39 of 40) is one step before the end of the cosine.
     expected = 0.03 * (0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * 39 / 40)))
     assert progress.learning_rate == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_run_follows_the_schedule_its_plan_gives() -> None:
+    """``as_planned`` is what train runs: a cosine over the whole run gets its length; a set period and any other
+    kind are kept, so that training on past the epochs keeps the rates planned."""
+    data = synthetic(n=100, seed=0)
+    whole_run = TrainConfig(batch_size=30, epochs=3, schedule=Schedule("cosine", min_factor=0.1), backend="numpy")
+    planned = whole_run.as_planned(100)
+    assert planned.schedule.period_steps == 12 and not planned.schedule.set_by_length
+    assert whole_run.schedule.set_by_length
+    *_, progress = train(data, whole_run)
+    assert progress.learning_rate == pytest.approx(planned.learning_rate_at(11), rel=1e-12)
+    *_, resumed = train(data, replace(planned, epochs=5), state=progress.state)  # trained on past the plan
+    assert resumed.step == 20 and resumed.learning_rate == pytest.approx(0.1 * planned.learning_rate, rel=1e-12)
+    for kept in (Schedule("cosine", period_steps=5), Schedule("step", gamma=0.5, step_size=3)):
+        assert TrainConfig(schedule=kept).as_planned(100).schedule == kept
+        assert kept.over(7) == kept and not kept.set_by_length
 
 
 def test_progress_reports_the_scheduled_learning_rate() -> None:

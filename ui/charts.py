@@ -132,9 +132,7 @@ def _sample(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
 def scheduled_rates(config: sgdcore.TrainConfig, steps_per_epoch: int, steps: np.ndarray) -> np.ndarray:
     """The learning rate at each 0-based step of a run of ``config``; a cosine schedule without a length runs
     over the whole run, as :func:`sgdcore.train` resolves it."""
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:
-        config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
+    config = replace(config, schedule=config.schedule.over(steps_per_epoch * config.epochs))
     steps = np.asarray(steps, dtype=np.int64)
     return np.asarray(config.learning_rate_at(steps), dtype=np.float64).reshape(steps.shape)
 

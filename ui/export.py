@@ -306,10 +306,7 @@ def torch_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, n_tr
     loss, update and schedule, but torch's own shuffles, so the result agrees to within minibatch noise only.
     Given the run's last snapshot ``progress``, the loop stops where a paused run did: after its epochs done, or
     after its steps inside an epoch."""
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:  # over the whole run, as sgdcore resolves it
-        schedule = dataclasses.replace(schedule, period_steps=config.steps_per_epoch(n_train) * config.epochs)
-    config = dataclasses.replace(config, schedule=schedule)
+    config = config.as_planned(n_train)
     l1 = ("\n        loss = loss + config.l1_penalty * w.abs().sum()  # its gradient: l1·sign(w)"
           if config.l1_penalty else "")
     drop = "\n        if len(rows) < config.batch_size:  # drop_last\n            continue" if config.drop_last else ""

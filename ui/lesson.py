@@ -300,7 +300,7 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
     limits = _limits(problem, data_key, config)
     limit = limits.minibatch.learning_rate
-    if _length_sets_schedule(config):
+    if config.schedule.set_by_length:
         return _cosine_epochs(state, problem, data_key, config, target, budget, fields, limit)
     # One run as long as an answer may train, stopped where the sidebar's would stop (early stopping): a first epoch
     # within the target may be a dip, which only the epochs after it show.
@@ -342,12 +342,6 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     if (penalty := _penalty_keeps_it_above(problem, config, target)) is not None:
         return (*lines, penalty)
     return (*lines, ("lesson.train.epochs.slow", {}), _sooner(state, config, limit))
-
-
-def _length_sets_schedule(config: sgdcore.TrainConfig) -> bool:
-    """Whether the run's length sets its schedule (a cosine over the whole run): a longer run is then another run,
-    not this one trained on."""
-    return config.schedule.kind == "cosine" and config.schedule.period_steps is None
 
 
 def _end_of_fresh_run(problem: Any, config: sgdcore.TrainConfig, epochs: int) -> sgdcore.Progress:
@@ -602,9 +596,7 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
 def _scheduled_shrink(eigenvalues: np.ndarray, config: sgdcore.TrainConfig, which: str, rate: float) -> Line:
     """Full-batch descent at ``rate`` under ``config``'s schedule, one step an epoch over its epochs: the first step
     after which the error has shrunk 1000× in every direction, or how much it has shrunk (or grown) by the last."""
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:  # over the whole run, as sgdcore.train sets it
-        schedule = replace(schedule, period_steps=config.epochs)
+    schedule = config.schedule.over(config.epochs)  # one step an epoch, as sgdcore.train would run it
     eigenvalues = eigenvalues[eigenvalues > 1e-12 * eigenvalues.max()]  # a direction with no data never moves
     rates = rate * np.asarray(schedule(np.arange(config.epochs)), dtype=np.float64)
     worst = np.cumsum(np.log(np.abs(1.0 - np.outer(rates, eigenvalues)) + 1e-300), axis=0).max(axis=1)
@@ -637,7 +629,7 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
         if budget < 1:
             lines.append(("lesson.batch_size.race.too_large", {"batch": config.batch_size}))
             continue
-        if _length_sets_schedule(config):  # each length is another run: the fewest epochs of a fresh run
+        if config.schedule.set_by_length:  # each length is another run: the fewest epochs of a fresh run
             epochs, ends = fewest_epochs_of_fresh_runs(problem, config, target, budget)
             last = ends[epochs if epochs is not None else max(ends)]
         else:
@@ -656,7 +648,7 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
         lines.append(("lesson.batch_size.race.winners", {
             "examples": _sizes_text([size for size, (examples, _) in reached.items() if examples == fewest_examples]),
             "steps": _sizes_text([size for size, (_, steps) in reached.items() if steps == fewest_steps])}))
-    rate = "rate_cosine" if configs and _length_sets_schedule(configs[0]) else "rate"
+    rate = "rate_cosine" if configs and configs[0].schedule.set_by_length else "rate"
     return ((f"lesson.batch_size.race.{rate}", {"rate": value(state, "learning_rate")}), *lines)
 
 

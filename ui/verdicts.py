@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -711,9 +711,7 @@ def steps_above(config: sgdcore.TrainConfig, n_rows: int, limit: float) -> int |
     """The steps after which the schedule of a run of ``config`` on ``n_rows`` rows keeps its learning rate below
     ``limit`` to the run's end (0 if it never reaches it); None if it is still at or above it at the last step."""
     total = config.steps_per_epoch(n_rows) * config.epochs
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:  # as sgdcore.train runs it: over the whole run
-        schedule = replace(schedule, period_steps=total)
+    schedule = config.schedule.over(total)  # as sgdcore.train runs it
 
     def above(step: int) -> bool:
         return config.learning_rate * schedule(step) >= limit

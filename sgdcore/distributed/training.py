@@ -188,9 +188,7 @@ def train(
     notices = data.notices
     if config.shuffle == "epoch" and shuffle == "blocks":
         notices += (blocks_per_partition_notice(),)
-    schedule = config.schedule
-    if schedule.kind == "cosine" and schedule.period_steps is None:
-        config = replace(config, schedule=replace(schedule, period_steps=steps_per_epoch * config.epochs))
+    config = replace(config, schedule=config.schedule.over(steps_per_epoch * config.epochs))
     if state is None:
         rng = np.random.default_rng(config.seed)
         weights, bias = init_params(n_features, rng, config.init, config.init_scale)
