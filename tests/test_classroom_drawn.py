@@ -169,6 +169,29 @@ def test_every_control_a_try_names_in_bold_is_drawn_on_the_link(lang: str, show:
         assert named <= drawn_labels(at), (page, said, named - drawn_labels(at))
 
 
+def see_text(at: AppTest) -> str:
+    starts = ("**You should see:**", "**你应该看到：**")
+    texts = [markdown.value for markdown in at.markdown if markdown.value.startswith(starts)]
+    assert len(texts) == 1, [markdown.value[:40] for markdown in at.markdown]
+    return texts[0].split("** ", 1)[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("show", ["learning_rate,batch_size", "momentum_page_rate_multiple,batch_size_page_epochs"])
+def test_what_to_see_has_the_student_set_only_controls_the_link_draws(lang: str, show: str) -> None:
+    """The Momentum lesson's "You should see" said to set **Learning rate (× 1/λ_max)** to 1.9, and the Batch size
+    lesson's to raise the page's epochs, on links that draw neither; where the link draws them, they are named."""
+    at = app(lang=lang, show=show)
+    for page in ("batch_size", "momentum"):
+        at = open_page(at, page)
+        no_exceptions(at)
+        said = see_text(at)
+        named = set(BOLD.findall(said))
+        assert named <= drawn_labels(at), (page, said, named - drawn_labels(at))
+        assert ("1.9" if page == "momentum" else "0.03") in said  # the finding stays where its setting is fixed
+        assert bool(named) == (show != "learning_rate,batch_size"), said
+
+
 @pytest.mark.parametrize(("page", "english", "chinese"), [
     ("train", "Press **Train**, then change one setting at a time: a learning rate of 0.3 or a batch size of 1. The "
               "classroom link fixes the other settings this lesson changes: Epochs 3.",

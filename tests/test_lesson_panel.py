@@ -805,7 +805,7 @@ def test_what_the_batch_size_lesson_says_to_see_is_what_training_shows() -> None
     it), and comes within 1 % of it in tens of epochs at 0.3, hundreds at 0.03."""
     problem = default_problem()
     optimum = problem.optimum_loss
-    see = text_in("en", "lesson.batch_size.see")
+    see = text_in("en", "lesson.batch_size.see", more_epochs=text_in("en", "lesson.batch_size.see_more_epochs"))
     assert "still far above the line, even at 0.3" in see and "the full batch settles on it" not in see
     hovering = {}
     for rate, needed in ((0.3, range(10, 100)), (0.03, range(100, 1000))):

@@ -194,7 +194,8 @@ def test_a_minibatch_run_that_diverges_after_the_page_s_epochs_is_said_to_do_so_
 def test_the_lesson_says_plain_descent_zig_zags_only_where_it_does_and_names_the_button_as_it_reads(lang: str) -> None:
     at = open_page(app(lang=lang), "momentum")
     texts = " ".join(markdown.value for markdown in panel(at, "momentum").markdown)
-    see, tried = text_in(lang, "lesson.momentum.see"), text_in(lang, "lesson.momentum.try")
+    see = text_in(lang, "lesson.momentum.see", zig_zag=text_in(lang, "lesson.momentum.see_zig_zag"))
+    tried = text_in(lang, "lesson.momentum.try")
     assert see in texts and tried in texts
     assert f"**{text_in(lang, 'momentum.train_all_three')}**" in tried
     assert f"**{text_in(lang, 'momentum.full_batch')}**" in tried

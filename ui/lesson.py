@@ -90,7 +90,7 @@ def lesson_panel(page: str) -> None:
         raise ValueError(f"page must be one of {', '.join(QUESTIONS)}; got {page!r}.")
     with st.expander(t("lesson.title", topic=t(f"lesson.{page}.topic")), expanded=False):
         st.markdown(f"**{t('lesson.try')}** {try_text(page)}")
-        st.markdown(f"**{t('lesson.see')}** {t(f'lesson.{page}.see')}")
+        st.markdown(f"**{t('lesson.see')}** {see_text(page)}")
         st.markdown(f"**{t('lesson.questions')}**")
         for number, question in enumerate(QUESTIONS[page], start=1):
             st.markdown(f"{number}. {t(f'lesson.{page}.{question}.question')}")
@@ -144,6 +144,26 @@ def try_text(page: str) -> str:
         button = t("momentum.train_all_three" if value(state, "momentum_compared") > 0 else "momentum.train")
         text = functools.reduce(sentences, (t(key, button=button) for key in kept), "")
     return sentences(text, t("lesson.try_fixed" if text else "lesson.try_all_fixed", settings=fixed))
+
+
+# What a page's "You should see:" has the student set: the control, and the words naming it (``<key>_fixed`` where a
+# classroom link does not let the student set it)
+SEE_SETS: dict[str, tuple[str, str]] = {
+    "momentum": ("momentum_page_rate_multiple", "zig_zag"),
+    "batch_size": ("batch_size_page_epochs", "more_epochs"),
+}
+
+
+def see_text(page: str) -> str:
+    """The page's "You should see:", having the student set a control only where a classroom link draws it."""
+    if page not in SEE_SETS:
+        return t(f"lesson.{page}.see")
+    from ui.widgets import sidebar_controls  # the sidebar's controls at these settings
+
+    state = st.session_state
+    control, field = SEE_SETS[page]
+    words = f"lesson.{page}.see_{field}" + ("" if drawable(state, control, sidebar_controls(state)) else "_fixed")
+    return t(f"lesson.{page}.see", **{field: t(words)})
 
 
 def sentences(first: str, second: str) -> str:
