@@ -94,7 +94,7 @@ limits = {label: verdicts.limits_for(problem, choice.key, config).minibatch for 
 full_limit = next(iter(limits.values())).full_batch
 each = t("batch_size.separator").join(t("batch_size.limit_of", name=names[label], limit=limit_text(limit))
                                       for label, limit in limits.items())
-st.caption(t("batch_size.caption", rate=base.learning_rate, ratio=base.learning_rate / full_limit,
+st.caption(t("batch_size.caption", rate=base.learning_rate, ratio=verdicts.Ratio(base.learning_rate / full_limit),
              full_limit=full_limit, rows=n_train, epochs=base.epochs, seed=base.seed, each=each))
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
     st.caption(problem.page_note(base, runs=sum(map(len, plan.values()))))

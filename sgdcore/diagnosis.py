@@ -233,6 +233,9 @@ class Diagnosis:
     floor_rate: float | None = None
     rate_halves_after: int | None = None
     half_rate_floor: NoiseFloor | None = None
+    # A run with momentum at its noise floor: plain SGD's floor at the same rate and batch size, where it is lower
+    # (momentum carries each step's noise on into the steps after it), the level a run without it would hover at.
+    floor_without_momentum: NoiseFloor | None = None
 
 
 def run_limits(problem: Problem, config: TrainConfig) -> Limits:
@@ -479,7 +482,11 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         fixes = [Suggestion("schedule", "inverse_scaling")]
         if config.batch_size < problem.train.n_rows:
             fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
-        return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes))
+        plain = _floor_without_momentum(problem, config, floor)
+        if plain is not None:
+            fixes.append(Suggestion("momentum", 0.0))
+        return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes),
+                         floor_without_momentum=plain)
     if needed_from == "fresh_run":  # the epochs of a fresh run, not more of this one
         fixes = (*_speedups(problem, config, limits, eigenvalues, start, progress.step, progress.epoch, None),
                  Suggestion("epochs", math.ceil(needed)))
@@ -882,6 +889,16 @@ def _at_noise_floor(eigenvalues: np.ndarray, start: np.ndarray, distance: float,
                             config.nesterov)
     spread = floor.mean_square_distance
     return float(mean @ mean) <= spread and distance**2 <= 9.0 * spread
+
+
+def _floor_without_momentum(problem: Problem, config: TrainConfig, floor: NoiseFloor) -> NoiseFloor | None:
+    """Plain SGD's noise floor at ``config``'s rate and batch size, where the run has momentum and that floor is lower
+    than its ``floor``; None otherwise, or where the rate is at or above plain SGD's limit (no floor there)."""
+    if config.momentum == 0:
+        return None
+    plain = noise_floor(problem.train, config.learning_rate, config.batch_size,
+                        **{**limit_settings(config, l1=False), "momentum": 0.0, "dampening": 0.0, "nesterov": False})
+    return plain if plain is not None and plain.excess_objective < floor.excess_objective else None
 
 
 def _rate_fixes(limits: Limits) -> tuple[Suggestion, ...]:

@@ -25,6 +25,7 @@ from sgdcore import (
 from sgdcore.diagnosis import (
     ARRIVED,
     Diagnosis,
+    _floor_without_momentum,
     check_learning_rate,
     diagnose,
     outlook,
@@ -629,3 +630,34 @@ def test_near_a_minibatch_limit_below_the_swinging_rates_a_run_is_at_its_noise_f
     expected = 3.0 * (1 - rate * eigenvalues[-1]) ** np.arange(1, 9)
     assert all(mean > 0 for mean in means[:6]), means  # the last ones are within the average's noise of 0
     assert np.allclose(means, expected, atol=0.03), (means, expected)
+
+
+def test_a_run_with_momentum_at_its_noise_floor_is_told_the_lower_floor_without_it_where_that_is_true() -> None:
+    """Momentum 0.9 at learning rate 0.01 and batch size 1 hovers at about 12 times the level plain SGD hovers at with
+    the same rate: the verdict named a decaying schedule and a larger batch, never less momentum. It now offers
+    momentum 0 with plain SGD's floor, as runs without momentum show it (batches drawn independently, as the floor
+    is computed); and not where the rate is above plain SGD's limit, which has no floor."""
+    problem = make_problem(synthetic(n=1000, noise=1.0, seed=0))
+    config = TrainConfig(learning_rate=0.01, batch_size=1, epochs=10, momentum=0.9, shuffle="replacement")
+    diagnosis = run_and_diagnose(problem, config)
+    assert diagnosis.verdict == "noise_floor"
+    assert Suggestion("momentum", 0.0) in diagnosis.suggestions
+    plain = diagnosis.floor_without_momentum
+    assert plain.excess_loss < 0.2 * diagnosis.floor.excess_loss
+
+    def hovers(momentum: float) -> float:
+        """The training loss above the optimum's, over the last 20 of 40 epochs, averaged over 3 seeds."""
+        levels = [list(train(problem.train, replace(config, momentum=momentum, epochs=40, seed=seed),
+                             report_every=1e9))[-1].epoch_train_loss[20:].mean() for seed in range(3)]
+        return float(np.mean(levels)) - problem.optimum_loss
+
+    without, with_momentum = hovers(0.0), hovers(0.9)
+    assert 0.5 < without / plain.excess_loss < 2, (without, plain.excess_loss)
+    assert 0.5 < with_momentum / diagnosis.floor.excess_loss < 2, (with_momentum, diagnosis.floor.excess_loss)
+    assert without < 0.2 * with_momentum
+    # Above plain SGD's limit (here 1.88 at batch size 400, momentum 0.9's 3.22) plain SGD has no floor to offer
+    exact = make_problem(synthetic(n=1000, seed=0))
+    above = TrainConfig(learning_rate=2.5, batch_size=400, momentum=0.9)
+    floor = noise_floor(exact.train, 2.5, 400, **limit_settings(above, l1=False))
+    assert floor is not None and _floor_without_momentum(exact, above, floor) is None
+    assert _floor_without_momentum(exact, replace(above, momentum=0.0), floor) is None

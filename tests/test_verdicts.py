@@ -445,3 +445,41 @@ def test_near_a_limit_where_no_direction_swings_the_loss_hovers_more_than_twice_
         return float(np.mean(excess))
 
     assert hovering(near.learning_rate) > 2 * hovering(near.learning_rate / 2)
+
+
+@pytest.mark.parametrize("multiple", [1.0319, 0.996])
+def test_a_rate_just_off_a_limit_is_not_said_to_be_1x_it(problem, multiple: float) -> None:
+    """Two significant digits wrote 1.9 as "1× the full-batch stability limit 1.84": a ratio that rounds to 1 gets
+    the digits that say on which side of the limit the rate is, before and after the run."""
+    full = sgdcore.TrainConfig(batch_size=800, epochs=200)
+    limit = sgdcore.run_limits(problem, full).full_batch
+    config = replace(full, learning_rate=float(f"{multiple * limit:.4g}"))
+    ratio = config.learning_rate / limit
+    written = f"{ratio:.3g}×"
+    assert written not in ("1×", "1.0×") and abs(ratio - multiple) < 1e-3
+    before = check(problem, config).text
+    after, progress = verdict_of(problem, config)
+    side = "the full-batch stability limit" if ratio > 1 else "the stability limit"
+    assert f"is {written} {side}" in before and " 1× " not in before, before
+    assert (progress.status == "diverged") == (ratio > 1)
+    if ratio > 1:
+        assert f"is {written} the full-batch stability limit" in after.text, after.text
+    assert format(verdicts.Ratio(1.0), ".2g") == "1" and format(verdicts.Ratio(1.27), ".2g") == "1.3"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_noise_floor_with_momentum_names_less_momentum_and_the_level_without_it(lang: str, monkeypatch) -> None:
+    if lang == "zh-CN":
+        monkeypatch.setattr(verdicts, "t", lambda key, **fields: text_in("zh-CN", key, **fields))
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=1000, noise=1.0, seed=0))
+    config = sgdcore.TrainConfig(learning_rate=0.01, batch_size=1, epochs=10, momentum=0.9, shuffle="replacement")
+    message, progress = verdict_of(problem, config)
+    diagnosis = sgdcore.diagnose(problem, config, progress)
+    plain = diagnosis.floor_without_momentum.excess_objective
+    assert text_in(lang, "verdicts.noise_floor_without_momentum", momentum=0.9, excess=plain) in message.text
+    assert text_in(lang, "verdicts.further.momentum") in message.text, message.text
+    assert sgdcore.Suggestion("momentum", 0.0) in message.suggestions
+    button = verdicts.button_label(sgdcore.Suggestion("momentum", 0.0))
+    assert button == {"en": "Use momentum 0", "zh-CN": "使用动量 0"}[lang]
+    plain_run, _ = verdict_of(problem, replace(config, momentum=0.0, learning_rate=0.1))
+    assert text_in(lang, "verdicts.further.momentum") not in plain_run.text

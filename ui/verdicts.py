@@ -209,8 +209,8 @@ def _fixed_by_link_text(suggestions: tuple[sgdcore.Suggestion, ...]) -> str:
 
 def goes_further(levers: tuple[str, ...]) -> str:
     """The sentence that ends a noise floor's explanation: which of the settings ``levers`` (``"learning_rate"``,
-    ``"batch_size"``, ``"schedule"``) take SGD closer, leaving out those a classroom link fixes, which the student
-    cannot change; "" when it fixes them all."""
+    ``"batch_size"``, ``"schedule"``, ``"momentum"``) take SGD closer, leaving out those a classroom link fixes, which
+    the student cannot change; "" when it fixes them all."""
     named = [t(f"verdicts.further.{key}") for key in levers if shown(st.session_state, key)]
     if not named:
         return ""
@@ -254,17 +254,30 @@ def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig) -> str:
     return text
 
 
+class Ratio(float):
+    """A rate's ratio to a limit, written with the digits its text asks for, and more where those would round it to
+    1: 1.9 is "1.03×" the limit 1.84, above it, where "1×" would not say on which side of the limit it is."""
+
+    def __format__(self, spec: str) -> str:
+        text = super().__format__(spec)
+        digits = 3
+        while self != 1.0 and float(text.rstrip("%")) == 1.0 and digits <= 17:
+            text = format(float(self), f".{digits}g")
+            digits += 1
+        return text
+
+
 def rate_check(check: sgdcore.RateCheck, config: sgdcore.TrainConfig) -> Message:
     """The learning rate against the limits, before training: a warning when it is above or near the limit."""
     limit = check.limits.minibatch
-    numbers = {"rate": check.learning_rate, "ratio": check.ratio, "limit": _rate(limit.learning_rate),
+    numbers = {"rate": check.learning_rate, "ratio": Ratio(check.ratio), "limit": _rate(limit.learning_rate),
                "full_batch": _rate(limit.full_batch), "where": _where(limit)}
     if check.crossed == "full_batch":
         key = "full_batch" if limit.full_batch_run else "full_batch_and_minibatch"
-        text = t(f"verdicts.rate.{key}", full_ratio=check.learning_rate / limit.full_batch, **numbers)
+        text = t(f"verdicts.rate.{key}", full_ratio=Ratio(check.learning_rate / limit.full_batch), **numbers)
         below = None if config.schedule.constant_rate else steps_above(config, limit.n_rows, limit.full_batch)
         if below is not None:  # a decaying schedule takes the rate below the limit before the run ends
-            text = t(f"verdicts.rate.{key}_lowered", full_ratio=check.learning_rate / limit.full_batch,
+            text = t(f"verdicts.rate.{key}_lowered", full_ratio=Ratio(check.learning_rate / limit.full_batch),
                      step=below + 1, **numbers)  # steps counted from 1, as the progress bar counts them
         return _with_fixes("warning", text, check.limits, check.suggestions)
     if check.crossed == "minibatch":
@@ -374,7 +387,7 @@ def _rate_fix_text(limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion
     else a rate the slider can set: half the limit, or the slider's smallest rate where only that is below the limit
     (or why there is none)."""
     limit = limits.minibatch.learning_rate
-    smallest = {"min_rate": MIN_RATE, "ratio": MIN_RATE / limit}
+    smallest = {"min_rate": MIN_RATE, "ratio": Ratio(MIN_RATE / limit)}
     parts = []
     for suggestion in suggestions:
         if suggestion.setting == "standardize" and limits.standardized is not None:
@@ -444,13 +457,14 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     """A run of ``config`` on ``problem`` that ended (finished, converged or diverged), judged: the status line
     of the Train page."""
     limits, limit = diagnosis.limits, diagnosis.limits.minibatch
-    numbers = {"rate": diagnosis.learning_rate, "ratio": diagnosis.ratio, "limit": _rate(limit.learning_rate),
+    numbers = {"rate": diagnosis.learning_rate, "ratio": Ratio(diagnosis.ratio), "limit": _rate(limit.learning_rate),
                "full_batch": _rate(limit.full_batch), "where": _where(limit)}
     if diagnosis.verdict == "diverged":
         step = diagnosis.diverged_at_step
         if diagnosis.crossed == "full_batch":
             key = "diverged_full_batch" if limit.full_batch_run else "diverged_full_batch_and_minibatch"
-            text = t(f"verdicts.{key}", step=step, full_ratio=diagnosis.learning_rate / limit.full_batch, **numbers)
+            full_ratio = Ratio(diagnosis.learning_rate / limit.full_batch)
+            text = t(f"verdicts.{key}", step=step, full_ratio=full_ratio, **numbers)
         elif diagnosis.crossed == "minibatch":
             text = t("verdicts.diverged_minibatch", step=step, **numbers)
         else:
@@ -483,7 +497,10 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         penalised = "_penalised" if diagnosis.target == "penalised_optimum" else ""
         excess = diagnosis.floor.excess_objective
         text = t(f"verdicts.noise_floor{penalised}", lead=lead, gap=diagnosis.loss_gap, excess=excess,
-                 distance=distance, target=_target(diagnosis), **numbers) + goes_further(("schedule", "batch_size"))
+                 distance=distance, target=_target(diagnosis), **numbers)
+        if (plain := diagnosis.floor_without_momentum) is not None:
+            text += t("verdicts.noise_floor_without_momentum", momentum=config.momentum, excess=plain.excess_objective)
+        text += goes_further(("schedule", "batch_size", *(("momentum",) if plain is not None else ())))
         if config.shuffle != "replacement":  # the floor is for independent batches (sgdcore.stability)
             text += t("verdicts.noise_floor_reshuffled")
         if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:  # noisy data: the noise is worth the signal
@@ -739,7 +756,7 @@ def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.Stabilit
                                     "near": [], "near_noisy": []}
     for label, (config, limit) in runs.items():
         rate = config.learning_rate
-        ratio = limit.ratio(rate)
+        ratio = Ratio(limit.ratio(rate))
         key = "run_lower_bound" if limit.kind == "lower_bound" else "run"
         crossed = limit.crossed(rate)
         lowered = (None if crossed == "none" or config.schedule.constant_rate
@@ -748,7 +765,7 @@ def comparison_check(runs: dict[str, tuple[sgdcore.TrainConfig, sgdcore.Stabilit
             continue
         numbers = {"label": label, "ratio": ratio, "limit": _rate(limit.learning_rate), "where": _where(limit)}
         if crossed == "full_batch" and lowered is None:  # its group is headed by the full-batch limit: quote that
-            numbers.update(ratio=rate / limit.full_batch, limit=_rate(limit.full_batch),
+            numbers.update(ratio=Ratio(rate / limit.full_batch), limit=_rate(limit.full_batch),
                            where=t("verdicts.where_full_batch"))
             key = "run"  # the full batch's limit is exact
         described = t(f"verdicts.compared.{key}", **numbers)
