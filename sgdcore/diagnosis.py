@@ -233,7 +233,8 @@ class Diagnosis:
     floor_rate: float | None = None
     rate_halves_after: int | None = None
     half_rate_floor: NoiseFloor | None = None
-    # A run with momentum at its noise floor: plain SGD's floor at the same rate and batch size, where it is lower
+    # A run with momentum at its noise floor: plain SGD's floor at the same rate (under a decaying schedule, the rate
+    # reached) and batch size, where it is lower
     # (momentum carries each step's noise on into the steps after it), the level a run without it would hover at.
     floor_without_momentum: NoiseFloor | None = None
 
@@ -305,6 +306,9 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     elif config.l1_penalty == 0:  # momentum: each direction's error and velocity, step by step
         needed, needed_from = _epochs_with_momentum(problem, config, eigenvalues, start, np.zeros_like(start), 0,
                                                     target)
+        if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
+            within, _ = _within(problem, config, target, ("momentum", "momentum_to_floor"))
+            noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
     if needed is None:  # L1, or too long to follow: the flattest direction's factor at the first rate
         needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
@@ -464,7 +468,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
 
     if relative <= ARRIVED and not comparison.train_r2_sgd < 0:  # an undefined R² (NaN) is not below 0
         return Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
-    if not constant and config.momentum == 0 and config.l1_penalty == 0 and relative > ARRIVED:
+    if not constant and config.l1_penalty == 0 and relative > ARRIVED:
         # A decaying schedule's noise fades only as fast as its rate does: at batch size 1 and a rate halved every 68
         # epochs, runs end 6.5–7.7% away at every epoch from 3 to 10 while their mean is within 1% after 3. The floor
         # at the rate reached tells noise from slowness, as a constant rate's does.
@@ -474,10 +478,14 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             fixes = []
             if config.batch_size < problem.train.n_rows:
                 fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
+            plain = _floor_without_momentum(problem, replace(config, learning_rate=now), floor_now)
+            if plain is not None:
+                fixes.append(Suggestion("momentum", 0.0))
             details.update(floor=floor_now, floor_ratio=gap / floor_now.excess_objective
                            if floor_now.excess_objective > 0 else None, epochs_needed=None, epochs_needed_from=None)
             return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes),
-                             floor_rate=now, rate_halves_after=halves_after, half_rate_floor=half_floor)
+                             floor_rate=now, rate_halves_after=halves_after, half_rate_floor=half_floor,
+                             floor_without_momentum=plain)
     if floor is not None and _at_noise_floor(eigenvalues, start, distance, progress.step, config, floor):
         fixes = [Suggestion("schedule", "inverse_scaling")]
         if config.batch_size < problem.train.n_rows:
@@ -518,9 +526,10 @@ def _cosine_to_zero(config: TrainConfig) -> bool:
 def _schedule_floor(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues: np.ndarray,
                     start: np.ndarray, distance: float,
                     progress: Progress) -> tuple[float, NoiseFloor, int | None, NoiseFloor | None] | None:
-    """Whether minibatch noise, not the steps, keeps a run of plain SGD under a decaying schedule ``distance`` from the
-    optimum, as :func:`_at_noise_floor` tells it at a constant rate: its mean (each direction multiplied by
-    ``1 − η_t·λ`` at each step's rate) has come within the root-mean-square spread of the noise floor at the rate the
+    """Whether minibatch noise, not the steps, keeps a run under a decaying schedule ``distance`` from the optimum, as
+    :func:`_at_noise_floor` tells it at a constant rate: its mean (plain SGD's each direction multiplied by
+    ``1 − η_t·λ`` at each step's rate; with momentum, each direction's error and velocity together, at the end of the
+    epochs it has trained) has come within the root-mean-square spread of the noise floor at the rate the
     schedule has reached, and the run within three times that spread. If so: that rate, its floor, the epochs after
     which the schedule has halved it (None if not within :data:`HORIZON_EPOCHS`) and the floor at half of it; else
     None. A slowly decaying rate's noise follows the floor of its rate of the moment (the floor is reached in about
@@ -528,18 +537,26 @@ def _schedule_floor(problem: Problem, config: TrainConfig, limits: Limits, eigen
     steps_per_epoch = progress.steps_per_epoch
     as_trained = _as_trained(config, steps_per_epoch)
     now = float(config.learning_rate * as_trained.schedule(max(progress.step - 1, 0)))  # of the last step trained
-    if not 0 < now < limits.minibatch.learning_rate or progress.step * len(eigenvalues) > HORIZON_WORK:
+    work = progress.step * len(eigenvalues)
+    if not 0 < now < limits.minibatch.learning_rate or work > (MOMENTUM_WORK if config.momentum else HORIZON_WORK) or \
+            (config.momentum and progress.step % steps_per_epoch):
         return None
     settings = limit_settings(config, l1=False)
     floor = noise_floor(problem.train, now, config.batch_size, **settings)
     if floor is None:
         return None
-    lam, logs = np.asarray(eigenvalues, dtype=np.float64), np.zeros(len(eigenvalues))
-    for begin in range(0, progress.step, 1 << 16):
-        rates = config.learning_rate * as_trained.schedule(np.arange(begin, min(begin + (1 << 16), progress.step)))
-        with np.errstate(divide="ignore"):  # a factor of 0 (a rate of exactly 1/λ) clears its direction: log −∞
-            logs += np.sum(np.log(np.abs(1.0 - rates[:, None] * lam)), axis=0)
-    mean_square = float(np.exp(2.0 * logs) @ np.asarray(start, dtype=np.float64) ** 2)
+    if config.momentum:
+        epochs = progress.step // steps_per_epoch
+        *_, (_, errors) = _momentum_means(as_trained, eigenvalues, start, np.zeros_like(start), 0, steps_per_epoch,
+                                          epochs)
+        mean_square = float(errors[-1] @ errors[-1])
+    else:
+        lam, logs = np.asarray(eigenvalues, dtype=np.float64), np.zeros(len(eigenvalues))
+        for begin in range(0, progress.step, 1 << 16):
+            rates = config.learning_rate * as_trained.schedule(np.arange(begin, min(begin + (1 << 16), progress.step)))
+            with np.errstate(divide="ignore"):  # a factor of 0 (a rate of exactly 1/λ) clears its direction: log −∞
+                logs += np.sum(np.log(np.abs(1.0 - rates[:, None] * lam)), axis=0)
+        mean_square = float(np.exp(2.0 * logs) @ np.asarray(start, dtype=np.float64) ** 2)
     spread = floor.mean_square_distance
     if not (mean_square <= spread and distance**2 <= 9.0 * spread):
         return None
@@ -787,22 +804,8 @@ def _momentum_mean_arrives(config: TrainConfig, eigenvalues: np.ndarray, error: 
     def distances(epochs: int) -> Iterator[tuple[int, np.ndarray]]:
         """For a run of ``epochs`` epochs, the mean's squared distance at the end of each epoch, a block of epochs at
         a time: (the block's first epoch, one value per epoch)."""
-        schedule = config.schedule.over(steps_per_epoch * epochs)
-        state, position = (np.array(error, dtype=np.float64), np.array(velocity, dtype=np.float64)), step
-        if position == 0:
-            state, position = _first_step(eigenvalues, config.learning_rate * schedule(0), config, state), 1
-        block = max(1, (1 << 16) // steps_per_epoch)
-        for begin in range(first, epochs + 1, block):
-            end = min(begin + block - 1, epochs)
-            rates = config.learning_rate * schedule(np.arange(position, end * steps_per_epoch))
-            products = _epoch_products(eigenvalues, rates, config, steps_per_epoch,
-                                       position - (begin - 1) * steps_per_epoch)
-            squares = np.empty(end - begin + 1)
-            for k, (m00, m01, m10, m11) in enumerate(zip(*products, strict=True)):
-                state = (m00 * state[0] + m01 * state[1], m10 * state[0] + m11 * state[1])
-                squares[k] = state[0] @ state[0]
-            yield begin, squares
-            position = end * steps_per_epoch
+        for begin, errors in _momentum_means(config, eigenvalues, error, velocity, step, steps_per_epoch, epochs):
+            yield begin, np.einsum("ij,ij->i", errors, errors)
 
     if config.schedule.set_by_length:  # each length its own rates
         def arrives(epochs: int) -> bool:
@@ -831,6 +834,30 @@ def _momentum_mean_arrives(config: TrainConfig, eigenvalues: np.ndarray, error: 
             return None
         before = squares[-1]
     return math.inf if not constant else None
+
+
+def _momentum_means(config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray, velocity: np.ndarray, step: int,
+                    steps_per_epoch: int, epochs: int) -> Iterator[tuple[int, np.ndarray]]:
+    """The mean error of SGD with momentum from ``error`` and ``velocity`` at ``step`` (components along the Hessian's
+    directions) at the end of each epoch after it, in a run of ``epochs`` epochs at the rates ``config``'s schedule
+    gives (a cosine over the whole run spread over those epochs), a block of epochs at a time: (the block's first
+    epoch, one row an epoch)."""
+    schedule = config.schedule.over(steps_per_epoch * epochs)
+    state, position = (np.array(error, dtype=np.float64), np.array(velocity, dtype=np.float64)), step
+    if position == 0:
+        state, position = _first_step(eigenvalues, config.learning_rate * schedule(0), config, state), 1
+    block = max(1, (1 << 16) // steps_per_epoch)
+    for begin in range(step // steps_per_epoch + 1, epochs + 1, block):
+        end = min(begin + block - 1, epochs)
+        rates = config.learning_rate * schedule(np.arange(position, end * steps_per_epoch))
+        products = _epoch_products(eigenvalues, rates, config, steps_per_epoch,
+                                   position - (begin - 1) * steps_per_epoch)
+        errors = np.empty((end - begin + 1, len(eigenvalues)))
+        for k, (m00, m01, m10, m11) in enumerate(zip(*products, strict=True)):
+            state = (m00 * state[0] + m01 * state[1], m10 * state[0] + m11 * state[1])
+            errors[k] = state[0]
+        yield begin, errors
+        position = end * steps_per_epoch
 
 
 def _first_step(eigenvalues: np.ndarray, rate: float, config: TrainConfig,

@@ -28,7 +28,7 @@ from tests.test_app_pages import app, button, no_exceptions, open_page
 from tests.test_app_truth import problem_of
 from ui.datasets import ill_conditioned_problem
 from ui.i18n import text_in
-from ui.lesson import QUESTIONS
+from ui.lesson import QUESTIONS, SEE_SETS
 
 ROOT = Path(__file__).resolve().parents[1]
 BOLD_NUMBER = re.compile(r"\*\*([-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?)\*\*")
@@ -86,8 +86,11 @@ def test_every_page_has_its_lesson_panel_and_every_answer_in_its_language(lang: 
         lesson = panel(at, page)
         assert not lesson.proto.expanded  # collapsed until the reader opens it
         texts = " ".join(markdown.value for markdown in lesson.markdown)
-        for part in ("try", "see", *(f"{question}.question" for question in questions)):
+        for part in ("try", *(f"{question}.question" for question in questions)):
             assert text_in(lang, f"lesson.{page}.{part}") in texts
+        sets = {field: text_in(lang, f"lesson.{page}.see_{field}") for _, field in [SEE_SETS.get(page, (None, None))]
+                if field}  # the words that have the student set a control, which this link draws
+        assert text_in(lang, f"lesson.{page}.see", **sets) in texts
         toggles = [toggle for toggle in lesson.toggle]
         assert [toggle.label for toggle in toggles] == [text_in(lang, "lesson.show_answer")] * len(questions)
         assert not lesson.info  # no answer before it is asked for
@@ -328,7 +331,7 @@ def test_with_a_decaying_rate_a_dip_is_called_a_dip_and_epochs_are_advised_from_
         assert stays == above[-1] + 1 and stays > later
         assert f"set Epochs to {stays} or more" in text
     else:  # 0.1 / t^0.05 is still about 0.05 after 2,000 epochs: the noise keeps bringing it out
-        assert above[-1] > trained - 100 and "does not stay within 1 %" in text
+        assert above[-1] > trained - 100 and "does not stay within 1%" in text
         assert "Set Epochs" not in text and "set Epochs" not in text
 
 

@@ -237,7 +237,7 @@ def test_below_the_batch_size_s_limit_polyak_s_run_there_ends_where_the_answer_s
     assert last.status != "diverged" and rate < limit
     percent = 100 * (last.epoch_train_loss[-1] / valley.optimum_loss - 1)
     assert text_in(lang, "momentum.full_batch") in said
-    assert f"{rate / limit:.3g}" in said and f"{percent:.3g} %" in said
+    assert f"{rate / limit:.3g}" in said and f"{percent:.3g}%" in said
 
 
 @pytest.mark.parametrize(("kappa", "multiple", "epochs"), [(100, 1.0, 60), (10, 0.2, 300)])

@@ -95,7 +95,7 @@ def test_five_seeds_draw_the_median_and_the_10_to_90_percent_band_of_the_runs_sg
         losses = np.array(losses)
         band = drawn[drawn["run"] == label].sort_values("step")
         assert list(band["step"]) == [epoch * 80 for epoch in range(epochs + 1)]  # 800 rows in batches of 10
-        assert set(band["band"]) == {"10–90 % of 5 seeds"}
+        assert set(band["band"]) == {"10–90% of 5 seeds"}
         np.testing.assert_allclose(band["low"], np.quantile(losses, 0.1, axis=0), rtol=1e-6)
         np.testing.assert_allclose(band["median"], np.median(losses, axis=0), rtol=1e-6)
         np.testing.assert_allclose(band["high"], np.quantile(losses, 0.9, axis=0), rtol=1e-6)
@@ -105,7 +105,7 @@ def test_five_seeds_draw_the_median_and_the_10_to_90_percent_band_of_the_runs_sg
         assert config.seed == median_seed
     table = at.table[0].value
     assert list(table["seed of the median run"]) == [str(config.seed) for config in configs.values()]
-    assert all(text.endswith("(10–90 % of 5)") for text in table["final loss over the seeds"])
+    assert all(text.endswith("(10–90% of 5)") for text in table["final loss over the seeds"])
     assert "each row quotes the configuration's median run" in captions(at)
 
 

@@ -472,7 +472,7 @@ def _floor_rule(floor: float, loss_axis: str) -> alt.Chart:
 
 
 # Several seeds of one configuration: the median curve and a band, so that minibatch noise shows as a spread.
-QUANTILE_SEEDS = 5  # from this many runs the band spans the 10–90 % quantiles; with fewer, the least to the most
+QUANTILE_SEEDS = 5  # from this many runs the band spans the 10–90% quantiles; with fewer, the least to the most
 BAND_QUANTILES = (0.1, 0.9)
 
 
@@ -483,7 +483,7 @@ def band_quantiles(runs: int) -> tuple[float, float]:
 
 
 def band_name(runs: int) -> str:
-    """What a band over ``runs`` runs spans, in words of the page's language: ``"10–90 %"`` or ``"min–max"``."""
+    """What a band over ``runs`` runs spans, in words of the page's language: ``"10–90%"`` or ``"min–max"``."""
     return t("charts.band_quantiles") if runs >= QUANTILE_SEEDS else t("charts.band_min_max")
 
 

@@ -43,7 +43,7 @@ WORK_LIMIT = 6e7
 STEP_WORK = 30  # a step's own cost (drawing its rows, the update) in those units: measured, about 0.5 µs
 MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
 REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
-WITHIN = 0.01  # "within 1 % of the closed-form loss": the Train and Momentum pages' target
+WITHIN = 0.01  # "within 1% of the closed-form loss": the Train and Momentum pages' target
 BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual noise floor, so every size can get there
 # A line that ends the one before it: the settings that take SGD below its noise floor, but those a classroom link
 # fixes (ui.verdicts.goes_further).

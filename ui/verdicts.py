@@ -544,12 +544,16 @@ def _schedule_floor_text(diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem,
                    half_spread=spread(diagnosis.half_rate_floor))
     else:
         text += t("verdicts.noise_floor_schedule.never_halves", horizon=sgdcore.HORIZON_EPOCHS)
-    return text + _schedule_levers(config, problem.train.n_rows)
+    if (plain := diagnosis.floor_without_momentum) is not None:
+        text += t("verdicts.noise_floor_schedule.without_momentum", momentum=config.momentum, spread=spread(plain),
+                  target=numbers["target"])
+    return text + _schedule_levers(config, problem.train.n_rows, less_momentum=plain is not None)
 
 
-def _schedule_levers(config: sgdcore.TrainConfig, n_rows: int) -> str:
-    """What takes a decaying schedule's run below the noise of its rate: a faster decay or a larger batch, naming the
-    sidebar's controls, but those a classroom link fixes; "" if it fixes them all."""
+def _schedule_levers(config: sgdcore.TrainConfig, n_rows: int, less_momentum: bool = False) -> str:
+    """What takes a decaying schedule's run below the noise of its rate: a faster decay or a larger batch, and less
+    momentum where that lowers it (``less_momentum``), naming the sidebar's controls, but those a classroom link fixes;
+    "" if it fixes them all."""
     state = st.session_state
     levers = []
     decay = [control_label(key) for key in schedule_controls(config.schedule.kind) if shown(state, key)]
@@ -558,9 +562,11 @@ def _schedule_levers(config: sgdcore.TrainConfig, n_rows: int) -> str:
                         controls=t("verdicts.list_separator").join(decay)))
     if config.batch_size < n_rows and shown(state, "batch_size"):
         levers.append(t("verdicts.noise_floor_schedule.larger_batch", control=control_label("batch_size")))
+    if less_momentum and shown(state, "momentum"):
+        levers.append(t("verdicts.noise_floor_schedule.less_momentum", control=control_label("momentum")))
     if not levers:
         return ""
-    return t("verdicts.noise_floor_schedule.levers", levers=t("verdicts.further.or").join(levers))
+    return t("verdicts.noise_floor_schedule.levers", levers=either(levers))
 
 
 def _growing(progress: sgdcore.Progress) -> bool:

@@ -53,7 +53,7 @@ def test_seeds_set_on_the_learning_rate_page_draw_each_rate_as_a_median_and_a_ba
     seeds.press("Enter")
     caption = body.get_by_text(re.compile(r"^This page trains 10 runs: 2 configurations × 5 seeds \(0, 1, …, 4"))
     expect(caption).to_be_visible()
-    expect(caption).to_contain_text("a band, 10–90 % quantiles")
+    expect(caption).to_contain_text("a band, 10–90% quantiles")
     wait_for_app(page)
     assert "repeat_seeds=5" in page.url  # the address bar is a share link that carries it
 
@@ -66,11 +66,11 @@ def test_seeds_set_on_the_learning_rate_page_draw_each_rate_as_a_median_and_a_ba
     assert len(rows) == 2
     for row in rows.values():
         assert row["seed of the median run"] in {"0", "1", "2", "3", "4"}, row
-        assert row["final loss over the seeds"].endswith("(10–90 % of 5)"), row
+        assert row["final loss over the seeds"].endswith("(10–90% of 5)"), row
     expect(body.get_by_text(re.compile("each row quotes the configuration's median run"))).to_be_visible()
 
     # The loss chart and the landscape in the page, as with one seed, and the sidebar's zones strip.
     assert wait_for_charts(page, at_least=3) == 3
     loss_chart = body.locator(".vega-embed").first
     shown = hover_until_tooltip(page, loss_chart, "band from")
-    assert "10–90 % of 5 seeds" in shown and "median loss" in shown and "band to" in shown, shown
+    assert "10–90% of 5 seeds" in shown and "median loss" in shown and "band to" in shown, shown
