@@ -66,13 +66,13 @@ def test_back_to_an_earlier_address_restores_its_settings_and_writes_nothing() -
 def test_back_to_an_address_with_a_bad_value_says_so_again_and_uses_the_default() -> None:
     at = app(learning_rate="abc", epochs="4")
     assert [toast.value for toast in at.toast] == [
-        "the link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead."]
+        "The link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead."]
     assert at.query_params == {"epochs": "4"}  # the link's address is rewritten without it
     at.sidebar.number_input(key="epochs").set_value(7).run()
     at.query_params = {"learning_rate": "abc", "epochs": "4"}
     at.run()
     assert [toast.value for toast in at.toast] == [
-        "the link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead."]
+        "The link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead."]
     assert at.sidebar.number_input(key="epochs").value == 4 and at.query_params == {"epochs": "4"}
 
 

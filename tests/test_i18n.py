@@ -156,3 +156,10 @@ def test_the_classroom_notice_and_the_sidebar_word_automatic_threads_and_sgdregr
     at = open_page(app(lang="zh-CN", schedule="inverse_scaling", early_stopping="1"), "train")
     labels = {widget.label for widget in (*at.slider, *at.number_input)}
     assert {"幂指数（power_t）", "容差（tol）"} <= labels, labels
+
+
+def test_chinese_writes_the_full_batch_in_words_and_the_typed_full_as_code() -> None:
+    """The Batch size lesson's Chinese Try read "用批量大小 1、10、100、full 按下…": a bare English word in a Chinese
+    sentence. Where the Chinese texts name what a student types, ``full``, it is marked as code or quoted."""
+    bare = re.compile(r"(?<![`'\w{])full(?![`'\w])")
+    assert not [key for key, text in catalogue("zh-CN").items() if bare.search(text)]

@@ -112,7 +112,7 @@ def test_old_links_with_short_names_restore_their_settings_and_links_are_written
     }
     assert set(query_params(state)) == set(state)  # the full names, and only them
     # A bad value under an old name is reported under that name; a link with both names uses the full one.
-    message = "the link's value 'fast' for 'lr' is not valid; using 0.03 instead."
+    message = "The link's value 'fast' for 'lr' is not valid; using 0.03 instead."
     assert apply_query_params({}, {"lr": "fast"}) == [message]
     both: dict = {}
     apply_query_params(both, {"lr": "0.5", "learning_rate": "0.2"})

@@ -483,3 +483,10 @@ def test_a_noise_floor_with_momentum_names_less_momentum_and_the_level_without_i
     assert button == {"en": "Use momentum 0", "zh-CN": "使用动量 0"}[lang]
     plain_run, _ = verdict_of(problem, replace(config, momentum=0.0, learning_rate=0.1))
     assert text_in(lang, "verdicts.further.momentum") not in plain_run.text
+
+
+def test_a_distance_just_over_the_one_percent_a_run_must_come_within_is_not_written_1_percent() -> None:
+    """A run 1.03% away was called "far from the penalised optimum: 1% away" beside "would bring SGD's mean within
+    1%": the distance gets the digits that tell it from the 1% it must come within."""
+    assert [verdicts._percent(x) for x in (0.0103, 0.0096, 0.048, 0.25)] == ["1.03%", "0.96%", "4.8%", "25%"]
+    assert verdicts._percent(sgdcore.diagnosis.ARRIVED) == "1%"

@@ -116,9 +116,11 @@ def _rate(value: float) -> str:
 
 
 def _percent(fraction: float) -> str:
+    """A distance in percent, to two digits; more where those would write 1%, the distance a run must come within
+    (1.03% away is far: "1% away" would not say so)."""
     if fraction >= 0.1:
         return f"{fraction:.0%}"
-    return f"{100 * fraction:.2g}%"
+    return f"{Ratio(100 * fraction):.2g}%"
 
 
 def _count(value: float) -> str:

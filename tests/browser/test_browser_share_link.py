@@ -70,7 +70,7 @@ def test_share_link_restores_settings_and_the_url_follows_changes(open_page, nam
 def test_share_link_with_a_bad_value_says_so_and_uses_the_default(open_page):
     page = open_page("/?learning_rate=abc&epochs=4")
     toast = page.locator('[data-testid="stToast"]')
-    expect(toast).to_contain_text("the link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead.")
+    expect(toast).to_contain_text("The link's value 'abc' for 'learning_rate' is not valid; using 0.03 instead.")
     expect_settings(page, lr="0.03", batch_size="10", epochs="4", momentum="0.00")
     assert query(page.url) == {"epochs": "4"}, page.url
     assert_no_exception(page)
