@@ -479,6 +479,22 @@ def test_the_batch_size_race_is_what_training_each_batch_size_gives() -> None:
     assert "Fewest examples seen: **B = 1**" in text and "Fewest steps: **B = 800**" in text
 
 
+def test_where_weight_decay_keeps_every_batch_size_out_of_reach_the_race_says_why() -> None:
+    """With weight decay 0.5 the race answered only "not within N epochs" for each batch size: the penalised
+    optimum SGD heads for has a loss far more than 10% above the closed-form loss, so no batch size gets there."""
+    at = open_page(app(weight_decay="0.5", learning_rate="0.1"), "batch_size")
+    text = reveal(at, "batch_size", "race")
+    problem = default_problem()
+    config = sgdcore.TrainConfig(learning_rate=0.1, weight_decay=0.5)
+    own = float(problem.quadratic.loss(sgdcore.penalised_optimum(problem, config)))
+    assert own > 1.1 * problem.optimum_loss
+    assert f"whose own loss is {own / problem.optimum_loss - 1:,.2%} above the closed-form loss: no learning rate, " \
+           "batch size or schedule brings the loss within 10%" in text, text
+    *_, last = sgdcore.train(problem.train, replace(config, batch_size=800, epochs=300), report_every=1e9)
+    assert np.min(last.epoch_train_loss) > 1.1 * problem.optimum_loss  # trained far longer, it stays out of reach
+    assert "within 10%" not in reveal(open_page(app(), "batch_size"), "batch_size", "race")
+
+
 def test_with_a_cosine_over_the_whole_run_the_race_counts_fresh_runs() -> None:
     """"B = 10: by the end of epoch 4", from one cosine over an answer's budget: the page's own 5-epoch cosine run at
     B = 10 ends 172 % above."""

@@ -528,10 +528,12 @@ def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.Noise
     return [*lines, BELOW_THE_FLOOR] if key == "floor_decay" else lines
 
 
-def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: float) -> Line | None:
-    """Where the penalties move the optimum SGD heads for so far that its own loss is above ``target``, the line
-    that says so (no rate, batch size or schedule helps there); None otherwise. The noise floor, which says it when
-    it is computed, is not for an L1 penalty nor for batches from blocks of neighbouring rows."""
+def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: float,
+                            within: float = WITHIN) -> Line | None:
+    """Where the penalties move the optimum SGD heads for so far that its own loss is above ``target`` (``within``
+    of the closed-form loss), the line that says so (no rate, batch size or schedule helps there); None otherwise.
+    The noise floor, which says it when it is computed, is not for an L1 penalty nor for batches from blocks of
+    neighbouring rows."""
     if not (config.weight_decay or config.l1_penalty):
         return None
     loss = float(problem.quadratic.loss(sgdcore.penalised_optimum(problem, config)))
@@ -539,7 +541,7 @@ def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: f
         return None
     which = "both" if config.weight_decay and config.l1_penalty else "decay" if config.weight_decay else "l1"
     return (f"lesson.train.epochs.penalty.{which}", {"decay": config.weight_decay, "l1": config.l1_penalty,
-                                                     "shift": loss / problem.optimum_loss - 1.0})
+                                                     "shift": loss / problem.optimum_loss - 1.0, "within": within})
 
 
 # Learning rate
@@ -669,7 +671,12 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
             "examples": _sizes_text([size for size, (examples, _) in reached.items() if examples == fewest_examples]),
             "steps": _sizes_text([size for size, (_, steps) in reached.items() if steps == fewest_steps])}))
     rate = "rate_cosine" if configs and configs[0].schedule.set_by_length else "rate"
-    return ((f"lesson.batch_size.race.{rate}", {"rate": value(state, "learning_rate")}), *lines)
+    # The page's runs share the sidebar's penalties: where those keep every run out of reach, say so, not only "not
+    # within N epochs"
+    penalty = _penalty_keeps_it_above(problem, configs[0], target, BATCH_RACE_WITHIN) if configs and not reached \
+        else None
+    return ((f"lesson.batch_size.race.{rate}", {"rate": value(state, "learning_rate")}), *lines,
+            *((penalty,) if penalty is not None else ()))
 
 
 FLOOR_LINES = ("lesson.batch_size.floor.line", "lesson.batch_size.floor.line_decay")  # a floor's figure
