@@ -11,9 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 import sgdcore
 from tests.test_app_pages import app, no_exceptions, open_page
+from tests.test_app_truth import problem_of
 from tests.test_classroom import notice
 from tests.test_lesson_panel import number_after, reveal
 from ui.classroom import BUILDER_CONTROLS
+from ui.i18n import text_in
 from ui.settings import CONTROLS
 
 WIDGETS = ("number_input", "text_input", "slider", "select_slider", "selectbox", "toggle", "radio", "multiselect")
@@ -237,3 +239,14 @@ def test_full_batch_is_not_to_be_turned_on_where_the_link_keeps_it_off() -> None
            "batch off): at this page's batch size, 10," in said, said
     assert "turn **Full batch** on" in reveal(on_page({k: v for k, v in query.items() if k != "show"}, "momentum"),
                                              "momentum", "best")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_batch_size_lessons_see_says_it_is_plain_sgds_where_the_sidebar_trains_otherwise(lang: str) -> None:
+    """With the sidebar's momentum 0.9 and the Try's rate 0.3, batch size 1 diverges, where the lesson says the small
+    batches hover above the line: it describes plain SGD, and says so where the sidebar trains otherwise."""
+    note = text_in(lang, "lesson.see_not_plain_sgd")
+    assert note not in see_text(open_page(app(lang=lang), "batch_size"))
+    assert note in see_text(open_page(app(lang=lang, momentum="0.9", learning_rate="0.3"), "batch_size"))
+    limit = sgdcore.minibatch_stability_limit(problem_of(app()).train, 1, momentum=0.9).learning_rate
+    assert limit < 0.3  # what the note is for: batch size 1 diverges there

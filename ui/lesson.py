@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -154,16 +154,31 @@ SEE_SETS: dict[str, tuple[str, str]] = {
 }
 
 
-def see_text(page: str) -> str:
-    """The page's "You should see:", having the student set a control only where a classroom link draws it."""
-    if page not in SEE_SETS:
-        return t(f"lesson.{page}.see")
-    from ui.widgets import sidebar_controls  # the sidebar's controls at these settings
+# The pages whose "You should see:" describes runs of plain SGD, which the page trains with the sidebar's optimiser
+SEES_PLAIN_SGD = ("batch_size",)
 
+
+def see_text(page: str) -> str:
+    """The page's "You should see:", having the student set a control only where a classroom link draws it; where it
+    describes plain SGD and the sidebar trains otherwise, saying so."""
     state = st.session_state
-    control, field = SEE_SETS[page]
-    words = f"lesson.{page}.see_{field}" + ("" if drawable(state, control, sidebar_controls(state)) else "_fixed")
-    return t(f"lesson.{page}.see", **{field: t(words)})
+    if page not in SEE_SETS:
+        text = t(f"lesson.{page}.see")
+    else:
+        from ui.widgets import sidebar_controls  # the sidebar's controls at these settings
+
+        control, field = SEE_SETS[page]
+        words = f"lesson.{page}.see_{field}" + ("" if drawable(state, control, sidebar_controls(state)) else "_fixed")
+        text = t(f"lesson.{page}.see", **{field: t(words)})
+    if page in SEES_PLAIN_SGD and not _plain_sgd(state):
+        text = sentences(text, t("lesson.see_not_plain_sgd"))
+    return text
+
+
+def _plain_sgd(state: Mapping[str, Any]) -> bool:
+    """Whether the sidebar's optimiser is plain SGD: no momentum, penalty, schedule or warm-up."""
+    return not (value(state, "momentum") or value(state, "weight_decay") or value(state, "l1_penalty")
+                or value(state, "warmup_epochs")) and value(state, "schedule") == "constant"
 
 
 def sentences(first: str, second: str) -> str:
