@@ -88,7 +88,8 @@ def lesson_panel(page: str) -> None:
     """The page's lesson: an expander, collapsed at first, with what to try, what to see, and its questions."""
     if page not in QUESTIONS:
         raise ValueError(f"page must be one of {', '.join(QUESTIONS)}; got {page!r}.")
-    with st.expander(t("lesson.title", topic=t(f"lesson.{page}.topic")), expanded=False):
+    # Keyed: its label changes with the language, and an expander keyed by its label would close on a switch
+    with st.expander(t("lesson.title", topic=t(f"lesson.{page}.topic")), expanded=False, key=f"lesson_panel_{page}"):
         st.markdown(f"**{t('lesson.try')}** {try_text(page)}")
         st.markdown(f"**{t('lesson.see')}** {see_text(page)}")
         st.markdown(f"**{t('lesson.questions')}**")

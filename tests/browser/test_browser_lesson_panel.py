@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import assert_no_exception, main, to_float, wait_for_app
+from browser_helpers import assert_no_exception, main, sidebar, to_float, wait_for_app
 from playwright.sync_api import expect
 
 import sgdcore
@@ -40,4 +40,24 @@ def test_the_learning_rate_lesson_reveals_the_limit_of_the_data_in_use(open_page
     match = re.search(words, text.replace("**", ""))
     assert match, text
     assert to_float(match.group(1)) == pytest.approx(expected_limit(1), rel=5e-3)
+    assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_an_open_lesson_stays_open_with_its_answer_when_the_language_changes(open_page) -> None:
+    """The lesson's title changes with the language, and the expander, known by its title, closed on a switch: the
+    reader lost the panel they were reading."""
+    page = open_page("/learning_rate?lang=en")
+    lesson = main(page).locator('[data-testid="stExpander"]')
+    lesson.get_by_text("📘 Lesson: choosing the learning rate").click()
+    lesson.locator('[data-testid="stCheckbox"]').filter(has_text="Show the answer").first.click()
+    expect(lesson.locator('[data-testid="stAlertContentInfo"]')).to_have_count(1)
+    wait_for_app(page)
+    sidebar(page).get_by_role("combobox", name="Language / 语言").click()
+    page.get_by_role("option", name="简体中文").click()
+    expect(lesson.get_by_text("📘 课程：选择学习率")).to_be_visible()
+    wait_for_app(page)
+    answer = lesson.locator('[data-testid="stAlertContentInfo"]')
+    expect(answer).to_be_visible()  # still open, its answer shown, now in Chinese
+    expect(answer).to_contain_text("批量大小 1 时为")
     assert_no_exception(page)
