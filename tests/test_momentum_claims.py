@@ -20,6 +20,7 @@ import pytest
 import sgdcore
 from tests.test_app_pages import app, button, no_exceptions, open_page
 from tests.test_lesson_panel import bold_numbers, panel, reveal
+from ui.conditioning import kappa_text
 from ui.datasets import ill_conditioned_problem
 from ui.i18n import text_in
 from ui.settings import BY_KEY
@@ -259,3 +260,51 @@ def test_with_minibatches_the_steps_answer_reads_the_page_s_runs_over_the_page_s
             epoch = stays_from(losses > target)
             assert line.startswith(text_in("en", f"lesson.momentum.steps.{name}_minibatch", mu=momentum,
                                            epoch=epoch, steps=4 * epoch)), (line, epoch)
+
+
+# A reviewer's report: on a round valley the lesson said momentum needs "0.416× fewer steps" where it needs more
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("kappa", [1, 10])
+def test_where_momentum_needs_more_steps_the_lesson_says_more_and_names_polyak_s_mu(lang: str, kappa: int) -> None:
+    at = open_page(app(lang=lang, condition_number=str(kappa)), "momentum")
+    text = reveal(at, "momentum", "steps")
+    valley = ill_conditioned_problem(float(kappa), 0)
+    target = 1.01 * valley.optimum_loss
+    plain, heavy_ball = (stays_from(full_batch_path(valley, 1.0, momentum, steps=2000)[0] > target)
+                         for momentum in (0.0, 0.9))
+    assert heavy_ball > plain  # 161 against 67 at κ = 10
+    assert bold_numbers(text)[:2] == [plain, heavy_ball]
+    eigenvalues = np.linalg.eigvalsh(valley.quadratic.hessian)
+    root = np.sqrt(eigenvalues[-1] / eigenvalues[0])
+    said = text_in(lang, "lesson.momentum.steps.ratio_more", ratio=heavy_ball / plain, mu=0.9, root_mu=np.sqrt(0.9),
+                   kappa=kappa_text(root**2, 4), polyak=((root - 1) / (root + 1)) ** 2)
+    assert said in text
+    assert "fewer" not in text and "1/" not in text
+    # No rate takes momentum 0.9's error down faster than √0.9 a step
+    rates = np.linspace(0.01, 4.0, 400) / eigenvalues[-1]
+    assert min(sgdcore.contraction_factor(eigenvalues, rate, 0.9) for rate in rates) >= np.sqrt(0.9) - 1e-9
+
+
+def test_where_momentum_needs_fewer_steps_the_lesson_still_says_fewer() -> None:
+    text = reveal(open_page(app(), "momentum"), "momentum", "steps")
+    plain, heavy_ball = bold_numbers(text)[:2]
+    assert f"Momentum needs {plain / heavy_ball:.3g}× fewer steps" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_lesson_says_momentum_is_faster_at_the_default_kappa_and_slower_on_a_round_valley(lang: str) -> None:
+    # The "far fewer steps" is the default κ = 100's (585 against 161); at κ = 3 momentum 0.9 needs more (161 and 19)
+    texts = " ".join(markdown.value for markdown in panel(open_page(app(lang=lang), "momentum"), "momentum").markdown)
+    fewer = {"en": "at the page's default κ = 100 the loss settles on the closed-form line in far fewer steps",
+             "zh-CN": "在本页默认的 κ = 100 下，损失用少得多的步数稳定在闭式解的虚线上"}[lang]
+    more = {"en": "momentum takes more steps than plain descent", "zh-CN": "动量法所需步数反而比普通梯度下降多"}[lang]
+    assert fewer in texts and more in texts
+    assert BY_KEY["condition_number"].default == 100.0 and BY_KEY["momentum_compared"].default == 0.9
+    for kappa, momentum_faster in ((100.0, True), (3.0, False)):
+        valley = ill_conditioned_problem(kappa, 0)
+        target = 1.01 * valley.optimum_loss
+        plain, heavy_ball = (stays_from(full_batch_path(valley, 1.0, momentum, steps=2000)[0] > target)
+                             for momentum in (0.0, 0.9))
+        assert (heavy_ball < plain / 2) == momentum_faster and (heavy_ball > plain) != momentum_faster

@@ -834,8 +834,30 @@ def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, dat
         steps[name] = stay
         lines.append((f"lesson.momentum.steps.{name}", {**fields, "steps": stay}))
     if steps.get("heavy_ball") and "plain" in steps:
-        lines.append(("lesson.momentum.steps.ratio", {"ratio": steps["plain"] / steps["heavy_ball"]}))
+        lines.append(_steps_ratio(valley.curvature, steps["plain"], steps["heavy_ball"], runs))
     return tuple(lines)
+
+
+def polyak_momentum(curvature: sgdcore.Curvature) -> float:
+    """Polyak's heavy-ball μ for a quadratic of this curvature: ((√κ−1)/(√κ+1))²."""
+    root = math.sqrt(curvature.lambda_max / curvature.lambda_min)
+    return ((root - 1.0) / (root + 1.0)) ** 2
+
+
+def _steps_ratio(curvature: sgdcore.Curvature, plain: int, heavy_ball: int,
+                 runs: dict[str, sgdcore.TrainConfig]) -> Line:
+    """Momentum's steps against plain descent's, worded by which needs more: a ratio below 1 read as "fewer" would
+    say the opposite of the counts above it."""
+    if heavy_ball < plain:
+        return ("lesson.momentum.steps.ratio", {"ratio": plain / heavy_ball})
+    if heavy_ball == plain:
+        return ("lesson.momentum.steps.ratio_same", {})
+    mu, polyak = list(runs.values())[1].momentum, polyak_momentum(curvature)
+    if mu <= polyak:  # not more momentum than the valley needs: the rate or the start is why, which the counts show
+        return ("lesson.momentum.steps.ratio_more_start", {"ratio": heavy_ball / plain})
+    # Each direction's two roots multiply to μ, so no rate takes the error down faster than √μ a step
+    return ("lesson.momentum.steps.ratio_more", {"ratio": heavy_ball / plain, "mu": mu, "root_mu": math.sqrt(mu),
+                                                 "kappa": kappa_text(curvature.condition_number, 4), "polyak": polyak})
 
 
 LATER = "lesson.momentum.steps.later"  # a line that ends the one before it (answer_text)
