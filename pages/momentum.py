@@ -137,9 +137,13 @@ limits = {label: verdicts.limits_for(problem, data_key, config).minibatch for la
 # The limits of this batch size (the full batch's when every step uses all rows), by the runs' optimisers.
 each = t("momentum.separator").join(t("momentum.limit_of", optimiser=optimiser(configs[label]),
                                       limit=limit_text(limit)) for label, limit in limits.items())
+asked = value(state, "condition_number")
+# Below the unshrunk data's own κ (about 1.12) the valley cannot be made rounder by shrinking x2: say what it is
+roundest = curvature.condition_number > asked * (1 + 1e-6)
 st.caption(
-    t("momentum.caption_data", rows=n_train, eigenvalues=", ".join(f"{lam:.3g}" for lam in curvature.eigenvalues),
-      condition=kappa_text(curvature.condition_number), rate=rate)
+    t("momentum.caption_data_roundest" if roundest else "momentum.caption_data", rows=n_train,
+      eigenvalues=", ".join(f"{lam:.3g}" for lam in curvature.eigenvalues),
+      condition=kappa_text(curvature.condition_number), rate=rate, asked=kappa_text(asked))
     + (t("momentum.caption_full_batch", rows=n_train) if full_batch
        else t("momentum.caption_minibatch", batch_size=batch_size, steps=steps_per_epoch))
     + t("momentum.caption_limits", each=each)

@@ -308,3 +308,33 @@ def test_the_lesson_says_momentum_is_faster_at_the_default_kappa_and_slower_on_a
         plain, heavy_ball = (stays_from(full_batch_path(valley, 1.0, momentum, steps=2000)[0] > target)
                              for momentum in (0.0, 0.9))
         assert (heavy_ball < plain / 2) == momentum_faster and (heavy_ball > plain) != momentum_faster
+
+
+# A reviewer's report: a κ of 1 came out as 1.124, the caption saying x2 was shrunk to make it so
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_kappa_rounder_than_the_data_allows_is_said_to_be_the_roundest_valley(lang: str) -> None:
+    at = open_page(app(lang=lang, condition_number="1"), "momentum")
+    captions = " ".join(caption.value for caption in at.main.caption)
+    X = sgdcore.synthetic(seed=0).X  # the valley's rows as drawn, x2 not shrunk
+    A = np.column_stack((X, np.ones(len(X))))
+    hessian = A.T @ A / len(A)
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    valley = ill_conditioned_problem(1.0, 0)
+    assert np.allclose(valley.train.X, X)
+    assert valley.curvature.condition_number == pytest.approx(eigenvalues[-1] / eigenvalues[0], rel=1e-9)
+
+    def kappa(scale: float) -> float:  # x2 multiplied by scale
+        values = np.linalg.eigvalsh(hessian * np.outer([1, scale, 1], [1, scale, 1]))
+        return values[-1] / values[0]
+
+    assert all(kappa(scale) > kappa(1.0) for scale in np.linspace(0.01, 0.999, 200))  # shrinking only steepens it
+    said = text_in(lang, "momentum.caption_data_roundest", rows=1000,
+                   eigenvalues=", ".join(f"{lam:.3g}" for lam in eigenvalues),
+                   condition=kappa_text(eigenvalues[-1] / eigenvalues[0]), asked="1", rate=1 / eigenvalues[-1])
+    assert said in captions and "1.12" in said
+    shrunk = {"en": "with x2 shrunk", "zh-CN": "x2 被缩小"}[lang]
+    assert shrunk not in captions
+    at = open_page(app(lang=lang), "momentum")  # at κ = 100 x2 is shrunk, and the caption says so
+    assert shrunk in " ".join(caption.value for caption in at.main.caption)

@@ -300,7 +300,8 @@ def ill_conditioned_problem(condition_number: float, seed: int) -> sgdcore.Probl
     condition number: a valley κ times steeper across w1 than along w2.
 
     The features are independent with variances near 1 and 1/κ; the sample's own variances and means (which the
-    bias column couples in) would make it 110 for 100, so the scale of x2 is found by bisection on this sample."""
+    bias column couples in) would make it 110 for 100, so the scale of x2 is found by bisection on this sample.
+    A κ below the unshrunk sample's own (about 1.12) leaves x2 as drawn: shrinking it only makes the valley steeper."""
     unscaled = sgdcore.synthetic(seed=seed).X  # the same draws the scaled data starts from
     A = np.column_stack((unscaled, np.ones(len(unscaled))))
     hessian = A.T @ A / len(A)
