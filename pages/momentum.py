@@ -17,7 +17,7 @@ from ui.lesson import ERROR_SHRINK, full_batch_steps_to_stay, lesson_panel
 from ui.navigation import require_router
 from ui.run_names import named
 from ui.runner import short_status
-from ui.settings import bounds, momentum_runs, value
+from ui.settings import MOMENTUM_PAGE_STEPS, bounds, momentum_runs, value
 from ui.slots import ChartSlot
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
@@ -47,9 +47,11 @@ if shown(state, "condition_number"):
     left.number_input(t("momentum.condition_number"), **bounds("condition_number"), step=10.0, format="%g",
                       key="condition_number", help=t("momentum.condition_number_help"))
 if shown(state, "momentum_compared"):
-    middle.slider(t("momentum.momentum"), **bounds("momentum_compared"), step=0.01, key="momentum_compared")
+    middle.slider(t("momentum.momentum"), **bounds("momentum_compared"), step=MOMENTUM_PAGE_STEPS["momentum_compared"],
+                  key="momentum_compared")
 if shown(state, "momentum_page_rate_multiple"):
-    right.number_input(t("momentum.rate_multiple"), **bounds("momentum_page_rate_multiple"), step=0.1, format="%g",
+    right.number_input(t("momentum.rate_multiple"), **bounds("momentum_page_rate_multiple"),
+                       step=MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"], format="%g",
                        key="momentum_page_rate_multiple", help=t("momentum.rate_multiple_help"))
 problem = momentum_valley(state)
 curvature = problem.curvature

@@ -219,16 +219,17 @@ def test_polyaks_settings_are_not_to_be_set_where_the_link_hides_the_pages_contr
     said to set them to 0.67 and 3.3."""
     said = reveal(on_page({"show": "learning_rate,batch_size", "lang": lang}, "momentum"), "momentum", "best")
     if lang == "en":
-        assert said.startswith("Polyak's heavy ball: momentum μ = **0.67** with learning rate **3.3** × 1/λ_max, which "
-                               "the classroom link does not let this page set (Momentum μ compared 0.9; Momentum page: "
-                               "learning rate (× 1/λ_max) 1)."), said
+        assert said.startswith("Polyak's heavy ball is the theory's fastest: for κ = 100, μ = 0.669 with learning "
+                               "rate 3.31 × 1/λ_max."), said
+        assert ("momentum μ = **0.67** with learning rate **3.3** × 1/λ_max, which the classroom link does not let "
+                "this page set (Momentum μ compared 0.9; Momentum page: learning rate (× 1/λ_max) 1).") in said, said
         assert "set **" not in said
     else:
-        assert said.startswith("Polyak 的重球法：动量 μ = **0.67**，学习率 **3.3** × 1/λ_max；"
-                               "课堂链接不允许在本页设置它们"), said
+        assert said.startswith("理论上最快的是 Polyak 的重球法：κ = 100 时，μ = 0.669，学习率 3.31 × 1/λ_max。"), said
+        assert "动量 μ = **0.67**，学习率 **3.3** × 1/λ_max；课堂链接不允许在本页设置它们" in said, said
         assert "设为" not in said.split("\n")[0]
     shown = reveal(on_page({"show": "momentum_compared,momentum_page_rate_multiple"}, "momentum"), "momentum", "best")
-    assert shown.startswith("Polyak's heavy ball: set **Momentum μ** to **0.67**")
+    assert "set **Momentum μ** to **0.67** and **Learning rate (× 1/λ_max)** to **3.3**" in shown
 
 
 def test_full_batch_is_not_to_be_turned_on_where_the_link_keeps_it_off() -> None:

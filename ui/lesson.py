@@ -29,7 +29,16 @@ from ui.classroom import control_label, drawable, is_classroom, shown, value_tex
 from ui.conditioning import kappa_text
 from ui.datasets import current_problem, momentum_valley
 from ui.i18n import LANGUAGE_KEY, t
-from ui.settings import BY_KEY, SHOWN_KEY, batch_size_runs, momentum_runs, query_params, train_config, value
+from ui.settings import (
+    BY_KEY,
+    MOMENTUM_PAGE_STEPS,
+    SHOWN_KEY,
+    batch_size_runs,
+    momentum_runs,
+    query_params,
+    train_config,
+    value,
+)
 
 Line = tuple[str, dict[str, Any]]  # a catalogue key and its fields
 Answer = tuple[Line, ...]
@@ -900,25 +909,37 @@ def _momentum_steps_minibatch(valley: sgdcore.Problem, runs: dict[str, sgdcore.T
     return tuple(lines)
 
 
-def polyak_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
-    """Polyak's heavy ball for a quadratic of this curvature, as the Momentum page's controls take it:
-    ``μ = ((√κ−1)/(√κ+1))²`` and the rate ``4/(√λ_max+√λ_min)²`` as a multiple of 1/λ_max.
-
-    μ is rounded up to the slider's 0.01: every direction then stays in the damped, oscillating regime, where the
-    error shrinks by √μ a step, a little slower; rounded down, the extreme directions leave it and the rate drops
-    much more (the optimum is at the edge of that regime). That regime holds the rates with every ηλ between
-    (1−√μ)² and (1+√μ)², a narrow window: the multiple is its middle, with as many digits as keep it inside (3.31
-    for κ = 100 would leave it, where 3.30 is in).
-    """
+def polyak_multiple(curvature: sgdcore.Curvature) -> float:
+    """Polyak's heavy-ball learning rate ``4/(√λ_max+√λ_min)²``, as a multiple of 1/λ_max."""
     top, bottom = curvature.lambda_max, curvature.lambda_min
-    root = math.sqrt(top / bottom)
-    mu = min(0.99, math.ceil(100.0 * ((root - 1.0) / (root + 1.0)) ** 2 - 1e-9) / 100.0)
-    low, high = (1.0 - math.sqrt(mu)) ** 2 * top / bottom, (1.0 + math.sqrt(mu)) ** 2  # as multiples of 1/λ_max
-    if not low < high:  # μ held at the slider's 0.99 below Polyak's: no rate damps every direction
-        return mu, float(f"{4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2:.3g}")
-    middle = (low + high) / 2
-    shown = (float(f"{middle:.{digits}g}") for digits in range(3, 17))
-    return mu, next((multiple for multiple in shown if low < multiple < high), middle)
+    return 4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2
+
+
+def settable(key: str) -> np.ndarray:
+    """The values the Momentum page's control ``key`` takes on its steps: the multiples of its step and its lowest
+    value plus multiples of it (what its − and + buttons reach from the default and from the lowest), in bounds."""
+    setting, step = BY_KEY[key], MOMENTUM_PAGE_STEPS[key]
+    counts = np.arange(0, math.floor(setting.high / step + 1e-9) + 1)
+    values = np.round(np.concatenate((counts * step, setting.low + counts * step)), 10)
+    return np.unique(values[(values >= setting.low) & (values <= setting.high)])
+
+
+def fastest_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
+    """The Momentum μ and rate multiple on the page's controls' steps (μ = 0 included) whose full-batch heavy ball
+    shrinks the error fastest in the long run. Polyak's values are rarely on those steps, and rounding them can
+    leave the damped regime (the optimum is at its edge), so every pair is tried: all at once, in a few milliseconds.
+
+    Along eigenvalue λ the error's two roots solve z² − (1 + μ − ηλ)z + μ = 0 (:func:`sgdcore.contraction_factor`).
+    Of pairs equally fast, to rounding, the one with the least momentum, then the lowest rate.
+    """
+    mus, multiples = settable("momentum_compared"), settable("momentum_page_rate_multiple")
+    mu, multiple, scaled = np.meshgrid(mus, multiples, curvature.eigenvalues / curvature.lambda_max, indexing="ij")
+    trace = 1.0 + mu - multiple * scaled
+    root = np.sqrt(trace * trace - 4.0 * mu + 0j)
+    radius = np.maximum(np.abs(trace + root), np.abs(trace - root)).max(axis=2) / 2.0
+    best = np.flatnonzero(radius.ravel() <= radius.min() * (1.0 + 1e-12))[0]  # row-major: least μ first
+    i, j = np.unravel_index(best, radius.shape)
+    return float(mus[i]), float(multiples[j])
 
 
 def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data_key: str) -> Answer:
@@ -927,7 +948,7 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
     With the page's minibatches, also what those full-batch settings do at its batch size: trained here."""
     curvature = valley.curvature
     top = curvature.lambda_max
-    mu, multiple = polyak_settings(curvature)
+    mu, multiple = fastest_settings(curvature)
     contraction = sgdcore.contraction_factor(curvature.eigenvalues, multiple / top, mu)
     best = 2.0 / (top + curvature.lambda_min)
     plain = sgdcore.contraction_factor(curvature.eigenvalues, best)
@@ -935,11 +956,17 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
     full = replace(config, batch_size=valley.train.n_rows)
     polyak = replace(full, learning_rate=multiple / top, momentum=mu)
     lines: list[Line] = [
-        ("lesson.momentum.best.answer", {"mu": mu, "multiple": multiple, "contraction": contraction,
-                                         "seed": config.seed,
-                                         "steps": full_batch_steps_to_stay(valley, polyak, "distance") or 0}),
+        ("lesson.momentum.best.answer", {
+            "kappa": kappa_text(curvature.condition_number, 4), "polyak_mu": polyak_momentum(curvature),
+            "polyak_multiple": polyak_multiple(curvature), "mu_step": MOMENTUM_PAGE_STEPS["momentum_compared"],
+            "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"], "mu": mu, "multiple": multiple,
+            "contraction": contraction, "seed": config.seed,
+            "steps": full_batch_steps_to_stay(valley, polyak, "distance") or 0}),
         ("lesson.momentum.best.plain", {"contraction": plain, "steps": full_batch_steps_to_stay(
             valley, replace(full, learning_rate=best), "distance") or 0})]
+    if plain < contraction:  # on a round valley: the best plain rate is between the rate control's steps
+        lines.append(("lesson.momentum.best.plain_between", {
+            "multiple": best * top, "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"]}))
     if config.batch_size < valley.train.n_rows:
         lines.append(_polyak_at_the_batch_size(valley, replace(polyak, batch_size=config.batch_size)))
     return tuple(lines)

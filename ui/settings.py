@@ -299,6 +299,8 @@ def _shown_controls(text: str) -> str:
     raise PartlyKeptError("link.no_known_controls", NO_CONTROLS, **fields)
 
 
+# The Momentum page's widgets' steps: what the lesson searches when it advises values they can be set to
+MOMENTUM_PAGE_STEPS = {"momentum_compared": 0.01, "momentum_page_rate_multiple": 0.1}
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
 # Short names that older share links carry: read, so that those links still work, and never written.
