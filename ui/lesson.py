@@ -954,32 +954,32 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
     plain = sgdcore.contraction_factor(curvature.eigenvalues, best)
     config = next(iter(momentum_runs(state, valley).values()))  # the page's seed, starting point and batch size
     full = replace(config, batch_size=valley.train.n_rows)
-    polyak = replace(full, learning_rate=multiple / top, momentum=mu)
+    fastest = replace(full, learning_rate=multiple / top, momentum=mu)
     lines: list[Line] = [
         ("lesson.momentum.best.answer", {
             "kappa": kappa_text(curvature.condition_number, 4), "polyak_mu": polyak_momentum(curvature),
             "polyak_multiple": polyak_multiple(curvature), "mu_step": MOMENTUM_PAGE_STEPS["momentum_compared"],
             "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"], "mu": mu, "multiple": multiple,
             "contraction": contraction, "seed": config.seed,
-            "steps": full_batch_steps_to_stay(valley, polyak, "distance") or 0}),
+            "steps": full_batch_steps_to_stay(valley, fastest, "distance") or 0}),
         ("lesson.momentum.best.plain", {"contraction": plain, "steps": full_batch_steps_to_stay(
             valley, replace(full, learning_rate=best), "distance") or 0})]
     if plain < contraction:  # on a round valley: the best plain rate is between the rate control's steps
         lines.append(("lesson.momentum.best.plain_between", {
             "multiple": best * top, "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"]}))
     if config.batch_size < valley.train.n_rows:
-        lines.append(_polyak_at_the_batch_size(valley, replace(polyak, batch_size=config.batch_size)))
+        lines.append(_fastest_at_the_batch_size(valley, replace(fastest, batch_size=config.batch_size)))
     return tuple(lines)
 
 
-def _polyak_at_the_batch_size(valley: sgdcore.Problem, polyak: sgdcore.TrainConfig) -> Line:
-    """Polyak's full-batch settings at the page's batch size: their rate against that batch size's limit, and what
+def _fastest_at_the_batch_size(valley: sgdcore.Problem, fastest: sgdcore.TrainConfig) -> Line:
+    """The fastest full-batch settings at the page's batch size: their rate against that batch size's limit, and what
     the page's run of them (its seed and epochs) does there, trained here."""
-    limit = sgdcore.minibatch_stability_limit(valley.train, polyak.batch_size, momentum=polyak.momentum).learning_rate
-    *_, last = sgdcore.train(valley.train, replace(polyak, tol=None), report_every=REPORT_NEVER,
+    limit = sgdcore.minibatch_stability_limit(valley.train, fastest.batch_size, momentum=fastest.momentum).learning_rate
+    *_, last = sgdcore.train(valley.train, replace(fastest, tol=None), report_every=REPORT_NEVER,
                              quadratic=valley.quadratic)
-    fields = {"batch": polyak.batch_size, "mu": polyak.momentum, "rate": polyak.learning_rate, "limit": limit,
-              "ratio": polyak.learning_rate / limit, "seed": polyak.seed, "epochs": polyak.epochs}
+    fields = {"batch": fastest.batch_size, "mu": fastest.momentum, "rate": fastest.learning_rate, "limit": limit,
+              "ratio": fastest.learning_rate / limit, "seed": fastest.seed, "epochs": fastest.epochs}
     if last.status == "diverged":
         return ("lesson.momentum.best.minibatch_diverges", {**fields, "step": last.diverged_at_step or last.step})
     percent = 100.0 * (float(last.epoch_train_loss[-1]) / valley.optimum_loss - 1.0)
