@@ -14,6 +14,7 @@ import numpy as np
 from sgdcore.analysis import Curvature, QuadraticLoss, curvature, quadratic_loss
 from sgdcore.data import Dataset, Standardizer, train_test_split
 from sgdcore.errors import DataError, setting_error
+from sgdcore.losses import full_loss
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 
 
@@ -35,10 +36,15 @@ class Problem:
         """The loss on the held-out rows as a quadratic (summed on first use), or None without them."""
         return None if self.test is None else quadratic_loss(self.test)
 
-    @property
+    @cached_property
     def optimum_loss(self) -> float:
-        """The floor: the training loss ``½·mean(r²)`` at the closed-form optimum, in model units."""
-        return float(self.quadratic.loss(self.optimum.params))
+        """The floor: the training loss ``½·mean(r²)`` at the closed-form optimum, in model units.
+
+        Summed from the residuals, as training sums its losses (:func:`sgdcore.full_loss`), never from the quadratic
+        form: that cancels terms of the target's size, ``½·mean(y²)``, and on noise-free data leaves rounding of that
+        size, below 0 as often as above, where the true loss is about 1e-30.
+        """
+        return full_loss(self.train, self.optimum.params)
 
     @property
     def names(self) -> tuple[str, ...]:

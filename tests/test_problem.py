@@ -142,3 +142,12 @@ def test_the_loss_forms_of_both_sets_are_those_of_their_rows() -> None:
         assert form.constant == expected.constant
     assert problem.test_quadratic is problem.test_quadratic  # summed once, on first use
     assert make_problem(synthetic(n=400, seed=1)).test_quadratic is None
+
+
+def test_the_closed_form_loss_of_noise_free_data_is_its_residuals_and_never_below_zero() -> None:
+    # The dashboard's default data with noise 0: the residuals at the optimum are rounding, about 1e-15 each; the
+    # quadratic form's cancellation left -1.4e-14 for the loss, a squared loss below 0.
+    problem = make_problem(synthetic(1000, [2.0, -3.4], 4.2, 0.0, 0), test_fraction=0.2, seed=0)
+    residual = problem.train.X @ problem.optimum.weights + problem.optimum.bias - problem.train.y
+    assert 0.0 <= problem.optimum_loss == pytest.approx(0.5 * np.mean(residual**2), rel=1e-6)
+    assert problem.optimum_loss < 1e-26
