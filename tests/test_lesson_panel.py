@@ -853,3 +853,80 @@ def test_on_few_rows_the_floor_answer_gives_the_level_training_ends_its_epochs_a
     measured = hovering_at_epoch_ends(problem, config)
     assert measured < 0.1 * figure
     assert trained_here == pytest.approx(measured, rel=0.4), (trained_here, measured)
+
+
+# Noise-free data: a closed-form loss of rounding
+
+
+def least_squares_loss(problem: sgdcore.Problem) -> float:
+    """The closed-form loss by NumPy's own least squares on the training rows: ½·mean of the squared residuals."""
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    residuals = A @ np.linalg.lstsq(A, problem.train.y, rcond=None)[0] - problem.train.y
+    return 0.5 * float(residuals @ residuals) / len(residuals)
+
+
+def rounding_target(problem: sgdcore.Problem, within: float) -> float:
+    """Within ``within`` of the closed-form loss, or within rounding of it: residuals 1e-10 of the target's size."""
+    optimum = least_squares_loss(problem)
+    return optimum + max(within * optimum, 1e-20 * 0.5 * float(np.mean(problem.train.y**2)))
+
+
+def first_epoch_at_most(problem: sgdcore.Problem, target: float, epochs: int, **settings: object) -> int:
+    """The first epoch end at most ``target`` in ``epochs`` epochs of a run, each loss checked by NumPy."""
+    last = epoch_losses(problem, epochs, **settings)
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    residuals = A @ np.append(last.weights, last.bias) - problem.train.y
+    assert 0.5 * float(residuals @ residuals) / len(residuals) == pytest.approx(last.epoch_train_loss[-1], rel=1e-6)
+    return int(np.flatnonzero(last.epoch_train_loss <= target)[0])
+
+
+def test_on_noise_free_data_the_race_counts_the_epochs_training_takes_to_rounding() -> None:
+    """noise=0: the closed-form loss was -1.4e-14, and every batch size "not within" its epochs; B = 1 is at
+    rounding (residuals 1e-10 of the target's) by the end of epoch 1."""
+    at = open_page(app(noise="0"), "batch_size")
+    text = reveal(at, "batch_size", "race")
+    problem = problem_of(at)
+    target = rounding_target(problem, 0.1)
+    assert 0.0 <= problem.optimum_loss == pytest.approx(least_squares_loss(problem), abs=1e-28)
+    assert number_after(text, "is below") == pytest.approx(target, rel=1e-2)
+    assert "closed-form loss, " in text and number_after(text, "closed-form loss,") >= 0.0
+    for batch_size in (1, 10, 100, 800):
+        line = next(line for line in text.split("\n") if line.startswith(f"- B = {batch_size}:"))
+        epochs = int(number_after(line, "by the end of epoch"))
+        assert first_epoch_at_most(problem, target, epochs, learning_rate=0.03, batch_size=batch_size) == epochs
+    assert "Fewest examples seen: **B = 1**" in text
+
+
+def test_on_noise_free_data_the_floor_answer_says_the_gradients_carry_no_noise_and_training_shows_rounding() -> None:
+    at = open_page(app(noise="0"), "batch_size")
+    text = reveal(at, "batch_size", "floor")
+    problem = problem_of(at)
+    rounding = 1e-20 * 0.5 * float(np.mean(problem.train.y**2))
+    assert number_after(text, "above the closed-form loss (") == pytest.approx(least_squares_loss(problem), abs=1e-28)
+    assert "% of the closed-form loss" not in text and text.count("carry no noise") == 4
+    measured = [line for line in text.split("\n") if line.startswith("- B = ") and "(epochs" in line]
+    assert measured and all(0.0 <= number_after(line, ":") < rounding for line in measured)
+    for line in measured:  # the mean excess at the epoch ends it names, trained here
+        batch_size, first, last = (int(number_after(line, words)) for words in ("- B =", "(epochs", "to"))
+        losses = epoch_losses(problem, last, learning_rate=0.03, batch_size=batch_size).epoch_train_loss
+        assert number_after(line, ":") == pytest.approx(np.mean(losses[first:]) - problem.optimum_loss, rel=1e-6)
+
+
+def test_on_noise_free_data_the_train_answers_count_epochs_to_rounding_and_give_no_percent_of_it() -> None:
+    at = open_page(app(noise="0"), "train")
+    optimum, epochs = reveal(at, "train", "optimum"), reveal(at, "train", "epochs")
+    problem = problem_of(at)
+    assert bold_numbers(optimum)[0] == pytest.approx(least_squares_loss(problem), abs=1e-28)
+    assert "% of the closed-form loss" not in optimum and "is rounding" in optimum
+    reached = int(number_after(epochs, "at the end of epoch"))
+    target = rounding_target(problem, 0.01)
+    assert first_epoch_at_most(problem, target, reached, learning_rate=0.03, batch_size=10) == reached
+
+
+def test_on_noise_free_data_the_chinese_answers_say_the_same() -> None:
+    at = open_page(app(noise="0", lang="zh-CN"), "batch_size")
+    text = reveal(at, "batch_size", "race")
+    problem = problem_of(at)
+    assert text_in("zh-CN", "lesson.rounding", loss=problem.optimum_loss, within=0.1,
+                   target=problem.optimum_loss + 1e-20 * problem.quadratic.constant) in text
+    assert "- B = 1：第 1 个迭代周期结束时" in text and not re.search(r"(?<![\de])-\d", text)  # no loss below 0

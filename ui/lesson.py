@@ -54,6 +54,12 @@ MAX_EPOCHS = 100_000  # and after this many epochs (each one a full loss)
 REPORT_NEVER = 1e9  # seconds between snapshots: an answer needs only the last one
 WITHIN = 0.01  # "within 1% of the closed-form loss": the Train and Momentum pages' target
 BATCH_RACE_WITHIN = 0.10  # the Batch size page's: above batch size 1's usual noise floor, so every size can get there
+# A training loss below this part of the target's own, ½·mean(y²), is rounding: residuals 1e-10 of the target's size.
+# Float64 carries 16 digits. The closed form's solve loses about log10(κ) of them, so on noise-free data its own loss
+# is rounding near (κ·2.2e-16)² of that scale (below 1e-20 for κ up to 4.5e5), and SGD's steps stop moving its
+# parameters a few hundred rounding units from it (about 1e-30 of it on the default data): "within 1%" of a closed-form
+# loss at that level would ask SGD to match rounding, which no run does, however long.
+ROUNDING = 1e-20
 # A line that ends the one before it: the settings that take SGD below its noise floor, but those a classroom link
 # fixes (ui.verdicts.goes_further).
 FURTHER = "further"
@@ -275,6 +281,30 @@ def epoch_budget(problem: Any, config: sgdcore.TrainConfig, runs: int = 1) -> in
     return int(min(MAX_EPOCHS, WORK_LIMIT / runs // epoch_work(problem, config)))
 
 
+def rounding_level(problem: Any) -> float:
+    """The training loss, in model units, below which a loss above the closed form's is rounding (:data:`ROUNDING`)."""
+    return ROUNDING * problem.quadratic.constant
+
+
+def target_loss(problem: Any, within: float) -> float:
+    """The loss a run comes down to when it is within ``within`` of the closed-form loss: ``(1 + within)·L*``, but
+    never less than the rounding level above ``L*``, which is all a closed-form loss of rounding leaves to tell."""
+    return problem.optimum_loss + max(within * problem.optimum_loss, rounding_level(problem))
+
+
+def at_rounding(problem: Any, within: float) -> bool:
+    """Whether ``within`` of the closed-form loss is below the rounding level: the data has no noise to speak of."""
+    return within * problem.optimum_loss < rounding_level(problem)
+
+
+def rounding_line(problem: Any, within: float) -> list[Line]:
+    """Where the closed-form loss is rounding, the line that says what counts as being there instead."""
+    if not at_rounding(problem, within):
+        return []
+    return [("lesson.rounding", {"loss": problem.optimum_loss, "within": within,
+                                 "target": target_loss(problem, within)})]
+
+
 def first_epoch_within(problem: sgdcore.Problem, config: sgdcore.TrainConfig, target: float,
                        max_epochs: int) -> tuple[int | None, sgdcore.Progress]:
     """The first epoch whose full training loss is at most ``target`` (0: the start), or None, and the last snapshot.
@@ -329,8 +359,12 @@ def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) 
     # In the losses' own units: standardised, they are the standardised target's (the table's gap is the data's)
     loss = float(last.epoch_train_loss[-1])
     gap = loss - optimum
-    lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": loss, "gap": gap,
-                                               "percent": gap / optimum if optimum > 0 else math.inf}))
+    if optimum <= rounding_level(problem):  # a part of rounding is no measure
+        lines.append(("lesson.train.optimum.run_rounding", {"epochs": last.epoch, "loss": loss, "gap": gap,
+                                                            "rounding": rounding_level(problem)}))
+    else:
+        lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": loss, "gap": gap,
+                                                   "percent": gap / optimum}))
     return tuple(lines)
 
 
@@ -338,10 +372,16 @@ def train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str) -
     """How many epochs the sidebar's settings need to come within :data:`WITHIN` of the closed-form loss and stay."""
     _rows(problem)
     config = train_config(state, problem.train.n_rows)
-    target = (1.0 + WITHIN) * problem.optimum_loss
+    target = target_loss(problem, WITHIN)
     budget = epoch_budget(problem, config)
     if budget < 1:
         return (("lesson.too_large", {}),)
+    return (*rounding_line(problem, WITHIN), *_train_epochs(state, problem, data_key, config, target, budget))
+
+
+def _train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, config: sgdcore.TrainConfig,
+                  target: float, budget: int) -> Answer:
+    """:func:`train_epochs` once its target and its budget of epochs are known."""
     fields = {"rate": config.learning_rate, "batch": config.batch_size, "asked": config.epochs}
     limits = _limits(problem, data_key, config)
     limit = limits.minibatch.learning_rate
@@ -448,7 +488,7 @@ def _cosine_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str,
         ends[config.epochs] = _end_of_fresh_run(problem, config, config.epochs)
     if config.epochs in ends and ends[config.epochs].status != "diverged":
         percent = above(ends[config.epochs])
-        key = "sidebar_within" if percent <= WITHIN else "sidebar_above"
+        key = "sidebar_within" if ends[config.epochs].epoch_train_loss[-1] <= target else "sidebar_above"
         lines.append((f"lesson.train.epochs.cosine.{key}", {**fields, "epochs": epochs, "percent": percent}))
     return tuple(lines)
 
@@ -667,7 +707,7 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
     examples and the fewest steps, at the sidebar's learning rate (counted at the ends of epochs)."""
     _rows(problem)
     n_train = problem.train.n_rows
-    target = (1.0 + BATCH_RACE_WITHIN) * problem.optimum_loss
+    target = target_loss(problem, BATCH_RACE_WITHIN)
     configs = batch_size_runs(state, n_train)
     lines: list[Line] = []
     reached: dict[int, tuple[int, int]] = {}  # batch size: (examples, steps)
@@ -700,7 +740,8 @@ def batch_size_race(state: MutableMapping[str, Any], problem: Any, data_key: str
     # within N epochs"
     penalty = _penalty_keeps_it_above(problem, configs[0], target, BATCH_RACE_WITHIN) if configs and not reached \
         else None
-    return ((f"lesson.batch_size.race.{rate}", {"rate": value(state, "learning_rate")}), *lines,
+    return (*rounding_line(problem, BATCH_RACE_WITHIN), (f"lesson.batch_size.race.{rate}",
+                                                         {"rate": value(state, "learning_rate")}), *lines,
             *((penalty,) if penalty is not None else ()))
 
 
@@ -769,6 +810,9 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
             lines.append(("lesson.batch_size.floor.line_decay", {
                 "batch": config.batch_size, "total": floor.expected_loss - closed_form,
                 "excess": floor.excess_loss, "percent": percent}))
+        elif floor.optimum_loss <= rounding_level(problem):  # a part of rounding is no measure
+            lines.append(("lesson.batch_size.floor.line_rounding", {"batch": config.batch_size,
+                                                                    "rounding": rounding_level(problem)}))
         else:
             lines.append(("lesson.batch_size.floor.line", {"batch": config.batch_size, "excess": floor.excess_loss,
                                                            "percent": percent}))
@@ -782,10 +826,11 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
     # with replacement, when that is the sampling, rows drawn with replacement). An epoch's
     # permutation uses each row once, its noise partly cancels by the epoch's end, and runs hover lower: as low as
     # training here shows, where an answer's work allows it.
+    # A floor of rounding has nothing to cancel; training's own rounding shows above it.
     if value(state, "shuffle") == "epoch" and any(key in FLOOR_LINES for key, _ in lines):
         lines.append(("lesson.batch_size.floor.reshuffled", {}))
-        if measured:
-            lines += [("lesson.batch_size.floor.measured", {"seed": value(state, "seed")}), *measured]
+    if measured:
+        lines += [("lesson.batch_size.floor.measured", {"seed": value(state, "seed")}), *measured]
     rate = value(state, "learning_rate")
     if penalised is None:
         return (("lesson.batch_size.floor.rate", {"rate": rate, "loss": closed_form}), *lines)
@@ -813,7 +858,8 @@ def full_batch_steps_to_stay(valley: sgdcore.Problem, config: sgdcore.TrainConfi
     the run never stays there (it diverges, or has not settled by :data:`MAX_EPOCHS` steps)."""
     eigenvalues, error = start_error(valley, config)
     if measure == "loss":
-        weights, bound = eigenvalues / 2.0, WITHIN * valley.optimum_loss  # the loss above the optimum's: ½·Σλe²
+        # the loss above the optimum's: ½·Σλe²
+        weights, bound = eigenvalues / 2.0, target_loss(valley, WITHIN) - valley.optimum_loss
     else:
         weights, bound = np.ones_like(eigenvalues), ERROR_SHRINK**2 * float(np.sum(error**2))
     return sgdcore.steps_to_stay_within(eigenvalues, error, weights, bound, config.learning_rate, config.momentum,
@@ -829,7 +875,7 @@ def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, dat
     valley_fields = {"kappa": kappa_text(kappa, 4), "root": math.sqrt(kappa)}
     if plain.batch_size < valley.train.n_rows:
         return _momentum_steps_minibatch(valley, runs, valley_fields)
-    lines: list[Line] = [("lesson.momentum.steps.valley", valley_fields)]
+    lines: list[Line] = [("lesson.momentum.steps.valley", valley_fields), *rounding_line(valley, WITHIN)]
     steps: dict[str, int] = {}
     for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
         fields = {"mu": config.momentum, "steps": MAX_EPOCHS}
@@ -877,13 +923,14 @@ def _momentum_steps_minibatch(valley: sgdcore.Problem, runs: dict[str, sgdcore.T
     """The page's minibatch runs, trained here as the page trains them (same seed, batch size and epochs), each
     for at least the page's epochs and, within the work limit, longer: where a run's epoch-end loss stays within
     :data:`WITHIN` to the end of the page's epochs, and whether it diverges later."""
-    target = (1.0 + WITHIN) * valley.optimum_loss
+    target = target_loss(valley, WITHIN)
     n_train = valley.train.n_rows
     plain = next(iter(runs.values()))
     if any(config.epochs > epoch_budget(valley, config, len(runs)) for config in runs.values()):
         return (("lesson.too_large", {}),)
     lines: list[Line] = [("lesson.momentum.steps.valley_minibatch", {
-        **valley_fields, "batch": plain.batch_size, "seed": plain.seed, "page": plain.epochs})]
+        **valley_fields, "batch": plain.batch_size, "seed": plain.seed, "page": plain.epochs}),
+        *rounding_line(valley, WITHIN)]
     for name, config in zip(("plain", "heavy_ball", "nesterov"), runs.values(), strict=False):
         page = config.epochs
         longer = epoch_budget(valley, config, len(runs))
