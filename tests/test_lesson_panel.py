@@ -930,3 +930,34 @@ def test_on_noise_free_data_the_chinese_answers_say_the_same() -> None:
     assert text_in("zh-CN", "lesson.rounding", loss=problem.optimum_loss, within=0.1,
                    target=problem.optimum_loss + 1e-20 * problem.quadratic.constant) in text
     assert "- B = 1：第 1 个迭代周期结束时" in text and not re.search(r"(?<![\de])-\d", text)  # no loss below 0
+
+
+def test_on_noise_free_data_the_cosine_epochs_answer_gives_the_gaps_training_leaves_not_percents_of_rounding() -> None:
+    """noise=0 with a cosine over the run: "a run of 19 epochs ends 4,187,250,557,013.50% above the closed-form loss,
+    within 1%", a percent of a loss of rounding; the gaps themselves are what training leaves."""
+    at = open_page(app(noise="0", schedule="cosine"), "train")
+    text = reveal(at, "train", "epochs")
+    problem = problem_of(at)
+    target, optimum = rounding_target(problem, 0.01), least_squares_loss(problem)
+    settings = {"learning_rate": 0.03, "batch_size": 10, "schedule": sgdcore.Schedule("cosine")}
+    reached = int(number_after(text, "a run of **"))
+    shorter = int(number_after(text, "A run of"))
+    for epochs, words, within in ((reached, "epochs ends", True), (shorter, f"A run of {shorter} epochs ends", False),
+                                  (3, "The sidebar's 3 epochs end", False)):
+        loss = epoch_losses(problem, epochs, **settings).epoch_train_loss[-1]
+        assert number_after(text, words) == pytest.approx(loss - optimum, rel=5e-3), words
+        assert (loss <= target) == within, words
+    assert "%" not in text.replace("within 1%", "").replace("1% of it", "")
+
+
+def test_on_noise_free_data_weight_decay_is_said_to_move_the_optimum_by_its_loss_not_a_percent_of_rounding() -> None:
+    at = open_page(app(noise="0", weight_decay="0.01"), "train")
+    text = reveal(at, "train", "epochs")
+    problem = problem_of(at)
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    n = len(A)
+    penalised = np.linalg.solve(A.T @ A / n + 0.01 * np.diag([1.0, 1.0, 0.0]), A.T @ problem.train.y / n)
+    residuals = A @ penalised - problem.train.y
+    shift = 0.5 * float(residuals @ residuals) / n - least_squares_loss(problem)
+    assert number_after(text, "whose own loss is") == pytest.approx(shift, rel=5e-3)
+    assert number_after(text, "the loss sits") > shift and "%" not in text.replace("within 1%", "").replace("1% of", "")

@@ -305,6 +305,15 @@ def rounding_line(problem: Any, within: float) -> list[Line]:
                                  "target": target_loss(problem, within)})]
 
 
+def above_closed_form(problem: Any, loss: float) -> str:
+    """How far ``loss`` is above the closed-form loss, as the lines say it: a percent of that loss, or, where it is
+    rounding, the gap itself (a percent of rounding is no measure)."""
+    optimum = problem.optimum_loss
+    if optimum <= rounding_level(problem) and math.isfinite(loss):
+        return f"{loss - optimum:.3g}"
+    return f"{loss / optimum - 1.0 if optimum > 0 else math.inf:,.2%}"
+
+
 def first_epoch_within(problem: sgdcore.Problem, config: sgdcore.TrainConfig, target: float,
                        max_epochs: int) -> tuple[int | None, sgdcore.Progress]:
     """The first epoch whose full training loss is at most ``target`` (0: the start), or None, and the last snapshot.
@@ -402,7 +411,7 @@ def _train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, 
     if within.size and within[0] < stays:
         later = int(above[above > within[0]][0])
         lines.append(("lesson.train.epochs.dips", {**fields, "epochs": int(within[0]), "later": later,
-                                                   "percent": losses[later] / problem.optimum_loss - 1.0}))
+                                                   "above": above_closed_form(problem, losses[later])}))
     if stays <= trained:
         key = "stays" if lines else "reached"
         lines.append((f"lesson.train.epochs.{key}", {**fields, "epochs": stays, "trained": trained,
@@ -410,7 +419,7 @@ def _train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, 
         return (*lines, *_enough_lines(state, config, stays, fields, limit))
     if trained < budget:  # early stopping ended the run above the target
         return (*lines, ("lesson.train.epochs.stopped", {
-            "epochs": trained, "percent": losses[-1] / problem.optimum_loss - 1.0, "tol": config.tol,
+            "epochs": trained, "above": above_closed_form(problem, losses[-1]), "tol": config.tol,
             "patience": config.n_iter_no_change}), (GOES_ON, {}))
     if not lines:
         lines.append(("lesson.train.epochs.not_reached", {**fields, "epochs": budget}))
@@ -460,36 +469,36 @@ def fewest_epochs_of_fresh_runs(problem: Any, config: sgdcore.TrainConfig, targe
 def _cosine_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, config: sgdcore.TrainConfig,
                    target: float, budget: int, fields: dict[str, Any], limit: float) -> Answer:
     """The epochs answer for a schedule the run's length sets: fresh runs of each length, not one run trained on."""
-    epochs, ends = fewest_epochs_of_fresh_runs(problem, config, target, budget)
+    epochs, ends_of = fewest_epochs_of_fresh_runs(problem, config, target, budget)
 
-    def above(run: sgdcore.Progress) -> float:
-        return math.inf if run.status == "diverged" else run.epoch_train_loss[-1] / problem.optimum_loss - 1.0
+    def how_far(run: sgdcore.Progress) -> str:
+        return above_closed_form(problem, math.inf if run.status == "diverged" else run.epoch_train_loss[-1])
 
     if epochs is None:
-        longest = max(ends)
-        if ends[longest].status == "diverged":
-            return (("lesson.train.epochs.diverged", {**fields, "step": ends[longest].diverged_at_step or
-                                                      ends[longest].step}), _steadier(problem, data_key, config))
+        longest = max(ends_of)
+        if ends_of[longest].status == "diverged":
+            return (("lesson.train.epochs.diverged", {**fields, "step": ends_of[longest].diverged_at_step or
+                                                      ends_of[longest].step}), _steadier(problem, data_key, config))
         lines: list[Line] = [("lesson.train.epochs.cosine.not_reached", {
-            **fields, "epochs": longest, "percent": above(ends[longest])})]
+            **fields, "epochs": longest, "above": how_far(ends_of[longest])})]
         if config.learning_rate >= limit:
             lines += [("lesson.train.epochs.above_limit", {**fields, "limit": limit}),
                       _steadier(problem, data_key, config)]
         return tuple(lines)
-    shorter = max((length for length in ends if length < epochs), default=0)
+    shorter = max((length for length in ends_of if length < epochs), default=0)
     one = "_one" if epochs == 1 else ""
     lines = [(f"lesson.train.epochs.cosine.reached{one}", {**fields, "epochs": epochs,
-                                                            "percent": above(ends[epochs])})]
+                                                            "above": how_far(ends_of[epochs])})]
     if shorter:
         one = "_one" if shorter == 1 else ""
         lines.append((f"lesson.train.epochs.cosine.shorter{one}", {"epochs": shorter,
-                                                                   "percent": above(ends[shorter])}))
-    if config.epochs not in ends and config.epochs <= budget:
-        ends[config.epochs] = _end_of_fresh_run(problem, config, config.epochs)
-    if config.epochs in ends and ends[config.epochs].status != "diverged":
-        percent = above(ends[config.epochs])
-        key = "sidebar_within" if ends[config.epochs].epoch_train_loss[-1] <= target else "sidebar_above"
-        lines.append((f"lesson.train.epochs.cosine.{key}", {**fields, "epochs": epochs, "percent": percent}))
+                                                                   "above": how_far(ends_of[shorter])}))
+    if config.epochs not in ends_of and config.epochs <= budget:
+        ends_of[config.epochs] = _end_of_fresh_run(problem, config, config.epochs)
+    if config.epochs in ends_of and ends_of[config.epochs].status != "diverged":
+        key = "sidebar_within" if ends_of[config.epochs].epoch_train_loss[-1] <= target else "sidebar_above"
+        lines.append((f"lesson.train.epochs.cosine.{key}", {**fields, "epochs": epochs,
+                                                              "above": how_far(ends_of[config.epochs])}))
     return tuple(lines)
 
 
@@ -583,13 +592,13 @@ def goes_on() -> str:
 def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.NoiseFloor, target: float) -> list[Line]:
     """Where the noise floor is above ``target``: how far, and (but where the penalised optimum's own loss is above
     it) what takes SGD closer."""
-    percent = floor.expected_loss / problem.optimum_loss - 1.0
+    percent = above_closed_form(problem, floor.expected_loss)
     if not config.weight_decay:
-        return [("lesson.train.epochs.floor", {"percent": percent}), BELOW_THE_FLOOR]
+        return [("lesson.train.epochs.floor", {"above": percent}), BELOW_THE_FLOOR]
     # The floor sits above the penalised optimum, whose own loss is above the closed form's
     key = "decay" if floor.optimum_loss > target else "floor_decay"
-    lines: list[Line] = [(f"lesson.train.epochs.{key}", {"percent": percent, "decay": config.weight_decay,
-                                                         "shift": floor.optimum_loss / problem.optimum_loss - 1.0})]
+    lines: list[Line] = [(f"lesson.train.epochs.{key}", {"above": percent, "decay": config.weight_decay,
+                                                         "shift": above_closed_form(problem, floor.optimum_loss)})]
     return [*lines, BELOW_THE_FLOOR] if key == "floor_decay" else lines
 
 
@@ -606,7 +615,7 @@ def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: f
         return None
     which = "both" if config.weight_decay and config.l1_penalty else "decay" if config.weight_decay else "l1"
     return (f"lesson.train.epochs.penalty.{which}", {"decay": config.weight_decay, "l1": config.l1_penalty,
-                                                     "shift": loss / problem.optimum_loss - 1.0, "within": within})
+                                                     "shift": above_closed_form(problem, loss), "within": within})
 
 
 # Learning rate
