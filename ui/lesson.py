@@ -34,6 +34,8 @@ from ui.settings import (
     MOMENTUM_PAGE_STEPS,
     SHOWN_KEY,
     batch_size_runs,
+    learning_rate_page_base,
+    learning_rate_unit,
     momentum_runs,
     query_params,
     train_config,
@@ -663,8 +665,9 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     best_contraction = sgdcore.contraction_factor(curvature.eigenvalues, best)
     contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate)
     lines: list[Line] = [("lesson.learning_rate.fastest.answer", {
-        "best": best, "multiple": best * top, "contraction": best_contraction,
-        "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)})]
+        "best": best, "contraction": best_contraction,
+        "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)}),
+        _entered_on_the_page(state, problem, data_key, best)]
     steps = _steps_to_shrink(contraction)
     if steps is None:
         lines.append(("lesson.learning_rate.fastest.sidebar_diverges", {"rate": rate, "contraction": contraction}))
@@ -687,6 +690,22 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     if decay:
         lines.append(("lesson.learning_rate.fastest.weight_decay", {"decay": decay}))
     return tuple(lines)
+
+
+def _entered_on_the_page(state: MutableMapping[str, Any], problem: Any, data_key: str, rate: float) -> Line:
+    """What to type on the page for ``rate``: the rate itself, or its multiple of the unit the page multiplies its
+    rates by (half the limit it names, for the page's own runs), named as the page names it."""
+    if value(state, "learning_rates_given_as") == "absolute":
+        return ("lesson.learning_rate.fastest.on_page.absolute", {"rate": rate})
+    base = learning_rate_page_base(state, problem.train.n_rows)
+    limits = _limits(problem, data_key, base)
+    unit = learning_rate_unit(state, limits.minibatch)
+    # The page's own test for naming its multiples per 1/λ_max (pages/learning_rate.py)
+    full_batch = unit == limits.full_batch / 2
+    kind = ("per_lambda" if full_batch and not base.momentum and not base.weight_decay
+            else "full_batch" if full_batch else "batch_size")
+    return (f"lesson.learning_rate.fastest.on_page.{kind}", {"multiple": rate / unit, "unit": unit,
+                                                             "batch": base.batch_size})
 
 
 def _scheduled_shrink(eigenvalues: np.ndarray, config: sgdcore.TrainConfig, which: str, rate: float) -> Line:

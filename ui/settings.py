@@ -561,15 +561,20 @@ def learning_rate_runs(
     Full batch, where both are one, unless the page says to use the sidebar's batch size. ``limit`` gives the
     limit of a configuration (by default :func:`page_limit`; the page passes a cached one).
     """
-    n_train = problem.train.n_rows
     numbers = parse_learning_rates(value(state, "learning_rates_compared"))
-    full_batch = value(state, "learning_rate_page_full_batch")
-    base = train_config(state, n_train, batch_size=n_train if full_batch else value(state, "batch_size"),
-                        epochs=value(state, "learning_rate_page_epochs"))
+    base = learning_rate_page_base(state, problem.train.n_rows)
     unit = 1.0
     if value(state, "learning_rates_given_as") == "multiples":
         unit = learning_rate_unit(state, (limit or (lambda config: page_limit(problem, config)))(base))
     return [replace(base, learning_rate=number * unit) for number in numbers]
+
+
+def learning_rate_page_base(state: Mapping[str, Any], n_train: int) -> TrainConfig:
+    """The learning-rate page's runs but for their rates: the sidebar's config with the page's batch size (every
+    row unless the page says the sidebar's) and epochs."""
+    full_batch = value(state, "learning_rate_page_full_batch")
+    return train_config(state, n_train, batch_size=n_train if full_batch else value(state, "batch_size"),
+                        epochs=value(state, "learning_rate_page_epochs"))
 
 
 def batch_size_runs(state: Mapping[str, Any], n_train: int) -> list[TrainConfig]:

@@ -1,0 +1,40 @@
+"""The Learning rate page's lesson against the page as it is set: its unit, its runs, its settings.
+
+Each answer is revealed through the page and checked against the page itself (a number typed into it) or
+against brute force (products of the steps' matrices, training).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_app_pages import app, no_exceptions, open_page
+from tests.test_lesson_panel import bold_numbers, reveal
+
+
+def page_rates(at) -> list[float]:
+    """The rates the page's caption says its runs use."""
+    caption = next(c.value for c in at.caption if "Rates: " in c.value)
+    return [float(rate) for rate in re.search(r"Rates: (.*?)\. Batch", caption)[1].split(", ")]
+
+
+@pytest.mark.parametrize("query", [
+    {},
+    {"learning_rate_multiples_of": "batch_size", "learning_rate_page_full_batch": "false"},
+    {"momentum": "0.9", "weight_decay": "0.1"},
+    {"learning_rates_given_as": "absolute"},
+])
+def test_the_fastest_rate_typed_as_the_answer_says_gives_that_rate_on_the_page(query: dict) -> None:
+    """"η = 0.9908 (1.08 × 1/λ_max on this page)" where the page's 1 was 0.719 (batch size 10's half-limit): typed
+    in, 1.08 gave 0.777; with momentum 0.9 and weight decay 0.1 the page's 1 is 1.61, and 1.09 gave 1.76."""
+    at = open_page(app(**query), "learning_rate")
+    text = reveal(at, "learning_rate", "fastest")
+    best = bold_numbers(text)[0]
+    said = re.search(r"that is ([\d.]+)\.|enter it as it is: ([\d.]+)\.|\(([\d.]+) × 1/λ_max on this page\)", text)
+    assert said, text
+    typed = next(number for number in said.groups() if number)
+    at.text_input(key="learning_rates_compared").set_value(typed).run()
+    no_exceptions(at)
+    assert page_rates(at)[0] == pytest.approx(best, rel=1e-2), (typed, page_rates(at), text)
