@@ -682,11 +682,7 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
         if config.momentum:
             lines.append(("lesson.learning_rate.fastest.schedule_momentum", {}))
         else:
-            runs = train_config(state, problem.train.n_rows, batch_size=problem.train.n_rows,
-                                epochs=value(state, "learning_rate_page_epochs"))  # full batch: a step an epoch
-            lines.append(("lesson.learning_rate.fastest.schedule", {"epochs": runs.epochs}))
-            lines += [_scheduled_shrink(curvature.eigenvalues, runs, which, at)
-                      for which, at in (("sidebar", rate), ("best", best))]
+            lines += _scheduled_lines(state, problem.train.n_rows, curvature.eigenvalues, rate, best)
     if decay:
         lines.append(("lesson.learning_rate.fastest.weight_decay", {"decay": decay}))
     return tuple(lines)
@@ -708,14 +704,29 @@ def _entered_on_the_page(state: MutableMapping[str, Any], problem: Any, data_key
                                                              "batch": base.batch_size})
 
 
-def _scheduled_shrink(eigenvalues: np.ndarray, config: sgdcore.TrainConfig, which: str, rate: float) -> Line:
-    """Full-batch descent at ``rate`` under ``config``'s schedule, one step an epoch over its epochs: the first step
-    after which the error has shrunk 1000× in every direction, or how much it has shrunk (or grown) by the last."""
-    schedule = config.schedule.over(config.epochs)  # one step an epoch, as sgdcore.train would run it
+def _scheduled_lines(state: MutableMapping[str, Any], n_train: int, eigenvalues: np.ndarray, rate: float,
+                     best: float) -> list[Line]:
+    """How the sidebar's rate and ``best`` shrink the error under the schedule, over the steps of the page's runs
+    (their batch size's steps an epoch, their epochs). A minibatch run's mean follows full-batch descent at its
+    rates (each batch's gradient is the full one on average), so that is what is said of minibatch runs."""
+    runs = learning_rate_page_base(state, n_train)
+    steps = runs.steps_per_epoch(n_train) * runs.epochs
+    schedule = runs.as_planned(n_train).schedule  # as sgdcore.train runs it: a cosine over all the steps
+    which = "schedule" if runs.batch_size >= n_train else "schedule_minibatch"
+    return [(f"lesson.learning_rate.fastest.{which}", {"steps": steps, "batch": runs.batch_size,
+                                                       "epochs": runs.epochs}),
+            *(_scheduled_shrink(eigenvalues, schedule, steps, who, at) for who, at in (("sidebar", rate),
+                                                                                      ("best", best)))]
+
+
+def _scheduled_shrink(eigenvalues: np.ndarray, schedule: sgdcore.Schedule, steps: int, which: str,
+                      rate: float) -> Line:
+    """Full-batch descent at ``rate`` under ``schedule`` for ``steps`` steps: the first step after which the error
+    has shrunk 1000× in every direction, or how much it has shrunk (or grown) by the last."""
     eigenvalues = eigenvalues[eigenvalues > 1e-12 * eigenvalues.max()]  # a direction with no data never moves
-    rates = rate * np.asarray(schedule(np.arange(config.epochs)), dtype=np.float64)
+    rates = rate * np.asarray(schedule(np.arange(steps)), dtype=np.float64)
     worst = np.cumsum(np.log(np.abs(1.0 - np.outer(rates, eigenvalues)) + 1e-300), axis=0).max(axis=1)
-    fields = {"rate": rate, "epochs": config.epochs}
+    fields = {"rate": rate}
     if (reached := np.flatnonzero(worst <= math.log(ERROR_SHRINK))).size:
         return (f"lesson.learning_rate.fastest.schedule_{which}", {**fields, "steps": int(reached[0]) + 1})
     if worst[-1] <= 0.0:
