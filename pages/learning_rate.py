@@ -106,8 +106,9 @@ configs = {}
 for config in runs:  # keyed by the English name, in any language (ui.run_names); equal names are one run
     configs.setdefault(run_name(config.learning_rate, "en"), config)
 plan = seed_plan(configs, seeds, n_train)
-settings_used = "_and_".join(name for name, on in (("momentum", base.momentum), ("weight_decay", base.weight_decay))
-                             if on)
+# The limit with the sidebar's momentum is Nesterov's where the sidebar asks for it: lower than heavy ball's
+settings_used = "_and_".join(name for name, on in (("nesterov" if base.nesterov else "momentum", base.momentum),
+                                                   ("weight_decay", base.weight_decay)) if on)
 with_settings = t(f"learning_rate.with_sidebar.{settings_used}", limit=full_limit) if settings_used else ""
 st.caption(t("learning_rate.limit_caption", limit=2 / problem.curvature.lambda_max,
              lambda_max=problem.curvature.lambda_max, condition=kappa_text(problem.curvature.condition_number),

@@ -68,3 +68,32 @@ def test_under_a_schedule_the_fastest_rate_answer_follows_the_pages_minibatch_ru
                 break
         line = next(line for line in text.split("\n") if line.startswith(f"- {words}"))
         assert "1000× in" in line and int(number_after(line, "1000× in")) == len(shrink), (line, len(shrink))
+
+
+def nesterov_radius(rate: float, eigenvalues: np.ndarray, mu: float) -> float:
+    """The largest |root| of full-batch Nesterov's recurrence of error and velocity, over the eigen-directions
+    (torch's form: v ← μv + g, θ ← θ − η(g + μv))."""
+    return max(max(abs(np.linalg.eigvals(np.array([[1 - rate * lam * (1 + mu), -rate * mu * mu], [lam, mu]]))))
+               for lam in eigenvalues)
+
+
+def test_with_nesterov_the_limits_and_factors_say_they_are_nesterovs() -> None:
+    """"These limits include the sidebar's momentum (0.5)", "with the sidebar momentum: 1.459": 1.459 is Nesterov's
+    limit (heavy ball's at μ 0.5 is 2.92), and the factor 0.5952 at 0.3 is Nesterov's too; the texts did not say so."""
+    query = {"standardize": "1", "learning_rate": "0.3", "momentum": "0.5", "nesterov": "1"}
+    at = open_page(app(**query), "learning_rate")
+    problem = problem_of(at)
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    eigenvalues = np.linalg.eigvalsh(A.T @ A / len(A))
+    low, high = 0.0, 10.0
+    for _ in range(60):  # the full-batch limit: where the radius reaches 1
+        low, high = ((low + high) / 2, high) if nesterov_radius((low + high) / 2, eigenvalues, 0.5) < 1 else (
+            low, (low + high) / 2)
+    caption = next(c.value for c in at.caption if "Stability limit for this data" in c.value)
+    assert number_after(caption, "with the sidebar's Nesterov momentum:") == pytest.approx(low, rel=1e-3), caption
+    limits = reveal(at, "learning_rate", "limits")
+    assert "the sidebar's Nesterov momentum (0.5)" in limits, limits
+    fastest = reveal(at, "learning_rate", "fastest")
+    said = number_after(fastest, "with the sidebar's Nesterov momentum 0.5, as this page's runs have it, the error at "
+                                 "that rate is multiplied by")
+    assert said == pytest.approx(nesterov_radius(0.3, eigenvalues, 0.5), abs=1e-4), fastest

@@ -648,8 +648,9 @@ def learning_rate_limits(state: MutableMapping[str, Any], problem: Any, data_key
     ]
     config = train_config(state, n_train)
     if config.momentum or config.weight_decay:
-        lines.append(("lesson.learning_rate.limits.settings", {"momentum": config.momentum,
-                                                               "decay": config.weight_decay}))
+        which = "settings_nesterov" if config.nesterov else "settings"  # Nesterov's limits are lower than heavy ball's
+        lines.append((f"lesson.learning_rate.limits.{which}", {"momentum": config.momentum,
+                                                              "decay": config.weight_decay}))
     return tuple(lines)
 
 
@@ -675,7 +676,7 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
         lines.append(("lesson.learning_rate.fastest.sidebar", {"rate": rate, "contraction": contraction,
                                                                "steps": steps}))
     if config.momentum:  # the page's runs carry the sidebar's momentum: their factor is the recurrence's
-        lines.append(("lesson.learning_rate.fastest.sidebar_momentum", {
+        lines.append((f"lesson.learning_rate.fastest.sidebar_{'nesterov' if config.nesterov else 'momentum'}", {
             "momentum": config.momentum, "contraction": sgdcore.contraction_factor(
                 curvature.eigenvalues, rate, config.momentum, config.dampening, config.nesterov)}))
     if not config.schedule.constant_rate:  # the page's runs follow the sidebar's schedule too
