@@ -112,7 +112,8 @@ settings_used = "_and_".join(name for name, on in (("nesterov" if base.nesterov 
 with_settings = t(f"learning_rate.with_sidebar.{settings_used}", limit=full_limit) if settings_used else ""
 st.caption(t("learning_rate.limit_caption", limit=2 / problem.curvature.lambda_max,
              lambda_max=problem.curvature.lambda_max, condition=kappa_text(problem.curvature.condition_number),
-             with_settings=with_settings, limit_text=verdicts.limit_text(limits, base),
+             with_settings=with_settings, limit_text=verdicts.limit_text(limits, base, verdicts.l1_keeps_weights_moving(
+                 problem, choice.key, base, max(rates))),
              rates=", ".join(f"{rate:.3g}" for rate in rates), batch_size=base.batch_size, epochs=base.epochs,
              seed=base.seed))
 if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows

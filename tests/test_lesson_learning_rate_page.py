@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 
+import sgdcore
 from tests.test_app_pages import app, no_exceptions, open_page
 from tests.test_app_truth import problem_of
 from tests.test_lesson_panel import bold_numbers, number_after, reveal
@@ -97,3 +98,26 @@ def test_with_nesterov_the_limits_and_factors_say_they_are_nesterovs() -> None:
     said = number_after(fastest, "with the sidebar's Nesterov momentum 0.5, as this page's runs have it, the error at "
                                  "that rate is multiplied by")
     assert said == pytest.approx(nesterov_radius(0.3, eigenvalues, 0.5), abs=1e-4), fastest
+
+
+@pytest.mark.parametrize("true_weights", ["2, -3.4", "2, 0.05"])
+def test_the_l1_caption_says_the_weights_keep_moving_only_where_the_penalty_carries_one_across_zero(
+        true_weights: str) -> None:
+    """"The L1 penalty does not move the limit, but it keeps the weights from settling" with L1 0.5 on weights 2 and
+    -3.4, where the table showed the runs within 7.7e-12 % of the optimum: no weight is near 0 there, and sign(w)
+    never flips. Trained at each of the page's stable rates, full batch as the page does: with a weight the
+    penalised optimum holds at 0, it keeps crossing 0; without, every run settles."""
+    at = open_page(app(l1_penalty="0.5", true_weights=true_weights), "learning_rate")
+    caption = next(c.value for c in at.caption if "Stability limit for this data" in c.value)
+    problem = problem_of(at)
+    n_train = problem.train.n_rows
+    moving = []
+    for rate in page_rates(at)[:-1]:  # the last, 2.1 × 1/λ_max, diverges
+        config = sgdcore.TrainConfig(learning_rate=rate, batch_size=n_train, epochs=400, l1_penalty=0.5)
+        *_, run = sgdcore.train(problem.train, config, report_every=1e9)
+        last = np.asarray(run.trajectory)[-20:, :-1]
+        moving.append(bool(np.any(np.ptp(last, axis=0) > 1e-6)))
+    crosses = any(moving)
+    assert crosses == (true_weights == "2, 0.05")
+    assert ("keeps the weights from settling" in caption) == crosses, caption
+    assert ("does not keep the weights from settling there" in caption) == (not crosses), caption

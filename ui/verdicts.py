@@ -236,8 +236,26 @@ def _offered(tone: Tone, text: str, suggestions: tuple[sgdcore.Suggestion, ...])
 # Before training
 
 
-def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig) -> str:
-    """The limit for the batch size in use beside the full-batch one, saying when it is a bound."""
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cached_penalised_optimum(_problem: sgdcore.Problem, data_key: str, l1: float, decay: float,
+                              _config: sgdcore.TrainConfig) -> np.ndarray:
+    return sgdcore.penalised_optimum(_problem, _config)
+
+
+def l1_keeps_weights_moving(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig,
+                            rate: float) -> bool | None:
+    """Whether ``config``'s L1 penalty keeps the weights from settling at ``rate``: each step pushes every weight
+    η·l1 towards 0, which carries a weight the penalised optimum holds within that of 0 across 0 and back; the
+    others settle at the optimum the penalty moved. None where the optimum needs rows not in memory."""
+    if getattr(problem, "on_cluster", False):
+        return None
+    optimum = _cached_penalised_optimum(problem, data_key, config.l1_penalty, config.weight_decay, config)
+    return bool(np.any(np.abs(optimum[:-1]) <= rate * config.l1_penalty))
+
+
+def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig, l1_moving: bool | None = None) -> str:
+    """The limit for the batch size in use beside the full-batch one, saying when it is a bound; with an L1
+    penalty, whether its push keeps the weights moving (``l1_moving``, :func:`l1_keeps_weights_moving`)."""
     limit = limits.minibatch
     extras = [t(f"verdicts.extra.{name}") for name, on in (
         ("momentum", config.momentum > 0), ("nesterov", config.nesterov), ("weight_decay", config.weight_decay > 0))
@@ -252,7 +270,7 @@ def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig) -> str:
     else:
         text = t("verdicts.limit.minibatch", **numbers)
     if limit.l1_ignored:
-        text += t("verdicts.limit.l1_ignored")
+        text += t("verdicts.limit.l1_ignored" + {True: "", False: "_settles", None: "_unknown"}[l1_moving])
     return text
 
 

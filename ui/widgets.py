@@ -328,7 +328,8 @@ def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
             rate_zones = zones.rate_zones(problem, config, limits)
             send_chart(limits_slot, zones.zones_chart(rate_zones, config.learning_rate, grid), width="stretch")
             limits_slot.caption(zones.zones_text(rate_zones, config.learning_rate))
-            limits_slot.caption(verdicts.limit_text(limits, config))
+            limits_slot.caption(verdicts.limit_text(limits, config, verdicts.l1_keeps_weights_moving(
+                problem, data_key, config, config.learning_rate)))
             message = verdicts.rate_check(sgdcore.check_learning_rate(problem, config, limits), config)
             if message.tone == "info":  # a stable rate: said quietly
                 limits_slot.caption(message.text)
