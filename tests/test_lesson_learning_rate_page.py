@@ -14,7 +14,7 @@ import pytest
 import sgdcore
 from tests.test_app_pages import app, no_exceptions, open_page
 from tests.test_app_truth import problem_of
-from tests.test_lesson_panel import bold_numbers, number_after, reveal
+from tests.test_lesson_panel import bold_numbers, number_after, panel, reveal
 
 
 def page_rates(at) -> list[float]:
@@ -121,3 +121,43 @@ def test_the_l1_caption_says_the_weights_keep_moving_only_where_the_penalty_carr
     assert crosses == (true_weights == "2, 0.05")
     assert ("keeps the weights from settling" in caption) == crosses, caption
     assert ("does not keep the weights from settling there" in caption) == (not crosses), caption
+
+
+@pytest.mark.parametrize(("query", "as_described"), [
+    ({}, True),
+    ({"learning_rates_compared": "0.1,0.5,1,1.9,2.1"}, True),
+    ({"learning_rates_given_as": "absolute"}, False),
+    ({"momentum": "0.9"}, False),
+    ({"learning_rate_multiples_of": "batch_size"}, False),
+    ({"schedule": "cosine"}, False),
+])
+def test_the_lessons_try_and_see_say_for_which_settings_they_hold(query: dict, as_described: bool) -> None:
+    """With rates given as learning rates, Try said "Keep the page's rates (multiples 0.1 to 2.1 of 1/λ_max)" and
+    See "1.9 … converges", where η = 1.9 is 1.03× the limit and diverges; with momentum 0.9, "0.1 crawls, 1 is
+    fast" is not so. Where the page is not as they describe it, they say which settings they describe."""
+    at = open_page(app(**query), "learning_rate")
+    texts = " ".join(block.value for block in panel(at, "learning_rate").markdown)
+    assert ("Keep the page's rates (multiples 0.1 to 2.1 of 1/λ_max)" in texts) == as_described, texts
+    assert ("With the full batch, 0.1 crawls" in texts) == as_described, texts
+    if not as_described:
+        assert "This is for the page's default rates" in texts and "With the page's default rates" in texts
+        assert "momentum and weight decay at 0 and a constant schedule" in texts, texts
+
+
+def test_as_the_see_says_the_default_rates_1_9_converges_and_2_1_diverges_and_not_so_given_as_rates() -> None:
+    """What See describes, trained full batch for the page's 50 epochs: at the default multiples 1.9 converges and
+    2.1 diverges; given as learning rates, 1.9 diverges on this data (its limit is 1.84)."""
+    at = open_page(app(), "learning_rate")
+    problem = problem_of(at)
+    n_train = problem.train.n_rows
+
+    def growth(rate: float) -> float:
+        """The final loss's gap to the closed form over the first epoch's: below 1 converging, above growing."""
+        config = sgdcore.TrainConfig(learning_rate=rate, batch_size=n_train, epochs=50)
+        *_, run = sgdcore.train(problem.train, config, report_every=1e9)
+        gaps = np.asarray(run.epoch_train_loss) - problem.optimum_loss
+        return gaps[-1] / gaps[0]
+
+    rates = page_rates(at)
+    assert growth(rates[3]) < 1e-3 and growth(rates[4]) > 10
+    assert growth(1.9) > 1  # slowly: 1.03× the limit

@@ -37,6 +37,7 @@ from ui.settings import (
     learning_rate_page_base,
     learning_rate_unit,
     momentum_runs,
+    parse_learning_rates,
     query_params,
     train_config,
     value,
@@ -147,7 +148,7 @@ def try_text(page: str) -> str:
              if not any(control in TURNED_OFF and not value(state, control) for control in controls)]
     named = {control for _, controls in TRY_STEPS[page] for control in controls}
     if not is_classroom(state) or all(drawable(state, control, sidebar) for control in named):
-        return t(f"lesson.{page}.try")
+        return t(f"lesson.{page}.try{_as_set(state, page)}")
     if page == "learning_rate" and not shown(state, "learning_rate_page_full_batch") and \
             value(state, "learning_rate_page_full_batch"):  # the page's runs keep the full batch: no batch size to try
         steps = steps[:1]
@@ -181,7 +182,7 @@ def see_text(page: str) -> str:
     describes plain SGD and the sidebar trains otherwise, saying so."""
     state = st.session_state
     if page not in SEE_SETS:
-        text = t(f"lesson.{page}.see")
+        text = t(f"lesson.{page}.see{_as_set(state, page)}")
     else:
         from ui.widgets import sidebar_controls  # the sidebar's controls at these settings
 
@@ -197,6 +198,31 @@ def _plain_sgd(state: Mapping[str, Any]) -> bool:
     """Whether the sidebar's optimiser is plain SGD: no momentum, penalty, schedule or warm-up."""
     return not (value(state, "momentum") or value(state, "weight_decay") or value(state, "l1_penalty")
                 or value(state, "warmup_epochs")) and value(state, "schedule") == "constant"
+
+
+def _as_set(state: MutableMapping[str, Any], page: str) -> str:
+    """The ending of the page's Try and See keys: ``_defaults`` where the Learning rate page is not as they
+    describe it, so that they say for which settings they hold."""
+    return "" if page != "learning_rate" or learning_rate_page_as_described(state) else "_defaults"
+
+
+def learning_rate_page_as_described(state: MutableMapping[str, Any]) -> bool:
+    """Whether the Learning rate page's runs are those its Try and See describe: its default rates, as multiples
+    of the full batch's half-limit, which is 1/λ_max for plain descent at a constant rate."""
+    return (_default_rates(state) and all(value(state, key) == BY_KEY[key].default
+                                          for key in ("learning_rates_given_as", "learning_rate_multiples_of"))
+            and not value(state, "momentum") and not value(state, "weight_decay")
+            and value(state, "schedule") == "constant" and not value(state, "warmup_epochs"))
+
+
+def _default_rates(state: MutableMapping[str, Any]) -> bool:
+    """Whether the page compares its default rates, however written; text it cannot read (the page says why) is
+    not them."""
+    try:
+        rates = parse_learning_rates(value(state, "learning_rates_compared"))
+    except ValueError:
+        return False
+    return rates == parse_learning_rates(BY_KEY["learning_rates_compared"].default)
 
 
 def sentences(first: str, second: str) -> str:
