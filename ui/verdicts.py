@@ -247,6 +247,8 @@ def l1_keeps_weights_moving(problem: sgdcore.Problem, data_key: str, config: sgd
     """Whether ``config``'s L1 penalty keeps the weights from settling at ``rate``: each step pushes every weight
     η·l1 towards 0, which carries a weight the penalised optimum holds within that of 0 across 0 and back; the
     others settle at the optimum the penalty moved. None where the optimum needs rows not in memory."""
+    if not config.l1_penalty:
+        return False
     if getattr(problem, "on_cluster", False):
         return None
     optimum = _cached_penalised_optimum(problem, data_key, config.l1_penalty, config.weight_decay, config)
