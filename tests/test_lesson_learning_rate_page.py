@@ -161,3 +161,30 @@ def test_as_the_see_says_the_default_rates_1_9_converges_and_2_1_diverges_and_no
     rates = page_rates(at)
     assert growth(rates[3]) < 1e-3 and growth(rates[4]) > 10
     assert growth(1.9) > 1  # slowly: 1.03× the limit
+
+
+def test_the_mean_of_the_pages_shuffled_minibatch_runs_shrinks_as_the_schedule_answer_says() -> None:
+    """The answer's shrink for minibatch runs is full-batch descent at their rates, the mean of their runs: 400
+    runs of batches of 10 drawn from epoch shuffles, as the page draws them, at the sidebar's 0.03 under a cosine
+    with a 2-epoch warm-up, from the page's start (0): their mean error is 1000× smaller at about the step said."""
+    at = open_page(app(schedule="cosine", warmup_epochs="2", learning_rate_page_full_batch="false"), "learning_rate")
+    text = reveal(at, "learning_rate", "fastest")
+    said = int(number_after(next(line for line in text.split("\n") if line.startswith("- the sidebar's rate 0.03")),
+                            "1000× in"))
+    problem = problem_of(at)
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    y, n_rows, runs = problem.train.y, len(A), 400
+    optimum = np.linalg.lstsq(A, y, rcond=None)[0]
+    steps_per_epoch, steps = n_rows // 10, 50 * n_rows // 10
+    t = np.arange(steps)
+    rates = 0.03 * 0.5 * (1 + np.cos(np.pi * t / steps)) * np.minimum(1.0, (t + 1) / (2 * steps_per_epoch))
+    rng = np.random.default_rng(1)
+    theta, step = np.zeros((runs, A.shape[1])), 0
+    while np.linalg.norm(theta.mean(axis=0) - optimum) > np.linalg.norm(optimum) / 1000:
+        if step % steps_per_epoch == 0:
+            order = np.argsort(rng.random((runs, n_rows)), axis=1)
+        rows = order[:, (step % steps_per_epoch) * 10:(step % steps_per_epoch + 1) * 10]
+        residuals = np.einsum("rbj,rj->rb", A[rows], theta) - y[rows]
+        theta -= rates[step] * np.einsum("rbj,rb->rj", A[rows], residuals) / 10
+        step += 1
+    assert 0.9 * said <= step <= said, (step, said)  # the worst direction's shrink: at most the steps said
