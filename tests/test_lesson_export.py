@@ -270,3 +270,31 @@ def test_step_after_early_stopping_trains_one_epoch_more_of_the_epochs_set_and_t
         assert_same_run(at, run_script(ours, tmp_path))
         at.switch_page("pages/train.py").run()
         before = stepped
+
+
+@pytest.mark.parametrize(("first_epochs", "stops"), [(40, [7]), (8, [7, 8])], ids=["one_stop", "two_stops"])
+def test_a_run_continued_with_early_stopping_turned_off_is_reproduced_with_the_rule_that_stopped_it(
+    first_epochs: int, stops: list[int], tmp_path: Path,
+) -> None:
+    """Early stopping (tol 1e-5, patience 3) ends the run after epoch 7 (of 40, or of 8, where a second Train goes on
+    until the rule ends it again after epoch 8); the sidebar's switch turns it off and the run goes on to 12 epochs.
+    The script's legs stop by that rule, not by the settings the run went on with (none: the first leg would train
+    the 40 epochs set, to other weights)."""
+    at = app(learning_rate="0.2", batch_size="32", epochs=str(first_epochs), momentum="0.9", schedule="step",
+             decay_epochs="10", early_stopping="1", tol="0.00001", n_iter_no_change="3", seed="7",
+             weight_decay="0.001", standardize="1", noise="0.5")
+    for stop in stops:
+        click(at, "Train")
+        stopped = at.session_state["train_run"]["progress"]
+        assert (stopped.status, stopped.epoch) == ("converged", stop)
+    at.toggle(key="early_stopping").set_value(False).run()
+    at.number_input(key="epochs").set_value(12).run()
+    click(at, "Train")
+    progress = at.session_state["train_run"]["progress"]
+    assert (progress.status, progress.epoch) == ("finished", 12)
+    assert any(caption.value.startswith(f"Continued the run from step {stopped.step}") for caption in at.caption)
+    ours, _ = snippets(at)
+    assert_same_run(at, run_script(ours, tmp_path))
+    # The patience is the run's (3) throughout: only the rule's tol and the leg's epochs differ from the last config.
+    assert ours.count(f"replace(config, epochs={first_epochs}, tol=1e-05)") == len(stops), ours
+

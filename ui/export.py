@@ -209,19 +209,45 @@ def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.T
     return dataclasses.replace(config, backend=backend, n_threads=progress.n_threads)
 
 
-def _train_code(config: sgdcore.TrainConfig, until: str, early_stops: tuple[tuple[int, int], ...]) -> str:
+@dataclasses.dataclass(frozen=True)
+class EarlyStop:
+    """Where early stopping ended a run that then went on: after ``epoch`` of the ``epochs`` its leg was set to, by
+    the rule of that leg (``tol``, ``n_iter_no_change``), which the settings the run went on with may no longer
+    hold (the verdict's button turns the rule off)."""
+
+    epoch: int
+    epochs: int
+    tol: float
+    n_iter_no_change: int
+
+
+def early_stop(progress: sgdcore.Progress) -> EarlyStop:
+    """The early stop that ended ``progress`` (a converged snapshot), with the rule its state was trained with."""
+    rule = progress.state.config
+    return EarlyStop(progress.epoch, progress.epochs, rule.tol, rule.n_iter_no_change)
+
+
+def _leg_config(config: sgdcore.TrainConfig, stop: EarlyStop) -> str:
+    """The config of the leg that ``stop`` ended: ``config`` with that leg's epochs and early-stopping rule."""
+    leg = {"epochs": stop.epochs, "tol": stop.tol, "n_iter_no_change": stop.n_iter_no_change}
+    differs = {name: setting for name, setting in leg.items() if getattr(config, name) != setting}
+    if not differs:
+        return "config"
+    return f"replace(config, {', '.join(f'{name}={setting!r}' for name, setting in differs.items())})"
+
+
+def _train_code(config: sgdcore.TrainConfig, until: str, early_stops: tuple[EarlyStop, ...]) -> str:
     """The script's ``sgdcore.train`` calls: one, or, for a run that went on after early stopping had ended it
-    (``early_stops``: each stop's epoch and the epochs its run was set to), one to each stop, each going on from
-    the state the one before ended in, as the dashboard went on; ``until`` pauses the last one."""
+    (``early_stops``), one to each stop, each going on from the state the one before ended in, as the dashboard
+    went on; ``until`` pauses the last one."""
     if not early_stops:
         return (f"*_, progress = sgdcore.train(problem.train, config, test=problem.test{until},\n"
                 "                             quadratic=problem.quadratic, test_quadratic=problem.test_quadratic)")
     lines = ['forms = {"test": problem.test, "quadratic": problem.quadratic, "test_quadratic": problem.test_quadratic}']
     state = ""
-    for epoch, epochs in early_stops:
-        run_config = "config" if epochs == config.epochs else f"replace(config, epochs={epochs})"
-        lines += [f"# Early stopping ends this run after epoch {epoch}; the dashboard's run went on from there.",
-                  f"*_, progress = sgdcore.train(problem.train, {run_config}{state}, **forms)"]
+    for stop in early_stops:
+        lines += [f"# Early stopping ends this run after epoch {stop.epoch}; the dashboard's run went on from there.",
+                  f"*_, progress = sgdcore.train(problem.train, {_leg_config(config, stop)}{state}, **forms)"]
         state = ", state=progress.state"
     lines.append(f"*_, progress = sgdcore.train(problem.train, config{state}{until}, **forms)")
     return "\n".join(lines)
@@ -229,14 +255,15 @@ def _train_code(config: sgdcore.TrainConfig, until: str, early_stops: tuple[tupl
 
 def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
                     feature_names: tuple[str, ...], target_name: str,
-                    early_stops: tuple[tuple[int, int], ...] = ()) -> str:
+                    early_stops: tuple[EarlyStop, ...] = ()) -> str:
     """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
     describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit; a run paused
     (inside an epoch too) pauses at the same step, and a run that went on after early stopping had ended it
-    (``early_stops``: each stop's epoch and the epochs its run was set to) goes on from the same states."""
+    (``early_stops``) stops where it did, by the rule of the time, and goes on from the same states."""
     until = _until(progress)
     config = as_run(config, progress)
-    imports = "from dataclasses import replace\n\n" if any(epochs != config.epochs for _, epochs in early_stops) else ""
+    replaced = any(_leg_config(config, stop) != "config" for stop in early_stops)
+    imports = "from dataclasses import replace\n\n" if replaced else ""
     return f'''"""The last run of the sgd-dashboard's Train page, reproduced with sgdcore: its weights, bit for bit."""
 
 {imports}import numpy as np
