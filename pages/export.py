@@ -17,6 +17,8 @@ from ui.export import (
     epoch_history_frame,
     outcome,
     reproducible,
+    run_settings,
+    settings_notes,
     sgdcore_snippet,
     share_link,
     step_history_frame,
@@ -61,7 +63,7 @@ if not trained_on(run["key"], choice.key):
 problem, progress, config = choice.problem, run["progress"], run["config"]
 # What the run's data was made from: a setting refused since (too many rows, a CSV too small) is not in it.
 made_from = ChainMap(choice.settings, state)
-run_settings = query_params(made_from)
+early_stops = run.get("early_stops", ())
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)
 st.caption(t("export.last_run", description=choice.description, message=outcome(progress, config)))
@@ -79,8 +81,10 @@ middle.download_button(t("export.steps_csv"),
                        csv_file(step_history_frame(progress, problem.names)), "history_steps.csv",
                        "text/csv", icon=":material/download:",
                        help=t("export.steps_help"))
-right.download_button(t("export.config_json"), config_json(config, run_settings, choice.description), "config.json",
-                      "application/json", icon=":material/download:")
+# The run's own settings, not the sidebar's: changed since the run, they would describe another.
+right.download_button(t("export.config_json"), config_json(
+    config, run_settings(config, choice.settings, problem.train.n_rows), choice.description,
+    settings_notes(config, progress, early_stops)), "config.json", "application/json", icon=":material/download:")
 
 st.subheader(t("export.as_code"))
 names, target = problem.train.feature_names, problem.raw_train.target_name
@@ -95,7 +99,7 @@ if progress.changes:  # continued with other settings on the Train page (sgdcore
 if on_cluster:
     snippet = distributed_snippet(problem.data, config, progress, problem.address)
 else:
-    snippet = sgdcore_snippet(made_from, config, progress, names, target, run.get("early_stops", ()))
+    snippet = sgdcore_snippet(made_from, config, progress, names, target, early_stops)
 st.code(snippet, language="python")
 st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", icon=":material/download:")
 if CSV_KEY in choice.settings:

@@ -5,6 +5,7 @@ PyTorch is not one of the project's requirements)."""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -298,3 +299,29 @@ def test_a_run_continued_with_early_stopping_turned_off_is_reproduced_with_the_r
     # The patience is the run's (3) throughout: only the rule's tol and the leg's epochs differ from the last config.
     assert ours.count(f"replace(config, epochs={first_epochs}, tol=1e-05)") == len(stops), ours
 
+
+def test_the_configuration_file_holds_the_runs_settings_and_they_train_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Trained with 5 epochs, then the sidebar set to weight decay 0.5 and 9 epochs: the file's dashboard settings
+    are the run's (its config's), and the dashboard opened with them trains the same run, bit for bit."""
+    import ui.export
+
+    written, config_json = [], ui.export.config_json
+
+    def recorded(*args: object, **kwargs: object) -> str:  # the file the page offers for download
+        written.append(config_json(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(ui.export, "config_json", recorded)
+    at = click(app(epochs="5"), "Train")
+    at.number_input(key="weight_decay").set_value(0.5).run()
+    at.number_input(key="epochs").set_value(9).run()
+    snippets(at)
+    document = json.loads(written[-1])
+    assert (document["train_config"]["epochs"], document["train_config"]["weight_decay"]) == (5, 0.0)
+    assert document["dashboard_settings"] == {"epochs": "5"}, document["dashboard_settings"]
+    assert document["dashboard_settings_notes"] == []
+    again = click(app(**document["dashboard_settings"]), "Train")
+    run, rerun = (test.session_state["train_run"]["progress"] for test in (at, again))
+    assert np.array_equal(rerun.weights, run.weights) and rerun.bias == run.bias

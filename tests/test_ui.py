@@ -23,12 +23,15 @@ import sgdcore
 from ui import charts
 from ui.datasets import current_problem, momentum_valley
 from ui.export import (
+    EarlyStop,
     coefficients_frame,
     coefficients_json,
     config_json,
     csv_file,
     epoch_history_frame,
     outcome,
+    run_settings,
+    settings_notes,
     share_link,
     step_history_frame,
 )
@@ -436,6 +439,50 @@ def test_exports_hold_the_coefficients_history_and_config(problem) -> None:
                                      "schedule": sgdcore.Schedule(**saved["train_config"]["schedule"])})
     assert rebuilt == config
 
+
+
+@pytest.mark.parametrize("sidebar", [
+    {"epochs": 5},
+    {"learning_rate": 0.2, "batch_size": 32, "epochs": 40, "momentum": 0.9, "nesterov": True, "schedule": "step",
+     "decay_epochs": 10, "decay_gamma": 0.7, "early_stopping": True, "tol": 1e-5, "n_iter_no_change": 3, "seed": 7,
+     "weight_decay": 0.001, "l1_penalty": 0.01, "n_threads": 2, "shuffle": "replacement"},
+    {"schedule": "cosine", "warmup_epochs": 2, "epochs": 6, "batch_size": 5000},
+    {"schedule": "inverse_scaling", "power_t": 0.5, "momentum": 0.5},
+], ids=["epochs", "many", "cosine_full_batch", "inverse_scaling"])
+def test_the_run_settings_are_those_that_make_its_config(sidebar: dict[str, Any]) -> None:
+    """The configuration file's dashboard settings, opened as a link, make the run's config again, whatever the
+    sidebar holds now; the data's settings are the run's, and nothing that shapes no run (the language) is in."""
+    data_settings = {"data_source": "synthetic", "n_rows": 1000, "noise": 0.5, "data_seed": 3, "standardize": True,
+                     "true_weights": "2, -3.4", "true_bias": 4.2, "test_fraction": 0.2}
+    n_train = 800
+    config = train_config(sidebar, n_train)
+    settings = run_settings(config, data_settings, n_train)
+    opened: dict[str, Any] = {}
+    assert apply_query_params(opened, settings) == []
+    assert train_config(opened, n_train) == config
+    assert {key: opened[key] for key in ("noise", "data_seed", "standardize")} == {"noise": 0.5, "data_seed": 3,
+                                                                                   "standardize": True}
+    assert "lang" not in settings and "learning_rates_compared" not in settings
+
+
+def test_the_configuration_file_says_what_its_settings_cannot_say_of_the_run(problem) -> None:
+    """A run that changed its settings part-way, went on after early stopping with it still on, or went past its
+    epochs on a cosine planned for them: a run trained from its settings is another, and the file says why."""
+    plain = sgdcore.TrainConfig(epochs=2)
+    progress = last(problem.train, plain)
+    assert json.loads(config_json(plain, {"epochs": "2"}, "d", settings_notes(plain, progress, ())))[
+        "dashboard_settings_notes"] == []
+    changed = last(problem.train, dataclasses.replace(plain, learning_rate=0.1, epochs=3), state=progress.state)
+    assert changed.changes
+    stop = EarlyStop(epoch=7, epochs=40, tol=1e-5, n_iter_no_change=3)
+    on = dataclasses.replace(plain, tol=1e-4)
+    cosine = dataclasses.replace(plain, schedule=sgdcore.Schedule(kind="cosine")).as_planned(problem.train.n_rows)
+    for config, run, stops, words in [(plain, changed, (), "changed part-way (at step 160: learning rate"),
+                                      (on, progress, (stop,), "after epoch 7"),
+                                      (dataclasses.replace(plain, tol=None), progress, (stop,), None),
+                                      (dataclasses.replace(cosine, epochs=3), progress, (), "spans 160 steps")]:
+        notes = json.loads(config_json(config, {}, "d", settings_notes(config, run, stops)))["dashboard_settings_notes"]
+        assert (notes == []) if words is None else (len(notes) == 1 and words in notes[0]), (words, notes)
 
 def test_a_csv_download_with_chinese_names_opens_in_excel_and_reads_back() -> None:
     """Excel takes a CSV for UTF-8 only with a byte-order mark: a table with Chinese names has one, an ASCII table

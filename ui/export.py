@@ -6,6 +6,7 @@ import dataclasses
 import io
 import json
 import math
+from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -16,7 +17,7 @@ import pandas as pd
 import sgdcore
 from ui.i18n import t, tn
 from ui.navigation import PAGE_PATHS
-from ui.settings import parse_weights, value
+from ui.settings import SCHEDULE_FIELDS, parse_weights, query_params, schedule_controls, value
 
 
 def coefficients_frame(comparison: sgdcore.Comparison) -> pd.DataFrame:
@@ -113,13 +114,58 @@ def step_history_frame(progress: sgdcore.Progress, names: tuple[str, ...]) -> pd
     return pd.merge(losses, parameters, on="step", how="outer").sort_values("step", ignore_index=True)
 
 
-def config_json(config: sgdcore.TrainConfig, settings: Mapping[str, str], description: str) -> str:
-    """The run's ``TrainConfig`` and the dashboard settings (the share link's query parameters).
+def _training_settings(config: sgdcore.TrainConfig, n_train: int) -> dict[str, Any]:
+    """The sidebar's training settings that make ``config`` (:func:`ui.settings.train_config` read backwards) for
+    ``n_train`` training rows: the schedule's lengths, run in steps, are set in epochs."""
+    steps_per_epoch = config.steps_per_epoch(n_train)
+    schedule = config.schedule
+    settings = {name: getattr(config, name) for name in (
+        "learning_rate", "batch_size", "epochs", "momentum", "nesterov", "weight_decay", "l1_penalty", "seed",
+        "n_iter_no_change", "n_threads", "shuffle")}
+    settings.update(early_stopping=config.tol is not None, schedule=schedule.kind,
+                    warmup_epochs=schedule.warmup_steps // steps_per_epoch)
+    if config.tol is not None:
+        settings["tol"] = config.tol
+    settings.update({key: getattr(schedule, SCHEDULE_FIELDS[key]) for key in schedule_controls(schedule.kind)})
+    if "decay_epochs" in settings:
+        settings["decay_epochs"] = schedule.step_size // steps_per_epoch
+    return settings
+
+
+def run_settings(config: sgdcore.TrainConfig, data_settings: Mapping[str, Any], n_train: int) -> dict[str, str]:
+    """The settings of the run of ``config`` on the data of ``data_settings`` (:attr:`ui.datasets.Choice.settings`),
+    as a share link carries them: the sidebar's since may be others. The settings that shape no run (the language,
+    the comparison pages' own) are left out."""
+    return query_params(ChainMap(_training_settings(config, n_train), data_settings))
+
+
+def settings_notes(config: sgdcore.TrainConfig, progress: sgdcore.Progress,
+                   early_stops: tuple[EarlyStop, ...]) -> list[str]:
+    """What the run's settings (:func:`run_settings`) cannot say of the run, in the page's language: a run trained
+    from them is another where the run changed its settings part-way, went on after early stopping with the rule
+    still on, or went past its epochs on a cosine planned for them."""
+    notes = []
+    if progress.changes:
+        changed = t("export.change_separator").join(t("export.change", step=step, what=what)
+                                                    for step, what in progress.changes)
+        notes.append(t("export.settings_note.changed", changes=changed))
+    if early_stops and config.tol is not None:
+        notes.append(t("export.settings_note.early_stop", epoch=early_stops[0].epoch))
+    if config.schedule.kind == "cosine" and config.schedule.period_steps is not None:
+        notes.append(t("export.settings_note.cosine_period", steps=config.schedule.period_steps,
+                       epochs=config.epochs))
+    return notes
+
+
+def config_json(config: sgdcore.TrainConfig, settings: Mapping[str, str], description: str,
+                notes: list[str] | None = None) -> str:
+    """The run's ``TrainConfig`` and its dashboard settings (:func:`run_settings`: a share link's query parameters),
+    with ``notes`` on what those settings cannot say of the run (:func:`settings_notes`).
 
     ``TrainConfig(**{**c, "schedule": Schedule(**c["schedule"])})`` rebuilds the config from ``c``.
     """
     document = {"data": description, "train_config": dataclasses.asdict(config),
-                "dashboard_settings": dict(settings)}
+                "dashboard_settings": dict(settings), "dashboard_settings_notes": list(notes or ())}
     return json.dumps(document, indent=2, default=str, ensure_ascii=False)
 
 
