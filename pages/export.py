@@ -63,7 +63,7 @@ if not trained_on(run["key"], choice.key):
 problem, progress, config = choice.problem, run["progress"], run["config"]
 # What the run's data was made from: a setting refused since (too many rows, a CSV too small) is not in it.
 made_from = ChainMap(choice.settings, state)
-early_stops = run.get("early_stops", ())
+legs = run.get("legs", ())
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)
 st.caption(t("export.last_run", description=choice.description, message=outcome(progress, config)))
@@ -84,7 +84,7 @@ middle.download_button(t("export.steps_csv"),
 # The run's own settings, not the sidebar's: changed since the run, they would describe another.
 right.download_button(t("export.config_json"), config_json(
     config, run_settings(config, choice.settings, problem.train.n_rows), choice.description,
-    settings_notes(config, progress, early_stops)), "config.json", "application/json", icon=":material/download:")
+    settings_notes(config, progress, legs)), "config.json", "application/json", icon=":material/download:")
 
 st.subheader(t("export.as_code"))
 names, target = problem.train.feature_names, problem.raw_train.target_name
@@ -99,7 +99,7 @@ if progress.changes:  # continued with other settings on the Train page (sgdcore
 if on_cluster:
     snippet = distributed_snippet(problem.data, config, progress, problem.address)
 else:
-    snippet = sgdcore_snippet(made_from, config, progress, names, target, early_stops)
+    snippet = sgdcore_snippet(made_from, config, progress, names, target, legs)
 st.code(snippet, language="python")
 st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", icon=":material/download:")
 if CSV_KEY in choice.settings:

@@ -11,7 +11,7 @@ import sgdcore
 from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
 from ui.datasets import Choice, data_changes, description_of
-from ui.export import as_run, early_stop
+from ui.export import as_run, ends_leg, leg
 from ui.i18n import labels, t
 from ui.kernel import kernel_ready
 from ui.lesson import lesson_panel
@@ -229,12 +229,12 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
 
 
     how = None  # what the click did (ui.midrun.How): continued the run or started a new one, worded where drawn
-    early_stops = ()
+    legs = ()
 
 
     def save(progress: sgdcore.Progress) -> None:
         state[RUN] = {"key": run_key, "progress": progress, "config": config, "description": choice.description,
-                      "settings": choice.settings, "how": how, "early_stops": early_stops}
+                      "settings": choice.settings, "how": how, "legs": legs}
 
 
     run = state.get(RUN)
@@ -254,11 +254,11 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
             # Past the epochs set (a Step after the last, or paused inside an epoch after it): on to that epoch's end,
             # on the same schedule. A run that early stopping ended sooner keeps the epochs set.
             config = extended(config, resume_from.epoch + 1, problem.train.n_rows)
-        # Each early stop the run went on after (ui.export.EarlyStop): the Export page's script stops there too, by
-        # the rule of the time (the run may go on with it turned off), then goes on, as the run did.
-        early_stops = run.get("early_stops", ()) if resume_from is not None else ()
-        if resume_from is not None and resume_from.status == "converged":
-            early_stops = (*early_stops, early_stop(resume_from))
+        # Each part the run went on from with another early-stopping rule, or after the rule had ended it
+        # (ui.export.Leg): the Export page's script ends each there too, by its rule, then goes on, as the run did.
+        legs = run.get("legs", ()) if resume_from is not None else ()
+        if resume_from is not None and ends_leg(resume_from, config):
+            legs = (*legs, leg(resume_from))
         if step_clicked:
             if by_minibatch:
                 until_step = (resume_from.step if resume_from else 0) + 1

@@ -300,6 +300,32 @@ def test_a_run_continued_with_early_stopping_turned_off_is_reproduced_with_the_r
     assert ours.count(f"replace(config, epochs={first_epochs}, tol=1e-05)") == len(stops), ours
 
 
+@pytest.mark.parametrize("first", ["finished", "paused"])
+def test_a_run_that_went_on_with_early_stopping_turned_on_is_reproduced_with_no_rule_before(
+    first: str, tmp_path: Path,
+) -> None:
+    """Trained 6 epochs without early stopping (or 5, then 3 minibatches), then on with it (tol 1e-5, patience 3):
+    the rule counts from there and ends the run later than a script with the rule from the start, which stops
+    after epoch 7."""
+    at = app(learning_rate="0.2", batch_size="32", epochs="6" if first == "finished" else "5", momentum="0.9",
+             schedule="step", decay_epochs="10", tol="0.00001", n_iter_no_change="3", seed="7",
+             weight_decay="0.001", standardize="1", noise="0.5")
+    click(at, "Train")
+    if first == "paused":
+        at.radio(key="keep_step_by").set_value("minibatch").run()
+        for _ in range(3):
+            click(at, "Step")
+    before = at.session_state["train_run"]["progress"]
+    at.toggle(key="early_stopping").set_value(True).run()
+    at.number_input(key="epochs").set_value(40).run()
+    click(at, "Train")
+    progress = at.session_state["train_run"]["progress"]
+    assert progress.status == "converged" and progress.epoch > 7, progress.message
+    ours, _ = snippets(at)
+    assert_same_run(at, run_script(ours, tmp_path))
+    pause = "" if first == "finished" else f", until_step={before.step}"
+    assert f"replace(config, epochs=6, tol=None){pause}, **forms)" in ours, ours
+
 def test_the_configuration_file_holds_the_runs_settings_and_they_train_it_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -23,7 +23,7 @@ import sgdcore
 from ui import charts
 from ui.datasets import current_problem, momentum_valley
 from ui.export import (
-    EarlyStop,
+    Leg,
     coefficients_frame,
     coefficients_json,
     config_json,
@@ -466,19 +466,22 @@ def test_the_run_settings_are_those_that_make_its_config(sidebar: dict[str, Any]
 
 
 def test_the_configuration_file_says_what_its_settings_cannot_say_of_the_run(problem) -> None:
-    """A run that changed its settings part-way, went on after early stopping with it still on, or went past its
-    epochs on a cosine planned for them: a run trained from its settings is another, and the file says why."""
+    """A run that changed its settings part-way, went on under early stopping after it had ended the run or after
+    the rule was set otherwise, or went past its epochs on a cosine planned for them: a run trained from its
+    settings is another, and the file says why."""
     plain = sgdcore.TrainConfig(epochs=2)
     progress = last(problem.train, plain)
     assert json.loads(config_json(plain, {"epochs": "2"}, "d", settings_notes(plain, progress, ())))[
         "dashboard_settings_notes"] == []
     changed = last(problem.train, dataclasses.replace(plain, learning_rate=0.1, epochs=3), state=progress.state)
     assert changed.changes
-    stop = EarlyStop(epoch=7, epochs=40, tol=1e-5, n_iter_no_change=3)
+    stop = Leg(epoch=7, epochs=40, tol=1e-5, n_iter_no_change=3, status="converged", step=175, batch_in_epoch=0)
+    switched = dataclasses.replace(stop, epoch=6, epochs=6, tol=None, status="finished", step=150)
     on = dataclasses.replace(plain, tol=1e-4)
     cosine = dataclasses.replace(plain, schedule=sgdcore.Schedule(kind="cosine")).as_planned(problem.train.n_rows)
     for config, run, stops, words in [(plain, changed, (), "changed part-way (at step 160: learning rate"),
                                       (on, progress, (stop,), "after epoch 7"),
+                                      (on, progress, (switched,), "(at step 150)"),
                                       (dataclasses.replace(plain, tol=None), progress, (stop,), None),
                                       (dataclasses.replace(cosine, epochs=3), progress, (), "spans 160 steps")]:
         notes = json.loads(config_json(config, {}, "d", settings_notes(config, run, stops)))["dashboard_settings_notes"]

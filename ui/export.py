@@ -139,18 +139,19 @@ def run_settings(config: sgdcore.TrainConfig, data_settings: Mapping[str, Any], 
     return query_params(ChainMap(_training_settings(config, n_train), data_settings))
 
 
-def settings_notes(config: sgdcore.TrainConfig, progress: sgdcore.Progress,
-                   early_stops: tuple[EarlyStop, ...]) -> list[str]:
+def settings_notes(config: sgdcore.TrainConfig, progress: sgdcore.Progress, legs: tuple[Leg, ...]) -> list[str]:
     """What the run's settings (:func:`run_settings`) cannot say of the run, in the page's language: a run trained
-    from them is another where the run changed its settings part-way, went on after early stopping with the rule
-    still on, or went past its epochs on a cosine planned for them."""
+    from them is another where the run changed its settings part-way, went on under early stopping after it had
+    ended the run or after the rule was set otherwise, or went past its epochs on a cosine planned for them."""
     notes = []
     if progress.changes:
         changed = t("export.change_separator").join(t("export.change", step=step, what=what)
                                                     for step, what in progress.changes)
         notes.append(t("export.settings_note.changed", changes=changed))
-    if early_stops and config.tol is not None:
-        notes.append(t("export.settings_note.early_stop", epoch=early_stops[0].epoch))
+    if legs and config.tol is not None:
+        stops = [part for part in legs if part.status == "converged"]
+        notes.append(t("export.settings_note.early_stop", epoch=stops[0].epoch) if stops
+                     else t("export.settings_note.rule_changed", step=legs[0].step))
     if config.schedule.kind == "cosine" and config.schedule.period_steps is not None:
         notes.append(t("export.settings_note.cosine_period", steps=config.schedule.period_steps,
                        epochs=config.epochs))
@@ -240,12 +241,17 @@ def reproducible(progress: sgdcore.Progress, *, on_cluster: bool = False) -> boo
     return not on_cluster or progress.status != "stopped" or progress.batch_in_epoch == 0
 
 
-def _until(progress: sgdcore.Progress) -> str:
-    """The keyword argument that pauses a script's ``sgdcore.train`` where the run paused (none if it did not):
+def _pause(status: str, step: int, epoch: int, batch_in_epoch: int) -> str:
+    """The keyword argument that pauses a script's ``sgdcore.train`` where a run paused (none if it did not):
     after its epochs done, or inside an epoch after its steps."""
-    if progress.status != "stopped":
+    if status != "stopped":
         return ""
-    return f", until_step={progress.step}" if progress.batch_in_epoch > 0 else f", until_epoch={progress.epoch}"
+    return f", until_step={step}" if batch_in_epoch > 0 else f", until_epoch={epoch}"
+
+
+def _until(progress: sgdcore.Progress) -> str:
+    """:func:`_pause` where the run of ``progress`` paused."""
+    return _pause(progress.status, progress.step, progress.epoch, progress.batch_in_epoch)
 
 
 def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.TrainConfig:
@@ -256,44 +262,69 @@ def as_run(config: sgdcore.TrainConfig, progress: sgdcore.Progress) -> sgdcore.T
 
 
 @dataclasses.dataclass(frozen=True)
-class EarlyStop:
-    """Where early stopping ended a run that then went on: after ``epoch`` of the ``epochs`` its leg was set to, by
-    the rule of that leg (``tol``, ``n_iter_no_change``), which the settings the run went on with may no longer
-    hold (the verdict's button turns the rule off)."""
+class Leg:
+    """A part of a run that the run went on from with another early-stopping rule, or after that rule had ended it
+    (``status`` "converged"): it ended after ``epoch`` of the ``epochs`` it was set to, "finished" there, or
+    "stopped" (paused) at ``step``, ``batch_in_epoch`` steps into the next epoch. Its rule (``tol``,
+    ``n_iter_no_change``) decided where it stopped and is not the one the run went on with, so a script trains each
+    leg with its own."""
 
     epoch: int
     epochs: int
-    tol: float
+    tol: float | None
     n_iter_no_change: int
+    status: str
+    step: int
+    batch_in_epoch: int
 
 
-def early_stop(progress: sgdcore.Progress) -> EarlyStop:
-    """The early stop that ended ``progress`` (a converged snapshot), with the rule its state was trained with."""
+def _rule(config: sgdcore.TrainConfig) -> tuple[float, int] | None:
+    # The patience counts only under a tol: without one, any patience is the same rule, none.
+    return None if config.tol is None else (config.tol, config.n_iter_no_change)
+
+
+def ends_leg(progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> bool:
+    """Whether a run whose last snapshot is ``progress``, going on with ``config``, starts a new :class:`Leg`."""
+    return progress.status == "converged" or _rule(progress.state.config) != _rule(config)
+
+
+def leg(progress: sgdcore.Progress) -> Leg:
+    """The leg that ended at ``progress``, with the rule its state was trained with."""
     rule = progress.state.config
-    return EarlyStop(progress.epoch, progress.epochs, rule.tol, rule.n_iter_no_change)
+    return Leg(progress.epoch, progress.epochs, rule.tol, rule.n_iter_no_change, progress.status, progress.step,
+               progress.batch_in_epoch)
 
 
-def _leg_config(config: sgdcore.TrainConfig, stop: EarlyStop) -> str:
-    """The config of the leg that ``stop`` ended: ``config`` with that leg's epochs and early-stopping rule."""
-    leg = {"epochs": stop.epochs, "tol": stop.tol, "n_iter_no_change": stop.n_iter_no_change}
-    differs = {name: setting for name, setting in leg.items() if getattr(config, name) != setting}
+def _leg_config(config: sgdcore.TrainConfig, part: Leg) -> str:
+    """The config of ``part``: ``config`` with that leg's epochs and early-stopping rule."""
+    fields = {"epochs": part.epochs, "tol": part.tol, "n_iter_no_change": part.n_iter_no_change}
+    differs = {name: setting for name, setting in fields.items() if getattr(config, name) != setting}
     if not differs:
         return "config"
     return f"replace(config, {', '.join(f'{name}={setting!r}' for name, setting in differs.items())})"
 
 
-def _train_code(config: sgdcore.TrainConfig, until: str, early_stops: tuple[EarlyStop, ...]) -> str:
-    """The script's ``sgdcore.train`` calls: one, or, for a run that went on after early stopping had ended it
-    (``early_stops``), one to each stop, each going on from the state the one before ended in, as the dashboard
-    went on; ``until`` pauses the last one."""
-    if not early_stops:
+def _leg_code(config: sgdcore.TrainConfig, part: Leg, state: str) -> list[str]:
+    """The lines that train ``part`` from ``state`` (a keyword argument, or none from the start)."""
+    why = (f"Early stopping ends this run after epoch {part.epoch}; the dashboard's run went on from there."
+           if part.status == "converged" else
+           f"The dashboard's run went on from step {part.step} with another early-stopping rule.")
+    until = _pause(part.status, part.step, part.epoch, part.batch_in_epoch)
+    return [f"# {why}",
+            f"*_, progress = sgdcore.train(problem.train, {_leg_config(config, part)}{state}{until}, **forms)"]
+
+
+def _train_code(config: sgdcore.TrainConfig, until: str, legs: tuple[Leg, ...]) -> str:
+    """The script's ``sgdcore.train`` calls: one, or, for a run that went on with another early-stopping rule or
+    after that rule had ended it (``legs``), one to each leg's end, each going on from the state the one before
+    ended in, as the dashboard went on; ``until`` pauses the last one."""
+    if not legs:
         return (f"*_, progress = sgdcore.train(problem.train, config, test=problem.test{until},\n"
                 "                             quadratic=problem.quadratic, test_quadratic=problem.test_quadratic)")
     lines = ['forms = {"test": problem.test, "quadratic": problem.quadratic, "test_quadratic": problem.test_quadratic}']
     state = ""
-    for stop in early_stops:
-        lines += [f"# Early stopping ends this run after epoch {stop.epoch}; the dashboard's run went on from there.",
-                  f"*_, progress = sgdcore.train(problem.train, {_leg_config(config, stop)}{state}, **forms)"]
+    for part in legs:
+        lines += _leg_code(config, part, state)
         state = ", state=progress.state"
     lines.append(f"*_, progress = sgdcore.train(problem.train, config{state}{until}, **forms)")
     return "\n".join(lines)
@@ -301,14 +332,15 @@ def _train_code(config: sgdcore.TrainConfig, until: str, early_stops: tuple[Earl
 
 def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
                     feature_names: tuple[str, ...], target_name: str,
-                    early_stops: tuple[EarlyStop, ...] = ()) -> str:
+                    legs: tuple[Leg, ...] = ()) -> str:
     """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
     describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit; a run paused
-    (inside an epoch too) pauses at the same step, and a run that went on after early stopping had ended it
-    (``early_stops``) stops where it did, by the rule of the time, and goes on from the same states."""
+    (inside an epoch too) pauses at the same step, and a run that went on with another early-stopping rule or after
+    that rule had ended it (``legs``) stops where it did, by the rule of the time, and goes on from the same
+    states."""
     until = _until(progress)
     config = as_run(config, progress)
-    replaced = any(_leg_config(config, stop) != "config" for stop in early_stops)
+    replaced = any(_leg_config(config, part) != "config" for part in legs)
     imports = "from dataclasses import replace\n\n" if replaced else ""
     return f'''"""The last run of the sgd-dashboard's Train page, reproduced with sgdcore: its weights, bit for bit."""
 
@@ -320,7 +352,7 @@ import sgdcore
 {_problem_code(settings)}
 config = {config_code(config)}
 # The problem's own loss forms, as the dashboard passes them: the epoch losses (and early stopping) to the last bit.
-{_train_code(config, until, early_stops)}
+{_train_code(config, until, legs)}
 print(progress.message)
 print("weights:", progress.weights.tolist())  # model units: standardised, if the data was
 print("bias:", progress.bias)
