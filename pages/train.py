@@ -257,8 +257,8 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         # Each part the run went on from with another early-stopping rule, or after the rule had ended it
         # (ui.export.Leg): the Export page's script ends each there too, by its rule, then goes on, as the run did.
         legs = run.get("legs", ()) if resume_from is not None else ()
-        if resume_from is not None and ends_leg(resume_from, config):
-            legs = (*legs, leg(resume_from))
+        if resume_from is not None and ends_leg(resume_from, run["config"], config):
+            legs = (*legs, leg(resume_from, run["config"]))
         if step_clicked:
             if by_minibatch:
                 until_step = (resume_from.step if resume_from else 0) + 1

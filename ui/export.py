@@ -283,15 +283,16 @@ def _rule(config: sgdcore.TrainConfig) -> tuple[float, int] | None:
     return None if config.tol is None else (config.tol, config.n_iter_no_change)
 
 
-def ends_leg(progress: sgdcore.Progress, config: sgdcore.TrainConfig) -> bool:
-    """Whether a run whose last snapshot is ``progress``, going on with ``config``, starts a new :class:`Leg`."""
-    return progress.status == "converged" or _rule(progress.state.config) != _rule(config)
+def ends_leg(progress: sgdcore.Progress, before: sgdcore.TrainConfig, config: sgdcore.TrainConfig) -> bool:
+    """Whether a run trained with ``before`` up to ``progress``, going on with ``config``, starts a new
+    :class:`Leg`."""
+    return progress.status == "converged" or _rule(before) != _rule(config)
 
 
-def leg(progress: sgdcore.Progress) -> Leg:
-    """The leg that ended at ``progress``, with the rule its state was trained with."""
-    rule = progress.state.config
-    return Leg(progress.epoch, progress.epochs, rule.tol, rule.n_iter_no_change, progress.status, progress.step,
+def leg(progress: sgdcore.Progress, before: sgdcore.TrainConfig) -> Leg:
+    """The leg that ended at ``progress``, trained with ``before`` (the config the page kept with the run: a run on
+    a cluster keeps none in its state)."""
+    return Leg(progress.epoch, progress.epochs, before.tol, before.n_iter_no_change, progress.status, progress.step,
                progress.batch_in_epoch)
 
 
