@@ -140,9 +140,10 @@ class Outlook:
     arrives); ``"momentum"``, its mean with momentum, each direction's error and velocity together, at the rates the
     schedule gives (with the noise floor's room at a rate that ends constant; ``inf`` as for ``"schedule"``);
     ``"momentum_to_floor"``, the same where the noise alone keeps it further: until it is at its floor;
-    ``"slowest"``, the flattest direction's factor ``per_step`` at the first rate (L1, or too long to follow), which
-    brings any distance down 100-fold in that many steps. ``suggestions`` as a far run's (:func:`diagnose`), for the
-    run about to start; none when it is expected to arrive.
+    ``"slowest"``, the flattest direction's factor ``per_step`` at the first rate (L1 at a rate that ends constant, or
+    too long to follow), which brings any distance down 100-fold in that many steps. With L1 under a decaying schedule
+    the mean is followed about the penalised optimum (:func:`_mean_followed`). ``suggestions`` as a far run's
+    (:func:`diagnose`), for the run about to start; none when it is expected to arrive.
 
     ``noise_floor``: for a decaying schedule (plain SGD) whose mean arrives in the epochs set, the noise floor at the
     rate the schedule has reached at the run's last step (``floor_rate``), when that noise keeps SGD further than
@@ -298,18 +299,18 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     if _plain(config):
         floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
-    elif config.momentum == 0 and config.l1_penalty == 0:  # a schedule's rates (a warm-up's too), step by step
+    elif config.momentum == 0 and _mean_followed(config):  # a schedule's rates (a warm-up's too), step by step
         within, needed_from = _within(problem, config, target, ("schedule", "to_floor"))
         needed = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, within)
         if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
             noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
-    elif config.l1_penalty == 0:  # momentum: each direction's error and velocity, step by step
+    elif _mean_followed(config):  # momentum: each direction's error and velocity, step by step
         needed, needed_from = _epochs_with_momentum(problem, config, eigenvalues, start, np.zeros_like(start), 0,
                                                     target)
         if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
             within, _ = _within(problem, config, target, ("momentum", "momentum_to_floor"))
             noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
-    if needed is None:  # L1, or too long to follow: the flattest direction's factor at the first rate
+    if needed is None:  # L1 at a constant rate, or too long to follow: the flattest direction's factor, first rate
         needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
     if needed > config.epochs:
@@ -343,6 +344,15 @@ def _noise_at_the_end(problem: Problem, config: TrainConfig, limits: Limits, eig
 def _plain(config: TrainConfig) -> bool:
     """Plain SGD at a constant rate, whose mean follows full-batch descent direction by direction."""
     return config.momentum == 0 and config.schedule.constant_rate and config.l1_penalty == 0
+
+
+def _mean_followed(config: TrainConfig) -> bool:
+    """Whether a run's mean is followed step by step at its schedule's rates to tell the epochs it needs: without L1;
+    with L1 too under a decaying schedule, about the penalised optimum, where the push ``η_t·l1`` on a weight that
+    keeps its sign is a constant share of each step that the loss's gradient there balances. A rate measured over the
+    run, or the flattest direction's factor at the first rate, knows nothing of a decaying rate: under a decay by 0.7
+    an epoch on the default data, the first puts the run 9 epochs from arriving, and its rates die out 10% away."""
+    return config.l1_penalty == 0 or config.schedule.kind != "constant"
 
 
 def _spanned_directions(problem: Problem, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -413,7 +423,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor)
         if needed_from == "to_floor":  # the floor is reached by the run's mean from its start (_at_noise_floor)
             needed = max(_epochs_from(problem, config, eigenvalues, start, target, floor)[0] - progress.epoch, 0.0)
-    elif config.momentum == 0 and config.l1_penalty == 0 and relative > ARRIVED:
+    elif config.momentum == 0 and _mean_followed(config) and relative > ARRIVED:
         # A decaying schedule: the loss fell at a rate that falls on; the rates it goes on to give, step by step. A
         # cosine goes on over the period it was trained with (the whole run as planned: Step keeps it), not over a
         # longer run's: its rate is 0 once that period is over, and if that is too soon, only a fresh run, its cosine
@@ -429,7 +439,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             if fresh is not None and math.isfinite(fresh) and \
                     fresh * progress.steps_per_epoch > as_trained.schedule.period_steps:
                 needed, needed_from = fresh, "fresh_run"
-    elif config.l1_penalty == 0 and relative > ARRIVED:  # momentum: from its error and velocity, step by step
+    elif _mean_followed(config) and relative > ARRIVED:  # momentum: from its error and velocity, step by step
         velocity = spanned.T @ progress.state.velocity
         as_trained = _as_trained(config, progress.steps_per_epoch)  # a cosine over its period, as above
         total, words = _epochs_with_momentum(problem, as_trained, eigenvalues, error, velocity, progress.step, target)
