@@ -602,9 +602,14 @@ def proven_stable_rate(eigenvalues: np.ndarray, noise_scale: float, top: float, 
 def noise_floor(
     data: Dataset, learning_rate: float, batch_size: int, *, momentum: float = 0.0, dampening: float = 0.0,
     nesterov: bool = False, weight_decay: float = 0.0, drop_last: bool = False, replacement: bool = False,
-    block_size: int | None = None,
+    block_size: int | None = None, optimum: np.ndarray | None = None,
 ) -> NoiseFloor | None:
     """The stationary expected training loss of SGD at a constant ``learning_rate`` (module docstring).
+
+    ``optimum``: the parameters (weights, then bias) the run settles about, where that is not the loss's minimum
+    with ``weight_decay``: an L1 penalty's optimum whose weights are all away from zero, where the push ``η·l1`` on
+    each weight keeps its sign, a constant share of every step that the loss's gradient there balances, so that the
+    noise is the minibatch gradients' spread at that point (their residuals are the penalty's, not the data's).
 
     ``None`` where it does not exist or is not computed: a rate at or above the mean-square limit (no
     stationary state), data too large for the exact operator (as for :func:`minibatch_stability_limit`), or batches
@@ -632,11 +637,11 @@ def noise_floor(
         return None
     y = np.asarray(data.y, dtype=np.float64)
     # The penalised optimum in the eigenbasis: H_λ θ* = Aᵀy/n (the least-norm one when H is singular).
-    optimum = (moments.rows.T @ y / n) / eigenvalues
+    optimum = (moments.rows.T @ y / n) / eigenvalues if optimum is None else moments.basis.T @ optimum
     residuals = moments.rows @ optimum - y
     optimum_loss = 0.5 * float(residuals @ residuals) / n
     per_row = moments.rows * residuals[:, None]
-    mean_gradient = per_row.mean(axis=0)  # −λDθ*: zero without weight decay
+    mean_gradient = per_row.mean(axis=0)  # −λDθ*, or the L1 push at ``optimum``: zero without a penalty
     operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings),
                               noise_scale(n, batch_size, drop_last, replacement))
     if operator.c == 0.0:

@@ -517,8 +517,10 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         # With weight decay the gap is the penalised objective's (sgdcore.Diagnosis), and so is the one expected:
         # not the table's loss gap, nor the loss chart's.
         penalised = "_penalised" if diagnosis.target == "penalised_optimum" else ""
+        # With L1 the noise is the penalty's (sgdcore.diagnosis._floor_settings), and the loss chart draws no floor.
+        kind = "_l1" if config.l1_penalty > 0 else penalised
         excess = diagnosis.floor.excess_objective
-        text = t(f"verdicts.noise_floor{penalised}", lead=lead, gap=diagnosis.loss_gap, excess=excess,
+        text = t(f"verdicts.noise_floor{kind}", lead=lead, gap=diagnosis.loss_gap, excess=excess,
                  distance=distance, target=_target(diagnosis), **numbers)
         if (plain := diagnosis.floor_without_momentum) is not None:
             text += t("verdicts.noise_floor_without_momentum", momentum=config.momentum, excess=plain.excess_objective)
@@ -528,7 +530,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         if diagnosis.train_r2 is not None and diagnosis.train_r2 < 0:  # noisy data: the noise is worth the signal
             text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
         if penalised:
-            text += t("verdicts.noise_floor_penalised_note")
+            text += t(f"verdicts.noise_floor{kind}_note")
         if problem.scaler is not None:  # the loss chart's units are the standardised target's, the table's its own
             square = problem.scaler.target_std ** 2
             text += t(f"verdicts.noise_floor_own_units{penalised}", gap=diagnosis.loss_gap * square,
