@@ -297,8 +297,9 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     target = penalised_optimum(problem, config) if penalised else problem.optimum.params
     start = eigenvectors.T @ (np.append(weights, bias) - target)
     needed, noisy = None, None
-    if _plain(config):
-        floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
+    # With L1 at a constant rate, where its floor is known, the mean moves as plain SGD's does about the target.
+    floor = _constant_rate_floor(problem, config, limits, target) if _hovers(config) else None
+    if _plain(config) or floor is not None:
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
     elif config.momentum == 0 and _mean_followed(config):  # a schedule's rates (a warm-up's too), step by step
         within, needed_from = _within(problem, config, target, ("schedule", "to_floor"))
@@ -345,6 +346,11 @@ def _noise_at_the_end(problem: Problem, config: TrainConfig, limits: Limits, eig
 def _plain(config: TrainConfig) -> bool:
     """Plain SGD at a constant rate, whose mean follows full-batch descent direction by direction."""
     return config.momentum == 0 and config.schedule.constant_rate and config.l1_penalty == 0
+
+
+def _hovers(config: TrainConfig) -> bool:
+    """Plain SGD at a constant rate, an L1 penalty or not: it hovers about its target, at its noise floor."""
+    return config.momentum == 0 and config.schedule.constant_rate
 
 
 def _mean_followed(config: TrainConfig) -> bool:

@@ -141,3 +141,20 @@ def test_an_l1_run_still_on_its_way_is_offered_no_epochs_or_rate_its_noise_would
     message, _ = verdict_of(problem, config)
     assert not re.search(r"more epoch", message.text), message.text
     assert all(fix.setting not in ("epochs", "learning_rate") for fix in message.suggestions), message.suggestions
+
+
+def test_before_an_l1_run_its_epochs_are_those_to_its_noise_floor_which_its_mean_reaches(problem) -> None:
+    config = replace(L1_NOISE, epochs=1)
+    planned = sgdcore.outlook(problem, config)
+    assert planned.epochs_needed_from == "to_floor" and not planned.arrives
+    assert [fix.setting for fix in planned.suggestions] == ["epochs"]
+    epochs = planned.suggestions[0].value
+    target = penalised_optimum(problem, config)
+    floor = sgdcore.noise_floor(problem.train, config.learning_rate, config.batch_size, optimum=target)
+    ends = []
+    for seed in range(20):
+        *_, last = sgdcore.train(problem.train, replace(config, seed=seed, epochs=epochs), report_every=1e9)
+        ends.append(np.append(last.weights, last.bias))
+    mean = np.mean(ends, axis=0)
+    assert np.sum((mean - target) ** 2) <= floor.mean_square_distance  # the mean has come within the noise's spread
+    assert floor.mean_square_distance > (ARRIVED * np.linalg.norm(target)) ** 2  # which is further than 1%
