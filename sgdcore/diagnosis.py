@@ -28,9 +28,9 @@ The verdicts, in the order they are tried:
     the run's mean, full-batch descent from its start, is within the noise's spread, so more epochs
     would not bring it closer; a decaying schedule or a larger batch goes further. With L1 the floor is the one about
     the penalised optimum, whose residuals make the noise (:func:`_constant_rate_floor`). Under a decaying schedule
-    (plain SGD), the same at the floor of the rate the schedule has reached: its decay lowers the floor only as fast
+    (without L1), the same at the floor of the rate the schedule has reached: its decay lowers the floor only as fast
     as it lowers the rate (the epochs until it halves it, and the floor there), and a faster decay or a larger batch
-    goes further.
+    goes further. With momentum, plain SGD's floor at that rate too, where it is lower: less momentum goes further.
 ``"at_optimum"``
     Within 1% of the optimum of its objective, with a training R² of at least 0.
 
@@ -146,7 +146,7 @@ class Outlook:
     the mean is followed about the penalised optimum (:func:`_mean_followed`). ``suggestions`` as a far run's
     (:func:`diagnose`), for the run about to start; none when it is expected to arrive.
 
-    ``noise_floor``: for a decaying schedule (plain SGD) whose mean arrives in the epochs set, the noise floor at the
+    ``noise_floor``: for a decaying schedule whose mean arrives in the epochs set, the noise floor at the
     rate the schedule has reached at the run's last step (``floor_rate``), when that noise keeps SGD further than
     :data:`ARRIVED` from the optimum (by a margin of 10 in mean square where an epoch is too short for the floor to
     hold at its end); the run is then not expected to arrive.
@@ -236,8 +236,8 @@ class Diagnosis:
     rate_halves_after: int | None = None
     half_rate_floor: NoiseFloor | None = None
     # A run with momentum at its noise floor: plain SGD's floor at the same rate (under a decaying schedule, the rate
-    # reached) and batch size, where it is lower
-    # (momentum carries each step's noise on into the steps after it), the level a run without it would hover at.
+    # reached) and batch size, where it is lower (momentum carries each step's noise on into the steps after it): the
+    # level a run without momentum would hover at.
     floor_without_momentum: NoiseFloor | None = None
 
 
