@@ -10,7 +10,7 @@ import sgdcore
 from ui import charts, verdicts
 from ui.axis import choose_axis
 from ui.classroom import shown
-from ui.conditioning import kappa_text
+from ui.conditioning import kappa_text, kappa_texts_apart
 from ui.datasets import momentum_valley
 from ui.i18n import labels, t
 from ui.lesson import ERROR_SHRINK, full_batch_steps_to_stay, lesson_panel
@@ -142,10 +142,11 @@ each = t("momentum.separator").join(t("momentum.limit_of", optimiser=optimiser(c
 asked = value(state, "condition_number")
 # Below the unshrunk data's own κ (about 1.12) the valley cannot be made rounder by shrinking x2: say what it is
 roundest = curvature.condition_number > asked * (1 + 1e-6)
+reached, asked_text = kappa_texts_apart(curvature.condition_number, asked)
 st.caption(
     t("momentum.caption_data_roundest" if roundest else "momentum.caption_data", rows=n_train,
       eigenvalues=", ".join(f"{lam:.3g}" for lam in curvature.eigenvalues),
-      condition=kappa_text(curvature.condition_number), rate=rate, asked=kappa_text(asked))
+      condition=reached if roundest else kappa_text(curvature.condition_number), rate=rate, asked=asked_text)
     + (t("momentum.caption_full_batch", rows=n_train) if full_batch
        else t("momentum.caption_minibatch", batch_size=batch_size, steps=steps_per_epoch))
     + t("momentum.caption_limits", each=each)

@@ -340,6 +340,19 @@ def test_a_kappa_rounder_than_the_data_allows_is_said_to_be_the_roundest_valley(
     assert shrunk in " ".join(caption.value for caption in at.main.caption)
 
 
+@pytest.mark.parametrize("asked", ["1.12", "1.124"])
+def test_a_kappa_just_below_the_roundest_is_written_apart_from_the_one_reached(asked: str) -> None:
+    """"condition number 1.12, not the 1.12 asked for": κ reached (1.12444) and κ asked are written with the digits
+    that tell them apart."""
+    at = open_page(app(condition_number=asked), "momentum")
+    captions = " ".join(caption.value for caption in at.main.caption)
+    reached = ill_conditioned_problem(float(asked), 0).curvature.condition_number
+    written = re.search(r"condition number \*\*([\d.]+)\*\*, not the ([\d.]+) asked for", captions)
+    assert written, captions
+    assert written.group(1) != written.group(2) and float(written.group(2)) == float(asked)
+    assert abs(float(written.group(1)) - reached) <= 5e-4 * reached
+
+
 # A reviewer's report: Polyak's values rounded to the controls were not the fastest the controls set (κ = 10000:
 # μ 0.97 and 3.11 shrink by 0.9849 a step, μ 0.96 and 3.91 by 0.9839), nor faster than μ = 0 on a round valley
 

@@ -520,8 +520,9 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         # With L1 the noise is the penalty's (sgdcore.diagnosis._floor_settings), and the loss chart draws no floor.
         kind = "_l1" if config.l1_penalty > 0 else penalised
         excess = diagnosis.floor.excess_objective
+        spread = _spread(diagnosis.floor, diagnosis, problem, config)
         text = t(f"verdicts.noise_floor{kind}", lead=lead, gap=diagnosis.loss_gap, excess=excess,
-                 distance=distance, target=_target(diagnosis), **numbers)
+                 distance=distance, target=_target(diagnosis), spread=spread, **numbers)
         if (plain := diagnosis.floor_without_momentum) is not None:
             text += t("verdicts.noise_floor_without_momentum", momentum=config.momentum, excess=plain.excess_objective)
         text += goes_further(("schedule", "batch_size", *(("momentum",) if plain is not None else ())))
@@ -549,16 +550,21 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     return _offered("warning", _far_text(diagnosis, progress, config) + units, diagnosis.suggestions)
 
 
+def _spread(floor: sgdcore.NoiseFloor, diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem,
+            config: sgdcore.TrainConfig) -> str:
+    """How far the noise ``floor`` keeps SGD from the run's target on average (root mean square), relative to it, as
+    the run's distance is given."""
+    target = (sgdcore.penalised_optimum(problem, config) if diagnosis.target == "penalised_optimum"
+              else problem.optimum.params)
+    return _percent(math.sqrt(floor.mean_square_distance) / max(float(np.linalg.norm(target)), np.finfo(float).tiny))
+
+
 def _schedule_floor_text(diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem, config: sgdcore.TrainConfig,
                          lead: str, distance: str) -> str:
     """A decaying schedule's run kept from the optimum by minibatch noise at the rate its schedule has reached: that
     floor, how slowly the schedule lowers it, and the controls that go further (those a classroom link leaves)."""
-    target = (sgdcore.penalised_optimum(problem, config) if diagnosis.target == "penalised_optimum"
-              else problem.optimum.params)
-    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-
     def spread(floor: sgdcore.NoiseFloor) -> str:
-        return _percent(math.sqrt(floor.mean_square_distance) / scale)
+        return _spread(floor, diagnosis, problem, config)
 
     numbers = {"target": _target(diagnosis), "distance": distance, "now": diagnosis.floor_rate,
                "where": _where(diagnosis.limits.minibatch), "spread": spread(diagnosis.floor)}
