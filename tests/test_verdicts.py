@@ -507,3 +507,17 @@ def test_a_noise_floor_verdict_gives_the_floors_distance_and_the_runs_as_two_fig
     ends = [list(sgdcore.train(problem.train, replace(config, seed=seed), report_every=1e9))[-1] for seed in range(8)]
     distances = [np.linalg.norm(np.append(end.weights, end.bias) - problem.optimum.params) / scale for end in ends]
     assert abs(np.sqrt(np.mean(np.square(distances))) - spread) <= 0.25 * spread, (distances, spread)
+
+
+def test_a_run_above_the_limit_that_ends_before_it_blows_up_is_said_to_swing_wider_and_half_the_limit_not_fastest(
+        problem) -> None:
+    """At 1.9, 1.03× the full-batch limit, three epochs end 75% away: the verdict said the steepest direction "keeps
+    swinging" and that half the limit "converges fastest", while the swing grows every step (the run diverges if it
+    goes on) and the fastest full-batch rate, 2/(λ_max + λ_min), is not half the limit."""
+    config = sgdcore.TrainConfig(learning_rate=1.9, batch_size=800, epochs=3)
+    message, progress = verdict_of(problem, config)
+    assert progress.status == "finished"
+    assert message.text.startswith("Not settled: swinging wider at the end."), message.text
+    assert "more epochs would make the run diverge" in message.text and "fastest" not in message.text
+    assert list(sgdcore.train(problem.train, replace(config, epochs=300)))[-1].status == "diverged"
+    assert "fastest" not in check(problem, config).text

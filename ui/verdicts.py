@@ -545,7 +545,8 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
             if not _fixed_by_link_text(diagnosis.suggestions):  # else the link's fixed settings are named instead
                 text += t("verdicts.oscillating_l1_advice")
         else:
-            text = t("verdicts.oscillating", distance=distance, target=_target(diagnosis), **numbers)
+            above = "_above" if diagnosis.ratio > 1 else ""  # its swing grows: more epochs would diverge
+            text = t(f"verdicts.oscillating{above}", distance=distance, target=_target(diagnosis), **numbers)
         return _offered("warning", text, diagnosis.suggestions)
     return _offered("warning", _far_text(diagnosis, progress, config) + units, diagnosis.suggestions)
 
