@@ -904,12 +904,11 @@ def test_on_noise_free_data_the_floor_answer_says_the_gradients_carry_no_noise_a
     rounding = 1e-20 * 0.5 * float(np.mean(problem.train.y**2))
     assert number_after(text, "above the closed-form loss (") == pytest.approx(least_squares_loss(problem), abs=1e-28)
     assert "% of the closed-form loss" not in text and text.count("carry no noise") == 4
-    measured = [line for line in text.split("\n") if line.startswith("- B = ") and "(epochs" in line]
-    assert measured and all(0.0 <= number_after(line, ":") < rounding for line in measured)
-    for line in measured:  # the mean excess at the epoch ends it names, trained here
-        batch_size, first, last = (int(number_after(line, words)) for words in ("- B =", "(epochs", "to"))
-        losses = epoch_losses(problem, last, learning_rate=0.03, batch_size=batch_size).epoch_train_loss
-        assert number_after(line, ":") == pytest.approx(np.mean(losses[first:]) - problem.optimum_loss, rel=1e-6)
+    # No measured levels: at rounding, training measures its own rounding (7.8e-30 to 1.4e-28 here), no level
+    assert not [line for line in text.split("\n") if line.startswith("- B = ") and "(epochs" in line], text
+    for batch_size in (1, 10):  # and the loss does come down to rounding, as the lines say
+        losses = epoch_losses(problem, 100, learning_rate=0.03, batch_size=batch_size).epoch_train_loss
+        assert 0.0 <= np.mean(losses[50:]) - problem.optimum_loss < rounding
 
 
 def test_on_noise_free_data_the_train_answers_count_epochs_to_rounding_and_give_no_percent_of_it() -> None:

@@ -884,7 +884,9 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
                                                            "percent": percent}))
         # Without weight decay: with it the unpenalised loss moves to first order about the penalised optimum, and
         # its swings hide the noise's share (it measures below that optimum's loss as often as above).
-        if config.shuffle == "epoch" and floor.excess_loss > 0 and not config.weight_decay:
+        # Nor at a floor of rounding: what training measures there is its own rounding, no level to compare.
+        if config.shuffle == "epoch" and floor.excess_loss > 0 and not config.weight_decay and \
+                floor.optimum_loss > rounding_level(problem):
             hovering = hovering_at_epoch_ends(problem, config, floor, len(configs))
             if hovering is not None:
                 measured.append(("lesson.batch_size.floor.measured_line", {"batch": config.batch_size, **hovering}))
