@@ -188,3 +188,16 @@ def test_the_mean_of_the_pages_shuffled_minibatch_runs_shrinks_as_the_schedule_a
         theta -= rates[step] * np.einsum("rbj,rb->rj", A[rows], residuals) / 10
         step += 1
     assert 0.9 * said <= step <= said, (step, said)  # the worst direction's shrink: at most the steps said
+
+
+@pytest.mark.parametrize(("query", "english"), [
+    ({"momentum": "0.5", "nesterov": "1"}, "These limits include the sidebar's Nesterov momentum (0.5)."),
+    ({"weight_decay": "0.1"}, "These limits include the sidebar's weight decay (0.1)."),
+    ({"momentum": "0.9", "weight_decay": "0.1"},
+     "These limits include the sidebar's momentum (0.9) and weight decay (0.1)."),
+])
+def test_the_limits_answer_names_only_the_settings_it_includes(query: dict, english: str) -> None:
+    """"These limits include the sidebar's Nesterov momentum (0.5) and weight decay (0)": a weight decay of 0 is
+    none to include."""
+    said = reveal(open_page(app(**query), "learning_rate"), "learning_rate", "limits")
+    assert english in said and "(0)" not in said, said

@@ -673,10 +673,13 @@ def learning_rate_limits(state: MutableMapping[str, Any], problem: Any, data_key
                                               "top": curvature.lambda_max}),
     ]
     config = train_config(state, n_train)
-    if config.momentum or config.weight_decay:
-        which = "settings_nesterov" if config.nesterov else "settings"  # Nesterov's limits are lower than heavy ball's
-        lines.append((f"lesson.learning_rate.limits.{which}", {"momentum": config.momentum,
-                                                              "decay": config.weight_decay}))
+    # Those of the sidebar's settings the limits include, named as set (Nesterov's limits are lower than heavy ball's)
+    included = [t(f"lesson.learning_rate.limits.{name}", momentum=config.momentum, decay=config.weight_decay)
+                for name, on in (("nesterov" if config.nesterov else "momentum", config.momentum),
+                                 ("decay", config.weight_decay)) if on]
+    if included:
+        lines.append(("lesson.learning_rate.limits.settings",
+                      {"settings": t("lesson.learning_rate.limits.and").join(included)}))
     return tuple(lines)
 
 
