@@ -1034,12 +1034,12 @@ def polyak_multiple(curvature: sgdcore.Curvature) -> float:
 
 
 def settable(key: str) -> np.ndarray:
-    """The values the Momentum page's control ``key`` takes on its steps: the multiples of its step and its lowest
-    value plus multiples of it (what its − and + buttons reach from the default and from the lowest), in bounds."""
+    """The values the Momentum page's control ``key`` takes on its steps: the multiples of its step, in bounds (what
+    its − and + buttons reach from its default, a multiple too: the answer names values the steps say, 3.2 not 3.21)."""
     setting, step = BY_KEY[key], MOMENTUM_PAGE_STEPS[key]
-    counts = np.arange(0, math.floor(setting.high / step + 1e-9) + 1)
-    values = np.round(np.concatenate((counts * step, setting.low + counts * step)), 10)
-    return np.unique(values[(values >= setting.low) & (values <= setting.high)])
+    assert math.isclose(setting.default / step, round(setting.default / step)), key  # the default is on the steps
+    values = np.round(np.arange(0, math.floor(setting.high / step + 1e-9) + 1) * step, 10)
+    return values[(values >= setting.low) & (values <= setting.high)]
 
 
 def fastest_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
