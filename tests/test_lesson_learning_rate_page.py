@@ -100,6 +100,75 @@ def test_with_nesterov_the_limits_and_factors_say_they_are_nesterovs() -> None:
     assert said == pytest.approx(nesterov_radius(0.3, eigenvalues, 0.5), abs=1e-4), fastest
 
 
+def momentum_radius(rate: float, eigenvalues: np.ndarray, mu: float, nesterov: bool) -> float:
+    """The largest |root| of full-batch momentum's recurrence of error and velocity over the eigen-directions
+    (torch's forms: v ← μv + g, then θ ← θ − ηv for heavy ball, θ ← θ − η(g + μv) for Nesterov)."""
+    if nesterov:
+        return nesterov_radius(rate, eigenvalues, mu)
+    return max(max(abs(np.linalg.eigvals(np.array([[1 - rate * lam, -rate * mu], [lam, mu]])))) for lam in eigenvalues)
+
+
+def measured_factor(rate: float, eigenvalues: np.ndarray, mu: float, nesterov: bool, steps: int = 4000) -> float:
+    """A full-batch run with momentum from error 1 in every direction: its error's shrink a step over the last half of
+    ``steps`` steps (renormalised each step, so a fast run does not underflow)."""
+    error, velocity, logs = np.ones(len(eigenvalues)), np.zeros(len(eigenvalues)), []
+    for step in range(steps):
+        gradient = eigenvalues * error
+        velocity = gradient if step == 0 else mu * velocity + gradient
+        error = error - rate * (gradient + mu * velocity if nesterov else velocity)
+        size = np.linalg.norm(np.r_[error, velocity])
+        error, velocity = error / size, velocity / size
+        logs.append(np.log(size))
+    return float(np.exp(np.mean(logs[steps // 2:])))
+
+
+@pytest.mark.parametrize("query", [
+    {"momentum": "0.5", "nesterov": "1"},
+    {"momentum": "0.001"},
+    {"momentum": "0.9", "weight_decay": "0.1"},
+    {"momentum": "0.5", "nesterov": "1", "learning_rates_given_as": "absolute"},
+])
+def test_with_momentum_the_fastest_rate_is_that_of_the_momentum_the_pages_runs_have(query: dict) -> None:
+    """With momentum 0.9 and weight decay 0.1 the answer was plain descent's η = 0.9287, 0.0942 a step, 1000× in 3
+    steps, "that is 0.576": the page's runs have μ = 0.9, and no rate does better than √0.9 = 0.9487 with it. With
+    Nesterov 0.5 "that is 1.44" gave η = 0.9927, 0.269 a step; Nesterov's fastest is η ≈ 0.972. Brute force: the
+    recurrence's roots over a fine grid of rates, a simulated run's shrink a step, and the rate typed on the page."""
+    at = open_page(app(**query), "learning_rate")
+    text = reveal(at, "learning_rate", "fastest")
+    mu, nesterov = float(query["momentum"]), "nesterov" in query
+    problem = problem_of(at)
+    decay = float(query.get("weight_decay", 0))
+    hessian = problem.quadratic.hessian
+    eigenvalues = np.linalg.eigvalsh(hessian + decay * np.diag([1.0] * (len(hessian) - 1) + [0.0]))
+
+    def radius(rate: float, momentum: float = mu) -> float:
+        return momentum_radius(rate, eigenvalues, momentum, nesterov)
+
+    grid = np.linspace(1e-4, 4 / eigenvalues[-1], 4000)
+    radii = [radius(rate) for rate in grid]
+    at_least = int(np.argmin(radii))  # then a finer grid about it: the factor's valley is a sharp V
+    least = min(radii[at_least], *(radius(rate) for rate in np.linspace(grid[max(at_least - 1, 0)],
+                                                                       grid[min(at_least + 1, len(grid) - 1)], 2000)))
+    best = bold_numbers(text)[0]
+    floor = "no learning rate does better than" in text
+    said = number_after(text, "√μ =" if floor else "it multiplies the error by")
+    assert floor == (not nesterov and least < np.sqrt(mu) + 1e-6), (least, text)
+    assert said == pytest.approx(least, abs=2e-4) == pytest.approx(radius(best), abs=2e-4), (least, text)
+    measured = measured_factor(best, eigenvalues, mu, nesterov)
+    assert measured == pytest.approx(said, abs=2e-4), (measured, text)
+    assert number_after(text, "shrinks 1000× in") == np.ceil(np.log(1000) / -np.log(measured)), (measured, text)
+    if floor:  # every rate in the range said reaches √μ, none outside it; less momentum does better
+        low, high = (float(rate) for rate in re.search(r"Every rate from η = ([\d.]+) to ([\d.]+)", text).groups())
+        assert radius(low) == pytest.approx(np.sqrt(mu), abs=1e-3) == pytest.approx(radius(high), abs=1e-3)
+        assert min(radius(0.9 * low), radius(1.1 * high)) > np.sqrt(mu) + 1e-3
+        assert min(radius(rate, mu / 2) for rate in grid) < np.sqrt(mu) - 1e-3
+    typed = re.search(r"that is ([\d.]+)\.|enter it as it is: ([\d.]+)\.", text)
+    assert typed, text
+    at.text_input(key="learning_rates_compared").set_value(next(n for n in typed.groups() if n)).run()
+    no_exceptions(at)
+    assert radius(page_rates(at)[0]) == pytest.approx(said, abs=5e-4), (page_rates(at), text)
+
+
 @pytest.mark.parametrize("true_weights", ["2, -3.4", "2, 0.05"])
 def test_the_l1_caption_says_the_weights_keep_moving_only_where_the_penalty_carries_one_across_zero(
         true_weights: str) -> None:

@@ -684,7 +684,8 @@ def learning_rate_limits(state: MutableMapping[str, Any], problem: Any, data_key
 
 
 def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
-    """The learning rate that makes full-batch gradient descent fastest, against the sidebar's."""
+    """The learning rate that makes full-batch descent fastest, with the sidebar's momentum as the page's runs have
+    it, against the sidebar's."""
     # The loss the page's runs descend: the sidebar's weight decay adds to the weights' curvature (not the bias's)
     config = train_config(state, problem.train.n_rows)
     decay = config.weight_decay
@@ -692,12 +693,16 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     top, bottom = curvature.lambda_max, curvature.lambda_min
     best = 2.0 / (top + bottom)
     rate = value(state, "learning_rate")
-    best_contraction = sgdcore.contraction_factor(curvature.eigenvalues, best)
     contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate)
-    lines: list[Line] = [("lesson.learning_rate.fastest.answer", {
-        "best": best, "contraction": best_contraction,
-        "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)}),
-        _entered_on_the_page(state, problem, data_key, best)]
+    lines: list[Line]
+    if config.momentum:  # the page's runs carry the sidebar's momentum: their fastest rate is the recurrence's
+        lines = _fastest_with_momentum(state, problem, data_key, config, curvature)
+    else:
+        best_contraction = sgdcore.contraction_factor(curvature.eigenvalues, best)
+        lines = [("lesson.learning_rate.fastest.answer", {
+            "best": best, "contraction": best_contraction,
+            "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)}),
+            _entered_on_the_page(state, problem, data_key, best)]
     steps = _steps_to_shrink(contraction)
     if steps is None:
         lines.append(("lesson.learning_rate.fastest.sidebar_diverges", {"rate": rate, "contraction": contraction}))
@@ -716,6 +721,63 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     if decay:
         lines.append(("lesson.learning_rate.fastest.weight_decay", {"decay": decay}))
     return tuple(lines)
+
+
+def _fastest_with_momentum(state: MutableMapping[str, Any], problem: Any, data_key: str,
+                           config: sgdcore.TrainConfig, curvature: sgdcore.Curvature) -> list[Line]:
+    """The constant rate whose full-batch run with the sidebar's momentum (heavy ball or Nesterov, as the page's runs
+    have it) shrinks the error fastest in the long run, its factor and steps to shrink it 1000×, and what to type on
+    the page; where heavy ball's floor √μ is reached, that no rate does better and which rates reach it."""
+    mu, gain = config.momentum, 1.0 - config.dampening
+    top, bottom = curvature.lambda_max, curvature.lambda_min
+    fields = {"momentum": mu}
+    # Heavy ball: along λ the roots are complex, of modulus √μ, for ηλ(1 − dampening) within (1 ∓ √μ)², and
+    # larger outside; where every direction fits in at once, no rate does better and many rates do as well
+    low, high = ((1 - math.sqrt(mu)) ** 2 / (gain * bottom), (1 + math.sqrt(mu)) ** 2 / (gain * top)) if (
+        not config.nesterov and gain > 0 and bottom > 0) else (math.inf, 0.0)
+    if low <= high:
+        best = (low + high) / 2  # the middle of the rates at the floor, where a typed rate's rounding keeps it there
+        contraction = sgdcore.contraction_factor(curvature.eigenvalues, best, mu, config.dampening, config.nesterov)
+        low, high = _rounded_within(low, high)
+        key = "floor"
+        fields.update({"low": low, "high": high})
+    else:
+        best, contraction = _least_contraction(curvature, config)
+        key = "nesterov" if config.nesterov else "momentum"
+    fields.update({"best": best, "contraction": contraction, "steps": _steps_to_shrink(contraction) or 0})
+    return [(f"lesson.learning_rate.fastest.answer_{key}", fields),
+            _entered_on_the_page(state, problem, data_key, best)]
+
+
+def _rounded_within(low: float, high: float) -> tuple[float, float]:
+    """``low`` and ``high`` to 4 significant digits, rounded inwards so the rates shown lie in the range."""
+    def rounded(number: float, up: bool) -> float:
+        scale = 10.0 ** (math.floor(math.log10(number)) - 3)
+        return (math.ceil if up else math.floor)(number / scale) * scale
+    return rounded(low, up=True), rounded(high, up=False)
+
+
+def _least_contraction(curvature: sgdcore.Curvature, config: sgdcore.TrainConfig) -> tuple[float, float]:
+    """The stable constant rate with the least long-run factor of full-batch descent with ``config``'s momentum,
+    and that factor. Along each direction the factor falls and then rises with ηλ, so the worst direction is the
+    steepest or the flattest and the factor over rates has a single valley: a grid up to the full-batch limit finds
+    it, and a golden-section search within the grid's neighbours pins it down."""
+    extremes = np.array([curvature.lambda_min, curvature.lambda_max])
+
+    def factor(rate: float) -> float:
+        return sgdcore.contraction_factor(extremes, rate, config.momentum, config.dampening, config.nesterov)
+
+    limit = sgdcore.stability_limit(curvature.lambda_max, config.momentum, config.dampening, config.nesterov)
+    grid = np.linspace(0.0, limit, 401)[1:-1]
+    at = int(np.argmin([factor(rate) for rate in grid]))
+    left, right = grid[max(at - 1, 0)], grid[min(at + 1, len(grid) - 1)]
+    golden = (math.sqrt(5) - 1) / 2
+    for _ in range(80):
+        inner_left, inner_right = right - golden * (right - left), left + golden * (right - left)
+        left, right = (left, inner_right) if factor(inner_left) <= factor(inner_right) else (inner_left, right)
+    best = (left + right) / 2
+    return best, sgdcore.contraction_factor(curvature.eigenvalues, best, config.momentum, config.dampening,
+                                            config.nesterov)
 
 
 def _entered_on_the_page(state: MutableMapping[str, Any], problem: Any, data_key: str, rate: float) -> Line:
