@@ -149,7 +149,9 @@ class Outlook:
     ``noise_floor``: for a decaying schedule whose mean arrives in the epochs set, the noise floor at the
     rate the schedule has reached at the run's last step (``floor_rate``), when that noise keeps SGD further than
     :data:`ARRIVED` from the optimum (by a margin of 10 in mean square where an epoch is too short for the floor to
-    hold at its end); the run is then not expected to arrive.
+    hold at its end); the run is then not expected to arrive. At a constant rate (after a warm-up too) the same, the
+    floor at that rate (about the penalised optimum with L1), where the mean arrives at it in the epochs set; with
+    momentum, ``floor_without_momentum`` is plain SGD's floor at that rate where it is lower.
     """
 
     epochs: int
@@ -159,6 +161,7 @@ class Outlook:
     suggestions: tuple[Suggestion, ...]
     noise_floor: NoiseFloor | None = None
     floor_rate: float | None = None
+    floor_without_momentum: NoiseFloor | None = None
 
     @property
     def arrives(self) -> bool:
@@ -312,6 +315,13 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
         if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
             within, _ = _within(problem, config, target, ("momentum", "momentum_to_floor"))
             noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
+    if needed is not None and needed <= config.epochs and needed_from in ("to_floor", "momentum_to_floor") \
+            and config.schedule.kind == "constant":
+        # Its mean arrives, but at this rate, which stays, the noise keeps the run further than ARRIVED.
+        floor = _constant_rate_floor(problem, config, limits, target) if floor is None else floor
+        within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+        if floor is not None and _noise_keeps_away(floor, rate, eigenvalues, steps_per_epoch, within):
+            return _kept_away_at_constant_rate(problem, config, per_step, needed, needed_from, floor, target)
     if needed is None:  # L1 at a constant rate, or too long to follow: the flattest direction's factor, first rate
         needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
@@ -339,8 +349,30 @@ def _noise_at_the_end(problem: Problem, config: TrainConfig, limits: Limits, eig
     floor = noise_floor(problem.train, rate, config.batch_size, **limit_settings(config, l1=False))
     if floor is None:
         return None
+    return (rate, floor) if _noise_keeps_away(floor, rate, eigenvalues, steps_per_epoch, within) else None
+
+
+def _noise_keeps_away(floor: NoiseFloor, rate: float, eigenvalues: np.ndarray, steps_per_epoch: int,
+                      within: float) -> bool:
+    """Whether the noise ``floor`` at ``rate`` keeps SGD further than ``within`` (root mean square) from its target:
+    by a margin of 10 in mean square where an epoch is shorter than ten times ``1/(η·λ_min)`` steps, as reshuffling
+    each epoch may then end it a few times below the floor (:class:`sgdcore.NoiseFloor`)."""
     margin = 1.0 if steps_per_epoch * rate * float(eigenvalues[0]) >= 10 else 10.0
-    return (rate, floor) if floor.mean_square_distance > margin * within**2 else None
+    return floor.mean_square_distance > margin * within**2
+
+
+def _kept_away_at_constant_rate(problem: Problem, config: TrainConfig, per_step: float, needed: float,
+                                needed_from: str, floor: NoiseFloor, target: np.ndarray) -> Outlook:
+    """The outlook of a run at a constant rate whose mean arrives in the epochs set while the noise ``floor`` keeps
+    it further: what goes further, as the noise-floor verdict after it says (a decaying schedule, a larger batch,
+    and less momentum where plain SGD's floor at this rate is lower)."""
+    fixes = [Suggestion("schedule", "inverse_scaling")]
+    if config.batch_size < problem.train.n_rows:
+        fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
+    plain = _floor_without_momentum(problem, config, floor, _floor_settings(config, target))
+    if plain is not None:
+        fixes.append(Suggestion("momentum", 0.0))
+    return Outlook(config.epochs, per_step, needed, needed_from, tuple(fixes), floor, config.learning_rate, plain)
 
 
 def _plain(config: TrainConfig) -> bool:

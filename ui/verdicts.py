@@ -357,13 +357,9 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     outlook = outlook_for(problem, data_key, config, limits)
     if outlook is None or outlook.arrives:
         return None
-    if outlook.noise_floor is not None:  # a decaying schedule's mean arrives; its noise at the rate reached does not
-        target = sgdcore.penalised_optimum(problem, config) if config.weight_decay > 0 else problem.optimum.params
-        spread = math.sqrt(outlook.noise_floor.mean_square_distance) / max(float(np.linalg.norm(target)),
-                                                                           np.finfo(float).tiny)
-        text = t("verdicts.planned.noise_schedule", rate=outlook.floor_rate, where=_where(limits.minibatch),
-                 spread=_percent(spread), arrived=ARRIVED) + _schedule_levers(config, problem.train.n_rows)
-        return _offered("warning", text, settable_suggestions(outlook.suggestions))
+    if outlook.noise_floor is not None:  # the run's mean arrives; the noise at the rate it ends at does not
+        return _offered("warning", _planned_noise_text(problem, config, limits, outlook),
+                        settable_suggestions(outlook.suggestions))
     kappa = limits.condition_number
     why = t("verdicts.planned.why_kappa", kappa=_kappa(kappa)) if kappa >= ILL_CONDITIONED else ""
     if math.isinf(outlook.epochs_needed):  # a schedule whose rate decays before the run arrives
@@ -380,6 +376,29 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     if helps:
         text += t("verdicts.far.helps", helps=t("verdicts.help_separator").join(helps))
     return _offered("warning", text, suggestions)
+
+
+def _planned_noise_text(problem: sgdcore.Problem, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
+                        outlook: sgdcore.Outlook) -> str:
+    """Before a run whose mean arrives in the epochs set: how far the noise at the rate it ends at keeps SGD (the
+    rate its decaying schedule reaches, or its constant rate), and the controls that go further."""
+    penalised = config.weight_decay > 0 or config.l1_penalty > 0  # the floor is about the run's own optimum
+    target = sgdcore.penalised_optimum(problem, config) if penalised else problem.optimum.params
+    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+
+    def spread(floor: sgdcore.NoiseFloor) -> str:
+        return _percent(math.sqrt(floor.mean_square_distance) / scale)
+
+    numbers = {"rate": outlook.floor_rate, "where": _where(limits.minibatch), "spread": spread(outlook.noise_floor),
+               "arrived": ARRIVED}
+    if config.schedule.kind != "constant":
+        return t("verdicts.planned.noise_schedule", **numbers) + _schedule_levers(config, problem.train.n_rows)
+    text = t("verdicts.planned.noise_constant", **numbers)
+    plain = outlook.floor_without_momentum
+    if plain is not None:
+        text += t("verdicts.planned.noise_without_momentum", momentum=config.momentum, spread=spread(plain))
+    larger_batch = ("batch_size",) if config.batch_size < problem.train.n_rows else ()
+    return text + goes_further(("schedule", *larger_batch, *(("momentum",) if plain is not None else ())))
 
 
 def _with_fixes(tone: Tone, text: str, limits: sgdcore.Limits, suggestions: tuple[sgdcore.Suggestion, ...]) -> Message:
