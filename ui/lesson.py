@@ -84,6 +84,7 @@ SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "moment
                     "lesson.momentum.best.minibatch_diverges": ("momentum_page_full_batch",),
                     "lesson.momentum.best.minibatch_runs": ("momentum_page_full_batch",)}
 BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
+TIMES_ABOVE = 10.0  # a loss this many times the closed form's is said as a ratio, not a percent above it
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
 
@@ -624,16 +625,22 @@ def _floor_lines(problem: Any, config: sgdcore.TrainConfig, floor: sgdcore.Noise
     if not config.weight_decay:
         return [("lesson.train.epochs.floor", {"above": percent}), BELOW_THE_FLOOR]
     # The floor sits above the penalised optimum, whose own loss is above the closed form's
-    key = "decay" if floor.optimum_loss > target else "floor_decay"
-    lines: list[Line] = [(f"lesson.train.epochs.{key}", {"above": percent, "decay": config.weight_decay,
-                                                         "shift": above_closed_form(problem, floor.optimum_loss)})]
-    return [*lines, BELOW_THE_FLOOR] if key == "floor_decay" else lines
+    fields = {"above": percent, "decay": config.weight_decay, "shift": above_closed_form(problem, floor.optimum_loss)}
+    if floor.optimum_loss <= target:
+        return [("lesson.train.epochs.floor_decay", fields), BELOW_THE_FLOOR]
+    optimum = problem.optimum_loss
+    times = optimum > rounding_level(problem) and floor.optimum_loss >= TIMES_ABOVE * optimum
+    fields.update(largest=_largest_weight_decay_within(problem, config, target),
+                  ratio_above=floor.expected_loss / optimum if times else math.nan,
+                  ratio=floor.optimum_loss / optimum if times else math.nan)
+    return [(f"lesson.train.epochs.decay{'_times' if times else ''}", fields)]
 
 
 def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: float,
                             within: float = WITHIN) -> Line | None:
     """Where the penalties move the optimum SGD heads for so far that its own loss is above ``target`` (``within``
-    of the closed-form loss), the line that says so (no rate, batch size or schedule helps there); None otherwise.
+    of the closed-form loss), the line that says so (no rate, batch size or schedule helps there), with, for weight
+    decay alone, the largest that does; None otherwise.
     The noise floor, which says it when it is computed, is not for an L1 penalty nor for batches from blocks of
     neighbouring rows."""
     if not (config.weight_decay or config.l1_penalty):
@@ -642,8 +649,29 @@ def _penalty_keeps_it_above(problem: Any, config: sgdcore.TrainConfig, target: f
     if loss <= target:
         return None
     which = "both" if config.weight_decay and config.l1_penalty else "decay" if config.weight_decay else "l1"
-    return (f"lesson.train.epochs.penalty.{which}", {"decay": config.weight_decay, "l1": config.l1_penalty,
-                                                     "shift": above_closed_form(problem, loss), "within": within})
+    optimum = problem.optimum_loss
+    # Many times the closed-form loss, a percent is a long string of digits: the ratio says it
+    times = optimum > rounding_level(problem) and loss >= TIMES_ABOVE * optimum
+    fields = {"decay": config.weight_decay, "l1": config.l1_penalty, "within": within,
+              "shift": above_closed_form(problem, loss), "ratio": loss / optimum if times else math.nan,
+              "largest": _largest_weight_decay_within(problem, config, target) if which == "decay" else math.nan}
+    return f"lesson.train.epochs.penalty.{which}{'_times' if times else ''}", fields
+
+
+def _largest_weight_decay_within(problem: Any, config: sgdcore.TrainConfig, target: float) -> float:
+    """The largest weight decay, rounded down to two significant figures (a value the sidebar's Weight decay takes),
+    whose penalised optimum's own training loss is at most ``target``; ``config``'s weight decay is above it. That
+    loss grows with the weight decay, which pulls the weights further from the data's fit: a bisection finds it."""
+    def loss(decay: float) -> float:
+        return float(problem.quadratic.loss(sgdcore.penalised_optimum(problem, replace(config, weight_decay=decay))))
+
+    low, high = 0.0, config.weight_decay
+    for _ in range(100):  # from the sidebar's largest, 1000, down to 1e-27: past any a loss can tell from rounding
+        if high - low <= 1e-6 * high:
+            break
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if loss(middle) <= target else (low, middle)
+    return sgdcore.round_down(low, 2)
 
 
 # Learning rate
