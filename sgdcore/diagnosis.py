@@ -366,13 +366,21 @@ def _kept_away_at_constant_rate(problem: Problem, config: TrainConfig, per_step:
     """The outlook of a run at a constant rate whose mean arrives in the epochs set while the noise ``floor`` keeps
     it further: what goes further, as the noise-floor verdict after it says (a decaying schedule, a larger batch,
     and less momentum where plain SGD's floor at this rate is lower)."""
+    fixes, plain = _floor_fixes(problem, config, floor, target)
+    return Outlook(config.epochs, per_step, needed, needed_from, fixes, floor, config.learning_rate, plain)
+
+
+def _floor_fixes(problem: Problem, config: TrainConfig, floor: NoiseFloor,
+                 target: np.ndarray) -> tuple[tuple[Suggestion, ...], NoiseFloor | None]:
+    """What takes a run at a constant rate below its noise ``floor`` (a decaying schedule, a larger batch, and less
+    momentum where plain SGD's floor at this rate is lower), and that floor of plain SGD (None where it is not)."""
     fixes = [Suggestion("schedule", "inverse_scaling")]
     if config.batch_size < problem.train.n_rows:
         fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
     plain = _floor_without_momentum(problem, config, floor, _floor_settings(config, target))
     if plain is not None:
         fixes.append(Suggestion("momentum", 0.0))
-    return Outlook(config.epochs, per_step, needed, needed_from, tuple(fixes), floor, config.learning_rate, plain)
+    return tuple(fixes), plain
 
 
 def _plain(config: TrainConfig) -> bool:
@@ -536,13 +544,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
                              floor_rate=now, rate_halves_after=halves_after, half_rate_floor=half_floor,
                              floor_without_momentum=plain)
     if floor is not None and _at_noise_floor(eigenvalues, start, distance, progress.step, config, floor):
-        fixes = [Suggestion("schedule", "inverse_scaling")]
-        if config.batch_size < problem.train.n_rows:
-            fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
-        plain = _floor_without_momentum(problem, config, floor, _floor_settings(config, target))
-        if plain is not None:
-            fixes.append(Suggestion("momentum", 0.0))
-        return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=tuple(fixes),
+        fixes, plain = _floor_fixes(problem, config, floor, target)
+        return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=fixes,
                          floor_without_momentum=plain)
     if needed_from == "fresh_run":  # the epochs of a fresh run, not more of this one
         fixes = (*_speedups(problem, config, limits, eigenvalues, start, progress.step, progress.epoch, None),
