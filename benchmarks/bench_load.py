@@ -270,6 +270,8 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                 page.locator('[data-testid="stPageLink-NavLink"]').get_by_text("Train", exact=True).click()
                 page.get_by_role("heading", name=re.compile("^Train")).first.wait_for()
                 wait_until_drawn(page, timeout_ms=timeout_ms)
+                # Under load the page may be drawn in more than one pass: wait for one of the two outcomes to show
+                train.or_(page.get_by_text(BUDGET_MESSAGE)).first.wait_for(timeout=timeout_ms)
                 if train.count():
                     train.click()
                     page.get_by_text(RESULT).first.wait_for()
