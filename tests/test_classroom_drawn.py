@@ -5,7 +5,9 @@ advice names only values the UI can set; on a classroom link, only the settings 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,9 +16,10 @@ from tests.test_app_pages import app, no_exceptions, open_page
 from tests.test_app_truth import problem_of
 from tests.test_classroom import notice
 from tests.test_lesson_panel import number_after, reveal
+from ui.charts import TINY
 from ui.classroom import BUILDER_CONTROLS
 from ui.i18n import text_in
-from ui.settings import CONTROLS
+from ui.settings import CONTROLS, batch_size_runs
 
 WIDGETS = ("number_input", "text_input", "slider", "select_slider", "selectbox", "toggle", "radio", "multiselect")
 
@@ -251,3 +254,42 @@ def test_the_batch_size_lessons_see_says_it_is_plain_sgds_where_the_sidebar_trai
     assert note in see_text(open_page(app(lang=lang, momentum="0.9", learning_rate="0.3"), "batch_size"))
     limit = sgdcore.minibatch_stability_limit(problem_of(app()).train, 1, momentum=0.9).learning_rate
     assert limit < 0.3  # what the note is for: batch size 1 diverges there
+
+
+def epoch_losses(problem: sgdcore.Problem, config: sgdcore.TrainConfig, epochs: int) -> np.ndarray:
+    """A run's full training loss at the end of each epoch, as the Batch size page's chart draws it (clipped where a
+    log scale cannot go)."""
+    *_, last = sgdcore.train(problem.train, replace(config, epochs=epochs), report_every=1e9)
+    return np.maximum(last.epoch_train_loss, TINY)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_batch_size_lessons_see_has_no_noise_floor_on_noise_free_data(lang: str) -> None:
+    """With the data's noise at 0 the lesson said the small batches' loss "stays noisy and hovers above the line,
+    higher at the higher learning rate", where the closed form fits every row and their loss falls onto the line and
+    stays there. What it says instead is checked on the page's own runs, at the default rate and the Try's."""
+    at = open_page(app(lang=lang, noise="0"), "batch_size")
+    no_exceptions(at)
+    said = see_text(at)
+    assert ("hovers above" if lang == "en" else "徘徊在虚线之上") not in said, said
+    more = text_in(lang, "lesson.batch_size.see_more_epochs")
+    assert said == text_in(lang, "lesson.batch_size.see_noise_free", more_epochs=more), said
+    assert see_text(open_page(app(lang=lang), "batch_size")) == text_in(lang, "lesson.batch_size.see",
+                                                                        more_epochs=more)
+    if lang == "zh-CN":
+        return
+    problem = problem_of(at)
+    line = max(problem.optimum_loss, TINY)  # the dashed line, as the chart draws it
+    for rate, on_the_line, falling, tens in ((0.03, (1,), 10, False), (0.3, (1, 10), 100, True)):
+        runs = {config.batch_size: config for config in batch_size_runs({"noise": 0.0, "learning_rate": rate},
+                                                                        problem.train.n_rows)}
+        assert list(runs) == [1, 10, 100, problem.train.n_rows]
+        for size in on_the_line:  # "on the line after one epoch", and it stays there
+            assert np.all(epoch_losses(problem, runs[size], 5)[1:] <= line), (rate, size)
+        factors = epoch_losses(problem, runs[falling], 5)[:-1] / epoch_losses(problem, runs[falling], 5)[1:]
+        low, high = (50, 200) if rate == 0.03 else (200, 900)  # "about a hundredfold", "a few hundredfold"
+        assert np.all((low < factors) & (factors < high)), (rate, factors)
+        full = epoch_losses(problem, runs[problem.train.n_rows], 1000)
+        assert full[5] > 1e-3 * full[0]  # far above the line after the page's 5 epochs
+        reached = int(np.flatnonzero(full <= line)[0])  # "at 0.3 in tens of epochs, at 0.03 in hundreds"
+        assert (10 <= reached < 100) if tens else (100 <= reached < 1000), (rate, reached)

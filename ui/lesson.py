@@ -176,6 +176,9 @@ SEE_SETS: dict[str, tuple[str, str]] = {
 
 # The pages whose "You should see:" describes runs of plain SGD, which the page trains with the sidebar's optimiser
 SEES_PLAIN_SGD = ("batch_size",)
+# The pages whose "You should see:" describes minibatch noise, which data the closed form fits exactly has none of: its
+# ``see_noise_free`` says what their runs show there instead
+SEES_NOISE = ("batch_size",)
 
 
 def see_text(page: str) -> str:
@@ -189,10 +192,17 @@ def see_text(page: str) -> str:
 
         control, field = SEE_SETS[page]
         words = f"lesson.{page}.see_{field}" + ("" if drawable(state, control, sidebar_controls(state)) else "_fixed")
-        text = t(f"lesson.{page}.see", **{field: t(words)})
+        noise_free = page in SEES_NOISE and _noise_free(state)
+        text = t(f"lesson.{page}.see{'_noise_free' if noise_free else ''}", **{field: t(words)})
     if page in SEES_PLAIN_SGD and not _plain_sgd(state):
         text = sentences(text, t("lesson.see_not_plain_sgd"))
     return text
+
+
+def _noise_free(state: MutableMapping[str, Any]) -> bool:
+    """Whether the data in use has no noise to speak of: its closed-form loss is rounding."""
+    problem = current_problem(state).problem
+    return problem is not None and at_rounding(problem, BATCH_RACE_WITHIN)
 
 
 def _plain_sgd(state: Mapping[str, Any]) -> bool:
