@@ -15,6 +15,7 @@ import sgdcore
 from tests.test_app_pages import app, no_exceptions, open_page
 from tests.test_app_truth import problem_of
 from tests.test_lesson_panel import bold_numbers, number_after, panel, reveal
+from ui.i18n import text_in
 
 
 def page_rates(at) -> list[float]:
@@ -95,8 +96,8 @@ def test_with_nesterov_the_limits_and_factors_say_they_are_nesterovs() -> None:
     limits = reveal(at, "learning_rate", "limits")
     assert "the sidebar's Nesterov momentum (0.5)" in limits, limits
     fastest = reveal(at, "learning_rate", "fastest")
-    said = number_after(fastest, "with the sidebar's Nesterov momentum 0.5, as this page's runs have it, the error at "
-                                 "that rate is multiplied by")
+    said = number_after(fastest, "The sidebar's learning rate 0.3, with its Nesterov momentum 0.5, multiplies the "
+                                 "error by")
     assert said == pytest.approx(nesterov_radius(0.3, eigenvalues, 0.5), abs=1e-4), fastest
 
 
@@ -270,3 +271,34 @@ def test_the_limits_answer_names_only_the_settings_it_includes(query: dict, engl
     none to include."""
     said = reveal(open_page(app(**query), "learning_rate"), "learning_rate", "limits")
     assert english in said and "(0)" not in said, said
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("query", [{"momentum": "0.9"}, {"momentum": "0.5", "nesterov": "1"}])
+def test_with_momentum_the_fastest_rate_answer_says_the_sidebars_rate_only_with_that_momentum(
+        lang: str, query: dict) -> None:
+    """With momentum 0.9 the answer gave heavy ball's fastest rates, then "The sidebar's learning rate 0.03 shrinks it
+    by 0.9721 a step: 244 steps for 1000×", plain descent's, which the page's runs do not train; then "That is plain
+    gradient descent: with the sidebar's momentum 0.9 … 0.9487". One line now says what the page's runs do at the
+    sidebar's rate: the recurrence's factor, and steps the page's full-batch run from its start is within."""
+    at = open_page(app(lang=lang, **query), "learning_rate")
+    text = reveal(at, "learning_rate", "fastest")
+    mu, nesterov = float(query["momentum"]), "nesterov" in query
+    problem = problem_of(at)
+    eigenvalues = np.linalg.eigvalsh(problem.quadratic.hessian)
+    plain = float(np.max(np.abs(1 - 0.03 * eigenvalues)))
+    assert text_in(lang, "lesson.learning_rate.fastest.sidebar", rate=0.03, contraction=plain,
+                   steps=int(np.ceil(np.log(1000) / -np.log(plain)))) not in text, text
+    factor = momentum_radius(0.03, eigenvalues, mu, nesterov)
+    steps = int(np.ceil(np.log(1000) / -np.log(factor)))
+    key = "sidebar_nesterov" if nesterov else "sidebar_momentum"
+    line = text_in(lang, f"lesson.learning_rate.fastest.{key}", rate=0.03, momentum=mu, contraction=factor,
+                   steps=steps)
+    assert text.split("\n\n")[2:] == [line], text  # after the fastest rate and what to type, only this
+    # The page's full-batch run at the sidebar's rate: its distance to the optimum 1000× its start's by then
+    n_train = problem.train.n_rows
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=n_train, epochs=steps, momentum=mu,
+                                 nesterov=nesterov)
+    *_, run = sgdcore.train(problem.train, config, report_every=1e9)
+    distances = np.linalg.norm(np.asarray(run.trajectory) - problem.optimum.params, axis=1)
+    assert len(distances) == steps + 1 and distances[-1] <= distances[0] / 1000, distances[-3:] / distances[0]

@@ -217,9 +217,9 @@ def test_with_the_sidebars_weight_decay_the_fastest_rate_is_that_of_the_loss_the
 
 
 def test_with_the_sidebars_momentum_the_lesson_gives_the_factor_of_the_page_s_runs() -> None:
-    """The page's runs carry the sidebar's momentum: besides plain descent's factor at the sidebar's rate, the answer
-    gives theirs, the heavy-ball recurrence's, as a full-batch run with it measures it over steps 1,000 to 3,000
-    (0.9487, √0.9, where plain descent's is 0.9721)."""
+    """The page's runs carry the sidebar's momentum: the answer gives their factor at the sidebar's rate, the
+    heavy-ball recurrence's, as a full-batch run with it measures it over steps 1,000 to 3,000 (0.9487, √0.9, where
+    plain descent's is 0.9721)."""
     at = open_page(app(momentum="0.9", learning_rate="0.03"), "learning_rate")
     text = reveal(at, "learning_rate", "fastest")
     problem = default_problem()
@@ -231,8 +231,8 @@ def test_with_the_sidebars_momentum_the_lesson_gives_the_factor_of_the_page_s_ru
         error = error - 0.03 * velocity
         distances.append(np.linalg.norm(error))
     measured = (distances[-1] / distances[-2001]) ** (1 / 2000)  # long: the error swings as it shrinks
-    said = re.search(r"momentum 0\.9, as this page's runs have it, the error at that rate is multiplied by "
-                     r"([\d.]+) a step", text)
+    said = re.search(r"The sidebar's learning rate 0\.03, with its momentum 0\.9, multiplies the error by ([\d.]+) a "
+                     r"step", text)
     assert said and float(said[1]) == pytest.approx(measured, abs=2e-4), (measured, text)
     assert "momentum" not in reveal(open_page(app(learning_rate="0.03"), "learning_rate"), "learning_rate", "fastest")
 

@@ -731,7 +731,9 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     top, bottom = curvature.lambda_max, curvature.lambda_min
     best = 2.0 / (top + bottom)
     rate = value(state, "learning_rate")
-    contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate)
+    # The page's runs carry the sidebar's momentum: the sidebar's rate's factor is that of their recurrence
+    contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate, config.momentum, config.dampening,
+                                             config.nesterov)
     lines: list[Line]
     if config.momentum:  # the page's runs carry the sidebar's momentum: their fastest rate is the recurrence's
         lines = _fastest_with_momentum(state, problem, data_key, config, curvature)
@@ -742,15 +744,9 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
             "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)}),
             _entered_on_the_page(state, problem, data_key, best)]
     steps = _steps_to_shrink(contraction)
-    if steps is None:
-        lines.append(("lesson.learning_rate.fastest.sidebar_diverges", {"rate": rate, "contraction": contraction}))
-    else:
-        lines.append(("lesson.learning_rate.fastest.sidebar", {"rate": rate, "contraction": contraction,
-                                                               "steps": steps}))
-    if config.momentum:  # the page's runs carry the sidebar's momentum: their factor is the recurrence's
-        lines.append((f"lesson.learning_rate.fastest.sidebar_{'nesterov' if config.nesterov else 'momentum'}", {
-            "momentum": config.momentum, "contraction": sgdcore.contraction_factor(
-                curvature.eigenvalues, rate, config.momentum, config.dampening, config.nesterov)}))
+    with_momentum = ("_nesterov" if config.nesterov else "_momentum") if config.momentum else ""
+    lines.append((f"lesson.learning_rate.fastest.sidebar{with_momentum}{'_diverges' if steps is None else ''}",
+                  {"rate": rate, "contraction": contraction, "steps": steps or 0, "momentum": config.momentum}))
     if not config.schedule.constant_rate:  # the page's runs follow the sidebar's schedule too
         if config.momentum:
             lines.append(("lesson.learning_rate.fastest.schedule_momentum", {}))
