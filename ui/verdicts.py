@@ -382,12 +382,10 @@ def _planned_noise_text(problem: sgdcore.Problem, config: sgdcore.TrainConfig, l
                         outlook: sgdcore.Outlook) -> str:
     """Before a run whose mean arrives in the epochs set: how far the noise at the rate it ends at keeps SGD (the
     rate its decaying schedule reaches, or its constant rate), and the controls that go further."""
-    penalised = config.weight_decay > 0 or config.l1_penalty > 0  # the floor is about the run's own optimum
-    target = sgdcore.penalised_optimum(problem, config) if penalised else problem.optimum.params
-    scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+    target = _run_target(problem, config)  # the floor is about the run's own optimum
 
     def spread(floor: sgdcore.NoiseFloor) -> str:
-        return _percent(math.sqrt(floor.mean_square_distance) / scale)
+        return _spread(floor, target)
 
     numbers = {"rate": outlook.floor_rate, "where": _where(limits.minibatch), "spread": spread(outlook.noise_floor),
                "arrived": ARRIVED}
@@ -539,7 +537,7 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
         # With L1 the noise is the penalty's (sgdcore.diagnosis._floor_settings), and the loss chart draws no floor.
         kind = "_l1" if config.l1_penalty > 0 else penalised
         excess = diagnosis.floor.excess_objective
-        spread = _spread(diagnosis.floor, diagnosis, problem, config)
+        spread = _spread(diagnosis.floor, _run_target(problem, config))
         text = t(f"verdicts.noise_floor{kind}", lead=lead, gap=diagnosis.loss_gap, excess=excess,
                  distance=distance, target=_target(diagnosis), spread=spread, **numbers)
         if (plain := diagnosis.floor_without_momentum) is not None:
@@ -570,12 +568,16 @@ def run_verdict(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, proble
     return _offered("warning", _far_text(diagnosis, progress, config) + units, diagnosis.suggestions)
 
 
-def _spread(floor: sgdcore.NoiseFloor, diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem,
-            config: sgdcore.TrainConfig) -> str:
-    """How far the noise ``floor`` keeps SGD from the run's target on average (root mean square), relative to it, as
-    the run's distance is given."""
-    target = (sgdcore.penalised_optimum(problem, config) if diagnosis.target == "penalised_optimum"
-              else problem.optimum.params)
+def _run_target(problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> np.ndarray:
+    """The optimum of the objective a run of ``config`` minimises, which sgdcore measures its distances from: the
+    penalised optimum with weight decay or an L1 penalty, else the closed form (``sgdcore.Diagnosis.target``)."""
+    penalised = config.weight_decay > 0 or config.l1_penalty > 0
+    return sgdcore.penalised_optimum(problem, config) if penalised else problem.optimum.params
+
+
+def _spread(floor: sgdcore.NoiseFloor, target: np.ndarray) -> str:
+    """How far the noise ``floor`` keeps SGD from ``target`` on average (root mean square), relative to it, as a
+    run's distance is given: before the run (the warning) and after it (the verdict) alike."""
     return _percent(math.sqrt(floor.mean_square_distance) / max(float(np.linalg.norm(target)), np.finfo(float).tiny))
 
 
@@ -583,8 +585,10 @@ def _schedule_floor_text(diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem,
                          lead: str, distance: str) -> str:
     """A decaying schedule's run kept from the optimum by minibatch noise at the rate its schedule has reached: that
     floor, how slowly the schedule lowers it, and the controls that go further (those a classroom link leaves)."""
+    target = _run_target(problem, config)
+
     def spread(floor: sgdcore.NoiseFloor) -> str:
-        return _spread(floor, diagnosis, problem, config)
+        return _spread(floor, target)
 
     numbers = {"target": _target(diagnosis), "distance": distance, "now": diagnosis.floor_rate,
                "where": _where(diagnosis.limits.minibatch), "spread": spread(diagnosis.floor)}
