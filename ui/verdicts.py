@@ -389,10 +389,14 @@ def _planned_noise_text(problem: sgdcore.Problem, config: sgdcore.TrainConfig, l
 
     numbers = {"rate": outlook.floor_rate, "where": _where(limits.minibatch), "spread": spread(outlook.noise_floor),
                "arrived": ARRIVED}
-    if config.schedule.kind != "constant":
-        return t("verdicts.planned.noise_schedule", **numbers) + _schedule_levers(config, problem.train.n_rows)
-    text = t("verdicts.planned.noise_constant", **numbers)
     plain = outlook.floor_without_momentum
+    if config.schedule.kind != "constant":
+        text = t("verdicts.planned.noise_schedule", **numbers)
+        if plain is not None:  # plain SGD's mean arrives under this schedule too (sgdcore.Outlook)
+            text += t("verdicts.planned.noise_schedule_without_momentum", momentum=config.momentum,
+                      spread=spread(plain), arrived=ARRIVED)
+        return text + _schedule_levers(config, problem.train.n_rows, less_momentum=plain is not None)
+    text = t("verdicts.planned.noise_constant", **numbers)
     if plain is not None:
         text += t("verdicts.planned.noise_without_momentum", momentum=config.momentum, spread=spread(plain))
     larger_batch = ("batch_size",) if config.batch_size < problem.train.n_rows else ()
