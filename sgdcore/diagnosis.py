@@ -241,7 +241,8 @@ class Diagnosis:
     half_rate_floor: NoiseFloor | None = None
     # A run with momentum at its noise floor: plain SGD's floor at the same rate (under a decaying schedule, the rate
     # reached) and batch size, where it is lower (momentum carries each step's noise on into the steps after it): the
-    # level a run without momentum would hover at.
+    # level a run without momentum would hover at; under a decaying schedule, only where plain SGD's mean too arrives in
+    # the steps the run trained (momentum also speeds the mean).
     floor_without_momentum: NoiseFloor | None = None
 
 
@@ -333,7 +334,8 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     if noisy is not None:  # its mean arrives; the noise at the rate the schedule reaches keeps the run away
         fixes = (Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)),) \
             if config.batch_size < problem.train.n_rows else ()
-        plain = _schedule_without_momentum(problem, config, eigenvalues, start, within, *noisy)
+        plain = _schedule_without_momentum(problem, config, eigenvalues, start, within, *noisy,
+                                           steps_per_epoch * config.epochs)
         if plain is not None:
             fixes = (*fixes, Suggestion("momentum", 0.0))
         return Outlook(config.epochs, per_step, needed, needed_from, fixes, noisy[1], noisy[0], plain)
@@ -357,14 +359,13 @@ def _noise_at_the_end(problem: Problem, config: TrainConfig, limits: Limits, eig
 
 
 def _schedule_without_momentum(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray, start: np.ndarray,
-                               within: float, rate: float, floor: NoiseFloor) -> NoiseFloor | None:
+                               within: float, rate: float, floor: NoiseFloor, steps: int) -> NoiseFloor | None:
     """Plain SGD's noise floor at ``rate``, the one a decaying schedule reaches at a run's last step, where the run has
     momentum, that floor is lower than its ``floor``, and plain SGD's mean from ``start`` still comes within ``within``
-    under the same schedule in the epochs set; None otherwise, and where following that mean is more work than
+    under the same schedule in the run's ``steps``; None otherwise, and where following that mean is more work than
     :data:`HORIZON_WORK`. Momentum also speeds the mean: at batch size 1 and rate 0.0003 on the default data with
     noise 3, halved every 5 epochs, runs of 3 epochs end 1.9% away with momentum 0.9 and 48% away without it."""
     steps_per_epoch = config.steps_per_epoch(problem.train.n_rows)
-    steps = steps_per_epoch * config.epochs
     if config.momentum == 0 or steps * len(eigenvalues) > HORIZON_WORK:
         return None
     plain = _floor_without_momentum(problem, replace(config, learning_rate=rate), floor)
@@ -557,7 +558,8 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
             fixes = []
             if config.batch_size < problem.train.n_rows:
                 fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
-            plain = _floor_without_momentum(problem, replace(config, learning_rate=now), floor_now)
+            plain = _schedule_without_momentum(problem, config, eigenvalues, start, ARRIVED * scale, now, floor_now,
+                                               progress.step)
             if plain is not None:
                 fixes.append(Suggestion("momentum", 0.0))
             details.update(floor=floor_now, floor_ratio=gap / floor_now.excess_objective
