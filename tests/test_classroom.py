@@ -398,3 +398,30 @@ def test_levers_already_pulled_are_not_named() -> None:
     said = reveal(app(learning_rate="0.000001", standardize="true", momentum="0.1"), "train", "epochs")
     assert SLOW + "A larger learning rate (up to " in said and "standardising" not in said
     assert said.endswith(", below the stability limit) or more momentum gets there sooner."), said
+
+
+@pytest.mark.parametrize(("page", "question", "query", "said", "unsaid"), [
+    ("batch_size", "race", {"weight_decay": "0.5"},
+     "Weight decay 0.5, which the classroom link fixes, moves the optimum SGD heads for to the penalised optimum, "
+     "whose own loss is 18,065× the closed-form loss: no learning rate, batch size or schedule brings the loss within "
+     "10%.",
+     "or less does"),
+    ("batch_size", "race", {"weight_decay": "0.5", "lang": "zh"},
+     "课堂链接固定的权重衰减 0.5 使随机梯度下降趋向带惩罚的最优解，它自身的损失就是闭式解损失的 18,065 倍："
+     "任何学习率、批量大小或学习率调度都无法让损失进入 10% 以内。", "不超过"),
+    ("batch_size", "race", {"weight_decay": "0.5", "l1_penalty": "0.1", "show": "learning_rate,batch_size,l1_penalty"},
+     "no learning rate, batch size or schedule brings the loss within 10%. The classroom link fixes Weight decay (L2) "
+     "0.5.", "Smaller penalties do"),
+    ("train", "epochs", {"weight_decay": "0.5"},
+     "(the noise floor). At the weight decay the classroom link fixes, no learning rate, batch size or schedule brings "
+     "it within 1%.", "or less does"),
+])
+def test_a_penalty_the_link_fixes_that_keeps_every_run_out_of_reach_is_said_to_not_advised_lower(
+        page: str, question: str, query: dict, said: str, unsaid: str) -> None:
+    """With weight decay 0.5 the Batch size lesson's race says no batch size gets within 10% and "Weight decay 0.00078
+    or less does", and the Train lesson "weight decay … or less does" too: also on a classroom link that fixes the
+    weight decay, whose student cannot set it. There the answer says that the weight decay the link fixes keeps every
+    run above, and names no value to set; with both penalties, which of them the link fixes."""
+    at = open_page(app(learning_rate="0.1", **{"show": "learning_rate,batch_size", **query}), page)
+    text = reveal(at, page, question)
+    assert said in text and unsaid not in text, text

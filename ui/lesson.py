@@ -75,14 +75,18 @@ STEADIER = "steadier"
 # A line that ends the one before it: what lets a run early stopping ended go on, but what a classroom link fixes
 # (:func:`goes_on`).
 GOES_ON = "goes_on"
-# Lines that advise a value of a setting, by the setting: worded otherwise where a classroom link fixes it
-ADVISES = {"lesson.train.epochs.not_enough": "epochs", "lesson.train.epochs.beyond": "epochs",
-           "lesson.train.epochs.cosine.sidebar_above": "epochs"}
-# Lines that have the student set a page's controls, by those controls: worded otherwise (``<key>_fixed``, with the
-# link's values) where a classroom link fixes any of them
+# Lines that advise a value of a sidebar setting, by those settings, or have the student set a page's controls: worded
+# otherwise (``<key>_fixed``, with the link's values as ``fixed``) where a classroom link fixes any of them
+ADVISES = {"lesson.train.epochs.not_enough": ("epochs",), "lesson.train.epochs.beyond": ("epochs",),
+           "lesson.train.epochs.cosine.sidebar_above": ("epochs",), "lesson.train.epochs.decay": ("weight_decay",),
+           "lesson.train.epochs.decay_times": ("weight_decay",),
+           **{f"lesson.train.epochs.penalty.{which}{times}": penalties for which, penalties in (
+               ("decay", ("weight_decay",)), ("l1", ("l1_penalty",)), ("both", ("weight_decay", "l1_penalty")))
+              for times in ("", "_times")}}
 SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "momentum_page_rate_multiple"),
                     "lesson.momentum.best.minibatch_diverges": ("momentum_page_full_batch",),
                     "lesson.momentum.best.minibatch_runs": ("momentum_page_full_batch",)}
+WORDED_IF_FIXED = {**ADVISES, **SETS_ON_THE_PAGE}
 BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "schedule")})
 TIMES_ABOVE = 10.0  # a loss this many times the closed form's is said as a ratio, not a percent above it
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
@@ -262,11 +266,9 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += stops_diverging(fields)
         elif key == GOES_ON:
             paragraphs[-1] += goes_on()
-        elif key in SETS_ON_THE_PAGE and not all(shown(st.session_state, setting) for setting in SETS_ON_THE_PAGE[key]):
+        elif key in WORDED_IF_FIXED and not all(shown(st.session_state, setting) for setting in WORDED_IF_FIXED[key]):
             paragraphs.append(t(f"{key}_fixed", **fields, fixed=fixed_values(
-                setting for setting in SETS_ON_THE_PAGE[key] if not shown(st.session_state, setting))))
-        elif key in ADVISES and not shown(st.session_state, ADVISES[key]):  # a classroom link fixes that setting
-            paragraphs.append(t(f"{key}_fixed", **fields))
+                setting for setting in WORDED_IF_FIXED[key] if not shown(st.session_state, setting))))
         else:
             paragraphs.append(t(key, **fields))
     return "\n\n".join(paragraphs)
