@@ -159,6 +159,26 @@ def contraction_factor(
     return float(np.max(np.abs(roots)))
 
 
+def polyak_heavy_ball(eigenvalues: np.ndarray) -> tuple[float, float]:
+    """Polyak's heavy-ball momentum and learning rate for a quadratic whose Hessian has these ``eigenvalues``
+    (positive semi-definite, ``λ_max > 0``): ``μ = ((√κ − 1)/(√κ + 1))²`` and ``η = 4/(√λ_max + √λ_min)²``,
+    with ``κ = λ_max/λ_min``.
+
+    There both roots of every direction's recurrence (:func:`contraction_factor`, undamped, not Nesterov) have
+    modulus ``√μ = (√κ − 1)/(√κ + 1)``, the least spectral radius any momentum and rate reach on the quadratic
+    (Polyak 1964). A singular Hessian (``λ_min = 0``) gives the limit, ``μ = 1`` and ``η = 4/λ_max``.
+
+    Returns
+    -------
+    (momentum, learning_rate) : tuple of float
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    top, bottom = float(lam.max()), max(float(lam.min()), 0.0)
+    root = math.sqrt(top / bottom) if bottom > 0 else math.inf
+    momentum = ((root - 1.0) / (root + 1.0)) ** 2 if math.isfinite(root) else 1.0
+    return momentum, 4.0 / (math.sqrt(top) + math.sqrt(bottom)) ** 2
+
+
 def _step_matrices(lam: np.ndarray, learning_rate: float, momentum: float, dampening: float,
                    nesterov: bool) -> tuple[np.ndarray, np.ndarray]:
     """Along each eigenvalue λ, the 2×2 matrix that takes (error, velocity) one full-batch step on, and the first

@@ -48,7 +48,7 @@ from typing import Literal
 
 import numpy as np
 
-from sgdcore.analysis import contraction_factor, mean_error_after, minimiser, no_swing_limit
+from sgdcore.analysis import contraction_factor, mean_error_after, minimiser, no_swing_limit, polyak_heavy_ball
 from sgdcore.data import Standardizer
 from sgdcore.errors import DataError
 from sgdcore.model import init_params
@@ -1081,9 +1081,8 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
     constant = config.schedule.constant_rate and config.l1_penalty == 0
     kappa = limits.condition_number
     if constant and config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
-        root = math.sqrt(kappa)
-        momentum = math.floor(((root - 1) / (root + 1)) ** 2 * 100) / 100
-        polyak = 4.0 / (math.sqrt(eigenvalues[-1]) + math.sqrt(max(eigenvalues[0], 0.0))) ** 2
+        polyak_momentum, polyak = polyak_heavy_ball(eigenvalues)
+        momentum = math.floor(polyak_momentum * 100) / 100
         limit = minibatch_stability_limit(problem.train, config.batch_size, **{**limit_settings(config),
                                                                                "momentum": momentum})
         rate = round_down(min(polyak, 0.5 * limit.learning_rate))

@@ -12,6 +12,7 @@ from sgdcore import (
     gradient,
     gradient_noise,
     loss_surface,
+    polyak_heavy_ball,
     quadratic_loss,
     stability_limit,
     synthetic,
@@ -132,6 +133,38 @@ def test_momentum_contraction_factor_is_the_spectral_radius_of_the_torch_recurre
         radii.append(np.max(np.abs(np.linalg.eigvals(matrix))))
     assert contraction_factor(eigenvalues, learning_rate, momentum, dampening, nesterov) == pytest.approx(
         max(radii), rel=1e-6)
+
+
+@pytest.mark.parametrize(("lambda_min", "lambda_max"), [(1.0, 1.0), (0.5, 8.0), (0.02, 20.0)])
+def test_polyak_s_heavy_ball_is_the_formula_and_no_momentum_and_rate_on_a_grid_beats_it(lambda_min: float,
+                                                                                      lambda_max: float) -> None:
+    momentum, learning_rate = polyak_heavy_ball(np.array([lambda_min, 0.5 * (lambda_min + lambda_max), lambda_max]))
+    root = np.sqrt(lambda_max / lambda_min)
+    assert momentum == pytest.approx(((root - 1) / (root + 1)) ** 2, rel=1e-12, abs=1e-15)
+    assert learning_rate == pytest.approx(4 / (np.sqrt(lambda_max) + np.sqrt(lambda_min)) ** 2, rel=1e-12)
+
+    def radius(mu: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """The spectral radius of the heavy ball on ½(λ_min·x² + λ_max·y²): x_{k+1} = x_k − ηλx_k + μ(x_k − x_{k−1})
+        along each axis, a 2×2 matrix on (x_k, x_{k−1}); written here, not sgdcore's."""
+        largest = np.zeros(np.broadcast(mu, rate).shape)
+        for lam in (lambda_min, lambda_max):
+            steps = np.zeros((*largest.shape, 2, 2))
+            steps[..., 0, 0], steps[..., 0, 1], steps[..., 1, 0] = 1 + mu - rate * lam, -mu, 1.0
+            largest = np.maximum(largest, np.max(np.abs(np.linalg.eigvals(steps)), axis=-1))
+        return largest
+
+    polyak = float(radius(np.array(momentum), np.array(learning_rate)))
+    assert polyak == pytest.approx((root - 1) / (root + 1), abs=1e-7)  # √μ: the roots meet on a circle
+    mus, rates = np.meshgrid(np.linspace(0, 0.999, 400), np.linspace(0.001, 4.5, 400) / lambda_max, indexing="ij")
+    grid = radius(mus, rates)
+    assert grid.min() >= polyak - 1e-7  # nothing beats it (to the eigenvalues' rounding at a double root) …
+    # … and the grid's best is within its resolution of it (a step of the rate's grid, 4.5/400 of 1/λ_max, moves
+    # 1 − ηλ by up to 0.0113)
+    assert grid.min() <= polyak + 0.0113
+
+
+def test_polyak_s_heavy_ball_on_a_singular_hessian_is_the_limit() -> None:
+    assert polyak_heavy_ball(np.array([0.0, 2.0])) == pytest.approx((1.0, 2.0), rel=1e-15)
 
 
 def test_gradient_noise_prediction_matches_measurement_and_falls_with_batch_size() -> None:

@@ -1062,12 +1062,6 @@ def momentum_steps(state: MutableMapping[str, Any], valley: sgdcore.Problem, dat
     return tuple(lines)
 
 
-def polyak_momentum(curvature: sgdcore.Curvature) -> float:
-    """Polyak's heavy-ball μ for a quadratic of this curvature: ((√κ−1)/(√κ+1))²."""
-    root = math.sqrt(curvature.lambda_max / curvature.lambda_min)
-    return ((root - 1.0) / (root + 1.0)) ** 2
-
-
 def _steps_ratio(curvature: sgdcore.Curvature, plain: int, heavy_ball: int,
                  runs: dict[str, sgdcore.TrainConfig]) -> Line:
     """Momentum's steps against plain descent's, worded by which needs more: a ratio below 1 read as "fewer" would
@@ -1076,7 +1070,7 @@ def _steps_ratio(curvature: sgdcore.Curvature, plain: int, heavy_ball: int,
         return ("lesson.momentum.steps.ratio", {"ratio": plain / heavy_ball})
     if heavy_ball == plain:
         return ("lesson.momentum.steps.ratio_same", {})
-    mu, polyak = list(runs.values())[1].momentum, polyak_momentum(curvature)
+    mu, (polyak, _) = list(runs.values())[1].momentum, sgdcore.polyak_heavy_ball(curvature.eigenvalues)
     if mu <= polyak:  # not more momentum than the valley needs: the rate or the start is why, which the counts show
         return ("lesson.momentum.steps.ratio_more_start", {"ratio": heavy_ball / plain})
     # Each direction's two roots multiply to μ, so no rate takes the error down faster than √μ a step
@@ -1125,12 +1119,6 @@ def _momentum_steps_minibatch(valley: sgdcore.Problem, runs: dict[str, sgdcore.T
     return tuple(lines)
 
 
-def polyak_multiple(curvature: sgdcore.Curvature) -> float:
-    """Polyak's heavy-ball learning rate ``4/(√λ_max+√λ_min)²``, as a multiple of 1/λ_max."""
-    top, bottom = curvature.lambda_max, curvature.lambda_min
-    return 4.0 * top / (math.sqrt(top) + math.sqrt(bottom)) ** 2
-
-
 def settable(key: str) -> np.ndarray:
     """The values the Momentum page's control ``key`` takes on its steps: the multiples of its step, in bounds (what
     its − and + buttons reach from its default, a multiple too: the answer names values the steps say, 3.2 not 3.21)."""
@@ -1171,10 +1159,11 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
     config = next(iter(momentum_runs(state, valley).values()))  # the page's seed, starting point and batch size
     full = replace(config, batch_size=valley.train.n_rows)
     fastest = replace(full, learning_rate=multiple / top, momentum=mu)
+    polyak_mu, polyak_rate = sgdcore.polyak_heavy_ball(curvature.eigenvalues)
     lines: list[Line] = [
         ("lesson.momentum.best.answer", {
-            "kappa": kappa_text(curvature.condition_number, 4), "polyak_mu": polyak_momentum(curvature),
-            "polyak_multiple": polyak_multiple(curvature), "mu_step": MOMENTUM_PAGE_STEPS["momentum_compared"],
+            "kappa": kappa_text(curvature.condition_number, 4), "polyak_mu": polyak_mu,
+            "polyak_multiple": polyak_rate * top, "mu_step": MOMENTUM_PAGE_STEPS["momentum_compared"],
             "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"], "mu": mu, "multiple": multiple,
             "contraction": contraction, "seed": config.seed,
             "steps": full_batch_steps_to_stay(valley, fastest, "distance") or 0}),
