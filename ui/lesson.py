@@ -84,6 +84,7 @@ ADVISES = {"lesson.train.epochs.not_enough": ("epochs",), "lesson.train.epochs.b
                ("decay", ("weight_decay",)), ("l1", ("l1_penalty",)), ("both", ("weight_decay", "l1_penalty")))
               for times in ("", "_times")}}
 SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "momentum_page_rate_multiple"),
+                    "lesson.momentum.best.answer_no_momentum": ("momentum_compared", "momentum_page_rate_multiple"),
                     "lesson.momentum.best.minibatch_diverges": ("momentum_page_full_batch",),
                     "lesson.momentum.best.minibatch_runs": ("momentum_page_full_batch",)}
 WORDED_IF_FIXED = {**ADVISES, **SETS_ON_THE_PAGE}
@@ -1128,21 +1129,32 @@ def settable(key: str) -> np.ndarray:
     return values[(values >= setting.low) & (values <= setting.high)]
 
 
-def fastest_settings(curvature: sgdcore.Curvature) -> tuple[float, float]:
+def fastest_settings(valley: sgdcore.Problem, full: sgdcore.TrainConfig) -> tuple[float, float]:
     """The Momentum μ and rate multiple on the page's controls' steps (μ = 0 included) whose full-batch heavy ball
     shrinks the error fastest in the long run. Polyak's values are rarely on those steps, and rounding them can
-    leave the damped regime (the optimum is at its edge), so every pair is tried: all at once, in a few milliseconds.
+    leave the damped regime (the optimum is at its edge), so every pair is tried: all at once, in a few milliseconds;
+    then the runs of those that tie, exactly.
 
     Along eigenvalue λ the error's two roots solve z² − (1 + μ − ηλ)z + μ = 0 (:func:`sgdcore.contraction_factor`).
-    Of pairs equally fast, to rounding, the one with the least momentum, then the lowest rate.
+    Where both are complex their modulus is √μ whatever the rate, so several rates can tie: of pairs equally fast, to
+    rounding, the one whose run of ``full`` (the page's full-batch run, from its start) stays within 1/1000 of its
+    start's distance soonest, as the page counts it (at κ = 1000, μ 0.89 with rate 3.5 from step 131, 3.3 from 140);
+    then the least momentum, then the lowest rate.
     """
     mus, multiples = settable("momentum_compared"), settable("momentum_page_rate_multiple")
+    curvature = valley.curvature
     mu, multiple, scaled = np.meshgrid(mus, multiples, curvature.eigenvalues / curvature.lambda_max, indexing="ij")
     trace = 1.0 + mu - multiple * scaled
     root = np.sqrt(trace * trace - 4.0 * mu + 0j)
     radius = np.maximum(np.abs(trace + root), np.abs(trace - root)).max(axis=2) / 2.0
-    best = np.flatnonzero(radius.ravel() <= radius.min() * (1.0 + 1e-12))[0]  # row-major: least μ first
-    i, j = np.unravel_index(best, radius.shape)
+    tied = np.argwhere(radius <= radius.min() * (1.0 + 1e-12))  # row-major: least μ first, then the lowest rate
+
+    def steps(pair: np.ndarray) -> float:
+        config = replace(full, learning_rate=multiples[pair[1]] / curvature.lambda_max, momentum=mus[pair[0]])
+        stay = full_batch_steps_to_stay(valley, config, "distance")
+        return math.inf if stay is None else stay
+
+    i, j = min(tied, key=steps)  # the first of the soonest
     return float(mus[i]), float(multiples[j])
 
 
@@ -1152,16 +1164,16 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
     With the page's minibatches, also what those full-batch settings do at its batch size: trained here."""
     curvature = valley.curvature
     top = curvature.lambda_max
-    mu, multiple = fastest_settings(curvature)
+    config = next(iter(momentum_runs(state, valley).values()))  # the page's seed, starting point and batch size
+    full = replace(config, batch_size=valley.train.n_rows)
+    mu, multiple = fastest_settings(valley, full)
     contraction = sgdcore.contraction_factor(curvature.eigenvalues, multiple / top, mu)
     best = 2.0 / (top + curvature.lambda_min)
     plain = sgdcore.contraction_factor(curvature.eigenvalues, best)
-    config = next(iter(momentum_runs(state, valley).values()))  # the page's seed, starting point and batch size
-    full = replace(config, batch_size=valley.train.n_rows)
     fastest = replace(full, learning_rate=multiple / top, momentum=mu)
     polyak_mu, polyak_rate = sgdcore.polyak_heavy_ball(curvature.eigenvalues)
     lines: list[Line] = [
-        ("lesson.momentum.best.answer", {
+        ("lesson.momentum.best.answer" if mu else "lesson.momentum.best.answer_no_momentum", {
             "kappa": kappa_text(curvature.condition_number, 4), "polyak_mu": polyak_mu,
             "polyak_multiple": polyak_rate * top, "mu_step": MOMENTUM_PAGE_STEPS["momentum_compared"],
             "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"], "mu": mu, "multiple": multiple,
