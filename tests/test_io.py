@@ -1204,9 +1204,9 @@ def test_the_cells_pandas_reads_as_missing_are_named_with_their_lines_as_the_cel
     assert table.frame["x2"].isna().sum() == 7
 
 
-# A title above the header, or two blank lines: in a file whose lines end in "\r" alone, read_table skips a title
-# and the header with it (pandas' skiprows counts those lines otherwise), a bug of its own
-@pytest.mark.parametrize(("line_end", "above"), [("\n", "Sales 2024"), ("\r\n", "Sales 2024"), ("\r", "")])
+# A title above the header, or two blank lines
+@pytest.mark.parametrize(("line_end", "above"), [("\n", "Sales 2024"), ("\r\n", "Sales 2024"), ("\r", "Sales 2024"),
+                                                ("\r", "")])
 def test_missing_cells_are_found_on_the_same_lines_with_or_without_a_quote_in_the_file(line_end: str,
                                                                                         above: str) -> None:
     """A file without a quote is read a line at a time, one with a quote by the csv module: the same lines, title
@@ -1299,6 +1299,22 @@ def test_a_first_line_is_the_header_unless_titles_are_unambiguous(raw: bytes) ->
         assert error.problem == "ragged_row"
     else:
         assert all(said.kind != "title_lines" for said in table.notices)
+
+
+@pytest.mark.parametrize("above", [["Sales 2024", ""], ["", "Sales 2024", "", ""], ["Sales 2024", "Excel", " "],
+                                   ["sep=;"]])
+def test_a_file_whose_lines_end_in_a_carriage_return_alone_is_read_as_with_line_feeds(above: list[str]) -> None:
+    """The old Mac's line end: the header below a title (or Excel's sep= line) and blank lines is the header, the
+    numbers and what is said of them as with "\n" (decimal commas, whole numbers with points, a cell not a number,
+    whose line is named)."""
+    lines = [*above, "x;z;y", "1,5;28.779;3", "2,5;329;4", "#N/A;1.200;5", "3,5;17;6"]
+    tables = {end: read_table((end.join(lines) + end).encode()) for end in ("\n", "\r")}
+    assert list(tables["\r"].frame.columns) == ["x", "z", "y"] and tables["\r"].frame["z"].tolist() == [
+        28779, 329, 1200, 17]
+    assert tables["\r"].frame.equals(tables["\n"].frame)
+    said = {end: [(notice.kind, notice.fields) for notice in table.notices] for end, table in tables.items()}
+    assert said["\r"] == said["\n"]
+    assert {kind for kind, _ in said["\r"]} >= {"thousands_points", "missing_cells"}
 
 
 def test_a_title_with_a_delimiter_is_not_skipped_but_the_message_names_the_header_below_it() -> None:

@@ -307,7 +307,7 @@ def _read_thousands_points(frame: pd.DataFrame, content: bytes | Path, encoding:
     source = io.BytesIO(content) if isinstance(content, bytes) else content
     # Their text, read again: pandas kept only the numbers (28.779, and 1.2 for "1.200")
     written = pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None,
-                          usecols=floats, dtype=str, skiprows=skip)
+                          usecols=floats, dtype=str, header=_header_row(content, encoding, skip))
     notices = []
     for position, raw in zip(floats, written.columns, strict=True):
         read = whole_numbers_with_points(written[raw])
@@ -586,7 +586,7 @@ def _parse(content: bytes | Path, encoding: str, delimiter: str, skip: int = 0) 
             # behind the back of the encoding and delimiter detection.
             source = io.BytesIO(content) if isinstance(content, bytes) else content
             return pd.read_csv(source, sep=delimiter, encoding=encoding, engine="c", index_col=False, compression=None,
-                               skiprows=skip)
+                               header=_header_row(content, encoding, skip))
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raw = content if isinstance(content, bytes) else content.read_bytes()
             raise _parse_error(raw, encoding, delimiter, str(error), skip) from None
@@ -595,6 +595,19 @@ def _parse(content: bytes | Path, encoding: str, delimiter: str, skip: int = 0) 
                 "Cannot find the header row: the file's first line should name its columns, e.g. x1,x2,y, "
                 "with rows of numbers below it.", "no_header"
             ) from None
+
+
+def _header_row(content: bytes | Path, encoding: str, skip: int) -> int:
+    """The header's row as pandas counts rows: the ``skip`` lines above it but the blank ones (empty, or spaces and
+    tabs), which it skips.
+
+    Not ``skiprows=skip``: pandas counts a blank line among the lines it skips, but not one after a carriage return
+    alone (an old Mac file's line end), so a title and a blank line above the header took the header with them.
+    """
+    if not skip:
+        return 0
+    lines = _LINE_END.split(_head(content).decode(encoding, errors="replace").removeprefix("\ufeff"), maxsplit=skip)
+    return sum(1 for line in lines[:skip] if line.strip(" \t"))
 
 
 def _parse_error(raw: bytes, encoding: str, delimiter: str, reason: str, skip: int = 0) -> DataError:
