@@ -33,6 +33,7 @@ ALLOWED_WORDS = {
     "altair", "streamlit", "python", "pytorch", "torch", "optim", "tensorflow", "playground", "pandas", "pyarrow",
     "csv", "utf", "gbk", "parquet", "excel", "latin", "json", "url", "cpu", "cpus", "blas", "openblas", "d2l", "jit",
     "github", "cloud", "community", "api", "png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "windows",
+    "unicode",  # Excel's "Unicode Text", which Chinese Excel calls "Unicode 文本"
     # methods and people
     "nesterov", "adam", "lasso", "ridge", "hessian", "polyak", "kaiming",
     # units, symbols and math

@@ -298,7 +298,8 @@ def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short()
 # Fields like the ones sgdcore passes with each problem (names of two letters or less: tests.shown_texts.english
 # reads them as no English word)
 SAMPLE_FIELDS = {
-    "empty_file": {}, "not_text": {"kind": "xlsx"}, "bom_not_utf8": {}, "no_header": {},
+    "empty_file": {}, "not_text": {"kind": "xlsx"}, "bom_not_utf8": {}, "bom_not_utf16": {}, "utf16_without_bom": {},
+    "no_header": {},
     "full_width_delimiter": {"mark": "，", "ascii_mark": ","},
     "no_data_rows": {"columns": ["a", "b"]}, "duplicate_columns": {"counts": {"a": 2, "b": 3}},
     "ragged_row": {"delimiter": ";", "line": 12_345, "fields": 3, "header_fields": 2},
@@ -387,6 +388,23 @@ def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()
     assert at.success[0].value.startswith("正在使用 房价.csv：40 行，2 个特征（面积、房龄）"), at.success[0].value
+
+
+def test_excel_s_unicode_text_in_utf16_is_read_with_its_chinese_names_and_trains() -> None:
+    """Excel's "Unicode 文本" (UTF-16 with a byte-order mark, tabs, CRLF), which the page refused as not a CSV: read
+    as the same text in UTF-8, said to be read as UTF-16, and used as any upload."""
+    cities = ["北京", "上海", "广州", "深圳"] * 10
+    text = "城市\t面积\t房龄\t价格\r\n" + "".join(
+        f"{city}\t{90 + i}\t{i % 30}\t{300 + 7 * i}\r\n" for i, city in enumerate(cities))
+    at = open_page(app(lang="zh-CN"), "data")
+    at = upload(at, "房价.txt", text.encode("utf-16"))
+    no_exceptions(at)
+    shown = shown_texts(at)
+    assert "**房价.txt**：40 行 × 4 列，制表符分隔，utf-16。" in shown, shown
+    assert "已按 UTF-16 读取（Excel 的“Unicode 文本”即以此保存；文件不是 UTF-8）。" in shown
+    choice(at, "keep_non_numeric_").set_value("drop").run()
+    button(at, "使用这个数据集").click().run()
+    assert at.success[0].value.startswith("正在使用 房价.txt：40 行，2 个特征（面积、房龄）"), at.success[0].value
 
 
 def test_a_csv_typed_with_chinese_commas_is_refused_in_chinese_and_the_data_stays() -> None:

@@ -162,6 +162,20 @@ def test_a_file_typed_with_chinese_commas_is_refused_by_name(tmp_path: Path) -> 
     assert caught.value.problem == "full_width_delimiter" and caught.value.fields["mark"] == "，"
 
 
+def test_a_utf16_file_is_refused_by_name_with_how_to_save_it_as_utf8(tmp_path: Path) -> None:
+    """Excel's Unicode Text, which an upload reads: a piece of a file (a byte range) would cut its two-byte
+    characters and line ends, so the file is refused, not read as Latin-1 with a NUL in every other character."""
+    (tmp_path / "房价.csv").write_bytes("面积\t价格\r\n1\t2\r\n3\t4\r\n".encode("utf-16"))
+    with pytest.raises(DataError) as caught:
+        distributed.inspect(tmp_path / "房价.csv")
+    assert (caught.value.problem, caught.value.fields) == ("utf16_in_files", {"file": "房价.csv"})
+    assert str(caught.value) == ("房价.csv is UTF-16 text (as Excel's Unicode Text saves it), which data in files "
+                                 "cannot be read in. Save it again as UTF-8 (in Excel: CSV UTF-8), then try again.")
+    assert error_text_in("zh-CN", caught.value) == (
+        "房价.csv 是 UTF-16 文本（Excel 的“Unicode 文本”即以此保存），文件中的数据无法按此编码读取。请重新存为 UTF-8"
+        "（在 Excel 中：CSV UTF-8），然后重试。")
+
+
 def test_compare_from_the_statistics_is_sgdcores(client: object, tmp_path: Path) -> None:
     frame = regression(seed=14, offset=0.0)
     data = distributed.load(write_parquet(frame, tmp_path / "data.parquet", 100), "y", client=client)

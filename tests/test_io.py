@@ -27,6 +27,7 @@ from sgdcore.io import (
     dataset_from_frame,
     load_csv,
     read_table,
+    reading,
 )
 
 GOOD_CSV = "x1,x2,y\n1.5,-2,3.25\n0.1,4,-7\n2,0.5,1e3\n-3.75,1,0\n"
@@ -198,6 +199,73 @@ def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> Non
         assert read_table(path).frame.equals(table.frame)
 
 
+# Excel's "Unicode Text" (as many Windows programs save text): UTF-16 with a byte-order mark, tabs, CRLF
+UNICODE_TEXT = ["城市\t面积\t房龄\t价格", *(f"{city}\t{90 + i}.5\t{i % 30}\t{300 + 7 * i}"
+                                           for i, city in enumerate(["北京", "上海", "广州", "深圳"] * 10))]
+
+
+def _with_bom(text: str, encoding: str) -> bytes:
+    """``text`` in ``encoding`` ("utf-16-le" or "utf-16-be"), after the byte-order mark Excel writes first."""
+    return ("\ufeff" + text).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_excel_s_unicode_text_in_utf16_is_read_as_the_same_text_in_utf8(encoding: str) -> None:
+    text = "\r\n".join(UNICODE_TEXT) + "\r\n"
+    raw = _with_bom(text, encoding)
+    assert raw[:6] == {"utf-16-le": b"\xff\xfe\xce\x57\x02\x5e", "utf-16-be": b"\xfe\xff\x57\xce\x5e\x02"}[encoding]
+    table, utf8 = read_table(raw), read_table(text.encode())
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    assert list(table.frame.columns) == ["城市", "面积", "房龄", "价格"] and table.frame.equals(utf8.frame)
+    assert table.frame["面积"].iloc[:2].tolist() == [90.5, 91.5] and table.frame["城市"].iloc[1] == "上海"
+    assert table.notices == ("Read as UTF-16, as Excel's Unicode Text saves it (the file is not UTF-8).",)
+    assert (table.notices[0].kind, table.notices[0].fields) == ("utf16", {})
+    data = load_csv(raw, non_numeric="drop")
+    assert data.feature_names == ("面积", "房龄") and data.target_name == "价格"
+    with tempfile.TemporaryDirectory() as folder:  # a path is read as the bytes of an upload are
+        path = Path(folder) / "房价.txt"
+        path.write_bytes(raw)
+        assert read_table(path).frame.equals(table.frame)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_long_utf16_file_says_what_the_same_file_in_utf8_says_on_the_same_lines(encoding: str) -> None:
+    """Longer than the sample the delimiter and the header are found in (its cut falls after a whole line, on a
+    character's first byte), with a title, cells that are not numbers and missing cells far down."""
+    rows = [f"{['北京', '上海'][i % 2]}\t{i * 0.25}\t{i % 7}" for i in range(6000)]
+    rows[4321] = "上海\t#DIV/0!\t3"
+    rows[5000] = "北京\t2.5\t"
+    text = "\r\n".join(["房价 2024", "", "城市\t面积\t价格", *rows]) + "\r\n"
+    raw = _with_bom(text, encoding)
+    assert len(raw) > 2 * reading.SAMPLE_BYTES
+    table, utf8 = read_table(raw), read_table(text.encode())
+    assert table.frame.equals(utf8.frame) and len(table.frame) == 6000
+    said = [(notice.kind, notice.fields) for notice in table.notices]
+    assert said[0] == ("utf16", {}) and said[1:] == [(notice.kind, notice.fields) for notice in utf8.notices]
+    assert {kind: fields.get("cells") for kind, fields in said} == {
+        "utf16": None, "title_lines": None, "not_numbers": [{"line": 4325, "value": "#DIV/0!"}],
+        "missing_cells": [{"line": 5004, "value": ""}]}
+    with pytest.raises(DataError) as caught:  # an extra tab, named on its line
+        read_table(_with_bom(text.replace("\t2.5\t\r\n", "\t2.5\t1\t2\r\n"), encoding))
+    assert (caught.value.problem, caught.value.fields["line"], caught.value.fields["fields"]) == ("ragged_row", 5004, 4)
+
+
+def test_utf16_without_its_byte_order_mark_is_refused_with_how_to_save_it_as_utf8() -> None:
+    """Without the mark, the byte order is a guess: the message says how to save the file so that none is needed."""
+    for raw in ("\r\n".join(UNICODE_TEXT).encode("utf-16-le"), "x,y\n1,2\n3,4\n".encode("utf-16-be")):
+        with pytest.raises(DataError, match=re.escape("save it again as UTF-8 (in Excel: CSV UTF-8)")) as caught:
+            read_table(raw)
+        assert caught.value.problem == "utf16_without_bom" and "UTF-16" in str(caught.value)
+
+
+def test_utf16_that_is_cut_short_or_not_utf16_further_on_is_refused() -> None:
+    raw = _with_bom("\r\n".join(UNICODE_TEXT) + "\r\n", "utf-16-le")
+    for broken in (raw[:-1], raw + "\ud800".encode("utf-16-le", errors="surrogatepass")):  # half a character
+        with pytest.raises(DataError, match="mark of a UTF-16 file") as caught:
+            read_table(broken)
+        assert caught.value.problem == "bom_not_utf16"
+
+
 @pytest.mark.parametrize("header", ["Größe,b,y", "Müller,café,y", "naïve,Größe,y", "Zoë,Ångström,y", "x,Straße,y",
                                     "Þjóðólfsson,Æsir,y", "Øst,Ærø,y"])
 def test_western_text_that_is_not_utf8_stays_latin1(header: str) -> None:
@@ -214,8 +282,6 @@ def test_a_rare_chinese_character_among_common_ones_is_chinese() -> None:
 
 
 def test_a_chinese_character_cut_by_a_chunk_boundary_is_still_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sgdcore.io import reading
-
     # 丂 is 0x81 0x40 in GBK: its second byte is "@", so a chunk after its first byte is ASCII and must be decoded
     raw = ("面积,价格\n" + "".join(f"{i},{2 * i}\n" for i in range(50)) + "备注丂,1\n").encode("gbk")
     assert "丂".encode("gbk") == b"\x81@"
@@ -231,8 +297,6 @@ def test_latin1_text_is_never_taken_for_chinese_while_its_accented_letters_come_
         pieces: list[tuple[str, str]]) -> None:
     """Two common Chinese characters take four bytes of 0xA1 or more in a row, that is four accented letters of
     Latin-1: text with three at most in a row (every European language's words) is read as Latin-1."""
-    from sgdcore.io import reading
-
     raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
     assert not reading.is_chinese([raw])
     assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))])  # however the bytes arrive
@@ -1052,7 +1116,6 @@ def _zip() -> bytes:
     (_xlsx(), "xlsx", "an Excel workbook (.xlsx)"),
     (_zip(), "zip", "a zip archive"),
     (b"%PDF-1.7\n1 0 obj\n", "pdf", "a PDF document"),
-    ("x,y\n1,2\n".encode("utf-16"), "utf16", "UTF-16 text"),
     (bytes(range(256)) * 4, "binary", "binary data"),
 ])
 def test_a_file_that_is_not_text_is_called_what_it_is(raw: bytes, kind: str, said: str) -> None:

@@ -219,6 +219,11 @@ def _shapes(rows: int) -> dict[str, Callable[[], pd.DataFrame]]:
         "Chinese in GBK": lambda: pd.DataFrame({"城市": rng.choice(["北京", "上海"], rows // 2),
                                                 "面积": rng.normal(size=rows // 2).round(1),
                                                 "价格": rng.integers(0, 99, rows // 2)}),
+        # Excel's Unicode Text: UTF-16 with a byte-order mark, tab-separated, each character two bytes
+        "floats in UTF-16": lambda: pd.DataFrame(rng.normal(size=(rows // 10, 20))).add_prefix("x"),
+        "Chinese in UTF-16": lambda: pd.DataFrame({"城市": rng.choice(["北京", "上海"], rows // 2),
+                                                   "面积": rng.normal(size=rows // 2).round(1),
+                                                   "价格": rng.integers(0, 99, rows // 2)}),
         # A file's first lines need not resemble the rest: measurements logged at full precision, then as digits;
         # a notes column filled in only from the middle on; a total's row, in words, at the end.
         "long lines, then short ones": lambda: pd.concat([pd.DataFrame(rng.normal(size=(rows // 16, 4))),
@@ -231,6 +236,11 @@ def _shapes(rows: int) -> dict[str, Callable[[], pd.DataFrame]]:
     }
 
 
+# How a shape is written when not as pandas writes a CSV (UTF-8, commas)
+UNICODE_TEXT = {"encoding": "utf-16", "sep": "\t", "lineterminator": "\r\n"}  # Excel's, with a byte-order mark
+WRITTEN = {"Chinese in GBK": {"encoding": "gbk"}, "floats in UTF-16": UNICODE_TEXT, "Chinese in UTF-16": UNICODE_TEXT}
+
+
 @pytest.mark.parametrize("shape", list(_shapes(10)))
 def test_an_upload_s_estimated_peak_covers_its_measured_peak_whatever_it_holds(shape: str, tmp_path: Path) -> None:
     """Numbers of one digit take 8 times their file's size to parse, full-precision floats less than it, a column of
@@ -238,11 +248,22 @@ def test_an_upload_s_estimated_peak_covers_its_measured_peak_whatever_it_holds(s
     the file, and covers the peak measured for each kind of file without doubling it much."""
     frame = _shapes(2_000_000)[shape]()
     path = tmp_path / "upload.csv"
-    frame.to_csv(path, index=False, encoding="gbk" if shape == "Chinese in GBK" else "utf-8")
+    frame.to_csv(path, index=False, **WRITTEN.get(shape, {}))
     run = subprocess.run([sys.executable, "-c", _RESIDENT_PEAK, str(path)], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True)
     peak, estimate = int(run.stdout), memory.upload_peak(path.read_bytes())
     assert peak <= estimate <= 2.5 * peak, (shape, peak / 1e6, estimate / 1e6)
+
+
+@pytest.mark.parametrize("shape", ["floats in UTF-16", "Chinese in UTF-16"])
+def test_a_utf16_upload_is_charged_as_the_same_table_in_utf8(shape: str) -> None:
+    """pandas decodes UTF-16 a chunk at a time, and peaks as on the same table in UTF-8 (measured above): the
+    estimate reads the fields of its samples decoded, not their bytes (a digit, then a NUL), which it took for text."""
+    frame = _shapes(200_000)[shape]()
+    utf16 = frame.to_csv(index=False, **WRITTEN[shape]).encode("utf-16")  # to_csv returns text: encoded here
+    utf8 = frame.to_csv(index=False, sep="\t", lineterminator="\r\n").encode()
+    assert utf16.startswith(b"\xff\xfe") and len(utf16) > 1.4 * len(utf8)
+    assert memory.upload_peak(utf16) == pytest.approx(memory.upload_peak(utf8), rel=0.02)
 
 
 class Fixed:

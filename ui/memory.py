@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from sgdcore.io.reading import utf16_codec
 from ui.i18n import t
 
 # Peak bytes per value of X and y (n_rows × (n_features + 1)), measured with tracemalloc (tests/test_memory.py
@@ -55,7 +56,10 @@ PROBLEM_BYTES_PER_VALUE = 32
 # so any column whose sampled fields mix text with empty fields or numbers is charged as mixed (the same column with
 # a word in 1% of its rows, in every chunk: 20 a value measured, 90 charged). The figures below cover each
 # (tests/test_memory.py measures them). A file's size alone cannot say it: 80 MB of one-digit numbers take 8 times
-# their size, 392 MB of floats 0.82 times.
+# their size, 392 MB of floats 0.82 times. A UTF-16 file (Excel's Unicode Text) peaks as the same table in UTF-8 does:
+# pandas decodes it a chunk at a time (100,000 × 20 floats, 79 MB in UTF-16: 35.6 MB resident, and 34.3 MB from its
+# 39 MB in UTF-8), so it is counted on its samples decoded to UTF-8. Counted on its own bytes, every field read as
+# text (a digit, then a NUL byte), and the 35.6 MB were charged 128 MB.
 PARSE_BYTES_PER_VALUE = 18
 PARSE_BYTES_PER_TEXT_BYTE = 1.2
 PARSE_BYTES_PER_MIXED_VALUE = 90
@@ -203,19 +207,23 @@ def problem_peak(n_rows: int, n_features: int) -> int:
 def upload_peak(content: bytes) -> int:
     """Peak bytes of parsing the CSV file ``content``, over the bytes themselves: by its values (its lines times
     the fields of its header) and the bytes of its text, each at the cost of its column's kind (numbers, text, or
-    text mixed with empty fields or numbers), read at places spread over the file; an estimate, whose error the
-    budget's margin covers."""
-    header = _header_line(content[:UPLOAD_HEADER_BYTES].splitlines())
+    text mixed with empty fields or numbers), read at places spread over the file (a UTF-16 file's decoded to
+    UTF-8); an estimate, whose error the budget's margin covers."""
+    codec = utf16_codec(content)
+    as_utf8 = (lambda part: part) if codec is None else (lambda part: part.decode(codec, errors="replace").encode())
+    header = _header_line(as_utf8(content[:UPLOAD_HEADER_BYTES]).splitlines())
     delimiter = max((b",", b";", b"\t", b"|"), key=header.count)
-    counted = _spread(content, UPLOAD_COUNT_BYTES)
+    spread = _spread(content, UPLOAD_COUNT_BYTES)
+    counted = [as_utf8(part) for part in spread]
     newlines = sum(part.count(b"\n") for part in counted)
     line_ends = newlines or sum(part.count(b"\r") for part in counted)  # a line may end in a carriage return alone
-    rows = math.ceil(line_ends * len(content) / max(1, sum(map(len, counted)))) + 1
+    rows = math.ceil(line_ends * len(content) / max(1, sum(map(len, spread)))) + 1
+    text_bytes = len(content) * sum(map(len, counted)) / max(1, sum(map(len, spread)))  # its size in UTF-8
     # Whole lines only: each place's first line may be cut (the file's first is its header), and its last but the
     # file's own (a total's row at the end is text in a column of numbers).
-    places = _spread(content, UPLOAD_SAMPLE_BYTES)
+    places = [as_utf8(part) for part in _spread(content, UPLOAD_SAMPLE_BYTES)]
     lines = [line for part in places[:-1] for line in part.splitlines()[1:-1]] + places[-1].splitlines()[1:]
-    lines = lines or content[:UPLOAD_HEADER_BYTES].splitlines()[1:]  # a file of one row, or of long lines
+    lines = lines or as_utf8(content[:UPLOAD_HEADER_BYTES]).splitlines()[1:]  # a file of one row, or of long lines
     n_columns = header.count(delimiter) + 1
     sampled = [line.split(delimiter, n_columns - 1) for line in lines]
     whole = [fields for fields in sampled if len(fields) == n_columns]
@@ -228,7 +236,7 @@ def upload_peak(content: bytes) -> int:
         per_value += PARSE_BYTES_PER_MIXED_VALUE if mixed else PARSE_BYTES_PER_VALUE
         per_text_byte = PARSE_BYTES_PER_MIXED_TEXT_BYTE if mixed else PARSE_BYTES_PER_TEXT_BYTE
         text_share += per_text_byte * sum(map(len, text)) / sampled_bytes
-    return int(per_value * rows + text_share * len(content))
+    return int(per_value * rows + text_share * text_bytes)
 
 
 def _header_line(lines: list[bytes]) -> bytes:
@@ -247,11 +255,12 @@ def _mixed(fields: tuple[bytes, ...], texts: int) -> bool:
 
 def _spread(content: bytes, size: int) -> list[bytes]:
     """``UPLOAD_PLACES`` slices of ``size`` bytes of ``content``, the first at its start, the last at its end and
-    the others evenly between; ``content`` whole when they would cover it."""
+    the others evenly between, each at an even byte (a UTF-16 file's characters are pairs of bytes from its start);
+    ``content`` whole when they would cover it."""
     if len(content) <= size * UPLOAD_PLACES:
         return [content]
     starts = ((len(content) - size) * place // (UPLOAD_PLACES - 1) for place in range(UPLOAD_PLACES))
-    return [content[start:start + size] for start in starts]
+    return [content[start - start % 2:start - start % 2 + size] for start in starts]
 
 
 def _number(field: bytes) -> bool:

@@ -28,7 +28,7 @@ MISSING_OPTIONS = ("error", "drop", "mean")
 NON_NUMERIC_OPTIONS = ("error", "drop", "onehot")
 INFINITE_OPTIONS = ("error", "drop")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # a delimiter → its word's key
-FILE_KINDS = ("png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "utf16", "binary")
+FILE_KINDS = ("png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "binary")
 
 
 # The widgets' labels, in the page's language: functions, as the language may change within a session
@@ -155,7 +155,7 @@ def _times(by_name: Mapping[str, int]) -> str:
 
 def _not_text(f: Mapping[str, Any]) -> dict[str, Any]:
     kind = f.get("kind") if f.get("kind") in FILE_KINDS else "binary"
-    fix = {"utf16": "save_as_utf8", "xls": "save_as_csv", "xlsx": "save_as_csv", "ods": "save_as_csv"}.get(
+    fix = {"xls": "save_as_csv", "xlsx": "save_as_csv", "ods": "save_as_csv"}.get(
         kind, "upload_csv")
     return {"kind": t(f"messages.file_kind.{kind}"), "fix": t(f"messages.fix.{fix}")}
 
@@ -192,6 +192,8 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "empty_file": lambda f: {},
     "not_text": _not_text,
     "bom_not_utf8": lambda f: {},
+    "bom_not_utf16": lambda f: {},
+    "utf16_without_bom": lambda f: {},
     "full_width_delimiter": lambda f: {"mark": f["mark"], "ascii_mark": f["ascii_mark"],
                                        "name": delimiter_word(f["ascii_mark"])},
     "no_header": lambda f: {},
@@ -294,6 +296,7 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "latin1": lambda f: {},
     "windows1252": lambda f: {},
     "chinese": lambda f: {},
+    "utf16": lambda f: {},
     "files_not_utf8": lambda f: {"encoding": t(f"messages.encoding.{ENCODING_KEYS[f['encoding']]}"),
                                  "files": names(f["files"])},
     "title_lines": lambda f: {"lines": f["lines"], "header_line": f["header_line"], "titles": listed(

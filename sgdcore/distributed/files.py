@@ -94,6 +94,10 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
     if not head.strip():
         raise DataError(f"{name}: the file is empty: it has no header row and no data. Every file needs the same "
                         "header row, then rows of numbers.", "empty_file", file=name)
+    if reading.utf16_codec(head) is not None:  # its pieces' byte ranges would cut characters and line ends in two
+        raise DataError(f"{name} is UTF-16 text (as Excel's Unicode Text saves it), which data in files cannot be read "
+                        "in. Save it again as UTF-8 (in Excel: CSV UTF-8), then try again.", "utf16_in_files",
+                        file=name)
     if head.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
     else:

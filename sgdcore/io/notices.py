@@ -18,7 +18,7 @@ TITLES_LISTED = 3  # title lines a notice quotes before "… and N more"
 LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "files_not_utf8", "sep_line", "title_lines", "number_format",
+    "latin1", "windows1252", "chinese", "utf16", "files_not_utf8", "sep_line", "title_lines", "number_format",
     "thousands_points", "minus_sign", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers",
     "missing_cells", "empty_columns",
     "text_dropped",
@@ -41,6 +41,11 @@ def windows1252() -> Notice:
 def chinese() -> Notice:
     """The file was read as Chinese (GB18030, which GBK is part of), not being UTF-8."""
     return Notice("Read as Chinese, GBK (GB18030): the file is not UTF-8.", "chinese")
+
+
+def utf16() -> Notice:
+    """The file was read as UTF-16 (Excel's "Unicode Text" and many Windows programs save it), not being UTF-8."""
+    return Notice("Read as UTF-16, as Excel's Unicode Text saves it (the file is not UTF-8).", "utf16")
 
 
 # How a notice names each encoding a file that is not UTF-8 is read in (sgdcore.io.reading.encoding_not_utf8).

@@ -1,8 +1,8 @@
 """Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
-The bytes decide the encoding (UTF-8, with or without a byte-order mark; else GB18030 for Chinese text and
-Windows-1252 for Western text with its € and curly quotes, as Excel on Windows saves them; else Latin-1), the first
-lines the delimiter; a line may end in a line feed or in a
+The bytes decide the encoding (UTF-8, with or without a byte-order mark; UTF-16 with one, as Excel's "Unicode Text"
+saves it; else GB18030 for Chinese text and Windows-1252 for Western text with its € and curly quotes, as Excel on
+Windows saves them; else Latin-1), the first lines the delimiter; a line may end in a line feed or in a
 carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
 whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
 written with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal
@@ -43,13 +43,16 @@ CHUNK_BYTES = 1 << 20  # how much of a file the encoding check reads at a time
 SIGNATURES = (
     (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"), (b"%PDF", "pdf"),
     (b"\xd0\xcf\x11\xe0", "xls"), (b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"),
-    (b"\xff\xfe", "utf16"), (b"\xfe\xff", "utf16"),
 )
 FILE_KINDS = {
     "png": "a PNG image", "jpeg": "a JPEG image", "gif": "a GIF image", "pdf": "a PDF document",
     "xls": "an Excel workbook (.xls)", "xlsx": "an Excel workbook (.xlsx)", "ods": "an OpenDocument spreadsheet",
-    "gzip": "a gzip archive", "zip": "a zip archive", "utf16": "UTF-16 text", "binary": "binary data",
+    "gzip": "a gzip archive", "zip": "a zip archive", "binary": "binary data",
 }
+# A UTF-16 file's byte-order mark, and the order it names
+UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
+# A line's end in UTF-16 (a carriage return or a line feed), each byte order's; found only at a character's start
+_UTF16_LINE_END = {"utf-16-le": re.compile(rb"[\n\r]\x00"), "utf-16-be": re.compile(rb"\x00[\n\r]")}
 CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r\f\v"))
 
 
@@ -66,7 +69,8 @@ class Table:
         The file name to show to the user.
     encoding : str
         ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"gb18030"`` (Chinese, GBK's superset),
-        ``"cp1252"`` (Windows-1252: Latin-1 but for € ‘ ’ “ ” – — and a few more) or ``"latin-1"``.
+        ``"utf-16"`` (either byte order, with a byte-order mark), ``"cp1252"`` (Windows-1252: Latin-1 but for
+        € ‘ ’ “ ” – — and a few more) or ``"latin-1"``.
     delimiter : str
         One of ``,`` ``;`` tab ``|``.
     notices : tuple of Notice
@@ -132,7 +136,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
     number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
-               "gb18030": (notice.chinese(),)}.get(encoding, ())
+               "gb18030": (notice.chinese(),), "utf-16": (notice.utf16(),)}.get(encoding, ())
     notices += above
     # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
     # writes numbers (1234.5, 7), read as text for a cell that is not a number or for a minus sign
@@ -163,17 +167,36 @@ def _check_text(head: bytes) -> None:
         elif b"opendocument.spreadsheet" in head:
             kind = "ods"
     sample = head[:SAMPLE_BYTES]
-    if kind is None and (b"\x00" in sample or sum(map(sample.count, CONTROL_BYTES)) > len(sample) // 20):
-        kind = "binary"  # a text file has no NUL bytes, and hardly a control character
+    if kind is None and utf16_codec(head) is None and (
+            b"\x00" in sample or sum(map(sample.count, CONTROL_BYTES)) > len(sample) // 20):
+        kind = "binary"  # a text file has no NUL bytes (but UTF-16's), and hardly a control character
     if kind is None:
         return
-    if kind == "utf16":
-        fix = "Save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again."
-    elif kind in ("xls", "xlsx", "ods"):
+    if kind == "binary" and _looks_like_utf16(sample):
+        raise DataError(
+            "The file looks like UTF-16 text without a byte-order mark, whose byte order cannot be told for sure: "
+            "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again.", "utf16_without_bom"
+        )
+    if kind in ("xls", "xlsx", "ods"):
         fix = "Open it in the spreadsheet program and save it as CSV (in Excel: CSV UTF-8), then upload the CSV."
     else:
         fix = "Upload a CSV file: a text file with a header row and rows of numbers."
     raise DataError(f"This is not a CSV file: it looks like {FILE_KINDS[kind]}. {fix}", "not_text", kind=kind)
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` for bytes that start with a UTF-16 byte-order mark, else None (UTF-32's
+    little-endian mark starts with UTF-16's: such a file is not read)."""
+    if head.startswith(codecs.BOM_UTF32_LE):
+        return None
+    return next((codec for bom, codec in UTF16_BOMS.items() if head.startswith(bom)), None)
+
+
+def _looks_like_utf16(sample: bytes) -> bool:
+    """Whether bytes are UTF-16 text without its byte-order mark: the digits, delimiters and line ends of a CSV are
+    each a byte and a NUL, so most bytes on one side of each pair are NUL, and hardly any on the other."""
+    nuls = sorted((sample[0::2].count(0), sample[1::2].count(0)))
+    return nuls[1] > len(sample) // 4 and nuls[0] < nuls[1] // 10
 
 
 def _leave_out_empty(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -353,26 +376,40 @@ def _chunks(content: bytes | Path) -> Iterator[bytes]:
 def _head(content: bytes | Path) -> bytes:
     """The first ~64 KB, cut after a whole line (the header is always complete).
 
-    Lines end in a line feed, or in a carriage return alone (the old Mac "CSV" of Excel).
+    Lines end in a line feed, or in a carriage return alone (the old Mac "CSV" of Excel); in a UTF-16 file, in
+    their two bytes, at a character's start.
     """
     head = bytearray()  # appended to in place: a file without line ends is read whole, in linear time
     for chunk in _chunks(content):
         head += chunk
         start = max(SAMPLE_BYTES, len(head) - len(chunk))
-        ends = [end for end in (head.find(b"\n", start), head.find(b"\r", start)) if end >= 0]
-        if ends:
-            return bytes(head[:min(ends) + 1])
+        if (codec := utf16_codec(head)) is not None:
+            ends = (end.end() for end in _UTF16_LINE_END[codec].finditer(head, start) if end.start() % 2 == 0)
+            end = next(ends, None)
+        else:
+            found = [end + 1 for end in (head.find(b"\n", start), head.find(b"\r", start)) if end >= 0]
+            end = min(found, default=None)
+        if end is not None:
+            return bytes(head[:end])
     return bytes(head)
 
 
 def _detect_encoding(content: bytes | Path, head: bytes) -> str:
-    """``"utf-8-sig"`` with a byte-order mark, ``"utf-8"`` when the bytes are valid UTF-8, ``"gb18030"`` when they
-    are Chinese text (:func:`is_chinese`), ``"cp1252"`` when they use Windows-1252's own characters
-    (:func:`is_windows_1252`), else ``"latin-1"``.
+    """``"utf-8-sig"`` with a byte-order mark, ``"utf-16"`` with UTF-16's (either byte order: Python's codec and
+    pandas read it from the mark), ``"utf-8"`` when the bytes are valid UTF-8, ``"gb18030"`` when they are Chinese
+    text (:func:`is_chinese`), ``"cp1252"`` when they use Windows-1252's own characters (:func:`is_windows_1252`),
+    else ``"latin-1"``.
 
     Latin-1 decodes any bytes, so it is the fallback; it is right for most Western European exports. A file
-    that starts with the byte-order mark and is not UTF-8 is an error: it is neither.
+    that starts with a byte-order mark and is not in its encoding further on is an error: it is neither.
     """
+    if utf16_codec(head) is not None:
+        if not _decodes(content, "utf-16"):
+            raise DataError(
+                "The file starts with the mark of a UTF-16 file (a byte-order mark) but is not UTF-16 further on: "
+                "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again.", "bom_not_utf16"
+            )
+        return "utf-16"
     utf8 = _is_utf8(content)
     if head.startswith(codecs.BOM_UTF8):
         if not utf8:
@@ -460,8 +497,13 @@ def _is_common(character: str) -> bool:
 def _is_utf8(content: bytes | Path) -> bool:
     if all(chunk.isascii() for chunk in _chunks(content)):  # fast, and true of most numeric files
         return True
-    # Decode a chunk at a time: the check needs no copy of the whole file as a str.
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    return _decodes(content, "utf-8")
+
+
+def _decodes(content: bytes | Path, encoding: str) -> bool:
+    """Whether the whole content is text in ``encoding``; decoded a chunk at a time: the check needs no copy of the
+    whole file as a str."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         for chunk in _chunks(content):
             decoder.decode(chunk, final=False)
