@@ -81,6 +81,12 @@ objective SGD minimises, ``L(θ) + λ/2·‖w‖²``, is as quadratic, with Hess
 ``θ*``: it hovers ``½tr(H_λΣ_ee)`` above that minimum. (The training loss alone has a slope at ``θ*``,
 so one run's loss may end below ``L(θ*)``; only its mean is ``½tr(HΣ_ee)`` above it.)
 
+An epoch that ends on a shorter batch is not a mixture of its steps: its second moment swings over the
+epoch, largest just after the noisy short step. For few directions the floor is that of the epoch's end, where
+:func:`sgdcore.train` takes its losses: the fixed point of the epoch's affine map (the product of its steps'
+maps, as for the limit, with the noise each adds). At 800 rows and batch size 799 the mean of the steps' noise
+scales put the floor 4× too high at half the limit, and gave none above 0.54 of it.
+
 The theory draws independent batches; :func:`sgdcore.train` shuffles once per epoch (without
 replacement across the epoch, the last batch possibly shorter). Over an epoch its noise at ``θ*`` sums
 to zero, which damps a little more: the engine survives slightly above the limit when an epoch has few
@@ -195,7 +201,9 @@ class NoiseFloor:
 
     For batches drawn independently. :func:`sgdcore.train` shuffles once per epoch, and over a whole
     epoch its noise at ``θ*`` sums to zero: at the end of an epoch it agrees with this floor when an epoch
-    is much longer than ``1/(ηλ_min)`` steps and sits below it (up to a few times) when it is shorter.
+    is much longer than ``1/(ηλ_min)`` steps and sits below it (up to a few times) when it is shorter. Where an
+    epoch ends on a shorter batch (few directions), the floor at the end of an epoch, where its losses are taken:
+    just after the noisiest step, above the mean over the epoch's steps.
 
     Attributes
     ----------
@@ -287,7 +295,8 @@ def noise_scale(n_rows: int, batch_size: int, drop_last: bool = False, replaceme
     in ``s = ⌈n/B⌉``. Every term of ``T`` and of the noise is linear in ``c``, so a step whose batch size
     is that mixture has exactly the mean ``c`` of its steps. The engine's short batch comes once an epoch, at
     its end, which the mean overstates where it is tiny: the exact limit for few directions takes the epoch's
-    product of the steps' maps instead (:func:`_epoch_log_radius`); the noise floor and the bounds use the mean.
+    product of the steps' maps instead (:func:`_epoch_log_radius`), and so does the noise floor
+    (:func:`_epoch_stationary`); the bounds, and both for many directions, use the mean.
     """
 
     def one(rows: int) -> float:
@@ -416,10 +425,7 @@ def minibatch_stability_limit(
     lower = proven_stable_rate(eigenvalues, c * largest_row, top, settings)
     if not exact:
         return result(lower, "lower_bound")
-    # An epoch that ends on a shorter batch, for few directions (its map is then a small matrix): the epoch's product.
-    steps, rest = divmod(n, batch_size)
-    epoch = ([(noise_scale(n, batch_size, True, replacement), steps), (noise_scale(n, rest, True, replacement), 1)]
-             if rest and not drop_last and moments.fourth_moment is not None else None)
+    epoch = _short_epoch(moments, batch_size, drop_last, replacement)
     start: list[np.ndarray | None] = [None]
 
     def log_radius(log_rate: float) -> float:
@@ -440,6 +446,17 @@ def minibatch_stability_limit(
 
     limit = math.exp(brentq(log_radius, low, math.log(top), xtol=1e-8, rtol=1e-8))
     return result(limit, "exact")
+
+
+def _short_epoch(moments: _Moments, batch_size: int, drop_last: bool,
+                 replacement: bool) -> list[tuple[float, int]] | None:
+    """An epoch that ends on a shorter batch, as ``(c, count)`` for its full steps and then its short one; for few
+    directions only (the epoch's map is then a small matrix). None where every step has the same noise scale."""
+    n = moments.n_rows
+    steps, rest = divmod(n, batch_size)
+    if not rest or drop_last or moments.fourth_moment is None:
+        return None
+    return [(noise_scale(n, batch_size, True, replacement), steps), (noise_scale(n, rest, True, replacement), 1)]
 
 
 def _second_moment_maps(moments: _Moments, learning_rate: float, settings: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -471,6 +488,28 @@ def _epoch_log_radius(P: np.ndarray, Q: np.ndarray, epoch: list[tuple[float, int
         product, log_scale = _rescaled(power @ product, log_scale + log_power)
     radius = float(np.max(np.abs(np.linalg.eigvals(product))))
     return math.log(max(radius, 1e-300)) + log_scale
+
+
+def _epoch_stationary(P: np.ndarray, Q: np.ndarray, noise: np.ndarray,
+                      epoch: list[tuple[float, int]]) -> np.ndarray | None:
+    """The state's second moment at the end of an epoch, once the start is forgotten: the fixed point of the epoch's
+    affine map, ``count`` steps of ``M ↦ (P + c·Q)(M) + c·noise`` for each ``(c, count)`` in turn. None where that
+    map does not shrink (at or above the limit of :func:`_epoch_log_radius`).
+
+    Each step as one matrix on ``(vec(M), 1)``, so that its powers (by squaring) carry the noise along."""
+    size = len(P)
+    product = np.eye(size + 1)
+    with np.errstate(over="ignore", invalid="ignore"):  # an unstable epoch's powers may overflow: refused below
+        for c, count in epoch:
+            step = np.zeros((size + 1, size + 1))
+            step[:size, :size], step[:size, size], step[size, size] = P + c * Q, c * noise, 1.0
+            product = np.linalg.matrix_power(step, count) @ product
+    if not np.all(np.isfinite(product)):
+        return None
+    epoch_map, added = product[:size, :size], product[:size, size]
+    if np.max(np.abs(np.linalg.eigvals(epoch_map))) >= 1.0:
+        return None
+    return np.linalg.solve(np.eye(size) - epoch_map, added)
 
 
 def _rescaled(matrix: np.ndarray, log_scale: float) -> tuple[np.ndarray, float]:
@@ -642,12 +681,21 @@ def noise_floor(
     optimum_loss = 0.5 * float(residuals @ residuals) / n
     per_row = moments.rows * residuals[:, None]
     mean_gradient = per_row.mean(axis=0)  # −λDθ*, or the L1 push at ``optimum``: zero without a penalty
+    row_covariance = per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient)  # C per unit of c
+    r = len(eigenvalues)
+    epoch = _short_epoch(moments, batch_size, drop_last, replacement)
+    if epoch is not None:  # the epoch's product, as for the limit: at the epoch's end, where its losses are taken
+        P, Q = _second_moment_maps(moments, learning_rate, settings)
+        _, u = _mean_dynamics(eigenvalues, learning_rate, *settings)
+        moment = _epoch_stationary(P, Q, (row_covariance[:, :, None] * np.outer(u, u).ravel()).ravel(), epoch)
+        if moment is None:
+            return None
+        return _floor(moments, moment.reshape(r, r, 4)[:, :, 0], optimum_loss, learning_rate, batch_size)
     operator = _NoiseOperator(moments, _noise_gain(eigenvalues, learning_rate, *settings),
                               noise_scale(n, batch_size, drop_last, replacement))
     if operator.c == 0.0:
         return NoiseFloor(0.0, optimum_loss, optimum_loss, 0.0, float(learning_rate), batch_size, 0.0)
-    covariance = operator.c * (per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient))
-    r = len(eigenvalues)
+    covariance = operator.c * row_covariance
     radius, _ = operator.spectral_radius()
     if radius >= 1.0:
         return None
@@ -660,8 +708,14 @@ def noise_floor(
     if info != 0:  # near the limit GMRES may stall: the fixed point N = C + K(N) converges, slowly but surely
         solution = _fixed_point(operator, covariance.ravel() / scale, solution)
     stationary = operator.gain * (solution.reshape(r, r) * scale)  # Σ_ee = G(N), in the eigenbasis
+    return _floor(moments, stationary, optimum_loss, learning_rate, batch_size)
+
+
+def _floor(moments: _Moments, stationary: np.ndarray, optimum_loss: float, learning_rate: float,
+           batch_size: int) -> NoiseFloor:
+    """The floor of the error's stationary second moment ``Σ_ee`` (``stationary``, in the eigenbasis of ``H_λ``)."""
     excess = 0.5 * float(np.sum(moments.hessian * stationary))
-    excess_objective = 0.5 * float(eigenvalues @ np.diag(stationary))  # H_λ is diagonal in its eigenbasis
+    excess_objective = 0.5 * float(moments.eigenvalues @ np.diag(stationary))  # H_λ is diagonal in its eigenbasis
     return NoiseFloor(excess, optimum_loss, optimum_loss + excess, float(np.trace(stationary)),
                       float(learning_rate), batch_size, excess_objective)
 
