@@ -923,13 +923,30 @@ def test_on_noise_free_data_the_floor_answer_says_the_gradients_carry_no_noise_a
     text = reveal(at, "batch_size", "floor")
     problem = problem_of(at)
     rounding = 1e-20 * 0.5 * float(np.mean(problem.train.y**2))
-    assert number_after(text, "above the closed-form loss (") == pytest.approx(least_squares_loss(problem), abs=1e-28)
-    assert "% of the closed-form loss" not in text and text.count("carry no noise") == 4
+    assert number_after(text, "closed-form loss (") == pytest.approx(least_squares_loss(problem), abs=1e-28)
+    assert "% of the closed-form loss" not in text and text.count("carry no noise") == 5  # the opening and each B
     # No measured levels: at rounding, training measures its own rounding (7.8e-30 to 1.4e-28 here), no level
     assert not [line for line in text.split("\n") if line.startswith("- B = ") and "(epochs" in line], text
     for batch_size in (1, 10):  # and the loss does come down to rounding, as the lines say
         losses = epoch_losses(problem, 100, learning_rate=0.03, batch_size=batch_size).epoch_train_loss
         assert 0.0 <= np.mean(losses[50:]) - problem.optimum_loss < rounding
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_on_noise_free_data_the_floor_answer_opens_with_no_floor(lang: str) -> None:
+    """noise=0: the answer opened "the expected training loss sits this far above the closed-form loss …, the noise
+    floor; … the floor falls with it", above lines that each say "none". It opens with what holds there: no floor,
+    the loss comes down to the closed form's up to rounding (as the test above trains it to)."""
+    at = open_page(app(noise="0", lang=lang), "batch_size")
+    text = reveal(at, "batch_size", "floor")
+    problem = problem_of(at)
+    opening = text.split("\n")[0]
+    assert opening == text_in(lang, "lesson.batch_size.floor.rate_rounding", rate=0.03, loss=problem.optimum_loss)
+    assert text_in(lang, "lesson.batch_size.floor.rate", rate=0.03, loss=problem.optimum_loss) not in text
+    words = {"en": ("the floor falls with it", "sits this far above"),
+             "zh-CN": ("噪声底也随之降低", "高出这么多")}[lang]
+    assert not any(word in text for word in words), text
+    assert opening.count("{") == 0 and ("no noise floor" in opening if lang == "en" else "没有噪声底" in opening)
 
 
 def test_on_noise_free_data_the_train_answers_count_epochs_to_rounding_and_give_no_percent_of_it() -> None:

@@ -1003,7 +1003,9 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
         lines += [("lesson.batch_size.floor.measured", {"seed": value(state, "seed")}), *measured]
     rate = value(state, "learning_rate")
     if penalised is None:
-        return (("lesson.batch_size.floor.rate", {"rate": rate, "loss": closed_form}), *lines)
+        # Noise-free data has no floor: its lines say so, and the opening must not promise one
+        opening = "rate_rounding" if closed_form <= rounding_level(problem) else "rate"
+        return ((f"lesson.batch_size.floor.{opening}", {"rate": rate, "loss": closed_form}), *lines)
     return (("lesson.batch_size.floor.rate_decay", {"rate": rate, "decay": value(state, "weight_decay"),
                                                    "penalised": penalised, "shift": penalised - closed_form,
                                                    "loss": closed_form}), *lines)
