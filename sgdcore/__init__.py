@@ -18,6 +18,7 @@ from sgdcore.analysis import (
     quadratic_loss,
     stability_limit,
     steps_to_stay_within,
+    steps_within_through,
 )
 from sgdcore.backends import warm_up_kernel
 from sgdcore.data import Dataset, Standardizer, minibatches, split_sizes, synthetic, train_test_split
@@ -132,6 +133,7 @@ __all__ = [
     "squared_loss",
     "stability_limit",
     "steps_to_stay_within",
+    "steps_within_through",
     "synthetic",
     "train",
     "train_test_split",

@@ -15,6 +15,8 @@ from sgdcore import (
     polyak_heavy_ball,
     quadratic_loss,
     stability_limit,
+    steps_to_stay_within,
+    steps_within_through,
     synthetic,
 )
 from sgdcore.analysis import mean_error_after, minimiser
@@ -231,3 +233,25 @@ def test_the_mean_error_after_some_steps_is_full_batch_descent_iterated(momentum
                                                     nesterov), error, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(mean_error_after(eigenvalues, start, 0, rate, momentum, dampening, nesterov), start)
     assert np.isinf(mean_error_after(eigenvalues, start, 10_000, 5.0, momentum, dampening, nesterov)).any()
+
+
+@pytest.mark.parametrize(("momentum", "dampening", "nesterov"), [(0.0, 0.0, False), (0.9, 0.0, False),
+                                                                   (0.9, 0.3, False), (0.5, 0.0, True)])
+def test_the_steps_within_through_a_window_are_those_of_the_updates_and_at_most_the_count_to_stay(
+        momentum, dampening, nesterov) -> None:
+    """For many rates at once, the first step from which torch's updates (as above) keep Σ error² at or below a bound
+    to the window's end: counted update by update, and never more than steps_to_stay_within's count."""
+    eigenvalues, start, bound, window = np.array([0.05, 1.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1e-2, 60
+    rates = np.array([0.05, 0.2, 0.4, 0.6])
+    said = steps_within_through(eigenvalues, start, np.ones(3), bound, rates, window, momentum, dampening, nesterov)
+    for rate, within_from in zip(rates, said, strict=True):
+        error, velocity, above = start.copy(), np.zeros(3), 0
+        for step in range(window):
+            gradient = eigenvalues * error
+            velocity = gradient.copy() if step == 0 else momentum * velocity + (1 - dampening) * gradient
+            error = error - rate * (gradient + momentum * velocity if nesterov else velocity)
+            if error @ error > bound:
+                above = step + 1
+        assert within_from == above + 1, rate
+        count = steps_to_stay_within(eigenvalues, start, np.ones(3), bound, rate, momentum, dampening, nesterov)
+        assert count is None or within_from <= count, rate

@@ -92,6 +92,11 @@ BELOW_THE_FLOOR: Line = (FURTHER, {"levers": ("learning_rate", "batch_size", "sc
 TIMES_ABOVE = 10.0  # a loss this many times the closed form's is said as a ratio, not a percent above it
 MOST_EPOCHS = BY_KEY["epochs"].high  # the most the sidebar's Epochs takes: advice stays within it
 ERROR_SHRINK = 1e-3  # "steps to shrink the error 1000×" on the Learning rate and Momentum pages
+SOONER_STEP = 0.01  # the multiples of the page's unit tried for a rate that gets there sooner from the page's start
+STEPS_EXACT = "lesson.learning_rate.fastest.steps_exact"  # a full-batch run's own count
+# Lines that end the one before them, as its last sentence: the steps a rate the line names takes
+ENDS_THE_LINE = frozenset({STEPS_EXACT, "lesson.learning_rate.fastest.steps_later",
+                           "lesson.learning_rate.fastest.steps_about"})
 
 # The questions of each page, in order: the last part of their catalogue keys.
 QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -267,6 +272,8 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += stops_diverging(fields)
         elif key == GOES_ON:
             paragraphs[-1] += goes_on()
+        elif key in ENDS_THE_LINE:
+            paragraphs[-1] = sentences(paragraphs[-1], t(key, **fields))
         elif key in WORDED_IF_FIXED and not all(shown(st.session_state, setting) for setting in WORDED_IF_FIXED[key]):
             paragraphs.append(t(f"{key}_fixed", **fields, fixed=fixed_values(
                 setting for setting in WORDED_IF_FIXED[key] if not shown(st.session_state, setting))))
@@ -743,13 +750,18 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     else:
         best_contraction = sgdcore.contraction_factor(curvature.eigenvalues, best)
         lines = [("lesson.learning_rate.fastest.answer", {
-            "best": best, "contraction": best_contraction,
-            "steps": _steps_to_shrink(best_contraction) or 0, "kappa": kappa_text(curvature.condition_number)}),
+            "best": best, "contraction": best_contraction, "kappa": kappa_text(curvature.condition_number)}),
+            _steps_line(problem, config, best, best_contraction),
             _entered_on_the_page(state, problem, data_key, best)]
-    steps = _steps_to_shrink(contraction)
+    best = lines[0][1]["best"]
+    diverges = not contraction < 1.0
     with_momentum = ("_nesterov" if config.nesterov else "_momentum") if config.momentum else ""
-    lines.append((f"lesson.learning_rate.fastest.sidebar{with_momentum}{'_diverges' if steps is None else ''}",
-                  {"rate": rate, "contraction": contraction, "steps": steps or 0, "momentum": config.momentum}))
+    lines.append((f"lesson.learning_rate.fastest.sidebar{with_momentum}{'_diverges' if diverges else ''}",
+                  {"rate": rate, "contraction": contraction, "momentum": config.momentum}))
+    if not diverges:
+        lines.append(_steps_line(problem, config, rate, contraction))
+    if lines[1][0] == STEPS_EXACT:
+        lines += _sooner_from_the_start(state, problem, data_key, config, best, lines[1][1]["steps"])
     if not config.schedule.constant_rate:  # the page's runs follow the sidebar's schedule too
         if config.momentum:
             lines.append(("lesson.learning_rate.fastest.schedule_momentum", {}))
@@ -781,9 +793,62 @@ def _fastest_with_momentum(state: MutableMapping[str, Any], problem: Any, data_k
     else:
         best, contraction = _least_contraction(curvature, config)
         key = "nesterov" if config.nesterov else "momentum"
-    fields.update({"best": best, "contraction": contraction, "steps": _steps_to_shrink(contraction) or 0})
-    return [(f"lesson.learning_rate.fastest.answer_{key}", fields),
+    fields.update({"best": best, "contraction": contraction})
+    return [(f"lesson.learning_rate.fastest.answer_{key}", fields), _steps_line(problem, config, best, contraction),
             _entered_on_the_page(state, problem, data_key, best)]
+
+
+def _sooner_from_the_start(state: MutableMapping[str, Any], problem: Any, data_key: str, config: sgdcore.TrainConfig,
+                           best: float, steps: int) -> list[Line]:
+    """Where, from the page's starting point, a rate the page can set gets the error down 1000× in fewer than the
+    ``steps`` the long-run fastest rate ``best`` takes, the one that takes fewest and what to type for it: the
+    sidebar's rate, or one of the multiples of the page's unit on steps of 0.01 (learning rates to 4 digits, where
+    the page takes learning rates) up to the full-batch limit. The long-run factor is how fast the error shrinks
+    once only its slowest part is left; the first steps depend on where the run starts (heavy ball 0.9 on the
+    default data: the sidebar's 0.03 in 132 steps, the long run's fastest 1.747 in 135)."""
+    limit = sgdcore.stability_limit(sgdcore.curvature(problem.quadratic.hessian, config.weight_decay).lambda_max,
+                                    config.momentum, config.dampening, config.nesterov)
+    unit = _page_unit(state, problem, data_key)
+    multiples = np.arange(1, int(limit / unit / SOONER_STEP) + 1) * SOONER_STEP
+    rates = [float(f"{rate:.4g}") if value(state, "learning_rates_given_as") == "absolute" else rate
+             for rate in multiples * unit if rate < limit]  # at the limit itself a run does not converge
+    sidebar = value(state, "learning_rate")
+    rates = np.array([sidebar, *rates])
+    # The step each run is within from, through step ``steps`` − 1, is at most its count: rates are counted from
+    # the soonest, until the next is no sooner than the fewest counted
+    eigenvalues, error = start_error(problem, config)
+    within_from = sgdcore.steps_within_through(eigenvalues, error, np.ones_like(error),
+                                               ERROR_SHRINK**2 * float(error @ error), rates, steps - 1,
+                                               config.momentum, config.dampening, config.nesterov)
+    fewest, at = steps, best
+    for index in np.argsort(within_from, kind="stable"):
+        if within_from[index] >= fewest:
+            break
+        rate = float(rates[index])
+        count = full_batch_steps_to_stay(problem, replace(config, learning_rate=rate, batch_size=problem.train.n_rows),
+                                         "distance")
+        if count is not None and count < fewest:
+            fewest, at = count, rate
+    if at == best:
+        return []
+    fields = {"best": best, "rate": at, "steps": fewest, "tried": len(rates), "limit": limit}
+    if at == sidebar:
+        return [("lesson.learning_rate.fastest.sidebar_sooner", fields)]
+    return [("lesson.learning_rate.fastest.sooner", fields), _entered_on_the_page(state, problem, data_key, at)]
+
+
+def _steps_line(problem: Any, config: sgdcore.TrainConfig, rate: float, contraction: float) -> Line:
+    """The steps full-batch descent with ``config``'s settings at ``rate`` takes to shrink the error 1000×: exactly,
+    from the page's starting point (its seed's), where its loss is a quadratic and its rate constant
+    (:func:`full_batch_steps_to_stay`); otherwise the long-run factor ``contraction``'s estimate, said as one."""
+    if config.l1_penalty or not config.schedule.constant_rate:
+        return ("lesson.learning_rate.fastest.steps_about", {"steps": _steps_to_shrink(contraction) or 0})
+    run = replace(config, learning_rate=rate, batch_size=problem.train.n_rows)
+    steps = full_batch_steps_to_stay(problem, run, "distance")
+    fields = {"rate": rate, "seed": config.seed}
+    if steps is None:
+        return ("lesson.learning_rate.fastest.steps_later", {**fields, "steps": MAX_EPOCHS})
+    return (STEPS_EXACT, {**fields, "steps": steps})
 
 
 def _rounded_within(low: float, high: float) -> tuple[float, float]:
@@ -824,13 +889,19 @@ def _entered_on_the_page(state: MutableMapping[str, Any], problem: Any, data_key
         return ("lesson.learning_rate.fastest.on_page.absolute", {"rate": rate})
     base = learning_rate_page_base(state, problem.train.n_rows)
     limits = _limits(problem, data_key, base)
-    unit = learning_rate_unit(state, limits.minibatch)
+    unit = _page_unit(state, problem, data_key)
     # The page's own test for naming its multiples per 1/λ_max (pages/learning_rate.py)
     full_batch = unit == limits.full_batch / 2
     kind = ("per_lambda" if full_batch and not base.momentum and not base.weight_decay
             else "full_batch" if full_batch else "batch_size")
     return (f"lesson.learning_rate.fastest.on_page.{kind}", {"multiple": rate / unit, "unit": unit,
                                                              "batch": base.batch_size})
+
+
+def _page_unit(state: MutableMapping[str, Any], problem: Any, data_key: str) -> float:
+    """The rate the page's multiple 1 stands for: half the limit it names, with the page's own runs' settings."""
+    return learning_rate_unit(state, _limits(problem, data_key, learning_rate_page_base(state, problem.train.n_rows))
+                              .minibatch)
 
 
 def _scheduled_lines(state: MutableMapping[str, Any], n_train: int, eigenvalues: np.ndarray, rate: float,
@@ -1015,19 +1086,26 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
 
 
 def start_error(valley: sgdcore.Problem, config: sgdcore.TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The Hessian's eigenvalues, and the error of ``config``'s starting point (its seed's) along their
+    """The eigenvalues of the Hessian of the loss ``config`` descends (the data's, with its weight decay on the
+    weights), and the error of ``config``'s starting point (its seed's) from that loss's minimum along their
     eigenvectors: where a full-batch run of ``config`` on ``valley`` starts, as sgdcore.train starts it."""
-    eigenvalues, eigenvectors = np.linalg.eigh(valley.quadratic.hessian)
+    if config.l1_penalty:
+        raise ValueError(f"l1_penalty must be 0 for a quadratic loss's exact run; got {config.l1_penalty}.")
+    hessian = valley.quadratic.hessian
+    decay = config.weight_decay * np.diag(np.r_[np.ones(len(hessian) - 1), 0.0])
+    optimum = sgdcore.penalised_optimum(valley, config) if config.weight_decay else valley.optimum.params
+    eigenvalues, eigenvectors = np.linalg.eigh(hessian + decay)
     weights, bias = sgdcore.init_params(valley.train.n_features, np.random.default_rng(config.seed), config.init,
                                         config.init_scale)
-    return eigenvalues, eigenvectors.T @ (np.append(weights, bias) - valley.optimum.params)
+    return eigenvalues, eigenvectors.T @ (np.append(weights, bias) - optimum)
 
 
 def full_batch_steps_to_stay(valley: sgdcore.Problem, config: sgdcore.TrainConfig, measure: str) -> int | None:
     """The step from which a full-batch run of ``config`` stays within the Momentum page's target for ever: its loss
     within :data:`WITHIN` of the closed form's (``measure="loss"``), or its distance to the optimum within
-    :data:`ERROR_SHRINK` of its start's (``"distance"``). Exact (:func:`sgdcore.steps_to_stay_within`); None if
-    the run never stays there (it diverges, or has not settled by :data:`MAX_EPOCHS` steps)."""
+    :data:`ERROR_SHRINK` of its start's (``"distance"``), to the minimum of the loss it descends (with its weight
+    decay; the loss measure is for a run without). Exact (:func:`sgdcore.steps_to_stay_within`); None if the run
+    never stays there (it diverges, or has not settled by :data:`MAX_EPOCHS` steps)."""
     eigenvalues, error = start_error(valley, config)
     if measure == "loss":
         # the loss above the optimum's: ½·Σλe²
