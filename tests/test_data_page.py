@@ -373,6 +373,21 @@ def test_a_bad_upload_on_the_chinese_page_is_told_in_chinese_with_the_chinese_op
     assert at.success[0].value.startswith("Using gaps.csv: 28 rows"), at.success[0].value
 
 
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "The file has a single column, 'y': least squares needs at least one more, a feature to predict it from."),
+    ("zh-CN", "文件只有一列 'y'：最小二乘至少还需要一列，作为预测它的特征。"),
+])
+def test_a_file_of_one_column_asks_for_a_feature_column_in_the_file_not_on_the_page(language: str, said: str) -> None:
+    at = in_use()
+    if language != "en":
+        at.selectbox(key="lang").set_value(language).run()
+    at = upload(at, "onecol.csv", b"y\n1\n2\n3\n4\n")
+    no_exceptions(at)
+    assert at.error[0].value.startswith(said), [error.value for error in at.error]
+    assert not at.multiselect, "nothing to choose among the features"
+    assert at.session_state[CSV_KEY]["name"] == "first.csv"
+
+
 def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None:
     """A learner's file from Excel on a Chinese Windows ("CSV (逗号分隔)", GBK): its columns, its text and the page's
     words about it are Chinese, and it trains as any upload."""
