@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.shown_texts import shown_texts
 from tests.test_app_pages import app, button, no_exceptions, open_page
 from tests.test_app_truth import badly_scaled, texts, with_dataset
 from tests.test_data_page import rows_csv, upload
@@ -425,3 +426,17 @@ def test_a_penalty_the_link_fixes_that_keeps_every_run_out_of_reach_is_said_to_n
     at = open_page(app(learning_rate="0.1", **{"show": "learning_rate,batch_size", **query}), page)
     text = reveal(at, page, question)
     assert said in text and unsaid not in text, text
+
+
+@pytest.mark.parametrize(("language", "upload_one", "other_source"), [
+    ("en", "No CSV is loaded yet: upload one on the Data page", "choose another data source"),
+    ("zh-CN", "还没有载入 CSV：请在“数据”页面上传一个", "选择其他数据来源"),
+])
+def test_before_an_upload_a_link_that_fixes_the_csv_source_does_not_offer_another_source(
+        language: str, upload_one: str, other_source: str) -> None:
+    fixed = open_page(app(lang=language, data_source="csv", show=LESSON), "train")
+    no_exceptions(fixed)
+    said = [text for text in shown_texts(fixed) if text.startswith(upload_one)]
+    assert said and not [text for text in said if other_source in text], said
+    free = open_page(app(lang=language, data_source="csv"), "train")  # the student may choose: the other is offered
+    assert [text for text in shown_texts(free) if text.startswith(upload_one) and other_source in text]

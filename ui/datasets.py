@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
-from ui.classroom import control_label, shown, value_text
+from ui.classroom import control_label, fixed_data_source, shown, value_text
 from ui.errors import error_text
 from ui.i18n import t, tn
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
@@ -89,7 +89,8 @@ def selected_dataset(state: MutableMapping[str, Any]) -> tuple[sgdcore.Dataset, 
     if source == "csv":
         upload = state.get(CSV_KEY)
         if upload is None:
-            raise ValueError(t("data.no_csv"))
+            # a classroom link that fixes the source leaves the student no other to choose
+            raise ValueError(t("data.no_csv_fixed" if fixed_data_source(state) else "data.no_csv"))
         return upload["dataset"], upload["key"], description_of(state)
     weights = tuple(parse_weights(value(state, "true_weights")))
     n_rows, bias, noise, seed = (value(state, k) for k in ("n_rows", "true_bias", "noise", "data_seed"))
