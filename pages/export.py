@@ -4,8 +4,8 @@ from collections import ChainMap
 
 import streamlit as st
 
-from ui.classroom import classroom_link_builder
-from ui.datasets import CSV_KEY, current_problem
+from ui.classroom import classroom_link_builder, control_label, value_text
+from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
 from ui.export import (
     DATA_FILE,
     coefficients_frame,
@@ -41,18 +41,27 @@ st.caption(t("export.intro"))
 lesson_panel("export")
 
 st.subheader(t("export.share"))
-settings = query_params(state)
+choice = current_problem(state)
+# What the data in use was made from: a data setting refused since (a test fraction the file cannot split by)
+# is not in it, and a link that carried it would not reproduce the run.
+made_from = ChainMap(choice.settings, state)
+settings = query_params(made_from)
 page = st.selectbox(t("export.open_on"), tuple(PAGE_TITLES), format_func=option_names(PAGE_TITLES), key="share_page")
 st.code(share_link(st.context.url, page, settings), language=None, wrap_lines=True)
-st.caption(t("export.link_settings") if settings else t("export.link_defaults"))
-if value(state, "data_source") == "csv":
+refused = [key for key in DATA_SETTINGS if value(state, key) != value(made_from, key)]
+if refused:
+    st.caption(t("export.link_settings_refused", settings=t("verdicts.list_separator").join(
+        t("export.refused_setting", setting=control_label(key), value=value_text(key, value(state, key)),
+          in_use=value_text(key, value(made_from, key))) for key in refused)))
+else:
+    st.caption(t("export.link_settings") if settings else t("export.link_defaults"))
+if value(made_from, "data_source") == "csv":
     name = state[CSV_KEY]["name"] if state.get(CSV_KEY) else t("export.the_csv_file")
     st.warning(t("export.upload_again", name=name), icon="📎")
-classroom_link_builder(page)
+classroom_link_builder(page, made_from)
 
 st.subheader(t("export.downloads"))
 run = state.get(TRAIN_RUN)
-choice = current_problem(state)
 if run is None or choice.problem is None:
     st.info(t("export.nothing_trained"))
     st.stop()
@@ -61,8 +70,6 @@ if not trained_on(run["key"], choice.key):
     st.stop()
 # The run's data is the data in use (trained_on above): described in the page's language now, as its files are
 problem, progress, config = choice.problem, run["progress"], run["config"]
-# What the run's data was made from: a setting refused since (too many rows, a CSV too small) is not in it.
-made_from = ChainMap(choice.settings, state)
 legs = run.get("legs", ())
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)

@@ -815,3 +815,34 @@ def test_a_feature_constant_on_the_training_rows_says_standardisation_can_be_tur
     with pytest.raises(DataError) as caught:
         sgdcore.Standardizer.fit(data.subset(np.arange(5)))
     assert sidebar_fix(data, caught.value) == "Or, in the sidebar, turn off “Standardise features and target”. "
+
+
+def test_the_share_link_carries_the_test_fraction_in_use_not_the_one_the_file_refuses() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    tiny = b"x,y\n1,2.1\n2,3.9\n3,6.2\n"
+    at = open_page(app(), "data")
+    at = upload(at, "tiny.csv", tiny)
+    button(at, "Use this dataset").click().run()
+    at.sidebar.slider(key="test_fraction").set_value(0.5).run()  # refused: 1 training row; 0.2 stays in use
+    at = open_page(at, "train")
+    button(at, "Train").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    link = dict(parse_qsl(urlsplit(at.code[0].value).query))
+    assert "test_fraction" not in link and link["data_source"] == "csv", link  # 0.2, the default
+    classroom = dict(parse_qsl(urlsplit(at.code[1].value).query))
+    assert "test_fraction" not in classroom and classroom["show"] == "learning_rate,batch_size", classroom
+    assert at.query_params["test_fraction"] == "0.5"  # the address bar keeps the sidebar's
+    said = [caption.value for caption in at.caption if "“Test fraction” 0.5 (in use: 0.2)" in caption.value]
+    assert said and "the link does not" in said[0] and "the address bar always holds" not in said[0], said
+    at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
+    assert [caption.value for caption in at.caption if "“测试集比例” 0.5（正在使用 0.2）" in caption.value]
+    # Opened, the link and the same file train the same run, bit for bit
+    again = open_page(app(**link), "data")
+    again = upload(again, "tiny.csv", tiny)
+    button(again, "Use this dataset").click().run()
+    again = open_page(again, "train")
+    button(again, "Train").click().run()
+    first, second = at.session_state["train_run"]["progress"], again.session_state["train_run"]["progress"]
+    assert np.array_equal(first.weights, second.weights) and first.bias == second.bias

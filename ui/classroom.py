@@ -143,10 +143,10 @@ def classroom_settings(state: Mapping[str, Any], controls: Iterable[str], link_l
     return {**settings, LANGUAGE_KEY: link_language, SHOWN_KEY: ",".join(key for key in CONTROLS if key in chosen)}
 
 
-def classroom_link_builder(page: str) -> None:
+def classroom_link_builder(page: str, made_from: Mapping[str, Any] | None = None) -> None:
     """The Export and share page's "Classroom link": the controls to leave to the students, the link's
     language, and the link, for ``page`` (a page's address, as ui.export.share_link takes it), with every
-    other setting fixed at its value now."""
+    other setting fixed at its value now (the data settings at ``made_from``'s, those of the data in use)."""
     state = st.session_state
     st.subheader(t("classroom.builder.title"))
     st.caption(t("classroom.builder.caption"))
@@ -164,8 +164,8 @@ def classroom_link_builder(page: str) -> None:
         st.info(t("classroom.builder.choose_one"))
         return
     _not_drawn_note(state, chosen)
-    st.code(share_link(st.context.url, page, classroom_settings(state, chosen, link_language)), language=None,
-            wrap_lines=True)
+    settings = classroom_settings(made_from or state, chosen, link_language)
+    st.code(share_link(st.context.url, page, settings), language=None, wrap_lines=True)
     st.caption(t("classroom.builder.link_caption"))
 
 
