@@ -846,3 +846,37 @@ def test_the_share_link_carries_the_test_fraction_in_use_not_the_one_the_file_re
     button(again, "Train").click().run()
     first, second = at.session_state["train_run"]["progress"], again.session_state["train_run"]["progress"]
     assert np.array_equal(first.weights, second.weights) and first.bias == second.bias
+
+
+def test_a_batch_size_lowered_for_fewer_training_rows_comes_back_when_the_data_allows_it() -> None:
+    at = open_page(app(n_rows="200", batch_size="160"), "train")  # the full batch of 160 training rows
+    at.sidebar.number_input(key="n_rows").set_value(198).run()
+    assert at.session_state["batch_size"] == 158
+    assert [info.value for info in at.sidebar.info] == [
+        "Batch size lowered from 160 to 158, the number of training rows (full-batch gradient descent)."]
+    at.run()
+    assert not at.sidebar.info and at.session_state["batch_size"] == 158  # said once
+    at.sidebar.number_input(key="n_rows").set_value(200).run()
+    assert at.session_state["batch_size"] == 160  # the full batch again, not 158 and a last batch of 2 rows
+    assert [info.value for info in at.sidebar.info] == [
+        "Batch size back to 160, as you chose it before other data lowered it: this data has enough training rows."]
+    button(at, "Train").click().run()
+    assert at.session_state["train_run"]["config"].batch_size == 160
+    # A batch size the user sets while it is lowered is the choice from then on
+    at.sidebar.number_input(key="n_rows").set_value(100).run()
+    at.sidebar.number_input(key="batch_size").set_value(50).run()
+    at.sidebar.number_input(key="n_rows").set_value(200).run()
+    assert at.session_state["batch_size"] == 50 and not at.sidebar.info
+
+
+def test_a_batch_size_lowered_for_a_small_file_comes_back_with_the_synthetic_data_in_chinese() -> None:
+    at = open_page(app(lang="zh-CN", batch_size="32"), "data")
+    at = upload(at, "tiny.csv", b"x,y\n1,2.1\n2,3.9\n3,6.2\n")
+    button(at, "使用这个数据集").click().run()
+    assert at.session_state["batch_size"] == 2
+    assert "批量大小已从 32 降为 2，即训练行数（全批量梯度下降）。" in [info.value for info in at.sidebar.info]
+    at = open_page(at, "train")
+    at.sidebar.radio(key="data_source").set_value("synthetic").run()
+    assert at.session_state["batch_size"] == 32
+    assert "批量大小已恢复为你之前选择的 32（其他数据曾把它调低）：当前数据的训练行数足够。" in [
+        info.value for info in at.sidebar.info]

@@ -252,11 +252,25 @@ def data_sidebar() -> Choice:
 
 def _lower_to(key: str, limit: int) -> None:
     """Lower a setting above what the data or the server allows (from a share link, or other data), and say so
-    (``sidebar.lowered.<key>``)."""
+    (``sidebar.lowered.<key>``). The value chosen comes back as far as later data allows (``sidebar.restored.<key>``
+    once all of it), unless the user has set another since."""
     state = st.session_state
-    if state[key] > limit:
-        st.sidebar.info(t(f"sidebar.lowered.{key}", was=state[key], limit=limit))
-        state[key] = limit
+    memory = f"_{key}_chosen"  # (the value chosen, the value it was lowered to) while it is lowered
+    chosen = state[key]
+    if memory in state:
+        kept, lowered = state.pop(memory)
+        if state[key] == lowered:  # not set since it was lowered: the choice still stands
+            chosen = kept
+    used = min(chosen, limit)
+    if used < chosen:
+        state[memory] = (chosen, used)
+    if used == state[key]:
+        return
+    if used < chosen:
+        st.sidebar.info(t(f"sidebar.lowered.{key}", was=chosen, limit=used))
+    else:
+        st.sidebar.info(t(f"sidebar.restored.{key}", value=used))
+    state[key] = used
 
 
 def hyperparameter_sidebar(problem: sgdcore.Problem, data_key: str) -> None:
