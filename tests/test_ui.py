@@ -790,3 +790,17 @@ def test_an_upload_that_does_not_read_gives_its_error_and_no_table() -> None:
     parsed = parse_upload(b"x1,y\n1,2\n3,4,5\n", "bad.csv", "file-1")
     assert set(parsed) == {"file_id", "name", "error"} and "line 3" in str(parsed["error"])
     assert (parsed["error"].problem, parsed["error"].fields["line"]) == ("ragged_row", 3)
+
+
+def test_the_landscape_gives_an_axis_along_which_start_and_optimum_meet_the_other_axis_s_span() -> None:
+    """Standardised, the target's mean is 0 up to rounding: the bias axis spanned about ±1e-16, ticks "−0.000…"."""
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=200, w=[2.0]), test_fraction=0.2, standardize=True)
+    assert 0 < abs(problem.optimum.params[1]) < 1e-12  # the bias: the start (0) and the optimum meet
+    progress = last(problem.train, sgdcore.TrainConfig(batch_size=problem.train.n_rows, epochs=3))
+    spec = charts.landscape_chart(problem, {"SGD": progress}, 0, 1).to_dict()
+    x_domain, y_domain = (spec["layer"][0]["encoding"][axis]["scale"]["domain"] for axis in ("x", "y"))
+    assert y_domain[1] - y_domain[0] == pytest.approx(x_domain[1] - x_domain[0])  # square: circles look round
+    assert x_domain[1] - x_domain[0] > 2  # the weight's optimum is about 1, its start 0
+    # Both meet (no run yet, the optimum alone): a span of 1 each way, as before
+    alone = charts.landscape_chart(problem, {}, 0, 1).to_dict()
+    assert alone["layer"][0]["encoding"]["y"]["scale"]["domain"] == pytest.approx([-1.25, 1.25], abs=1e-12)

@@ -655,9 +655,13 @@ def parameters_chart(
 
 
 def _view(points: np.ndarray, optimum: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    """A square-ish window around the optimum and the paths' starting points."""
+    """A square-ish window around the optimum and the paths' starting points. An axis along which they meet, up to
+    rounding (a standardised target's bias: 0 and about 1e-16), gets the other axis's span, or 1 if both do: a span
+    of 1e-16 would draw no contour and label its ticks −0.000000000000…"""
     span = np.abs(points - optimum).max(axis=0)
-    span = np.where(span > 0, span, 1.0) * 1.25
+    scale = max(np.abs(points).max(), np.abs(optimum).max(), 1.0)
+    degenerate = span <= 1e-9 * scale
+    span = np.where(degenerate, 1.0 if degenerate.all() else span[~degenerate].max(), span) * 1.25
     return ((optimum[0] - span[0], optimum[0] + span[0]), (optimum[1] - span[1], optimum[1] + span[1]))
 
 
