@@ -512,7 +512,7 @@ def test_a_copied_column_is_refused_in_both_languages_and_the_data_in_use_stays(
     assert [error.value for error in at.error] == [
         "有些特征列完全由其他列决定：'a2' 是 'a' 的副本。它们不带自己的信息，还会使最小二乘的解不唯一。"
         "请将 'a2' 从“特征列”中移除。"]
-    assert any("没有改变：仍在使用first.csv" in caption.value for caption in at.caption)
+    assert any("没有改变：仍在使用 first.csv" in caption.value for caption in at.caption)
     assert at.session_state[CSV_KEY]["name"] == "first.csv"
     choice(at, "keep_features_").set_value(["a"]).run()
     assert not at.error

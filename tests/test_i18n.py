@@ -57,6 +57,27 @@ def test_every_key_the_code_names_is_in_the_catalogue() -> None:
     assert not missing
 
 
+# A Han character beside Latin letters or digits, in a template's own words; and beside a field that holds a file's
+# name or the data's description, which starts with the file's name (other fields, such as "name" for a delimiter's
+# or "target" for the optimum's, often hold Chinese words, which take no space)
+HAN = "\u4e00-\u9fff"
+HAN_TOUCHES_LATIN = re.compile(f"[{HAN}][A-Za-z0-9]|[A-Za-z0-9][{HAN}]")
+LATIN_FIELDS = ("file", "description")
+FIELD = f"\\{{(?:{'|'.join(LATIN_FIELDS)})(?::[^}}]*)?}}"
+HAN_TOUCHES_FIELD = re.compile(f"[{HAN}]{FIELD}|{FIELD}[{HAN}]")
+
+
+def test_chinese_puts_a_space_between_han_and_latin_words_numbers_and_file_names() -> None:
+    """As most of the catalogue does: "正在使用 housing_zh.csv", not "仍在使用housing_zh.csv"."""
+    touching = {}
+    for key, template in catalogue("zh-CN").items():
+        words = re.sub(r"\{[^}]*\}", " ", template.replace("\n", " "))
+        found = HAN_TOUCHES_LATIN.findall(words) + HAN_TOUCHES_FIELD.findall(template)
+        if found:
+            touching[key] = found
+    assert not touching, touching
+
+
 def test_chinese_uses_the_terms_of_d2l() -> None:
     chinese = "\n".join(catalogue("zh-CN").values())
     for term in ("学习率", "批量大小", "迭代周期", "小批量随机梯度下降", "动量", "发散", "条件数", "闭式解"):
