@@ -273,18 +273,63 @@ def test_the_closed_form_loss_and_the_gap_of_a_run_of_the_sidebar_settings() -> 
 
 
 def test_a_standardised_run_s_gap_is_in_the_units_of_the_losses_beside_it() -> None:
-    """Standardised, the losses are the standardised target's; the gap said beside them was the table's, in the
-    data's own units ("ends at training loss 0.319, 8.69 above it (4642019.80% of the closed-form loss)")."""
+    """The gap said beside the losses is in their units ("ends at training loss 0.319, 8.69 above it (4642019.80% of
+    the closed-form loss)" gave standardised losses beside a gap in the data's own units): both the target's own."""
     at = app(standardize="true", weight_decay="0.5", learning_rate="0.1")
     text = reveal(at, "train", "optimum")
     optimum, gap = bold_numbers(text)[:2]
     loss = number_after(text, "ends at training loss")
     problem = problem_of(at)
-    assert problem.scaler is not None and optimum == pytest.approx(problem.optimum_loss, rel=1e-5)
+    own = problem.scaler.target_std ** 2
+    assert problem.scaler is not None and optimum == pytest.approx(problem.optimum_loss * own, rel=1e-5)
     assert gap == pytest.approx(loss - optimum, rel=1e-2)
     assert number_after(text, "above it (") == pytest.approx(100 * gap / optimum, rel=1e-2)
     assert re.search(r"\(\d{1,3}(,\d{3})+\.\d{2}% of the closed-form loss\)", text), text  # thousands separated
 
+
+
+HOUSING = ROOT / "tests" / "data" / "housing_zh.csv"  # 价格 = 3.5·面积 + 12·房间数 − 0.8·房龄 + 50 + noise, 200 rows
+
+
+def housing_app(**query: str) -> AppTest:
+    """The dashboard with the housing rows uploaded and in use, as the sidebar's CSV upload puts them."""
+    from ui.datasets import CSV_KEY
+
+    frame = np.genfromtxt(HOUSING, delimiter=",", skip_header=1)
+    names = HOUSING.read_text(encoding="utf-8").splitlines()[0].split(",")
+    data = sgdcore.Dataset(frame[:, :3], frame[:, 3], tuple(names[:3]), names[3])
+    at = app(**query)
+    at.session_state[CSV_KEY] = {"dataset": data, "name": HOUSING.name, "key": "csv:housing_zh"}
+    at.session_state["data_source"] = "csv"
+    return at.run()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_standardised_the_closed_form_loss_and_the_run_s_loss_are_in_the_target_s_own_units_as_the_page_s_metrics(
+        lang: str) -> None:
+    """Standardised, the answer said "The closed-form (least-squares) solution has training loss 0.00247539", and
+    unstandardised 59.4954, beside the page's closed-form Train MSE of 119: it gave the standardised target's losses
+    without saying so. Now both are the target's own, as the metrics under the comparison, and it says so."""
+    settings = {"learning_rate": "0.2", "batch_size": "32", "epochs": "5", "lang": lang}
+    at = housing_app(standardize="1", **settings)
+    text = reveal(at, "train", "optimum")
+    problem = problem_of(at)
+    raw = problem.raw_train
+    fit = LinearRegression().fit(raw.X, raw.y)
+    optimum = 0.5 * np.mean((fit.predict(raw.X) - raw.y) ** 2)  # about 59.5
+    said, gap = bold_numbers(text)[:2]
+    assert said == pytest.approx(optimum, rel=1e-5)
+    assert said == bold_numbers(reveal(housing_app(standardize="0", **settings), "train", "optimum"))[0]
+    variance = problem.scaler.target_std ** 2
+    assert text_in(lang, "lesson.train.optimum.own_units", variance=variance) in text
+    button(at, "训练" if lang == "zh-CN" else "Train").click().run()  # the Train page's run of these settings
+    no_exceptions(at)
+    progress = at.session_state["train_run"]["progress"]
+    comparison = problem.compare(progress.weights, progress.bias)  # the page's metrics, in the target's own units
+    assert comparison.train_mse_closed_form == pytest.approx(2 * said, rel=1e-5)
+    assert gap == pytest.approx(comparison.loss_gap, rel=1e-2)
+    loss = number_after(text, "ends at training loss" if lang == "en" else "结束时的训练损失为")
+    assert loss == pytest.approx(comparison.train_mse_sgd / 2, rel=1e-5)
 
 
 def test_a_dip_within_one_percent_above_the_noise_floor_is_called_a_dip_and_no_epochs_are_advised() -> None:

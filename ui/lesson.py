@@ -330,6 +330,13 @@ def epoch_budget(problem: Any, config: sgdcore.TrainConfig, runs: int = 1) -> in
     return int(min(MAX_EPOCHS, WORK_LIMIT / runs // epoch_work(problem, config)))
 
 
+def target_variance(problem: Any) -> float:
+    """What turns a training loss of the model's units into the target's own, the Train page's metrics' units: the
+    training target's variance where the data are standardised (the model's target is then the standardised one, as
+    on the loss chart), else 1."""
+    return problem.scaler.target_std ** 2 if problem.scaler is not None else 1.0
+
+
 def rounding_level(problem: Any) -> float:
     """The training loss, in model units, below which a loss above the closed form's is rounding (:data:`ROUNDING`)."""
     return ROUNDING * problem.quadratic.constant
@@ -404,8 +411,10 @@ def _limits(problem: Any, data_key: str, config: sgdcore.TrainConfig) -> sgdcore
 def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
     """The closed-form loss, and how far above it a run of the sidebar's settings ends (trained here: the Train
     page's run of the same settings is the same run)."""
-    optimum = problem.optimum_loss
-    lines: list[Line] = [("lesson.train.optimum.answer", {"loss": optimum})]
+    optimum, square = problem.optimum_loss, target_variance(problem)
+    lines: list[Line] = [("lesson.train.optimum.answer", {"loss": optimum * square})]
+    if problem.scaler is not None:  # the Train page's metrics are in the target's own units, its loss chart is not
+        lines.append(("lesson.train.optimum.own_units", {"variance": square}))
     if getattr(problem, "on_cluster", False):
         return (*lines, ("lesson.needs_rows", {}))
     last = _trained_now(state, problem)
@@ -414,14 +423,14 @@ def train_optimum(state: MutableMapping[str, Any], problem: Any, data_key: str) 
     if last.status == "diverged":
         return (*lines, ("lesson.train.optimum.diverged", {"step": last.diverged_at_step or last.step}),
                 _steadier(problem, data_key, train_config(state, problem.train.n_rows)))
-    # In the losses' own units: standardised, they are the standardised target's (the table's gap is the data's)
     loss = float(last.epoch_train_loss[-1])
     gap = loss - optimum
     if optimum <= rounding_level(problem):  # a part of rounding is no measure
-        lines.append(("lesson.train.optimum.run_rounding", {"epochs": last.epoch, "loss": loss, "gap": gap,
-                                                            "rounding": rounding_level(problem)}))
+        lines.append(("lesson.train.optimum.run_rounding", {"epochs": last.epoch, "loss": loss * square,
+                                                            "gap": gap * square,
+                                                            "rounding": rounding_level(problem) * square}))
     else:
-        lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": loss, "gap": gap,
+        lines.append(("lesson.train.optimum.run", {"epochs": last.epoch, "loss": loss * square, "gap": gap * square,
                                                    "percent": gap / optimum}))
     return tuple(lines)
 
