@@ -69,6 +69,9 @@ FURTHER = "further"
 # A line that ends the one before it: the settings that get there in fewer epochs, but those a classroom link fixes
 # (:func:`gets_there_sooner`).
 SOONER = "sooner"
+# A line that ends the one before it: the settings that make a run's swings above its target rarer, but those a
+# classroom link fixes (:func:`rarer_swings`).
+RARER = "rarer"
 # A line that ends the one before it: what stops a run diverging, but what a classroom link fixes
 # (:func:`stops_diverging`).
 STEADIER = "steadier"
@@ -266,6 +269,8 @@ def answer_text(page: str, question: str) -> str:
             paragraphs[-1] += verdicts.goes_further(fields["levers"])
         elif key == SOONER:
             paragraphs[-1] += gets_there_sooner(fields["levers"], fields["limit"])
+        elif key == RARER:
+            paragraphs[-1] += rarer_swings(fields)
         elif key == LATER:
             paragraphs[-1] += t(key, **fields)
         elif key == STEADIER:
@@ -474,7 +479,8 @@ def _train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, 
         key = "stays" if lines else "reached"
         lines.append((f"lesson.train.epochs.{key}", {**fields, "epochs": stays, "trained": trained,
                                                      "steps": int(last.epoch_steps[stays])}))
-        return (*lines, *_enough_lines(state, config, stays, fields, limit))
+        hovering = _hovers(problem, config, losses, target) if _enough(config, stays) == "beyond" else None
+        return (*lines, *_enough_lines(state, config, stays, fields, limit, instead_of_sooner=hovering))
     if trained < budget:  # early stopping ended the run above the target
         return (*lines, ("lesson.train.epochs.stopped", {
             "epochs": trained, "above": above_closed_form(problem, losses[-1]), "tol": config.tol,
@@ -566,11 +572,83 @@ def _enough(config: sgdcore.TrainConfig, epochs: int) -> str:
 
 
 def _enough_lines(state: MutableMapping[str, Any], config: sgdcore.TrainConfig, epochs: int, fields: dict[str, Any],
-                  limit: float) -> list[Line]:
-    """Whether the sidebar's epochs reach ``epochs``; beyond its Epochs, what gets there sooner."""
+                  limit: float, instead_of_sooner: list[Line] | None = None) -> list[Line]:
+    """Whether the sidebar's epochs reach ``epochs``; beyond its Epochs, what gets there sooner, or
+    ``instead_of_sooner`` where that is not what keeps it from there (:func:`_hovers`)."""
     enough = _enough(config, epochs)
     line: Line = (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS})
-    return [line, _sooner(state, config, limit)] if enough == "beyond" else [line]
+    if enough != "beyond":
+        return [line]
+    return [line, *instead_of_sooner] if instead_of_sooner else [line, _sooner(state, config, limit)]
+
+
+def descent_epochs(problem: Any, config: sgdcore.TrainConfig, start_loss: float, target: float) -> int | None:
+    """The epochs SGD's expected path takes from ``start_loss`` to ``target``, or None if it does not converge.
+
+    Minibatch gradients are unbiased: the mean of SGD's parameters follows full-batch descent at the same rate and
+    momentum, whose error shrinks by the contraction factor a step (at least, for plain descent; in the long run, with
+    momentum), and the loss above the optimum with its square. For a constant rate without penalties.
+    """
+    excess, margin = start_loss - problem.optimum_loss, target - problem.optimum_loss
+    if excess <= margin:
+        return 0
+    contraction = sgdcore.contraction_factor(problem.curvature.eigenvalues, config.learning_rate, config.momentum,
+                                             config.dampening, config.nesterov)
+    if not contraction < 1.0:
+        return None
+    steps = 1 if contraction <= 0.0 else math.ceil(math.log(margin / excess) / (2.0 * math.log(contraction)))
+    return math.ceil(steps / config.steps_per_epoch(problem.train.n_rows))
+
+
+def _hovers(problem: Any, config: sgdcore.TrainConfig, losses: np.ndarray, target: float) -> list[Line] | None:
+    """Where a run of a constant rate stays within ``target`` only after more epochs than the sidebar takes, but its
+    expected path got there within them and the epochs after average within it: the lines that say the run is at its
+    noise floor, whose swings take it back out, and what makes them rarer (a larger rate or momentum, which get there
+    sooner, raise the floor and make them more frequent). None where the run is slow instead."""
+    if not config.schedule.constant_rate or config.weight_decay or config.l1_penalty:
+        return None
+    descended = descent_epochs(problem, config, float(losses[0]), target)
+    if descended is None or descended > MOST_EPOCHS:
+        return None
+    after = losses[descended + 1:]  # the epochs that end after the descent
+    mean = float(np.mean(after)) if after.size else math.inf
+    if mean > target:
+        return None
+    n_train, start = problem.train.n_rows, float(losses[0])
+    smaller, power_t, per_epoch = sgdcore.round_down(config.learning_rate / 2), BY_KEY["power_t"].default, \
+        config.steps_per_epoch(n_train)
+    # Each lowers the noise but slows the descent: named only where the descent still fits in the sidebar's epochs
+    slower = {"learning_rate": descent_epochs(problem, replace(config, learning_rate=smaller), start, target),
+              "batch_size": descent_epochs(problem, replace(config, batch_size=n_train), start, target)
+              if config.batch_size < n_train else None,
+              "schedule": math.ceil(_inverse_scaling_steps(descended * per_epoch, power_t) / per_epoch)}
+    levers = tuple(key for key, epochs in slower.items() if epochs is not None and epochs <= MOST_EPOCHS)
+    with_momentum = "_momentum" if config.momentum else ""
+    lines: list[Line] = [(f"lesson.train.epochs.hovers{with_momentum}", {
+        "rate": config.learning_rate, "momentum": config.momentum, "descended": descended,
+        "above": above_closed_form(problem, mean),
+        "out": int(np.sum(after > target)), "since": int(after.size)})]
+    if levers:
+        lines.append((RARER, {"levers": levers, "rate": smaller, "rows": n_train, "power_t": power_t}))
+    return lines
+
+
+def _inverse_scaling_steps(steps: int, power_t: float) -> float:
+    """The steps after which the inverse scaling schedule's rates, ``η/(t + 1)^power_t``, add up to ``steps`` of the
+    constant rate ``η`` (at least: the sum is above the integral of ``x^-power_t`` from 1), for ``power_t`` below 1."""
+    return (1.0 + (1.0 - power_t) * steps) ** (1.0 / (1.0 - power_t)) - 1.0
+
+
+def rarer_swings(fields: dict[str, Any]) -> str:
+    """The sentence that ends a line saying a run hovers at its noise floor: which settings (:func:`_hovers`) make its
+    swings out of the target rarer, naming only those a classroom link leaves to the student."""
+    state = st.session_state
+    named = [t(f"lesson.train.epochs.rarer.{key}", **fields) for key in fields["levers"] if shown(state, key)]
+    if named:
+        listed = verdicts.either(named)
+        return t("lesson.train.epochs.rarer.sentence", levers=listed[0].upper() + listed[1:])
+    return t("lesson.train.epochs.rarer.fixed",
+             settings=t("verdicts.list_separator").join(control_label(key) for key in fields["levers"]))
 
 
 def _sooner(state: MutableMapping[str, Any], config: sgdcore.TrainConfig, limit: float) -> Line:
