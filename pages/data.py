@@ -158,6 +158,8 @@ if chosen and in_use.refused is not None:
     reason, fix = error_text(in_use.refused), sidebar_fix(dataset, in_use.refused)
     if in_use.problem is None:
         show_error(t("data.not_in_use_nothing", name=table.name, reason=reason, fix=fix))
+    elif in_use.settings.get(CSV_KEY) is current_csv:  # this file, as the sidebar's settings last allowed it
+        show_error(t("data.in_use_as_before", name=table.name, reason=reason, fix=fix, description=in_use.description))
     else:
         show_error(t("data.not_in_use", name=table.name, reason=reason, fix=fix, description=in_use.description))
 elif chosen:

@@ -880,3 +880,20 @@ def test_a_batch_size_lowered_for_a_small_file_comes_back_with_the_synthetic_dat
     assert at.session_state["batch_size"] == 32
     assert "批量大小已恢复为你之前选择的 32（其他数据曾把它调低）：当前数据的训练行数足够。" in [
         info.value for info in at.sidebar.info]
+
+
+def test_a_file_in_use_whose_new_test_fraction_is_refused_is_said_in_use_as_before_not_chosen_but_not_in_use() -> None:
+    """The file in use stays in use, split as the sidebar last allowed: the page does not call it "not in use"."""
+    at = open_page(app(), "data")
+    at = upload(at, "three_rows.csv", b"x1,y\n1,2\n2,4.1\n3,5.9\n")
+    button(at, "Use this dataset").click().run()
+    at.sidebar.slider(key="test_fraction").set_value(0.5).run()
+    no_exceptions(at)
+    said = at.error[0].value
+    assert said.startswith("**three_rows.csv** stays in use as the sidebar's settings last allowed it: A test fraction "
+                           "of 0.5 leaves 1 training and 2 test rows out of 3"), said
+    assert "Until then every page goes on with three_rows.csv (3 rows, 1 feature), split and scaled as before." \
+        in said, said
+    assert "not in use" not in said
+    at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
+    assert "仍按侧边栏上一次允许的设置使用" in at.error[0].value and "尚未使用" not in at.error[0].value
