@@ -897,3 +897,19 @@ def test_a_file_in_use_whose_new_test_fraction_is_refused_is_said_in_use_as_befo
     assert "not in use" not in said
     at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
     assert "仍按侧边栏上一次允许的设置使用" in at.error[0].value and "尚未使用" not in at.error[0].value
+
+
+def test_the_share_link_s_note_on_an_upload_never_in_use_says_the_source_is_not_in_use_not_refused_by_data() -> None:
+    """An upload the sidebar's test fraction refuses before it was ever used: the synthetic data stays in use, and the
+    Export page's note names the sidebar's data source as not in use (the synthetic data refuses nothing)."""
+    at = open_page(app(test_fraction="0.5"), "data")
+    at = upload(at, "tiny.csv", b"x,y\n1,2.1\n2,3.9\n3,6.2\n")
+    button(at, "Use this dataset").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    said = [caption.value for caption in at.caption if "“Data source” Uploaded CSV (in use: " in caption.value]
+    assert said and "Not in use, so the address bar holds it but the link does not" in said[0], said
+    assert "refuses" not in said[0], said
+    at.sidebar.selectbox(key="lang").set_value("zh-CN").run()
+    said = [caption.value for caption in at.caption if "未被使用" in caption.value]
+    assert said and "无法使用" not in said[0], said
