@@ -388,9 +388,16 @@ def test_the_fastest_settings_are_the_fastest_on_the_controls_steps(lang: str, k
     root = np.sqrt(eigenvalues[-1] / eigenvalues[0])
     assert f"μ = {((root - 1) / (root + 1)) ** 2:.3g}" in paragraphs[0]  # Polyak's, named as the theory's
     plain = np.max(np.abs(1 - 2 / (eigenvalues[0] + eigenvalues[-1]) * eigenvalues))
-    between = text_in(lang, "lesson.momentum.best.plain_between", multiple=2 / (1 + scaled[0]), rate_step=0.1)
-    # On a round valley the best plain rate, between the steps, beats anything on them, and the answer says so
+    # On a round valley the best plain rate, between the steps, beats anything on them, and the answer says so, with
+    # the value to type into the box (which takes values between its steps) and the step its run then stays from
+    typed = float(f"{2 / (1 + scaled[0]):.4g}")
+    between = text_in(lang, "lesson.momentum.best.plain_between", multiple=2 / (1 + scaled[0]), rate_step=0.1,
+                      typed=typed, steps=steps_to_a_thousandth(valley, typed / eigenvalues[-1], 0.0, seed=0)
+                      if kappa == 1 else 0)
     assert (between in paragraphs) == (plain < radius(mu, multiple)) == (kappa == 1)
+    if kappa == 1:
+        rate = at.number_input(key="momentum_page_rate_multiple").set_value(typed).run()
+        assert rate.number_input(key="momentum_page_rate_multiple").value == typed  # the box takes it as typed
 
 
 def heavy_ball_radius(eigenvalues: np.ndarray, momentum: float, multiple: float) -> float:
@@ -444,3 +451,11 @@ def test_where_the_fastest_pair_has_no_momentum_the_answer_says_so_as_a_learner_
             "zh-CN": "不用动量（μ = **0**），学习率 **1.1** × 1/λ_max，也就是普通梯度下降；"
                      "课堂链接不允许在本页设置它们"}[lang]
     assert said in fixed and "**0.00**" not in fixed, fixed
+
+
+def test_on_a_link_that_fixes_the_momentum_page_s_controls_the_round_valley_s_rate_is_not_said_to_be_typed() -> None:
+    at = open_page(app(condition_number="1", show="learning_rate,batch_size"), "momentum")
+    said = reveal(at, "momentum", "best")
+    assert "lies between the rate control's steps of 0.1" in said and "The box takes" not in said, said
+    free = reveal(open_page(app(condition_number="1"), "momentum"), "momentum", "best")
+    assert "The box takes a value between its steps: set **Momentum μ** to **0** and type **1.059**" in free, free

@@ -88,6 +88,7 @@ ADVISES = {"lesson.train.epochs.not_enough": ("epochs",), "lesson.train.epochs.b
               for times in ("", "_times")}}
 SETS_ON_THE_PAGE = {"lesson.momentum.best.answer": ("momentum_compared", "momentum_page_rate_multiple"),
                     "lesson.momentum.best.answer_no_momentum": ("momentum_compared", "momentum_page_rate_multiple"),
+                    "lesson.momentum.best.plain_between": ("momentum_compared", "momentum_page_rate_multiple"),
                     "lesson.momentum.best.minibatch_diverges": ("momentum_page_full_batch",),
                     "lesson.momentum.best.minibatch_runs": ("momentum_page_full_batch",)}
 WORDED_IF_FIXED = {**ADVISES, **SETS_ON_THE_PAGE}
@@ -1349,8 +1350,11 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
         ("lesson.momentum.best.plain", {"contraction": plain, "steps": full_batch_steps_to_stay(
             valley, replace(full, learning_rate=best), "distance") or 0})]
     if plain < contraction:  # on a round valley: the best plain rate is between the rate control's steps
+        typed = float(f"{best * top:.4g}")  # the box takes any value, as the answer writes it
         lines.append(("lesson.momentum.best.plain_between", {
-            "multiple": best * top, "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"]}))
+            "multiple": best * top, "rate_step": MOMENTUM_PAGE_STEPS["momentum_page_rate_multiple"], "typed": typed,
+            "steps": full_batch_steps_to_stay(valley, replace(full, learning_rate=typed / top, momentum=0.0),
+                                              "distance") or 0}))
     if config.batch_size < valley.train.n_rows:
         lines.append(_fastest_at_the_batch_size(valley, replace(fastest, batch_size=config.batch_size)))
     return tuple(lines)
