@@ -101,7 +101,8 @@ summary.dataframe(messages.summary_table(parsed["summary"]), width="stretch", hi
 
 columns = list(frame.columns)
 if len(columns) == 1:  # a target and nothing to predict it from: no choice below could help
-    refuse(t("data.one_column", column=messages.echo(str(columns[0]))))
+    numbers = frame[columns[0]].dtype.kind in "biuf"  # text: a column of numbers to predict is missing too
+    refuse(t("data.one_column" if numbers else "data.one_text_column", column=messages.echo(str(columns[0]))))
 # Widget keys carry the file's digest, so a new file starts afresh; the "keep_" prefix keeps the choices
 # when the user visits another page (see ui.widgets.keep_page_settings).
 target_key, features_key = f"keep_target_{parsed['digest']}", f"keep_features_{parsed['digest']}"

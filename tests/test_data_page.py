@@ -373,15 +373,22 @@ def test_a_bad_upload_on_the_chinese_page_is_told_in_chinese_with_the_chinese_op
     assert at.success[0].value.startswith("Using gaps.csv: 28 rows"), at.success[0].value
 
 
-@pytest.mark.parametrize(("language", "said"), [
-    ("en", "The file has a single column, 'y': least squares needs at least one more, a feature to predict it from."),
-    ("zh-CN", "文件只有一列 'y'：最小二乘至少还需要一列，作为预测它的特征。"),
+@pytest.mark.parametrize(("language", "content", "said"), [
+    ("en", b"y\n1\n2\n3\n4\n",
+     "The file has a single column, 'y': least squares needs at least one more, a feature to predict it from."),
+    ("zh-CN", b"y\n1\n2\n3\n4\n", "文件只有一列 'y'：最小二乘至少还需要一列，作为预测它的特征。"),
+    # A column of text: adding a column of numbers alone would be refused next, the target being text
+    ("en", "名字\n张三\n李四\n王五\n".encode(), "The file has a single column, '名字', and it holds text: least "
+     "squares predicts a column of numbers from at least one other. Add a column of numbers to predict and at least "
+     "one to predict it from"),
+    ("zh-CN", "名字\n张三\n李四\n王五\n".encode(), "文件只有一列 '名字'，而且是文本"),
 ])
-def test_a_file_of_one_column_asks_for_a_feature_column_in_the_file_not_on_the_page(language: str, said: str) -> None:
+def test_a_file_of_one_column_asks_for_a_feature_column_in_the_file_not_on_the_page(language: str, content: bytes,
+                                                                                     said: str) -> None:
     at = in_use()
     if language != "en":
         at.selectbox(key="lang").set_value(language).run()
-    at = upload(at, "onecol.csv", b"y\n1\n2\n3\n4\n")
+    at = upload(at, "onecol.csv", content)
     no_exceptions(at)
     assert at.error[0].value.startswith(said), [error.value for error in at.error]
     assert not at.multiselect, "nothing to choose among the features"
