@@ -191,10 +191,16 @@ def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> Non
     assert list(table.frame.columns) == ["城市", "面积（平方米）", "房龄", "价格"]
     assert table.frame["城市"].tolist()[:4] == ["北京", "上海", "广州", "深圳"]
     assert table.notices == ("Read as Chinese, GBK (GB18030): the file is not UTF-8.",)
+    trains_and_reads_from_a_path(raw, table, "房价.csv", ("面积（平方米）", "房龄"), "价格")
+
+
+def trains_and_reads_from_a_path(raw: bytes, table: Table, name: str, features: tuple[str, ...], target: str) -> None:
+    """The upload's bytes ``raw``, read as ``table``: they train with its text columns dropped, predicting ``target``
+    from ``features``, and a file ``name`` of them is read as the bytes of an upload are."""
     data = load_csv(raw, non_numeric="drop")
-    assert data.feature_names == ("面积（平方米）", "房龄") and data.target_name == "价格"
-    with tempfile.TemporaryDirectory() as folder:  # a path is read as the bytes of an upload are
-        path = Path(folder) / "房价.csv"
+    assert data.feature_names == features and data.target_name == target
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
         path.write_bytes(raw)
         assert read_table(path).frame.equals(table.frame)
 
@@ -220,12 +226,7 @@ def test_excel_s_unicode_text_in_utf16_is_read_as_the_same_text_in_utf8(encoding
     assert table.frame["面积"].iloc[:2].tolist() == [90.5, 91.5] and table.frame["城市"].iloc[1] == "上海"
     assert table.notices == ("Read as UTF-16, as Excel's Unicode Text saves it (the file is not UTF-8).",)
     assert (table.notices[0].kind, table.notices[0].fields) == ("utf16", {})
-    data = load_csv(raw, non_numeric="drop")
-    assert data.feature_names == ("面积", "房龄") and data.target_name == "价格"
-    with tempfile.TemporaryDirectory() as folder:  # a path is read as the bytes of an upload are
-        path = Path(folder) / "房价.txt"
-        path.write_bytes(raw)
-        assert read_table(path).frame.equals(table.frame)
+    trains_and_reads_from_a_path(raw, table, "房价.txt", ("面积", "房龄"), "价格")
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
