@@ -293,3 +293,13 @@ def forget_client(address: str) -> None:
     client = distributed._clients.pop(address, None)
     if client is not None:
         client.close()
+
+
+def test_files_of_one_column_ask_for_a_feature_column_in_the_files_not_on_the_page(local_cluster: object,
+                                                                                  tmp_path: Path) -> None:
+    (tmp_path / "y.csv").write_text("y\n1\n2\n3\n4\n")
+    at = large_data_page(app(), str(tmp_path / "y.csv"))
+    assert any(error.startswith("The files have a single column, 'y': least squares needs at least one more")
+               for error in errors(at)), errors(at)
+    assert not at.multiselect, "nothing to choose among the features"
+    assert at.session_state["data_source"] == "synthetic"

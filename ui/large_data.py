@@ -422,6 +422,8 @@ def data_section(in_use: Any) -> None:
                   partitions=tn("data.partitions", source.n_partitions),
                   columns=tn("data.columns", len(source.columns))))
     columns = list(source.columns)
+    if len(columns) == 1:  # a target and nothing to predict it from: no choice below could help
+        refuse(t("large_data.one_column", column=messages.echo(str(columns[0]))))
     digest = f"{path}|{columns}"
     target_key, features_key = f"keep_dask_target|{digest}", f"keep_dask_features|{digest}"
     missing_key, non_numeric_key = f"keep_dask_missing|{digest}", f"keep_dask_non_numeric|{digest}"
