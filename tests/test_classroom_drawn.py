@@ -293,3 +293,21 @@ def test_the_batch_size_lessons_see_has_no_noise_floor_on_noise_free_data(lang: 
         assert full[5] > 1e-3 * full[0]  # far above the line after the page's 5 epochs
         reached = int(np.flatnonzero(full <= line)[0])  # "at 0.3 in tens of epochs, at 0.03 in hundreds"
         assert (10 <= reached < 100) if tens else (100 <= reached < 1000), (rate, reached)
+
+
+def test_a_rate_above_batch_size_1_s_limit_is_not_said_floorless_where_the_page_s_reshuffled_runs_settle() -> None:
+    """Noise-free data at rate 0.5: batch size 1's limit, for batches drawn independently, is 0.434, yet the page's
+    runs (a new permutation each epoch) settle at the closed form, every seed tried. The answer says the limit is the
+    independent batches' and that a run above it may settle; with replacement it keeps the plain "no floor"."""
+    at = open_page(app(noise="0", learning_rate="0.5"), "batch_size")
+    said = reveal(at, "batch_size", "floor")
+    assert "- B = 1: the rate is above this batch size's limit (0.434) for batches drawn independently" in said, said
+    assert "a run above it may still settle" in said and "B = 1: no floor, the rate is above" not in said, said
+    problem = problem_of(at)
+    one = next(config for config in batch_size_runs({"noise": 0.0, "learning_rate": 0.5}, problem.train.n_rows)
+               if config.batch_size == 1)
+    for seed in range(4):  # the page's runs at batch size 1, and other seeds, come down to the closed form
+        assert epoch_losses(problem, replace(one, seed=seed), 5)[-1] <= max(problem.optimum_loss, TINY), seed
+    drawn = reveal(open_page(app(noise="0", learning_rate="0.5", shuffle="replacement"), "batch_size"), "batch_size",
+                   "floor")
+    assert "- B = 1: no floor, the rate is above this batch size's limit (0.434)" in drawn, drawn

@@ -1121,8 +1121,11 @@ def batch_size_floor(state: MutableMapping[str, Any], problem: Any, data_key: st
         limits = _limits(problem, data_key, config)
         limit = limits.minibatch
         if config.learning_rate >= limit.learning_rate:
-            lines.append(("lesson.batch_size.floor.above_limit", {"batch": config.batch_size,
-                                                                  "limit": limit.learning_rate}))
+            # The limit is for batches drawn independently; an epoch's permutation can keep a run above it settled
+            # (noise-free data at 0.5, batch size 1, limit 0.434: every seed of the page's runs settles)
+            which = "above_limit_reshuffled" if config.shuffle == "epoch" else "above_limit"
+            lines.append((f"lesson.batch_size.floor.{which}", {"batch": config.batch_size,
+                                                               "limit": limit.learning_rate}))
             continue
         floor = verdicts.noise_floor_for(problem, data_key, config, limits)
         if floor is None:  # not computed: the data is too large, or batches come from blocks of neighbouring rows
