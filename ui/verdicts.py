@@ -383,22 +383,18 @@ def _planned_noise_text(problem: sgdcore.Problem, config: sgdcore.TrainConfig, l
     """Before a run whose mean arrives in the epochs set: how far the noise at the rate it ends at keeps SGD (the
     rate its decaying schedule reaches, or its constant rate), and the controls that go further."""
     target = _run_target(problem, config)  # the floor is about the run's own optimum
-
-    def spread(floor: sgdcore.NoiseFloor) -> str:
-        return _spread(floor, target)
-
-    numbers = {"rate": outlook.floor_rate, "where": _where(limits.minibatch), "spread": spread(outlook.noise_floor),
-               "arrived": ARRIVED}
+    numbers = {"rate": outlook.floor_rate, "where": _where(limits.minibatch),
+               "spread": _spread(outlook.noise_floor, target), "arrived": ARRIVED}
     plain = outlook.floor_without_momentum
     if config.schedule.kind != "constant":
         text = t("verdicts.planned.noise_schedule", **numbers)
         if plain is not None:  # plain SGD's mean arrives under this schedule too (sgdcore.Outlook)
             text += t("verdicts.planned.noise_schedule_without_momentum", momentum=config.momentum,
-                      spread=spread(plain), arrived=ARRIVED)
+                      spread=_spread(plain, target), arrived=ARRIVED)
         return text + _schedule_levers(config, problem.train.n_rows, less_momentum=plain is not None)
     text = t("verdicts.planned.noise_constant", **numbers)
     if plain is not None:
-        text += t("verdicts.planned.noise_without_momentum", momentum=config.momentum, spread=spread(plain))
+        text += t("verdicts.planned.noise_without_momentum", momentum=config.momentum, spread=_spread(plain, target))
     larger_batch = ("batch_size",) if config.batch_size < problem.train.n_rows else ()
     return text + goes_further(("schedule", *larger_batch, *(("momentum",) if plain is not None else ())))
 
@@ -590,21 +586,17 @@ def _schedule_floor_text(diagnosis: sgdcore.Diagnosis, problem: sgdcore.Problem,
     """A decaying schedule's run kept from the optimum by minibatch noise at the rate its schedule has reached: that
     floor, how slowly the schedule lowers it, and the controls that go further (those a classroom link leaves)."""
     target = _run_target(problem, config)
-
-    def spread(floor: sgdcore.NoiseFloor) -> str:
-        return _spread(floor, target)
-
     numbers = {"target": _target(diagnosis), "distance": distance, "now": diagnosis.floor_rate,
-               "where": _where(diagnosis.limits.minibatch), "spread": spread(diagnosis.floor)}
+               "where": _where(diagnosis.limits.minibatch), "spread": _spread(diagnosis.floor, target)}
     text = t("verdicts.noise_floor_schedule.floor", lead=lead, **numbers)
     if diagnosis.rate_halves_after is not None and diagnosis.half_rate_floor is not None:
         text += tn("verdicts.noise_floor_schedule.halves", diagnosis.rate_halves_after, target=numbers["target"],
-                   half_spread=spread(diagnosis.half_rate_floor))
+                   half_spread=_spread(diagnosis.half_rate_floor, target))
     else:
         text += t("verdicts.noise_floor_schedule.never_halves", horizon=sgdcore.HORIZON_EPOCHS)
     if (plain := diagnosis.floor_without_momentum) is not None:
-        text += t("verdicts.noise_floor_schedule.without_momentum", momentum=config.momentum, spread=spread(plain),
-                  target=numbers["target"])
+        text += t("verdicts.noise_floor_schedule.without_momentum", momentum=config.momentum,
+                  spread=_spread(plain, target), target=numbers["target"])
     return text + _schedule_levers(config, problem.train.n_rows, less_momentum=plain is not None)
 
 
