@@ -225,15 +225,19 @@ def _largest_error_gain(step: np.ndarray, most_steps: int) -> np.ndarray | None:
 
 
 def steps_within_through(eigenvalues: np.ndarray, error: np.ndarray, weights: np.ndarray, bound: float,
-                         learning_rates: np.ndarray, steps: int, momentum: float = 0.0, dampening: float = 0.0,
-                         nesterov: bool = False) -> np.ndarray:
-    """For each of ``learning_rates``, the first step from which a full-batch run's ``Σ weights·error²`` is at or
-    below ``bound`` through step ``steps`` (``steps + 1`` if it is above at that step): many rates at once, one
-    step at a time. The run may rise above it later, so this is never more than :func:`steps_to_stay_within`'s
-    count: a rate whose step here is no sooner than a count cannot stay within sooner."""
+                         learning_rates: np.ndarray, steps: int, momentum: float | np.ndarray = 0.0,
+                         dampening: float = 0.0, nesterov: bool = False) -> np.ndarray:
+    """For each of ``learning_rates`` (with ``momentum``, one for all or one each), the first step from which a
+    full-batch run's ``Σ weights·error²`` is at or below ``bound`` through step ``steps`` (``steps + 1`` if it is
+    above at that step): many runs at once, one step at a time. The run may rise above it later, so this is never
+    more than :func:`steps_to_stay_within`'s count: a run whose step here is no sooner than a count cannot stay
+    within sooner."""
     lam, error = np.asarray(eigenvalues, dtype=np.float64), np.asarray(error, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
-    pairs = [_step_matrices(lam, float(rate), momentum, dampening, nesterov) for rate in learning_rates]
+    rates = np.asarray(learning_rates, dtype=np.float64)
+    momenta = np.broadcast_to(np.asarray(momentum, dtype=np.float64), rates.shape)
+    pairs = [_step_matrices(lam, float(rate), float(mu), dampening, nesterov)
+             for rate, mu in zip(rates, momenta, strict=True)]
     step = np.stack([matrix for matrix, _ in pairs])  # rates × directions × 2 × 2
     state = np.stack([np.stack((first * error, lam * error), axis=1) for _, first in pairs])  # after step 1
     from_step = np.full(len(pairs), 0 if float(np.sum(weights * error**2)) <= bound else 1)

@@ -255,3 +255,15 @@ def test_the_steps_within_through_a_window_are_those_of_the_updates_and_at_most_
         assert within_from == above + 1, rate
         count = steps_to_stay_within(eigenvalues, start, np.ones(3), bound, rate, momentum, dampening, nesterov)
         assert count is None or within_from <= count, rate
+
+
+def test_the_steps_within_through_take_a_momentum_for_each_rate() -> None:
+    """Runs of several momenta at once, as the Momentum lesson tries every pair of its controls: each run's step is
+    the one it has when its momentum is given alone."""
+    eigenvalues, start, bound, window = np.array([0.05, 1.0, 3.0]), np.array([1.0, -2.0, 0.5]), 1e-2, 80
+    rates, momenta = np.array([0.05, 0.2, 0.4, 0.2, 0.1]), np.array([0.0, 0.5, 0.9, 0.9, 0.3])
+    said = steps_within_through(eigenvalues, start, np.ones(3), bound, rates, window, momenta)
+    alone = [steps_within_through(eigenvalues, start, np.ones(3), bound, rates[i:i + 1], window, momenta[i])[0]
+             for i in range(len(rates))]
+    np.testing.assert_array_equal(said, alone)
+    assert len(set(said.tolist())) > 2  # the momenta make a difference: not one momentum's steps for all

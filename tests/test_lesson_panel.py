@@ -772,7 +772,7 @@ def test_momentum_steps_and_polyak_settings() -> None:
     assert steps[0] == pytest.approx(gradient_descent_steps(valley, 1.0 / lambda_max, 0), abs=1)
     assert steps[1] < steps[0]  # momentum 0.9 beats plain descent
 
-    mu, multiple = bold_numbers(reveal(at, "momentum", "best"))
+    mu, multiple = bold_numbers(reveal(at, "momentum", "best").split("\n\n")[0])
     eigenvalues = np.linalg.eigvalsh(valley.quadratic.hessian)
 
     def radius(momentum: float, rate: float) -> float:  # heavy ball, state (e, v), one 2×2 matrix per eigenvalue
@@ -806,7 +806,7 @@ def steps_to_a_thousandth(valley: sgdcore.Problem, learning_rate: float, momentu
 @pytest.mark.parametrize("kappa", [100, 1000])
 def test_the_steps_polyak_settings_need_are_those_a_full_batch_run_takes(kappa: int) -> None:
     at = open_page(app(condition_number=str(kappa), seed="3"), "momentum")
-    answer, plain = reveal(at, "momentum", "best").split("\n\n")
+    answer, _, plain = reveal(at, "momentum", "best").split("\n\n")  # the second: the pair soonest from this start
     mu, multiple = bold_numbers(answer)
     valley = ill_conditioned_problem(float(kappa), 0)
     eigenvalues = np.linalg.eigvalsh(valley.quadratic.hessian)
