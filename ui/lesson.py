@@ -481,7 +481,7 @@ def _train_epochs(state: MutableMapping[str, Any], problem: Any, data_key: str, 
         key = "stays" if lines else "reached"
         lines.append((f"lesson.train.epochs.{key}", {**fields, "epochs": stays, "trained": trained,
                                                      "steps": int(last.epoch_steps[stays])}))
-        hovering = _hovers(problem, config, losses, target) if _enough(config, stays) == "beyond" else None
+        hovering = _hovering_lines(problem, config, losses, target) if _enough(config, stays) == "beyond" else None
         return (*lines, *_enough_lines(state, config, stays, fields, limit, instead_of_sooner=hovering))
     if trained < budget:  # early stopping ended the run above the target
         return (*lines, ("lesson.train.epochs.stopped", {
@@ -576,7 +576,7 @@ def _enough(config: sgdcore.TrainConfig, epochs: int) -> str:
 def _enough_lines(state: MutableMapping[str, Any], config: sgdcore.TrainConfig, epochs: int, fields: dict[str, Any],
                   limit: float, instead_of_sooner: list[Line] | None = None) -> list[Line]:
     """Whether the sidebar's epochs reach ``epochs``; beyond its Epochs, what gets there sooner, or
-    ``instead_of_sooner`` where that is not what keeps it from there (:func:`_hovers`)."""
+    ``instead_of_sooner`` where that is not what keeps it from there (:func:`_hovering_lines`)."""
     enough = _enough(config, epochs)
     line: Line = (f"lesson.train.epochs.{enough}", {**fields, "epochs": epochs, "most": MOST_EPOCHS})
     if enough != "beyond":
@@ -602,7 +602,7 @@ def descent_epochs(problem: Any, config: sgdcore.TrainConfig, start_loss: float,
     return math.ceil(steps / config.steps_per_epoch(problem.train.n_rows))
 
 
-def _hovers(problem: Any, config: sgdcore.TrainConfig, losses: np.ndarray, target: float) -> list[Line] | None:
+def _hovering_lines(problem: Any, config: sgdcore.TrainConfig, losses: np.ndarray, target: float) -> list[Line] | None:
     """Where a run of a constant rate stays within ``target`` only after more epochs than the sidebar takes, but its
     expected path got there within them and the epochs after average within it: the lines that say the run is at its
     noise floor, whose swings take it back out, and what makes them rarer (a larger rate or momentum, which get there
@@ -642,8 +642,9 @@ def _inverse_scaling_steps(steps: int, power_t: float) -> float:
 
 
 def rarer_swings(fields: dict[str, Any]) -> str:
-    """The sentence that ends a line saying a run hovers at its noise floor: which settings (:func:`_hovers`) make its
-    swings out of the target rarer, naming only those a classroom link leaves to the student."""
+    """The sentence that ends a line saying a run hovers at its noise floor: which settings
+    (:func:`_hovering_lines`) make its swings out of the target rarer, naming only those a classroom link leaves to
+    the student."""
     state = st.session_state
     named = [t(f"lesson.train.epochs.rarer.{key}", **fields) for key in fields["levers"] if shown(state, key)]
     if named:
@@ -827,30 +828,28 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     config = train_config(state, problem.train.n_rows)
     decay = config.weight_decay
     curvature = sgdcore.curvature(problem.quadratic.hessian, decay)
-    top, bottom = curvature.lambda_max, curvature.lambda_min
-    best = 2.0 / (top + bottom)
     rate = value(state, "learning_rate")
     # The page's runs carry the sidebar's momentum: the sidebar's rate's factor is that of their recurrence
     contraction = sgdcore.contraction_factor(curvature.eigenvalues, rate, config.momentum, config.dampening,
                                              config.nesterov)
-    lines: list[Line]
     if config.momentum:  # the page's runs carry the sidebar's momentum: their fastest rate is the recurrence's
-        lines = _fastest_with_momentum(state, problem, data_key, config, curvature)
+        fastest = _fastest_with_momentum(config, curvature)
     else:
-        best_contraction = sgdcore.contraction_factor(curvature.eigenvalues, best)
-        lines = [("lesson.learning_rate.fastest.answer", {
-            "best": best, "contraction": best_contraction, "kappa": kappa_text(curvature.condition_number)}),
-            _steps_line(problem, config, best, best_contraction),
-            _entered_on_the_page(state, problem, data_key, best)]
-    best = lines[0][1]["best"]
+        best = 2.0 / (curvature.lambda_max + curvature.lambda_min)
+        fastest = ("lesson.learning_rate.fastest.answer", {
+            "best": best, "contraction": sgdcore.contraction_factor(curvature.eigenvalues, best),
+            "kappa": kappa_text(curvature.condition_number)})
+    best = fastest[1]["best"]
+    best_steps = _steps_line(problem, config, best, fastest[1]["contraction"])
+    lines = [fastest, best_steps, _entered_on_the_page(state, problem, data_key, best)]
     diverges = not contraction < 1.0
     with_momentum = ("_nesterov" if config.nesterov else "_momentum") if config.momentum else ""
     lines.append((f"lesson.learning_rate.fastest.sidebar{with_momentum}{'_diverges' if diverges else ''}",
                   {"rate": rate, "contraction": contraction, "momentum": config.momentum}))
     if not diverges:
         lines.append(_steps_line(problem, config, rate, contraction))
-    if lines[1][0] == STEPS_EXACT:
-        lines += _sooner_from_the_start(state, problem, data_key, config, best, lines[1][1]["steps"])
+    if best_steps[0] == STEPS_EXACT:  # an exact count, which other rates' runs from this start can be held to
+        lines += _sooner_from_the_start(state, problem, data_key, config, best, best_steps[1]["steps"])
     if not config.schedule.constant_rate:  # the page's runs follow the sidebar's schedule too
         if config.momentum:
             lines.append(("lesson.learning_rate.fastest.schedule_momentum", {}))
@@ -861,11 +860,10 @@ def learning_rate_fastest(state: MutableMapping[str, Any], problem: Any, data_ke
     return tuple(lines)
 
 
-def _fastest_with_momentum(state: MutableMapping[str, Any], problem: Any, data_key: str,
-                           config: sgdcore.TrainConfig, curvature: sgdcore.Curvature) -> list[Line]:
+def _fastest_with_momentum(config: sgdcore.TrainConfig, curvature: sgdcore.Curvature) -> Line:
     """The constant rate whose full-batch run with the sidebar's momentum (heavy ball or Nesterov, as the page's runs
-    have it) shrinks the error fastest in the long run, its factor and steps to shrink it 1000×, and what to type on
-    the page; where heavy ball's floor √μ is reached, that no rate does better and which rates reach it."""
+    have it) shrinks the error fastest in the long run, and its factor; where heavy ball's floor √μ is reached, that
+    no rate does better and which rates reach it."""
     mu, gain = config.momentum, 1.0 - config.dampening
     top, bottom = curvature.lambda_max, curvature.lambda_min
     fields = {"momentum": mu}
@@ -883,8 +881,7 @@ def _fastest_with_momentum(state: MutableMapping[str, Any], problem: Any, data_k
         best, contraction = _least_contraction(curvature, config)
         key = "nesterov" if config.nesterov else "momentum"
     fields.update({"best": best, "contraction": contraction})
-    return [(f"lesson.learning_rate.fastest.answer_{key}", fields), _steps_line(problem, config, best, contraction),
-            _entered_on_the_page(state, problem, data_key, best)]
+    return f"lesson.learning_rate.fastest.answer_{key}", fields
 
 
 def _sooner_from_the_start(state: MutableMapping[str, Any], problem: Any, data_key: str, config: sgdcore.TrainConfig,
