@@ -779,3 +779,33 @@ def test_a_typographic_minus_sign_in_files_is_said_as_an_upload_says_it(client: 
     assert [notice.kind for notice in table.notices] == ["minus_sign"]
     assert data.notices == table.notices
     assert [notice.fields for notice in data.notices] == [notice.fields for notice in table.notices]
+
+
+# A file whose lines end in "\r" alone (an old Mac's) was read by its first piece whole, wherever the byte ranges cut
+# it ("\n" was the only line end a piece looked for), and its errors named the line above the one at fault.
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_file_whose_lines_end_otherwise_is_cut_into_pieces_and_named_by_line_as_with_newlines(
+        client: object, tmp_path: Path, line_end: str) -> None:
+    frame = regression(n_rows=1000, seed=5).round(6)
+    frame.to_csv(tmp_path / "unix.csv", index=False, lineterminator="\n")
+    frame.to_csv(tmp_path / "other.csv", index=False, lineterminator=line_end)
+    unix, other = (distributed.load(tmp_path / name, "y", client=client, partition_bytes=5000)
+                   for name in ("unix.csv", "other.csv"))
+    assert other.n_partitions > 4 and other.n_rows == other.rows_read == unix.n_rows == 1000
+    pieces = distributed.files.inspect(tmp_path / "other.csv", partition_bytes=5000).pieces
+    rows = [len(distributed.files._read_piece(piece)) for piece in pieces]
+    assert sum(rows) == 1000 and max(rows) < 200, rows  # every piece its own rows, as the "\n" file's
+    np.testing.assert_allclose(distributed.closed_form(other).weights, distributed.closed_form(unix).weights,
+                               rtol=1e-12)
+    bad = frame.astype(object)
+    bad.iloc[700, 1] = "12 kg"  # line 702, in a later piece
+    bad.to_csv(tmp_path / "other.csv", index=False, lineterminator=line_end)
+    with pytest.raises(DataError, match=r"not numeric: 'x1' \(e\.g\. '12 kg', other\.csv, line 702\)"):
+        distributed.load(tmp_path / "other.csv", "y", client=client, partition_bytes=5000)
+    lines = (tmp_path / "other.csv").read_bytes().split(line_end.encode())
+    lines[900] += b",1"  # line 901: a field more than the header
+    (tmp_path / "other.csv").write_bytes(line_end.encode().join(lines))
+    with pytest.raises(DataError, match=r"other\.csv, line 901: 5 fields, the header has 4"):
+        distributed.load(tmp_path / "other.csv", "y", client=client, partition_bytes=5000)

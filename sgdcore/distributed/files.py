@@ -30,6 +30,7 @@ from sgdcore.io.columns import quoted
 EXTENSIONS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet"}
 PARTITION_BYTES = 64 << 20  # a CSV file is cut into byte ranges of this size: Dask's own default block size
 LINE_END = re.compile(rb"\r\n|\r|\n")  # as sgdcore.io.reading counts the lines above a header
+LINE_CHUNK_BYTES = 1 << 16  # read at a time while looking for the end of a line that does not end in "\n"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Piece:
     encoding: str = "utf-8"
     delimiter: str = ","
     body: int = 0  # a CSV file's first byte below its header (and Excel's sep= line or title lines above it)
+    line_end: bytes = b"\n"  # what ends a CSV file's lines: "\r" in a file an old Mac saved, which has no "\n"
 
 
 def _files(path: str | os.PathLike) -> tuple[fsspec.AbstractFileSystem, list[str], str]:
@@ -123,8 +125,10 @@ def _csv_pieces(fs: fsspec.AbstractFileSystem, file: str, name: str, partition_b
     header_start, body = (ends[skip - 1] if skip else 0), (ends[skip] if len(ends) > skip else len(head))
     size = fs.size(file)
     starts = range(0, max(size, 1), partition_bytes)
+    line_end = b"\r" if b"\r" in head and b"\n" not in head else b"\n"  # the head ends on a whole line
     pieces = [Piece(fs.unstrip_protocol(file), name, "csv", start, min(start + partition_bytes, size),
-                    header=head[header_start:body], encoding=encoding, delimiter=delimiter, body=body)
+                    header=head[header_start:body], encoding=encoding, delimiter=delimiter, body=body,
+                    line_end=line_end)
               for start in starts]
     return pieces, [column.strip() for column in columns], above
 
@@ -193,7 +197,7 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None, text: Sequen
             ) from None
         except UnicodeDecodeError as error:
             offset = max(error.start - len(piece.header), 0)
-            line = _line_number(piece, first_byte, block[:offset].count(b"\n"))
+            line = _line_number(piece, first_byte, block[:offset].count(piece.line_end))
             raise DataError(f"{piece.name}, line {line}: not valid {piece.encoding.upper()} text. Save every file "
                             "with the same encoding (UTF-8 is best), then try again.", "wrong_encoding",
                             file=piece.name, line=line, encoding=piece.encoding) from None
@@ -210,9 +214,23 @@ def _csv_block(piece: Piece) -> tuple[bytes, int]:
         if first_byte >= piece.stop:
             return b"", first_byte
         block = handle.read(piece.stop - first_byte)
-        if block and not block.endswith(b"\n"):
-            block += handle.readline()
+        if block and not block.endswith(piece.line_end):
+            block += _rest_of_line(handle, piece.line_end)
     return block, first_byte
+
+
+def _rest_of_line(handle: io.IOBase, line_end: bytes) -> bytes:
+    """The bytes from ``handle``'s position to the next ``line_end``, included, or to the file's end; ``handle`` is
+    left after them. A binary file's ``readline`` ends lines at "\n" alone."""
+    if line_end == b"\n":
+        return handle.readline()
+    rest = b""
+    while chunk := handle.read(LINE_CHUNK_BYTES):
+        if (found := chunk.find(line_end)) >= 0:
+            handle.seek(found + 1 - len(chunk), io.SEEK_CUR)
+            return rest + chunk[:found + 1]
+        rest += chunk
+    return rest
 
 
 def _line_number(piece: Piece, first_byte: int, below: int) -> int:
@@ -225,7 +243,7 @@ def _line_number(piece: Piece, first_byte: int, below: int) -> int:
     with fsspec.open(piece.path, "rb") as handle:
         remaining = first_byte
         while remaining > 0 and (chunk := handle.read(min(remaining, reading.CHUNK_BYTES))):
-            lines_before += chunk.count(b"\n")
+            lines_before += chunk.count(piece.line_end)
             remaining -= len(chunk)
     return lines_before + 1 + below
 
@@ -244,7 +262,8 @@ def _seek_block(handle: io.IOBase, piece: Piece) -> int:
     """Move ``handle`` to the first line of a CSV piece, below the header, and return its byte."""
     if piece.start > piece.body:
         handle.seek(piece.start - 1)
-        handle.readline()  # the end of the line that started in the previous piece (just "\n" if it ended there)
+        # the end of the line that started in the previous piece (just its line end if the line ended there)
+        _rest_of_line(handle, piece.line_end)
     else:  # a piece that starts above the body (a header, or title lines, longer than a piece) starts at the body
         handle.seek(piece.body)
     return handle.tell()
