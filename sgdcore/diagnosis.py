@@ -323,7 +323,8 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
         floor = _constant_rate_floor(problem, config, limits, target) if floor is None else floor
         within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
         if floor is not None and _noise_keeps_away(floor, rate, eigenvalues, steps_per_epoch, within):
-            return _kept_away_at_constant_rate(problem, config, per_step, needed, needed_from, floor, target)
+            return _kept_away_at_constant_rate(problem, config, per_step, needed, needed_from, floor, target,
+                                               eigenvalues, start)
     if needed is None:  # L1 at a constant rate, or too long to follow: the flattest direction's factor, first rate
         needed, needed_from = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch, "slowest"
     fixes = ()
@@ -385,24 +386,37 @@ def _noise_keeps_away(floor: NoiseFloor, rate: float, eigenvalues: np.ndarray, s
 
 
 def _kept_away_at_constant_rate(problem: Problem, config: TrainConfig, per_step: float, needed: float,
-                                needed_from: str, floor: NoiseFloor, target: np.ndarray) -> Outlook:
+                                needed_from: str, floor: NoiseFloor, target: np.ndarray, eigenvalues: np.ndarray,
+                                start: np.ndarray) -> Outlook:
     """The outlook of a run at a constant rate whose mean arrives in the epochs set while the noise ``floor`` keeps
     it further: what goes further, as the noise-floor verdict after it says (a decaying schedule, a larger batch,
-    and less momentum where plain SGD's floor at this rate is lower)."""
-    fixes, plain = _floor_fixes(problem, config, floor, target)
+    and less momentum where plain SGD, in the epochs set, ends closer)."""
+    steps = config.epochs * config.steps_per_epoch(problem.train.n_rows)
+    fixes, plain = _floor_fixes(problem, config, floor, target, eigenvalues, start, steps)
     return Outlook(config.epochs, per_step, needed, needed_from, fixes, floor, config.learning_rate, plain)
 
 
-def _floor_fixes(problem: Problem, config: TrainConfig, floor: NoiseFloor,
-                 target: np.ndarray) -> tuple[tuple[Suggestion, ...], NoiseFloor | None]:
+def _floor_fixes(problem: Problem, config: TrainConfig, floor: NoiseFloor, target: np.ndarray,
+                 eigenvalues: np.ndarray, start: np.ndarray,
+                 steps: int) -> tuple[tuple[Suggestion, ...], NoiseFloor | None]:
     """What takes a run at a constant rate below its noise ``floor`` (a decaying schedule, a larger batch, and less
-    momentum where plain SGD's floor at this rate is lower), and that floor of plain SGD (None where it is not)."""
+    momentum where plain SGD's floor at this rate is lower and a run of it from ``start``, components along the
+    Hessian's directions, ends closer in ``steps``), and that floor of plain SGD (None where it is not named).
+
+    Momentum also speeds the mean: at batch size 1 and rate 0.0003 on the default data with noise 1, runs of 3
+    epochs with momentum 0.99 end 1.7–5.9% away at its floor, and without momentum 48% away, their mean not half
+    way there. Plain SGD's mean square distance at the end is its mean's plus at most its floor's spread (its
+    noise builds up from none), held against the floor's spread of the run with momentum."""
     fixes = [Suggestion("schedule", "inverse_scaling")]
     if config.batch_size < problem.train.n_rows:
         fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
     plain = _floor_without_momentum(problem, config, floor, _floor_settings(config, target))
     if plain is not None:
-        fixes.append(Suggestion("momentum", 0.0))
+        mean = mean_error_after(eigenvalues, start, steps, config.learning_rate)
+        if float(mean @ mean) + plain.mean_square_distance < floor.mean_square_distance:
+            fixes.append(Suggestion("momentum", 0.0))
+        else:
+            plain = None
     return tuple(fixes), plain
 
 
@@ -568,7 +582,7 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
                              floor_rate=now, rate_halves_after=halves_after, half_rate_floor=half_floor,
                              floor_without_momentum=plain)
     if floor is not None and _at_noise_floor(eigenvalues, start, distance, progress.step, config, floor):
-        fixes, plain = _floor_fixes(problem, config, floor, target)
+        fixes, plain = _floor_fixes(problem, config, floor, target, eigenvalues, start, progress.step)
         return Diagnosis("noise_floor", **base, **details, oscillation=None, suggestions=fixes,
                          floor_without_momentum=plain)
     if needed_from == "fresh_run":  # the epochs of a fresh run, not more of this one
