@@ -1380,7 +1380,8 @@ def _soonest_pair(valley: sgdcore.Problem, full: sgdcore.TrainConfig, fastest: s
                                                ERROR_SHRINK**2 * float(error @ error), multiples / top, steps - 1,
                                                mus, full.dampening, full.nesterov)
     fewest, soonest = steps, None
-    for index in np.argsort(within_from, kind="stable"):  # of pairs as soon, the least μ, then the lowest rate
+    # From the soonest within; of pairs that stay within as soon, the first counted is named
+    for index in np.argsort(within_from, kind="stable"):
         if within_from[index] >= fewest:
             break
         pair = replace(full, learning_rate=multiples[index] / top, momentum=float(mus[index]))
