@@ -900,27 +900,40 @@ def _sooner_from_the_start(state: MutableMapping[str, Any], problem: Any, data_k
              for rate in multiples * unit if rate < limit]  # at the limit itself a run does not converge
     sidebar = value(state, "learning_rate")
     rates = np.array([sidebar, *rates])
-    # The step each run is within from, through step ``steps`` − 1, is at most its count: rates are counted from
-    # the soonest, until the next is no sooner than the fewest counted
-    eigenvalues, error = start_error(problem, config)
-    within_from = sgdcore.steps_within_through(eigenvalues, error, np.ones_like(error),
-                                               ERROR_SHRINK**2 * float(error @ error), rates, steps - 1,
-                                               config.momentum, config.dampening, config.nesterov)
-    fewest, at = steps, best
-    for index in np.argsort(within_from, kind="stable"):
-        if within_from[index] >= fewest:
-            break
-        rate = float(rates[index])
-        count = full_batch_steps_to_stay(problem, replace(config, learning_rate=rate, batch_size=problem.train.n_rows),
-                                         "distance")
-        if count is not None and count < fewest:
-            fewest, at = count, rate
-    if at == best:
+    fewest, soonest = _soonest_to_stay(problem, config, rates, config.momentum, steps)
+    if soonest is None:
         return []
+    at = float(rates[soonest])
     fields = {"best": best, "rate": at, "steps": fewest, "tried": len(rates), "limit": limit}
     if at == sidebar:
         return [("lesson.learning_rate.fastest.sidebar_sooner", fields)]
     return [("lesson.learning_rate.fastest.sooner", fields), _entered_on_the_page(state, problem, data_key, at)]
+
+
+def _soonest_to_stay(problem: Any, config: sgdcore.TrainConfig, rates: np.ndarray, momenta: float | np.ndarray,
+                     steps: int) -> tuple[int, int | None]:
+    """Of full-batch runs of ``config`` at ``rates`` (with ``momenta``, one for all or one each) from its starting
+    point, the one whose distance to the optimum stays below 1/1000 of its start's soonest, where sooner than
+    ``steps``: its count and its index; ``(steps, None)`` where none is sooner.
+
+    Every run is taken at once through step ``steps`` − 1 (:func:`sgdcore.steps_within_through`): the step each is
+    within from there is at most its count, so runs are counted exactly from the soonest, until the next is no sooner
+    than the fewest counted. Of runs as soon, the first counted is named."""
+    momenta = np.broadcast_to(np.asarray(momenta, dtype=np.float64), np.shape(rates))
+    eigenvalues, error = start_error(problem, config)
+    within_from = sgdcore.steps_within_through(eigenvalues, error, np.ones_like(error),
+                                               ERROR_SHRINK**2 * float(error @ error), rates, steps - 1, momenta,
+                                               config.dampening, config.nesterov)
+    fewest, soonest = steps, None
+    for index in np.argsort(within_from, kind="stable"):
+        if within_from[index] >= fewest:
+            break
+        run = replace(config, learning_rate=float(rates[index]), momentum=float(momenta[index]),
+                      batch_size=problem.train.n_rows)
+        count = full_batch_steps_to_stay(problem, run, "distance")
+        if count is not None and count < fewest:
+            fewest, soonest = count, int(index)
+    return fewest, soonest
 
 
 def _steps_line(problem: Any, config: sgdcore.TrainConfig, rate: float, contraction: float) -> Line:
@@ -1366,33 +1379,22 @@ def momentum_best(state: MutableMapping[str, Any], valley: sgdcore.Problem, data
 def _soonest_pair(valley: sgdcore.Problem, full: sgdcore.TrainConfig, fastest: sgdcore.TrainConfig,
                   steps: int) -> Line:
     """Whether, from the page's starting point, a pair on the controls' steps gets the distance down 1000× for good
-    in fewer than the ``steps`` the long-run ``fastest`` takes, and which takes fewest. The long-run factor is how
-    fast the error shrinks once only its slowest part is left, and with momentum the first steps rise and fall: at
-    κ = 100, μ 0.69 with rate 3.1 stays within from step 40, the long run's 0.67 with 3.3 from step 44.
-
-    Every pair is run at once up to ``steps`` − 1 (:func:`sgdcore.steps_within_through`), which no pair's count can be
-    below; then, from the soonest, each pair's exact count, until the next cannot be fewer than the fewest counted."""
+    in fewer than the ``steps`` the long-run ``fastest`` takes, and which takes fewest (:func:`_soonest_to_stay`).
+    The long-run factor is how fast the error shrinks once only its slowest part is left, and with momentum the
+    first steps rise and fall: at κ = 100, μ 0.69 with rate 3.1 stays within from step 40, the long run's 0.67 with
+    3.3 from step 44."""
     mus, multiples = (grid.ravel() for grid in np.meshgrid(settable("momentum_compared"),
                                                             settable("momentum_page_rate_multiple"), indexing="ij"))
     top = valley.curvature.lambda_max
-    eigenvalues, error = start_error(valley, full)
-    within_from = sgdcore.steps_within_through(eigenvalues, error, np.ones_like(error),
-                                               ERROR_SHRINK**2 * float(error @ error), multiples / top, steps - 1,
-                                               mus, full.dampening, full.nesterov)
-    fewest, soonest = steps, None
-    # From the soonest within; of pairs that stay within as soon, the first counted is named
-    for index in np.argsort(within_from, kind="stable"):
-        if within_from[index] >= fewest:
-            break
-        pair = replace(full, learning_rate=multiples[index] / top, momentum=float(mus[index]))
-        count = full_batch_steps_to_stay(valley, pair, "distance")
-        if count is not None and count < fewest:
-            fewest, soonest = count, pair
+    rates = multiples / top
+    fewest, index = _soonest_to_stay(valley, full, rates, mus, steps)
     fields = {"tried": len(mus), "steps": steps}
-    if soonest is None:
+    if index is None:
         return ("lesson.momentum.best.none_sooner", fields)
+    soonest = replace(full, learning_rate=float(rates[index]), momentum=float(mus[index]))
+    eigenvalues = valley.curvature.eigenvalues
     return ("lesson.momentum.best.sooner", {
-        **fields, "mu": soonest.momentum, "multiple": soonest.learning_rate * top, "sooner": fewest,
+        **fields, "mu": soonest.momentum, "multiple": float(multiples[index]), "sooner": fewest,
         "contraction": sgdcore.contraction_factor(eigenvalues, soonest.learning_rate, soonest.momentum,
                                                   soonest.dampening, soonest.nesterov),
         "fastest": sgdcore.contraction_factor(eigenvalues, fastest.learning_rate, fastest.momentum,
