@@ -395,6 +395,23 @@ def test_a_file_of_one_column_asks_for_a_feature_column_in_the_file_not_on_the_p
     assert at.session_state[CSV_KEY]["name"] == "first.csv"
 
 
+def test_a_csv_saved_in_big5_by_a_traditional_chinese_excel_shows_its_names_and_trains() -> None:
+    """A file from Excel on a Traditional Chinese Windows (Big5): its columns and its text read as written, the page
+    says which encoding it read, and it trains as any upload."""
+    text = "城市,面積,屋齡,價格\n" + "".join(
+        f"{city},{20 + i},{i % 30},{800 + 7 * i}\n" for i, city in enumerate(["臺北", "高雄", "臺中", "新竹"] * 10))
+    at = open_page(app(lang="zh-CN"), "data")
+    at = upload(at, "房價.csv", text.encode("cp950"))
+    no_exceptions(at)
+    shown = shown_texts(at)
+    assert "**房價.csv**：40 行 × 4 列，逗号分隔，cp950。" in shown
+    assert text_in("zh-CN", "messages.notice.big5") in shown
+    assert "1 个特征列不是数值列：'城市'（如 '臺北'）。" in at.error[0].value
+    choice(at, "keep_non_numeric_").set_value("drop").run()
+    button(at, "使用这个数据集").click().run()
+    assert at.success[0].value.startswith("正在使用 房價.csv：40 行，2 个特征（面積、屋齡）"), at.success[0].value
+
+
 def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None:
     """A learner's file from Excel on a Chinese Windows ("CSV (逗号分隔)", GBK): its columns, its text and the page's
     words about it are Chinese, and it trains as any upload."""

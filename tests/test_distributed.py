@@ -135,6 +135,19 @@ def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path
     np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
 
 
+def test_traditional_chinese_files_saved_in_big5_are_read_as_written(client: object, tmp_path: Path) -> None:
+    """As a CSV in memory: Traditional Chinese saved by Excel on a Taiwanese or Hong Kong Windows (Big5) keeps its
+    names and text, across byte ranges that cut its characters anywhere."""
+    frame = regression(n_rows=600, seed=6).set_axis(["面積", "屋齡", "樓層", "價格"], axis=1)
+    frame.insert(0, "城市", ["臺北", "高雄", "新竹"] * 200)
+    frame.to_csv(tmp_path / "房價.csv", index=False, encoding="cp950")
+    source = distributed.inspect(tmp_path / "房價.csv", partition_bytes=3001)
+    assert source.columns == ("城市", "面積", "屋齡", "樓層", "價格") and source.n_partitions > 5
+    data = distributed.load(tmp_path / "房價.csv", "價格", client=client, partition_bytes=3001, non_numeric="onehot")
+    assert sorted(data.feature_names) == sorted(("面積", "屋齡", "樓層", "城市=臺北", "城市=高雄"))  # 新竹 the baseline
+    assert str(data.notices[0]) == "Read as Traditional Chinese, Big5, not UTF-8: '房價.csv'."
+
+
 def test_a_western_excel_file_keeps_its_euro_sign(tmp_path: Path) -> None:
     (tmp_path / "preise.csv").write_bytes("Preis (€);Kunde’s Größe;y\n1,5;2;3\n".encode("cp1252"))
     source = distributed.inspect(tmp_path / "preise.csv")

@@ -194,6 +194,36 @@ def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> Non
     trains_and_reads_from_a_path(raw, table, "房价.csv", ("面积（平方米）", "房龄"), "价格")
 
 
+def test_traditional_chinese_saved_by_excel_on_a_traditional_chinese_windows_is_read_as_big5() -> None:
+    """Excel on a Traditional Chinese Windows (Taiwan, Hong Kong) saves a CSV in Big5: its names and its text read as
+    written, not as the Latin-1 mojibake ("­±¿n" for 面積) a Western fallback makes of them."""
+    text = "城市,面積（坪）,屋齡,價格（萬元）\n" + "".join(
+        f"{city},{20 + i},{i % 30},{800 + 7 * i}\n" for i, city in enumerate(["臺北", "高雄", "臺中", "新竹"] * 10))
+    raw = text.encode("cp950")
+    table = read_table(raw)
+    assert table.encoding == "cp950"
+    assert list(table.frame.columns) == ["城市", "面積（坪）", "屋齡", "價格（萬元）"]
+    assert table.frame["城市"].tolist()[:4] == ["臺北", "高雄", "臺中", "新竹"]
+    assert table.notices == ("Read as Traditional Chinese, Big5: the file is not UTF-8.",)
+    trains_and_reads_from_a_path(raw, table, "房價.csv", ("面積（坪）", "屋齡"), "價格（萬元）")
+
+
+@pytest.mark.parametrize(("text", "written_in"), [
+    ("房齡,單價\n1,2\n", "cp950"), ("銷售額,單價\n1,2\n", "cp950"), ("面积,城市\n1,2\n", "gb18030"),
+    ("面积,数量\n1,2\n", "gb18030"),
+])
+def test_chinese_that_reads_as_chinese_in_both_encodings_is_read_in_the_one_it_was_written_in(
+        text: str, written_in: str) -> None:
+    """The bytes of each decode in the other Chinese encoding too, with two of its common characters side by side
+    ("房齡,單價" in GB18030 is "┬闹,虫基", a box-drawing mark among them; "面积,城市" in Big5 is "醱儅,傑庈", a rare
+    character among them): the reading with more everyday characters is the one the file was written in."""
+    raw = text.encode(written_in)
+    other = next(codec for codec in reading.CHINESE_CODECS if codec != written_in)
+    assert reading.is_chinese([raw], other), raw.decode(other, errors="replace")
+    table = read_table(raw)
+    assert (table.encoding, ",".join(table.frame.columns)) == (written_in, text.split("\n")[0])
+
+
 def trains_and_reads_from_a_path(raw: bytes, table: Table, name: str, features: tuple[str, ...], target: str) -> None:
     """The upload's bytes ``raw``, read as ``table``: they train with its text columns dropped, predicting ``target``
     from ``features``, and a file ``name`` of them is read as the bytes of an upload are."""
@@ -301,6 +331,46 @@ def test_latin1_text_is_never_taken_for_chinese_while_its_accented_letters_come_
     raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
     assert not reading.is_chinese([raw])
     assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))])  # however the bytes arrive
+
+
+@pytest.mark.parametrize("header", ["Århus,Ålborg,y", "Temperatur (°C),Ændring (±),y", "µg/m³,Ø (mm),y",
+                                    "ÀÉÎ,Ãx,y", "Åse,Ærø,y", "Ångström,¼ Größe,y"])
+def test_western_text_whose_signs_and_capitals_read_as_big5_characters_stays_latin1(header: str) -> None:
+    """Latin-1's signs and capitals À to Æ start Big5's common characters ("Å" and "r" of "Århus" read as one): one
+    alone, or two with an accented letter after them, make no word, and the file stays Latin-1."""
+    table = read_table((header + "\n1,2,3\n4,5,6\n").encode("latin-1"))
+    assert (table.encoding, list(table.frame.columns)) == ("latin-1", header.split(","))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="abxyzAZ019 ,;.-\n\"", min_size=2, max_size=6),
+                          st.text(alphabet="éèàüöäßñçåøÆØÅÞðóÿ°±µÀÉ", max_size=2)), min_size=1, max_size=40))
+def test_latin1_text_is_never_taken_for_big5_while_its_accented_letters_come_two_at_most_in_a_row(
+        pieces: list[tuple[str, str]]) -> None:
+    """Two common Big5 characters side by side start with two bytes of 0xA4 to 0xC6 two apart, each with a byte
+    after it: text whose accented letters come two at most in a row, with two ASCII characters or more between
+    (every European language's words), is not Big5 however its bytes arrive."""
+    raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
+    assert not reading.is_chinese([raw], "cp950")
+    assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))], "cp950")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="面積價格城市房齡臺北高雄溫度濕度風速雨量樣本編號學生成績（）：，",
+                        min_size=2, max_size=6), min_size=1, max_size=4, unique=True),
+       st.integers(min_value=2, max_value=30))
+def test_any_traditional_chinese_header_in_big5_reads_back_as_written(names: list[str], rows: int) -> None:
+    """Column names of two or more traditional characters and full-width punctuation, saved in Big5, read back as
+    they were written, with the rows of numbers under them."""
+    names = [name for name in names if name.strip("（）：，")] or ["面積"]
+    names = [name if sum("\u4e00" <= c <= "\u9fff" for c in name) >= 2 else name + "數值" for name in names]
+    names = list(dict.fromkeys(names))
+    header = ",".join(f'"{name}"' if "，" in name else name for name in [*names, "目標"])
+    body = "".join(",".join(str(row * (column + 1)) for column in range(len(names) + 1)) + "\n" for row in range(rows))
+    table = read_table((header + "\n" + body).encode("cp950"))
+    assert table.encoding == "cp950"
+    assert list(table.frame.columns) == [*names, "目標"]
+    assert len(table.frame) == rows
 
 
 @settings(max_examples=60, deadline=None)

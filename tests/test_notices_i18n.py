@@ -66,6 +66,7 @@ def sample_notices() -> list[Notice]:
     """A notice of every kind: made by sgdcore.io's cleaning and reading, and, for the kinds only data in files
     gives (``sgdcore.distributed``, which needs a cluster), by the functions its plan calls."""
     made = [*read_notices(), *read_table("面积,价格\n1,2\n3,4\n".encode("gbk")).notices,
+            *read_table("面積,價格,房齡\n1,2,3\n".encode("cp950")).notices,
             *read_table("Preis (€),y\n1,2\n".encode("cp1252")).notices,
             *read_table("面积\ty\r\n1\t2\r\n".encode("utf-16")).notices,
             *[said for said in read_table(b"Preis;Einwohner\n1,5;28.779\n2,5;329\n").notices

@@ -289,13 +289,14 @@ def _written_like(thousands: str, decimal: str) -> str:
 
 
 # The catalogue's names of the encodings a file that is not UTF-8 is read in, by Python's codec name.
-ENCODING_KEYS = {"latin-1": "latin1", "cp1252": "windows1252", "gb18030": "chinese"}
+ENCODING_KEYS = {"latin-1": "latin1", "cp1252": "windows1252", "gb18030": "chinese", "cp950": "big5"}
 
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
     "latin1": lambda f: {},
     "windows1252": lambda f: {},
     "chinese": lambda f: {},
+    "big5": lambda f: {},
     "utf16": lambda f: {},
     "files_not_utf8": lambda f: {"encoding": t(f"messages.encoding.{ENCODING_KEYS[f['encoding']]}"),
                                  "files": names(f["files"])},

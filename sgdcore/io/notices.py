@@ -18,7 +18,7 @@ TITLES_LISTED = 3  # title lines a notice quotes before "… and N more"
 LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "utf16", "files_not_utf8", "sep_line", "title_lines", "number_format",
+    "latin1", "windows1252", "chinese", "big5", "utf16", "files_not_utf8", "sep_line", "title_lines", "number_format",
     "thousands_points", "minus_sign", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers",
     "missing_cells", "empty_columns",
     "text_dropped",
@@ -43,6 +43,12 @@ def chinese() -> Notice:
     return Notice("Read as Chinese, GBK (GB18030): the file is not UTF-8.", "chinese")
 
 
+def big5() -> Notice:
+    """The file was read as Traditional Chinese in Big5 (Microsoft's, code page 950, as Excel on a Traditional
+    Chinese Windows saves it), not being UTF-8."""
+    return Notice("Read as Traditional Chinese, Big5: the file is not UTF-8.", "big5")
+
+
 def utf16() -> Notice:
     """The file was read as UTF-16 (Excel's "Unicode Text" and many Windows programs save it), not being UTF-8."""
     return Notice("Read as UTF-16, as Excel's Unicode Text saves it (the file is not UTF-8).", "utf16")
@@ -50,7 +56,7 @@ def utf16() -> Notice:
 
 # How a notice names each encoding a file that is not UTF-8 is read in (sgdcore.io.reading.encoding_not_utf8).
 ENCODING_NAMES = {"latin-1": "Latin-1", "cp1252": "Windows-1252, the Western European of Excel on Windows",
-                  "gb18030": "Chinese, GBK (GB18030)"}
+                  "gb18030": "Chinese, GBK (GB18030)", "cp950": "Traditional Chinese, Big5"}
 
 
 def files_not_utf8(encoding: str, files: Sequence[str]) -> Notice:

@@ -1,8 +1,9 @@
 """Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
 The bytes decide the encoding (UTF-8, with or without a byte-order mark; UTF-16 with one, as Excel's "Unicode Text"
-saves it; else GB18030 for Chinese text and Windows-1252 for Western text with its € and curly quotes, as Excel on
-Windows saves them; else Latin-1), the first lines the delimiter; a line may end in a line feed or in a
+saves it; else GB18030 for Chinese text as a Simplified Chinese Windows saves it, Big5 as a Traditional Chinese
+one does, and Windows-1252 for Western text with its € and curly quotes, as Excel on Windows saves them; else
+Latin-1), the first lines the delimiter; a line may end in a line feed or in a
 carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
 whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
 written with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import os
@@ -136,7 +138,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
     number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
-               "gb18030": (notice.chinese(),), "utf-16": (notice.utf16(),)}.get(encoding, ())
+               "gb18030": (notice.chinese(),), "cp950": (notice.big5(),),
+               "utf-16": (notice.utf16(),)}.get(encoding, ())
     notices += above
     # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
     # writes numbers (1234.5, 7), read as text for a cell that is not a number or for a minus sign
@@ -396,9 +399,7 @@ def _head(content: bytes | Path) -> bytes:
 
 def _detect_encoding(content: bytes | Path, head: bytes) -> str:
     """``"utf-8-sig"`` with a byte-order mark, ``"utf-16"`` with UTF-16's (either byte order: Python's codec and
-    pandas read it from the mark), ``"utf-8"`` when the bytes are valid UTF-8, ``"gb18030"`` when they are Chinese
-    text (:func:`is_chinese`), ``"cp1252"`` when they use Windows-1252's own characters (:func:`is_windows_1252`),
-    else ``"latin-1"``.
+    pandas read it from the mark), ``"utf-8"`` when the bytes are valid UTF-8, else :func:`encoding_not_utf8`'s.
 
     Latin-1 decodes any bytes, so it is the fallback; it is right for most Western European exports. A file
     that starts with a byte-order mark and is not in its encoding further on is an error: it is neither.
@@ -422,11 +423,20 @@ def _detect_encoding(content: bytes | Path, head: bytes) -> str:
 
 
 def encoding_not_utf8(chunks: Callable[[], Iterable[bytes]]) -> str:
-    """The encoding of bytes that are not UTF-8, each call of ``chunks`` giving them afresh: ``"gb18030"`` for
-    Chinese text (:func:`is_chinese`), ``"cp1252"`` when they use Windows-1252's own characters
-    (:func:`is_windows_1252`), else ``"latin-1"``. Files on a cluster are told by their first lines alike."""
-    if is_chinese(chunks()):
-        return "gb18030"
+    """The encoding of bytes that are not UTF-8, each call of ``chunks`` giving them afresh: ``"gb18030"`` or
+    ``"cp950"`` (Big5) for Chinese text (:func:`chinese_reading`), ``"cp1252"`` when they use Windows-1252's own
+    characters (:func:`is_windows_1252`), else ``"latin-1"``. Files on a cluster are told by their first lines alike.
+
+    Most Chinese text decodes in both Chinese encodings, one of the two readings being mojibake: the reading with
+    more of its characters everyday ones (:func:`_is_everyday`) is the text as written; a tie goes to GB18030, the
+    Chinese of the lesson's readers. The readings are compared on the file's first Chinese text, and only the one
+    chosen is checked to the end: a large file of Chinese is decoded once.
+    """
+    first = {codec: chinese_reading(chunks(), codec, whole=False) for codec in CHINESE_CODECS}
+    for codec in sorted((codec for codec in CHINESE_CODECS if first[codec] is not None), key=first.__getitem__,
+                        reverse=True):  # a stable sort: GB18030 first of equals
+        if chinese_reading(chunks(), codec) is not None:
+            return codec
     return "cp1252" if is_windows_1252(chunks()) else "latin-1"
 
 
@@ -450,21 +460,44 @@ def is_windows_1252(chunks: Iterable[bytes]) -> bool:
     return used
 
 
-# Two or more Chinese characters in a row, which everyday Chinese text has and Latin-1 text read as GB18030 almost
-# never has (its accented letters stand alone, between ASCII ones).
+# The encodings of Chinese text that Excel saves a CSV in: GB18030 (GBK, its two-byte part, on a Simplified Chinese
+# Windows) and Big5 (Microsoft's, code page 950, on a Traditional Chinese one), in the order that breaks a tie
+CHINESE_CODECS = ("gb18030", "cp950")
+# Two or more Chinese characters in a row, which everyday Chinese text has and Latin-1 text read as Chinese almost
+# never has (its accented letters stand alone, between ASCII ones)
 _CHINESE_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+# Chinese punctuation: the ideographic comma, full stop and brackets, and the full-width forms of ASCII
+_CHINESE_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff5e]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+# Where Python's Big5 puts the characters Big5 leaves to each user, which no text of ours holds
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+# How many characters that are not ASCII tell how everyday a reading is: enough for any file's mojibake to show,
+# few enough that a large file of Chinese text is judged in a moment
+EVERYDAY_SAMPLE = 10_000
 
 
-def is_chinese(chunks: Iterable[bytes]) -> bool:
-    """Whether bytes that are not UTF-8 are Chinese text in GB18030 (GBK is its subset): they decode, every character
-    that is not ASCII is one of GBK's (the Chinese characters, simplified and traditional, and the full-width
-    punctuation a Chinese Windows writes), and two common Chinese characters (GB2312's) stand side by side somewhere.
+def is_chinese(chunks: Iterable[bytes], codec: str = "gb18030") -> bool:
+    """Whether bytes that are not UTF-8 are Chinese text in ``codec``, one of :data:`CHINESE_CODECS`
+    (:func:`chinese_reading`)."""
+    return chinese_reading(chunks, codec) is not None
 
-    Latin-1 text seldom passes: an accented letter next to an ASCII one does not decode, and the rare pair of
-    accented letters that does ("ö" and "ß" in "Größe") makes a single character; the common characters keep
-    Icelandic's "óðó" (in "Þjóðólfsson", two GBK characters) from reading as a word.
+
+def chinese_reading(chunks: Iterable[bytes], codec: str, whole: bool = True) -> float | None:
+    """The share of everyday characters (:func:`_is_everyday`) among the first :data:`EVERYDAY_SAMPLE` that are not
+    ASCII, when bytes that are not UTF-8 read as Chinese text in ``codec`` (``whole=False``: as far as those
+    characters and a word, the rest unread): they decode, every character that is not ASCII is a Chinese character or
+    a mark of the encoding's own two-byte set (GBK's for GB18030: simplified and traditional characters, full-width
+    punctuation; Big5's, none of the characters either leaves to each user), and two common characters of the
+    encoding (:func:`_is_common`) stand side by side somewhere; else None.
+
+    Latin-1 text seldom passes. In GBK a common character takes two bytes of 0xA1 or more: an accented letter next to
+    an ASCII one makes none, and the rare pair of accented letters that makes one ("ö" and "ß" in "Größe") makes a
+    single one; the common set keeps Icelandic's "óðó" (in "Þjóðólfsson", two rare characters) from reading as a
+    word. In Big5 a common character starts with one of 0xA4 to 0xC6, Latin-1's signs and its capitals À to Æ, and
+    a word takes two of them with one byte after each ("Å" and "r" of "Århus" make one): no European word has that.
     """
-    decoder, word, last = codecs.getincrementaldecoder("gb18030")(), False, ""
+    decoder, word, last = codecs.getincrementaldecoder(codec)(), False, ""
+    others: list[str] = []  # the first characters that are not ASCII, up to EVERYDAY_SAMPLE
     try:
         for chunk in chunks:
             if chunk.isascii() and not decoder.getstate()[0]:  # rows of numbers: nothing to decode, and fast
@@ -472,26 +505,49 @@ def is_chinese(chunks: Iterable[bytes]) -> bool:
                 continue
             text = decoder.decode(chunk, final=False)
             if not text.isascii():
-                text.encode("gbk")
-                word = word or _has_common_word(last + text)  # a word may span two chunks
+                if codec == "gb18030":
+                    text.encode("gbk")  # not GB18030's four-byte characters, rare or of other scripts
+                elif _PRIVATE_USE.search(text):
+                    return None
+                if len(others) < EVERYDAY_SAMPLE:
+                    others += _NOT_ASCII.findall(text)[:EVERYDAY_SAMPLE - len(others)]
+                word = word or _has_common_word(last + text, codec)  # a word may span two chunks
+                if not whole and word and len(others) == EVERYDAY_SAMPLE:
+                    break
             last = text[-1:] or last
-        decoder.decode(b"", final=True)
+        else:
+            decoder.decode(b"", final=True)
     except (UnicodeDecodeError, UnicodeEncodeError):
-        return False
-    return word
+        return None
+    return sum(map(_is_everyday, others)) / len(others) if word else None
 
 
-def _has_common_word(text: str) -> bool:
-    return any(_is_common(first) and _is_common(second)
+def _has_common_word(text: str, codec: str) -> bool:
+    return any(_is_common(first, codec) and _is_common(second, codec)
                for run in _CHINESE_RUN.findall(text) for first, second in itertools.pairwise(run))
 
 
-def _is_common(character: str) -> bool:
+@functools.cache
+def _is_common(character: str, codec: str) -> bool:
+    """Whether a Chinese character is one of the common set of ``codec``: GB2312's 6,763 (two bytes of 0xA1 or more
+    in GBK) for GB18030, Big5's 5,401 frequent ones (its first level, 0xA440 to 0xC67E) for Big5."""
     try:
-        character.encode("gb2312")
+        if codec == "gb18030":
+            return bool(character.encode("gb2312"))
+        return b"\xa4\x40" <= character.encode("cp950") <= b"\xc6\x7e"
     except UnicodeEncodeError:
         return False
-    return True
+
+
+@functools.cache
+def _is_everyday(character: str) -> bool:
+    """Whether a character is Chinese punctuation, or a Chinese character of everyday text, simplified or traditional:
+    one of GB2312's (the simplified set of 6,763 that GBK extends) or of Big5's 5,401 frequent ones (its first
+    level). The mojibake one Chinese encoding makes of the other's bytes holds Japanese kana, box-drawing marks and
+    rare characters among them."""
+    if _CHINESE_PUNCTUATION.match(character):
+        return True
+    return "\u4e00" <= character <= "\u9fff" and any(_is_common(character, codec) for codec in CHINESE_CODECS)
 
 
 def _is_utf8(content: bytes | Path) -> bool:
