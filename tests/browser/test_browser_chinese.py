@@ -161,28 +161,38 @@ def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, langua
         assert fit["pageWidth"] <= PHONE["width"] and not fit["outside"] and not fit["cut"], (path, fit)
 
 
+# Excel's CSV on a Simplified Chinese Windows (GBK) and on a Traditional Chinese one (Taiwan, Hong Kong: Big5)
+EXCEL_CHINESE = {
+    "gbk": ("房价.csv", ("城市", "面积", "房龄", "价格"), ("北京", "上海", "广州", "深圳"), "gb18030", "chinese"),
+    "big5": ("房價.csv", ("城市", "面積", "屋齡", "價格"), ("臺北", "高雄", "臺中", "新竹"), "cp950", "big5"),
+}
+
+
 @pytest.mark.browser
-def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp_path):
-    """A learner saves a CSV from Excel on a Chinese Windows (GBK, named in Chinese) and uploads it on the Chinese
-    page: its columns read in Chinese, the page says how it was read, the Train page fits them by their names, and the
-    coefficients download as a CSV that Excel reads as UTF-8."""
+@pytest.mark.parametrize("saved_in", list(EXCEL_CHINESE))
+def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp_path, saved_in):
+    """A learner saves a CSV from Excel on a Chinese Windows (named in Chinese, simplified or traditional) and
+    uploads it on the Chinese page: its columns read as written, the page says how it was read, the Train page fits
+    them by their names, and the coefficients download as a CSV that Excel reads as UTF-8."""
+    name, (city, area, age, price), cities, encoding, notice = EXCEL_CHINESE[saved_in]
     rng = np.random.default_rng(11)
     x = rng.normal(size=(200, 2))
     y = x @ np.array([1.5, -2.0]) + 0.5 + rng.normal(scale=0.01, size=200)
-    path = tmp_path / "房价.csv"
-    lines = ["城市,面积,房龄,价格", *(f"{city},{a:.6f},{b:.6f},{c:.6f}" for city, (a, b), c in
-                                       zip(["北京", "上海", "广州", "深圳"] * 50, x, y, strict=True))]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))  # as Excel writes it
+    path = tmp_path / name
+    lines = [f"{city},{area},{age},{price}", *(f"{town},{a:.6f},{b:.6f},{c:.6f}" for town, (a, b), c in
+                                               zip(cities * 50, x, y, strict=True))]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))  # as Excel writes it
     page = open_page("/data?lang=zh-CN&epochs=30&learning_rate=0.1")
     body = main(page)
     body.locator('input[type="file"]').set_input_files(path)
-    expect(body.get_by_text("房价.csv：200 行 × 4 列，逗号分隔，gb18030。")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(body.get_by_text(text_in("zh-CN", "messages.notice.chinese"))).to_be_visible()
+    expect(body.get_by_text(f"{name}：200 行 × 4 列，逗号分隔，{encoding}。")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(body.get_by_text(text_in("zh-CN", f"messages.notice.{notice}"))).to_be_visible()
     wait_for_app(page)
     body.get_by_role("radiogroup").filter(has_text="删除这些列").get_by_text("删除这些列").click()
     wait_for_app(page)
     body.get_by_role("button", name=text_in("zh-CN", "data.use")).click()
-    expect(alert(body, "success")).to_contain_text("正在使用 房价.csv：200 行，2 个特征（面积、房龄），预测 价格。")
+    in_use = f"正在使用 {name}：200 行，2 个特征（{area}、{age}），预测 {price}。"
+    expect(alert(body, "success")).to_contain_text(in_use)
     wait_for_app(page)
     assert_no_exception(page)
 
@@ -191,13 +201,13 @@ def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp
     expect(alert(main(page), "success").filter(has_text=FINISHED)).to_have_count(1, timeout=TIMEOUT_MS)
     wait_for_app(page)
     rows = read_table(main(page).get_by_test_id("stTable"))
-    assert list(rows)[:2] == ["面积", "房龄"], rows
-    for name, expected in (("面积", 1.5), ("房龄", -2.0)):
-        assert abs(to_float(rows[name]["随机梯度下降"]) - expected) <= 0.01, rows[name]
+    assert list(rows)[:2] == [area, age], rows
+    for feature, expected in ((area, 1.5), (age, -2.0)):
+        assert abs(to_float(rows[feature]["随机梯度下降"]) - expected) <= 0.01, rows[feature]
 
     click_nav(page, text_in("zh-CN", "nav.title.export"))  # the coefficients, for Excel on the same Windows
     with page.expect_download() as download:
         main(page).get_by_role("button", name=text_in("zh-CN", "export.coefficients_csv")).click()
     saved = Path(download.value.path()).read_bytes()
-    assert saved.startswith(codecs.BOM_UTF8), saved[:20]  # without it, Excel reads the file as GBK: garbled names
-    assert saved.decode("utf-8-sig").splitlines()[1].startswith("面积,"), saved
+    assert saved.startswith(codecs.BOM_UTF8), saved[:20]  # without it, Excel reads the file in Windows' code page
+    assert saved.decode("utf-8-sig").splitlines()[1].startswith(f"{area},"), saved
