@@ -29,6 +29,7 @@ from sgdcore.io import (
     read_table,
     reading,
 )
+from sgdcore.io.notices import GARBLED
 
 GOOD_CSV = "x1,x2,y\n1.5,-2,3.25\n0.1,4,-7\n2,0.5,1e3\n-3.75,1,0\n"
 
@@ -160,10 +161,11 @@ def test_latin1_is_detected_with_a_notice() -> None:
     assert table.encoding == "latin-1"
     assert list(table.frame.columns) == ["café", "ville", "y"]
     assert table.frame["ville"].tolist() == ["Orléans", "Besançon", "Orléans"]
-    assert table.notices == ("Read as Latin-1 (the file is not UTF-8).",)
+    assert table.notices == ("Read as Latin-1 (the file is not UTF-8). If its text looks garbled, save it again as "
+                             "UTF-8 (in Excel: CSV UTF-8) and upload it again.",)
     data = load_csv(raw, non_numeric="drop")
     assert data.feature_names == ("café",)
-    assert data.notices[0] == "Read as Latin-1 (the file is not UTF-8)."
+    assert data.notices[0] == "Read as Latin-1 (the file is not UTF-8)." + GARBLED
     assert "Dropped 1 non-numeric feature column(s): 'ville'." in data.notices
 
 
@@ -175,7 +177,8 @@ def test_windows_1252_from_excel_on_a_western_windows_keeps_its_euro_and_quotes(
     assert table.encoding == "cp1252"
     assert list(table.frame.columns) == ["Preis (€)", "Kunde’s Größe", "y"]
     assert table.frame["Kunde’s Größe"].tolist() == ["„gut“ – sehr", "ok"]
-    assert table.notices[0] == "Read as Windows-1252, the Western European of Excel on Windows (the file is not UTF-8)."
+    assert table.notices[0] == ("Read as Windows-1252, the Western European of Excel on Windows (the file is not "
+                                "UTF-8)." + GARBLED)
     assert read_table("café,y\n1,2\n".encode("latin-1")).encoding == "latin-1"
     assert read_table(b"a\x81b,y\n1,2\n").encoding == "latin-1"  # 0x81: no character of Windows-1252
 
@@ -190,7 +193,7 @@ def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> Non
     assert table.encoding == "gb18030"
     assert list(table.frame.columns) == ["城市", "面积（平方米）", "房龄", "价格"]
     assert table.frame["城市"].tolist()[:4] == ["北京", "上海", "广州", "深圳"]
-    assert table.notices == ("Read as Chinese, GBK (GB18030): the file is not UTF-8.",)
+    assert table.notices == ("Read as Chinese, GBK (GB18030): the file is not UTF-8." + GARBLED,)
     trains_and_reads_from_a_path(raw, table, "房价.csv", ("面积（平方米）", "房龄"), "价格")
 
 
@@ -204,7 +207,7 @@ def test_traditional_chinese_saved_by_excel_on_a_traditional_chinese_windows_is_
     assert table.encoding == "cp950"
     assert list(table.frame.columns) == ["城市", "面積（坪）", "屋齡", "價格（萬元）"]
     assert table.frame["城市"].tolist()[:4] == ["臺北", "高雄", "臺中", "新竹"]
-    assert table.notices == ("Read as Traditional Chinese, Big5: the file is not UTF-8.",)
+    assert table.notices == ("Read as Traditional Chinese, Big5: the file is not UTF-8." + GARBLED,)
     trains_and_reads_from_a_path(raw, table, "房價.csv", ("面積（坪）", "屋齡"), "價格（萬元）")
 
 

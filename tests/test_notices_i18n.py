@@ -142,7 +142,7 @@ def test_in_english_the_page_says_what_sgdcore_says() -> None:
             # (a reason from Python or Numba is shown as code: it stays as the system wrote it, in English)
             assert messages.notice_text(notice).replace("`", "") == notice, notice.kind
     assert [messages.notice_text(notice) for notice in read_notices()] == [
-        "Read as Latin-1 (the file is not UTF-8).", "Read 'price' as numbers written like 1,234.5."]
+        "Read as Latin-1 (the file is not UTF-8)." + notices.GARBLED, "Read 'price' as numbers written like 1,234.5."]
 
 
 def test_in_chinese_every_notice_is_chinese_with_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,7 +275,8 @@ def test_the_large_data_section_says_which_files_it_read_as_chinese(
     at = button(large_data_page(at.run(), str(tmp_path)), "读取文件").click().run()
     no_exceptions(at)
     assert not at.error, [error.value for error in at.error]
-    assert "'房价2025.csv'、'房价2026.csv' 不是 UTF-8，已按以下编码读取：中文 GBK（GB18030）。" in captions(at)
+    assert ("'房价2025.csv'、'房价2026.csv' 不是 UTF-8，已按以下编码读取：中文 GBK（GB18030）。若文字显示为乱码，"
+            "请把它们重新存为 UTF-8 后再试。") in captions(at)
 
 
 def test_the_chinese_large_data_section_says_how_it_read_numbers_written_as_an_upload_is_told(

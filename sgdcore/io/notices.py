@@ -27,26 +27,31 @@ KINDS = (
 )
 
 
+# What to do where the encoding a file that is not UTF-8 was read in is not the one it was written in: the bytes
+# decide it, and a short Chinese file can read as either Chinese encoding or as Latin-1
+GARBLED = " If its text looks garbled, save it again as UTF-8 (in Excel: CSV UTF-8) and upload it again."
+
+
 def latin1() -> Notice:
     """The file was read as Latin-1, not being UTF-8."""
-    return Notice("Read as Latin-1 (the file is not UTF-8).", "latin1")
+    return Notice("Read as Latin-1 (the file is not UTF-8)." + GARBLED, "latin1")
 
 
 def windows1252() -> Notice:
     """The file was read as Windows-1252 (Western European, as Excel on Windows saves it), not being UTF-8."""
-    return Notice("Read as Windows-1252, the Western European of Excel on Windows (the file is not UTF-8).",
+    return Notice("Read as Windows-1252, the Western European of Excel on Windows (the file is not UTF-8)." + GARBLED,
                   "windows1252")
 
 
 def chinese() -> Notice:
     """The file was read as Chinese (GB18030, which GBK is part of), not being UTF-8."""
-    return Notice("Read as Chinese, GBK (GB18030): the file is not UTF-8.", "chinese")
+    return Notice("Read as Chinese, GBK (GB18030): the file is not UTF-8." + GARBLED, "chinese")
 
 
 def big5() -> Notice:
     """The file was read as Traditional Chinese in Big5 (Microsoft's, code page 950, as Excel on a Traditional
     Chinese Windows saves it), not being UTF-8."""
-    return Notice("Read as Traditional Chinese, Big5: the file is not UTF-8.", "big5")
+    return Notice("Read as Traditional Chinese, Big5: the file is not UTF-8." + GARBLED, "big5")
 
 
 def utf16() -> Notice:
@@ -61,7 +66,8 @@ ENCODING_NAMES = {"latin-1": "Latin-1", "cp1252": "Windows-1252, the Western Eur
 
 def files_not_utf8(encoding: str, files: Sequence[str]) -> Notice:
     """The data files ``files`` were read in ``encoding`` (a key of :data:`ENCODING_NAMES`), not being UTF-8."""
-    return Notice(f"Read as {ENCODING_NAMES[encoding]}, not UTF-8: {quoted(files)}.", "files_not_utf8",
+    return Notice(f"Read as {ENCODING_NAMES[encoding]}, not UTF-8: {quoted(files)}. If their text looks garbled, "
+                  "save them again as UTF-8 and try again.", "files_not_utf8",
                   encoding=encoding, files=[str(name) for name in files])
 
 
