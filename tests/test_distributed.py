@@ -149,6 +149,21 @@ def test_traditional_chinese_files_saved_in_big5_are_read_as_written(client: obj
     assert str(data.notices[0]).startswith("Read as Traditional Chinese, Big5, not UTF-8: '房價.csv'.")
 
 
+def test_a_line_not_in_the_encoding_of_the_files_first_lines_is_named(client: object, tmp_path: Path) -> None:
+    """The first lines decide the encoding (GBK here); a line further on, in another piece, that is not GBK text
+    is named by its line, in the encoding's name an upload's notice uses."""
+    from ui.errors import error_text_in
+
+    rows = [f"{i},{i % 30},{300 + 7 * i}\n".encode() for i in range(12_000)]  # 150 kB: past the first lines read
+    rows[10_999] = b"10999,\xff\xfe,1\n"  # line 11,001: two bytes GBK has no character for
+    (tmp_path / "房价.csv").write_bytes("面积,房龄,价格\n".encode("gbk") + b"".join(rows))
+    with pytest.raises(DataError) as raised:
+        distributed.load(tmp_path / "房价.csv", "价格", client=client, partition_bytes=20_001)
+    assert str(raised.value).startswith("房价.csv, line 11001: not valid Chinese, GBK (GB18030) text."), raised.value
+    assert error_text_in("zh-CN", raised.value).startswith(
+        "房价.csv，第 11,001 行：不是有效的 中文 GBK（GB18030） 文本。"), error_text_in("zh-CN", raised.value)
+
+
 def test_a_western_excel_file_keeps_its_euro_sign(tmp_path: Path) -> None:
     (tmp_path / "preise.csv").write_bytes("Preis (€);Kunde’s Größe;y\n1,5;2;3\n".encode("cp1252"))
     source = distributed.inspect(tmp_path / "preise.csv")

@@ -56,6 +56,8 @@ def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
             shown[name] = separator.join(parameter_label(lang, parameter) for parameter in value)
         elif isinstance(value, Place):
             shown[name] = text_in(lang, f"errors.place.{value.unit}", file=value.file, number=value.number)
+        elif name == "encoding" and value in messages.ENCODING_KEYS:
+            shown[name] = text_in(lang, f"messages.encoding.{messages.ENCODING_KEYS[value]}")
         elif name in QUOTED and isinstance(value, str):
             shown[name] = messages.echo(value, lang=lang)
         elif name == "allowed":
