@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import itertools
 import pickle
@@ -334,6 +335,36 @@ def test_latin1_text_is_never_taken_for_chinese_while_its_accented_letters_come_
     raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
     assert not reading.is_chinese([raw])
     assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))])  # however the bytes arrive
+
+
+def test_a_file_whose_bytes_read_in_more_than_one_encoding_is_read_in_the_one_given() -> None:
+    """高雄 alone in Big5 is also two common GBK characters (蔼动), and the bytes cannot tell: the caller who knows
+    the file says its encoding, by any name Python gives it, and no notice says how it was read."""
+    raw = "高雄,y\n1,2\n3,4\n".encode("cp950")
+    assert read_table(raw).frame.columns[0] == "蔼动"  # a tie goes to GB18030
+    for name in ("big5", "cp950", "Big5", "big5-tw", "ms950"):
+        table = read_table(raw, encoding=name)
+        assert (table.encoding, list(table.frame.columns), table.notices) == ("cp950", ["高雄", "y"], ()), name
+    assert load_csv(raw, encoding="big5").feature_names == ("高雄",)
+    assert load_csv(raw, encoding="big5").notices == ()
+    for name, read_as in (("gbk", "gb18030"), ("GB2312", "gb18030"), ("latin1", "latin-1"), ("ISO-8859-1", "latin-1"),
+                          ("windows-1252", "cp1252"), ("utf_8", "utf-8")):
+        assert read_table(b"a,y\n1,2\n", encoding=name).encoding == read_as, name
+    marked = read_table(codecs.BOM_UTF8 + "面积,y\n1,2\n".encode(), encoding="utf-8")
+    assert (marked.encoding, list(marked.frame.columns)) == ("utf-8-sig", ["面积", "y"])
+
+
+def test_a_file_not_in_the_encoding_given_names_its_first_line_that_is_not() -> None:
+    rows = "".join(f"{i},{2 * i}\n" for i in range(1, 2000))
+    raw = ("面积,y\n" + rows).encode("utf-8") + "备注,1\n".encode("gbk")  # line 2,001 is GBK
+    with pytest.raises(DataError) as raised:
+        read_table(raw, encoding="utf-8")
+    assert raised.value.problem == "not_in_encoding" and raised.value.fields == {"encoding": "utf-8", "line": 2001}
+    assert str(raised.value) == ("The file is not utf-8 text: line 2,001 holds bytes that are not. Leave the encoding "
+                                 "out for the bytes to decide it, or give the one the file was saved in.")
+    with pytest.raises(ConfigError, match="encoding must be one of 'utf-8', 'utf-8-sig', 'utf-16', 'gb18030', "
+                                          "'cp950', 'cp1252', 'latin-1'; got 'shift_jis'"):
+        read_table(raw, encoding="shift_jis")
 
 
 @pytest.mark.parametrize("header", ["Århus,Ålborg,y", "Temperatur (°C),Ændring (±),y", "µg/m³,Ø (mm),y",

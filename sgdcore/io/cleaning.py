@@ -117,15 +117,17 @@ def load_csv(
     missing: str = "error",
     non_numeric: str = "error",
     infinite: str = "error",
+    encoding: str | None = None,
 ) -> Dataset:
-    """:func:`read_table` then :func:`dataset_from_frame`; the target defaults to the last column.
+    """:func:`read_table` (in ``encoding`` where given) then :func:`dataset_from_frame`; the target defaults to the
+    last column.
 
     The Dataset's notices start with the ones from reading the file (e.g. the encoding).
     """
     _check_choice("missing", missing, MISSING_CHOICES)
     _check_choice("non_numeric", non_numeric, NON_NUMERIC_CHOICES)
     _check_choice("infinite", infinite, INFINITE_CHOICES)
-    table = read_table(source)
+    table = read_table(source, encoding=encoding)
     if target is None:
         target = table.frame.columns[-1]
     data = dataset_from_frame(table.frame, target, features, missing=missing, non_numeric=non_numeric,

@@ -32,7 +32,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from sgdcore.errors import DataError, echo
+from sgdcore.errors import ConfigError, DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import column_kind, quoted
 from sgdcore.io.numbers import as_numbers, numbers_but_for, whole_numbers_with_points
@@ -70,8 +70,9 @@ class Table:
     name : str
         The file name to show to the user.
     encoding : str
-        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"gb18030"`` (Chinese, GBK's superset),
-        ``"utf-16"`` (either byte order, with a byte-order mark), ``"cp1252"`` (Windows-1252: Latin-1 but for
+        One of :data:`ENCODING_CHOICES`: ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark),
+        ``"utf-16"`` (either byte order, with a byte-order mark), ``"gb18030"`` (Chinese, GBK's superset),
+        ``"cp950"`` (Big5, Traditional Chinese, as Windows writes it), ``"cp1252"`` (Windows-1252: Latin-1 but for
         € ‘ ’ “ ” – — and a few more) or ``"latin-1"``.
     delimiter : str
         One of ``,`` ``;`` tab ``|``.
@@ -92,8 +93,16 @@ class Table:
     number_formats: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = None) -> Table:
-    """Read a CSV file into a :class:`Table`, detecting its encoding and delimiter.
+# The encodings a file can be read in, as Table.encoding names them; and those a caller may name, by what Python's
+# codecs call them: GBK and GB2312 are read as GB18030, their superset, and Big5 as Windows' Big5, code page 950
+ENCODING_CHOICES = ("utf-8", "utf-8-sig", "utf-16", "gb18030", "cp950", "cp1252", "latin-1")
+_READ_AS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "gb18030": "gb18030", "gbk": "gb18030",
+            "gb2312": "gb18030", "cp950": "cp950", "big5": "cp950", "cp1252": "cp1252", "iso8859-1": "latin-1"}
+
+
+def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = None,
+               encoding: str | None = None) -> Table:
+    """Read a CSV file into a :class:`Table`, detecting its encoding (unless given) and its delimiter.
 
     Parameters
     ----------
@@ -102,6 +111,10 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
         opened in binary mode.
     name : str, optional
         The name to show for the file; by default the file's own name.
+    encoding : str, optional
+        The encoding the file was saved in, for a file whose bytes read in more than one (a short Chinese file
+        can read as GBK, as Big5 and as Latin-1): one of :data:`ENCODING_CHOICES`, or another name Python gives
+        one of them (``"gbk"``, ``"big5"``, ``"latin1"``, ``"windows-1252"``). By default the bytes decide it.
 
     Returns
     -------
@@ -110,8 +123,10 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     Raises
     ------
     DataError
-        The file is empty, is not text, has a header but no data rows, repeats a column name, or cannot be
-        parsed.
+        The file is empty, is not text, is not text in the ``encoding`` given, has a header but no data rows,
+        repeats a column name, or cannot be parsed.
+    ConfigError
+        ``encoding`` is not one of those a file can be read in.
     """
     content, default_name = _content(source)
     head = _head(content)
@@ -121,7 +136,10 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             "least two rows of numbers.", "empty_file"
         )
     _check_text(head)
-    encoding = _detect_encoding(content, head)
+    detected = encoding is None
+    encoding = _detect_encoding(content, head) if detected else _check_encoding(content, _read_as(encoding))
+    if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8):  # the mark is not part of the first name
+        encoding = "utf-8-sig"
     skip, delimiter, above = _above_header(head.decode(encoding, errors="replace"))
     sample = _after_lines(head.decode(encoding, errors="replace"), skip)
     delimiter = delimiter or _detect_delimiter(sample)
@@ -139,7 +157,7 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),), "cp950": (notice.big5(),),
-               "utf-16": (notice.utf16(),)}.get(encoding, ())
+               "utf-16": (notice.utf16(),)}.get(encoding, ()) if detected else ()  # the caller knows
     notices += above
     # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
     # writes numbers (1234.5, 7), read as text for a cell that is not a number or for a minus sign
@@ -395,6 +413,34 @@ def _head(content: bytes | Path) -> bytes:
         if end is not None:
             return bytes(head[:end])
     return bytes(head)
+
+
+def _read_as(encoding: str) -> str:
+    """The name :data:`ENCODING_CHOICES` gives the encoding a caller named."""
+    try:
+        read_as = _READ_AS.get(codecs.lookup(encoding).name)
+    except (LookupError, TypeError):
+        read_as = None
+    if read_as is None:
+        raise ConfigError(f"encoding must be one of {quoted(ENCODING_CHOICES)}; got {echo(encoding)}.", "one_of",
+                          parameter="encoding", value=encoding, allowed=ENCODING_CHOICES)
+    return read_as
+
+
+def _check_encoding(content: bytes | Path, encoding: str) -> str:
+    """``encoding``, when the whole content is text in it; else the error that names the first line that is not."""
+    if _decodes(content, encoding):
+        return encoding
+    decoder, line = codecs.getincrementaldecoder(encoding)(), 1
+    for chunk in _chunks(content):
+        try:
+            line += decoder.decode(chunk, final=False).count("\n")
+        except UnicodeDecodeError as error:
+            line += chunk[:error.start].count(b"\n")
+            break
+    raise DataError(f"The file is not {encoding} text: line {line:,} holds bytes that are not. Leave the encoding "
+                    "out for the bytes to decide it, or give the one the file was saved in.", "not_in_encoding",
+                    encoding=encoding, line=line)
 
 
 def _detect_encoding(content: bytes | Path, head: bytes) -> str:
