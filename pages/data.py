@@ -14,7 +14,7 @@ from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError, memory_limit, size_text
 from ui.navigation import require_router
 from ui.settings import option_names
-from ui.uploads import build_dataset, parse_upload, release_upload, upload_limit_mb
+from ui.uploads import CHOSEN_BY_THE_BYTES, build_dataset, parse_upload, release_upload, reread_upload, upload_limit_mb
 from ui.widgets import ENTERED_KEY, show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -69,6 +69,14 @@ elif state.get(ENTERED_KEY):
 if parsed is not None and state.get(UPLOADER_SHOWS) != parsed["file_id"]:
     st.caption(t("data.kept", name=parsed["name"]))
 del uploaded
+if parsed is not None and "content" in parsed:  # its bytes chose its encoding among several: the user may know better
+    encoding_names = option_names({"detected": t("data.read_as_detected", encoding=messages.encoding_name(
+        parsed["detected"]))} | {encoding: messages.encoding_name(encoding) for encoding in CHOSEN_BY_THE_BYTES})
+    read_as = st.columns([1, 2])[0].selectbox(t("data.read_as"), ("detected", *CHOSEN_BY_THE_BYTES),
+                                              format_func=encoding_names, key=f"keep_read_as_{parsed['digest']}",
+                                              help=t("data.read_as_help"))
+    if read_as != parsed["read_as"]:
+        parsed = state[TABLE] = reread_upload(parsed, read_as)
 if parsed is None:
     if state.get(CSV_KEY) is not None:
         st.info(t("data.loaded", name=state[CSV_KEY]["name"]))
@@ -105,9 +113,11 @@ if len(columns) == 1:  # a target and nothing to predict it from: no choice belo
     refuse(t("data.one_column" if numbers else "data.one_text_column", column=messages.echo(str(columns[0]))))
 # Widget keys carry the file's digest, so a new file starts afresh; the "keep_" prefix keeps the choices
 # when the user visits another page (see ui.widgets.keep_page_settings).
-target_key, features_key = f"keep_target_{parsed['digest']}", f"keep_features_{parsed['digest']}"
-missing_key, non_numeric_key = f"keep_missing_{parsed['digest']}", f"keep_non_numeric_{parsed['digest']}"
-infinite_key, former_target_key = f"keep_infinite_{parsed['digest']}", f"keep_former_target_{parsed['digest']}"
+# (and the encoding it was read in: its column names are others in another)
+file_key = f"{parsed['digest']}_{table.encoding}"
+target_key, features_key = f"keep_target_{file_key}", f"keep_features_{file_key}"
+missing_key, non_numeric_key = f"keep_missing_{file_key}", f"keep_non_numeric_{file_key}"
+infinite_key, former_target_key = f"keep_infinite_{file_key}", f"keep_former_target_{file_key}"
 state.setdefault(target_key, columns[-1])
 state.setdefault(features_key, columns[:-1])
 state.setdefault(missing_key, "error")
@@ -130,7 +140,7 @@ non_numeric = middle.radio(messages.non_numeric_label(), messages.NON_NUMERIC_OP
 infinite = right.radio(messages.infinite_label(), messages.INFINITE_OPTIONS,
                        format_func=option_names(messages.infinite_labels()), key=infinite_key)
 
-dataset_key = f"csv:{parsed['digest']}:{target}:{features}:{missing}:{non_numeric}:{infinite}"
+dataset_key = f"csv:{file_key}:{target}:{features}:{missing}:{non_numeric}:{infinite}"
 # The last dataset built from this file is kept: building one from a million rows takes a while.
 built = parsed["built"]
 if dataset_key not in built:

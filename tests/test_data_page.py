@@ -299,7 +299,7 @@ def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short()
 # reads them as no English word)
 SAMPLE_FIELDS = {
     "empty_file": {}, "not_text": {"kind": "xlsx"}, "bom_not_utf8": {}, "bom_not_utf16": {}, "utf16_without_bom": {},
-    "no_header": {},
+    "not_in_encoding": {"encoding": "cp950", "line": 12_345}, "no_header": {},
     "full_width_delimiter": {"mark": "，", "ascii_mark": ","},
     "no_data_rows": {"columns": ["a", "b"]}, "duplicate_columns": {"counts": {"a": 2, "b": 3}},
     "ragged_row": {"delimiter": ";", "line": 12_345, "fields": 3, "header_fields": 2},
@@ -410,6 +410,52 @@ def test_a_csv_saved_in_big5_by_a_traditional_chinese_excel_shows_its_names_and_
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()
     assert at.success[0].value.startswith("正在使用 房價.csv：40 行，2 个特征（面積、屋齡）"), at.success[0].value
+
+
+def test_a_short_file_read_in_the_wrong_encoding_is_read_again_in_the_one_its_user_chooses() -> None:
+    """高雄 alone in Big5 is also two common GBK characters, and the bytes chose GBK: the garbled names are read again
+    as Big5 when the user chooses it, the choice survives reruns, and a choice the bytes are not in says so, keeps
+    the page's choices and goes back."""
+    text = "高雄,y\n" + "".join(f"{i},{2 * i + 1}\n" for i in range(30))
+    at = upload(open_page(app(), "data"), "city.csv", text.encode("cp950"))
+    no_exceptions(at)
+    read_as = choice(at, "keep_read_as_")
+    assert read_as.options == ["Detected: Chinese, GBK (GB18030)", "Chinese, GBK (GB18030)",
+                               "Traditional Chinese, Big5", "Windows-1252, the Western European of Excel on Windows",
+                               "Latin-1"]
+    assert choice(at, "keep_target_").options == ["蔼动", "y"]
+    at = read_as.set_value("cp950").run()
+    no_exceptions(at)
+    assert choice(at, "keep_target_").options == ["高雄", "y"]
+    assert "**city.csv**: 30 rows × 2 columns, comma-separated, cp950." in shown_texts(at)
+    assert not any("Read as" in text for text in shown_texts(at))  # the user chose it: nothing to say
+    button(at, "Use this dataset").click().run()
+    using = at.success[0].value
+    assert using.startswith("Using city.csv: 30 rows, 1 feature (高雄) to predict y."), using
+    at = open_page(at, "train")
+    at = open_page(at, "data")  # the uploader is empty now: the kept table, read as chosen
+    assert (choice(at, "keep_read_as_").value, choice(at, "keep_target_").value) == ("cp950", "y")
+
+    gbk = "面积,价格\n" + "".join(f"{i},{2 * i + 1}\n" for i in range(30)) + "丂,1\n"  # 0x81 0x40
+    at = upload(at, "房价.csv", gbk.encode("gbk"))
+    assert choice(at, "keep_target_").options == ["面积", "价格"]
+    at = choice(at, "keep_read_as_").set_value("cp1252").run()  # Windows-1252 has no character 0x81
+    no_exceptions(at)
+    assert at.error[0].value == (
+        "房价.csv: The file is not Windows-1252, the Western European of Excel on Windows text: line 32 holds bytes it "
+        "has no character for. Under “Read the file as”, choose the encoding the file was saved in, or the one "
+        "detected.")
+    assert "Nothing changed: still using city.csv" in " ".join(shown_texts(at))
+    at = choice(at, "keep_read_as_").set_value("detected").run()
+    assert choice(at, "keep_target_").options == ["面积", "价格"]
+    assert [error.value for error in at.error] == [  # 丂 in a column of numbers, as read before the choice
+        "1 missing value(s) in 1 row(s), in '面积' (1). Under “Missing values”, choose “Drop those rows” or “Fill with "
+        "the column mean”, or fill them in the file."]
+
+
+def test_a_utf8_file_offers_no_other_encoding() -> None:
+    at = upload(open_page(app(), "data"), "rows.csv", "面积,y\n1,2\n3,4\n".encode())
+    assert not [widget for widget in at.selectbox if (widget.key or "").startswith("keep_read_as_")]
 
 
 def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None:

@@ -788,7 +788,8 @@ def test_an_upload_is_parsed_with_its_summary_and_a_digest_of_its_content() -> N
 
 def test_an_upload_that_does_not_read_gives_its_error_and_no_table() -> None:
     parsed = parse_upload(b"x1,y\n1,2\n3,4,5\n", "bad.csv", "file-1")
-    assert set(parsed) == {"file_id", "name", "error"} and "line 3" in str(parsed["error"])
+    assert set(parsed) == {"file_id", "name", "digest", "read_as", "error"} and "line 3" in str(parsed["error"])
+    assert parsed["read_as"] == "detected"  # a UTF-8 file: its bytes are not kept to read in another encoding
     assert (parsed["error"].problem, parsed["error"].fields["line"]) == ("ragged_row", 3)
 
 

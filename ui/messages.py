@@ -194,6 +194,8 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "bom_not_utf8": lambda f: {},
     "bom_not_utf16": lambda f: {},
     "utf16_without_bom": lambda f: {},
+    "not_in_encoding": lambda f: {"encoding": encoding_name(f["encoding"]), "line": f["line"],
+                                  "read_as": t("data.read_as")},
     "full_width_delimiter": lambda f: {"mark": f["mark"], "ascii_mark": f["ascii_mark"],
                                        "name": delimiter_word(f["ascii_mark"])},
     "no_header": lambda f: {},
@@ -291,6 +293,13 @@ def _written_like(thousands: str, decimal: str) -> str:
 # The catalogue's names of the encodings a file that is not UTF-8 is read in, by Python's codec name.
 ENCODING_KEYS = {"latin-1": "latin1", "cp1252": "windows1252", "gb18030": "chinese", "cp950": "big5"}
 
+
+def encoding_name(encoding: str) -> str:
+    """An encoding a file is read in, as the page names it: those of :data:`ENCODING_KEYS` by the catalogue's names,
+    UTF-8 and UTF-16 by their own."""
+    return t(f"messages.encoding.{ENCODING_KEYS[encoding]}") if encoding in ENCODING_KEYS else encoding.upper()
+
+
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
     "latin1": lambda f: {},
@@ -298,7 +307,7 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "chinese": lambda f: {},
     "big5": lambda f: {},
     "utf16": lambda f: {},
-    "files_not_utf8": lambda f: {"encoding": t(f"messages.encoding.{ENCODING_KEYS[f['encoding']]}"),
+    "files_not_utf8": lambda f: {"encoding": encoding_name(f["encoding"]),
                                  "files": names(f["files"])},
     "title_lines": lambda f: {"lines": f["lines"], "header_line": f["header_line"], "titles": listed(
         [echo(title) for title in f["titles"]], len(f["titles"]), 3)},

@@ -2,7 +2,9 @@
 
 A 400 MB upload is held three times at first: Streamlit's copy of the bytes, the parsed table, and the float
 matrix made from it. Once the table is read, :func:`release_upload` drops Streamlit's copy, and both the
-parsing and the matrix are made only when the server's memory budget (``ui.memory``) says they fit.
+parsing and the matrix are made only when the server's memory budget (``ui.memory``) says they fit. The page keeps
+the bytes of a small file whose encoding they chose among several (:data:`KEPT_BYTES`), to read it again in the
+encoding its user names.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from ui.i18n import t
 from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, largest_upload, size_text, upload_peak
 from ui.messages import sized
 
+# The encodings the bytes of a file that is not UTF-8 choose among (sgdcore.io.reading.encoding_not_utf8): a file
+# read in one of them may have been saved in another, and the page offers them all
+CHOSEN_BY_THE_BYTES = ("gb18030", "cp950", "cp1252", "latin-1")
+# The largest file whose bytes the page keeps to read again in another encoding: the files the bytes cannot tell are
+# short ones (a few Chinese names), and a class's uploads stay small beside the server's memory
+KEPT_BYTES = 4 * 1024 * 1024
+
 
 @functools.cache
 def upload_limit_mb() -> int:
@@ -32,10 +41,13 @@ def upload_limit_mb() -> int:
     return largest_upload(BUDGET.room(), int(st.get_option("server.maxUploadSize")))
 
 
-def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
-    """``{"file_id", "name", "table", "digest", "summary", "built"}`` for a file that reads, else
-    ``{"file_id", "name", "error"}``: the ``SGDCoreError``, worded by the page (ui.messages), or the
-    ``MemoryBudgetError`` when parsing it would not fit in the server's memory now.
+def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None) -> dict[str, Any]:
+    """``{"file_id", "name", "digest", "read_as", "table", "summary", "built"}`` for a file that reads (in
+    ``encoding``, else in the one its bytes choose), else ``{"file_id", "name", "digest", "read_as", "error"}``: the
+    ``SGDCoreError``, worded by the page (ui.messages), or the ``MemoryBudgetError`` when parsing it would not fit
+    in the server's memory now. ``read_as`` is ``encoding``, or ``"detected"`` with ``"detected"`` the encoding the
+    bytes chose; ``"content"``, the bytes, is kept where the page offers to read them in another encoding
+    (:func:`reread_upload`).
 
     ``digest`` names the content (the Data page keys the choices made on a file with it, so the same file
     uploaded again keeps them); ``built`` is for the datasets the page makes from the table. The digest is
@@ -44,13 +56,27 @@ def parse_upload(content: bytes, name: str, file_id: str) -> dict[str, Any]:
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha1(content).hexdigest()[:16])
+        parsed: dict[str, Any] = {"file_id": file_id, "name": name, "read_as": encoding or "detected"}
         try:
             with BUDGET.reserve(upload_peak(content), t("data.reading", size=size_text(len(content)))):
-                table = read_table(content, name=name)
-            return {"file_id": file_id, "name": name, "table": table, "digest": digest.result(),
-                    "summary": column_summary(table.frame), "built": {}}
+                table = read_table(content, name=name, encoding=encoding)
+            parsed |= {"table": table, "summary": column_summary(table.frame), "built": {}}
         except (sgdcore.SGDCoreError, MemoryBudgetError) as error:
-            return {"file_id": file_id, "name": name, "error": error}
+            parsed["error"] = error
+        parsed["digest"] = digest.result()
+    if encoding is None and "table" in parsed:
+        parsed["detected"] = parsed["table"].encoding
+    if (encoding is not None or parsed.get("detected") in CHOSEN_BY_THE_BYTES) and len(content) <= KEPT_BYTES:
+        parsed["content"] = content
+    return parsed
+
+
+def reread_upload(parsed: dict[str, Any], encoding: str) -> dict[str, Any]:
+    """A kept upload (:func:`parse_upload`'s, with its ``"content"``) read again in ``encoding``, or as its bytes
+    decide for ``"detected"``."""
+    again = parse_upload(parsed["content"], parsed["name"], parsed["file_id"],
+                         None if encoding == "detected" else encoding)
+    return {"detected": parsed["detected"]} | again
 
 
 def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], *, missing: str,

@@ -162,3 +162,27 @@ def test_upload_old_mac_csv_whose_lines_end_in_carriage_returns(open_page, good_
 
     click_nav(page, "Train")
     assert_fits_upload(train_and_read(page))
+
+
+@pytest.mark.browser
+def test_a_short_big5_file_read_as_gbk_is_read_again_as_big5_when_chosen(open_page, tmp_path):
+    """高雄 alone, saved in Big5, is two common GBK characters too, and the bytes choose GBK: a person who sees the
+    garbled name chooses Big5 under "Read the file as", and the column reads as written and is put in use."""
+    path = tmp_path / "city.csv"
+    path.write_bytes(("高雄,y\r\n" + "".join(f"{i},{2 * i + 1}\r\n" for i in range(40))).encode("cp950"))
+    page = open_page("/data")
+    upload(page, path)
+    body = main(page)
+    target = body.get_by_role("combobox", name="Target column")
+    read_as = "^city\\.csv: 40 rows × 2 columns, comma-separated, {}\\.$"
+    expect(body.get_by_text(re.compile(read_as.format("gb18030")))).to_be_visible()
+    body.get_by_role("combobox", name="Read the file as").click()
+    page.get_by_role("option", name="Traditional Chinese, Big5").click()
+    expect(body.get_by_text(re.compile(read_as.format("cp950")))).to_be_visible()
+    wait_for_app(page)
+    expect(body.locator('[data-testid="stMultiSelect"]').filter(has_text="Feature columns")).to_contain_text("高雄")
+    expect(target).to_have_value("y")
+    body.get_by_role("button", name="Use this dataset").click()
+    expect(alert(body, "success")).to_contain_text("Using city.csv: 40 rows, 1 feature (高雄) to predict y.")
+    wait_for_app(page)
+    assert_no_exception(page)
