@@ -395,23 +395,6 @@ def test_a_file_of_one_column_asks_for_a_feature_column_in_the_file_not_on_the_p
     assert at.session_state[CSV_KEY]["name"] == "first.csv"
 
 
-def test_a_csv_saved_in_big5_by_a_traditional_chinese_excel_shows_its_names_and_trains() -> None:
-    """A file from Excel on a Traditional Chinese Windows (Big5): its columns and its text read as written, the page
-    says which encoding it read, and it trains as any upload."""
-    text = "城市,面積,屋齡,價格\n" + "".join(
-        f"{city},{20 + i},{i % 30},{800 + 7 * i}\n" for i, city in enumerate(["臺北", "高雄", "臺中", "新竹"] * 10))
-    at = open_page(app(lang="zh-CN"), "data")
-    at = upload(at, "房價.csv", text.encode("cp950"))
-    no_exceptions(at)
-    shown = shown_texts(at)
-    assert "**房價.csv**：40 行 × 4 列，逗号分隔，cp950。" in shown
-    assert text_in("zh-CN", "messages.notice.big5") in shown
-    assert "1 个特征列不是数值列：'城市'（如 '臺北'）。" in at.error[0].value
-    choice(at, "keep_non_numeric_").set_value("drop").run()
-    button(at, "使用这个数据集").click().run()
-    assert at.success[0].value.startswith("正在使用 房價.csv：40 行，2 个特征（面積、屋齡）"), at.success[0].value
-
-
 def test_a_short_file_read_in_the_wrong_encoding_is_read_again_in_the_one_its_user_chooses() -> None:
     """高雄 alone in Big5 is also two common GBK characters, and the bytes chose GBK: the garbled names are read again
     as Big5 when the user chooses it, the choice survives reruns, and a choice the bytes are not in says so, keeps
@@ -458,21 +441,32 @@ def test_a_utf8_file_offers_no_other_encoding() -> None:
     assert not [widget for widget in at.selectbox if (widget.key or "").startswith("keep_read_as_")]
 
 
-def test_a_csv_saved_in_gbk_by_a_chinese_excel_shows_its_chinese_names() -> None:
-    """A learner's file from Excel on a Chinese Windows ("CSV (逗号分隔)", GBK): its columns, its text and the page's
-    words about it are Chinese, and it trains as any upload."""
-    text = "城市,面积,房龄,价格\n" + "".join(
-        f"{city},{90 + i},{i % 30},{300 + 7 * i}\n" for i, city in enumerate(["北京", "上海", "广州", "深圳"] * 10))
+# Excel's CSV on a Simplified Chinese Windows ("CSV (逗号分隔)", GBK) and on a Traditional Chinese one (Big5): the
+# file's name, its column names, its cities, the encoding it is read in and the notice that says so
+CHINESE_EXCEL = {
+    "gbk": ("房价.csv", "城市,面积,房龄,价格", ("北京", "上海", "广州", "深圳"), "gb18030", "chinese"),
+    "big5": ("房價.csv", "城市,面積,屋齡,價格", ("臺北", "高雄", "臺中", "新竹"), "cp950", "big5"),
+}
+
+
+@pytest.mark.parametrize("saved_in", list(CHINESE_EXCEL))
+def test_a_csv_saved_by_a_chinese_excel_shows_its_chinese_names(saved_in: str) -> None:
+    """A learner's file from Excel on a Chinese Windows, simplified or traditional: its columns, its text and the
+    page's words about it are Chinese, and it trains as any upload."""
+    name, header, cities, encoding, notice = CHINESE_EXCEL[saved_in]
+    text = header + "\n" + "".join(f"{city},{90 + i},{i % 30},{300 + 7 * i}\n"
+                                    for i, city in enumerate(cities * 10))
     at = open_page(app(lang="zh-CN"), "data")
-    at = upload(at, "房价.csv", text.encode("gbk"))
+    at = upload(at, name, text.encode(encoding))
     no_exceptions(at)
     shown = shown_texts(at)
-    assert "**房价.csv**：40 行 × 4 列，逗号分隔，gb18030。" in shown
-    assert text_in("zh-CN", "messages.notice.chinese") in shown
-    assert "1 个特征列不是数值列：'城市'（如 '北京'）。" in at.error[0].value
+    assert f"**{name}**：40 行 × 4 列，逗号分隔，{encoding}。" in shown
+    assert text_in("zh-CN", f"messages.notice.{notice}") in shown
+    assert f"1 个特征列不是数值列：'城市'（如 '{cities[0]}'）。" in at.error[0].value
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()
-    assert at.success[0].value.startswith("正在使用 房价.csv：40 行，2 个特征（面积、房龄）"), at.success[0].value
+    _, area, age, _ = header.split(",")
+    assert at.success[0].value.startswith(f"正在使用 {name}：40 行，2 个特征（{area}、{age}）"), at.success[0].value
 
 
 def test_excel_s_unicode_text_in_utf16_is_read_with_its_chinese_names_and_trains() -> None:

@@ -120,33 +120,26 @@ def test_inspect_lists_the_files_columns_and_partitions_without_a_cluster(tmp_pa
     assert distributed.inspect(tmp_path / "c.csv", partition_bytes=2000).n_partitions > 5
 
 
-def test_chinese_files_saved_in_gbk_are_read_as_chinese(client: object, tmp_path: Path) -> None:
-    """As a CSV in memory (sgdcore.io): Chinese saved by Excel on a Chinese Windows (GBK) keeps its names, across
-    byte ranges that cut its characters anywhere."""
-    frame = regression(n_rows=600, seed=5).set_axis(["面积", "房龄", "楼层", "价格"], axis=1)
-    frame.insert(0, "城市", ["北京", "上海", "广州"] * 200)
-    frame.to_csv(tmp_path / "房价.csv", index=False, encoding="gbk")
+@pytest.mark.parametrize(("encoding", "columns", "cities", "named"), [
+    ("gbk", ["面积", "房龄", "楼层", "价格"], ["北京", "上海", "广州"], "Chinese, GBK (GB18030)"),
+    ("cp950", ["面積", "屋齡", "樓層", "價格"], ["臺北", "高雄", "新竹"], "Traditional Chinese, Big5"),
+], ids=["gbk", "big5"])
+def test_chinese_files_saved_by_excel_are_read_as_chinese(client: object, tmp_path: Path, encoding: str,
+                                                          columns: list[str], cities: list[str], named: str) -> None:
+    """As a CSV in memory (sgdcore.io): Chinese saved by Excel on a Chinese Windows (GBK, or Big5 on a Traditional
+    Chinese one) keeps its names, across byte ranges that cut its characters anywhere."""
+    frame = regression(n_rows=600, seed=5).set_axis(columns, axis=1)
+    frame.insert(0, "城市", cities * 200)
+    frame.to_csv(tmp_path / "房价.csv", index=False, encoding=encoding)
     source = distributed.inspect(tmp_path / "房价.csv", partition_bytes=3001)
-    assert source.columns == ("城市", "面积", "房龄", "楼层", "价格") and source.n_partitions > 5
-    data = distributed.load(tmp_path / "房价.csv", "价格", client=client, partition_bytes=3001, non_numeric="drop")
-    assert data.n_rows == 600 and data.feature_names == ("面积", "房龄", "楼层")
-    assert str(data.notices[0]) == ("Read as Chinese, GBK (GB18030), not UTF-8: '房价.csv'. If their text looks "
-                                    "garbled, save them again as UTF-8 and try again.")  # said as an upload's
-    reference = LinearRegression().fit(frame[["面积", "房龄", "楼层"]], frame["价格"])
+    assert source.columns == ("城市", *columns) and source.n_partitions > 5
+    data = distributed.load(tmp_path / "房价.csv", columns[3], client=client, partition_bytes=3001,
+                            non_numeric="drop")
+    assert data.n_rows == 600 and data.feature_names == tuple(columns[:3])
+    assert str(data.notices[0]) == (f"Read as {named}, not UTF-8: '房价.csv'. If their text looks garbled, save them "
+                                    "again as UTF-8 and try again.")  # said as an upload's
+    reference = LinearRegression().fit(frame[columns[:3]], frame[columns[3]])
     np.testing.assert_allclose(distributed.closed_form(data).weights, reference.coef_, rtol=1e-9)
-
-
-def test_traditional_chinese_files_saved_in_big5_are_read_as_written(client: object, tmp_path: Path) -> None:
-    """As a CSV in memory: Traditional Chinese saved by Excel on a Taiwanese or Hong Kong Windows (Big5) keeps its
-    names and text, across byte ranges that cut its characters anywhere."""
-    frame = regression(n_rows=600, seed=6).set_axis(["面積", "屋齡", "樓層", "價格"], axis=1)
-    frame.insert(0, "城市", ["臺北", "高雄", "新竹"] * 200)
-    frame.to_csv(tmp_path / "房價.csv", index=False, encoding="cp950")
-    source = distributed.inspect(tmp_path / "房價.csv", partition_bytes=3001)
-    assert source.columns == ("城市", "面積", "屋齡", "樓層", "價格") and source.n_partitions > 5
-    data = distributed.load(tmp_path / "房價.csv", "價格", client=client, partition_bytes=3001, non_numeric="onehot")
-    assert sorted(data.feature_names) == sorted(("面積", "屋齡", "樓層", "城市=臺北", "城市=高雄"))  # 新竹 the baseline
-    assert str(data.notices[0]).startswith("Read as Traditional Chinese, Big5, not UTF-8: '房價.csv'.")
 
 
 def test_a_line_not_in_the_encoding_of_the_files_first_lines_is_named(client: object, tmp_path: Path) -> None:

@@ -184,32 +184,31 @@ def test_windows_1252_from_excel_on_a_western_windows_keeps_its_euro_and_quotes(
     assert read_table(b"a\x81b,y\n1,2\n").encoding == "latin-1"  # 0x81: no character of Windows-1252
 
 
-def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese() -> None:
-    """Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK: its names and its text read as written, not as the
-    Latin-1 mojibake ("Ãæ»ý" for 面积) a Western fallback makes of them."""
-    text = "城市,面积（平方米）,房龄,价格\n" + "".join(
-        f"{city},{90 + i},{i % 30},{300 + 7 * i}\n" for i, city in enumerate(["北京", "上海", "广州", "深圳"] * 10))
-    raw = text.encode("gbk")
-    table = read_table(raw)
-    assert table.encoding == "gb18030"
-    assert list(table.frame.columns) == ["城市", "面积（平方米）", "房龄", "价格"]
-    assert table.frame["城市"].tolist()[:4] == ["北京", "上海", "广州", "深圳"]
-    assert table.notices == ("Read as Chinese, GBK (GB18030): the file is not UTF-8." + GARBLED,)
-    trains_and_reads_from_a_path(raw, table, "房价.csv", ("面积（平方米）", "房龄"), "价格")
+# Excel's CSV on a Simplified Chinese Windows ("CSV (逗号分隔)", GBK) and on a Traditional Chinese one (Taiwan, Hong
+# Kong: Big5): its columns, its cities, the encoding it is read in and what the notice calls it
+CHINESE_EXCEL = {
+    "gbk": (("城市", "面积（平方米）", "房龄", "价格"), ("北京", "上海", "广州", "深圳"), "gb18030",
+            "Chinese, GBK (GB18030)"),
+    "big5": (("城市", "面積（坪）", "屋齡", "價格（萬元）"), ("臺北", "高雄", "臺中", "新竹"), "cp950",
+             "Traditional Chinese, Big5"),
+}
 
 
-def test_traditional_chinese_saved_by_excel_on_a_traditional_chinese_windows_is_read_as_big5() -> None:
-    """Excel on a Traditional Chinese Windows (Taiwan, Hong Kong) saves a CSV in Big5: its names and its text read as
-    written, not as the Latin-1 mojibake ("­±¿n" for 面積) a Western fallback makes of them."""
-    text = "城市,面積（坪）,屋齡,價格（萬元）\n" + "".join(
-        f"{city},{20 + i},{i % 30},{800 + 7 * i}\n" for i, city in enumerate(["臺北", "高雄", "臺中", "新竹"] * 10))
-    raw = text.encode("cp950")
+@pytest.mark.parametrize("saved_in", list(CHINESE_EXCEL))
+def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese(saved_in: str) -> None:
+    """Excel on a Chinese Windows saves a CSV in GBK, or in Big5 where the Chinese is traditional: its names and its
+    text read as written, not as the Latin-1 mojibake ("Ãæ»ý" for 面积, "­±¿n" for 面積) a Western fallback makes of
+    them."""
+    columns, cities, encoding, named = CHINESE_EXCEL[saved_in]
+    text = ",".join(columns) + "\n" + "".join(f"{city},{90 + i},{i % 30},{300 + 7 * i}\n"
+                                              for i, city in enumerate(cities * 10))
+    raw = text.encode(encoding)
     table = read_table(raw)
-    assert table.encoding == "cp950"
-    assert list(table.frame.columns) == ["城市", "面積（坪）", "屋齡", "價格（萬元）"]
-    assert table.frame["城市"].tolist()[:4] == ["臺北", "高雄", "臺中", "新竹"]
-    assert table.notices == ("Read as Traditional Chinese, Big5: the file is not UTF-8." + GARBLED,)
-    trains_and_reads_from_a_path(raw, table, "房價.csv", ("面積（坪）", "屋齡"), "價格（萬元）")
+    assert table.encoding == encoding
+    assert list(table.frame.columns) == list(columns)
+    assert table.frame["城市"].tolist()[:4] == list(cities)
+    assert table.notices == (f"Read as {named}: the file is not UTF-8." + GARBLED,)
+    trains_and_reads_from_a_path(raw, table, f"{saved_in}.csv", columns[1:3], columns[3])
 
 
 @pytest.mark.parametrize(("text", "written_in"), [
@@ -396,14 +395,23 @@ def test_latin1_text_is_never_taken_for_big5_while_its_accented_letters_come_two
 def test_any_traditional_chinese_header_in_big5_reads_back_as_written(names: list[str], rows: int) -> None:
     """Column names of two or more traditional characters and full-width punctuation, saved in Big5, read back as
     they were written, with the rows of numbers under them."""
-    names = [name for name in names if name.strip("（）：，")] or ["面積"]
-    names = [name if sum("\u4e00" <= c <= "\u9fff" for c in name) >= 2 else name + "數值" for name in names]
+    reads_back_as_written(names, rows, "cp950", "cp950", ("面積", "數值", "目標"))
+
+
+def reads_back_as_written(names: list[str], rows: int, encoding: str, read_as: str,
+                          words: tuple[str, str, str]) -> None:
+    """A table of ``rows`` rows of numbers under ``names`` (punctuation alone left out, a name of one Chinese
+    character lengthened) and a target, saved in ``encoding``, reads back as written, in ``read_as``; ``words`` are
+    a name, a lengthening and a target in the script of ``names``."""
+    name, longer, target = words
+    names = [name for name in names if name.strip("（）：，")] or [name]
+    names = [name if sum("\u4e00" <= c <= "\u9fff" for c in name) >= 2 else name + longer for name in names]
     names = list(dict.fromkeys(names))
-    header = ",".join(f'"{name}"' if "，" in name else name for name in [*names, "目標"])
+    header = ",".join(f'"{name}"' if "，" in name else name for name in [*names, target])
     body = "".join(",".join(str(row * (column + 1)) for column in range(len(names) + 1)) + "\n" for row in range(rows))
-    table = read_table((header + "\n" + body).encode("cp950"))
-    assert table.encoding == "cp950"
-    assert list(table.frame.columns) == [*names, "目標"]
+    table = read_table((header + "\n" + body).encode(encoding))
+    assert table.encoding == read_as
+    assert list(table.frame.columns) == [*names, target]
     assert len(table.frame) == rows
 
 
@@ -414,15 +422,7 @@ def test_any_traditional_chinese_header_in_big5_reads_back_as_written(names: lis
 def test_any_chinese_header_in_gbk_reads_back_as_written(names: list[str], rows: int) -> None:
     """Column names of two or more Chinese characters and full-width punctuation, saved in GBK, read back as they
     were written, with the rows of numbers under them."""
-    names = [name for name in names if name.strip("（）：，")] or ["面积"]
-    names = [name if sum("\u4e00" <= c <= "\u9fff" for c in name) >= 2 else name + "数值" for name in names]
-    names = list(dict.fromkeys(names))
-    header = ",".join(f'"{name}"' if "，" in name else name for name in [*names, "目标"])
-    body = "".join(",".join(str(row * (column + 1)) for column in range(len(names) + 1)) + "\n" for row in range(rows))
-    table = read_table((header + "\n" + body).encode("gbk"))
-    assert table.encoding == "gb18030"
-    assert list(table.frame.columns) == [*names, "目标"]
-    assert len(table.frame) == rows
+    reads_back_as_written(names, rows, "gbk", "gb18030", ("面积", "数值", "目标"))
 
 
 # Delimiters
