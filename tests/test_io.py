@@ -208,7 +208,7 @@ def test_chinese_saved_by_excel_on_a_chinese_windows_is_read_as_chinese(saved_in
     assert list(table.frame.columns) == list(columns)
     assert table.frame["城市"].tolist()[:4] == list(cities)
     assert table.notices == (f"Read as {named}: the file is not UTF-8." + GARBLED,)
-    trains_and_reads_from_a_path(raw, table, f"{saved_in}.csv", columns[1:3], columns[3])
+    trains_and_reads_from_a_path(raw, table, f"房价_{saved_in}.csv", columns[1:3], columns[3])
 
 
 @pytest.mark.parametrize(("text", "written_in"), [
