@@ -222,7 +222,7 @@ def test_chinese_that_reads_as_chinese_in_both_encodings_is_read_in_the_one_it_w
     character among them): the reading with more everyday characters is the one the file was written in."""
     raw = text.encode(written_in)
     other = next(codec for codec in reading.CHINESE_CODECS if codec != written_in)
-    assert reading.is_chinese([raw], other), raw.decode(other, errors="replace")
+    assert reading.chinese_reading([raw], other) is not None, raw.decode(other, errors="replace")
     table = read_table(raw)
     assert (table.encoding, ",".join(table.frame.columns)) == (written_in, text.split("\n")[0])
 
@@ -321,7 +321,7 @@ def test_a_chinese_character_cut_by_a_chunk_boundary_is_still_chinese(monkeypatc
     assert "丂".encode("gbk") == b"\x81@"
     for chunk_bytes in (1, 3, 7):  # every boundary falls inside some character
         monkeypatch.setattr(reading, "CHUNK_BYTES", chunk_bytes)
-        assert reading.is_chinese(reading._chunks(raw)), chunk_bytes
+        assert reading.chinese_reading(reading._chunks(raw), "gb18030") is not None, chunk_bytes
 
 
 @settings(max_examples=300, deadline=None)
@@ -332,8 +332,8 @@ def test_latin1_text_is_never_taken_for_chinese_while_its_accented_letters_come_
     """Two common Chinese characters take four bytes of 0xA1 or more in a row, that is four accented letters of
     Latin-1: text with three at most in a row (every European language's words) is read as Latin-1."""
     raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
-    assert not reading.is_chinese([raw])
-    assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))])  # however the bytes arrive
+    assert reading.chinese_reading([raw], "gb18030") is None
+    assert reading.chinese_reading([raw[i:i + 1] for i in range(len(raw))], "gb18030") is None  # however they arrive
 
 
 def test_a_file_whose_bytes_read_in_more_than_one_encoding_is_read_in_the_one_given() -> None:
@@ -384,8 +384,8 @@ def test_latin1_text_is_never_taken_for_big5_while_its_accented_letters_come_two
     after it: text whose accented letters come two at most in a row, with two ASCII characters or more between
     (every European language's words), is not Big5 however its bytes arrive."""
     raw = "".join(ascii_part + accented for ascii_part, accented in pieces).encode("latin-1")
-    assert not reading.is_chinese([raw], "cp950")
-    assert not reading.is_chinese([raw[i:i + 1] for i in range(len(raw))], "cp950")
+    assert reading.chinese_reading([raw], "cp950") is None
+    assert reading.chinese_reading([raw[i:i + 1] for i in range(len(raw))], "cp950") is None
 
 
 @settings(max_examples=60, deadline=None)

@@ -57,7 +57,7 @@ def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, Place):
             shown[name] = text_in(lang, f"errors.place.{value.unit}", file=value.file, number=value.number)
         elif name == "encoding" and value in messages.ENCODING_KEYS:
-            shown[name] = text_in(lang, f"messages.encoding.{messages.ENCODING_KEYS[value]}")
+            shown[name] = messages.encoding_name(value, lang)
         elif name in QUOTED and isinstance(value, str):
             shown[name] = messages.echo(value, lang=lang)
         elif name == "allowed":

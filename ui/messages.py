@@ -294,10 +294,13 @@ def _written_like(thousands: str, decimal: str) -> str:
 ENCODING_KEYS = {"latin-1": "latin1", "cp1252": "windows1252", "gb18030": "chinese", "cp950": "big5"}
 
 
-def encoding_name(encoding: str) -> str:
-    """An encoding a file is read in, as the page names it: those of :data:`ENCODING_KEYS` by the catalogue's names,
-    UTF-8 and UTF-16 by their own."""
-    return t(f"messages.encoding.{ENCODING_KEYS[encoding]}") if encoding in ENCODING_KEYS else encoding.upper()
+def encoding_name(encoding: str, lang: str | None = None) -> str:
+    """An encoding a file is read in, as the page names it in ``lang`` (by default the page's language): those of
+    :data:`ENCODING_KEYS` by the catalogue's names, UTF-8 and UTF-16 by their own."""
+    if encoding not in ENCODING_KEYS:
+        return encoding.upper()
+    key = f"messages.encoding.{ENCODING_KEYS[encoding]}"
+    return text_in(lang, key) if lang else t(key)
 
 
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {

@@ -522,12 +522,6 @@ _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
 EVERYDAY_SAMPLE = 10_000
 
 
-def is_chinese(chunks: Iterable[bytes], codec: str = "gb18030") -> bool:
-    """Whether bytes that are not UTF-8 are Chinese text in ``codec``, one of :data:`CHINESE_CODECS`
-    (:func:`chinese_reading`)."""
-    return chinese_reading(chunks, codec) is not None
-
-
 def chinese_reading(chunks: Iterable[bytes], codec: str, whole: bool = True) -> float | None:
     """The share of everyday characters (:func:`_is_everyday`) among the first :data:`EVERYDAY_SAMPLE` that are not
     ASCII, when bytes that are not UTF-8 read as Chinese text in ``codec`` (``whole=False``: as far as those
