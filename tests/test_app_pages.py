@@ -559,7 +559,7 @@ def test_data_page_upload_choose_and_use_a_csv_everywhere() -> None:
     at = open_page(app(), "data")
     at = upload(at, "people.csv", people_csv())
     no_exceptions(at)
-    assert "**people.csv**: 200 rows × 4 columns, comma-separated, utf-8." in [c.value for c in at.caption]
+    assert "**people.csv**: 200 rows × 4 columns, comma-separated, UTF-8." in [c.value for c in at.caption]
     summary = at.dataframe[1].value
     assert summary["column"].tolist() == ["height", "weight", "city", "score"]
     assert summary.set_index("column").loc["city", "type"] == "text"
@@ -629,7 +629,11 @@ def test_data_page_reads_latin1_semicolon_files() -> None:
     at = open_page(app(), "data")
     at = upload(at, "usine.csv", content.encode("latin-1"))
     no_exceptions(at)
-    assert "**usine.csv**: 6 rows × 3 columns, semicolon-separated, latin-1." in [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert "**usine.csv**: 6 rows × 3 columns, semicolon-separated, Latin-1." in captions
+    assert ("Read as Latin-1 (the file is not UTF-8). If its text looks garbled, save it again as UTF-8 (in Excel: CSV "
+            "UTF-8) and upload it again. Or choose the encoding it was saved in under “Read the file as”, above."
+            ) in captions
     button(at, "Use this dataset").click().run()
     assert at.success[0].value.startswith("Using usine.csv: 6 rows, 2 features (température, pression)")
 

@@ -22,7 +22,7 @@ import sgdcore
 from sgdcore.errors import DataError
 from sgdcore.io import dataset_from_frame, read_table
 from tests.shown_texts import english, shown_texts
-from ui import messages
+from ui import messages, uploads
 from ui.datasets import CSV_KEY
 from ui.i18n import LANGUAGES, catalogue, text_in
 from ui.settings import MAX_FEATURES
@@ -271,7 +271,7 @@ def test_infinite_values_in_the_target_say_so_and_how_to_fix_them(monkeypatch, l
 
 
 @pytest.mark.parametrize(("language", "one_row", "using"), [
-    ("en", "**one.csv**: 1 row × 3 columns, comma-separated, utf-8.",
+    ("en", "**one.csv**: 1 row × 3 columns, comma-separated, UTF-8.",
      "Using two.csv: 2 rows, 1 feature (a) to predict y."),
     ("zh-CN", "**one.csv**：1 行 × 3 列，", "正在使用 two.csv：2 行，1 个特征（a），预测 y。"),
 ])
@@ -410,7 +410,7 @@ def test_a_short_file_read_in_the_wrong_encoding_is_read_again_in_the_one_its_us
     at = read_as.set_value("cp950").run()
     no_exceptions(at)
     assert choice(at, "keep_target_").options == ["高雄", "y"]
-    assert "**city.csv**: 30 rows × 2 columns, comma-separated, cp950." in shown_texts(at)
+    assert "**city.csv**: 30 rows × 2 columns, comma-separated, Big5." in shown_texts(at)
     assert not any("Read as" in text for text in shown_texts(at))  # the user chose it: nothing to say
     button(at, "Use this dataset").click().run()
     using = at.success[0].value
@@ -425,9 +425,8 @@ def test_a_short_file_read_in_the_wrong_encoding_is_read_again_in_the_one_its_us
     at = choice(at, "keep_read_as_").set_value("cp1252").run()  # Windows-1252 has no character 0x81
     no_exceptions(at)
     assert at.error[0].value == (
-        "房价.csv: The file is not Windows-1252, the Western European of Excel on Windows text: line 32 holds bytes it "
-        "has no character for. Under “Read the file as”, choose the encoding the file was saved in, or the one "
-        "detected.")
+        "房价.csv: The file is not Windows-1252 text: line 32 holds bytes it has no character for. Under “Read the "
+        "file as”, choose the encoding the file was saved in, or the one detected.")
     assert "Nothing changed: still using city.csv" in " ".join(shown_texts(at))
     at = choice(at, "keep_read_as_").set_value("detected").run()
     assert choice(at, "keep_target_").options == ["面积", "价格"]
@@ -441,12 +440,31 @@ def test_a_utf8_file_offers_no_other_encoding() -> None:
     assert not [widget for widget in at.selectbox if (widget.key or "").startswith("keep_read_as_")]
 
 
+def test_a_file_too_large_to_keep_offers_no_other_encoding_and_its_notice_says_so(monkeypatch) -> None:
+    """Past ui.uploads.KEPT_BYTES the bytes go once read: no "Read the file as", and the notice's only advice is to
+    save the file again as UTF-8; under it, the notice also points to the choice."""
+    content = ("température;y\n" + "".join(f"{i};{2 * i}\n" for i in range(40))).encode("latin-1")
+    notice = text_in("en", "messages.notice.latin1")
+    or_choose = " Or choose the encoding it was saved in under “Read the file as”, above."
+    at = upload(open_page(app(), "data"), "usine.csv", content)
+    assert choice(at, "keep_read_as_").value == "detected"
+    assert notice + or_choose in shown_texts(at)
+    monkeypatch.setattr(uploads, "KEPT_BYTES", len(content) - 1)
+    at = upload(open_page(app(), "data"), "usine.csv", content)
+    no_exceptions(at)
+    assert not [widget for widget in at.selectbox if (widget.key or "").startswith("keep_read_as_")]
+    assert notice in shown_texts(at)
+    assert not any(or_choose in text for text in shown_texts(at))
+    assert choice(at, "keep_target_").options == ["température", "y"]
+
+
 # Excel's CSV on a Simplified Chinese Windows ("CSV (逗号分隔)", GBK) and on a Traditional Chinese one (Big5): the
 # file's name, its column names, its cities, the encoding it is read in and the notice that says so
 CHINESE_EXCEL = {
     "gbk": ("房价.csv", "城市,面积,房龄,价格", ("北京", "上海", "广州", "深圳"), "gb18030", "chinese"),
     "big5": ("房價.csv", "城市,面積,屋齡,價格", ("臺北", "高雄", "臺中", "新竹"), "cp950", "big5"),
 }
+SAID_IN_CHINESE = {"gb18030": "GBK（GB18030）", "cp950": "Big5"}  # the encoding, as the table's caption names it
 
 
 @pytest.mark.parametrize("saved_in", list(CHINESE_EXCEL))
@@ -460,8 +478,10 @@ def test_a_csv_saved_by_a_chinese_excel_shows_its_chinese_names(saved_in: str) -
     at = upload(at, name, text.encode(encoding))
     no_exceptions(at)
     shown = shown_texts(at)
-    assert f"**{name}**：40 行 × 4 列，逗号分隔，{encoding}。" in shown
-    assert text_in("zh-CN", f"messages.notice.{notice}") in shown
+    assert f"**{name}**：40 行 × 4 列，逗号分隔，{SAID_IN_CHINESE[encoding]}。" in shown
+    # A short file: the page offers to read it in another encoding, and the notice says where
+    or_choose = " 也可以在上方的“按此编码读取文件”中选择文件保存时所用的编码。"
+    assert text_in("zh-CN", f"messages.notice.{notice}") + or_choose in shown
     assert f"1 个特征列不是数值列：'城市'（如 '{cities[0]}'）。" in at.error[0].value
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()
@@ -479,7 +499,7 @@ def test_excel_s_unicode_text_in_utf16_is_read_with_its_chinese_names_and_trains
     at = upload(at, "房价.txt", text.encode("utf-16"))
     no_exceptions(at)
     shown = shown_texts(at)
-    assert "**房价.txt**：40 行 × 4 列，制表符分隔，utf-16。" in shown, shown
+    assert "**房价.txt**：40 行 × 4 列，制表符分隔，UTF-16。" in shown, shown
     assert "已按 UTF-16 读取（Excel 的“Unicode 文本”即以此保存；文件不是 UTF-8）。" in shown
     choice(at, "keep_non_numeric_").set_value("drop").run()
     button(at, "使用这个数据集").click().run()

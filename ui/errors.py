@@ -56,8 +56,8 @@ def shown_fields(lang: str, fields: Mapping[str, Any]) -> dict[str, Any]:
             shown[name] = separator.join(parameter_label(lang, parameter) for parameter in value)
         elif isinstance(value, Place):
             shown[name] = text_in(lang, f"errors.place.{value.unit}", file=value.file, number=value.number)
-        elif name == "encoding" and value in messages.ENCODING_KEYS:
-            shown[name] = messages.encoding_name(value, lang)
+        elif name == "encoding" and value in messages.SHORT_ENCODING_KEYS:
+            shown[name] = messages.encoding_name(value, lang, short=True)
         elif name in QUOTED and isinstance(value, str):
             shown[name] = messages.echo(value, lang=lang)
         elif name == "allowed":

@@ -194,7 +194,7 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "bom_not_utf8": lambda f: {},
     "bom_not_utf16": lambda f: {},
     "utf16_without_bom": lambda f: {},
-    "not_in_encoding": lambda f: {"encoding": encoding_name(f["encoding"]), "line": f["line"],
+    "not_in_encoding": lambda f: {"encoding": encoding_name(f["encoding"], short=True), "line": f["line"],
                                   "read_as": t("data.read_as")},
     "full_width_delimiter": lambda f: {"mark": f["mark"], "ascii_mark": f["ascii_mark"],
                                        "name": delimiter_word(f["ascii_mark"])},
@@ -292,14 +292,21 @@ def _written_like(thousands: str, decimal: str) -> str:
 
 # The catalogue's names of the encodings a file that is not UTF-8 is read in, by Python's codec name.
 ENCODING_KEYS = {"latin-1": "latin1", "cp1252": "windows1252", "gb18030": "chinese", "cp950": "big5"}
+# Every encoding a file is read in (sgdcore.io.reading.ENCODING_CHOICES), by its short name's key
+SHORT_ENCODING_KEYS = {"utf-8": "utf8", "utf-8-sig": "utf8_bom", "utf-16": "utf16", **ENCODING_KEYS}
 
 
-def encoding_name(encoding: str, lang: str | None = None) -> str:
-    """An encoding a file is read in, as the page names it in ``lang`` (by default the page's language): those of
-    :data:`ENCODING_KEYS` by the catalogue's names, UTF-8 and UTF-16 by their own."""
-    if encoding not in ENCODING_KEYS:
+def encoding_name(encoding: str, lang: str | None = None, *, short: bool = False) -> str:
+    """An encoding a file is read in, as the page names it in ``lang`` (by default the page's language).
+
+    The full name says whose the encoding is ("Windows-1252, the Western European of Excel on Windows"), for the
+    choices and the notices that offer it: those of :data:`ENCODING_KEYS` have one, UTF-8 and UTF-16 are named by
+    their own. The ``short`` one ("Windows-1252") names it in the middle of a sentence, as Python's codec names
+    ("cp1252") would not."""
+    keys = SHORT_ENCODING_KEYS if short else ENCODING_KEYS
+    if encoding not in keys:
         return encoding.upper()
-    key = f"messages.encoding.{ENCODING_KEYS[encoding]}"
+    key = f"messages.{'encoding_short' if short else 'encoding'}.{keys[encoding]}"
     return text_in(lang, key) if lang else t(key)
 
 

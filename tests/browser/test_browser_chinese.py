@@ -166,6 +166,7 @@ EXCEL_CHINESE = {
     "gbk": ("房价.csv", ("城市", "面积", "房龄", "价格"), ("北京", "上海", "广州", "深圳"), "gb18030", "chinese"),
     "big5": ("房價.csv", ("城市", "面積", "屋齡", "價格"), ("臺北", "高雄", "臺中", "新竹"), "cp950", "big5"),
 }
+SAID_IN_CHINESE = {"gb18030": "GBK（GB18030）", "cp950": "Big5"}  # the encoding, as the table's caption names it
 
 
 @pytest.mark.browser
@@ -185,8 +186,10 @@ def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp
     page = open_page("/data?lang=zh-CN&epochs=30&learning_rate=0.1")
     body = main(page)
     body.locator('input[type="file"]').set_input_files(path)
-    expect(body.get_by_text(f"{name}：200 行 × 4 列，逗号分隔，{encoding}。")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(body.get_by_text(text_in("zh-CN", f"messages.notice.{notice}"))).to_be_visible()
+    expect(body.get_by_text(f"{name}：200 行 × 4 列，逗号分隔，{SAID_IN_CHINESE[encoding]}。")).to_be_visible(
+        timeout=TIMEOUT_MS)
+    garbled = text_in("zh-CN", "data.read_as_garbled", read_as=text_in("zh-CN", "data.read_as"))
+    expect(body.get_by_text(text_in("zh-CN", f"messages.notice.{notice}") + " " + garbled, exact=True)).to_be_visible()
     wait_for_app(page)
     body.get_by_role("radiogroup").filter(has_text="删除这些列").get_by_text("删除这些列").click()
     wait_for_app(page)

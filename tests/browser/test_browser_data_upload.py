@@ -174,11 +174,16 @@ def test_a_short_big5_file_read_as_gbk_is_read_again_as_big5_when_chosen(open_pa
     upload(page, path)
     body = main(page)
     target = body.get_by_role("combobox", name="Target column")
-    read_as = "^city\\.csv: 40 rows × 2 columns, comma-separated, {}\\.$"
-    expect(body.get_by_text(re.compile(read_as.format("gb18030")))).to_be_visible()
+    read_as = "city.csv: 40 rows × 2 columns, comma-separated, {}."
+    expect(body.get_by_text(read_as.format("GBK (GB18030)"), exact=True)).to_be_visible()
+    garbled = ("Read as Chinese, GBK (GB18030): the file is not UTF-8. If its text looks garbled, save it again as "
+               "UTF-8 (in Excel: CSV UTF-8) and upload it again. Or choose the encoding it was saved in under “Read "
+               "the file as”, above.")
+    expect(body.get_by_text(garbled, exact=True)).to_be_visible()
     body.get_by_role("combobox", name="Read the file as").click()
     page.get_by_role("option", name="Traditional Chinese, Big5").click()
-    expect(body.get_by_text(re.compile(read_as.format("cp950")))).to_be_visible()
+    expect(body.get_by_text(read_as.format("Big5"), exact=True)).to_be_visible()
+    expect(body.get_by_text(garbled)).to_have_count(0)  # the user chose it: nothing to say
     wait_for_app(page)
     expect(body.locator('[data-testid="stMultiSelect"]').filter(has_text="Feature columns")).to_contain_text("高雄")
     expect(target).to_have_value("y")
