@@ -14,7 +14,15 @@ from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError, memory_limit, size_text
 from ui.navigation import require_router
 from ui.settings import option_names
-from ui.uploads import CHOSEN_BY_THE_BYTES, build_dataset, parse_upload, release_upload, reread_upload, upload_limit_mb
+from ui.uploads import (
+    CHOSEN_BY_THE_BYTES,
+    build_dataset,
+    csv_uploader,
+    parse_upload,
+    release_upload,
+    reread_upload,
+    upload_limit_mb,
+)
 from ui.widgets import ENTERED_KEY, show_error
 
 require_router()  # first: on a fresh server this page may have been started without the router
@@ -50,7 +58,7 @@ if source == "dask":
     st.stop()
 
 upload_mb = upload_limit_mb()
-uploaded = st.file_uploader(t("data.uploader"), type=["csv", "tsv", "txt"], key="csv_file", max_upload_size=upload_mb)
+uploaded = csv_uploader(upload_mb)
 if upload_mb < st.get_option("server.maxUploadSize"):  # the server's memory, not the configuration, sets it
     st.caption(t("data.upload_limit", limit=size_text(memory_limit().bytes), largest=upload_mb))
 # Parse each upload once: a million-row file takes seconds, and every click reruns this page. Then Streamlit's
@@ -103,7 +111,7 @@ st.caption(t("data.table", name=table.name, **messages.sized(len(frame), columns
              encoding=messages.encoding_name(table.encoding, short=True)))
 # Where "Read the file as" is offered above, the notice of the encoding the bytes chose says it is another way to
 # mend a garbled reading
-or_choose = " " + t("data.read_as_garbled", read_as=t("data.read_as")) if "content" in parsed else ""
+or_choose = t("data.read_as_garbled", read_as=t("data.read_as")) if "content" in parsed else ""
 for notice in table.notices:
     st.caption(messages.notice_text(notice) + (or_choose if notice.kind in messages.ENCODING_KEYS.values() else ""))
 

@@ -1,9 +1,10 @@
 """What a page shows a reader, as text, and which of it is English: for the tests of the Chinese dashboard.
 
 :func:`shown_texts` walks an ``AppTest``'s element tree and reads every text a person sees: bodies, widget
-labels, help and options, expander and tab labels, table headers and cells, and a chart's titles, axes,
-legends and labels (from its Vega-Lite spec and data). :func:`english` finds the English words in a text that
-are ours to translate, leaving code, symbols, units, proper names and the data's own column names.
+labels, help and options, expander and tab labels, table headers and cells, a chart's titles, axes, legends and
+labels (from its Vega-Lite spec and data), and the words a style sheet draws. :func:`english` finds the English
+words in a text that are ours to translate, leaving code, symbols, units, proper names and the data's own column
+names.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ ALLOWED_WORDS = {
     # software, formats and projects
     "sgd", "sgdcore", "numpy", "numba", "dask", "scikit-learn", "sklearn", "linearregression", "sgdregressor",
     "altair", "streamlit", "python", "pytorch", "torch", "optim", "tensorflow", "playground", "pandas", "pyarrow",
-    "csv", "utf", "gbk", "parquet", "excel", "latin", "json", "url", "cpu", "cpus", "blas", "openblas", "d2l", "jit",
-    "github", "cloud", "community", "api", "png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "windows",
-    "unicode",  # Excel's "Unicode Text", which Chinese Excel calls "Unicode 文本"
+    "csv", "tsv", "txt", "utf", "gbk", "parquet", "excel", "latin", "json", "url", "cpu", "cpus", "blas", "openblas",
+    "d2l", "jit", "github", "cloud", "community", "api", "png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip",
+    "zip", "windows", "unicode",  # Excel's "Unicode Text", which Chinese Excel calls "Unicode 文本"
     # methods and people
     "nesterov", "adam", "lasso", "ridge", "hessian", "polyak", "kaiming",
     # units, symbols and math
@@ -48,6 +49,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*")
 INLINE_CODE = re.compile(r"`[^`]*`")
 PATH = re.compile(r"\S*/\S*")  # a path, a glob or an address (data/*.parquet, tcp://host:8786): typed, not read
 ENUM_NAME = re.compile(r"[A-Z][A-Z_]*")  # a layout's enum values (SMALL, HORIZONTAL), never shown as text
+DRAWN_BY_CSS = re.compile(r'content:\s*"((?:[^"\\]|\\.)*)"')  # a style sheet's words, in CSS's quotes
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*[_.0-9][A-Za-z0-9_.]*")  # snake_case, dotted, with digits
 
 
@@ -125,6 +127,10 @@ def shown_texts(at: object) -> list[str]:
         proto = getattr(element, "proto", None)
         kind = getattr(element, "type", "")
         if proto is None or kind in CODE_ELEMENTS or not hasattr(proto, "DESCRIPTOR"):
+            continue
+        if kind == "html" and proto.body.lstrip().startswith("<style>"):
+            # A style sheet: its words are those it draws (CSS generated content), not its rules
+            texts.extend(re.sub(r"\\(.)", r"\1", words) for words in DRAWN_BY_CSS.findall(proto.body))
             continue
         if kind in ("vega_lite_chart", "arrow_vega_lite_chart"):
             texts.extend(_chart_texts(json.loads(proto.spec)))

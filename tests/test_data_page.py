@@ -480,7 +480,7 @@ def test_a_csv_saved_by_a_chinese_excel_shows_its_chinese_names(saved_in: str) -
     shown = shown_texts(at)
     assert f"**{name}**：40 行 × 4 列，逗号分隔，{SAID_IN_CHINESE[encoding]}。" in shown
     # A short file: the page offers to read it in another encoding, and the notice says where
-    or_choose = " 也可以在上方的“按此编码读取文件”中选择文件保存时所用的编码。"
+    or_choose = "也可以在上方的“按此编码读取文件”中选择文件保存时所用的编码。"  # no space after a Chinese full stop
     assert text_in("zh-CN", f"messages.notice.{notice}") + or_choose in shown
     assert f"1 个特征列不是数值列：'城市'（如 '{cities[0]}'）。" in at.error[0].value
     choice(at, "keep_non_numeric_").set_value("drop").run()

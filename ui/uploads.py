@@ -1,4 +1,4 @@
-"""An uploaded CSV, parsed once per upload: what the Data page keeps of it between reruns, and what it lets go of.
+"""The uploader (:func:`csv_uploader`), and an uploaded CSV, parsed once per upload: what the Data page keeps of it between reruns, and what it lets go of.
 
 A 400 MB upload is held three times at first: Streamlit's copy of the bytes, the parsed table, and the float
 matrix made from it. Once the table is read, :func:`release_upload` drops Streamlit's copy, and both the
@@ -39,6 +39,39 @@ def upload_limit_mb() -> int:
     (its file dropped) whose limit changes, and a limit that followed the memory in use would change under a
     student's upload whenever another session made data."""
     return largest_upload(BUDGET.room(), int(st.get_option("server.maxUploadSize")))
+
+
+UPLOAD_TYPES = ("csv", "tsv", "txt")  # the uploader's file types: tables, as Excel and other programs save them
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Streamlit's uploader writes its own words in English and has no setting for others; these rules put the page's
+# words in their place: the button's, the limit's under it and, while a file is dragged over, the drop zone's.
+# (The uploader's parts are found by their test ids; tests/browser/test_browser_chinese.py reads the words drawn.)
+_UPLOADER_WORDS = """<style>
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]
+  > p {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
+  [data-testid="stMarkdownContainer"]::after {{ content: {button}; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: {limit}; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {{
+  content: {drop}; font-size: 0.875rem; }}
+</style>"""
+
+
+def csv_uploader(limit_mb: int) -> Any:
+    """``st.file_uploader`` for one table of at most ``limit_mb`` MB, its words in the page's language; the file
+    uploaded, or None. A style sheet alone takes no room on the page (Streamlit sends it apart from the elements)."""
+    types = t("messages.glue.separator").join(kind.upper() for kind in UPLOAD_TYPES)
+    st.html(_UPLOADER_WORDS.format(button=_css_string(t("data.uploader_button")),
+                                   limit=_css_string(t("data.uploader_limit", limit=limit_mb, types=types)),
+                                   drop=_css_string(t("data.uploader_drop"))))
+    return st.file_uploader(t("data.uploader"), type=list(UPLOAD_TYPES), key="csv_file", max_upload_size=limit_mb)
 
 
 def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The Train page in Chinese in a real browser: opened by a link's ``lang=zh-CN``, and by a browser whose language is
 Chinese (no ``lang`` in the link); the Chinese Train button trains, and the Chinese verdict names the epochs set.
 Every page on a phone's screen, where many learners open a class's link, in Chinese and in English. A CSV saved
-by Excel on a Chinese Windows (GBK), uploaded and trained on by its Chinese names.
+by Excel on a Chinese Windows (GBK), uploaded and trained on by its Chinese names. The uploader's own words in
+Chinese.
 
 ``SAVE_SCREENSHOTS=1`` also saves the page, charts drawn, to docs/zh-CN-train.png (the README's picture).
 """
@@ -161,6 +162,44 @@ def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, langua
         assert fit["pageWidth"] <= PHONE["width"] and not fit["outside"] and not fit["cut"], (path, fit)
 
 
+# What the uploader draws where Streamlit writes its English words: the button's, the limit's and, while a file is
+# dragged over it, the drop zone's (generated content, which Playwright's text queries do not see)
+_UPLOADER_WORDS = """() => {
+    const drawn = (element) => ({size: getComputedStyle(element).fontSize,
+                                 words: getComputedStyle(element, '::after').content});
+    const zone = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+    const limit = zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+    const drop = zone.querySelector(':scope > div:not([data-testid]) > span');
+    return {limit: drawn(limit), drop: drop ? drawn(drop) : null};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("language", "limit", "drop"), [
+    ("zh-CN", r'^"每个文件不超过 [\d,]+ MB • CSV、TSV、TXT"$', '"将文件拖放到这里"'),
+    ("en", r'^"[\d,]+ MB per file • CSV, TSV, TXT"$', '"Drag and drop a file here"'),
+], ids=["zh-CN", "en"])
+def test_the_uploader_s_own_words_are_in_the_page_s_language(open_page, language, limit, drop):
+    """Streamlit's uploader writes "Upload", "500MB per file" and "Drag and drop a file here" in English whatever the
+    page's language: on the Chinese page its button is 上传, and its limit and its drop zone read in Chinese, the
+    English drawn at no size."""
+    page = open_page(f"/data?lang={language}")
+    zone = main(page).get_by_test_id("stFileUploaderDropzone")
+    expect(zone.get_by_role("button", name=text_in(language, "data.uploader_button"), exact=True)).to_be_visible()
+    drawn = page.evaluate(_UPLOADER_WORDS)
+    assert drawn["limit"]["size"] == "0px" and re.match(limit, drawn["limit"]["words"]), drawn
+    assert drawn["drop"] is None, drawn  # nothing dragged yet
+    dragged = page.evaluate_handle("() => { const dragged = new DataTransfer(); "
+                                   "dragged.items.add(new File(['x,y'], 'x.csv')); return dragged; }")
+    zone.dispatch_event("dragenter", {"dataTransfer": dragged})
+    expect(zone.locator(":scope > div:not([data-testid]) > span")).to_be_visible()
+    drawn = page.evaluate(_UPLOADER_WORDS)
+    assert drawn["drop"] == {"size": "0px", "words": drop}, drawn
+    zone.dispatch_event("dragleave", {"dataTransfer": dragged})
+    expect(zone.locator(":scope > div:not([data-testid]) > span")).to_have_count(0)
+    assert_no_exception(page)
+
+
 # Excel's CSV on a Simplified Chinese Windows (GBK) and on a Traditional Chinese one (Taiwan, Hong Kong: Big5)
 EXCEL_CHINESE = {
     "gbk": ("房价.csv", ("城市", "面积", "房龄", "价格"), ("北京", "上海", "广州", "深圳"), "gb18030", "chinese"),
@@ -189,7 +228,7 @@ def test_a_csv_from_a_chinese_excel_trains_with_its_chinese_names(open_page, tmp
     expect(body.get_by_text(f"{name}：200 行 × 4 列，逗号分隔，{SAID_IN_CHINESE[encoding]}。")).to_be_visible(
         timeout=TIMEOUT_MS)
     garbled = text_in("zh-CN", "data.read_as_garbled", read_as=text_in("zh-CN", "data.read_as"))
-    expect(body.get_by_text(text_in("zh-CN", f"messages.notice.{notice}") + " " + garbled, exact=True)).to_be_visible()
+    expect(body.get_by_text(text_in("zh-CN", f"messages.notice.{notice}") + garbled, exact=True)).to_be_visible()
     wait_for_app(page)
     body.get_by_role("radiogroup").filter(has_text="删除这些列").get_by_text("删除这些列").click()
     wait_for_app(page)
