@@ -1,4 +1,5 @@
-"""The uploader (:func:`csv_uploader`), and an uploaded CSV, parsed once per upload: what the Data page keeps of it between reruns, and what it lets go of.
+"""The uploader (:func:`csv_uploader`), and an uploaded CSV, parsed once per upload: what the Data page keeps of it
+between reruns, and what it lets go of.
 
 A 400 MB upload is held three times at first: Streamlit's copy of the bytes, the parsed table, and the float
 matrix made from it. Once the table is read, :func:`release_upload` drops Streamlit's copy, and both the
