@@ -1,7 +1,7 @@
 """The Train page in Chinese in a real browser: opened by a link's ``lang=zh-CN``, and by a browser whose language is
 Chinese (no ``lang`` in the link); the Chinese Train button trains, and the Chinese verdict names the epochs set.
 Every page on a phone's screen, where many learners open a class's link, in Chinese and in English. A CSV saved
-by Excel on a Chinese Windows (GBK), uploaded and trained on by its Chinese names. The uploader's own words in
+by Excel on a Chinese Windows (GBK or Big5), uploaded and trained on by its Chinese names. The uploader's own words in
 Chinese.
 
 ``SAVE_SCREENSHOTS=1`` also saves the page, charts drawn, to docs/zh-CN-train.png (the README's picture).
