@@ -42,7 +42,7 @@ def upload_limit_mb() -> int:
     return largest_upload(BUDGET.room(), int(st.get_option("server.maxUploadSize")))
 
 
-UPLOAD_TYPES = ("csv", "tsv", "txt")  # the uploader's file types: tables, as Excel and other programs save them
+READ_TYPES = ("csv", "tsv", "txt")  # the files read: tables as text, as Excel and other programs save them
 
 
 def _css_string(text: str) -> str:
@@ -67,12 +67,16 @@ _UPLOADER_WORDS = """<style>
 
 def csv_uploader(limit_mb: int) -> Any:
     """``st.file_uploader`` for one table of at most ``limit_mb`` MB, its words in the page's language; the file
-    uploaded, or None. A style sheet alone takes no room on the page (Streamlit sends it apart from the elements)."""
-    types = t("messages.glue.separator").join(kind.upper() for kind in UPLOAD_TYPES)
+    uploaded, or None. A style sheet alone takes no room on the page (Streamlit sends it apart from the elements).
+
+    Its limit names the files read (:data:`READ_TYPES`), but it takes any file: the reader says what a file that is
+    not a table is and what to do (an Excel workbook: save it as CSV), in the page's language, where the uploader's
+    own refusal of a type is a red mark on the file with no words beside it."""
+    types = t("messages.glue.separator").join(kind.upper() for kind in READ_TYPES)
     st.html(_UPLOADER_WORDS.format(button=_css_string(t("data.uploader_button")),
                                    limit=_css_string(t("data.uploader_limit", limit=limit_mb, types=types)),
                                    drop=_css_string(t("data.uploader_drop"))))
-    return st.file_uploader(t("data.uploader"), type=list(UPLOAD_TYPES), key="csv_file", max_upload_size=limit_mb)
+    return st.file_uploader(t("data.uploader"), key="csv_file", max_upload_size=limit_mb)
 
 
 def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,8 @@ from browser_helpers import (
     wait_for_app,
 )
 from playwright.sync_api import expect
+
+from ui.i18n import text_in
 
 WEIGHTS, BIAS = (1.5, -2.0), 0.5
 # Enough steps for SGD to reach the closed form on 160 training rows (the default 3 epochs at 0.03 do not).
@@ -126,6 +130,40 @@ def test_upload_header_only_csv_shows_error_and_keeps_data(open_page, tmp_path):
     click_nav(page, "Train")
     rows = train_and_read(page)
     assert [to_float(row["truth"]) for row in rows.values()] == [2.0, -3.4, 4.2]  # still D2L's synthetic data
+
+
+def _workbook() -> bytes:
+    """The first bytes of an Excel workbook (.xlsx): a zip archive of the workbook's parts."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("language", "name", "content", "said"), [
+    ("zh-CN", "房价.xlsx", _workbook(),
+     "房价.xlsx：这不是 CSV 文件：它看起来是一个 Excel 工作簿（.xlsx）。"
+     "请在相应的电子表格程序中打开它，另存为 CSV（在 Excel 中：CSV UTF-8），再上传那个文件。"),
+    ("en", "slides.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+     "slides.pdf: This is not a CSV file: it looks like a PDF document. "
+     "Upload a CSV file: a text file with a header row and rows of numbers."),
+], ids=["zh-CN-workbook", "en-pdf"])
+def test_a_file_that_is_not_a_csv_is_taken_and_said_what_it_is_in_the_page_s_language(
+        open_page, tmp_path, language, name, content, said):
+    """A learner's most common wrong file, the Excel workbook itself: the uploader takes any file, where its own
+    refusal of a type was a red mark with no words, and the page says what the file is and how to save it as CSV.
+    The data in use stays."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    page = open_page(f"/data?lang={language}")
+    body = main(page)
+    body.locator('input[type="file"]').set_input_files(path)
+    expect(alert(body, "error")).to_have_text(said)
+    synthetic = text_in(language, "settings.data_source.synthetic")
+    expect(sidebar(page).get_by_role("radio", name=synthetic, exact=True)).to_be_checked()  # still the data in use
+    assert_no_exception(page)
 
 
 @pytest.mark.browser
