@@ -50,7 +50,9 @@ def _css_string(text: str) -> str:
 
 
 # Streamlit's uploader writes its own words in English and has no setting for others; these rules put the page's
-# words in their place: the button's, the limit's under it and, while a file is dragged over, the drop zone's.
+# words in their place: the button's, the limit's under it and, while a file is dragged over, the drop zone's. A file
+# the browser does not send (one over the limit, which the server never sees) is only marked red, its reason shown
+# on hover: the last rule says so under it.
 # (The uploader's parts are found by their test ids; tests/browser/test_browser_chinese.py reads the words drawn.)
 _UPLOADER_WORDS = """<style>
 [data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]
@@ -62,6 +64,9 @@ _UPLOADER_WORDS = """<style>
 [data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {{
   content: {drop}; font-size: 0.875rem; }}
+[data-testid="stFileChips"]:has([data-testid="stFileChip"][aria-invalid="true"]) {{ flex-wrap: wrap; }}
+[data-testid="stFileChips"]:has([data-testid="stFileChip"][aria-invalid="true"])::after {{
+  content: {refused}; flex-basis: 100%; font-size: 0.875rem; }}
 </style>"""
 
 
@@ -75,7 +80,8 @@ def csv_uploader(limit_mb: int) -> Any:
     types = t("messages.glue.separator").join(kind.upper() for kind in READ_TYPES)
     st.html(_UPLOADER_WORDS.format(button=_css_string(t("data.uploader_button")),
                                    limit=_css_string(t("data.uploader_limit", limit=limit_mb, types=types)),
-                                   drop=_css_string(t("data.uploader_drop"))))
+                                   drop=_css_string(t("data.uploader_drop")),
+                                   refused=_css_string(t("data.uploader_refused", limit=limit_mb))))
     return st.file_uploader(t("data.uploader"), key="csv_file", max_upload_size=limit_mb)
 
 

@@ -167,6 +167,30 @@ def test_a_file_that_is_not_a_csv_is_taken_and_said_what_it_is_in_the_page_s_lan
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_a_file_over_the_limit_that_the_browser_keeps_back_is_said_to_be_so(open_page, tmp_path, language):
+    """The browser itself keeps back a file over the uploader's limit, which the server never sees, and Streamlit
+    only marks it red, its reason in English on hover: the page says under it, in its language, that it was not
+    uploaded and what the limit is."""
+    page = open_page(f"/data?lang={language}")
+    expect(main(page).get_by_test_id("stFileUploaderDropzoneInstructions")).to_be_visible()
+    said = page.evaluate("""() => getComputedStyle(document.querySelector(
+        '[data-testid="stFileUploaderDropzoneInstructions"] span'), '::after').content""")
+    limit_mb = int(re.search(r"([\d,]+) MB", said).group(1).replace(",", ""))
+    path = tmp_path / "too_large.csv"
+    with path.open("wb") as file:  # sparse: the browser reads its size, not its bytes
+        file.truncate((limit_mb + 1) * 1024 * 1024)
+    main(page).locator('input[type="file"]').set_input_files(path)
+    chips = main(page).get_by_test_id("stFileChips")
+    expect(chips.get_by_test_id("stFileChip")).to_have_attribute("aria-invalid", "true")
+    refused = page.evaluate("""() => getComputedStyle(document.querySelector(
+        '[data-testid="stFileChips"]'), '::after').content""")
+    assert refused == '"' + text_in(language, "data.uploader_refused", limit=limit_mb) + '"', refused
+    expect(main(page).get_by_text(text_in(language, "data.no_file"))).to_be_visible()  # nothing came to the server
+    assert_no_exception(page)
+
+
+@pytest.mark.browser
 def test_upload_text_target_shows_error_and_keeps_previous_upload(open_page, good_csv, tmp_path):
     text_target = tmp_path / "text_target.csv"
     text_target.write_text("x1,x2,y\n1,2,low\n2,3,high\n3,1,low\n4,4,high\n")
