@@ -366,3 +366,15 @@ def test_a_place_in_the_files_is_said_in_the_pages_language() -> None:
     assert shown_fields("zh-CN", {"where": Place("b.parquet", "row", 7)})["where"] == "b.parquet 第 7 行"
     copied = pickle.loads(pickle.dumps(error))  # sent back from a Dask worker
     assert copied.fields["first"] == first and isinstance(copied.fields["first"], Place)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_encoding_a_file_is_read_in_has_a_short_name_here_and_in_sgdcore(lang: str) -> None:
+    """An error names the encoding a file was read in mid-sentence ("not Big5 text"): each has a short name in the
+    catalogue and in sgdcore's own English, never Python's codec name ("cp950")."""
+    from sgdcore.io.notices import SHORT_ENCODING_NAMES
+    from sgdcore.io.reading import ENCODING_CHOICES
+
+    assert set(messages.SHORT_ENCODING_KEYS) == set(SHORT_ENCODING_NAMES) == set(ENCODING_CHOICES)
+    names = [messages.encoding_name(encoding, lang, short=True) for encoding in ENCODING_CHOICES]
+    assert len(set(names)) == len(names) and not set(names) & set(ENCODING_CHOICES), names

@@ -359,7 +359,7 @@ def test_a_file_not_in_the_encoding_given_names_its_first_line_that_is_not() -> 
     with pytest.raises(DataError) as raised:
         read_table(raw, encoding="utf-8")
     assert raised.value.problem == "not_in_encoding" and raised.value.fields == {"encoding": "utf-8", "line": 2001}
-    assert str(raised.value) == ("The file is not utf-8 text: line 2,001 holds bytes that are not. Leave the encoding "
+    assert str(raised.value) == ("The file is not UTF-8 text: line 2,001 holds bytes that are not. Leave the encoding "
                                  "out for the bytes to decide it, or give the one the file was saved in.")
     with pytest.raises(ConfigError, match="encoding must be one of 'utf-8', 'utf-8-sig', 'utf-16', 'gb18030', "
                                           "'cp950', 'cp1252', 'latin-1'; got 'shift_jis'"):

@@ -198,7 +198,7 @@ def _read_piece(piece: Piece, columns: Sequence[str] | None = None, text: Sequen
         except UnicodeDecodeError as error:
             offset = max(error.start - len(piece.header), 0)
             line = _line_number(piece, first_byte, block[:offset].count(piece.line_end))
-            encoding = notice.ENCODING_NAMES.get(piece.encoding, piece.encoding.upper())
+            encoding = notice.SHORT_ENCODING_NAMES.get(piece.encoding, piece.encoding.upper())
             raise DataError(f"{piece.name}, line {line}: not valid {encoding} text. Save every file "
                             "with the same encoding (UTF-8 is best), then try again.", "wrong_encoding",
                             file=piece.name, line=line, encoding=piece.encoding) from None

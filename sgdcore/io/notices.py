@@ -62,6 +62,10 @@ def utf16() -> Notice:
 # How a notice names each encoding a file that is not UTF-8 is read in (sgdcore.io.reading.encoding_not_utf8).
 ENCODING_NAMES = {"latin-1": "Latin-1", "cp1252": "Windows-1252, the Western European of Excel on Windows",
                   "gb18030": "Chinese, GBK (GB18030)", "cp950": "Traditional Chinese, Big5"}
+# How an error names every encoding a file is read in (sgdcore.io.reading.ENCODING_CHOICES), in the middle of a
+# sentence ("not Big5 text"), where Python's names ("cp950") say nothing to most
+SHORT_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with a byte-order mark", "utf-16": "UTF-16",
+                        "latin-1": "Latin-1", "cp1252": "Windows-1252", "gb18030": "GBK (GB18030)", "cp950": "Big5"}
 
 
 def files_not_utf8(encoding: str, files: Sequence[str]) -> Notice:

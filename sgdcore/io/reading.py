@@ -438,8 +438,9 @@ def _check_encoding(content: bytes | Path, encoding: str) -> str:
         except UnicodeDecodeError as error:
             line += chunk[:error.start].count(b"\n")
             break
-    raise DataError(f"The file is not {encoding} text: line {line:,} holds bytes that are not. Leave the encoding "
-                    "out for the bytes to decide it, or give the one the file was saved in.", "not_in_encoding",
+    name = notice.SHORT_ENCODING_NAMES.get(encoding, encoding)
+    raise DataError(f"The file is not {name} text: line {line:,} holds bytes that are not. Leave the encoding out for "
+                    "the bytes to decide it, or give the one the file was saved in.", "not_in_encoding",
                     encoding=encoding, line=line)
 
 
