@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from browser_helpers import (
 )
 from playwright.sync_api import expect
 
+from tests.test_data_page import xlsx
 from ui.i18n import text_in
 
 WEIGHTS, BIAS = (1.5, -2.0), 0.5
@@ -132,18 +131,9 @@ def test_upload_header_only_csv_shows_error_and_keeps_data(open_page, tmp_path):
     assert [to_float(row["truth"]) for row in rows.values()] == [2.0, -3.4, 4.2]  # still D2L's synthetic data
 
 
-def _workbook() -> bytes:
-    """The first bytes of an Excel workbook (.xlsx): a zip archive of the workbook's parts."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize(("language", "name", "content", "said"), [
-    ("zh-CN", "房价.xlsx", _workbook(),
+    ("zh-CN", "房价.xlsx", xlsx(),
      "房价.xlsx：这不是 CSV 文件：它看起来是一个 Excel 工作簿（.xlsx）。"
      "请在相应的电子表格程序中打开它，另存为 CSV（在 Excel 中：CSV UTF-8），再上传那个文件。"),
     ("en", "slides.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
