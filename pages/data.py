@@ -109,11 +109,12 @@ frame = table.frame
 st.caption(t("data.table", name=table.name, **messages.sized(len(frame), columns=frame.shape[1]),
              separated=messages.separated(table.delimiter),
              encoding=messages.encoding_name(table.encoding, short=True)))
-# Where "Read the file as" is offered above, the notice of the encoding the bytes chose says it is another way to
-# mend a garbled reading
+# Where "Read the file as" is offered above, the notice of the encoding the file was read in says it is another way
+# to mend a garbled reading
 or_choose = t("data.read_as_garbled", read_as=t("data.read_as")) if "content" in parsed else ""
+read_in = messages.ENCODING_KEYS.get(table.encoding)  # that notice's kind
 for notice in table.notices:
-    st.caption(messages.notice_text(notice) + (or_choose if notice.kind in messages.ENCODING_KEYS.values() else ""))
+    st.caption(messages.notice_text(notice) + (or_choose if notice.kind == read_in else ""))
 
 preview, summary = st.tabs([t("data.preview"), t("data.column_summary")])
 preview.dataframe(frame.head(200), width="stretch")
