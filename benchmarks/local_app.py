@@ -119,25 +119,18 @@ def wait_until_drawn(page, charts: int = 0, timeout_ms: float = 600_000) -> None
 
 
 # Installed in the page before a click: when did the page last change, and has every chart changed? A chart
-# counts as changed when its element is new, when anything in its SVG changes, or when its canvas's pixels
-# change. A chart that Streamlit updates in place keeps its elements, so "every chart has a canvas or an SVG"
-# (wait_until_drawn) cannot tell a redrawn chart from the old one. A change counts as shown once the frame
-# after it has been painted (a timeout queued from the next animation frame runs after that paint).
+# counts as changed when its element is new, when anything in its SVG changes, or when its canvas is drawn on. A
+# chart that Streamlit updates in place keeps its elements, so "every chart has a canvas or an SVG"
+# (wait_until_drawn) cannot tell a redrawn chart from the old one. A change counts as shown once the frame after it
+# has been painted (a timeout queued from the next animation frame runs after that paint).
+# A canvas is watched through its context's clearRect, with which Vega's renderer begins every drawing (its
+# CanvasRenderer.clear), not by reading its pixels: reading and hashing every canvas's pixels on every frame took
+# the browser's one thread away from the drawing being timed.
 _DRAW_CLOCK = """() => {
-    const pixelsHash = canvas => {
-        const context = canvas.getContext('2d');
-        if (!context || !canvas.width || !canvas.height) return 0;
-        const pixels = new Uint32Array(context.getImageData(0, 0, canvas.width, canvas.height).data.buffer);
-        let hash = 2166136261;
-        for (let i = 0; i < pixels.length; i++) hash = Math.imul(hash ^ pixels[i], 16777619) >>> 0;
-        return hash;
-    };
     const app = document.querySelector('[data-testid="stApp"]');
     const main = document.querySelector('[data-testid="stMain"]');
-    const charts = () => [...main.querySelectorAll('.vega-embed')];
     const clock = {clicked: null, lastChange: null, shown: null, runBegan: false, changed: new Set(),
-                   hashes: new WeakMap(), watching: true, observers: []};
-    for (const canvas of main.querySelectorAll('.vega-embed canvas')) clock.hashes.set(canvas, pixelsHash(canvas));
+                   watching: true, observers: []};
     const changed = () => {
         const at = performance.now();
         clock.lastChange = at;
@@ -172,20 +165,22 @@ _DRAW_CLOCK = """() => {
     });
     content.observe(main, {subtree: true, childList: true, attributes: true, characterData: true});
     clock.observers.push(scriptState, content);
-    const poll = () => {
-        if (!clock.watching) return;
-        if (clock.clicked !== null) {
-            for (const chart of charts()) for (const canvas of chart.querySelectorAll('canvas')) {
-                const hash = pixelsHash(canvas);
-                if (clock.hashes.get(canvas) === hash) continue;
-                clock.hashes.set(canvas, hash);
-                clock.changed.add(chart);
-                changed();
-            }
-        }
-        requestAnimationFrame(poll);
+    // Once per page, for every clock installed in it since: the clock of the click under way, if it is watching.
+    const prototype = CanvasRenderingContext2D.prototype;
+    if (!prototype.clearRect.drawClock) {
+        const clearRect = prototype.clearRect;
+        prototype.clearRect = function (...area) {
+            const watching = window.__drawClock;
+            const chart = this.canvas.closest && this.canvas.closest('[data-testid="stMain"] .vega-embed');
+            if (watching && watching.watching && watching.clicked !== null && chart) watching.drew(chart);
+            return clearRect.apply(this, area);
+        };
+        prototype.clearRect.drawClock = true;
+    }
+    clock.drew = chart => {
+        clock.changed.add(chart);
+        changed();
     };
-    requestAnimationFrame(poll);
     window.__drawClock = clock;
 }"""
 

@@ -20,6 +20,7 @@ FAKE_PAGE = """
   <div data-testid="stMain">
     <button>Train</button>
     <div class="vega-embed"><svg class="marks"><rect width="10" height="10"></rect></svg></div>
+    <div class="vega-embed"><canvas width="20" height="20"></canvas></div>
   </div>
 </div>
 <script>
@@ -27,6 +28,12 @@ FAKE_PAGE = """
   window.running = () => { app.dataset.testScriptState = 'running'; };
   window.notRunning = () => { app.dataset.testScriptState = 'notRunning'; };
   window.redraw = () => { document.querySelector('rect').setAttribute('width', '20'); };
+  // As Vega's canvas renderer draws: the canvas element stays, cleared and drawn on again.
+  window.paint = () => {
+    const context = document.querySelector('canvas').getContext('2d');
+    context.clearRect(0, 0, 20, 20);
+    context.fillRect(0, 0, 10, 10);
+  };
   document.querySelector('button').addEventListener('click', () => {
     for (const [at, action] of window.scriptRun) setTimeout(action, at);
   });
@@ -173,3 +180,18 @@ def test_draw_clock_gives_up_on_a_click_that_redraws_nothing(local_app: ModuleTy
     fake_page.evaluate("() => { window.scriptRun = [[0, running], [300, notRunning]]; }")
     with pytest.raises(TimeoutError, match="not redrawn within 2 s"):
         local_app.click_and_time_drawing(fake_page, fake_page.locator("button"), redrawn=1, timeout_ms=2_000)
+
+
+@pytest.mark.browser
+def test_draw_clock_counts_a_canvas_drawn_on_again_in_place(local_app: ModuleType, fake_page) -> None:
+    # The SVG chart changes at once, the canvas only at 300 ms: the click is drawn when both are.
+    fake_page.evaluate("() => { window.scriptRun = [[0, running], [50, redraw], [300, paint], [350, notRunning]]; }")
+    seconds = local_app.click_and_time_drawing(fake_page, fake_page.locator("button"), redrawn=2, timeout_ms=20_000)
+    assert 0.3 <= seconds < 2
+
+
+@pytest.mark.browser
+def test_draw_clock_waits_for_a_canvas_that_is_not_drawn_on(local_app: ModuleType, fake_page) -> None:
+    fake_page.evaluate("() => { window.scriptRun = [[0, running], [50, redraw], [350, notRunning]]; }")
+    with pytest.raises(TimeoutError, match="not redrawn within 2 s"):
+        local_app.click_and_time_drawing(fake_page, fake_page.locator("button"), redrawn=2, timeout_ms=2_000)
