@@ -99,8 +99,11 @@ def test_a_chart_slot_sends_its_chart_as_streamlit_would_with_its_tables_named_b
         slot_spec = slot_spec.replace(f'"{dataset.name}"', f'"{tables[dataset.data.data]}"')
     streamlit_would = json.loads(plain.proto.spec)
     assert streamlit_would["autosize"] == {"type": "fit", "contains": "padding"}
-    # But for the height, which the slot's chart keeps for its plot (the title, axes and legend come on top).
+    # But for the height, which the slot's chart keeps for its plot (the title, axes and legend come on top), and for
+    # the canvas it is drawn on (Streamlit would draw these few points in SVG).
     streamlit_would["autosize"] = {"type": "fit-x", "contains": "padding"}
+    assert "usermeta" not in streamlit_would
+    streamlit_would["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     assert json.loads(slot_spec) == streamlit_would
 
     at.run()  # new data: the slot's spec is the same text, so the browser keeps its view; Altair's is not
@@ -191,3 +194,27 @@ def test_streamlit_leaves_the_garbage_to_python_s_collector_after_a_run() -> Non
     # memory budget collects before it refuses anything (tests/test_memory.py).
     code = "from streamlit import config; print(config.get_option('runner.postScriptGC'))"
     assert printed_by_a_new_interpreter(code) == ["False"]
+
+
+@pytest.mark.parametrize(("language", "title", "description"), [
+    ("en", "Fit against x1", "Fit against x1"),
+    ("en", alt.Title("Loss", subtitle="log scale"), "Loss: log scale"),
+    ("en", alt.Title(["Predicted", "against actual"], subtitle=["dots: SGD;", "line: y = x"]),
+     "Predicted against actual: dots: SGD; line: y = x"),
+    ("zh-CN", alt.Title("损失", subtitle="对数刻度"), "损失：对数刻度"),
+])
+def test_a_chart_drawn_on_a_canvas_is_named_for_a_screen_reader_by_its_title(
+    monkeypatch: pytest.MonkeyPatch, language: str, title, description: str
+) -> None:
+    monkeypatch.setattr("ui.i18n.language", lambda: language)
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]}), title=title).mark_line().encode(x="x:Q", y="y:Q")
+    spec = chart_spec(chart)
+    assert spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}}
+    assert spec["description"] == description  # Vega gives the chart's container this label
+
+
+def test_a_chart_without_a_title_keeps_its_own_description_or_none() -> None:
+    line = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line().encode(x="x:Q", y="y:Q")
+    assert "description" not in chart_spec(line.copy())
+    assert chart_spec(line.properties(description="Zones of the learning rate"))["description"] == \
+        "Zones of the learning rate"

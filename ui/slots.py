@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 from streamlit.delta_generator import DeltaGenerator
 
+from ui.i18n import t
+
 # What Streamlit does for every Altair chart it converts: Altair's default theme sizes views at 300 × 300 pixels,
 # where Streamlit sizes them to the page. This module converts the charts it sends, so it does the same, once.
 alt.theme.enable("none")
@@ -42,6 +44,17 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     # for a chart at the page's width, "fit", fits the height too: the title, the axes and the legends came out of
     # the height, which left the Train page's loss plot 74 pixels high and cut its title off.
     spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+    # Drawn on a canvas. Streamlit has Vega draw a chart of up to 2,000 points in SVG: an element, and its ARIA
+    # attributes, for every point. The Train page's five charts are some 2,000 such elements, each updated on every
+    # redraw: about a fifth of a Train click's time went to them (benchmarks/bench_first_page.py). On a canvas, Vega
+    # still names the chart for a screen reader (its container's label is the spec's description); each point's
+    # numbers are in its tooltip, and the page's tables say them in words.
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    if "description" not in spec and (title := spec.get("title")):
+        title = title if isinstance(title, dict) else {"text": title}
+        text, subtitle = (" ".join(map(str, part)) if isinstance(part, list) else part  # a line or a list of lines
+                          for part in (title.get("text"), title.get("subtitle")))
+        spec["description"] = t("charts.chart_description", title=text, subtitle=subtitle) if subtitle else text
     return spec
 
 

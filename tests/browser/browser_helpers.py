@@ -61,6 +61,53 @@ def wait_for_charts(page: Page, at_least: int = 1, timeout: float = TIMEOUT_MS) 
     return page.locator(".vega-embed canvas, .vega-embed svg.marks").count()
 
 
+# The dashboard's charts are drawn on canvases (ui.slots.chart_spec), which hold no text or shapes to look at. Vega
+# lays a chart out the same whatever draws it, so a test of that layout (titles, legends, plot heights) asks each
+# chart's own Vega view for its scene as SVG (View.toSVG) and lays it, hidden, exactly over the canvas: the same
+# classes and boxes a chart drawn in SVG would have. Streamlit gives no handle on the view; it keeps it in a hook of
+# the chart's React component, reached through React's fiber of the chart's element. When that changes, the
+# function throws, and the tests that read a chart's layout fail.
+SCENES_AS_SVG = """async () => {
+    const isView = value => value && typeof value === 'object' && typeof value.toSVG === 'function'
+        && typeof value.scenegraph === 'function';
+    const viewOf = chart => {
+        for (let element = chart; element; element = element.parentElement) {
+            const key = Object.keys(element).find(name => name.startsWith('__reactFiber$'));
+            for (let fiber = key && element[key]; fiber; fiber = fiber.return) {
+                for (let hook = fiber.memoizedState; hook && typeof hook === 'object' && 'next' in hook;
+                     hook = hook.next) {
+                    const held = hook.memoizedState;
+                    for (const candidate of [held, held?.current, held?.current?.view]) {
+                        if (isView(candidate)) return candidate;
+                    }
+                }
+            }
+        }
+        throw new Error("no Vega view found behind a chart: Streamlit keeps it elsewhere now");
+    };
+    const charts = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')];
+    for (const chart of charts) {
+        chart.querySelectorAll(':scope > .scene-as-svg').forEach(copy => copy.remove());
+        const scene = document.createElement('div');
+        scene.className = 'scene-as-svg';
+        scene.innerHTML = await viewOf(chart).toSVG();
+        const drawing = chart.querySelector('canvas, svg.marks').getBoundingClientRect();
+        const box = chart.getBoundingClientRect();
+        if (getComputedStyle(chart).position === 'static') chart.style.position = 'relative';
+        Object.assign(scene.style, {position: 'absolute', left: `${drawing.left - box.left - chart.clientLeft}px`,
+                                    top: `${drawing.top - box.top - chart.clientTop}px`, visibility: 'hidden',
+                                    pointerEvents: 'none'});
+        chart.appendChild(scene);
+    }
+    return charts.length;
+}"""
+
+
+def scenes_as_svg(page: Page) -> int:
+    """Lay each chart's scene, as SVG, over its canvas in the main area (``.scene-as-svg svg.marks``); how many."""
+    return page.evaluate(SCENES_AS_SVG)
+
+
 def main(page: Page) -> Locator:
     return page.locator('[data-testid="stMain"]')
 

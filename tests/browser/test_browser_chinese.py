@@ -23,6 +23,7 @@ from browser_helpers import (
     click_nav,
     main,
     read_table,
+    scenes_as_svg,
     to_float,
     wait_for_app,
     wait_for_charts,
@@ -111,7 +112,7 @@ _PHONE_FIT = """() => {
             outside.push(`${element.tagName} in ${where} ${Math.round(box.left)}-${Math.round(box.right)}`);
         }
     }
-    const cut = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg text')]
+    const cut = [...document.querySelectorAll('[data-testid="stMain"] .vega-embed .scene-as-svg svg text')]
         .map(text => text.textContent).filter(text => text.includes('…'));
     return {outside: outside.slice(0, 8), pageWidth: document.documentElement.scrollWidth, cut,
             charts: document.querySelectorAll('[data-testid="stMain"] .vega-embed').length};
@@ -143,6 +144,7 @@ def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, langua
         expect(alert(main(page), "success").filter(has_text=re.compile(r"^Finished 3 epochs"))).to_have_count(1)
         wait_for_app(page)
     open_every_expander(page)
+    scenes_as_svg(page)  # the charts' words, as their canvases show them
     fit = page.evaluate(_PHONE_FIT)
     assert fit["charts"] == 5 and fit["pageWidth"] <= PHONE["width"], fit
     assert not fit["outside"] and not fit["cut"], fit
@@ -158,6 +160,7 @@ def test_a_phone_shows_every_page_within_its_screen_and_trains(open_page, langua
             assert_no_exception(page)
             wait_for_charts(page, at_least=1)
         open_every_expander(page)
+        scenes_as_svg(page)
         fit = page.evaluate(_PHONE_FIT)
         assert fit["pageWidth"] <= PHONE["width"] and not fit["outside"] and not fit["cut"], (path, fit)
 

@@ -14,6 +14,7 @@ from browser_helpers import (
     full_page_screenshot,
     main,
     read_table,
+    scenes_as_svg,
     sidebar,
     to_float,
     wait_for_app,
@@ -128,10 +129,19 @@ def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_hei
     page = open_page("/")
     assert wait_for_charts(page, at_least=6) == 6
     page.wait_for_timeout(300)  # Vega draws after its data arrives
+    # Drawn on canvases (ui.slots), each named for a screen reader by its title.
+    drawings = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')]
+        .map(chart => [chart.querySelector('canvas, svg.marks').tagName, chart.getAttribute('aria-label')])""")
+    assert [tag for tag, _ in drawings] == ["CANVAS"] * 5, drawings
+    assert [label for _, label in drawings] == [
+        "Loss: log scale", "Parameters: dashed: closed form; ◆ truth", "Loss landscape and SGD path", "Fit against x1",
+        "Predicted against actual: test rows"], drawings
+    assert scenes_as_svg(page) == 5
     charts = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed')].map(chart => {
         const box = chart.getBoundingClientRect();
-        const title = chart.querySelector('.role-title-text').getBoundingClientRect();
-        const plots = [...chart.querySelectorAll('.role-frame path.background, .mark-group.role-scope > g > path')];
+        const scene = chart.querySelector('.scene-as-svg');
+        const title = scene.querySelector('.role-title-text').getBoundingClientRect();
+        const plots = [...scene.querySelectorAll('.role-frame path.background, .mark-group.role-scope > g > path')];
         const plot = plots.reduce((tallest, plot) => plot.getBoundingClientRect().height
                                   > tallest.getBoundingClientRect().height ? plot : tallest);
         return {top: box.top, bottom: box.bottom, titleTop: title.top, titleBottom: title.bottom,
@@ -148,7 +158,7 @@ def test_every_chart_of_the_train_page_draws_its_title_and_a_plot_of_its_own_hei
 
 
 # Each chart's legend labels, where they are against the chart's own box (pixels), and how many columns they take.
-LEGEND_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg.marks')].map(svg => {
+LEGEND_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] .scene-as-svg svg.marks')].map(svg => {
     const box = svg.getBoundingClientRect();
     const labels = [...svg.querySelectorAll('.role-legend-label text')].map(text => {
         const label = text.getBoundingClientRect();
@@ -161,6 +171,7 @@ LEGEND_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] .
 def legends_inside_their_charts(page, charts: int) -> list[dict]:
     """Every chart's legend labels, after asserting each lies whole inside its chart's box."""
     page.wait_for_timeout(300)  # Vega lays the legend out again after a resize
+    scenes_as_svg(page)
     legends = page.evaluate(LEGEND_LABELS)
     assert len(legends) == charts, legends
     for legend in legends:
@@ -191,7 +202,7 @@ def test_every_legend_and_title_fits_its_chart_at_a_1024_pixel_window(open_page,
     # No label is cut: one wider than the plot goes on two lines (the Chinese "训练集（全量，每个迭代周期）" here).
     cut = [label["text"] for legend in narrow for label in legend["labels"] if "…" in label["text"]]
     assert not cut, narrow
-    titles = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .vega-embed svg.marks')]
+    titles = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .scene-as-svg svg.marks')]
         .flatMap(svg => [...svg.querySelectorAll('.role-title-text text, .role-title-subtitle text')])
         .map(text => text.textContent)""")
     assert len(titles) == 8 and not [title for title in titles if "…" in title], titles  # three with a subtitle
