@@ -47,8 +47,8 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     # Drawn on a canvas. Streamlit has Vega draw a chart of up to 2,000 points in SVG: an element, and its ARIA
     # attributes, for every point. The Train page's five charts are some 2,000 such elements, each updated on every
     # redraw: about a fifth of a Train click's time went to them (benchmarks/bench_first_page.py). On a canvas, Vega
-    # still names the chart for a screen reader (its container's label is the spec's description); each point's
-    # numbers are in its tooltip, and the page's tables say them in words.
+    # still names the chart for a screen reader (its container's label is the spec's description), which no longer
+    # reads out each point; the page's tables and verdicts give the results in words.
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     if "description" not in spec and (title := spec.get("title")):
         title = title if isinstance(title, dict) else {"text": title}
