@@ -21,6 +21,7 @@ from tests.test_lesson_tooltips import hover_entries, leaf_layers
 from ui import charts, conditioning, zones
 from ui.i18n import text_in
 from ui.sampling import SAMPLING_LABELS, noise_by_sampling
+from ui.slots import chart_spec
 from ui.widgets import LEARNING_RATE_GRID
 
 LANGUAGES = ("en", "zh-CN")
@@ -86,6 +87,19 @@ def test_no_chart_shows_an_english_word_in_chinese(problem, run, language) -> No
         assert texts, name
         left = {text: english(text) for text in texts if english(text)}
         assert not left, (name, left)
+
+
+@pytest.mark.parametrize("language", LANGUAGES, indirect=True)
+def test_every_chart_drawn_on_a_canvas_has_a_name_for_a_screen_reader_in_the_pages_language(
+    problem, run, language
+) -> None:
+    """A canvas holds no words: its container's name (the spec's description) is all a screen reader says of it.
+    Without one, vega-embed names every chart "Vega visualization"."""
+    for name, chart in every_chart(problem, run).items():
+        spec = chart_spec(chart)
+        assert spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}}, name
+        description = spec.get("description")
+        assert description and (language == "en" or not english(description)), (name, description)
 
 
 DRAWING_FIELDS = {"order", "level", "angle", "x2", "y2"}  # how a mark is drawn, nothing a reader needs

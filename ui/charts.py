@@ -1006,7 +1006,7 @@ def gradient_noise_chart(noise: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(
         base.transform_filter(alt.datum.how == hows["predicted"]).mark_line(),
         base.transform_filter(alt.datum.how == hows["measured"]).mark_point(filled=True, size=50),
-        height=300,
+        height=300, description=t("batch_size.noise_title"),  # untitled under the page's heading: named as it is
     )
 
 
@@ -1033,5 +1033,5 @@ def sampling_noise_chart(noise: pd.DataFrame, labels: Mapping[str, str], chosen:
             strokeWidth=alt.condition(alt.datum.chosen, alt.value(3), alt.value(1.5))),
         base.transform_filter(alt.datum.how == hows["measured"]).mark_point(filled=True).encode(
             size=alt.condition(alt.datum.chosen, alt.value(90), alt.value(40))),
-        height=380,
+        height=380, description=t("batch_size.sampling_title"),
     )

@@ -162,9 +162,11 @@ def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -
     # The decades' labels are an axis: no hover text (Streamlit's theme would show their fields, untitled).
     layers.append(alt.Chart(labels).mark_text(baseline="top", fontSize=9, color="#636363", tooltip=False).encode(
         x=x, y=alt.YValue(24), text=alt.Text("label:N")))
-    # No title: Streamlit gives the chart its height and no more, and a title would push the strip out of view.
+    # No title: Streamlit gives the chart its height and no more, and a title would push the strip out of view. A
+    # screen reader hears its description instead (ui.slots: the canvas's name), and the caption under it in full.
     # The side padding puts the strip's ends under the slider thumb's ends (Streamlit insets the track).
-    return alt.layer(*layers, height=36, padding={"left": SLIDER_INSET, "right": SLIDER_INSET, "top": 0, "bottom": 0})
+    return alt.layer(*layers, height=36, padding={"left": SLIDER_INSET, "right": SLIDER_INSET, "top": 0, "bottom": 0},
+                     description=t("charts.zones.description"))
 
 
 def zones_text(zones: RateZones, learning_rate: float) -> str:
