@@ -43,9 +43,7 @@ def test_every_chart_of_the_train_page_is_valid_vega_lite(n_features: int, train
     ]
     for chart in made:
         chart.to_dict(validate=True)  # raises on a spec that is not Vega-Lite
-        # chart_spec raises on an encoding whose type Altair would have guessed from the table; each chart, drawn on a
-        # canvas, has a name for a screen reader
-        assert chart_spec(chart)["description"]
+        chart_spec(chart)  # raises on an encoding whose type Altair would have guessed from the table
 
 
 @pytest.mark.parametrize("schedule", ["constant", "step", "cosine"])
@@ -69,7 +67,7 @@ def test_every_chart_of_the_sidebar_and_the_comparison_pages_is_valid_vega_lite(
     ]
     for chart in made:
         chart.to_dict(validate=True)
-        assert chart_spec(chart)["description"]  # the learning-rate strip, untitled, too
+        chart_spec(chart)
 
 
 def test_a_chart_slot_sends_its_chart_as_streamlit_would_with_its_tables_named_by_their_place() -> None:
