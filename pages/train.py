@@ -6,10 +6,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import sgdcore
 from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
+from ui.classroom import shown as shown_setting
 from ui.datasets import Choice, data_changes, description_of
 from ui.export import as_run, ends_leg, leg
 from ui.i18n import labels, t
@@ -50,16 +52,52 @@ row = st.container(horizontal=True, vertical_alignment="center")
 buttons = [row.container(width="content") for _ in range(5)]
 # Keyed, so that a button is the same widget whatever the language of its label.
 buttons[1].button(t("train.stop"), icon=":material/stop:", key="stop_button")
+# What the settings say before a run, and the charts' options, are the page's, outside the fragment below: they
+# change with the settings alone, and a Train click sends none of them again, which the browser would redraw (about
+# a tenth of the click's time: benchmarks/RESULTS.md). A change of an option reruns the whole page, as a setting in
+# the sidebar does.
+st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
+if getattr(problem, "on_cluster", False):  # large data (ui.large_data): which limit, and what needs the rows
+    st.caption(problem.page_note(config))
+warning = sgdcore.warn_before_training(problem, config, limits)
+if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
+    verdicts.show(verdicts.rate_check(warning, config), key="train_warning")
+planned_slot = st.empty()  # the fragment's: how the planned run will end, until a run of these settings has ended
+names = charts.shown_names(problem.names)
+n_params = len(names)
+with st.expander(t("train.chart_options"), expanded=False):
+    left, middle, right = st.columns(3)
+    state.setdefault("keep_loss_log", True)  # a default set so, not as value=: a kept value is then no conflict
+    log_scale = left.toggle(t("train.log_scale"), key="keep_loss_log")
+    # Keyed on the parameters' names: with other data (20 features instead of 2) the choices start afresh.
+    data_names = "|".join(problem.names)
+    default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
+    for key, default in (("landscape_a", default_a), ("landscape_b", default_b),
+                         ("shown_params", [*range(min(n_params - 1, 6)), n_params - 1])):
+        state.setdefault(f"keep_{key}|{data_names}", default)
+    option_keys = ["keep_loss_log", *(f"keep_{key}|{data_names}" for key in ("landscape_a", "landscape_b",
+                                                                            "shown_params"))]
+    axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), format_func=names.__getitem__,
+                              key=f"keep_landscape_a|{data_names}")
+    axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), format_func=names.__getitem__,
+                             key=f"keep_landscape_b|{data_names}")
+    shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), format_func=names.__getitem__,
+                           key=f"keep_shown_params|{data_names}")
+    x_axis = choose_axis()
+    option_keys += ["chart_axis"] if shown_setting(state, "chart_axis") else []  # a classroom link may fix it
+sync_query_params()  # the axis is in the share link
 
 
-# The rest reruns on its own when clicked (a fragment): a Train click does not redraw the sidebar or the lesson
-# above, in the server or in the browser. The sidebar's settings and Stop rerun the whole page.
+# The rest reruns on its own when clicked (a fragment): a Train click does not redraw the sidebar, the lesson or the
+# options above, in the server or in the browser. The sidebar's settings, the options and Stop rerun the whole page.
 @st.fragment
 def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits, floor: sgdcore.NoiseFloor | None,
-            buttons: list) -> None:
-    """The Train page below its lesson: the buttons, the run and its charts, next to the closed form."""
+            buttons: list, planned_slot: DeltaGenerator, options: tuple, option_keys: list[str]) -> None:
+    """The Train page's run: its buttons, how the planned run will end (in ``planned_slot``), the run and its
+    charts, next to the closed form; ``options``: the charts' (log scale, landscape axes, parameters shown, x-axis),
+    drawn by the page as the widgets keyed ``option_keys``."""
     if not routed():  # a click inside: the router, which keeps every setting before a full run, is not running
-        keep_settings_not_drawn()
+        keep_settings_not_drawn(option_keys)
     problem = choice.problem
     run_key = f"{choice.key}|{config}"
     interrupted(state, RUN)  # a click inside reruns this alone, without the router, which marks it otherwise
@@ -77,15 +115,10 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
         # A dict of this run's texts, not a function of the language: AppTest calls format_func outside the script run.
         format_func=option_names(labels("train.step_by_unit")), help=t("train.step_by_help")) == "minibatch"
     reset_clicked = reset_column.button(t("train.reset"), icon=":material/restart_alt:", key="reset_button")
-    st.caption(verdicts.limit_text(limits, config))  # on the page too: the sidebar may be collapsed
-    if on_cluster:  # large data (ui.large_data): which limit, and what needs the rows
-        st.caption(problem.page_note(config))
-    warning = sgdcore.warn_before_training(problem, config, limits)
-    if warning is not None:  # said before training, where the Train button is, and not only in the sidebar
-        verdicts.show(verdicts.rate_check(warning, config), key="train_warning", in_fragment=True)
     planned = verdicts.planned_run_check(problem, config, limits, choice.key)
-    planned_slot = st.empty()
-    if planned is not None:
+    if planned is None:
+        planned_slot.empty()  # written on every run: Streamlit keeps a fragment's place outside it only so
+    else:
         verdicts.show(planned, where=planned_slot.container(), key="train_planned", in_fragment=True)
 
     if reset_clicked:
@@ -93,24 +126,7 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
 
     names = charts.shown_names(problem.names)
     n_params = len(names)
-    with st.expander(t("train.chart_options"), expanded=False):
-        left, middle, right = st.columns(3)
-        state.setdefault("keep_loss_log", True)  # a default set so, not as value=: a kept value is then no conflict
-        log_scale = left.toggle(t("train.log_scale"), key="keep_loss_log")
-        # Keyed on the parameters' names: with other data (20 features instead of 2) the choices start afresh.
-        data_names = "|".join(problem.names)
-        default_a, default_b = (0, 1) if n_params > 2 else (0, n_params - 1)
-        for key, default in (("landscape_a", default_a), ("landscape_b", default_b),
-                             ("shown_params", [*range(min(n_params - 1, 6)), n_params - 1])):
-            state.setdefault(f"keep_{key}|{data_names}", default)
-        axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), format_func=names.__getitem__,
-                                  key=f"keep_landscape_a|{data_names}")
-        axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), format_func=names.__getitem__,
-                                 key=f"keep_landscape_b|{data_names}")
-        shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), format_func=names.__getitem__,
-                               key=f"keep_shown_params|{data_names}")
-        x_axis = choose_axis()
-    sync_query_params()  # the axis is in the share link, and a change of it reruns this fragment alone
+    log_scale, axis_a, axis_b, shown, x_axis = options  # the last full run's, the only runs that change them
 
     status_slot = st.empty()
     bar_slot = st.empty()
@@ -330,4 +346,4 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     draw(progress, floor, shown_config, step=next_step(progress, shown_config))
 
 
-trainer(choice, config, limits, floor, buttons)
+trainer(choice, config, limits, floor, buttons, planned_slot, (log_scale, axis_a, axis_b, shown, x_axis), option_keys)

@@ -22,6 +22,7 @@ from browser_helpers import (
 )
 from conftest import VIEWPORT
 from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from ui.kernel import compiling_message
 
@@ -122,6 +123,62 @@ def test_the_starting_point_is_drawn_then_training_redraws_the_same_charts(open_
         });
     }""", arg=before, timeout=TIMEOUT_MS)
     assert [drawing["tag"] for drawing in page.evaluate(CHART_DRAWINGS)] == [0, 1, 2, 3, 4]
+
+
+def elements_sent(frames: list) -> list[tuple[str, str]]:
+    """Each element and block a list of Streamlit's websocket frames (``ForwardMsg``) sends: its kind and its
+    label or text."""
+    sent = []
+    for frame in frames:
+        message = ForwardMsg()
+        message.ParseFromString(frame)
+        if message.WhichOneof("type") != "delta":
+            continue
+        delta = message.delta
+        if delta.WhichOneof("type") == "add_block":
+            sent.append((delta.add_block.WhichOneof("type"), delta.add_block.expandable.label))
+        elif delta.WhichOneof("type") == "new_element":
+            kind = delta.new_element.WhichOneof("type")
+            element = getattr(delta.new_element, kind)
+            sent.append((kind, next((getattr(element, field) for field in ("label", "body")
+                                     if getattr(element, field, "")), "")))
+    return sent
+
+
+@pytest.mark.browser
+def test_a_train_click_sends_the_run_alone_and_keeps_the_chart_options(open_page):
+    """The chart options and what the settings say before a run are the page's, outside the fragment that a Train
+    click reruns: the click sends none of them again (each element sent is one more for the browser to redraw), and
+    an option set before it holds after it. Changing an option redraws the charts at once."""
+    page = open_page("/")
+    frames: list[bytes] = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+    page.reload()  # a new session, its websocket watched from its start
+    wait_for_app(page)
+    assert wait_for_charts(page, at_least=6) == 6
+    main(page).get_by_text("Chart options").click()
+    toggle = main(page).get_by_role("switch", name="Log-scale loss")
+    expect(toggle).to_be_checked()
+    toggle.click(force=True)  # Streamlit's switch draws over its input
+    wait_for_app(page)
+    expect(toggle).not_to_be_checked()
+    expect(main(page).locator('.vega-embed').first).to_have_attribute("aria-label", "Loss: linear scale")
+    sent = elements_sent(frames)
+    assert ("checkbox", "Log-scale loss") in sent and ("vega_lite_chart", "") in sent, sent  # a whole page's run
+
+    frames.clear()
+    main(page).get_by_role("button", name="Train", exact=True).click()
+    expect(main(page).locator('[data-testid="stAlertContentSuccess"]')).to_contain_text("Finished")
+    wait_for_app(page)
+    assert_no_exception(page)
+    sent = elements_sent(frames)
+    assert [kind for kind, _ in sent].count("vega_lite_chart") == 5, sent  # the run's charts, redrawn
+    assert ("button", "Train") in sent and ("metric", "Train MSE (SGD)") in sent, sent
+    options = {"Log-scale loss", "Landscape: horizontal parameter", "Landscape: vertical parameter",
+               "Parameters to plot", "Horizontal axis", "Chart options"}
+    assert not [(kind, text) for kind, text in sent if text in options or text.startswith("Stability limit")], sent
+    expect(toggle).not_to_be_checked()  # the option holds, and so does its chart
+    expect(main(page).locator('.vega-embed').first).to_have_attribute("aria-label", "Loss: linear scale")
 
 
 @pytest.mark.browser
