@@ -11,13 +11,12 @@ from streamlit.delta_generator import DeltaGenerator
 import sgdcore
 from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
-from ui.classroom import shown as shown_setting
 from ui.datasets import Choice, data_changes, description_of
 from ui.export import as_run, ends_leg, leg
 from ui.i18n import labels, t
 from ui.kernel import kernel_ready
 from ui.lesson import lesson_panel
-from ui.navigation import require_router, routed
+from ui.navigation import bare_run, require_router, routed
 from ui.runner import TRAIN_RUN as RUN
 from ui.runner import interrupted, sharing_text, snapshots, train_live
 from ui.settings import option_names, train_config
@@ -75,8 +74,6 @@ with st.expander(t("train.chart_options"), expanded=False):
     for key, default in (("landscape_a", default_a), ("landscape_b", default_b),
                          ("shown_params", [*range(min(n_params - 1, 6)), n_params - 1])):
         state.setdefault(f"keep_{key}|{data_names}", default)
-    option_keys = ["keep_loss_log", *(f"keep_{key}|{data_names}" for key in ("landscape_a", "landscape_b",
-                                                                            "shown_params"))]
     axis_a = middle.selectbox(t("train.landscape_horizontal"), range(n_params), format_func=names.__getitem__,
                               key=f"keep_landscape_a|{data_names}")
     axis_b = right.selectbox(t("train.landscape_vertical"), range(n_params), format_func=names.__getitem__,
@@ -84,7 +81,6 @@ with st.expander(t("train.chart_options"), expanded=False):
     shown = st.multiselect(t("train.parameters_to_plot"), range(n_params), format_func=names.__getitem__,
                            key=f"keep_shown_params|{data_names}")
     x_axis = choose_axis()
-    option_keys += ["chart_axis"] if shown_setting(state, "chart_axis") else []  # a classroom link may fix it
 sync_query_params()  # the axis is in the share link
 
 
@@ -92,12 +88,11 @@ sync_query_params()  # the axis is in the share link
 # options above, in the server or in the browser. The sidebar's settings, the options and Stop rerun the whole page.
 @st.fragment
 def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits, floor: sgdcore.NoiseFloor | None,
-            buttons: list, planned_slot: DeltaGenerator, options: tuple, option_keys: list[str]) -> None:
+            buttons: list, planned_slot: DeltaGenerator, options: tuple) -> None:
     """The Train page's run: its buttons, how the planned run will end (in ``planned_slot``), the run and its
-    charts, next to the closed form; ``options``: the charts' (log scale, landscape axes, parameters shown, x-axis),
-    drawn by the page as the widgets keyed ``option_keys``."""
-    if not routed():  # a click inside: the router, which keeps every setting before a full run, is not running
-        keep_settings_not_drawn(option_keys)
+    charts, next to the closed form; ``options``: the charts' (log scale, landscape axes, parameters shown, x-axis)."""
+    if not routed() and not bare_run():  # a click inside: the router, which keeps every setting before a full run,
+        keep_settings_not_drawn()         # is not running (nor are the options above, which it keeps as well)
     problem = choice.problem
     run_key = f"{choice.key}|{config}"
     interrupted(state, RUN)  # a click inside reruns this alone, without the router, which marks it otherwise
@@ -346,4 +341,4 @@ def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
     draw(progress, floor, shown_config, step=next_step(progress, shown_config))
 
 
-trainer(choice, config, limits, floor, buttons, planned_slot, (log_scale, axis_a, axis_b, shown, x_axis), option_keys)
+trainer(choice, config, limits, floor, buttons, planned_slot, (log_scale, axis_a, axis_b, shown, x_axis))

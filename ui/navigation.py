@@ -119,9 +119,13 @@ def require_router() -> None:
     (``AppTest`` of ``dashboard.py`` reruns the page it is on without ``dashboard.py`` after a widget
     changes, as a fresh server does: the router has run in that session, so it runs again.)
     """
-    if routed():
-        return
-    if st.context.url is None and not st.session_state.get(ROUTED, False):
+    if routed() or bare_run():
         return
     run_router()
     st.stop()
+
+
+def bare_run() -> bool:
+    """Whether this is a page's run with no browser behind it in a session the router has never run in (``AppTest``
+    of the page file alone), which runs bare (:func:`require_router`)."""
+    return st.context.url is None and not st.session_state.get(ROUTED, False)

@@ -130,14 +130,13 @@ def keep_page_settings(drawn: Collection[str] = ()) -> None:
             state[key] = state[key]
 
 
-def keep_settings_not_drawn(page_widgets: Collection[str] = ()) -> None:
+def keep_settings_not_drawn() -> None:
     """:func:`keep_page_settings` for a fragment's run alone (the Train page's runs): at its end Streamlit forgets
     the widgets not drawn on this page (the other pages' settings, the synthetic data's while a CSV is in use, those
-    a classroom link hides) unless the run set them. This page's own widgets outside the fragment, the sidebar's
-    drawn ones and those keyed ``page_widgets``, Streamlit keeps through a fragment's run; they are left as they are
-    (a suggestion's button may just have set them, and a run of the page file alone has drawn them already)."""
+    a classroom link hides) unless the run set them. The sidebar's drawn ones are this page's own widgets, which
+    Streamlit keeps through a fragment's run; they are left as a suggestion's button has just set them."""
     state = st.session_state
-    keep_page_settings(drawn={*(key for key in sidebar_controls(state) if shown(state, key)), *page_widgets})
+    keep_page_settings(drawn={key for key in sidebar_controls(state) if shown(state, key)})
 
 
 def sync_query_params() -> None:

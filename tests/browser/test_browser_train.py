@@ -11,6 +11,7 @@ import pytest
 from browser_helpers import (
     TIMEOUT_MS,
     assert_no_exception,
+    click_nav,
     full_page_screenshot,
     main,
     read_table,
@@ -149,7 +150,8 @@ def elements_sent(frames: list) -> list[tuple[str, str]]:
 def test_a_train_click_sends_the_run_alone_and_keeps_the_chart_options(open_page):
     """The chart options and what the settings say before a run are the page's, outside the fragment that a Train
     click reruns: the click sends none of them again (each element sent is one more for the browser to redraw), and
-    an option set before it holds after it. Changing an option redraws the charts at once."""
+    an option set before it holds after it, and on the page's return from another. Changing an option redraws the
+    charts at once."""
     page = open_page("/")
     frames: list[bytes] = []
     page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
@@ -179,6 +181,11 @@ def test_a_train_click_sends_the_run_alone_and_keeps_the_chart_options(open_page
     assert not [(kind, text) for kind, text in sent if text in options or text.startswith("Stability limit")], sent
     expect(toggle).not_to_be_checked()  # the option holds, and so does its chart
     expect(main(page).locator('.vega-embed').first).to_have_attribute("aria-label", "Loss: linear scale")
+    click_nav(page, "Learning rate")  # and it is kept while another page is shown, after the fragment's run
+    click_nav(page, "Train")
+    main(page).get_by_text("Chart options").click()
+    expect(main(page).get_by_role("switch", name="Log-scale loss")).not_to_be_checked()
+    assert_no_exception(page)
 
 
 @pytest.mark.browser
