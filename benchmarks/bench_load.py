@@ -228,7 +228,7 @@ def browser_session(base: str, seed: int, csv: Path, csv_rows: int, timeout_ms: 
                 page.locator('[data-testid="stPageLink-NavLink"]').get_by_text("Data", exact=True).click()
                 page.get_by_text("Upload a CSV file").wait_for()
                 wait_until_drawn(page, timeout_ms=timeout_ms)
-                # The uploader's limit is set by the memory free when the Data page is first drawn in the process
+                # The uploader's limit is set by the memory free as this visit to the Data page begins
                 # (ui.uploads.upload_limit_mb), and the page states it: a larger file the browser refuses at once.
                 stated = UPLOAD_LIMIT.search(main.inner_text())
                 if stated and csv.stat().st_size > int(stated[1].replace(",", "")) * 2**20:

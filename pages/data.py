@@ -57,7 +57,7 @@ if source == "dask":
     large_data.data_section(in_use)
     st.stop()
 
-upload_mb = upload_limit_mb()
+upload_mb = upload_limit_mb(state, entered=bool(state.get(ENTERED_KEY)))
 uploaded = csv_uploader(upload_mb)
 if upload_mb < st.get_option("server.maxUploadSize"):  # the server's memory, not the configuration, sets it
     st.caption(t("data.upload_limit", limit=size_text(memory_limit().bytes), largest=upload_mb))

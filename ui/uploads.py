@@ -10,7 +10,6 @@ encoding its user names.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,13 +32,18 @@ CHOSEN_BY_THE_BYTES = ("gb18030", "cp950", "cp1252", "latin-1")
 KEPT_BYTES = 4 * 1024 * 1024
 
 
-@functools.cache
-def upload_limit_mb() -> int:
-    """The uploader's largest file, in MB: what fits in the server's memory (:func:`ui.memory.largest_upload`) when
-    the Data page is first drawn in this process, then the same for every session: Streamlit resets an uploader
-    (its file dropped) whose limit changes, and a limit that followed the memory in use would change under a
-    student's upload whenever another session made data."""
-    return largest_upload(BUDGET.room(), int(st.get_option("server.maxUploadSize")))
+UPLOAD_LIMIT_KEY = "_upload_limit_mb"  # session_state: the uploader's limit for this visit to the Data page
+
+
+def upload_limit_mb(state: Any, entered: bool) -> int:
+    """The uploader's largest file, in MB: what fits in the server's memory now (:func:`ui.memory.largest_upload`),
+    taken as the Data page is entered (``entered``: this run is a visit's first, whose uploader is drawn anew and
+    empty), then held through the visit. Streamlit resets an uploader (its file dropped) whose limit changes, and
+    the memory in use moves with every run of every session: a limit that followed it on each run would drop a
+    student's file as it arrives. A class's next visits see what another session has taken or given back since."""
+    if entered or UPLOAD_LIMIT_KEY not in state:
+        state[UPLOAD_LIMIT_KEY] = largest_upload(BUDGET.room(), int(st.get_option("server.maxUploadSize")))
+    return state[UPLOAD_LIMIT_KEY]
 
 
 READ_TYPES = ("csv", "tsv", "txt")  # the files read: tables as text, as Excel and other programs save them
