@@ -495,8 +495,8 @@ def test_the_uploader_s_limit_holds_through_a_visit_and_follows_the_memory_from_
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Another session takes memory while a student is on the Data page: the uploader keeps its limit (Streamlit
     would drop a file arriving in an uploader whose limit changed); the student's next visit is told what fits now.
-    It was once taken for the whole process at the first visit of any session: a class whose first visitor came
-    while another held large data kept a few MB for as long as the server ran."""
+    A limit taken once for the process, at any session's first visit, would leave a class whose first visitor came
+    while another held large data a few MB for as long as the server ran."""
     from test_app_pages import app, no_exceptions, open_page
 
     from ui import uploads
