@@ -279,3 +279,69 @@ def test_a_run_that_waited_for_the_kernel_is_redrawn_a_frame_after_it_starts(mon
     assert drawn[1].status == "running" and drawn[1].step > 0
     first = saved.index(drawn[1])
     assert first == 0 or saved[first - 1].elapsed_seconds < runner.FRAME_SECONDS  # not held back by the slow draw
+
+
+@pytest.mark.parametrize("heavy", [True, False])
+def test_an_upload_is_read_and_made_into_data_at_a_lower_priority_when_large(monkeypatch: pytest.MonkeyPatch,
+                                                                              heavy: bool) -> None:
+    """As large synthetic data is made: a large file's parsing and solving take seconds, and a light session's
+    click should get the CPU first. Run in a thread of its own, as Streamlit runs each session's script."""
+    import numpy as np
+    import pandas as pd
+
+    from ui import uploads
+
+    content = pd.DataFrame(np.random.default_rng(0).normal(size=(2_000, 3)), columns=["a", "b", "y"]).to_csv(
+        index=False).encode()
+    # The thresholds at this small file's size, or just above it
+    monkeypatch.setattr(uploads, "HEAVY_UPLOAD_BYTES", len(content) + (0 if heavy else 1))
+    monkeypatch.setattr(uploads, "HEAVY_VALUES", 2_000 * 2 + (0 if heavy else 1))
+    seen: dict[str, int] = {}
+
+    def priority_in(step: str, work):
+        def watched(*args, **kwargs):
+            seen[step] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            return work(*args, **kwargs)
+        return watched
+
+    monkeypatch.setattr(uploads, "read_table", priority_in("read", uploads.read_table))
+    monkeypatch.setattr(uploads, "dataset_from_frame", priority_in("made", uploads.dataset_from_frame))
+
+    def session() -> None:
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        parsed = uploads.parse_upload(content, "table.csv", "file-1")
+        dataset = uploads.build_dataset(parsed, "y", ["a", "b"], missing="error", non_numeric="error",
+                                        infinite="error")
+        seen["rows"] = dataset.X.shape[0]
+
+    worker = threading.Thread(target=session)
+    worker.start()
+    worker.join(30)
+    assert seen["rows"] == 2_000
+    assert seen["before"] < runner.BACKGROUND_NICENESS  # else the lower priority could not be told apart
+    assert seen["read"] == seen["made"] == (runner.BACKGROUND_NICENESS if heavy else seen["before"])
+
+
+@pytest.mark.parametrize("heavy", [True, False])
+def test_the_sidebar_solves_a_large_upload_at_a_lower_priority(monkeypatch: pytest.MonkeyPatch, heavy: bool) -> None:
+    """The uploaded data in use, solved for its closed form and limits by the sidebar, is heavy work as large
+    synthetic data is."""
+    from test_app_truth import app, no_exceptions, with_dataset
+
+    from ui import widgets
+
+    asked: list[bool] = []
+    lower = widgets.background_priority
+
+    def recorded(heavy: bool = True):
+        asked.append(heavy)
+        return lower(heavy)
+
+    monkeypatch.setattr(widgets, "background_priority", recorded)
+    monkeypatch.setattr(widgets, "HEAVY_VALUES", 300 * 2 + (0 if heavy else 1))  # at the data's size or just above
+    at = app()
+    asked.clear()
+    with_dataset(at, sgdcore.synthetic(300, seed=3), "measured.csv")
+    no_exceptions(at)
+    assert at.session_state["data_source"] == "csv"
+    assert asked == [heavy], asked

@@ -23,6 +23,7 @@ from sgdcore.io import column_summary, dataset_from_frame, read_table
 from ui.i18n import t
 from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, largest_upload, size_text, upload_peak
 from ui.messages import sized
+from ui.runner import HEAVY_VALUES, background_priority
 
 # The encodings the bytes of a file that is not UTF-8 choose among (sgdcore.io.reading.encoding_not_utf8): a file
 # read in one of them may have been saved in another, and the page offers them all
@@ -30,6 +31,9 @@ CHOSEN_BY_THE_BYTES = ("gb18030", "cp950", "cp1252", "latin-1")
 # The largest file whose bytes the page keeps to read again in another encoding: the files the bytes cannot tell are
 # short ones (a few Chinese names), and a class's uploads stay small beside the server's memory
 KEPT_BYTES = 4 * 1024 * 1024
+# A file read at a lower priority (ui.runner.background_priority), as large synthetic data is made: a table of
+# HEAVY_VALUES numbers at about 8 characters each ("-1.2345,"), which takes seconds to parse and solve
+HEAVY_UPLOAD_BYTES = 8 * HEAVY_VALUES
 
 
 UPLOAD_LIMIT_KEY = "_upload_limit_mb"  # session_state: the uploader's limit for this visit to the Data page
@@ -106,7 +110,8 @@ def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None =
         digest = pool.submit(lambda: hashlib.sha1(content).hexdigest()[:16])
         parsed: dict[str, Any] = {"file_id": file_id, "name": name, "read_as": encoding or "detected"}
         try:
-            with BUDGET.reserve(upload_peak(content), t("data.reading", size=size_text(len(content)))):
+            with (BUDGET.reserve(upload_peak(content), t("data.reading", size=size_text(len(content)))),
+                  background_priority(len(content) >= HEAVY_UPLOAD_BYTES)):
                 table = read_table(content, name=name, encoding=encoding)
             parsed |= {"table": table, "summary": column_summary(table.frame), "built": {}}
         except (sgdcore.SGDCoreError, MemoryBudgetError) as error:
@@ -139,9 +144,10 @@ def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], 
         summary = parsed["summary"].set_index("column")
         text = [column for column in features if summary.loc[column, "type"] == "text"]
         width += int(sum(summary.loc[column, "unique"] - 2 for column in text))
-    with BUDGET.reserve(dataset_from_table_peak(len(frame), width),
-                        t("data.making", **sized(len(frame), features=width)),
-                        per_unit=dataset_from_table_peak(1, width)):
+    with (BUDGET.reserve(dataset_from_table_peak(len(frame), width),
+                         t("data.making", **sized(len(frame), features=width)),
+                         per_unit=dataset_from_table_peak(1, width)),
+          background_priority(len(frame) * width >= HEAVY_VALUES)):
         return dataset_from_frame(frame, target, list(features), missing=missing, non_numeric=non_numeric,
                                   infinite=infinite)
 

@@ -238,8 +238,11 @@ def data_sidebar() -> Choice:
             sidebar.slider(t("sidebar.test_fraction"), **bounds("test_fraction"), step=TEST_FRACTION_STEP,
                            key="test_fraction",
                            help=t("sidebar.test_fraction_help"))
-    # Large synthetic data takes seconds to make and solve: at a lower priority, so others' pages stay quick.
+    # Large data takes seconds to make and solve (synthetic) or to solve (an upload's): at a lower priority, so
+    # others' pages stay quick.
     heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
+    if state["data_source"] == "csv" and (uploaded := (state.get(CSV_KEY) or {}).get("dataset")) is not None:
+        heavy = uploaded.X.size >= HEAVY_VALUES
     with background_priority(heavy):
         choice = current_problem(state)
         if choice.problem is not None and drawn:
