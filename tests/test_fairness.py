@@ -295,7 +295,7 @@ def test_an_upload_is_read_and_made_into_data_at_a_lower_priority_when_large(mon
         index=False).encode()
     # The thresholds at this small file's size, or just above it
     monkeypatch.setattr(uploads, "HEAVY_UPLOAD_BYTES", len(content) + (0 if heavy else 1))
-    monkeypatch.setattr(uploads, "HEAVY_VALUES", 2_000 * 2 + (0 if heavy else 1))
+    monkeypatch.setattr(runner, "HEAVY_VALUES", 2_000 * 2 + (0 if heavy else 1))
     seen: dict[str, int] = {}
 
     def priority_in(step: str, work):
@@ -338,7 +338,7 @@ def test_the_sidebar_solves_a_large_upload_at_a_lower_priority(monkeypatch: pyte
         return lower(heavy)
 
     monkeypatch.setattr(widgets, "background_priority", recorded)
-    monkeypatch.setattr(widgets, "HEAVY_VALUES", 300 * 2 + (0 if heavy else 1))  # at the data's size or just above
+    monkeypatch.setattr(runner, "HEAVY_VALUES", 300 * 2 + (0 if heavy else 1))  # at the data's size or just above
     at = app()
     asked.clear()
     with_dataset(at, sgdcore.synthetic(300, seed=3), "measured.csv")

@@ -157,6 +157,12 @@ def background_priority(heavy: bool = True) -> Iterator[None]:
                 os.setpriority(os.PRIO_PROCESS, thread, before)
 
 
+def heavy_data(n_rows: int, n_features: int) -> bool:
+    """Whether making or solving data of this size is long enough to yield the CPU to lighter sessions
+    (:func:`background_priority`)."""
+    return n_rows * n_features >= HEAVY_VALUES
+
+
 def heavy_run(problem: sgdcore.Problem, config: sgdcore.TrainConfig) -> bool:
     """Whether a run is long enough to yield the CPU to lighter sessions (:func:`background_priority`)."""
     return problem.train.n_rows * problem.train.n_features * config.epochs >= HEAVY_VALUES

@@ -23,7 +23,7 @@ from sgdcore.io import column_summary, dataset_from_frame, read_table
 from ui.i18n import t
 from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, largest_upload, size_text, upload_peak
 from ui.messages import sized
-from ui.runner import HEAVY_VALUES, background_priority
+from ui.runner import HEAVY_VALUES, background_priority, heavy_data
 
 # The encodings the bytes of a file that is not UTF-8 choose among (sgdcore.io.reading.encoding_not_utf8): a file
 # read in one of them may have been saved in another, and the page offers them all
@@ -147,7 +147,7 @@ def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], 
     with (BUDGET.reserve(dataset_from_table_peak(len(frame), width),
                          t("data.making", **sized(len(frame), features=width)),
                          per_unit=dataset_from_table_peak(1, width)),
-          background_priority(len(frame) * width >= HEAVY_VALUES)):
+          background_priority(heavy_data(len(frame), width))):
         return dataset_from_frame(frame, target, list(features), missing=missing, non_numeric=non_numeric,
                                   infinite=infinite)
 

@@ -22,7 +22,7 @@ from ui.classroom import classroom_notice, shown
 from ui.datasets import CSV_KEY, TEST_FRACTION_STEP, Choice, current_problem
 from ui.errors import error_text
 from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch, t, tn
-from ui.runner import HEAVY_VALUES, background_priority, runs_interrupted, sharing_text, train_all
+from ui.runner import background_priority, heavy_data, runs_interrupted, sharing_text, train_all
 from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
     BY_KEY,
@@ -240,9 +240,9 @@ def data_sidebar() -> Choice:
                            help=t("sidebar.test_fraction_help"))
     # Large data takes seconds to make and solve (synthetic) or to solve (an upload's): at a lower priority, so
     # others' pages stay quick.
-    heavy = state["data_source"] == "synthetic" and state["n_rows"] * state["_n_features"] >= HEAVY_VALUES
+    heavy = state["data_source"] == "synthetic" and heavy_data(state["n_rows"], state["_n_features"])
     if state["data_source"] == "csv" and (uploaded := (state.get(CSV_KEY) or {}).get("dataset")) is not None:
-        heavy = uploaded.X.size >= HEAVY_VALUES
+        heavy = heavy_data(*uploaded.X.shape)
     with background_priority(heavy):
         choice = current_problem(state)
         if choice.problem is not None and drawn:
