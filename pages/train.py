@@ -11,14 +11,14 @@ from streamlit.delta_generator import DeltaGenerator
 import sgdcore
 from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
-from ui.datasets import Choice, data_changes, description_of
+from ui.datasets import Choice, data_changes, data_is_heavy, description_of
 from ui.export import as_run, ends_leg, leg
 from ui.i18n import labels, t
 from ui.kernel import kernel_ready
 from ui.lesson import lesson_panel
 from ui.navigation import bare_run, require_router, routed
 from ui.runner import TRAIN_RUN as RUN
-from ui.runner import interrupted, sharing_text, snapshots, train_live
+from ui.runner import background_priority, interrupted, sharing_text, snapshots, train_live
 from ui.settings import option_names, train_config
 from ui.slots import ChartSlot
 from ui.widgets import format_number, keep_settings_not_drawn, page_problem, show_error, sync_query_params, trained_on
@@ -89,6 +89,14 @@ sync_query_params()  # the axis is in the share link
 @st.fragment
 def trainer(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits, floor: sgdcore.NoiseFloor | None,
             buttons: list, planned_slot: DeltaGenerator, options: tuple) -> None:
+    """:func:`train_part`, at the lower priority on large data, as the router runs the whole page: a click inside
+    reruns this alone, without the router."""
+    with background_priority(data_is_heavy(state)):
+        train_part(choice, config, limits, floor, buttons, planned_slot, options)
+
+
+def train_part(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limits, floor: sgdcore.NoiseFloor | None,
+               buttons: list, planned_slot: DeltaGenerator, options: tuple) -> None:
     """The Train page's run: its buttons, how the planned run will end (in ``planned_slot``), the run and its
     charts, next to the closed form; ``options``: the charts' (log scale, landscape axes, parameters shown, x-axis)."""
     if not routed() and not bare_run():  # a click inside: the router, which keeps every setting before a full run,

@@ -345,3 +345,55 @@ def test_the_sidebar_solves_a_large_upload_at_a_lower_priority(monkeypatch: pyte
     no_exceptions(at)
     assert at.session_state["data_source"] == "csv"
     assert asked == [heavy], asked
+
+
+def _priority_recorder(seen: list[int], work):
+    """``work``, recording the calling thread's niceness in ``seen`` each time it is called."""
+    def recorded(*args, **kwargs):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return work(*args, **kwargs)
+    return recorded
+
+
+@pytest.mark.parametrize("heavy", [True, False])
+def test_a_session_on_large_data_draws_its_pages_at_a_lower_priority(monkeypatch: pytest.MonkeyPatch,
+                                                                     heavy: bool) -> None:
+    """Every part of a page drawn from large data works over all its rows, not only the sidebar's solve: the router
+    runs the whole page at the lower priority (here, the lesson panel above the Train page's run)."""
+    from test_app_truth import app, no_exceptions
+
+    from ui import lesson
+
+    seen: list[int] = []
+    monkeypatch.setattr(lesson, "lesson_panel", _priority_recorder(seen, lesson.lesson_panel))
+    monkeypatch.setattr(runner, "HEAVY_VALUES", 1_000 * 2 + (0 if heavy else 1))  # the default data's size, or above
+    at = app()
+    no_exceptions(at)
+    assert seen, "the Train page drew no lesson panel"
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert before < runner.BACKGROUND_NICENESS  # else the lower priority could not be told apart
+    assert set(seen) == {runner.BACKGROUND_NICENESS if heavy else before}, seen
+
+
+@pytest.mark.parametrize("heavy", [True, False])
+def test_a_train_click_on_large_data_reruns_the_train_page_s_run_at_a_lower_priority(
+    monkeypatch: pytest.MonkeyPatch, heavy: bool,
+) -> None:
+    """A click inside the Train page's run reruns it alone, without the router: the run's part lowers the priority
+    itself. The page file is run on its own here, without the router, as a fragment's rerun is; the sidebar before it
+    has put the priority back."""
+    from streamlit.testing.v1 import AppTest
+    from test_app_truth import ROOT, TIMEOUT, button, no_exceptions
+
+    from ui import verdicts
+
+    seen: list[int] = []
+    monkeypatch.setattr(verdicts, "planned_run_check", _priority_recorder(seen, verdicts.planned_run_check))
+    monkeypatch.setattr(runner, "HEAVY_VALUES", 1_000 * 2 + (0 if heavy else 1))
+    at = AppTest.from_file(str(ROOT / "pages" / "train.py"), default_timeout=TIMEOUT).run()
+    no_exceptions(at)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    assert at.session_state["train_run"]["progress"].step > 0
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert len(seen) == 2 and set(seen) == {runner.BACKGROUND_NICENESS if heavy else before}, seen

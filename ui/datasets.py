@@ -25,6 +25,7 @@ from ui.errors import error_text
 from ui.i18n import t, tn
 from ui.memory import BUDGET, ByteCache, memory_limit, problem_peak, synthetic_peak
 from ui.messages import listed, listed_numbers, sized
+from ui.runner import heavy_data
 from ui.settings import BY_KEY, MAX_FEATURES, parse_weights, value
 
 TEST_FRACTION_STEP = 0.05  # the sidebar's slider (ui.widgets)
@@ -156,6 +157,22 @@ def one_choice_a_run() -> Iterator[None]:
         yield
     finally:
         _this_run.choices = None
+
+
+def data_is_heavy(state: Mapping[str, Any]) -> bool:
+    """Whether the session's data (synthetic or uploaded; large data on a cluster is worked on there) is large
+    enough that making it, solving it and every page drawn from it run at the lower priority
+    (:func:`ui.runner.background_priority`)."""
+    source = value(state, "data_source")
+    if source == "synthetic":
+        try:
+            n_features = len(parse_weights(value(state, "true_weights")))
+        except ValueError:  # the sidebar says what is wrong, and the last data that worked stays in use
+            return False
+        return heavy_data(value(state, "n_rows"), n_features)
+    if source == "csv" and (uploaded := (state.get(CSV_KEY) or {}).get("dataset")) is not None:
+        return heavy_data(*uploaded.X.shape)
+    return False
 
 
 def current_problem(state: MutableMapping[str, Any]) -> Choice:

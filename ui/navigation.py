@@ -55,10 +55,10 @@ ROUTED = "_router_has_run"  # session_state: True once the router has run in thi
 def run_router() -> None:
     """The router: the navigation between the pages, the settings the address bar holds, page config, the sidebar's
     page links and shared settings, then the page."""
-    from ui.datasets import one_choice_a_run
+    from ui.datasets import data_is_heavy, one_choice_a_run
     from ui.kernel import warm_up_in_background
     from ui.network import send_without_delay
-    from ui.runner import TRAIN_RUN, interrupted
+    from ui.runner import TRAIN_RUN, background_priority, interrupted
     from ui.widgets import follow_address, shared_sidebar
 
     send_without_delay()  # before this session's page: its browser is still fetching Streamlit's script files
@@ -72,7 +72,10 @@ def run_router() -> None:
     # reads where it stopped, and Train continues it.
     interrupted(st.session_state, TRAIN_RUN)
     links = st.sidebar.container()  # first in the sidebar, drawn once the sidebar has written the address
-    with one_choice_a_run():  # the sidebar's data is the page's
+    # Every part of a page drawn from large data works over all its rows (the starting point's predictions and
+    # scores, the limits, the charts' sample): the whole run at the lower priority, so that a light session's
+    # click gets the CPU first on a shared server.
+    with one_choice_a_run(), background_priority(data_is_heavy(st.session_state)):  # the sidebar's data is the page's
         shared_sidebar()
         page_links(links, pages)
         st.session_state[ROUTED] = True

@@ -19,10 +19,10 @@ import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, conditioning, verdicts, zones
 from ui.classroom import classroom_notice, shown
-from ui.datasets import CSV_KEY, TEST_FRACTION_STEP, Choice, current_problem
+from ui.datasets import CSV_KEY, TEST_FRACTION_STEP, Choice, current_problem, data_is_heavy
 from ui.errors import error_text
 from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch, t, tn
-from ui.runner import background_priority, heavy_data, runs_interrupted, sharing_text, train_all
+from ui.runner import background_priority, runs_interrupted, sharing_text, train_all
 from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
     BY_KEY,
@@ -239,11 +239,8 @@ def data_sidebar() -> Choice:
                            key="test_fraction",
                            help=t("sidebar.test_fraction_help"))
     # Large data takes seconds to make and solve (synthetic) or to solve (an upload's): at a lower priority, so
-    # others' pages stay quick.
-    heavy = state["data_source"] == "synthetic" and heavy_data(state["n_rows"], state["_n_features"])
-    if state["data_source"] == "csv" and (uploaded := (state.get(CSV_KEY) or {}).get("dataset")) is not None:
-        heavy = heavy_data(*uploaded.X.shape)
-    with background_priority(heavy):
+    # others' pages stay quick. The router runs the whole page so already when the data was large as the run began.
+    with background_priority(data_is_heavy(state)):
         choice = current_problem(state)
         if choice.problem is not None and drawn:
             conditioning_slot.caption(conditioning.caption(

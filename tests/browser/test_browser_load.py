@@ -35,9 +35,11 @@ def test_a_class_asking_for_the_most_data_at_once_never_kills_the_server(chromiu
     assert result.problems() == []
     steps = {session.name: [step for step, _, _ in session.steps] for session in result.sessions}
     assert all(names[0] == "largest synthetic data" and names[-1] == "train" for names in steps.values()), steps
-    # The limit is what Community Cloud gives: at most one of the heavy sessions' largest datasets fits at a time.
+    # The limit is what Community Cloud gives: at most one of the heavy sessions' largest datasets fits at a time, so
+    # the budget refuses at least one of three asked for at once. A session that has trained and left gives its
+    # memory back, and one asking after that may get its data too.
     outcomes = [outcome for session in result.sessions for step, outcome, _ in session.steps
                 if step == "largest synthetic data"]
-    assert outcomes.count("got") <= 1 and "budget" in outcomes, outcomes
+    assert "budget" in outcomes, outcomes
     assert result.peak_bytes is None or result.peak_bytes < result.limit_bytes
     assert result.loaded, "the light session trained nothing while the heavy ones ran"
