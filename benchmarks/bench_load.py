@@ -10,7 +10,9 @@ past the limit as Cloud would. Then, at the same time:
 
 - ``--browsers`` heavy sessions, each in its own headless Chromium: open the app asking for the largest synthetic
   data (2,000,000 rows × 20 features, a seed of their own, so nothing is shared), upload a large CSV on the Data
-  page, use it, and train;
+  page, use it, and train. Their Chromiums draw on CPU time the server and the light session leave over (a CPU
+  cgroup with ``cpu.idle``; ``--clients-beside``: at the same priority), as on Community Cloud they draw on the
+  students' own machines;
 - ``--sockets`` heavy sessions over Streamlit's own WebSocket, as a browser talks to it but without drawing: ask for
   the largest data (a seed of their own) and press Train;
 - one light session, in Chromium, training the default data again and again; its Train → result drawn is timed
