@@ -68,6 +68,18 @@ def test_bench_csv_compares_every_way_of_reading_the_same_file(run_benchmark: Ca
     assert all(re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}×", chinese, re.MULTILINE) for way in "abcdefg")
 
 
+def test_bench_lock_times_each_step_s_longest_hold_of_python_s_lock_against_the_floor(
+    run_benchmark: Callable[..., str],
+) -> None:
+    output = run_benchmark("bench_lock.py", "--rows", "20000", "--features", "5", "--repeats", "1")
+    assert "20,000 rows × 5 features, 1 runs of each step" in output
+    steps = ["nothing (the floor)", "make the data (sgdcore.synthetic)", "split, standardise, solve (make_problem)",
+             "closed form (scikit-learn LinearRegression)", "scipy.linalg.lstsq", "numpy.linalg.lstsq", "Xᵀ X (BLAS)"]
+    for step in steps:
+        assert re.search(rf"^{re.escape(step)} +{NUMBER} s +\d+ ms +\d+× +\d+%$", output, re.MULTILINE), step
+    assert re.search(r"^nothing \(the floor\) +[\d.]+ s +\d+ ms +1× ", output, re.MULTILINE)
+
+
 def test_bench_memory_reports_the_peak_against_the_data_and_the_compile_times(
     run_benchmark: Callable[..., str],
 ) -> None:
