@@ -239,7 +239,8 @@ def data_sidebar() -> Choice:
                            key="test_fraction",
                            help=t("sidebar.test_fraction_help"))
     # Large data takes seconds to make and solve (synthetic) or to solve (an upload's): at a lower priority, so
-    # others' pages stay quick. The router runs the whole page so already when the data was large as the run began.
+    # others' pages stay quick. The router runs the whole page at that priority already; this is for a page run
+    # without it (AppTest of a page file on its own).
     with background_priority(data_is_heavy(state)):
         choice = current_problem(state)
         if choice.problem is not None and drawn:
