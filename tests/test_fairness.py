@@ -281,6 +281,14 @@ def test_a_run_that_waited_for_the_kernel_is_redrawn_a_frame_after_it_starts(mon
     assert first == 0 or saved[first - 1].elapsed_seconds < runner.FRAME_SECONDS  # not held back by the slow draw
 
 
+def _priority_recorder(seen: list[int], work):
+    """``work``, recording the calling thread's niceness in ``seen`` each time it is called."""
+    def recorded(*args, **kwargs):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return work(*args, **kwargs)
+    return recorded
+
+
 @pytest.mark.parametrize("heavy", [True, False])
 def test_an_upload_is_read_and_made_into_data_at_a_lower_priority_when_large(monkeypatch: pytest.MonkeyPatch,
                                                                               heavy: bool) -> None:
@@ -297,15 +305,10 @@ def test_an_upload_is_read_and_made_into_data_at_a_lower_priority_when_large(mon
     monkeypatch.setattr(uploads, "HEAVY_UPLOAD_BYTES", len(content) + (0 if heavy else 1))
     monkeypatch.setattr(runner, "HEAVY_VALUES", 2_000 * 2 + (0 if heavy else 1))
     seen: dict[str, int] = {}
-
-    def priority_in(step: str, work):
-        def watched(*args, **kwargs):
-            seen[step] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-            return work(*args, **kwargs)
-        return watched
-
-    monkeypatch.setattr(uploads, "read_table", priority_in("read", uploads.read_table))
-    monkeypatch.setattr(uploads, "dataset_from_frame", priority_in("made", uploads.dataset_from_frame))
+    read: list[int] = []
+    made: list[int] = []
+    monkeypatch.setattr(uploads, "read_table", _priority_recorder(read, uploads.read_table))
+    monkeypatch.setattr(uploads, "dataset_from_frame", _priority_recorder(made, uploads.dataset_from_frame))
 
     def session() -> None:
         seen["before"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
@@ -319,7 +322,7 @@ def test_an_upload_is_read_and_made_into_data_at_a_lower_priority_when_large(mon
     worker.join(30)
     assert seen["rows"] == 2_000
     assert seen["before"] < runner.BACKGROUND_NICENESS  # else the lower priority could not be told apart
-    assert seen["read"] == seen["made"] == (runner.BACKGROUND_NICENESS if heavy else seen["before"])
+    assert read == made == [runner.BACKGROUND_NICENESS if heavy else seen["before"]], (read, made)
 
 
 @pytest.mark.parametrize("heavy", [True, False])
@@ -345,14 +348,6 @@ def test_the_sidebar_solves_a_large_upload_at_a_lower_priority(monkeypatch: pyte
     no_exceptions(at)
     assert at.session_state["data_source"] == "csv"
     assert asked == [heavy], asked
-
-
-def _priority_recorder(seen: list[int], work):
-    """``work``, recording the calling thread's niceness in ``seen`` each time it is called."""
-    def recorded(*args, **kwargs):
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return work(*args, **kwargs)
-    return recorded
 
 
 @pytest.mark.parametrize("heavy", [True, False])
