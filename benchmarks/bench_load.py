@@ -92,6 +92,16 @@ class MemoryGroup:
         return sum(int(line.split()[1]) for line in lines if line.startswith("oom_kill "))
 
 
+def remove_cgroup(path: Path) -> None:
+    """Remove a cgroup whose processes have ended, waiting up to 5 s for the kernel to empty it."""
+    for _ in range(50):
+        try:
+            path.rmdir()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def memory_cgroup(limit_bytes: int) -> Iterator[MemoryGroup]:
     """A new memory cgroup with ``limit_bytes``, removed on exit; :class:`CgroupUnavailableError` if none can be."""
@@ -122,12 +132,7 @@ def memory_cgroup(limit_bytes: int) -> Iterator[MemoryGroup]:
     try:
         yield group
     finally:
-        for _ in range(50):  # the server has been stopped; the kernel takes a moment to empty the group
-            try:
-                group.path.rmdir()
-                break
-            except OSError:
-                time.sleep(0.1)
+        remove_cgroup(group.path)  # the server has been stopped
 
 
 @contextlib.contextmanager
@@ -158,12 +163,7 @@ def idle_cpu_cgroup() -> Iterator[Path]:
             (path / lowest[0]).write_text(lowest[1])
         yield path / "cgroup.procs"
     finally:
-        for _ in range(50):  # the browsers have been closed; the kernel takes a moment to empty the group
-            try:
-                path.rmdir()
-                break
-            except OSError:
-                time.sleep(0.1)
+        remove_cgroup(path)  # the browsers have been closed
 
 
 @contextlib.contextmanager
