@@ -328,26 +328,21 @@ def test_an_upload_is_read_and_made_into_data_at_a_lower_priority_when_large(mon
 @pytest.mark.parametrize("heavy", [True, False])
 def test_the_sidebar_solves_a_large_upload_at_a_lower_priority(monkeypatch: pytest.MonkeyPatch, heavy: bool) -> None:
     """The uploaded data in use, solved for its closed form and limits by the sidebar, is heavy work as large
-    synthetic data is."""
+    synthetic data is (the sidebar's choice of the problem, under the router)."""
     from test_app_truth import app, no_exceptions, with_dataset
 
     from ui import widgets
 
-    asked: list[bool] = []
-    lower = widgets.background_priority
-
-    def recorded(heavy: bool = True):
-        asked.append(heavy)
-        return lower(heavy)
-
-    monkeypatch.setattr(widgets, "background_priority", recorded)
+    seen: list[int] = []
+    monkeypatch.setattr(widgets, "current_problem", _priority_recorder(seen, widgets.current_problem))
     monkeypatch.setattr(runner, "HEAVY_VALUES", 300 * 2 + (0 if heavy else 1))  # at the data's size or just above
     at = app()
-    asked.clear()
+    seen.clear()
     with_dataset(at, sgdcore.synthetic(300, seed=3), "measured.csv")
     no_exceptions(at)
     assert at.session_state["data_source"] == "csv"
-    assert asked == [heavy], asked
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen and set(seen) == {runner.BACKGROUND_NICENESS if heavy else before}, seen
 
 
 @pytest.mark.parametrize("heavy", [True, False])

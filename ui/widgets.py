@@ -19,10 +19,10 @@ import sgdcore
 from sgdcore.backends import AUTO, AUTO_THREADS_MIN_WORK, auto_threads
 from ui import charts, conditioning, verdicts, zones
 from ui.classroom import classroom_notice, shown
-from ui.datasets import CSV_KEY, TEST_FRACTION_STEP, Choice, current_problem, data_is_heavy
+from ui.datasets import CSV_KEY, TEST_FRACTION_STEP, Choice, current_problem
 from ui.errors import error_text
 from ui.i18n import LANGUAGE_KEY, language_of_locale, language_switch, t, tn
-from ui.runner import background_priority, runs_interrupted, sharing_text, train_all
+from ui.runner import runs_interrupted, sharing_text, train_all
 from ui.sampling import SAMPLING_LABELS
 from ui.settings import (
     BY_KEY,
@@ -238,14 +238,11 @@ def data_sidebar() -> Choice:
             sidebar.slider(t("sidebar.test_fraction"), **bounds("test_fraction"), step=TEST_FRACTION_STEP,
                            key="test_fraction",
                            help=t("sidebar.test_fraction_help"))
-    # Large data takes seconds to make and solve (synthetic) or to solve (an upload's): at a lower priority, so
-    # others' pages stay quick. The router runs the whole page at that priority already; this is for a page run
-    # without it (AppTest of a page file on its own).
-    with background_priority(data_is_heavy(state)):
-        choice = current_problem(state)
-        if choice.problem is not None and drawn:
-            conditioning_slot.caption(conditioning.caption(
-                conditioning.condition_numbers_for(choice.problem, choice.key), choice.problem.scaler is not None))
+    # Large data takes seconds to make and solve: the router runs the sidebar and the page at a lower priority then.
+    choice = current_problem(state)
+    if choice.problem is not None and drawn:
+        conditioning_slot.caption(conditioning.caption(
+            conditioning.condition_numbers_for(choice.problem, choice.key), choice.problem.scaler is not None))
     if choice.error:
         sidebar.error(choice.error, icon="⚠️")
     return choice
