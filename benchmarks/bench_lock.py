@@ -10,8 +10,10 @@ in another; its longest wait between two wakes is the longest hold, and the sum 
 how much of the step the lock was held. The floor is the same thread with nothing else running.
 
 Side by side: each step the dashboard takes for a heavy session (make the data; split, standardise and solve it, as
-the sidebar does; the closed form alone, scikit-learn's ``LinearRegression``), and the same least-squares problem
-solved by SciPy's ``lstsq`` (what ``LinearRegression`` calls) and by NumPy's, and one BLAS product, ``Xᵀ X``.
+the sidebar does; the closed form alone, ``sgdcore.closed_form``, which folds the rows a block at a time into a small
+triangle that scikit-learn's ``LinearRegression`` then solves), and the same least-squares problem solved without
+folding: ``LinearRegression`` on every row, SciPy's ``lstsq`` (what ``LinearRegression`` calls) and NumPy's, and one
+BLAS product, ``Xᵀ X``.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def main() -> None:
     import scipy
     import scipy.linalg
     import sklearn
+    from sklearn.linear_model import LinearRegression
 
     print(f"SciPy {scipy.__version__}, scikit-learn {sklearn.__version__}; {args.rows:,} rows × {args.features} "
           f"features, {args.repeats} runs of each step")
@@ -84,7 +87,8 @@ def main() -> None:
         "make the data (sgdcore.synthetic)": lambda: sgdcore.synthetic(args.rows, weights, seed=2),
         "split, standardise, solve (make_problem)": lambda: sgdcore.make_problem(data, standardize=True,
                                                                                  test_fraction=0.2),
-        "closed form (scikit-learn LinearRegression)": lambda: closed_form(data),
+        "closed form (sgdcore.closed_form, folded)": lambda: closed_form(data),
+        "LinearRegression on every row": lambda: LinearRegression().fit(data.X, data.y),
         "scipy.linalg.lstsq": lambda: scipy.linalg.lstsq(design, data.y, cond=1e-6),
         "numpy.linalg.lstsq": lambda: np.linalg.lstsq(design, data.y, rcond=None),
         "Xᵀ X (BLAS)": lambda: design.T @ design,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sgdcore.analysis import BLOCK_BYTES
 from sgdcore.data import Dataset
 from sgdcore.model import predict, squared_loss
 
@@ -24,7 +25,16 @@ class ClosedForm:
 
 
 def closed_form(data: Dataset) -> ClosedForm:
-    """Fit ``LinearRegression`` (ordinary least squares with an intercept) on ``data``."""
+    """Fit ``LinearRegression`` (ordinary least squares with an intercept) on ``data``.
+
+    ``LinearRegression`` solves the centred rows' least squares with SciPy's ``lstsq``, whose LAPACK call holds
+    Python's lock throughout: every other session of a shared server stops for as long as it runs (0.5 s at
+    2,000,000 × 20, ``benchmarks/bench_lock.py``). So the rows are first folded, a block at a time, into the
+    triangle ``R`` of a QR factorisation of the centred ``[X y] = Q·[[R₁, z], [0, ρ]]``: ``‖X w − y‖² =
+    ‖R₁ w − z‖² + ρ²`` for every ``w``, and ``R₁`` has the singular values and right singular vectors of ``X``, so
+    ``LinearRegression`` fitted to ``(R₁, z)`` returns the same minimum-norm solution under the same cutoff.
+    Each block holds the lock for milliseconds, and no copy of ``X`` is made.
+    """
     # Imported here: scikit-learn (and scipy.stats with it) takes 0.6-0.7 s to import, which a fresh server would
     # otherwise spend before sending its first widget; ``import sgdcore`` stays light.
     from sklearn.linear_model import LinearRegression
@@ -34,11 +44,36 @@ def closed_form(data: Dataset) -> ClosedForm:
     # lose the small one's, and the fit is not the least-squares minimum (R² 0.34 instead of 0.999). On columns
     # scaled to a range of 1 the singular values reflect only how the columns correlate; dividing the coefficients
     # by the scales gives the same minimiser when X has full column rank. A constant column is left as it is.
+    n, d = data.X.shape
+    if n == 0:
+        LinearRegression().fit(data.X, data.y)  # raises scikit-learn's own error for no rows
     spread = np.ptp(data.X, axis=0).astype(np.float64)
     scale = np.where(spread > 0, spread, 1.0)
-    # copy_X=False: LinearRegression may centre the scaled copy in place, which is ours; data.X is never touched.
-    model = LinearRegression(copy_X=False).fit(data.X / scale, data.y)
-    return ClosedForm(np.asarray(model.coef_, dtype=np.float64) / scale, float(model.intercept_))
+    x_mean = data.X.mean(axis=0, dtype=np.float64)
+    y_mean = float(data.y.mean(dtype=np.float64))
+    triangle = centred_triangle(data, x_mean, y_mean, scale)
+    model = LinearRegression(fit_intercept=False).fit(triangle[:d, :d], triangle[:d, d])
+    weights = np.asarray(model.coef_, dtype=np.float64) / scale
+    return ClosedForm(weights, y_mean - float(x_mean @ weights))
+
+
+def centred_triangle(data: Dataset, x_mean: np.ndarray, y_mean: float, scale: np.ndarray) -> np.ndarray:
+    """``R`` of the QR factorisation of ``[(X − x̄)/scale, y − ȳ]``, folded in a block of rows at a time (a
+    tall-skinny QR): ``R`` of ``[R_so_far; block]`` is ``R`` of all the rows so far."""
+    n, d = data.X.shape
+    # At least four times as many rows as columns: each fold factors its block and the d + 1 rows of R together.
+    block_rows = max(BLOCK_BYTES // (8 * (d + 1)), 4 * (d + 1))
+    triangle = np.empty((0, d + 1))
+    for start in range(0, n, block_rows):
+        rows = slice(start, min(start + block_rows, n))
+        block = np.empty((len(triangle) + rows.stop - start, d + 1))
+        block[:len(triangle)] = triangle
+        features = block[len(triangle):, :d]
+        np.subtract(data.X[rows], x_mean, out=features)
+        features /= scale
+        np.subtract(data.y[rows], y_mean, out=block[len(triangle):, d])
+        triangle = np.linalg.qr(block, mode="r")
+    return triangle
 
 
 @dataclass(frozen=True, eq=False)

@@ -74,7 +74,8 @@ def test_bench_lock_times_each_step_s_longest_hold_of_python_s_lock_against_the_
     output = run_benchmark("bench_lock.py", "--rows", "20000", "--features", "5", "--repeats", "1")
     assert "20,000 rows × 5 features, 1 runs of each step" in output
     steps = ["nothing (the floor)", "make the data (sgdcore.synthetic)", "split, standardise, solve (make_problem)",
-             "closed form (scikit-learn LinearRegression)", "scipy.linalg.lstsq", "numpy.linalg.lstsq", "Xᵀ X (BLAS)"]
+             "closed form (sgdcore.closed_form, folded)", "LinearRegression on every row", "scipy.linalg.lstsq",
+             "numpy.linalg.lstsq", "Xᵀ X (BLAS)"]
     for step in steps:
         assert re.search(rf"^{re.escape(step)} +{NUMBER} s +\d+ ms +\d+× +\d+%$", output, re.MULTILINE), step
     assert re.search(r"^nothing \(the floor\) +[\d.]+ s +\d+ ms +1× ", output, re.MULTILINE)

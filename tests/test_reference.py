@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sgdcore import Dataset, closed_form, compare, make_problem, synthetic, train_test_split
+from sgdcore import Dataset, closed_form, compare, make_problem, reference, synthetic, train_test_split
 
 
 def lstsq_with_bias(data: Dataset) -> np.ndarray:
@@ -206,3 +207,41 @@ def test_r2_is_undefined_not_scikit_learn_s_stand_ins_where_the_target_does_not_
         warnings.simplefilter("error")  # no UndefinedMetricWarning from r2_score on one row
         comparison = problem.compare(problem.optimum.weights, problem.optimum.bias)
     assert np.isnan(comparison.test_r2_closed_form) and 0.99 < comparison.train_r2_closed_form < 1
+
+
+def linear_regression_on_all_rows(data: Dataset) -> np.ndarray:
+    """The reference path: scikit-learn's ``LinearRegression`` on every row, columns scaled as closed_form does."""
+    from sklearn.linear_model import LinearRegression
+
+    spread = np.ptp(data.X, axis=0)
+    scale = np.where(spread > 0, spread, 1.0)
+    model = LinearRegression().fit(data.X / scale, data.y)
+    return np.append(model.coef_ / scale, model.intercept_)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.integers(1, 6), st.integers(1, 90), st.integers(0, 2**32 - 1), st.data())
+def test_the_closed_form_folded_a_block_at_a_time_equals_linear_regression_on_all_the_rows(
+    d: int, n: int, seed: int, data: st.DataObject
+) -> None:
+    """Blocks of 4·(d + 1) rows, so most cases fold several; columns that repeat another, are constant, or
+    outnumber the rows give the same minimum-norm solution under scikit-learn's cutoff."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * 10.0 ** rng.uniform(-3, 3, size=d) + rng.uniform(-5, 5, size=d)
+    for column in range(d):
+        kind = data.draw(st.sampled_from(["free", "free", "constant", "repeat"]))
+        if kind == "constant":  # halves, whose mean is exact: LinearRegression fits rounding noise otherwise
+            X[:, column] = rng.integers(-8, 8) / 2
+        elif kind == "repeat" and column > 0:
+            X[:, column] = -2.5 * X[:, int(rng.integers(column))]
+    y = X @ rng.normal(size=d) + rng.normal() + rng.uniform(0, 1) * rng.normal(size=n)
+    dataset = Dataset(X, y, tuple(f"x{i}" for i in range(d)))
+    with patch.object(reference, "BLOCK_BYTES", 8):
+        folded = closed_form(dataset).params
+    expected = linear_regression_on_all_rows(dataset)
+    np.testing.assert_allclose(folded, expected, rtol=1e-7, atol=1e-9 * (1 + np.max(np.abs(expected))))
+
+
+def test_the_closed_form_of_many_blocks_equals_linear_regression_on_all_the_rows() -> None:
+    data = synthetic(300_000, (2.0, -3.4, 0.5, 1e-3), 4.2, 0.5, seed=3, feature_scales=(1.0, 1e4, 1e-4, 1.0))
+    np.testing.assert_allclose(closed_form(data).params, linear_regression_on_all_rows(data), rtol=1e-7)
