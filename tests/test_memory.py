@@ -278,14 +278,14 @@ class Fixed:
 
 def test_a_refusal_says_what_the_server_has_what_is_in_use_and_what_fits() -> None:
     budget = Fixed(limit=3_000_000_000, in_use=1_900_000_000).budget()
-    per_row = memory.synthetic_peak(1, 20)  # 667 bytes
+    per_row = memory.synthetic_peak(1, 20)  # 861 bytes
     with pytest.raises(MemoryBudgetError) as refused, budget.reserve(per_row * 2_000_000, "2,000,000 rows",
                                                                      per_unit=per_row):
         pytest.fail("reserved what does not fit")
-    # 90% of 3.0 GB is 2.7 GB; 0.8 GB of it is free: 1,199,400 rows of 667 bytes.
+    # 90% of 3.0 GB is 2.7 GB; 0.8 GB of it is free: 929,152 rows of 861 bytes.
     assert str(refused.value) == (
-        "Not enough memory for 2,000,000 rows: this server has 3.0 GB and 1.9 GB is in use; this needs about 1.3 GB:"
-        " at most 1,199,400 rows fit now. Try something smaller, or again when others have finished.")
+        "Not enough memory for 2,000,000 rows: this server has 3.0 GB and 1.9 GB is in use; this needs about 1.7 GB:"
+        " at most 929,152 rows fit now. Try something smaller, or again when others have finished.")
     with budget.reserve(per_row * 800_000, "800,000 rows", per_unit=per_row):
         pass  # fits
 
@@ -454,10 +454,10 @@ def test_the_page_refuses_data_that_does_not_fit_and_keeps_the_previous_data(mon
 
     at = app()  # the default data, made while memory is plentiful
     in_use = memory.process_memory()
-    # A server with 150 MB free: 1,000,000 rows × 5 features need about 202 MB. What the process holds is held
+    # A server with 200 MB free: 1,000,000 rows × 5 features need about 246 MB. What the process holds is held
     # at this run's figure: in the whole suite, memory freed between two runs of the page (garbage of earlier
     # tests) would make room for the data on the next run.
-    budget = MemoryBudget(lambda: MemoryLimit(int((in_use + 150_000_000) / 0.9), "test"), lambda: in_use)
+    budget = MemoryBudget(lambda: MemoryLimit(int((in_use + 200_000_000) / 0.9), "test"), lambda: in_use)
     monkeypatch.setattr(datasets, "BUDGET", budget)
     at.session_state["n_rows"] = 1_000_000
     at.session_state["true_weights"] = "1, 2, 3, 4, 5"
@@ -465,10 +465,10 @@ def test_the_page_refuses_data_that_does_not_fit_and_keeps_the_previous_data(mon
     no_exceptions(at)
     message = at.warning[0].value
     assert message.startswith("Not enough memory for 1,000,000 rows × 5 features: this server has "), message
-    assert "this needs about 202 MB: at most " in message and " rows fit now." in message, message
+    assert "this needs about 246 MB: at most " in message and " rows fit now." in message, message
     assert "Still using the previous data: synthetic data, 1,000 rows" in message, message
     fit = int(message.split("at most ")[1].split(" rows")[0].replace(",", ""))
-    assert 400_000 < fit < 850_000, message  # 150 MB free, at about 202 B a row
+    assert 400_000 < fit < 850_000, message  # 200 MB free, at about 246 B a row
     button(at, "Train").click().run()
     assert at.success[0].value.startswith("Finished")
     assert list(comparison_table(at).index) == ["x1", "x2", "bias"]

@@ -39,7 +39,7 @@ DASK_KEY = "dask_data"
 # A dataset in use costs 18-27 bytes a value (X, y, the problem's split and standardised rows) and about 24 at the
 # peak of making its problem (resident size, measured at 2,000,000 × 20, 1,000,000 × 20 and 200,000 × 100): at most
 # 40 million values keeps the peak near 1 GB, within a small machine or a Streamlit Community Cloud app, which an
-# unchecked 2,000,000 × 200 (10 GB) would stop. Below this cap, ui.memory's budget decides by what is free now.
+# unchecked 2,000,000 × 200 (about 10 GB) would stop. Below this cap, ui.memory's budget decides by what is free now.
 MAX_SYNTHETIC_VALUES = 40_000_000
 # Datasets and problems every session may share, a quarter of the server's memory at most: going back to an
 # earlier setting is instant, and what only this cache holds is dropped before any request is refused.
