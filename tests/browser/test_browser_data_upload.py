@@ -164,8 +164,12 @@ def test_a_file_over_the_limit_that_the_browser_keeps_back_is_said_to_be_so(open
     uploaded and what the limit is."""
     page = open_page(f"/data?lang={language}")
     expect(main(page).get_by_test_id("stFileUploaderDropzoneInstructions")).to_be_visible()
-    said = page.evaluate("""() => getComputedStyle(document.querySelector(
-        '[data-testid="stFileUploaderDropzoneInstructions"] span'), '::after').content""")
+    # The page's words come in a style sheet that Streamlit sends apart from the uploader, and may draw after it.
+    said = page.wait_for_function("""() => {
+        const words = getComputedStyle(document.querySelector(
+            '[data-testid="stFileUploaderDropzoneInstructions"] span'), '::after').content;
+        return / MB/.test(words) && words;
+    }""").json_value()
     limit_mb = int(re.search(r"([\d,]+) MB", said).group(1).replace(",", ""))
     path = tmp_path / "too_large.csv"
     with path.open("wb") as file:  # sparse: the browser reads its size, not its bytes
