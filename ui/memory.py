@@ -43,9 +43,9 @@ from ui.i18n import t
 # closed form work a block of rows at a time) adds 19.5-22 at its peak (28.8 for a single feature, whose split's
 # order of rows weighs more) and keeps about 17. The problem is charged 32, ten above that: charged 22 a value and
 # 16 a row, the load test at 2.7 GB (benchmarks/bench_load.py) was killed by the kernel in both its runs, which at 32
-# it has not been. A sampler of the cgroup's memory.stat saw its page cache grow by
-# 770 MB while the two browsers' 412 MB uploads arrived, then the resident set by 1 GB in 2 s as they were read:
-# what arrives before the page can check is not in the budget's count of the process's own memory.
+# it has not been. A sampler of the cgroup's memory.stat saw its page cache grow by 770 MB while the two browsers'
+# 412 MB uploads arrived, then the resident set by 1 GB in 2 s as they were read: what arrives before the page can
+# check is not in the budget's count of the process's own memory.
 DATASET_BYTES_PER_VALUE = 13
 DATASET_KEPT_BYTES_PER_VALUE = 9
 PROBLEM_BYTES_PER_VALUE = 32
