@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -461,6 +461,59 @@ def _epochs_from(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray,
                             within), words
 
 
+def mean_epochs_needed(config: TrainConfig, progress: Progress, eigenvalues: np.ndarray, error: np.ndarray,
+                       start: np.ndarray, velocity: np.ndarray | None, steps_per_epoch: int,
+                       within: Callable[[TrainConfig, tuple[str, str]], tuple[float, str]],
+                       ) -> tuple[float | None, str | None] | None:
+    """The epochs a run still needs for its mean to arrive, followed from where it stands, and how they were found
+    (:attr:`Diagnosis.epochs_needed_from`); None where its mean is not followed (L1 at a constant rate, or momentum
+    too long to follow at a constant rate): a rate measured over the run is all there is then.
+
+    ``error``, ``start`` and ``velocity`` are the run's error now, its first error and its velocity, along the
+    directions of the Hessian whose ``eigenvalues`` are given; ``within(config, words)`` is how close the mean must
+    come and which of ``words`` says so (:func:`_within`, which leaves the noise floor its room). Plain SGD at a
+    constant rate: each direction by its own factor (:func:`epochs_to_arrive`; to the floor, from the run's start).
+    A decaying schedule: at the rates it goes on to give. Momentum: each direction's error and velocity together. A
+    cosine down to 0 too soon: the epochs of a fresh run, its cosine over all of them."""
+    if not _mean_followed(config):
+        return None
+    if _plain(config):
+        distance, words = within(config, ("error", "to_floor"))
+        origin, done = (error, 0.0) if words == "error" else (start, progress.epoch)  # the floor: from the start
+        needed = epochs_to_arrive(eigenvalues, origin, config.learning_rate, steps_per_epoch, distance)
+        return max(needed - done, 0.0), words
+    as_trained = _as_trained(config, progress.steps_per_epoch)
+    fresh_run = _whole_run_cosine(config)
+    if config.momentum == 0:
+        distance, words = within(config, ("schedule", "to_floor"))
+        total = _epochs_with_schedule(eigenvalues, error, as_trained, progress.step, progress.steps_per_epoch, distance)
+
+        def fresh() -> float | None:
+            return _epochs_with_schedule(eigenvalues, start, fresh_run, 0, progress.steps_per_epoch, distance)
+    else:
+        distance, words = within(as_trained, ("momentum", "momentum_to_floor"))
+        constant = as_trained.schedule.kind == "constant"
+        total = _momentum_mean_arrives(as_trained, eigenvalues, error, velocity, progress.step, steps_per_epoch,
+                                       distance, constant)
+        if total is None and config.schedule.constant_rate:
+            return None
+
+        def fresh() -> float | None:
+            return _momentum_mean_arrives(fresh_run, eigenvalues, start, np.zeros_like(start), 0, steps_per_epoch,
+                                          distance, False)
+    if total is None:
+        return None, None
+    if _cosine_to_zero(as_trained) and math.isinf(total):
+        # Longer than the period trained: a fresh run of that length would be this run again. A cosine goes on over
+        # the period it was trained with (the whole run as planned: Step keeps it), not over a longer run's: its rate
+        # is 0 once that period is over, and if that is too soon, only a fresh run, its cosine over more epochs, helps.
+        epochs = fresh()
+        if epochs is not None and math.isfinite(epochs) and \
+                epochs * progress.steps_per_epoch > as_trained.schedule.period_steps:
+            return epochs, "fresh_run"
+    return total - progress.epoch, words
+
+
 def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: Limits | None = None) -> Diagnosis:
     """Judge a run that ended (finished, converged, stopped or diverged); see the module docstring."""
     limits = run_limits(problem, config) if limits is None else limits
@@ -501,40 +554,15 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                    relative, eigenvalues, config)
     needed_from = "measured" if measured is not None else "predicted"
-    if _plain(config) and relative > ARRIVED:  # from where the run stands, direction by direction
-        needed, needed_from = _epochs_from(problem, config, eigenvalues, error, target, floor)
-        if needed_from == "to_floor":  # the floor is reached by the run's mean from its start (_at_noise_floor)
-            needed = max(_epochs_from(problem, config, eigenvalues, start, target, floor)[0] - progress.epoch, 0.0)
-    elif config.momentum == 0 and _mean_followed(config) and relative > ARRIVED:
-        # A decaying schedule: the loss fell at a rate that falls on; the rates it goes on to give, step by step. A
-        # cosine goes on over the period it was trained with (the whole run as planned: Step keeps it), not over a
-        # longer run's: its rate is 0 once that period is over, and if that is too soon, only a fresh run, its cosine
-        # over more epochs, helps.
-        within, words = _within(problem, config, target, ("schedule", "to_floor"))
-        as_trained = _as_trained(config, progress.steps_per_epoch)
-        total = _epochs_with_schedule(eigenvalues, error, as_trained, progress.step, progress.steps_per_epoch, within)
-        needed, needed_from = (None, None) if total is None else (total - progress.epoch, words)
-        if _cosine_to_zero(as_trained) and total is not None and math.isinf(total):
-            fresh = _epochs_with_schedule(eigenvalues, start, _whole_run_cosine(config), 0,
-                                          progress.steps_per_epoch, within)
-            # Longer than the period trained: a fresh run of that length would be this run again.
-            if fresh is not None and math.isfinite(fresh) and \
-                    fresh * progress.steps_per_epoch > as_trained.schedule.period_steps:
-                needed, needed_from = fresh, "fresh_run"
-    elif _mean_followed(config) and relative > ARRIVED:  # momentum: from its error and velocity, step by step
-        velocity = spanned.T @ progress.state.velocity
-        as_trained = _as_trained(config, progress.steps_per_epoch)  # a cosine over its period, as above
-        total, words = _epochs_with_momentum(problem, as_trained, eigenvalues, error, velocity, progress.step, target)
-        if total is not None:
-            needed, needed_from = total - progress.epoch, words
-        elif not constant:  # too long to follow: a rate measured while the rate decays is no guide
-            needed, needed_from = None, None
-        if _cosine_to_zero(as_trained) and total is not None and math.isinf(total):
-            fresh, _ = _epochs_with_momentum(problem, _whole_run_cosine(config), eigenvalues, start,
-                                             np.zeros_like(start), 0, target)
-            if fresh is not None and math.isfinite(fresh) and \
-                    fresh * progress.steps_per_epoch > as_trained.schedule.period_steps:
-                needed, needed_from = fresh, "fresh_run"
+
+    def within(run: TrainConfig, words: tuple[str, str]) -> tuple[float, str]:  # the floor above is plain SGD's
+        return _within(problem, run, target, words, floor if _plain(run) else None)
+
+    followed = None if relative <= ARRIVED else mean_epochs_needed(
+        config, progress, eigenvalues, error, start, spanned.T @ progress.state.velocity if config.momentum else None,
+        config.steps_per_epoch(problem.train.n_rows), within)
+    if followed is not None:
+        needed, needed_from = followed
     if config.l1_penalty > 0 and floor is not None and floor.mean_square_distance > (ARRIVED * scale) ** 2:
         needed, needed_from = None, None  # the noise alone keeps it further than ARRIVED: no count of epochs arrives
     details = dict(

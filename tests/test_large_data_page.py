@@ -31,6 +31,7 @@ import sgdcore
 from sgdcore import distributed
 from sgdcore.stability import noise_scale
 from ui.datasets import DASK_KEY
+from ui.large_data import LargeProblem
 from ui.runner import TRAIN_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,6 +205,49 @@ def test_on_cloud_without_a_scheduler_the_source_explains_what_it_needs(monkeypa
     assert any("Community Cloud" in info.value and "scheduler" in info.value for info in at.info)
     assert not [b for b in at.button if b.label == "Read the files"]
     assert distributed._clients == clients  # no cluster was started or connected to
+
+
+@pytest.mark.parametrize("settings", [{}, {"weight_decay": 0.3}, {"momentum": 0.5},
+                                      {"schedule": sgdcore.Schedule("exponential", gamma=0.5, step_size=500)}],
+                         ids=["plain", "weight decay", "momentum", "decaying rate"])
+def test_a_far_run_on_large_data_is_told_the_epochs_it_needs_and_arrives_after_them(local_cluster: object,
+                                                                                   tmp_path: Path,
+                                                                                   settings: dict) -> None:
+    """Full batches, so that the run is its mean: six epochs at a rate a fifth of the limit leave it far, and the
+    verdict from the statistics counts the epochs still needed from where it stands, as sgdcore.diagnose does with
+    the rows in memory. Trained that far in all, the run is within ARRIVED of its target; halfway, it is not. (A rate
+    measured over the run is its steep directions', gone soon after: it told the plain run 40 more epochs, after
+    which it was still 33% away.)"""
+    frame = regression()
+    frame["x1"] *= 3.0  # κ about 9: the steep direction is gone within the first epochs, the flat one is not
+    frame["y"] = frame[["x0", "x1"]].to_numpy() @ np.array([2.0, -3.4]) + 4.2
+    for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
+        part.to_parquet(tmp_path / f"part{index}.parquet")
+    data = distributed.load(str(tmp_path / "*.parquet"), "y", client=local_cluster)
+    rows = sgdcore.dataset_from_frame(frame, "y")
+    largest = float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1
+    problem = LargeProblem(data, distributed.closed_form(data, "auto", client=local_cluster), largest, rows, "",
+                           (largest,))
+    in_memory = sgdcore.make_problem(rows, test_fraction=0)
+
+    def trained(epochs: int) -> sgdcore.Progress:
+        config = sgdcore.TrainConfig(learning_rate=0.02, batch_size=400, epochs=epochs, **settings)
+        return list(problem.runs(config))[-1]
+
+    config = sgdcore.TrainConfig(learning_rate=0.02, batch_size=400, epochs=6, **settings)
+    progress, limits = trained(6), problem.limits(config)
+    verdict = problem.diagnose(config, progress, limits)
+    assert verdict.verdict == "far_from_optimum" and verdict.relative_distance > 0.3
+    expected = sgdcore.diagnose(in_memory, config, progress)
+    assert verdict.epochs_needed_from == expected.epochs_needed_from
+    assert verdict.epochs_needed == pytest.approx(expected.epochs_needed, rel=1e-6)
+    assert verdict.contraction_per_epoch == pytest.approx(expected.contraction_per_epoch, rel=1e-6)
+    assert verdict.measured_gap == expected.measured_gap
+    total = next(fix.value for fix in verdict.suggestions if fix.setting == "epochs")
+    assert total == 6 + math.ceil(verdict.epochs_needed)
+    arrived, halfway = (problem.diagnose(config, trained(epochs), limits).relative_distance
+                        for epochs in (total, 6 + math.ceil(verdict.epochs_needed / 2)))
+    assert arrived <= sgdcore.diagnosis.ARRIVED < halfway, (arrived, halfway)
 
 
 def test_a_file_sorted_by_a_feature_is_quoted_the_limit_of_its_partitions_batches(local_cluster: object,

@@ -35,7 +35,7 @@ import streamlit as st
 import sgdcore
 from sgdcore import distributed
 from sgdcore.analysis import stability_limit
-from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, swing_of
+from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, mean_epochs_needed, swing_of
 from sgdcore.distributed.cluster import completed
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, rows_stable_rate
 from ui import charts, messages
@@ -223,26 +223,46 @@ class LargeProblem:
         target = np.linalg.lstsq(hessian, self.quadratic.linear, rcond=None)[0] if decayed else closed
         eigenvalues, eigenvectors = np.linalg.eigh(hessian)
         spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
-        eigenvalues = eigenvalues[spanned]
-        distance = float(np.linalg.norm(eigenvectors[:, spanned].T @ (params - target)))
+        eigenvalues, directions = eigenvalues[spanned], eigenvectors[:, spanned]
+        error = directions.T @ (params - target)
+        distance = float(np.linalg.norm(error))
         scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
         relative = distance / scale
-        target_loss = self.data.moments.loss(target)
         comparison = self.compare(progress.weights, progress.bias)
         flips = tuple(name for name, a, b in zip(comparison.names[:-1], comparison.sgd, comparison.closed_form,
                                                  strict=False) if a * b < 0)
-        measured, needed, predicted = contraction(progress, target_loss, relative, eigenvalues, config)
-        gap = self.data.moments.loss_gap(params, target)
-        if decayed:  # sgdcore.diagnose's gap, of the objective SGD minimises: ½eᵀH_λe from its minimum, exactly
+        if decayed:
+            # The objective SGD minimises, ½eᵀH_λe from its minimum exactly (as sgdcore.diagnose's gap), at the
+            # trajectory's points: the training loss has a slope at the penalised optimum, so its gap falls as the
+            # distance there, not as its square.
             with np.errstate(all="ignore"):
+                errors = np.asarray(progress.trajectory, dtype=np.float64) - target
+                gaps = 0.5 * np.einsum("ij,jk,ik->i", errors, hessian, errors)
                 gap = 0.5 * float((params - target) @ hessian @ (params - target))
             gap = gap if math.isfinite(gap) else math.inf
+            measured, needed, predicted = contraction(progress, 0.0, relative, eigenvalues, config,
+                                                      (np.asarray(progress.trajectory_steps), gaps))
+        else:
+            gap = self.data.moments.loss_gap(params, target)
+            measured, needed, predicted = contraction(progress, self.data.moments.loss(target), relative, eigenvalues,
+                                                      config)
+        needed_from = "measured" if measured is not None else "predicted"
+        if relative > ARRIVED and config.l1_penalty == 0:
+            # Followed from where the run stands, as sgdcore.diagnose does: a rate measured over the run is its steep
+            # directions', gone soon after. Within ARRIVED of the target: the noise floor needs the rows.
+            velocity = directions.T @ progress.state.velocity if config.momentum else None
+            start = directions.T @ (np.asarray(progress.trajectory[0], dtype=np.float64) - target)
+            followed = mean_epochs_needed(config, progress, eigenvalues, error, start, velocity,
+                                          progress.steps_per_epoch, lambda run, words: (ARRIVED * scale, words[0]))
+            if followed is not None:
+                needed, needed_from = followed
         details = dict(
             target="penalised_optimum" if decayed else "closed_form",
             penalty_shifts_optimum=bool(decayed and np.linalg.norm(target - closed) > ARRIVED * np.linalg.norm(closed)),
             relative_distance=relative, loss_gap=gap,
             train_r2=comparison.train_r2_sgd, sign_flips=flips, floor=None, floor_ratio=None,
             contraction_per_epoch=measured, predicted_contraction_per_epoch=predicted, epochs_needed=needed,
+            epochs_needed_from=needed_from, measured_gap="objective" if decayed else "loss",
         )
         if relative > ARRIVED and limit.kind == "exact" and limit.ratio(progress.learning_rate) > NEAR_LIMIT:
             swing = sgdcore.Oscillation("rate_near_limit", distance, (), swing_of(progress, self.names, ()))
@@ -254,7 +274,12 @@ class LargeProblem:
         if rate < 0.25 * limit.learning_rate:
             fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
         if needed is not None and math.isfinite(needed) and needed > 0:
-            fixes.append(sgdcore.Suggestion("epochs", progress.epoch + math.ceil(needed)))
+            # A fresh run's epochs are all of them (a cosine spent too soon), not more of this one.
+            fixes.append(sgdcore.Suggestion("epochs", math.ceil(needed) if needed_from == "fresh_run"
+                                            else progress.epoch + math.ceil(needed)))
+        if not config.schedule.constant_rate and needed_from in ("schedule", "momentum") \
+                and needed is not None and math.isinf(needed):
+            fixes.append(sgdcore.Suggestion("schedule", "constant"))  # the rate decays before it arrives
         return sgdcore.Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=tuple(fixes))
 
     def outlook(self, config: sgdcore.TrainConfig, limits: sgdcore.Limits) -> sgdcore.Outlook | None:
