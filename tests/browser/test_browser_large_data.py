@@ -3,6 +3,7 @@ server starts, used by every page, trained on the Train page and compared with t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,20 +19,19 @@ SETTINGS = "?epochs=60&learning_rate=0.5&batch_size=400"
 CLUSTER_START_MS = 120_000  # the first use starts the local cluster's worker processes
 
 
-def two_parquet_files(folder: Path) -> str:
+def two_parquet_files(folder: Path, scales: tuple[float, float] = (1.0, 1.0), noise: float = 0.01) -> str:
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(400, 2))
+    X = rng.normal(size=(400, 2)) * scales
     frame = pd.DataFrame(X, columns=["x0", "x1"])
-    frame["y"] = X @ np.array(WEIGHTS) + BIAS + rng.normal(scale=0.01, size=400)
+    frame["y"] = X @ np.array(WEIGHTS) + BIAS + rng.normal(scale=noise, size=400)
     for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
         pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / f"part{index}.parquet",
                        row_group_size=100)
     return str(folder / "*.parquet")
 
 
-def test_a_glob_of_parquet_files_is_read_on_the_cluster_and_trained_on(open_page, tmp_path: Path) -> None:
-    glob = two_parquet_files(tmp_path)
-    page = open_page(f"/data{SETTINGS}")
+def read_on_the_cluster(page, glob: str) -> None:
+    """On the Data page: Large data (Dask), the files, Read the files, Use this dataset; then the Train page."""
     body = main(page)
     body.get_by_text("Large data (Dask)").click()
     wait_for_app(page)
@@ -48,9 +48,14 @@ def test_a_glob_of_parquet_files_is_read_on_the_cluster_and_trained_on(open_page
     expect(alert(body, "success")).to_contain_text("Every page trains on it now")
     wait_for_app(page)
     assert_no_exception(page)
-
     click_nav(page, "Train")
     expect(body.get_by_text("Large data on a Dask cluster")).to_be_visible()
+
+
+def test_a_glob_of_parquet_files_is_read_on_the_cluster_and_trained_on(open_page, tmp_path: Path) -> None:
+    page = open_page(f"/data{SETTINGS}")
+    read_on_the_cluster(page, two_parquet_files(tmp_path))
+    body = main(page)
     body.get_by_role("button", name="Train", exact=True).click()
     expect(alert(body, "success")).to_contain_text("Finished 60 epochs", timeout=CLUSTER_START_MS)
     wait_for_app(page)
@@ -62,3 +67,23 @@ def test_a_glob_of_parquet_files_is_read_on_the_cluster_and_trained_on(open_page
         sgd, closed_form = to_float(table[name]["SGD"]), to_float(table[name]["closed form"])
         assert abs(closed_form - truth) < 0.01, (name, closed_form)
         assert abs(sgd - closed_form) < 0.01 * max(1.0, abs(closed_form)), (name, sgd, closed_form)
+
+
+def test_a_far_run_on_the_cluster_is_told_the_epochs_it_needs_and_arrives_after_them(open_page, tmp_path: Path) -> None:
+    """Full batches at a tenth of the limit, six epochs: far, and the verdict counts the epochs from where the run
+    stands. Its button sets them; Train goes on to them, and the run is at the closed form. (Told from the rate its
+    loss fell at, the steep direction's, the button had said 46 epochs, after which the run was still 33% away.)"""
+    glob = two_parquet_files(tmp_path, scales=(1.0, 3.0), noise=0.0)  # κ about 9: the steep direction goes first
+    page = open_page("/data?epochs=6&learning_rate=0.02&batch_size=400")
+    read_on_the_cluster(page, glob)
+    body = main(page)
+    body.get_by_role("button", name="Train", exact=True).click()
+    verdict = alert(body, "warning").filter(has_text="Finished 6 epochs")
+    expect(verdict).to_contain_text("But SGD is far from the closed form", timeout=CLUSTER_START_MS)
+    more = int(re.search(r"about ([\d,]+) more epochs", verdict.inner_text()).group(1).replace(",", ""))
+    body.get_by_role("button", name=f"Train {6 + more:,} epochs").click()
+    wait_for_app(page)
+    body.get_by_role("button", name="Train", exact=True).click()
+    expect(alert(body, "success")).to_contain_text(f"Finished {6 + more:,} epochs", timeout=CLUSTER_START_MS)
+    expect(alert(body, "success")).to_contain_text("At the closed form")
+    assert_no_exception(page)
