@@ -514,6 +514,25 @@ def mean_epochs_needed(config: TrainConfig, progress: Progress, eigenvalues: np.
     return total - progress.epoch, words
 
 
+def mean_epochs_from_start(config: TrainConfig, eigenvalues: np.ndarray, start: np.ndarray, steps_per_epoch: int,
+                           within: float) -> tuple[float | None, Literal["error", "schedule", "momentum"]] | None:
+    """The epochs a run of ``config`` needs for its mean to come within ``within`` of its target, from ``start`` (its
+    first error along the directions of the Hessian whose ``eigenvalues`` are given), followed as :func:`outlook`
+    follows it, with no room left for a noise floor (for data whose rows are not at hand), and how: ``"error"``, plain
+    SGD at a constant rate, direction by direction; ``"schedule"``, at the rates a schedule gives a run of that many
+    epochs (a cosine over all of them; ``inf`` when the rate decays first); ``"momentum"``, each direction's error and
+    velocity together. None where the mean is not followed (L1 at a constant rate); the count None where following
+    it is more work than allowed."""
+    if not _mean_followed(config):
+        return None
+    if _plain(config):
+        return epochs_to_arrive(eigenvalues, start, config.learning_rate, steps_per_epoch, within), "error"
+    if config.momentum == 0:
+        return _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, within), "schedule"
+    return _momentum_mean_arrives(config, eigenvalues, start, np.zeros_like(start), 0, steps_per_epoch, within,
+                                  config.schedule.kind == "constant"), "momentum"
+
+
 def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: Limits | None = None) -> Diagnosis:
     """Judge a run that ended (finished, converged, stopped or diverged); see the module docstring."""
     limits = run_limits(problem, config) if limits is None else limits

@@ -117,12 +117,15 @@ def test_parquet_files_become_the_data_every_page_trains_on(local_cluster: objec
                                                                        for start in range(0, 400, 100)), rel=1e-6)
         assert limits.minibatch.kind == ("exact" if batch_size == 400 else "lower_bound")
 
-    # Before a run, the epochs it needs from the statistics: the flattest direction's factor, 1 − ηλ_min, a step.
+    # Before a run, the epochs it needs from the statistics: its mean from the starting point, direction by direction,
+    # as with the rows in memory (where the noise floor, tiny at this rate, is left its room as well).
     slow = sgdcore.TrainConfig(learning_rate=0.001, batch_size=10, epochs=1)
     ahead = problem.outlook(slow, problem.limits(slow))
-    flattest = 1 - 0.001 * float(np.linalg.eigvalsh(sgdcore.make_problem(rows, test_fraction=0).quadratic.hessian)[0])
+    in_memory = sgdcore.make_problem(rows, test_fraction=0)
+    flattest = 1 - 0.001 * float(np.linalg.eigvalsh(in_memory.quadratic.hessian)[0])
     assert ahead.per_step == pytest.approx(flattest, rel=1e-9) and not ahead.arrives
-    assert ahead.epochs_needed == pytest.approx(math.log(100) / -math.log(flattest) / 40, rel=1e-6)
+    assert ahead.epochs_needed_from == "error"
+    assert ahead.epochs_needed == pytest.approx(sgdcore.outlook(in_memory, slow).epochs_needed, rel=1e-3)
     assert [(fix.setting, fix.value) for fix in ahead.suggestions][-1] == ("epochs", math.ceil(ahead.epochs_needed))
 
     at = at.switch_page("pages/train.py").run()
@@ -248,6 +251,43 @@ def test_a_far_run_on_large_data_is_told_the_epochs_it_needs_and_arrives_after_t
     arrived, halfway = (problem.diagnose(config, trained(epochs), limits).relative_distance
                         for epochs in (total, 6 + math.ceil(verdict.epochs_needed / 2)))
     assert arrived <= sgdcore.diagnosis.ARRIVED < halfway, (arrived, halfway)
+
+
+@pytest.mark.parametrize("settings", [{}, {"momentum": 0.9}, {"schedule": sgdcore.Schedule("cosine")},
+                                      {"schedule": sgdcore.Schedule("exponential", gamma=0.5, step_size=100)}],
+                         ids=["plain", "momentum", "cosine", "decaying too fast"])
+def test_the_epochs_a_run_on_large_data_needs_are_told_before_it_and_it_arrives_after_them(local_cluster: object,
+                                                                                          tmp_path: Path,
+                                                                                          settings: dict) -> None:
+    """Before a run, from the statistics: its mean followed from the starting point, as sgdcore.outlook follows it
+    with the rows in memory (full batches: no noise floor to leave room for), at the rates a schedule gives. A run of
+    that many epochs arrives within ARRIVED; a schedule whose rate decays first is told so, with the constant one
+    offered. (From the flattest direction's factor at the first rate, the cosine was told 231 epochs, and a run of
+    231 ended 8% away; the exponential decay, 231, where its rates add up to too little ever to arrive.)"""
+    frame = regression()
+    frame["x1"] *= 3.0
+    frame["y"] = frame[["x0", "x1"]].to_numpy() @ np.array([2.0, -3.4]) + 4.2
+    for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
+        part.to_parquet(tmp_path / f"part{index}.parquet")
+    data = distributed.load(str(tmp_path / "*.parquet"), "y", client=local_cluster)
+    rows = sgdcore.dataset_from_frame(frame, "y")
+    largest = float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1
+    problem = LargeProblem(data, distributed.closed_form(data, "auto", client=local_cluster), largest, rows, "",
+                           (largest,))
+    config = sgdcore.TrainConfig(learning_rate=0.02, batch_size=400, epochs=5, **settings)
+    ahead = problem.outlook(config, problem.limits(config))
+    expected = sgdcore.outlook(sgdcore.make_problem(rows, test_fraction=0), config)
+    assert ahead.epochs_needed_from == expected.epochs_needed_from != "slowest"
+    assert ahead.epochs_needed == pytest.approx(expected.epochs_needed, rel=1e-9)
+    fixes = [(fix.setting, fix.value) for fix in ahead.suggestions]
+    if math.isinf(ahead.epochs_needed):
+        assert ("schedule", "constant") in fixes and not any(setting == "epochs" for setting, _ in fixes)
+        return
+    epochs = math.ceil(ahead.epochs_needed)
+    assert ("epochs", epochs) in fixes
+    run = replace(config, epochs=epochs)
+    *_, progress = problem.runs(run)
+    assert problem.diagnose(run, progress, problem.limits(run)).relative_distance <= sgdcore.diagnosis.ARRIVED
 
 
 def test_a_file_sorted_by_a_feature_is_quoted_the_limit_of_its_partitions_batches(local_cluster: object,

@@ -35,7 +35,7 @@ import streamlit as st
 import sgdcore
 from sgdcore import distributed
 from sgdcore.analysis import stability_limit
-from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, mean_epochs_needed, swing_of
+from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, mean_epochs_from_start, mean_epochs_needed, swing_of
 from sgdcore.distributed.cluster import completed
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, rows_stable_rate
 from ui import charts, messages
@@ -173,11 +173,26 @@ class LargeProblem:
         return rows_stable_rate(np.linalg.eigvalsh(hessian), int(moments.count), config.batch_size, squared_row,
                                 (config.momentum, config.dampening, config.nesterov), config.drop_last)
 
+    def _hessian(self, weight_decay: float) -> np.ndarray:
+        """The Hessian of the objective SGD minimises: weight decay's on the weights included."""
+        p = self.data.n_features + 1
+        return self.quadratic.hessian + weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
+
     def _eigenvalues(self, weight_decay: float) -> np.ndarray:
         """The Hessian's eigenvalues, weight decay's on the weights included, along the directions the data span."""
-        p = self.data.n_features + 1
-        eigenvalues = np.linalg.eigvalsh(self.quadratic.hessian + weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0]))
+        eigenvalues = np.linalg.eigvalsh(self._hessian(weight_decay))
         return eigenvalues[eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)]
+
+    def _directions(self, config: sgdcore.TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The Hessian's eigenvalues and eigenvectors along the directions the data span (:meth:`_eigenvalues`), and
+        what SGD heads for: with weight decay and no L1 the penalised optimum, else the closed form (the penalised
+        optimum with L1 needs the rows)."""
+        hessian = self._hessian(config.weight_decay)
+        decayed = config.weight_decay > 0 and config.l1_penalty == 0
+        target = np.linalg.lstsq(hessian, self.quadratic.linear, rcond=None)[0] if decayed else self.optimum.params
+        eigenvalues, eigenvectors = np.linalg.eigh(hessian)
+        spanned = eigenvalues > NULL_TOLERANCE * max(eigenvalues[-1], 0.0)
+        return eigenvalues[spanned], eigenvectors[:, spanned], target
 
     def limits(self, config: sgdcore.TrainConfig) -> sgdcore.Limits:
         """The full-batch limit (exact) and, below the full batch, a lower bound of the minibatch limit: the exact
@@ -216,14 +231,10 @@ class LargeProblem:
                 oscillation=None,
                 suggestions=(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)),))
         params = np.append(progress.weights, progress.bias)
-        p = len(params)
-        hessian = self.quadratic.hessian + config.weight_decay * np.diag(np.r_[np.ones(p - 1), 0.0])
         closed = self.optimum.params
         decayed = config.weight_decay > 0 and config.l1_penalty == 0
-        target = np.linalg.lstsq(hessian, self.quadratic.linear, rcond=None)[0] if decayed else closed
-        eigenvalues, eigenvectors = np.linalg.eigh(hessian)
-        spanned = eigenvalues > 1e-12 * max(eigenvalues[-1], 0.0)
-        eigenvalues, directions = eigenvalues[spanned], eigenvectors[:, spanned]
+        eigenvalues, directions, target = self._directions(config)
+        hessian = self._hessian(config.weight_decay)
         error = directions.T @ (params - target)
         distance = float(np.linalg.norm(error))
         scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
@@ -283,22 +294,32 @@ class LargeProblem:
         return sgdcore.Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=tuple(fixes))
 
     def outlook(self, config: sgdcore.TrainConfig, limits: sgdcore.Limits) -> sgdcore.Outlook | None:
-        """:func:`sgdcore.outlook` from the statistics: the flattest direction's factor a step (the noise floor and
-        the penalised optimum with L1 need the rows), and what helps as :meth:`diagnose` says it."""
+        """:func:`sgdcore.outlook` from the statistics: the run's mean followed from its starting point, with no room
+        left for the noise floor, which needs the rows (with L1, whose penalised optimum needs them too, the
+        flattest direction's factor a step), and what helps as :meth:`diagnose` says it."""
         rate, limit = config.learning_rate, limits.minibatch
         if limit.crossed(rate) != "none":
             return None
-        eigenvalues = self._eigenvalues(config.weight_decay)
+        eigenvalues, directions, target = self._directions(config)
         per_step = sgdcore.contraction_factor(eigenvalues, rate, config.momentum, config.dampening, config.nesterov)
         if not 0 < per_step < 1:
             return None
-        needed = math.log(1 / ARRIVED) / -math.log(per_step) / config.steps_per_epoch(self.data.n_rows)
+        steps_per_epoch = config.steps_per_epoch(self.data.n_rows)
+        weights, bias = sgdcore.init_params(self.data.n_features, np.random.default_rng(config.seed), config.init,
+                                            config.init_scale)  # the starting point sgdcore.distributed.train draws
+        start = directions.T @ (np.append(weights, bias) - target)
+        scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
+        followed = mean_epochs_from_start(config, eigenvalues, start, steps_per_epoch, ARRIVED * scale)
+        needed, needed_from = followed if followed is not None and followed[0] is not None else (None, "slowest")
+        if needed is None:
+            needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
         fixes = []
         if needed > config.epochs:
             if rate < 0.25 * limit.learning_rate:
                 fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
-            fixes.append(sgdcore.Suggestion("epochs", math.ceil(needed)))
-        return sgdcore.Outlook(config.epochs, per_step, needed, "slowest", tuple(fixes))
+            fixes.append(sgdcore.Suggestion("schedule", "constant") if math.isinf(needed)  # the rate decays first
+                         else sgdcore.Suggestion("epochs", math.ceil(needed)))
+        return sgdcore.Outlook(config.epochs, per_step, needed, needed_from, tuple(fixes))
 
     def page_note(self, config: sgdcore.TrainConfig, runs: int = 1) -> str:
         """What a page says about data on a cluster: which limit it shows, what it does not compute, and, for a
