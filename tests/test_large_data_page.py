@@ -280,6 +280,17 @@ def test_the_epochs_a_run_on_large_data_needs_are_told_before_it_and_it_arrives_
     assert ahead.epochs_needed_from == expected.epochs_needed_from != "slowest"
     assert ahead.epochs_needed == pytest.approx(expected.epochs_needed, rel=1e-9)
     fixes = [(fix.setting, fix.value) for fix in ahead.suggestions]
+    # A larger rate is judged, as with the rows, only where the rate stays constant: offered where the run's five
+    # epochs at it end nearer, and not where they would not.
+    rates = [value for setting, value in fixes if setting == "learning_rate"]
+    if config.schedule.constant_rate:
+        limits = problem.limits(config)
+        rate = sgdcore.round_down(0.5 * limits.minibatch.learning_rate)
+        ends = [problem.diagnose(run, list(problem.runs(run))[-1], limits).relative_distance
+                for run in (config, replace(config, learning_rate=rate))]
+        assert rates == ([rate] if ends[1] < ends[0] else []), (rates, ends)
+    else:
+        assert not rates
     if math.isinf(ahead.epochs_needed):
         assert ("schedule", "constant") in fixes and not any(setting == "epochs" for setting, _ in fixes)
         return

@@ -34,7 +34,7 @@ import streamlit as st
 
 import sgdcore
 from sgdcore import distributed
-from sgdcore.analysis import stability_limit
+from sgdcore.analysis import mean_error_after, stability_limit
 from sgdcore.diagnosis import ARRIVED, NEAR_LIMIT, contraction, mean_epochs_from_start, mean_epochs_needed, swing_of
 from sgdcore.distributed.cluster import completed
 from sgdcore.stability import NULL_TOLERANCE, StabilityLimit, rows_stable_rate
@@ -214,6 +214,22 @@ class LargeProblem:
         kappa = sgdcore.curvature(self.quadratic.hessian, config.weight_decay).condition_number
         return sgdcore.Limits(minibatch, kappa)
 
+    @staticmethod
+    def _larger_rate(config: sgdcore.TrainConfig, limit: StabilityLimit, eigenvalues: np.ndarray, start: np.ndarray,
+                     steps: int) -> list[sgdcore.Suggestion]:
+        """Half the limit, offered to a run at under a quarter of it where, as sgdcore.diagnose judges a rate, the
+        rate ends constant and there is no L1, and the run's mean after its ``steps`` from ``start`` (its first error
+        along the Hessian's directions whose ``eigenvalues`` are given) would be nearer. The mean alone: the noise
+        floor needs the rows."""
+        rate = sgdcore.round_down(0.5 * limit.learning_rate)
+        if not (config.learning_rate < 0.25 * limit.learning_rate and config.schedule.constant_rate
+                and config.l1_penalty == 0):
+            return []
+        settings = (config.momentum, config.dampening, config.nesterov)
+        now, then = (float(np.linalg.norm(mean_error_after(eigenvalues, start, steps, each, *settings)))
+                     for each in (config.learning_rate, rate))
+        return [sgdcore.Suggestion("learning_rate", rate)] if then < now else []
+
     def diagnose(self, config: sgdcore.TrainConfig, progress: sgdcore.Progress,
                  limits: sgdcore.Limits) -> sgdcore.Diagnosis:
         """:func:`sgdcore.diagnose`'s verdict from the statistics: diverged, oscillating (only where the limit
@@ -258,11 +274,11 @@ class LargeProblem:
             measured, needed, predicted = contraction(progress, self.data.moments.loss(target), relative, eigenvalues,
                                                       config)
         needed_from = "measured" if measured is not None else "predicted"
+        start = directions.T @ (np.asarray(progress.trajectory[0], dtype=np.float64) - target)
         if relative > ARRIVED and config.l1_penalty == 0:
             # Followed from where the run stands, as sgdcore.diagnose does: a rate measured over the run is its steep
             # directions', gone soon after. Within ARRIVED of the target: the noise floor needs the rows.
             velocity = directions.T @ progress.state.velocity if config.momentum else None
-            start = directions.T @ (np.asarray(progress.trajectory[0], dtype=np.float64) - target)
             followed = mean_epochs_needed(config, progress, eigenvalues, error, start, velocity,
                                           progress.steps_per_epoch, lambda run, words: (ARRIVED * scale, words[0]))
             if followed is not None:
@@ -281,9 +297,7 @@ class LargeProblem:
                 sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)),))
         if relative <= ARRIVED and not comparison.train_r2_sgd < 0:  # an undefined R² (NaN) is not below 0
             return sgdcore.Diagnosis("at_optimum", **base, **details, oscillation=None, suggestions=())
-        fixes = []
-        if rate < 0.25 * limit.learning_rate:
-            fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
+        fixes = self._larger_rate(config, limit, eigenvalues, start, progress.step)
         if needed is not None and math.isfinite(needed) and needed > 0:
             # A fresh run's epochs are all of them (a cosine spent too soon), not more of this one.
             fixes.append(sgdcore.Suggestion("epochs", math.ceil(needed) if needed_from == "fresh_run"
@@ -315,8 +329,7 @@ class LargeProblem:
             needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
         fixes = []
         if needed > config.epochs:
-            if rate < 0.25 * limit.learning_rate:
-                fixes.append(sgdcore.Suggestion("learning_rate", sgdcore.round_down(0.5 * limit.learning_rate)))
+            fixes = self._larger_rate(config, limit, eigenvalues, start, config.epochs * steps_per_epoch)
             fixes.append(sgdcore.Suggestion("schedule", "constant") if math.isinf(needed)  # the rate decays first
                          else sgdcore.Suggestion("epochs", math.ceil(needed)))
         return sgdcore.Outlook(config.epochs, per_step, needed, needed_from, tuple(fixes))
