@@ -210,6 +210,22 @@ def test_on_cloud_without_a_scheduler_the_source_explains_what_it_needs(monkeypa
     assert distributed._clients == clients  # no cluster was started or connected to
 
 
+def ill_scaled_problem(client: object, folder: Path) -> tuple[LargeProblem, sgdcore.Dataset]:
+    """Noiseless data in two Parquet files, its second feature 3 times the first's scale (κ about 9: the steep
+    direction is gone within a few epochs at a small rate, the flat one is not), read on the cluster as the Data page
+    reads it; and the same rows in memory."""
+    frame = regression()
+    frame["x1"] *= 3.0
+    frame["y"] = frame[["x0", "x1"]].to_numpy() @ np.array([2.0, -3.4]) + 4.2
+    for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
+        part.to_parquet(folder / f"part{index}.parquet")
+    data = distributed.load(str(folder / "*.parquet"), "y", client=client)
+    rows = sgdcore.dataset_from_frame(frame, "y")
+    largest = float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1
+    optimum = distributed.closed_form(data, "auto", client=client)
+    return LargeProblem(data, optimum, largest, rows, "", (largest,)), rows
+
+
 @pytest.mark.parametrize("settings", [{}, {"weight_decay": 0.3}, {"momentum": 0.5},
                                       {"schedule": sgdcore.Schedule("exponential", gamma=0.5, step_size=500)}],
                          ids=["plain", "weight decay", "momentum", "decaying rate"])
@@ -221,16 +237,7 @@ def test_a_far_run_on_large_data_is_told_the_epochs_it_needs_and_arrives_after_t
     the rows in memory. Trained that far in all, the run is within ARRIVED of its target; halfway, it is not. (A rate
     measured over the run is its steep directions', gone soon after: it told the plain run 40 more epochs, after
     which it was still 33% away.)"""
-    frame = regression()
-    frame["x1"] *= 3.0  # κ about 9: the steep direction is gone within the first epochs, the flat one is not
-    frame["y"] = frame[["x0", "x1"]].to_numpy() @ np.array([2.0, -3.4]) + 4.2
-    for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
-        part.to_parquet(tmp_path / f"part{index}.parquet")
-    data = distributed.load(str(tmp_path / "*.parquet"), "y", client=local_cluster)
-    rows = sgdcore.dataset_from_frame(frame, "y")
-    largest = float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1
-    problem = LargeProblem(data, distributed.closed_form(data, "auto", client=local_cluster), largest, rows, "",
-                           (largest,))
+    problem, rows = ill_scaled_problem(local_cluster, tmp_path)
     in_memory = sgdcore.make_problem(rows, test_fraction=0)
 
     def trained(epochs: int) -> sgdcore.Progress:
@@ -264,16 +271,7 @@ def test_the_epochs_a_run_on_large_data_needs_are_told_before_it_and_it_arrives_
     that many epochs arrives within ARRIVED; a schedule whose rate decays first is told so, with the constant one
     offered. (From the flattest direction's factor at the first rate, the cosine was told 231 epochs, and a run of
     231 ended 8% away; the exponential decay, 231, where its rates add up to too little ever to arrive.)"""
-    frame = regression()
-    frame["x1"] *= 3.0
-    frame["y"] = frame[["x0", "x1"]].to_numpy() @ np.array([2.0, -3.4]) + 4.2
-    for index, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
-        part.to_parquet(tmp_path / f"part{index}.parquet")
-    data = distributed.load(str(tmp_path / "*.parquet"), "y", client=local_cluster)
-    rows = sgdcore.dataset_from_frame(frame, "y")
-    largest = float((frame[["x0", "x1"]] ** 2).sum(axis=1).max()) + 1
-    problem = LargeProblem(data, distributed.closed_form(data, "auto", client=local_cluster), largest, rows, "",
-                           (largest,))
+    problem, rows = ill_scaled_problem(local_cluster, tmp_path)
     config = sgdcore.TrainConfig(learning_rate=0.02, batch_size=400, epochs=5, **settings)
     ahead = problem.outlook(config, problem.limits(config))
     expected = sgdcore.outlook(sgdcore.make_problem(rows, test_fraction=0), config)
