@@ -304,18 +304,15 @@ def outlook(problem: Problem, config: TrainConfig, limits: Limits | None = None)
     needed, noisy = None, None
     # With L1 at a constant rate, where its floor is known, the mean moves as plain SGD's does about the target.
     floor = _constant_rate_floor(problem, config, limits, target) if _hovers(config) else None
-    if _plain(config) or floor is not None:
+    if floor is not None and not _plain(config):
         needed, needed_from = _epochs_from(problem, config, eigenvalues, start, target, floor)
-    elif config.momentum == 0 and _mean_followed(config):  # a schedule's rates (a warm-up's too), step by step
-        within, needed_from = _within(problem, config, target, ("schedule", "to_floor"))
-        needed = _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, within)
+    else:
+        followed = mean_epochs_from_start(config, eigenvalues, start, steps_per_epoch,
+                                          _how_close(problem, target, floor))
+        needed, needed_from = followed if followed is not None else (None, None)
         if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
-            noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
-    elif _mean_followed(config):  # momentum: each direction's error and velocity, step by step
-        needed, needed_from = _epochs_with_momentum(problem, config, eigenvalues, start, np.zeros_like(start), 0,
-                                                    target)
-        if needed is not None and needed <= config.epochs and config.schedule.kind != "constant":
-            within, _ = _within(problem, config, target, ("momentum", "momentum_to_floor"))
+            # A decaying rate's mean arrives: the noise at the rate it reaches by the end may keep the run away.
+            within = ARRIVED * max(float(np.linalg.norm(target)), np.finfo(float).tiny)
             noisy = _noise_at_the_end(problem, config, limits, eigenvalues, within, steps_per_epoch)
     if needed is not None and needed <= config.epochs and needed_from in ("to_floor", "momentum_to_floor") \
             and config.schedule.kind == "constant":
@@ -515,22 +512,26 @@ def mean_epochs_needed(config: TrainConfig, progress: Progress, eigenvalues: np.
 
 
 def mean_epochs_from_start(config: TrainConfig, eigenvalues: np.ndarray, start: np.ndarray, steps_per_epoch: int,
-                           within: float) -> tuple[float | None, Literal["error", "schedule", "momentum"]] | None:
-    """The epochs a run of ``config`` needs for its mean to come within ``within`` of its target, from ``start`` (its
-    first error along the directions of the Hessian whose ``eigenvalues`` are given), followed as :func:`outlook`
-    follows it, with no room left for a noise floor (for data whose rows are not at hand), and how: ``"error"``, plain
-    SGD at a constant rate, direction by direction; ``"schedule"``, at the rates a schedule gives a run of that many
-    epochs (a cosine over all of them; ``inf`` when the rate decays first); ``"momentum"``, each direction's error and
-    velocity together. None where the mean is not followed (L1 at a constant rate); the count None where following
-    it is more work than allowed."""
+                           within: Callable[[TrainConfig, tuple[str, str]], tuple[float, str]],
+                           ) -> tuple[float | None, str] | None:
+    """The epochs a run of ``config`` needs for its mean to arrive from ``start`` (its first error along the
+    directions of the Hessian whose ``eigenvalues`` are given), and how they were found
+    (:attr:`Outlook.epochs_needed_from`); ``within(config, words)`` is how close the mean must come and which of
+    ``words`` says so (:func:`_within`, which leaves the noise floor its room). Plain SGD at a constant rate: each
+    direction by its own factor; a schedule: at the rates it gives a run of that many epochs (a cosine over all of
+    them; ``inf`` when the rate decays first); momentum: each direction's error and velocity together. None where the
+    mean is not followed (L1 at a constant rate); the count None where following it is more work than allowed."""
     if not _mean_followed(config):
         return None
     if _plain(config):
-        return epochs_to_arrive(eigenvalues, start, config.learning_rate, steps_per_epoch, within), "error"
+        distance, words = within(config, ("error", "to_floor"))
+        return epochs_to_arrive(eigenvalues, start, config.learning_rate, steps_per_epoch, distance), words
     if config.momentum == 0:
-        return _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, within), "schedule"
-    return _momentum_mean_arrives(config, eigenvalues, start, np.zeros_like(start), 0, steps_per_epoch, within,
-                                  config.schedule.kind == "constant"), "momentum"
+        distance, words = within(config, ("schedule", "to_floor"))
+        return _epochs_with_schedule(eigenvalues, start, config, 0, steps_per_epoch, distance), words
+    distance, words = within(config, ("momentum", "momentum_to_floor"))
+    return _momentum_mean_arrives(config, eigenvalues, start, np.zeros_like(start), 0, steps_per_epoch, distance,
+                                  config.schedule.kind == "constant"), words
 
 
 def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: Limits | None = None) -> Diagnosis:
@@ -573,13 +574,9 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
         measured, needed, predicted = contraction(progress, target_loss + (floor.excess_loss if floor else 0.0),
                                                    relative, eigenvalues, config)
     needed_from = "measured" if measured is not None else "predicted"
-
-    def within(run: TrainConfig, words: tuple[str, str]) -> tuple[float, str]:  # the floor above is plain SGD's
-        return _within(problem, run, target, words, floor if _plain(run) else None)
-
     followed = None if relative <= ARRIVED else mean_epochs_needed(
         config, progress, eigenvalues, error, start, spanned.T @ progress.state.velocity if config.momentum else None,
-        config.steps_per_epoch(problem.train.n_rows), within)
+        config.steps_per_epoch(problem.train.n_rows), _how_close(problem, target, floor))
     if followed is not None:
         needed, needed_from = followed
     if config.l1_penalty > 0 and floor is not None and floor.mean_square_distance > (ARRIVED * scale) ** 2:
@@ -902,25 +899,6 @@ def _epochs_with_schedule(eigenvalues: np.ndarray, error: np.ndarray, config: Tr
     return math.inf
 
 
-def _epochs_with_momentum(problem: Problem, config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray,
-                          velocity: np.ndarray, step: int,
-                          target: np.ndarray) -> tuple[float | None, Literal["momentum", "momentum_to_floor"]]:
-    """The epochs in all after which the mean of SGD with momentum, from ``error`` and ``velocity`` at ``step``
-    (components along the Hessian's directions), comes within :data:`ARRIVED` of ``target``: each direction's pair
-    (error, velocity) multiplied by its 2×2 matrix a step (:func:`sgdcore.analysis.mean_error_after`), at the rates
-    ``config``'s schedule gives; at a rate that ends constant (after a warm-up too) with the noise floor's spread left
-    its room, as :func:`_epochs_from` does, and where the noise alone keeps it further (``"momentum_to_floor"``),
-    until the mean is within the noise's spread. A rate measured over a few epochs is the steep directions', and the
-    flattest direction's factor at the first rate knows neither the start nor a decaying rate (momentum 0.9 with an
-    inverse scaling schedule on the default data was told 6 epochs, and was 70% away after them). ``inf`` when a
-    decaying rate leaves it short within :data:`HORIZON_EPOCHS`; None when telling takes more than
-    :data:`MOMENTUM_WORK` or a rate that ends constant more than :data:`HORIZON_EPOCHS`."""
-    within, words = _within(problem, config, target, ("momentum", "momentum_to_floor"))
-    steps_per_epoch = config.steps_per_epoch(problem.train.n_rows)
-    constant = config.schedule.kind == "constant"
-    return _momentum_mean_arrives(config, eigenvalues, error, velocity, step, steps_per_epoch, within, constant), words
-
-
 def _within(problem: Problem, config: TrainConfig, target: np.ndarray, words: tuple[str, str],
             floor: NoiseFloor | None = None) -> tuple[float, str]:
     """How close a run's mean must come to ``target``, and which of ``words`` says so: within :data:`ARRIVED` of it;
@@ -937,10 +915,24 @@ def _within(problem: Problem, config: TrainConfig, target: np.ndarray, words: tu
     return (math.sqrt(room), words[0]) if room > 0 else (math.sqrt(spread), words[1])
 
 
+def _how_close(problem: Problem, target: np.ndarray,
+               floor: NoiseFloor | None) -> Callable[[TrainConfig, tuple[str, str]], tuple[float, str]]:
+    """:func:`_within` for runs on ``problem`` heading for ``target``: ``floor`` is plain SGD's at the run's own rate,
+    computed once by the caller; any other run's (momentum's) is computed when asked for."""
+    return lambda run, words: _within(problem, run, target, words, floor if _plain(run) else None)
+
+
 def _momentum_mean_arrives(config: TrainConfig, eigenvalues: np.ndarray, error: np.ndarray, velocity: np.ndarray,
                            step: int, steps_per_epoch: int, within: float, constant: bool) -> float | None:
-    """The epochs in all after which the mean of :func:`_epochs_with_momentum` is ``within`` of its target;
-    ``constant``: the rate ends constant (after a warm-up), so that it does not run out."""
+    """The epochs in all after which the mean of SGD with momentum, from ``error`` and ``velocity`` at ``step``
+    (components along the Hessian's directions), comes ``within`` of its target: each direction's pair (error,
+    velocity) multiplied by its 2×2 matrix a step (:func:`sgdcore.analysis.mean_error_after`), at the rates
+    ``config``'s schedule gives; ``constant``: the rate ends constant (after a warm-up), so that it does not run out.
+    A rate measured over a few epochs is the steep directions', and the flattest direction's factor at the first rate
+    knows neither the start nor a decaying rate (momentum 0.9 with an inverse scaling schedule on the default data was
+    told 6 epochs, and was 70% away after them). ``inf`` when a decaying rate leaves it short within
+    :data:`HORIZON_EPOCHS`; None when telling takes more than :data:`MOMENTUM_WORK` or a rate that ends constant more
+    than :data:`HORIZON_EPOCHS`."""
     if float(error @ error) <= within**2:
         return step / steps_per_epoch
     first = step // steps_per_epoch + 1

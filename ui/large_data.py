@@ -250,7 +250,6 @@ class LargeProblem:
         closed = self.optimum.params
         decayed = config.weight_decay > 0 and config.l1_penalty == 0
         eigenvalues, directions, target = self._directions(config)
-        hessian = self._hessian(config.weight_decay)
         error = directions.T @ (params - target)
         distance = float(np.linalg.norm(error))
         scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
@@ -262,6 +261,7 @@ class LargeProblem:
             # The objective SGD minimises, ½eᵀH_λe from its minimum exactly (as sgdcore.diagnose's gap), at the
             # trajectory's points: the training loss has a slope at the penalised optimum, so its gap falls as the
             # distance there, not as its square.
+            hessian = self._hessian(config.weight_decay)
             with np.errstate(all="ignore"):
                 errors = np.asarray(progress.trajectory, dtype=np.float64) - target
                 gaps = 0.5 * np.einsum("ij,jk,ik->i", errors, hessian, errors)
@@ -323,7 +323,8 @@ class LargeProblem:
                                             config.init_scale)  # the starting point sgdcore.distributed.train draws
         start = directions.T @ (np.append(weights, bias) - target)
         scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
-        followed = mean_epochs_from_start(config, eigenvalues, start, steps_per_epoch, ARRIVED * scale)
+        followed = mean_epochs_from_start(config, eigenvalues, start, steps_per_epoch,
+                                          lambda run, words: (ARRIVED * scale, words[0]))
         needed, needed_from = followed if followed is not None and followed[0] is not None else (None, "slowest")
         if needed is None:
             needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
