@@ -46,7 +46,14 @@ from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
 from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
 from sgdcore.schedules import SCHEDULES, Schedule
-from sgdcore.stability import NoiseFloor, StabilityLimit, minibatch_stability_limit, noise_floor
+from sgdcore.stability import (
+    ExpectedRun,
+    NoiseFloor,
+    StabilityLimit,
+    expected_run,
+    minibatch_stability_limit,
+    noise_floor,
+)
 from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, usable_cores
 
 # Reading a CSV (sgdcore.io) needs pandas and pyarrow, about 0.25 s and 70 MB to import: its names load it when
@@ -80,6 +87,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "Diagnosis",
+    "ExpectedRun",
     "Limits",
     "LossSurface",
     "NextStep",
@@ -106,6 +114,7 @@ __all__ = [
     "curvature",
     "dataset_from_frame",
     "diagnose",
+    "expected_run",
     "full_loss",
     "gradient",
     "gradient_noise",

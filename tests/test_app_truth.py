@@ -862,3 +862,36 @@ def test_with_an_l1_penalty_the_more_epochs_a_far_run_needs_are_those_training_o
             break
     more = epoch - progress.epoch
     assert said == pytest.approx(more, rel=0.10), (said, more)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_standardising_is_offered_at_a_rate_whose_noise_does_not_cost_the_fit_and_its_button_brings_the_run_nearer(
+        lang: str) -> None:
+    """The diabetes data as it comes, batch size 10, learning rate 0.19, 20 epochs, every row trained on: half the
+    standardised limit (0.21) would end nearer but noisier (train R² 0.38 → 0.21 over 12 seeds), so the verdict
+    offers standardisation at the rate sgdcore finds (0.1), and no larger rate; its button sets both, and the same
+    run then ends nearer, as the page says."""
+    from ui.i18n import text_in
+
+    at = app(data="diabetes", test_fraction="0", batch_size="10", learning_rate="0.19", epochs="20", lang=lang)
+    at.button(key="train_button").click().run()
+    no_exceptions(at)
+    problem, config = problem_of(at), config_of(at)
+    progress = at.session_state["train_run"]["progress"]
+    diagnosis = sgdcore.diagnose(problem, config, progress)
+    (offered,) = [fix for fix in diagnosis.suggestions if fix.setting == "standardize"]
+    half_limit = sgdcore.round_down(0.5 * diagnosis.limits.standardized.learning_rate)
+    assert offered.learning_rate < half_limit and "learning_rate" not in [fix.setting for fix in diagnosis.suggestions]
+    label = text_in(lang, "verdicts.button.standardize", value=True,
+                    at_rate=text_in(lang, "verdicts.button.at_rate", rate=offered.learning_rate))
+    assert label in [b.label for b in at.button], [b.label for b in at.button]
+    (verdict,) = texts(at.main.warning)
+    assert f"{100 * diagnosis.relative_distance:.0f}%" in verdict
+    button(at, label).click().run()
+    no_exceptions(at)
+    assert at.session_state["standardize"] is True and at.session_state["learning_rate"] == offered.learning_rate
+    at.button(key="train_button").click().run()
+    no_exceptions(at)
+    after = sgdcore.diagnose(problem_of(at), config_of(at), at.session_state["train_run"]["progress"])
+    assert after.relative_distance < diagnosis.relative_distance
+    assert any(f"{100 * after.relative_distance:.0f}%" in text for text in texts(at.main.warning))

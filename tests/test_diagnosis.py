@@ -699,3 +699,55 @@ def test_less_momentum_is_offered_at_a_constant_rate_only_where_plain_sgd_ends_c
     assert (np.median(plain) < np.median(with_momentum)) == offered, (plain, with_momentum)
     if not offered:
         assert plain.min() > 0.4 and with_momentum.max() < 0.1  # 48% against 1.7–5.9%
+
+
+def _diabetes(standardize: bool = False) -> Problem:
+    from sklearn.datasets import load_diabetes
+
+    bunch = load_diabetes()
+    data = Dataset(np.ascontiguousarray(bunch.data), bunch.target.astype(np.float64), tuple(bunch.feature_names))
+    return make_problem(data, standardize=standardize)
+
+
+def _mean_distance_and_r2(problem: Problem, config: TrainConfig, seeds: int = 12) -> np.ndarray:
+    """Over ``seeds`` runs: the mean relative distance to the optimum at the end, and the mean train R²."""
+    target = problem.optimum.params
+    ends = []
+    for seed in range(seeds):
+        *_, end = train(problem.train, replace(config, seed=seed), report_every=1e9)
+        distance = np.linalg.norm(np.append(end.weights, end.bias) - target) / np.linalg.norm(target)
+        ends.append((distance, problem.compare(end.weights, end.bias).train_r2_sgd))
+    return np.mean(ends, axis=0)
+
+
+@pytest.mark.parametrize(("batch_size", "learning_rate", "epochs", "momentum"), [
+    (10, 0.19, 20, 0.0), (100, 0.99, 20, 0.0), (10, 0.05, 20, 0.5), (32, 0.5, 10, 0.0), (10, 0.1, 5, 0.9)])
+def test_what_a_far_run_on_the_diabetes_data_is_offered_ends_nearer_without_giving_up_its_fit(
+        batch_size: int, learning_rate: float, epochs: int, momentum: float) -> None:
+    """Standardisation, a rate or momentum offered after a far run: the same run with it ends nearer its optimum on
+    average over 12 seeds, its train R² not lower by more than R2_GIVEN_UP. Half the standardised limit is not
+    always it: at batch size 10 its noise far from the optimum costs the fit (R² 0.38 → 0.21 at 0.21), and a halving
+    of it is offered instead; nor is a larger rate (0.99 there: R² 0.26)."""
+    from sgdcore.diagnosis import R2_GIVEN_UP
+
+    raw, standardized = _diabetes(), _diabetes(standardize=True)
+    config = TrainConfig(learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, momentum=momentum)
+    diagnosis = run_and_diagnose(raw, config)
+    assert diagnosis.verdict == "far_from_optimum"
+    distance, r2 = _mean_distance_and_r2(raw, config)
+    offered = {fix.setting: fix for fix in diagnosis.suggestions}
+    assert "standardize" in offered, diagnosis.suggestions
+    for fix in diagnosis.suggestions:
+        if fix.setting == "standardize":
+            problem, changed = standardized, replace(config, learning_rate=fix.learning_rate)
+        elif fix.setting == "learning_rate":
+            problem, changed = raw, replace(config, learning_rate=fix.value)
+        elif fix.setting == "momentum":
+            problem, changed = raw, replace(config, momentum=fix.value, learning_rate=fix.learning_rate)
+        else:
+            continue
+        distance_then, r2_then = _mean_distance_and_r2(problem, changed)
+        assert distance_then < distance and r2 - r2_then <= R2_GIVEN_UP, (fix, distance, r2, distance_then, r2_then)
+    half_limit = round_down(0.5 * diagnosis.limits.standardized.learning_rate)
+    if offered["standardize"].learning_rate < half_limit:  # the half limit was judged to cost the fit, and does
+        assert r2 - _mean_distance_and_r2(standardized, replace(config, learning_rate=half_limit))[1] > R2_GIVEN_UP
