@@ -786,6 +786,13 @@ def expected_run(
     if not (is_int(steps) and steps >= 0):
         raise setting_error("steps", steps, "an integer ≥ 0", "integer_at_least", bound=0)
     steps, n, p = int(steps), data.n_rows, data.n_features + 1
+    try:
+        point = np.asarray(start, dtype=np.float64)
+    except (TypeError, ValueError):
+        point = None
+    if point is None or point.shape != (p,) or not np.all(np.isfinite(point)):
+        raise setting_error("start", start, f"{p} finite numbers: the weights, then the bias", "start_params", count=p)
+    start = point
     if n * p**4 > EXPECTED_RUN_WORK or (block_size is not None and batch_size < n and block_size < n):
         return None
     moments = _moments(data, weight_decay)

@@ -138,3 +138,7 @@ def test_a_setting_out_of_range_is_refused_with_what_to_do() -> None:
                                (10, float("nan"), "learning_rate")):
         with pytest.raises(ConfigError, match=named):
             expected_run(data, np.zeros(3), steps, rate, 7)
+    for start in (np.zeros(2), [0.0, float("inf"), 1.0], "weights", np.zeros((3, 1))):
+        with pytest.raises(ConfigError, match="start must be 3 finite numbers: the weights, then the bias") as raised:
+            expected_run(data, start, 10, 0.1, 7)
+        assert raised.value.problem == "start_params" and raised.value.fields["count"] == 3
