@@ -415,15 +415,26 @@ def _floor_fixes(problem: Problem, config: TrainConfig, floor: NoiseFloor, targe
 
     Momentum also speeds the mean: at batch size 1 and rate 0.0003 on the default data with noise 1, runs of 3
     epochs with momentum 0.99 end 1.7–5.9% away at its floor, and without momentum 48% away, their mean not half
-    way there. Plain SGD's mean square distance at the end is its mean's plus at most its floor's spread (its
-    noise builds up from none), held against the floor's spread of the run with momentum."""
+    way there. Plain SGD's expected mean square distance at the end (:func:`sgdcore.expected_run`: its noise builds
+    up along the way, and is larger far from the optimum than at it), held against the floor's spread of the run with
+    momentum; with L1 or data too large for that, its mean's plus its floor's spread."""
     fixes = [Suggestion("schedule", "inverse_scaling")]
     if config.batch_size < problem.train.n_rows:
         fixes.append(Suggestion("batch_size", min(problem.train.n_rows, 4 * config.batch_size)))
     plain = _floor_without_momentum(problem, config, floor, _floor_settings(config, target))
     if plain is not None:
-        mean = mean_error_after(eigenvalues, start, steps, config.learning_rate)
-        if float(mean @ mean) + plain.mean_square_distance < floor.mean_square_distance:
+        run = None
+        if config.l1_penalty == 0:
+            _, spanned = _spanned_directions(problem, config)
+            run = expected_run(problem.train, target + spanned @ start, steps, config.learning_rate, config.batch_size,
+                               **{**limit_settings(config, l1=False), "momentum": 0.0, "dampening": 0.0,
+                                  "nesterov": False})
+        if run is not None:
+            distance = run.mean_square_distance
+        else:
+            mean = mean_error_after(eigenvalues, start, steps, config.learning_rate)
+            distance = float(mean @ mean) + plain.mean_square_distance
+        if distance < floor.mean_square_distance:
             fixes.append(Suggestion("momentum", 0.0))
         else:
             plain = None
