@@ -820,7 +820,7 @@ def expected_run(
     cross = (cross + cross.transpose(1, 0, 2)).reshape(r * r, r)
     noise = per_row.T @ per_row / n - np.outer(gradient, gradient)
     spread = fourth - np.kron(moments.hessian, moments.hessian)  # R = F − H⊗H on vec(M_ee)
-    error = moments.basis.T @ np.asarray(start, dtype=np.float64) - optimum
+    error = moments.basis.T @ start - optimum
     state = np.zeros(q * r)
     state[:r] = error
     vector = np.r_[np.outer(state, state).ravel(), state, 1.0]
@@ -845,7 +845,7 @@ def expected_run(
         vector = _through(run_map, _first_steps(epoch, rest % per_epoch), vector, by_matrices)
     second = vector[:(q * r) ** 2].reshape(q * r, q * r)[:r, :r]
     mean_error = vector[(q * r) ** 2:(q * r) ** 2 + r]
-    outside = np.asarray(start, dtype=np.float64) - moments.basis @ (moments.basis.T @ np.asarray(start))
+    outside = start - moments.basis @ (moments.basis.T @ start)  # along directions that hold no data: never moves
     optimum_loss = 0.5 * float(residuals @ residuals) / n
     loss = optimum_loss + float(gradient @ mean_error) + 0.5 * float(np.sum(moments.hessian * second))
     distance = float(np.trace(second)) + float(outside @ outside)
@@ -895,19 +895,20 @@ class _RunMap:
 
     def step(self, vector: np.ndarray, c: float) -> np.ndarray:
         """``M ← ĀMĀᵀ + uuᵀ⊗c(R(M_ee) + X(m_e) + X(m_e)ᵀ + C)``, ``m ← Ām``."""
-        r, size = self.r, len(self.mean)
-        M, m, one = vector[:size * size].reshape(size, size), vector[size * size:-1], vector[-1]
+        r, width = self.r, len(self.mean)
+        M, m, one = vector[:width * width].reshape(width, width), vector[width * width:-1], vector[-1]
         N = (self.spread @ M[:r, :r].ravel() + self.cross @ m[:r] + one * self.noise).reshape(r, r)
-        blocks = (c * self.inputs[:, None, :, None] * N[None, :, None, :]).reshape(size, size)  # uuᵀ⊗cN
+        blocks = (c * self.inputs[:, None, :, None] * N[None, :, None, :]).reshape(width, width)  # uuᵀ⊗cN
         return np.concatenate(((self.mean @ M @ self.mean.T + blocks).ravel(), self.mean @ m, vector[-1:]))
 
     def matrix(self, c: float) -> np.ndarray:
-        r, size = self.r, len(self.mean)
+        """The same step as one matrix on ``(vec M, m, 1)``."""
+        r, width = self.r, len(self.mean)
         # vec(uuᵀ⊗N) from vec(N): block (a, b) is u_a u_b N.
         embed = np.einsum("ab,kK,lL->aKbLkl", self.inputs, np.eye(r), np.eye(r)).reshape(-1, r * r)
-        ee = (np.arange(r)[:, None] * size + np.arange(r)[None, :]).ravel()  # vec(M_ee)'s entries in vec(M)
-        whole = size * size
-        step = np.zeros((whole + size + 1, whole + size + 1))
+        ee = (np.arange(r)[:, None] * width + np.arange(r)[None, :]).ravel()  # vec(M_ee)'s entries in vec(M)
+        whole = width * width
+        step = np.zeros((whole + width + 1, whole + width + 1))
         step[:whole, :whole] = np.kron(self.mean, self.mean)
         step[:whole, ee] += c * embed @ self.spread
         step[:whole, whole:whole + r] = c * embed @ self.cross
