@@ -285,8 +285,12 @@ def _fourth_moment(rows: np.ndarray) -> np.ndarray:
 
 
 def _check(data: Dataset, batch_size: int, momentum: float, dampening: float, nesterov: bool,
-           weight_decay: float, l1_penalty: float) -> None:
-    """The settings as :class:`sgdcore.TrainConfig` allows them, and a batch that fits the data."""
+           weight_decay: float, l1_penalty: float, learning_rate: float | None = None) -> None:
+    """The settings as :class:`sgdcore.TrainConfig` allows them, and a batch that fits the data; the learning rate
+    too, where one is given."""
+    if learning_rate is not None and not (is_number(learning_rate) and math.isfinite(learning_rate)
+                                          and learning_rate > 0):
+        raise setting_error("learning_rate", learning_rate, "a finite number > 0", "above", bound=0)
     if not (is_int(batch_size) and 1 <= batch_size <= data.n_rows):
         raise setting_error("batch_size", batch_size, f"an integer from 1 to the {data.n_rows} training rows",
                             "batch_size_range", rows=data.n_rows)
@@ -678,9 +682,7 @@ def noise_floor(
     ConfigError
         If a setting is out of range.
     """
-    _check(data, batch_size, momentum, dampening, nesterov, weight_decay, 0.0)
-    if not (is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
-        raise setting_error("learning_rate", learning_rate, "a finite number > 0", "above", bound=0)
+    _check(data, batch_size, momentum, dampening, nesterov, weight_decay, 0.0, learning_rate)
     n, p = data.n_rows, data.n_features + 1
     if _exact_cost(n, p) > EXACT_COST_LIMIT or (block_size is not None and batch_size < n and block_size < n):
         return None
@@ -780,9 +782,7 @@ def expected_run(
     ConfigError
         If a setting is out of range.
     """
-    _check(data, batch_size, momentum, dampening, nesterov, weight_decay, 0.0)
-    if not (is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
-        raise setting_error("learning_rate", learning_rate, "a finite number > 0", "above", bound=0)
+    _check(data, batch_size, momentum, dampening, nesterov, weight_decay, 0.0, learning_rate)
     if not (is_int(steps) and steps >= 0):
         raise setting_error("steps", steps, "an integer ≥ 0", "integer_at_least", bound=0)
     steps, n, p = int(steps), data.n_rows, data.n_features + 1
