@@ -1128,14 +1128,6 @@ def _standardized(raw_train: Dataset) -> Dataset:
     return Standardizer.fit(raw_train, target=True).transform(raw_train)
 
 
-def _optimum_norm(train: Dataset, weight_decay: float) -> float:
-    """``‖θ*‖`` of the loss with ``weight_decay`` on ``train``, the least-norm one: what a distance is relative to."""
-    A = np.column_stack((train.X, np.ones(train.n_rows)))
-    hessian = A.T @ A / train.n_rows + weight_decay * _decay_mask(A.shape[1])
-    optimum = np.linalg.lstsq(hessian, A.T @ np.asarray(train.y, dtype=np.float64) / train.n_rows, rcond=None)[0]
-    return max(float(np.linalg.norm(optimum)), np.finfo(float).tiny)
-
-
 def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues: np.ndarray, start: np.ndarray,
               start_params: np.ndarray, steps: int, epoch: int, needed: float | None) -> tuple[Suggestion, ...]:
     """What would bring a run of ``steps`` steps from ``start_params`` (``start``: its error along the Hessian's
@@ -1148,28 +1140,29 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
     epochs, but its noise floor is 2,500 times plain SGD's (R² −7.8)."""
     fixes: list[Suggestion] = []
     settings = limit_settings(config, l1=False)
+    standardized = functools.cache(lambda: _standardized(problem.raw_train))  # made once, for every rate tried
 
     @functools.cache  # the run's own settings are compared with each suggestion's: computed once
     def expected(learning_rate: float, momentum: float, nesterov: bool, standardize: bool,
                  exact: bool) -> tuple[float, float] | None:
         """The root-mean-square distance relative to the optimum's size, and the train R², expected at the end of
         the run's steps with these settings (None where :func:`sgdcore.expected_run` gives none: data this large).
-        Not ``exact``: the mean's distance and its loss above the noise floor (R² up to a constant the settings
-        share), which cannot compare standardised data with data as it comes."""
-        train = _standardized(problem.raw_train) if standardize else problem.train
+        Not ``exact``: the mean's distance plus the noise floor's spread, in the data's units, and its loss above the
+        floor (R² up to a constant the settings share), which cannot compare standardised data with data as it
+        comes."""
+        train = standardized() if standardize else problem.train
         keywords = {**settings, "momentum": momentum, "nesterov": nesterov}
         if exact:
             run = expected_run(train, start_params, steps, learning_rate, config.batch_size, **keywords)
             if run is None:
                 return None
-            target = _optimum_norm(train, config.weight_decay)
-            return math.sqrt(run.mean_square_distance) / target, 1.0 - 2.0 * run.loss / float(np.var(train.y))
+            size = max(float(np.linalg.norm(run.optimum)), np.finfo(float).tiny)
+            return math.sqrt(run.mean_square_distance) / size, 1.0 - 2.0 * run.loss / float(np.var(train.y))
         error = mean_error_after(eigenvalues, start, steps, learning_rate, momentum, config.dampening, nesterov)
         floor = noise_floor(train, learning_rate, config.batch_size, **keywords)
         spread, noise = (floor.mean_square_distance, floor.excess_loss) if floor is not None else (0.0, 0.0)
         gap = float(0.5 * np.sum(eigenvalues * error**2)) + noise
-        target = _optimum_norm(train, config.weight_decay)
-        return math.sqrt(float(error @ error) + spread) / target, -2.0 * gap / float(np.var(train.y))
+        return math.sqrt(float(error @ error) + spread), -2.0 * gap / float(np.var(train.y))
 
     def better(learning_rate: float, momentum: float, standardize: bool = False) -> bool | None:
         """Whether the run would end closer and its R² no more than :data:`R2_GIVEN_UP` lower; None where it

@@ -273,6 +273,29 @@ def _moments(data: Dataset, weight_decay: float) -> _Moments:
                     _fourth_moment(rows) if rows.shape[1] <= FOURTH_MOMENT_DIRECTIONS else None)
 
 
+@dataclass(frozen=True, eq=False)
+class _AtOptimum:
+    """The rows' gradients at the optimum SGD heads for, in the eigenbasis of ``H_λ``: what the noise is made of."""
+
+    optimum: np.ndarray  # θ*
+    loss: float  # L(θ*) = ½·mean(rᵢ²)
+    per_row: np.ndarray  # n × r: aᵢrᵢ, rᵢ = aᵢᵀθ* − yᵢ
+    gradient: np.ndarray  # their mean, ∇L(θ*): −λDθ*, or the L1 push at a given optimum; zero without a penalty
+    covariance: np.ndarray  # C per unit of c: their covariance
+
+
+def _at_optimum(moments: _Moments, y: np.ndarray, optimum: np.ndarray | None = None) -> _AtOptimum:
+    """:class:`_AtOptimum` about ``optimum`` (parameters, weights then bias), or about the penalised optimum
+    ``H_λθ* = Aᵀy/n`` (the least-norm one when ``H`` is singular)."""
+    y, n = np.asarray(y, dtype=np.float64), moments.n_rows
+    optimum = (moments.rows.T @ y / n) / moments.eigenvalues if optimum is None else moments.basis.T @ optimum
+    residuals = moments.rows @ optimum - y
+    per_row = moments.rows * residuals[:, None]
+    gradient = per_row.mean(axis=0)
+    return _AtOptimum(optimum, 0.5 * float(residuals @ residuals) / n, per_row, gradient,
+                      per_row.T @ per_row / n - np.outer(gradient, gradient))
+
+
 def _fourth_moment(rows: np.ndarray) -> np.ndarray:
     """``(1/n)Σᵢ vec(aᵢaᵢᵀ)vec(aᵢaᵢᵀ)ᵀ``, so that ``vec(F(N)) = W·vec(N)`` (``aᵢᵀNaᵢ = vec(aᵢaᵢᵀ)·vec(N)``)."""
     n, r = rows.shape
@@ -470,13 +493,13 @@ def minibatch_stability_limit(
 
 def _short_epoch(moments: _Moments, batch_size: int, drop_last: bool,
                  replacement: bool) -> list[tuple[float, int]] | None:
-    """An epoch that ends on a shorter batch, as ``(c, count)`` for its full steps and then its short one; for few
-    directions only (the epoch's map is then a small matrix). None where every step has the same noise scale."""
-    n = moments.n_rows
-    steps, rest = divmod(n, batch_size)
-    if not rest or drop_last or moments.fourth_moment is None:
+    """An epoch that ends on a shorter batch, as ``(c, count)`` for its full steps and then its short one
+    (:func:`_epoch_steps`); for few directions only (the epoch's map is then a small matrix). None where every step
+    has the same noise scale."""
+    if moments.fourth_moment is None:
         return None
-    return [(noise_scale(n, batch_size, True, replacement), steps), (noise_scale(n, rest, True, replacement), 1)]
+    epoch = _epoch_steps(moments.n_rows, batch_size, drop_last, replacement)
+    return epoch if len(epoch) == 2 else None
 
 
 def _second_moment_maps(moments: _Moments, learning_rate: float, settings: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -692,14 +715,8 @@ def noise_floor(
     matrices, _ = _mean_dynamics(eigenvalues, learning_rate, *settings)
     if np.max(np.abs(np.linalg.eigvals(matrices))) >= 1.0:
         return None
-    y = np.asarray(data.y, dtype=np.float64)
-    # The penalised optimum in the eigenbasis: H_λ θ* = Aᵀy/n (the least-norm one when H is singular).
-    optimum = (moments.rows.T @ y / n) / eigenvalues if optimum is None else moments.basis.T @ optimum
-    residuals = moments.rows @ optimum - y
-    optimum_loss = 0.5 * float(residuals @ residuals) / n
-    per_row = moments.rows * residuals[:, None]
-    mean_gradient = per_row.mean(axis=0)  # −λDθ*, or the L1 push at ``optimum``: zero without a penalty
-    row_covariance = per_row.T @ per_row / n - np.outer(mean_gradient, mean_gradient)  # C per unit of c
+    at_optimum = _at_optimum(moments, data.y, optimum)
+    optimum_loss, row_covariance = at_optimum.loss, at_optimum.covariance
     r = len(eigenvalues)
     epoch = _short_epoch(moments, batch_size, drop_last, replacement)
     if epoch is not None:  # the epoch's product, as for the limit: at the epoch's end, where its losses are taken
@@ -729,7 +746,7 @@ def noise_floor(
     return _floor(moments, stationary, optimum_loss, learning_rate, batch_size)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExpectedRun:
     """Where SGD at a constant learning rate is expected after ``steps`` steps from a starting point: the means, over
     the batches' draws, of its training loss and of its squared distance to the optimum it heads for (the module
@@ -743,6 +760,8 @@ class ExpectedRun:
         ``E‖θ_t − θ*‖²``, to the optimum of the loss with ``weight_decay`` (``θ*``), the least-norm one.
     optimum_loss
         ``L(θ*)``.
+    optimum
+        ``θ*`` (weights, then bias): what ``mean_square_distance`` is measured from.
     steps
         The steps it is after.
     """
@@ -750,6 +769,7 @@ class ExpectedRun:
     loss: float
     mean_square_distance: float
     optimum_loss: float
+    optimum: np.ndarray
     steps: int
 
 
@@ -807,18 +827,14 @@ def expected_run(
     by_matrices = _power_by_squaring(powered * size**3, steps * stepped)
     if min(powered * size**3, steps * stepped) > EXPECTED_RUN_WORK:
         return None
-    y = np.asarray(data.y, dtype=np.float64)
-    optimum = (rows.T @ y / n) / lam  # H_λθ* = Aᵀy/n in the eigenbasis, the least-norm optimum
-    residuals = rows @ optimum - y
-    per_row = rows * residuals[:, None]
-    gradient = per_row.mean(axis=0)  # ∇L(θ*) = −λDθ*: zero without weight decay
+    at_optimum = _at_optimum(moments, data.y)
+    optimum, per_row, gradient = at_optimum.optimum, at_optimum.per_row, at_optimum.gradient
     fourth = moments.fourth_moment if moments.fourth_moment is not None else _fourth_moment(rows)
     squares = (rows[:, :, None] * rows[:, None, :]).reshape(n, r * r)
     third = (per_row.T @ squares / n).reshape(r, r, r)  # (1/n)Σ rᵢ aᵢⱼ aᵢₖ aᵢₗ
     # X(m)ₖₗ = Σⱼ mⱼ third[j, k, l] − (Hm)ₖ ∇L(θ*)ₗ, and the noise's input: X + Xᵀ as a map from m_e to vec.
     cross = third.transpose(1, 2, 0) - np.einsum("kj,l->klj", moments.hessian, gradient)
     cross = (cross + cross.transpose(1, 0, 2)).reshape(r * r, r)
-    noise = per_row.T @ per_row / n - np.outer(gradient, gradient)
     spread = fourth - np.kron(moments.hessian, moments.hessian)  # R = F − H⊗H on vec(M_ee)
     error = moments.basis.T @ start - optimum
     state = np.zeros(q * r)
@@ -828,6 +844,7 @@ def expected_run(
     first, rest = epoch, steps - per_epoch
     if steps < per_epoch:
         first, rest = _first_steps(epoch, steps), 0
+    noise = at_optimum.covariance
     run_map = _RunMap(lam, learning_rate, (momentum, dampening, nesterov), q, spread, cross, noise)
     with np.errstate(over="ignore", invalid="ignore"):
         if steps:  # torch's first step: v = g, undamped
@@ -846,11 +863,11 @@ def expected_run(
     second = vector[:(q * r) ** 2].reshape(q * r, q * r)[:r, :r]
     mean_error = vector[(q * r) ** 2:(q * r) ** 2 + r]
     outside = start - moments.basis @ (moments.basis.T @ start)  # along directions that hold no data: never moves
-    optimum_loss = 0.5 * float(residuals @ residuals) / n
-    loss = optimum_loss + float(gradient @ mean_error) + 0.5 * float(np.sum(moments.hessian * second))
+    loss = at_optimum.loss + float(gradient @ mean_error) + 0.5 * float(np.sum(moments.hessian * second))
     distance = float(np.trace(second)) + float(outside @ outside)
     finite = math.isfinite(loss) and math.isfinite(distance)
-    return ExpectedRun(loss if finite else math.inf, distance if finite else math.inf, optimum_loss, steps)
+    return ExpectedRun(loss if finite else math.inf, distance if finite else math.inf, at_optimum.loss,
+                       moments.basis @ optimum, steps)
 
 
 def _epoch_steps(n_rows: int, batch_size: int, drop_last: bool, replacement: bool) -> list[tuple[float, int]]:
