@@ -1134,13 +1134,16 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
     directions), ended at ``epoch`` and still ``needed`` epochs from the optimum, closer. Standardisation, a new rate
     or momentum is offered only when the same run with it would be expected to end closer, its train R² not lower by
     more than :data:`R2_GIVEN_UP` (:func:`sgdcore.expected_run`: the noise along the way, which is larger far from
-    the optimum). On the diabetes data as it comes, at batch size 10 and learning rate 0.19 for 20 epochs,
-    standardising at 0.21 ends nearer its optimum but noisier: train R² 0.38 → 0.21 over 12 seeds; at 0.1 it is
-    nearer still and R² 0.45, so that is the rate offered. Momentum 0.98 at learning rate 0.9 is nearer after 3
-    epochs, but its noise floor is 2,500 times plain SGD's (R² −7.8)."""
+    the optimum), under the run's schedule. On the diabetes data as it comes, at batch size 10 and learning rate 0.19
+    for 20 epochs, standardising at 0.21 ends nearer its optimum but noisier: train R² 0.38 → 0.21 over 12 seeds; at
+    0.1 it is nearer still and R² 0.45, so that is the rate offered. A step decay whose first step comes after the
+    run's end, or a warm-up, leaves the same noise; a cosine down to half the rate fades it, and 0.21 helps there.
+    Momentum 0.98 at learning rate 0.9 is nearer after 3 epochs, but its noise floor is 2,500 times plain SGD's (R²
+    −7.8)."""
     fixes: list[Suggestion] = []
     settings = limit_settings(config, l1=False)
     standardized = functools.cache(lambda: _standardized(problem.raw_train))  # made once, for every rate tried
+    schedule = _as_trained(config, config.steps_per_epoch(problem.train.n_rows)).schedule
 
     @functools.cache  # the run's own settings are compared with each suggestion's: computed once
     def expected(learning_rate: float, momentum: float, nesterov: bool, standardize: bool,
@@ -1153,7 +1156,8 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         train = standardized() if standardize else problem.train
         keywords = {**settings, "momentum": momentum, "nesterov": nesterov}
         if exact:
-            run = expected_run(train, start_params, steps, learning_rate, config.batch_size, **keywords)
+            run = expected_run(train, start_params, steps, learning_rate, config.batch_size, schedule=schedule,
+                               **keywords)
             if run is None:
                 return None
             size = max(float(np.linalg.norm(run.optimum)), np.finfo(float).tiny)
@@ -1177,15 +1181,17 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         (distance_now, r2_now), (distance, r2) = compared
         return distance < distance_now and r2_now - r2 <= R2_GIVEN_UP
 
-    # Judged at a constant rate: under a decaying schedule it would be a guess. With L1 too: its noise is the
-    # penalty's residuals' at a point that moves with the rate, many times the floor judged here.
+    # Not judged with L1: its noise is the penalty's residuals' at a point that moves with the rate, many times the
+    # noise judged here. Momentum and a larger rate are judged at a constant rate only, where the mean and the noise
+    # floor stand in for expected_run on data too large for it; under a schedule they are not offered.
     constant = config.schedule.constant_rate and config.l1_penalty == 0
     if limits.standardized_condition_number is not None:
         # Half the new limit, or where its noise would cost the run, the largest of its halves that would not. Unjudged
-        # where it cannot be (a decaying rate, L1, data this large): offered at half the limit, for the κ it lowers.
+        # where it cannot be (L1, data this large, a schedule's rates too many to follow): offered at half the limit,
+        # for the κ it lowers.
         for halvings in range(STANDARDIZED_HALVINGS + 1):
             rate = round_down(0.5 * limits.standardized.learning_rate / 2**halvings)
-            if not constant or better(rate, config.momentum, standardize=True) is not False:
+            if config.l1_penalty > 0 or better(rate, config.momentum, standardize=True) is not False:
                 fixes.append(Suggestion("standardize", True, rate))
                 break
     kappa = limits.condition_number

@@ -91,6 +91,10 @@ diabetes data standardised, 20 epochs at batch size 10 and rate 0.21 end at a me
 0.095 of the mean's and the floor's spread together (the engine's, over 400 seeds: 0.17 with its shuffled epochs, 0.21
 with rows drawn with replacement). The expected training loss is ``L(θ*) + ∇L(θ*)ᵀm_e + ½tr(HM_ee)``.
 
+Under a schedule each step's map is that of its own rate: consecutive steps of one rate and one noise scale are
+taken together (a step decay's long stretches powered by squaring), a rate that changes every step one step at a
+time.
+
 An epoch that ends on a shorter batch is not a mixture of its steps: its second moment swings over the
 epoch, largest just after the noisy short step. For few directions the floor is that of the epoch's end, where
 :func:`sgdcore.train` takes its losses: the fixed point of the epoch's affine map (the product of its steps'
@@ -117,7 +121,8 @@ from threadpoolctl import ThreadpoolController
 
 from sgdcore.analysis import stability_limit
 from sgdcore.data import Dataset
-from sgdcore.errors import is_int, is_number, nesterov_error, setting_error
+from sgdcore.errors import ConfigError, is_int, is_number, nesterov_error, setting_error
+from sgdcore.schedules import Schedule
 
 # Work (:func:`_exact_cost`, in units of n·(d+1)²) above which the exact limit (tens to hundreds of
 # O(n(d+1)²) products) gives way to the O(nd) lower bound: at this size about a second on one core.
@@ -135,6 +140,11 @@ EXPECTED_RUN_WORK = 1e9
 # Up to this size of state (entries of M and m, and 1) a step is one product with the map's matrix: fewer NumPy calls
 # than the step's own products (ĀMĀᵀ, R(M_ee)), which cost less only for a larger state.
 DENSE_STEPS = 200
+# Under a schedule, at most this many stretches of one rate and noise scale (each a map of its own, at tens of
+# microseconds a map in Python), and at most this many steps to lay out, before expected_run gives no figure: a rate
+# that changes every step, as a cosine's, is followed for a few thousand steps (a few tenths of a second).
+EXPECTED_RUN_STRETCHES = 4_000
+SCHEDULED_STEPS = 1 << 20
 # Rows summed at a time into the fourth moment: a block of n × r² that stays small.
 FOURTH_MOMENT_BLOCK = 1 << 14
 # Directions of H_λ this much smaller than the largest hold no data (a duplicated or constant
@@ -777,7 +787,7 @@ class ExpectedRun:
 def expected_run(
     data: Dataset, start: np.ndarray, steps: int, learning_rate: float, batch_size: int, *, momentum: float = 0.0,
     dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0, drop_last: bool = False,
-    replacement: bool = False, block_size: int | None = None,
+    replacement: bool = False, block_size: int | None = None, schedule: Schedule | None = None,
 ) -> ExpectedRun | None:
     """The expected training loss and squared distance of SGD ``steps`` steps from ``start`` (weights, then bias):
     :class:`ExpectedRun`. Unlike the mean, which follows full-batch descent, this counts the noise as it is along the
@@ -786,15 +796,20 @@ def expected_run(
 
     Exact for batches drawn independently (``replacement``, or ``B`` rows without replacement each step), with each
     epoch's shorter last batch where the engine takes it. The engine's default epochs shuffle once, and over an epoch
-    their noise at ``θ*`` sums to zero: they end a little nearer than this says (the module docstring). The mean
-    ``m = E[z]`` follows ``Ā``; the second moment ``M = E[zzᵀ]`` follows
+    their noise at ``θ*`` sums to zero: they end a little nearer than this says (the module docstring).
+
+    The mean ``m = E[z]`` follows ``Ā``; the second moment ``M = E[zzᵀ]`` follows
     ``M ← ĀMĀᵀ + uuᵀ⊗c(R(M_ee) + X(m_e) + X(m_e)ᵀ + C)``, where ``X(m) = Cov_i(aᵢaᵢᵀm, aᵢrᵢ)``: the batch's
     Hessian and its gradient at ``θ*`` come from the same rows. Both together are one affine map on
     ``(vec M, m)``, powered by squaring where it is small and stepped through otherwise. torch's first step, which
     sets the velocity to the gradient undamped, is the first map's.
 
-    ``None`` where it is not computed: the fourth moment or the work too large (:data:`EXPECTED_RUN_WORK`), or
-    batches drawn from blocks of neighbouring rows (as for :func:`noise_floor`). An L1 penalty is not covered.
+    ``schedule``: the rate at step ``t`` is ``learning_rate · schedule(t)``, as :func:`sgdcore.train` takes it, each
+    step the map of its own rate (a cosine over the whole run spans these ``steps``, unless its period is set).
+
+    ``None`` where it is not computed: the fourth moment or the work too large (:data:`EXPECTED_RUN_WORK`; under a
+    schedule, :data:`EXPECTED_RUN_STRETCHES` and :data:`SCHEDULED_STEPS` too), or batches drawn from blocks of
+    neighbouring rows (as for :func:`noise_floor`). An L1 penalty is not covered.
     Above the mean-square limit the expectations grow without bound: ``inf`` once past floating point.
 
     Raises
@@ -813,7 +828,14 @@ def expected_run(
     if point is None or point.shape != (p,) or not np.all(np.isfinite(point)):
         raise setting_error("start", start, f"{p} finite numbers: the weights, then the bias", "start_params", count=p)
     start = point
+    if schedule is not None and not isinstance(schedule, Schedule):
+        kind = type(schedule).__name__
+        raise ConfigError(f"schedule must be a sgdcore.Schedule or None; got {kind}.", "not_a_schedule",
+                          parameter="schedule", type=kind)
     if n * p**4 > EXPECTED_RUN_WORK or (block_size is not None and batch_size < n and block_size < n):
+        return None
+    schedule = None if schedule is None or steps == 0 else schedule.over(steps)
+    if schedule is not None and not schedule.constant_rate and steps > SCHEDULED_STEPS:
         return None
     moments = _moments(data, weight_decay)
     rows, lam, r = moments.rows, moments.eigenvalues, len(moments.eigenvalues)
@@ -825,7 +847,13 @@ def expected_run(
     powered = 2 * sum(count.bit_length() for _, count in epoch) + 2 * max(epochs, 1).bit_length() + 2
     stepped = 2 * (q * r) ** 3 + r**4  # a step: ĀMĀᵀ, and R(M_ee) from the fourth moment
     by_matrices = _power_by_squaring(powered * size**3, steps * stepped)
-    if min(powered * size**3, steps * stepped) > EXPECTED_RUN_WORK:
+    stretches = None
+    if schedule is not None and not schedule.constant_rate:
+        stretches = _stretches(epoch, steps, learning_rate * schedule(np.arange(steps)))
+        work = sum(min(2 * count.bit_length() * size**3, count * stepped) for _, _, count in stretches)
+        if len(stretches) > EXPECTED_RUN_STRETCHES or work > EXPECTED_RUN_WORK:
+            return None
+    elif min(powered * size**3, steps * stepped) > EXPECTED_RUN_WORK:
         return None
     at_optimum = _at_optimum(moments, data.y)
     optimum, per_row, gradient = at_optimum.optimum, at_optimum.per_row, at_optimum.gradient
@@ -847,19 +875,26 @@ def expected_run(
     noise = at_optimum.covariance
     run_map = _RunMap(lam, learning_rate, (momentum, dampening, nesterov), q, spread, cross, noise)
     with np.errstate(over="ignore", invalid="ignore"):
-        if steps:  # torch's first step: v = g, undamped
-            first_map = _RunMap(lam, learning_rate, (momentum, 0.0, nesterov), q, spread, cross, noise)
-            vector = first_map.step(vector, epoch[0][0])
-            first = [(first[0][0], first[0][1] - 1), *first[1:]]
-        vector = _through(run_map, first, vector, by_matrices)
-        if rest // per_epoch:
-            if by_matrices:
-                epoch_map = _through(run_map, epoch, np.eye(size), True)
-                vector = np.linalg.matrix_power(epoch_map, rest // per_epoch) @ vector
-            else:
-                for _ in range(rest // per_epoch):
-                    vector = _through(run_map, epoch, vector, False)
-        vector = _through(run_map, _first_steps(epoch, rest % per_epoch), vector, by_matrices)
+        if stretches is not None:
+            def run_map_at(rate: float, settings: tuple) -> _RunMap:
+                return _RunMap(lam, rate, settings, q, spread, cross, noise)
+
+            vector = _through_stretches(run_map_at, (momentum, dampening, nesterov), stretches, vector,
+                                        size**3, stepped)
+        else:
+            if steps:  # torch's first step: v = g, undamped
+                first_map = _RunMap(lam, learning_rate, (momentum, 0.0, nesterov), q, spread, cross, noise)
+                vector = first_map.step(vector, epoch[0][0])
+                first = [(first[0][0], first[0][1] - 1), *first[1:]]
+            vector = _through(run_map, first, vector, by_matrices)
+            if rest // per_epoch:
+                if by_matrices:
+                    epoch_map = _through(run_map, epoch, np.eye(size), True)
+                    vector = np.linalg.matrix_power(epoch_map, rest // per_epoch) @ vector
+                else:
+                    for _ in range(rest // per_epoch):
+                        vector = _through(run_map, epoch, vector, False)
+            vector = _through(run_map, _first_steps(epoch, rest % per_epoch), vector, by_matrices)
     second = vector[:(q * r) ** 2].reshape(q * r, q * r)[:r, :r]
     mean_error = vector[(q * r) ** 2:(q * r) ** 2 + r]
     outside = start - moments.basis @ (moments.basis.T @ start)  # along directions that hold no data: never moves
@@ -877,6 +912,35 @@ def _epoch_steps(n_rows: int, batch_size: int, drop_last: bool, replacement: boo
     full = noise_scale(n_rows, batch_size, True, replacement)
     return [(full, steps), (noise_scale(n_rows, rest, True, replacement), 1)] if rest and not drop_last \
         else [(full, steps)]
+
+
+def _stretches(epoch: list[tuple[float, int]], steps: int, rates: np.ndarray) -> list[tuple[float, float, int]]:
+    """A run's ``steps`` steps at their ``rates``, its epochs laid out as ``epoch`` gives them ``(c, count)``, as
+    stretches of consecutive steps of one rate and one noise scale: ``(rate, c, count)``."""
+    scales = np.resize(np.repeat([c for c, _ in epoch], [count for _, count in epoch]), steps)
+    change = np.flatnonzero((np.diff(rates) != 0) | (np.diff(scales) != 0)) + 1
+    starts, ends = np.r_[0, change], np.r_[change, steps]
+    return [(float(rates[start]), float(scales[start]), int(end - start)) for start, end in zip(starts, ends,
+                                                                                              strict=True)]
+
+
+def _through_stretches(run_map_at: Callable[[float, tuple], _RunMap], settings: tuple,
+                       stretches: list[tuple[float, float, int]], vector: np.ndarray, product: float,
+                       stepped: float) -> np.ndarray:
+    """``vector`` after a scheduled run's ``stretches`` (:func:`_stretches`), each with the map of its rate
+    (``run_map_at(rate, settings)``, one per rate): powered by squaring where that is less work (a matrix ``product``
+    a squaring) than stepping through (``stepped`` a step). torch's first step, ``v = g`` undamped, is its own."""
+    maps: dict[float, _RunMap] = {}
+    for index, (rate, c, count) in enumerate(stretches):
+        if index == 0:
+            momentum, _, nesterov = settings
+            vector = run_map_at(rate, (momentum, 0.0, nesterov)).step(vector, c)
+            count -= 1
+        if rate not in maps:
+            maps[rate] = run_map_at(rate, settings)
+        vector = _through(maps[rate], [(c, count)], vector,
+                          _power_by_squaring(2 * count.bit_length() * product, count * stepped))
+    return vector
 
 
 def _first_steps(epoch: list[tuple[float, int]], steps: int) -> list[tuple[float, int]]:
