@@ -21,8 +21,11 @@ The verdicts, in the order they are tried:
     by direction, at the rates to come; with momentum, its error and velocity together), and what helps:
     momentum (Polyak's ``μ = ((√κ−1)/(√κ+1))²``, its rate
     ``4/(√λ_max+√λ_min)²``), a larger rate within the limit, standardisation when it lowers ``κ`` (at half its
-    limit, or a halving of that). At a constant rate each is offered only where the same run with it is expected
-    (:func:`sgdcore.expected_run`) to end nearer without giving up train R², its noise along the way counted. A
+    limit, or a halving of that). Each is offered only where the same run with it, under its schedule, is expected
+    (:func:`sgdcore.expected_run`) to end nearer without giving up train R², its noise along the way counted. With
+    L1 standardisation is offered unjudged, at half its limit, and the others not at all; on data too large for
+    that, or a schedule's rates too many to follow, standardisation likewise, and the others at a constant rate only,
+    judged by the mean and the noise floor. A
     cosine down to 0 goes on over the period it was trained with, at rate 0 once it is over: where that is too soon,
     the epochs of a fresh run, its cosine over all of them.
 ``"noise_floor"``
@@ -1175,16 +1178,16 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         then = (learning_rate, momentum, config.nesterov and momentum > 0, standardize)
         compared = expected(*now, exact=True), expected(*then, exact=True)
         if None in compared:
-            if standardize:
+            if standardize or not config.schedule.constant_rate:
                 return None
             compared = expected(*now, exact=False), expected(*then, exact=False)
         (distance_now, r2_now), (distance, r2) = compared
         return distance < distance_now and r2_now - r2 <= R2_GIVEN_UP
 
     # Not judged with L1: its noise is the penalty's residuals' at a point that moves with the rate, many times the
-    # noise judged here. Momentum and a larger rate are judged at a constant rate only, where the mean and the noise
-    # floor stand in for expected_run on data too large for it; under a schedule they are not offered.
-    constant = config.schedule.constant_rate and config.l1_penalty == 0
+    # noise judged here. Momentum and a larger rate are offered only where judged: on data too large for
+    # expected_run, at a constant rate by the mean and the noise floor, and under a schedule not at all.
+    judged = config.l1_penalty == 0
     if limits.standardized_condition_number is not None:
         # Half the new limit, or where its noise would cost the run, the largest of its halves that would not. Unjudged
         # where it cannot be (L1, data this large, a schedule's rates too many to follow): offered at half the limit,
@@ -1195,7 +1198,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
                 fixes.append(Suggestion("standardize", True, rate))
                 break
     kappa = limits.condition_number
-    if constant and config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
+    if judged and config.momentum == 0 and math.isfinite(kappa) and kappa > 4:
         polyak_momentum, polyak = polyak_heavy_ball(eigenvalues)
         momentum = math.floor(polyak_momentum * 100) / 100
         limit = minibatch_stability_limit(problem.train, config.batch_size, **{**limit_settings(config),
@@ -1203,7 +1206,7 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
         rate = round_down(min(polyak, 0.5 * limit.learning_rate))
         if better(rate, momentum):
             fixes.append(Suggestion("momentum", momentum, rate))
-    if constant and config.learning_rate < 0.25 * limits.minibatch.learning_rate:
+    if judged and config.learning_rate < 0.25 * limits.minibatch.learning_rate:
         rate = round_down(0.5 * limits.minibatch.learning_rate)
         if better(rate, config.momentum):
             fixes.append(Suggestion("learning_rate", rate))
