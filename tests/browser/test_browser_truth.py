@@ -116,3 +116,38 @@ def test_a_far_run_is_offered_standardisation_at_a_rate_whose_noise_does_not_cos
     nearer = re.search(r"([\d.]+)% away", text)
     assert nearer and float(nearer[1]) < 100 * expected.relative_distance, text
     assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_a_far_run_under_a_cosine_is_offered_a_larger_base_rate_and_one_click_brings_it_to_the_closed_form(
+        open_page):
+    """D2L's data at learning rate 0.001 under a cosine schedule: before and after the run, the page offers half the
+    limit, which the schedule scales as it scaled 0.001 (sgdcore.expected_run, following the cosine, says the run
+    with it ends nearer); one click sets it, and the same 3 epochs then reach the closed form."""
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2, seed=0)
+    config = sgdcore.TrainConfig(learning_rate=0.001, schedule=sgdcore.Schedule("cosine"))
+    *_, progress = sgdcore.train(problem.train, config)
+    expected = sgdcore.diagnose(problem, config, progress)
+    (larger,) = [fix.value for fix in expected.suggestions if fix.setting == "learning_rate"]
+    assert larger == sgdcore.round_down(0.5 * expected.limits.minibatch.learning_rate)
+
+    page = open_page("/?learning_rate=0.001&schedule=cosine")
+    helps = f"What would help: a larger learning rate, {larger:g} (half the limit"
+    expect(alert(main(page), "warning").filter(has_text=helps)).to_have_count(1)  # before the run
+    page.get_by_role("button", name="Train", exact=True).click()
+    far = alert(main(page), "warning").filter(has_text="But SGD is far from the closed form")
+    expect(far).to_contain_text(f"{100 * expected.relative_distance:.0f}% away")
+    expect(far).to_contain_text(helps)
+    wait_for_app(page)
+    assert_no_exception(page)
+
+    main(page).get_by_role("button", name=f"Use learning rate {larger:g}").first.click()
+    slider = sidebar(page).get_by_role("slider", name="Learning rate η (log scale)")
+    expect(slider).to_have_attribute("aria-valuetext", f"{larger:g}")
+    expect(page).to_have_url(re.compile(r"[?&]schedule=cosine(&|$)"))
+    wait_for_app(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(alert(main(page), "success").filter(has_text=re.compile(r"^Finished 3 epochs\..* At the closed form"))) \
+        .to_be_visible()
+    wait_for_app(page)
+    assert_no_exception(page)
