@@ -22,7 +22,7 @@ from __future__ import annotations
 import atexit
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -280,7 +280,7 @@ class LargeProblem:
             # directions', gone soon after. Within ARRIVED of the target: the noise floor needs the rows.
             velocity = directions.T @ progress.state.velocity if config.momentum else None
             followed = mean_epochs_needed(config, progress, eigenvalues, error, start, velocity,
-                                          progress.steps_per_epoch, lambda run, words: (ARRIVED * scale, words[0]))
+                                          progress.steps_per_epoch, _within_arrived(scale))
             if followed is not None:
                 needed, needed_from = followed
         details = dict(
@@ -324,7 +324,7 @@ class LargeProblem:
         start = directions.T @ (np.append(weights, bias) - target)
         scale = max(float(np.linalg.norm(target)), np.finfo(float).tiny)
         followed = mean_epochs_from_start(config, eigenvalues, start, steps_per_epoch,
-                                          lambda run, words: (ARRIVED * scale, words[0]))
+                                          _within_arrived(scale))
         needed, needed_from = followed if followed is not None and followed[0] is not None else (None, "slowest")
         if needed is None:
             needed = math.log(1 / ARRIVED) / -math.log(per_step) / steps_per_epoch
@@ -344,6 +344,13 @@ class LargeProblem:
         partitions = tn("data.partitions", self.data.n_partitions)
         note = t("large_data.page_note", rows=self.data.n_rows, partitions=partitions, shown=shown)
         return note + (t("large_data.passes", runs=runs, passes=runs * config.epochs) if runs > 1 else "")
+
+
+def _within_arrived(scale: float) -> Callable[[sgdcore.TrainConfig, tuple[str, str]], tuple[float, str]]:
+    """How close the mean must come, for :func:`sgdcore.diagnosis.mean_epochs_needed` and its kin: within
+    :data:`ARRIVED` of the target's size ``scale``, whatever the run (the noise floor needs the rows), in the words
+    of the mean's arrival."""
+    return lambda run, words: (ARRIVED * scale, words[0])
 
 
 # Reading the files
