@@ -849,9 +849,9 @@ def expected_run(
     by_matrices = _power_by_squaring(powered * size**3, steps * stepped)
     stretches = None
     if schedule is not None and not schedule.constant_rate:
-        stretches = _stretches(epoch, steps, learning_rate * schedule(np.arange(steps)))
-        work = sum(min(2 * count.bit_length() * size**3, count * stepped) for _, _, count in stretches)
-        if len(stretches) > EXPECTED_RUN_STRETCHES or work > EXPECTED_RUN_WORK:
+        stretches = _stretches(epoch, steps, learning_rate * schedule(np.arange(steps)), EXPECTED_RUN_STRETCHES)
+        if stretches is None or sum(min(2 * count.bit_length() * size**3, count * stepped)
+                                    for _, _, count in stretches) > EXPECTED_RUN_WORK:
             return None
     elif min(powered * size**3, steps * stepped) > EXPECTED_RUN_WORK:
         return None
@@ -914,11 +914,14 @@ def _epoch_steps(n_rows: int, batch_size: int, drop_last: bool, replacement: boo
         else [(full, steps)]
 
 
-def _stretches(epoch: list[tuple[float, int]], steps: int, rates: np.ndarray) -> list[tuple[float, float, int]]:
+def _stretches(epoch: list[tuple[float, int]], steps: int, rates: np.ndarray,
+               most: int) -> list[tuple[float, float, int]] | None:
     """A run's ``steps`` steps at their ``rates``, its epochs laid out as ``epoch`` gives them ``(c, count)``, as
-    stretches of consecutive steps of one rate and one noise scale: ``(rate, c, count)``."""
+    stretches of consecutive steps of one rate and one noise scale: ``(rate, c, count)``; None if more than ``most``."""
     scales = np.resize(np.repeat([c for c, _ in epoch], [count for _, count in epoch]), steps)
     change = np.flatnonzero((np.diff(rates) != 0) | (np.diff(scales) != 0)) + 1
+    if len(change) >= most:
+        return None
     starts, ends = np.r_[0, change], np.r_[change, steps]
     return [(float(rates[start]), float(scales[start]), int(end - start)) for start, end in zip(starts, ends,
                                                                                               strict=True)]
