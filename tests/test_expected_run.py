@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from sgdcore import (
     Dataset,
+    ExpectedRun,
     Schedule,
     TrainConfig,
     expected_run,
@@ -128,11 +130,22 @@ def test_powering_the_maps_by_squaring_equals_stepping_through_them(
     data = _noisy_columns(30)
     keywords = dict(momentum=momentum, dampening=dampening, weight_decay=weight_decay, drop_last=drop_last)
     start = np.array([0.4, -0.2, 1.0])
+    _agree(_each_way(monkeypatch, lambda: expected_run(data, start, steps, rate / 10, batch_size, **keywords)))
+
+
+def _each_way(monkeypatch: pytest.MonkeyPatch, run: Callable[[], ExpectedRun]) -> list[ExpectedRun]:
+    """``run()`` with :func:`sgdcore.expected_run` taking its steps each of its three ways: its maps powered by
+    squaring, their matrices stepped through, their parts stepped through."""
     runs = []
-    for powered, dense in ((True, 0), (False, 10**9), (False, 0)):  # by squaring; the matrix stepped; its parts
-        monkeypatch.setattr(stability, "_power_by_squaring", lambda *_, powered=powered: powered)
-        monkeypatch.setattr(stability, "DENSE_STEPS", dense)
-        runs.append(expected_run(data, start, steps, rate / 10, batch_size, **keywords))
+    with monkeypatch.context() as patched:
+        for powered, dense in ((True, 0), (False, 10**9), (False, 0)):
+            patched.setattr(stability, "_power_by_squaring", lambda *_, powered=powered: powered)
+            patched.setattr(stability, "DENSE_STEPS", dense)
+            runs.append(run())
+    return runs
+
+
+def _agree(runs: list[ExpectedRun]) -> None:
     for field in ("loss", "mean_square_distance"):
         reference, *others = (getattr(run, field) for run in runs)
         for other in others:
@@ -198,19 +211,11 @@ def test_a_scheduled_run_powered_by_squaring_equals_it_stepped_through_and_a_fla
     data = _noisy_columns(30)
     start = np.array([0.4, -0.2, 1.0])
     schedule = Schedule("step", gamma=gamma, step_size=step_size, warmup_steps=warmup)
-    runs = []
-    with monkeypatch.context() as patched:
-        for powered, dense in ((True, 0), (False, 10**9), (False, 0)):
-            patched.setattr(stability, "_power_by_squaring", lambda *_, powered=powered: powered)
-            patched.setattr(stability, "DENSE_STEPS", dense)
-            runs.append(expected_run(data, start, steps, rate / 10, batch_size, momentum=momentum, schedule=schedule))
+    runs = _each_way(monkeypatch, lambda: expected_run(data, start, steps, rate / 10, batch_size, momentum=momentum,
+                                                       schedule=schedule))
     if gamma == 1.0 and warmup == 0:
         runs.append(expected_run(data, start, steps, rate / 10, batch_size, momentum=momentum))
-    for field in ("loss", "mean_square_distance"):
-        reference, *others = (getattr(run, field) for run in runs)
-        for other in others:
-            assert other == pytest.approx(reference, rel=1e-8) or (math.isinf(other) and math.isinf(reference)), \
-                (field, reference, other)
+    _agree(runs)
 
 
 def test_a_cosine_over_the_whole_run_spans_its_steps_and_a_schedule_too_long_to_follow_gets_none() -> None:
