@@ -873,7 +873,6 @@ def expected_run(
     if steps < per_epoch:
         first, rest = _first_steps(epoch, steps), 0
     noise = at_optimum.covariance
-    run_map = _RunMap(lam, learning_rate, (momentum, dampening, nesterov), q, spread, cross, noise)
     with np.errstate(over="ignore", invalid="ignore"):
         if stretches is not None:
             def run_map_at(rate: float, settings: tuple) -> _RunMap:
@@ -882,6 +881,7 @@ def expected_run(
             vector = _through_stretches(run_map_at, (momentum, dampening, nesterov), stretches, vector,
                                         size**3, stepped)
         else:
+            run_map = _RunMap(lam, learning_rate, (momentum, dampening, nesterov), q, spread, cross, noise)
             if steps:  # torch's first step: v = g, undamped
                 first_map = _RunMap(lam, learning_rate, (momentum, 0.0, nesterov), q, spread, cross, noise)
                 vector = first_map.step(vector, epoch[0][0])
