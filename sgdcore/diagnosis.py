@@ -1037,8 +1037,16 @@ def _epoch_products(eigenvalues: np.ndarray, rates: np.ndarray, config: TrainCon
     """Each epoch's product of its steps' 2×2 matrices on (error, velocity), one row an epoch and one column a
     direction, for steps at ``rates`` that begin ``taken`` steps into an epoch and end at an epoch's end. An epoch's
     steps are multiplied in pieces of about √(steps per epoch), every piece of every epoch at once, then each epoch's
-    pieces: two short loops over arrays small enough to stay in cache."""
+    pieces: two short loops over arrays small enough to stay in cache. At one rate throughout, every whole epoch's
+    product is the same: the first epoch's steps and one whole epoch are multiplied, and that one is repeated."""
     lam, mu = np.asarray(eigenvalues, dtype=np.float64), config.momentum
+    head = steps_per_epoch - taken  # the steps left in the first epoch
+    if len(rates) > head + steps_per_epoch and np.all(rates == rates[0]):
+        first = _epoch_products(eigenvalues, rates[:head], config, steps_per_epoch, taken)
+        whole = _epoch_products(eigenvalues, rates[head:head + steps_per_epoch], config, steps_per_epoch, 0)
+        repeats = (len(rates) - head) // steps_per_epoch
+        return tuple(np.concatenate((entries, np.broadcast_to(one, (repeats, len(lam)))))
+                     for entries, one in zip(first, whole, strict=True))
     gain = 1.0 if config.nesterov else 1.0 - config.dampening
     alpha, beta = (1 + mu, mu**2) if config.nesterov else (gain, mu)  # times the step's rate
     piece = max(1, math.isqrt(steps_per_epoch))

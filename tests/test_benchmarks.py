@@ -112,3 +112,23 @@ def test_bench_threads_compares_one_thread_with_two_and_says_what_auto_picks(
     rows = re.findall(rf"^5,000 × 20 +(\d+) +{NUMBER}ms +{NUMBER}ms +{NUMBER}× +(\d+)$", output, re.MULTILINE)
     assert [batch for batch, _ in rows] == ["1", "512"], output
     assert rows[0][1] == "1"  # batch size 1: one thread, always
+
+
+def test_bench_verdicts_prints_each_verdict_beside_its_run_and_its_brute_force(
+        run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_verdicts.py", "--quick")
+    rows = [line for line in output.splitlines() if line.startswith("D2L data, rate 0.001")]
+    assert len(rows) == 2, output
+    for row in rows:
+        figures = [float(figure) for figure in re.findall(NUMBER + r"(?=ms)", row)]
+        assert len(figures) == 6 and min(figures[:5]) > 0, row  # run, limits, outlook, diagnose, expected_run, brute
+        run, diagnose, brute = figures[0], figures[3], max(figures[5], 0.5)
+        runs, per_run, per_brute = re.search(r"ms\s+(\d+)\s+(" + NUMBER + r")×\s+(" + NUMBER + r")×", row).groups()
+        # printed to 0.1 ms (the brute force to 1 ms): the ratios are the figures' own, to that precision
+        assert float(per_run) == pytest.approx(diagnose / run, rel=0.2, abs=0.1), row
+        assert float(per_brute) == pytest.approx(diagnose / brute, rel=0.5, abs=0.01), row
+        verdict = row.split("×  ", 2)[-1]
+        assert verdict.startswith("far_from_optimum: learning_rate "), row
+        judged = sum(part.strip().startswith(("standardize", "momentum", "learning_rate"))
+                     for part in verdict.split(": ", 1)[1].split(","))
+        assert int(runs) == 2 * (1 + judged), row  # --quick: 2 seeds, the run and each judged suggestion

@@ -26,6 +26,7 @@ from sgdcore import (
 from sgdcore.diagnosis import (
     ARRIVED,
     Diagnosis,
+    _epoch_products,
     _floor_without_momentum,
     check_learning_rate,
     diagnose,
@@ -812,3 +813,32 @@ def _offered_ends_nearer_without_giving_up_its_fit(config: TrainConfig) -> Sugge
     if offered["standardize"].learning_rate < half_limit:  # the half limit was judged to cost the fit, and does
         assert r2 - _mean_distance_and_r2(standardized, replace(config, learning_rate=half_limit))[1] > R2_GIVEN_UP
     return offered["standardize"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps_per_epoch=st.integers(1, 40), taken=st.integers(0, 39), epochs=st.integers(1, 6),
+       rate=st.floats(0.001, 0.5), momentum=st.sampled_from([0.5, 0.9]), nesterov=st.booleans(),
+       dampening=st.sampled_from([0.0, 0.3]))
+def test_at_one_rate_the_epochs_products_repeated_equal_each_epoch_multiplied_out(
+        steps_per_epoch: int, taken: int, epochs: int, rate: float, momentum: float, nesterov: bool,
+        dampening: float) -> None:
+    """The fast path of _epoch_products at a constant rate (the first epoch's steps and one whole epoch multiplied,
+    that one repeated) gives, to the bit, what multiplying out each epoch's own steps gives (the reference path)."""
+    taken = taken % steps_per_epoch
+    config = TrainConfig(momentum=momentum, nesterov=nesterov, dampening=0.0 if nesterov else dampening)
+    eigenvalues = np.array([0.01, 0.3, 1.0, 2.5])
+    head = steps_per_epoch - taken
+    rates = np.full(head + epochs * steps_per_epoch, rate)
+    fast = _epoch_products(eigenvalues, rates, config, steps_per_epoch, taken)
+    pieces = [_epoch_products(eigenvalues, rates[:head], config, steps_per_epoch, taken)]
+    for epoch in range(epochs):
+        begin = head + epoch * steps_per_epoch
+        pieces.append(_epoch_products(eigenvalues, rates[begin:begin + steps_per_epoch], config, steps_per_epoch, 0))
+    for entry in range(4):
+        reference = np.concatenate([piece[entry] for piece in pieces])
+        assert np.array_equal(fast[entry], reference)
+    varied = rates * np.linspace(1.0, 0.5, len(rates))  # a decaying rate: each epoch its own product
+    decayed = _epoch_products(eigenvalues, varied, config, steps_per_epoch, taken)
+    assert len(decayed[0]) == 1 + epochs
+    if epochs > 1:
+        assert not np.array_equal(decayed[0][1], decayed[0][2])
