@@ -145,5 +145,6 @@ def main() -> None:
     for name, make_data, settings in cases:
         print(measured(name, make_data(), sgdcore.TrainConfig(**settings), seeds, repeat), flush=True)
 
+
 if __name__ == "__main__":
     main()
