@@ -758,9 +758,10 @@ def noise_floor(
 
 @dataclass(frozen=True, eq=False)
 class ExpectedRun:
-    """Where SGD at a constant learning rate is expected after ``steps`` steps from a starting point: the means, over
-    the batches' draws, of its training loss and of its squared distance to the optimum it heads for (the module
-    docstring's recursion from the start, where the noise floor is its fixed point).
+    """Where SGD is expected after ``steps`` steps from a starting point, at its learning rate or the rates its
+    schedule gives: the means, over the batches' draws, of its training loss and of its squared distance to the
+    optimum it heads for (the module docstring's recursion from the start, where the noise floor is its fixed point
+    at a constant rate).
 
     Attributes
     ----------
@@ -868,10 +869,6 @@ def expected_run(
     state = np.zeros(q * r)
     state[:r] = error
     vector = np.r_[np.outer(state, state).ravel(), state, 1.0]
-    # The run's steps as (c, count) from its start: the first epoch, the whole epochs after it, what is left.
-    first, rest = epoch, steps - per_epoch
-    if steps < per_epoch:
-        first, rest = _first_steps(epoch, steps), 0
     noise = at_optimum.covariance
     with np.errstate(over="ignore", invalid="ignore"):
         if stretches is not None:
@@ -881,6 +878,10 @@ def expected_run(
             vector = _through_stretches(run_map_at, (momentum, dampening, nesterov), stretches, vector,
                                         size**3, stepped)
         else:
+            # The run's steps as (c, count) from its start: the first epoch, the whole epochs after it, what is left.
+            first, rest = epoch, steps - per_epoch
+            if steps < per_epoch:
+                first, rest = _first_steps(epoch, steps), 0
             run_map = _RunMap(lam, learning_rate, (momentum, dampening, nesterov), q, spread, cross, noise)
             if steps:  # torch's first step: v = g, undamped
                 first_map = _RunMap(lam, learning_rate, (momentum, 0.0, nesterov), q, spread, cross, noise)
