@@ -1,5 +1,6 @@
-"""Data: upload a CSV (or point at large files on a Dask cluster, ui.large_data), look at it, choose the target and
-the features, and train on it everywhere. A classroom link that fixes the data source leaves only that source here."""
+"""Data: upload a CSV or a workbook (or point at large files on a Dask cluster, ui.large_data), look at it, choose the
+target and the features, and train on it everywhere. A classroom link that fixes the data source leaves only that source
+here."""
 
 import numpy as np
 import streamlit as st
@@ -20,6 +21,7 @@ from ui.uploads import (
     csv_uploader,
     parse_upload,
     release_upload,
+    reread_sheet,
     reread_upload,
     upload_limit_mb,
 )
@@ -77,7 +79,13 @@ elif state.get(ENTERED_KEY):
 if parsed is not None and state.get(UPLOADER_SHOWS) != parsed["file_id"]:
     st.caption(t("data.kept", name=parsed["name"]))
 del uploaded
-if parsed is not None and "content" in parsed:  # its bytes chose its encoding among several: the user may know better
+if parsed is not None and "content" in parsed and "sheets" in parsed:  # a workbook whose sheets hold more than one
+    sheet_key = f"keep_sheet_{parsed['digest']}"
+    state.setdefault(sheet_key, parsed["sheet"])  # the sheet the reader chose, which need not be the first
+    sheet = st.columns([1, 2])[0].selectbox(t("data.sheet"), parsed["sheets"], key=sheet_key, help=t("data.sheet_help"))
+    if sheet != parsed["sheet"]:
+        parsed = state[TABLE] = reread_sheet(parsed, sheet)
+elif parsed is not None and "content" in parsed:  # its bytes chose its encoding among several: the user may know better
     encoding_names = option_names({"detected": t("data.read_as_detected", encoding=messages.encoding_name(
         parsed["detected"]))} | {encoding: messages.encoding_name(encoding) for encoding in CHOSEN_BY_THE_BYTES})
     read_as = st.columns([1, 2])[0].selectbox(t("data.read_as"), ("detected", *CHOSEN_BY_THE_BYTES),
@@ -106,15 +114,20 @@ if "error" in parsed:
 
 table = parsed["table"]
 frame = table.frame
-st.caption(t("data.table", name=table.name, **messages.sized(len(frame), columns=frame.shape[1]),
-             separated=messages.separated(table.delimiter),
-             encoding=messages.encoding_name(table.encoding, short=True)))
-# Where "Read the file as" is offered above, the notice of the encoding the file was read in says it is another way
-# to mend a garbled reading
-or_choose = t("data.read_as_garbled", read_as=t("data.read_as")) if "content" in parsed else ""
-read_in = messages.ENCODING_KEYS.get(table.encoding)  # that notice's kind
+if table.sheet is None:
+    st.caption(t("data.table", name=table.name, **messages.sized(len(frame), columns=frame.shape[1]),
+                 separated=messages.separated(table.delimiter),
+                 encoding=messages.encoding_name(table.encoding, short=True)))
+else:
+    st.caption(t("data.table_sheet", name=table.name, **messages.sized(len(frame), columns=frame.shape[1]),
+                 sheet=messages.echo(table.sheet)))
+# Where "Read the file as" (or "Sheet") is offered above, the notice of the encoding the file was read in (of the
+# workbook's other sheets) says it is another way to mend a garbled reading (to read another sheet)
+or_choose = {messages.ENCODING_KEYS.get(table.encoding): t("data.read_as_garbled", read_as=t("data.read_as")),
+             "other_sheets": t("data.sheet_choose", sheet=t("data.sheet"))} if "content" in parsed else {
+             "other_sheets": t("data.sheet_move")}
 for notice in table.notices:
-    st.caption(messages.notice_text(notice) + (or_choose if notice.kind == read_in else ""))
+    st.caption(messages.notice_text(notice) + or_choose.get(notice.kind, ""))
 
 preview, summary = st.tabs([t("data.preview"), t("data.column_summary")])
 preview.dataframe(frame.head(200), width="stretch")
@@ -126,8 +139,8 @@ if len(columns) == 1:  # a target and nothing to predict it from: no choice belo
     refuse(t("data.one_column" if numbers else "data.one_text_column", column=messages.echo(str(columns[0]))))
 # Widget keys carry the file's digest, so a new file starts afresh; the "keep_" prefix keeps the choices
 # when the user visits another page (see ui.widgets.keep_page_settings).
-# (and the encoding it was read in: its column names are others in another)
-file_key = f"{parsed['digest']}_{table.encoding}"
+# (and the encoding it was read in, or the sheet: its column names are others in another)
+file_key = f"{parsed['digest']}_{table.encoding if table.sheet is None else table.sheet}"
 target_key, features_key = f"keep_target_{file_key}", f"keep_features_{file_key}"
 missing_key, non_numeric_key = f"keep_missing_{file_key}", f"keep_non_numeric_{file_key}"
 infinite_key, former_target_key = f"keep_infinite_{file_key}", f"keep_former_target_{file_key}"

@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import io
 import math
 import os
 import threading
 import weakref
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from sgdcore.io.reading import utf16_codec
+from sgdcore.io.workbooks import workbook_kind
 from ui.i18n import t
 
 # Peak bytes per value of X and y (n_rows × (n_features + 1)), measured with tracemalloc (tests/test_memory.py
@@ -69,6 +72,15 @@ PARSE_BYTES_PER_VALUE = 18
 PARSE_BYTES_PER_TEXT_BYTE = 1.2
 PARSE_BYTES_PER_MIXED_VALUE = 90
 PARSE_BYTES_PER_MIXED_TEXT_BYTE = 5
+# Reading a workbook's sheet (sgdcore.io.workbooks: calamine holds its cells, then each becomes a Python object before
+# its column is made) peaks at about 100 bytes a number and 165 a cell of text (openpyxl's files of 2,000,000 cells,
+# resident size: floats 102, one-digit numbers 107, text of 13 characters 165). The cells are counted on a sample of
+# the sheet's XML (its first SHEET_SAMPLE_BYTES, unzipped), in the XML's whole size; an .xls or .xlsb file, binary,
+# is charged as if every XLS_BYTES_PER_CELL of it were a cell (the smallest record of a number, MULRK's, is 6).
+WORKBOOK_BYTES_PER_NUMBER = 120
+WORKBOOK_BYTES_PER_TEXT = 200
+SHEET_SAMPLE_BYTES = 1 << 20
+XLS_BYTES_PER_CELL = 6
 # The lines counted for the file's length and read for its columns' kinds, at places spread over the whole file: its
 # first lines need not resemble the rest (counting all of a 400 MB upload's lines takes 0.2 s).
 UPLOAD_PLACES = 16
@@ -213,7 +225,9 @@ def upload_peak(content: bytes) -> int:
     """Peak bytes of parsing the CSV file ``content``, over the bytes themselves: by its values (its lines times
     the fields of its header) and the bytes of its text, each at the cost of its column's kind (numbers, text, or
     text mixed with empty fields or numbers), read at places spread over the file (a UTF-16 file's decoded to
-    UTF-8); an estimate, whose error the budget's margin covers."""
+    UTF-8); an estimate, whose error the budget's margin covers. A workbook is charged by :func:`workbook_peak`."""
+    if workbook_kind(content[:UPLOAD_HEADER_BYTES]) is not None:
+        return workbook_peak(content)
     codec = utf16_codec(content)
     as_utf8 = (lambda part: part) if codec is None else (lambda part: part.decode(codec, errors="replace").encode())
     header = _header_line(as_utf8(content[:UPLOAD_HEADER_BYTES]).splitlines())
@@ -242,6 +256,34 @@ def upload_peak(content: bytes) -> int:
         per_text_byte = PARSE_BYTES_PER_MIXED_TEXT_BYTE if mixed else PARSE_BYTES_PER_TEXT_BYTE
         text_share += per_text_byte * sum(map(len, text)) / sampled_bytes
     return int(per_value * rows + text_share * text_bytes)
+
+
+def workbook_peak(content: bytes) -> int:
+    """Peak bytes of reading the largest sheet of the workbook ``content`` (:func:`sgdcore.io.workbooks.workbook_kind`
+    says it is one), over the bytes themselves: its cells, counted on a sample of its XML, each charged as a number or
+    as text as the sample's share of text cells says; a binary sheet (.xls, .xlsb) by its size."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = [member for member in archive.infolist() if member.filename == "content.xml"
+                   or (member.filename.startswith("xl/worksheets/") and member.filename.endswith((".xml", ".bin")))]
+    except zipfile.BadZipFile:  # an .xls: an OLE2 compound file
+        return WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
+    if not members:
+        return WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
+    sheet = max(members, key=lambda member: member.file_size)
+    if sheet.filename.endswith(".bin"):
+        return WORKBOOK_BYTES_PER_TEXT * (sheet.file_size // XLS_BYTES_PER_CELL + 1)
+    with archive.open(sheet) as stream:
+        sample = stream.read(SHEET_SAMPLE_BYTES)
+    ods = sheet.filename == "content.xml"
+    cells = sample.count(b"<table:table-cell" if ods else b"<c ") + sample.count(b"<c>")
+    texts = sample.count(b'office:value-type="string"') if ods else sum(
+        sample.count(mark) for mark in (b't="s"', b't="inlineStr"', b't="str"'))
+    counted = max(1, math.ceil(cells * sheet.file_size / max(1, len(sample))))
+    text_share = texts / max(1, cells)
+    per_cell = WORKBOOK_BYTES_PER_NUMBER + text_share * (WORKBOOK_BYTES_PER_TEXT - WORKBOOK_BYTES_PER_NUMBER)
+    strings = sum(member.file_size for member in archive.infolist() if member.filename == "xl/sharedStrings.xml")
+    return int(per_cell * counted + 2 * strings)
 
 
 def _header_line(lines: list[bytes]) -> bytes:

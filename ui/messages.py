@@ -28,7 +28,7 @@ MISSING_OPTIONS = ("error", "drop", "mean")
 NON_NUMERIC_OPTIONS = ("error", "drop", "onehot")
 INFINITE_OPTIONS = ("error", "drop")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # a delimiter → its word's key
-FILE_KINDS = ("png", "jpeg", "gif", "pdf", "xls", "xlsx", "ods", "gzip", "zip", "binary")
+FILE_KINDS = ("png", "jpeg", "gif", "pdf", "gzip", "zip", "binary")
 
 
 # The widgets' labels, in the page's language: functions, as the language may change within a session
@@ -155,9 +155,7 @@ def _times(by_name: Mapping[str, int]) -> str:
 
 def _not_text(f: Mapping[str, Any]) -> dict[str, Any]:
     kind = f.get("kind") if f.get("kind") in FILE_KINDS else "binary"
-    fix = {"xls": "save_as_csv", "xlsx": "save_as_csv", "ods": "save_as_csv"}.get(
-        kind, "upload_csv")
-    return {"kind": t(f"messages.file_kind.{kind}"), "fix": t(f"messages.fix.{fix}")}
+    return {"kind": t(f"messages.file_kind.{kind}")}
 
 
 def _dependent_features(f: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,6 +205,10 @@ PROBLEM_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                "header_line": f["header_line"], "header_fields": f["header_fields"]},
     "unclosed_quote": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "line": f["line"]},
     "unreadable": lambda f: {"delimiter": delimiter_word(f["delimiter"]), "reason": short(f["reason"], 200)},
+    "workbook_encrypted": lambda f: {},
+    "workbook_unreadable": lambda f: {"reason": short(f["reason"], 200)},
+    "workbook_empty": lambda f: {},
+    "sheet_empty": lambda f: {"sheet": echo(f["sheet"]), "sheets": names(f["sheets"])},
     # Choosing the target and the features
     "no_numeric_column": lambda f: {"examples": examples(f["examples"])},
     "unknown_target": lambda f: {"target": echo(str(f["target"])), "columns": names(f["columns"])},
@@ -310,6 +312,13 @@ def encoding_name(encoding: str, lang: str | None = None, *, short: bool = False
     return text_in(lang, key) if lang else t(key)
 
 
+def _cell(cell: Mapping[str, Any]) -> str:
+    """A cell that is not a number, as written, and where: a CSV's line, or a workbook's cell (``C7``)."""
+    if "cell" in cell:
+        return t("messages.glue.cell_in_sheet", value=echo(cell["value"]), cell=cell["cell"])
+    return t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"])
+
+
 NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     # Reading the file
     "latin1": lambda f: {},
@@ -321,6 +330,9 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                  "files": names(f["files"])},
     "title_lines": lambda f: {"lines": f["lines"], "header_line": f["header_line"], "titles": listed(
         [echo(title) for title in f["titles"]], len(f["titles"]), 3)},
+    "title_rows": lambda f: {"rows": f["rows"], "header_row": f["header_row"], "titles": listed(
+        [echo(title) for title in f["titles"]], len(f["titles"]), 3)},
+    "other_sheets": lambda f: {"sheet": echo(f["sheet"]), "others": names(f["others"])},
     "sep_line": lambda f: {"line": echo(f"sep={f['delimiter']}"), "delimiter": echo(f["delimiter"])},
     "number_format": lambda f: {"column": echo(str(f["column"])),
                                 "example": _written_like(f["thousands"], f["decimal"])},
@@ -335,10 +347,9 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
                                            "value": f["value"]},
     "not_numbers": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
         [t("messages.glue.cell_in_file", value=echo(cell["value"]), file=short(cell["file"]), line=cell["line"])
-         if "file" in cell else t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"])
-         for cell in f["cells"]], f["count"], len(f["cells"]))},
+         if "file" in cell else _cell(cell) for cell in f["cells"]], f["count"], len(f["cells"]))},
     "missing_cells": lambda f: {"column": echo(str(f["column"])), "count": f["count"], "cells": listed(
-        [t("messages.glue.cell", value=echo(cell["value"]), line=cell["line"]) if cell["value"]
+        [_cell(cell) if cell["value"] else t("messages.glue.empty_in_sheet", cell=cell["cell"]) if "cell" in cell
          else t("messages.glue.empty_cell", line=cell["line"]) for cell in f["cells"]], f["count"], len(f["cells"]))},
     "empty_columns": lambda f: {"count": len(f["columns"]), "columns": names(f["columns"])},
     # Text columns

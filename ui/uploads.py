@@ -1,11 +1,12 @@
-"""The uploader (:func:`csv_uploader`), and an uploaded CSV, parsed once per upload: what the Data page keeps of it
-between reruns, and what it lets go of.
+"""The uploader (:func:`csv_uploader`), and an uploaded CSV or workbook, parsed once per upload: what the Data page
+keeps of it between reruns, and what it lets go of.
 
 A 400 MB upload is held three times at first: Streamlit's copy of the bytes, the parsed table, and the float
 matrix made from it. Once the table is read, :func:`release_upload` drops Streamlit's copy, and both the
 parsing and the matrix are made only when the server's memory budget (``ui.memory``) says they fit. The page keeps
 the bytes of a small file whose encoding they chose among several (:data:`KEPT_BYTES`), to read it again in the
-encoding its user names.
+encoding its user names, and of a workbook whose sheets hold more than one table (:data:`KEPT_WORKBOOK_BYTES`), to
+read the sheet its user names.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ CHOSEN_BY_THE_BYTES = ("gb18030", "cp950", "cp1252", "latin-1")
 # The largest file whose bytes the page keeps to read again in another encoding: the files the bytes cannot tell are
 # short ones (a few Chinese names), and a class's uploads stay small beside the server's memory
 KEPT_BYTES = 4 * 1024 * 1024
+# The largest workbook whose bytes the page keeps to read another of its sheets: a learner's workbook of a few sheets
+# is well under it (a megabyte of .xlsx holds about 200,000 numbers), and a larger one's notice says how to choose
+KEPT_WORKBOOK_BYTES = 16 * 1024 * 1024
 # A file read at a lower priority (ui.runner.background_priority), as large synthetic data is made: a table of
 # HEAVY_VALUES numbers at about 8 characters each ("-1.2345,"), which takes seconds to parse and solve
 HEAVY_UPLOAD_BYTES = 8 * HEAVY_VALUES
@@ -50,7 +54,8 @@ def upload_limit_mb(state: Any, entered: bool) -> int:
     return state[UPLOAD_LIMIT_KEY]
 
 
-READ_TYPES = ("csv", "tsv", "txt")  # the files read: tables as text, as Excel and other programs save them
+# The files read: tables as text, as Excel and other programs save them, and workbooks (sgdcore.io.workbooks)
+READ_TYPES = ("csv", "tsv", "txt", "xlsx", "xls", "ods")
 
 
 def _css_string(text: str) -> str:
@@ -83,8 +88,8 @@ def csv_uploader(limit_mb: int) -> Any:
     uploaded, or None. A style sheet alone takes no room on the page (Streamlit sends it apart from the elements).
 
     Its limit names the files read (:data:`READ_TYPES`), but it takes any file: the reader says what a file that is
-    not a table is and what to do (an Excel workbook: save it as CSV), in the page's language, where the uploader's
-    own refusal of a type is a red mark on the file with no words beside it."""
+    not a table is and what to do, in the page's language, where the uploader's own refusal of a type is a red mark
+    on the file with no words beside it (and the reader tells a workbook by its bytes, whatever its name)."""
     types = t("messages.glue.separator").join(kind.upper() for kind in READ_TYPES)
     st.html(_UPLOADER_WORDS.format(button=_css_string(t("data.uploader_button")),
                                    limit=_css_string(t("data.uploader_limit", limit=limit_mb, types=types)),
@@ -93,13 +98,16 @@ def csv_uploader(limit_mb: int) -> Any:
     return st.file_uploader(t("data.uploader"), key="csv_file", max_upload_size=limit_mb)
 
 
-def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None) -> dict[str, Any]:
+def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None,
+                 sheet: str | None = None) -> dict[str, Any]:
     """``{"file_id", "name", "digest", "read_as", "table", "summary", "built"}`` for a file that reads (in
-    ``encoding``, else in the one its bytes choose), else ``{"file_id", "name", "digest", "read_as", "error"}``: the
-    ``SGDCoreError``, worded by the page (ui.messages), or the ``MemoryBudgetError`` when parsing it would not fit
-    in the server's memory now. ``read_as`` is ``encoding``, or ``"detected"`` with ``"detected"`` the encoding the
-    bytes chose; ``"content"``, the bytes, is kept where the page offers to read them in another encoding
-    (:func:`reread_upload`).
+    ``encoding``, else in the one its bytes choose; a workbook's ``sheet``, else its first that holds a cell), else
+    ``{"file_id", "name", "digest", "read_as", "error"}``: the ``SGDCoreError``, worded by the page (ui.messages), or
+    the ``MemoryBudgetError`` when parsing it would not fit in the server's memory now. ``read_as`` is ``encoding``,
+    or ``"detected"`` with ``"detected"`` the encoding the bytes chose; ``"content"``, the bytes, is kept where the
+    page offers to read them in another encoding (:func:`reread_upload`) or another of a workbook's sheets
+    (:func:`reread_sheet`). Of a workbook, ``"sheet"`` is the sheet read and ``"sheets"`` those that hold cells,
+    also where the sheet does not read.
 
     ``digest`` names the content (the Data page keys the choices made on a file with it, so the same file
     uploaded again keeps them); ``built`` is for the datasets the page makes from the table. The digest is
@@ -112,14 +120,22 @@ def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None =
         try:
             with (BUDGET.reserve(upload_peak(content), t("data.reading", size=size_text(len(content)))),
                   background_priority(len(content) >= HEAVY_UPLOAD_BYTES)):
-                table = read_table(content, name=name, encoding=encoding)
+                table = read_table(content, name=name, encoding=encoding, sheet=sheet)
             parsed |= {"table": table, "summary": column_summary(table.frame), "built": {}}
         except (sgdcore.SGDCoreError, MemoryBudgetError) as error:
             parsed["error"] = error
         parsed["digest"] = digest.result()
     if encoding is None and "table" in parsed:
         parsed["detected"] = parsed["table"].encoding
-    if (encoding is not None or parsed.get("detected") in CHOSEN_BY_THE_BYTES) and len(content) <= KEPT_BYTES:
+    read_at = getattr(parsed.get("error"), "fields", {})  # a workbook's sheet that does not read names the sheets
+    if "table" in parsed and parsed["table"].sheet is not None:
+        parsed |= {"sheet": parsed["table"].sheet, "sheets": parsed["table"].sheets}
+    elif "sheets" in read_at:
+        parsed |= {"sheet": read_at["sheet"], "sheets": tuple(read_at["sheets"])}
+    if "sheets" in parsed:
+        if len(parsed["sheets"]) > 1 and len(content) <= KEPT_WORKBOOK_BYTES:
+            parsed["content"] = content
+    elif (encoding is not None or parsed.get("detected") in CHOSEN_BY_THE_BYTES) and len(content) <= KEPT_BYTES:
         parsed["content"] = content
     return parsed
 
@@ -130,6 +146,11 @@ def reread_upload(parsed: dict[str, Any], encoding: str) -> dict[str, Any]:
     again = parse_upload(parsed["content"], parsed["name"], parsed["file_id"],
                          None if encoding == "detected" else encoding)
     return {"detected": parsed["detected"]} | again
+
+
+def reread_sheet(parsed: dict[str, Any], sheet: str) -> dict[str, Any]:
+    """A kept workbook (:func:`parse_upload`'s, with its ``"content"``) read again at its ``sheet``."""
+    return parse_upload(parsed["content"], parsed["name"], parsed["file_id"], sheet=sheet)
 
 
 def build_dataset(parsed: dict[str, Any], target: str, features: Sequence[str], *, missing: str,

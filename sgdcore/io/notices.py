@@ -8,6 +8,7 @@ files the same way), so that both say the same thing alike. :data:`KINDS` lists 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from sgdcore.data import Notice
 from sgdcore.errors import Place, echo
@@ -18,7 +19,8 @@ TITLES_LISTED = 3  # title lines a notice quotes before "… and N more"
 LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
 
 KINDS = (
-    "latin1", "windows1252", "chinese", "big5", "utf16", "files_not_utf8", "sep_line", "title_lines", "number_format",
+    "latin1", "windows1252", "chinese", "big5", "utf16", "files_not_utf8", "sep_line", "title_lines", "title_rows",
+    "other_sheets", "number_format",
     "thousands_points", "minus_sign", "currency_sign", "percent_sign", "negatives_in_parentheses", "not_numbers",
     "missing_cells", "empty_columns",
     "text_dropped",
@@ -94,6 +96,22 @@ def title_lines(lines: int, header_line: int, titles: Sequence[str], files: Sequ
                   **_files_field(files))
 
 
+def title_rows(rows: int, header_row: int, titles: Sequence[str]) -> Notice:
+    """Of a workbook's sheet: the ``rows`` rows above the header, on row ``header_row``, were skipped: each holds one
+    cell at most (``titles``, blank rows aside), where the header has two or more."""
+    titles = [str(title) for title in titles]
+    text = (f"Skipped the {rows} row(s) above the header, which is on row {header_row:,}: they hold one cell each, "
+            f"like a title: {quoted(titles, limit=TITLES_LISTED)}.")
+    return Notice(text, "title_rows", rows=rows, header_row=header_row, titles=titles)
+
+
+def other_sheets(sheet: str, others: Sequence[str]) -> Notice:
+    """Of a workbook: the sheet ``sheet`` was read, and ``others`` hold cells too."""
+    others = [str(other) for other in others]
+    return Notice(f"Read the sheet {echo(sheet)}; the workbook's other sheets that hold cells: {quoted(others)}.",
+                  "other_sheets", sheet=str(sheet), others=others)
+
+
 def _of_files(text: str, files: Sequence[str]) -> str:
     """``text``, said of the data ``files`` if any: ``'a.csv', 'b.csv': text``."""
     return f"{quoted(files)}: {text}" if files else text
@@ -148,10 +166,10 @@ def negatives_in_parentheses(column: str, example: str, value: float) -> Notice:
     return Notice(text, "negatives_in_parentheses", column=str(column), example=example, value=value)
 
 
-def not_numbers(column: str, count: int, cells: Sequence[tuple[int | Place, str]]) -> Notice:
+def not_numbers(column: str, count: int, cells: Sequence[tuple[int | Place | Cell, str]]) -> Notice:
     """The text column ``column`` holds numbers but for ``count`` cells, read as missing values: the first of them,
     ``cells``, as ``(line, value as written)``; in files on a cluster, ``(place, value)``, the place naming the file
-    and the line."""
+    and the line; of a workbook, ``(cell, value)``."""
     listed = ", ".join(f"{echo(value)} ({_cell_place(where)})" for where, value in cells)
     more = f", … and {count - len(cells)} more" if count > len(cells) else ""
     text = (f"{echo(str(column))} holds numbers but for {count} cell(s) that are not: {listed}{more}. They are read "
@@ -160,29 +178,43 @@ def not_numbers(column: str, count: int, cells: Sequence[tuple[int | Place, str]
                                                                               for where, value in cells])
 
 
-def _cell_place(where: int | Place) -> str:
+class Cell(NamedTuple):
+    """A cell of a workbook's sheet, by its address as the spreadsheet shows it: ``C7``."""
+
+    address: str
+
+    def __str__(self) -> str:
+        return self.address
+
+
+def _cell_place(where: int | Place | Cell) -> str:
+    if isinstance(where, Cell):
+        return f"cell {where.address}"
     return f"{where.file}, line {where.number:,}" if isinstance(where, Place) else f"line {where:,}"
 
 
-def _cell(where: int | Place, value: str) -> dict[str, object]:
+def _cell(where: int | Place | Cell, value: str) -> dict[str, object]:
+    if isinstance(where, Cell):
+        return {"cell": where.address, "value": str(value)}
     if isinstance(where, Place):
         return {"file": where.file, "line": int(where.number), "value": str(value)}
     return {"line": int(where), "value": str(value)}
 
 
-def missing_cells(column: str, count: int, cells: Sequence[tuple[int, str]]) -> Notice:
+def missing_cells(column: str, count: int, cells: Sequence[tuple[int | Cell, str]]) -> Notice:
     """The column ``column`` has ``count`` cells pandas reads as missing values (empty, ``NA``, ``#N/A``, ``NaN``,
-    ``null``…): the first of them, ``cells``, as ``(line, value as written)``, ``""`` for an empty cell.
+    ``null``…): the first of them, ``cells``, as ``(line, value as written)``, ``""`` for an empty cell; of a
+    workbook, ``(cell, value)``, ``""`` for a cell empty or holding an error value (``#DIV/0!``).
 
     Said as the cells that are not numbers are (:func:`not_numbers`): which ones, and where, for the user to find
     them in the file; what the data is made of then says what was done with them (dropped, filled or refused).
     """
-    listed = ", ".join(f"{echo(value)} (line {line:,})" if value else f"an empty cell (line {line:,})"
-                       for line, value in cells)
+    listed = ", ".join(f"{echo(value)} ({_cell_place(where)})" if value else
+                       f"an empty cell or an error value ({_cell_place(where)})" if isinstance(where, Cell) else
+                       f"an empty cell ({_cell_place(where)})" for where, value in cells)
     more = f", … and {count - len(cells)} more" if count > len(cells) else ""
     return Notice(f"{echo(str(column))} has {count} missing value(s): {listed}{more}.", "missing_cells",
-                  column=str(column), count=count,
-                  cells=[{"line": int(line), "value": str(value)} for line, value in cells])
+                  column=str(column), count=count, cells=[_cell(where, value) for where, value in cells])
 
 
 def empty_columns(columns: Sequence[object]) -> Notice:

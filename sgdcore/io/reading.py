@@ -4,7 +4,8 @@ The bytes decide the encoding (UTF-8, with or without a byte-order mark; UTF-16 
 saves it; else GB18030 for Chinese text as a Simplified Chinese Windows saves it, Big5 as a Traditional Chinese
 one does, and Windows-1252 for Western text with its € and curly quotes, as Excel on Windows saves them; else
 Latin-1), the first lines the delimiter; a line may end in a line feed or in a
-carriage return alone. A file that is not text (an image, a spreadsheet, an archive) is called what it is, and one
+carriage return alone. A workbook is read as one (``workbooks``); a file that is not text (an image, an archive) is
+called what it is, and one
 whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
 written with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal
 commas, ``28.779`` is 28779. A column of numbers but for a few cells that are not (Excel's ``#DIV/0!``, a dash) is
@@ -36,6 +37,7 @@ from sgdcore.errors import ConfigError, DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import column_kind, quoted
 from sgdcore.io.numbers import as_numbers, numbers_but_for, whole_numbers_with_points
+from sgdcore.io.workbooks import read_workbook, workbook_kind
 
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -44,11 +46,10 @@ CHUNK_BYTES = 1 << 20  # how much of a file the encoding check reads at a time
 # What a file that is not a CSV starts with (its "magic number"), and what to call it
 SIGNATURES = (
     (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"), (b"%PDF", "pdf"),
-    (b"\xd0\xcf\x11\xe0", "xls"), (b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"),
+    (b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"),
 )
 FILE_KINDS = {
     "png": "a PNG image", "jpeg": "a JPEG image", "gif": "a GIF image", "pdf": "a PDF document",
-    "xls": "an Excel workbook (.xls)", "xlsx": "an Excel workbook (.xlsx)", "ods": "an OpenDocument spreadsheet",
     "gzip": "a gzip archive", "zip": "a zip archive", "binary": "binary data",
 }
 # A UTF-16 file's byte-order mark, and the order it names
@@ -60,7 +61,7 @@ CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r\f\v"))
 
 @dataclass(frozen=True, eq=False)
 class Table:
-    """A parsed CSV file, before any choice of target or features.
+    """A parsed CSV file, or a sheet of a workbook, before any choice of target or features.
 
     Attributes
     ----------
@@ -83,6 +84,10 @@ class Table:
         The columns read as numbers although pandas read them as text, or as decimals: their thousands and
         decimal separators (``""`` for none), e.g. ``{"price": (",", ".")}``; ``(".", "")`` for whole numbers with
         points between thousands (``28.779``) in a file whose other columns write decimals with a comma.
+    sheet : str or None
+        Of a workbook (:mod:`sgdcore.io.workbooks`), the sheet read; its ``encoding`` and ``delimiter`` are ``""``.
+    sheets : tuple of str
+        Of a workbook, its sheets that hold a cell, the one read among them.
     """
 
     frame: pd.DataFrame
@@ -91,6 +96,8 @@ class Table:
     delimiter: str
     notices: tuple[str, ...] = ()
     number_formats: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
 
 # The encodings a file can be read in, as Table.encoding names them; and those a caller may name, by what Python's
@@ -101,8 +108,9 @@ _READ_AS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "gb1
 
 
 def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = None,
-               encoding: str | None = None) -> Table:
-    """Read a CSV file into a :class:`Table`, detecting its encoding (unless given) and its delimiter.
+               encoding: str | None = None, sheet: str | None = None) -> Table:
+    """Read a CSV file into a :class:`Table`, detecting its encoding (unless given) and its delimiter; or a sheet of
+    a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods: :mod:`sgdcore.io.workbooks`), told by its bytes.
 
     Parameters
     ----------
@@ -115,6 +123,9 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
         The encoding the file was saved in, for a file whose bytes read in more than one (a short Chinese file
         can read as GBK, as Big5 and as Latin-1): one of :data:`ENCODING_CHOICES`, or another name Python gives
         one of them (``"gbk"``, ``"big5"``, ``"latin1"``, ``"windows-1252"``). By default the bytes decide it.
+        A workbook's text has no encoding to choose: it is ignored there.
+    sheet : str, optional
+        Of a workbook, the sheet to read; by default the first that holds a cell.
 
     Returns
     -------
@@ -124,9 +135,9 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
     ------
     DataError
         The file is empty, is not text, is not text in the ``encoding`` given, has a header but no data rows,
-        repeats a column name, or cannot be parsed.
+        repeats a column name, or cannot be parsed; a workbook holds no cell, is encrypted or cannot be read.
     ConfigError
-        ``encoding`` is not one of those a file can be read in.
+        ``encoding`` is not one of those a file can be read in, or ``sheet`` not one of the workbook's.
     """
     content, default_name = _content(source)
     head = _head(content)
@@ -135,6 +146,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             "The file is empty: it has no header row and no data. Upload a CSV with a header row and at "
             "least two rows of numbers.", "empty_file"
         )
+    if workbook_kind(head) is not None:
+        return read_workbook(content, name or default_name, sheet)
     _check_text(head)
     detected = encoding is None
     encoding = _detect_encoding(content, head) if detected else _check_encoding(content, _read_as(encoding))
@@ -177,16 +190,12 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
 
 
 def _check_text(head: bytes) -> None:
-    """Refuse a file that is not text (an image, a workbook, an archive), naming what it looks like.
+    """Refuse a file that is not text (an image, a document, an archive), naming what it looks like (a workbook is
+    read before it gets here).
 
     Without this, the parser reports whatever its bytes happen to look like: "an extra comma on line 4".
     """
     kind = next((kind for signature, kind in SIGNATURES if head.startswith(signature)), None)
-    if kind == "zip":  # an Excel or OpenDocument file is a zip archive of XML files
-        if b"xl/" in head or b"[Content_Types].xml" in head:
-            kind = "xlsx"
-        elif b"opendocument.spreadsheet" in head:
-            kind = "ods"
     sample = head[:SAMPLE_BYTES]
     if kind is None and utf16_codec(head) is None and (
             b"\x00" in sample or sum(map(sample.count, CONTROL_BYTES)) > len(sample) // 20):
@@ -198,11 +207,8 @@ def _check_text(head: bytes) -> None:
             "The file looks like UTF-16 text without a byte-order mark, whose byte order cannot be told for sure: "
             "save it again as UTF-8 (in Excel: CSV UTF-8), then upload it again.", "utf16_without_bom"
         )
-    if kind in ("xls", "xlsx", "ods"):
-        fix = "Open it in the spreadsheet program and save it as CSV (in Excel: CSV UTF-8), then upload the CSV."
-    else:
-        fix = "Upload a CSV file: a text file with a header row and rows of numbers."
-    raise DataError(f"This is not a CSV file: it looks like {FILE_KINDS[kind]}. {fix}", "not_text", kind=kind)
+    raise DataError(f"This is not a CSV file: it looks like {FILE_KINDS[kind]}. Upload a CSV file or a workbook: a "
+                    "header row and rows of numbers.", "not_text", kind=kind)
 
 
 def utf16_codec(head: bytes) -> str | None:
@@ -286,23 +292,29 @@ def _cells_notices(strays: dict[str, pd.Series], missing: dict[str, tuple[int, l
     """In the table's order of ``columns``, a notice for each column read as numbers but for a few cells, read as
     missing values (``strays``), and for each with cells pandas read as missing values (``missing``): the first of
     them (:data:`notice.LISTED_CELLS`) with their lines in the file, as written."""
-    shown = {name: cells.iloc[:notice.LISTED_CELLS] for name, cells in strays.items()}
-    rows = {int(row) for cells in shown.values() for row in cells.index}
+    rows = {int(row) for cells in strays.values() for row in cells.index[:notice.LISTED_CELLS]}
     rows |= {row for _, first in missing.values() for row in first}
     if not rows:
         return ()
     records = _records_of_rows(content, encoding, delimiter, skip, rows)
+    # A row shorter than the header has no field for the last columns: pandas reads them as missing
+    return _cells_notices_at(strays, missing, columns, lambda row, position: (records[row][0], records[row][1][
+        position] if position < len(records[row][1]) else ""))
+
+
+def _cells_notices_at(strays: dict[str, pd.Series], missing: dict[str, tuple[int, list[int]]], columns: list[str],
+                      where: Callable[[int, int], tuple[int | notice.Cell, str]]) -> tuple[str, ...]:
+    """:func:`_cells_notices` with ``where(row, position)`` the place of a data row's cell in the column at
+    ``position`` (a CSV's line, a workbook's cell) and the cell as written."""
     notices = []
     for position, name in enumerate(columns):
-        if name in shown:
+        if name in strays:
+            shown = strays[name].iloc[:notice.LISTED_CELLS]
             notices.append(notice.not_numbers(name, len(strays[name]), [
-                (records[int(row)][0], str(value)) for row, value in shown[name].items()]))
+                (where(int(row), position)[0], str(value)) for row, value in shown.items()]))
         if name in missing:
             count, first = missing[name]
-            # A row shorter than the header has no field for the last columns: pandas reads them as missing
-            notices.append(notice.missing_cells(name, count, [
-                (records[row][0], records[row][1][position] if position < len(records[row][1]) else "")
-                for row in first]))
+            notices.append(notice.missing_cells(name, count, [where(row, position) for row in first]))
     return tuple(notices)
 
 

@@ -1,0 +1,221 @@
+"""Reading one sheet of a spreadsheet workbook (Excel's .xlsx, .xlsm, .xlsb and .xls, OpenDocument's .ods) into a
+:class:`~sgdcore.io.reading.Table`, as a CSV is read.
+
+calamine (``python-calamine``, the reader pandas' ``engine="calamine"`` uses) reads every one of these formats, in
+Rust, without Excel. The sheet read is the one named, else the first that holds a cell. Its header is its first row
+of two or more cells (the title rows above it are skipped and named; a table of one column has its header on its
+first row); its cells below are read as they are stored: numbers as numbers, TRUE and FALSE as 1 and 0, dates and
+times as text (ISO 8601), and an empty cell or an error value (``#DIV/0!``) as a missing value. Cells are named by
+their address as the spreadsheet shows it (``C7``), where a CSV's notices name lines. A column of text that holds
+numbers (typed with thousands separators, say) is read as a CSV's is (``numbers``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sgdcore.errors import ConfigError, DataError, echo
+from sgdcore.io import notices as notice
+from sgdcore.io.columns import quoted
+
+# What a workbook's bytes start with: a zip archive of XML files (.xlsx, .xlsm, .xlsb, .ods), or an OLE2 compound
+# file (.xls; an .xlsx that a password encrypts is one too)
+ZIP, OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+# The name of the stream an encrypted Office file keeps its workbook in, as the compound file's directory spells it
+ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+# A row above the header holds at most this many cells: a title, or a title and a date; the header, two or more
+TITLE_CELLS = 1
+TABLE_LOOKAHEAD = 50  # rows of a sheet looked at for a table, to choose the sheet read
+
+
+def workbook_kind(head: bytes) -> str | None:
+    """``"xlsx"`` (Excel's zipped formats), ``"ods"`` or ``"xls"`` for the first bytes of a workbook, else None."""
+    if head.startswith(ZIP):
+        if b"xl/" in head or b"[Content_Types].xml" in head:
+            return "xlsx"
+        if b"opendocument.spreadsheet" in head:
+            return "ods"
+        return None
+    return "xls" if head.startswith(OLE2) else None
+
+
+def _workbook(content: bytes | Path):  # -> python_calamine.CalamineWorkbook
+    """The workbook opened, or a :class:`DataError` that says why it cannot be (a password, a damaged file)."""
+    from python_calamine import CalamineWorkbook  # imported where a workbook is read: the CSV path needs none
+
+    raw = content.read_bytes() if isinstance(content, Path) else content
+    if raw.startswith(OLE2) and ENCRYPTED in raw[:1 << 20]:
+        raise DataError("The workbook is protected by a password, which encrypts its cells. Open it in its spreadsheet "
+                        "program, remove the password (in Excel: File → Info → Protect Workbook → Encrypt with "
+                        "Password, cleared) or save it as CSV, then upload it again.", "workbook_encrypted")
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except Exception as error:  # calamine's errors are its own classes, one per format
+        raise DataError(f"The workbook cannot be read: {error}. Open it in its spreadsheet program and save it again "
+                        "(as .xlsx, or as CSV), then upload it again.", "workbook_unreadable",
+                        reason=str(error)) from None
+
+
+def _rows(book, sheet: str) -> tuple[list[list[object]], int, int]:  # book: python_calamine.CalamineWorkbook
+    """The cells of ``sheet`` from its first filled row and column on, and that cell's row and column (0-based)."""
+    data = book.get_sheet_by_name(sheet)
+    rows = data.to_python(skip_empty_area=True)
+    start = data.start or (0, 0)
+    return rows, int(start[0]), int(start[1])
+
+
+def _holds_cells(book, sheet: str) -> bool:
+    """Whether ``sheet`` is a worksheet with a cell (a chart's sheet has none to read)."""
+    try:
+        return book.get_sheet_by_name(sheet).height > 0
+    except Exception:  # calamine's own error for a sheet that is not a worksheet
+        return False
+
+
+def _holds_table(book, sheet: str) -> bool:
+    """Whether ``sheet`` holds a table among its first :data:`TABLE_LOOKAHEAD` rows: a header (a row of two or more
+    cells) and a row below it. A sheet of notes, a cell to a row, does not."""
+    rows = [sum(map(_filled, row)) for row in itertools.islice(book.get_sheet_by_name(sheet).iter_rows(),
+                                                               TABLE_LOOKAHEAD)]
+    header = next((at for at, count in enumerate(rows) if count > TITLE_CELLS), None)
+    return header is not None and any(rows[header + 1:])
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet's name of the column at 0-based ``index``: ``A``, …, ``Z``, ``AA``, …"""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _filled(cell: object) -> bool:
+    return not (cell is None or (isinstance(cell, str) and not cell.strip()))
+
+
+def _header_name(cell: object, letter: str) -> str:
+    """A header cell's text: a whole number without its ``.0`` (a year, 2024), an empty cell its column's letter."""
+    if not _filled(cell):
+        return letter
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _value(cell: object) -> object:
+    """A cell as the table holds it: a number, text, or None for an empty cell or an error value."""
+    if isinstance(cell, bool):
+        return float(cell)
+    if isinstance(cell, int | float):
+        return float(cell)
+    if isinstance(cell, datetime.datetime | datetime.date | datetime.time):
+        return cell.isoformat()
+    if isinstance(cell, datetime.timedelta):
+        return str(cell)
+    return cell if _filled(cell) else None
+
+
+def _column(values: list[object]) -> pd.Series:
+    """A column of numbers (float64, NaN where empty) if every filled cell is one, else of text."""
+    if all(value is None or isinstance(value, float) for value in values):
+        return pd.Series([math.nan if value is None else value for value in values], dtype=np.float64)
+    texts = [None if value is None else (repr_number(value) if isinstance(value, float) else str(value).strip())
+             for value in values]
+    return pd.Series(texts, dtype="str")
+
+
+def cell_text(row: list[object], position: int) -> str:
+    """A cell as written, for a notice: its text, a number as the sheet shows it, ``""`` for an empty cell."""
+    value = _value(row[position]) if position < len(row) else None
+    return "" if value is None else repr_number(value) if isinstance(value, float) else str(value).strip()
+
+
+def repr_number(value: float) -> str:
+    """A number as a spreadsheet shows it in a column of text: 3, not 3.0."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def read_workbook(content: bytes | Path, name: str, sheet: str | None = None):  # -> Table
+    """A sheet of the workbook ``content`` as a :class:`~sgdcore.io.reading.Table`: ``sheet``, or the first that
+    holds a table (a row of two or more cells with a row below it; else the first that holds a cell).
+
+    Raises :class:`DataError` for a workbook with no cell, one a password encrypts or one that cannot be read, and
+    for a sheet whose header repeats a name or has no row below it: the error's fields then name the ``sheet`` read
+    and the ``sheets`` that hold cells, for a user interface to offer the others. :class:`ConfigError` for a
+    ``sheet`` the workbook has not."""
+    book = _workbook(content)
+    if sheet is not None and sheet not in book.sheet_names:
+        raise ConfigError(f"sheet must be one of {quoted(book.sheet_names)}; got {echo(sheet)}.", "one_of",
+                          parameter="sheet", value=sheet, allowed=list(book.sheet_names))
+    holding = [each for each in book.sheet_names if _holds_cells(book, each)]
+    if not holding:
+        raise DataError("The workbook holds no cell: none of its sheets has a header row or data. Fill in a sheet "
+                        "with a header row and rows of numbers, save it and upload it again.", "workbook_empty")
+    chosen = sheet if sheet is not None else next((each for each in holding if _holds_table(book, each)), holding[0])
+    try:
+        return _read_sheet(book, name, chosen, holding)
+    except DataError as error:
+        error.fields.update(sheet=chosen, sheets=holding)
+        raise
+
+
+def _read_sheet(book, name: str, chosen: str, holding: list[str]):  # -> Table
+    """The sheet ``chosen`` of ``book`` as a Table, ``holding`` the workbook's sheets that hold cells."""
+    from sgdcore.io.reading import Table, _cells_notices_at, _leave_out_empty, _missing_cells, _read_written_numbers
+
+    rows, first_row, first_column = _rows(book, chosen)
+    if not rows:
+        raise DataError(f"The sheet {echo(chosen)} holds no cell. Choose a sheet that holds the table: "
+                        f"{quoted(holding)}.", "sheet_empty", sheet=chosen, sheets=holding)
+    width = max(map(len, rows))
+    filled = [sum(map(_filled, row)) for row in rows]
+    header_at = next((at for at, count in enumerate(filled) if count > TITLE_CELLS),
+                     next(at for at, count in enumerate(filled) if count))  # one column: its first filled row
+    titles = [str(next(cell for cell in row if _filled(cell))).strip() for row in rows[:header_at] if any(
+        map(_filled, row))]
+    header = [_header_name(cell, column_letter(first_column + at))
+              for at, cell in enumerate(rows[header_at] + [None] * (width - len(rows[header_at])))]
+    _check_header_cells(header)
+    body = [(first_row + at + 1, row) for at, row in enumerate(rows[header_at + 1:], start=header_at + 1)
+            if any(map(_filled, row))]  # a blank row is skipped, as in a CSV
+    if not body:
+        raise DataError(f"The sheet has a header row ({quoted(header)}) but no data rows: add at least two rows "
+                        "of numbers below the header.", "no_data_rows", columns=header)
+    numbers = [spreadsheet_row for spreadsheet_row, _ in body]
+    frame = pd.DataFrame({column: _column([_value(row[at]) if at < len(row) else None for _, row in body])
+                          for at, column in enumerate(header)})
+    missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
+    # Read as a CSV's quoted fields are: a comma between digits separates thousands (a number typed as text, 1,234)
+    number_formats, signs, negatives, strays = _read_written_numbers(frame, ",")
+
+    notices: tuple = ()
+    if titles:
+        notices += (notice.title_rows(len(rows[:header_at]), first_row + header_at + 1, titles),)
+    notices += tuple(notice.number_format(column, *separators) for column, separators in number_formats.items()
+                     if column not in signs and column not in negatives and separators not in (("", "."), ("", "")))
+    notices += _cells_notices_at(strays, missing, list(frame.columns), lambda row, position: (
+        notice.Cell(f"{column_letter(first_column + position)}{numbers[row]}"), cell_text(body[row][1], position)))
+    notices += tuple(notice.sign_left_out(column, sign, example, float(frame[column][frame[column].notna()].iloc[0]))
+                     for column, (sign, example) in signs.items())
+    notices += tuple(notice.negatives_in_parentheses(column, example, value)
+                     for column, (example, value) in negatives.items())
+    frame, empty = _leave_out_empty(frame)
+    notices += (notice.empty_columns(empty),) if empty else ()
+    others = [each for each in holding if each != chosen]
+    notices += (notice.other_sheets(chosen, others),) if others else ()
+    return Table(frame, name, "", "", notices, number_formats, sheet=chosen, sheets=tuple(holding))
+
+
+def _check_header_cells(header: list[str]) -> None:
+    from sgdcore.io.reading import _check_header
+
+    _check_header(header)
