@@ -298,13 +298,15 @@ def test_a_problem_without_a_wording_falls_back_to_sgdcore_s_message_cut_short()
 # Fields like the ones sgdcore passes with each problem (names of two letters or less: tests.shown_texts.english
 # reads them as no English word)
 SAMPLE_FIELDS = {
-    "empty_file": {}, "not_text": {"kind": "xlsx"}, "bom_not_utf8": {}, "bom_not_utf16": {}, "utf16_without_bom": {},
+    "empty_file": {}, "not_text": {"kind": "pdf"}, "bom_not_utf8": {}, "bom_not_utf16": {}, "utf16_without_bom": {},
     "not_in_encoding": {"encoding": "cp950", "line": 12_345}, "no_header": {},
     "full_width_delimiter": {"mark": "，", "ascii_mark": ","},
     "no_data_rows": {"columns": ["a", "b"]}, "duplicate_columns": {"counts": {"a": 2, "b": 3}},
     "ragged_row": {"delimiter": ";", "line": 12_345, "fields": 3, "header_fields": 2},
     "header_below": {"delimiter": ",", "line": 4, "fields": 3, "header_line": 1, "header_fields": 1},
     "unclosed_quote": {"delimiter": "\t", "line": 12_345}, "unreadable": {"delimiter": "|", "reason": "x"},
+    "workbook_encrypted": {}, "workbook_unreadable": {"reason": "x"}, "workbook_empty": {},
+    "sheet_empty": {"sheet": "s", "sheets": ["a", "b"]},
     "no_numeric_column": {"examples": {"c": "u"}}, "unknown_target": {"target": "z", "columns": ["a", "y"]},
     "text_target": {"target": "y", "example": "u"}, "unknown_features": {"columns": ["q"], "available": ["a"]},
     "target_is_feature": {"target": "y"}, "no_features": {},
@@ -533,7 +535,7 @@ def xlsx() -> bytes:
 
 @pytest.mark.parametrize(("name", "content", "said"), [
     ("plot.csv", png(), "plot.csv: This is not a CSV file: it looks like a PNG image."),
-    ("book.csv", xlsx(), "book.csv: This is not a CSV file: it looks like an Excel workbook (.xlsx). Open it in"),
+    ("book.csv", xlsx(), "book.csv: The workbook cannot be read (Cannot detect file format). Open it in its"),
     ("names.csv", b"name,city\nAda,Paris\nAlan,Lyon\nGrace,Paris\n", "The file has no numeric column: every"),
 ])
 def test_a_file_that_is_not_a_table_of_numbers_is_called_that_and_the_data_in_use_stays(name, content, said) -> None:

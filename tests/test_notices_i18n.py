@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_pages import button, no_exceptions, open_page
 from test_data_page import ROOT, app, choice, upload
 from test_large_data_page import large_data_page
+from test_workbooks import workbook
 
 import sgdcore
 from sgdcore.data import Dataset, Notice
@@ -79,7 +80,9 @@ def sample_notices() -> list[Notice]:
             *read_table(b"sep=;\na;y\n1;1\n2;3\n").notices,
             *read_table(b"Sales 2024\n\na,y\n1,1\n2,3\n").notices,
             *read_table("a,y\n\u22121.5,1\n2,3\n".encode()).notices,
-            *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"), *cleaned("mean", "onehot", "drop")]
+            *cleaned("drop", "drop", "drop"), *cleaned("drop", "onehot", "drop"), *cleaned("mean", "onehot", "drop"),
+            *read_table(workbook({"说明": [["见下表"]], "房价": [["2024 房价"], ["面积", "价格"], [1, "-"], [2, 3]]}))
+            .notices]
     single = pd.DataFrame({"a": [1.0, 2.0, 4.0], "k1": ["x", "x", "x"], "y": [1.0, 3.0, 2.0]})
     made += dataset_from_frame(single, "y", non_numeric="onehot").notices
     saved_with_index = pd.DataFrame({"Unnamed: 0": range(12), "a": np.linspace(0, 1, 12) ** 2,

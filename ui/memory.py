@@ -73,12 +73,14 @@ PARSE_BYTES_PER_TEXT_BYTE = 1.2
 PARSE_BYTES_PER_MIXED_VALUE = 90
 PARSE_BYTES_PER_MIXED_TEXT_BYTE = 5
 # Reading a workbook's sheet (sgdcore.io.workbooks: calamine holds its cells, then each becomes a Python object before
-# its column is made) peaks at about 100 bytes a number and 165 a cell of text (openpyxl's files of 2,000,000 cells,
-# resident size: floats 102, one-digit numbers 107, text of 13 characters 165). The cells are counted on a sample of
-# the sheet's XML (its first SHEET_SAMPLE_BYTES, unzipped), in the XML's whole size; an .xls or .xlsb file, binary,
-# is charged as if every XLS_BYTES_PER_CELL of it were a cell (the smallest record of a number, MULRK's, is 6).
+# its column is made) peaks at about 90 bytes a number and 135 a cell of text, over about 25-45 MB whatever its size
+# (resident size, openpyxl's files of 10 columns: floats 59 MB at 400,000 cells and 204 MB at 2,000,000, one-digit
+# numbers 213 MB at 2,000,000, text of 13 characters 96 MB and 313 MB). The cells are counted on a sample of the
+# sheet's XML (its first SHEET_SAMPLE_BYTES, unzipped), in the XML's whole size; an .xls or .xlsb file, binary, is
+# charged as if every XLS_BYTES_PER_CELL of it were a cell (the smallest record of a number, MULRK's, is 6).
 WORKBOOK_BYTES_PER_NUMBER = 120
 WORKBOOK_BYTES_PER_TEXT = 200
+WORKBOOK_FIXED_BYTES = 48_000_000
 SHEET_SAMPLE_BYTES = 1 << 20
 XLS_BYTES_PER_CELL = 6
 # The lines counted for the file's length and read for its columns' kinds, at places spread over the whole file: its
@@ -267,12 +269,12 @@ def workbook_peak(content: bytes) -> int:
         members = [member for member in archive.infolist() if member.filename == "content.xml"
                    or (member.filename.startswith("xl/worksheets/") and member.filename.endswith((".xml", ".bin")))]
     except zipfile.BadZipFile:  # an .xls: an OLE2 compound file
-        return WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
+        return WORKBOOK_FIXED_BYTES + WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
     if not members:
-        return WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
+        return WORKBOOK_FIXED_BYTES + WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
     sheet = max(members, key=lambda member: member.file_size)
     if sheet.filename.endswith(".bin"):
-        return WORKBOOK_BYTES_PER_TEXT * (sheet.file_size // XLS_BYTES_PER_CELL + 1)
+        return WORKBOOK_FIXED_BYTES + WORKBOOK_BYTES_PER_TEXT * (sheet.file_size // XLS_BYTES_PER_CELL + 1)
     with archive.open(sheet) as stream:
         sample = stream.read(SHEET_SAMPLE_BYTES)
     ods = sheet.filename == "content.xml"
@@ -283,7 +285,7 @@ def workbook_peak(content: bytes) -> int:
     text_share = texts / max(1, cells)
     per_cell = WORKBOOK_BYTES_PER_NUMBER + text_share * (WORKBOOK_BYTES_PER_TEXT - WORKBOOK_BYTES_PER_NUMBER)
     strings = sum(member.file_size for member in archive.infolist() if member.filename == "xl/sharedStrings.xml")
-    return int(per_cell * counted + 2 * strings)
+    return int(WORKBOOK_FIXED_BYTES + per_cell * counted + 2 * strings)
 
 
 def _header_line(lines: list[bytes]) -> bytes:

@@ -5,7 +5,8 @@ calamine (``python-calamine``, the reader pandas' ``engine="calamine"`` uses) re
 Rust, without Excel. The sheet read is the one named, else the first that holds a cell. Its header is its first row
 of two or more cells (the title rows above it are skipped and named; a table of one column has its header on its
 first row); its cells below are read as they are stored: numbers as numbers, TRUE and FALSE as 1 and 0, dates and
-times as text (ISO 8601), and an empty cell or an error value (``#DIV/0!``) as a missing value. Cells are named by
+times as text (ISO 8601), and an empty cell, an error value (``#DIV/0!``) or the text pandas reads as missing in a
+CSV (``n/a``, ``NA``) as a missing value. Cells are named by
 their address as the spreadsheet shows it (``C7``), where a CSV's notices name lines. A column of text that holds
 numbers (typed with thousands separators, say) is read as a CSV's is (``numbers``).
 """
@@ -33,6 +34,10 @@ ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 # A row above the header holds at most this many cells: a title, or a title and a date; the header, two or more
 TITLE_CELLS = 1
 TABLE_LOOKAHEAD = 50  # rows of a sheet looked at for a table, to choose the sheet read
+# Text read as a missing value, as pandas reads a CSV's fields (its default ``na_values``): a cell typed "n/a" or
+# "#N/A" means what it says, as an error value's cell does
+MISSING_TEXTS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                           "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
 
 
 def workbook_kind(head: bytes) -> str | None:
@@ -121,7 +126,7 @@ def _value(cell: object) -> object:
         return cell.isoformat()
     if isinstance(cell, datetime.timedelta):
         return str(cell)
-    return cell if _filled(cell) else None
+    return None if cell is None or str(cell).strip() in MISSING_TEXTS else cell
 
 
 def _column(values: list[object]) -> pd.Series:
@@ -134,9 +139,13 @@ def _column(values: list[object]) -> pd.Series:
 
 
 def cell_text(row: list[object], position: int) -> str:
-    """A cell as written, for a notice: its text, a number as the sheet shows it, ``""`` for an empty cell."""
-    value = _value(row[position]) if position < len(row) else None
-    return "" if value is None else repr_number(value) if isinstance(value, float) else str(value).strip()
+    """A cell as written, for a notice: its text (``n/a``), a number as the sheet shows it, ``""`` for an empty
+    cell."""
+    cell = row[position] if position < len(row) else None
+    if cell is None or isinstance(cell, str):
+        return (cell or "").strip()
+    value = _value(cell)
+    return repr_number(value) if isinstance(value, float) else str(value)
 
 
 def repr_number(value: float) -> str:

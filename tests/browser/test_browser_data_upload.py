@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,6 @@ from browser_helpers import (
 )
 from playwright.sync_api import expect
 
-from tests.test_data_page import xlsx
 from ui.i18n import text_in
 
 WEIGHTS, BIAS = (1.5, -2.0), 0.5
@@ -132,28 +132,120 @@ def test_upload_header_only_csv_shows_error_and_keeps_data(open_page, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("language", "name", "content", "said"), [
-    ("zh-CN", "房价.xlsx", xlsx(),
-     "房价.xlsx：这不是 CSV 文件：它看起来是一个 Excel 工作簿（.xlsx）。"
-     "请在相应的电子表格程序中打开它，另存为 CSV（在 Excel 中：CSV UTF-8），再上传那个文件。"),
-    ("en", "slides.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
-     "slides.pdf: This is not a CSV file: it looks like a PDF document. "
-     "Upload a CSV file: a text file with a header row and rows of numbers."),
-], ids=["zh-CN-workbook", "en-pdf"])
-def test_a_file_that_is_not_a_csv_is_taken_and_said_what_it_is_in_the_page_s_language(
-        open_page, tmp_path, language, name, content, said):
-    """A learner's most common wrong file, the Excel workbook itself: the uploader takes any file, where its own
-    refusal of a type was a red mark with no words, and the page says what the file is and how to save it as CSV.
-    The data in use stays."""
+@pytest.mark.parametrize(("language", "name", "content", "kind"), [
+    ("en", "slides.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "pdf"),
+], ids=["en-pdf"])
+def test_a_file_that_is_not_a_table_is_taken_and_said_what_it_is_in_the_page_s_language(
+        open_page, tmp_path, language, name, content, kind):
+    """A file that is neither a CSV nor a workbook, a PDF: the uploader takes any file, where its own refusal of a
+    type was a red mark with no words, and the page says, in its language, what the file is and what to upload
+    instead. The data in use stays."""
     path = tmp_path / name
     path.write_bytes(content)
     page = open_page(f"/data?lang={language}")
     body = main(page)
     body.locator('input[type="file"]').set_input_files(path)
+    said = text_in(language, "messages.file_error", file=name, error=text_in(
+        language, "messages.not_text", kind=text_in(language, f"messages.file_kind.{kind}")))
     expect(alert(body, "error")).to_have_text(said)
     synthetic = text_in(language, "settings.data_source.synthetic")
     expect(sidebar(page).get_by_role("radio", name=synthetic, exact=True)).to_be_checked()  # still the data in use
     assert_no_exception(page)
+
+
+# A learner's workbook as Excel saves it: a sheet of notes first, then the table under a title row
+WORKBOOK_NOTE = "数据来自 2024 年的房屋成交记录。"
+WORKBOOK_TITLE = "2024 房价统计"
+WORKBOOK_COLUMNS = ("面积", "房龄", "价格")
+WORKBOOK_FIT = (3.0, -1.0, 1.0)  # 价格 = 3·面积 − 房龄 + 1, exactly
+
+
+def house_prices_workbook(path: Path) -> Path:
+    """``path``: a workbook whose first sheet, 说明, holds one note, and whose second, 房价, holds a title row, a
+    header and 30 rows of numbers that a plane fits exactly (no other cells)."""
+    from openpyxl import Workbook
+
+    x = np.random.default_rng(0).normal(size=(30, 2))
+    (area_weight, age_weight), bias = WORKBOOK_FIT[:2], WORKBOOK_FIT[2]
+    book = Workbook()
+    notes = book.active
+    notes.title = "说明"
+    notes["A1"] = WORKBOOK_NOTE
+    prices = book.create_sheet("房价")
+    prices.append([WORKBOOK_TITLE])
+    prices.append(list(WORKBOOK_COLUMNS))
+    for area, age in x:
+        prices.append([float(area), float(age), float(area_weight * area + age_weight * age + bias)])
+    book.save(path)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_a_workbook_s_table_is_read_from_its_sheet_past_its_notes_and_trains(open_page, tmp_path, language):
+    """A learner uploads the workbook itself (房价.xlsx): the page reads the sheet that holds the table, not the notes
+    before it, skips the title row above its header and says so, and offers the other sheet under "Sheet". Chosen,
+    the notes sheet is refused for having no data rows and the data in use stays; the table chosen again is put in use
+    and the Train page fits it at the closed form, 3, −1 and 1."""
+    path = house_prices_workbook(tmp_path / "房价.xlsx")
+    say = partial(text_in, language)
+    page = open_page(f"/data?lang={language}&epochs=300&learning_rate=0.1")  # 24 training rows: 3 steps an epoch
+    body = main(page)
+    body.locator('input[type="file"]').set_input_files(path)
+    rows, columns = say("data.rows.other", count=30), say("data.columns.other", count=3)
+    caption = say("data.table_sheet", name=path.name, rows=rows, columns=columns, sheet="'房价'").replace("**", "")
+    expect(body.get_by_text(caption, exact=True)).to_be_visible()
+    wait_for_app(page)
+    sheet = body.get_by_role("combobox", name=say("data.sheet"))
+    expect(sheet).to_have_value("房价")
+    titles = say("messages.notice.title_rows", rows=1, header_row=2, titles=f"'{WORKBOOK_TITLE}'")
+    expect(body.get_by_text(titles, exact=True)).to_be_visible()
+    others = say("messages.notice.other_sheets", sheet="'房价'", others="'说明'")
+    expect(body.get_by_text(others + say("data.sheet_choose", sheet=say("data.sheet")), exact=True)).to_be_visible()
+    assert errors(body) == []
+    use = body.get_by_role("button", name=say("data.use"))
+    expect(use).to_be_visible()
+
+    sheet.click()
+    page.get_by_role("option", name="说明", exact=True).click()
+    no_rows = say("messages.file_error", file=path.name,
+                  error=say("messages.no_data_rows", columns=f"'{WORKBOOK_NOTE}'"))
+    expect(alert(body, "error")).to_have_text(no_rows)
+    wait_for_app(page)
+    expect(sheet).to_have_value("说明")
+    expect(use).to_have_count(0)
+    synthetic = say("settings.data_source.synthetic")
+    expect(sidebar(page).get_by_role("radio", name=synthetic, exact=True)).to_be_checked()  # still the data in use
+    assert_no_exception(page)
+
+    sheet.click()
+    page.get_by_role("option", name="房价", exact=True).click()
+    expect(body.get_by_text(caption, exact=True)).to_be_visible()
+    wait_for_app(page)
+    expect(sheet).to_have_value("房价")
+    assert errors(body) == []
+    use.click()
+    area, age, price = WORKBOOK_COLUMNS
+    using = say("data.using", name=path.name, rows=rows, features=say("data.features.other", count=2),
+                names=say("messages.glue.separator").join((area, age)), target=price)
+    expect(alert(body, "success")).to_have_text(using)
+    wait_for_app(page)
+    expect(sidebar(page).get_by_role("radio", name=say("settings.data_source.csv"), exact=True)).to_be_checked()
+    assert_no_exception(page)
+
+    click_nav(page, say("nav.title.train"))
+    main(page).get_by_role("button", name=say("train.train"), exact=True).click()
+    finished = re.compile("^" + re.escape(say("verdicts.finished").split("{")[0]))  # "Finished …", "完成 …"
+    expect(alert(main(page), "success").filter(has_text=finished)).to_have_count(1)
+    wait_for_app(page)
+    assert_no_exception(page)
+    table = read_table(main(page).get_by_test_id("stTable"))
+    assert list(table)[:2] == [area, age] and len(table) == 3, table
+    sgd_column, closed_form_column = say("train.column.sgd"), say("train.column.closed_form")
+    for (name, row), expected in zip(table.items(), WORKBOOK_FIT, strict=True):
+        closed_form, sgd = to_float(row[closed_form_column]), to_float(row[sgd_column])
+        assert abs(closed_form - expected) <= 1e-6, (name, row)
+        assert abs(sgd - closed_form) <= 0.01, (name, row)
 
 
 @pytest.mark.browser
