@@ -132,3 +132,12 @@ def test_bench_verdicts_prints_each_verdict_beside_its_run_and_its_brute_force(
         judged = sum(part.strip().startswith(("standardize", "momentum", "learning_rate"))
                      for part in verdict.split(": ", 1)[1].split(","))
         assert int(runs) == 2 * (1 + judged), row  # --quick: 2 seeds, the run and each judged suggestion
+
+
+def test_bench_workbook_compares_every_way_of_reading_the_same_table(run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_workbook.py", "--rows", "2000", "--cols", "5")
+    for way in "abcde":
+        assert re.search(rf"^\({way}\) .+ {NUMBER}s +{NUMBER}× +{NUMBER}× +-?\d+", output, re.MULTILINE), way
+    assert re.search(rf"^\(d\) .+read {NUMBER} s \+ dataset_from_frame {NUMBER} s; the budget's estimate "
+                     rf"{NUMBER} MB \({NUMBER}× the peak\)", output, re.MULTILINE)
+    assert "10,000 cells" in output
