@@ -1,10 +1,12 @@
-"""Tabular data: read a CSV (a path, the bytes of an upload or a file object) and turn columns into a Dataset.
+"""Tabular data: read a CSV or a workbook's sheet (a path, the bytes of an upload or a file object) and turn columns
+into a Dataset.
 
 Not part of the lesson: the engine takes a :class:`~sgdcore.data.Dataset`, and this package makes one from
 a user's file. Two steps, so a user interface can show the table before the user chooses what to predict:
 
 1. :func:`read_table` (``reading``) detects the encoding and the delimiter and parses the file into a
-   DataFrame; :func:`column_summary` (``columns``) describes its columns.
+   DataFrame, or reads a sheet of a workbook (``workbooks``); :func:`column_summary` (``columns``) describes its
+   columns.
 2. :func:`dataset_from_frame` (``cleaning``) picks the target and the features, deals with text columns,
    missing and infinite values as asked, and checks that least squares has a unique answer on what is left.
 

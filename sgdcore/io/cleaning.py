@@ -119,8 +119,8 @@ def load_csv(
     infinite: str = "error",
     encoding: str | None = None,
 ) -> Dataset:
-    """:func:`read_table` (in ``encoding`` where given) then :func:`dataset_from_frame`; the target defaults to the
-    last column.
+    """:func:`read_table` (in ``encoding`` where given; a workbook's first sheet that holds a table) then
+    :func:`dataset_from_frame`; the target defaults to the last column.
 
     The Dataset's notices start with the ones from reading the file (e.g. the encoding).
     """

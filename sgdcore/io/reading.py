@@ -37,7 +37,6 @@ from sgdcore.errors import ConfigError, DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import column_kind, quoted
 from sgdcore.io.numbers import as_numbers, numbers_but_for, whole_numbers_with_points
-from sgdcore.io.workbooks import read_workbook, workbook_kind
 
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -146,6 +145,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             "The file is empty: it has no header row and no data. Upload a CSV with a header row and at "
             "least two rows of numbers.", "empty_file"
         )
+    from sgdcore.io.workbooks import read_workbook, workbook_kind  # which imports this module's helpers
+
     if workbook_kind(head) is not None:
         return read_workbook(content, name or default_name, sheet)
     _check_text(head)

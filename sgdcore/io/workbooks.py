@@ -2,11 +2,11 @@
 :class:`~sgdcore.io.reading.Table`, as a CSV is read.
 
 calamine (``python-calamine``, the reader pandas' ``engine="calamine"`` uses) reads every one of these formats, in
-Rust, without Excel. The sheet read is the one named, else the first that holds a cell. Its header is its first row
-of two or more cells (the title rows above it are skipped and named; a table of one column has its header on its
-first row); its cells below are read as they are stored: numbers as numbers, TRUE and FALSE as 1 and 0, dates and
-times as text (ISO 8601), and an empty cell, an error value (``#DIV/0!``) or the text pandas reads as missing in a
-CSV (``n/a``, ``NA``) as a missing value. Cells are named by
+Rust, without Excel. The sheet read is the one named, else the first that holds a table (a sheet of notes before it
+is passed over). Its header is its first row of two or more cells (the title rows above it are skipped and named; a
+table of one column has its header on its first row); its cells below are read as they are stored: numbers as
+numbers, TRUE and FALSE as 1 and 0, dates and times as text (ISO 8601), and an empty cell, an error value
+(``#DIV/0!``) or the text pandas reads as missing in a CSV (``n/a``, ``NA``) as a missing value. Cells are named by
 their address as the spreadsheet shows it (``C7``), where a CSV's notices name lines. A column of text that holds
 numbers (typed with thousands separators, say) is read as a CSV's is (``numbers``).
 """
@@ -25,6 +25,14 @@ import pandas as pd
 from sgdcore.errors import ConfigError, DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import quoted
+from sgdcore.io.reading import (
+    Table,
+    _cells_notices_at,
+    _check_header,
+    _leave_out_empty,
+    _missing_cells,
+    _read_written_numbers,
+)
 
 # What a workbook's bytes start with: a zip archive of XML files (.xlsx, .xlsm, .xlsb, .ods), or an OLE2 compound
 # file (.xls; an .xlsx that a password encrypts is one too)
@@ -109,11 +117,7 @@ def _filled(cell: object) -> bool:
 
 def _header_name(cell: object, letter: str) -> str:
     """A header cell's text: a whole number without its ``.0`` (a year, 2024), an empty cell its column's letter."""
-    if not _filled(cell):
-        return letter
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
+    return cell_text([cell], 0) if _filled(cell) else letter
 
 
 def _value(cell: object) -> object:
@@ -153,7 +157,7 @@ def repr_number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
-def read_workbook(content: bytes | Path, name: str, sheet: str | None = None):  # -> Table
+def read_workbook(content: bytes | Path, name: str, sheet: str | None = None) -> Table:
     """A sheet of the workbook ``content`` as a :class:`~sgdcore.io.reading.Table`: ``sheet``, or the first that
     holds a table (a row of two or more cells with a row below it; else the first that holds a cell).
 
@@ -177,10 +181,8 @@ def read_workbook(content: bytes | Path, name: str, sheet: str | None = None):  
         raise
 
 
-def _read_sheet(book, name: str, chosen: str, holding: list[str]):  # -> Table
+def _read_sheet(book, name: str, chosen: str, holding: list[str]) -> Table:
     """The sheet ``chosen`` of ``book`` as a Table, ``holding`` the workbook's sheets that hold cells."""
-    from sgdcore.io.reading import Table, _cells_notices_at, _leave_out_empty, _missing_cells, _read_written_numbers
-
     rows, first_row, first_column = _rows(book, chosen)
     if not rows:
         raise DataError(f"The sheet {echo(chosen)} holds no cell. Choose a sheet that holds the table: "
@@ -193,7 +195,7 @@ def _read_sheet(book, name: str, chosen: str, holding: list[str]):  # -> Table
         map(_filled, row))]
     header = [_header_name(cell, column_letter(first_column + at))
               for at, cell in enumerate(rows[header_at] + [None] * (width - len(rows[header_at])))]
-    _check_header_cells(header)
+    _check_header(header)
     body = [(first_row + at + 1, row) for at, row in enumerate(rows[header_at + 1:], start=header_at + 1)
             if any(map(_filled, row))]  # a blank row is skipped, as in a CSV
     if not body:
@@ -208,7 +210,7 @@ def _read_sheet(book, name: str, chosen: str, holding: list[str]):  # -> Table
 
     notices: tuple = ()
     if titles:
-        notices += (notice.title_rows(len(rows[:header_at]), first_row + header_at + 1, titles),)
+        notices += (notice.title_rows(header_at, first_row + header_at + 1, titles),)
     notices += tuple(notice.number_format(column, *separators) for column, separators in number_formats.items()
                      if column not in signs and column not in negatives and separators not in (("", "."), ("", "")))
     notices += _cells_notices_at(strays, missing, list(frame.columns), lambda row, position: (
@@ -222,9 +224,3 @@ def _read_sheet(book, name: str, chosen: str, holding: list[str]):  # -> Table
     others = [each for each in holding if each != chosen]
     notices += (notice.other_sheets(chosen, others),) if others else ()
     return Table(frame, name, "", "", notices, number_formats, sheet=chosen, sheets=tuple(holding))
-
-
-def _check_header_cells(header: list[str]) -> None:
-    from sgdcore.io.reading import _check_header
-
-    _check_header(header)
