@@ -76,27 +76,26 @@ def _workbook(content: bytes | Path):  # -> python_calamine.CalamineWorkbook
                         reason=str(error)) from None
 
 
-def _rows(book, sheet: str) -> tuple[list[list[object]], int, int]:  # book: python_calamine.CalamineWorkbook
-    """The cells of ``sheet`` from its first filled row and column on, and that cell's row and column (0-based)."""
-    data = book.get_sheet_by_name(sheet)
+def _rows(data) -> tuple[list[list[object]], int, int]:  # data: python_calamine.CalamineSheet
+    """A sheet's cells from its first filled row and column on, and that cell's row and column (0-based)."""
     rows = data.to_python(skip_empty_area=True)
     start = data.start or (0, 0)
     return rows, int(start[0]), int(start[1])
 
 
-def _holds_cells(book, sheet: str) -> bool:
-    """Whether ``sheet`` is a worksheet with a cell (a chart's sheet has none to read)."""
+def _sheet(book, sheet: str):  # -> python_calamine.CalamineSheet | None
+    """The worksheet ``sheet``'s cells, or None for a sheet without any (a chart's sheet has none to read)."""
     try:
-        return book.get_sheet_by_name(sheet).height > 0
+        data = book.get_sheet_by_name(sheet)  # its cells parsed: each sheet once
     except Exception:  # calamine's own error for a sheet that is not a worksheet
-        return False
+        return None
+    return data if data.height > 0 else None
 
 
-def _holds_table(book, sheet: str) -> bool:
-    """Whether ``sheet`` holds a table among its first :data:`TABLE_LOOKAHEAD` rows: a header (a row of two or more
+def _holds_table(data) -> bool:  # data: python_calamine.CalamineSheet
+    """Whether a sheet holds a table among its first :data:`TABLE_LOOKAHEAD` rows: a header (a row of two or more
     cells) and a row below it. A sheet of notes, a cell to a row, does not."""
-    rows = [sum(map(_filled, row)) for row in itertools.islice(book.get_sheet_by_name(sheet).iter_rows(),
-                                                               TABLE_LOOKAHEAD)]
+    rows = [sum(map(_filled, row)) for row in itertools.islice(data.iter_rows(), TABLE_LOOKAHEAD)]
     header = next((at for at, count in enumerate(rows) if count > TITLE_CELLS), None)
     return header is not None and any(rows[header + 1:])
 
@@ -117,7 +116,7 @@ def _filled(cell: object) -> bool:
 
 def _header_name(cell: object, letter: str) -> str:
     """A header cell's text: a whole number without its ``.0`` (a year, 2024), an empty cell its column's letter."""
-    return cell_text([cell], 0) if _filled(cell) else letter
+    return cell_text(cell) if _filled(cell) else letter
 
 
 def _value(cell: object) -> object:
@@ -133,19 +132,26 @@ def _value(cell: object) -> object:
     return None if cell is None or str(cell).strip() in MISSING_TEXTS else cell
 
 
-def _column(values: list[object]) -> pd.Series:
-    """A column of numbers (float64, NaN where empty) if every filled cell is one, else of text."""
-    if all(value is None or isinstance(value, float) for value in values):
+def _column(cells: np.ndarray, empty: np.ndarray) -> pd.Series:
+    """A column of numbers (float64, NaN where empty) if every filled cell is one, else of text. ``empty``: the
+    cells calamine gives as ``""`` (empty, or an error value)."""
+    numbers = np.full(len(cells), np.nan)
+    try:  # a column of numbers (and TRUE, FALSE; text that float() reads, as in a CSV): at once, not cell by cell
+        numbers[~empty] = cells[~empty].astype(np.float64)
+        return pd.Series(numbers)
+    except (TypeError, ValueError):  # a date, or text that is not a number
+        pass
+    values = [_value(cell) for cell in cells]
+    if all(value is None or isinstance(value, float) for value in values):  # numbers, and text read as missing
         return pd.Series([math.nan if value is None else value for value in values], dtype=np.float64)
     texts = [None if value is None else (repr_number(value) if isinstance(value, float) else str(value).strip())
              for value in values]
     return pd.Series(texts, dtype="str")
 
 
-def cell_text(row: list[object], position: int) -> str:
+def cell_text(cell: object) -> str:
     """A cell as written, for a notice: its text (``n/a``), a number as the sheet shows it, ``""`` for an empty
     cell."""
-    cell = row[position] if position < len(row) else None
     if cell is None or isinstance(cell, str):
         return (cell or "").strip()
     value = _value(cell)
@@ -169,41 +175,53 @@ def read_workbook(content: bytes | Path, name: str, sheet: str | None = None) ->
     if sheet is not None and sheet not in book.sheet_names:
         raise ConfigError(f"sheet must be one of {quoted(book.sheet_names)}; got {echo(sheet)}.", "one_of",
                           parameter="sheet", value=sheet, allowed=list(book.sheet_names))
-    holding = [each for each in book.sheet_names if _holds_cells(book, each)]
+    holding, chosen = [], None
+    for each in book.sheet_names:
+        data = _sheet(book, each)
+        if data is not None:
+            holding.append(each)
+            if chosen is None and (each == sheet if sheet is not None else _holds_table(data)):
+                chosen = (each, data)
     if not holding:
         raise DataError("The workbook holds no cell: none of its sheets has a header row or data. Fill in a sheet "
                         "with a header row and rows of numbers, save it and upload it again.", "workbook_empty")
-    chosen = sheet if sheet is not None else next((each for each in holding if _holds_table(book, each)), holding[0])
+    if chosen is None:  # the sheet named holds no cell (said below), or no sheet holds a table: the first with a cell
+        chosen = (sheet, None) if sheet is not None else (holding[0], _sheet(book, holding[0]))
     try:
-        return _read_sheet(book, name, chosen, holding)
+        return _read_sheet(name, *chosen, holding)
     except DataError as error:
-        error.fields.update(sheet=chosen, sheets=holding)
+        error.fields.update(sheet=chosen[0], sheets=holding)
         raise
 
 
-def _read_sheet(book, name: str, chosen: str, holding: list[str]) -> Table:
-    """The sheet ``chosen`` of ``book`` as a Table, ``holding`` the workbook's sheets that hold cells."""
-    rows, first_row, first_column = _rows(book, chosen)
+def _read_sheet(name: str, chosen: str, data, holding: list[str]) -> Table:
+    """The sheet ``chosen`` (its cells ``data``, None if it has none) as a Table, ``holding`` the workbook's sheets
+    that hold cells."""
+    rows, first_row, first_column = _rows(data) if data is not None else ([], 0, 0)
     if not rows:
         raise DataError(f"The sheet {echo(chosen)} holds no cell. Choose a sheet that holds the table: "
                         f"{quoted(holding)}.", "sheet_empty", sheet=chosen, sheets=holding)
-    width = max(map(len, rows))
-    filled = [sum(map(_filled, row)) for row in rows]
-    header_at = next((at for at, count in enumerate(filled) if count > TITLE_CELLS),
-                     next(at for at, count in enumerate(filled) if count))  # one column: its first filled row
-    titles = [str(next(cell for cell in row if _filled(cell))).strip() for row in rows[:header_at] if any(
-        map(_filled, row))]
+    width = max(map(len, rows))  # calamine's rows are all as wide as the sheet's cells, padded with ""
+    counts = (sum(map(_filled, row)) for row in rows)
+    header_at = next((at for at, count in enumerate(counts) if count > TITLE_CELLS), None)
+    if header_at is None:  # one column: its header on its first filled row
+        header_at = next(at for at, row in enumerate(rows) if any(map(_filled, row)))
+    titles = [cell_text(next(cell for cell in row if _filled(cell))) for row in rows[:header_at]
+              if any(map(_filled, row))]
     header = [_header_name(cell, column_letter(first_column + at))
-              for at, cell in enumerate(rows[header_at] + [None] * (width - len(rows[header_at])))]
+              for at, cell in enumerate(rows[header_at] + [""] * (width - len(rows[header_at])))]
     _check_header(header)
-    body = [(first_row + at + 1, row) for at, row in enumerate(rows[header_at + 1:], start=header_at + 1)
-            if any(map(_filled, row))]  # a blank row is skipped, as in a CSV
-    if not body:
+    grid = np.empty((len(rows) - header_at - 1, width), dtype=object)
+    if len(grid):
+        grid[:] = [row + [""] * (width - len(row)) for row in rows[header_at + 1:]]
+    empty = grid == ""
+    kept = ~empty.all(axis=1)  # a blank row is skipped, as in a CSV
+    if not kept.any():
         raise DataError(f"The sheet has a header row ({quoted(header)}) but no data rows: add at least two rows "
                         "of numbers below the header.", "no_data_rows", columns=header)
-    numbers = [spreadsheet_row for spreadsheet_row, _ in body]
-    frame = pd.DataFrame({column: _column([_value(row[at]) if at < len(row) else None for _, row in body])
-                          for at, column in enumerate(header)})
+    grid, empty = grid[kept], empty[kept]
+    numbers = first_row + header_at + 2 + np.flatnonzero(kept)  # each data row's number in the sheet
+    frame = pd.DataFrame({column: _column(grid[:, at], empty[:, at]) for at, column in enumerate(header)})
     missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
     # Read as a CSV's quoted fields are: a comma between digits separates thousands (a number typed as text, 1,234)
     number_formats, signs, negatives, strays = _read_written_numbers(frame, ",")
@@ -214,7 +232,7 @@ def _read_sheet(book, name: str, chosen: str, holding: list[str]) -> Table:
     notices += tuple(notice.number_format(column, *separators) for column, separators in number_formats.items()
                      if column not in signs and column not in negatives and separators not in (("", "."), ("", "")))
     notices += _cells_notices_at(strays, missing, list(frame.columns), lambda row, position: (
-        notice.Cell(f"{column_letter(first_column + position)}{numbers[row]}"), cell_text(body[row][1], position)))
+        notice.Cell(f"{column_letter(first_column + position)}{numbers[row]}"), cell_text(grid[row, position])))
     notices += tuple(notice.sign_left_out(column, sign, example, float(frame[column][frame[column].notna()].iloc[0]))
                      for column, (sign, example) in signs.items())
     notices += tuple(notice.negatives_in_parentheses(column, example, value)
