@@ -383,7 +383,7 @@ def test_a_workbook_of_one_sheet_offers_no_choice_of_sheet() -> None:
 
 def test_a_workbook_that_would_not_fit_is_refused_with_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uploads, "BUDGET", Fixed(limit=1_000_000_000, in_use=890_000_000).budget())
-    content = workbook({"data": house_prices(20_000)})  # 60,000 cells: 48 MB and 7 MB charged, 10 MB free
+    content = workbook({"data": house_prices(20_000)})  # 60,000 cells: 16 MB and 7 MB charged, 10 MB free
     parsed = uploads.parse_upload(content, "big.xlsx", "file-1")
     assert str(parsed["error"]).startswith("Not enough memory for reading this 0.9 MB file: this server has 1.0 GB and "
-                                           "890 MB is in use; this needs about 55 MB, and 10 MB is free."), parsed
+                                           "890 MB is in use; this needs about 23 MB, and 10 MB is free."), parsed

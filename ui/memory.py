@@ -72,18 +72,18 @@ PARSE_BYTES_PER_VALUE = 18
 PARSE_BYTES_PER_TEXT_BYTE = 1.2
 PARSE_BYTES_PER_MIXED_VALUE = 90
 PARSE_BYTES_PER_MIXED_TEXT_BYTE = 5
-# Reading a workbook's sheet (sgdcore.io.workbooks: calamine holds its cells, then each becomes a Python object before
-# its column is made) peaks at about 90 bytes a number and 135 a cell of text, over about 25-45 MB whatever its size
-# (resident size, openpyxl's files of 10 columns: floats 59 MB at 400,000 cells and 204 MB at 2,000,000, one-digit
-# numbers 213 MB at 2,000,000, text of 13 characters 96 MB and 313 MB). The cells are counted on a sample of the
-# sheet's XML (its first SHEET_SAMPLE_BYTES, unzipped), in the XML's whole size. An .xls or .xlsb file, binary, is
-# charged as if every XLS_BYTES_PER_CELL of it were a cell of text, its records not being read: xlwt's files of 600,000
-# cells take 9 bytes a one-digit number, 20 a float and 16 a text of 22 characters, and peak at 70, 100 and 205 MB.
+# Reading a workbook's sheet (sgdcore.io.workbooks: calamine parses its cells, which become Python objects, then its
+# columns) peaks at about 100 bytes a number and 155 a cell of text (resident size, openpyxl's files of 10 columns:
+# floats 42 MB at 400,000 cells and 204 MB at 2,000,000, one-digit numbers 186 MB at 2,000,000, text of 13 characters
+# 66 MB and 310 MB). The cells are counted on a sample of the sheet's XML (its first SHEET_SAMPLE_BYTES, unzipped), in
+# the XML's whole size. An .xls or .xlsb file, binary, is charged as if every XLS_BYTES_PER_CELL of it were a cell of
+# text, its records not being read: xlwt's files of 600,000 cells take 9 bytes a one-digit number, 20 a float and 16 a
+# text of 22 characters, and peak at 70, 100 and 163 MB.
 WORKBOOK_BYTES_PER_NUMBER = 120
 WORKBOOK_BYTES_PER_TEXT = 200
-WORKBOOK_FIXED_BYTES = 48_000_000
+WORKBOOK_FIXED_BYTES = 16_000_000
 SHEET_SAMPLE_BYTES = 1 << 20
-XLS_BYTES_PER_CELL = 9
+XLS_BYTES_PER_CELL = 10
 # The lines counted for the file's length and read for its columns' kinds, at places spread over the whole file: its
 # first lines need not resemble the rest (counting all of a 400 MB upload's lines takes 0.2 s).
 UPLOAD_PLACES = 16

@@ -187,17 +187,20 @@ def read_workbook(content: bytes | Path, name: str, sheet: str | None = None) ->
                         "with a header row and rows of numbers, save it and upload it again.", "workbook_empty")
     if chosen is None:  # the sheet named holds no cell (said below), or no sheet holds a table: the first with a cell
         chosen = (sheet, None) if sheet is not None else (holding[0], _sheet(book, holding[0]))
+    sheet, data = chosen
+    cells = _rows(data) if data is not None else ([], 0, 0)
+    del book, data, chosen  # calamine's copy of the cells goes before they are converted
     try:
-        return _read_sheet(name, *chosen, holding)
+        return _read_sheet(name, sheet, *cells, holding)
     except DataError as error:
-        error.fields.update(sheet=chosen[0], sheets=holding)
+        error.fields.update(sheet=sheet, sheets=holding)
         raise
 
 
-def _read_sheet(name: str, chosen: str, data, holding: list[str]) -> Table:
-    """The sheet ``chosen`` (its cells ``data``, None if it has none) as a Table, ``holding`` the workbook's sheets
-    that hold cells."""
-    rows, first_row, first_column = _rows(data) if data is not None else ([], 0, 0)
+def _read_sheet(name: str, chosen: str, rows: list[list[object]], first_row: int, first_column: int,
+                holding: list[str]) -> Table:
+    """The sheet ``chosen``, its ``rows`` from its first filled cell's row and column on, as a Table; ``holding``
+    the workbook's sheets that hold cells."""
     if not rows:
         raise DataError(f"The sheet {echo(chosen)} holds no cell. Choose a sheet that holds the table: "
                         f"{quoted(holding)}.", "sheet_empty", sheet=chosen, sheets=holding)
@@ -211,9 +214,12 @@ def _read_sheet(name: str, chosen: str, data, holding: list[str]) -> Table:
     header = [_header_name(cell, column_letter(first_column + at))
               for at, cell in enumerate(rows[header_at] + [""] * (width - len(rows[header_at])))]
     _check_header(header)
+    for row in rows:  # as wide as the widest, should a sheet's rows differ
+        row.extend([""] * (width - len(row)))
     grid = np.empty((len(rows) - header_at - 1, width), dtype=object)
     if len(grid):
-        grid[:] = [row + [""] * (width - len(row)) for row in rows[header_at + 1:]]
+        grid[:] = rows[header_at + 1:]
+    del rows  # the grid holds the cells: their lists go
     empty = grid == ""
     kept = ~empty.all(axis=1)  # a blank row is skipped, as in a CSV
     if not kept.any():
