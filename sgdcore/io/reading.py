@@ -1,17 +1,16 @@
-"""Reading a CSV file (a path, the bytes of an upload or a file object) into a :class:`Table`.
+"""Reading a CSV file or a workbook's sheet (a path, the bytes of an upload or a file object) into a :class:`Table`.
 
 The bytes decide the encoding (UTF-8, with or without a byte-order mark; UTF-16 with one, as Excel's "Unicode Text"
-saves it; else GB18030 for Chinese text as a Simplified Chinese Windows saves it, Big5 as a Traditional Chinese
-one does, and Windows-1252 for Western text with its € and curly quotes, as Excel on Windows saves them; else
-Latin-1), the first lines the delimiter; a line may end in a line feed or in a
-carriage return alone. A workbook is read as one (``workbooks``); a file that is not text (an image, an archive) is
-called what it is, and one
-whose fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers
-written with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal
-commas, ``28.779`` is 28779. A column of numbers but for a few cells that are not (Excel's ``#DIV/0!``, a dash) is
-read as numbers with those cells missing, and a notice names them with their lines, as another names the cells pandas
-reads as missing values itself (empty, ``NA``, ``#N/A``). Every problem is a
-:class:`~sgdcore.errors.DataError` that names the line and says what to fix.
+saves it; else GB18030 for Chinese text as a Simplified Chinese Windows saves it, Big5 as a Traditional Chinese one
+does, and Windows-1252 for Western text with its € and curly quotes, as Excel on Windows saves them; else Latin-1),
+the first lines the delimiter; a line may end in a line feed or in a carriage return alone. A workbook's sheet is read
+as a table too (``workbooks``); a file that is not text (an image, an archive) is called what it is, and one whose
+fields a Chinese input method's full-width commas separate is told which mark to replace. Columns of numbers written
+with thousands separators or decimal commas are read as numbers (``numbers``), and in a file with decimal commas,
+``28.779`` is 28779. A column of numbers but for a few cells that are not (Excel's ``#DIV/0!``, a dash) is read as
+numbers with those cells missing, and a notice names them with their lines, as another names the cells pandas reads as
+missing values itself (empty, ``NA``, ``#N/A``). Every problem is a :class:`~sgdcore.errors.DataError` that names the
+line and says what to fix.
 """
 
 from __future__ import annotations
@@ -124,7 +123,8 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
         one of them (``"gbk"``, ``"big5"``, ``"latin1"``, ``"windows-1252"``). By default the bytes decide it.
         A workbook's text has no encoding to choose: it is ignored there.
     sheet : str, optional
-        Of a workbook, the sheet to read; by default the first that holds a cell.
+        Of a workbook, the sheet to read; by default the first that holds a table (a row of two or more cells with
+        a row below it), else the first that holds a cell.
 
     Returns
     -------
