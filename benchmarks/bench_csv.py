@@ -75,7 +75,7 @@ def write_csv(path: Path, n_rows: int, n_cols: int, encoding: str = "utf-8") -> 
 def child(way: str, path: str, encoding: str) -> dict:
     import pandas as pd
 
-    from sgdcore.io import dataset_from_frame, read_table
+    from sgdcore.io import read_table
     from ui.memory import upload_peak
     from ui.uploads import parse_upload
 
@@ -103,20 +103,27 @@ def child(way: str, path: str, encoding: str) -> dict:
         else:
             frame = read_table(path if way == "ours_path" else content).frame
             timings["read_table"] = time.perf_counter() - started
-        parsed_at = time.perf_counter()
-        data = dataset_from_frame(frame, frame.columns[-1])
-        timings["dataset_from_frame"] = time.perf_counter() - parsed_at
-        assert data.X.shape == (len(frame), frame.shape[1] - 1)
+        timings["dataset_from_frame"] = timed_dataset(frame)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "extra_peak": peak_rss_bytes() - baseline, "peak_was_reset": reset,
             "frame_bytes": int(frame.memory_usage(index=False).sum()), **timings}
 
 
-def in_subprocess(way: str, path: Path, encoding: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", way, str(path), encoding], cwd=REPO, capture_output=True, text=True,
-        check=False,
-    )
+def timed_dataset(frame) -> float:
+    """The seconds ``dataset_from_frame`` takes on a table, all columns but the last as features."""
+    from sgdcore.io import dataset_from_frame
+
+    started = time.perf_counter()
+    data = dataset_from_frame(frame, frame.columns[-1])
+    assert data.X.shape == (len(frame), frame.shape[1] - 1)
+    return time.perf_counter() - started
+
+
+def in_subprocess(script: str, *arguments: str) -> dict:
+    """``script --child arguments`` in a fresh interpreter, from the repository's root: the JSON its last line prints,
+    so that one measurement's memory cannot pollute the next."""
+    result = subprocess.run([sys.executable, script, "--child", *arguments], cwd=REPO, capture_output=True, text=True,
+                            check=False)
     if result.returncode != 0:
         raise RuntimeError(result.stderr)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -155,7 +162,7 @@ def main() -> None:
         write_csv(path, args.rows, args.cols, args.encoding)
         print(f"# file: {path.stat().st_size / MEGABYTE:.0f} MB; each way in a fresh process, "
               f"fastest of {args.repeat}\n")
-        results = {way: min((in_subprocess(way, path, args.encoding) for _ in range(args.repeat)),
+        results = {way: min((in_subprocess(__file__, way, str(path), args.encoding) for _ in range(args.repeat)),
                             key=lambda r: r["seconds"]) for way in WAYS}
     reference = results["pandas_default"]["seconds"]
     print(f"{'way':<56} {'time':>8} {'vs (a)':>7} {'peak MB':>8}  notes")

@@ -26,13 +26,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_csv import machine
+from bench_csv import in_subprocess, machine, timed_dataset
 from resident_memory import peak_rss_bytes, reset_peak_rss, rss_bytes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +68,7 @@ def write_files(directory: Path, n_rows: int, n_cols: int) -> tuple[Path, Path]:
 def child(way: str, path: str) -> dict:
     import pandas as pd
 
-    from sgdcore.io import dataset_from_frame, read_table
+    from sgdcore.io import read_table
     from ui.memory import upload_peak
     from ui.uploads import parse_upload
 
@@ -90,21 +89,10 @@ def child(way: str, path: str) -> dict:
         else:
             frame = read_table(content).frame
         timings["read"] = time.perf_counter() - started
-        parsed_at = time.perf_counter()
-        data = dataset_from_frame(frame, frame.columns[-1])
-        timings["dataset_from_frame"] = time.perf_counter() - parsed_at
-        assert data.X.shape == (len(frame), frame.shape[1] - 1)
+        timings["dataset_from_frame"] = timed_dataset(frame)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "extra_peak": peak_rss_bytes() - baseline, "peak_was_reset": reset,
             "cells": int(frame.size), **timings}
-
-
-def in_subprocess(way: str, path: Path) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--child", way, str(path)], cwd=REPO, capture_output=True,
-                            text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr)
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -126,7 +114,8 @@ def main() -> None:
         xlsx, csv = write_files(Path(directory), args.rows, args.cols)
         print(f"# files: {xlsx.stat().st_size / MEGABYTE:.1f} MB of .xlsx, {csv.stat().st_size / MEGABYTE:.1f} MB of "
               f"CSV; each way in a fresh process, fastest of {args.repeat}\n")
-        results = {way: min((in_subprocess(way, csv if way == "csv" else xlsx) for _ in range(args.repeat)),
+        results = {way: min((in_subprocess(__file__, way, str(csv if way == "csv" else xlsx))
+                             for _ in range(args.repeat)),
                             key=lambda r: r["seconds"]) for way in WAYS}
     reference, calamine = results["openpyxl"]["seconds"], results["calamine"]["seconds"]
     print(f"{'way':<62} {'time':>8} {'vs (a)':>7} {'vs (b)':>7} {'peak MB':>8}  notes")

@@ -194,7 +194,7 @@ def test_the_estimates_cover_the_measured_peaks_without_doubling_them(n_rows: in
 # How a parse's peak is measured: the growth of the resident size's high-water mark (VmHWM: getrusage's would start
 # at pytest's own size, which a new interpreter inherits through fork) in a new interpreter, the file's bytes already
 # read (ui.memory counts the peak over them), pandas and sgdcore.io already imported.
-_RESIDENT_PEAK = """
+RESIDENT_PEAK = """
 import re, sys
 from sgdcore.io import read_table
 def high_water():
@@ -249,7 +249,7 @@ def test_an_upload_s_estimated_peak_covers_its_measured_peak_whatever_it_holds(s
     frame = _shapes(2_000_000)[shape]()
     path = tmp_path / "upload.csv"
     frame.to_csv(path, index=False, **WRITTEN.get(shape, {}))
-    run = subprocess.run([sys.executable, "-c", _RESIDENT_PEAK, str(path)], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-c", RESIDENT_PEAK, str(path)], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True)
     peak, estimate = int(run.stdout), memory.upload_peak(path.read_bytes())
     assert peak <= estimate <= 2.5 * peak, (shape, peak / 1e6, estimate / 1e6)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_app_pages import button, no_exceptions, open_page
 from test_data_page import app, choice, upload
-from test_memory import Fixed
+from test_memory import RESIDENT_PEAK, Fixed
 
 import sgdcore
 from sgdcore.errors import ConfigError, DataError
@@ -248,21 +248,6 @@ def test_a_sheet_of_numbers_reads_as_pandas_reads_it_with_openpyxl(values: Rows,
     pd.testing.assert_frame_equal(ours, theirs)
 
 
-# What reading a workbook costs: the growth of the resident size's high-water mark in a new interpreter, the file's
-# bytes already read and sgdcore.io imported (as tests/test_memory.py measures a CSV's)
-_RESIDENT_PEAK = """
-import re, sys
-from sgdcore.io import read_table
-import python_calamine
-def high_water():
-    return 1024 * int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
-content = open(sys.argv[1], "rb").read()
-before = high_water()
-read_table(content)
-print(high_water() - before)
-"""
-
-
 def _large_rows(rows: int, kind: str) -> Rows:
     """A header and ``rows`` rows of 10 cells."""
     rng = np.random.default_rng(0)
@@ -306,7 +291,7 @@ def test_a_workbook_s_estimated_peak_covers_its_measured_peak(kind: str, suffix:
     above the peak for floats, whose records are longest."""
     path = tmp_path / f"large{suffix}"
     (_write_xlsx if suffix == ".xlsx" else _write_xls)(path, _large_rows(40_000, kind))
-    run = subprocess.run([sys.executable, "-c", _RESIDENT_PEAK, str(path)], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-c", RESIDENT_PEAK, str(path)], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], check=True)
     peak, estimate = int(run.stdout), memory.upload_peak(path.read_bytes())
     assert estimate == memory.workbook_peak(path.read_bytes())
