@@ -993,7 +993,7 @@ def test_the_share_link_s_note_on_an_upload_never_in_use_says_the_source_is_not_
     button(at, "Use this dataset").click().run()
     at = open_page(at, "export")
     no_exceptions(at)
-    said = [caption.value for caption in at.caption if "“Data source” Uploaded CSV (in use: " in caption.value]
+    said = [caption.value for caption in at.caption if "“Data source” Uploaded file (in use: " in caption.value]
     assert said and "Not in use, so the address bar holds it but the link does not" in said[0], said
     assert "refuses" not in said[0], said
     at.sidebar.selectbox(key="lang").set_value("zh-CN").run()

@@ -186,7 +186,7 @@ def test_the_script_takes_a_setting_the_session_no_longer_holds_at_its_default_a
 def test_the_script_reproduces_the_run_not_the_settings_refused_since(tmp_path: Path) -> None:
     """Once a data setting is refused the last data stays in use, and the script and the files reproduce the run on
     it: after 2,000,000 rows of 25 features were refused (50 million values) the script made them (0.4 GB of other
-    data); after a CSV of 3 rows was, it read that CSV's rows; with "Uploaded CSV" chosen and none uploaded, the page
+    data); after a CSV of 3 rows was, it read that CSV's rows; with "Uploaded file" chosen and none uploaded, the page
     raised a KeyError."""
     ones = ", ".join(["1"] * 25)
     at = click(app(true_weights=ones, epochs="2"), "Train")

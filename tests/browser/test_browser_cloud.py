@@ -84,7 +84,7 @@ def test_under_clouds_overrides_a_csv_uploads_with_xsrf_on_and_trains(cloud_page
     body.get_by_role("button", name="Use this dataset").click()
     expect(alert(body, "success")).to_contain_text(re.compile("^Using cloud.csv"))
     wait_for_app(cloud_page)
-    expect(sidebar(cloud_page).get_by_role("radio", name="Uploaded CSV")).to_be_checked()
+    expect(sidebar(cloud_page).get_by_role("radio", name="Uploaded file")).to_be_checked()
 
     click_nav(cloud_page, "Train")
     rows = train_and_read(cloud_page)

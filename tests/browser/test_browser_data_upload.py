@@ -68,7 +68,7 @@ def use_uploaded(page, path: Path) -> None:
     expect(success).to_contain_text(re.compile(rf"^Using {re.escape(path.name)}"))
     wait_for_app(page)
     print(f"\nData page: {success.inner_text().strip()}")
-    expect(sidebar(page).get_by_role("radio", name="Uploaded CSV")).to_be_checked()
+    expect(sidebar(page).get_by_role("radio", name="Uploaded file")).to_be_checked()
     assert_no_exception(page)
 
 
@@ -291,7 +291,7 @@ def test_upload_text_target_shows_error_and_keeps_previous_upload(open_page, goo
     assert "y" in re.findall(r"\w+", shown[0]), shown  # names the column
     assert_no_exception(page)
     expect(main(page).get_by_role("button", name="Use this dataset")).to_have_count(0)
-    expect(sidebar(page).get_by_role("radio", name="Uploaded CSV")).to_be_checked()
+    expect(sidebar(page).get_by_role("radio", name="Uploaded file")).to_be_checked()
 
     click_nav(page, "Train")
     expect(main(page).get_by_text(re.compile(rf"^Ready: {re.escape(good_csv.name)}"))).to_be_visible()
