@@ -43,7 +43,7 @@ def upload(page, path: Path) -> None:
     """Upload a file on the Data page and wait until the page shows either the table read or an error."""
     body = main(page)
     body.locator('input[type="file"]').set_input_files(path)
-    expect(body.get_by_role("region", name="Upload a CSV file")).to_contain_text(path.name)
+    expect(body.get_by_role("region", name=text_in("en", "data.uploader"))).to_contain_text(path.name)
     read = body.get_by_text(re.compile(rf"^{re.escape(path.name)}: [\d,]+ rows × \d+ columns"))
     failed = alert(body, "error").filter(has_text=path.name)
     expect(read.or_(failed)).to_be_visible()
