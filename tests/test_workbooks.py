@@ -372,3 +372,15 @@ def test_a_workbook_that_would_not_fit_is_refused_with_its_size(monkeypatch: pyt
     parsed = uploads.parse_upload(content, "big.xlsx", "file-1")
     assert str(parsed["error"]).startswith("Not enough memory for reading this 0.9 MB file: this server has 1.0 GB and "
                                            "890 MB is in use; this needs about 23 MB, and 10 MB is free."), parsed
+
+
+def test_a_workbook_is_heavy_to_read_by_its_cells_not_by_its_compressed_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading is lowered in priority for heavy work (ui.runner.background_priority): a CSV by its bytes, a
+    workbook by its cells, which a megabyte of zipped XML can hold hundreds of thousands of."""
+    content = workbook({"data": house_prices(20_000)})  # a header and 60,000 numbers in 0.9 MB
+    cells, text_share, _ = memory.workbook_cells(content)
+    assert 60_003 <= cells <= 1.1 * 60_003 and text_share < 0.001
+    monkeypatch.setattr(uploads, "HEAVY_UPLOAD_BYTES", 1)  # a CSV of any size would be heavy now
+    assert not uploads.heavy_upload(content)
+    monkeypatch.setattr(uploads, "HEAVY_WORKBOOK_CELLS", cells)
+    assert uploads.heavy_upload(content)

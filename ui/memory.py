@@ -263,30 +263,34 @@ def upload_peak(content: bytes) -> int:
 
 def workbook_peak(content: bytes) -> int:
     """Peak bytes of reading the largest sheet of the workbook ``content`` (:func:`sgdcore.io.workbooks.workbook_kind`
-    says it is one), over the bytes themselves: its cells, counted on a sample of its XML, each charged as a number or
-    as text as the sample's share of text cells says; a binary sheet (.xls, .xlsb) by its size."""
+    says it is one), over the bytes themselves: its cells (:func:`workbook_cells`), each charged as a number or as
+    text as the share of text cells says."""
+    cells, text_share, strings = workbook_cells(content)
+    per_cell = WORKBOOK_BYTES_PER_NUMBER + text_share * (WORKBOOK_BYTES_PER_TEXT - WORKBOOK_BYTES_PER_NUMBER)
+    return int(WORKBOOK_FIXED_BYTES + per_cell * cells + 2 * strings)
+
+
+def workbook_cells(content: bytes) -> tuple[int, float, int]:
+    """About how many cells the largest sheet of the workbook ``content`` holds, counted on a sample of its XML, the
+    share of them that hold text, and the bytes of its shared strings; a binary sheet (.xls, .xlsb), counted by its
+    size, is taken for text."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = [member for member in archive.infolist() if member.filename == "content.xml"
                    or (member.filename.startswith("xl/worksheets/") and member.filename.endswith((".xml", ".bin")))]
     except zipfile.BadZipFile:  # an .xls: an OLE2 compound file
-        return WORKBOOK_FIXED_BYTES + WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
-    if not members:
-        return WORKBOOK_FIXED_BYTES + WORKBOOK_BYTES_PER_TEXT * (len(content) // XLS_BYTES_PER_CELL + 1)
-    sheet = max(members, key=lambda member: member.file_size)
-    if sheet.filename.endswith(".bin"):
-        return WORKBOOK_FIXED_BYTES + WORKBOOK_BYTES_PER_TEXT * (sheet.file_size // XLS_BYTES_PER_CELL + 1)
+        members = []
+    sheet = max(members, key=lambda member: member.file_size, default=None)
+    if sheet is None or sheet.filename.endswith(".bin"):
+        return (len(content) if sheet is None else sheet.file_size) // XLS_BYTES_PER_CELL + 1, 1.0, 0
     with archive.open(sheet) as stream:
         sample = stream.read(SHEET_SAMPLE_BYTES)
     ods = sheet.filename == "content.xml"
     cells = sample.count(b"<table:table-cell" if ods else b"<c ") + sample.count(b"<c>")
     texts = sample.count(b'office:value-type="string"') if ods else sum(
         sample.count(mark) for mark in (b't="s"', b't="inlineStr"', b't="str"'))
-    counted = max(1, math.ceil(cells * sheet.file_size / max(1, len(sample))))
-    text_share = texts / max(1, cells)
-    per_cell = WORKBOOK_BYTES_PER_NUMBER + text_share * (WORKBOOK_BYTES_PER_TEXT - WORKBOOK_BYTES_PER_NUMBER)
     strings = sum(member.file_size for member in archive.infolist() if member.filename == "xl/sharedStrings.xml")
-    return int(WORKBOOK_FIXED_BYTES + per_cell * counted + 2 * strings)
+    return max(1, math.ceil(cells * sheet.file_size / max(1, len(sample)))), texts / max(1, cells), strings
 
 
 def _header_line(lines: list[bytes]) -> bytes:

@@ -21,8 +21,18 @@ import streamlit as st
 
 import sgdcore
 from sgdcore.io import column_summary, dataset_from_frame, read_table
+from sgdcore.io.workbooks import workbook_kind
 from ui.i18n import t
-from ui.memory import BUDGET, MemoryBudgetError, dataset_from_table_peak, largest_upload, size_text, upload_peak
+from ui.memory import (
+    BUDGET,
+    UPLOAD_HEADER_BYTES,
+    MemoryBudgetError,
+    dataset_from_table_peak,
+    largest_upload,
+    size_text,
+    upload_peak,
+    workbook_cells,
+)
 from ui.messages import sized
 from ui.runner import HEAVY_VALUES, background_priority, heavy_data
 
@@ -38,6 +48,8 @@ KEPT_WORKBOOK_BYTES = 16 * 1024 * 1024
 # A file read at a lower priority (ui.runner.background_priority), as large synthetic data is made: a table of
 # HEAVY_VALUES numbers at about 8 characters each ("-1.2345,"), which takes seconds to parse and solve
 HEAVY_UPLOAD_BYTES = 8 * HEAVY_VALUES
+# A workbook read so: about a second of its cells' reading (bench_workbook: 1.05-1.47 s for 1,000,000)
+HEAVY_WORKBOOK_CELLS = 1_000_000
 
 
 UPLOAD_LIMIT_KEY = "_upload_limit_mb"  # session_state: the uploader's limit for this visit to the Data page
@@ -119,7 +131,7 @@ def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None =
         parsed: dict[str, Any] = {"file_id": file_id, "name": name, "read_as": encoding or "detected"}
         try:
             with (BUDGET.reserve(upload_peak(content), t("data.reading", size=size_text(len(content)))),
-                  background_priority(len(content) >= HEAVY_UPLOAD_BYTES)):
+                  background_priority(heavy_upload(content))):
                 table = read_table(content, name=name, encoding=encoding, sheet=sheet)
             parsed |= {"table": table, "summary": column_summary(table.frame), "built": {}}
         except (sgdcore.SGDCoreError, MemoryBudgetError) as error:
@@ -138,6 +150,14 @@ def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None =
     elif (encoding is not None or parsed.get("detected") in CHOSEN_BY_THE_BYTES) and len(content) <= KEPT_BYTES:
         parsed["content"] = content
     return parsed
+
+
+def heavy_upload(content: bytes) -> bool:
+    """Whether reading an upload is heavy work (``ui.runner.background_priority``): by its bytes, or a workbook's by
+    its cells, which its compressed bytes hide."""
+    if workbook_kind(content[:UPLOAD_HEADER_BYTES]) is not None:
+        return workbook_cells(content)[0] >= HEAVY_WORKBOOK_CELLS
+    return len(content) >= HEAVY_UPLOAD_BYTES
 
 
 def reread_upload(parsed: dict[str, Any], encoding: str) -> dict[str, Any]:
