@@ -179,8 +179,8 @@ _UPLOADER_WORDS = """() => {
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("language", "limit", "drop"), [
-    ("zh-CN", r'^"每个文件不超过 [\d,]+ MB • CSV、TSV、TXT"$', '"将文件拖放到这里"'),
-    ("en", r'^"[\d,]+ MB per file • CSV, TSV, TXT"$', '"Drag and drop a file here"'),
+    ("zh-CN", r'^"每个文件不超过 [\d,]+ MB • CSV、TSV、TXT、XLSX、XLS、ODS"$', '"将文件拖放到这里"'),
+    ("en", r'^"[\d,]+ MB per file • CSV, TSV, TXT, XLSX, XLS, ODS"$', '"Drag and drop a file here"'),
 ], ids=["zh-CN", "en"])
 def test_the_uploader_s_own_words_are_in_the_page_s_language(open_page, language, limit, drop):
     """Streamlit's uploader writes "Upload", "500MB per file" and "Drag and drop a file here" in English whatever the
