@@ -99,6 +99,11 @@ def test_the_sheet_read_is_the_first_that_holds_a_table_and_another_can_be_named
     with pytest.raises(ConfigError, match="sheet must be one of '说明', '空', '房价', '旧'; got 'prices'") as caught:
         read_table(raw, sheet="prices")
     assert caught.value.problem == "one_of"
+    with pytest.raises(DataError) as caught:
+        read_table(raw, sheet="空")
+    assert str(caught.value) == ("The sheet '空' holds no cell. Choose a sheet that holds the table: '说明', '房价', "
+                                 "'旧'.")
+    assert (caught.value.problem, caught.value.fields["sheets"]) == ("sheet_empty", ["说明", "房价", "旧"])
 
 
 def test_a_sheet_of_notes_alone_is_read_and_said_to_have_no_data_rows_naming_the_sheets() -> None:
