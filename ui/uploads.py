@@ -5,8 +5,8 @@ A 400 MB upload is held three times at first: Streamlit's copy of the bytes, the
 matrix made from it. Once the table is read, :func:`release_upload` drops Streamlit's copy, and both the
 parsing and the matrix are made only when the server's memory budget (``ui.memory``) says they fit. The page keeps
 the bytes of a small file whose encoding they chose among several (:data:`KEPT_BYTES`), to read it again in the
-encoding its user names, and of a workbook whose sheets hold more than one table (:data:`KEPT_WORKBOOK_BYTES`), to
-read the sheet its user names.
+encoding its user names, and of a workbook with more than one sheet that holds cells (:data:`KEPT_WORKBOOK_BYTES`),
+to read the sheet its user names.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ CHOSEN_BY_THE_BYTES = ("gb18030", "cp950", "cp1252", "latin-1")
 # short ones (a few Chinese names), and a class's uploads stay small beside the server's memory
 KEPT_BYTES = 4 * 1024 * 1024
 # The largest workbook whose bytes the page keeps to read another of its sheets: a learner's workbook of a few sheets
-# is well under it (a megabyte of .xlsx holds about 200,000 numbers), and a larger one's notice says how to choose
+# is well under it (a megabyte of .xlsx holds 75,000 floats or 250,000 digits), and a larger one's notice says how
 KEPT_WORKBOOK_BYTES = 16 * 1024 * 1024
 # A file read at a lower priority (ui.runner.background_priority), as large synthetic data is made: a table of
 # HEAVY_VALUES numbers at about 8 characters each ("-1.2345,"), which takes seconds to parse and solve
@@ -113,7 +113,7 @@ def csv_uploader(limit_mb: int) -> Any:
 def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None,
                  sheet: str | None = None) -> dict[str, Any]:
     """``{"file_id", "name", "digest", "read_as", "table", "summary", "built"}`` for a file that reads (in
-    ``encoding``, else in the one its bytes choose; a workbook's ``sheet``, else its first that holds a cell), else
+    ``encoding``, else in the one its bytes choose; a workbook's ``sheet``, else its first that holds a table), else
     ``{"file_id", "name", "digest", "read_as", "error"}``: the ``SGDCoreError``, worded by the page (ui.messages), or
     the ``MemoryBudgetError`` when parsing it would not fit in the server's memory now. ``read_as`` is ``encoding``,
     or ``"detected"`` with ``"detected"`` the encoding the bytes chose; ``"content"``, the bytes, is kept where the
