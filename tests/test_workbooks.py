@@ -106,6 +106,13 @@ def test_the_sheet_read_is_the_first_that_holds_a_table_and_another_can_be_named
     assert (caught.value.problem, caught.value.fields["sheets"]) == ("sheet_empty", ["说明", "房价", "旧"])
 
 
+def test_a_table_far_down_its_sheet_is_found_past_a_sheet_of_notes() -> None:
+    raw = workbook({"notes": [["note"]], "data": [["2024"], *house_prices(3)]}, at="C120")
+    table = read_table(raw)
+    assert (table.sheet, table.frame.shape) == ("data", (3, 3))
+    assert table.notices[0].fields["header_row"] == 121
+
+
 def test_a_sheet_of_notes_alone_is_read_and_said_to_have_no_data_rows_naming_the_sheets() -> None:
     raw = workbook({"说明": [["只有一行说明"]], "旧": [["x", "y"]]})
     with pytest.raises(DataError, match="has a header row") as caught:

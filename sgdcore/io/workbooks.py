@@ -95,7 +95,8 @@ def _sheet(book, sheet: str):  # -> python_calamine.CalamineSheet | None
 def _holds_table(data) -> bool:  # data: python_calamine.CalamineSheet
     """Whether a sheet holds a table among its first :data:`TABLE_LOOKAHEAD` rows: a header (a row of two or more
     cells) and a row below it. A sheet of notes, a cell to a row, does not."""
-    rows = [sum(map(_filled, row)) for row in itertools.islice(data.iter_rows(), TABLE_LOOKAHEAD)]
+    first = (data.start or (0, 0))[0]  # its rows are given from the sheet's first, empty or not
+    rows = [sum(map(_filled, row)) for row in itertools.islice(data.iter_rows(), first, first + TABLE_LOOKAHEAD)]
     header = next((at for at, count in enumerate(rows) if count > TITLE_CELLS), None)
     return header is not None and any(rows[header + 1:])
 
