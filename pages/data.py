@@ -79,7 +79,7 @@ elif state.get(ENTERED_KEY):
 if parsed is not None and state.get(UPLOADER_SHOWS) != parsed["file_id"]:
     st.caption(t("data.kept", name=parsed["name"]))
 del uploaded
-if parsed is not None and "content" in parsed and "sheets" in parsed:  # a workbook whose sheets hold more than one
+if parsed is not None and "content" in parsed and "sheets" in parsed:  # a workbook of more sheets that hold cells
     sheet_key = f"keep_sheet_{parsed['digest']}"
     state.setdefault(sheet_key, parsed["sheet"])  # the sheet the reader chose, which need not be the first
     sheet = st.columns([1, 2])[0].selectbox(t("data.sheet"), parsed["sheets"], key=sheet_key, help=t("data.sheet_help"))
