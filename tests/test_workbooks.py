@@ -178,6 +178,16 @@ def test_cells_are_read_as_they_are_stored() -> None:
     assert [notice.kind for notice in table.notices] == ["number_format", "missing_cells"]
 
 
+def test_numbers_typed_as_text_say_how_they_were_written_as_in_a_csv() -> None:
+    """The same reading of numbers written as text as a CSV's, and the same notices: the typographic minus sign."""
+    rows = [["x", "y"], ["\u22121.5", 1.0], ["2", 2.0], ["3.5", 4.0]]
+    table = read_table(workbook({"s": rows}))
+    assert table.frame["x"].tolist() == [-1.5, 2.0, 3.5]
+    assert [notice.kind for notice in table.notices] == ["minus_sign"]
+    csv = read_table("x,y\n\u22121.5,1\n2,2\n3.5,4\n".encode())
+    assert table.notices == csv.notices
+
+
 def test_columns_that_hold_nothing_are_left_out_as_in_a_csv() -> None:
     rows = [["x", "empty", "y"], [1.0, None, 2.0], [2.0, None, 3.0]]
     table = read_table(workbook({"s": rows}))

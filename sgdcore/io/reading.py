@@ -166,24 +166,12 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, name: str | None = 
             f"The file has a header row ({quoted(frame.columns)}) but no data rows: add at least two rows "
             "of numbers below the header.", "no_data_rows", columns=list(frame.columns)
         )
-    minus_signs = _minus_signs(frame)  # before the columns they are in are read as numbers
-    missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
-    number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
     notices = {"latin-1": (notice.latin1(),), "cp1252": (notice.windows1252(),),
                "gb18030": (notice.chinese(),), "cp950": (notice.big5(),),
                "utf-16": (notice.utf16(),)}.get(encoding, ()) if detected else ()  # the caller knows
     notices += above
-    # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
-    # writes numbers (1234.5, 7), read as text for a cell that is not a number or for a minus sign
-    notices += tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
-                     if name not in signs and name not in negatives and separators not in (("", "."), ("", "")))
-    notices += tuple(notice.minus_sign(name, example, float(frame[name][row]))
-                     for name, (row, example) in minus_signs.items() if name in number_formats)
-    notices += _cells_notices(strays, missing, list(frame.columns), content, encoding, delimiter, skip)
-    notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
-                     for name, (sign, example) in signs.items())
-    notices += tuple(notice.negatives_in_parentheses(name, example, value)
-                     for name, (example, value) in negatives.items())
+    number_formats, said = _read_numbers_in_text(frame, delimiter, _lines_of(content, encoding, delimiter, skip))
+    notices += said
     notices += _read_thousands_points(frame, content, encoding, delimiter, number_formats, skip)
     frame, empty = _leave_out_empty(frame)  # last: the columns' positions in the file find their text again
     notices += (notice.empty_columns(empty),) if empty else ()
@@ -288,25 +276,54 @@ def _missing_cells(frame: pd.DataFrame) -> dict[str, tuple[int, list[int]]]:
     return found
 
 
+# Where the cells a notice names are: given the data rows (0-based) of those cells, ``where(row, position)`` for
+# each, the place of the row's cell in the column at ``position`` (a CSV's line, a workbook's cell) and the cell as
+# written
+Places = Callable[[set[int]], Callable[[int, int], tuple[int | notice.Cell, str]]]
+
+
+def _read_numbers_in_text(frame: pd.DataFrame, delimiter: str,
+                         places: Places) -> tuple[dict[str, tuple[str, str]], tuple[str, ...]]:
+    """Replace, in place, the text columns of ``frame`` that hold numbers (:func:`_read_written_numbers`); return
+    their number formats, and the notices of how they were written (separators, a minus sign, a currency or percent
+    sign, parentheses) and of the cells that are not numbers or are missing, at their ``places``."""
+    minus_signs = _minus_signs(frame)  # before the columns they are in are read as numbers
+    missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
+    number_formats, signs, negatives, strays = _read_written_numbers(frame, delimiter)
+    # Not those with a sign or parentheses (theirs show how the numbers are written), nor those written as pandas
+    # writes numbers (1234.5, 7), read as text for a cell that is not a number or for a minus sign
+    notices = tuple(notice.number_format(name, *separators) for name, separators in number_formats.items()
+                    if name not in signs and name not in negatives and separators not in (("", "."), ("", "")))
+    notices += tuple(notice.minus_sign(name, example, float(frame[name][row]))
+                     for name, (row, example) in minus_signs.items() if name in number_formats)
+    notices += _cells_notices(strays, missing, list(frame.columns), places)
+    notices += tuple(notice.sign_left_out(name, sign, example, float(frame[name][frame[name].notna()].iloc[0]))
+                     for name, (sign, example) in signs.items())
+    notices += tuple(notice.negatives_in_parentheses(name, example, value)
+                     for name, (example, value) in negatives.items())
+    return number_formats, notices
+
+
+def _lines_of(content: bytes | Path, encoding: str, delimiter: str, skip: int) -> Places:
+    """A CSV's :data:`Places`: its lines, read for the rows asked (:func:`_records_of_rows`), and their fields."""
+    def places(rows: set[int]) -> Callable[[int, int], tuple[int, str]]:
+        records = _records_of_rows(content, encoding, delimiter, skip, rows)
+        # A row shorter than the header has no field for the last columns: pandas reads them as missing
+        return lambda row, position: (records[row][0], records[row][1][position]
+                                      if position < len(records[row][1]) else "")
+    return places
+
+
 def _cells_notices(strays: dict[str, pd.Series], missing: dict[str, tuple[int, list[int]]], columns: list[str],
-                   content: bytes | Path, encoding: str, delimiter: str, skip: int) -> tuple[str, ...]:
+                   places: Places) -> tuple[str, ...]:
     """In the table's order of ``columns``, a notice for each column read as numbers but for a few cells, read as
     missing values (``strays``), and for each with cells pandas read as missing values (``missing``): the first of
-    them (:data:`notice.LISTED_CELLS`) with their lines in the file, as written."""
+    them (:data:`notice.LISTED_CELLS`) at their ``places``, as written."""
     rows = {int(row) for cells in strays.values() for row in cells.index[:notice.LISTED_CELLS]}
     rows |= {row for _, first in missing.values() for row in first}
     if not rows:
         return ()
-    records = _records_of_rows(content, encoding, delimiter, skip, rows)
-    # A row shorter than the header has no field for the last columns: pandas reads them as missing
-    return _cells_notices_at(strays, missing, columns, lambda row, position: (records[row][0], records[row][1][
-        position] if position < len(records[row][1]) else ""))
-
-
-def _cells_notices_at(strays: dict[str, pd.Series], missing: dict[str, tuple[int, list[int]]], columns: list[str],
-                      where: Callable[[int, int], tuple[int | notice.Cell, str]]) -> tuple[str, ...]:
-    """:func:`_cells_notices` with ``where(row, position)`` the place of a data row's cell in the column at
-    ``position`` (a CSV's line, a workbook's cell) and the cell as written."""
+    where = places(rows)
     notices = []
     for position, name in enumerate(columns):
         if name in strays:

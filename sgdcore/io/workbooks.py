@@ -17,6 +17,7 @@ import datetime
 import io
 import itertools
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +26,7 @@ import pandas as pd
 from sgdcore.errors import ConfigError, DataError, echo
 from sgdcore.io import notices as notice
 from sgdcore.io.columns import quoted
-from sgdcore.io.reading import (
-    Table,
-    _cells_notices_at,
-    _check_header,
-    _leave_out_empty,
-    _missing_cells,
-    _read_written_numbers,
-)
+from sgdcore.io.reading import Table, _check_header, _leave_out_empty, _read_numbers_in_text
 
 # What a workbook's bytes start with: a zip archive of XML files (.xlsx, .xlsm, .xlsb, .ods), or an OLE2 compound
 # file (.xls; an .xlsx that a password encrypts is one too)
@@ -96,9 +90,14 @@ def _holds_table(data) -> bool:  # data: python_calamine.CalamineSheet
     """Whether a sheet holds a table among its first :data:`TABLE_LOOKAHEAD` rows: a header (a row of two or more
     cells) and a row below it. A sheet of notes, a cell to a row, does not."""
     first = (data.start or (0, 0))[0]  # its rows are given from the sheet's first, empty or not
-    rows = [sum(map(_filled, row)) for row in itertools.islice(data.iter_rows(), first, first + TABLE_LOOKAHEAD)]
-    header = next((at for at, count in enumerate(rows) if count > TITLE_CELLS), None)
-    return header is not None and any(rows[header + 1:])
+    counts = [sum(map(_filled, row)) for row in itertools.islice(data.iter_rows(), first, first + TABLE_LOOKAHEAD)]
+    header = _header_at(counts)
+    return header is not None and any(counts[header + 1:])
+
+
+def _header_at(counts: Iterable[int]) -> int | None:
+    """The header's place among rows holding ``counts`` filled cells: the first of more than :data:`TITLE_CELLS`."""
+    return next((at for at, count in enumerate(counts) if count > TITLE_CELLS), None)
 
 
 def column_letter(index: int) -> str:
@@ -206,17 +205,15 @@ def _read_sheet(name: str, chosen: str, rows: list[list[object]], first_row: int
         raise DataError(f"The sheet {echo(chosen)} holds no cell. Choose a sheet that holds the table: "
                         f"{quoted(holding)}.", "sheet_empty", sheet=chosen, sheets=holding)
     width = max(map(len, rows))  # calamine's rows are all as wide as the sheet's cells, padded with ""
-    counts = (sum(map(_filled, row)) for row in rows)
-    header_at = next((at for at, count in enumerate(counts) if count > TITLE_CELLS), None)
+    header_at = _header_at(sum(map(_filled, row)) for row in rows)
     if header_at is None:  # one column: its header on its first filled row
         header_at = next(at for at, row in enumerate(rows) if any(map(_filled, row)))
     titles = [cell_text(next(cell for cell in row if _filled(cell))) for row in rows[:header_at]
               if any(map(_filled, row))]
-    header = [_header_name(cell, column_letter(first_column + at))
-              for at, cell in enumerate(rows[header_at] + [""] * (width - len(rows[header_at])))]
-    _check_header(header)
     for row in rows:  # as wide as the widest, should a sheet's rows differ
         row.extend([""] * (width - len(row)))
+    header = [_header_name(cell, column_letter(first_column + at)) for at, cell in enumerate(rows[header_at])]
+    _check_header(header)
     grid = np.empty((len(rows) - header_at - 1, width), dtype=object)
     if len(grid):
         grid[:] = rows[header_at + 1:]
@@ -229,21 +226,14 @@ def _read_sheet(name: str, chosen: str, rows: list[list[object]], first_row: int
     grid, empty = grid[kept], empty[kept]
     numbers = first_row + header_at + 2 + np.flatnonzero(kept)  # each data row's number in the sheet
     frame = pd.DataFrame({column: _column(grid[:, at], empty[:, at]) for at, column in enumerate(header)})
-    missing = _missing_cells(frame)  # before the cells that are not numbers become missing values too
-    # Read as a CSV's quoted fields are: a comma between digits separates thousands (a number typed as text, 1,234)
-    number_formats, signs, negatives, strays = _read_written_numbers(frame, ",")
 
-    notices: tuple = ()
-    if titles:
-        notices += (notice.title_rows(header_at, first_row + header_at + 1, titles),)
-    notices += tuple(notice.number_format(column, *separators) for column, separators in number_formats.items()
-                     if column not in signs and column not in negatives and separators not in (("", "."), ("", "")))
-    notices += _cells_notices_at(strays, missing, list(frame.columns), lambda row, position: (
-        notice.Cell(f"{column_letter(first_column + position)}{numbers[row]}"), cell_text(grid[row, position])))
-    notices += tuple(notice.sign_left_out(column, sign, example, float(frame[column][frame[column].notna()].iloc[0]))
-                     for column, (sign, example) in signs.items())
-    notices += tuple(notice.negatives_in_parentheses(column, example, value)
-                     for column, (example, value) in negatives.items())
+    def cell(row: int, position: int) -> tuple[notice.Cell, str]:
+        return notice.Cell(f"{column_letter(first_column + position)}{numbers[row]}"), cell_text(grid[row, position])
+
+    notices = (notice.title_rows(header_at, first_row + header_at + 1, titles),) if titles else ()
+    # Read as a CSV's quoted fields are: a comma between digits separates thousands (a number typed as text, 1,234)
+    number_formats, said = _read_numbers_in_text(frame, ",", lambda rows: cell)
+    notices += said
     frame, empty = _leave_out_empty(frame)
     notices += (notice.empty_columns(empty),) if empty else ()
     others = [each for each in holding if each != chosen]
