@@ -1,7 +1,9 @@
-"""Export and share: the learned model, its history and its settings as files, and a link that restores them."""
+"""Export and share: the learned model, its history and its settings as files, its predictions for rows typed in,
+and a link that restores them."""
 
 from collections import ChainMap
 
+import numpy as np
 import streamlit as st
 
 from ui.classroom import classroom_link_builder, control_label, value_text
@@ -27,6 +29,7 @@ from ui.export import (
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
 from ui.navigation import PAGES, require_router
+from ui.predictions import incomplete_rows, input_columns, predictions, rows_editor, starting_row
 from ui.runner import TRAIN_RUN
 from ui.settings import option_names, query_params, value
 from ui.widgets import show_error, trained_on
@@ -93,8 +96,27 @@ right.download_button(t("export.config_json"), config_json(
     config, run_settings(config, choice.settings, problem.train.n_rows), choice.description,
     settings_notes(config, progress, legs)), "config.json", "application/json", icon=":material/download:")
 
+st.subheader(t("export.predict"))
+target = problem.raw_train.target_name
+columns = input_columns(problem)
+st.caption(t("export.predict_intro", target=target)
+           + (" " + t("export.predict_truth") if comparison.truth is not None else ""))
+rows = rows_editor(choice.key, columns, starting_row(problem, columns))
+if rows.empty:
+    st.info(t("export.predict_no_rows"))
+else:
+    predicted = predictions(problem, comparison, rows)
+    st.dataframe(predicted.rename(columns=labels("export.column")), hide_index=True)
+    for number, empty in incomplete_rows(rows).items():
+        st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),
+                   icon="✏️")
+    if not np.all(np.isfinite(comparison.sgd)):
+        st.warning(t("export.predict_diverged"), icon="⚠️")
+    st.download_button(t("export.predictions_csv"), csv_file(predicted), "predictions.csv", "text/csv",
+                       icon=":material/download:")
+
 st.subheader(t("export.as_code"))
-names, target = problem.train.feature_names, problem.raw_train.target_name
+names = problem.train.feature_names
 on_cluster = getattr(problem, "on_cluster", False)  # large data (ui.large_data): the script reads the same files
 st.caption(t("export.script_cluster" if on_cluster else "export.script"))
 if not reproducible(progress, on_cluster=on_cluster):

@@ -61,9 +61,19 @@ from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, u
 # memory counts against the server's limit while it compiles) does not pay for it. Editors and type checkers read
 # the import below.
 if TYPE_CHECKING:
-    from sgdcore.io import Table, column_summary, dataset_from_frame, load_csv, read_table
+    from sgdcore.io import (
+        InputColumn,
+        Table,
+        column_summary,
+        dataset_from_frame,
+        encode_rows,
+        input_columns,
+        load_csv,
+        read_table,
+    )
 
-_READING_A_CSV = frozenset({"Table", "column_summary", "dataset_from_frame", "load_csv", "read_table"})
+_READING_A_CSV = frozenset({"InputColumn", "Table", "column_summary", "dataset_from_frame", "encode_rows",
+                            "input_columns", "load_csv", "read_table"})
 
 
 def __getattr__(name: str) -> object:
@@ -88,6 +98,7 @@ __all__ = [
     "Dataset",
     "Diagnosis",
     "ExpectedRun",
+    "InputColumn",
     "Limits",
     "LossSurface",
     "NextStep",
@@ -114,11 +125,13 @@ __all__ = [
     "curvature",
     "dataset_from_frame",
     "diagnose",
+    "encode_rows",
     "expected_run",
     "full_loss",
     "gradient",
     "gradient_noise",
     "init_params",
+    "input_columns",
     "limit_settings",
     "load_csv",
     "loss_surface",

@@ -1,0 +1,130 @@
+"""New rows in a dataset's terms, for predictions: the columns a row has, and their values as the features.
+
+:func:`~sgdcore.io.cleaning.dataset_from_frame` (and :mod:`sgdcore.distributed` for files) may turn a text column
+into 0/1 columns, ``"city=Paris"`` for each value but the first, the baseline; its ``one_hot`` notice names them. A
+model learned on those features predicts for a new row only once the row's text is encoded the same way:
+:func:`input_columns` says what a row holds (a number, or one of a text column's values), and :func:`encode_rows`
+makes rows into the features' matrix, column for column as the dataset has them, so that ``X @ w + b`` is the
+prediction in the target's units (with ``w, b`` in the data's units: :meth:`sgdcore.Problem.compare`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from sgdcore.errors import DataError, echo
+
+
+class Described(Protocol):
+    """What the encoding reads of a dataset: a :class:`~sgdcore.Dataset`, or data on a cluster."""
+
+    feature_names: tuple[str, ...]
+    notices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputColumn:
+    """A column of a new row: a number, or a text column's value among ``categories`` (the baseline first)."""
+
+    name: str
+    categories: tuple[str, ...] = ()
+
+    @property
+    def is_number(self) -> bool:
+        return not self.categories
+
+
+def input_columns(data: Described) -> tuple[InputColumn, ...]:
+    """The columns a new row needs, in the order of the features they become (a text column where its first 0/1
+    column is). A value whose 0/1 column the dataset no longer has is not offered."""
+    encoded: dict[str, tuple[str, str]] = {}  # a 0/1 feature → (its text column, its value)
+    baselines: dict[str, str] = {}
+    for said in data.notices:
+        if getattr(said, "kind", "") != "one_hot":
+            continue
+        column = str(said.fields["column"])
+        baselines[column] = str(said.fields["baseline"])
+        for name in said.fields["columns"]:
+            encoded[str(name)] = (column, str(name)[len(column) + 1:])
+    order: list[str] = []
+    categories: dict[str, list[str]] = {}
+    for name in data.feature_names:
+        if name not in encoded:
+            order.append(name)
+            continue
+        column, value = encoded[name]
+        if column not in categories:
+            order.append(column)
+            categories[column] = [baselines[column]]
+        categories[column].append(value)
+    return tuple(InputColumn(name, tuple(categories.get(name, ()))) for name in order)
+
+
+def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.ndarray:
+    """``rows`` (a DataFrame, or a mapping of column name → values) as the features of ``data``: an ``n × d``
+    float array, its columns in the order of ``data.feature_names``.
+
+    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks, a missing or non-finite number, a
+    value that is not a number, and a text value the data did not hold (it would have no 0/1 column).
+    """
+    columns = input_columns(data)
+    values = {name: list(rows[name]) for name in _names(rows)}
+    lacking = [column.name for column in columns if column.name not in values]
+    if lacking:
+        raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads: add "
+                        "them.", "rows_lack_columns", columns=lacking)
+    n_rows = len(values[columns[0].name]) if columns else 0
+    features: dict[str, np.ndarray] = {}
+    for column in columns:
+        cells = values[column.name]
+        if column.is_number:
+            features[column.name] = np.array([_number(cell, column.name, row) for row, cell in enumerate(cells)])
+            continue
+        chosen = [_category(cell, column, row) for row, cell in enumerate(cells)]
+        for category in column.categories[1:]:
+            features[f"{column.name}={category}"] = np.array([float(value == category) for value in chosen])
+    X = np.empty((n_rows, len(data.feature_names)))
+    for j, name in enumerate(data.feature_names):
+        X[:, j] = features[name]
+    return X
+
+
+def _names(rows: Any) -> list[str]:
+    return [str(name) for name in (rows.columns if hasattr(rows, "columns") else rows)]
+
+
+def _missing(cell: Any) -> bool:
+    """An empty cell: None, NaN, or pandas' NA (an editor's empty cell)."""
+    return cell is None or (pd.api.types.is_scalar(cell) and bool(pd.isna(cell)))
+
+
+def _number(cell: Any, column: str, row: int) -> float:
+    if not _missing(cell):
+        try:
+            value = float(cell)
+        except (TypeError, ValueError):
+            raise DataError(f"Row {row + 1}'s {echo(column)} is {echo(cell)}, not a number: type a number.",
+                            "row_value_not_a_number", column=column, row=row + 1, value=str(cell)) from None
+        if math.isfinite(value):
+            return value
+    raise DataError(f"Row {row + 1} has no number for {echo(column)}: fill it in.", "row_value_missing",
+                    column=column, row=row + 1)
+
+
+def _category(cell: Any, column: InputColumn, row: int) -> str:
+    if _missing(cell):
+        raise DataError(f"Row {row + 1} has no value for {echo(column.name)}: choose one of "
+                        f"{', '.join(map(echo, column.categories))}.", "row_value_missing", column=column.name,
+                        row=row + 1)
+    value = str(cell)
+    if value not in column.categories:
+        raise DataError(f"Row {row + 1}'s {echo(column.name)} is {echo(value)}, a value the data did not hold: "
+                        f"choose one of {', '.join(map(echo, column.categories))}.", "row_value_unknown",
+                        column=column.name, row=row + 1, value=value, allowed=list(column.categories))
+    return value

@@ -1,0 +1,92 @@
+"""Predictions on the Export page: rows of inputs a user types or pastes, and what the last run predicts for each,
+beside the closed form's prediction (and, for synthetic data, the truth's without its noise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import sgdcore
+from ui.widgets import ENTERED_KEY
+
+ROWS_KEY = "_prediction_rows"  # session_state: (data key, the rows as last edited), for a return to the page
+BASE_KEY = "_prediction_rows_base"  # the rows the editor of this visit started from; its edits are on top of them
+VERSION_KEY = "_prediction_rows_version"  # a new editor, started from the saved rows, on each visit to the page
+SIGNIFICANT_DIGITS = 4  # of a starting value: the mean 0.01234567 starts as 0.01235, which a reader can retype
+
+
+def input_columns(problem: Any) -> tuple[sgdcore.InputColumn, ...]:
+    """The columns a row of inputs has: the data's own, a text column encoded one-hot as one column of its values."""
+    return sgdcore.input_columns(_described(problem))
+
+
+def starting_row(problem: Any, columns: tuple[sgdcore.InputColumn, ...]) -> dict[str, Any]:
+    """A typical row: each number at its training mean (on large data, its sample's), each text column at its most
+    common value."""
+    rows = problem.sample if getattr(problem, "on_cluster", False) else problem.raw_train
+    means = dict(zip(rows.feature_names, rows.X.mean(axis=0), strict=True))
+    row: dict[str, Any] = {}
+    for column in columns:
+        if column.is_number:
+            row[column.name] = float(f"{means[column.name]:.{SIGNIFICANT_DIGITS}g}")
+        else:
+            shares = [means[f"{column.name}={value}"] for value in column.categories[1:]]
+            row[column.name] = column.categories[int(np.argmax([1 - sum(shares), *shares]))]
+    return row
+
+
+def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: dict[str, Any]) -> pd.DataFrame:
+    """The editable rows of inputs (one typical row to begin with), kept for a return to the page while the data
+    stays: Streamlit forgets an editor's edits on another page, and cannot set them again."""
+    state = st.session_state
+    saved_key, saved = state.get(ROWS_KEY, ("", None))
+    other_data = saved_key != data_key
+    if other_data:
+        saved = pd.DataFrame([start], columns=[column.name for column in columns])
+        state[ROWS_KEY] = (data_key, saved)
+    if other_data or state.get(ENTERED_KEY) or BASE_KEY not in state:
+        state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1
+        state[BASE_KEY] = saved
+    config = {column.name: st.column_config.NumberColumn(column.name, default=start[column.name])
+              if column.is_number else
+              st.column_config.SelectboxColumn(column.name, options=column.categories, default=start[column.name])
+              for column in columns}
+    edited = st.data_editor(state[BASE_KEY], column_config=config, num_rows="dynamic", hide_index=True,
+                            key=f"prediction_rows|{data_key}|{state[VERSION_KEY]}")
+    state[ROWS_KEY] = (data_key, edited)
+    return edited
+
+
+def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
+    """Each row (numbered from 1) with an empty cell, and the columns it leaves empty."""
+    empty = rows.isna()
+    return {int(number) + 1: [str(name) for name in rows.columns[empty.iloc[number].to_numpy()]]
+            for number in np.flatnonzero(empty.any(axis=1).to_numpy())}
+
+
+def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the predictions of the run (``sgd``), of the closed form and their difference, and the truth's
+    without its noise for synthetic data; a row with an empty cell has none. The run's prediction is empty where
+    its coefficients are not finite (a diverged run)."""
+    complete = ~rows.isna().any(axis=1).to_numpy()
+    X = sgdcore.encode_rows(rows[complete], _described(problem))
+    frame = rows.reset_index(drop=True).copy()
+    sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
+    for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),
+                         ("truth", comparison.truth)):
+        if name == "truth" and params is None:
+            continue
+        column = np.full(len(frame), np.nan)
+        if params is not None:
+            column[complete] = sgdcore.predict(X, params[:-1], params[-1])
+        frame[name] = column
+    frame["sgd_minus_closed_form"] = frame["sgd"] - frame["closed_form"]  # the coefficients table's order
+    return frame
+
+
+def _described(problem: Any) -> Any:
+    """What says how the data's columns became its features: its notices and its features' names."""
+    return problem.data if getattr(problem, "on_cluster", False) else problem.raw_train
