@@ -3,7 +3,6 @@ and a link that restores them."""
 
 from collections import ChainMap
 
-import numpy as np
 import streamlit as st
 
 from ui.classroom import classroom_link_builder, control_label, value_text
@@ -110,7 +109,7 @@ else:
     for number, empty in incomplete_rows(rows).items():
         st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),
                    icon="✏️")
-    if not np.all(np.isfinite(comparison.sgd)):
+    if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
     st.download_button(t("export.predictions_csv"), csv_file(predicted), "predictions.csv", "text/csv",
                        icon=":material/download:")

@@ -153,6 +153,13 @@ def test_parquet_files_become_the_data_every_page_trains_on(local_cluster: objec
     at = at.switch_page("pages/export.py").run()
     no_exceptions(at)
     assert at.get("download_button")
+    # Predict: the starting row (the sample's means) as the whole data's closed form and the run predict it.
+    rows = at.data_editor[0].value
+    shown = next(frame.value for frame in at.dataframe if "closed_form" in frame.value.columns
+                 and "x0" in frame.value.columns)
+    assert rows.columns.tolist() == ["x0", "x1"]
+    assert shown["closed_form"].iloc[0] == pytest.approx(reference.predict(rows)[0], rel=1e-9)
+    assert shown["sgd"].iloc[0] == pytest.approx(float(rows.iloc[0] @ trained.weights + trained.bias), rel=1e-12)
     # The run as code reads the same files on a cluster of its own and prints the same weights, bit for bit.
     script = next(code.value for code in at.code if "distributed.train" in code.value)
     (tmp_path / "run.py").write_text(script)

@@ -105,23 +105,23 @@ def _missing(cell: Any) -> bool:
 
 
 def _number(cell: Any, column: str, row: int) -> float:
-    if not _missing(cell):
-        try:
-            value = float(cell)
-        except (TypeError, ValueError):
-            raise DataError(f"Row {row + 1}'s {echo(column)} is {echo(cell)}, not a number: type a number.",
-                            "row_value_not_a_number", column=column, row=row + 1, value=str(cell)) from None
-        if math.isfinite(value):
-            return value
-    raise DataError(f"Row {row + 1} has no number for {echo(column)}: fill it in.", "row_value_missing",
-                    column=column, row=row + 1)
+    if _missing(cell):
+        raise DataError(f"Row {row + 1} has no value for {echo(column)}: fill it in.", "row_value_missing",
+                        column=column, row=row + 1)
+    try:
+        value = float(cell)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise DataError(f"Row {row + 1}'s {echo(column)} is {echo(str(cell))}, not a finite number: type a number.",
+                        "row_value_not_a_number", column=column, row=row + 1, value=str(cell))
+    return value
 
 
 def _category(cell: Any, column: InputColumn, row: int) -> str:
     if _missing(cell):
-        raise DataError(f"Row {row + 1} has no value for {echo(column.name)}: choose one of "
-                        f"{', '.join(map(echo, column.categories))}.", "row_value_missing", column=column.name,
-                        row=row + 1)
+        raise DataError(f"Row {row + 1} has no value for {echo(column.name)}: fill it in.", "row_value_missing",
+                        column=column.name, row=row + 1)
     value = str(cell)
     if value not in column.categories:
         raise DataError(f"Row {row + 1}'s {echo(column.name)} is {echo(value)}, a value the data did not hold: "

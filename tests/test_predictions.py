@@ -1,0 +1,199 @@
+"""Predictions for new rows: sgdcore's encoding of them as a dataset's features, and the Export page's Predict.
+
+The encoding is checked against the dataset's own features (the training rows encoded again give its matrix, bit
+for bit), the predictions against scikit-learn's closed form and against the run's model-unit parameters applied to
+standardised rows, a route that never maps the coefficients back to the data's units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LinearRegression
+from streamlit.testing.v1 import AppTest
+
+import sgdcore
+from tests.test_app_pages import button, no_exceptions, open_page
+from tests.test_data_page import app, upload
+from ui.datasets import CSV_KEY
+from ui.errors import error_text_in
+from ui.predictions import incomplete_rows, input_columns, predictions, starting_row
+from ui.runner import TRAIN_RUN
+
+
+def houses(rows: int = 40, seed: int = 0) -> pd.DataFrame:
+    """Sizes, a text column of towns (Paris the most common) and prices linear in both, with a little noise."""
+    rng = np.random.default_rng(seed)
+    town = rng.choice(["Paris", "Lyon", "Nice"], size=rows, p=[0.5, 0.3, 0.2])
+    size = rng.uniform(20, 120, size=rows).round(1)
+    price = 3.0 * size + np.select([town == "Lyon", town == "Nice"], [-40.0, 25.0], 0.0) + 100 + rng.normal(size=rows)
+    return pd.DataFrame({"town": town, "size": size, "price": price})
+
+
+def test_a_text_column_is_one_input_of_its_values_with_its_baseline_first_where_its_first_column_was() -> None:
+    data = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
+    assert data.feature_names == ("town=Nice", "town=Paris", "size")
+    assert sgdcore.input_columns(data) == (sgdcore.InputColumn("town", ("Lyon", "Nice", "Paris")),
+                                           sgdcore.InputColumn("size"))
+    assert not sgdcore.input_columns(data)[0].is_number and sgdcore.input_columns(data)[1].is_number
+    X = sgdcore.encode_rows({"size": [50, 60.5, "70"], "town": ["Lyon", "Paris", "Nice"]}, data)
+    assert X.tolist() == [[0, 0, 50], [0, 1, 60.5], [1, 0, 70]]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.integers(15, 60), numbers=st.integers(0, 3), texts=st.lists(st.integers(2, 4), max_size=2),
+       seed=st.integers(0, 2**32 - 1))
+def test_the_training_rows_encoded_again_are_the_dataset_s_features_bit_for_bit(rows, numbers, texts, seed) -> None:
+    assume(numbers + len(texts) > 0)
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({f"n{j}": rng.normal(size=rows) * 10.0 ** rng.integers(-3, 4) for j in range(numbers)})
+    for j, count in enumerate(texts):
+        frame.insert(int(rng.integers(0, frame.shape[1] + 1)), f"t{j}",
+                     rng.choice([f"v{k}" for k in range(count)], size=rows))
+    frame["y"] = rng.normal(size=rows)
+    try:
+        data = sgdcore.dataset_from_frame(frame, "y", non_numeric="onehot")
+    except sgdcore.DataError:  # a text column of one value, or columns that depend on each other: no dataset
+        assume(False)
+    encoded = sgdcore.encode_rows(frame.drop(columns="y"), data)
+    assert encoded.tobytes() == np.ascontiguousarray(data.X).tobytes()
+    assert [column.name for column in sgdcore.input_columns(data)] == \
+        [name for name in frame.columns if name != "y" and (name.startswith("n") or f"{name}=" in
+                                                            " ".join(data.feature_names))]
+
+
+@pytest.mark.parametrize("rows, problem, fields", [
+    ({"size": [1.0]}, "rows_lack_columns", {"columns": ["town"]}),
+    ({"size": [1.0, None], "town": ["Lyon", "Nice"]}, "row_value_missing", {"column": "size", "row": 2}),
+    ({"size": [float("inf")], "town": ["Lyon"]}, "row_value_not_a_number", {"column": "size", "value": "inf"}),
+    ({"size": [1.0], "town": [pd.NA]}, "row_value_missing", {"column": "town", "row": 1}),
+    ({"size": ["big"], "town": ["Lyon"]}, "row_value_not_a_number", {"column": "size", "value": "big"}),
+    ({"size": [1.0], "town": ["Rome"]}, "row_value_unknown", {"value": "Rome", "allowed": ["Lyon", "Nice", "Paris"]}),
+])
+def test_a_row_the_model_cannot_read_is_refused_with_what_to_do_in_both_languages(rows, problem, fields) -> None:
+    data = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
+    with pytest.raises(sgdcore.DataError) as raised:
+        sgdcore.encode_rows(rows, data)
+    assert raised.value.problem == problem
+    assert fields.items() <= raised.value.fields.items()
+    english, chinese = error_text_in("en", raised.value), error_text_in("zh-CN", raised.value)
+    assert english.replace("'", "") == str(raised.value).replace("'", "")  # the page quotes a list's items less
+    assert chinese != english and ("第" in chinese or "缺少" in chinese)
+
+
+def trained(problem: sgdcore.Problem, **config: object) -> sgdcore.Progress:
+    *_, progress = sgdcore.train(problem.train, sgdcore.TrainConfig(**config), test=problem.test)
+    return progress
+
+
+def test_the_predictions_are_the_closed_form_s_and_the_run_s_model_applied_to_standardised_rows() -> None:
+    data = sgdcore.dataset_from_frame(houses(200), "price", non_numeric="onehot")
+    problem = sgdcore.make_problem(data, standardize=True, test_fraction=0.2, seed=3)
+    progress = trained(problem, learning_rate=0.05, batch_size=8, epochs=5)
+    comparison = problem.compare(progress.weights, progress.bias)
+    rows = pd.DataFrame({"town": ["Nice", "Lyon", None, "Paris"], "size": [55.0, 80.25, 60.0, None]})
+
+    frame = predictions(problem, comparison, rows)
+
+    assert list(frame.columns) == ["town", "size", "sgd", "closed_form", "sgd_minus_closed_form"]
+    complete = rows.dropna()
+    X = sgdcore.encode_rows(complete, data)
+    exact = LinearRegression().fit(problem.raw_train.X, problem.raw_train.y).predict(X)
+    np.testing.assert_allclose(frame["closed_form"].iloc[:2], exact, rtol=1e-9)
+    scaler = problem.scaler
+    standardised = (X - scaler.feature_mean) / scaler.feature_std
+    in_model_units = standardised @ progress.weights + progress.bias
+    np.testing.assert_allclose(frame["sgd"].iloc[:2], in_model_units * scaler.target_std + scaler.target_mean,
+                               rtol=1e-9)
+    np.testing.assert_array_equal(frame["sgd_minus_closed_form"], frame["sgd"] - frame["closed_form"])
+    assert frame[["sgd", "closed_form"]].iloc[2:].isna().all(axis=None)
+    assert incomplete_rows(rows) == {3: ["town"], 4: ["size"]}
+    assert frame["closed_form"].iloc[0] == pytest.approx(3 * 55 + 25 + 100, abs=1.5)  # the prices' own law
+
+
+def test_synthetic_data_is_predicted_by_its_truth_too_and_a_model_not_finite_by_the_closed_form_alone() -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+    progress = trained(problem)
+    rows = pd.DataFrame({"x1": [1.0], "x2": [2.0]})
+    frame = predictions(problem, problem.compare(progress.weights, progress.bias), rows)
+    assert frame["truth"].tolist() == [2.0 * 1 - 3.4 * 2 + 4.2]
+    assert frame["closed_form"].iloc[0] == pytest.approx(-0.6, abs=0.01)
+    assert frame["sgd"].iloc[0] == pytest.approx(float(progress.weights @ [1, 2] + progress.bias), rel=1e-12)
+    overflowed = problem.compare(np.array([np.inf, 1.0]), 0.0)
+    frame = predictions(problem, overflowed, rows)
+    assert frame[["sgd", "sgd_minus_closed_form"]].isna().all(axis=None)
+    assert frame["closed_form"].iloc[0] == pytest.approx(-0.6, abs=0.01)
+
+
+def test_the_starting_row_is_the_training_means_and_the_most_common_value() -> None:
+    data = sgdcore.dataset_from_frame(houses(300), "price", non_numeric="onehot")
+    problem = sgdcore.make_problem(data, standardize=True, test_fraction=0.25)
+    row = starting_row(problem, input_columns(problem))
+    raw = problem.raw_train
+    assert row["size"] == float(f"{raw.X[:, 2].mean():.4g}")
+    shares = {"Lyon": 1 - raw.X[:, :2].sum(axis=1).mean(), "Nice": raw.X[:, 0].mean(), "Paris": raw.X[:, 1].mean()}
+    assert row["town"] == max(shares, key=shares.get) == "Paris"
+
+
+def predict_section(at: AppTest) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Export page's rows of inputs (its editor) and its table of predictions."""
+    editors = at.data_editor
+    assert len(editors) == 1, "no editor of rows on the Export page"
+    return editors[0].value, next(frame.value for frame in at.dataframe if frame.value.shape[1] > editors[0].value
+                                  .shape[1] and frame.value.columns[0] == editors[0].value.columns[0])
+
+
+def test_the_export_page_predicts_its_starting_row_as_the_run_the_closed_form_and_the_truth_do() -> None:
+    at = app()
+    at = button(at, "Train").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    rows, shown = predict_section(at)
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+    means = problem.raw_train.X.mean(axis=0)
+    assert rows.to_dict("records") == [{"x1": float(f"{means[0]:.4g}"), "x2": float(f"{means[1]:.4g}")}]
+    x1, x2 = rows.iloc[0]
+    progress = at.session_state[TRAIN_RUN]["progress"]
+    assert shown["truth"].iloc[0] == pytest.approx(2.0 * x1 - 3.4 * x2 + 4.2, rel=1e-12)
+    assert shown["sgd"].iloc[0] == pytest.approx(float(progress.weights @ [x1, x2] + progress.bias), rel=1e-12)
+    optimum = problem.optimum
+    assert shown["closed_form"].iloc[0] == pytest.approx(float(optimum.weights @ [x1, x2] + optimum.bias), rel=1e-9)
+    assert "Predictions (CSV)" in [download.label for download in at.get("download_button")]
+    assert any("prediction of y by the last run" in caption.value for caption in at.caption)
+    assert not [warning.value for warning in at.warning if "diverged" in warning.value]
+
+
+def test_a_diverged_run_s_predictions_are_said_to_be_far_off() -> None:
+    at = app(learning_rate="50", batch_size="1", epochs="1")
+    at = button(at, "Train").click().run()
+    assert at.session_state[TRAIN_RUN]["progress"].status == "diverged"
+    at = open_page(at, "export")
+    no_exceptions(at)
+    _, shown = predict_section(at)
+    assert np.isfinite(shown["sgd"].iloc[0]) and abs(shown["sgd_minus_closed_form"].iloc[0]) > 1
+    assert any(warning.value.startswith("The last run diverged") for warning in at.warning)
+
+
+def test_a_csv_with_a_text_column_is_predicted_from_its_most_common_value_in_chinese() -> None:
+    frame = houses(60, seed=4)
+    at = upload(open_page(app(lang="zh-CN"), "data"), "houses.csv", frame.to_csv(index=False).encode())
+    no_exceptions(at)
+    next(widget for widget in at.radio if widget.key and widget.key.startswith("keep_non_numeric_")) \
+        .set_value("onehot").run()
+    at = button(at, "使用这个数据集").click().run()
+    no_exceptions(at)
+    data = at.session_state[CSV_KEY]["dataset"]
+    at = open_page(at, "train")
+    at = button(at, "训练").click().run()
+    at = open_page(at, "export")
+    no_exceptions(at)
+    rows, shown = predict_section(at)
+    assert rows.columns.tolist() == ["town", "size"] and rows["town"].tolist() == ["Paris"]
+    assert {"SGD", "闭式解", "SGD − 闭式解"} <= set(shown.columns) and "真实值" not in shown.columns
+    train_rows = sgdcore.make_problem(data, test_fraction=0.2).raw_train
+    exact = LinearRegression().fit(train_rows.X, train_rows.y).predict(sgdcore.encode_rows(rows, data))
+    assert shown["闭式解"].iloc[0] == pytest.approx(exact[0], rel=1e-9)
+    assert any("对 price 的预测" in caption.value for caption in at.caption)
