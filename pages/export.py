@@ -36,6 +36,7 @@ from ui.widgets import show_error, trained_on
 require_router()  # first: on a fresh server this page may have been started without the router
 
 PAGE_TITLES = {page.url_path: page.title for page in PAGES}
+SAID_INCOMPLETE = 5  # rows with an empty cell named one by one; a pasted table's many more are counted
 state = st.session_state
 
 st.title(t("export.title"))
@@ -106,9 +107,12 @@ if rows.empty:
 else:
     predicted = predictions(problem, comparison, rows)
     st.dataframe(predicted.rename(columns=labels("export.column")), hide_index=True)
-    for number, empty in incomplete_rows(rows).items():
+    incomplete = incomplete_rows(rows)
+    for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),
                    icon="✏️")
+    if len(incomplete) > SAID_INCOMPLETE:
+        st.warning(t("export.predict_incomplete_more", count=len(incomplete) - SAID_INCOMPLETE), icon="✏️")
     if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
     st.download_button(t("export.predictions_csv"), csv_file(predicted), "predictions.csv", "text/csv",

@@ -20,7 +20,7 @@ from tests.test_app_pages import button, no_exceptions, open_page
 from tests.test_data_page import app, upload
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
-from ui.predictions import incomplete_rows, input_columns, predictions, starting_row
+from ui.predictions import ROWS_KEY, incomplete_rows, input_columns, predictions, starting_row
 from ui.runner import TRAIN_RUN
 
 
@@ -197,3 +197,21 @@ def test_a_csv_with_a_text_column_is_predicted_from_its_most_common_value_in_chi
     exact = LinearRegression().fit(train_rows.X, train_rows.y).predict(sgdcore.encode_rows(rows, data))
     assert shown["闭式解"].iloc[0] == pytest.approx(exact[0], rel=1e-9)
     assert any("对 price 的预测" in caption.value for caption in at.caption)
+
+
+def test_rows_kept_from_a_visit_come_back_and_many_incomplete_ones_are_named_five_at_a_time() -> None:
+    at = app()
+    at = button(at, "Train").click().run()
+    at = open_page(at, "export")
+    data_key, _ = at.session_state[ROWS_KEY]
+    rows = pd.DataFrame({"x1": [1.0, *[None] * 8], "x2": [2.0, None, *[2.0] * 7]})
+    at.session_state[ROWS_KEY] = (data_key, rows)  # as the editor left them on the last visit
+    at = open_page(open_page(at, "train"), "export")
+    no_exceptions(at)
+    shown_rows, shown = predict_section(at)
+    pd.testing.assert_frame_equal(shown_rows, rows)
+    assert shown["truth"].iloc[0] == pytest.approx(-0.6) and shown["truth"].iloc[1:].isna().all()
+    assert [warning.value for warning in at.warning] == [
+        "Row 2 has no value for x1, x2: fill it in for its prediction.",
+        *(f"Row {row} has no value for x1: fill it in for its prediction." for row in range(3, 7)),
+        "3 more rows have empty cells, and no prediction until they are filled in."]
