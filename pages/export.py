@@ -99,8 +99,7 @@ right.download_button(t("export.config_json"), config_json(
 st.subheader(t("export.predict"))
 target = problem.raw_train.target_name
 columns = input_columns(problem)
-st.caption(t("export.predict_intro", target=target)
-           + (" " + t("export.predict_truth") if comparison.truth is not None else ""))
+st.caption(t("export.predict_intro" if comparison.truth is None else "export.predict_intro_truth", target=target))
 rows = rows_editor(choice.key, columns, starting_row(problem, columns))
 if rows.empty:
     st.info(t("export.predict_no_rows"))
