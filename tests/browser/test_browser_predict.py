@@ -1,0 +1,203 @@
+"""The Export page's Predict section in a real browser: rows typed into its grid as a person types them get the last
+run's prediction, the closed form's and the truth's, in the table and in predictions.csv; a row added starts at the
+training means; a row with a cell cleared gets no prediction and a warning in the page's language; and the rows typed
+are still there after a visit to another page."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from functools import partial
+from pathlib import Path
+
+import pytest
+from browser_helpers import alert, assert_no_exception, click_nav, main, wait_for_app
+from playwright.sync_api import Locator, Page, expect
+
+from ui.i18n import text_in
+
+# D2L's synthetic data, the dashboard's default: y = 2·x1 − 3.4·x2 + 4.2 + noise.
+TRUE_WEIGHTS, TRUE_BIAS = (2.0, -3.4), 4.2
+ROW_1 = (1.0, 2.0)
+ROW_2_X1 = 3.0
+CLOSED_FORM_TOLERANCE = 0.01  # 800 training rows with noise 0.01 put the closed form this close to the truth
+SGD_TOLERANCE = 0.05  # 3 epochs at 0.03 (the defaults) leave SGD a little further off
+COLUMNS = ["x1", "x2", "sgd", "closed_form", "truth", "sgd_minus_closed_form"]
+# Glide Data Grid's geometry (Streamlit's defaults): a header row and body rows of 35 px each.
+ROW_HEIGHT_PX = 35
+
+
+def truth_of(x1: float, x2: float) -> float:
+    return TRUE_WEIGHTS[0] * x1 + TRUE_WEIGHTS[1] * x2 + TRUE_BIAS
+
+
+def train_then_open_export(page: Page, say) -> None:
+    """Press Train on the Train page, wait for the run to finish, then follow the sidebar link to Export."""
+    main(page).get_by_role("button", name=say("train.train"), exact=True).click()
+    finished = re.compile("^" + re.escape(say("verdicts.finished").split("{")[0]))  # "Finished …", "完成 …"
+    expect(alert(main(page), "success").filter(has_text=finished)).to_have_count(1)
+    wait_for_app(page)
+    assert_no_exception(page)
+    click_nav(page, say("nav.title.export"))
+    assert_no_exception(page)
+
+
+def prediction_grids(page: Page, say) -> tuple[Locator, Locator]:
+    """The rows editor and the read-only predictions below it. Both have an x1 column header (the coefficients
+    table above names x1 in a cell); only the predictions have a truth column."""
+    with_x1 = main(page).get_by_test_id("stDataFrame").filter(has=page.locator("th", has_text=re.compile(r"^x1$")))
+    truth = page.locator("th", has_text=re.compile(f"^{re.escape(say('export.column.truth'))}$"))
+    editor, predicted = with_x1.filter(has_not=truth), with_x1.filter(has=truth)
+    # Streamlit loads its grid lazily: a skeleton first, then the canvas and Glide's accessible table inside it.
+    expect(editor).to_have_count(1)
+    expect(predicted).to_have_count(1)
+    expect(editor.get_by_test_id("data-grid-canvas")).to_be_visible()
+    return editor, predicted
+
+
+def cell(grid: Locator, column: int, row: int) -> Locator:
+    """A cell of Glide's accessible table, which mirrors what its canvas draws. Columns count from 0, where the
+    editor's row-marker column takes 0 and its data columns start at 1; rows count from 0 below the header."""
+    return grid.get_by_test_id(f"glide-cell-{column}-{row}")
+
+
+def click_cell(page: Page, editor: Locator, column: int, row: int) -> None:
+    """Click where the editor's canvas draws a cell: ``column`` 1 or 2 of its two data columns, which share its width
+    (the row markers' narrow column aside), ``row`` from 0; the row after the last is the empty one that adds a row."""
+    canvas = editor.get_by_test_id("data-grid-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    # Glide lays a scroller over its canvas, which takes the clicks: click the screen where the cell is drawn.
+    page.mouse.click(box["x"] + box["width"] * (0.25 if column == 1 else 0.75),
+                     box["y"] + ROW_HEIGHT_PX * (row + 1) + ROW_HEIGHT_PX / 2)
+
+
+def wait_for_rerun_with(page: Page, predicted: Locator, column: int, row: int, text: str | None = None) -> None:
+    """Wait until the predictions, drawn by the server's rerun, have a cell there (with ``text``), and the rerun is
+    over. An edit begun while the rerun of the one before redraws the editor is lost, as a person's would be."""
+    shown = cell(predicted, column - 1, row)  # the predictions have no row-marker column
+    expect(shown).to_have_count(1)
+    if text is not None:
+        expect(shown).to_have_text(text)
+    wait_for_app(page)
+
+
+def type_into_cell(page: Page, editor: Locator, predicted: Locator, column: int, row: int, value: str) -> None:
+    """Click a cell of the editor, type a value and press Enter, as a person does; wait for its predictions."""
+    # A click on the cell already selected (the row just added) opens Glide's editor with the cell's value, which
+    # the keys typed would add to: a person types straight into it instead.
+    if cell(editor, column, row).get_attribute("aria-selected") != "true":
+        click_cell(page, editor, column, row)
+    # Keys typed before Glide has selected the cell are lost.
+    expect(cell(editor, column, row)).to_have_attribute("aria-selected", "true")
+    page.keyboard.type(value)
+    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")  # Glide's editor over the cell
+    expect(overlay.locator("input, textarea")).to_have_value(value)
+    page.keyboard.press("Enter")
+    expect(overlay).to_have_count(0)
+    expect(cell(editor, column, row)).to_have_text(value)
+    wait_for_rerun_with(page, predicted, column, row, value)
+
+
+def clear_cell(page: Page, editor: Locator, predicted: Locator, column: int, row: int) -> None:
+    """Empty a cell of the editor as a person does, and wait for the rerun to have it empty: the cell selected, its
+    editor opened with Enter, its text selected and erased, Enter."""
+    if cell(editor, column, row).get_attribute("aria-selected") != "true":
+        click_cell(page, editor, column, row)
+    expect(cell(editor, column, row)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")  # Glide's editor over the cell
+    expect(overlay.locator("input, textarea")).to_be_visible()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.press("Backspace")
+    expect(overlay.locator("input, textarea")).to_have_value("")
+    page.keyboard.press("Enter")
+    expect(overlay).to_have_count(0)
+    expect(cell(editor, column, row)).to_have_text("")
+    wait_for_rerun_with(page, predicted, column, row, "")
+
+
+def add_row(page: Page, editor: Locator, predicted: Locator, row: int) -> None:
+    """Click the editor's empty trailing row (``row``, from 0), which adds a row, and wait for the rerun to have it."""
+    click_cell(page, editor, 1, row)
+    expect(cell(editor, 1, row)).to_have_count(1)
+    wait_for_rerun_with(page, predicted, 1, row)
+
+
+def download_predictions(page: Page, say) -> list[dict[str, str]]:
+    """The rows of predictions.csv, as the download button gives it."""
+    with page.expect_download() as download:
+        main(page).get_by_role("button", name=say("export.predictions_csv")).click()
+    assert download.value.suggested_filename == "predictions.csv"
+    with Path(download.value.path()).open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.DictReader(file)
+        assert reader.fieldnames == COLUMNS, reader.fieldnames  # the file keeps its English names
+        return list(reader)
+
+
+def assert_row_1_predicted(row: dict[str, str]) -> None:
+    """x1 = 1, x2 = 2: the truth −0.6, the closed form and SGD near it, and their difference in the last column."""
+    x1, x2 = ROW_1
+    assert (float(row["x1"]), float(row["x2"])) == ROW_1, row
+    truth, closed_form, sgd = float(row["truth"]), float(row["closed_form"]), float(row["sgd"])
+    assert math.isclose(truth, truth_of(x1, x2), abs_tol=1e-9), row
+    assert abs(closed_form - truth) <= CLOSED_FORM_TOLERANCE, row
+    assert abs(sgd - truth) <= SGD_TOLERANCE, row
+    assert math.isclose(float(row["sgd_minus_closed_form"]), sgd - closed_form, abs_tol=1e-9), row
+
+
+def assert_row_2_unpredicted(row: dict[str, str]) -> None:
+    """x1 = 3 typed, x2 cleared: x2 is empty, and so is every prediction."""
+    assert float(row["x1"]) == ROW_2_X1, row
+    assert row["x2"] == "", f"x2 was cleared in row 2, yet it holds {row['x2']}: {row}"
+    assert {name: row[name] for name in COLUMNS[2:]} == dict.fromkeys(COLUMNS[2:], ""), row
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_rows_typed_on_the_export_page_are_predicted_downloaded_and_kept_across_pages(open_page, language):
+    say = partial(text_in, language)
+    page = open_page(f"/?lang={language}")
+    train_then_open_export(page, say)
+    editor, predicted = prediction_grids(page, say)
+    expect(main(page).get_by_role("heading", name=say("export.predict"))).to_be_visible()
+    expect(cell(editor, 1, 0)).to_have_text("-0.04533")  # the training means of the default data, 4 digits
+    expect(cell(editor, 2, 0)).to_have_text("-0.02657")
+
+    type_into_cell(page, editor, predicted, 1, 0, "1")
+    type_into_cell(page, editor, predicted, 2, 0, "2")
+    add_row(page, editor, predicted, 1)
+    expect(cell(editor, 2, 1)).to_have_text("-0.02657")  # a row added starts at the training means
+    type_into_cell(page, editor, predicted, 1, 1, "3")
+    clear_cell(page, editor, predicted, 2, 1)
+    assert_no_exception(page)
+    # Row 2 is checked at the end, with the second visit's, so that a failure there still lets the rest be checked.
+    first_visit = download_predictions(page, say)
+    warnings_first_visit = [text.strip() for text in alert(main(page), "warning").all_inner_texts()]
+    assert len(first_visit) == 2, first_visit
+    assert_row_1_predicted(first_visit[0])
+    truth_shown = float(cell(predicted, 4, 0).inner_text())
+    assert math.isclose(truth_shown, float(first_visit[0]["truth"]), abs_tol=1e-9), truth_shown
+
+    # Away to the Train page and back by the sidebar, in the same session: the rows typed are kept.
+    click_nav(page, say("nav.title.train"))
+    assert_no_exception(page)
+    click_nav(page, say("nav.title.export"))
+    assert_no_exception(page)
+    editor, predicted = prediction_grids(page, say)
+    expect(cell(editor, 1, 0)).to_have_text("1")
+    expect(cell(editor, 2, 0)).to_have_text("2")
+    expect(cell(editor, 1, 1)).to_have_text("3")
+    second_visit = download_predictions(page, say)
+    assert second_visit[0] == first_visit[0], (first_visit, second_visit)  # the same run predicts the same
+
+    # Row 2, its x2 cleared, has no prediction and its warning, on both visits.
+    warning = say("export.predict_incomplete", row=2, columns="x2")
+    assert_row_2_unpredicted(first_visit[1])
+    assert warnings_first_visit == [warning], warnings_first_visit
+    assert_row_2_unpredicted(second_visit[1])
+    expect(cell(editor, 2, 1)).to_have_text("")
+    expect(alert(main(page), "warning")).to_have_text([warning])
+    assert_no_exception(page)
