@@ -201,3 +201,29 @@ def test_rows_typed_on_the_export_page_are_predicted_downloaded_and_kept_across_
     expect(cell(editor, 2, 1)).to_have_text("")
     expect(alert(main(page), "warning")).to_have_text([warning])
     assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_rows_pasted_from_a_spreadsheet_become_rows_and_are_predicted(open_page):
+    say = partial(text_in, "en")
+    page = open_page("/?lang=en")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    train_then_open_export(page, say)
+    editor, predicted = prediction_grids(page, say)
+    # Three rows as a spreadsheet copies them (tab between cells, a line each), pasted at the first cell: the editor
+    # takes the first row's place and adds two.
+    pasted = [(1.0, 2.0), (3.0, -1.5), (0.25, 0.0)]
+    page.evaluate("text => navigator.clipboard.writeText(text)",
+                  "\n".join(f"{x1}\t{x2}" for x1, x2 in pasted))
+    click_cell(page, editor, 1, 0)
+    expect(cell(editor, 1, 0)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ControlOrMeta+v")
+    expect(cell(editor, 2, 2)).to_have_text("0")
+    wait_for_rerun_with(page, predicted, 2, 2, "0")
+    rows = download_predictions(page, say)
+    assert [(float(row["x1"]), float(row["x2"])) for row in rows] == pasted, rows
+    for row, (x1, x2) in zip(rows, pasted, strict=True):
+        assert math.isclose(float(row["truth"]), truth_of(x1, x2), abs_tol=1e-9), row
+        assert abs(float(row["closed_form"]) - float(row["truth"])) <= CLOSED_FORM_TOLERANCE, row
+    expect(alert(main(page), "warning")).to_have_count(0)
+    assert_no_exception(page)
