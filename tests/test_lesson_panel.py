@@ -871,6 +871,26 @@ def test_two_seeds_end_as_far_apart_as_the_answer_says() -> None:
     assert apart == pytest.approx(np.linalg.norm(first - second), rel=5e-3)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_predictions_of_the_starting_row_are_those_the_answer_gives_and_its_gaps_add_up(lang: str) -> None:
+    at = open_page(app(n_rows="500", batch_size="20", epochs="2", seed="5", lang=lang), "export")
+    text = reveal(at, "export", "predict")
+    problem = default_problem(500)
+    raw = problem.raw_train
+    row = [float(f"{mean:.4g}") for mean in raw.X.mean(axis=0)]
+    *_, end = sgdcore.train(problem.train, sgdcore.TrainConfig(batch_size=20, epochs=2, seed=5), report_every=1e9)
+    sgd = float(np.dot(row, end.weights) + end.bias)
+    closed_form = float(LinearRegression().fit(raw.X, raw.y).predict([row])[0])
+    truth = 2.0 * row[0] - 3.4 * row[1] + 4.2
+    shown = [float(number) for number in re.findall(r"[-+]?\d+\.\d+(?:e[-+]?\d+)?", text)]
+    assert shown[:2] == row, text  # the row first, as Predict starts it
+    assert shown[2:5] == pytest.approx([sgd, closed_form, truth], rel=1e-5), text
+    assert shown[5] == pytest.approx(sgd - closed_form, rel=2e-3) and shown[6] == pytest.approx(closed_form - truth,
+                                                                                                rel=2e-3), text
+    assert abs(sgd - closed_form) > 10 * abs(closed_form - truth)  # two short epochs: training, not noise, is the gap
+    assert f"x1 = {row[0]}{text_in(lang, 'verdicts.list_separator')}x2 = {row[1]}" in text
+
+
 def test_a_diverging_run_is_told_a_rate_below_its_limit() -> None:
     at = app(learning_rate="3")
     text = reveal(at, "train", "epochs")

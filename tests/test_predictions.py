@@ -179,7 +179,8 @@ def test_a_diverged_run_s_predictions_are_said_to_be_far_off() -> None:
 
 def test_a_csv_with_a_text_column_is_predicted_from_its_most_common_value_in_chinese() -> None:
     frame = houses(60, seed=4)
-    at = upload(open_page(app(lang="zh-CN"), "data"), "houses.csv", frame.to_csv(index=False).encode())
+    at = upload(open_page(app(lang="zh-CN", standardize="true", learning_rate="0.1", epochs="20"), "data"),
+                "houses.csv", frame.to_csv(index=False).encode())
     no_exceptions(at)
     next(widget for widget in at.radio if widget.key and widget.key.startswith("keep_non_numeric_")) \
         .set_value("onehot").run()
@@ -192,11 +193,20 @@ def test_a_csv_with_a_text_column_is_predicted_from_its_most_common_value_in_chi
     no_exceptions(at)
     rows, shown = predict_section(at)
     assert rows.columns.tolist() == ["town", "size"] and rows["town"].tolist() == ["Paris"]
+    assert at.session_state[TRAIN_RUN]["progress"].status == "finished"
+    assert not [warning.value for warning in at.warning if "发散" in warning.value]
+    assert shown["SGD"].iloc[0] == pytest.approx(shown["闭式解"].iloc[0], rel=1e-3)
     assert {"SGD", "闭式解", "SGD − 闭式解"} <= set(shown.columns) and "真实值" not in shown.columns
     train_rows = sgdcore.make_problem(data, test_fraction=0.2).raw_train
     exact = LinearRegression().fit(train_rows.X, train_rows.y).predict(sgdcore.encode_rows(rows, data))
     assert shown["闭式解"].iloc[0] == pytest.approx(exact[0], rel=1e-9)
     assert any("对 price 的预测" in caption.value for caption in at.caption)
+    # The lesson's question on Predict answers for the same starting row: the closed form's prediction is the table's.
+    at.toggle(key="lesson_export_predict").set_value(True).run()
+    no_exceptions(at)
+    answer = next(info.value for info in at.info if "对起始行" in info.value)
+    assert "town = Paris" in answer and "真实的 w 和 b" not in answer
+    assert f"闭式解预测 {shown['闭式解'].iloc[0]:.6g}" in answer, answer
 
 
 def test_rows_kept_from_a_visit_come_back_and_many_incomplete_ones_are_named_five_at_a_time() -> None:

@@ -110,7 +110,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     "batch_size": ("race", "floor"),
     "momentum": ("steps", "best"),
     "data": ("conditioning", "fit"),
-    "export": ("script", "seed"),
+    "export": ("script", "seed", "predict"),
 }
 
 
@@ -285,8 +285,17 @@ def answer_text(page: str, question: str) -> str:
             paragraphs.append(t(f"{key}_fixed", **fields, fixed=fixed_values(
                 setting for setting in WORDED_IF_FIXED[key] if not shown(st.session_state, setting))))
         else:
-            paragraphs.append(t(key, **fields))
+            paragraphs.append(t(key, **_worded(fields)))
     return "\n\n".join(paragraphs)
+
+
+def _worded(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """An answer's fields as its text says them: a row of inputs (cached as pairs, whatever the language) as
+    ``x1 = 1, x2 = 2`` with the page's separator."""
+    if "row" not in fields:
+        return dict(fields)
+    cells = t("verdicts.list_separator").join(f"{name} = {cell}" for name, cell in fields["row"])
+    return {**fields, "row": cells}
 
 
 def answer(state: MutableMapping[str, Any], page: str, question: str) -> Answer:
@@ -1501,6 +1510,32 @@ def export_seed(state: MutableMapping[str, Any], problem: Any, data_key: str) ->
         "first": float(np.linalg.norm(first - optimum)), "second": float(np.linalg.norm(second - optimum))}),)
 
 
+def export_predict(state: MutableMapping[str, Any], problem: Any, data_key: str) -> Answer:
+    """Predict's starting row as a run of the sidebar's settings, the closed form and (synthetic data) the truth
+    predict it: SGD's gap to the closed form, which training closes, and the closed form's to the truth, which only
+    more rows do."""
+    from ui.predictions import input_columns, starting_row  # the Export page's own, which imports the widgets
+
+    last = _trained_now(state, problem)
+    if last is None:
+        return (("lesson.too_large", {}),)
+    if last.status == "diverged":
+        return (("lesson.export.predict.diverged", {"step": last.diverged_at_step or last.step}),)
+    columns = input_columns(problem)
+    row = starting_row(problem, columns)
+    X = sgdcore.encode_rows({name: [cell] for name, cell in row.items()}, problem.raw_train)
+    sgd = float(sgdcore.predict(X, *problem.to_original_units(last.weights, last.bias))[0])
+    closed_form = float(sgdcore.predict(X, *problem.to_original_units(problem.optimum.weights,
+                                                                        problem.optimum.bias))[0])
+    fields = {"row": tuple(row.items()), "sgd": sgd, "closed_form": closed_form, "optimisation": sgd - closed_form,
+              "epochs": last.epoch, "rows": problem.raw_train.n_rows}
+    raw = problem.raw_train
+    if raw.true_weights is None or raw.true_bias is None:
+        return (("lesson.export.predict.answer", fields),)
+    truth = float(sgdcore.predict(X, raw.true_weights, raw.true_bias)[0])
+    return (("lesson.export.predict.answer_truth", {**fields, "truth": truth, "statistical": closed_form - truth}),)
+
+
 ANSWER_FUNCTIONS: dict[tuple[str, str], Callable[[MutableMapping[str, Any], Any, str], Answer]] = {
     ("train", "optimum"): train_optimum,
     ("train", "epochs"): train_epochs,
@@ -1514,4 +1549,5 @@ ANSWER_FUNCTIONS: dict[tuple[str, str], Callable[[MutableMapping[str, Any], Any,
     ("data", "fit"): data_fit,
     ("export", "script"): export_script,
     ("export", "seed"): export_seed,
+    ("export", "predict"): export_predict,
 }
