@@ -113,6 +113,8 @@ def clear_cell(page: Page, editor: Locator, predicted: Locator, column: int, row
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.press("Backspace")
     expect(overlay.locator("input, textarea")).to_have_value("")
+    # The input shows the erasure before Glide's editor has taken it: Enter a frame sooner commits the old value.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     page.keyboard.press("Enter")
     expect(overlay).to_have_count(0)
     expect(cell(editor, column, row)).to_have_text("")
