@@ -28,7 +28,7 @@ from ui.export import (
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
 from ui.navigation import PAGES, require_router
-from ui.predictions import incomplete_rows, input_columns, predictions, rows_editor, starting_row
+from ui.predictions import incomplete_rows, input_columns, predictions, rows_editor, shown_names, starting_row
 from ui.runner import TRAIN_RUN
 from ui.settings import option_names, query_params, value
 from ui.widgets import show_error, trained_on
@@ -105,7 +105,8 @@ if rows.empty:
     st.info(t("export.predict_no_rows"))
 else:
     predicted = predictions(problem, comparison, rows)
-    st.dataframe(predicted.rename(columns=labels("export.column")), hide_index=True)
+    st.dataframe(predicted.set_axis(shown_names(predicted, rows.shape[1], labels("export.column")), axis=1),
+                 hide_index=True)  # the file keeps its names
     incomplete = incomplete_rows(rows)
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),

@@ -20,7 +20,7 @@ from tests.test_app_pages import button, no_exceptions, open_page
 from tests.test_data_page import app, upload
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
-from ui.predictions import ROWS_KEY, incomplete_rows, input_columns, predictions, starting_row
+from ui.predictions import ROWS_KEY, incomplete_rows, input_columns, predictions, shown_names, starting_row
 from ui.runner import TRAIN_RUN
 
 
@@ -225,3 +225,21 @@ def test_rows_kept_from_a_visit_come_back_and_many_incomplete_ones_are_named_fiv
         "Row 2 has no value for x1, x2: fill it in for its prediction.",
         *(f"Row {row} has no value for x1: fill it in for its prediction." for row in range(3, 7)),
         "3 more rows have empty cells, and no prediction until they are filled in."]
+
+
+def test_inputs_named_as_a_prediction_keep_their_values_and_the_headers_stay_distinct() -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"sgd": rng.normal(size=50), "SGD": rng.normal(size=50)})
+    frame["y"] = 3 * frame["sgd"] - frame["SGD"] + 0.5
+    data = sgdcore.dataset_from_frame(frame, "y")
+    problem = sgdcore.make_problem(data, test_fraction=0.2)
+    progress = trained(problem, learning_rate=0.1, epochs=20)
+    rows = pd.DataFrame({"sgd": [1.0], "SGD": [2.0]})
+    predicted = predictions(problem, problem.compare(progress.weights, progress.bias), rows)
+    assert predicted.columns.tolist() == ["sgd", "SGD", "sgd (prediction)", "closed_form", "sgd_minus_closed_form"]
+    assert predicted[["sgd", "SGD"]].iloc[0].tolist() == [1.0, 2.0]
+    assert predicted["closed_form"].iloc[0] == pytest.approx(3 * 1 - 2 + 0.5)
+    zh = {"sgd": "SGD", "closed_form": "闭式解", "sgd_minus_closed_form": "SGD − 闭式解"}
+    headers = shown_names(predicted, 2, zh)
+    assert headers == ["sgd", "SGD", "sgd (prediction)", "闭式解", "SGD − 闭式解"]
+    assert len(set(headers)) == len(headers)

@@ -68,23 +68,35 @@ def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
 
 
 def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` with the predictions of the run (``sgd``), of the closed form and their difference, and the truth's
-    without its noise for synthetic data; a row with an empty cell has none. The run's prediction is empty where
-    its coefficients are not finite (a diverged run)."""
+    """``rows`` with the predictions of the run (``sgd``), of the closed form, the truth's without its noise for
+    synthetic data, and the run's less the closed form's; a row with an empty cell has none. The run's prediction is
+    empty where its coefficients are not finite. A prediction's name that an input column has already is followed
+    by `` (prediction)``."""
     complete = ~rows.isna().any(axis=1).to_numpy()
     X = sgdcore.encode_rows(rows[complete], _described(problem))
-    frame = rows.reset_index(drop=True).copy()
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
+    predicted: dict[str, np.ndarray] = {}
     for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),
                          ("truth", comparison.truth)):
         if name == "truth" and params is None:
             continue
-        column = np.full(len(frame), np.nan)
+        column = np.full(len(rows), np.nan)
         if params is not None:
             column[complete] = sgdcore.predict(X, params[:-1], params[-1])
-        frame[name] = column
-    frame["sgd_minus_closed_form"] = frame["sgd"] - frame["closed_form"]  # the coefficients table's order
+        predicted[name] = column
+    predicted["sgd_minus_closed_form"] = predicted["sgd"] - predicted["closed_form"]  # the coefficients table's order
+    frame = rows.reset_index(drop=True).copy()
+    for name, column in predicted.items():
+        frame[name if name not in rows.columns else f"{name} (prediction)"] = column
     return frame
+
+
+def shown_names(frame: pd.DataFrame, inputs: int, labels: dict[str, str]) -> list[str]:
+    """The predictions' headers on the page: the ``inputs`` columns' own names, then each prediction's label (the
+    coefficients table's), or its name where an input column is called so."""
+    names = [str(name) for name in frame.columns]
+    own = names[:inputs]
+    return [*own, *(labels.get(name, name) if labels.get(name, name) not in own else name for name in names[inputs:])]
 
 
 def _described(problem: Any) -> Any:
