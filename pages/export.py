@@ -5,6 +5,7 @@ from collections import ChainMap
 
 import streamlit as st
 
+import sgdcore
 from ui.classroom import classroom_link_builder, control_label, value_text
 from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
 from ui.export import (
@@ -101,10 +102,14 @@ target = problem.raw_train.target_name
 columns = input_columns(problem)
 st.caption(t("export.predict_intro" if comparison.truth is None else "export.predict_intro_truth", target=target))
 rows = rows_editor(choice.key, columns, starting_row(problem, columns))
+try:  # the editor takes only numbers and the text columns' values; a cell it let through otherwise is said
+    predicted = predictions(problem, comparison, rows)
+except sgdcore.DataError as error:
+    predicted = None
+    show_error(error)
 if rows.empty:
     st.info(t("export.predict_no_rows"))
-else:
-    predicted = predictions(problem, comparison, rows)
+elif predicted is not None:
     st.dataframe(predicted.set_axis(shown_names(predicted, rows.shape[1], labels("export.column")), axis=1),
                  hide_index=True)  # the file keeps its names
     incomplete = incomplete_rows(rows)

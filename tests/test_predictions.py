@@ -243,3 +243,15 @@ def test_inputs_named_as_a_prediction_keep_their_values_and_the_headers_stay_dis
     headers = shown_names(predicted, 2, zh)
     assert headers == ["sgd", "SGD", "sgd (prediction)", "闭式解", "SGD − 闭式解"]
     assert len(set(headers)) == len(headers)
+
+
+def test_a_cell_that_is_no_number_is_said_and_the_page_goes_on() -> None:
+    at = app()
+    at = button(at, "Train").click().run()
+    at = open_page(at, "export")
+    data_key, _ = at.session_state[ROWS_KEY]
+    at.session_state[ROWS_KEY] = (data_key, pd.DataFrame({"x1": ["1,5"], "x2": [2.0]}, dtype=object))
+    at = open_page(open_page(at, "train"), "export")
+    no_exceptions(at)
+    assert [error.value for error in at.error] == ["Row 1's 'x1' is '1,5', not a finite number: type a number."]
+    assert "The script (run.py)" in [download.label for download in at.get("download_button")]
