@@ -142,8 +142,10 @@ def predict_section(at: AppTest) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Export page's rows of inputs (its editor) and its table of predictions."""
     editors = at.data_editor
     assert len(editors) == 1, "no editor of rows on the Export page"
-    return editors[0].value, next(frame.value for frame in at.dataframe if frame.value.shape[1] > editors[0].value
-                                  .shape[1] and frame.value.columns[0] == editors[0].value.columns[0])
+    rows = editors[0].value
+    tables = [frame.value for frame in at.dataframe]  # the coefficients' table, then the predictions'
+    return rows, next(table for table in tables
+                      if table.shape[1] > rows.shape[1] and table.columns[0] == rows.columns[0])
 
 
 def test_the_export_page_predicts_its_starting_row_as_the_run_the_closed_form_and_the_truth_do() -> None:
