@@ -1,5 +1,5 @@
-"""Export and share: the learned model, its history and its settings as files, its predictions for rows typed in,
-and a link that restores them."""
+"""Export and share: the learned model, its history and its settings as files, its predictions for rows typed in or
+loaded from a file, and a link that restores them."""
 
 from collections import ChainMap
 
@@ -8,6 +8,7 @@ import streamlit as st
 import sgdcore
 from ui.classroom import classroom_link_builder, control_label, value_text
 from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
+from ui.errors import error_text
 from ui.export import (
     DATA_FILE,
     coefficients_frame,
@@ -28,11 +29,23 @@ from ui.export import (
 )
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
+from ui.messages import short
 from ui.navigation import PAGES, require_router
-from ui.predictions import incomplete_rows, input_columns, predictions, rows_editor, shown_names, starting_row
+from ui.predictions import (
+    FILE_MB,
+    FILE_ROWS,
+    incomplete_rows,
+    input_columns,
+    load_file,
+    predictions,
+    rows_editor,
+    shown_names,
+    starting_row,
+)
 from ui.runner import TRAIN_RUN
 from ui.settings import option_names, query_params, value
-from ui.widgets import show_error, trained_on
+from ui.uploads import csv_uploader, upload_limit_mb
+from ui.widgets import ENTERED_KEY, show_error, trained_on
 
 require_router()  # first: on a fresh server this page may have been started without the router
 
@@ -101,7 +114,20 @@ st.subheader(t("export.predict"))
 target = problem.raw_train.target_name
 columns = input_columns(problem)
 st.caption(t("export.predict_intro" if comparison.truth is None else "export.predict_intro_truth", target=target))
-rows = rows_editor(choice.key, columns, starting_row(problem, columns))
+grid = st.container()  # the rows, above the file that may replace them, drawn once the file is loaded
+upload_mb = min(upload_limit_mb(state, entered=bool(state.get(ENTERED_KEY))), FILE_MB)
+loaded = load_file(csv_uploader(upload_mb, t("export.predict_file"), key="predict_file"), choice.key, problem)
+if loaded and "rows" in loaded:
+    left_out = t("verdicts.list_separator").join(loaded["left_out"])
+    st.caption(t("export.predict_file_loaded", file=loaded["name"], rows=loaded["rows"])
+               + (t("export.predict_file_left_out", columns=left_out) if left_out else ""))
+elif loaded:
+    show_error(t("export.predict_file_too_long", file=loaded["name"], rows=loaded["too_long"], limit=FILE_ROWS)
+               if "too_long" in loaded else
+               t("messages.file_error", file=short(loaded["name"]), error=error_text(loaded["error"])))
+    st.caption(t("export.predict_file_kept"))
+with grid:
+    rows = rows_editor(choice.key, columns, starting_row(problem, columns))
 try:  # the editor takes only numbers and the text columns' values; a cell it let through otherwise is said
     predicted = predictions(problem, comparison, rows)
 except sgdcore.DataError as error:

@@ -68,12 +68,13 @@ if TYPE_CHECKING:
         dataset_from_frame,
         encode_rows,
         input_columns,
+        input_rows,
         load_csv,
         read_table,
     )
 
 _READING_A_CSV = frozenset({"InputColumn", "Table", "column_summary", "dataset_from_frame", "encode_rows",
-                            "input_columns", "load_csv", "read_table"})
+                            "input_columns", "input_rows", "load_csv", "read_table"})
 
 
 def __getattr__(name: str) -> object:
@@ -132,6 +133,7 @@ __all__ = [
     "gradient_noise",
     "init_params",
     "input_columns",
+    "input_rows",
     "limit_settings",
     "load_csv",
     "loss_surface",

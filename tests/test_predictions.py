@@ -20,7 +20,7 @@ from tests.test_app_pages import button, no_exceptions, open_page
 from tests.test_data_page import app, upload
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
-from ui.predictions import ROWS_KEY, incomplete_rows, input_columns, predictions, shown_names, starting_row
+from ui.predictions import FILE_ROWS, ROWS_KEY, incomplete_rows, input_columns, predictions, shown_names, starting_row
 from ui.runner import TRAIN_RUN
 
 
@@ -82,6 +82,29 @@ def test_a_row_the_model_cannot_read_is_refused_with_what_to_do_in_both_language
     english, chinese = error_text_in("en", raised.value), error_text_in("zh-CN", raised.value)
     assert english.replace("'", "") == str(raised.value).replace("'", "")  # the page quotes a list's items less
     assert chinese != english and ("第" in chinese or "缺少" in chinese)
+
+
+def test_a_table_of_rows_is_checked_to_the_model_s_columns_its_empty_cells_left_empty() -> None:
+    data = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
+    table = pd.DataFrame({"price": [1.0, 2.0, 3.0, 4.0], "size": ["55", None, "  ", 7],
+                          "note": ["a", "b", "c", "d"], "town": ["Nice", "Lyon", None, "Paris"]})
+    rows = sgdcore.input_rows(table, data)
+    assert rows.columns.tolist() == ["town", "size"]  # the model's order; the others left out
+    assert rows["town"].tolist() == ["Nice", "Lyon", None, "Paris"]
+    np.testing.assert_array_equal(rows["size"], [55.0, np.nan, np.nan, 7.0])  # text of spaces alone is empty
+    assert rows["size"].dtype == float and rows.index.tolist() == [0, 1, 2, 3]
+    complete = rows.dropna()
+    np.testing.assert_array_equal(sgdcore.encode_rows(complete, data),
+                                  sgdcore.encode_rows({"town": ["Nice", "Paris"], "size": [55, 7]}, data))
+    with pytest.raises(sgdcore.DataError) as raised:
+        sgdcore.encode_rows(rows, data)
+    assert (raised.value.problem, raised.value.fields) == ("row_value_missing", {"column": "size", "row": 2})
+    for bad, problem in (({"size": ["big"], "town": [None]}, "row_value_not_a_number"),
+                         ({"size": [None], "town": ["Rome"]}, "row_value_unknown"),
+                         ({"size": [1.0]}, "rows_lack_columns")):
+        with pytest.raises(sgdcore.DataError) as raised:
+            sgdcore.input_rows(bad, data)
+        assert raised.value.problem == problem
 
 
 def trained(problem: sgdcore.Problem, **config: object) -> sgdcore.Progress:
@@ -257,3 +280,82 @@ def test_a_cell_that_is_no_number_is_said_and_the_page_goes_on() -> None:
     no_exceptions(at)
     assert [error.value for error in at.error] == ["Row 1's 'x1' is '1,5', not a finite number: type a number."]
     assert "The script (run.py)" in [download.label for download in at.get("download_button")]
+
+
+def upload_rows(at: AppTest, name: str, content: bytes) -> AppTest:
+    """Upload a file into the Predict section's uploader (the Export page's only one)."""
+    assert len(at.file_uploader) == 1
+    return at.file_uploader[0].set_value((name, content, "text/csv")).run()
+
+
+def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_leaves_them() -> None:
+    at = app()
+    at = button(at, "Train").click().run()
+    at = open_page(at, "export")
+    # Columns in another order, the target and a note beside them, an empty cell: as a file of new rows comes.
+    at = upload_rows(at, "new rows.csv", b"y,x2,note,x1\n0,2,a,1\n0,,b,3\n0,0.5,c,0\n")
+    no_exceptions(at)
+    rows, shown = predict_section(at)
+    expected = pd.DataFrame({"x1": [1.0, 3.0, 0.0], "x2": [2.0, np.nan, 0.5]})
+    pd.testing.assert_frame_equal(rows, expected)
+    np.testing.assert_allclose(shown["truth"], [2 - 6.8 + 4.2, np.nan, 4.2 - 1.7], rtol=1e-12)
+    progress = at.session_state[TRAIN_RUN]["progress"]
+    assert shown["sgd"].iloc[2] == pytest.approx(float(progress.weights @ [0, 0.5] + progress.bias), rel=1e-12)
+    loaded = "The grid above now holds the rows of **new rows.csv** (3), in place of its own"
+    said = [caption.value for caption in at.caption if caption.value.startswith(loaded)]
+    assert said and said[0].endswith("Its other columns (y, note) are left out: the model does not read them.")
+    assert [warning.value for warning in at.warning] == ["Row 2 has no value for x2: fill it in for its prediction."]
+
+    # A file the model cannot read is said, and the grid keeps the rows it had.
+    for name, content, error in (
+            ("no x2.csv", b"x1,y\n1,2\n",
+             "no x2.csv: The rows lack the column(s) 'x2' that the model reads: add them."),
+            ("word.csv", b"x1,x2\n1,2\nabout 3,2\n",
+             "word.csv: Row 2's 'x1' is 'about 3', not a finite number: type a number."),
+            ("long.csv", ("x1,x2\n" + "1,2\n" * (FILE_ROWS + 1)).encode(),
+             f"**long.csv** has {FILE_ROWS + 1:,} rows, and the grid takes up to {FILE_ROWS:,}. Split it into files of "
+             f"up to {FILE_ROWS:,} rows, or predict it in Python")):
+        at = upload_rows(at, name, content)
+        no_exceptions(at)
+        assert len(at.error) == 1 and at.error[0].value.startswith(error), at.error[0].value
+        assert "The grid keeps its rows." in [caption.value for caption in at.caption]
+        pd.testing.assert_frame_equal(predict_section(at)[0], expected)
+    # Another visit starts with the uploader empty and says nothing of the last file; the rows stay.
+    at = open_page(open_page(at, "train"), "export")
+    assert not at.error and not [caption for caption in at.caption if "grid" in caption.value]
+    pd.testing.assert_frame_equal(predict_section(at)[0], expected)
+
+
+def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
+    import io
+
+    import openpyxl
+
+    frame = houses(60, seed=4)
+    at = upload(open_page(app(lang="zh-CN", standardize="true", learning_rate="0.1", epochs="20"), "data"),
+                "houses.csv", frame.to_csv(index=False).encode())
+    next(widget for widget in at.radio if widget.key and widget.key.startswith("keep_non_numeric_")) \
+        .set_value("onehot").run()
+    at = button(at, "使用这个数据集").click().run()
+    at = button(open_page(at, "train"), "训练").click().run()
+    at = open_page(at, "export")
+    book = openpyxl.Workbook()
+    for line in (["size", "town"], [50, "Nice"], [80.5, "Lyon"]):
+        book.active.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = upload_rows(at, "新房.xlsx", buffer.getvalue())
+    no_exceptions(at)
+    rows, shown = predict_section(at)
+    assert rows.to_dict("records") == [{"town": "Nice", "size": 50.0}, {"town": "Lyon", "size": 80.5}]
+    data = at.session_state[CSV_KEY]["dataset"]
+    train_rows = sgdcore.make_problem(data, test_fraction=0.2).raw_train
+    exact = LinearRegression().fit(train_rows.X, train_rows.y).predict(sgdcore.encode_rows(rows, data))
+    np.testing.assert_allclose(shown["闭式解"], exact, rtol=1e-9)
+    assert "**新房.xlsx** 的 2 行已放入上面的表格，替换了原来的行：可以在那里编辑，或在下面下载它们的预测。" in [
+        caption.value for caption in at.caption]  # no column left out
+    at = upload_rows(at, "罗马.csv", b"size,town\n50,Rome\n")
+    assert [error.value for error in at.error] == [
+        "罗马.csv：第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"]
+    assert "表格中的行保持不变。" in [caption.value for caption in at.caption]
+    pd.testing.assert_frame_equal(predict_section(at)[0], rows)

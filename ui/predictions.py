@@ -1,5 +1,5 @@
-"""Predictions on the Export page: rows of inputs a user types or pastes, and what the last run predicts for each,
-beside the closed form's prediction (and, for synthetic data, the truth's without its noise)."""
+"""Predictions on the Export page: rows of inputs a user types, pastes or loads from a file, and what the last run
+predicts for each, beside the closed form's prediction (and, for synthetic data, the truth's without its noise)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
+from ui.uploads import parse_upload, release_upload
 from ui.widgets import ENTERED_KEY
 
 ROWS_KEY = "_prediction_rows"  # session_state: (data key, the rows as last edited), for a return to the page
 BASE_KEY = "_prediction_rows_base"  # the rows the editor of this visit started from; its edits are on top of them
 VERSION_KEY = "_prediction_rows_version"  # a new editor, started from the saved rows, on each visit to the page
 SIGNIFICANT_DIGITS = 4  # of a starting value: the mean 0.01234567 starts as 0.01235, which a reader can retype
+FILE_KEY = "_prediction_file"  # session_state: the file of rows loaded in this visit, and what loading it said
+# The most rows a file loads into the grid: each edit reruns the page, which sends the grid and the predictions to the
+# browser again. A longer file is predicted by the script under "The run as code", with sgdcore.encode_rows.
+FILE_ROWS = 10_000
+FILE_MB = 50  # the uploader's largest file: 10,000 rows of 5 KB each, more than any table of inputs needs
 
 
 def input_columns(problem: Any) -> tuple[sgdcore.InputColumn, ...]:
@@ -58,6 +64,39 @@ def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: 
                             key=f"prediction_rows|{data_key}|{state[VERSION_KEY]}")
     state[ROWS_KEY] = (data_key, edited)
     return edited
+
+
+def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | None:
+    """Load an uploaded file's rows into the grid in place of the rows there, once per upload, then let go of the
+    file's bytes (``ui.uploads.release_upload``); what loading the file on the grid said, for the rest of the visit
+    to the page (the uploader is drawn anew and empty on the next): ``{"name", "rows", "left_out"}``, or
+    ``{"name", "error"}`` (a file that does not read, or lacks an input column, or holds a value the model cannot
+    read), or ``{"name", "too_long"}`` (more than :data:`FILE_ROWS` rows). A refused file leaves the grid as it was."""
+    state = st.session_state
+    if state.get(ENTERED_KEY):
+        state.pop(FILE_KEY, None)
+    said = state.get(FILE_KEY)
+    if uploaded is not None and (said is None or said["file_id"] != uploaded.file_id):
+        parsed = parse_upload(uploaded.getvalue(), uploaded.name, uploaded.file_id)
+        release_upload(uploaded.file_id)
+        said = {"file_id": uploaded.file_id, "data_key": data_key, "name": uploaded.name}
+        if "error" in parsed:
+            said["error"] = parsed["error"]
+        elif len(parsed["table"].frame) > FILE_ROWS:
+            said["too_long"] = len(parsed["table"].frame)
+        else:
+            frame = parsed["table"].frame
+            try:
+                rows = sgdcore.input_rows(frame, _described(problem))
+            except sgdcore.DataError as error:
+                said["error"] = error
+            else:
+                said |= {"rows": len(rows), "left_out": [str(name) for name in frame.columns if name not in rows]}
+                state[ROWS_KEY] = (data_key, rows)
+                state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1  # a new editor, from the file's rows
+                state[BASE_KEY] = rows
+        state[FILE_KEY] = said
+    return said if said is not None and said["data_key"] == data_key else None
 
 
 def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:

@@ -95,9 +95,10 @@ _UPLOADER_WORDS = """<style>
 </style>"""
 
 
-def csv_uploader(limit_mb: int) -> Any:
-    """``st.file_uploader`` for one table of at most ``limit_mb`` MB, its words in the page's language; the file
-    uploaded, or None. A style sheet alone takes no room on the page (Streamlit sends it apart from the elements).
+def csv_uploader(limit_mb: int, label: str | None = None, key: str = "csv_file") -> Any:
+    """``st.file_uploader`` for one table of at most ``limit_mb`` MB (``label`` above it, the Data page's by
+    default), its words in the page's language; the file uploaded, or None. A style sheet alone takes no room on the
+    page (Streamlit sends it apart from the elements).
 
     Its limit names the files read (:data:`READ_TYPES`), but it takes any file: the reader says what a file that is
     not a table is and what to do, in the page's language, where the uploader's own refusal of a type is a red mark
@@ -107,7 +108,7 @@ def csv_uploader(limit_mb: int) -> Any:
                                    limit=_css_string(t("data.uploader_limit", limit=limit_mb, types=types)),
                                    drop=_css_string(t("data.uploader_drop")),
                                    refused=_css_string(t("data.uploader_refused", limit=limit_mb))))
-    return st.file_uploader(t("data.uploader"), key="csv_file", max_upload_size=limit_mb)
+    return st.file_uploader(label or t("data.uploader"), key=key, max_upload_size=limit_mb)
 
 
 def parse_upload(content: bytes, name: str, file_id: str, encoding: str | None = None,

@@ -3,9 +3,10 @@
 :func:`~sgdcore.io.cleaning.dataset_from_frame` (and :mod:`sgdcore.distributed` for files) may turn a text column
 into 0/1 columns, ``"city=Paris"`` for each value but the first, the baseline; its ``one_hot`` notice names them. A
 model learned on those features predicts for a new row only once the row's text is encoded the same way:
-:func:`input_columns` says what a row holds (a number, or one of a text column's values), and :func:`encode_rows`
-makes rows into the features' matrix, column for column as the dataset has them, so that ``X @ w + b`` is the
-prediction in the target's units (with ``w, b`` in the data's units: :meth:`sgdcore.Problem.compare`).
+:func:`input_columns` says what a row holds (a number, or one of a text column's values), :func:`input_rows` checks a
+table of rows (a file's) against it, and :func:`encode_rows` makes complete rows into the features' matrix, column
+for column as the dataset has them, so that ``X @ w + b`` is the prediction in the target's units (with ``w, b`` in
+the data's units: :meth:`sgdcore.Problem.compare`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -66,12 +68,13 @@ def input_columns(data: Described) -> tuple[InputColumn, ...]:
     return tuple(InputColumn(name, tuple(categories.get(name, ()))) for name in order)
 
 
-def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.ndarray:
-    """``rows`` (a DataFrame, or a mapping of column name → values) as the features of ``data``: an ``n × d``
-    float array, its columns in the order of ``data.feature_names``.
+def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> pd.DataFrame:
+    """``rows``' input columns (:func:`input_columns`, in that order, other columns left out) as a DataFrame whose
+    numbers are floats and whose text is among the data's values; an empty cell stays empty (NaN, or None for text).
+    What a table of new rows holds once checked, before each row is complete (a file's rows to fill in).
 
-    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks, a missing or non-finite number, a
-    value that is not a number, and a text value the data did not hold (it would have no 0/1 column).
+    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks, a non-finite number, a value that is not
+    a number, and a text value the data did not hold (it would have no 0/1 column).
     """
     columns = input_columns(data)
     values = {name: list(rows[name]) for name in _names(rows)}
@@ -79,17 +82,37 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
     if lacking:
         raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads: add "
                         "them.", "rows_lack_columns", columns=lacking)
-    n_rows = len(values[columns[0].name]) if columns else 0
-    features: dict[str, np.ndarray] = {}
+    checked: dict[str, list[Any]] = {}
     for column in columns:
         cells = values[column.name]
+        read = _number if column.is_number else partial(_category, categories=column.categories)
+        checked[column.name] = [None if _missing(cell) else read(cell, column.name, row) for row, cell in
+                                enumerate(cells)]
+    frame = pd.DataFrame({column.name: pd.Series(checked[column.name], dtype=float if column.is_number else object)
+                          for column in columns})
+    return frame.reset_index(drop=True)
+
+
+def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.ndarray:
+    """``rows`` (a DataFrame, or a mapping of column name → values) as the features of ``data``: an ``n × d``
+    float array, its columns in the order of ``data.feature_names``.
+
+    Raises :class:`~sgdcore.errors.DataError` for what :func:`input_rows` refuses, and for an empty cell.
+    """
+    checked = input_rows(rows, data)
+    for row in np.flatnonzero(checked.isna().any(axis=1).to_numpy())[:1]:
+        column = str(checked.columns[checked.iloc[row].isna().to_numpy()][0])
+        raise DataError(f"Row {row + 1} has no value for {echo(column)}: fill it in.", "row_value_missing",
+                        column=column, row=int(row) + 1)
+    features: dict[str, np.ndarray] = {}
+    for column in input_columns(data):
+        cells = checked[column.name].to_numpy()
         if column.is_number:
-            features[column.name] = np.array([_number(cell, column.name, row) for row, cell in enumerate(cells)])
+            features[column.name] = cells.astype(float)
             continue
-        chosen = [_category(cell, column, row) for row, cell in enumerate(cells)]
         for category in column.categories[1:]:
-            features[f"{column.name}={category}"] = np.array([float(value == category) for value in chosen])
-    X = np.empty((n_rows, len(data.feature_names)))
+            features[f"{column.name}={category}"] = (cells == category).astype(float)
+    X = np.empty((len(checked), len(data.feature_names)))
     for j, name in enumerate(data.feature_names):
         X[:, j] = features[name]
     return X
@@ -100,14 +123,13 @@ def _names(rows: Any) -> list[str]:
 
 
 def _missing(cell: Any) -> bool:
-    """An empty cell: None, NaN, or pandas' NA (an editor's empty cell)."""
+    """An empty cell: None, NaN, pandas' NA (an editor's empty cell), or text of spaces alone."""
+    if isinstance(cell, str):
+        return not cell.strip()
     return cell is None or (pd.api.types.is_scalar(cell) and bool(pd.isna(cell)))
 
 
 def _number(cell: Any, column: str, row: int) -> float:
-    if _missing(cell):
-        raise DataError(f"Row {row + 1} has no value for {echo(column)}: fill it in.", "row_value_missing",
-                        column=column, row=row + 1)
     try:
         value = float(cell)
     except (TypeError, ValueError):
@@ -118,13 +140,10 @@ def _number(cell: Any, column: str, row: int) -> float:
     return value
 
 
-def _category(cell: Any, column: InputColumn, row: int) -> str:
-    if _missing(cell):
-        raise DataError(f"Row {row + 1} has no value for {echo(column.name)}: fill it in.", "row_value_missing",
-                        column=column.name, row=row + 1)
+def _category(cell: Any, column: str, row: int, categories: tuple[str, ...]) -> str:
     value = str(cell)
-    if value not in column.categories:
-        raise DataError(f"Row {row + 1}'s {echo(column.name)} is {echo(value)}, a value the data did not hold: "
-                        f"choose one of {', '.join(map(echo, column.categories))}.", "row_value_unknown",
-                        column=column.name, row=row + 1, value=value, allowed=list(column.categories))
+    if value not in categories:
+        raise DataError(f"Row {row + 1}'s {echo(column)} is {echo(value)}, a value the data did not hold: "
+                        f"choose one of {', '.join(map(echo, categories))}.", "row_value_unknown",
+                        column=column, row=row + 1, value=value, allowed=list(categories))
     return value

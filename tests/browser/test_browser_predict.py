@@ -235,3 +235,42 @@ def test_rows_pasted_from_a_spreadsheet_become_rows_and_are_predicted(open_page)
         assert abs(float(row["closed_form"]) - float(row["truth"])) <= CLOSED_FORM_TOLERANCE, row
     expect(alert(main(page), "warning")).to_have_count(0)
     assert_no_exception(page)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_a_file_of_rows_replaces_the_grid_s_rows_and_a_file_the_model_cannot_read_leaves_them(open_page, language,
+                                                                                              tmp_path):
+    say = partial(text_in, language)
+    page = open_page(f"/?lang={language}")
+    train_then_open_export(page, say)
+    editor, predicted = prediction_grids(page, say)
+    uploader = main(page).get_by_test_id("stFileUploaderDropzoneInput")
+    # A file of new rows as one comes: the target beside the inputs, in another order than the grid's.
+    rows_in_file = [(1.0, 2.0), (3.0, -1.5), (0.25, 0.0)]
+    new_rows = tmp_path / "new rows.csv"
+    new_rows.write_text("y,x2,x1\n" + "".join(f"0,{x2},{x1}\n" for x1, x2 in rows_in_file), encoding="utf-8")
+    uploader.set_input_files(new_rows)
+    expect(cell(editor, 1, 2)).to_have_text("0.25")
+    wait_for_rerun_with(page, predicted, 2, 2, "0")
+    loaded = say("export.predict_file_loaded", file="new rows.csv", rows=3).replace("**", "")
+    expect(main(page).get_by_text(loaded)).to_be_visible()
+    rows = download_predictions(page, say)
+    assert [(float(row["x1"]), float(row["x2"])) for row in rows] == rows_in_file, rows
+    for row, (x1, x2) in zip(rows, rows_in_file, strict=True):
+        assert math.isclose(float(row["truth"]), truth_of(x1, x2), abs_tol=1e-9), row
+        assert abs(float(row["closed_form"]) - float(row["truth"])) <= CLOSED_FORM_TOLERANCE, row
+
+    # A file without x2 is refused in the page's language, and the grid keeps the file's rows before it.
+    no_x2 = tmp_path / "no x2.csv"
+    no_x2.write_text("x1,y\n1,2\n", encoding="utf-8")
+    uploader.set_input_files(no_x2)
+    refused = alert(main(page), "error")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("no x2.csv")
+    expect(refused).to_contain_text(say("errors.rows_lack_columns", columns="'x2'"))
+    expect(main(page).get_by_text(say("export.predict_file_kept"))).to_be_visible()
+    wait_for_app(page)
+    expect(cell(editor, 1, 2)).to_have_text("0.25")
+    assert download_predictions(page, say) == rows
+    assert_no_exception(page)
