@@ -118,9 +118,9 @@ grid = st.container()  # the rows, above the file that may replace them, drawn o
 upload_mb = min(upload_limit_mb(state, entered=bool(state.get(ENTERED_KEY))), FILE_MB)
 loaded = load_file(csv_uploader(upload_mb, t("export.predict_file"), key="predict_file"), choice.key, problem)
 if loaded and "rows" in loaded:
-    left_out = t("verdicts.list_separator").join(loaded["left_out"])
+    beside = t("verdicts.list_separator").join(loaded["beside"])
     st.caption(t("export.predict_file_loaded", file=loaded["name"], rows=loaded["rows"])
-               + (t("export.predict_file_left_out", columns=left_out) if left_out else ""))
+               + (t("export.predict_file_beside", columns=beside) if beside else ""))
 elif loaded:
     show_error(t("export.predict_file_too_long", file=loaded["name"], rows=loaded["too_long"], limit=FILE_ROWS)
                if "too_long" in loaded else
@@ -138,7 +138,7 @@ if rows.empty:
 elif predicted is not None:
     st.dataframe(predicted.set_axis(shown_names(predicted, rows.shape[1], labels("export.column")), axis=1),
                  hide_index=True)  # the file keeps its names
-    incomplete = incomplete_rows(rows)
+    incomplete = incomplete_rows(rows[[column.name for column in columns]])  # a file's other columns may be empty
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),
                    icon="✏️")

@@ -293,17 +293,22 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_
     at = button(at, "Train").click().run()
     at = open_page(at, "export")
     # Columns in another order, the target and a note beside them, an empty cell: as a file of new rows comes.
-    at = upload_rows(at, "new rows.csv", b"y,x2,note,x1\n0,2,a,1\n0,,b,3\n0,0.5,c,0\n")
+    at = upload_rows(at, "new rows.csv", b"y,x2,note,x1\n0,2,a,1\n0,,b,3\n0,0.5,,0\n")
     no_exceptions(at)
     rows, shown = predict_section(at)
-    expected = pd.DataFrame({"x1": [1.0, 3.0, 0.0], "x2": [2.0, np.nan, 0.5]})
+    # The inputs, then the file's other columns, read-only, to read the predictions by (the target, an identifier).
+    expected = pd.DataFrame({"x1": [1.0, 3.0, 0.0], "x2": [2.0, np.nan, 0.5], "y": [0, 0, 0],
+                             "note": ["a", "b", None]})
     pd.testing.assert_frame_equal(rows, expected)
+    assert shown.columns.tolist() == ["x1", "x2", "y", "note", "sgd", "closed_form", "truth", "sgd_minus_closed_form"]
     np.testing.assert_allclose(shown["truth"], [2 - 6.8 + 4.2, np.nan, 4.2 - 1.7], rtol=1e-12)
     progress = at.session_state[TRAIN_RUN]["progress"]
     assert shown["sgd"].iloc[2] == pytest.approx(float(progress.weights @ [0, 0.5] + progress.bias), rel=1e-12)
     loaded = "The grid above now holds the rows of **new rows.csv** (3), in place of its own"
     said = [caption.value for caption in at.caption if caption.value.startswith(loaded)]
-    assert said and said[0].endswith("Its other columns (y, note) are left out: the model does not read them.")
+    assert said and said[0].endswith("Its other columns (y, note) follow the inputs, read-only, here and in the "
+                                      "download: the model does not read them.")
+    # Row 3's empty note is no input: it is predicted, and only row 2 is said.
     assert [warning.value for warning in at.warning] == ["Row 2 has no value for x2: fill it in for its prediction."]
 
     # A file the model cannot read is said, and the grid keeps the rows it had.

@@ -46,7 +46,8 @@ def starting_row(problem: Any, columns: tuple[sgdcore.InputColumn, ...]) -> dict
 
 def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: dict[str, Any]) -> pd.DataFrame:
     """The editable rows of inputs (one typical row to begin with), kept for a return to the page while the data
-    stays: Streamlit forgets an editor's edits on another page, and cannot set them again."""
+    stays: Streamlit forgets an editor's edits on another page, and cannot set them again. A file's other columns
+    (:func:`load_file`) follow the inputs, read-only."""
     state = st.session_state
     saved_key, saved = state.get(ROWS_KEY, ("", None))
     other_data = saved_key != data_key
@@ -60,6 +61,8 @@ def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: 
               if column.is_number else
               st.column_config.SelectboxColumn(column.name, options=column.categories, default=start[column.name])
               for column in columns}
+    config |= {name: st.column_config.Column(str(name), disabled=True) for name in state[BASE_KEY].columns
+               if name not in config}
     edited = st.data_editor(state[BASE_KEY], column_config=config, num_rows="dynamic", hide_index=True,
                             key=f"prediction_rows|{data_key}|{state[VERSION_KEY]}")
     state[ROWS_KEY] = (data_key, edited)
@@ -69,7 +72,8 @@ def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: 
 def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | None:
     """Load an uploaded file's rows into the grid in place of the rows there, once per upload, then let go of the
     file's bytes (``ui.uploads.release_upload``); what loading the file on the grid said, for the rest of the visit
-    to the page (the uploader is drawn anew and empty on the next): ``{"name", "rows", "left_out"}``, or
+    to the page (the uploader is drawn anew and empty on the next): ``{"name", "rows", "beside"}`` (the file's
+    other columns, kept beside the inputs: an identifier, the target, to read the predictions by), or
     ``{"name", "error"}`` (a file that does not read, or lacks an input column, or holds a value the model cannot
     read), or ``{"name", "too_long"}`` (more than :data:`FILE_ROWS` rows). A refused file leaves the grid as it was."""
     state = st.session_state
@@ -87,11 +91,13 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
         else:
             frame = parsed["table"].frame
             try:
-                rows = sgdcore.input_rows(frame, _described(problem))
+                inputs = sgdcore.input_rows(frame, _described(problem))
             except sgdcore.DataError as error:
                 said["error"] = error
             else:
-                said |= {"rows": len(rows), "left_out": [str(name) for name in frame.columns if name not in rows]}
+                beside = [name for name in frame.columns if name not in inputs]
+                rows = pd.concat([inputs, frame[beside].reset_index(drop=True)], axis=1)
+                said |= {"rows": len(rows), "beside": [str(name) for name in beside]}
                 state[ROWS_KEY] = (data_key, rows)
                 state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1  # a new editor, from the file's rows
                 state[BASE_KEY] = rows
@@ -108,11 +114,12 @@ def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
 
 def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` with the predictions of the run (``sgd``), of the closed form, the truth's without its noise for
-    synthetic data, and the run's less the closed form's; a row with an empty cell has none. The run's prediction is
+    synthetic data, and the run's less the closed form's; a row with an empty input has none. The run's prediction is
     empty where its coefficients are not finite. A prediction's name that an input column has already is followed
     by `` (prediction)``."""
-    complete = ~rows.isna().any(axis=1).to_numpy()
-    X = sgdcore.encode_rows(rows[complete], _described(problem))
+    described = _described(problem)
+    complete = ~rows[[column.name for column in sgdcore.input_columns(described)]].isna().any(axis=1).to_numpy()
+    X = sgdcore.encode_rows(rows[complete], described)
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}
     for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),

@@ -134,14 +134,14 @@ def add_row(page: Page, editor: Locator, predicted: Locator, row: int) -> None:
     wait_for_rerun_with(page, predicted, 1, row)
 
 
-def download_predictions(page: Page, say) -> list[dict[str, str]]:
-    """The rows of predictions.csv, as the download button gives it."""
+def download_predictions(page: Page, say, columns: list[str] = COLUMNS) -> list[dict[str, str]]:
+    """The rows of predictions.csv, as the download button gives it, with ``columns``."""
     with page.expect_download() as download:
         main(page).get_by_role("button", name=say("export.predictions_csv")).click()
     assert download.value.suggested_filename == "predictions.csv"
     with Path(download.value.path()).open(encoding="utf-8-sig", newline="") as file:
         reader = csv.DictReader(file)
-        assert reader.fieldnames == COLUMNS, reader.fieldnames  # the file keeps its English names
+        assert reader.fieldnames == columns, reader.fieldnames  # the file keeps its English names
         return list(reader)
 
 
@@ -246,17 +246,21 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_a_file_the_model_cannot_rea
     train_then_open_export(page, say)
     editor, predicted = prediction_grids(page, say)
     uploader = main(page).get_by_test_id("stFileUploaderDropzoneInput")
-    # A file of new rows as one comes: the target beside the inputs, in another order than the grid's.
+    # A file of new rows as one comes: an identifier beside the inputs, in another order than the grid's.
     rows_in_file = [(1.0, 2.0), (3.0, -1.5), (0.25, 0.0)]
     new_rows = tmp_path / "new rows.csv"
-    new_rows.write_text("y,x2,x1\n" + "".join(f"0,{x2},{x1}\n" for x1, x2 in rows_in_file), encoding="utf-8")
+    new_rows.write_text("house,x2,x1\n" + "".join(f"h{number},{x2},{x1}\n" for number, (x1, x2) in
+                                                   enumerate(rows_in_file)), encoding="utf-8")
     uploader.set_input_files(new_rows)
     expect(cell(editor, 1, 2)).to_have_text("0.25")
+    expect(cell(editor, 3, 2)).to_have_text("h2")  # the identifier follows the inputs, read-only
+    expect(cell(editor, 3, 2)).to_have_attribute("aria-readonly", "true")
     wait_for_rerun_with(page, predicted, 2, 2, "0")
     loaded = say("export.predict_file_loaded", file="new rows.csv", rows=3).replace("**", "")
     expect(main(page).get_by_text(loaded)).to_be_visible()
-    rows = download_predictions(page, say)
-    assert [(float(row["x1"]), float(row["x2"])) for row in rows] == rows_in_file, rows
+    rows = download_predictions(page, say, ["x1", "x2", "house", *COLUMNS[2:]])
+    assert [(float(row["x1"]), float(row["x2"]), row["house"]) for row in rows] == [
+        (x1, x2, f"h{number}") for number, (x1, x2) in enumerate(rows_in_file)], rows
     for row, (x1, x2) in zip(rows, rows_in_file, strict=True):
         assert math.isclose(float(row["truth"]), truth_of(x1, x2), abs_tol=1e-9), row
         assert abs(float(row["closed_form"]) - float(row["truth"])) <= CLOSED_FORM_TOLERANCE, row
@@ -272,5 +276,5 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_a_file_the_model_cannot_rea
     expect(main(page).get_by_text(say("export.predict_file_kept"))).to_be_visible()
     wait_for_app(page)
     expect(cell(editor, 1, 2)).to_have_text("0.25")
-    assert download_predictions(page, say) == rows
+    assert download_predictions(page, say, ["x1", "x2", "house", *COLUMNS[2:]]) == rows
     assert_no_exception(page)
