@@ -7,7 +7,10 @@ standardised rows, a route that never maps the coefficients back to the data's u
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -332,10 +335,6 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_
 
 
 def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
-    import io
-
-    import openpyxl
-
     frame = houses(60, seed=4)
     at = upload(open_page(app(lang="zh-CN", standardize="true", learning_rate="0.1", epochs="20"), "data"),
                 "houses.csv", frame.to_csv(index=False).encode())
@@ -358,7 +357,7 @@ def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
     exact = LinearRegression().fit(train_rows.X, train_rows.y).predict(sgdcore.encode_rows(rows, data))
     np.testing.assert_allclose(shown["闭式解"], exact, rtol=1e-9)
     assert "**新房.xlsx** 的 2 行已放入上面的表格，替换了原来的行：可以在那里编辑，或在下面下载它们的预测。" in [
-        caption.value for caption in at.caption]  # no column left out
+        caption.value for caption in at.caption]  # no other columns to keep beside the inputs
     at = upload_rows(at, "罗马.csv", b"size,town\n50,Rome\n")
     assert [error.value for error in at.error] == [
         "罗马.csv：第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"]
