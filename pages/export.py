@@ -41,6 +41,7 @@ from ui.predictions import (
     rows_editor,
     shown_names,
     starting_row,
+    target_scores,
 )
 from ui.runner import TRAIN_RUN
 from ui.settings import option_names, query_params, value
@@ -138,6 +139,16 @@ if rows.empty:
 elif predicted is not None:
     st.dataframe(predicted.set_axis(shown_names(predicted, rows.shape[1], labels("export.column")), axis=1),
                  hide_index=True)  # the file keeps its names
+    scored = target_scores(rows, predicted, target)
+    if scored is not None:
+        count, scores = scored
+        undefined = bool(scores["r2"].isna().all())  # one row, or the target the same on each
+        st.caption(t("export.predict_scores_no_r2" if undefined else "export.predict_scores", rows=count,
+                     target=target))
+        scores = scores.drop(columns="r2") if undefined else scores
+        scores = scores.rename(index=labels("export.column"), columns=labels("export.score"))
+        # Every digit: the models' errors differ in the fourth decimal or beyond where the fit is good
+        st.dataframe(scores, column_config=dict.fromkeys(scores.columns, st.column_config.NumberColumn(format="plain")))
     incomplete = incomplete_rows(rows[[column.name for column in columns]])  # a file's other columns may be empty
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),

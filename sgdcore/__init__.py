@@ -44,7 +44,7 @@ from sgdcore.model import gradient, init_params, predict, squared_loss
 from sgdcore.next_step import NextStep, next_step
 from sgdcore.optim import penalty_gradient, sgd_step
 from sgdcore.problem import Problem, make_problem
-from sgdcore.reference import ClosedForm, Comparison, closed_form, compare
+from sgdcore.reference import ClosedForm, Comparison, closed_form, compare, fit_scores
 from sgdcore.schedules import SCHEDULES, Schedule
 from sgdcore.stability import (
     ExpectedRun,
@@ -128,6 +128,7 @@ __all__ = [
     "diagnose",
     "encode_rows",
     "expected_run",
+    "fit_scores",
     "full_loss",
     "gradient",
     "gradient_noise",

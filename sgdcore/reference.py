@@ -118,6 +118,22 @@ class Comparison:
         return self.distance / scale if scale > 0 else self.distance
 
 
+def fit_scores(y: np.ndarray, y_hat: np.ndarray) -> tuple[float, float]:
+    """The mean squared error ``mean((ŷ − y)²)`` and R² of predictions ``y_hat`` of ``y``: ``(inf, -inf)`` where a
+    prediction is not finite (a diverged run), and R² NaN where it is undefined."""
+    from sklearn.metrics import r2_score  # imported here, as in closed_form()
+
+    y, y_hat = np.asarray(y, dtype=float), np.asarray(y_hat, dtype=float)
+    # R² = 1 − SS_res / SS_tot is undefined (NaN) where the target does not vary: one row, or a constant target.
+    # r2_score would say 1 for a perfect fit and 0 otherwise there, stand-ins that read as measurements.
+    r2 = math.nan if len(y) < 2 or np.ptp(y) == 0 else None
+    if not np.all(np.isfinite(y_hat)):
+        return float("inf"), float("-inf") if r2 is None else r2
+    with np.errstate(all="ignore"):
+        mse = float(np.mean((y_hat - y) ** 2))
+        return mse, float(r2_score(y, y_hat)) if r2 is None else r2
+
+
 def compare(
     sgd_weights: np.ndarray,
     sgd_bias: float,
@@ -126,21 +142,13 @@ def compare(
     test: Dataset | None = None,
 ) -> Comparison:
     """Compare SGD's ``(w, b)`` with the closed form on the same (possibly standardised) data."""
-    from sklearn.metrics import r2_score  # imported here, as in closed_form()
 
     def fit(data: Dataset, w: np.ndarray, b: float) -> np.ndarray:
         with np.errstate(all="ignore"):
             return predict(data.X, w, b)
 
     def scores(data: Dataset, y_hat: np.ndarray) -> tuple[float, float]:
-        # R² = 1 − SS_res / SS_tot is undefined (NaN) where the target does not vary: one row, or a constant target.
-        # r2_score would say 1 for a perfect fit and 0 otherwise there, stand-ins that read as measurements.
-        r2 = math.nan if data.n_rows < 2 or np.ptp(data.y) == 0 else None
-        if not np.all(np.isfinite(y_hat)):
-            return float("inf"), float("-inf") if r2 is None else r2
-        with np.errstate(all="ignore"):
-            mse = float(np.mean((y_hat - data.y) ** 2))
-            return mse, float(r2_score(data.y, y_hat)) if r2 is None else r2
+        return fit_scores(data.y, y_hat)
 
     closed_form_fit = fit(train, optimum.weights, optimum.bias)
     train_mse_sgd, train_r2_sgd = scores(train, fit(train, sgd_weights, sgd_bias))

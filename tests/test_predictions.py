@@ -23,7 +23,16 @@ from tests.test_app_pages import button, no_exceptions, open_page
 from tests.test_data_page import app, upload
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
-from ui.predictions import FILE_ROWS, ROWS_KEY, incomplete_rows, input_columns, predictions, shown_names, starting_row
+from ui.predictions import (
+    FILE_ROWS,
+    ROWS_KEY,
+    incomplete_rows,
+    input_columns,
+    predictions,
+    shown_names,
+    starting_row,
+    target_scores,
+)
 from ui.runner import TRAIN_RUN
 
 
@@ -363,3 +372,46 @@ def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
         "罗马.csv：第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"]
     assert "表格中的行保持不变。" in [caption.value for caption in at.caption]
     pd.testing.assert_frame_equal(predict_section(at)[0], rows)
+
+
+def test_a_file_s_target_scores_each_model_on_its_complete_rows_as_brute_force_does() -> None:
+    at = app()
+    at = button(at, "Train").click().run()
+    at = open_page(at, "export")
+    # y as the data's law with noise, a row without x2, a row without y, a row whose y is no number: two rows count.
+    at = upload_rows(at, "held out.csv", b"id,y,x2,x1\na,-0.59,2,1\nb,1,,3\nc,,0.5,0\nd,2.83,1,1\ne,n/a,1,2\n")
+    no_exceptions(at)
+    _, shown = predict_section(at)
+    scores = next(frame.value for frame in at.dataframe if "mean squared error" in frame.value.columns)
+    actual = np.array([-0.59, 2.83])
+    assert scores.index.tolist() == ["sgd", "closed_form", "truth"]
+    for model in ("sgd", "closed_form", "truth"):
+        made = shown[model].to_numpy()[[0, 3]]
+        mse = float(np.mean((made - actual) ** 2))
+        r2 = 1 - float(np.sum((made - actual) ** 2)) / float(np.sum((actual - actual.mean()) ** 2))
+        assert scores.loc[model, "mean squared error"] == pytest.approx(mse, rel=1e-12)
+        assert scores.loc[model, "R²"] == pytest.approx(r2, rel=1e-12)
+    assert any(caption.value.startswith("The grid holds y, the target, for 2 complete rows") for caption in at.caption)
+
+    # One row with y: R² is undefined and not shown, and the caption says why, in Chinese too.
+    at = button(app(lang="zh-CN"), "训练").click().run()
+    at = upload_rows(open_page(at, "export"), "一行.csv", b"x1,x2,y\n1,2,-0.6\n")
+    no_exceptions(at)
+    scores = next(frame.value for frame in at.dataframe if "均方误差" in frame.value.columns)
+    assert scores.columns.tolist() == ["均方误差"] and scores.index.tolist() == ["SGD", "闭式解", "真实值"]
+    assert scores.loc["真实值", "均方误差"] == pytest.approx(0.0, abs=1e-24)
+    assert any(caption.value.startswith("表格中有 1 个完整的行带有目标 y") and "R² 无定义" in caption.value
+               for caption in at.caption)
+
+
+def test_a_diverged_run_scores_infinite_and_rows_without_the_target_are_not_scored() -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+    rows = pd.DataFrame({"x1": [1.0, 0.0], "x2": [2.0, 1.0], "y": [-0.6, 0.8]})
+    overflowed = predictions(problem, problem.compare(np.array([np.inf, 1.0]), 0.0), rows)
+    count, scores = target_scores(rows, overflowed, "y")
+    assert count == 2 and scores.loc["sgd"].tolist() == [np.inf, -np.inf]
+    assert scores.loc["truth", "mse"] == pytest.approx(0.0, abs=1e-24) and scores.loc["truth", "r2"] == 1.0
+    assert target_scores(rows.drop(columns="y"), predictions(problem, problem.compare(np.ones(2), 0.0),
+                                                             rows.drop(columns="y")), "y") is None
+    blank = rows.assign(y=[None, None])
+    assert target_scores(blank, predictions(problem, problem.compare(np.ones(2), 0.0), blank), "y") is None

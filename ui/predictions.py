@@ -137,6 +137,24 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
     return frame
 
 
+def target_scores(rows: pd.DataFrame, predicted: pd.DataFrame, target: str) -> tuple[int, pd.DataFrame] | None:
+    """How the predictions meet the target where the rows hold it (a file's, kept beside the inputs): the number of
+    rows with every input and a number for ``target``, and on them each model's mean squared error and R² (rows
+    ``sgd``, ``closed_form``, ``truth`` for synthetic data; ``sgdcore.fit_scores``, as the comparison's test
+    scores); None where no row holds both."""
+    if target not in rows.columns:
+        return None
+    actual = pd.to_numeric(rows[target], errors="coerce").to_numpy(dtype=float)
+    made = predicted.iloc[:, rows.shape[1]:-1]  # sgd, closed_form (and truth), in that order; their difference left
+    usable = np.isfinite(actual) & np.isfinite(made.iloc[:, 1].to_numpy(dtype=float))  # the closed form: every input
+    if not usable.any():
+        return None
+    names = ["sgd", "closed_form", "truth"][:made.shape[1]]
+    scores = [sgdcore.fit_scores(actual[usable], made.iloc[:, i].to_numpy(dtype=float)[usable])
+              for i in range(len(names))]
+    return int(usable.sum()), pd.DataFrame(scores, index=names, columns=["mse", "r2"])
+
+
 def shown_names(frame: pd.DataFrame, inputs: int, labels: dict[str, str]) -> list[str]:
     """The predictions' headers on the page: the ``inputs`` columns' own names, then each prediction's label (the
     coefficients table's), or its name where an input column is called so."""
