@@ -294,6 +294,12 @@ def test_a_cell_that_is_no_number_is_said_and_the_page_goes_on() -> None:
     assert "The script (run.py)" in [download.label for download in at.get("download_button")]
 
 
+def export_after_a_run(**params: str) -> AppTest:
+    """The Export page after Train on the default data (with the share-link ``params``)."""
+    at = app(**params)
+    return open_page(button(at, "训练" if params.get("lang") == "zh-CN" else "Train").click().run(), "export")
+
+
 def upload_rows(at: AppTest, name: str, content: bytes) -> AppTest:
     """Upload a file into the Predict section's uploader (the Export page's only one)."""
     assert len(at.file_uploader) == 1
@@ -301,9 +307,7 @@ def upload_rows(at: AppTest, name: str, content: bytes) -> AppTest:
 
 
 def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_leaves_them() -> None:
-    at = app()
-    at = button(at, "Train").click().run()
-    at = open_page(at, "export")
+    at = export_after_a_run()
     # Columns in another order, the target and a note beside them, an empty cell: as a file of new rows comes.
     at = upload_rows(at, "new rows.csv", b"y,x2,note,x1\n0,2,a,1\n0,,b,3\n0,0.5,,0\n")
     no_exceptions(at)
@@ -376,9 +380,7 @@ def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
 
 
 def test_a_file_s_target_scores_each_model_on_its_complete_rows_as_brute_force_does() -> None:
-    at = app()
-    at = button(at, "Train").click().run()
-    at = open_page(at, "export")
+    at = export_after_a_run()
     # y as the data's law with noise, a row without x2, a row without y, a row whose y is no number: two rows count.
     at = upload_rows(at, "held out.csv", b"id,y,x2,x1\na,-0.59,2,1\nb,1,,3\nc,,0.5,0\nd,2.83,1,1\ne,n/a,1,2\n")
     no_exceptions(at)
@@ -395,8 +397,7 @@ def test_a_file_s_target_scores_each_model_on_its_complete_rows_as_brute_force_d
     assert any(caption.value.startswith("The grid holds y, the target, for 2 complete rows") for caption in at.caption)
 
     # One row with y: R² is undefined and not shown, and the caption says why, in Chinese too.
-    at = button(app(lang="zh-CN"), "训练").click().run()
-    at = upload_rows(open_page(at, "export"), "一行.csv", b"x1,x2,y\n1,2,-0.6\n")
+    at = upload_rows(export_after_a_run(lang="zh-CN"), "一行.csv", b"x1,x2,y\n1,2,-0.6\n")
     no_exceptions(at)
     scores = next(frame.value for frame in at.dataframe if "均方误差" in frame.value.columns)
     assert scores.columns.tolist() == ["均方误差"] and scores.index.tolist() == ["SGD", "闭式解", "真实值"]
