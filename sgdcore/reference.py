@@ -147,12 +147,9 @@ def compare(
         with np.errstate(all="ignore"):
             return predict(data.X, w, b)
 
-    def scores(data: Dataset, y_hat: np.ndarray) -> tuple[float, float]:
-        return fit_scores(data.y, y_hat)
-
     closed_form_fit = fit(train, optimum.weights, optimum.bias)
-    train_mse_sgd, train_r2_sgd = scores(train, fit(train, sgd_weights, sgd_bias))
-    train_mse_cf, train_r2_cf = scores(train, closed_form_fit)
+    train_mse_sgd, train_r2_sgd = fit_scores(train.y, fit(train, sgd_weights, sgd_bias))
+    train_mse_cf, train_r2_cf = fit_scores(train.y, closed_form_fit)
     # L(θ) − L(θ*) = mean(r*·d) + ½·mean(d²), with r* the optimum's residuals and d = X(w − w*) + (b − b*):
     # an identity, ½·mean((r* + d)²) − ½·mean(r*²), that adds the gap's own small terms instead of
     # subtracting two nearly equal losses, whose rounding (a negative gap of 1e-20, say) would show.
@@ -163,8 +160,8 @@ def compare(
     loss_gap = max(loss_gap, 0.0) if math.isfinite(loss_gap) else math.inf
     test_mse_sgd = test_r2_sgd = test_mse_cf = test_r2_cf = None
     if test is not None:
-        test_mse_sgd, test_r2_sgd = scores(test, fit(test, sgd_weights, sgd_bias))
-        test_mse_cf, test_r2_cf = scores(test, fit(test, optimum.weights, optimum.bias))
+        test_mse_sgd, test_r2_sgd = fit_scores(test.y, fit(test, sgd_weights, sgd_bias))
+        test_mse_cf, test_r2_cf = fit_scores(test.y, fit(test, optimum.weights, optimum.bias))
     truth = None
     if train.true_weights is not None and train.true_bias is not None:
         truth = np.append(train.true_weights, train.true_bias)
