@@ -189,6 +189,10 @@ def test_the_uploader_s_own_words_are_in_the_page_s_language(open_page, language
     page = open_page(f"/data?lang={language}")
     zone = main(page).get_by_test_id("stFileUploaderDropzone")
     expect(zone.get_by_role("button", name=text_in(language, "data.uploader_button"), exact=True)).to_be_visible()
+    # The style sheet comes in its own message, which may land after the uploader is drawn. The Chinese button's name
+    # waits for it (its words are the sheet's); the English one reads Streamlit's own "Upload" before it lands.
+    limit_words = zone.locator('[data-testid="stFileUploaderDropzoneInstructions"] span').first
+    expect(limit_words).to_have_css("font-size", "0px")
     drawn = page.evaluate(_UPLOADER_WORDS)
     assert drawn["limit"]["size"] == "0px" and re.match(limit, drawn["limit"]["words"]), drawn
     assert drawn["drop"] is None, drawn  # nothing dragged yet
