@@ -9,7 +9,7 @@ import sgdcore
 from ui import messages
 from ui.classroom import fixed_data_source, value_text
 from ui.datasets import CSV_KEY, current_problem, sidebar_fix, use_csv
-from ui.errors import error_text
+from ui.errors import error_text, file_error_text
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
 from ui.memory import MemoryBudgetError, memory_limit, size_text
@@ -110,7 +110,7 @@ def refuse(message: str) -> None:
 
 
 if "error" in parsed:
-    refuse(messages.file_error(parsed["name"], parsed["error"]))
+    refuse(file_error_text(parsed["name"], parsed["error"]))
 
 table = parsed["table"]
 frame = table.frame

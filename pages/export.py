@@ -8,7 +8,7 @@ import streamlit as st
 import sgdcore
 from ui.classroom import classroom_link_builder, control_label, value_text
 from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
-from ui.errors import error_text
+from ui.errors import file_error_text
 from ui.export import (
     DATA_FILE,
     coefficients_frame,
@@ -29,7 +29,6 @@ from ui.export import (
 )
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
-from ui.messages import short
 from ui.navigation import PAGES, require_router
 from ui.predictions import (
     FILE_MB,
@@ -125,7 +124,7 @@ if loaded and "rows" in loaded:
 elif loaded:
     show_error(t("export.predict_file_too_long", file=loaded["name"], rows=loaded["too_long"], limit=FILE_ROWS)
                if "too_long" in loaded else
-               t("messages.file_error", file=short(loaded["name"]), error=error_text(loaded["error"])))
+               file_error_text(loaded["name"], loaded["error"]))
     st.caption(t("export.predict_file_kept"))
 with grid:
     rows = rows_editor(choice.key, columns, starting_row(problem, columns))

@@ -26,6 +26,11 @@ def error_text(error: Exception | str) -> str:
     return error_text_in(language(), error)
 
 
+def file_error_text(file_name: str, error: Exception) -> str:
+    """``"name.csv: what is wrong"``: a file's error, worded as :func:`error_text` words it."""
+    return text_in(language(), "messages.file_error", file=messages.short(file_name), error=error_text(error))
+
+
 def error_text_in(lang: str, error: Exception | str) -> str:
     """:func:`error_text` in the language ``lang`` (for tests, and for what is not drawn in the session's)."""
     problem = getattr(error, "problem", "")

@@ -274,11 +274,6 @@ def data_error(error: SGDCoreError) -> str:
     return text
 
 
-def file_error(file_name: str, error: SGDCoreError) -> str:
-    """``"name.csv: what is wrong"``."""
-    return t("messages.file_error", file=short(file_name), error=data_error(error))
-
-
 def nothing_changed(description: str) -> str:
     return t("messages.nothing_changed", description=description)
 
