@@ -29,10 +29,13 @@ from ui.export import (
 )
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
+from ui.messages import missing_labels
 from ui.navigation import PAGES, require_router
 from ui.predictions import (
     FILE_MB,
     FILE_ROWS,
+    fill_texts,
+    filled_cells,
     incomplete_rows,
     input_columns,
     load_file,
@@ -111,6 +114,7 @@ right.download_button(t("export.config_json"), config_json(
     settings_notes(config, progress, legs)), "config.json", "application/json", icon=":material/download:")
 
 st.subheader(t("export.predict"))
+separator = t("verdicts.list_separator")
 target = problem.raw_train.target_name
 columns = input_columns(problem)
 st.caption(t("export.predict_intro" if comparison.truth is None else "export.predict_intro_truth", target=target))
@@ -118,7 +122,7 @@ grid = st.container()  # the rows, above the file that may replace them, drawn o
 upload_mb = min(upload_limit_mb(state, entered=bool(state.get(ENTERED_KEY))), FILE_MB)
 loaded = load_file(csv_uploader(upload_mb, t("export.predict_file"), key="predict_file"), choice.key, problem)
 if loaded and "rows" in loaded:
-    beside = t("verdicts.list_separator").join(loaded["beside"])
+    beside = separator.join(loaded["beside"])
     st.caption(t("export.predict_file_loaded", file=loaded["name"], rows=loaded["rows"])
                + (t("export.predict_file_beside", columns=beside) if beside else ""))
 elif loaded:
@@ -148,9 +152,14 @@ elif predicted is not None:
         scores = scores.rename(index=labels("export.column"), columns=labels("export.score"))
         # Every digit: the models' errors differ in the fourth decimal or beyond where the fit is good
         st.dataframe(scores, column_config=dict.fromkeys(scores.columns, st.column_config.NumberColumn(format="plain")))
-    incomplete = incomplete_rows(rows[[column.name for column in columns]])  # a file's other columns may be empty
+    filled = filled_cells(rows, columns)
+    if filled:
+        st.caption(t("export.predict_filled", cells=sum(filled.values()), columns=separator.join(filled),
+                     choice=missing_labels()["mean"], values=separator.join(fill_texts(filled, columns))))
+    # A file's other columns may be empty, and so may the columns whose empty cells take the data's means
+    incomplete = incomplete_rows(rows[[column.name for column in columns if not column.fill]])
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
-        st.warning(t("export.predict_incomplete", row=number, columns=t("verdicts.list_separator").join(empty)),
+        st.warning(t("export.predict_incomplete", row=number, columns=separator.join(empty)),
                    icon="✏️")
     if len(incomplete) > SAID_INCOMPLETE:
         st.warning(t("export.predict_incomplete_more", count=len(incomplete) - SAID_INCOMPLETE), icon="✏️")

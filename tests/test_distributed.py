@@ -302,6 +302,13 @@ def test_cleaning_choices_are_the_csv_loaders(client: object, tmp_path: Path) ->
             ("mean", "onehot"): ["target_missing_dropped", "missing_filled_in_files"],
             ("drop", "drop"): ["text_dropped", "missing_dropped_in_files"],
             ("drop", "onehot"): ["missing_dropped_in_files"]}[missing, non_numeric]
+        # A new row's empty cell takes what filled the data's gaps, the same on the cluster as in memory
+        columns, memory_columns = sgdcore.input_columns(data), sgdcore.input_columns(memory)
+        assert [(column.name, column.categories) for column in columns] == [
+            (column.name, column.categories) for column in memory_columns]
+        for column, in_memory_column in zip(columns, memory_columns, strict=True):
+            np.testing.assert_allclose(column.fill, in_memory_column.fill, rtol=1e-12)
+        assert [column.name for column in columns if column.fill] == (["x1", "city"] if missing == "mean" else [])
 
 
 def test_errors_name_the_file_and_the_line(client: object, tmp_path: Path) -> None:

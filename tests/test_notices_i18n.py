@@ -88,7 +88,8 @@ def sample_notices() -> list[Notice]:
     saved_with_index = pd.DataFrame({"Unnamed: 0": range(12), "a": np.linspace(0, 1, 12) ** 2,
                                      "y": np.arange(12.0) % 5})
     made += dataset_from_frame(saved_with_index, "y").notices
-    made += [notices.missing_dropped_in_files({"a": 3, "y": 1}, "y"), notices.missing_filled_in_files({"a": 2})]
+    made += [notices.missing_dropped_in_files({"a": 3, "y": 1}, "y"),
+             notices.missing_filled_in_files({"a": 2}, {"a": 1.5})]
     made += [notices.files_not_utf8(encoding, ["2025/房价.csv", "b.csv"]) for encoding in notices.ENCODING_NAMES]
     # Of data files: the lines above their header, and the cells that are not numbers, by file and line
     made += [notices.sep_line(";", ["2025/房价.csv", "b.csv"]),

@@ -119,6 +119,33 @@ def test_a_table_of_rows_is_checked_to_the_model_s_columns_its_empty_cells_left_
         assert raised.value.problem == problem
 
 
+def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column() -> None:
+    frame = houses(80, seed=2)
+    frame.loc[[3, 17], "size"] = np.nan
+    frame.loc[[5], "town"] = None
+    frame.loc[[9], "price"] = np.nan  # its row is dropped: its size and town count in no mean
+    data = sgdcore.dataset_from_frame(frame, "price", missing="mean", non_numeric="onehot")
+    kept = frame[frame["price"].notna()]
+    columns = {column.name: column for column in sgdcore.input_columns(data)}
+    assert columns["size"].features == ("size",) and columns["town"].features == ("town=Nice", "town=Paris")
+    assert columns["size"].fill == (pytest.approx(kept["size"].mean(), rel=1e-14),)
+    shares = kept["town"].value_counts() / kept["town"].notna().sum()
+    np.testing.assert_allclose(columns["town"].fill, [shares["Nice"], shares["Paris"]], rtol=1e-14)
+    # The rows' empty cells become those values, feature for feature, as the data's own gaps did
+    size, (nice, paris) = columns["size"].fill[0], columns["town"].fill
+    rows = {"size": [50.0, None, None], "town": [None, "Lyon", None]}
+    np.testing.assert_array_equal(sgdcore.encode_rows(rows, data),
+                                  [[nice, paris, 50.0], [0.0, 0.0, size], [nice, paris, size]])
+    np.testing.assert_array_equal(data.X[[3, 5]], [[*data.X[3, :2], size], [nice, paris, data.X[5, 2]]])
+    # Where the data had no gap in a column, it has nothing to fill it with: an empty cell there is refused
+    whole_sizes = sgdcore.dataset_from_frame(houses(80, seed=2).assign(town=frame["town"]), "price", missing="mean",
+                                             non_numeric="onehot")
+    assert [column.name for column in sgdcore.input_columns(whole_sizes) if column.fill] == ["town"]
+    with pytest.raises(sgdcore.DataError) as raised:
+        sgdcore.encode_rows({"size": [40.0, None], "town": [None, "Nice"]}, whole_sizes)
+    assert (raised.value.problem, raised.value.fields) == ("row_value_missing", {"column": "size", "row": 2})
+
+
 def trained(problem: sgdcore.Problem, **config: object) -> sgdcore.Progress:
     *_, progress = sgdcore.train(problem.train, sgdcore.TrainConfig(**config), test=problem.test)
     return progress
@@ -417,3 +444,36 @@ def test_a_diverged_run_scores_infinite_and_rows_without_the_target_are_not_scor
                                                              rows.drop(columns="y")), "y") is None
     blank = rows.assign(y=[None, None])
     assert target_scores(blank, predictions(problem, problem.compare(np.ones(2), 0.0), blank), "y") is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_rows_with_empty_cells_are_predicted_with_the_means_that_filled_the_data_s_gaps(lang: str) -> None:
+    english = lang == "en"
+    frame = houses(60, seed=4)
+    frame.loc[[2, 30], "size"] = np.nan
+    at = upload(open_page(app(lang=lang, standardize="true", learning_rate="0.1", epochs="20"), "data"),
+                "houses.csv", frame.to_csv(index=False).encode())
+    for prefix, choice in (("keep_non_numeric_", "onehot"), ("keep_missing_", "mean")):
+        next(widget for widget in at.radio if widget.key and widget.key.startswith(prefix)).set_value(choice).run()
+    at = button(at, "Use this dataset" if english else "使用这个数据集").click().run()
+    at = button(open_page(at, "train"), "Train" if english else "训练").click().run()
+    at = upload_rows(open_page(at, "export"), "new.csv", b"size,town,id\n,Nice,a\n60,,b\n,Lyon,c\n")
+    no_exceptions(at)
+    rows, shown = predict_section(at)
+    assert rows["id"].tolist() == ["a", "b", "c"]
+    closed_form = shown["closed_form" if english else "闭式解"]
+    assert closed_form[[0, 2]].notna().all() and np.isnan(closed_form[1])  # town had no gaps: row 2 waits for one
+    # The closed form's predictions as scikit-learn's on the training rows, each empty size at the data's mean size
+    data = at.session_state[CSV_KEY]["dataset"]
+    train_rows = sgdcore.make_problem(data, test_fraction=0.2).raw_train
+    mean_size = float(frame["size"].mean())
+    features = pd.DataFrame({"town=Nice": [1.0, 0.0], "town=Paris": [0.0, 0.0], "size": [mean_size, mean_size]})
+    exact = LinearRegression().fit(train_rows.X, train_rows.y).predict(features[list(data.feature_names)].to_numpy())
+    np.testing.assert_allclose(closed_form[[0, 2]], exact, rtol=1e-9)
+    filled = next(caption.value for caption in at.caption if ("Empty cells in size (2)" if english else
+                                                              "size 中的空单元格（2 个）") in caption.value)
+    assert filled.endswith(f"size → {mean_size:.6g}" + ("." if english else "。"))
+    assert ("Fill with the column mean" if english else "用列均值填充") in filled
+    assert [warning.value for warning in at.warning if "town" in warning.value] == [
+        "Row 2 has no value for town: fill it in for its prediction." if english else
+        "第 2 行缺少 town 的值：填上后即可得到它的预测。"]

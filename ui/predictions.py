@@ -105,6 +105,21 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
     return said if said is not None and said["data_key"] == data_key else None
 
 
+def filled_cells(rows: pd.DataFrame, columns: tuple[sgdcore.InputColumn, ...]) -> dict[str, int]:
+    """The input columns whose empty cells take the values that filled the data's gaps (``InputColumn.fill``), in
+    the rows predicted (no empty input without them), with how many cells each."""
+    predicted = ~rows[[column.name for column in columns if not column.fill]].isna().any(axis=1)
+    empty = rows.loc[predicted, [column.name for column in columns if column.fill]].isna().sum()
+    return {str(name): int(count) for name, count in empty.items() if count}
+
+
+def fill_texts(filled: dict[str, int], columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
+    """What the empty cells of the columns ``filled`` became: ``"x1 → 3.25"``, a text column's value for each 0/1
+    feature it makes (``"city=Rome → 0.5"``), six digits."""
+    return [f"{feature} → {value:.6g}" for column in columns if column.name in filled
+            for feature, value in zip(column.features, column.fill, strict=True)]
+
+
 def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
     """Each row (numbered from 1) with an empty cell, and the columns it leaves empty."""
     empty = rows.isna()
@@ -114,11 +129,12 @@ def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
 
 def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` with the predictions of the run (``sgd``), of the closed form, the truth's without its noise for
-    synthetic data, and the run's less the closed form's; a row with an empty input has none. The run's prediction is
-    empty where its coefficients are not finite. A prediction's name that an input column has already is followed
-    by `` (prediction)``."""
+    synthetic data, and the run's less the closed form's; a row with an empty input has none, unless the data filled
+    that column's gaps (``sgdcore.encode_rows`` fills it alike). The run's prediction is empty where its coefficients
+    are not finite. A prediction's name that an input column has already is followed by `` (prediction)``."""
     described = _described(problem)
-    complete = ~rows[[column.name for column in sgdcore.input_columns(described)]].isna().any(axis=1).to_numpy()
+    needed = [column.name for column in sgdcore.input_columns(described) if not column.fill]
+    complete = ~rows[needed].isna().any(axis=1).to_numpy()
     X = sgdcore.encode_rows(rows[complete], described)
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}

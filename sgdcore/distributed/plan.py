@@ -404,7 +404,7 @@ def _plan(
                          for value in categories[1:]]
         filled = {name: merged[name]["missing"] for name in features if merged[name]["missing"]}
         if filled:
-            notices.append(notice.missing_filled_in_files(filled))
+            notices.append(notice.missing_filled_in_files(filled, dict(fill)))
     plan = Plan(target, tuple(plan_features), missing, tuple(fill), tuple(written.items()))
     if not plan.feature_names:
         raise DataError(f"No usable feature columns: one-hot encoding {quoted(text)} leaves none, as each "

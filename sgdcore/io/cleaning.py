@@ -334,20 +334,22 @@ def _row_numbers(X: np.ndarray, names: Sequence[str]) -> list[Notice]:
 def _impute_means(
     X: np.ndarray, names: tuple[str, ...], frame: pd.DataFrame, features: list[str], keep: np.ndarray
 ) -> list[Notice]:
-    """Fill each column's NaN with the mean of its other values, in place; a notice per original column."""
+    """Fill each column's NaN with the mean of its other values, in place; a notice that counts them by original
+    column and gives the mean each feature's gaps took."""
     gaps = np.isnan(X)
     if not gaps.any():
         return []
+    fill: dict[str, float] = {}
     for j in np.flatnonzero(gaps.any(axis=0)):
         column = X[:, j]
         present = column[~gaps[:, j]]
         if present.size == 0:
             raise DataError(f"Feature column {echo(names[j])} has no values at all: deselect it.", "no_values",
                             column=names[j])
-        column[gaps[:, j]] = present.mean()
+        column[gaps[:, j]] = fill[names[j]] = float(present.mean())
     counts = {name: int(frame[name].isna().to_numpy()[keep].sum()) for name in features}
     counts = {name: count for name, count in counts.items() if count}
-    return [notice.missing_filled(counts)]
+    return [notice.missing_filled(counts, fill)]
 
 
 def _check_rows_left(frame: pd.DataFrame, target: str, features: list[str], numeric_columns: list[str],

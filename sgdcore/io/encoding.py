@@ -6,14 +6,16 @@ model learned on those features predicts for a new row only once the row's text 
 :func:`input_columns` says what a row holds (a number, or one of a text column's values), :func:`input_rows` checks a
 table of rows (a file's) against it, and :func:`encode_rows` makes complete rows into the features' matrix, column
 for column as the dataset has them, so that ``X @ w + b`` is the prediction in the target's units (with ``w, b`` in
-the data's units: :meth:`sgdcore.Problem.compare`).
+the data's units: :meth:`sgdcore.Problem.compare`). Where the dataset filled a column's gaps with its mean
+(``missing="mean"``, said in its ``missing_filled`` notice), a new row's empty cell there takes the same values, as a
+fitted imputer fills a row it predicts: the row is then complete.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
 
@@ -32,23 +34,37 @@ class Described(Protocol):
 
 @dataclass(frozen=True)
 class InputColumn:
-    """A column of a new row: a number, or a text column's value among ``categories`` (the baseline first)."""
+    """A column of a new row: a number, or a text column's value among ``categories`` (the baseline first).
+    ``fill``: what an empty cell becomes, where the data filled this column's gaps with its mean, one value for each
+    feature the column makes (a number's mean; a text column's share of rows holding each value but the baseline);
+    empty where the data filled none, and an empty cell leaves its row without a prediction."""
 
     name: str
     categories: tuple[str, ...] = ()
+    fill: tuple[float, ...] = ()
 
     @property
     def is_number(self) -> bool:
         return not self.categories
 
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The features the column becomes: itself, or a text column's 0/1 column for each value but the baseline."""
+        return (self.name,) if self.is_number else tuple(f"{self.name}={value}" for value in self.categories[1:])
+
 
 def input_columns(data: Described) -> tuple[InputColumn, ...]:
     """The columns a new row needs, in the order of the features they become (a text column where its first 0/1
-    column is). A value whose 0/1 column the dataset no longer has is not offered."""
+    column is), each with the values its empty cell takes where the data filled its gaps. A value whose 0/1 column
+    the dataset no longer has is not offered."""
     encoded: dict[str, tuple[str, str]] = {}  # a 0/1 feature → (its text column, its value)
     baselines: dict[str, str] = {}
+    fills: dict[str, float] = {}  # a feature → the mean its gaps took
     for said in data.notices:
-        if getattr(said, "kind", "") != "one_hot":
+        kind = getattr(said, "kind", "")
+        if kind in ("missing_filled", "missing_filled_in_files"):
+            fills |= said.fields.get("fill", {})
+        if kind != "one_hot":
             continue
         column = str(said.fields["column"])
         baselines[column] = str(said.fields["baseline"])
@@ -65,7 +81,9 @@ def input_columns(data: Described) -> tuple[InputColumn, ...]:
             order.append(column)
             categories[column] = [baselines[column]]
         categories[column].append(value)
-    return tuple(InputColumn(name, tuple(categories.get(name, ()))) for name in order)
+    columns = [InputColumn(name, tuple(categories.get(name, ()))) for name in order]
+    return tuple(replace(column, fill=tuple(fills[feature] for feature in column.features))
+                 if all(feature in fills for feature in column.features) else column for column in columns)
 
 
 def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> pd.DataFrame:
@@ -97,21 +115,27 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
     """``rows`` (a DataFrame, or a mapping of column name → values) as the features of ``data``: an ``n × d``
     float array, its columns in the order of ``data.feature_names``.
 
-    Raises :class:`~sgdcore.errors.DataError` for what :func:`input_rows` refuses, and for an empty cell.
+    An empty cell takes the values that filled the data's gaps in its column (:attr:`InputColumn.fill`).
+
+    Raises :class:`~sgdcore.errors.DataError` for what :func:`input_rows` refuses, and for an empty cell in a column
+    whose gaps the data did not fill.
     """
     checked = input_rows(rows, data)
-    for row in np.flatnonzero(checked.isna().any(axis=1).to_numpy())[:1]:
-        column = str(checked.columns[checked.iloc[row].isna().to_numpy()][0])
+    columns = input_columns(data)
+    unfilled = checked[[column.name for column in columns if not column.fill]]
+    for row in np.flatnonzero(unfilled.isna().any(axis=1).to_numpy())[:1]:
+        column = str(unfilled.columns[unfilled.iloc[row].isna().to_numpy()][0])
         raise DataError(f"Row {row + 1} has no value for {echo(column)}: fill it in.", "row_value_missing",
                         column=column, row=int(row) + 1)
     features: dict[str, np.ndarray] = {}
-    for column in input_columns(data):
+    for column in columns:
         cells = checked[column.name].to_numpy()
-        if column.is_number:
-            features[column.name] = cells.astype(float)
-            continue
-        for category in column.categories[1:]:
-            features[f"{column.name}={category}"] = (cells == category).astype(float)
+        empty = checked[column.name].isna().to_numpy()
+        values = ([cells.astype(float)] if column.is_number else
+                  [(cells == category).astype(float) for category in column.categories[1:]])
+        fill = column.fill or (np.nan,) * len(column.features)  # then no cell is empty: refused above
+        for name, value, filled in zip(column.features, values, fill, strict=True):
+            features[name] = np.where(empty, filled, value)
     X = np.empty((len(checked), len(data.feature_names)))
     for j, name in enumerate(data.feature_names):
         X[:, j] = features[name]

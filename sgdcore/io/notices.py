@@ -265,23 +265,29 @@ def target_missing_dropped(rows: int, target: str) -> Notice:
                   "imputed).", "target_missing_dropped", rows=rows, target=str(target))
 
 
-def missing_filled(counts: Mapping[str, int]) -> Notice:
-    """The missing values ``counts`` (by column) were filled with their column's mean."""
+def missing_filled(counts: Mapping[str, int], fill: Mapping[str, float]) -> Notice:
+    """The missing values ``counts`` (by column) were filled with their column's mean: ``fill``, by feature (a text
+    column's 0/1 features each took the share of rows with its value), which a new row's empty cell takes too
+    (:func:`sgdcore.encode_rows`)."""
     return Notice(f"Filled {sum(counts.values())} missing value(s) with the column mean: {counted(counts)}.",
-                  "missing_filled", counts=_by_name(counts))
+                  "missing_filled", counts=_by_name(counts), fill=_fills(fill))
 
 
-def missing_filled_in_files(counts: Mapping[str, int]) -> Notice:
+def missing_filled_in_files(counts: Mapping[str, int], fill: Mapping[str, float]) -> Notice:
     """The missing values of data in files, ``counts`` by column (some in rows dropped for a missing target, as
-    the files hold them), were filled with their column's mean."""
+    the files hold them), were filled with their column's mean, ``fill`` by feature (as :func:`missing_filled`)."""
     return Notice(f"Filled the missing values with the column mean: {counted(counts)}.", "missing_filled_in_files",
-                  counts=_by_name(counts))
+                  counts=_by_name(counts), fill=_fills(fill))
 
 
 def infinite_dropped(rows: int, total: int, counts: Mapping[str, int]) -> Notice:
     """``rows`` of the ``total`` rows were dropped for the infinite values ``counts`` (by column)."""
     return Notice(f"Dropped {rows} of {total} row(s) with infinite values (inf or -inf): {counted(counts)}.",
                   "infinite_dropped", rows=rows, total=total, counts=_by_name(counts))
+
+
+def _fills(fill: Mapping[str, float]) -> dict[str, float]:
+    return {str(name): float(value) for name, value in fill.items()}
 
 
 def _by_name(counts: Mapping[object, int]) -> dict[str, int]:
