@@ -1,7 +1,8 @@
 """The Export page's Predict section in a real browser: rows typed into its grid as a person types them get the last
 run's prediction, the closed form's and the truth's, in the table and in predictions.csv; a row added starts at the
 training means; a row with a cell cleared gets no prediction and a warning in the page's language; and the rows typed
-are still there after a visit to another page."""
+are still there after a visit to another page; a file of rows replaces the grid's; and where the Data page filled the
+data's gaps with the column mean, a row's empty cell takes that mean."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import re
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from browser_helpers import alert, assert_no_exception, click_nav, main, wait_for_app
 from playwright.sync_api import Locator, Page, expect
@@ -277,4 +280,48 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_a_file_the_model_cannot_rea
     wait_for_app(page)
     expect(cell(editor, 1, 2)).to_have_text("0.25")
     assert download_predictions(page, say, ["x1", "x2", "house", *COLUMNS[2:]]) == rows
+    assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_a_row_with_an_empty_cell_is_predicted_at_the_mean_the_data_page_filled_gaps_with(open_page, tmp_path):
+    say = partial(text_in, "en")
+    page = open_page("/?lang=en&learning_rate=0.1&epochs=30")
+    # Data with three gaps in x1, filled with its mean on the Data page, as a person chooses there
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(200, 2))
+    y = x @ np.array(TRUE_WEIGHTS) + TRUE_BIAS + rng.normal(scale=0.01, size=200)
+    lines = [f"{'' if row in (4, 50, 120) else f'{a:.6f}'},{b:.6f},{c:.6f}"
+             for row, ((a, b), c) in enumerate(zip(x, y, strict=True))]
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("x1,x2,y\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    mean_x1 = float(pd.read_csv(gaps)["x1"].mean())
+    click_nav(page, say("nav.title.data"))
+    main(page).get_by_test_id("stFileUploaderDropzoneInput").set_input_files(gaps)
+    fill_with_mean = say("messages.missing.mean")
+    main(page).get_by_role("radiogroup").filter(has_text=fill_with_mean).get_by_text(fill_with_mean).click()
+    expect(main(page).get_by_role("radio", name=fill_with_mean, exact=True)).to_be_checked()
+    wait_for_app(page)
+    main(page).get_by_role("button", name=say("data.use")).click()
+    expect(alert(main(page), "success")).to_contain_text(re.compile("^Using gaps.csv"))
+    wait_for_app(page)
+    click_nav(page, say("nav.title.train"))
+    train_then_open_export(page, say)
+
+    # x1 empty in row 1, and typed out at its mean in row 3: the same predictions; x2 empty in row 2: none
+    new_rows = tmp_path / "new rows.csv"
+    new_rows.write_text(f"x1,x2\n,1\n2,\n{mean_x1!r},1\n", encoding="utf-8")
+    main(page).get_by_test_id("stFileUploaderDropzoneInput").set_input_files(new_rows)
+    filled = say("export.predict_filled", cells=1, columns="x1", choice=fill_with_mean,
+                 values=f"x1 → {mean_x1:.6g}")
+    expect(main(page).get_by_text(say("export.predict_file_loaded", file="new rows.csv", rows=3).replace("**", ""))
+           ).to_be_visible()
+    expect(main(page).get_by_text(filled)).to_be_visible()
+    warning = alert(main(page), "warning").filter(has_text=re.compile("^Row "))  # the share link's is above
+    expect(warning).to_have_text([say("export.predict_incomplete", row=2, columns="x2")])
+    rows = download_predictions(page, say, ["x1", "x2", *COLUMNS[2:4], COLUMNS[5]])
+    assert rows[0]["x1"] == "" and rows[1]["closed_form"] == "", rows
+    for model in ("sgd", "closed_form"):
+        assert math.isclose(float(rows[0][model]), float(rows[2][model]), rel_tol=1e-12), rows
+    assert abs(float(rows[0]["closed_form"]) - truth_of(mean_x1, 1.0)) <= CLOSED_FORM_TOLERANCE * 10, rows
     assert_no_exception(page)
