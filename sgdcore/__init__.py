@@ -21,7 +21,7 @@ from sgdcore.analysis import (
     steps_within_through,
 )
 from sgdcore.backends import warm_up_kernel
-from sgdcore.data import Dataset, Standardizer, minibatches, split_sizes, synthetic, train_test_split
+from sgdcore.data import Dataset, Notice, Standardizer, minibatches, split_sizes, synthetic, train_test_split
 from sgdcore.diagnosis import (
     HORIZON_EPOCHS,
     Diagnosis,
@@ -104,6 +104,7 @@ __all__ = [
     "LossSurface",
     "NextStep",
     "NoiseFloor",
+    "Notice",
     "Oscillation",
     "Outlook",
     "Problem",

@@ -169,11 +169,15 @@ def test_parquet_files_become_the_data_every_page_trains_on(local_cluster: objec
                  and "x0" in frame.value.columns)
     np.testing.assert_allclose(shown["closed_form"], reference.predict(rows[["x0", "x1"]]), rtol=1e-9)
     # The run as code reads the same files on a cluster of its own and prints the same weights, bit for bit.
+    # Its closing lines, uncommented, predict a file's rows as the page does.
     script = next(code.value for code in at.code if "distributed.train" in code.value)
-    (tmp_path / "run.py").write_text(script)
+    code, closing = script.split("# import pandas as pd")
+    (tmp_path / "run.py").write_text(code + "import pandas as pd" + closing.replace("    # ", "    "))
+    frame.head(3).to_csv(tmp_path / "new rows.csv", index=False)
     printed = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
     assert f"weights: {trained.weights.tolist()}" in printed and f"bias: {trained.bias}" in printed, printed
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "predictions.csv")["prediction"], shown["sgd"], rtol=1e-12)
 
 
 def test_a_csv_line_that_does_not_parse_is_named_and_keeps_the_data_in_use(local_cluster: object,

@@ -8,6 +8,7 @@ standardised rows, a route that never maps the coefficients back to the data's u
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -21,8 +22,10 @@ from streamlit.testing.v1 import AppTest
 import sgdcore
 from tests.test_app_pages import button, no_exceptions, open_page
 from tests.test_data_page import app, upload
+from tests.test_lesson_export import run_script
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
+from ui.export import DATA_FILE, dataset_npz
 from ui.predictions import (
     FILE_ROWS,
     ROWS_KEY,
@@ -477,3 +480,32 @@ def test_rows_with_empty_cells_are_predicted_with_the_means_that_filled_the_data
     assert [warning.value for warning in at.warning if "town" in warning.value] == [
         "Row 2 has no value for town: fill it in for its prediction." if english else
         "第 2 行缺少 town 的值：填上后即可得到它的预测。"]
+
+
+def test_the_run_as_code_predicts_a_file_s_rows_as_the_page_does(tmp_path: Path) -> None:
+    """The script under "The run as code" is the way the page offers for a file too long for the grid: its data
+    encodes new rows as the page does, a text column one-hot and an empty cell at the mean that filled the data's
+    gaps (the rows it reads beside it are the features already, which say neither)."""
+    frame = houses(60, seed=4)
+    frame.loc[[2, 30], "size"] = np.nan
+    frame.loc[[7], "town"] = None
+    at = upload(open_page(app(standardize="true", learning_rate="0.1", epochs="20"), "data"), "houses.csv",
+                frame.to_csv(index=False).encode())
+    for prefix, choice in (("keep_non_numeric_", "onehot"), ("keep_missing_", "mean")):
+        next(widget for widget in at.radio if widget.key and widget.key.startswith(prefix)).set_value(choice).run()
+    at = button(at, "Use this dataset").click().run()
+    at = button(open_page(at, "train"), "Train").click().run()
+    new_rows = b"size,town\n,Nice\n61.5,\n80,Lyon\n"
+    at = upload_rows(open_page(at, "export"), "new rows.csv", new_rows)
+    no_exceptions(at)
+    _, shown = predict_section(at)
+    script = next(code.value for code in at.code if code.value.startswith('"""The last run'))
+    assert "'one_hot'" in script and "'missing_filled'" in script
+    (tmp_path / DATA_FILE).write_bytes(dataset_npz(at.session_state[CSV_KEY]["dataset"]))
+    (tmp_path / "new rows.csv").write_bytes(new_rows)
+    code, closing = script.split("# import pandas as pd")  # its closing lines, commented out, as a reader runs them
+    run_script(code + "import pandas as pd" + closing.replace("\n# ", "\n"), tmp_path)
+    predicted = pd.read_csv(tmp_path / "predictions.csv")
+    assert predicted.columns.tolist() == ["size", "town", "prediction"]
+    np.testing.assert_allclose(predicted["prediction"], shown["sgd"], rtol=1e-12)
+    assert shown["sgd"].notna().all()

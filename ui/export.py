@@ -212,8 +212,10 @@ def config_code(config: sgdcore.TrainConfig) -> str:
     return f"sgdcore.TrainConfig({_arguments(config, sgdcore.TrainConfig())})"
 
 
-def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], target_name: str) -> str:
-    """Lines that make ``data`` as the dashboard made it from ``settings`` (its session state)."""
+def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], target_name: str,
+              notices: tuple[str, ...] = ()) -> str:
+    """Lines that make ``data`` as the dashboard made it from ``settings`` (its session state); an uploaded file's
+    rows with the data's ``notices`` that say how a new row becomes its features."""
     source = settings.get("data_source", "synthetic")
     if source == "diabetes":
         return ("from sklearn.datasets import load_diabetes\n\n"
@@ -222,10 +224,44 @@ def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], targe
                 f"                       tuple(bunch.feature_names), {target_name!r})")
     if source == "csv":
         return (f"arrays = np.load({DATA_FILE!r})  # the uploaded rows as trained on: download it from this page\n"
-                f"data = sgdcore.Dataset(arrays['X'], arrays['y'], {feature_names!r}, {target_name!r})")
+                f"{_encoding_code(notices)}"
+                f"data = sgdcore.Dataset(arrays['X'], arrays['y'], {feature_names!r}, {target_name!r}"
+                f"{', notices=encoding' if _encoding_code(notices) else ''})")
     weights = tuple(float(w) for w in parse_weights(value(settings, "true_weights")))
     n_rows, bias, noise, seed = (value(settings, key) for key in ("n_rows", "true_bias", "noise", "data_seed"))
     return f"data = sgdcore.synthetic({n_rows!r}, {weights!r}, {bias!r}, {noise!r}, {seed!r})"
+
+
+# The notices that say how a new row's columns become the features (sgdcore.encode_rows): a text column's one-hot
+# columns, and the means that filled gaps. The rows in DATA_FILE are the features already; the script's data carries
+# these, so that new rows are encoded as the dashboard encodes them.
+ENCODING_KINDS = ("one_hot", "missing_filled", "missing_filled_in_files")
+
+
+def _encoding_code(notices: tuple[str, ...]) -> str:
+    """``encoding = (sgdcore.Notice(...), ...)``: those of ``notices`` of :data:`ENCODING_KINDS`; nothing where
+    there are none."""
+    encoding = [said for said in notices if getattr(said, "kind", "") in ENCODING_KINDS]
+    if not encoding:
+        return ""
+    lines = ["# How a new row's columns become these features, for sgdcore.encode_rows (see the end)", "encoding = ("]
+    for said in encoding:
+        fields = "".join(f", {name}={field!r}" for name, field in said.fields.items())
+        lines.append(f"    sgdcore.Notice({str(said)!r}, {said.kind!r}{fields}),")
+    return "\n".join([*lines, ")"]) + "\n"
+
+
+def prediction_lines(weights_and_bias: str, indent: str = "") -> str:
+    """A script's closing lines, commented out: a file of new rows predicted by ``weights_and_bias`` (in the data's
+    units) as the Export page predicts them, the way the page offers for a file longer than its grid takes."""
+    lines = ("# New rows predicted as the Export page predicts them, in the data's units, with the columns",
+             "# sgdcore.input_columns(data) names (a text column encoded as the data's, an empty cell filled where",
+             "# the data's gaps were), e.g. a CSV file's:",
+             "# import pandas as pd",
+             '# rows = pd.read_csv("new rows.csv")',
+             f"# rows[\"prediction\"] = sgdcore.predict(sgdcore.encode_rows(rows, data), {weights_and_bias})",
+             '# rows.to_csv("predictions.csv", index=False)')
+    return "\n".join(indent + line for line in lines)
 
 
 def _problem_code(settings: Mapping[str, Any]) -> str:
@@ -333,12 +369,12 @@ def _train_code(config: sgdcore.TrainConfig, until: str, legs: tuple[Leg, ...]) 
 
 def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, progress: sgdcore.Progress,
                     feature_names: tuple[str, ...], target_name: str,
-                    legs: tuple[Leg, ...] = ()) -> str:
+                    legs: tuple[Leg, ...] = (), notices: tuple[str, ...] = ()) -> str:
     """A script that trains the run of ``config`` (whose last snapshot is ``progress``) on the data ``settings``
     describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit; a run paused
     (inside an epoch too) pauses at the same step, and a run that went on with another early-stopping rule or after
     that rule had ended it (``legs``) stops where it did, by the rule of the time, and goes on from the same
-    states."""
+    states. An uploaded file's data carries its ``notices`` that say how new rows are encoded."""
     until = _until(progress)
     config = as_run(config, progress)
     replaced = any(_leg_config(config, part) != "config" for part in legs)
@@ -349,7 +385,7 @@ def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, pr
 
 import sgdcore
 
-{data_code(settings, feature_names, target_name)}
+{data_code(settings, feature_names, target_name, notices)}
 {_problem_code(settings)}
 config = {config_code(config)}
 # The problem's own loss forms, as the dashboard passes them: the epoch losses (and early stopping) to the last bit.
@@ -359,6 +395,7 @@ print("weights:", progress.weights.tolist())  # model units: standardised, if th
 print("bias:", progress.bias)
 weights, bias = problem.to_original_units(progress.weights, progress.bias)
 print("in the data's units: weights", weights.tolist(), "bias", bias)
+{prediction_lines("weights, bias")}
 '''
 
 
@@ -387,6 +424,7 @@ if __name__ == "__main__":  # a local cluster's workers are new processes that i
     print(progress.message)
     print("weights:", progress.weights.tolist())
     print("bias:", progress.bias)
+{prediction_lines("progress.weights, progress.bias", indent="    ")}
 '''
 
 
