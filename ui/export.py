@@ -223,10 +223,10 @@ def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], targe
                 "data = sgdcore.Dataset(np.ascontiguousarray(bunch.data), bunch.target.astype(np.float64),\n"
                 f"                       tuple(bunch.feature_names), {target_name!r})")
     if source == "csv":
+        encoding = _encoding_code(notices)
         return (f"arrays = np.load({DATA_FILE!r})  # the uploaded rows as trained on: download it from this page\n"
-                f"{_encoding_code(notices)}"
-                f"data = sgdcore.Dataset(arrays['X'], arrays['y'], {feature_names!r}, {target_name!r}"
-                f"{', notices=encoding' if _encoding_code(notices) else ''})")
+                f"{encoding}data = sgdcore.Dataset(arrays['X'], arrays['y'], {feature_names!r}, {target_name!r}"
+                f"{', notices=encoding' if encoding else ''})")
     weights = tuple(float(w) for w in parse_weights(value(settings, "true_weights")))
     n_rows, bias, noise, seed = (value(settings, key) for key in ("n_rows", "true_bias", "noise", "data_seed"))
     return f"data = sgdcore.synthetic({n_rows!r}, {weights!r}, {bias!r}, {noise!r}, {seed!r})"
