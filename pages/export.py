@@ -8,7 +8,6 @@ import streamlit as st
 import sgdcore
 from ui.classroom import classroom_link_builder, control_label, value_text
 from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
-from ui.errors import file_error_text
 from ui.export import (
     DATA_FILE,
     coefficients_frame,
@@ -29,17 +28,17 @@ from ui.export import (
 )
 from ui.i18n import labels, t
 from ui.lesson import lesson_panel
-from ui.messages import missing_labels
+from ui.messages import missing_labels, notice_text
 from ui.navigation import PAGES, require_router
 from ui.predictions import (
     FILE_MB,
-    FILE_ROWS,
     fill_texts,
     filled_cells,
     incomplete_rows,
     input_columns,
     load_file,
     predictions,
+    refusal_text,
     rows_editor,
     shown_names,
     starting_row,
@@ -125,10 +124,10 @@ if loaded and "rows" in loaded:
     beside = separator.join(loaded["beside"])
     st.caption(t("export.predict_file_loaded", file=loaded["name"], rows=loaded["rows"])
                + (t("export.predict_file_beside", columns=beside) if beside else ""))
+    for notice in loaded["notices"]:  # how its numbers and text were read, as the Data page says it
+        st.caption(notice_text(notice))
 elif loaded:
-    show_error(t("export.predict_file_too_long", file=loaded["name"], rows=loaded["too_long"], limit=FILE_ROWS)
-               if "too_long" in loaded else
-               file_error_text(loaded["name"], loaded["error"]))
+    show_error(refusal_text(loaded))
     st.caption(t("export.predict_file_kept"))
 with grid:
     rows = rows_editor(choice.key, columns, starting_row(problem, columns))

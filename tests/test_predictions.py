@@ -26,6 +26,7 @@ from tests.test_lesson_export import run_script
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
 from ui.export import DATA_FILE, dataset_npz
+from ui.messages import notice_text
 from ui.predictions import (
     FILE_ROWS,
     ROWS_KEY,
@@ -509,3 +510,25 @@ def test_the_run_as_code_predicts_a_file_s_rows_as_the_page_does(tmp_path: Path)
     assert predicted.columns.tolist() == ["size", "town", "prediction"]
     np.testing.assert_allclose(predicted["prediction"], shown["sgd"], rtol=1e-12)
     assert shown["sgd"].notna().all()
+
+
+def test_a_file_s_reading_is_said_as_the_data_page_says_it_and_a_header_alone_asks_for_rows_to_predict() -> None:
+    at = export_after_a_run()
+    # Excel's semicolons with a decimal comma, and a number written with '%': read as the Data page reads them
+    at = upload_rows(at, "excel.csv", "x1;x2\n1,5;2%\n−2;25%\n".encode())
+    no_exceptions(at)
+    rows, _ = predict_section(at)
+    pd.testing.assert_frame_equal(rows, pd.DataFrame({"x1": [1.5, -2.0], "x2": [2.0, 25.0]}))
+    captions = [caption.value for caption in at.caption]
+    read = sgdcore.read_table("x1;x2\n1,5;2%\n−2;25%\n".encode()).notices
+    assert {notice.kind for notice in read} >= {"number_format", "percent_sign", "minus_sign"}
+    for notice in read:
+        assert notice_text(notice) in captions, (notice, captions)
+    # A header alone: the rows to predict are asked for (the Data page asks for two rows to train on)
+    at = upload_rows(at, "header.csv", b"x1,x2\n")
+    assert [error.value for error in at.error] == [
+        "**header.csv** has a header row but no rows below it: add the rows to predict, one per line."]
+    pd.testing.assert_frame_equal(predict_section(at)[0], rows)
+    at = upload_rows(export_after_a_run(lang="zh-CN"), "表头.csv", b"x1,x2\n")
+    assert [error.value for error in at.error] == [
+        "**表头.csv** 只有表头行，下面没有行：请在表头下添加要预测的行，每行一条。"]

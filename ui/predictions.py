@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 import sgdcore
+from ui.errors import file_error_text
+from ui.i18n import t
 from ui.uploads import parse_upload, release_upload
 from ui.widgets import ENTERED_KEY
 
@@ -72,8 +74,9 @@ def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: 
 def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | None:
     """Load an uploaded file's rows into the grid in place of the rows there, once per upload, then let go of the
     file's bytes (``ui.uploads.release_upload``); what loading the file on the grid said, for the rest of the visit
-    to the page (the uploader is drawn anew and empty on the next): ``{"name", "rows", "beside"}`` (the file's
-    other columns, kept beside the inputs: an identifier, the target, to read the predictions by), or
+    to the page (the uploader is drawn anew and empty on the next): ``{"name", "rows", "beside", "notices"}`` (the
+    file's other columns, kept beside the inputs: an identifier, the target, to read the predictions by; what reading
+    it did, as the Data page says it: an encoding, numbers written with a decimal comma or a '%'), or
     ``{"name", "error"}`` (a file that does not read, or lacks an input column, or holds a value the model cannot
     read), or ``{"name", "too_long"}`` (more than :data:`FILE_ROWS` rows). A refused file leaves the grid as it was."""
     state = st.session_state
@@ -97,7 +100,8 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
             else:
                 beside = [name for name in frame.columns if name not in inputs]
                 rows = pd.concat([inputs, frame[beside].reset_index(drop=True)], axis=1)
-                said |= {"rows": len(rows), "beside": [str(name) for name in beside]}
+                said |= {"rows": len(rows), "beside": [str(name) for name in beside],
+                         "notices": list(parsed["table"].notices)}
                 state[ROWS_KEY] = (data_key, rows)
                 state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1  # a new editor, from the file's rows
                 state[BASE_KEY] = rows
@@ -111,6 +115,15 @@ def filled_cells(rows: pd.DataFrame, columns: tuple[sgdcore.InputColumn, ...]) -
     predicted = ~rows[[column.name for column in columns if not column.fill]].isna().any(axis=1)
     empty = rows.loc[predicted, [column.name for column in columns if column.fill]].isna().sum()
     return {str(name): int(count) for name, count in empty.items() if count}
+
+
+def refusal_text(loaded: dict[str, Any]) -> str:
+    """What the page says of a file :func:`load_file` did not load into the grid."""
+    if "too_long" in loaded:
+        return t("export.predict_file_too_long", file=loaded["name"], rows=loaded["too_long"], limit=FILE_ROWS)
+    if getattr(loaded["error"], "problem", "") == "no_data_rows":  # the reader's words ask for two rows to train on
+        return t("export.predict_file_no_rows", file=loaded["name"])
+    return file_error_text(loaded["name"], loaded["error"])
 
 
 def fill_texts(filled: dict[str, int], columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
