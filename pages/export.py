@@ -139,8 +139,9 @@ except sgdcore.DataError as error:
 if rows.empty:
     st.info(t("export.predict_no_rows"))
 elif predicted is not None:
+    # The file keeps its names; an empty cell shows empty, in either language, as in the grid
     st.dataframe(predicted.set_axis(shown_names(predicted, rows.shape[1], labels("export.column")), axis=1),
-                 hide_index=True)  # the file keeps its names
+                 hide_index=True, placeholder="")
     scored = target_scores(rows, predicted, target)
     if scored is not None:
         count, scores = scored

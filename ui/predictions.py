@@ -66,6 +66,7 @@ def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: 
     config |= {name: st.column_config.Column(str(name), disabled=True) for name in state[BASE_KEY].columns
                if name not in config}
     edited = st.data_editor(state[BASE_KEY], column_config=config, num_rows="dynamic", hide_index=True,
+                            placeholder="",  # an empty cell as the user left it, not Streamlit's "None"
                             key=f"prediction_rows|{data_key}|{state[VERSION_KEY]}")
     state[ROWS_KEY] = (data_key, edited)
     return edited
