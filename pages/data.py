@@ -130,8 +130,9 @@ for notice in table.notices:
     st.caption(messages.notice_text(notice) + or_choose.get(notice.kind, ""))
 
 preview, summary = st.tabs([t("data.preview"), t("data.column_summary")])
-preview.dataframe(frame.head(200), width="stretch")
-summary.dataframe(messages.summary_table(parsed["summary"]), width="stretch", hide_index=True)
+# A missing value shows as the file's empty cell, in either language (Streamlit's placeholder is the English "None")
+preview.dataframe(frame.head(200), width="stretch", placeholder="")
+summary.dataframe(messages.summary_table(parsed["summary"]), width="stretch", hide_index=True, placeholder="")
 
 columns = list(frame.columns)
 if len(columns) == 1:  # a target and nothing to predict it from: no choice below could help
