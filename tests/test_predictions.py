@@ -357,6 +357,10 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_
                                       "download: the model does not read them.")
     # Row 3's empty note is no input: it is predicted, and only row 2 is said.
     assert [warning.value for warning in at.warning] == ["Row 2 has no value for x2: fill it in for its prediction."]
+    # Empty cells show empty in the grid and the predictions, not as Streamlit's English "None"
+    predictions_table = next(table for table in at.dataframe if table.value.columns.tolist() == shown.columns.tolist())
+    assert all(table.proto.HasField("placeholder") and table.proto.placeholder == ""
+               for table in (at.data_editor[0], predictions_table))
 
     # A file the model cannot read is said, and the grid keeps the rows it had.
     for name, content, error in (
