@@ -117,10 +117,12 @@ def test_a_table_of_rows_is_checked_to_the_model_s_columns_its_empty_cells_left_
     assert (raised.value.problem, raised.value.fields) == ("row_value_missing", {"column": "size", "row": 2})
     for bad, problem in (({"size": ["big"], "town": [None]}, "row_value_not_a_number"),
                          ({"size": [None], "town": ["Rome"]}, "row_value_unknown"),
-                         ({"size": [1.0]}, "rows_lack_columns")):
+                         ({"size": [1.0]}, "rows_lack_columns"),
+                         ({"Size ": [1.0], "town": ["Nice"]}, "rows_columns_misnamed")):
         with pytest.raises(sgdcore.DataError) as raised:
             sgdcore.input_rows(bad, data)
         assert raised.value.problem == problem
+    assert raised.value.fields == {"columns": ["size"], "named": ["Size "]}  # a header typed otherwise, named
 
 
 def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column() -> None:

@@ -91,12 +91,19 @@ def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> pd.D
     numbers are floats and whose text is among the data's values; an empty cell stays empty (NaN, or None for text).
     What a table of new rows holds once checked, before each row is complete (a file's rows to fill in).
 
-    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks, a non-finite number, a value that is not
-    a number, and a text value the data did not hold (it would have no 0/1 column).
+    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks (or names otherwise in capitals or spaces
+    alone), a non-finite number, a value that is not a number, and a text value the data did not hold (it would have
+    no 0/1 column).
     """
     columns = input_columns(data)
     values = {name: list(rows[name]) for name in _names(rows)}
     lacking = [column.name for column in columns if column.name not in values]
+    near = {name: other for name in lacking for other in values if _loosely(other) == _loosely(name)}
+    if lacking and len(near) == len(lacking):  # a header typed otherwise: "X1" or "x1 " for x1
+        raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads, and have "
+                        f"{', '.join(map(echo, near.values()))}, which differ from them only in capitals or spaces: "
+                        "rename those as the model names them.", "rows_columns_misnamed", columns=lacking,
+                        named=list(near.values()))
     if lacking:
         raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads: add "
                         "them.", "rows_lack_columns", columns=lacking)
@@ -140,6 +147,10 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
     for j, name in enumerate(data.feature_names):
         X[:, j] = features[name]
     return X
+
+
+def _loosely(name: str) -> str:
+    return "".join(name.split()).casefold()
 
 
 def _names(rows: Any) -> list[str]:
