@@ -456,18 +456,25 @@ def test_a_diverged_run_scores_infinite_and_rows_without_the_target_are_not_scor
     assert target_scores(blank, predictions(problem, problem.compare(np.ones(2), 0.0), blank), "y") is None
 
 
-@pytest.mark.parametrize("lang", ["en", "zh-CN"])
-def test_rows_with_empty_cells_are_predicted_with_the_means_that_filled_the_data_s_gaps(lang: str) -> None:
+def export_after_training_on(frame: pd.DataFrame, lang: str = "en") -> AppTest:
+    """The Export page after Train on ``frame`` uploaded on the Data page, its text one-hot encoded and its gaps filled
+    with the column mean, standardised, at a rate and for epochs that bring SGD to the closed form."""
     english = lang == "en"
-    frame = houses(60, seed=4)
-    frame.loc[[2, 30], "size"] = np.nan
     at = upload(open_page(app(lang=lang, standardize="true", learning_rate="0.1", epochs="20"), "data"),
                 "houses.csv", frame.to_csv(index=False).encode())
     for prefix, choice in (("keep_non_numeric_", "onehot"), ("keep_missing_", "mean")):
         next(widget for widget in at.radio if widget.key and widget.key.startswith(prefix)).set_value(choice).run()
     at = button(at, "Use this dataset" if english else "使用这个数据集").click().run()
     at = button(open_page(at, "train"), "Train" if english else "训练").click().run()
-    at = upload_rows(open_page(at, "export"), "new.csv", b"size,town,id\n,Nice,a\n60,,b\n,Lyon,c\n")
+    return open_page(at, "export")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_rows_with_empty_cells_are_predicted_with_the_means_that_filled_the_data_s_gaps(lang: str) -> None:
+    english = lang == "en"
+    frame = houses(60, seed=4)
+    frame.loc[[2, 30], "size"] = np.nan
+    at = upload_rows(export_after_training_on(frame, lang), "new.csv", b"size,town,id\n,Nice,a\n60,,b\n,Lyon,c\n")
     no_exceptions(at)
     rows, shown = predict_section(at)
     assert rows["id"].tolist() == ["a", "b", "c"]
@@ -496,14 +503,8 @@ def test_the_run_as_code_predicts_a_file_s_rows_as_the_page_does(tmp_path: Path)
     frame = houses(60, seed=4)
     frame.loc[[2, 30], "size"] = np.nan
     frame.loc[[7], "town"] = None
-    at = upload(open_page(app(standardize="true", learning_rate="0.1", epochs="20"), "data"), "houses.csv",
-                frame.to_csv(index=False).encode())
-    for prefix, choice in (("keep_non_numeric_", "onehot"), ("keep_missing_", "mean")):
-        next(widget for widget in at.radio if widget.key and widget.key.startswith(prefix)).set_value(choice).run()
-    at = button(at, "Use this dataset").click().run()
-    at = button(open_page(at, "train"), "Train").click().run()
     new_rows = b"size,town\n,Nice\n61.5,\n80,Lyon\n"
-    at = upload_rows(open_page(at, "export"), "new rows.csv", new_rows)
+    at = upload_rows(export_after_training_on(frame), "new rows.csv", new_rows)
     no_exceptions(at)
     _, shown = predict_section(at)
     script = next(code.value for code in at.code if code.value.startswith('"""The last run'))
