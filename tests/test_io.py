@@ -768,7 +768,8 @@ def test_missing_mean_imputes_features_and_drops_missing_targets() -> None:
     np.testing.assert_array_equal(data.y, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     assert data.notices == (
         "Dropped 1 row(s) where the target 'y' is missing (a target cannot be imputed).",
-        "Filled 3 missing value(s) with the column mean: 'age' (2), 'income' (1).",
+        f"Filled 3 missing value(s) with the column mean: 'age' (2), 'income' (1); the means: 'age' {age_mean:.6g}, "
+        f"'income' {income_mean:.6g}.",
     )
 
 

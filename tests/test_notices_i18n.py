@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import pickle
 import re
 import string
@@ -218,6 +219,12 @@ def gaps_and_cities_csv(rows: int = 30) -> bytes:
     return "\n".join(lines).encode()
 
 
+def mean_of_a() -> str:
+    """The mean that fills gaps_and_cities_csv's 'a', over the rows with a target, as the notices give it."""
+    frame = pd.read_csv(io.BytesIO(gaps_and_cities_csv()))
+    return f"{frame.loc[frame['y'].notna(), 'a'].mean():.6g}"
+
+
 def captions(at) -> list[str]:
     return [caption.value for caption in at.caption]
 
@@ -237,12 +244,12 @@ def test_the_chinese_data_page_says_what_cleaning_did_in_chinese_with_the_same_n
     no_exceptions(at)
     shown = captions(at)
     assert "已删除目标列 'y' 缺失的 1 行（目标值无法填补）。" in shown
-    assert "已用列均值填充 2 个缺失值：'a'（2）。" in shown
+    assert f"已用列均值填充 2 个缺失值：'a'（2）；均值：'a' {mean_of_a()}。" in shown
     assert not [text for text in shown if "Filled" in text or "Dropped" in text]
     at.selectbox(key="lang").set_value("en").run()  # the language switch says them again in English
     shown = captions(at)
     assert "Dropped 1 row(s) where the target 'y' is missing (a target cannot be imputed)." in shown
-    assert "Filled 2 missing value(s) with the column mean: 'a' (2)." in shown
+    assert f"Filled 2 missing value(s) with the column mean: 'a' (2); the means: 'a' {mean_of_a()}." in shown
 
 
 def test_the_chinese_large_data_section_says_what_cleaning_did_in_chinese(
@@ -262,7 +269,7 @@ def test_the_chinese_large_data_section_says_what_cleaning_did_in_chinese(
     assert ("已对 'city' 进行独热编码：3 个值 → 2 列（'city=Paris'、'city=Rome'）；"
             "'Lyon' 作为基准，不单独成列。") in shown, shown
     assert "已删除目标列 'y' 缺失的 1 行（目标值无法填补）。" in shown
-    assert "已用列均值填充缺失值：'a'（2）。" in shown
+    assert f"已用列均值填充缺失值：'a'（2）；均值：'a' {mean_of_a()}。" in shown
     assert not [text for text in shown if "Filled" in text or "Dropped" in text or "One-hot" in text]
 
 

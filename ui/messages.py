@@ -137,6 +137,12 @@ def counts(by_column: Mapping[str, int], target: object = None, limit: int = LIS
                      name=echo(str(name)), count=count) for name, count in items[:limit]], len(items), limit)
 
 
+def means(fill: Mapping[str, float], limit: int = LISTED) -> str:
+    """``'age' 37.5, 'city=Paris' 0.25``: the mean each feature's gaps were filled with, to six digits."""
+    items = list(fill.items())
+    return listed([f"{echo(str(name))} {value:.6g}" for name, value in items[:limit]], len(items), limit)
+
+
 def examples(by_column: Mapping[str, object], limit: int = LISTED) -> str:
     """``'city' (e.g. 'Paris')``."""
     items = list(by_column.items())
@@ -356,8 +362,9 @@ NOTICE_FIELDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "missing_dropped": lambda f: {"rows": f["rows"], "total": f["total"], "columns": counts(f["counts"], f["target"])},
     "missing_dropped_in_files": lambda f: {"columns": counts(f["counts"], f["target"])},
     "target_missing_dropped": lambda f: {"rows": f["rows"], "target": echo(str(f["target"]))},
-    "missing_filled": lambda f: {"values": sum(f["counts"].values()), "columns": counts(f["counts"])},
-    "missing_filled_in_files": lambda f: {"columns": counts(f["counts"])},
+    "missing_filled": lambda f: {"values": sum(f["counts"].values()), "columns": counts(f["counts"]),
+                                 "means": means(f["fill"])},
+    "missing_filled_in_files": lambda f: {"columns": counts(f["counts"]), "means": means(f["fill"])},
     "infinite_dropped": lambda f: {"rows": f["rows"], "total": f["total"], "columns": counts(f["counts"])},
     "row_numbers": lambda f: {"column": echo(str(f["column"])), "first": f["first"], "second": f["first"] + 1,
                               "last": f["last"]},

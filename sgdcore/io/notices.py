@@ -17,6 +17,7 @@ from sgdcore.io.columns import counted, quoted
 ONE_HOT_LISTED = 8  # new column names a one-hot notice lists before "… and N more"
 TITLES_LISTED = 3  # title lines a notice quotes before "… and N more"
 LISTED_CELLS = 5  # cells that are not numbers a notice lists before "… and N more"
+FILLS_LISTED = 8  # features whose means a notice of filled gaps lists before "… and N more"
 
 KINDS = (
     "latin1", "windows1252", "chinese", "big5", "utf16", "files_not_utf8", "sep_line", "title_lines", "title_rows",
@@ -269,15 +270,15 @@ def missing_filled(counts: Mapping[str, int], fill: Mapping[str, float]) -> Noti
     """The missing values ``counts`` (by column) were filled with their column's mean: ``fill``, by feature (a text
     column's 0/1 features each took the share of rows with its value), which a new row's empty cell takes too
     (:func:`sgdcore.encode_rows`)."""
-    return Notice(f"Filled {sum(counts.values())} missing value(s) with the column mean: {counted(counts)}.",
-                  "missing_filled", counts=_by_name(counts), fill=_fills(fill))
+    return Notice(f"Filled {sum(counts.values())} missing value(s) with the column mean: {counted(counts)}; the "
+                  f"means: {_means(fill)}.", "missing_filled", counts=_by_name(counts), fill=_fills(fill))
 
 
 def missing_filled_in_files(counts: Mapping[str, int], fill: Mapping[str, float]) -> Notice:
     """The missing values of data in files, ``counts`` by column (some in rows dropped for a missing target, as
     the files hold them), were filled with their column's mean, ``fill`` by feature (as :func:`missing_filled`)."""
-    return Notice(f"Filled the missing values with the column mean: {counted(counts)}.", "missing_filled_in_files",
-                  counts=_by_name(counts), fill=_fills(fill))
+    return Notice(f"Filled the missing values with the column mean: {counted(counts)}; the means: {_means(fill)}.",
+                  "missing_filled_in_files", counts=_by_name(counts), fill=_fills(fill))
 
 
 def infinite_dropped(rows: int, total: int, counts: Mapping[str, int]) -> Notice:
@@ -288,6 +289,12 @@ def infinite_dropped(rows: int, total: int, counts: Mapping[str, int]) -> Notice
 
 def _fills(fill: Mapping[str, float]) -> dict[str, float]:
     return {str(name): float(value) for name, value in fill.items()}
+
+
+def _means(fill: Mapping[str, float]) -> str:
+    """``'age' 37.5, 'city=Paris' 0.25``: each feature's fill, to six digits, the first :data:`FILLS_LISTED`."""
+    shown = ", ".join(f"{echo(str(name))} {value:.6g}" for name, value in list(fill.items())[:FILLS_LISTED])
+    return shown + (f", … and {len(fill) - FILLS_LISTED} more" if len(fill) > FILLS_LISTED else "")
 
 
 def _by_name(counts: Mapping[object, int]) -> dict[str, int]:
