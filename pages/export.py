@@ -181,7 +181,8 @@ if progress.changes:  # continued with other settings on the Train page (sgdcore
 if on_cluster:
     snippet = distributed_snippet(problem.data, config, progress, problem.address)
 else:
-    snippet = sgdcore_snippet(made_from, config, progress, names, target, legs, problem.raw_train.notices)
+    snippet = sgdcore_snippet(made_from, config, progress, names, target, legs,
+                              sgdcore.encoding_notices(problem.raw_train))
 st.code(snippet, language="python")
 st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", icon=":material/download:")
 if CSV_KEY in choice.settings:

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         column_summary,
         dataset_from_frame,
         encode_rows,
+        encoding_notices,
         input_columns,
         input_rows,
         load_csv,
@@ -74,7 +75,7 @@ if TYPE_CHECKING:
     )
 
 _READING_A_CSV = frozenset({"InputColumn", "Table", "column_summary", "dataset_from_frame", "encode_rows",
-                            "input_columns", "input_rows", "load_csv", "read_table"})
+                            "encoding_notices", "input_columns", "input_rows", "load_csv", "read_table"})
 
 
 def __getattr__(name: str) -> object:
@@ -128,6 +129,7 @@ __all__ = [
     "dataset_from_frame",
     "diagnose",
     "encode_rows",
+    "encoding_notices",
     "expected_run",
     "fit_scores",
     "full_loss",

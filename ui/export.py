@@ -215,7 +215,7 @@ def config_code(config: sgdcore.TrainConfig) -> str:
 def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], target_name: str,
               notices: tuple[str, ...] = ()) -> str:
     """Lines that make ``data`` as the dashboard made it from ``settings`` (its session state); an uploaded file's
-    rows with the data's ``notices`` that say how a new row becomes its features."""
+    rows with ``notices``, those of the data that say how a new row becomes its features (sgdcore.encoding_notices)."""
     source = settings.get("data_source", "synthetic")
     if source == "diabetes":
         return ("from sklearn.datasets import load_diabetes\n\n"
@@ -232,20 +232,14 @@ def data_code(settings: Mapping[str, Any], feature_names: tuple[str, ...], targe
     return f"data = sgdcore.synthetic({n_rows!r}, {weights!r}, {bias!r}, {noise!r}, {seed!r})"
 
 
-# The notices that say how a new row's columns become the features (sgdcore.encode_rows): a text column's one-hot
-# columns, and the means that filled gaps. The rows in DATA_FILE are the features already; the script's data carries
-# these, so that new rows are encoded as the dashboard encodes them.
-ENCODING_KINDS = ("one_hot", "missing_filled", "missing_filled_in_files")
-
-
 def _encoding_code(notices: tuple[str, ...]) -> str:
-    """``encoding = (sgdcore.Notice(...), ...)``: those of ``notices`` of :data:`ENCODING_KINDS`; nothing where
-    there are none."""
-    encoding = [said for said in notices if getattr(said, "kind", "") in ENCODING_KINDS]
-    if not encoding:
+    """``encoding = (sgdcore.Notice(...), ...)``: the data's ``notices`` that say how a new row becomes its features
+    (``sgdcore.encoding_notices``), which the rows in DATA_FILE, the features already, do not; nothing where there
+    are none."""
+    if not notices:
         return ""
     lines = ["# How a new row's columns become these features, for sgdcore.encode_rows (see the end)", "encoding = ("]
-    for said in encoding:
+    for said in notices:
         fields = "".join(f", {name}={field!r}" for name, field in said.fields.items())
         lines.append(f"    sgdcore.Notice({str(said)!r}, {said.kind!r}{fields}),")
     return "\n".join([*lines, ")"]) + "\n"
@@ -374,7 +368,8 @@ def sgdcore_snippet(settings: Mapping[str, Any], config: sgdcore.TrainConfig, pr
     describe, exactly as the dashboard did, and prints its weights and bias: the same to the last bit; a run paused
     (inside an epoch too) pauses at the same step, and a run that went on with another early-stopping rule or after
     that rule had ended it (``legs``) stops where it did, by the rule of the time, and goes on from the same
-    states. An uploaded file's data carries its ``notices`` that say how new rows are encoded."""
+    states. An uploaded file's data carries ``notices``, those that say how new rows are encoded
+    (``sgdcore.encoding_notices``)."""
     until = _until(progress)
     config = as_run(config, progress)
     replaced = any(_leg_config(config, part) != "config" for part in legs)

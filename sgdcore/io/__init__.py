@@ -22,7 +22,7 @@ the Table and the Dataset, :class:`~sgdcore.data.Notice` strings whose ``kind`` 
 
 from sgdcore.io.cleaning import INFINITE_CHOICES, MISSING_CHOICES, NON_NUMERIC_CHOICES, dataset_from_frame, load_csv
 from sgdcore.io.columns import column_summary
-from sgdcore.io.encoding import InputColumn, encode_rows, input_columns, input_rows
+from sgdcore.io.encoding import InputColumn, encode_rows, encoding_notices, input_columns, input_rows
 from sgdcore.io.reading import DELIMITER_NAMES, Table, read_table
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "column_summary",
     "dataset_from_frame",
     "encode_rows",
+    "encoding_notices",
     "input_columns",
     "input_rows",
     "load_csv",

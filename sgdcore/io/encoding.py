@@ -53,6 +53,16 @@ class InputColumn:
         return (self.name,) if self.is_number else tuple(f"{self.name}={value}" for value in self.categories[1:])
 
 
+FILL_KINDS = ("missing_filled", "missing_filled_in_files")  # the notices that give the means that filled gaps
+
+
+def encoding_notices(data: Described) -> tuple[str, ...]:
+    """The notices of ``data`` that :func:`input_columns` reads: how a new row's columns become its features (a text
+    column's one-hot columns, the means that filled gaps). A Dataset made again from the features alone, given
+    these, encodes new rows as ``data`` does."""
+    return tuple(said for said in data.notices if getattr(said, "kind", "") in ("one_hot", *FILL_KINDS))
+
+
 def input_columns(data: Described) -> tuple[InputColumn, ...]:
     """The columns a new row needs, in the order of the features they become (a text column where its first 0/1
     column is), each with the values its empty cell takes where the data filled its gaps. A value whose 0/1 column
@@ -60,11 +70,9 @@ def input_columns(data: Described) -> tuple[InputColumn, ...]:
     encoded: dict[str, tuple[str, str]] = {}  # a 0/1 feature → (its text column, its value)
     baselines: dict[str, str] = {}
     fills: dict[str, float] = {}  # a feature → the mean its gaps took
-    for said in data.notices:
-        kind = getattr(said, "kind", "")
-        if kind in ("missing_filled", "missing_filled_in_files"):
+    for said in encoding_notices(data):
+        if said.kind in FILL_KINDS:
             fills |= said.fields.get("fill", {})
-        if kind != "one_hot":
             continue
         column = str(said.fields["column"])
         baselines[column] = str(said.fields["baseline"])
