@@ -39,6 +39,7 @@ from ui.predictions import (
     load_file,
     predictions,
     refusal_text,
+    required,
     rows_editor,
     shown_names,
     starting_row,
@@ -157,7 +158,7 @@ elif predicted is not None:
         st.caption(t("export.predict_filled", cells=sum(filled.values()), columns=separator.join(filled),
                      choice=missing_labels()["mean"], values=separator.join(fill_texts(filled, columns))))
     # A file's other columns may be empty, and so may the columns whose empty cells take the data's means
-    incomplete = incomplete_rows(rows[[column.name for column in columns if not column.fill]])
+    incomplete = incomplete_rows(rows[required(columns)])
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=separator.join(empty)),
                    icon="✏️")

@@ -110,10 +110,16 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
     return said if said is not None and said["data_key"] == data_key else None
 
 
+def required(columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
+    """The input columns a row must fill in itself for its prediction: those whose gaps the data did not fill (an
+    empty cell in the others takes the values that filled them, ``InputColumn.fill``)."""
+    return [column.name for column in columns if not column.fill]
+
+
 def filled_cells(rows: pd.DataFrame, columns: tuple[sgdcore.InputColumn, ...]) -> dict[str, int]:
     """The input columns whose empty cells take the values that filled the data's gaps (``InputColumn.fill``), in
-    the rows predicted (no empty input without them), with how many cells each."""
-    predicted = ~rows[[column.name for column in columns if not column.fill]].isna().any(axis=1)
+    the rows predicted (no empty cell in a :func:`required` column), with how many cells each."""
+    predicted = ~rows[required(columns)].isna().any(axis=1)
     empty = rows.loc[predicted, [column.name for column in columns if column.fill]].isna().sum()
     return {str(name): int(count) for name, count in empty.items() if count}
 
@@ -147,8 +153,7 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
     that column's gaps (``sgdcore.encode_rows`` fills it alike). The run's prediction is empty where its coefficients
     are not finite. A prediction's name that an input column has already is followed by `` (prediction)``."""
     described = _described(problem)
-    needed = [column.name for column in sgdcore.input_columns(described) if not column.fill]
-    complete = ~rows[needed].isna().any(axis=1).to_numpy()
+    complete = ~rows[required(sgdcore.input_columns(described))].isna().any(axis=1).to_numpy()
     X = sgdcore.encode_rows(rows[complete], described)
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}
