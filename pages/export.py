@@ -8,6 +8,7 @@ import streamlit as st
 import sgdcore
 from ui.classroom import classroom_link_builder, control_label, value_text
 from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
+from ui.errors import error_text
 from ui.export import (
     DATA_FILE,
     coefficients_frame,
@@ -44,6 +45,7 @@ from ui.predictions import (
     shown_names,
     starting_row,
     target_scores,
+    unreadable,
 )
 from ui.runner import TRAIN_RUN
 from ui.settings import option_names, query_params, value
@@ -131,8 +133,9 @@ elif loaded:
     show_error(refusal_text(loaded))
     st.caption(t("export.predict_file_kept"))
 with grid:
-    rows = rows_editor(choice.key, columns, starting_row(problem, columns))
-try:  # the editor takes only numbers and the text columns' values; a cell it let through otherwise is said
+    rows = rows_editor(choice.key, problem, columns, starting_row(problem, columns))
+try:  # a cell the model cannot read (a file's, or one pasted as text) withholds its row, said below
+    unread = unreadable(problem, rows)
     predicted = predictions(problem, comparison, rows)
 except sgdcore.DataError as error:
     predicted = None
@@ -153,7 +156,7 @@ elif predicted is not None:
         scores = scores.rename(index=labels("export.column"), columns=labels("export.score"))
         # Every digit: the models' errors differ in the fourth decimal or beyond where the fit is good
         st.dataframe(scores, column_config=dict.fromkeys(scores.columns, st.column_config.NumberColumn(format="plain")))
-    filled = filled_cells(rows, columns)
+    filled = filled_cells(rows, columns, predicted)
     if filled:
         st.caption(t("export.predict_filled", cells=sum(filled.values()), columns=separator.join(filled),
                      choice=missing_labels()["mean"], values=separator.join(fill_texts(filled, columns))))
@@ -164,6 +167,10 @@ elif predicted is not None:
                    icon="✏️")
     if len(incomplete) > SAID_INCOMPLETE:
         st.warning(t("export.predict_incomplete_more", count=len(incomplete) - SAID_INCOMPLETE), icon="✏️")
+    for error in unread[:SAID_INCOMPLETE]:
+        st.warning(t("export.predict_unreadable", problem=error_text(error)), icon="✏️")
+    if len(unread) > SAID_INCOMPLETE:
+        st.warning(t("export.predict_unreadable_more", count=len(unread) - SAID_INCOMPLETE), icon="✏️")
     if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
     st.download_button(t("export.predictions_csv"), csv_file(predicted), "predictions.csv", "text/csv",

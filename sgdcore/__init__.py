@@ -72,10 +72,12 @@ if TYPE_CHECKING:
         input_rows,
         load_csv,
         read_table,
+        unreadable_cells,
     )
 
 _READING_A_CSV = frozenset({"InputColumn", "Table", "column_summary", "dataset_from_frame", "encode_rows",
-                            "encoding_notices", "input_columns", "input_rows", "load_csv", "read_table"})
+                            "encoding_notices", "input_columns", "input_rows", "load_csv", "read_table",
+                            "unreadable_cells"})
 
 
 def __getattr__(name: str) -> object:
@@ -165,6 +167,7 @@ __all__ = [
     "synthetic",
     "train",
     "train_test_split",
+    "unreadable_cells",
     "usable_cores",
     "warm_up_kernel",
     "warn_before_training",

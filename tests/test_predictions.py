@@ -8,6 +8,7 @@ standardised rows, a route that never maps the coefficients back to the data's u
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from tests.test_lesson_export import run_script
 from ui.datasets import CSV_KEY
 from ui.errors import error_text_in
 from ui.export import DATA_FILE, dataset_npz
+from ui.i18n import text_in
 from ui.messages import notice_text
 from ui.predictions import (
     FILE_ROWS,
@@ -123,6 +125,42 @@ def test_a_table_of_rows_is_checked_to_the_model_s_columns_its_empty_cells_left_
             sgdcore.input_rows(bad, data)
         assert raised.value.problem == problem
     assert raised.value.fields == {"columns": ["size"], "named": ["Size "]}  # a header typed otherwise, named
+
+
+def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_can_be_left_empty() -> None:
+    data = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
+    table = pd.DataFrame({"size": ["55", "big", None, "1e999", 7.0, "-inf"],
+                          "town": ["Rome", "Nice", "  ", "Lyon", "Paris", "Nantes"], "note": ["?"] * 6})
+    found = sgdcore.unreadable_cells(table, data)
+    # Row by row, then in the model's columns' order (town before size); empty cells are not among them
+    assert [(error.problem, error.fields["row"], error.fields["column"], error.fields["value"]) for error in found] == [
+        ("row_value_unknown", 1, "town", "Rome"), ("row_value_not_a_number", 2, "size", "big"),
+        ("row_value_not_a_number", 4, "size", "1e999"), ("row_value_unknown", 6, "town", "Nantes"),
+        ("row_value_not_a_number", 6, "size", "-inf")]
+    # Each is the error a row of that cell alone raises, word for word
+    for error in found:
+        alone = table.iloc[[error.fields["row"] - 1]].copy()
+        other = "size" if error.fields["column"] == "town" else "town"
+        alone[other] = None
+        with pytest.raises(sgdcore.DataError) as raised:
+            sgdcore.input_rows(alone, data)
+        assert (str(raised.value), raised.value.problem) == (str(error).replace(
+            f"Row {error.fields['row']}'s", "Row 1's"), error.problem)
+    # Left empty, they read as the same table with those cells emptied by hand
+    emptied = table.copy()
+    for error in found:
+        emptied.loc[error.fields["row"] - 1, error.fields["column"]] = None
+    pd.testing.assert_frame_equal(sgdcore.input_rows(table, data, unreadable="empty"),
+                                  sgdcore.input_rows(emptied, data))
+    assert sgdcore.unreadable_cells(emptied, data) == ()
+    with pytest.raises(sgdcore.DataError) as raised:  # by default the first refuses the table
+        sgdcore.input_rows(table, data)
+    assert str(raised.value) == str(found[0])
+    with pytest.raises(sgdcore.DataError) as raised:  # a column lacking is refused either way
+        sgdcore.unreadable_cells({"size": [1.0]}, data)
+    assert raised.value.problem == "rows_lack_columns"
+    with pytest.raises(ValueError, match="use 'raise' or 'empty'"):
+        sgdcore.input_rows(table, data, unreadable="skip")
 
 
 def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column() -> None:
@@ -315,18 +353,6 @@ def test_inputs_named_as_a_prediction_keep_their_values_and_the_headers_stay_dis
     assert len(set(headers)) == len(headers)
 
 
-def test_a_cell_that_is_no_number_is_said_and_the_page_goes_on() -> None:
-    at = app()
-    at = button(at, "Train").click().run()
-    at = open_page(at, "export")
-    data_key, _ = at.session_state[ROWS_KEY]
-    at.session_state[ROWS_KEY] = (data_key, pd.DataFrame({"x1": ["1,5"], "x2": [2.0]}, dtype=object))
-    at = open_page(open_page(at, "train"), "export")
-    no_exceptions(at)
-    assert [error.value for error in at.error] == ["Row 1's 'x1' is '1,5', not a finite number: type a number."]
-    assert "The script (run.py)" in [download.label for download in at.get("download_button")]
-
-
 def export_after_a_run(**params: str) -> AppTest:
     """The Export page after Train on the default data (with the share-link ``params``)."""
     at = app(**params)
@@ -368,8 +394,6 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_
     for name, content, error in (
             ("no x2.csv", b"x1,y\n1,2\n",
              "no x2.csv: The rows lack the column(s) 'x2' that the model reads: add them."),
-            ("word.csv", b"x1,x2\n1,2\nabout 3,2\n",
-             "word.csv: Row 2's 'x1' is 'about 3', not a finite number: type a number."),
             ("long.csv", ("x1,x2\n" + "1,2\n" * (FILE_ROWS + 1)).encode(),
              f"**long.csv** has {FILE_ROWS + 1:,} rows, and the grid takes up to {FILE_ROWS:,}. Split it into files of "
              f"up to {FILE_ROWS:,} rows, or predict it in Python")):
@@ -383,6 +407,72 @@ def test_a_file_of_rows_replaces_the_grid_s_rows_and_is_predicted_and_a_bad_one_
     assert not at.error and not [caption for caption in at.caption
                                  if caption.value.startswith(("The grid above now holds", "The grid keeps"))]
     pd.testing.assert_frame_equal(predict_section(at)[0], expected)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_cell_the_model_cannot_read_stays_as_written_and_withholds_its_row_alone_until_corrected(lang: str) -> None:
+    at = export_after_a_run(lang=lang)
+    at = upload_rows(at, "typed.csv", b"id,x1,x2\na,1,2\nb,about 3,2\nc,,-inf\nd,0.5,1\n")
+    no_exceptions(at)
+    assert not at.error  # the file is loaded: its other rows are predicted
+    rows, shown = predict_section(at)
+    # The columns with such a cell are edited as text, each cell as the file wrote it, to be corrected in place
+    assert rows["x1"].tolist()[:2] == ["1", "about 3"] and pd.isna(rows["x1"].iloc[2])
+    assert rows["x2"].iloc[2] == "-inf"
+    kinds = {name: column.get("type_config", {}).get("type")
+             for name, column in json.loads(at.data_editor[0].proto.columns).items()}
+    assert (kinds["x1"], kinds["x2"]) == ("text", "text")
+    progress = at.session_state[TRAIN_RUN]["progress"]
+
+    def sgd_of(x1: float, x2: float) -> float:
+        return float(progress.weights @ [x1, x2] + progress.bias)
+
+    made = shown.iloc[:, rows.shape[1]:rows.shape[1] + 3]  # sgd, closed_form, truth, under the page's labels
+    assert made.iloc[0, 0] == pytest.approx(sgd_of(1, 2), rel=1e-12)
+    assert made.iloc[3, 0] == pytest.approx(sgd_of(0.5, 1), rel=1e-12)
+    assert made.iloc[1:3].isna().all(axis=None) and made.iloc[[0, 3]].notna().all(axis=None)
+    unread = [sgdcore.DataError("", "row_value_not_a_number", column="x1", row=2, value="about 3"),
+              sgdcore.DataError("", "row_value_not_a_number", column="x2", row=3, value="-inf")]
+    expected = [text_in(lang, "export.predict_incomplete", row=3, columns="x1"),
+                *(text_in(lang, "export.predict_unreadable", problem=error_text_in(lang, error)) for error in unread)]
+    assert [warning.value for warning in at.warning] == expected
+    if lang == "en":
+        assert expected[1] == ("Row 2's 'x1' is 'about 3', not a finite number: type a number. Its row has no "
+                               "prediction until the cell is corrected in the grid.")
+    else:
+        assert expected[1].startswith("第 2 行的 'x1' 是 'about 3'") and "改正" in expected[1]
+
+    # Corrected in the grid, the rows are predicted, and nothing more is said
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {1: {"x1": "3"}, 2: {"x1": "0", "x2": " 1.5"}},
+                                               "added_rows": [], "deleted_rows": []}
+    at = at.run()
+    no_exceptions(at)
+    rows, shown = predict_section(at)
+    np.testing.assert_allclose(shown.iloc[:, rows.shape[1]], [sgd_of(1, 2), sgd_of(3, 2), sgd_of(0, 1.5),
+                                                              sgd_of(0.5, 1)], rtol=1e-12)
+    assert not at.warning and not at.error
+    # On the next visit the columns are numbers again
+    at = open_page(open_page(at, "train"), "export")
+    rows, _ = predict_section(at)
+    assert rows[["x1", "x2"]].dtypes.tolist() == [np.float64, np.float64]
+    assert rows["x2"].tolist() == [2.0, 2.0, 1.5, 1.0]
+
+
+def test_a_cell_pasted_as_text_that_is_no_number_withholds_its_row_and_the_page_goes_on() -> None:
+    at = export_after_a_run()
+    data_key, _ = at.session_state[ROWS_KEY]
+    at.session_state[ROWS_KEY] = (data_key, pd.DataFrame({"x1": ["1,5", "2"], "x2": [2.0, 1.0]}, dtype=object))
+    at = open_page(open_page(at, "train"), "export")
+    no_exceptions(at)
+    assert not at.error
+    assert [warning.value for warning in at.warning] == [
+        "Row 1's 'x1' is '1,5', not a finite number: type a number. Its row has no prediction until the cell is "
+        "corrected in the grid."]
+    progress = at.session_state[TRAIN_RUN]["progress"]
+    _, shown = predict_section(at)
+    assert np.isnan(shown["sgd"].iloc[0])
+    assert shown["sgd"].iloc[1] == pytest.approx(float(progress.weights @ [2, 1] + progress.bias), rel=1e-12)
+    assert "The script (run.py)" in [download.label for download in at.get("download_button")]
 
 
 def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
@@ -409,11 +499,18 @@ def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
     np.testing.assert_allclose(shown["闭式解"], exact, rtol=1e-9)
     assert "**新房.xlsx** 的 2 行已放入上面的表格，替换了原来的行：可以在那里编辑，或在下面下载它们的预测。" in [
         caption.value for caption in at.caption]  # no other columns to keep beside the inputs
-    at = upload_rows(at, "罗马.csv", b"size,town\n50,Rome\n")
-    assert [error.value for error in at.error] == [
-        "罗马.csv：第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"]
-    assert "表格中的行保持不变。" in [caption.value for caption in at.caption]
-    pd.testing.assert_frame_equal(predict_section(at)[0], rows)
+    # A town the data did not hold is loaded as written, said, and its row waits for a town the model knows
+    at = upload_rows(at, "罗马.csv", b"size,town\n50,Rome\n60,Nice\n")
+    no_exceptions(at)
+    assert not at.error
+    assert [warning.value for warning in at.warning][1:] == [  # after the share link's word on the upload
+        "第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"
+        "在表格中改正这个单元格之前，该行没有预测。"]
+    rows, shown = predict_section(at)
+    assert rows["town"].tolist() == ["Rome", "Nice"]
+    assert np.isnan(shown["闭式解"].iloc[0])
+    assert shown["闭式解"].iloc[1] == pytest.approx(float(LinearRegression().fit(train_rows.X, train_rows.y).predict(
+        sgdcore.encode_rows({"town": ["Nice"], "size": [60]}, data))[0]), rel=1e-9)
 
 
 def test_a_file_s_target_scores_each_model_on_its_complete_rows_as_brute_force_does() -> None:
@@ -474,12 +571,18 @@ def test_rows_with_empty_cells_are_predicted_with_the_means_that_filled_the_data
     english = lang == "en"
     frame = houses(60, seed=4)
     frame.loc[[2, 30], "size"] = np.nan
-    at = upload_rows(export_after_training_on(frame, lang), "new.csv", b"size,town,id\n,Nice,a\n60,,b\n,Lyon,c\n")
+    at = upload_rows(export_after_training_on(frame, lang), "new.csv",
+                     b"size,town,id\n,Nice,a\n60,,b\n,Lyon,c\nbig,Nice,d\n")
     no_exceptions(at)
     rows, shown = predict_section(at)
-    assert rows["id"].tolist() == ["a", "b", "c"]
+    assert rows["id"].tolist() == ["a", "b", "c", "d"]
     closed_form = shown["closed_form" if english else "闭式解"]
     assert closed_form[[0, 2]].notna().all() and np.isnan(closed_form[1])  # town had no gaps: row 2 waits for one
+    # A size the model cannot read is no empty cell: its row waits for a number, not for the mean
+    assert np.isnan(closed_form[3])
+    assert [warning.value for warning in at.warning if "big" in warning.value] == [text_in(
+        lang, "export.predict_unreadable", problem=error_text_in(lang, sgdcore.DataError(
+            "", "row_value_not_a_number", column="size", row=4, value="big")))]
     # The closed form's predictions as scikit-learn's on the training rows, each empty size at the data's mean size
     data = at.session_state[CSV_KEY]["dataset"]
     train_rows = sgdcore.make_problem(data, test_fraction=0.2).raw_train

@@ -46,10 +46,12 @@ def starting_row(problem: Any, columns: tuple[sgdcore.InputColumn, ...]) -> dict
     return row
 
 
-def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: dict[str, Any]) -> pd.DataFrame:
+def rows_editor(data_key: str, problem: Any, columns: tuple[sgdcore.InputColumn, ...],
+                start: dict[str, Any]) -> pd.DataFrame:
     """The editable rows of inputs (one typical row to begin with), kept for a return to the page while the data
     stays: Streamlit forgets an editor's edits on another page, and cannot set them again. A file's other columns
-    (:func:`load_file`) follow the inputs, read-only."""
+    (:func:`load_file`) follow the inputs, read-only. A column that holds a cell the model cannot read is edited as
+    text (:func:`editable`)."""
     state = st.session_state
     saved_key, saved = state.get(ROWS_KEY, ("", None))
     other_data = saved_key != data_key
@@ -58,8 +60,11 @@ def rows_editor(data_key: str, columns: tuple[sgdcore.InputColumn, ...], start: 
         state[ROWS_KEY] = (data_key, saved)
     if other_data or state.get(ENTERED_KEY) or BASE_KEY not in state:
         state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1
-        state[BASE_KEY] = saved
-    config = {column.name: st.column_config.NumberColumn(column.name, default=start[column.name])
+        state[BASE_KEY] = editable(saved, problem)
+    as_text = {error.fields["column"] for error in unreadable(problem, state[BASE_KEY])}
+    config = {column.name: st.column_config.TextColumn(column.name, default=str(start[column.name]))
+              if column.name in as_text else
+              st.column_config.NumberColumn(column.name, default=start[column.name])
               if column.is_number else
               st.column_config.SelectboxColumn(column.name, options=column.categories, default=start[column.name])
               for column in columns}
@@ -78,8 +83,9 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
     to the page (the uploader is drawn anew and empty on the next): ``{"name", "rows", "beside", "notices"}`` (the
     file's other columns, kept beside the inputs: an identifier, the target, to read the predictions by; what reading
     it did, as the Data page says it: an encoding, numbers written with a decimal comma or a '%'), or
-    ``{"name", "error"}`` (a file that does not read, or lacks an input column, or holds a value the model cannot
-    read), or ``{"name", "too_long"}`` (more than :data:`FILE_ROWS` rows). A refused file leaves the grid as it was."""
+    ``{"name", "error"}`` (a file that does not read, or lacks an input column), or ``{"name", "too_long"}`` (more
+    than :data:`FILE_ROWS` rows). A refused file leaves the grid as it was. A cell the model cannot read ("about 3",
+    a value the data did not hold) is loaded as written, for the user to correct in the grid (:func:`editable`)."""
     state = st.session_state
     if state.get(ENTERED_KEY):
         state.pop(FILE_KEY, None)
@@ -95,12 +101,12 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
         else:
             frame = parsed["table"].frame
             try:
-                inputs = sgdcore.input_rows(frame, _described(problem))
+                inputs = sgdcore.input_rows(frame, _described(problem), unreadable="empty")
             except sgdcore.DataError as error:
                 said["error"] = error
             else:
                 beside = [name for name in frame.columns if name not in inputs]
-                rows = pd.concat([inputs, frame[beside].reset_index(drop=True)], axis=1)
+                rows = editable(frame[[*inputs.columns, *beside]], problem)
                 said |= {"rows": len(rows), "beside": [str(name) for name in beside],
                          "notices": list(parsed["table"].notices)}
                 state[ROWS_KEY] = (data_key, rows)
@@ -110,17 +116,39 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
     return said if said is not None and said["data_key"] == data_key else None
 
 
+def editable(rows: pd.DataFrame, problem: Any) -> pd.DataFrame:
+    """``rows`` as the grid edits them: each input column the model reads throughout as it reads it (numbers as
+    floats, text among the data's values), and one that holds a cell the model cannot read as text, each cell as
+    written, to be corrected in place (its rows have no prediction until then: :func:`unreadable`). Other columns
+    as they are."""
+    described = _described(problem)
+    as_text = {error.fields["column"] for error in sgdcore.unreadable_cells(rows, described)}
+    checked = sgdcore.input_rows(rows, described, unreadable="empty")
+    frame = rows.reset_index(drop=True)
+    for name in checked.columns:
+        frame[name] = (pd.Series([None if _blank(cell) else str(cell) for cell in frame[name]], dtype=object)
+                       if name in as_text else checked[name])
+    return frame
+
+
+def unreadable(problem: Any, rows: pd.DataFrame) -> tuple[sgdcore.DataError, ...]:
+    """The cells of ``rows`` the model cannot read, row by row (``sgdcore.unreadable_cells``): their rows have no
+    prediction."""
+    return sgdcore.unreadable_cells(rows, _described(problem))
+
+
 def required(columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
     """The input columns a row must fill in itself for its prediction: those whose gaps the data did not fill (an
     empty cell in the others takes the values that filled them, ``InputColumn.fill``)."""
     return [column.name for column in columns if not column.fill]
 
 
-def filled_cells(rows: pd.DataFrame, columns: tuple[sgdcore.InputColumn, ...]) -> dict[str, int]:
+def filled_cells(rows: pd.DataFrame, columns: tuple[sgdcore.InputColumn, ...], predicted: pd.DataFrame) -> dict[
+        str, int]:
     """The input columns whose empty cells take the values that filled the data's gaps (``InputColumn.fill``), in
-    the rows predicted (no empty cell in a :func:`required` column), with how many cells each."""
-    predicted = ~rows[required(columns)].isna().any(axis=1)
-    empty = rows.loc[predicted, [column.name for column in columns if column.fill]].isna().sum()
+    the rows :func:`predictions` predicted, with how many cells each."""
+    made = predicted.iloc[:, rows.shape[1] + 1].notna().to_numpy()  # the closed form's, which needs every input
+    empty = _empty(rows.reset_index(drop=True)).loc[made, [column.name for column in columns if column.fill]].sum()
     return {str(name): int(count) for name, count in empty.items() if count}
 
 
@@ -141,8 +169,8 @@ def fill_texts(filled: dict[str, int], columns: tuple[sgdcore.InputColumn, ...])
 
 
 def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
-    """Each row (numbered from 1) with an empty cell, and the columns it leaves empty."""
-    empty = rows.isna()
+    """Each row (numbered from 1) with an empty cell (text of spaces alone too), and the columns it leaves empty."""
+    empty = _empty(rows)
     return {int(number) + 1: [str(name) for name in rows.columns[empty.iloc[number].to_numpy()]]
             for number in np.flatnonzero(empty.any(axis=1).to_numpy())}
 
@@ -150,11 +178,14 @@ def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
 def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` with the predictions of the run (``sgd``), of the closed form, the truth's without its noise for
     synthetic data, and the run's less the closed form's; a row with an empty input has none, unless the data filled
-    that column's gaps (``sgdcore.encode_rows`` fills it alike). The run's prediction is empty where its coefficients
-    are not finite. A prediction's name that an input column has already is followed by `` (prediction)``."""
+    that column's gaps (``sgdcore.encode_rows`` fills it alike), nor does a row with a cell the model cannot read
+    (:func:`unreadable`). The run's prediction is empty where its coefficients are not finite. A prediction's name
+    that an input column has already is followed by `` (prediction)``."""
     described = _described(problem)
-    complete = ~rows[required(sgdcore.input_columns(described))].isna().any(axis=1).to_numpy()
-    X = sgdcore.encode_rows(rows[complete], described)
+    checked = sgdcore.input_rows(rows, described, unreadable="empty")
+    complete = ~checked[required(sgdcore.input_columns(described))].isna().any(axis=1).to_numpy()
+    complete[[error.fields["row"] - 1 for error in sgdcore.unreadable_cells(rows, described)]] = False
+    X = sgdcore.encode_rows(checked[complete], described)
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}
     for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),
@@ -196,6 +227,15 @@ def shown_names(frame: pd.DataFrame, inputs: int, labels: dict[str, str]) -> lis
     names = [str(name) for name in frame.columns]
     own = names[:inputs]
     return [*own, *(labels.get(name, name) if labels.get(name, name) not in own else name for name in names[inputs:])]
+
+
+def _blank(cell: Any) -> bool:
+    """An empty cell: None, NaN, pandas' NA, or text of spaces alone (as ``sgdcore.input_rows`` reads one)."""
+    return bool(pd.isna(cell)) if not isinstance(cell, str) else not cell.strip()
+
+
+def _empty(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.isna() | rows.map(lambda cell: isinstance(cell, str) and not cell.strip())
 
 
 def _described(problem: Any) -> Any:

@@ -10,8 +10,8 @@ a user's file. Two steps, so a user interface can show the table before the user
 2. :func:`dataset_from_frame` (``cleaning``) picks the target and the features, deals with text columns,
    missing and infinite values as asked, and checks that least squares has a unique answer on what is left.
 
-For predictions on new rows, :func:`input_columns`, :func:`input_rows` and :func:`encode_rows` (``encoding``) check them
-and encode them as the dataset's features were.
+For predictions on new rows, :func:`input_columns`, :func:`input_rows`, :func:`unreadable_cells` and :func:`encode_rows`
+(``encoding``) check them and encode them as the dataset's features were.
 
 :func:`load_csv` does both at once. Every problem is a :class:`~sgdcore.errors.DataError` whose message
 names the column, the count and what to do about it; its ``problem`` and ``fields`` say the same as data, for a
@@ -22,7 +22,14 @@ the Table and the Dataset, :class:`~sgdcore.data.Notice` strings whose ``kind`` 
 
 from sgdcore.io.cleaning import INFINITE_CHOICES, MISSING_CHOICES, NON_NUMERIC_CHOICES, dataset_from_frame, load_csv
 from sgdcore.io.columns import column_summary
-from sgdcore.io.encoding import InputColumn, encode_rows, encoding_notices, input_columns, input_rows
+from sgdcore.io.encoding import (
+    InputColumn,
+    encode_rows,
+    encoding_notices,
+    input_columns,
+    input_rows,
+    unreadable_cells,
+)
 from sgdcore.io.reading import DELIMITER_NAMES, Table, read_table
 
 __all__ = [
@@ -40,4 +47,5 @@ __all__ = [
     "input_rows",
     "load_csv",
     "read_table",
+    "unreadable_cells",
 ]

@@ -94,36 +94,35 @@ def input_columns(data: Described) -> tuple[InputColumn, ...]:
                  if all(feature in fills for feature in column.features) else column for column in columns)
 
 
-def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> pd.DataFrame:
+def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described, *,
+               unreadable: str = "raise") -> pd.DataFrame:
     """``rows``' input columns (:func:`input_columns`, in that order, other columns left out) as a DataFrame whose
     numbers are floats and whose text is among the data's values; an empty cell stays empty (NaN, or None for text).
     What a table of new rows holds once checked, before each row is complete (a file's rows to fill in).
 
     Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks (or names otherwise in capitals or spaces
-    alone), a non-finite number, a value that is not a number, and a text value the data did not hold (it would have
-    no 0/1 column).
+    alone). A cell the model cannot read (a non-finite number, a value that is not a number, a text value the data
+    did not hold: it would have no 0/1 column) raises too, or, with ``unreadable="empty"``, is left empty:
+    :func:`unreadable_cells` says which.
     """
-    columns = input_columns(data)
-    values = {name: list(rows[name]) for name in _names(rows)}
-    lacking = [column.name for column in columns if column.name not in values]
-    near = {name: other for name in lacking for other in values if _loosely(other) == _loosely(name)}
-    if lacking and len(near) == len(lacking):  # a header typed otherwise: "X1" or "x1 " for x1
-        raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads, and have "
-                        f"{', '.join(map(echo, near.values()))}, which differ from them only in capitals or spaces: "
-                        "rename those as the model names them.", "rows_columns_misnamed", columns=lacking,
-                        named=list(near.values()))
-    if lacking:
-        raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads: add "
-                        "them.", "rows_lack_columns", columns=lacking)
-    checked: dict[str, list[Any]] = {}
-    for column in columns:
-        cells = values[column.name]
-        read = _number if column.is_number else partial(_category, categories=column.categories)
-        checked[column.name] = [None if _missing(cell) else read(cell, column.name, row) for row, cell in
-                                enumerate(cells)]
+    if unreadable not in ("raise", "empty"):
+        raise ValueError(f"unreadable={unreadable!r}: use 'raise' or 'empty'.")
+    columns, checked, problems = _read(rows, data)
+    if problems and unreadable == "raise":
+        raise problems[0]
     frame = pd.DataFrame({column.name: pd.Series(checked[column.name], dtype=float if column.is_number else object)
                           for column in columns})
     return frame.reset_index(drop=True)
+
+
+def unreadable_cells(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> tuple[DataError, ...]:
+    """Each cell of ``rows``' input columns that the model cannot read, row by row, as the error :func:`input_rows`
+    raises for it (its ``row``, numbered from 1, ``column`` and ``value`` among its fields): a number that is not
+    finite, a value that is not a number, a text value the data did not hold. Empty cells are not among them.
+
+    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks, as :func:`input_rows` does.
+    """
+    return _read(rows, data)[2]
 
 
 def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.ndarray:
@@ -155,6 +154,36 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
     for j, name in enumerate(data.feature_names):
         X[:, j] = features[name]
     return X
+
+
+def _read(rows: Any, data: Described) -> tuple[tuple[InputColumn, ...], dict[str, list[Any]], tuple[DataError, ...]]:
+    """The input columns, each one's cells as read (None for an empty cell or one the model cannot read), and the
+    errors of the cells it cannot read, row by row and then in the columns' order."""
+    columns = input_columns(data)
+    values = {name: list(rows[name]) for name in _names(rows)}
+    lacking = [column.name for column in columns if column.name not in values]
+    near = {name: other for name in lacking for other in values if _loosely(other) == _loosely(name)}
+    if lacking and len(near) == len(lacking):  # a header typed otherwise: "X1" or "x1 " for x1
+        raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads, and have "
+                        f"{', '.join(map(echo, near.values()))}, which differ from them only in capitals or spaces: "
+                        "rename those as the model names them.", "rows_columns_misnamed", columns=lacking,
+                        named=list(near.values()))
+    if lacking:
+        raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads: add "
+                        "them.", "rows_lack_columns", columns=lacking)
+    checked: dict[str, list[Any]] = {}
+    problems: list[tuple[int, int, DataError]] = []
+    for place, column in enumerate(columns):
+        read = _number if column.is_number else partial(_category, categories=column.categories)
+        cells: list[Any] = []
+        for row, cell in enumerate(values[column.name]):
+            try:
+                cells.append(None if _missing(cell) else read(cell, column.name, row))
+            except DataError as error:
+                problems.append((row, place, error))
+                cells.append(None)
+        checked[column.name] = cells
+    return columns, checked, tuple(error for _, _, error in sorted(problems, key=lambda found: found[:2]))
 
 
 def _loosely(name: str) -> str:

@@ -18,6 +18,8 @@ import pytest
 from browser_helpers import alert, assert_no_exception, click_nav, main, wait_for_app
 from playwright.sync_api import Locator, Page, expect
 
+import sgdcore
+from ui.errors import error_text_in
 from ui.i18n import text_in
 
 # D2L's synthetic data, the dashboard's default: y = 2·x1 − 3.4·x2 + 4.2 + noise.
@@ -324,4 +326,36 @@ def test_a_row_with_an_empty_cell_is_predicted_at_the_mean_the_data_page_filled_
     for model in ("sgd", "closed_form"):
         assert math.isclose(float(rows[0][model]), float(rows[2][model]), rel_tol=1e-12), rows
     assert abs(float(rows[0]["closed_form"]) - truth_of(mean_x1, 1.0)) <= CLOSED_FORM_TOLERANCE * 10, rows
+    assert_no_exception(page)
+
+
+@pytest.mark.browser
+def test_a_file_s_cell_that_is_no_number_stays_as_written_until_corrected_in_the_grid(open_page, tmp_path):
+    say = partial(text_in, "en")
+    page = open_page("/?lang=en")
+    train_then_open_export(page, say)
+    editor, predicted = prediction_grids(page, say)
+    typed = tmp_path / "typed.csv"
+    typed.write_text("x1,x2\n1,2\nabout 3,2\n", encoding="utf-8")
+    main(page).get_by_test_id("stFileUploaderDropzoneInput").set_input_files(typed)
+    # The file is loaded, its cell as written; row 2 waits, row 1 is predicted
+    expect(cell(editor, 1, 1)).to_have_text("about 3")
+    wait_for_rerun_with(page, predicted, 1, 1, "about 3")
+    expect(main(page).get_by_text(say("export.predict_file_loaded", file="typed.csv", rows=2).replace("**", ""))
+           ).to_be_visible()
+    expect(alert(main(page), "error")).to_have_count(0)
+    unread = sgdcore.DataError("", "row_value_not_a_number", column="x1", row=2, value="about 3")
+    warning = alert(main(page), "warning").filter(has_text=re.compile("^Row "))  # the share link's is above
+    expect(warning).to_have_text([say("export.predict_unreadable", problem=error_text_in("en", unread))])
+    expect(cell(predicted, 2, 0)).not_to_have_text("")  # sgd's prediction of row 1
+    expect(cell(predicted, 2, 1)).to_have_text("")
+
+    # Typed over in the grid as a person corrects it, the row is predicted and the warning goes
+    type_into_cell(page, editor, predicted, 1, 1, "3")
+    expect(warning).to_have_count(0)
+    rows = download_predictions(page, say)
+    assert_row_1_predicted(rows[0])
+    assert float(rows[1]["x1"]) == ROW_2_X1 and math.isclose(float(rows[1]["truth"]), truth_of(ROW_2_X1, 2.0),
+                                                             abs_tol=1e-9), rows
+    assert abs(float(rows[1]["closed_form"]) - float(rows[1]["truth"])) <= CLOSED_FORM_TOLERANCE, rows
     assert_no_exception(page)
