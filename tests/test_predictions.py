@@ -163,6 +163,50 @@ def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_can_be_left_em
         sgdcore.input_rows(table, data, unreadable="skip")
 
 
+NUMBER_CELLS = [1, 1.5, -0.0, "2", " 3 ", "1e5", "1_000", "1,5", "about 3", "0x10", "inf", "-inf", "nan", "Infinity",
+                float("inf"), np.float32(2.5), True, None, np.nan, pd.NA, "", "  "]
+NUMBERS = [1, 1.5, -0.0, 1e300, float("inf"), float("-inf"), np.nan, None]  # a column of numbers, as a grid's
+TEXT_CELLS = ["Nice", "Paris", "Lyon", " Nice", "nice", "Rome", 1, None, np.nan, pd.NA, "", "  "]
+
+
+def cell_by_cell(cell, categories: tuple[str, ...]):
+    """What a cell reads as, on its own terms: empty (None), a value, or "unreadable"."""
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)) or (isinstance(cell, str) and not cell.strip()):
+        return None
+    if categories:
+        return str(cell) if str(cell) in categories else "unreadable"
+    try:
+        value = float(cell)
+    except ValueError:
+        return "unreadable"
+    return value if np.isfinite(value) else "unreadable"
+
+
+@settings(max_examples=80, deadline=None)
+@given(kind=st.sampled_from(["object", "float64", "Float64"]), data=st.data())
+def test_a_table_of_cells_reads_as_each_cell_reads_alone(kind: str, data) -> None:
+    """The columns are read whole at NumPy's speed where their cells allow, and one by one elsewhere: the same
+    values and the same cells refused as a reading of each cell by itself, whatever the column's dtype (text and
+    numbers mixed, as a file's; floats; pandas' nullable floats, as the grid gives them)."""
+    sizes = data.draw(st.lists(st.sampled_from(NUMBER_CELLS if kind == "object" else NUMBERS), min_size=1,
+                               max_size=12))
+    towns = data.draw(st.lists(st.sampled_from(TEXT_CELLS), min_size=len(sizes), max_size=len(sizes)))
+    dataset = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
+    table = pd.DataFrame({"size": pd.Series(sizes, dtype=kind), "town": pd.Series(towns, dtype=object)})
+    expected = {"size": [cell_by_cell(cell, ()) for cell in sizes],
+                "town": [cell_by_cell(cell, ("Lyon", "Nice", "Paris")) for cell in towns]}
+    read = sgdcore.input_rows(table, dataset, unreadable="empty")
+    refused = {(error.fields["row"], error.fields["column"]) for error in sgdcore.unreadable_cells(table, dataset)}
+    for name in ("size", "town"):
+        for row, want in enumerate(expected[name]):
+            got = read[name].iloc[row]
+            assert ((row + 1, name) in refused) == (want == "unreadable"), (name, row, want)
+            if want is None or want == "unreadable":
+                assert got is None or (isinstance(got, float) and np.isnan(got)), (name, row, got)
+            else:
+                assert got == want, (name, row, got, want)
+
+
 def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column() -> None:
     frame = houses(80, seed=2)
     frame.loc[[3, 17], "size"] = np.nan

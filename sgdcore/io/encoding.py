@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -156,13 +155,13 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
     return X
 
 
-def _read(rows: Any, data: Described) -> tuple[tuple[InputColumn, ...], dict[str, list[Any]], tuple[DataError, ...]]:
+def _read(rows: Any, data: Described) -> tuple[tuple[InputColumn, ...], dict[str, np.ndarray], tuple[DataError, ...]]:
     """The input columns, each one's cells as read (None for an empty cell or one the model cannot read), and the
     errors of the cells it cannot read, row by row and then in the columns' order."""
     columns = input_columns(data)
-    values = {name: list(rows[name]) for name in _names(rows)}
-    lacking = [column.name for column in columns if column.name not in values]
-    near = {name: other for name in lacking for other in values if _loosely(other) == _loosely(name)}
+    names = _names(rows)
+    lacking = [column.name for column in columns if column.name not in names]
+    near = {name: other for name in lacking for other in names if _loosely(other) == _loosely(name)}
     if lacking and len(near) == len(lacking):  # a header typed otherwise: "X1" or "x1 " for x1
         raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads, and have "
                         f"{', '.join(map(echo, near.values()))}, which differ from them only in capitals or spaces: "
@@ -171,19 +170,41 @@ def _read(rows: Any, data: Described) -> tuple[tuple[InputColumn, ...], dict[str
     if lacking:
         raise DataError(f"The rows lack the column(s) {', '.join(map(echo, lacking))} that the model reads: add "
                         "them.", "rows_lack_columns", columns=lacking)
-    checked: dict[str, list[Any]] = {}
+    checked: dict[str, np.ndarray] = {}
     problems: list[tuple[int, int, DataError]] = []
     for place, column in enumerate(columns):
-        read = _number if column.is_number else partial(_category, categories=column.categories)
-        cells: list[Any] = []
-        for row, cell in enumerate(values[column.name]):
-            try:
-                cells.append(None if _missing(cell) else read(cell, column.name, row))
-            except DataError as error:
-                problems.append((row, place, error))
-                cells.append(None)
-        checked[column.name] = cells
+        cells = rows[column.name]
+        cells = cells.reset_index(drop=True) if isinstance(cells, pd.Series) else pd.Series(list(cells), dtype=object)
+        checked[column.name], found = _read_column(cells, column)
+        problems += [(row, place, error) for row, error in found]
     return columns, checked, tuple(error for _, _, error in sorted(problems, key=lambda found: found[:2]))
+
+
+def _read_column(cells: pd.Series, column: InputColumn) -> tuple[np.ndarray, list[tuple[int, DataError]]]:
+    """A column's cells as read (NaN for a number, None for text, where a cell is empty or cannot be read), and the
+    errors of those it cannot read, by row. Cells the model reads as they are (finite numbers, a text column's
+    values) are taken at NumPy's speed, for the ten thousand rows a grid may hold; the others one by one."""
+    if column.is_number:
+        read = np.array(pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan))  # a copy
+        rest = np.flatnonzero(~np.isfinite(read))
+    else:
+        read = np.array(cells.to_numpy(dtype=object))
+        rest = np.flatnonzero(~cells.isin(column.categories).to_numpy())
+    empty = np.nan if column.is_number else None
+    found: list[tuple[int, DataError]] = []
+    for row in rest:
+        cell = cells.iloc[row]
+        try:
+            if _missing(cell):
+                read[row] = empty
+            elif column.is_number:
+                read[row] = _number(cell, column.name, row)
+            else:
+                read[row] = _category(cell, column.name, row, column.categories)
+        except DataError as error:
+            found.append((int(row), error))
+            read[row] = empty
+    return read, found
 
 
 def _loosely(name: str) -> str:
