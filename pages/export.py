@@ -55,6 +55,8 @@ from ui.widgets import ENTERED_KEY, show_error, trained_on
 require_router()  # first: on a fresh server this page may have been started without the router
 
 PAGE_TITLES = {page.url_path: page.title for page in PAGES}
+# A download is the browser's alone: the page is not run again for it (its grid may hold 10,000 rows)
+DOWNLOAD = {"icon": ":material/download:", "on_click": "ignore"}
 SAID_INCOMPLETE = 5  # rows with an empty cell named one by one; a pasted table's many more are counted
 state = st.session_state
 
@@ -100,20 +102,20 @@ st.dataframe(coefficients.rename(columns=labels("export.column")), hide_index=Tr
 
 left, middle, right = st.columns(3)
 left.download_button(t("export.coefficients_csv"), csv_file(coefficients), "coefficients.csv", "text/csv",
-                     icon=":material/download:")
+                     **DOWNLOAD)
 left.download_button(t("export.coefficients_json"), coefficients_json(
     comparison, description=choice.description, target=problem.raw_train.target_name, progress=progress, config=config),
-    "coefficients.json", "application/json", icon=":material/download:")
+    "coefficients.json", "application/json", **DOWNLOAD)
 middle.download_button(t("export.epochs_csv"), csv_file(epoch_history_frame(progress)),
-                       "history_epochs.csv", "text/csv", icon=":material/download:")
+                       "history_epochs.csv", "text/csv", **DOWNLOAD)
 middle.download_button(t("export.steps_csv"),
                        csv_file(step_history_frame(progress, problem.names)), "history_steps.csv",
-                       "text/csv", icon=":material/download:",
+                       "text/csv", **DOWNLOAD,
                        help=t("export.steps_help"))
 # The run's own settings, not the sidebar's: changed since the run, they would describe another.
 right.download_button(t("export.config_json"), config_json(
     config, run_settings(config, choice.settings, problem.train.n_rows), choice.description,
-    settings_notes(config, progress, legs)), "config.json", "application/json", icon=":material/download:")
+    settings_notes(config, progress, legs)), "config.json", "application/json", **DOWNLOAD)
 
 st.subheader(t("export.predict"))
 separator = t("verdicts.list_separator")
@@ -174,7 +176,7 @@ elif predicted is not None:
     if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
     st.download_button(t("export.predictions_csv"), csv_file(predicted), "predictions.csv", "text/csv",
-                       icon=":material/download:")
+                       **DOWNLOAD)
 
 st.subheader(t("export.as_code"))
 names = problem.train.feature_names
@@ -192,11 +194,11 @@ else:
     snippet = sgdcore_snippet(made_from, config, progress, names, target, legs,
                               sgdcore.encoding_notices(problem.raw_train))
 st.code(snippet, language="python")
-st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", icon=":material/download:")
+st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", **DOWNLOAD)
 if CSV_KEY in choice.settings:
     rows = dataset_npz(choice.settings[CSV_KEY]["dataset"])
     st.download_button(t("export.rows_file", file=DATA_FILE), rows, DATA_FILE,
-                       "application/octet-stream", icon=":material/download:",
+                       "application/octet-stream", **DOWNLOAD,
                        help=t("export.rows_help"))
 if not on_cluster:  # a torch loop holds its data in memory
     with st.expander(t("export.torch")):

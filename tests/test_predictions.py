@@ -502,6 +502,14 @@ def test_a_cell_the_model_cannot_read_stays_as_written_and_withholds_its_row_alo
     assert rows["x2"].tolist() == [2.0, 2.0, 1.5, 1.0]
 
 
+def test_every_download_leaves_the_page_as_it_is_without_running_it_again() -> None:
+    at = upload_rows(export_after_a_run(), "rows.csv", ("x1,x2\n" + "1,2\n" * 500).encode())
+    downloads = at.get("download_button")
+    assert {"Predictions (CSV)", "The script (run.py)", "Configuration (JSON)"} <= {item.label for item in downloads}
+    assert all(item.proto.ignore_rerun for item in downloads), [item.label for item in downloads
+                                                               if not item.proto.ignore_rerun]
+
+
 def test_a_cell_pasted_as_text_that_is_no_number_withholds_its_row_and_the_page_goes_on() -> None:
     at = export_after_a_run()
     data_key, _ = at.session_state[ROWS_KEY]

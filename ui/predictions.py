@@ -235,7 +235,12 @@ def _blank(cell: Any) -> bool:
 
 
 def _empty(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.isna() | rows.map(lambda cell: isinstance(cell, str) and not cell.strip())
+    """Which cells are empty (:func:`_blank`); only a column of text can hold one of spaces alone."""
+    empty = rows.isna()
+    for name in rows.columns:
+        if not pd.api.types.is_numeric_dtype(rows[name]):
+            empty[name] |= rows[name].map(lambda cell: isinstance(cell, str) and not cell.strip()).astype(bool)
+    return empty
 
 
 def _described(problem: Any) -> Any:
