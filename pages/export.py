@@ -2,6 +2,7 @@
 loaded from a file, and a link that restores them."""
 
 from collections import ChainMap
+from functools import partial
 
 import streamlit as st
 
@@ -55,7 +56,9 @@ from ui.widgets import ENTERED_KEY, show_error, trained_on
 require_router()  # first: on a fresh server this page may have been started without the router
 
 PAGE_TITLES = {page.url_path: page.title for page in PAGES}
-# A download is the browser's alone: the page is not run again for it (its grid may hold 10,000 rows)
+# A download is the browser's alone: the page is not run again for it (its grid may hold 10,000 rows). The larger
+# files (the histories, the predictions, the rows as trained on) are passed as functions, which Streamlit calls when
+# one is downloaded, not at each run of the page: an uploaded million rows are 168 MB of data.npz.
 DOWNLOAD = {"icon": ":material/download:", "on_click": "ignore"}
 SAID_INCOMPLETE = 5  # rows with an empty cell named one by one; a pasted table's many more are counted
 state = st.session_state
@@ -106,10 +109,10 @@ left.download_button(t("export.coefficients_csv"), csv_file(coefficients), "coef
 left.download_button(t("export.coefficients_json"), coefficients_json(
     comparison, description=choice.description, target=problem.raw_train.target_name, progress=progress, config=config),
     "coefficients.json", "application/json", **DOWNLOAD)
-middle.download_button(t("export.epochs_csv"), csv_file(epoch_history_frame(progress)),
+middle.download_button(t("export.epochs_csv"), partial(csv_file, epoch_history_frame(progress)),
                        "history_epochs.csv", "text/csv", **DOWNLOAD)
 middle.download_button(t("export.steps_csv"),
-                       csv_file(step_history_frame(progress, problem.names)), "history_steps.csv",
+                       partial(csv_file, step_history_frame(progress, problem.names)), "history_steps.csv",
                        "text/csv", **DOWNLOAD,
                        help=t("export.steps_help"))
 # The run's own settings, not the sidebar's: changed since the run, they would describe another.
@@ -175,7 +178,7 @@ elif predicted is not None:
         st.warning(t("export.predict_unreadable_more", count=len(unread) - SAID_INCOMPLETE), icon="✏️")
     if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
-    st.download_button(t("export.predictions_csv"), csv_file(predicted), "predictions.csv", "text/csv",
+    st.download_button(t("export.predictions_csv"), partial(csv_file, predicted), "predictions.csv", "text/csv",
                        **DOWNLOAD)
 
 st.subheader(t("export.as_code"))
@@ -196,10 +199,8 @@ else:
 st.code(snippet, language="python")
 st.download_button(t("export.script_file"), snippet, "run.py", "text/x-python", **DOWNLOAD)
 if CSV_KEY in choice.settings:
-    rows = dataset_npz(choice.settings[CSV_KEY]["dataset"])
-    st.download_button(t("export.rows_file", file=DATA_FILE), rows, DATA_FILE,
-                       "application/octet-stream", **DOWNLOAD,
-                       help=t("export.rows_help"))
+    st.download_button(t("export.rows_file", file=DATA_FILE), partial(dataset_npz, choice.settings[CSV_KEY]["dataset"]),
+                       DATA_FILE, "application/octet-stream", help=t("export.rows_help"), **DOWNLOAD)
 if not on_cluster:  # a torch loop holds its data in memory
     with st.expander(t("export.torch")):
         st.caption(t("export.torch_caption"))

@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from browser_helpers import (
     alert,
@@ -110,6 +111,18 @@ def test_upload_good_csv_and_train_on_it(open_page, good_csv):
     script = main(page).locator('[data-testid="stCode"]').filter(has_text='"""The last run')
     expect(script).to_contain_text("np.load('data.npz')")
     expect(script).to_contain_text("sgdcore.make_problem(data, standardize=False, test_fraction=0.2, seed=0)")
+    # The rows it reads, and the run's history, made when they are downloaded (not at each run of the page)
+    with page.expect_download() as download:
+        main(page).get_by_role("button", name="The rows it reads (data.npz)").click()
+    assert download.value.suggested_filename == "data.npz"
+    arrays, uploaded = np.load(download.value.path()), pd.read_csv(good_csv)
+    np.testing.assert_array_equal(arrays["X"], uploaded[["x1", "x2"]].to_numpy())
+    np.testing.assert_array_equal(arrays["y"], uploaded["y"].to_numpy())
+    with page.expect_download() as download:
+        main(page).get_by_role("button", name="Minibatch loss and parameters by step (CSV)").click()
+    steps = pd.read_csv(download.value.path())
+    # The start, then 30 epochs of 16 steps (160 training rows, batch size 10)
+    assert steps["step"].tolist() == list(range(30 * 16 + 1)) and {"x1", "x2"} <= set(steps.columns), steps.columns
 
 
 @pytest.mark.browser
