@@ -141,3 +141,25 @@ def test_bench_workbook_compares_every_way_of_reading_the_same_table(run_benchma
     assert re.search(rf"^\(d\) .+read {NUMBER} s \+ dataset_from_frame {NUMBER} s; the budget's estimate "
                      rf"{NUMBER} MB \({NUMBER}× the peak\)", output, re.MULTILINE)
     assert "10,000 cells" in output
+
+
+def test_bench_predict_times_a_file_s_predictions_and_the_page_s_rerun_against_their_references(
+        run_benchmark: Callable[..., str]) -> None:
+    output = run_benchmark("bench_predict.py", "--rows", "300", "--train-rows", "200", "--repeat", "1")
+    sections = {"## In Python, from the file's bytes to the predictions": [
+        "scikit-learn: pandas.read_csv + Pipeline.predict (reference)", "floor: X @ w + b on the rows encoded",
+        "floor: pandas.read_csv alone", "sgdcore: read_table + encode_rows + predict",
+        "the page's predictions of the rows loaded"],
+        "## The page's rerun with the rows in its grid (AppTest: the server's part of an edit)": [
+        "bare Streamlit page: st.data_editor + st.dataframe (reference)", "the Export page, its one starting row",
+        "the Export page, the file's rows in its grid"]}
+    for title, names in sections.items():
+        block = output.split(title + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert [line[:66].rstrip() for line in block] == names, block
+        figures = [re.fullmatch(rf" *({NUMBER}) ms +({NUMBER})×", line[66:]) for line in block]
+        assert all(figures), block
+        reference = float(figures[0][1])
+        assert float(figures[0][2]) == 1.0
+        for figure in figures[1:]:  # each ratio is its time over the reference's, both rounded
+            assert float(figure[2]) == pytest.approx(float(figure[1]) / reference, rel=0.05, abs=0.02), block
+    assert "300 new rows to predict" in output
