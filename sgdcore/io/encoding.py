@@ -156,8 +156,8 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
 
 
 def _read(rows: Any, data: Described) -> tuple[tuple[InputColumn, ...], dict[str, np.ndarray], tuple[DataError, ...]]:
-    """The input columns, each one's cells as read (None for an empty cell or one the model cannot read), and the
-    errors of the cells it cannot read, row by row and then in the columns' order."""
+    """The input columns, each one's cells as read (:func:`_read_column`), and the errors of the cells the model cannot
+    read, row by row and then in the columns' order."""
     columns = input_columns(data)
     names = _names(rows)
     lacking = [column.name for column in columns if column.name not in names]
