@@ -161,5 +161,5 @@ def test_bench_predict_times_a_file_s_predictions_and_the_page_s_rerun_against_t
         reference = float(figures[0][1])
         assert float(figures[0][2]) == 1.0
         for figure in figures[1:]:  # each ratio is its time over the reference's, both rounded
-            assert float(figure[2]) == pytest.approx(float(figure[1]) / reference, rel=0.05, abs=0.02), block
+            assert float(figure[2]) == pytest.approx(float(figure[1]) / reference, rel=0.1, abs=0.02), block
     assert "300 new rows to predict" in output
