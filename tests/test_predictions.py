@@ -130,8 +130,10 @@ def test_a_table_of_rows_is_checked_to_the_model_s_columns_its_empty_cells_left_
 def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_can_be_left_empty() -> None:
     data = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
     table = pd.DataFrame({"size": ["55", "big", None, "1e999", 7.0, "-inf"],
-                          "town": ["Rome", "Nice", "  ", "Lyon", "Paris", "Nantes"], "note": ["?"] * 6})
+                          "town": ["Rome", "Nice", "  ", "Lyon", "Paris", "Nantes"], "note": ["?"] * 6},
+                         index=range(100, 106))  # rows are numbered by their place, from 1
     found = sgdcore.unreadable_cells(table, data)
+    assert all(type(error.fields["row"]) is int for error in found)
     # Row by row, then in the model's columns' order (town before size); empty cells are not among them
     assert [(error.problem, error.fields["row"], error.fields["column"], error.fields["value"]) for error in found] == [
         ("row_value_unknown", 1, "town", "Rome"), ("row_value_not_a_number", 2, "size", "big"),
@@ -149,7 +151,7 @@ def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_can_be_left_em
     # Left empty, they read as the same table with those cells emptied by hand
     emptied = table.copy()
     for error in found:
-        emptied.loc[error.fields["row"] - 1, error.fields["column"]] = None
+        emptied.iloc[error.fields["row"] - 1, emptied.columns.get_loc(error.fields["column"])] = None
     pd.testing.assert_frame_equal(sgdcore.input_rows(table, data, unreadable="empty"),
                                   sgdcore.input_rows(emptied, data))
     assert sgdcore.unreadable_cells(emptied, data) == ()

@@ -192,7 +192,7 @@ def _read_column(cells: pd.Series, column: InputColumn) -> tuple[np.ndarray, lis
         rest = np.flatnonzero(~cells.isin(column.categories).to_numpy())
     empty = np.nan if column.is_number else None
     found: list[tuple[int, DataError]] = []
-    for row in rest:
+    for row in rest.tolist():  # Python ints: the errors' fields name rows as numbers of their own
         cell = cells.iloc[row]
         try:
             if _missing(cell):
@@ -202,7 +202,7 @@ def _read_column(cells: pd.Series, column: InputColumn) -> tuple[np.ndarray, lis
             else:
                 read[row] = _category(cell, column.name, row, column.categories)
         except DataError as error:
-            found.append((int(row), error))
+            found.append((row, error))
             read[row] = empty
     return read, found
 
