@@ -529,6 +529,23 @@ def test_a_cell_pasted_as_text_that_is_no_number_withholds_its_row_and_the_page_
     assert "The script (run.py)" in [download.label for download in at.get("download_button")]
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_many_cells_the_model_cannot_read_are_named_five_at_a_time_and_the_others_counted(lang: str) -> None:
+    lines = "".join(f"{'about 3' if row % 2 else row},{'big' if row < 6 else 1}\n" for row in range(12))
+    at = upload_rows(export_after_a_run(lang=lang), "messy.csv", ("x1,x2\n" + lines).encode())
+    no_exceptions(at)
+    found = [(row + 1, column) for row in range(12) for column, bad in (("x1", row % 2), ("x2", row < 6)) if bad]
+    assert len(found) == 12  # rows 1–6 have "big" in x2, and every even row "about 3" in x1
+    warnings = [warning.value for warning in at.warning if warning.icon == "✏️"]
+    expected = [text_in(lang, "export.predict_unreadable", problem=error_text_in(lang, sgdcore.DataError(
+        "", "row_value_not_a_number", column=column, row=row, value="about 3" if column == "x1" else "big")))
+        for row, column in found[:5]]
+    assert warnings == [*expected, text_in(lang, "export.predict_unreadable_more", count=7)]
+    _, shown = predict_section(at)
+    predicted = shown.iloc[:, 2].notna().to_numpy()
+    assert predicted.tolist() == [row >= 6 and row % 2 == 0 for row in range(12)]
+
+
 def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
     frame = houses(60, seed=4)
     at = upload(open_page(app(lang="zh-CN", standardize="true", learning_rate="0.1", epochs="20"), "data"),
