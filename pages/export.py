@@ -43,10 +43,10 @@ from ui.predictions import (
     refusal_text,
     required,
     rows_editor,
+    rows_read,
     shown_names,
     starting_row,
     target_scores,
-    unreadable,
 )
 from ui.runner import TRAIN_RUN
 from ui.settings import option_names, query_params, value
@@ -140,8 +140,8 @@ elif loaded:
 with grid:
     rows = rows_editor(choice.key, problem, columns, starting_row(problem, columns))
 try:  # a cell the model cannot read (a file's, or one pasted as text) withholds its row, said below
-    unread = unreadable(problem, rows)
-    predicted = predictions(problem, comparison, rows)
+    read = rows_read(problem, rows)
+    predicted = predictions(problem, comparison, rows, read)
 except sgdcore.DataError as error:
     predicted = None
     show_error(error)
@@ -161,17 +161,18 @@ elif predicted is not None:
         scores = scores.rename(index=labels("export.column"), columns=labels("export.score"))
         # Every digit: the models' errors differ in the fourth decimal or beyond where the fit is good
         st.dataframe(scores, column_config=dict.fromkeys(scores.columns, st.column_config.NumberColumn(format="plain")))
-    filled = filled_cells(rows, columns, predicted)
+    filled = filled_cells(read)
     if filled:
         st.caption(t("export.predict_filled", cells=sum(filled.values()), columns=separator.join(filled),
                      choice=missing_labels()["mean"], values=separator.join(fill_texts(filled, columns))))
     # A file's other columns may be empty, and so may the columns whose empty cells take the data's means
-    incomplete = incomplete_rows(rows[required(columns)])
+    incomplete = incomplete_rows(read.empty[required(columns)])
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=separator.join(empty)),
                    icon="✏️")
     if len(incomplete) > SAID_INCOMPLETE:
         st.warning(t("export.predict_incomplete_more", count=len(incomplete) - SAID_INCOMPLETE), icon="✏️")
+    unread = read.unreadable
     for error in unread[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_unreadable", problem=error_text(error)), icon="✏️")
     if len(unread) > SAID_INCOMPLETE:

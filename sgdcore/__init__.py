@@ -63,6 +63,7 @@ from sgdcore.train import Progress, TrainConfig, TrainState, full_loss, train, u
 if TYPE_CHECKING:
     from sgdcore.io import (
         InputColumn,
+        RowsRead,
         Table,
         column_summary,
         dataset_from_frame,
@@ -71,13 +72,13 @@ if TYPE_CHECKING:
         input_columns,
         input_rows,
         load_csv,
+        read_rows,
         read_table,
-        unreadable_cells,
     )
 
-_READING_A_CSV = frozenset({"InputColumn", "Table", "column_summary", "dataset_from_frame", "encode_rows",
-                            "encoding_notices", "input_columns", "input_rows", "load_csv", "read_table",
-                            "unreadable_cells"})
+_READING_A_CSV = frozenset({"InputColumn", "RowsRead", "Table", "column_summary", "dataset_from_frame",
+                            "encode_rows", "encoding_notices", "input_columns", "input_rows", "load_csv", "read_rows",
+                            "read_table"})
 
 
 def __getattr__(name: str) -> object:
@@ -114,6 +115,7 @@ __all__ = [
     "Progress",
     "QuadraticLoss",
     "RateCheck",
+    "RowsRead",
     "SGDCoreError",
     "Schedule",
     "StabilityLimit",
@@ -155,6 +157,7 @@ __all__ = [
     "polyak_heavy_ball",
     "predict",
     "quadratic_loss",
+    "read_rows",
     "read_table",
     "round_down",
     "run_limits",
@@ -167,7 +170,6 @@ __all__ = [
     "synthetic",
     "train",
     "train_test_split",
-    "unreadable_cells",
     "usable_cores",
     "warm_up_kernel",
     "warn_before_training",

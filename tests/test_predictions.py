@@ -127,12 +127,13 @@ def test_a_table_of_rows_is_checked_to_the_model_s_columns_its_empty_cells_left_
     assert raised.value.fields == {"columns": ["size"], "named": ["Size "]}  # a header typed otherwise, named
 
 
-def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_can_be_left_empty() -> None:
+def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_read_as_empty_apart_from_empty_cells() -> None:
     data = sgdcore.dataset_from_frame(houses(), "price", non_numeric="onehot")
     table = pd.DataFrame({"size": ["55", "big", None, "1e999", 7.0, "-inf"],
                           "town": ["Rome", "Nice", "  ", "Lyon", "Paris", "Nantes"], "note": ["?"] * 6},
                          index=range(100, 106))  # rows are numbered by their place, from 1
-    found = sgdcore.unreadable_cells(table, data)
+    read = sgdcore.read_rows(table, data)
+    found = read.unreadable
     assert all(type(error.fields["row"]) is int for error in found)
     # Row by row, then in the model's columns' order (town before size); empty cells are not among them
     assert [(error.problem, error.fields["row"], error.fields["column"], error.fields["value"]) for error in found] == [
@@ -148,21 +149,23 @@ def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_can_be_left_em
             sgdcore.input_rows(alone, data)
         assert (str(raised.value), raised.value.problem) == (str(error).replace(
             f"Row {error.fields['row']}'s", "Row 1's"), error.problem)
-    # Left empty, they read as the same table with those cells emptied by hand
+    # Left empty, they read as the same table with those cells emptied by hand; but only row 3's are empty cells
     emptied = table.copy()
     for error in found:
         emptied.iloc[error.fields["row"] - 1, emptied.columns.get_loc(error.fields["column"])] = None
-    pd.testing.assert_frame_equal(sgdcore.input_rows(table, data, unreadable="empty"),
-                                  sgdcore.input_rows(emptied, data))
-    assert sgdcore.unreadable_cells(emptied, data) == ()
-    with pytest.raises(sgdcore.DataError) as raised:  # by default the first refuses the table
+    pd.testing.assert_frame_equal(read.frame, sgdcore.input_rows(emptied, data))
+    assert sgdcore.read_rows(emptied, data).unreadable == ()
+    assert read.empty.columns.tolist() == ["town", "size"]
+    np.testing.assert_array_equal(read.empty.to_numpy(), [[False, False], [False, False], [True, True],
+                                                          [False, False], [False, False], [False, False]])
+    # Row 5 alone is predicted: the others hold a cell the model cannot read, or an empty one the data did not fill
+    np.testing.assert_array_equal(read.complete, [False, False, False, False, True, False])
+    with pytest.raises(sgdcore.DataError) as raised:  # input_rows refuses the table at the first
         sgdcore.input_rows(table, data)
     assert str(raised.value) == str(found[0])
     with pytest.raises(sgdcore.DataError) as raised:  # a column lacking is refused either way
-        sgdcore.unreadable_cells({"size": [1.0]}, data)
+        sgdcore.read_rows({"size": [1.0]}, data)
     assert raised.value.problem == "rows_lack_columns"
-    with pytest.raises(ValueError, match="use 'raise' or 'empty'"):
-        sgdcore.input_rows(table, data, unreadable="skip")
 
 
 NUMBER_CELLS = [1, 1.5, -0.0, "2", " 3 ", "1e5", "1_000", "1,5", "about 3", "0x10", "inf", "-inf", "nan", "Infinity",
@@ -197,16 +200,20 @@ def test_a_table_of_cells_reads_as_each_cell_reads_alone(kind: str, data) -> Non
     table = pd.DataFrame({"size": pd.Series(sizes, dtype=kind), "town": pd.Series(towns, dtype=object)})
     expected = {"size": [cell_by_cell(cell, ()) for cell in sizes],
                 "town": [cell_by_cell(cell, ("Lyon", "Nice", "Paris")) for cell in towns]}
-    read = sgdcore.input_rows(table, dataset, unreadable="empty")
-    refused = {(error.fields["row"], error.fields["column"]) for error in sgdcore.unreadable_cells(table, dataset)}
+    read = sgdcore.read_rows(table, dataset)
+    refused = {(error.fields["row"], error.fields["column"]) for error in read.unreadable}
     for name in ("size", "town"):
         for row, want in enumerate(expected[name]):
-            got = read[name].iloc[row]
+            got = read.frame[name].iloc[row]
             assert ((row + 1, name) in refused) == (want == "unreadable"), (name, row, want)
+            assert bool(read.empty[name].iloc[row]) == (want is None), (name, row, want)
             if want is None or want == "unreadable":
                 assert got is None or (isinstance(got, float) and np.isnan(got)), (name, row, got)
             else:
                 assert got == want, (name, row, got, want)
+    # The data filled no gaps: a row is predicted where both its cells read as values
+    np.testing.assert_array_equal(read.complete, [all(expected[name][row] not in (None, "unreadable") for name in
+                                                      ("size", "town")) for row in range(len(sizes))])
 
 
 def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column() -> None:
@@ -262,7 +269,7 @@ def test_the_predictions_are_the_closed_form_s_and_the_run_s_model_applied_to_st
                                rtol=1e-9)
     np.testing.assert_array_equal(frame["sgd_minus_closed_form"], frame["sgd"] - frame["closed_form"])
     assert frame[["sgd", "closed_form"]].iloc[2:].isna().all(axis=None)
-    assert incomplete_rows(rows) == {3: ["town"], 4: ["size"]}
+    assert incomplete_rows(sgdcore.read_rows(rows, data).empty) == {3: ["town"], 4: ["size"]}
     assert frame["closed_form"].iloc[0] == pytest.approx(3 * 55 + 25 + 100, abs=1.5)  # the prices' own law
 
 

@@ -16,7 +16,8 @@ from ui.uploads import parse_upload, release_upload
 from ui.widgets import ENTERED_KEY
 
 ROWS_KEY = "_prediction_rows"  # session_state: (data key, the rows as last edited), for a return to the page
-BASE_KEY = "_prediction_rows_base"  # the rows the editor of this visit started from; its edits are on top of them
+BASE_KEY = "_prediction_rows_base"  # the rows the editor of this visit started from (its edits are on top of them),
+# and their columns edited as text (editable)
 VERSION_KEY = "_prediction_rows_version"  # a new editor, started from the saved rows, on each visit to the page
 SIGNIFICANT_DIGITS = 4  # of a starting value: the mean 0.01234567 starts as 0.01235, which a reader can retype
 FILE_KEY = "_prediction_file"  # session_state: the file of rows loaded in this visit, and what loading it said
@@ -61,16 +62,15 @@ def rows_editor(data_key: str, problem: Any, columns: tuple[sgdcore.InputColumn,
     if other_data or state.get(ENTERED_KEY) or BASE_KEY not in state:
         state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1
         state[BASE_KEY] = editable(saved, problem)
-    as_text = {error.fields["column"] for error in unreadable(problem, state[BASE_KEY])}
+    base, as_text = state[BASE_KEY]
     config = {column.name: st.column_config.TextColumn(column.name, default=str(start[column.name]))
               if column.name in as_text else
               st.column_config.NumberColumn(column.name, default=start[column.name])
               if column.is_number else
               st.column_config.SelectboxColumn(column.name, options=column.categories, default=start[column.name])
               for column in columns}
-    config |= {name: st.column_config.Column(str(name), disabled=True) for name in state[BASE_KEY].columns
-               if name not in config}
-    edited = st.data_editor(state[BASE_KEY], column_config=config, num_rows="dynamic", hide_index=True,
+    config |= {name: st.column_config.Column(str(name), disabled=True) for name in base.columns if name not in config}
+    edited = st.data_editor(base, column_config=config, num_rows="dynamic", hide_index=True,
                             placeholder="",  # an empty cell as the user left it, not Streamlit's "None"
                             key=f"prediction_rows|{data_key}|{state[VERSION_KEY]}")
     state[ROWS_KEY] = (data_key, edited)
@@ -99,42 +99,43 @@ def load_file(uploaded: Any, data_key: str, problem: Any) -> dict[str, Any] | No
         elif len(parsed["table"].frame) > FILE_ROWS:
             said["too_long"] = len(parsed["table"].frame)
         else:
-            frame = parsed["table"].frame
             try:
-                inputs = sgdcore.input_rows(frame, _described(problem), unreadable="empty")
+                rows, as_text = editable(parsed["table"].frame, problem)
             except sgdcore.DataError as error:
                 said["error"] = error
             else:
-                beside = [name for name in frame.columns if name not in inputs]
-                rows = editable(frame[[*inputs.columns, *beside]], problem)
+                beside = rows.columns[len(input_columns(problem)):]
                 said |= {"rows": len(rows), "beside": [str(name) for name in beside],
                          "notices": list(parsed["table"].notices)}
                 state[ROWS_KEY] = (data_key, rows)
                 state[VERSION_KEY] = state.get(VERSION_KEY, 0) + 1  # a new editor, from the file's rows
-                state[BASE_KEY] = rows
+                state[BASE_KEY] = (rows, as_text)
         state[FILE_KEY] = said
     return said if said is not None and said["data_key"] == data_key else None
 
 
-def editable(rows: pd.DataFrame, problem: Any) -> pd.DataFrame:
-    """``rows`` as the grid edits them: each input column the model reads throughout as it reads it (numbers as
-    floats, text among the data's values), and one that holds a cell the model cannot read as text, each cell as
-    written, to be corrected in place (its rows have no prediction until then: :func:`unreadable`). Other columns
-    as they are."""
-    described = _described(problem)
-    as_text = {error.fields["column"] for error in sgdcore.unreadable_cells(rows, described)}
-    checked = sgdcore.input_rows(rows, described, unreadable="empty")
-    frame = rows.reset_index(drop=True)
-    for name in checked.columns:
-        frame[name] = (pd.Series([None if _blank(cell) else str(cell) for cell in frame[name]], dtype=object)
-                       if name in as_text else checked[name])
-    return frame
+def editable(rows: pd.DataFrame, problem: Any) -> tuple[pd.DataFrame, frozenset[str]]:
+    """``rows`` as the grid edits them, their input columns first: each input column the model reads throughout as
+    it reads it (numbers as floats, text among the data's values), and one that holds a cell the model cannot read
+    as text, each cell as written, to be corrected in place (its rows have no prediction until then:
+    ``sgdcore.RowsRead.unreadable``). Other columns as they are. Then the names of the columns edited as text.
+
+    Raises ``sgdcore.DataError`` for an input column ``rows`` lacks."""
+    read = rows_read(problem, rows)
+    as_text = frozenset(error.fields["column"] for error in read.unreadable)
+    inputs, empty = list(read.frame.columns), read.empty
+    frame = rows.reset_index(drop=True)[[*inputs, *(name for name in rows.columns if name not in inputs)]]
+    for name in inputs:
+        frame[name] = (pd.Series([None if blank else str(cell) for cell, blank in
+                                  zip(frame[name], empty[name], strict=True)], dtype=object)
+                       if name in as_text else read.frame[name])
+    return frame, as_text
 
 
-def unreadable(problem: Any, rows: pd.DataFrame) -> tuple[sgdcore.DataError, ...]:
-    """The cells of ``rows`` the model cannot read, row by row (``sgdcore.unreadable_cells``): their rows have no
-    prediction."""
-    return sgdcore.unreadable_cells(rows, _described(problem))
+def rows_read(problem: Any, rows: pd.DataFrame) -> sgdcore.RowsRead:
+    """``rows`` as the model reads them, with the cells it cannot read, whose rows have no prediction
+    (``sgdcore.read_rows``)."""
+    return sgdcore.read_rows(rows, _described(problem))
 
 
 def required(columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
@@ -143,12 +144,10 @@ def required(columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
     return [column.name for column in columns if not column.fill]
 
 
-def filled_cells(rows: pd.DataFrame, columns: tuple[sgdcore.InputColumn, ...], predicted: pd.DataFrame) -> dict[
-        str, int]:
+def filled_cells(read: sgdcore.RowsRead) -> dict[str, int]:
     """The input columns whose empty cells take the values that filled the data's gaps (``InputColumn.fill``), in
-    the rows :func:`predictions` predicted, with how many cells each."""
-    made = predicted.iloc[:, rows.shape[1] + 1].notna().to_numpy()  # the closed form's, which needs every input
-    empty = _empty(rows.reset_index(drop=True)).loc[made, [column.name for column in columns if column.fill]].sum()
+    the rows :func:`predictions` predicts (``RowsRead.complete``), with how many cells each."""
+    empty = read.empty.loc[read.complete, [column.name for column in read.columns if column.fill]].sum()
     return {str(name): int(count) for name, count in empty.items() if count}
 
 
@@ -168,24 +167,24 @@ def fill_texts(filled: dict[str, int], columns: tuple[sgdcore.InputColumn, ...])
             for feature, value in zip(column.features, column.fill, strict=True)]
 
 
-def incomplete_rows(rows: pd.DataFrame) -> dict[int, list[str]]:
-    """Each row (numbered from 1) with an empty cell (text of spaces alone too), and the columns it leaves empty."""
-    empty = _empty(rows)
-    return {int(number) + 1: [str(name) for name in rows.columns[empty.iloc[number].to_numpy()]]
+def incomplete_rows(empty: pd.DataFrame) -> dict[int, list[str]]:
+    """Each row (numbered from 1) with an empty cell, and the columns it leaves empty: ``empty`` says which cells
+    are (``sgdcore.RowsRead.empty``, or the columns of it a row must fill in: :func:`required`)."""
+    return {int(number) + 1: [str(name) for name in empty.columns[empty.iloc[number].to_numpy()]]
             for number in np.flatnonzero(empty.any(axis=1).to_numpy())}
 
 
-def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame) -> pd.DataFrame:
+def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame,
+                read: sgdcore.RowsRead | None = None) -> pd.DataFrame:
     """``rows`` with the predictions of the run (``sgd``), of the closed form, the truth's without its noise for
     synthetic data, and the run's less the closed form's; a row with an empty input has none, unless the data filled
     that column's gaps (``sgdcore.encode_rows`` fills it alike), nor does a row with a cell the model cannot read
-    (:func:`unreadable`). The run's prediction is empty where its coefficients are not finite. A prediction's name
-    that an input column has already is followed by `` (prediction)``."""
-    described = _described(problem)
-    checked = sgdcore.input_rows(rows, described, unreadable="empty")
-    complete = ~checked[required(sgdcore.input_columns(described))].isna().any(axis=1).to_numpy()
-    complete[[error.fields["row"] - 1 for error in sgdcore.unreadable_cells(rows, described)]] = False
-    X = sgdcore.encode_rows(checked[complete], described)
+    (``RowsRead.unreadable``). The run's prediction is empty where its coefficients are not finite. A prediction's
+    name that an input column has already is followed by `` (prediction)``. ``read``: the rows as the model reads
+    them (:func:`rows_read`), where the caller has them already."""
+    read = read if read is not None else rows_read(problem, rows)
+    complete = read.complete
+    X = sgdcore.encode_rows(read.frame[complete], _described(problem))
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}
     for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),
@@ -227,20 +226,6 @@ def shown_names(frame: pd.DataFrame, inputs: int, labels: dict[str, str]) -> lis
     names = [str(name) for name in frame.columns]
     own = names[:inputs]
     return [*own, *(labels.get(name, name) if labels.get(name, name) not in own else name for name in names[inputs:])]
-
-
-def _blank(cell: Any) -> bool:
-    """An empty cell: None, NaN, pandas' NA, or text of spaces alone (as ``sgdcore.input_rows`` reads one)."""
-    return bool(pd.isna(cell)) if not isinstance(cell, str) else not cell.strip()
-
-
-def _empty(rows: pd.DataFrame) -> pd.DataFrame:
-    """Which cells are empty (:func:`_blank`); only a column of text can hold one of spaces alone."""
-    empty = rows.isna()
-    for name in rows.columns:
-        if not pd.api.types.is_numeric_dtype(rows[name]):
-            empty[name] |= rows[name].map(lambda cell: isinstance(cell, str) and not cell.strip()).astype(bool)
-    return empty
 
 
 def _described(problem: Any) -> Any:

@@ -10,7 +10,7 @@ a user's file. Two steps, so a user interface can show the table before the user
 2. :func:`dataset_from_frame` (``cleaning``) picks the target and the features, deals with text columns,
    missing and infinite values as asked, and checks that least squares has a unique answer on what is left.
 
-For predictions on new rows, :func:`input_columns`, :func:`input_rows`, :func:`unreadable_cells` and :func:`encode_rows`
+For predictions on new rows, :func:`input_columns`, :func:`input_rows`, :func:`read_rows` and :func:`encode_rows`
 (``encoding``) check them and encode them as the dataset's features were.
 
 :func:`load_csv` does both at once. Every problem is a :class:`~sgdcore.errors.DataError` whose message
@@ -24,11 +24,12 @@ from sgdcore.io.cleaning import INFINITE_CHOICES, MISSING_CHOICES, NON_NUMERIC_C
 from sgdcore.io.columns import column_summary
 from sgdcore.io.encoding import (
     InputColumn,
+    RowsRead,
     encode_rows,
     encoding_notices,
     input_columns,
     input_rows,
-    unreadable_cells,
+    read_rows,
 )
 from sgdcore.io.reading import DELIMITER_NAMES, Table, read_table
 
@@ -38,6 +39,7 @@ __all__ = [
     "MISSING_CHOICES",
     "NON_NUMERIC_CHOICES",
     "InputColumn",
+    "RowsRead",
     "Table",
     "column_summary",
     "dataset_from_frame",
@@ -46,6 +48,6 @@ __all__ = [
     "input_columns",
     "input_rows",
     "load_csv",
+    "read_rows",
     "read_table",
-    "unreadable_cells",
 ]

@@ -4,7 +4,8 @@
 into 0/1 columns, ``"city=Paris"`` for each value but the first, the baseline; its ``one_hot`` notice names them. A
 model learned on those features predicts for a new row only once the row's text is encoded the same way:
 :func:`input_columns` says what a row holds (a number, or one of a text column's values), :func:`input_rows` checks a
-table of rows (a file's) against it, and :func:`encode_rows` makes complete rows into the features' matrix, column
+table of rows (a file's) against it, :func:`read_rows` reads one whose cells may not all be readable (the rows a
+user is still correcting), and :func:`encode_rows` makes complete rows into the features' matrix, column
 for column as the dataset has them, so that ``X @ w + b`` is the prediction in the target's units (with ``w, b`` in
 the data's units: :meth:`sgdcore.Problem.compare`). Where the dataset filled a column's gaps with its mean
 (``missing="mean"``, said in its ``missing_filled`` notice), a new row's empty cell there takes the same values, as a
@@ -93,35 +94,65 @@ def input_columns(data: Described) -> tuple[InputColumn, ...]:
                  if all(feature in fills for feature in column.features) else column for column in columns)
 
 
-def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described, *,
-               unreadable: str = "raise") -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)  # a DataFrame has no truth value to compare by
+class RowsRead:
+    """A table of new rows as the model reads it (:func:`read_rows`).
+
+    ``frame``: its input columns (``columns``, in that order), numbers as floats and text among the data's values,
+    empty (NaN, or None for text) where a cell is empty or cannot be read. ``unreadable``: each cell the model cannot
+    read, row by row, as the error :func:`input_rows` raises for it (its ``row``, numbered from 1, ``column`` and
+    ``value`` among its fields): a number that is not finite, a value that is not a number, a text value the data did
+    not hold.
+    """
+
+    frame: pd.DataFrame
+    columns: tuple[InputColumn, ...]
+    unreadable: tuple[DataError, ...] = ()
+
+    @property
+    def empty(self) -> pd.DataFrame:
+        """Which cells are empty (None, NaN, pandas' NA, or text of spaces alone); not those it cannot read."""
+        empty = self.frame.isna().to_numpy(copy=True)
+        empty[[error.fields["row"] - 1 for error in self.unreadable],
+              [self.frame.columns.get_loc(error.fields["column"]) for error in self.unreadable]] = False
+        return pd.DataFrame(empty, columns=self.frame.columns)
+
+    @property
+    def complete(self) -> np.ndarray:
+        """Which rows :func:`encode_rows` makes into features: no cell it cannot read, and no empty cell in a column
+        whose gaps the data did not fill."""
+        unfilled = self.frame[[column.name for column in self.columns if not column.fill]]
+        complete = ~unfilled.isna().any(axis=1).to_numpy()
+        complete[[error.fields["row"] - 1 for error in self.unreadable]] = False
+        return complete
+
+
+def read_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> RowsRead:
+    """``rows``' input columns as the model reads them, with the cells it cannot read (:class:`RowsRead`): a table
+    a user is still correcting, whose other rows can be predicted meanwhile.
+
+    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks (or names otherwise in capitals or spaces
+    alone).
+    """
+    columns, checked, problems = _read(rows, data)
+    frame = pd.DataFrame({column.name: pd.Series(checked[column.name], dtype=float if column.is_number else object)
+                          for column in columns})
+    return RowsRead(frame.reset_index(drop=True), columns, problems)
+
+
+def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> pd.DataFrame:
     """``rows``' input columns (:func:`input_columns`, in that order, other columns left out) as a DataFrame whose
     numbers are floats and whose text is among the data's values; an empty cell stays empty (NaN, or None for text).
     What a table of new rows holds once checked, before each row is complete (a file's rows to fill in).
 
     Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks (or names otherwise in capitals or spaces
-    alone). A cell the model cannot read (a non-finite number, a value that is not a number, a text value the data
-    did not hold: it would have no 0/1 column) raises too, or, with ``unreadable="empty"``, is left empty:
-    :func:`unreadable_cells` says which.
+    alone), and for the first cell the model cannot read (a non-finite number, a value that is not a number, a text
+    value the data did not hold: it would have no 0/1 column); :func:`read_rows` reads past those.
     """
-    if unreadable not in ("raise", "empty"):
-        raise ValueError(f"unreadable={unreadable!r}: use 'raise' or 'empty'.")
-    columns, checked, problems = _read(rows, data)
-    if problems and unreadable == "raise":
-        raise problems[0]
-    frame = pd.DataFrame({column.name: pd.Series(checked[column.name], dtype=float if column.is_number else object)
-                          for column in columns})
-    return frame.reset_index(drop=True)
-
-
-def unreadable_cells(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> tuple[DataError, ...]:
-    """Each cell of ``rows``' input columns that the model cannot read, row by row, as the error :func:`input_rows`
-    raises for it (its ``row``, numbered from 1, ``column`` and ``value`` among its fields): a number that is not
-    finite, a value that is not a number, a text value the data did not hold. Empty cells are not among them.
-
-    Raises :class:`~sgdcore.errors.DataError` for a column ``rows`` lacks, as :func:`input_rows` does.
-    """
-    return _read(rows, data)[2]
+    read = read_rows(rows, data)
+    if read.unreadable:
+        raise read.unreadable[0]
+    return read.frame
 
 
 def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.ndarray:
