@@ -160,6 +160,7 @@ def test_the_cells_the_model_cannot_read_are_named_row_by_row_and_read_as_empty_
                                                           [False, False], [False, False], [False, False]])
     # Row 5 alone is predicted: the others hold a cell the model cannot read, or an empty one the data did not fill
     np.testing.assert_array_equal(read.complete, [False, False, False, False, True, False])
+    np.testing.assert_array_equal(read.features(), sgdcore.encode_rows({"size": [7.0], "town": ["Paris"]}, data))
     with pytest.raises(sgdcore.DataError) as raised:  # input_rows refuses the table at the first
         sgdcore.input_rows(table, data)
     assert str(raised.value) == str(found[0])
@@ -214,6 +215,9 @@ def test_a_table_of_cells_reads_as_each_cell_reads_alone(kind: str, data) -> Non
     # The data filled no gaps: a row is predicted where both its cells read as values
     np.testing.assert_array_equal(read.complete, [all(expected[name][row] not in (None, "unreadable") for name in
                                                       ("size", "town")) for row in range(len(sizes))])
+    complete = [row for row in range(len(sizes)) if read.complete[row]]
+    np.testing.assert_array_equal(read.features(), sgdcore.encode_rows(
+        {name: [expected[name][row] for row in complete] for name in ("size", "town")}, dataset))
 
 
 def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column() -> None:
@@ -234,6 +238,9 @@ def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column(
     np.testing.assert_array_equal(sgdcore.encode_rows(rows, data),
                                   [[nice, paris, 50.0], [0.0, 0.0, size], [nice, paris, size]])
     np.testing.assert_array_equal(data.X[[3, 5]], [[*data.X[3, :2], size], [nice, paris, data.X[5, 2]]])
+    read = sgdcore.read_rows(rows, data)  # as the page reads its grid: every row complete, filled alike
+    assert read.complete.all() and not read.unreadable
+    np.testing.assert_array_equal(read.features(), sgdcore.encode_rows(rows, data))
     # Where the data had no gap in a column, it has nothing to fill it with: an empty cell there is refused
     whole_sizes = sgdcore.dataset_from_frame(houses(80, seed=2).assign(town=frame["town"]), "price", missing="mean",
                                              non_numeric="onehot")
@@ -241,6 +248,9 @@ def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column(
     with pytest.raises(sgdcore.DataError) as raised:
         sgdcore.encode_rows({"size": [40.0, None], "town": [None, "Nice"]}, whole_sizes)
     assert (raised.value.problem, raised.value.fields) == ("row_value_missing", {"column": "size", "row": 2})
+    read = sgdcore.read_rows({"size": [40.0, None], "town": [None, "Nice"]}, whole_sizes)
+    np.testing.assert_array_equal(read.complete, [True, False])  # the second waits for its size
+    np.testing.assert_array_equal(read.features(), sgdcore.encode_rows({"size": [40.0], "town": [None]}, whole_sizes))
 
 
 def trained(problem: sgdcore.Problem, **config: object) -> sgdcore.Progress:

@@ -184,7 +184,7 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
     them (:func:`rows_read`), where the caller has them already."""
     read = read if read is not None else rows_read(problem, rows)
     complete = read.complete
-    X = sgdcore.encode_rows(read.frame[complete], _described(problem))
+    X = read.features()
     sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}
     for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),

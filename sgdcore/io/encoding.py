@@ -102,11 +102,12 @@ class RowsRead:
     empty (NaN, or None for text) where a cell is empty or cannot be read. ``unreadable``: each cell the model cannot
     read, row by row, as the error :func:`input_rows` raises for it (its ``row``, numbered from 1, ``column`` and
     ``value`` among its fields): a number that is not finite, a value that is not a number, a text value the data did
-    not hold.
+    not hold. ``feature_names``: the data's, which :meth:`features` makes.
     """
 
     frame: pd.DataFrame
     columns: tuple[InputColumn, ...]
+    feature_names: tuple[str, ...]
     unreadable: tuple[DataError, ...] = ()
 
     @property
@@ -126,6 +127,11 @@ class RowsRead:
         complete[[error.fields["row"] - 1 for error in self.unreadable]] = False
         return complete
 
+    def features(self) -> np.ndarray:
+        """The :attr:`complete` rows as the data's features, as :func:`encode_rows` makes them, without reading their
+        cells again: a ``complete.sum() × d`` array."""
+        return _features(self.frame[self.complete], self.columns, self.feature_names)
+
 
 def read_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> RowsRead:
     """``rows``' input columns as the model reads them, with the cells it cannot read (:class:`RowsRead`): a table
@@ -137,7 +143,7 @@ def read_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> RowsR
     columns, checked, problems = _read(rows, data)
     frame = pd.DataFrame({column.name: pd.Series(checked[column.name], dtype=float if column.is_number else object)
                           for column in columns})
-    return RowsRead(frame.reset_index(drop=True), columns, problems)
+    return RowsRead(frame.reset_index(drop=True), columns, tuple(data.feature_names), problems)
 
 
 def input_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> pd.DataFrame:
@@ -171,17 +177,22 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
         column = str(unfilled.columns[unfilled.iloc[row].isna().to_numpy()][0])
         raise DataError(f"Row {row + 1} has no value for {echo(column)}: fill it in.", "row_value_missing",
                         column=column, row=int(row) + 1)
+    return _features(checked, columns, data.feature_names)
+
+
+def _features(checked: pd.DataFrame, columns: tuple[InputColumn, ...], feature_names: Sequence[str]) -> np.ndarray:
+    """Rows read (:func:`input_rows`), each empty cell in a column whose gaps the data filled, as the features."""
     features: dict[str, np.ndarray] = {}
     for column in columns:
         cells = checked[column.name].to_numpy()
         empty = checked[column.name].isna().to_numpy()
         values = ([cells.astype(float)] if column.is_number else
                   [(cells == category).astype(float) for category in column.categories[1:]])
-        fill = column.fill or (np.nan,) * len(column.features)  # then no cell is empty: refused above
+        fill = column.fill or (np.nan,) * len(column.features)  # then no cell is empty: the callers see to it
         for name, value, filled in zip(column.features, values, fill, strict=True):
             features[name] = np.where(empty, filled, value)
-    X = np.empty((len(checked), len(data.feature_names)))
-    for j, name in enumerate(data.feature_names):
+    X = np.empty((len(checked), len(feature_names)))
+    for j, name in enumerate(feature_names):
         X[:, j] = features[name]
     return X
 
