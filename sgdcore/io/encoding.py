@@ -181,7 +181,8 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
 
 
 def _features(checked: pd.DataFrame, columns: tuple[InputColumn, ...], feature_names: Sequence[str]) -> np.ndarray:
-    """Rows read (:func:`input_rows`), each empty cell in a column whose gaps the data filled, as the features."""
+    """Rows as read (:func:`input_rows`), empty only where the data filled the column's gaps, as the data's features:
+    those cells take the values that filled them (:attr:`InputColumn.fill`)."""
     features: dict[str, np.ndarray] = {}
     for column in columns:
         cells = checked[column.name].to_numpy()
