@@ -41,7 +41,6 @@ from ui.predictions import (
     load_file,
     predictions,
     refusal_text,
-    required,
     rows_editor,
     rows_read,
     shown_names,
@@ -166,7 +165,7 @@ elif predicted is not None:
         st.caption(t("export.predict_filled", cells=sum(filled.values()), columns=separator.join(filled),
                      choice=missing_labels()["mean"], values=separator.join(fill_texts(filled, columns))))
     # A file's other columns may be empty, and so may the columns whose empty cells take the data's means
-    incomplete = incomplete_rows(read.empty[required(columns)])
+    incomplete = incomplete_rows(read.missing)
     for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
         st.warning(t("export.predict_incomplete", row=number, columns=separator.join(empty)),
                    icon="✏️")

@@ -239,7 +239,7 @@ def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column(
                                   [[nice, paris, 50.0], [0.0, 0.0, size], [nice, paris, size]])
     np.testing.assert_array_equal(data.X[[3, 5]], [[*data.X[3, :2], size], [nice, paris, data.X[5, 2]]])
     read = sgdcore.read_rows(rows, data)  # as the page reads its grid: every row complete, filled alike
-    assert read.complete.all() and not read.unreadable
+    assert read.complete.all() and not read.unreadable and read.missing.columns.tolist() == []
     np.testing.assert_array_equal(read.features(), sgdcore.encode_rows(rows, data))
     # Where the data had no gap in a column, it has nothing to fill it with: an empty cell there is refused
     whole_sizes = sgdcore.dataset_from_frame(houses(80, seed=2).assign(town=frame["town"]), "price", missing="mean",
@@ -250,6 +250,7 @@ def test_an_empty_cell_takes_the_mean_that_filled_the_data_s_gaps_in_its_column(
     assert (raised.value.problem, raised.value.fields) == ("row_value_missing", {"column": "size", "row": 2})
     read = sgdcore.read_rows({"size": [40.0, None], "town": [None, "Nice"]}, whole_sizes)
     np.testing.assert_array_equal(read.complete, [True, False])  # the second waits for its size
+    assert read.missing.to_dict("list") == {"size": [False, True]}  # the first's empty town takes the shares
     np.testing.assert_array_equal(read.features(), sgdcore.encode_rows({"size": [40.0], "town": [None]}, whole_sizes))
 
 
@@ -279,7 +280,7 @@ def test_the_predictions_are_the_closed_form_s_and_the_run_s_model_applied_to_st
                                rtol=1e-9)
     np.testing.assert_array_equal(frame["sgd_minus_closed_form"], frame["sgd"] - frame["closed_form"])
     assert frame[["sgd", "closed_form"]].iloc[2:].isna().all(axis=None)
-    assert incomplete_rows(sgdcore.read_rows(rows, data).empty) == {3: ["town"], 4: ["size"]}
+    assert incomplete_rows(sgdcore.read_rows(rows, data).missing) == {3: ["town"], 4: ["size"]}
     assert frame["closed_form"].iloc[0] == pytest.approx(3 * 55 + 25 + 100, abs=1.5)  # the prices' own law
 
 

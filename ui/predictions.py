@@ -138,12 +138,6 @@ def rows_read(problem: Any, rows: pd.DataFrame) -> sgdcore.RowsRead:
     return sgdcore.read_rows(rows, _described(problem))
 
 
-def required(columns: tuple[sgdcore.InputColumn, ...]) -> list[str]:
-    """The input columns a row must fill in itself for its prediction: those whose gaps the data did not fill (an
-    empty cell in the others takes the values that filled them, ``InputColumn.fill``)."""
-    return [column.name for column in columns if not column.fill]
-
-
 def filled_cells(read: sgdcore.RowsRead) -> dict[str, int]:
     """The input columns whose empty cells take the values that filled the data's gaps (``InputColumn.fill``), in
     the rows :func:`predictions` predicts (``RowsRead.complete``), with how many cells each."""
@@ -169,7 +163,7 @@ def fill_texts(filled: dict[str, int], columns: tuple[sgdcore.InputColumn, ...])
 
 def incomplete_rows(empty: pd.DataFrame) -> dict[int, list[str]]:
     """Each row (numbered from 1) with an empty cell, and the columns it leaves empty: ``empty`` says which cells
-    are (``sgdcore.RowsRead.empty``, or the columns of it a row must fill in: :func:`required`)."""
+    are (``sgdcore.RowsRead.empty``, or those a row must fill in for its prediction, ``RowsRead.missing``)."""
     return {int(number) + 1: [str(name) for name in empty.columns[empty.iloc[number].to_numpy()]]
             for number in np.flatnonzero(empty.any(axis=1).to_numpy())}
 

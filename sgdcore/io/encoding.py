@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -103,6 +104,9 @@ class RowsRead:
     read, row by row, as the error :func:`input_rows` raises for it (its ``row``, numbered from 1, ``column`` and
     ``value`` among its fields): a number that is not finite, a value that is not a number, a text value the data did
     not hold. ``feature_names``: the data's, which :meth:`features` makes.
+
+    What is found from them (:attr:`empty`, :attr:`missing`, :attr:`complete`) is found once, on first use: a page
+    reads all three on each run. They are not to be changed in place.
     """
 
     frame: pd.DataFrame
@@ -110,7 +114,7 @@ class RowsRead:
     feature_names: tuple[str, ...]
     unreadable: tuple[DataError, ...] = ()
 
-    @property
+    @cached_property
     def empty(self) -> pd.DataFrame:
         """Which cells are empty (None, NaN, pandas' NA, or text of spaces alone); not those it cannot read."""
         empty = self.frame.isna().to_numpy(copy=True)
@@ -118,19 +122,38 @@ class RowsRead:
               [self.frame.columns.get_loc(error.fields["column"]) for error in self.unreadable]] = False
         return pd.DataFrame(empty, columns=self.frame.columns)
 
-    @property
+    @cached_property
+    def missing(self) -> pd.DataFrame:
+        """The empty cells a row must fill in for its prediction: :attr:`empty`'s columns whose gaps the data did not
+        fill (an empty cell in the others takes the values that filled them, :attr:`InputColumn.fill`)."""
+        return self.empty[[column.name for column in self.columns if not column.fill]]
+
+    @cached_property
     def complete(self) -> np.ndarray:
-        """Which rows :func:`encode_rows` makes into features: no cell it cannot read, and no empty cell in a column
-        whose gaps the data did not fill."""
-        unfilled = self.frame[[column.name for column in self.columns if not column.fill]]
-        complete = ~unfilled.isna().any(axis=1).to_numpy()
+        """Which rows :func:`encode_rows` makes into features: no cell it cannot read, and none :attr:`missing`."""
+        complete = ~self.missing.any(axis=1).to_numpy()
         complete[[error.fields["row"] - 1 for error in self.unreadable]] = False
+        complete.flags.writeable = False
         return complete
 
     def features(self) -> np.ndarray:
         """The :attr:`complete` rows as the data's features, as :func:`encode_rows` makes them, without reading their
-        cells again: a ``complete.sum() × d`` array."""
-        return _features(self.frame[self.complete], self.columns, self.feature_names)
+        cells again: a ``complete.sum() × d`` array; an empty cell takes the values that filled the data's gaps in
+        its column (:attr:`InputColumn.fill`)."""
+        rows = self.frame[self.complete]
+        features: dict[str, np.ndarray] = {}
+        for column in self.columns:
+            cells = rows[column.name].to_numpy()
+            empty = rows[column.name].isna().to_numpy()
+            values = ([cells.astype(float)] if column.is_number else
+                      [(cells == category).astype(float) for category in column.categories[1:]])
+            fill = column.fill or (np.nan,) * len(column.features)  # then no complete row has the cell empty
+            for name, value, filled in zip(column.features, values, fill, strict=True):
+                features[name] = np.where(empty, filled, value)
+        X = np.empty((len(rows), len(self.feature_names)))
+        for j, name in enumerate(self.feature_names):
+            X[:, j] = features[name]
+        return X
 
 
 def read_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> RowsRead:
@@ -170,32 +193,15 @@ def encode_rows(rows: Mapping[str, Sequence[Any]] | Any, data: Described) -> np.
     Raises :class:`~sgdcore.errors.DataError` for what :func:`input_rows` refuses, and for an empty cell in a column
     whose gaps the data did not fill.
     """
-    checked = input_rows(rows, data)
-    columns = input_columns(data)
-    unfilled = checked[[column.name for column in columns if not column.fill]]
-    for row in np.flatnonzero(unfilled.isna().any(axis=1).to_numpy())[:1]:
-        column = str(unfilled.columns[unfilled.iloc[row].isna().to_numpy()][0])
+    read = read_rows(rows, data)
+    if read.unreadable:
+        raise read.unreadable[0]
+    missing = read.missing
+    for row in np.flatnonzero(missing.any(axis=1).to_numpy())[:1]:
+        column = str(missing.columns[missing.iloc[row].to_numpy()][0])
         raise DataError(f"Row {row + 1} has no value for {echo(column)}: fill it in.", "row_value_missing",
                         column=column, row=int(row) + 1)
-    return _features(checked, columns, data.feature_names)
-
-
-def _features(checked: pd.DataFrame, columns: tuple[InputColumn, ...], feature_names: Sequence[str]) -> np.ndarray:
-    """Rows as read (:func:`input_rows`), empty only where the data filled the column's gaps, as the data's features:
-    those cells take the values that filled them (:attr:`InputColumn.fill`)."""
-    features: dict[str, np.ndarray] = {}
-    for column in columns:
-        cells = checked[column.name].to_numpy()
-        empty = checked[column.name].isna().to_numpy()
-        values = ([cells.astype(float)] if column.is_number else
-                  [(cells == category).astype(float) for category in column.categories[1:]])
-        fill = column.fill or (np.nan,) * len(column.features)  # then no cell is empty: the callers see to it
-        for name, value, filled in zip(column.features, values, fill, strict=True):
-            features[name] = np.where(empty, filled, value)
-    X = np.empty((len(checked), len(feature_names)))
-    for j, name in enumerate(feature_names):
-        X[:, j] = features[name]
-    return X
+    return read.features()
 
 
 def _read(rows: Any, data: Described) -> tuple[tuple[InputColumn, ...], dict[str, np.ndarray], tuple[DataError, ...]]:
