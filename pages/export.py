@@ -34,6 +34,8 @@ from ui.messages import missing_labels, notice_text
 from ui.navigation import PAGES, require_router
 from ui.predictions import (
     FILE_MB,
+    FLOAT_LARGEST,
+    beyond_range_rows,
     fill_texts,
     filled_cells,
     incomplete_rows,
@@ -176,6 +178,12 @@ elif predicted is not None:
         st.warning(t("export.predict_unreadable", problem=error_text(error)), icon="✏️")
     if len(unread) > SAID_INCOMPLETE:
         st.warning(t("export.predict_unreadable_more", count=len(unread) - SAID_INCOMPLETE), icon="✏️")
+    beyond = beyond_range_rows(predicted, read, comparison)
+    for number in beyond[:SAID_INCOMPLETE]:
+        st.warning(t("export.predict_beyond_range", row=number, largest=FLOAT_LARGEST), icon="✏️")
+    if len(beyond) > SAID_INCOMPLETE:
+        st.warning(t("export.predict_beyond_range_more", count=len(beyond) - SAID_INCOMPLETE, largest=FLOAT_LARGEST),
+                   icon="✏️")
     if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
     st.download_button(t("export.predictions_csv"), partial(csv_file, predicted), "predictions.csv", "text/csv",

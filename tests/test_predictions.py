@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,7 @@ from ui.messages import notice_text
 from ui.predictions import (
     FILE_ROWS,
     ROWS_KEY,
+    beyond_range_rows,
     incomplete_rows,
     input_columns,
     predictions,
@@ -296,6 +299,72 @@ def test_synthetic_data_is_predicted_by_its_truth_too_and_a_model_not_finite_by_
     frame = predictions(problem, overflowed, rows)
     assert frame[["sgd", "sgd_minus_closed_form"]].isna().all(axis=None)
     assert frame["closed_form"].iloc[0] == pytest.approx(-0.6, abs=0.01)
+
+
+# Inputs far beyond the data's: 2e308 and -5.4e308 are beyond float64; -1.4e308 and -1.7e308 are not, though the
+# first overflows on the way (2·1e308 before −3.4·1e308 comes); a row of all 1e308 in a column alone stays finite.
+HUGE_ROWS = pd.DataFrame({"x1": [1e308, 1.0, 1e308, -1e308, 1e300, 0.0, 1e308],
+                          "x2": [1.0, 2.0, 1e308, 1e308, 0.0, 5e307, 1e308 / 3.4]})
+
+
+def exact_prediction(row: pd.Series, params: np.ndarray) -> Fraction:
+    """Brute force: the prediction in exact rational arithmetic, which cannot overflow."""
+    return sum((Fraction(float(x)) * Fraction(float(w)) for x, w in zip(row, params[:-1], strict=True)),
+               Fraction(float(params[-1])))
+
+
+def test_a_prediction_beyond_float64_is_empty_and_named_and_one_that_only_overflowed_on_the_way_is_kept() -> None:
+    problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+    progress = trained(problem)
+    comparison = problem.compare(progress.weights, progress.bias)
+    read = sgdcore.read_rows(HUGE_ROWS, problem.raw_train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning for the server's log
+        frame = predictions(problem, comparison, HUGE_ROWS, read)
+    largest = Fraction(float(np.finfo(np.float64).max))
+    beyond = []
+    for number, row in HUGE_ROWS.iterrows():
+        exact = {name: exact_prediction(row, params)
+                 for name, params in (("sgd", comparison.sgd), ("closed_form", comparison.closed_form),
+                                      ("truth", comparison.truth))}
+        if any(abs(value) > largest for value in exact.values()):
+            beyond.append(number + 1)
+        for name, value in exact.items():
+            if abs(value) > largest:
+                assert np.isnan(frame[name].iloc[number]), (number, name)
+            else:
+                assert frame[name].iloc[number] == pytest.approx(float(value), rel=1e-12), (number, name)
+    assert beyond == [1, 4]  # the brute force's verdict, which this data was chosen to give
+    assert beyond_range_rows(frame, read, comparison) == beyond
+    assert frame["sgd_minus_closed_form"].isna().tolist() == [True, False, False, True, False, False, False]
+    # A diverged run's own empty predictions are said by the page's other warning, not as rows beyond the range
+    diverged = problem.compare(np.array([np.inf, 1.0]), 0.0)
+    assert beyond_range_rows(predictions(problem, diverged, HUGE_ROWS, read), read, diverged) == [1, 4]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_export_page_names_the_rows_whose_predictions_are_beyond_float64_and_predicts_the_others(
+        lang: str) -> None:
+    at = upload_rows(export_after_a_run(lang=lang), "huge.csv", HUGE_ROWS.to_csv(index=False).encode())
+    no_exceptions(at)
+    assert not at.error
+    expected = [text_in(lang, "export.predict_beyond_range", row=row, largest="1.8e308") for row in (1, 4)]
+    assert [warning.value for warning in at.warning] == expected
+    if lang == "en":
+        assert expected[0] == ("Row 1's prediction is beyond ±1.8e308, the largest number the page can hold: its "
+                               "inputs are far outside the data's. Correct them in the grid for a prediction.")
+    rows, shown = predict_section(at)
+    made = shown.iloc[:, rows.shape[1]:rows.shape[1] + 3]
+    assert made.isna().any(axis=1).tolist() == [True, False, False, True, False, False, False]
+    progress = at.session_state[TRAIN_RUN]["progress"]
+    assert made.iloc[2, 0] == pytest.approx(float(exact_prediction(HUGE_ROWS.iloc[2], np.append(
+        progress.weights, progress.bias))), rel=1e-12)
+    # Six rows beyond it: five named, the sixth counted
+    many = pd.DataFrame({"x1": [1e308] * 6 + [1.0], "x2": [1.0] * 7})
+    at = upload_rows(at, "huger.csv", many.to_csv(index=False).encode())
+    assert [warning.value for warning in at.warning] == [
+        *(text_in(lang, "export.predict_beyond_range", row=row, largest="1.8e308") for row in range(1, 6)),
+        text_in(lang, "export.predict_beyond_range_more", count=1, largest="1.8e308")]
 
 
 def test_the_starting_row_is_the_training_means_and_the_most_common_value() -> None:

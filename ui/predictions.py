@@ -3,6 +3,7 @@ predicts for each, beside the closed form's prediction (and, for synthetic data,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ FILE_KEY = "_prediction_file"  # session_state: the file of rows loaded in this 
 # browser again. A longer file is predicted by the script under "The run as code", with sgdcore.encode_rows.
 FILE_ROWS = 10_000
 FILE_MB = 50  # the uploader's largest file: 10,000 rows of 5 KB each, more than any table of inputs needs
+FLOAT_LARGEST = f"{np.finfo(np.float64).max:.2g}".replace("e+", "e")  # "1.8e308": no prediction is larger
 
 
 def input_columns(problem: Any) -> tuple[sgdcore.InputColumn, ...]:
@@ -173,9 +175,10 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
     """``rows`` with the predictions of the run (``sgd``), of the closed form, the truth's without its noise for
     synthetic data, and the run's less the closed form's; a row with an empty input has none, unless the data filled
     that column's gaps (``sgdcore.encode_rows`` fills it alike), nor does a row with a cell the model cannot read
-    (``RowsRead.unreadable``). The run's prediction is empty where its coefficients are not finite. A prediction's
-    name that an input column has already is followed by `` (prediction)``. ``read``: the rows as the model reads
-    them (:func:`rows_read`), where the caller has them already."""
+    (``RowsRead.unreadable``). The run's prediction is empty where its coefficients are not finite, and any
+    prediction beyond float64's range (:func:`beyond_range_rows`). A prediction's name that an input column has
+    already is followed by `` (prediction)``. ``read``: the rows as the model reads them (:func:`rows_read`), where
+    the caller has them already."""
     read = read if read is not None else rows_read(problem, rows)
     complete = read.complete
     X = read.features()
@@ -187,13 +190,40 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
             continue
         column = np.full(len(rows), np.nan)
         if params is not None:
-            column[complete] = sgdcore.predict(X, params[:-1], params[-1])
+            column[complete] = _within_range(X, params)
         predicted[name] = column
     predicted["sgd_minus_closed_form"] = predicted["sgd"] - predicted["closed_form"]  # the coefficients table's order
     frame = rows.reset_index(drop=True).copy()
     for name, column in predicted.items():
         frame[name if name not in rows.columns else f"{name} (prediction)"] = column
     return frame
+
+
+def _within_range(X: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """``Xw + b`` (``params`` is ``w`` then ``b``), empty where it is beyond float64's range. A row whose sum
+    overflows on the way (``2·1e308 − 3.4·1e308``) is summed again scaled down by a power of two, which is exact, so
+    that only a prediction itself too large is left empty; the page says which (:func:`beyond_range_rows`), and NumPy
+    does not warn in the server's log."""
+    w, b = params[:-1], params[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        made = sgdcore.predict(X, w, b)
+        lost = ~np.isfinite(made)
+        if lost.any():  # 2**exponent > 2·Σ|params|: no partial sum of the scaled row can overflow
+            exponent = math.frexp(float(np.abs(params).sum()))[1] + 1
+            made[lost] = np.ldexp(sgdcore.predict(np.ldexp(X[lost], -exponent), w, math.ldexp(b, -exponent)),
+                                  exponent)
+    return np.where(np.isfinite(made), made, np.nan)
+
+
+def beyond_range_rows(predicted: pd.DataFrame, read: sgdcore.RowsRead, comparison: sgdcore.Comparison) -> list[int]:
+    """The rows (numbered from 1) the model reads whole (``read.complete``) but one of whose predictions
+    :func:`predictions` left empty: inputs far beyond the data's made it larger than float64 holds. The run's own
+    prediction counts where its coefficients are finite (else the page says that the run diverged)."""
+    models = ["sgd", "closed_form"] + (["truth"] if comparison.truth is not None else [])
+    made = predicted.iloc[:, -len(models) - 1:-1].set_axis(models, axis=1)  # their difference, last, left out
+    if not np.all(np.isfinite(comparison.sgd)):
+        made = made.drop(columns="sgd")
+    return (np.flatnonzero(read.complete & made.isna().any(axis=1).to_numpy()) + 1).tolist()
 
 
 def target_scores(rows: pd.DataFrame, predicted: pd.DataFrame, target: str) -> tuple[int, pd.DataFrame] | None:
