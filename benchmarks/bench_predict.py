@@ -27,7 +27,6 @@ because each edit reruns this; a longer file is predicted by the script under "T
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os
 import platform
@@ -37,11 +36,12 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from local_app import compiled_once
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -139,25 +139,6 @@ def export_page(train: pd.DataFrame, content: bytes | None) -> object:
         at = at.file_uploader[0].set_value(("new rows.csv", content, "text/csv")).run()
     assert not at.exception and len(at.data_editor) == 1, [exception.value for exception in at.exception]
     return at
-
-
-@contextlib.contextmanager
-def compiled_once() -> Iterator[None]:
-    """AppTest's runs share one cache of the scripts' bytecode, as a server's sessions do, instead of each run
-    compiling its scripts anew (about 8 ms of the Export page's, and under 1 ms of the bare page's)."""
-    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import app_test, local_script_runner
-
-    shared = ScriptCache()
-    modules = (app_test, local_script_runner)
-    own = [module.ScriptCache for module in modules]
-    for module in modules:
-        module.ScriptCache = lambda: shared
-    try:
-        yield
-    finally:
-        for module, cache in zip(modules, own, strict=True):
-            module.ScriptCache = cache
 
 
 def page_reruns(train: pd.DataFrame, content: bytes, repeat: int, directory: Path) -> dict[str, float]:
