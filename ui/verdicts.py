@@ -251,8 +251,14 @@ def l1_keeps_weights_moving(problem: sgdcore.Problem, data_key: str, config: sgd
         return False
     if getattr(problem, "on_cluster", False):
         return None
-    optimum = _cached_penalised_optimum(problem, data_key, config.l1_penalty, config.weight_decay, config)
-    return bool(np.any(np.abs(optimum[:-1]) <= rate * config.l1_penalty))
+    return bool(np.any(np.abs(_penalised_optimum(problem, data_key, config)[:-1]) <= rate * config.l1_penalty))
+
+
+def _penalised_optimum(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig) -> np.ndarray:
+    """``sgdcore.penalised_optimum``, computed once for the data ``data_key`` names (each time without one)."""
+    if not data_key:
+        return sgdcore.penalised_optimum(problem, config)
+    return _cached_penalised_optimum(problem, data_key, config.l1_penalty, config.weight_decay, config)
 
 
 def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig, l1_moving: bool | None = None) -> str:
@@ -343,17 +349,22 @@ def outlook_for(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainCo
 
 def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, limits: sgdcore.Limits,
                       data_key: str = "") -> Message | None:
-    """Before training, what keeps a stable run from arriving: an L1 push larger than the weights can absorb
+    """Before training, what keeps a stable run from arriving: an L1 push that carries a weight across 0 and back
     (it will not settle), or too few epochs for the condition number at this rate (it will end far away), with what
-    would help, as the verdict after such a run says it."""
+    would help, as the verdict after such a run says it (``sgdcore.diagnose``: the push more than 1% of the size of
+    the optimum the penalty moves the run to, which holds a weight within the push of 0)."""
     rate = config.learning_rate
-    scale = float(np.linalg.norm(problem.optimum.params))
     push = rate * config.l1_penalty
-    if config.l1_penalty > 0 and push > ARRIVED * scale:
-        return _offered("warning", t(
-            "verdicts.planned.l1", l1=config.l1_penalty, rate=rate, push=push, scale=scale,
-            below=sgdcore.round_down(ARRIVED * scale / rate)),
-            (sgdcore.Suggestion("l1_penalty", sgdcore.round_down(ARRIVED * scale / rate)),))
+    if push > 0 and not getattr(problem, "on_cluster", False):
+        optimum = _penalised_optimum(problem, data_key, config)
+        scale = float(np.linalg.norm(optimum))
+        bouncing = [f"{name} = {weight:.3g}" for name, weight in zip(problem.names[:-1], optimum[:-1], strict=True)
+                    if abs(weight) <= push]
+        if bouncing and push > ARRIVED * scale:
+            below = sgdcore.round_down(ARRIVED * scale / rate)
+            return _offered("warning", t(
+                "verdicts.planned.l1", l1=config.l1_penalty, rate=rate, push=push, scale=scale, below=below,
+                weights=t("verdicts.list_separator").join(bouncing)), (sgdcore.Suggestion("l1_penalty", below),))
     outlook = outlook_for(problem, data_key, config, limits)
     if outlook is None or outlook.arrives:
         return None
