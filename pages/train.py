@@ -153,9 +153,12 @@ def train_part(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limi
 
 
     def report(progress: sgdcore.Progress) -> None:
+        # A run that diverged at a minibatch's loss stopped before that step's update: the bar counts the steps taken
+        diverged = progress.diverged_at_step if progress.diverged_at_step == progress.step + 1 else None
         bar_slot.progress(progress.fraction_done, text=t(
-            "train.progress", epoch=epoch_label(progress), step=progress.step, total_steps=progress.total_steps,
-            steps_per_second=progress.steps_per_second))
+            "train.progress" if diverged is None else "train.progress_diverged", epoch=epoch_label(progress),
+            step=progress.step, total_steps=progress.total_steps, steps_per_second=progress.steps_per_second,
+            diverged=diverged))
 
 
     def epoch_label(progress: sgdcore.Progress) -> str:

@@ -163,7 +163,7 @@ def test_an_ill_conditioned_dataset_trained_long_is_far_from_the_optimum_and_say
     momentum = next(fix for fix in diagnosis.suggestions if fix.setting == "momentum")
     assert f"momentum μ = {momentum.value:g} with learning rate {momentum.learning_rate:g}" in verdict
     # Every number to set is one the dashboard sets: the epochs needed are over 10,000, so 10,000 is offered.
-    assert 200 + diagnosis.epochs_needed > 10_000 and "Train 10,000 epochs" in [b.label for b in at.button]
+    assert 200 + diagnosis.epochs_needed > 10_000 and "Use 10,000 epochs" in [b.label for b in at.button]
 
     button(at, f"Use momentum {momentum.value:g} at learning rate {momentum.learning_rate:g}").click().run()
     no_exceptions(at)
@@ -177,8 +177,10 @@ def test_a_large_l1_penalty_warns_that_it_will_not_settle_then_says_it_oscillate
     """Case 4: each step moves every weight by 0.03 × 100 = 3 across zero: not "Finished"."""
     at = app(l1_penalty="100", epochs="10")
     no_exceptions(at)
+    # The penalised optimum holds both weights at 0: the push of 3 carries each across 0 and back
     assert any(text.startswith("With L1 penalty 100 at learning rate 0.03, every step moves each weight by learning "
-                               "rate × L1 = 3,") for text in texts(at.main.warning))
+                               "rate × L1 = 3 towards 0. The optimum the penalty moves the run to holds x1 = 0, "
+                               "x2 = 0, within that of 0") for text in texts(at.main.warning)), texts(at.main.warning)
     progress = train(at)
     assert progress.status == "finished" and not at.success
     diagnosis = sgdcore.diagnose(problem_of(at), config_of(at), progress)
@@ -375,7 +377,7 @@ def test_the_batch_size_page_quotes_each_batch_sizes_limit_and_warns_for_those_b
 
 def test_a_warning_names_the_epochs_its_button_sets_and_offers_no_button_that_sets_what_is_set() -> None:
     """The epochs needed, 81.2 say, are 82 in the text as on the button; and at the most a run can have (10,000),
-    the warning still says how many it would take, but offers no "Train 10,000 epochs" that would change nothing."""
+    the warning still says how many it would take, but offers no "Use 10,000 epochs" that would change nothing."""
     from ui import verdicts
 
     rng = np.random.default_rng(1)
@@ -386,20 +388,20 @@ def test_a_warning_names_the_epochs_its_button_sets_and_offers_no_button_that_se
         warning = verdicts.planned_run_check(problem, config, sgdcore.run_limits(problem, config))
         needed = re.search(r"after about ([\d,]+) epochs, and the run has 3 epochs", warning.text)[1]
         labels = [verdicts.button_label(fix) for fix in warning.suggestions]
-        assert [label for label in labels if label.endswith(" epochs")] == [f"Train {needed} epochs"], rate
+        assert [label for label in labels if label.endswith(" epochs")] == [f"Use {needed} epochs"], rate
 
     at = with_dataset(app(standardize="1", epochs="10000", learning_rate="0.05", test_fraction="0"), ill_conditioned(),
                       "economy.csv")
     warning = next(text for text in texts(at.main.warning) if text.startswith("Too few epochs"))
     assert "the run has 10,000 epochs" in warning and "More than the 10,000 epochs a run here can have" in warning
-    assert not [b.label for b in at.button if b.label.startswith("Train ") and b.label.endswith(" epochs")]
+    assert not [b.label for b in at.button if b.label.startswith("Use ") and b.label.endswith(" epochs")]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_the_warning_before_a_run_offers_what_the_verdict_after_it_does_and_then_gives_way_to_it(lang: str) -> None:
     """On the diabetes data as it comes, 3 epochs at D2L's rate: the warning before training offers standardisation
     and names no momentum (whose noise floor there is 2,500 times plain SGD's), as the verdict after the run; once the
-    run with these settings is judged, the warning gives way to the verdict: one "Train 10,000 epochs" button, not
+    run with these settings is judged, the warning gives way to the verdict: one "Use 10,000 epochs" button, not
     two. With other settings the warning is back, for the run they would start."""
     from ui.i18n import text_in
 

@@ -242,9 +242,9 @@ def test_no_suggestion_button_changes_a_setting_the_link_fixes_and_the_advice_na
 
 
 @pytest.mark.parametrize(("language", "rate_button", "epochs_button", "fixed"), [
-    ("en", "Use learning rate 0.71", "Train 58 epochs",
+    ("en", "Use learning rate 0.71", "Use 58 epochs",
      " The classroom link fixes settings that would help: Epochs 3 (58 would help)."),
-    ("zh-CN", "使用学习率 0.71", "训练 58 个迭代周期",
+    ("zh-CN", "使用学习率 0.71", "使用 58 个迭代周期",
      "有帮助的设置已被课堂链接固定：迭代周期数 3（改为 58 会有帮助）。"),
 ])
 def test_a_suggestion_of_a_shown_control_is_offered_and_one_of_a_fixed_setting_is_said(

@@ -468,7 +468,7 @@ def test_the_epochs_a_scheduled_run_still_needs_are_at_the_rates_its_schedule_go
 def test_a_schedule_that_lowers_the_rate_too_fast_is_said_to_and_more_epochs_are_not_offered(
         schedule: Schedule) -> None:
     """Halving the rate every epoch, the steps left add up to too little to cross the flat direction: ten times the
-    epochs hardly move the run, so no "Train N epochs" is offered; a constant schedule is, before and after, and a
+    epochs hardly move the run, so no "Use N epochs" is offered; a constant schedule is, before and after, and a
     larger base rate, which the schedule scales: the same run with it ends nearer."""
     problem = make_problem(synthetic(), test_fraction=0.2)
     config = TrainConfig(learning_rate=0.003, epochs=3, schedule=schedule)
@@ -562,7 +562,7 @@ def test_where_the_noise_alone_keeps_a_run_beyond_one_percent_the_epochs_are_tho
 
 def test_momentum_with_a_schedule_that_lowers_the_rate_too_fast_is_said_to() -> None:
     """Halving the rate every 200 steps at momentum 0.9, the steps left add up to too little: 50 epochs leave the
-    run 1.5% away, so no "Train N epochs" is offered (the first rate's factor said 6); a constant schedule is, and a
+    run 1.5% away, so no "Use N epochs" is offered (the first rate's factor said 6); a constant schedule is, and a
     larger base rate, with which the same run ends nearer."""
     problem = make_problem(synthetic(), test_fraction=0.2)
     config = TrainConfig(learning_rate=0.001, epochs=2, momentum=0.9, schedule=Schedule("step", gamma=0.5,

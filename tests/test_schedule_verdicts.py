@@ -72,7 +72,7 @@ def test_a_cosine_run_is_told_that_stepping_on_cannot_help_and_how_many_epochs_a
     assert f"A fresh run of {fresh} epochs" in verdict and "the run's first 240 steps" in verdict
 
     # The button sets the epochs; Reset, then Train, trains the fresh run, which arrives.
-    button(at, f"Train {fresh} epochs").click().run()
+    button(at, f"Use {fresh} epochs").click().run()
     assert at.session_state["epochs"] == fresh
     button(at, "Reset").click().run()
     train(at)

@@ -218,3 +218,33 @@ def test_the_chart_choices_are_kept_while_another_page_is_shown_and_start_afresh
     no_exceptions(at)
     assert chosen(at, "Landscape: horizontal parameter").value == 0
     assert chosen(at, "Fit against feature").value == 0
+
+
+def test_a_diverged_run_s_bar_counts_the_steps_taken_and_names_the_step_that_diverged_in_both_languages() -> None:
+    """At rate 5 the run's step 7 finds its minibatch's loss over the limit: the verdict says it diverged at step 7,
+    the weights are those after 6 steps, and the bar, counting the steps taken, says why it shows 6."""
+    for lang, train in (("en", "Train"), ("zh-CN", "训练")):
+        at = app(learning_rate="5", lang=lang)
+        button(at, train).click().run()
+        no_exceptions(at)
+        progress = at.session_state["train_run"]["progress"]
+        assert progress.status == "diverged" and progress.diverged_at_step == progress.step + 1, progress
+        config = sgdcore.TrainConfig(learning_rate=5.0)
+        problem = sgdcore.make_problem(sgdcore.synthetic(), test_fraction=0.2)
+        *_, simulated = sgdcore.train(problem.train, config, report_every=1e9)  # the same run, away from the page
+        assert (simulated.step, simulated.diverged_at_step) == (progress.step, progress.diverged_at_step)
+        np.testing.assert_allclose(simulated.weights, progress.weights, rtol=1e-12)  # the kernel may differ
+        words = text_in(lang, "train.progress_diverged", epoch=text_in(lang, "train.epoch_under_way", epoch=1,
+                                                                           epochs=3),
+                        step=progress.step, total_steps=240, steps_per_second=0, diverged=progress.step + 1)
+        assert bar_text(at).startswith(words.split(" · ")[0]) and bar_text(at).endswith(words.split(" · ")[-1])
+        if lang == "en":
+            assert bar_text(at).endswith(f"step {progress.step + 1} diverged: its loss was computed, its update "
+                                         "not taken"), bar_text(at)
+            said = [element.value for element in [*at.error, *at.warning]]
+            assert any(text.startswith(f"Diverged at step {progress.step + 1}:") for text in said), said
+
+
+def test_the_progress_bar_writes_thousands_of_epochs_as_the_verdict_does() -> None:
+    at = app(epochs="3000", batch_size="800", learning_rate="1")
+    assert bar_text(at).startswith("0 of 3,000 epochs done"), bar_text(at)

@@ -77,7 +77,7 @@ def test_suggestions_the_dashboard_cannot_set_are_not_offered() -> None:
     (sgdcore.Suggestion("schedule", "inverse_scaling"), "Use the inverse scaling schedule",
      {"schedule": "inverse_scaling"}),
     (sgdcore.Suggestion("l1_penalty", 1.3), "Lower the L1 penalty to 1.3", {"l1_penalty": 1.3}),
-    (sgdcore.Suggestion("epochs", 10_000), "Train 10,000 epochs", {"epochs": 10_000}),
+    (sgdcore.Suggestion("epochs", 10_000), "Use 10,000 epochs", {"epochs": 10_000}),
 ])
 def test_each_suggestion_is_a_button_that_sets_the_settings_it_names(suggestion, label, state) -> None:
     assert verdicts.button_label(suggestion) == label
@@ -188,7 +188,7 @@ def test_the_suggestion_buttons_and_the_comparison_warning_read_in_chinese(probl
         sgdcore.Suggestion("schedule", "inverse_scaling"), sgdcore.Suggestion("l1_penalty", 1.3),
         sgdcore.Suggestion("epochs", 10_000))]
     assert labels == ["使用学习率 0.018", "标准化，学习率 0.72", "使用动量 0.97，学习率 0.037", "使用批量大小 40",
-                      "使用反比缩放调度", "把 L1 惩罚降到 1.3", "训练 10,000 个迭代周期"]
+                      "使用反比缩放调度", "把 L1 惩罚降到 1.3", "使用 10,000 个迭代周期"]
     limit = sgdcore.run_limits(problem, sgdcore.TrainConfig(batch_size=10)).minibatch
     config = sgdcore.TrainConfig(batch_size=10)
     warning = verdicts.comparison_check({f"η = {rate:g}": (replace(config, learning_rate=rate), limit)

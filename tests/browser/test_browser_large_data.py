@@ -81,7 +81,7 @@ def test_a_far_run_on_the_cluster_is_told_the_epochs_it_needs_and_arrives_after_
     verdict = alert(body, "warning").filter(has_text="Finished 6 epochs")
     expect(verdict).to_contain_text("But SGD is far from the closed form", timeout=CLUSTER_START_MS)
     more = int(re.search(r"about ([\d,]+) more epochs", verdict.inner_text()).group(1).replace(",", ""))
-    body.get_by_role("button", name=f"Train {6 + more:,} epochs").click()
+    body.get_by_role("button", name=f"Use {6 + more:,} epochs").click()
     wait_for_app(page)
     body.get_by_role("button", name="Train", exact=True).click()
     expect(alert(body, "success")).to_contain_text(f"Finished {6 + more:,} epochs", timeout=CLUSTER_START_MS)
