@@ -346,7 +346,7 @@ def test_stop_interrupts_a_long_run_at_once_keeps_it_and_train_resumes_it(open_p
     page = open_page("/?n_rows=2000000&batch_size=1&epochs=1000&learning_rate=0.001")
     bar = main(page).locator('[data-testid="stProgress"]')
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(bar.get_by_text(re.compile(r"^Epoch ([2-9]|\d\d+) of 1000"))).to_be_visible(timeout=60_000)
+    expect(bar.get_by_text(re.compile(r"^Epoch ([2-9]|\d\d+) of 1,000"))).to_be_visible(timeout=60_000)
 
     stopped = main(page).locator('[data-testid="stAlertContentWarning"]').filter(has_text=re.compile(r"^Stopped"))
     shown_when_clicked = int(re.search(r"step ([\d,]+) of", bar.inner_text()).group(1).replace(",", ""))

@@ -15,7 +15,7 @@ def test_streamlit_own_stop_keeps_the_run_so_far_on_the_page(open_page):
     wait_for_charts(page, at_least=5)
     page.get_by_role("button", name="Train", exact=True).click()
     bar = main(page).locator('[data-testid="stProgress"]')
-    expect(bar.get_by_text(re.compile(r"^Epoch ([2-9]|\d\d+) of 1000"))).to_be_visible(timeout=60_000)
+    expect(bar.get_by_text(re.compile(r"^Epoch ([2-9]|\d\d+) of 1,000"))).to_be_visible(timeout=60_000)
     # Streamlit's Stop, in the status widget at the top right, ends the script without a rerun.
     page.locator('[data-testid="stStatusWidget"]').get_by_role("button").click()
     expect(page.locator('[data-testid="stStatusWidget"]')).to_be_hidden(timeout=30_000)
