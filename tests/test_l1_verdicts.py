@@ -172,8 +172,8 @@ def test_the_warning_before_an_l1_run_says_it_will_not_settle_only_where_a_weigh
     """L1 0.5 at rate 0.3 pushes each weight 0.15 a step, more than 1% of the optimum's size. On the default data
     (w = 2, −3.4) no weight is within that of 0: the run settles, and the warning before it says nothing of L1, as
     the sidebar's limit caption says. Where the truth's x2 is 0.02 the penalised optimum holds x2 at 0: the warning
-    says the run will not settle, and the run's x2 crosses 0 dozens of times an epoch. Its suggested L1 leaves it
-    settling within 1%, which the verdict after such a run says too."""
+    says the run will not settle, and the run's x2 crosses 0 dozens of times an epoch, as the verdict after it says.
+    With its suggested L1 the warning is not given, and the run is not said to oscillate."""
     from ui import verdicts
     from ui.i18n import text_in
 
