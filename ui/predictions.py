@@ -182,12 +182,8 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
     read = read if read is not None else rows_read(problem, rows)
     complete = read.complete
     X = read.features()
-    sgd_finite = bool(np.all(np.isfinite(comparison.sgd)))
     predicted: dict[str, np.ndarray] = {}
-    for name, params in (("sgd", comparison.sgd if sgd_finite else None), ("closed_form", comparison.closed_form),
-                         ("truth", comparison.truth)):
-        if name == "truth" and params is None:
-            continue
+    for name, params in _models(comparison).items():
         column = np.full(len(rows), np.nan)
         if params is not None:
             column[complete] = _within_range(X, params)
@@ -197,6 +193,14 @@ def predictions(problem: Any, comparison: sgdcore.Comparison, rows: pd.DataFrame
     for name, column in predicted.items():
         frame[name if name not in rows.columns else f"{name} (prediction)"] = column
     return frame
+
+
+def _models(comparison: sgdcore.Comparison) -> dict[str, np.ndarray | None]:
+    """The parameters (weights, then bias) of each model :func:`predictions` predicts by, in its columns' order: the
+    run's (None where its coefficients are not finite), the closed form's and, for synthetic data, the truth's."""
+    models = {"sgd": comparison.sgd if np.all(np.isfinite(comparison.sgd)) else None,
+              "closed_form": comparison.closed_form}
+    return models if comparison.truth is None else {**models, "truth": comparison.truth}
 
 
 def _within_range(X: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -219,10 +223,9 @@ def beyond_range_rows(predicted: pd.DataFrame, read: sgdcore.RowsRead, compariso
     """The rows (numbered from 1) the model reads whole (``read.complete``) but one of whose predictions
     :func:`predictions` left empty: inputs far beyond the data's made it larger than float64 holds. The run's own
     prediction counts where its coefficients are finite (else the page says that the run diverged)."""
-    models = ["sgd", "closed_form"] + (["truth"] if comparison.truth is not None else [])
-    made = predicted.iloc[:, -len(models) - 1:-1].set_axis(models, axis=1)  # their difference, last, left out
-    if not np.all(np.isfinite(comparison.sgd)):
-        made = made.drop(columns="sgd")
+    models = _models(comparison)
+    made = predicted.iloc[:, -len(models) - 1:-1].set_axis(list(models), axis=1)  # their difference, last, left out
+    made = made[[name for name, params in models.items() if params is not None]]
     return (np.flatnonzero(read.complete & made.isna().any(axis=1).to_numpy()) + 1).tolist()
 
 
