@@ -251,7 +251,14 @@ def l1_keeps_weights_moving(problem: sgdcore.Problem, data_key: str, config: sgd
         return False
     if getattr(problem, "on_cluster", False):
         return None
-    return bool(np.any(np.abs(_penalised_optimum(problem, data_key, config)[:-1]) <= rate * config.l1_penalty))
+    return bool(_carried_across_zero(problem, _penalised_optimum(problem, data_key, config), rate * config.l1_penalty))
+
+
+def _carried_across_zero(problem: sgdcore.Problem, optimum: np.ndarray, push: float) -> list[tuple[str, float]]:
+    """The weights (name, value) of the penalised ``optimum`` within an L1 ``push`` of 0, which each step carries
+    across 0 and back."""
+    return [(name, weight) for name, weight in zip(problem.names[:-1], optimum[:-1], strict=True)
+            if abs(weight) <= push]
 
 
 def _penalised_optimum(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig) -> np.ndarray:
@@ -358,13 +365,13 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     if push > 0 and not getattr(problem, "on_cluster", False):
         optimum = _penalised_optimum(problem, data_key, config)
         scale = float(np.linalg.norm(optimum))
-        bouncing = [f"{name} = {weight:.3g}" for name, weight in zip(problem.names[:-1], optimum[:-1], strict=True)
-                    if abs(weight) <= push]
+        bouncing = _carried_across_zero(problem, optimum, push)
         if bouncing and push > ARRIVED * scale:
             below = sgdcore.round_down(ARRIVED * scale / rate)
             return _offered("warning", t(
                 "verdicts.planned.l1", l1=config.l1_penalty, rate=rate, push=push, scale=scale, below=below,
-                weights=t("verdicts.list_separator").join(bouncing)), (sgdcore.Suggestion("l1_penalty", below),))
+                weights=t("verdicts.list_separator").join(f"{name} = {weight:.3g}" for name, weight in bouncing)),
+                (sgdcore.Suggestion("l1_penalty", below),))
     outlook = outlook_for(problem, data_key, config, limits)
     if outlook is None or outlook.arrives:
         return None
