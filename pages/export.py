@@ -1,8 +1,11 @@
 """Export and share: the learned model, its history and its settings as files, its predictions for rows typed in or
 loaded from a file, and a link that restores them."""
 
+import itertools
 from collections import ChainMap
+from collections.abc import Iterator
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -63,6 +66,16 @@ PAGE_TITLES = {page.url_path: page.title for page in PAGES}
 DOWNLOAD = {"icon": ":material/download:", "on_click": "ignore"}
 SAID_INCOMPLETE = 5  # rows with an empty cell named one by one; a pasted table's many more are counted
 state = st.session_state
+
+
+def warn_first(count: int, texts: Iterator[str], more_key: str, **fields: Any) -> None:
+    """Of ``count`` rows or cells to correct, the first ``SAID_INCOMPLETE`` said one by one (``texts``, made only
+    for those), and the others counted (``more_key``)."""
+    for text in itertools.islice(texts, SAID_INCOMPLETE):
+        st.warning(text, icon="✏️")
+    if count > SAID_INCOMPLETE:
+        st.warning(t(more_key, count=count - SAID_INCOMPLETE, **fields), icon="✏️")
+
 
 st.title(t("export.title"))
 st.caption(t("export.intro"))
@@ -168,22 +181,13 @@ elif predicted is not None:
                      choice=missing_labels()["mean"], values=separator.join(fill_texts(filled, columns))))
     # A file's other columns may be empty, and so may the columns whose empty cells take the data's means
     incomplete = incomplete_rows(read.missing)
-    for number, empty in list(incomplete.items())[:SAID_INCOMPLETE]:
-        st.warning(t("export.predict_incomplete", row=number, columns=separator.join(empty)),
-                   icon="✏️")
-    if len(incomplete) > SAID_INCOMPLETE:
-        st.warning(t("export.predict_incomplete_more", count=len(incomplete) - SAID_INCOMPLETE), icon="✏️")
-    unread = read.unreadable
-    for error in unread[:SAID_INCOMPLETE]:
-        st.warning(t("export.predict_unreadable", problem=error_text(error)), icon="✏️")
-    if len(unread) > SAID_INCOMPLETE:
-        st.warning(t("export.predict_unreadable_more", count=len(unread) - SAID_INCOMPLETE), icon="✏️")
+    warn_first(len(incomplete), (t("export.predict_incomplete", row=number, columns=separator.join(empty))
+                                 for number, empty in incomplete.items()), "export.predict_incomplete_more")
+    warn_first(len(read.unreadable), (t("export.predict_unreadable", problem=error_text(error))
+                                      for error in read.unreadable), "export.predict_unreadable_more")
     beyond = beyond_range_rows(predicted, read, comparison)
-    for number in beyond[:SAID_INCOMPLETE]:
-        st.warning(t("export.predict_beyond_range", row=number, largest=FLOAT_LARGEST), icon="✏️")
-    if len(beyond) > SAID_INCOMPLETE:
-        st.warning(t("export.predict_beyond_range_more", count=len(beyond) - SAID_INCOMPLETE, largest=FLOAT_LARGEST),
-                   icon="✏️")
+    warn_first(len(beyond), (t("export.predict_beyond_range", row=number, largest=FLOAT_LARGEST) for number in beyond),
+               "export.predict_beyond_range_more", largest=FLOAT_LARGEST)
     if progress.status == "diverged":
         st.warning(t("export.predict_diverged"), icon="⚠️")
     st.download_button(t("export.predictions_csv"), partial(csv_file, predicted), "predictions.csv", "text/csv",
