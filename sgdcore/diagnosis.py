@@ -786,6 +786,14 @@ def penalised_optimum(problem: Problem, config: TrainConfig) -> np.ndarray:
     return np.append(model.coef_, model.intercept_)
 
 
+def carried_across_zero(names: tuple[str, ...], optimum: np.ndarray, push: float) -> tuple[tuple[str, float], ...]:
+    """The weights (name, value) of the penalised ``optimum`` (weights, then bias; ``names`` alike) within an L1
+    ``push`` (``η·l1``, what every step moves each weight towards 0) of 0: one step carries such a weight across 0,
+    its push turns, and the run swings about 0 instead of settling."""
+    return tuple((name, float(weight)) for name, weight in zip(names[:-1], optimum[:-1], strict=True)
+                 if abs(weight) <= push)
+
+
 def swing_of(progress: Progress, names: tuple[str, ...], chosen: tuple[str, ...]) -> float:
     """Half the widest range of the ``chosen`` parameters (all if none) over the last quarter of the trajectory."""
     trajectory = np.asarray(progress.trajectory)
@@ -802,8 +810,7 @@ def _l1_oscillation(problem: Problem, config: TrainConfig, target: np.ndarray,
     scale = float(np.linalg.norm(target))
     if config.l1_penalty == 0 or swing <= ARRIVED * max(scale, np.finfo(float).tiny):
         return None
-    bouncing = tuple(name for name, weight in zip(problem.names[:-1], target[:-1], strict=True)
-                     if abs(weight) <= swing)
+    bouncing = tuple(name for name, _ in carried_across_zero(problem.names, target, swing))
     return Oscillation("l1_penalty", swing, bouncing, swing_of(progress, problem.names, bouncing)) if bouncing else None
 
 
@@ -1111,7 +1118,7 @@ def _constant_rate_floor(problem: Problem, config: TrainConfig, limits: Limits,
     rate = config.learning_rate
     if rate >= limits.minibatch.learning_rate:
         return None
-    if config.l1_penalty > 0 and np.any(np.abs(target[:-1]) <= rate * config.l1_penalty):
+    if config.l1_penalty > 0 and carried_across_zero(problem.names, target, rate * config.l1_penalty):
         return None
     return noise_floor(problem.train, rate, config.batch_size, **_floor_settings(config, target))
 

@@ -204,6 +204,25 @@ def test_the_warning_before_an_l1_run_says_it_will_not_settle_only_where_a_weigh
         assert sgdcore.diagnose(problem, lowered, progress).verdict != "oscillating"
 
 
+@pytest.mark.parametrize("truth, rate", [((2.0, -3.4), 0.3), ((2.0, 0.02), 0.3), ((0.01, 0.02), 0.3),
+                                         ((2.0, 0.6), 0.3), ((0.6, -0.55), 0.03)])
+def test_the_weights_carried_across_zero_are_those_the_run_swings_across_zero(truth: tuple[float, float],
+                                                                               rate: float) -> None:
+    """At L1 0.5, ``sgdcore.carried_across_zero`` names the weights the penalised optimum holds within the push
+    η·0.5 of 0 (x2 at 0.065 on the third data, under the push 0.15; x2 at −0.043 on the last, over the push 0.015).
+    The run's last epoch (80 steps) carries each weight it names across 0 at least ten times, and none other."""
+    problem = sgdcore.make_problem(sgdcore.synthetic(n=1000, w=truth, seed=0), test_fraction=0.2)
+    config = sgdcore.TrainConfig(l1_penalty=0.5, learning_rate=rate)
+    optimum = penalised_optimum(problem, config)
+    named = sgdcore.carried_across_zero(problem.names, optimum, rate * 0.5)
+    assert all(abs(weight) <= rate * 0.5 and weight == optimum[problem.names.index(name)] for name, weight in named)
+    _, progress = verdict_of(problem, config)
+    changes = dict(zip(problem.names, sign_changes_in_last_epoch(progress), strict=False))
+    swinging = {name for name, count in changes.items() if count >= 10}
+    assert swinging == {name for name, _ in named}, (changes, named)
+    assert all(count == 0 for name, count in changes.items() if name not in swinging), changes
+
+
 def test_the_train_page_does_not_warn_that_an_l1_run_will_not_settle_where_its_sidebar_says_it_settles() -> None:
     at = app(l1_penalty="0.5", learning_rate="0.3")
     no_exceptions(at)

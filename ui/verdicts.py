@@ -251,14 +251,8 @@ def l1_keeps_weights_moving(problem: sgdcore.Problem, data_key: str, config: sgd
         return False
     if getattr(problem, "on_cluster", False):
         return None
-    return bool(_carried_across_zero(problem, _penalised_optimum(problem, data_key, config), rate * config.l1_penalty))
-
-
-def _carried_across_zero(problem: sgdcore.Problem, optimum: np.ndarray, push: float) -> list[tuple[str, float]]:
-    """The weights (name, value) of the penalised ``optimum`` within an L1 ``push`` of 0, which each step carries
-    across 0 and back."""
-    return [(name, weight) for name, weight in zip(problem.names[:-1], optimum[:-1], strict=True)
-            if abs(weight) <= push]
+    return bool(sgdcore.carried_across_zero(problem.names, _penalised_optimum(problem, data_key, config),
+                                            rate * config.l1_penalty))
 
 
 def _penalised_optimum(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig) -> np.ndarray:
@@ -365,7 +359,7 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     if push > 0 and not getattr(problem, "on_cluster", False):
         optimum = _penalised_optimum(problem, data_key, config)
         scale = float(np.linalg.norm(optimum))
-        bouncing = _carried_across_zero(problem, optimum, push)
+        bouncing = sgdcore.carried_across_zero(problem.names, optimum, push)
         if bouncing and push > ARRIVED * scale:
             below = sgdcore.round_down(ARRIVED * scale / rate)
             return _offered("warning", t(
