@@ -1179,12 +1179,18 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
             if run is None:
                 return None
             size = max(float(np.linalg.norm(run.optimum)), np.finfo(float).tiny)
-            return math.sqrt(run.mean_square_distance) / size, 1.0 - 2.0 * run.loss / float(np.var(train.y))
+            return math.sqrt(run.mean_square_distance) / size, r2_of(run.loss, train)
         error = mean_error_after(eigenvalues, start, steps, learning_rate, momentum, config.dampening, nesterov)
         floor = noise_floor(train, learning_rate, config.batch_size, **keywords)
         spread, noise = (floor.mean_square_distance, floor.excess_loss) if floor is not None else (0.0, 0.0)
         gap = float(0.5 * np.sum(eigenvalues * error**2)) + noise
-        return math.sqrt(float(error @ error) + spread), -2.0 * gap / float(np.var(train.y))
+        return math.sqrt(float(error @ error) + spread), r2_of(gap, train) - 1.0
+
+    def r2_of(loss: float, train: Dataset) -> float:
+        """The train R² of a run whose loss ``½·mean(r²)`` is ``loss``; NaN where the target is constant, as
+        :func:`sgdcore.fit_scores` gives it."""
+        variance = float(np.var(train.y))
+        return 1.0 - 2.0 * loss / variance if variance > 0 else math.nan
 
     def better(learning_rate: float, momentum: float, standardize: bool = False) -> bool | None:
         """Whether the run would end closer and its R² no more than :data:`R2_GIVEN_UP` lower; None where it
@@ -1197,7 +1203,8 @@ def _speedups(problem: Problem, config: TrainConfig, limits: Limits, eigenvalues
                 return None
             compared = expected(*now, exact=False), expected(*then, exact=False)
         (distance_now, r2_now), (distance, r2) = compared
-        return distance < distance_now and r2_now - r2 <= R2_GIVEN_UP
+        given_up = r2_now - r2 > R2_GIVEN_UP  # False where R² is undefined (a constant target): judged by distance
+        return distance < distance_now and not given_up
 
     # Not judged with L1: its noise is the penalty's residuals' at a point that moves with the rate, many times the
     # noise judged here. Momentum and a larger rate are offered only where judged: on data too large for

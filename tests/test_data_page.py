@@ -880,6 +880,34 @@ def test_a_constant_target_trains_on_both_paths_and_its_r2_is_shown_undefined_no
     np.testing.assert_allclose(comparison_table(at)["closed form"], [0.0, 0.0, 5.0], atol=1e-9)
 
 
+@pytest.mark.parametrize("standardize", ["false", "true"])
+def test_a_constant_target_s_run_too_short_to_arrive_is_told_so_and_its_suggested_rate_takes_it_closer(
+        standardize: str) -> None:
+    """Three epochs at rate 0.03 do not arrive at the constant: the warnings before and after the run offer a larger
+    rate, judged by the distance alone, R² being undefined for a constant target (it divided by the target's variance
+    of 0, and the page stopped on an exception). The rate taken, the run ends closer."""
+    at = open_page(app(standardize=standardize), "data")
+    at = upload(at, "const_target.csv", constant_target_csv())
+    button(at, "Use this dataset").click().run()
+    open_page(at, "train")
+    no_exceptions(at)
+    assert any(warning.value.startswith("Too few epochs for this data at this rate") for warning in at.main.warning)
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    run = at.session_state["train_run"]
+    problem = at.session_state["_last_choice"].problem
+    diagnosis = sgdcore.diagnose(problem, run["config"], run["progress"])
+    assert diagnosis.verdict == "far_from_optimum", diagnosis.verdict
+    (rate,) = [fix.value for fix in diagnosis.suggestions if fix.setting == "learning_rate"]
+    button(at, f"Use learning rate {rate:g}").click().run()
+    button(at, "Train").click().run()
+    no_exceptions(at)
+    faster = at.session_state["train_run"]
+    assert faster["config"].learning_rate == rate
+    assert sgdcore.diagnose(problem, faster["config"], faster["progress"]).relative_distance < \
+        0.1 * diagnosis.relative_distance
+
+
 def test_the_lesson_says_r2_is_undefined_for_a_constant_target_and_for_one_test_row() -> None:
     from ui.lesson import data_fit
 
