@@ -57,6 +57,34 @@ def test_a_constant_column_is_singular_and_cannot_be_standardised() -> None:
     assert "**∞** as the data is" in text and "standardisation is not possible" in text and "never" in text
 
 
+def test_a_column_far_from_0_is_singular_as_it_is_for_its_scale_not_for_a_repeated_column() -> None:
+    """Unix times (about 1.7e9 s) beside the bias's 1: the Hessian is not singular (its determinant, var(x) in
+    rational arithmetic, is positive), but λ_min/λ_max is below float64's ε (λ_max ≈ E[x²] ≈ 2.9e18), so that a step
+    at η = 1/λ_max multiplies the flattest direction by a factor float64 rounds to 1. The caption blames the scale,
+    not a repeated column; a duplicated column, which standardising keeps singular, is still blamed."""
+    from fractions import Fraction
+
+    x = 1_702_086_568.0 + 3600.0 * np.arange(60)
+    y = 0.001 * (x - 1.7e9) + np.random.default_rng(0).normal(0, 1, 60)
+    problem = sgdcore.make_problem(sgdcore.Dataset(x[:, None], y, ("timestamp",), "sales"), test_fraction=0)
+    found = conditioning.condition_numbers(problem)
+    assert found.raw == math.inf and found.standardized == pytest.approx(1.0)
+    values = [Fraction(v) for v in problem.raw_train.X[:, 0]]
+    second, first = sum(v * v for v in values) / len(values), sum(values) / len(values)
+    trace, determinant = second + 1, second - first * first  # of [[E x², E x], [E x, 1]]
+    largest, at_most = float(trace), 2 * determinant / trace  # λ_max ≤ trace; λ_min = det/λ_max, λ_max ≥ trace/2
+    assert determinant > 0 and float(at_most) / largest < np.finfo(float).eps  # not singular: beyond float64
+    assert 1.0 - (1.0 / largest) * float(at_most) == 1.0  # one step at η = 1/λ_max: float64 cannot move it
+    text = conditioning.caption(found, standardize=False)
+    assert "float64's rounding hides the flattest direction's curvature" in text and "duplicated" not in text
+
+    duplicated = np.column_stack((np.arange(20.0), np.arange(20.0), np.sin(np.arange(20.0))))
+    problem = sgdcore.make_problem(sgdcore.Dataset(duplicated, duplicated[:, 0], ("a", "b", "c"), "y"))
+    found = conditioning.condition_numbers(problem)
+    assert found.raw == found.standardized == math.inf
+    assert "a constant or duplicated column" in conditioning.caption(found, standardize=True)
+
+
 def test_steps_are_kappa_times_ln_one_over_epsilon_and_bound_the_exact_count() -> None:
     for kappa in (1.0, 2.0, 10.0, 1e4):
         exact = math.log(1 / conditioning.EPSILON) / -math.log(1 - 1 / kappa) if kappa > 1 else 0.0

@@ -120,6 +120,8 @@ def caption(conditioning: Conditioning, standardize: bool) -> str:
         both = t("conditioning.both", raw=raw, kappa=kappa_text(conditioning.standardized))
         steps = t("conditioning.steps_both", raw=_steps(conditioning.raw),
                   standardized=_steps(conditioning.standardized))
-    singular = "" if math.isfinite(conditioning.raw) else t("conditioning.singular")
+    singular = "" if math.isfinite(conditioning.raw) else t(
+        "conditioning.singular_scale" if conditioning.standardized is not None and math.isfinite(
+            conditioning.standardized) else "conditioning.singular")  # standardised, no column repeats another
     in_use = t("conditioning.in_use_standardized") if standardize else t("conditioning.in_use_raw")
     return t("conditioning.caption", both=both, in_use=in_use, singular=singular, steps=steps)
