@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 import sgdcore
+from ui.charts import shown_names as shown_names_of_parameters
 from ui.classroom import classroom_link_builder, control_label, value_text
 from ui.datasets import CSV_KEY, DATA_SETTINGS, current_problem
 from ui.errors import error_text
@@ -115,7 +116,8 @@ legs = run.get("legs", ())
 comparison = problem.compare(progress.weights, progress.bias)
 coefficients = coefficients_frame(comparison)
 st.caption(t("export.last_run", description=choice.description, message=outcome(progress, config)))
-st.dataframe(coefficients.rename(columns=labels("export.column")), hide_index=True)  # the file keeps its names
+st.dataframe(coefficients.assign(coefficient=shown_names_of_parameters(comparison.names)).rename(
+    columns=labels("export.column")), hide_index=True)  # the file keeps its names, sgdcore's "bias" among them
 
 left, middle, right = st.columns(3)
 left.download_button(t("export.coefficients_csv"), csv_file(coefficients), "coefficients.csv", "text/csv",

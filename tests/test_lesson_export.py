@@ -140,6 +140,7 @@ def test_the_script_takes_the_kernel_and_threads_the_run_took() -> None:
 
 
 def test_the_chinese_export_page_says_the_run_and_its_table_in_chinese_and_the_files_keep_their_names() -> None:
+    """The table's headers and sgdcore's "bias" in Chinese; the code and the files as they are."""
     at = app(lang="zh-CN")
     next(b for b in at.button if b.proto.type == "primary").click().run()
     ours, _ = snippets(at)
@@ -148,12 +149,14 @@ def test_the_chinese_export_page_says_the_run_and_its_table_in_chinese_and_the_f
     assert any(caption.startswith("最近一次运行：") and "完成 3 个迭代周期（" in caption
                for caption in captions), captions
     assert list(at.dataframe[0].value.columns[:3]) == ["系数", "SGD", "闭式解"]
+    assert at.dataframe[0].value["系数"].tolist() == ["x1", "x2", "偏置"]  # as the Train page's table says it
     labels = [button.label for button in at.get("download_button")]
     assert "系数（CSV）" in labels and "脚本（run.py）" in labels, labels
     at.selectbox(key="lang").set_value("en").run()
     assert any(caption.value.startswith("The last run: ") and ", finished 3 epochs (" in caption.value
                for caption in at.caption), [caption.value for caption in at.caption]
     assert list(at.dataframe[0].value.columns[:3]) == ["coefficient", "sgd", "closed_form"]
+    assert at.dataframe[0].value["coefficient"].tolist() == ["x1", "x2", "bias"]
 
 
 def test_the_script_writes_only_what_the_schedule_reads(tmp_path: Path) -> None:
