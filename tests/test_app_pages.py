@@ -514,7 +514,7 @@ def test_export_page_offers_downloads_after_a_run_and_a_share_link() -> None:
     no_exceptions(at)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Coefficients (CSV)", "Coefficients and metrics (JSON)", "Loss per epoch (CSV)",
-                      "Minibatch loss and parameters by step (CSV)", "Configuration (JSON)", "Predictions (CSV)",
+                      "Loss and parameters by step (CSV)", "Configuration (JSON)", "Predictions (CSV)",
                       "The script (run.py)"]
     coefficients = at.dataframe[0].value
     assert coefficients["coefficient"].tolist() == ["x1", "x2", "bias"]

@@ -119,7 +119,7 @@ def test_upload_good_csv_and_train_on_it(open_page, good_csv):
     np.testing.assert_array_equal(arrays["X"], uploaded[["x1", "x2"]].to_numpy())
     np.testing.assert_array_equal(arrays["y"], uploaded["y"].to_numpy())
     with page.expect_download() as download:
-        main(page).get_by_role("button", name="Minibatch loss and parameters by step (CSV)").click()
+        main(page).get_by_role("button", name="Loss and parameters by step (CSV)").click()
     steps = pd.read_csv(download.value.path())
     # The start, then 30 epochs of 16 steps (160 training rows, batch size 10)
     assert steps["step"].tolist() == list(range(30 * 16 + 1)) and {"x1", "x2"} <= set(steps.columns), steps.columns
