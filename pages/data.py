@@ -77,7 +77,7 @@ if uploaded is not None:
 elif state.get(ENTERED_KEY):
     state.pop(UPLOADER_SHOWS, None)
 if parsed is not None and state.get(UPLOADER_SHOWS) != parsed["file_id"]:
-    st.caption(t("data.kept", name=parsed["name"]))
+    st.caption(t("data.kept_refused" if "error" in parsed else "data.kept", name=parsed["name"]))
 del uploaded
 if parsed is not None and "content" in parsed and "sheets" in parsed:  # a workbook of more sheets that hold cells
     sheet_key = f"keep_sheet_{parsed['digest']}"

@@ -780,6 +780,21 @@ def test_a_file_read_is_said_to_be_kept_when_the_uploader_is_drawn_without_it() 
     assert kept in [caption.value for caption in at.caption]
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_file_refused_is_not_said_to_be_read_and_kept_when_the_uploader_is_drawn_without_it(lang: str) -> None:
+    """Random bytes named .csv, after a visit to another page: the caption says the file could not be used, above
+    the reason, and the data in use is still the file used before it."""
+    at = upload(open_page(app(lang=lang), "data"), "mine.csv", rows_csv())
+    button(at, text_in(lang, "data.use")).click().run()
+    at = upload(at, "binary.csv", bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)))
+    at = open_page(open_page(at, "train"), "data")
+    no_exceptions(at)
+    captions = [caption.value for caption in at.caption]
+    assert text_in(lang, "data.kept_refused", name="binary.csv") in captions, captions
+    assert text_in(lang, "data.kept", name="binary.csv") not in captions
+    assert at.error and at.session_state[CSV_KEY]["name"] == "mine.csv"
+
+
 def test_another_target_of_the_same_file_is_said_when_the_descriptions_read_the_same() -> None:
     at = in_use("rows.csv")
     open_page(at, "train")
