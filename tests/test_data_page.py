@@ -212,8 +212,8 @@ def test_cells_pandas_reads_as_missing_are_named_with_their_lines_and_said_what_
     at.selectbox(key="lang").set_value("zh-CN").run()
     no_exceptions(at)
     captions = [caption.value for caption in at.caption]
-    assert "'a' 有 1 个缺失值：'#N/A'（第 4 行）。" in captions, captions
-    assert "'b' 有 1 个缺失值：空单元格（第 9 行）。" in captions, captions
+    assert "'a' 有 1 个缺失值：'#N/A'（文件第 4 行）。" in captions, captions
+    assert "'b' 有 1 个缺失值：空单元格（文件第 9 行）。" in captions, captions
     assert "已删除 30 行中含缺失值的 3 行：'a'（2）、'b'（1）。" in captions, captions
 
 

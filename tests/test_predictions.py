@@ -573,7 +573,7 @@ def test_a_cell_the_model_cannot_read_stays_as_written_and_withholds_its_row_alo
         assert expected[1] == ("Row 2's 'x1' is 'about 3', not a finite number: type a number. Its row has no "
                                "prediction until the cell is corrected in the grid.")
     else:
-        assert expected[1].startswith("第 2 行的 'x1' 是 'about 3'") and "改正" in expected[1]
+        assert expected[1].startswith("表格第 2 行的 'x1' 是 'about 3'") and "改正" in expected[1]
 
     # Corrected in the grid, the rows are predicted, and nothing more is said
     at.session_state[at.data_editor[0].key] = {"edited_rows": {1: {"x1": "3"}, 2: {"x1": "0", "x2": " 1.5"}},
@@ -662,7 +662,7 @@ def test_a_workbook_of_rows_with_a_text_column_is_loaded_in_chinese() -> None:
     no_exceptions(at)
     assert not at.error
     assert [warning.value for warning in at.warning][1:] == [  # after the share link's word on the upload
-        "第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"
+        "表格第 1 行的 'town' 是 'Rome'，数据中没有这个值：请从 Lyon、Nice、Paris 中选择一个。"
         "在表格中改正这个单元格之前，该行没有预测。"]
     rows, shown = predict_section(at)
     assert rows["town"].tolist() == ["Rome", "Nice"]
@@ -764,7 +764,10 @@ def test_rows_with_empty_cells_are_predicted_with_the_means_that_filled_the_data
     assert ("Fill with the column mean" if english else "用列均值填充") in filled
     assert [warning.value for warning in at.warning if "town" in warning.value] == [
         "Row 2 has no value for town: fill it in for its prediction." if english else
-        "第 2 行缺少 town 的值：填上后即可得到它的预测。"]
+        "表格第 2 行缺少 town 的值：填上后即可得到它的预测。"]
+    # The reading's notice counts the file's lines, header included; the warning, the grid's rows: told apart
+    assert ("'town' has 1 missing value(s): an empty cell (line 3)." if english else
+            "'town' 有 1 个缺失值：空单元格（文件第 3 行）。") in [caption.value for caption in at.caption]
 
 
 def test_the_run_as_code_predicts_a_file_s_rows_as_the_page_does(tmp_path: Path) -> None:
