@@ -244,15 +244,13 @@ def _cached_penalised_optimum(_problem: sgdcore.Problem, data_key: str, l1: floa
 
 def l1_keeps_weights_moving(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig,
                             rate: float) -> bool | None:
-    """Whether ``config``'s L1 penalty keeps the weights from settling at ``rate``: each step pushes every weight
-    η·l1 towards 0, which carries a weight the penalised optimum holds within that of 0 across 0 and back; the
-    others settle at the optimum the penalty moved. None where the optimum needs rows not in memory."""
+    """Whether ``config``'s L1 penalty keeps the weights from settling at ``rate`` (``sgdcore.carried_across_zero``);
+    the others settle at the optimum the penalty moved. None where the optimum needs rows not in memory."""
     if not config.l1_penalty:
         return False
     if getattr(problem, "on_cluster", False):
         return None
-    return bool(sgdcore.carried_across_zero(problem.names, _penalised_optimum(problem, data_key, config),
-                                            rate * config.l1_penalty))
+    return bool(sgdcore.carried_across_zero(problem, config, _penalised_optimum(problem, data_key, config), rate))
 
 
 def _penalised_optimum(problem: sgdcore.Problem, data_key: str, config: sgdcore.TrainConfig) -> np.ndarray:
@@ -359,7 +357,7 @@ def planned_run_check(problem: sgdcore.Problem, config: sgdcore.TrainConfig, lim
     if push > 0 and not getattr(problem, "on_cluster", False):
         optimum = _penalised_optimum(problem, data_key, config)
         scale = float(np.linalg.norm(optimum))
-        bouncing = sgdcore.carried_across_zero(problem.names, optimum, push)
+        bouncing = sgdcore.carried_across_zero(problem, config, optimum, rate)
         if bouncing and push > ARRIVED * scale:
             below = sgdcore.round_down(ARRIVED * scale / rate)
             return _offered("warning", t(
