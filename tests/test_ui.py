@@ -575,6 +575,34 @@ def test_charts_draw_a_diverged_run(problem) -> None:
         assert chart_rows(chart) > 0
 
 
+@pytest.mark.parametrize("x", charts.AXES)
+def test_a_run_diverged_within_its_first_epoch_is_marked_where_it_blew_up_on_the_runs_loss_chart(problem, x) -> None:
+    """At batch size 1, rate 0.919 diverges at step 80 and 1.75 at step 19, before any epoch's end: their lines
+    are the start alone. A cross marks each at its step, at the minibatch loss that grew past a million times the
+    start's (the run's own record); a full-batch run at rate 50 is marked on its line's last point, the training
+    loss of the epoch that passed the limit. A run that did not diverge gets no mark."""
+    configs = {f"η = {rate}": sgdcore.TrainConfig(learning_rate=rate, batch_size=batch_size)
+               for rate, batch_size in ((0.03, 1), (0.919, 1), (1.75, 1), (50.0, 800))}
+    runs = {label: last(problem.train, config) for label, config in configs.items()}
+    chart = charts.runs_loss_chart(runs, x, n_rows=problem.train.n_rows, configs=configs).to_dict()
+    (marks,) = [layer for layer in chart["layer"] if layer["mark"].get("shape") == "cross"]
+    rows = chart["datasets"][marks["data"]["name"]]
+    assert [row["run"] for row in rows] == ["η = 0.919", "η = 1.75", "η = 50.0"]
+    for row in rows:
+        progress = runs[row["run"]]
+        assert progress.status == "diverged" and row["step"] == progress.diverged_at_step
+        limit = 1e6 * progress.epoch_train_loss[0]
+        if row["run"] == "η = 50.0":
+            assert row["loss"] == progress.epoch_train_loss[-1] > limit
+            assert "its training loss" in row["label"]
+        else:
+            assert len(progress.epoch_train_loss) == 1  # no epoch ended: the line is the start alone
+            assert row["loss"] == progress.minibatch_loss[progress.loss_steps == row["step"]][-1] > limit
+            assert row["label"].startswith(f"diverged at step {row['step']}: its minibatch loss")
+        if x == "examples":
+            assert row["examples"] == row["step"] * configs[row["run"]].batch_size
+
+
 def test_charts_of_many_parameters_and_thousands_of_epochs_stay_under_the_row_limit() -> None:
     wide = sgdcore.make_problem(sgdcore.synthetic(n=200, w=list(range(1, 11))), test_fraction=0.2)
     progress = last(wide.train, sgdcore.TrainConfig(batch_size=160, epochs=6000, learning_rate=0.01))

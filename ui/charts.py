@@ -442,9 +442,6 @@ def runs_loss_chart(
         frame = _with_position(frame, progress, None if configs is None else configs[label], n_rows)
         if "examples" not in frame:  # without the run's config: every row once an epoch (no drop_last)
             frame["examples"] = epochs * (n_rows or 0)
-        if progress.status == "diverged":
-            # The last finite point and a marker where it blew up, so a diverged run is visible.
-            frame = _finite(frame, "loss")
         frames.append(frame)
     data = _finite(pd.concat(frames, ignore_index=True), "loss")
     data["loss"] = data["loss"].clip(lower=TINY)
@@ -459,9 +456,44 @@ def runs_loss_chart(
                  alt.Tooltip("loss:Q", title=t("charts.loss"), format=".6~g")],
     )
     layers = [lines]
+    blown = _divergences(runs, x, n_rows, configs)
+    if len(blown):  # a run that diverges within its first epoch has no other point but its start
+        layers.append(alt.Chart(blown).mark_point(shape="cross", size=160, filled=True, opacity=1).encode(
+            x=_x_axis(x), y=alt.Y("loss:Q", scale=alt.Scale(type="log")),
+            color=alt.Color("run:N", sort=list(runs), title=None),
+            tooltip=[alt.Tooltip("run:N", title=t("charts.run")), _label_tooltip(),
+                     *_position_tooltips(configs is not None, x)]))
     if floor is not None and math.isfinite(floor):
         layers.append(_floor_rule(floor, loss_axis))
     return alt.layer(*layers, height=320, title=title or t("charts.loss_chart"))
+
+
+def _divergences(runs: Mapping[str, sgdcore.Progress], x: str, n_rows: int | None,
+                 configs: Mapping[str, sgdcore.TrainConfig] | None) -> pd.DataFrame:
+    """Where each diverged run blew up: its step, and the loss that grew past the limit there (the training loss
+    at an epoch's end, which its line already ends on, or a step's minibatch loss, which the epochs' losses do not
+    show; where that was not finite, drawn at the largest loss the run recorded, and said so)."""
+    rows = []
+    for label, progress in runs.items():
+        step = progress.diverged_at_step
+        if progress.status != "diverged" or step is None:
+            continue
+        factor = (sgdcore.TrainConfig() if configs is None else configs[label]).divergence_factor
+        recorded = np.asarray(progress.minibatch_loss, dtype=float)[np.asarray(progress.loss_steps) == step]
+        if progress.epoch_steps[-1] == step and np.isfinite(progress.epoch_train_loss[-1]):
+            loss, key = float(progress.epoch_train_loss[-1]), "charts.diverged_mark_epoch"
+        elif len(recorded) and np.isfinite(recorded[-1]):
+            loss, key = float(recorded[-1]), "charts.diverged_mark"
+        else:
+            finite = [value for value in (*progress.minibatch_loss, *progress.epoch_train_loss) if np.isfinite(value)]
+            loss, key = max(finite, default=1.0), "charts.diverged_mark_overflow"
+        frame = pd.DataFrame({"step": [step], "loss": [max(loss, TINY)], "run": [label],
+                              "label": [t(key, step=step, loss=loss, factor=factor)]})
+        frame = _with_position(frame, progress, None if configs is None else configs[label], n_rows)
+        if "examples" not in frame:  # without the run's config: every row once an epoch (no drop_last)
+            frame["examples"] = frame["epoch"] * (n_rows or 0)
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
 def _floor_rule(floor: float, loss_axis: str) -> alt.Chart:
