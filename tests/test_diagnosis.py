@@ -134,6 +134,31 @@ def test_a_rate_near_the_full_batch_limit_oscillates() -> None:
     assert diagnosis.suggestions[0].value == round_down(0.5 * limit)
 
 
+def test_a_rate_near_the_limit_is_not_said_to_oscillate_where_the_flat_directions_hold_the_run_away() -> None:
+    """The diabetes data as it comes (κ = 57,600), the full batch at 1.9, 0.95× the limit: the run ends 80% away,
+    but along the directions that swing at this rate (ηλ > 1) its error is within 1% of the optimum's size, by an
+    eigendecomposition of the training rows' Hessian here; the flat directions hold it away. The verdict says the
+    run is far, and offers standardisation, not half the limit (at which the run ends further away still)."""
+    from ui.datasets import diabetes_dataset
+
+    problem = make_problem(diabetes_dataset(), test_fraction=0.2)
+    n = problem.train.n_rows
+    config = TrainConfig(learning_rate=1.9, batch_size=n, epochs=50)
+    *_, progress = train(problem.train, config)
+    A = np.column_stack((problem.train.X, np.ones(n)))
+    eigenvalues, vectors = np.linalg.eigh(A.T @ A / n)
+    optimum = np.linalg.lstsq(A, problem.train.y, rcond=None)[0]
+    error = vectors.T @ (np.append(progress.weights, progress.bias) - optimum)
+    size = np.linalg.norm(optimum)
+    assert np.linalg.norm(error[1.9 * eigenvalues > 1]) < 0.01 * size < np.linalg.norm(error)
+    diagnosis = diagnose(problem, config, progress)
+    assert diagnosis.verdict == "far_from_optimum" and diagnosis.relative_distance > 0.5
+    assert "standardize" in {fix.setting for fix in diagnosis.suggestions}
+    *_, halved = train(problem.train, replace(config, learning_rate=round_down(0.5 * diagnosis.limits.minibatch
+                                                                               .learning_rate)))
+    assert np.linalg.norm(np.append(halved.weights, halved.bias) - optimum) > np.linalg.norm(error)
+
+
 def test_noisy_data_at_batch_size_one_hover_at_the_noise_floor() -> None:
     problem = make_problem(synthetic(n=1000, noise=1.0, seed=0))
     diagnosis = run_and_diagnose(problem, TrainConfig(learning_rate=0.1, batch_size=1, epochs=10))
