@@ -194,8 +194,8 @@ def test_the_zones_and_the_condition_number_read_in_chinese(problem, monkeypatch
     for found in (conditioning.Conditioning(1234.5, 2.5), conditioning.Conditioning(float("inf"), None)):
         caption = conditioning.caption(found, standardize=True)
         assert caption.startswith("Hessian 矩阵") and not english(caption), caption
-    steps = f"{float(f'{conditioning.steps_needed(1234.5):.3g}'):,.0f}"  # the same number as in English
-    assert f"原始数据约 {steps} 步" in conditioning.caption(conditioning.Conditioning(1234.5, 2.5), standardize=False)
+    steps = f"{conditioning.steps_shown(conditioning.steps_needed(1234.5)):,.0f}"  # the same number as in English
+    assert f"原始数据至多 {steps} 步" in conditioning.caption(conditioning.Conditioning(1234.5, 2.5), standardize=False)
     assert dict(SAMPLING_LABELS) == {"epoch": "无放回（每个迭代周期一个随机排列）", "replacement": "有放回",
                                      "blocks": "相邻行组成的块"}
 

@@ -521,3 +521,40 @@ def test_a_run_above_the_limit_that_ends_before_it_blows_up_is_said_to_swing_wid
     assert "more epochs would make the run diverge" in message.text and "fastest" not in message.text
     assert list(sgdcore.train(problem.train, replace(config, epochs=300)))[-1].status == "diverged"
     assert "fastest" not in check(problem, config).text
+
+
+def test_a_run_above_its_batch_size_s_limit_whose_mean_arrived_is_told_noise_keeps_it_away_not_given_epochs(
+        problem) -> None:
+    """Batch size 1 at 0.5, 1.15× its limit 0.434 (below the full batch's): seed 1 ends 11% away after 10 epochs,
+    its mean long arrived. Over 8 seeds, more epochs do not bring the runs in: some end more than 1% away after 10,
+    20 and 40 epochs, now nearer, now farther, so no count of epochs is offered; at the rate offered, half the limit,
+    every seed is within 1% after 10."""
+    config = sgdcore.TrainConfig(learning_rate=0.5, batch_size=1, epochs=10, seed=1)
+    message, progress = verdict_of(problem, config)
+    diagnosis = sgdcore.diagnose(problem, config, progress)
+    assert diagnosis.verdict == "far_from_optimum" and diagnosis.epochs_needed_from == "above_limit"
+    assert diagnosis.relative_distance > 0.05 and diagnosis.epochs_needed is None
+    limit = diagnosis.limits.minibatch.learning_rate
+    assert diagnosis.crossed == "minibatch" and 1.1 < 0.5 / limit < 1.2
+    assert [(fix.setting, fix.value) for fix in diagnosis.suggestions] == [("learning_rate", sgdcore.round_down(
+        0.5 * limit))]
+    assert "what keeps this run away is minibatch noise" in message.text, message.text
+    assert f"a lower learning rate, {sgdcore.round_down(0.5 * limit):g}" in message.text and "epochs" not in [
+        fix.setting for fix in message.suggestions]
+    optimum = problem.optimum.params
+
+    def distances(rate: float, epochs: int) -> np.ndarray:
+        ends = [list(sgdcore.train(problem.train, replace(config, learning_rate=rate, epochs=epochs, seed=seed)))[-1]
+                for seed in range(8)]
+        return np.array([np.linalg.norm(np.append(end.weights, end.bias) - optimum) for end in ends]) / \
+            np.linalg.norm(optimum)
+
+    far = {epochs: distances(0.5, epochs) for epochs in (10, 20, 40)}
+    assert all(np.max(away) > 0.01 for away in far.values()), far
+    assert np.max(far[40]) > np.max(far[20])  # later is not nearer
+    assert np.max(distances(sgdcore.round_down(0.5 * limit), 10)) < 0.01
+
+
+def test_the_verdict_above_the_batch_size_s_limit_reads_in_chinese(problem, chinese) -> None:
+    message, _ = verdict_of(problem, sgdcore.TrainConfig(learning_rate=0.5, batch_size=1, epochs=10, seed=1))
+    assert "让这次运行停在远处的是小批量噪声" in message.text and "更小的学习率 0.21" in message.text, message.text

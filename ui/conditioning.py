@@ -80,9 +80,15 @@ def condition_numbers_for(problem: sgdcore.Problem, data_key: str) -> Conditioni
 
 
 def steps_needed(kappa: float, epsilon: float = EPSILON) -> float:
-    """``κ·ln(1/ε)``: about how many steps plain gradient descent at ``η = 1/λ_max`` needs to shrink the error
-    by ``ε`` (an upper bound, close for large ``κ``); infinite for a singular Hessian."""
-    return kappa * math.log(1 / epsilon) if math.isfinite(kappa) else math.inf
+    """The steps within which plain gradient descent at ``η = 1/λ_max`` shrinks its error by ``ε``, whatever the
+    start: ``⌈ln(1/ε)/−ln(1 − 1/κ)⌉``, the flattest direction's, which shrinks by ``1 − 1/κ`` a step (every other
+    by less than that factor; the steepest is gone after one step); about ``κ·ln(1/ε)`` for large ``κ``, twice the
+    count at ``κ`` near 1. Infinite for a singular Hessian."""
+    if not math.isfinite(kappa):
+        return math.inf
+    if kappa <= 1:
+        return 1.0
+    return float(math.ceil(math.log(1 / epsilon) / -math.log1p(-1 / kappa)))
 
 
 def kappa_text(kappa: float, digits: int = 3) -> str:
@@ -104,10 +110,18 @@ def kappa_texts_apart(kappa: float, other: float) -> tuple[str, str]:
 
 
 def _steps(kappa: float) -> str:
-    steps = steps_needed(kappa)  # to three figures, as κ: the count is an estimate
+    steps = steps_needed(kappa)
     if not math.isfinite(steps):
         return t("conditioning.never")
-    return t("conditioning.step_count", steps=f"{float(f'{steps:.3g}'):,.0f}")
+    return t("conditioning.step_count", steps=f"{steps_shown(steps):,.0f}")
+
+
+def steps_shown(steps: float) -> float:
+    """A step count to three figures, as κ beside it, rounded up: the count is a bound the run stays within."""
+    if steps < 1000:
+        return steps
+    unit = 10 ** (math.floor(math.log10(steps)) - 2)
+    return math.ceil(steps / unit) * unit
 
 
 def caption(conditioning: Conditioning, standardize: bool) -> str:

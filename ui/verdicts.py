@@ -643,7 +643,11 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config: 
         text += t("verdicts.far.negative_r2", r2=diagnosis.train_r2)
     if diagnosis.sign_flips:
         text += t("verdicts.far.wrong_sign", names=t("verdicts.list_separator").join(diagnosis.sign_flips))
-    if kappa >= ILL_CONDITIONED:
+    limit = diagnosis.limits.minibatch
+    if diagnosis.epochs_needed_from == "above_limit":
+        text += t("verdicts.far.above_limit", rate=diagnosis.learning_rate, ratio=Ratio(diagnosis.ratio),
+                  limit=_rate(limit.learning_rate), where=_where(limit))
+    elif kappa >= ILL_CONDITIONED:
         text += t("verdicts.far.ill_conditioned", kappa=_kappa(kappa))
     else:
         text += t("verdicts.far.few_steps", rate=diagnosis.learning_rate, kappa=_kappa(kappa))
@@ -673,7 +677,7 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config: 
         else:
             text += t(f"{words}.beyond_max", measured=measured, rate=diagnosis.learning_rate,
                       needed=_count(math.ceil(needed)), arrived=ARRIVED, max_epochs=MAX_EPOCHS)
-    helps = [_help_text(suggestion, diagnosis.limits)
+    helps = [_help_text(suggestion, diagnosis.limits, diagnosis.learning_rate)
              for suggestion in _those_left_to_student(settable_suggestions(diagnosis.suggestions))
              if not (fresh and suggestion.setting == "epochs")]  # said, with how to start the fresh run
     if helps:
@@ -693,11 +697,14 @@ def _fresh_run_text(config: sgdcore.TrainConfig, progress: sgdcore.Progress, epo
             + t("verdicts.far.fresh_run.text", epochs=_epochs(epochs), arrived=ARRIVED, how=how))
 
 
-def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits) -> str:
+def _help_text(suggestion: sgdcore.Suggestion, limits: sgdcore.Limits, rate: float | None = None) -> str:
+    """What ``suggestion`` would do, in words; a new learning rate said to be lower than the run's ``rate``."""
     if suggestion.setting == "momentum":
         return t("verdicts.help.momentum", momentum=suggestion.value, rate=suggestion.learning_rate)
     if suggestion.setting == "learning_rate":
-        return t("verdicts.help.learning_rate", rate=suggestion.value, limit=_rate(limits.minibatch.learning_rate))
+        lower = rate is not None and suggestion.value < rate
+        return t("verdicts.help.learning_rate_lower" if lower else "verdicts.help.learning_rate", rate=suggestion.value,
+                 limit=_rate(limits.minibatch.learning_rate))
     if suggestion.setting == "standardize":
         kappas = {"before": _kappa(limits.condition_number), "after": _kappa(limits.standardized_condition_number)}
         if suggestion.learning_rate:
