@@ -13,7 +13,7 @@ from ui import charts, messages, midrun, verdicts
 from ui.axis import choose_axis
 from ui.datasets import Choice, data_changes, data_is_heavy, description_of
 from ui.export import as_run, ends_leg, leg
-from ui.i18n import labels, t
+from ui.i18n import labels, t, tn
 from ui.kernel import kernel_ready
 from ui.lesson import lesson_panel
 from ui.navigation import bare_run, require_router, routed
@@ -238,9 +238,9 @@ def train_part(choice: Choice, config: sgdcore.TrainConfig, limits: sgdcore.Limi
         order_config = run_config if kernel_ready() else replace(run_config, backend="numpy")
         step = sgdcore.next_step(problem.train, order_config, progress.state)
         angle = t("train.angle_undefined") if np.isnan(step.angle_degrees) else f"{step.angle_degrees:.1f}°"
-        step_slot.caption(t("train.next_step", step=step.step + 1, batch=step.batch_in_epoch + 1,
-                            steps_per_epoch=step.steps_per_epoch, epoch=step.epoch + 1, rows=len(step.rows),
-                            angle=angle, parameters=n_params))
+        step_slot.caption(tn("train.next_step", len(step.rows), step=step.step + 1, batch=step.batch_in_epoch + 1,
+                             steps_per_epoch=step.steps_per_epoch, epoch=step.epoch + 1, angle=angle,
+                             parameters=n_params))
         return step
 
 

@@ -172,3 +172,10 @@ def test_a_minibatch_step_after_the_end_goes_on_into_one_epoch_more() -> None:
         no_exceptions(at)
         progress = at.session_state["train_run"]["progress"]
         assert (progress.status, progress.step, progress.epoch) == ("stopped", expected, 1)
+
+
+@pytest.mark.parametrize(("batch_size", "said"), [("1", "uses the row drawn large"), ("10", "uses the 10 rows drawn")])
+def test_the_next_step_s_rows_are_counted_in_words_that_agree_with_the_count(batch_size: str, said: str) -> None:
+    at = step_by_minibatch(app(batch_size=batch_size))
+    (caption,) = [caption.value for caption in at.caption if "Next step 1" in caption.value]
+    assert said in caption and "the 1 rows" not in caption, caption
