@@ -190,7 +190,7 @@ for label, progress in runs.items():
         contraction_column: format_number(contraction),
         column["outcome"]: short_status(progress, diagnoses[label]),
         **final_loss_columns(problem, comparison, column),
-        "‖θ − θ*‖": format_number(comparison.distance),
+        column["distance"]: format_number(comparison.distance),
         **seed_columns(entry, label),
     })
 st.table(pd.DataFrame(rows).set_index(column["rate"]))

@@ -780,7 +780,26 @@ def test_the_learning_rate_table_s_outcome_says_what_its_distance_is_beside_a_lo
     assert row["outcome"] == f"finished: parameters within {100 * relative:.2g}% of the optimum's", row["outcome"]
     from ui.i18n import text_in
 
-    assert "到达最优解" not in text_in("zh-CN", "verdicts.short.at_optimum", ended="已完成", distance="0.79%")
+    assert "到达最优解" not in text_in("zh-CN", "verdicts.short.at_optimum", ended="已完成", distance="0.79%",
+                                   optimum="最优解")
+
+
+def test_with_weight_decay_the_learning_rate_table_says_its_outcome_is_the_penalised_optimum_s_distance() -> None:
+    """Weight decay 0.5: the outcome of η = 0.636 is its distance from the penalised optimum, and says so; the
+    distance column, said to be to the closed form, is the ridge optimum's distance from it (θ minimising
+    ½·mean(r²) + 0.25·‖w‖², solved here), where the run ended."""
+    at = open_page(app(weight_decay="0.5"), "learning_rate")
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    table = at.table[0].value
+    problem = problem_of(at)
+    A = np.column_stack((problem.train.X, np.ones(problem.train.n_rows)))
+    ridge = np.linalg.solve(A.T @ A / len(A) + np.diag([0.5, 0.5, 0.0]), A.T @ problem.train.y / len(A))
+    closed = np.linalg.lstsq(A, problem.train.y, rcond=None)[0]
+    row = table.iloc[2]  # η = 0.636, half the limit
+    assert row["outcome"].startswith("finished: parameters within ") and row["outcome"].endswith(
+        "of the penalised optimum's"), row["outcome"]
+    assert float(row["‖θ − θ*‖ to the closed form"]) == pytest.approx(np.linalg.norm(ridge - closed), rel=1e-3)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])

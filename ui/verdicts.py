@@ -733,7 +733,8 @@ def short_text(progress: sgdcore.Progress, diagnosis: sgdcore.Diagnosis | None =
         return t("verdicts.short.diverging", ended=ended)
     if diagnosis is None or diagnosis.verdict not in ("at_optimum", "noise_floor", "oscillating", "far_from_optimum"):
         return ended
-    return t(f"verdicts.short.{diagnosis.verdict}", ended=ended,
+    optimum = t("verdicts.short.penalised" if diagnosis.target == "penalised_optimum" else "verdicts.short.optimum")
+    return t(f"verdicts.short.{diagnosis.verdict}", ended=ended, optimum=optimum,
              distance=_percent(diagnosis.relative_distance or 0.0))
 
 
