@@ -28,6 +28,7 @@ from ui.slots import ChartSlot
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
     comparison_loss_chart,
+    factor_text,
     final_loss_columns,
     format_number,
     page_problem,
@@ -187,7 +188,7 @@ for label, progress in runs.items():
     rows.append({
         column["rate"]: f"{rate:.4g}", column["ratio"]: f"{run_limit.ratio(rate):.3g}",
         **({} if config.batch_size >= n_train else {column["full_batch_ratio"]: f"{rate / run_limit.full_batch:.3g}"}),
-        contraction_column: format_number(contraction),
+        contraction_column: factor_text(contraction),
         column["outcome"]: short_status(progress, diagnoses[label]),
         **final_loss_columns(problem, comparison, column),
         column["distance"]: format_number(comparison.distance),

@@ -22,6 +22,7 @@ from ui.slots import ChartSlot
 from ui.widgets import (
     SEEDS_TABLE_CAPTION,
     comparison_loss_chart,
+    factor_text,
     format_number,
     repeated,
     seed_columns,
@@ -194,7 +195,7 @@ for label, progress in runs.items():
     stays = steps_to_stay_close(problem, data_key, config, progress)
     row = {
         column["optimiser"]: run_name(config), column["outcome"]: short_status(progress, diagnoses[label]),
-        column["contraction"]: format_number(sgdcore.contraction_factor(
+        column["contraction"]: factor_text(sgdcore.contraction_factor(
             curvature.eigenvalues, config.learning_rate, config.momentum, config.dampening, config.nesterov)),
         column["steps_to_distance"]: stays,
         column["final_gap"]: format_number(comparison.loss_gap),

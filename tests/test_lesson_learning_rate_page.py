@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import sgdcore
-from tests.test_app_pages import app, no_exceptions, open_page
+from tests.test_app_pages import app, button, no_exceptions, open_page
 from tests.test_app_truth import problem_of
 from tests.test_lesson_panel import bold_numbers, number_after, panel, reveal
 from ui.i18n import text_in
@@ -386,3 +386,17 @@ def test_with_momentum_the_fastest_rate_answer_says_the_sidebars_rate_only_with_
     steps = text_in(lang, "lesson.learning_rate.fastest.steps_exact", rate=0.03, seed=0,
                     steps=trained_steps(problem, 0.03, **query))
     assert text.split("\n\n")[2] == text_in(lang, "lesson.sentences", first=line, second=steps), text
+
+
+def test_a_contraction_just_below_or_above_1_is_not_written_as_1() -> None:
+    """The diabetes data's flattest direction at a stable rate shrinks by 1 − 1.7e-06 a step: four figures would
+    write 1, beside a caption that says above 1 is divergence."""
+    from ui.widgets import factor_text
+
+    assert [factor_text(value) for value in (1 - 1.7e-6, 1 + 2.4e-6, 1.0, 0.9144, 1.1, float("inf"))] == [
+        "1 − 1.7e-06", "1 + 2.4e-06", "1", "0.9144", "1.1", "∞"]
+    at = open_page(app(data_source="diabetes"), "learning_rate")
+    button(at, "Train all").click().run()
+    no_exceptions(at)
+    contractions = at.table[0].value["contraction per step"].tolist()
+    assert all(text.startswith("1 − ") for text in contractions[:4]) and contractions[4] == "1.1", contractions

@@ -627,3 +627,12 @@ def format_number(x: Any, digits: int = 4) -> str:
     if isinstance(x, float) and not math.isfinite(x):
         return "∞" if x > 0 else ("−∞" if x < 0 else "NaN")
     return f"{x:.{digits}g}"
+
+
+def factor_text(factor: float, digits: int = 4) -> str:
+    """A factor a step multiplies by, as :func:`format_number` writes it, but written ``1 − 1.7e-06`` where that
+    would round it to 1: a contraction just below 1 is not 1, and the tables say that above 1 means divergence."""
+    shown = format_number(factor, digits)
+    if math.isfinite(factor) and factor != 1 and float(shown) == 1:
+        return f"1 − {1 - factor:.2g}" if factor < 1 else f"1 + {factor - 1:.2g}"
+    return shown
