@@ -1043,9 +1043,10 @@ def _momentum_means(config: TrainConfig, eigenvalues: np.ndarray, error: np.ndar
         products = _epoch_products(eigenvalues, rates, config, steps_per_epoch,
                                    position - (begin - 1) * steps_per_epoch)
         errors = np.empty((end - begin + 1, len(eigenvalues)))
-        for k, (m00, m01, m10, m11) in enumerate(zip(*products, strict=True)):
-            state = (m00 * state[0] + m01 * state[1], m10 * state[0] + m11 * state[1])
-            errors[k] = state[0]
+        with np.errstate(over="ignore", invalid="ignore"):  # above the limit the mean grows past float64: ∞, NaN
+            for k, (m00, m01, m10, m11) in enumerate(zip(*products, strict=True)):
+                state = (m00 * state[0] + m01 * state[1], m10 * state[0] + m11 * state[1])
+                errors[k] = state[0]
         yield begin, errors
         position = end * steps_per_epoch
 

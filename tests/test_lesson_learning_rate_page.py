@@ -400,3 +400,17 @@ def test_a_contraction_just_below_or_above_1_is_not_written_as_1() -> None:
     no_exceptions(at)
     contractions = at.table[0].value["contraction per step"].tolist()
     assert all(text.startswith("1 − ") for text in contractions[:4]) and contractions[4] == "1.1", contractions
+
+
+def test_rates_above_the_limit_with_nesterov_momentum_leave_no_numpy_warning_in_the_server_s_log() -> None:
+    """Their runs' means, followed epoch by epoch for the verdicts, grow past float64's range: ∞ and NaN, judged as
+    such, without NumPy's overflow warnings."""
+    import warnings
+
+    at = open_page(app(nesterov="true", momentum="0.9", weight_decay="0.1"), "learning_rate")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        button(at, "Train all").click().run()
+    no_exceptions(at)
+    assert "diverging" in " ".join(at.table[0].value["outcome"])
+    assert not [str(warning.message) for warning in caught if issubclass(warning.category, RuntimeWarning)]
