@@ -558,3 +558,21 @@ def test_a_run_above_its_batch_size_s_limit_whose_mean_arrived_is_told_noise_kee
 def test_the_verdict_above_the_batch_size_s_limit_reads_in_chinese(problem, chinese) -> None:
     message, _ = verdict_of(problem, sgdcore.TrainConfig(learning_rate=0.5, batch_size=1, epochs=10, seed=1))
     assert "让这次运行停在远处的是小批量噪声" in message.text and "更小的学习率 0.21" in message.text, message.text
+
+
+def test_a_full_batch_run_s_epochs_to_arrive_are_exact_and_not_said_to_be_an_average_over_seeds(problem) -> None:
+    """Every step on all 800 rows, drawn without replacement: no minibatch noise, so the count of epochs the verdict
+    gives is where this very run comes within 1%, one epoch sooner it does not (by running it)."""
+    config = sgdcore.TrainConfig(learning_rate=0.03, batch_size=800, epochs=20)
+    message, progress = verdict_of(problem, config)
+    diagnosis = sgdcore.diagnose(problem, config, progress)
+    more = int(np.ceil(diagnosis.epochs_needed))
+    assert f"about {more:,} more epochs would bring it within 1% (every step uses every row" in message.text, \
+        message.text
+    assert "on average over seeds" not in message.text
+
+    def relative(epochs: int) -> float:
+        end = list(sgdcore.train(problem.train, replace(config, epochs=epochs)))[-1]
+        return sgdcore.diagnose(problem, replace(config, epochs=epochs), end).relative_distance
+
+    assert relative(20 + more) <= 0.01 < relative(20 + more - 1)

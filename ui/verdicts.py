@@ -660,6 +660,8 @@ def _far_text(diagnosis: sgdcore.Diagnosis, progress: sgdcore.Progress, config: 
              "schedule": "verdicts.far.schedule", "momentum": "verdicts.far.momentum",
              "momentum_to_floor": "verdicts.far.momentum_to_floor"}.get(
         diagnosis.epochs_needed_from, "verdicts.far")
+    if words == "verdicts.far.from_here" and progress.steps_per_epoch == 1 and config.shuffle != "replacement":
+        words = "verdicts.far.exact"  # every step on every row: no minibatch noise, the run is its mean
     fresh = diagnosis.epochs_needed_from == "fresh_run"
     if fresh and needed is not None and math.ceil(needed) <= MAX_EPOCHS:
         text += _fresh_run_text(config, progress, math.ceil(needed))
