@@ -143,3 +143,19 @@ def test_the_sidebar_strip_follows_the_batch_size_with_sgdcores_boundaries() -> 
         assert f"blue: yours, 0.3 ({zone if limit.learning_rate > 0.3 else 'unstable'})" in text
     # Batch size 1: the limit falls below 1/λ_max, no orange zone, and 0.3 is still below the limit.
     assert "oscillating" not in edges and "minibatch noise makes larger rates diverge" in text
+
+
+def test_the_fastest_rate_is_written_with_the_digits_that_tell_it_from_the_limit_beside_it() -> None:
+    """The diabetes data's η* = 2/(λ_min + λ_max) is 1.99997 and its limit 1.99999: "η* = 2, … red may diverge from
+    2" would say they are one rate."""
+    from ui.datasets import diabetes_dataset
+
+    problem = sgdcore.make_problem(diabetes_dataset(), test_fraction=0.2)
+    eigenvalues = np.linalg.eigvalsh(problem.quadratic.hessian)
+    fastest, limit = 2 / (eigenvalues[0] + eigenvalues[-1]), 2 / eigenvalues[-1]
+    found = zones.RateZones(monotone_below=limit / 2, stable_below=limit, limit_kind="exact", full_batch=limit,
+                            fastest=fastest, lambda_min=eigenvalues[0], lambda_max=eigenvalues[-1],
+                            batch_size=problem.train.n_rows)
+    text = zones.zones_text(found, 0.03)
+    shown = float(text.split("= ")[-1].split(",")[0])
+    assert "red may diverge from 2" in text and shown != 2 and abs(shown - fastest) < abs(limit - fastest), text

@@ -125,8 +125,17 @@ def slider_position(rates: float | np.ndarray, grid: Sequence[float]) -> np.ndar
     return np.interp(np.log10(np.asarray(rates, dtype=np.float64)), logs, np.arange(len(grid), dtype=np.float64))
 
 
-def _rate(value: float) -> str:
-    return f"{value:.3g}" if math.isfinite(value) else "∞"
+def _rate(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}g}" if math.isfinite(value) else "∞"
+
+
+def _rate_apart(value: float, others: Sequence[float]) -> str:
+    """``value`` with the digits that tell it from each of ``others`` that it is not (η* = 1.99997 beside the limit
+    1.99999 on the diabetes data, both "2" to three figures)."""
+    digits = 3
+    while digits < 15 and any(other != value and _rate(other, digits) == _rate(value, digits) for other in others):
+        digits += 1
+    return _rate(value, digits)
 
 
 def zones_chart(zones: RateZones, learning_rate: float, grid: Sequence[float]) -> alt.LayerChart:
@@ -190,5 +199,6 @@ def zones_text(zones: RateZones, learning_rate: float) -> str:
         parts.append(t("charts.zones.red_from_limit", rate=_rate(zones.stable_below), where=where))
     # With momentum the text says what "monotonically" means then
     return t("charts.zones.text_momentum" if zones.momentum > 0 else "charts.zones.text",
-             parts=t("charts.zones.separator").join(parts), fastest=_rate(zones.fastest), rate=_rate(learning_rate),
+             parts=t("charts.zones.separator").join(parts), rate=_rate(learning_rate),
+             fastest=_rate_apart(zones.fastest, (zones.monotone_below, zones.stable_below, zones.full_batch)),
              zone=zone_label(zone_of(zones, learning_rate)))
