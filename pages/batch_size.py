@@ -128,12 +128,14 @@ else:
         config = entry["configs"][label]
         limit = verdicts.limits_for(problem, choice.key, config).minibatch
         epoch_seconds = np.diff(progress.epoch_seconds)
+        # Both of the epoch the median: a whole run's time holds the kernel's compiling and the machine's stalls
+        median = float(np.median(epoch_seconds)) if len(epoch_seconds) else None
+        steps_per_second = config.steps_per_epoch(n_train) / median if median else progress.steps_per_second
         rows.append({
             # Text, not a number: pandas makes evenly spaced integers a RangeIndex, which st.table hides.
             column["batch_size"]: f"{config.batch_size:,}", column["steps_per_epoch"]: config.steps_per_epoch(n_train),
-            column["seconds_per_epoch"]: format_number(float(np.median(epoch_seconds)) if len(epoch_seconds)
-                                                       else None, 3),
-            column["steps_per_second"]: f"{progress.steps_per_second:,.0f}",
+            column["seconds_per_epoch"]: format_number(median, 3),
+            column["steps_per_second"]: f"{steps_per_second:,.0f}",
             column["limit"]: limit_text(limit),
             column["outcome"]: short_status(progress, diagnoses[label]),
             **final_loss_columns(problem, problem.compare(progress.weights, progress.bias), column),

@@ -119,7 +119,13 @@ def test_english_pages_are_as_before() -> None:
     assert at.text_input(key="batch_sizes_compared").label == "Batch sizes to compare"
     press(at, "Train all")
     assert drawn_runs(at, "Training loss") == ["B = 1", "B = 10", "B = 100", "B = 800 (full)"]
-    assert list(at.table[0].value.columns[:2]) == ["steps per epoch", "seconds per epoch"]
+    table = at.table[0].value
+    assert list(table.columns[:3]) == ["steps per epoch", "seconds per epoch (median)",
+                                       "steps per second (median epoch)"]
+    for _, row in table.iterrows():  # one epoch, two ways: its steps over its seconds
+        steps_per_second = float(row["steps per second (median epoch)"].replace(",", ""))
+        assert steps_per_second == pytest.approx(row["steps per epoch"] / float(row["seconds per epoch (median)"]),
+                                                 rel=0.01, abs=1)
 
 
 def widget_keys(at: AppTest) -> set[str]:
