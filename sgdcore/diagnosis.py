@@ -641,9 +641,10 @@ def diagnose(problem: Problem, config: TrainConfig, progress: Progress, limits: 
     if constant and limits.minibatch.crossed(final_rate) == "minibatch" and relative > ARRIVED and np.linalg.norm(
             mean_error_after(eigenvalues, start, progress.step, final_rate, config.momentum, config.dampening,
                              config.nesterov)) <= ARRIVED * scale:
-        # Above the limit for its batch size (below the full batch's) the mean arrives, but the mean square about it
-        # grows from step to step: where the run ends is the noise's doing, and more epochs do not bring it closer
-        # (batch size 1 at 0.5, 1.15× the limit, 10 to 15 epochs: 10.5%, 1.45%, 0.16%, 0.68%, 0.73%, 0.27% away).
+        # Above the limit for its batch size (below the full batch's) the mean arrives, but the noise about it has no
+        # level it settles at (for independent batches its mean square grows from step to step): where the run ends
+        # is the noise's doing, and more epochs do not bring it closer (batch size 1 at 0.5, 1.15× the limit, seed 1,
+        # 10 to 15 epochs: 10.5%, 1.45%, 0.16%, 0.68%, 0.73%, 0.27% away).
         details.update(epochs_needed=None, epochs_needed_from="above_limit")
         return Diagnosis("far_from_optimum", **base, **details, oscillation=None, suggestions=_rate_fixes(limits))
     if not constant and config.l1_penalty == 0 and relative > ARRIVED:
