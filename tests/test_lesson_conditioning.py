@@ -77,6 +77,7 @@ def test_a_column_far_from_0_is_singular_as_it_is_for_its_scale_not_for_a_repeat
     assert 1.0 - (1.0 / largest) * float(at_most) == 1.0  # one step at η = 1/λ_max: float64 cannot move it
     text = conditioning.caption(found, standardize=False)
     assert "float64's rounding hides the flattest direction's curvature" in text and "duplicated" not in text
+    assert "never as the data is, at most 1 standardised" in text and "at most never" not in text, text
 
     duplicated = np.column_stack((np.arange(20.0), np.arange(20.0), np.sin(np.arange(20.0))))
     problem = sgdcore.make_problem(sgdcore.Dataset(duplicated, duplicated[:, 0], ("a", "b", "c"), "y"))
@@ -138,7 +139,7 @@ def test_the_sidebar_shows_both_numbers_and_their_steps_beside_the_toggle(standa
     assert "**{}** as the data is, **{}** standardised".format(*written) in text  # 9,640,000,000, not 9.64e+09
     raw_steps, scaled_steps = (conditioning.steps_shown(math.ceil(math.log(1000) / -math.log1p(-1 / kappa)))
                                for kappa in (raw, scaled))
-    assert f"at most {raw_steps:,.0f} as the data is, {scaled_steps:,.0f} standardised" in text
+    assert f"at most {raw_steps:,.0f} as the data is, at most {scaled_steps:,.0f} standardised" in text
     assert f"in use: {'standardised' if standardize else 'as the data is'}" in text
     assert "ε = 10⁻³" in text
     # Beside the toggle: the caption comes right after it in the sidebar.

@@ -466,6 +466,7 @@ def test_a_rate_just_off_a_limit_is_not_said_to_be_1x_it(problem, multiple: floa
         assert f"is {written} the full-batch stability limit" in after.text, after.text
     assert format(verdicts.Ratio(1.0), ".2g") == "1" and format(verdicts.Ratio(1.27), ".2g") == "1.3"
     assert format(verdicts.Ratio(398.2), ".2g") == "398" and format(verdicts.Ratio(12_345.6), ".2g") == "12,346"
+    assert format(verdicts.Ratio(4.3374e16), ".2g") == "4.3e+16"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])

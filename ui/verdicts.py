@@ -284,11 +284,12 @@ def limit_text(limits: sgdcore.Limits, config: sgdcore.TrainConfig, l1_moving: b
 class Ratio(float):
     """A rate's ratio to a limit, written with the digits its text asks for, and more where those would round it to
     1: 1.9 is "1.03×" the limit 1.84, above it, where "1×" would not say on which side of the limit it is. A ratio
-    too large for those digits is written whole ("398×", not "4e+02×")."""
+    too large for those digits is written whole up to a million ("398×", not "4e+02×"); beyond, in powers of ten
+    ("4.3e+16×", not seventeen digits the limit does not hold)."""
 
     def __format__(self, spec: str) -> str:
         text = super().__format__(spec)
-        if "e+" in text:
+        if "e+" in text and float(self) < 1e6:
             return f"{float(self):,.0f}"
         digits = 3
         while self != 1.0 and float(text.rstrip("%")) == 1.0 and digits <= 17:
