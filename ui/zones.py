@@ -131,9 +131,12 @@ def _rate(value: float, digits: int = 3) -> str:
 
 def _rate_apart(value: float, others: Sequence[float]) -> str:
     """``value`` with the digits that tell it from each of ``others`` that it is not (η* = 1.99997 beside the limit
-    1.99999 on the diabetes data, both "2" to three figures)."""
+    1.99999 on the diabetes data, both "2" to three figures); not from one within a millionth of it, closer than the
+    limits are computed (a minibatch limit is searched to within 1e-9 of the full batch's; where κ is beyond 1/ε,
+    η* and the limit differ by no more)."""
     digits = 3
-    while digits < 15 and any(other != value and _rate(other, digits) == _rate(value, digits) for other in others):
+    apart = [other for other in others if abs(other - value) > 1e-6 * abs(value)]
+    while digits < 15 and any(_rate(other, digits) == _rate(value, digits) for other in apart):
         digits += 1
     return _rate(value, digits)
 
